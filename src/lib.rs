@@ -1,0 +1,10 @@
+//! Keydesk: a desktop vault for the API keys of email-marketing platforms.
+//!
+//! The library holds everything; the binary only parses arguments and calls in. See
+//! `ARCHITECTURE.md` for the map.
+
+pub mod cli;
+pub mod providers;
+pub mod secrets;
+pub mod storage;
+pub mod vault;

@@ -1,0 +1,74 @@
+//! Secrets in `secrets.ron` inside the vault folder, for machines without an OS keychain.
+//!
+//! The user chooses this store when creating the vault and the choice is recorded in the
+//! header. Values are already sealed by the vault's data key, so the file alone reveals
+//! nothing. Writes are atomic (see [`crate::storage::atomic_write`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::{SecretStore, SecretStoreError};
+use crate::storage::atomic_write;
+
+/// The file name inside the vault folder.
+pub const FILE_NAME: &str = "secrets.ron";
+
+/// Sealed values in a RON map.
+pub struct FileStore {
+    path: PathBuf,
+    values: BTreeMap<String, String>,
+}
+
+impl FileStore {
+    /// Opens (or starts) `secrets.ron` in `dir`. A file that does not parse is an error and is
+    /// never overwritten.
+    pub fn open(dir: &Path) -> Result<Self, SecretStoreError> {
+        let path = dir.join(FILE_NAME);
+        let values = match std::fs::read_to_string(&path) {
+            Ok(text) => ron::from_str(&text).map_err(|e| SecretStoreError::FileCorrupt {
+                path: path.clone(),
+                line: e.span.start.line,
+                column: e.span.start.col,
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(source) => return Err(SecretStoreError::File { action: "read", path, source }),
+        };
+        Ok(FileStore { path, values })
+    }
+
+    fn save(&self) -> Result<(), SecretStoreError> {
+        let config = ron::ser::PrettyConfig::new();
+        let mut text = ron::ser::to_string_pretty(&self.values, config).unwrap_or_default();
+        text.push('\n');
+        atomic_write(&self.path, text.as_bytes(), true)
+            .map_err(|source| SecretStoreError::File { action: "write", path: self.path.clone(), source })
+    }
+}
+
+impl SecretStore for FileStore {
+    fn put(&mut self, name: &str, value: &str) -> Result<(), SecretStoreError> {
+        let previous = self.values.insert(name.to_owned(), value.to_owned());
+        self.save().inspect_err(|_| {
+            match previous {
+                Some(old) => self.values.insert(name.to_owned(), old),
+                None => self.values.remove(name),
+            };
+        })
+    }
+
+    fn get(&self, name: &str) -> Result<String, SecretStoreError> {
+        self.values.get(name).cloned().ok_or_else(|| SecretStoreError::Missing { name: name.to_owned() })
+    }
+
+    fn delete(&mut self, name: &str) -> Result<bool, SecretStoreError> {
+        let Some(old) = self.values.remove(name) else { return Ok(false) };
+        self.save().inspect_err(|_| {
+            self.values.insert(name.to_owned(), old);
+        })?;
+        Ok(true)
+    }
+
+    fn names(&self, prefix: &str) -> Result<Vec<String>, SecretStoreError> {
+        Ok(self.values.keys().filter(|k| k.starts_with(prefix)).cloned().collect())
+    }
+}

@@ -1,0 +1,140 @@
+//! The OS keychain through `keyring-core`: Secret Service on Linux, Keychain on macOS,
+//! Credential Manager on Windows.
+//!
+//! Each entry is filed under service [`super::SERVICE`] with the entry name as its user name.
+//! The store object is held by this value, not installed as a process-wide default. Values
+//! are base64 text of sealed bytes; nothing here ever formats a value into an error.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use keyring_core::{CredentialStore, Entry, Error as KeyringError};
+
+use super::{SERVICE, SecretStore, SecretStoreError};
+
+/// Secret values in the OS keychain.
+pub struct KeychainStore {
+    store: Arc<CredentialStore>,
+}
+
+impl KeychainStore {
+    /// Connects to the platform's keychain. Fails with a sentence when none answers.
+    pub fn open() -> Result<Self, SecretStoreError> {
+        Ok(KeychainStore { store: platform_store()? })
+    }
+
+    fn entry(&self, name: &str) -> Result<Entry, SecretStoreError> {
+        let modifiers = HashMap::from([("label", "Keydesk secret (encrypted)")]);
+        self.store.build(SERVICE, name, Some(&modifiers)).map_err(map_error)
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn platform_store() -> Result<Arc<CredentialStore>, SecretStoreError> {
+    let store = zbus_secret_service_keyring_store::Store::new().map_err(map_error)?;
+    Ok(store)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_store() -> Result<Arc<CredentialStore>, SecretStoreError> {
+    let store = apple_native_keyring_store::keychain::Store::new().map_err(map_error)?;
+    Ok(store)
+}
+
+#[cfg(target_os = "windows")]
+fn platform_store() -> Result<Arc<CredentialStore>, SecretStoreError> {
+    let store = windows_native_keyring_store::Store::new().map_err(map_error)?;
+    Ok(store)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+fn platform_store() -> Result<Arc<CredentialStore>, SecretStoreError> {
+    Err(SecretStoreError::NoKeychain)
+}
+
+impl SecretStore for KeychainStore {
+    fn put(&mut self, name: &str, value: &str) -> Result<(), SecretStoreError> {
+        self.entry(name)?.set_password(value).map_err(map_error)
+    }
+
+    fn get(&self, name: &str) -> Result<String, SecretStoreError> {
+        match self.entry(name)?.get_password() {
+            Ok(value) => Ok(value),
+            Err(KeyringError::NoEntry) => Err(SecretStoreError::Missing { name: name.to_owned() }),
+            Err(error) => Err(map_error(error)),
+        }
+    }
+
+    fn delete(&mut self, name: &str) -> Result<bool, SecretStoreError> {
+        match self.entry(name)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(KeyringError::NoEntry) => Ok(false),
+            Err(error) => Err(map_error(error)),
+        }
+    }
+
+    fn names(&self, prefix: &str) -> Result<Vec<String>, SecretStoreError> {
+        let spec = HashMap::from([("service", SERVICE)]);
+        let entries = self.store.search(&spec).map_err(map_error)?;
+        let mut names = Vec::new();
+        for entry in entries {
+            let attributes = entry.get_attributes().map_err(map_error)?;
+            if let Some(user) = attributes.get("username").or_else(|| attributes.get("user"))
+                && user.starts_with(prefix)
+            {
+                names.push(user.clone());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// Maps a keychain error to a sentence. Variants that carry stored bytes are never shown.
+fn map_error(error: KeyringError) -> SecretStoreError {
+    match error {
+        KeyringError::NoStorageAccess(inner) => {
+            if inner.to_string().contains("prompt dismissed") {
+                SecretStoreError::PromptDismissed
+            } else {
+                SecretStoreError::Locked
+            }
+        }
+        KeyringError::PlatformFailure(inner) => {
+            let text = inner.to_string();
+            if text.contains("org.freedesktop.secrets")
+                || text.contains("ServiceUnknown")
+                || text.contains("no secret service provider")
+                || text.contains("Address")
+                || text.contains("connect")
+                || text.contains("No such file or directory")
+            {
+                SecretStoreError::NoKeychain
+            } else {
+                SecretStoreError::Failed { detail: text }
+            }
+        }
+        KeyringError::NoDefaultStore => SecretStoreError::NoKeychain,
+        KeyringError::NoEntry => SecretStoreError::Failed { detail: "entry vanished".into() },
+        KeyringError::BadEncoding(_) | KeyringError::BadDataFormat(..) => {
+            SecretStoreError::Failed { detail: "an entry holds data Keydesk did not write".into() }
+        }
+        KeyringError::NotSupportedByStore(what) => {
+            SecretStoreError::Failed { detail: format!("this keychain does not support {what}") }
+        }
+        KeyringError::Ambiguous(entries) => {
+            SecretStoreError::Failed { detail: format!("{} entries share one name", entries.len()) }
+        }
+        other => SecretStoreError::Failed { detail: error_kind(&other) },
+    }
+}
+
+/// A short description of the remaining variants, without their payloads.
+fn error_kind(error: &KeyringError) -> String {
+    match error {
+        KeyringError::TooLong(attribute, limit) => format!("{attribute} is longer than {limit}"),
+        KeyringError::Invalid(attribute, reason) => format!("{attribute} {reason}"),
+        KeyringError::BadStoreFormat(reason) => reason.clone(),
+        _ => "unexpected keychain error".into(),
+    }
+}

@@ -1,0 +1,67 @@
+//! Where the encrypted secret values live: the `SecretStore` trait and its implementations.
+//!
+//! Values handed to a store are already sealed by the vault's data key, so a store never sees
+//! a key in the clear. Implementations: the OS keychain ([`keychain`]), an encrypted file in
+//! the vault folder for machines without one ([`file`]), and an in-memory store for fast tests
+//! ([`memory`]). Errors are sentences a user can act on and never contain a stored value.
+
+pub mod file;
+pub mod keychain;
+pub mod memory;
+
+use std::path::{Path, PathBuf};
+
+use crate::vault::model::SecretBackend;
+
+/// The service name under which Keydesk's keychain entries are filed.
+pub const SERVICE: &str = "keydesk";
+
+/// A place to keep sealed secret values by name.
+pub trait SecretStore: Send {
+    /// Stores `value` under `name`, replacing any earlier value.
+    fn put(&mut self, name: &str, value: &str) -> Result<(), SecretStoreError>;
+    /// Reads the value under `name`; [`SecretStoreError::Missing`] when there is none.
+    fn get(&self, name: &str) -> Result<String, SecretStoreError>;
+    /// Deletes the value under `name`; `Ok(false)` when there was none.
+    fn delete(&mut self, name: &str) -> Result<bool, SecretStoreError>;
+    /// The names that start with `prefix`.
+    fn names(&self, prefix: &str) -> Result<Vec<String>, SecretStoreError>;
+}
+
+/// What can go wrong with a secret store.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretStoreError {
+    /// No Secret Service (or other OS keychain) answers.
+    #[error(
+        "No OS keychain is running: start GNOME Keyring or KeePassXC's Secret Service, or choose the encrypted file store (keydesk init --secret-store file)."
+    )]
+    NoKeychain,
+    /// The keychain is locked and no prompt could unlock it.
+    #[error(
+        "The OS keychain is locked: unlock it (log in to the desktop, or open your keyring app) and try again."
+    )]
+    Locked,
+    /// The keychain asked to be unlocked and the prompt was dismissed.
+    #[error("The keychain's unlock prompt was dismissed: try again and unlock the keychain when it asks.")]
+    PromptDismissed,
+    /// No value under that name.
+    #[error("The secret store has no entry \"{name}\".")]
+    Missing { name: String },
+    /// Another keychain failure; `detail` comes from the keychain library and holds no value.
+    #[error("The OS keychain failed ({detail}): try again, and restart the keychain service if it keeps failing.")]
+    Failed { detail: String },
+    /// The encrypted secrets file could not be read or written.
+    #[error("Could not {action} the secrets file ({source}): check the vault folder's permissions and free space. File: {path}")]
+    File { action: &'static str, path: PathBuf, source: std::io::Error },
+    /// The encrypted secrets file does not parse.
+    #[error("The secrets file does not parse at line {line}, column {column}: restore it from a backup. File: {path}")]
+    FileCorrupt { path: PathBuf, line: usize, column: usize },
+}
+
+/// Opens the store a vault's header names. `dir` is the vault folder.
+pub fn open(backend: SecretBackend, dir: &Path) -> Result<Box<dyn SecretStore>, SecretStoreError> {
+    match backend {
+        SecretBackend::Keychain => Ok(Box::new(keychain::KeychainStore::open()?)),
+        SecretBackend::File => Ok(Box::new(file::FileStore::open(dir)?)),
+    }
+}

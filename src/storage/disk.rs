@@ -1,0 +1,238 @@
+//! The vault folder on disk: `vault.ron`, `vault.ron.bak`, `audit.ron`, `vault.lock`.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+
+use super::{AUDIT_FILE, LOCK_FILE, StorageError, VAULT_FILE, VaultStorage};
+
+/// An open vault folder. A writer holds the OS lock on `vault.lock` until it is dropped.
+pub struct VaultDir {
+    dir: PathBuf,
+    lock: Option<File>,
+}
+
+impl VaultDir {
+    /// Creates the folder (if needed) for a new vault and takes the write lock. Refuses a
+    /// folder that already holds a `vault.ron`, readable or not.
+    pub fn create(dir: &Path) -> Result<Self, StorageError> {
+        create_private_dir(dir)?;
+        let lock = take_lock(dir)?;
+        let vault = dir.join(VAULT_FILE);
+        if vault.exists() {
+            return Err(StorageError::AlreadyExists { path: dir.to_owned() });
+        }
+        Ok(VaultDir { dir: dir.to_owned(), lock: Some(lock) })
+    }
+
+    /// Opens an existing vault folder; `write` takes the lock against a second writer.
+    pub fn open(dir: &Path, write: bool) -> Result<Self, StorageError> {
+        if !dir.join(VAULT_FILE).exists() {
+            return Err(StorageError::NoVault { path: dir.to_owned() });
+        }
+        let lock = if write { Some(take_lock(dir)?) } else { None };
+        let opened = VaultDir { dir: dir.to_owned(), lock };
+        if write {
+            opened.remove_stale_temp_files();
+        }
+        Ok(opened)
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Whether this handle holds the write lock.
+    pub fn is_writable(&self) -> bool {
+        self.lock.is_some()
+    }
+
+    /// The text of `vault.ron`.
+    pub fn read_vault(&self) -> Result<String, StorageError> {
+        let path = self.dir.join(VAULT_FILE);
+        match fs::read(&path) {
+            Ok(bytes) => String::from_utf8(bytes).map_err(|e| StorageError::Unreadable {
+                file: VAULT_FILE,
+                detail: format!("byte {} is not UTF-8 text", e.utf8_error().valid_up_to()),
+                path,
+            }),
+            Err(e) if e.kind() == ErrorKind::NotFound => Err(StorageError::NoVault { path: self.dir.clone() }),
+            Err(source) => Err(StorageError::Io { action: "read the vault", path, source }),
+        }
+    }
+
+    /// Temp files left by a save that was interrupted (the rename never happened).
+    fn remove_stale_temp_files(&self) {
+        let Ok(entries) = fs::read_dir(&self.dir) else { return };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.ends_with(".tmp") {
+                // Best effort: a leftover that cannot be removed harms nothing.
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+impl VaultStorage for VaultDir {
+    fn save(&mut self, text: &str) -> Result<(), StorageError> {
+        if self.lock.is_none() {
+            return Err(StorageError::ReadOnly { what: "the vault file" });
+        }
+        let path = self.dir.join(VAULT_FILE);
+        atomic_write(&path, text.as_bytes(), true).map_err(|source| StorageError::Io {
+            action: "save the vault",
+            path,
+            source,
+        })
+    }
+
+    fn append_audit(&mut self, line: &str) -> Result<(), StorageError> {
+        if self.lock.is_none() {
+            return Err(StorageError::ReadOnly { what: "the audit log" });
+        }
+        let path = self.dir.join(AUDIT_FILE);
+        let result = (|| {
+            let mut file = private_options().append(true).create(true).open(&path)?;
+            let mut bytes = Vec::with_capacity(line.len() + 1);
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.push(b'\n');
+            file.write_all(&bytes)?;
+            file.sync_data()
+        })();
+        result.map_err(|source| StorageError::Io { action: "write the audit log", path, source })
+    }
+
+    fn read_audit(&self) -> Result<String, StorageError> {
+        let path = self.dir.join(AUDIT_FILE);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(String::new()),
+            Err(source) => Err(StorageError::Io { action: "read the audit log", path, source }),
+        }
+    }
+}
+
+fn take_lock(dir: &Path) -> Result<File, StorageError> {
+    let path = dir.join(LOCK_FILE);
+    let file = private_options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|source| StorageError::Io { action: "open the lock file", path: path.clone(), source })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(StorageError::Locked { path }),
+        Err(fs::TryLockError::Error(source)) => Err(StorageError::Io { action: "lock the vault", path, source }),
+    }
+}
+
+fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), StorageError> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|source| StorageError::Io { action: "create the vault folder", path: dir.to_owned(), source })
+}
+
+/// Replaces `path` with `bytes` so that a crash at any instant leaves the old or the new file,
+/// never a torn one: temp file in the same folder, fsync, (backup), rename, fsync the folder.
+/// With `keep_backup`, the previous version stays as `<name>.bak`.
+pub fn atomic_write(path: &Path, bytes: &[u8], keep_backup: bool) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut temp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    if keep_backup && path.exists() {
+        let backup = dir.join(format!("{name}.bak"));
+        let staged = dir.join(format!(".{name}.bak.tmp"));
+        let _ = fs::remove_file(&staged);
+        // A hard link keeps the old version without a moment where `path` is missing.
+        if fs::hard_link(path, &staged).is_err() {
+            fs::copy(path, &staged)?;
+        }
+        fs::rename(&staged, &backup)?;
+    }
+    temp.persist(path).map_err(|e| e.error)?;
+    sync_dir(dir)
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_keeps_backup() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("f.ron");
+        atomic_write(&path, b"one", true).expect("write");
+        assert!(!dir.path().join("f.ron.bak").exists());
+        atomic_write(&path, b"two", true).expect("write");
+        atomic_write(&path, b"three", true).expect("write");
+        assert_eq!(fs::read(&path).expect("read"), b"three");
+        assert_eq!(fs::read(dir.path().join("f.ron.bak")).expect("read"), b"two");
+        let names: Vec<_> = fs::read_dir(dir.path()).expect("list").flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn second_writer_is_refused_and_reader_is_not() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut first = VaultDir::create(dir.path()).expect("create");
+        first.save("(format: 1)").expect("save");
+        assert!(matches!(VaultDir::open(dir.path(), true), Err(StorageError::Locked { .. })));
+        assert!(matches!(VaultDir::create(dir.path()), Err(StorageError::Locked { .. })));
+        let reader = VaultDir::open(dir.path(), false).expect("readers need no lock");
+        assert_eq!(reader.read_vault().expect("read"), "(format: 1)");
+        drop(first);
+        assert!(VaultDir::open(dir.path(), true).is_ok());
+        assert!(matches!(VaultDir::create(dir.path()), Err(StorageError::AlreadyExists { .. })));
+    }
+
+    #[test]
+    fn missing_vault_and_stale_temp_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert!(matches!(VaultDir::open(dir.path(), true), Err(StorageError::NoVault { .. })));
+        fs::write(dir.path().join(VAULT_FILE), "x").expect("write");
+        fs::write(dir.path().join(".vault.ron.abc123.tmp"), "torn").expect("write");
+        let opened = VaultDir::open(dir.path(), true).expect("open");
+        assert!(!dir.path().join(".vault.ron.abc123.tmp").exists());
+        let mut audit = opened;
+        audit.append_audit("a").expect("append");
+        audit.append_audit("b").expect("append");
+        assert_eq!(audit.read_audit().expect("read"), "a\nb\n");
+    }
+}

@@ -1,0 +1,75 @@
+//! An in-memory [`VaultStorage`] for core tests: keeps every saved text.
+
+use std::sync::{Arc, Mutex};
+
+use super::{StorageError, VaultStorage};
+
+/// The saved vault texts and the audit log, shared so a test can read them.
+#[derive(Clone, Default)]
+pub struct MemoryStorage {
+    inner: Arc<Mutex<Inner>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    saves: Vec<String>,
+    audit: String,
+    fail_saves: bool,
+}
+
+impl MemoryStorage {
+    /// Empty storage.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The last saved `vault.ron` text.
+    pub fn last_save(&self) -> Option<String> {
+        self.lock().saves.last().cloned()
+    }
+
+    /// How many times the vault was saved.
+    pub fn save_count(&self) -> usize {
+        self.lock().saves.len()
+    }
+
+    /// The audit log text.
+    pub fn audit(&self) -> String {
+        self.lock().audit.clone()
+    }
+
+    /// Makes every later save fail (as a full disk would).
+    pub fn fail_saves(&self, fail: bool) {
+        self.lock().fail_saves = fail;
+    }
+}
+
+impl VaultStorage for MemoryStorage {
+    fn save(&mut self, text: &str) -> Result<(), StorageError> {
+        let mut inner = self.lock();
+        if inner.fail_saves {
+            return Err(StorageError::Io {
+                action: "save the vault",
+                path: "memory".into(),
+                source: std::io::Error::other("disk full"),
+            });
+        }
+        inner.saves.push(text.to_owned());
+        Ok(())
+    }
+
+    fn append_audit(&mut self, line: &str) -> Result<(), StorageError> {
+        let mut inner = self.lock();
+        inner.audit.push_str(line);
+        inner.audit.push('\n');
+        Ok(())
+    }
+
+    fn read_audit(&self) -> Result<String, StorageError> {
+        Ok(self.lock().audit.clone())
+    }
+}

@@ -1,0 +1,52 @@
+//! Where `vault.ron` and `audit.ron` are kept: the `VaultStorage` trait, the vault folder on
+//! disk ([`disk`]) and an in-memory stand-in for core tests ([`memory`]).
+//!
+//! This is the only part of Keydesk that touches the file system. Saves are atomic (temp
+//! file in the same folder, fsync, rename, fsync folder) and keep the previous version as a
+//! `.bak`; a writer holds an OS file lock on `vault.lock`.
+
+pub mod disk;
+pub mod memory;
+
+use std::path::PathBuf;
+
+pub use disk::{VaultDir, atomic_write};
+pub use memory::MemoryStorage;
+
+/// The metadata file.
+pub const VAULT_FILE: &str = "vault.ron";
+/// The audit log.
+pub const AUDIT_FILE: &str = "audit.ron";
+/// The lock file.
+pub const LOCK_FILE: &str = "vault.lock";
+
+/// Persistence of the vault's text files, as the vault core sees it.
+pub trait VaultStorage: Send {
+    /// Replaces `vault.ron` with `text`, atomically, keeping the old one as `vault.ron.bak`.
+    fn save(&mut self, text: &str) -> Result<(), StorageError>;
+    /// Appends one line (a newline is added) to `audit.ron` and makes it durable.
+    fn append_audit(&mut self, line: &str) -> Result<(), StorageError>;
+    /// The whole audit log (empty when there is none yet).
+    fn read_audit(&self) -> Result<String, StorageError>;
+}
+
+/// What can go wrong with the vault's files. Messages name the file last.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error(
+        "No vault here yet: create one with `keydesk init`, or point --vault at an existing vault folder. Folder: {path}"
+    )]
+    NoVault { path: PathBuf },
+    #[error("A vault already exists here: open it instead of creating a new one. Folder: {path}")]
+    AlreadyExists { path: PathBuf },
+    #[error(
+        "Another Keydesk window or command is using this vault: close it and try again. Lock: {path}"
+    )]
+    Locked { path: PathBuf },
+    #[error("This vault was opened read-only and cannot be changed: {what}.")]
+    ReadOnly { what: &'static str },
+    #[error("Could not {action} ({source}): check the folder's permissions and free space. File: {path}")]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("{file} cannot be read: {detail}. Fix the file, or restore {file}.bak. File: {path}")]
+    Unreadable { file: &'static str, detail: String, path: PathBuf },
+}

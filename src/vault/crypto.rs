@@ -1,0 +1,264 @@
+//! The vault's cryptography: Argon2id, XChaCha20-Poly1305 and HMAC-SHA256.
+//!
+//! Master password → Argon2id → key-encryption key, which unwraps the random data key; the
+//! data key encrypts each secret (associated data binds it to its vault and key) and derives
+//! the key of the leak-lookup hash. Key material lives in zeroizing types and is never
+//! formatted. Pure code: randomness comes from the caller.
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use super::Entropy;
+
+const NONCE_LEN: usize = 24;
+const KEY_LEN: usize = 32;
+/// Length of the random Argon2 salt.
+pub const SALT_LEN: usize = 16;
+
+/// Argon2id cost, stored in the vault header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KdfParams {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub lanes: u32,
+}
+
+impl Default for KdfParams {
+    /// 64 MiB, 3 iterations, 4 lanes.
+    fn default() -> Self {
+        KdfParams { memory_kib: 64 * 1024, iterations: 3, lanes: 4 }
+    }
+}
+
+impl KdfParams {
+    /// The weakest cost Keydesk accepts (OWASP's floor for Argon2id: 19 MiB, 2 iterations).
+    pub const MIN: KdfParams = KdfParams { memory_kib: 19 * 1024, iterations: 2, lanes: 1 };
+    /// The strongest cost Keydesk accepts (4 GiB, 64 iterations, 16 lanes).
+    pub const MAX: KdfParams = KdfParams { memory_kib: 4 * 1024 * 1024, iterations: 64, lanes: 16 };
+
+    /// Checks that the cost is within what Keydesk accepts.
+    pub fn validate(&self) -> Result<(), CryptoError> {
+        let within = |v: u32, lo: u32, hi: u32| (lo..=hi).contains(&v);
+        if within(self.memory_kib, Self::MIN.memory_kib, Self::MAX.memory_kib)
+            && within(self.iterations, Self::MIN.iterations, Self::MAX.iterations)
+            && within(self.lanes, Self::MIN.lanes, Self::MAX.lanes)
+            && self.memory_kib >= 8 * self.lanes
+        {
+            Ok(())
+        } else {
+            Err(CryptoError::KdfOutOfRange)
+        }
+    }
+}
+
+/// What can go wrong in the vault's cryptography. No variant carries key material.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    /// The data key did not unwrap: the password is wrong (or the header was altered).
+    #[error("The master password is wrong: type it again (Caps Lock?).")]
+    WrongPassword,
+    /// A ciphertext failed authentication.
+    #[error(
+        "A stored secret does not decrypt: it was altered or belongs to another vault; restore it from a backup."
+    )]
+    Tampered,
+    /// The KDF parameters are outside what Keydesk accepts.
+    #[error(
+        "The key-derivation cost is out of range: use 19 MiB to 4 GiB of memory, 2 to 64 iterations and 1 to 16 lanes."
+    )]
+    KdfOutOfRange,
+}
+
+/// A 256-bit key, zeroized on drop, never printed.
+pub struct SymmetricKey(SecretBox<[u8; KEY_LEN]>);
+
+impl SymmetricKey {
+    fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
+        let mut bytes = Zeroizing::new(bytes);
+        SymmetricKey(SecretBox::new(Box::new(std::mem::take(&mut *bytes))))
+    }
+
+    /// A fresh random key.
+    pub fn random(rng: &mut dyn Entropy) -> Self {
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        rng.fill(&mut bytes[..]);
+        Self::from_bytes(*bytes)
+    }
+
+    fn bytes(&self) -> &[u8; KEY_LEN] {
+        self.0.expose_secret()
+    }
+}
+
+/// Runs Argon2id over the password. This is the slow step of unlocking.
+pub fn derive_kek(
+    password: &SecretString,
+    salt: &[u8],
+    params: KdfParams,
+) -> Result<SymmetricKey, CryptoError> {
+    params.validate()?;
+    let argon_params = Params::new(params.memory_kib, params.iterations, params.lanes, Some(KEY_LEN))
+        .map_err(|_| CryptoError::KdfOutOfRange)?;
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    argon
+        .hash_password_into(password.expose_secret().as_bytes(), salt, &mut out[..])
+        .map_err(|_| CryptoError::KdfOutOfRange)?;
+    Ok(SymmetricKey::from_bytes(*out))
+}
+
+/// Encrypts `plaintext`; the result is `nonce || ciphertext+tag`.
+pub fn seal(key: &SymmetricKey, associated: &[u8], plaintext: &[u8], rng: &mut dyn Entropy) -> Vec<u8> {
+    let cipher = XChaCha20Poly1305::new(key.bytes().into());
+    let mut nonce = [0u8; NONCE_LEN];
+    rng.fill(&mut nonce);
+    let payload = Payload { msg: plaintext, aad: associated };
+    // Encryption only fails for messages over 256 GiB; secrets are at most a few KiB.
+    let sealed = cipher.encrypt(XNonce::from_slice(&nonce), payload).unwrap_or_default();
+    let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&sealed);
+    out
+}
+
+/// Decrypts what [`seal`] made with the same key and associated data.
+pub fn open(key: &SymmetricKey, associated: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    if sealed.len() < NONCE_LEN + 16 {
+        return Err(CryptoError::Tampered);
+    }
+    let (nonce, body) = sealed.split_at(NONCE_LEN);
+    let cipher = XChaCha20Poly1305::new(key.bytes().into());
+    cipher
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad: associated })
+        .map(Zeroizing::new)
+        .map_err(|_| CryptoError::Tampered)
+}
+
+/// Wraps the data key under the key-encryption key.
+pub fn wrap_key(kek: &SymmetricKey, associated: &[u8], key: &SymmetricKey, rng: &mut dyn Entropy) -> Vec<u8> {
+    seal(kek, associated, key.bytes(), rng)
+}
+
+/// Unwraps the data key; a failure means the password was wrong.
+pub fn unwrap_key(kek: &SymmetricKey, associated: &[u8], wrapped: &[u8]) -> Result<SymmetricKey, CryptoError> {
+    let plain = open(kek, associated, wrapped).map_err(|_| CryptoError::WrongPassword)?;
+    let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_| CryptoError::WrongPassword)?;
+    Ok(SymmetricKey::from_bytes(bytes))
+}
+
+/// A key derived from `key` for one purpose (HMAC-SHA256 of the purpose label).
+pub fn derive_subkey(key: &SymmetricKey, purpose: &str) -> SymmetricKey {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
+    mac.update(purpose.as_bytes());
+    SymmetricKey::from_bytes(mac.finalize().into_bytes().into())
+}
+
+/// HMAC-SHA256 of `data`, in lower-case hex.
+pub fn keyed_hash(key: &SymmetricKey, data: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
+    mac.update(data);
+    hex(&mac.finalize().into_bytes())
+}
+
+/// Compares a keyed hash in constant time.
+pub fn keyed_hash_matches(key: &SymmetricKey, data: &[u8], expected_hex: &str) -> bool {
+    let Some(expected) = unhex(expected_hex) else { return false };
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
+    mac.update(data);
+    mac.verify_slice(&expected).is_ok()
+}
+
+// HMAC accepts keys of any length, so `new_from_slice` cannot fail for a 32-byte key.
+fn unreachable_mac() -> Hmac<Sha256> {
+    <Hmac<Sha256> as Mac>::new(&Default::default())
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::test_rng;
+
+    fn fast() -> KdfParams {
+        KdfParams::MIN
+    }
+
+    #[test]
+    fn password_round_trip() {
+        let mut rng = test_rng(1);
+        let salt = [7u8; SALT_LEN];
+        let kek = derive_kek(&SecretString::from("correct horse"), &salt, fast()).expect("params ok");
+        let data_key = SymmetricKey::random(&mut rng);
+        let wrapped = wrap_key(&kek, b"vault-1", &data_key, &mut rng);
+        let again = derive_kek(&SecretString::from("correct horse"), &salt, fast()).expect("params ok");
+        let unwrapped = unwrap_key(&again, b"vault-1", &wrapped).expect("same password");
+        assert_eq!(unwrapped.bytes(), data_key.bytes());
+
+        let wrong = derive_kek(&SecretString::from("correct horsE"), &salt, fast()).expect("params ok");
+        assert_eq!(unwrap_key(&wrong, b"vault-1", &wrapped).err(), Some(CryptoError::WrongPassword));
+        assert_eq!(unwrap_key(&again, b"vault-2", &wrapped).err(), Some(CryptoError::WrongPassword));
+        let other_salt = derive_kek(&SecretString::from("correct horse"), &[8u8; SALT_LEN], fast()).expect("ok");
+        assert!(unwrap_key(&other_salt, b"vault-1", &wrapped).is_err());
+    }
+
+    #[test]
+    fn seal_open_and_tampering() {
+        let mut rng = test_rng(2);
+        let key = SymmetricKey::random(&mut rng);
+        let sealed = seal(&key, b"v/k1", b"the secret", &mut rng);
+        assert_eq!(open(&key, b"v/k1", &sealed).expect("opens").as_slice(), b"the secret");
+        assert!(!sealed.windows(10).any(|w| w == b"the secret"));
+        // Each byte flipped, the associated data changed, or a cut: all refused.
+        for i in 0..sealed.len() {
+            let mut bad = sealed.clone();
+            bad[i] ^= 1;
+            assert_eq!(open(&key, b"v/k1", &bad).err(), Some(CryptoError::Tampered), "byte {i}");
+        }
+        assert_eq!(open(&key, b"v/k2", &sealed).err(), Some(CryptoError::Tampered));
+        assert_eq!(open(&key, b"v/k1", &sealed[..sealed.len() - 1]).err(), Some(CryptoError::Tampered));
+        assert_eq!(open(&key, b"v/k1", &[]).err(), Some(CryptoError::Tampered));
+        // Same plaintext twice: different nonces, different ciphertexts.
+        assert_ne!(seal(&key, b"v/k1", b"the secret", &mut rng), sealed);
+    }
+
+    #[test]
+    fn keyed_hashes() {
+        let key = SymmetricKey::random(&mut test_rng(3));
+        let sub = derive_subkey(&key, "leak-lookup");
+        let h = keyed_hash(&sub, b"abc");
+        assert_eq!(h.len(), 64);
+        assert!(keyed_hash_matches(&sub, b"abc", &h));
+        assert!(!keyed_hash_matches(&sub, b"abd", &h));
+        assert!(!keyed_hash_matches(&key, b"abc", &h));
+        assert!(!keyed_hash_matches(&sub, b"abc", "zz"));
+        assert!(!keyed_hash_matches(&sub, b"abc", "é"));
+        assert_ne!(keyed_hash(&derive_subkey(&key, "other"), b"abc"), h);
+    }
+
+    #[test]
+    fn kdf_bounds() {
+        assert_eq!(KdfParams::default().validate(), Ok(()));
+        assert_eq!(KdfParams::MIN.validate(), Ok(()));
+        let weak = KdfParams { memory_kib: 1024, ..KdfParams::default() };
+        assert_eq!(weak.validate(), Err(CryptoError::KdfOutOfRange));
+        let one_pass = KdfParams { iterations: 1, ..KdfParams::default() };
+        assert!(derive_kek(&SecretString::from("x"), &[0; SALT_LEN], one_pass).is_err());
+    }
+}

@@ -1,0 +1,84 @@
+//! Reading and writing `vault.ron` as text.
+//!
+//! The format version is read first, so a file from a newer Keydesk is refused before
+//! anything else is interpreted. Parse errors carry the line and column. No IO here.
+
+use serde::Deserialize;
+
+use super::model::{FORMAT, VaultFile};
+
+/// Why a vault text could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormatError {
+    /// The text is not valid RON or lacks a field.
+    #[error("line {line}, column {column}: {message}")]
+    Syntax { line: usize, column: usize, message: String },
+    /// A newer Keydesk wrote the file.
+    #[error("it was written by a newer Keydesk (format {found}; this one reads format {FORMAT})")]
+    Newer { found: u32 },
+    /// The format number is not one Keydesk ever wrote.
+    #[error("its format number {found} is unknown (this Keydesk reads format {FORMAT})")]
+    Unknown { found: u32 },
+}
+
+#[derive(Deserialize)]
+struct Probe {
+    format: u32,
+}
+
+fn syntax(error: ron::error::SpannedError) -> FormatError {
+    FormatError::Syntax {
+        line: error.span.start.line,
+        column: error.span.start.col,
+        message: error.code.to_string(),
+    }
+}
+
+/// Parses `vault.ron`.
+pub fn parse(text: &str) -> Result<VaultFile, FormatError> {
+    let probe: Probe = ron::from_str(text).map_err(syntax)?;
+    if probe.format > FORMAT {
+        return Err(FormatError::Newer { found: probe.format });
+    }
+    if probe.format != FORMAT {
+        return Err(FormatError::Unknown { found: probe.format });
+    }
+    ron::from_str(text).map_err(syntax)
+}
+
+/// Renders `vault.ron` (pretty, one field a line, so a person can read and diff it).
+pub fn render(file: &VaultFile) -> String {
+    let config = ron::ser::PrettyConfig::new().struct_names(false).indentor("  ".to_owned());
+    let mut text = ron::ser::to_string_pretty(file, config).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_carry_positions() {
+        let err = parse("(\n  format: 1,\n  header: oops\n)").expect_err("bad");
+        match err {
+            FormatError::Syntax { line, .. } => assert_eq!(line, 3),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(parse("(format: 2, anything: [])"), Err(FormatError::Newer { found: 2 }));
+        assert_eq!(parse("(format: 0)"), Err(FormatError::Unknown { found: 0 }));
+        assert!(matches!(parse(""), Err(FormatError::Syntax { .. })));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_never_panics(text in "\\PC{0,400}") {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn parse_never_panics_on_ron_like_text(text in "[(){}\\[\\]:,\"a-z0-9_ \n]{0,300}") {
+            let _ = parse(&format!("(format: 1, {text}"));
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! The domain core: the unlocked vault and every operation on it.
+//!
+//! [`Vault`] is given its collaborators: a [`SecretStore`] for sealed secret values, a
+//! [`VaultStorage`] for its text files, a [`Clock`] and an [`Entropy`] source. It knows nothing
+//! of egui, the clipboard, the network or the OS keychain's API, and does no IO of its own.
+//! Secrets cross its boundary only as `SecretString`.
+
+pub mod audit;
+pub mod crypto;
+pub mod detect;
+pub mod format;
+pub mod keygen;
+pub mod model;
+mod ops;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::secrets::{SecretStore, SecretStoreError};
+use crate::storage::{StorageError, VaultStorage};
+use crypto::{CryptoError, KdfParams, SymmetricKey};
+use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
+
+pub use ops::{AddRequest, CheckReport, GenerateRequest, KeyEdit, Replacement};
+
+/// The current time, given to the vault so tests can set it.
+pub trait Clock: Send {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A source of random bytes; the app gives the OS CSPRNG.
+pub trait Entropy: Send {
+    fn fill(&mut self, buf: &mut [u8]);
+}
+
+impl<R: rand::CryptoRng + Send> Entropy for R {
+    fn fill(&mut self, buf: &mut [u8]) {
+        self.fill_bytes(buf);
+    }
+}
+
+/// The operating system's random number generator.
+pub fn os_rng() -> impl Entropy {
+    rand::rand_core::UnwrapErr(rand::rngs::SysRng)
+}
+
+#[cfg(test)]
+pub(crate) fn test_rng(seed: u64) -> rand::rngs::StdRng {
+    rand::SeedableRng::seed_from_u64(seed)
+}
+
+/// Everything the vault is given from outside.
+pub struct Env {
+    pub store: Box<dyn SecretStore>,
+    pub storage: Box<dyn VaultStorage>,
+    pub clock: Box<dyn Clock>,
+    pub rng: Box<dyn Entropy>,
+}
+
+/// Everything that can go wrong in a vault operation; each message is one sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error("vault.ron cannot be read: {0}. Fix the file, or restore vault.ron.bak.")]
+    Format(#[from] format::FormatError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Secrets(#[from] SecretStoreError),
+    #[error(transparent)]
+    Keygen(#[from] keygen::KeygenError),
+    #[error(transparent)]
+    Detect(#[from] detect::DetectError),
+    #[error("The master password is shorter than {min} characters: choose a longer one (a short sentence works well).")]
+    WeakPassword { min: usize },
+    #[error("No key matches \"{query}\": give its id, the start of its id, or its exact label.")]
+    UnknownKey { query: String },
+    #[error("\"{query}\" matches {count} keys: give the key's id instead.")]
+    AmbiguousKey { query: String, count: usize },
+    #[error("The label is empty: give the key a name, such as \"HubSpot production\".")]
+    EmptyLabel,
+    #[error("The {field} is longer than {max} characters: shorten it.")]
+    TooLong { field: &'static str, max: usize },
+    #[error("The {field} has a line break or control character: keep it on one line.")]
+    ControlCharacters { field: &'static str },
+    #[error("\"{label}\" is revoked: its secret was deleted, so there is nothing to {action}.")]
+    Revoked { label: String, action: &'static str },
+    #[error(
+        "The secret of \"{label}\" is missing from the secret store: it was deleted outside Keydesk; revoke this key and make a new one."
+    )]
+    SecretMissing { label: String },
+    #[error("This key is already in the vault as \"{label}\": use that entry instead of adding it again.")]
+    Duplicate { label: String },
+    #[error("The revoke reason is empty: say why, such as \"leaked in a screenshot\".")]
+    EmptyReason,
+    #[error("The expiry date {date} is in the past: give a date after today.")]
+    PastExpiry { date: String },
+    #[error("A rotation period of 0 days makes no sense: give at least 1 day.")]
+    ZeroRotation,
+    #[error("The integration name is empty: name the place that uses the key, such as \"HubSpot\".")]
+    EmptyIntegration,
+    #[error("The integration URL \"{url}\" is not a web address: give one that starts with https:// or http://.")]
+    BadUrl { url: String },
+    #[error("A new key for \"{label}\" must be made at {provider} and pasted here: Keydesk cannot generate {provider} keys itself.")]
+    NeedsPastedReplacement { label: String, provider: String },
+}
+
+/// Longest label, note and reason accepted.
+pub const MAX_LABEL: usize = 200;
+pub const MAX_NOTES: usize = 10_000;
+/// Shortest master password accepted.
+pub const MIN_PASSWORD: usize = 8;
+
+/// How a new vault is set up.
+pub struct CreateOptions {
+    pub backend: SecretBackend,
+    pub kdf: KdfParams,
+}
+
+/// The unlocked keys; dropped (and zeroized) on lock.
+struct Keys {
+    data: SymmetricKey,
+    lookup: SymmetricKey,
+}
+
+impl Keys {
+    fn new(data: SymmetricKey) -> Self {
+        let lookup = crypto::derive_subkey(&data, "keydesk leak-lookup v1");
+        Keys { data, lookup }
+    }
+}
+
+/// An unlocked vault. Dropping it locks it: the data key is zeroized.
+pub struct Vault {
+    file: VaultFile,
+    keys: Keys,
+    env: Env,
+    /// Hash and count of the audit log's real last line (may run ahead of `file.audit`).
+    audit_tail: AuditHead,
+}
+
+fn data_key_ad(vault_id: &str) -> Vec<u8> {
+    format!("keydesk-data-key:{vault_id}").into_bytes()
+}
+
+fn decode_b64(text: &str) -> Result<Vec<u8>, CryptoError> {
+    B64.decode(text).map_err(|_| CryptoError::Tampered)
+}
+
+fn random_hex(rng: &mut dyn Entropy, bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rng.fill(&mut buf);
+    crypto::hex(&buf)
+}
+
+impl Vault {
+    /// Creates a new vault: checks the secret store works, then writes `vault.ron`.
+    pub fn create(mut env: Env, password: &SecretString, options: CreateOptions) -> Result<Vault, VaultError> {
+        if password.expose_secret().chars().count() < MIN_PASSWORD {
+            return Err(VaultError::WeakPassword { min: MIN_PASSWORD });
+        }
+        options.kdf.validate()?;
+        let vault_id = random_hex(env.rng.as_mut(), 8);
+        // Fail before anything is written if the secret store does not work.
+        let probe = format!("{vault_id}/probe");
+        env.store.put(&probe, "probe")?;
+        env.store.get(&probe)?;
+        env.store.delete(&probe)?;
+
+        let mut salt = [0u8; crypto::SALT_LEN];
+        env.rng.fill(&mut salt);
+        let kek = crypto::derive_kek(password, &salt, options.kdf)?;
+        let data = SymmetricKey::random(env.rng.as_mut());
+        let wrapped = crypto::wrap_key(&kek, &data_key_ad(&vault_id), &data, env.rng.as_mut());
+        let now = env.clock.now();
+        let file = VaultFile {
+            format: FORMAT,
+            header: Header {
+                vault_id: vault_id.clone(),
+                created_at: now,
+                kdf: options.kdf,
+                salt: B64.encode(salt),
+                wrapped_data_key: B64.encode(wrapped),
+                secret_store: options.backend,
+                settings: Settings::default(),
+            },
+            accounts: Vec::new(),
+            keys: Vec::new(),
+            audit: AuditHead::default(),
+        };
+        let audit_tail = AuditHead { entries: 0, last_hash: audit::genesis(&vault_id) };
+        let mut vault = Vault { file, keys: Keys::new(data), env, audit_tail };
+        let detail = format!("secret store: {}", options.backend.slug());
+        vault.commit(audit::Action::CreateVault, None, audit::Outcome::Ok, detail)?;
+        Ok(vault)
+    }
+
+    /// Parses `vault.ron` text (for reading its header before unlocking).
+    pub fn parse(text: &str) -> Result<VaultFile, VaultError> {
+        Ok(format::parse(text)?)
+    }
+
+    /// Unlocks a parsed vault with the master password. Writes nothing.
+    pub fn unlock(env: Env, file: VaultFile, password: &SecretString) -> Result<Vault, VaultError> {
+        let salt = decode_b64(&file.header.salt).map_err(|_| CryptoError::WrongPassword)?;
+        let wrapped = decode_b64(&file.header.wrapped_data_key).map_err(|_| CryptoError::WrongPassword)?;
+        let kek = crypto::derive_kek(password, &salt, file.header.kdf)?;
+        let data = crypto::unwrap_key(&kek, &data_key_ad(&file.header.vault_id), &wrapped)?;
+        let audit_tail = audit_tail(&env.storage.read_audit()?, &file.header.vault_id);
+        Ok(Vault { file, keys: Keys::new(data), env, audit_tail })
+    }
+
+    /// The vault's metadata (never contains a secret).
+    pub fn file(&self) -> &VaultFile {
+        &self.file
+    }
+
+    /// The current time from the vault's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.env.clock.now()
+    }
+
+    /// The audit log text.
+    pub fn audit_text(&self) -> Result<String, VaultError> {
+        Ok(self.env.storage.read_audit()?)
+    }
+
+    /// Checks the audit chain against the head recorded in the vault.
+    pub fn verify_audit(&self) -> Result<audit::ChainReport, audit::ChainError> {
+        let text = self.env.storage.read_audit().unwrap_or_default();
+        audit::verify(&text, &self.file.header.vault_id, &self.file.audit)
+    }
+
+    /// Changes the master password (and optionally the KDF cost): re-wraps the data key only.
+    pub fn change_password(&mut self, new_password: &SecretString, kdf: Option<KdfParams>) -> Result<(), VaultError> {
+        if new_password.expose_secret().chars().count() < MIN_PASSWORD {
+            return Err(VaultError::WeakPassword { min: MIN_PASSWORD });
+        }
+        let kdf = kdf.unwrap_or(self.file.header.kdf);
+        kdf.validate()?;
+        let mut salt = [0u8; crypto::SALT_LEN];
+        self.env.rng.fill(&mut salt);
+        let kek = crypto::derive_kek(new_password, &salt, kdf)?;
+        let ad = data_key_ad(&self.file.header.vault_id);
+        let wrapped = crypto::wrap_key(&kek, &ad, &self.keys.data, self.env.rng.as_mut());
+        let before = self.file.header.clone();
+        self.file.header.kdf = kdf;
+        self.file.header.salt = B64.encode(salt);
+        self.file.header.wrapped_data_key = B64.encode(wrapped);
+        let detail = format!("KDF {} KiB, {} iterations, {} lanes", kdf.memory_kib, kdf.iterations, kdf.lanes);
+        self.commit(audit::Action::ChangePassword, None, audit::Outcome::Ok, detail).inspect_err(|_| {
+            self.file.header = before;
+        })
+    }
+
+    /// Appends an audit record, then saves `vault.ron` with the new audit head.
+    fn commit(
+        &mut self,
+        action: audit::Action,
+        key: Option<&str>,
+        outcome: audit::Outcome,
+        detail: String,
+    ) -> Result<(), VaultError> {
+        let record = audit::Record {
+            at: self.env.clock.now(),
+            action,
+            key: key.map(str::to_owned),
+            outcome,
+            detail,
+            prev: self.audit_tail.last_hash.clone(),
+        };
+        self.append(&record)?;
+        self.file.audit = self.audit_tail.clone();
+        if let Err(error) = self.env.storage.save(&format::render(&self.file)) {
+            // The log already says it happened: say that it did not stick.
+            let undo = audit::Record {
+                at: record.at,
+                outcome: audit::Outcome::Failed("the vault file could not be saved".into()),
+                prev: self.audit_tail.last_hash.clone(),
+                ..record
+            };
+            let _ = self.append(&undo);
+            return Err(error.into());
+        }
+        Ok(())
+    }
+
+    fn append(&mut self, record: &audit::Record) -> Result<(), VaultError> {
+        let (line, hash) = audit::render(record);
+        self.env.storage.append_audit(&line)?;
+        self.audit_tail = AuditHead { entries: self.audit_tail.entries + 1, last_hash: hash };
+        Ok(())
+    }
+
+    /// Applies `change` to the metadata and commits it; on any failure the metadata is as
+    /// it was before.
+    fn apply<T>(
+        &mut self,
+        action: audit::Action,
+        key: Option<&str>,
+        detail: String,
+        change: impl FnOnce(&mut VaultFile) -> Result<T, VaultError>,
+    ) -> Result<T, VaultError> {
+        let before = self.file.clone();
+        let result = change(&mut self.file).and_then(|value| {
+            self.commit(action, key, audit::Outcome::Ok, detail)?;
+            Ok(value)
+        });
+        if result.is_err() {
+            let head = self.file.audit.clone();
+            self.file = before;
+            self.file.audit = head;
+        }
+        result
+    }
+
+    /// Records a failed attempt in the audit log only (nothing else changed).
+    fn record_failure(&mut self, action: audit::Action, key: Option<&str>, why: &VaultError) {
+        let outcome = audit::Outcome::Failed(why.to_string());
+        // The failure itself is what the caller reports; a log that cannot be written now
+        // will show up in `check`.
+        let _ = self.commit(action, key, outcome, String::new());
+    }
+}
+
+/// Finds the real end of the audit log: its line count and the hash of its last line.
+fn audit_tail(text: &str, vault_id: &str) -> AuditHead {
+    let mut tail = AuditHead { entries: 0, last_hash: audit::genesis(vault_id) };
+    for line in text.lines() {
+        tail.entries += 1;
+        tail.last_hash = audit::sha256_hex(line.as_bytes());
+    }
+    tail
+}

@@ -1,0 +1,244 @@
+//! The vault's data: what `vault.ron` holds. No secret is ever part of it.
+//!
+//! These types are plain data with serde derives; the rules that change them live in
+//! [`super::Vault`]. Timestamps are UTC and written in RFC 3339.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::crypto::KdfParams;
+use crate::providers::Provider;
+
+/// The file format this program reads and writes.
+pub const FORMAT: u32 = 1;
+
+/// The whole of `vault.ron`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VaultFile {
+    /// Format version; a newer one is refused, never rewritten.
+    pub format: u32,
+    pub header: Header,
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    #[serde(default)]
+    pub keys: Vec<KeyRecord>,
+    /// How far the audit log reached at the last save.
+    #[serde(default)]
+    pub audit: AuditHead,
+}
+
+/// Vault-wide facts: identity, key derivation, wrapped data key, where secrets live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub vault_id: String,
+    pub created_at: DateTime<Utc>,
+    pub kdf: KdfParams,
+    /// Argon2 salt, base64.
+    pub salt: String,
+    /// The data key sealed under the password-derived key, base64 (nonce || ciphertext).
+    pub wrapped_data_key: String,
+    pub secret_store: SecretBackend,
+    #[serde(default)]
+    pub settings: Settings,
+}
+
+/// Where the encrypted secret values are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SecretBackend {
+    /// The OS keychain (Secret Service, macOS Keychain, Windows Credential Manager).
+    Keychain,
+    /// `secrets.ron` in the vault folder, for machines without a keychain.
+    File,
+}
+
+impl SecretBackend {
+    /// The command-line name.
+    pub fn slug(self) -> &'static str {
+        match self {
+            SecretBackend::Keychain => "keychain",
+            SecretBackend::File => "file",
+        }
+    }
+}
+
+/// User settings kept in the vault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub auto_lock_minutes: u32,
+    pub clipboard_clear_secs: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { auto_lock_minutes: 5, clipboard_clear_secs: 20 }
+    }
+}
+
+/// A provider account: where keys are made and revoked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    pub provider: Provider,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Overrides the provider's API base URL.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Whether a management key is stored for this account (under the account's id).
+    #[serde(default)]
+    pub has_management_key: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One API key's metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    pub id: String,
+    pub label: String,
+    pub provider: Provider,
+    /// The provider account it belongs to, by id.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// The provider's own id of the key, where it has one (e.g. SendGrid's `api_key_id`).
+    #[serde(default)]
+    pub provider_key_id: Option<String>,
+    /// Region the key names or was made in (e.g. Mailchimp's `us6`).
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Safe to show: known prefix, an ellipsis, last 4 characters.
+    pub hint: String,
+    /// HMAC-SHA256 of the secret under the vault's lookup key, hex.
+    pub lookup_hash: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub rotate_after_days: Option<u32>,
+    pub status: KeyStatus,
+    #[serde(default)]
+    pub integrations: Vec<Integration>,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub copy_count: u64,
+    #[serde(default)]
+    pub last_copied_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub reveal_count: u64,
+    #[serde(default)]
+    pub last_verified: Option<Verification>,
+    /// The key this one replaced (rotation or revoke with replacement).
+    #[serde(default)]
+    pub replaces: Option<String>,
+    /// The key that replaced this one.
+    #[serde(default)]
+    pub replaced_by: Option<String>,
+}
+
+/// A key's life cycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyStatus {
+    Active,
+    /// Replaced by a newer key; still valid until the integrations move over.
+    Retiring,
+    /// Revoked; its secret has been deleted.
+    Revoked { at: DateTime<Utc>, reason: String },
+}
+
+impl KeyStatus {
+    /// The word a person reads.
+    pub fn word(&self) -> &'static str {
+        match self {
+            KeyStatus::Active => "active",
+            KeyStatus::Retiring => "retiring",
+            KeyStatus::Revoked { .. } => "revoked",
+        }
+    }
+}
+
+/// A place that uses a key, e.g. "HubSpot → Settings → Email integrations".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Integration {
+    pub name: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The last time a key was checked at its provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub at: DateTime<Utc>,
+    pub outcome: VerifyOutcome,
+}
+
+/// What a provider said about a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VerifyOutcome {
+    Works { scopes: Vec<String> },
+    Unauthorized,
+    ConnectionProblem { cause: String },
+    RateLimited { retry_after_secs: Option<u64> },
+    ProviderTrouble { status: u16 },
+    /// Checked offline (Keydesk keys: the checksum).
+    ChecksumOk,
+}
+
+/// The audit log's length and last line hash as of the last save, so truncation shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditHead {
+    pub entries: u64,
+    pub last_hash: String,
+}
+
+/// Attention a key needs, derived from its record and the time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Attention {
+    Expired,
+    /// Expires within 14 days.
+    ExpiringSoon { days: i64 },
+    RotationDue,
+    NeverVerified,
+    Retiring,
+}
+
+impl KeyRecord {
+    /// Whether the key is usable (not revoked).
+    pub fn is_live(&self) -> bool {
+        !matches!(self.status, KeyStatus::Revoked { .. })
+    }
+
+    /// What about this key needs the user's attention at `now`.
+    pub fn attention(&self, now: DateTime<Utc>) -> Vec<Attention> {
+        let mut out = Vec::new();
+        if !self.is_live() {
+            return out;
+        }
+        if let Some(expires) = self.expires_at {
+            let days = (expires - now).num_days();
+            if expires <= now {
+                out.push(Attention::Expired);
+            } else if days < 14 {
+                out.push(Attention::ExpiringSoon { days });
+            }
+        }
+        if let Some(period) = self.rotate_after_days {
+            let due = self.created_at + chrono::Duration::days(i64::from(period));
+            if due <= now && self.status == KeyStatus::Active {
+                out.push(Attention::RotationDue);
+            }
+        }
+        if self.last_verified.is_none() && self.provider != Provider::Keydesk {
+            out.push(Attention::NeverVerified);
+        }
+        if self.status == KeyStatus::Retiring {
+            out.push(Attention::Retiring);
+        }
+        out
+    }
+}

@@ -1,0 +1,600 @@
+//! Operations on keys: generate, add, edit, copy, reveal, rotate, revoke, whois, check.
+//!
+//! Order of writes, so nothing is lost: a new secret goes to the secret store before the
+//! metadata that names it; on revoke the metadata is saved before the secret is deleted.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::audit::{self, Action};
+use super::crypto::{self, CryptoError};
+use super::detect::{self, Detection};
+use super::keygen::{self, KeySpec};
+use super::model::{Integration, KeyRecord, KeyStatus};
+use super::{MAX_LABEL, MAX_NOTES, Vault, VaultError, random_hex};
+use crate::providers::Provider;
+use crate::secrets::SecretStoreError;
+
+/// A new Keydesk-format key.
+#[derive(Debug, Clone, Default)]
+pub struct GenerateRequest {
+    pub label: String,
+    pub spec: KeySpec,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub rotate_after_days: Option<u32>,
+    pub integrations: Vec<Integration>,
+    pub notes: String,
+}
+
+/// A provider's key pasted into the vault.
+#[derive(Debug, Clone, Default)]
+pub struct AddRequest {
+    pub label: String,
+    /// The provider the user named; `None` detects it.
+    pub provider: Option<Provider>,
+    pub account: Option<String>,
+    pub provider_key_id: Option<String>,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub rotate_after_days: Option<u32>,
+    pub integrations: Vec<Integration>,
+    pub notes: String,
+}
+
+/// Changes to a key's metadata; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct KeyEdit {
+    pub label: Option<String>,
+    pub notes: Option<String>,
+    pub integrations: Option<Vec<Integration>>,
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    pub rotate_after_days: Option<Option<u32>>,
+    pub scopes: Option<Vec<String>>,
+}
+
+/// Where the replacement of a rotated key comes from.
+pub enum Replacement {
+    /// A new Keydesk key in the old one's format.
+    Generate,
+    /// A key made at the provider and pasted.
+    Pasted(SecretString),
+}
+
+/// What `check` found.
+#[derive(Debug)]
+pub struct CheckReport {
+    pub keys: usize,
+    /// Secret-store entries that no live key names.
+    pub orphans: Vec<String>,
+    /// Live keys whose secret is missing, by label.
+    pub missing: Vec<String>,
+    /// Live keys whose secret does not decrypt, by label.
+    pub undecryptable: Vec<String>,
+    /// Why listing the secret store failed, if it did.
+    pub store_problem: Option<String>,
+    /// The audit chain's state.
+    pub audit: Result<audit::ChainReport, audit::ChainError>,
+}
+
+impl CheckReport {
+    /// Whether everything is in order.
+    pub fn is_clean(&self) -> bool {
+        self.orphans.is_empty()
+            && self.missing.is_empty()
+            && self.undecryptable.is_empty()
+            && self.store_problem.is_none()
+            && self.audit.is_ok()
+    }
+}
+
+fn check_text(field: &'static str, value: &str, max: usize, one_line: bool) -> Result<(), VaultError> {
+    if value.chars().count() > max {
+        return Err(VaultError::TooLong { field, max });
+    }
+    let bad = |c: char| c.is_control() && !(!one_line && (c == '\n' || c == '\t'));
+    if value.chars().any(bad) {
+        return Err(VaultError::ControlCharacters { field });
+    }
+    Ok(())
+}
+
+fn clean_label(label: &str) -> Result<String, VaultError> {
+    let label = label.trim();
+    if label.is_empty() {
+        return Err(VaultError::EmptyLabel);
+    }
+    check_text("label", label, MAX_LABEL, true)?;
+    Ok(label.to_owned())
+}
+
+fn check_integrations(integrations: &[Integration]) -> Result<(), VaultError> {
+    for integration in integrations {
+        if integration.name.trim().is_empty() {
+            return Err(VaultError::EmptyIntegration);
+        }
+        check_text("integration name", &integration.name, MAX_LABEL, true)?;
+        check_text("integration note", &integration.note, MAX_NOTES, false)?;
+        if let Some(url) = &integration.url {
+            let ok = (url.starts_with("https://") || url.starts_with("http://"))
+                && url.len() > "https://".len()
+                && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+            if !ok {
+                return Err(VaultError::BadUrl { url: url.clone() });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_schedule(
+    now: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    rotate_after_days: Option<u32>,
+) -> Result<(), VaultError> {
+    if let Some(at) = expires_at
+        && at <= now
+    {
+        return Err(VaultError::PastExpiry { date: at.format("%Y-%m-%d").to_string() });
+    }
+    if rotate_after_days == Some(0) {
+        return Err(VaultError::ZeroRotation);
+    }
+    Ok(())
+}
+
+/// Safe to show: the known prefix, an ellipsis and the last 4 characters (when the key is
+/// long enough that 4 characters give little away).
+fn hint(prefix: &str, secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() >= 16 + prefix.chars().count() {
+        let last: String = chars[chars.len() - 4..].iter().collect();
+        format!("{prefix}…{last}")
+    } else {
+        format!("{prefix}…")
+    }
+}
+
+impl Vault {
+    /// Keys in the vault, in the order they were added.
+    pub fn keys(&self) -> &[KeyRecord] {
+        &self.file.keys
+    }
+
+    /// Finds a key by id, unique id prefix, or exact label (live keys first, then revoked).
+    pub fn find(&self, query: &str) -> Result<&KeyRecord, VaultError> {
+        let index = self.find_index(query)?;
+        Ok(&self.file.keys[index])
+    }
+
+    fn find_index(&self, query: &str) -> Result<usize, VaultError> {
+        let keys = &self.file.keys;
+        if let Some(i) = keys.iter().position(|k| k.id == query) {
+            return Ok(i);
+        }
+        let pick = |matches: Vec<usize>| -> Option<Result<usize, VaultError>> {
+            match matches.len() {
+                0 => None,
+                1 => Some(Ok(matches[0])),
+                count => Some(Err(VaultError::AmbiguousKey { query: query.to_owned(), count })),
+            }
+        };
+        if query.len() >= 4
+            && let Some(found) = pick(keys.iter().enumerate().filter(|(_, k)| k.id.starts_with(query)).map(|(i, _)| i).collect())
+        {
+            return found;
+        }
+        let by_label = |status: fn(&KeyStatus) -> bool| -> Vec<usize> {
+            keys.iter().enumerate().filter(|(_, k)| k.label == query && status(&k.status)).map(|(i, _)| i).collect()
+        };
+        for group in [
+            by_label(|s| *s == KeyStatus::Active),
+            by_label(|s| *s == KeyStatus::Retiring),
+            by_label(|s| matches!(s, KeyStatus::Revoked { .. })),
+        ] {
+            if let Some(found) = pick(group) {
+                return found;
+            }
+        }
+        Err(VaultError::UnknownKey { query: query.to_owned() })
+    }
+
+    fn entry_name(&self, key_id: &str) -> String {
+        format!("{}/{}", self.file.header.vault_id, key_id)
+    }
+
+    fn secret_ad(&self, key_id: &str) -> Vec<u8> {
+        format!("keydesk-secret:{}:{}", self.file.header.vault_id, key_id).into_bytes()
+    }
+
+    fn new_key_id(&mut self) -> String {
+        loop {
+            let id = random_hex(self.env.rng.as_mut(), 6);
+            if !self.file.keys.iter().any(|k| k.id == id) {
+                return id;
+            }
+        }
+    }
+
+    /// Seals `secret` and puts it in the secret store under the key's entry.
+    fn store_secret(&mut self, key_id: &str, secret: &SecretString) -> Result<(), VaultError> {
+        let sealed = crypto::seal(
+            &self.keys.data,
+            &self.secret_ad(key_id),
+            secret.expose_secret().as_bytes(),
+            self.env.rng.as_mut(),
+        );
+        let name = self.entry_name(key_id);
+        self.env.store.put(&name, &B64.encode(sealed))?;
+        Ok(())
+    }
+
+    /// Reads and opens a key's secret.
+    fn load_secret(&self, record: &KeyRecord) -> Result<SecretString, VaultError> {
+        let sealed = match self.env.store.get(&self.entry_name(&record.id)) {
+            Ok(value) => value,
+            Err(SecretStoreError::Missing { .. }) => {
+                return Err(VaultError::SecretMissing { label: record.label.clone() });
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let sealed = B64.decode(sealed.as_bytes()).map_err(|_| CryptoError::Tampered)?;
+        let plain = crypto::open(&self.keys.data, &self.secret_ad(&record.id), &sealed)?;
+        let text = std::str::from_utf8(&plain).map_err(|_| CryptoError::Tampered)?;
+        Ok(SecretString::from(text))
+    }
+
+    fn lookup_hash(&self, secret: &SecretString) -> String {
+        crypto::keyed_hash(&self.keys.lookup, secret.expose_secret().as_bytes())
+    }
+
+    /// The key whose secret is `candidate`, if any (compares keyed hashes; decrypts nothing).
+    fn matching_key(&self, candidate: &str) -> Option<&KeyRecord> {
+        self.file
+            .keys
+            .iter()
+            .find(|k| crypto::keyed_hash_matches(&self.keys.lookup, candidate.as_bytes(), &k.lookup_hash))
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "one record's fields, named at the call")]
+    fn new_record(
+        &mut self,
+        label: String,
+        provider: Provider,
+        detection_prefix: &str,
+        secret: &SecretString,
+        expires_at: Option<DateTime<Utc>>,
+        rotate_after_days: Option<u32>,
+        integrations: Vec<Integration>,
+        notes: String,
+    ) -> KeyRecord {
+        KeyRecord {
+            id: self.new_key_id(),
+            label,
+            provider,
+            account: None,
+            provider_key_id: None,
+            region: None,
+            scopes: Vec::new(),
+            hint: hint(detection_prefix, secret.expose_secret()),
+            lookup_hash: self.lookup_hash(secret),
+            created_at: self.env.clock.now(),
+            expires_at,
+            rotate_after_days,
+            status: KeyStatus::Active,
+            integrations,
+            notes,
+            copy_count: 0,
+            last_copied_at: None,
+            reveal_count: 0,
+            last_verified: None,
+            replaces: None,
+            replaced_by: None,
+        }
+    }
+
+    /// Generates a Keydesk-format key and keeps it. The secret is returned to be shown once.
+    pub fn generate(&mut self, request: GenerateRequest) -> Result<(String, SecretString), VaultError> {
+        let label = clean_label(&request.label)?;
+        check_text("notes", &request.notes, MAX_NOTES, false)?;
+        check_integrations(&request.integrations)?;
+        check_schedule(self.now(), request.expires_at, request.rotate_after_days)?;
+        let secret = keygen::generate(&request.spec, self.env.rng.as_mut())?;
+        let record = self.new_record(
+            label,
+            Provider::Keydesk,
+            &request.spec.prefix,
+            &secret,
+            request.expires_at,
+            request.rotate_after_days,
+            request.integrations,
+            request.notes,
+        );
+        let id = record.id.clone();
+        self.store_secret(&id, &secret)?;
+        let detail = format!("\"{}\", {} bits", record.label, keygen::entropy_bits(request.spec.length).floor());
+        self.apply(Action::Generate, Some(&id), detail, |file| {
+            file.keys.push(record);
+            Ok(())
+        })
+        .inspect_err(|_| self.forget_secret(&id))?;
+        Ok((id, secret))
+    }
+
+    /// Best effort removal of a secret whose metadata could not be saved.
+    fn forget_secret(&mut self, id: &str) {
+        let name = self.entry_name(id);
+        let _ = self.env.store.delete(&name);
+    }
+
+    /// Recognises a pasted key (without keeping it).
+    pub fn recognise(value: &str, provider: Option<Provider>) -> Result<Detection, VaultError> {
+        Ok(match provider {
+            Some(provider) => detect::detect_as(value, provider)?,
+            None => detect::detect(value)?,
+        })
+    }
+
+    /// Keeps a key made elsewhere. Returns its id and what it was recognised as.
+    pub fn add(&mut self, request: AddRequest, secret: SecretString) -> Result<(String, Detection), VaultError> {
+        let label = clean_label(&request.label)?;
+        check_text("notes", &request.notes, MAX_NOTES, false)?;
+        check_integrations(&request.integrations)?;
+        check_schedule(self.now(), request.expires_at, request.rotate_after_days)?;
+        let detection = Self::recognise(secret.expose_secret(), request.provider)?;
+        if let Some(existing) = self.matching_key(secret.expose_secret()) {
+            return Err(VaultError::Duplicate { label: existing.label.clone() });
+        }
+        let mut record = self.new_record(
+            label,
+            detection.provider,
+            &detection.prefix,
+            &secret,
+            request.expires_at,
+            request.rotate_after_days,
+            request.integrations,
+            request.notes,
+        );
+        record.account = request.account;
+        record.provider_key_id = request.provider_key_id;
+        record.scopes = request.scopes;
+        record.region = detection.region.clone();
+        let id = record.id.clone();
+        self.store_secret(&id, &secret)?;
+        let detail = format!("\"{}\", {}", record.label, detection.provider.name());
+        self.apply(Action::Add, Some(&id), detail, |file| {
+            file.keys.push(record);
+            Ok(())
+        })
+        .inspect_err(|_| self.forget_secret(&id))?;
+        Ok((id, detection))
+    }
+
+    /// Changes a key's metadata.
+    pub fn edit(&mut self, query: &str, edit: KeyEdit) -> Result<(), VaultError> {
+        let index = self.find_index(query)?;
+        let label = edit.label.as_deref().map(clean_label).transpose()?;
+        if let Some(notes) = &edit.notes {
+            check_text("notes", notes, MAX_NOTES, false)?;
+        }
+        if let Some(integrations) = &edit.integrations {
+            check_integrations(integrations)?;
+        }
+        let now = self.now();
+        let record = &self.file.keys[index];
+        let expires = edit.expires_at.unwrap_or(None);
+        if edit.expires_at.is_some() && expires != record.expires_at {
+            check_schedule(now, expires, None)?;
+        }
+        check_schedule(now, None, edit.rotate_after_days.unwrap_or(None))?;
+        let id = record.id.clone();
+        let changed: Vec<&str> = [
+            ("label", label.is_some()),
+            ("notes", edit.notes.is_some()),
+            ("integrations", edit.integrations.is_some()),
+            ("expiry", edit.expires_at.is_some()),
+            ("rotation", edit.rotate_after_days.is_some()),
+            ("scopes", edit.scopes.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect();
+        let detail = format!("changed {}", changed.join(", "));
+        self.apply(Action::Edit, Some(&id), detail, |file| {
+            let record = &mut file.keys[index];
+            if let Some(label) = label {
+                record.label = label;
+            }
+            if let Some(notes) = edit.notes {
+                record.notes = notes;
+            }
+            if let Some(integrations) = edit.integrations {
+                record.integrations = integrations;
+            }
+            if let Some(expires) = edit.expires_at {
+                record.expires_at = expires;
+            }
+            if let Some(days) = edit.rotate_after_days {
+                record.rotate_after_days = days;
+            }
+            if let Some(scopes) = edit.scopes {
+                record.scopes = scopes;
+            }
+            Ok(())
+        })
+    }
+
+    /// The secret of a live key, for a use of `action`, with the use recorded.
+    fn use_secret(&mut self, query: &str, action: Action) -> Result<SecretString, VaultError> {
+        let index = self.find_index(query)?;
+        let record = &self.file.keys[index];
+        let verb = if action == Action::Copy { "copy" } else { "reveal" };
+        if !record.is_live() {
+            return Err(VaultError::Revoked { label: record.label.clone(), action: verb });
+        }
+        let id = record.id.clone();
+        let secret = match self.load_secret(record) {
+            Ok(secret) => secret,
+            Err(error) => {
+                self.record_failure(action, Some(&id), &error);
+                return Err(error);
+            }
+        };
+        let now = self.now();
+        self.apply(action, Some(&id), String::new(), |file| {
+            let record = &mut file.keys[index];
+            if action == Action::Copy {
+                record.copy_count += 1;
+                record.last_copied_at = Some(now);
+            } else {
+                record.reveal_count += 1;
+            }
+            Ok(())
+        })?;
+        Ok(secret)
+    }
+
+    /// The secret for a copy to the clipboard; the copy is counted and audited.
+    pub fn copy(&mut self, query: &str) -> Result<SecretString, VaultError> {
+        self.use_secret(query, Action::Copy)
+    }
+
+    /// The secret to show in full; the reveal is counted and audited.
+    pub fn reveal(&mut self, query: &str) -> Result<SecretString, VaultError> {
+        self.use_secret(query, Action::Reveal)
+    }
+
+    /// Revokes a key: the metadata is saved first, then the secret is deleted. Returns a
+    /// warning when the secret could not be deleted (the key is revoked all the same; `check`
+    /// lists the leftover entry).
+    pub fn revoke(&mut self, query: &str, reason: &str) -> Result<Option<String>, VaultError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(VaultError::EmptyReason);
+        }
+        check_text("reason", reason, MAX_NOTES, false)?;
+        let index = self.find_index(query)?;
+        let record = &self.file.keys[index];
+        if !record.is_live() {
+            return Err(VaultError::Revoked { label: record.label.clone(), action: "revoke" });
+        }
+        let id = record.id.clone();
+        let now = self.now();
+        let detail = format!("\"{}\": {reason}", record.label);
+        self.apply(Action::Revoke, Some(&id), detail, |file| {
+            file.keys[index].status = KeyStatus::Revoked { at: now, reason: reason.to_owned() };
+            Ok(())
+        })?;
+        let name = self.entry_name(&id);
+        Ok(match self.env.store.delete(&name) {
+            Ok(_) => None,
+            Err(error) => Some(format!(
+                "The key is revoked, but its encrypted secret could not be deleted ({error}); `keydesk check` lists it."
+            )),
+        })
+    }
+
+    /// Rotates a key: a replacement linked to the old key, which becomes Retiring.
+    pub fn rotate(&mut self, query: &str, replacement: Replacement) -> Result<(String, SecretString), VaultError> {
+        let index = self.find_index(query)?;
+        let old = self.file.keys[index].clone();
+        if !old.is_live() {
+            return Err(VaultError::Revoked { label: old.label, action: "rotate" });
+        }
+        let (secret, prefix, provider, region) = match replacement {
+            Replacement::Generate => {
+                if old.provider != Provider::Keydesk {
+                    return Err(VaultError::NeedsPastedReplacement {
+                        label: old.label,
+                        provider: old.provider.name().to_owned(),
+                    });
+                }
+                let current = self.load_secret(&old)?;
+                let spec = keygen::shape(current.expose_secret())
+                    .map(|s| KeySpec { prefix: s.prefix.to_owned(), length: s.body_length })
+                    .unwrap_or_default();
+                (keygen::generate(&spec, self.env.rng.as_mut())?, spec.prefix, Provider::Keydesk, None)
+            }
+            Replacement::Pasted(secret) => {
+                let detection = Self::recognise(secret.expose_secret(), Some(old.provider))?;
+                if let Some(existing) = self.matching_key(secret.expose_secret()) {
+                    return Err(VaultError::Duplicate { label: existing.label.clone() });
+                }
+                (secret, detection.prefix, old.provider, detection.region.or(old.region.clone()))
+            }
+        };
+        let now = self.now();
+        // Keep the old key's lifetime: a key that lasted 90 days gets 90 days again.
+        let expires_at = old.expires_at.map(|at| now + (at - old.created_at));
+        let mut record = self.new_record(
+            old.label.clone(),
+            provider,
+            &prefix,
+            &secret,
+            expires_at,
+            old.rotate_after_days,
+            old.integrations.clone(),
+            old.notes.clone(),
+        );
+        record.account = old.account.clone();
+        record.scopes = old.scopes.clone();
+        record.region = region;
+        record.replaces = Some(old.id.clone());
+        let id = record.id.clone();
+        self.store_secret(&id, &secret)?;
+        let detail = format!("\"{}\" replaced by {id}", old.label);
+        self.apply(Action::Rotate, Some(&old.id), detail, |file| {
+            let old = &mut file.keys[index];
+            old.status = KeyStatus::Retiring;
+            old.replaced_by = Some(record.id.clone());
+            file.keys.push(record);
+            Ok(())
+        })
+        .inspect_err(|_| self.forget_secret(&id))?;
+        Ok((id, secret))
+    }
+
+    /// Which key a leaked string is (compares keyed hashes only). The lookup is audited
+    /// without the string.
+    pub fn whois(&mut self, candidate: &str) -> Result<Option<KeyRecord>, VaultError> {
+        let found = self.matching_key(candidate.trim()).cloned();
+        let detail = match &found {
+            Some(record) => format!("matched \"{}\"", record.label),
+            None => "no match".to_owned(),
+        };
+        let key = found.as_ref().map(|r| r.id.clone());
+        self.commit(Action::Whois, key.as_deref(), audit::Outcome::Ok, detail)?;
+        Ok(found)
+    }
+
+    /// Checks the vault against its secret store and its audit log.
+    pub fn check(&self) -> CheckReport {
+        let mut report = CheckReport {
+            keys: self.file.keys.len(),
+            orphans: Vec::new(),
+            missing: Vec::new(),
+            undecryptable: Vec::new(),
+            store_problem: None,
+            audit: self.verify_audit(),
+        };
+        let prefix = format!("{}/", self.file.header.vault_id);
+        let live: std::collections::HashSet<String> =
+            self.file.keys.iter().filter(|k| k.is_live()).map(|k| self.entry_name(&k.id)).collect();
+        match self.env.store.names(&prefix) {
+            Ok(names) => report.orphans = names.into_iter().filter(|n| !live.contains(n)).collect(),
+            Err(error) => report.store_problem = Some(error.to_string()),
+        }
+        for record in self.file.keys.iter().filter(|k| k.is_live()) {
+            match self.load_secret(record) {
+                Ok(_) => {}
+                Err(VaultError::SecretMissing { label }) => report.missing.push(label),
+                Err(VaultError::Crypto(_)) => report.undecryptable.push(record.label.clone()),
+                Err(error) => {
+                    report.store_problem.get_or_insert(error.to_string());
+                }
+            }
+        }
+        report
+    }
+}
