@@ -1,1 +1,5 @@
-fn main() {}
+//! The `keydesk` binary: glue only. Everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    keydesk::cli::main()
+}

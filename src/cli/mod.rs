@@ -1,1 +1,102 @@
-//! The command line.
+//! The command line: the same operations as the window, for automation and tests.
+//!
+//! `main` calls [`main`]; errors are mapped to an exit code and one sentence on stderr in one
+//! place. Secrets go to stdout only when the user asked for one (`generate`, `reveal`,
+//! `rotate`); never to stderr.
+
+mod args;
+mod commands;
+mod input;
+mod render;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command};
+
+/// The version and the commit it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KEYDESK_GIT_COMMIT"), ")");
+
+/// A failure, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The operation failed (exit 1).
+    #[error("{0}")]
+    Failed(String),
+    /// The command was used wrongly (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// Nothing to report beyond what was printed (exit 1).
+    #[error("")]
+    Quiet,
+}
+
+impl From<crate::vault::VaultError> for CliError {
+    fn from(error: crate::vault::VaultError) -> Self {
+        CliError::Failed(error.to_string())
+    }
+}
+
+impl From<crate::storage::StorageError> for CliError {
+    fn from(error: crate::storage::StorageError) -> Self {
+        CliError::Failed(error.to_string())
+    }
+}
+
+impl From<crate::secrets::SecretStoreError> for CliError {
+    fn from(error: crate::secrets::SecretStoreError) -> Self {
+        CliError::Failed(error.to_string())
+    }
+}
+
+/// Parses the arguments and runs the command; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Help and version are "errors" to clap; it prints them and picks the code.
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let code = match error {
+                CliError::Usage(_) => 2,
+                CliError::Failed(_) | CliError::Quiet => 1,
+            };
+            let text = error.to_string();
+            if !text.is_empty() {
+                let _ = writeln!(std::io::stderr(), "keydesk: {text}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Runs one parsed command.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let dir = vault_dir(cli.vault.clone())?;
+    let context = commands::Context { dir, password_file: cli.password_file };
+    match cli.command {
+        None => {
+            let mut help = <Cli as clap::CommandFactory>::command();
+            let _ = help.print_help();
+            Ok(())
+        }
+        Some(command) => commands::run(&context, command),
+    }
+}
+
+fn vault_dir(given: Option<PathBuf>) -> Result<PathBuf, CliError> {
+    if let Some(dir) = given {
+        return Ok(dir);
+    }
+    directories::ProjectDirs::from("", "", "keydesk")
+        .map(|dirs| dirs.data_dir().to_owned())
+        .ok_or_else(|| CliError::Usage("No home folder is known: give the vault folder with --vault DIR.".into()))
+}

@@ -1,0 +1,208 @@
+//! The command-line grammar (clap). Parsing only: validation of values happens in
+//! [`super::commands`], building happens in the vault.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Keydesk keeps the API keys of email-marketing platforms: secrets in the OS keychain,
+/// labels and history in a readable file, every use audited.
+#[derive(Debug, Parser)]
+#[command(name = "keydesk", version = super::VERSION, about, long_about = None)]
+#[command(after_help = "With no command, Keydesk opens its window.\n\
+Exit codes: 0 ok, 1 the operation failed, 2 usage error.\n\
+Vault folder: --vault, else $KEYDESK_VAULT, else the platform data folder (~/.local/share/keydesk on Linux).")]
+pub struct Cli {
+    /// The vault folder.
+    #[arg(long, global = true, env = "KEYDESK_VAULT", value_name = "DIR")]
+    pub vault: Option<PathBuf>,
+    /// Read the master password from the first line of FILE instead of asking.
+    #[arg(long, global = true, env = "KEYDESK_PASSWORD_FILE", value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new vault.
+    Init(InitArgs),
+    /// List keys (without secrets).
+    List(ListArgs),
+    /// Generate a Keydesk-format key; prints the key alone on stdout.
+    Generate(GenerateArgs),
+    /// Add a provider's key, read from stdin (a hidden prompt in a terminal).
+    Add(AddArgs),
+    /// Change a key's label, notes, integrations, expiry or rotation period.
+    Edit(EditArgs),
+    /// Show a key's details and history (no secret).
+    Show(ShowArgs),
+    /// Print a key's secret on stdout (recorded in the audit log).
+    Reveal(KeyArg),
+    /// Revoke a key: it is marked revoked and its secret deleted.
+    Revoke(RevokeArgs),
+    /// Replace a key: Keydesk keys are generated, others are read from stdin; the old key
+    /// becomes "retiring" until its integrations have moved over.
+    Rotate(KeyArg),
+    /// Show the audit log, or verify its hash chain.
+    Audit(AuditArgs),
+    /// Check the vault: secrets present and readable, no orphaned entries, audit chain intact.
+    Check,
+    /// Read a string on stdin and say which key of this vault it is, if any.
+    Whois,
+    /// Change the master password (only the data key is re-wrapped).
+    Passwd(PasswdArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreChoice {
+    /// The OS keychain (Secret Service, macOS Keychain, Windows Credential Manager).
+    Keychain,
+    /// An encrypted file in the vault folder, for machines without a keychain.
+    File,
+}
+
+#[derive(Debug, Args)]
+pub struct KdfArgs {
+    /// Argon2id memory in MiB (19 to 4096).
+    #[arg(long, value_name = "MIB")]
+    pub kdf_memory_mib: Option<u32>,
+    /// Argon2id iterations (2 to 64).
+    #[arg(long, value_name = "N")]
+    pub kdf_iterations: Option<u32>,
+    /// Argon2id lanes (1 to 16).
+    #[arg(long, value_name = "N")]
+    pub kdf_lanes: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where secret values are kept.
+    #[arg(long, value_enum, default_value = "keychain")]
+    pub secret_store: StoreChoice,
+    #[command(flatten)]
+    pub kdf: KdfArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Include revoked keys.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MetadataArgs {
+    /// Expiry: a date (YYYY-MM-DD, midnight UTC) or an RFC 3339 time.
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    /// Rotate every N days.
+    #[arg(long, value_name = "N")]
+    pub rotate_days: Option<u32>,
+    /// A place that uses the key, optionally with its settings URL (repeatable).
+    #[arg(long = "integration", value_name = "NAME[=URL]")]
+    pub integrations: Vec<String>,
+    /// A note.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The key's label.
+    #[arg(long)]
+    pub label: String,
+    /// Prefix (letters, digits and "_", ending with "_").
+    #[arg(long, default_value = crate::vault::keygen::DEFAULT_PREFIX)]
+    pub prefix: String,
+    /// Number of random base62 characters (22 or more: at least 128 bits).
+    #[arg(long, default_value_t = crate::vault::keygen::DEFAULT_LENGTH)]
+    pub length: usize,
+    #[command(flatten)]
+    pub metadata: MetadataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The key's label.
+    #[arg(long)]
+    pub label: String,
+    /// The provider (detected from the key when not given).
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// A scope or permission the key has (repeatable).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    #[command(flatten)]
+    pub metadata: MetadataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The key: id, start of id, or exact label.
+    pub key: String,
+    /// New label.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Replace the notes.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Add an integration or change its URL (repeatable).
+    #[arg(long = "integration", value_name = "NAME[=URL]")]
+    pub integrations: Vec<String>,
+    /// Remove an integration by name (repeatable).
+    #[arg(long = "remove-integration", value_name = "NAME")]
+    pub remove_integrations: Vec<String>,
+    /// New expiry (YYYY-MM-DD or RFC 3339), or "never".
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    /// New rotation period in days, or "never".
+    #[arg(long, value_name = "N")]
+    pub rotate_days: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyArg {
+    /// The key: id, start of id, or exact label.
+    pub key: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The key: id, start of id, or exact label.
+    pub key: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The key: id, start of id, or exact label.
+    pub key: String,
+    /// Why (recorded with the key and in the audit log).
+    #[arg(long)]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Verify the hash chain instead of listing.
+    #[arg(long)]
+    pub verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PasswdArgs {
+    /// Read the new password from the first line of FILE instead of asking.
+    #[arg(long, value_name = "FILE")]
+    pub new_password_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub kdf: KdfArgs,
+}

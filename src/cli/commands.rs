@@ -1,0 +1,264 @@
+//! One function per command. Each opens the vault as it needs (read-only or locked for
+//! writing), calls the vault, and prints.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::args::{self, Command, KdfArgs, MetadataArgs, StoreChoice};
+use super::{CliError, input, render};
+use crate::providers::Provider;
+use crate::secrets::{self, SecretStore};
+use crate::storage::VaultDir;
+use crate::vault::crypto::KdfParams;
+use crate::vault::keygen::KeySpec;
+use crate::vault::model::{Integration, SecretBackend};
+use crate::vault::{
+    AddRequest, CreateOptions, Env, GenerateRequest, KeyEdit, Replacement, SystemClock, Vault, os_rng,
+};
+
+/// What every command needs.
+pub struct Context {
+    pub dir: PathBuf,
+    pub password_file: Option<PathBuf>,
+}
+
+/// Whether a command changes the vault (and so takes the write lock).
+fn writes(command: &Command) -> bool {
+    !matches!(command, Command::List(_) | Command::Show(_) | Command::Audit(_) | Command::Check)
+}
+
+pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
+    if let Command::Init(init) = command {
+        return run_init(context, init);
+    }
+    let mut vault = open(context, writes(&command))?;
+    match command {
+        Command::Init(_) => Ok(()),
+        Command::List(list) => render::list(&vault, list.json, list.all),
+        Command::Show(show) => render::show(&vault, &show.key, show.json),
+        Command::Audit(audit) if audit.verify => match vault.verify_audit() {
+            Ok(report) => out(&format!("Audit chain verified: {} entries, all linked.", report.entries)),
+            Err(error) => Err(CliError::Failed(error.to_string())),
+        },
+        Command::Audit(audit) => render::audit(&vault, audit.json),
+        Command::Check => render::check(&vault.check()),
+        Command::Generate(generate) => run_generate(&mut vault, generate),
+        Command::Add(add) => run_add(&mut vault, add),
+        Command::Edit(edit) => run_edit(&mut vault, edit),
+        Command::Reveal(key) => {
+            let secret = vault.reveal(&key.key)?;
+            print_secret(&secret)
+        }
+        Command::Revoke(revoke) => {
+            let label = vault.find(&revoke.key)?.label.clone();
+            let warning = vault.revoke(&revoke.key, &revoke.reason)?;
+            if let Some(warning) = warning {
+                note(&warning);
+            }
+            out(&format!("Revoked \"{label}\". Update the integrations that used it."))
+        }
+        Command::Rotate(key) => run_rotate(&mut vault, &key.key),
+        Command::Whois => {
+            let candidate = input::key_from_stdin("Paste the string to look up: ")?;
+            match vault.whois(candidate.expose_secret())? {
+                Some(record) => out(&format!("{}\t{}", record.id, record.label)),
+                None => {
+                    out("No key in this vault matches that string.")?;
+                    Err(CliError::Quiet)
+                }
+            }
+        }
+        Command::Passwd(passwd) => {
+            let new = input::new_password(passwd.new_password_file.as_deref())?;
+            let kdf = kdf_params(&passwd.kdf, vault.file().header.kdf)?;
+            vault.change_password(&new, Some(kdf))?;
+            out("Master password changed.")
+        }
+    }
+}
+
+/// Opens, parses and unlocks the vault. The password is asked for only once the file is
+/// known to be readable.
+fn open(context: &Context, write: bool) -> Result<Vault, CliError> {
+    let dir = VaultDir::open(&context.dir, write)?;
+    let file = Vault::parse(&dir.read_vault()?).map_err(|e| CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display())))?;
+    let store: Box<dyn SecretStore> = secrets::open(file.header.secret_store, &context.dir)?;
+    let password = input::password(context.password_file.as_deref(), "Master password: ")?;
+    let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
+    Ok(Vault::unlock(env, file, &password)?)
+}
+
+fn run_init(context: &Context, init: args::InitArgs) -> Result<(), CliError> {
+    let kdf = kdf_params(&init.kdf, KdfParams::default())?;
+    let dir = VaultDir::create(&context.dir)?;
+    let backend = match init.secret_store {
+        StoreChoice::Keychain => SecretBackend::Keychain,
+        StoreChoice::File => SecretBackend::File,
+    };
+    let store = secrets::open(backend, &context.dir)?;
+    let password = input::new_password(context.password_file.as_deref())?;
+    let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
+    Vault::create(env, &password, CreateOptions { backend, kdf })?;
+    out(&format!(
+        "Created a vault in {} (secrets in the {}).",
+        context.dir.display(),
+        match backend {
+            SecretBackend::Keychain => "OS keychain",
+            SecretBackend::File => "encrypted file secrets.ron",
+        }
+    ))
+}
+
+fn kdf_params(args: &KdfArgs, base: KdfParams) -> Result<KdfParams, CliError> {
+    let params = KdfParams {
+        memory_kib: args.kdf_memory_mib.map_or(base.memory_kib, |mib| mib.saturating_mul(1024)),
+        iterations: args.kdf_iterations.unwrap_or(base.iterations),
+        lanes: args.kdf_lanes.unwrap_or(base.lanes),
+    };
+    params.validate().map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(params)
+}
+
+struct Metadata {
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    integrations: Vec<Integration>,
+}
+
+fn metadata(args: &MetadataArgs) -> Result<Metadata, CliError> {
+    Ok(Metadata {
+        expires_at: args.expires.as_deref().map(input::date).transpose()?,
+        integrations: args.integrations.iter().map(|i| input::integration(i)).collect(),
+    })
+}
+
+fn run_generate(vault: &mut Vault, args: args::GenerateArgs) -> Result<(), CliError> {
+    let meta = metadata(&args.metadata)?;
+    let request = GenerateRequest {
+        label: args.label,
+        spec: KeySpec { prefix: args.prefix, length: args.length },
+        expires_at: meta.expires_at,
+        rotate_after_days: args.metadata.rotate_days,
+        integrations: meta.integrations,
+        notes: args.metadata.note.unwrap_or_default(),
+    };
+    let (id, secret) = vault.generate(request)?;
+    let label = vault.find(&id).map(|k| k.label.clone()).unwrap_or_default();
+    note(&format!("Generated \"{label}\" ({id}). It is shown once: copy it now."));
+    print_secret(&secret)
+}
+
+fn run_add(vault: &mut Vault, args: args::AddArgs) -> Result<(), CliError> {
+    let provider = args.provider.as_deref().map(parse_provider).transpose()?;
+    let meta = metadata(&args.metadata)?;
+    let secret = input::key_from_stdin("Paste the key: ")?;
+    let request = AddRequest {
+        label: args.label,
+        provider,
+        scopes: args.scopes,
+        expires_at: meta.expires_at,
+        rotate_after_days: args.metadata.rotate_days,
+        integrations: meta.integrations,
+        notes: args.metadata.note.unwrap_or_default(),
+        ..AddRequest::default()
+    };
+    let (id, detection) = vault.add(request, secret)?;
+    if let Some(warning) = &detection.warning {
+        note(warning);
+    }
+    let region = detection.region.map(|r| format!(", region {r}")).unwrap_or_default();
+    out(&format!("Added {} key {id}{region}.", detection.provider.name()))
+}
+
+fn parse_provider(name: &str) -> Result<Provider, CliError> {
+    Provider::from_name(name).ok_or_else(|| {
+        CliError::Usage(format!("\"{name}\" is not a provider Keydesk knows: use one of {}.", Provider::slugs()))
+    })
+}
+
+fn run_edit(vault: &mut Vault, args: args::EditArgs) -> Result<(), CliError> {
+    let record = vault.find(&args.key)?.clone();
+    let integrations = if args.integrations.is_empty() && args.remove_integrations.is_empty() {
+        None
+    } else {
+        let mut list = record.integrations.clone();
+        for name in &args.remove_integrations {
+            let before = list.len();
+            list.retain(|i| !i.name.eq_ignore_ascii_case(name.trim()));
+            if list.len() == before {
+                return Err(CliError::Failed(format!(
+                    "\"{}\" has no integration named \"{name}\": check the name with `keydesk show`.",
+                    record.label
+                )));
+            }
+        }
+        for text in &args.integrations {
+            let new = input::integration(text);
+            match list.iter_mut().find(|i| i.name.eq_ignore_ascii_case(&new.name)) {
+                Some(existing) => existing.url = new.url.or(existing.url.take()),
+                None => list.push(new),
+            }
+        }
+        Some(list)
+    };
+    let expires_at = match args.expires.as_deref() {
+        None => None,
+        Some("never") => Some(None),
+        Some(text) => Some(Some(input::date(text)?)),
+    };
+    let rotate_after_days = match args.rotate_days.as_deref() {
+        None => None,
+        Some("never") => Some(None),
+        Some(text) => Some(Some(text.parse::<u32>().map_err(|_| {
+            CliError::Usage(format!("\"{text}\" is not a number of days: give a whole number, or \"never\"."))
+        })?)),
+    };
+    let edit = KeyEdit {
+        label: args.label,
+        notes: args.note,
+        integrations,
+        expires_at,
+        rotate_after_days,
+        scopes: None,
+    };
+    vault.edit(&record.id, edit)?;
+    out(&format!("Updated \"{}\".", vault.find(&record.id)?.label))
+}
+
+fn run_rotate(vault: &mut Vault, key: &str) -> Result<(), CliError> {
+    let old = vault.find(key)?.clone();
+    let replacement = if old.provider == Provider::Keydesk {
+        Replacement::Generate
+    } else {
+        Replacement::Pasted(input::key_from_stdin(&format!(
+            "Make a new key at {}, then paste it: ",
+            old.provider.name()
+        ))?)
+    };
+    let generated = matches!(replacement, Replacement::Generate);
+    let (id, secret) = vault.rotate(&old.id, replacement)?;
+    note(&format!(
+        "\"{}\" is now retiring; the replacement is {id}. Update its integrations, then revoke {}.",
+        old.label, old.id
+    ));
+    if generated { print_secret(&secret) } else { Ok(()) }
+}
+
+fn print_secret(secret: &SecretString) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", secret.expose_secret())
+        .and_then(|()| stdout.flush())
+        .map_err(|_| CliError::Failed("Could not write to stdout.".into()))
+}
+
+/// A line on stdout.
+pub fn out(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{text}").map_err(|_| CliError::Failed("Could not write to stdout.".into()))
+}
+
+/// A line for the person on stderr (never a secret).
+fn note(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}

@@ -1,0 +1,114 @@
+//! Reading what the user types: passwords, keys on stdin, dates and integrations.
+
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+use super::CliError;
+use crate::vault::model::Integration;
+
+/// The first line of a password file.
+pub fn password_from_file(path: &Path) -> Result<SecretString, CliError> {
+    let text = Zeroizing::new(std::fs::read(path).map_err(|e| {
+        CliError::Failed(format!(
+            "Could not read the password file ({}): check the path and its permissions. File: {}",
+            io_reason(&e),
+            path.display()
+        ))
+    })?);
+    let text = std::str::from_utf8(&text)
+        .map_err(|_| CliError::Failed(format!("The password file is not UTF-8 text. File: {}", path.display())))?;
+    let line = text.lines().next().unwrap_or("");
+    if line.is_empty() {
+        return Err(CliError::Failed(format!(
+            "The password file's first line is empty: put the master password on it. File: {}",
+            path.display()
+        )));
+    }
+    Ok(SecretString::from(line))
+}
+
+/// The master password: from the file if given, else a hidden prompt in a terminal.
+pub fn password(file: Option<&Path>, prompt: &str) -> Result<SecretString, CliError> {
+    if let Some(path) = file {
+        return password_from_file(path);
+    }
+    prompt_hidden(prompt)
+}
+
+/// A hidden prompt; fails with a sentence when there is no terminal.
+pub fn prompt_hidden(prompt: &str) -> Result<SecretString, CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage(
+            "No terminal to ask for the master password: give --password-file FILE.".into(),
+        ));
+    }
+    rpassword::prompt_password(prompt)
+        .map(SecretString::from)
+        .map_err(|e| CliError::Failed(format!("Could not read the password ({}).", io_reason(&e))))
+}
+
+/// A new password, asked twice (or read from a file).
+pub fn new_password(file: Option<&Path>) -> Result<SecretString, CliError> {
+    if let Some(path) = file {
+        return password_from_file(path);
+    }
+    let first = prompt_hidden("New master password: ")?;
+    let second = prompt_hidden("Type it again: ")?;
+    if first.expose_secret() != second.expose_secret() {
+        return Err(CliError::Failed("The two passwords differ: type the same password twice.".into()));
+    }
+    Ok(first)
+}
+
+/// A key from stdin (one line; a trailing line break is dropped), or a hidden prompt.
+pub fn key_from_stdin(prompt: &str) -> Result<SecretString, CliError> {
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(prompt)
+            .map(SecretString::from)
+            .map_err(|e| CliError::Failed(format!("Could not read the key ({}).", io_reason(&e))));
+    }
+    let mut raw = Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_end(&mut raw)
+        .map_err(|e| CliError::Failed(format!("Could not read the key from stdin ({}).", io_reason(&e))))?;
+    let text = std::str::from_utf8(&raw)
+        .map_err(|_| CliError::Failed("The key on stdin is not UTF-8 text: paste it as plain text.".into()))?;
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    Ok(SecretString::from(text))
+}
+
+/// `YYYY-MM-DD` (midnight UTC) or RFC 3339.
+pub fn date(text: &str) -> Result<DateTime<Utc>, CliError> {
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default());
+    }
+    DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+        CliError::Usage(format!("\"{text}\" is not a date: write it as YYYY-MM-DD, such as 2027-03-31."))
+    })
+}
+
+/// `NAME` or `NAME=URL`.
+pub fn integration(text: &str) -> Integration {
+    match text.split_once('=') {
+        Some((name, url)) => {
+            Integration { name: name.trim().to_owned(), url: Some(url.trim().to_owned()), note: String::new() }
+        }
+        None => Integration { name: text.trim().to_owned(), url: None, note: String::new() },
+    }
+}
+
+/// An OS error's reason without the path (paths go last, in the sentence itself).
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "it is a folder".into(),
+        _ => error.to_string(),
+    }
+}
