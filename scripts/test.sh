@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Runs everything CI runs, on a fresh Debian/Ubuntu machine or a developer's:
+#   1. installs what the tests need when it is missing (Xvfb, D-Bus, gnome-keyring,
+#      libsecret-tools, xclip; cargo-nextest),
+#   2. starts a private D-Bus session (never given a DISPLAY) with a throw-away, unlocked
+#      gnome-keyring, and an Xvfb display,
+#   3. runs cargo fmt --check, cargo clippy -D warnings and every test.
+# Extra arguments go to `cargo nextest run` (e.g. a test name filter).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '== %s\n' "$*" >&2; }
+
+if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
+  missing=()
+  for pair in Xvfb:xvfb xclip:xclip dbus-run-session:dbus dbus-send:dbus \
+              gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" gcc libc6-dev >/dev/null
+  fi
+  if ! cargo nextest --version >/dev/null 2>&1; then
+    log "installing cargo-nextest"
+    cargo install --locked cargo-nextest
+  fi
+  rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt
+
+  log "cargo fmt --check"
+  cargo fmt --all -- --check
+  log "cargo clippy"
+  cargo clippy --all-targets --locked -- -D warnings
+
+  scratch=$(mktemp -d)
+  trap 'rm -rf "$scratch"' EXIT
+  export KEYDESK_TEST_SESSION=1
+  # The bus gets no DISPLAY: a locked keyring would otherwise open a prompt and block.
+  env -u DISPLAY -u DBUS_SESSION_BUS_ADDRESS \
+    XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" HOME="${HOME:-$scratch}" \
+    KEYDESK_SCRATCH="$scratch" \
+    timeout 3000 dbus-run-session -- "$0" "$@"
+  exit $?
+fi
+
+# Inside the private session.
+mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
+printf '%s' "keydesk-ci-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+keyring_pid=""
+for _ in $(seq 1 100); do
+  if reply=$(dbus-send --session --dest=org.freedesktop.DBus --print-reply /org/freedesktop/DBus \
+      org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null); then
+    keyring_pid=$(printf '%s' "$reply" | awk '/uint32/ {print $2}')
+    break
+  fi
+  sleep 0.1
+done
+[ -n "$keyring_pid" ] || { log "gnome-keyring did not start"; exit 1; }
+log "gnome-keyring running (pid $keyring_pid)"
+
+display=":$((90 + RANDOM % 400))"
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$KEYDESK_SCRATCH/xvfb.log" 2>&1 &
+xvfb_pid=$!
+trap 'kill "$xvfb_pid" "$keyring_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
+
+export DISPLAY="$display" KEYDESK_REQUIRE_KEYCHAIN=1 KEYDESK_REQUIRE_DISPLAY=1
+log "cargo nextest run (DISPLAY=$DISPLAY)"
+cargo nextest run --locked --lib --bins --tests --no-fail-fast "$@"
+log "doc tests"
+cargo test --locked --doc

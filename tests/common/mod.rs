@@ -1,0 +1,183 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, reason = "each test binary uses a different part")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+use keydesk::secrets::memory::MemoryStore;
+use keydesk::storage::MemoryStorage;
+use keydesk::vault::crypto::KdfParams;
+use keydesk::vault::model::SecretBackend;
+use keydesk::vault::{Clock, CreateOptions, Env, Vault};
+use secrecy::SecretString;
+use std::sync::{Arc, Mutex};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A clock the test moves by hand.
+#[derive(Clone)]
+pub struct TestClock(pub Arc<Mutex<DateTime<Utc>>>);
+
+impl TestClock {
+    pub fn new() -> Self {
+        TestClock(Arc::new(Mutex::new(DateTime::parse_from_rfc3339("2026-11-01T09:00:00Z").unwrap().to_utc())))
+    }
+    pub fn advance_days(&self, days: i64) {
+        *self.0.lock().unwrap() += chrono::Duration::days(days);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+pub fn rng(seed: u64) -> Box<rand::rngs::StdRng> {
+    Box::new(rand::SeedableRng::seed_from_u64(seed))
+}
+
+/// An in-memory vault with the cheapest accepted KDF, and handles to look inside.
+pub struct Fixture {
+    pub vault: Vault,
+    pub store: MemoryStore,
+    pub storage: MemoryStorage,
+    pub clock: TestClock,
+}
+
+pub fn fixture() -> Fixture {
+    let store = MemoryStore::new();
+    let storage = MemoryStorage::new();
+    let clock = TestClock::new();
+    let env = Env {
+        store: Box::new(store.clone()),
+        storage: Box::new(storage.clone()),
+        clock: Box::new(clock.clone()),
+        rng: rng(42),
+    };
+    let vault = Vault::create(
+        env,
+        &SecretString::from(PASSWORD),
+        CreateOptions { backend: SecretBackend::Keychain, kdf: KdfParams::MIN },
+    )
+    .unwrap();
+    Fixture { vault, store, storage, clock }
+}
+
+impl Fixture {
+    /// Locks and unlocks again from the last saved text, with the same store and storage.
+    pub fn reopen(self, password: &str) -> Result<Fixture, keydesk::vault::VaultError> {
+        let Fixture { vault, store, storage, clock } = self;
+        drop(vault);
+        let file = Vault::parse(&storage.last_save().unwrap())?;
+        let env = Env {
+            store: Box::new(store.clone()),
+            storage: Box::new(storage.clone()),
+            clock: Box::new(clock.clone()),
+            rng: rng(43),
+        };
+        let vault = Vault::unlock(env, file, &SecretString::from(password))?;
+        Ok(Fixture { vault, store, storage, clock })
+    }
+}
+
+/// Random characters from `alphabet` (test keys are made at run time, never written down).
+pub fn random_chars(alphabet: &str, n: usize) -> String {
+    use rand::RngExt;
+    let chars: Vec<char> = alphabet.chars().collect();
+    let mut rng = rand::rng();
+    (0..n).map(|_| chars[rng.random_range(0..chars.len())]).collect()
+}
+
+pub const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+pub const HEX: &str = "0123456789abcdef";
+
+pub fn sendgrid_key() -> String {
+    format!("SG.{}.{}", random_chars(ALNUM, 22), random_chars(ALNUM, 43))
+}
+
+pub fn mailchimp_key() -> String {
+    format!("{}-us14", random_chars(HEX, 32))
+}
+
+/// The `keydesk` binary with a vault folder and password file.
+pub struct Cli {
+    pub dir: tempfile::TempDir,
+    pub vault: PathBuf,
+    pub password_file: PathBuf,
+}
+
+impl Cli {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = dir.path().join("vault");
+        let password_file = dir.path().join("password");
+        std::fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
+        Cli { dir, vault, password_file }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_keydesk"));
+        command
+            .arg("--vault")
+            .arg(&self.vault)
+            .arg("--password-file")
+            .arg(&self.password_file)
+            .args(args)
+            .env_remove("KEYDESK_VAULT")
+            .env_remove("KEYDESK_PASSWORD_FILE");
+        command
+    }
+
+    /// Runs with `stdin` and returns the output.
+    pub fn run_with(&self, args: &[&str], stdin: &str) -> Output {
+        run(self.command(args), stdin)
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, "")
+    }
+
+    /// Runs and insists on success; returns stdout.
+    pub fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let output = self.run_with(args, stdin);
+        assert!(
+            output.status.success(),
+            "keydesk {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Snapshot of every file in the vault folder (name → bytes).
+    pub fn files(&self) -> Vec<(String, Vec<u8>)> {
+        snapshot(&self.vault)
+    }
+}
+
+pub fn run(mut command: Command, stdin: &str) -> Output {
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .flatten()
+            .filter(|e| e.file_name() != "vault.lock")
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap_or_default()))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    files
+}
+
+/// Whether the tests must find a working OS keychain (set by scripts/test.sh).
+pub fn keychain_required() -> bool {
+    std::env::var_os("KEYDESK_REQUIRE_KEYCHAIN").is_some_and(|v| v == "1")
+}

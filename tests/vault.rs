@@ -1,0 +1,300 @@
+//! Core operations against the in-memory secret store and storage: fast and exact.
+
+mod common;
+
+use common::{PASSWORD, fixture, mailchimp_key, sendgrid_key};
+use keydesk::providers::Provider;
+use keydesk::vault::audit::{self, Action};
+use keydesk::vault::crypto::KdfParams;
+use keydesk::vault::keygen::KeySpec;
+use keydesk::vault::model::{Attention, Integration, KeyStatus};
+use keydesk::vault::{AddRequest, GenerateRequest, KeyEdit, Replacement, Vault, VaultError};
+use secrecy::{ExposeSecret, SecretString};
+
+fn generate(f: &mut common::Fixture, label: &str) -> (String, String) {
+    let request = GenerateRequest { label: label.into(), spec: KeySpec::default(), ..Default::default() };
+    let (id, secret) = f.vault.generate(request).unwrap();
+    (id, secret.expose_secret().to_owned())
+}
+
+fn add(f: &mut common::Fixture, label: &str, key: &str) -> Result<String, VaultError> {
+    let request = AddRequest { label: label.into(), ..Default::default() };
+    f.vault.add(request, SecretString::from(key)).map(|(id, _)| id)
+}
+
+#[test]
+fn nothing_in_the_store_or_file_is_the_secret() {
+    let mut f = fixture();
+    let (_, secret) = generate(&mut f, "Webhook");
+    let key = sendgrid_key();
+    add(&mut f, "SendGrid", &key).unwrap();
+    let saved = f.storage.last_save().unwrap();
+    for value in f.store.snapshot().values() {
+        assert!(!value.contains(&secret) && !value.contains(&key));
+    }
+    assert!(!saved.contains(&secret) && !saved.contains(&key[10..]));
+    assert!(!f.storage.audit().contains(&key[10..]));
+}
+
+#[test]
+fn unlock_round_trip_and_wrong_password() {
+    let mut f = fixture();
+    let (id, secret) = generate(&mut f, "Webhook");
+    let saves = f.storage.save_count();
+    let f = f.reopen(PASSWORD).unwrap();
+    assert_eq!(f.storage.save_count(), saves, "unlocking writes nothing");
+    let mut f = f;
+    assert_eq!(f.vault.reveal(&id).unwrap().expose_secret(), secret);
+
+    let saves = f.storage.save_count();
+    let audit = f.storage.audit();
+    let storage = f.storage.clone();
+    let err = f.reopen("correct horse battery stapler").err().unwrap();
+    assert!(matches!(err, VaultError::Crypto(keydesk::vault::crypto::CryptoError::WrongPassword)));
+    assert_eq!(err.to_string(), "The master password is wrong: type it again (Caps Lock?).");
+    assert_eq!(storage.save_count(), saves);
+    assert_eq!(storage.audit(), audit, "a wrong password writes nothing");
+}
+
+#[test]
+fn detection_on_add_and_refusals() {
+    let mut f = fixture();
+    let id = add(&mut f, "Newsletter", &mailchimp_key()).unwrap();
+    let record = f.vault.find(&id).unwrap();
+    assert_eq!((record.provider, record.region.as_deref()), (Provider::Mailchimp, Some("us14")));
+    let sg = sendgrid_key();
+    let id = add(&mut f, "Transactional", &sg).unwrap();
+    assert_eq!(f.vault.find(&id).unwrap().hint, format!("SG.…{}", &sg[sg.len() - 4..]));
+
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("", sendgrid_key(), "The label is empty"),
+        ("   ", sendgrid_key(), "The label is empty"),
+        ("x", "SG.short".into(), "starts like a SendGrid key"),
+        ("x", format!("{} ", sendgrid_key()), "space or a line break"),
+        ("x", String::new(), "The key is empty"),
+        ("again", sg.clone(), "already in the vault as \"Transactional\""),
+        ("bad\nlabel", sendgrid_key(), "line break"),
+    ];
+    for (label, key, words) in cases {
+        let saves = f.storage.save_count();
+        let err = add(&mut f, label, &key).unwrap_err().to_string();
+        assert!(err.contains(words), "{label:?}: {err}");
+        assert_eq!(f.storage.save_count(), saves, "{label:?}: refused input writes nothing");
+    }
+    let named = AddRequest { label: "x".into(), provider: Some(Provider::Brevo), ..Default::default() };
+    let err = f.vault.add(named, SecretString::from(sendgrid_key())).unwrap_err();
+    assert!(err.to_string().contains("does not look like a Brevo key"), "{err}");
+}
+
+#[test]
+fn find_by_id_prefix_and_label() {
+    let mut f = fixture();
+    let (a, _) = generate(&mut f, "Alpha");
+    let (b, _) = generate(&mut f, "Beta");
+    assert_eq!(f.vault.find(&a).unwrap().label, "Alpha");
+    assert_eq!(f.vault.find(&b[..6]).unwrap().label, "Beta");
+    assert_eq!(f.vault.find("Beta").unwrap().id, b);
+    assert!(matches!(f.vault.find("Gamma"), Err(VaultError::UnknownKey { .. })));
+    assert!(matches!(f.vault.find("abc"), Err(VaultError::UnknownKey { .. })), "short prefixes are not ids");
+    generate(&mut f, "Alpha");
+    assert!(matches!(f.vault.find("Alpha"), Err(VaultError::AmbiguousKey { count: 2, .. })));
+}
+
+#[test]
+fn copy_reveal_are_counted_and_audited() {
+    let mut f = fixture();
+    let (id, secret) = generate(&mut f, "Webhook");
+    assert_eq!(f.vault.copy(&id).unwrap().expose_secret(), secret);
+    f.vault.copy(&id).unwrap();
+    f.vault.reveal(&id).unwrap();
+    let record = f.vault.find(&id).unwrap();
+    assert_eq!((record.copy_count, record.reveal_count), (2, 1));
+    assert!(record.last_copied_at.is_some());
+    let actions: Vec<Action> = audit::parse(&f.storage.audit()).iter().map(|r| r.action).collect();
+    assert_eq!(actions, [Action::CreateVault, Action::Generate, Action::Copy, Action::Copy, Action::Reveal]);
+    assert!(f.vault.verify_audit().is_ok());
+}
+
+#[test]
+fn revoke_saves_metadata_then_deletes_secret() {
+    let mut f = fixture();
+    let (id, _) = generate(&mut f, "Webhook");
+    assert_eq!(f.store.snapshot().len(), 1);
+    assert!(f.vault.revoke(&id, "  ").unwrap_err().to_string().contains("reason is empty"));
+    assert_eq!(f.vault.revoke(&id, "leaked in a screenshot").unwrap(), None);
+    assert!(f.store.snapshot().is_empty());
+    let record = f.vault.find(&id).unwrap();
+    assert!(matches!(&record.status, KeyStatus::Revoked { reason, .. } if reason == "leaked in a screenshot"));
+    let err = f.vault.reveal(&id).unwrap_err().to_string();
+    assert!(err.contains("is revoked"), "{err}");
+    assert!(f.vault.revoke(&id, "again").is_err());
+
+    // A store that fails the delete: the key is revoked all the same, and check reports it.
+    let (id, _) = generate(&mut f, "Second");
+    f.store.fail_next(|| keydesk::secrets::SecretStoreError::Locked);
+    let warning = f.vault.revoke(&id, "rotated").unwrap().unwrap();
+    assert!(warning.contains("could not be deleted"), "{warning}");
+    assert!(!f.vault.find(&id).unwrap().is_live());
+    assert_eq!(f.vault.check().orphans.len(), 1);
+}
+
+#[test]
+fn rotate_links_keys_and_keeps_format() {
+    let mut f = fixture();
+    let spec = KeySpec { prefix: "hook_".into(), length: 40 };
+    let request = GenerateRequest {
+        label: "Webhook".into(),
+        spec,
+        rotate_after_days: Some(90),
+        expires_at: Some(f.vault.now() + chrono::Duration::days(365)),
+        integrations: vec![Integration { name: "Zapier".into(), url: None, note: String::new() }],
+        ..Default::default()
+    };
+    let (old, _) = f.vault.generate(request).unwrap();
+    f.clock.advance_days(100);
+    assert!(f.vault.find(&old).unwrap().attention(f.vault.now()).contains(&Attention::RotationDue));
+    let (new, secret) = f.vault.rotate(&old, Replacement::Generate).unwrap();
+    let secret = secret.expose_secret();
+    assert!(secret.starts_with("hook_") && secret.len() == 5 + 40 + 6);
+    let (old_r, new_r) = (f.vault.find(&old).unwrap().clone(), f.vault.find(&new).unwrap().clone());
+    assert_eq!(old_r.status, KeyStatus::Retiring);
+    assert_eq!(old_r.replaced_by.as_deref(), Some(new.as_str()));
+    assert_eq!(new_r.replaces.as_deref(), Some(old.as_str()));
+    assert_eq!(new_r.integrations, old_r.integrations);
+    assert_eq!(new_r.expires_at, Some(f.vault.now() + chrono::Duration::days(365)));
+    assert!(f.vault.find("Webhook").unwrap().id == new, "the active key wins a label lookup");
+
+    // A provider key cannot be generated; a pasted replacement must match the provider.
+    let sg = add(&mut f, "SendGrid", &sendgrid_key()).unwrap();
+    assert!(matches!(f.vault.rotate(&sg, Replacement::Generate), Err(VaultError::NeedsPastedReplacement { .. })));
+    let wrong = Replacement::Pasted(SecretString::from(mailchimp_key()));
+    assert!(f.vault.rotate(&sg, wrong).unwrap_err().to_string().contains("SendGrid"));
+    let (new_sg, _) = f.vault.rotate(&sg, Replacement::Pasted(SecretString::from(sendgrid_key()))).unwrap();
+    assert_eq!(f.vault.find(&new_sg).unwrap().provider, Provider::SendGrid);
+}
+
+#[test]
+fn whois_finds_the_leaked_key_without_recording_it() {
+    let mut f = fixture();
+    let key = sendgrid_key();
+    let id = add(&mut f, "Transactional", &key).unwrap();
+    generate(&mut f, "Other");
+    assert_eq!(f.vault.whois(&format!("{key}\n")).unwrap().map(|r| r.id), Some(id));
+    assert_eq!(f.vault.whois(&sendgrid_key()).unwrap(), None);
+    assert!(!f.storage.audit().contains(&key[3..20]));
+}
+
+#[test]
+fn edit_changes_metadata_and_validates() {
+    let mut f = fixture();
+    let (id, _) = generate(&mut f, "Webhook");
+    let edit = KeyEdit {
+        label: Some("Webhook (prod)".into()),
+        notes: Some("Used by the\nnightly sync".into()),
+        integrations: Some(vec![Integration {
+            name: "HubSpot".into(),
+            url: Some("https://app.hubspot.com/x".into()),
+            note: String::new(),
+        }]),
+        rotate_after_days: Some(Some(30)),
+        ..Default::default()
+    };
+    f.vault.edit(&id, edit).unwrap();
+    let record = f.vault.find(&id).unwrap();
+    assert_eq!(record.label, "Webhook (prod)");
+    assert_eq!(record.rotate_after_days, Some(30));
+    let bad = [
+        KeyEdit { label: Some(String::new()), ..Default::default() },
+        KeyEdit { rotate_after_days: Some(Some(0)), ..Default::default() },
+        KeyEdit { expires_at: Some(Some(f.vault.now() - chrono::Duration::days(1))), ..Default::default() },
+        KeyEdit {
+            integrations: Some(vec![Integration { name: "X".into(), url: Some("ftp://x".into()), note: String::new() }]),
+            ..Default::default()
+        },
+        KeyEdit { label: Some("x".repeat(201)), ..Default::default() },
+    ];
+    for edit in bad {
+        let before = f.storage.save_count();
+        assert!(f.vault.edit(&id, edit).is_err());
+        assert_eq!(f.storage.save_count(), before);
+    }
+    assert_eq!(f.vault.find(&id).unwrap().label, "Webhook (prod)");
+}
+
+#[test]
+fn failed_save_leaves_memory_as_it_was() {
+    let mut f = fixture();
+    generate(&mut f, "Kept");
+    f.storage.fail_saves(true);
+    let request = GenerateRequest { label: "Lost".into(), ..Default::default() };
+    let err = f.vault.generate(request).unwrap_err();
+    assert!(err.to_string().contains("disk full"), "{err}");
+    assert_eq!(f.vault.keys().len(), 1, "the failed key is not half-kept");
+    assert_eq!(f.store.snapshot().len(), 1, "its secret was taken back out of the store");
+    f.storage.fail_saves(false);
+    let f = f.reopen(PASSWORD).unwrap();
+    assert_eq!(f.vault.keys().len(), 1);
+    assert!(f.vault.verify_audit().is_ok(), "{:?}", f.vault.verify_audit());
+}
+
+#[test]
+fn check_finds_orphans_missing_and_tampered_secrets() {
+    let mut f = fixture();
+    let (a, _) = generate(&mut f, "A");
+    let (b, _) = generate(&mut f, "B");
+    assert!(f.vault.check().is_clean());
+    let vault_id = f.vault.file().header.vault_id.clone();
+    f.store.remove_behind_back(&format!("{vault_id}/{a}"));
+    f.store.insert_behind_back(&format!("{vault_id}/stray"), "x");
+    let sealed = f.store.snapshot()[&format!("{vault_id}/{b}")].clone();
+    let mut bytes = sealed.into_bytes();
+    bytes[10] = if bytes[10] == b'A' { b'B' } else { b'A' };
+    f.store.insert_behind_back(&format!("{vault_id}/{b}"), &String::from_utf8(bytes).unwrap());
+    let report = f.vault.check();
+    assert_eq!(report.missing, ["A"]);
+    assert_eq!(report.undecryptable, ["B"]);
+    assert_eq!(report.orphans, [format!("{vault_id}/stray")]);
+    assert!(!report.is_clean());
+    let err = f.vault.reveal(&a).unwrap_err().to_string();
+    assert!(err.contains("missing from the secret store"), "{err}");
+}
+
+#[test]
+fn change_password_rewraps_only() {
+    let mut f = fixture();
+    let (id, secret) = generate(&mut f, "Webhook");
+    let store_before = f.store.snapshot();
+    assert!(f.vault.change_password(&SecretString::from("short"), None).is_err());
+    let stronger = KdfParams { memory_kib: 32 * 1024, iterations: 2, lanes: 2 };
+    f.vault.change_password(&SecretString::from("a new long passphrase"), Some(stronger)).unwrap();
+    assert_eq!(f.store.snapshot(), store_before, "secrets are not re-encrypted");
+    let storage = f.storage.clone();
+    let file = Vault::parse(&storage.last_save().unwrap()).unwrap();
+    assert_eq!(file.header.kdf, stronger);
+    let mut f = f.reopen("a new long passphrase").unwrap();
+    assert_eq!(f.vault.reveal(&id).unwrap().expose_secret(), secret);
+    let Err(_) = f.reopen(PASSWORD) else { panic!("the old password still works") };
+}
+
+#[test]
+fn keys_survive_a_1000_key_round_trip() {
+    let mut f = fixture();
+    let mut expected = Vec::new();
+    for i in 0..1000 {
+        let request = GenerateRequest {
+            label: format!("Key {i}"),
+            rotate_after_days: Some(30 + i % 5),
+            notes: format!("note {i}"),
+            ..Default::default()
+        };
+        let (id, secret) = f.vault.generate(request).unwrap();
+        expected.push((id, secret.expose_secret().to_owned()));
+    }
+    let before = f.vault.file().clone();
+    let mut f = f.reopen(PASSWORD).unwrap();
+    assert_eq!(f.vault.file(), &before);
+    for (id, secret) in expected.iter().step_by(97) {
+        assert_eq!(f.vault.reveal(id).unwrap().expose_secret(), secret);
+    }
+    assert_eq!(f.vault.verify_audit().unwrap().entries, 1001 + expected.iter().step_by(97).count() as u64);
+}
