@@ -1,4 +1,5 @@
 //! The vault folder on disk: big round trips, interrupted saves, corrupted files, the lock.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
 mod common;
 
@@ -31,12 +32,14 @@ fn a_1000_key_vault_round_trips_through_disk() {
     let store = MemoryStore::new();
     let password = SecretString::from(PASSWORD);
     let options = CreateOptions { backend: SecretBackend::File, kdf: KdfParams::MIN };
-    let mut vault = Vault::create(env(VaultDir::create(temp.path()).unwrap(), &store), &password, options).unwrap();
+    let mut vault =
+        Vault::create(env(VaultDir::create(temp.path()).unwrap(), &store), &password, options).unwrap();
     let mut secrets = Vec::new();
     // Saves are one per key; build the file in one go by saving only every 100th change is not
     // possible through the public API, so measure the real thing: 1,000 generate calls.
     for i in 0..1000 {
-        let request = GenerateRequest { label: format!("Key {i:04}"), notes: format!("n{i}"), ..Default::default() };
+        let request =
+            GenerateRequest { label: format!("Key {i:04}"), notes: format!("n{i}"), ..Default::default() };
         let (id, secret) = vault.generate(request).unwrap();
         secrets.push((id, secret.expose_secret().to_owned()));
     }
@@ -79,7 +82,12 @@ fn a_save_killed_mid_write_leaves_the_previous_vault() {
     let keys: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(keys.as_array().unwrap().len(), 8);
     cli.ok(&["generate", "--label", "After"], "");
-    assert!(!std::fs::read_dir(&cli.vault).unwrap().flatten().any(|e| e.file_name().to_string_lossy().ends_with(".tmp")));
+    assert!(
+        !std::fs::read_dir(&cli.vault)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+    );
     // The killed run had stored its secret before the metadata: `check` names that orphan.
     let output = cli.run(&["check"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -103,7 +111,11 @@ fn a_save_that_fails_leaves_the_previous_vault_and_no_orphan() {
     assert!(stderr.contains("Could not save the vault"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert_eq!(std::fs::read(cli.vault.join("vault.ron")).unwrap(), before);
-    assert_eq!(std::fs::read(cli.vault.join("secrets.ron")).unwrap(), secrets_before, "secret taken back out");
+    assert_eq!(
+        std::fs::read(cli.vault.join("secrets.ron")).unwrap(),
+        secrets_before,
+        "secret taken back out"
+    );
     std::fs::remove_dir(cli.vault.join("vault.ron.bak")).unwrap();
     let list: serde_json::Value = serde_json::from_str(&cli.ok(&["list", "--json"], "")).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 2);
@@ -120,7 +132,9 @@ fn a_corrupted_vault_is_reported_with_its_line_and_left_alone() {
     let line = broken.lines().position(|l| l.contains("oops")).unwrap() + 1;
     std::fs::write(&path, &broken).unwrap();
     let before = cli.files();
-    for args in [&["list"][..], &["generate", "--label", "New"], &["check"], &["revoke", "Key 0", "--reason", "x"]] {
+    for args in
+        [&["list"][..], &["generate", "--label", "New"], &["check"], &["revoke", "Key 0", "--reason", "x"]]
+    {
         let output = cli.run(args);
         assert_eq!(output.status.code(), Some(1), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);

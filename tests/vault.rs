@@ -1,4 +1,5 @@
 //! Core operations against the in-memory secret store and storage: fast and exact.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
 mod common;
 
@@ -124,7 +125,9 @@ fn revoke_saves_metadata_then_deletes_secret() {
     assert_eq!(f.vault.revoke(&id, "leaked in a screenshot").unwrap(), None);
     assert!(f.store.snapshot().is_empty());
     let record = f.vault.find(&id).unwrap();
-    assert!(matches!(&record.status, KeyStatus::Revoked { reason, .. } if reason == "leaked in a screenshot"));
+    assert!(
+        matches!(&record.status, KeyStatus::Revoked { reason, .. } if reason == "leaked in a screenshot")
+    );
     let err = f.vault.reveal(&id).unwrap_err().to_string();
     assert!(err.contains("is revoked"), "{err}");
     assert!(f.vault.revoke(&id, "again").is_err());
@@ -166,7 +169,10 @@ fn rotate_links_keys_and_keeps_format() {
 
     // A provider key cannot be generated; a pasted replacement must match the provider.
     let sg = add(&mut f, "SendGrid", &sendgrid_key()).unwrap();
-    assert!(matches!(f.vault.rotate(&sg, Replacement::Generate), Err(VaultError::NeedsPastedReplacement { .. })));
+    assert!(matches!(
+        f.vault.rotate(&sg, Replacement::Generate),
+        Err(VaultError::NeedsPastedReplacement { .. })
+    ));
     let wrong = Replacement::Pasted(SecretString::from(mailchimp_key()));
     assert!(f.vault.rotate(&sg, wrong).unwrap_err().to_string().contains("SendGrid"));
     let (new_sg, _) = f.vault.rotate(&sg, Replacement::Pasted(SecretString::from(sendgrid_key()))).unwrap();
@@ -208,7 +214,11 @@ fn edit_changes_metadata_and_validates() {
         KeyEdit { rotate_after_days: Some(Some(0)), ..Default::default() },
         KeyEdit { expires_at: Some(Some(f.vault.now() - chrono::Duration::days(1))), ..Default::default() },
         KeyEdit {
-            integrations: Some(vec![Integration { name: "X".into(), url: Some("ftp://x".into()), note: String::new() }]),
+            integrations: Some(vec![Integration {
+                name: "X".into(),
+                url: Some("ftp://x".into()),
+                note: String::new(),
+            }]),
             ..Default::default()
         },
         KeyEdit { label: Some("x".repeat(201)), ..Default::default() },
@@ -277,10 +287,10 @@ fn change_password_rewraps_only() {
 }
 
 #[test]
-fn keys_survive_a_1000_key_round_trip() {
+fn keys_survive_a_300_key_round_trip() {
     let mut f = fixture();
     let mut expected = Vec::new();
-    for i in 0..1000 {
+    for i in 0..300 {
         let request = GenerateRequest {
             label: format!("Key {i}"),
             rotate_after_days: Some(30 + i % 5),
@@ -296,5 +306,5 @@ fn keys_survive_a_1000_key_round_trip() {
     for (id, secret) in expected.iter().step_by(97) {
         assert_eq!(f.vault.reveal(id).unwrap().expose_secret(), secret);
     }
-    assert_eq!(f.vault.verify_audit().unwrap().entries, 1001 + expected.iter().step_by(97).count() as u64);
+    assert_eq!(f.vault.verify_audit().unwrap().entries, 301 + expected.iter().step_by(97).count() as u64);
 }

@@ -83,7 +83,9 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
 /// known to be readable.
 fn open(context: &Context, write: bool) -> Result<Vault, CliError> {
     let dir = VaultDir::open(&context.dir, write)?;
-    let file = Vault::parse(&dir.read_vault()?).map_err(|e| CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display())))?;
+    let file = Vault::parse(&dir.read_vault()?).map_err(|e| {
+        CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
+    })?;
     let store: Box<dyn SecretStore> = secrets::open(file.header.secret_store, &context.dir)?;
     let password = input::password(context.password_file.as_deref(), "Master password: ")?;
     let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
@@ -173,7 +175,10 @@ fn run_add(vault: &mut Vault, args: args::AddArgs) -> Result<(), CliError> {
 
 fn parse_provider(name: &str) -> Result<Provider, CliError> {
     Provider::from_name(name).ok_or_else(|| {
-        CliError::Usage(format!("\"{name}\" is not a provider Keydesk knows: use one of {}.", Provider::slugs()))
+        CliError::Usage(format!(
+            "\"{name}\" is not a provider Keydesk knows: use one of {}.",
+            Provider::slugs()
+        ))
     })
 }
 

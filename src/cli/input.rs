@@ -19,8 +19,9 @@ pub fn password_from_file(path: &Path) -> Result<SecretString, CliError> {
             path.display()
         ))
     })?);
-    let text = std::str::from_utf8(&text)
-        .map_err(|_| CliError::Failed(format!("The password file is not UTF-8 text. File: {}", path.display())))?;
+    let text = std::str::from_utf8(&text).map_err(|_| {
+        CliError::Failed(format!("The password file is not UTF-8 text. File: {}", path.display()))
+    })?;
     let line = text.lines().next().unwrap_or("");
     if line.is_empty() {
         return Err(CliError::Failed(format!(
@@ -76,8 +77,9 @@ pub fn key_from_stdin(prompt: &str) -> Result<SecretString, CliError> {
         .take(64 * 1024)
         .read_to_end(&mut raw)
         .map_err(|e| CliError::Failed(format!("Could not read the key from stdin ({}).", io_reason(&e))))?;
-    let text = std::str::from_utf8(&raw)
-        .map_err(|_| CliError::Failed("The key on stdin is not UTF-8 text: paste it as plain text.".into()))?;
+    let text = std::str::from_utf8(&raw).map_err(|_| {
+        CliError::Failed("The key on stdin is not UTF-8 text: paste it as plain text.".into())
+    })?;
     let text = text.strip_suffix('\n').unwrap_or(text);
     let text = text.strip_suffix('\r').unwrap_or(text);
     Ok(SecretString::from(text))
@@ -96,9 +98,11 @@ pub fn date(text: &str) -> Result<DateTime<Utc>, CliError> {
 /// `NAME` or `NAME=URL`.
 pub fn integration(text: &str) -> Integration {
     match text.split_once('=') {
-        Some((name, url)) => {
-            Integration { name: name.trim().to_owned(), url: Some(url.trim().to_owned()), note: String::new() }
-        }
+        Some((name, url)) => Integration {
+            name: name.trim().to_owned(),
+            url: Some(url.trim().to_owned()),
+            note: String::new(),
+        },
         None => Integration { name: text.trim().to_owned(), url: None, note: String::new() },
     }
 }

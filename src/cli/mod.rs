@@ -56,10 +56,14 @@ impl From<crate::secrets::SecretStoreError> for CliError {
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
-            // Help and version are "errors" to clap; it prints them and picks the code.
+        Err(error) if !error.use_stderr() => {
+            // Help and version are "errors" to clap: print them as they are.
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "keydesk: {}", one_line(&error.render().to_string()));
+            return ExitCode::from(2);
         }
     };
     match run(cli) {
@@ -92,11 +96,26 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// Clap's usage message as one sentence: the lines before "Usage:", without tips.
+fn one_line(rendered: &str) -> String {
+    let words: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.starts_with("Usage:"))
+        .map(str::trim)
+        .filter(|line| {
+            !line.is_empty() && !line.starts_with("tip:") && !line.starts_with("For more information")
+        })
+        .collect();
+    let text = words.join(" ");
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    format!("{}; see `keydesk --help`.", text.trim_end_matches(['.', ':']))
+}
+
 fn vault_dir(given: Option<PathBuf>) -> Result<PathBuf, CliError> {
     if let Some(dir) = given {
         return Ok(dir);
     }
-    directories::ProjectDirs::from("", "", "keydesk")
-        .map(|dirs| dirs.data_dir().to_owned())
-        .ok_or_else(|| CliError::Usage("No home folder is known: give the vault folder with --vault DIR.".into()))
+    directories::ProjectDirs::from("", "", "keydesk").map(|dirs| dirs.data_dir().to_owned()).ok_or_else(
+        || CliError::Usage("No home folder is known: give the vault folder with --vault DIR.".into()),
+    )
 }

@@ -81,7 +81,10 @@ pub fn list(vault: &Vault, as_json: bool, all: bool) -> Result<(), CliError> {
         return out("No keys yet: add one with `keydesk generate` or `keydesk add`.");
     }
     let width = keys.iter().map(|k| k.label.chars().count()).max().unwrap_or(5).clamp(5, 40);
-    out(&format!("{:<12}  {:<width$}  {:<13}  {:<9}  {:<22}  ATTENTION", "ID", "LABEL", "PROVIDER", "STATUS", "HINT"))?;
+    out(&format!(
+        "{:<12}  {:<width$}  {:<13}  {:<9}  {:<22}  ATTENTION",
+        "ID", "LABEL", "PROVIDER", "STATUS", "HINT"
+    ))?;
     for key in keys {
         let label: String = key.label.chars().take(width).collect();
         let attention: Vec<String> = key.attention(now).into_iter().map(attention_word).collect();
@@ -133,7 +136,15 @@ pub fn show(vault: &Vault, query: &str, as_json: bool) -> Result<(), CliError> {
     line("Scopes", if record.scopes.is_empty() { "—".into() } else { record.scopes.join(", ") })?;
     line("Copied", format!("{} times, last {}", record.copy_count, or_dash(&value["last_copied_at"])))?;
     line("Revealed", format!("{} times", record.reveal_count))?;
-    line("Attention", or_dash(&Value::String(value["attention"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default())))?;
+    line(
+        "Attention",
+        or_dash(&Value::String(
+            value["attention"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default(),
+        )),
+    )?;
     line("Replaces", or_dash(&value["replaces"]))?;
     line("Replaced by", or_dash(&value["replaced_by"]))?;
     line("Notes", if record.notes.is_empty() { "—".into() } else { record.notes.clone() })?;
@@ -202,10 +213,14 @@ pub fn check(report: &CheckReport) -> Result<(), CliError> {
         Err(error) => out(&format!("Audit chain: {error}"))?,
     }
     for label in &report.missing {
-        out(&format!("Missing secret: \"{label}\" has no secret in the secret store; revoke it and make a new key."))?;
+        out(&format!(
+            "Missing secret: \"{label}\" has no secret in the secret store; revoke it and make a new key."
+        ))?;
     }
     for label in &report.undecryptable {
-        out(&format!("Unreadable secret: \"{label}\" does not decrypt; restore the secret store from a backup."))?;
+        out(&format!(
+            "Unreadable secret: \"{label}\" does not decrypt; restore the secret store from a backup."
+        ))?;
     }
     for name in &report.orphans {
         out(&format!("Orphaned entry: {name} is in the secret store but no live key uses it."))?;

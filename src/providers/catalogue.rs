@@ -250,10 +250,7 @@ impl Provider {
     /// The facts about this provider.
     pub fn info(self) -> &'static ProviderInfo {
         // The table holds every variant; `catalogue_lists_every_provider` checks it.
-        CATALOGUE
-            .iter()
-            .find(|info| info.provider == self)
-            .unwrap_or(&CATALOGUE[CATALOGUE.len() - 1])
+        CATALOGUE.iter().find(|info| info.provider == self).unwrap_or(&CATALOGUE[CATALOGUE.len() - 1])
     }
 
     /// The display name.
@@ -288,10 +285,7 @@ impl std::fmt::Display for Provider {
 }
 
 fn normalise(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    name.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 #[cfg(test)]

@@ -40,8 +40,11 @@ impl FileStore {
         let config = ron::ser::PrettyConfig::new();
         let mut text = ron::ser::to_string_pretty(&self.values, config).unwrap_or_default();
         text.push('\n');
-        atomic_write(&self.path, text.as_bytes(), true)
-            .map_err(|source| SecretStoreError::File { action: "write", path: self.path.clone(), source })
+        atomic_write(&self.path, text.as_bytes(), true).map_err(|source| SecretStoreError::File {
+            action: "write",
+            path: self.path.clone(),
+            source,
+        })
     }
 }
 

@@ -64,7 +64,11 @@ impl SecretStore for MemoryStore {
 
     fn get(&self, name: &str) -> Result<String, SecretStoreError> {
         self.injected()?;
-        self.lock().values.get(name).cloned().ok_or_else(|| SecretStoreError::Missing { name: name.to_owned() })
+        self.lock()
+            .values
+            .get(name)
+            .cloned()
+            .ok_or_else(|| SecretStoreError::Missing { name: name.to_owned() })
     }
 
     fn delete(&mut self, name: &str) -> Result<bool, SecretStoreError> {

@@ -48,13 +48,19 @@ pub enum SecretStoreError {
     #[error("The secret store has no entry \"{name}\".")]
     Missing { name: String },
     /// Another keychain failure; `detail` comes from the keychain library and holds no value.
-    #[error("The OS keychain failed ({detail}): try again, and restart the keychain service if it keeps failing.")]
+    #[error(
+        "The OS keychain failed ({detail}): try again, and restart the keychain service if it keeps failing."
+    )]
     Failed { detail: String },
     /// The encrypted secrets file could not be read or written.
-    #[error("Could not {action} the secrets file ({source}): check the vault folder's permissions and free space. File: {path}")]
+    #[error(
+        "Could not {action} the secrets file ({source}): check the vault folder's permissions and free space. File: {path}"
+    )]
     File { action: &'static str, path: PathBuf, source: std::io::Error },
     /// The encrypted secrets file does not parse.
-    #[error("The secrets file does not parse at line {line}, column {column}: restore it from a backup. File: {path}")]
+    #[error(
+        "The secrets file does not parse at line {line}, column {column}: restore it from a backup. File: {path}"
+    )]
     FileCorrupt { path: PathBuf, line: usize, column: usize },
 }
 

@@ -57,7 +57,9 @@ impl VaultDir {
                 detail: format!("byte {} is not UTF-8 text", e.utf8_error().valid_up_to()),
                 path,
             }),
-            Err(e) if e.kind() == ErrorKind::NotFound => Err(StorageError::NoVault { path: self.dir.clone() }),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                Err(StorageError::NoVault { path: self.dir.clone() })
+            }
             Err(source) => Err(StorageError::Io { action: "read the vault", path, source }),
         }
     }
@@ -117,17 +119,16 @@ impl VaultStorage for VaultDir {
 
 fn take_lock(dir: &Path) -> Result<File, StorageError> {
     let path = dir.join(LOCK_FILE);
-    let file = private_options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|source| StorageError::Io { action: "open the lock file", path: path.clone(), source })?;
+    let file =
+        private_options().read(true).write(true).create(true).truncate(false).open(&path).map_err(
+            |source| StorageError::Io { action: "open the lock file", path: path.clone(), source },
+        )?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(fs::TryLockError::WouldBlock) => Err(StorageError::Locked { path }),
-        Err(fs::TryLockError::Error(source)) => Err(StorageError::Io { action: "lock the vault", path, source }),
+        Err(fs::TryLockError::Error(source)) => {
+            Err(StorageError::Io { action: "lock the vault", path, source })
+        }
     }
 }
 
@@ -149,9 +150,11 @@ fn create_private_dir(dir: &Path) -> Result<(), StorageError> {
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder
-        .create(dir)
-        .map_err(|source| StorageError::Io { action: "create the vault folder", path: dir.to_owned(), source })
+    builder.create(dir).map_err(|source| StorageError::Io {
+        action: "create the vault folder",
+        path: dir.to_owned(),
+        source,
+    })
 }
 
 /// Replaces `path` with `bytes` so that a crash at any instant leaves the old or the new file,
@@ -204,7 +207,8 @@ mod tests {
         atomic_write(&path, b"three", true).expect("write");
         assert_eq!(fs::read(&path).expect("read"), b"three");
         assert_eq!(fs::read(dir.path().join("f.ron.bak")).expect("read"), b"two");
-        let names: Vec<_> = fs::read_dir(dir.path()).expect("list").flatten().map(|e| e.file_name()).collect();
+        let names: Vec<_> =
+            fs::read_dir(dir.path()).expect("list").flatten().map(|e| e.file_name()).collect();
         assert_eq!(names.len(), 2, "{names:?}");
     }
 

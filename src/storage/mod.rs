@@ -39,9 +39,7 @@ pub enum StorageError {
     NoVault { path: PathBuf },
     #[error("A vault already exists here: open it instead of creating a new one. Folder: {path}")]
     AlreadyExists { path: PathBuf },
-    #[error(
-        "Another Keydesk window or command is using this vault: close it and try again. Lock: {path}"
-    )]
+    #[error("Another Keydesk window or command is using this vault: close it and try again. Lock: {path}")]
     Locked { path: PathBuf },
     #[error("This vault was opened read-only and cannot be changed: {what}.")]
     ReadOnly { what: &'static str },

@@ -107,9 +107,7 @@ pub enum ChainError {
         "audit.ron has {found} entries but the vault recorded {recorded}: lines were removed from the end."
     )]
     Truncated { found: u64, recorded: u64 },
-    #[error(
-        "audit.ron line {line} is not the line the vault recorded: the end of the log was edited."
-    )]
+    #[error("audit.ron line {line} is not the line the vault recorded: the end of the log was edited.")]
     HeadMismatch { line: u64 },
 }
 

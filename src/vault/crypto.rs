@@ -146,7 +146,11 @@ pub fn wrap_key(kek: &SymmetricKey, associated: &[u8], key: &SymmetricKey, rng: 
 }
 
 /// Unwraps the data key; a failure means the password was wrong.
-pub fn unwrap_key(kek: &SymmetricKey, associated: &[u8], wrapped: &[u8]) -> Result<SymmetricKey, CryptoError> {
+pub fn unwrap_key(
+    kek: &SymmetricKey,
+    associated: &[u8],
+    wrapped: &[u8],
+) -> Result<SymmetricKey, CryptoError> {
     let plain = open(kek, associated, wrapped).map_err(|_| CryptoError::WrongPassword)?;
     let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_| CryptoError::WrongPassword)?;
     Ok(SymmetricKey::from_bytes(bytes))
@@ -185,7 +189,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.is_ascii() {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
@@ -214,7 +218,8 @@ mod tests {
         let wrong = derive_kek(&SecretString::from("correct horsE"), &salt, fast()).expect("params ok");
         assert_eq!(unwrap_key(&wrong, b"vault-1", &wrapped).err(), Some(CryptoError::WrongPassword));
         assert_eq!(unwrap_key(&again, b"vault-2", &wrapped).err(), Some(CryptoError::WrongPassword));
-        let other_salt = derive_kek(&SecretString::from("correct horse"), &[8u8; SALT_LEN], fast()).expect("ok");
+        let other_salt =
+            derive_kek(&SecretString::from("correct horse"), &[8u8; SALT_LEN], fast()).expect("ok");
         assert!(unwrap_key(&other_salt, b"vault-1", &wrapped).is_err());
     }
 

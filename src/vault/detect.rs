@@ -27,13 +27,9 @@ pub struct Detection {
 pub enum DetectError {
     #[error("The key is empty: paste the whole key.")]
     Empty,
-    #[error(
-        "The key has a space or a line break inside it: copy it again as one line, without spaces."
-    )]
+    #[error("The key has a space or a line break inside it: copy it again as one line, without spaces.")]
     Whitespace,
-    #[error(
-        "The key contains an invisible or control character: copy it again from the provider's page."
-    )]
+    #[error("The key contains an invisible or control character: copy it again from the provider's page.")]
     Control,
     #[error("The key is longer than {MAX_KEY_LENGTH} characters: paste only the key.")]
     TooLong,
@@ -80,12 +76,9 @@ pub fn detect_as(value: &str, provider: Provider) -> Result<Detection, DetectErr
     match found {
         Some(found) if found.provider == provider => Ok(found),
         // Formats that are not fixed: anything that is not another provider's key is accepted.
-        None if !has_fixed_format(provider) => Ok(Detection {
-            provider,
-            region: None,
-            prefix: String::new(),
-            warning: None,
-        }),
+        None if !has_fixed_format(provider) => {
+            Ok(Detection { provider, region: None, prefix: String::new(), warning: None })
+        }
         _ => Err(DetectError::NotThatProvider { provider, format }),
     }
 }
@@ -181,7 +174,8 @@ fn recognise(value: &str) -> Result<Option<Detection>, DetectError> {
     }
     if (value.starts_with("AKIA") || value.starts_with("ASIA")) && value.len() >= 16 {
         let rest = &value[4..];
-        let ok = rest.len() == 16 && rest.bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b));
+        let ok =
+            rest.len() == 16 && rest.bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b));
         return if ok {
             Ok(found(Provider::AmazonSes, &value[..4]))
         } else {
@@ -221,9 +215,7 @@ fn recognise(value: &str) -> Result<Option<Detection>, DetectError> {
 
 fn is_uuid(value: &str) -> bool {
     let groups: Vec<&str> = value.split('-').collect();
-    groups.len() == 5
-        && groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
-        && groups.iter().all(|g| hex(g))
+    groups.len() == 5 && groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]) && groups.iter().all(|g| hex(g))
 }
 
 #[cfg(test)]
@@ -246,7 +238,10 @@ mod tests {
     const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     const B32: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-    fn samples() -> Vec<(String, Result<(Provider, Option<&'static str>), &'static str>)> {
+    /// A value and what it must be recognised as (provider and region), or words of its error.
+    type Expected = Result<(Provider, Option<&'static str>), &'static str>;
+
+    fn samples() -> Vec<(String, Expected)> {
         let keydesk = generate(&KeySpec::default(), &mut test_rng(9)).expect("valid");
         let keydesk = keydesk.expose_secret().to_owned();
         let custom = generate(&KeySpec { prefix: "hook_".into(), length: 30 }, &mut test_rng(2))

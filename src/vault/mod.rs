@@ -83,7 +83,9 @@ pub enum VaultError {
     Keygen(#[from] keygen::KeygenError),
     #[error(transparent)]
     Detect(#[from] detect::DetectError),
-    #[error("The master password is shorter than {min} characters: choose a longer one (a short sentence works well).")]
+    #[error(
+        "The master password is shorter than {min} characters: choose a longer one (a short sentence works well)."
+    )]
     WeakPassword { min: usize },
     #[error("No key matches \"{query}\": give its id, the start of its id, or its exact label.")]
     UnknownKey { query: String },
@@ -111,9 +113,13 @@ pub enum VaultError {
     ZeroRotation,
     #[error("The integration name is empty: name the place that uses the key, such as \"HubSpot\".")]
     EmptyIntegration,
-    #[error("The integration URL \"{url}\" is not a web address: give one that starts with https:// or http://.")]
+    #[error(
+        "The integration URL \"{url}\" is not a web address: give one that starts with https:// or http://."
+    )]
     BadUrl { url: String },
-    #[error("A new key for \"{label}\" must be made at {provider} and pasted here: Keydesk cannot generate {provider} keys itself.")]
+    #[error(
+        "A new key for \"{label}\" must be made at {provider} and pasted here: Keydesk cannot generate {provider} keys itself."
+    )]
     NeedsPastedReplacement { label: String, provider: String },
 }
 
@@ -167,7 +173,11 @@ fn random_hex(rng: &mut dyn Entropy, bytes: usize) -> String {
 
 impl Vault {
     /// Creates a new vault: checks the secret store works, then writes `vault.ron`.
-    pub fn create(mut env: Env, password: &SecretString, options: CreateOptions) -> Result<Vault, VaultError> {
+    pub fn create(
+        mut env: Env,
+        password: &SecretString,
+        options: CreateOptions,
+    ) -> Result<Vault, VaultError> {
         if password.expose_secret().chars().count() < MIN_PASSWORD {
             return Err(VaultError::WeakPassword { min: MIN_PASSWORD });
         }
@@ -244,7 +254,11 @@ impl Vault {
     }
 
     /// Changes the master password (and optionally the KDF cost): re-wraps the data key only.
-    pub fn change_password(&mut self, new_password: &SecretString, kdf: Option<KdfParams>) -> Result<(), VaultError> {
+    pub fn change_password(
+        &mut self,
+        new_password: &SecretString,
+        kdf: Option<KdfParams>,
+    ) -> Result<(), VaultError> {
         if new_password.expose_secret().chars().count() < MIN_PASSWORD {
             return Err(VaultError::WeakPassword { min: MIN_PASSWORD });
         }
@@ -259,7 +273,8 @@ impl Vault {
         self.file.header.kdf = kdf;
         self.file.header.salt = B64.encode(salt);
         self.file.header.wrapped_data_key = B64.encode(wrapped);
-        let detail = format!("KDF {} KiB, {} iterations, {} lanes", kdf.memory_kib, kdf.iterations, kdf.lanes);
+        let detail =
+            format!("KDF {} KiB, {} iterations, {} lanes", kdf.memory_kib, kdf.iterations, kdf.lanes);
         self.commit(audit::Action::ChangePassword, None, audit::Outcome::Ok, detail).inspect_err(|_| {
             self.file.header = before;
         })

@@ -146,7 +146,10 @@ pub enum KeyStatus {
     /// Replaced by a newer key; still valid until the integrations move over.
     Retiring,
     /// Revoked; its secret has been deleted.
-    Revoked { at: DateTime<Utc>, reason: String },
+    Revoked {
+        at: DateTime<Utc>,
+        reason: String,
+    },
 }
 
 impl KeyStatus {
@@ -180,11 +183,19 @@ pub struct Verification {
 /// What a provider said about a key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum VerifyOutcome {
-    Works { scopes: Vec<String> },
+    Works {
+        scopes: Vec<String>,
+    },
     Unauthorized,
-    ConnectionProblem { cause: String },
-    RateLimited { retry_after_secs: Option<u64> },
-    ProviderTrouble { status: u16 },
+    ConnectionProblem {
+        cause: String,
+    },
+    RateLimited {
+        retry_after_secs: Option<u64>,
+    },
+    ProviderTrouble {
+        status: u16,
+    },
     /// Checked offline (Keydesk keys: the checksum).
     ChecksumOk,
 }
@@ -201,7 +212,9 @@ pub struct AuditHead {
 pub enum Attention {
     Expired,
     /// Expires within 14 days.
-    ExpiringSoon { days: i64 },
+    ExpiringSoon {
+        days: i64,
+    },
     RotationDue,
     NeverVerified,
     Retiring,

@@ -181,12 +181,18 @@ impl Vault {
             }
         };
         if query.len() >= 4
-            && let Some(found) = pick(keys.iter().enumerate().filter(|(_, k)| k.id.starts_with(query)).map(|(i, _)| i).collect())
+            && let Some(found) = pick(
+                keys.iter().enumerate().filter(|(_, k)| k.id.starts_with(query)).map(|(i, _)| i).collect(),
+            )
         {
             return found;
         }
         let by_label = |status: fn(&KeyStatus) -> bool| -> Vec<usize> {
-            keys.iter().enumerate().filter(|(_, k)| k.label == query && status(&k.status)).map(|(i, _)| i).collect()
+            keys.iter()
+                .enumerate()
+                .filter(|(_, k)| k.label == query && status(&k.status))
+                .map(|(i, _)| i)
+                .collect()
         };
         for group in [
             by_label(|s| *s == KeyStatus::Active),
@@ -313,7 +319,8 @@ impl Vault {
         );
         let id = record.id.clone();
         self.store_secret(&id, &secret)?;
-        let detail = format!("\"{}\", {} bits", record.label, keygen::entropy_bits(request.spec.length).floor());
+        let detail =
+            format!("\"{}\", {} bits", record.label, keygen::entropy_bits(request.spec.length).floor());
         self.apply(Action::Generate, Some(&id), detail, |file| {
             file.keys.push(record);
             Ok(())
@@ -337,7 +344,11 @@ impl Vault {
     }
 
     /// Keeps a key made elsewhere. Returns its id and what it was recognised as.
-    pub fn add(&mut self, request: AddRequest, secret: SecretString) -> Result<(String, Detection), VaultError> {
+    pub fn add(
+        &mut self,
+        request: AddRequest,
+        secret: SecretString,
+    ) -> Result<(String, Detection), VaultError> {
         let label = clean_label(&request.label)?;
         check_text("notes", &request.notes, MAX_NOTES, false)?;
         check_integrations(&request.integrations)?;
@@ -496,7 +507,11 @@ impl Vault {
     }
 
     /// Rotates a key: a replacement linked to the old key, which becomes Retiring.
-    pub fn rotate(&mut self, query: &str, replacement: Replacement) -> Result<(String, SecretString), VaultError> {
+    pub fn rotate(
+        &mut self,
+        query: &str,
+        replacement: Replacement,
+    ) -> Result<(String, SecretString), VaultError> {
         let index = self.find_index(query)?;
         let old = self.file.keys[index].clone();
         if !old.is_live() {

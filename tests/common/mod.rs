@@ -1,9 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, reason = "each test binary uses a different part")]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail the test loudly")]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use keydesk::secrets::memory::MemoryStore;
@@ -22,7 +23,9 @@ pub struct TestClock(pub Arc<Mutex<DateTime<Utc>>>);
 
 impl TestClock {
     pub fn new() -> Self {
-        TestClock(Arc::new(Mutex::new(DateTime::parse_from_rfc3339("2026-11-01T09:00:00Z").unwrap().to_utc())))
+        TestClock(Arc::new(Mutex::new(
+            DateTime::parse_from_rfc3339("2026-11-01T09:00:00Z").unwrap().to_utc(),
+        )))
     }
     pub fn advance_days(&self, days: i64) {
         *self.0.lock().unwrap() += chrono::Duration::days(days);
@@ -169,7 +172,9 @@ pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
         Ok(entries) => entries
             .flatten()
             .filter(|e| e.file_name() != "vault.lock")
-            .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap_or_default()))
+            .map(|e| {
+                (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap_or_default())
+            })
             .collect(),
         Err(_) => Vec::new(),
     };

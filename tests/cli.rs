@@ -1,0 +1,275 @@
+//! The whole flow through the `keydesk` binary, and every kind of bad input.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+
+mod common;
+
+use common::{Cli, PASSWORD, mailchimp_key, sendgrid_key};
+use serde_json::Value;
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[test]
+fn the_whole_flow() {
+    let cli = Cli::new();
+    let mut stderr_seen = String::new();
+    let mut secrets = Vec::new();
+    let mut step = |args: &[&str], stdin: &str| -> String {
+        let output = cli.run_with(args, stdin);
+        stderr_seen.push_str(&String::from_utf8_lossy(&output.stderr));
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+
+    assert!(step(&["init", "--secret-store", "file"], "").contains("Created a vault"));
+    let generated = step(
+        &[
+            "generate",
+            "--label",
+            "Webhook",
+            "--integration",
+            "HubSpot=https://app.hubspot.com/x",
+            "--rotate-days",
+            "90",
+        ],
+        "",
+    );
+    let webhook = generated.trim().to_owned();
+    assert_eq!(generated, format!("{webhook}\n"), "the key alone on stdout");
+    assert!(webhook.starts_with("kd_live_") && webhook.len() == 8 + 32 + 6);
+    secrets.push(webhook.clone());
+
+    let sg = sendgrid_key();
+    secrets.push(sg.clone());
+    assert!(step(&["add", "--label", "SendGrid prod"], &format!("{sg}\n")).contains("Added SendGrid key"));
+    let mc = mailchimp_key();
+    secrets.push(mc.clone());
+    assert!(step(&["add", "--label", "Newsletter", "--provider", "mailchimp"], &mc).contains("region us14"));
+
+    let list = json(&step(&["list", "--json"], ""));
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    for key in list {
+        for field in ["id", "label", "provider", "status", "hint", "created_at"] {
+            assert!(!key[field].is_null(), "{field} missing in {key}");
+        }
+    }
+    assert_eq!(list[1]["provider"], "sendgrid");
+    assert_eq!(list[1]["hint"], format!("SG.…{}", &sg[sg.len() - 4..]));
+    let webhook_id = list[0]["id"].as_str().unwrap().to_owned();
+
+    let text = step(&["list"], "");
+    assert!(text.contains("Webhook") && text.contains("SendGrid prod") && text.contains("never verified"));
+
+    let shown = json(&step(&["show", "Webhook", "--json"], ""));
+    assert_eq!(shown["integrations"][0]["name"], "HubSpot");
+    assert_eq!(shown["rotate_after_days"], 90);
+    assert_eq!(shown["history"][0]["action"], "generate");
+    assert!(step(&["show", &webhook_id[..6]], "").contains("HubSpot <https://app.hubspot.com/x>"));
+
+    assert_eq!(step(&["reveal", "Webhook"], ""), format!("{webhook}\n"));
+    assert_eq!(step(&["reveal", "SendGrid prod"], ""), format!("{sg}\n"));
+
+    step(
+        &[
+            "edit",
+            "Webhook",
+            "--label",
+            "Webhook (prod)",
+            "--note",
+            "nightly sync",
+            "--integration",
+            "Zapier",
+        ],
+        "",
+    );
+    let shown = json(&step(&["show", &webhook_id, "--json"], ""));
+    assert_eq!(shown["label"], "Webhook (prod)");
+    assert_eq!(shown["integrations"].as_array().unwrap().len(), 2);
+    assert_eq!(shown["reveal_count"], 1);
+
+    let rotated = step(&["rotate", "Webhook (prod)"], "");
+    let new_webhook = rotated.trim().to_owned();
+    secrets.push(new_webhook.clone());
+    assert!(new_webhook.starts_with("kd_live_") && new_webhook != webhook);
+    let old = json(&step(&["show", &webhook_id, "--json"], ""));
+    assert_eq!(old["status"], "retiring");
+    let new_id = old["replaced_by"].as_str().unwrap().to_owned();
+    assert_eq!(json(&step(&["show", &new_id, "--json"], ""))["replaces"], webhook_id.as_str());
+
+    // A provider key is rotated by pasting the new one.
+    let sg2 = sendgrid_key();
+    secrets.push(sg2.clone());
+    step(&["rotate", "SendGrid prod"], &sg2);
+    assert_eq!(step(&["reveal", "SendGrid prod"], ""), format!("{sg2}\n"), "the active key wins");
+
+    assert_eq!(step(&["whois"], &format!("{webhook}\n")).trim(), format!("{webhook_id}\tWebhook (prod)"));
+
+    let miss = cli.run_with(&["whois"], &format!("{}\n", sendgrid_key()));
+    assert_eq!(miss.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&miss.stdout), "No key in this vault matches that string.\n");
+    assert!(step(&["revoke", &webhook_id, "--reason", "leaked in a screenshot"], "").contains("Revoked"));
+    let live = json(&step(&["list", "--json"], ""));
+    assert!(live.as_array().unwrap().iter().all(|k| k["id"] != webhook_id.as_str()));
+    let all = json(&step(&["list", "--json", "--all"], ""));
+    let revoked = all.as_array().unwrap().iter().find(|k| k["id"] == webhook_id.as_str()).unwrap().clone();
+    assert_eq!(revoked["status"], "revoked");
+    assert_eq!(revoked["revoke_reason"], "leaked in a screenshot");
+
+    assert!(step(&["audit", "--verify"], "").contains("Audit chain verified"));
+    let audit = json(&step(&["audit", "--json"], ""));
+    assert_eq!(audit[0]["action"], "revoke", "newest first");
+    assert!(step(&["audit"], "").contains("reveal"));
+    assert!(step(&["check"], "").contains("Everything is in order."));
+
+    let new_password = cli.dir.path().join("new-password");
+    std::fs::write(&new_password, "a different long passphrase\n").unwrap();
+    step(&["passwd", "--new-password-file", new_password.to_str().unwrap()], "");
+    let old_password = cli.run(&["list"]);
+    assert_eq!(old_password.status.code(), Some(1));
+    std::fs::copy(&new_password, &cli.password_file).unwrap();
+    assert_eq!(step(&["reveal", &new_id], ""), format!("{new_webhook}\n"));
+
+    // Nothing secret reached stderr or the metadata and audit files.
+    let vault_text = std::fs::read_to_string(cli.vault.join("vault.ron")).unwrap();
+    let audit_text = std::fs::read_to_string(cli.vault.join("audit.ron")).unwrap();
+    let secrets_text = std::fs::read_to_string(cli.vault.join("secrets.ron")).unwrap();
+    for secret in &secrets {
+        let tail = &secret[secret.len() - 12..];
+        for (name, text) in [
+            ("stderr", &stderr_seen),
+            ("vault.ron", &vault_text),
+            ("audit.ron", &audit_text),
+            ("secrets.ron", &secrets_text),
+        ] {
+            assert!(!text.contains(tail), "a secret reached {name}");
+        }
+    }
+}
+
+/// Runs a failing command and checks: exit code, one sentence on stderr with `words`, no
+/// change to the vault folder.
+fn refused(cli: &Cli, args: &[&str], stdin: &str, code: i32, words: &str) {
+    let before = cli.files();
+    let output = cli.run_with(args, stdin);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+    assert!(stderr.contains(words), "{args:?}: {stderr:?} lacks {words:?}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: not one sentence: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        output.stdout.is_empty() || code == 2,
+        "{args:?} printed {:?}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert_eq!(cli.files(), before, "{args:?} changed the vault");
+}
+
+#[test]
+fn bad_inputs_fail_with_one_sentence_and_change_nothing() {
+    let cli = Cli::new();
+    refused(&cli, &["list"], "", 1, "No vault here yet");
+    refused(&cli, &["generate", "--label", "x"], "", 1, "No vault here yet");
+    cli.ok(&["init", "--secret-store", "file"], "");
+    let key = cli.ok(&["generate", "--label", "Webhook"], "");
+
+    refused(&cli, &["init", "--secret-store", "file"], "", 1, "A vault already exists here");
+    refused(&cli, &["show", "Nope"], "", 1, "No key matches \"Nope\"");
+    refused(&cli, &["reveal", "Nope"], "", 1, "No key matches");
+    refused(&cli, &["revoke", "Nope", "--reason", "x"], "", 1, "No key matches");
+    refused(&cli, &["generate", "--label", ""], "", 1, "The label is empty");
+    refused(&cli, &["generate", "--label", "x", "--length", "16"], "", 1, "only 95 bits");
+    refused(&cli, &["generate", "--label", "x", "--prefix", "kd-"], "", 1, "prefix \"kd-\" is not usable");
+    refused(&cli, &["generate", "--label", "x", "--expires", "2001-01-01"], "", 1, "is in the past");
+    refused(&cli, &["generate", "--label", "x", "--expires", "next week"], "", 2, "is not a date");
+    refused(&cli, &["add", "--label", "x"], "SG.tooshort\n", 1, "starts like a SendGrid key");
+    refused(&cli, &["add", "--label", "x"], "abc def\n", 1, "space or a line break");
+    refused(&cli, &["add", "--label", "x"], "", 1, "The key is empty");
+    refused(&cli, &["add", "--label", "x"], &key[..key.len() - 2], 1, "checksum does not match");
+    refused(
+        &cli,
+        &["add", "--label", "x", "--provider", "sendgrid"],
+        &mailchimp_key(),
+        1,
+        "does not look like a SendGrid key",
+    );
+    refused(
+        &cli,
+        &["add", "--label", "x", "--provider", "acme"],
+        &mailchimp_key(),
+        2,
+        "not a provider Keydesk knows",
+    );
+    refused(&cli, &["add", "--label", "Copy"], &key, 1, "already in the vault as \"Webhook\"");
+    refused(&cli, &["revoke", "Webhook", "--reason", " "], "", 1, "reason is empty");
+    refused(&cli, &["edit", "Webhook", "--rotate-days", "soon"], "", 2, "not a number of days");
+    refused(&cli, &["edit", "Webhook", "--integration", "X=ftp://x"], "", 1, "is not a web address");
+    refused(
+        &cli,
+        &["passwd", "--new-password-file", "/nonexistent/pw"],
+        "",
+        1,
+        "Could not read the password file",
+    );
+    refused(&cli, &["frobnicate"], "", 2, "unrecognized subcommand");
+    refused(&cli, &["generate"], "", 2, "--label");
+
+    // Wrong password.
+    std::fs::write(&cli.password_file, "not the password\n").unwrap();
+    refused(&cli, &["list"], "", 1, "The master password is wrong");
+    refused(&cli, &["reveal", "Webhook"], "", 1, "The master password is wrong");
+    // Unreadable and empty password files.
+    std::fs::write(&cli.password_file, "\n").unwrap();
+    refused(&cli, &["list"], "", 1, "first line is empty");
+    std::fs::remove_file(&cli.password_file).unwrap();
+    refused(&cli, &["list"], "", 1, "Could not read the password file (no such file)");
+    std::fs::create_dir(&cli.password_file).unwrap();
+    refused(&cli, &["list"], "", 1, "Could not read the password file");
+    std::fs::remove_dir(&cli.password_file).unwrap();
+    std::fs::write(&cli.password_file, format!("{PASSWORD}\n")).unwrap();
+    cli.ok(&["check"], "");
+}
+
+#[test]
+fn no_password_and_no_terminal_is_a_usage_error() {
+    let cli = Cli::new();
+    cli.ok(&["init", "--secret-store", "file"], "");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"));
+    command.arg("--vault").arg(&cli.vault).arg("list").env_remove("KEYDESK_PASSWORD_FILE");
+    let output = common::run(command, "");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("give --password-file FILE"));
+}
+
+#[test]
+fn help_and_version_tell_the_truth() {
+    let cli = Cli::new();
+    let help = cli.ok(&["--help"], "");
+    for command in [
+        "init", "list", "generate", "add", "edit", "show", "reveal", "revoke", "rotate", "audit", "check",
+        "whois", "passwd",
+    ] {
+        assert!(help.contains(command), "--help lacks {command}");
+    }
+    let version = cli.ok(&["--version"], "");
+    assert!(version.starts_with(&format!("keydesk {}", env!("CARGO_PKG_VERSION"))), "{version}");
+    assert!(version.contains('('), "the commit is named: {version}");
+}
+
+#[test]
+fn weak_kdf_and_short_passwords_are_refused_at_init() {
+    let cli = Cli::new();
+    refused(
+        &cli,
+        &["init", "--secret-store", "file", "--kdf-memory-mib", "8"],
+        "",
+        2,
+        "cost is out of range",
+    );
+    std::fs::write(&cli.password_file, "short\n").unwrap();
+    let output = cli.run(&["init", "--secret-store", "file"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("shorter than 8 characters"));
+    assert!(!cli.vault.join("vault.ron").exists());
+}

@@ -1,0 +1,109 @@
+//! The real OS keychain: gnome-keyring's Secret Service, started by `scripts/test.sh` on a
+//! private D-Bus session. Run outside that script without a keychain, these tests say so and
+//! return; with KEYDESK_REQUIRE_KEYCHAIN=1 (as CI sets) a missing keychain fails them.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+
+mod common;
+
+use std::process::Command;
+
+use common::{Cli, keychain_required, sendgrid_key};
+use keydesk::secrets::keychain::KeychainStore;
+use keydesk::secrets::{SecretStore, SecretStoreError};
+
+fn keychain() -> Option<KeychainStore> {
+    let probe = KeychainStore::open().and_then(|mut store| {
+        store.put("keydesk-test/probe", "x")?;
+        store.delete("keydesk-test/probe")?;
+        Ok(store)
+    });
+    match probe {
+        Ok(store) => Some(store),
+        Err(error) if !keychain_required() => {
+            eprintln!("skipped: no usable keychain here ({error}); scripts/test.sh starts one");
+            None
+        }
+        Err(error) => panic!("KEYDESK_REQUIRE_KEYCHAIN=1 but the keychain does not work: {error}"),
+    }
+}
+
+fn secret_tool_lookup(user: &str) -> Option<String> {
+    let output =
+        Command::new("secret-tool").args(["lookup", "service", "keydesk", "username", user]).output().ok()?;
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn store_read_delete_and_list() {
+    let Some(mut store) = keychain() else { return };
+    let prefix = format!("test-{}/", std::process::id());
+    store.put(&format!("{prefix}a"), "value-a").unwrap();
+    store.put(&format!("{prefix}b"), "value-b").unwrap();
+    store.put(&format!("{prefix}a"), "value-a2").unwrap();
+    assert_eq!(store.get(&format!("{prefix}a")).unwrap(), "value-a2");
+    assert_eq!(store.names(&prefix).unwrap(), [format!("{prefix}a"), format!("{prefix}b")]);
+    assert_eq!(secret_tool_lookup(&format!("{prefix}b")).as_deref(), Some("value-b"));
+    assert!(store.delete(&format!("{prefix}a")).unwrap());
+    assert!(!store.delete(&format!("{prefix}a")).unwrap(), "deleting twice is not an error");
+    assert!(matches!(store.get(&format!("{prefix}a")), Err(SecretStoreError::Missing { .. })));
+    store.delete(&format!("{prefix}b")).unwrap();
+    assert!(store.names(&prefix).unwrap().is_empty());
+}
+
+#[test]
+fn the_keychain_holds_ciphertext_not_the_key() {
+    if keychain().is_none() {
+        return;
+    }
+    let cli = Cli::new();
+    assert!(cli.ok(&["init"], "").contains("OS keychain"));
+    let generated = cli.ok(&["generate", "--label", "Webhook"], "");
+    let key = generated.trim();
+    let sg = sendgrid_key();
+    cli.ok(&["add", "--label", "SendGrid"], &sg);
+    let vault: String = std::fs::read_to_string(cli.vault.join("vault.ron")).unwrap();
+    let vault_id = vault.split("vault_id: \"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let keys: serde_json::Value = serde_json::from_str(&cli.ok(&["list", "--json"], "")).unwrap();
+    assert!(!cli.vault.join("secrets.ron").exists(), "the keychain vault keeps no secrets file");
+    for (entry, secret) in keys.as_array().unwrap().iter().zip([key, sg.as_str()]) {
+        let user = format!("{vault_id}/{}", entry["id"].as_str().unwrap());
+        let stored = secret_tool_lookup(&user).expect("secret-tool finds the entry");
+        assert!(stored.len() > 40, "an encrypted value is stored");
+        assert!(!stored.contains(secret) && !stored.contains(&secret[secret.len() - 8..]));
+    }
+    assert_eq!(cli.ok(&["reveal", "Webhook"], "").trim(), key);
+    assert_eq!(cli.ok(&["reveal", "SendGrid"], "").trim(), sg);
+    assert!(cli.ok(&["check"], "").contains("Everything is in order."));
+
+    let webhook_id = keys[0]["id"].as_str().unwrap();
+    cli.ok(&["revoke", webhook_id, "--reason", "test"], "");
+    assert_eq!(secret_tool_lookup(&format!("{vault_id}/{webhook_id}")), None, "revoke deletes the entry");
+
+    // An entry deleted behind Keydesk's back is reported, not a panic.
+    let sg_id = keys[1]["id"].as_str().unwrap();
+    let status = Command::new("secret-tool")
+        .args(["clear", "service", "keydesk", "username", &format!("{vault_id}/{sg_id}")])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = cli.run(&["reveal", "SendGrid"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("missing from the secret store"));
+    let check = cli.run(&["check"]);
+    assert!(String::from_utf8_lossy(&check.stdout).contains("Missing secret: \"SendGrid\""));
+}
+
+#[test]
+fn no_secret_service_is_one_clear_sentence_and_no_vault() {
+    // Runs everywhere: a bus address that leads nowhere.
+    let cli = Cli::new();
+    let mut command = cli.command(&["init"]);
+    command.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keydesk-test-bus");
+    let output = common::run(command, "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("No OS keychain is running"), "{stderr}");
+    assert!(stderr.contains("--secret-store file"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1);
+    assert!(!cli.vault.join("vault.ron").exists());
+}
