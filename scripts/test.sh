@@ -14,7 +14,7 @@ log() { printf '== %s\n' "$*" >&2; }
 if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   missing=()
   for pair in Xvfb:xvfb xclip:xclip dbus-run-session:dbus dbus-send:dbus \
-              gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools; do
+              gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools cc:gcc; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   if [ ${#missing[@]} -gt 0 ]; then

@@ -1,0 +1,70 @@
+//! Benchmarks of the vault core: unlock (the KDF), key generation, detection, file format,
+//! leak lookup and audit verification. `cargo bench` runs them; numbers go in closing notes.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark fails loudly")]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use keydesk::secrets::memory::MemoryStore;
+use keydesk::storage::MemoryStorage;
+use keydesk::vault::crypto::{KdfParams, SALT_LEN, derive_kek};
+use keydesk::vault::keygen::{KeySpec, generate};
+use keydesk::vault::model::SecretBackend;
+use keydesk::vault::{CreateOptions, Env, GenerateRequest, SystemClock, Vault, audit, detect, format};
+use rand::SeedableRng;
+use secrecy::{ExposeSecret, SecretString};
+
+fn vault_with(keys: usize) -> (Vault, MemoryStorage, Vec<String>) {
+    let storage = MemoryStorage::new();
+    let env = Env {
+        store: Box::new(MemoryStore::new()),
+        storage: Box::new(storage.clone()),
+        clock: Box::new(SystemClock),
+        rng: Box::new(rand::rngs::StdRng::seed_from_u64(1)),
+    };
+    let options = CreateOptions { backend: SecretBackend::File, kdf: KdfParams::MIN };
+    let mut vault = Vault::create(env, &SecretString::from("benchmark password"), options).unwrap();
+    let mut secrets = Vec::new();
+    for i in 0..keys {
+        let request = GenerateRequest { label: format!("Key {i}"), ..Default::default() };
+        secrets.push(vault.generate(request).unwrap().1.expose_secret().to_owned());
+    }
+    (vault, storage, secrets)
+}
+
+fn kdf(c: &mut Criterion) {
+    let mut group = c.benchmark_group("unlock");
+    group.sample_size(10);
+    let password = SecretString::from("correct horse battery staple");
+    group.bench_function("argon2id default (64 MiB, 3 passes, 4 lanes)", |b| {
+        b.iter(|| derive_kek(black_box(&password), &[7u8; SALT_LEN], KdfParams::default()).unwrap())
+    });
+    group.finish();
+}
+
+fn keys(c: &mut Criterion) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+    c.bench_function("keygen default (32 chars)", |b| b.iter(|| generate(&KeySpec::default(), &mut rng).unwrap()));
+    let key = generate(&KeySpec::default(), &mut rng).unwrap();
+    c.bench_function("detect a Keydesk key", |b| b.iter(|| detect::detect(black_box(key.expose_secret()))));
+    let sendgrid = format!("SG.{}.{}", "a".repeat(22), "b".repeat(43));
+    c.bench_function("detect a SendGrid key", |b| b.iter(|| detect::detect(black_box(&sendgrid))));
+}
+
+fn files(c: &mut Criterion) {
+    let (mut vault, storage, secrets) = vault_with(1000);
+    let text = format::render(vault.file());
+    println!("1,000-key vault.ron: {} bytes", text.len());
+    c.bench_function("vault.ron render, 1,000 keys", |b| b.iter(|| format::render(black_box(vault.file()))));
+    c.bench_function("vault.ron parse, 1,000 keys", |b| b.iter(|| format::parse(black_box(&text)).unwrap()));
+    let last = secrets.last().unwrap().clone();
+    c.bench_function("whois + audit line + save, 1,000 keys", |b| b.iter(|| vault.whois(black_box(&last)).unwrap()));
+    let log = storage.audit();
+    let head = vault.file().audit.clone();
+    let vault_id = vault.file().header.vault_id.clone();
+    println!("audit.ron: {} lines", log.lines().count());
+    c.bench_function("audit verify", |b| b.iter(|| audit::verify(black_box(&log), &vault_id, &head)));
+}
+
+criterion_group!(benches, kdf, keys, files);
+criterion_main!(benches);

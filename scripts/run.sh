@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds and starts Keydesk on a Debian/Ubuntu machine, installing what is missing first.
+# Arguments go to keydesk (e.g. `scripts/run.sh list`). With none, it shows the commands.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+missing=()
+command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "keydesk: Rust is not installed: install it from rustup (Rust 1.95 or newer), then run this again." >&2
+  exit 1
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+cargo build --release --locked --quiet
+exec target/release/keydesk "$@"
