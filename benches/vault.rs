@@ -44,7 +44,9 @@ fn kdf(c: &mut Criterion) {
 
 fn keys(c: &mut Criterion) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(2);
-    c.bench_function("keygen default (32 chars)", |b| b.iter(|| generate(&KeySpec::default(), &mut rng).unwrap()));
+    c.bench_function("keygen default (32 chars)", |b| {
+        b.iter(|| generate(&KeySpec::default(), &mut rng).unwrap())
+    });
     let key = generate(&KeySpec::default(), &mut rng).unwrap();
     c.bench_function("detect a Keydesk key", |b| b.iter(|| detect::detect(black_box(key.expose_secret()))));
     let sendgrid = format!("SG.{}.{}", "a".repeat(22), "b".repeat(43));
@@ -58,7 +60,9 @@ fn files(c: &mut Criterion) {
     c.bench_function("vault.ron render, 1,000 keys", |b| b.iter(|| format::render(black_box(vault.file()))));
     c.bench_function("vault.ron parse, 1,000 keys", |b| b.iter(|| format::parse(black_box(&text)).unwrap()));
     let last = secrets.last().unwrap().clone();
-    c.bench_function("whois + audit line + save, 1,000 keys", |b| b.iter(|| vault.whois(black_box(&last)).unwrap()));
+    c.bench_function("whois + audit line + save, 1,000 keys", |b| {
+        b.iter(|| vault.whois(black_box(&last)).unwrap())
+    });
     let log = storage.audit();
     let head = vault.file().audit.clone();
     let vault_id = vault.file().header.vault_id.clone();

@@ -40,7 +40,18 @@ fn check(dir: &str, banned: &[&str], why: &str) {
 fn the_vault_core_knows_no_ui_keychain_clipboard_or_network() {
     check(
         "src/vault",
-        &["egui", "eframe", "keyring", "arboard", "reqwest", "ureq", "hyper", "rustls", "std::net", "crate::cli"],
+        &[
+            "egui",
+            "eframe",
+            "keyring",
+            "arboard",
+            "reqwest",
+            "ureq",
+            "hyper",
+            "rustls",
+            "std::net",
+            "crate::cli",
+        ],
         "src/vault/ must not use egui, eframe, keyring, arboard or an HTTP client",
     );
 }

@@ -94,6 +94,9 @@ fn a_save_killed_mid_write_leaves_the_previous_vault() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert_eq!(stdout.matches("Orphaned entry").count(), 1, "{stdout}");
     assert!(stdout.contains("Audit chain: verified"), "{stdout}");
+    let repaired = cli.ok(&["check", "--repair"], "");
+    assert!(repaired.contains("Removed 1 orphaned entries.") && repaired.contains("Everything is in order."));
+    assert_eq!(cli.ok(&["list", "--json"], "").matches("\"id\"").count(), 9, "no live key was touched");
 }
 
 #[test]

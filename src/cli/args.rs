@@ -9,9 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// labels and history in a readable file, every use audited.
 #[derive(Debug, Parser)]
 #[command(name = "keydesk", version = super::VERSION, about, long_about = None)]
-#[command(after_help = "With no command, Keydesk opens its window.\n\
+#[command(
+    after_help = "With no command, Keydesk prints this help (the window is not part of this build yet).\n\
 Exit codes: 0 ok, 1 the operation failed, 2 usage error.\n\
-Vault folder: --vault, else $KEYDESK_VAULT, else the platform data folder (~/.local/share/keydesk on Linux).")]
+Vault folder: --vault, else $KEYDESK_VAULT, else the platform data folder (~/.local/share/keydesk on Linux)."
+)]
 pub struct Cli {
     /// The vault folder.
     #[arg(long, global = true, env = "KEYDESK_VAULT", value_name = "DIR")]
@@ -47,7 +49,7 @@ pub enum Command {
     /// Show the audit log, or verify its hash chain.
     Audit(AuditArgs),
     /// Check the vault: secrets present and readable, no orphaned entries, audit chain intact.
-    Check,
+    Check(CheckArgs),
     /// Read a string on stdin and say which key of this vault it is, if any.
     Whois,
     /// Change the master password (only the data key is re-wrapped).
@@ -196,6 +198,13 @@ pub struct AuditArgs {
     /// Verify the hash chain instead of listing.
     #[arg(long)]
     pub verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Delete orphaned secret-store entries (left by an interrupted save or a failed delete).
+    #[arg(long)]
+    pub repair: bool,
 }
 
 #[derive(Debug, Args)]

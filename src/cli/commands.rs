@@ -26,7 +26,8 @@ pub struct Context {
 
 /// Whether a command changes the vault (and so takes the write lock).
 fn writes(command: &Command) -> bool {
-    !matches!(command, Command::List(_) | Command::Show(_) | Command::Audit(_) | Command::Check)
+    !matches!(command, Command::List(_) | Command::Show(_) | Command::Audit(_))
+        && !matches!(command, Command::Check(check) if !check.repair)
 }
 
 pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
@@ -43,7 +44,15 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             Err(error) => Err(CliError::Failed(error.to_string())),
         },
         Command::Audit(audit) => render::audit(&vault, audit.json),
-        Command::Check => render::check(&vault.check()),
+        Command::Check(check) => {
+            let report = vault.check();
+            if check.repair && !report.orphans.is_empty() {
+                let removed = vault.remove_orphans(&report.orphans)?;
+                out(&format!("Removed {removed} orphaned entries."))?;
+                return render::check(&vault.check());
+            }
+            render::check(&report)
+        }
         Command::Generate(generate) => run_generate(&mut vault, generate),
         Command::Add(add) => run_add(&mut vault, add),
         Command::Edit(edit) => run_edit(&mut vault, edit),

@@ -28,6 +28,7 @@ pub enum Action {
     AccountAdd,
     AccountRemove,
     Settings,
+    Repair,
 }
 
 impl Action {
@@ -48,6 +49,7 @@ impl Action {
             Action::AccountAdd => "account-add",
             Action::AccountRemove => "account-remove",
             Action::Settings => "settings",
+            Action::Repair => "repair",
         }
     }
 }

@@ -583,6 +583,22 @@ impl Vault {
         Ok(found)
     }
 
+    /// Deletes secret-store entries of this vault that no live key uses (as `check` listed
+    /// them). Entries a live key uses are never touched. Returns how many were deleted.
+    pub fn remove_orphans(&mut self, names: &[String]) -> Result<usize, VaultError> {
+        let prefix = format!("{}/", self.file.header.vault_id);
+        let live: std::collections::HashSet<String> =
+            self.file.keys.iter().filter(|k| k.is_live()).map(|k| self.entry_name(&k.id)).collect();
+        let mut removed = 0;
+        for name in names.iter().filter(|n| n.starts_with(&prefix) && !live.contains(*n)) {
+            if self.env.store.delete(name)? {
+                removed += 1;
+            }
+        }
+        self.commit(Action::Repair, None, audit::Outcome::Ok, format!("removed {removed} orphaned entries"))?;
+        Ok(removed)
+    }
+
     /// Checks the vault against its secret store and its audit log.
     pub fn check(&self) -> CheckReport {
         let mut report = CheckReport {
