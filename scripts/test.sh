@@ -3,7 +3,8 @@
 #   1. installs what the tests need when it is missing (Xvfb, D-Bus, gnome-keyring,
 #      libsecret-tools, xclip; cargo-nextest),
 #   2. starts a private D-Bus session (never given a DISPLAY) with a throw-away, unlocked
-#      gnome-keyring, and an Xvfb display,
+#      gnome-keyring, and an Xvfb display, all inside a network namespace that has only
+#      loopback (where the system allows one), so no test can reach past 127.0.0.1,
 #   3. runs cargo fmt --check, cargo clippy -D warnings and every test.
 # Extra arguments go to `cargo nextest run` (e.g. a test name filter).
 set -euo pipefail
@@ -14,7 +15,7 @@ log() { printf '== %s\n' "$*" >&2; }
 if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   missing=()
   for pair in Xvfb:xvfb xclip:xclip dbus-run-session:dbus dbus-send:dbus \
-              gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools cc:gcc; do
+              gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools cc:gcc ip:iproute2; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -35,14 +36,30 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   log "cargo clippy"
   cargo clippy --all-targets --locked -- -D warnings
 
+  log "building the tests"
+  cargo test --locked --no-run --lib --bins --tests --quiet
+
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' EXIT
   export KEYDESK_TEST_SESSION=1
   # The bus gets no DISPLAY: a locked keyring would otherwise open a prompt and block.
-  env -u DISPLAY -u DBUS_SESSION_BUS_ADDRESS \
-    XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" HOME="${HOME:-$scratch}" \
-    KEYDESK_SCRATCH="$scratch" \
-    timeout 3000 dbus-run-session -- "$0" "$@"
+  session=(env -u DISPLAY -u DBUS_SESSION_BUS_ADDRESS
+    XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" HOME="${HOME:-$scratch}"
+    KEYDESK_SCRATCH="$scratch" dbus-run-session -- "$0" "$@")
+  isolate=()
+  if unshare --net true 2>/dev/null; then
+    isolate=(unshare --net)
+  elif unshare --map-root-user --net true 2>/dev/null; then
+    isolate=(unshare --map-root-user --net)
+  fi
+  if [ ${#isolate[@]} -gt 0 ]; then
+    log "network: loopback only (${isolate[*]})"
+    export KEYDESK_REQUIRE_OFFLINE=1 CARGO_NET_OFFLINE=true
+    timeout 3000 "${isolate[@]}" -- sh -c 'ip link set lo up && exec "$@"' sh "${session[@]}"
+  else
+    log "network: this system refuses a private network namespace; tests still use 127.0.0.1 only"
+    timeout 3000 "${session[@]}"
+  fi
   exit $?
 fi
 

@@ -54,6 +54,45 @@ pub enum Command {
     Whois,
     /// Change the master password (only the data key is re-wrapped).
     Passwd(PasswdArgs),
+    /// Check a key at its provider (one request); exit 0 when it works, 1 otherwise.
+    Verify(KeyArg),
+    /// Provider accounts: where keys are created and revoked over the API.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Add an account; its management key (if any) is read from stdin.
+    Add(AccountAddArgs),
+    /// List accounts.
+    List(ListArgs),
+    /// Remove an account that no live key uses.
+    Remove(AccountArg),
+    /// Check the account's management key at the provider.
+    Test(AccountArg),
+}
+
+#[derive(Debug, Args)]
+pub struct AccountAddArgs {
+    /// The provider.
+    #[arg(long)]
+    pub provider: String,
+    /// A name for the account.
+    #[arg(long)]
+    pub name: String,
+    /// The provider's region (e.g. "eu" for SendGrid and Mailgun, the data centre for Mailchimp).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The API address, instead of the provider's (https, or http to 127.0.0.1 for testing).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountArg {
+    /// The account's name or id.
+    pub account: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -123,6 +162,14 @@ pub struct GenerateArgs {
     /// Number of random base62 characters (22 or more: at least 128 bits).
     #[arg(long, default_value_t = crate::vault::keygen::DEFAULT_LENGTH)]
     pub length: usize,
+    /// Create the key at this account's provider (SendGrid, Mailgun) instead of locally.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// With --account: a scope, or a template ("mail-send", "read-only-stats", "full-access";
+    /// Mailgun roles "admin", "developer", "sending", "basic"; "domain:NAME" for a Mailgun
+    /// domain sending key). Repeatable.
+    #[arg(long = "scope", value_name = "SCOPE", requires = "account")]
+    pub scopes: Vec<String>,
     #[command(flatten)]
     pub metadata: MetadataArgs,
 }
@@ -135,6 +182,9 @@ pub struct AddArgs {
     /// The provider (detected from the key when not given).
     #[arg(long)]
     pub provider: Option<String>,
+    /// The provider account the key belongs to.
+    #[arg(long)]
+    pub account: Option<String>,
     /// A scope or permission the key has (repeatable).
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
@@ -188,6 +238,12 @@ pub struct RevokeArgs {
     /// Why (recorded with the key and in the audit log).
     #[arg(long)]
     pub reason: String,
+    /// You revoked it on the provider's page; Keydesk records that and checks the old key.
+    #[arg(long)]
+    pub revoked_at_provider: bool,
+    /// Revoke only in Keydesk, without the provider.
+    #[arg(long, conflicts_with = "revoked_at_provider")]
+    pub local_only: bool,
 }
 
 #[derive(Debug, Args)]

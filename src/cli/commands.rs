@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::args::{self, Command, KdfArgs, MetadataArgs, StoreChoice};
-use super::{CliError, input, render};
+use super::{CliError, input, remote, render};
 use crate::providers::Provider;
 use crate::secrets::{self, SecretStore};
 use crate::storage::VaultDir;
@@ -27,6 +27,7 @@ pub struct Context {
 /// Whether a command changes the vault (and so takes the write lock).
 fn writes(command: &Command) -> bool {
     !matches!(command, Command::List(_) | Command::Show(_) | Command::Audit(_))
+        && !matches!(command, Command::Account(args::AccountCommand::List(_) | args::AccountCommand::Test(_)))
         && !matches!(command, Command::Check(check) if !check.repair)
 }
 
@@ -60,14 +61,9 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let secret = vault.reveal(&key.key)?;
             print_secret(&secret)
         }
-        Command::Revoke(revoke) => {
-            let label = vault.find(&revoke.key)?.label.clone();
-            let warning = vault.revoke(&revoke.key, &revoke.reason)?;
-            if let Some(warning) = warning {
-                note(&warning);
-            }
-            out(&format!("Revoked \"{label}\". Update the integrations that used it."))
-        }
+        Command::Revoke(revoke) => remote::revoke(&mut vault, &revoke),
+        Command::Verify(key) => remote::verify(&mut vault, &key.key),
+        Command::Account(account) => remote::account(&mut vault, account),
         Command::Rotate(key) => run_rotate(&mut vault, &key.key),
         Command::Whois => {
             let candidate = input::key_from_stdin("Paste the string to look up: ")?;
@@ -146,6 +142,17 @@ fn metadata(args: &MetadataArgs) -> Result<Metadata, CliError> {
 
 fn run_generate(vault: &mut Vault, args: args::GenerateArgs) -> Result<(), CliError> {
     let meta = metadata(&args.metadata)?;
+    if let Some(account) = &args.account {
+        let request = AddRequest {
+            label: args.label.clone(),
+            expires_at: meta.expires_at,
+            rotate_after_days: args.metadata.rotate_days,
+            integrations: meta.integrations,
+            notes: args.metadata.note.clone().unwrap_or_default(),
+            ..AddRequest::default()
+        };
+        return remote::generate_at_provider(vault, account, request, &args.scopes);
+    }
     let request = GenerateRequest {
         label: args.label,
         spec: KeySpec { prefix: args.prefix, length: args.length },
@@ -167,6 +174,7 @@ fn run_add(vault: &mut Vault, args: args::AddArgs) -> Result<(), CliError> {
     let request = AddRequest {
         label: args.label,
         provider,
+        account: args.account,
         scopes: args.scopes,
         expires_at: meta.expires_at,
         rotate_after_days: args.metadata.rotate_days,
@@ -259,7 +267,7 @@ fn run_rotate(vault: &mut Vault, key: &str) -> Result<(), CliError> {
     if generated { print_secret(&secret) } else { Ok(()) }
 }
 
-fn print_secret(secret: &SecretString) -> Result<(), CliError> {
+pub fn print_secret(secret: &SecretString) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", secret.expose_secret())
         .and_then(|()| stdout.flush())
@@ -273,6 +281,6 @@ pub fn out(text: &str) -> Result<(), CliError> {
 }
 
 /// A line for the person on stderr (never a secret).
-fn note(text: &str) {
+pub fn note(text: &str) {
     let _ = writeln!(std::io::stderr(), "{text}");
 }

@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 mod input;
+mod remote;
 mod render;
 
 use std::io::Write;

@@ -61,6 +61,7 @@ fn key_json(record: &KeyRecord, now: DateTime<Utc>) -> Value {
         "attention": record.attention(now).into_iter().map(attention_word).collect::<Vec<_>>(),
         "replaces": record.replaces,
         "replaced_by": record.replaced_by,
+        "provider_revoke_pending": record.provider_revoke_pending,
         "revoked_at": revoked_at,
         "revoke_reason": revoke_reason,
     })
@@ -128,7 +129,16 @@ pub fn show(vault: &Vault, query: &str, as_json: bool) -> Result<(), CliError> {
     if let KeyStatus::Revoked { at, reason } = &record.status {
         line("Revoked", format!("{} — {reason}", at.format("%Y-%m-%d %H:%M UTC")))?;
     }
+    if let Some(pending) = &record.provider_revoke_pending {
+        line("Warning", pending.clone())?;
+    }
     line("Hint", record.hint.clone())?;
+    if let Some(verified) = &record.last_verified {
+        line(
+            "Verified",
+            format!("{} — {}", verified.at.format("%Y-%m-%d %H:%M UTC"), verified.outcome.sentence()),
+        )?;
+    }
     line("Created", or_dash(&value["created_at"]))?;
     line("Expires", or_dash(&value["expires_at"]))?;
     line("Rotate every", record.rotate_after_days.map_or("—".into(), |d| format!("{d} days")))?;

@@ -178,7 +178,7 @@ const CATALOGUE: &[ProviderInfo] = &[
         provider: Provider::Mailjet,
         name: "Mailjet",
         slug: "mailjet",
-        key_format: "an API key and a secret key, 32 hexadecimal characters each",
+        key_format: "API key and secret key, 32 hexadecimal characters each, kept as \"apikey:secretkey\"",
         auth: Auth::BasicKeyPair,
         base_url: "https://api.mailjet.com",
         regions: &[],
@@ -191,11 +191,11 @@ const CATALOGUE: &[ProviderInfo] = &[
         provider: Provider::AmazonSes,
         name: "Amazon SES",
         slug: "amazon-ses",
-        key_format: "an access key id (\"AKIA\" or \"ASIA\" and 16 characters) and a 40-character secret",
+        key_format: "an access key id (\"AKIA\" or \"ASIA\" and 16 characters), kept with its 40-character secret as \"id:secret\"",
         auth: Auth::AwsSigV4,
         base_url: "https://sts.amazonaws.com",
         regions: &[],
-        verify: Some(("POST", "/?Action=GetCallerIdentity&Version=2011-06-15")),
+        verify: Some(("POST", "/")),
         keys_page: "https://console.aws.amazon.com/iam/home#/security_credentials",
         api_create: false,
         api_revoke: false,
@@ -272,6 +272,22 @@ impl Provider {
             .map(|info| info.provider)
     }
 
+    /// What stays valid for a while after a revoke or reset, to tell the user.
+    pub fn grace_window(self) -> Option<&'static str> {
+        match self {
+            Provider::Mailgun => Some(
+                "Mailgun keeps a reset legacy key working for 48 hours; plan the switch within that window.",
+            ),
+            Provider::Mailjet => {
+                Some("Mailjet's SMTP may accept the old secret for over an hour after a reset.")
+            }
+            Provider::AmazonSes => Some(
+                "The SES SMTP password is derived from the secret key: SMTP stops working with the old key too.",
+            ),
+            _ => None,
+        }
+    }
+
     /// The slugs of all providers, for a usage message.
     pub fn slugs() -> String {
         CATALOGUE.iter().map(|info| info.slug).collect::<Vec<_>>().join(", ")
@@ -281,6 +297,37 @@ impl Provider {
 impl std::fmt::Display for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// Checks an API base URL without any network code: `https://host[:port][/path]`, or plain
+/// `http://` only to a loopback address (local test servers). Returns why it is refused.
+pub fn check_base_url(url: &str) -> Result<(), &'static str> {
+    let (scheme, rest) = url.split_once("://").ok_or("it must start with https://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.is_empty()
+        || authority.contains('@')
+        || url.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err("it has no usable host");
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    if host.is_empty() {
+        return Err("it has no usable host");
+    }
+    match scheme {
+        "https" => Ok(()),
+        "http"
+            if host.eq_ignore_ascii_case("localhost")
+                || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()) =>
+        {
+            Ok(())
+        }
+        "http" => Err("plain http is allowed only for 127.0.0.1, ::1 or localhost; use https"),
+        _ => Err("it must start with https://"),
     }
 }
 
@@ -325,6 +372,31 @@ mod tests {
         assert_eq!(Provider::from_name("Amazon SES"), Some(Provider::AmazonSes));
         assert_eq!(Provider::from_name("SENDGRID"), Some(Provider::SendGrid));
         assert_eq!(Provider::from_name("nope"), None);
+    }
+
+    #[test]
+    fn base_url_rules() {
+        for ok in [
+            "https://api.sendgrid.com",
+            "https://x.com:8443/v3",
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9/",
+        ] {
+            assert_eq!(check_base_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://api.sendgrid.com",
+            "ftp://x",
+            "api.sendgrid.com",
+            "http://10.0.0.1",
+            "",
+            "https://",
+            "https://u@evil.com",
+            "http://127.0.0.1.evil.com",
+        ] {
+            assert!(check_base_url(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

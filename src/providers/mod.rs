@@ -1,8 +1,14 @@
-//! The email platforms Keydesk knows: what their keys look like and how their APIs work.
+//! The email platforms Keydesk knows, and talking to them.
 //!
-//! This part holds the facts (the [`catalogue`]). The catalogue performs no IO, so the vault
-//! core can use it; talking to a provider over HTTP belongs here too, in modules of its own.
+//! [`catalogue`] holds the facts (pure data, usable by the vault core). [`http`], [`verify`],
+//! [`manage`] and [`sigv4`] make the network calls: only when the user asks (verify, create,
+//! revoke, test connection), HTTPS only except to loopback test servers, never logging a
+//! request or an answer.
 
 pub mod catalogue;
+pub mod http;
+pub mod manage;
+pub mod sigv4;
+pub mod verify;
 
 pub use catalogue::{Auth, Provider, ProviderInfo};

@@ -93,6 +93,7 @@ fn has_fixed_format(provider: Provider) -> bool {
             | Provider::Postmark
             | Provider::Klaviyo
             | Provider::AmazonSes
+            | Provider::Mailjet
             | Provider::Keydesk
     )
 }
@@ -173,10 +174,18 @@ fn recognise(value: &str) -> Result<Option<Detection>, DetectError> {
         };
     }
     if (value.starts_with("AKIA") || value.starts_with("ASIA")) && value.len() >= 16 {
-        let rest = &value[4..];
-        let ok =
+        // An access key id alone, or "id:secret" (the pair Keydesk needs to verify it).
+        let (id, secret) = match value.split_once(':') {
+            Some((id, secret)) => (id, Some(secret)),
+            None => (value, None),
+        };
+        let rest = &id[4..];
+        let id_ok =
             rest.len() == 16 && rest.bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b));
-        return if ok {
+        let secret_ok = secret.is_none_or(|s| {
+            s.len() == 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"/+=".contains(&b))
+        });
+        return if id_ok && secret_ok {
             Ok(found(Provider::AmazonSes, &value[..4]))
         } else {
             Err(malformed(Provider::AmazonSes))
@@ -209,6 +218,16 @@ fn recognise(value: &str) -> Result<Option<Detection>, DetectError> {
     }
     if is_uuid(value) {
         return Ok(found(Provider::Postmark, ""));
+    }
+    if let Some((public, secret)) = value.split_once(':')
+        && public.len() == 32
+        && hex(public)
+    {
+        return if secret.len() == 32 && hex(secret) {
+            Ok(found(Provider::Mailjet, ""))
+        } else {
+            Err(malformed(Provider::Mailjet))
+        };
     }
     Ok(None)
 }
@@ -271,6 +290,16 @@ mod tests {
             (format!("pk_{}", random(HEX, 34, 13)), Ok((Provider::Klaviyo, None))),
             (format!("AKIA{}", random(B32, 16, 14)), Ok((Provider::AmazonSes, None))),
             (format!("ASIA{}", random(B32, 16, 15)), Ok((Provider::AmazonSes, None))),
+            (
+                format!("AKIA{}:{}", random(B32, 16, 14), random(ALNUM, 40, 18)),
+                Ok((Provider::AmazonSes, None)),
+            ),
+            (
+                format!("AKIA{}:{}", random(B32, 16, 14), random(ALNUM, 39, 18)),
+                Err("starts like a Amazon SES key"),
+            ),
+            (format!("{}:{}", random(HEX, 32, 24), random(HEX, 32, 25)), Ok((Provider::Mailjet, None))),
+            (format!("{}:{}", random(HEX, 32, 24), random(HEX, 31, 25)), Err("starts like a Mailjet key")),
             (uuid.clone(), Ok((Provider::Postmark, None))),
             (uuid.to_uppercase(), Ok((Provider::Postmark, None))),
             (format!("kit_{}", random(ALNUM, 32, 16)), Ok((Provider::Kit, None))),

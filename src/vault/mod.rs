@@ -5,6 +5,7 @@
 //! of egui, the clipboard, the network or the OS keychain's API, and does no IO of its own.
 //! Secrets cross its boundary only as `SecretString`.
 
+mod accounts;
 pub mod audit;
 pub mod crypto;
 pub mod detect;
@@ -23,6 +24,7 @@ use crate::storage::{StorageError, VaultStorage};
 use crypto::{CryptoError, KdfParams, SymmetricKey};
 use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
 
+pub use accounts::AccountRequest;
 pub use ops::{AddRequest, CheckReport, GenerateRequest, KeyEdit, Replacement};
 
 /// The current time, given to the vault so tests can set it.
@@ -117,6 +119,28 @@ pub enum VaultError {
         "The integration URL \"{url}\" is not a web address: give one that starts with https:// or http://."
     )]
     BadUrl { url: String },
+    #[error("No provider account matches \"{query}\": give its name or id (see `keydesk account list`).")]
+    UnknownAccount { query: String },
+    #[error("The account name is empty: name it, such as \"SendGrid EU production\".")]
+    EmptyAccountName,
+    #[error("An account named \"{name}\" already exists: choose another name.")]
+    DuplicateAccount { name: String },
+    #[error("The API address {url} is refused: {why}.")]
+    BadBaseUrl { url: String, why: &'static str },
+    #[error(
+        "{provider} has no region \"{region}\": leave the region out, or use one the provider documents."
+    )]
+    UnknownRegion { provider: &'static str, region: String },
+    #[error("The account \"{name}\" is used by {keys} live keys: revoke them or move them first.")]
+    AccountInUse { name: String, keys: usize },
+    #[error(
+        "The account \"{name}\" has no management key: add the account again with one to create or revoke keys over the API."
+    )]
+    NoManagementKey { name: String },
+    #[error(
+        "The key's provider is {key}, but the account \"{account}\" is for {provider}: pick an account of the same provider."
+    )]
+    AccountMismatch { key: &'static str, account: String, provider: &'static str },
     #[error(
         "A new key for \"{label}\" must be made at {provider} and pasted here: Keydesk cannot generate {provider} keys itself."
     )]

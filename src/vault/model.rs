@@ -137,6 +137,9 @@ pub struct KeyRecord {
     /// The key that replaced this one.
     #[serde(default)]
     pub replaced_by: Option<String>,
+    /// Set when a revoke at the provider failed: the key still works there.
+    #[serde(default)]
+    pub provider_revoke_pending: Option<String>,
 }
 
 /// A key's life cycle.
@@ -150,6 +153,44 @@ pub enum KeyStatus {
         at: DateTime<Utc>,
         reason: String,
     },
+}
+
+impl VerifyOutcome {
+    /// The sentence the user reads, as PROVIDERS.md words it.
+    pub fn sentence(&self) -> String {
+        match self {
+            VerifyOutcome::Works { scopes } if scopes.is_empty() => "Key works.".to_owned(),
+            VerifyOutcome::Works { scopes } => format!("Key works (scopes: {}).", scopes.join(", ")),
+            VerifyOutcome::Unauthorized => {
+                "Unauthorized: the key is wrong, revoked, or lacks the permission for this call.".to_owned()
+            }
+            VerifyOutcome::ConnectionProblem { cause } => {
+                format!("Connection problem: {cause}; the key itself was not judged.")
+            }
+            VerifyOutcome::RateLimited { retry_after_secs: Some(secs) } => {
+                format!("Rate limited: try again in {secs} s.")
+            }
+            VerifyOutcome::RateLimited { retry_after_secs: None } => {
+                "Rate limited: try again in a minute.".to_owned()
+            }
+            VerifyOutcome::ProviderTrouble { status } if *status >= 500 => {
+                format!("The provider is having trouble (HTTP {status}): try again later.")
+            }
+            VerifyOutcome::ProviderTrouble { status } => {
+                format!(
+                    "The provider answered HTTP {status}, which is not a verdict on the key: check the account's address."
+                )
+            }
+            VerifyOutcome::ChecksumOk => {
+                "The key's checksum is right (Keydesk keys are checked offline).".to_owned()
+            }
+        }
+    }
+
+    /// Whether the key was accepted.
+    pub fn works(&self) -> bool {
+        matches!(self, VerifyOutcome::Works { .. } | VerifyOutcome::ChecksumOk)
+    }
 }
 
 impl KeyStatus {

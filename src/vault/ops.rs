@@ -168,7 +168,7 @@ impl Vault {
         Ok(&self.file.keys[index])
     }
 
-    fn find_index(&self, query: &str) -> Result<usize, VaultError> {
+    pub(super) fn find_index(&self, query: &str) -> Result<usize, VaultError> {
         let keys = &self.file.keys;
         if let Some(i) = keys.iter().position(|k| k.id == query) {
             return Ok(i);
@@ -224,7 +224,7 @@ impl Vault {
     }
 
     /// Seals `secret` and puts it in the secret store under the key's entry.
-    fn store_secret(&mut self, key_id: &str, secret: &SecretString) -> Result<(), VaultError> {
+    pub(super) fn store_secret(&mut self, key_id: &str, secret: &SecretString) -> Result<(), VaultError> {
         let sealed = crypto::seal(
             &self.keys.data,
             &self.secret_ad(key_id),
@@ -237,16 +237,24 @@ impl Vault {
     }
 
     /// Reads and opens a key's secret.
-    fn load_secret(&self, record: &KeyRecord) -> Result<SecretString, VaultError> {
-        let sealed = match self.env.store.get(&self.entry_name(&record.id)) {
+    pub(super) fn load_secret(&self, record: &KeyRecord) -> Result<SecretString, VaultError> {
+        self.load_sealed(&record.id).map_err(|error| match error {
+            VaultError::SecretMissing { .. } => VaultError::SecretMissing { label: record.label.clone() },
+            other => other,
+        })
+    }
+
+    /// Reads and opens the secret stored under an id (a key's or an account's).
+    pub(super) fn load_sealed(&self, id: &str) -> Result<SecretString, VaultError> {
+        let sealed = match self.env.store.get(&self.entry_name(id)) {
             Ok(value) => value,
             Err(SecretStoreError::Missing { .. }) => {
-                return Err(VaultError::SecretMissing { label: record.label.clone() });
+                return Err(VaultError::SecretMissing { label: id.to_owned() });
             }
             Err(error) => return Err(error.into()),
         };
         let sealed = B64.decode(sealed.as_bytes()).map_err(|_| CryptoError::Tampered)?;
-        let plain = crypto::open(&self.keys.data, &self.secret_ad(&record.id), &sealed)?;
+        let plain = crypto::open(&self.keys.data, &self.secret_ad(id), &sealed)?;
         let text = std::str::from_utf8(&plain).map_err(|_| CryptoError::Tampered)?;
         Ok(SecretString::from(text))
     }
@@ -297,6 +305,7 @@ impl Vault {
             last_verified: None,
             replaces: None,
             replaced_by: None,
+            provider_revoke_pending: None,
         }
     }
 
@@ -330,7 +339,7 @@ impl Vault {
     }
 
     /// Best effort removal of a secret whose metadata could not be saved.
-    fn forget_secret(&mut self, id: &str) {
+    pub(super) fn forget_secret(&mut self, id: &str) {
         let name = self.entry_name(id);
         let _ = self.env.store.delete(&name);
     }
@@ -353,7 +362,21 @@ impl Vault {
         check_text("notes", &request.notes, MAX_NOTES, false)?;
         check_integrations(&request.integrations)?;
         check_schedule(self.now(), request.expires_at, request.rotate_after_days)?;
-        let detection = Self::recognise(secret.expose_secret(), request.provider)?;
+        let account = match request.account.as_deref() {
+            Some(query) => Some(self.find_account(query)?.clone()),
+            None => None,
+        };
+        let named = request.provider.or(account.as_ref().map(|a| a.provider));
+        let detection = Self::recognise(secret.expose_secret(), named)?;
+        if let Some(account) = &account
+            && account.provider != detection.provider
+        {
+            return Err(VaultError::AccountMismatch {
+                key: detection.provider.name(),
+                account: account.name.clone(),
+                provider: account.provider.name(),
+            });
+        }
         if let Some(existing) = self.matching_key(secret.expose_secret()) {
             return Err(VaultError::Duplicate { label: existing.label.clone() });
         }
@@ -367,10 +390,10 @@ impl Vault {
             request.integrations,
             request.notes,
         );
-        record.account = request.account;
+        record.region = detection.region.clone().or_else(|| account.as_ref().and_then(|a| a.region.clone()));
+        record.account = account.map(|a| a.id);
         record.provider_key_id = request.provider_key_id;
         record.scopes = request.scopes;
-        record.region = detection.region.clone();
         let id = record.id.clone();
         self.store_secret(&id, &secret)?;
         let detail = format!("\"{}\", {}", record.label, detection.provider.name());
@@ -480,6 +503,17 @@ impl Vault {
     /// warning when the secret could not be deleted (the key is revoked all the same; `check`
     /// lists the leftover entry).
     pub fn revoke(&mut self, query: &str, reason: &str) -> Result<Option<String>, VaultError> {
+        self.revoke_noting(query, reason, "")
+    }
+
+    /// [`Vault::revoke`], with a note on how it was revoked at the provider for the audit log
+    /// (e.g. "revoked at SendGrid", "user confirmed it was revoked at Mailchimp").
+    pub fn revoke_noting(
+        &mut self,
+        query: &str,
+        reason: &str,
+        note: &str,
+    ) -> Result<Option<String>, VaultError> {
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(VaultError::EmptyReason);
@@ -492,9 +526,14 @@ impl Vault {
         }
         let id = record.id.clone();
         let now = self.now();
-        let detail = format!("\"{}\": {reason}", record.label);
+        let detail = if note.is_empty() {
+            format!("\"{}\": {reason}", record.label)
+        } else {
+            format!("\"{}\": {reason} ({note})", record.label)
+        };
         self.apply(Action::Revoke, Some(&id), detail, |file| {
             file.keys[index].status = KeyStatus::Revoked { at: now, reason: reason.to_owned() };
+            file.keys[index].provider_revoke_pending = None;
             Ok(())
         })?;
         let name = self.entry_name(&id);
@@ -583,12 +622,19 @@ impl Vault {
         Ok(found)
     }
 
+    /// Entry names that live keys and accounts with management keys use.
+    fn live_entries(&self) -> std::collections::HashSet<String> {
+        let keys = self.file.keys.iter().filter(|k| k.is_live()).map(|k| self.entry_name(&k.id));
+        let accounts =
+            self.file.accounts.iter().filter(|a| a.has_management_key).map(|a| self.entry_name(&a.id));
+        keys.chain(accounts).collect()
+    }
+
     /// Deletes secret-store entries of this vault that no live key uses (as `check` listed
     /// them). Entries a live key uses are never touched. Returns how many were deleted.
     pub fn remove_orphans(&mut self, names: &[String]) -> Result<usize, VaultError> {
         let prefix = format!("{}/", self.file.header.vault_id);
-        let live: std::collections::HashSet<String> =
-            self.file.keys.iter().filter(|k| k.is_live()).map(|k| self.entry_name(&k.id)).collect();
+        let live = self.live_entries();
         let mut removed = 0;
         for name in names.iter().filter(|n| n.starts_with(&prefix) && !live.contains(*n)) {
             if self.env.store.delete(name)? {
@@ -610,11 +656,24 @@ impl Vault {
             audit: self.verify_audit(),
         };
         let prefix = format!("{}/", self.file.header.vault_id);
-        let live: std::collections::HashSet<String> =
-            self.file.keys.iter().filter(|k| k.is_live()).map(|k| self.entry_name(&k.id)).collect();
+        let live = self.live_entries();
         match self.env.store.names(&prefix) {
             Ok(names) => report.orphans = names.into_iter().filter(|n| !live.contains(n)).collect(),
             Err(error) => report.store_problem = Some(error.to_string()),
+        }
+        for account in self.file.accounts.iter().filter(|a| a.has_management_key) {
+            match self.load_sealed(&account.id) {
+                Ok(_) => {}
+                Err(VaultError::SecretMissing { .. }) => {
+                    report.missing.push(format!("{} (management key)", account.name))
+                }
+                Err(VaultError::Crypto(_)) => {
+                    report.undecryptable.push(format!("{} (management key)", account.name))
+                }
+                Err(error) => {
+                    report.store_problem.get_or_insert(error.to_string());
+                }
+            }
         }
         for record in self.file.keys.iter().filter(|k| k.is_live()) {
             match self.load_secret(record) {

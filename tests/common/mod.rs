@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail the test loudly")]
 
 use std::io::Write;
+pub mod mock;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

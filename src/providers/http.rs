@@ -1,0 +1,236 @@
+//! The one way Keydesk talks HTTP: rustls, a 5 s connect and 15 s total timeout, redirects
+//! only to the same host, response bodies capped and never logged.
+//!
+//! Requests carry secrets in their headers, and responses may carry secrets in their bodies
+//! (a created key, Postmark's server tokens), so neither type implements `Debug` and no error
+//! message includes either: errors name the host and the cause only.
+
+use std::time::Duration;
+
+use ureq::http;
+use zeroize::Zeroizing;
+
+/// Timeouts and retry policy.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub connect_timeout: Duration,
+    pub total_timeout: Duration,
+    /// How many times a retryable answer (429, 5xx) is retried by operations that may retry.
+    pub retries: u32,
+    /// The first backoff; it doubles each time.
+    pub backoff: Duration,
+    /// The longest wait honoured, from `Retry-After` or backoff.
+    pub max_wait: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(5),
+            total_timeout: Duration::from_secs(15),
+            retries: 3,
+            backoff: Duration::from_millis(500),
+            max_wait: Duration::from_secs(20),
+        }
+    }
+}
+
+/// One request. Header values may be secrets: no `Debug`.
+pub struct Request {
+    pub method: http::Method,
+    pub url: String,
+    pub headers: Vec<(&'static str, Zeroizing<String>)>,
+    pub body: Option<(&'static str, Zeroizing<Vec<u8>>)>,
+}
+
+impl Request {
+    /// A request without body.
+    pub fn new(method: http::Method, url: String) -> Self {
+        Request { method, url, headers: Vec::new(), body: None }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, Zeroizing::new(value.into())));
+        self
+    }
+
+    /// Sets the body and its content type.
+    pub fn body(mut self, content_type: &'static str, body: Vec<u8>) -> Self {
+        self.body = Some((content_type, Zeroizing::new(body)));
+        self
+    }
+}
+
+/// An answer. The body may hold secrets: no `Debug`, never logged or stored.
+pub struct Response {
+    pub status: u16,
+    /// Seconds from a `Retry-After` header given as a number.
+    pub retry_after_secs: Option<u64>,
+    pub body: Zeroizing<String>,
+}
+
+/// Why no answer came. Names the host and the cause, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NetError {
+    #[error("could not reach {host} ({cause})")]
+    Unreachable { host: String, cause: String },
+    #[error("{url} is not a usable API address: {why}")]
+    BadUrl { url: String, why: &'static str },
+}
+
+/// The largest answer body read.
+const MAX_BODY: u64 = 1024 * 1024;
+
+/// Checks that a base URL is HTTPS, or plain HTTP on a loopback address (local test servers).
+pub fn check_base_url(url: &str) -> Result<(), NetError> {
+    super::catalogue::check_base_url(url).map_err(|why| NetError::BadUrl { url: url.to_owned(), why })
+}
+
+/// The host of a URL, for messages.
+pub fn host_of(url: &str) -> String {
+    url.parse::<http::Uri>().ok().and_then(|u| u.host().map(str::to_owned)).unwrap_or_else(|| url.to_owned())
+}
+
+/// An HTTP client with Keydesk's policy.
+pub struct Client {
+    agent: ureq::Agent,
+    pub config: HttpConfig,
+}
+
+impl Client {
+    /// A client with `config`'s timeouts; environment proxies are honoured.
+    pub fn new(config: HttpConfig) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .timeout_connect(Some(config.connect_timeout))
+            .timeout_global(Some(config.total_timeout))
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .user_agent(concat!("keydesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .new_agent();
+        Client { agent, config }
+    }
+
+    /// Sends `request`, following redirects only within the same scheme, host and port.
+    pub fn send(&self, mut request: Request) -> Result<Response, NetError> {
+        check_base_url(&request.url)?;
+        for _ in 0..4 {
+            let response = self.send_once(&request)?;
+            if !(300..400).contains(&response.0.status) {
+                return Ok(response.0);
+            }
+            let Some(location) = response.1 else { return Ok(response.0) };
+            let next = resolve(&request.url, &location);
+            if !same_origin(&request.url, &next) {
+                return Ok(response.0);
+            }
+            request.url = next;
+        }
+        Err(NetError::Unreachable { host: host_of(&request.url), cause: "too many redirects".into() })
+    }
+
+    fn send_once(&self, request: &Request) -> Result<(Response, Option<String>), NetError> {
+        let host = host_of(&request.url);
+        let mut builder = http::Request::builder().method(request.method.clone()).uri(request.url.as_str());
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value.as_str());
+        }
+        let body: Vec<u8> = match &request.body {
+            Some((content_type, body)) => {
+                builder = builder.header("content-type", *content_type);
+                body.to_vec()
+            }
+            None => Vec::new(),
+        };
+        let built = builder
+            .body(body)
+            .map_err(|_| NetError::BadUrl { url: request.url.clone(), why: "a header is not valid" })?;
+        let mut response = self.agent.run(built).map_err(|e| unreachable(&host, &e))?;
+        let status = response.status().as_u16();
+        let header =
+            |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let retry_after_secs = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+        let location = header("location");
+        let body = response.body_mut().with_config().limit(MAX_BODY).read_to_string().unwrap_or_default();
+        Ok((Response { status, retry_after_secs, body: Zeroizing::new(body) }, location))
+    }
+
+    /// Waits before retry number `attempt` (0-based), honouring `Retry-After` up to the cap.
+    pub fn backoff(&self, attempt: u32, retry_after_secs: Option<u64>) {
+        let exponential = self.config.backoff.saturating_mul(2u32.saturating_pow(attempt));
+        let wait = retry_after_secs.map_or(exponential, Duration::from_secs).min(self.config.max_wait);
+        std::thread::sleep(wait);
+    }
+}
+
+fn resolve(base: &str, location: &str) -> String {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return location.to_owned();
+    }
+    let Ok(uri) = base.parse::<http::Uri>() else { return location.to_owned() };
+    let scheme = uri.scheme_str().unwrap_or("https");
+    let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
+    let path = if location.starts_with('/') { location.to_owned() } else { format!("/{location}") };
+    format!("{scheme}://{authority}{path}")
+}
+
+fn same_origin(a: &str, b: &str) -> bool {
+    let origin = |url: &str| {
+        url.parse::<http::Uri>()
+            .ok()
+            .map(|u| (u.scheme_str().map(str::to_owned), u.authority().map(|a| a.to_string())))
+    };
+    origin(a).is_some() && origin(a) == origin(b)
+}
+
+/// Words for a failed connection; never includes a request or response.
+fn unreachable(host: &str, error: &ureq::Error) -> NetError {
+    let cause = match error {
+        ureq::Error::Timeout(_) => "no answer in time".to_owned(),
+        ureq::Error::HostNotFound => "the name does not resolve".to_owned(),
+        ureq::Error::ConnectionFailed => "the connection failed".to_owned(),
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+            std::io::ErrorKind::ConnectionReset => "the connection was reset".to_owned(),
+            std::io::ErrorKind::TimedOut => "no answer in time".to_owned(),
+            kind => format!("network error: {kind}"),
+        },
+        ureq::Error::Tls(what) => format!("TLS error: {what}"),
+        ureq::Error::Rustls(tls) => format!("TLS error: {tls}"),
+        ureq::Error::TooManyRedirects | ureq::Error::RedirectFailed => "a redirect failed".to_owned(),
+        ureq::Error::BodyExceedsLimit(_) => "the answer was too large".to_owned(),
+        ureq::Error::ConnectProxyFailed(_) | ureq::Error::InvalidProxyUrl => "the proxy failed".to_owned(),
+        ureq::Error::Protocol(_) => "the server did not speak HTTP".to_owned(),
+        _ => "network error".to_owned(),
+    };
+    NetError::Unreachable { host: host.to_owned(), cause }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        for ok in
+            ["https://api.sendgrid.com", "http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"]
+        {
+            assert_eq!(check_base_url(ok), Ok(()), "{ok}");
+        }
+        for bad in
+            ["http://api.sendgrid.com", "ftp://x", "api.sendgrid.com", "http://10.0.0.1", "", "https://"]
+        {
+            assert!(check_base_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn redirects_stay_home() {
+        assert!(same_origin("https://a.com/x", "https://a.com/y"));
+        assert!(!same_origin("https://a.com/x", "https://b.com/x"));
+        assert!(!same_origin("https://a.com/x", "http://a.com/x"));
+        assert!(!same_origin("http://127.0.0.1:1/x", "http://127.0.0.1:2/x"));
+        assert_eq!(resolve("http://127.0.0.1:5/a/b", "/c"), "http://127.0.0.1:5/c");
+    }
+}

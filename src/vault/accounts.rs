@@ -1,0 +1,187 @@
+//! Provider accounts and the vault's side of network operations: the secrets they need, and
+//! recording what the provider said. The calls themselves are made by the caller
+//! (`crate::providers`), never here.
+
+use secrecy::SecretString;
+
+use super::audit::{self, Action};
+use super::model::{Account, KeyRecord, Verification, VerifyOutcome};
+use super::{MAX_LABEL, Vault, VaultError, random_hex};
+use crate::providers::Provider;
+use crate::providers::catalogue::check_base_url;
+
+/// A new provider account.
+#[derive(Debug, Clone)]
+pub struct AccountRequest {
+    pub name: String,
+    pub provider: Provider,
+    pub region: Option<String>,
+    pub base_url: Option<String>,
+}
+
+impl Vault {
+    /// The provider accounts.
+    pub fn accounts(&self) -> &[Account] {
+        &self.file.accounts
+    }
+
+    /// Finds an account by id or by name (ignoring case).
+    pub fn find_account(&self, query: &str) -> Result<&Account, VaultError> {
+        let query = query.trim();
+        self.file
+            .accounts
+            .iter()
+            .find(|a| a.id == query)
+            .or_else(|| self.file.accounts.iter().find(|a| a.name.eq_ignore_ascii_case(query)))
+            .ok_or_else(|| VaultError::UnknownAccount { query: query.to_owned() })
+    }
+
+    /// Adds an account; its management key (if any) goes to the secret store first.
+    pub fn add_account(
+        &mut self,
+        request: AccountRequest,
+        management_key: Option<SecretString>,
+    ) -> Result<String, VaultError> {
+        let name = request.name.trim().to_owned();
+        if name.is_empty() {
+            return Err(VaultError::EmptyAccountName);
+        }
+        if name.chars().count() > MAX_LABEL || name.chars().any(char::is_control) {
+            return Err(VaultError::TooLong { field: "account name", max: MAX_LABEL });
+        }
+        if self.file.accounts.iter().any(|a| a.name.eq_ignore_ascii_case(&name)) {
+            return Err(VaultError::DuplicateAccount { name });
+        }
+        let base_url =
+            request.base_url.map(|u| u.trim().trim_end_matches('/').to_owned()).filter(|u| !u.is_empty());
+        if let Some(url) = &base_url {
+            check_base_url(url).map_err(|why| VaultError::BadBaseUrl { url: url.clone(), why })?;
+        }
+        let region = request.region.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+        if let Some(region) = &region {
+            let info = request.provider.info();
+            let known = info.regions.iter().any(|(name, _)| name.eq_ignore_ascii_case(region))
+                || (info.base_url.contains("{dc}") && region.chars().all(|c| c.is_ascii_alphanumeric()));
+            if !known {
+                return Err(VaultError::UnknownRegion {
+                    provider: request.provider.name(),
+                    region: region.clone(),
+                });
+            }
+        }
+        let id = loop {
+            let id = format!("a{}", random_hex(self.env.rng.as_mut(), 5));
+            if !self.file.accounts.iter().any(|a| a.id == id) {
+                break id;
+            }
+        };
+        let has_management_key = management_key.is_some();
+        if let Some(key) = &management_key {
+            self.store_secret(&id, key)?;
+        }
+        let account = Account {
+            id: id.clone(),
+            name: name.clone(),
+            provider: request.provider,
+            region,
+            base_url,
+            has_management_key,
+            created_at: self.now(),
+        };
+        let detail = format!("\"{name}\", {}", request.provider.name());
+        self.apply(Action::AccountAdd, None, detail, |file| {
+            file.accounts.push(account);
+            Ok(())
+        })
+        .inspect_err(|_| self.forget_secret(&id))?;
+        Ok(id)
+    }
+
+    /// Removes an account no live key uses: metadata first, then its management key.
+    pub fn remove_account(&mut self, query: &str) -> Result<(), VaultError> {
+        let account = self.find_account(query)?.clone();
+        let users = self
+            .file
+            .keys
+            .iter()
+            .filter(|k| k.is_live() && k.account.as_deref() == Some(&account.id))
+            .count();
+        if users > 0 {
+            return Err(VaultError::AccountInUse { name: account.name, keys: users });
+        }
+        let detail = format!("\"{}\"", account.name);
+        self.apply(Action::AccountRemove, None, detail, |file| {
+            file.accounts.retain(|a| a.id != account.id);
+            Ok(())
+        })?;
+        if account.has_management_key {
+            self.forget_secret(&account.id);
+        }
+        Ok(())
+    }
+
+    /// An account's management key, for a call the user asked for.
+    pub fn management_key(&self, account_id: &str) -> Result<SecretString, VaultError> {
+        let account = self.find_account(account_id)?;
+        if !account.has_management_key {
+            return Err(VaultError::NoManagementKey { name: account.name.clone() });
+        }
+        let name = account.name.clone();
+        self.load_sealed(&account.id).map_err(|error| match error {
+            VaultError::SecretMissing { .. } => {
+                VaultError::SecretMissing { label: format!("{name} (management key)") }
+            }
+            other => other,
+        })
+    }
+
+    /// A live key and its secret, for a call the user asked for (verify, revoke).
+    pub fn secret_for_call(&self, query: &str) -> Result<(KeyRecord, SecretString), VaultError> {
+        let record = self.find(query)?.clone();
+        if !record.is_live() {
+            return Err(VaultError::Revoked { label: record.label, action: "verify" });
+        }
+        let secret = self.load_secret(&record)?;
+        Ok((record, secret))
+    }
+
+    /// Records what the provider said about a key.
+    pub fn record_verification(&mut self, key_id: &str, outcome: VerifyOutcome) -> Result<(), VaultError> {
+        let index = self.find_index(key_id)?;
+        let at = self.now();
+        let result =
+            if outcome.works() { audit::Outcome::Ok } else { audit::Outcome::Failed(outcome.sentence()) };
+        let id = self.file.keys[index].id.clone();
+        let before = self.file.clone();
+        self.file.keys[index].last_verified = Some(Verification { at, outcome });
+        self.commit(Action::Verify, Some(&id), result, String::new()).inspect_err(|_| {
+            let head = self.file.audit.clone();
+            self.file = before;
+            self.file.audit = head;
+        })
+    }
+
+    /// Records that a revoke at the provider failed; the key stays active with `message`
+    /// shown on it until a revoke succeeds.
+    pub fn record_revoke_failure(&mut self, key_id: &str, message: &str) -> Result<(), VaultError> {
+        let index = self.find_index(key_id)?;
+        let id = self.file.keys[index].id.clone();
+        let before = self.file.clone();
+        self.file.keys[index].provider_revoke_pending = Some(message.to_owned());
+        self.commit(Action::Revoke, Some(&id), audit::Outcome::Failed(message.to_owned()), String::new())
+            .inspect_err(|_| {
+                let head = self.file.audit.clone();
+                self.file = before;
+                self.file.audit = head;
+            })
+    }
+
+    /// The base URL and region to call for a key: its account's override and region, else
+    /// the key's own region (Mailchimp's data centre).
+    pub fn call_target(&self, record: &KeyRecord) -> (Option<String>, Option<String>) {
+        let account = record.account.as_deref().and_then(|id| self.file.accounts.iter().find(|a| a.id == id));
+        let base_url = account.and_then(|a| a.base_url.clone());
+        let region = account.and_then(|a| a.region.clone()).or_else(|| record.region.clone());
+        (base_url, region)
+    }
+}

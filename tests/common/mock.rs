@@ -1,0 +1,129 @@
+//! A local HTTP server on 127.0.0.1 that answers as a provider's documentation says, and
+//! records every request for the test to check.
+#![allow(dead_code, reason = "each test binary uses a different part")]
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A request the server saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    /// Path and query.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What to answer.
+pub enum Reply {
+    Answer {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: String,
+    },
+    /// Keep the connection open and never answer.
+    Hang,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: &str) -> Reply {
+        Reply::Answer {
+            status,
+            headers: vec![("Content-Type", "application/json".into())],
+            body: body.to_owned(),
+        }
+    }
+    pub fn status(status: u16) -> Reply {
+        Reply::Answer { status, headers: vec![], body: String::new() }
+    }
+    pub fn with_header(self, name: &'static str, value: &str) -> Reply {
+        match self {
+            Reply::Answer { status, mut headers, body } => {
+                headers.push((name, value.to_owned()));
+                Reply::Answer { status, headers, body }
+            }
+            Reply::Hang => Reply::Hang,
+        }
+    }
+}
+
+pub struct Mock {
+    pub url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Mock {
+    /// Starts a server; `handler` answers each request.
+    pub fn start(handler: impl Fn(&Seen) -> Reply + Send + 'static) -> Mock {
+        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+        let port = server.server_addr().to_ip().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (seen2, stop2) = (seen.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let mut hanging = Vec::new();
+            while !stop2.load(Ordering::SeqCst) {
+                let Ok(Some(mut request)) = server.recv_timeout(Duration::from_millis(20)) else { continue };
+                let mut body = String::new();
+                let _ = request.as_reader().read_to_string(&mut body);
+                let request_seen = Seen {
+                    method: request.method().as_str().to_owned(),
+                    url: request.url().to_owned(),
+                    headers: request
+                        .headers()
+                        .iter()
+                        .map(|h| (h.field.to_string(), h.value.to_string()))
+                        .collect(),
+                    body,
+                };
+                let reply = handler(&request_seen);
+                seen2.lock().unwrap().push(request_seen);
+                match reply {
+                    Reply::Answer { status, headers, body } => {
+                        let mut response = tiny_http::Response::from_string(body).with_status_code(status);
+                        for (name, value) in headers {
+                            response.add_header(
+                                tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap(),
+                            );
+                        }
+                        let _ = request.respond(response);
+                    }
+                    Reply::Hang => hanging.push(request),
+                }
+            }
+        });
+        Mock { url: format!("http://127.0.0.1:{port}"), seen, stop, thread: Some(thread) }
+    }
+
+    /// Every request so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A loopback port with nothing listening (connection refused).
+pub fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
