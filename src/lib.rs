@@ -3,7 +3,9 @@
 //! The library holds everything; the binary only parses arguments and calls in. See
 //! `ARCHITECTURE.md` for the map.
 
+pub mod actions;
 pub mod cli;
+pub mod clipboard;
 pub mod providers;
 pub mod secrets;
 pub mod storage;

@@ -2,50 +2,25 @@
 //! the guided revoke for providers without key management over their API. Network calls
 //! happen only here, only for the command the user typed.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde_json::json;
 
 use super::args::{AccountCommand, RevokeArgs};
 use super::commands::{note, out, print_secret};
 use super::{CliError, input};
+use crate::actions::{self, ActionError};
 use crate::providers::Provider;
-use crate::providers::http::{Client, HttpConfig};
-use crate::providers::manage::{self, CreateSpec, Revoked};
-use crate::providers::verify::{self as check, VerifyError};
-use crate::vault::model::{KeyRecord, VerifyOutcome};
+use crate::providers::verify as check;
 use crate::vault::{AccountRequest, AddRequest, Vault};
-
-fn client() -> Client {
-    Client::new(HttpConfig::default())
-}
 
 fn failed(error: impl std::fmt::Display) -> CliError {
     CliError::Failed(error.to_string())
 }
 
-/// Calls the provider to check the key; records the outcome on the key and in the audit log.
-fn check_key(
-    vault: &mut Vault,
-    record: &KeyRecord,
-    secret: &SecretString,
-) -> Result<VerifyOutcome, CliError> {
-    let (base_url, region) = vault.call_target(record);
-    let outcome = match check::base_url(record.provider, base_url.as_deref(), region.as_deref()) {
-        Ok(url) => check::verify(&client(), record.provider, &url, secret, vault.now()),
-        Err(VerifyError::NoEndpoint { .. }) if record.provider == Provider::Keydesk => {
-            check::verify(&client(), record.provider, "", secret, vault.now())
-        }
-        Err(error) => Err(error),
-    }
-    .map_err(failed)?;
-    vault.record_verification(&record.id, outcome.clone())?;
-    Ok(outcome)
-}
-
 /// `keydesk verify KEY`.
 pub fn verify(vault: &mut Vault, key: &str) -> Result<(), CliError> {
-    let (record, secret) = vault.secret_for_call(key)?;
-    let outcome = check_key(vault, &record, &secret)?;
+    let called = actions::plan_verify(vault, key).map_err(failed)?.call(&actions::client());
+    let outcome = actions::finish_verify(vault, called).map_err(failed)?;
     out(&outcome.sentence())?;
     if outcome.works() { Ok(()) } else { Err(CliError::Quiet) }
 }
@@ -123,7 +98,8 @@ pub fn account(vault: &mut Vault, command: AccountCommand) -> Result<(), CliErro
             let url =
                 check::base_url(account.provider, account.base_url.as_deref(), account.region.as_deref())
                     .map_err(failed)?;
-            let words = manage::test_connection(&client(), account.provider, &url, &key).map_err(failed)?;
+            let words =
+                actions::test_account(&actions::client(), account.provider, &url, &key).map_err(failed)?;
             out(&words)
         }
     }
@@ -133,50 +109,26 @@ pub fn account(vault: &mut Vault, command: AccountCommand) -> Result<(), CliErro
 pub fn generate_at_provider(
     vault: &mut Vault,
     account: &str,
-    mut request: AddRequest,
+    request: AddRequest,
     scopes: &[String],
 ) -> Result<(), CliError> {
-    let account = vault.find_account(account)?.clone();
-    let provider = account.provider;
-    if !provider.info().api_create {
-        return Err(CliError::Failed(format!(
-            "{} keys are made on its page, not over its API: open {}, create the key, then run `keydesk add --account \"{}\" --label ...` and paste it.",
-            provider.name(),
-            provider.info().keys_page,
-            account.name
-        )));
-    }
-    let management_key = vault.management_key(&account.id)?;
-    let url =
-        check::base_url(provider, account.base_url.as_deref(), account.region.as_deref()).map_err(failed)?;
-    let spec = CreateSpec::from_words(provider, request.label.trim(), scopes);
-    let http = client();
-    let created = manage::create_key(&http, provider, &url, &management_key, &spec).map_err(failed)?;
-    request.provider = Some(provider);
-    request.account = Some(account.id.clone());
-    request.provider_key_id = Some(created.provider_key_id.clone());
-    request.scopes = created.scopes.clone();
-    match vault.add(request, created.secret.clone()) {
-        Ok((id, _)) => {
-            note(&format!("Created at {} and kept as {id}. It is shown once: copy it now.", provider.name()));
+    let client = actions::client();
+    let called = actions::plan_create(vault, account, request, scopes).map_err(failed)?.call(&client);
+    match actions::finish_create(vault, called, &client) {
+        Ok(created) => {
+            note(&format!(
+                "Created at {} and kept as {}. It is shown once: copy it now.",
+                created.provider.name(),
+                created.key_id
+            ));
             print_secret(&created.secret)
         }
-        Err(error) => {
-            // Do not leave a key at the provider that the vault does not know.
-            match manage::revoke_key(&http, provider, &url, &management_key, &created.provider_key_id) {
-                Ok(_) => Err(CliError::Failed(format!(
-                    "{error} The key made at {} was deleted there again.",
-                    provider.name()
-                ))),
-                Err(_) => {
-                    print_secret(&created.secret)?;
-                    Err(CliError::Failed(format!(
-                        "{error} The key made at {} could not be deleted again, so it is printed above: keep it or delete it on {}.",
-                        provider.name(),
-                        provider.info().keys_page
-                    )))
-                }
-            }
+        Err((error, None)) => Err(failed(error)),
+        Err((error, Some(leftover))) => {
+            print_secret(&leftover)?;
+            Err(CliError::Failed(format!(
+                "{error} The key made at the provider could not be deleted again, so it is printed above: keep it or delete it on the provider's page."
+            )))
         }
     }
 }
@@ -184,94 +136,19 @@ pub fn generate_at_provider(
 /// `keydesk revoke KEY --reason R`: at the provider over its API where possible, guided
 /// otherwise, locally for Keydesk keys.
 pub fn revoke(vault: &mut Vault, args: &RevokeArgs) -> Result<(), CliError> {
-    let record = vault.find(&args.key)?.clone();
-    if args.reason.trim().is_empty() {
-        return Err(failed(crate::vault::VaultError::EmptyReason));
+    let plan =
+        actions::plan_revoke(vault, &args.key, &args.reason, args.revoked_at_provider, args.local_only)
+            .map_err(|error| match error {
+                ActionError::NeedsConfirmation { .. } => CliError::Failed(format!(
+                    "{} (with --revoked-at-provider), or revoke it in Keydesk alone with --local-only.",
+                    error.to_string().trim_end_matches('.')
+                )),
+                other => failed(other),
+            })?;
+    let called = plan.call(&actions::client());
+    let done = actions::finish_revoke(vault, called, &args.reason).map_err(failed)?;
+    for line in &done.notes {
+        note(line);
     }
-    let provider = record.provider;
-    let done = |vault: &mut Vault, how: &str| -> Result<(), CliError> {
-        if let Some(warning) = vault.revoke_noting(&record.id, &args.reason, how)? {
-            note(&warning);
-        }
-        let uses: Vec<&str> = record.integrations.iter().map(|i| i.name.as_str()).collect();
-        let follow = if uses.is_empty() {
-            String::new()
-        } else {
-            format!(" Update what used it: {}.", uses.join(", "))
-        };
-        out(&format!(
-            "Revoked \"{}\"{}.{follow}",
-            record.label,
-            if how.is_empty() { String::new() } else { format!(" ({how})") }
-        ))
-    };
-    if !record.is_live() {
-        return Err(failed(crate::vault::VaultError::Revoked { label: record.label, action: "revoke" }));
-    }
-    if args.local_only || matches!(provider, Provider::Keydesk | Provider::Other) {
-        return done(vault, if args.local_only { "in Keydesk only" } else { "" });
-    }
-    let account = record.account.as_deref().and_then(|id| vault.find_account(id).ok()).cloned();
-    let api = account.as_ref().filter(|a| a.has_management_key && provider.info().api_revoke);
-    if let (Some(account), Some(provider_key_id)) = (api, record.provider_key_id.as_deref()) {
-        let management_key = vault.management_key(&account.id)?;
-        let url = check::base_url(provider, account.base_url.as_deref(), account.region.as_deref())
-            .map_err(failed)?;
-        return match manage::revoke_key(&client(), provider, &url, &management_key, provider_key_id) {
-            Ok(Revoked::Deleted) => done(vault, &format!("revoked at {}", provider.name())),
-            Ok(Revoked::AlreadyGone) => done(vault, &format!("already gone at {}", provider.name())),
-            Err(error) => {
-                let message = format!("Not revoked at {} yet: {error}", provider.name());
-                vault.record_revoke_failure(&record.id, &message)?;
-                Err(CliError::Failed(format!("{message} The key stays active in Keydesk.")))
-            }
-        };
-    }
-    // Guided: the provider's page, then the user's word, then a check of the old key.
-    let page = provider.info().keys_page;
-    let tail: String = record.hint.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    if !args.revoked_at_provider {
-        return Err(CliError::Failed(format!(
-            "Revoke it at {} first: open {page}, delete the key ending in {tail}, then run this again with --revoked-at-provider (or --local-only to revoke it in Keydesk alone).",
-            provider.name()
-        )));
-    }
-    let confirmed = format!("user confirmed it was revoked at {}", provider.name());
-    let secret = vault.secret_for_call(&record.id).map(|(_, s)| s);
-    let outcome = match &secret {
-        Ok(secret) if provider.info().verify.is_some() => Some(check_key(vault, &record, secret)),
-        _ => None,
-    };
-    if let Some(grace) = provider.grace_window() {
-        note(grace);
-    }
-    match outcome {
-        Some(Ok(outcome)) if outcome.works() => {
-            let legacy_grace = provider == Provider::Mailgun && record.hint.starts_with("key-");
-            if legacy_grace {
-                return done(
-                    vault,
-                    &format!("{confirmed}; it still works during Mailgun's 48-hour grace window"),
-                );
-            }
-            let message = format!(
-                "{} still accepts this key: delete it on {page}, then run this again.",
-                provider.name()
-            );
-            vault.record_revoke_failure(&record.id, &message)?;
-            Err(CliError::Failed(message))
-        }
-        Some(Ok(VerifyOutcome::Unauthorized)) => {
-            done(vault, &format!("{confirmed}; {} now refuses it", provider.name()))
-        }
-        Some(Ok(other)) => {
-            note(&format!("Could not confirm at {}: {}", provider.name(), other.sentence()));
-            done(vault, &format!("{confirmed}; not checked"))
-        }
-        Some(Err(error)) => {
-            note(&format!("Could not check the old key: {error}"));
-            done(vault, &format!("{confirmed}; not checked"))
-        }
-        None => done(vault, &confirmed),
-    }
+    out(&done.message)
 }

@@ -28,8 +28,14 @@ pub use accounts::AccountRequest;
 pub use ops::{AddRequest, CheckReport, GenerateRequest, KeyEdit, Replacement};
 
 /// The current time, given to the vault so tests can set it.
-pub trait Clock: Send {
+pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
+}
+
+impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
+    fn now(&self) -> DateTime<Utc> {
+        (**self).now()
+    }
 }
 
 /// The system clock.
@@ -119,6 +125,8 @@ pub enum VaultError {
         "The integration URL \"{url}\" is not a web address: give one that starts with https:// or http://."
     )]
     BadUrl { url: String },
+    #[error("The {field} must be {range}.")]
+    OutOfRange { field: &'static str, range: &'static str },
     #[error("No provider account matches \"{query}\": give its name or id (see `keydesk account list`).")]
     UnknownAccount { query: String },
     #[error("The account name is empty: name it, such as \"SendGrid EU production\".")]
@@ -301,6 +309,27 @@ impl Vault {
             format!("KDF {} KiB, {} iterations, {} lanes", kdf.memory_kib, kdf.iterations, kdf.lanes);
         self.commit(audit::Action::ChangePassword, None, audit::Outcome::Ok, detail).inspect_err(|_| {
             self.file.header = before;
+        })
+    }
+
+    /// Changes the vault's settings (auto-lock, clipboard clearing).
+    pub fn update_settings(&mut self, settings: Settings) -> Result<(), VaultError> {
+        if !(1..=240).contains(&settings.auto_lock_minutes) {
+            return Err(VaultError::OutOfRange { field: "auto-lock time", range: "1 to 240 minutes" });
+        }
+        if !(5..=600).contains(&settings.clipboard_clear_secs) {
+            return Err(VaultError::OutOfRange {
+                field: "clipboard clearing time",
+                range: "5 to 600 seconds",
+            });
+        }
+        let detail = format!(
+            "auto-lock {} min, clipboard {} s",
+            settings.auto_lock_minutes, settings.clipboard_clear_secs
+        );
+        self.apply(audit::Action::Settings, None, detail, |file| {
+            file.header.settings = settings;
+            Ok(())
         })
     }
 

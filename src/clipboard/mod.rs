@@ -1,0 +1,120 @@
+//! The clipboard, for one-time copies of a secret that clear themselves.
+//!
+//! [`SystemClipboard`] is the real one (arboard): the copy is marked to stay out of clipboard
+//! history, and one instance lives as long as the app (on X11 the content dies with its
+//! owner). [`FakeClipboard`] is for UI tests. Only a hash of what Keydesk copied is kept, so
+//! the app can clear the clipboard later only if it still holds that copy.
+
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// What went wrong with the clipboard. Never carries the content.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClipboardError {
+    #[error("The clipboard is not available ({0}): copy by hand from Reveal instead.")]
+    Unavailable(String),
+}
+
+/// A clipboard that can take a secret, be read back and be cleared.
+pub trait Clipboard: Send {
+    /// Puts `text` on the clipboard, marked as secret / excluded from history.
+    fn set_secret(&mut self, text: &str) -> Result<(), ClipboardError>;
+    /// The clipboard's text, if it holds text.
+    fn text(&mut self) -> Option<Zeroizing<String>>;
+    /// Empties the clipboard.
+    fn clear(&mut self) -> Result<(), ClipboardError>;
+}
+
+/// SHA-256 of a clipboard text, to recognise Keydesk's own copy without keeping it.
+pub fn fingerprint(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+/// The OS clipboard through arboard.
+pub struct SystemClipboard {
+    inner: arboard::Clipboard,
+}
+
+impl SystemClipboard {
+    /// Connects to the clipboard (on Linux, the X11 or Wayland one of the session).
+    pub fn open() -> Result<Self, ClipboardError> {
+        arboard::Clipboard::new()
+            .map(|inner| SystemClipboard { inner })
+            .map_err(|e| ClipboardError::Unavailable(e.to_string()))
+    }
+}
+
+impl Clipboard for SystemClipboard {
+    fn set_secret(&mut self, text: &str) -> Result<(), ClipboardError> {
+        let set = self.inner.set();
+        #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd", target_os = "netbsd"))]
+        let set = {
+            use arboard::SetExtLinux;
+            set.exclude_from_history()
+        };
+        #[cfg(target_os = "macos")]
+        let set = {
+            use arboard::SetExtApple;
+            set.exclude_from_history()
+        };
+        #[cfg(target_os = "windows")]
+        let set = {
+            use arboard::SetExtWindows;
+            set.exclude_from_history()
+        };
+        set.text(text).map_err(|e| ClipboardError::Unavailable(e.to_string()))
+    }
+
+    fn text(&mut self) -> Option<Zeroizing<String>> {
+        self.inner.get_text().ok().map(Zeroizing::new)
+    }
+
+    fn clear(&mut self) -> Result<(), ClipboardError> {
+        self.inner.clear().map_err(|e| ClipboardError::Unavailable(e.to_string()))
+    }
+}
+
+/// An in-memory clipboard for tests; clones share the content.
+#[derive(Clone, Default)]
+pub struct FakeClipboard {
+    content: Arc<Mutex<Option<Zeroizing<String>>>>,
+}
+
+impl FakeClipboard {
+    /// An empty clipboard.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// What it holds (as a test would paste it).
+    pub fn contents(&self) -> Option<String> {
+        self.lock().as_ref().map(|s| s.as_str().to_owned())
+    }
+
+    /// Another program copies something.
+    pub fn copy_from_elsewhere(&self, text: &str) {
+        *self.lock() = Some(Zeroizing::new(text.to_owned()));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Zeroizing<String>>> {
+        self.content.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Clipboard for FakeClipboard {
+    fn set_secret(&mut self, text: &str) -> Result<(), ClipboardError> {
+        *self.lock() = Some(Zeroizing::new(text.to_owned()));
+        Ok(())
+    }
+
+    fn text(&mut self) -> Option<Zeroizing<String>> {
+        self.lock().clone()
+    }
+
+    fn clear(&mut self) -> Result<(), ClipboardError> {
+        *self.lock() = None;
+        Ok(())
+    }
+}
