@@ -9,4 +9,5 @@ pub mod clipboard;
 pub mod providers;
 pub mod secrets;
 pub mod storage;
+pub mod ui;
 pub mod vault;

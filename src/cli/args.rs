@@ -9,11 +9,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// labels and history in a readable file, every use audited.
 #[derive(Debug, Parser)]
 #[command(name = "keydesk", version = super::VERSION, about, long_about = None)]
-#[command(
-    after_help = "With no command, Keydesk prints this help (the window is not part of this build yet).\n\
+#[command(after_help = "With no command, Keydesk opens its window.\n\
 Exit codes: 0 ok, 1 the operation failed, 2 usage error.\n\
-Vault folder: --vault, else $KEYDESK_VAULT, else the platform data folder (~/.local/share/keydesk on Linux)."
-)]
+Vault folder: --vault, else $KEYDESK_VAULT, else the platform data folder (~/.local/share/keydesk on Linux).")]
 pub struct Cli {
     /// The vault folder.
     #[arg(long, global = true, env = "KEYDESK_VAULT", value_name = "DIR")]

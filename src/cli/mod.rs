@@ -88,11 +88,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     let dir = vault_dir(cli.vault.clone())?;
     let context = commands::Context { dir, password_file: cli.password_file };
     match cli.command {
-        None => {
-            let mut help = <Cli as clap::CommandFactory>::command();
-            let _ = help.print_help();
-            Ok(())
-        }
+        None => crate::ui::run(context.dir.clone()).map_err(CliError::Failed),
         Some(command) => commands::run(&context, command),
     }
 }

@@ -76,6 +76,23 @@ impl Clipboard for SystemClipboard {
     }
 }
 
+/// Stands in when the OS clipboard could not be opened: every copy says why.
+pub struct UnavailableClipboard(pub ClipboardError);
+
+impl Clipboard for UnavailableClipboard {
+    fn set_secret(&mut self, _text: &str) -> Result<(), ClipboardError> {
+        Err(self.0.clone())
+    }
+
+    fn text(&mut self) -> Option<Zeroizing<String>> {
+        None
+    }
+
+    fn clear(&mut self) -> Result<(), ClipboardError> {
+        Ok(())
+    }
+}
+
 /// An in-memory clipboard for tests; clones share the content.
 #[derive(Clone, Default)]
 pub struct FakeClipboard {

@@ -1,0 +1,100 @@
+//! API settings: provider accounts (provider, name, region or base URL, management key) and
+//! "Test connection".
+
+use secrecy::SecretString;
+
+use super::app::Command;
+use super::state::AccountsState;
+use super::theme;
+use super::widgets::{error_ui, field, field_with, secret_field};
+use crate::providers::Provider;
+use crate::vault::{AccountRequest, Vault};
+
+/// The API settings screen.
+pub fn accounts_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut AccountsState) -> Option<Command> {
+    let mut command = None;
+    egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
+        ui.heading("API settings");
+        ui.label("Provider accounts: where keys are made and revoked. A management key lets Keydesk do it over the provider's API.");
+        ui.add_space(theme::GAP);
+        if vault.accounts().is_empty() {
+            ui.label("No accounts yet.");
+        }
+        egui::Grid::new("accounts").num_columns(5).spacing([16.0, 6.0]).striped(true).show(ui, |ui| {
+            for account in vault.accounts() {
+                ui.label(egui::RichText::new(&account.name).strong());
+                ui.label(account.provider.name());
+                let place = account
+                    .base_url
+                    .clone()
+                    .or_else(|| account.region.as_ref().map(|r| format!("region {r}")))
+                    .unwrap_or_else(|| "default address".into());
+                ui.label(place);
+                ui.label(if account.has_management_key { "management key" } else { "no management key" });
+                ui.horizontal(|ui| {
+                    if account.has_management_key && ui.button("Test connection").clicked() {
+                        command = Some(Command::TestAccount(account.id.clone()));
+                    }
+                    if ui.button("Remove").clicked() {
+                        command = Some(Command::RemoveAccount(account.id.clone()));
+                    }
+                });
+                ui.end_row();
+            }
+        });
+        ui.add_space(theme::GAP);
+        ui.heading("Add an account");
+        ui.horizontal(|ui| {
+            let name = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new("Provider"));
+            egui::ComboBox::from_id_salt("provider")
+                .selected_text(state.provider.name())
+                .show_ui(ui, |ui| {
+                    for provider in Provider::all().filter(|p| !matches!(p, Provider::Keydesk | Provider::Other)) {
+                        ui.selectable_value(&mut state.provider, provider, provider.name());
+                    }
+                })
+                .response
+                .labelled_by(name.id);
+        });
+        let info = state.provider.info();
+        field(ui, "Account name", &mut state.name);
+        let regions: Vec<&str> = info.regions.iter().map(|(r, _)| *r).collect();
+        let region_hint = if info.base_url.contains("{dc}") {
+            "data centre, e.g. us6 (read from keys too)".to_owned()
+        } else if regions.is_empty() {
+            "none for this provider".to_owned()
+        } else {
+            format!("empty for default, or {}", regions.join(", "))
+        };
+        field_with(ui, "Region", egui::TextEdit::singleline(&mut state.region).hint_text(region_hint));
+        field_with(ui, "API address", egui::TextEdit::singleline(&mut state.base_url).hint_text(info.base_url));
+        if info.api_create || info.api_revoke {
+            secret_field(ui, "Management key", &mut state.management_key);
+            ui.horizontal(|ui| {
+                ui.add_space(theme::LABEL_WIDTH + 8.0);
+                ui.label(format!("A {} key allowed to create and delete API keys.", info.name));
+            });
+        } else {
+            ui.horizontal(|ui| {
+                ui.add_space(theme::LABEL_WIDTH + 8.0);
+                ui.label(format!("{} keys are made and revoked on its page; Keydesk guides you there.", info.name));
+                if !info.keys_page.is_empty() {
+                    ui.hyperlink_to("Open the API keys page", info.keys_page);
+                }
+            });
+        }
+        error_ui(ui, &state.error);
+        if ui.button("Add account").clicked() {
+            let key = state.management_key.trim().to_owned();
+            let request = AccountRequest {
+                name: state.name.clone(),
+                provider: state.provider,
+                region: Some(state.region.clone()),
+                base_url: Some(state.base_url.clone()),
+            };
+            command = Some(Command::AddAccount(request, (!key.is_empty()).then(|| SecretString::from(key))));
+            state.management_key.clear();
+        }
+    });
+    command
+}

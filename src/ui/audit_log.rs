@@ -1,0 +1,113 @@
+//! The audit log: every event, newest first, filtered by key and action, with the state of
+//! the hash chain.
+
+use super::app::Command;
+use super::state::AuditState;
+use super::theme::{self, Badge};
+use super::widgets::{badge_ui, field};
+use crate::vault::Vault;
+use crate::vault::audit::{self, Action, Outcome};
+
+/// The parsed log, read again only when it grew.
+pub struct Cache {
+    entries: u64,
+    records: Vec<audit::Record>,
+    chain: Result<u64, String>,
+}
+
+const ACTIONS: [Action; 15] = [
+    Action::CreateVault,
+    Action::ChangePassword,
+    Action::Generate,
+    Action::Add,
+    Action::Edit,
+    Action::Copy,
+    Action::Reveal,
+    Action::Verify,
+    Action::Rotate,
+    Action::Revoke,
+    Action::Whois,
+    Action::AccountAdd,
+    Action::AccountRemove,
+    Action::Settings,
+    Action::Repair,
+];
+
+/// The audit log screen.
+pub fn audit_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut AuditState) -> Option<Command> {
+    let mut command = None;
+    let entries = vault.file().audit.entries;
+    if state.cache.as_ref().is_none_or(|c| c.entries != entries) {
+        let mut records = audit::parse(&vault.audit_text().unwrap_or_default());
+        records.reverse();
+        let chain = vault.verify_audit().map(|r| r.entries).map_err(|e| e.to_string());
+        state.cache = Some(Cache { entries, records, chain });
+    }
+    let Some(cache) = &state.cache else { return None };
+    ui.heading("Audit log");
+    match &cache.chain {
+        Ok(n) => badge_ui(
+            ui,
+            &format!("The chain verifies: {n} entries, none edited, removed or reordered."),
+            Badge::Good,
+        ),
+        Err(error) => badge_ui(ui, error, Badge::Bad),
+    }
+    ui.add_space(theme::GAP / 2.0);
+    field(ui, "Key filter", &mut state.key_filter);
+    ui.horizontal(|ui| {
+        let name = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new("Action"));
+        egui::ComboBox::from_id_salt("action")
+            .selected_text(state.action_filter.map_or("All", |a| a.word()))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut state.action_filter, None, "All");
+                for action in ACTIONS {
+                    ui.selectable_value(&mut state.action_filter, Some(action), action.word());
+                }
+            })
+            .response
+            .labelled_by(name.id);
+    });
+    ui.separator();
+    let needle = state.key_filter.trim().to_lowercase();
+    let label_of = |id: &str| vault.find(id).map(|k| k.label.clone()).unwrap_or_else(|_| id.to_owned());
+    let shown: Vec<&audit::Record> = cache
+        .records
+        .iter()
+        .filter(|r| state.action_filter.is_none_or(|a| a == r.action))
+        .filter(|r| {
+            needle.is_empty()
+                || r.key
+                    .as_deref()
+                    .is_some_and(|k| k.contains(&needle) || label_of(k).to_lowercase().contains(&needle))
+        })
+        .collect();
+    egui::ScrollArea::vertical().auto_shrink(false).show_rows(
+        ui,
+        theme::ROW_HEIGHT,
+        shown.len(),
+        |ui, range| {
+            for record in &shown[range] {
+                ui.horizontal(|ui| {
+                    ui.add_sized(
+                        [150.0, 20.0],
+                        egui::Label::new(record.at.format("%Y-%m-%d %H:%M:%S").to_string()),
+                    );
+                    ui.add_sized([110.0, 20.0], egui::Label::new(record.action.word()));
+                    let key = record.key.as_deref().map(label_of).unwrap_or_else(|| "—".into());
+                    if ui.add_sized([200.0, 20.0], egui::Button::new(key).frame(false)).clicked()
+                        && let Some(id) = &record.key
+                    {
+                        command = Some(Command::OpenKey(id.clone()));
+                    }
+                    match &record.outcome {
+                        Outcome::Ok => badge_ui(ui, "ok", Badge::Good),
+                        Outcome::Failed(why) => badge_ui(ui, &format!("failed: {why}"), Badge::Bad),
+                    }
+                    ui.label(record.detail.replace('\n', " "));
+                });
+            }
+        },
+    );
+    command
+}

@@ -1,0 +1,271 @@
+//! The key list: search as you type, sort, a strip of what needs attention, and a one-click
+//! Copy on every row. Rows are drawn only when visible, so 10,000 keys cost what 20 do.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::app::Command;
+use super::theme::{self, Badge};
+use super::widgets::{badge_ui, field_with};
+use crate::vault::Vault;
+use crate::vault::model::{Attention, KeyRecord, KeyStatus};
+
+/// The list's order (kept between runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Sort {
+    #[default]
+    Label,
+    Provider,
+    Created,
+    LastCopied,
+}
+
+impl Sort {
+    fn word(self) -> &'static str {
+        match self {
+            Sort::Label => "Label",
+            Sort::Provider => "Provider",
+            Sort::Created => "Newest",
+            Sort::LastCopied => "Last copied",
+        }
+    }
+}
+
+/// One row, with its display text prepared once.
+pub struct Row {
+    pub id: String,
+    pub label: String,
+    pub provider: &'static str,
+    pub hint: String,
+    pub status: String,
+    pub badge: Badge,
+    pub live: bool,
+    pub attention: bool,
+    haystack: String,
+    created: DateTime<Utc>,
+    last_copied: Option<DateTime<Utc>>,
+}
+
+/// How many keys need attention, by reason.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub expired: usize,
+    pub expiring: usize,
+    pub rotation_due: usize,
+    pub never_verified: usize,
+    pub retiring: usize,
+}
+
+/// The rows and the current filtered, sorted view of them.
+#[derive(Default)]
+pub struct Index {
+    built_for: Option<(u64, i64)>,
+    pub rows: Vec<Row>,
+    pub visible: Vec<usize>,
+    visible_for: Option<(String, Sort, bool, u64)>,
+    pub counts: Counts,
+    builds: u64,
+}
+
+fn status_of(record: &KeyRecord, attention: &[Attention]) -> (String, Badge) {
+    if let KeyStatus::Revoked { .. } = record.status {
+        return ("revoked".into(), Badge::Muted);
+    }
+    if record.provider_revoke_pending.is_some() {
+        return (format!("not revoked at {}", record.provider.name()), Badge::Bad);
+    }
+    for item in attention {
+        match item {
+            Attention::Expired => return ("expired".into(), Badge::Bad),
+            Attention::ExpiringSoon { days } => return (format!("expires in {days} d"), Badge::Warn),
+            Attention::RotationDue => return ("rotation due".into(), Badge::Warn),
+            Attention::Retiring => return ("retiring".into(), Badge::Warn),
+            Attention::NeverVerified => {}
+        }
+    }
+    if attention.contains(&Attention::NeverVerified) {
+        return ("unverified".into(), Badge::Muted);
+    }
+    ("active".into(), Badge::Good)
+}
+
+impl Index {
+    /// Rebuilds the rows when the vault changed (every change adds an audit entry) or the day
+    /// turned; cheap otherwise.
+    pub fn refresh(&mut self, vault: &Vault, now: DateTime<Utc>) {
+        let stamp = (vault.file().audit.entries, now.timestamp() / 3600);
+        if self.built_for == Some(stamp) {
+            return;
+        }
+        self.built_for = Some(stamp);
+        self.builds += 1;
+        self.counts = Counts::default();
+        self.rows = vault
+            .keys()
+            .iter()
+            .map(|record| {
+                let attention = record.attention(now);
+                for item in &attention {
+                    match item {
+                        Attention::Expired => self.counts.expired += 1,
+                        Attention::ExpiringSoon { .. } => self.counts.expiring += 1,
+                        Attention::RotationDue => self.counts.rotation_due += 1,
+                        Attention::NeverVerified => self.counts.never_verified += 1,
+                        Attention::Retiring => self.counts.retiring += 1,
+                    }
+                }
+                let (status, badge) = status_of(record, &attention);
+                let mut haystack = format!("{} {} {}", record.label, record.provider.name(), record.notes);
+                for integration in &record.integrations {
+                    haystack.push(' ');
+                    haystack.push_str(&integration.name);
+                }
+                Row {
+                    id: record.id.clone(),
+                    label: record.label.clone(),
+                    provider: record.provider.name(),
+                    hint: record.hint.clone(),
+                    status,
+                    badge,
+                    live: record.is_live(),
+                    attention: !attention.is_empty() || record.provider_revoke_pending.is_some(),
+                    haystack: haystack.to_lowercase(),
+                    created: record.created_at,
+                    last_copied: record.last_copied_at,
+                }
+            })
+            .collect();
+    }
+
+    /// Recomputes the visible rows for a search, order and filter (only when one changed).
+    pub fn filter(&mut self, search: &str, sort: Sort, attention_only: bool) {
+        let key = (search.to_owned(), sort, attention_only, self.builds);
+        if self.visible_for.as_ref() == Some(&key) {
+            return;
+        }
+        let words: Vec<String> = search.split_whitespace().map(str::to_lowercase).collect();
+        let rows = &self.rows;
+        let mut visible: Vec<usize> = (0..rows.len())
+            .filter(|&i| {
+                let row = &rows[i];
+                (row.live || !words.is_empty())
+                    && (!attention_only || row.attention)
+                    && words.iter().all(|w| row.haystack.contains(w.as_str()))
+            })
+            .collect();
+        match sort {
+            Sort::Label => visible.sort_by_cached_key(|&i| rows[i].label.to_lowercase()),
+            Sort::Provider => visible.sort_by_key(|&i| (rows[i].provider, rows[i].label.to_lowercase())),
+            Sort::Created => visible.sort_by_key(|&i| std::cmp::Reverse(rows[i].created)),
+            Sort::LastCopied => visible.sort_by_key(|&i| std::cmp::Reverse(rows[i].last_copied)),
+        }
+        self.visible = visible;
+        self.visible_for = Some(key);
+    }
+}
+
+/// "3 min ago", "2 d ago", "never".
+pub fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    let Some(at) = at else { return "never".into() };
+    let secs = (now - at).num_seconds().max(0);
+    match secs {
+        0..=59 => "just now".into(),
+        60..=3599 => format!("{} min ago", secs / 60),
+        3600..=86_399 => format!("{} h ago", secs / 3600),
+        _ => format!("{} d ago", secs / 86_400),
+    }
+}
+
+/// The dashboard.
+pub fn dashboard_ui(
+    ui: &mut egui::Ui,
+    vault: &Vault,
+    state: &mut super::state::DashboardState,
+    now: DateTime<Utc>,
+) -> Option<Command> {
+    let mut command = None;
+    state.index.refresh(vault, now);
+    let counts = state.index.counts;
+    ui.horizontal(|ui| {
+        let attention =
+            counts.expired + counts.expiring + counts.rotation_due + counts.never_verified + counts.retiring;
+        if attention == 0 {
+            badge_ui(ui, "Nothing needs attention.", Badge::Good);
+        } else {
+            let text = format!(
+                "Needs attention: {} expired · {} expiring · {} rotation due · {} never verified · {} retiring",
+                counts.expired, counts.expiring, counts.rotation_due, counts.never_verified, counts.retiring
+            );
+            ui.toggle_value(&mut state.attention_only, text);
+        }
+    });
+    ui.add_space(theme::GAP / 2.0);
+    let search = field_with(
+        ui,
+        "Search",
+        egui::TextEdit::singleline(&mut state.search)
+            .hint_text("label, provider, integration, notes (Ctrl+F)"),
+    );
+    if state.focus_search {
+        search.request_focus();
+        state.focus_search = false;
+    }
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        egui::ComboBox::from_label("Sort by").selected_text(state.sort.word()).show_ui(ui, |ui| {
+            for sort in [Sort::Label, Sort::Provider, Sort::Created, Sort::LastCopied] {
+                ui.selectable_value(&mut state.sort, sort, sort.word());
+            }
+        });
+    });
+    state.index.filter(&state.search, state.sort, state.attention_only);
+    if search.lost_focus()
+        && ui.input(|i| i.key_pressed(egui::Key::Enter))
+        && let Some(&first) = state.index.visible.first()
+    {
+        command = Some(Command::OpenKey(state.index.rows[first].id.clone()));
+    }
+    ui.separator();
+    let index = &state.index;
+    if index.rows.is_empty() {
+        ui.label("No keys yet. Press \"New key\" (Ctrl+N) to generate one or paste one from a provider.");
+        return command;
+    }
+    ui.label(format!("{} of {} keys", index.visible.len(), index.rows.iter().filter(|r| r.live).count()));
+    egui::ScrollArea::vertical().auto_shrink(false).show_rows(
+        ui,
+        theme::ROW_HEIGHT,
+        index.visible.len(),
+        |ui, range| {
+            for &i in &index.visible[range] {
+                let row = &index.rows[i];
+                ui.horizontal(|ui| {
+                    ui.set_height(theme::ROW_HEIGHT - 4.0);
+                    let label = egui::RichText::new(&row.label).strong();
+                    if ui.add_sized([240.0, 20.0], egui::Button::new(label).frame(false)).clicked() {
+                        command = Some(Command::OpenKey(row.id.clone()));
+                    }
+                    ui.add_sized([100.0, 20.0], egui::Label::new(row.provider));
+                    ui.add_sized([150.0, 20.0], egui::Label::new(egui::RichText::new(&row.hint).monospace()));
+                    ui.allocate_ui(egui::vec2(150.0, 20.0), |ui| badge_ui(ui, &row.status, row.badge));
+                    ui.add_sized([90.0, 20.0], egui::Label::new(ago(row.last_copied, now)));
+                    if row.live && ui.button("Copy").clicked() {
+                        command = Some(Command::Copy(row.id.clone()));
+                    }
+                    ui.menu_button("…", |ui| {
+                        if ui.button("Details").clicked() {
+                            command = Some(Command::OpenKey(row.id.clone()));
+                        }
+                        if row.live && ui.button("Verify").clicked() {
+                            command = Some(Command::Verify(row.id.clone()));
+                        }
+                        if row.live && ui.button("Revoke…").clicked() {
+                            command = Some(Command::StartRevoke(row.id.clone()));
+                        }
+                    });
+                });
+            }
+        },
+    );
+    command
+}

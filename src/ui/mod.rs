@@ -1,0 +1,71 @@
+//! The desktop window (eframe/egui, glow renderer).
+//!
+//! Each screen is `fn xxx_ui(ui, &mut XState) -> Option<Command>` and touches nothing but its
+//! state; [`app::KeydeskApp::run_cmd`] applies commands against the vault, clipboard and
+//! jobs. Long work (the KDF, network calls) runs in [`jobs`].
+
+pub mod accounts;
+pub mod app;
+pub mod audit_log;
+pub mod dashboard;
+pub mod detail;
+pub mod jobs;
+pub mod new_key;
+pub mod revoke;
+pub mod settings;
+pub mod state;
+pub mod theme;
+pub mod unlock;
+pub mod widgets;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use app::{Command, KeydeskApp, Services};
+
+use crate::clipboard::{Clipboard, SystemClipboard};
+use crate::providers::http::HttpConfig;
+use crate::vault::SystemClock;
+use crate::vault::crypto::KdfParams;
+
+/// The window's application id (Wayland app id, X11 WM_CLASS); the .desktop file matches it.
+pub const APP_ID: &str = "keydesk";
+
+/// The window icon (the 256 px PNG of `assets/`).
+const ICON: &[u8] = include_bytes!("../../assets/icons/256x256/keydesk.png");
+
+/// Opens the window on the vault folder `dir`. Returns when the window closes.
+pub fn run(dir: PathBuf) -> Result<(), String> {
+    let clipboard: Box<dyn Clipboard> = match SystemClipboard::open() {
+        Ok(clipboard) => Box::new(clipboard),
+        Err(error) => Box::new(crate::clipboard::UnavailableClipboard(error)),
+    };
+    let services = Services {
+        dir,
+        open_store: Arc::new(crate::secrets::open),
+        clipboard,
+        clock: Arc::new(SystemClock),
+        inline_jobs: false,
+        new_vault_kdf: KdfParams::default(),
+        http: HttpConfig::default(),
+    };
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Keydesk")
+        .with_app_id(APP_ID)
+        .with_inner_size([1100.0, 720.0])
+        .with_min_inner_size([760.0, 480.0]);
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON) {
+        viewport = viewport.with_icon(Arc::new(icon));
+    }
+    let options = eframe::NativeOptions { viewport, renderer: eframe::Renderer::Glow, ..Default::default() };
+    eframe::run_native(
+        "Keydesk",
+        options,
+        Box::new(|cc| Ok(Box::new(KeydeskApp::new(&cc.egui_ctx, services, cc.storage)))),
+    )
+    .map_err(|e| {
+        format!(
+            "The window could not open ({e}): check that a display is available (DISPLAY or WAYLAND_DISPLAY)."
+        )
+    })
+}

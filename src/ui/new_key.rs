@@ -1,0 +1,213 @@
+//! Generate / Add: a Keydesk key with its entropy shown live, a provider key pasted and
+//! recognised as it is pasted, or a key created at the provider with a scope template.
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use super::app::Command;
+use super::detail::{integrations, integrations_ui, parse_date, parse_days};
+use super::state::{NewKeyState, NewMode};
+use super::theme::{self, Badge};
+use super::widgets::{badge_ui, error_ui, field, field_with, secret_field};
+use crate::providers::manage::TEMPLATES;
+use crate::vault::keygen::{self, KeySpec};
+use crate::vault::{AddRequest, GenerateRequest, Vault};
+
+/// The Generate / Add screen.
+pub fn new_key_ui(
+    ui: &mut egui::Ui,
+    vault: &Vault,
+    state: &mut NewKeyState,
+    _now: DateTime<Utc>,
+) -> Option<Command> {
+    let mut command = None;
+    egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
+        ui.heading("New key");
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut state.mode, NewMode::Generate, "Generate a Keydesk key");
+            ui.selectable_value(&mut state.mode, NewMode::Paste, "Paste a provider's key");
+            ui.selectable_value(&mut state.mode, NewMode::AtProvider, "Create at the provider");
+        });
+        ui.add_space(theme::GAP);
+        field_with(ui, "Label", egui::TextEdit::singleline(&mut state.label).hint_text("HubSpot production"));
+        match state.mode {
+            NewMode::Generate => {
+                field(ui, "Prefix", &mut state.prefix);
+                ui.horizontal(|ui| {
+                    let name = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new("Length"));
+                    ui.add(egui::DragValue::new(&mut state.length).range(8..=keygen::MAX_LENGTH))
+                        .labelled_by(name.id);
+                    let bits = keygen::entropy_bits(state.length);
+                    let kind = if bits >= keygen::MIN_BITS { Badge::Good } else { Badge::Bad };
+                    badge_ui(ui, &format!("{bits:.0} bits"), kind);
+                });
+                let spec = KeySpec { prefix: state.prefix.clone(), length: state.length };
+                if let Err(error) = keygen::validate(&spec) {
+                    ui.horizontal(|ui| {
+                        ui.add_space(theme::LABEL_WIDTH + 8.0);
+                        badge_ui(ui, &error.to_string(), Badge::Bad);
+                    });
+                }
+            }
+            NewMode::Paste => {
+                account_picker(ui, vault, state, false);
+                secret_field(ui, "Key", &mut state.paste);
+                let value = state.paste.trim_end_matches(['\n', '\r']);
+                if !value.is_empty() {
+                    let named =
+                        state.account.as_deref().and_then(|a| vault.find_account(a).ok()).map(|a| a.provider);
+                    ui.horizontal(|ui| {
+                        ui.add_space(theme::LABEL_WIDTH + 8.0);
+                        match Vault::recognise(value, named) {
+                            Ok(found) => {
+                                let region =
+                                    found.region.map(|r| format!(", region {r}")).unwrap_or_default();
+                                badge_ui(
+                                    ui,
+                                    &format!("Recognised: {}{region}", found.provider.name()),
+                                    Badge::Good,
+                                );
+                                if let Some(warning) = found.warning {
+                                    badge_ui(ui, &warning, Badge::Warn);
+                                }
+                            }
+                            Err(error) => badge_ui(ui, &error.to_string(), Badge::Bad),
+                        }
+                    });
+                }
+            }
+            NewMode::AtProvider => {
+                account_picker(ui, vault, state, true);
+                let provider =
+                    state.account.as_deref().and_then(|a| vault.find_account(a).ok()).map(|a| a.provider);
+                if let Some(provider) = provider {
+                    ui.horizontal(|ui| {
+                        let name = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new("Permissions"));
+                        let current = state
+                            .template
+                            .and_then(|t| TEMPLATES.iter().find(|x| x.provider == provider && x.name == t));
+                        egui::ComboBox::from_id_salt("template")
+                            .selected_text(current.map_or("Choose…", |t| t.title))
+                            .show_ui(ui, |ui| {
+                                for template in TEMPLATES.iter().filter(|t| t.provider == provider) {
+                                    ui.selectable_value(
+                                        &mut state.template,
+                                        Some(template.name),
+                                        template.title,
+                                    );
+                                }
+                            })
+                            .response
+                            .labelled_by(name.id);
+                    });
+                }
+            }
+        }
+        field_with(
+            ui,
+            "Expires",
+            egui::TextEdit::singleline(&mut state.expires).hint_text("YYYY-MM-DD, empty for never"),
+        );
+        field_with(
+            ui,
+            "Rotate every",
+            egui::TextEdit::singleline(&mut state.rotate_days).hint_text("days, e.g. 90"),
+        );
+        integrations_ui(ui, &mut state.integrations);
+        field_with(ui, "Notes", egui::TextEdit::multiline(&mut state.notes).desired_rows(2));
+        error_ui(ui, &state.error);
+        let action = match state.mode {
+            NewMode::Generate => "Generate",
+            NewMode::Paste => "Add key",
+            NewMode::AtProvider => "Create at provider",
+        };
+        if ui.button(action).clicked() {
+            match parse_date(&state.expires).and_then(|e| parse_days(&state.rotate_days).map(|d| (e, d))) {
+                Err(error) => state.error = Some(error),
+                Ok((expires_at, rotate_after_days)) => {
+                    let integrations = integrations(&state.integrations);
+                    let notes = state.notes.clone();
+                    command = Some(match state.mode {
+                        NewMode::Generate => Command::Generate(GenerateRequest {
+                            label: state.label.clone(),
+                            spec: KeySpec { prefix: state.prefix.clone(), length: state.length },
+                            expires_at,
+                            rotate_after_days,
+                            integrations,
+                            notes,
+                        }),
+                        NewMode::Paste => {
+                            let secret = SecretString::from(state.paste.trim_end_matches(['\n', '\r']));
+                            state.paste.clear();
+                            Command::Add(
+                                AddRequest {
+                                    label: state.label.clone(),
+                                    account: state.account.clone(),
+                                    expires_at,
+                                    rotate_after_days,
+                                    integrations,
+                                    notes,
+                                    ..AddRequest::default()
+                                },
+                                secret,
+                            )
+                        }
+                        NewMode::AtProvider => match state.account.clone() {
+                            Some(account) => Command::CreateAtProvider {
+                                account,
+                                request: AddRequest {
+                                    label: state.label.clone(),
+                                    expires_at,
+                                    rotate_after_days,
+                                    integrations,
+                                    notes,
+                                    ..AddRequest::default()
+                                },
+                                scopes: state.template.map(|t| vec![t.to_owned()]).unwrap_or_default(),
+                            },
+                            None => {
+                                state.error = Some("Choose the account to create the key in.".to_owned());
+                                return;
+                            }
+                        },
+                    });
+                }
+            }
+        }
+    });
+    command
+}
+
+/// Picks the provider account (optional for pasted keys; only accounts that can create keys
+/// for `creating`).
+fn account_picker(ui: &mut egui::Ui, vault: &Vault, state: &mut NewKeyState, creating: bool) {
+    let accounts: Vec<_> = vault
+        .accounts()
+        .iter()
+        .filter(|a| !creating || (a.provider.info().api_create && a.has_management_key))
+        .collect();
+    ui.horizontal(|ui| {
+        let name = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new("Account"));
+        let current = state.account.as_deref().and_then(|id| accounts.iter().find(|a| a.id == id));
+        let text = current.map_or_else(
+            || if creating { "Choose…".to_owned() } else { "None".to_owned() },
+            |a| format!("{} ({})", a.name, a.provider.name()),
+        );
+        egui::ComboBox::from_id_salt("account")
+            .selected_text(text)
+            .show_ui(ui, |ui| {
+                if !creating {
+                    ui.selectable_value(&mut state.account, None, "None");
+                }
+                for account in &accounts {
+                    let text = format!("{} ({})", account.name, account.provider.name());
+                    ui.selectable_value(&mut state.account, Some(account.id.clone()), text);
+                }
+            })
+            .response
+            .labelled_by(name.id);
+    });
+    if creating && accounts.is_empty() {
+        ui.label("No account can create keys yet: add a SendGrid or Mailgun account with a management key in API settings.");
+    }
+}

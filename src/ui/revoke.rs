@@ -1,0 +1,80 @@
+//! The revoke dialog: what will stop working, why, how it is revoked at the provider, and a
+//! replacement right away.
+
+use super::app::Command;
+use super::state::RevokeState;
+use super::theme;
+use super::widgets::{error_ui, field};
+use crate::actions::RevokeRoute;
+use crate::vault::Vault;
+
+/// The dialog; Esc or Cancel closes it.
+pub fn revoke_ui(ctx: &egui::Context, _vault: &Vault, state: &mut RevokeState) -> Option<Command> {
+    let mut command = None;
+    let modal = egui::Modal::new(egui::Id::unique("revoke")).show(ctx, |ui| {
+        ui.set_max_width(560.0);
+        ui.heading(format!("Revoke \"{}\"", state.label));
+        if state.integrations.is_empty() {
+            ui.label("No integrations are recorded for this key; anything that uses it will stop working.");
+        } else {
+            ui.label(format!("These will stop working: {}.", state.integrations.join(", ")));
+        }
+        ui.add_space(theme::GAP);
+        let reason = field(ui, "Reason", &mut state.reason);
+        if reason.gained_focus() {
+            state.error = None;
+        }
+        match &state.route {
+            RevokeRoute::Local => {
+                ui.label("Keydesk deletes its copy; the key is recorded as revoked.");
+            }
+            RevokeRoute::AtProvider(provider) => {
+                ui.label(format!(
+                    "Keydesk deletes the key at {} first; only when {} confirms is it marked revoked here.",
+                    provider.name(),
+                    provider.name()
+                ));
+            }
+            RevokeRoute::Guided { provider, page } => {
+                ui.label(format!("{} keys are revoked on its page:", provider.name()));
+                ui.label(format!(
+                    "1. Open {}'s API keys page and delete the key shown as {}.",
+                    provider.name(),
+                    state.hint
+                ));
+                ui.hyperlink_to(format!("Open {}'s API keys page", provider.name()), *page);
+                ui.label("2. Confirm below; Keydesk then checks that the old key no longer works.");
+                ui.checkbox(&mut state.confirmed, format!("I revoked it at {}", provider.name()));
+                if let Some(grace) = provider.grace_window() {
+                    ui.label(grace);
+                }
+            }
+        }
+        ui.checkbox(&mut state.replacement, "Create a replacement right away");
+        error_ui(ui, &state.error);
+        ui.add_space(theme::GAP);
+        ui.horizontal(|ui| {
+            let guided_unconfirmed = matches!(state.route, RevokeRoute::Guided { .. }) && !state.confirmed;
+            let enter = reason.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.add_enabled(!guided_unconfirmed, egui::Button::new("Revoke key")).clicked()
+                || (enter && !guided_unconfirmed))
+                && command.is_none()
+            {
+                command = Some(Command::Revoke {
+                    key: state.key_id.clone(),
+                    reason: state.reason.clone(),
+                    confirmed: state.confirmed,
+                    local_only: false,
+                    replacement: state.replacement,
+                });
+            }
+            if ui.button("Cancel").clicked() {
+                command = Some(Command::CloseRevoke);
+            }
+        });
+    });
+    if modal.should_close() && command.is_none() {
+        command = Some(Command::CloseRevoke);
+    }
+    command
+}

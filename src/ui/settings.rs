@@ -1,0 +1,66 @@
+//! Settings: auto-lock, clipboard clearing, KDF strength, change master password.
+
+use secrecy::SecretString;
+
+use super::app::Command;
+use super::state::SettingsState;
+use super::theme;
+use super::widgets::{error_ui, secret_field};
+use crate::vault::MIN_PASSWORD;
+use crate::vault::crypto::KdfParams;
+use crate::vault::model::Settings;
+
+fn number(ui: &mut egui::Ui, label: &str, value: &mut u32, range: std::ops::RangeInclusive<u32>, unit: &str) {
+    ui.horizontal(|ui| {
+        let name = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new(label));
+        ui.add(egui::DragValue::new(value).range(range).suffix(unit)).labelled_by(name.id);
+    });
+}
+
+/// The settings screen.
+pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
+    let mut command = None;
+    ui.heading("Settings");
+    number(ui, "Lock after", &mut state.auto_lock_minutes, 1..=240, " min idle");
+    number(ui, "Clear clipboard", &mut state.clipboard_clear_secs, 5..=600, " s after a copy");
+    if ui.button("Save settings").clicked() {
+        command = Some(Command::SaveSettings(Settings {
+            auto_lock_minutes: state.auto_lock_minutes,
+            clipboard_clear_secs: state.clipboard_clear_secs,
+        }));
+    }
+    ui.add_space(theme::GAP * 2.0);
+    ui.heading("Master password");
+    number(ui, "KDF memory", &mut state.kdf_memory_mib, 19..=4096, " MiB");
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        ui.label("More memory makes each guess at your password slower for an attacker, and unlocking slower for you.");
+    });
+    secret_field(ui, "New password", &mut state.new_password);
+    secret_field(ui, "Repeat password", &mut state.confirm);
+    if !state.new_password.is_empty() {
+        let (_, hint) = super::unlock::strength(&state.new_password);
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.label(hint);
+        });
+    }
+    error_ui(ui, &state.error);
+    if ui.button("Change password").clicked() {
+        if state.new_password.chars().count() < MIN_PASSWORD {
+            state.error = Some(format!(
+                "The new password is shorter than {MIN_PASSWORD} characters: choose a longer one."
+            ));
+        } else if *state.new_password != *state.confirm {
+            state.error = Some("The two passwords differ: type the same password twice.".to_owned());
+        } else {
+            let kdf = KdfParams { memory_kib: state.kdf_memory_mib * 1024, ..KdfParams::default() };
+            command =
+                Some(Command::ChangePassword { new: SecretString::from(state.new_password.as_str()), kdf });
+            state.new_password.clear();
+            state.confirm.clear();
+            state.error = None;
+        }
+    }
+    command
+}

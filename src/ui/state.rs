@@ -1,0 +1,240 @@
+//! Plain state of each screen. Nothing here is persisted; secrets typed by the user live in
+//! zeroizing strings and go when the session is dropped.
+
+use zeroize::Zeroizing;
+
+use super::dashboard::Sort;
+use crate::actions::{RevokeRoute, revoke_route};
+use crate::providers::Provider;
+use crate::vault::Vault;
+use crate::vault::crypto::KdfParams;
+use crate::vault::keygen;
+use crate::vault::model::{KeyRecord, Settings};
+
+/// The screens of an unlocked vault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Keys,
+    Detail(String),
+    New,
+    Accounts,
+    Audit,
+    Settings,
+}
+
+/// The key list.
+#[derive(Default)]
+pub struct DashboardState {
+    pub search: String,
+    pub sort: Sort,
+    pub attention_only: bool,
+    pub focus_search: bool,
+    pub index: super::dashboard::Index,
+}
+
+/// Key detail, with its editable fields.
+#[derive(Default)]
+pub struct DetailState {
+    pub key_id: String,
+    pub label: String,
+    pub notes: String,
+    pub expires: String,
+    pub rotate_days: String,
+    pub integrations: Vec<(String, String)>,
+    pub new_integration: (String, String),
+    pub replacement: Zeroizing<String>,
+    pub error: Option<String>,
+    /// The key's audit records, and the log length they were read at.
+    pub history: Option<(u64, Vec<crate::vault::audit::Record>)>,
+}
+
+impl DetailState {
+    /// Fields filled from the key's record.
+    pub fn for_key(vault: &Vault, id: &str) -> Self {
+        let mut state = DetailState::default();
+        state.refresh_record(vault, id);
+        state
+    }
+
+    /// Reloads the fields from the record (after a save or a verify).
+    pub fn refresh_record(&mut self, vault: &Vault, id: &str) {
+        let Ok(record) = vault.find(id) else { return };
+        *self = DetailState {
+            key_id: record.id.clone(),
+            label: record.label.clone(),
+            notes: record.notes.clone(),
+            expires: record.expires_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            rotate_days: record.rotate_after_days.map(|d| d.to_string()).unwrap_or_default(),
+            integrations: record
+                .integrations
+                .iter()
+                .map(|i| (i.name.clone(), i.url.clone().unwrap_or_default()))
+                .collect(),
+            ..DetailState::default()
+        };
+    }
+}
+
+/// How a new key comes to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NewMode {
+    #[default]
+    Generate,
+    Paste,
+    AtProvider,
+}
+
+/// The Generate / Add screen.
+pub struct NewKeyState {
+    pub mode: NewMode,
+    pub label: String,
+    pub prefix: String,
+    pub length: usize,
+    pub expires: String,
+    pub rotate_days: String,
+    pub integrations: Vec<(String, String)>,
+    pub notes: String,
+    pub paste: Zeroizing<String>,
+    /// The account a pasted or created key belongs to (id).
+    pub account: Option<String>,
+    pub template: Option<&'static str>,
+    pub error: Option<String>,
+}
+
+impl Default for NewKeyState {
+    fn default() -> Self {
+        NewKeyState {
+            mode: NewMode::Generate,
+            label: String::new(),
+            prefix: keygen::DEFAULT_PREFIX.to_owned(),
+            length: keygen::DEFAULT_LENGTH,
+            expires: String::new(),
+            rotate_days: String::new(),
+            integrations: vec![(String::new(), String::new())],
+            notes: String::new(),
+            paste: Zeroizing::new(String::new()),
+            account: None,
+            template: None,
+            error: None,
+        }
+    }
+}
+
+impl NewKeyState {
+    /// Prefilled to replace `old` (after a revoke with "create replacement").
+    pub fn replacing(old: &KeyRecord) -> Self {
+        let mut state = NewKeyState {
+            label: old.label.clone(),
+            rotate_days: old.rotate_after_days.map(|d| d.to_string()).unwrap_or_default(),
+            integrations: old
+                .integrations
+                .iter()
+                .map(|i| (i.name.clone(), i.url.clone().unwrap_or_default()))
+                .collect(),
+            notes: old.notes.clone(),
+            account: old.account.clone(),
+            ..NewKeyState::default()
+        };
+        if state.integrations.is_empty() {
+            state.integrations.push((String::new(), String::new()));
+        }
+        state.mode = match old.provider {
+            Provider::Keydesk => NewMode::Generate,
+            p if p.info().api_create && old.account.is_some() => NewMode::AtProvider,
+            _ => NewMode::Paste,
+        };
+        state
+    }
+}
+
+/// API settings.
+pub struct AccountsState {
+    pub provider: Provider,
+    pub name: String,
+    pub region: String,
+    pub base_url: String,
+    pub management_key: Zeroizing<String>,
+    pub error: Option<String>,
+}
+
+impl Default for AccountsState {
+    fn default() -> Self {
+        AccountsState {
+            provider: Provider::SendGrid,
+            name: String::new(),
+            region: String::new(),
+            base_url: String::new(),
+            management_key: Zeroizing::new(String::new()),
+            error: None,
+        }
+    }
+}
+
+/// The audit log screen.
+#[derive(Default)]
+pub struct AuditState {
+    pub key_filter: String,
+    pub action_filter: Option<crate::vault::audit::Action>,
+    pub cache: Option<super::audit_log::Cache>,
+}
+
+/// Settings.
+pub struct SettingsState {
+    pub auto_lock_minutes: u32,
+    pub clipboard_clear_secs: u32,
+    pub kdf_memory_mib: u32,
+    pub new_password: Zeroizing<String>,
+    pub confirm: Zeroizing<String>,
+    pub error: Option<String>,
+}
+
+impl SettingsState {
+    /// From the vault's current settings.
+    pub fn from(settings: Settings, kdf: KdfParams) -> Self {
+        SettingsState {
+            auto_lock_minutes: settings.auto_lock_minutes,
+            clipboard_clear_secs: settings.clipboard_clear_secs,
+            kdf_memory_mib: kdf.memory_kib / 1024,
+            new_password: Zeroizing::new(String::new()),
+            confirm: Zeroizing::new(String::new()),
+            error: None,
+        }
+    }
+}
+
+/// The revoke dialog.
+pub struct RevokeState {
+    pub key_id: String,
+    pub label: String,
+    /// The key's hint (prefix…last 4), to find it on the provider's page.
+    pub hint: String,
+    pub provider: Provider,
+    pub integrations: Vec<String>,
+    pub route: RevokeRoute,
+    pub reason: String,
+    pub confirmed: bool,
+    pub replacement: bool,
+    pub error: Option<String>,
+}
+
+impl RevokeState {
+    /// The dialog for one key.
+    pub fn for_key(vault: &Vault, id: &str) -> Self {
+        let record = vault.find(id).ok().cloned();
+        let route = record.as_ref().map_or(RevokeRoute::Local, |r| revoke_route(vault, r));
+        RevokeState {
+            key_id: id.to_owned(),
+            label: record.as_ref().map(|r| r.label.clone()).unwrap_or_default(),
+            hint: record.as_ref().map(|r| r.hint.clone()).unwrap_or_default(),
+            provider: record.as_ref().map_or(Provider::Other, |r| r.provider),
+            integrations: record
+                .map(|r| r.integrations.into_iter().map(|i| i.name).collect())
+                .unwrap_or_default(),
+            route,
+            reason: String::new(),
+            confirmed: false,
+            replacement: true,
+            error: None,
+        }
+    }
+}

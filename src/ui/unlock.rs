@@ -1,0 +1,173 @@
+//! Create vault (first run) and Unlock.
+
+use zeroize::Zeroizing;
+
+use super::app::Command;
+use super::theme;
+use super::widgets::{error_ui, secret_field};
+use crate::vault::MIN_PASSWORD;
+use crate::vault::model::SecretBackend;
+use secrecy::SecretString;
+
+/// The first-run screen.
+pub struct CreateState {
+    pub password: Zeroizing<String>,
+    pub confirm: Zeroizing<String>,
+    pub backend: SecretBackend,
+    /// Whether the OS keychain answered (None while looking).
+    pub keychain: Option<Result<(), String>>,
+    pub error: Option<String>,
+}
+
+impl Default for CreateState {
+    fn default() -> Self {
+        CreateState {
+            password: Zeroizing::new(String::new()),
+            confirm: Zeroizing::new(String::new()),
+            backend: SecretBackend::Keychain,
+            keychain: None,
+            error: None,
+        }
+    }
+}
+
+/// The unlock screen.
+#[derive(Default)]
+pub struct UnlockState {
+    pub password: Zeroizing<String>,
+    pub error: Option<String>,
+    focused: bool,
+}
+
+/// A strength hint for a new master password.
+pub fn strength(password: &str) -> (u8, String) {
+    if password.is_empty() {
+        return (0, String::new());
+    }
+    let entropy = zxcvbn::zxcvbn(password, &["keydesk"]);
+    let score = u8::from(entropy.score());
+    let word = ["Very weak", "Weak", "Fair", "Strong", "Very strong"][usize::from(score.min(4))];
+    let advice = entropy
+        .feedback()
+        .and_then(|f| {
+            f.warning().map(|w| w.to_string()).or_else(|| f.suggestions().first().map(|s| s.to_string()))
+        })
+        .unwrap_or_default();
+    (score, if advice.is_empty() { word.to_owned() } else { format!("{word}: {advice}") })
+}
+
+/// First run: the master password twice, a strength hint, and where secrets will live.
+pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> Option<Command> {
+    let mut command = None;
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.add_space(40.0);
+        ui.vertical_centered(|ui| {
+            ui.heading("Create your Keydesk vault");
+            ui.label("Choose a master password. It unlocks every key; Keydesk cannot recover it.");
+        });
+        ui.add_space(theme::GAP);
+        let first = secret_field(ui, "Master password", &mut state.password);
+        if !state.password.is_empty() || first.has_focus() {
+            let (score, hint) = strength(&state.password);
+            let kind = match score {
+                0 | 1 => theme::Badge::Bad,
+                2 => theme::Badge::Warn,
+                _ => theme::Badge::Good,
+            };
+            ui.horizontal(|ui| {
+                ui.add_space(theme::LABEL_WIDTH + 8.0);
+                super::widgets::badge_ui(ui, &hint, kind);
+            });
+        }
+        let second = secret_field(ui, "Repeat password", &mut state.confirm);
+        ui.add_space(theme::GAP);
+        ui.label("Where secrets are kept:");
+        match &state.keychain {
+            None => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Looking for the OS keychain…");
+                });
+            }
+            Some(Ok(())) => {
+                ui.radio_value(&mut state.backend, SecretBackend::Keychain, "OS keychain (recommended)");
+                ui.radio_value(&mut state.backend, SecretBackend::File, "Encrypted file in the vault folder");
+            }
+            Some(Err(why)) => {
+                ui.label(format!(
+                    "No OS keychain answered ({why}), so secrets will be kept encrypted in a file in the vault folder."
+                ));
+                state.backend = SecretBackend::File;
+            }
+        }
+        ui.add_space(theme::GAP);
+        error_ui(ui, &state.error);
+        let enter = (first.lost_focus() || second.lost_focus()) && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let ready = state.keychain.is_some() && !waiting;
+        let clicked = ui.add_enabled(ready, egui::Button::new("Create vault")).clicked();
+        if waiting {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Deriving the key from your password…");
+            });
+        }
+        if (clicked || enter) && ready {
+            if state.password.chars().count() < MIN_PASSWORD {
+                state.error = Some(format!("The master password is shorter than {MIN_PASSWORD} characters: choose a longer one."));
+            } else if *state.password != *state.confirm {
+                state.error = Some("The two passwords differ: type the same password twice.".to_owned());
+            } else {
+                state.error = None;
+                command = Some(Command::Create {
+                    password: SecretString::from(state.password.as_str()),
+                    backend: state.backend,
+                });
+                state.password.clear();
+                state.confirm.clear();
+            }
+        }
+    });
+    command
+}
+
+/// Later runs: the password field is focused and Enter unlocks.
+pub fn unlock_ui(
+    ui: &mut egui::Ui,
+    state: &mut UnlockState,
+    waiting: bool,
+    retry_in: Option<i64>,
+) -> Option<Command> {
+    let mut command = None;
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.add_space(60.0);
+        ui.vertical_centered(|ui| {
+            ui.heading("Unlock Keydesk");
+        });
+        ui.add_space(theme::GAP);
+        let field = secret_field(ui, "Master password", &mut state.password);
+        if !state.focused {
+            field.request_focus();
+            state.focused = true;
+        }
+        error_ui(ui, &state.error);
+        if let Some(secs) = retry_in {
+            ui.label(format!("Too many wrong passwords: wait {secs} s before the next try."));
+        }
+        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let ready = !waiting && retry_in.is_none();
+        let clicked = ui.add_enabled(ready, egui::Button::new("Unlock")).clicked();
+        if waiting {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Deriving the key from your password…");
+            });
+        }
+        if (clicked || enter) && ready && !state.password.is_empty() {
+            state.error = None;
+            command = Some(Command::Unlock { password: SecretString::from(state.password.as_str()) });
+            // The field keeps what was typed until the answer comes back; a wrong password
+            // leaves it there to fix.
+        }
+    });
+    command
+}
