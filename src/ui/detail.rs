@@ -98,7 +98,7 @@ pub fn detail_ui(
     let live = record.is_live();
     egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
         ui.horizontal(|ui| {
-            if ui.button("← Keys").clicked() {
+            if ui.button("Back to keys").clicked() {
                 command = Some(Command::Show(Screen::Keys));
             }
             ui.heading(&record.label);

@@ -39,7 +39,7 @@ pub fn new_key_ui(
                         .labelled_by(name.id);
                     let bits = keygen::entropy_bits(state.length);
                     let kind = if bits >= keygen::MIN_BITS { Badge::Good } else { Badge::Bad };
-                    badge_ui(ui, &format!("{bits:.0} bits"), kind);
+                    badge_ui(ui, &format!("{} bits", bits.floor()), kind);
                 });
                 let spec = KeySpec { prefix: state.prefix.clone(), length: state.length };
                 if let Err(error) = keygen::validate(&spec) {

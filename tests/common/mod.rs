@@ -29,6 +29,9 @@ impl TestClock {
             DateTime::parse_from_rfc3339("2026-11-01T09:00:00Z").unwrap().to_utc(),
         )))
     }
+    pub fn advance_secs(&self, secs: i64) {
+        *self.0.lock().unwrap() += chrono::Duration::seconds(secs);
+    }
     pub fn advance_days(&self, days: i64) {
         *self.0.lock().unwrap() += chrono::Duration::days(days);
     }

@@ -1,0 +1,215 @@
+//! The window driven like a person would: egui_kittest clicks by label on the real app, with
+//! the in-memory secret store, a fake clipboard and a clock the test moves.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::TestClock;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use keydesk::clipboard::FakeClipboard;
+use keydesk::providers::http::HttpConfig;
+use keydesk::secrets::SecretStore;
+use keydesk::secrets::memory::MemoryStore;
+use keydesk::ui::{KeydeskApp, Services};
+use keydesk::vault::crypto::KdfParams;
+use keydesk::vault::model::KeyStatus;
+use secrecy::ExposeSecret;
+
+const PASSWORD: &str = "marketing-vault-2026";
+
+struct World {
+    dir: tempfile::TempDir,
+    store: MemoryStore,
+    clipboard: FakeClipboard,
+    clock: TestClock,
+}
+
+fn world() -> World {
+    World {
+        dir: tempfile::tempdir().unwrap(),
+        store: MemoryStore::new(),
+        clipboard: FakeClipboard::new(),
+        clock: TestClock::new(),
+    }
+}
+
+fn app(world: &World) -> Harness<'static, KeydeskApp> {
+    let store = world.store.clone();
+    let services = Services {
+        dir: world.dir.path().join("vault"),
+        open_store: Arc::new(move |_, _| Ok(Box::new(store.clone()) as Box<dyn SecretStore>)),
+        clipboard: Box::new(world.clipboard.clone()),
+        clock: Arc::new(world.clock.clone()),
+        inline_jobs: true,
+        new_vault_kdf: KdfParams::MIN,
+        http: HttpConfig::default(),
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1200.0, 900.0))
+        .build_eframe(move |cc| KeydeskApp::new(&cc.egui_ctx, services, None));
+    harness.run();
+    harness
+}
+
+fn type_into(harness: &mut Harness<'_, KeydeskApp>, label: &str, text: &str) {
+    harness.get_by_label(label).click();
+    harness.run();
+    harness.get_by_label(label).type_text(text);
+    harness.run();
+}
+
+fn click(harness: &mut Harness<'_, KeydeskApp>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.run();
+}
+
+fn create_and_unlock(harness: &mut Harness<'_, KeydeskApp>) {
+    type_into(harness, "Master password", PASSWORD);
+    type_into(harness, "Repeat password", PASSWORD);
+    click(harness, "Create vault");
+    harness.run();
+    assert!(harness.state().is_unlocked(), "the new vault opens");
+}
+
+#[test]
+fn the_whole_marketer_flow() {
+    let world = world();
+    let mut harness = app(&world);
+
+    // First run: create the vault.
+    assert!(harness.query_by_label("Unlock").is_none());
+    harness.get_by_label("OS keychain (recommended)");
+    create_and_unlock(&mut harness);
+
+    // Lock, then a wrong password: the error shows and the field keeps what was typed.
+    click(&mut harness, "Lock");
+    assert!(!harness.state().is_unlocked());
+    type_into(&mut harness, "Master password", "wrong password!");
+    click(&mut harness, "Unlock");
+    harness.run();
+    assert!(!harness.state().is_unlocked());
+    harness.get_by_label_contains("The master password is wrong");
+    assert_eq!(harness.get_by_label("Master password").value().map(|v| v.chars().count()), Some(15));
+
+    // The right one.
+    harness.get_by_label("Master password").focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Master password").type_text(PASSWORD);
+    harness.run();
+    click(&mut harness, "Unlock");
+    harness.run();
+    assert!(harness.state().is_unlocked());
+
+    // API settings: add a Brevo account (no management key needed).
+    click(&mut harness, "API settings");
+    click(&mut harness, "Provider");
+    click(&mut harness, "Brevo");
+    type_into(&mut harness, "Account name", "Brevo marketing");
+    click(&mut harness, "Add account");
+    let session = harness.state().session().unwrap();
+    assert_eq!(session.vault.accounts().len(), 1);
+    assert_eq!(session.vault.accounts()[0].name, "Brevo marketing");
+
+    // Generate a key, labelled, with an integration.
+    click(&mut harness, "New key");
+    assert_eq!(harness.state().session().unwrap().screen, keydesk::ui::state::Screen::New);
+    type_into(&mut harness, "Label", "HubSpot webhook");
+    harness.get_by_label_contains("190 bits");
+    type_into(&mut harness, "Used by", "HubSpot");
+    type_into(&mut harness, "URL", "https://app.hubspot.com/settings");
+    click(&mut harness, "Generate");
+    let session = harness.state().session().unwrap();
+    let record = session.vault.keys()[0].clone();
+    assert_eq!(record.label, "HubSpot webhook");
+    assert_eq!(record.integrations[0].name, "HubSpot");
+    let shown = session.shown_once.as_ref().expect("the new key is shown once");
+    let secret = shown.secret.expose_secret().to_owned();
+    assert!(secret.starts_with("kd_live_"));
+    click(&mut harness, "Done");
+    assert!(harness.state().session().unwrap().shown_once.is_none());
+
+    // Copy: the clipboard holds it, and is cleared once the clock passes 20 s.
+    click(&mut harness, "Copy");
+    assert_eq!(world.clipboard.contents().as_deref(), Some(secret.as_str()));
+    harness.get_by_label_contains("Clipboard: HubSpot webhook clears in 20 s");
+    assert_eq!(harness.state().session().unwrap().vault.keys()[0].copy_count, 1);
+    world.clock.advance_secs(21);
+    harness.run();
+    assert_eq!(world.clipboard.contents(), None, "cleared after 20 s");
+
+    // A second copy, then something else is copied: Keydesk leaves the clipboard alone.
+    click(&mut harness, "Copy");
+    world.clipboard.copy_from_elsewhere("an address the marketer copied");
+    world.clock.advance_secs(21);
+    harness.run();
+    assert_eq!(world.clipboard.contents().as_deref(), Some("an address the marketer copied"));
+
+    // Revoke with a reason: the dialog names the integration; the key shows as revoked.
+    click(&mut harness, "Revoke…");
+    harness.get_by_label_contains("These will stop working: HubSpot.");
+    type_into(&mut harness, "Reason", "pasted in a public channel");
+    harness.get_by_label("Create a replacement right away").click();
+    harness.run();
+    click(&mut harness, "Revoke key");
+    let session = harness.state().session().unwrap();
+    assert!(
+        matches!(&session.vault.keys()[0].status, KeyStatus::Revoked { reason, .. } if reason == "pasted in a public channel")
+    );
+    assert!(world.store.snapshot().keys().all(|k| !k.ends_with(&record.id)), "its secret is gone");
+    click(&mut harness, "Keys");
+    type_into(&mut harness, "Search", "HubSpot");
+    harness.get_by_label("revoked");
+
+    // Auto-lock after the idle time: the unlock screen, and no secret left in the app.
+    world.clock.advance_secs(5 * 60 + 1);
+    harness.run();
+    assert!(!harness.state().is_unlocked());
+    assert!(harness.state().session().is_none());
+    harness.get_by_label("Unlock");
+}
+
+#[test]
+fn paste_recognises_the_provider_and_refuses_bad_values() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    harness.run();
+    click(&mut harness, "Paste a provider's key");
+    type_into(&mut harness, "Label", "Transactional");
+    type_into(&mut harness, "Key", "SG.tooshort");
+    harness.get_by_label_contains("starts like a SendGrid key");
+    harness.get_by_label("Key").focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Key").type_text(&common::sendgrid_key());
+    harness.run();
+    harness.get_by_label("Recognised: SendGrid");
+    click(&mut harness, "Add key");
+    let session = harness.state().session().unwrap();
+    assert_eq!(session.vault.keys()[0].provider, keydesk::providers::Provider::SendGrid);
+}
+
+#[test]
+fn keyboard_paths() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    for (key, heading) in [
+        (egui::Key::Num2, "API settings"),
+        (egui::Key::Num3, "Audit log"),
+        (egui::Key::Num4, "Master password"),
+    ] {
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, key);
+        harness.run();
+        assert!(harness.query_all_by_label(heading).next().is_some(), "{heading}");
+    }
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    harness.run();
+    assert!(harness.get_by_label("Search").is_focused());
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    harness.run();
+    assert!(!harness.state().is_unlocked());
+}
