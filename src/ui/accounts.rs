@@ -45,7 +45,7 @@ pub fn accounts_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut AccountsState) 
         ui.add_space(theme::GAP);
         ui.heading("Add an account");
         ui.horizontal(|ui| {
-            let name = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new("Provider"));
+            let name = super::widgets::form_label(ui, "Provider");
             egui::ComboBox::from_id_salt("provider")
                 .selected_text(state.provider.name())
                 .show_ui(ui, |ui| {

@@ -4,7 +4,7 @@
 use super::app::Command;
 use super::state::AuditState;
 use super::theme::{self, Badge};
-use super::widgets::{badge_ui, field};
+use super::widgets::{badge_ui, cell, field};
 use crate::vault::Vault;
 use crate::vault::audit::{self, Action, Outcome};
 
@@ -56,7 +56,7 @@ pub fn audit_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut AuditState) -> Opt
     ui.add_space(theme::GAP / 2.0);
     field(ui, "Key filter", &mut state.key_filter);
     ui.horizontal(|ui| {
-        let name = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new("Action"));
+        let name = super::widgets::form_label(ui, "Action");
         egui::ComboBox::from_id_salt("action")
             .selected_text(state.action_filter.map_or("All", |a| a.word()))
             .show_ui(ui, |ui| {
@@ -89,15 +89,11 @@ pub fn audit_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut AuditState) -> Opt
         |ui, range| {
             for record in &shown[range] {
                 ui.horizontal(|ui| {
-                    ui.add_sized(
-                        [150.0, 20.0],
-                        egui::Label::new(record.at.format("%Y-%m-%d %H:%M:%S").to_string()),
-                    );
-                    ui.add_sized([110.0, 20.0], egui::Label::new(record.action.word()));
+                    cell(ui, 150.0, |ui| ui.label(record.at.format("%Y-%m-%d %H:%M:%S").to_string()));
+                    cell(ui, 120.0, |ui| ui.label(record.action.word()));
                     let key = record.key.as_deref().map(label_of).unwrap_or_else(|| "—".into());
-                    if ui.add_sized([200.0, 20.0], egui::Button::new(key).frame(false)).clicked()
-                        && let Some(id) = &record.key
-                    {
+                    let open = cell(ui, 200.0, |ui| ui.add(egui::Button::new(key).frame(false).truncate()).clicked());
+                    if open && let Some(id) = &record.key {
                         command = Some(Command::OpenKey(id.clone()));
                     }
                     match &record.outcome {

@@ -6,9 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::app::Command;
 use super::theme::{self, Badge};
-use super::widgets::{badge_ui, field_with};
+use super::widgets::{badge_ui, cell, field_with};
 use crate::vault::Vault;
 use crate::vault::model::{Attention, KeyRecord, KeyStatus};
+
+/// Widths of the list's columns: label, provider, hint, status, last copied.
+const COLUMNS: [f32; 5] = [250.0, 110.0, 160.0, 150.0, 100.0];
 
 /// The list's order (kept between runs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -232,40 +235,44 @@ pub fn dashboard_ui(
         return command;
     }
     ui.label(format!("{} of {} keys", index.visible.len(), index.rows.iter().filter(|r| r.live).count()));
-    egui::ScrollArea::vertical().auto_shrink(false).show_rows(
-        ui,
-        theme::ROW_HEIGHT,
-        index.visible.len(),
-        |ui, range| {
-            for &i in &index.visible[range] {
-                let row = &index.rows[i];
-                ui.horizontal(|ui| {
-                    ui.set_height(theme::ROW_HEIGHT - 4.0);
+    let heading = |text: &str| egui::RichText::new(text).small().strong();
+    ui.horizontal(|ui| {
+        cell(ui, COLUMNS[0], |ui| ui.label(heading("LABEL")));
+        cell(ui, COLUMNS[1], |ui| ui.label(heading("PROVIDER")));
+        cell(ui, COLUMNS[2], |ui| ui.label(heading("HINT")));
+        cell(ui, COLUMNS[3], |ui| ui.label(heading("STATUS")));
+        cell(ui, COLUMNS[4], |ui| ui.label(heading("LAST COPIED")));
+    });
+    egui::ScrollArea::vertical().auto_shrink(false).show_rows(ui, theme::ROW_HEIGHT, index.visible.len(), |ui, range| {
+        for &i in &index.visible[range] {
+            let row = &index.rows[i];
+            ui.horizontal(|ui| {
+                cell(ui, COLUMNS[0], |ui| {
                     let label = egui::RichText::new(&row.label).strong();
-                    if ui.add_sized([240.0, 20.0], egui::Button::new(label).frame(false)).clicked() {
+                    if ui.add(egui::Button::new(label).frame(false).truncate()).clicked() {
                         command = Some(Command::OpenKey(row.id.clone()));
                     }
-                    ui.add_sized([100.0, 20.0], egui::Label::new(row.provider));
-                    ui.add_sized([150.0, 20.0], egui::Label::new(egui::RichText::new(&row.hint).monospace()));
-                    ui.allocate_ui(egui::vec2(150.0, 20.0), |ui| badge_ui(ui, &row.status, row.badge));
-                    ui.add_sized([90.0, 20.0], egui::Label::new(ago(row.last_copied, now)));
-                    if row.live && ui.button("Copy").clicked() {
-                        command = Some(Command::Copy(row.id.clone()));
-                    }
-                    ui.menu_button("…", |ui| {
-                        if ui.button("Details").clicked() {
-                            command = Some(Command::OpenKey(row.id.clone()));
-                        }
-                        if row.live && ui.button("Verify").clicked() {
-                            command = Some(Command::Verify(row.id.clone()));
-                        }
-                        if row.live && ui.button("Revoke…").clicked() {
-                            command = Some(Command::StartRevoke(row.id.clone()));
-                        }
-                    });
                 });
-            }
-        },
-    );
+                cell(ui, COLUMNS[1], |ui| ui.label(row.provider));
+                cell(ui, COLUMNS[2], |ui| ui.label(egui::RichText::new(&row.hint).monospace()));
+                cell(ui, COLUMNS[3], |ui| badge_ui(ui, &row.status, row.badge));
+                cell(ui, COLUMNS[4], |ui| ui.label(ago(row.last_copied, now)));
+                if row.live && ui.button("Copy").clicked() {
+                    command = Some(Command::Copy(row.id.clone()));
+                }
+                ui.menu_button("…", |ui| {
+                    if ui.button("Details").clicked() {
+                        command = Some(Command::OpenKey(row.id.clone()));
+                    }
+                    if row.live && ui.button("Verify").clicked() {
+                        command = Some(Command::Verify(row.id.clone()));
+                    }
+                    if row.live && ui.button("Revoke…").clicked() {
+                        command = Some(Command::StartRevoke(row.id.clone()));
+                    }
+                });
+            });
+        }
+    });
     command
 }

@@ -57,7 +57,15 @@ pub fn run(dir: PathBuf) -> Result<(), String> {
     if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON) {
         viewport = viewport.with_icon(Arc::new(icon));
     }
-    let options = eframe::NativeOptions { viewport, renderer: eframe::Renderer::Glow, ..Default::default() };
+    // Window geometry and the list's sort order go to the config folder, apart from the vault.
+    let persistence_path =
+        directories::ProjectDirs::from("", "", "keydesk").map(|dirs| dirs.config_dir().join("window.ron"));
+    let options = eframe::NativeOptions {
+        viewport,
+        renderer: eframe::Renderer::Glow,
+        persistence_path,
+        ..Default::default()
+    };
     eframe::run_native(
         "Keydesk",
         options,

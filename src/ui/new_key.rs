@@ -34,7 +34,7 @@ pub fn new_key_ui(
             NewMode::Generate => {
                 field(ui, "Prefix", &mut state.prefix);
                 ui.horizontal(|ui| {
-                    let name = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new("Length"));
+                    let name = super::widgets::form_label(ui, "Length");
                     ui.add(egui::DragValue::new(&mut state.length).range(8..=keygen::MAX_LENGTH))
                         .labelled_by(name.id);
                     let bits = keygen::entropy_bits(state.length);
@@ -82,7 +82,7 @@ pub fn new_key_ui(
                     state.account.as_deref().and_then(|a| vault.find_account(a).ok()).map(|a| a.provider);
                 if let Some(provider) = provider {
                     ui.horizontal(|ui| {
-                        let name = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new("Permissions"));
+                        let name = super::widgets::form_label(ui, "Permissions");
                         let current = state
                             .template
                             .and_then(|t| TEMPLATES.iter().find(|x| x.provider == provider && x.name == t));
@@ -187,7 +187,7 @@ fn account_picker(ui: &mut egui::Ui, vault: &Vault, state: &mut NewKeyState, cre
         .filter(|a| !creating || (a.provider.info().api_create && a.has_management_key))
         .collect();
     ui.horizontal(|ui| {
-        let name = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new("Account"));
+        let name = super::widgets::form_label(ui, "Account");
         let current = state.account.as_deref().and_then(|id| accounts.iter().find(|a| a.id == id));
         let text = current.map_or_else(
             || if creating { "Choose…".to_owned() } else { "None".to_owned() },

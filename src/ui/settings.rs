@@ -12,7 +12,7 @@ use crate::vault::model::Settings;
 
 fn number(ui: &mut egui::Ui, label: &str, value: &mut u32, range: std::ops::RangeInclusive<u32>, unit: &str) {
     ui.horizontal(|ui| {
-        let name = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new(label));
+        let name = super::widgets::form_label(ui, label);
         ui.add(egui::DragValue::new(value).range(range).suffix(unit)).labelled_by(name.id);
     });
 }

@@ -4,7 +4,7 @@ use zeroize::Zeroizing;
 
 use super::app::Command;
 use super::theme;
-use super::widgets::{error_ui, secret_field};
+use super::widgets::{centered_card, error_ui, secret_field};
 use crate::vault::MIN_PASSWORD;
 use crate::vault::model::SecretBackend;
 use secrecy::SecretString;
@@ -59,12 +59,9 @@ pub fn strength(password: &str) -> (u8, String) {
 /// First run: the master password twice, a strength hint, and where secrets will live.
 pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> Option<Command> {
     let mut command = None;
-    egui::CentralPanel::default().show(ui, |ui| {
-        ui.add_space(40.0);
-        ui.vertical_centered(|ui| {
-            ui.heading("Create your Keydesk vault");
-            ui.label("Choose a master password. It unlocks every key; Keydesk cannot recover it.");
-        });
+    egui::CentralPanel::default().show(ui, |ui| centered_card(ui, 560.0, |ui| {
+        ui.heading("Create your Keydesk vault");
+        ui.label("Choose a master password. It unlocks every key; Keydesk cannot recover it.");
         ui.add_space(theme::GAP);
         let first = secret_field(ui, "Master password", &mut state.password);
         if !state.password.is_empty() || first.has_focus() {
@@ -126,7 +123,7 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                 state.confirm.clear();
             }
         }
-    });
+    }));
     command
 }
 
@@ -138,11 +135,9 @@ pub fn unlock_ui(
     retry_in: Option<i64>,
 ) -> Option<Command> {
     let mut command = None;
-    egui::CentralPanel::default().show(ui, |ui| {
-        ui.add_space(60.0);
-        ui.vertical_centered(|ui| {
-            ui.heading("Unlock Keydesk");
-        });
+    egui::CentralPanel::default().show(ui, |ui| centered_card(ui, 560.0, |ui| {
+        ui.heading("Unlock Keydesk");
+        ui.label("Your keys stay encrypted until you type the master password.");
         ui.add_space(theme::GAP);
         let field = secret_field(ui, "Master password", &mut state.password);
         if !state.focused {
@@ -168,6 +163,6 @@ pub fn unlock_ui(
             // The field keeps what was typed until the answer comes back; a wrong password
             // leaves it there to fix.
         }
-    });
+    }));
     command
 }

@@ -21,8 +21,38 @@ pub fn secret_field(ui: &mut egui::Ui, label: &str, text: &mut String) -> egui::
 /// A labelled row holding any text edit.
 pub fn field_with(ui: &mut egui::Ui, label: &str, edit: egui::TextEdit<'_>) -> egui::Response {
     ui.horizontal(|ui| {
-        let name = ui.add_sized([theme::LABEL_WIDTH, 20.0], egui::Label::new(label));
+        let name = form_label(ui, label);
         ui.add(edit.desired_width(340.0)).labelled_by(name.id)
+    })
+    .inner
+}
+
+/// The label column of a form row.
+pub fn form_label(ui: &mut egui::Ui, label: &str) -> egui::Response {
+    cell(ui, theme::LABEL_WIDTH, |ui| ui.label(label))
+}
+
+/// A fixed-width, left-aligned cell of a table row.
+pub fn cell<R>(ui: &mut egui::Ui, width: f32, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    let size = egui::vec2(width, theme::ROW_HEIGHT - 6.0);
+    ui.allocate_ui_with_layout(size, egui::Layout::left_to_right(egui::Align::Center), |ui| {
+        ui.set_min_size(size);
+        add(ui)
+    })
+    .inner
+}
+
+/// A card in the middle of the window (the create and unlock screens).
+pub fn centered_card<R>(ui: &mut egui::Ui, width: f32, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    let margin = ((ui.available_width() - width) / 2.0).max(0.0);
+    ui.add_space(ui.available_height().min(900.0) * 0.12);
+    ui.horizontal(|ui| {
+        ui.add_space(margin);
+        ui.vertical(|ui| {
+            ui.set_width(width);
+            egui::Frame::group(ui.style()).inner_margin(24.0).corner_radius(8.0).show(ui, add).inner
+        })
+        .inner
     })
     .inner
 }

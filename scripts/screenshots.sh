@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Regenerates assets/screenshots/*.png from the real app under Xvfb: builds Keydesk, makes a
+# demo vault through the command line (fake, randomly generated keys), starts the window,
+# drives it with the keyboard through xdotool and captures each main screen.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+out="$root/assets/screenshots"
+mkdir -p "$out"
+
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+missing=()
+for pair in Xvfb:xvfb xdotool:xdotool import:imagemagick; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    libxcursor1 libxi6 libxkbcommon-x11-0 >/dev/null
+fi
+cargo build --release --locked --quiet
+bin="$root/target/release/keydesk"
+
+work=$(mktemp -d)
+display=":$((500 + RANDOM % 300))"
+cleanup() { kill "${app_pid:-}" "${xvfb_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+export HOME="$work/home" XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data"
+mkdir -p "$HOME"
+vault="$work/vault"
+printf '%s\n' "demo-password-for-screenshots" > "$work/pw"
+kd() { "$bin" --vault "$vault" --password-file "$work/pw" "$@"; }
+rand() { LC_ALL=C tr -dc "$1" </dev/urandom | head -c "$2"; }
+
+kd init --secret-store file >/dev/null
+kd account add --provider brevo --name "Brevo marketing" </dev/null >/dev/null
+kd account add --provider sendgrid --name "SendGrid EU" --region eu </dev/null >/dev/null
+printf 'SG.%s.%s' "$(rand A-Za-z0-9 22)" "$(rand A-Za-z0-9 43)" |
+  kd add --label "SendGrid transactional" --integration "HubSpot=https://app.hubspot.com/settings" --rotate-days 90 >/dev/null
+printf '%s-us14' "$(rand a-f0-9 32)" | kd add --label "Mailchimp newsletter" --integration "Shopify" >/dev/null
+printf 'xkeysib-%s-%s' "$(rand a-f0-9 64)" "$(rand A-Za-z0-9 16)" |
+  kd add --label "Brevo CRM sync" --account "Brevo marketing" --integration "Salesforce" >/dev/null
+printf 'pk_%s' "$(rand a-f0-9 34)" | kd add --label "Klaviyo events" --expires "$(date -u -d '+9 days' +%F)" >/dev/null
+kd generate --label "Webhook signing" --integration "Zapier" --rotate-days 30 >/dev/null 2>&1
+kd generate --label "Partner API (old)" --prefix kd_partner_ >/dev/null 2>&1
+kd rotate "Partner API (old)" >/dev/null 2>&1
+kd generate --label "Leaked test key" >/dev/null 2>&1
+kd revoke "Leaked test key" --reason "pasted in a public channel" >/dev/null
+
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb_pid=$!
+export DISPLAY="$display"
+for _ in $(seq 1 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin" --vault "$vault" >"$work/app.log" 2>&1 &
+app_pid=$!
+window=""
+for _ in $(seq 1 100); do
+  window=$(xdotool search --name '^Keydesk' 2>/dev/null | head -n 1 || true)
+  [ -n "$window" ] && break
+  sleep 0.1
+done
+[ -n "$window" ] || { echo "the window did not appear" >&2; cat "$work/app.log" >&2; exit 1; }
+sleep 1
+xdotool windowsize --sync "$window" 1200 760
+xdotool windowmove --sync "$window" 0 0
+for _ in $(seq 1 20); do xdotool windowfocus --sync "$window" 2>/dev/null && break; sleep 0.2; done
+sleep 0.5
+
+shot() { sleep "${2:-0.8}"; import -window "$window" "$out/$1.png"; echo "wrote assets/screenshots/$1.png"; }
+keys() { xdotool key --window "$window" --clearmodifiers "$@"; }
+
+shot unlock
+xdotool type --window "$window" --delay 15 "demo-password-for-screenshots"
+keys Return
+shot dashboard 2
+keys ctrl+f
+xdotool type --window "$window" --delay 15 "sendgrid"
+keys Return
+shot key-detail
+keys ctrl+n
+shot new-key
+keys ctrl+2
+shot api-settings
+keys ctrl+3
+shot audit-log
+keys ctrl+4
+shot settings
