@@ -46,6 +46,7 @@ fn app(world: &World) -> Harness<'static, KeydeskApp> {
         inline_jobs: true,
         new_vault_kdf: KdfParams::MIN,
         http: HttpConfig::default(),
+        timings: None,
     };
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1200.0, 900.0))

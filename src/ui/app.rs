@@ -43,6 +43,9 @@ pub struct Services {
     /// The KDF cost for a new vault.
     pub new_vault_kdf: KdfParams,
     pub http: HttpConfig,
+    /// When set (KEYDESK_TIMINGS=1), the time the process started: the app prints how long
+    /// the first frame and each unlock took (durations only) to stderr.
+    pub timings: Option<std::time::Instant>,
 }
 
 /// Something the user asked for, returned by a screen and applied in one place.
@@ -172,6 +175,9 @@ pub struct KeydeskApp {
     failed_unlocks: u32,
     retry_at: Option<DateTime<Utc>>,
     sort: dashboard::Sort,
+    first_frame_done: bool,
+    unlock_started: Option<std::time::Instant>,
+    unlock_finished: Option<std::time::Instant>,
 }
 
 const PREFS_KEY: &str = "keydesk-prefs";
@@ -193,6 +199,9 @@ impl KeydeskApp {
             failed_unlocks: 0,
             retry_at: None,
             sort,
+            first_frame_done: false,
+            unlock_started: None,
+            unlock_finished: None,
             services,
         };
         app.start(ctx);
@@ -510,6 +519,7 @@ impl KeydeskApp {
         {
             return;
         }
+        self.unlock_started = Some(std::time::Instant::now());
         let dir_path = self.services.dir.clone();
         let open_store = self.services.open_store.clone();
         let preloaded = self.preloaded.take();
@@ -560,6 +570,7 @@ impl KeydeskApp {
                 Err(error) => self.banner = Some(error),
             },
             Done::Opened(Ok(vault)) => {
+                self.unlock_finished = Some(std::time::Instant::now());
                 self.failed_unlocks = 0;
                 self.retry_at = None;
                 self.banner = None;
@@ -732,6 +743,28 @@ impl KeydeskApp {
         self.toasts.show(&ctx, now);
         for command in commands {
             self.run_cmd(&ctx, command);
+        }
+        self.report_timings();
+    }
+
+    /// With KEYDESK_TIMINGS=1: durations of start-up and unlocking, to stderr.
+    fn report_timings(&mut self) {
+        let Some(started) = self.services.timings else { return };
+        if !self.first_frame_done {
+            self.first_frame_done = true;
+            eprintln!("timing: first frame drawn {} ms after start", started.elapsed().as_millis());
+        }
+        if let (Some(enter), Some(opened)) = (self.unlock_started, self.unlock_finished)
+            && self.is_unlocked()
+        {
+            let keys = self.session().map_or(0, |s| s.vault.keys().len());
+            eprintln!(
+                "timing: unlock (read, KDF, open) {} ms; dashboard with {keys} keys drawn {} ms after Enter",
+                (opened - enter).as_millis(),
+                enter.elapsed().as_millis()
+            );
+            self.unlock_started = None;
+            self.unlock_finished = None;
         }
     }
 }

@@ -92,7 +92,9 @@ pub fn audit_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut AuditState) -> Opt
                     cell(ui, 150.0, |ui| ui.label(record.at.format("%Y-%m-%d %H:%M:%S").to_string()));
                     cell(ui, 120.0, |ui| ui.label(record.action.word()));
                     let key = record.key.as_deref().map(label_of).unwrap_or_else(|| "—".into());
-                    let open = cell(ui, 200.0, |ui| ui.add(egui::Button::new(key).frame(false).truncate()).clicked());
+                    let open = cell(ui, 200.0, |ui| {
+                        ui.add(egui::Button::new(key).frame(false).truncate()).clicked()
+                    });
                     if open && let Some(id) = &record.key {
                         command = Some(Command::OpenKey(id.clone()));
                     }

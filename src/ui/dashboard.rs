@@ -34,19 +34,43 @@ impl Sort {
     }
 }
 
-/// One row, with its display text prepared once.
+/// A row's status, worded only when the row is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowStatus {
+    Active,
+    Unverified,
+    Expired,
+    Expiring(i64),
+    RotationDue,
+    Retiring,
+    NotRevokedAtProvider,
+    Revoked,
+}
+
+impl RowStatus {
+    fn word(self, provider: &str) -> (String, Badge) {
+        match self {
+            RowStatus::Active => ("active".into(), Badge::Good),
+            RowStatus::Unverified => ("unverified".into(), Badge::Muted),
+            RowStatus::Expired => ("expired".into(), Badge::Bad),
+            RowStatus::Expiring(days) => (format!("expires in {days} d"), Badge::Warn),
+            RowStatus::RotationDue => ("rotation due".into(), Badge::Warn),
+            RowStatus::Retiring => ("retiring".into(), Badge::Warn),
+            RowStatus::NotRevokedAtProvider => (format!("not revoked at {provider}"), Badge::Bad),
+            RowStatus::Revoked => ("revoked".into(), Badge::Muted),
+        }
+    }
+}
+
+/// One row: where its key is in the vault, and what the list needs to filter and sort. Text
+/// to show is read from the vault when the row is drawn, so 10,000 rows stay small.
 pub struct Row {
-    pub id: String,
-    pub label: String,
-    pub provider: &'static str,
-    pub hint: String,
-    pub status: String,
-    pub badge: Badge,
+    /// Position of the key in `Vault::keys`.
+    pub key: usize,
+    pub status: RowStatus,
     pub live: bool,
     pub attention: bool,
-    haystack: String,
-    created: DateTime<Utc>,
-    last_copied: Option<DateTime<Utc>>,
+    haystack: Box<str>,
 }
 
 /// How many keys need attention, by reason.
@@ -70,26 +94,26 @@ pub struct Index {
     builds: u64,
 }
 
-fn status_of(record: &KeyRecord, attention: &[Attention]) -> (String, Badge) {
+fn status_of(record: &KeyRecord, attention: &[Attention]) -> RowStatus {
     if let KeyStatus::Revoked { .. } = record.status {
-        return ("revoked".into(), Badge::Muted);
+        return RowStatus::Revoked;
     }
     if record.provider_revoke_pending.is_some() {
-        return (format!("not revoked at {}", record.provider.name()), Badge::Bad);
+        return RowStatus::NotRevokedAtProvider;
     }
     for item in attention {
         match item {
-            Attention::Expired => return ("expired".into(), Badge::Bad),
-            Attention::ExpiringSoon { days } => return (format!("expires in {days} d"), Badge::Warn),
-            Attention::RotationDue => return ("rotation due".into(), Badge::Warn),
-            Attention::Retiring => return ("retiring".into(), Badge::Warn),
+            Attention::Expired => return RowStatus::Expired,
+            Attention::ExpiringSoon { days } => return RowStatus::Expiring(*days),
+            Attention::RotationDue => return RowStatus::RotationDue,
+            Attention::Retiring => return RowStatus::Retiring,
             Attention::NeverVerified => {}
         }
     }
     if attention.contains(&Attention::NeverVerified) {
-        return ("unverified".into(), Badge::Muted);
+        return RowStatus::Unverified;
     }
-    ("active".into(), Badge::Good)
+    RowStatus::Active
 }
 
 impl Index {
@@ -106,7 +130,8 @@ impl Index {
         self.rows = vault
             .keys()
             .iter()
-            .map(|record| {
+            .enumerate()
+            .map(|(key, record)| {
                 let attention = record.attention(now);
                 for item in &attention {
                     match item {
@@ -117,31 +142,25 @@ impl Index {
                         Attention::Retiring => self.counts.retiring += 1,
                     }
                 }
-                let (status, badge) = status_of(record, &attention);
+                let status = status_of(record, &attention);
                 let mut haystack = format!("{} {} {}", record.label, record.provider.name(), record.notes);
                 for integration in &record.integrations {
                     haystack.push(' ');
                     haystack.push_str(&integration.name);
                 }
                 Row {
-                    id: record.id.clone(),
-                    label: record.label.clone(),
-                    provider: record.provider.name(),
-                    hint: record.hint.clone(),
+                    key,
                     status,
-                    badge,
                     live: record.is_live(),
                     attention: !attention.is_empty() || record.provider_revoke_pending.is_some(),
-                    haystack: haystack.to_lowercase(),
-                    created: record.created_at,
-                    last_copied: record.last_copied_at,
+                    haystack: haystack.to_lowercase().into_boxed_str(),
                 }
             })
             .collect();
     }
 
     /// Recomputes the visible rows for a search, order and filter (only when one changed).
-    pub fn filter(&mut self, search: &str, sort: Sort, attention_only: bool) {
+    pub fn filter(&mut self, vault: &Vault, search: &str, sort: Sort, attention_only: bool) {
         let key = (search.to_owned(), sort, attention_only, self.builds);
         if self.visible_for.as_ref() == Some(&key) {
             return;
@@ -156,11 +175,16 @@ impl Index {
                     && words.iter().all(|w| row.haystack.contains(w.as_str()))
             })
             .collect();
+        let keys = vault.keys();
+        let record = |i: usize| keys.get(rows[i].key);
         match sort {
-            Sort::Label => visible.sort_by_cached_key(|&i| rows[i].label.to_lowercase()),
-            Sort::Provider => visible.sort_by_key(|&i| (rows[i].provider, rows[i].label.to_lowercase())),
-            Sort::Created => visible.sort_by_key(|&i| std::cmp::Reverse(rows[i].created)),
-            Sort::LastCopied => visible.sort_by_key(|&i| std::cmp::Reverse(rows[i].last_copied)),
+            Sort::Label => visible.sort_by_cached_key(|&i| record(i).map(|k| k.label.to_lowercase())),
+            Sort::Provider => visible
+                .sort_by_cached_key(|&i| record(i).map(|k| (k.provider.name(), k.label.to_lowercase()))),
+            Sort::Created => visible.sort_by_key(|&i| std::cmp::Reverse(record(i).map(|k| k.created_at))),
+            Sort::LastCopied => {
+                visible.sort_by_key(|&i| std::cmp::Reverse(record(i).and_then(|k| k.last_copied_at)))
+            }
         }
         self.visible = visible;
         self.visible_for = Some(key);
@@ -221,12 +245,14 @@ pub fn dashboard_ui(
             }
         });
     });
-    state.index.filter(&state.search, state.sort, state.attention_only);
+    state.index.filter(vault, &state.search, state.sort, state.attention_only);
+    let keys = vault.keys();
     if search.lost_focus()
         && ui.input(|i| i.key_pressed(egui::Key::Enter))
-        && let Some(&first) = state.index.visible.first()
+        && let Some(record) =
+            state.index.visible.first().and_then(|&first| keys.get(state.index.rows[first].key))
     {
-        command = Some(Command::OpenKey(state.index.rows[first].id.clone()));
+        command = Some(Command::OpenKey(record.id.clone()));
     }
     ui.separator();
     let index = &state.index;
@@ -243,36 +269,43 @@ pub fn dashboard_ui(
         cell(ui, COLUMNS[3], |ui| ui.label(heading("STATUS")));
         cell(ui, COLUMNS[4], |ui| ui.label(heading("LAST COPIED")));
     });
-    egui::ScrollArea::vertical().auto_shrink(false).show_rows(ui, theme::ROW_HEIGHT, index.visible.len(), |ui, range| {
-        for &i in &index.visible[range] {
-            let row = &index.rows[i];
-            ui.horizontal(|ui| {
-                cell(ui, COLUMNS[0], |ui| {
-                    let label = egui::RichText::new(&row.label).strong();
-                    if ui.add(egui::Button::new(label).frame(false).truncate()).clicked() {
-                        command = Some(Command::OpenKey(row.id.clone()));
+    egui::ScrollArea::vertical().auto_shrink(false).show_rows(
+        ui,
+        theme::ROW_HEIGHT,
+        index.visible.len(),
+        |ui, range| {
+            for &i in &index.visible[range] {
+                let row = &index.rows[i];
+                let Some(record) = keys.get(row.key) else { continue };
+                ui.horizontal(|ui| {
+                    cell(ui, COLUMNS[0], |ui| {
+                        let label = egui::RichText::new(&record.label).strong();
+                        if ui.add(egui::Button::new(label).frame(false).truncate()).clicked() {
+                            command = Some(Command::OpenKey(record.id.clone()));
+                        }
+                    });
+                    cell(ui, COLUMNS[1], |ui| ui.label(record.provider.name()));
+                    cell(ui, COLUMNS[2], |ui| ui.label(egui::RichText::new(&record.hint).monospace()));
+                    let (status, badge) = row.status.word(record.provider.name());
+                    cell(ui, COLUMNS[3], |ui| badge_ui(ui, &status, badge));
+                    cell(ui, COLUMNS[4], |ui| ui.label(ago(record.last_copied_at, now)));
+                    if row.live && ui.button("Copy").clicked() {
+                        command = Some(Command::Copy(record.id.clone()));
                     }
+                    ui.menu_button("…", |ui| {
+                        if ui.button("Details").clicked() {
+                            command = Some(Command::OpenKey(record.id.clone()));
+                        }
+                        if row.live && ui.button("Verify").clicked() {
+                            command = Some(Command::Verify(record.id.clone()));
+                        }
+                        if row.live && ui.button("Revoke…").clicked() {
+                            command = Some(Command::StartRevoke(record.id.clone()));
+                        }
+                    });
                 });
-                cell(ui, COLUMNS[1], |ui| ui.label(row.provider));
-                cell(ui, COLUMNS[2], |ui| ui.label(egui::RichText::new(&row.hint).monospace()));
-                cell(ui, COLUMNS[3], |ui| badge_ui(ui, &row.status, row.badge));
-                cell(ui, COLUMNS[4], |ui| ui.label(ago(row.last_copied, now)));
-                if row.live && ui.button("Copy").clicked() {
-                    command = Some(Command::Copy(row.id.clone()));
-                }
-                ui.menu_button("…", |ui| {
-                    if ui.button("Details").clicked() {
-                        command = Some(Command::OpenKey(row.id.clone()));
-                    }
-                    if row.live && ui.button("Verify").clicked() {
-                        command = Some(Command::Verify(row.id.clone()));
-                    }
-                    if row.live && ui.button("Revoke…").clicked() {
-                        command = Some(Command::StartRevoke(row.id.clone()));
-                    }
-                });
-            });
-        }
-    });
+            }
+        },
+    );
     command
 }

@@ -36,6 +36,7 @@ const ICON: &[u8] = include_bytes!("../../assets/icons/256x256/keydesk.png");
 
 /// Opens the window on the vault folder `dir`. Returns when the window closes.
 pub fn run(dir: PathBuf) -> Result<(), String> {
+    let timings = std::env::var_os("KEYDESK_TIMINGS").is_some_and(|v| v == "1").then(std::time::Instant::now);
     let clipboard: Box<dyn Clipboard> = match SystemClipboard::open() {
         Ok(clipboard) => Box::new(clipboard),
         Err(error) => Box::new(crate::clipboard::UnavailableClipboard(error)),
@@ -48,6 +49,7 @@ pub fn run(dir: PathBuf) -> Result<(), String> {
         inline_jobs: false,
         new_vault_kdf: KdfParams::default(),
         http: HttpConfig::default(),
+        timings,
     };
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Keydesk")

@@ -135,34 +135,36 @@ pub fn unlock_ui(
     retry_in: Option<i64>,
 ) -> Option<Command> {
     let mut command = None;
-    egui::CentralPanel::default().show(ui, |ui| centered_card(ui, 560.0, |ui| {
-        ui.heading("Unlock Keydesk");
-        ui.label("Your keys stay encrypted until you type the master password.");
-        ui.add_space(theme::GAP);
-        let field = secret_field(ui, "Master password", &mut state.password);
-        if !state.focused {
-            field.request_focus();
-            state.focused = true;
-        }
-        error_ui(ui, &state.error);
-        if let Some(secs) = retry_in {
-            ui.label(format!("Too many wrong passwords: wait {secs} s before the next try."));
-        }
-        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        let ready = !waiting && retry_in.is_none();
-        let clicked = ui.add_enabled(ready, egui::Button::new("Unlock")).clicked();
-        if waiting {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Deriving the key from your password…");
-            });
-        }
-        if (clicked || enter) && ready && !state.password.is_empty() {
-            state.error = None;
-            command = Some(Command::Unlock { password: SecretString::from(state.password.as_str()) });
-            // The field keeps what was typed until the answer comes back; a wrong password
-            // leaves it there to fix.
-        }
-    }));
+    egui::CentralPanel::default().show(ui, |ui| {
+        centered_card(ui, 560.0, |ui| {
+            ui.heading("Unlock Keydesk");
+            ui.label("Your keys stay encrypted until you type the master password.");
+            ui.add_space(theme::GAP);
+            let field = secret_field(ui, "Master password", &mut state.password);
+            if !state.focused {
+                field.request_focus();
+                state.focused = true;
+            }
+            error_ui(ui, &state.error);
+            if let Some(secs) = retry_in {
+                ui.label(format!("Too many wrong passwords: wait {secs} s before the next try."));
+            }
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let ready = !waiting && retry_in.is_none();
+            let clicked = ui.add_enabled(ready, egui::Button::new("Unlock")).clicked();
+            if waiting {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Deriving the key from your password…");
+                });
+            }
+            if (clicked || enter) && ready && !state.password.is_empty() {
+                state.error = None;
+                command = Some(Command::Unlock { password: SecretString::from(state.password.as_str()) });
+                // The field keeps what was typed until the answer comes back; a wrong password
+                // leaves it there to fix.
+            }
+        })
+    });
     command
 }

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Measures the real window under Xvfb (software rendering): time to the first frame, unlock
+# time with an empty and a 10,000-key vault, and resident memory before and after unlocking.
+# Prints one line per measurement. Needs the packages scripts/screenshots.sh installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked --quiet --bin keydesk --example big_vault
+bin=target/release/keydesk
+work=$(mktemp -d)
+display=":$((500 + RANDOM % 300))"
+cleanup() { kill "${app:-}" "${xvfb:-}" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+export HOME="$work/home" XDG_CONFIG_HOME="$work/config"
+mkdir -p "$HOME"
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+export DISPLAY="$display"
+sleep 1
+password="measure-password-1"
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+for keys in 0 10000; do
+  target/release/examples/big_vault "$work/v$keys" "$keys" "$password" >/dev/null
+  KEYDESK_TIMINGS=1 "$bin" --vault "$work/v$keys" 2>"$work/log$keys" &
+  app=$!
+  window=$(xdotool search --sync --name '^Keydesk' | head -n 1)
+  sleep 2
+  before=$(rss "$app")
+  for _ in $(seq 1 20); do xdotool windowfocus --sync "$window" 2>/dev/null && break; sleep 0.2; done
+  xdotool type --window "$window" --delay 5 "$password"
+  xdotool key --window "$window" Return
+  for _ in $(seq 1 100); do grep -q "dashboard with" "$work/log$keys" && break; sleep 0.1; done
+  sleep 2
+  after=$(rss "$app")
+  sed 's/^/  /' "$work/log$keys"
+  echo "vault with $keys keys: RSS locked $((before / 1024)) MB, unlocked and idle $((after / 1024)) MB"
+  kill "$app"; wait "$app" 2>/dev/null || true
+done
