@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Builds and starts Keydesk on a Debian/Ubuntu machine, installing what is missing first.
-# Arguments go to keydesk (e.g. `scripts/run.sh list`). With none, it shows the commands.
+# Builds and starts Keydesk on a Debian/Ubuntu machine, installing what is missing first
+# (a C linker, and the X11/OpenGL libraries the window loads at run time).
+# Arguments go to keydesk (e.g. `scripts/run.sh list`). With none, the window opens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 missing=()
 command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
+if command -v dpkg >/dev/null 2>&1; then
+  for package in libxcursor1 libxi6 libxkbcommon-x11-0 libgl1 libegl1 libgl1-mesa-dri; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "keydesk: Rust is not installed: install it from rustup (Rust 1.95 or newer), then run this again." >&2
   exit 1
