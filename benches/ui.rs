@@ -6,16 +6,18 @@ use std::hint::black_box;
 
 use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
-use keydesk::providers::Provider;
 use keydesk::secrets::memory::MemoryStore;
 use keydesk::storage::MemoryStorage;
 use keydesk::ui::dashboard::{Index, Sort, dashboard_ui};
 use keydesk::ui::state::DashboardState;
 use keydesk::vault::crypto::KdfParams;
-use keydesk::vault::model::{Integration, KeyRecord, KeyStatus, SecretBackend};
+use keydesk::vault::model::SecretBackend;
 use keydesk::vault::{CreateOptions, Env, SystemClock, Vault};
 use rand::SeedableRng;
 use secrecy::SecretString;
+
+#[path = "../examples/synthetic/mod.rs"]
+mod synthetic;
 
 fn env(storage: &MemoryStorage) -> Env {
     Env {
@@ -33,39 +35,8 @@ pub fn big_vault(n: usize) -> Vault {
     let options = CreateOptions { backend: SecretBackend::File, kdf: KdfParams::MIN };
     let vault = Vault::create(env(&storage), &password, options).unwrap();
     let mut file = vault.file().clone();
-    let providers =
-        [Provider::SendGrid, Provider::Mailchimp, Provider::Brevo, Provider::Keydesk, Provider::Postmark];
     let now = Utc::now();
-    for i in 0..n {
-        file.keys.push(KeyRecord {
-            id: format!("{i:012x}"),
-            label: format!("Integration key {i:05}"),
-            provider: providers[i % providers.len()],
-            account: None,
-            provider_key_id: None,
-            region: None,
-            scopes: vec![],
-            hint: format!("SG.…{:04}", i % 10_000),
-            lookup_hash: "00".repeat(32),
-            created_at: now - chrono::Duration::days((i % 400) as i64),
-            expires_at: (i % 7 == 0).then(|| now + chrono::Duration::days((i % 30) as i64)),
-            rotate_after_days: (i % 3 == 0).then_some(90),
-            status: if i % 50 == 0 { KeyStatus::Retiring } else { KeyStatus::Active },
-            integrations: vec![Integration {
-                name: format!("CRM {}", i % 40),
-                url: None,
-                note: String::new(),
-            }],
-            notes: "Used by the nightly sync".into(),
-            copy_count: (i % 5) as u64,
-            last_copied_at: (i % 4 == 0).then_some(now),
-            reveal_count: 0,
-            last_verified: None,
-            replaces: None,
-            replaced_by: None,
-            provider_revoke_pending: None,
-        });
-    }
+    file.keys.extend((0..n).map(|i| synthetic::record(i, now)));
     drop(vault);
     Vault::unlock(env(&storage), file, &password).unwrap()
 }

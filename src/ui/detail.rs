@@ -38,6 +38,24 @@ pub fn parse_days(text: &str) -> Result<Option<u32>, String> {
         .map_err(|_| format!("\"{text}\" is not a number of days: give a whole number."))
 }
 
+/// The expiry and rotation fields of a key form.
+pub fn schedule_ui(ui: &mut egui::Ui, expires: &mut String, rotate_days: &mut String) {
+    field_with(ui, "Expires", egui::TextEdit::singleline(expires).hint_text("YYYY-MM-DD, empty for never"));
+    field_with(
+        ui,
+        "Rotate every",
+        egui::TextEdit::singleline(rotate_days).hint_text("days, e.g. 90; empty for never"),
+    );
+}
+
+/// Both schedule fields parsed, or the first sentence saying what is wrong.
+pub fn parse_schedule(
+    expires: &str,
+    rotate_days: &str,
+) -> Result<(Option<DateTime<Utc>>, Option<u32>), String> {
+    Ok((parse_date(expires)?, parse_days(rotate_days)?))
+}
+
 /// Integrations from the name/URL rows (empty rows dropped).
 pub fn integrations(rows: &[(String, String)]) -> Vec<Integration> {
     rows.iter()
@@ -207,22 +225,11 @@ pub fn detail_ui(
         ui.heading("Details");
         field(ui, "Label", &mut state.label);
         field_with(ui, "Notes", egui::TextEdit::multiline(&mut state.notes).desired_rows(3));
-        field_with(
-            ui,
-            "Expires",
-            egui::TextEdit::singleline(&mut state.expires).hint_text("YYYY-MM-DD, empty for never"),
-        );
-        field_with(
-            ui,
-            "Rotate every",
-            egui::TextEdit::singleline(&mut state.rotate_days).hint_text("days, empty for never"),
-        );
+        schedule_ui(ui, &mut state.expires, &mut state.rotate_days);
         integrations_ui(ui, &mut state.integrations);
         error_ui(ui, &state.error);
         if ui.button("Save").clicked() {
-            let parsed =
-                parse_date(&state.expires).and_then(|e| parse_days(&state.rotate_days).map(|d| (e, d)));
-            match parsed {
+            match parse_schedule(&state.expires, &state.rotate_days) {
                 Ok((expires, days)) => {
                     let edit = KeyEdit {
                         label: (state.label != record.label).then(|| state.label.clone()),

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::app::Command;
-use super::detail::{integrations, integrations_ui, parse_date, parse_days};
+use super::detail::{integrations, integrations_ui, parse_schedule, schedule_ui};
 use super::state::{NewKeyState, NewMode};
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, error_ui, field, field_with, secret_field};
@@ -103,16 +103,7 @@ pub fn new_key_ui(
                 }
             }
         }
-        field_with(
-            ui,
-            "Expires",
-            egui::TextEdit::singleline(&mut state.expires).hint_text("YYYY-MM-DD, empty for never"),
-        );
-        field_with(
-            ui,
-            "Rotate every",
-            egui::TextEdit::singleline(&mut state.rotate_days).hint_text("days, e.g. 90"),
-        );
+        schedule_ui(ui, &mut state.expires, &mut state.rotate_days);
         integrations_ui(ui, &mut state.integrations);
         field_with(ui, "Notes", egui::TextEdit::multiline(&mut state.notes).desired_rows(2));
         error_ui(ui, &state.error);
@@ -122,7 +113,7 @@ pub fn new_key_ui(
             NewMode::AtProvider => "Create at provider",
         };
         if ui.button(action).clicked() {
-            match parse_date(&state.expires).and_then(|e| parse_days(&state.rotate_days).map(|d| (e, d))) {
+            match parse_schedule(&state.expires, &state.rotate_days) {
                 Err(error) => state.error = Some(error),
                 Ok((expires_at, rotate_after_days)) => {
                     let integrations = integrations(&state.integrations);
