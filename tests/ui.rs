@@ -188,6 +188,8 @@ fn paste_recognises_the_provider_and_refuses_bad_values() {
     harness.get_by_label("Key").type_text(&common::sendgrid_key());
     harness.run();
     harness.get_by_label("Recognised: SendGrid");
+    // No network in this test: the check after adding is switched off, as a user may.
+    click(&mut harness, "Check it at the provider after adding (one request)");
     click(&mut harness, "Add key");
     let session = harness.state().session().unwrap();
     assert_eq!(session.vault.keys()[0].provider, keydesk::providers::Provider::SendGrid);
@@ -213,4 +215,54 @@ fn keyboard_paths() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
     harness.run();
     assert!(!harness.state().is_unlocked());
+}
+
+#[test]
+fn a_pasted_key_is_checked_at_the_provider_and_verify_reports() {
+    let key = format!(
+        "xkeysib-{}-{}",
+        common::random_chars(common::HEX, 64),
+        common::random_chars(common::ALNUM, 16)
+    );
+    let (expected, valid) = (key.clone(), Arc::new(std::sync::Mutex::new(true)));
+    let valid2 = valid.clone();
+    let server = common::mock::Mock::start(move |seen| {
+        if seen.url == "/v3/account" && seen.header("api-key") == Some(&expected) && *valid2.lock().unwrap() {
+            common::mock::Reply::json(200, r#"{"email":"ops@example.com"}"#)
+        } else {
+            common::mock::Reply::json(401, r#"{"code":"unauthorized","message":"Key not found"}"#)
+        }
+    });
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    click(&mut harness, "API settings");
+    click(&mut harness, "Provider");
+    click(&mut harness, "Brevo");
+    type_into(&mut harness, "Account name", "Brevo");
+    type_into(&mut harness, "API address", &server.url);
+    click(&mut harness, "Add account");
+    click(&mut harness, "New key");
+    click(&mut harness, "Paste a provider's key");
+    type_into(&mut harness, "Label", "Brevo CRM");
+    click(&mut harness, "Account");
+    click(&mut harness, "Brevo (Brevo)");
+    type_into(&mut harness, "Key", &key);
+    click(&mut harness, "Add key");
+    harness.run();
+    let record = harness.state().session().unwrap().vault.keys()[0].clone();
+    assert_eq!(record.last_verified.map(|v| v.outcome.works()), Some(true), "checked after adding");
+    assert_eq!(server.seen().len(), 1);
+
+    // The key is revoked at Brevo behind Keydesk's back: Verify on the key's page says so.
+    *valid.lock().unwrap() = false;
+    click(&mut harness, "Verify");
+    harness.run();
+    // Said twice: in a toast, and on the key's "Last verified" line.
+    assert_eq!(harness.query_all_by_label_contains("Unauthorized: the key is wrong, revoked").count(), 2);
+    let record = harness.state().session().unwrap().vault.keys()[0].clone();
+    assert_eq!(
+        record.last_verified.map(|v| v.outcome),
+        Some(keydesk::vault::model::VerifyOutcome::Unauthorized)
+    );
 }

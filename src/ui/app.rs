@@ -51,8 +51,13 @@ pub struct Services {
 /// Something the user asked for, returned by a screen and applied in one place.
 #[must_use]
 pub enum Command {
-    Create { password: SecretString, backend: SecretBackend },
-    Unlock { password: SecretString },
+    Create {
+        password: SecretString,
+        backend: SecretBackend,
+    },
+    Unlock {
+        password: SecretString,
+    },
     Lock,
     Show(Screen),
     OpenKey(String),
@@ -61,18 +66,32 @@ pub enum Command {
     HideReveal,
     Verify(String),
     Generate(GenerateRequest),
-    Add(AddRequest, SecretString),
-    CreateAtProvider { account: String, request: AddRequest, scopes: Vec<String> },
+    /// A pasted key; `true`: check it at the provider once it is kept.
+    Add(AddRequest, SecretString, bool),
+    CreateAtProvider {
+        account: String,
+        request: AddRequest,
+        scopes: Vec<String>,
+    },
     Edit(String, KeyEdit),
     Rotate(String, Option<SecretString>),
     StartRevoke(String),
-    Revoke { key: String, reason: String, confirmed: bool, local_only: bool, replacement: bool },
+    Revoke {
+        key: String,
+        reason: String,
+        confirmed: bool,
+        local_only: bool,
+        replacement: bool,
+    },
     CloseRevoke,
     AddAccount(AccountRequest, Option<SecretString>),
     RemoveAccount(String),
     TestAccount(String),
     SaveSettings(Settings),
-    ChangePassword { new: SecretString, kdf: KdfParams },
+    ChangePassword {
+        new: SecretString,
+        kdf: KdfParams,
+    },
     CancelJob(u64),
     DismissShownOnce,
 }
@@ -326,7 +345,7 @@ impl KeydeskApp {
                         }
                         Err(error) => session.new_key.error = Some(error.to_string()),
                     },
-                    Command::Add(request, secret) => match session.vault.add(request, secret) {
+                    Command::Add(request, secret, verify) => match session.vault.add(request, secret) {
                         Ok((id, detection)) => {
                             if let Some(warning) = detection.warning {
                                 self.toasts.info(warning, now);
@@ -334,6 +353,14 @@ impl KeydeskApp {
                             self.toasts.info(format!("Added the {} key.", detection.provider.name()), now);
                             session.new_key = NewKeyState::default();
                             session.detail = DetailState::for_key(&session.vault, &id);
+                            let checkable = detection.provider.info().verify.is_some();
+                            if verify
+                                && checkable
+                                && let Ok(plan) = actions::plan_verify(&session.vault, &id)
+                            {
+                                let label = format!("Checking \"{}\" at the provider", plan.label);
+                                self.jobs.spawn(ctx, label, move || Done::Verified(plan.call(&client)));
+                            }
                             session.screen = Screen::Detail(id);
                         }
                         Err(error) => session.new_key.error = Some(error.to_string()),

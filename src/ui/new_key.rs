@@ -75,6 +75,13 @@ pub fn new_key_ui(
                         }
                     });
                 }
+                ui.horizontal(|ui| {
+                    ui.add_space(theme::LABEL_WIDTH + 8.0);
+                    ui.checkbox(
+                        &mut state.verify_after_add,
+                        "Check it at the provider after adding (one request)",
+                    );
+                });
             }
             NewMode::AtProvider => {
                 account_picker(ui, vault, state, true);
@@ -141,6 +148,7 @@ pub fn new_key_ui(
                                     ..AddRequest::default()
                                 },
                                 secret,
+                                state.verify_after_add,
                             )
                         }
                         NewMode::AtProvider => match state.account.clone() {

@@ -98,6 +98,8 @@ pub struct NewKeyState {
     /// The account a pasted or created key belongs to (id).
     pub account: Option<String>,
     pub template: Option<&'static str>,
+    /// Check a pasted key at its provider right after adding it (one request).
+    pub verify_after_add: bool,
     pub error: Option<String>,
 }
 
@@ -115,6 +117,7 @@ impl Default for NewKeyState {
             paste: Zeroizing::new(String::new()),
             account: None,
             template: None,
+            verify_after_add: true,
             error: None,
         }
     }
