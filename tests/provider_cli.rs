@@ -168,8 +168,8 @@ fn sendgrid_create_verify_and_revoke_at_the_provider() {
     s.assert_never_printed(&[&key, &management]);
 }
 
-#[test]
-fn a_failed_revoke_keeps_the_key_active_and_says_so() {
+/// A vault with the SendGrid account "SG" whose API is a local server.
+fn sendgrid_session() -> (Session, SendGrid, String) {
     let management = sendgrid_key();
     let api = sendgrid(&management);
     let mut s = Session::new();
@@ -177,6 +177,12 @@ fn a_failed_revoke_keeps_the_key_active_and_says_so() {
         &["account", "add", "--provider", "sendgrid", "--name", "SG", "--base-url", &api.mock.url],
         &management,
     );
+    (s, api, management)
+}
+
+#[test]
+fn a_failed_revoke_keeps_the_key_active_and_says_so() {
+    let (mut s, api, management) = sendgrid_session();
     let (_, stdout, _) = s.run(&["generate", "--label", "Webhook", "--account", "SG"], "", true);
     let key = stdout.trim().to_owned();
     api.delete_answers.lock().unwrap().extend([500, 500, 500, 500]);
@@ -202,13 +208,7 @@ fn a_failed_revoke_keeps_the_key_active_and_says_so() {
 
 #[test]
 fn revoking_a_key_already_deleted_at_the_provider_completes() {
-    let management = sendgrid_key();
-    let api = sendgrid(&management);
-    let mut s = Session::new();
-    s.ok(
-        &["account", "add", "--provider", "sendgrid", "--name", "SG", "--base-url", &api.mock.url],
-        &management,
-    );
+    let (mut s, api, _) = sendgrid_session();
     s.run(&["generate", "--label", "Old", "--account", "SG"], "", true);
     api.created.lock().unwrap().clear();
     let revoked = s.ok(&["revoke", "Old", "--reason", "cleanup"], "");
@@ -312,14 +312,7 @@ fn guided_revoke_for_a_provider_without_key_management() {
 
 #[test]
 fn verify_from_the_command_line_keeps_answers_private() {
-    let token = format!(
-        "{}-{}-{}-{}-{}",
-        random_chars(HEX, 8),
-        random_chars(HEX, 4),
-        random_chars(HEX, 4),
-        random_chars(HEX, 4),
-        random_chars(HEX, 12)
-    );
+    let token = common::uuid_like();
     let other_token = random_chars(HEX, 36);
     let (token2, other2) = (token.clone(), other_token.clone());
     let mock = Mock::start(move |seen| match seen.header("x-postmark-server-token") {

@@ -75,14 +75,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             provider: Provider::Postmark,
-            key: format!(
-                "{}-{}-{}-{}-{}",
-                random_chars(HEX, 8),
-                random_chars(HEX, 4),
-                random_chars(HEX, 4),
-                random_chars(HEX, 4),
-                random_chars(HEX, 12)
-            ),
+            key: common::uuid_like(),
             method: "GET",
             path: "/server",
             auth: |s, k| {

@@ -106,6 +106,12 @@ pub fn sendgrid_key() -> String {
     format!("SG.{}.{}", random_chars(ALNUM, 22), random_chars(ALNUM, 43))
 }
 
+/// A Postmark-style token (a UUID made of random hex).
+pub fn uuid_like() -> String {
+    let group = |n| random_chars(HEX, n);
+    format!("{}-{}-{}-{}-{}", group(8), group(4), group(4), group(4), group(12))
+}
+
 pub fn mailchimp_key() -> String {
     format!("{}-us14", random_chars(HEX, 32))
 }
