@@ -232,16 +232,7 @@ impl KeydeskApp {
         let dir = self.services.dir.clone();
         if dir.join(crate::storage::VAULT_FILE).exists() {
             self.phase = Phase::Locked(unlock::UnlockState::default());
-            self.jobs.spawn(ctx, "Reading the vault", move || {
-                let read = VaultDir::open(&dir, false).and_then(|d| d.read_vault());
-                match read {
-                    Ok(text) => {
-                        let parsed = Vault::parse(&text).map(Box::new).map_err(|e| e.to_string());
-                        Done::Loaded { text, parsed }
-                    }
-                    Err(error) => Done::Loaded { text: String::new(), parsed: Err(error.to_string()) },
-                }
-            });
+            self.preload(ctx);
         } else {
             self.phase = Phase::Create(unlock::CreateState::default());
             let open_store = self.services.open_store.clone();
@@ -249,6 +240,21 @@ impl KeydeskApp {
                 Done::Probed(probe_keychain(&open_store, &dir).map_err(|e| e.to_string()))
             });
         }
+    }
+
+    /// Reads and parses vault.ron while the user types the password.
+    fn preload(&mut self, ctx: &egui::Context) {
+        let dir = self.services.dir.clone();
+        self.jobs.spawn(ctx, "Reading the vault", move || {
+            let read = VaultDir::open(&dir, false).and_then(|d| d.read_vault());
+            match read {
+                Ok(text) => {
+                    let parsed = Vault::parse(&text).map(Box::new).map_err(|e| e.to_string());
+                    Done::Loaded { text, parsed }
+                }
+                Err(error) => Done::Loaded { text: String::new(), parsed: Err(error.to_string()) },
+            }
+        });
     }
 
     /// Whether the vault is unlocked (for tests and the title).
@@ -287,7 +293,7 @@ impl KeydeskApp {
         match command {
             Command::Create { password, backend } => self.create(ctx, password, backend),
             Command::Unlock { password } => self.unlock(ctx, password),
-            Command::Lock => self.lock(),
+            Command::Lock => self.lock(ctx),
             Command::CancelJob(id) => self.jobs.cancel(id),
             command => {
                 let client = self.client();
@@ -574,10 +580,12 @@ impl KeydeskApp {
         });
     }
 
-    /// Locks: the vault (and its data key, and any revealed secret) is dropped.
-    pub fn lock(&mut self) {
+    /// Locks: the vault (and its data key, and any revealed secret) is dropped; the file is
+    /// read ahead again for the next unlock.
+    pub fn lock(&mut self, ctx: &egui::Context) {
         if matches!(self.phase, Phase::Unlocked(_)) {
             self.phase = Phase::Locked(unlock::UnlockState::default());
+            self.preload(ctx);
         }
     }
 
@@ -614,6 +622,9 @@ impl KeydeskApp {
                         let secs = 2i64.pow((self.failed_unlocks - 2).min(5));
                         self.retry_at = Some(now + chrono::Duration::seconds(secs));
                     }
+                }
+                if matches!(self.phase, Phase::Locked(_)) && self.preloaded.is_none() {
+                    self.preload(ctx);
                 }
                 match &mut self.phase {
                     Phase::Locked(state) => state.error = Some(error.message),
@@ -716,7 +727,7 @@ impl KeydeskApp {
         let minutes = i64::from(session.vault.file().header.settings.auto_lock_minutes);
         let lock_at = self.last_activity + chrono::Duration::minutes(minutes);
         if now >= lock_at {
-            self.lock();
+            self.lock(ctx);
             self.toasts.info("Locked after being idle.".to_owned(), now);
         } else if let Ok(wait) = (lock_at - now).to_std() {
             ctx.request_repaint_after(wait);
