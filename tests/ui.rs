@@ -266,3 +266,23 @@ fn a_pasted_key_is_checked_at_the_provider_and_verify_reports() {
         Some(keydesk::vault::model::VerifyOutcome::Unauthorized)
     );
 }
+
+#[test]
+fn an_unreadable_vault_file_shows_a_banner_and_is_left_alone() {
+    let world = world();
+    {
+        let mut harness = app(&world);
+        create_and_unlock(&mut harness);
+    }
+    let path = world.dir.path().join("vault").join("vault.ron");
+    let broken = std::fs::read_to_string(&path).unwrap().replacen("format: 1,", "format: 1,,", 1);
+    std::fs::write(&path, &broken).unwrap();
+    let mut harness = app(&world);
+    harness.get_by_label_contains("vault.ron cannot be read: line 2");
+    harness.get_by_label_contains("restore vault.ron.bak");
+    type_into(&mut harness, "Master password", PASSWORD);
+    click(&mut harness, "Unlock");
+    harness.run();
+    assert!(!harness.state().is_unlocked());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), broken, "never overwritten");
+}

@@ -138,3 +138,56 @@ fn error_kind(error: &KeyringError) -> String {
         _ => "unexpected keychain error".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Words(&'static str);
+
+    impl std::fmt::Display for Words {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Words {}
+
+    fn boxed(words: &'static str) -> Box<dyn std::error::Error + Send + Sync> {
+        Box::new(Words(words))
+    }
+
+    /// Each keychain failure gets its own sentence; stored bytes never reach one.
+    #[test]
+    fn keychain_errors_map_to_sentences() {
+        let cases: Vec<(KeyringError, &str)> = vec![
+            (KeyringError::NoStorageAccess(boxed("SS error: prompt dismissed")), "prompt was dismissed"),
+            (KeyringError::NoStorageAccess(boxed("SS Error: object locked")), "keychain is locked"),
+            (
+                KeyringError::NoStorageAccess(boxed("SS error: result not returned from SS API")),
+                "keychain is locked",
+            ),
+            (
+                KeyringError::PlatformFailure(boxed(
+                    "zbus error: org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.secrets was not provided",
+                )),
+                "No OS keychain is running",
+            ),
+            (
+                KeyringError::PlatformFailure(boxed("zbus error: I/O error: failed to connect")),
+                "No OS keychain is running",
+            ),
+            (KeyringError::NoDefaultStore, "No OS keychain is running"),
+            (KeyringError::PlatformFailure(boxed("something odd")), "The OS keychain failed (something odd)"),
+            (KeyringError::BadEncoding(b"sealed-value-bytes".to_vec()), "holds data Keydesk did not write"),
+            (KeyringError::TooLong("username".into(), 255), "username is longer than 255"),
+        ];
+        for (error, words) in cases {
+            let text = map_error(error).to_string();
+            assert!(text.contains(words), "{text:?} lacks {words:?}");
+            assert!(!text.contains("sealed-value-bytes"));
+            assert!(text.ends_with('.'), "{text}");
+        }
+    }
+}

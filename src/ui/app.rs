@@ -626,6 +626,11 @@ impl KeydeskApp {
                 if matches!(self.phase, Phase::Locked(_)) && self.preloaded.is_none() {
                     self.preload(ctx);
                 }
+                if !error.wrong_password {
+                    // Keychain missing, file unreadable, newer format: a problem of the vault,
+                    // not of what was typed.
+                    self.banner = Some(error.message.clone());
+                }
                 match &mut self.phase {
                     Phase::Locked(state) => state.error = Some(error.message),
                     Phase::Create(state) => state.error = Some(error.message),
