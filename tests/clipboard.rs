@@ -40,3 +40,74 @@ fn a_copy_reaches_the_x11_clipboard_out_of_history_and_is_cleared() {
     let after = xclip(None).unwrap_or_default();
     assert!(!after.contains(&value), "the clipboard was cleared");
 }
+
+fn display_or_skip() -> bool {
+    let required = std::env::var_os("KEYDESK_REQUIRE_DISPLAY").is_some_and(|v| v == "1");
+    if std::env::var_os("DISPLAY").is_none() {
+        assert!(!required, "KEYDESK_REQUIRE_DISPLAY=1 but there is no DISPLAY");
+        eprintln!("skipped: no DISPLAY (scripts/test.sh starts Xvfb)");
+        return false;
+    }
+    true
+}
+
+/// Waits (up to 5 s) until the clipboard shows `wanted` or stops showing it.
+fn wait_for(wanted: &str, present: bool) -> bool {
+    for _ in 0..50 {
+        if xclip(None).is_some_and(|t| t == wanted) == present {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    false
+}
+
+#[test]
+fn the_copy_command_serves_the_clipboard_then_clears_it() {
+    if !display_or_skip() {
+        return;
+    }
+    let cli = common::Cli::new();
+    cli.ok(&["init", "--secret-store", "file"], "");
+    let key = cli.ok(&["generate", "--label", "Webhook"], "").trim().to_owned();
+    let child = cli
+        .command(&["copy", "Webhook", "--clear-after", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(wait_for(&key, true), "the key reached the clipboard");
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "Cleared the clipboard.");
+    assert!(!String::from_utf8_lossy(&output.stderr).contains(&key));
+    assert!(wait_for(&key, false), "the key left the clipboard");
+    let shown: serde_json::Value = serde_json::from_str(&cli.ok(&["show", "Webhook", "--json"], "")).unwrap();
+    assert_eq!(shown["copy_count"], 1);
+
+    // Something else copied meanwhile: the command stops and leaves it there.
+    let child = cli
+        .command(&["copy", "Webhook", "--clear-after", "30"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_for(&key, true));
+    // xclip serves a few pastes (Keydesk's check is one, ours below another), then exits.
+    let mut other = Command::new("xclip")
+        .args(["-i", "-selection", "clipboard", "-l", "3"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut other.stdin.take().unwrap(), b"a shop address").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "Something else was copied meanwhile, so the clipboard was left alone."
+    );
+    assert_eq!(xclip(None).as_deref(), Some("a shop address"));
+    let _ = other.kill();
+    let _ = other.wait();
+}

@@ -39,6 +39,9 @@ pub enum Command {
     Show(ShowArgs),
     /// Print a key's secret on stdout (recorded in the audit log).
     Reveal(KeyArg),
+    /// Copy a key to the clipboard (out of clipboard history), keep it there, then clear it;
+    /// the command stays running until then.
+    Copy(CopyArgs),
     /// Revoke a key: it is marked revoked and its secret deleted.
     Revoke(RevokeArgs),
     /// Replace a key: Keydesk keys are generated, others are read from stdin; the old key
@@ -218,6 +221,15 @@ pub struct EditArgs {
 pub struct KeyArg {
     /// The key: id, start of id, or exact label.
     pub key: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The key: id, start of id, or exact label.
+    pub key: String,
+    /// Seconds before the clipboard is cleared (default: the vault's setting, 20).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub clear_after: Option<u64>,
 }
 
 #[derive(Debug, Args)]

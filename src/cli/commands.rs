@@ -57,6 +57,24 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Generate(generate) => run_generate(&mut vault, generate),
         Command::Add(add) => run_add(&mut vault, add),
         Command::Edit(edit) => run_edit(&mut vault, edit),
+        Command::Copy(args) => {
+            let secret = vault.copy(&args.key)?;
+            let label = vault.find(&args.key).map(|k| k.label.clone()).unwrap_or_default();
+            let seconds =
+                args.clear_after.unwrap_or(u64::from(vault.file().header.settings.clipboard_clear_secs));
+            // The vault (and its lock) is let go while the clipboard is served.
+            drop(vault);
+            let mut clipboard = crate::clipboard::SystemClipboard::open()?;
+            note(&format!(
+                "Copied \"{label}\" to the clipboard; it clears in {seconds} s (keep this running)."
+            ));
+            match crate::clipboard::hold_then_clear(&mut clipboard, secret.expose_secret(), seconds)? {
+                crate::clipboard::Held::Cleared => out("Cleared the clipboard."),
+                crate::clipboard::Held::Replaced => {
+                    out("Something else was copied meanwhile, so the clipboard was left alone.")
+                }
+            }
+        }
         Command::Reveal(key) => {
             let secret = vault.reveal(&key.key)?;
             print_secret(&secret)

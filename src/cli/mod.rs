@@ -47,6 +47,12 @@ impl From<crate::storage::StorageError> for CliError {
     }
 }
 
+impl From<crate::clipboard::ClipboardError> for CliError {
+    fn from(error: crate::clipboard::ClipboardError) -> Self {
+        CliError::Failed(error.to_string())
+    }
+}
+
 impl From<crate::secrets::SecretStoreError> for CliError {
     fn from(error: crate::secrets::SecretStoreError) -> Self {
         CliError::Failed(error.to_string())

@@ -32,6 +32,37 @@ pub fn fingerprint(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
 }
 
+/// How a timed copy ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// The time ran out and the clipboard, still holding the copy, was emptied.
+    Cleared,
+    /// Something else was copied meanwhile; the clipboard was left alone.
+    Replaced,
+}
+
+/// Puts `text` on the clipboard, keeps it there for `seconds` (checking every quarter second
+/// whether something else was copied), then empties it if it still holds `text`. For the
+/// command line, whose process must stay alive to serve an X11 clipboard.
+pub fn hold_then_clear(
+    clipboard: &mut dyn Clipboard,
+    text: &str,
+    seconds: u64,
+) -> Result<Held, ClipboardError> {
+    clipboard.set_secret(text)?;
+    let ours = fingerprint(text);
+    let step = std::time::Duration::from_millis(250);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while std::time::Instant::now() < deadline {
+        std::thread::sleep(step.min(deadline.saturating_duration_since(std::time::Instant::now())));
+        if clipboard.text().is_none_or(|t| fingerprint(&t) != ours) {
+            return Ok(Held::Replaced);
+        }
+    }
+    clipboard.clear()?;
+    Ok(Held::Cleared)
+}
+
 /// The OS clipboard through arboard.
 pub struct SystemClipboard {
     inner: arboard::Clipboard,
@@ -106,6 +137,7 @@ impl FakeClipboard {
     }
 
     /// What it holds (as a test would paste it).
+    #[must_use]
     pub fn contents(&self) -> Option<String> {
         self.lock().as_ref().map(|s| s.as_str().to_owned())
     }
