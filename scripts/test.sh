@@ -86,7 +86,7 @@ trap 'kill "$xvfb_pid" "$keyring_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
 
 export DISPLAY="$display" KEYDESK_REQUIRE_KEYCHAIN=1 KEYDESK_REQUIRE_DISPLAY=1
+log "doc tests"
+cargo test --locked --doc --quiet
 log "cargo nextest run (DISPLAY=$DISPLAY)"
 cargo nextest run --locked --lib --bins --tests --no-fail-fast "$@"
-log "doc tests"
-cargo test --locked --doc
