@@ -59,71 +59,83 @@ pub fn strength(password: &str) -> (u8, String) {
 /// First run: the master password twice, a strength hint, and where secrets will live.
 pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> Option<Command> {
     let mut command = None;
-    egui::CentralPanel::default().show(ui, |ui| centered_card(ui, 560.0, |ui| {
-        ui.heading("Create your Keydesk vault");
-        ui.label("Choose a master password. It unlocks every key; Keydesk cannot recover it.");
-        ui.add_space(theme::GAP);
-        let first = secret_field(ui, "Master password", &mut state.password);
-        if !state.password.is_empty() || first.has_focus() {
-            let (score, hint) = strength(&state.password);
-            let kind = match score {
-                0 | 1 => theme::Badge::Bad,
-                2 => theme::Badge::Warn,
-                _ => theme::Badge::Good,
-            };
-            ui.horizontal(|ui| {
-                ui.add_space(theme::LABEL_WIDTH + 8.0);
-                super::widgets::badge_ui(ui, &hint, kind);
-            });
-        }
-        let second = secret_field(ui, "Repeat password", &mut state.confirm);
-        ui.add_space(theme::GAP);
-        ui.label("Where secrets are kept:");
-        match &state.keychain {
-            None => {
+    egui::CentralPanel::default().show(ui, |ui| {
+        centered_card(ui, 560.0, |ui| {
+            ui.heading("Create your Keydesk vault");
+            ui.label("Choose a master password. It unlocks every key; Keydesk cannot recover it.");
+            ui.add_space(theme::GAP);
+            let first = secret_field(ui, "Master password", &mut state.password);
+            if !state.password.is_empty() || first.has_focus() {
+                let (score, hint) = strength(&state.password);
+                let kind = match score {
+                    0 | 1 => theme::Badge::Bad,
+                    2 => theme::Badge::Warn,
+                    _ => theme::Badge::Good,
+                };
+                ui.horizontal(|ui| {
+                    ui.add_space(theme::LABEL_WIDTH + 8.0);
+                    super::widgets::badge_ui(ui, &hint, kind);
+                });
+            }
+            let second = secret_field(ui, "Repeat password", &mut state.confirm);
+            ui.add_space(theme::GAP);
+            ui.label("Where secrets are kept:");
+            match &state.keychain {
+                None => {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label("Looking for the OS keychain…");
+                    });
+                }
+                Some(Ok(())) => {
+                    ui.radio_value(&mut state.backend, SecretBackend::Keychain, "OS keychain (recommended)");
+                    ui.radio_value(
+                        &mut state.backend,
+                        SecretBackend::File,
+                        "Encrypted file in the vault folder",
+                    );
+                }
+                Some(Err(why)) => {
+                    ui.label(
+                        "No OS keychain answered, so secrets will be kept encrypted in a file in the vault \
+                     folder (secrets.ron). To use the keychain instead, start GNOME Keyring or KeePassXC's \
+                     Secret Service, then restart Keydesk.",
+                    )
+                    .on_hover_text(why.as_str());
+                    state.backend = SecretBackend::File;
+                }
+            }
+            ui.add_space(theme::GAP);
+            error_ui(ui, &state.error);
+            let enter =
+                (first.lost_focus() || second.lost_focus()) && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let ready = state.keychain.is_some() && !waiting;
+            let clicked = ui.add_enabled(ready, egui::Button::new("Create vault")).clicked();
+            if waiting {
                 ui.horizontal(|ui| {
                     ui.spinner();
-                    ui.label("Looking for the OS keychain…");
+                    ui.label("Deriving the key from your password…");
                 });
             }
-            Some(Ok(())) => {
-                ui.radio_value(&mut state.backend, SecretBackend::Keychain, "OS keychain (recommended)");
-                ui.radio_value(&mut state.backend, SecretBackend::File, "Encrypted file in the vault folder");
+            if (clicked || enter) && ready {
+                if state.password.chars().count() < MIN_PASSWORD {
+                    state.error = Some(format!(
+                        "The master password is shorter than {MIN_PASSWORD} characters: choose a longer one."
+                    ));
+                } else if *state.password != *state.confirm {
+                    state.error = Some("The two passwords differ: type the same password twice.".to_owned());
+                } else {
+                    state.error = None;
+                    command = Some(Command::Create {
+                        password: SecretString::from(state.password.as_str()),
+                        backend: state.backend,
+                    });
+                    state.password.clear();
+                    state.confirm.clear();
+                }
             }
-            Some(Err(why)) => {
-                ui.label(format!(
-                    "No OS keychain answered ({why}), so secrets will be kept encrypted in a file in the vault folder."
-                ));
-                state.backend = SecretBackend::File;
-            }
-        }
-        ui.add_space(theme::GAP);
-        error_ui(ui, &state.error);
-        let enter = (first.lost_focus() || second.lost_focus()) && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        let ready = state.keychain.is_some() && !waiting;
-        let clicked = ui.add_enabled(ready, egui::Button::new("Create vault")).clicked();
-        if waiting {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Deriving the key from your password…");
-            });
-        }
-        if (clicked || enter) && ready {
-            if state.password.chars().count() < MIN_PASSWORD {
-                state.error = Some(format!("The master password is shorter than {MIN_PASSWORD} characters: choose a longer one."));
-            } else if *state.password != *state.confirm {
-                state.error = Some("The two passwords differ: type the same password twice.".to_owned());
-            } else {
-                state.error = None;
-                command = Some(Command::Create {
-                    password: SecretString::from(state.password.as_str()),
-                    backend: state.backend,
-                });
-                state.password.clear();
-                state.confirm.clear();
-            }
-        }
-    }));
+        })
+    });
     command
 }
 
