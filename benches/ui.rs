@@ -38,7 +38,8 @@ pub fn big_vault(n: usize) -> Vault {
     let now = Utc::now();
     file.keys.extend((0..n).map(|i| synthetic::record(i, now)));
     drop(vault);
-    Vault::unlock(env(&storage), file, &password).unwrap()
+    let text = keydesk::vault::format::render(&file);
+    Vault::unlock(env(&storage), file, &text, &password).unwrap()
 }
 
 fn dashboard(c: &mut Criterion) {

@@ -38,7 +38,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(vault);
     let now = Utc::now();
     file.keys.extend((0..n).map(|i| synthetic::record(i, now)));
-    atomic_write(&dir.join(VAULT_FILE), format::render(&file).as_bytes(), true)?;
+    let text = format::render(&file);
+    atomic_write(&dir.join(VAULT_FILE), text.as_bytes(), true)?;
+    // Saved once through the vault so the file carries a valid integrity seal.
+    let settings = file.header.settings.clone();
+    let env = Env {
+        store: Box::new(FileStore::open(&dir).map_err(|e| std::io::Error::other(e.to_string()))?),
+        storage: Box::new(VaultDir::open(&dir, true)?),
+        clock: Box::new(SystemClock),
+        rng: Box::new(os_rng()),
+    };
+    let mut vault = Vault::unlock(env, file, &text, &password)?;
+    vault.update_settings(settings)?;
     println!("{} keys in {}", n, dir.display());
     Ok(())
 }

@@ -46,9 +46,11 @@ fn a_1000_key_vault_round_trips_through_disk() {
     let saved = vault.file().clone();
     drop(vault);
     let dir = VaultDir::open(temp.path(), true).unwrap();
-    let file = Vault::parse(&dir.read_vault().unwrap()).unwrap();
+    let text = dir.read_vault().unwrap();
+    let file = Vault::parse(&text).unwrap();
     assert_eq!(file, saved);
-    let mut vault = Vault::unlock(env(dir, &store), file, &password).unwrap();
+    let mut vault = Vault::unlock(env(dir, &store), file, &text, &password).unwrap();
+    assert_eq!(vault.changed_outside(), None, "Keydesk's own saves carry a valid seal");
     for (id, secret) in secrets.iter().step_by(111) {
         assert_eq!(vault.reveal(id).unwrap().expose_secret(), secret);
     }
@@ -180,4 +182,26 @@ fn a_second_process_cannot_write_while_the_first_holds_the_vault() {
     assert!(matches!(VaultDir::open(&cli.vault, true), Err(StorageError::Locked { .. })));
     drop(holder);
     cli.ok(&["generate", "--label", "Second"], "");
+}
+
+#[test]
+fn a_hand_edit_is_flagged_and_recorded() {
+    let cli = cli_with_keys(1);
+    let path = cli.vault.join("vault.ron");
+    let text = std::fs::read_to_string(&path).unwrap().replacen("label: \"Key 0\"", "label: \"Key zero\"", 1);
+    std::fs::write(&path, &text).unwrap();
+    let output = cli.run(&["list"]);
+    assert_eq!(output.status.code(), Some(0), "reading still works");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Warning: vault.ron was changed outside Keydesk"), "{stderr}");
+    let check = cli.run(&["check"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains("Integrity: vault.ron was changed outside Keydesk")
+    );
+    // A command that writes records the finding in the audit log, and the file is sealed again.
+    cli.ok(&["generate", "--label", "After"], "");
+    let audit: serde_json::Value = serde_json::from_str(&cli.ok(&["audit", "--json"], "")).unwrap();
+    assert!(audit.as_array().unwrap().iter().any(|r| r["action"] == "integrity" && r["outcome"] == "failed"));
+    assert!(cli.ok(&["check"], "").contains("Everything is in order."));
 }

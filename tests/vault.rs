@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{PASSWORD, fixture, mailchimp_key, sendgrid_key};
+use common::{Fixture, PASSWORD, fixture, mailchimp_key, sendgrid_key};
 use keydesk::providers::Provider;
 use keydesk::vault::audit::{self, Action};
 use keydesk::vault::crypto::KdfParams;
@@ -307,4 +307,47 @@ fn keys_survive_a_300_key_round_trip() {
         assert_eq!(f.vault.reveal(id).unwrap().expose_secret(), secret);
     }
     assert_eq!(f.vault.verify_audit().unwrap().entries, 301 + expected.iter().step_by(97).count() as u64);
+}
+
+#[test]
+fn edits_made_outside_keydesk_show_at_unlock() {
+    let mut f = fixture();
+    let (id, _) = generate(&mut f, "Webhook");
+    f.vault.revoke(&id, "leaked").unwrap();
+    let f = f.reopen(PASSWORD).unwrap();
+    assert_eq!(f.vault.changed_outside(), None);
+    assert!(f.vault.check().is_clean());
+
+    // Someone "un-revokes" the key by editing the file.
+    let text = f.storage.last_save().unwrap();
+    let edited = text.replacen("status: Revoked(", "status: Active, was: Revoked(", 1);
+    let edited =
+        edited.replace("status: Active, was: Revoked(", "status: Active,\n      old_status: Revoked(");
+    let Fixture { vault, store, storage, clock } = f;
+    drop(vault);
+    let file = Vault::parse(&edited).unwrap();
+    let env = keydesk::vault::Env {
+        store: Box::new(store.clone()),
+        storage: Box::new(storage.clone()),
+        clock: Box::new(clock.clone()),
+        rng: common::rng(7),
+    };
+    let mut vault = Vault::unlock(env, file, &edited, &SecretString::from(PASSWORD)).unwrap();
+    assert!(vault.changed_outside().unwrap().contains("changed outside Keydesk"));
+    assert!(!vault.check().is_clean());
+    vault.record_outside_change().unwrap();
+    let records = audit::parse(&storage.audit());
+    assert_eq!(records.last().map(|r| r.action), Some(Action::Integrity));
+
+    // A pure formatting change is a change too; the label text itself is covered.
+    let relabelled = storage.last_save().unwrap().replace("label: \"Webhook\"", "label: \"Webhook (prod)\"");
+    let file = Vault::parse(&relabelled).unwrap();
+    let env = keydesk::vault::Env {
+        store: Box::new(store),
+        storage: Box::new(storage.clone()),
+        clock: Box::new(clock),
+        rng: common::rng(8),
+    };
+    let vault = Vault::unlock(env, file, &relabelled, &SecretString::from(PASSWORD)).unwrap();
+    assert!(vault.changed_outside().is_some());
 }

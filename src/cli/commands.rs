@@ -106,13 +106,21 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
 /// known to be readable.
 fn open(context: &Context, write: bool) -> Result<Vault, CliError> {
     let dir = VaultDir::open(&context.dir, write)?;
-    let file = Vault::parse(&dir.read_vault()?).map_err(|e| {
+    let text = dir.read_vault()?;
+    let file = Vault::parse(&text).map_err(|e| {
         CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
     })?;
     let store: Box<dyn SecretStore> = secrets::open(file.header.secret_store, &context.dir)?;
     let password = input::password(context.password_file.as_deref(), "Master password: ")?;
     let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
-    Ok(Vault::unlock(env, file, &password)?)
+    let mut vault = Vault::unlock(env, file, &text, &password)?;
+    if let Some(warning) = vault.changed_outside() {
+        note(&format!("Warning: {warning}"));
+        if write {
+            vault.record_outside_change()?;
+        }
+    }
+    Ok(vault)
 }
 
 fn run_init(context: &Context, init: args::InitArgs) -> Result<(), CliError> {

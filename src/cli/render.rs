@@ -222,6 +222,9 @@ pub fn check(report: &CheckReport) -> Result<(), CliError> {
         Ok(chain) => out(&format!("Audit chain: verified, {} entries.", chain.entries))?,
         Err(error) => out(&format!("Audit chain: {error}"))?,
     }
+    if let Some(warning) = report.changed_outside {
+        out(&format!("Integrity: {warning}"))?;
+    }
     for label in &report.missing {
         out(&format!(
             "Missing secret: \"{label}\" has no secret in the secret store; revoke it and make a new key."

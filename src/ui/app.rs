@@ -568,7 +568,11 @@ impl KeydeskApp {
                 let store = open_store(file.header.secret_store, &dir_path)?;
                 let env =
                     Env { store, storage: Box::new(dir), clock: Box::new(clock), rng: Box::new(os_rng()) };
-                Vault::unlock(env, file, &password)
+                let mut vault = Vault::unlock(env, file, &text, &password)?;
+                if vault.changed_outside().is_some() {
+                    vault.record_outside_change()?;
+                }
+                Ok(vault)
             };
             Done::Opened(open().map(Box::new).map_err(|e| OpenError {
                 wrong_password: matches!(
@@ -608,7 +612,7 @@ impl KeydeskApp {
                 self.unlock_finished = Some(std::time::Instant::now());
                 self.failed_unlocks = 0;
                 self.retry_at = None;
-                self.banner = None;
+                self.banner = vault.changed_outside().map(str::to_owned);
                 self.last_activity = now;
                 let mut session = Session::new(*vault);
                 session.dashboard.sort = self.sort;

@@ -29,6 +29,8 @@ pub enum Action {
     AccountRemove,
     Settings,
     Repair,
+    /// vault.ron was found changed outside Keydesk.
+    Integrity,
 }
 
 impl Action {
@@ -50,6 +52,7 @@ impl Action {
             Action::AccountRemove => "account-remove",
             Action::Settings => "settings",
             Action::Repair => "repair",
+            Action::Integrity => "integrity",
         }
     }
 }

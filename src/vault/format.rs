@@ -54,6 +54,27 @@ pub fn render(file: &VaultFile) -> String {
     text
 }
 
+/// The top-level line that carries the integrity seal, as `render` writes it.
+const SEAL_START: &str = "\n  integrity: \"";
+
+/// `text` (rendered with an empty seal) with `seal` written into the seal line.
+pub fn with_seal(text: &str, seal: &str) -> String {
+    let empty = format!("{SEAL_START}\",");
+    match text.rfind(&empty) {
+        Some(at) => format!("{}{SEAL_START}{seal}\",{}", &text[..at], &text[at + empty.len()..]),
+        None => text.to_owned(),
+    }
+}
+
+/// `text` with its seal emptied, and the seal: what the seal was computed over.
+pub fn split_seal(text: &str) -> Option<(String, String)> {
+    let at = text.rfind(SEAL_START)?;
+    let rest = &text[at + SEAL_START.len()..];
+    let end = rest.find("\",")?;
+    let seal = rest[..end].to_owned();
+    Some((format!("{}{SEAL_START}\",{}", &text[..at], &rest[end + 2..]), seal))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,7 +91,22 @@ mod tests {
         assert!(matches!(parse(""), Err(FormatError::Syntax { .. })));
     }
 
+    #[test]
+    fn seal_line_round_trips() {
+        let text = "(\n  format: 1,\n  integrity: \"\",\n)\n";
+        let sealed = with_seal(text, "abc123");
+        assert_eq!(sealed, "(\n  format: 1,\n  integrity: \"abc123\",\n)\n");
+        assert_eq!(split_seal(&sealed), Some((text.to_owned(), "abc123".to_owned())));
+        assert_eq!(split_seal("(format: 1)"), None);
+    }
+
     proptest::proptest! {
+        #[test]
+        fn seal_helpers_never_panic(text in "\\PC{0,200}") {
+            let _ = split_seal(&text);
+            let _ = with_seal(&text, "x");
+        }
+
         #[test]
         fn parse_never_panics(text in "\\PC{0,400}") {
             let _ = parse(&text);

@@ -171,12 +171,21 @@ pub struct CreateOptions {
 struct Keys {
     data: SymmetricKey,
     lookup: SymmetricKey,
+    integrity: SymmetricKey,
 }
 
 impl Keys {
     fn new(data: SymmetricKey) -> Self {
         let lookup = crypto::derive_subkey(&data, "keydesk leak-lookup v1");
-        Keys { data, lookup }
+        let integrity = crypto::derive_subkey(&data, "keydesk metadata-integrity v1");
+        Keys { data, lookup, integrity }
+    }
+
+    /// Whether `text` carries a seal made with this vault's key over the rest of it.
+    fn seal_matches(&self, text: &str) -> bool {
+        format::split_seal(text).is_some_and(|(unsealed, seal)| {
+            crypto::keyed_hash_matches(&self.integrity, unsealed.as_bytes(), &seal)
+        })
     }
 }
 
@@ -187,6 +196,8 @@ pub struct Vault {
     env: Env,
     /// Hash and count of the audit log's real last line (may run ahead of `file.audit`).
     audit_tail: AuditHead,
+    /// Whether vault.ron was changed outside Keydesk since its last save (seal mismatch).
+    changed_outside: bool,
 }
 
 fn data_key_ad(vault_id: &str) -> Vec<u8> {
@@ -241,9 +252,10 @@ impl Vault {
             accounts: Vec::new(),
             keys: Vec::new(),
             audit: AuditHead::default(),
+            integrity: String::new(),
         };
         let audit_tail = AuditHead { entries: 0, last_hash: audit::genesis(&vault_id) };
-        let mut vault = Vault { file, keys: Keys::new(data), env, audit_tail };
+        let mut vault = Vault { file, keys: Keys::new(data), env, audit_tail, changed_outside: false };
         let detail = format!("secret store: {}", options.backend.slug());
         vault.commit(audit::Action::CreateVault, None, audit::Outcome::Ok, detail)?;
         Ok(vault)
@@ -254,14 +266,39 @@ impl Vault {
         Ok(format::parse(text)?)
     }
 
-    /// Unlocks a parsed vault with the master password. Writes nothing.
-    pub fn unlock(env: Env, file: VaultFile, password: &SecretString) -> Result<Vault, VaultError> {
+    /// Unlocks a vault with the master password: `file` is `text` parsed (by [`Vault::parse`]);
+    /// the text is checked against its seal. Writes nothing.
+    pub fn unlock(
+        env: Env,
+        file: VaultFile,
+        text: &str,
+        password: &SecretString,
+    ) -> Result<Vault, VaultError> {
         let salt = decode_b64(&file.header.salt).map_err(|_| CryptoError::WrongPassword)?;
         let wrapped = decode_b64(&file.header.wrapped_data_key).map_err(|_| CryptoError::WrongPassword)?;
         let kek = crypto::derive_kek(password, &salt, file.header.kdf)?;
         let data = crypto::unwrap_key(&kek, &data_key_ad(&file.header.vault_id), &wrapped)?;
         let audit_tail = audit_tail(&env.storage.read_audit()?, &file.header.vault_id);
-        Ok(Vault { file, keys: Keys::new(data), env, audit_tail })
+        let keys = Keys::new(data);
+        let changed_outside = !keys.seal_matches(text);
+        Ok(Vault { file, keys, env, audit_tail, changed_outside })
+    }
+
+    /// Set when vault.ron was changed outside Keydesk since its last save: what to tell the user.
+    pub fn changed_outside(&self) -> Option<&'static str> {
+        self.changed_outside.then_some(
+            "vault.ron was changed outside Keydesk since its last save: check the labels, statuses and accounts, or restore vault.ron.bak.",
+        )
+    }
+
+    /// Records in the audit log that vault.ron was found changed (needs write access). The file
+    /// is sealed again with that record, which stays in the log.
+    pub fn record_outside_change(&mut self) -> Result<(), VaultError> {
+        if !self.changed_outside {
+            return Ok(());
+        }
+        let why = "vault.ron was changed outside Keydesk".to_owned();
+        self.commit(audit::Action::Integrity, None, audit::Outcome::Failed(why), String::new())
     }
 
     /// The vault's metadata (never contains a secret).
@@ -351,7 +388,8 @@ impl Vault {
         };
         self.append(&record)?;
         self.file.audit = self.audit_tail.clone();
-        if let Err(error) = self.env.storage.save(&format::render(&self.file)) {
+        let text = self.sealed_text();
+        if let Err(error) = self.env.storage.save(&text) {
             // The log already says it happened: say that it did not stick.
             let undo = audit::Record {
                 at: record.at,
@@ -363,6 +401,15 @@ impl Vault {
             return Err(error.into());
         }
         Ok(())
+    }
+
+    /// The file as text, sealed with the integrity key.
+    fn sealed_text(&mut self) -> String {
+        self.file.integrity.clear();
+        let unsealed = format::render(&self.file);
+        let seal = crypto::keyed_hash(&self.keys.integrity, unsealed.as_bytes());
+        self.file.integrity = seal;
+        format::with_seal(&unsealed, &self.file.integrity)
     }
 
     fn append(&mut self, record: &audit::Record) -> Result<(), VaultError> {

@@ -25,6 +25,11 @@ pub struct VaultFile {
     /// How far the audit log reached at the last save.
     #[serde(default)]
     pub audit: AuditHead,
+    /// HMAC-SHA256 (hex), under a key derived from the data key, of this file as written with
+    /// this field empty: an edit made outside Keydesk (a label, a status, the audit head)
+    /// shows at the next unlock.
+    #[serde(default)]
+    pub integrity: String,
 }
 
 /// Vault-wide facts: identity, key derivation, wrapped data key, where secrets live.

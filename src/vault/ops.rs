@@ -76,6 +76,8 @@ pub struct CheckReport {
     pub store_problem: Option<String>,
     /// The audit chain's state.
     pub audit: Result<audit::ChainReport, audit::ChainError>,
+    /// What to say when vault.ron was changed outside Keydesk since its last save.
+    pub changed_outside: Option<&'static str>,
 }
 
 impl CheckReport {
@@ -86,6 +88,7 @@ impl CheckReport {
             && self.undecryptable.is_empty()
             && self.store_problem.is_none()
             && self.audit.is_ok()
+            && self.changed_outside.is_none()
     }
 }
 
@@ -654,6 +657,7 @@ impl Vault {
             undecryptable: Vec::new(),
             store_problem: None,
             audit: self.verify_audit(),
+            changed_outside: self.changed_outside(),
         };
         let prefix = format!("{}/", self.file.header.vault_id);
         let live = self.live_entries();

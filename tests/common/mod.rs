@@ -79,14 +79,15 @@ impl Fixture {
     pub fn reopen(self, password: &str) -> Result<Fixture, keydesk::vault::VaultError> {
         let Fixture { vault, store, storage, clock } = self;
         drop(vault);
-        let file = Vault::parse(&storage.last_save().unwrap())?;
+        let text = storage.last_save().unwrap();
+        let file = Vault::parse(&text)?;
         let env = Env {
             store: Box::new(store.clone()),
             storage: Box::new(storage.clone()),
             clock: Box::new(clock.clone()),
             rng: rng(43),
         };
-        let vault = Vault::unlock(env, file, &SecretString::from(password))?;
+        let vault = Vault::unlock(env, file, &text, &SecretString::from(password))?;
         Ok(Fixture { vault, store, storage, clock })
     }
 }
