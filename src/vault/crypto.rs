@@ -170,6 +170,25 @@ pub fn keyed_hash(key: &SymmetricKey, data: &[u8]) -> String {
     hex(&mac.finalize().into_bytes())
 }
 
+/// HMAC-SHA256 of the concatenation of `parts`, hex (no copy of the whole is made).
+pub fn keyed_hash_parts(key: &SymmetricKey, parts: &[&[u8]]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
+    for part in parts {
+        mac.update(part);
+    }
+    hex(&mac.finalize().into_bytes())
+}
+
+/// Compares the keyed hash of the concatenation of `parts` with `expected_hex` in constant time.
+pub fn keyed_hash_parts_match(key: &SymmetricKey, parts: &[&[u8]], expected_hex: &str) -> bool {
+    let Some(expected) = unhex(expected_hex) else { return false };
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
+    for part in parts {
+        mac.update(part);
+    }
+    mac.verify_slice(&expected).is_ok()
+}
+
 /// Compares a keyed hash in constant time.
 pub fn keyed_hash_matches(key: &SymmetricKey, data: &[u8], expected_hex: &str) -> bool {
     let Some(expected) = unhex(expected_hex) else { return false };

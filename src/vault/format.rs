@@ -57,22 +57,21 @@ pub fn render(file: &VaultFile) -> String {
 /// The top-level line that carries the integrity seal, as `render` writes it.
 const SEAL_START: &str = "\n  integrity: \"";
 
-/// `text` (rendered with an empty seal) with `seal` written into the seal line.
-pub fn with_seal(text: &str, seal: &str) -> String {
+/// Writes `seal` into the (empty) seal line of `text`, in place.
+pub fn insert_seal(text: &mut String, seal: &str) {
     let empty = format!("{SEAL_START}\",");
-    match text.rfind(&empty) {
-        Some(at) => format!("{}{SEAL_START}{seal}\",{}", &text[..at], &text[at + empty.len()..]),
-        None => text.to_owned(),
+    if let Some(at) = text.rfind(&empty) {
+        text.insert_str(at + SEAL_START.len(), seal);
     }
 }
 
-/// `text` with its seal emptied, and the seal: what the seal was computed over.
-pub fn split_seal(text: &str) -> Option<(String, String)> {
-    let at = text.rfind(SEAL_START)?;
-    let rest = &text[at + SEAL_START.len()..];
+/// `text` with the seal line emptied, as the slices before and after the seal's value, and
+/// the seal itself: what the seal was computed over, without copying the file.
+pub fn split_seal(text: &str) -> Option<(&str, &str, &str)> {
+    let at = text.rfind(SEAL_START)? + SEAL_START.len();
+    let rest = &text[at..];
     let end = rest.find("\",")?;
-    let seal = rest[..end].to_owned();
-    Some((format!("{}{SEAL_START}\",{}", &text[..at], &rest[end + 2..]), seal))
+    Some((&text[..at], &rest[..end], &rest[end..]))
 }
 
 #[cfg(test)]
@@ -94,9 +93,11 @@ mod tests {
     #[test]
     fn seal_line_round_trips() {
         let text = "(\n  format: 1,\n  integrity: \"\",\n)\n";
-        let sealed = with_seal(text, "abc123");
+        let mut sealed = text.to_owned();
+        insert_seal(&mut sealed, "abc123");
         assert_eq!(sealed, "(\n  format: 1,\n  integrity: \"abc123\",\n)\n");
-        assert_eq!(split_seal(&sealed), Some((text.to_owned(), "abc123".to_owned())));
+        let (before, seal, after) = split_seal(&sealed).unwrap();
+        assert_eq!((format!("{before}{after}"), seal), (text.to_owned(), "abc123"));
         assert_eq!(split_seal("(format: 1)"), None);
     }
 
@@ -104,7 +105,8 @@ mod tests {
         #[test]
         fn seal_helpers_never_panic(text in "\\PC{0,200}") {
             let _ = split_seal(&text);
-            let _ = with_seal(&text, "x");
+            let mut owned = text.clone();
+            insert_seal(&mut owned, "x");
         }
 
         #[test]

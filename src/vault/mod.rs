@@ -183,8 +183,8 @@ impl Keys {
 
     /// Whether `text` carries a seal made with this vault's key over the rest of it.
     fn seal_matches(&self, text: &str) -> bool {
-        format::split_seal(text).is_some_and(|(unsealed, seal)| {
-            crypto::keyed_hash_matches(&self.integrity, unsealed.as_bytes(), &seal)
+        format::split_seal(text).is_some_and(|(before, seal, after)| {
+            crypto::keyed_hash_parts_match(&self.integrity, &[before.as_bytes(), after.as_bytes()], seal)
         })
     }
 }
@@ -406,10 +406,10 @@ impl Vault {
     /// The file as text, sealed with the integrity key.
     fn sealed_text(&mut self) -> String {
         self.file.integrity.clear();
-        let unsealed = format::render(&self.file);
-        let seal = crypto::keyed_hash(&self.keys.integrity, unsealed.as_bytes());
-        self.file.integrity = seal;
-        format::with_seal(&unsealed, &self.file.integrity)
+        let mut text = format::render(&self.file);
+        self.file.integrity = crypto::keyed_hash_parts(&self.keys.integrity, &[text.as_bytes()]);
+        format::insert_seal(&mut text, &self.file.integrity);
+        text
     }
 
     fn append(&mut self, record: &audit::Record) -> Result<(), VaultError> {
