@@ -848,7 +848,7 @@ fn session_ui(ui: &mut egui::Ui, session: &mut Session, now: DateTime<Utc>) -> V
                 let revealed = session.revealed.as_ref().filter(|r| r.key_id == id);
                 detail::detail_ui(ui, &session.vault, &id, &mut session.detail, revealed, now)
             }
-            Screen::New => new_key::new_key_ui(ui, &session.vault, &mut session.new_key, now),
+            Screen::New => new_key::new_key_ui(ui, &session.vault, &mut session.new_key),
             Screen::Accounts => accounts::accounts_ui(ui, &session.vault, &mut session.accounts),
             Screen::Audit => audit_log::audit_ui(ui, &session.vault, &mut session.audit),
             Screen::Settings => settings::settings_ui(ui, &mut session.settings),
@@ -856,7 +856,7 @@ fn session_ui(ui: &mut egui::Ui, session: &mut Session, now: DateTime<Utc>) -> V
         commands.extend(command);
     });
     if let Some(state) = &mut session.revoke {
-        commands.extend(revoke::revoke_ui(ui.ctx(), &session.vault, state));
+        commands.extend(revoke::revoke_ui(ui.ctx(), state));
     }
     if let Some(shown) = &session.shown_once {
         commands.extend(widgets::shown_once_ui(ui.ctx(), shown));

@@ -38,9 +38,14 @@ pub fn audit_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut AuditState) -> Opt
     let mut command = None;
     let entries = vault.file().audit.entries;
     if state.cache.as_ref().is_none_or(|c| c.entries != entries) {
-        let mut records = audit::parse(&vault.audit_text().unwrap_or_default());
+        // One read of the log serves both the list and the chain check.
+        let text = vault.audit_text().unwrap_or_default();
+        let header = &vault.file().header;
+        let chain = audit::verify(&text, &header.vault_id, &vault.file().audit)
+            .map(|r| r.entries)
+            .map_err(|e| e.to_string());
+        let mut records = audit::parse(&text);
         records.reverse();
-        let chain = vault.verify_audit().map(|r| r.entries).map_err(|e| e.to_string());
         state.cache = Some(Cache { entries, records, chain });
     }
     let Some(cache) = &state.cache else { return None };

@@ -1,7 +1,6 @@
 //! Generate / Add: a Keydesk key with its entropy shown live, a provider key pasted and
 //! recognised as it is pasted, or a key created at the provider with a scope template.
 
-use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::app::Command;
@@ -14,12 +13,7 @@ use crate::vault::keygen::{self, KeySpec};
 use crate::vault::{AddRequest, GenerateRequest, Vault};
 
 /// The Generate / Add screen.
-pub fn new_key_ui(
-    ui: &mut egui::Ui,
-    vault: &Vault,
-    state: &mut NewKeyState,
-    _now: DateTime<Utc>,
-) -> Option<Command> {
+pub fn new_key_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut NewKeyState) -> Option<Command> {
     let mut command = None;
     egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
         ui.heading("New key");

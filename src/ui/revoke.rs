@@ -6,10 +6,9 @@ use super::state::RevokeState;
 use super::theme;
 use super::widgets::{error_ui, field};
 use crate::actions::RevokeRoute;
-use crate::vault::Vault;
 
 /// The dialog; Esc or Cancel closes it.
-pub fn revoke_ui(ctx: &egui::Context, _vault: &Vault, state: &mut RevokeState) -> Option<Command> {
+pub fn revoke_ui(ctx: &egui::Context, state: &mut RevokeState) -> Option<Command> {
     let mut command = None;
     let modal = egui::Modal::new(egui::Id::unique("revoke")).show(ctx, |ui| {
         ui.set_max_width(560.0);

@@ -39,6 +39,14 @@ pub struct UnlockState {
     focused: bool,
 }
 
+/// The spinner while Argon2id runs.
+fn deriving_ui(ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        ui.spinner();
+        ui.label("Deriving the key from your password…");
+    });
+}
+
 /// A strength hint for a new master password.
 pub fn strength(password: &str) -> (u8, String) {
     if password.is_empty() {
@@ -112,10 +120,7 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
             let ready = state.keychain.is_some() && !waiting;
             let clicked = ui.add_enabled(ready, egui::Button::new("Create vault")).clicked();
             if waiting {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label("Deriving the key from your password…");
-                });
+                deriving_ui(ui);
             }
             if (clicked || enter) && ready {
                 if state.password.chars().count() < MIN_PASSWORD {
@@ -165,10 +170,7 @@ pub fn unlock_ui(
             let ready = !waiting && retry_in.is_none();
             let clicked = ui.add_enabled(ready, egui::Button::new("Unlock")).clicked();
             if waiting {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label("Deriving the key from your password…");
-                });
+                deriving_ui(ui);
             }
             if (clicked || enter) && ready && !state.password.is_empty() {
                 state.error = None;

@@ -152,12 +152,9 @@ impl Vault {
         let result =
             if outcome.works() { audit::Outcome::Ok } else { audit::Outcome::Failed(outcome.sentence()) };
         let id = self.file.keys[index].id.clone();
-        let before = self.file.clone();
-        self.file.keys[index].last_verified = Some(Verification { at, outcome });
-        self.commit(Action::Verify, Some(&id), result, String::new()).inspect_err(|_| {
-            let head = self.file.audit.clone();
-            self.file = before;
-            self.file.audit = head;
+        self.apply_recording(Action::Verify, Some(&id), result, String::new(), |file| {
+            file.keys[index].last_verified = Some(Verification { at, outcome });
+            Ok(())
         })
     }
 
@@ -166,14 +163,11 @@ impl Vault {
     pub fn record_revoke_failure(&mut self, key_id: &str, message: &str) -> Result<(), VaultError> {
         let index = self.find_index(key_id)?;
         let id = self.file.keys[index].id.clone();
-        let before = self.file.clone();
-        self.file.keys[index].provider_revoke_pending = Some(message.to_owned());
-        self.commit(Action::Revoke, Some(&id), audit::Outcome::Failed(message.to_owned()), String::new())
-            .inspect_err(|_| {
-                let head = self.file.audit.clone();
-                self.file = before;
-                self.file.audit = head;
-            })
+        let outcome = audit::Outcome::Failed(message.to_owned());
+        self.apply_recording(Action::Revoke, Some(&id), outcome, String::new(), |file| {
+            file.keys[index].provider_revoke_pending = Some(message.to_owned());
+            Ok(())
+        })
     }
 
     /// The base URL and region to call for a key: its account's override and region, else

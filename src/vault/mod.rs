@@ -338,14 +338,14 @@ impl Vault {
         let kek = crypto::derive_kek(new_password, &salt, kdf)?;
         let ad = data_key_ad(&self.file.header.vault_id);
         let wrapped = crypto::wrap_key(&kek, &ad, &self.keys.data, self.env.rng.as_mut());
-        let before = self.file.header.clone();
-        self.file.header.kdf = kdf;
-        self.file.header.salt = B64.encode(salt);
-        self.file.header.wrapped_data_key = B64.encode(wrapped);
+        let (salt, wrapped) = (B64.encode(salt), B64.encode(wrapped));
         let detail =
             format!("KDF {} KiB, {} iterations, {} lanes", kdf.memory_kib, kdf.iterations, kdf.lanes);
-        self.commit(audit::Action::ChangePassword, None, audit::Outcome::Ok, detail).inspect_err(|_| {
-            self.file.header = before;
+        self.apply(audit::Action::ChangePassword, None, detail, |file| {
+            file.header.kdf = kdf;
+            file.header.salt = salt;
+            file.header.wrapped_data_key = wrapped;
+            Ok(())
         })
     }
 
@@ -428,9 +428,22 @@ impl Vault {
         detail: String,
         change: impl FnOnce(&mut VaultFile) -> Result<T, VaultError>,
     ) -> Result<T, VaultError> {
+        self.apply_recording(action, key, audit::Outcome::Ok, detail, change)
+    }
+
+    /// [`Vault::apply`], recording `outcome` (a change can record that something failed, such
+    /// as a verify the provider refused).
+    pub(super) fn apply_recording<T>(
+        &mut self,
+        action: audit::Action,
+        key: Option<&str>,
+        outcome: audit::Outcome,
+        detail: String,
+        change: impl FnOnce(&mut VaultFile) -> Result<T, VaultError>,
+    ) -> Result<T, VaultError> {
         let before = self.file.clone();
         let result = change(&mut self.file).and_then(|value| {
-            self.commit(action, key, audit::Outcome::Ok, detail)?;
+            self.commit(action, key, outcome, detail)?;
             Ok(value)
         });
         if result.is_err() {
