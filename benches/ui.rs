@@ -54,33 +54,33 @@ fn dashboard(c: &mut Criterion) {
     // Warm up: fonts, the index.
     for _ in 0..3 {
         let _ = ctx.run_ui(input(), |ui| {
-            let _ = dashboard_ui(ui, &vault, &mut state, now);
+            let _ = dashboard_ui(ui, vault.file(), &mut state, now);
         });
     }
     c.bench_function("dashboard frame, 10,000 keys (layout + tessellation)", |b| {
         b.iter(|| {
             let output = ctx.run_ui(input(), |ui| {
-                let _ = dashboard_ui(ui, &vault, &mut state, now);
+                let _ = dashboard_ui(ui, vault.file(), &mut state, now);
             });
             black_box(ctx.tessellate(output.shapes, output.pixels_per_point))
         })
     });
 
     let mut index = Index::default();
-    index.refresh(&vault, now);
+    index.refresh(vault.file(), now);
     let mut toggle = false;
     c.bench_function("search keystroke, 10,000 keys", |b| {
         b.iter(|| {
             toggle = !toggle;
-            index.filter(&vault, if toggle { "crm 1" } else { "crm 12" }, Sort::Label, false);
+            index.filter(vault.file(), if toggle { "crm 1" } else { "crm 12" }, Sort::Label, false);
             black_box(index.visible.len())
         })
     });
     c.bench_function("build the list, 10,000 keys", |b| {
         b.iter(|| {
             let mut index = Index::default();
-            index.refresh(black_box(&vault), now);
-            index.filter(&vault, "", Sort::Label, false);
+            index.refresh(black_box(vault.file()), now);
+            index.filter(vault.file(), "", Sort::Label, false);
             black_box(index.visible.len())
         })
     });

@@ -147,6 +147,11 @@ pub fn plan_create(
 }
 
 impl CreatePlan {
+    /// The platform the key is made at.
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
     /// The create request.
     pub fn call(self, client: &Client) -> CreateCalled {
         let result = manage::create_key(client, self.provider, &self.url, &self.management_key, &self.spec);
@@ -218,6 +223,13 @@ pub struct RevokeCalled {
     answer: RevokeAnswer,
 }
 
+impl RevokeCalled {
+    /// The key the revoke was for.
+    pub fn key_id(&self) -> &str {
+        &self.plan.key_id
+    }
+}
+
 enum RevokeAnswer {
     None,
     Api(Result<Revoked, ManageError>),
@@ -247,14 +259,23 @@ pub fn revoke_route(vault: &Vault, record: &KeyRecord) -> RevokeRoute {
     }
 }
 
+/// How the user asked for a revoke to be done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RevokeOptions {
+    /// The user says the key was already revoked on the provider's page (guided revoke).
+    pub confirmed_at_provider: bool,
+    /// Revoke in Keydesk only, without calling or asking about the provider.
+    pub local_only: bool,
+}
+
 /// Decides how to revoke and reads what that needs.
 pub fn plan_revoke(
     vault: &Vault,
     query: &str,
     reason: &str,
-    confirmed_at_provider: bool,
-    local_only: bool,
+    options: RevokeOptions,
 ) -> Result<RevokePlan, ActionError> {
+    let RevokeOptions { confirmed_at_provider, local_only } = options;
     let record = vault.find(query)?.clone();
     if !record.is_live() {
         return Err(VaultError::Revoked { label: record.label, action: "revoke" }.into());

@@ -105,14 +105,31 @@ fn find_by_id_prefix_and_label() {
 fn copy_reveal_are_counted_and_audited() {
     let mut f = fixture();
     let (id, secret) = generate(&mut f, "Webhook");
-    assert_eq!(f.vault.copy(&id).unwrap().expose_secret(), secret);
-    f.vault.copy(&id).unwrap();
+    let (copied_id, copied) = f.vault.secret_to_copy("Webhook").unwrap();
+    assert_eq!((copied_id.as_str(), copied.expose_secret()), (id.as_str(), secret.as_str()));
+    assert_eq!(f.vault.find(&id).unwrap().copy_count, 0, "nothing counted before the clipboard took it");
+    f.vault.record_copy(&id, Ok(())).unwrap();
+    f.vault.secret_to_copy(&id).unwrap();
+    f.vault.record_copy(&id, Ok(())).unwrap();
+    // A copy the clipboard refused is in the log as failed, and not counted.
+    f.vault.secret_to_copy(&id).unwrap();
+    f.vault.record_copy(&id, Err("no display".into())).unwrap();
     f.vault.reveal(&id).unwrap();
     let record = f.vault.find(&id).unwrap();
     assert_eq!((record.copy_count, record.reveal_count), (2, 1));
     assert!(record.last_copied_at.is_some());
-    let actions: Vec<Action> = audit::parse(&f.storage.audit()).iter().map(|r| r.action).collect();
-    assert_eq!(actions, [Action::CreateVault, Action::Generate, Action::Copy, Action::Copy, Action::Reveal]);
+    let log = audit::parse(&f.storage.audit());
+    let actions: Vec<Action> = log.iter().map(|r| r.action).collect();
+    assert_eq!(
+        actions,
+        [Action::CreateVault, Action::Generate, Action::Copy, Action::Copy, Action::Copy, Action::Reveal]
+    );
+    assert_eq!(
+        log[4].outcome,
+        audit::Outcome::Failed("the clipboard did not take it: no display".into()),
+        "the refused copy is recorded as failed"
+    );
+    assert_eq!(log[3].outcome, audit::Outcome::Ok);
     assert!(f.vault.verify_audit().is_ok());
 }
 

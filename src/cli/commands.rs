@@ -8,6 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::args::{self, Command, KdfArgs, MetadataArgs, StoreChoice};
 use super::{CliError, input, remote, render};
+use crate::clipboard::Clipboard;
 use crate::providers::Provider;
 use crate::secrets::{self, SecretStore};
 use crate::storage::VaultDir;
@@ -58,13 +59,19 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Add(add) => run_add(&mut vault, add),
         Command::Edit(edit) => run_edit(&mut vault, edit),
         Command::Copy(args) => {
-            let secret = vault.copy(&args.key)?;
-            let label = vault.find(&args.key).map(|k| k.label.clone()).unwrap_or_default();
+            let (id, secret) = vault.secret_to_copy(&args.key)?;
+            let label = vault.find(&id).map(|k| k.label.clone()).unwrap_or_default();
             let seconds =
                 args.clear_after.unwrap_or(u64::from(vault.file().header.settings.clipboard_clear_secs));
+            // The copy is recorded once the clipboard took it, and as failed when it did not.
+            let taken = crate::clipboard::SystemClipboard::open().and_then(|mut clipboard| {
+                clipboard.set_secret(secret.expose_secret())?;
+                Ok(clipboard)
+            });
+            vault.record_copy(&id, taken.as_ref().map(|_| ()).map_err(ToString::to_string))?;
+            let mut clipboard = taken?;
             // The vault (and its lock) is let go while the clipboard is served.
             drop(vault);
-            let mut clipboard = crate::clipboard::SystemClipboard::open()?;
             note(&format!(
                 "Copied \"{label}\" to the clipboard; it clears in {seconds} s (keep this running)."
             ));

@@ -136,15 +136,22 @@ pub fn generate_at_provider(
 /// `keydesk revoke KEY --reason R`: at the provider over its API where possible, guided
 /// otherwise, locally for Keydesk keys.
 pub fn revoke(vault: &mut Vault, args: &RevokeArgs) -> Result<(), CliError> {
-    let plan =
-        actions::plan_revoke(vault, &args.key, &args.reason, args.revoked_at_provider, args.local_only)
-            .map_err(|error| match error {
-                ActionError::NeedsConfirmation { .. } => CliError::Failed(format!(
-                    "{} (with --revoked-at-provider), or revoke it in Keydesk alone with --local-only.",
-                    error.to_string().trim_end_matches('.')
-                )),
-                other => failed(other),
-            })?;
+    let plan = actions::plan_revoke(
+        vault,
+        &args.key,
+        &args.reason,
+        actions::RevokeOptions {
+            confirmed_at_provider: args.revoked_at_provider,
+            local_only: args.local_only,
+        },
+    )
+    .map_err(|error| match error {
+        ActionError::NeedsConfirmation { .. } => CliError::Failed(format!(
+            "{} (with --revoked-at-provider), or revoke it in Keydesk alone with --local-only.",
+            error.to_string().trim_end_matches('.')
+        )),
+        other => failed(other),
+    })?;
     let called = plan.call(&actions::client());
     let done = actions::finish_revoke(vault, called, &args.reason).map_err(failed)?;
     for line in &done.notes {

@@ -41,15 +41,14 @@ pub enum Held {
     Replaced,
 }
 
-/// Puts `text` on the clipboard, keeps it there for `seconds` (checking every quarter second
-/// whether something else was copied), then empties it if it still holds `text`. For the
-/// command line, whose process must stay alive to serve an X11 clipboard.
+/// Keeps `text`, already put on the clipboard, there for `seconds` (checking every quarter
+/// second whether something else was copied), then empties it if it still holds `text`. For
+/// the command line, whose process must stay alive to serve an X11 clipboard.
 pub fn hold_then_clear(
     clipboard: &mut dyn Clipboard,
     text: &str,
     seconds: u64,
 ) -> Result<Held, ClipboardError> {
-    clipboard.set_secret(text)?;
     let ours = fingerprint(text);
     let step = std::time::Duration::from_millis(250);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);

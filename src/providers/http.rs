@@ -93,6 +93,7 @@ pub fn host_of(url: &str) -> String {
 }
 
 /// An HTTP client with Keydesk's policy.
+#[derive(Clone)]
 pub struct Client {
     agent: ureq::Agent,
     pub config: HttpConfig,

@@ -1,27 +1,26 @@
 //! API settings: provider accounts (provider, name, region or base URL, management key) and
 //! "Test connection".
 
-use secrecy::SecretString;
-
-use super::app::Command;
+use super::session::Command;
 use super::state::AccountsState;
 use super::theme;
 use super::widgets::{error_ui, field, field_with, secret_field};
 use crate::providers::Provider;
-use crate::vault::{AccountRequest, Vault};
+use crate::vault::AccountRequest;
+use crate::vault::model::VaultFile;
 
 /// The API settings screen.
-pub fn accounts_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut AccountsState) -> Option<Command> {
+pub fn accounts_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut AccountsState) -> Option<Command> {
     let mut command = None;
     egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
         ui.heading("API settings");
         ui.label("Provider accounts: where keys are made and revoked. A management key lets Keydesk do it over the provider's API.");
         ui.add_space(theme::GAP);
-        if vault.accounts().is_empty() {
+        if file.accounts.is_empty() {
             ui.label("No accounts yet.");
         }
         egui::Grid::new("accounts").num_columns(5).spacing([16.0, 6.0]).striped(true).show(ui, |ui| {
-            for account in vault.accounts() {
+            for account in &file.accounts {
                 ui.label(egui::RichText::new(&account.name).strong());
                 ui.label(account.provider.name());
                 let place = account
@@ -69,7 +68,7 @@ pub fn accounts_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut AccountsState) 
         field_with(ui, "Region", egui::TextEdit::singleline(&mut state.region).hint_text(region_hint));
         field_with(ui, "API address", egui::TextEdit::singleline(&mut state.base_url).hint_text(info.base_url));
         if info.api_create || info.api_revoke {
-            secret_field(ui, "Management key", &mut state.management_key);
+            secret_field(ui, "management-key", "Management key", &mut state.management_key);
             ui.horizontal(|ui| {
                 ui.add_space(theme::LABEL_WIDTH + 8.0);
                 ui.label(format!("A {} key allowed to create and delete API keys.", info.name));
@@ -85,15 +84,16 @@ pub fn accounts_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut AccountsState) 
         }
         error_ui(ui, &state.error);
         if ui.button("Add account").clicked() {
-            let key = state.management_key.trim().to_owned();
+            let management_key =
+                (!state.management_key.expose().trim().is_empty()).then(|| state.management_key.take());
+            state.management_key.wipe();
             let request = AccountRequest {
                 name: state.name.clone(),
                 provider: state.provider,
                 region: Some(state.region.clone()),
                 base_url: Some(state.base_url.clone()),
             };
-            command = Some(Command::AddAccount(request, (!key.is_empty()).then(|| SecretString::from(key))));
-            state.management_key.clear();
+            command = Some(Command::AddAccount { request, management_key });
         }
     });
     command

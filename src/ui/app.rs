@@ -1,32 +1,31 @@
-//! The eframe shell: state, one frame, and the one place where commands are applied.
+//! The eframe shell: the phases (create, unlock, the unlocked session), background jobs,
+//! timers and the window's preferences.
 //!
-//! Screens draw from plain state and return a [`Command`]; [`KeydeskApp::run_cmd`] applies
-//! it against the vault, the clipboard and the job runner. Nothing secret is persisted: only
-//! the window geometry (by eframe) and the list's sort order.
+//! Everything with a deadline runs in [`KeydeskApp::tick`], which eframe calls through
+//! `App::logic` even while the window is minimized or covered (when it skips `App::ui`):
+//! clearing the clipboard, auto-lock, hiding a revealed secret, the back-off after wrong
+//! passwords, and the answers of finished jobs. [`KeydeskApp::frame_ui`] only draws and queues
+//! what the user asked for; the next `tick` applies it. Nothing secret is persisted: only the
+//! window geometry (by eframe) and the list's sort order.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
-use super::jobs::Jobs;
-use super::state::{
-    AccountsState, AuditState, DashboardState, DetailState, NewKeyState, RevokeState, Screen, SettingsState,
-};
+use super::jobs::{Jobs, Records};
+use super::session::{self, Effects, PendingClear, Session, SessionDone};
+use super::state::Screen;
 use super::widgets::Toasts;
-use super::{accounts, audit_log, dashboard, detail, new_key, revoke, settings, theme, unlock, widgets};
-use crate::actions::{self, CreateCalled, RevokeCalled, VerifyCalled};
+use super::{dashboard, theme, unlock, widgets};
 use crate::clipboard::{Clipboard, fingerprint};
 use crate::providers::http::{Client, HttpConfig};
 use crate::secrets::{SecretStore, SecretStoreError};
 use crate::storage::VaultDir;
 use crate::vault::crypto::KdfParams;
-use crate::vault::model::{SecretBackend, Settings, VaultFile};
-use crate::vault::{
-    AccountRequest, AddRequest, Clock, CreateOptions, Env, GenerateRequest, KeyEdit, Replacement, Vault,
-    VaultError, os_rng,
-};
+use crate::vault::model::{SecretBackend, VaultFile};
+use crate::vault::{Clock, CreateOptions, Env, Vault, VaultError, os_rng};
 
 /// Opens the secret store a vault names.
 pub type StoreFactory =
@@ -48,7 +47,8 @@ pub struct Services {
     pub timings: Option<std::time::Instant>,
 }
 
-/// Something the user asked for, returned by a screen and applied in one place.
+/// Something the user asked of the shell, returned by the unlock screens, the bars and
+/// Settings; the unlocked vault's own commands travel inside [`Command::Session`].
 #[must_use]
 pub enum Command {
     Create {
@@ -59,41 +59,20 @@ pub enum Command {
         password: SecretString,
     },
     Lock,
-    Show(Screen),
-    OpenKey(String),
-    Copy(String),
-    Reveal(String),
-    HideReveal,
-    Verify(String),
-    Generate(GenerateRequest),
-    /// A pasted key; `true`: check it at the provider once it is kept.
-    Add(AddRequest, SecretString, bool),
-    CreateAtProvider {
-        account: String,
-        request: AddRequest,
-        scopes: Vec<String>,
-    },
-    Edit(String, KeyEdit),
-    Rotate(String, Option<SecretString>),
-    StartRevoke(String),
-    Revoke {
-        key: String,
-        reason: String,
-        confirmed: bool,
-        local_only: bool,
-        replacement: bool,
-    },
-    CloseRevoke,
-    AddAccount(AccountRequest, Option<SecretString>),
-    RemoveAccount(String),
-    TestAccount(String),
-    SaveSettings(Settings),
+    CancelJob(u64),
+    /// Takes the vault into a job: the KDF runs for the current and the new password.
     ChangePassword {
+        current: SecretString,
         new: SecretString,
         kdf: KdfParams,
     },
-    CancelJob(u64),
-    DismissShownOnce,
+    Session(session::Command),
+}
+
+impl From<session::Command> for Command {
+    fn from(command: session::Command) -> Self {
+        Command::Session(command)
+    }
 }
 
 /// What a background job hands back.
@@ -102,10 +81,7 @@ pub enum Done {
     Loaded { text: String, parsed: Result<Box<VaultFile>, String> },
     Opened(Result<Box<Vault>, OpenError>),
     PasswordChanged(Box<Vault>, Result<(), String>),
-    Verified(VerifyCalled),
-    Created(Box<CreateCalled>),
-    Revoked(Box<RevokeCalled>, String, bool),
-    AccountTested(String, Result<String, String>),
+    Session(SessionDone),
 }
 
 /// Why the vault did not open.
@@ -123,60 +99,13 @@ pub enum Phase {
     Busy,
 }
 
-/// A key's secret on screen after Reveal, until `until`.
-pub struct Revealed {
-    pub key_id: String,
-    pub secret: SecretString,
-    pub until: DateTime<Utc>,
-}
-
-/// A secret shown once after it was made.
-pub struct ShownOnce {
-    pub label: String,
-    /// The key it belongs to (none when the vault could not keep it).
-    pub key_id: Option<String>,
-    pub secret: SecretString,
-}
-
-/// Everything that exists only while the vault is unlocked. Dropped on lock.
-pub struct Session {
-    pub vault: Vault,
-    pub screen: Screen,
-    pub dashboard: DashboardState,
-    pub detail: DetailState,
-    pub new_key: NewKeyState,
-    pub accounts: AccountsState,
-    pub audit: AuditState,
-    pub settings: SettingsState,
-    pub revoke: Option<RevokeState>,
-    pub shown_once: Option<ShownOnce>,
-    pub revealed: Option<Revealed>,
-}
-
-impl Session {
-    fn new(vault: Vault) -> Self {
-        let settings = SettingsState::from(vault.file().header.settings.clone(), vault.file().header.kdf);
-        Session {
-            vault,
-            screen: Screen::Keys,
-            dashboard: DashboardState::default(),
-            detail: DetailState::default(),
-            new_key: NewKeyState::default(),
-            accounts: AccountsState::default(),
-            audit: AuditState::default(),
-            settings,
-            revoke: None,
-            shown_once: None,
-            revealed: None,
-        }
-    }
-}
-
-/// A copy waiting to be cleared from the clipboard (kept across a lock).
-pub struct PendingClear {
-    pub label: String,
-    pub fingerprint: [u8; 32],
-    pub clear_at: DateTime<Utc>,
+/// Why the vault locks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockReason {
+    /// Ctrl+L or the Lock button.
+    Asked,
+    /// No input for the auto-lock time.
+    Idle,
 }
 
 /// The app.
@@ -186,6 +115,13 @@ pub struct KeydeskApp {
     pub phase: Phase,
     pub toasts: Toasts,
     pub copy: Option<PendingClear>,
+    /// What the user asked for in the last frame, applied by the next `tick`.
+    queued: Vec<Command>,
+    /// Set when a lock was asked for while a job whose answer must be recorded ran: the
+    /// session is hidden at once and dropped as soon as that answer is recorded.
+    lock_when_done: Option<LockReason>,
+    /// Answers for the session that came back while its vault was inside a job.
+    deferred: Vec<(SessionDone, bool)>,
     last_activity: DateTime<Utc>,
     /// The last `vault.ron` read before unlocking, parsed ahead so Enter costs only the KDF.
     preloaded: Option<(String, Box<VaultFile>)>,
@@ -212,6 +148,9 @@ impl KeydeskApp {
             phase: Phase::Busy,
             toasts: Toasts::default(),
             copy: None,
+            queued: Vec::new(),
+            lock_when_done: None,
+            deferred: Vec::new(),
             last_activity: now,
             preloaded: None,
             banner: None,
@@ -236,7 +175,7 @@ impl KeydeskApp {
         } else {
             self.phase = Phase::Create(unlock::CreateState::default());
             let open_store = self.services.open_store.clone();
-            self.jobs.spawn(ctx, "Looking for the OS keychain", move || {
+            self.jobs.spawn(ctx, "Looking for the OS keychain", Records::No, move || {
                 Done::Probed(probe_keychain(&open_store, &dir).map_err(|e| e.to_string()))
             });
         }
@@ -245,7 +184,7 @@ impl KeydeskApp {
     /// Reads and parses vault.ron while the user types the password.
     fn preload(&mut self, ctx: &egui::Context) {
         let dir = self.services.dir.clone();
-        self.jobs.spawn(ctx, "Reading the vault", move || {
+        self.jobs.spawn(ctx, "Reading the vault", Records::No, move || {
             let read = VaultDir::open(&dir, false).and_then(|d| d.read_vault());
             match read {
                 Ok(text) => {
@@ -262,6 +201,11 @@ impl KeydeskApp {
         matches!(self.phase, Phase::Unlocked(_))
     }
 
+    /// Whether a lock waits for a job's answer to be recorded.
+    pub fn is_locking(&self) -> bool {
+        self.lock_when_done.is_some()
+    }
+
     /// The unlocked session, if any.
     pub fn session(&self) -> Option<&Session> {
         match &self.phase {
@@ -270,255 +214,105 @@ impl KeydeskApp {
         }
     }
 
-    fn env(&self, store: Box<dyn SecretStore>, dir: VaultDir) -> Env {
-        Env {
-            store,
-            storage: Box::new(dir),
-            clock: Box::new(self.services.clock.clone()),
-            rng: Box::new(os_rng()),
-        }
-    }
-
     fn now(&self) -> DateTime<Utc> {
         self.services.clock.now()
     }
 
-    fn client(&self) -> Client {
-        Client::new(self.services.http.clone())
+    /// Everything that happens without the user drawing a frame: finished jobs, the commands
+    /// queued by the last frame, and every timer. eframe calls it through `App::logic`, also
+    /// while the window is hidden; it draws nothing and asks for the next wake-up itself.
+    pub fn tick(&mut self, ctx: &egui::Context) {
+        for (done, cancelled) in self.jobs.finished() {
+            self.handle_done(ctx, done, cancelled);
+        }
+        for command in std::mem::take(&mut self.queued) {
+            self.run_cmd(ctx, command);
+        }
+        let now = self.now();
+        self.tick_clipboard(now);
+        self.tick_idle(ctx, now);
+        if let Some(reason) = self.lock_when_done
+            && self.jobs.recording().is_none()
+        {
+            self.lock_now(ctx, reason);
+        }
+        if let Phase::Unlocked(session) = &mut self.phase {
+            session.refresh(now);
+        }
+        if self.retry_at.is_some_and(|at| now >= at) {
+            self.retry_at = None;
+        }
+        self.toasts.expire(now);
+        if let Some(next) = self.next_deadline()
+            && let Ok(wait) = (next - now).to_std()
+        {
+            ctx.request_repaint_after(wait);
+        }
+    }
+
+    /// The next moment a timer fires.
+    fn next_deadline(&self) -> Option<DateTime<Utc>> {
+        let lock_at = self.session().filter(|_| self.lock_when_done.is_none()).map(|session| {
+            let minutes = i64::from(session.vault.file().header.settings.auto_lock_minutes);
+            self.last_activity + chrono::Duration::minutes(minutes)
+        });
+        [
+            self.copy.as_ref().map(|c| c.clear_at),
+            self.session().and_then(Session::next_deadline),
+            lock_at,
+            self.retry_at,
+            self.toasts.next_expiry(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Applies one command.
     pub fn run_cmd(&mut self, ctx: &egui::Context, command: Command) {
-        let now = self.now();
         match command {
             Command::Create { password, backend } => self.create(ctx, password, backend),
             Command::Unlock { password } => self.unlock(ctx, password),
-            Command::Lock => self.lock(ctx),
+            Command::Lock => self.request_lock(ctx, LockReason::Asked),
             Command::CancelJob(id) => self.jobs.cancel(id),
-            command => {
-                let client = self.client();
+            Command::ChangePassword { current, new, kdf } => {
+                if !self.is_unlocked() || self.lock_when_done.is_some() {
+                    return;
+                }
+                let Phase::Unlocked(session) = std::mem::replace(&mut self.phase, Phase::Busy) else {
+                    return;
+                };
+                let mut vault = session.vault;
+                self.jobs.spawn(ctx, "Changing the master password", Records::Yes, move || {
+                    let result = vault
+                        .check_password(&current)
+                        .map_err(|_| {
+                            "The current password is wrong: type the password you unlocked Keydesk with."
+                                .to_owned()
+                        })
+                        .and_then(|()| vault.change_password(&new, Some(kdf)).map_err(|e| e.to_string()));
+                    Done::PasswordChanged(Box::new(vault), result)
+                });
+            }
+            Command::Session(command) => {
+                // A session that is locking takes no new work.
+                if self.lock_when_done.is_some() {
+                    return;
+                }
+                let now = self.now();
+                let client = Client::new(self.services.http.clone());
                 let Phase::Unlocked(session) = &mut self.phase else { return };
-                let clear_secs = session.vault.file().header.settings.clipboard_clear_secs;
-                match command {
-                    Command::Show(screen) => session.screen = screen,
-                    Command::OpenKey(id) => {
-                        session.detail = DetailState::for_key(&session.vault, &id);
-                        session.screen = Screen::Detail(id);
-                    }
-                    Command::Copy(id) => match session.vault.copy(&id) {
-                        Ok(secret) => {
-                            let label = session.vault.find(&id).map(|k| k.label.clone()).unwrap_or_default();
-                            match self.services.clipboard.set_secret(secret.expose_secret()) {
-                                Ok(()) => {
-                                    self.toasts
-                                        .info(format!("Copied {label} — clears in {clear_secs} s"), now);
-                                    self.copy = Some(PendingClear {
-                                        label,
-                                        fingerprint: fingerprint(secret.expose_secret()),
-                                        clear_at: now + chrono::Duration::seconds(i64::from(clear_secs)),
-                                    });
-                                }
-                                Err(error) => self.toasts.error(error.to_string(), now),
-                            }
-                        }
-                        Err(error) => self.toasts.error(error.to_string(), now),
-                    },
-                    Command::Reveal(id) => match session.vault.reveal(&id) {
-                        Ok(secret) => {
-                            session.revealed = Some(Revealed {
-                                key_id: id,
-                                secret,
-                                until: now + chrono::Duration::seconds(30),
-                            })
-                        }
-                        Err(error) => self.toasts.error(error.to_string(), now),
-                    },
-                    Command::HideReveal => session.revealed = None,
-                    Command::Verify(id) => match actions::plan_verify(&session.vault, &id) {
-                        Ok(plan) => {
-                            let label = format!("Checking \"{}\" at the provider", plan.label);
-                            self.jobs.spawn(ctx, label, move || Done::Verified(plan.call(&client)));
-                        }
-                        Err(error) => self.toasts.error(error.to_string(), now),
-                    },
-                    Command::Generate(request) => match session.vault.generate(request) {
-                        Ok((id, secret)) => {
-                            let label = session.vault.find(&id).map(|k| k.label.clone()).unwrap_or_default();
-                            session.shown_once = Some(ShownOnce { label, key_id: Some(id.clone()), secret });
-                            session.new_key = NewKeyState::default();
-                            session.detail = DetailState::for_key(&session.vault, &id);
-                            session.screen = Screen::Detail(id);
-                        }
-                        Err(error) => session.new_key.error = Some(error.to_string()),
-                    },
-                    Command::Add(request, secret, verify) => match session.vault.add(request, secret) {
-                        Ok((id, detection)) => {
-                            if let Some(warning) = detection.warning {
-                                self.toasts.info(warning, now);
-                            }
-                            self.toasts.info(format!("Added the {} key.", detection.provider.name()), now);
-                            session.new_key = NewKeyState::default();
-                            session.detail = DetailState::for_key(&session.vault, &id);
-                            let checkable = detection.provider.info().verify.is_some();
-                            if verify
-                                && checkable
-                                && let Ok(plan) = actions::plan_verify(&session.vault, &id)
-                            {
-                                let label = format!("Checking \"{}\" at the provider", plan.label);
-                                self.jobs.spawn(ctx, label, move || Done::Verified(plan.call(&client)));
-                            }
-                            session.screen = Screen::Detail(id);
-                        }
-                        Err(error) => session.new_key.error = Some(error.to_string()),
-                    },
-                    Command::CreateAtProvider { account, request, scopes } => {
-                        match actions::plan_create(&session.vault, &account, request, &scopes) {
-                            Ok(plan) => {
-                                self.jobs.spawn(ctx, "Creating the key at the provider", move || {
-                                    Done::Created(Box::new(plan.call(&client)))
-                                });
-                            }
-                            Err(error) => session.new_key.error = Some(error.to_string()),
-                        }
-                    }
-                    Command::Edit(id, edit) => match session.vault.edit(&id, edit) {
-                        Ok(()) => {
-                            self.toasts.info("Saved.".to_owned(), now);
-                            session.detail = DetailState::for_key(&session.vault, &id);
-                        }
-                        Err(error) => session.detail.error = Some(error.to_string()),
-                    },
-                    Command::Rotate(id, pasted) => {
-                        let replacement = pasted.map_or(Replacement::Generate, Replacement::Pasted);
-                        let generated = matches!(replacement, Replacement::Generate);
-                        match session.vault.rotate(&id, replacement) {
-                            Ok((new_id, secret)) => {
-                                let label =
-                                    session.vault.find(&new_id).map(|k| k.label.clone()).unwrap_or_default();
-                                if generated {
-                                    session.shown_once = Some(ShownOnce {
-                                        label: label.clone(),
-                                        key_id: Some(new_id.clone()),
-                                        secret,
-                                    });
-                                }
-                                self.toasts.info(
-                                    format!("\"{label}\" rotated: the old key is retiring until its integrations move."),
-                                    now,
-                                );
-                                session.detail = DetailState::for_key(&session.vault, &new_id);
-                                session.screen = Screen::Detail(new_id);
-                            }
-                            Err(error) => session.detail.error = Some(error.to_string()),
-                        }
-                    }
-                    Command::StartRevoke(id) => {
-                        session.revoke = Some(RevokeState::for_key(&session.vault, &id))
-                    }
-                    Command::CloseRevoke => session.revoke = None,
-                    Command::Revoke { key, reason, confirmed, local_only, replacement } => {
-                        match actions::plan_revoke(&session.vault, &key, &reason, confirmed, local_only) {
-                            Ok(plan) if plan.calls_provider() => {
-                                let label = format!("Revoking at {}", plan.provider.name());
-                                self.jobs.spawn(ctx, label, move || {
-                                    Done::Revoked(Box::new(plan.call(&client)), reason, replacement)
-                                });
-                            }
-                            Ok(plan) => {
-                                let called = plan.call(&client);
-                                self.finish_revoke(called, &reason, replacement, now);
-                            }
-                            Err(error) => {
-                                if let Some(state) = &mut session.revoke {
-                                    state.error = Some(error.to_string());
-                                }
-                            }
-                        }
-                    }
-                    Command::AddAccount(request, key) => match session.vault.add_account(request, key) {
-                        Ok(_) => {
-                            session.accounts = AccountsState::default();
-                            self.toasts.info("Account added.".to_owned(), now);
-                        }
-                        Err(error) => session.accounts.error = Some(error.to_string()),
-                    },
-                    Command::RemoveAccount(id) => match session.vault.remove_account(&id) {
-                        Ok(()) => self.toasts.info("Account removed.".to_owned(), now),
-                        Err(error) => session.accounts.error = Some(error.to_string()),
-                    },
-                    Command::TestAccount(id) => {
-                        let plan =
-                            session.vault.find_account(&id).cloned().map_err(|e| e.to_string()).and_then(
-                                |a| {
-                                    let key =
-                                        session.vault.management_key(&a.id).map_err(|e| e.to_string())?;
-                                    let url = crate::providers::verify::base_url(
-                                        a.provider,
-                                        a.base_url.as_deref(),
-                                        a.region.as_deref(),
-                                    )
-                                    .map_err(|e| e.to_string())?;
-                                    Ok((a, key, url))
-                                },
-                            );
-                        match plan {
-                            Ok((account, key, url)) => {
-                                let name = account.name.clone();
-                                self.jobs.spawn(ctx, format!("Testing \"{name}\""), move || {
-                                    let result = actions::test_account(&client, account.provider, &url, &key)
-                                        .map_err(|e| e.to_string());
-                                    Done::AccountTested(name, result)
-                                });
-                            }
-                            Err(error) => session.accounts.error = Some(error),
-                        }
-                    }
-                    Command::SaveSettings(settings) => match session.vault.update_settings(settings) {
-                        Ok(()) => self.toasts.info("Settings saved.".to_owned(), now),
-                        Err(error) => session.settings.error = Some(error.to_string()),
-                    },
-                    Command::ChangePassword { new, kdf } => {
-                        let Phase::Unlocked(session) = std::mem::replace(&mut self.phase, Phase::Busy) else {
-                            return;
-                        };
-                        let mut vault = session.vault;
-                        self.jobs.spawn(ctx, "Changing the master password", move || {
-                            let result = vault.change_password(&new, Some(kdf)).map_err(|e| e.to_string());
-                            Done::PasswordChanged(Box::new(vault), result)
-                        });
-                    }
-                    Command::DismissShownOnce => session.shown_once = None,
-                    Command::Create { .. }
-                    | Command::Unlock { .. }
-                    | Command::Lock
-                    | Command::CancelJob(_) => {}
-                }
+                let mut fx = Effects {
+                    ctx,
+                    jobs: &mut self.jobs,
+                    toasts: &mut self.toasts,
+                    clipboard: self.services.clipboard.as_mut(),
+                    copy: &mut self.copy,
+                    client,
+                    now,
+                };
+                session.run(command, &mut fx);
             }
-        }
-    }
-
-    fn finish_revoke(&mut self, called: RevokeCalled, reason: &str, replacement: bool, now: DateTime<Utc>) {
-        let Phase::Unlocked(session) = &mut self.phase else { return };
-        let key_id = session.revoke.as_ref().map(|r| r.key_id.clone());
-        match actions::finish_revoke(&mut session.vault, called, reason) {
-            Ok(done) => {
-                for note in done.notes {
-                    self.toasts.info(note, now);
-                }
-                self.toasts.info(done.message, now);
-                session.revoke = None;
-                if replacement && let Some(old) = key_id.and_then(|id| session.vault.find(&id).ok().cloned())
-                {
-                    session.new_key = NewKeyState::replacing(&old);
-                    session.screen = Screen::New;
-                } else if let Screen::Detail(id) = &session.screen {
-                    session.detail = DetailState::for_key(&session.vault, id);
-                }
-            }
-            Err(error) => match &mut session.revoke {
-                Some(state) => state.error = Some(error.to_string()),
-                None => self.toasts.error(error.to_string(), now),
-            },
         }
     }
 
@@ -536,9 +330,14 @@ impl KeydeskApp {
                 return;
             }
         };
-        let env = self.env(store, dir);
+        let env = Env {
+            store,
+            storage: Box::new(dir),
+            clock: Box::new(self.services.clock.clone()),
+            rng: Box::new(os_rng()),
+        };
         let options = CreateOptions { backend, kdf: self.services.new_vault_kdf };
-        self.jobs.spawn(ctx, "Creating the vault", move || {
+        self.jobs.spawn(ctx, "Creating the vault", Records::No, move || {
             let result = Vault::create(env, &password, options)
                 .map(Box::new)
                 .map_err(|e| OpenError { message: e.to_string(), wrong_password: false });
@@ -557,7 +356,7 @@ impl KeydeskApp {
         let open_store = self.services.open_store.clone();
         let preloaded = self.preloaded.take();
         let clock = self.services.clock.clone();
-        self.jobs.spawn(ctx, "Unlocking", move || {
+        self.jobs.spawn(ctx, "Unlocking", Records::No, move || {
             let open = || -> Result<Vault, VaultError> {
                 let dir = VaultDir::open(&dir_path, true)?;
                 let text = dir.read_vault()?;
@@ -584,13 +383,37 @@ impl KeydeskApp {
         });
     }
 
-    /// Locks: the vault (and its data key, and any revealed secret) is dropped; the file is
-    /// read ahead again for the next unlock.
-    pub fn lock(&mut self, ctx: &egui::Context) {
-        if matches!(self.phase, Phase::Unlocked(_)) {
-            self.phase = Phase::Locked(unlock::UnlockState::default());
-            self.preload(ctx);
+    /// Locks now, or — while a job whose answer must be recorded runs — hides the session at
+    /// once and locks as soon as that answer is recorded.
+    fn request_lock(&mut self, ctx: &egui::Context, reason: LockReason) {
+        if !matches!(self.phase, Phase::Unlocked(_) | Phase::Busy) {
+            return;
         }
+        if self.jobs.recording().is_some() || matches!(self.phase, Phase::Busy) {
+            self.lock_when_done = Some(reason);
+            ctx.request_repaint();
+        } else {
+            self.lock_now(ctx, reason);
+        }
+    }
+
+    /// The vault (its data key, any revealed secret, every typed secret) is dropped, egui's
+    /// memory of the session's fields is forgotten, and the file is read ahead again.
+    fn lock_now(&mut self, ctx: &egui::Context, reason: LockReason) {
+        self.lock_when_done = None;
+        if !matches!(self.phase, Phase::Unlocked(_)) {
+            return;
+        }
+        let locked = std::mem::replace(&mut self.phase, Phase::Locked(unlock::UnlockState::default()));
+        if let Phase::Unlocked(session) = locked {
+            self.sort = session.dashboard.sort;
+        }
+        widgets::forget_ui_memory(ctx);
+        self.preload(ctx);
+        if reason == LockReason::Idle {
+            self.toasts.info("Locked after being idle.".to_owned(), self.now());
+        }
+        ctx.request_repaint();
     }
 
     fn handle_done(&mut self, ctx: &egui::Context, done: Done, cancelled: bool) {
@@ -618,144 +441,113 @@ impl KeydeskApp {
                 session.dashboard.sort = self.sort;
                 self.phase = Phase::Unlocked(Box::new(session));
             }
-            Done::Opened(Err(error)) => {
-                if error.wrong_password {
-                    self.failed_unlocks += 1;
-                    // The KDF is the rate limit; after three misses each try waits longer.
-                    if self.failed_unlocks >= 3 {
-                        let secs = 2i64.pow((self.failed_unlocks - 2).min(5));
-                        self.retry_at = Some(now + chrono::Duration::seconds(secs));
-                    }
-                }
-                if matches!(self.phase, Phase::Locked(_)) && self.preloaded.is_none() {
-                    self.preload(ctx);
-                }
-                if !error.wrong_password {
-                    // Keychain missing, file unreadable, newer format: a problem of the vault,
-                    // not of what was typed.
-                    self.banner = Some(error.message.clone());
-                }
-                match &mut self.phase {
-                    Phase::Locked(state) => state.error = Some(error.message),
-                    Phase::Create(state) => state.error = Some(error.message),
-                    _ => self.banner = Some(error.message),
-                }
-            }
+            Done::Opened(Err(error)) => self.unlock_failed(ctx, error, now),
             Done::PasswordChanged(vault, result) => {
                 let mut session = Session::new(*vault);
                 session.screen = Screen::Settings;
+                session.dashboard.sort = self.sort;
                 match result {
                     Ok(()) => self.toasts.info("Master password changed.".to_owned(), now),
                     Err(error) => session.settings.error = Some(error),
                 }
                 self.phase = Phase::Unlocked(Box::new(session));
-            }
-            Done::Verified(called) => {
-                let Phase::Unlocked(session) = &mut self.phase else { return };
-                if cancelled {
-                    return;
-                }
-                match actions::finish_verify(&mut session.vault, called) {
-                    Ok(outcome) if outcome.works() => self.toasts.info(outcome.sentence(), now),
-                    Ok(outcome) => self.toasts.error(outcome.sentence(), now),
-                    Err(error) => self.toasts.error(error.to_string(), now),
-                }
-                if let Screen::Detail(id) = &session.screen {
-                    session.detail.refresh_record(&session.vault, id);
+                for (done, cancelled) in std::mem::take(&mut self.deferred) {
+                    self.finish_session_job(ctx, done, cancelled);
                 }
             }
-            Done::Created(called) => {
-                let client = self.client();
-                let Phase::Unlocked(session) = &mut self.phase else { return };
-                match actions::finish_create(&mut session.vault, *called, &client) {
-                    Ok(created) => {
-                        let label =
-                            session.vault.find(&created.key_id).map(|k| k.label.clone()).unwrap_or_default();
-                        session.shown_once = Some(ShownOnce {
-                            label,
-                            key_id: Some(created.key_id.clone()),
-                            secret: created.secret,
-                        });
-                        session.new_key = NewKeyState::default();
-                        session.detail = DetailState::for_key(&session.vault, &created.key_id);
-                        session.screen = Screen::Detail(created.key_id);
-                    }
-                    Err((error, leftover)) => {
-                        session.new_key.error = Some(error.to_string());
-                        if let Some(secret) = leftover {
-                            session.shown_once = Some(ShownOnce {
-                                label: "Not kept: save it elsewhere".into(),
-                                key_id: None,
-                                secret,
-                            });
-                        }
-                    }
-                }
-            }
-            Done::Revoked(called, reason, replacement) => {
-                self.finish_revoke(*called, &reason, replacement, now)
-            }
-            Done::AccountTested(name, result) => {
-                if cancelled {
-                    return;
-                }
-                match result {
-                    Ok(words) => self.toasts.info(format!("{name}: {words}"), now),
-                    Err(error) => self.toasts.error(format!("{name}: {error}"), now),
-                }
-            }
+            Done::Session(done) => self.finish_session_job(ctx, done, cancelled),
         }
         ctx.request_repaint();
     }
 
+    fn finish_session_job(&mut self, ctx: &egui::Context, done: SessionDone, cancelled: bool) {
+        let now = self.now();
+        let client = Client::new(self.services.http.clone());
+        match &mut self.phase {
+            Phase::Unlocked(session) => {
+                let mut fx = Effects {
+                    ctx,
+                    jobs: &mut self.jobs,
+                    toasts: &mut self.toasts,
+                    clipboard: self.services.clipboard.as_mut(),
+                    copy: &mut self.copy,
+                    client,
+                    now,
+                };
+                session.finish(done, cancelled, &mut fx);
+            }
+            Phase::Busy => self.deferred.push((done, cancelled)),
+            // Only answers that record nothing can arrive here: a lock waits for the others.
+            Phase::Create(_) | Phase::Locked(_) => {}
+        }
+    }
+
+    fn unlock_failed(&mut self, ctx: &egui::Context, error: OpenError, now: DateTime<Utc>) {
+        if error.wrong_password {
+            self.failed_unlocks += 1;
+            // The KDF is the rate limit; after three misses each try waits longer.
+            if self.failed_unlocks >= 3 {
+                let secs = 2i64.pow((self.failed_unlocks - 2).min(5));
+                self.retry_at = Some(now + chrono::Duration::seconds(secs));
+            }
+        }
+        if matches!(self.phase, Phase::Locked(_)) && self.preloaded.is_none() {
+            self.preload(ctx);
+        }
+        if !error.wrong_password {
+            // Keychain missing, file unreadable, newer format: a problem of the vault, not of
+            // what was typed.
+            self.banner = Some(error.message.clone());
+        }
+        match &mut self.phase {
+            Phase::Locked(state) => state.failed(error.message),
+            Phase::Create(state) => state.error = Some(error.message),
+            _ => self.banner = Some(error.message),
+        }
+    }
+
     /// Clears the clipboard at the deadline if it still holds Keydesk's copy.
-    fn tick_clipboard(&mut self, ctx: &egui::Context, now: DateTime<Utc>) {
+    fn tick_clipboard(&mut self, now: DateTime<Utc>) {
         let Some(pending) = &self.copy else { return };
-        if now >= pending.clear_at {
-            let ours = self.services.clipboard.text().is_some_and(|t| fingerprint(&t) == pending.fingerprint);
-            if ours {
-                let _ = self.services.clipboard.clear();
-                self.toasts.info(format!("Cleared {} from the clipboard.", pending.label), now);
-            }
-            self.copy = None;
-        } else {
-            // A visible countdown: one repaint a second, and none once it is done.
-            ctx.request_repaint_after(std::time::Duration::from_secs(1));
+        if now < pending.clear_at {
+            return;
         }
+        let clipboard = &mut self.services.clipboard;
+        let ours = clipboard.text().is_some_and(|t| fingerprint(&t) == pending.fingerprint);
+        if ours {
+            match clipboard.clear() {
+                Ok(()) => self.toasts.info(format!("Cleared {} from the clipboard.", pending.label), now),
+                Err(error) => self.toasts.error(
+                    format!(
+                        "{} is still on the clipboard: it could not be cleared ({error}).",
+                        pending.label
+                    ),
+                    now,
+                ),
+            }
+        }
+        self.copy = None;
     }
 
-    fn tick_lock(&mut self, ctx: &egui::Context, now: DateTime<Utc>) {
-        let Phase::Unlocked(session) = &mut self.phase else { return };
-        if let Some(revealed) = &session.revealed {
-            if now >= revealed.until {
-                session.revealed = None;
-            } else {
-                ctx.request_repaint_after(std::time::Duration::from_secs(1));
-            }
-        }
+    /// Locks after the idle time.
+    fn tick_idle(&mut self, ctx: &egui::Context, now: DateTime<Utc>) {
+        let Some(session) = self.session() else { return };
         let minutes = i64::from(session.vault.file().header.settings.auto_lock_minutes);
-        let lock_at = self.last_activity + chrono::Duration::minutes(minutes);
-        if now >= lock_at {
-            self.lock(ctx);
-            self.toasts.info("Locked after being idle.".to_owned(), now);
-        } else if let Ok(wait) = (lock_at - now).to_std() {
-            ctx.request_repaint_after(wait);
+        if self.lock_when_done.is_none() && now >= self.last_activity + chrono::Duration::minutes(minutes) {
+            self.request_lock(ctx, LockReason::Idle);
         }
     }
 
-    /// One frame: background results, timers, shortcuts, then the screen.
+    /// One frame: draws the bars, the current phase and the toasts, and queues what the user
+    /// asked for. Changes nothing else.
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        for (done, cancelled) in self.jobs.finished() {
-            self.handle_done(&ctx, done, cancelled);
-        }
         let now = self.now();
+        // Activity is counted here, where input is this frame's: while the window is hidden,
+        // `logic` sees the input of the last frame shown.
         if ui.input(|i| !i.events.is_empty() || i.pointer.any_down()) {
             self.last_activity = now;
         }
-        self.tick_clipboard(&ctx, now);
-        self.tick_lock(&ctx, now);
-
         let mut commands = Vec::new();
         if ui.input_mut(|i| {
             i.consume_shortcut(&egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::L))
@@ -764,6 +556,10 @@ impl KeydeskApp {
         }
         let countdown =
             self.copy.as_ref().map(|c| (c.label.clone(), (c.clear_at - now).num_seconds().max(0)));
+        if countdown.is_some() {
+            // The countdown on screen moves once a second (only while it is seen).
+            ctx.request_repaint_after(std::time::Duration::from_secs(1));
+        }
         let busy = self.jobs.busy().map(|p| (p.id, p.label.clone()));
         if busy.is_some() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
@@ -772,24 +568,29 @@ impl KeydeskApp {
         if let Some(banner) = &self.banner {
             widgets::banner_ui(ui, banner);
         }
-        let retry_in = self.retry_at.map(|at| (at - now).num_seconds()).filter(|s| *s > 0);
+        let retry_in = self.retry_at.map(|at| (at - now).num_seconds() + 1).filter(|s| *s > 0);
         if retry_in.is_some() {
             ctx.request_repaint_after(std::time::Duration::from_secs(1));
         }
         let waiting = self.jobs.busy().is_some();
-        match &mut self.phase {
-            Phase::Create(state) => commands.extend(unlock::create_ui(ui, state, waiting)),
-            Phase::Locked(state) => commands.extend(unlock::unlock_ui(ui, state, waiting, retry_in)),
-            Phase::Busy => {
-                egui::CentralPanel::default().show(ui, |ui| {
-                    ui.centered_and_justified(|ui| ui.spinner());
-                });
+        if let Some(job) = self.jobs.recording().filter(|_| self.lock_when_done.is_some()) {
+            widgets::locking_ui(ui, &job.label);
+        } else {
+            match &mut self.phase {
+                Phase::Create(state) => commands.extend(unlock::create_ui(ui, state, waiting)),
+                Phase::Locked(state) => commands.extend(unlock::unlock_ui(ui, state, waiting, retry_in)),
+                Phase::Busy => {
+                    egui::CentralPanel::default().show(ui, |ui| {
+                        ui.centered_and_justified(|ui| ui.spinner());
+                    });
+                }
+                Phase::Unlocked(session) => commands.extend(session.screen_ui(ui, now)),
             }
-            Phase::Unlocked(session) => commands.extend(session_ui(ui, session, now)),
         }
-        self.toasts.show(&ctx, now);
-        for command in commands {
-            self.run_cmd(&ctx, command);
+        self.toasts.show(&ctx);
+        if !commands.is_empty() {
+            self.queued.extend(commands);
+            ctx.request_repaint();
         }
         self.report_timings();
     }
@@ -816,54 +617,6 @@ impl KeydeskApp {
     }
 }
 
-/// The unlocked window: navigation, the current screen, dialogs.
-fn session_ui(ui: &mut egui::Ui, session: &mut Session, now: DateTime<Utc>) -> Vec<Command> {
-    let mut commands = Vec::new();
-    let shortcut = |ui: &mut egui::Ui, key| {
-        ui.input_mut(|i| i.consume_shortcut(&egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, key)))
-    };
-    if shortcut(ui, egui::Key::N) {
-        commands.push(Command::Show(Screen::New));
-    }
-    if shortcut(ui, egui::Key::F) {
-        session.dashboard.focus_search = true;
-        commands.push(Command::Show(Screen::Keys));
-    }
-    for (key, screen) in [
-        (egui::Key::Num1, Screen::Keys),
-        (egui::Key::Num2, Screen::Accounts),
-        (egui::Key::Num3, Screen::Audit),
-        (egui::Key::Num4, Screen::Settings),
-    ] {
-        if shortcut(ui, key) {
-            commands.push(Command::Show(screen));
-        }
-    }
-    commands.extend(widgets::nav_ui(ui, &session.screen));
-    egui::CentralPanel::default().show(ui, |ui| {
-        let command = match &session.screen {
-            Screen::Keys => dashboard::dashboard_ui(ui, &session.vault, &mut session.dashboard, now),
-            Screen::Detail(id) => {
-                let id = id.clone();
-                let revealed = session.revealed.as_ref().filter(|r| r.key_id == id);
-                detail::detail_ui(ui, &session.vault, &id, &mut session.detail, revealed, now)
-            }
-            Screen::New => new_key::new_key_ui(ui, &session.vault, &mut session.new_key),
-            Screen::Accounts => accounts::accounts_ui(ui, &session.vault, &mut session.accounts),
-            Screen::Audit => audit_log::audit_ui(ui, &session.vault, &mut session.audit),
-            Screen::Settings => settings::settings_ui(ui, &mut session.settings),
-        };
-        commands.extend(command);
-    });
-    if let Some(state) = &mut session.revoke {
-        commands.extend(revoke::revoke_ui(ui.ctx(), state));
-    }
-    if let Some(shown) = &session.shown_once {
-        commands.extend(widgets::shown_once_ui(ui.ctx(), shown));
-    }
-    commands
-}
-
 fn probe_keychain(open_store: &StoreFactory, dir: &Path) -> Result<(), SecretStoreError> {
     let mut store = open_store(SecretBackend::Keychain, dir)?;
     store.put("keydesk-probe/probe", "probe")?;
@@ -873,6 +626,11 @@ fn probe_keychain(open_store: &StoreFactory, dir: &Path) -> Result<(), SecretSto
 }
 
 impl eframe::App for KeydeskApp {
+    /// Runs before every frame, and alone while the window is minimized or covered.
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.tick(ctx);
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.frame_ui(ui);
     }

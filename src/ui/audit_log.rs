@@ -1,19 +1,12 @@
 //! The audit log: every event, newest first, filtered by key and action, with the state of
 //! the hash chain.
 
-use super::app::Command;
+use super::session::{AuditCache, Command};
 use super::state::AuditState;
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, cell, field};
-use crate::vault::Vault;
 use crate::vault::audit::{self, Action, Outcome};
-
-/// The parsed log, read again only when it grew.
-pub struct Cache {
-    entries: u64,
-    records: Vec<audit::Record>,
-    chain: Result<u64, String>,
-}
+use crate::vault::model::VaultFile;
 
 const ACTIONS: [Action; 15] = [
     Action::CreateVault,
@@ -34,21 +27,18 @@ const ACTIONS: [Action; 15] = [
 ];
 
 /// The audit log screen.
-pub fn audit_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut AuditState) -> Option<Command> {
+/// The audit log screen, drawn from the log as last read (`None` until it is read).
+pub fn audit_ui(
+    ui: &mut egui::Ui,
+    file: &VaultFile,
+    cache: Option<&AuditCache>,
+    state: &mut AuditState,
+) -> Option<Command> {
     let mut command = None;
-    let entries = vault.file().audit.entries;
-    if state.cache.as_ref().is_none_or(|c| c.entries != entries) {
-        // One read of the log serves both the list and the chain check.
-        let text = vault.audit_text().unwrap_or_default();
-        let header = &vault.file().header;
-        let chain = audit::verify(&text, &header.vault_id, &vault.file().audit)
-            .map(|r| r.entries)
-            .map_err(|e| e.to_string());
-        let mut records = audit::parse(&text);
-        records.reverse();
-        state.cache = Some(Cache { entries, records, chain });
-    }
-    let Some(cache) = &state.cache else { return None };
+    let Some(cache) = cache else {
+        ui.spinner();
+        return None;
+    };
     ui.heading("Audit log");
     match &cache.chain {
         Ok(n) => badge_ui(
@@ -75,10 +65,11 @@ pub fn audit_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut AuditState) -> Opt
     });
     ui.separator();
     let needle = state.key_filter.trim().to_lowercase();
-    let label_of = |id: &str| vault.find(id).map(|k| k.label.clone()).unwrap_or_else(|_| id.to_owned());
+    let label_of = |id: &str| file.key(id).map_or_else(|| id.to_owned(), |k| k.label.clone());
     let shown: Vec<&audit::Record> = cache
         .records
         .iter()
+        .rev()
         .filter(|r| state.action_filter.is_none_or(|a| a == r.action))
         .filter(|r| {
             needle.is_empty()

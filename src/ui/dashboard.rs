@@ -4,11 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::app::Command;
+use super::session::Command;
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, cell, field_with};
-use crate::vault::Vault;
-use crate::vault::model::{Attention, KeyRecord, KeyStatus};
+use crate::vault::model::{Attention, KeyRecord, KeyStatus, VaultFile};
 
 /// Widths of the list's columns: label, provider, hint, status, last copied.
 const COLUMNS: [f32; 5] = [250.0, 110.0, 160.0, 150.0, 100.0];
@@ -119,16 +118,16 @@ fn status_of(record: &KeyRecord, attention: &[Attention]) -> RowStatus {
 impl Index {
     /// Rebuilds the rows when the vault changed (every change adds an audit entry) or the day
     /// turned; cheap otherwise.
-    pub fn refresh(&mut self, vault: &Vault, now: DateTime<Utc>) {
-        let stamp = (vault.file().audit.entries, now.timestamp() / 3600);
+    pub fn refresh(&mut self, file: &VaultFile, now: DateTime<Utc>) {
+        let stamp = (file.audit.entries, now.timestamp() / 3600);
         if self.built_for == Some(stamp) {
             return;
         }
         self.built_for = Some(stamp);
         self.builds += 1;
         self.counts = Counts::default();
-        self.rows = vault
-            .keys()
+        self.rows = file
+            .keys
             .iter()
             .enumerate()
             .map(|(key, record)| {
@@ -160,7 +159,7 @@ impl Index {
     }
 
     /// Recomputes the visible rows for a search, order and filter (only when one changed).
-    pub fn filter(&mut self, vault: &Vault, search: &str, sort: Sort, attention_only: bool) {
+    pub fn filter(&mut self, file: &VaultFile, search: &str, sort: Sort, attention_only: bool) {
         let key = (search.to_owned(), sort, attention_only, self.builds);
         if self.visible_for.as_ref() == Some(&key) {
             return;
@@ -175,7 +174,7 @@ impl Index {
                     && words.iter().all(|w| row.haystack.contains(w.as_str()))
             })
             .collect();
-        let keys = vault.keys();
+        let keys = &file.keys;
         let record = |i: usize| keys.get(rows[i].key);
         match sort {
             Sort::Label => visible.sort_by_cached_key(|&i| record(i).map(|k| k.label.to_lowercase())),
@@ -206,12 +205,12 @@ pub fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 /// The dashboard.
 pub fn dashboard_ui(
     ui: &mut egui::Ui,
-    vault: &Vault,
+    file: &VaultFile,
     state: &mut super::state::DashboardState,
     now: DateTime<Utc>,
 ) -> Option<Command> {
     let mut command = None;
-    state.index.refresh(vault, now);
+    state.index.refresh(file, now);
     let counts = state.index.counts;
     ui.horizontal(|ui| {
         let attention =
@@ -245,8 +244,8 @@ pub fn dashboard_ui(
             }
         });
     });
-    state.index.filter(vault, &state.search, state.sort, state.attention_only);
-    let keys = vault.keys();
+    state.index.filter(file, &state.search, state.sort, state.attention_only);
+    let keys = &file.keys;
     if search.lost_focus()
         && ui.input(|i| i.key_pressed(egui::Key::Enter))
         && let Some(record) =

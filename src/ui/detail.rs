@@ -1,18 +1,16 @@
 //! Key detail: every field, editable metadata, Copy / Reveal / Verify / Rotate / Revoke, and
 //! the key's own audit timeline.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use secrecy::{ExposeSecret, SecretString};
-
-use super::app::{Command, Revealed};
 use super::dashboard::ago;
+use super::session::{Command, Revealed};
 use super::state::{DetailState, Screen};
 use super::theme;
-use super::widgets::{badge_ui, error_ui, field, field_with, secret_field};
+use super::widgets::{badge_ui, error_ui, field, field_with, secret_field, secret_text_ui};
 use crate::providers::Provider;
-use crate::vault::audit::{self, Outcome};
-use crate::vault::model::{Integration, KeyStatus};
-use crate::vault::{KeyEdit, Vault};
+use crate::vault::KeyEdit;
+use crate::vault::audit::Outcome;
+use crate::vault::model::{Integration, KeyStatus, VaultFile};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Parses the expiry field: empty (no expiry) or YYYY-MM-DD.
 pub fn parse_date(text: &str) -> Result<Option<DateTime<Utc>>, String> {
@@ -99,20 +97,17 @@ pub fn integrations_ui(ui: &mut egui::Ui, rows: &mut Vec<(String, String)>) {
 /// The detail screen.
 pub fn detail_ui(
     ui: &mut egui::Ui,
-    vault: &Vault,
+    file: &VaultFile,
     id: &str,
     state: &mut DetailState,
-    revealed: Option<&Revealed>,
+    mut revealed: Option<&mut Revealed>,
     now: DateTime<Utc>,
 ) -> Option<Command> {
     let mut command = None;
-    let Ok(record) = vault.find(id) else {
+    let Some(record) = file.key(id) else {
         ui.label("This key is no longer in the vault.");
         return Some(Command::Show(Screen::Keys));
     };
-    if state.key_id != record.id {
-        *state = DetailState::for_key(vault, id);
-    }
     let live = record.is_live();
     egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
         ui.horizontal(|ui| {
@@ -131,7 +126,7 @@ pub fn detail_ui(
                 ui.end_row();
             };
             row(ui, "Provider", record.provider.name().to_owned());
-            if let Some(account) = record.account.as_deref().and_then(|a| vault.find_account(a).ok()) {
+            if let Some(account) = record.account.as_deref().and_then(|a| file.account(a)) {
                 row(ui, "Account", account.name.clone());
             }
             ui.label("Status");
@@ -171,13 +166,12 @@ pub fn detail_ui(
         ui.add_space(theme::GAP);
         if live {
             ui.horizontal(|ui| {
-                ui.label(
-                    egui::RichText::new(match revealed {
-                        Some(r) => r.secret.expose_secret().to_owned(),
-                        None => "••••••••••••••••••••••••".to_owned(),
-                    })
-                    .monospace(),
-                );
+                match revealed.as_deref_mut() {
+                    Some(r) => secret_text_ui(ui, &r.secret, &mut r.galley),
+                    None => {
+                        ui.label(egui::RichText::new("••••••••••••••••••••••••").monospace());
+                    }
+                }
                 if let Some(r) = revealed {
                     ui.label(format!("hides in {} s", (r.until - now).num_seconds().max(0)));
                     if ui.button("Hide").clicked() {
@@ -199,7 +193,7 @@ pub fn detail_ui(
                     command = Some(Command::Verify(record.id.clone()));
                 }
                 if record.provider == Provider::Keydesk && ui.button("Rotate").clicked() {
-                    command = Some(Command::Rotate(record.id.clone(), None));
+                    command = Some(Command::Rotate { key: record.id.clone(), pasted: None });
                 }
                 if ui.button("Revoke…").clicked() {
                     command = Some(Command::StartRevoke(record.id.clone()));
@@ -207,16 +201,15 @@ pub fn detail_ui(
             });
             if record.provider != Provider::Keydesk {
                 ui.horizontal(|ui| {
-                    let paste = secret_field(ui, "Replacement key", &mut state.replacement);
-                    let _ = paste;
+                    secret_field(ui, "replacement-key", "Replacement key", &mut state.replacement);
                     let page = record.provider.info().keys_page;
                     if !page.is_empty() {
                         ui.hyperlink_to(format!("Make one at {}", record.provider.name()), page);
                     }
                     if ui.add_enabled(!state.replacement.is_empty(), egui::Button::new("Rotate")).clicked() {
-                        let secret = SecretString::from(state.replacement.trim());
-                        command = Some(Command::Rotate(record.id.clone(), Some(secret)));
-                        state.replacement.clear();
+                        state.replacement.trim_line_ends();
+                        let pasted = Some(state.replacement.take());
+                        command = Some(Command::Rotate { key: record.id.clone(), pasted });
                     }
                 });
             }
@@ -240,23 +233,14 @@ pub fn detail_ui(
                         rotate_after_days: (days != record.rotate_after_days).then_some(days),
                         scopes: None,
                     };
-                    command = Some(Command::Edit(record.id.clone(), edit));
+                    command = Some(Command::Edit { key: record.id.clone(), edit });
                 }
                 Err(error) => state.error = Some(error),
             }
         }
         ui.add_space(theme::GAP);
         ui.heading("History");
-        let entries = vault.file().audit.entries;
-        if state.history.as_ref().is_none_or(|(at, _)| *at != entries) {
-            let records = audit::parse(&vault.audit_text().unwrap_or_default())
-                .into_iter()
-                .filter(|r| r.key.as_deref() == Some(record.id.as_str()))
-                .collect();
-            state.history = Some((entries, records));
-        }
-        let history = state.history.as_ref().map(|(_, h)| h.as_slice()).unwrap_or_default();
-        for entry in history.iter().rev() {
+        for entry in state.history.iter().rev() {
             let outcome = match &entry.outcome {
                 Outcome::Ok => String::new(),
                 Outcome::Failed(why) => format!(" — failed: {why}"),

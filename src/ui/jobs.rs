@@ -1,13 +1,28 @@
-//! Work that must not freeze the window (the KDF, network calls) runs here: on a thread in
-//! the app, inline in UI tests (so a test is exact and needs no sleeping).
+//! Work that must not freeze the window (the KDF, network calls) runs here: on a named thread
+//! in the app, inline in UI tests (so a test is exact and needs no sleeping).
+//!
+//! A job that ends in something the vault must record (a key made or revoked at a provider, a
+//! verification, a password change) is marked [`Records::Yes`]: the shell does not lock while
+//! one runs, so its answer is never dropped with the session.
 
 use std::sync::mpsc::{Receiver, Sender, channel};
+
+/// Whether a job's answer must be written to the vault when it comes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Records {
+    /// The answer changes the vault (or the audit log): a lock waits for it.
+    Yes,
+    /// The answer is only shown; a lock may drop it.
+    No,
+}
 
 /// A running job, for the spinner and its Cancel button.
 pub struct Pending {
     pub id: u64,
     pub label: String,
+    /// The user stopped waiting for it (its answer is still recorded when it must be).
     pub cancelled: bool,
+    pub records: Records,
 }
 
 /// Runs jobs and hands back their results, in the UI thread, one frame later.
@@ -26,29 +41,39 @@ impl<R: Send + 'static> Jobs<R> {
         Jobs { inline, next: 0, sender, receiver, pending: Vec::new() }
     }
 
-    /// Starts `work`; `label` is what the spinner says.
+    /// Starts `work` on a thread named after `label`; `label` is also what the spinner says.
     pub fn spawn(
         &mut self,
         ctx: &egui::Context,
         label: impl Into<String>,
+        records: Records,
         work: impl FnOnce() -> R + Send + 'static,
     ) {
         self.next += 1;
         let id = self.next;
-        self.pending.push(Pending { id, label: label.into(), cancelled: false });
+        let label = label.into();
         let sender = self.sender.clone();
         if self.inline {
-            let _ = sender.send((id, work()));
+            self.pending.push(Pending { id, label, cancelled: false, records });
+            // The receiver lives in `self`, so this send cannot fail.
+            let _sent = sender.send((id, work()));
             ctx.request_repaint();
             return;
         }
-        let ctx = ctx.clone();
-        std::thread::spawn(move || {
-            let result = work();
-            // The window may be gone; then nobody needs the result.
-            let _ = sender.send((id, result));
-            ctx.request_repaint();
-        });
+        let thread_ctx = ctx.clone();
+        let spawned =
+            std::thread::Builder::new().name(format!("keydesk job {id}: {label}")).spawn(move || {
+                let result = work();
+                // The window may be gone; then nobody needs the result.
+                let _sent = sender.send((id, result));
+                thread_ctx.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.pending.push(Pending { id, label, cancelled: false, records }),
+            // No thread could be started (out of resources): the work was dropped unrun, so
+            // nothing happened that needs recording; the caller sees no result.
+            Err(_) => ctx.request_repaint(),
+        }
     }
 
     /// Results that arrived, each with whether the user cancelled the wait for it.
@@ -65,6 +90,11 @@ impl<R: Send + 'static> Jobs<R> {
     /// Whether a spinner should show (a job runs that the user still waits for).
     pub fn busy(&self) -> Option<&Pending> {
         self.pending.iter().find(|p| !p.cancelled)
+    }
+
+    /// The first running job whose answer must be recorded, if any.
+    pub fn recording(&self) -> Option<&Pending> {
+        self.pending.iter().find(|p| p.records == Records::Yes)
     }
 
     /// Stops waiting for a job.

@@ -1,8 +1,10 @@
 //! The desktop window (eframe/egui, glow renderer).
 //!
-//! Each screen is `fn xxx_ui(ui, &mut XState) -> Option<Command>` and touches nothing but its
-//! state; [`app::KeydeskApp::run_cmd`] applies commands against the vault, clipboard and
-//! jobs. Long work (the KDF, network calls) runs in [`jobs`].
+//! [`app`] is the shell: phases, jobs, timers (in `App::logic`, which runs even while the
+//! window is hidden) and window preferences. [`session`] is the unlocked vault and the
+//! commands on it. Each screen is `fn xxx_ui(ui, view, &mut XState) -> Option<Command>`: it
+//! reads plain data and its own state, and touches no file, keychain, clipboard or network.
+//! Long work (the KDF, network calls) runs in [`jobs`].
 
 pub mod accounts;
 pub mod app;
@@ -12,6 +14,7 @@ pub mod detail;
 pub mod jobs;
 pub mod new_key;
 pub mod revoke;
+pub mod session;
 pub mod settings;
 pub mod state;
 pub mod theme;

@@ -1,19 +1,19 @@
 //! Generate / Add: a Keydesk key with its entropy shown live, a provider key pasted and
 //! recognised as it is pasted, or a key created at the provider with a scope template.
 
-use secrecy::SecretString;
-
-use super::app::Command;
 use super::detail::{integrations, integrations_ui, parse_schedule, schedule_ui};
+use super::session::Command;
 use super::state::{NewKeyState, NewMode};
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, error_ui, field, field_with, secret_field};
 use crate::providers::manage::TEMPLATES;
+use crate::vault::detect;
 use crate::vault::keygen::{self, KeySpec};
-use crate::vault::{AddRequest, GenerateRequest, Vault};
+use crate::vault::model::VaultFile;
+use crate::vault::{AddRequest, GenerateRequest};
 
 /// The Generate / Add screen.
-pub fn new_key_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut NewKeyState) -> Option<Command> {
+pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) -> Option<Command> {
     let mut command = None;
     egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
         ui.heading("New key");
@@ -44,15 +44,18 @@ pub fn new_key_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut NewKeyState) -> 
                 }
             }
             NewMode::Paste => {
-                account_picker(ui, vault, state, false);
-                secret_field(ui, "Key", &mut state.paste);
-                let value = state.paste.trim_end_matches(['\n', '\r']);
+                account_picker(ui, file, state, false);
+                secret_field(ui, "paste-key", "Key", &mut state.paste);
+                let value = state.paste.expose().trim_end_matches(['\n', '\r']);
                 if !value.is_empty() {
-                    let named =
-                        state.account.as_deref().and_then(|a| vault.find_account(a).ok()).map(|a| a.provider);
+                    let named = state.account.as_deref().and_then(|a| file.account(a)).map(|a| a.provider);
                     ui.horizontal(|ui| {
                         ui.add_space(theme::LABEL_WIDTH + 8.0);
-                        match Vault::recognise(value, named) {
+                        let found = match named {
+                            Some(provider) => detect::detect_as(value, provider),
+                            None => detect::detect(value),
+                        };
+                        match found {
                             Ok(found) => {
                                 let region =
                                     found.region.map(|r| format!(", region {r}")).unwrap_or_default();
@@ -78,9 +81,8 @@ pub fn new_key_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut NewKeyState) -> 
                 });
             }
             NewMode::AtProvider => {
-                account_picker(ui, vault, state, true);
-                let provider =
-                    state.account.as_deref().and_then(|a| vault.find_account(a).ok()).map(|a| a.provider);
+                account_picker(ui, file, state, true);
+                let provider = state.account.as_deref().and_then(|a| file.account(a)).map(|a| a.provider);
                 if let Some(provider) = provider {
                     ui.horizontal(|ui| {
                         let name = super::widgets::form_label(ui, "Permissions");
@@ -129,10 +131,9 @@ pub fn new_key_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut NewKeyState) -> 
                             notes,
                         }),
                         NewMode::Paste => {
-                            let secret = SecretString::from(state.paste.trim_end_matches(['\n', '\r']));
-                            state.paste.clear();
-                            Command::Add(
-                                AddRequest {
+                            state.paste.trim_line_ends();
+                            Command::Add {
+                                request: AddRequest {
                                     label: state.label.clone(),
                                     account: state.account.clone(),
                                     expires_at,
@@ -141,9 +142,9 @@ pub fn new_key_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut NewKeyState) -> 
                                     notes,
                                     ..AddRequest::default()
                                 },
-                                secret,
-                                state.verify_after_add,
-                            )
+                                secret: state.paste.take(),
+                                verify_after: state.verify_after_add,
+                            }
                         }
                         NewMode::AtProvider => match state.account.clone() {
                             Some(account) => Command::CreateAtProvider {
@@ -173,9 +174,9 @@ pub fn new_key_ui(ui: &mut egui::Ui, vault: &Vault, state: &mut NewKeyState) -> 
 
 /// Picks the provider account (optional for pasted keys; only accounts that can create keys
 /// for `creating`).
-fn account_picker(ui: &mut egui::Ui, vault: &Vault, state: &mut NewKeyState, creating: bool) {
-    let accounts: Vec<_> = vault
-        .accounts()
+fn account_picker(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState, creating: bool) {
+    let accounts: Vec<_> = file
+        .accounts
         .iter()
         .filter(|a| !creating || (a.provider.info().api_create && a.has_management_key))
         .collect();

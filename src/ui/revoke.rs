@@ -1,11 +1,11 @@
 //! The revoke dialog: what will stop working, why, how it is revoked at the provider, and a
 //! replacement right away.
 
-use super::app::Command;
+use super::session::Command;
 use super::state::RevokeState;
 use super::theme;
 use super::widgets::{error_ui, field};
-use crate::actions::RevokeRoute;
+use crate::actions::{RevokeOptions, RevokeRoute};
 
 /// The dialog; Esc or Cancel closes it.
 pub fn revoke_ui(ctx: &egui::Context, state: &mut RevokeState) -> Option<Command> {
@@ -62,8 +62,7 @@ pub fn revoke_ui(ctx: &egui::Context, state: &mut RevokeState) -> Option<Command
                 command = Some(Command::Revoke {
                     key: state.key_id.clone(),
                     reason: state.reason.clone(),
-                    confirmed: state.confirmed,
-                    local_only: false,
+                    options: RevokeOptions { confirmed_at_provider: state.confirmed, local_only: false },
                     replacement: state.replacement,
                 });
             }

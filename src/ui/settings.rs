@@ -1,8 +1,7 @@
 //! Settings: auto-lock, clipboard clearing, KDF strength, change master password.
 
-use secrecy::SecretString;
-
 use super::app::Command;
+use super::session;
 use super::state::SettingsState;
 use super::theme;
 use super::widgets::{error_ui, secret_field};
@@ -17,17 +16,19 @@ fn number(ui: &mut egui::Ui, label: &str, value: &mut u32, range: std::ops::Rang
     });
 }
 
-/// The settings screen.
-pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
+/// The settings screen. `kdf` is the vault's current cost: a password change keeps all of it
+/// but the memory chosen here.
+pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams) -> Option<Command> {
     let mut command = None;
     ui.heading("Settings");
     number(ui, "Lock after", &mut state.auto_lock_minutes, 1..=240, " min idle");
     number(ui, "Clear clipboard", &mut state.clipboard_clear_secs, 5..=600, " s after a copy");
     if ui.button("Save settings").clicked() {
-        command = Some(Command::SaveSettings(Settings {
+        let settings = Settings {
             auto_lock_minutes: state.auto_lock_minutes,
             clipboard_clear_secs: state.clipboard_clear_secs,
-        }));
+        };
+        command = Some(session::Command::SaveSettings(settings).into());
     }
     ui.add_space(theme::GAP * 2.0);
     ui.heading("Master password");
@@ -36,10 +37,11 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Comma
         ui.add_space(theme::LABEL_WIDTH + 8.0);
         ui.label("More memory makes each guess at your password slower for an attacker, and unlocking slower for you.");
     });
-    secret_field(ui, "New password", &mut state.new_password);
-    secret_field(ui, "Repeat password", &mut state.confirm);
+    secret_field(ui, "current-password", "Current password", &mut state.current_password);
+    secret_field(ui, "new-password", "New password", &mut state.new_password);
+    secret_field(ui, "new-password-confirm", "Repeat password", &mut state.confirm);
     if !state.new_password.is_empty() {
-        let (_, hint) = super::unlock::strength(&state.new_password);
+        let (_, hint) = super::unlock::strength(state.new_password.expose());
         ui.horizontal(|ui| {
             ui.add_space(theme::LABEL_WIDTH + 8.0);
             ui.label(hint);
@@ -47,18 +49,24 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Comma
     }
     error_ui(ui, &state.error);
     if ui.button("Change password").clicked() {
-        if state.new_password.chars().count() < MIN_PASSWORD {
+        if state.current_password.is_empty() {
+            state.error =
+                Some("Type your current password first: it confirms the change is yours.".to_owned());
+        } else if state.new_password.expose().chars().count() < MIN_PASSWORD {
             state.error = Some(format!(
                 "The new password is shorter than {MIN_PASSWORD} characters: choose a longer one."
             ));
-        } else if *state.new_password != *state.confirm {
+        } else if state.new_password.expose() != state.confirm.expose() {
             state.error = Some("The two passwords differ: type the same password twice.".to_owned());
         } else {
-            let kdf = KdfParams { memory_kib: state.kdf_memory_mib * 1024, ..KdfParams::default() };
-            command =
-                Some(Command::ChangePassword { new: SecretString::from(state.new_password.as_str()), kdf });
-            state.new_password.clear();
-            state.confirm.clear();
+            // Only the memory is chosen here; iterations and lanes stay as the vault has them.
+            let kdf = KdfParams { memory_kib: state.kdf_memory_mib * 1024, ..kdf };
+            command = Some(Command::ChangePassword {
+                current: state.current_password.take(),
+                new: state.new_password.take(),
+                kdf,
+            });
+            state.confirm.wipe();
             state.error = None;
         }
     }

@@ -1,15 +1,13 @@
 //! Plain state of each screen. Nothing here is persisted; secrets typed by the user live in
 //! zeroizing strings and go when the session is dropped.
 
-use zeroize::Zeroizing;
-
 use super::dashboard::Sort;
-use crate::actions::{RevokeRoute, revoke_route};
+use super::widgets::SecretInput;
+use crate::actions::RevokeRoute;
 use crate::providers::Provider;
-use crate::vault::Vault;
 use crate::vault::crypto::KdfParams;
 use crate::vault::keygen;
-use crate::vault::model::{KeyRecord, Settings};
+use crate::vault::model::{KeyRecord, Settings, VaultFile};
 
 /// The screens of an unlocked vault.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +30,7 @@ pub struct DashboardState {
     pub index: super::dashboard::Index,
 }
 
-/// Key detail, with its editable fields.
+/// Key detail, with its editable fields (the key's facts are read from the vault each frame).
 #[derive(Default)]
 pub struct DetailState {
     pub key_id: String,
@@ -42,24 +40,18 @@ pub struct DetailState {
     pub rotate_days: String,
     pub integrations: Vec<(String, String)>,
     pub new_integration: (String, String),
-    pub replacement: Zeroizing<String>,
+    pub replacement: SecretInput,
     pub error: Option<String>,
-    /// The key's audit records, and the log length they were read at.
-    pub history: Option<(u64, Vec<crate::vault::audit::Record>)>,
+    /// The key's audit records, oldest first, and the log length they were taken at.
+    pub history: Vec<crate::vault::audit::Record>,
+    pub history_at: Option<u64>,
 }
 
 impl DetailState {
     /// Fields filled from the key's record.
-    pub fn for_key(vault: &Vault, id: &str) -> Self {
-        let mut state = DetailState::default();
-        state.refresh_record(vault, id);
-        state
-    }
-
-    /// Reloads the fields from the record (after a save or a verify).
-    pub fn refresh_record(&mut self, vault: &Vault, id: &str) {
-        let Ok(record) = vault.find(id) else { return };
-        *self = DetailState {
+    pub fn for_key(file: &VaultFile, id: &str) -> Self {
+        let Some(record) = file.key(id) else { return DetailState::default() };
+        DetailState {
             key_id: record.id.clone(),
             label: record.label.clone(),
             notes: record.notes.clone(),
@@ -71,7 +63,7 @@ impl DetailState {
                 .map(|i| (i.name.clone(), i.url.clone().unwrap_or_default()))
                 .collect(),
             ..DetailState::default()
-        };
+        }
     }
 }
 
@@ -94,7 +86,7 @@ pub struct NewKeyState {
     pub rotate_days: String,
     pub integrations: Vec<(String, String)>,
     pub notes: String,
-    pub paste: Zeroizing<String>,
+    pub paste: SecretInput,
     /// The account a pasted or created key belongs to (id).
     pub account: Option<String>,
     pub template: Option<&'static str>,
@@ -114,7 +106,7 @@ impl Default for NewKeyState {
             rotate_days: String::new(),
             integrations: vec![(String::new(), String::new())],
             notes: String::new(),
-            paste: Zeroizing::new(String::new()),
+            paste: SecretInput::default(),
             account: None,
             template: None,
             verify_after_add: true,
@@ -156,7 +148,7 @@ pub struct AccountsState {
     pub name: String,
     pub region: String,
     pub base_url: String,
-    pub management_key: Zeroizing<String>,
+    pub management_key: SecretInput,
     pub error: Option<String>,
 }
 
@@ -167,7 +159,7 @@ impl Default for AccountsState {
             name: String::new(),
             region: String::new(),
             base_url: String::new(),
-            management_key: Zeroizing::new(String::new()),
+            management_key: SecretInput::default(),
             error: None,
         }
     }
@@ -178,7 +170,6 @@ impl Default for AccountsState {
 pub struct AuditState {
     pub key_filter: String,
     pub action_filter: Option<crate::vault::audit::Action>,
-    pub cache: Option<super::audit_log::Cache>,
 }
 
 /// Settings.
@@ -186,8 +177,9 @@ pub struct SettingsState {
     pub auto_lock_minutes: u32,
     pub clipboard_clear_secs: u32,
     pub kdf_memory_mib: u32,
-    pub new_password: Zeroizing<String>,
-    pub confirm: Zeroizing<String>,
+    pub current_password: SecretInput,
+    pub new_password: SecretInput,
+    pub confirm: SecretInput,
     pub error: Option<String>,
 }
 
@@ -198,8 +190,9 @@ impl SettingsState {
             auto_lock_minutes: settings.auto_lock_minutes,
             clipboard_clear_secs: settings.clipboard_clear_secs,
             kdf_memory_mib: kdf.memory_kib / 1024,
-            new_password: Zeroizing::new(String::new()),
-            confirm: Zeroizing::new(String::new()),
+            current_password: SecretInput::default(),
+            new_password: SecretInput::default(),
+            confirm: SecretInput::default(),
             error: None,
         }
     }
@@ -221,18 +214,14 @@ pub struct RevokeState {
 }
 
 impl RevokeState {
-    /// The dialog for one key.
-    pub fn for_key(vault: &Vault, id: &str) -> Self {
-        let record = vault.find(id).ok().cloned();
-        let route = record.as_ref().map_or(RevokeRoute::Local, |r| revoke_route(vault, r));
+    /// The dialog for one key, revoked by `route`.
+    pub fn new(record: &KeyRecord, route: RevokeRoute) -> Self {
         RevokeState {
-            key_id: id.to_owned(),
-            label: record.as_ref().map(|r| r.label.clone()).unwrap_or_default(),
-            hint: record.as_ref().map(|r| r.hint.clone()).unwrap_or_default(),
-            provider: record.as_ref().map_or(Provider::Other, |r| r.provider),
-            integrations: record
-                .map(|r| r.integrations.into_iter().map(|i| i.name).collect())
-                .unwrap_or_default(),
+            key_id: record.id.clone(),
+            label: record.label.clone(),
+            hint: record.hint.clone(),
+            provider: record.provider,
+            integrations: record.integrations.iter().map(|i| i.name.clone()).collect(),
             route,
             reason: String::new(),
             confirmed: false,

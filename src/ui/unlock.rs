@@ -1,18 +1,15 @@
 //! Create vault (first run) and Unlock.
 
-use zeroize::Zeroizing;
-
 use super::app::Command;
 use super::theme;
-use super::widgets::{centered_card, error_ui, secret_field};
+use super::widgets::{SecretInput, centered_card, error_ui, secret_field};
 use crate::vault::MIN_PASSWORD;
 use crate::vault::model::SecretBackend;
-use secrecy::SecretString;
 
 /// The first-run screen.
 pub struct CreateState {
-    pub password: Zeroizing<String>,
-    pub confirm: Zeroizing<String>,
+    pub password: SecretInput,
+    pub confirm: SecretInput,
     pub backend: SecretBackend,
     /// Whether the OS keychain answered (None while looking).
     pub keychain: Option<Result<(), String>>,
@@ -22,8 +19,8 @@ pub struct CreateState {
 impl Default for CreateState {
     fn default() -> Self {
         CreateState {
-            password: Zeroizing::new(String::new()),
-            confirm: Zeroizing::new(String::new()),
+            password: SecretInput::default(),
+            confirm: SecretInput::default(),
             backend: SecretBackend::Keychain,
             keychain: None,
             error: None,
@@ -34,9 +31,17 @@ impl Default for CreateState {
 /// The unlock screen.
 #[derive(Default)]
 pub struct UnlockState {
-    pub password: Zeroizing<String>,
+    pub password: SecretInput,
     pub error: Option<String>,
     focused: bool,
+}
+
+impl UnlockState {
+    /// After a failed unlock: the sentence shows, and the (emptied) field takes the focus.
+    pub fn failed(&mut self, error: String) {
+        self.error = Some(error);
+        self.focused = false;
+    }
 }
 
 /// The spinner while Argon2id runs.
@@ -72,9 +77,9 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
             ui.heading("Create your Keydesk vault");
             ui.label("Choose a master password. It unlocks every key; Keydesk cannot recover it.");
             ui.add_space(theme::GAP);
-            let first = secret_field(ui, "Master password", &mut state.password);
+            let first = secret_field(ui, "create-password", "Master password", &mut state.password);
             if !state.password.is_empty() || first.has_focus() {
-                let (score, hint) = strength(&state.password);
+                let (score, hint) = strength(state.password.expose());
                 let kind = match score {
                     0 | 1 => theme::Badge::Bad,
                     2 => theme::Badge::Warn,
@@ -85,7 +90,7 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                     super::widgets::badge_ui(ui, &hint, kind);
                 });
             }
-            let second = secret_field(ui, "Repeat password", &mut state.confirm);
+            let second = secret_field(ui, "create-confirm", "Repeat password", &mut state.confirm);
             ui.add_space(theme::GAP);
             ui.label("Where secrets are kept:");
             match &state.keychain {
@@ -123,20 +128,17 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                 deriving_ui(ui);
             }
             if (clicked || enter) && ready {
-                if state.password.chars().count() < MIN_PASSWORD {
+                if state.password.expose().chars().count() < MIN_PASSWORD {
                     state.error = Some(format!(
                         "The master password is shorter than {MIN_PASSWORD} characters: choose a longer one."
                     ));
-                } else if *state.password != *state.confirm {
+                } else if state.password.expose() != state.confirm.expose() {
                     state.error = Some("The two passwords differ: type the same password twice.".to_owned());
                 } else {
                     state.error = None;
-                    command = Some(Command::Create {
-                        password: SecretString::from(state.password.as_str()),
-                        backend: state.backend,
-                    });
-                    state.password.clear();
-                    state.confirm.clear();
+                    command =
+                        Some(Command::Create { password: state.password.take(), backend: state.backend });
+                    state.confirm.wipe();
                 }
             }
         })
@@ -157,7 +159,7 @@ pub fn unlock_ui(
             ui.heading("Unlock Keydesk");
             ui.label("Your keys stay encrypted until you type the master password.");
             ui.add_space(theme::GAP);
-            let field = secret_field(ui, "Master password", &mut state.password);
+            let field = secret_field(ui, "unlock-password", "Master password", &mut state.password);
             if !state.focused {
                 field.request_focus();
                 state.focused = true;
@@ -174,9 +176,8 @@ pub fn unlock_ui(
             }
             if (clicked || enter) && ready && !state.password.is_empty() {
                 state.error = None;
-                command = Some(Command::Unlock { password: SecretString::from(state.password.as_str()) });
-                // The field keeps what was typed until the answer comes back; a wrong password
-                // leaves it there to fix.
+                // The field is wiped as the password leaves it; a wrong one is typed again.
+                command = Some(Command::Unlock { password: state.password.take() });
             }
         })
     });

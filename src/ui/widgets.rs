@@ -2,9 +2,11 @@
 //! navigation, the banner and the shown-once dialog.
 
 use chrono::{DateTime, Utc};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::{Zeroize, Zeroizing};
 
-use super::app::{Command, ShownOnce};
+use super::app::Command;
+use super::session::{self, ShownOnce};
 use super::state::Screen;
 use super::theme::{self, Badge};
 
@@ -13,9 +15,104 @@ pub fn field(ui: &mut egui::Ui, label: &str, text: &mut String) -> egui::Respons
     field_with(ui, label, egui::TextEdit::singleline(text))
 }
 
-/// A password field.
-pub fn secret_field(ui: &mut egui::Ui, label: &str, text: &mut String) -> egui::Response {
-    field_with(ui, label, egui::TextEdit::singleline(text).password(true))
+/// The longest secret a field takes, in characters (the longest provider key is far shorter).
+pub const MAX_SECRET_CHARS: usize = 1024;
+
+/// What a person types into a secret field: zeroed when wiped or dropped, and allocated once
+/// at its full size, so typing never moves it (a `String` that grows leaves its old bytes
+/// behind in freed memory).
+pub struct SecretInput(Zeroizing<String>);
+
+impl Default for SecretInput {
+    fn default() -> Self {
+        // Four bytes a character at most: `MAX_SECRET_CHARS` always fits.
+        SecretInput(Zeroizing::new(String::with_capacity(MAX_SECRET_CHARS * 4)))
+    }
+}
+
+impl SecretInput {
+    /// The typed text.
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// Whether nothing is typed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Zeroes every byte of the buffer and empties it (after a submit, on lock).
+    pub fn wipe(&mut self) {
+        // `zeroize` zeroes the whole capacity, then truncates; the allocation is kept.
+        self.0.zeroize();
+    }
+
+    /// The typed text as a secret, the buffer wiped.
+    pub fn take(&mut self) -> SecretString {
+        let secret = SecretString::from(self.0.as_str());
+        self.wipe();
+        secret
+    }
+
+    /// Drops line breaks at the end, in place (a key pasted with its newline).
+    pub fn trim_line_ends(&mut self) {
+        let kept = self.0.trim_end_matches(['\n', '\r']).len();
+        // The cut bytes stay inside the buffer's capacity, which `wipe` zeroes.
+        self.0.truncate(kept);
+    }
+
+    fn buffer(&mut self) -> &mut String {
+        &mut self.0
+    }
+}
+
+/// The secret fields of the window, by name. Each has a stable egui id, so a lock can remove
+/// whatever egui keeps for it.
+pub const SECRET_FIELDS: [&str; 9] = [
+    "create-password",
+    "create-confirm",
+    "unlock-password",
+    "paste-key",
+    "management-key",
+    "replacement-key",
+    "current-password",
+    "new-password",
+    "new-password-confirm",
+];
+
+/// The egui id of the secret field named `name` (one of [`SECRET_FIELDS`]).
+pub fn secret_field_id(name: &str) -> egui::Id {
+    egui::Id::unique(("keydesk-secret-field", name))
+}
+
+/// A masked field for a secret. egui keeps an undo history of every text field in its memory
+/// (plain `String`s); this one keeps none.
+pub fn secret_field(ui: &mut egui::Ui, name: &str, label: &str, text: &mut SecretInput) -> egui::Response {
+    let id = secret_field_id(name);
+    forget_undo(ui.ctx(), id);
+    let edit = egui::TextEdit::singleline(text.buffer()).password(true).id(id).char_limit(MAX_SECRET_CHARS);
+    let response = field_with(ui, label, edit);
+    forget_undo(ui.ctx(), id);
+    response
+}
+
+/// Replaces a text field's undo history with one that keeps nothing.
+fn forget_undo(ctx: &egui::Context, id: egui::Id) {
+    if let Some(mut state) = egui::text_edit::TextEditState::load(ctx, id) {
+        let settings = egui::util::undoer::Settings { max_undos: 0, ..Default::default() };
+        state.set_undoer(egui::util::undoer::Undoer::with_settings(settings));
+        state.store(ctx, id);
+    }
+}
+
+/// Forgets everything egui keeps between frames (text edit states and their undo history,
+/// focus, scroll positions, caches), keeping only its options (the theme). Called on lock.
+pub fn forget_ui_memory(ctx: &egui::Context) {
+    ctx.memory_mut(|memory| {
+        let options = memory.options.clone();
+        *memory = egui::Memory::default();
+        memory.options = options;
+    });
 }
 
 /// A labelled row holding any text edit.
@@ -95,15 +192,23 @@ impl Toasts {
         self.items.push(Toast { text, error: true, until: now + chrono::Duration::seconds(10) });
     }
 
-    /// Draws the live toasts in the bottom right corner.
-    pub fn show(&mut self, ctx: &egui::Context, now: DateTime<Utc>) {
+    /// Drops the toasts whose time is up (before a frame, also while the window is hidden).
+    pub fn expire(&mut self, now: DateTime<Utc>) {
         self.items.retain(|t| t.until > now);
         if self.items.len() > 4 {
             self.items.drain(..self.items.len() - 4);
         }
-        let Some(next) = self.items.iter().map(|t| t.until).min() else { return };
-        if let Ok(wait) = (next - now).to_std() {
-            ctx.request_repaint_after(wait);
+    }
+
+    /// When the next toast goes.
+    pub fn next_expiry(&self) -> Option<DateTime<Utc>> {
+        self.items.iter().map(|t| t.until).min()
+    }
+
+    /// Draws the live toasts in the bottom right corner.
+    pub fn show(&self, ctx: &egui::Context) {
+        if self.items.is_empty() {
+            return;
         }
         egui::Area::new(egui::Id::unique("toasts"))
             .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-16.0, -16.0))
@@ -118,6 +223,34 @@ impl Toasts {
                 }
             });
     }
+}
+
+/// A secret drawn in full, laid out once: later frames reuse the layout instead of copying the
+/// secret again.
+pub fn secret_text_ui(
+    ui: &mut egui::Ui,
+    secret: &SecretString,
+    galley: &mut Option<std::sync::Arc<egui::Galley>>,
+) {
+    let galley = galley.get_or_insert_with(|| {
+        let font = egui::TextStyle::Monospace.resolve(ui.style());
+        ui.painter().layout_no_wrap(secret.expose_secret().to_owned(), font, ui.visuals().text_color())
+    });
+    ui.label(galley.clone());
+}
+
+/// What the window shows while a lock waits for a provider's answer to be recorded.
+pub fn locking_ui(ui: &mut egui::Ui, job: &str) {
+    egui::CentralPanel::default().show(ui, |ui| {
+        centered_card(ui, 560.0, |ui| {
+            ui.heading("Locking…");
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("{job}…"));
+            });
+            ui.label("Keydesk locks as soon as the answer is recorded, so nothing the provider did is lost.");
+        });
+    });
 }
 
 /// The top bar: name, clipboard countdown, the running job with its Cancel.
@@ -175,7 +308,7 @@ pub fn nav_ui(ui: &mut egui::Ui, current: &Screen) -> Option<Command> {
             let selected =
                 *current == screen || (screen == Screen::Keys && matches!(current, Screen::Detail(_)));
             if ui.selectable_label(selected, label).on_hover_text(shortcut).clicked() {
-                command = Some(Command::Show(screen));
+                command = Some(session::Command::Show(screen).into());
             }
         }
         ui.add_space(theme::GAP);
@@ -187,28 +320,28 @@ pub fn nav_ui(ui: &mut egui::Ui, current: &Screen) -> Option<Command> {
 }
 
 /// The dialog that shows a new secret once.
-pub fn shown_once_ui(ctx: &egui::Context, shown: &ShownOnce) -> Option<Command> {
+pub fn shown_once_ui(ctx: &egui::Context, shown: &mut ShownOnce) -> Option<session::Command> {
     let mut command = None;
     let modal = egui::Modal::new(egui::Id::unique("shown-once")).show(ctx, |ui| {
         ui.set_max_width(560.0);
         ui.heading(format!("{} — shown once", shown.label));
         ui.label("Copy it into the integration now. Keydesk keeps it encrypted; Reveal is audited.");
         ui.add_space(theme::GAP);
-        ui.label(egui::RichText::new(shown.secret.expose_secret()).monospace());
+        secret_text_ui(ui, &shown.secret, &mut shown.galley);
         ui.add_space(theme::GAP);
         ui.horizontal(|ui| {
             if let Some(id) = &shown.key_id
                 && ui.button("Copy").clicked()
             {
-                command = Some(Command::Copy(id.clone()));
+                command = Some(session::Command::Copy(id.clone()));
             }
             if ui.button("Done").clicked() {
-                command = Some(Command::DismissShownOnce);
+                command = Some(session::Command::DismissShownOnce);
             }
         });
     });
     if modal.should_close() && command.is_none() {
-        command = Some(Command::DismissShownOnce);
+        command = Some(session::Command::DismissShownOnce);
     }
     command
 }

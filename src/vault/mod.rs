@@ -204,6 +204,15 @@ fn data_key_ad(vault_id: &str) -> Vec<u8> {
     format!("keydesk-data-key:{vault_id}").into_bytes()
 }
 
+/// The data key, unwrapped with the key derived from `password` and the header's salt and
+/// KDF cost.
+fn unwrap_data_key(header: &Header, password: &SecretString) -> Result<SymmetricKey, VaultError> {
+    let salt = decode_b64(&header.salt).map_err(|_| CryptoError::WrongPassword)?;
+    let wrapped = decode_b64(&header.wrapped_data_key).map_err(|_| CryptoError::WrongPassword)?;
+    let kek = crypto::derive_kek(password, &salt, header.kdf)?;
+    Ok(crypto::unwrap_key(&kek, &data_key_ad(&header.vault_id), &wrapped)?)
+}
+
 fn decode_b64(text: &str) -> Result<Vec<u8>, CryptoError> {
     B64.decode(text).map_err(|_| CryptoError::Tampered)
 }
@@ -274,10 +283,7 @@ impl Vault {
         text: &str,
         password: &SecretString,
     ) -> Result<Vault, VaultError> {
-        let salt = decode_b64(&file.header.salt).map_err(|_| CryptoError::WrongPassword)?;
-        let wrapped = decode_b64(&file.header.wrapped_data_key).map_err(|_| CryptoError::WrongPassword)?;
-        let kek = crypto::derive_kek(password, &salt, file.header.kdf)?;
-        let data = crypto::unwrap_key(&kek, &data_key_ad(&file.header.vault_id), &wrapped)?;
+        let data = unwrap_data_key(&file.header, password)?;
         let audit_tail = audit_tail(&env.storage.read_audit()?, &file.header.vault_id);
         let keys = Keys::new(data);
         let changed_outside = !keys.seal_matches(text);
@@ -320,6 +326,12 @@ impl Vault {
     pub fn verify_audit(&self) -> Result<audit::ChainReport, audit::ChainError> {
         let text = self.env.storage.read_audit().unwrap_or_default();
         audit::verify(&text, &self.file.header.vault_id, &self.file.audit)
+    }
+
+    /// Checks `password` against the vault's header (the KDF runs once), as a window does
+    /// before a sensitive change. Writes nothing.
+    pub fn check_password(&self, password: &SecretString) -> Result<(), VaultError> {
+        unwrap_data_key(&self.file.header, password).map(drop)
     }
 
     /// Changes the master password (and optionally the KDF cost): re-wraps the data key only.

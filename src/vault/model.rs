@@ -32,6 +32,18 @@ pub struct VaultFile {
     pub integrity: String,
 }
 
+impl VaultFile {
+    /// The key with exactly this id.
+    pub fn key(&self, id: &str) -> Option<&KeyRecord> {
+        self.keys.iter().find(|k| k.id == id)
+    }
+
+    /// The provider account with exactly this id.
+    pub fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.id == id)
+    }
+}
+
 /// Vault-wide facts: identity, key derivation, wrapped data key, where secrets live.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Header {

@@ -150,10 +150,11 @@ fn check_schedule(
 /// Safe to show: the known prefix, an ellipsis and the last 4 characters (when the key is
 /// long enough that 4 characters give little away).
 fn hint(prefix: &str, secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
-    if chars.len() >= 16 + prefix.chars().count() {
-        let last: String = chars[chars.len() - 4..].iter().collect();
-        format!("{prefix}…{last}")
+    // Counted and sliced in place: no copy of the whole secret is made.
+    if secret.chars().count() >= 16 + prefix.chars().count()
+        && let Some((start, _)) = secret.char_indices().rev().nth(3)
+    {
+        format!("{prefix}…{}", &secret[start..])
     } else {
         format!("{prefix}…")
     }
@@ -463,43 +464,71 @@ impl Vault {
     }
 
     /// The secret of a live key, for a use of `action`, with the use recorded.
-    fn use_secret(&mut self, query: &str, action: Action) -> Result<SecretString, VaultError> {
+    fn use_secret(&mut self, query: &str) -> Result<SecretString, VaultError> {
         let index = self.find_index(query)?;
         let record = &self.file.keys[index];
-        let verb = if action == Action::Copy { "copy" } else { "reveal" };
         if !record.is_live() {
-            return Err(VaultError::Revoked { label: record.label.clone(), action: verb });
+            return Err(VaultError::Revoked { label: record.label.clone(), action: "reveal" });
         }
         let id = record.id.clone();
         let secret = match self.load_secret(record) {
             Ok(secret) => secret,
             Err(error) => {
-                self.record_failure(action, Some(&id), &error);
+                self.record_failure(Action::Reveal, Some(&id), &error);
                 return Err(error);
             }
         };
-        let now = self.now();
-        self.apply(action, Some(&id), String::new(), |file| {
-            let record = &mut file.keys[index];
-            if action == Action::Copy {
-                record.copy_count += 1;
-                record.last_copied_at = Some(now);
-            } else {
-                record.reveal_count += 1;
-            }
+        self.apply(Action::Reveal, Some(&id), String::new(), |file| {
+            file.keys[index].reveal_count += 1;
             Ok(())
         })?;
         Ok(secret)
     }
 
-    /// The secret for a copy to the clipboard; the copy is counted and audited.
-    pub fn copy(&mut self, query: &str) -> Result<SecretString, VaultError> {
-        self.use_secret(query, Action::Copy)
+    /// The secret to put on the clipboard, with the key's id. Nothing is counted yet: the
+    /// caller says with [`Vault::record_copy`] whether the clipboard took it. A secret that
+    /// cannot be read is recorded as a failed copy here.
+    pub fn secret_to_copy(&mut self, query: &str) -> Result<(String, SecretString), VaultError> {
+        let index = self.find_index(query)?;
+        let record = &self.file.keys[index];
+        if !record.is_live() {
+            return Err(VaultError::Revoked { label: record.label.clone(), action: "copy" });
+        }
+        let id = record.id.clone();
+        match self.load_secret(record) {
+            Ok(secret) => Ok((id, secret)),
+            Err(error) => {
+                self.record_failure(Action::Copy, Some(&id), &error);
+                Err(error)
+            }
+        }
+    }
+
+    /// Records a copy of key `id`: counted when the clipboard took it, and in the audit log
+    /// either way (`Err` holds why the clipboard refused it, in words without the secret).
+    pub fn record_copy(&mut self, id: &str, clipboard: Result<(), String>) -> Result<(), VaultError> {
+        let index = self.find_index(id)?;
+        let id = self.file.keys[index].id.clone();
+        match clipboard {
+            Ok(()) => {
+                let now = self.now();
+                self.apply(Action::Copy, Some(&id), String::new(), |file| {
+                    let record = &mut file.keys[index];
+                    record.copy_count += 1;
+                    record.last_copied_at = Some(now);
+                    Ok(())
+                })
+            }
+            Err(why) => {
+                let outcome = audit::Outcome::Failed(format!("the clipboard did not take it: {why}"));
+                self.commit(Action::Copy, Some(&id), outcome, String::new())
+            }
+        }
     }
 
     /// The secret to show in full; the reveal is counted and audited.
     pub fn reveal(&mut self, query: &str) -> Result<SecretString, VaultError> {
-        self.use_secret(query, Action::Reveal)
+        self.use_secret(query)
     }
 
     /// Revokes a key: the metadata is saved first, then the secret is deleted. Returns a
