@@ -6,75 +6,10 @@ mod common;
 
 use std::sync::Arc;
 
-use common::TestClock;
-use egui_kittest::Harness;
+use common::window::{app, click, create_and_unlock, type_into, world};
 use egui_kittest::kittest::Queryable;
-use keydesk::clipboard::FakeClipboard;
-use keydesk::providers::http::HttpConfig;
-use keydesk::secrets::SecretStore;
-use keydesk::secrets::memory::MemoryStore;
-use keydesk::ui::{KeydeskApp, Services};
-use keydesk::vault::crypto::KdfParams;
 use keydesk::vault::model::KeyStatus;
 use secrecy::ExposeSecret;
-
-const PASSWORD: &str = "marketing-vault-2026";
-
-struct World {
-    dir: tempfile::TempDir,
-    store: MemoryStore,
-    clipboard: FakeClipboard,
-    clock: TestClock,
-}
-
-fn world() -> World {
-    World {
-        dir: tempfile::tempdir().unwrap(),
-        store: MemoryStore::new(),
-        clipboard: FakeClipboard::new(),
-        clock: TestClock::new(),
-    }
-}
-
-fn app(world: &World) -> Harness<'static, KeydeskApp> {
-    let store = world.store.clone();
-    let services = Services {
-        dir: world.dir.path().join("vault"),
-        open_store: Arc::new(move |_, _| Ok(Box::new(store.clone()) as Box<dyn SecretStore>)),
-        clipboard: Box::new(world.clipboard.clone()),
-        clock: Arc::new(world.clock.clone()),
-        inline_jobs: true,
-        new_vault_kdf: KdfParams::MIN,
-        http: HttpConfig::default(),
-        timings: None,
-    };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1200.0, 900.0))
-        .with_max_steps(32)
-        .build_eframe(move |cc| KeydeskApp::new(&cc.egui_ctx, services, None));
-    harness.run();
-    harness
-}
-
-fn type_into(harness: &mut Harness<'_, KeydeskApp>, label: &str, text: &str) {
-    harness.get_by_label(label).click();
-    harness.run();
-    harness.get_by_label(label).type_text(text);
-    harness.run();
-}
-
-fn click(harness: &mut Harness<'_, KeydeskApp>, label: &str) {
-    harness.get_by_label(label).click();
-    harness.run();
-}
-
-fn create_and_unlock(harness: &mut Harness<'_, KeydeskApp>) {
-    type_into(harness, "Master password", PASSWORD);
-    type_into(harness, "Repeat password", PASSWORD);
-    click(harness, "Create vault");
-    harness.run();
-    assert!(harness.state().is_unlocked(), "the new vault opens");
-}
 
 #[test]
 fn the_whole_marketer_flow() {
@@ -99,7 +34,7 @@ fn the_whole_marketer_flow() {
     assert!(harness.get_by_label("Master password").is_focused());
 
     // The right one.
-    harness.get_by_label("Master password").type_text(PASSWORD);
+    harness.get_by_label("Master password").type_text(common::window::PASSWORD);
     harness.run();
     click(&mut harness, "Unlock");
     harness.run();
@@ -281,7 +216,7 @@ fn an_unreadable_vault_file_shows_a_banner_and_is_left_alone() {
     let mut harness = app(&world);
     harness.get_by_label_contains("vault.ron cannot be read: line 2");
     harness.get_by_label_contains("restore vault.ron.bak");
-    type_into(&mut harness, "Master password", PASSWORD);
+    type_into(&mut harness, "Master password", common::window::PASSWORD);
     click(&mut harness, "Unlock");
     harness.run();
     assert!(!harness.state().is_unlocked());

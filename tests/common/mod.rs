@@ -4,6 +4,7 @@
 
 use std::io::Write;
 pub mod mock;
+pub mod window;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

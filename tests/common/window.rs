@@ -1,0 +1,101 @@
+//! The window under egui_kittest: the real app with the in-memory secret store, a fake
+//! clipboard and a clock the test moves.
+
+use std::sync::Arc;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use keydesk::clipboard::FakeClipboard;
+use keydesk::providers::http::HttpConfig;
+use keydesk::secrets::SecretStore;
+use keydesk::secrets::memory::MemoryStore;
+use keydesk::ui::{KeydeskApp, Services};
+use keydesk::vault::crypto::KdfParams;
+
+use super::TestClock;
+
+pub const PASSWORD: &str = "marketing-vault-2026";
+
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub store: MemoryStore,
+    pub clipboard: FakeClipboard,
+    pub clock: TestClock,
+}
+
+pub fn world() -> World {
+    World {
+        dir: tempfile::tempdir().unwrap(),
+        store: MemoryStore::new(),
+        clipboard: FakeClipboard::new(),
+        clock: TestClock::new(),
+    }
+}
+
+/// The app with jobs run inline (each answer is there one frame later).
+pub fn app(world: &World) -> Harness<'static, KeydeskApp> {
+    app_with(world, true)
+}
+
+/// The app; `inline_jobs: false` runs jobs on threads as the real window does.
+pub fn app_with(world: &World, inline_jobs: bool) -> Harness<'static, KeydeskApp> {
+    let store = world.store.clone();
+    let services = Services {
+        dir: world.dir.path().join("vault"),
+        open_store: Arc::new(move |_, _| Ok(Box::new(store.clone()) as Box<dyn SecretStore>)),
+        clipboard: Box::new(world.clipboard.clone()),
+        clock: Arc::new(world.clock.clone()),
+        inline_jobs,
+        new_vault_kdf: KdfParams::MIN,
+        http: HttpConfig::default(),
+        timings: None,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1200.0, 900.0))
+        .with_max_steps(32)
+        .build_eframe(move |cc| KeydeskApp::new(&cc.egui_ctx, services, None));
+    harness.run();
+    harness
+}
+
+pub fn type_into(harness: &mut Harness<'_, KeydeskApp>, label: &str, text: &str) {
+    harness.get_by_label(label).click();
+    harness.run();
+    harness.get_by_label(label).type_text(text);
+    harness.run();
+}
+
+/// Clicks and lets the window settle (with jobs on threads a spinner may keep asking for
+/// frames: then it stops after `max_steps` without failing).
+pub fn click(harness: &mut Harness<'_, KeydeskApp>, label: &str) {
+    harness.get_by_label(label).click();
+    // Not settling is no failure here: a running job's spinner keeps asking for frames.
+    let _settled = harness.try_run();
+}
+
+/// Steps frames (each one runs `logic` then `ui`) until `done` holds; jobs on threads
+/// answer in their own time, so this waits for them (at most 20 s).
+pub fn step_until(harness: &mut Harness<'_, KeydeskApp>, what: &str, done: impl Fn(&KeydeskApp) -> bool) {
+    for _ in 0..2000 {
+        harness.step();
+        if done(harness.state()) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("waited 20 s for: {what}");
+}
+
+/// Runs only the app's `logic` (what eframe runs while the window is minimized or covered):
+/// no frame is drawn.
+pub fn logic_only(harness: &mut Harness<'_, KeydeskApp>) {
+    let ctx = harness.ctx.clone();
+    harness.state_mut().tick(&ctx);
+}
+
+pub fn create_and_unlock(harness: &mut Harness<'_, KeydeskApp>) {
+    type_into(harness, "Master password", PASSWORD);
+    type_into(harness, "Repeat password", PASSWORD);
+    click(harness, "Create vault");
+    step_until(harness, "the new vault opens", KeydeskApp::is_unlocked);
+}

@@ -1,0 +1,343 @@
+//! The window's shell: what happens while it is not drawn (eframe runs only `App::logic` for
+//! a minimized or covered window), a lock in the middle of a provider call, and what egui
+//! keeps of typed secrets. Driven with egui_kittest like a person, with a clock the test moves.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use common::mock::{Mock, Reply};
+use common::window::{
+    PASSWORD, app, app_with, click, create_and_unlock, logic_only, step_until, type_into, world,
+};
+use egui_kittest::kittest::Queryable;
+use keydesk::ui::KeydeskApp;
+use keydesk::ui::widgets::{SECRET_FIELDS, secret_field_id};
+use keydesk::vault::audit::{self, Action, Outcome};
+use keydesk::vault::model::KeyStatus;
+
+fn generate_key(harness: &mut egui_kittest::Harness<'_, KeydeskApp>, label: &str) {
+    click(harness, "New key");
+    type_into(harness, "Label", label);
+    click(harness, "Generate");
+    click(harness, "Done");
+}
+
+#[test]
+fn timers_fire_from_logic_alone_while_the_window_is_not_drawn() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    generate_key(&mut harness, "Webhook");
+
+    // Copy from the key's page, then the window is hidden: only `logic` runs from now on.
+    click(&mut harness, "Copy");
+    assert!(world.clipboard.contents().is_some());
+    world.clock.advance_secs(19);
+    logic_only(&mut harness);
+    assert!(world.clipboard.contents().is_some(), "not before the deadline");
+    world.clock.advance_secs(2);
+    logic_only(&mut harness);
+    assert_eq!(world.clipboard.contents(), None, "cleared at the deadline without a frame drawn");
+    assert!(harness.state().copy.is_none());
+
+    // Reveal hides itself after 30 s, also unseen.
+    harness.step();
+    click(&mut harness, "Reveal");
+    assert!(harness.state().session().unwrap().revealed.is_some());
+    world.clock.advance_secs(31);
+    logic_only(&mut harness);
+    assert!(harness.state().session().unwrap().revealed.is_none(), "the revealed secret is dropped");
+
+    // Auto-lock after 5 idle minutes, unseen.
+    world.clock.advance_secs(4 * 60);
+    logic_only(&mut harness);
+    assert!(harness.state().is_unlocked(), "not before the idle time");
+    world.clock.advance_secs(61);
+    logic_only(&mut harness);
+    assert!(!harness.state().is_unlocked(), "locked while hidden");
+    assert!(harness.state().session().is_none());
+}
+
+#[test]
+fn a_job_that_ends_while_the_window_is_hidden_is_recorded() {
+    let server = Mock::start(|seen| {
+        if seen.url == "/v3/account" {
+            Reply::json(200, r#"{"email":"ops@example.com"}"#)
+        } else {
+            Reply::status(404)
+        }
+    });
+    let world = world();
+    let mut harness = app_with(&world, false);
+    create_and_unlock(&mut harness);
+    click(&mut harness, "API settings");
+    click(&mut harness, "Provider");
+    click(&mut harness, "Brevo");
+    type_into(&mut harness, "Account name", "Brevo");
+    type_into(&mut harness, "API address", &server.url);
+    click(&mut harness, "Add account");
+    click(&mut harness, "New key");
+    click(&mut harness, "Paste a provider's key");
+    type_into(&mut harness, "Label", "Brevo CRM");
+    click(&mut harness, "Account");
+    click(&mut harness, "Brevo (Brevo)");
+    let key = format!(
+        "xkeysib-{}-{}",
+        common::random_chars(common::HEX, 64),
+        common::random_chars(common::ALNUM, 16)
+    );
+    type_into(&mut harness, "Key", &key);
+    click(&mut harness, "Add key");
+    // From here only `logic` runs, as for a minimized window, until the check is recorded.
+    for _ in 0..2000 {
+        logic_only(&mut harness);
+        let verified = harness.state().session().unwrap().vault.keys()[0].last_verified.clone();
+        if verified.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let record = harness.state().session().unwrap().vault.keys()[0].clone();
+    assert_eq!(record.last_verified.map(|v| v.outcome.works()), Some(true), "recorded unseen");
+}
+
+/// A SendGrid key API on 127.0.0.1 that answers as SendGrid documents, and holds each
+/// answer until the test opens the gate.
+struct GatedSendGrid {
+    mock: Mock,
+    arrived: Arc<AtomicBool>,
+    gate: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl GatedSendGrid {
+    fn start(management_key: &str) -> Self {
+        let arrived = Arc::new(AtomicBool::new(false));
+        let gate = Arc::new((Mutex::new(false), Condvar::new()));
+        let (arrived2, gate2, management) = (arrived.clone(), gate.clone(), management_key.to_owned());
+        let created: Arc<Mutex<Vec<String>>> = Arc::default();
+        let mock = Mock::start(move |seen| {
+            let bearer = seen.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+            if bearer != management {
+                return Reply::json(401, r#"{"errors":[{"message":"authorization required"}]}"#);
+            }
+            arrived2.store(true, Ordering::SeqCst);
+            let (open, opened) = &*gate2;
+            let guard = open.lock().unwrap();
+            drop(opened.wait_timeout_while(guard, Duration::from_secs(10), |open| !*open).unwrap());
+            match (seen.method.as_str(), seen.url.as_str()) {
+                ("POST", "/v3/api_keys") => {
+                    let key = common::sendgrid_key();
+                    let id = key[3..25].to_owned();
+                    created.lock().unwrap().push(id.clone());
+                    let body = serde_json::json!({
+                        "api_key": key, "api_key_id": id, "name": "CRM mail", "scopes": ["mail.send"]
+                    });
+                    Reply::json(201, &body.to_string())
+                }
+                ("DELETE", path) if path.starts_with("/v3/api_keys/") => {
+                    let id = &path["/v3/api_keys/".len()..];
+                    let mut created = created.lock().unwrap();
+                    let before = created.len();
+                    created.retain(|known| known != id);
+                    if created.len() < before { Reply::status(204) } else { Reply::status(404) }
+                }
+                _ => Reply::json(404, r#"{"errors":[{"message":"not found"}]}"#),
+            }
+        });
+        GatedSendGrid { mock, arrived, gate }
+    }
+
+    /// Waits until a request is being held (at most 20 s).
+    fn wait_for_request(&self) {
+        for _ in 0..2000 {
+            if self.arrived.load(Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("no request reached the local SendGrid server");
+    }
+
+    fn release(&self) {
+        let (open, opened) = &*self.gate;
+        *open.lock().unwrap() = true;
+        opened.notify_all();
+    }
+
+    fn close(&self) {
+        *self.gate.0.lock().unwrap() = false;
+        self.arrived.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Clicks while a job runs (its spinner keeps asking for frames, so no `run`).
+fn press(harness: &mut egui_kittest::Harness<'_, KeydeskApp>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.step();
+    harness.step();
+}
+
+fn unlock_again(harness: &mut egui_kittest::Harness<'_, KeydeskApp>) {
+    type_into(harness, "Master password", PASSWORD);
+    click(harness, "Unlock");
+    step_until(harness, "the vault opens again", KeydeskApp::is_unlocked);
+}
+
+#[test]
+fn a_lock_during_a_create_or_revoke_at_sendgrid_waits_and_loses_nothing() {
+    let management = common::sendgrid_key();
+    let sendgrid = GatedSendGrid::start(&management);
+    let world = world();
+    let mut harness = app_with(&world, false);
+    create_and_unlock(&mut harness);
+    click(&mut harness, "API settings");
+    type_into(&mut harness, "Account name", "SG");
+    type_into(&mut harness, "API address", &sendgrid.mock.url);
+    type_into(&mut harness, "Management key", &management);
+    click(&mut harness, "Add account");
+
+    // Create at SendGrid; lock (Ctrl+L) while SendGrid has not answered yet.
+    click(&mut harness, "New key");
+    click(&mut harness, "Create at the provider");
+    type_into(&mut harness, "Label", "CRM mail");
+    click(&mut harness, "Account");
+    click(&mut harness, "SG (SendGrid)");
+    press(&mut harness, "Create at provider");
+    sendgrid.wait_for_request();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    harness.step();
+    harness.step();
+    assert!(harness.state().is_locking(), "the lock waits for SendGrid's answer");
+    harness.get_by_label("Locking…");
+    assert!(harness.query_by_label("New key").is_none(), "the session is hidden at once");
+    sendgrid.release();
+    step_until(&mut harness, "locked once the answer is recorded", |app| !app.is_unlocked());
+    assert!(!harness.state().is_locking());
+
+    unlock_again(&mut harness);
+    let session = harness.state().session().unwrap();
+    let record =
+        session.vault.keys().iter().find(|k| k.label == "CRM mail").expect("the created key is kept");
+    assert!(record.provider_key_id.is_some());
+    let log = audit::parse(&session.vault.audit_text().unwrap());
+    assert!(log.iter().any(|r| r.action == Action::Add && r.key.as_deref() == Some(record.id.as_str())));
+    let id = record.id.clone();
+
+    // Revoke at SendGrid; the idle timer fires while SendGrid has not answered yet.
+    sendgrid.close();
+    let ctx = harness.ctx.clone();
+    harness.state_mut().run_cmd(&ctx, keydesk::ui::session::Command::OpenKey(id.clone()).into());
+    harness.run();
+    click(&mut harness, "Revoke…");
+    type_into(&mut harness, "Reason", "leaked in a support ticket");
+    press(&mut harness, "Revoke key");
+    sendgrid.wait_for_request();
+    world.clock.advance_secs(5 * 60 + 1);
+    logic_only(&mut harness);
+    assert!(harness.state().is_locking(), "auto-lock waits for SendGrid's answer");
+    assert!(harness.state().is_unlocked());
+    sendgrid.release();
+    step_until(&mut harness, "locked once the revoke is recorded", |app| !app.is_unlocked());
+
+    unlock_again(&mut harness);
+    let session = harness.state().session().unwrap();
+    let record = session.vault.keys().iter().find(|k| k.id == id).unwrap();
+    assert!(
+        matches!(&record.status, KeyStatus::Revoked { reason, .. } if reason == "leaked in a support ticket"),
+        "the revoke done at SendGrid is recorded"
+    );
+    let log = audit::parse(&session.vault.audit_text().unwrap());
+    assert!(
+        log.iter()
+            .any(|r| r.action == Action::Revoke && r.outcome == Outcome::Ok && r.key.as_deref() == Some(&id))
+    );
+}
+
+/// The undo history egui keeps for the text field `id`, as text (`None`: no state at all).
+fn undo_history(ctx: &egui::Context, id: egui::Id) -> Option<String> {
+    egui::text_edit::TextEditState::load(ctx, id).map(|state| ron::to_string(&state.undoer()).unwrap())
+}
+
+fn text_edit_states(ctx: &egui::Context) -> usize {
+    ctx.memory(|memory| memory.data.count::<egui::text_edit::TextEditState>())
+}
+
+#[test]
+fn a_typed_secret_leaves_no_trace_in_egui_memory_after_a_lock() {
+    // The probe works: an ordinary text field's history, as egui keeps it, shows the text.
+    let ctx = egui::Context::default();
+    let mut plain = egui::text_edit::TextEditState::default();
+    let mut undoer = plain.undoer();
+    undoer.add_undo(&(Default::default(), "typed into a plain field".to_owned()));
+    plain.set_undoer(undoer);
+    plain.store(&ctx, egui::Id::unique("plain"));
+    assert!(undo_history(&ctx, egui::Id::unique("plain")).unwrap().contains("typed into a plain field"));
+
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    click(&mut harness, "API settings");
+    let management = common::sendgrid_key();
+    type_into(&mut harness, "Account name", "SG");
+    type_into(&mut harness, "Management key", &management);
+    harness.step();
+    let id = secret_field_id("management-key");
+    let history = undo_history(&harness.ctx, id).expect("the secret field has its stable id");
+    assert!(!history.contains(&management[..12]), "a secret field keeps no undo history: {history}");
+    assert!(history.contains("undos:[]"), "{history}");
+    let fields_before = text_edit_states(&harness.ctx);
+    assert!(fields_before >= 4, "the screen's fields have state ({fields_before})");
+
+    // Lock: the session's fields, secret or not, are forgotten; the typed key went with the
+    // session (its buffer is zeroed on drop).
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    harness.run();
+    assert!(!harness.state().is_unlocked());
+    for name in SECRET_FIELDS.into_iter().filter(|name| *name != "unlock-password") {
+        assert_eq!(undo_history(&harness.ctx, secret_field_id(name)), None, "{name} is forgotten");
+    }
+    assert_eq!(text_edit_states(&harness.ctx), 1, "only the unlock screen's own field has state");
+
+    // The master password typed at unlock: no history, and its field is emptied on submit.
+    type_into(&mut harness, "Master password", PASSWORD);
+    let history = undo_history(&harness.ctx, secret_field_id("unlock-password")).unwrap();
+    assert!(!history.contains(PASSWORD), "{history}");
+    click(&mut harness, "Unlock");
+    harness.run();
+    assert!(harness.state().is_unlocked());
+}
+
+#[test]
+fn changing_the_password_asks_for_the_current_one_and_keeps_the_kdf() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    let kdf = harness.state().session().unwrap().vault.file().header.kdf;
+    click(&mut harness, "Settings");
+    type_into(&mut harness, "Current password", "not the password");
+    type_into(&mut harness, "New password", "a much longer new password 2026");
+    type_into(&mut harness, "Repeat password", "a much longer new password 2026");
+    click(&mut harness, "Change password");
+    harness.run();
+    harness.get_by_label_contains("The current password is wrong");
+    let header = harness.state().session().unwrap().vault.file().header.clone();
+    let log = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap());
+    assert!(!log.iter().any(|r| r.action == Action::ChangePassword), "nothing changed");
+
+    type_into(&mut harness, "Current password", PASSWORD);
+    type_into(&mut harness, "New password", "a much longer new password 2026");
+    type_into(&mut harness, "Repeat password", "a much longer new password 2026");
+    click(&mut harness, "Change password");
+    harness.run();
+    let after = harness.state().session().unwrap().vault.file().header.clone();
+    assert_ne!(after.wrapped_data_key, header.wrapped_data_key, "re-wrapped");
+    assert_eq!(
+        (after.kdf.iterations, after.kdf.lanes),
+        (kdf.iterations, kdf.lanes),
+        "iterations and lanes are the vault's, not the defaults"
+    );
+}
