@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs everything CI runs, on a fresh Debian/Ubuntu machine or a developer's:
-#   1. installs what the tests need when it is missing (Xvfb, D-Bus, gnome-keyring,
-#      libsecret-tools, xclip; cargo-nextest),
+#   1. installs what the tests need when it is missing (Xvfb, openbox, xdotool, x11-utils,
+#      D-Bus, gnome-keyring, libsecret-tools, xclip, the window's X11/GL libraries;
+#      cargo-nextest),
 #   2. starts a private D-Bus session (never given a DISPLAY) with a throw-away, unlocked
-#      gnome-keyring, and an Xvfb display, all inside a network namespace that has only
-#      loopback (where the system allows one), so no test can reach past 127.0.0.1,
+#      gnome-keyring, and an Xvfb display with the openbox window manager (a bare X server
+#      never minimizes a window), all inside a network namespace that has only loopback
+#      (where the system allows one), so no test can reach past 127.0.0.1,
 #   3. runs cargo fmt --check, cargo clippy -D warnings and every test.
 # Extra arguments go to `cargo nextest run` (e.g. a test name filter).
 set -euo pipefail
@@ -15,9 +17,17 @@ log() { printf '== %s\n' "$*" >&2; }
 if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   missing=()
   for pair in Xvfb:xvfb xclip:xclip dbus-run-session:dbus dbus-send:dbus \
-              gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools cc:gcc ip:iproute2; do
+              gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools cc:gcc ip:iproute2 \
+              openbox:openbox xdotool:xdotool xprop:x11-utils xmessage:x11-utils; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
+  # The real window (tests/window_state.rs) loads these at run time.
+  for pair in libXcursor.so.1:libxcursor1 libXi.so.6:libxi6 libxkbcommon-x11.so.0:libxkbcommon-x11-0 \
+              libGL.so.1:libgl1 libEGL.so.1:libegl1; do
+    ldconfig -p 2>/dev/null | grep "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+  done
+  # The window's OpenGL through Mesa's software renderer.
+  ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1 || missing+=(libgl1-mesa-dri)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -82,8 +92,15 @@ log "gnome-keyring running (pid $keyring_pid)"
 display=":$((90 + RANDOM % 400))"
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$KEYDESK_SCRATCH/xvfb.log" 2>&1 &
 xvfb_pid=$!
-trap 'kill "$xvfb_pid" "$keyring_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
+DISPLAY="$display" openbox --sm-disable >"$KEYDESK_SCRATCH/openbox.log" 2>&1 &
+wm_pid=$!
+trap 'kill "$wm_pid" "$xvfb_pid" "$keyring_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+  DISPLAY="$display" xprop -root _NET_SUPPORTING_WM_CHECK 2>/dev/null | grep -q "window id" && break
+  sleep 0.1
+done
+log "Xvfb $display with openbox (pid $wm_pid)"
 
 export DISPLAY="$display" KEYDESK_REQUIRE_KEYCHAIN=1 KEYDESK_REQUIRE_DISPLAY=1
 log "doc tests"
