@@ -44,7 +44,7 @@ struct Probe {
 }
 
 enum Order {
-    Run(app::Command),
+    Run(Box<app::Command>),
     Close,
 }
 
@@ -52,7 +52,7 @@ impl eframe::App for Probe {
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
         while let Ok(order) = self.orders.try_recv() {
             match order {
-                Order::Run(command) => self.app.run_cmd(ctx, command),
+                Order::Run(command) => self.app.run_cmd(ctx, *command),
                 Order::Close => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             }
         }
@@ -129,7 +129,7 @@ impl Window {
     }
 
     fn run(&self, command: impl Into<app::Command>) {
-        self.order(Order::Run(command.into()));
+        self.order(Order::Run(Box::new(command.into())));
     }
 
     /// The X11 window id, once the window is mapped.
