@@ -19,13 +19,12 @@ use super::session::{self, Effects, PendingClear, Session, SessionDone};
 use super::state::Screen;
 use super::widgets::Toasts;
 use super::{dashboard, theme, unlock, widgets};
-use crate::clipboard::{Clipboard, fingerprint};
+use crate::clipboard::Clipboard;
 use crate::providers::http::{Client, HttpConfig};
 use crate::secrets::{SecretStore, SecretStoreError};
-use crate::storage::VaultDir;
 use crate::vault::crypto::KdfParams;
 use crate::vault::model::{SecretBackend, VaultFile};
-use crate::vault::{Clock, CreateOptions, Env, Vault, VaultError, os_rng};
+use crate::vault::{Clock, Vault};
 
 /// Opens the secret store a vault names.
 pub type StoreFactory =
@@ -108,6 +107,9 @@ pub enum LockReason {
     Idle,
 }
 
+mod opening;
+mod timers;
+
 /// The app.
 pub struct KeydeskApp {
     services: Services,
@@ -166,36 +168,6 @@ impl KeydeskApp {
         app
     }
 
-    /// First screen: create when there is no vault, else unlock (reading the file ahead).
-    fn start(&mut self, ctx: &egui::Context) {
-        let dir = self.services.dir.clone();
-        if dir.join(crate::storage::VAULT_FILE).exists() {
-            self.phase = Phase::Locked(unlock::UnlockState::default());
-            self.preload(ctx);
-        } else {
-            self.phase = Phase::Create(unlock::CreateState::default());
-            let open_store = self.services.open_store.clone();
-            self.jobs.spawn(ctx, "Looking for the OS keychain", Records::No, move || {
-                Done::Probed(probe_keychain(&open_store, &dir).map_err(|e| e.to_string()))
-            });
-        }
-    }
-
-    /// Reads and parses vault.ron while the user types the password.
-    fn preload(&mut self, ctx: &egui::Context) {
-        let dir = self.services.dir.clone();
-        self.jobs.spawn(ctx, "Reading the vault", Records::No, move || {
-            let read = VaultDir::open(&dir, false).and_then(|d| d.read_vault());
-            match read {
-                Ok(text) => {
-                    let parsed = Vault::parse(&text).map(Box::new).map_err(|e| e.to_string());
-                    Done::Loaded { text, parsed }
-                }
-                Err(error) => Done::Loaded { text: String::new(), parsed: Err(error.to_string()) },
-            }
-        });
-    }
-
     /// Whether the vault is unlocked (for tests and the title).
     pub fn is_unlocked(&self) -> bool {
         matches!(self.phase, Phase::Unlocked(_))
@@ -250,24 +222,6 @@ impl KeydeskApp {
         }
     }
 
-    /// The next moment a timer fires.
-    fn next_deadline(&self) -> Option<DateTime<Utc>> {
-        let lock_at = self.session().filter(|_| self.lock_when_done.is_none()).map(|session| {
-            let minutes = i64::from(session.vault.file().header.settings.auto_lock_minutes);
-            self.last_activity + chrono::Duration::minutes(minutes)
-        });
-        [
-            self.copy.as_ref().map(|c| c.clear_at),
-            self.session().and_then(Session::next_deadline),
-            lock_at,
-            self.retry_at,
-            self.toasts.next_expiry(),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
-    }
-
     /// Applies one command.
     pub fn run_cmd(&mut self, ctx: &egui::Context, command: Command) {
         match command {
@@ -314,106 +268,6 @@ impl KeydeskApp {
                 session.run(command, &mut fx);
             }
         }
-    }
-
-    fn create(&mut self, ctx: &egui::Context, password: SecretString, backend: SecretBackend) {
-        let dir = match VaultDir::create(&self.services.dir) {
-            Ok(dir) => dir,
-            Err(error) => return self.banner = Some(error.to_string()),
-        };
-        let store = match (self.services.open_store)(backend, &self.services.dir) {
-            Ok(store) => store,
-            Err(error) => {
-                if let Phase::Create(state) = &mut self.phase {
-                    state.error = Some(error.to_string());
-                }
-                return;
-            }
-        };
-        let env = Env {
-            store,
-            storage: Box::new(dir),
-            clock: Box::new(self.services.clock.clone()),
-            rng: Box::new(os_rng()),
-        };
-        let options = CreateOptions { backend, kdf: self.services.new_vault_kdf };
-        self.jobs.spawn(ctx, "Creating the vault", Records::No, move || {
-            let result = Vault::create(env, &password, options)
-                .map(Box::new)
-                .map_err(|e| OpenError { message: e.to_string(), wrong_password: false });
-            Done::Opened(result)
-        });
-    }
-
-    fn unlock(&mut self, ctx: &egui::Context, password: SecretString) {
-        if let Some(at) = self.retry_at
-            && self.now() < at
-        {
-            return;
-        }
-        self.unlock_started = Some(std::time::Instant::now());
-        let dir_path = self.services.dir.clone();
-        let open_store = self.services.open_store.clone();
-        let preloaded = self.preloaded.take();
-        let clock = self.services.clock.clone();
-        self.jobs.spawn(ctx, "Unlocking", Records::No, move || {
-            let open = || -> Result<Vault, VaultError> {
-                let dir = VaultDir::open(&dir_path, true)?;
-                let text = dir.read_vault()?;
-                let file = match preloaded {
-                    Some((seen, parsed)) if seen == text => *parsed,
-                    _ => Vault::parse(&text)?,
-                };
-                let store = open_store(file.header.secret_store, &dir_path)?;
-                let env =
-                    Env { store, storage: Box::new(dir), clock: Box::new(clock), rng: Box::new(os_rng()) };
-                let mut vault = Vault::unlock(env, file, &text, &password)?;
-                if vault.changed_outside().is_some() {
-                    vault.record_outside_change()?;
-                }
-                Ok(vault)
-            };
-            Done::Opened(open().map(Box::new).map_err(|e| OpenError {
-                wrong_password: matches!(
-                    e,
-                    VaultError::Crypto(crate::vault::crypto::CryptoError::WrongPassword)
-                ),
-                message: e.to_string(),
-            }))
-        });
-    }
-
-    /// Locks now, or — while a job whose answer must be recorded runs — hides the session at
-    /// once and locks as soon as that answer is recorded.
-    fn request_lock(&mut self, ctx: &egui::Context, reason: LockReason) {
-        if !matches!(self.phase, Phase::Unlocked(_) | Phase::Busy) {
-            return;
-        }
-        if self.jobs.recording().is_some() || matches!(self.phase, Phase::Busy) {
-            self.lock_when_done = Some(reason);
-            ctx.request_repaint();
-        } else {
-            self.lock_now(ctx, reason);
-        }
-    }
-
-    /// The vault (its data key, any revealed secret, every typed secret) is dropped, egui's
-    /// memory of the session's fields is forgotten, and the file is read ahead again.
-    fn lock_now(&mut self, ctx: &egui::Context, reason: LockReason) {
-        self.lock_when_done = None;
-        if !matches!(self.phase, Phase::Unlocked(_)) {
-            return;
-        }
-        let locked = std::mem::replace(&mut self.phase, Phase::Locked(unlock::UnlockState::default()));
-        if let Phase::Unlocked(session) = locked {
-            self.sort = session.dashboard.sort;
-        }
-        widgets::forget_ui_memory(ctx);
-        self.preload(ctx);
-        if reason == LockReason::Idle {
-            self.toasts.info("Locked after being idle.".to_owned(), self.now());
-        }
-        ctx.request_repaint();
     }
 
     fn handle_done(&mut self, ctx: &egui::Context, done: Done, cancelled: bool) {
@@ -482,62 +336,6 @@ impl KeydeskApp {
         }
     }
 
-    fn unlock_failed(&mut self, ctx: &egui::Context, error: OpenError, now: DateTime<Utc>) {
-        if error.wrong_password {
-            self.failed_unlocks += 1;
-            // The KDF is the rate limit; after three misses each try waits longer.
-            if self.failed_unlocks >= 3 {
-                let secs = 2i64.pow((self.failed_unlocks - 2).min(5));
-                self.retry_at = Some(now + chrono::Duration::seconds(secs));
-            }
-        }
-        if matches!(self.phase, Phase::Locked(_)) && self.preloaded.is_none() {
-            self.preload(ctx);
-        }
-        if !error.wrong_password {
-            // Keychain missing, file unreadable, newer format: a problem of the vault, not of
-            // what was typed.
-            self.banner = Some(error.message.clone());
-        }
-        match &mut self.phase {
-            Phase::Locked(state) => state.failed(error.message),
-            Phase::Create(state) => state.error = Some(error.message),
-            _ => self.banner = Some(error.message),
-        }
-    }
-
-    /// Clears the clipboard at the deadline if it still holds Keydesk's copy.
-    fn tick_clipboard(&mut self, now: DateTime<Utc>) {
-        let Some(pending) = &self.copy else { return };
-        if now < pending.clear_at {
-            return;
-        }
-        let clipboard = &mut self.services.clipboard;
-        let ours = clipboard.text().is_some_and(|t| fingerprint(&t) == pending.fingerprint);
-        if ours {
-            match clipboard.clear() {
-                Ok(()) => self.toasts.info(format!("Cleared {} from the clipboard.", pending.label), now),
-                Err(error) => self.toasts.error(
-                    format!(
-                        "{} is still on the clipboard: it could not be cleared ({error}).",
-                        pending.label
-                    ),
-                    now,
-                ),
-            }
-        }
-        self.copy = None;
-    }
-
-    /// Locks after the idle time.
-    fn tick_idle(&mut self, ctx: &egui::Context, now: DateTime<Utc>) {
-        let Some(session) = self.session() else { return };
-        let minutes = i64::from(session.vault.file().header.settings.auto_lock_minutes);
-        if self.lock_when_done.is_none() && now >= self.last_activity + chrono::Duration::minutes(minutes) {
-            self.request_lock(ctx, LockReason::Idle);
-        }
-    }
-
     /// One frame: draws the bars, the current phase and the toasts, and queues what the user
     /// asked for. Changes nothing else.
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
@@ -594,35 +392,6 @@ impl KeydeskApp {
         }
         self.report_timings();
     }
-
-    /// With KEYDESK_TIMINGS=1: durations of start-up and unlocking, to stderr.
-    fn report_timings(&mut self) {
-        let Some(started) = self.services.timings else { return };
-        if !self.first_frame_done {
-            self.first_frame_done = true;
-            eprintln!("timing: first frame drawn {} ms after start", started.elapsed().as_millis());
-        }
-        if let (Some(enter), Some(opened)) = (self.unlock_started, self.unlock_finished)
-            && self.is_unlocked()
-        {
-            let keys = self.session().map_or(0, |s| s.vault.keys().len());
-            eprintln!(
-                "timing: unlock (read, KDF, open) {} ms; dashboard with {keys} keys drawn {} ms after Enter",
-                (opened - enter).as_millis(),
-                enter.elapsed().as_millis()
-            );
-            self.unlock_started = None;
-            self.unlock_finished = None;
-        }
-    }
-}
-
-fn probe_keychain(open_store: &StoreFactory, dir: &Path) -> Result<(), SecretStoreError> {
-    let mut store = open_store(SecretBackend::Keychain, dir)?;
-    store.put("keydesk-probe/probe", "probe")?;
-    store.get("keydesk-probe/probe")?;
-    store.delete("keydesk-probe/probe")?;
-    Ok(())
 }
 
 impl eframe::App for KeydeskApp {

@@ -1,0 +1,146 @@
+//! Opening the vault: the first-run probe of the keychain, creating a vault, reading the file
+//! ahead while the password is typed, unlocking, and a failed unlock's back-off.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use super::{Done, KeydeskApp, OpenError, Phase, StoreFactory};
+use crate::secrets::SecretStoreError;
+use crate::storage::VaultDir;
+use crate::ui::jobs::Records;
+use crate::ui::unlock;
+use crate::vault::model::SecretBackend;
+use crate::vault::{CreateOptions, Env, Vault, VaultError, os_rng};
+
+impl KeydeskApp {
+    /// First screen: create when there is no vault, else unlock (reading the file ahead).
+    pub(super) fn start(&mut self, ctx: &egui::Context) {
+        let dir = self.services.dir.clone();
+        if dir.join(crate::storage::VAULT_FILE).exists() {
+            self.phase = Phase::Locked(unlock::UnlockState::default());
+            self.preload(ctx);
+        } else {
+            self.phase = Phase::Create(unlock::CreateState::default());
+            let open_store = self.services.open_store.clone();
+            self.jobs.spawn(ctx, "Looking for the OS keychain", Records::No, move || {
+                Done::Probed(probe_keychain(&open_store, &dir).map_err(|e| e.to_string()))
+            });
+        }
+    }
+
+    /// Reads and parses vault.ron while the user types the password.
+    pub(super) fn preload(&mut self, ctx: &egui::Context) {
+        let dir = self.services.dir.clone();
+        self.jobs.spawn(ctx, "Reading the vault", Records::No, move || {
+            let read = VaultDir::open(&dir, false).and_then(|d| d.read_vault());
+            match read {
+                Ok(text) => {
+                    let parsed = Vault::parse(&text).map(Box::new).map_err(|e| e.to_string());
+                    Done::Loaded { text, parsed }
+                }
+                Err(error) => Done::Loaded { text: String::new(), parsed: Err(error.to_string()) },
+            }
+        });
+    }
+
+    pub(super) fn create(&mut self, ctx: &egui::Context, password: SecretString, backend: SecretBackend) {
+        let dir = match VaultDir::create(&self.services.dir) {
+            Ok(dir) => dir,
+            Err(error) => return self.banner = Some(error.to_string()),
+        };
+        let store = match (self.services.open_store)(backend, &self.services.dir) {
+            Ok(store) => store,
+            Err(error) => {
+                if let Phase::Create(state) = &mut self.phase {
+                    state.error = Some(error.to_string());
+                }
+                return;
+            }
+        };
+        let env = Env {
+            store,
+            storage: Box::new(dir),
+            clock: Box::new(self.services.clock.clone()),
+            rng: Box::new(os_rng()),
+        };
+        let options = CreateOptions { backend, kdf: self.services.new_vault_kdf };
+        self.jobs.spawn(ctx, "Creating the vault", Records::No, move || {
+            let result = Vault::create(env, &password, options)
+                .map(Box::new)
+                .map_err(|e| OpenError { message: e.to_string(), wrong_password: false });
+            Done::Opened(result)
+        });
+    }
+
+    pub(super) fn unlock(&mut self, ctx: &egui::Context, password: SecretString) {
+        if let Some(at) = self.retry_at
+            && self.now() < at
+        {
+            return;
+        }
+        self.unlock_started = Some(std::time::Instant::now());
+        let dir_path = self.services.dir.clone();
+        let open_store = self.services.open_store.clone();
+        let preloaded = self.preloaded.take();
+        let clock = self.services.clock.clone();
+        self.jobs.spawn(ctx, "Unlocking", Records::No, move || {
+            let open = || -> Result<Vault, VaultError> {
+                let dir = VaultDir::open(&dir_path, true)?;
+                let text = dir.read_vault()?;
+                let file = match preloaded {
+                    Some((seen, parsed)) if seen == text => *parsed,
+                    _ => Vault::parse(&text)?,
+                };
+                let store = open_store(file.header.secret_store, &dir_path)?;
+                let env =
+                    Env { store, storage: Box::new(dir), clock: Box::new(clock), rng: Box::new(os_rng()) };
+                let mut vault = Vault::unlock(env, file, &text, &password)?;
+                if vault.changed_outside().is_some() {
+                    vault.record_outside_change()?;
+                }
+                Ok(vault)
+            };
+            Done::Opened(open().map(Box::new).map_err(|e| OpenError {
+                wrong_password: matches!(
+                    e,
+                    VaultError::Crypto(crate::vault::crypto::CryptoError::WrongPassword)
+                ),
+                message: e.to_string(),
+            }))
+        });
+    }
+
+    pub(super) fn unlock_failed(&mut self, ctx: &egui::Context, error: OpenError, now: DateTime<Utc>) {
+        if error.wrong_password {
+            self.failed_unlocks += 1;
+            // The KDF is the rate limit; after three misses each try waits longer.
+            if self.failed_unlocks >= 3 {
+                let secs = 2i64.pow((self.failed_unlocks - 2).min(5));
+                self.retry_at = Some(now + chrono::Duration::seconds(secs));
+            }
+        }
+        if matches!(self.phase, Phase::Locked(_)) && self.preloaded.is_none() {
+            self.preload(ctx);
+        }
+        if !error.wrong_password {
+            // Keychain missing, file unreadable, newer format: a problem of the vault, not of
+            // what was typed.
+            self.banner = Some(error.message.clone());
+        }
+        match &mut self.phase {
+            Phase::Locked(state) => state.failed(error.message),
+            Phase::Create(state) => state.error = Some(error.message),
+            _ => self.banner = Some(error.message),
+        }
+    }
+}
+
+fn probe_keychain(open_store: &StoreFactory, dir: &Path) -> Result<(), SecretStoreError> {
+    let mut store = open_store(SecretBackend::Keychain, dir)?;
+    store.put("keydesk-probe/probe", "probe")?;
+    store.get("keydesk-probe/probe")?;
+    store.delete("keydesk-probe/probe")?;
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! The answers of the session's background jobs (verify, create and revoke at a provider,
+//! test an account), recorded in the vault.
+
+use super::{Effects, Session, SessionDone, ShownOnce};
+use crate::actions::{self, RevokeCalled};
+use crate::ui::state::{NewKeyState, Screen};
+
+impl Session {
+    /// Applies a background job's answer. `cancelled`: the user stopped waiting for it (what
+    /// the provider did is recorded all the same).
+    pub fn finish(&mut self, done: SessionDone, cancelled: bool, fx: &mut Effects<'_>) {
+        let now = fx.now;
+        match done {
+            SessionDone::Verified(called) => {
+                let result = actions::finish_verify(&mut self.vault, called);
+                if !cancelled {
+                    match result {
+                        Ok(outcome) if outcome.works() => fx.toasts.info(outcome.sentence(), now),
+                        Ok(outcome) => fx.toasts.error(outcome.sentence(), now),
+                        Err(error) => fx.toasts.error(error.to_string(), now),
+                    }
+                }
+                // The key's page reads its facts from the vault each frame; fields being
+                // edited there are left as they are.
+            }
+            SessionDone::Created(called) => {
+                match actions::finish_create(&mut self.vault, *called, &fx.client) {
+                    Ok(created) => {
+                        let label = self.label_of(&created.key_id);
+                        self.shown_once = Some(ShownOnce {
+                            label,
+                            key_id: Some(created.key_id.clone()),
+                            secret: created.secret,
+                            galley: None,
+                        });
+                        self.new_key = NewKeyState::default();
+                        self.open_key(&created.key_id);
+                    }
+                    Err((error, leftover)) => {
+                        self.new_key.error = Some(error.to_string());
+                        if let Some(secret) = leftover {
+                            self.shown_once = Some(ShownOnce {
+                                label: "Not kept: save it elsewhere".into(),
+                                key_id: None,
+                                secret,
+                                galley: None,
+                            });
+                        }
+                    }
+                }
+            }
+            SessionDone::Revoked { called, reason, replacement } => {
+                self.finish_revoke(*called, &reason, replacement, fx);
+            }
+            SessionDone::AccountTested { name, result } => {
+                if cancelled {
+                    return;
+                }
+                match result {
+                    Ok(words) => fx.toasts.info(format!("{name}: {words}"), now),
+                    Err(error) => fx.toasts.error(format!("{name}: {error}"), now),
+                }
+            }
+        }
+    }
+
+    pub(super) fn finish_revoke(
+        &mut self,
+        called: RevokeCalled,
+        reason: &str,
+        replacement: bool,
+        fx: &mut Effects<'_>,
+    ) {
+        let now = fx.now;
+        let key_id = called.key_id().to_owned();
+        // The dialog that asked for this revoke, if it is still the one open.
+        let dialog_open = self.revoke.as_ref().is_some_and(|r| r.key_id == key_id);
+        match actions::finish_revoke(&mut self.vault, called, reason) {
+            Ok(done) => {
+                for note in done.notes {
+                    fx.toasts.info(note, now);
+                }
+                fx.toasts.info(done.message, now);
+                if dialog_open {
+                    self.revoke = None;
+                }
+                let old = self.vault.file().key(&key_id).cloned();
+                if replacement && let Some(old) = old {
+                    self.new_key = NewKeyState::replacing(&old);
+                    self.screen = Screen::New;
+                }
+            }
+            Err(error) => match &mut self.revoke {
+                Some(state) if dialog_open => state.error = Some(error.to_string()),
+                _ => fx.toasts.error(error.to_string(), now),
+            },
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Drawing the unlocked window: shortcuts, navigation, the current screen and its dialogs.
+//! Screens get the vault's plain data and the cached audit lines, never the vault.
+
+use chrono::{DateTime, Utc};
+
+use super::{Command, Session};
+use crate::ui::state::Screen;
+use crate::ui::{accounts, app, audit_log, dashboard, detail, new_key, revoke, settings, widgets};
+
+impl Session {
+    /// Draws the current screen and its dialogs; returns what the user asked for.
+    pub fn screen_ui(&mut self, ui: &mut egui::Ui, now: DateTime<Utc>) -> Vec<app::Command> {
+        let mut commands: Vec<app::Command> = Vec::new();
+        let shortcut = |ui: &mut egui::Ui, key| {
+            ui.input_mut(|i| i.consume_shortcut(&egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, key)))
+        };
+        if shortcut(ui, egui::Key::N) {
+            commands.push(Command::Show(Screen::New).into());
+        }
+        if shortcut(ui, egui::Key::F) {
+            self.dashboard.focus_search = true;
+            commands.push(Command::Show(Screen::Keys).into());
+        }
+        for (key, screen) in [
+            (egui::Key::Num1, Screen::Keys),
+            (egui::Key::Num2, Screen::Accounts),
+            (egui::Key::Num3, Screen::Audit),
+            (egui::Key::Num4, Screen::Settings),
+        ] {
+            if shortcut(ui, key) {
+                commands.push(Command::Show(screen).into());
+            }
+        }
+        commands.extend(widgets::nav_ui(ui, &self.screen));
+        let file = self.vault.file();
+        egui::CentralPanel::default().show(ui, |ui| match &self.screen {
+            Screen::Keys => {
+                commands.extend(dashboard::dashboard_ui(ui, file, &mut self.dashboard, now).map(Into::into))
+            }
+            Screen::Detail(id) => {
+                let revealed = self.revealed.as_mut().filter(|r| r.key_id == *id);
+                let command = detail::detail_ui(ui, file, id, &mut self.detail, revealed, now);
+                commands.extend(command.map(Into::into));
+            }
+            Screen::New => commands.extend(new_key::new_key_ui(ui, file, &mut self.new_key).map(Into::into)),
+            Screen::Accounts => {
+                commands.extend(accounts::accounts_ui(ui, file, &mut self.accounts).map(Into::into))
+            }
+            Screen::Audit => {
+                let command = audit_log::audit_ui(ui, file, self.audit_cache.as_ref(), &mut self.audit);
+                commands.extend(command.map(Into::into));
+            }
+            Screen::Settings => {
+                commands.extend(settings::settings_ui(ui, &mut self.settings, file.header.kdf))
+            }
+        });
+        if let Some(state) = &mut self.revoke {
+            commands.extend(revoke::revoke_ui(ui.ctx(), state).map(Into::into));
+        }
+        if let Some(shown) = &mut self.shown_once {
+            commands.extend(widgets::shown_once_ui(ui.ctx(), shown).map(Into::into));
+        }
+        commands
+    }
+}

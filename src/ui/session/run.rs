@@ -1,0 +1,210 @@
+//! Applying the session's commands: against the vault, the clipboard and the job runner.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{Command, Effects, PendingClear, REVEAL_SECS, Revealed, Session, SessionDone, ShownOnce};
+use crate::actions;
+use crate::clipboard::fingerprint;
+use crate::ui::jobs::Records;
+use crate::ui::state::{AccountsState, DetailState, NewKeyState, RevokeState};
+use crate::vault::Replacement;
+
+impl Session {
+    /// Applies one command.
+    pub fn run(&mut self, command: Command, fx: &mut Effects<'_>) {
+        let now = fx.now;
+        match command {
+            Command::Show(screen) => self.screen = screen,
+            Command::OpenKey(id) => self.open_key(&id),
+            Command::Copy(id) => self.copy(&id, fx),
+            Command::Reveal(id) => match self.vault.reveal(&id) {
+                Ok(secret) => {
+                    let until = now + chrono::Duration::seconds(REVEAL_SECS);
+                    self.revealed = Some(Revealed { key_id: id, secret, until, galley: None });
+                }
+                Err(error) => fx.toasts.error(error.to_string(), now),
+            },
+            Command::HideReveal => self.revealed = None,
+            Command::Verify(id) => self.verify(&id, fx),
+            Command::Generate(request) => match self.vault.generate(request) {
+                Ok((id, secret)) => {
+                    let label = self.label_of(&id);
+                    self.shown_once =
+                        Some(ShownOnce { label, key_id: Some(id.clone()), secret, galley: None });
+                    self.new_key = NewKeyState::default();
+                    self.open_key(&id);
+                }
+                Err(error) => self.new_key.error = Some(error.to_string()),
+            },
+            Command::Add { request, secret, verify_after } => match self.vault.add(request, secret) {
+                Ok((id, detection)) => {
+                    if let Some(warning) = detection.warning {
+                        fx.toasts.info(warning, now);
+                    }
+                    fx.toasts.info(format!("Added the {} key.", detection.provider.name()), now);
+                    self.new_key = NewKeyState::default();
+                    self.open_key(&id);
+                    if verify_after && detection.provider.info().verify.is_some() {
+                        self.verify(&id, fx);
+                    }
+                }
+                Err(error) => self.new_key.error = Some(error.to_string()),
+            },
+            Command::CreateAtProvider { account, request, scopes } => {
+                match actions::plan_create(&self.vault, &account, request, &scopes) {
+                    Ok(plan) => {
+                        let client = fx.client.clone();
+                        let label = format!("Creating the key at {}", plan.provider().name());
+                        fx.spawn(label, Records::Yes, move || {
+                            SessionDone::Created(Box::new(plan.call(&client)))
+                        });
+                    }
+                    Err(error) => self.new_key.error = Some(error.to_string()),
+                }
+            }
+            Command::Edit { key, edit } => match self.vault.edit(&key, edit) {
+                Ok(()) => {
+                    fx.toasts.info("Saved.".to_owned(), now);
+                    self.detail = DetailState::for_key(self.vault.file(), &key);
+                }
+                Err(error) => self.detail.error = Some(error.to_string()),
+            },
+            Command::Rotate { key, pasted } => self.rotate(&key, pasted, fx),
+            Command::StartRevoke(id) => {
+                self.revoke = self.vault.file().key(&id).map(|record| {
+                    let route = actions::revoke_route(&self.vault, record);
+                    RevokeState::new(record, route)
+                });
+            }
+            Command::CloseRevoke => self.revoke = None,
+            Command::Revoke { key, reason, options, replacement } => {
+                match actions::plan_revoke(&self.vault, &key, &reason, options) {
+                    Ok(plan) if plan.calls_provider() => {
+                        let client = fx.client.clone();
+                        let label = format!("Revoking at {}", plan.provider.name());
+                        fx.spawn(label, Records::Yes, move || SessionDone::Revoked {
+                            called: Box::new(plan.call(&client)),
+                            reason,
+                            replacement,
+                        });
+                    }
+                    Ok(plan) => {
+                        let called = plan.call(&fx.client);
+                        self.finish_revoke(called, &reason, replacement, fx);
+                    }
+                    Err(error) => {
+                        if let Some(state) = &mut self.revoke {
+                            state.error = Some(error.to_string());
+                        }
+                    }
+                }
+            }
+            Command::AddAccount { request, management_key } => {
+                match self.vault.add_account(request, management_key) {
+                    Ok(_) => {
+                        self.accounts = AccountsState::default();
+                        fx.toasts.info("Account added.".to_owned(), now);
+                    }
+                    Err(error) => self.accounts.error = Some(error.to_string()),
+                }
+            }
+            Command::RemoveAccount(id) => match self.vault.remove_account(&id) {
+                Ok(()) => fx.toasts.info("Account removed.".to_owned(), now),
+                Err(error) => self.accounts.error = Some(error.to_string()),
+            },
+            Command::TestAccount(id) => self.test_account(&id, fx),
+            Command::SaveSettings(settings) => match self.vault.update_settings(settings) {
+                Ok(()) => fx.toasts.info("Settings saved.".to_owned(), now),
+                Err(error) => self.settings.error = Some(error.to_string()),
+            },
+            Command::DismissShownOnce => self.shown_once = None,
+        }
+    }
+
+    /// Puts the key on the clipboard; the copy is recorded once the clipboard took it (and as
+    /// failed when it did not).
+    fn copy(&mut self, id: &str, fx: &mut Effects<'_>) {
+        let now = fx.now;
+        let (id, secret) = match self.vault.secret_to_copy(id) {
+            Ok(found) => found,
+            Err(error) => return fx.toasts.error(error.to_string(), now),
+        };
+        let label = self.label_of(&id);
+        let taken = fx.clipboard.set_secret(secret.expose_secret());
+        let recorded = self.vault.record_copy(&id, taken.clone().map_err(|e| e.to_string()));
+        match (taken, recorded) {
+            (Ok(()), recorded) => {
+                let secs = self.vault.file().header.settings.clipboard_clear_secs;
+                *fx.copy = Some(PendingClear {
+                    label: label.clone(),
+                    fingerprint: fingerprint(secret.expose_secret()),
+                    clear_at: now + chrono::Duration::seconds(i64::from(secs)),
+                });
+                match recorded {
+                    Ok(()) => fx.toasts.info(format!("Copied {label} — clears in {secs} s"), now),
+                    Err(error) => fx
+                        .toasts
+                        .error(format!("Copied {label}, but the copy could not be recorded: {error}"), now),
+                }
+            }
+            (Err(error), _) => fx.toasts.error(error.to_string(), now),
+        }
+    }
+
+    fn verify(&mut self, id: &str, fx: &mut Effects<'_>) {
+        match actions::plan_verify(&self.vault, id) {
+            Ok(plan) => {
+                let client = fx.client.clone();
+                let label = format!("Checking \"{}\" at the provider", plan.label);
+                fx.spawn(label, Records::Yes, move || SessionDone::Verified(plan.call(&client)));
+            }
+            Err(error) => fx.toasts.error(error.to_string(), fx.now),
+        }
+    }
+
+    fn rotate(&mut self, id: &str, pasted: Option<SecretString>, fx: &mut Effects<'_>) {
+        let replacement = pasted.map_or(Replacement::Generate, Replacement::Pasted);
+        let generated = matches!(replacement, Replacement::Generate);
+        match self.vault.rotate(id, replacement) {
+            Ok((new_id, secret)) => {
+                let label = self.label_of(&new_id);
+                if generated {
+                    self.shown_once = Some(ShownOnce {
+                        label: label.clone(),
+                        key_id: Some(new_id.clone()),
+                        secret,
+                        galley: None,
+                    });
+                }
+                fx.toasts.info(
+                    format!("\"{label}\" rotated: the old key is retiring until its integrations move."),
+                    fx.now,
+                );
+                self.open_key(&new_id);
+            }
+            Err(error) => self.detail.error = Some(error.to_string()),
+        }
+    }
+
+    fn test_account(&mut self, id: &str, fx: &mut Effects<'_>) {
+        let plan = self.vault.find_account(id).cloned().map_err(|e| e.to_string()).and_then(|a| {
+            let key = self.vault.management_key(&a.id).map_err(|e| e.to_string())?;
+            let url =
+                crate::providers::verify::base_url(a.provider, a.base_url.as_deref(), a.region.as_deref())
+                    .map_err(|e| e.to_string())?;
+            Ok((a, key, url))
+        });
+        match plan {
+            Ok((account, key, url)) => {
+                let client = fx.client.clone();
+                let name = account.name.clone();
+                fx.spawn(format!("Testing \"{name}\""), Records::No, move || {
+                    let result = actions::test_account(&client, account.provider, &url, &key)
+                        .map_err(|e| e.to_string());
+                    SessionDone::AccountTested { name, result }
+                });
+            }
+            Err(error) => self.accounts.error = Some(error),
+        }
+    }
+}
