@@ -9,6 +9,7 @@ use keydesk::secrets::memory::MemoryStore;
 use keydesk::storage::MemoryStorage;
 use keydesk::vault::crypto::{KdfParams, SALT_LEN, derive_kek};
 use keydesk::vault::keygen::{KeySpec, generate};
+use keydesk::vault::meta::KeyMeta;
 use keydesk::vault::model::SecretBackend;
 use keydesk::vault::{CreateOptions, Env, GenerateRequest, SystemClock, Vault, audit, detect, format};
 use rand::SeedableRng;
@@ -26,7 +27,7 @@ fn vault_with(keys: usize) -> (Vault, MemoryStorage, Vec<String>) {
     let mut vault = Vault::create(env, &SecretString::from("benchmark password"), options).unwrap();
     let mut secrets = Vec::new();
     for i in 0..keys {
-        let request = GenerateRequest { label: format!("Key {i}"), ..Default::default() };
+        let request = GenerateRequest { meta: KeyMeta::labelled(&format!("Key {i}")), ..Default::default() };
         secrets.push(vault.generate(request).unwrap().1.expose_secret().to_owned());
     }
     (vault, storage, secrets)

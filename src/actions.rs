@@ -135,12 +135,12 @@ pub fn plan_create(
     if !provider.info().api_create {
         return Err(ActionError::CreateOnPage { provider: provider.name(), page: provider.info().keys_page });
     }
-    if request.label.trim().is_empty() {
+    if request.meta.label.trim().is_empty() {
         return Err(VaultError::EmptyLabel.into());
     }
     let management_key = vault.management_key(&account.id)?;
     let url = check::base_url(provider, account.base_url.as_deref(), account.region.as_deref())?;
-    let spec = CreateSpec::from_words(provider, request.label.trim(), scopes);
+    let spec = CreateSpec::from_words(provider, request.meta.label.trim(), scopes);
     request.provider = Some(provider);
     request.account = Some(account.id);
     Ok(CreatePlan { provider, url, management_key, spec, request })

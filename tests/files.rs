@@ -9,6 +9,7 @@ use common::{Cli, PASSWORD, rng};
 use keydesk::secrets::memory::MemoryStore;
 use keydesk::storage::{StorageError, VaultDir};
 use keydesk::vault::crypto::KdfParams;
+use keydesk::vault::meta::KeyMeta;
 use keydesk::vault::model::SecretBackend;
 use keydesk::vault::{CreateOptions, Env, GenerateRequest, SystemClock, Vault};
 use secrecy::{ExposeSecret, SecretString};
@@ -38,8 +39,10 @@ fn a_1000_key_vault_round_trips_through_disk() {
     // Saves are one per key; build the file in one go by saving only every 100th change is not
     // possible through the public API, so measure the real thing: 1,000 generate calls.
     for i in 0..1000 {
-        let request =
-            GenerateRequest { label: format!("Key {i:04}"), notes: format!("n{i}"), ..Default::default() };
+        let request = GenerateRequest {
+            meta: KeyMeta { notes: format!("n{i}"), ..KeyMeta::labelled(&format!("Key {i:04}")) },
+            ..Default::default()
+        };
         let (id, secret) = vault.generate(request).unwrap();
         secrets.push((id, secret.expose_secret().to_owned()));
     }

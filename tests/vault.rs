@@ -8,18 +8,19 @@ use keydesk::providers::Provider;
 use keydesk::vault::audit::{self, Action};
 use keydesk::vault::crypto::KdfParams;
 use keydesk::vault::keygen::KeySpec;
+use keydesk::vault::meta::KeyMeta;
 use keydesk::vault::model::{Attention, Integration, KeyStatus};
 use keydesk::vault::{AddRequest, GenerateRequest, KeyEdit, Replacement, Vault, VaultError};
 use secrecy::{ExposeSecret, SecretString};
 
 fn generate(f: &mut common::Fixture, label: &str) -> (String, String) {
-    let request = GenerateRequest { label: label.into(), spec: KeySpec::default(), ..Default::default() };
+    let request = GenerateRequest { meta: KeyMeta::labelled(label), spec: KeySpec::default() };
     let (id, secret) = f.vault.generate(request).unwrap();
     (id, secret.expose_secret().to_owned())
 }
 
 fn add(f: &mut common::Fixture, label: &str, key: &str) -> Result<String, VaultError> {
-    let request = AddRequest { label: label.into(), ..Default::default() };
+    let request = AddRequest { meta: KeyMeta::labelled(label), ..Default::default() };
     f.vault.add(request, SecretString::from(key)).map(|(id, _)| id)
 }
 
@@ -82,7 +83,8 @@ fn detection_on_add_and_refusals() {
         assert!(err.contains(words), "{label:?}: {err}");
         assert_eq!(f.storage.save_count(), saves, "{label:?}: refused input writes nothing");
     }
-    let named = AddRequest { label: "x".into(), provider: Some(Provider::Brevo), ..Default::default() };
+    let named =
+        AddRequest { meta: KeyMeta::labelled("x"), provider: Some(Provider::Brevo), ..Default::default() };
     let err = f.vault.add(named, SecretString::from(sendgrid_key())).unwrap_err();
     assert!(err.to_string().contains("does not look like a Brevo key"), "{err}");
 }
@@ -162,14 +164,13 @@ fn revoke_saves_metadata_then_deletes_secret() {
 fn rotate_links_keys_and_keeps_format() {
     let mut f = fixture();
     let spec = KeySpec { prefix: "hook_".into(), length: 40 };
-    let request = GenerateRequest {
-        label: "Webhook".into(),
-        spec,
+    let meta = KeyMeta {
         rotate_after_days: Some(90),
         expires_at: Some(f.vault.now() + chrono::Duration::days(365)),
         integrations: vec![Integration { name: "Zapier".into(), url: None, note: String::new() }],
-        ..Default::default()
+        ..KeyMeta::labelled("Webhook")
     };
+    let request = GenerateRequest { meta, spec };
     let (old, _) = f.vault.generate(request).unwrap();
     f.clock.advance_days(100);
     assert!(f.vault.find(&old).unwrap().attention(f.vault.now()).contains(&Attention::RotationDue));
@@ -253,7 +254,7 @@ fn failed_save_leaves_memory_as_it_was() {
     let mut f = fixture();
     generate(&mut f, "Kept");
     f.storage.fail_saves(true);
-    let request = GenerateRequest { label: "Lost".into(), ..Default::default() };
+    let request = GenerateRequest { meta: KeyMeta::labelled("Lost"), ..Default::default() };
     let err = f.vault.generate(request).unwrap_err();
     assert!(err.to_string().contains("disk full"), "{err}");
     assert_eq!(f.vault.keys().len(), 1, "the failed key is not half-kept");
@@ -308,12 +309,12 @@ fn keys_survive_a_300_key_round_trip() {
     let mut f = fixture();
     let mut expected = Vec::new();
     for i in 0..300 {
-        let request = GenerateRequest {
-            label: format!("Key {i}"),
+        let meta = KeyMeta {
             rotate_after_days: Some(30 + i % 5),
             notes: format!("note {i}"),
-            ..Default::default()
+            ..KeyMeta::labelled(&format!("Key {i}"))
         };
+        let request = GenerateRequest { meta, ..Default::default() };
         let (id, secret) = f.vault.generate(request).unwrap();
         expected.push((id, secret.expose_secret().to_owned()));
     }

@@ -206,12 +206,8 @@ fn vault_with_a_key(dir: &std::path::Path) -> (String, String) {
     let mut vault = Vault::create(env, &password, options).unwrap();
     vault.update_settings(Settings { auto_lock_minutes: 1, clipboard_clear_secs: CLEAR_SECS }).unwrap();
     let request = GenerateRequest {
-        label: "Webhook".into(),
+        meta: keydesk::vault::meta::KeyMeta::labelled("Webhook"),
         spec: keydesk::vault::keygen::KeySpec::default(),
-        expires_at: None,
-        rotate_after_days: None,
-        integrations: Vec::new(),
-        notes: String::new(),
     };
     let (id, secret) = vault.generate(request).unwrap();
     (id, secret.expose_secret().to_owned())

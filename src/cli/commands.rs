@@ -14,7 +14,8 @@ use crate::secrets::{self, SecretStore};
 use crate::storage::VaultDir;
 use crate::vault::crypto::KdfParams;
 use crate::vault::keygen::KeySpec;
-use crate::vault::model::{Integration, SecretBackend};
+use crate::vault::meta::{self, KeyMeta};
+use crate::vault::model::SecretBackend;
 use crate::vault::{
     AddRequest, CreateOptions, Env, GenerateRequest, KeyEdit, Replacement, SystemClock, Vault, os_rng,
 };
@@ -161,39 +162,29 @@ fn kdf_params(args: &KdfArgs, base: KdfParams) -> Result<KdfParams, CliError> {
     Ok(params)
 }
 
-struct Metadata {
-    expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    integrations: Vec<Integration>,
-}
-
-fn metadata(args: &MetadataArgs) -> Result<Metadata, CliError> {
-    Ok(Metadata {
-        expires_at: args.expires.as_deref().map(input::date).transpose()?,
-        integrations: args.integrations.iter().map(|i| input::integration(i)).collect(),
+/// The metadata options of `generate` and `add`, read with the same readers as the window.
+fn metadata(label: &str, args: &MetadataArgs) -> Result<KeyMeta, CliError> {
+    let expires_at = args.expires.as_deref().map(meta::parse_date).transpose().map_err(usage)?.flatten();
+    Ok(KeyMeta {
+        label: label.to_owned(),
+        expires_at,
+        rotate_after_days: args.rotate_days,
+        integrations: args.integrations.iter().map(|i| meta::parse_integration(i)).collect(),
+        notes: args.note.clone().unwrap_or_default(),
     })
 }
 
+fn usage(error: crate::vault::VaultError) -> CliError {
+    CliError::Usage(error.to_string())
+}
+
 fn run_generate(vault: &mut Vault, args: args::GenerateArgs) -> Result<(), CliError> {
-    let meta = metadata(&args.metadata)?;
+    let meta = metadata(&args.label, &args.metadata)?;
     if let Some(account) = &args.account {
-        let request = AddRequest {
-            label: args.label.clone(),
-            expires_at: meta.expires_at,
-            rotate_after_days: args.metadata.rotate_days,
-            integrations: meta.integrations,
-            notes: args.metadata.note.clone().unwrap_or_default(),
-            ..AddRequest::default()
-        };
+        let request = AddRequest { meta, ..AddRequest::default() };
         return remote::generate_at_provider(vault, account, request, &args.scopes);
     }
-    let request = GenerateRequest {
-        label: args.label,
-        spec: KeySpec { prefix: args.prefix, length: args.length },
-        expires_at: meta.expires_at,
-        rotate_after_days: args.metadata.rotate_days,
-        integrations: meta.integrations,
-        notes: args.metadata.note.unwrap_or_default(),
-    };
+    let request = GenerateRequest { meta, spec: KeySpec { prefix: args.prefix, length: args.length } };
     let (id, secret) = vault.generate(request)?;
     let label = vault.find(&id).map(|k| k.label.clone()).unwrap_or_default();
     note(&format!("Generated \"{label}\" ({id}). It is shown once: copy it now."));
@@ -202,19 +193,10 @@ fn run_generate(vault: &mut Vault, args: args::GenerateArgs) -> Result<(), CliEr
 
 fn run_add(vault: &mut Vault, args: args::AddArgs) -> Result<(), CliError> {
     let provider = args.provider.as_deref().map(parse_provider).transpose()?;
-    let meta = metadata(&args.metadata)?;
+    let meta = metadata(&args.label, &args.metadata)?;
     let secret = input::key_from_stdin("Paste the key: ")?;
-    let request = AddRequest {
-        label: args.label,
-        provider,
-        account: args.account,
-        scopes: args.scopes,
-        expires_at: meta.expires_at,
-        rotate_after_days: args.metadata.rotate_days,
-        integrations: meta.integrations,
-        notes: args.metadata.note.unwrap_or_default(),
-        ..AddRequest::default()
-    };
+    let request =
+        AddRequest { meta, provider, account: args.account, scopes: args.scopes, ..AddRequest::default() };
     let (id, detection) = vault.add(request, secret)?;
     if let Some(warning) = &detection.warning {
         note(warning);
@@ -249,7 +231,7 @@ fn run_edit(vault: &mut Vault, args: args::EditArgs) -> Result<(), CliError> {
             }
         }
         for text in &args.integrations {
-            let new = input::integration(text);
+            let new = meta::parse_integration(text);
             match list.iter_mut().find(|i| i.name.eq_ignore_ascii_case(&new.name)) {
                 Some(existing) => existing.url = new.url.or(existing.url.take()),
                 None => list.push(new),
@@ -257,18 +239,8 @@ fn run_edit(vault: &mut Vault, args: args::EditArgs) -> Result<(), CliError> {
         }
         Some(list)
     };
-    let expires_at = match args.expires.as_deref() {
-        None => None,
-        Some("never") => Some(None),
-        Some(text) => Some(Some(input::date(text)?)),
-    };
-    let rotate_after_days = match args.rotate_days.as_deref() {
-        None => None,
-        Some("never") => Some(None),
-        Some(text) => Some(Some(text.parse::<u32>().map_err(|_| {
-            CliError::Usage(format!("\"{text}\" is not a number of days: give a whole number, or \"never\"."))
-        })?)),
-    };
+    let expires_at = args.expires.as_deref().map(meta::parse_date).transpose().map_err(usage)?;
+    let rotate_after_days = args.rotate_days.as_deref().map(meta::parse_days).transpose().map_err(usage)?;
     let edit = KeyEdit {
         label: args.label,
         notes: args.note,

@@ -3,12 +3,10 @@
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use super::CliError;
-use crate::vault::model::Integration;
 
 /// The first line of a password file.
 pub fn password_from_file(path: &Path) -> Result<SecretString, CliError> {
@@ -83,28 +81,6 @@ pub fn key_from_stdin(prompt: &str) -> Result<SecretString, CliError> {
     let text = text.strip_suffix('\n').unwrap_or(text);
     let text = text.strip_suffix('\r').unwrap_or(text);
     Ok(SecretString::from(text))
-}
-
-/// `YYYY-MM-DD` (midnight UTC) or RFC 3339.
-pub fn date(text: &str) -> Result<DateTime<Utc>, CliError> {
-    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default());
-    }
-    DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-        CliError::Usage(format!("\"{text}\" is not a date: write it as YYYY-MM-DD, such as 2027-03-31."))
-    })
-}
-
-/// `NAME` or `NAME=URL`.
-pub fn integration(text: &str) -> Integration {
-    match text.split_once('=') {
-        Some((name, url)) => Integration {
-            name: name.trim().to_owned(),
-            url: Some(url.trim().to_owned()),
-            note: String::new(),
-        },
-        None => Integration { name: text.trim().to_owned(), url: None, note: String::new() },
-    }
 }
 
 /// An OS error's reason without the path (paths go last, in the sentence itself).

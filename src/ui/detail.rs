@@ -2,6 +2,7 @@
 //! the key's own audit timeline.
 
 use super::dashboard::ago;
+use super::meta_form::{integrations_ui, schedule_ui};
 use super::session::{Command, Revealed};
 use super::state::{DetailState, Screen};
 use super::theme;
@@ -9,90 +10,8 @@ use super::widgets::{badge_ui, error_ui, field, field_with, secret_field, secret
 use crate::providers::Provider;
 use crate::vault::KeyEdit;
 use crate::vault::audit::Outcome;
-use crate::vault::model::{Integration, KeyStatus, VaultFile};
-use chrono::{DateTime, NaiveDate, Utc};
-
-/// Parses the expiry field: empty (no expiry) or YYYY-MM-DD.
-pub fn parse_date(text: &str) -> Result<Option<DateTime<Utc>>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| Some(t.and_utc()))
-        .ok_or_else(|| format!("\"{text}\" is not a date: write it as YYYY-MM-DD, such as 2027-03-31."))
-}
-
-/// Parses the rotation field: empty (none) or a whole number of days.
-pub fn parse_days(text: &str) -> Result<Option<u32>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    text.parse::<u32>()
-        .map(Some)
-        .map_err(|_| format!("\"{text}\" is not a number of days: give a whole number."))
-}
-
-/// The expiry and rotation fields of a key form.
-pub fn schedule_ui(ui: &mut egui::Ui, expires: &mut String, rotate_days: &mut String) {
-    field_with(ui, "Expires", egui::TextEdit::singleline(expires).hint_text("YYYY-MM-DD, empty for never"));
-    field_with(
-        ui,
-        "Rotate every",
-        egui::TextEdit::singleline(rotate_days).hint_text("days, e.g. 90; empty for never"),
-    );
-}
-
-/// Both schedule fields parsed, or the first sentence saying what is wrong.
-pub fn parse_schedule(
-    expires: &str,
-    rotate_days: &str,
-) -> Result<(Option<DateTime<Utc>>, Option<u32>), String> {
-    Ok((parse_date(expires)?, parse_days(rotate_days)?))
-}
-
-/// Integrations from the name/URL rows (empty rows dropped).
-pub fn integrations(rows: &[(String, String)]) -> Vec<Integration> {
-    rows.iter()
-        .filter(|(name, url)| !name.trim().is_empty() || !url.trim().is_empty())
-        .map(|(name, url)| Integration {
-            name: name.trim().to_owned(),
-            url: Some(url.trim().to_owned()).filter(|u| !u.is_empty()),
-            note: String::new(),
-        })
-        .collect()
-}
-
-/// The integrations editor (name + URL rows, add and remove).
-pub fn integrations_ui(ui: &mut egui::Ui, rows: &mut Vec<(String, String)>) {
-    let mut remove = None;
-    for (i, (name, url)) in rows.iter_mut().enumerate() {
-        ui.horizontal(|ui| {
-            ui.add_space(theme::LABEL_WIDTH + 8.0);
-            let n = ui.label("Used by");
-            ui.add(egui::TextEdit::singleline(name).desired_width(150.0).hint_text("HubSpot"))
-                .labelled_by(n.id);
-            let u = ui.label("URL");
-            ui.add(egui::TextEdit::singleline(url).desired_width(220.0).hint_text("https://…"))
-                .labelled_by(u.id);
-            if ui.small_button("Remove").clicked() {
-                remove = Some(i);
-            }
-        });
-    }
-    if let Some(i) = remove {
-        rows.remove(i);
-    }
-    ui.horizontal(|ui| {
-        ui.add_space(theme::LABEL_WIDTH + 8.0);
-        if ui.small_button("Add integration").clicked() {
-            rows.push((String::new(), String::new()));
-        }
-    });
-}
+use crate::vault::model::{KeyStatus, VaultFile};
+use chrono::{DateTime, Utc};
 
 /// The detail screen.
 pub fn detail_ui(
@@ -216,21 +135,21 @@ pub fn detail_ui(
         }
         ui.add_space(theme::GAP);
         ui.heading("Details");
-        field(ui, "Label", &mut state.label);
-        field_with(ui, "Notes", egui::TextEdit::multiline(&mut state.notes).desired_rows(3));
-        schedule_ui(ui, &mut state.expires, &mut state.rotate_days);
-        integrations_ui(ui, &mut state.integrations);
+        field(ui, "Label", &mut state.form.label);
+        field_with(ui, "Notes", egui::TextEdit::multiline(&mut state.form.notes).desired_rows(3));
+        schedule_ui(ui, &mut state.form);
+        integrations_ui(ui, &mut state.form.integrations);
         error_ui(ui, &state.error);
         if ui.button("Save").clicked() {
-            match parse_schedule(&state.expires, &state.rotate_days) {
-                Ok((expires, days)) => {
+            match state.form.parse() {
+                Ok(meta) => {
                     let edit = KeyEdit {
-                        label: (state.label != record.label).then(|| state.label.clone()),
-                        notes: (state.notes != record.notes).then(|| state.notes.clone()),
-                        integrations: Some(integrations(&state.integrations))
-                            .filter(|i| *i != record.integrations),
-                        expires_at: (expires != record.expires_at).then_some(expires),
-                        rotate_after_days: (days != record.rotate_after_days).then_some(days),
+                        label: (meta.label != record.label).then_some(meta.label),
+                        notes: (meta.notes != record.notes).then_some(meta.notes),
+                        integrations: Some(meta.integrations).filter(|i| *i != record.integrations),
+                        expires_at: (meta.expires_at != record.expires_at).then_some(meta.expires_at),
+                        rotate_after_days: (meta.rotate_after_days != record.rotate_after_days)
+                            .then_some(meta.rotate_after_days),
                         scopes: None,
                     };
                     command = Some(Command::Edit { key: record.id.clone(), edit });

@@ -12,6 +12,7 @@ pub mod audit_log;
 pub mod dashboard;
 pub mod detail;
 pub mod jobs;
+pub mod meta_form;
 pub mod new_key;
 pub mod revoke;
 pub mod session;

@@ -1,7 +1,7 @@
 //! Generate / Add: a Keydesk key with its entropy shown live, a provider key pasted and
 //! recognised as it is pasted, or a key created at the provider with a scope template.
 
-use super::detail::{integrations, integrations_ui, parse_schedule, schedule_ui};
+use super::meta_form::{integrations_ui, schedule_ui};
 use super::session::Command;
 use super::state::{NewKeyState, NewMode};
 use super::theme::{self, Badge};
@@ -23,7 +23,11 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
             ui.selectable_value(&mut state.mode, NewMode::AtProvider, "Create at the provider");
         });
         ui.add_space(theme::GAP);
-        field_with(ui, "Label", egui::TextEdit::singleline(&mut state.label).hint_text("HubSpot production"));
+        field_with(
+            ui,
+            "Label",
+            egui::TextEdit::singleline(&mut state.form.label).hint_text("HubSpot production"),
+        );
         match state.mode {
             NewMode::Generate => {
                 field(ui, "Prefix", &mut state.prefix);
@@ -106,9 +110,9 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
                 }
             }
         }
-        schedule_ui(ui, &mut state.expires, &mut state.rotate_days);
-        integrations_ui(ui, &mut state.integrations);
-        field_with(ui, "Notes", egui::TextEdit::multiline(&mut state.notes).desired_rows(2));
+        schedule_ui(ui, &mut state.form);
+        integrations_ui(ui, &mut state.form.integrations);
+        field_with(ui, "Notes", egui::TextEdit::multiline(&mut state.form.notes).desired_rows(2));
         error_ui(ui, &state.error);
         let action = match state.mode {
             NewMode::Generate => "Generate",
@@ -116,30 +120,20 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
             NewMode::AtProvider => "Create at provider",
         };
         if ui.button(action).clicked() {
-            match parse_schedule(&state.expires, &state.rotate_days) {
+            match state.form.parse() {
                 Err(error) => state.error = Some(error),
-                Ok((expires_at, rotate_after_days)) => {
-                    let integrations = integrations(&state.integrations);
-                    let notes = state.notes.clone();
+                Ok(meta) => {
                     command = Some(match state.mode {
                         NewMode::Generate => Command::Generate(GenerateRequest {
-                            label: state.label.clone(),
+                            meta,
                             spec: KeySpec { prefix: state.prefix.clone(), length: state.length },
-                            expires_at,
-                            rotate_after_days,
-                            integrations,
-                            notes,
                         }),
                         NewMode::Paste => {
                             state.paste.trim_line_ends();
                             Command::Add {
                                 request: AddRequest {
-                                    label: state.label.clone(),
+                                    meta,
                                     account: state.account.clone(),
-                                    expires_at,
-                                    rotate_after_days,
-                                    integrations,
-                                    notes,
                                     ..AddRequest::default()
                                 },
                                 secret: state.paste.take(),
@@ -149,14 +143,7 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
                         NewMode::AtProvider => match state.account.clone() {
                             Some(account) => Command::CreateAtProvider {
                                 account,
-                                request: AddRequest {
-                                    label: state.label.clone(),
-                                    expires_at,
-                                    rotate_after_days,
-                                    integrations,
-                                    notes,
-                                    ..AddRequest::default()
-                                },
+                                request: AddRequest { meta, ..AddRequest::default() },
                                 scopes: state.template.map(|t| vec![t.to_owned()]).unwrap_or_default(),
                             },
                             None => {

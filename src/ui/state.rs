@@ -2,6 +2,7 @@
 //! zeroizing strings and go when the session is dropped.
 
 use super::dashboard::Sort;
+use super::meta_form::MetaForm;
 use super::widgets::SecretInput;
 use crate::actions::RevokeRoute;
 use crate::providers::Provider;
@@ -34,12 +35,7 @@ pub struct DashboardState {
 #[derive(Default)]
 pub struct DetailState {
     pub key_id: String,
-    pub label: String,
-    pub notes: String,
-    pub expires: String,
-    pub rotate_days: String,
-    pub integrations: Vec<(String, String)>,
-    pub new_integration: (String, String),
+    pub form: MetaForm,
     pub replacement: SecretInput,
     pub error: Option<String>,
     /// The key's audit records, oldest first, and the log length they were taken at.
@@ -53,15 +49,7 @@ impl DetailState {
         let Some(record) = file.key(id) else { return DetailState::default() };
         DetailState {
             key_id: record.id.clone(),
-            label: record.label.clone(),
-            notes: record.notes.clone(),
-            expires: record.expires_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-            rotate_days: record.rotate_after_days.map(|d| d.to_string()).unwrap_or_default(),
-            integrations: record
-                .integrations
-                .iter()
-                .map(|i| (i.name.clone(), i.url.clone().unwrap_or_default()))
-                .collect(),
+            form: MetaForm::from_record(record),
             ..DetailState::default()
         }
     }
@@ -79,13 +67,9 @@ pub enum NewMode {
 /// The Generate / Add screen.
 pub struct NewKeyState {
     pub mode: NewMode,
-    pub label: String,
+    pub form: MetaForm,
     pub prefix: String,
     pub length: usize,
-    pub expires: String,
-    pub rotate_days: String,
-    pub integrations: Vec<(String, String)>,
-    pub notes: String,
     pub paste: SecretInput,
     /// The account a pasted or created key belongs to (id).
     pub account: Option<String>,
@@ -99,13 +83,9 @@ impl Default for NewKeyState {
     fn default() -> Self {
         NewKeyState {
             mode: NewMode::Generate,
-            label: String::new(),
+            form: MetaForm::default(),
             prefix: keygen::DEFAULT_PREFIX.to_owned(),
             length: keygen::DEFAULT_LENGTH,
-            expires: String::new(),
-            rotate_days: String::new(),
-            integrations: vec![(String::new(), String::new())],
-            notes: String::new(),
             paste: SecretInput::default(),
             account: None,
             template: None,
@@ -118,21 +98,9 @@ impl Default for NewKeyState {
 impl NewKeyState {
     /// Prefilled to replace `old` (after a revoke with "create replacement").
     pub fn replacing(old: &KeyRecord) -> Self {
-        let mut state = NewKeyState {
-            label: old.label.clone(),
-            rotate_days: old.rotate_after_days.map(|d| d.to_string()).unwrap_or_default(),
-            integrations: old
-                .integrations
-                .iter()
-                .map(|i| (i.name.clone(), i.url.clone().unwrap_or_default()))
-                .collect(),
-            notes: old.notes.clone(),
-            account: old.account.clone(),
-            ..NewKeyState::default()
-        };
-        if state.integrations.is_empty() {
-            state.integrations.push((String::new(), String::new()));
-        }
+        // The replacement gets its own expiry; everything else carries over.
+        let form = MetaForm { expires: String::new(), ..MetaForm::from_record(old) };
+        let mut state = NewKeyState { form, account: old.account.clone(), ..NewKeyState::default() };
         state.mode = match old.provider {
             Provider::Keydesk => NewMode::Generate,
             p if p.info().api_create && old.account.is_some() => NewMode::AtProvider,

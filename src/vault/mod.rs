@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod detect;
 pub mod format;
 pub mod keygen;
+pub mod meta;
 pub mod model;
 mod ops;
 
@@ -115,6 +116,12 @@ pub enum VaultError {
     Duplicate { label: String },
     #[error("The revoke reason is empty: say why, such as \"leaked in a screenshot\".")]
     EmptyReason,
+    #[error(
+        "\"{text}\" is not a date: write it as YYYY-MM-DD, such as 2027-03-31, or leave it empty for never."
+    )]
+    BadDate { text: String },
+    #[error("\"{text}\" is not a number of days: give a whole number, or leave it empty for never.")]
+    BadDays { text: String },
     #[error("The expiry date {date} is in the past: give a date after today.")]
     PastExpiry { date: String },
     #[error("A rotation period of 0 days makes no sense: give at least 1 day.")]

@@ -12,43 +12,37 @@ use super::audit::{self, Action};
 use super::crypto::{self, CryptoError};
 use super::detect::{self, Detection};
 use super::keygen::{self, KeySpec};
-use super::model::{Integration, KeyRecord, KeyStatus};
-use super::{MAX_LABEL, MAX_NOTES, Vault, VaultError, random_hex};
+use super::meta::{self, KeyMeta, check_text};
+use super::model::{KeyRecord, KeyStatus};
+use super::{MAX_NOTES, Vault, VaultError, random_hex};
 use crate::providers::Provider;
 use crate::secrets::SecretStoreError;
 
 /// A new Keydesk-format key.
 #[derive(Debug, Clone, Default)]
 pub struct GenerateRequest {
-    pub label: String,
+    pub meta: KeyMeta,
     pub spec: KeySpec,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub rotate_after_days: Option<u32>,
-    pub integrations: Vec<Integration>,
-    pub notes: String,
 }
 
 /// A provider's key pasted into the vault.
 #[derive(Debug, Clone, Default)]
 pub struct AddRequest {
-    pub label: String,
+    pub meta: KeyMeta,
     /// The provider the user named; `None` detects it.
     pub provider: Option<Provider>,
     pub account: Option<String>,
     pub provider_key_id: Option<String>,
     pub scopes: Vec<String>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub rotate_after_days: Option<u32>,
-    pub integrations: Vec<Integration>,
-    pub notes: String,
 }
 
-/// Changes to a key's metadata; `None` leaves a field as it is.
+/// Changes to a key's metadata; `None` leaves a field as it is (a patch, where [`KeyMeta`]
+/// is the whole).
 #[derive(Debug, Clone, Default)]
 pub struct KeyEdit {
     pub label: Option<String>,
     pub notes: Option<String>,
-    pub integrations: Option<Vec<Integration>>,
+    pub integrations: Option<Vec<super::model::Integration>>,
     pub expires_at: Option<Option<DateTime<Utc>>>,
     pub rotate_after_days: Option<Option<u32>>,
     pub scopes: Option<Vec<String>>,
@@ -90,61 +84,6 @@ impl CheckReport {
             && self.audit.is_ok()
             && self.changed_outside.is_none()
     }
-}
-
-fn check_text(field: &'static str, value: &str, max: usize, one_line: bool) -> Result<(), VaultError> {
-    if value.chars().count() > max {
-        return Err(VaultError::TooLong { field, max });
-    }
-    let bad = |c: char| c.is_control() && !(!one_line && (c == '\n' || c == '\t'));
-    if value.chars().any(bad) {
-        return Err(VaultError::ControlCharacters { field });
-    }
-    Ok(())
-}
-
-fn clean_label(label: &str) -> Result<String, VaultError> {
-    let label = label.trim();
-    if label.is_empty() {
-        return Err(VaultError::EmptyLabel);
-    }
-    check_text("label", label, MAX_LABEL, true)?;
-    Ok(label.to_owned())
-}
-
-fn check_integrations(integrations: &[Integration]) -> Result<(), VaultError> {
-    for integration in integrations {
-        if integration.name.trim().is_empty() {
-            return Err(VaultError::EmptyIntegration);
-        }
-        check_text("integration name", &integration.name, MAX_LABEL, true)?;
-        check_text("integration note", &integration.note, MAX_NOTES, false)?;
-        if let Some(url) = &integration.url {
-            let ok = (url.starts_with("https://") || url.starts_with("http://"))
-                && url.len() > "https://".len()
-                && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-            if !ok {
-                return Err(VaultError::BadUrl { url: url.clone() });
-            }
-        }
-    }
-    Ok(())
-}
-
-fn check_schedule(
-    now: DateTime<Utc>,
-    expires_at: Option<DateTime<Utc>>,
-    rotate_after_days: Option<u32>,
-) -> Result<(), VaultError> {
-    if let Some(at) = expires_at
-        && at <= now
-    {
-        return Err(VaultError::PastExpiry { date: at.format("%Y-%m-%d").to_string() });
-    }
-    if rotate_after_days == Some(0) {
-        return Err(VaultError::ZeroRotation);
-    }
-    Ok(())
 }
 
 /// Safe to show: the known prefix, an ellipsis and the last 4 characters (when the key is
@@ -275,19 +214,18 @@ impl Vault {
             .find(|k| crypto::keyed_hash_matches(&self.keys.lookup, candidate.as_bytes(), &k.lookup_hash))
     }
 
-    #[allow(clippy::too_many_arguments, reason = "one record's fields, named at the call")]
+    /// A new record for `secret`, described by `meta` (checked here, the one place every new
+    /// key passes).
     fn new_record(
         &mut self,
-        label: String,
+        meta: KeyMeta,
         provider: Provider,
         detection_prefix: &str,
         secret: &SecretString,
-        expires_at: Option<DateTime<Utc>>,
-        rotate_after_days: Option<u32>,
-        integrations: Vec<Integration>,
-        notes: String,
-    ) -> KeyRecord {
-        KeyRecord {
+    ) -> Result<KeyRecord, VaultError> {
+        let KeyMeta { label, expires_at, rotate_after_days, integrations, notes } =
+            meta.validated(self.now())?;
+        Ok(KeyRecord {
             id: self.new_key_id(),
             label,
             provider,
@@ -310,26 +248,14 @@ impl Vault {
             replaces: None,
             replaced_by: None,
             provider_revoke_pending: None,
-        }
+        })
     }
 
     /// Generates a Keydesk-format key and keeps it. The secret is returned to be shown once.
     pub fn generate(&mut self, request: GenerateRequest) -> Result<(String, SecretString), VaultError> {
-        let label = clean_label(&request.label)?;
-        check_text("notes", &request.notes, MAX_NOTES, false)?;
-        check_integrations(&request.integrations)?;
-        check_schedule(self.now(), request.expires_at, request.rotate_after_days)?;
+        let meta = request.meta.validated(self.now())?;
         let secret = keygen::generate(&request.spec, self.env.rng.as_mut())?;
-        let record = self.new_record(
-            label,
-            Provider::Keydesk,
-            &request.spec.prefix,
-            &secret,
-            request.expires_at,
-            request.rotate_after_days,
-            request.integrations,
-            request.notes,
-        );
+        let record = self.new_record(meta, Provider::Keydesk, &request.spec.prefix, &secret)?;
         let id = record.id.clone();
         self.store_secret(&id, &secret)?;
         let detail =
@@ -362,10 +288,7 @@ impl Vault {
         request: AddRequest,
         secret: SecretString,
     ) -> Result<(String, Detection), VaultError> {
-        let label = clean_label(&request.label)?;
-        check_text("notes", &request.notes, MAX_NOTES, false)?;
-        check_integrations(&request.integrations)?;
-        check_schedule(self.now(), request.expires_at, request.rotate_after_days)?;
+        let meta = request.meta.validated(self.now())?;
         let account = match request.account.as_deref() {
             Some(query) => Some(self.find_account(query)?.clone()),
             None => None,
@@ -384,16 +307,7 @@ impl Vault {
         if let Some(existing) = self.matching_key(secret.expose_secret()) {
             return Err(VaultError::Duplicate { label: existing.label.clone() });
         }
-        let mut record = self.new_record(
-            label,
-            detection.provider,
-            &detection.prefix,
-            &secret,
-            request.expires_at,
-            request.rotate_after_days,
-            request.integrations,
-            request.notes,
-        );
+        let mut record = self.new_record(meta, detection.provider, &detection.prefix, &secret)?;
         record.region = detection.region.clone().or_else(|| account.as_ref().and_then(|a| a.region.clone()));
         record.account = account.map(|a| a.id);
         record.provider_key_id = request.provider_key_id;
@@ -412,20 +326,20 @@ impl Vault {
     /// Changes a key's metadata.
     pub fn edit(&mut self, query: &str, edit: KeyEdit) -> Result<(), VaultError> {
         let index = self.find_index(query)?;
-        let label = edit.label.as_deref().map(clean_label).transpose()?;
+        let label = edit.label.as_deref().map(meta::clean_label).transpose()?;
         if let Some(notes) = &edit.notes {
             check_text("notes", notes, MAX_NOTES, false)?;
         }
         if let Some(integrations) = &edit.integrations {
-            check_integrations(integrations)?;
+            meta::check_integrations(integrations)?;
         }
         let now = self.now();
         let record = &self.file.keys[index];
         let expires = edit.expires_at.unwrap_or(None);
         if edit.expires_at.is_some() && expires != record.expires_at {
-            check_schedule(now, expires, None)?;
+            meta::check_expiry(now, expires)?;
         }
-        check_schedule(now, None, edit.rotate_after_days.unwrap_or(None))?;
+        meta::check_rotation(edit.rotate_after_days.unwrap_or(None))?;
         let id = record.id.clone();
         let changed: Vec<&str> = [
             ("label", label.is_some()),
@@ -613,16 +527,14 @@ impl Vault {
         let now = self.now();
         // Keep the old key's lifetime: a key that lasted 90 days gets 90 days again.
         let expires_at = old.expires_at.map(|at| now + (at - old.created_at));
-        let mut record = self.new_record(
-            old.label.clone(),
-            provider,
-            &prefix,
-            &secret,
+        let meta = KeyMeta {
+            label: old.label.clone(),
             expires_at,
-            old.rotate_after_days,
-            old.integrations.clone(),
-            old.notes.clone(),
-        );
+            rotate_after_days: old.rotate_after_days,
+            integrations: old.integrations.clone(),
+            notes: old.notes.clone(),
+        };
+        let mut record = self.new_record(meta, provider, &prefix, &secret)?;
         record.account = old.account.clone();
         record.scopes = old.scopes.clone();
         record.region = region;

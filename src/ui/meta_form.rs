@@ -1,0 +1,105 @@
+//! The describing fields of a key form (label, expiry, rotation, integrations, notes) as
+//! typed, read into a [`KeyMeta`] with the same readers as the command line.
+
+use super::theme;
+use super::widgets::field_with;
+use crate::vault::meta::{self, KeyMeta};
+use crate::vault::model::KeyRecord;
+
+/// What a key form holds for its metadata, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaForm {
+    pub label: String,
+    pub expires: String,
+    pub rotate_days: String,
+    /// Name and settings address of each integration.
+    pub integrations: Vec<(String, String)>,
+    pub notes: String,
+}
+
+impl Default for MetaForm {
+    fn default() -> Self {
+        MetaForm {
+            label: String::new(),
+            expires: String::new(),
+            rotate_days: String::new(),
+            integrations: vec![(String::new(), String::new())],
+            notes: String::new(),
+        }
+    }
+}
+
+impl MetaForm {
+    /// The form filled from a key's record.
+    pub fn from_record(record: &KeyRecord) -> Self {
+        let mut form = MetaForm {
+            label: record.label.clone(),
+            expires: record.expires_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            rotate_days: record.rotate_after_days.map(|d| d.to_string()).unwrap_or_default(),
+            integrations: record
+                .integrations
+                .iter()
+                .map(|i| (i.name.clone(), i.url.clone().unwrap_or_default()))
+                .collect(),
+            notes: record.notes.clone(),
+        };
+        if form.integrations.is_empty() {
+            form.integrations.push((String::new(), String::new()));
+        }
+        form
+    }
+
+    /// The metadata typed, or the first sentence saying what is wrong. (The vault checks the
+    /// rest when the key is kept.)
+    pub fn parse(&self) -> Result<KeyMeta, String> {
+        Ok(KeyMeta {
+            label: self.label.clone(),
+            expires_at: meta::parse_date(&self.expires).map_err(|e| e.to_string())?,
+            rotate_after_days: meta::parse_days(&self.rotate_days).map_err(|e| e.to_string())?,
+            integrations: meta::integrations_from_rows(&self.integrations),
+            notes: self.notes.clone(),
+        })
+    }
+}
+
+/// The expiry and rotation fields.
+pub fn schedule_ui(ui: &mut egui::Ui, form: &mut MetaForm) {
+    field_with(
+        ui,
+        "Expires",
+        egui::TextEdit::singleline(&mut form.expires).hint_text("YYYY-MM-DD, empty for never"),
+    );
+    field_with(
+        ui,
+        "Rotate every",
+        egui::TextEdit::singleline(&mut form.rotate_days).hint_text("days, e.g. 90; empty for never"),
+    );
+}
+
+/// The integrations editor (name + URL rows, add and remove).
+pub fn integrations_ui(ui: &mut egui::Ui, rows: &mut Vec<(String, String)>) {
+    let mut remove = None;
+    for (i, (name, url)) in rows.iter_mut().enumerate() {
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            let n = ui.label("Used by");
+            ui.add(egui::TextEdit::singleline(name).desired_width(150.0).hint_text("HubSpot"))
+                .labelled_by(n.id);
+            let u = ui.label("URL");
+            ui.add(egui::TextEdit::singleline(url).desired_width(220.0).hint_text("https://…"))
+                .labelled_by(u.id);
+            if ui.small_button("Remove").clicked() {
+                remove = Some(i);
+            }
+        });
+    }
+    if let Some(i) = remove {
+        rows.remove(i);
+    }
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        if ui.small_button("Add integration").clicked() {
+            rows.push((String::new(), String::new()));
+        }
+    });
+}
