@@ -12,7 +12,7 @@ use crate::providers::Provider;
 use crate::providers::http::{Client, HttpConfig};
 use crate::providers::manage::{self, CreateSpec, ManageError, Revoked};
 use crate::providers::verify::{self as check, VerifyError};
-use crate::vault::model::{KeyRecord, VerifyOutcome};
+use crate::vault::model::{KeyId, KeyRecord, VerifyOutcome};
 use crate::vault::{AddRequest, Vault, VaultError};
 
 /// Why an action did not happen. Messages are sentences without secrets.
@@ -49,7 +49,7 @@ pub fn client() -> Client {
 
 /// What a verify call needs.
 pub struct VerifyPlan {
-    pub key_id: String,
+    pub key_id: KeyId,
     pub label: String,
     provider: Provider,
     url: String,
@@ -59,13 +59,13 @@ pub struct VerifyPlan {
 
 /// What the provider said.
 pub struct VerifyCalled {
-    pub key_id: String,
+    pub key_id: KeyId,
     pub outcome: Result<VerifyOutcome, VerifyError>,
 }
 
 /// Reads the key and where to call for it.
-pub fn plan_verify(vault: &Vault, query: &str) -> Result<VerifyPlan, ActionError> {
-    let (record, secret) = vault.secret_for_call(query)?;
+pub fn plan_verify(vault: &Vault, id: &KeyId) -> Result<VerifyPlan, ActionError> {
+    let (record, secret) = vault.secret_for_call(id)?;
     plan_verify_of(vault, &record, secret)
 }
 
@@ -161,7 +161,7 @@ impl CreatePlan {
 
 /// The key the provider made, kept in the vault.
 pub struct Created {
-    pub key_id: String,
+    pub key_id: KeyId,
     pub provider: Provider,
     /// To show once.
     pub secret: SecretString,
@@ -209,7 +209,7 @@ enum RevokeWay {
 
 /// What a revoke needs.
 pub struct RevokePlan {
-    pub key_id: String,
+    pub key_id: KeyId,
     pub label: String,
     pub provider: Provider,
     integrations: Vec<String>,
@@ -225,7 +225,7 @@ pub struct RevokeCalled {
 
 impl RevokeCalled {
     /// The key the revoke was for.
-    pub fn key_id(&self) -> &str {
+    pub fn key_id(&self) -> &KeyId {
         &self.plan.key_id
     }
 }
@@ -271,12 +271,12 @@ pub struct RevokeOptions {
 /// Decides how to revoke and reads what that needs.
 pub fn plan_revoke(
     vault: &Vault,
-    query: &str,
+    id: &KeyId,
     reason: &str,
     options: RevokeOptions,
 ) -> Result<RevokePlan, ActionError> {
     let RevokeOptions { confirmed_at_provider, local_only } = options;
-    let record = vault.find(query)?.clone();
+    let record = vault.key(id)?.clone();
     if !record.is_live() {
         return Err(VaultError::Revoked { label: record.label, action: "revoke" }.into());
     }

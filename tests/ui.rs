@@ -95,7 +95,7 @@ fn the_whole_marketer_flow() {
     assert!(
         matches!(&session.vault.keys()[0].status, KeyStatus::Revoked { reason, .. } if reason == "pasted in a public channel")
     );
-    assert!(world.store.snapshot().keys().all(|k| !k.ends_with(&record.id)), "its secret is gone");
+    assert!(world.store.snapshot().keys().all(|k| !k.ends_with(record.id.as_str())), "its secret is gone");
     click(&mut harness, "Keys");
     type_into(&mut harness, "Search", "HubSpot");
     harness.get_by_label("revoked");

@@ -4,22 +4,23 @@
 mod common;
 
 use common::{Fixture, PASSWORD, fixture, mailchimp_key, sendgrid_key};
+use keydesk::cli::lookup::resolve;
 use keydesk::providers::Provider;
 use keydesk::vault::audit::{self, Action};
 use keydesk::vault::crypto::KdfParams;
 use keydesk::vault::keygen::KeySpec;
 use keydesk::vault::meta::KeyMeta;
-use keydesk::vault::model::{Attention, Integration, KeyStatus};
+use keydesk::vault::model::{Attention, Integration, KeyId, KeyStatus};
 use keydesk::vault::{AddRequest, GenerateRequest, KeyEdit, Replacement, Vault, VaultError};
 use secrecy::{ExposeSecret, SecretString};
 
-fn generate(f: &mut common::Fixture, label: &str) -> (String, String) {
+fn generate(f: &mut common::Fixture, label: &str) -> (KeyId, String) {
     let request = GenerateRequest { meta: KeyMeta::labelled(label), spec: KeySpec::default() };
     let (id, secret) = f.vault.generate(request).unwrap();
     (id, secret.expose_secret().to_owned())
 }
 
-fn add(f: &mut common::Fixture, label: &str, key: &str) -> Result<String, VaultError> {
+fn add(f: &mut common::Fixture, label: &str, key: &str) -> Result<KeyId, VaultError> {
     let request = AddRequest { meta: KeyMeta::labelled(label), ..Default::default() };
     f.vault.add(request, SecretString::from(key)).map(|(id, _)| id)
 }
@@ -62,11 +63,11 @@ fn unlock_round_trip_and_wrong_password() {
 fn detection_on_add_and_refusals() {
     let mut f = fixture();
     let id = add(&mut f, "Newsletter", &mailchimp_key()).unwrap();
-    let record = f.vault.find(&id).unwrap();
+    let record = f.vault.key(&id).unwrap();
     assert_eq!((record.provider, record.region.as_deref()), (Provider::Mailchimp, Some("us14")));
     let sg = sendgrid_key();
     let id = add(&mut f, "Transactional", &sg).unwrap();
-    assert_eq!(f.vault.find(&id).unwrap().hint, format!("SG.…{}", &sg[sg.len() - 4..]));
+    assert_eq!(f.vault.key(&id).unwrap().hint, format!("SG.…{}", &sg[sg.len() - 4..]));
 
     let cases: Vec<(&str, String, &str)> = vec![
         ("", sendgrid_key(), "The label is empty"),
@@ -90,26 +91,27 @@ fn detection_on_add_and_refusals() {
 }
 
 #[test]
-fn find_by_id_prefix_and_label() {
+fn the_command_line_finds_keys_by_id_prefix_and_label() {
     let mut f = fixture();
     let (a, _) = generate(&mut f, "Alpha");
     let (b, _) = generate(&mut f, "Beta");
-    assert_eq!(f.vault.find(&a).unwrap().label, "Alpha");
-    assert_eq!(f.vault.find(&b[..6]).unwrap().label, "Beta");
-    assert_eq!(f.vault.find("Beta").unwrap().id, b);
-    assert!(matches!(f.vault.find("Gamma"), Err(VaultError::UnknownKey { .. })));
-    assert!(matches!(f.vault.find("abc"), Err(VaultError::UnknownKey { .. })), "short prefixes are not ids");
+    let find = |f: &common::Fixture, query: &str| resolve(f.vault.keys(), query);
+    assert_eq!(f.vault.key(&a).unwrap().label, "Alpha");
+    assert_eq!(find(&f, &b[..6]).unwrap(), b);
+    assert_eq!(find(&f, "Beta").unwrap(), b);
+    assert!(matches!(find(&f, "Gamma"), Err(VaultError::UnknownKey { .. })));
+    assert!(matches!(find(&f, "abc"), Err(VaultError::UnknownKey { .. })), "short prefixes are not ids");
+    assert!(f.vault.key(&KeyId::from_stored(&b[..6])).is_err(), "the core takes whole ids only");
     generate(&mut f, "Alpha");
-    assert!(matches!(f.vault.find("Alpha"), Err(VaultError::AmbiguousKey { count: 2, .. })));
+    assert!(matches!(find(&f, "Alpha"), Err(VaultError::AmbiguousKey { count: 2, .. })));
 }
 
 #[test]
 fn copy_reveal_are_counted_and_audited() {
     let mut f = fixture();
     let (id, secret) = generate(&mut f, "Webhook");
-    let (copied_id, copied) = f.vault.secret_to_copy("Webhook").unwrap();
-    assert_eq!((copied_id.as_str(), copied.expose_secret()), (id.as_str(), secret.as_str()));
-    assert_eq!(f.vault.find(&id).unwrap().copy_count, 0, "nothing counted before the clipboard took it");
+    assert_eq!(f.vault.secret_to_copy(&id).unwrap().expose_secret(), secret);
+    assert_eq!(f.vault.key(&id).unwrap().copy_count, 0, "nothing counted before the clipboard took it");
     f.vault.record_copy(&id, Ok(())).unwrap();
     f.vault.secret_to_copy(&id).unwrap();
     f.vault.record_copy(&id, Ok(())).unwrap();
@@ -117,7 +119,7 @@ fn copy_reveal_are_counted_and_audited() {
     f.vault.secret_to_copy(&id).unwrap();
     f.vault.record_copy(&id, Err("no display".into())).unwrap();
     f.vault.reveal(&id).unwrap();
-    let record = f.vault.find(&id).unwrap();
+    let record = f.vault.key(&id).unwrap();
     assert_eq!((record.copy_count, record.reveal_count), (2, 1));
     assert!(record.last_copied_at.is_some());
     let log = audit::parse(&f.storage.audit());
@@ -143,7 +145,7 @@ fn revoke_saves_metadata_then_deletes_secret() {
     assert!(f.vault.revoke(&id, "  ").unwrap_err().to_string().contains("reason is empty"));
     assert_eq!(f.vault.revoke(&id, "leaked in a screenshot").unwrap(), None);
     assert!(f.store.snapshot().is_empty());
-    let record = f.vault.find(&id).unwrap();
+    let record = f.vault.key(&id).unwrap();
     assert!(
         matches!(&record.status, KeyStatus::Revoked { reason, .. } if reason == "leaked in a screenshot")
     );
@@ -156,7 +158,7 @@ fn revoke_saves_metadata_then_deletes_secret() {
     f.store.fail_next(|| keydesk::secrets::SecretStoreError::Locked);
     let warning = f.vault.revoke(&id, "rotated").unwrap().unwrap();
     assert!(warning.contains("could not be deleted"), "{warning}");
-    assert!(!f.vault.find(&id).unwrap().is_live());
+    assert!(!f.vault.key(&id).unwrap().is_live());
     assert_eq!(f.vault.check().orphans.len(), 1);
 }
 
@@ -173,17 +175,17 @@ fn rotate_links_keys_and_keeps_format() {
     let request = GenerateRequest { meta, spec };
     let (old, _) = f.vault.generate(request).unwrap();
     f.clock.advance_days(100);
-    assert!(f.vault.find(&old).unwrap().attention(f.vault.now()).contains(&Attention::RotationDue));
+    assert!(f.vault.key(&old).unwrap().attention(f.vault.now()).contains(&Attention::RotationDue));
     let (new, secret) = f.vault.rotate(&old, Replacement::Generate).unwrap();
     let secret = secret.expose_secret();
     assert!(secret.starts_with("hook_") && secret.len() == 5 + 40 + 6);
-    let (old_r, new_r) = (f.vault.find(&old).unwrap().clone(), f.vault.find(&new).unwrap().clone());
+    let (old_r, new_r) = (f.vault.key(&old).unwrap().clone(), f.vault.key(&new).unwrap().clone());
     assert_eq!(old_r.status, KeyStatus::Retiring);
     assert_eq!(old_r.replaced_by.as_deref(), Some(new.as_str()));
     assert_eq!(new_r.replaces.as_deref(), Some(old.as_str()));
     assert_eq!(new_r.integrations, old_r.integrations);
     assert_eq!(new_r.expires_at, Some(f.vault.now() + chrono::Duration::days(365)));
-    assert!(f.vault.find("Webhook").unwrap().id == new, "the active key wins a label lookup");
+    assert!(resolve(f.vault.keys(), "Webhook").unwrap() == new, "the active key wins a label lookup");
 
     // A provider key cannot be generated; a pasted replacement must match the provider.
     let sg = add(&mut f, "SendGrid", &sendgrid_key()).unwrap();
@@ -194,7 +196,7 @@ fn rotate_links_keys_and_keeps_format() {
     let wrong = Replacement::Pasted(SecretString::from(mailchimp_key()));
     assert!(f.vault.rotate(&sg, wrong).unwrap_err().to_string().contains("SendGrid"));
     let (new_sg, _) = f.vault.rotate(&sg, Replacement::Pasted(SecretString::from(sendgrid_key()))).unwrap();
-    assert_eq!(f.vault.find(&new_sg).unwrap().provider, Provider::SendGrid);
+    assert_eq!(f.vault.key(&new_sg).unwrap().provider, Provider::SendGrid);
 }
 
 #[test]
@@ -224,7 +226,7 @@ fn edit_changes_metadata_and_validates() {
         ..Default::default()
     };
     f.vault.edit(&id, edit).unwrap();
-    let record = f.vault.find(&id).unwrap();
+    let record = f.vault.key(&id).unwrap();
     assert_eq!(record.label, "Webhook (prod)");
     assert_eq!(record.rotate_after_days, Some(30));
     let bad = [
@@ -246,7 +248,7 @@ fn edit_changes_metadata_and_validates() {
         assert!(f.vault.edit(&id, edit).is_err());
         assert_eq!(f.storage.save_count(), before);
     }
-    assert_eq!(f.vault.find(&id).unwrap().label, "Webhook (prod)");
+    assert_eq!(f.vault.key(&id).unwrap().label, "Webhook (prod)");
 }
 
 #[test]

@@ -193,7 +193,7 @@ fn window_manager_running() -> bool {
 }
 
 /// A vault (file store) with one key, the clipboard clearing after 5 s and auto-lock after 1 min.
-fn vault_with_a_key(dir: &std::path::Path) -> (String, String) {
+fn vault_with_a_key(dir: &std::path::Path) -> (keydesk::vault::model::KeyId, String) {
     let storage = VaultDir::create(dir).unwrap();
     let env = Env {
         store: keydesk::secrets::open(SecretBackend::File, dir).unwrap(),

@@ -3,14 +3,14 @@
 
 use chrono::{DateTime, Utc};
 use keydesk::providers::Provider;
-use keydesk::vault::model::{Integration, KeyRecord, KeyStatus};
+use keydesk::vault::model::{Integration, KeyId, KeyRecord, KeyStatus};
 
 /// Key number `i` of a large vault: varied providers, ages, expiries and integrations.
 pub fn record(i: usize, now: DateTime<Utc>) -> KeyRecord {
     let providers =
         [Provider::SendGrid, Provider::Mailchimp, Provider::Brevo, Provider::Keydesk, Provider::Postmark];
     KeyRecord {
-        id: format!("{i:012x}"),
+        id: KeyId::from_stored(&format!("{i:012x}")),
         label: format!("Integration key {i:05}"),
         provider: providers[i % providers.len()],
         account: None,

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::args::{self, Command, KdfArgs, MetadataArgs, StoreChoice};
+use super::lookup::resolve;
 use super::{CliError, input, remote, render};
 use crate::clipboard::Clipboard;
 use crate::providers::Provider;
@@ -60,8 +61,9 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Add(add) => run_add(&mut vault, add),
         Command::Edit(edit) => run_edit(&mut vault, edit),
         Command::Copy(args) => {
-            let (id, secret) = vault.secret_to_copy(&args.key)?;
-            let label = vault.find(&id).map(|k| k.label.clone()).unwrap_or_default();
+            let id = resolve(vault.keys(), &args.key)?;
+            let secret = vault.secret_to_copy(&id)?;
+            let label = vault.key(&id).map(|k| k.label.clone()).unwrap_or_default();
             let seconds =
                 args.clear_after.unwrap_or(u64::from(vault.file().header.settings.clipboard_clear_secs));
             // The copy is recorded once the clipboard took it, and as failed when it did not.
@@ -84,7 +86,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             }
         }
         Command::Reveal(key) => {
-            let secret = vault.reveal(&key.key)?;
+            let secret = vault.reveal(&resolve(vault.keys(), &key.key)?)?;
             print_secret(&secret)
         }
         Command::Revoke(revoke) => remote::revoke(&mut vault, &revoke),
@@ -186,7 +188,7 @@ fn run_generate(vault: &mut Vault, args: args::GenerateArgs) -> Result<(), CliEr
     }
     let request = GenerateRequest { meta, spec: KeySpec { prefix: args.prefix, length: args.length } };
     let (id, secret) = vault.generate(request)?;
-    let label = vault.find(&id).map(|k| k.label.clone()).unwrap_or_default();
+    let label = vault.key(&id).map(|k| k.label.clone()).unwrap_or_default();
     note(&format!("Generated \"{label}\" ({id}). It is shown once: copy it now."));
     print_secret(&secret)
 }
@@ -215,7 +217,7 @@ fn parse_provider(name: &str) -> Result<Provider, CliError> {
 }
 
 fn run_edit(vault: &mut Vault, args: args::EditArgs) -> Result<(), CliError> {
-    let record = vault.find(&args.key)?.clone();
+    let record = vault.key(&resolve(vault.keys(), &args.key)?)?.clone();
     let integrations = if args.integrations.is_empty() && args.remove_integrations.is_empty() {
         None
     } else {
@@ -250,11 +252,11 @@ fn run_edit(vault: &mut Vault, args: args::EditArgs) -> Result<(), CliError> {
         scopes: None,
     };
     vault.edit(&record.id, edit)?;
-    out(&format!("Updated \"{}\".", vault.find(&record.id)?.label))
+    out(&format!("Updated \"{}\".", vault.key(&record.id)?.label))
 }
 
 fn run_rotate(vault: &mut Vault, key: &str) -> Result<(), CliError> {
-    let old = vault.find(key)?.clone();
+    let old = vault.key(&resolve(vault.keys(), key)?)?.clone();
     let replacement = if old.provider == Provider::Keydesk {
         Replacement::Generate
     } else {

@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 mod input;
+pub mod lookup;
 mod remote;
 mod render;
 

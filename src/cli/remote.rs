@@ -19,7 +19,8 @@ fn failed(error: impl std::fmt::Display) -> CliError {
 
 /// `keydesk verify KEY`.
 pub fn verify(vault: &mut Vault, key: &str) -> Result<(), CliError> {
-    let called = actions::plan_verify(vault, key).map_err(failed)?.call(&actions::client());
+    let id = super::lookup::resolve(vault.keys(), key)?;
+    let called = actions::plan_verify(vault, &id).map_err(failed)?.call(&actions::client());
     let outcome = actions::finish_verify(vault, called).map_err(failed)?;
     out(&outcome.sentence())?;
     if outcome.works() { Ok(()) } else { Err(CliError::Quiet) }
@@ -136,9 +137,10 @@ pub fn generate_at_provider(
 /// `keydesk revoke KEY --reason R`: at the provider over its API where possible, guided
 /// otherwise, locally for Keydesk keys.
 pub fn revoke(vault: &mut Vault, args: &RevokeArgs) -> Result<(), CliError> {
+    let id = super::lookup::resolve(vault.keys(), &args.key)?;
     let plan = actions::plan_revoke(
         vault,
-        &args.key,
+        &id,
         &args.reason,
         actions::RevokeOptions {
             confirmed_at_provider: args.revoked_at_provider,

@@ -104,7 +104,7 @@ pub fn list(vault: &Vault, as_json: bool, all: bool) -> Result<(), CliError> {
 
 /// `keydesk show KEY`.
 pub fn show(vault: &Vault, query: &str, as_json: bool) -> Result<(), CliError> {
-    let record = vault.find(query)?;
+    let record = vault.key(&super::lookup::resolve(vault.keys(), query)?)?;
     let history: Vec<audit::Record> = audit::parse(&vault.audit_text()?)
         .into_iter()
         .filter(|r| r.key.as_deref() == Some(record.id.as_str()))
@@ -123,7 +123,7 @@ pub fn show(vault: &Vault, query: &str, as_json: bool) -> Result<(), CliError> {
         other => other.to_string(),
     };
     line("Label", record.label.clone())?;
-    line("Id", record.id.clone())?;
+    line("Id", record.id.to_string())?;
     line("Provider", record.provider.name().to_owned())?;
     line("Status", record.status.word().to_owned())?;
     if let KeyStatus::Revoked { at, reason } = &record.status {

@@ -6,7 +6,7 @@ use super::state::AuditState;
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, cell, field};
 use crate::vault::audit::{self, Action, Outcome};
-use crate::vault::model::VaultFile;
+use crate::vault::model::{KeyId, VaultFile};
 
 const ACTIONS: [Action; 15] = [
     Action::CreateVault,
@@ -65,7 +65,8 @@ pub fn audit_ui(
     });
     ui.separator();
     let needle = state.key_filter.trim().to_lowercase();
-    let label_of = |id: &str| file.key(id).map_or_else(|| id.to_owned(), |k| k.label.clone());
+    let label_of =
+        |id: &str| file.key(&KeyId::from_stored(id)).map_or_else(|| id.to_owned(), |k| k.label.clone());
     let shown: Vec<&audit::Record> = cache
         .records
         .iter()
@@ -92,7 +93,7 @@ pub fn audit_ui(
                         ui.add(egui::Button::new(key).frame(false).truncate()).clicked()
                     });
                     if open && let Some(id) = &record.key {
-                        command = Some(Command::OpenKey(id.clone()));
+                        command = Some(Command::OpenKey(KeyId::from_stored(id)));
                     }
                     match &record.outcome {
                         Outcome::Ok => badge_ui(ui, "ok", Badge::Good),

@@ -10,14 +10,14 @@ use super::widgets::{badge_ui, error_ui, field, field_with, secret_field, secret
 use crate::providers::Provider;
 use crate::vault::KeyEdit;
 use crate::vault::audit::Outcome;
-use crate::vault::model::{KeyStatus, VaultFile};
+use crate::vault::model::{KeyId, KeyStatus, VaultFile};
 use chrono::{DateTime, Utc};
 
 /// The detail screen.
 pub fn detail_ui(
     ui: &mut egui::Ui,
     file: &VaultFile,
-    id: &str,
+    id: &KeyId,
     state: &mut DetailState,
     mut revealed: Option<&mut Revealed>,
     now: DateTime<Utc>,
@@ -60,7 +60,7 @@ pub fn detail_ui(
             }
             ui.end_row();
             row(ui, "Hint", record.hint.clone());
-            row(ui, "Id", record.id.clone());
+            row(ui, "Id", record.id.to_string());
             row(ui, "Created", record.created_at.format("%Y-%m-%d %H:%M UTC").to_string());
             if !record.scopes.is_empty() {
                 row(ui, "Scopes", record.scopes.join(", "));
@@ -76,10 +76,10 @@ pub fn detail_ui(
             });
             row(ui, "Last verified", verified);
             if let Some(old) = &record.replaces {
-                row(ui, "Replaces", old.clone());
+                row(ui, "Replaces", old.to_string());
             }
             if let Some(new) = &record.replaced_by {
-                row(ui, "Replaced by", new.clone());
+                row(ui, "Replaced by", new.to_string());
             }
         });
         ui.add_space(theme::GAP);

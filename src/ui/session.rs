@@ -21,7 +21,7 @@ use crate::actions::{CreateCalled, RevokeCalled, RevokeOptions, VerifyCalled};
 use crate::clipboard::Clipboard;
 use crate::providers::http::Client;
 use crate::vault::audit;
-use crate::vault::model::Settings;
+use crate::vault::model::{KeyId, Settings};
 use crate::vault::{AccountRequest, AddRequest, GenerateRequest, KeyEdit, Vault};
 
 /// How long a revealed secret stays on screen.
@@ -31,11 +31,11 @@ pub const REVEAL_SECS: i64 = 30;
 #[must_use]
 pub enum Command {
     Show(Screen),
-    OpenKey(String),
-    Copy(String),
-    Reveal(String),
+    OpenKey(KeyId),
+    Copy(KeyId),
+    Reveal(KeyId),
     HideReveal,
-    Verify(String),
+    Verify(KeyId),
     Generate(GenerateRequest),
     /// A pasted key.
     Add {
@@ -50,17 +50,17 @@ pub enum Command {
         scopes: Vec<String>,
     },
     Edit {
-        key: String,
+        key: KeyId,
         edit: KeyEdit,
     },
     Rotate {
-        key: String,
+        key: KeyId,
         /// A key made at the provider and pasted; `None` generates one (Keydesk keys).
         pasted: Option<SecretString>,
     },
-    StartRevoke(String),
+    StartRevoke(KeyId),
     Revoke {
-        key: String,
+        key: KeyId,
         reason: String,
         options: RevokeOptions,
         /// Open "New key" prefilled as its replacement once it is revoked.
@@ -87,7 +87,7 @@ pub enum SessionDone {
 
 /// A key's secret on screen after Reveal, until `until`.
 pub struct Revealed {
-    pub key_id: String,
+    pub key_id: KeyId,
     pub secret: SecretString,
     pub until: DateTime<Utc>,
     /// The secret laid out once for drawing, so no frame makes another copy of it.
@@ -98,7 +98,7 @@ pub struct Revealed {
 pub struct ShownOnce {
     pub label: String,
     /// The key it belongs to (none when the vault could not keep it).
-    pub key_id: Option<String>,
+    pub key_id: Option<KeyId>,
     pub secret: SecretString,
     /// The secret laid out once for drawing.
     pub galley: Option<Arc<egui::Galley>>,
@@ -220,12 +220,12 @@ impl Session {
         self.revealed.as_ref().map(|r| r.until)
     }
 
-    fn open_key(&mut self, id: &str) {
+    fn open_key(&mut self, id: &KeyId) {
         self.detail = DetailState::for_key(self.vault.file(), id);
-        self.screen = Screen::Detail(id.to_owned());
+        self.screen = Screen::Detail(id.clone());
     }
 
-    fn label_of(&self, id: &str) -> String {
+    fn label_of(&self, id: &KeyId) -> String {
         self.vault.file().key(id).map(|k| k.label.clone()).unwrap_or_default()
     }
 }

@@ -8,13 +8,13 @@ use crate::actions::RevokeRoute;
 use crate::providers::Provider;
 use crate::vault::crypto::KdfParams;
 use crate::vault::keygen;
-use crate::vault::model::{KeyRecord, Settings, VaultFile};
+use crate::vault::model::{KeyId, KeyRecord, Settings, VaultFile};
 
 /// The screens of an unlocked vault.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
     Keys,
-    Detail(String),
+    Detail(KeyId),
     New,
     Accounts,
     Audit,
@@ -34,7 +34,7 @@ pub struct DashboardState {
 /// Key detail, with its editable fields (the key's facts are read from the vault each frame).
 #[derive(Default)]
 pub struct DetailState {
-    pub key_id: String,
+    pub key_id: Option<KeyId>,
     pub form: MetaForm,
     pub replacement: SecretInput,
     pub error: Option<String>,
@@ -45,10 +45,10 @@ pub struct DetailState {
 
 impl DetailState {
     /// Fields filled from the key's record.
-    pub fn for_key(file: &VaultFile, id: &str) -> Self {
+    pub fn for_key(file: &VaultFile, id: &KeyId) -> Self {
         let Some(record) = file.key(id) else { return DetailState::default() };
         DetailState {
-            key_id: record.id.clone(),
+            key_id: Some(record.id.clone()),
             form: MetaForm::from_record(record),
             ..DetailState::default()
         }
@@ -168,7 +168,7 @@ impl SettingsState {
 
 /// The revoke dialog.
 pub struct RevokeState {
-    pub key_id: String,
+    pub key_id: KeyId,
     pub label: String,
     /// The key's hint (prefix…last 4), to find it on the provider's page.
     pub hint: String,

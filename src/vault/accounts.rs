@@ -5,7 +5,7 @@
 use secrecy::SecretString;
 
 use super::audit::{self, Action};
-use super::model::{Account, KeyRecord, Verification, VerifyOutcome};
+use super::model::{Account, KeyId, KeyRecord, Verification, VerifyOutcome};
 use super::{MAX_LABEL, Vault, VaultError, random_hex};
 use crate::providers::Provider;
 use crate::providers::catalogue::check_base_url;
@@ -136,8 +136,8 @@ impl Vault {
     }
 
     /// A live key and its secret, for a call the user asked for (verify, revoke).
-    pub fn secret_for_call(&self, query: &str) -> Result<(KeyRecord, SecretString), VaultError> {
-        let record = self.find(query)?.clone();
+    pub fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), VaultError> {
+        let record = self.key(id)?.clone();
         if !record.is_live() {
             return Err(VaultError::Revoked { label: record.label, action: "verify" });
         }
@@ -146,8 +146,8 @@ impl Vault {
     }
 
     /// Records what the provider said about a key.
-    pub fn record_verification(&mut self, key_id: &str, outcome: VerifyOutcome) -> Result<(), VaultError> {
-        let index = self.find_index(key_id)?;
+    pub fn record_verification(&mut self, key_id: &KeyId, outcome: VerifyOutcome) -> Result<(), VaultError> {
+        let index = self.index_of(key_id)?;
         let at = self.now();
         let result =
             if outcome.works() { audit::Outcome::Ok } else { audit::Outcome::Failed(outcome.sentence()) };
@@ -160,8 +160,8 @@ impl Vault {
 
     /// Records that a revoke at the provider failed; the key stays active with `message`
     /// shown on it until a revoke succeeds.
-    pub fn record_revoke_failure(&mut self, key_id: &str, message: &str) -> Result<(), VaultError> {
-        let index = self.find_index(key_id)?;
+    pub fn record_revoke_failure(&mut self, key_id: &KeyId, message: &str) -> Result<(), VaultError> {
+        let index = self.index_of(key_id)?;
         let id = self.file.keys[index].id.clone();
         let outcome = audit::Outcome::Failed(message.to_owned());
         self.apply_recording(Action::Revoke, Some(&id), outcome, String::new(), |file| {

@@ -32,10 +32,50 @@ pub struct VaultFile {
     pub integrity: String,
 }
 
+/// A key's id in the vault: 16 hex digits, made when the key is kept. The window and the
+/// core name keys only by id; finding a key by the start of its id or by its label is the
+/// command line's business.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct KeyId(String);
+
+impl KeyId {
+    /// The id as written in `vault.ron` and the audit log.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// An id read back from text the vault wrote (a record, an audit line, a command).
+    pub fn from_stored(text: &str) -> Self {
+        KeyId(text.to_owned())
+    }
+}
+
+impl std::fmt::Display for KeyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Reads as its text wherever text is wanted (messages, store entry names, audit lines).
+impl std::ops::Deref for KeyId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for KeyId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
 impl VaultFile {
     /// The key with exactly this id.
-    pub fn key(&self, id: &str) -> Option<&KeyRecord> {
-        self.keys.iter().find(|k| k.id == id)
+    pub fn key(&self, id: &KeyId) -> Option<&KeyRecord> {
+        self.keys.iter().find(|k| k.id == *id)
     }
 
     /// The provider account with exactly this id.
@@ -112,7 +152,7 @@ pub struct Account {
 /// One API key's metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyRecord {
-    pub id: String,
+    pub id: KeyId,
     pub label: String,
     pub provider: Provider,
     /// The provider account it belongs to, by id.
@@ -150,10 +190,10 @@ pub struct KeyRecord {
     pub last_verified: Option<Verification>,
     /// The key this one replaced (rotation or revoke with replacement).
     #[serde(default)]
-    pub replaces: Option<String>,
+    pub replaces: Option<KeyId>,
     /// The key that replaced this one.
     #[serde(default)]
-    pub replaced_by: Option<String>,
+    pub replaced_by: Option<KeyId>,
     /// Set when a revoke at the provider failed: the key still works there.
     #[serde(default)]
     pub provider_revoke_pending: Option<String>,

@@ -13,7 +13,7 @@ use super::crypto::{self, CryptoError};
 use super::detect::{self, Detection};
 use super::keygen::{self, KeySpec};
 use super::meta::{self, KeyMeta, check_text};
-use super::model::{KeyRecord, KeyStatus};
+use super::model::{KeyId, KeyRecord, KeyStatus};
 use super::{MAX_NOTES, Vault, VaultError, random_hex};
 use crate::providers::Provider;
 use crate::secrets::SecretStoreError;
@@ -105,48 +105,17 @@ impl Vault {
         &self.file.keys
     }
 
-    /// Finds a key by id, unique id prefix, or exact label (live keys first, then revoked).
-    pub fn find(&self, query: &str) -> Result<&KeyRecord, VaultError> {
-        let index = self.find_index(query)?;
-        Ok(&self.file.keys[index])
+    /// The key with this id.
+    pub fn key(&self, id: &KeyId) -> Result<&KeyRecord, VaultError> {
+        Ok(&self.file.keys[self.index_of(id)?])
     }
 
-    pub(super) fn find_index(&self, query: &str) -> Result<usize, VaultError> {
-        let keys = &self.file.keys;
-        if let Some(i) = keys.iter().position(|k| k.id == query) {
-            return Ok(i);
-        }
-        let pick = |matches: Vec<usize>| -> Option<Result<usize, VaultError>> {
-            match matches.len() {
-                0 => None,
-                1 => Some(Ok(matches[0])),
-                count => Some(Err(VaultError::AmbiguousKey { query: query.to_owned(), count })),
-            }
-        };
-        if query.len() >= 4
-            && let Some(found) = pick(
-                keys.iter().enumerate().filter(|(_, k)| k.id.starts_with(query)).map(|(i, _)| i).collect(),
-            )
-        {
-            return found;
-        }
-        let by_label = |status: fn(&KeyStatus) -> bool| -> Vec<usize> {
-            keys.iter()
-                .enumerate()
-                .filter(|(_, k)| k.label == query && status(&k.status))
-                .map(|(i, _)| i)
-                .collect()
-        };
-        for group in [
-            by_label(|s| *s == KeyStatus::Active),
-            by_label(|s| *s == KeyStatus::Retiring),
-            by_label(|s| matches!(s, KeyStatus::Revoked { .. })),
-        ] {
-            if let Some(found) = pick(group) {
-                return found;
-            }
-        }
-        Err(VaultError::UnknownKey { query: query.to_owned() })
+    pub(super) fn index_of(&self, id: &KeyId) -> Result<usize, VaultError> {
+        self.file
+            .keys
+            .iter()
+            .position(|k| k.id == *id)
+            .ok_or_else(|| VaultError::UnknownKey { query: id.to_string() })
     }
 
     fn entry_name(&self, key_id: &str) -> String {
@@ -157,9 +126,9 @@ impl Vault {
         format!("keydesk-secret:{}:{}", self.file.header.vault_id, key_id).into_bytes()
     }
 
-    fn new_key_id(&mut self) -> String {
+    fn new_key_id(&mut self) -> KeyId {
         loop {
-            let id = random_hex(self.env.rng.as_mut(), 6);
+            let id = KeyId::from_stored(&random_hex(self.env.rng.as_mut(), 6));
             if !self.file.keys.iter().any(|k| k.id == id) {
                 return id;
             }
@@ -252,7 +221,7 @@ impl Vault {
     }
 
     /// Generates a Keydesk-format key and keeps it. The secret is returned to be shown once.
-    pub fn generate(&mut self, request: GenerateRequest) -> Result<(String, SecretString), VaultError> {
+    pub fn generate(&mut self, request: GenerateRequest) -> Result<(KeyId, SecretString), VaultError> {
         let meta = request.meta.validated(self.now())?;
         let secret = keygen::generate(&request.spec, self.env.rng.as_mut())?;
         let record = self.new_record(meta, Provider::Keydesk, &request.spec.prefix, &secret)?;
@@ -287,7 +256,7 @@ impl Vault {
         &mut self,
         request: AddRequest,
         secret: SecretString,
-    ) -> Result<(String, Detection), VaultError> {
+    ) -> Result<(KeyId, Detection), VaultError> {
         let meta = request.meta.validated(self.now())?;
         let account = match request.account.as_deref() {
             Some(query) => Some(self.find_account(query)?.clone()),
@@ -324,8 +293,8 @@ impl Vault {
     }
 
     /// Changes a key's metadata.
-    pub fn edit(&mut self, query: &str, edit: KeyEdit) -> Result<(), VaultError> {
-        let index = self.find_index(query)?;
+    pub fn edit(&mut self, id: &KeyId, edit: KeyEdit) -> Result<(), VaultError> {
+        let index = self.index_of(id)?;
         let label = edit.label.as_deref().map(meta::clean_label).transpose()?;
         if let Some(notes) = &edit.notes {
             check_text("notes", notes, MAX_NOTES, false)?;
@@ -378,8 +347,8 @@ impl Vault {
     }
 
     /// The secret of a live key, for a use of `action`, with the use recorded.
-    fn use_secret(&mut self, query: &str) -> Result<SecretString, VaultError> {
-        let index = self.find_index(query)?;
+    fn use_secret(&mut self, id: &KeyId) -> Result<SecretString, VaultError> {
+        let index = self.index_of(id)?;
         let record = &self.file.keys[index];
         if !record.is_live() {
             return Err(VaultError::Revoked { label: record.label.clone(), action: "reveal" });
@@ -399,20 +368,19 @@ impl Vault {
         Ok(secret)
     }
 
-    /// The secret to put on the clipboard, with the key's id. Nothing is counted yet: the
+    /// The secret to put on the clipboard. Nothing is counted yet: the
     /// caller says with [`Vault::record_copy`] whether the clipboard took it. A secret that
     /// cannot be read is recorded as a failed copy here.
-    pub fn secret_to_copy(&mut self, query: &str) -> Result<(String, SecretString), VaultError> {
-        let index = self.find_index(query)?;
+    pub fn secret_to_copy(&mut self, id: &KeyId) -> Result<SecretString, VaultError> {
+        let index = self.index_of(id)?;
         let record = &self.file.keys[index];
         if !record.is_live() {
             return Err(VaultError::Revoked { label: record.label.clone(), action: "copy" });
         }
-        let id = record.id.clone();
         match self.load_secret(record) {
-            Ok(secret) => Ok((id, secret)),
+            Ok(secret) => Ok(secret),
             Err(error) => {
-                self.record_failure(Action::Copy, Some(&id), &error);
+                self.record_failure(Action::Copy, Some(id), &error);
                 Err(error)
             }
         }
@@ -420,8 +388,8 @@ impl Vault {
 
     /// Records a copy of key `id`: counted when the clipboard took it, and in the audit log
     /// either way (`Err` holds why the clipboard refused it, in words without the secret).
-    pub fn record_copy(&mut self, id: &str, clipboard: Result<(), String>) -> Result<(), VaultError> {
-        let index = self.find_index(id)?;
+    pub fn record_copy(&mut self, id: &KeyId, clipboard: Result<(), String>) -> Result<(), VaultError> {
+        let index = self.index_of(id)?;
         let id = self.file.keys[index].id.clone();
         match clipboard {
             Ok(()) => {
@@ -441,22 +409,22 @@ impl Vault {
     }
 
     /// The secret to show in full; the reveal is counted and audited.
-    pub fn reveal(&mut self, query: &str) -> Result<SecretString, VaultError> {
-        self.use_secret(query)
+    pub fn reveal(&mut self, id: &KeyId) -> Result<SecretString, VaultError> {
+        self.use_secret(id)
     }
 
     /// Revokes a key: the metadata is saved first, then the secret is deleted. Returns a
     /// warning when the secret could not be deleted (the key is revoked all the same; `check`
     /// lists the leftover entry).
-    pub fn revoke(&mut self, query: &str, reason: &str) -> Result<Option<String>, VaultError> {
-        self.revoke_noting(query, reason, "")
+    pub fn revoke(&mut self, id: &KeyId, reason: &str) -> Result<Option<String>, VaultError> {
+        self.revoke_noting(id, reason, "")
     }
 
     /// [`Vault::revoke`], with a note on how it was revoked at the provider for the audit log
     /// (e.g. "revoked at SendGrid", "user confirmed it was revoked at Mailchimp").
     pub fn revoke_noting(
         &mut self,
-        query: &str,
+        id: &KeyId,
         reason: &str,
         note: &str,
     ) -> Result<Option<String>, VaultError> {
@@ -465,7 +433,7 @@ impl Vault {
             return Err(VaultError::EmptyReason);
         }
         check_text("reason", reason, MAX_NOTES, false)?;
-        let index = self.find_index(query)?;
+        let index = self.index_of(id)?;
         let record = &self.file.keys[index];
         if !record.is_live() {
             return Err(VaultError::Revoked { label: record.label.clone(), action: "revoke" });
@@ -494,10 +462,10 @@ impl Vault {
     /// Rotates a key: a replacement linked to the old key, which becomes Retiring.
     pub fn rotate(
         &mut self,
-        query: &str,
+        id: &KeyId,
         replacement: Replacement,
-    ) -> Result<(String, SecretString), VaultError> {
-        let index = self.find_index(query)?;
+    ) -> Result<(KeyId, SecretString), VaultError> {
+        let index = self.index_of(id)?;
         let old = self.file.keys[index].clone();
         if !old.is_live() {
             return Err(VaultError::Revoked { label: old.label, action: "rotate" });

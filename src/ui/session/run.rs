@@ -8,6 +8,7 @@ use crate::clipboard::fingerprint;
 use crate::ui::jobs::Records;
 use crate::ui::state::{AccountsState, DetailState, NewKeyState, RevokeState};
 use crate::vault::Replacement;
+use crate::vault::model::KeyId;
 
 impl Session {
     /// Applies one command.
@@ -123,15 +124,15 @@ impl Session {
 
     /// Puts the key on the clipboard; the copy is recorded once the clipboard took it (and as
     /// failed when it did not).
-    fn copy(&mut self, id: &str, fx: &mut Effects<'_>) {
+    fn copy(&mut self, id: &KeyId, fx: &mut Effects<'_>) {
         let now = fx.now;
-        let (id, secret) = match self.vault.secret_to_copy(id) {
-            Ok(found) => found,
+        let secret = match self.vault.secret_to_copy(id) {
+            Ok(secret) => secret,
             Err(error) => return fx.toasts.error(error.to_string(), now),
         };
-        let label = self.label_of(&id);
+        let label = self.label_of(id);
         let taken = fx.clipboard.set_secret(secret.expose_secret());
-        let recorded = self.vault.record_copy(&id, taken.clone().map_err(|e| e.to_string()));
+        let recorded = self.vault.record_copy(id, taken.clone().map_err(|e| e.to_string()));
         match (taken, recorded) {
             (Ok(()), recorded) => {
                 let secs = self.vault.file().header.settings.clipboard_clear_secs;
@@ -151,7 +152,7 @@ impl Session {
         }
     }
 
-    fn verify(&mut self, id: &str, fx: &mut Effects<'_>) {
+    fn verify(&mut self, id: &KeyId, fx: &mut Effects<'_>) {
         match actions::plan_verify(&self.vault, id) {
             Ok(plan) => {
                 let client = fx.client.clone();
@@ -162,7 +163,7 @@ impl Session {
         }
     }
 
-    fn rotate(&mut self, id: &str, pasted: Option<SecretString>, fx: &mut Effects<'_>) {
+    fn rotate(&mut self, id: &KeyId, pasted: Option<SecretString>, fx: &mut Effects<'_>) {
         let replacement = pasted.map_or(Replacement::Generate, Replacement::Pasted);
         let generated = matches!(replacement, Replacement::Generate);
         match self.vault.rotate(id, replacement) {

@@ -1,0 +1,39 @@
+//! Finding a key from what a person typed on the command line: its id, the start of its id
+//! (4 characters or more), or its exact label (an active key first, then a retiring one, then
+//! a revoked one). The window and the vault core name keys only by [`KeyId`].
+
+use crate::vault::VaultError;
+use crate::vault::model::{KeyId, KeyRecord, KeyStatus};
+
+/// The id of the key `query` names among `keys`.
+pub fn resolve(keys: &[KeyRecord], query: &str) -> Result<KeyId, VaultError> {
+    let query = query.trim();
+    if let Some(record) = keys.iter().find(|k| k.id == *query) {
+        return Ok(record.id.clone());
+    }
+    let pick = |matches: Vec<&KeyRecord>| -> Option<Result<KeyId, VaultError>> {
+        match matches.as_slice() {
+            [] => None,
+            [one] => Some(Ok(one.id.clone())),
+            many => Some(Err(VaultError::AmbiguousKey { query: query.to_owned(), count: many.len() })),
+        }
+    };
+    if query.len() >= 4
+        && let Some(found) = pick(keys.iter().filter(|k| k.id.starts_with(query)).collect())
+    {
+        return found;
+    }
+    let by_label = |status: fn(&KeyStatus) -> bool| -> Vec<&KeyRecord> {
+        keys.iter().filter(|k| k.label == query && status(&k.status)).collect()
+    };
+    for group in [
+        by_label(|s| *s == KeyStatus::Active),
+        by_label(|s| *s == KeyStatus::Retiring),
+        by_label(|s| matches!(s, KeyStatus::Revoked { .. })),
+    ] {
+        if let Some(found) = pick(group) {
+            return found;
+        }
+    }
+    Err(VaultError::UnknownKey { query: query.to_owned() })
+}
