@@ -38,7 +38,7 @@ pub fn big_vault(n: usize) -> Vault {
     let now = Utc::now();
     file.keys.extend((0..n).map(|i| synthetic::record(i, now)));
     drop(vault);
-    let text = keydesk::vault::format::render(&file);
+    let text = keydesk::vault::format::render(&file).unwrap();
     Vault::unlock(env(&storage), file, &text, &password).unwrap()
 }
 
@@ -53,7 +53,7 @@ fn dashboard(c: &mut Criterion) {
     };
     // Warm up: fonts, the index.
     for _ in 0..3 {
-        let _ = ctx.run_ui(input(), |ui| {
+        let _output = ctx.run_ui(input(), |ui| {
             let _ = dashboard_ui(ui, vault.file(), &mut state, now);
         });
     }
@@ -63,7 +63,7 @@ fn dashboard(c: &mut Criterion) {
                 let _ = dashboard_ui(ui, vault.file(), &mut state, now);
             });
             black_box(ctx.tessellate(output.shapes, output.pixels_per_point))
-        })
+        });
     });
 
     let mut index = Index::default();
@@ -74,7 +74,7 @@ fn dashboard(c: &mut Criterion) {
             toggle = !toggle;
             index.filter(vault.file(), if toggle { "crm 1" } else { "crm 12" }, Sort::Label, false);
             black_box(index.visible.len())
-        })
+        });
     });
     c.bench_function("build the list, 10,000 keys", |b| {
         b.iter(|| {
@@ -82,7 +82,7 @@ fn dashboard(c: &mut Criterion) {
             index.refresh(black_box(vault.file()), now);
             index.filter(vault.file(), "", Sort::Label, false);
             black_box(index.visible.len())
-        })
+        });
     });
 }
 

@@ -38,7 +38,7 @@ fn kdf(c: &mut Criterion) {
     group.sample_size(10);
     let password = SecretString::from("correct horse battery staple");
     group.bench_function("argon2id default (64 MiB, 3 passes, 4 lanes)", |b| {
-        b.iter(|| derive_kek(black_box(&password), &[7u8; SALT_LEN], KdfParams::default()).unwrap())
+        b.iter(|| derive_kek(black_box(&password), &[7u8; SALT_LEN], KdfParams::default()).unwrap());
     });
     group.finish();
 }
@@ -46,7 +46,7 @@ fn kdf(c: &mut Criterion) {
 fn keys(c: &mut Criterion) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(2);
     c.bench_function("keygen default (32 chars)", |b| {
-        b.iter(|| generate(&KeySpec::default(), &mut rng).unwrap())
+        b.iter(|| generate(&KeySpec::default(), &mut rng).unwrap());
     });
     let key = generate(&KeySpec::default(), &mut rng).unwrap();
     c.bench_function("detect a Keydesk key", |b| b.iter(|| detect::detect(black_box(key.expose_secret()))));
@@ -56,13 +56,13 @@ fn keys(c: &mut Criterion) {
 
 fn files(c: &mut Criterion) {
     let (mut vault, storage, secrets) = vault_with(1000);
-    let text = format::render(vault.file());
+    let text = format::render(vault.file()).unwrap();
     println!("1,000-key vault.ron: {} bytes", text.len());
     c.bench_function("vault.ron render, 1,000 keys", |b| b.iter(|| format::render(black_box(vault.file()))));
     c.bench_function("vault.ron parse, 1,000 keys", |b| b.iter(|| format::parse(black_box(&text)).unwrap()));
     let last = secrets.last().unwrap().clone();
     c.bench_function("whois + audit line + save, 1,000 keys", |b| {
-        b.iter(|| vault.whois(black_box(&last)).unwrap())
+        b.iter(|| vault.whois(black_box(&last)).unwrap());
     });
     let log = storage.audit();
     let head = vault.file().audit.clone();

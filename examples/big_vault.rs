@@ -38,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(vault);
     let now = Utc::now();
     file.keys.extend((0..n).map(|i| synthetic::record(i, now)));
-    let text = format::render(&file);
+    let text = format::render(&file)?;
     atomic_write(&dir.join(VAULT_FILE), text.as_bytes(), true)?;
     // Saved once through the vault so the file carries a valid integrity seal.
     let settings = file.header.settings.clone();

@@ -179,7 +179,7 @@ pub fn finish_create(
     let mut request = plan.request;
     request.provider_key_id = Some(created.provider_key_id.clone());
     request.scopes = created.scopes.clone();
-    match vault.add(request, created.secret.clone()) {
+    match vault.add(request, &created.secret) {
         Ok((key_id, _)) => Ok(Created { key_id, provider: plan.provider, secret: created.secret }),
         Err(error) => {
             let undone = manage::revoke_key(

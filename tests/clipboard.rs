@@ -108,6 +108,6 @@ fn the_copy_command_serves_the_clipboard_then_clears_it() {
         "Something else was copied meanwhile, so the clipboard was left alone."
     );
     assert_eq!(xclip(None).as_deref(), Some("a shop address"));
-    let _ = other.kill();
-    let _ = other.wait();
+    let _killed = other.kill();
+    let _reaped = other.wait();
 }

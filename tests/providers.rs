@@ -237,7 +237,7 @@ fn connection_refused_and_silence_are_connection_problems() {
         .unwrap();
         match &outcome {
             VerifyOutcome::ConnectionProblem { cause } => {
-                assert!(cause.contains("127.0.0.1") && cause.contains("refused"), "{cause}")
+                assert!(cause.contains("127.0.0.1") && cause.contains("refused"), "{cause}");
             }
             other => panic!("{}: {other:?}", case.provider),
         }

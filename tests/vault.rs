@@ -22,7 +22,7 @@ fn generate(f: &mut common::Fixture, label: &str) -> (KeyId, String) {
 
 fn add(f: &mut common::Fixture, label: &str, key: &str) -> Result<KeyId, VaultError> {
     let request = AddRequest { meta: KeyMeta::labelled(label), ..Default::default() };
-    f.vault.add(request, SecretString::from(key)).map(|(id, _)| id)
+    f.vault.add(request, &SecretString::from(key)).map(|(id, _)| id)
 }
 
 #[test]
@@ -86,7 +86,7 @@ fn detection_on_add_and_refusals() {
     }
     let named =
         AddRequest { meta: KeyMeta::labelled("x"), provider: Some(Provider::Brevo), ..Default::default() };
-    let err = f.vault.add(named, SecretString::from(sendgrid_key())).unwrap_err();
+    let err = f.vault.add(named, &SecretString::from(sendgrid_key())).unwrap_err();
     assert!(err.to_string().contains("does not look like a Brevo key"), "{err}");
 }
 

@@ -143,12 +143,12 @@ impl Window {
 
 impl Drop for Window {
     fn drop(&mut self) {
-        let _ = self.orders.send(Order::Close);
+        let _window_gone = self.orders.send(Order::Close);
         if let Some(ctx) = self.seen().ctx {
             ctx.request_repaint();
         }
         if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+            let _joined = thread.join();
         }
     }
 }
@@ -217,8 +217,8 @@ struct Cover(Child);
 
 impl Drop for Cover {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _killed = self.0.kill();
+        let _reaped = self.0.wait();
     }
 }
 

@@ -36,7 +36,7 @@ fn writes(command: &Command) -> bool {
 
 pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     if let Command::Init(init) = command {
-        return run_init(context, init);
+        return run_init(context, &init);
     }
     let mut vault = open(context, writes(&command))?;
     match command {
@@ -133,7 +133,7 @@ fn open(context: &Context, write: bool) -> Result<Vault, CliError> {
     Ok(vault)
 }
 
-fn run_init(context: &Context, init: args::InitArgs) -> Result<(), CliError> {
+fn run_init(context: &Context, init: &args::InitArgs) -> Result<(), CliError> {
     let kdf = kdf_params(&init.kdf, KdfParams::default())?;
     let dir = VaultDir::create(&context.dir)?;
     let backend = match init.secret_store {
@@ -176,6 +176,7 @@ fn metadata(label: &str, args: &MetadataArgs) -> Result<KeyMeta, CliError> {
     })
 }
 
+#[allow(clippy::needless_pass_by_value, reason = "the adapter `map_err` takes")]
 fn usage(error: crate::vault::VaultError) -> CliError {
     CliError::Usage(error.to_string())
 }
@@ -199,7 +200,7 @@ fn run_add(vault: &mut Vault, args: args::AddArgs) -> Result<(), CliError> {
     let secret = input::key_from_stdin("Paste the key: ")?;
     let request =
         AddRequest { meta, provider, account: args.account, scopes: args.scopes, ..AddRequest::default() };
-    let (id, detection) = vault.add(request, secret)?;
+    let (id, detection) = vault.add(request, &secret)?;
     if let Some(warning) = &detection.warning {
         note(warning);
     }
@@ -278,7 +279,7 @@ pub fn print_secret(secret: &SecretString) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", secret.expose_secret())
         .and_then(|()| stdout.flush())
-        .map_err(|_| CliError::Failed("Could not write to stdout.".into()))
+        .map_err(|_stdout_closed| CliError::Failed("Could not write to stdout.".into()))
 }
 
 /// A line on stdout.
@@ -289,5 +290,5 @@ pub fn out(text: &str) -> Result<(), CliError> {
 
 /// A line for the person on stderr (never a secret).
 pub fn note(text: &str) {
-    let _ = writeln!(std::io::stderr(), "{text}");
+    let _stderr_closed = writeln!(std::io::stderr(), "{text}");
 }

@@ -17,7 +17,7 @@ pub fn password_from_file(path: &Path) -> Result<SecretString, CliError> {
             path.display()
         ))
     })?);
-    let text = std::str::from_utf8(&text).map_err(|_| {
+    let text = std::str::from_utf8(&text).map_err(|_not_utf8| {
         CliError::Failed(format!("The password file is not UTF-8 text. File: {}", path.display()))
     })?;
     let line = text.lines().next().unwrap_or("");
@@ -75,7 +75,7 @@ pub fn key_from_stdin(prompt: &str) -> Result<SecretString, CliError> {
         .take(64 * 1024)
         .read_to_end(&mut raw)
         .map_err(|e| CliError::Failed(format!("Could not read the key from stdin ({}).", io_reason(&e))))?;
-    let text = std::str::from_utf8(&raw).map_err(|_| {
+    let text = std::str::from_utf8(&raw).map_err(|_not_utf8| {
         CliError::Failed("The key on stdin is not UTF-8 text: paste it as plain text.".into())
     })?;
     let text = text.strip_suffix('\n').unwrap_or(text);

@@ -66,11 +66,12 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) if !error.use_stderr() => {
             // Help and version are "errors" to clap: print them as they are.
-            let _ = error.print();
+            let _stderr_closed = error.print();
             return ExitCode::SUCCESS;
         }
         Err(error) => {
-            let _ = writeln!(std::io::stderr(), "keydesk: {}", one_line(&error.render().to_string()));
+            let _stderr_closed =
+                writeln!(std::io::stderr(), "keydesk: {}", one_line(&error.render().to_string()));
             return ExitCode::from(2);
         }
     };
@@ -83,7 +84,7 @@ pub fn main() -> ExitCode {
             };
             let text = error.to_string();
             if !text.is_empty() {
-                let _ = writeln!(std::io::stderr(), "keydesk: {text}");
+                let _stderr_closed = writeln!(std::io::stderr(), "keydesk: {text}");
             }
             ExitCode::from(code)
         }

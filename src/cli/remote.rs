@@ -51,7 +51,7 @@ pub fn account(vault: &mut Vault, command: AccountCommand) -> Result<(), CliErro
                 AccountRequest { name: args.name, provider, region: args.region, base_url: args.base_url };
             let name = request.name.trim().to_owned();
             let with_key = key.is_some();
-            vault.add_account(request, key)?;
+            vault.add_account(request, key.as_ref())?;
             out(&format!(
                 "Added the {} account \"{name}\"{}.",
                 provider.name(),

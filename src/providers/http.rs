@@ -144,9 +144,10 @@ impl Client {
             }
             None => Vec::new(),
         };
-        let built = builder
-            .body(body)
-            .map_err(|_| NetError::BadUrl { url: request.url.clone(), why: "a header is not valid" })?;
+        let built = builder.body(body).map_err(|_bad_header| NetError::BadUrl {
+            url: request.url.clone(),
+            why: "a header is not valid",
+        })?;
         let mut response = self.agent.run(built).map_err(|e| unreachable(&host, &e))?;
         let status = response.status().as_u16();
         let header =
@@ -171,7 +172,7 @@ fn resolve(base: &str, location: &str) -> String {
     }
     let Ok(uri) = base.parse::<http::Uri>() else { return location.to_owned() };
     let scheme = uri.scheme_str().unwrap_or("https");
-    let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
+    let authority = uri.authority().map_or("", |a| a.as_str());
     let path = if location.starts_with('/') { location.to_owned() } else { format!("/{location}") };
     format!("{scheme}://{authority}{path}")
 }

@@ -174,7 +174,7 @@ pub fn create_key(
                     .body("application/json", body.to_string().into_bytes())
             }
             Provider::Mailgun => {
-                let role = spec.scopes.first().map(String::as_str).unwrap_or("sending");
+                let role = spec.scopes.first().map_or("sending", String::as_str);
                 let mut pairs = vec![("description", spec.name.as_str())];
                 match &spec.domain {
                     Some(domain) => pairs.extend([

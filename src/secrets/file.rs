@@ -38,7 +38,8 @@ impl FileStore {
 
     fn save(&self) -> Result<(), SecretStoreError> {
         let config = ron::ser::PrettyConfig::new();
-        let mut text = ron::ser::to_string_pretty(&self.values, config).unwrap_or_default();
+        let mut text = ron::ser::to_string_pretty(&self.values, config)
+            .map_err(|_ron_error| SecretStoreError::Render)?;
         text.push('\n');
         atomic_write(&self.path, text.as_bytes(), true).map_err(|source| SecretStoreError::File {
             action: "write",

@@ -52,6 +52,11 @@ pub enum SecretStoreError {
         "The OS keychain failed ({detail}): try again, and restart the keychain service if it keeps failing."
     )]
     Failed { detail: String },
+    /// The encrypted secrets could not be turned into the file's text (a bug; nothing written).
+    #[error(
+        "Keydesk could not write the secrets file as text, so nothing was saved: please report this as a bug."
+    )]
+    Render,
     /// The encrypted secrets file could not be read or written.
     #[error(
         "Could not {action} the secrets file ({source}): check the vault folder's permissions and free space. File: {path}"

@@ -72,7 +72,7 @@ impl VaultDir {
             let name = name.to_string_lossy();
             if name.starts_with('.') && name.ends_with(".tmp") {
                 // Best effort: a leftover that cannot be removed harms nothing.
-                let _ = fs::remove_file(entry.path());
+                let _already_gone = fs::remove_file(entry.path());
             }
         }
     }
@@ -172,7 +172,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8], keep_backup: bool) -> std::io::Re
     if keep_backup && path.exists() {
         let backup = dir.join(format!("{name}.bak"));
         let staged = dir.join(format!(".{name}.bak.tmp"));
-        let _ = fs::remove_file(&staged);
+        let _already_gone = fs::remove_file(&staged);
         // A hard link keeps the old version without a moment where `path` is missing.
         if fs::hard_link(path, &staged).is_err() {
             fs::copy(path, &staged)?;

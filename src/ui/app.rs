@@ -240,7 +240,7 @@ impl KeydeskApp {
                 self.jobs.spawn(ctx, "Changing the master password", Records::Yes, move || {
                     let result = vault
                         .check_password(&current)
-                        .map_err(|_| {
+                        .map_err(|_wrong_password| {
                             "The current password is wrong: type the password you unlocked Keydesk with."
                                 .to_owned()
                         })

@@ -88,7 +88,7 @@ pub fn audit_ui(
                 ui.horizontal(|ui| {
                     cell(ui, 150.0, |ui| ui.label(record.at.format("%Y-%m-%d %H:%M:%S").to_string()));
                     cell(ui, 120.0, |ui| ui.label(record.action.word()));
-                    let key = record.key.as_deref().map(label_of).unwrap_or_else(|| "—".into());
+                    let key = record.key.as_deref().map_or_else(|| "—".into(), label_of);
                     let open = cell(ui, 200.0, |ui| {
                         ui.add(egui::Button::new(key).frame(false).truncate()).clicked()
                     });

@@ -182,7 +182,7 @@ impl Index {
                 .sort_by_cached_key(|&i| record(i).map(|k| (k.provider.name(), k.label.to_lowercase()))),
             Sort::Created => visible.sort_by_key(|&i| std::cmp::Reverse(record(i).map(|k| k.created_at))),
             Sort::LastCopied => {
-                visible.sort_by_key(|&i| std::cmp::Reverse(record(i).and_then(|k| k.last_copied_at)))
+                visible.sort_by_key(|&i| std::cmp::Reverse(record(i).and_then(|k| k.last_copied_at)));
             }
         }
         self.visible = visible;

@@ -178,7 +178,7 @@ pub struct Session {
 impl Session {
     /// A session on a freshly unlocked vault, on the key list.
     pub fn new(vault: Vault) -> Self {
-        let settings = SettingsState::from(vault.file().header.settings.clone(), vault.file().header.kdf);
+        let settings = SettingsState::from(&vault.file().header.settings, vault.file().header.kdf);
         Session {
             vault,
             screen: Screen::Keys,

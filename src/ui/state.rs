@@ -153,7 +153,7 @@ pub struct SettingsState {
 
 impl SettingsState {
     /// From the vault's current settings.
-    pub fn from(settings: Settings, kdf: KdfParams) -> Self {
+    pub fn from(settings: &Settings, kdf: KdfParams) -> Self {
         SettingsState {
             auto_lock_minutes: settings.auto_lock_minutes,
             clipboard_clear_secs: settings.clipboard_clear_secs,

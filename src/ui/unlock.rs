@@ -141,7 +141,7 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                     state.confirm.wipe();
                 }
             }
-        })
+        });
     });
     command
 }
@@ -179,7 +179,7 @@ pub fn unlock_ui(
                 // The field is wiped as the password leaves it; a wrong one is typed again.
                 command = Some(Command::Unlock { password: state.password.take() });
             }
-        })
+        });
     });
     command
 }

@@ -40,7 +40,7 @@ impl Vault {
     pub fn add_account(
         &mut self,
         request: AccountRequest,
-        management_key: Option<SecretString>,
+        management_key: Option<&SecretString>,
     ) -> Result<String, VaultError> {
         let name = request.name.trim().to_owned();
         if name.is_empty() {

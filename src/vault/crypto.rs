@@ -68,6 +68,9 @@ pub enum CryptoError {
         "A stored secret does not decrypt: it was altered or belongs to another vault; restore it from a backup."
     )]
     Tampered,
+    /// The cipher refused to encrypt (only for messages of hundreds of GiB; never a secret).
+    #[error("Keydesk could not encrypt the secret, so nothing was saved: please report this as a bug.")]
+    Encrypt,
     /// The KDF parameters are outside what Keydesk accepts.
     #[error(
         "The key-derivation cost is out of range: use 19 MiB to 4 GiB of memory, 2 to 64 iterations and 1 to 16 lanes."
@@ -104,27 +107,33 @@ pub fn derive_kek(
 ) -> Result<SymmetricKey, CryptoError> {
     params.validate()?;
     let argon_params = Params::new(params.memory_kib, params.iterations, params.lanes, Some(KEY_LEN))
-        .map_err(|_| CryptoError::KdfOutOfRange)?;
+        .map_err(|_argon2_params| CryptoError::KdfOutOfRange)?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
     argon
         .hash_password_into(password.expose_secret().as_bytes(), salt, &mut out[..])
-        .map_err(|_| CryptoError::KdfOutOfRange)?;
+        .map_err(|_argon2_error| CryptoError::KdfOutOfRange)?;
     Ok(SymmetricKey::from_bytes(*out))
 }
 
 /// Encrypts `plaintext`; the result is `nonce || ciphertext+tag`.
-pub fn seal(key: &SymmetricKey, associated: &[u8], plaintext: &[u8], rng: &mut dyn Entropy) -> Vec<u8> {
+pub fn seal(
+    key: &SymmetricKey,
+    associated: &[u8],
+    plaintext: &[u8],
+    rng: &mut dyn Entropy,
+) -> Result<Vec<u8>, CryptoError> {
     let cipher = XChaCha20Poly1305::new(key.bytes().into());
     let mut nonce = [0u8; NONCE_LEN];
     rng.fill(&mut nonce);
     let payload = Payload { msg: plaintext, aad: associated };
     // Encryption only fails for messages over 256 GiB; secrets are at most a few KiB.
-    let sealed = cipher.encrypt(XNonce::from_slice(&nonce), payload).unwrap_or_default();
+    let sealed =
+        cipher.encrypt(XNonce::from_slice(&nonce), payload).map_err(|_aead_error| CryptoError::Encrypt)?;
     let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&sealed);
-    out
+    Ok(out)
 }
 
 /// Decrypts what [`seal`] made with the same key and associated data.
@@ -137,11 +146,16 @@ pub fn open(key: &SymmetricKey, associated: &[u8], sealed: &[u8]) -> Result<Zero
     cipher
         .decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad: associated })
         .map(Zeroizing::new)
-        .map_err(|_| CryptoError::Tampered)
+        .map_err(|_aead_error| CryptoError::Tampered)
 }
 
 /// Wraps the data key under the key-encryption key.
-pub fn wrap_key(kek: &SymmetricKey, associated: &[u8], key: &SymmetricKey, rng: &mut dyn Entropy) -> Vec<u8> {
+pub fn wrap_key(
+    kek: &SymmetricKey,
+    associated: &[u8],
+    key: &SymmetricKey,
+    rng: &mut dyn Entropy,
+) -> Result<Vec<u8>, CryptoError> {
     seal(kek, associated, key.bytes(), rng)
 }
 
@@ -151,8 +165,9 @@ pub fn unwrap_key(
     associated: &[u8],
     wrapped: &[u8],
 ) -> Result<SymmetricKey, CryptoError> {
-    let plain = open(kek, associated, wrapped).map_err(|_| CryptoError::WrongPassword)?;
-    let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_| CryptoError::WrongPassword)?;
+    let plain = open(kek, associated, wrapped).map_err(|_tampered| CryptoError::WrongPassword)?;
+    let bytes: [u8; KEY_LEN] =
+        plain.as_slice().try_into().map_err(|_wrong_length| CryptoError::WrongPassword)?;
     Ok(SymmetricKey::from_bytes(bytes))
 }
 
@@ -229,7 +244,7 @@ mod tests {
         let salt = [7u8; SALT_LEN];
         let kek = derive_kek(&SecretString::from("correct horse"), &salt, fast()).expect("params ok");
         let data_key = SymmetricKey::random(&mut rng);
-        let wrapped = wrap_key(&kek, b"vault-1", &data_key, &mut rng);
+        let wrapped = wrap_key(&kek, b"vault-1", &data_key, &mut rng).expect("encrypts");
         let again = derive_kek(&SecretString::from("correct horse"), &salt, fast()).expect("params ok");
         let unwrapped = unwrap_key(&again, b"vault-1", &wrapped).expect("same password");
         assert_eq!(unwrapped.bytes(), data_key.bytes());
@@ -246,7 +261,7 @@ mod tests {
     fn seal_open_and_tampering() {
         let mut rng = test_rng(2);
         let key = SymmetricKey::random(&mut rng);
-        let sealed = seal(&key, b"v/k1", b"the secret", &mut rng);
+        let sealed = seal(&key, b"v/k1", b"the secret", &mut rng).expect("encrypts");
         assert_eq!(open(&key, b"v/k1", &sealed).expect("opens").as_slice(), b"the secret");
         assert!(!sealed.windows(10).any(|w| w == b"the secret"));
         // Each byte flipped, the associated data changed, or a cut: all refused.
@@ -259,7 +274,7 @@ mod tests {
         assert_eq!(open(&key, b"v/k1", &sealed[..sealed.len() - 1]).err(), Some(CryptoError::Tampered));
         assert_eq!(open(&key, b"v/k1", &[]).err(), Some(CryptoError::Tampered));
         // Same plaintext twice: different nonces, different ciphertexts.
-        assert_ne!(seal(&key, b"v/k1", b"the secret", &mut rng), sealed);
+        assert_ne!(seal(&key, b"v/k1", b"the secret", &mut rng).expect("encrypts"), sealed);
     }
 
     #[test]

@@ -374,9 +374,9 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn never_panics(value in "\\PC{0,120}") {
-            let _ = detect(&value);
+            let _detected = detect(&value);
             for provider in Provider::all() {
-                let _ = detect_as(&value, provider);
+                let _detected = detect_as(&value, provider);
             }
         }
 
@@ -386,7 +386,7 @@ mod tests {
             tail in "[A-Za-z0-9_.=-]{0,90}",
         ) {
             let value = format!("{head}{tail}");
-            let _ = detect(&value);
+            let _detected = detect(&value);
         }
     }
 }

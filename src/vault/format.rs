@@ -26,6 +26,7 @@ struct Probe {
     format: u32,
 }
 
+#[allow(clippy::needless_pass_by_value, reason = "the adapter `map_err` takes")]
 fn syntax(error: ron::error::SpannedError) -> FormatError {
     FormatError::Syntax {
         line: error.span.start.line,
@@ -47,11 +48,12 @@ pub fn parse(text: &str) -> Result<VaultFile, FormatError> {
 }
 
 /// Renders `vault.ron` (pretty, one field a line, so a person can read and diff it).
-pub fn render(file: &VaultFile) -> String {
+pub fn render(file: &VaultFile) -> Result<String, super::VaultError> {
     let config = ron::ser::PrettyConfig::new().struct_names(false).indentor("  ".to_owned());
-    let mut text = ron::ser::to_string_pretty(file, config).unwrap_or_default();
+    let mut text = ron::ser::to_string_pretty(file, config)
+        .map_err(|_ron_error| super::VaultError::Render { what: "the vault file" })?;
     text.push('\n');
-    text
+    Ok(text)
 }
 
 /// The top-level line that carries the integrity seal, as `render` writes it.
@@ -111,12 +113,12 @@ mod tests {
 
         #[test]
         fn parse_never_panics(text in "\\PC{0,400}") {
-            let _ = parse(&text);
+            let _parsed = parse(&text);
         }
 
         #[test]
         fn parse_never_panics_on_ron_like_text(text in "[(){}\\[\\]:,\"a-z0-9_ \n]{0,300}") {
-            let _ = parse(&format!("(format: 1, {text}"));
+            let _parsed = parse(&format!("(format: 1, {text}"));
         }
     }
 }

@@ -109,7 +109,7 @@ pub fn parse_date(text: &str) -> Result<Option<DateTime<Utc>>, VaultError> {
     }
     DateTime::parse_from_rfc3339(text)
         .map(|t| Some(t.with_timezone(&Utc)))
-        .map_err(|_| VaultError::BadDate { text: shortened(text) })
+        .map_err(|_not_a_date| VaultError::BadDate { text: shortened(text) })
 }
 
 /// A rotation period as typed: empty or "never" (none), or a whole number of days.
@@ -118,7 +118,7 @@ pub fn parse_days(text: &str) -> Result<Option<u32>, VaultError> {
     if text.is_empty() || text.eq_ignore_ascii_case("never") {
         return Ok(None);
     }
-    text.parse::<u32>().map(Some).map_err(|_| VaultError::BadDays { text: shortened(text) })
+    text.parse::<u32>().map(Some).map_err(|_not_a_number| VaultError::BadDays { text: shortened(text) })
 }
 
 /// An integration as typed on the command line: `NAME` or `NAME=URL`.

@@ -82,6 +82,9 @@ pub struct Env {
 pub enum VaultError {
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    /// The metadata or an audit line could not be turned into text (a bug; nothing is written).
+    #[error("Keydesk could not write {what} as text, so nothing was saved: please report this as a bug.")]
+    Render { what: &'static str },
     #[error("vault.ron cannot be read: {0}. Fix the file, or restore vault.ron.bak.")]
     Format(#[from] format::FormatError),
     #[error(transparent)]
@@ -169,6 +172,7 @@ pub const MAX_NOTES: usize = 10_000;
 pub const MIN_PASSWORD: usize = 8;
 
 /// How a new vault is set up.
+#[derive(Debug, Clone, Copy)]
 pub struct CreateOptions {
     pub backend: SecretBackend,
     pub kdf: KdfParams,
@@ -214,14 +218,14 @@ fn data_key_ad(vault_id: &str) -> Vec<u8> {
 /// The data key, unwrapped with the key derived from `password` and the header's salt and
 /// KDF cost.
 fn unwrap_data_key(header: &Header, password: &SecretString) -> Result<SymmetricKey, VaultError> {
-    let salt = decode_b64(&header.salt).map_err(|_| CryptoError::WrongPassword)?;
-    let wrapped = decode_b64(&header.wrapped_data_key).map_err(|_| CryptoError::WrongPassword)?;
+    let salt = decode_b64(&header.salt).map_err(|_bad_base64| CryptoError::WrongPassword)?;
+    let wrapped = decode_b64(&header.wrapped_data_key).map_err(|_bad_base64| CryptoError::WrongPassword)?;
     let kek = crypto::derive_kek(password, &salt, header.kdf)?;
     Ok(crypto::unwrap_key(&kek, &data_key_ad(&header.vault_id), &wrapped)?)
 }
 
 fn decode_b64(text: &str) -> Result<Vec<u8>, CryptoError> {
-    B64.decode(text).map_err(|_| CryptoError::Tampered)
+    B64.decode(text).map_err(|_bad_base64| CryptoError::Tampered)
 }
 
 fn random_hex(rng: &mut dyn Entropy, bytes: usize) -> String {
@@ -252,7 +256,7 @@ impl Vault {
         env.rng.fill(&mut salt);
         let kek = crypto::derive_kek(password, &salt, options.kdf)?;
         let data = SymmetricKey::random(env.rng.as_mut());
-        let wrapped = crypto::wrap_key(&kek, &data_key_ad(&vault_id), &data, env.rng.as_mut());
+        let wrapped = crypto::wrap_key(&kek, &data_key_ad(&vault_id), &data, env.rng.as_mut())?;
         let now = env.clock.now();
         let file = VaultFile {
             format: FORMAT,
@@ -356,7 +360,7 @@ impl Vault {
         self.env.rng.fill(&mut salt);
         let kek = crypto::derive_kek(new_password, &salt, kdf)?;
         let ad = data_key_ad(&self.file.header.vault_id);
-        let wrapped = crypto::wrap_key(&kek, &ad, &self.keys.data, self.env.rng.as_mut());
+        let wrapped = crypto::wrap_key(&kek, &ad, &self.keys.data, self.env.rng.as_mut())?;
         let (salt, wrapped) = (B64.encode(salt), B64.encode(wrapped));
         let detail =
             format!("KDF {} KiB, {} iterations, {} lanes", kdf.memory_kib, kdf.iterations, kdf.lanes);
@@ -405,9 +409,22 @@ impl Vault {
             detail,
             prev: self.audit_tail.last_hash.clone(),
         };
-        self.append(&record)?;
-        self.file.audit = self.audit_tail.clone();
-        let text = self.sealed_text();
+        // Both texts are made before anything is written: a failure here writes nothing.
+        let (line, hash) = audit::render(&record)?;
+        let head = AuditHead { entries: self.audit_tail.entries + 1, last_hash: hash };
+        self.file.audit = head.clone();
+        let text = match self.sealed_text() {
+            Ok(text) => text,
+            Err(error) => {
+                self.file.audit = self.audit_tail.clone();
+                return Err(error);
+            }
+        };
+        if let Err(error) = self.env.storage.append_audit(&line) {
+            self.file.audit = self.audit_tail.clone();
+            return Err(error.into());
+        }
+        self.audit_tail = head;
         if let Err(error) = self.env.storage.save(&text) {
             // The log already says it happened: say that it did not stick.
             let undo = audit::Record {
@@ -416,23 +433,23 @@ impl Vault {
                 prev: self.audit_tail.last_hash.clone(),
                 ..record
             };
-            let _ = self.append(&undo);
+            let _log_unwritable = self.append(&undo);
             return Err(error.into());
         }
         Ok(())
     }
 
     /// The file as text, sealed with the integrity key.
-    fn sealed_text(&mut self) -> String {
+    fn sealed_text(&mut self) -> Result<String, VaultError> {
         self.file.integrity.clear();
-        let mut text = format::render(&self.file);
+        let mut text = format::render(&self.file)?;
         self.file.integrity = crypto::keyed_hash_parts(&self.keys.integrity, &[text.as_bytes()]);
         format::insert_seal(&mut text, &self.file.integrity);
-        text
+        Ok(text)
     }
 
     fn append(&mut self, record: &audit::Record) -> Result<(), VaultError> {
-        let (line, hash) = audit::render(record);
+        let (line, hash) = audit::render(record)?;
         self.env.storage.append_audit(&line)?;
         self.audit_tail = AuditHead { entries: self.audit_tail.entries + 1, last_hash: hash };
         Ok(())
@@ -478,7 +495,7 @@ impl Vault {
         let outcome = audit::Outcome::Failed(why.to_string());
         // The failure itself is what the caller reports; a log that cannot be written now
         // will show up in `check`.
-        let _ = self.commit(action, key, outcome, String::new());
+        let _shows_in_check = self.commit(action, key, outcome, String::new());
     }
 }
 

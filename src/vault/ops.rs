@@ -142,7 +142,7 @@ impl Vault {
             &self.secret_ad(key_id),
             secret.expose_secret().as_bytes(),
             self.env.rng.as_mut(),
-        );
+        )?;
         let name = self.entry_name(key_id);
         self.env.store.put(&name, &B64.encode(sealed))?;
         Ok(())
@@ -165,9 +165,9 @@ impl Vault {
             }
             Err(error) => return Err(error.into()),
         };
-        let sealed = B64.decode(sealed.as_bytes()).map_err(|_| CryptoError::Tampered)?;
+        let sealed = B64.decode(sealed.as_bytes()).map_err(|_bad_base64| CryptoError::Tampered)?;
         let plain = crypto::open(&self.keys.data, &self.secret_ad(id), &sealed)?;
-        let text = std::str::from_utf8(&plain).map_err(|_| CryptoError::Tampered)?;
+        let text = std::str::from_utf8(&plain).map_err(|_not_utf8| CryptoError::Tampered)?;
         Ok(SecretString::from(text))
     }
 
@@ -240,7 +240,7 @@ impl Vault {
     /// Best effort removal of a secret whose metadata could not be saved.
     pub(super) fn forget_secret(&mut self, id: &str) {
         let name = self.entry_name(id);
-        let _ = self.env.store.delete(&name);
+        let _listed_by_check = self.env.store.delete(&name);
     }
 
     /// Recognises a pasted key (without keeping it).
@@ -255,7 +255,7 @@ impl Vault {
     pub fn add(
         &mut self,
         request: AddRequest,
-        secret: SecretString,
+        secret: &SecretString,
     ) -> Result<(KeyId, Detection), VaultError> {
         let meta = request.meta.validated(self.now())?;
         let account = match request.account.as_deref() {
@@ -276,13 +276,13 @@ impl Vault {
         if let Some(existing) = self.matching_key(secret.expose_secret()) {
             return Err(VaultError::Duplicate { label: existing.label.clone() });
         }
-        let mut record = self.new_record(meta, detection.provider, &detection.prefix, &secret)?;
+        let mut record = self.new_record(meta, detection.provider, &detection.prefix, secret)?;
         record.region = detection.region.clone().or_else(|| account.as_ref().and_then(|a| a.region.clone()));
         record.account = account.map(|a| a.id);
         record.provider_key_id = request.provider_key_id;
         record.scopes = request.scopes;
         let id = record.id.clone();
-        self.store_secret(&id, &secret)?;
+        self.store_secret(&id, secret)?;
         let detail = format!("\"{}\", {}", record.label, detection.provider.name());
         self.apply(Action::Add, Some(&id), detail, |file| {
             file.keys.push(record);
@@ -578,10 +578,10 @@ impl Vault {
             match self.load_sealed(&account.id) {
                 Ok(_) => {}
                 Err(VaultError::SecretMissing { .. }) => {
-                    report.missing.push(format!("{} (management key)", account.name))
+                    report.missing.push(format!("{} (management key)", account.name));
                 }
                 Err(VaultError::Crypto(_)) => {
-                    report.undecryptable.push(format!("{} (management key)", account.name))
+                    report.undecryptable.push(format!("{} (management key)", account.name));
                 }
                 Err(error) => {
                     report.store_problem.get_or_insert(error.to_string());

@@ -75,7 +75,7 @@ impl Mock {
             while !stop2.load(Ordering::SeqCst) {
                 let Ok(Some(mut request)) = server.recv_timeout(Duration::from_millis(20)) else { continue };
                 let mut body = String::new();
-                let _ = request.as_reader().read_to_string(&mut body);
+                let _read = request.as_reader().read_to_string(&mut body);
                 let request_seen = Seen {
                     method: request.method().as_str().to_owned(),
                     url: request.url().to_owned(),
@@ -96,7 +96,7 @@ impl Mock {
                                 tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap(),
                             );
                         }
-                        let _ = request.respond(response);
+                        let _client_gone = request.respond(response);
                     }
                     Reply::Hang => hanging.push(request),
                 }
@@ -115,7 +115,7 @@ impl Drop for Mock {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+            let _joined = thread.join();
         }
     }
 }

@@ -35,7 +35,7 @@ impl Session {
         let file = self.vault.file();
         egui::CentralPanel::default().show(ui, |ui| match &self.screen {
             Screen::Keys => {
-                commands.extend(dashboard::dashboard_ui(ui, file, &mut self.dashboard, now).map(Into::into))
+                commands.extend(dashboard::dashboard_ui(ui, file, &mut self.dashboard, now).map(Into::into));
             }
             Screen::Detail(id) => {
                 let revealed = self.revealed.as_mut().filter(|r| r.key_id == *id);
@@ -44,14 +44,14 @@ impl Session {
             }
             Screen::New => commands.extend(new_key::new_key_ui(ui, file, &mut self.new_key).map(Into::into)),
             Screen::Accounts => {
-                commands.extend(accounts::accounts_ui(ui, file, &mut self.accounts).map(Into::into))
+                commands.extend(accounts::accounts_ui(ui, file, &mut self.accounts).map(Into::into));
             }
             Screen::Audit => {
                 let command = audit_log::audit_ui(ui, file, self.audit_cache.as_ref(), &mut self.audit);
                 commands.extend(command.map(Into::into));
             }
             Screen::Settings => {
-                commands.extend(settings::settings_ui(ui, &mut self.settings, file.header.kdf))
+                commands.extend(settings::settings_ui(ui, &mut self.settings, file.header.kdf));
             }
         });
         if let Some(state) = &mut self.revoke {

@@ -37,7 +37,7 @@ impl Session {
                 }
                 Err(error) => self.new_key.error = Some(error.to_string()),
             },
-            Command::Add { request, secret, verify_after } => match self.vault.add(request, secret) {
+            Command::Add { request, secret, verify_after } => match self.vault.add(request, &secret) {
                 Ok((id, detection)) => {
                     if let Some(warning) = detection.warning {
                         fx.toasts.info(warning, now);
@@ -101,7 +101,7 @@ impl Session {
                 }
             }
             Command::AddAccount { request, management_key } => {
-                match self.vault.add_account(request, management_key) {
+                match self.vault.add_account(request, management_key.as_ref()) {
                     Ok(_) => {
                         self.accounts = AccountsState::default();
                         fx.toasts.info("Account added.".to_owned(), now);
