@@ -273,3 +273,31 @@ fn weak_kdf_and_short_passwords_are_refused_at_init() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("shorter than 8 characters"));
     assert!(!cli.vault.join("vault.ron").exists());
 }
+
+#[test]
+fn a_copy_that_did_not_reach_a_clipboard_is_recorded_as_failed() {
+    let cli = common::Cli::new();
+    cli.ok(&["init", "--secret-store", "file"], "");
+    cli.ok(&["generate", "--label", "Webhook"], "");
+    // No display and no Wayland: there is no clipboard to put the key on.
+    let output = common::run(
+        {
+            let mut command = cli.command(&["copy", "Webhook"]);
+            command.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+            command
+        },
+        "",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("The clipboard is not available"), "{stderr}");
+    let audit = cli.ok(&["audit", "--json"], "");
+    let records: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    let copies: Vec<&serde_json::Value> =
+        records.as_array().unwrap().iter().filter(|r| r["action"] == "copy").collect();
+    assert_eq!(copies.len(), 1, "{audit}");
+    assert_eq!(copies[0]["outcome"], "failed", "{audit}");
+    assert!(copies[0]["failure"].as_str().unwrap().starts_with("the clipboard did not take it"), "{audit}");
+    let shown: serde_json::Value = serde_json::from_str(&cli.ok(&["show", "Webhook", "--json"], "")).unwrap();
+    assert_eq!(shown["copy_count"], 0, "a failed copy is not counted");
+}

@@ -341,3 +341,35 @@ fn changing_the_password_asks_for_the_current_one_and_keeps_the_kdf() {
         "iterations and lanes are the vault's, not the defaults"
     );
 }
+
+#[test]
+fn a_copy_the_clipboard_refused_is_told_and_recorded_as_failed() {
+    let world = world();
+    let unavailable = keydesk::clipboard::UnavailableClipboard(
+        keydesk::clipboard::ClipboardError::Unavailable("no display".into()),
+    );
+    let mut harness = common::window::app_on(&world, true, Box::new(unavailable));
+    create_and_unlock(&mut harness);
+    generate_key(&mut harness, "Webhook");
+    click(&mut harness, "Copy");
+    let said = harness.query_all_by_label_contains("The clipboard is not available (no display)").count();
+    let log_copies = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap())
+        .iter()
+        .filter(|r| r.action == Action::Copy)
+        .count();
+    // In a toast, and on the key's history as a failed copy.
+    assert_eq!((said, log_copies), (2, 1));
+    assert!(harness.query_by_label_contains("clears in").is_none(), "never said to be copied");
+    assert!(harness.state().copy.is_none(), "no countdown for a copy that did not happen");
+    let session = harness.state().session().unwrap();
+    assert_eq!(session.vault.keys()[0].copy_count, 0, "not counted");
+    let log = audit::parse(&session.vault.audit_text().unwrap());
+    let copy = log.iter().find(|r| r.action == Action::Copy).expect("the attempt is in the log");
+    assert_eq!(
+        copy.outcome,
+        Outcome::Failed(
+            "the clipboard did not take it: The clipboard is not available (no display): copy by hand from Reveal instead."
+                .into()
+        )
+    );
+}

@@ -39,11 +39,20 @@ pub fn app(world: &World) -> Harness<'static, KeydeskApp> {
 
 /// The app; `inline_jobs: false` runs jobs on threads as the real window does.
 pub fn app_with(world: &World, inline_jobs: bool) -> Harness<'static, KeydeskApp> {
+    app_on(world, inline_jobs, Box::new(world.clipboard.clone()))
+}
+
+/// The app with its own clipboard.
+pub fn app_on(
+    world: &World,
+    inline_jobs: bool,
+    clipboard: Box<dyn keydesk::clipboard::Clipboard>,
+) -> Harness<'static, KeydeskApp> {
     let store = world.store.clone();
     let services = Services {
         dir: world.dir.path().join("vault"),
         open_store: Arc::new(move |_, _| Ok(Box::new(store.clone()) as Box<dyn SecretStore>)),
-        clipboard: Box::new(world.clipboard.clone()),
+        clipboard,
         clock: Arc::new(world.clock.clone()),
         inline_jobs,
         new_vault_kdf: KdfParams::MIN,
