@@ -48,44 +48,6 @@ pub struct KeyEdit {
     pub scopes: Option<Vec<String>>,
 }
 
-/// Where the replacement of a rotated key comes from.
-pub enum Replacement {
-    /// A new Keydesk key in the old one's format.
-    Generate,
-    /// A key made at the provider and pasted.
-    Pasted(SecretString),
-}
-
-/// What `check` found.
-#[derive(Debug)]
-pub struct CheckReport {
-    pub keys: usize,
-    /// Secret-store entries that no live key names.
-    pub orphans: Vec<String>,
-    /// Live keys whose secret is missing, by label.
-    pub missing: Vec<String>,
-    /// Live keys whose secret does not decrypt, by label.
-    pub undecryptable: Vec<String>,
-    /// Why listing the secret store failed, if it did.
-    pub store_problem: Option<String>,
-    /// The audit chain's state.
-    pub audit: Result<audit::ChainReport, audit::ChainError>,
-    /// What to say when vault.ron was changed outside Keydesk since its last save.
-    pub changed_outside: Option<&'static str>,
-}
-
-impl CheckReport {
-    /// Whether everything is in order.
-    pub fn is_clean(&self) -> bool {
-        self.orphans.is_empty()
-            && self.missing.is_empty()
-            && self.undecryptable.is_empty()
-            && self.store_problem.is_none()
-            && self.audit.is_ok()
-            && self.changed_outside.is_none()
-    }
-}
-
 /// Safe to show: the known prefix, an ellipsis and the last 4 characters (when the key is
 /// long enough that 4 characters give little away).
 fn hint(prefix: &str, secret: &str) -> String {
@@ -118,15 +80,15 @@ impl Vault {
             .ok_or_else(|| VaultError::UnknownKey { query: id.to_string() })
     }
 
-    fn entry_name(&self, key_id: &str) -> String {
+    pub(super) fn entry_name(&self, key_id: &str) -> String {
         format!("{}/{}", self.file.header.vault_id, key_id)
     }
 
-    fn secret_ad(&self, key_id: &str) -> Vec<u8> {
+    pub(super) fn secret_ad(&self, key_id: &str) -> Vec<u8> {
         format!("keydesk-secret:{}:{}", self.file.header.vault_id, key_id).into_bytes()
     }
 
-    fn new_key_id(&mut self) -> KeyId {
+    pub(super) fn new_key_id(&mut self) -> KeyId {
         loop {
             let id = KeyId::from_stored(&random_hex(self.env.rng.as_mut(), 6));
             if !self.file.keys.iter().any(|k| k.id == id) {
@@ -171,12 +133,12 @@ impl Vault {
         Ok(SecretString::from(text))
     }
 
-    fn lookup_hash(&self, secret: &SecretString) -> String {
+    pub(super) fn lookup_hash(&self, secret: &SecretString) -> String {
         crypto::keyed_hash(&self.keys.lookup, secret.expose_secret().as_bytes())
     }
 
     /// The key whose secret is `candidate`, if any (compares keyed hashes; decrypts nothing).
-    fn matching_key(&self, candidate: &str) -> Option<&KeyRecord> {
+    pub(super) fn matching_key(&self, candidate: &str) -> Option<&KeyRecord> {
         self.file
             .keys
             .iter()
@@ -185,7 +147,7 @@ impl Vault {
 
     /// A new record for `secret`, described by `meta` (checked here, the one place every new
     /// key passes).
-    fn new_record(
+    pub(super) fn new_record(
         &mut self,
         meta: KeyMeta,
         provider: Provider,
@@ -411,193 +373,5 @@ impl Vault {
     /// The secret to show in full; the reveal is counted and audited.
     pub fn reveal(&mut self, id: &KeyId) -> Result<SecretString, VaultError> {
         self.use_secret(id)
-    }
-
-    /// Revokes a key: the metadata is saved first, then the secret is deleted. Returns a
-    /// warning when the secret could not be deleted (the key is revoked all the same; `check`
-    /// lists the leftover entry).
-    pub fn revoke(&mut self, id: &KeyId, reason: &str) -> Result<Option<String>, VaultError> {
-        self.revoke_noting(id, reason, "")
-    }
-
-    /// [`Vault::revoke`], with a note on how it was revoked at the provider for the audit log
-    /// (e.g. "revoked at SendGrid", "user confirmed it was revoked at Mailchimp").
-    pub fn revoke_noting(
-        &mut self,
-        id: &KeyId,
-        reason: &str,
-        note: &str,
-    ) -> Result<Option<String>, VaultError> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(VaultError::EmptyReason);
-        }
-        check_text("reason", reason, MAX_NOTES, false)?;
-        let index = self.index_of(id)?;
-        let record = &self.file.keys[index];
-        if !record.is_live() {
-            return Err(VaultError::Revoked { label: record.label.clone(), action: "revoke" });
-        }
-        let id = record.id.clone();
-        let now = self.now();
-        let detail = if note.is_empty() {
-            format!("\"{}\": {reason}", record.label)
-        } else {
-            format!("\"{}\": {reason} ({note})", record.label)
-        };
-        self.apply(Action::Revoke, Some(&id), detail, |file| {
-            file.keys[index].status = KeyStatus::Revoked { at: now, reason: reason.to_owned() };
-            file.keys[index].provider_revoke_pending = None;
-            Ok(())
-        })?;
-        let name = self.entry_name(&id);
-        Ok(match self.env.store.delete(&name) {
-            Ok(_) => None,
-            Err(error) => Some(format!(
-                "The key is revoked, but its encrypted secret could not be deleted ({error}); `keydesk check` lists it."
-            )),
-        })
-    }
-
-    /// Rotates a key: a replacement linked to the old key, which becomes Retiring.
-    pub fn rotate(
-        &mut self,
-        id: &KeyId,
-        replacement: Replacement,
-    ) -> Result<(KeyId, SecretString), VaultError> {
-        let index = self.index_of(id)?;
-        let old = self.file.keys[index].clone();
-        if !old.is_live() {
-            return Err(VaultError::Revoked { label: old.label, action: "rotate" });
-        }
-        let (secret, prefix, provider, region) = match replacement {
-            Replacement::Generate => {
-                if old.provider != Provider::Keydesk {
-                    return Err(VaultError::NeedsPastedReplacement {
-                        label: old.label,
-                        provider: old.provider.name().to_owned(),
-                    });
-                }
-                let current = self.load_secret(&old)?;
-                let spec = keygen::shape(current.expose_secret())
-                    .map(|s| KeySpec { prefix: s.prefix.to_owned(), length: s.body_length })
-                    .unwrap_or_default();
-                (keygen::generate(&spec, self.env.rng.as_mut())?, spec.prefix, Provider::Keydesk, None)
-            }
-            Replacement::Pasted(secret) => {
-                let detection = Self::recognise(secret.expose_secret(), Some(old.provider))?;
-                if let Some(existing) = self.matching_key(secret.expose_secret()) {
-                    return Err(VaultError::Duplicate { label: existing.label.clone() });
-                }
-                (secret, detection.prefix, old.provider, detection.region.or(old.region.clone()))
-            }
-        };
-        let now = self.now();
-        // Keep the old key's lifetime: a key that lasted 90 days gets 90 days again.
-        let expires_at = old.expires_at.map(|at| now + (at - old.created_at));
-        let meta = KeyMeta {
-            label: old.label.clone(),
-            expires_at,
-            rotate_after_days: old.rotate_after_days,
-            integrations: old.integrations.clone(),
-            notes: old.notes.clone(),
-        };
-        let mut record = self.new_record(meta, provider, &prefix, &secret)?;
-        record.account = old.account.clone();
-        record.scopes = old.scopes.clone();
-        record.region = region;
-        record.replaces = Some(old.id.clone());
-        let id = record.id.clone();
-        self.store_secret(&id, &secret)?;
-        let detail = format!("\"{}\" replaced by {id}", old.label);
-        self.apply(Action::Rotate, Some(&old.id), detail, |file| {
-            let old = &mut file.keys[index];
-            old.status = KeyStatus::Retiring;
-            old.replaced_by = Some(record.id.clone());
-            file.keys.push(record);
-            Ok(())
-        })
-        .inspect_err(|_| self.forget_secret(&id))?;
-        Ok((id, secret))
-    }
-
-    /// Which key a leaked string is (compares keyed hashes only). The lookup is audited
-    /// without the string.
-    pub fn whois(&mut self, candidate: &str) -> Result<Option<KeyRecord>, VaultError> {
-        let found = self.matching_key(candidate.trim()).cloned();
-        let detail = match &found {
-            Some(record) => format!("matched \"{}\"", record.label),
-            None => "no match".to_owned(),
-        };
-        let key = found.as_ref().map(|r| r.id.clone());
-        self.commit(Action::Whois, key.as_deref(), audit::Outcome::Ok, detail)?;
-        Ok(found)
-    }
-
-    /// Entry names that live keys and accounts with management keys use.
-    fn live_entries(&self) -> std::collections::HashSet<String> {
-        let keys = self.file.keys.iter().filter(|k| k.is_live()).map(|k| self.entry_name(&k.id));
-        let accounts =
-            self.file.accounts.iter().filter(|a| a.has_management_key).map(|a| self.entry_name(&a.id));
-        keys.chain(accounts).collect()
-    }
-
-    /// Deletes secret-store entries of this vault that no live key uses (as `check` listed
-    /// them). Entries a live key uses are never touched. Returns how many were deleted.
-    pub fn remove_orphans(&mut self, names: &[String]) -> Result<usize, VaultError> {
-        let prefix = format!("{}/", self.file.header.vault_id);
-        let live = self.live_entries();
-        let mut removed = 0;
-        for name in names.iter().filter(|n| n.starts_with(&prefix) && !live.contains(*n)) {
-            if self.env.store.delete(name)? {
-                removed += 1;
-            }
-        }
-        self.commit(Action::Repair, None, audit::Outcome::Ok, format!("removed {removed} orphaned entries"))?;
-        Ok(removed)
-    }
-
-    /// Checks the vault against its secret store and its audit log.
-    pub fn check(&self) -> CheckReport {
-        let mut report = CheckReport {
-            keys: self.file.keys.len(),
-            orphans: Vec::new(),
-            missing: Vec::new(),
-            undecryptable: Vec::new(),
-            store_problem: None,
-            audit: self.verify_audit(),
-            changed_outside: self.changed_outside(),
-        };
-        let prefix = format!("{}/", self.file.header.vault_id);
-        let live = self.live_entries();
-        match self.env.store.names(&prefix) {
-            Ok(names) => report.orphans = names.into_iter().filter(|n| !live.contains(n)).collect(),
-            Err(error) => report.store_problem = Some(error.to_string()),
-        }
-        for account in self.file.accounts.iter().filter(|a| a.has_management_key) {
-            match self.load_sealed(&account.id) {
-                Ok(_) => {}
-                Err(VaultError::SecretMissing { .. }) => {
-                    report.missing.push(format!("{} (management key)", account.name));
-                }
-                Err(VaultError::Crypto(_)) => {
-                    report.undecryptable.push(format!("{} (management key)", account.name));
-                }
-                Err(error) => {
-                    report.store_problem.get_or_insert(error.to_string());
-                }
-            }
-        }
-        for record in self.file.keys.iter().filter(|k| k.is_live()) {
-            match self.load_secret(record) {
-                Ok(_) => {}
-                Err(VaultError::SecretMissing { label }) => report.missing.push(label),
-                Err(VaultError::Crypto(_)) => report.undecryptable.push(record.label.clone()),
-                Err(error) => {
-                    report.store_problem.get_or_insert(error.to_string());
-                }
-            }
-        }
-        report
     }
 }

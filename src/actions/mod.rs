@@ -1,0 +1,126 @@
+//! Operations that combine the vault with a provider: verify, create at the provider, revoke.
+//!
+//! Each is split in three so a window can keep its UI thread free: `plan_*` reads what the
+//! call needs from the vault (on the caller's thread), the plan's `call` does the network
+//! work (on any thread; it owns everything it needs), and `finish_*` records the answer in the
+//! vault. The command line runs the three in a row. Plans hold secrets, so none is `Debug`.
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use crate::providers::Provider;
+use crate::providers::http::{Client, HttpConfig};
+use crate::providers::manage::{self, ManageError};
+use crate::providers::verify::{self as check, VerifyError};
+use crate::vault::model::{KeyId, KeyRecord, VerifyOutcome};
+use crate::vault::{Vault, VaultError};
+
+mod create;
+mod revoke;
+
+pub use create::{CreateCalled, CreatePlan, Created, finish_create, plan_create};
+pub use revoke::{
+    RevokeCalled, RevokeDone, RevokeOptions, RevokePlan, RevokeRoute, finish_revoke, plan_revoke,
+    revoke_route,
+};
+
+/// Why an action did not happen. Messages are sentences without secrets.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    #[error(transparent)]
+    Manage(#[from] ManageError),
+    /// A guided revoke needs the user to revoke the key on the provider's page first.
+    #[error(
+        "Revoke it at {provider} first: open {page}, delete the key ending in {tail}, then confirm that you did."
+    )]
+    NeedsConfirmation { provider: &'static str, page: &'static str, tail: String },
+    #[error(
+        "{provider} keys are made on its page, not over its API: open {page}, create the key, then add it here and paste it."
+    )]
+    CreateOnPage { provider: &'static str, page: &'static str },
+    #[error("Not revoked at {provider} yet: {cause} The key stays active in Keydesk.")]
+    NotRevokedYet { provider: &'static str, cause: String },
+    #[error("{provider} still accepts this key: delete it on {page}, then try again.")]
+    StillWorks { provider: &'static str, page: &'static str },
+}
+
+/// The client every action uses.
+pub fn client() -> Client {
+    Client::new(HttpConfig::default())
+}
+
+// ---------------------------------------------------------------------------------------
+// Verify
+
+/// What a verify call needs.
+pub struct VerifyPlan {
+    pub key_id: KeyId,
+    pub label: String,
+    provider: Provider,
+    url: String,
+    secret: SecretString,
+    now: DateTime<Utc>,
+}
+
+/// What the provider said.
+pub struct VerifyCalled {
+    pub key_id: KeyId,
+    pub outcome: Result<VerifyOutcome, VerifyError>,
+}
+
+/// Reads the key and where to call for it.
+pub fn plan_verify(vault: &Vault, id: &KeyId) -> Result<VerifyPlan, ActionError> {
+    let (record, secret) = vault.secret_for_call(id)?;
+    plan_verify_of(vault, &record, secret)
+}
+
+fn plan_verify_of(
+    vault: &Vault,
+    record: &KeyRecord,
+    secret: SecretString,
+) -> Result<VerifyPlan, ActionError> {
+    let (base_url, region) = vault.call_target(record);
+    let url = match check::base_url(record.provider, base_url.as_deref(), region.as_deref()) {
+        Ok(url) => url,
+        Err(VerifyError::NoEndpoint { .. }) if record.provider == Provider::Keydesk => String::new(),
+        Err(error) => return Err(error.into()),
+    };
+    Ok(VerifyPlan {
+        key_id: record.id.clone(),
+        label: record.label.clone(),
+        provider: record.provider,
+        url,
+        secret,
+        now: vault.now(),
+    })
+}
+
+impl VerifyPlan {
+    /// The one request.
+    pub fn call(self, client: &Client) -> VerifyCalled {
+        let outcome = check::verify(client, self.provider, &self.url, &self.secret, self.now);
+        VerifyCalled { key_id: self.key_id, outcome }
+    }
+}
+
+/// Records the outcome on the key and in the audit log.
+pub fn finish_verify(vault: &mut Vault, called: VerifyCalled) -> Result<VerifyOutcome, ActionError> {
+    let outcome = called.outcome?;
+    vault.record_verification(&called.key_id, outcome.clone())?;
+    Ok(outcome)
+}
+
+/// Tests an account's management key (the network part; read the key with
+/// [`Vault::management_key`] first).
+pub fn test_account(
+    client: &Client,
+    provider: Provider,
+    url: &str,
+    key: &SecretString,
+) -> Result<String, ActionError> {
+    Ok(manage::test_connection(client, provider, url, key)?)
+}

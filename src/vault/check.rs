@@ -1,0 +1,118 @@
+//! Looking the vault over: which key a leaked string is, and `check` (secrets present and
+//! decryptable, no orphaned store entries, the audit chain intact, the file's seal).
+
+use super::audit::{self, Action};
+use super::model::KeyRecord;
+use super::{Vault, VaultError};
+
+/// What `check` found.
+#[derive(Debug)]
+pub struct CheckReport {
+    pub keys: usize,
+    /// Secret-store entries that no live key names.
+    pub orphans: Vec<String>,
+    /// Live keys whose secret is missing, by label.
+    pub missing: Vec<String>,
+    /// Live keys whose secret does not decrypt, by label.
+    pub undecryptable: Vec<String>,
+    /// Why listing the secret store failed, if it did.
+    pub store_problem: Option<String>,
+    /// The audit chain's state.
+    pub audit: Result<audit::ChainReport, audit::ChainError>,
+    /// What to say when vault.ron was changed outside Keydesk since its last save.
+    pub changed_outside: Option<&'static str>,
+}
+
+impl CheckReport {
+    /// Whether everything is in order.
+    pub fn is_clean(&self) -> bool {
+        self.orphans.is_empty()
+            && self.missing.is_empty()
+            && self.undecryptable.is_empty()
+            && self.store_problem.is_none()
+            && self.audit.is_ok()
+            && self.changed_outside.is_none()
+    }
+}
+
+impl Vault {
+    /// Which key a leaked string is (compares keyed hashes only). The lookup is audited
+    /// without the string.
+    pub fn whois(&mut self, candidate: &str) -> Result<Option<KeyRecord>, VaultError> {
+        let found = self.matching_key(candidate.trim()).cloned();
+        let detail = match &found {
+            Some(record) => format!("matched \"{}\"", record.label),
+            None => "no match".to_owned(),
+        };
+        let key = found.as_ref().map(|r| r.id.clone());
+        self.commit(Action::Whois, key.as_deref(), audit::Outcome::Ok, detail)?;
+        Ok(found)
+    }
+
+    /// Entry names that live keys and accounts with management keys use.
+    fn live_entries(&self) -> std::collections::HashSet<String> {
+        let keys = self.file.keys.iter().filter(|k| k.is_live()).map(|k| self.entry_name(&k.id));
+        let accounts =
+            self.file.accounts.iter().filter(|a| a.has_management_key).map(|a| self.entry_name(&a.id));
+        keys.chain(accounts).collect()
+    }
+
+    /// Deletes secret-store entries of this vault that no live key uses (as `check` listed
+    /// them). Entries a live key uses are never touched. Returns how many were deleted.
+    pub fn remove_orphans(&mut self, names: &[String]) -> Result<usize, VaultError> {
+        let prefix = format!("{}/", self.file.header.vault_id);
+        let live = self.live_entries();
+        let mut removed = 0;
+        for name in names.iter().filter(|n| n.starts_with(&prefix) && !live.contains(*n)) {
+            if self.env.store.delete(name)? {
+                removed += 1;
+            }
+        }
+        self.commit(Action::Repair, None, audit::Outcome::Ok, format!("removed {removed} orphaned entries"))?;
+        Ok(removed)
+    }
+
+    /// Checks the vault against its secret store and its audit log.
+    pub fn check(&self) -> CheckReport {
+        let mut report = CheckReport {
+            keys: self.file.keys.len(),
+            orphans: Vec::new(),
+            missing: Vec::new(),
+            undecryptable: Vec::new(),
+            store_problem: None,
+            audit: self.verify_audit(),
+            changed_outside: self.changed_outside(),
+        };
+        let prefix = format!("{}/", self.file.header.vault_id);
+        let live = self.live_entries();
+        match self.env.store.names(&prefix) {
+            Ok(names) => report.orphans = names.into_iter().filter(|n| !live.contains(n)).collect(),
+            Err(error) => report.store_problem = Some(error.to_string()),
+        }
+        for account in self.file.accounts.iter().filter(|a| a.has_management_key) {
+            match self.load_sealed(&account.id) {
+                Ok(_) => {}
+                Err(VaultError::SecretMissing { .. }) => {
+                    report.missing.push(format!("{} (management key)", account.name));
+                }
+                Err(VaultError::Crypto(_)) => {
+                    report.undecryptable.push(format!("{} (management key)", account.name));
+                }
+                Err(error) => {
+                    report.store_problem.get_or_insert(error.to_string());
+                }
+            }
+        }
+        for record in self.file.keys.iter().filter(|k| k.is_live()) {
+            match self.load_secret(record) {
+                Ok(_) => {}
+                Err(VaultError::SecretMissing { label }) => report.missing.push(label),
+                Err(VaultError::Crypto(_)) => report.undecryptable.push(record.label.clone()),
+                Err(error) => {
+                    report.store_problem.get_or_insert(error.to_string());
+                }
+            }
+        }
+        report
+    }
+}

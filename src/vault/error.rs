@@ -1,0 +1,95 @@
+//! What can go wrong in the vault core: one sentence each, saying what is wrong and what to
+//! do. No variant carries a secret.
+
+use super::crypto::CryptoError;
+use super::{detect, format, keygen};
+use crate::secrets::SecretStoreError;
+use crate::storage::StorageError;
+
+/// Everything that can go wrong in a vault operation; each message is one sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// The metadata or an audit line could not be turned into text (a bug; nothing is written).
+    #[error("Keydesk could not write {what} as text, so nothing was saved: please report this as a bug.")]
+    Render { what: &'static str },
+    #[error("vault.ron cannot be read: {0}. Fix the file, or restore vault.ron.bak.")]
+    Format(#[from] format::FormatError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Secrets(#[from] SecretStoreError),
+    #[error(transparent)]
+    Keygen(#[from] keygen::KeygenError),
+    #[error(transparent)]
+    Detect(#[from] detect::DetectError),
+    #[error(
+        "The master password is shorter than {min} characters: choose a longer one (a short sentence works well)."
+    )]
+    WeakPassword { min: usize },
+    #[error("No key matches \"{query}\": give its id, the start of its id, or its exact label.")]
+    UnknownKey { query: String },
+    #[error("\"{query}\" matches {count} keys: give the key's id instead.")]
+    AmbiguousKey { query: String, count: usize },
+    #[error("The label is empty: give the key a name, such as \"HubSpot production\".")]
+    EmptyLabel,
+    #[error("The {field} is longer than {max} characters: shorten it.")]
+    TooLong { field: &'static str, max: usize },
+    #[error("The {field} has a line break or control character: keep it on one line.")]
+    ControlCharacters { field: &'static str },
+    #[error("\"{label}\" is revoked: its secret was deleted, so there is nothing to {action}.")]
+    Revoked { label: String, action: &'static str },
+    #[error(
+        "The secret of \"{label}\" is missing from the secret store: it was deleted outside Keydesk; revoke this key and make a new one."
+    )]
+    SecretMissing { label: String },
+    #[error("This key is already in the vault as \"{label}\": use that entry instead of adding it again.")]
+    Duplicate { label: String },
+    #[error("The revoke reason is empty: say why, such as \"leaked in a screenshot\".")]
+    EmptyReason,
+    #[error(
+        "\"{text}\" is not a date: write it as YYYY-MM-DD, such as 2027-03-31, or leave it empty for never."
+    )]
+    BadDate { text: String },
+    #[error("\"{text}\" is not a number of days: give a whole number, or leave it empty for never.")]
+    BadDays { text: String },
+    #[error("The expiry date {date} is in the past: give a date after today.")]
+    PastExpiry { date: String },
+    #[error("A rotation period of 0 days makes no sense: give at least 1 day.")]
+    ZeroRotation,
+    #[error("The integration name is empty: name the place that uses the key, such as \"HubSpot\".")]
+    EmptyIntegration,
+    #[error(
+        "The integration URL \"{url}\" is not a web address: give one that starts with https:// or http://."
+    )]
+    BadUrl { url: String },
+    #[error("The {field} must be {range}.")]
+    OutOfRange { field: &'static str, range: &'static str },
+    #[error("No provider account matches \"{query}\": give its name or id (see `keydesk account list`).")]
+    UnknownAccount { query: String },
+    #[error("The account name is empty: name it, such as \"SendGrid EU production\".")]
+    EmptyAccountName,
+    #[error("An account named \"{name}\" already exists: choose another name.")]
+    DuplicateAccount { name: String },
+    #[error("The API address {url} is refused: {why}.")]
+    BadBaseUrl { url: String, why: &'static str },
+    #[error(
+        "{provider} has no region \"{region}\": leave the region out, or use one the provider documents."
+    )]
+    UnknownRegion { provider: &'static str, region: String },
+    #[error("The account \"{name}\" is used by {keys} live keys: revoke them or move them first.")]
+    AccountInUse { name: String, keys: usize },
+    #[error(
+        "The account \"{name}\" has no management key: add the account again with one to create or revoke keys over the API."
+    )]
+    NoManagementKey { name: String },
+    #[error(
+        "The key's provider is {key}, but the account \"{account}\" is for {provider}: pick an account of the same provider."
+    )]
+    AccountMismatch { key: &'static str, account: String, provider: &'static str },
+    #[error(
+        "A new key for \"{label}\" must be made at {provider} and pasted here: Keydesk cannot generate {provider} keys itself."
+    )]
+    NeedsPastedReplacement { label: String, provider: String },
+}
