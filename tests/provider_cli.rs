@@ -151,7 +151,7 @@ fn sendgrid_create_verify_and_revoke_at_the_provider() {
     assert_eq!(shown["scopes"], serde_json::json!(["mail.send"]));
     assert_eq!(shown["account"], accounts[0]["id"]);
 
-    assert!(s.ok(&["verify", "CRM mail"], "").contains("Key works (scopes: mail.send)."));
+    assert!(s.ok(&["verify", "CRM mail"], "").contains("Key works; scopes: mail.send."));
     assert_eq!(s.json(&["show", "CRM mail", "--json"])["last_verified"]["outcome"], "works");
 
     // The provider fails three times and then revokes: retries with backoff reach it.
@@ -228,11 +228,15 @@ fn mailgun_create_and_revoke_with_its_form_and_basic_auth() {
         }
         match (seen.method.as_str(), seen.url.as_str()) {
             ("POST", "/v1/keys") => {
-                let form =
-                    "description=Newsletter+sender&kind=domain&role=sending&domain_name=mg.example.com";
-                if seen.body != form
-                    || seen.header("content-type") != Some("application/x-www-form-urlencoded")
-                {
+                // As Mailgun's spec and SDKs send it: multipart/form-data.
+                let expected = [
+                    ("description", "Newsletter sender"),
+                    ("kind", "domain"),
+                    ("role", "sending"),
+                    ("domain_name", "mg.example.com"),
+                ]
+                .map(|(n, v)| (n.to_owned(), v.to_owned()));
+                if seen.multipart_fields().as_deref() != Some(&expected[..]) {
                     return Reply::json(400, r#"{"message":"bad form"}"#);
                 }
                 let body = serde_json::json!({"message": "great success", "key": {
@@ -324,7 +328,7 @@ fn verify_from_the_command_line_keeps_answers_private() {
     let mut s = Session::new();
     s.ok(&["account", "add", "--provider", "postmark", "--name", "PM", "--base-url", &mock.url], "");
     s.ok(&["add", "--label", "Postmark", "--account", "PM"], &token);
-    assert_eq!(s.ok(&["verify", "Postmark"], "").trim(), "Key works.");
+    assert_eq!(s.ok(&["verify", "Postmark"], "").trim(), "Key works (a server token).");
     let shown = s.json(&["show", "Postmark", "--json"]);
     assert_eq!(shown["last_verified"]["outcome"], "works");
 
@@ -337,7 +341,7 @@ fn verify_from_the_command_line_keeps_answers_private() {
     assert_eq!(code, 1);
     assert_eq!(
         stdout.trim(),
-        "Connection problem: could not reach 127.0.0.1 (connection refused); the key itself was not judged."
+        "Keydesk couldn't reach 127.0.0.1 (connection refused): check the account's API address and any firewall. Nothing was changed."
     );
     s.assert_never_printed(&[&token, &other_token, &brevo]);
 }

@@ -11,9 +11,10 @@ use base64::engine::general_purpose::STANDARD as B64;
 use chrono::Utc;
 use common::mock::{Mock, Reply, Seen, closed_port_url};
 use common::{ALNUM, HEX, random_chars};
+use keydesk::providers::NetKind;
 use keydesk::providers::Provider;
 use keydesk::providers::http::{Client, HttpConfig};
-use keydesk::providers::verify::{KLAVIYO_REVISION, verify};
+use keydesk::providers::verify::{KLAVIYO_REVISION, KeyFacts, verify};
 use keydesk::vault::model::VerifyOutcome;
 use secrecy::SecretString;
 
@@ -69,19 +70,9 @@ fn cases() -> Vec<Case> {
             provider: Provider::Mailgun,
             key: format!("key-{}", random_chars(HEX, 32)),
             method: "GET",
-            path: "/v3/domains",
+            path: "/v4/domains?limit=1",
             auth: |s, k| s.header("authorization") == Some(&basic(&format!("api:{k}"))),
             ok_body: r#"{"total_count":1,"items":[{"name":"mg.example.com","state":"active"}]}"#,
-        },
-        Case {
-            provider: Provider::Postmark,
-            key: common::uuid_like(),
-            method: "GET",
-            path: "/server",
-            auth: |s, k| {
-                s.header("x-postmark-server-token") == Some(k) && s.header("authorization").is_none()
-            },
-            ok_body: r#"{"ID":1,"Name":"Production","ApiTokens":["postmark-token-in-answer-0000"],"Color":"red"}"#,
         },
         Case {
             provider: Provider::Klaviyo,
@@ -140,9 +131,9 @@ fn cases() -> Vec<Case> {
             provider: Provider::ElasticEmail,
             key: random_chars(&HEX.to_uppercase(), 96),
             method: "GET",
-            path: "/v4/account",
+            path: "/v4/domains",
             auth: |s, k| s.header("x-elasticemail-apikey") == Some(k),
-            ok_body: r#"{"Email":"ops@example.com"}"#,
+            ok_body: r#"[{"Domain":"example.com","DefaultDomain":true}]"#,
         },
     ]
 }
@@ -163,17 +154,43 @@ fn provider_server(case: &Case, reply: fn(&Case) -> Reply) -> Mock {
     let (method, path, auth, key) = (case.method, case.path, case.auth, case.key.clone());
     let answer = reply(case);
     let answer = std::sync::Mutex::new(Some(answer));
+    let provider = case.provider;
     Mock::start(move |seen| {
-        if seen.method != method || seen.url != path || !auth(seen, &key) {
+        if seen.method != method
+            || seen.url != path
+            || !auth(seen, &key)
+            || !headers_as_documented(provider, seen)
+        {
             return Reply::json(400, r#"{"errors":[{"message":"request not as documented"}]}"#);
         }
         answer.lock().unwrap().take().unwrap_or(Reply::status(500))
     })
 }
 
+/// What every request must carry besides its auth: the answer type the provider sends (JSON,
+/// Klaviyo's JSON:API, AWS's XML), and no body headers on a request without a body.
+fn headers_as_documented(provider: Provider, seen: &Seen) -> bool {
+    let accept = match provider {
+        Provider::Klaviyo => "application/vnd.api+json",
+        Provider::AmazonSes => "text/xml",
+        _ => "application/json",
+    };
+    let bodyless = seen.body.is_empty()
+        && seen.header("content-length").is_none_or(|l| l != "0")
+        && seen.header("content-type").is_none();
+    seen.header("accept") == Some(accept) && (seen.method == "POST" || bodyless)
+}
+
 fn run(case: &Case, server: &Mock) -> VerifyOutcome {
-    verify(&fast_client(), case.provider, &server.url, &SecretString::from(case.key.as_str()), Utc::now())
-        .unwrap()
+    verify(
+        &fast_client(),
+        case.provider,
+        &server.url,
+        &SecretString::from(case.key.as_str()),
+        Utc::now(),
+        KeyFacts::default(),
+    )
+    .unwrap()
 }
 
 /// An answer, what it must mean, and its name.
@@ -188,7 +205,11 @@ fn every_provider_verifies_through_its_documented_call() {
             |o| *o == VerifyOutcome::Unauthorized,
             "401",
         ),
-        (|_| Reply::json(403, r#"{"message":"forbidden"}"#), |o| *o == VerifyOutcome::Unauthorized, "403"),
+        (
+            |_| Reply::json(403, r#"{"message":"forbidden"}"#),
+            |o| matches!(o, VerifyOutcome::LacksPermission { .. }),
+            "403",
+        ),
         (
             |_| Reply::json(429, r#"{"message":"too many requests"}"#).with_header("Retry-After", "30"),
             |o| *o == VerifyOutcome::RateLimited { retry_after_secs: Some(30) },
@@ -214,12 +235,57 @@ fn every_provider_verifies_through_its_documented_call() {
 }
 
 #[test]
+fn postmark_tokens_of_both_kinds_are_checked_and_named() {
+    let account = common::uuid_like();
+    let server = common::uuid_like();
+    let (a, s) = (account.clone(), server.clone());
+    let postmark = Mock::start(move |seen| {
+        let accept_ok = seen.header("accept") == Some("application/json");
+        match (
+            seen.url.as_str(),
+            seen.header("x-postmark-account-token"),
+            seen.header("x-postmark-server-token"),
+        ) {
+            ("/servers?count=1&offset=0", Some(token), None) if token == a && accept_ok => {
+                Reply::json(200, r#"{"TotalCount":1,"Servers":[{"ID":1,"Name":"Production"}]}"#)
+            }
+            ("/server", None, Some(token)) if token == s && accept_ok => {
+                Reply::json(200, r#"{"ID":1,"Name":"Production","ApiTokens":["not-logged"]}"#)
+            }
+            // Postmark answers a wrong token with 401 and ErrorCode 10.
+            _ => Reply::json(
+                401,
+                r#"{"ErrorCode":10,"Message":"No Account or Server API tokens were supplied"}"#,
+            ),
+        }
+    });
+    let check = |key: &str| {
+        verify(
+            &fast_client(),
+            Provider::Postmark,
+            &postmark.url,
+            &SecretString::from(key),
+            Utc::now(),
+            KeyFacts::default(),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        check(&account),
+        VerifyOutcome::Works { scopes: vec![], note: Some("an account token".into()) }
+    );
+    assert_eq!(check(&server), VerifyOutcome::Works { scopes: vec![], note: Some("a server token".into()) });
+    assert_eq!(check(&common::uuid_like()), VerifyOutcome::Unauthorized);
+    assert!(check(&account).sentence().contains("account token"));
+}
+
+#[test]
 fn sendgrid_scopes_are_read_from_the_answer() {
     let case = cases().remove(0);
     let server = provider_server(&case, |c| Reply::json(200, c.ok_body));
     assert_eq!(
         run(&case, &server),
-        VerifyOutcome::Works { scopes: vec!["mail.send".into(), "stats.read".into()] }
+        VerifyOutcome::Works { scopes: vec!["mail.send".into(), "stats.read".into()], note: None }
     );
 }
 
@@ -233,15 +299,22 @@ fn connection_refused_and_silence_are_connection_problems() {
             &closed,
             &SecretString::from(case.key.as_str()),
             Utc::now(),
+            KeyFacts::default(),
         )
         .unwrap();
         match &outcome {
-            VerifyOutcome::ConnectionProblem { cause } => {
+            VerifyOutcome::ConnectionProblem { cause, kind } => {
                 assert!(cause.contains("127.0.0.1") && cause.contains("refused"), "{cause}");
+                assert_eq!(*kind, NetKind::Refused);
             }
             other => panic!("{}: {other:?}", case.provider),
         }
-        assert!(outcome.sentence().starts_with("Connection problem: could not reach 127.0.0.1"));
+        let sentence = outcome.sentence();
+        assert!(
+            sentence.starts_with("Keydesk couldn't reach 127.0.0.1 (connection refused): check"),
+            "{sentence}"
+        );
+        assert!(sentence.ends_with("Nothing was changed."), "{sentence}");
     }
     // A server that never answers: the total timeout ends the wait.
     let case = cases().remove(2);
@@ -249,7 +322,10 @@ fn connection_refused_and_silence_are_connection_problems() {
     let outcome = run(&case, &silent);
     assert_eq!(
         outcome,
-        VerifyOutcome::ConnectionProblem { cause: "could not reach 127.0.0.1 (no answer in time)".into() }
+        VerifyOutcome::ConnectionProblem {
+            cause: "127.0.0.1 (no answer in time)".into(),
+            kind: NetKind::Timeout
+        }
     );
 }
 
@@ -279,9 +355,10 @@ fn redirects_are_followed_only_to_the_same_host() {
 #[test]
 fn keydesk_keys_are_checked_offline() {
     let key = keydesk::vault::keygen::generate(&Default::default(), &mut keydesk::vault::os_rng()).unwrap();
-    let outcome = verify(&fast_client(), Provider::Keydesk, "", &key, Utc::now()).unwrap();
+    let outcome =
+        verify(&fast_client(), Provider::Keydesk, "", &key, Utc::now(), KeyFacts::default()).unwrap();
     assert_eq!(outcome, VerifyOutcome::ChecksumOk);
-    assert!(verify(&fast_client(), Provider::Other, "", &key, Utc::now()).is_err());
+    assert!(verify(&fast_client(), Provider::Other, "", &key, Utc::now(), KeyFacts::default()).is_err());
 }
 
 #[test]
@@ -293,6 +370,7 @@ fn plain_http_to_another_host_is_refused_before_any_request() {
         "http://example.com",
         &SecretString::from(case.key.as_str()),
         Utc::now(),
+        KeyFacts::default(),
     );
     let error = result.unwrap_err().to_string();
     assert!(error.contains("plain http is allowed only for 127.0.0.1"), "{error}");

@@ -195,7 +195,10 @@ fn a_pasted_key_is_checked_at_the_provider_and_verify_reports() {
     click(&mut harness, "Verify");
     harness.run();
     // Said in a toast, on the key's "Last verified" line and in its history.
-    assert_eq!(harness.query_all_by_label_contains("Unauthorized: the key is wrong, revoked").count(), 3);
+    assert_eq!(
+        harness.query_all_by_label_contains("Refused: the provider does not accept this key").count(),
+        3
+    );
     let record = harness.state().session().unwrap().vault.keys()[0].clone();
     assert_eq!(
         record.last_verified.map(|v| v.outcome),

@@ -67,6 +67,8 @@ pub struct Created {
     pub provider: Provider,
     /// To show once.
     pub secret: SecretString,
+    /// Said to the user (a key of an unexpected shape, kept as made).
+    pub warning: Option<String>,
 }
 
 /// Keeps the created key. If the vault cannot keep it, the key is deleted at the provider
@@ -80,9 +82,15 @@ pub fn finish_create(
     let created = result.map_err(|e| (e.into(), None))?;
     let mut request = plan.request;
     request.provider_key_id = Some(created.provider_key_id.clone());
+    request.made_by_provider = true;
     request.scopes = created.scopes.clone();
     match vault.add(request, &created.secret) {
-        Ok((key_id, _)) => Ok(Created { key_id, provider: plan.provider, secret: created.secret }),
+        Ok((key_id, detection)) => Ok(Created {
+            key_id,
+            provider: plan.provider,
+            secret: created.secret,
+            warning: detection.warning,
+        }),
         Err(error) => {
             let undone = manage::revoke_key(
                 client,

@@ -64,6 +64,7 @@ pub struct VerifyPlan {
     url: String,
     secret: SecretString,
     now: DateTime<Utc>,
+    facts: check::KeyFacts,
 }
 
 /// What the provider said.
@@ -96,13 +97,14 @@ fn plan_verify_of(
         url,
         secret,
         now: vault.now(),
+        facts: check::KeyFacts::from_scopes(&record.scopes),
     })
 }
 
 impl VerifyPlan {
     /// The one request.
     pub fn call(self, client: &Client) -> VerifyCalled {
-        let outcome = check::verify(client, self.provider, &self.url, &self.secret, self.now);
+        let outcome = check::verify(client, self.provider, &self.url, &self.secret, self.now, self.facts);
         VerifyCalled { key_id: self.key_id, outcome }
     }
 }

@@ -140,19 +140,21 @@ impl RevokePlan {
 
     /// The network part (none for a local revoke).
     pub fn call(self, client: &Client) -> RevokeCalled {
-        let answer = match &self.way {
-            RevokeWay::Local { .. } | RevokeWay::Guided { check: None } => RevokeAnswer::None,
-            RevokeWay::Api { url, management_key, provider_key_id } => RevokeAnswer::Api(manage::revoke_key(
-                client,
-                self.provider,
-                url,
-                management_key,
-                provider_key_id,
-            )),
-            RevokeWay::Guided { check: Some(plan) } => {
-                RevokeAnswer::Checked(check::verify(client, plan.provider, &plan.url, &plan.secret, plan.now))
-            }
-        };
+        let answer =
+            match &self.way {
+                RevokeWay::Local { .. } | RevokeWay::Guided { check: None } => RevokeAnswer::None,
+                RevokeWay::Api { url, management_key, provider_key_id } => RevokeAnswer::Api(
+                    manage::revoke_key(client, self.provider, url, management_key, provider_key_id),
+                ),
+                RevokeWay::Guided { check: Some(plan) } => RevokeAnswer::Checked(check::verify(
+                    client,
+                    plan.provider,
+                    &plan.url,
+                    &plan.secret,
+                    plan.now,
+                    plan.facts,
+                )),
+            };
         RevokeCalled { plan: self, answer }
     }
 }
@@ -206,9 +208,9 @@ pub fn finish_revoke(
                             vault.record_revoke_failure(&plan.key_id, &message)?;
                             return Err(ActionError::StillWorks { provider: provider.name(), page });
                         }
-                        VerifyOutcome::Unauthorized => {
-                            format!("{confirmed}; {} now refuses it", provider.name())
-                        }
+                        // Only a refusal proves the key is dead; a 403 or a key that cannot
+                        // be checked proves nothing.
+                        o if o.refused() => format!("{confirmed}; {} now refuses it", provider.name()),
                         other => {
                             notes.push(format!(
                                 "Could not confirm at {}: {}",

@@ -117,6 +117,9 @@ pub fn generate_at_provider(
     let called = actions::plan_create(vault, account, request, scopes).map_err(failed)?.call(&client);
     match actions::finish_create(vault, called, &client) {
         Ok(created) => {
+            if let Some(warning) = &created.warning {
+                note(warning);
+            }
             note(&format!(
                 "Created at {} and kept as {}. It is shown once: copy it now.",
                 created.provider.name(),

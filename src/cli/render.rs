@@ -25,12 +25,9 @@ fn attention_word(attention: Attention) -> String {
 
 fn verify_word(outcome: &VerifyOutcome) -> String {
     match outcome {
-        VerifyOutcome::Works { .. } => "works".into(),
-        VerifyOutcome::Unauthorized => "unauthorized".into(),
-        VerifyOutcome::ConnectionProblem { .. } => "connection problem".into(),
-        VerifyOutcome::RateLimited { .. } => "rate limited".into(),
         VerifyOutcome::ProviderTrouble { status } => format!("provider trouble ({status})"),
         VerifyOutcome::ChecksumOk => "checksum ok".into(),
+        other => other.word().into(),
     }
 }
 

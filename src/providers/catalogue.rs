@@ -25,6 +25,37 @@ pub enum Provider {
     Other,
 }
 
+/// What kind of trouble kept an answer from coming, for the troubleshooting a user sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum NetKind {
+    /// The host name does not resolve.
+    Dns,
+    /// The TLS handshake or certificate failed.
+    Tls,
+    /// No answer in time.
+    Timeout,
+    /// The proxy from `HTTPS_PROXY` failed.
+    Proxy,
+    /// Refused or reset.
+    Refused,
+    #[default]
+    Other,
+}
+
+impl NetKind {
+    /// What a person can do about it, in a clause.
+    pub fn advice(self) -> &'static str {
+        match self {
+            NetKind::Dns => "check your internet connection and the account's API address",
+            NetKind::Tls => "check the computer's clock, and whether a network filter intercepts HTTPS",
+            NetKind::Timeout => "check your internet connection, then try again",
+            NetKind::Proxy => "check the proxy in HTTPS_PROXY and the hosts in NO_PROXY",
+            NetKind::Refused => "check the account's API address and any firewall",
+            NetKind::Other => "check your internet connection, then try again",
+        }
+    }
+}
+
 /// How a provider expects its key on a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Auth {
@@ -117,7 +148,7 @@ const CATALOGUE: &[ProviderInfo] = &[
         auth: Auth::BasicKeyAsPassword(Some("api")),
         base_url: "https://api.mailgun.net",
         regions: &[("eu", "https://api.eu.mailgun.net")],
-        verify: Some(("GET", "/v3/domains")),
+        verify: Some(("GET", "/v4/domains?limit=1")),
         keys_page: "https://app.mailgun.com/settings/api_security",
         api_create: true,
         api_revoke: true,
@@ -208,7 +239,7 @@ const CATALOGUE: &[ProviderInfo] = &[
         auth: Auth::Header("X-ElasticEmail-ApiKey"),
         base_url: "https://api.elasticemail.com",
         regions: &[],
-        verify: Some(("GET", "/v4/account")),
+        verify: Some(("GET", "/v4/domains")),
         keys_page: "https://app.elasticemail.com/marketing/settings/new/manage-api",
         api_create: false,
         api_revoke: false,

@@ -40,7 +40,7 @@ pub struct Request {
     pub method: http::Method,
     pub url: String,
     pub headers: Vec<(&'static str, Zeroizing<String>)>,
-    pub body: Option<(&'static str, Zeroizing<Vec<u8>>)>,
+    pub body: Option<(String, Zeroizing<Vec<u8>>)>,
 }
 
 impl Request {
@@ -56,8 +56,8 @@ impl Request {
     }
 
     /// Sets the body and its content type.
-    pub fn body(mut self, content_type: &'static str, body: Vec<u8>) -> Self {
-        self.body = Some((content_type, Zeroizing::new(body)));
+    pub fn body(mut self, content_type: impl Into<String>, body: Vec<u8>) -> Self {
+        self.body = Some((content_type.into(), Zeroizing::new(body)));
         self
     }
 }
@@ -70,11 +70,13 @@ pub struct Response {
     pub body: Zeroizing<String>,
 }
 
+pub use super::catalogue::NetKind;
+
 /// Why no answer came. Names the host and the cause, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NetError {
     #[error("could not reach {host} ({cause})")]
-    Unreachable { host: String, cause: String },
+    Unreachable { host: String, cause: String, kind: NetKind },
     #[error("{url} is not a usable API address: {why}")]
     BadUrl { url: String, why: &'static str },
 }
@@ -128,7 +130,11 @@ impl Client {
             }
             request.url = next;
         }
-        Err(NetError::Unreachable { host: host_of(&request.url), cause: "too many redirects".into() })
+        Err(NetError::Unreachable {
+            host: host_of(&request.url),
+            cause: "too many redirects".into(),
+            kind: NetKind::Other,
+        })
     }
 
     fn send_once(&self, request: &Request) -> Result<(Response, Option<String>), NetError> {
@@ -137,18 +143,26 @@ impl Client {
         for (name, value) in &request.headers {
             builder = builder.header(*name, value.as_str());
         }
-        let body: Vec<u8> = match &request.body {
-            Some((content_type, body)) => {
-                builder = builder.header("content-type", *content_type);
-                body.to_vec()
-            }
-            None => Vec::new(),
-        };
-        let built = builder.body(body).map_err(|_bad_header| NetError::BadUrl {
+        // Every answer Keydesk reads is JSON; Klaviyo's own media type is set by its request.
+        if !request.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("accept")) {
+            builder = builder.header("accept", "application/json");
+        }
+        let bad_header = |_not_a_header_value: http::Error| NetError::BadUrl {
             url: request.url.clone(),
             why: "a header is not valid",
-        })?;
-        let mut response = self.agent.run(built).map_err(|e| unreachable(&host, &e))?;
+        };
+        // A request without a body sends no body at all (no `content-length: 0`).
+        let sent = match &request.body {
+            Some((content_type, body)) => {
+                let built = builder
+                    .header("content-type", content_type.as_str())
+                    .body(body.to_vec())
+                    .map_err(bad_header)?;
+                self.agent.run(built)
+            }
+            None => self.agent.run(builder.body(()).map_err(bad_header)?),
+        };
+        let mut response = sent.map_err(|e| unreachable(&host, &e))?;
         let status = response.status().as_u16();
         let header =
             |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -186,27 +200,43 @@ fn same_origin(a: &str, b: &str) -> bool {
     origin(a).is_some() && origin(a) == origin(b)
 }
 
-/// Words for a failed connection; never includes a request or response.
+/// Words for a failed connection; never includes a request or response. A proxy taken from
+/// the environment is named, since it may be what failed.
 fn unreachable(host: &str, error: &ureq::Error) -> NetError {
-    let cause = match error {
-        ureq::Error::Timeout(_) => "no answer in time".to_owned(),
-        ureq::Error::HostNotFound => "the name does not resolve".to_owned(),
-        ureq::Error::ConnectionFailed => "the connection failed".to_owned(),
+    let (kind, cause) = match error {
+        ureq::Error::Timeout(_) => (NetKind::Timeout, "no answer in time".to_owned()),
+        ureq::Error::HostNotFound => (NetKind::Dns, "the name does not resolve".to_owned()),
+        ureq::Error::ConnectionFailed => (NetKind::Refused, "the connection failed".to_owned()),
         ureq::Error::Io(io) => match io.kind() {
-            std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
-            std::io::ErrorKind::ConnectionReset => "the connection was reset".to_owned(),
-            std::io::ErrorKind::TimedOut => "no answer in time".to_owned(),
-            kind => format!("network error: {kind}"),
+            std::io::ErrorKind::ConnectionRefused => (NetKind::Refused, "connection refused".to_owned()),
+            std::io::ErrorKind::ConnectionReset => (NetKind::Refused, "the connection was reset".to_owned()),
+            std::io::ErrorKind::TimedOut => (NetKind::Timeout, "no answer in time".to_owned()),
+            kind => (NetKind::Other, format!("network error: {kind}")),
         },
-        ureq::Error::Tls(what) => format!("TLS error: {what}"),
-        ureq::Error::Rustls(tls) => format!("TLS error: {tls}"),
-        ureq::Error::TooManyRedirects | ureq::Error::RedirectFailed => "a redirect failed".to_owned(),
-        ureq::Error::BodyExceedsLimit(_) => "the answer was too large".to_owned(),
-        ureq::Error::ConnectProxyFailed(_) | ureq::Error::InvalidProxyUrl => "the proxy failed".to_owned(),
-        ureq::Error::Protocol(_) => "the server did not speak HTTP".to_owned(),
-        _ => "network error".to_owned(),
+        ureq::Error::Tls(what) => (NetKind::Tls, format!("TLS error: {what}")),
+        ureq::Error::Rustls(tls) => (NetKind::Tls, format!("TLS error: {tls}")),
+        ureq::Error::TooManyRedirects | ureq::Error::RedirectFailed => {
+            (NetKind::Other, "a redirect failed".to_owned())
+        }
+        ureq::Error::BodyExceedsLimit(_) => (NetKind::Other, "the answer was too large".to_owned()),
+        ureq::Error::ConnectProxyFailed(_) | ureq::Error::InvalidProxyUrl => {
+            (NetKind::Proxy, "the proxy failed".to_owned())
+        }
+        ureq::Error::Protocol(_) => (NetKind::Other, "the server did not speak HTTP".to_owned()),
+        _ => (NetKind::Other, "network error".to_owned()),
     };
-    NetError::Unreachable { host: host.to_owned(), cause }
+    let cause = match proxy_for(host) {
+        Some(proxy) => format!("{cause}, through the proxy {proxy} from HTTPS_PROXY"),
+        None => cause,
+    };
+    NetError::Unreachable { host: host.to_owned(), cause, kind }
+}
+
+/// The proxy (host:port, no credentials) the environment sets for `host`, if any.
+fn proxy_for(host: &str) -> Option<String> {
+    let proxy = ureq::Proxy::try_from_env()?;
+    let uri: http::Uri = format!("https://{host}/").parse().ok()?;
+    (!proxy.is_no_proxy(&uri)).then(|| format!("{}:{}", proxy.host(), proxy.port()))
 }
 
 #[cfg(test)]

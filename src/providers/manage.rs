@@ -39,9 +39,12 @@ pub const TEMPLATES: &[Template] = &[
     Template { provider: Provider::SendGrid, name: "full-access", title: "Full access", scopes: &[] },
     Template { provider: Provider::Mailgun, name: "admin", title: "Admin", scopes: &["admin"] },
     Template { provider: Provider::Mailgun, name: "developer", title: "Developer", scopes: &["developer"] },
-    Template { provider: Provider::Mailgun, name: "sending", title: "Sending", scopes: &["sending"] },
     Template { provider: Provider::Mailgun, name: "basic", title: "Basic (read-only)", scopes: &["basic"] },
 ];
+
+/// The roles Mailgun's API gives a user key (its `sending` role is for domain keys only,
+/// made with `domain:NAME`).
+pub const MAILGUN_USER_ROLES: [&str; 3] = ["admin", "developer", "basic"];
 
 /// What to create.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -99,6 +102,16 @@ pub enum ManageError {
     Unauthorized { provider: Provider, status: u16 },
     #[error("{provider} is rate limiting Keydesk: try again in a minute.")]
     RateLimited { provider: Provider },
+    #[error(
+        "{provider} says the account's key limit is reached (HTTP 403): revoke a key you no longer use, then try again."
+    )]
+    LimitReached { provider: Provider },
+    #[error(
+        "{provider} refused the request (HTTP 400): {message}. Check the permissions chosen and try again."
+    )]
+    BadRequest { provider: Provider, message: String },
+    #[error("{0}")]
+    Role(&'static str),
     #[error("{provider} is having trouble (HTTP {status}): try again later.")]
     ProviderTrouble { provider: Provider, status: u16 },
     #[error("{provider} answered HTTP {status}, which Keydesk did not expect: check the account's settings.")]
@@ -111,6 +124,29 @@ pub enum ManageError {
     Unreachable(NetError),
     #[error("{0}")]
     Setup(#[from] VerifyError),
+}
+
+/// What an answer to a create means. SendGrid and Mailgun document 403 on create as the
+/// account's key limit, and 400 with a message saying what was wrong with the request.
+fn classify_create(provider: Provider, response: &Response) -> ManageError {
+    match response.status {
+        403 => ManageError::LimitReached { provider },
+        400 => ManageError::BadRequest { provider, message: provider_message(&response.body) },
+        _ => classify(provider, response),
+    }
+}
+
+/// The provider's own explanation from an error answer (`errors[].message` or `message`),
+/// cut short and stripped to printable text; never the whole body.
+fn provider_message(body: &str) -> String {
+    let value: Value = serde_json::from_str(body).unwrap_or_default();
+    let said = value["errors"][0]["message"]
+        .as_str()
+        .or_else(|| value["errors"][0]["detail"].as_str())
+        .or_else(|| value["message"].as_str())
+        .unwrap_or("no reason given");
+    let clean: String = said.chars().filter(|c| !c.is_control()).take(160).collect();
+    clean.trim_end_matches('.').to_owned()
 }
 
 fn classify(provider: Provider, response: &Response) -> ManageError {
@@ -129,19 +165,56 @@ fn net(error: NetError) -> ManageError {
     }
 }
 
-fn form_encode(pairs: &[(&str, &str)]) -> Vec<u8> {
-    fn enc(s: &str) -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                b' ' => "+".to_owned(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
+/// A `multipart/form-data` body of text fields, as Mailgun's API and SDKs send it; returns the
+/// content type (with its boundary) and the body.
+fn multipart(pairs: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = format!("keydesk-{:016x}", rand::random::<u64>());
+    let mut body = String::new();
+    for (name, value) in pairs {
+        // Field names are Keydesk's own; values may not carry a line break that could end
+        // their part early.
+        let value: String = value.chars().filter(|c| *c != '\r' && *c != '\n').collect();
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
     }
-    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&").into_bytes()
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+}
+
+/// The Mailgun fields for a create: a domain sending key, or a user key with a role the API
+/// gives user keys. Refused before any request otherwise.
+fn mailgun_fields(spec: &CreateSpec) -> Result<Vec<(&str, &str)>, ManageError> {
+    let mut pairs = vec![("description", spec.name.as_str())];
+    match (&spec.domain, spec.scopes.first().map(String::as_str)) {
+        (Some(domain), None | Some("sending")) => {
+            pairs.extend([("kind", "domain"), ("role", "sending"), ("domain_name", domain.as_str())]);
+        }
+        (Some(_), Some(_)) => {
+            return Err(ManageError::Role(
+                "A Mailgun domain key always has the sending role: give domain:NAME alone, without another role.",
+            ));
+        }
+        (None, Some("sending")) => {
+            return Err(ManageError::Role(
+                "Mailgun's sending role is for domain keys: add domain:NAME (such as domain:mg.example.com), or choose admin, developer or basic.",
+            ));
+        }
+        (None, Some(role)) if MAILGUN_USER_ROLES.contains(&role) => {
+            pairs.extend([("kind", "user"), ("role", role)]);
+        }
+        (None, Some(_)) => {
+            return Err(ManageError::Role(
+                "That is not a Mailgun role: choose admin, developer or basic, or domain:NAME for a domain sending key.",
+            ));
+        }
+        (None, None) => {
+            return Err(ManageError::Role(
+                "Choose the Mailgun key's role: admin, developer or basic (or domain:NAME for a domain sending key).",
+            ));
+        }
+    }
+    Ok(pairs)
 }
 
 /// Path segments from the provider (ids) are encoded so they cannot change the path.
@@ -174,18 +247,8 @@ pub fn create_key(
                     .body("application/json", body.to_string().into_bytes())
             }
             Provider::Mailgun => {
-                let role = spec.scopes.first().map_or("sending", String::as_str);
-                let mut pairs = vec![("description", spec.name.as_str())];
-                match &spec.domain {
-                    Some(domain) => pairs.extend([
-                        ("kind", "domain"),
-                        ("role", "sending"),
-                        ("domain_name", domain.as_str()),
-                    ]),
-                    None => pairs.extend([("kind", "user"), ("role", role)]),
-                }
-                Request::new(Method::POST, format!("{base_url}/v1/keys"))
-                    .body("application/x-www-form-urlencoded", form_encode(&pairs))
+                let (content_type, body) = multipart(&mailgun_fields(spec)?);
+                Request::new(Method::POST, format!("{base_url}/v1/keys")).body(content_type, body)
             }
             _ => return Err(ManageError::NotSupported { provider, action: "create" }),
         };
@@ -202,7 +265,7 @@ pub fn create_key(
         break response;
     };
     if !(200..=299).contains(&response.status) {
-        return Err(classify(provider, &response));
+        return Err(classify_create(provider, &response));
     }
     parse_created(provider, &response.body, spec).ok_or(ManageError::BadAnswer { provider })
 }
@@ -344,8 +407,36 @@ mod tests {
 
     #[test]
     fn encoding() {
-        assert_eq!(form_encode(&[("a b", "c&d=é")]), b"a+b=c%26d%3D%C3%A9");
+        let (content_type, body) = multipart(&[("description", "CRM\r\nkey"), ("role", "basic")]);
+        let boundary = content_type.strip_prefix("multipart/form-data; boundary=").unwrap();
+        let body = String::from_utf8(body).unwrap();
+        assert!(body.contains("name=\"description\"\r\n\r\nCRMkey\r\n"), "{body}");
+        assert!(body.ends_with(&format!("--{boundary}--\r\n")));
         assert_eq!(segment("../x?y"), "..%2Fx%3Fy");
+    }
+
+    #[test]
+    fn mailgun_roles_follow_the_spec() {
+        let spec = |words: &[&str]| {
+            CreateSpec::from_words(
+                Provider::Mailgun,
+                "CRM",
+                &words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>(),
+            )
+        };
+        let admin = spec(&["admin"]);
+        assert!(mailgun_fields(&admin).unwrap().contains(&("role", "admin")));
+        let basic = spec(&["basic"]);
+        assert!(mailgun_fields(&basic).unwrap().contains(&("kind", "user")));
+        let domain = spec(&["domain:mg.example.com"]);
+        let domain = mailgun_fields(&domain).unwrap();
+        assert!(domain.contains(&("role", "sending")) && domain.contains(&("kind", "domain")));
+        assert!(
+            matches!(mailgun_fields(&spec(&["sending"])), Err(ManageError::Role(_))),
+            "sending needs a domain"
+        );
+        assert!(matches!(mailgun_fields(&spec(&[])), Err(ManageError::Role(_))), "no silent default role");
+        assert!(matches!(mailgun_fields(&spec(&["owner"])), Err(ManageError::Role(_))));
     }
 
     proptest::proptest! {

@@ -11,4 +11,4 @@ pub mod manage;
 pub mod sigv4;
 pub mod verify;
 
-pub use catalogue::{Auth, Provider, ProviderInfo};
+pub use catalogue::{Auth, NetKind, Provider, ProviderInfo};

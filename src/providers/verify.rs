@@ -13,8 +13,24 @@ use super::sigv4;
 use crate::vault::keygen;
 use crate::vault::model::VerifyOutcome;
 
-/// The `revision` header Klaviyo requires (a documented API version date).
-pub const KLAVIYO_REVISION: &str = "2024-10-15";
+/// The `revision` header Klaviyo requires: the API version Keydesk's requests follow (Klaviyo
+/// retires a revision two years after it ships; a test fails when this one is 18 months old).
+pub const KLAVIYO_REVISION: &str = "2026-07-15";
+
+/// What Keydesk knows about a key beyond its provider, which changes how an answer reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyFacts {
+    /// A key that may only send mail (a Mailgun domain sending key): the API refuses it every
+    /// other call, so a refusal says nothing about whether it works.
+    pub sending_only: bool,
+}
+
+impl KeyFacts {
+    /// What a key's recorded scopes say.
+    pub fn from_scopes(scopes: &[String]) -> Self {
+        KeyFacts { sending_only: scopes.iter().any(|s| s == "role:sending" || s.starts_with("domain:")) }
+    }
+}
 
 /// Why a key cannot be verified.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -97,7 +113,8 @@ pub fn authenticate(
                     second: "secret access key",
                 });
             };
-            sigv4::sign_sts(request, id, secret_key, now)
+            // STS answers XML (its query protocol); the header is not signed.
+            sigv4::sign_sts(request, id, secret_key, now).header("accept", "text/xml")
         }
         Auth::Offline => return Err(VerifyError::NoEndpoint { provider }),
     })
@@ -110,12 +127,16 @@ pub fn verify(
     base_url: &str,
     secret: &SecretString,
     now: DateTime<Utc>,
+    facts: KeyFacts,
 ) -> Result<VerifyOutcome, VerifyError> {
     if provider == Provider::Keydesk {
         return Ok(match keygen::verify_checksum(secret.expose_secret()) {
             Ok(()) => VerifyOutcome::ChecksumOk,
-            Err(_) => VerifyOutcome::Unauthorized,
+            Err(_bad_checksum) => VerifyOutcome::Unauthorized,
         });
+    }
+    if provider == Provider::Postmark {
+        return postmark(client, base_url, secret);
     }
     let Some((method, path)) = provider.info().verify else {
         return Err(VerifyError::NoEndpoint { provider });
@@ -126,22 +147,79 @@ pub fn verify(
         request = request.body(sigv4::FORM, sigv4::STS_BODY.as_bytes().to_vec());
     }
     let request = authenticate(provider, request, secret, now)?;
-    Ok(match client.send(request) {
-        Ok(response) => outcome(provider, &response),
-        Err(NetError::Unreachable { host, cause }) => {
-            VerifyOutcome::ConnectionProblem { cause: format!("could not reach {host} ({cause})") }
+    send(client, request, |response| outcome(provider, response, facts))
+}
+
+/// Sends `request` and reads its answer with `read`; a request that got no answer is a
+/// connection problem, never a verdict on the key.
+fn send(
+    client: &Client,
+    request: Request,
+    read: impl FnOnce(&Response) -> VerifyOutcome,
+) -> Result<VerifyOutcome, VerifyError> {
+    match client.send(request) {
+        Ok(response) => Ok(read(&response)),
+        Err(NetError::Unreachable { host, cause, kind }) => {
+            Ok(VerifyOutcome::ConnectionProblem { cause: format!("{host} ({cause})"), kind })
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Postmark has two kinds of token that look alike: an account token works on `/servers`, a
+/// server token on `/server`. The account endpoint is asked first; the kind found is said.
+fn postmark(client: &Client, base_url: &str, secret: &SecretString) -> Result<VerifyOutcome, VerifyError> {
+    let key = secret.expose_secret();
+    let as_account = Request::new(Method::GET, format!("{base_url}/servers?count=1&offset=0"))
+        .header("X-Postmark-Account-Token", key);
+    let account =
+        send(client, as_account, |response| outcome(Provider::Postmark, response, KeyFacts::default()))?;
+    match account {
+        VerifyOutcome::Works { .. } => {
+            return Ok(VerifyOutcome::Works { scopes: Vec::new(), note: Some("an account token".into()) });
+        }
+        VerifyOutcome::Unauthorized => {}
+        other => return Ok(other),
+    }
+    let as_server =
+        Request::new(Method::GET, format!("{base_url}/server")).header("X-Postmark-Server-Token", key);
+    send(client, as_server, |response| match outcome(Provider::Postmark, response, KeyFacts::default()) {
+        VerifyOutcome::Works { .. } => {
+            VerifyOutcome::Works { scopes: Vec::new(), note: Some("a server token".into()) }
+        }
+        other => other,
     })
 }
 
-/// Maps an answer to what the user sees, as PROVIDERS.md says.
-pub fn outcome(provider: Provider, response: &Response) -> VerifyOutcome {
+/// Maps an answer to what the user sees.
+pub fn outcome(provider: Provider, response: &Response, facts: KeyFacts) -> VerifyOutcome {
     match response.status {
-        200..=299 => VerifyOutcome::Works { scopes: scopes(provider, &response.body) },
-        401 | 403 => VerifyOutcome::Unauthorized,
+        200..=299 => VerifyOutcome::Works { scopes: scopes(provider, &response.body), note: None },
+        401 | 403 if facts.sending_only => VerifyOutcome::CannotCheck {
+            why: format!(
+                "this {} key may only send mail, and the API refuses it every other call",
+                provider.name()
+            ),
+        },
+        401 => VerifyOutcome::Unauthorized,
+        // Klaviyo documents 400 for a private key that is malformed.
+        400 if provider == Provider::Klaviyo => VerifyOutcome::Unauthorized,
+        403 => VerifyOutcome::LacksPermission { detail: permission_needed(provider) },
         429 => VerifyOutcome::RateLimited { retry_after_secs: response.retry_after_secs },
         status => VerifyOutcome::ProviderTrouble { status },
+    }
+}
+
+/// The permission the verify call needs, where the provider documents one.
+fn permission_needed(provider: Provider) -> String {
+    match provider {
+        Provider::Klaviyo => {
+            "the key may not read the account (it lacks the accounts:read scope Keydesk checks with)".into()
+        }
+        Provider::Mailgun => {
+            "the key may not list domains (its role is narrower than Keydesk's check needs)".into()
+        }
+        _ => String::new(),
     }
 }
 
@@ -185,34 +263,64 @@ mod tests {
     }
 
     #[test]
+    fn the_klaviyo_revision_is_current() {
+        // Klaviyo retires a revision two years after its release: move on well before.
+        let revision = chrono::NaiveDate::parse_from_str(KLAVIYO_REVISION, "%Y-%m-%d").unwrap();
+        let age = Utc::now().date_naive() - revision;
+        assert!(
+            age.num_days() < 548,
+            "the Klaviyo revision {KLAVIYO_REVISION} is over 18 months old: move to a current one"
+        );
+    }
+
+    #[test]
     fn answers_map_to_outcomes() {
         let answer = |status, body: &str| Response {
             status,
             retry_after_secs: Some(7),
             body: zeroize::Zeroizing::new(body.to_owned()),
         };
-        let works = outcome(Provider::SendGrid, &answer(200, r#"{"scopes":["mail.send","stats.read"]}"#));
-        assert_eq!(works, VerifyOutcome::Works { scopes: vec!["mail.send".into(), "stats.read".into()] });
+        let plain = KeyFacts::default();
+        let works =
+            outcome(Provider::SendGrid, &answer(200, r#"{"scopes":["mail.send","stats.read"]}"#), plain);
         assert_eq!(
-            outcome(Provider::SendGrid, &answer(200, "{not json")),
-            VerifyOutcome::Works { scopes: vec![] }
+            works,
+            VerifyOutcome::Works { scopes: vec!["mail.send".into(), "stats.read".into()], note: None }
         );
         assert_eq!(
-            outcome(Provider::SendGrid, &answer(200, r#"{"scopes":7}"#)),
-            VerifyOutcome::Works { scopes: vec![] }
+            outcome(Provider::SendGrid, &answer(200, "{not json"), plain),
+            VerifyOutcome::Works { scopes: vec![], note: None }
         );
-        assert_eq!(outcome(Provider::Brevo, &answer(401, "")), VerifyOutcome::Unauthorized);
-        assert_eq!(outcome(Provider::Brevo, &answer(403, "")), VerifyOutcome::Unauthorized);
         assert_eq!(
-            outcome(Provider::Brevo, &answer(429, "")),
+            outcome(Provider::SendGrid, &answer(200, r#"{"scopes":7}"#), plain),
+            VerifyOutcome::Works { scopes: vec![], note: None }
+        );
+        assert_eq!(outcome(Provider::Brevo, &answer(401, ""), plain), VerifyOutcome::Unauthorized);
+        assert!(matches!(
+            outcome(Provider::Brevo, &answer(403, ""), plain),
+            VerifyOutcome::LacksPermission { .. }
+        ));
+        assert!(
+            !outcome(Provider::Klaviyo, &answer(403, ""), plain).refused(),
+            "403 is never proof of a revoke"
+        );
+        assert_eq!(outcome(Provider::Klaviyo, &answer(400, ""), plain), VerifyOutcome::Unauthorized);
+        let sending = KeyFacts { sending_only: true };
+        assert!(matches!(
+            outcome(Provider::Mailgun, &answer(401, ""), sending),
+            VerifyOutcome::CannotCheck { .. }
+        ));
+        assert!(!outcome(Provider::Mailgun, &answer(403, ""), sending).refused());
+        assert_eq!(
+            outcome(Provider::Brevo, &answer(429, ""), plain),
             VerifyOutcome::RateLimited { retry_after_secs: Some(7) }
         );
         assert_eq!(
-            outcome(Provider::Brevo, &answer(503, "")),
+            outcome(Provider::Brevo, &answer(503, ""), plain),
             VerifyOutcome::ProviderTrouble { status: 503 }
         );
         assert_eq!(
-            outcome(Provider::Brevo, &answer(404, "")),
+            outcome(Provider::Brevo, &answer(404, ""), plain),
             VerifyOutcome::ProviderTrouble { status: 404 }
         );
     }
@@ -222,7 +330,8 @@ mod tests {
         fn any_answer_maps_without_panic(status in 100u16..600, body in "\\PC{0,200}") {
             let response = Response { status, retry_after_secs: None, body: zeroize::Zeroizing::new(body) };
             for provider in Provider::all() {
-                let _ = outcome(provider, &response);
+                let _outcome = outcome(provider, &response, KeyFacts::default());
+                let _outcome = outcome(provider, &response, KeyFacts { sending_only: true });
             }
         }
     }

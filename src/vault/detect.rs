@@ -35,6 +35,11 @@ pub enum DetectError {
     TooLong,
     #[error(transparent)]
     Checksum(#[from] keygen::ChecksumError),
+    /// An AWS key id that starts with ASIA is temporary and needs its session token.
+    #[error(
+        "This is a temporary AWS key (ASIA…): it works only with its session token and expires within hours. Create a long-term access key (AKIA…) for Keydesk instead."
+    )]
+    TemporaryAwsKey,
     /// The value has the start of a provider's keys but not the rest of their format.
     #[error(
         "This starts like a {provider} key but is not one ({format}): it was mistyped or cut short, so copy it again."
@@ -185,7 +190,9 @@ fn recognise(value: &str) -> Result<Option<Detection>, DetectError> {
         let secret_ok = secret.is_none_or(|s| {
             s.len() == 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"/+=".contains(&b))
         });
-        return if id_ok && secret_ok {
+        return if id_ok && secret_ok && value.starts_with("ASIA") {
+            Err(DetectError::TemporaryAwsKey)
+        } else if id_ok && secret_ok {
             Ok(found(Provider::AmazonSes, &value[..4]))
         } else {
             Err(malformed(Provider::AmazonSes))
@@ -289,7 +296,7 @@ mod tests {
             (format!("key-{}", random(HEX, 32, 12)), Ok((Provider::Mailgun, None))),
             (format!("pk_{}", random(HEX, 34, 13)), Ok((Provider::Klaviyo, None))),
             (format!("AKIA{}", random(B32, 16, 14)), Ok((Provider::AmazonSes, None))),
-            (format!("ASIA{}", random(B32, 16, 15)), Ok((Provider::AmazonSes, None))),
+            (format!("ASIA{}", random(B32, 16, 15)), Err("temporary AWS key (ASIA…)")),
             (
                 format!("AKIA{}:{}", random(B32, 16, 14), random(ALNUM, 40, 18)),
                 Ok((Provider::AmazonSes, None)),

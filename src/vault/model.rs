@@ -216,13 +216,30 @@ impl VerifyOutcome {
     /// The sentence the user reads, as PROVIDERS.md words it.
     pub fn sentence(&self) -> String {
         match self {
-            VerifyOutcome::Works { scopes } if scopes.is_empty() => "Key works.".to_owned(),
-            VerifyOutcome::Works { scopes } => format!("Key works (scopes: {}).", scopes.join(", ")),
-            VerifyOutcome::Unauthorized => {
-                "Unauthorized: the key is wrong, revoked, or lacks the permission for this call.".to_owned()
+            VerifyOutcome::Works { scopes, note } => {
+                let mut said = "Key works".to_owned();
+                if let Some(note) = note {
+                    said.push_str(&format!(" ({note})"));
+                }
+                if !scopes.is_empty() {
+                    said.push_str(&format!("; scopes: {}", scopes.join(", ")));
+                }
+                said.push('.');
+                said
             }
-            VerifyOutcome::ConnectionProblem { cause } => {
-                format!("Connection problem: {cause}; the key itself was not judged.")
+            VerifyOutcome::Unauthorized => {
+                "Refused: the provider does not accept this key — it is wrong or was revoked.".to_owned()
+            }
+            VerifyOutcome::LacksPermission { detail } if detail.is_empty() => {
+                "Works, but lacks the permission for this check (HTTP 403): the key is valid with narrower rights.".to_owned()
+            }
+            VerifyOutcome::LacksPermission { detail } => {
+                format!("Works, but lacks permission: {detail}.")
+            }
+            VerifyOutcome::CannotCheck { why } => format!("Can't be checked without using it: {why}."),
+            VerifyOutcome::WrongRegion { fix } => format!("Wrong region: {fix}."),
+            VerifyOutcome::ConnectionProblem { cause, kind } => {
+                format!("Keydesk couldn't reach {cause}: {}. Nothing was changed.", kind.advice())
             }
             VerifyOutcome::RateLimited { retry_after_secs: Some(secs) } => {
                 format!("Rate limited: try again in {secs} s.")
@@ -247,6 +264,25 @@ impl VerifyOutcome {
     /// Whether the key was accepted.
     pub fn works(&self) -> bool {
         matches!(self, VerifyOutcome::Works { .. } | VerifyOutcome::ChecksumOk)
+    }
+
+    /// Whether the provider said the key is dead (the only proof a revoke happened).
+    pub fn refused(&self) -> bool {
+        matches!(self, VerifyOutcome::Unauthorized)
+    }
+
+    /// A short word for lists and JSON.
+    pub fn word(&self) -> &'static str {
+        match self {
+            VerifyOutcome::Works { .. } | VerifyOutcome::ChecksumOk => "works",
+            VerifyOutcome::Unauthorized => "refused",
+            VerifyOutcome::LacksPermission { .. } => "lacks permission",
+            VerifyOutcome::CannotCheck { .. } => "cannot check",
+            VerifyOutcome::WrongRegion { .. } => "wrong region",
+            VerifyOutcome::ConnectionProblem { .. } => "could not check (network)",
+            VerifyOutcome::RateLimited { .. } => "could not check (rate limited)",
+            VerifyOutcome::ProviderTrouble { .. } => "could not check (provider trouble)",
+        }
     }
 }
 
@@ -283,10 +319,30 @@ pub struct Verification {
 pub enum VerifyOutcome {
     Works {
         scopes: Vec<String>,
+        /// What else the provider said about the key (e.g. which kind of Postmark token).
+        #[serde(default)]
+        note: Option<String>,
     },
+    /// The provider refused the key: it is wrong or revoked.
     Unauthorized,
+    /// The key was accepted but may not make this call (HTTP 403): it works with less
+    /// permission. Never proof that a key is dead.
+    LacksPermission {
+        #[serde(default)]
+        detail: String,
+    },
+    /// The key cannot be checked without using it for real (a sending-only key).
+    CannotCheck {
+        why: String,
+    },
+    /// The key works, at another region or data centre than the one Keydesk called.
+    WrongRegion {
+        fix: String,
+    },
     ConnectionProblem {
         cause: String,
+        #[serde(default)]
+        kind: crate::providers::NetKind,
     },
     RateLimited {
         retry_after_secs: Option<u64>,

@@ -34,6 +34,9 @@ pub struct AddRequest {
     pub account: Option<String>,
     pub provider_key_id: Option<String>,
     pub scopes: Vec<String>,
+    /// The provider made this key just now over its API: an unexpected shape is kept, with a
+    /// warning, instead of refused (the provider's answer is the key).
+    pub made_by_provider: bool,
 }
 
 /// Changes to a key's metadata; `None` leaves a field as it is (a patch, where [`KeyMeta`]
@@ -225,7 +228,20 @@ impl Vault {
             None => None,
         };
         let named = request.provider.or(account.as_ref().map(|a| a.provider));
-        let detection = Self::recognise(secret.expose_secret(), named)?;
+        let detection = match (Self::recognise(secret.expose_secret(), named), named) {
+            (Ok(detection), _) => detection,
+            (Err(VaultError::Detect(_)), Some(provider)) if request.made_by_provider => Detection {
+                provider,
+                region: None,
+                prefix: String::new(),
+                warning: Some(format!(
+                    "{} made a key that does not look like its usual keys ({}); Keydesk keeps it as it was made.",
+                    provider.name(),
+                    provider.info().key_format
+                )),
+            },
+            (Err(error), _) => return Err(error),
+        };
         if let Some(account) = &account
             && account.provider != detection.provider
         {

@@ -127,3 +127,27 @@ pub fn closed_port_url() -> String {
     drop(listener);
     format!("http://127.0.0.1:{port}")
 }
+
+impl Seen {
+    /// The fields of a `multipart/form-data` body (text parts only), in order; `None` when the
+    /// request is not multipart or its body does not parse as such.
+    pub fn multipart_fields(&self) -> Option<Vec<(String, String)>> {
+        let boundary = self.header("content-type")?.strip_prefix("multipart/form-data; boundary=")?;
+        let delimiter = format!("--{boundary}");
+        let mut parts = self.body.split(delimiter.as_str());
+        if !parts.next()?.is_empty() {
+            return None;
+        }
+        let mut fields = Vec::new();
+        for part in parts {
+            if part == "--\r\n" || part == "--" {
+                return Some(fields);
+            }
+            let part = part.strip_prefix("\r\n")?.strip_suffix("\r\n")?;
+            let (head, value) = part.split_once("\r\n\r\n")?;
+            let name = head.split("name=\"").nth(1)?.split('"').next()?;
+            fields.push((name.to_owned(), value.to_owned()));
+        }
+        None
+    }
+}

@@ -26,6 +26,9 @@ impl Session {
             SessionDone::Created(called) => {
                 match actions::finish_create(&mut self.vault, *called, &fx.client) {
                     Ok(created) => {
+                        if let Some(warning) = created.warning {
+                            fx.toasts.error(warning, now);
+                        }
                         let label = self.label_of(&created.key_id);
                         self.shown_once = Some(ShownOnce {
                             label,
