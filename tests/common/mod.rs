@@ -4,6 +4,7 @@
 
 use std::io::Write;
 pub mod mock;
+pub mod openapi;
 pub mod window;
 
 use std::path::{Path, PathBuf};
