@@ -152,6 +152,11 @@ fn sendgrid_create_verify_and_revoke_at_the_provider() {
     assert_eq!(shown["account"], accounts[0]["id"]);
 
     assert!(s.ok(&["verify", "CRM mail"], "").contains("Key works; scopes: mail.send."));
+    let checked = s.json(&["verify", "CRM mail", "--json"]);
+    assert_eq!(checked["outcome"], "works");
+    assert_eq!(checked["http_status"], 200);
+    assert_eq!(checked["permissions"], serde_json::json!(["mail.send"]));
+    assert_eq!(checked["provider"], "sendgrid");
     assert_eq!(s.json(&["show", "CRM mail", "--json"])["last_verified"]["outcome"], "works");
 
     // The provider fails three times and then revokes: retries with backoff reach it.

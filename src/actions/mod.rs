@@ -71,6 +71,8 @@ pub struct VerifyPlan {
 pub struct VerifyCalled {
     pub key_id: KeyId,
     pub outcome: Result<VerifyOutcome, VerifyError>,
+    /// The HTTP status the outcome was read from, when an answer came.
+    pub status: Option<u16>,
 }
 
 /// Reads the key and where to call for it.
@@ -104,8 +106,10 @@ fn plan_verify_of(
 impl VerifyPlan {
     /// The one request.
     pub fn call(self, client: &Client) -> VerifyCalled {
-        let outcome = check::verify(client, self.provider, &self.url, &self.secret, self.now, self.facts);
-        VerifyCalled { key_id: self.key_id, outcome }
+        let checked =
+            check::verify_checked(client, self.provider, &self.url, &self.secret, self.now, self.facts);
+        let status = checked.as_ref().ok().and_then(|c| c.status);
+        VerifyCalled { key_id: self.key_id, outcome: checked.map(|c| c.outcome), status }
     }
 }
 

@@ -56,7 +56,7 @@ pub enum Command {
     /// Change the master password (only the data key is re-wrapped).
     Passwd(PasswdArgs),
     /// Check a key at its provider (one request); exit 0 when it works, 1 otherwise.
-    Verify(KeyArg),
+    Verify(VerifyArgs),
     /// Provider accounts: where keys are created and revoked over the API.
     #[command(subcommand)]
     Account(AccountCommand),
@@ -221,6 +221,15 @@ pub struct EditArgs {
 pub struct KeyArg {
     /// The key: id, start of id, or exact label.
     pub key: String,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The key: id, start of id, or exact label.
+    pub key: String,
+    /// Print the outcome, the HTTP status and the permissions found as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -90,7 +90,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             print_secret(&secret)
         }
         Command::Revoke(revoke) => remote::revoke(&mut vault, &revoke),
-        Command::Verify(key) => remote::verify(&mut vault, &key.key),
+        Command::Verify(args) => remote::verify(&mut vault, &args.key, args.json),
         Command::Account(account) => remote::account(&mut vault, account),
         Command::Rotate(key) => run_rotate(&mut vault, &key.key),
         Command::Whois => {

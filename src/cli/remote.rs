@@ -11,6 +11,7 @@ use super::{CliError, input};
 use crate::actions::{self, ActionError};
 use crate::providers::Provider;
 use crate::providers::verify as check;
+use crate::vault::model::VerifyOutcome;
 use crate::vault::{AccountRequest, AddRequest, Vault};
 
 fn failed(error: impl std::fmt::Display) -> CliError {
@@ -18,11 +19,33 @@ fn failed(error: impl std::fmt::Display) -> CliError {
 }
 
 /// `keydesk verify KEY`.
-pub fn verify(vault: &mut Vault, key: &str) -> Result<(), CliError> {
+pub fn verify(vault: &mut Vault, key: &str, json: bool) -> Result<(), CliError> {
     let id = super::lookup::resolve(vault.keys(), key)?;
     let called = actions::plan_verify(vault, &id).map_err(failed)?.call(&actions::client());
+    let status = called.status;
     let outcome = actions::finish_verify(vault, called).map_err(failed)?;
-    out(&outcome.sentence())?;
+    if json {
+        let record = vault.key(&id)?;
+        let (scopes, note) = match &outcome {
+            VerifyOutcome::Works { scopes, note } => (scopes.clone(), note.clone()),
+            _ => (Vec::new(), None),
+        };
+        let value = serde_json::json!({
+            "key": id.as_str(),
+            "label": record.label,
+            "provider": record.provider.slug(),
+            "outcome": outcome.word(),
+            "works": outcome.works(),
+            "sentence": outcome.sentence(),
+            "http_status": status,
+            "permissions": scopes,
+            "note": note,
+        });
+        out(&serde_json::to_string_pretty(&value)
+            .map_err(|_unprintable| CliError::Failed("Could not write the answer as JSON.".into()))?)?;
+    } else {
+        out(&outcome.sentence())?;
+    }
     if outcome.works() { Ok(()) } else { Err(CliError::Quiet) }
 }
 

@@ -120,6 +120,13 @@ pub fn authenticate(
     })
 }
 
+/// A verify's outcome and the HTTP status it was read from (none: no answer, or offline).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub outcome: VerifyOutcome,
+    pub status: Option<u16>,
+}
+
 /// Checks a key at its provider. Keydesk's own keys are checked offline (their checksum).
 pub fn verify(
     client: &Client,
@@ -129,11 +136,24 @@ pub fn verify(
     now: DateTime<Utc>,
     facts: KeyFacts,
 ) -> Result<VerifyOutcome, VerifyError> {
+    verify_checked(client, provider, base_url, secret, now, facts).map(|checked| checked.outcome)
+}
+
+/// [`verify`], with the HTTP status of the answer.
+pub fn verify_checked(
+    client: &Client,
+    provider: Provider,
+    base_url: &str,
+    secret: &SecretString,
+    now: DateTime<Utc>,
+    facts: KeyFacts,
+) -> Result<Checked, VerifyError> {
     if provider == Provider::Keydesk {
-        return Ok(match keygen::verify_checksum(secret.expose_secret()) {
+        let outcome = match keygen::verify_checksum(secret.expose_secret()) {
             Ok(()) => VerifyOutcome::ChecksumOk,
             Err(_bad_checksum) => VerifyOutcome::Unauthorized,
-        });
+        };
+        return Ok(Checked { outcome, status: None });
     }
     if provider == Provider::Postmark {
         return postmark(client, base_url, secret);
@@ -156,30 +176,32 @@ fn send(
     client: &Client,
     request: Request,
     read: impl FnOnce(&Response) -> VerifyOutcome,
-) -> Result<VerifyOutcome, VerifyError> {
+) -> Result<Checked, VerifyError> {
     match client.send(request) {
-        Ok(response) => Ok(read(&response)),
-        Err(NetError::Unreachable { host, cause, kind }) => {
-            Ok(VerifyOutcome::ConnectionProblem { cause: format!("{host} ({cause})"), kind })
-        }
+        Ok(response) => Ok(Checked { outcome: read(&response), status: Some(response.status) }),
+        Err(NetError::Unreachable { host, cause, kind }) => Ok(Checked {
+            outcome: VerifyOutcome::ConnectionProblem { cause: format!("{host} ({cause})"), kind },
+            status: None,
+        }),
         Err(error) => Err(error.into()),
     }
 }
 
 /// Postmark has two kinds of token that look alike: an account token works on `/servers`, a
 /// server token on `/server`. The account endpoint is asked first; the kind found is said.
-fn postmark(client: &Client, base_url: &str, secret: &SecretString) -> Result<VerifyOutcome, VerifyError> {
+fn postmark(client: &Client, base_url: &str, secret: &SecretString) -> Result<Checked, VerifyError> {
     let key = secret.expose_secret();
     let as_account = Request::new(Method::GET, format!("{base_url}/servers?count=1&offset=0"))
         .header("X-Postmark-Account-Token", key);
     let account =
         send(client, as_account, |response| outcome(Provider::Postmark, response, KeyFacts::default()))?;
-    match account {
+    match account.outcome {
         VerifyOutcome::Works { .. } => {
-            return Ok(VerifyOutcome::Works { scopes: Vec::new(), note: Some("an account token".into()) });
+            let outcome = VerifyOutcome::Works { scopes: Vec::new(), note: Some("an account token".into()) };
+            return Ok(Checked { outcome, ..account });
         }
         VerifyOutcome::Unauthorized => {}
-        other => return Ok(other),
+        _ => return Ok(account),
     }
     let as_server =
         Request::new(Method::GET, format!("{base_url}/server")).header("X-Postmark-Server-Token", key);
