@@ -371,3 +371,34 @@ fn edits_made_outside_keydesk_show_at_unlock() {
     let vault = Vault::unlock(env, file, &relabelled, &SecretString::from(PASSWORD)).unwrap();
     assert!(vault.changed_outside().is_some());
 }
+
+#[test]
+fn copy_mistakes_are_caught_before_a_key_is_kept() {
+    let mut f = fixture();
+    // Spaces and a line break around a pasted key are dropped, not refused.
+    let key = sendgrid_key();
+    let id = add(&mut f, "Padded", &format!("  {key}\n")).unwrap();
+    assert_eq!(f.vault.reveal(&id).unwrap().expose_secret(), key);
+    // A management key pasted where the integration's key belongs.
+    let management = sendgrid_key();
+    let request = keydesk::vault::AccountRequest {
+        name: "SG prod".into(),
+        provider: Provider::SendGrid,
+        region: None,
+        base_url: None,
+    };
+    f.vault.add_account(request, Some(&SecretString::from(management.as_str()))).unwrap();
+    let error = add(&mut f, "Oops", &management).unwrap_err();
+    assert!(matches!(error, VaultError::ManagementKeyPasted { .. }), "{error}");
+    assert!(error.to_string().contains("management key of the account \"SG prod\""), "{error}");
+    // A key cut short, and another provider's key under a provider's account.
+    let short = add(&mut f, "Short", &key[..60]).unwrap_err().to_string();
+    assert!(short.contains("cut short"), "{short}");
+    let named = AddRequest {
+        meta: KeyMeta::labelled("Wrong"),
+        provider: Some(Provider::Brevo),
+        ..Default::default()
+    };
+    let other = f.vault.add(named, &SecretString::from(sendgrid_key())).unwrap_err().to_string();
+    assert!(other.contains("does not look like a Brevo key"), "{other}");
+}

@@ -2,7 +2,7 @@
 //! recording what the provider said. The calls themselves are made by the caller
 //! (`crate::providers`), never here.
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::audit::{self, Action};
 use super::model::{Account, KeyId, KeyRecord, Verification, VerifyOutcome};
@@ -132,6 +132,17 @@ impl Vault {
                 VaultError::SecretMissing { label: format!("{name} (management key)") }
             }
             other => other,
+        })
+    }
+
+    /// The name of the account whose management key `secret` is, if any (compared in
+    /// constant time; management keys are few).
+    pub(super) fn account_managed_by(&self, secret: &SecretString) -> Option<String> {
+        let candidate = secret.expose_secret().as_bytes();
+        self.file.accounts.iter().filter(|a| a.has_management_key).find_map(|account| {
+            let key = self.load_sealed(&account.id).ok()?;
+            let same = crate::vault::crypto::same_bytes(key.expose_secret().as_bytes(), candidate);
+            same.then(|| account.name.clone())
         })
     }
 

@@ -11,7 +11,7 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::Entropy;
@@ -210,6 +210,13 @@ pub fn keyed_hash_matches(key: &SymmetricKey, data: &[u8], expected_hex: &str) -
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
     mac.update(data);
     mac.verify_slice(&expected).is_ok()
+}
+
+/// Whether two byte strings are equal, without stopping at the first difference: their
+/// SHA-256 digests are compared byte by byte in full.
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let (x, y) = (Sha256::digest(a), Sha256::digest(b));
+    x.iter().zip(y.iter()).fold(0u8, |acc, (p, q)| acc | (p ^ q)) == 0
 }
 
 // HMAC accepts keys of any length, so `new_from_slice` cannot fail for a 32-byte key.

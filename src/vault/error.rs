@@ -46,6 +46,10 @@ pub enum VaultError {
     SecretMissing { label: String },
     #[error("This key is already in the vault as \"{label}\": use that entry instead of adding it again.")]
     Duplicate { label: String },
+    #[error(
+        "This is the management key of the account \"{account}\": paste the key the integration should use, not the one Keydesk manages keys with."
+    )]
+    ManagementKeyPasted { account: String },
     #[error("The revoke reason is empty: say why, such as \"leaked in a screenshot\".")]
     EmptyReason,
     #[error(

@@ -223,6 +223,9 @@ impl Vault {
         secret: &SecretString,
     ) -> Result<(KeyId, Detection), VaultError> {
         let meta = request.meta.validated(self.now())?;
+        // Spaces and line breaks around a pasted key are a copy's, never the key's.
+        let trimmed = SecretString::from(secret.expose_secret().trim());
+        let secret = &trimmed;
         let account = match request.account.as_deref() {
             Some(query) => Some(self.find_account(query)?.clone()),
             None => None,
@@ -253,6 +256,9 @@ impl Vault {
         }
         if let Some(existing) = self.matching_key(secret.expose_secret()) {
             return Err(VaultError::Duplicate { label: existing.label.clone() });
+        }
+        if let Some(account) = self.account_managed_by(secret) {
+            return Err(VaultError::ManagementKeyPasted { account });
         }
         let mut record = self.new_record(meta, detection.provider, &detection.prefix, secret)?;
         record.region = detection.region.clone().or_else(|| account.as_ref().and_then(|a| a.region.clone()));
