@@ -135,6 +135,54 @@ fn cases() -> Vec<Case> {
             auth: |s, k| s.header("x-elasticemail-apikey") == Some(k),
             ok_body: r#"[{"Domain":"example.com","DefaultDomain":true}]"#,
         },
+        Case {
+            provider: Provider::GetResponse,
+            key: random_chars("abcdefghijklmnopqrstuvwxyz0123456789", 32),
+            method: "GET",
+            path: "/v3/accounts",
+            auth: |s, k| s.header("x-auth-token") == Some(&format!("api-key {k}")),
+            ok_body: r#"{"accountId":"AbC","email":"ops@example.com","countryCode":{"countryCode":"DE"}}"#,
+        },
+        Case {
+            provider: Provider::SendPulse,
+            key: format!("{}:{}", random_chars(HEX, 32), random_chars(HEX, 32)),
+            method: "POST",
+            path: "/oauth/access_token",
+            auth: |s, k| {
+                let (id, secret) = k.split_once(':').unwrap();
+                let body: serde_json::Value = serde_json::from_str(&s.body).unwrap_or_default();
+                s.header("content-type") == Some("application/json")
+                    && body
+                        == serde_json::json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret})
+                    && s.header("authorization").is_none()
+            },
+            ok_body: r#"{"access_token":"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.not-kept","token_type":"Bearer","expires_in":3600}"#,
+        },
+        Case {
+            provider: Provider::HubSpot,
+            key: format!("pat-na1-{}", common::uuid_like().to_lowercase()),
+            method: "POST",
+            path: "/oauth/v2/private-apps/get/access-token-info",
+            auth: |s, k| {
+                let body: serde_json::Value = serde_json::from_str(&s.body).unwrap_or_default();
+                s.header("content-type") == Some("application/json")
+                    && body == serde_json::json!({"tokenKey": k})
+            },
+            ok_body: r#"{"userId":1,"hubId":2,"appId":3,"scopes":["crm.objects.contacts.read","oauth"]}"#,
+        },
+        Case {
+            provider: Provider::ConstantContact,
+            key: format!(
+                "eyJ{}.{}.{}",
+                random_chars(ALNUM, 30),
+                random_chars(ALNUM, 200),
+                random_chars(ALNUM, 40)
+            ),
+            method: "GET",
+            path: "/v3/account/summary",
+            auth: |s, k| s.header("authorization") == Some(&format!("Bearer {k}")),
+            ok_body: r#"{"contact_email":"ops@example.com","organization_name":"Example"}"#,
+        },
     ]
 }
 
@@ -231,6 +279,27 @@ fn every_provider_verifies_through_its_documented_call() {
             let sentence = outcome.sentence();
             assert!(!sentence.contains(&case.key), "the key reached the outcome text");
         }
+    }
+}
+
+#[test]
+fn hubspot_scopes_are_read_and_unknown_tokens_refused() {
+    let case = cases().into_iter().find(|c| c.provider == Provider::HubSpot).unwrap();
+    let server = provider_server(&case, |c| Reply::json(200, c.ok_body));
+    assert_eq!(
+        run(&case, &server),
+        VerifyOutcome::Works { scopes: vec!["crm.objects.contacts.read".into(), "oauth".into()], note: None }
+    );
+    for status in [400, 404] {
+        let server = provider_server(
+            &case,
+            if status == 400 {
+                |_: &Case| Reply::json(400, r#"{"status":"error","message":"Token not found"}"#)
+            } else {
+                |_: &Case| Reply::json(404, r#"{"status":"error","message":"Token not found"}"#)
+            },
+        );
+        assert_eq!(run(&case, &server), VerifyOutcome::Unauthorized, "{status}");
     }
 }
 

@@ -73,7 +73,7 @@ fn detection_on_add_and_refusals() {
         ("", sendgrid_key(), "The label is empty"),
         ("   ", sendgrid_key(), "The label is empty"),
         ("x", "SG.short".into(), "starts like a SendGrid key"),
-        ("x", format!("{} ", sendgrid_key()), "space or a line break"),
+        ("x", sendgrid_key().replacen('.', ". ", 1), "space or a line break"),
         ("x", String::new(), "The key is empty"),
         ("again", sg.clone(), "already in the vault as \"Transactional\""),
         ("bad\nlabel", sendgrid_key(), "line break"),

@@ -95,6 +95,21 @@ pub fn authenticate(
             request.header("authorization", format!("Basic {}", B64.encode(format!("{user}:{key}"))))
         }
         Auth::Header(name) => request.header(name, key),
+        Auth::HeaderWithPrefix(name, prefix) => request.header(name, format!("{prefix} {key}")),
+        Auth::ClientCredentials => {
+            let Some((id, secret_key)) = key.split_once(':') else {
+                return Err(VerifyError::NeedsPair { provider, first: "API ID", second: "API secret" });
+            };
+            // The exchange answers with a token; Keydesk reads only the status and drops it.
+            let body = serde_json::json!({
+                "grant_type": "client_credentials", "client_id": id, "client_secret": secret_key
+            });
+            request.body("application/json", body.to_string().into_bytes())
+        }
+        Auth::HubSpotTokenInfo => {
+            let body = serde_json::json!({ "tokenKey": key });
+            request.body("application/json", body.to_string().into_bytes())
+        }
         Auth::KlaviyoApiKey => request
             .header("authorization", format!("Klaviyo-API-Key {key}"))
             .header("revision", KLAVIYO_REVISION)
@@ -224,8 +239,10 @@ pub fn outcome(provider: Provider, response: &Response, facts: KeyFacts) -> Veri
             ),
         },
         401 => VerifyOutcome::Unauthorized,
-        // Klaviyo documents 400 for a private key that is malformed.
+        // Klaviyo documents 400 for a private key that is malformed; HubSpot's token-info
+        // call answers an unknown token with 400 or 404.
         400 if provider == Provider::Klaviyo => VerifyOutcome::Unauthorized,
+        400 | 404 if provider == Provider::HubSpot => VerifyOutcome::Unauthorized,
         403 => VerifyOutcome::LacksPermission { detail: permission_needed(provider) },
         429 => VerifyOutcome::RateLimited { retry_after_secs: response.retry_after_secs },
         status => VerifyOutcome::ProviderTrouble { status },
@@ -248,7 +265,7 @@ fn permission_needed(provider: Provider) -> String {
 /// The scopes an answer lists (SendGrid's `/v3/scopes`); anything else, or a body that does
 /// not parse, lists none.
 fn scopes(provider: Provider, body: &str) -> Vec<String> {
-    if provider != Provider::SendGrid {
+    if !matches!(provider, Provider::SendGrid | Provider::HubSpot) {
         return Vec::new();
     }
     let Ok(value) = serde_json::from_str::<serde_json::Value>(body) else { return Vec::new() };

@@ -80,6 +80,10 @@ pub fn detect_as(value: &str, provider: Provider) -> Result<Detection, DetectErr
     };
     match found {
         Some(found) if found.provider == provider => Ok(found),
+        // SendPulse's ID:secret pair looks like Mailjet's; the account says which it is.
+        Some(found) if found.provider == Provider::Mailjet && provider == Provider::SendPulse => {
+            Ok(Detection { provider, ..found })
+        }
         // Formats that are not fixed: anything that is not another provider's key is accepted.
         None if !has_fixed_format(provider) => {
             Ok(Detection { provider, region: None, prefix: String::new(), warning: None })
@@ -99,8 +103,22 @@ fn has_fixed_format(provider: Provider) -> bool {
             | Provider::Klaviyo
             | Provider::AmazonSes
             | Provider::Mailjet
+            | Provider::HubSpot
             | Provider::Keydesk
     )
+}
+
+/// A HubSpot private app token: `pat-` + data centre (letters and a digit, e.g. `na1`,
+/// `eu1`) + `-` + a UUID.
+fn hubspot(value: &str) -> Option<bool> {
+    let rest = value.strip_prefix("pat-")?;
+    let (region, uuid) = rest.split_once('-')?;
+    let region_ok = (3..=4).contains(&region.len())
+        && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && region.bytes().last().is_some_and(|b| b.is_ascii_digit());
+    let groups: Vec<&str> = uuid.split('-').collect();
+    let uuid_ok = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]) && groups.iter().all(|g| hex(g));
+    Some(region_ok && uuid_ok)
 }
 
 fn check_characters(value: &str) -> Result<(), DetectError> {
@@ -149,6 +167,9 @@ fn recognise(value: &str) -> Result<Option<Detection>, DetectError> {
         } else {
             Err(malformed(Provider::SendGrid))
         };
+    }
+    if let Some(ok) = hubspot(value) {
+        return if ok { Ok(found(Provider::HubSpot, "pat-")) } else { Err(malformed(Provider::HubSpot)) };
     }
     if let Some(rest) = value.strip_prefix("xkeysib-") {
         let ok = rest.len() == 81
@@ -310,6 +331,9 @@ mod tests {
             (uuid.clone(), Ok((Provider::Postmark, None))),
             (uuid.to_uppercase(), Ok((Provider::Postmark, None))),
             (format!("kit_{}", random(ALNUM, 32, 16)), Ok((Provider::Kit, None))),
+            (format!("pat-na1-{}", uuid.to_lowercase()), Ok((Provider::HubSpot, None))),
+            (format!("pat-eu1-{}", uuid.to_lowercase()), Ok((Provider::HubSpot, None))),
+            (format!("pat-na1-{}", &uuid[..35]), Err("starts like a HubSpot key")),
             (keydesk.clone(), Ok((Provider::Keydesk, None))),
             (custom, Ok((Provider::Keydesk, None))),
             (random(ALNUM, 40, 17), Ok((Provider::Other, None))),
