@@ -1,6 +1,6 @@
 //! Recognising a pasted key: which provider it belongs to, or why it cannot be a key.
 //!
-//! The patterns follow `PROVIDERS.md` and public secret-scanning rules. Pure code, no IO;
+//! The patterns follow docs/providers.md and public secret-scanning rules. Pure code, no IO;
 //! every input, however odd, yields a value or an error sentence, never a panic.
 
 use crate::providers::Provider;

@@ -213,7 +213,7 @@ pub enum KeyStatus {
 }
 
 impl VerifyOutcome {
-    /// The sentence the user reads, as PROVIDERS.md words it.
+    /// The sentence the user reads (docs/providers.md lists what each outcome means).
     pub fn sentence(&self) -> String {
         match self {
             VerifyOutcome::Works { scopes, note } => {
