@@ -375,3 +375,19 @@ fn provider_mistakes_are_one_sentence() {
     assert!(stderr.contains("has no management key"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1);
 }
+
+#[test]
+fn a_mailchimp_key_of_another_data_centre_is_said_before_any_request() {
+    let mut s = Session::new();
+    s.ok(&["account", "add", "--provider", "mailchimp", "--name", "MC", "--region", "us14"], "");
+    let key = format!("{}-us6", random_chars(HEX, 32));
+    s.ok(&["add", "--label", "Newsletter", "--account", "MC"], &key);
+    let (code, stdout, _) = s.run(&["verify", "Newsletter"], "", false);
+    assert_eq!(code, 1, "not a working key until the region is fixed");
+    assert!(
+        stdout.contains("Wrong region: this key belongs to Mailchimp's data centre us6, but its account says us14"),
+        "{stdout}"
+    );
+    let checked = s.json(&["show", "Newsletter", "--json"]);
+    assert_eq!(checked["last_verified"]["outcome"], "wrong region");
+}

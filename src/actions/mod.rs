@@ -65,6 +65,10 @@ pub struct VerifyPlan {
     secret: SecretString,
     now: DateTime<Utc>,
     facts: check::KeyFacts,
+    /// Known before any request: the key's own region differs from its account's.
+    mismatch: Option<String>,
+    /// (region name, base URL) to try when the first answer is a refusal.
+    other_regions: Vec<(String, String)>,
 }
 
 /// What the provider said.
@@ -86,11 +90,35 @@ fn plan_verify_of(
     record: &KeyRecord,
     secret: SecretString,
 ) -> Result<VerifyPlan, ActionError> {
-    let (base_url, region) = vault.call_target(record);
+    let (base_url, account_region) = vault.call_target(record);
+    // A Mailchimp key names its own data centre; an account that says another one is wrong.
+    let mut mismatch = None;
+    let region = match (record.provider, &record.region, &account_region) {
+        (Provider::Mailchimp, Some(own), Some(said)) if !own.eq_ignore_ascii_case(said) && base_url.is_none() => {
+            mismatch = Some(format!(
+                "this key belongs to Mailchimp's data centre {own}, but its account says {said}: set the account's region to {own}, or leave it empty"
+            ));
+            Some(own.clone())
+        }
+        (Provider::Mailchimp, Some(own), _) => Some(own.clone()),
+        _ => account_region,
+    };
     let url = match check::base_url(record.provider, base_url.as_deref(), region.as_deref()) {
         Ok(url) => url,
         Err(VerifyError::NoEndpoint { .. }) if record.provider == Provider::Keydesk => String::new(),
         Err(error) => return Err(error.into()),
+    };
+    // Where else the key may live, tried only when the first answer is a refusal: the
+    // provider's other regions, unless the account pins an address.
+    let other_regions = if base_url.is_some() {
+        Vec::new()
+    } else {
+        let info = record.provider.info();
+        std::iter::once(("default", info.base_url))
+            .chain(info.regions.iter().copied())
+            .filter(|(_, candidate)| *candidate != url && !candidate.contains("{dc}"))
+            .map(|(name, candidate)| (name.to_owned(), candidate.to_owned()))
+            .collect()
     };
     Ok(VerifyPlan {
         key_id: record.id.clone(),
@@ -100,14 +128,39 @@ fn plan_verify_of(
         secret,
         now: vault.now(),
         facts: check::KeyFacts::from_scopes(&record.scopes),
+        mismatch,
+        other_regions,
     })
 }
 
 impl VerifyPlan {
-    /// The one request.
+    /// The request (and, after a refusal, one to each of the provider's other regions).
     pub fn call(self, client: &Client) -> VerifyCalled {
+        if let Some(fix) = self.mismatch {
+            return VerifyCalled { key_id: self.key_id, outcome: Ok(VerifyOutcome::WrongRegion { fix }), status: None };
+        }
         let checked =
             check::verify_checked(client, self.provider, &self.url, &self.secret, self.now, self.facts);
+        if let Ok(first) = &checked
+            && first.outcome.refused()
+        {
+            for (region, url) in &self.other_regions {
+                let elsewhere = check::verify_checked(client, self.provider, url, &self.secret, self.now, self.facts);
+                if let Ok(found) = elsewhere
+                    && found.outcome.works()
+                {
+                    let fix = format!(
+                        "the key works in {}'s {region} region ({url}): set the account's region to match",
+                        self.provider.name()
+                    );
+                    return VerifyCalled {
+                        key_id: self.key_id,
+                        outcome: Ok(VerifyOutcome::WrongRegion { fix }),
+                        status: found.status,
+                    };
+                }
+            }
+        }
         let status = checked.as_ref().ok().and_then(|c| c.status);
         VerifyCalled { key_id: self.key_id, outcome: checked.map(|c| c.outcome), status }
     }
