@@ -385,7 +385,9 @@ fn a_mailchimp_key_of_another_data_centre_is_said_before_any_request() {
     let (code, stdout, _) = s.run(&["verify", "Newsletter"], "", false);
     assert_eq!(code, 1, "not a working key until the region is fixed");
     assert!(
-        stdout.contains("Wrong region: this key belongs to Mailchimp's data centre us6, but its account says us14"),
+        stdout.contains(
+            "Wrong region: this key belongs to Mailchimp's data centre us6, but its account says us14"
+        ),
         "{stdout}"
     );
     let checked = s.json(&["show", "Newsletter", "--json"]);

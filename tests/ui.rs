@@ -225,3 +225,34 @@ fn an_unreadable_vault_file_shows_a_banner_and_is_left_alone() {
     assert!(!harness.state().is_unlocked());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), broken, "never overwritten");
 }
+
+#[test]
+fn a_key_with_full_access_is_flagged_on_its_page() {
+    let key = common::sendgrid_key();
+    let expected = key.clone();
+    let server = common::mock::Mock::start(move |seen| {
+        if seen.url == "/v3/scopes" && seen.header("authorization") == Some(&format!("Bearer {expected}")) {
+            common::mock::Reply::json(200, r#"{"scopes":["api_keys.create","api_keys.delete","mail.send"]}"#)
+        } else {
+            common::mock::Reply::json(401, r#"{"errors":[{"message":"authorization required"}]}"#)
+        }
+    });
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    click(&mut harness, "API settings");
+    type_into(&mut harness, "Account name", "SG");
+    type_into(&mut harness, "API address", &server.url);
+    click(&mut harness, "Add account");
+    click(&mut harness, "New key");
+    click(&mut harness, "Paste a provider's key");
+    type_into(&mut harness, "Label", "CRM mail");
+    click(&mut harness, "Account");
+    click(&mut harness, "SG (SendGrid)");
+    type_into(&mut harness, "Key", &key);
+    click(&mut harness, "Add key");
+    harness.run();
+    harness.get_by_label("api_keys.create, api_keys.delete, mail.send");
+    harness
+        .get_by_label_contains("Full access: if what uses it only sends mail, make a Mail Send key instead");
+}

@@ -94,7 +94,9 @@ fn plan_verify_of(
     // A Mailchimp key names its own data centre; an account that says another one is wrong.
     let mut mismatch = None;
     let region = match (record.provider, &record.region, &account_region) {
-        (Provider::Mailchimp, Some(own), Some(said)) if !own.eq_ignore_ascii_case(said) && base_url.is_none() => {
+        (Provider::Mailchimp, Some(own), Some(said))
+            if !own.eq_ignore_ascii_case(said) && base_url.is_none() =>
+        {
             mismatch = Some(format!(
                 "this key belongs to Mailchimp's data centre {own}, but its account says {said}: set the account's region to {own}, or leave it empty"
             ));
@@ -137,7 +139,11 @@ impl VerifyPlan {
     /// The request (and, after a refusal, one to each of the provider's other regions).
     pub fn call(self, client: &Client) -> VerifyCalled {
         if let Some(fix) = self.mismatch {
-            return VerifyCalled { key_id: self.key_id, outcome: Ok(VerifyOutcome::WrongRegion { fix }), status: None };
+            return VerifyCalled {
+                key_id: self.key_id,
+                outcome: Ok(VerifyOutcome::WrongRegion { fix }),
+                status: None,
+            };
         }
         let checked =
             check::verify_checked(client, self.provider, &self.url, &self.secret, self.now, self.facts);
@@ -145,7 +151,8 @@ impl VerifyPlan {
             && first.outcome.refused()
         {
             for (region, url) in &self.other_regions {
-                let elsewhere = check::verify_checked(client, self.provider, url, &self.secret, self.now, self.facts);
+                let elsewhere =
+                    check::verify_checked(client, self.provider, url, &self.secret, self.now, self.facts);
                 if let Ok(found) = elsewhere
                     && found.outcome.works()
                 {

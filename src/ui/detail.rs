@@ -10,8 +10,49 @@ use super::widgets::{badge_ui, error_ui, field, field_with, secret_field, secret
 use crate::providers::Provider;
 use crate::vault::KeyEdit;
 use crate::vault::audit::Outcome;
-use crate::vault::model::{KeyId, KeyStatus, VaultFile};
+use crate::vault::model::{KeyId, KeyStatus, VaultFile, VerifyOutcome};
 use chrono::{DateTime, Utc};
+
+/// The colour a check's outcome is drawn in: never the good colour for a key whose last
+/// check failed or said nothing.
+pub fn outcome_badge(outcome: &VerifyOutcome) -> theme::Badge {
+    match outcome {
+        VerifyOutcome::Works { .. } | VerifyOutcome::ChecksumOk => theme::Badge::Good,
+        VerifyOutcome::Unauthorized => theme::Badge::Bad,
+        _ => theme::Badge::Warn,
+    }
+}
+
+/// What a key may do, as far as Keydesk knows: the scopes its provider listed at the last
+/// check, else those recorded when it was made.
+fn known_permissions(record: &crate::vault::model::KeyRecord) -> &[String] {
+    match &record.last_verified {
+        Some(v) => match &v.outcome {
+            VerifyOutcome::Works { scopes, .. } if !scopes.is_empty() => scopes,
+            _ => &record.scopes,
+        },
+        None => &record.scopes,
+    }
+}
+
+/// A long scope list shortened for a row.
+fn summarise(scopes: &[String]) -> String {
+    if scopes.len() <= 6 {
+        scopes.join(", ")
+    } else {
+        format!("{} and {} more", scopes[..5].join(", "), scopes.len() - 5)
+    }
+}
+
+/// Whether a key has far more rights than sending needs (it may manage keys, or holds a
+/// provider's full set).
+fn full_access(provider: Provider, scopes: &[String]) -> bool {
+    match provider {
+        Provider::SendGrid => scopes.iter().any(|s| s == "api_keys.create") || scopes.len() > 40,
+        Provider::Mailgun => scopes.iter().any(|s| s == "role:admin"),
+        _ => false,
+    }
+}
 
 /// The detail screen.
 pub fn detail_ui(
@@ -71,10 +112,30 @@ pub fn detail_ui(
                 format!("{} times, last {}", record.copy_count, ago(record.last_copied_at, now)),
             );
             row(ui, "Revealed", format!("{} times", record.reveal_count));
-            let verified = record.last_verified.as_ref().map_or("never".to_owned(), |v| {
-                format!("{} — {}", ago(Some(v.at), now), v.outcome.sentence())
-            });
-            row(ui, "Last verified", verified);
+            ui.label("Last checked");
+            match &record.last_verified {
+                None => badge_ui(ui, "never checked", theme::Badge::Muted),
+                Some(v) => {
+                    let kind = outcome_badge(&v.outcome);
+                    badge_ui(ui, &format!("{} — {}", ago(Some(v.at), now), v.outcome.sentence()), kind);
+                }
+            }
+            ui.end_row();
+            let permissions = known_permissions(record);
+            if !permissions.is_empty() {
+                ui.label("Permissions");
+                ui.vertical(|ui| {
+                    ui.label(summarise(permissions));
+                    if full_access(record.provider, permissions) {
+                        badge_ui(
+                            ui,
+                            "Full access: if what uses it only sends mail, make a Mail Send key instead and revoke this one.",
+                            theme::Badge::Warn,
+                        );
+                    }
+                });
+                ui.end_row();
+            }
             if let Some(old) = &record.replaces {
                 row(ui, "Replaces", old.to_string());
             }
