@@ -393,3 +393,38 @@ fn a_mailchimp_key_of_another_data_centre_is_said_before_any_request() {
     let checked = s.json(&["show", "Newsletter", "--json"]);
     assert_eq!(checked["last_verified"]["outcome"], "wrong region");
 }
+
+#[test]
+fn a_proxy_from_the_environment_is_used_and_named_when_it_fails() {
+    let mut s = Session::new();
+    let mock = Mock::start(|_| Reply::json(200, r#"{"email":"ops@example.com"}"#));
+    s.ok(&["account", "add", "--provider", "brevo", "--name", "Brevo", "--base-url", &mock.url], "");
+    let key = format!("xkeysib-{}-{}", random_chars(HEX, 64), random_chars(ALNUM, 16));
+    s.ok(&["add", "--label", "CRM", "--account", "Brevo"], &key);
+    let proxy = common::mock::closed_port_url();
+    let port = proxy.rsplit(':').next().unwrap().to_owned();
+    let output = common::run(
+        {
+            let mut command = s.cli.command(&["verify", "CRM"]);
+            command.env("HTTPS_PROXY", &proxy).env_remove("NO_PROXY").env_remove("no_proxy");
+            command
+        },
+        "",
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains(&format!("through the proxy 127.0.0.1:{port}")), "{stdout}");
+    assert!(stdout.contains("check the proxy in HTTPS_PROXY and the hosts in NO_PROXY"), "{stdout}");
+    assert!(mock.seen().is_empty(), "the request went to the proxy, not around it");
+    // NO_PROXY for the host: straight there.
+    let output = common::run(
+        {
+            let mut command = s.cli.command(&["verify", "CRM"]);
+            command.env("HTTPS_PROXY", &proxy).env("NO_PROXY", "127.0.0.1");
+            command
+        },
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(mock.seen().len(), 1);
+}

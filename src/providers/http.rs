@@ -225,9 +225,13 @@ fn unreachable(host: &str, error: &ureq::Error) -> NetError {
         ureq::Error::Protocol(_) => (NetKind::Other, "the server did not speak HTTP".to_owned()),
         _ => (NetKind::Other, "network error".to_owned()),
     };
-    let cause = match proxy_for(host) {
-        Some(proxy) => format!("{cause}, through the proxy {proxy} from HTTPS_PROXY"),
-        None => cause,
+    // Through a proxy, a connection that fails is the proxy's first of all.
+    let (kind, cause) = match proxy_for(host) {
+        Some(proxy) if kind != NetKind::Tls => {
+            (NetKind::Proxy, format!("{cause}, through the proxy {proxy} from the environment"))
+        }
+        Some(proxy) => (kind, format!("{cause}, through the proxy {proxy} from the environment")),
+        None => (kind, cause),
     };
     NetError::Unreachable { host: host.to_owned(), cause, kind }
 }
