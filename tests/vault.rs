@@ -402,3 +402,24 @@ fn copy_mistakes_are_caught_before_a_key_is_kept() {
     let other = f.vault.add(named, &SecretString::from(sendgrid_key())).unwrap_err().to_string();
     assert!(other.contains("does not look like a Brevo key"), "{other}");
 }
+
+#[test]
+fn a_key_the_provider_just_made_is_kept_even_when_oddly_shaped() {
+    let mut f = fixture();
+    let odd = "SG.shorter-than-usual.but-made-by-SendGrid";
+    let pasted = AddRequest {
+        meta: KeyMeta::labelled("Pasted"),
+        provider: Some(Provider::SendGrid),
+        ..Default::default()
+    };
+    assert!(f.vault.add(pasted, &SecretString::from(odd)).is_err(), "a paste of that shape is refused");
+    let made = AddRequest {
+        meta: KeyMeta::labelled("Made"),
+        provider: Some(Provider::SendGrid),
+        made_by_provider: true,
+        ..Default::default()
+    };
+    let (id, detection) = f.vault.add(made, &SecretString::from(odd)).unwrap();
+    assert!(detection.warning.unwrap().contains("does not look like its usual keys"));
+    assert_eq!(f.vault.reveal(&id).unwrap().expose_secret(), odd);
+}
