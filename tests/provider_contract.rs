@@ -15,7 +15,7 @@ use common::openapi::Spec;
 use common::{ALNUM, HEX, random_chars};
 use keydesk::providers::Provider;
 use keydesk::providers::http::{Client, HttpConfig};
-use keydesk::providers::manage::{CreateSpec, ManageError, Revoked, create_key, revoke_key};
+use keydesk::providers::manage::{CreateSpec, ManageError, Revoked, create_key, revoke_key, test_connection};
 use keydesk::providers::verify::{KeyFacts, verify};
 use keydesk::vault::model::VerifyOutcome;
 use secrecy::{ExposeSecret, SecretString};
@@ -186,6 +186,13 @@ fn sendgrid_create_verify_and_revoke_follow_the_published_spec() {
         VerifyOutcome::Works { scopes: vec!["mail.send".into(), "stats.read".into()], note: None }
     );
     check_verify_answers(&server, Provider::SendGrid, &key, &spec.statuses("GET", "/v3/scopes"));
+
+    // Testing the account's management key.
+    server.then(Reply::json(200, r#"{"scopes":["api_keys.create","api_keys.delete","api_keys.read"]}"#));
+    assert_eq!(
+        test_connection(&client(), Provider::SendGrid, &server.mock.url, &management).unwrap(),
+        "Connected to SendGrid."
+    );
 
     // Revoke, and each answer DELETE documents.
     let revoke = || revoke_key(&client(), Provider::SendGrid, &server.mock.url, &management, "abcdEFGH1234");
