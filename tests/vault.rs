@@ -423,3 +423,30 @@ fn a_key_the_provider_just_made_is_kept_even_when_oddly_shaped() {
     assert!(detection.warning.unwrap().contains("does not look like its usual keys"));
     assert_eq!(f.vault.reveal(&id).unwrap().expose_secret(), odd);
 }
+
+#[test]
+fn a_save_that_may_have_landed_deletes_no_secret() {
+    // The folder fsync fails after the rename: the save is reported failed, but its file may
+    // be on disk, so the new key's secret must stay (an orphan at worst, never a key
+    // without its secret).
+    let mut f = fixture();
+    f.storage.saves_not_durable(true);
+    let request = GenerateRequest { meta: KeyMeta::labelled("Maybe"), ..Default::default() };
+    let error = f.vault.generate(request).unwrap_err();
+    assert!(error.maybe_applied(), "{error}");
+    assert!(error.to_string().contains("may not survive a crash"), "{error}");
+    assert_eq!(f.store.snapshot().len(), 1, "the secret was kept");
+    let landed = f.storage.last_save().unwrap();
+    assert!(landed.contains("Maybe"), "the text reached the disk");
+    let log = audit::parse(&f.storage.audit());
+    assert_eq!(
+        log.last().unwrap().outcome,
+        audit::Outcome::Failed("the vault file was written but may not survive a crash".into())
+    );
+    // An ordinary failed save (nothing written) takes its secret back out.
+    f.storage.saves_not_durable(false);
+    f.storage.fail_saves(true);
+    let request = GenerateRequest { meta: KeyMeta::labelled("Never"), ..Default::default() };
+    assert!(!f.vault.generate(request).unwrap_err().maybe_applied());
+    assert_eq!(f.store.snapshot().len(), 1, "no secret left for a save that did not happen");
+}

@@ -84,10 +84,9 @@ impl VaultStorage for VaultDir {
             return Err(StorageError::ReadOnly { what: "the vault file" });
         }
         let path = self.dir.join(VAULT_FILE);
-        atomic_write(&path, text.as_bytes(), true).map_err(|source| StorageError::Io {
-            action: "save the vault",
-            path,
-            source,
+        atomic_replace(&path, text.as_bytes(), true).map_err(|failure| match failure {
+            Replace::NotReplaced(source) => StorageError::Io { action: "save the vault", path, source },
+            Replace::NotDurable(source) => StorageError::NotDurable { path, source },
         })
     }
 
@@ -157,10 +156,37 @@ fn create_private_dir(dir: &Path) -> Result<(), StorageError> {
     })
 }
 
+/// How an atomic replace failed.
+#[derive(Debug)]
+pub enum Replace {
+    /// Before the rename: the old file is in place, nothing changed.
+    NotReplaced(std::io::Error),
+    /// After the rename: the new file is in place, but the folder was not made durable, so a
+    /// crash could still bring the old one back. Whether the save "happened" is unknown.
+    NotDurable(std::io::Error),
+}
+
+/// [`atomic_replace`], for callers that only need to know it failed.
+pub fn atomic_write(path: &Path, bytes: &[u8], keep_backup: bool) -> std::io::Result<()> {
+    atomic_replace(path, bytes, keep_backup).map_err(|failure| match failure {
+        Replace::NotReplaced(error) | Replace::NotDurable(error) => error,
+    })
+}
+
 /// Replaces `path` with `bytes` so that a crash at any instant leaves the old or the new file,
 /// never a torn one: temp file in the same folder, fsync, (backup), rename, fsync the folder.
 /// With `keep_backup`, the previous version stays as `<name>.bak`.
-pub fn atomic_write(path: &Path, bytes: &[u8], keep_backup: bool) -> std::io::Result<()> {
+pub fn atomic_replace(path: &Path, bytes: &[u8], keep_backup: bool) -> Result<(), Replace> {
+    replace_steps(path, bytes, keep_backup).map_err(Replace::NotReplaced)?;
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    sync_dir(dir).map_err(Replace::NotDurable)
+}
+
+/// Everything up to and including the rename.
+fn replace_steps(path: &Path, bytes: &[u8], keep_backup: bool) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -180,7 +206,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8], keep_backup: bool) -> std::io::Re
         fs::rename(&staged, &backup)?;
     }
     temp.persist(path).map_err(|e| e.error)?;
-    sync_dir(dir)
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -15,6 +15,7 @@ struct Inner {
     saves: Vec<String>,
     audit: String,
     fail_saves: bool,
+    saves_not_durable: bool,
 }
 
 impl MemoryStorage {
@@ -46,6 +47,12 @@ impl MemoryStorage {
     pub fn fail_saves(&self, fail: bool) {
         self.lock().fail_saves = fail;
     }
+
+    /// Makes every later save land but fail to be made durable (a folder fsync that fails
+    /// after the rename).
+    pub fn saves_not_durable(&self, on: bool) {
+        self.lock().saves_not_durable = on;
+    }
 }
 
 impl VaultStorage for MemoryStorage {
@@ -59,6 +66,12 @@ impl VaultStorage for MemoryStorage {
             });
         }
         inner.saves.push(text.to_owned());
+        if inner.saves_not_durable {
+            return Err(StorageError::NotDurable {
+                path: "memory".into(),
+                source: std::io::Error::other("fsync failed"),
+            });
+        }
         Ok(())
     }
 

@@ -10,7 +10,7 @@ pub mod memory;
 
 use std::path::PathBuf;
 
-pub use disk::{VaultDir, atomic_write};
+pub use disk::{Replace, VaultDir, atomic_replace, atomic_write};
 pub use memory::MemoryStorage;
 
 /// The metadata file.
@@ -47,4 +47,18 @@ pub enum StorageError {
     Io { action: &'static str, path: PathBuf, source: std::io::Error },
     #[error("{file} cannot be read: {detail}. Fix the file, or restore {file}.bak. File: {path}")]
     Unreadable { file: &'static str, detail: String, path: PathBuf },
+    /// The new file is in place but the folder could not be made durable: a crash could
+    /// still undo the save. Counted as a failed save; nothing is deleted on its strength.
+    #[error(
+        "The vault was written but could not be made safe on disk ({source}): it may not survive a crash. Check the disk, then run `keydesk check`. File: {path}"
+    )]
+    NotDurable { path: PathBuf, source: std::io::Error },
+}
+
+impl StorageError {
+    /// Whether the change may be on disk all the same (a save that failed after its rename):
+    /// then nothing may be deleted on the assumption that it is not.
+    pub fn maybe_applied(&self) -> bool {
+        matches!(self, StorageError::NotDurable { .. })
+    }
 }

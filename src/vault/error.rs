@@ -97,3 +97,11 @@ pub enum VaultError {
     )]
     NeedsPastedReplacement { label: String, provider: String },
 }
+
+impl VaultError {
+    /// Whether the change that failed may be on disk all the same (see
+    /// [`StorageError::maybe_applied`]): then nothing is deleted on the strength of it.
+    pub fn maybe_applied(&self) -> bool {
+        matches!(self, VaultError::Storage(error) if error.maybe_applied())
+    }
+}

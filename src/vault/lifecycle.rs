@@ -123,7 +123,13 @@ impl Vault {
             file.keys.push(record);
             Ok(())
         })
-        .inspect_err(|_| self.forget_secret(&id))?;
+        .inspect_err(|error| {
+            // A save that may have landed keeps its secret: deleting it could leave a key on
+            // disk without one. `check` lists a leftover either way.
+            if !error.maybe_applied() {
+                self.forget_secret(&id);
+            }
+        })?;
         Ok((id, secret))
     }
 }

@@ -347,7 +347,11 @@ impl Vault {
             // The log already says it happened: say that it did not stick.
             let undo = audit::Record {
                 at: record.at,
-                outcome: audit::Outcome::Failed("the vault file could not be saved".into()),
+                outcome: audit::Outcome::Failed(if error.maybe_applied() {
+                    "the vault file was written but may not survive a crash".into()
+                } else {
+                    "the vault file could not be saved".into()
+                }),
                 prev: self.audit_tail.last_hash.clone(),
                 ..record
             };
