@@ -62,6 +62,11 @@ impl From<crate::secrets::SecretStoreError> for CliError {
 
 /// Parses the arguments and runs the command; returns the process exit code.
 pub fn main() -> ExitCode {
+    // Before any key can be in memory.
+    if let Err(why) = crate::secrets::process::forbid_core_dumps() {
+        let _stderr_closed =
+            writeln!(std::io::stderr(), "keydesk: warning: core dumps stay possible: {why}.");
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) if !error.use_stderr() => {

@@ -8,6 +8,7 @@
 pub mod file;
 pub mod keychain;
 pub mod memory;
+pub mod process;
 
 use std::path::{Path, PathBuf};
 

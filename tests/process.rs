@@ -1,0 +1,52 @@
+//! No core dump of a process that holds keys: the `keydesk` binary turns them off before it
+//! reads anything, and the library call does what it says.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+
+mod common;
+
+use std::io::Read;
+use std::process::Stdio;
+
+#[test]
+fn the_running_binary_allows_no_core_dump() {
+    let cli = common::Cli::new();
+    cli.ok(&["init", "--secret-store", "file"], "");
+    // Without --password-file the command waits for the password on stdin: it is alive, and
+    // its limits can be read from outside.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
+        .arg("--vault")
+        .arg(&cli.vault)
+        .arg("list")
+        .env_remove("KEYDESK_PASSWORD_FILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let limits_path = format!("/proc/{}/limits", child.id());
+    let mut limits = String::new();
+    for _ in 0..100 {
+        limits = std::fs::read_to_string(&limits_path).unwrap_or_default();
+        let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap_or("");
+        if core.split_whitespace().nth(5) == Some("0") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _killed = child.kill();
+    let mut stderr = String::new();
+    let _read = child.stderr.take().unwrap().read_to_string(&mut stderr);
+    let _reaped = child.wait();
+    let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap();
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!((fields[4], fields[5]), ("0", "0"), "soft and hard core limits are 0: {core}");
+    assert!(!stderr.contains("core dumps stay possible"), "{stderr}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_library_call_makes_this_process_undumpable() {
+    assert!(!keydesk::secrets::process::core_dumps_forbidden(), "a test process starts dumpable");
+    keydesk::secrets::process::forbid_core_dumps().unwrap();
+    assert!(keydesk::secrets::process::core_dumps_forbidden());
+}
