@@ -450,3 +450,26 @@ fn a_save_that_may_have_landed_deletes_no_secret() {
     assert!(!f.vault.generate(request).unwrap_err().maybe_applied());
     assert_eq!(f.store.snapshot().len(), 1, "no secret left for a save that did not happen");
 }
+
+#[test]
+fn a_torn_audit_line_is_named_then_removed_on_record() {
+    let mut f = fixture();
+    generate(&mut f, "Before");
+    // A crash in the middle of an append leaves half a line without its newline.
+    f.storage.append_raw_audit("(at:\"2026-11-01T09:00:00Z\",action:Copy,key:Some(\"ab");
+    let mut f = f.reopen(PASSWORD).unwrap();
+    let error = f.vault.verify_audit().unwrap_err();
+    assert!(matches!(error, audit::ChainError::TornTail { .. }), "{error}");
+    assert!(
+        error.to_string().contains("cut short by a write that failed"),
+        "not blamed on a hand edit: {error}"
+    );
+    // The next change removes it and says so; the chain verifies again, for good.
+    generate(&mut f, "After");
+    let report = f.vault.verify_audit().unwrap();
+    let log = audit::parse(&f.storage.audit());
+    assert_eq!(report.entries as usize, log.len());
+    let repair = log.iter().find(|r| r.action == Action::Repair).expect("the repair is on record");
+    assert!(repair.detail.contains("cut short"));
+    assert_eq!(log.last().unwrap().action, Action::Generate);
+}

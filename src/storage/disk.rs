@@ -96,14 +96,47 @@ impl VaultStorage for VaultDir {
         }
         let path = self.dir.join(AUDIT_FILE);
         let result = (|| {
-            let mut file = private_options().append(true).create(true).open(&path)?;
+            let file = private_options().append(true).create(true).open(&path)?;
+            let before = file.metadata()?.len();
             let mut bytes = Vec::with_capacity(line.len() + 1);
             bytes.extend_from_slice(line.as_bytes());
             bytes.push(b'\n');
-            file.write_all(&bytes)?;
-            file.sync_data()
+            // A line goes in whole or not at all: a write cut short (disk full) is taken
+            // back, so the next line never follows a torn one.
+            let written = (&file).write_all(&bytes).and_then(|()| file.sync_data());
+            if let Err(error) = written {
+                let _taken_back = file.set_len(before).and_then(|()| file.sync_data());
+                return Err(error);
+            }
+            Ok(())
         })();
         result.map_err(|source| StorageError::Io { action: "write the audit log", path, source })
+    }
+
+    fn drop_torn_audit_tail(&mut self) -> Result<bool, StorageError> {
+        if self.lock.is_none() {
+            return Err(StorageError::ReadOnly { what: "the audit log" });
+        }
+        let path = self.dir.join(AUDIT_FILE);
+        let result = (|| {
+            // Only the last byte is read in the usual case: a log that ends with a newline.
+            let file = match File::open(&path) {
+                Ok(file) => file,
+                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
+                Err(e) => return Err(e),
+            };
+            let len = file.metadata()?.len();
+            if len == 0 || last_byte(&file, len)? == b'\n' {
+                return Ok(false);
+            }
+            let bytes = fs::read(&path)?;
+            let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
+            let file = OpenOptions::new().write(true).open(&path)?;
+            file.set_len(keep as u64)?;
+            file.sync_data()?;
+            Ok(true)
+        })();
+        result.map_err(|source| StorageError::Io { action: "repair the audit log", path, source })
     }
 
     fn read_audit(&self) -> Result<String, StorageError> {
@@ -114,6 +147,24 @@ impl VaultStorage for VaultDir {
             Err(source) => Err(StorageError::Io { action: "read the audit log", path, source }),
         }
     }
+}
+
+#[cfg(unix)]
+fn last_byte(file: &File, len: u64) -> std::io::Result<u8> {
+    use std::os::unix::fs::FileExt;
+    let mut byte = [0u8; 1];
+    file.read_exact_at(&mut byte, len - 1)?;
+    Ok(byte[0])
+}
+
+#[cfg(not(unix))]
+fn last_byte(file: &File, len: u64) -> std::io::Result<u8> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = file;
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut byte = [0u8; 1];
+    file.read_exact(&mut byte)?;
+    Ok(byte[0])
 }
 
 fn take_lock(dir: &Path) -> Result<File, StorageError> {

@@ -43,6 +43,11 @@ impl MemoryStorage {
         self.lock().audit.clone()
     }
 
+    /// Appends raw text to the audit log (a test's way to leave a torn line).
+    pub fn append_raw_audit(&self, text: &str) {
+        self.lock().audit.push_str(text);
+    }
+
     /// Makes every later save fail (as a full disk would).
     pub fn fail_saves(&self, fail: bool) {
         self.lock().fail_saves = fail;
@@ -84,5 +89,15 @@ impl VaultStorage for MemoryStorage {
 
     fn read_audit(&self) -> Result<String, StorageError> {
         Ok(self.lock().audit.clone())
+    }
+
+    fn drop_torn_audit_tail(&mut self) -> Result<bool, StorageError> {
+        let mut inner = self.lock();
+        if inner.audit.is_empty() || inner.audit.ends_with('\n') {
+            return Ok(false);
+        }
+        let keep = inner.audit.rfind('\n').map_or(0, |at| at + 1);
+        inner.audit.truncate(keep);
+        Ok(true)
     }
 }

@@ -115,6 +115,10 @@ pub enum ChainError {
     Truncated { found: u64, recorded: u64 },
     #[error("audit.ron line {line} is not the line the vault recorded: the end of the log was edited.")]
     HeadMismatch { line: u64 },
+    #[error(
+        "audit.ron line {line} was cut short by a write that failed (a crash or a full disk): Keydesk removes it at the next change and records that it did."
+    )]
+    TornTail { line: usize },
 }
 
 /// The result of a successful check.
@@ -134,8 +138,14 @@ pub fn verify(text: &str, vault_id: &str, head: &AuditHead) -> Result<ChainRepor
     let mut prev = genesis(vault_id);
     let mut entries = 0u64;
     let mut hash_at_head = (head.entries == 0).then(|| genesis(vault_id));
-    for (index, line) in text.lines().enumerate() {
+    let lines: Vec<&str> = text.lines().collect();
+    let torn_tail = !text.is_empty() && !text.ends_with('\n');
+    for (index, line) in lines.iter().copied().enumerate() {
         let number = index + 1;
+        if torn_tail && number == lines.len() {
+            // A last line without its newline never finished being written.
+            return Err(ChainError::TornTail { line: number });
+        }
         if line.trim().is_empty() {
             return Err(ChainError::Broken { line: number });
         }

@@ -319,6 +319,18 @@ impl Vault {
         outcome: audit::Outcome,
         detail: String,
     ) -> Result<(), VaultError> {
+        // A line a crash cut short is removed first, and the removal is on record.
+        if self.env.storage.drop_torn_audit_tail()? {
+            let repair = audit::Record {
+                at: self.env.clock.now(),
+                action: audit::Action::Repair,
+                key: None,
+                outcome: audit::Outcome::Ok,
+                detail: "removed the end of an audit line cut short by a write that failed".into(),
+                prev: self.audit_tail.last_hash.clone(),
+            };
+            self.append(&repair)?;
+        }
         let record = audit::Record {
             at: self.env.clock.now(),
             action,
@@ -424,7 +436,9 @@ impl Vault {
 /// Finds the real end of the audit log: its line count and the hash of its last line.
 fn audit_tail(text: &str, vault_id: &str) -> AuditHead {
     let mut tail = AuditHead { entries: 0, last_hash: audit::genesis(vault_id) };
-    for line in text.lines() {
+    // Only whole lines count: a torn last line is cut away before the next append.
+    let whole = text.rfind('\n').map_or("", |at| &text[..at]);
+    for line in whole.lines() {
         tail.entries += 1;
         tail.last_hash = audit::sha256_hex(line.as_bytes());
     }
