@@ -301,3 +301,27 @@ fn a_copy_that_did_not_reach_a_clipboard_is_recorded_as_failed() {
     let shown: serde_json::Value = serde_json::from_str(&cli.ok(&["show", "Webhook", "--json"], "")).unwrap();
     assert_eq!(shown["copy_count"], 0, "a failed copy is not counted");
 }
+
+#[test]
+fn files_that_are_not_a_vault_are_refused_quickly_and_briefly() {
+    let cli = common::Cli::new();
+    cli.ok(&["init", "--secret-store", "file"], "");
+    let path = cli.vault.join("vault.ron");
+    // Megabytes of garbage: the error is one short line, not the file read back.
+    let garbage = "x".repeat(3 * 1024 * 1024);
+    std::fs::write(&path, format!("(format: 1, {garbage}")).unwrap();
+    let output = cli.run(&["list"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.len() < 600, "{} bytes of error", stderr.len());
+    assert!(stderr.contains("vault.ron cannot be read: line 1"), "{stderr}");
+    // A FIFO in its place would hang a reader: refused before it is opened.
+    std::fs::remove_file(&path).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&path).status().unwrap();
+    assert!(made.success());
+    // (Were it opened, this run would never return.)
+    let output = cli.run(&["list"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("it is not a regular file"), "{stderr}");
+}

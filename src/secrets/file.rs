@@ -24,14 +24,29 @@ impl FileStore {
     /// never overwritten.
     pub fn open(dir: &Path) -> Result<Self, SecretStoreError> {
         let path = dir.join(FILE_NAME);
-        let values = match std::fs::read_to_string(&path) {
-            Ok(text) => ron::from_str(&text).map_err(|e| SecretStoreError::FileCorrupt {
-                path: path.clone(),
-                line: e.span.start.line,
-                column: e.span.start.col,
+        let read =
+            crate::storage::disk::read_limited(&path, crate::storage::disk::MAX_VAULT_BYTES, FILE_NAME);
+        let values = match read {
+            Ok(bytes) => ron::from_str(&String::from_utf8_lossy(&bytes)).map_err(|e| {
+                SecretStoreError::FileCorrupt {
+                    path: path.clone(),
+                    line: e.span.start.line,
+                    column: e.span.start.col,
+                }
             })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-            Err(source) => return Err(SecretStoreError::File { action: "read", path, source }),
+            Err(crate::storage::disk::Limited::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                BTreeMap::new()
+            }
+            Err(crate::storage::disk::Limited::Io(source)) => {
+                return Err(SecretStoreError::File { action: "read", path, source });
+            }
+            Err(crate::storage::disk::Limited::Refused(refused)) => {
+                return Err(SecretStoreError::File {
+                    action: "read",
+                    path,
+                    source: std::io::Error::other(refused.to_string()),
+                });
+            }
         };
         Ok(FileStore { path, values })
     }

@@ -51,16 +51,17 @@ impl VaultDir {
     /// The text of `vault.ron`.
     pub fn read_vault(&self) -> Result<String, StorageError> {
         let path = self.dir.join(VAULT_FILE);
-        match fs::read(&path) {
+        match read_limited(&path, MAX_VAULT_BYTES, VAULT_FILE) {
             Ok(bytes) => String::from_utf8(bytes).map_err(|e| StorageError::Unreadable {
                 file: VAULT_FILE,
                 detail: format!("byte {} is not UTF-8 text", e.utf8_error().valid_up_to()),
                 path,
             }),
-            Err(e) if e.kind() == ErrorKind::NotFound => {
+            Err(Limited::Io(e)) if e.kind() == ErrorKind::NotFound => {
                 Err(StorageError::NoVault { path: self.dir.clone() })
             }
-            Err(source) => Err(StorageError::Io { action: "read the vault", path, source }),
+            Err(Limited::Refused(error)) => Err(error),
+            Err(Limited::Io(source)) => Err(StorageError::Io { action: "read the vault", path, source }),
         }
     }
 
@@ -141,10 +142,11 @@ impl VaultStorage for VaultDir {
 
     fn read_audit(&self) -> Result<String, StorageError> {
         let path = self.dir.join(AUDIT_FILE);
-        match fs::read(&path) {
+        match read_limited(&path, MAX_AUDIT_BYTES, AUDIT_FILE) {
             Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(String::new()),
-            Err(source) => Err(StorageError::Io { action: "read the audit log", path, source }),
+            Err(Limited::Io(e)) if e.kind() == ErrorKind::NotFound => Ok(String::new()),
+            Err(Limited::Refused(error)) => Err(error),
+            Err(Limited::Io(source)) => Err(StorageError::Io { action: "read the audit log", path, source }),
         }
     }
 }
@@ -165,6 +167,40 @@ fn last_byte(file: &File, len: u64) -> std::io::Result<u8> {
     let mut byte = [0u8; 1];
     file.read_exact(&mut byte)?;
     Ok(byte[0])
+}
+
+/// The largest `vault.ron` read: far above 10,000 keys (a few MB).
+pub const MAX_VAULT_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest `audit.ron` read.
+pub const MAX_AUDIT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Why a bounded read did not happen.
+pub enum Limited {
+    /// The file is not one Keydesk reads (not a regular file, or too large).
+    Refused(StorageError),
+    Io(std::io::Error),
+}
+
+/// Reads `path` if it is a regular file of at most `max` bytes. A FIFO, a device or a
+/// folder is refused before it is opened for reading (a FIFO would hang, `/dev/zero` would
+/// never end), and so is a file over the limit.
+pub fn read_limited(path: &Path, max: u64, file: &'static str) -> Result<Vec<u8>, Limited> {
+    use std::io::Read;
+    let metadata = fs::metadata(path).map_err(Limited::Io)?;
+    let refused =
+        |detail: String| Limited::Refused(StorageError::Unreadable { file, detail, path: path.to_owned() });
+    if !metadata.is_file() {
+        return Err(refused("it is not a regular file".to_owned()));
+    }
+    if metadata.len() > max {
+        return Err(refused(format!("it is larger than Keydesk reads ({} MiB)", max / 1024 / 1024)));
+    }
+    let mut bytes = Vec::new();
+    File::open(path).map_err(Limited::Io)?.take(max + 1).read_to_end(&mut bytes).map_err(Limited::Io)?;
+    if bytes.len() as u64 > max {
+        return Err(refused(format!("it is larger than Keydesk reads ({} MiB)", max / 1024 / 1024)));
+    }
+    Ok(bytes)
 }
 
 fn take_lock(dir: &Path) -> Result<File, StorageError> {

@@ -31,7 +31,19 @@ fn syntax(error: ron::error::SpannedError) -> FormatError {
     FormatError::Syntax {
         line: error.span.start.line,
         column: error.span.start.col,
-        message: error.code.to_string(),
+        message: short(&error.code.to_string()),
+    }
+}
+
+/// The parser's sentence, cut to a line: a message that quotes the file never echoes more
+/// than a few words of it.
+fn short(message: &str) -> String {
+    const MOST: usize = 100;
+    let clean: String = message.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if clean.chars().count() <= MOST {
+        clean
+    } else {
+        format!("{}…", clean.chars().take(MOST).collect::<String>())
     }
 }
 
