@@ -36,7 +36,7 @@ esac
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-printf '%s\n' "package-check-password" > "$work/pw"
+printf '%s\n' "package-check-password" > "$work/pw" && chmod 600 "$work/pw"
 kd() { "$installed" --vault "$work/vault" --password-file "$work/pw" "$@"; }
 kd init --secret-store file
 key=$(kd generate --label "Package check" 2>/dev/null)

@@ -28,7 +28,7 @@ trap cleanup EXIT
 export HOME="$work/home" XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data"
 mkdir -p "$HOME"
 vault="$work/vault"
-printf '%s\n' "demo-password-for-screenshots" > "$work/pw"
+printf '%s\n' "demo-password-for-screenshots" > "$work/pw" && chmod 600 "$work/pw"
 kd() { "$bin" --vault "$vault" --password-file "$work/pw" "$@"; }
 rand() { LC_ALL=C tr -dc "$1" </dev/urandom | head -c "$2"; }
 

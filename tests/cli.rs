@@ -325,3 +325,57 @@ fn files_that_are_not_a_vault_are_refused_quickly_and_briefly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("it is not a regular file"), "{stderr}");
 }
+
+#[test]
+fn the_vault_folder_and_its_neighbours_are_handled_with_care() {
+    use std::os::unix::fs::PermissionsExt;
+    let cli = common::Cli::new();
+    cli.ok(&["init", "--secret-store", "file"], "");
+    // A folder others may open is refused, with the command that fixes it.
+    std::fs::set_permissions(&cli.vault, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let output = cli.run(&["list"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("run `chmod 700 {}`", cli.vault.display())), "{stderr}");
+    std::fs::set_permissions(&cli.vault, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // Only Keydesk's own leftovers are removed by a writer; another program's file stays.
+    std::fs::write(cli.vault.join(".vault.ron.x1y2.tmp"), "torn").unwrap();
+    std::fs::write(cli.vault.join(".editor-swap.tmp"), "someone else's").unwrap();
+    cli.ok(&["generate", "--label", "Webhook"], "");
+    assert!(!cli.vault.join(".vault.ron.x1y2.tmp").exists());
+    assert!(cli.vault.join(".editor-swap.tmp").exists());
+    // A world-readable password file is used, and said.
+    std::fs::set_permissions(&cli.password_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = cli.run(&["list"]);
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("other users can read the password file"));
+}
+
+#[test]
+fn a_failed_init_leaves_nothing_behind() {
+    let cli = common::Cli::new();
+    std::fs::write(&cli.password_file, "short\n").unwrap();
+    let output = cli.run(&["init", "--secret-store", "file"]);
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        !cli.vault.exists(),
+        "no folder with a lone vault.lock: {:?}",
+        common::snapshot(&cli.vault).len()
+    );
+}
+
+#[test]
+fn a_second_writer_waits_a_moment_for_the_first() {
+    let cli = common::Cli::new();
+    cli.ok(&["init", "--secret-store", "file"], "");
+    // Hold the lock as another writer would, and let it go after a short while.
+    let lock = std::fs::OpenOptions::new().write(true).open(cli.vault.join("vault.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        drop(lock);
+    });
+    cli.ok(&["generate", "--label", "Waited"], "");
+    release.join().unwrap();
+    assert!(cli.ok(&["list"], "").contains("Waited"));
+}

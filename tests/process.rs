@@ -11,14 +11,18 @@ use std::process::Stdio;
 fn the_running_binary_allows_no_core_dump() {
     let cli = common::Cli::new();
     cli.ok(&["init", "--secret-store", "file"], "");
-    // Without --password-file the command waits for the password on stdin: it is alive, and
-    // its limits can be read from outside.
+    // The password file is a FIFO nobody writes to: the command waits on it, alive, while
+    // its limits are read from outside.
+    let fifo = cli.dir.path().join("password-fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
         .arg("--vault")
         .arg(&cli.vault)
+        .arg("--password-file")
+        .arg(&fifo)
         .arg("list")
         .env_remove("KEYDESK_PASSWORD_FILE")
-        .stdin(Stdio::piped())
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

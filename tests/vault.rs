@@ -473,3 +473,21 @@ fn a_torn_audit_line_is_named_then_removed_on_record() {
     assert!(repair.detail.contains("cut short"));
     assert_eq!(log.last().unwrap().action, Action::Generate);
 }
+
+#[test]
+fn a_kdf_cost_planted_in_the_file_is_refused_before_any_derivation() {
+    let mut f = fixture();
+    generate(&mut f, "Key");
+    let text = f.storage.last_save().unwrap();
+    let mut file = Vault::parse(&text).unwrap();
+    // 4 GiB would keep an unlock busy for minutes before the password is even checked.
+    file.header.kdf = KdfParams { memory_kib: 4 * 1024 * 1024, iterations: 3, lanes: 4 };
+    let env = keydesk::vault::Env {
+        store: Box::new(f.store.clone()),
+        storage: Box::new(f.storage.clone()),
+        clock: Box::new(f.clock.clone()),
+        rng: common::rng(9),
+    };
+    let error = Vault::unlock(env, file, &text, &SecretString::from(PASSWORD)).err().unwrap();
+    assert!(error.to_string().contains("out of range: use 19 MiB to 1 GiB"), "{error}");
+}

@@ -106,13 +106,13 @@ pub enum StoreChoice {
 
 #[derive(Debug, Args)]
 pub struct KdfArgs {
-    /// Argon2id memory in MiB (19 to 4096).
+    /// Argon2id memory in MiB (19 to 1024).
     #[arg(long, value_name = "MIB")]
     pub kdf_memory_mib: Option<u32>,
-    /// Argon2id iterations (2 to 64).
+    /// Argon2id iterations (2 to 10).
     #[arg(long, value_name = "N")]
     pub kdf_iterations: Option<u32>,
-    /// Argon2id lanes (1 to 16).
+    /// Argon2id lanes (1 to 8).
     #[arg(long, value_name = "N")]
     pub kdf_lanes: Option<u32>,
 }

@@ -31,7 +31,6 @@ pub struct Context {
 fn writes(command: &Command) -> bool {
     !matches!(command, Command::List(_) | Command::Show(_) | Command::Audit(_))
         && !matches!(command, Command::Account(args::AccountCommand::List(_) | args::AccountCommand::Test(_)))
-        && !matches!(command, Command::Check(check) if !check.repair)
 }
 
 pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
@@ -135,6 +134,19 @@ fn open(context: &Context, write: bool) -> Result<Vault, CliError> {
 
 fn run_init(context: &Context, init: &args::InitArgs) -> Result<(), CliError> {
     let kdf = kdf_params(&init.kdf, KdfParams::default())?;
+    let existed = context.dir.exists();
+    let result = create_vault(context, init, kdf);
+    if result.is_err() && !context.dir.join(crate::storage::VAULT_FILE).exists() {
+        // A failed init leaves nothing behind: no lone lock file, no empty folder it made.
+        let _already_gone = std::fs::remove_file(context.dir.join(crate::storage::LOCK_FILE));
+        if !existed {
+            let _not_empty = std::fs::remove_dir(&context.dir);
+        }
+    }
+    result
+}
+
+fn create_vault(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<(), CliError> {
     let dir = VaultDir::create(&context.dir)?;
     let backend = match init.secret_store {
         StoreChoice::Keychain => SecretBackend::Keychain,

@@ -10,6 +10,7 @@ use super::CliError;
 
 /// The first line of a password file.
 pub fn password_from_file(path: &Path) -> Result<SecretString, CliError> {
+    warn_if_others_can_read(path);
     let text = Zeroizing::new(std::fs::read(path).map_err(|e| {
         CliError::Failed(format!(
             "Could not read the password file ({}): check the path and its permissions. File: {}",
@@ -29,6 +30,26 @@ pub fn password_from_file(path: &Path) -> Result<SecretString, CliError> {
     }
     Ok(SecretString::from(line))
 }
+
+/// Says so when a password file can be read by other users (it is used all the same).
+#[cfg(unix)]
+fn warn_if_others_can_read(path: &Path) {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(metadata) = std::fs::metadata(path)
+        && metadata.is_file()
+        && metadata.permissions().mode() & 0o044 != 0
+    {
+        let _stderr_closed = writeln!(
+            std::io::stderr(),
+            "keydesk: warning: other users can read the password file: run `chmod 600 {}`.",
+            path.display()
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_others_can_read(_path: &Path) {}
 
 /// The master password: from the file if given, else a hidden prompt in a terminal.
 pub fn password(file: Option<&Path>, prompt: &str) -> Result<SecretString, CliError> {

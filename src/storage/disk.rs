@@ -17,6 +17,8 @@ impl VaultDir {
     /// folder that already holds a `vault.ron`, readable or not.
     pub fn create(dir: &Path) -> Result<Self, StorageError> {
         create_private_dir(dir)?;
+        // A folder chosen for a new vault becomes private to its user.
+        make_private(dir)?;
         let lock = take_lock(dir)?;
         let vault = dir.join(VAULT_FILE);
         if vault.exists() {
@@ -30,6 +32,7 @@ impl VaultDir {
         if !dir.join(VAULT_FILE).exists() {
             return Err(StorageError::NoVault { path: dir.to_owned() });
         }
+        refuse_open_folder(dir)?;
         let lock = if write { Some(take_lock(dir)?) } else { None };
         let opened = VaultDir { dir: dir.to_owned(), lock };
         if write {
@@ -71,7 +74,9 @@ impl VaultDir {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name.starts_with('.') && name.ends_with(".tmp") {
+            // Only the names Keydesk's own saves use: other programs' files are theirs.
+            let ours = [".vault.ron.", ".secrets.ron."].iter().any(|p| name.starts_with(p));
+            if ours && name.ends_with(".tmp") {
                 // Best effort: a leftover that cannot be removed harms nothing.
                 let _already_gone = fs::remove_file(entry.path());
             }
@@ -203,19 +208,67 @@ pub fn read_limited(path: &Path, max: u64, file: &'static str) -> Result<Vec<u8>
     Ok(bytes)
 }
 
+/// How long a writer waits for another one to finish before giving up.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn take_lock(dir: &Path) -> Result<File, StorageError> {
     let path = dir.join(LOCK_FILE);
     let file =
         private_options().read(true).write(true).create(true).truncate(false).open(&path).map_err(
             |source| StorageError::Io { action: "open the lock file", path: path.clone(), source },
         )?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(fs::TryLockError::WouldBlock) => Err(StorageError::Locked { path }),
-        Err(fs::TryLockError::Error(source)) => {
-            Err(StorageError::Io { action: "lock the vault", path, source })
+    // Another writer usually finishes within a moment (one save): wait for it a little.
+    let waited_since = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) if waited_since.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(fs::TryLockError::WouldBlock) => return Err(StorageError::Locked { path }),
+            Err(fs::TryLockError::Error(source)) => {
+                return Err(StorageError::Io { action: "lock the vault", path, source });
+            }
         }
     }
+}
+
+#[cfg(unix)]
+fn make_private(dir: &Path) -> Result<(), StorageError> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|source| StorageError::Io {
+        action: "make the vault folder private",
+        path: dir.to_owned(),
+        source,
+    })
+}
+
+#[cfg(not(unix))]
+fn make_private(_dir: &Path) -> Result<(), StorageError> {
+    Ok(())
+}
+
+/// A vault folder that other users may open is refused, with the command that fixes it.
+#[cfg(unix)]
+fn refuse_open_folder(dir: &Path) -> Result<(), StorageError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(dir)
+        .map_err(|source| StorageError::Io {
+            action: "look at the vault folder",
+            path: dir.to_owned(),
+            source,
+        })?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(StorageError::OpenToOthers { mode: mode & 0o777, path: dir.to_owned() });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_open_folder(_dir: &Path) -> Result<(), StorageError> {
+    Ok(())
 }
 
 fn private_options() -> OpenOptions {
@@ -344,6 +397,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         assert!(matches!(VaultDir::open(dir.path(), true), Err(StorageError::NoVault { .. })));
         fs::write(dir.path().join(VAULT_FILE), "x").expect("write");
+        assert!(matches!(VaultDir::open(dir.path(), true), Err(StorageError::OpenToOthers { .. })));
+        make_private(dir.path()).expect("chmod");
         fs::write(dir.path().join(".vault.ron.abc123.tmp"), "torn").expect("write");
         let opened = VaultDir::open(dir.path(), true).expect("open");
         assert!(!dir.path().join(".vault.ron.abc123.tmp").exists());

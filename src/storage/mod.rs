@@ -44,6 +44,10 @@ pub enum StorageError {
     AlreadyExists { path: PathBuf },
     #[error("Another Keydesk window or command is using this vault: close it and try again. Lock: {path}")]
     Locked { path: PathBuf },
+    #[error(
+        "The vault folder can be opened by other users (mode {mode:o}): run `chmod 700 {}` and try again.", path.display()
+    )]
+    OpenToOthers { mode: u32, path: PathBuf },
     #[error("This vault was opened read-only and cannot be changed: {what}.")]
     ReadOnly { what: &'static str },
     #[error("Could not {action} ({source}): check the folder's permissions and free space. File: {path}")]

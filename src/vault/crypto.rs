@@ -39,8 +39,10 @@ impl Default for KdfParams {
 impl KdfParams {
     /// The weakest cost Keydesk accepts (OWASP's floor for Argon2id: 19 MiB, 2 iterations).
     pub const MIN: KdfParams = KdfParams { memory_kib: 19 * 1024, iterations: 2, lanes: 1 };
-    /// The strongest cost Keydesk accepts (4 GiB, 64 iterations, 16 lanes).
-    pub const MAX: KdfParams = KdfParams { memory_kib: 4 * 1024 * 1024, iterations: 64, lanes: 16 };
+    /// The strongest cost Keydesk accepts (1 GiB, 10 iterations, 8 lanes): bounded so that a
+    /// cost planted in vault.ron cannot stall an unlock for minutes before the password is
+    /// even checked (Argon2id at this cost takes seconds here).
+    pub const MAX: KdfParams = KdfParams { memory_kib: 1024 * 1024, iterations: 10, lanes: 8 };
 
     /// Checks that the cost is within what Keydesk accepts.
     pub fn validate(&self) -> Result<(), CryptoError> {
@@ -73,7 +75,7 @@ pub enum CryptoError {
     Encrypt,
     /// The KDF parameters are outside what Keydesk accepts.
     #[error(
-        "The key-derivation cost is out of range: use 19 MiB to 4 GiB of memory, 2 to 64 iterations and 1 to 16 lanes."
+        "The key-derivation cost is out of range: use 19 MiB to 1 GiB of memory, 2 to 10 iterations and 1 to 8 lanes."
     )]
     KdfOutOfRange,
 }

@@ -132,6 +132,11 @@ impl Cli {
         let vault = dir.path().join("vault");
         let password_file = dir.path().join("password");
         std::fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&password_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
         Cli { dir, vault, password_file }
     }
 
