@@ -128,6 +128,10 @@ fn the_whole_flow() {
     step(&["passwd", "--new-password-file", new_password.to_str().unwrap()], "");
     let old_password = cli.run(&["list"]);
     assert_eq!(old_password.status.code(), Some(1));
+    // The backup of the previous version was rewritten with the new wrapping as well.
+    let backup = std::fs::read_to_string(cli.vault.join("vault.ron.bak")).unwrap();
+    let current = std::fs::read_to_string(cli.vault.join("vault.ron")).unwrap();
+    assert_eq!(backup, current, "the old password's wrapping is gone from vault.ron.bak");
     std::fs::copy(&new_password, &cli.password_file).unwrap();
     assert_eq!(step(&["reveal", &new_id], ""), format!("{new_webhook}\n"));
 

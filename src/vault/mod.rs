@@ -287,7 +287,12 @@ impl Vault {
             file.header.salt = salt;
             file.header.wrapped_data_key = wrapped;
             Ok(())
-        })
+        })?;
+        // Saved a second time, so `vault.ron.bak` holds the new wrapping too: the old password
+        // must not open the previous version either.
+        let text = self.sealed_text()?;
+        self.env.storage.save(&text)?;
+        Ok(())
     }
 
     /// Changes the vault's settings (auto-lock, clipboard clearing).
