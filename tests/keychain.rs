@@ -107,3 +107,36 @@ fn no_secret_service_is_one_clear_sentence_and_no_vault() {
     assert_eq!(stderr.trim().lines().count(), 1);
     assert!(!cli.vault.join("vault.ron").exists());
 }
+
+#[test]
+fn a_backup_restores_onto_an_emptied_keychain() {
+    if keychain().is_none() {
+        return;
+    }
+    let cli = Cli::new();
+    cli.ok(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2", "--kdf-lanes", "1"], "");
+    let secrets: Vec<String> = (0..10)
+        .map(|i| cli.ok(&["generate", "--label", &format!("Key {i}")], "").trim().to_owned())
+        .collect();
+    let backup = cli.dir.path().join("keys.backup");
+    cli.ok(&["backup", backup.to_str().unwrap()], "");
+    // The keychain is emptied of this vault's entries, and the folder is gone too.
+    let vault_text = std::fs::read_to_string(cli.vault.join("vault.ron")).unwrap();
+    let vault_id = vault_text.split("vault_id: \"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let mut store = KeychainStore::open().unwrap();
+    for name in store.names(&format!("{vault_id}/")).unwrap() {
+        store.delete(&name).unwrap();
+    }
+    assert!(store.names(&format!("{vault_id}/")).unwrap().is_empty());
+    std::fs::remove_dir_all(&cli.vault).unwrap();
+    cli.ok(&["restore", backup.to_str().unwrap()], "");
+    assert_eq!(
+        store.names(&format!("{vault_id}/")).unwrap().len(),
+        10,
+        "every secret is back in the keychain"
+    );
+    for (i, secret) in secrets.iter().enumerate() {
+        assert_eq!(cli.ok(&["reveal", &format!("Key {i}")], "").trim(), secret);
+    }
+    assert!(cli.ok(&["audit", "--verify"], "").contains("Audit chain verified"));
+}

@@ -60,6 +60,26 @@ pub enum Command {
     /// Provider accounts: where keys are created and revoked over the API.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Write the whole vault (metadata, every secret, the audit log) to one file encrypted
+    /// under the master password.
+    Backup(BackupArgs),
+    /// Restore a vault from a backup file, onto a new machine or an emptied keychain.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to write (created readable by you alone).
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file `keydesk backup` wrote.
+    pub file: PathBuf,
+    /// Replace the vault already in the vault folder (asked for in a terminal otherwise).
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -37,6 +37,9 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     if let Command::Init(init) = command {
         return run_init(context, &init);
     }
+    if let Command::Restore(restore) = command {
+        return super::backup::restore(context, &restore);
+    }
     let mut vault = open(context, writes(&command))?;
     match command {
         Command::Init(_) => Ok(()),
@@ -102,6 +105,8 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 }
             }
         }
+        Command::Backup(args) => super::backup::backup(context, &mut vault, &args),
+        Command::Restore(_) => Ok(()),
         Command::Passwd(passwd) => {
             let new = input::new_password(passwd.new_password_file.as_deref())?;
             let kdf = kdf_params(&passwd.kdf, vault.file().header.kdf)?;

@@ -5,6 +5,7 @@
 //! `rotate`); never to stderr.
 
 mod args;
+mod backup;
 mod commands;
 mod input;
 pub mod lookup;

@@ -8,7 +8,7 @@ use super::widgets::{badge_ui, cell, field};
 use crate::vault::audit::{self, Action, Outcome};
 use crate::vault::model::{KeyId, VaultFile};
 
-const ACTIONS: [Action; 15] = [
+const ACTIONS: [Action; 17] = [
     Action::CreateVault,
     Action::ChangePassword,
     Action::Generate,
@@ -24,6 +24,8 @@ const ACTIONS: [Action; 15] = [
     Action::AccountRemove,
     Action::Settings,
     Action::Repair,
+    Action::Backup,
+    Action::Restore,
 ];
 
 /// The audit log screen.

@@ -31,6 +31,10 @@ pub enum Action {
     Repair,
     /// vault.ron was found changed outside Keydesk.
     Integrity,
+    /// The vault was written to a backup file.
+    Backup,
+    /// The vault was restored from a backup file.
+    Restore,
 }
 
 impl Action {
@@ -53,6 +57,8 @@ impl Action {
             Action::Settings => "settings",
             Action::Repair => "repair",
             Action::Integrity => "integrity",
+            Action::Backup => "backup",
+            Action::Restore => "restore",
         }
     }
 }

@@ -11,6 +11,8 @@ use crate::storage::StorageError;
 pub enum VaultError {
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Backup(#[from] super::backup::BackupError),
     /// The metadata or an audit line could not be turned into text (a bug; nothing is written).
     #[error("Keydesk could not write {what} as text, so nothing was saved: please report this as a bug.")]
     Render { what: &'static str },

@@ -7,6 +7,7 @@
 
 mod accounts;
 pub mod audit;
+pub mod backup;
 mod check;
 pub mod crypto;
 pub mod detect;
@@ -293,6 +294,39 @@ impl Vault {
         let text = self.sealed_text()?;
         self.env.storage.save(&text)?;
         Ok(())
+    }
+
+    /// The whole vault as one file encrypted under `password` (checked first): `vault.ron`,
+    /// the audit log and every sealed secret of this vault. Record the outcome of writing it
+    /// with [`Vault::record_backup`].
+    pub fn backup(&mut self, password: &SecretString) -> Result<Vec<u8>, VaultError> {
+        self.check_password(password)?;
+        let prefix = format!("{}/", self.file.header.vault_id);
+        let mut secrets = Vec::new();
+        for name in self.env.store.names(&prefix)? {
+            let value = self.env.store.get(&name)?;
+            secrets.push((name, value));
+        }
+        let contents = backup::Contents {
+            vault_text: self.sealed_text()?,
+            audit_text: self.env.storage.read_audit()?,
+            secrets,
+        };
+        backup::seal(&contents, password, self.file.header.kdf, self.env.rng.as_mut())
+    }
+
+    /// Records a backup once its file was written (or why it was not).
+    pub fn record_backup(&mut self, written: Result<String, String>) -> Result<(), VaultError> {
+        match written {
+            Ok(detail) => self.commit(audit::Action::Backup, None, audit::Outcome::Ok, detail),
+            Err(why) => self.commit(audit::Action::Backup, None, audit::Outcome::Failed(why), String::new()),
+        }
+    }
+
+    /// Records that this vault was just restored from a backup (after the restored files
+    /// opened with the password).
+    pub fn record_restore(&mut self, detail: String) -> Result<(), VaultError> {
+        self.commit(audit::Action::Restore, None, audit::Outcome::Ok, detail)
     }
 
     /// Changes the vault's settings (auto-lock, clipboard clearing).

@@ -1,0 +1,98 @@
+//! `keydesk backup FILE` and `keydesk restore FILE`: the whole vault in one file encrypted
+//! under the master password, and back.
+
+use std::io::IsTerminal;
+
+use super::args::{BackupArgs, RestoreArgs};
+use super::commands::{Context, note, out};
+use super::{CliError, input};
+use crate::secrets;
+use crate::storage::disk::{Limited, read_limited};
+use crate::storage::{AUDIT_FILE, VAULT_FILE, VaultDir, atomic_write};
+use crate::vault::backup::{self, MAX_BACKUP_BYTES};
+use crate::vault::{Env, SystemClock, Vault, os_rng};
+
+/// Writes the backup, created readable by the user alone, and records it.
+pub fn backup(context: &Context, vault: &mut Vault, args: &BackupArgs) -> Result<(), CliError> {
+    let password =
+        input::password(context.password_file.as_deref(), "Master password (again, for the backup): ")?;
+    let bytes = vault.backup(&password)?;
+    let written = atomic_write(&args.file, &bytes, false).map_err(|error| {
+        format!(
+            "Could not write the backup ({error}): check the folder and its free space. File: {}",
+            args.file.display()
+        )
+    });
+    vault.record_backup(written.clone().map(|()| format!("to {}", args.file.display())))?;
+    written.map_err(CliError::Failed)?;
+    out(&format!(
+        "Backed up {} keys to {}: keep it somewhere safe; it opens with this master password.",
+        vault.keys().iter().filter(|k| k.is_live()).count(),
+        args.file.display()
+    ))
+}
+
+/// Restores a backup into the vault folder, after asking before it replaces a vault there.
+pub fn restore(context: &Context, args: &RestoreArgs) -> Result<(), CliError> {
+    let bytes =
+        read_limited(&args.file, MAX_BACKUP_BYTES, "the backup file").map_err(|error| match error {
+            Limited::Refused(refused) => CliError::Failed(refused.to_string()),
+            Limited::Io(source) => CliError::Failed(format!(
+                "Could not read the backup ({source}): check the path. File: {}",
+                args.file.display()
+            )),
+        })?;
+    let password = input::password(context.password_file.as_deref(), "Master password of the backup: ")?;
+    let contents = backup::open(&bytes, &password).map_err(|e| CliError::Failed(e.to_string()))?;
+    let file = Vault::parse(&contents.vault_text)?;
+
+    let exists = context.dir.join(VAULT_FILE).exists();
+    if exists && !args.replace && !confirmed_replace(context)? {
+        return Err(CliError::Failed(
+            "A vault already exists here and was left as it is: restore elsewhere with --vault DIR, or give --replace.".into(),
+        ));
+    }
+    let dir = if exists { VaultDir::open(&context.dir, true)? } else { VaultDir::create(&context.dir)? };
+    let write = |name: &str, text: &str| {
+        atomic_write(&dir.path().join(name), text.as_bytes(), true).map_err(|error| {
+            CliError::Failed(format!(
+                "Could not write {name} ({error}): check the folder. Folder: {}",
+                dir.path().display()
+            ))
+        })
+    };
+    // Secrets first, then the metadata that names them (as every write in Keydesk).
+    let mut store = secrets::open(file.header.secret_store, &context.dir)?;
+    for (name, value) in &contents.secrets {
+        store.put(name, value)?;
+    }
+    write(AUDIT_FILE, &contents.audit_text)?;
+    write(VAULT_FILE, &contents.vault_text)?;
+
+    // The restored vault must open with the password and check clean.
+    let text = dir.read_vault()?;
+    let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
+    let mut vault = Vault::unlock(env, file, &text, &password)?;
+    let keys = vault.keys().iter().filter(|k| k.is_live()).count();
+    vault.record_restore(format!("{keys} live keys, {} secrets", contents.secrets.len()))?;
+    let report = vault.check();
+    if !report.is_clean() {
+        note("The restored vault has problems: run `keydesk check` to see them.");
+    }
+    out(&format!("Restored {keys} keys into {}; the audit chain continues.", context.dir.display()))
+}
+
+fn confirmed_replace(context: &Context) -> Result<bool, CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprint!(
+        "A vault already exists in {}. Replace it with the backup? Type \"replace\" to go on: ",
+        context.dir.display()
+    );
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|_closed| CliError::Failed("Could not read the answer.".into()))?;
+    Ok(answer.trim() == "replace")
+}
