@@ -202,9 +202,63 @@ fn a_hand_edit_is_flagged_and_recorded() {
     assert!(
         String::from_utf8_lossy(&check.stdout).contains("Integrity: vault.ron was changed outside Keydesk")
     );
-    // A command that writes records the finding in the audit log, and the file is sealed again.
-    cli.ok(&["generate", "--label", "After"], "");
+    // Nothing is written over it, however often a command tries.
+    let refused = cli.run(&["generate", "--label", "After"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("nothing is changed or sent until you look"));
+    assert_eq!(cli.run(&["check"]).status.code(), Some(1), "still flagged after a write was tried");
+    // Kept on purpose: recorded with who kept it, sealed again, writable again.
+    assert!(cli.ok(&["check", "--accept-changes"], "").contains("Kept the changes"));
     let audit: serde_json::Value = serde_json::from_str(&cli.ok(&["audit", "--json"], "")).unwrap();
-    assert!(audit.as_array().unwrap().iter().any(|r| r["action"] == "integrity" && r["outcome"] == "failed"));
+    assert!(
+        audit.as_array().unwrap().iter().any(|r| r["action"] == "integrity"
+            && r["detail"].as_str().is_some_and(|d| d.starts_with("accepted by")))
+    );
+    cli.ok(&["generate", "--label", "After"], "");
     assert!(cli.ok(&["check"], "").contains("Everything is in order."));
+}
+
+#[test]
+fn lines_cut_from_the_audit_log_stay_flagged_after_the_next_write() {
+    let cli = cli_with_keys(3);
+    let path = cli.vault.join("audit.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let kept: Vec<&str> = text.lines().collect();
+    std::fs::write(&path, kept[..kept.len() - 2].iter().map(|l| format!("{l}\n")).collect::<String>())
+        .unwrap();
+    let check = cli.run(&["check"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&check.stdout).contains("lines were removed from the end"));
+    // The next write is refused, so the finding cannot be papered over.
+    let refused = cli.run(&["generate", "--label", "Over it"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("lines were removed from the end"));
+    assert_eq!(cli.run(&["check"]).status.code(), Some(1), "still flagged");
+    // Emptied entirely: flagged too.
+    std::fs::write(&path, "").unwrap();
+    assert_eq!(cli.run(&["check"]).status.code(), Some(1));
+    assert_eq!(cli.run(&["generate", "--label", "Over it"]).status.code(), Some(1));
+}
+
+#[test]
+fn a_planted_api_address_receives_no_key() {
+    let cli = cli_with_keys(0);
+    let server = common::mock::Mock::start(|_| common::mock::Reply::json(200, r#"{"email":"x"}"#));
+    cli.ok(&["account", "add", "--provider", "brevo", "--name", "Brevo"], "");
+    let key = format!(
+        "xkeysib-{}-{}",
+        common::random_chars(common::HEX, 64),
+        common::random_chars(common::ALNUM, 16)
+    );
+    cli.ok(&["add", "--label", "CRM", "--account", "Brevo"], &key);
+    // Someone plants an address of theirs on the account, by editing vault.ron.
+    let path = cli.vault.join("vault.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let planted = text.replacen("base_url: None", &format!("base_url: Some(\"{}\")", server.url), 1);
+    assert_ne!(planted, text, "the account has an address field to plant");
+    std::fs::write(&path, planted).unwrap();
+    let output = cli.run(&["verify", "CRM"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nothing is changed or sent until you look"));
+    assert!(server.seen().is_empty(), "the key was not sent to the planted address");
 }

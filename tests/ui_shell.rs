@@ -373,3 +373,35 @@ fn a_copy_the_clipboard_refused_is_told_and_recorded_as_failed() {
         )
     );
 }
+
+#[test]
+fn changes_made_outside_keydesk_are_shown_and_kept_only_on_purpose() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    generate_key(&mut harness, "Webhook");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    harness.run();
+    let path = world.dir.path().join("vault").join("vault.ron");
+    let text =
+        std::fs::read_to_string(&path).unwrap().replace("label: \"Webhook\"", "label: \"Webhook (edited)\"");
+    std::fs::write(&path, text).unwrap();
+    type_into(&mut harness, "Master password", PASSWORD);
+    click(&mut harness, "Unlock");
+    harness.run();
+    assert!(harness.state().is_unlocked());
+    harness.get_by_label_contains("vault.ron was changed outside Keydesk since its last save");
+    // Read-only: a new key is refused with the sentence, nothing is written.
+    let saves_before = std::fs::read_to_string(&path).unwrap();
+    click(&mut harness, "New key");
+    type_into(&mut harness, "Label", "During");
+    click(&mut harness, "Generate");
+    harness.get_by_label_contains("nothing is changed or sent until you look");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), saves_before, "nothing sealed over the change");
+    click(&mut harness, "Keep these changes");
+    assert!(harness.query_by_label("Keep these changes").is_none(), "the banner is gone");
+    let session = harness.state().session().unwrap();
+    assert!(session.vault.changed_outside().is_none());
+    let log = audit::parse(&session.vault.audit_text().unwrap());
+    assert!(log.iter().any(|r| r.action == Action::Integrity && r.detail.contains("accepted by the user")));
+}

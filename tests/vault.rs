@@ -355,9 +355,18 @@ fn edits_made_outside_keydesk_show_at_unlock() {
     let mut vault = Vault::unlock(env, file, &edited, &SecretString::from(PASSWORD)).unwrap();
     assert!(vault.changed_outside().unwrap().contains("changed outside Keydesk"));
     assert!(!vault.check().is_clean());
-    vault.record_outside_change().unwrap();
+    // Read-only until the changes are kept: nothing is sealed over them.
+    let request = GenerateRequest { meta: KeyMeta::labelled("During"), ..Default::default() };
+    assert!(matches!(vault.generate(request), Err(VaultError::ChangedOutside { .. })));
+    assert!(matches!(vault.reveal(&id), Err(VaultError::ChangedOutside { .. })), "no unrecorded reveal");
+    vault.accept_outside_changes("a test").unwrap();
     let records = audit::parse(&storage.audit());
-    assert_eq!(records.last().map(|r| r.action), Some(Action::Integrity));
+    let accepted = records.last().unwrap();
+    assert_eq!((accepted.action, &accepted.outcome), (Action::Integrity, &audit::Outcome::Ok));
+    assert!(accepted.detail.contains("accepted by a test"), "{}", accepted.detail);
+    let report = vault.check();
+    assert!(report.changed_outside.is_none() && report.audit.is_ok());
+    assert_eq!(report.missing, ["Webhook"], "the un-revoked key has no secret: check says so");
 
     // A pure formatting change is a change too; the label text itself is covered.
     let relabelled = storage.last_save().unwrap().replace("label: \"Webhook\"", "label: \"Webhook (prod)\"");

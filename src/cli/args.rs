@@ -300,6 +300,10 @@ pub struct CheckArgs {
     /// Delete orphaned secret-store entries (left by an interrupted save or a failed delete).
     #[arg(long)]
     pub repair: bool,
+    /// Keep changes made to vault.ron or audit.ron outside Keydesk (after you looked at
+    /// them): recorded in the audit log, and the vault is writable again.
+    #[arg(long)]
+    pub accept_changes: bool,
 }
 
 #[derive(Debug, Args)]

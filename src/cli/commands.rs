@@ -51,6 +51,15 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         },
         Command::Audit(audit) => render::audit(&vault, audit.json),
         Command::Check(check) => {
+            if check.accept_changes {
+                if vault.changed_outside().is_none() {
+                    out("No changes made outside Keydesk to keep.")?;
+                } else {
+                    let by = std::env::var("USER").unwrap_or_else(|_unset| "the command line".into());
+                    vault.accept_outside_changes(&by)?;
+                    out("Kept the changes made outside Keydesk; the acceptance is in the audit log.")?;
+                }
+            }
             let report = vault.check();
             if check.repair && !report.orphans.is_empty() {
                 let removed = vault.remove_orphans(&report.orphans)?;
@@ -127,12 +136,9 @@ fn open(context: &Context, write: bool) -> Result<Vault, CliError> {
     let store: Box<dyn SecretStore> = secrets::open(file.header.secret_store, &context.dir)?;
     let password = input::password(context.password_file.as_deref(), "Master password: ")?;
     let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
-    let mut vault = Vault::unlock(env, file, &text, &password)?;
-    if let Some(warning) = vault.changed_outside() {
-        note(&format!("Warning: {warning}"));
-        if write {
-            vault.record_outside_change()?;
-        }
+    let vault = Vault::unlock(env, file, &text, &password)?;
+    if let Some(advice) = vault.changed_outside_advice() {
+        note(&format!("Warning: {advice}"));
     }
     Ok(vault)
 }

@@ -219,7 +219,7 @@ pub fn check(report: &CheckReport) -> Result<(), CliError> {
         Ok(chain) => out(&format!("Audit chain: verified, {} entries.", chain.entries))?,
         Err(error) => out(&format!("Audit chain: {error}"))?,
     }
-    if let Some(warning) = report.changed_outside {
+    if let Some(warning) = &report.changed_outside {
         out(&format!("Integrity: {warning}"))?;
     }
     for label in &report.missing {

@@ -59,6 +59,8 @@ pub enum Command {
     },
     Lock,
     CancelJob(u64),
+    /// Keeps the changes found made outside Keydesk (recorded in the audit log).
+    AcceptChanges,
     /// Takes the vault into a job: the KDF runs for the current and the new password.
     ChangePassword {
         current: SecretString,
@@ -229,6 +231,18 @@ impl KeydeskApp {
             Command::Unlock { password } => self.unlock(ctx, password),
             Command::Lock => self.request_lock(ctx, LockReason::Asked),
             Command::CancelJob(id) => self.jobs.cancel(id),
+            Command::AcceptChanges => {
+                let now = self.now();
+                let Phase::Unlocked(session) = &mut self.phase else { return };
+                match session.vault.accept_outside_changes("the user, in the window") {
+                    Ok(()) => {
+                        self.banner = None;
+                        self.toasts
+                            .info("Kept the changes; the acceptance is in the audit log.".to_owned(), now);
+                    }
+                    Err(error) => self.toasts.error(error.to_string(), now),
+                }
+            }
             Command::ChangePassword { current, new, kdf } => {
                 if !self.is_unlocked() || self.lock_when_done.is_some() {
                     return;
@@ -289,7 +303,7 @@ impl KeydeskApp {
                 self.unlock_finished = Some(std::time::Instant::now());
                 self.failed_unlocks = 0;
                 self.retry_at = None;
-                self.banner = vault.changed_outside().map(str::to_owned);
+                self.banner = vault.changed_outside_advice();
                 self.last_activity = now;
                 let mut session = Session::new(*vault);
                 session.dashboard.sort = self.sort;
@@ -364,7 +378,11 @@ impl KeydeskApp {
         }
         commands.extend(widgets::status_bar_ui(ui, countdown, busy));
         if let Some(banner) = &self.banner {
-            widgets::banner_ui(ui, banner);
+            // Changes made outside Keydesk can be kept, on record, once the vault is open.
+            let can_keep = self.session().is_some_and(|s| s.vault.changed_outside().is_some());
+            if widgets::banner_with_action_ui(ui, banner, can_keep.then_some("Keep these changes")) {
+                commands.push(Command::AcceptChanges);
+            }
         }
         let retry_in = self.retry_at.map(|at| (at - now).num_seconds() + 1).filter(|s| *s > 0);
         if retry_in.is_some() {

@@ -282,14 +282,24 @@ pub fn status_bar_ui(
 
 /// A banner for vault-level problems.
 pub fn banner_ui(ui: &mut egui::Ui, text: &str) {
+    banner_with_action_ui(ui, text, None);
+}
+
+/// A banner with a button; returns whether it was clicked.
+pub fn banner_with_action_ui(ui: &mut egui::Ui, text: &str, action: Option<&str>) -> bool {
+    let mut clicked = false;
     egui::Panel::top("banner").show(ui, |ui| {
         egui::Frame::new().fill(theme::banner_fill(ui.visuals().dark_mode)).inner_margin(8.0).show(
             ui,
             |ui| {
                 ui.label(egui::RichText::new(text).strong());
+                if let Some(action) = action {
+                    clicked = ui.button(action).clicked();
+                }
             },
         );
     });
+    clicked
 }
 
 /// The navigation on the left.

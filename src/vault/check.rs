@@ -20,7 +20,7 @@ pub struct CheckReport {
     /// The audit chain's state.
     pub audit: Result<audit::ChainReport, audit::ChainError>,
     /// What to say when vault.ron was changed outside Keydesk since its last save.
-    pub changed_outside: Option<&'static str>,
+    pub changed_outside: Option<String>,
 }
 
 impl CheckReport {
@@ -81,7 +81,7 @@ impl Vault {
             undecryptable: Vec::new(),
             store_problem: None,
             audit: self.verify_audit(),
-            changed_outside: self.changed_outside(),
+            changed_outside: self.changed_outside_advice(),
         };
         let prefix = format!("{}/", self.file.header.vault_id);
         let live = self.live_entries();

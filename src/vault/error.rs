@@ -13,6 +13,12 @@ pub enum VaultError {
     Crypto(#[from] CryptoError),
     #[error(transparent)]
     Backup(#[from] super::backup::BackupError),
+    /// Writing (or calling a provider) is refused while the vault holds changes Keydesk did
+    /// not make.
+    #[error(
+        "{what}: nothing is changed or sent until you look. Compare vault.ron with vault.ron.bak, then keep the changes with `keydesk check --accept-changes` (or \"Keep these changes\" in the window), or restore vault.ron.bak."
+    )]
+    ChangedOutside { what: String },
     /// The metadata or an audit line could not be turned into text (a bug; nothing is written).
     #[error("Keydesk could not write {what} as text, so nothing was saved: please report this as a bug.")]
     Render { what: &'static str },

@@ -127,7 +127,10 @@ pub struct Vault {
     /// Hash and count of the audit log's real last line (may run ahead of `file.audit`).
     audit_tail: AuditHead,
     /// Whether vault.ron was changed outside Keydesk since its last save (seal mismatch).
-    changed_outside: bool,
+    /// What Keydesk found changed behind its back at unlock (the seal of `vault.ron`, the
+    /// audit chain against its sealed head). While set, the vault is read-only and calls no
+    /// provider, until the user accepts the changes (recorded) or restores the files.
+    changed_outside: Option<String>,
 }
 
 fn data_key_ad(vault_id: &str) -> Vec<u8> {
@@ -194,7 +197,7 @@ impl Vault {
             integrity: String::new(),
         };
         let audit_tail = AuditHead { entries: 0, last_hash: audit::genesis(&vault_id) };
-        let mut vault = Vault { file, keys: Keys::new(data), env, audit_tail, changed_outside: false };
+        let mut vault = Vault { file, keys: Keys::new(data), env, audit_tail, changed_outside: None };
         let detail = format!("secret store: {}", options.backend.slug());
         vault.commit(audit::Action::CreateVault, None, audit::Outcome::Ok, detail)?;
         Ok(vault)
@@ -216,25 +219,51 @@ impl Vault {
         let data = unwrap_data_key(&file.header, password)?;
         let audit_tail = audit_tail(&env.storage.read_audit()?, &file.header.vault_id);
         let keys = Keys::new(data);
-        let changed_outside = !keys.seal_matches(text);
+        let audit_text = env.storage.read_audit()?;
+        let chain = audit::verify(&audit_text, &file.header.vault_id, &file.audit);
+        let changed_outside = if !keys.seal_matches(text) {
+            Some("vault.ron was changed outside Keydesk since its last save".to_owned())
+        } else {
+            match chain {
+                // A line a crash cut short is Keydesk's own, repaired at the next write.
+                Ok(_) | Err(audit::ChainError::TornTail { .. }) => None,
+                Err(error) => Some(error.to_string().trim_end_matches('.').to_owned()),
+            }
+        };
         Ok(Vault { file, keys, env, audit_tail, changed_outside })
     }
 
-    /// Set when vault.ron was changed outside Keydesk since its last save: what to tell the user.
-    pub fn changed_outside(&self) -> Option<&'static str> {
-        self.changed_outside.then_some(
-            "vault.ron was changed outside Keydesk since its last save: check the labels, statuses and accounts, or restore vault.ron.bak.",
-        )
+    /// What was changed outside Keydesk, found at unlock (the vault is read-only until it is
+    /// accepted or the files are restored): what to tell the user.
+    pub fn changed_outside(&self) -> Option<&str> {
+        self.changed_outside.as_deref()
     }
 
-    /// Records in the audit log that vault.ron was found changed (needs write access). The file
-    /// is sealed again with that record, which stays in the log.
-    pub fn record_outside_change(&mut self) -> Result<(), VaultError> {
-        if !self.changed_outside {
-            return Ok(());
+    /// The sentence for a vault found changed: what, and the two ways on.
+    pub fn changed_outside_advice(&self) -> Option<String> {
+        self.changed_outside.as_ref().map(|what| {
+            format!(
+                "{what}: the vault is open read-only and calls no provider. Compare vault.ron with vault.ron.bak; keep the changes with `keydesk check --accept-changes` (or \"Keep these changes\" in the window), or restore vault.ron.bak."
+            )
+        })
+    }
+
+    /// Refuses work that must be recorded while changes made outside Keydesk are pending.
+    pub(super) fn refuse_if_changed(&self) -> Result<(), VaultError> {
+        match &self.changed_outside {
+            Some(what) => Err(VaultError::ChangedOutside { what: what.clone() }),
+            None => Ok(()),
         }
-        let why = "vault.ron was changed outside Keydesk".to_owned();
-        self.commit(audit::Action::Integrity, None, audit::Outcome::Failed(why), String::new())
+    }
+
+    /// Accepts what was changed outside Keydesk: the finding and who accepted it go to the
+    /// audit log, and the files are sealed again. The vault is writable again.
+    pub fn accept_outside_changes(&mut self, by: &str) -> Result<(), VaultError> {
+        let Some(what) = self.changed_outside.clone() else { return Ok(()) };
+        let detail = format!("accepted by {by}: {what}");
+        self.commit(audit::Action::Integrity, None, audit::Outcome::Ok, detail)?;
+        self.changed_outside = None;
+        Ok(())
     }
 
     /// The vault's metadata (never contains a secret).
@@ -358,6 +387,12 @@ impl Vault {
         outcome: audit::Outcome,
         detail: String,
     ) -> Result<(), VaultError> {
+        // Nothing is written over changes Keydesk did not make, except their acceptance.
+        if let Some(what) = &self.changed_outside
+            && action != audit::Action::Integrity
+        {
+            return Err(VaultError::ChangedOutside { what: what.clone() });
+        }
         // A line a crash cut short is removed first, and the removal is on record.
         if self.env.storage.drop_torn_audit_tail()? {
             let repair = audit::Record {

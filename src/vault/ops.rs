@@ -344,6 +344,7 @@ impl Vault {
 
     /// The secret of a live key, for a use of `action`, with the use recorded.
     fn use_secret(&mut self, id: &KeyId) -> Result<SecretString, VaultError> {
+        self.refuse_if_changed()?;
         let index = self.index_of(id)?;
         let record = &self.file.keys[index];
         if !record.is_live() {
@@ -368,6 +369,7 @@ impl Vault {
     /// caller says with [`Vault::record_copy`] whether the clipboard took it. A secret that
     /// cannot be read is recorded as a failed copy here.
     pub fn secret_to_copy(&mut self, id: &KeyId) -> Result<SecretString, VaultError> {
+        self.refuse_if_changed()?;
         let index = self.index_of(id)?;
         let record = &self.file.keys[index];
         if !record.is_live() {

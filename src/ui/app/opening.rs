@@ -96,11 +96,9 @@ impl KeydeskApp {
                 let store = open_store(file.header.secret_store, &dir_path)?;
                 let env =
                     Env { store, storage: Box::new(dir), clock: Box::new(clock), rng: Box::new(os_rng()) };
-                let mut vault = Vault::unlock(env, file, &text, &password)?;
-                if vault.changed_outside().is_some() {
-                    vault.record_outside_change()?;
-                }
-                Ok(vault)
+                // Changes made outside Keydesk are shown, never sealed over: the vault stays
+                // read-only until the user keeps them.
+                Vault::unlock(env, file, &text, &password)
             };
             Done::Opened(open().map(Box::new).map_err(|e| OpenError {
                 wrong_password: matches!(
