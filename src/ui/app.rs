@@ -16,7 +16,6 @@ use secrecy::SecretString;
 
 use super::jobs::{Jobs, Records};
 use super::session::{self, Effects, PendingClear, Session, SessionDone};
-use super::state::Screen;
 use super::widgets::Toasts;
 use super::{dashboard, theme, unlock, widgets};
 use crate::clipboard::Clipboard;
@@ -109,6 +108,7 @@ pub enum LockReason {
     Idle,
 }
 
+mod answers;
 mod opening;
 mod timers;
 
@@ -281,72 +281,6 @@ impl KeydeskApp {
                 };
                 session.run(command, &mut fx);
             }
-        }
-    }
-
-    fn handle_done(&mut self, ctx: &egui::Context, done: Done, cancelled: bool) {
-        let now = self.now();
-        match done {
-            Done::Probed(result) => {
-                if let Phase::Create(state) = &mut self.phase {
-                    state.keychain = Some(result);
-                    if state.keychain.as_ref().is_some_and(Result::is_err) {
-                        state.backend = SecretBackend::File;
-                    }
-                }
-            }
-            Done::Loaded { text, parsed } => match parsed {
-                Ok(file) => self.preloaded = Some((text, file)),
-                Err(error) => self.banner = Some(error),
-            },
-            Done::Opened(Ok(vault)) => {
-                self.unlock_finished = Some(std::time::Instant::now());
-                self.failed_unlocks = 0;
-                self.retry_at = None;
-                self.banner = vault.changed_outside_advice();
-                self.last_activity = now;
-                let mut session = Session::new(*vault);
-                session.dashboard.sort = self.sort;
-                self.phase = Phase::Unlocked(Box::new(session));
-            }
-            Done::Opened(Err(error)) => self.unlock_failed(ctx, error, now),
-            Done::PasswordChanged(vault, result) => {
-                let mut session = Session::new(*vault);
-                session.screen = Screen::Settings;
-                session.dashboard.sort = self.sort;
-                match result {
-                    Ok(()) => self.toasts.info("Master password changed.".to_owned(), now),
-                    Err(error) => session.settings.error = Some(error),
-                }
-                self.phase = Phase::Unlocked(Box::new(session));
-                for (done, cancelled) in std::mem::take(&mut self.deferred) {
-                    self.finish_session_job(ctx, done, cancelled);
-                }
-            }
-            Done::Session(done) => self.finish_session_job(ctx, done, cancelled),
-        }
-        ctx.request_repaint();
-    }
-
-    fn finish_session_job(&mut self, ctx: &egui::Context, done: SessionDone, cancelled: bool) {
-        let now = self.now();
-        let client = Client::new(self.services.http.clone());
-        match &mut self.phase {
-            Phase::Unlocked(session) => {
-                let mut fx = Effects {
-                    ctx,
-                    jobs: &mut self.jobs,
-                    toasts: &mut self.toasts,
-                    clipboard: self.services.clipboard.as_mut(),
-                    copy: &mut self.copy,
-                    client,
-                    now,
-                };
-                session.finish(done, cancelled, &mut fx);
-            }
-            Phase::Busy => self.deferred.push((done, cancelled)),
-            // Only answers that record nothing can arrive here: a lock waits for the others.
-            Phase::Create(_) | Phase::Locked(_) => {}
         }
     }
 

@@ -1,0 +1,76 @@
+//! The answers of background jobs, applied by the shell: the keychain probe, the file read
+//! ahead, an unlock, a password change, and the session's own jobs (handed to it).
+
+use super::{Done, KeydeskApp, Phase};
+use crate::providers::http::Client;
+use crate::ui::session::{Effects, Session, SessionDone};
+use crate::ui::state::Screen;
+use crate::vault::model::SecretBackend;
+
+impl KeydeskApp {
+    pub(super) fn handle_done(&mut self, ctx: &egui::Context, done: Done, cancelled: bool) {
+        let now = self.now();
+        match done {
+            Done::Probed(result) => {
+                if let Phase::Create(state) = &mut self.phase {
+                    state.keychain = Some(result);
+                    if state.keychain.as_ref().is_some_and(Result::is_err) {
+                        state.backend = SecretBackend::File;
+                    }
+                }
+            }
+            Done::Loaded { text, parsed } => match parsed {
+                Ok(file) => self.preloaded = Some((text, file)),
+                Err(error) => self.banner = Some(error),
+            },
+            Done::Opened(Ok(vault)) => {
+                self.unlock_finished = Some(std::time::Instant::now());
+                self.failed_unlocks = 0;
+                self.retry_at = None;
+                self.banner = vault.changed_outside_advice();
+                self.last_activity = now;
+                let mut session = Session::new(*vault);
+                session.dashboard.sort = self.sort;
+                self.phase = Phase::Unlocked(Box::new(session));
+            }
+            Done::Opened(Err(error)) => self.unlock_failed(ctx, error, now),
+            Done::PasswordChanged(vault, result) => {
+                let mut session = Session::new(*vault);
+                session.screen = Screen::Settings;
+                session.dashboard.sort = self.sort;
+                match result {
+                    Ok(()) => self.toasts.info("Master password changed.".to_owned(), now),
+                    Err(error) => session.settings.error = Some(error),
+                }
+                self.phase = Phase::Unlocked(Box::new(session));
+                for (done, cancelled) in std::mem::take(&mut self.deferred) {
+                    self.finish_session_job(ctx, done, cancelled);
+                }
+            }
+            Done::Session(done) => self.finish_session_job(ctx, done, cancelled),
+        }
+        ctx.request_repaint();
+    }
+
+    pub(super) fn finish_session_job(&mut self, ctx: &egui::Context, done: SessionDone, cancelled: bool) {
+        let now = self.now();
+        let client = Client::new(self.services.http.clone());
+        match &mut self.phase {
+            Phase::Unlocked(session) => {
+                let mut fx = Effects {
+                    ctx,
+                    jobs: &mut self.jobs,
+                    toasts: &mut self.toasts,
+                    clipboard: self.services.clipboard.as_mut(),
+                    copy: &mut self.copy,
+                    client,
+                    now,
+                };
+                session.finish(done, cancelled, &mut fx);
+            }
+            Phase::Busy => self.deferred.push((done, cancelled)),
+            // Only answers that record nothing can arrive here: a lock waits for the others.
+            Phase::Create(_) | Phase::Locked(_) => {}
+        }
+    }
+}
