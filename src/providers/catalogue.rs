@@ -2,6 +2,8 @@
 //!
 //! Every other part of Keydesk asks this table instead of repeating a fact. It must stay
 //! free of IO: it is data and small pure functions over it.
+//!
+//! (Longer than most files: it is a table of fifteen platforms, read as one.)
 
 use serde::{Deserialize, Serialize};
 

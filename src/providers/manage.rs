@@ -1,6 +1,8 @@
 //! Creating and revoking keys at the provider (SendGrid and Mailgun), with an account's
 //! management key. Revoke retries on 429 and 5xx with backoff and treats 404 as done; create
 //! retries only on 429, since a POST that reached a failing server may have made a key.
+//!
+//! (Longer than most files: a quarter of it is its tests.)
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;

@@ -4,6 +4,9 @@
 //! [`VaultStorage`] for its text files, a [`Clock`] and an [`Entropy`] source. It knows nothing
 //! of egui, the clipboard, the network or the OS keychain's API, and does no IO of its own.
 //! Secrets cross its boundary only as `SecretString`.
+//!
+//! (Longer than most files: the `Vault` type, its keys, unlocking and the one commit path
+//! every change goes through; the operations live in the sibling files.)
 
 mod accounts;
 pub mod audit;
@@ -13,6 +16,7 @@ pub mod crypto;
 pub mod detect;
 mod error;
 pub mod format;
+mod integrity;
 pub mod keygen;
 mod lifecycle;
 pub mod meta;
@@ -233,39 +237,6 @@ impl Vault {
         Ok(Vault { file, keys, env, audit_tail, changed_outside })
     }
 
-    /// What was changed outside Keydesk, found at unlock (the vault is read-only until it is
-    /// accepted or the files are restored): what to tell the user.
-    pub fn changed_outside(&self) -> Option<&str> {
-        self.changed_outside.as_deref()
-    }
-
-    /// The sentence for a vault found changed: what, and the two ways on.
-    pub fn changed_outside_advice(&self) -> Option<String> {
-        self.changed_outside.as_ref().map(|what| {
-            format!(
-                "{what}: the vault is open read-only and calls no provider. Compare vault.ron with vault.ron.bak; keep the changes with `keydesk check --accept-changes` (or \"Keep these changes\" in the window), or restore vault.ron.bak."
-            )
-        })
-    }
-
-    /// Refuses work that must be recorded while changes made outside Keydesk are pending.
-    pub(super) fn refuse_if_changed(&self) -> Result<(), VaultError> {
-        match &self.changed_outside {
-            Some(what) => Err(VaultError::ChangedOutside { what: what.clone() }),
-            None => Ok(()),
-        }
-    }
-
-    /// Accepts what was changed outside Keydesk: the finding and who accepted it go to the
-    /// audit log, and the files are sealed again. The vault is writable again.
-    pub fn accept_outside_changes(&mut self, by: &str) -> Result<(), VaultError> {
-        let Some(what) = self.changed_outside.clone() else { return Ok(()) };
-        let detail = format!("accepted by {by}: {what}");
-        self.commit(audit::Action::Integrity, None, audit::Outcome::Ok, detail)?;
-        self.changed_outside = None;
-        Ok(())
-    }
-
     /// The vault's metadata (never contains a secret).
     pub fn file(&self) -> &VaultFile {
         &self.file
@@ -323,39 +294,6 @@ impl Vault {
         let text = self.sealed_text()?;
         self.env.storage.save(&text)?;
         Ok(())
-    }
-
-    /// The whole vault as one file encrypted under `password` (checked first): `vault.ron`,
-    /// the audit log and every sealed secret of this vault. Record the outcome of writing it
-    /// with [`Vault::record_backup`].
-    pub fn backup(&mut self, password: &SecretString) -> Result<Vec<u8>, VaultError> {
-        self.check_password(password)?;
-        let prefix = format!("{}/", self.file.header.vault_id);
-        let mut secrets = Vec::new();
-        for name in self.env.store.names(&prefix)? {
-            let value = self.env.store.get(&name)?;
-            secrets.push((name, value));
-        }
-        let contents = backup::Contents {
-            vault_text: self.sealed_text()?,
-            audit_text: self.env.storage.read_audit()?,
-            secrets,
-        };
-        backup::seal(&contents, password, self.file.header.kdf, self.env.rng.as_mut())
-    }
-
-    /// Records a backup once its file was written (or why it was not).
-    pub fn record_backup(&mut self, written: Result<String, String>) -> Result<(), VaultError> {
-        match written {
-            Ok(detail) => self.commit(audit::Action::Backup, None, audit::Outcome::Ok, detail),
-            Err(why) => self.commit(audit::Action::Backup, None, audit::Outcome::Failed(why), String::new()),
-        }
-    }
-
-    /// Records that this vault was just restored from a backup (after the restored files
-    /// opened with the password).
-    pub fn record_restore(&mut self, detail: String) -> Result<(), VaultError> {
-        self.commit(audit::Action::Restore, None, audit::Outcome::Ok, detail)
     }
 
     /// Changes the vault's settings (auto-lock, clipboard clearing).

@@ -1,0 +1,74 @@
+//! What Keydesk found changed behind its back, and the way on (keep the changes on record,
+//! or restore); and the whole vault to and from one backup file.
+
+use secrecy::SecretString;
+
+use super::{Vault, VaultError, audit, backup};
+
+impl Vault {
+    /// What was changed outside Keydesk, found at unlock (the vault is read-only until it is
+    /// accepted or the files are restored): what to tell the user.
+    pub fn changed_outside(&self) -> Option<&str> {
+        self.changed_outside.as_deref()
+    }
+
+    /// The sentence for a vault found changed: what, and the two ways on.
+    pub fn changed_outside_advice(&self) -> Option<String> {
+        self.changed_outside.as_ref().map(|what| {
+            format!(
+                "{what}: the vault is open read-only and calls no provider. Compare vault.ron with vault.ron.bak; keep the changes with `keydesk check --accept-changes` (or \"Keep these changes\" in the window), or restore vault.ron.bak."
+            )
+        })
+    }
+
+    /// Refuses work that must be recorded while changes made outside Keydesk are pending.
+    pub(super) fn refuse_if_changed(&self) -> Result<(), VaultError> {
+        match &self.changed_outside {
+            Some(what) => Err(VaultError::ChangedOutside { what: what.clone() }),
+            None => Ok(()),
+        }
+    }
+
+    /// Accepts what was changed outside Keydesk: the finding and who accepted it go to the
+    /// audit log, and the files are sealed again. The vault is writable again.
+    pub fn accept_outside_changes(&mut self, by: &str) -> Result<(), VaultError> {
+        let Some(what) = self.changed_outside.clone() else { return Ok(()) };
+        let detail = format!("accepted by {by}: {what}");
+        self.commit(audit::Action::Integrity, None, audit::Outcome::Ok, detail)?;
+        self.changed_outside = None;
+        Ok(())
+    }
+
+    /// The whole vault as one file encrypted under `password` (checked first): `vault.ron`,
+    /// the audit log and every sealed secret of this vault. Record the outcome of writing it
+    /// with [`Vault::record_backup`].
+    pub fn backup(&mut self, password: &SecretString) -> Result<Vec<u8>, VaultError> {
+        self.check_password(password)?;
+        let prefix = format!("{}/", self.file.header.vault_id);
+        let mut secrets = Vec::new();
+        for name in self.env.store.names(&prefix)? {
+            let value = self.env.store.get(&name)?;
+            secrets.push((name, value));
+        }
+        let contents = backup::Contents {
+            vault_text: self.sealed_text()?,
+            audit_text: self.env.storage.read_audit()?,
+            secrets,
+        };
+        backup::seal(&contents, password, self.file.header.kdf, self.env.rng.as_mut())
+    }
+
+    /// Records a backup once its file was written (or why it was not).
+    pub fn record_backup(&mut self, written: Result<String, String>) -> Result<(), VaultError> {
+        match written {
+            Ok(detail) => self.commit(audit::Action::Backup, None, audit::Outcome::Ok, detail),
+            Err(why) => self.commit(audit::Action::Backup, None, audit::Outcome::Failed(why), String::new()),
+        }
+    }
+
+    /// Records that this vault was just restored from a backup (after the restored files
+    /// opened with the password).
+    pub fn record_restore(&mut self, detail: String) -> Result<(), VaultError> {
+        self.commit(audit::Action::Restore, None, audit::Outcome::Ok, detail)
+    }
+}
