@@ -74,23 +74,12 @@ fn a_job_that_ends_while_the_window_is_hidden_is_recorded() {
     let world = world();
     let mut harness = app_with(&world, false);
     create_and_unlock(&mut harness);
-    click(&mut harness, "API settings");
-    click(&mut harness, "Provider");
-    click(&mut harness, "Brevo");
-    type_into(&mut harness, "Account name", "Brevo");
-    type_into(&mut harness, "API address", &server.url);
-    click(&mut harness, "Add account");
-    click(&mut harness, "New key");
-    click(&mut harness, "Paste a provider's key");
-    type_into(&mut harness, "Label", "Brevo CRM");
-    click(&mut harness, "Account");
-    click(&mut harness, "Brevo (Brevo)");
     let key = format!(
         "xkeysib-{}-{}",
         common::random_chars(common::HEX, 64),
         common::random_chars(common::ALNUM, 16)
     );
-    type_into(&mut harness, "Key", &key);
+    common::window::paste_into_new_account(&mut harness, "Brevo", &server.url, "Brevo CRM", &key, false);
     click(&mut harness, "Add key");
     // From here only `logic` runs, as for a minimized window, until the check is recorded.
     for _ in 0..2000 {

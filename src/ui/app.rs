@@ -267,21 +267,32 @@ impl KeydeskApp {
                 if self.lock_when_done.is_some() {
                     return;
                 }
-                let now = self.now();
-                let client = Client::new(self.services.http.clone());
-                let Phase::Unlocked(session) = &mut self.phase else { return };
-                let mut fx = Effects {
-                    ctx,
-                    jobs: &mut self.jobs,
-                    toasts: &mut self.toasts,
-                    clipboard: self.services.clipboard.as_mut(),
-                    copy: &mut self.copy,
-                    client,
-                    now,
-                };
-                session.run(command, &mut fx);
+                self.with_session(ctx, |session, fx| session.run(command, fx));
             }
         }
+    }
+
+    /// Runs `work` on the unlocked session with what the shell lends it; `false` when there
+    /// is no unlocked session.
+    fn with_session(
+        &mut self,
+        ctx: &egui::Context,
+        work: impl FnOnce(&mut Session, &mut Effects<'_>),
+    ) -> bool {
+        let now = self.now();
+        let client = Client::new(self.services.http.clone());
+        let Phase::Unlocked(session) = &mut self.phase else { return false };
+        let mut fx = Effects {
+            ctx,
+            jobs: &mut self.jobs,
+            toasts: &mut self.toasts,
+            clipboard: self.services.clipboard.as_mut(),
+            copy: &mut self.copy,
+            client,
+            now,
+        };
+        work(session, &mut fx);
+        true
     }
 
     /// One frame: draws the bars, the current phase and the toasts, and queues what the user

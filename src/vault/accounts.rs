@@ -93,13 +93,7 @@ impl Vault {
             file.accounts.push(account);
             Ok(())
         })
-        .inspect_err(|error| {
-            // A save that may have landed keeps its secret: deleting it could leave a key on
-            // disk without one. `check` lists a leftover either way.
-            if !error.maybe_applied() {
-                self.forget_secret(&id);
-            }
-        })?;
+        .inspect_err(|error| self.take_back_secret(&id, error))?;
         Ok(id)
     }
 

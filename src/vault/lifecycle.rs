@@ -123,13 +123,7 @@ impl Vault {
             file.keys.push(record);
             Ok(())
         })
-        .inspect_err(|error| {
-            // A save that may have landed keeps its secret: deleting it could leave a key on
-            // disk without one. `check` lists a leftover either way.
-            if !error.maybe_applied() {
-                self.forget_secret(&id);
-            }
-        })?;
+        .inspect_err(|error| self.take_back_secret(&id, error))?;
         Ok((id, secret))
     }
 }

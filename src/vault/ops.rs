@@ -198,17 +198,20 @@ impl Vault {
             file.keys.push(record);
             Ok(())
         })
-        .inspect_err(|error| {
-            // A save that may have landed keeps its secret: deleting it could leave a key on
-            // disk without one. `check` lists a leftover either way.
-            if !error.maybe_applied() {
-                self.forget_secret(&id);
-            }
-        })?;
+        .inspect_err(|error| self.take_back_secret(&id, error))?;
         Ok((id, secret))
     }
 
     /// Best effort removal of a secret whose metadata could not be saved.
+    /// After a failed save of a new key's metadata: its secret is taken back out, unless the
+    /// save may have landed (then deleting it could leave a key on disk without its secret;
+    /// `check` lists a leftover either way).
+    pub(super) fn take_back_secret(&mut self, id: &str, error: &VaultError) {
+        if !error.maybe_applied() {
+            self.forget_secret(id);
+        }
+    }
+
     pub(super) fn forget_secret(&mut self, id: &str) {
         let name = self.entry_name(id);
         let _listed_by_check = self.env.store.delete(&name);
@@ -278,13 +281,7 @@ impl Vault {
             file.keys.push(record);
             Ok(())
         })
-        .inspect_err(|error| {
-            // A save that may have landed keeps its secret: deleting it could leave a key on
-            // disk without one. `check` lists a leftover either way.
-            if !error.maybe_applied() {
-                self.forget_secret(&id);
-            }
-        })?;
+        .inspect_err(|error| self.take_back_secret(&id, error))?;
         Ok((id, detection))
     }
 

@@ -108,3 +108,33 @@ pub fn create_and_unlock(harness: &mut Harness<'_, KeydeskApp>) {
     click(harness, "Create vault");
     step_until(harness, "the new vault opens", KeydeskApp::is_unlocked);
 }
+
+/// Adds a provider account whose API is `url` (the provider picked from the list unless it
+/// is SendGrid, the default), then pastes `key` into it as a new key labelled `label`.
+/// `submit`: press "Add key" too.
+pub fn paste_into_new_account(
+    harness: &mut Harness<'_, KeydeskApp>,
+    provider: &str,
+    url: &str,
+    label: &str,
+    key: &str,
+    submit: bool,
+) {
+    click(harness, "API settings");
+    if provider != "SendGrid" {
+        click(harness, "Provider");
+        click(harness, provider);
+    }
+    type_into(harness, "Account name", provider);
+    type_into(harness, "API address", url);
+    click(harness, "Add account");
+    click(harness, "New key");
+    click(harness, "Paste a provider's key");
+    type_into(harness, "Label", label);
+    click(harness, "Account");
+    click(harness, &format!("{provider} ({provider})"));
+    type_into(harness, "Key", key);
+    if submit {
+        click(harness, "Add key");
+    }
+}

@@ -2,8 +2,7 @@
 //! ahead, an unlock, a password change, and the session's own jobs (handed to it).
 
 use super::{Done, KeydeskApp, Phase};
-use crate::providers::http::Client;
-use crate::ui::session::{Effects, Session, SessionDone};
+use crate::ui::session::{Session, SessionDone};
 use crate::ui::state::Screen;
 use crate::vault::model::SecretBackend;
 
@@ -53,20 +52,9 @@ impl KeydeskApp {
     }
 
     pub(super) fn finish_session_job(&mut self, ctx: &egui::Context, done: SessionDone, cancelled: bool) {
-        let now = self.now();
-        let client = Client::new(self.services.http.clone());
-        match &mut self.phase {
-            Phase::Unlocked(session) => {
-                let mut fx = Effects {
-                    ctx,
-                    jobs: &mut self.jobs,
-                    toasts: &mut self.toasts,
-                    clipboard: self.services.clipboard.as_mut(),
-                    copy: &mut self.copy,
-                    client,
-                    now,
-                };
-                session.finish(done, cancelled, &mut fx);
+        match &self.phase {
+            Phase::Unlocked(_) => {
+                self.with_session(ctx, |session, fx| session.finish(done, cancelled, fx));
             }
             Phase::Busy => self.deferred.push((done, cancelled)),
             // Only answers that record nothing can arrive here: a lock waits for the others.
