@@ -140,3 +140,45 @@ fn a_backup_restores_onto_an_emptied_keychain() {
     }
     assert!(cli.ok(&["audit", "--verify"], "").contains("Audit chain verified"));
 }
+
+/// A keychain of its own, on a bus of its own, locked, with no display for its prompt: the
+/// sentence says so, instead of blaming a dismissed prompt.
+#[test]
+fn a_locked_keychain_without_a_display_is_said_as_such() {
+    if keychain().is_none() {
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let (data, run) = (scratch.path().join("data"), scratch.path().join("run"));
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::create_dir_all(&run).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let cli = Cli::new();
+    let script = format!(
+        "printf %s pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; sleep 1; \
+         echo x | secret-tool store --label=t service keydesk-test username lock-probe >/dev/null 2>&1; \
+         timeout 10 secret-tool lock --collection=login >/dev/null 2>&1; \
+         if timeout 10 secret-tool lookup service keydesk-test username lock-probe >/dev/null 2>&1; then echo NOT-LOCKED; exit 3; fi; \
+         timeout 30 '{}' --vault '{}' --password-file '{}' init",
+        env!("CARGO_BIN_EXE_keydesk"),
+        cli.vault.display(),
+        cli.password_file.display()
+    );
+    let output = Command::new("timeout")
+        .args(["90", "dbus-run-session", "--", "sh", "-c", &script])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_DATA_HOME", &data)
+        .env("XDG_RUNTIME_DIR", &run)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stdout.contains("NOT-LOCKED"), "the test keychain did not lock");
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("The OS keychain is locked and this session has no display"), "{stderr}");
+    assert!(!stderr.contains("dismissed"), "{stderr}");
+    assert!(!cli.vault.join("vault.ron").exists());
+}

@@ -95,7 +95,12 @@ fn map_error(error: KeyringError) -> SecretStoreError {
     match error {
         KeyringError::NoStorageAccess(inner) => {
             if inner.to_string().contains("prompt dismissed") {
-                SecretStoreError::PromptDismissed
+                // Without a display the keychain's prompter cannot start, and the Secret
+                // Service reports that as a dismissal.
+                let display = ["DISPLAY", "WAYLAND_DISPLAY"]
+                    .iter()
+                    .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
+                if display { SecretStoreError::PromptDismissed } else { SecretStoreError::LockedNoPrompter }
             } else {
                 SecretStoreError::Locked
             }
@@ -158,11 +163,19 @@ mod tests {
         Box::new(Words(words))
     }
 
+    /// What a dismissed prompt is called here: with a display, a dismissal; without one, a
+    /// prompt that could never show.
+    fn dismissed_words() -> &'static str {
+        let display =
+            ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
+        if display { "dismissed or could not be shown" } else { "no display to ask for its password" }
+    }
+
     /// Each keychain failure gets its own sentence; stored bytes never reach one.
     #[test]
     fn keychain_errors_map_to_sentences() {
         let cases: Vec<(KeyringError, &str)> = vec![
-            (KeyringError::NoStorageAccess(boxed("SS error: prompt dismissed")), "prompt was dismissed"),
+            (KeyringError::NoStorageAccess(boxed("SS error: prompt dismissed")), dismissed_words()),
             (KeyringError::NoStorageAccess(boxed("SS Error: object locked")), "keychain is locked"),
             (
                 KeyringError::NoStorageAccess(boxed("SS error: result not returned from SS API")),

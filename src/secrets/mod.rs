@@ -42,9 +42,16 @@ pub enum SecretStoreError {
         "The OS keychain is locked: unlock it (log in to the desktop, or open your keyring app) and try again."
     )]
     Locked,
-    /// The keychain asked to be unlocked and the prompt was dismissed.
-    #[error("The keychain's unlock prompt was dismissed: try again and unlock the keychain when it asks.")]
+    /// The keychain asked to be unlocked and the prompt was dismissed (or could not show).
+    #[error(
+        "The keychain's unlock prompt was dismissed or could not be shown: try again and unlock the keychain when it asks."
+    )]
     PromptDismissed,
+    /// The keychain is locked and this session has no display to show its unlock prompt on.
+    #[error(
+        "The OS keychain is locked and this session has no display to ask for its password: unlock it from your desktop session (or with `gnome-keyring-daemon --unlock`), then try again."
+    )]
+    LockedNoPrompter,
     /// No value under that name.
     #[error("The secret store has no entry \"{name}\".")]
     Missing { name: String },
