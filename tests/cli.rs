@@ -126,7 +126,7 @@ fn the_whole_flow() {
     let new_password = cli.dir.path().join("new-password");
     std::fs::write(&new_password, "a different long passphrase\n").unwrap();
     step(&["passwd", "--new-password-file", new_password.to_str().unwrap()], "");
-    let old_password = cli.run(&["list"]);
+    let old_password = cli.run(&["check"]);
     assert_eq!(old_password.status.code(), Some(1));
     // The backup of the previous version was rewritten with the new wrapping as well.
     let backup = std::fs::read_to_string(cli.vault.join("vault.ron.bak")).unwrap();
@@ -221,15 +221,15 @@ fn bad_inputs_fail_with_one_sentence_and_change_nothing() {
 
     // Wrong password.
     std::fs::write(&cli.password_file, "not the password\n").unwrap();
-    refused(&cli, &["list"], "", 1, "The master password is wrong");
+    refused(&cli, &["check"], "", 1, "The master password is wrong");
     refused(&cli, &["reveal", "Webhook"], "", 1, "The master password is wrong");
     // Unreadable and empty password files.
     std::fs::write(&cli.password_file, "\n").unwrap();
-    refused(&cli, &["list"], "", 1, "first line is empty");
+    refused(&cli, &["check"], "", 1, "first line is empty");
     std::fs::remove_file(&cli.password_file).unwrap();
-    refused(&cli, &["list"], "", 1, "Could not read the password file (no such file)");
+    refused(&cli, &["check"], "", 1, "Could not read the password file (no such file)");
     std::fs::create_dir(&cli.password_file).unwrap();
-    refused(&cli, &["list"], "", 1, "Could not read the password file");
+    refused(&cli, &["check"], "", 1, "Could not read the password file");
     std::fs::remove_dir(&cli.password_file).unwrap();
     std::fs::write(&cli.password_file, format!("{PASSWORD}\n")).unwrap();
     cli.ok(&["check"], "");
@@ -240,10 +240,29 @@ fn no_password_and_no_terminal_is_a_usage_error() {
     let cli = Cli::new();
     cli.ok(&["init", "--secret-store", "file"], "");
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"));
-    command.arg("--vault").arg(&cli.vault).arg("list").env_remove("KEYDESK_PASSWORD_FILE");
+    command.arg("--vault").arg(&cli.vault).arg("check").env_remove("KEYDESK_PASSWORD_FILE");
     let output = common::run(command, "");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("give --password-file FILE"));
+}
+
+#[test]
+fn list_and_show_need_no_password_and_no_keychain() {
+    let cli = Cli::new();
+    cli.ok(&["init", "--secret-store", "file"], "");
+    cli.ok(&["generate", "--label", "Webhook"], "");
+    for args in [&["list"][..], &["show", "Webhook"][..], &["list", "--json"][..]] {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"));
+        command
+            .arg("--vault")
+            .arg(&cli.vault)
+            .args(args)
+            .env_remove("KEYDESK_PASSWORD_FILE")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keydesk-test-bus");
+        let output = common::run(command, "");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Webhook"), "{args:?}");
+    }
 }
 
 #[test]
@@ -350,7 +369,7 @@ fn the_vault_folder_and_its_neighbours_are_handled_with_care() {
     assert!(cli.vault.join(".editor-swap.tmp").exists());
     // A world-readable password file is used, and said.
     std::fs::set_permissions(&cli.password_file, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let output = cli.run(&["list"]);
+    let output = cli.run(&["check"]);
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("other users can read the password file"));
 }

@@ -27,7 +27,7 @@ pub struct Cli {
 pub enum Command {
     /// Create a new vault.
     Init(InitArgs),
-    /// List keys (without secrets).
+    /// List keys (without secrets; needs no password and no keychain).
     List(ListArgs),
     /// Generate a Keydesk-format key; prints the key alone on stdout.
     Generate(GenerateArgs),
@@ -35,7 +35,7 @@ pub enum Command {
     Add(AddArgs),
     /// Change a key's label, notes, integrations, expiry or rotation period.
     Edit(EditArgs),
-    /// Show a key's details and history (no secret).
+    /// Show a key's details and history (no secret; needs no password and no keychain).
     Show(ShowArgs),
     /// Print a key's secret on stdout (recorded in the audit log).
     Reveal(KeyArg),

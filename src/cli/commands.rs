@@ -40,11 +40,28 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     if let Command::Restore(restore) = command {
         return super::backup::restore(context, &restore);
     }
+    // Reading metadata needs no master password and no keychain: the file is the user's to
+    // read anyway (its seal is checked by every command that unlocks).
+    if let Command::List(_) | Command::Show(_) = &command {
+        let dir = VaultDir::open(&context.dir, false)?;
+        let text = dir.read_vault()?;
+        let file = Vault::parse(&text).map_err(|e| {
+            CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
+        })?;
+        let now = chrono::Utc::now();
+        return match command {
+            Command::List(list) => render::list(&file, now, list.json, list.all),
+            Command::Show(show) => {
+                use crate::storage::VaultStorage;
+                render::show(&file, &dir.read_audit()?, now, &show.key, show.json)
+            }
+            _ => Ok(()),
+        };
+    }
     let mut vault = open(context, writes(&command))?;
     match command {
         Command::Init(_) => Ok(()),
-        Command::List(list) => render::list(&vault, list.json, list.all),
-        Command::Show(show) => render::show(&vault, &show.key, show.json),
+        Command::List(_) | Command::Show(_) => Ok(()),
         Command::Audit(audit) if audit.verify => match vault.verify_audit() {
             Ok(report) => out(&format!("Audit chain verified: {} entries, all linked.", report.entries)),
             Err(error) => Err(CliError::Failed(error.to_string())),

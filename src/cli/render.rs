@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::CliError;
 use super::commands::out;
 use crate::vault::audit::{self, Outcome};
-use crate::vault::model::{Attention, KeyRecord, KeyStatus, VerifyOutcome};
+use crate::vault::model::{Attention, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
 use crate::vault::{CheckReport, Vault};
 
 fn time(at: Option<DateTime<Utc>>) -> Value {
@@ -69,9 +69,8 @@ fn pretty(value: &Value) -> Result<(), CliError> {
 }
 
 /// `keydesk list`.
-pub fn list(vault: &Vault, as_json: bool, all: bool) -> Result<(), CliError> {
-    let now = vault.now();
-    let keys: Vec<&KeyRecord> = vault.keys().iter().filter(|k| all || k.is_live()).collect();
+pub fn list(file: &VaultFile, now: DateTime<Utc>, as_json: bool, all: bool) -> Result<(), CliError> {
+    let keys: Vec<&KeyRecord> = file.keys.iter().filter(|k| all || k.is_live()).collect();
     if as_json {
         return pretty(&Value::Array(keys.iter().map(|k| key_json(k, now)).collect()));
     }
@@ -100,18 +99,27 @@ pub fn list(vault: &Vault, as_json: bool, all: bool) -> Result<(), CliError> {
 }
 
 /// `keydesk show KEY`.
-pub fn show(vault: &Vault, query: &str, as_json: bool) -> Result<(), CliError> {
-    let record = vault.key(&super::lookup::resolve(vault.keys(), query)?)?;
-    let history: Vec<audit::Record> = audit::parse(&vault.audit_text()?)
+pub fn show(
+    file: &VaultFile,
+    audit_text: &str,
+    now: DateTime<Utc>,
+    query: &str,
+    as_json: bool,
+) -> Result<(), CliError> {
+    let id = super::lookup::resolve(&file.keys, query)?;
+    let Some(record) = file.key(&id) else {
+        return Err(CliError::Failed(format!("No key has the id {id}.")));
+    };
+    let history: Vec<audit::Record> = audit::parse(audit_text)
         .into_iter()
         .filter(|r| r.key.as_deref() == Some(record.id.as_str()))
         .collect();
     if as_json {
-        let mut value = key_json(record, vault.now());
+        let mut value = key_json(record, now);
         value["history"] = Value::Array(history.iter().map(record_json).collect());
         return pretty(&value);
     }
-    let value = key_json(record, vault.now());
+    let value = key_json(record, now);
     let line = |name: &str, text: String| out(&format!("{name:<15} {text}"));
     let or_dash = |v: &Value| match v {
         Value::Null => "—".to_owned(),
