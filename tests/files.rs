@@ -264,3 +264,32 @@ fn a_planted_api_address_receives_no_key() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("nothing is changed or sent until you look"));
     assert!(server.seen().is_empty(), "the key was not sent to the planted address");
 }
+
+#[test]
+fn an_older_copy_put_back_is_reported_as_a_rollback() {
+    let cli = cli_with_keys(1);
+    // A copy of the whole folder, taken now…
+    let copy = cli.dir.path().join("vault-copy");
+    std::fs::create_dir(&copy).unwrap();
+    for (name, bytes) in common::snapshot(&cli.vault) {
+        if name != "vault.lock" {
+            std::fs::write(copy.join(&name), bytes).unwrap();
+        }
+    }
+    // …then the vault moves on, and later the old copy is put back in its place.
+    cli.ok(&["generate", "--label", "Newer"], "");
+    std::fs::remove_dir_all(&cli.vault).unwrap();
+    std::fs::rename(&copy, &cli.vault).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cli.vault, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let check = cli.run(&["check"]);
+    assert_eq!(check.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(said.contains("older copy than the one Keydesk last wrote on this machine"), "{said}");
+    assert!(said.contains("it was rolled back"), "{said}");
+    let refused = cli.run(&["generate", "--label", "On the old copy"]);
+    assert_eq!(refused.status.code(), Some(1), "nothing is written over a rollback");
+}

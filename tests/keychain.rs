@@ -130,11 +130,13 @@ fn a_backup_restores_onto_an_emptied_keychain() {
     assert!(store.names(&format!("{vault_id}/")).unwrap().is_empty());
     std::fs::remove_dir_all(&cli.vault).unwrap();
     cli.ok(&["restore", backup.to_str().unwrap()], "");
-    assert_eq!(
-        store.names(&format!("{vault_id}/")).unwrap().len(),
-        10,
-        "every secret is back in the keychain"
-    );
+    let keys = store
+        .names(&format!("{vault_id}/"))
+        .unwrap()
+        .into_iter()
+        .filter(|n| !n.ends_with("/generation"))
+        .count();
+    assert_eq!(keys, 10, "every secret is back in the keychain");
     for (i, secret) in secrets.iter().enumerate() {
         assert_eq!(cli.ok(&["reveal", &format!("Key {i}")], "").trim(), secret);
     }

@@ -73,6 +73,11 @@ pub fn restore(context: &Context, args: &RestoreArgs) -> Result<(), CliError> {
     let text = dir.read_vault()?;
     let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
     let mut vault = Vault::unlock(env, file, &text, &password)?;
+    // A restore puts an older vault back on purpose: that is the one rollback to keep. (The
+    // backup's contents are authenticated by the password, so nothing else can differ.)
+    if vault.changed_outside().is_some() {
+        vault.accept_outside_changes(&format!("keydesk restore from {}", args.file.display()))?;
+    }
     let keys = vault.keys().iter().filter(|k| k.is_live()).count();
     vault.record_restore(format!("{keys} live keys, {} secrets", contents.secrets.len()))?;
     let report = vault.check();

@@ -90,4 +90,41 @@ impl SecretStore for FileStore {
     fn names(&self, prefix: &str) -> Result<Vec<String>, SecretStoreError> {
         Ok(self.values.keys().filter(|k| k.starts_with(prefix)).cloned().collect())
     }
+
+    /// `secrets.ron` travels with the folder, so the mark lives in the user's state folder.
+    fn generation_mark(&self, vault_id: &str) -> Result<Option<String>, SecretStoreError> {
+        let Some(path) = mark_path(vault_id) else { return Ok(None) };
+        match std::fs::read_to_string(&path) {
+            Ok(mark) => Ok(Some(mark.trim().to_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(SecretStoreError::File { action: "read", path, source }),
+        }
+    }
+
+    fn set_generation_mark(&mut self, vault_id: &str, mark: &str) -> Result<(), SecretStoreError> {
+        let Some(path) = mark_path(vault_id) else { return Ok(()) };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| SecretStoreError::File {
+                action: "write",
+                path: path.clone(),
+                source,
+            })?;
+        }
+        atomic_write(&path, mark.as_bytes(), false).map_err(|source| SecretStoreError::File {
+            action: "write",
+            path,
+            source,
+        })
+    }
+}
+
+/// Where a file-store vault's generation mark is kept: outside any vault folder, in the
+/// user's state folder (`~/.local/state/keydesk` on Linux). The vault id is hex: a safe name.
+fn mark_path(vault_id: &str) -> Option<PathBuf> {
+    if vault_id.is_empty() || !vault_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let dirs = directories::ProjectDirs::from("", "", "keydesk")?;
+    let base = dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir());
+    Some(base.join("generations").join(format!("{vault_id}.mark")))
 }

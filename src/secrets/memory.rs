@@ -15,6 +15,8 @@ pub struct MemoryStore {
 struct Inner {
     values: BTreeMap<String, String>,
     fail_next: Option<fn() -> SecretStoreError>,
+    /// Generation marks, apart from the values (as the file store keeps them apart too).
+    marks: BTreeMap<String, String>,
 }
 
 impl MemoryStore {
@@ -74,6 +76,15 @@ impl SecretStore for MemoryStore {
     fn delete(&mut self, name: &str) -> Result<bool, SecretStoreError> {
         self.injected()?;
         Ok(self.lock().values.remove(name).is_some())
+    }
+
+    fn generation_mark(&self, vault_id: &str) -> Result<Option<String>, SecretStoreError> {
+        Ok(self.lock().marks.get(vault_id).cloned())
+    }
+
+    fn set_generation_mark(&mut self, vault_id: &str, mark: &str) -> Result<(), SecretStoreError> {
+        self.lock().marks.insert(vault_id.to_owned(), mark.to_owned());
+        Ok(())
     }
 
     fn names(&self, prefix: &str) -> Result<Vec<String>, SecretStoreError> {

@@ -27,6 +27,27 @@ pub trait SecretStore: Send {
     fn delete(&mut self, name: &str) -> Result<bool, SecretStoreError>;
     /// The names that start with `prefix`.
     fn names(&self, prefix: &str) -> Result<Vec<String>, SecretStoreError>;
+
+    /// The mark of the last save of vault `vault_id` Keydesk made on this machine, kept where
+    /// a copy of the vault folder cannot bring an older one back (the keychain; for the file
+    /// store, the user's state folder).
+    fn generation_mark(&self, vault_id: &str) -> Result<Option<String>, SecretStoreError> {
+        match self.get(&generation_mark_name(vault_id)) {
+            Ok(mark) => Ok(Some(mark)),
+            Err(SecretStoreError::Missing { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Keeps the mark of the latest save.
+    fn set_generation_mark(&mut self, vault_id: &str, mark: &str) -> Result<(), SecretStoreError> {
+        self.put(&generation_mark_name(vault_id), mark)
+    }
+}
+
+/// The store entry that holds a vault's generation mark.
+pub fn generation_mark_name(vault_id: &str) -> String {
+    format!("{vault_id}/generation")
 }
 
 /// What can go wrong with a secret store.

@@ -54,7 +54,8 @@ impl Vault {
         let keys = self.file.keys.iter().filter(|k| k.is_live()).map(|k| self.entry_name(&k.id));
         let accounts =
             self.file.accounts.iter().filter(|a| a.has_management_key).map(|a| self.entry_name(&a.id));
-        keys.chain(accounts).collect()
+        let mark = std::iter::once(crate::secrets::generation_mark_name(&self.file.header.vault_id));
+        keys.chain(accounts).chain(mark).collect()
     }
 
     /// Deletes secret-store entries of this vault that no live key uses (as `check` listed

@@ -141,6 +141,24 @@ fn data_key_ad(vault_id: &str) -> Vec<u8> {
     format!("keydesk-data-key:{vault_id}").into_bytes()
 }
 
+/// Whether `file` is older than (or forks from) the last save recorded in `mark`
+/// ("GENERATION SEAL UNIX_TIME"): what to say, or `None` when it is that save or newer.
+fn rolled_back(mark: &str, file: &VaultFile) -> Option<String> {
+    let mut parts = mark.split_whitespace();
+    let generation: u64 = parts.next()?.parse().ok()?;
+    let seal = parts.next()?;
+    let at = parts.next().and_then(|t| t.parse::<i64>().ok()).and_then(|t| DateTime::from_timestamp(t, 0));
+    let when = at.map(|t| t.format(" of %Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+    let now = file.header.generation;
+    if now < generation || (now == generation && file.integrity != seal) {
+        Some(format!(
+            "vault.ron is an older copy than the one Keydesk last wrote on this machine (save {now}, where save {generation}{when} was the last): it was rolled back"
+        ))
+    } else {
+        None
+    }
+}
+
 /// The data key, unwrapped with the key derived from `password` and the header's salt and
 /// KDF cost.
 fn unwrap_data_key(header: &Header, password: &SecretString) -> Result<SymmetricKey, VaultError> {
@@ -194,6 +212,7 @@ impl Vault {
                 wrapped_data_key: B64.encode(wrapped),
                 secret_store: options.backend,
                 settings: Settings::default(),
+                generation: 0,
             },
             accounts: Vec::new(),
             keys: Vec::new(),
@@ -225,8 +244,16 @@ impl Vault {
         let keys = Keys::new(data);
         let audit_text = env.storage.read_audit()?;
         let chain = audit::verify(&audit_text, &file.header.vault_id, &file.audit);
+        let rollback = env
+            .store
+            .generation_mark(&file.header.vault_id)
+            .ok()
+            .flatten()
+            .and_then(|mark| rolled_back(&mark, &file));
         let changed_outside = if !keys.seal_matches(text) {
             Some("vault.ron was changed outside Keydesk since its last save".to_owned())
+        } else if let Some(rollback) = rollback {
+            Some(rollback)
         } else {
             match chain {
                 // A line a crash cut short is Keydesk's own, repaired at the next write.
@@ -355,15 +382,18 @@ impl Vault {
         let (line, hash) = audit::render(&record)?;
         let head = AuditHead { entries: self.audit_tail.entries + 1, last_hash: hash };
         self.file.audit = head.clone();
+        self.file.header.generation += 1;
         let text = match self.sealed_text() {
             Ok(text) => text,
             Err(error) => {
                 self.file.audit = self.audit_tail.clone();
+                self.file.header.generation -= 1;
                 return Err(error);
             }
         };
         if let Err(error) = self.env.storage.append_audit(&line) {
             self.file.audit = self.audit_tail.clone();
+            self.file.header.generation -= 1;
             return Err(error.into());
         }
         self.audit_tail = head;
@@ -382,6 +412,11 @@ impl Vault {
             let _log_unwritable = self.append(&undo);
             return Err(error.into());
         }
+        // The newest generation, kept outside the folder: best effort, a missing mark only
+        // weakens the rollback check, which `check` then cannot do either.
+        let mark =
+            format!("{} {} {}", self.file.header.generation, self.file.integrity, record.at.timestamp());
+        let _mark_not_kept = self.env.store.set_generation_mark(&self.file.header.vault_id, &mark);
         Ok(())
     }
 

@@ -97,6 +97,10 @@ pub struct Header {
     pub secret_store: SecretBackend,
     #[serde(default)]
     pub settings: Settings,
+    /// Counts every save: with the last one kept outside the folder, an older copy put back
+    /// in place of the vault shows as a rollback.
+    #[serde(default)]
+    pub generation: u64,
 }
 
 /// Where the encrypted secret values are kept.
