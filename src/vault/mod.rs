@@ -130,12 +130,18 @@ pub struct Vault {
     env: Env,
     /// Hash and count of the audit log's real last line (may run ahead of `file.audit`).
     audit_tail: AuditHead,
-    /// Whether vault.ron was changed outside Keydesk since its last save (seal mismatch).
     /// What Keydesk found changed behind its back at unlock (the seal of `vault.ron`, the
     /// audit chain against its sealed head). While set, the vault is read-only and calls no
     /// provider, until the user accepts the changes (recorded) or restores the files.
     changed_outside: Option<String>,
+    /// When the generation mark was last written (it is written at the first save of a
+    /// session and then at most once a minute: a keychain write costs tens of ms).
+    mark_written_at: Option<DateTime<Utc>>,
 }
+
+/// How stale the generation mark may grow within a session. A mark that lags behind only
+/// makes a rollback to a copy taken within that time go unseen.
+const MARK_EVERY_SECS: i64 = 60;
 
 fn data_key_ad(vault_id: &str) -> Vec<u8> {
     format!("keydesk-data-key:{vault_id}").into_bytes()
@@ -220,7 +226,14 @@ impl Vault {
             integrity: String::new(),
         };
         let audit_tail = AuditHead { entries: 0, last_hash: audit::genesis(&vault_id) };
-        let mut vault = Vault { file, keys: Keys::new(data), env, audit_tail, changed_outside: None };
+        let mut vault = Vault {
+            file,
+            keys: Keys::new(data),
+            env,
+            audit_tail,
+            changed_outside: None,
+            mark_written_at: None,
+        };
         let detail = format!("secret store: {}", options.backend.slug());
         vault.commit(audit::Action::CreateVault, None, audit::Outcome::Ok, detail)?;
         Ok(vault)
@@ -240,9 +253,10 @@ impl Vault {
         password: &SecretString,
     ) -> Result<Vault, VaultError> {
         let data = unwrap_data_key(&file.header, password)?;
-        let audit_tail = audit_tail(&env.storage.read_audit()?, &file.header.vault_id);
-        let keys = Keys::new(data);
+        // One read of the log serves its tail and its check.
         let audit_text = env.storage.read_audit()?;
+        let audit_tail = audit_tail(&audit_text, &file.header.vault_id);
+        let keys = Keys::new(data);
         let chain = audit::verify(&audit_text, &file.header.vault_id, &file.audit);
         let rollback = env
             .store
@@ -261,7 +275,7 @@ impl Vault {
                 Err(error) => Some(error.to_string().trim_end_matches('.').to_owned()),
             }
         };
-        Ok(Vault { file, keys, env, audit_tail, changed_outside })
+        Ok(Vault { file, keys, env, audit_tail, changed_outside, mark_written_at: None })
     }
 
     /// The vault's metadata (never contains a secret).
@@ -416,7 +430,10 @@ impl Vault {
         // weakens the rollback check, which `check` then cannot do either.
         let mark =
             format!("{} {} {}", self.file.header.generation, self.file.integrity, record.at.timestamp());
-        let _mark_not_kept = self.env.store.set_generation_mark(&self.file.header.vault_id, &mark);
+        let due = self.mark_written_at.is_none_or(|at| (record.at - at).num_seconds() >= MARK_EVERY_SECS);
+        if due && self.env.store.set_generation_mark(&self.file.header.vault_id, &mark).is_ok() {
+            self.mark_written_at = Some(record.at);
+        }
         Ok(())
     }
 
