@@ -184,3 +184,14 @@ fn a_locked_keychain_without_a_display_is_said_as_such() {
     assert!(!stderr.contains("dismissed"), "{stderr}");
     assert!(!cli.vault.join("vault.ron").exists());
 }
+
+#[test]
+fn random_sigkills_lose_nothing_acknowledged_keychain_store() {
+    if keychain().is_none() {
+        return;
+    }
+    let cli = Cli::new();
+    cli.ok(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2", "--kdf-lanes", "1"], "");
+    // Each save also writes to the keychain (tens of ms): wait longer before killing.
+    common::kill_soak(&cli, 200, 23, 400);
+}

@@ -205,3 +205,50 @@ pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
 pub fn keychain_required() -> bool {
     std::env::var_os("KEYDESK_REQUIRE_KEYCHAIN").is_some_and(|v| v == "1")
 }
+
+/// 200 generates, each killed with SIGKILL at a random moment (or let finish): the vault
+/// always opens, `check` finds at most orphaned secrets (repaired), and every generate that
+/// reported success is still there.
+pub fn kill_soak(cli: &Cli, rounds: usize, seed: u64, longest_wait_ms: u64) {
+    use rand::RngExt;
+    let mut rng = rng(seed);
+    let mut acknowledged = Vec::new();
+    let mut killed = 0;
+    for round in 0..rounds {
+        let label = format!("Soak {round}");
+        let mut child = cli
+            .command(&["generate", "--label", &label])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(rng.random_range(0..longest_wait_ms * 1000)));
+        if child.try_wait().unwrap().is_none() {
+            let _already_gone = child.kill();
+            killed += 1;
+        }
+        let output = child.wait_with_output().unwrap();
+        if output.status.success() {
+            acknowledged.push(label);
+        }
+    }
+    // Loadable, and nothing worse than orphans (a secret stored before its metadata).
+    let check = cli.run(&["check"]);
+    if !check.status.success() {
+        let said = String::from_utf8_lossy(&check.stdout);
+        assert!(
+            said.lines().all(|l| !l.starts_with("Missing")
+                && !l.starts_with("Integrity")
+                && !l.contains("Audit chain: audit")),
+            "{said}"
+        );
+        cli.ok(&["check", "--repair"], "");
+    }
+    assert!(cli.ok(&["check"], "").contains("Everything is in order."));
+    let list = cli.ok(&["list", "--json"], "");
+    for label in &acknowledged {
+        assert!(list.contains(&format!("\"{label}\"")), "an acknowledged edit was lost: {label}");
+    }
+    eprintln!("{rounds} rounds: {killed} killed mid-run, {} acknowledged and kept", acknowledged.len());
+    assert!(killed > rounds / 4, "the soak must really kill ({killed} of {rounds})");
+}
