@@ -412,20 +412,7 @@ fn actions(cli: &common::Cli) -> Vec<String> {
 #[test]
 fn backup_then_wipe_then_restore_brings_back_every_secret() {
     let cli = common::Cli::new();
-    cli.ok(
-        &[
-            "init",
-            "--secret-store",
-            "file",
-            "--kdf-memory-mib",
-            "19",
-            "--kdf-iterations",
-            "2",
-            "--kdf-lanes",
-            "1",
-        ],
-        "",
-    );
+    cli.init_cheap(&["--secret-store", "file"]);
     let mut secrets = Vec::new();
     for i in 0..100 {
         let key = cli.ok(&["generate", "--label", &format!("Key {i:03}")], "").trim().to_owned();

@@ -297,19 +297,6 @@ fn an_older_copy_put_back_is_reported_as_a_rollback() {
 #[test]
 fn random_sigkills_lose_nothing_acknowledged_file_store() {
     let cli = Cli::new();
-    cli.ok(
-        &[
-            "init",
-            "--secret-store",
-            "file",
-            "--kdf-memory-mib",
-            "19",
-            "--kdf-iterations",
-            "2",
-            "--kdf-lanes",
-            "1",
-        ],
-        "",
-    );
+    cli.init_cheap(&["--secret-store", "file"]);
     common::kill_soak(&cli, 200, 17, 120);
 }

@@ -114,7 +114,7 @@ fn a_backup_restores_onto_an_emptied_keychain() {
         return;
     }
     let cli = Cli::new();
-    cli.ok(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2", "--kdf-lanes", "1"], "");
+    cli.init_cheap(&[]);
     let secrets: Vec<String> = (0..10)
         .map(|i| cli.ok(&["generate", "--label", &format!("Key {i}")], "").trim().to_owned())
         .collect();
@@ -191,7 +191,7 @@ fn random_sigkills_lose_nothing_acknowledged_keychain_store() {
         return;
     }
     let cli = Cli::new();
-    cli.ok(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2", "--kdf-lanes", "1"], "");
+    cli.init_cheap(&[]);
     // Each save also writes to the keychain (tens of ms): wait longer before killing.
     common::kill_soak(&cli, 200, 23, 400);
 }

@@ -32,7 +32,6 @@ pub fn plan_create(
     mut request: AddRequest,
     scopes: &[String],
 ) -> Result<CreatePlan, ActionError> {
-    super::refuse_if_changed(vault)?;
     let account = vault.find_account(account)?.clone();
     let provider = account.provider;
     if !provider.info().api_create {

@@ -89,7 +89,6 @@ pub fn plan_revoke(
     options: RevokeOptions,
 ) -> Result<RevokePlan, ActionError> {
     let RevokeOptions { confirmed_at_provider, local_only } = options;
-    super::refuse_if_changed(vault)?;
     let record = vault.key(id)?.clone();
     if !record.is_live() {
         return Err(VaultError::Revoked { label: record.label, action: "revoke" }.into());

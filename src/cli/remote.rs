@@ -117,7 +117,6 @@ pub fn account(vault: &mut Vault, command: AccountCommand) -> Result<(), CliErro
             out(&format!("Removed the account \"{name}\"."))
         }
         AccountCommand::Test(args) => {
-            actions::refuse_if_changed(vault).map_err(failed)?;
             let account = vault.find_account(&args.account)?.clone();
             let key = vault.management_key(&account.id)?;
             let url =

@@ -147,8 +147,7 @@ fn provider_message(body: &str) -> String {
         .or_else(|| value["errors"][0]["detail"].as_str())
         .or_else(|| value["message"].as_str())
         .unwrap_or("no reason given");
-    let clean: String = said.chars().filter(|c| !c.is_control()).take(160).collect();
-    clean.trim_end_matches('.').to_owned()
+    crate::vault::format::clip(said, 160).trim_end_matches('.').to_owned()
 }
 
 fn classify(provider: Provider, response: &Response) -> ManageError {

@@ -34,7 +34,6 @@ pub struct DashboardState {
 /// Key detail, with its editable fields (the key's facts are read from the vault each frame).
 #[derive(Default)]
 pub struct DetailState {
-    pub key_id: Option<KeyId>,
     pub form: MetaForm,
     pub replacement: SecretInput,
     pub error: Option<String>,
@@ -47,11 +46,7 @@ impl DetailState {
     /// Fields filled from the key's record.
     pub fn for_key(file: &VaultFile, id: &KeyId) -> Self {
         let Some(record) = file.key(id) else { return DetailState::default() };
-        DetailState {
-            key_id: Some(record.id.clone()),
-            form: MetaForm::from_record(record),
-            ..DetailState::default()
-        }
+        DetailState { form: MetaForm::from_record(record), ..DetailState::default() }
     }
 }
 

@@ -89,10 +89,14 @@ pub fn secret_field_id(name: &str) -> egui::Id {
 /// (plain `String`s); this one keeps none.
 pub fn secret_field(ui: &mut egui::Ui, name: &str, label: &str, text: &mut SecretInput) -> egui::Response {
     let id = secret_field_id(name);
-    forget_undo(ui.ctx(), id);
+    let new = egui::text_edit::TextEditState::load(ui.ctx(), id).is_none();
     let edit = egui::TextEdit::singleline(text.buffer()).password(true).id(id).char_limit(MAX_SECRET_CHARS);
     let response = field_with(ui, label, edit);
-    forget_undo(ui.ctx(), id);
+    if new {
+        // egui has just made the field's state, with an undo history of 100 texts: it gets one
+        // that keeps nothing, which later frames go on using (a lock forgets it all).
+        forget_undo(ui.ctx(), id);
+    }
     response
 }
 

@@ -31,19 +31,19 @@ fn syntax(error: ron::error::SpannedError) -> FormatError {
     FormatError::Syntax {
         line: error.span.start.line,
         column: error.span.start.col,
-        message: short(&error.code.to_string()),
+        message: clip(&error.code.to_string(), 100),
     }
 }
 
-/// The parser's sentence, cut to a line: a message that quotes the file never echoes more
-/// than a few words of it.
-fn short(message: &str) -> String {
-    const MOST: usize = 100;
-    let clean: String = message.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if clean.chars().count() <= MOST {
-        clean
+/// Text from outside (a file, what was typed, a provider's answer) made fit for one line of a
+/// message: control characters become spaces, and it is cut after `most` characters, so a
+/// message that quotes it never echoes more than a few words.
+pub fn clip(text: &str, most: usize) -> String {
+    let clean = text.chars().map(|c| if c.is_control() { ' ' } else { c });
+    if text.chars().count() <= most {
+        clean.collect()
     } else {
-        format!("{}…", clean.chars().take(MOST).collect::<String>())
+        format!("{}…", clean.take(most).collect::<String>())
     }
 }
 

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::format::clip;
 use super::model::Integration;
 use super::{MAX_LABEL, MAX_NOTES, VaultError};
 
@@ -109,7 +110,7 @@ pub fn parse_date(text: &str) -> Result<Option<DateTime<Utc>>, VaultError> {
     }
     DateTime::parse_from_rfc3339(text)
         .map(|t| Some(t.with_timezone(&Utc)))
-        .map_err(|_not_a_date| VaultError::BadDate { text: shortened(text) })
+        .map_err(|_not_a_date| VaultError::BadDate { text: clip(text, 40) })
 }
 
 /// A rotation period as typed: empty or "never" (none), or a whole number of days.
@@ -118,7 +119,7 @@ pub fn parse_days(text: &str) -> Result<Option<u32>, VaultError> {
     if text.is_empty() || text.eq_ignore_ascii_case("never") {
         return Ok(None);
     }
-    text.parse::<u32>().map(Some).map_err(|_not_a_number| VaultError::BadDays { text: shortened(text) })
+    text.parse::<u32>().map(Some).map_err(|_not_a_number| VaultError::BadDays { text: clip(text, 40) })
 }
 
 /// An integration as typed on the command line: `NAME` or `NAME=URL`.
@@ -145,16 +146,6 @@ pub fn integrations_from_rows(rows: &[(String, String)]) -> Vec<Integration> {
         .filter(|(name, url)| !name.trim().is_empty() || !url.trim().is_empty())
         .map(|(name, url)| integration(name, url))
         .collect()
-}
-
-/// What was typed, cut to a length that fits in a sentence.
-fn shortened(text: &str) -> String {
-    const SHOWN: usize = 40;
-    if text.chars().count() <= SHOWN {
-        text.to_owned()
-    } else {
-        format!("{}…", text.chars().take(SHOWN).collect::<String>())
-    }
 }
 
 #[cfg(test)]

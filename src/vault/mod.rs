@@ -137,6 +137,9 @@ pub struct Vault {
     /// When the generation mark was last written (it is written at the first save of a
     /// session and then at most once a minute: a keychain write costs tens of ms).
     mark_written_at: Option<DateTime<Utc>>,
+    /// Whether the audit log may end in a line cut short: seen at unlock, or after an append
+    /// that failed. Only then does the next change look at the log's end.
+    audit_may_be_torn: bool,
 }
 
 /// How stale the generation mark may grow within a session. A mark that lags behind only
@@ -233,6 +236,7 @@ impl Vault {
             audit_tail,
             changed_outside: None,
             mark_written_at: None,
+            audit_may_be_torn: false,
         };
         let detail = format!("secret store: {}", options.backend.slug());
         vault.commit(audit::Action::CreateVault, None, audit::Outcome::Ok, detail)?;
@@ -275,7 +279,8 @@ impl Vault {
                 Err(error) => Some(error.to_string().trim_end_matches('.').to_owned()),
             }
         };
-        Ok(Vault { file, keys, env, audit_tail, changed_outside, mark_written_at: None })
+        let audit_may_be_torn = !audit_text.is_empty() && !audit_text.ends_with('\n');
+        Ok(Vault { file, keys, env, audit_tail, changed_outside, mark_written_at: None, audit_may_be_torn })
     }
 
     /// The vault's metadata (never contains a secret).
@@ -373,16 +378,19 @@ impl Vault {
             return Err(VaultError::ChangedOutside { what: what.clone() });
         }
         // A line a crash cut short is removed first, and the removal is on record.
-        if self.env.storage.drop_torn_audit_tail()? {
-            let repair = audit::Record {
-                at: self.env.clock.now(),
-                action: audit::Action::Repair,
-                key: None,
-                outcome: audit::Outcome::Ok,
-                detail: "removed the end of an audit line cut short by a write that failed".into(),
-                prev: self.audit_tail.last_hash.clone(),
-            };
-            self.append(&repair)?;
+        if self.audit_may_be_torn {
+            if self.env.storage.drop_torn_audit_tail()? {
+                let repair = audit::Record {
+                    at: self.env.clock.now(),
+                    action: audit::Action::Repair,
+                    key: None,
+                    outcome: audit::Outcome::Ok,
+                    detail: "removed the end of an audit line cut short by a write that failed".into(),
+                    prev: self.audit_tail.last_hash.clone(),
+                };
+                self.append(&repair)?;
+            }
+            self.audit_may_be_torn = false;
         }
         let record = audit::Record {
             at: self.env.clock.now(),
@@ -408,6 +416,8 @@ impl Vault {
         if let Err(error) = self.env.storage.append_audit(&line) {
             self.file.audit = self.audit_tail.clone();
             self.file.header.generation -= 1;
+            // The append takes its partial line back; should that fail too, look next time.
+            self.audit_may_be_torn = true;
             return Err(error.into());
         }
         self.audit_tail = head;

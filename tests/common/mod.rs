@@ -153,6 +153,14 @@ impl Cli {
         command
     }
 
+    /// `keydesk init` at the cheapest key-derivation cost Keydesk accepts (for tests that run
+    /// hundreds of commands), with `more` arguments (such as the secret store).
+    pub fn init_cheap(&self, more: &[&str]) -> String {
+        let mut args = vec!["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2", "--kdf-lanes", "1"];
+        args.extend_from_slice(more);
+        self.ok(&args, "")
+    }
+
     /// Runs with `stdin` and returns the output.
     pub fn run_with(&self, args: &[&str], stdin: &str) -> Output {
         run(self.command(args), stdin)

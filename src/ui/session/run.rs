@@ -188,19 +188,13 @@ impl Session {
     }
 
     fn test_account(&mut self, id: &str, fx: &mut Effects<'_>) {
-        let unchanged = actions::refuse_if_changed(&self.vault).map_err(|e| e.to_string());
-        let plan = unchanged
-            .and_then(|()| self.vault.find_account(id).cloned().map_err(|e| e.to_string()))
-            .and_then(|a| {
-                let key = self.vault.management_key(&a.id).map_err(|e| e.to_string())?;
-                let url = crate::providers::verify::base_url(
-                    a.provider,
-                    a.base_url.as_deref(),
-                    a.region.as_deref(),
-                )
-                .map_err(|e| e.to_string())?;
-                Ok((a, key, url))
-            });
+        let plan = self.vault.find_account(id).cloned().map_err(|e| e.to_string()).and_then(|a| {
+            let key = self.vault.management_key(&a.id).map_err(|e| e.to_string())?;
+            let url =
+                crate::providers::verify::base_url(a.provider, a.base_url.as_deref(), a.region.as_deref())
+                    .map_err(|e| e.to_string())?;
+            Ok((a, key, url))
+        });
         match plan {
             Ok((account, key, url)) => {
                 let client = fx.client.clone();
