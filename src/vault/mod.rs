@@ -257,11 +257,15 @@ impl Vault {
         password: &SecretString,
     ) -> Result<Vault, VaultError> {
         let data = unwrap_data_key(&file.header, password)?;
-        // One read of the log serves its tail and its check.
+        // One read of the log serves its check and its tail; an intact chain's report is the
+        // tail, so the lines are hashed a second time only when the chain is not intact.
         let audit_text = env.storage.read_audit()?;
-        let audit_tail = audit_tail(&audit_text, &file.header.vault_id);
         let keys = Keys::new(data);
         let chain = audit::verify(&audit_text, &file.header.vault_id, &file.audit);
+        let audit_tail = match &chain {
+            Ok(report) => AuditHead { entries: report.entries, last_hash: report.last_hash.clone() },
+            Err(_) => audit_tail(&audit_text, &file.header.vault_id),
+        };
         let rollback = env
             .store
             .generation_mark(&file.header.vault_id)
