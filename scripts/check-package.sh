@@ -41,7 +41,8 @@ kd() { "$installed" --vault "$work/vault" --password-file "$work/pw" "$@"; }
 kd init --secret-store file
 key=$(kd generate --label "Package check" 2>/dev/null)
 case "$key" in kd_live_*) ;; *) echo "generate printed no key" >&2; exit 1 ;; esac
-kd list --json | grep -q '"label": "Package check"'
+kd list --json > "$work/list.json"
+grep -q '"label": "Package check"' "$work/list.json"
 [ "$(kd reveal "Package check")" = "$key" ]
 kd check
 echo "== the installed package works: version, init, generate, list, reveal, check"

@@ -324,8 +324,14 @@ pub fn print_secret(secret: &SecretString) -> Result<(), CliError> {
 
 /// A line on stdout.
 pub fn out(text: &str) -> Result<(), CliError> {
+    // One write of the whole text and its newline: `writeln!` would hand a multi-line text to
+    // the line buffer in two writes, and a reader that stops at its first match (`grep -q`)
+    // could close the pipe between them.
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{text}").map_err(|_| CliError::Failed("Could not write to stdout.".into()))
+    stdout
+        .write_all(format!("{text}\n").as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|_stdout_closed| CliError::Failed("Could not write to stdout.".into()))
 }
 
 /// A line for the person on stderr (never a secret).
