@@ -17,7 +17,8 @@ desktop-file-validate packaging/linux/app.keydesk.Keydesk.desktop
 appstreamcli validate --no-net packaging/linux/app.keydesk.Keydesk.metainfo.xml
 
 echo "== installing $deb ($(du -k "$deb" | cut -f1) KiB)"
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "./$deb" >/dev/null
+# --reinstall: an earlier build of the same version may be installed already.
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --reinstall "./$deb" >/dev/null
 installed=/usr/bin/keydesk
 [ -x "$installed" ] || { echo "the package did not install /usr/bin/keydesk" >&2; exit 1; }
 echo "== installed binary: $(du -k "$installed" | cut -f1) KiB"
