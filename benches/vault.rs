@@ -11,7 +11,7 @@ use keydesk::vault::crypto::{KdfParams, SALT_LEN, derive_kek};
 use keydesk::vault::keygen::{KeySpec, generate};
 use keydesk::vault::meta::KeyMeta;
 use keydesk::vault::model::SecretBackend;
-use keydesk::vault::{CreateOptions, Env, GenerateRequest, SystemClock, Vault, audit, detect, format};
+use keydesk::vault::{CreateOptions, Env, GenerateRequest, SystemClock, Vault, detect, format};
 use rand::SeedableRng;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -65,10 +65,8 @@ fn files(c: &mut Criterion) {
         b.iter(|| vault.whois(black_box(&last)).unwrap());
     });
     let log = storage.audit();
-    let head = vault.file().audit.clone();
-    let vault_id = vault.file().header.vault_id.clone();
     println!("audit.ron: {} lines", log.lines().count());
-    c.bench_function("audit verify", |b| b.iter(|| audit::verify(black_box(&log), &vault_id, &head)));
+    c.bench_function("audit verify (keyed chain)", |b| b.iter(|| vault.verify_audit_text(black_box(&log))));
 }
 
 criterion_group!(benches, kdf, keys, files);

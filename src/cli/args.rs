@@ -53,7 +53,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Read a string on stdin and say which key of this vault it is, if any.
     Whois,
-    /// Change the master password (only the data key is re-wrapped).
+    /// Change the master password (the data key is re-wrapped; with --new-data-key every
+    /// secret is re-encrypted under a new one).
     Passwd(PasswdArgs),
     /// Check a key at its provider (one request); exit 0 when it works, 1 otherwise.
     Verify(VerifyArgs),
@@ -311,6 +312,10 @@ pub struct PasswdArgs {
     /// Read the new password from the first line of FILE instead of asking.
     #[arg(long, value_name = "FILE")]
     pub new_password_file: Option<PathBuf>,
+    /// Also re-encrypt every secret under a fresh data key, for when the old password may be
+    /// known: afterwards the old password opens nothing, not even an old copy of vault.ron.
+    #[arg(long)]
+    pub new_data_key: bool,
     #[command(flatten)]
     pub kdf: KdfArgs,
 }

@@ -136,8 +136,15 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Passwd(passwd) => {
             let new = input::new_password(passwd.new_password_file.as_deref())?;
             let kdf = kdf_params(&passwd.kdf, vault.file().header.kdf)?;
-            vault.change_password(&new, Some(kdf))?;
-            out("Master password changed.")
+            if passwd.new_data_key {
+                let mut progress = super::render::Progress::new("Re-encrypting secrets");
+                vault.change_data_key(&new, Some(kdf), &mut |done, total| progress.show(done, total))?;
+                progress.finish();
+                out("Master password and data key changed; every secret is re-encrypted.")
+            } else {
+                vault.change_password(&new, Some(kdf))?;
+                out("Master password changed.")
+            }
         }
     }
 }
@@ -153,9 +160,14 @@ fn open(context: &Context, write: bool) -> Result<Vault, CliError> {
     let store: Box<dyn SecretStore> = secrets::open(file.header.secret_store, &context.dir)?;
     let password = input::password(context.password_file.as_deref(), "Master password: ")?;
     let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
-    let vault = Vault::unlock(env, file, &text, &password)?;
+    let mut vault = Vault::unlock(env, file, &text, &password)?;
     if let Some(advice) = vault.changed_outside_advice() {
         note(&format!("Warning: {advice}"));
+    } else if write && vault.data_key_change_pending() {
+        note("A change of data key was interrupted; finishing it first.");
+        let mut progress = super::render::Progress::new("Re-encrypting secrets");
+        vault.finish_data_key_change(&mut |done, total| progress.show(done, total))?;
+        progress.finish();
     }
     Ok(vault)
 }

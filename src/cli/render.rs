@@ -252,3 +252,33 @@ pub fn check(report: &CheckReport) -> Result<(), CliError> {
         Err(CliError::Failed("The check found problems (listed above).".into()))
     }
 }
+
+/// A progress line on a terminal's stderr ("Re-encrypting secrets: 40 of 100"), redrawn in
+/// place at most a hundred times; silent when stderr is not a terminal.
+pub struct Progress {
+    what: &'static str,
+    shown: Option<usize>,
+    terminal: bool,
+}
+
+impl Progress {
+    pub fn new(what: &'static str) -> Self {
+        use std::io::IsTerminal;
+        Progress { what, shown: None, terminal: std::io::stderr().is_terminal() }
+    }
+
+    pub fn show(&mut self, done: usize, total: usize) {
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
+        if !self.terminal || self.shown == Some(percent) {
+            return;
+        }
+        self.shown = Some(percent);
+        eprint!("\r{}: {done} of {total} ({percent} %)", self.what);
+    }
+
+    pub fn finish(&self) {
+        if self.terminal && self.shown.is_some() {
+            eprintln!();
+        }
+    }
+}

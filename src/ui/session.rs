@@ -126,9 +126,7 @@ impl AuditCache {
         // One read of the log serves both the list and the chain check.
         let text = vault.audit_text().unwrap_or_default();
         let file = vault.file();
-        let chain = audit::verify(&text, &file.header.vault_id, &file.audit)
-            .map(|r| r.entries)
-            .map_err(|e| e.to_string());
+        let chain = vault.verify_audit_text(&text).map(|r| r.entries).map_err(|e| e.to_string());
         AuditCache { entries: file.audit.entries, records: audit::parse(&text), chain }
     }
 }

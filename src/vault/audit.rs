@@ -1,14 +1,17 @@
-//! The audit log: one RON record a line, each carrying the SHA-256 of the line before it.
+//! The audit log: one RON record a line, each carrying the link of the line before it: an
+//! HMAC-SHA256 under an audit key sealed with the data key, so that only someone who can
+//! unlock the vault can make a line that fits (a log from format 1 begins with plain SHA-256
+//! links, and is keyed from its first save by this version on).
 //!
 //! Editing, removing or reordering a line breaks the chain at that point; the vault file
-//! records the count and last hash at each save, so lines cut from the end show too. This
+//! records the count and last link at each save, so lines cut from the end show too. This
 //! module builds and checks lines as text; it does no IO. No secret ever goes into a record.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::crypto::hex;
+use super::crypto::{SymmetricKey, hex, keyed_hash};
 use super::model::AuditHead;
 
 /// What happened.
@@ -81,12 +84,12 @@ pub struct Record {
     /// Free text without secrets (labels, reasons, counts).
     #[serde(default)]
     pub detail: String,
-    /// SHA-256 of the previous line, hex; the first line holds the vault's genesis hash.
+    /// The link of the previous line, hex; the first line holds the vault's genesis hash.
     pub prev: String,
 }
 
 /// The hash the first line points back to: binds the log to its vault.
-pub fn genesis(vault_id: &str) -> String {
+fn genesis(vault_id: &str) -> String {
     sha256_hex(format!("keydesk-audit-genesis:{vault_id}").as_bytes())
 }
 
@@ -95,13 +98,88 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }
 
-/// Renders `record` as one line (no newline) and returns it with its hash.
-pub fn render(record: &Record) -> Result<(String, String), super::VaultError> {
+/// Renders `record` as one line (no newline).
+pub fn render(record: &Record) -> Result<String, super::VaultError> {
     // RON escapes line breaks inside strings, so a record is always one line.
-    let line =
-        ron::to_string(record).map_err(|_ron_error| super::VaultError::Render { what: "an audit line" })?;
-    let hash = sha256_hex(line.as_bytes());
-    Ok((line, hash))
+    ron::to_string(record).map_err(|_ron_error| super::VaultError::Render { what: "an audit line" })
+}
+
+/// What links one vault's lines: plain SHA-256 up to the first audit key (a log begun by
+/// format 1), then HMAC-SHA256 under each audit key for the lines after it.
+pub struct Chain {
+    genesis: String,
+    /// `(after, key)`, in ascending `after`: the key links lines `after + 1` onwards.
+    keys: Vec<(u64, SymmetricKey)>,
+}
+
+impl Chain {
+    /// The chain of vault `vault_id` with its opened audit keys, in any order.
+    pub fn new(vault_id: &str, mut keys: Vec<(u64, SymmetricKey)>) -> Self {
+        keys.sort_by_key(|(after, _)| *after);
+        Chain { genesis: genesis(vault_id), keys }
+    }
+
+    /// The hash the first line points back to.
+    pub fn genesis(&self) -> &str {
+        &self.genesis
+    }
+
+    /// The link of line `number` (counted from 1): what the next line's `prev` holds.
+    pub fn link(&self, number: u64, line: &str) -> String {
+        match self.keys.iter().rev().find(|(after, _)| number > *after) {
+            Some((_, key)) => keyed_hash(key, line.as_bytes()),
+            None => sha256_hex(line.as_bytes()),
+        }
+    }
+
+    /// Checks the whole chain and the head the vault recorded.
+    pub fn verify(&self, text: &str, head: &AuditHead) -> Result<ChainReport, ChainError> {
+        let mut prev = self.genesis.clone();
+        let mut entries = 0u64;
+        let mut link_at_head = (head.entries == 0).then(|| self.genesis.clone());
+        let lines: Vec<&str> = text.lines().collect();
+        let torn_tail = !text.is_empty() && !text.ends_with('\n');
+        for (index, line) in lines.iter().copied().enumerate() {
+            let number = index + 1;
+            if torn_tail && number == lines.len() {
+                // A last line without its newline never finished being written.
+                return Err(ChainError::TornTail { line: number });
+            }
+            if line.trim().is_empty() {
+                return Err(ChainError::Broken { line: number });
+            }
+            let record: Record =
+                ron::from_str(line).map_err(|_ron_error| ChainError::Unreadable { line: number })?;
+            if record.prev != prev {
+                return Err(ChainError::Broken { line: number });
+            }
+            entries += 1;
+            prev = self.link(entries, line);
+            if entries == head.entries {
+                link_at_head = Some(prev.clone());
+            }
+        }
+        if entries < head.entries {
+            return Err(ChainError::Truncated { found: entries, recorded: head.entries });
+        }
+        let recorded = if head.entries == 0 { self.genesis.as_str() } else { head.last_hash.as_str() };
+        if link_at_head.as_deref() != Some(recorded) {
+            return Err(ChainError::HeadMismatch { line: head.entries });
+        }
+        Ok(ChainReport { entries, last_hash: prev })
+    }
+
+    /// The real end of the log whatever its state: the count of its whole lines and the link
+    /// of the last (a torn last line is cut away before the next append).
+    pub fn tail(&self, text: &str) -> AuditHead {
+        let mut tail = AuditHead { entries: 0, last_hash: self.genesis.clone() };
+        let whole = text.rfind('\n').map_or("", |at| &text[..at]);
+        for line in whole.lines() {
+            tail.entries += 1;
+            tail.last_hash = self.link(tail.entries, line);
+        }
+        tail
+    }
 }
 
 /// Where the chain breaks.
@@ -139,49 +217,21 @@ pub fn parse(text: &str) -> Vec<Record> {
     text.lines().filter(|l| !l.trim().is_empty()).filter_map(|l| ron::from_str(l).ok()).collect()
 }
 
-/// Checks the whole chain and the head the vault recorded.
-pub fn verify(text: &str, vault_id: &str, head: &AuditHead) -> Result<ChainReport, ChainError> {
-    let mut prev = genesis(vault_id);
-    let mut entries = 0u64;
-    let mut hash_at_head = (head.entries == 0).then(|| genesis(vault_id));
-    let lines: Vec<&str> = text.lines().collect();
-    let torn_tail = !text.is_empty() && !text.ends_with('\n');
-    for (index, line) in lines.iter().copied().enumerate() {
-        let number = index + 1;
-        if torn_tail && number == lines.len() {
-            // A last line without its newline never finished being written.
-            return Err(ChainError::TornTail { line: number });
-        }
-        if line.trim().is_empty() {
-            return Err(ChainError::Broken { line: number });
-        }
-        let record: Record =
-            ron::from_str(line).map_err(|_ron_error| ChainError::Unreadable { line: number })?;
-        if record.prev != prev {
-            return Err(ChainError::Broken { line: number });
-        }
-        prev = sha256_hex(line.as_bytes());
-        entries += 1;
-        if entries == head.entries {
-            hash_at_head = Some(prev.clone());
-        }
-    }
-    if entries < head.entries {
-        return Err(ChainError::Truncated { found: entries, recorded: head.entries });
-    }
-    let recorded = if head.entries == 0 { genesis(vault_id) } else { head.last_hash.clone() };
-    if hash_at_head.as_deref() != Some(recorded.as_str()) {
-        return Err(ChainError::HeadMismatch { line: head.entries });
-    }
-    Ok(ChainReport { entries, last_hash: prev })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A chain like a vault begun by format 1: two SHA-256 links, then keyed from line 3.
+    fn chain(vault_id: &str) -> Chain {
+        Chain::new(vault_id, vec![(2, SymmetricKey::repeated(7))])
+    }
+
     fn log(n: usize) -> (String, AuditHead) {
-        let mut prev = genesis("v1");
+        log_with(&chain("v1"), n)
+    }
+
+    fn log_with(chain: &Chain, n: usize) -> (String, AuditHead) {
+        let mut prev = chain.genesis().to_owned();
         let mut text = String::new();
         for i in 0..n {
             let record = Record {
@@ -192,11 +242,11 @@ mod tests {
                 detail: format!("line {i}\nwith a break"),
                 prev: prev.clone(),
             };
-            let (line, hash) = render(&record).expect("renders");
+            let line = render(&record).expect("renders");
             assert!(!line.contains('\n'));
             text.push_str(&line);
             text.push('\n');
-            prev = hash;
+            prev = chain.link(i as u64 + 1, &line);
         }
         (text, AuditHead { entries: n as u64, last_hash: prev })
     }
@@ -208,7 +258,7 @@ mod tests {
         edit(&mut lines);
         let text = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
         let head = head_change.unwrap_or(head);
-        assert_eq!(verify(&text, "v1", &head).map(|r| r.entries), want);
+        assert_eq!(chain("v1").verify(&text, &head).map(|r| r.entries), want);
     }
 
     #[test]
@@ -226,11 +276,31 @@ mod tests {
         // A line added after the last save (a crash before the vault was saved) is accepted.
         let (text, head) = log(5);
         let (more, _) = log(6);
-        assert_eq!(verify(&more, "v1", &head).map(|r| r.entries), Ok(6));
+        assert_eq!(chain("v1").verify(&more, &head).map(|r| r.entries), Ok(6));
         // Another vault's log does not verify.
-        assert_eq!(verify(&text, "v2", &head).map(|r| r.entries), Err(ChainError::Broken { line: 1 }));
+        assert_eq!(chain("v2").verify(&text, &head).map(|r| r.entries), Err(ChainError::Broken { line: 1 }));
         // An empty log for an empty head.
-        assert_eq!(verify("", "v1", &AuditHead::default()).map(|r| r.entries), Ok(0));
+        assert_eq!(chain("v1").verify("", &AuditHead::default()).map(|r| r.entries), Ok(0));
+    }
+
+    #[test]
+    fn a_line_made_without_the_audit_key_does_not_fit() {
+        // Lines appended after the last save are accepted only when their links are keyed:
+        // a forger who can write the file but not unlock the vault makes SHA-256 links, or
+        // links under a key of their own.
+        let (text, head) = log(5);
+        for forger in [Chain::new("v1", Vec::new()), Chain::new("v1", vec![(2, SymmetricKey::repeated(8))])] {
+            let (forged, _) = log_with(&forger, 7);
+            let mut lines: Vec<&str> = text.lines().collect();
+            lines.extend(forged.lines().skip(5));
+            let appended = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+            assert!(chain("v1").verify(&appended, &head).is_err());
+        }
+        // The SHA-256 prefix of a format-1 log still verifies; its keyed part is bound to it.
+        let (old, old_head) = log_with(&Chain::new("v1", Vec::new()), 2);
+        assert_eq!(chain("v1").verify(&old, &old_head).map(|r| r.entries), Ok(2));
+        assert_eq!(chain("v1").tail(&text), head);
+        assert_eq!(chain("v1").tail(&format!("{text}(torn")), head);
     }
 
     #[test]
@@ -245,7 +315,8 @@ mod tests {
         #[test]
         fn verify_never_panics(text in "\\PC{0,300}", entries in 0u64..5) {
             let head = AuditHead { entries, last_hash: "00".into() };
-            let _report = verify(&text, "v1", &head);
+            let _report = chain("v1").verify(&text, &head);
+            let _tail = chain("v1").tail(&text);
             let _ = parse(&text);
         }
     }

@@ -96,6 +96,12 @@ impl SymmetricKey {
         Self::from_bytes(*bytes)
     }
 
+    /// A key of 32 copies of `byte`, for tests.
+    #[cfg(test)]
+    pub fn repeated(byte: u8) -> Self {
+        Self::from_bytes([byte; KEY_LEN])
+    }
+
     fn bytes(&self) -> &[u8; KEY_LEN] {
         self.0.expose_secret()
     }
@@ -167,9 +173,13 @@ pub fn unwrap_key(
     associated: &[u8],
     wrapped: &[u8],
 ) -> Result<SymmetricKey, CryptoError> {
-    let plain = open(kek, associated, wrapped).map_err(|_tampered| CryptoError::WrongPassword)?;
-    let bytes: [u8; KEY_LEN] =
-        plain.as_slice().try_into().map_err(|_wrong_length| CryptoError::WrongPassword)?;
+    open_key(kek, associated, wrapped).map_err(|_tampered| CryptoError::WrongPassword)
+}
+
+/// Opens a key sealed by [`wrap_key`]; a failure means the sealed bytes were changed.
+pub fn open_key(key: &SymmetricKey, associated: &[u8], sealed: &[u8]) -> Result<SymmetricKey, CryptoError> {
+    let plain = open(key, associated, sealed)?;
+    let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_wrong_length| CryptoError::Tampered)?;
     Ok(SymmetricKey::from_bytes(bytes))
 }
 

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::model::{FORMAT, VaultFile};
+use super::model::{FORMAT, OLDEST_FORMAT, VaultFile};
 
 /// Why a vault text could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,7 +17,7 @@ pub enum FormatError {
     #[error("it was written by a newer Keydesk (format {found}; this one reads format {FORMAT})")]
     Newer { found: u32 },
     /// The format number is not one Keydesk ever wrote.
-    #[error("its format number {found} is unknown (this Keydesk reads format {FORMAT})")]
+    #[error("its format number {found} is unknown (this Keydesk reads formats {OLDEST_FORMAT} to {FORMAT})")]
     Unknown { found: u32 },
 }
 
@@ -53,7 +53,7 @@ pub fn parse(text: &str) -> Result<VaultFile, FormatError> {
     if probe.format > FORMAT {
         return Err(FormatError::Newer { found: probe.format });
     }
-    if probe.format != FORMAT {
+    if probe.format < OLDEST_FORMAT {
         return Err(FormatError::Unknown { found: probe.format });
     }
     ron::from_str(text).map_err(syntax)
@@ -99,7 +99,7 @@ mod tests {
             FormatError::Syntax { line, .. } => assert_eq!(line, 3),
             other => panic!("{other:?}"),
         }
-        assert_eq!(parse("(format: 2, anything: [])"), Err(FormatError::Newer { found: 2 }));
+        assert_eq!(parse("(format: 3, anything: [])"), Err(FormatError::Newer { found: 3 }));
         assert_eq!(parse("(format: 0)"), Err(FormatError::Unknown { found: 0 }));
         assert!(matches!(parse(""), Err(FormatError::Syntax { .. })));
     }

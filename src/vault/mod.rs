@@ -18,10 +18,12 @@ mod error;
 pub mod format;
 mod integrity;
 pub mod keygen;
+mod keys;
 mod lifecycle;
 pub mod meta;
 pub mod model;
 mod ops;
+mod rekey;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -31,6 +33,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::secrets::SecretStore;
 use crate::storage::VaultStorage;
 use crypto::{CryptoError, KdfParams, SymmetricKey};
+use keys::Keys;
 use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
 
 pub use accounts::AccountRequest;
@@ -99,28 +102,6 @@ pub const MIN_PASSWORD: usize = 8;
 pub struct CreateOptions {
     pub backend: SecretBackend,
     pub kdf: KdfParams,
-}
-
-/// The unlocked keys; dropped (and zeroized) on lock.
-struct Keys {
-    data: SymmetricKey,
-    lookup: SymmetricKey,
-    integrity: SymmetricKey,
-}
-
-impl Keys {
-    fn new(data: SymmetricKey) -> Self {
-        let lookup = crypto::derive_subkey(&data, "keydesk leak-lookup v1");
-        let integrity = crypto::derive_subkey(&data, "keydesk metadata-integrity v1");
-        Keys { data, lookup, integrity }
-    }
-
-    /// Whether `text` carries a seal made with this vault's key over the rest of it.
-    fn seal_matches(&self, text: &str) -> bool {
-        format::split_seal(text).is_some_and(|(before, seal, after)| {
-            crypto::keyed_hash_parts_match(&self.integrity, &[before.as_bytes(), after.as_bytes()], seal)
-        })
-    }
 }
 
 /// An unlocked vault. Dropping it locks it: the data key is zeroized.
@@ -210,6 +191,7 @@ impl Vault {
         let kek = crypto::derive_kek(password, &salt, options.kdf)?;
         let data = SymmetricKey::random(env.rng.as_mut());
         let wrapped = crypto::wrap_key(&kek, &data_key_ad(&vault_id), &data, env.rng.as_mut())?;
+        let audit_key = keys::new_audit_key(&data, &vault_id, 0, env.rng.as_mut())?;
         let now = env.clock.now();
         let file = VaultFile {
             format: FORMAT,
@@ -222,16 +204,20 @@ impl Vault {
                 secret_store: options.backend,
                 settings: Settings::default(),
                 generation: 0,
+                audit_keys: vec![audit_key],
+                lookup_key: None,
+                previous_data_key: None,
             },
             accounts: Vec::new(),
             keys: Vec::new(),
             audit: AuditHead::default(),
             integrity: String::new(),
         };
-        let audit_tail = AuditHead { entries: 0, last_hash: audit::genesis(&vault_id) };
+        let keys = Keys::open(data, &file.header);
+        let audit_tail = AuditHead { entries: 0, last_hash: keys.chain.genesis().to_owned() };
         let mut vault = Vault {
             file,
-            keys: Keys::new(data),
+            keys,
             env,
             audit_tail,
             changed_outside: None,
@@ -260,11 +246,11 @@ impl Vault {
         // One read of the log serves its check and its tail; an intact chain's report is the
         // tail, so the lines are hashed a second time only when the chain is not intact.
         let audit_text = env.storage.read_audit()?;
-        let keys = Keys::new(data);
-        let chain = audit::verify(&audit_text, &file.header.vault_id, &file.audit);
+        let keys = Keys::open(data, &file.header);
+        let chain = keys.chain.verify(&audit_text, &file.audit);
         let audit_tail = match &chain {
             Ok(report) => AuditHead { entries: report.entries, last_hash: report.last_hash.clone() },
-            Err(_) => audit_tail(&audit_text, &file.header.vault_id),
+            Err(_) => keys.chain.tail(&audit_text),
         };
         let rollback = env
             .store
@@ -305,7 +291,13 @@ impl Vault {
     /// Checks the audit chain against the head recorded in the vault.
     pub fn verify_audit(&self) -> Result<audit::ChainReport, audit::ChainError> {
         let text = self.env.storage.read_audit().unwrap_or_default();
-        audit::verify(&text, &self.file.header.vault_id, &self.file.audit)
+        self.verify_audit_text(&text)
+    }
+
+    /// Checks `text`, the audit log as read, against the head recorded in the vault (the
+    /// links are keyed: only an unlocked vault can check them).
+    pub fn verify_audit_text(&self, text: &str) -> Result<audit::ChainReport, audit::ChainError> {
+        self.keys.chain.verify(text, &self.file.audit)
     }
 
     /// Checks `password` against the vault's header (the KDF runs once), as a window does
@@ -381,6 +373,10 @@ impl Vault {
         {
             return Err(VaultError::ChangedOutside { what: what.clone() });
         }
+        // A log begun by format 1 gets its first audit key, on disk before any keyed line.
+        if self.file.header.audit_keys.is_empty() {
+            self.key_audit_chain()?;
+        }
         // A line a crash cut short is removed first, and the removal is on record.
         if self.audit_may_be_torn {
             if self.env.storage.drop_torn_audit_tail()? {
@@ -405,8 +401,9 @@ impl Vault {
             prev: self.audit_tail.last_hash.clone(),
         };
         // Both texts are made before anything is written: a failure here writes nothing.
-        let (line, hash) = audit::render(&record)?;
-        let head = AuditHead { entries: self.audit_tail.entries + 1, last_hash: hash };
+        let line = audit::render(&record)?;
+        let entries = self.audit_tail.entries + 1;
+        let head = AuditHead { entries, last_hash: self.keys.chain.link(entries, &line) };
         self.file.audit = head.clone();
         self.file.header.generation += 1;
         let text = match self.sealed_text() {
@@ -453,6 +450,7 @@ impl Vault {
 
     /// The file as text, sealed with the integrity key.
     fn sealed_text(&mut self) -> Result<String, VaultError> {
+        self.file.format = FORMAT;
         self.file.integrity.clear();
         let mut text = format::render(&self.file)?;
         self.file.integrity = crypto::keyed_hash_parts(&self.keys.integrity, &[text.as_bytes()]);
@@ -461,9 +459,29 @@ impl Vault {
     }
 
     fn append(&mut self, record: &audit::Record) -> Result<(), VaultError> {
-        let (line, hash) = audit::render(record)?;
+        let line = audit::render(record)?;
         self.env.storage.append_audit(&line)?;
-        self.audit_tail = AuditHead { entries: self.audit_tail.entries + 1, last_hash: hash };
+        let entries = self.audit_tail.entries + 1;
+        self.audit_tail = AuditHead { entries, last_hash: self.keys.chain.link(entries, &line) };
+        Ok(())
+    }
+
+    /// Gives a log begun by format 1 its first audit key: lines after its current end are
+    /// linked with it. Saved on its own (no line is appended), so the key is on disk before
+    /// the first line it links.
+    fn key_audit_chain(&mut self) -> Result<(), VaultError> {
+        let id = self.file.header.vault_id.clone();
+        let after = self.audit_tail.entries;
+        let sealed = keys::new_audit_key(&self.keys.data, &id, after, self.env.rng.as_mut())?;
+        let before = self.file.header.clone();
+        self.file.header.audit_keys.push(sealed);
+        self.file.header.generation += 1;
+        let saved = self.sealed_text().and_then(|text| Ok(self.env.storage.save(&text)?));
+        if let Err(error) = saved {
+            self.file.header = before;
+            return Err(error);
+        }
+        self.keys.reopen_chain(&self.file.header);
         Ok(())
     }
 
@@ -509,16 +527,4 @@ impl Vault {
         // will show up in `check`.
         let _shows_in_check = self.commit(action, key, outcome, String::new());
     }
-}
-
-/// Finds the real end of the audit log: its line count and the hash of its last line.
-fn audit_tail(text: &str, vault_id: &str) -> AuditHead {
-    let mut tail = AuditHead { entries: 0, last_hash: audit::genesis(vault_id) };
-    // Only whole lines count: a torn last line is cut away before the next append.
-    let whole = text.rfind('\n').map_or("", |at| &text[..at]);
-    for line in whole.lines() {
-        tail.entries += 1;
-        tail.last_hash = audit::sha256_hex(line.as_bytes());
-    }
-    tail
 }

@@ -9,8 +9,12 @@ use serde::{Deserialize, Serialize};
 use super::crypto::KdfParams;
 use crate::providers::Provider;
 
-/// The file format this program reads and writes.
-pub const FORMAT: u32 = 1;
+/// The file format this program writes. Format 1 (an audit chain of plain SHA-256 links) is
+/// still read; its chain is keyed from the first save on.
+pub const FORMAT: u32 = 2;
+
+/// The oldest format this program reads.
+pub const OLDEST_FORMAT: u32 = 1;
 
 /// The whole of `vault.ron`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +105,28 @@ pub struct Header {
     /// in place of the vault shows as a rollback.
     #[serde(default)]
     pub generation: u64,
+    /// The keys that link the audit log's lines, oldest first: each is sealed under the data
+    /// key and links the lines after `after`. Lines before the first (a vault written by
+    /// format 1) are linked by plain SHA-256.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit_keys: Vec<AuditKey>,
+    /// The key of the leak-lookup hashes, sealed under the data key, once the data key was
+    /// changed (before that it is derived from the data key): it outlives a change of data
+    /// key so revoked keys, whose secrets are gone, are still recognised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_key: Option<String>,
+    /// While a change of data key is under way: the previous data key, sealed under the new
+    /// one, so that a secret not yet re-encrypted still opens (see `Vault::change_data_key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_data_key: Option<String>,
+}
+
+/// One key of the audit chain: it links lines `after + 1` onwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditKey {
+    pub after: u64,
+    /// The key sealed under the data key, base64 (nonce || ciphertext).
+    pub sealed: String,
 }
 
 /// Where the encrypted secret values are kept.

@@ -131,7 +131,13 @@ impl Vault {
             Err(error) => return Err(error.into()),
         };
         let sealed = B64.decode(sealed.as_bytes()).map_err(|_bad_base64| CryptoError::Tampered)?;
-        let plain = crypto::open(&self.keys.data, &self.secret_ad(id), &sealed)?;
+        let ad = self.secret_ad(id);
+        // While a change of data key is under way, a secret not yet moved opens with the
+        // previous key.
+        let plain = match (crypto::open(&self.keys.data, &ad, &sealed), &self.keys.previous) {
+            (Err(_), Some(previous)) => crypto::open(previous, &ad, &sealed)?,
+            (opened, _) => opened?,
+        };
         let text = std::str::from_utf8(&plain).map_err(|_not_utf8| CryptoError::Tampered)?;
         Ok(SecretString::from(text))
     }
