@@ -332,6 +332,37 @@ fn changing_the_password_asks_for_the_current_one_and_keeps_the_kdf() {
 }
 
 #[test]
+fn my_old_password_may_be_known_re_encrypts_every_key() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    generate_key(&mut harness, "Webhook");
+    generate_key(&mut harness, "Newsletter");
+    let sealed = |world: &common::window::World| {
+        let mut entries = world.store.snapshot();
+        entries.retain(|name, _| !name.ends_with("/generation"));
+        entries
+    };
+    let before = sealed(&world);
+    let data_key = harness.state().session().unwrap().vault.file().header.wrapped_data_key.clone();
+    click(&mut harness, "Settings");
+    type_into(&mut harness, "Current password", PASSWORD);
+    type_into(&mut harness, "New password", "a much longer new password 2026");
+    type_into(&mut harness, "Repeat password", "a much longer new password 2026");
+    click(&mut harness, "My old password may be known: re-encrypt every key");
+    click(&mut harness, "Change password");
+    harness.run();
+    harness.get_by_label_contains("every key is re-encrypted");
+    let vault = &harness.state().session().unwrap().vault;
+    assert_ne!(vault.file().header.wrapped_data_key, data_key);
+    assert!(!vault.data_key_change_pending());
+    let after = sealed(&world);
+    assert_eq!(after.len(), before.len());
+    assert!(after.iter().all(|(name, value)| before[name] != *value), "every secret sealed anew");
+    assert!(vault.check().is_clean());
+}
+
+#[test]
 fn a_copy_the_clipboard_refused_is_told_and_recorded_as_failed() {
     let world = world();
     let unavailable = keydesk::clipboard::UnavailableClipboard(

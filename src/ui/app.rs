@@ -65,6 +65,8 @@ pub enum Command {
         current: SecretString,
         new: SecretString,
         kdf: KdfParams,
+        /// Re-encrypt every secret under a fresh data key too (the old password may be known).
+        new_data_key: bool,
     },
     Session(session::Command),
 }
@@ -80,7 +82,8 @@ pub enum Done {
     Probed(Result<(), String>),
     Loaded { text: String, parsed: Result<Box<VaultFile>, String> },
     Opened(Result<Box<Vault>, OpenError>),
-    PasswordChanged(Box<Vault>, Result<(), String>),
+    /// The vault back from a password change; `Ok(true)` when the data key changed too.
+    PasswordChanged(Box<Vault>, Result<bool, String>),
     Session(SessionDone),
 }
 
@@ -243,7 +246,7 @@ impl KeydeskApp {
                     Err(error) => self.toasts.error(error.to_string(), now),
                 }
             }
-            Command::ChangePassword { current, new, kdf } => {
+            Command::ChangePassword { current, new, kdf, new_data_key } => {
                 if !self.is_unlocked() || self.lock_when_done.is_some() {
                     return;
                 }
@@ -251,15 +254,28 @@ impl KeydeskApp {
                     return;
                 };
                 let mut vault = session.vault;
-                self.jobs.spawn(ctx, "Changing the master password", Records::Yes, move || {
+                let label = if new_data_key {
+                    "Re-encrypting every key under a new data key"
+                } else {
+                    "Changing the master password"
+                };
+                self.jobs.spawn_counted(ctx, label, Records::Yes, move |progress| {
                     let result = vault
                         .check_password(&current)
                         .map_err(|_wrong_password| {
                             "The current password is wrong: type the password you unlocked Keydesk with."
                                 .to_owned()
                         })
-                        .and_then(|()| vault.change_password(&new, Some(kdf)).map_err(|e| e.to_string()));
-                    Done::PasswordChanged(Box::new(vault), result)
+                        .and_then(|()| {
+                            if new_data_key {
+                                let mut report = |done, total| progress.set(done, total);
+                                vault.change_data_key(&new, Some(kdf), &mut report)
+                            } else {
+                                vault.change_password(&new, Some(kdf))
+                            }
+                            .map_err(|e| e.to_string())
+                        });
+                    Done::PasswordChanged(Box::new(vault), result.map(|()| new_data_key))
                 });
             }
             Command::Session(command) => {
@@ -341,9 +357,8 @@ impl KeydeskApp {
                 Phase::Create(state) => commands.extend(unlock::create_ui(ui, state, waiting)),
                 Phase::Locked(state) => commands.extend(unlock::unlock_ui(ui, state, waiting, retry_in)),
                 Phase::Busy => {
-                    egui::CentralPanel::default().show(ui, |ui| {
-                        ui.centered_and_justified(|ui| ui.spinner());
-                    });
+                    let job = self.jobs.busy().map(|p| (p.label.clone(), p.progress.as_ref().and_then(|p| p.get())));
+                    widgets::busy_ui(ui, job);
                 }
                 Phase::Unlocked(session) => commands.extend(session.screen_ui(ui, now)),
             }

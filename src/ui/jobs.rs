@@ -5,6 +5,8 @@
 //! verification, a password change) is marked [`Records::Yes`]: the shell does not lock while
 //! one runs, so its answer is never dropped with the session.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 /// Whether a job's answer must be written to the vault when it comes back.
@@ -16,6 +18,23 @@ pub enum Records {
     No,
 }
 
+/// How far a long job got (`done` of `total`), written by the job, read by the window.
+#[derive(Clone, Default)]
+pub struct JobProgress(Arc<(AtomicUsize, AtomicUsize)>);
+
+impl JobProgress {
+    pub fn set(&self, done: usize, total: usize) {
+        self.0.1.store(total, Ordering::Relaxed);
+        self.0.0.store(done, Ordering::Relaxed);
+    }
+
+    /// `(done, total)`, or `None` before the job said how much there is.
+    pub fn get(&self) -> Option<(usize, usize)> {
+        let total = self.0.1.load(Ordering::Relaxed);
+        (total > 0).then(|| (self.0.0.load(Ordering::Relaxed).min(total), total))
+    }
+}
+
 /// A running job, for the spinner and its Cancel button.
 pub struct Pending {
     pub id: u64,
@@ -23,6 +42,8 @@ pub struct Pending {
     /// The user stopped waiting for it (its answer is still recorded when it must be).
     pub cancelled: bool,
     pub records: Records,
+    /// For a job that counts its steps: a progress bar instead of a spinner.
+    pub progress: Option<JobProgress>,
 }
 
 /// Runs jobs and hands back their results, in the UI thread, one frame later.
@@ -49,12 +70,35 @@ impl<R: Send + 'static> Jobs<R> {
         records: Records,
         work: impl FnOnce() -> R + Send + 'static,
     ) {
+        self.start(ctx, label.into(), records, None, work);
+    }
+
+    /// [`Jobs::spawn`] for work that reports how far it got: the window shows a progress bar.
+    pub fn spawn_counted(
+        &mut self,
+        ctx: &egui::Context,
+        label: impl Into<String>,
+        records: Records,
+        work: impl FnOnce(&JobProgress) -> R + Send + 'static,
+    ) {
+        let progress = JobProgress::default();
+        let handle = progress.clone();
+        self.start(ctx, label.into(), records, Some(progress), move || work(&handle));
+    }
+
+    fn start(
+        &mut self,
+        ctx: &egui::Context,
+        label: String,
+        records: Records,
+        progress: Option<JobProgress>,
+        work: impl FnOnce() -> R + Send + 'static,
+    ) {
         self.next += 1;
         let id = self.next;
-        let label = label.into();
         let sender = self.sender.clone();
         if self.inline {
-            self.pending.push(Pending { id, label, cancelled: false, records });
+            self.pending.push(Pending { id, label, cancelled: false, records, progress });
             // The receiver lives in `self`, so this send cannot fail.
             let _sent = sender.send((id, work()));
             ctx.request_repaint();
@@ -69,7 +113,7 @@ impl<R: Send + 'static> Jobs<R> {
                 thread_ctx.request_repaint();
             });
         match spawned {
-            Ok(_) => self.pending.push(Pending { id, label, cancelled: false, records }),
+            Ok(_) => self.pending.push(Pending { id, label, cancelled: false, records, progress }),
             // No thread could be started (out of resources): the work was dropped unrun, so
             // nothing happened that needs recording; the caller sees no result.
             Err(_) => ctx.request_repaint(),

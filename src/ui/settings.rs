@@ -47,6 +47,11 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
             ui.label(hint);
         });
     }
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        ui.checkbox(&mut state.new_data_key, "My old password may be known: re-encrypt every key")
+            .on_hover_text("Every secret is re-encrypted under a new data key, so the old password opens nothing current, not even an old copy of the vault. Takes a moment per key.");
+    });
     error_ui(ui, &state.error);
     if ui.button("Change password").clicked() {
         if state.current_password.is_empty() {
@@ -65,6 +70,7 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
                 current: state.current_password.take(),
                 new: state.new_password.take(),
                 kdf,
+                new_data_key: state.new_data_key,
             });
             state.confirm.wipe();
             state.error = None;

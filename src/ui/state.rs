@@ -143,6 +143,8 @@ pub struct SettingsState {
     pub current_password: SecretInput,
     pub new_password: SecretInput,
     pub confirm: SecretInput,
+    /// Re-encrypt every secret under a new data key with the password change.
+    pub new_data_key: bool,
     pub error: Option<String>,
 }
 
@@ -156,6 +158,7 @@ impl SettingsState {
             current_password: SecretInput::default(),
             new_password: SecretInput::default(),
             confirm: SecretInput::default(),
+            new_data_key: false,
             error: None,
         }
     }

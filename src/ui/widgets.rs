@@ -257,6 +257,31 @@ pub fn locking_ui(ui: &mut egui::Ui, job: &str) {
     });
 }
 
+/// The vault is inside a job (a password change): what it does, with a progress bar when the
+/// job counts its steps.
+pub fn busy_ui(ui: &mut egui::Ui, job: Option<(String, Option<(usize, usize)>)>) {
+    egui::CentralPanel::default().show(ui, |ui| {
+        centered_card(ui, 560.0, |ui| {
+            let Some((label, progress)) = job else {
+                ui.spinner();
+                return;
+            };
+            ui.heading(format!("{label}…"));
+            match progress {
+                Some((done, total)) => {
+                    #[allow(clippy::cast_precision_loss, reason = "a fraction for a progress bar")]
+                    let fraction = done as f32 / total as f32;
+                    ui.add(egui::ProgressBar::new(fraction).text(format!("{done} of {total} keys")));
+                }
+                None => {
+                    ui.spinner();
+                }
+            }
+            ui.label("The vault is back when this is done; a crash meanwhile loses nothing.");
+        });
+    });
+}
+
 /// The top bar: name, clipboard countdown, the running job with its Cancel.
 pub fn status_bar_ui(
     ui: &mut egui::Ui,

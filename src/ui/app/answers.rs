@@ -38,7 +38,12 @@ impl KeydeskApp {
                 session.screen = Screen::Settings;
                 session.dashboard.sort = self.sort;
                 match result {
-                    Ok(()) => self.toasts.info("Master password changed.".to_owned(), now),
+                    Ok(false) => self.toasts.info("Master password changed.".to_owned(), now),
+                    Ok(true) => self.toasts.info(
+                        "Master password and data key changed: every key is re-encrypted, and the old password opens nothing current."
+                            .to_owned(),
+                        now,
+                    ),
                     Err(error) => session.settings.error = Some(error),
                 }
                 self.phase = Phase::Unlocked(Box::new(session));

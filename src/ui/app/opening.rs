@@ -98,7 +98,14 @@ impl KeydeskApp {
                     Env { store, storage: Box::new(dir), clock: Box::new(clock), rng: Box::new(os_rng()) };
                 // Changes made outside Keydesk are shown, never sealed over: the vault stays
                 // read-only until the user keeps them.
-                Vault::unlock(env, file, &text, &password)
+                let mut vault = Vault::unlock(env, file, &text, &password)?;
+                // A change of data key cut short (a crash) is finished before the vault shows.
+                // Should that fail too, every secret still opens (with either key) and the
+                // next unlock tries again.
+                if vault.changed_outside().is_none() {
+                    let _tried_again_next_unlock = vault.finish_data_key_change(&mut |_, _| {});
+                }
+                Ok(vault)
             };
             Done::Opened(open().map(Box::new).map_err(|e| OpenError {
                 wrong_password: matches!(
