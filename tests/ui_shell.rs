@@ -363,6 +363,50 @@ fn my_old_password_may_be_known_re_encrypts_every_key() {
 }
 
 #[test]
+fn settings_back_up_writes_one_encrypted_file_that_opens_with_the_password() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    generate_key(&mut harness, "Webhook");
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("backup.kdbackup");
+    click(&mut harness, "Settings");
+    // The field holds a default path: select it all, and type over it.
+    harness.get_by_label("Backup file").click();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Backup file").type_text(path.to_str().unwrap());
+    harness.run();
+    click(&mut harness, "Back up");
+    harness.run();
+    harness.get_by_label_contains("Type your master password: the backup opens with it.");
+    type_into(&mut harness, "Your master password", "not the password at all");
+    click(&mut harness, "Back up");
+    harness.run();
+    harness.get_by_label_contains("The master password is wrong");
+    assert!(!path.exists(), "nothing written on a wrong password");
+    let kept = harness.state().session().unwrap().settings.backup_path.clone();
+    assert_eq!(kept, path.to_str().unwrap(), "the typed path is kept after the refusal");
+    type_into(&mut harness, "Your master password", PASSWORD);
+    click(&mut harness, "Back up");
+    harness.run();
+    harness.get_by_label_contains("Backed up 1 keys to");
+    let bytes = std::fs::read(&path).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let contents = keydesk::vault::backup::open(&bytes, &secrecy::SecretString::from(PASSWORD)).unwrap();
+    assert_eq!(contents.secrets.iter().filter(|(name, _)| !name.ends_with("/generation")).count(), 1);
+    assert!(contents.vault_text.contains("Webhook"));
+    let log = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap());
+    let backups: Vec<_> = log.iter().filter(|r| r.action == Action::Backup).collect();
+    assert_eq!(backups.len(), 1, "one backup on record, the refused ones are not backups");
+    assert_eq!(backups[0].outcome, Outcome::Ok);
+}
+
+#[test]
 fn a_copy_the_clipboard_refused_is_told_and_recorded_as_failed() {
     let world = world();
     let unavailable = keydesk::clipboard::UnavailableClipboard(

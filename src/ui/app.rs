@@ -16,6 +16,7 @@ use secrecy::SecretString;
 
 use super::jobs::{Jobs, Records};
 use super::session::{self, Effects, PendingClear, Session, SessionDone};
+use super::state::SettingsState;
 use super::widgets::Toasts;
 use super::{dashboard, theme, unlock, widgets};
 use crate::clipboard::Clipboard;
@@ -68,6 +69,11 @@ pub enum Command {
         /// Re-encrypt every secret under a fresh data key too (the old password may be known).
         new_data_key: bool,
     },
+    /// Takes the vault into a job: the KDF checks the password, then the file is written.
+    Backup {
+        password: SecretString,
+        path: PathBuf,
+    },
     Session(session::Command),
 }
 
@@ -80,10 +86,15 @@ impl From<session::Command> for Command {
 /// What a background job hands back.
 pub enum Done {
     Probed(Result<(), String>),
-    Loaded { text: String, parsed: Result<Box<VaultFile>, String> },
+    Loaded {
+        text: String,
+        parsed: Result<Box<VaultFile>, String>,
+    },
     Opened(Result<Box<Vault>, OpenError>),
     /// The vault back from a password change; `Ok(true)` when the data key changed too.
     PasswordChanged(Box<Vault>, Result<bool, String>),
+    /// The vault back from writing a backup: what to tell the user, or why it failed.
+    BackedUp(Box<Vault>, Result<String, String>),
     Session(SessionDone),
 }
 
@@ -129,6 +140,8 @@ pub struct KeydeskApp {
     lock_when_done: Option<LockReason>,
     /// Answers for the session that came back while its vault was inside a job.
     deferred: Vec<(SessionDone, bool)>,
+    /// The settings screen as typed, while its vault is inside a job.
+    kept_settings: Option<SettingsState>,
     last_activity: DateTime<Utc>,
     /// The last `vault.ron` read before unlocking, parsed ahead so Enter costs only the KDF.
     preloaded: Option<(String, Box<VaultFile>)>,
@@ -158,6 +171,7 @@ impl KeydeskApp {
             queued: Vec::new(),
             lock_when_done: None,
             deferred: Vec::new(),
+            kept_settings: None,
             last_activity: now,
             preloaded: None,
             banner: None,
@@ -247,13 +261,7 @@ impl KeydeskApp {
                 }
             }
             Command::ChangePassword { current, new, kdf, new_data_key } => {
-                if !self.is_unlocked() || self.lock_when_done.is_some() {
-                    return;
-                }
-                let Phase::Unlocked(session) = std::mem::replace(&mut self.phase, Phase::Busy) else {
-                    return;
-                };
-                let mut vault = session.vault;
+                let Some(mut vault) = self.vault_into_job() else { return };
                 let label = if new_data_key {
                     "Re-encrypting every key under a new data key"
                 } else {
@@ -278,6 +286,13 @@ impl KeydeskApp {
                     Done::PasswordChanged(Box::new(vault), result.map(|()| new_data_key))
                 });
             }
+            Command::Backup { password, path } => {
+                let Some(mut vault) = self.vault_into_job() else { return };
+                self.jobs.spawn(ctx, "Writing the backup", Records::Yes, move || {
+                    let result = write_backup(&mut vault, &password, &path);
+                    Done::BackedUp(Box::new(vault), result)
+                });
+            }
             Command::Session(command) => {
                 // A session that is locking takes no new work.
                 if self.lock_when_done.is_some() {
@@ -286,6 +301,20 @@ impl KeydeskApp {
                 self.with_session(ctx, |session, fx| session.run(command, fx));
             }
         }
+    }
+
+    /// Takes the vault out of the unlocked session for a job on the settings screen (the
+    /// spinner shows meanwhile); what was typed on that screen is kept for its return.
+    fn vault_into_job(&mut self) -> Option<Vault> {
+        if !self.is_unlocked() || self.lock_when_done.is_some() {
+            return None;
+        }
+        let Phase::Unlocked(session) = std::mem::replace(&mut self.phase, Phase::Busy) else {
+            return None;
+        };
+        let session = *session;
+        self.kept_settings = Some(session.settings);
+        Some(session.vault)
     }
 
     /// Runs `work` on the unlocked session with what the shell lends it; `false` when there
@@ -357,7 +386,10 @@ impl KeydeskApp {
                 Phase::Create(state) => commands.extend(unlock::create_ui(ui, state, waiting)),
                 Phase::Locked(state) => commands.extend(unlock::unlock_ui(ui, state, waiting, retry_in)),
                 Phase::Busy => {
-                    let job = self.jobs.busy().map(|p| (p.label.clone(), p.progress.as_ref().and_then(|p| p.get())));
+                    let job = self
+                        .jobs
+                        .busy()
+                        .map(|p| (p.label.clone(), p.progress.as_ref().and_then(|p| p.get())));
                     widgets::busy_ui(ui, job);
                 }
                 Phase::Unlocked(session) => commands.extend(session.screen_ui(ui, now)),
@@ -393,4 +425,33 @@ impl eframe::App for KeydeskApp {
     fn persist_egui_memory(&self) -> bool {
         false
     }
+}
+
+/// Writes a backup of `vault` to `path` (created readable by the user alone) and records it.
+fn write_backup(
+    vault: &mut Vault,
+    password: &SecretString,
+    path: &std::path::Path,
+) -> Result<String, String> {
+    let bytes = vault.backup(password).map_err(|error| match error {
+        crate::vault::VaultError::Crypto(crate::vault::crypto::CryptoError::WrongPassword) => {
+            "The master password is wrong: type the password you unlocked Keydesk with.".to_owned()
+        }
+        other => other.to_string(),
+    })?;
+    let written = crate::storage::atomic_write(path, &bytes, false).map_err(|error| {
+        format!(
+            "Could not write the backup ({error}): check the folder and its free space. File: {}",
+            path.display()
+        )
+    });
+    let recorded = vault.record_backup(written.clone().map(|()| format!("to {}", path.display())));
+    written?;
+    recorded
+        .map_err(|error| format!("The backup was written, but the audit log could not record it: {error}"))?;
+    let keys = vault.keys().iter().filter(|k| k.is_live()).count();
+    Ok(format!(
+        "Backed up {keys} keys to {}: keep it somewhere safe; it opens with this master password.",
+        path.display()
+    ))
 }

@@ -176,7 +176,11 @@ pub struct Session {
 impl Session {
     /// A session on a freshly unlocked vault, on the key list.
     pub fn new(vault: Vault) -> Self {
-        let settings = SettingsState::from(&vault.file().header.settings, vault.file().header.kdf);
+        let settings = SettingsState::from(
+            &vault.file().header.settings,
+            vault.file().header.kdf,
+            default_backup_path(vault.now()),
+        );
         Session {
             vault,
             screen: Screen::Keys,
@@ -226,4 +230,13 @@ impl Session {
     fn label_of(&self, id: &KeyId) -> String {
         self.vault.file().key(id).map(|k| k.label.clone()).unwrap_or_default()
     }
+}
+
+/// Where a backup goes unless the user says otherwise: the documents folder (else the home
+/// folder), named after the day.
+fn default_backup_path(now: DateTime<Utc>) -> String {
+    let dirs = directories::UserDirs::new();
+    let folder = dirs.as_ref().map(|d| d.document_dir().unwrap_or_else(|| d.home_dir()).to_owned());
+    let name = format!("keydesk-backup-{}.kdbackup", now.format("%Y-%m-%d"));
+    folder.map_or(name.clone(), |folder| folder.join(name).display().to_string())
 }

@@ -76,5 +76,34 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
             state.error = None;
         }
     }
-    command
+    ui.add_space(theme::GAP * 2.0);
+    backup_ui(ui, state).or(command)
+}
+
+/// Back up: one file with every key, the metadata and the audit log, encrypted under the
+/// master password (asked again here, so an unattended window cannot write one).
+fn backup_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
+    ui.heading("Backup");
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        ui.label("One file with every key, its details and the audit log, encrypted under your master password. Restore it with keydesk restore FILE.");
+    });
+    super::widgets::field_with(ui, "Backup file", egui::TextEdit::singleline(&mut state.backup_path));
+    secret_field(ui, "backup-password", "Your master password", &mut state.backup_password);
+    error_ui(ui, &state.backup_error);
+    if !ui.button("Back up").clicked() {
+        return None;
+    }
+    let path = state.backup_path.trim();
+    if path.is_empty() {
+        state.backup_error =
+            Some("Give the backup a file path, such as ~/Documents/keydesk-backup.kdbackup.".to_owned());
+        None
+    } else if state.backup_password.is_empty() {
+        state.backup_error = Some("Type your master password: the backup opens with it.".to_owned());
+        None
+    } else {
+        state.backup_error = None;
+        Some(Command::Backup { password: state.backup_password.take(), path: path.into() })
+    }
 }

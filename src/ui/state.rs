@@ -146,11 +146,15 @@ pub struct SettingsState {
     /// Re-encrypt every secret under a new data key with the password change.
     pub new_data_key: bool,
     pub error: Option<String>,
+    /// Where a backup goes (a file path, typed or kept from the default).
+    pub backup_path: String,
+    pub backup_password: SecretInput,
+    pub backup_error: Option<String>,
 }
 
 impl SettingsState {
     /// From the vault's current settings.
-    pub fn from(settings: &Settings, kdf: KdfParams) -> Self {
+    pub fn from(settings: &Settings, kdf: KdfParams, backup_path: String) -> Self {
         SettingsState {
             auto_lock_minutes: settings.auto_lock_minutes,
             clipboard_clear_secs: settings.clipboard_clear_secs,
@@ -160,6 +164,9 @@ impl SettingsState {
             confirm: SecretInput::default(),
             new_data_key: false,
             error: None,
+            backup_path,
+            backup_password: SecretInput::default(),
+            backup_error: None,
         }
     }
 }

@@ -68,7 +68,7 @@ impl SecretInput {
 
 /// The secret fields of the window, by name. Each has a stable egui id, so a lock can remove
 /// whatever egui keeps for it.
-pub const SECRET_FIELDS: [&str; 9] = [
+pub const SECRET_FIELDS: [&str; 10] = [
     "create-password",
     "create-confirm",
     "unlock-password",
@@ -78,6 +78,7 @@ pub const SECRET_FIELDS: [&str; 9] = [
     "current-password",
     "new-password",
     "new-password-confirm",
+    "backup-password",
 ];
 
 /// The egui id of the secret field named `name` (one of [`SECRET_FIELDS`]).

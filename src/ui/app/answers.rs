@@ -1,9 +1,10 @@
 //! The answers of background jobs, applied by the shell: the keychain probe, the file read
-//! ahead, an unlock, a password change, and the session's own jobs (handed to it).
+//! ahead, an unlock, a password change or backup, and the session's own jobs (handed to it).
 
 use super::{Done, KeydeskApp, Phase};
 use crate::ui::session::{Session, SessionDone};
 use crate::ui::state::Screen;
+use crate::vault::Vault;
 use crate::vault::model::SecretBackend;
 
 impl KeydeskApp {
@@ -34,26 +35,47 @@ impl KeydeskApp {
             }
             Done::Opened(Err(error)) => self.unlock_failed(ctx, error, now),
             Done::PasswordChanged(vault, result) => {
-                let mut session = Session::new(*vault);
-                session.screen = Screen::Settings;
-                session.dashboard.sort = self.sort;
-                match result {
-                    Ok(false) => self.toasts.info("Master password changed.".to_owned(), now),
-                    Ok(true) => self.toasts.info(
-                        "Master password and data key changed: every key is re-encrypted, and the old password opens nothing current."
-                            .to_owned(),
-                        now,
-                    ),
-                    Err(error) => session.settings.error = Some(error),
-                }
-                self.phase = Phase::Unlocked(Box::new(session));
-                for (done, cancelled) in std::mem::take(&mut self.deferred) {
-                    self.finish_session_job(ctx, done, cancelled);
-                }
+                let message = match result {
+                    Ok(false) => Ok("Master password changed.".to_owned()),
+                    Ok(true) => Ok("Master password and data key changed: every key is re-encrypted, and the old password opens nothing current.".to_owned()),
+                    Err(error) => Err(error),
+                };
+                self.vault_back(ctx, *vault, message, |session, error| session.settings.error = Some(error));
+            }
+            Done::BackedUp(vault, result) => {
+                self.vault_back(ctx, *vault, result, |session, error| {
+                    session.settings.backup_error = Some(error);
+                });
             }
             Done::Session(done) => self.finish_session_job(ctx, done, cancelled),
         }
         ctx.request_repaint();
+    }
+
+    /// A vault back from a job on the settings screen: the session again, the outcome told
+    /// (a failure in the screen's error line), and the answers that waited applied.
+    fn vault_back(
+        &mut self,
+        ctx: &egui::Context,
+        vault: Vault,
+        outcome: Result<String, String>,
+        show_error: impl FnOnce(&mut Session, String),
+    ) {
+        let now = self.now();
+        let mut session = Session::new(vault);
+        session.screen = Screen::Settings;
+        if let Some(kept) = self.kept_settings.take() {
+            session.settings = kept;
+        }
+        session.dashboard.sort = self.sort;
+        match outcome {
+            Ok(message) => self.toasts.info(message, now),
+            Err(error) => show_error(&mut session, error),
+        }
+        self.phase = Phase::Unlocked(Box::new(session));
+        for (done, cancelled) in std::mem::take(&mut self.deferred) {
+            self.finish_session_job(ctx, done, cancelled);
+        }
     }
 
     pub(super) fn finish_session_job(&mut self, ctx: &egui::Context, done: SessionDone, cancelled: bool) {

@@ -45,6 +45,7 @@ impl KeydeskApp {
     /// memory of the session's fields is forgotten, and the file is read ahead again.
     pub(super) fn lock_now(&mut self, ctx: &egui::Context, reason: LockReason) {
         self.lock_when_done = None;
+        self.kept_settings = None;
         if !matches!(self.phase, Phase::Unlocked(_)) {
             return;
         }
