@@ -263,6 +263,15 @@ fn a_planted_api_address_receives_no_key() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("nothing is changed or sent until you look"));
     assert!(server.seen().is_empty(), "the key was not sent to the planted address");
+    // What was planted is named, compared with the save before.
+    let check = cli.run(&["check"]);
+    let said = String::from_utf8_lossy(&check.stdout);
+    let planted_line = format!("account \"Brevo\".base_url: none → \"{}\"", server.url);
+    assert!(said.contains(&planted_line), "{said}");
+    // Kept on purpose, the acceptance records what was kept.
+    cli.ok(&["check", "--accept-changes"], "");
+    let log = std::fs::read_to_string(cli.vault.join("audit.ron")).unwrap();
+    assert!(log.lines().last().unwrap().contains(&planted_line.replace('"', "\\\"")), "{log}");
 }
 
 #[test]

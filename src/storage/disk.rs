@@ -145,6 +145,12 @@ impl VaultStorage for VaultDir {
         result.map_err(|source| StorageError::Io { action: "repair the audit log", path, source })
     }
 
+    fn read_previous(&self) -> Option<String> {
+        let path = self.dir.join(format!("{VAULT_FILE}.bak"));
+        let bytes = read_limited(&path, MAX_VAULT_BYTES, "vault.ron.bak").ok()?;
+        String::from_utf8(bytes).ok()
+    }
+
     fn read_audit(&self) -> Result<String, StorageError> {
         let path = self.dir.join(AUDIT_FILE);
         match read_limited(&path, MAX_AUDIT_BYTES, AUDIT_FILE) {

@@ -91,6 +91,11 @@ impl VaultStorage for MemoryStorage {
         Ok(self.lock().audit.clone())
     }
 
+    fn read_previous(&self) -> Option<String> {
+        let inner = self.lock();
+        inner.saves.len().checked_sub(2).map(|at| inner.saves[at].clone())
+    }
+
     fn drop_torn_audit_tail(&mut self) -> Result<bool, StorageError> {
         let mut inner = self.lock();
         if inner.audit.is_empty() || inner.audit.ends_with('\n') {

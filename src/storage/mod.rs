@@ -28,6 +28,9 @@ pub trait VaultStorage: Send {
     fn append_audit(&mut self, line: &str) -> Result<(), StorageError>;
     /// The whole audit log (empty when there is none yet).
     fn read_audit(&self) -> Result<String, StorageError>;
+    /// The previous version of `vault.ron` (`vault.ron.bak`), when there is one that reads
+    /// as text: what an unlock compares a file changed outside Keydesk with.
+    fn read_previous(&self) -> Option<String>;
     /// Cuts the log back to its last whole line, when its end is a line cut short (by a
     /// crash during an append). Returns whether anything was cut.
     fn drop_torn_audit_tail(&mut self) -> Result<bool, StorageError>;

@@ -12,13 +12,26 @@ impl Vault {
         self.changed_outside.as_deref()
     }
 
-    /// The sentence for a vault found changed: what, and the two ways on.
+    /// The sentence for a vault found changed: what, what differs from the save before, and
+    /// the two ways on.
     pub fn changed_outside_advice(&self) -> Option<String> {
         self.changed_outside.as_ref().map(|what| {
+            let differs = match self.outside_differences.as_slice() {
+                [] => String::new(),
+                found => format!(
+                    " Compared with vault.ron.bak (the save before, so Keydesk's own last change shows too): {}.",
+                    found.join("; ")
+                ),
+            };
             format!(
-                "{what}: the vault is open read-only and calls no provider. Compare vault.ron with vault.ron.bak; keep the changes with `keydesk check --accept-changes` (or \"Keep these changes\" in the window), or restore vault.ron.bak."
+                "{what}: the vault is open read-only and calls no provider.{differs} Keep the changes with `keydesk check --accept-changes` (or \"Keep these changes\" in the window), or restore vault.ron.bak."
             )
         })
+    }
+
+    /// What differs from `vault.ron.bak` when `vault.ron` was changed outside Keydesk.
+    pub fn outside_differences(&self) -> &[String] {
+        &self.outside_differences
     }
 
     /// Refuses work that must be recorded while changes made outside Keydesk are pending.
@@ -33,9 +46,13 @@ impl Vault {
     /// audit log, and the files are sealed again. The vault is writable again.
     pub fn accept_outside_changes(&mut self, by: &str) -> Result<(), VaultError> {
         let Some(what) = self.changed_outside.clone() else { return Ok(()) };
-        let detail = format!("accepted by {by}: {what}");
+        let detail = match self.outside_differences.as_slice() {
+            [] => format!("accepted by {by}: {what}"),
+            found => format!("accepted by {by}: {what}; compared with vault.ron.bak: {}", found.join("; ")),
+        };
         self.commit(audit::Action::Integrity, None, audit::Outcome::Ok, detail)?;
         self.changed_outside = None;
+        self.outside_differences.clear();
         Ok(())
     }
 

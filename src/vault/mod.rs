@@ -14,6 +14,7 @@ pub mod backup;
 mod check;
 pub mod crypto;
 pub mod detect;
+mod diff;
 mod error;
 pub mod format;
 mod integrity;
@@ -115,6 +116,8 @@ pub struct Vault {
     /// audit chain against its sealed head). While set, the vault is read-only and calls no
     /// provider, until the user accepts the changes (recorded) or restores the files.
     changed_outside: Option<String>,
+    /// What differs from `vault.ron.bak` when `vault.ron` was changed outside Keydesk.
+    outside_differences: Vec<String>,
     /// When the generation mark was last written (it is written at the first save of a
     /// session and then at most once a minute: a keychain write costs tens of ms).
     mark_written_at: Option<DateTime<Utc>>,
@@ -156,6 +159,21 @@ fn unwrap_data_key(header: &Header, password: &SecretString) -> Result<Symmetric
     let wrapped = decode_b64(&header.wrapped_data_key).map_err(|_bad_base64| CryptoError::WrongPassword)?;
     let kek = crypto::derive_kek(password, &salt, header.kdf)?;
     Ok(crypto::unwrap_key(&kek, &data_key_ad(&header.vault_id), &wrapped)?)
+}
+
+/// What differs between `vault.ron.bak` (when it carries Keydesk's seal) and `file`.
+fn differences_from_previous(env: &Env, keys: &Keys, file: &VaultFile) -> Vec<String> {
+    let Some(previous) = env.storage.read_previous() else { return Vec::new() };
+    if !keys.seal_matches(&previous) {
+        return vec![
+            "vault.ron.bak was changed outside Keydesk too, so there is nothing sealed to compare with"
+                .to_owned(),
+        ];
+    }
+    match format::parse(&previous) {
+        Ok(before) => diff::differences(&before, file),
+        Err(_) => Vec::new(),
+    }
 }
 
 fn decode_b64(text: &str) -> Result<Vec<u8>, CryptoError> {
@@ -221,6 +239,7 @@ impl Vault {
             env,
             audit_tail,
             changed_outside: None,
+            outside_differences: Vec::new(),
             mark_written_at: None,
             audit_may_be_torn: false,
         };
@@ -258,7 +277,10 @@ impl Vault {
             .ok()
             .flatten()
             .and_then(|mark| rolled_back(&mark, &file));
-        let changed_outside = if !keys.seal_matches(text) {
+        let sealed = keys.seal_matches(text);
+        let outside_differences =
+            if sealed { Vec::new() } else { differences_from_previous(&env, &keys, &file) };
+        let changed_outside = if !sealed {
             Some("vault.ron was changed outside Keydesk since its last save".to_owned())
         } else if let Some(rollback) = rollback {
             Some(rollback)
@@ -270,7 +292,16 @@ impl Vault {
             }
         };
         let audit_may_be_torn = !audit_text.is_empty() && !audit_text.ends_with('\n');
-        Ok(Vault { file, keys, env, audit_tail, changed_outside, mark_written_at: None, audit_may_be_torn })
+        Ok(Vault {
+            file,
+            keys,
+            env,
+            audit_tail,
+            changed_outside,
+            outside_differences,
+            mark_written_at: None,
+            audit_may_be_torn,
+        })
     }
 
     /// The vault's metadata (never contains a secret).
