@@ -309,3 +309,12 @@ fn random_sigkills_lose_nothing_acknowledged_file_store() {
     cli.init_cheap(&["--secret-store", "file"]);
     common::kill_soak(&cli, 200, 17, 120);
 }
+
+#[test]
+fn a_kill_at_each_write_call_loses_nothing_acknowledged_file_store() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let tally = common::kills::kill_at_each_syscall(&cli, true);
+    eprintln!("file store: {tally:?}");
+    assert!(tally.kills >= 100, "the kills must really land: {tally:?}");
+}

@@ -195,3 +195,15 @@ fn random_sigkills_lose_nothing_acknowledged_keychain_store() {
     // Each save also writes to the keychain (tens of ms): wait longer before killing.
     common::kill_soak(&cli, 200, 23, 400);
 }
+
+#[test]
+fn a_kill_at_each_write_call_loses_nothing_acknowledged_keychain_store() {
+    if keychain().is_none() {
+        return;
+    }
+    let cli = Cli::new();
+    cli.init_cheap(&[]);
+    let tally = common::kills::kill_at_each_syscall(&cli, false);
+    eprintln!("keychain store: {tally:?}");
+    assert!(tally.kills >= 100, "the kills must really land: {tally:?}");
+}
