@@ -2,12 +2,13 @@
 # Runs everything CI runs, on a fresh Debian/Ubuntu machine or a developer's:
 #   1. installs what the tests need when it is missing (Xvfb, openbox, xdotool, x11-utils,
 #      D-Bus, gnome-keyring, libsecret-tools, xclip, strace (kills at each write call), the
-#      window's X11/GL libraries; cargo-nextest),
+#      window's X11/GL libraries; cargo-nextest, cargo-deny),
 #   2. starts a private D-Bus session (never given a DISPLAY) with a throw-away, unlocked
 #      gnome-keyring, and an Xvfb display with the openbox window manager (a bare X server
 #      never minimizes a window), all inside a network namespace that has only loopback
 #      (where the system allows one), so no test can reach past 127.0.0.1,
-#   3. runs cargo fmt --check, cargo clippy -D warnings and every test.
+#   3. runs cargo fmt --check, cargo clippy -D warnings, cargo deny (licences, banned crates
+#      such as OpenSSL, sources; advisories where the internet is there) and every test.
 # Extra arguments go to `cargo nextest run` (e.g. a test name filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,20 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   cargo fmt --all -- --check
   log "cargo clippy"
   cargo clippy --all-targets --locked -- -D warnings
+
+  if ! cargo deny --version >/dev/null 2>&1; then
+    log "installing cargo-deny"
+    cargo install --locked cargo-deny
+  fi
+  log "cargo deny check licenses bans sources"
+  cargo deny --log-level error check licenses bans sources
+  # Advisories need the RustSec database from the internet: checked only where it can be had.
+  if timeout 120 cargo deny fetch db >/dev/null 2>&1; then
+    log "cargo deny check advisories"
+    cargo deny --log-level error check advisories
+  else
+    log "cargo deny check advisories skipped: the RustSec database cannot be fetched here"
+  fi
 
   log "building the tests"
   cargo test --locked --no-run --lib --bins --tests --quiet
