@@ -72,7 +72,7 @@ fn dashboard(c: &mut Criterion) {
     c.bench_function("search keystroke, 10,000 keys", |b| {
         b.iter(|| {
             toggle = !toggle;
-            index.filter(vault.file(), if toggle { "crm 1" } else { "crm 12" }, Sort::Label, false);
+            index.filter(vault.file(), if toggle { "crm 1" } else { "crm 12" }, Sort::Label, false, false);
             black_box(index.visible.len())
         });
     });
@@ -80,7 +80,7 @@ fn dashboard(c: &mut Criterion) {
         b.iter(|| {
             let mut index = Index::default();
             index.refresh(black_box(vault.file()), now);
-            index.filter(vault.file(), "", Sort::Label, false);
+            index.filter(vault.file(), "", Sort::Label, false, false);
             black_box(index.visible.len())
         });
     });

@@ -69,6 +69,8 @@ pub enum Command {
         /// Re-encrypt every secret under a fresh data key too (the old password may be known).
         new_data_key: bool,
     },
+    /// Light, dark or like the system (kept between runs).
+    SetTheme(theme::ThemeChoice),
     /// Takes the vault into a job: the KDF checks the password, then the file is written.
     Backup {
         password: SecretString,
@@ -150,17 +152,21 @@ pub struct KeydeskApp {
     failed_unlocks: u32,
     retry_at: Option<DateTime<Utc>>,
     sort: dashboard::Sort,
+    theme: theme::ThemeChoice,
     first_frame_done: bool,
     unlock_started: Option<std::time::Instant>,
     unlock_finished: Option<std::time::Instant>,
 }
 
 const PREFS_KEY: &str = "keydesk-prefs";
+const THEME_KEY: &str = "keydesk-theme";
 
 impl KeydeskApp {
     /// The app on `services`; reads persisted preferences from `storage` if any.
     pub fn new(ctx: &egui::Context, services: Services, storage: Option<&dyn eframe::Storage>) -> Self {
-        theme::apply(ctx);
+        let theme: theme::ThemeChoice =
+            storage.and_then(|s| eframe::get_value(s, THEME_KEY)).unwrap_or_default();
+        theme::apply(ctx, theme);
         let now = services.clock.now();
         let sort = storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default();
         let mut app = KeydeskApp {
@@ -178,6 +184,7 @@ impl KeydeskApp {
             failed_unlocks: 0,
             retry_at: None,
             sort,
+            theme,
             first_frame_done: false,
             unlock_started: None,
             unlock_finished: None,
@@ -200,6 +207,14 @@ impl KeydeskApp {
     /// The unlocked session, if any.
     pub fn session(&self) -> Option<&Session> {
         match &self.phase {
+            Phase::Unlocked(session) => Some(session),
+            _ => None,
+        }
+    }
+
+    /// The unlocked session, to change (tests set up a vault's state through it).
+    pub fn session_mut(&mut self) -> Option<&mut Session> {
+        match &mut self.phase {
             Phase::Unlocked(session) => Some(session),
             _ => None,
         }
@@ -285,6 +300,10 @@ impl KeydeskApp {
                         });
                     Done::PasswordChanged(Box::new(vault), result.map(|()| new_data_key))
                 });
+            }
+            Command::SetTheme(choice) => {
+                self.theme = choice;
+                theme::apply(ctx, choice);
             }
             Command::Backup { password, path } => {
                 let Some(mut vault) = self.vault_into_job() else { return };
@@ -419,6 +438,7 @@ impl eframe::App for KeydeskApp {
             self.sort = session.dashboard.sort;
         }
         eframe::set_value(storage, PREFS_KEY, &self.sort);
+        eframe::set_value(storage, THEME_KEY, &self.theme);
     }
 
     /// Window geometry is kept by eframe; egui's memory (which could hold widget state) is not.

@@ -7,10 +7,62 @@ use serde::{Deserialize, Serialize};
 use super::session::Command;
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, cell, field_with};
-use crate::vault::model::{Attention, KeyRecord, KeyStatus, VaultFile};
+use crate::vault::model::{Attention, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
 
-/// Widths of the list's columns: label, provider, hint, status, last copied.
-const COLUMNS: [f32; 5] = [250.0, 110.0, 160.0, 150.0, 100.0];
+/// The narrowest label column; it takes whatever width the others leave.
+const LABEL_MIN: f32 = 170.0;
+/// Fixed columns: provider, status.
+const PROVIDER_WIDTH: f32 = 110.0;
+const STATUS_WIDTH: f32 = 170.0;
+/// Columns shown when the window has room, most wanted first: used by, hint, last copied.
+const OPTIONAL: [(Column, f32); 3] =
+    [(Column::UsedBy, 150.0), (Column::Hint, 150.0), (Column::LastCopied, 100.0)];
+/// Copy and the "…" menu, always at the row's end.
+const ACTIONS_WIDTH: f32 = 112.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    UsedBy,
+    Hint,
+    LastCopied,
+}
+
+/// Which columns fit in `width`, and the label column's width: Copy always stays in view.
+fn layout(width: f32, spacing: f32) -> (f32, Vec<(Column, f32)>) {
+    let fixed = PROVIDER_WIDTH + STATUS_WIDTH + ACTIONS_WIDTH + 4.0 * spacing;
+    let mut left = (width - fixed).max(LABEL_MIN);
+    let mut shown = Vec::new();
+    for (column, wide) in OPTIONAL {
+        if left - wide - spacing >= LABEL_MIN + 60.0 {
+            left -= wide + spacing;
+            shown.push((column, wide));
+        }
+    }
+    (left, shown)
+}
+
+/// A sort key that orders "Key 7" before "Key 47": runs of digits compare as numbers.
+pub fn natural_key(text: &str) -> String {
+    let mut key = String::with_capacity(text.len() + 8);
+    let mut digits = String::new();
+    let flush = |digits: &mut String, key: &mut String| {
+        if !digits.is_empty() {
+            let trimmed = digits.trim_start_matches('0');
+            key.push_str(&format!("{:0>20}", if trimmed.is_empty() { "0" } else { trimmed }));
+            digits.clear();
+        }
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut key);
+            key.extend(c.to_lowercase());
+        }
+    }
+    flush(&mut digits, &mut key);
+    key
+}
 
 /// The list's order (kept between runs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -33,11 +85,19 @@ impl Sort {
     }
 }
 
-/// A row's status, worded only when the row is drawn.
+/// A row's status, worded only when the row is drawn. A key is shown as working only when
+/// its last check said so (or, for a key Keydesk made, it has nothing to be checked against).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowStatus {
+    /// The last check at the provider accepted the key.
+    Works,
+    /// A Keydesk key: checked offline, nothing to ask a provider.
     Active,
-    Unverified,
+    NeverChecked,
+    /// The last check could not reach a verdict (offline, provider trouble, rate limit).
+    CouldNotCheck,
+    /// The provider refused the key at the last check.
+    Refused,
     Expired,
     Expiring(i64),
     RotationDue,
@@ -49,10 +109,15 @@ pub enum RowStatus {
 impl RowStatus {
     fn word(self, provider: &str) -> (String, Badge) {
         match self {
+            RowStatus::Works => ("works".into(), Badge::Good),
             RowStatus::Active => ("active".into(), Badge::Good),
-            RowStatus::Unverified => ("unverified".into(), Badge::Muted),
+            RowStatus::NeverChecked => ("never checked".into(), Badge::Muted),
+            RowStatus::CouldNotCheck => ("could not check".into(), Badge::Warn),
+            RowStatus::Refused => (format!("refused by {provider}"), Badge::Bad),
             RowStatus::Expired => ("expired".into(), Badge::Bad),
-            RowStatus::Expiring(days) => (format!("expires in {days} d"), Badge::Warn),
+            RowStatus::Expiring(0) => ("expires today".into(), Badge::Warn),
+            RowStatus::Expiring(1) => ("expires tomorrow".into(), Badge::Warn),
+            RowStatus::Expiring(days) => (format!("expires in {days} days"), Badge::Warn),
             RowStatus::RotationDue => ("rotation due".into(), Badge::Warn),
             RowStatus::Retiring => ("retiring".into(), Badge::Warn),
             RowStatus::NotRevokedAtProvider => (format!("not revoked at {provider}"), Badge::Bad),
@@ -88,7 +153,7 @@ pub struct Index {
     built_for: Option<(u64, i64)>,
     pub rows: Vec<Row>,
     pub visible: Vec<usize>,
-    visible_for: Option<(String, Sort, bool, u64)>,
+    visible_for: Option<(String, Sort, bool, bool, u64)>,
     pub counts: Counts,
     builds: u64,
 }
@@ -100,6 +165,10 @@ fn status_of(record: &KeyRecord, attention: &[Attention]) -> RowStatus {
     if record.provider_revoke_pending.is_some() {
         return RowStatus::NotRevokedAtProvider;
     }
+    let checked = record.last_verified.as_ref().map(|v| &v.outcome);
+    if checked.is_some_and(VerifyOutcome::refused) {
+        return RowStatus::Refused;
+    }
     for item in attention {
         match item {
             Attention::Expired => return RowStatus::Expired,
@@ -109,10 +178,12 @@ fn status_of(record: &KeyRecord, attention: &[Attention]) -> RowStatus {
             Attention::NeverVerified => {}
         }
     }
-    if attention.contains(&Attention::NeverVerified) {
-        return RowStatus::Unverified;
+    match checked {
+        Some(outcome) if outcome.works() => RowStatus::Works,
+        Some(_) => RowStatus::CouldNotCheck,
+        None if attention.contains(&Attention::NeverVerified) => RowStatus::NeverChecked,
+        None => RowStatus::Active,
     }
-    RowStatus::Active
 }
 
 impl Index {
@@ -158,9 +229,17 @@ impl Index {
             .collect();
     }
 
-    /// Recomputes the visible rows for a search, order and filter (only when one changed).
-    pub fn filter(&mut self, file: &VaultFile, search: &str, sort: Sort, attention_only: bool) {
-        let key = (search.to_owned(), sort, attention_only, self.builds);
+    /// Recomputes the visible rows for a search, order and filters (only when one changed).
+    /// Revoked keys show when asked for, or when a search looks for them.
+    pub fn filter(
+        &mut self,
+        file: &VaultFile,
+        search: &str,
+        sort: Sort,
+        attention_only: bool,
+        show_revoked: bool,
+    ) {
+        let key = (search.to_owned(), sort, attention_only, show_revoked, self.builds);
         if self.visible_for.as_ref() == Some(&key) {
             return;
         }
@@ -169,7 +248,7 @@ impl Index {
         let mut visible: Vec<usize> = (0..rows.len())
             .filter(|&i| {
                 let row = &rows[i];
-                (row.live || !words.is_empty())
+                (row.live || show_revoked || !words.is_empty())
                     && (!attention_only || row.attention)
                     && words.iter().all(|w| row.haystack.contains(w.as_str()))
             })
@@ -177,9 +256,11 @@ impl Index {
         let keys = &file.keys;
         let record = |i: usize| keys.get(rows[i].key);
         match sort {
-            Sort::Label => visible.sort_by_cached_key(|&i| record(i).map(|k| k.label.to_lowercase())),
-            Sort::Provider => visible
-                .sort_by_cached_key(|&i| record(i).map(|k| (k.provider.name(), k.label.to_lowercase()))),
+            Sort::Label => visible.sort_by_cached_key(|&i| record(i).map(|k| natural_key(&k.label))),
+            Sort::Provider => {
+                visible
+                    .sort_by_cached_key(|&i| record(i).map(|k| (k.provider.name(), natural_key(&k.label))));
+            }
             Sort::Created => visible.sort_by_key(|&i| std::cmp::Reverse(record(i).map(|k| k.created_at))),
             Sort::LastCopied => {
                 visible.sort_by_key(|&i| std::cmp::Reverse(record(i).and_then(|k| k.last_copied_at)));
@@ -243,8 +324,9 @@ pub fn dashboard_ui(
                 ui.selectable_value(&mut state.sort, sort, sort.word());
             }
         });
+        ui.checkbox(&mut state.show_revoked, "Show revoked");
     });
-    state.index.filter(file, &state.search, state.sort, state.attention_only);
+    state.index.filter(file, &state.search, state.sort, state.attention_only, state.show_revoked);
     let keys = &file.keys;
     if search.lost_focus()
         && ui.input(|i| i.key_pressed(egui::Key::Enter))
@@ -259,14 +341,23 @@ pub fn dashboard_ui(
         ui.label("No keys yet. Press \"New key\" (Ctrl+N) to generate one or paste one from a provider.");
         return command;
     }
-    ui.label(format!("{} of {} keys", index.visible.len(), index.rows.iter().filter(|r| r.live).count()));
+    let live = index.rows.iter().filter(|r| r.live).count();
+    ui.label(format!("{} of {live} {}", index.visible.len(), if live == 1 { "key" } else { "keys" }));
+    let spacing = ui.spacing().item_spacing.x;
+    let (label_width, optional) = layout(ui.available_width(), spacing);
     let heading = |text: &str| egui::RichText::new(text).small().strong();
     ui.horizontal(|ui| {
-        cell(ui, COLUMNS[0], |ui| ui.label(heading("LABEL")));
-        cell(ui, COLUMNS[1], |ui| ui.label(heading("PROVIDER")));
-        cell(ui, COLUMNS[2], |ui| ui.label(heading("HINT")));
-        cell(ui, COLUMNS[3], |ui| ui.label(heading("STATUS")));
-        cell(ui, COLUMNS[4], |ui| ui.label(heading("LAST COPIED")));
+        cell(ui, label_width, |ui| ui.label(heading("LABEL")));
+        cell(ui, PROVIDER_WIDTH, |ui| ui.label(heading("PROVIDER")));
+        cell(ui, STATUS_WIDTH, |ui| ui.label(heading("STATUS")));
+        for &(column, width) in &optional {
+            let name = match column {
+                Column::UsedBy => "USED BY",
+                Column::Hint => "HINT",
+                Column::LastCopied => "LAST COPIED",
+            };
+            cell(ui, width, |ui| ui.label(heading(name)));
+        }
     });
     egui::ScrollArea::vertical().auto_shrink(false).show_rows(
         ui,
@@ -277,19 +368,59 @@ pub fn dashboard_ui(
                 let row = &index.rows[i];
                 let Some(record) = keys.get(row.key) else { continue };
                 ui.horizontal(|ui| {
-                    cell(ui, COLUMNS[0], |ui| {
+                    cell(ui, label_width, |ui| {
                         let label = egui::RichText::new(&record.label).strong();
-                        if ui.add(egui::Button::new(label).frame(false).truncate()).clicked() {
+                        let open = ui.add(egui::Button::new(label).frame(false).truncate());
+                        if open.on_hover_text(&record.label).clicked() {
                             command = Some(Command::OpenKey(record.id.clone()));
                         }
                     });
-                    cell(ui, COLUMNS[1], |ui| ui.label(record.provider.name()));
-                    cell(ui, COLUMNS[2], |ui| ui.label(egui::RichText::new(&record.hint).monospace()));
-                    let (status, badge) = row.status.word(record.provider.name());
-                    cell(ui, COLUMNS[3], |ui| badge_ui(ui, &status, badge));
-                    cell(ui, COLUMNS[4], |ui| ui.label(ago(record.last_copied_at, now)));
-                    if row.live && ui.button("Copy").clicked() {
-                        command = Some(Command::Copy(record.id.clone()));
+                    cell(ui, PROVIDER_WIDTH, |ui| {
+                        super::widgets::provider_mark_ui(ui, record.provider);
+                        ui.label(record.provider.name());
+                    });
+                    let (status, badge) = match (row.status, &record.replaced_by) {
+                        (RowStatus::Retiring, Some(by)) => {
+                            let by = file.key(by).map_or("its replacement", |k| k.label.as_str());
+                            (format!("retiring, replaced by {by}"), Badge::Warn)
+                        }
+                        _ => row.status.word(record.provider.name()),
+                    };
+                    cell(ui, STATUS_WIDTH, |ui| {
+                        let colour = theme::badge(ui.visuals().dark_mode, badge);
+                        let text = egui::RichText::new(&status).color(colour).strong();
+                        ui.add(egui::Label::new(text).truncate()).on_hover_text(&status);
+                    });
+                    for &(column, width) in &optional {
+                        cell(ui, width, |ui| match column {
+                            Column::UsedBy => {
+                                let names: Vec<&str> =
+                                    record.integrations.iter().map(|i| i.name.as_str()).collect();
+                                let used = if names.is_empty() { "—".to_owned() } else { names.join(", ") };
+                                ui.add(egui::Label::new(used.as_str()).truncate()).on_hover_text(used);
+                            }
+                            Column::Hint => {
+                                ui.add(
+                                    egui::Label::new(egui::RichText::new(&record.hint).monospace())
+                                        .truncate(),
+                                );
+                            }
+                            Column::LastCopied => {
+                                ui.label(ago(record.last_copied_at, now));
+                            }
+                        });
+                    }
+                    // A retiring key's Copy is there but not inviting: its replacement is the one to use.
+                    if row.live {
+                        let copy = if row.status == RowStatus::Retiring {
+                            egui::Button::new(egui::RichText::new("Copy").weak()).frame(false)
+                        } else {
+                            egui::Button::new("Copy")
+                        };
+                        if ui.add(copy).on_hover_text(format!("Copy the key \"{}\"", record.label)).clicked()
+                        {
+                            command = Some(Command::Copy(record.id.clone()));
+                        }
                     }
                     ui.menu_button("…", |ui| {
                         if ui.button("Details").clicked() {
@@ -307,4 +438,35 @@ pub fn dashboard_ui(
         },
     );
     command
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_sort_as_numbers() {
+        let mut labels = vec!["Key 47", "key 7", "Key 100", "Key 07b", "Alpha"];
+        labels.sort_by_key(|l| natural_key(l));
+        assert_eq!(labels, ["Alpha", "key 7", "Key 07b", "Key 47", "Key 100"]);
+    }
+
+    #[test]
+    fn copy_always_fits_from_760_px() {
+        for width in [700.0, 760.0, 900.0, 1100.0, 1920.0] {
+            let (label, optional) = layout(width, 8.0);
+            let used: f32 = label
+                + PROVIDER_WIDTH
+                + STATUS_WIDTH
+                + ACTIONS_WIDTH
+                + optional.iter().map(|(_, w)| w + 8.0).sum::<f32>()
+                + 4.0 * 8.0;
+            assert!(label >= LABEL_MIN);
+            if width >= 760.0 {
+                assert!(used <= width + 0.5, "{width}: {used}");
+            }
+        }
+        assert!(layout(760.0, 8.0).1.is_empty());
+        assert_eq!(layout(1920.0, 8.0).1.len(), 3);
+    }
 }

@@ -3,7 +3,7 @@
 use super::app::Command;
 use super::session;
 use super::state::SettingsState;
-use super::theme;
+use super::theme::{self, ThemeChoice};
 use super::widgets::{error_ui, secret_field};
 use crate::vault::MIN_PASSWORD;
 use crate::vault::crypto::KdfParams;
@@ -21,6 +21,27 @@ fn number(ui: &mut egui::Ui, label: &str, value: &mut u32, range: std::ops::Rang
 pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams) -> Option<Command> {
     let mut command = None;
     ui.heading("Settings");
+    let current = match ui.ctx().options(|o| o.theme_preference) {
+        egui::ThemePreference::Light => ThemeChoice::Light,
+        egui::ThemePreference::Dark => ThemeChoice::Dark,
+        egui::ThemePreference::System => ThemeChoice::System,
+    };
+    let mut chosen = current;
+    ui.horizontal(|ui| {
+        let name = super::widgets::form_label(ui, "Appearance");
+        egui::ComboBox::from_id_salt("appearance")
+            .selected_text(chosen.word())
+            .show_ui(ui, |ui| {
+                for choice in [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark] {
+                    ui.selectable_value(&mut chosen, choice, choice.word());
+                }
+            })
+            .response
+            .labelled_by(name.id);
+    });
+    if chosen != current {
+        command = Some(Command::SetTheme(chosen));
+    }
     number(ui, "Lock after", &mut state.auto_lock_minutes, 1..=240, " min idle");
     number(ui, "Clear clipboard", &mut state.clipboard_clear_secs, 5..=600, " s after a copy");
     if ui.button("Save settings").clicked() {

@@ -27,6 +27,8 @@ pub struct DashboardState {
     pub search: String,
     pub sort: Sort,
     pub attention_only: bool,
+    /// Revoked keys listed too.
+    pub show_revoked: bool,
     pub focus_search: bool,
     pub index: super::dashboard::Index,
 }

@@ -165,6 +165,20 @@ pub fn badge_ui(ui: &mut egui::Ui, text: &str, kind: Badge) {
     ui.label(egui::RichText::new(text).color(colour).strong());
 }
 
+/// A provider's mark: its letters on its colour, drawn in a small rounded box.
+pub fn provider_mark_ui(ui: &mut egui::Ui, provider: crate::providers::Provider) {
+    let (letters, colour) = theme::provider_mark(provider);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(26.0, 18.0), egui::Sense::hover());
+    ui.painter().rect_filled(rect, 4.0, colour);
+    ui.painter().text(
+        rect.center(),
+        egui::Align2::CENTER_CENTER,
+        letters,
+        egui::FontId::proportional(10.0),
+        egui::Color32::WHITE,
+    );
+}
+
 /// An inline error under a form.
 pub fn error_ui(ui: &mut egui::Ui, error: &Option<String>) {
     if let Some(error) = error {

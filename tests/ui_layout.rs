@@ -1,0 +1,90 @@
+//! The key list at every window size, and statuses that never call a failure a success.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+
+mod common;
+
+use common::window::{app, click, create_and_unlock, type_into, world};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use keydesk::providers::NetKind;
+use keydesk::ui::KeydeskApp;
+use keydesk::vault::model::VerifyOutcome;
+
+fn generate_key(harness: &mut Harness<'_, KeydeskApp>, label: &str) {
+    click(harness, "New key");
+    type_into(harness, "Label", label);
+    click(harness, "Generate");
+    click(harness, "Done");
+    click(harness, "Keys");
+}
+
+#[test]
+fn copy_stays_in_view_from_760_px_up() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    generate_key(&mut harness, &"A very long label for the partner integration of the spring campaign ".repeat(2));
+    for width in [760.0, 1100.0, 1920.0] {
+        harness.set_size(egui::vec2(width, 600.0));
+        harness.run();
+        let copy = harness.get_by_label("Copy").rect();
+        assert!(copy.right() <= width, "at {width} px the Copy button ends at {}", copy.right());
+        let menu = harness.get_by_label("…").rect();
+        assert!(menu.right() <= width, "at {width} px the row's menu ends at {}", menu.right());
+    }
+    // The wide window gives the label room and shows what uses the key.
+    harness.get_by_label("USED BY");
+}
+
+#[test]
+fn a_failed_or_refused_check_is_never_shown_as_working() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    generate_key(&mut harness, "Webhook");
+    harness.get_by_label("active");
+    let id = harness.state().session().unwrap().vault.keys()[0].id.clone();
+    let outcomes = [
+        (VerifyOutcome::ConnectionProblem { cause: "Keydesk".into(), kind: NetKind::Dns }, "could not check"),
+        (VerifyOutcome::ProviderTrouble { status: 503 }, "could not check"),
+        (VerifyOutcome::RateLimited { retry_after_secs: None }, "could not check"),
+        (VerifyOutcome::Unauthorized, "refused by Keydesk"),
+        (VerifyOutcome::Works { scopes: Vec::new(), note: None }, "works"),
+    ];
+    for (outcome, said) in outcomes {
+        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        vault.record_verification(&id, outcome.clone()).unwrap();
+        harness.run();
+        harness.get_by_label(said);
+        if said != "works" {
+            assert!(harness.query_by_label("works").is_none(), "{outcome:?} is not shown as working");
+            assert!(harness.query_by_label("active").is_none(), "{outcome:?} is not shown as active");
+        }
+    }
+}
+
+#[test]
+fn revoked_keys_show_on_request_and_labels_sort_as_people_count() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    for label in ["Key 47", "Key 7", "Key 100"] {
+        generate_key(&mut harness, label);
+    }
+    let order = |harness: &Harness<'_, KeydeskApp>| {
+        let mut rows: Vec<(f32, String)> = ["Key 7", "Key 47", "Key 100"]
+            .iter()
+            .map(|l| (harness.get_by_label(l).rect().top(), (*l).to_owned()))
+            .collect();
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        rows.into_iter().map(|(_, l)| l).collect::<Vec<_>>()
+    };
+    assert_eq!(order(&harness), ["Key 7", "Key 47", "Key 100"]);
+    let id = harness.state().session().unwrap().vault.keys()[0].id.clone();
+    harness.state_mut().session_mut().unwrap().vault.revoke(&id, "test").unwrap();
+    harness.run();
+    assert!(harness.query_by_label("Key 47").is_none(), "a revoked key leaves the list");
+    click(&mut harness, "Show revoked");
+    harness.get_by_label("Key 47");
+    harness.get_by_label("revoked");
+}
