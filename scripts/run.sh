@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and starts Keydesk on a Debian/Ubuntu machine, installing what is missing first
-# (a C linker, and the X11/OpenGL libraries the window loads at run time).
+# (a C linker, the X11/OpenGL libraries the window loads at run time, fontconfig and the Noto
+# fonts it finds labels' scripts in).
 # Arguments go to keydesk (e.g. `scripts/run.sh list`). With none, the window opens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 missing=()
 command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 if command -v dpkg >/dev/null 2>&1; then
-  for package in libxcursor1 libxi6 libxkbcommon-x11-0 libgl1 libegl1 libgl1-mesa-dri; do
+  for package in libxcursor1 libxi6 libxkbcommon-x11-0 libgl1 libegl1 libgl1-mesa-dri libfontconfig1 fonts-noto-core; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
   done
 fi

@@ -2,7 +2,7 @@
 # Runs everything CI runs, on a fresh Debian/Ubuntu machine or a developer's:
 #   1. installs what the tests need when it is missing (Xvfb, openbox, xdotool, x11-utils,
 #      D-Bus, gnome-keyring, libsecret-tools, xclip, strace (kills at each write call), the
-#      window's X11/GL libraries; cargo-nextest, cargo-deny),
+#      window's X11/GL libraries, fontconfig and the Noto fonts; cargo-nextest, cargo-deny),
 #   2. starts a private D-Bus session (never given a DISPLAY) with a throw-away, unlocked
 #      gnome-keyring, and an Xvfb display with the openbox window manager (a bare X server
 #      never minimizes a window), all inside a network namespace that has only loopback
@@ -27,6 +27,10 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
               libGL.so.1:libgl1 libEGL.so.1:libegl1; do
     ldconfig -p 2>/dev/null | grep "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
   done
+  # Fonts for every script a label may be in (tests/ui_layout.rs checks each has glyphs).
+  ldconfig -p 2>/dev/null | grep libfontconfig.so.1 >/dev/null || missing+=(libfontconfig1)
+  [ -e /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf ] || missing+=(fonts-noto-core)
+  ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.tt* >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
   # The window's OpenGL through Mesa's software renderer.
   ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1 || missing+=(libgl1-mesa-dri)
   if [ ${#missing[@]} -gt 0 ]; then

@@ -23,7 +23,10 @@ fn copy_stays_in_view_from_760_px_up() {
     let world = world();
     let mut harness = app(&world);
     create_and_unlock(&mut harness);
-    generate_key(&mut harness, &"A very long label for the partner integration of the spring campaign ".repeat(2));
+    generate_key(
+        &mut harness,
+        &"A very long label for the partner integration of the spring campaign ".repeat(2),
+    );
     for width in [760.0, 1100.0, 1920.0] {
         harness.set_size(egui::vec2(width, 600.0));
         harness.run();
@@ -87,4 +90,36 @@ fn revoked_keys_show_on_request_and_labels_sort_as_people_count() {
     click(&mut harness, "Show revoked");
     harness.get_by_label("Key 47");
     harness.get_by_label("revoked");
+}
+
+#[test]
+fn labels_in_every_script_have_glyphs() {
+    let world = world();
+    let mut harness = app(&world);
+    // What eframe installs in the real window: the system's fonts, found on demand.
+    harness.ctx.add_font_provider(std::sync::Arc::new(egui_system_font_provider::SystemFontProvider::new()));
+    create_and_unlock(&mut harness);
+    let labels = [
+        "🚀 Brevo حملة الربيع 🌸",
+        "春のキャンペーン",
+        "봄 캠페인",
+        "春季活动",
+        "Ανοιξιάτικη καμπάνια",
+        "Весенняя кампания",
+        "קמפיין אביב",
+        "वसंत अभियान",
+        "แคมเปญฤดูใบไม้ผลิ",
+    ];
+    for label in labels {
+        generate_key(&mut harness, label);
+    }
+    harness.run();
+    for label in labels {
+        let text: String = label.chars().filter(|c| !c.is_whitespace()).collect();
+        let missing: Vec<char> = text
+            .chars()
+            .filter(|&c| !harness.ctx.fonts_mut(|f| f.has_glyph(&egui::FontId::proportional(14.0), c)))
+            .collect();
+        assert!(missing.is_empty(), "{label}: no glyph for {missing:?}");
+    }
 }
