@@ -35,7 +35,11 @@ pub fn accounts_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut AccountsStat
                         command = Some(Command::TestAccount(account.id.clone()));
                     }
                     if ui.button("Remove").clicked() {
-                        command = Some(Command::RemoveAccount(account.id.clone()));
+                        command = Some(Command::RemoveAccount(account.id.clone()).confirmed_by(
+                            format!("Remove the account \"{}\"?", account.name),
+                            "Its management key is deleted from the secret store. Keys made with it stay in Keydesk, but they can no longer be created or revoked there through the API.".to_owned(),
+                            "Remove account",
+                        ));
                     }
                 });
                 ui.end_row();

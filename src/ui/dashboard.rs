@@ -328,12 +328,50 @@ pub fn dashboard_ui(
     });
     state.index.filter(file, &state.search, state.sort, state.attention_only, state.show_revoked);
     let keys = &file.keys;
-    if search.lost_focus()
-        && ui.input(|i| i.key_pressed(egui::Key::Enter))
-        && let Some(record) =
-            state.index.visible.first().and_then(|&first| keys.get(state.index.rows[first].key))
-    {
-        command = Some(Command::OpenKey(record.id.clone()));
+    let shown = state.index.visible.len();
+    if state.selected.is_some_and(|at| at >= shown) {
+        state.selected = shown.checked_sub(1);
+    }
+    // The keyboard walks the list: arrows move the selection (also from the search field),
+    // Enter opens the selected key, Ctrl+C copies it when no text field has the focus.
+    let text_focused = ui.ctx().text_edit_focused();
+    let typing = text_focused && !search.has_focus();
+    let (down, up, copy) = ui.input_mut(|i| {
+        let down = !typing && i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown);
+        let up = !typing && i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp);
+        let copy = !text_focused
+            && (i.consume_key(egui::Modifiers::COMMAND, egui::Key::C)
+                || i.events.iter().any(|e| matches!(e, egui::Event::Copy)));
+        (down, up, copy)
+    });
+    if shown > 0 && (down || up) {
+        let next = match (state.selected, down) {
+            (None, true) => 0,
+            (None, false) => shown - 1,
+            (Some(at), true) => (at + 1).min(shown - 1),
+            (Some(at), false) => at.saturating_sub(1),
+        };
+        state.selected = Some(next);
+        state.scroll_to_selected = true;
+    }
+    let selected_record = state
+        .selected
+        .and_then(|at| state.index.visible.get(at))
+        .and_then(|&row| keys.get(state.index.rows[row].key));
+    if copy && let Some(record) = selected_record.filter(|r| r.is_live()) {
+        command = Some(Command::Copy(record.id.clone()));
+    }
+    let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+    if enter && (search.lost_focus() || !text_focused) {
+        let target = selected_record.or_else(|| {
+            search
+                .lost_focus()
+                .then(|| state.index.visible.first().and_then(|&first| keys.get(state.index.rows[first].key)))
+                .flatten()
+        });
+        if let Some(record) = target {
+            command = Some(Command::OpenKey(record.id.clone()));
+        }
     }
     ui.separator();
     let index = &state.index;
@@ -359,14 +397,22 @@ pub fn dashboard_ui(
             cell(ui, width, |ui| ui.label(heading(name)));
         }
     });
-    egui::ScrollArea::vertical().auto_shrink(false).show_rows(
-        ui,
-        theme::ROW_HEIGHT,
-        index.visible.len(),
-        |ui, range| {
-            for &i in &index.visible[range] {
-                let row = &index.rows[i];
-                let Some(record) = keys.get(row.key) else { continue };
+    let mut scroll = egui::ScrollArea::vertical().auto_shrink(false);
+    let selected = state.selected;
+    let scroll_to = std::mem::take(&mut state.scroll_to_selected).then_some(selected).flatten();
+    if let Some(at) = scroll_to {
+        // Keep the selected row in view: scrolled so it sits a few rows from the top.
+        #[allow(clippy::cast_precision_loss, reason = "a row index as a scroll offset")]
+        let offset = (at.saturating_sub(3) as f32) * (theme::ROW_HEIGHT + ui.spacing().item_spacing.y);
+        scroll = scroll.vertical_scroll_offset(offset);
+    }
+    let selection_fill = ui.visuals().selection.bg_fill;
+    scroll.show_rows(ui, theme::ROW_HEIGHT, index.visible.len(), |ui, range| {
+        for (at, &i) in index.visible[range.clone()].iter().enumerate().map(|(n, i)| (n + range.start, i)) {
+            let row = &index.rows[i];
+            let Some(record) = keys.get(row.key) else { continue };
+            let fill = if selected == Some(at) { selection_fill } else { egui::Color32::TRANSPARENT };
+            egui::Frame::new().fill(fill).show(ui, |ui| {
                 ui.horizontal(|ui| {
                     cell(ui, label_width, |ui| {
                         let label = egui::RichText::new(&record.label).strong();
@@ -433,10 +479,10 @@ pub fn dashboard_ui(
                             command = Some(Command::StartRevoke(record.id.clone()));
                         }
                     });
-                });
-            }
-        },
-    );
+                })
+            });
+        }
+    });
     command
 }
 

@@ -54,6 +54,27 @@ fn full_access(provider: Provider, scopes: &[String]) -> bool {
     }
 }
 
+/// Rotate, asked first: a rotation makes a new key and starts moving integrations over.
+fn rotate_confirmed(
+    record: &crate::vault::model::KeyRecord,
+    pasted: Option<secrecy::SecretString>,
+) -> Command {
+    let used_by = if record.integrations.is_empty() {
+        "No integrations are recorded for it.".to_owned()
+    } else {
+        let names: Vec<&str> = record.integrations.iter().map(|i| i.name.as_str()).collect();
+        format!("Move these to the new key: {}.", names.join(", "))
+    };
+    Command::Rotate { key: record.id.clone(), pasted }.confirmed_by(
+        format!("Rotate \"{}\"?", record.label),
+        format!(
+            "A new key replaces it; \"{}\" stays active as retiring until its integrations use the new one. {used_by}",
+            record.label
+        ),
+        "Rotate",
+    )
+}
+
 /// The detail screen.
 pub fn detail_ui(
     ui: &mut egui::Ui,
@@ -173,7 +194,7 @@ pub fn detail_ui(
                     command = Some(Command::Verify(record.id.clone()));
                 }
                 if record.provider == Provider::Keydesk && ui.button("Rotate").clicked() {
-                    command = Some(Command::Rotate { key: record.id.clone(), pasted: None });
+                    command = Some(rotate_confirmed(record, None));
                 }
                 if ui.button("Revoke…").clicked() {
                     command = Some(Command::StartRevoke(record.id.clone()));
@@ -187,9 +208,9 @@ pub fn detail_ui(
                         ui.hyperlink_to(format!("Make one at {}", record.provider.name()), page);
                     }
                     if ui.add_enabled(!state.replacement.is_empty(), egui::Button::new("Rotate")).clicked() {
-                        state.replacement.trim_line_ends();
+                        state.replacement.trim();
                         let pasted = Some(state.replacement.take());
-                        command = Some(Command::Rotate { key: record.id.clone(), pasted });
+                        command = Some(rotate_confirmed(record, pasted));
                     }
                 });
             }

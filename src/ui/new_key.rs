@@ -5,7 +5,7 @@ use super::meta_form::{integrations_ui, schedule_ui};
 use super::session::Command;
 use super::state::{NewKeyState, NewMode};
 use super::theme::{self, Badge};
-use super::widgets::{badge_ui, error_ui, field, field_with, secret_field};
+use super::widgets::{badge_ui, error_ui, field, field_with, secret_field_shown};
 use crate::providers::manage::TEMPLATES;
 use crate::vault::detect;
 use crate::vault::keygen::{self, KeySpec};
@@ -23,11 +23,17 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
             ui.selectable_value(&mut state.mode, NewMode::AtProvider, "Create at the provider");
         });
         ui.add_space(theme::GAP);
-        field_with(
+        let label = field_with(
             ui,
             "Label",
             egui::TextEdit::singleline(&mut state.form.label).hint_text("HubSpot production"),
         );
+        // The first field has the focus when the screen opens, so typing starts there.
+        if state.focus_label {
+            label.request_focus();
+            state.focus_label = false;
+        }
+        let mut enter = label.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         match state.mode {
             NewMode::Generate => {
                 field(ui, "Prefix", &mut state.prefix);
@@ -49,8 +55,17 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
             }
             NewMode::Paste => {
                 account_picker(ui, file, state, false);
-                secret_field(ui, "paste-key", "Key", &mut state.paste);
-                let value = state.paste.expose().trim_end_matches(['\n', '\r']);
+                let key = secret_field_shown(ui, "paste-key", "Key", &mut state.paste, state.show_paste);
+                // A key pasted with a space or line break at an end is kept without it.
+                if key.changed() {
+                    state.paste.trim();
+                }
+                enter |= key.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                ui.horizontal(|ui| {
+                    ui.add_space(theme::LABEL_WIDTH + 8.0);
+                    ui.checkbox(&mut state.show_paste, "Show the key");
+                });
+                let value = state.paste.expose();
                 if !value.is_empty() {
                     let named = state.account.as_deref().and_then(|a| file.account(a)).map(|a| a.provider);
                     ui.horizontal(|ui| {
@@ -61,6 +76,14 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
                         };
                         match found {
                             Ok(found) => {
+                                // The one account of that provider is picked for the user.
+                                if state.account.is_none() {
+                                    let mut same =
+                                        file.accounts.iter().filter(|a| a.provider == found.provider);
+                                    if let (Some(only), None) = (same.next(), same.next()) {
+                                        state.account = Some(only.id.clone());
+                                    }
+                                }
                                 let region =
                                     found.region.map(|r| format!(", region {r}")).unwrap_or_default();
                                 badge_ui(
@@ -119,7 +142,7 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
             NewMode::Paste => "Add key",
             NewMode::AtProvider => "Create at provider",
         };
-        if ui.button(action).clicked() {
+        if ui.button(action).clicked() || enter {
             match state.form.parse() {
                 Err(error) => state.error = Some(error),
                 Ok(meta) => {
@@ -129,7 +152,7 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
                             spec: KeySpec { prefix: state.prefix.clone(), length: state.length },
                         }),
                         NewMode::Paste => {
-                            state.paste.trim_line_ends();
+                            state.paste.trim();
                             Command::Add {
                                 request: AddRequest {
                                     meta,

@@ -20,7 +20,11 @@ pub fn revoke_ui(ctx: &egui::Context, state: &mut RevokeState) -> Option<Command
         }
         ui.add_space(theme::GAP);
         let reason = field(ui, "Reason", &mut state.reason);
-        if reason.gained_focus() {
+        if !state.focused {
+            reason.request_focus();
+            state.focused = true;
+        }
+        if reason.changed() {
             state.error = None;
         }
         match &state.route {
@@ -35,7 +39,11 @@ pub fn revoke_ui(ctx: &egui::Context, state: &mut RevokeState) -> Option<Command
                 ));
             }
             RevokeRoute::Guided { provider, page } => {
-                ui.label(format!("{} keys are revoked on its page:", provider.name()));
+                ui.label(format!(
+                    "Keydesk can't delete this key through the API ({}), so it is revoked on {}'s page:",
+                    state.why_manual,
+                    provider.name()
+                ));
                 ui.label(format!(
                     "1. Open {}'s API keys page and delete the key shown as {}.",
                     provider.name(),

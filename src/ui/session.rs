@@ -75,6 +75,26 @@ pub enum Command {
     TestAccount(String),
     SaveSettings(Settings),
     DismissShownOnce,
+    /// Asks first: the command runs only when the user confirms.
+    Confirm(Box<Confirmation>),
+    /// The user answered the confirmation on screen.
+    Answer(bool),
+}
+
+/// A question before a change that is hard to undo.
+pub struct Confirmation {
+    pub title: String,
+    pub body: String,
+    /// The confirming button's words ("Remove account").
+    pub action: &'static str,
+    pub then: Command,
+}
+
+impl Command {
+    /// This command, run only once the user confirms.
+    pub fn confirmed_by(self, title: String, body: String, action: &'static str) -> Command {
+        Command::Confirm(Box::new(Confirmation { title, body, action, then: self }))
+    }
 }
 
 /// What a session's background job hands back; each names the key or account it was for.
@@ -171,6 +191,8 @@ pub struct Session {
     pub shown_once: Option<ShownOnce>,
     pub revealed: Option<Revealed>,
     pub audit_cache: Option<AuditCache>,
+    /// The question on screen, if any.
+    pub confirm: Option<Confirmation>,
 }
 
 impl Session {
@@ -194,6 +216,7 @@ impl Session {
             shown_once: None,
             revealed: None,
             audit_cache: None,
+            confirm: None,
         }
     }
 

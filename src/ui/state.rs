@@ -29,6 +29,10 @@ pub struct DashboardState {
     pub attention_only: bool,
     /// Revoked keys listed too.
     pub show_revoked: bool,
+    /// The row the keyboard is on (a position in the visible rows).
+    pub selected: Option<usize>,
+    /// Scroll the list to the selected row at the next frame.
+    pub scroll_to_selected: bool,
     pub focus_search: bool,
     pub index: super::dashboard::Index,
 }
@@ -73,6 +77,10 @@ pub struct NewKeyState {
     pub template: Option<&'static str>,
     /// Check a pasted key at its provider right after adding it (one request).
     pub verify_after_add: bool,
+    /// The pasted key shown instead of dots (the eye).
+    pub show_paste: bool,
+    /// The label field takes the focus at the next frame (the screen was just opened).
+    pub focus_label: bool,
     pub error: Option<String>,
 }
 
@@ -87,6 +95,8 @@ impl Default for NewKeyState {
             account: None,
             template: None,
             verify_after_add: true,
+            show_paste: false,
+            focus_label: true,
             error: None,
         }
     }
@@ -186,6 +196,10 @@ pub struct RevokeState {
     pub confirmed: bool,
     pub replacement: bool,
     pub error: Option<String>,
+    /// Why Keydesk cannot revoke this key through the provider's API, when it cannot.
+    pub why_manual: String,
+    /// The reason field has taken the focus (it does when the dialog opens).
+    pub focused: bool,
 }
 
 impl RevokeState {
@@ -202,6 +216,20 @@ impl RevokeState {
             confirmed: false,
             replacement: true,
             error: None,
+            why_manual: why_manual(record),
+            focused: false,
         }
+    }
+}
+
+/// Why a revoke goes through the provider's page instead of its API.
+fn why_manual(record: &KeyRecord) -> String {
+    let provider = record.provider.name();
+    if !record.provider.info().api_revoke {
+        format!("{provider} offers no API to delete keys")
+    } else if record.provider_key_id.is_none() {
+        format!("this key was pasted, so Keydesk does not know its id at {provider}")
+    } else {
+        format!("no {provider} account with a management key is linked to this key")
     }
 }

@@ -14,6 +14,9 @@ pub struct CreateState {
     /// Whether the OS keychain answered (None while looking).
     pub keychain: Option<Result<(), String>>,
     pub error: Option<String>,
+    /// The user chose to keep a password rated weak (asked for explicitly).
+    pub accept_weak: bool,
+    focused: bool,
 }
 
 impl Default for CreateState {
@@ -24,6 +27,8 @@ impl Default for CreateState {
             backend: SecretBackend::Keychain,
             keychain: None,
             error: None,
+            accept_weak: false,
+            focused: false,
         }
     }
 }
@@ -34,6 +39,9 @@ pub struct UnlockState {
     pub password: SecretInput,
     pub error: Option<String>,
     focused: bool,
+    /// Enter was pressed while the vault file was still being read (or during the wait after
+    /// wrong passwords): the try is made as soon as it can be.
+    submit_when_ready: bool,
 }
 
 impl UnlockState {
@@ -41,6 +49,7 @@ impl UnlockState {
     pub fn failed(&mut self, error: String) {
         self.error = Some(error);
         self.focused = false;
+        self.submit_when_ready = false;
     }
 }
 
@@ -78,6 +87,16 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
             ui.label("Choose a master password. It unlocks every key; Keydesk cannot recover it.");
             ui.add_space(theme::GAP);
             let first = secret_field(ui, "create-password", "Master password", &mut state.password);
+            if !state.focused {
+                first.request_focus();
+                state.focused = true;
+            }
+            let (score, _) = strength(state.password.expose());
+            let weak = !state.password.is_empty() && score <= 1;
+            if first.changed() {
+                state.error = None;
+                state.accept_weak = false;
+            }
             if !state.password.is_empty() || first.has_focus() {
                 let (score, hint) = strength(state.password.expose());
                 let kind = match score {
@@ -90,7 +109,16 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                     super::widgets::badge_ui(ui, &hint, kind);
                 });
             }
+            if weak {
+                ui.horizontal(|ui| {
+                    ui.add_space(theme::LABEL_WIDTH + 8.0);
+                    ui.checkbox(&mut state.accept_weak, "Use this weak password anyway");
+                });
+            }
             let second = secret_field(ui, "create-confirm", "Repeat password", &mut state.confirm);
+            if second.changed() {
+                state.error = None;
+            }
             ui.add_space(theme::GAP);
             ui.label("Where secrets are kept:");
             match &state.keychain {
@@ -134,6 +162,11 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                     ));
                 } else if state.password.expose() != state.confirm.expose() {
                     state.error = Some("The two passwords differ: type the same password twice.".to_owned());
+                } else if weak && !state.accept_weak {
+                    state.error = Some(
+                        "This password is easy to guess: choose a longer one, or tick \"Use this weak password anyway\"."
+                            .to_owned(),
+                    );
                 } else {
                     state.error = None;
                     command =
@@ -168,16 +201,29 @@ pub fn unlock_ui(
             if let Some(secs) = retry_in {
                 ui.label(format!("Too many wrong passwords: wait {secs} s before the next try."));
             }
+            if field.changed() {
+                state.error = None;
+            }
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             let ready = !waiting && retry_in.is_none();
+            if enter && !ready && !state.password.is_empty() {
+                // Not dropped: kept, with the focus, and tried as soon as it can be.
+                state.submit_when_ready = true;
+                field.request_focus();
+            }
             let clicked = ui.add_enabled(ready, egui::Button::new("Unlock")).clicked();
             if waiting {
                 deriving_ui(ui);
+            } else if state.submit_when_ready && retry_in.is_some() {
+                ui.label("Your try is kept and made when the wait is over.");
             }
-            if (clicked || enter) && ready && !state.password.is_empty() {
+            let queued = std::mem::take(&mut state.submit_when_ready);
+            if (clicked || enter || queued) && ready && !state.password.is_empty() {
                 state.error = None;
                 // The field is wiped as the password leaves it; a wrong one is typed again.
                 command = Some(Command::Unlock { password: state.password.take() });
+            } else if queued {
+                state.submit_when_ready = true;
             }
         });
     });

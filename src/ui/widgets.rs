@@ -54,11 +54,16 @@ impl SecretInput {
         secret
     }
 
-    /// Drops line breaks at the end, in place (a key pasted with its newline).
-    pub fn trim_line_ends(&mut self) {
-        let kept = self.0.trim_end_matches(['\n', '\r']).len();
-        // The cut bytes stay inside the buffer's capacity, which `wipe` zeroes.
-        self.0.truncate(kept);
+    /// Removes spaces and line breaks at either end, in place (a pasted key often carries
+    /// one); the cut bytes stay inside the buffer's capacity, which `wipe` zeroes.
+    pub fn trim(&mut self) {
+        let start = self.0.len() - self.0.trim_start().len();
+        let end = self.0.trim_end().len();
+        if start == 0 && end == self.0.len() {
+            return;
+        }
+        self.0.replace_range(..start, "");
+        self.0.truncate(end - start);
     }
 
     fn buffer(&mut self) -> &mut String {
@@ -89,9 +94,20 @@ pub fn secret_field_id(name: &str) -> egui::Id {
 /// A masked field for a secret. egui keeps an undo history of every text field in its memory
 /// (plain `String`s); this one keeps none.
 pub fn secret_field(ui: &mut egui::Ui, name: &str, label: &str, text: &mut SecretInput) -> egui::Response {
+    secret_field_shown(ui, name, label, text, false)
+}
+
+/// [`secret_field`], its characters shown when `shown` (the user pressed the eye).
+pub fn secret_field_shown(
+    ui: &mut egui::Ui,
+    name: &str,
+    label: &str,
+    text: &mut SecretInput,
+    shown: bool,
+) -> egui::Response {
     let id = secret_field_id(name);
     let new = egui::text_edit::TextEditState::load(ui.ctx(), id).is_none();
-    let edit = egui::TextEdit::singleline(text.buffer()).password(true).id(id).char_limit(MAX_SECRET_CHARS);
+    let edit = egui::TextEdit::singleline(text.buffer()).password(!shown).id(id).char_limit(MAX_SECRET_CHARS);
     let response = field_with(ui, label, edit);
     if new {
         // egui has just made the field's state, with an undo history of 100 texts: it gets one
@@ -163,6 +179,36 @@ pub fn centered_card<R>(ui: &mut egui::Ui, width: f32, add: impl FnOnce(&mut egu
 pub fn badge_ui(ui: &mut egui::Ui, text: &str, kind: Badge) {
     let colour = theme::badge(ui.visuals().dark_mode, kind);
     ui.label(egui::RichText::new(text).color(colour).strong());
+}
+
+/// A question before a change that is hard to undo: `Some(true)` confirmed, `Some(false)`
+/// cancelled (Cancel or Esc), `None` still open.
+pub fn confirm_ui(ctx: &egui::Context, confirm: &crate::ui::session::Confirmation) -> Option<bool> {
+    let mut answer = None;
+    let modal = egui::Modal::new(egui::Id::unique("confirm")).show(ctx, |ui| {
+        ui.set_max_width(480.0);
+        ui.heading(&confirm.title);
+        ui.label(&confirm.body);
+        ui.add_space(theme::GAP);
+        ui.horizontal(|ui| {
+            // Cancel first and focused: Enter alone does not confirm something hard to undo.
+            let cancel = ui.button("Cancel");
+            if !cancel.has_focus() && ui.memory(|m| m.focused().is_none()) {
+                cancel.request_focus();
+            }
+            if cancel.clicked() {
+                answer = Some(false);
+            }
+            let colour = theme::badge(ui.visuals().dark_mode, Badge::Bad);
+            if ui.button(egui::RichText::new(confirm.action).color(colour)).clicked() {
+                answer = Some(true);
+            }
+        });
+    });
+    if modal.should_close() && answer.is_none() {
+        answer = Some(false);
+    }
+    answer
 }
 
 /// A provider's mark: its letters on its colour, drawn in a small rounded box.

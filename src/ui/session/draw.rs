@@ -60,6 +60,20 @@ impl Session {
         if let Some(shown) = &mut self.shown_once {
             commands.extend(widgets::shown_once_ui(ui.ctx(), shown).map(Into::into));
         }
+        if let Some(confirm) = &self.confirm {
+            commands.extend(widgets::confirm_ui(ui.ctx(), confirm).map(|yes| Command::Answer(yes).into()));
+        }
+        // Esc or Alt+Left leaves a key's page for the list, when no dialog is open.
+        let dialog = self.revoke.is_some() || self.shown_once.is_some() || self.confirm.is_some();
+        if matches!(self.screen, Screen::Detail(_)) && !dialog {
+            let back = ui.input_mut(|i| {
+                i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)
+                    || i.consume_key(egui::Modifiers::ALT, egui::Key::ArrowLeft)
+            });
+            if back {
+                commands.push(Command::Show(Screen::Keys).into());
+            }
+        }
         commands
     }
 }

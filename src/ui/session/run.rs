@@ -2,11 +2,14 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Command, Effects, PendingClear, REVEAL_SECS, Revealed, Session, SessionDone, ShownOnce};
+use super::{
+    Command, Confirmation, Effects, PendingClear, REVEAL_SECS, Revealed, Session, SessionDone, ShownOnce,
+};
 use crate::actions;
 use crate::clipboard::fingerprint;
 use crate::ui::jobs::Records;
-use crate::ui::state::{AccountsState, DetailState, NewKeyState, RevokeState};
+use crate::ui::meta_form::MetaForm;
+use crate::ui::state::{AccountsState, DetailState, NewKeyState, RevokeState, Screen};
 use crate::vault::Replacement;
 use crate::vault::model::KeyId;
 
@@ -14,8 +17,38 @@ impl Session {
     /// Applies one command.
     pub fn run(&mut self, command: Command, fx: &mut Effects<'_>) {
         let now = fx.now;
+        // Leaving a key page with edits not saved asks first.
+        let leaving = matches!(&command, Command::Show(_))
+            || matches!(&command, Command::OpenKey(id) if !matches!(&self.screen, Screen::Detail(open) if open == id));
+        if leaving && let Some(label) = self.unsaved_edits() {
+            self.confirm = Some(Confirmation {
+                title: format!("Discard your changes to \"{label}\"?"),
+                body: "The changes on this key's page are not saved yet.".to_owned(),
+                action: "Discard changes",
+                then: command,
+            });
+            return;
+        }
         match command {
-            Command::Show(screen) => self.screen = screen,
+            Command::Confirm(confirmation) => self.confirm = Some(*confirmation),
+            Command::Answer(yes) => {
+                if let Some(confirmation) = self.confirm.take()
+                    && yes
+                {
+                    // The page's edits were given up: the page shows the key as saved again.
+                    if let Screen::Detail(id) = &self.screen {
+                        self.detail = DetailState::for_key(self.vault.file(), id);
+                    }
+                    self.run(confirmation.then, fx);
+                }
+            }
+            Command::Show(screen) => {
+                // A screen opened afresh puts the cursor in its first field.
+                if screen == Screen::New && self.screen != screen {
+                    self.new_key.focus_label = true;
+                }
+                self.screen = screen;
+            }
             Command::OpenKey(id) => self.open_key(&id),
             Command::Copy(id) => self.copy(&id, fx),
             Command::Reveal(id) => match self.vault.reveal(&id) {
@@ -207,5 +240,14 @@ impl Session {
             }
             Err(error) => self.accounts.error = Some(error),
         }
+    }
+}
+
+impl Session {
+    /// The label of the key whose page has edits not saved, if the page is open.
+    fn unsaved_edits(&self) -> Option<String> {
+        let Screen::Detail(id) = &self.screen else { return None };
+        let record = self.vault.file().key(id)?;
+        (self.detail.form != MetaForm::from_record(record)).then(|| record.label.clone())
     }
 }

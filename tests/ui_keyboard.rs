@@ -1,0 +1,165 @@
+//! Keyboard paths and guardrails, as a person meets them: where the cursor is when a screen
+//! opens, what Enter, Esc, the arrows and Ctrl+C do, and the questions asked before changes
+//! that are hard to undo.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+
+mod common;
+
+use common::window::{app, click, create_and_unlock, type_into, world};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use keydesk::ui::KeydeskApp;
+use keydesk::ui::state::Screen;
+use secrecy::ExposeSecret;
+
+fn generate_key(harness: &mut Harness<'_, KeydeskApp>, label: &str) {
+    click(harness, "New key");
+    // The label field has the cursor: typing goes there, Enter generates.
+    assert!(harness.get_by_label("Label").is_focused(), "new key: the label field");
+    harness.get_by_label("Label").type_text(label);
+    harness.run();
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    click(harness, "Done");
+    click(harness, "Keys");
+}
+
+fn screen(harness: &Harness<'_, KeydeskApp>) -> Screen {
+    harness.state().session().unwrap().screen.clone()
+}
+
+#[test]
+fn the_cursor_starts_in_the_first_field_and_enter_submits() {
+    let world = world();
+    let mut harness = app(&world);
+    assert!(harness.get_by_label("Master password").is_focused(), "create: the password field");
+    create_and_unlock(&mut harness);
+    generate_key(&mut harness, "Webhook");
+    assert_eq!(harness.state().session().unwrap().vault.keys()[0].label, "Webhook", "Enter generated it");
+    // The revoke dialog opens with the cursor in its reason.
+    click(&mut harness, "…");
+    click(&mut harness, "Revoke…");
+    assert!(harness.get_by_label("Reason").is_focused());
+}
+
+#[test]
+fn esc_and_alt_left_leave_a_key_page_and_unsaved_edits_are_asked_about() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    generate_key(&mut harness, "Webhook");
+    click(&mut harness, "Webhook");
+    assert!(matches!(screen(&harness), Screen::Detail(_)));
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert_eq!(screen(&harness), Screen::Keys);
+    click(&mut harness, "Webhook");
+    harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowLeft);
+    harness.run();
+    assert_eq!(screen(&harness), Screen::Keys);
+
+    // An edit not saved: leaving asks, Cancel stays with the edit, Discard leaves.
+    click(&mut harness, "Webhook");
+    type_into(&mut harness, "Notes", "rotate before the launch");
+    click(&mut harness, "Keys");
+    harness.get_by_label("Discard your changes to \"Webhook\"?");
+    click(&mut harness, "Cancel");
+    assert!(matches!(screen(&harness), Screen::Detail(_)));
+    assert_eq!(harness.state().session().unwrap().detail.form.notes, "rotate before the launch");
+    click(&mut harness, "Keys");
+    click(&mut harness, "Discard changes");
+    assert_eq!(screen(&harness), Screen::Keys);
+    assert_eq!(harness.state().session().unwrap().vault.keys()[0].notes, "", "nothing was saved");
+}
+
+#[test]
+fn arrows_walk_the_list_and_ctrl_c_copies_the_selected_key() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    for label in ["Alpha", "Beta", "Gamma"] {
+        generate_key(&mut harness, label);
+    }
+    harness.key_press(egui::Key::ArrowDown);
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::C);
+    harness.run();
+    let vault = &harness.state().session().unwrap().vault;
+    let beta = vault.keys().iter().find(|k| k.label == "Beta").unwrap().id.clone();
+    let copied = world.clipboard.contents().expect("the selected key was copied");
+    let mut vault_secret = None;
+    if let Some(session) = harness.state_mut().session_mut() {
+        vault_secret = session.vault.secret_to_copy(&beta).ok();
+    }
+    assert_eq!(Some(copied), vault_secret.map(|s| s.expose_secret().to_owned()));
+    // Enter opens the selected key.
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    assert_eq!(screen(&harness), Screen::Detail(beta));
+}
+
+#[test]
+fn hard_to_undo_changes_are_asked_about_first() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    generate_key(&mut harness, "Webhook");
+    click(&mut harness, "Webhook");
+    click(&mut harness, "Rotate");
+    harness.get_by_label("Rotate \"Webhook\"?");
+    click(&mut harness, "Cancel");
+    assert_eq!(harness.state().session().unwrap().vault.keys().len(), 1, "Cancel rotates nothing");
+    click(&mut harness, "Rotate");
+    let confirm: Vec<_> = harness.query_all_by_label("Rotate").collect();
+    confirm.last().unwrap().click();
+    harness.run();
+    assert_eq!(harness.state().session().unwrap().vault.keys().len(), 2, "confirmed, rotated");
+    click(&mut harness, "Done");
+
+    click(&mut harness, "API settings");
+    type_into(&mut harness, "Account name", "SG");
+    click(&mut harness, "Add account");
+    click(&mut harness, "Remove");
+    harness.get_by_label("Remove the account \"SG\"?");
+    click(&mut harness, "Cancel");
+    assert_eq!(harness.state().session().unwrap().vault.file().accounts.len(), 1);
+    click(&mut harness, "Remove");
+    click(&mut harness, "Remove account");
+    assert_eq!(harness.state().session().unwrap().vault.file().accounts.len(), 0);
+}
+
+#[test]
+fn a_weak_master_password_needs_a_deliberate_yes() {
+    let world = world();
+    let mut harness = app(&world);
+    type_into(&mut harness, "Master password", "password");
+    type_into(&mut harness, "Repeat password", "password");
+    click(&mut harness, "Create vault");
+    harness.run();
+    assert!(!harness.state().is_unlocked());
+    harness.get_by_label_contains("This password is easy to guess");
+    click(&mut harness, "Use this weak password anyway");
+    // The error goes as soon as the user acts on it… and the vault is made when asked again.
+    click(&mut harness, "Create vault");
+    common::window::step_until(&mut harness, "the vault opens", KeydeskApp::is_unlocked);
+}
+
+#[test]
+fn a_pasted_key_loses_the_spaces_around_it() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    click(&mut harness, "New key");
+    click(&mut harness, "Paste a provider's key");
+    type_into(&mut harness, "Label", "SendGrid");
+    let key = common::sendgrid_key();
+    type_into(&mut harness, "Key", &format!("  {key}\n"));
+    harness.get_by_label_contains("Recognised: SendGrid");
+    click(&mut harness, "Check it at the provider after adding (one request)");
+    click(&mut harness, "Add key");
+    let session = harness.state_mut().session_mut().unwrap();
+    assert_eq!(session.new_key.error, None);
+    let id = session.vault.keys()[0].id.clone();
+    assert_eq!(session.vault.reveal(&id).unwrap().expose_secret(), key);
+}
