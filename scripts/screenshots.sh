@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Regenerates assets/screenshots/*.png from the real app under Xvfb: builds Keydesk, makes a
-# demo vault through the command line (fake, randomly generated keys), starts the window,
-# drives it with the keyboard through xdotool and captures each main screen.
+# Regenerates assets/screenshots/ from the real app under Xvfb: builds Keydesk, makes a demo
+# vault through the command line (fake, randomly generated keys), starts the window, drives it
+# with the keyboard through xdotool and captures each main screen at 1,280×800 in dark and
+# light, the key list and a key's page at 800×600 and 1,920×1,080 in both themes, and a vault
+# whose labels are in a dozen scripts (assets/screenshots/sizes/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 out="$root/assets/screenshots"
-mkdir -p "$out"
+mkdir -p "$out/sizes"
 
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 missing=()
-for pair in Xvfb:xvfb xdotool:xdotool import:imagemagick; do
+for pair in Xvfb:xvfb xdotool:xdotool import:imagemagick xdpyinfo:x11-utils fc-list:fontconfig; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -47,41 +49,92 @@ kd rotate "Partner API (old)" >/dev/null 2>&1
 kd generate --label "Leaked test key" >/dev/null 2>&1
 kd revoke "Leaked test key" --reason "pasted in a public channel" >/dev/null
 
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+# A second vault whose labels are in many scripts (and emoji).
+world="$work/world"
+kw() { "$bin" --vault "$world" --password-file "$work/pw" "$@"; }
+kw init --secret-store file >/dev/null
+for label in "🚀 Brevo حملة الربيع 🌸" "春のキャンペーン (Mailchimp)" "봄 캠페인 뉴스레터" "春季活动 SendGrid" \
+             "Ανοιξιάτικη καμπάνια" "Весенняя рассылка" "קמפיין אביב" "वसंत अभियान" "แคมเปญฤดูใบไม้ผลิ" \
+             "Kampagne für Frühling – Großkunden"; do
+  kw generate --label "$label" --integration "CRM ✓ 顧客管理" >/dev/null 2>&1
+done
+
+Xvfb "$display" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb_pid=$!
 export DISPLAY="$display"
 for _ in $(seq 1 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
-"$bin" --vault "$vault" >"$work/app.log" 2>&1 &
-app_pid=$!
-window=""
-for _ in $(seq 1 100); do
-  window=$(xdotool search --name '^Keydesk' 2>/dev/null | head -n 1 || true)
-  [ -n "$window" ] && break
-  sleep 0.1
-done
-[ -n "$window" ] || { echo "the window did not appear" >&2; cat "$work/app.log" >&2; exit 1; }
-sleep 1
-xdotool windowsize --sync "$window" 1200 760
-xdotool windowmove --sync "$window" 0 0
-for _ in $(seq 1 20); do xdotool windowfocus --sync "$window" 2>/dev/null && break; sleep 0.2; done
-sleep 0.5
 
 shot() { sleep "${2:-0.8}"; import -window "$window" "$out/$1.png"; echo "wrote assets/screenshots/$1.png"; }
 keys() { xdotool key --window "$window" --clearmodifiers "$@"; }
+size() { xdotool windowsize --sync "$window" "$1" "$2"; xdotool windowmove --sync "$window" 0 0; sleep 0.6; }
 
-shot unlock
-xdotool type --window "$window" --delay 15 "demo-password-for-screenshots"
-keys Return
-shot dashboard 2
-keys ctrl+f
-xdotool type --window "$window" --delay 15 "sendgrid"
-keys Return
-shot key-detail
-keys ctrl+n
-shot new-key
-keys ctrl+2
-shot api-settings
-keys ctrl+3
-shot audit-log
-keys ctrl+4
-shot settings
+# Starts the window on vault $1 in theme $2 (Dark or Light, kept in eframe's preferences).
+start() {
+  kill "${app_pid:-}" 2>/dev/null || true
+  wait "${app_pid:-}" 2>/dev/null || true
+  mkdir -p "$XDG_CONFIG_HOME/keydesk"
+  printf '{"keydesk-theme":"%s"}' "$2" > "$XDG_CONFIG_HOME/keydesk/window.ron"
+  "$bin" --vault "$1" >"$work/app.log" 2>&1 &
+  app_pid=$!
+  window=""
+  for _ in $(seq 1 100); do
+    window=$(xdotool search --name '^Keydesk' 2>/dev/null | head -n 1 || true)
+    [ -n "$window" ] && break
+    sleep 0.1
+  done
+  [ -n "$window" ] || { echo "the window did not appear" >&2; cat "$work/app.log" >&2; exit 1; }
+  sleep 1
+  size 1280 800
+  for _ in $(seq 1 20); do xdotool windowfocus --sync "$window" 2>/dev/null && break; sleep 0.2; done
+  sleep 0.5
+}
+
+unlock() {
+  xdotool type --window "$window" --delay 15 "demo-password-for-screenshots"
+  keys Return
+  sleep 2
+}
+
+for theme in Dark Light; do
+  t=$(echo "$theme" | tr 'A-Z' 'a-z')
+  start "$vault" "$theme"
+  suffix=""; [ "$t" = dark ] || suffix="-light"
+  shot "unlock$suffix"
+  unlock
+  shot "dashboard$suffix" 1
+  for dims in "800 600" "1920 1080"; do
+    set -- $dims
+    size "$1" "$2"
+    shot "sizes/dashboard-$1x$2-$t"
+  done
+  size 1280 800
+  keys ctrl+f
+  xdotool type --window "$window" --delay 15 "sendgrid"
+  keys Return
+  shot "key-detail$suffix"
+  for dims in "800 600" "1920 1080"; do
+    set -- $dims
+    size "$1" "$2"
+    shot "sizes/key-detail-$1x$2-$t"
+  done
+  size 1280 800
+  keys Escape
+  keys ctrl+n
+  shot "new-key$suffix"
+  keys ctrl+2
+  shot "api-settings$suffix"
+  keys ctrl+3
+  shot "audit-log$suffix"
+  keys ctrl+4
+  shot "settings$suffix"
+done
+
+# Labels in many scripts, in both themes and at the smallest size too.
+for theme in Dark Light; do
+  t=$(echo "$theme" | tr 'A-Z' 'a-z')
+  start "$world" "$theme"
+  unlock
+  shot "sizes/scripts-1280x800-$t" 1
+  size 800 600
+  shot "sizes/scripts-800x600-$t"
+done

@@ -386,6 +386,7 @@ impl KeydeskApp {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
         commands.extend(widgets::status_bar_ui(ui, countdown, busy));
+        self.toasts.panel_ui(ui);
         if let Some(banner) = &self.banner {
             // Changes made outside Keydesk can be kept, on record, once the vault is open.
             let can_keep = self.session().is_some_and(|s| s.vault.changed_outside().is_some());
@@ -414,7 +415,6 @@ impl KeydeskApp {
                 Phase::Unlocked(session) => commands.extend(session.screen_ui(ui, now)),
             }
         }
-        self.toasts.show(&ctx);
         if !commands.is_empty() {
             self.queued.extend(commands);
             ctx.request_repaint();

@@ -236,7 +236,8 @@ pub fn error_ui(ui: &mut egui::Ui, error: &Option<String>) {
 /// A toast: a result that shows for a few seconds.
 pub struct Toast {
     pub text: String,
-    pub error: bool,
+    /// The colour it is said in: none for plain news, never the good colour for a failure.
+    pub kind: Option<Badge>,
     pub until: DateTime<Utc>,
 }
 
@@ -247,14 +248,19 @@ pub struct Toasts {
 }
 
 impl Toasts {
-    /// A result.
+    /// News: said in the text colour.
     pub fn info(&mut self, text: String, now: DateTime<Utc>) {
-        self.items.push(Toast { text, error: false, until: now + chrono::Duration::seconds(6) });
+        self.items.push(Toast { text, kind: None, until: now + chrono::Duration::seconds(6) });
+    }
+
+    /// Something to look at that did not fail (shown longer).
+    pub fn warn(&mut self, text: String, now: DateTime<Utc>) {
+        self.items.push(Toast { text, kind: Some(Badge::Warn), until: now + chrono::Duration::seconds(10) });
     }
 
     /// A failure (shown longer).
     pub fn error(&mut self, text: String, now: DateTime<Utc>) {
-        self.items.push(Toast { text, error: true, until: now + chrono::Duration::seconds(10) });
+        self.items.push(Toast { text, kind: Some(Badge::Bad), until: now + chrono::Duration::seconds(10) });
     }
 
     /// Drops the toasts whose time is up (before a frame, also while the window is hidden).
@@ -270,23 +276,21 @@ impl Toasts {
         self.items.iter().map(|t| t.until).min()
     }
 
-    /// Draws the live toasts in the bottom right corner.
-    pub fn show(&self, ctx: &egui::Context) {
+    /// Draws the live toasts in a strip at the bottom of the window, where they cover nothing
+    /// (call before the central panel).
+    pub fn panel_ui(&self, ui: &mut egui::Ui) {
         if self.items.is_empty() {
             return;
         }
-        egui::Area::new(egui::Id::unique("toasts"))
-            .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-16.0, -16.0))
-            .show(ctx, |ui| {
-                for toast in &self.items {
-                    egui::Frame::popup(ui.style()).show(ui, |ui| {
-                        ui.set_max_width(420.0);
-                        let kind = if toast.error { Badge::Bad } else { Badge::Good };
-                        let colour = theme::badge(ui.visuals().dark_mode, kind);
-                        ui.label(egui::RichText::new(&toast.text).color(colour));
-                    });
+        egui::Panel::bottom("toasts").show(ui, |ui| {
+            for toast in &self.items {
+                let mut text = egui::RichText::new(&toast.text);
+                if let Some(kind) = toast.kind {
+                    text = text.color(theme::badge(ui.visuals().dark_mode, kind));
                 }
-            });
+                ui.add(egui::Label::new(text).wrap());
+            }
+        });
     }
 }
 

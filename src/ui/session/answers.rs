@@ -16,7 +16,8 @@ impl Session {
                 if !cancelled {
                     match result {
                         Ok(outcome) if outcome.works() => fx.toasts.info(outcome.sentence(), now),
-                        Ok(outcome) => fx.toasts.error(outcome.sentence(), now),
+                        Ok(outcome) if outcome.refused() => fx.toasts.error(outcome.sentence(), now),
+                        Ok(outcome) => fx.toasts.warn(outcome.sentence(), now),
                         Err(error) => fx.toasts.error(error.to_string(), now),
                     }
                 }
@@ -81,7 +82,7 @@ impl Session {
         match actions::finish_revoke(&mut self.vault, called, reason) {
             Ok(done) => {
                 for note in done.notes {
-                    fx.toasts.info(note, now);
+                    fx.toasts.warn(note, now);
                 }
                 fx.toasts.info(done.message, now);
                 if dialog_open {

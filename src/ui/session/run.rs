@@ -73,7 +73,7 @@ impl Session {
             Command::Add { request, secret, verify_after } => match self.vault.add(request, &secret) {
                 Ok((id, detection)) => {
                     if let Some(warning) = detection.warning {
-                        fx.toasts.info(warning, now);
+                        fx.toasts.warn(warning, now);
                     }
                     fx.toasts.info(format!("Added the {} key.", detection.provider.name()), now);
                     self.new_key = NewKeyState::default();
