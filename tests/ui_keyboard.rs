@@ -163,3 +163,16 @@ fn a_pasted_key_loses_the_spaces_around_it() {
     let id = session.vault.keys()[0].id.clone();
     assert_eq!(session.vault.reveal(&id).unwrap().expose_secret(), key);
 }
+
+#[test]
+fn an_empty_vault_says_where_to_start() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    harness.get_by_label("No keys yet");
+    click(&mut harness, "Add your first key");
+    assert_eq!(screen(&harness), Screen::New);
+    click(&mut harness, "Keys");
+    click(&mut harness, "Add a provider account");
+    assert_eq!(screen(&harness), Screen::Accounts);
+}

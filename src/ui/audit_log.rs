@@ -55,11 +55,11 @@ pub fn audit_ui(
     ui.horizontal(|ui| {
         let name = super::widgets::form_label(ui, "Action");
         egui::ComboBox::from_id_salt("action")
-            .selected_text(state.action_filter.map_or("All", |a| a.word()))
+            .selected_text(state.action_filter.map_or("All", action_words))
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut state.action_filter, None, "All");
                 for action in ACTIONS {
-                    ui.selectable_value(&mut state.action_filter, Some(action), action.word());
+                    ui.selectable_value(&mut state.action_filter, Some(action), action_words(action));
                 }
             })
             .response
@@ -88,8 +88,8 @@ pub fn audit_ui(
         |ui, range| {
             for record in &shown[range] {
                 ui.horizontal(|ui| {
-                    cell(ui, 150.0, |ui| ui.label(record.at.format("%Y-%m-%d %H:%M:%S").to_string()));
-                    cell(ui, 120.0, |ui| ui.label(record.action.word()));
+                    cell(ui, 180.0, |ui| ui.label(record.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()));
+                    cell(ui, 120.0, |ui| ui.label(action_words(record.action)));
                     let key = record.key.as_deref().map_or_else(|| "—".into(), label_of);
                     let open = cell(ui, 200.0, |ui| {
                         ui.add(egui::Button::new(key).frame(false).truncate()).clicked()
@@ -97,14 +97,46 @@ pub fn audit_ui(
                     if open && let Some(id) = &record.key {
                         command = Some(Command::OpenKey(KeyId::from_stored(id)));
                     }
-                    match &record.outcome {
-                        Outcome::Ok => badge_ui(ui, "ok", Badge::Good),
-                        Outcome::Failed(why) => badge_ui(ui, &format!("failed: {why}"), Badge::Bad),
-                    }
-                    ui.label(record.detail.replace('\n', " "));
+                    // Long text is cut to the row and shown whole on hover.
+                    let (said, kind) = match &record.outcome {
+                        Outcome::Ok => ("done".to_owned(), Badge::Good),
+                        Outcome::Failed(why) => (format!("failed: {why}"), Badge::Bad),
+                    };
+                    let colour = theme::badge(ui.visuals().dark_mode, kind);
+                    let outcome = egui::RichText::new(&said).color(colour).strong();
+                    cell(ui, if matches!(record.outcome, Outcome::Ok) { 60.0 } else { 240.0 }, |ui| {
+                        ui.add(egui::Label::new(outcome).truncate()).on_hover_text(&said);
+                    });
+                    let detail = record.detail.replace('\n', " ");
+                    ui.add(egui::Label::new(detail.as_str()).truncate()).on_hover_text(detail);
                 });
             }
         },
     );
     command
+}
+
+/// An action in plain words ("account added", not "account-add").
+fn action_words(action: crate::vault::audit::Action) -> &'static str {
+    use crate::vault::audit::Action;
+    match action {
+        Action::CreateVault => "vault created",
+        Action::ChangePassword => "password changed",
+        Action::Generate => "key generated",
+        Action::Add => "key added",
+        Action::Edit => "key edited",
+        Action::Copy => "copied",
+        Action::Reveal => "revealed",
+        Action::Verify => "checked",
+        Action::Rotate => "rotated",
+        Action::Revoke => "revoked",
+        Action::Whois => "looked up",
+        Action::AccountAdd => "account added",
+        Action::AccountRemove => "account removed",
+        Action::Settings => "settings changed",
+        Action::Repair => "repaired",
+        Action::Integrity => "outside change",
+        Action::Backup => "backed up",
+        Action::Restore => "restored",
+    }
 }

@@ -107,7 +107,7 @@ pub enum RowStatus {
 }
 
 impl RowStatus {
-    fn word(self, provider: &str) -> (String, Badge) {
+    pub fn word(self, provider: &str) -> (String, Badge) {
         match self {
             RowStatus::Works => ("works".into(), Badge::Good),
             RowStatus::Active => ("active".into(), Badge::Good),
@@ -158,7 +158,8 @@ pub struct Index {
     builds: u64,
 }
 
-fn status_of(record: &KeyRecord, attention: &[Attention]) -> RowStatus {
+/// What a key's status line says, from its record, what needs attention and its last check.
+pub fn status_of(record: &KeyRecord, attention: &[Attention]) -> RowStatus {
     if let KeyStatus::Revoked { .. } = record.status {
         return RowStatus::Revoked;
     }
@@ -271,16 +272,22 @@ impl Index {
     }
 }
 
-/// "3 min ago", "2 d ago", "never".
+/// "just now", "3 min ago", "1 hour ago", "2 days ago", "never".
 pub fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     let Some(at) = at else { return "never".into() };
     let secs = (now - at).num_seconds().max(0);
+    let counted = |n: i64, one: &str, many: &str| format!("{n} {} ago", if n == 1 { one } else { many });
     match secs {
         0..=59 => "just now".into(),
         60..=3599 => format!("{} min ago", secs / 60),
-        3600..=86_399 => format!("{} h ago", secs / 3600),
-        _ => format!("{} d ago", secs / 86_400),
+        3600..=86_399 => counted(secs / 3600, "hour", "hours"),
+        _ => counted(secs / 86_400, "day", "days"),
     }
+}
+
+/// "1 time", "3 times".
+pub fn times(n: u64) -> String {
+    if n == 1 { "1 time".to_owned() } else { format!("{n} times") }
 }
 
 /// The dashboard.
@@ -376,7 +383,21 @@ pub fn dashboard_ui(
     ui.separator();
     let index = &state.index;
     if index.rows.is_empty() {
-        ui.label("No keys yet. Press \"New key\" (Ctrl+N) to generate one or paste one from a provider.");
+        // The empty vault says where to start.
+        ui.add_space(theme::GAP * 2.0);
+        ui.vertical_centered(|ui| {
+            ui.heading("No keys yet");
+            ui.label("Keep the API keys of your email platforms here: add the account you make keys in, or bring in a key you already have.");
+            ui.add_space(theme::GAP);
+            ui.horizontal(|ui| {
+                if ui.button("Add a provider account").clicked() {
+                    command = Some(Command::Show(super::state::Screen::Accounts));
+                }
+                if ui.button("Add your first key").clicked() {
+                    command = Some(Command::Show(super::state::Screen::New));
+                }
+            });
+        });
         return command;
     }
     let live = index.rows.iter().filter(|r| r.live).count();

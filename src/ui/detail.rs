@@ -118,11 +118,16 @@ pub fn detail_ui(
                     theme::Badge::Muted,
                 ),
                 KeyStatus::Retiring => badge_ui(ui, "retiring", theme::Badge::Warn),
-                KeyStatus::Active => badge_ui(ui, "active", theme::Badge::Good),
+                KeyStatus::Active => {
+                    // Never "active" in the good colour for a key whose last check failed.
+                    let status = super::dashboard::status_of(record, &record.attention(now));
+                    let (word, kind) = status.word(record.provider.name());
+                    badge_ui(ui, &word, kind);
+                }
             }
             ui.end_row();
             row(ui, "Hint", record.hint.clone());
-            row(ui, "Id", record.id.to_string());
+            row(ui, "Keydesk id", record.id.to_string());
             row(ui, "Created", record.created_at.format("%Y-%m-%d %H:%M UTC").to_string());
             if !record.scopes.is_empty() {
                 row(ui, "Scopes", record.scopes.join(", "));
@@ -130,9 +135,9 @@ pub fn detail_ui(
             row(
                 ui,
                 "Copied",
-                format!("{} times, last {}", record.copy_count, ago(record.last_copied_at, now)),
+                format!("{}, last {}", super::dashboard::times(record.copy_count), ago(record.last_copied_at, now)),
             );
-            row(ui, "Revealed", format!("{} times", record.reveal_count));
+            row(ui, "Revealed", super::dashboard::times(record.reveal_count));
             ui.label("Last checked");
             match &record.last_verified {
                 None => badge_ui(ui, "never checked", theme::Badge::Muted),
@@ -248,7 +253,7 @@ pub fn detail_ui(
             };
             ui.label(format!(
                 "{}  {}  {}{outcome}",
-                entry.at.format("%Y-%m-%d %H:%M"),
+                entry.at.format("%Y-%m-%d %H:%M UTC"),
                 entry.action.word(),
                 entry.detail
             ));

@@ -53,7 +53,7 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
     }
     ui.add_space(theme::GAP * 2.0);
     ui.heading("Master password");
-    number(ui, "KDF memory", &mut state.kdf_memory_mib, 19..=1024, " MiB");
+    number(ui, "Password hardening", &mut state.kdf_memory_mib, 19..=1024, " MiB of memory");
     ui.horizontal(|ui| {
         ui.add_space(theme::LABEL_WIDTH + 8.0);
         ui.label("More memory makes each guess at your password slower for an attacker, and unlocking slower for you.");
