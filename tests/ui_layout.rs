@@ -123,3 +123,23 @@ fn labels_in_every_script_have_glyphs() {
         assert!(missing.is_empty(), "{label}: no glyph for {missing:?}");
     }
 }
+
+#[test]
+fn a_wide_window_shows_the_list_beside_the_key_page() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    generate_key(&mut harness, "Webhook");
+    generate_key(&mut harness, "Newsletter");
+    click(&mut harness, "Webhook");
+    // One column at 1,000 px: the page alone.
+    assert!(harness.query_by_label("Newsletter").is_none());
+    harness.set_size(egui::vec2(1300.0, 800.0));
+    harness.run();
+    // Side by side from about 1,100 px: the list stays, and another key opens from it.
+    click(&mut harness, "Newsletter");
+    let session = harness.state().session().unwrap();
+    let newsletter = session.vault.keys().iter().find(|k| k.label == "Newsletter").unwrap().id.clone();
+    assert_eq!(session.screen, keydesk::ui::state::Screen::Detail(newsletter));
+    harness.get_by_label("Webhook");
+}

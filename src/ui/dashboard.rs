@@ -10,15 +10,18 @@ use super::widgets::{badge_ui, cell, field_with};
 use crate::vault::model::{Attention, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
 
 /// The narrowest label column; it takes whatever width the others leave.
-const LABEL_MIN: f32 = 170.0;
+const LABEL_MIN: f32 = 140.0;
 /// Fixed columns: provider, status.
 const PROVIDER_WIDTH: f32 = 110.0;
-const STATUS_WIDTH: f32 = 170.0;
+const STATUS_WIDTH: f32 = 150.0;
 /// Columns shown when the window has room, most wanted first: used by, hint, last copied.
 const OPTIONAL: [(Column, f32); 3] =
     [(Column::UsedBy, 150.0), (Column::Hint, 150.0), (Column::LastCopied, 100.0)];
 /// Copy and the "…" menu, always at the row's end.
 const ACTIONS_WIDTH: f32 = 112.0;
+/// Copy alone (the compact list).
+const COPY_WIDTH: f32 = 56.0;
+const COMPACT_LABEL_MIN: f32 = 110.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -27,18 +30,34 @@ enum Column {
     LastCopied,
 }
 
-/// Which columns fit in `width`, and the label column's width: Copy always stays in view.
-fn layout(width: f32, spacing: f32) -> (f32, Vec<(Column, f32)>) {
+/// The list's columns for one width.
+#[derive(Debug, Clone, PartialEq)]
+struct Layout {
+    label: f32,
+    /// Provider and the "…" menu show only when there is room (not in the split view's list).
+    full: bool,
+    status: f32,
+    optional: Vec<(Column, f32)>,
+}
+
+/// Which columns fit in `width`: Copy always stays in view. Below the full row's width (the
+/// list beside a key's page) the list keeps label, status and Copy.
+fn layout(width: f32, spacing: f32) -> Layout {
     let fixed = PROVIDER_WIDTH + STATUS_WIDTH + ACTIONS_WIDTH + 4.0 * spacing;
-    let mut left = (width - fixed).max(LABEL_MIN);
-    let mut shown = Vec::new();
+    if width < fixed + LABEL_MIN {
+        let status = 120.0;
+        let label = (width - status - COPY_WIDTH - 3.0 * spacing).max(COMPACT_LABEL_MIN);
+        return Layout { label, full: false, status, optional: Vec::new() };
+    }
+    let mut left = width - fixed;
+    let mut optional = Vec::new();
     for (column, wide) in OPTIONAL {
         if left - wide - spacing >= LABEL_MIN + 60.0 {
             left -= wide + spacing;
-            shown.push((column, wide));
+            optional.push((column, wide));
         }
     }
-    (left, shown)
+    Layout { label: left, full: true, status: STATUS_WIDTH, optional }
 }
 
 /// A sort key that orders "Key 7" before "Key 47": runs of digits compare as numbers.
@@ -403,12 +422,15 @@ pub fn dashboard_ui(
     let live = index.rows.iter().filter(|r| r.live).count();
     ui.label(format!("{} of {live} {}", index.visible.len(), if live == 1 { "key" } else { "keys" }));
     let spacing = ui.spacing().item_spacing.x;
-    let (label_width, optional) = layout(ui.available_width(), spacing);
+    let Layout { label: label_width, full, status: status_width, optional } =
+        layout(ui.available_width(), spacing);
     let heading = |text: &str| egui::RichText::new(text).small().strong();
     ui.horizontal(|ui| {
         cell(ui, label_width, |ui| ui.label(heading("LABEL")));
-        cell(ui, PROVIDER_WIDTH, |ui| ui.label(heading("PROVIDER")));
-        cell(ui, STATUS_WIDTH, |ui| ui.label(heading("STATUS")));
+        if full {
+            cell(ui, PROVIDER_WIDTH, |ui| ui.label(heading("PROVIDER")));
+        }
+        cell(ui, status_width, |ui| ui.label(heading("STATUS")));
         for &(column, width) in &optional {
             let name = match column {
                 Column::UsedBy => "USED BY",
@@ -442,10 +464,12 @@ pub fn dashboard_ui(
                             command = Some(Command::OpenKey(record.id.clone()));
                         }
                     });
-                    cell(ui, PROVIDER_WIDTH, |ui| {
-                        super::widgets::provider_mark_ui(ui, record.provider);
-                        ui.label(record.provider.name());
-                    });
+                    if full {
+                        cell(ui, PROVIDER_WIDTH, |ui| {
+                            super::widgets::provider_mark_ui(ui, record.provider);
+                            ui.label(record.provider.name());
+                        });
+                    }
                     let (status, badge) = match (row.status, &record.replaced_by) {
                         (RowStatus::Retiring, Some(by)) => {
                             let by = file.key(by).map_or("its replacement", |k| k.label.as_str());
@@ -453,7 +477,7 @@ pub fn dashboard_ui(
                         }
                         _ => row.status.word(record.provider.name()),
                     };
-                    cell(ui, STATUS_WIDTH, |ui| {
+                    cell(ui, status_width, |ui| {
                         let colour = theme::badge(ui.visuals().dark_mode, badge);
                         let text = egui::RichText::new(&status).color(colour).strong();
                         ui.add(egui::Label::new(text).truncate()).on_hover_text(&status);
@@ -489,6 +513,9 @@ pub fn dashboard_ui(
                             command = Some(Command::Copy(record.id.clone()));
                         }
                     }
+                    if !full {
+                        return;
+                    }
                     ui.menu_button("…", |ui| {
                         if ui.button("Details").clicked() {
                             command = Some(Command::OpenKey(record.id.clone()));
@@ -520,20 +547,24 @@ mod tests {
 
     #[test]
     fn copy_always_fits_from_760_px() {
-        for width in [700.0, 760.0, 900.0, 1100.0, 1920.0] {
-            let (label, optional) = layout(width, 8.0);
-            let used: f32 = label
-                + PROVIDER_WIDTH
-                + STATUS_WIDTH
-                + ACTIONS_WIDTH
-                + optional.iter().map(|(_, w)| w + 8.0).sum::<f32>()
-                + 4.0 * 8.0;
-            assert!(label >= LABEL_MIN);
-            if width >= 760.0 {
-                assert!(used <= width + 0.5, "{width}: {used}");
-            }
+        for width in [330.0, 420.0, 700.0, 760.0, 900.0, 1100.0, 1920.0] {
+            let layout = layout(width, 8.0);
+            let used = if layout.full {
+                layout.label
+                    + PROVIDER_WIDTH
+                    + layout.status
+                    + ACTIONS_WIDTH
+                    + layout.optional.iter().map(|(_, w)| w + 8.0).sum::<f32>()
+                    + 4.0 * 8.0
+            } else {
+                layout.label + layout.status + COPY_WIDTH + 3.0 * 8.0
+            };
+            assert!(used <= width + 0.5, "{width}: {used}");
         }
-        assert!(layout(760.0, 8.0).1.is_empty());
-        assert_eq!(layout(1920.0, 8.0).1.len(), 3);
+        // The main list at the smallest window (760 px less the navigation) is a full row.
+        assert!(layout(574.0, 8.0).full);
+        assert!(layout(574.0, 8.0).optional.is_empty());
+        assert_eq!(layout(1700.0, 8.0).optional.len(), 3);
+        assert!(!layout(420.0, 8.0).full, "the split view's list is compact");
     }
 }

@@ -60,7 +60,7 @@ pub fn app_on(
         timings: None,
     };
     let mut harness = Harness::builder()
-        .with_size(egui::vec2(1200.0, 900.0))
+        .with_size(egui::vec2(1000.0, 860.0))
         .with_max_steps(32)
         .build_eframe(move |cc| KeydeskApp::new(&cc.egui_ctx, services, None));
     harness.run();

@@ -7,6 +7,10 @@ use super::{Command, Session};
 use crate::ui::state::Screen;
 use crate::ui::{accounts, app, audit_log, dashboard, detail, new_key, revoke, settings, widgets};
 
+/// The content width from which a key's page shows the list beside it (a window of about
+/// 1,100 px less the navigation).
+const SPLIT_FROM: f32 = 900.0;
+
 impl Session {
     /// Draws the current screen and its dialogs; returns what the user asked for.
     pub fn screen_ui(&mut self, ui: &mut egui::Ui, now: DateTime<Utc>) -> Vec<app::Command> {
@@ -38,6 +42,17 @@ impl Session {
                 commands.extend(dashboard::dashboard_ui(ui, file, &mut self.dashboard, now).map(Into::into));
             }
             Screen::Detail(id) => {
+                // A wide window shows the list beside the key's page (one column below).
+                if ui.available_width() >= SPLIT_FROM {
+                    egui::Panel::left("key-list")
+                        .resizable(true)
+                        .default_size(400.0)
+                        .size_range(330.0..=560.0)
+                        .show(ui, |ui| {
+                            let command = dashboard::dashboard_ui(ui, file, &mut self.dashboard, now);
+                            commands.extend(command.map(Into::into));
+                        });
+                }
                 let revealed = self.revealed.as_mut().filter(|r| r.key_id == *id);
                 let command = detail::detail_ui(ui, file, id, &mut self.detail, revealed, now);
                 commands.extend(command.map(Into::into));
