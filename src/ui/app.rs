@@ -125,6 +125,7 @@ pub enum LockReason {
 }
 
 mod answers;
+mod desktop;
 mod opening;
 mod timers;
 
@@ -153,6 +154,8 @@ pub struct KeydeskApp {
     retry_at: Option<DateTime<Utc>>,
     sort: dashboard::Sort,
     theme: theme::ThemeChoice,
+    /// The desktop's light/dark preference, while the portal is being asked.
+    desktop_theme: Option<std::sync::mpsc::Receiver<Option<egui::Theme>>>,
     first_frame_done: bool,
     unlock_started: Option<std::time::Instant>,
     unlock_finished: Option<std::time::Instant>,
@@ -185,6 +188,7 @@ impl KeydeskApp {
             retry_at: None,
             sort,
             theme,
+            desktop_theme: Some(desktop::ask_colour_scheme()),
             first_frame_done: false,
             unlock_started: None,
             unlock_finished: None,
@@ -228,6 +232,13 @@ impl KeydeskApp {
     /// queued by the last frame, and every timer. eframe calls it through `App::logic`, also
     /// while the window is hidden; it draws nothing and asks for the next wake-up itself.
     pub fn tick(&mut self, ctx: &egui::Context) {
+        // "Like the system" follows the desktop where the window system reports no theme.
+        if let Some(answer) = self.desktop_theme.as_ref().and_then(|r| r.try_recv().ok()) {
+            self.desktop_theme = None;
+            if let Some(theme) = answer {
+                ctx.options_mut(|o| o.fallback_theme = theme);
+            }
+        }
         for (done, cancelled) in self.jobs.finished() {
             self.handle_done(ctx, done, cancelled);
         }
