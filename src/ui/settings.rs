@@ -61,11 +61,23 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
     secret_field(ui, "current-password", "Current password", &mut state.current_password);
     secret_field(ui, "new-password", "New password", &mut state.new_password);
     secret_field(ui, "new-password-confirm", "Repeat password", &mut state.confirm);
+    let (score, hint) = super::unlock::strength(state.new_password.expose());
+    let weak = !state.new_password.is_empty() && score <= 1;
     if !state.new_password.is_empty() {
-        let (_, hint) = super::unlock::strength(state.new_password.expose());
         ui.horizontal(|ui| {
             ui.add_space(theme::LABEL_WIDTH + 8.0);
-            ui.label(hint);
+            let kind = match score {
+                0 | 1 => theme::Badge::Bad,
+                2 => theme::Badge::Warn,
+                _ => theme::Badge::Good,
+            };
+            super::widgets::badge_ui(ui, &hint, kind);
+        });
+    }
+    if weak {
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.checkbox(&mut state.accept_weak, "Use this weak password anyway");
         });
     }
     ui.horizontal(|ui| {
@@ -84,6 +96,11 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
             ));
         } else if state.new_password.expose() != state.confirm.expose() {
             state.error = Some("The two passwords differ: type the same password twice.".to_owned());
+        } else if weak && !state.accept_weak {
+            state.error = Some(
+                "This password is easy to guess: choose a longer one, or tick \"Use this weak password anyway\"."
+                    .to_owned(),
+            );
         } else {
             // Only the memory is chosen here; iterations and lanes stay as the vault has them.
             let kdf = KdfParams { memory_kib: state.kdf_memory_mib * 1024, ..kdf };

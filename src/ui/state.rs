@@ -157,6 +157,8 @@ pub struct SettingsState {
     pub confirm: SecretInput,
     /// Re-encrypt every secret under a new data key with the password change.
     pub new_data_key: bool,
+    /// The user chose to keep a new password rated weak.
+    pub accept_weak: bool,
     pub error: Option<String>,
     /// Where a backup goes (a file path, typed or kept from the default).
     pub backup_path: String,
@@ -175,6 +177,7 @@ impl SettingsState {
             new_password: SecretInput::default(),
             confirm: SecretInput::default(),
             new_data_key: false,
+            accept_weak: false,
             error: None,
             backup_path,
             backup_password: SecretInput::default(),
