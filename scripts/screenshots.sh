@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates assets/screenshots/ from the real app under Xvfb: builds Keydesk, makes a demo
 # vault through the command line (fake, randomly generated keys), starts the window, drives it
-# with the keyboard through xdotool and captures each main screen at 1,280×800 in dark and
-# light, the key list and a key's page at 800×600 and 1,920×1,080 in both themes, and a vault
-# whose labels are in a dozen scripts (assets/screenshots/sizes/).
+# with the keyboard through xdotool and captures every screen at 1,280×800, 800×600 and
+# 1,920×1,080, dark and light, and a vault whose labels are in a dozen scripts
+# (assets/screenshots/sizes/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -95,38 +95,41 @@ unlock() {
   sleep 2
 }
 
+# Every screen at each size in each theme: 1,280×800 ones at the top of assets/screenshots
+# (dark without a suffix, light with "-light"), the others in sizes/.
 for theme in Dark Light; do
   t=$(echo "$theme" | tr 'A-Z' 'a-z')
   start "$vault" "$theme"
-  suffix=""; [ "$t" = dark ] || suffix="-light"
-  shot "unlock$suffix"
-  unlock
-  shot "dashboard$suffix" 1
-  for dims in "800 600" "1920 1080"; do
+  first=1
+  for dims in "1280 800" "800 600" "1920 1080"; do
     set -- $dims
     size "$1" "$2"
-    shot "sizes/dashboard-$1x$2-$t"
+    if [ "$1" = 1280 ]; then
+      name() { if [ "$t" = dark ]; then echo "$1"; else echo "$1-light"; fi; }
+    else
+      w=$1 h=$2
+      name() { echo "sizes/$1-${w}x${h}-$t"; }
+    fi
+    # A fresh session at each size (a lock forgets the last one's search and screen).
+    [ "$first" = 1 ] || { keys ctrl+l; sleep 1; }
+    first=0
+    shot "$(name unlock)"
+    unlock
+    shot "$(name dashboard)" 1
+    keys ctrl+f
+    xdotool type --window "$window" --delay 15 "sendgrid"
+    keys Return
+    shot "$(name key-detail)"
+    keys Escape
+    keys ctrl+n
+    shot "$(name new-key)"
+    keys ctrl+2
+    shot "$(name api-settings)"
+    keys ctrl+3
+    shot "$(name audit-log)"
+    keys ctrl+4
+    shot "$(name settings)"
   done
-  size 1280 800
-  keys ctrl+f
-  xdotool type --window "$window" --delay 15 "sendgrid"
-  keys Return
-  shot "key-detail$suffix"
-  for dims in "800 600" "1920 1080"; do
-    set -- $dims
-    size "$1" "$2"
-    shot "sizes/key-detail-$1x$2-$t"
-  done
-  size 1280 800
-  keys Escape
-  keys ctrl+n
-  shot "new-key$suffix"
-  keys ctrl+2
-  shot "api-settings$suffix"
-  keys ctrl+3
-  shot "audit-log$suffix"
-  keys ctrl+4
-  shot "settings$suffix"
 done
 
 # Labels in many scripts, in both themes and at the smallest size too.

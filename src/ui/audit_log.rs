@@ -117,7 +117,7 @@ pub fn audit_ui(
 }
 
 /// An action in plain words ("account added", not "account-add").
-fn action_words(action: crate::vault::audit::Action) -> &'static str {
+pub fn action_words(action: crate::vault::audit::Action) -> &'static str {
     use crate::vault::audit::Action;
     match action {
         Action::CreateVault => "vault created",

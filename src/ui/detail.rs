@@ -206,7 +206,7 @@ pub fn detail_ui(
                 }
             });
             if record.provider != Provider::Keydesk {
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     secret_field(ui, "replacement-key", "Replacement key", &mut state.replacement);
                     let page = record.provider.info().keys_page;
                     if !page.is_empty() {
@@ -254,7 +254,7 @@ pub fn detail_ui(
             ui.label(format!(
                 "{}  {}  {}{outcome}",
                 entry.at.format("%Y-%m-%d %H:%M UTC"),
-                entry.action.word(),
+                super::audit_log::action_words(entry.action),
                 entry.detail
             ));
         }

@@ -80,10 +80,18 @@ pub fn schedule_ui(ui: &mut egui::Ui, form: &mut MetaForm) {
 pub fn integrations_ui(ui: &mut egui::Ui, rows: &mut Vec<(String, String)>) {
     let mut remove = None;
     for (i, (name, url)) in rows.iter_mut().enumerate() {
-        ui.horizontal(|ui| {
+        // Wraps onto a second line in a narrow window instead of running off its edge.
+        ui.horizontal_wrapped(|ui| {
             ui.add_space(theme::LABEL_WIDTH + 8.0);
             let n = ui.label("Used by");
-            ui.add(egui::TextEdit::singleline(name).desired_width(150.0).hint_text("HubSpot"))
+            // A longer name (often not Latin) gets the room it needs, up to a point.
+            let name_width = (ui.fonts_mut(|f| {
+                f.layout_no_wrap(name.clone(), egui::TextStyle::Body.resolve(ui.style()), egui::Color32::WHITE)
+                    .size()
+                    .x
+            }) + 16.0)
+                .clamp(150.0, 260.0);
+            ui.add(egui::TextEdit::singleline(name).desired_width(name_width).hint_text("HubSpot"))
                 .labelled_by(n.id);
             let u = ui.label("URL");
             ui.add(egui::TextEdit::singleline(url).desired_width(220.0).hint_text("https://…"))

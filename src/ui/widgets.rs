@@ -140,7 +140,9 @@ pub fn forget_ui_memory(ctx: &egui::Context) {
 pub fn field_with(ui: &mut egui::Ui, label: &str, edit: egui::TextEdit<'_>) -> egui::Response {
     ui.horizontal(|ui| {
         let name = form_label(ui, label);
-        ui.add(edit.desired_width(340.0)).labelled_by(name.id)
+        // As wide as the window allows, up to 340 px.
+        let width = (ui.available_width() - 8.0).clamp(120.0, 340.0);
+        ui.add(edit.desired_width(width)).labelled_by(name.id)
     })
     .inner
 }
