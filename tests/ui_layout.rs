@@ -143,3 +143,27 @@ fn a_wide_window_shows_the_list_beside_the_key_page() {
     assert_eq!(session.screen, keydesk::ui::state::Screen::Detail(newsletter));
     harness.get_by_label("Webhook");
 }
+
+#[test]
+fn an_account_test_result_stays_on_its_row() {
+    let server = common::mock::Mock::start(|_| {
+        common::mock::Reply::json(401, r#"{"errors":[{"field":null,"message":"authorization required"}]}"#)
+    });
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    click(&mut harness, "API settings");
+    type_into(&mut harness, "Account name", "SG");
+    type_into(&mut harness, "API address", &server.url);
+    type_into(&mut harness, "Management key", &common::sendgrid_key());
+    click(&mut harness, "Add account");
+    click(&mut harness, "Test connection");
+    harness.run();
+    let failed = harness.query_all_by_label_contains("failed at").count();
+    assert_eq!(failed, 1, "the row says the test failed");
+    assert!(harness.query_by_label_contains("works (").is_none(), "never shown as working");
+    // Long after the toast is gone, the row still says it.
+    world.clock.advance_secs(120);
+    harness.run();
+    assert_eq!(harness.query_all_by_label_contains("failed at").count(), 1);
+}

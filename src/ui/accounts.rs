@@ -19,10 +19,13 @@ pub fn accounts_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut AccountsStat
         if file.accounts.is_empty() {
             ui.label("No accounts yet.");
         }
-        egui::Grid::new("accounts").num_columns(5).spacing([16.0, 6.0]).striped(true).show(ui, |ui| {
+        egui::Grid::new("accounts").num_columns(6).spacing([16.0, 6.0]).striped(true).show(ui, |ui| {
             for account in &file.accounts {
                 ui.label(egui::RichText::new(&account.name).strong());
-                ui.label(account.provider.name());
+                ui.horizontal(|ui| {
+                    super::widgets::provider_mark_ui(ui, account.provider);
+                    ui.label(account.provider.name());
+                });
                 let place = account
                     .base_url
                     .clone()
@@ -30,6 +33,20 @@ pub fn accounts_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut AccountsStat
                     .unwrap_or_else(|| "default address".into());
                 ui.label(place);
                 ui.label(if account.has_management_key { "management key" } else { "no management key" });
+                // The last test's result stays here, in its colour, until the next one.
+                match state.tested.get(&account.id) {
+                    Some((result, at)) => {
+                        let (said, kind, words) = match result {
+                            Ok(words) => (format!("works ({} UTC)", at.format("%H:%M")), theme::Badge::Good, words),
+                            Err(why) => (format!("failed at {} UTC", at.format("%H:%M")), theme::Badge::Bad, why),
+                        };
+                        let colour = theme::badge(ui.visuals().dark_mode, kind);
+                        ui.label(egui::RichText::new(said).color(colour).strong()).on_hover_text(words);
+                    }
+                    None => {
+                        ui.label("");
+                    }
+                }
                 ui.horizontal(|ui| {
                     if account.has_management_key && ui.button("Test connection").clicked() {
                         command = Some(Command::TestAccount(account.id.clone()));

@@ -86,9 +86,13 @@ pub fn integrations_ui(ui: &mut egui::Ui, rows: &mut Vec<(String, String)>) {
             let n = ui.label("Used by");
             // A longer name (often not Latin) gets the room it needs, up to a point.
             let name_width = (ui.fonts_mut(|f| {
-                f.layout_no_wrap(name.clone(), egui::TextStyle::Body.resolve(ui.style()), egui::Color32::WHITE)
-                    .size()
-                    .x
+                f.layout_no_wrap(
+                    name.clone(),
+                    egui::TextStyle::Body.resolve(ui.style()),
+                    egui::Color32::WHITE,
+                )
+                .size()
+                .x
             }) + 16.0)
                 .clamp(150.0, 260.0);
             ui.add(egui::TextEdit::singleline(name).desired_width(name_width).hint_text("HubSpot"))

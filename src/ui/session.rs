@@ -102,7 +102,7 @@ pub enum SessionDone {
     Verified(VerifyCalled),
     Created(Box<CreateCalled>),
     Revoked { called: Box<RevokeCalled>, reason: String, replacement: bool },
-    AccountTested { name: String, result: Result<String, String> },
+    AccountTested { id: String, name: String, result: Result<String, String> },
 }
 
 /// A key's secret on screen after Reveal, until `until`.

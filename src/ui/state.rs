@@ -125,6 +125,8 @@ pub struct AccountsState {
     pub base_url: String,
     pub management_key: SecretInput,
     pub error: Option<String>,
+    /// The last "Test connection" result of each account (by id) in this session, and when.
+    pub tested: std::collections::HashMap<String, (Result<String, String>, chrono::DateTime<chrono::Utc>)>,
 }
 
 impl Default for AccountsState {
@@ -136,6 +138,7 @@ impl Default for AccountsState {
             base_url: String::new(),
             management_key: SecretInput::default(),
             error: None,
+            tested: std::collections::HashMap::new(),
         }
     }
 }

@@ -56,7 +56,9 @@ impl Session {
             SessionDone::Revoked { called, reason, replacement } => {
                 self.finish_revoke(*called, &reason, replacement, fx);
             }
-            SessionDone::AccountTested { name, result } => {
+            SessionDone::AccountTested { id, name, result } => {
+                // The last result stays on the account's row, not only in a toast.
+                self.accounts.tested.insert(id, (result.clone(), now));
                 if cancelled {
                     return;
                 }

@@ -136,7 +136,8 @@ impl Session {
             Command::AddAccount { request, management_key } => {
                 match self.vault.add_account(request, management_key.as_ref()) {
                     Ok(_) => {
-                        self.accounts = AccountsState::default();
+                        let tested = std::mem::take(&mut self.accounts.tested);
+                        self.accounts = AccountsState { tested, ..AccountsState::default() };
                         fx.toasts.info("Account added.".to_owned(), now);
                     }
                     Err(error) => self.accounts.error = Some(error.to_string()),
@@ -232,10 +233,11 @@ impl Session {
             Ok((account, key, url)) => {
                 let client = fx.client.clone();
                 let name = account.name.clone();
+                let id = account.id.clone();
                 fx.spawn(format!("Testing \"{name}\""), Records::No, move || {
                     let result = actions::test_account(&client, account.provider, &url, &key)
                         .map_err(|e| e.to_string());
-                    SessionDone::AccountTested { name, result }
+                    SessionDone::AccountTested { id, name, result }
                 });
             }
             Err(error) => self.accounts.error = Some(error),
