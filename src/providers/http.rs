@@ -211,7 +211,17 @@ fn unreachable(host: &str, error: &ureq::Error) -> NetError {
             std::io::ErrorKind::ConnectionRefused => (NetKind::Refused, "connection refused".to_owned()),
             std::io::ErrorKind::ConnectionReset => (NetKind::Refused, "the connection was reset".to_owned()),
             std::io::ErrorKind::TimedOut => (NetKind::Timeout, "no answer in time".to_owned()),
-            kind => (NetKind::Other, format!("network error: {kind}")),
+            std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::NetworkDown => {
+                (NetKind::Other, "this computer has no network connection".to_owned())
+            }
+            std::io::ErrorKind::HostUnreachable => {
+                (NetKind::Refused, "the server cannot be reached".to_owned())
+            }
+            std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::UnexpectedEof => {
+                (NetKind::Other, "the connection broke off".to_owned())
+            }
+            // Never the system's own words ("uncategorized error"): they say nothing to a person.
+            _ => (NetKind::Other, "the connection failed".to_owned()),
         },
         ureq::Error::Tls(what) => (NetKind::Tls, format!("TLS error: {what}")),
         ureq::Error::Rustls(tls) => (NetKind::Tls, format!("TLS error: {tls}")),
@@ -223,7 +233,7 @@ fn unreachable(host: &str, error: &ureq::Error) -> NetError {
             (NetKind::Proxy, "the proxy failed".to_owned())
         }
         ureq::Error::Protocol(_) => (NetKind::Other, "the server did not speak HTTP".to_owned()),
-        _ => (NetKind::Other, "network error".to_owned()),
+        _ => (NetKind::Other, "the connection failed".to_owned()),
     };
     // Through a proxy, a connection that fails is the proxy's first of all.
     let (kind, cause) = match proxy_for(host) {
