@@ -176,3 +176,17 @@ fn an_empty_vault_says_where_to_start() {
     click(&mut harness, "Add a provider account");
     assert_eq!(screen(&harness), Screen::Accounts);
 }
+
+#[test]
+fn tab_from_the_label_goes_to_the_next_field_of_the_form() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    click(&mut harness, "New key");
+    assert!(harness.get_by_label("Label").is_focused());
+    harness.key_press(egui::Key::Tab);
+    harness.run();
+    assert!(harness.get_by_label("Prefix").is_focused(), "Tab stays in the form, not the sidebar");
+    // Enter on a button of the sidebar is not where the typing went: the form is still there.
+    assert_eq!(screen(&harness), Screen::New);
+}
