@@ -88,12 +88,14 @@ pub struct Confirmation {
     /// The confirming button's words ("Remove account").
     pub action: &'static str,
     pub then: Command,
+    /// Confirming gives up the edits on the open key's page (the question asked when leaving it).
+    pub discards_edits: bool,
 }
 
 impl Command {
     /// This command, run only once the user confirms.
     pub fn confirmed_by(self, title: String, body: String, action: &'static str) -> Command {
-        Command::Confirm(Box::new(Confirmation { title, body, action, then: self }))
+        Command::Confirm(Box::new(Confirmation { title, body, action, then: self, discards_edits: false }))
     }
 }
 

@@ -26,6 +26,7 @@ impl Session {
                 body: "The changes on this key's page are not saved yet.".to_owned(),
                 action: "Discard changes",
                 then: command,
+                discards_edits: true,
             });
             return;
         }
@@ -36,7 +37,9 @@ impl Session {
                     && yes
                 {
                     // The page's edits were given up: the page shows the key as saved again.
-                    if let Screen::Detail(id) = &self.screen {
+                    if confirmation.discards_edits
+                        && let Screen::Detail(id) = &self.screen
+                    {
                         self.detail = DetailState::for_key(self.vault.file(), id);
                     }
                     self.run(confirmation.then, fx);
