@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the Debian package target/debian/keydesk_<version>-1_<arch>.deb (release profile:
-# LTO, one codegen unit, stripped), installing cargo-deb first if it is missing.
+# Builds the Debian package target/debian/keydesk_<version>-1_<arch>.deb (the `dist` profile:
+# fat LTO, one codegen unit, stripped), installing cargo-deb first if it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo deb --version >/dev/null 2>&1 || cargo install --locked cargo-deb
-cargo deb --locked
+cargo deb --locked --profile dist
 ls -l target/debian/*.deb

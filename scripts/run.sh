@@ -23,5 +23,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-cargo build --release --locked --quiet
+# Cargo's progress shows: a first build takes a few minutes (the shipped package's LTO build is
+# scripts/package.sh's).
+cargo build --release --locked
 exec target/release/keydesk "$@"
