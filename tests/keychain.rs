@@ -207,3 +207,34 @@ fn a_kill_at_each_write_call_loses_nothing_acknowledged_keychain_store() {
     eprintln!("keychain store: {tally:?}");
     assert!(tally.kills >= 200, "the kills must really land: {tally:?}");
 }
+
+#[test]
+fn listing_survives_items_deleted_by_another_process_meanwhile() {
+    let Some(store) = keychain() else { return };
+    // Another process keeps adding and deleting items of its own vault…
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churn = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut other = KeychainStore::open().unwrap();
+            let mut round = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let name = format!("churn-{}/{round}", std::process::id());
+                other.put(&name, "x").unwrap();
+                other.delete(&name).unwrap();
+                round += 1;
+            }
+            round
+        })
+    };
+    // …while this one lists its own: an item that vanishes between the search and its read is
+    // not a keychain failure.
+    let mut listings = 0;
+    for _ in 0..150 {
+        store.names(&format!("mine-{}/", std::process::id())).expect("listing while another process deletes");
+        listings += 1;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let rounds = churn.join().unwrap();
+    assert!(rounds > 10 && listings == 150, "{rounds} churn rounds");
+}

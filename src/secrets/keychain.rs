@@ -78,7 +78,13 @@ impl SecretStore for KeychainStore {
         let entries = self.store.search(&spec).map_err(map_error)?;
         let mut names = Vec::new();
         for entry in entries {
-            let attributes = entry.get_attributes().map_err(map_error)?;
+            // An item deleted between the search and this read (another vault's, by another
+            // Keydesk process) is simply no longer there: not a keychain failure.
+            let attributes = match entry.get_attributes() {
+                Ok(attributes) => attributes,
+                Err(error) if vanished(&error) => continue,
+                Err(error) => return Err(map_error(error)),
+            };
             if let Some(user) = attributes.get("username").or_else(|| attributes.get("user"))
                 && user.starts_with(prefix)
             {
@@ -88,6 +94,21 @@ impl SecretStore for KeychainStore {
         names.sort();
         Ok(names)
     }
+}
+
+/// Whether the keychain said the item's object is gone: a read of a deleted item is answered
+/// with D-Bus's UnknownObject, UnknownMethod ("Object does not exist at path …") or
+/// UnknownInterface ("No such interface … on object at path …"), by gnome-keyring at least.
+fn vanished(error: &KeyringError) -> bool {
+    let said = error.to_string();
+    matches!(error, KeyringError::NoEntry)
+        || [
+            "org.freedesktop.DBus.Error.UnknownObject",
+            "org.freedesktop.DBus.Error.UnknownMethod",
+            "org.freedesktop.DBus.Error.UnknownInterface",
+        ]
+        .iter()
+        .any(|name| said.contains(name))
 }
 
 /// Maps a keychain error to a sentence. Variants that carry stored bytes are never shown.
