@@ -190,3 +190,46 @@ fn tab_from_the_label_goes_to_the_next_field_of_the_form() {
     // Enter on a button of the sidebar is not where the typing went: the form is still there.
     assert_eq!(screen(&harness), Screen::New);
 }
+
+#[path = "../examples/synthetic/mod.rs"]
+mod synthetic;
+
+/// A vault of `n` keys (metadata only) in the world's folder, sealed as Keydesk writes it.
+fn big_vault(world: &common::window::World, n: usize) {
+    use keydesk::storage::{VAULT_FILE, VaultDir, atomic_write};
+    use keydesk::vault::{CreateOptions, Env, Vault, format};
+    let dir = world.dir.path().join("vault");
+    let password = secrecy::SecretString::from(common::window::PASSWORD);
+    let env = |storage: VaultDir| Env {
+        store: Box::new(world.store.clone()),
+        storage: Box::new(storage),
+        clock: Box::new(world.clock.clone()),
+        rng: common::rng(3),
+    };
+    let options = CreateOptions {
+        backend: keydesk::vault::model::SecretBackend::Keychain,
+        kdf: keydesk::vault::crypto::KdfParams::MIN,
+    };
+    let vault = Vault::create(env(VaultDir::create(&dir).unwrap()), &password, options).unwrap();
+    let mut file = vault.file().clone();
+    drop(vault);
+    let now = keydesk::vault::Clock::now(&world.clock);
+    file.keys.extend((0..n).map(|i| synthetic::record(i, now)));
+    let text = format::render(&file).unwrap();
+    atomic_write(&dir.join(VAULT_FILE), text.as_bytes(), true).unwrap();
+    let mut vault = Vault::unlock(env(VaultDir::open(&dir, true).unwrap()), file, &text, &password).unwrap();
+    vault.accept_outside_changes("the test, which wrote the keys").unwrap();
+}
+
+#[test]
+fn enter_pressed_while_a_big_vault_is_still_being_read_is_kept() {
+    let world = world();
+    big_vault(&world, 10_000);
+    // Jobs on threads, as in the real window: the file is read ahead while the user types.
+    let mut harness = common::window::app_with(&world, false);
+    harness.get_by_label("Master password").type_text(common::window::PASSWORD);
+    harness.key_press(egui::Key::Enter);
+    harness.step();
+    common::window::step_until(&mut harness, "the vault opens on the first Enter", KeydeskApp::is_unlocked);
+    assert_eq!(harness.state().session().unwrap().vault.keys().len(), 10_000);
+}
