@@ -9,10 +9,13 @@ use std::path::Path;
 use common::Cli;
 use sha2::{Digest, Sha256};
 
-/// The fixture's password and the secrets it was made with (by the format-1 build, c0d1d74).
+/// The fixture's password and the (visibly fake) keys it was made with by the format-1 build,
+/// c0d1d74: two keys added, one generated and revoked (only its hint is left).
 const FIXTURE_PASSWORD: &str = "fixture-password-1";
-const FIXTURE_KEYDESK_KEY: &str = "kd_live_FAKE_KEY_REMOVED_FROM_THE_FIXTURE";
-const FIXTURE_SENDGRID_KEY: &str = "SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
+const FIXTURE_SENDGRID_KEY: &str = "SG.FAKE0FAKE0FAKE0FAKE0FA.FAKE0NOT0A0REAL0KEY0TEST0FIXTURE0ONLY000000";
+const FIXTURE_MAILCHIMP_KEY: &str = "deadbeefdeadbeefdeadbeefdeadbeef-us14";
+/// Lines in the fixture's audit log.
+const FIXTURE_ENTRIES: usize = 5;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -70,33 +73,35 @@ fn a_format_1_vault_opens_and_is_keyed_from_its_next_save() {
     let run = |args: &[&str]| {
         let mut command = cli.command(args);
         command.env("XDG_STATE_HOME", &state);
-        let output = common::run(command, "");
+        common::run(command, "")
+    };
+    let ok = |args: &[&str]| {
+        let output = run(args);
         assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
-    assert!(run(&["check"]).contains("Audit chain: verified, 5 entries."));
-    assert_eq!(run(&["reveal", "Newsletter CRM"]).trim_end(), FIXTURE_KEYDESK_KEY);
-    assert_eq!(run(&["reveal", "32e990ed15e1"]).trim_end(), FIXTURE_SENDGRID_KEY);
+    let check_fails_with = |said: &str| {
+        let output = run(&["check"]);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&output.stdout).contains(said), "{said}");
+    };
+    assert!(ok(&["check"]).contains(&format!("Audit chain: verified, {FIXTURE_ENTRIES} entries.")));
+    assert_eq!(ok(&["reveal", "SendGrid – 春のキャンペーン"]).trim_end(), FIXTURE_SENDGRID_KEY);
+    assert_eq!(ok(&["reveal", "Mailchimp newsletter"]).trim_end(), FIXTURE_MAILCHIMP_KEY);
     let vault = std::fs::read_to_string(cli.vault.join("vault.ron")).unwrap();
     assert!(vault.contains("format: 2,") && vault.contains("audit_keys: ["), "saved as format 2");
-    let check = run(&["check"]);
-    assert!(check.contains("Audit chain: verified, 7 entries.") && check.contains("Everything is in order."));
+    let check = ok(&["check"]);
+    let entries = FIXTURE_ENTRIES + 2;
+    assert!(check.contains(&format!("Audit chain: verified, {entries} entries.")), "{check}");
+    assert!(check.contains("Everything is in order."), "{check}");
     // The old lines are still bound: an edit of the first one breaks the chain.
     let path = cli.vault.join("audit.ron");
     let log = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, log.replacen("secret store: file", "secret store: keychain", 1)).unwrap();
-    let mut command = cli.command(&["check"]);
-    command.env("XDG_STATE_HOME", &state);
-    let broken = common::run(command, "");
-    assert_eq!(broken.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&broken.stdout).contains("audit.ron line 2 does not follow"));
+    check_fails_with("audit.ron line 2 does not follow");
     // And the lines after the change are keyed: a SHA-256 line at the end does not fit.
     std::fs::write(&path, forge_after(&log, "made up")).unwrap();
-    let mut command = cli.command(&["check"]);
-    command.env("XDG_STATE_HOME", &state);
-    let forged = common::run(command, "");
-    assert_eq!(forged.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&forged.stdout).contains("audit.ron line 8 does not follow"));
+    check_fails_with(&format!("audit.ron line {} does not follow", entries + 1));
 }
 
 #[test]
@@ -115,25 +120,17 @@ fn passwd_with_a_new_data_key_retires_the_old_password_everywhere() {
     // no secret of today's store; vault.ron.bak does not open with it at all.
     let old = cli.dir.path().join("old");
     copy_fixture_like(&cli.vault, &old, &before, &secrets);
-    let output = common::run(check_at(&old, &cli.password_file), "");
+    let output = common::run(cli.command_on(&old, &["check"]), "");
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stdout).contains("\"Kept\" does not decrypt"));
     let bak = std::fs::read_to_string(cli.vault.join("vault.ron.bak")).unwrap();
     copy_fixture_like(&cli.vault, &old, &bak, &secrets);
-    let output = common::run(check_at(&old, &cli.password_file), "");
+    let output = common::run(cli.command_on(&old, &["check"]), "");
     assert!(String::from_utf8_lossy(&output.stderr).contains("The master password is wrong"));
     // The new password opens the vault and the secret is the same.
     std::fs::copy(&new_password, &cli.password_file).unwrap();
     assert_eq!(cli.ok(&["reveal", "Kept"], ""), secret);
     assert!(cli.ok(&["check"], "").contains("Everything is in order."));
-}
-
-/// `keydesk check` of the vault folder `vault`.
-fn check_at(vault: &Path, password_file: &Path) -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"));
-    command.arg("--vault").arg(vault).arg("--password-file").arg(password_file).arg("check");
-    command.env_remove("KEYDESK_VAULT").env_remove("KEYDESK_PASSWORD_FILE");
-    command
 }
 
 /// A vault folder at `to` made of `vault` text and `secrets` text (the audit log of `from`).
