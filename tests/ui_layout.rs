@@ -10,11 +10,9 @@ use keydesk::providers::NetKind;
 use keydesk::ui::KeydeskApp;
 use keydesk::vault::model::VerifyOutcome;
 
+/// A new key, then back to the list.
 fn generate_key(harness: &mut Harness<'_, KeydeskApp>, label: &str) {
-    click(harness, "New key");
-    type_into(harness, "Label", label);
-    click(harness, "Generate");
-    click(harness, "Done");
+    common::window::generate_key(harness, label);
     click(harness, "Keys");
 }
 

@@ -11,20 +11,13 @@ use std::time::Duration;
 
 use common::mock::{Mock, Reply};
 use common::window::{
-    PASSWORD, app, app_with, click, create_and_unlock, logic_only, step_until, type_into, world,
+    PASSWORD, app, app_with, click, create_and_unlock, generate_key, logic_only, step_until, type_into, world,
 };
 use egui_kittest::kittest::Queryable;
 use keydesk::ui::KeydeskApp;
 use keydesk::ui::widgets::{SECRET_FIELDS, secret_field_id};
 use keydesk::vault::audit::{self, Action, Outcome};
 use keydesk::vault::model::KeyStatus;
-
-fn generate_key(harness: &mut egui_kittest::Harness<'_, KeydeskApp>, label: &str) {
-    click(harness, "New key");
-    type_into(harness, "Label", label);
-    click(harness, "Generate");
-    click(harness, "Done");
-}
 
 #[test]
 fn timers_fire_from_logic_alone_while_the_window_is_not_drawn() {

@@ -84,19 +84,9 @@ pub fn integrations_ui(ui: &mut egui::Ui, rows: &mut Vec<(String, String)>) {
         ui.horizontal_wrapped(|ui| {
             ui.add_space(theme::LABEL_WIDTH + 8.0);
             let n = ui.label("Used by");
-            // A longer name (often not Latin) gets the room it needs, up to a point.
-            let name_width = (ui.fonts_mut(|f| {
-                f.layout_no_wrap(
-                    name.clone(),
-                    egui::TextStyle::Body.resolve(ui.style()),
-                    egui::Color32::WHITE,
-                )
-                .size()
-                .x
-            }) + 16.0)
-                .clamp(150.0, 260.0);
-            ui.add(egui::TextEdit::singleline(name).desired_width(name_width).hint_text("HubSpot"))
-                .labelled_by(n.id);
+            // A longer name (often not Latin) widens its field instead of being cut.
+            let edit = egui::TextEdit::singleline(name).desired_width(150.0).clip_text(false);
+            ui.add(edit.hint_text("HubSpot")).labelled_by(n.id);
             let u = ui.label("URL");
             ui.add(egui::TextEdit::singleline(url).desired_width(220.0).hint_text("https://…"))
                 .labelled_by(u.id);

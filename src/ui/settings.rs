@@ -61,25 +61,8 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
     secret_field(ui, "current-password", "Current password", &mut state.current_password);
     secret_field(ui, "new-password", "New password", &mut state.new_password);
     secret_field(ui, "new-password-confirm", "Repeat password", &mut state.confirm);
-    let (score, hint) = super::unlock::strength(state.new_password.expose());
-    let weak = !state.new_password.is_empty() && score <= 1;
-    if !state.new_password.is_empty() {
-        ui.horizontal(|ui| {
-            ui.add_space(theme::LABEL_WIDTH + 8.0);
-            let kind = match score {
-                0 | 1 => theme::Badge::Bad,
-                2 => theme::Badge::Warn,
-                _ => theme::Badge::Good,
-            };
-            super::widgets::badge_ui(ui, &hint, kind);
-        });
-    }
-    if weak {
-        ui.horizontal(|ui| {
-            ui.add_space(theme::LABEL_WIDTH + 8.0);
-            ui.checkbox(&mut state.accept_weak, "Use this weak password anyway");
-        });
-    }
+    let shown = !state.new_password.is_empty();
+    let weak = super::unlock::strength_ui(ui, state.new_password.expose(), shown, &mut state.accept_weak);
     ui.horizontal(|ui| {
         ui.add_space(theme::LABEL_WIDTH + 8.0);
         ui.checkbox(&mut state.new_data_key, "My old password may be known: re-encrypt every key")

@@ -78,6 +78,32 @@ pub fn strength(password: &str) -> (u8, String) {
     (score, if advice.is_empty() { word.to_owned() } else { format!("{word}: {advice}") })
 }
 
+/// The strength hint under a new master password (when `shown`), rated once, and for a weak
+/// one the box that keeps it anyway. Returns whether the password is weak (zxcvbn 0–1).
+pub fn strength_ui(ui: &mut egui::Ui, password: &str, shown: bool, accept_weak: &mut bool) -> bool {
+    let (score, hint) = strength(password);
+    let weak = !password.is_empty() && score <= 1;
+    let indent = |ui: &mut egui::Ui| ui.add_space(theme::LABEL_WIDTH + 8.0);
+    if shown {
+        let kind = match score {
+            0 | 1 => theme::Badge::Bad,
+            2 => theme::Badge::Warn,
+            _ => theme::Badge::Good,
+        };
+        ui.horizontal(|ui| {
+            indent(ui);
+            super::widgets::badge_ui(ui, &hint, kind);
+        });
+    }
+    if weak {
+        ui.horizontal(|ui| {
+            indent(ui);
+            ui.checkbox(accept_weak, "Use this weak password anyway");
+        });
+    }
+    weak
+}
+
 /// First run: the master password twice, a strength hint, and where secrets will live.
 pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> Option<Command> {
     let mut command = None;
@@ -91,30 +117,12 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                 first.request_focus();
                 state.focused = true;
             }
-            let (score, _) = strength(state.password.expose());
-            let weak = !state.password.is_empty() && score <= 1;
             if first.changed() {
                 state.error = None;
                 state.accept_weak = false;
             }
-            if !state.password.is_empty() || first.has_focus() {
-                let (score, hint) = strength(state.password.expose());
-                let kind = match score {
-                    0 | 1 => theme::Badge::Bad,
-                    2 => theme::Badge::Warn,
-                    _ => theme::Badge::Good,
-                };
-                ui.horizontal(|ui| {
-                    ui.add_space(theme::LABEL_WIDTH + 8.0);
-                    super::widgets::badge_ui(ui, &hint, kind);
-                });
-            }
-            if weak {
-                ui.horizontal(|ui| {
-                    ui.add_space(theme::LABEL_WIDTH + 8.0);
-                    ui.checkbox(&mut state.accept_weak, "Use this weak password anyway");
-                });
-            }
+            let shown = !state.password.is_empty() || first.has_focus();
+            let weak = strength_ui(ui, state.password.expose(), shown, &mut state.accept_weak);
             let second = secret_field(ui, "create-confirm", "Repeat password", &mut state.confirm);
             if second.changed() {
                 state.error = None;

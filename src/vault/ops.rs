@@ -7,6 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
 
 use super::audit::{self, Action};
 use super::crypto::{self, CryptoError};
@@ -102,13 +103,13 @@ impl Vault {
 
     /// Seals `secret` and puts it in the secret store under the key's entry.
     pub(super) fn store_secret(&mut self, key_id: &str, secret: &SecretString) -> Result<(), VaultError> {
-        let sealed = crypto::seal(
-            &self.keys.data,
-            &self.secret_ad(key_id),
-            secret.expose_secret().as_bytes(),
-            self.env.rng.as_mut(),
-        )?;
-        let name = self.entry_name(key_id);
+        self.store_plain(key_id, secret.expose_secret().as_bytes())
+    }
+
+    /// Seals `plain` under the current data key and puts it under the entry of `id`.
+    pub(super) fn store_plain(&mut self, id: &str, plain: &[u8]) -> Result<(), VaultError> {
+        let sealed = crypto::seal(&self.keys.data, &self.secret_ad(id), plain, self.env.rng.as_mut())?;
+        let name = self.entry_name(id);
         self.env.store.put(&name, &B64.encode(sealed))?;
         Ok(())
     }
@@ -130,16 +131,25 @@ impl Vault {
             }
             Err(error) => return Err(error.into()),
         };
-        let sealed = B64.decode(sealed.as_bytes()).map_err(|_bad_base64| CryptoError::Tampered)?;
-        let ad = self.secret_ad(id);
-        // While a change of data key is under way, a secret not yet moved opens with the
-        // previous key.
-        let plain = match (crypto::open(&self.keys.data, &ad, &sealed), &self.keys.previous) {
-            (Err(_), Some(previous)) => crypto::open(previous, &ad, &sealed)?,
-            (opened, _) => opened?,
-        };
+        let (plain, _) = self.open_stored(id, &sealed)?;
         let text = std::str::from_utf8(&plain).map_err(|_not_utf8| CryptoError::Tampered)?;
         Ok(SecretString::from(text))
+    }
+
+    /// Opens what the store holds under the entry of `id`; `true` with it when it took the
+    /// previous data key (a change of data key is under way and this secret has not moved yet).
+    pub(super) fn open_stored(
+        &self,
+        id: &str,
+        stored: &str,
+    ) -> Result<(Zeroizing<Vec<u8>>, bool), VaultError> {
+        let sealed = B64.decode(stored.as_bytes()).map_err(|_bad_base64| CryptoError::Tampered)?;
+        let ad = self.secret_ad(id);
+        match (crypto::open(&self.keys.data, &ad, &sealed), &self.keys.previous) {
+            (Ok(plain), _) => Ok((plain, false)),
+            (Err(_), Some(previous)) => Ok((crypto::open(previous, &ad, &sealed)?, true)),
+            (Err(error), None) => Err(error.into()),
+        }
     }
 
     pub(super) fn lookup_hash(&self, secret: &SecretString) -> String {

@@ -88,10 +88,10 @@ impl Vault {
             return Ok(());
         }
         self.refuse_if_changed()?;
-        let Some(previous) = self.keys.previous.as_ref() else {
+        if self.keys.previous.is_none() {
             // The header names a previous key that does not open: the seal said so at unlock.
             return Err(CryptoError::Tampered.into());
-        };
+        }
         let prefix = format!("{}/", self.file.header.vault_id);
         let mark = crate::secrets::generation_mark_name(&self.file.header.vault_id);
         let names: Vec<String> = self.env.store.names(&prefix)?.into_iter().filter(|n| *n != mark).collect();
@@ -99,21 +99,15 @@ impl Vault {
         for (done, name) in names.iter().enumerate() {
             progress(done, names.len());
             let id = &name[prefix.len()..];
-            let ad = self.secret_ad(id);
-            let Ok(sealed) = B64.decode(self.env.store.get(name)?.as_bytes()) else {
-                unreadable += 1;
-                continue;
-            };
-            if crypto::open(&self.keys.data, &ad, &sealed).is_ok() {
-                continue;
+            let stored = self.env.store.get(name)?;
+            match self.open_stored(id, &stored) {
+                Ok((_, false)) => {}
+                Ok((plain, true)) => {
+                    self.store_plain(id, &plain)?;
+                    moved += 1;
+                }
+                Err(_) => unreadable += 1,
             }
-            let Ok(plain) = crypto::open(previous, &ad, &sealed) else {
-                unreadable += 1;
-                continue;
-            };
-            let resealed = crypto::seal(&self.keys.data, &ad, &plain, self.env.rng.as_mut())?;
-            self.env.store.put(name, &B64.encode(resealed))?;
-            moved += 1;
         }
         progress(names.len(), names.len());
         let detail = if unreadable == 0 {

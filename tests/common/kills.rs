@@ -84,15 +84,20 @@ fn settle(cli: &Cli, password: &mut &'static str, tally: &mut Tally) {
     assert!(cli.ok(&["check"], "").contains("Everything is in order."));
 }
 
-fn key_status(cli: &Cli, id: &str) -> (String, String) {
+/// Every key, revoked ones too, as `keydesk list --all --json` gives them.
+fn listing(cli: &Cli) -> Vec<serde_json::Value> {
     let list: serde_json::Value = serde_json::from_str(&cli.ok(&["list", "--all", "--json"], "")).unwrap();
-    let key = list.as_array().unwrap().iter().find(|k| k["id"] == id).expect("the key is still there");
+    list.as_array().unwrap().clone()
+}
+
+fn key_status(cli: &Cli, id: &str) -> (String, String) {
+    let keys = listing(cli);
+    let key = keys.iter().find(|k| k["id"] == id).expect("the key is still there");
     (key["label"].as_str().unwrap().to_owned(), key["status"].as_str().unwrap().to_owned())
 }
 
 fn labels(cli: &Cli) -> Vec<String> {
-    let list: serde_json::Value = serde_json::from_str(&cli.ok(&["list", "--all", "--json"], "")).unwrap();
-    list.as_array().unwrap().iter().map(|k| k["label"].as_str().unwrap().to_owned()).collect()
+    listing(cli).iter().map(|k| k["label"].as_str().unwrap().to_owned()).collect()
 }
 
 /// Runs `args` with a kill at call N of each syscall in turn, N = 1, 2, … until it finishes;
@@ -158,9 +163,8 @@ pub fn kill_at_each_syscall(cli: &Cli, all: bool) -> Tally {
         },
     );
 
-    let target = cli.ok(&["generate", "--label", "Edited"], "");
+    cli.ok(&["generate", "--label", "Edited"], "");
     let id = labels_id(cli, "Edited");
-    drop(target);
     let edits = if all { SYSCALLS.len() } else { 0 };
     each_kill_of(
         &SYSCALLS[..edits],
@@ -227,7 +231,7 @@ pub fn kill_at_each_syscall(cli: &Cli, all: bool) -> Tally {
 }
 
 fn labels_id(cli: &Cli, label: &str) -> String {
-    let list: serde_json::Value = serde_json::from_str(&cli.ok(&["list", "--all", "--json"], "")).unwrap();
-    let key = list.as_array().unwrap().iter().find(|k| k["label"] == label).expect("the key is there");
+    let keys = listing(cli);
+    let key = keys.iter().find(|k| k["label"] == label).expect("the key is there");
     key["id"].as_str().unwrap().to_owned()
 }

@@ -142,10 +142,15 @@ impl Cli {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
+        self.command_on(&self.vault, args)
+    }
+
+    /// [`Cli::command`] on another vault folder, with this one's password file.
+    pub fn command_on(&self, vault: &Path, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_keydesk"));
         command
             .arg("--vault")
-            .arg(&self.vault)
+            .arg(vault)
             .arg("--password-file")
             .arg(&self.password_file)
             .args(args)

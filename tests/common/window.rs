@@ -103,6 +103,14 @@ pub fn logic_only(harness: &mut Harness<'_, KeydeskApp>) {
     harness.state_mut().tick(&ctx);
 }
 
+/// Generates a Keydesk key labelled `label` on the New key screen; ends on the key's page.
+pub fn generate_key(harness: &mut Harness<'_, KeydeskApp>, label: &str) {
+    click(harness, "New key");
+    type_into(harness, "Label", label);
+    click(harness, "Generate");
+    click(harness, "Done");
+}
+
 pub fn create_and_unlock(harness: &mut Harness<'_, KeydeskApp>) {
     type_into(harness, "Master password", PASSWORD);
     type_into(harness, "Repeat password", PASSWORD);
