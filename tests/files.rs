@@ -64,10 +64,11 @@ fn a_1000_key_vault_round_trips_through_disk() {
 
 #[test]
 fn a_save_killed_mid_write_leaves_the_previous_vault() {
-    let cli = cli_with_keys(8);
+    const KEYS: usize = 12;
+    let cli = cli_with_keys(KEYS);
     let before = std::fs::read(cli.vault.join("vault.ron")).unwrap();
     assert!(before.len() > 4096, "the file must be bigger than the write limit below");
-    // RLIMIT_FSIZE of 2 KiB: the kernel stops the temp-file write part-way with SIGXFSZ.
+    // RLIMIT_FSIZE of 4 KiB: the kernel stops the temp-file write part-way with SIGXFSZ.
     let script = format!(
         "ulimit -f 4; exec \"$0\" --vault '{}' --password-file '{}' generate --label Interrupted",
         cli.vault.display(),
@@ -85,7 +86,7 @@ fn a_save_killed_mid_write_leaves_the_previous_vault() {
     // The next run loads the old vault, cleans up, and works.
     let list = cli.ok(&["list", "--json"], "");
     let keys: serde_json::Value = serde_json::from_str(&list).unwrap();
-    assert_eq!(keys.as_array().unwrap().len(), 8);
+    assert_eq!(keys.as_array().unwrap().len(), KEYS);
     cli.ok(&["generate", "--label", "After"], "");
     assert!(
         !std::fs::read_dir(&cli.vault)
@@ -101,7 +102,11 @@ fn a_save_killed_mid_write_leaves_the_previous_vault() {
     assert!(stdout.contains("Audit chain: verified"), "{stdout}");
     let repaired = cli.ok(&["check", "--repair"], "");
     assert!(repaired.contains("Removed 1 orphaned entries.") && repaired.contains("Everything is in order."));
-    assert_eq!(cli.ok(&["list", "--json"], "").matches("\"id\"").count(), 9, "no live key was touched");
+    assert_eq!(
+        cli.ok(&["list", "--json"], "").matches("\"id\"").count(),
+        KEYS + 1,
+        "no live key was touched"
+    );
 }
 
 #[test]
@@ -160,13 +165,13 @@ fn a_corrupted_vault_is_reported_with_its_line_and_left_alone() {
 fn a_newer_format_is_refused_and_not_rewritten() {
     let cli = cli_with_keys(1);
     let path = cli.vault.join("vault.ron");
-    let text = std::fs::read_to_string(&path).unwrap().replacen("format: 2", "format: 3", 1);
+    let text = std::fs::read_to_string(&path).unwrap().replacen("format: 3", "format: 4", 1);
     std::fs::write(&path, &text).unwrap();
     let before = cli.files();
     let output = cli.run(&["generate", "--label", "New"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("newer Keydesk (format 3"), "{stderr}");
+    assert!(stderr.contains("newer Keydesk (format 4"), "{stderr}");
     assert_eq!(cli.files(), before);
 }
 
@@ -256,7 +261,11 @@ fn a_planted_api_address_receives_no_key() {
     // Someone plants an address of theirs on the account, by editing vault.ron.
     let path = cli.vault.join("vault.ron");
     let text = std::fs::read_to_string(&path).unwrap();
-    let planted = text.replacen("base_url: None", &format!("base_url: Some(\"{}\")", server.url), 1);
+    let planted = text.replacen(
+        "provider: Brevo, created_at",
+        &format!("provider: Brevo, base_url: \"{}\", created_at", server.url),
+        1,
+    );
     assert_ne!(planted, text, "the account has an address field to plant");
     std::fs::write(&path, planted).unwrap();
     let output = cli.run(&["verify", "CRM"]);

@@ -6,6 +6,7 @@
 //! formatted. Pure code: randomness comes from the caller.
 
 use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
@@ -118,6 +119,9 @@ pub fn derive_kek(
         .map_err(|_argon2_params| CryptoError::KdfOutOfRange)?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    // The lanes are filled in parallel, a thread per core (the `parallel` feature). The 64 MiB
+    // of working memory is not wiped: an allocation that large is mapped for it alone and
+    // handed back to the system when freed, and wiping it would add 7 ms to every unlock.
     argon
         .hash_password_into(password.expose_secret().as_bytes(), salt, &mut out[..])
         .map_err(|_argon2_error| CryptoError::KdfOutOfRange)?;
@@ -197,6 +201,37 @@ pub fn keyed_hash(key: &SymmetricKey, data: &[u8]) -> String {
     hex(&mac.finalize().into_bytes())
 }
 
+/// Bytes of the leak-lookup hash kept per key: 128 bits of HMAC-SHA256 (a false match
+/// among 10,000 keys has odds of about 2^-114; the hash is keyed, so it says nothing of the
+/// secret without the vault's lookup key).
+const LOOKUP_LEN: usize = 16;
+const LOOKUP_B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD_NO_PAD;
+
+/// The leak-lookup hash of `secret`: its HMAC-SHA256 under `key`, cut to 128 bits, base64.
+pub fn lookup_hash(key: &SymmetricKey, secret: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
+    mac.update(secret);
+    LOOKUP_B64.encode(&mac.finalize().into_bytes()[..LOOKUP_LEN])
+}
+
+/// Whether `candidate`'s lookup hash is `expected` (compared in constant time).
+pub fn lookup_hash_matches(key: &SymmetricKey, candidate: &[u8], expected: &str) -> bool {
+    let Ok(expected) = LOOKUP_B64.decode(expected) else { return false };
+    if expected.len() != LOOKUP_LEN {
+        return false;
+    }
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
+    mac.update(candidate);
+    mac.verify_truncated_left(&expected).is_ok()
+}
+
+/// A format-2 lookup hash (256 bits, hex) as format 3 keeps it (the first 128 bits, base64);
+/// anything else is left as it is (and matches nothing).
+pub fn shorten_lookup_hash(hex_hash: &str) -> Option<String> {
+    let bytes = unhex(hex_hash).filter(|b| b.len() == 32)?;
+    Some(LOOKUP_B64.encode(&bytes[..LOOKUP_LEN]))
+}
+
 /// HMAC-SHA256 of the concatenation of `parts`, hex (no copy of the whole is made).
 pub fn keyed_hash_parts(key: &SymmetricKey, parts: &[&[u8]]) -> String {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
@@ -213,14 +248,6 @@ pub fn keyed_hash_parts_match(key: &SymmetricKey, parts: &[&[u8]], expected_hex:
     for part in parts {
         mac.update(part);
     }
-    mac.verify_slice(&expected).is_ok()
-}
-
-/// Compares a keyed hash in constant time.
-pub fn keyed_hash_matches(key: &SymmetricKey, data: &[u8], expected_hex: &str) -> bool {
-    let Some(expected) = unhex(expected_hex) else { return false };
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
-    mac.update(data);
     mac.verify_slice(&expected).is_ok()
 }
 
@@ -302,12 +329,18 @@ mod tests {
         let sub = derive_subkey(&key, "leak-lookup");
         let h = keyed_hash(&sub, b"abc");
         assert_eq!(h.len(), 64);
-        assert!(keyed_hash_matches(&sub, b"abc", &h));
-        assert!(!keyed_hash_matches(&sub, b"abd", &h));
-        assert!(!keyed_hash_matches(&key, b"abc", &h));
-        assert!(!keyed_hash_matches(&sub, b"abc", "zz"));
-        assert!(!keyed_hash_matches(&sub, b"abc", "é"));
         assert_ne!(keyed_hash(&derive_subkey(&key, "other"), b"abc"), h);
+        let short = lookup_hash(&sub, b"abc");
+        assert_eq!(short.len(), 22, "128 bits, base64 without padding");
+        assert!(lookup_hash_matches(&sub, b"abc", &short));
+        assert!(!lookup_hash_matches(&sub, b"abd", &short));
+        assert!(!lookup_hash_matches(&key, b"abc", &short));
+        for wrong in ["zz", "é", "", &h, &short[..21]] {
+            assert!(!lookup_hash_matches(&sub, b"abc", wrong), "{wrong}");
+        }
+        // A format-2 hash (256 bits, hex) becomes the same short hash.
+        assert_eq!(shorten_lookup_hash(&h).as_deref(), Some(short.as_str()));
+        assert_eq!(shorten_lookup_hash(&short), None);
     }
 
     #[test]
@@ -318,5 +351,34 @@ mod tests {
         assert_eq!(weak.validate(), Err(CryptoError::KdfOutOfRange));
         let one_pass = KdfParams { iterations: 1, ..KdfParams::default() };
         assert!(derive_kek(&SecretString::from("x"), &[0; SALT_LEN], one_pass).is_err());
+    }
+
+    /// The parallel lanes give the same key as the reference implementation (libargon2 via
+    /// Python's argon2-cffi, `hash_secret_raw(…, Type.ID, 19)`), so no vault changes.
+    #[test]
+    fn kdf_matches_the_reference_implementation() {
+        let password = SecretString::from("correct horse battery staple");
+        let default = derive_kek(&password, &[7; SALT_LEN], KdfParams::default()).unwrap();
+        assert_eq!(hex(default.bytes()), "0b167e20ffb8a31f75eb3e471872ba0a5747d56ec494db5becb07108141bff24");
+        let eight_lanes = KdfParams { memory_kib: 19 * 1024, iterations: 2, lanes: 8 };
+        let key = derive_kek(&password, &[7; SALT_LEN], eight_lanes).unwrap();
+        assert_eq!(hex(key.bytes()), "c62936ba86ae0723b67d8969b957e0d00d2cef8d6179c9b553235b8665d8c6e5");
+    }
+
+    /// RFC 9106 section 5.3, the Argon2id test vector, through the same parallel fill.
+    #[test]
+    fn argon2id_rfc_9106_vector() {
+        let params = argon2::ParamsBuilder::new()
+            .m_cost(32)
+            .t_cost(3)
+            .p_cost(4)
+            .output_len(32)
+            .data(argon2::AssociatedData::new(&[4; 12]).unwrap())
+            .build()
+            .unwrap();
+        let argon = Argon2::new_with_secret(&[3; 8], Algorithm::Argon2id, Version::V0x13, params).unwrap();
+        let mut out = [0u8; 32];
+        argon.hash_password_into(&[1; 32], &[2; 16], &mut out).unwrap();
+        assert_eq!(hex(&out), "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659");
     }
 }

@@ -44,10 +44,11 @@ fn walk(path: &str, a: &Value, b: &Value, found: &mut Vec<String>) {
             names.dedup();
             for name in names {
                 let inner = join(path, name);
+                // A field left out is at its default (`vault.ron` omits those).
                 match (x.get(name), y.get(name)) {
                     (Some(p), Some(q)) => walk(&inner, p, q, found),
-                    (Some(p), None) => found.push(format!("{inner}: {} removed", shown(p))),
-                    (None, Some(q)) => found.push(format!("{inner}: {} added", shown(q))),
+                    (Some(p), None) => walk(&inner, p, &default_like(p), found),
+                    (None, Some(q)) => walk(&inner, &default_like(q), q, found),
                     (None, None) => {}
                 }
             }
@@ -74,6 +75,17 @@ fn walk(path: &str, a: &Value, b: &Value, found: &mut Vec<String>) {
     }
 }
 
+/// The default of a field of `value`'s kind: what a field left out of the file reads as.
+fn default_like(value: &Value) -> Value {
+    match value {
+        Value::Bool(_) => Value::Bool(false),
+        Value::Number(_) => Value::from(0),
+        Value::String(_) => Value::String(String::new()),
+        Value::Array(_) => Value::Array(Vec::new()),
+        Value::Null | Value::Object(_) => Value::Null,
+    }
+}
+
 fn join(path: &str, name: &str) -> String {
     if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") }
 }
@@ -97,6 +109,7 @@ fn record_name(path: &str, record: &Value) -> String {
 fn shown(value: &Value) -> String {
     match value {
         Value::Null => "none".to_owned(),
+        Value::String(text) if text.is_empty() => "none".to_owned(),
         Value::String(text) => format!("\"{}\"", clip(text, 60)),
         Value::Array(items) if items.is_empty() => "none".to_owned(),
         other => clip(&other.to_string(), 60),
@@ -117,16 +130,18 @@ mod tests {
         let before = file(&format!(
             r#"{{"format":2,{header},"accounts":[{{"id":"a1","name":"Brevo","provider":"Brevo","base_url":null,"has_management_key":false,"created_at":"2026-01-01T00:00:00Z"}}],"keys":[],"integrity":"x"}}"#
         ));
-        let after_text = serde_json::to_string(&before)
-            .unwrap()
-            .replace("\"base_url\":null", "\"base_url\":\"http://evil.example\"")
-            .replace("\"generation\":3", "\"generation\":4")
-            .replace("\"integrity\":\"x\"", "\"integrity\":\"y\"");
-        let after = file(&after_text);
+        let mut after = serde_json::to_value(&before).unwrap();
+        after["accounts"][0]["base_url"] = "http://evil.example".into();
+        after["header"]["generation"] = 4.into();
+        after["integrity"] = "y".into();
+        let mut after: VaultFile = serde_json::from_value(after).unwrap();
         assert_eq!(
             differences(&before, &after),
             ["account \"Brevo\".base_url: none → \"http://evil.example\""]
         );
+        after.accounts[0].base_url = None;
+        after.accounts[0].has_management_key = true;
+        assert_eq!(differences(&before, &after), ["account \"Brevo\".has_management_key: false → true"]);
         assert!(differences(&before, &before).is_empty());
     }
 }

@@ -47,21 +47,77 @@ pub fn clip(text: &str, most: usize) -> String {
     }
 }
 
-/// Parses `vault.ron`.
+/// Parses `vault.ron`: its format first, then the whole file once.
 pub fn parse(text: &str) -> Result<VaultFile, FormatError> {
-    let probe: Probe = ron::from_str(text).map_err(syntax)?;
-    if probe.format > FORMAT {
-        return Err(FormatError::Newer { found: probe.format });
+    let format = match leading_format(text) {
+        Some(format) => format,
+        // Fields moved by hand: the whole text is read for it (slower, still correct).
+        None => ron::from_str::<Probe>(text).map_err(syntax)?.format,
+    };
+    if format > FORMAT {
+        return Err(FormatError::Newer { found: format });
     }
-    if probe.format < OLDEST_FORMAT {
-        return Err(FormatError::Unknown { found: probe.format });
+    if format < OLDEST_FORMAT {
+        return Err(FormatError::Unknown { found: format });
     }
-    ron::from_str(text).map_err(syntax)
+    let mut file: VaultFile = ron::from_str(text).map_err(syntax)?;
+    if format < 3 {
+        // Formats 1 and 2 kept 256-bit hex lookup hashes; format 3 keeps their first half.
+        for key in &mut file.keys {
+            if let Some(short) = super::crypto::shorten_lookup_hash(&key.lookup_hash) {
+                key.lookup_hash = short;
+            }
+        }
+    }
+    Ok(file)
 }
 
-/// Renders `vault.ron` (pretty, one field a line, so a person can read and diff it).
+/// The format number, read from the first field as Keydesk writes it (`(` then `format: N`,
+/// after any blank space, comments, `#![…]` attributes and a struct name), without reading
+/// the rest of the file. `None` when the text does not start that way.
+pub fn leading_format(text: &str) -> Option<u32> {
+    let mut rest = skip_blank(text);
+    while let Some(attribute) = rest.strip_prefix("#!") {
+        rest = skip_blank(&attribute[attribute.find(']')? + 1..]);
+    }
+    rest = skip_blank(rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_'));
+    rest = skip_blank(rest.strip_prefix('(')?);
+    rest = rest.strip_prefix("format")?;
+    rest = skip_blank(rest).strip_prefix(':')?;
+    rest = skip_blank(rest);
+    let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    // The number must end there (`format: 2,` or `format: 2)`), not run into a suffix.
+    let after = skip_blank(&rest[digits..]);
+    if !(after.starts_with(',') || after.starts_with(')')) {
+        return None;
+    }
+    rest[..digits].parse().ok()
+}
+
+/// `text` after blank space and RON comments (`// …` and `/* … */`, not nested).
+fn skip_blank(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start();
+        if let Some(line) = text.strip_prefix("//") {
+            text = line.find('\n').map_or("", |end| &line[end..]);
+        } else if let Some(block) = text.strip_prefix("/*") {
+            text = block.find("*/").map_or("", |end| &block[end + 2..]);
+        } else {
+            return text;
+        }
+    }
+}
+
+/// Renders `vault.ron` for a person to read and diff: the header a field a line, then each
+/// account and each key on a line of its own. Fields at their default are left out.
 pub fn render(file: &VaultFile) -> Result<String, super::VaultError> {
-    let config = ron::ser::PrettyConfig::new().struct_names(false).indentor("  ".to_owned());
+    // `implicit_some`: an optional value is written as itself (`expires_at: "2026-…"`), not
+    // wrapped in `Some(…)`; the file's first line says so, and RON reads it either way.
+    let config = ron::ser::PrettyConfig::new()
+        .struct_names(false)
+        .indentor("  ".to_owned())
+        .depth_limit(2)
+        .extensions(ron::extensions::Extensions::IMPLICIT_SOME);
     let mut text = ron::ser::to_string_pretty(file, config)
         .map_err(|_ron_error| super::VaultError::Render { what: "the vault file" })?;
     text.push('\n');
@@ -99,9 +155,25 @@ mod tests {
             FormatError::Syntax { line, .. } => assert_eq!(line, 3),
             other => panic!("{other:?}"),
         }
-        assert_eq!(parse("(format: 3, anything: [])"), Err(FormatError::Newer { found: 3 }));
+        assert_eq!(parse("(format: 4, anything: [])"), Err(FormatError::Newer { found: 4 }));
         assert_eq!(parse("(format: 0)"), Err(FormatError::Unknown { found: 0 }));
         assert!(matches!(parse(""), Err(FormatError::Syntax { .. })));
+    }
+
+    #[test]
+    fn the_format_is_read_from_the_first_field_only() {
+        let garbage = "(\n  format: 2,\n  header: \u{0}\u{7f} not RON at all ((((";
+        assert_eq!(leading_format(garbage), Some(2));
+        assert_eq!(
+            leading_format("#![enable(implicit_some)]\n// made by hand\nVaultFile /* x */ ( format : 17 )"),
+            Some(17)
+        );
+        assert_eq!(parse("(format: 9, header: ]]]"), Err(FormatError::Newer { found: 9 }));
+        // Not first, or not a plain number: the whole text decides.
+        assert_eq!(leading_format("(header: (), format: 2)"), None);
+        assert_eq!(leading_format("(format: 2u8)"), None);
+        assert_eq!(leading_format("(format: 99999999999)"), None);
+        assert_eq!(parse("(header: [], format: 4)"), Err(FormatError::Newer { found: 4 }));
     }
 
     #[test]
@@ -121,6 +193,11 @@ mod tests {
             let _ = split_seal(&text);
             let mut owned = text.clone();
             insert_seal(&mut owned, "x");
+        }
+
+        #[test]
+        fn leading_format_never_panics(text in "\\PC{0,200}") {
+            let _ = leading_format(&text);
         }
 
         #[test]

@@ -54,6 +54,12 @@ impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
     }
 }
 
+/// `at` without its fraction of a second: the times kept in `vault.ron` are whole seconds
+/// (shorter to write and read; the audit log keeps the exact time of each event).
+pub fn whole_seconds(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
+}
+
 /// The system clock.
 pub struct SystemClock;
 
@@ -210,7 +216,7 @@ impl Vault {
         let data = SymmetricKey::random(env.rng.as_mut());
         let wrapped = crypto::wrap_key(&kek, &data_key_ad(&vault_id), &data, env.rng.as_mut())?;
         let audit_key = keys::new_audit_key(&data, &vault_id, 0, env.rng.as_mut())?;
-        let now = env.clock.now();
+        let now = whole_seconds(env.clock.now());
         let file = VaultFile {
             format: FORMAT,
             header: Header {
@@ -311,7 +317,7 @@ impl Vault {
 
     /// The current time from the vault's clock.
     pub fn now(&self) -> DateTime<Utc> {
-        self.env.clock.now()
+        whole_seconds(self.env.clock.now())
     }
 
     /// The audit log text.

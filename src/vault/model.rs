@@ -9,9 +9,12 @@ use serde::{Deserialize, Serialize};
 use super::crypto::KdfParams;
 use crate::providers::Provider;
 
-/// The file format this program writes. Format 1 (an audit chain of plain SHA-256 links) is
-/// still read; its chain is keyed from the first save on.
-pub const FORMAT: u32 = 2;
+/// The file format this program writes. Format 3 leaves out fields at their default
+/// (`status: Active` among them, which older readers require) and keeps leak-lookup hashes at
+/// 128 bits in base64. Format 2 is read (its 256-bit hex lookup hashes are cut to their first
+/// 128 bits); format 1 (an audit chain of plain SHA-256 links) too, its chain keyed from the
+/// first save on.
+pub const FORMAT: u32 = 3;
 
 /// The oldest format this program reads.
 pub const OLDEST_FORMAT: u32 = 1;
@@ -168,13 +171,13 @@ pub struct Account {
     pub id: String,
     pub name: String,
     pub provider: Provider,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Overrides the provider's API base URL.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// Whether a management key is stored for this account (under the account's id).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub has_management_key: bool,
     pub created_at: DateTime<Utc>,
 }
@@ -186,60 +189,60 @@ pub struct KeyRecord {
     pub label: String,
     pub provider: Provider,
     /// The provider account it belongs to, by id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// The provider's own id of the key, where it has one (e.g. SendGrid's `api_key_id`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_key_id: Option<String>,
     /// Region the key names or was made in (e.g. Mailchimp's `us6`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<String>,
     /// Safe to show: known prefix, an ellipsis, last 4 characters.
     pub hint: String,
-    /// HMAC-SHA256 of the secret under the vault's lookup key, hex.
+    /// HMAC-SHA256 of the secret under the vault's lookup key, its first 128 bits in base64
+    /// (see [`super::crypto::lookup_hash`]).
     pub lookup_hash: String,
     pub created_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotate_after_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "KeyStatus::is_active")]
     pub status: KeyStatus,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub integrations: Vec<Integration>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub copy_count: u64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_copied_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub reveal_count: u64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_verified: Option<Verification>,
     /// The key this one replaced (rotation or revoke with replacement).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<KeyId>,
     /// The key that replaced this one.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<KeyId>,
     /// Set when a revoke at the provider failed: the key still works there.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_revoke_pending: Option<String>,
 }
 
 /// A key's life cycle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KeyStatus {
+    #[default]
     Active,
     /// Replaced by a newer key; still valid until the integrations move over.
     Retiring,
     /// Revoked; its secret has been deleted.
-    Revoked {
-        at: DateTime<Utc>,
-        reason: String,
-    },
+    Revoked { at: DateTime<Utc>, reason: String },
 }
 
 impl VerifyOutcome {
@@ -317,6 +320,11 @@ impl VerifyOutcome {
 }
 
 impl KeyStatus {
+    /// Whether the key is in use and not being replaced (what a record without a status is).
+    pub fn is_active(&self) -> bool {
+        *self == KeyStatus::Active
+    }
+
     /// The word a person reads.
     pub fn word(&self) -> &'static str {
         match self {
@@ -331,10 +339,22 @@ impl KeyStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Integration {
     pub name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
+}
+
+// What is at its default is left out of `vault.ron` (every such field reads back as its
+// default), which keeps the file small.
+#[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
+fn is_zero(count: &u64) -> bool {
+    *count == 0
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
+fn is_false(flag: &bool) -> bool {
+    !*flag
 }
 
 /// The last time a key was checked at its provider.
@@ -410,6 +430,12 @@ impl KeyRecord {
         !matches!(self.status, KeyStatus::Revoked { .. })
     }
 
+    /// When the key should be rotated, when it has a rotation period.
+    pub fn rotation_due_at(&self) -> Option<DateTime<Utc>> {
+        let days = chrono::Duration::try_days(i64::from(self.rotate_after_days?))?;
+        self.created_at.checked_add_signed(days)
+    }
+
     /// What about this key needs the user's attention at `now`.
     pub fn attention(&self, now: DateTime<Utc>) -> Vec<Attention> {
         let mut out = Vec::new();
@@ -424,11 +450,11 @@ impl KeyRecord {
                 out.push(Attention::ExpiringSoon { days });
             }
         }
-        if let Some(period) = self.rotate_after_days {
-            let due = self.created_at + chrono::Duration::days(i64::from(period));
-            if due <= now && self.status == KeyStatus::Active {
-                out.push(Attention::RotationDue);
-            }
+        if let Some(due) = self.rotation_due_at()
+            && due <= now
+            && self.status == KeyStatus::Active
+        {
+            out.push(Attention::RotationDue);
         }
         if self.last_verified.is_none() && self.provider != Provider::Keydesk {
             out.push(Attention::NeverVerified);

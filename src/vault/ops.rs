@@ -153,7 +153,7 @@ impl Vault {
     }
 
     pub(super) fn lookup_hash(&self, secret: &SecretString) -> String {
-        crypto::keyed_hash(&self.keys.lookup, secret.expose_secret().as_bytes())
+        crypto::lookup_hash(&self.keys.lookup, secret.expose_secret().as_bytes())
     }
 
     /// The key whose secret is `candidate`, if any (compares keyed hashes; decrypts nothing).
@@ -161,7 +161,7 @@ impl Vault {
         self.file
             .keys
             .iter()
-            .find(|k| crypto::keyed_hash_matches(&self.keys.lookup, candidate.as_bytes(), &k.lookup_hash))
+            .find(|k| crypto::lookup_hash_matches(&self.keys.lookup, candidate.as_bytes(), &k.lookup_hash))
     }
 
     /// A new record for `secret`, described by `meta` (checked here, the one place every new
@@ -185,7 +185,7 @@ impl Vault {
             scopes: Vec::new(),
             hint: hint(detection_prefix, secret.expose_secret()),
             lookup_hash: self.lookup_hash(secret),
-            created_at: self.env.clock.now(),
+            created_at: self.now(),
             expires_at,
             rotate_after_days,
             status: KeyStatus::Active,
