@@ -266,6 +266,59 @@ fn list_and_show_need_no_password_and_no_keychain() {
 }
 
 #[test]
+fn due_and_info_need_no_password_and_say_what_is_due() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let soon = (chrono::Utc::now() + chrono::Duration::days(3) - chrono::Duration::hours(1)).to_rfc3339();
+    cli.ok(&["generate", "--label", "Expiring", "--expires", &soon], "");
+    cli.ok(&["generate", "--label", "Rotating", "--rotate-days", "10"], "");
+    cli.ok(&["generate", "--label", "Later", "--rotate-days", "90"], "");
+    cli.ok(&["generate", "--label", "Old"], "");
+    cli.ok(&["rotate", "Old"], "");
+    let without_password = |args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"));
+        command
+            .arg("--vault")
+            .arg(&cli.vault)
+            .args(args)
+            .env_remove("KEYDESK_PASSWORD_FILE")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keydesk-test-bus");
+        let output = common::run(command, "");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+
+    let due = without_password(&["due"]);
+    assert!(due.contains("Expiring") && due.contains("expires in 3 days"), "{due}");
+    assert!(due.contains("Rotating") && due.contains("rotation due in 10 days"), "{due}");
+    assert!(due.contains("Old") && due.contains("retiring"), "{due}");
+    assert!(!due.contains("Later"), "a rotation 90 days away is not due: {due}");
+    assert!(due.ends_with("3 keys are due.\n"), "{due}");
+    let due = json(&without_password(&["due", "--json"]));
+    let labels: Vec<&str> =
+        due["keys"].as_array().unwrap().iter().map(|k| k["label"].as_str().unwrap()).collect();
+    assert_eq!(labels.len(), 3, "{due}");
+    assert!(labels.contains(&"Expiring") && labels.contains(&"Rotating"), "{due}");
+    assert_eq!(due["keys"][0]["due"][0]["what"], "expires");
+
+    let info = without_password(&["info"]);
+    assert!(info.contains("Keys            5 (4 active, 1 retiring, 0 revoked)"), "{info}");
+    assert!(info.contains("Argon2id, 19 MiB, 2 iterations, 1 lane"), "{info}");
+    let info = json(&without_password(&["info", "--json"]));
+    assert_eq!(info["format"], 3);
+    assert_eq!(info["kdf"]["memory_kib"], 19 * 1024);
+    assert_eq!(info["secret_store"], "file");
+    let size = std::fs::metadata(cli.vault.join("vault.ron")).unwrap().len();
+    assert_eq!(info["files"]["vault.ron"], size);
+    assert!(info["files"]["vault.ron.bak"].as_u64().unwrap() > 0);
+
+    // An empty vault has nothing due, and says so.
+    let empty = Cli::new();
+    empty.init_cheap(&["--secret-store", "file"]);
+    assert!(empty.ok(&["due"], "").starts_with("Nothing is due"));
+}
+
+#[test]
 fn help_and_version_tell_the_truth() {
     let cli = Cli::new();
     let help = cli.ok(&["--help"], "");

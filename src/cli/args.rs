@@ -37,6 +37,12 @@ pub enum Command {
     Edit(EditArgs),
     /// Show a key's details and history (no secret; needs no password and no keychain).
     Show(ShowArgs),
+    /// List the keys that are due: expired or expiring within 14 days, rotation overdue or
+    /// due within 14 days, retiring (needs no password and no keychain).
+    Due(DueArgs),
+    /// Show the vault's format, key derivation, secret store, key counts and file sizes
+    /// (needs no password and no keychain).
+    Info(InfoArgs),
     /// Print a key's secret on stdout (recorded in the audit log).
     Reveal(KeyArg),
     /// Copy a key to the clipboard (out of clipboard history), keep it there, then clear it;
@@ -155,6 +161,20 @@ pub struct ListArgs {
     /// Include revoked keys.
     #[arg(long)]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DueArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

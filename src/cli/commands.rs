@@ -29,8 +29,10 @@ pub struct Context {
 
 /// Whether a command changes the vault (and so takes the write lock).
 fn writes(command: &Command) -> bool {
-    !matches!(command, Command::List(_) | Command::Show(_) | Command::Audit(_))
-        && !matches!(command, Command::Account(args::AccountCommand::List(_) | args::AccountCommand::Test(_)))
+    !matches!(
+        command,
+        Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Info(_) | Command::Audit(_)
+    ) && !matches!(command, Command::Account(args::AccountCommand::List(_) | args::AccountCommand::Test(_)))
 }
 
 pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
@@ -42,7 +44,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     }
     // Reading metadata needs no master password and no keychain: the file is the user's to
     // read anyway (its seal is checked by every command that unlocks).
-    if let Command::List(_) | Command::Show(_) = &command {
+    if let Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Info(_) = &command {
         let dir = VaultDir::open(&context.dir, false)?;
         let text = dir.read_vault()?;
         let file = Vault::parse(&text).map_err(|e| {
@@ -55,13 +57,15 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 use crate::storage::VaultStorage;
                 render::show(&file, &dir.read_audit()?, now, &show.key, show.json)
             }
+            Command::Due(due) => render::due(&file, now, due.json),
+            Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
             _ => Ok(()),
         };
     }
     let mut vault = open(context, writes(&command))?;
     match command {
         Command::Init(_) => Ok(()),
-        Command::List(_) | Command::Show(_) => Ok(()),
+        Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Info(_) => Ok(()),
         Command::Audit(audit) if audit.verify => match vault.verify_audit() {
             Ok(report) => out(&format!("Audit chain verified: {} entries, all linked.", report.entries)),
             Err(error) => Err(CliError::Failed(error.to_string())),

@@ -78,24 +78,184 @@ pub fn list(file: &VaultFile, now: DateTime<Utc>, as_json: bool, all: bool) -> R
         return out("No keys yet: add one with `keydesk generate` or `keydesk add`.");
     }
     let width = keys.iter().map(|k| k.label.chars().count()).max().unwrap_or(5).clamp(5, 40);
-    out(&format!(
+    // The table is written at once (one write, not one per key).
+    let mut table = format!(
         "{:<12}  {:<width$}  {:<13}  {:<9}  {:<22}  ATTENTION",
         "ID", "LABEL", "PROVIDER", "STATUS", "HINT"
-    ))?;
+    );
     for key in keys {
         let label: String = key.label.chars().take(width).collect();
         let attention: Vec<String> = key.attention(now).into_iter().map(attention_word).collect();
-        out(&format!(
-            "{:<12}  {:<width$}  {:<13}  {:<9}  {:<22}  {}",
+        table.push_str(&format!(
+            "\n{:<12}  {:<width$}  {:<13}  {:<9}  {:<22}  {}",
             key.id,
             label,
             key.provider.name(),
             key.status.word(),
             key.hint,
             attention.join(", ")
-        ))?;
+        ));
     }
-    Ok(())
+    out(&table)
+}
+
+/// How far ahead `keydesk due` looks for expiries and rotations.
+const DUE_WITHIN_DAYS: i64 = 14;
+
+/// What is due about one key at `now`, as (what, when, words).
+fn due_items(record: &KeyRecord, now: DateTime<Utc>) -> Vec<(&'static str, Option<DateTime<Utc>>, String)> {
+    let mut items = Vec::new();
+    if !record.is_live() {
+        return items;
+    }
+    // Whole days ahead, rounded up (due in 9 days 23 hours is "in 10 days"); days past, down.
+    let ahead = |at: DateTime<Utc>| ((at - now).num_seconds() + 86_399) / 86_400;
+    let past = |at: DateTime<Utc>| (now - at).num_days();
+    if let Some(at) = record.expires_at {
+        if at <= now {
+            items.push(("expired", Some(at), format!("expired {}", ago_words(past(at)))));
+        } else if ahead(at) <= DUE_WITHIN_DAYS {
+            items.push(("expires", Some(at), format!("expires {}", in_words(ahead(at)))));
+        }
+    }
+    if record.status == KeyStatus::Active
+        && let Some(at) = record.rotation_due_at()
+    {
+        if at <= now {
+            items.push((
+                "rotation overdue",
+                Some(at),
+                format!("rotation overdue since {}", ago_words(past(at))),
+            ));
+        } else if ahead(at) <= DUE_WITHIN_DAYS {
+            items.push(("rotation due", Some(at), format!("rotation due {}", in_words(ahead(at)))));
+        }
+    }
+    if record.status == KeyStatus::Retiring {
+        items.push((
+            "retiring",
+            None,
+            "retiring: move its integrations to the new key, then revoke it".into(),
+        ));
+    }
+    items
+}
+
+fn in_words(days: i64) -> String {
+    match days {
+        ..=1 => "within a day".into(),
+        n => format!("in {n} days"),
+    }
+}
+
+fn ago_words(days: i64) -> String {
+    match days {
+        0 => "today".into(),
+        1 => "1 day ago".into(),
+        n => format!("{n} days ago"),
+    }
+}
+
+/// `keydesk due`: the live keys that are expired, expiring, due for rotation or retiring.
+pub fn due(file: &VaultFile, now: DateTime<Utc>, as_json: bool) -> Result<(), CliError> {
+    let due: Vec<(&KeyRecord, Vec<_>)> =
+        file.keys.iter().map(|k| (k, due_items(k, now))).filter(|(_, items)| !items.is_empty()).collect();
+    if as_json {
+        let keys = due.iter().map(|(key, items)| {
+            json!({
+                "id": key.id,
+                "label": key.label,
+                "provider": key.provider.slug(),
+                "status": key.status.word(),
+                "due": items.iter().map(|(what, at, words)| json!({"what": what, "at": time(*at), "text": words})).collect::<Vec<_>>(),
+            })
+        });
+        return pretty(&json!({ "within_days": DUE_WITHIN_DAYS, "keys": keys.collect::<Vec<_>>() }));
+    }
+    if due.is_empty() {
+        return out(&format!(
+            "Nothing is due: no key expires or needs rotating in the next {DUE_WITHIN_DAYS} days."
+        ));
+    }
+    let width = due.iter().map(|(k, _)| k.label.chars().count()).max().unwrap_or(5).clamp(5, 40);
+    let mut table = format!("{:<12}  {:<width$}  {:<13}  DUE", "ID", "LABEL", "PROVIDER");
+    for (key, items) in &due {
+        let label: String = key.label.chars().take(width).collect();
+        let words: Vec<&str> = items.iter().map(|(_, _, words)| words.as_str()).collect();
+        table.push_str(&format!(
+            "\n{:<12}  {label:<width$}  {:<13}  {}",
+            key.id,
+            key.provider.name(),
+            words.join("; ")
+        ));
+    }
+    let count = due.len();
+    table.push_str(&format!("\n{count} {} due.", if count == 1 { "key is" } else { "keys are" }));
+    out(&table)
+}
+
+/// `keydesk info`: what the vault is made of, read without the password.
+pub fn info(
+    file: &VaultFile,
+    dir: &std::path::Path,
+    sizes: &[(&'static str, Option<u64>)],
+    as_json: bool,
+) -> Result<(), CliError> {
+    let count = |status: &str| file.keys.iter().filter(|k| k.status.word() == status).count();
+    let (active, retiring, revoked) = (count("active"), count("retiring"), count("revoked"));
+    let kdf = file.header.kdf;
+    if as_json {
+        let files: serde_json::Map<String, Value> =
+            sizes.iter().map(|(name, size)| ((*name).to_owned(), json!(size))).collect();
+        return pretty(&json!({
+            "folder": dir.display().to_string(),
+            "format": file.format,
+            "vault_id": file.header.vault_id,
+            "created_at": time(Some(file.header.created_at)),
+            "kdf": {"algorithm": "argon2id", "memory_kib": kdf.memory_kib, "iterations": kdf.iterations, "lanes": kdf.lanes},
+            "secret_store": file.header.secret_store.slug(),
+            "keys": {"total": file.keys.len(), "active": active, "retiring": retiring, "revoked": revoked},
+            "accounts": file.accounts.len(),
+            "audit_entries": file.audit.entries,
+            "generation": file.header.generation,
+            "files": files,
+        }));
+    }
+    let mut text = format!("Folder          {}", dir.display());
+    text.push_str(&format!("\nFormat          {}", file.format));
+    text.push_str(&format!("\nCreated         {}", file.header.created_at.format("%Y-%m-%d %H:%M UTC")));
+    text.push_str(&format!(
+        "\nKey derivation  Argon2id, {} MiB, {} iterations, {} {}",
+        kdf.memory_kib / 1024,
+        kdf.iterations,
+        kdf.lanes,
+        if kdf.lanes == 1 { "lane" } else { "lanes" }
+    ));
+    text.push_str(&format!("\nSecret store    {}", file.header.secret_store.slug()));
+    text.push_str(&format!(
+        "\nKeys            {} ({active} active, {retiring} retiring, {revoked} revoked)",
+        file.keys.len()
+    ));
+    text.push_str(&format!("\nAccounts        {}", file.accounts.len()));
+    text.push_str(&format!("\nAudit entries   {} at the last save", file.audit.entries));
+    for (name, size) in sizes {
+        if let Some(bytes) = size {
+            text.push_str(&format!("\n{:<16}{}", name, bytes_words(*bytes)));
+        }
+    }
+    out(&text)
+}
+
+fn bytes_words(bytes: u64) -> String {
+    #[allow(clippy::cast_precision_loss, reason = "a size shown to one decimal")]
+    let size = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} bytes")
+    } else if bytes < 1024 * 1024 {
+        format!("{:.1} KiB ({bytes} bytes)", size / 1024.0)
+    } else {
+        format!("{:.1} MiB ({bytes} bytes)", size / (1024.0 * 1024.0))
+    }
 }
 
 /// `keydesk show KEY`.

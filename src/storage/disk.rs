@@ -51,6 +51,14 @@ impl VaultDir {
         self.lock.is_some()
     }
 
+    /// The files of the folder Keydesk writes, with their sizes in bytes (`None`: absent).
+    pub fn file_sizes(&self) -> Vec<(&'static str, Option<u64>)> {
+        [VAULT_FILE, "vault.ron.bak", AUDIT_FILE, "secrets.ron"]
+            .into_iter()
+            .map(|name| (name, fs::symlink_metadata(self.dir.join(name)).ok().map(|meta| meta.len())))
+            .collect()
+    }
+
     /// The text of `vault.ron`.
     pub fn read_vault(&self) -> Result<String, StorageError> {
         let path = self.dir.join(VAULT_FILE);
