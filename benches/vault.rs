@@ -15,6 +15,9 @@ use keydesk::vault::{CreateOptions, Env, GenerateRequest, SystemClock, Vault, de
 use rand::SeedableRng;
 use secrecy::{ExposeSecret, SecretString};
 
+#[path = "../examples/synthetic/mod.rs"]
+mod synthetic;
+
 fn vault_with(keys: usize) -> (Vault, MemoryStorage, Vec<String>) {
     let storage = MemoryStorage::new();
     let env = Env {
@@ -69,5 +72,44 @@ fn files(c: &mut Criterion) {
     c.bench_function("audit verify (keyed chain)", |b| b.iter(|| vault.verify_audit_text(black_box(&log))));
 }
 
-criterion_group!(benches, kdf, keys, files);
+/// Parse, render and a whole save (sealed text, temp file, fsync, `.bak`, rename, fsync of
+/// the folder, audit line) of `vault.ron` on disk, at 100, 1,000 and 10,000 keys.
+fn scale(c: &mut Criterion) {
+    use keydesk::storage::VaultDir;
+    let password = SecretString::from("benchmark password");
+    let now = chrono::Utc::now();
+    for n in [100, 1_000, 10_000] {
+        let dir = tempfile::tempdir().unwrap();
+        let env = |storage: VaultDir| Env {
+            store: Box::new(MemoryStore::new()),
+            storage: Box::new(storage),
+            clock: Box::new(SystemClock),
+            rng: Box::new(rand::rngs::StdRng::seed_from_u64(3)),
+        };
+        let options = CreateOptions { backend: SecretBackend::File, kdf: KdfParams::MIN };
+        let created = Vault::create(env(VaultDir::create(dir.path()).unwrap()), &password, options).unwrap();
+        let mut file = created.file().clone();
+        drop(created);
+        file.keys.extend((0..n).map(|i| synthetic::record(i, now)));
+        let text = format::render(&file).unwrap();
+        println!("{n}-key vault.ron: {} bytes", text.len());
+        c.bench_function(&format!("vault.ron parse, {n} keys"), |b| {
+            b.iter(|| format::parse(black_box(&text)).unwrap());
+        });
+        c.bench_function(&format!("vault.ron render, {n} keys"), |b| {
+            b.iter(|| format::render(black_box(&file)).unwrap());
+        });
+        let mut vault =
+            Vault::unlock(env(VaultDir::open(dir.path(), true).unwrap()), file, &text, &password).unwrap();
+        let mut settings = vault.file().header.settings.clone();
+        c.bench_function(&format!("save to disk (a change of settings), {n} keys"), |b| {
+            b.iter(|| {
+                settings.clipboard_clear_secs = if settings.clipboard_clear_secs == 20 { 30 } else { 20 };
+                vault.update_settings(settings.clone()).unwrap();
+            });
+        });
+    }
+}
+
+criterion_group!(benches, kdf, keys, files, scale);
 criterion_main!(benches);

@@ -159,6 +159,9 @@ pub struct KeydeskApp {
     first_frame_done: bool,
     unlock_started: Option<std::time::Instant>,
     unlock_finished: Option<std::time::Instant>,
+    /// With timings on: when the dashboard was first drawn and the frames drawn since, for
+    /// the first 5 s (each frame's repaint causes are printed, to find what repaints).
+    frames_after_unlock: Option<(std::time::Instant, u32)>,
 }
 
 const PREFS_KEY: &str = "keydesk-prefs";
@@ -192,6 +195,7 @@ impl KeydeskApp {
             first_frame_done: false,
             unlock_started: None,
             unlock_finished: None,
+            frames_after_unlock: None,
             services,
         };
         app.start(ctx);
@@ -430,7 +434,7 @@ impl KeydeskApp {
             self.queued.extend(commands);
             ctx.request_repaint();
         }
-        self.report_timings();
+        self.report_timings(&ctx);
     }
 }
 

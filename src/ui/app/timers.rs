@@ -94,8 +94,26 @@ impl KeydeskApp {
     }
 
     /// With KEYDESK_TIMINGS=1: durations of start-up and unlocking, to stderr.
-    pub(super) fn report_timings(&mut self) {
+    pub(super) fn report_timings(&mut self, ctx: &egui::Context) {
         let Some(started) = self.services.timings else { return };
+        if let Some((since, frames)) = &mut self.frames_after_unlock {
+            let after = since.elapsed();
+            if after > std::time::Duration::from_secs(5) {
+                self.frames_after_unlock = None;
+            } else {
+                *frames += 1;
+                let causes: Vec<String> = ctx.repaint_causes().iter().map(ToString::to_string).collect();
+                eprintln!(
+                    "timing: frame {frames} after unlock at {} ms; repaint asked by {}",
+                    after.as_millis(),
+                    if causes.is_empty() {
+                        "nothing (input or window event)".to_owned()
+                    } else {
+                        causes.join(", ")
+                    }
+                );
+            }
+        }
         if !self.first_frame_done {
             self.first_frame_done = true;
             eprintln!("timing: first frame drawn {} ms after start", started.elapsed().as_millis());
@@ -111,6 +129,7 @@ impl KeydeskApp {
             );
             self.unlock_started = None;
             self.unlock_finished = None;
+            self.frames_after_unlock = Some((std::time::Instant::now(), 0));
         }
     }
 }

@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""Keydesk and KeePassXC side by side: the same 10,000 entries, the same Argon2id cost.
+
+Run by scripts/compare-keepassxc.sh (which installs KeePassXC, pykeepass, Xvfb and xdotool
+and builds Keydesk). Each command is run in turn with its KeePassXC counterpart, N rounds,
+alternating; the median wall time and the median peak resident memory of the whole process
+are written to BENCHMARKS.md with the ratios.
+"""
+
+import os
+import platform
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pykeepass import create_database
+from pykeepass.kdbx_parsing.kdbx4 import kdf_uuids
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYDESK = ROOT / "target" / "release" / "keydesk"
+BIG_VAULT = ROOT / "target" / "release" / "examples" / "big_vault"
+ENTRIES = int(os.environ.get("ENTRIES", "10000"))
+ROUNDS = int(os.environ.get("ROUNDS", "9"))
+PASSWORD = "compare-password-1"
+# Keydesk's default cost, set on the KeePassXC database too.
+MEMORY_KIB, ITERATIONS, LANES = 64 * 1024, 3, 4
+
+
+def run(argv, stdin=b"", env=None):
+    """Runs argv once; returns (seconds, peak RSS in KiB). Fails loudly on a non-zero exit."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, env=env)
+    process.stdin.write(stdin)
+    process.stdin.close()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"{argv[0]} {' '.join(argv[1:4])}… failed: {process.stderr.read().decode()[:400]}")
+    return seconds, usage.ru_maxrss
+
+
+def window_shown(argv, title, env):
+    """Seconds from start until a window named `title` is mapped (xdotool), and peak RSS then."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", title],
+                   check=True, stdout=subprocess.DEVNULL, env=env, timeout=60)
+    seconds = time.perf_counter() - start
+    rss = int(next(l.split()[1] for l in open(f"/proc/{process.pid}/status") if l.startswith("VmRSS")))
+    process.kill()
+    process.wait()
+    return seconds, rss
+
+
+def keepassxc_database(path):
+    database = create_database(str(path), password=PASSWORD)
+    kdf = database.kdbx.header.value.dynamic_header.kdf_parameters.data.dict
+    kdf["$UUID"].value = kdf_uuids["argon2id"]
+    kdf["M"].value, kdf["I"].value, kdf["P"].value = MEMORY_KIB * 1024, ITERATIONS, LANES
+    database.kdbx.header.pop("data", None)  # the header is built again from the values
+    providers = ["SendGrid", "Mailchimp", "Brevo", "Keydesk", "Postmark"]
+    for i in range(ENTRIES):
+        database.add_entry(database.root_group, f"Integration key {i:05}", providers[i % 5],
+                           secrets.token_urlsafe(30), url=f"https://crm{i % 40}.example",
+                           notes="Used by the nightly sync", force_creation=True)
+    database.save()
+
+
+def main():
+    work = Path(tempfile.mkdtemp(prefix="keydesk-compare-"))
+    try:
+        compare(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def compare(work):
+    env = dict(os.environ, HOME=str(work / "home"), XDG_CONFIG_HOME=str(work / "config"),
+               XDG_DATA_HOME=str(work / "data"))
+    (work / "home").mkdir()
+    password_file = work / "password"
+    password_file.write_text(PASSWORD + "\n")
+    vault, kdbx = work / "vault", work / "keys.kdbx"
+    print(f"Making {ENTRIES} entries in both…", flush=True)
+    subprocess.run([BIG_VAULT, vault, str(ENTRIES), PASSWORD], check=True, stdout=subprocess.DEVNULL)
+    keepassxc_database(kdbx)
+    kd = [str(KEYDESK), "--vault", str(vault), "--password-file", str(password_file)]
+    # One key with a real secret to reveal (the synthetic ones are metadata only).
+    subprocess.run(kd + ["generate", "--label", "Reveal me"], check=True, stdout=subprocess.DEVNULL, env=env)
+    pw = (PASSWORD + "\n").encode()
+    kp = ["keepassxc-cli"]
+    rows = [
+        ("list (no password for Keydesk)", (kd + ["list"], b""), (kp + ["ls", "-q", "-R", "-f", str(kdbx)], pw)),
+        ("show one entry", (kd + ["show", "Integration key 04242"], b""),
+         (kp + ["show", "-q", str(kdbx), "Integration key 04242"], pw)),
+        ("reveal one secret", (kd + ["reveal", "Reveal me"], b""),
+         (kp + ["show", "-q", "-s", "-a", "Password", str(kdbx), "Integration key 04242"], pw)),
+        ("unlock (KDF + open)", (kd + ["audit", "--verify"], b""), (kp + ["db-info", "-q", str(kdbx)], pw)),
+    ]
+    results = []
+    for name, (keydesk, keydesk_in), (keepassxc, keepassxc_in) in rows:
+        ours, theirs = [], []
+        for _ in range(ROUNDS):
+            ours.append(run(keydesk, keydesk_in, env))
+            theirs.append(run(keepassxc, keepassxc_in, env))
+        results.append((name, ours, theirs))
+        print(f"  {name}: done", flush=True)
+    # Adding writes: each round adds one entry to each (10,000 + ROUNDS at the end).
+    ours, theirs = [], []
+    for i in range(ROUNDS):
+        ours.append(run(kd + ["add", "--provider", "sendgrid", "--label", f"Added {i}"],
+                        f"SG.{secrets.token_urlsafe(16)}.{secrets.token_urlsafe(32)}\n".encode(), env))
+        theirs.append(run(kp + ["add", "-q", "-p", str(kdbx), f"Added {i}"],
+                          pw + secrets.token_urlsafe(30).encode() + b"\n", env))
+    results.append(("add one entry", ours, theirs))
+    windows = window_rows(work, vault, kdbx, env)
+    write_report(results + windows)
+
+
+def window_rows(work, vault, kdbx, env):
+    display = f":{600 + os.getpid() % 300}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1)
+        xenv = dict(env, DISPLAY=display)
+        ours, theirs = [], []
+        for _ in range(ROUNDS):
+            ours.append(window_shown([str(KEYDESK), "--vault", str(vault)], "^Keydesk", xenv))
+            theirs.append(window_shown(["keepassxc", str(kdbx)], "KeePassXC", xenv))
+        return [("window shown (locked, Xvfb)", ours, theirs)]
+    finally:
+        xvfb.kill()
+        xvfb.wait()
+
+
+def write_report(results):
+    version = subprocess.run(["keepassxc-cli", "--version"], capture_output=True, text=True).stdout.strip()
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    lines = [
+        "# Keydesk and KeePassXC side by side",
+        "",
+        f"Written by `scripts/compare-keepassxc.sh` on {time.strftime('%Y-%m-%d')}: {os.cpu_count()} cores "
+        f"({cpu}), {platform.system()} {platform.release()}, KeePassXC {version}. Both hold the same "
+        f"{ENTRIES:,} entries and derive their key with Argon2id at {MEMORY_KIB // 1024} MiB, {ITERATIONS} "
+        f"iterations, {LANES} lanes (KeePassXC's database is AES-256, Keydesk's secrets XChaCha20-Poly1305). "
+        f"Whole processes, {ROUNDS} rounds each, the two programs alternating; medians. Lower is better; "
+        "the ratio is Keydesk's time over KeePassXC's.",
+        "",
+        "| operation | Keydesk | KeePassXC | ratio | Keydesk peak RSS | KeePassXC peak RSS |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, ours, theirs in results:
+        t_ours = statistics.median(t for t, _ in ours) * 1000
+        t_theirs = statistics.median(t for t, _ in theirs) * 1000
+        m_ours = statistics.median(m for _, m in ours) / 1024
+        m_theirs = statistics.median(m for _, m in theirs) / 1024
+        lines.append(f"| {name} | {t_ours:.0f} ms | {t_theirs:.0f} ms | {t_ours / t_theirs:.2f} | "
+                     f"{m_ours:.0f} MiB | {m_theirs:.0f} MiB |")
+    lines += [
+        "",
+        "`list` and `show` in Keydesk read only the metadata file and need no password; "
+        "KeePassXC must derive its key to read anything. The window row is the time until the "
+        "window is mapped, with its resident memory then.",
+        "",
+    ]
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
