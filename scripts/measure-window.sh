@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the real window under Xvfb (software rendering): time to the first frame, unlock
-# time with an empty and a 10,000-key vault, and resident memory before and after unlocking.
+# time with an empty and a 10,000-key vault, resident memory before and after unlocking, and
+# the CPU time and frames of the 5 s after unlocking.
 # Prints one line per measurement. Needs the packages scripts/screenshots.sh installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,8 @@ export DISPLAY="$display"
 sleep 1
 password="measure-password-1"
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# User + system CPU time of a process, in ms (clock ticks from /proc/PID/stat).
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
 for keys in 0 10000; do
   target/release/examples/big_vault "$work/v$keys" "$keys" "$password" >/dev/null
   KEYDESK_TIMINGS=1 "$bin" --vault "$work/v$keys" 2>"$work/log$keys" &
@@ -29,9 +32,13 @@ for keys in 0 10000; do
   xdotool type --window "$window" --delay 5 "$password"
   xdotool key --window "$window" Return
   for _ in $(seq 1 100); do grep -q "dashboard with" "$work/log$keys" && break; sleep 0.1; done
-  sleep 2
+  cpu_start=$(cpu "$app")
+  sleep 5
+  cpu_end=$(cpu "$app")
   after=$(rss "$app")
-  sed 's/^/  /' "$work/log$keys"
-  echo "vault with $keys keys: RSS locked $((before / 1024)) MB, unlocked and idle $((after / 1024)) MB"
+  grep -v "after unlock at" "$work/log$keys" | sed 's/^/  /'
+  frames=$(grep -c "after unlock at" "$work/log$keys" || true)
+  echo "vault with $keys keys: RSS locked $((before / 1024)) MB, unlocked and idle $((after / 1024)) MB;" \
+    "the 5 s after unlock: $((cpu_end - cpu_start)) ms CPU, $frames frames"
   kill "$app"; wait "$app" 2>/dev/null || true
 done

@@ -143,6 +143,10 @@ pub fn apply(ctx: &egui::Context, choice: ThemeChoice) {
         ctx.style_mut_of(theme, |style| {
             style.spacing.item_spacing = egui::vec2(8.0, 6.0);
             style.spacing.button_padding = egui::vec2(10.0, 4.0);
+            // No fades or slides: each animated frame is drawn in full (in software where
+            // there is no GPU), and after unlock the list's scroll bar and a tooltip fading in
+            // cost some 40 frames. Things appear at once, as in a desktop app with reduced motion.
+            style.animation_time = 0.0;
             let visuals = &mut style.visuals;
             visuals.panel_fill = palette.panel;
             visuals.window_fill = palette.window;
