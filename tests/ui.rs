@@ -234,3 +234,91 @@ fn a_key_with_full_access_is_flagged_on_its_page() {
     harness
         .get_by_label_contains("Full access: if what uses it only sends mail, make a Mail Send key instead");
 }
+
+/// Generates a key labelled `label` and returns its secret (read from the shown-once dialog).
+fn generate_and_read(
+    harness: &mut egui_kittest::Harness<'_, keydesk::ui::KeydeskApp>,
+    label: &str,
+) -> String {
+    click(harness, "New key");
+    type_into(harness, "Label", label);
+    click(harness, "Generate");
+    let secret =
+        harness.state().session().unwrap().shown_once.as_ref().unwrap().secret.expose_secret().to_owned();
+    click(harness, "Done");
+    secret
+}
+
+#[test]
+fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    let active = generate_and_read(&mut harness, "Newsletter sync");
+    let revoked = generate_and_read(&mut harness, "Old webhook");
+    click(&mut harness, "Revoke…");
+    type_into(&mut harness, "Reason", "replaced last spring");
+    click(&mut harness, "Revoke key");
+
+    let look_up = |harness: &mut egui_kittest::Harness<'_, keydesk::ui::KeydeskApp>, text: &str| {
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+        harness.run();
+        harness.get_by_label_contains("Paste a string found in a log");
+        // Found in a log line, with the line break a copy brings along.
+        type_into(harness, "Found string", &format!("{text}\n"));
+        click(harness, "Look it up");
+        assert!(harness.state().session().unwrap().whois.candidate.is_empty(), "the pasted string is wiped");
+    };
+
+    look_up(&mut harness, &active);
+    harness.get_by_label_contains("It is \"Newsletter sync\"");
+    harness.get_by_label_contains("Active: it works.");
+    look_up(&mut harness, &revoked);
+    harness.get_by_label_contains("It is \"Old webhook\"");
+    harness.get_by_label_contains("Revoked on");
+    harness.get_by_label_contains("(replaced last spring)");
+    assert!(harness.query_by_label("Suspected leak: revoke…").is_none(), "a revoked key offers no revoke");
+    look_up(&mut harness, "kd_live_0000000000000000000000000000000000000");
+    harness.get_by_label("No key in this vault matches that string.");
+
+    // The leak response starts from the answer: the revoke dialog for the active key.
+    look_up(&mut harness, &active);
+    click(&mut harness, "Suspected leak: revoke…");
+    harness.get_by_label("Revoke key");
+    let session = harness.state().session().unwrap();
+    let audit = session.vault.audit_text().unwrap();
+    assert_eq!(audit.matches("action:Whois").count(), 4, "every look-up is on record");
+    for secret in [&active, &revoked] {
+        assert!(!audit.contains(secret.as_str()), "the string itself is not");
+    }
+}
+
+#[test]
+fn unlocking_says_what_is_due() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    let now = keydesk::vault::Clock::now(&world.clock);
+    for (label, field, value) in [
+        ("Monthly", "Rotate every", "30".to_owned()),
+        ("Trial", "Expires", (now + chrono::Duration::days(35)).format("%Y-%m-%d").to_string()),
+        ("Quiet", "Rotate every", "365".to_owned()),
+    ] {
+        click(&mut harness, "New key");
+        type_into(&mut harness, "Label", label);
+        type_into(&mut harness, field, &value);
+        click(&mut harness, "Generate");
+        click(&mut harness, "Done");
+    }
+    // Nothing was due at the first unlock; 31 days later (the vault locked itself meanwhile)
+    // one rotation is overdue and one key expires within the week.
+    assert!(harness.query_by_label_contains("need rotation").is_none());
+    world.clock.advance_days(31);
+    harness.run();
+    assert!(!harness.state().is_unlocked());
+    type_into(&mut harness, "Master password", common::window::PASSWORD);
+    click(&mut harness, "Unlock");
+    common::window::step_until(&mut harness, "the vault opens", keydesk::ui::KeydeskApp::is_unlocked);
+    harness.run();
+    harness.get_by_label_contains("1 key needs rotation, 1 key expires this week");
+}

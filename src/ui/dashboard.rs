@@ -534,6 +534,40 @@ pub fn dashboard_ui(
     command
 }
 
+/// The line shown on unlock when keys need something ("2 keys need rotation, 1 has
+/// expired, 1 expires this week"), or `None` when nothing is due.
+pub fn reminder(file: &VaultFile, now: DateTime<Utc>) -> Option<String> {
+    let (mut rotate, mut expired, mut week, mut fortnight) = (0, 0, 0, 0);
+    for attention in file.keys.iter().flat_map(|k| k.attention(now)) {
+        match attention {
+            Attention::RotationDue => rotate += 1,
+            Attention::Expired => expired += 1,
+            Attention::ExpiringSoon { days } if days < 7 => week += 1,
+            Attention::ExpiringSoon { .. } => fortnight += 1,
+            Attention::NeverVerified | Attention::Retiring => {}
+        }
+    }
+    let keys = |n: usize| if n == 1 { "1 key".to_owned() } else { format!("{n} keys") };
+    let mut parts = Vec::new();
+    if rotate > 0 {
+        parts.push(format!("{} {} rotation", keys(rotate), if rotate == 1 { "needs" } else { "need" }));
+    }
+    if expired > 0 {
+        parts.push(format!("{} {} expired", keys(expired), if expired == 1 { "has" } else { "have" }));
+    }
+    if week > 0 {
+        parts.push(format!("{} {} this week", keys(week), if week == 1 { "expires" } else { "expire" }));
+    }
+    if fortnight > 0 {
+        parts.push(format!(
+            "{} {} within two weeks",
+            keys(fortnight),
+            if fortnight == 1 { "expires" } else { "expire" }
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("{}: see \"Needs attention\" in the list.", parts.join(", ")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,7 @@ pub mod settings;
 pub mod state;
 pub mod theme;
 pub mod unlock;
+pub mod whois;
 pub mod widgets;
 
 use std::path::PathBuf;

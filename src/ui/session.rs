@@ -15,6 +15,7 @@ use super::app::Done;
 use super::jobs::{Jobs, Records};
 use super::state::{
     AccountsState, AuditState, DashboardState, DetailState, NewKeyState, RevokeState, Screen, SettingsState,
+    WhoisState,
 };
 use super::widgets::Toasts;
 use crate::actions::{CreateCalled, RevokeCalled, RevokeOptions, VerifyCalled};
@@ -36,6 +37,8 @@ pub enum Command {
     Reveal(KeyId),
     HideReveal,
     Verify(KeyId),
+    /// "Which key is this?" for a pasted string.
+    Whois(SecretString),
     Generate(GenerateRequest),
     /// A pasted key.
     Add {
@@ -189,6 +192,7 @@ pub struct Session {
     pub accounts: AccountsState,
     pub audit: AuditState,
     pub settings: SettingsState,
+    pub whois: WhoisState,
     pub revoke: Option<RevokeState>,
     pub shown_once: Option<ShownOnce>,
     pub revealed: Option<Revealed>,
@@ -214,6 +218,7 @@ impl Session {
             accounts: AccountsState::default(),
             audit: AuditState::default(),
             settings,
+            whois: WhoisState::default(),
             revoke: None,
             shown_once: None,
             revealed: None,

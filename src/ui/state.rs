@@ -19,6 +19,8 @@ pub enum Screen {
     Accounts,
     Audit,
     Settings,
+    /// "Which key is this?"
+    Whois,
 }
 
 /// The key list.
@@ -238,4 +240,19 @@ fn why_manual(record: &KeyRecord) -> String {
     } else {
         format!("no {provider} account with a management key is linked to this key")
     }
+}
+
+/// "Which key is this?": the string pasted to look up (wiped once looked up) and the answer.
+#[derive(Default)]
+pub struct WhoisState {
+    pub candidate: super::widgets::SecretInput,
+    pub answer: Option<WhoisAnswer>,
+    /// Put the cursor in the field at the next frame.
+    pub focus: bool,
+}
+
+/// What a look-up found.
+pub enum WhoisAnswer {
+    Key(KeyId),
+    NoMatch,
 }

@@ -73,7 +73,7 @@ impl SecretInput {
 
 /// The secret fields of the window, by name. Each has a stable egui id, so a lock can remove
 /// whatever egui keeps for it.
-pub const SECRET_FIELDS: [&str; 10] = [
+pub const SECRET_FIELDS: [&str; 11] = [
     "create-password",
     "create-confirm",
     "unlock-password",
@@ -84,6 +84,7 @@ pub const SECRET_FIELDS: [&str; 10] = [
     "new-password",
     "new-password-confirm",
     "backup-password",
+    "whois",
 ];
 
 /// The egui id of the secret field named `name` (one of [`SECRET_FIELDS`]).
@@ -409,6 +410,7 @@ pub fn nav_ui(ui: &mut egui::Ui, current: &Screen) -> Option<Command> {
             (Screen::Accounts, "API settings", "Ctrl+2"),
             (Screen::Audit, "Audit log", "Ctrl+3"),
             (Screen::Settings, "Settings", "Ctrl+4"),
+            (Screen::Whois, "Which key is this?", "Ctrl+K"),
         ];
         for (screen, label, shortcut) in items {
             let selected =

@@ -29,6 +29,10 @@ impl KeydeskApp {
                 self.retry_at = None;
                 self.banner = vault.changed_outside_advice();
                 self.last_activity = now;
+                // What is due is said once, on unlock.
+                if let Some(reminder) = crate::ui::dashboard::reminder(vault.file(), now) {
+                    self.toasts.warn(reminder, now);
+                }
                 let mut session = Session::new(*vault);
                 session.dashboard.sort = self.sort;
                 self.phase = Phase::Unlocked(Box::new(session));

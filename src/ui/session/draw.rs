@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Command, Session};
 use crate::ui::state::Screen;
-use crate::ui::{accounts, app, audit_log, dashboard, detail, new_key, revoke, settings, widgets};
+use crate::ui::{accounts, app, audit_log, dashboard, detail, new_key, revoke, settings, whois, widgets};
 
 /// The content width from which a key's page shows the list beside it (a window of about
 /// 1,100 px less the navigation).
@@ -20,6 +20,10 @@ impl Session {
         };
         if shortcut(ui, egui::Key::N) {
             commands.push(Command::Show(Screen::New).into());
+        }
+        if shortcut(ui, egui::Key::K) {
+            self.whois.focus = true;
+            commands.push(Command::Show(Screen::Whois).into());
         }
         if shortcut(ui, egui::Key::F) {
             self.dashboard.focus_search = true;
@@ -68,6 +72,7 @@ impl Session {
             Screen::Settings => {
                 commands.extend(settings::settings_ui(ui, &mut self.settings, file.header.kdf));
             }
+            Screen::Whois => commands.extend(whois::whois_ui(ui, file, &mut self.whois).map(Into::into)),
         });
         if let Some(state) = &mut self.revoke {
             commands.extend(revoke::revoke_ui(ui.ctx(), state).map(Into::into));

@@ -9,7 +9,7 @@ use crate::actions;
 use crate::clipboard::fingerprint;
 use crate::ui::jobs::Records;
 use crate::ui::meta_form::MetaForm;
-use crate::ui::state::{AccountsState, DetailState, NewKeyState, RevokeState, Screen};
+use crate::ui::state::{AccountsState, DetailState, NewKeyState, RevokeState, Screen, WhoisAnswer};
 use crate::vault::Replacement;
 use crate::vault::model::KeyId;
 
@@ -53,6 +53,13 @@ impl Session {
                 self.screen = screen;
             }
             Command::OpenKey(id) => self.open_key(&id),
+            Command::Whois(candidate) => match self.vault.whois(candidate.expose_secret()) {
+                Ok(found) => {
+                    self.whois.answer =
+                        Some(found.map_or(WhoisAnswer::NoMatch, |record| WhoisAnswer::Key(record.id)));
+                }
+                Err(error) => fx.toasts.error(error.to_string(), now),
+            },
             Command::Copy(id) => self.copy(&id, fx),
             Command::Reveal(id) => match self.vault.reveal(&id) {
                 Ok(secret) => {
