@@ -23,9 +23,12 @@ installed=/usr/bin/keydesk
 [ -x "$installed" ] || { echo "the package did not install /usr/bin/keydesk" >&2; exit 1; }
 echo "== installed binary: $(du -k "$installed" | cut -f1) KiB"
 for path in /usr/share/applications/app.keydesk.Keydesk.desktop /usr/share/metainfo/app.keydesk.Keydesk.metainfo.xml \
-            /usr/share/icons/hicolor/256x256/apps/keydesk.png /usr/share/icons/hicolor/scalable/apps/keydesk.svg; do
+            /usr/share/icons/hicolor/256x256/apps/keydesk.png /usr/share/icons/hicolor/scalable/apps/keydesk.svg \
+            /usr/lib/systemd/user/keydesk-due.service /usr/lib/systemd/user/keydesk-due.timer; do
   [ -f "$path" ] || { echo "the package lacks $path" >&2; exit 1; }
 done
+# The daily reminder's units are well-formed and name the installed program.
+systemd-analyze verify /usr/lib/systemd/user/keydesk-due.service /usr/lib/systemd/user/keydesk-due.timer
 
 version=$("$installed" --version)
 echo "== $version"

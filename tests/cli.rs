@@ -150,6 +150,8 @@ fn the_whole_flow() {
             assert!(!text.contains(tail), "a secret reached {name}");
         }
     }
+    // A label two keys share after a rotation is resolved to the active key, and said so.
+    assert!(stderr_seen.contains("\"SendGrid prod\" names 2 keys: this is the active one"), "{stderr_seen}");
 }
 
 /// Runs a failing command and checks: exit code, one sentence on stderr with `words`, no

@@ -168,6 +168,10 @@ pub struct DueArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also post a desktop notification when something is due (what the daily timer
+    /// `keydesk-due.timer` runs).
+    #[arg(long)]
+    pub notify: bool,
 }
 
 #[derive(Debug, Args)]

@@ -57,7 +57,13 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 use crate::storage::VaultStorage;
                 render::show(&file, &dir.read_audit()?, now, &show.key, show.json)
             }
-            Command::Due(due) => render::due(&file, now, due.json),
+            Command::Due(due) => {
+                render::due(&file, now, due.json)?;
+                match render::due_notification(&file, now).filter(|_| due.notify) {
+                    Some((summary, body)) => super::notify::post(&summary, &body).map_err(CliError::Failed),
+                    None => Ok(()),
+                }
+            }
             Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
             _ => Ok(()),
         };

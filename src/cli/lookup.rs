@@ -26,12 +26,23 @@ pub fn resolve(keys: &[KeyRecord], query: &str) -> Result<KeyId, VaultError> {
     let by_label = |status: fn(&KeyStatus) -> bool| -> Vec<&KeyRecord> {
         keys.iter().filter(|k| k.label == query && status(&k.status)).collect()
     };
+    let sharing = keys.iter().filter(|k| k.label == query).count();
     for group in [
         by_label(|s| *s == KeyStatus::Active),
         by_label(|s| *s == KeyStatus::Retiring),
         by_label(|s| matches!(s, KeyStatus::Revoked { .. })),
     ] {
         if let Some(found) = pick(group) {
+            // After a rotation the old and the new key share a label: say which one is meant.
+            if let Ok(id) = &found
+                && sharing > 1
+                && let Some(record) = keys.iter().find(|k| k.id == *id)
+            {
+                super::commands::note(&format!(
+                    "\"{query}\" names {sharing} keys: this is the {} one ({id}); name another by its id (`keydesk list --all`).",
+                    record.status.word()
+                ));
+            }
             return found;
         }
     }

@@ -9,6 +9,7 @@ mod backup;
 mod commands;
 mod input;
 pub mod lookup;
+mod notify;
 mod remote;
 mod render;
 

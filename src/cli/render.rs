@@ -156,10 +156,39 @@ fn ago_words(days: i64) -> String {
     }
 }
 
+/// A key that is due, with what is due about it.
+type DueKey<'a> = (&'a KeyRecord, Vec<(&'static str, Option<DateTime<Utc>>, String)>);
+
+fn due_keys(file: &VaultFile, now: DateTime<Utc>) -> Vec<DueKey<'_>> {
+    file.keys.iter().map(|k| (k, due_items(k, now))).filter(|(_, items)| !items.is_empty()).collect()
+}
+
+/// The desktop notification for what is due (summary, body), or `None` when nothing is.
+pub fn due_notification(file: &VaultFile, now: DateTime<Utc>) -> Option<(String, String)> {
+    const MOST: usize = 5;
+    let due = due_keys(file, now);
+    let count = due.len();
+    if count == 0 {
+        return None;
+    }
+    let summary = format!("Keydesk: {count} {} due", if count == 1 { "key is" } else { "keys are" });
+    let mut lines: Vec<String> = due
+        .iter()
+        .take(MOST)
+        .map(|(key, items)| {
+            let words: Vec<&str> = items.iter().map(|(_, _, words)| words.as_str()).collect();
+            format!("{}: {}", crate::vault::format::clip(&key.label, 40), words.join("; "))
+        })
+        .collect();
+    if count > MOST {
+        lines.push(format!("and {} more: run keydesk due", count - MOST));
+    }
+    Some((summary, lines.join("\n")))
+}
+
 /// `keydesk due`: the live keys that are expired, expiring, due for rotation or retiring.
 pub fn due(file: &VaultFile, now: DateTime<Utc>, as_json: bool) -> Result<(), CliError> {
-    let due: Vec<(&KeyRecord, Vec<_>)> =
-        file.keys.iter().map(|k| (k, due_items(k, now))).filter(|(_, items)| !items.is_empty()).collect();
+    let due = due_keys(file, now);
     if as_json {
         let keys = due.iter().map(|(key, items)| {
             json!({
