@@ -511,3 +511,102 @@ fn backup_then_wipe_then_restore_brings_back_every_secret() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("The password does not open this backup"));
 }
+
+#[test]
+fn a_rotation_moves_each_integration_then_retires_the_old_key() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    cli.ok(
+        &[
+            "generate",
+            "--label",
+            "Partner API",
+            "--integration",
+            "HubSpot=https://app.hubspot.com/x",
+            "--integration",
+            "Zapier",
+        ],
+        "",
+    );
+    let started = cli.run(&["rotate", "Partner API"]);
+    assert!(started.status.success());
+    let said = String::from_utf8_lossy(&started.stderr);
+    assert!(said.contains("Move HubSpot, Zapier to it"), "{said}");
+    let new_key = String::from_utf8(started.stdout).unwrap().trim().to_owned();
+    assert!(new_key.starts_with("kd_live_"));
+
+    // The status reads metadata only: no password, no keychain.
+    let status = |json: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"));
+        command
+            .arg("--vault")
+            .arg(&cli.vault)
+            .args(["rotate", "Partner API", "--status"])
+            .args(if json { &["--json"][..] } else { &[][..] })
+            .env_remove("KEYDESK_PASSWORD_FILE")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keydesk-test-bus");
+        let output = common::run(command, "");
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(status(false).contains("0 of 2 integrations moved"), "{}", status(false));
+    refused(
+        &cli,
+        &["rotate", "Partner API", "--complete"],
+        "",
+        1,
+        "2 of the 2 integrations of \"Partner API\" are not yet updated and tested (HubSpot, Zapier)",
+    );
+    refused(&cli, &["rotate", "Partner API"], "", 1, "A rotation of \"Partner API\" is under way");
+    refused(
+        &cli,
+        &["rotate", "Partner API", "--mark", "Salesforce", "updated"],
+        "",
+        1,
+        "has no integration \"Salesforce\"",
+    );
+    refused(&cli, &["rotate", "Partner API", "--mark", "HubSpot", "done"], "", 2, "is not a step");
+
+    assert!(cli.ok(&["rotate", "Partner API", "--mark", "hubspot", "updated"], "").contains("0 of 2"));
+    assert!(cli.ok(&["rotate", "Partner API", "--mark", "HubSpot", "tested"], "").contains("1 of 2"));
+    cli.ok(&["rotate", "Partner API", "--mark", "Zapier", "updated"], "");
+    let shown = json(&status(true));
+    assert_eq!((shown["moved"].as_u64(), shown["total"].as_u64()), (Some(1), Some(2)), "{shown}");
+    assert!(
+        shown["integrations"][1]["updated_at"].is_string() && shown["integrations"][1]["tested_at"].is_null()
+    );
+    refused(&cli, &["rotate", "Partner API", "--complete"], "", 1, "1 of the 2 integrations");
+
+    // Completed with a reason for the one left: the old key is revoked, the new one works.
+    let old_id = shown["old_key"].as_str().unwrap().to_owned();
+    let done = cli.ok(&["rotate", "Partner API", "--complete", "--reason", "the Zapier zap was deleted"], "");
+    assert!(done.contains("Rotation of \"Partner API\" complete"), "{done}");
+    let old = json(&cli.ok(&["show", &old_id, "--json"], ""));
+    assert_eq!(old["status"], "revoked");
+    assert_eq!(cli.ok(&["reveal", "Partner API"], "").trim(), new_key);
+    let audit = cli.ok(&["audit"], "");
+    for line in [
+        "HubSpot updated",
+        "HubSpot tested",
+        "Zapier updated",
+        "completed with 1 of 2 integrations moved: the Zapier zap was deleted",
+    ] {
+        assert!(audit.contains(line), "{line} missing from the audit log:\n{audit}");
+    }
+
+    // Abandoned: the new key is revoked and the old one is active again.
+    cli.ok(&["generate", "--label", "Webhook"], "");
+    cli.ok(&["rotate", "Webhook"], "");
+    let abandoned = cli.ok(&["rotate", "Webhook", "--abandon", "--reason", "made in the wrong format"], "");
+    assert!(abandoned.contains("abandoned"), "{abandoned}");
+    let keys = json(&cli.ok(&["list", "--json", "--all"], ""));
+    let webhooks: Vec<&Value> = keys.as_array().unwrap().iter().filter(|k| k["label"] == "Webhook").collect();
+    let statuses: Vec<&str> = webhooks.iter().map(|k| k["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["active", "revoked"], "{keys}");
+    assert!(
+        webhooks[1]["revoke_reason"]
+            .as_str()
+            .unwrap()
+            .contains("rotation abandoned: made in the wrong format")
+    );
+}

@@ -322,3 +322,22 @@ fn unlocking_says_what_is_due() {
     harness.run();
     harness.get_by_label_contains("1 key needs rotation, 1 key expires this week");
 }
+
+#[test]
+fn a_rotated_key_shows_as_retiring_with_its_replacement_in_the_list() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    common::window::generate_key(&mut harness, "Partner API");
+    click(&mut harness, "Rotate");
+    // The question's own "Rotate" button (the page's is behind it).
+    harness.get_all_by_label("Rotate").last().unwrap().click();
+    let _settled = harness.try_run();
+    click(&mut harness, "Done");
+    click(&mut harness, "Keys");
+    let today = keydesk::vault::Clock::now(&world.clock).format("%Y-%m-%d").to_string();
+    harness.get_by_label(&format!("retiring — replaced by Partner API, {today}"));
+    let session = harness.state().session().unwrap();
+    let old = session.vault.keys().iter().find(|k| k.rotation.is_some()).expect("a rotation under way");
+    assert!(old.rotation.as_ref().unwrap().steps.is_empty(), "no integrations to move");
+}

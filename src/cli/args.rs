@@ -51,8 +51,9 @@ pub enum Command {
     /// Revoke a key: it is marked revoked and its secret deleted.
     Revoke(RevokeArgs),
     /// Replace a key: Keydesk keys are generated, others are read from stdin; the old key
-    /// becomes "retiring" until its integrations have moved over.
-    Rotate(KeyArg),
+    /// becomes "retiring" while each of its integrations moves to the new one (--mark), then
+    /// is revoked (--complete), or the new one is (--abandon).
+    Rotate(RotateArgs),
     /// Show the audit log, or verify its hash chain.
     Audit(AuditArgs),
     /// Check the vault: secrets present and readable, no orphaned entries, audit chain intact.
@@ -161,6 +162,38 @@ pub struct ListArgs {
     /// Include revoked keys.
     #[arg(long)]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The key: id, start of id, or exact label (the old key or its replacement).
+    pub key: String,
+    /// Show the rotation under way: each integration, updated and tested or not (needs no
+    /// password).
+    #[arg(long, conflicts_with_all = ["mark", "complete", "abandon"])]
+    pub status: bool,
+    /// With --status: print JSON.
+    #[arg(long, requires = "status")]
+    pub json: bool,
+    /// Mark a step for one integration: `--mark HubSpot updated`, `--mark HubSpot tested`.
+    #[arg(long, num_args = 2, value_names = ["INTEGRATION", "STEP"], conflicts_with_all = ["complete", "abandon"])]
+    pub mark: Option<Vec<String>>,
+    /// Finish: revoke the old key (at the provider where Keydesk can). Refused while an
+    /// integration is not updated and tested, unless --reason says why.
+    #[arg(long, conflicts_with = "abandon")]
+    pub complete: bool,
+    /// Give up: revoke the new key; the old one is active again. Needs --reason.
+    #[arg(long, requires = "reason")]
+    pub abandon: bool,
+    /// Why (for --complete with integrations not moved, and for --abandon).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// With --complete or --abandon: you revoked the key on the provider's page.
+    #[arg(long)]
+    pub revoked_at_provider: bool,
+    /// With --complete or --abandon: revoke in Keydesk alone, without the provider.
+    #[arg(long, conflicts_with = "revoked_at_provider")]
+    pub local_only: bool,
 }
 
 #[derive(Debug, Args)]

@@ -44,7 +44,10 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     }
     // Reading metadata needs no master password and no keychain: the file is the user's to
     // read anyway (its seal is checked by every command that unlocks).
-    if let Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Info(_) = &command {
+    let reads_only = matches!(&command, Command::Rotate(rotate) if rotate.status);
+    if reads_only
+        || matches!(&command, Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Info(_))
+    {
         let dir = VaultDir::open(&context.dir, false)?;
         let text = dir.read_vault()?;
         let file = Vault::parse(&text).map_err(|e| {
@@ -65,6 +68,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 }
             }
             Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
+            Command::Rotate(rotate) => render::rotation(&file, &rotate.key, rotate.json),
             _ => Ok(()),
         };
     }
@@ -130,7 +134,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Revoke(revoke) => remote::revoke(&mut vault, &revoke),
         Command::Verify(args) => remote::verify(&mut vault, &args.key, args.json),
         Command::Account(account) => remote::account(&mut vault, account),
-        Command::Rotate(key) => run_rotate(&mut vault, &key.key),
+        Command::Rotate(rotate) => run_rotate(&mut vault, &rotate),
         Command::Whois => {
             let candidate = input::key_from_stdin("Paste the string to look up: ")?;
             match vault.whois(candidate.expose_secret())? {
@@ -318,8 +322,15 @@ fn run_edit(vault: &mut Vault, args: args::EditArgs) -> Result<(), CliError> {
     out(&format!("Updated \"{}\".", vault.key(&record.id)?.label))
 }
 
-fn run_rotate(vault: &mut Vault, key: &str) -> Result<(), CliError> {
-    let old = vault.key(&resolve(vault.keys(), key)?)?.clone();
+fn run_rotate(vault: &mut Vault, args: &args::RotateArgs) -> Result<(), CliError> {
+    let id = super::lookup::resolve_quietly(vault.keys(), &args.key)?;
+    if args.mark.is_some() || args.complete || args.abandon {
+        let old = vault.rotation_of(&id).ok_or_else(|| {
+            CliError::Failed(crate::vault::VaultError::NoRotation { label: args.key.clone() }.to_string())
+        })?;
+        return rotation_step(vault, &old, args);
+    }
+    let old = vault.key(&id)?.clone();
     let replacement = if old.provider == Provider::Keydesk {
         Replacement::Generate
     } else {
@@ -330,11 +341,75 @@ fn run_rotate(vault: &mut Vault, key: &str) -> Result<(), CliError> {
     };
     let generated = matches!(replacement, Replacement::Generate);
     let (id, secret) = vault.rotate(&old.id, replacement)?;
-    note(&format!(
-        "\"{}\" is now retiring; the replacement is {id}. Update its integrations, then revoke {}.",
-        old.label, old.id
-    ));
+    let names: Vec<&str> = old.integrations.iter().map(|i| i.name.as_str()).collect();
+    note(&if names.is_empty() {
+        format!(
+            "\"{}\" is now retiring; the replacement is {id}. When nothing uses the old key, run `keydesk rotate {id} --complete`.",
+            old.label
+        )
+    } else {
+        format!(
+            "\"{}\" is now retiring; the replacement is {id}. Move {} to it (`keydesk rotate {id} --mark NAME updated`, then `tested`), then `--complete`.",
+            old.label,
+            names.join(", ")
+        )
+    });
     if generated { print_secret(&secret) } else { Ok(()) }
+}
+
+/// `rotate KEY --mark | --complete | --abandon` on the rotation of `old`.
+fn rotation_step(
+    vault: &mut Vault,
+    old: &crate::vault::model::KeyId,
+    args: &args::RotateArgs,
+) -> Result<(), CliError> {
+    let label = vault.key(old)?.label.clone();
+    if let Some(mark) = &args.mark {
+        let [integration, step] = mark.as_slice() else {
+            return Err(CliError::Usage(
+                "--mark takes an integration and a step: --mark HubSpot updated".into(),
+            ));
+        };
+        let step = match step.to_ascii_lowercase().as_str() {
+            "updated" => crate::vault::Moved::Updated,
+            "tested" => crate::vault::Moved::Tested,
+            other => {
+                return Err(CliError::Usage(format!(
+                    "\"{other}\" is not a step: say `updated` (its settings hold the new key) or `tested` (the new key works there)."
+                )));
+            }
+        };
+        vault.mark_rotation(old, integration, step)?;
+        let rotation = vault.key(old)?.rotation.clone();
+        let (moved, total) = rotation.map(|r| r.progress()).unwrap_or_default();
+        return out(&format!("Marked. {moved} of {total} integrations of \"{label}\" moved."));
+    }
+    let revoke = |key: String, reason: String| args::RevokeArgs {
+        key,
+        reason,
+        revoked_at_provider: args.revoked_at_provider,
+        local_only: args.local_only,
+    };
+    if args.complete {
+        // Refused before anything is revoked while integrations are left and no reason given.
+        vault.check_rotation_complete(old, args.reason.as_deref())?;
+        let new = vault.key(old)?.replaced_by.clone().map(|id| id.to_string()).unwrap_or_default();
+        let reason = match args.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            Some(reason) => format!("rotated to {new}: {reason}"),
+            None => format!("rotated to {new}"),
+        };
+        remote::revoke(vault, &revoke(old.to_string(), reason))?;
+        vault.close_rotation(old, args.reason.as_deref())?;
+        return out(&format!("Rotation of \"{label}\" complete: the old key is revoked."));
+    }
+    // --abandon (clap requires the reason).
+    let reason = args.reason.clone().unwrap_or_default();
+    let Some(new) = vault.key(old)?.replaced_by.clone() else {
+        return Err(CliError::Failed(format!("\"{label}\" names no replacement to revoke.")));
+    };
+    remote::revoke(vault, &revoke(new.to_string(), format!("rotation abandoned: {reason}")))?;
+    vault.abandon_rotation(old, &reason)?;
+    out(&format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again."))
 }
 
 pub fn print_secret(secret: &SecretString) -> Result<(), CliError> {

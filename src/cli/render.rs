@@ -223,6 +223,63 @@ pub fn due(file: &VaultFile, now: DateTime<Utc>, as_json: bool) -> Result<(), Cl
     out(&table)
 }
 
+/// `keydesk rotate KEY --status`: the rotation `query` (the old key or its replacement) is
+/// part of, read without the password.
+pub fn rotation(file: &VaultFile, query: &str, as_json: bool) -> Result<(), CliError> {
+    let id = super::lookup::resolve_quietly(&file.keys, query)?;
+    let record = file.key(&id).ok_or_else(|| CliError::Failed(format!("No key has the id {id}.")))?;
+    let old = if record.rotation.is_some() {
+        Some(record)
+    } else {
+        record.replaces.as_ref().and_then(|o| file.key(o))
+    };
+    let Some((old, rotation)) = old.and_then(|o| o.rotation.as_ref().map(|r| (o, r))) else {
+        return Err(CliError::Failed(
+            crate::vault::VaultError::NoRotation { label: record.label.clone() }.to_string(),
+        ));
+    };
+    let new = old.replaced_by.as_ref().and_then(|n| file.key(n));
+    let (moved, total) = rotation.progress();
+    if as_json {
+        return pretty(&json!({
+            "old_key": old.id,
+            "new_key": new.map(|n| n.id.to_string()),
+            "label": old.label,
+            "started_at": time(Some(rotation.started_at)),
+            "moved": moved,
+            "total": total,
+            "integrations": rotation.steps.iter().map(|s| json!({
+                "name": s.integration,
+                "updated_at": time(s.updated_at),
+                "tested_at": time(s.tested_at),
+                "moved": s.moved(),
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    let when =
+        |at: Option<DateTime<Utc>>| at.map_or("—".to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string());
+    let mut text = format!(
+        "Rotation of \"{}\" ({}), started {}: new key {}. {moved} of {total} integrations moved.",
+        old.label,
+        old.id,
+        rotation.started_at.format("%Y-%m-%d"),
+        new.map_or("(gone)".to_owned(), |n| n.id.to_string())
+    );
+    if !rotation.steps.is_empty() {
+        let width = rotation.steps.iter().map(|s| s.integration.chars().count()).max().unwrap_or(11).max(11);
+        text.push_str(&format!("\n{:<width$}  {:<16}  {:<16}", "INTEGRATION", "UPDATED", "TESTED"));
+        for step in &rotation.steps {
+            text.push_str(&format!(
+                "\n{:<width$}  {:<16}  {:<16}",
+                step.integration,
+                when(step.updated_at),
+                when(step.tested_at)
+            ));
+        }
+    }
+    out(&text)
+}
+
 /// `keydesk info`: what the vault is made of, read without the password.
 pub fn info(
     file: &VaultFile,

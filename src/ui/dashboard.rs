@@ -473,7 +473,22 @@ pub fn dashboard_ui(
                     let (status, badge) = match (row.status, &record.replaced_by) {
                         (RowStatus::Retiring, Some(by)) => {
                             let by = file.key(by).map_or("its replacement", |k| k.label.as_str());
-                            (format!("retiring, replaced by {by}"), Badge::Warn)
+                            let since =
+                                record.rotation.as_ref().map(|r| r.started_at.format("%Y-%m-%d").to_string());
+                            match record.rotation.as_ref().map(crate::vault::model::Rotation::progress) {
+                                // The move of its integrations, while one is under way.
+                                Some((moved, total)) if total > 0 => (
+                                    format!("retiring — {moved} of {total} integrations moved to {by}"),
+                                    Badge::Warn,
+                                ),
+                                _ => (
+                                    format!(
+                                        "retiring — replaced by {by}{}",
+                                        since.map(|d| format!(", {d}")).unwrap_or_default()
+                                    ),
+                                    Badge::Warn,
+                                ),
+                            }
                         }
                         _ => row.status.word(record.provider.name()),
                     };

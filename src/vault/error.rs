@@ -104,6 +104,18 @@ pub enum VaultError {
         "A new key for \"{label}\" must be made at {provider} and pasted here: Keydesk cannot generate {provider} keys itself."
     )]
     NeedsPastedReplacement { label: String, provider: String },
+    #[error("\"{label}\" is not being rotated: start with `keydesk rotate`, or press Rotate on its page.")]
+    NoRotation { label: String },
+    #[error(
+        "A rotation of \"{label}\" is under way: finish it (--complete) or abandon it (--abandon) before starting another."
+    )]
+    RotationUnderWay { label: String },
+    #[error("\"{label}\" has no integration \"{name}\" to move: its integrations are {known}.")]
+    UnknownIntegration { label: String, name: String, known: String },
+    #[error(
+        "{open} of the {total} integrations of \"{label}\" are not yet updated and tested ({names}): mark them, or complete with --reason saying why not."
+    )]
+    RotationOpen { label: String, open: usize, total: usize, names: String },
 }
 
 impl VaultError {

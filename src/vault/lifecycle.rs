@@ -6,7 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::audit::Action;
 use super::keygen::{self, KeySpec};
 use super::meta::{KeyMeta, check_text};
-use super::model::{KeyId, KeyStatus};
+use super::model::{KeyId, KeyStatus, Rotation, RotationStep};
 use super::{MAX_NOTES, Vault, VaultError};
 use crate::providers::Provider;
 
@@ -76,6 +76,9 @@ impl Vault {
         if !old.is_live() {
             return Err(VaultError::Revoked { label: old.label, action: "rotate" });
         }
+        if old.rotation.is_some() || self.rotation_of(id).is_some() {
+            return Err(VaultError::RotationUnderWay { label: old.label });
+        }
         let (secret, prefix, provider, region) = match replacement {
             Replacement::Generate => {
                 if old.provider != Provider::Keydesk {
@@ -116,14 +119,150 @@ impl Vault {
         let id = record.id.clone();
         self.store_secret(&id, &secret)?;
         let detail = format!("\"{}\" replaced by {id}", old.label);
+        // Each integration is moved to the new key, step by step, before the old one goes.
+        let steps = old
+            .integrations
+            .iter()
+            .map(|i| RotationStep { integration: i.name.clone(), updated_at: None, tested_at: None })
+            .collect();
         self.apply(Action::Rotate, Some(&old.id), detail, |file| {
             let old = &mut file.keys[index];
             old.status = KeyStatus::Retiring;
             old.replaced_by = Some(record.id.clone());
+            old.rotation = Some(Rotation { started_at: now, steps });
             file.keys.push(record);
             Ok(())
         })
         .inspect_err(|error| self.take_back_secret(&id, error))?;
         Ok((id, secret))
+    }
+}
+
+/// A step of moving an integration to the new key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moved {
+    /// Its settings now hold the new key.
+    Updated,
+    /// The new key was tried there and works (the user's word, or a verify at the provider).
+    Tested,
+}
+
+impl Vault {
+    /// The key whose rotation `id` is part of: `id` itself while it is being replaced, or
+    /// the key it replaces when that one is.
+    pub fn rotation_of(&self, id: &KeyId) -> Option<KeyId> {
+        let record = self.file.key(id)?;
+        if record.rotation.is_some() {
+            return Some(record.id.clone());
+        }
+        let old = self.file.key(record.replaces.as_ref()?)?;
+        old.rotation.is_some().then(|| old.id.clone())
+    }
+
+    fn rotating(&self, old: &KeyId) -> Result<(usize, &Rotation), VaultError> {
+        let index = self.index_of(old)?;
+        let record = &self.file.keys[index];
+        match &record.rotation {
+            Some(rotation) => Ok((index, rotation)),
+            None => Err(VaultError::NoRotation { label: record.label.clone() }),
+        }
+    }
+
+    /// Marks a step of moving `integration` (its name, any case) of the key `old` being
+    /// replaced. Marking again keeps the first time.
+    pub fn mark_rotation(&mut self, old: &KeyId, integration: &str, step: Moved) -> Result<(), VaultError> {
+        let (index, rotation) = self.rotating(old)?;
+        let wanted = integration.trim();
+        let Some(at) = rotation.steps.iter().position(|s| s.integration.eq_ignore_ascii_case(wanted)) else {
+            let record = &self.file.keys[index];
+            let known: Vec<String> =
+                rotation.steps.iter().map(|s| format!("\"{}\"", s.integration)).collect();
+            return Err(VaultError::UnknownIntegration {
+                label: record.label.clone(),
+                name: wanted.to_owned(),
+                known: if known.is_empty() { "none".to_owned() } else { known.join(", ") },
+            });
+        };
+        let now = self.now();
+        let name = rotation.steps[at].integration.clone();
+        let word = match step {
+            Moved::Updated => "updated",
+            Moved::Tested => "tested",
+        };
+        let detail = format!("rotation of \"{}\": {name} {word}", self.file.keys[index].label);
+        let id = self.file.keys[index].id.clone();
+        self.apply(Action::Rotate, Some(&id), detail, |file| {
+            if let Some(rotation) = file.keys[index].rotation.as_mut() {
+                let step_state = &mut rotation.steps[at];
+                let slot = match step {
+                    Moved::Updated => &mut step_state.updated_at,
+                    Moved::Tested => &mut step_state.tested_at,
+                };
+                slot.get_or_insert(now);
+            }
+            Ok(())
+        })
+    }
+
+    /// Whether the rotation of `old` may be completed: every integration moved, or a reason
+    /// given for completing anyway. Nothing is written.
+    pub fn check_rotation_complete(&self, old: &KeyId, reason: Option<&str>) -> Result<(), VaultError> {
+        let (index, rotation) = self.rotating(old)?;
+        let open: Vec<&str> =
+            rotation.steps.iter().filter(|s| !s.moved()).map(|s| s.integration.as_str()).collect();
+        if open.is_empty() || reason.is_some_and(|r| !r.trim().is_empty()) {
+            return Ok(());
+        }
+        Err(VaultError::RotationOpen {
+            label: self.file.keys[index].label.clone(),
+            open: open.len(),
+            total: rotation.steps.len(),
+            names: open.join(", "),
+        })
+    }
+
+    /// Closes the rotation of `old` once it is revoked (the caller revokes it, at the
+    /// provider where it can). `reason` is why it was completed with integrations not moved.
+    pub fn close_rotation(&mut self, old: &KeyId, reason: Option<&str>) -> Result<(), VaultError> {
+        self.check_rotation_complete(old, reason)?;
+        let (index, rotation) = self.rotating(old)?;
+        let (moved, total) = rotation.progress();
+        let label = self.file.keys[index].label.clone();
+        let detail = match reason.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(reason) if moved < total => {
+                format!(
+                    "rotation of \"{label}\" completed with {moved} of {total} integrations moved: {reason}"
+                )
+            }
+            _ => format!("rotation of \"{label}\" completed: {moved} of {total} integrations moved"),
+        };
+        let id = self.file.keys[index].id.clone();
+        self.apply(Action::Rotate, Some(&id), detail, |file| {
+            file.keys[index].rotation = None;
+            Ok(())
+        })
+    }
+
+    /// Abandons the rotation of `old` once its replacement is revoked (by the caller): the
+    /// old key is active again and replaced by nothing.
+    pub fn abandon_rotation(&mut self, old: &KeyId, reason: &str) -> Result<(), VaultError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(VaultError::EmptyReason);
+        }
+        check_text("reason", reason, MAX_NOTES, false)?;
+        let (index, _) = self.rotating(old)?;
+        let record = &self.file.keys[index];
+        let detail = format!("rotation of \"{}\" abandoned: {reason}", record.label);
+        let id = record.id.clone();
+        self.apply(Action::Rotate, Some(&id), detail, |file| {
+            let record = &mut file.keys[index];
+            record.rotation = None;
+            record.replaced_by = None;
+            if record.status == KeyStatus::Retiring {
+                record.status = KeyStatus::Active;
+            }
+            Ok(())
+        })
     }
 }

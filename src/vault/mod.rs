@@ -40,7 +40,7 @@ use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
 pub use accounts::AccountRequest;
 pub use check::CheckReport;
 pub use error::VaultError;
-pub use lifecycle::Replacement;
+pub use lifecycle::{Moved, Replacement};
 pub use ops::{AddRequest, GenerateRequest, KeyEdit};
 
 /// The current time, given to the vault so tests can set it.

@@ -232,6 +232,42 @@ pub struct KeyRecord {
     /// Set when a revoke at the provider failed: the key still works there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_revoke_pending: Option<String>,
+    /// On a key being replaced: the move of its integrations to the new key (`replaced_by`),
+    /// until the rotation is completed (this key revoked) or abandoned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<Rotation>,
+}
+
+/// A rotation under way: one step per integration of the old key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rotation {
+    pub started_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<RotationStep>,
+}
+
+/// Moving one integration to the new key: its settings updated, then the new key tested there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotationStep {
+    pub integration: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tested_at: Option<DateTime<Utc>>,
+}
+
+impl RotationStep {
+    /// Updated and tested: the integration uses the new key.
+    pub fn moved(&self) -> bool {
+        self.updated_at.is_some() && self.tested_at.is_some()
+    }
+}
+
+impl Rotation {
+    /// How many integrations have moved, of how many.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.steps.iter().filter(|s| s.moved()).count(), self.steps.len())
+    }
 }
 
 /// A key's life cycle.

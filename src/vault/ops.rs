@@ -198,6 +198,7 @@ impl Vault {
             replaces: None,
             replaced_by: None,
             provider_revoke_pending: None,
+            rotation: None,
         })
     }
 
