@@ -73,7 +73,7 @@ fn only_storage_and_secrets_touch_the_file_system() {
 }
 
 /// The screens of the window: they draw plain data and return commands.
-const SCREEN_FILES: [&str; 12] = [
+const SCREEN_FILES: [&str; 13] = [
     "accounts.rs",
     "audit_log.rs",
     "dashboard.rs",
@@ -85,6 +85,7 @@ const SCREEN_FILES: [&str; 12] = [
     "state.rs",
     "theme.rs",
     "unlock.rs",
+    "whois.rs",
     "widgets.rs",
 ];
 

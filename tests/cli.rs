@@ -589,7 +589,8 @@ fn a_rotation_moves_each_integration_then_retires_the_old_key() {
         "HubSpot updated",
         "HubSpot tested",
         "Zapier updated",
-        "completed with 1 of 2 integrations moved: the Zapier zap was deleted",
+        "rotated to",
+        "the Zapier zap was deleted; rotation closed with 1 of 2 integrations moved",
     ] {
         assert!(audit.contains(line), "{line} missing from the audit log:\n{audit}");
     }

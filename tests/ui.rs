@@ -341,3 +341,80 @@ fn a_rotated_key_shows_as_retiring_with_its_replacement_in_the_list() {
     let old = session.vault.keys().iter().find(|k| k.rotation.is_some()).expect("a rotation under way");
     assert!(old.rotation.as_ref().unwrap().steps.is_empty(), "no integrations to move");
 }
+
+#[test]
+fn a_rotation_with_two_integrations_survives_a_restart_and_finishes() {
+    let world = world();
+    let old_secret;
+    {
+        let mut harness = app(&world);
+        create_and_unlock(&mut harness);
+        click(&mut harness, "New key");
+        type_into(&mut harness, "Label", "Partner API");
+        for (name, url) in [("HubSpot", "https://app.hubspot.com/settings"), ("Zapier", "")] {
+            click(&mut harness, "Add integration");
+            harness.get_all_by_label("Used by").last().unwrap().click();
+            harness.run();
+            harness.get_all_by_label("Used by").last().unwrap().type_text(name);
+            harness.run();
+            if !url.is_empty() {
+                harness.get_all_by_label("URL").last().unwrap().click();
+                harness.run();
+                harness.get_all_by_label("URL").last().unwrap().type_text(url);
+                harness.run();
+            }
+        }
+        click(&mut harness, "Generate");
+        old_secret =
+            harness.state().session().unwrap().shown_once.as_ref().unwrap().secret.expose_secret().to_owned();
+        click(&mut harness, "Done");
+        click(&mut harness, "Rotate");
+        harness.get_all_by_label("Rotate").last().unwrap().click();
+        let _settled = harness.try_run();
+        click(&mut harness, "Done");
+        // The new key's page: a row per integration, nothing moved yet, Finish not offered.
+        harness.get_by_label_contains("0 of 2 integrations moved");
+        harness.get_by_label("Open its settings");
+        use egui_kittest::kittest::NodeT;
+        assert!(harness.get_by_label("Finish rotation: revoke the old key…").accesskit_node().is_disabled());
+        click(&mut harness, "Updated: HubSpot");
+        click(&mut harness, "Tested: HubSpot");
+        harness.get_by_label_contains("1 of 2 integrations moved");
+    }
+
+    // Restarted: the rotation is read back from vault.ron. The old key's page is found from
+    // its secret on "Which key is this?".
+    let mut harness = app(&world);
+    type_into(&mut harness, "Master password", common::window::PASSWORD);
+    click(&mut harness, "Unlock");
+    common::window::step_until(&mut harness, "the vault opens", keydesk::ui::KeydeskApp::is_unlocked);
+    harness.run();
+    harness.get_by_label("retiring — 1 of 2 integrations moved to Partner API");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    harness.run();
+    type_into(&mut harness, "Found string", &old_secret);
+    click(&mut harness, "Look it up");
+    click(&mut harness, "Open key");
+    harness.get_by_label_contains("1 of 2 integrations moved");
+    click(&mut harness, "Updated: Zapier");
+    click(&mut harness, "Tested: Zapier");
+    harness.get_by_label_contains("2 of 2 integrations moved");
+    click(&mut harness, "Finish rotation: revoke the old key…");
+    click(&mut harness, "Revoke key");
+
+    let session = harness.state().session().unwrap();
+    let keys = session.vault.keys();
+    let old = keys.iter().find(|k| k.replaced_by.is_some()).unwrap();
+    assert!(matches!(&old.status, KeyStatus::Revoked { reason, .. } if reason.starts_with("rotated to ")));
+    assert!(old.rotation.is_none(), "the revoke closed the rotation");
+    let audit = session.vault.audit_text().unwrap();
+    for line in [
+        "HubSpot updated",
+        "HubSpot tested",
+        "Zapier updated",
+        "Zapier tested",
+        "rotation closed with 2 of 2 integrations moved",
+    ] {
+        assert!(audit.contains(line), "{line} is not in the audit log");
+    }
+}

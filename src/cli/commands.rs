@@ -399,7 +399,6 @@ fn rotation_step(
             None => format!("rotated to {new}"),
         };
         remote::revoke(vault, &revoke(old.to_string(), reason))?;
-        vault.close_rotation(old, args.reason.as_deref())?;
         return out(&format!("Rotation of \"{label}\" complete: the old key is revoked."));
     }
     // --abandon (clap requires the reason).

@@ -169,6 +169,18 @@ pub fn detail_ui(
                 row(ui, "Replaced by", new.to_string());
             }
         });
+        // The rotation under way, on the old key's page and on its replacement's.
+        let rotating = if record.rotation.is_some() {
+            Some(record)
+        } else {
+            record.replaces.as_ref().and_then(|old| file.key(old)).filter(|old| old.rotation.is_some())
+        };
+        if let Some(old) = rotating
+            && let Some(rotation) = &old.rotation
+            && let Some(step) = rotation_ui(ui, file, old, rotation, state)
+        {
+            command = Some(step);
+        }
         ui.add_space(theme::GAP);
         if live {
             ui.horizontal(|ui| {
@@ -259,5 +271,88 @@ pub fn detail_ui(
             ));
         }
     });
+    command
+}
+
+/// The rotation of `record` (the old key) under way: a row per integration (copy the new key,
+/// open the integration's settings, tick updated and tested), then Finish, which revokes the
+/// old key.
+fn rotation_ui(
+    ui: &mut egui::Ui,
+    file: &VaultFile,
+    record: &crate::vault::model::KeyRecord,
+    rotation: &crate::vault::model::Rotation,
+    state: &mut DetailState,
+) -> Option<Command> {
+    use crate::vault::Moved;
+    let mut command = None;
+    let new = record.replaced_by.as_ref().and_then(|id| file.key(id));
+    let (moved, total) = rotation.progress();
+    ui.add_space(theme::GAP);
+    ui.separator();
+    ui.heading("Rotation");
+    ui.label(format!(
+        "\"{}\" ({}) is being replaced, since {}. Move each integration to the new key, then finish: the old key is revoked. {moved} of {total} integrations moved.",
+        record.label,
+        record.hint,
+        rotation.started_at.format("%Y-%m-%d")
+    ));
+    if let Some(new) = new
+        && ui.button("Copy new key").clicked()
+    {
+        command = Some(Command::Copy(new.id.clone()));
+    }
+    egui::Grid::new("rotation").num_columns(4).spacing([16.0, 6.0]).show(ui, |ui| {
+        for step in &rotation.steps {
+            ui.label(&step.integration);
+            let url =
+                record.integrations.iter().find(|i| i.name == step.integration).and_then(|i| i.url.clone());
+            match url {
+                Some(url) => {
+                    if ui.button("Open its settings").on_hover_text(&url).clicked() {
+                        ui.ctx().open_url(egui::OpenUrl::new_tab(url));
+                    }
+                }
+                None => {
+                    ui.label("");
+                }
+            }
+            for (done, word, kind) in [
+                (step.updated_at.is_some(), "Updated", Moved::Updated),
+                (step.tested_at.is_some(), "Tested", Moved::Tested),
+            ] {
+                let mut ticked = done;
+                let tick = ui.add_enabled(
+                    !done,
+                    egui::Checkbox::new(&mut ticked, format!("{word}: {}", step.integration)),
+                );
+                if tick.clicked() && !done {
+                    command = Some(Command::MarkRotation {
+                        old: record.id.clone(),
+                        integration: step.integration.clone(),
+                        step: kind,
+                    });
+                }
+            }
+            ui.end_row();
+        }
+    });
+    let left = total - moved;
+    if left > 0 {
+        field_with(
+            ui,
+            "Finish anyway, because",
+            egui::TextEdit::singleline(&mut state.finish_reason).hint_text("e.g. the Zapier zap was deleted"),
+        );
+    }
+    let reason = state.finish_reason.trim().to_owned();
+    let ready = left == 0 || !reason.is_empty();
+    let finish = ui
+        .add_enabled(ready, egui::Button::new("Finish rotation: revoke the old key…"))
+        .on_disabled_hover_text(format!("{left} integrations are not yet updated and tested"));
+    if finish.clicked() {
+        command =
+            Some(Command::FinishRotation { old: record.id.clone(), reason: (left > 0).then_some(reason) });
+    }
     command
 }

@@ -62,6 +62,18 @@ pub enum Command {
         pasted: Option<SecretString>,
     },
     StartRevoke(KeyId),
+    /// A step of moving an integration of `old` (being rotated) to its replacement.
+    MarkRotation {
+        old: KeyId,
+        integration: String,
+        step: crate::vault::Moved,
+    },
+    /// Finish the rotation of `old`: its revoke, asked in the revoke dialog. `reason` says why
+    /// integrations are left, when some are.
+    FinishRotation {
+        old: KeyId,
+        reason: Option<String>,
+    },
     Revoke {
         key: KeyId,
         reason: String,

@@ -48,6 +48,8 @@ pub struct DetailState {
     /// The key's audit records, oldest first, and the log length they were taken at.
     pub history: Vec<crate::vault::audit::Record>,
     pub history_at: Option<u64>,
+    /// Why the rotation is finished with integrations not moved (the user's words).
+    pub finish_reason: String,
 }
 
 impl DetailState {

@@ -46,14 +46,20 @@ impl Vault {
         }
         let id = record.id.clone();
         let now = self.now();
-        let detail = if note.is_empty() {
+        let mut detail = if note.is_empty() {
             format!("\"{}\": {reason}", record.label)
         } else {
             format!("\"{}\": {reason} ({note})", record.label)
         };
+        // Revoking a key being replaced ends its rotation, with how far the move got.
+        if let Some(rotation) = &record.rotation {
+            let (moved, total) = rotation.progress();
+            detail.push_str(&format!("; rotation closed with {moved} of {total} integrations moved"));
+        }
         self.apply(Action::Revoke, Some(&id), detail, |file| {
             file.keys[index].status = KeyStatus::Revoked { at: now, reason: reason.to_owned() };
             file.keys[index].provider_revoke_pending = None;
+            file.keys[index].rotation = None;
             Ok(())
         })?;
         let name = self.entry_name(&id);
@@ -205,7 +211,8 @@ impl Vault {
     }
 
     /// Whether the rotation of `old` may be completed: every integration moved, or a reason
-    /// given for completing anyway. Nothing is written.
+    /// given for completing anyway. Nothing is written: the caller then revokes `old` (at the
+    /// provider where it can), which closes the rotation.
     pub fn check_rotation_complete(&self, old: &KeyId, reason: Option<&str>) -> Result<(), VaultError> {
         let (index, rotation) = self.rotating(old)?;
         let open: Vec<&str> =
@@ -218,28 +225,6 @@ impl Vault {
             open: open.len(),
             total: rotation.steps.len(),
             names: open.join(", "),
-        })
-    }
-
-    /// Closes the rotation of `old` once it is revoked (the caller revokes it, at the
-    /// provider where it can). `reason` is why it was completed with integrations not moved.
-    pub fn close_rotation(&mut self, old: &KeyId, reason: Option<&str>) -> Result<(), VaultError> {
-        self.check_rotation_complete(old, reason)?;
-        let (index, rotation) = self.rotating(old)?;
-        let (moved, total) = rotation.progress();
-        let label = self.file.keys[index].label.clone();
-        let detail = match reason.map(str::trim).filter(|r| !r.is_empty()) {
-            Some(reason) if moved < total => {
-                format!(
-                    "rotation of \"{label}\" completed with {moved} of {total} integrations moved: {reason}"
-                )
-            }
-            _ => format!("rotation of \"{label}\" completed: {moved} of {total} integrations moved"),
-        };
-        let id = self.file.keys[index].id.clone();
-        self.apply(Action::Rotate, Some(&id), detail, |file| {
-            file.keys[index].rotation = None;
-            Ok(())
         })
     }
 

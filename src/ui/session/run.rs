@@ -120,6 +120,34 @@ impl Session {
                     RevokeState::new(record, route)
                 });
             }
+            Command::MarkRotation { old, integration, step } => {
+                if let Err(error) = self.vault.mark_rotation(&old, &integration, step) {
+                    fx.toasts.error(error.to_string(), now);
+                }
+            }
+            Command::FinishRotation { old, reason } => match self
+                .vault
+                .check_rotation_complete(&old, reason.as_deref())
+            {
+                // The old key is revoked through the dialog (at the provider where Keydesk
+                // can); its revoke closes the rotation.
+                Ok(()) => {
+                    let file = self.vault.file();
+                    self.revoke = file.key(&old).map(|record| {
+                        let route = actions::revoke_route(&self.vault, record);
+                        let mut state = RevokeState::new(record, route);
+                        let new =
+                            record.replaced_by.as_ref().and_then(|id| file.key(id)).map(|k| k.id.to_string());
+                        state.reason = match (new, reason) {
+                            (Some(new), Some(reason)) => format!("rotated to {new}: {reason}"),
+                            (Some(new), None) => format!("rotated to {new}"),
+                            (None, reason) => reason.unwrap_or_else(|| "rotated".to_owned()),
+                        };
+                        state
+                    });
+                }
+                Err(error) => fx.toasts.error(error.to_string(), now),
+            },
             Command::CloseRevoke => self.revoke = None,
             Command::Revoke { key, reason, options, replacement } => {
                 match actions::plan_revoke(&self.vault, &key, &reason, options) {
