@@ -329,6 +329,11 @@ fn a_rotated_key_shows_as_retiring_with_its_replacement_in_the_list() {
     let mut harness = app(&world);
     create_and_unlock(&mut harness);
     common::window::generate_key(&mut harness, "Partner API");
+    // The key's page counts its uses over the last 90 days.
+    harness.get_by_label("Activity, last 90 days");
+    harness.get_by_label("0 copies");
+    click(&mut harness, "Copy");
+    harness.get_by_label("1 copy");
     click(&mut harness, "Rotate");
     // The question's own "Rotate" button (the page's is behind it).
     harness.get_all_by_label("Rotate").last().unwrap().click();

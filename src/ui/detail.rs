@@ -257,6 +257,9 @@ pub fn detail_ui(
             }
         }
         ui.add_space(theme::GAP);
+        ui.heading("Activity, last 90 days");
+        activity_ui(ui, &Activity::of(&state.history, now));
+        ui.add_space(theme::GAP);
         ui.heading("History");
         for entry in state.history.iter().rev() {
             let outcome = match &entry.outcome {
@@ -355,4 +358,142 @@ fn rotation_ui(
             Some(Command::FinishRotation { old: record.id.clone(), reason: (left > 0).then_some(reason) });
     }
     command
+}
+
+/// How many days the activity chart spans.
+const ACTIVITY_DAYS: usize = 90;
+
+/// A key's uses per day over the last 90 days, from its audit records.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Activity {
+    /// Oldest day first: (copies, reveals, checks at the provider, failures of any of them).
+    pub days: Vec<(u32, u32, u32, u32)>,
+    pub copies: u32,
+    pub reveals: u32,
+    pub checks: u32,
+    pub failures: u32,
+}
+
+impl Activity {
+    /// Counts `history` (a key's audit records) by day, the last day being `now`'s.
+    pub fn of(history: &[crate::vault::audit::Record], now: DateTime<Utc>) -> Self {
+        use crate::vault::audit::Action;
+        let mut activity = Activity { days: vec![(0, 0, 0, 0); ACTIVITY_DAYS], ..Activity::default() };
+        let today = now.date_naive();
+        for record in history {
+            let Ok(ago) = usize::try_from((today - record.at.date_naive()).num_days()) else { continue };
+            let Some(day) = ACTIVITY_DAYS.checked_sub(ago + 1).and_then(|i| activity.days.get_mut(i)) else {
+                continue;
+            };
+            let failed = matches!(record.outcome, Outcome::Failed(_));
+            match record.action {
+                Action::Copy if !failed => (day.0, activity.copies) = (day.0 + 1, activity.copies + 1),
+                Action::Reveal if !failed => (day.1, activity.reveals) = (day.1 + 1, activity.reveals + 1),
+                Action::Verify => (day.2, activity.checks) = (day.2 + 1, activity.checks + 1),
+                _ => {}
+            }
+            if failed && matches!(record.action, Action::Copy | Action::Reveal | Action::Verify) {
+                (day.3, activity.failures) = (day.3 + 1, activity.failures + 1);
+            }
+        }
+        activity
+    }
+}
+
+/// A bar a day (copies, reveals and checks stacked; a failure marked below its day), drawn
+/// with the painter, and the totals in words.
+fn activity_ui(ui: &mut egui::Ui, activity: &Activity) {
+    let dark = ui.visuals().dark_mode;
+    let (copy, reveal, check, fail) = (
+        theme::badge(dark, theme::Badge::Good),
+        theme::badge(dark, theme::Badge::Warn),
+        ui.visuals().text_color(),
+        theme::badge(dark, theme::Badge::Bad),
+    );
+    let width = ui.available_width().min(540.0);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 60.0), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.line_segment(
+        [rect.left_bottom() - egui::vec2(0.0, 6.0), rect.right_bottom() - egui::vec2(0.0, 6.0)],
+        egui::Stroke::new(1.0, ui.visuals().weak_text_color()),
+    );
+    let most = activity.days.iter().map(|d| d.0 + d.1 + d.2).max().unwrap_or(0).max(1);
+    #[allow(clippy::cast_precision_loss, reason = "counts of a few thousand at most")]
+    let (slot, unit) = (width / ACTIVITY_DAYS as f32, (rect.height() - 8.0) / most as f32);
+    for (i, &(copies, reveals, checks, failures)) in activity.days.iter().enumerate() {
+        #[allow(clippy::cast_precision_loss, reason = "a day's index")]
+        let x = rect.left() + slot * i as f32;
+        let mut base = rect.bottom() - 6.0;
+        for (count, colour) in [(copies, copy), (reveals, reveal), (checks, check)] {
+            #[allow(clippy::cast_precision_loss, reason = "a day's count")]
+            let height = unit * count as f32;
+            if count > 0 {
+                let bar =
+                    egui::Rect::from_min_max(egui::pos2(x, base - height), egui::pos2(x + slot * 0.8, base));
+                painter.rect_filled(bar, 0.0, colour);
+            }
+            base -= height;
+        }
+        if failures > 0 {
+            let mark = egui::Rect::from_min_max(
+                egui::pos2(x, rect.bottom() - 4.0),
+                egui::pos2(x + slot * 0.8, rect.bottom()),
+            );
+            painter.rect_filled(mark, 0.0, fail);
+        }
+    }
+    ui.horizontal_wrapped(|ui| {
+        let words = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        ui.label(egui::RichText::new(words(activity.copies, "copy", "copies")).color(copy));
+        ui.label(egui::RichText::new(words(activity.reveals, "reveal", "reveals")).color(reveal));
+        ui.label(
+            egui::RichText::new(words(activity.checks, "check at the provider", "checks at the provider"))
+                .color(check),
+        );
+        if activity.failures > 0 {
+            ui.label(egui::RichText::new(words(activity.failures, "failure", "failures")).color(fail));
+        } else {
+            ui.label("no failures");
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::audit::{Action, Record};
+
+    fn record(days_ago: i64, action: Action, failed: bool, now: DateTime<Utc>) -> Record {
+        Record {
+            at: now - chrono::Duration::days(days_ago),
+            action,
+            key: Some("k".into()),
+            outcome: if failed { Outcome::Failed("no".into()) } else { Outcome::Ok },
+            detail: String::new(),
+            prev: String::new(),
+        }
+    }
+
+    #[test]
+    fn activity_counts_the_last_90_days_by_day() {
+        let now = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let history = [
+            record(0, Action::Copy, false, now),
+            record(0, Action::Copy, false, now),
+            record(0, Action::Reveal, false, now),
+            record(3, Action::Verify, true, now),
+            record(89, Action::Copy, false, now),
+            record(90, Action::Copy, false, now), // older than the chart
+            record(5, Action::Copy, true, now),   // a copy the clipboard refused: a failure, not a copy
+            record(2, Action::Edit, false, now),  // not a use
+            record(-1, Action::Copy, false, now), // a clock set ahead: not shown
+        ];
+        let activity = Activity::of(&history, now);
+        assert_eq!(activity.days.len(), 90);
+        assert_eq!(activity.days[89], (2, 1, 0, 0), "today");
+        assert_eq!(activity.days[86], (0, 0, 1, 1), "three days ago: a check that failed");
+        assert_eq!(activity.days[84], (0, 0, 0, 1));
+        assert_eq!(activity.days[0], (1, 0, 0, 0), "89 days ago is the first day");
+        assert_eq!((activity.copies, activity.reveals, activity.checks, activity.failures), (3, 1, 1, 2));
+    }
 }
