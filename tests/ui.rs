@@ -380,6 +380,7 @@ fn a_rotation_with_two_integrations_survives_a_restart_and_finishes() {
         // The new key's page: a row per integration, nothing moved yet, Finish not offered.
         harness.get_by_label_contains("0 of 2 integrations moved");
         harness.get_by_label("Open its settings");
+        assert!(harness.query_by_label("Rotate").is_none(), "one rotation at a time");
         use egui_kittest::kittest::NodeT;
         assert!(harness.get_by_label("Finish rotation: revoke the old key…").accesskit_node().is_disabled());
         click(&mut harness, "Updated: HubSpot");

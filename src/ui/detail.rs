@@ -210,14 +210,15 @@ pub fn detail_ui(
                 if ui.button("Verify").on_hover_text("One request to the provider").clicked() {
                     command = Some(Command::Verify(record.id.clone()));
                 }
-                if record.provider == Provider::Keydesk && ui.button("Rotate").clicked() {
+                // One rotation at a time: none is offered while this key's is under way.
+                if record.provider == Provider::Keydesk && rotating.is_none() && ui.button("Rotate").clicked() {
                     command = Some(rotate_confirmed(record, None));
                 }
                 if ui.button("Revoke…").clicked() {
                     command = Some(Command::StartRevoke(record.id.clone()));
                 }
             });
-            if record.provider != Provider::Keydesk {
+            if record.provider != Provider::Keydesk && rotating.is_none() {
                 ui.horizontal_wrapped(|ui| {
                     secret_field(ui, "replacement-key", "Replacement key", &mut state.replacement);
                     let page = record.provider.info().keys_page;
