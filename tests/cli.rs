@@ -611,3 +611,109 @@ fn a_rotation_moves_each_integration_then_retires_the_old_key() {
             .contains("rotation abandoned: made in the wrong format")
     );
 }
+
+#[test]
+fn a_leak_response_is_recorded_in_an_incident_and_exported() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let leaked = cli
+        .ok(
+            &[
+                "generate",
+                "--label",
+                "Newsletter | sync",
+                "--integration",
+                "HubSpot=https://app.hubspot.com/x",
+                "--integration",
+                "Zapier",
+            ],
+            "",
+        )
+        .trim()
+        .to_owned();
+    // Found in a repository: which key is it, then an incident for it.
+    assert!(cli.ok(&["whois"], &format!("{leaked}\n")).contains("Newsletter | sync"));
+    let opened = cli.ok(
+        &[
+            "incident",
+            "open",
+            "Newsletter | sync",
+            "--found-where",
+            "a public GitHub repository",
+            "--noticed-by",
+            "Dana (security)",
+        ],
+        "",
+    );
+    let id = opened.trim().trim_start_matches("Opened incident ").trim_end_matches('.').to_owned();
+    assert_eq!(id.len(), 8, "{opened}");
+    refused(
+        &cli,
+        &["incident", "open", "Newsletter | sync", "--found-where", " "],
+        "",
+        1,
+        "where it was found",
+    );
+
+    // Revoke first, then the replacement, then each integration moved.
+    cli.ok(&["revoke", "Newsletter | sync", "--reason", "leaked in a public repository"], "");
+    let replacement = cli.ok(&["rotate", "Newsletter | sync"], "").trim().to_owned();
+    assert!(replacement.starts_with("kd_live_") && replacement != leaked);
+    for (name, step) in
+        [("HubSpot", "updated"), ("HubSpot", "tested"), ("Zapier", "updated"), ("Zapier", "tested")]
+    {
+        cli.ok(&["rotate", "Newsletter | sync", "--mark", name, step], "");
+    }
+    assert!(cli.ok(&["rotate", "Newsletter | sync", "--complete"], "").contains("complete"));
+
+    // The report: read with no password, written to a file.
+    let report_path = cli.dir.path().join("incident.md");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"));
+    command
+        .arg("--vault")
+        .arg(&cli.vault)
+        .args(["incident", "export", &id[..5]])
+        .arg(&report_path)
+        .env_remove("KEYDESK_PASSWORD_FILE");
+    let output = common::run(command, "");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = std::fs::read_to_string(&report_path).unwrap();
+    for part in [
+        &format!("# Incident {id}: suspected leak of \"Newsletter \\| sync\""),
+        "- **Found in:** a public GitHub repository",
+        "- **Noticed by:** Dana (security)",
+        "- **Status:** open",
+        "Opened: \"Newsletter \\| sync\" found in a public GitHub repository",
+        "Revoked: leaked in a public repository",
+        "Replacement made",
+        "HubSpot updated with the new key",
+        "Zapier tested with the new key",
+        "Rotation finished: 2 of 2 integrations moved",
+        "- HubSpot <https://app.hubspot.com/x>: moved",
+        "- Zapier: moved",
+        "- Revoked ",
+        "- Replaced by \"Newsletter \\| sync\"",
+        "- [ ] Close the incident with a summary.",
+    ] {
+        assert!(report.contains(part), "{part:?} is not in the report:\n{report}");
+    }
+    assert!(
+        !report.contains(&leaked[leaked.len() - 12..])
+            && !report.contains(&replacement[replacement.len() - 12..]),
+        "no secret"
+    );
+    // The timeline is in order.
+    let (revoked, moved) = (report.find("| Revoked").unwrap(), report.find("HubSpot updated").unwrap());
+    assert!(report.find("| Opened").unwrap() < revoked && revoked < moved);
+
+    cli.ok(
+        &["incident", "close", &id, "--summary", "Key revoked within the hour; no sends seen from it."],
+        "",
+    );
+    let list = json(&cli.ok(&["incident", "list", "--json"], ""));
+    assert_eq!(list[0]["id"], id.as_str());
+    assert!(list[0]["closed_at"].is_string());
+    assert!(!cli.ok(&["incident", "show", &id], "").contains("- [ ] "), "nothing open once closed");
+    refused(&cli, &["incident", "close", &id, "--summary", "again"], "", 1, "this one is closed");
+    assert!(cli.ok(&["audit"], "").contains(&format!("incident {id} closed")));
+}

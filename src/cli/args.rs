@@ -68,6 +68,9 @@ pub enum Command {
     /// Provider accounts: where keys are created and revoked over the API.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Incidents: a key that may have leaked, with every step taken on it, exported as a report.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
     /// Write the whole vault (metadata, every secret, the audit log) to one file encrypted
     /// under the master password.
     Backup(BackupArgs),
@@ -100,6 +103,59 @@ pub enum AccountCommand {
     Remove(AccountArg),
     /// Check the account's management key at the provider.
     Test(AccountArg),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Open an incident: KEY was found where it should not be. Then revoke it and rotate:
+    /// each step is added to the incident by itself.
+    Open(IncidentOpenArgs),
+    /// List incidents, open ones first (needs no password).
+    List(ListArgs),
+    /// Show an incident as its Markdown report (needs no password).
+    Show(IncidentArg),
+    /// Write an incident's Markdown report to FILE (needs no password).
+    Export(IncidentExportArgs),
+    /// Close an incident with a summary.
+    Close(IncidentCloseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentOpenArgs {
+    /// The key: id, start of id, or exact label.
+    pub key: String,
+    /// Where it was found: a log, a repository, an e-mail…
+    #[arg(long, value_name = "TEXT")]
+    pub found_where: String,
+    /// Who noticed it.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub noticed_by: String,
+    /// Anything else to keep with it.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub notes: String,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentArg {
+    /// The incident's id (or its start).
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentExportArgs {
+    /// The incident's id (or its start).
+    pub id: String,
+    /// The Markdown file to write.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentCloseArgs {
+    /// The incident's id (or its start).
+    pub id: String,
+    /// What happened and what was done, in a sentence or two.
+    #[arg(long)]
+    pub summary: String,
 }
 
 #[derive(Debug, Args)]

@@ -44,7 +44,15 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     }
     // Reading metadata needs no master password and no keychain: the file is the user's to
     // read anyway (its seal is checked by every command that unlocks).
-    let reads_only = matches!(&command, Command::Rotate(rotate) if rotate.status);
+    let reads_only = matches!(&command, Command::Rotate(rotate) if rotate.status)
+        || matches!(
+            &command,
+            Command::Incident(
+                args::IncidentCommand::List(_)
+                    | args::IncidentCommand::Show(_)
+                    | args::IncidentCommand::Export(_)
+            )
+        );
     if reads_only
         || matches!(&command, Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Info(_))
     {
@@ -69,6 +77,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             }
             Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
             Command::Rotate(rotate) => render::rotation(&file, &rotate.key, rotate.json),
+            Command::Incident(incident) => super::incident::read(&file, incident),
             _ => Ok(()),
         };
     }
@@ -135,6 +144,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Verify(args) => remote::verify(&mut vault, &args.key, args.json),
         Command::Account(account) => remote::account(&mut vault, account),
         Command::Rotate(rotate) => run_rotate(&mut vault, &rotate),
+        Command::Incident(incident) => super::incident::write(&mut vault, incident),
         Command::Whois => {
             let candidate = input::key_from_stdin("Paste the string to look up: ")?;
             match vault.whois(candidate.expose_secret())? {
@@ -342,14 +352,15 @@ fn run_rotate(vault: &mut Vault, args: &args::RotateArgs) -> Result<(), CliError
     let generated = matches!(replacement, Replacement::Generate);
     let (id, secret) = vault.rotate(&old.id, replacement)?;
     let names: Vec<&str> = old.integrations.iter().map(|i| i.name.as_str()).collect();
+    let state = if old.is_live() { "is now retiring" } else { "stays revoked" };
     note(&if names.is_empty() {
         format!(
-            "\"{}\" is now retiring; the replacement is {id}. When nothing uses the old key, run `keydesk rotate {id} --complete`.",
+            "\"{}\" {state}; the replacement is {id}. When nothing uses the old key, run `keydesk rotate {id} --complete`.",
             old.label
         )
     } else {
         format!(
-            "\"{}\" is now retiring; the replacement is {id}. Move {} to it (`keydesk rotate {id} --mark NAME updated`, then `tested`), then `--complete`.",
+            "\"{}\" {state}; the replacement is {id}. Move {} to it (`keydesk rotate {id} --mark NAME updated`, then `tested`), then `--complete`.",
             old.label,
             names.join(", ")
         )
@@ -398,7 +409,13 @@ fn rotation_step(
             Some(reason) => format!("rotated to {new}: {reason}"),
             None => format!("rotated to {new}"),
         };
-        remote::revoke(vault, &revoke(old.to_string(), reason))?;
+        if vault.key(old)?.is_live() {
+            // Its revoke closes the rotation.
+            remote::revoke(vault, &revoke(old.to_string(), reason))?;
+        } else {
+            // Revoked first (a leak): only the rotation is left to close.
+            vault.close_rotation(old, args.reason.as_deref())?;
+        }
         return out(&format!("Rotation of \"{label}\" complete: the old key is revoked."));
     }
     // --abandon (clap requires the reason).

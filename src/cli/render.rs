@@ -280,6 +280,44 @@ pub fn rotation(file: &VaultFile, query: &str, as_json: bool) -> Result<(), CliE
     out(&text)
 }
 
+/// `keydesk incident list`: open incidents first, then closed ones, newest first in each.
+pub fn incidents(file: &VaultFile, as_json: bool) -> Result<(), CliError> {
+    let mut incidents: Vec<&crate::vault::model::Incident> = file.incidents.iter().collect();
+    incidents.sort_by_key(|i| (i.closed_at.is_some(), std::cmp::Reverse(i.opened_at)));
+    let label = |i: &crate::vault::model::Incident| {
+        file.key(&i.key).map_or_else(|| i.key.to_string(), |k| k.label.clone())
+    };
+    if as_json {
+        return pretty(&Value::Array(
+            incidents
+                .iter()
+                .map(|i| {
+                    json!({
+                        "id": i.id, "key": i.key, "label": label(i), "opened_at": time(Some(i.opened_at)),
+                        "found_where": i.found_where, "noticed_by": i.noticed_by, "closed_at": time(i.closed_at),
+                        "summary": i.summary, "steps": i.timeline.len(),
+                    })
+                })
+                .collect(),
+        ));
+    }
+    if incidents.is_empty() {
+        return out("No incidents.");
+    }
+    let mut text = format!("{:<8}  {:<6}  {:<10}  {:<30}  FOUND IN", "ID", "STATUS", "OPENED", "KEY");
+    for incident in incidents {
+        text.push_str(&format!(
+            "\n{:<8}  {:<6}  {:<10}  {:<30}  {}",
+            incident.id,
+            if incident.closed_at.is_some() { "closed" } else { "open" },
+            incident.opened_at.format("%Y-%m-%d"),
+            label(incident).chars().take(30).collect::<String>(),
+            crate::vault::format::clip(&incident.found_where, 60)
+        ));
+    }
+    out(&text)
+}
+
 /// `keydesk info`: what the vault is made of, read without the password.
 pub fn info(
     file: &VaultFile,

@@ -138,5 +138,6 @@ pub fn action_words(action: crate::vault::audit::Action) -> &'static str {
         Action::Integrity => "outside change",
         Action::Backup => "backed up",
         Action::Restore => "restored",
+        Action::Incident => "incident",
     }
 }

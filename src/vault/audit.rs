@@ -38,6 +38,8 @@ pub enum Action {
     Backup,
     /// The vault was restored from a backup file.
     Restore,
+    /// An incident (a suspected leak) was opened or closed.
+    Incident,
 }
 
 impl Action {
@@ -62,6 +64,7 @@ impl Action {
             Action::Integrity => "integrity",
             Action::Backup => "backup",
             Action::Restore => "restore",
+            Action::Incident => "incident",
         }
     }
 }

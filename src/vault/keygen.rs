@@ -126,7 +126,8 @@ fn checksum(prefix_and_body: &[u8]) -> String {
     digits.iter().map(|&d| d as char).collect()
 }
 
-fn prefix_is_valid(prefix: &str) -> bool {
+/// Whether `prefix` may start a Keydesk key (letters, digits and underscores, not too long).
+pub fn prefix_is_valid(prefix: &str) -> bool {
     !prefix.is_empty()
         && prefix.len() <= MAX_PREFIX
         && prefix.ends_with('_')

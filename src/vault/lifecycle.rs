@@ -60,6 +60,8 @@ impl Vault {
             file.keys[index].status = KeyStatus::Revoked { at: now, reason: reason.to_owned() };
             file.keys[index].provider_revoke_pending = None;
             file.keys[index].rotation = None;
+            let how = if note.is_empty() { String::new() } else { format!(" ({note})") };
+            file.note_incidents(&id, now, &format!("Revoked{how}: {reason}"));
             Ok(())
         })?;
         let name = self.entry_name(&id);
@@ -71,7 +73,9 @@ impl Vault {
         })
     }
 
-    /// Rotates a key: a replacement linked to the old key, which becomes Retiring.
+    /// Rotates a key: a replacement linked to the old key, which becomes Retiring (a live key)
+    /// or stays revoked (a key revoked first because it leaked); either way each of its
+    /// integrations is to be moved to the replacement.
     pub fn rotate(
         &mut self,
         id: &KeyId,
@@ -79,7 +83,7 @@ impl Vault {
     ) -> Result<(KeyId, SecretString), VaultError> {
         let index = self.index_of(id)?;
         let old = self.file.keys[index].clone();
-        if !old.is_live() {
+        if old.replaced_by.is_some() && !old.is_live() {
             return Err(VaultError::Revoked { label: old.label, action: "rotate" });
         }
         if old.rotation.is_some() || self.rotation_of(id).is_some() {
@@ -93,10 +97,20 @@ impl Vault {
                         provider: old.provider.name().to_owned(),
                     });
                 }
-                let current = self.load_secret(&old)?;
-                let spec = keygen::shape(current.expose_secret())
-                    .map(|s| KeySpec { prefix: s.prefix.to_owned(), length: s.body_length })
-                    .unwrap_or_default();
+                // The old key's shape, from its secret; a revoked key's is gone, and its
+                // hint still shows the prefix.
+                let spec = if old.is_live() {
+                    let current = self.load_secret(&old)?;
+                    keygen::shape(current.expose_secret())
+                        .map(|s| KeySpec { prefix: s.prefix.to_owned(), length: s.body_length })
+                        .unwrap_or_default()
+                } else {
+                    old.hint
+                        .split_once('…')
+                        .map(|(prefix, _)| KeySpec { prefix: prefix.to_owned(), ..KeySpec::default() })
+                        .filter(|spec| keygen::prefix_is_valid(&spec.prefix))
+                        .unwrap_or_default()
+                };
                 (keygen::generate(&spec, self.env.rng.as_mut())?, spec.prefix, Provider::Keydesk, None)
             }
             Replacement::Pasted(secret) => {
@@ -133,10 +147,14 @@ impl Vault {
             .collect();
         self.apply(Action::Rotate, Some(&old.id), detail, |file| {
             let old = &mut file.keys[index];
-            old.status = KeyStatus::Retiring;
+            if old.is_live() {
+                old.status = KeyStatus::Retiring;
+            }
             old.replaced_by = Some(record.id.clone());
             old.rotation = Some(Rotation { started_at: now, steps });
+            let (old_id, new_id) = (old.id.clone(), record.id.clone());
             file.keys.push(record);
+            file.note_incidents(&old_id, now, &format!("Replacement made (Keydesk id {new_id})"));
             Ok(())
         })
         .inspect_err(|error| self.take_back_secret(&id, error))?;
@@ -206,6 +224,11 @@ impl Vault {
                 };
                 slot.get_or_insert(now);
             }
+            file.note_incidents(
+                &file.keys[index].id.clone(),
+                now,
+                &format!("{name} {word} with the new key"),
+            );
             Ok(())
         })
     }
@@ -228,6 +251,38 @@ impl Vault {
         })
     }
 
+    /// Closes the rotation of `old` when it was revoked before its replacement was made (a
+    /// leak: revoke first); a live old key is closed by its revoke instead.
+    pub fn close_rotation(&mut self, old: &KeyId, reason: Option<&str>) -> Result<(), VaultError> {
+        self.check_rotation_complete(old, reason)?;
+        let (index, rotation) = self.rotating(old)?;
+        let record = &self.file.keys[index];
+        if record.is_live() {
+            return Err(VaultError::OutOfRange {
+                field: "rotation",
+                range: "finished by revoking the old key",
+            });
+        }
+        let (moved, total) = rotation.progress();
+        let why =
+            reason.map(str::trim).filter(|r| !r.is_empty()).map(|r| format!(": {r}")).unwrap_or_default();
+        let detail = format!(
+            "rotation of \"{}\" closed with {moved} of {total} integrations moved{why}",
+            record.label
+        );
+        let id = record.id.clone();
+        let now = self.now();
+        self.apply(Action::Rotate, Some(&id), detail, |file| {
+            file.keys[index].rotation = None;
+            file.note_incidents(
+                &id,
+                now,
+                &format!("Rotation finished: {moved} of {total} integrations moved{why}"),
+            );
+            Ok(())
+        })
+    }
+
     /// Abandons the rotation of `old` once its replacement is revoked (by the caller): the
     /// old key is active again and replaced by nothing.
     pub fn abandon_rotation(&mut self, old: &KeyId, reason: &str) -> Result<(), VaultError> {
@@ -237,6 +292,7 @@ impl Vault {
         }
         check_text("reason", reason, MAX_NOTES, false)?;
         let (index, _) = self.rotating(old)?;
+        let now = self.now();
         let record = &self.file.keys[index];
         let detail = format!("rotation of \"{}\" abandoned: {reason}", record.label);
         let id = record.id.clone();
@@ -247,6 +303,8 @@ impl Vault {
             if record.status == KeyStatus::Retiring {
                 record.status = KeyStatus::Active;
             }
+            let id = record.id.clone();
+            file.note_incidents(&id, now, &format!("Rotation abandoned: {reason}"));
             Ok(())
         })
     }

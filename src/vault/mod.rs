@@ -17,6 +17,7 @@ pub mod detect;
 mod diff;
 mod error;
 pub mod format;
+pub mod incidents;
 mod integrity;
 pub mod keygen;
 mod keys;
@@ -234,6 +235,7 @@ impl Vault {
             },
             accounts: Vec::new(),
             keys: Vec::new(),
+            incidents: Vec::new(),
             audit: AuditHead::default(),
             integrity: String::new(),
         };

@@ -29,6 +29,9 @@ pub struct VaultFile {
     pub accounts: Vec<Account>,
     #[serde(default)]
     pub keys: Vec<KeyRecord>,
+    /// Suspected leaks, open and closed, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incidents: Vec<Incident>,
     /// How far the audit log reached at the last save.
     #[serde(default)]
     pub audit: AuditHead,
@@ -236,6 +239,48 @@ pub struct KeyRecord {
     /// until the rotation is completed (this key revoked) or abandoned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation: Option<Rotation>,
+}
+
+/// A suspected leak of a key: where and by whom it was found, and every step taken since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    /// 8 hex digits.
+    pub id: String,
+    pub key: KeyId,
+    pub opened_at: DateTime<Utc>,
+    /// Where the key was found (a log, a repository, an e-mail…), as the user said it.
+    pub found_where: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub noticed_by: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+    /// What happened to the key since, oldest first (added by the vault as it happens).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<IncidentEvent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+}
+
+/// One step of an incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentEvent {
+    pub at: DateTime<Utc>,
+    pub what: String,
+}
+
+impl VaultFile {
+    /// Adds `what` to the timeline of every open incident about `key`, or about the key it
+    /// replaces (a leak response goes on with the replacement).
+    pub fn note_incidents(&mut self, key: &KeyId, at: DateTime<Utc>, what: &str) {
+        let replaced = self.key(key).and_then(|k| k.replaces.clone());
+        for incident in self.incidents.iter_mut().filter(|i| i.closed_at.is_none()) {
+            if incident.key == *key || replaced.as_ref() == Some(&incident.key) {
+                incident.timeline.push(IncidentEvent { at, what: what.to_owned() });
+            }
+        }
+    }
 }
 
 /// A rotation under way: one step per integration of the old key.

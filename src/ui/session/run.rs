@@ -129,6 +129,15 @@ impl Session {
                 .vault
                 .check_rotation_complete(&old, reason.as_deref())
             {
+                // Revoked first (a leak): only the rotation is left to close.
+                Ok(())
+                    if !self.vault.file().key(&old).is_some_and(crate::vault::model::KeyRecord::is_live) =>
+                {
+                    match self.vault.close_rotation(&old, reason.as_deref()) {
+                        Ok(()) => fx.toasts.info("Rotation finished.".to_owned(), now),
+                        Err(error) => fx.toasts.error(error.to_string(), now),
+                    }
+                }
                 // The old key is revoked through the dialog (at the provider where Keydesk
                 // can); its revoke closes the rotation.
                 Ok(()) => {

@@ -1,0 +1,77 @@
+//! `keydesk incident`: open, list, show, export and close incidents (suspected leaks).
+
+use super::args::IncidentCommand;
+use super::commands::out;
+use super::lookup::resolve;
+use super::{CliError, render};
+use crate::storage::atomic_write;
+use crate::vault::Vault;
+use crate::vault::incidents::{IncidentReport, markdown};
+use crate::vault::model::{Incident, VaultFile};
+
+/// The incident `query` names: its id, or the start of it (4 characters or more).
+fn find<'a>(file: &'a VaultFile, query: &str) -> Result<&'a Incident, CliError> {
+    let query = query.trim();
+    if let Some(exact) = file.incidents.iter().find(|i| i.id == query) {
+        return Ok(exact);
+    }
+    let matches: Vec<&Incident> =
+        file.incidents.iter().filter(|i| query.len() >= 4 && i.id.starts_with(query)).collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(CliError::Failed(format!(
+            "No incident has the id \"{query}\": `keydesk incident list` shows them."
+        ))),
+        many => {
+            Err(CliError::Failed(format!("\"{query}\" starts {} incident ids: give more of it.", many.len())))
+        }
+    }
+}
+
+/// The commands that read `vault.ron` only.
+pub fn read(file: &VaultFile, command: IncidentCommand) -> Result<(), CliError> {
+    match command {
+        IncidentCommand::List(list) => render::incidents(file, list.json),
+        IncidentCommand::Show(show) => out(markdown(file, find(file, &show.id)?).trim_end()),
+        IncidentCommand::Export(export) => {
+            let incident = find(file, &export.id)?;
+            atomic_write(&export.file, markdown(file, incident).as_bytes(), false).map_err(|error| {
+                CliError::Failed(format!(
+                    "Could not write {}: {error}. Choose a folder you can write to.",
+                    export.file.display()
+                ))
+            })?;
+            out(&format!("Wrote the report of incident {} to {}.", incident.id, export.file.display()))
+        }
+        IncidentCommand::Open(_) | IncidentCommand::Close(_) => Ok(()),
+    }
+}
+
+/// The commands that change the vault.
+pub fn write(vault: &mut Vault, command: IncidentCommand) -> Result<(), CliError> {
+    match command {
+        IncidentCommand::Open(open) => {
+            let key = resolve(vault.keys(), &open.key)?;
+            let report = IncidentReport {
+                found_where: open.found_where,
+                noticed_by: open.noticed_by,
+                notes: open.notes,
+            };
+            let id = vault.open_incident(&key, &report)?;
+            let live = vault.key(&key)?.is_live();
+            out(&format!("Opened incident {id}."))?;
+            if live {
+                super::commands::note(&format!(
+                    "Next: revoke the key (`keydesk revoke {key} --reason \"leaked\"`), then make its replacement; each step is added to incident {id}."
+                ));
+            }
+            Ok(())
+        }
+        IncidentCommand::Close(close) => {
+            let id = find(vault.file(), &close.id)?.id.clone();
+            vault.close_incident(&id, &close.summary)?;
+            out(&format!("Closed incident {id}."))
+        }
+        other => read(vault.file(), other),
+    }
+}
