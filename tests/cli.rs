@@ -654,6 +654,13 @@ fn a_leak_response_is_recorded_in_an_incident_and_exported() {
         1,
         "where it was found",
     );
+    let due = cli.ok(&["due"], "");
+    assert!(
+        due.contains(&format!(
+            "incident {id} open: \"Newsletter | sync\" found in a public GitHub repository"
+        )),
+        "{due}"
+    );
 
     // Revoke first, then the replacement, then each integration moved.
     cli.ok(&["revoke", "Newsletter | sync", "--reason", "leaked in a public repository"], "");
@@ -715,5 +722,6 @@ fn a_leak_response_is_recorded_in_an_incident_and_exported() {
     assert!(list[0]["closed_at"].is_string());
     assert!(!cli.ok(&["incident", "show", &id], "").contains("- [ ] "), "nothing open once closed");
     refused(&cli, &["incident", "close", &id, "--summary", "again"], "", 1, "this one is closed");
+    assert!(!cli.ok(&["due"], "").contains("incident"), "a closed incident is not due");
     assert!(cli.ok(&["audit"], "").contains(&format!("incident {id} closed")));
 }

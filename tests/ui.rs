@@ -424,3 +424,24 @@ fn a_rotation_with_two_integrations_survives_a_restart_and_finishes() {
         assert!(audit.contains(line), "{line} is not in the audit log");
     }
 }
+
+#[test]
+fn an_open_incident_stays_on_the_key_list_until_closed() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    common::window::generate_key(&mut harness, "Newsletter sync");
+    // Opened from the command line (or another window) on the same vault.
+    let session = harness.state_mut().session_mut().unwrap();
+    let key = session.vault.keys()[0].id.clone();
+    let report = keydesk::vault::incidents::IncidentReport {
+        found_where: "a support ticket".into(),
+        ..Default::default()
+    };
+    let id = session.vault.open_incident(&key, &report).unwrap();
+    click(&mut harness, "Keys");
+    harness.get_by_label(&format!("Open incident {id}: \"Newsletter sync\" found in a support ticket"));
+    harness.state_mut().session_mut().unwrap().vault.close_incident(&id, "a test key, nothing sent").unwrap();
+    harness.run();
+    assert!(harness.query_by_label_contains("Open incident").is_none());
+}

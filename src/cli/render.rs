@@ -168,10 +168,15 @@ pub fn due_notification(file: &VaultFile, now: DateTime<Utc>) -> Option<(String,
     const MOST: usize = 5;
     let due = due_keys(file, now);
     let count = due.len();
-    if count == 0 {
+    let incidents = open_incidents(file);
+    if count == 0 && incidents.is_empty() {
         return None;
     }
-    let summary = format!("Keydesk: {count} {} due", if count == 1 { "key is" } else { "keys are" });
+    let summary = match (count, incidents.len()) {
+        (0, n) => format!("Keydesk: {n} open {}", if n == 1 { "incident" } else { "incidents" }),
+        (1, _) => "Keydesk: 1 key is due".to_owned(),
+        (n, _) => format!("Keydesk: {n} keys are due"),
+    };
     let mut lines: Vec<String> = due
         .iter()
         .take(MOST)
@@ -183,12 +188,31 @@ pub fn due_notification(file: &VaultFile, now: DateTime<Utc>) -> Option<(String,
     if count > MOST {
         lines.push(format!("and {} more: run keydesk due", count - MOST));
     }
+    lines.extend(incidents.iter().map(|i| incident_line(file, i)));
     Some((summary, lines.join("\n")))
 }
 
-/// `keydesk due`: the live keys that are expired, expiring, due for rotation or retiring.
+/// The incidents not yet closed, oldest first.
+fn open_incidents(file: &VaultFile) -> Vec<&crate::vault::model::Incident> {
+    file.incidents.iter().filter(|i| i.closed_at.is_none()).collect()
+}
+
+/// An open incident in a line: its id, its key's label and where the key was found.
+fn incident_line(file: &VaultFile, incident: &crate::vault::model::Incident) -> String {
+    let label = file.key(&incident.key).map_or_else(|| incident.key.to_string(), |k| k.label.clone());
+    format!(
+        "incident {} open: \"{}\" found in {}",
+        incident.id,
+        crate::vault::format::clip(&label, 40),
+        crate::vault::format::clip(&incident.found_where, 60)
+    )
+}
+
+/// `keydesk due`: the live keys that are expired, expiring, due for rotation or retiring,
+/// and the incidents still open.
 pub fn due(file: &VaultFile, now: DateTime<Utc>, as_json: bool) -> Result<(), CliError> {
     let due = due_keys(file, now);
+    let incidents = open_incidents(file);
     if as_json {
         let keys = due.iter().map(|(key, items)| {
             json!({
@@ -199,11 +223,25 @@ pub fn due(file: &VaultFile, now: DateTime<Utc>, as_json: bool) -> Result<(), Cl
                 "due": items.iter().map(|(what, at, words)| json!({"what": what, "at": time(*at), "text": words})).collect::<Vec<_>>(),
             })
         });
-        return pretty(&json!({ "within_days": DUE_WITHIN_DAYS, "keys": keys.collect::<Vec<_>>() }));
+        let open = incidents.iter().map(|i| {
+            json!({"id": i.id, "key": i.key, "opened_at": time(Some(i.opened_at)), "found_where": i.found_where})
+        });
+        return pretty(&json!({
+            "within_days": DUE_WITHIN_DAYS,
+            "keys": keys.collect::<Vec<_>>(),
+            "open_incidents": open.collect::<Vec<_>>(),
+        }));
     }
-    if due.is_empty() {
+    if due.is_empty() && incidents.is_empty() {
         return out(&format!(
             "Nothing is due: no key expires or needs rotating in the next {DUE_WITHIN_DAYS} days."
+        ));
+    }
+    if due.is_empty() {
+        let lines: Vec<String> = incidents.iter().map(|i| incident_line(file, i)).collect();
+        return out(&format!(
+            "No key expires or needs rotating in the next {DUE_WITHIN_DAYS} days.\n{}",
+            lines.join("\n")
         ));
     }
     let width = due.iter().map(|(k, _)| k.label.chars().count()).max().unwrap_or(5).clamp(5, 40);
@@ -220,6 +258,9 @@ pub fn due(file: &VaultFile, now: DateTime<Utc>, as_json: bool) -> Result<(), Cl
     }
     let count = due.len();
     table.push_str(&format!("\n{count} {} due.", if count == 1 { "key is" } else { "keys are" }));
+    for incident in incidents {
+        table.push_str(&format!("\n{}", incident_line(file, incident)));
+    }
     out(&table)
 }
 

@@ -332,6 +332,20 @@ pub fn dashboard_ui(
             ui.toggle_value(&mut state.attention_only, text);
         }
     });
+    // Open incidents stay in sight until closed (the command line closes them with a summary).
+    for incident in file.incidents.iter().filter(|i| i.closed_at.is_none()) {
+        let label = file.key(&incident.key).map_or("a removed key", |k| k.label.as_str());
+        ui.horizontal_wrapped(|ui| {
+            badge_ui(
+                ui,
+                &format!("Open incident {}: \"{label}\" found in {}", incident.id, incident.found_where),
+                Badge::Bad,
+            );
+            if ui.small_button("Open key").clicked() {
+                command = Some(Command::OpenKey(incident.key.clone()));
+            }
+        });
+    }
     ui.add_space(theme::GAP / 2.0);
     let search = field_with(
         ui,
