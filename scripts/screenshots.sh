@@ -32,20 +32,26 @@ mkdir -p "$HOME"
 vault="$work/vault"
 printf '%s\n' "demo-password-for-screenshots" > "$work/pw" && chmod 600 "$work/pw"
 kd() { "$bin" --vault "$vault" --password-file "$work/pw" "$@"; }
-rand() { LC_ALL=C tr -dc "$1" </dev/urandom | head -c "$2"; }
+# (`tr` ends on SIGPIPE once `head` has enough: not a failure.)
+rand() { LC_ALL=C tr -dc "$1" </dev/urandom | head -c "$2" || true; }
 
 kd init --secret-store file >/dev/null
 kd account add --provider brevo --name "Brevo marketing" </dev/null >/dev/null
 kd account add --provider sendgrid --name "SendGrid EU" --region eu </dev/null >/dev/null
 printf 'SG.%s.%s' "$(rand A-Za-z0-9 22)" "$(rand A-Za-z0-9 43)" |
   kd add --label "SendGrid transactional" --integration "HubSpot=https://app.hubspot.com/settings" --rotate-days 90 >/dev/null
-printf '%s-us14' "$(rand a-f0-9 32)" | kd add --label "Mailchimp newsletter" --integration "Shopify" >/dev/null
+# Kept to look up on the "Which key is this?" screen.
+mailchimp_key="$(rand a-f0-9 32)-us14"
+printf '%s' "$mailchimp_key" | kd add --label "Mailchimp newsletter" --integration "Shopify" >/dev/null
 printf 'xkeysib-%s-%s' "$(rand a-f0-9 64)" "$(rand A-Za-z0-9 16)" |
   kd add --label "Brevo CRM sync" --account "Brevo marketing" --integration "Salesforce" >/dev/null
 printf 'pk_%s' "$(rand a-f0-9 34)" | kd add --label "Klaviyo events" --expires "$(date -u -d '+9 days' +%F)" >/dev/null
 kd generate --label "Webhook signing" --integration "Zapier" --rotate-days 30 >/dev/null 2>&1
-kd generate --label "Partner API (old)" --prefix kd_partner_ >/dev/null 2>&1
-kd rotate "Partner API (old)" >/dev/null 2>&1
+kd generate --label "Partner API" --prefix kd_partner_ --integration "HubSpot=https://app.hubspot.com/settings" \
+  --integration "Zapier" >/dev/null 2>&1
+kd rotate "Partner API" >/dev/null 2>&1
+kd rotate "Partner API" --mark HubSpot updated >/dev/null
+kd rotate "Partner API" --mark HubSpot tested >/dev/null
 kd generate --label "Leaked test key" >/dev/null 2>&1
 kd revoke "Leaked test key" --reason "pasted in a public channel" >/dev/null
 
@@ -121,6 +127,13 @@ for theme in Dark Light; do
     keys Return
     shot "$(name key-detail)"
     keys Escape
+    # A key being rotated: the integrations to move and how far the move got.
+    keys ctrl+f
+    keys ctrl+a
+    xdotool type --window "$window" --delay 15 "Partner API"
+    keys Return
+    shot "$(name rotation)"
+    keys Escape
     keys ctrl+n
     shot "$(name new-key)"
     keys ctrl+2
@@ -129,6 +142,11 @@ for theme in Dark Light; do
     shot "$(name audit-log)"
     keys ctrl+4
     shot "$(name settings)"
+    keys ctrl+k
+    sleep 0.5  # the field takes the focus at the next frame
+    xdotool type --window "$window" --delay 15 "$mailchimp_key"
+    keys Return
+    shot "$(name which-key)"
   done
 done
 
