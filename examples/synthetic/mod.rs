@@ -34,5 +34,6 @@ pub fn record(i: usize, now: DateTime<Utc>) -> KeyRecord {
         replaces: None,
         replaced_by: None,
         provider_revoke_pending: None,
+        rotation: None,
     }
 }
