@@ -37,8 +37,8 @@ pub enum Command {
     Edit(EditArgs),
     /// Show a key's details and history (no secret; needs no password and no keychain).
     Show(ShowArgs),
-    /// List the keys that are due: expired or expiring within 14 days, rotation overdue or
-    /// due within 14 days, retiring (needs no password and no keychain).
+    /// List the keys that are due — expired or expiring within 14 days, rotation overdue or
+    /// due within 14 days, retiring — and open incidents (needs no password and no keychain).
     Due(DueArgs),
     /// Show the vault's format, key derivation, secret store, key counts and file sizes
     /// (needs no password and no keychain).
