@@ -9,11 +9,13 @@ use std::path::Path;
 use common::Cli;
 use sha2::{Digest, Sha256};
 
-/// The fixture's password and the (visibly fake) keys it was made with by the format-1 build,
-/// c0d1d74: two keys added, one generated and revoked (only its hint is left).
+/// The fixture's password and the secrets it holds. The vault was made by the format-1 build,
+/// c0d1d74 (two keys added, one generated and revoked, so only its hint is left); its two
+/// secrets were then sealed again, under the same data key, as texts that are not shaped like
+/// any provider's key.
 const FIXTURE_PASSWORD: &str = "fixture-password-1";
-const FIXTURE_SENDGRID_KEY: &str = "SG.FAKE0FAKE0FAKE0FAKE0FA.FAKE0NOT0A0REAL0KEY0TEST0FIXTURE0ONLY000000";
-const FIXTURE_MAILCHIMP_KEY: &str = "deadbeefdeadbeefdeadbeefdeadbeef-us14";
+const FIXTURE_SENDGRID_KEY: &str = "fixture-secret-1: not a SendGrid key";
+const FIXTURE_MAILCHIMP_KEY: &str = "fixture-secret-2: not a Mailchimp key";
 /// Lines in the fixture's audit log.
 const FIXTURE_ENTRIES: usize = 5;
 
