@@ -269,12 +269,7 @@ pub fn due(file: &VaultFile, now: DateTime<Utc>, as_json: bool) -> Result<(), Cl
 pub fn rotation(file: &VaultFile, query: &str, as_json: bool) -> Result<(), CliError> {
     let id = super::lookup::resolve_quietly(&file.keys, query)?;
     let record = file.key(&id).ok_or_else(|| CliError::Failed(format!("No key has the id {id}.")))?;
-    let old = if record.rotation.is_some() {
-        Some(record)
-    } else {
-        record.replaces.as_ref().and_then(|o| file.key(o))
-    };
-    let Some((old, rotation)) = old.and_then(|o| o.rotation.as_ref().map(|r| (o, r))) else {
+    let Some((old, rotation)) = file.rotation_of(&id) else {
         return Err(CliError::Failed(
             crate::vault::VaultError::NoRotation { label: record.label.clone() }.to_string(),
         ));

@@ -170,13 +170,8 @@ pub fn detail_ui(
             }
         });
         // The rotation under way, on the old key's page and on its replacement's.
-        let rotating = if record.rotation.is_some() {
-            Some(record)
-        } else {
-            record.replaces.as_ref().and_then(|old| file.key(old)).filter(|old| old.rotation.is_some())
-        };
-        if let Some(old) = rotating
-            && let Some(rotation) = &old.rotation
+        let rotating = file.rotation_of(&record.id);
+        if let Some((old, rotation)) = rotating
             && let Some(step) = rotation_ui(ui, file, old, rotation, state)
         {
             command = Some(step);
@@ -259,7 +254,9 @@ pub fn detail_ui(
         }
         ui.add_space(theme::GAP);
         ui.heading("Activity, last 90 days");
-        activity_ui(ui, &Activity::of(&state.history, now));
+        if let Some((_, activity)) = &state.activity {
+            activity_ui(ui, activity);
+        }
         ui.add_space(theme::GAP);
         ui.heading("History");
         for entry in state.history.iter().rev() {

@@ -256,6 +256,14 @@ impl Session {
             self.detail.history =
                 cache.records.iter().filter(|r| r.key.as_deref() == Some(id.as_str())).cloned().collect();
             self.detail.history_at = Some(cache.entries);
+            self.detail.activity = None;
+        }
+        // Counted again when the history grows or the day turns, not at every frame.
+        if matches!(self.screen, Screen::Detail(_))
+            && self.detail.activity.as_ref().is_none_or(|(day, _)| *day != now.date_naive())
+        {
+            let activity = super::detail::Activity::of(&self.detail.history, now);
+            self.detail.activity = Some((now.date_naive(), activity));
         }
     }
 

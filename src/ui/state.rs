@@ -50,6 +50,8 @@ pub struct DetailState {
     pub history_at: Option<u64>,
     /// Why the rotation is finished with integrations not moved (the user's words).
     pub finish_reason: String,
+    /// The key's uses over the last 90 days, counted from `history` on the day it names.
+    pub activity: Option<(chrono::NaiveDate, super::detail::Activity)>,
 }
 
 impl DetailState {

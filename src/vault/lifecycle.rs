@@ -86,7 +86,7 @@ impl Vault {
         if old.replaced_by.is_some() && !old.is_live() {
             return Err(VaultError::Revoked { label: old.label, action: "rotate" });
         }
-        if old.rotation.is_some() || self.rotation_of(id).is_some() {
+        if self.file.rotation_of(id).is_some() {
             return Err(VaultError::RotationUnderWay { label: old.label });
         }
         let (secret, prefix, provider, region) = match replacement {
@@ -175,12 +175,7 @@ impl Vault {
     /// The key whose rotation `id` is part of: `id` itself while it is being replaced, or
     /// the key it replaces when that one is.
     pub fn rotation_of(&self, id: &KeyId) -> Option<KeyId> {
-        let record = self.file.key(id)?;
-        if record.rotation.is_some() {
-            return Some(record.id.clone());
-        }
-        let old = self.file.key(record.replaces.as_ref()?)?;
-        old.rotation.is_some().then(|| old.id.clone())
+        self.file.rotation_of(id).map(|(old, _)| old.id.clone())
     }
 
     fn rotating(&self, old: &KeyId) -> Result<(usize, &Rotation), VaultError> {
