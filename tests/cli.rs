@@ -241,9 +241,7 @@ fn bad_inputs_fail_with_one_sentence_and_change_nothing() {
 fn no_password_and_no_terminal_is_a_usage_error() {
     let cli = Cli::new();
     cli.ok(&["init", "--secret-store", "file"], "");
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"));
-    command.arg("--vault").arg(&cli.vault).arg("check").env_remove("KEYDESK_PASSWORD_FILE");
-    let output = common::run(command, "");
+    let output = common::run(cli.command_without_password(&["check"]), "");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("give --password-file FILE"));
 }
@@ -254,16 +252,7 @@ fn list_and_show_need_no_password_and_no_keychain() {
     cli.ok(&["init", "--secret-store", "file"], "");
     cli.ok(&["generate", "--label", "Webhook"], "");
     for args in [&["list"][..], &["show", "Webhook"][..], &["list", "--json"][..]] {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"));
-        command
-            .arg("--vault")
-            .arg(&cli.vault)
-            .args(args)
-            .env_remove("KEYDESK_PASSWORD_FILE")
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keydesk-test-bus");
-        let output = common::run(command, "");
-        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        assert!(String::from_utf8_lossy(&output.stdout).contains("Webhook"), "{args:?}");
+        assert!(cli.ok_without_password_or_keychain(args).contains("Webhook"), "{args:?}");
     }
 }
 
@@ -277,18 +266,7 @@ fn due_and_info_need_no_password_and_say_what_is_due() {
     cli.ok(&["generate", "--label", "Later", "--rotate-days", "90"], "");
     cli.ok(&["generate", "--label", "Old"], "");
     cli.ok(&["rotate", "Old"], "");
-    let without_password = |args: &[&str]| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"));
-        command
-            .arg("--vault")
-            .arg(&cli.vault)
-            .args(args)
-            .env_remove("KEYDESK_PASSWORD_FILE")
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keydesk-test-bus");
-        let output = common::run(command, "");
-        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap()
-    };
+    let without_password = |args: &[&str]| cli.ok_without_password_or_keychain(args);
 
     let due = without_password(&["due"]);
     assert!(due.contains("Expiring") && due.contains("expires in 3 days"), "{due}");
@@ -537,17 +515,8 @@ fn a_rotation_moves_each_integration_then_retires_the_old_key() {
 
     // The status reads metadata only: no password, no keychain.
     let status = |json: bool| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"));
-        command
-            .arg("--vault")
-            .arg(&cli.vault)
-            .args(["rotate", "Partner API", "--status"])
-            .args(if json { &["--json"][..] } else { &[][..] })
-            .env_remove("KEYDESK_PASSWORD_FILE")
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keydesk-test-bus");
-        let output = common::run(command, "");
-        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap()
+        let args = ["rotate", "Partner API", "--status", "--json"];
+        cli.ok_without_password_or_keychain(if json { &args[..] } else { &args[..3] })
     };
     assert!(status(false).contains("0 of 2 integrations moved"), "{}", status(false));
     refused(
@@ -675,15 +644,7 @@ fn a_leak_response_is_recorded_in_an_incident_and_exported() {
 
     // The report: read with no password, written to a file.
     let report_path = cli.dir.path().join("incident.md");
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"));
-    command
-        .arg("--vault")
-        .arg(&cli.vault)
-        .args(["incident", "export", &id[..5]])
-        .arg(&report_path)
-        .env_remove("KEYDESK_PASSWORD_FILE");
-    let output = common::run(command, "");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    cli.ok_without_password_or_keychain(&["incident", "export", &id[..5], report_path.to_str().unwrap()]);
     let report = std::fs::read_to_string(&report_path).unwrap();
     for part in [
         &format!("# Incident {id}: suspected leak of \"Newsletter \\| sync\""),

@@ -61,9 +61,7 @@ fn due_posts_a_desktop_notification_with_what_is_due_and_nothing_else() {
     cli.ok(&["generate", "--label", "Fine for months", "--rotate-days", "180"], "");
 
     // Run as the timer runs it: no password, no keychain.
-    let mut command = Command::new(env!("CARGO_BIN_EXE_keydesk"));
-    command.arg("--vault").arg(&cli.vault).args(["due", "--notify"]).env_remove("KEYDESK_PASSWORD_FILE");
-    let output = common::run(command, "");
+    let output = common::run(cli.command_without_password(&["due", "--notify"]), "");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
     // Shown notifications go to the history once closed.
@@ -90,12 +88,8 @@ fn due_posts_a_desktop_notification_with_what_is_due_and_nothing_else() {
 
     // Due, but no session bus: said in one sentence, and not a success.
     cli.ok(&["generate", "--label", "Weekly", "--rotate-days", "3"], "");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_keydesk"));
-    command
-        .arg("--vault")
-        .arg(&cli.vault)
-        .args(["due", "--notify"])
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keydesk-test-bus");
+    let mut command = cli.command(&["due", "--notify"]);
+    command.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keydesk-test-bus");
     let output = common::run(command, "");
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -235,27 +235,13 @@ fn a_key_with_full_access_is_flagged_on_its_page() {
         .get_by_label_contains("Full access: if what uses it only sends mail, make a Mail Send key instead");
 }
 
-/// Generates a key labelled `label` and returns its secret (read from the shown-once dialog).
-fn generate_and_read(
-    harness: &mut egui_kittest::Harness<'_, keydesk::ui::KeydeskApp>,
-    label: &str,
-) -> String {
-    click(harness, "New key");
-    type_into(harness, "Label", label);
-    click(harness, "Generate");
-    let secret =
-        harness.state().session().unwrap().shown_once.as_ref().unwrap().secret.expose_secret().to_owned();
-    click(harness, "Done");
-    secret
-}
-
 #[test]
 fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
     let world = world();
     let mut harness = app(&world);
     create_and_unlock(&mut harness);
-    let active = generate_and_read(&mut harness, "Newsletter sync");
-    let revoked = generate_and_read(&mut harness, "Old webhook");
+    let active = common::window::generate_key(&mut harness, "Newsletter sync");
+    let revoked = common::window::generate_key(&mut harness, "Old webhook");
     click(&mut harness, "Revoke…");
     type_into(&mut harness, "Reason", "replaced last spring");
     click(&mut harness, "Revoke key");
@@ -316,10 +302,7 @@ fn unlocking_says_what_is_due() {
     world.clock.advance_days(31);
     harness.run();
     assert!(!harness.state().is_unlocked());
-    type_into(&mut harness, "Master password", common::window::PASSWORD);
-    click(&mut harness, "Unlock");
-    common::window::step_until(&mut harness, "the vault opens", keydesk::ui::KeydeskApp::is_unlocked);
-    harness.run();
+    common::window::unlock(&mut harness);
     harness.get_by_label_contains("1 key needs rotation, 1 key expires this week");
 }
 
@@ -391,10 +374,7 @@ fn a_rotation_with_two_integrations_survives_a_restart_and_finishes() {
     // Restarted: the rotation is read back from vault.ron. The old key's page is found from
     // its secret on "Which key is this?".
     let mut harness = app(&world);
-    type_into(&mut harness, "Master password", common::window::PASSWORD);
-    click(&mut harness, "Unlock");
-    common::window::step_until(&mut harness, "the vault opens", keydesk::ui::KeydeskApp::is_unlocked);
-    harness.run();
+    common::window::unlock(&mut harness);
     harness.get_by_label("retiring — 1 of 2 integrations moved to Partner API");
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
     harness.run();

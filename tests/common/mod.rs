@@ -159,6 +159,23 @@ impl Cli {
         command
     }
 
+    /// A command on this vault with no password file (what reading metadata needs).
+    pub fn command_without_password(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_keydesk"));
+        command.arg("--vault").arg(&self.vault).args(args).env_remove("KEYDESK_PASSWORD_FILE");
+        command
+    }
+
+    /// Runs `args` with no password file and no session bus (so no keychain either), insists
+    /// on success and returns stdout.
+    pub fn ok_without_password_or_keychain(&self, args: &[&str]) -> String {
+        let mut command = self.command_without_password(args);
+        command.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keydesk-test-bus");
+        let output = run(command, "");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    }
+
     /// `keydesk init` at the cheapest key-derivation cost Keydesk accepts (for tests that run
     /// hundreds of commands), with `more` arguments (such as the secret store).
     pub fn init_cheap(&self, more: &[&str]) -> String {

@@ -103,12 +103,25 @@ pub fn logic_only(harness: &mut Harness<'_, KeydeskApp>) {
     harness.state_mut().tick(&ctx);
 }
 
-/// Generates a Keydesk key labelled `label` on the New key screen; ends on the key's page.
-pub fn generate_key(harness: &mut Harness<'_, KeydeskApp>, label: &str) {
+/// Generates a Keydesk key labelled `label` on the New key screen and returns its secret, read
+/// from the shown-once dialog; ends on the key's page.
+pub fn generate_key(harness: &mut Harness<'_, KeydeskApp>, label: &str) -> String {
+    use secrecy::ExposeSecret;
     click(harness, "New key");
     type_into(harness, "Label", label);
     click(harness, "Generate");
+    let shown = harness.state().session().and_then(|s| s.shown_once.as_ref());
+    let secret = shown.expect("the new key is shown once").secret.expose_secret().to_owned();
     click(harness, "Done");
+    secret
+}
+
+/// Unlocks the locked window with the test password and waits until the vault is open.
+pub fn unlock(harness: &mut Harness<'_, KeydeskApp>) {
+    type_into(harness, "Master password", PASSWORD);
+    click(harness, "Unlock");
+    step_until(harness, "the vault opens", KeydeskApp::is_unlocked);
+    harness.run();
 }
 
 pub fn create_and_unlock(harness: &mut Harness<'_, KeydeskApp>) {
