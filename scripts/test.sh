@@ -95,7 +95,27 @@ fi
 # Inside the private session.
 mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
-printf '%s' "keydesk-ci-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+# gnome-keyring is started by D-Bus activation from a service file of the session's own
+# (XDG_DATA_HOME's services come before the system's), unlocked with a throw-away password.
+# Should the daemon die during the tests (gnome-keyring 42 has been seen to abort on a g_error
+# while clients were being killed), the next call starts it again, unlocked, as a user would by
+# answering its unlock prompt, and the run says how many times that happened.
+keyring_starts="$KEYDESK_SCRATCH/keyring-starts"
+: >"$keyring_starts"
+mkdir -p "$XDG_DATA_HOME/dbus-1/services"
+cat >"$KEYDESK_SCRATCH/keyring-daemon" <<SCRIPT
+#!/bin/sh
+echo start >>"$keyring_starts"
+echo "== gnome-keyring-daemon started by D-Bus (start \$(wc -l <"$keyring_starts"))" >&2
+printf '%s' keydesk-ci-keyring | exec gnome-keyring-daemon --foreground --unlock --components=secrets
+SCRIPT
+chmod +x "$KEYDESK_SCRATCH/keyring-daemon"
+printf '[D-BUS Service]\nName=org.freedesktop.secrets\nExec=%s\n' "$KEYDESK_SCRATCH/keyring-daemon" \
+  >"$XDG_DATA_HOME/dbus-1/services/org.freedesktop.secrets.service"
+dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+  org.freedesktop.DBus.ReloadConfig >/dev/null
+dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+  org.freedesktop.DBus.StartServiceByName string:org.freedesktop.secrets uint32:0 >/dev/null
 keyring_pid=""
 for _ in $(seq 1 100); do
   if reply=$(dbus-send --session --dest=org.freedesktop.DBus --print-reply /org/freedesktop/DBus \
@@ -125,4 +145,10 @@ export DISPLAY="$display" KEYDESK_REQUIRE_KEYCHAIN=1 KEYDESK_REQUIRE_DISPLAY=1
 log "doc tests"
 cargo test --locked --doc --quiet
 log "cargo nextest run (DISPLAY=$DISPLAY)"
-cargo nextest run --locked --lib --bins --tests --no-fail-fast "$@"
+status=0
+cargo nextest run --locked --lib --bins --tests --no-fail-fast "$@" || status=$?
+starts=$(wc -l <"$keyring_starts")
+if [ "$starts" -gt 1 ]; then
+  log "gnome-keyring-daemon died during the tests and D-Bus started it again $((starts - 1)) time(s)"
+fi
+exit "$status"

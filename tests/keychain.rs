@@ -12,9 +12,11 @@ use keydesk::secrets::keychain::KeychainStore;
 use keydesk::secrets::{SecretStore, SecretStoreError};
 
 fn keychain() -> Option<KeychainStore> {
+    // A name of this process's own: the tests run side by side on one keychain.
+    let name = format!("keydesk-test/probe-{}", std::process::id());
     let probe = KeychainStore::open().and_then(|mut store| {
-        store.put("keydesk-test/probe", "x")?;
-        store.delete("keydesk-test/probe")?;
+        store.put(&name, "x")?;
+        store.delete(&name)?;
         Ok(store)
     });
     match probe {
