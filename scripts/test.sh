@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs everything CI runs, on a fresh Debian/Ubuntu machine or a developer's:
 #   1. installs what the tests need when it is missing (Xvfb, openbox, xdotool, x11-utils,
-#      D-Bus, gnome-keyring, libsecret-tools, xclip, strace (kills at each write call), dunst (a notification daemon), the
+#      D-Bus, gnome-keyring, libsecret-tools, xclip, strace (kills at each write call), dunst (a notification daemon),
+#      KeePassXC and LibreOffice Calc (they make the files the import tests read), the
 #      window's X11/GL libraries, fontconfig and the Noto fonts; cargo-nextest, cargo-deny),
 #   2. starts a private D-Bus session (never given a DISPLAY) with a throw-away, unlocked
 #      gnome-keyring, and an Xvfb display with the openbox window manager (a bare X server
@@ -19,7 +20,8 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   missing=()
   for pair in Xvfb:xvfb xclip:xclip dbus-run-session:dbus dbus-send:dbus \
               gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools cc:gcc ip:iproute2 \
-              openbox:openbox xdotool:xdotool xprop:x11-utils xmessage:x11-utils strace:strace dunst:dunst; do
+              openbox:openbox xdotool:xdotool xprop:x11-utils xmessage:x11-utils strace:strace dunst:dunst \
+              keepassxc-cli:keepassxc soffice:libreoffice-calc-nogui; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   # The real window (tests/window_state.rs) loads these at run time.

@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod cli;
 pub mod clipboard;
+pub mod import;
 pub mod providers;
 pub mod secrets;
 pub mod storage;

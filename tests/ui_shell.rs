@@ -462,3 +462,53 @@ fn changes_made_outside_keydesk_are_shown_and_kept_only_on_purpose() {
     let log = audit::parse(&session.vault.audit_text().unwrap());
     assert!(log.iter().any(|r| r.action == Action::Integrity && r.detail.contains("accepted by the user")));
 }
+
+#[test]
+fn settings_import_shows_each_row_first_then_imports_once() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("keys.csv");
+    std::fs::write(
+        &path,
+        "label;key;notes\nNewsletter;window-import-value-0001;\"two\nlines\"\nCopy;window-import-value-0001;\nNo key;;\n",
+    )
+    .unwrap();
+    click(&mut harness, "Settings");
+    click(&mut harness, "Preview import");
+    harness.get_by_label_contains("Give the path of the file to import");
+    type_into(&mut harness, "Import file", path.to_str().unwrap());
+    click(&mut harness, "Preview import");
+    harness.run();
+    harness.get_by_label_contains(
+        "3 rows read as a spreadsheet CSV: 1 new, 0 already in the vault, 1 repeated in the file, 1 skipped.",
+    );
+    harness.get_by_label("The same key as line 2");
+    harness.get_by_label_contains("Skipped: there is no key in this row");
+    assert!(harness.state().session().unwrap().vault.keys().is_empty(), "a preview writes nothing");
+    // Below the fold of the settings page: scrolled to, as a person would.
+    harness.get_by_label("Import 1 key").scroll_to_me();
+    harness.run();
+    click(&mut harness, "Import 1 key");
+    harness.run();
+    harness.get_by_label_contains("Imported 1 key from keys.csv");
+    let session = harness.state_mut().session_mut().unwrap();
+    let id = session.vault.keys()[0].id.clone();
+    assert_eq!(session.vault.keys()[0].notes, "two\nlines");
+    assert_eq!(
+        secrecy::ExposeSecret::expose_secret(&session.vault.reveal(&id).unwrap()),
+        "window-import-value-0001"
+    );
+
+    // The same file again: every row is already there, and nothing can be imported.
+    click(&mut harness, "Preview import");
+    harness.run();
+    harness.get_by_label_contains("0 new, 2 already in the vault, 0 repeated in the file, 1 skipped.");
+    harness.get_by_label_contains("Nothing to import");
+    assert!(
+        egui_kittest::kittest::NodeT::accesskit_node(&harness.get_by_label("Import 0 keys")).is_disabled()
+    );
+    let log = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap());
+    assert_eq!(log.iter().filter(|r| r.action == Action::Import).count(), 1);
+}

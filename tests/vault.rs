@@ -591,3 +591,52 @@ fn a_kdf_cost_planted_in_the_file_is_refused_before_any_derivation() {
     let error = Vault::unlock(env, file, &text, &SecretString::from(PASSWORD)).err().unwrap();
     assert!(error.to_string().contains("out of range: use 19 MiB to 1 GiB"), "{error}");
 }
+
+/// The rows of a spreadsheet with `n` keys, read as an import would.
+fn import_rows(n: usize) -> Vec<keydesk::vault::ImportRow> {
+    let text: String = std::iter::once("label,key\n".to_owned())
+        .chain((0..n).map(|i| format!("Imported {i},import-test-value-{i:05}\n")))
+        .collect();
+    keydesk::import::read(text.as_bytes(), None).unwrap().1.rows
+}
+
+#[test]
+fn an_import_cancelled_or_failed_part_way_leaves_the_vault_as_it_was() {
+    use std::ops::ControlFlow;
+    let Fixture { mut vault, store, storage, .. } = fixture();
+    let rows = import_rows(40);
+    let before = (vault.file().clone(), storage.last_save());
+    let names_before = store.snapshot();
+
+    // Cancel after 25 secrets are stored: they are taken back, and nothing else is written.
+    let mut seen = Vec::new();
+    let stopped = vault.import(&rows, "keys.csv", &mut |done, total| {
+        seen.push((done, total));
+        if done == 25 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+    });
+    assert!(matches!(stopped, Err(keydesk::vault::ImportStop::Cancelled)), "{:?}", stopped.err());
+    assert_eq!(seen.first(), Some(&(0, 40)));
+    assert_eq!(seen.last(), Some(&(25, 40)));
+    assert_eq!((vault.file().clone(), storage.last_save()), before);
+    assert_eq!(store.snapshot(), names_before, "no secret of the cancelled import is left");
+
+    // A keychain that fails part way: the same.
+    store.fail_next(|| keydesk::secrets::SecretStoreError::Locked);
+    let failed = vault.import(&rows, "keys.csv", &mut |_, _| ControlFlow::Continue(()));
+    assert!(matches!(failed, Err(keydesk::vault::ImportStop::Failed(_))));
+    assert_eq!((vault.file().clone(), storage.last_save()), before);
+    assert_eq!(store.snapshot(), names_before);
+
+    // Then the whole import, with one audit line; the same rows again are all in the vault.
+    let report = vault.import(&rows, "keys.csv", &mut |_, _| ControlFlow::Continue(())).unwrap();
+    assert_eq!(report.imported, 40);
+    assert_eq!(vault.keys().len(), 40);
+    let id = vault.keys()[39].id.clone();
+    assert_eq!(vault.reveal(&id).unwrap().expose_secret(), "import-test-value-00039");
+    let log = audit::parse(&vault.audit_text().unwrap());
+    let imports: Vec<_> = log.iter().filter(|r| r.action == Action::Import).collect();
+    assert_eq!(imports.len(), 1);
+    assert!(imports[0].detail.starts_with("40 keys from \"keys.csv\""), "{}", imports[0].detail);
+    let again = vault.preview_import(&rows);
+    assert!(again.iter().all(|row| matches!(row.verdict, keydesk::vault::Verdict::InVault { .. })));
+}

@@ -35,5 +35,6 @@ pub fn record(i: usize, now: DateTime<Utc>) -> KeyRecord {
         replaced_by: None,
         provider_revoke_pending: None,
         rotation: None,
+        tags: Vec::new(),
     }
 }

@@ -76,6 +76,47 @@ pub enum Command {
     Backup(BackupArgs),
     /// Restore a vault from a backup file, onto a new machine or an emptied keychain.
     Restore(RestoreArgs),
+    /// Bring in keys from a spreadsheet's CSV or another vault's export (KeePassXC XML or
+    /// CSV, Bitwarden JSON, 1Password CSV, Keydesk's own CSV or JSON): shows what each row will become, then imports the
+    /// new ones all at once. Rows already in the vault (the same secret under any label) are
+    /// left out.
+    Import(ImportArgs),
+    /// Write the keys' metadata to a CSV (that `import` reads back) or JSON file; their
+    /// secrets too only with --with-secrets and a typed confirmation.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to read.
+    pub file: PathBuf,
+    /// The file's layout; without it, it is told from the file.
+    #[arg(long, value_parser = ["csv", "keepassxc-xml", "keepassxc-csv", "bitwarden", "1password", "keydesk-json"])]
+    pub format: Option<String>,
+    /// Show what would be imported, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON (the preview and, unless --dry-run, what was imported).
+    #[arg(long)]
+    pub json: bool,
+    /// Import without asking, even in a terminal.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The file to write (created readable by you alone; an existing file is not replaced).
+    pub file: PathBuf,
+    #[arg(long, value_parser = ["csv", "json"], default_value = "csv")]
+    pub format: String,
+    /// Include revoked keys (they have no secret).
+    #[arg(long)]
+    pub all: bool,
+    /// Write the secrets too, in plain text: asks you to type "export secrets" (on stdin when
+    /// it is not a terminal).
+    #[arg(long)]
+    pub with_secrets: bool,
 }
 
 #[derive(Debug, Args)]

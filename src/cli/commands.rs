@@ -156,6 +156,8 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             }
         }
         Command::Backup(args) => super::backup::backup(context, &mut vault, &args),
+        Command::Import(args) => super::transfer::import(&mut vault, &args),
+        Command::Export(args) => super::transfer::export(&mut vault, &args),
         Command::Restore(_) => Ok(()),
         Command::Passwd(passwd) => {
             let new = input::new_password(passwd.new_password_file.as_deref())?;

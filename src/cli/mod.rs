@@ -13,6 +13,7 @@ pub mod lookup;
 mod notify;
 mod remote;
 mod render;
+mod transfer;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -51,6 +51,7 @@ fn key_json(record: &KeyRecord, now: DateTime<Utc>) -> Value {
         "scopes": record.scopes,
         "integrations": record.integrations.iter().map(|i| json!({"name": i.name, "url": i.url, "note": i.note})).collect::<Vec<_>>(),
         "notes": record.notes,
+        "tags": record.tags,
         "copy_count": record.copy_count,
         "last_copied_at": time(record.last_copied_at),
         "reveal_count": record.reveal_count,
@@ -483,6 +484,9 @@ pub fn show(
     line("Replaces", or_dash(&value["replaces"]))?;
     line("Replaced by", or_dash(&value["replaced_by"]))?;
     line("Notes", if record.notes.is_empty() { "—".into() } else { record.notes.clone() })?;
+    if !record.tags.is_empty() {
+        line("Tags", record.tags.join(", "))?;
+    }
     if record.integrations.is_empty() {
         line("Integrations", "—".into())?;
     }

@@ -5,6 +5,7 @@
 //! nothing. Writes are atomic (see [`crate::storage::atomic_write`]).
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use super::{SecretStore, SecretStoreError};
@@ -73,6 +74,25 @@ impl SecretStore for FileStore {
                 None => self.values.remove(name),
             };
         })
+    }
+
+    /// All in one write of the file (one write per value would rewrite it each time).
+    fn put_many(
+        &mut self,
+        entries: &[(String, String)],
+        progress: &mut dyn FnMut(usize) -> ControlFlow<()>,
+    ) -> Result<usize, (usize, SecretStoreError)> {
+        if progress(0).is_break() {
+            return Ok(0);
+        }
+        let before = self.values.clone();
+        self.values.extend(entries.iter().cloned());
+        if let Err(error) = self.save() {
+            self.values = before;
+            return Err((0, error));
+        }
+        let _at_the_end_nothing_is_left_to_stop = progress(entries.len());
+        Ok(entries.len())
     }
 
     fn get(&self, name: &str) -> Result<String, SecretStoreError> {

@@ -12,6 +12,8 @@ pub mod process;
 
 use std::path::{Path, PathBuf};
 
+use std::ops::ControlFlow;
+
 use crate::vault::model::SecretBackend;
 
 /// The service name under which Keydesk's keychain entries are filed.
@@ -27,6 +29,24 @@ pub trait SecretStore: Send {
     fn delete(&mut self, name: &str) -> Result<bool, SecretStoreError>;
     /// The names that start with `prefix`.
     fn names(&self, prefix: &str) -> Result<Vec<String>, SecretStoreError>;
+
+    /// Stores each `(name, value)` in turn. `progress` is told how many are stored before each
+    /// one and at the end, and may stop the rest (`ControlFlow::Break`). Answers how many were
+    /// stored; on a failure, how many were stored before it, with the error.
+    fn put_many(
+        &mut self,
+        entries: &[(String, String)],
+        progress: &mut dyn FnMut(usize) -> ControlFlow<()>,
+    ) -> Result<usize, (usize, SecretStoreError)> {
+        for (done, (name, value)) in entries.iter().enumerate() {
+            if progress(done).is_break() {
+                return Ok(done);
+            }
+            self.put(name, value).map_err(|error| (done, error))?;
+        }
+        let _at_the_end_nothing_is_left_to_stop = progress(entries.len());
+        Ok(entries.len())
+    }
 
     /// The mark of the last save of vault `vault_id` Keydesk made on this machine, kept where
     /// a copy of the vault folder cannot bring an older one back (the keychain; for the file

@@ -76,6 +76,14 @@ pub enum Command {
         password: SecretString,
         path: PathBuf,
     },
+    /// Takes the vault into a job that reads the file and says what importing it would do.
+    PreviewImport {
+        path: PathBuf,
+        format: Option<crate::import::Format>,
+    },
+    /// Takes the vault into a job that imports the previewed rows (with a progress bar and a
+    /// Cancel that leaves the vault as it was).
+    Import,
     Session(session::Command),
 }
 
@@ -97,6 +105,10 @@ pub enum Done {
     PasswordChanged(Box<Vault>, Result<bool, String>),
     /// The vault back from writing a backup: what to tell the user, or why it failed.
     BackedUp(Box<Vault>, Result<String, String>),
+    /// A file read for import and previewed against the vault.
+    ImportPreviewed(Box<Vault>, Result<crate::ui::state::ImportPreview, String>),
+    /// An import done, cancelled or failed (the vault as it was then).
+    Imported(Box<Vault>, Result<String, String>),
     Session(SessionDone),
 }
 
@@ -128,6 +140,7 @@ mod answers;
 mod desktop;
 mod opening;
 mod timers;
+mod transfer;
 
 /// The app.
 pub struct KeydeskApp {
@@ -327,6 +340,21 @@ impl KeydeskApp {
                     Done::BackedUp(Box::new(vault), result)
                 });
             }
+            Command::PreviewImport { path, format } => {
+                let Some(vault) = self.vault_into_job() else { return };
+                self.jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
+                    let result = transfer::preview(&vault, &path, format);
+                    Done::ImportPreviewed(Box::new(vault), result)
+                });
+            }
+            Command::Import => {
+                let Some(preview) = self.kept_settings_import() else { return };
+                let Some(mut vault) = self.vault_into_job() else { return };
+                self.jobs.spawn_counted(ctx, "Importing keys", Records::Yes, move |progress| {
+                    let result = transfer::import(&mut vault, &preview, progress);
+                    Done::Imported(Box::new(vault), result)
+                });
+            }
             Command::Session(command) => {
                 // A session that is locking takes no new work.
                 if self.lock_when_done.is_some() {
@@ -335,6 +363,12 @@ impl KeydeskApp {
                 self.with_session(ctx, |session, fx| session.run(command, fx));
             }
         }
+    }
+
+    /// The previewed import, taken out of the settings screen for the import job.
+    fn kept_settings_import(&mut self) -> Option<crate::ui::state::ImportPreview> {
+        let Phase::Unlocked(session) = &mut self.phase else { return None };
+        session.settings.import_preview.take()
     }
 
     /// Takes the vault out of the unlocked session for a job on the settings screen (the

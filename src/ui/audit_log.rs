@@ -8,7 +8,7 @@ use super::widgets::{badge_ui, cell, field};
 use crate::vault::audit::{self, Action, Outcome};
 use crate::vault::model::{KeyId, VaultFile};
 
-const ACTIONS: [Action; 17] = [
+const ACTIONS: [Action; 21] = [
     Action::CreateVault,
     Action::ChangePassword,
     Action::Generate,
@@ -24,8 +24,12 @@ const ACTIONS: [Action; 17] = [
     Action::AccountRemove,
     Action::Settings,
     Action::Repair,
+    Action::Integrity,
     Action::Backup,
     Action::Restore,
+    Action::Incident,
+    Action::Import,
+    Action::Export,
 ];
 
 /// The audit log screen.
@@ -139,5 +143,7 @@ pub fn action_words(action: crate::vault::audit::Action) -> &'static str {
         Action::Backup => "backed up",
         Action::Restore => "restored",
         Action::Incident => "incident",
+        Action::Import => "keys imported",
+        Action::Export => "exported",
     }
 }

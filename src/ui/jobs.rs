@@ -6,7 +6,7 @@
 //! one runs, so its answer is never dropped with the session.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 /// Whether a job's answer must be written to the vault when it comes back.
@@ -18,11 +18,17 @@ pub enum Records {
     No,
 }
 
-/// How far a long job got (`done` of `total`), written by the job, read by the window.
+/// How far a long job got (`done` of `total`), written by the job, read by the window; and
+/// whether the user pressed Cancel, for a job that can stop part way.
 #[derive(Clone, Default)]
-pub struct JobProgress(Arc<(AtomicUsize, AtomicUsize)>);
+pub struct JobProgress(Arc<(AtomicUsize, AtomicUsize)>, Arc<AtomicBool>);
 
 impl JobProgress {
+    /// The user asked the job to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.1.load(Ordering::Relaxed)
+    }
+
     pub fn set(&self, done: usize, total: usize) {
         self.0.1.store(total, Ordering::Relaxed);
         self.0.0.store(done, Ordering::Relaxed);
@@ -145,6 +151,9 @@ impl<R: Send + 'static> Jobs<R> {
     pub fn cancel(&mut self, id: u64) {
         if let Some(p) = self.pending.iter_mut().find(|p| p.id == id) {
             p.cancelled = true;
+            if let Some(progress) = &p.progress {
+                progress.1.store(true, Ordering::Relaxed);
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 use super::app::Command;
 use super::session;
 use super::state::SettingsState;
-use super::theme::{self, ThemeChoice};
+use super::theme::{self, Badge, ThemeChoice};
 use super::widgets::{error_ui, secret_field};
 use crate::vault::MIN_PASSWORD;
 use crate::vault::crypto::KdfParams;
@@ -98,7 +98,115 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
         }
     }
     ui.add_space(theme::GAP * 2.0);
-    backup_ui(ui, state).or(command)
+    let command = backup_ui(ui, state).or(command);
+    ui.add_space(theme::GAP * 2.0);
+    import_ui(ui, state).or(command)
+}
+
+/// Import: a spreadsheet's CSV or another vault's export, previewed row by row before
+/// anything is written.
+fn import_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
+    use crate::import::Format;
+    let mut command = None;
+    ui.heading("Import keys");
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        ui.label("From a spreadsheet saved as CSV (columns label and key), or an export of KeePassXC, Bitwarden or 1Password. You see what each row becomes before anything is written.");
+    });
+    super::widgets::field_with(ui, "Import file", egui::TextEdit::singleline(&mut state.import_path));
+    ui.horizontal(|ui| {
+        let name = super::widgets::form_label(ui, "Format");
+        let word = |format: Option<Format>| format.map_or("Tell from the file", Format::name);
+        egui::ComboBox::from_id_salt("import-format")
+            .selected_text(word(state.import_format))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut state.import_format, None, word(None));
+                for format in Format::ALL {
+                    ui.selectable_value(&mut state.import_format, Some(format), format.name());
+                }
+            })
+            .response
+            .labelled_by(name.id);
+    });
+    error_ui(ui, &state.import_error);
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        if ui.button("Preview import").clicked() {
+            let path = state.import_path.trim();
+            if path.is_empty() {
+                state.import_error =
+                    Some("Give the path of the file to import, such as ~/Downloads/keys.csv.".to_owned());
+            } else {
+                state.import_error = None;
+                command = Some(Command::PreviewImport { path: path.into(), format: state.import_format });
+            }
+        }
+    });
+    let Some(preview) = &state.import_preview else { return command };
+    let count = |wanted: fn(&crate::vault::Verdict) -> bool| {
+        preview.preview.iter().filter(|r| wanted(&r.verdict)).count()
+    };
+    let in_vault = count(|v| matches!(v, crate::vault::Verdict::InVault { .. }));
+    let repeated = count(|v| matches!(v, crate::vault::Verdict::Repeated { .. }));
+    let refused = count(|v| matches!(v, crate::vault::Verdict::Refused { .. })) + preview.problems.len();
+    let new = preview.new_keys();
+    ui.label(format!(
+        "{} rows read as a {}: {new} new, {in_vault} already in the vault, {repeated} repeated in the file, {refused} skipped.",
+        preview.preview.len() + preview.problems.len(),
+        preview.format.name(),
+    ));
+    let mut lines: Vec<(usize, &str, String, Badge)> = preview
+        .preview
+        .iter()
+        .map(|row| {
+            let (what, kind) = verdict_words(&row.verdict);
+            (row.line, row.label.as_str(), what, kind)
+        })
+        .chain(preview.problems.iter().map(|p| (p.line, "", format!("Skipped: {}", p.reason), Badge::Bad)))
+        .collect();
+    lines.sort_by_key(|(line, ..)| *line);
+    egui::ScrollArea::vertical().id_salt("import-preview").max_height(260.0).show(ui, |ui| {
+        egui::Grid::new("import-rows").striped(true).num_columns(3).show(ui, |ui| {
+            ui.strong("Line");
+            ui.strong("Label");
+            ui.strong("What happens");
+            ui.end_row();
+            for (line, label, what, kind) in lines {
+                ui.label(line.to_string());
+                ui.label(label);
+                super::widgets::badge_ui(ui, &what, kind);
+                ui.end_row();
+            }
+        });
+    });
+    ui.horizontal(|ui| {
+        let import =
+            ui.add_enabled(new > 0, egui::Button::new(format!("Import {}", crate::vault::count_keys(new))));
+        if import.clicked() {
+            command = Some(Command::Import);
+        }
+        if ui.button("Discard preview").clicked() {
+            state.import_preview = None;
+        }
+    });
+    if new == 0 {
+        ui.label("Nothing to import: every row is already in the vault or is skipped.");
+    }
+    command
+}
+
+/// What a row of the preview becomes, in words and colour.
+fn verdict_words(verdict: &crate::vault::Verdict) -> (String, Badge) {
+    use crate::vault::Verdict;
+    match verdict {
+        Verdict::New { provider, warning: None } => (format!("New, {}", provider.name()), Badge::Good),
+        Verdict::New { provider, warning: Some(_) } => {
+            (format!("New, {} (format not recognised)", provider.name()), Badge::Warn)
+        }
+        Verdict::InVault { label } => (format!("Already in the vault as \"{label}\""), Badge::Muted),
+        Verdict::Repeated { line } => (format!("The same key as line {line}"), Badge::Muted),
+        Verdict::Refused { reason } => (format!("Skipped: {reason}"), Badge::Bad),
+    }
 }
 
 /// Back up: one file with every key, the metadata and the audit log, encrypted under the

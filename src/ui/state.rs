@@ -173,6 +173,30 @@ pub struct SettingsState {
     pub backup_path: String,
     pub backup_password: SecretInput,
     pub backup_error: Option<String>,
+    /// The file to import (a path, typed).
+    pub import_path: String,
+    /// `None`: told from the file.
+    pub import_format: Option<crate::import::Format>,
+    pub import_error: Option<String>,
+    /// What the file holds and what importing it would do, until imported or dismissed.
+    pub import_preview: Option<ImportPreview>,
+}
+
+/// A file read for import, with the preview of each row.
+pub struct ImportPreview {
+    pub path: std::path::PathBuf,
+    pub format: crate::import::Format,
+    /// The rows to import (their secrets wiped when this is dropped).
+    pub rows: Vec<crate::vault::ImportRow>,
+    pub preview: Vec<crate::vault::PreviewRow>,
+    pub problems: Vec<crate::import::Problem>,
+}
+
+impl ImportPreview {
+    /// How many rows are new.
+    pub fn new_keys(&self) -> usize {
+        self.preview.iter().filter(|row| row.verdict.is_new()).count()
+    }
 }
 
 impl SettingsState {
@@ -191,6 +215,10 @@ impl SettingsState {
             backup_path,
             backup_password: SecretInput::default(),
             backup_error: None,
+            import_path: String::new(),
+            import_format: None,
+            import_error: None,
+            import_preview: None,
         }
     }
 }

@@ -40,6 +40,10 @@ pub enum Action {
     Restore,
     /// An incident (a suspected leak) was opened or closed.
     Incident,
+    /// Keys were brought in from another program's export or a spreadsheet.
+    Import,
+    /// Keys were written out to a file (metadata, or secrets too).
+    Export,
 }
 
 impl Action {
@@ -65,6 +69,8 @@ impl Action {
             Action::Backup => "backup",
             Action::Restore => "restore",
             Action::Incident => "incident",
+            Action::Import => "import",
+            Action::Export => "export",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod detect;
 mod diff;
 mod error;
 pub mod format;
+mod import;
 pub mod incidents;
 mod integrity;
 pub mod keygen;
@@ -41,6 +42,7 @@ use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
 pub use accounts::AccountRequest;
 pub use check::CheckReport;
 pub use error::VaultError;
+pub use import::{ImportReport, ImportRow, ImportStop, PreviewRow, Verdict, count_keys};
 pub use lifecycle::{Moved, Replacement};
 pub use ops::{AddRequest, GenerateRequest, KeyEdit};
 

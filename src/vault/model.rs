@@ -218,6 +218,9 @@ pub struct KeyRecord {
     pub integrations: Vec<Integration>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
+    /// Words to group keys by (an imported password manager's folder or group, its tags).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub copy_count: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -199,6 +199,7 @@ impl Vault {
             replaced_by: None,
             provider_revoke_pending: None,
             rotation: None,
+            tags: Vec::new(),
         })
     }
 

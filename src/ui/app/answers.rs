@@ -51,6 +51,27 @@ impl KeydeskApp {
                     session.settings.backup_error = Some(error);
                 });
             }
+            Done::ImportPreviewed(vault, result) => {
+                let mut preview = None;
+                let outcome = result.map(|read| {
+                    preview = Some(read);
+                    String::new()
+                });
+                self.vault_back(ctx, *vault, outcome, |session, error| {
+                    session.settings.import_error = Some(error);
+                });
+                if let Phase::Unlocked(session) = &mut self.phase
+                    && preview.is_some()
+                {
+                    session.settings.import_error = None;
+                    session.settings.import_preview = preview;
+                }
+            }
+            Done::Imported(vault, result) => {
+                self.vault_back(ctx, *vault, result, |session, error| {
+                    session.settings.import_error = Some(error);
+                });
+            }
             Done::Session(done) => self.finish_session_job(ctx, done, cancelled),
         }
         ctx.request_repaint();
@@ -73,6 +94,7 @@ impl KeydeskApp {
         }
         session.dashboard.sort = self.sort;
         match outcome {
+            Ok(message) if message.is_empty() => {}
             Ok(message) => self.toasts.info(message, now),
             Err(error) => show_error(&mut session, error),
         }

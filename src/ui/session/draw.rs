@@ -70,7 +70,13 @@ impl Session {
                 commands.extend(command.map(Into::into));
             }
             Screen::Settings => {
-                commands.extend(settings::settings_ui(ui, &mut self.settings, file.header.kdf));
+                // Longer than a small window: it scrolls.
+                egui::ScrollArea::vertical().id_salt("settings-page").auto_shrink([false, false]).show(
+                    ui,
+                    |ui| {
+                        commands.extend(settings::settings_ui(ui, &mut self.settings, file.header.kdf));
+                    },
+                );
             }
             Screen::Whois => commands.extend(whois::whois_ui(ui, file, &mut self.whois).map(Into::into)),
         });

@@ -1,0 +1,279 @@
+//! `keydesk import FILE` and `keydesk export FILE`.
+
+use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use super::CliError;
+use super::args::{ExportArgs, ImportArgs};
+use super::commands::{note, out};
+use crate::import::{self, Format, Problem};
+use crate::storage::atomic_write;
+use crate::storage::disk::{Limited, read_limited};
+use crate::vault::{ImportStop, PreviewRow, Vault, Verdict};
+
+/// What the preview found, counted.
+#[derive(Default)]
+struct Counts {
+    new: usize,
+    in_vault: usize,
+    repeated: usize,
+    refused: usize,
+}
+
+fn counts(preview: &[PreviewRow], problems: &[Problem]) -> Counts {
+    let mut counts = Counts { refused: problems.len(), ..Counts::default() };
+    for row in preview {
+        match row.verdict {
+            Verdict::New { .. } => counts.new += 1,
+            Verdict::InVault { .. } => counts.in_vault += 1,
+            Verdict::Repeated { .. } => counts.repeated += 1,
+            Verdict::Refused { .. } => counts.refused += 1,
+        }
+    }
+    counts
+}
+
+/// One line of the preview as a person reads it.
+fn describe(row: &PreviewRow) -> String {
+    match &row.verdict {
+        Verdict::New { provider, warning: None } => format!("new, {}", provider.name()),
+        Verdict::New { provider, warning: Some(_) } => {
+            format!("new, {} (format not recognised)", provider.name())
+        }
+        Verdict::InVault { label } => format!("already in the vault as \"{label}\""),
+        Verdict::Repeated { line } => format!("the same key as line {line}"),
+        Verdict::Refused { reason } => format!("skipped: {reason}"),
+    }
+}
+
+fn verdict_json(row: &PreviewRow) -> serde_json::Value {
+    let mut value = serde_json::json!({ "line": row.line, "label": row.label });
+    let fields = match &row.verdict {
+        Verdict::New { provider, warning } => {
+            serde_json::json!({ "verdict": "new", "provider": provider.name(), "warning": warning })
+        }
+        Verdict::InVault { label } => serde_json::json!({ "verdict": "in-vault", "existing_label": label }),
+        Verdict::Repeated { line } => serde_json::json!({ "verdict": "repeated", "first_line": line }),
+        Verdict::Refused { reason } => serde_json::json!({ "verdict": "refused", "reason": reason }),
+    };
+    if let (Some(object), serde_json::Value::Object(extra)) = (value.as_object_mut(), fields) {
+        object.extend(extra);
+    }
+    value
+}
+
+pub fn import(vault: &mut Vault, args: &ImportArgs) -> Result<(), CliError> {
+    let started = Instant::now();
+    let bytes = zeroize::Zeroizing::new(
+        read_limited(&args.file, import::MAX_FILE_BYTES, "the import file").map_err(|error| match error {
+            Limited::Refused(refused) => CliError::Failed(refused.to_string()),
+            Limited::Io(source) => CliError::Failed(format!(
+                "Could not read the file to import ({source}): check the path. File: {}",
+                args.file.display()
+            )),
+        })?,
+    );
+    let format = args.format.as_deref().and_then(Format::from_slug);
+    let (format, parsed) = import::read(&bytes, format).map_err(|e| CliError::Failed(e.to_string()))?;
+    drop(bytes);
+    let preview = vault.preview_import(&parsed.rows);
+    let counts = counts(&preview, &parsed.problems);
+    let mut lines: Vec<(usize, String, String)> =
+        preview.iter().map(|row| (row.line, row.label.clone(), describe(row))).collect();
+    lines.extend(parsed.problems.iter().map(|p| (p.line, String::new(), format!("skipped: {}", p.reason))));
+    lines.sort_by_key(|(line, _, _)| *line);
+    let summary = format!(
+        "{}: {} rows read as a {}: {} new, {} already in the vault, {} repeated in the file, {} skipped.",
+        args.file.display(),
+        preview.len() + parsed.problems.len(),
+        format.name(),
+        counts.new,
+        counts.in_vault,
+        counts.repeated,
+        counts.refused
+    );
+    if !args.json {
+        for (line, label, what) in &lines {
+            let label = if label.is_empty() { String::new() } else { format!("\"{label}\": ") };
+            out(&format!("line {line}: {label}{what}"))?;
+        }
+        out(&summary)?;
+    }
+    let mut rows: Vec<(usize, serde_json::Value)> =
+        preview.iter().map(|row| (row.line, verdict_json(row))).collect();
+    rows.extend(parsed.problems.iter().map(|p| {
+        (
+            p.line,
+            serde_json::json!({ "line": p.line, "label": null, "verdict": "refused", "reason": p.reason }),
+        )
+    }));
+    rows.sort_by_key(|(line, _)| *line);
+    let mut json = serde_json::json!({
+        "file": args.file.display().to_string(),
+        "format": format.slug(),
+        "rows": rows.into_iter().map(|(_, row)| row).collect::<Vec<_>>(),
+        "new": counts.new,
+        "in_vault": counts.in_vault,
+        "repeated": counts.repeated,
+        "skipped": counts.refused,
+    });
+    let finish_json = |json: &serde_json::Value| -> Result<(), CliError> {
+        if args.json { out(&serde_json::to_string_pretty(json).unwrap_or_default()) } else { Ok(()) }
+    };
+    if args.dry_run {
+        if !args.json {
+            out("Nothing was written (--dry-run).")?;
+        }
+        return finish_json(&json);
+    }
+    if counts.new == 0 {
+        if !args.json {
+            out("Nothing to import: every row is already in the vault or was skipped.")?;
+        }
+        json["imported"] = 0.into();
+        return finish_json(&json);
+    }
+    if !args.yes && std::io::stdin().is_terminal() && !confirmed(counts.new)? {
+        return Err(CliError::Failed("Nothing was imported.".into()));
+    }
+    let source = args
+        .file
+        .file_name()
+        .map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let mut progress = Progress::new();
+    let report = vault.import(&parsed.rows, &source, &mut |done, total| {
+        progress.show(done, total);
+        ControlFlow::Continue(())
+    });
+    progress.end();
+    let report = report.map_err(|stop| match stop {
+        ImportStop::Cancelled => CliError::Failed(stop.to_string()),
+        ImportStop::Failed(error) => CliError::Failed(format!("{error} Nothing was imported.")),
+    })?;
+    json["imported"] = report.imported.into();
+    json["seconds"] = serde_json::json!((started.elapsed().as_secs_f64() * 100.0).round() / 100.0);
+    if !args.json {
+        out(&format!(
+            "Imported {} in {:.1} s.",
+            crate::vault::count_keys(report.imported),
+            started.elapsed().as_secs_f64()
+        ))?;
+    }
+    finish_json(&json)
+}
+
+fn confirmed(new: usize) -> Result<bool, CliError> {
+    eprint!("Import {} (new)? Type \"y\" to go on: ", crate::vault::count_keys(new));
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|_closed| CliError::Failed("Could not read the answer.".into()))?;
+    Ok(answer.trim().eq_ignore_ascii_case("y") || answer.trim().eq_ignore_ascii_case("yes"))
+}
+
+/// A progress line on a terminal's stderr: count, share and time left, redrawn at most ten
+/// times a second; nothing when stderr is not a terminal.
+struct Progress {
+    started: Instant,
+    drawn: Option<Instant>,
+    terminal: bool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Progress { started: Instant::now(), drawn: None, terminal: std::io::stderr().is_terminal() }
+    }
+
+    fn show(&mut self, done: usize, total: usize) {
+        if !self.terminal || total == 0 || self.drawn.is_some_and(|at| at.elapsed().as_millis() < 100) {
+            return;
+        }
+        self.drawn = Some(Instant::now());
+        let elapsed = self.started.elapsed().as_secs_f64();
+        #[allow(clippy::cast_precision_loss, reason = "counts of keys are far below 2^52")]
+        let left = if done == 0 {
+            String::new()
+        } else {
+            format!(", about {:.0} s left", elapsed / done as f64 * (total - done) as f64)
+        };
+        let _stderr_closed = write!(
+            std::io::stderr(),
+            "\rStoring secrets: {done} of {total} ({}%){left}   ",
+            done * 100 / total
+        );
+    }
+
+    fn end(&self) {
+        if self.terminal && self.drawn.is_some() {
+            let _stderr_closed = writeln!(std::io::stderr());
+        }
+    }
+}
+
+pub fn export(vault: &mut Vault, args: &ExportArgs) -> Result<(), CliError> {
+    if args.file.exists() {
+        return Err(CliError::Failed(format!(
+            "{} already exists and was left as it is: choose another file name, or delete it first.",
+            args.file.display()
+        )));
+    }
+    let records: Vec<&crate::vault::model::KeyRecord> =
+        vault.keys().iter().filter(|k| args.all || k.is_live()).collect();
+    let ids: Vec<_> = records.iter().filter(|k| k.is_live()).map(|k| k.id.clone()).collect();
+    let secrets = if args.with_secrets {
+        confirm_secrets(ids.len(), &args.file)?;
+        let live: Vec<_> = records.iter().map(|k| k.is_live()).collect();
+        let mut found = vault.secrets_for_export(&ids)?.into_iter();
+        // Revoked keys (with --all) have no secret: their key cell stays empty.
+        Some(
+            live.iter()
+                .map(|&is_live| if is_live { found.next().unwrap_or_else(|| "".into()) } else { "".into() })
+                .collect::<Vec<secrecy::SecretString>>(),
+        )
+    } else {
+        None
+    };
+    let text = match args.format.as_str() {
+        "json" => import::export::json(&records, secrets.as_deref()),
+        _ => import::export::csv(&records, secrets.as_deref()),
+    };
+    let count = records.len();
+    let what = if secrets.is_some() { "with their secrets" } else { "metadata only" };
+    let written = atomic_write(&args.file, text.as_bytes(), false).map_err(|error| {
+        format!(
+            "Could not write the export ({error}): check the folder and its free space. File: {}",
+            args.file.display()
+        )
+    });
+    drop(text);
+    vault.record_export(written.clone().map(|()| {
+        format!("{}, {what}, as {} to {}", crate::vault::count_keys(count), args.format, args.file.display())
+    }))?;
+    written.map_err(CliError::Failed)?;
+    out(&format!("Exported {} ({what}) to {}.", crate::vault::count_keys(count), args.file.display()))?;
+    if secrets.is_some() {
+        note("The file holds your keys in plain text: import it where it is needed, then delete it.");
+    }
+    Ok(())
+}
+
+/// The words the user types to write secrets in plain text.
+const CONFIRM: &str = "export secrets";
+
+fn confirm_secrets(count: usize, file: &std::path::Path) -> Result<(), CliError> {
+    if std::io::stdin().is_terminal() {
+        eprint!(
+            "This writes {count} secrets in plain text to {}. Type \"{CONFIRM}\" to go on: ",
+            file.display()
+        );
+    }
+    let mut answer = String::new();
+    let read = std::io::stdin().read_line(&mut answer);
+    if read.is_err() || answer.trim() != CONFIRM {
+        return Err(CliError::Failed(format!(
+            "Nothing was exported: writing secrets in plain text needs the words \"{CONFIRM}\" typed (on stdin when it is not a terminal)."
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! KeePassXC's XML export: `KeePassFile/Root/Group`, groups nested in groups, each `Entry`
+//! with `String` fields (`Key`/`Value`: Title, UserName, Password, URL, Notes, and any custom
+//! field) and `Times/CreationTime`. An entry's `History` holds its older versions, which are
+//! not keys to import; entries in the recycle bin are skipped and listed.
+//!
+//! roxmltree refuses a DTD, so no entity can expand (no "billion laughs") and nothing outside
+//! the file is read.
+
+use roxmltree::{Document, Node, ParsingOptions};
+
+use super::{Fields, ImportError, Parsed, Problem, integration_from_url};
+
+/// More nodes than any real export of a few thousand keys holds.
+const MAX_NODES: u32 = 5_000_000;
+
+pub(super) fn read_xml(text: &str) -> Result<Parsed, ImportError> {
+    let options = ParsingOptions { allow_dtd: false, nodes_limit: MAX_NODES, ..ParsingOptions::default() };
+    let doc = Document::parse_with_options(text, options).map_err(|error| ImportError::NotThisFormat {
+        format: "KeePassXC XML export",
+        detail: format!("the XML cannot be read ({error})"),
+    })?;
+    let root = doc.root_element();
+    if !root.has_tag_name("KeePassFile") {
+        return Err(ImportError::NotThisFormat {
+            format: "KeePassXC XML export",
+            detail: format!("its top element is <{}>, not <KeePassFile>", clip_tag(root.tag_name().name())),
+        });
+    }
+    let recycle_bin =
+        child(root, "Meta").and_then(|meta| child(meta, "RecycleBinUUID")).and_then(|n| n.text());
+    let mut parsed = Parsed::default();
+    let Some(top) = child(root, "Root") else { return Ok(parsed) };
+    for group in top.children().filter(|n| n.has_tag_name("Group")) {
+        walk(&doc, group, &[], recycle_bin, &mut parsed);
+    }
+    Ok(parsed)
+}
+
+fn clip_tag(name: &str) -> String {
+    name.chars().take(40).collect()
+}
+
+fn child<'a, 'input>(node: Node<'a, 'input>, name: &str) -> Option<Node<'a, 'input>> {
+    node.children().find(|n| n.has_tag_name(name))
+}
+
+fn text_of(node: Node<'_, '_>, name: &str) -> String {
+    child(node, name).and_then(|n| n.text()).unwrap_or("").to_owned()
+}
+
+/// `path` is the names of the groups above `group`, below the database's root group.
+fn walk(
+    doc: &Document<'_>,
+    group: Node<'_, '_>,
+    path: &[String],
+    recycle_bin: Option<&str>,
+    parsed: &mut Parsed,
+) {
+    let in_bin = recycle_bin.is_some_and(|uuid| !uuid.is_empty() && text_of(group, "UUID") == uuid);
+    let name = text_of(group, "Name");
+    // The top group is the database itself ("Root"): tags are the path below it.
+    let is_top = group.parent().is_some_and(|p| p.has_tag_name("Root"));
+    let mut here = path.to_vec();
+    if !is_top {
+        here.push(name);
+    }
+    for node in group.children() {
+        if node.has_tag_name("Group") {
+            if in_bin {
+                skip_all(doc, node, parsed);
+            } else {
+                walk(doc, node, &here, recycle_bin, parsed);
+            }
+        } else if node.has_tag_name("Entry") {
+            let line = usize::try_from(doc.text_pos_at(node.range().start).row).unwrap_or(0);
+            if in_bin {
+                parsed.problems.push(Problem { line, reason: "in the recycle bin: not imported".into() });
+                continue;
+            }
+            match entry(node, line, &here).into_row() {
+                Ok(row) => parsed.rows.push(row),
+                Err(problem) => parsed.problems.push(problem),
+            }
+        }
+    }
+}
+
+/// Every entry below a group in the recycle bin, listed as skipped.
+fn skip_all(doc: &Document<'_>, group: Node<'_, '_>, parsed: &mut Parsed) {
+    for entry in group.descendants().filter(|n| n.has_tag_name("Entry")) {
+        if entry.ancestors().any(|a| a.has_tag_name("History")) {
+            continue;
+        }
+        let line = usize::try_from(doc.text_pos_at(entry.range().start).row).unwrap_or(0);
+        parsed.problems.push(Problem { line, reason: "in the recycle bin: not imported".into() });
+    }
+}
+
+fn entry(node: Node<'_, '_>, line: usize, path: &[String]) -> Fields {
+    let mut fields = Fields { line, ..Fields::default() };
+    let mut custom = Vec::new();
+    for string in node.children().filter(|n| n.has_tag_name("String")) {
+        let key = text_of(string, "Key");
+        let value = text_of(string, "Value");
+        match key.as_str() {
+            "Title" => fields.label = value,
+            "Password" => fields.secret = value,
+            "URL" => fields.integrations.extend(integration_from_url(&value)),
+            "UserName" if !value.trim().is_empty() => {
+                fields.notes.push(format!("Username: {}", value.trim()));
+            }
+            "Notes" => fields.notes.push(value),
+            "UserName" => {}
+            _ if !value.trim().is_empty() => custom.push(format!("{key}: {value}")),
+            _ => {}
+        }
+    }
+    fields.notes.extend(custom);
+    if let Some(times) = child(node, "Times") {
+        fields.created = kdbx_time(&text_of(times, "CreationTime"));
+        if text_of(times, "Expires").eq_ignore_ascii_case("true") {
+            fields.expires = kdbx_time(&text_of(times, "ExpiryTime"));
+        }
+    }
+    if !path.is_empty() {
+        fields.tags.push(path.join("/"));
+    }
+    fields.tags.extend(text_of(node, "Tags").split([';', ',']).map(str::to_owned));
+    fields
+}
+
+/// A time as KDBX 4 writes it — base64 of 8 bytes, little-endian seconds since 0001-01-01
+/// UTC — as RFC 3339; any other text (KDBX 3 writes RFC 3339 itself) as it is.
+fn kdbx_time(text: &str) -> String {
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(text.trim()).ok();
+    let Some(bytes) = decoded.and_then(|b| <[u8; 8]>::try_from(b).ok()) else { return text.to_owned() };
+    let seconds = i64::from_le_bytes(bytes);
+    chrono::NaiveDate::from_ymd_opt(1, 1, 1)
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .and_then(|start| start.checked_add_signed(chrono::TimeDelta::try_seconds(seconds)?))
+        .map_or_else(|| text.to_owned(), |at| at.and_utc().to_rfc3339())
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    const EXPORT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<KeePassFile>
+  <Meta><RecycleBinUUID>YmluYmluYmluYmluYmluYg==</RecycleBinUUID></Meta>
+  <Root>
+    <Group>
+      <UUID>cm9vdHJvb3Ryb290cm9vdA==</UUID>
+      <Name>Root</Name>
+      <Group>
+        <UUID>ZW1haWxlbWFpbGVtYWlsZQ==</UUID>
+        <Name>Email</Name>
+        <Entry>
+          <UUID>ZW50cnllbnRyeWVudHJ5ZQ==</UUID>
+          <Times><CreationTime>2025-03-04T05:06:07Z</CreationTime></Times>
+          <String><Key>Title</Key><Value>Newsletter</Value></String>
+          <String><Key>UserName</Key><Value>ops@example.com</Value></String>
+          <String><Key>Password</Key><Value ProtectInMemory="True">value-one</Value></String>
+          <String><Key>URL</Key><Value>https://app.example.com/settings</Value></String>
+          <String><Key>Notes</Key><Value>weekly &amp; monthly</Value></String>
+          <History>
+            <Entry><String><Key>Title</Key><Value>Old title</Value></String><String><Key>Password</Key><Value>old</Value></String></Entry>
+          </History>
+        </Entry>
+      </Group>
+      <Group>
+        <UUID>YmluYmluYmluYmluYmluYg==</UUID>
+        <Name>Recycle Bin</Name>
+        <Entry><String><Key>Title</Key><Value>Deleted</Value></String><String><Key>Password</Key><Value>gone</Value></String></Entry>
+      </Group>
+      <Entry><String><Key>Title</Key><Value>No password</Value></String></Entry>
+    </Group>
+  </Root>
+</KeePassFile>"#;
+
+    #[test]
+    fn entries_history_and_recycle_bin() {
+        let parsed = read_xml(EXPORT).unwrap();
+        assert_eq!(parsed.rows.len(), 1);
+        let row = &parsed.rows[0];
+        assert_eq!((row.line, row.meta.label.as_str()), (11, "Newsletter"));
+        assert_eq!(row.secret.expose_secret(), "value-one");
+        assert_eq!(row.tags, ["Email"]);
+        assert_eq!(row.meta.notes, "Username: ops@example.com\nweekly & monthly");
+        assert_eq!(row.meta.integrations[0].name, "app.example.com");
+        assert_eq!(row.created_at.map(|t| t.to_rfc3339()).as_deref(), Some("2025-03-04T05:06:07+00:00"));
+        let problems: Vec<_> = parsed.problems.iter().map(|p| (p.line, p.reason.as_str())).collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0], (27, "in the recycle bin: not imported"));
+        assert_eq!(problems[1].0, 29);
+    }
+
+    #[test]
+    fn kdbx_4_times_are_read() {
+        assert_eq!(kdbx_time("yISb4g4AAAA="), "2026-11-27T14:03:52+00:00");
+        assert_eq!(kdbx_time("2025-03-04T05:06:07Z"), "2025-03-04T05:06:07Z");
+        assert_eq!(kdbx_time("////////////"), "////////////");
+    }
+
+    #[test]
+    fn a_dtd_or_another_document_is_refused() {
+        let bomb = "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]><KeePassFile>&a;</KeePassFile>";
+        assert!(matches!(read_xml(bomb), Err(ImportError::NotThisFormat { .. })));
+        assert!(matches!(read_xml("<html/>"), Err(ImportError::NotThisFormat { .. })));
+    }
+}

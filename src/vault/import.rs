@@ -1,0 +1,240 @@
+//! Bringing in many keys at once: a preview that says what each row will become, then the
+//! import itself — every secret stored first, then all the metadata in one save with one
+//! audit line, so a failure, a Cancel or a kill leaves either none or all of the new keys
+//! (a secret stored before the stop is an orphan `check --repair` removes, never a key
+//! without its secret).
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::audit::Action;
+use super::crypto;
+use super::meta::KeyMeta;
+use super::model::KeyRecord;
+use super::{Vault, VaultError, whole_seconds};
+use crate::providers::Provider;
+
+/// "1 key", "2 keys".
+pub fn count_keys(count: usize) -> String {
+    if count == 1 { "1 key".to_owned() } else { format!("{count} keys") }
+}
+
+/// One key read from a file, not yet kept.
+pub struct ImportRow {
+    /// The line of the file the row starts on (1-based).
+    pub line: usize,
+    pub meta: KeyMeta,
+    pub secret: SecretString,
+    /// The provider the file names, if it names one Keydesk knows.
+    pub provider: Option<Provider>,
+    /// When the file says the key was made; the import's time otherwise.
+    pub created_at: Option<DateTime<Utc>>,
+    pub tags: Vec<String>,
+}
+
+/// What the import will do with a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A new key, recognised as `provider` (with a warning when not recognised).
+    New { provider: Provider, warning: Option<String> },
+    /// The vault already holds this secret (compared by keyed hash), under `label`.
+    InVault { label: String },
+    /// An earlier row of the file holds the same secret.
+    Repeated { line: usize },
+    /// The row cannot become a key, and why.
+    Refused { reason: String },
+}
+
+impl Verdict {
+    pub fn is_new(&self) -> bool {
+        matches!(self, Verdict::New { .. })
+    }
+}
+
+/// One row of the preview.
+#[derive(Debug, Clone)]
+pub struct PreviewRow {
+    pub line: usize,
+    pub label: String,
+    pub verdict: Verdict,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub in_vault: usize,
+    pub repeated: usize,
+    pub refused: usize,
+}
+
+/// Why an import stopped before it saved anything.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportStop {
+    #[error("The import was cancelled: the vault is as it was.")]
+    Cancelled,
+    #[error(transparent)]
+    Failed(#[from] VaultError),
+}
+
+impl Vault {
+    /// What importing `rows` would do, row by row; nothing is written.
+    pub fn preview_import(&self, rows: &[ImportRow]) -> Vec<PreviewRow> {
+        let now = self.now();
+        let in_vault: HashMap<&str, &str> =
+            self.file.keys.iter().map(|k| (k.lookup_hash.as_str(), k.label.as_str())).collect();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        rows.iter()
+            .map(|row| {
+                let verdict = self.verdict(row, now, &in_vault, &mut seen);
+                PreviewRow { line: row.line, label: row.meta.label.clone(), verdict }
+            })
+            .collect()
+    }
+
+    fn verdict(
+        &self,
+        row: &ImportRow,
+        now: DateTime<Utc>,
+        in_vault: &HashMap<&str, &str>,
+        seen: &mut HashMap<String, usize>,
+    ) -> Verdict {
+        let refused = |error: VaultError| Verdict::Refused { reason: error.to_string() };
+        let detection = match Self::recognise(row.secret.expose_secret(), row.provider) {
+            Ok(detection) => detection,
+            Err(error) => return refused(error),
+        };
+        if let Err(error) = row.meta.clone().validated(now) {
+            return refused(error);
+        }
+        let hash = crypto::lookup_hash(&self.keys.lookup, row.secret.expose_secret().as_bytes());
+        if let Some(label) = in_vault.get(hash.as_str()) {
+            return Verdict::InVault { label: (*label).to_owned() };
+        }
+        if let Some(first) = seen.get(&hash) {
+            return Verdict::Repeated { line: *first };
+        }
+        if self.account_managed_by(&row.secret).is_some() {
+            return Verdict::Refused {
+                reason: "this is the management key of one of your provider accounts, not a key to hand out"
+                    .into(),
+            };
+        }
+        seen.insert(hash, row.line);
+        Verdict::New { provider: detection.provider, warning: detection.warning }
+    }
+
+    /// Imports the rows the preview calls new: their secrets are stored (`progress` is told
+    /// how many after each and may cancel), then every record is saved at once with one audit
+    /// line naming `source`. Stopped or failed, the secrets stored so far are taken back and
+    /// the vault is as it was.
+    pub fn import(
+        &mut self,
+        rows: &[ImportRow],
+        source: &str,
+        progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
+    ) -> Result<ImportReport, ImportStop> {
+        let preview = self.preview_import(rows);
+        let mut report = ImportReport::default();
+        let mut records = Vec::new();
+        let mut sealed = Vec::new();
+        let now = self.now();
+        for (row, seen) in rows.iter().zip(&preview) {
+            match &seen.verdict {
+                Verdict::New { provider, .. } => {
+                    let detection = Self::recognise(row.secret.expose_secret(), row.provider)?;
+                    let mut record =
+                        self.new_record(row.meta.clone(), *provider, &detection.prefix, &row.secret)?;
+                    // Ids are unique among the keys kept and the ones made in this import.
+                    while records.iter().any(|r: &KeyRecord| r.id == record.id) {
+                        record.id = self.new_key_id();
+                    }
+                    record.region = detection.region;
+                    record.tags.clone_from(&row.tags);
+                    if let Some(created) = row.created_at.filter(|at| *at <= now) {
+                        record.created_at = whole_seconds(created);
+                    }
+                    let value = crypto::seal(
+                        &self.keys.data,
+                        &self.secret_ad(&record.id),
+                        row.secret.expose_secret().as_bytes(),
+                        self.env.rng.as_mut(),
+                    )
+                    .map_err(VaultError::from)?;
+                    sealed.push((self.entry_name(&record.id), B64.encode(value)));
+                    records.push(record);
+                }
+                Verdict::InVault { .. } => report.in_vault += 1,
+                Verdict::Repeated { .. } => report.repeated += 1,
+                Verdict::Refused { .. } => report.refused += 1,
+            }
+        }
+        let total = sealed.len();
+        let stored = self.env.store.put_many(&sealed, &mut |done| progress(done, total));
+        let stopped = match stored {
+            Ok(done) if done == total => None,
+            Ok(done) => Some((done, ImportStop::Cancelled)),
+            Err((done, error)) => Some((done, ImportStop::Failed(error.into()))),
+        };
+        if let Some((done, stop)) = stopped {
+            self.take_back(&sealed[..(done + 1).min(total)]);
+            return Err(stop);
+        }
+        report.imported = records.len();
+        let detail = format!(
+            "{} from \"{source}\"; {} already in the vault, {} repeated in the file, {} refused",
+            count_keys(report.imported),
+            report.in_vault,
+            report.repeated,
+            report.refused
+        );
+        let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
+        let saved = self.apply(Action::Import, None, detail, |file| {
+            file.keys.extend(records);
+            Ok(())
+        });
+        if let Err(error) = saved {
+            if !error.maybe_applied() {
+                for id in &ids {
+                    self.forget_secret(id);
+                }
+            }
+            return Err(error.into());
+        }
+        Ok(report)
+    }
+
+    /// Best effort: the secrets of an import that stopped (`check` lists any left over).
+    fn take_back(&mut self, entries: &[(String, String)]) {
+        for (name, _) in entries {
+            let _listed_by_check = self.env.store.delete(name);
+        }
+    }
+}
+
+impl Vault {
+    /// The secrets of `ids`, in order, for an export the user confirmed (recorded by
+    /// [`Vault::record_export`], not one reveal per key).
+    pub fn secrets_for_export(&self, ids: &[super::model::KeyId]) -> Result<Vec<SecretString>, VaultError> {
+        ids.iter().map(|id| self.key(id).and_then(|record| self.load_secret(record))).collect()
+    }
+
+    /// Records an export: what was written where, or why it was not.
+    pub fn record_export(&mut self, written: Result<String, String>) -> Result<(), VaultError> {
+        match written {
+            Ok(detail) => self.apply(Action::Export, None, detail, |_| Ok(())),
+            Err(why) => self.apply_recording(
+                Action::Export,
+                None,
+                super::audit::Outcome::Failed(why),
+                String::new(),
+                |_| Ok(()),
+            ),
+        }
+    }
+}

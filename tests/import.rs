@@ -1,0 +1,394 @@
+//! Import and export through the command line, with files made by the real programs where
+//! they are on Debian: KeePassXC's own exports of a database built here with `keepassxc-cli`,
+//! and spreadsheets saved by LibreOffice (`soffice --headless`). Bitwarden's and 1Password's
+//! exports are hand-made fixtures that follow their documented layouts (tests/fixtures/import).
+//! Every imported secret is read back with `reveal`.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Cli, keychain_required};
+
+/// Whether `program` can be run here; CI (scripts/test.sh) installs every one of them.
+fn have(program: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(!keychain_required(), "{program} is missing: scripts/test.sh installs it");
+        eprintln!("skipped: {program} is not installed here; scripts/test.sh installs it");
+    }
+    found
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// The verdicts of an `import --json` answer by line.
+fn verdicts(answer: &serde_json::Value) -> Vec<(u64, String)> {
+    let mut rows: Vec<(u64, String)> = answer["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["verdict"].as_str().unwrap().to_owned()))
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn counts(answer: &serde_json::Value) -> [u64; 4] {
+    ["new", "in_vault", "repeated", "skipped"].map(|k| answer[k].as_u64().unwrap())
+}
+
+/// id of the key labelled `label`, from `list --json`.
+fn id_of(cli: &Cli, label: &str) -> String {
+    let list = json(&cli.ok(&["list", "--json"], ""));
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["label"] == label)
+        .unwrap_or_else(|| panic!("no key labelled {label}: {list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn reveal(cli: &Cli, label: &str) -> String {
+    cli.ok(&["reveal", &id_of(cli, label)], "").trim_end().to_owned()
+}
+
+fn keepassxc(args: &[&str], stdin: &str) -> String {
+    let output = common::run(
+        {
+            let mut command = Command::new("keepassxc-cli");
+            command.args(args);
+            command
+        },
+        stdin,
+    );
+    assert!(output.status.success(), "keepassxc-cli {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The secrets the KeePassXC database holds, by title.
+const KEEPASS_ENTRIES: [(&str, &str, &str); 3] = [
+    ("Email", "Newsletter – 日本", "keepassxc-fixture-value-0001"),
+    ("Email/Transactional", "Order mails", "keepassxc-fixture-value-0002"),
+    ("", "CRM webhook", "keepassxc-fixture-value-0003"),
+];
+
+#[test]
+fn keepassxc_exports_import_every_entry_once() {
+    if !have("keepassxc-cli") {
+        return;
+    }
+    let cli = Cli::new();
+    let db = cli.dir.path().join("keys.kdbx");
+    let db = db.to_str().unwrap();
+    let pass = "database password\n";
+    keepassxc(&["db-create", "-p", db], &format!("{pass}{pass}"));
+    keepassxc(&["mkdir", "-q", db, "Email"], pass);
+    keepassxc(&["mkdir", "-q", db, "Email/Transactional"], pass);
+    for (group, title, secret) in KEEPASS_ENTRIES {
+        let path = if group.is_empty() { title.to_owned() } else { format!("{group}/{title}") };
+        keepassxc(
+            &[
+                "add",
+                "-q",
+                "-u",
+                "ops@example.com",
+                "--url",
+                "https://app.example.com/api",
+                "--notes",
+                "first line\nsecond \"quoted\" line",
+                "-p",
+                db,
+                &path,
+            ],
+            &format!("{pass}{secret}\n"),
+        );
+    }
+    // One entry without a password, one thrown in the recycle bin.
+    keepassxc(&["add", "-q", db, "Wifi note"], pass);
+    keepassxc(&["add", "-q", "-p", db, "Deleted key"], &format!("{pass}keepassxc-fixture-deleted\n"));
+    keepassxc(&["rm", "-q", db, "Deleted key"], pass);
+    let xml = cli.dir.path().join("export.xml");
+    let csv = cli.dir.path().join("export.csv");
+    std::fs::write(&xml, keepassxc(&["export", "-q", "-f", "xml", db], pass)).unwrap();
+    std::fs::write(&csv, keepassxc(&["export", "-q", "-f", "csv", db], pass)).unwrap();
+
+    // Into the OS keychain where the test session has one (as CI does).
+    cli.init_cheap(if keychain_required() { &[] } else { &["--secret-store", "file"] });
+    let (xml, csv) = (xml.to_str().unwrap(), csv.to_str().unwrap());
+    let preview = json(&cli.ok(&["import", xml, "--dry-run", "--json"], ""));
+    assert_eq!(preview["format"], "keepassxc-xml");
+    assert_eq!(counts(&preview), [3, 0, 0, 2], "{preview}");
+    assert!(
+        json(&cli.ok(&["list", "--json"], "")).as_array().unwrap().is_empty(),
+        "a dry run writes nothing"
+    );
+    let reasons: Vec<&str> =
+        preview["rows"].as_array().unwrap().iter().filter_map(|r| r["reason"].as_str()).collect();
+    assert!(reasons.iter().any(|r| r.contains("recycle bin")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("no key")), "{reasons:?}");
+
+    let imported = json(&cli.ok(&["import", xml, "--json"], ""));
+    assert_eq!(imported["imported"], 3);
+    assert_eq!(verdicts(&imported), verdicts(&preview), "the import does what the preview said");
+    for (group, title, secret) in KEEPASS_ENTRIES {
+        assert_eq!(reveal(&cli, title), secret);
+        let list = json(&cli.ok(&["list", "--json"], ""));
+        let key = list.as_array().unwrap().iter().find(|k| k["label"] == title).unwrap().clone();
+        let tags: Vec<&str> = key["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        assert_eq!(tags, if group.is_empty() { vec![] } else { vec![group] }, "{key}");
+        assert!(key["notes"].as_str().unwrap().contains("second \"quoted\" line"), "{key}");
+        assert_eq!(key["integrations"][0]["url"], "https://app.example.com/api");
+    }
+    assert!(!cli.ok(&["list", "--json"], "").contains("Deleted key"));
+
+    // The same file again, and KeePassXC's CSV of the same database: nothing new.
+    let again = json(&cli.ok(&["import", xml, "--json"], ""));
+    assert_eq!((counts(&again), &again["imported"]), ([0, 3, 0, 2], &serde_json::json!(0)));
+    let from_csv = json(&cli.ok(&["import", csv, "--json"], ""));
+    assert_eq!(from_csv["format"], "keepassxc-csv");
+    assert_eq!(counts(&from_csv), [0, 3, 0, 2], "{from_csv}");
+    let said = cli.ok(&["import", csv], "");
+    assert!(said.contains("Nothing to import"), "{said}");
+    assert!(cli.ok(&["check"], "").contains("Everything is in order."));
+    let audit = cli.ok(&["audit", "--json"], "");
+    assert_eq!(
+        audit.matches("\"import\"").count(),
+        1,
+        "one audit line for the one import that wrote: {audit}"
+    );
+}
+
+/// LibreOffice Calc saves `source` (a CSV) as .xlsx, then that as CSV with `options`.
+fn saved_by_libreoffice(dir: &Path, source: &str, options: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let src = dir.join("sheet.csv");
+    std::fs::write(&src, source).unwrap();
+    let profile = format!("-env:UserInstallation=file://{}", dir.join("lo-profile").display());
+    let convert = |args: &[&str]| {
+        let output = Command::new("soffice").arg(&profile).args(args).output().unwrap();
+        assert!(output.status.success(), "soffice {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    let outdir = dir.join("xlsx");
+    convert(&[
+        "--headless",
+        "--infilter=CSV:44,34,76,1",
+        "--convert-to",
+        "xlsx",
+        "--outdir",
+        outdir.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
+    let csvdir = dir.join("csv");
+    convert(&[
+        "--headless",
+        "--convert-to",
+        &format!("csv:Text - txt - csv (StarCalc):{options}"),
+        "--outdir",
+        csvdir.to_str().unwrap(),
+        outdir.join("sheet.xlsx").to_str().unwrap(),
+    ]);
+    csvdir.join("sheet.csv")
+}
+
+#[test]
+fn spreadsheets_saved_by_libreoffice_import_with_quotes_semicolons_and_line_breaks() {
+    if !have("soffice") {
+        return;
+    }
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let source = "Label,Key,Notes,Integrations,Rotate_days,Expires,Provider\n\
+                  \"Newsletter, \"\"main\"\"\",spreadsheet-value-0001,\"first line\nsecond; line\",HubSpot=https://app.hubspot.com;Zapier,90,2099-01-31,\n\
+                  Клиенты 日本,spreadsheet-value-0002,,,,,Sendinblue\n\
+                  Missing key,,note,,,,\n\
+                  Bad date,spreadsheet-value-0003,,,,31/01/2099,\n\
+                  Copy of the first,spreadsheet-value-0001,,,,,\n";
+    // Semicolons (as Calc and Excel write where the comma is the decimal mark), UTF-8.
+    let sheet = saved_by_libreoffice(cli.dir.path(), source, "59,34,76,1");
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    assert!(text.starts_with("\"Label\";\"Key\";"), "{text}");
+    // Excel's "CSV UTF-8" starts with a byte-order mark; Calc 7.4 writes none, so one is added.
+    let with_bom = cli.dir.path().join("with-bom.csv");
+    std::fs::write(&with_bom, format!("\u{feff}{text}")).unwrap();
+    let with_bom = with_bom.to_str().unwrap();
+
+    let preview = json(&cli.ok(&["import", with_bom, "--dry-run", "--json"], ""));
+    assert_eq!(preview["format"], "csv");
+    assert_eq!(counts(&preview), [2, 0, 1, 2], "{preview}");
+    assert_eq!(
+        verdicts(&preview),
+        [
+            (2, "new".into()),
+            (4, "new".into()),
+            (5, "refused".into()),
+            (6, "refused".into()),
+            (7, "repeated".into())
+        ]
+    );
+    let reasons: Vec<String> = preview["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["reason"].as_str().map(str::to_owned))
+        .collect();
+    assert!(reasons[0].contains("no key"), "{reasons:?}");
+    assert!(reasons[1].contains("31/01/2099"), "{reasons:?}");
+
+    let said = cli.ok(&["import", with_bom], "");
+    assert!(said.contains("line 7: \"Copy of the first\": the same key as line 2"), "{said}");
+    assert!(said.contains("Imported 2 keys"), "{said}");
+    assert_eq!(reveal(&cli, "Newsletter, \"main\""), "spreadsheet-value-0001");
+    assert_eq!(reveal(&cli, "Клиенты 日本"), "spreadsheet-value-0002");
+    let list = json(&cli.ok(&["list", "--json"], ""));
+    let first = list.as_array().unwrap().iter().find(|k| k["label"] == "Newsletter, \"main\"").unwrap();
+    assert_eq!(first["notes"], "first line\nsecond; line");
+    assert_eq!(first["rotate_after_days"], 90);
+    assert_eq!(first["integrations"].as_array().unwrap().len(), 2);
+    let second = list.as_array().unwrap().iter().find(|k| k["label"] == "Клиенты 日本").unwrap();
+    assert!(second["notes"].as_str().unwrap().contains("Sendinblue"), "{second}");
+
+    // The same spreadsheet saved with commas is the same keys.
+    let commas = saved_by_libreoffice(&cli.dir.path().join("again"), source, "44,34,76,1");
+    let again = json(&cli.ok(&["import", commas.to_str().unwrap(), "--json"], ""));
+    assert_eq!(counts(&again), [0, 3, 0, 2], "{again}");
+}
+
+#[test]
+fn bitwarden_and_1password_exports_follow_their_documented_layouts() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+    let bitwarden = fixtures.join("bitwarden.json");
+    let preview = json(&cli.ok(&["import", bitwarden.to_str().unwrap(), "--dry-run", "--json"], ""));
+    assert_eq!(preview["format"], "bitwarden");
+    assert_eq!(counts(&preview), [2, 0, 1, 2], "{preview}");
+    let imported = json(&cli.ok(&["import", bitwarden.to_str().unwrap(), "--json"], ""));
+    assert_eq!(imported["imported"], 2);
+    assert_eq!(reveal(&cli, "Mailgun sending"), "bitwarden-fixture-field-value-0001");
+    assert_eq!(reveal(&cli, "Newsletter – Zeitplan"), "bitwarden-fixture-note-value-0002");
+    let list = cli.ok(&["list", "--json"], "");
+    assert!(list.contains("Email platforms"), "the folder is a tag: {list}");
+    assert!(!list.contains("the-account-password-not-the-key"));
+
+    let onepassword = fixtures.join("1password.csv");
+    let preview = json(&cli.ok(&["import", onepassword.to_str().unwrap(), "--dry-run", "--json"], ""));
+    assert_eq!(preview["format"], "1password");
+    assert_eq!(counts(&preview), [2, 0, 0, 2], "{preview}");
+    cli.ok(&["import", onepassword.to_str().unwrap()], "");
+    assert_eq!(reveal(&cli, "Klaviyo private key"), "onepassword-fixture-value-0001");
+    assert_eq!(reveal(&cli, "CRM webhook"), "onepassword-fixture-value-0003");
+    assert!(!cli.ok(&["list", "--json"], "").contains("Old Brevo key"), "archived items stay out");
+}
+
+#[test]
+fn an_export_with_secrets_needs_the_words_is_private_and_imports_back_whole() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+    cli.ok(&["import", fixtures.join("bitwarden.json").to_str().unwrap()], "");
+    cli.ok(
+        &["add", "--label", "=HYPERLINK(\"http://evil\")", "--integration", "CRM=https://crm.example.com"],
+        "export-test-value-0003\n",
+    );
+    let plain = cli.dir.path().join("metadata.csv");
+    cli.ok(&["export", plain.to_str().unwrap()], "");
+    let text = std::fs::read_to_string(&plain).unwrap();
+    assert!(!text.contains("fixture-field-value"), "no secret without --with-secrets: {text}");
+    assert!(text.contains("\"'=HYPERLINK"), "a formula is defused: {text}");
+
+    let secret_file = cli.dir.path().join("secrets.csv");
+    let refused = cli.run_with(&["export", secret_file.to_str().unwrap(), "--with-secrets"], "yes\n");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("export secrets"));
+    assert!(!secret_file.exists());
+    cli.ok(&["export", secret_file.to_str().unwrap(), "--with-secrets"], "export secrets\n");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&secret_file).unwrap().permissions().mode() & 0o777, 0o600);
+    let again =
+        cli.run_with(&["export", secret_file.to_str().unwrap(), "--with-secrets"], "export secrets\n");
+    assert_eq!(again.status.code(), Some(1), "an existing file is not replaced");
+    let audit = cli.ok(&["audit"], "");
+    assert!(audit.contains("3 keys, with their secrets, as csv to"), "{audit}");
+
+    let json_file = cli.dir.path().join("secrets.json");
+    cli.ok(
+        &["export", json_file.to_str().unwrap(), "--format", "json", "--with-secrets"],
+        "export secrets\n",
+    );
+    for file in [&secret_file, &json_file] {
+        let other = Cli::new();
+        other.init_cheap(&["--secret-store", "file"]);
+        let answer = json(&other.ok(&["import", file.to_str().unwrap(), "--json"], ""));
+        assert_eq!(answer["imported"], 3, "{answer}");
+        assert_eq!(reveal(&other, "Mailgun sending"), "bitwarden-fixture-field-value-0001");
+        assert_eq!(reveal(&other, "=HYPERLINK(\"http://evil\")"), "export-test-value-0003");
+        let list = other.ok(&["list", "--json"], "");
+        assert!(list.contains("https://crm.example.com"), "{list}");
+    }
+}
+
+/// A kill at a random moment of a 150-key import into the OS keychain: the vault always
+/// opens, and holds either none or all of the new keys (secrets stored before the kill are
+/// orphans that `check --repair` removes).
+#[test]
+fn a_kill_during_an_import_leaves_none_or_all_of_the_keys() {
+    if !keychain_required() {
+        eprintln!("skipped: needs the keychain scripts/test.sh starts");
+        return;
+    }
+    use rand::RngExt;
+    let mut rng = common::rng(13);
+    let rows: String =
+        (0..150).map(|i| format!("Key {i},kill-test-value-{i:04}-{}\n", rng.random::<u32>())).collect();
+    let mut outcomes = [0usize; 2];
+    for round in 0..6 {
+        let cli = Cli::new();
+        cli.init_cheap(&[]);
+        let file = cli.dir.path().join("keys.csv");
+        std::fs::write(&file, format!("label,key\n{rows}")).unwrap();
+        let mut child = cli
+            .command(&["import", file.to_str().unwrap()])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300 + 400 * round));
+        let _already_done = child.kill();
+        child.wait().unwrap();
+        let keys = json(&cli.ok(&["list", "--json"], "")).as_array().unwrap().len();
+        assert!(keys == 0 || keys == 150, "round {round}: {keys} keys");
+        outcomes[usize::from(keys == 150)] += 1;
+        let check = cli.run(&["check"]);
+        if !check.status.success() {
+            let said = String::from_utf8_lossy(&check.stdout);
+            assert!(
+                said.lines()
+                    .filter(|l| !l.starts_with("Keys:") && !l.starts_with("Audit chain"))
+                    .all(|l| l.starts_with("Orphaned entry")),
+                "round {round}: {said}"
+            );
+            cli.ok(&["check", "--repair"], "");
+        }
+        assert!(cli.ok(&["check"], "").contains("Everything is in order."));
+        if keys == 150 {
+            assert_eq!(
+                reveal(&cli, "Key 149").len(),
+                "kill-test-value-0149-".len()
+                    + rows.lines().nth(149).unwrap().rsplit('-').next().unwrap().len()
+            );
+        }
+    }
+    eprintln!("kills: {} left none, {} left all", outcomes[0], outcomes[1]);
+    assert!(outcomes[0] > 0, "at least one kill must land mid-import: {outcomes:?}");
+}
