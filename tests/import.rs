@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{Cli, keychain_required};
+use keydesk::secrets::SecretStore;
 
 /// Whether `program` can be run here; CI (scripts/test.sh) installs every one of them.
 fn have(program: &str) -> bool {
@@ -391,4 +392,50 @@ fn a_kill_during_an_import_leaves_none_or_all_of_the_keys() {
     }
     eprintln!("kills: {} left none, {} left all", outcomes[0], outcomes[1]);
     assert!(outcomes[0] > 0, "at least one kill must land mid-import: {outcomes:?}");
+}
+
+/// Ctrl+C part way through an import into the OS keychain: the import stops between two keys,
+/// takes back what it stored, and says so; the vault checks clean, with no orphan.
+#[test]
+fn ctrl_c_during_an_import_leaves_the_vault_as_it_was() {
+    if !keychain_required() {
+        eprintln!("skipped: needs the keychain scripts/test.sh starts");
+        return;
+    }
+    let cli = Cli::new();
+    cli.init_cheap(&[]);
+    let rows: String = (0..300).map(|i| format!("Key {i},ctrl-c-test-value-{i:04}\n")).collect();
+    let file = cli.dir.path().join("keys.csv");
+    std::fs::write(&file, format!("label,key\n{rows}")).unwrap();
+    let child = cli
+        .command(&["import", file.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once 20 of this vault's secrets are in the keychain (all 300 take seconds), Ctrl+C.
+    let info = json(&cli.ok_without_password_or_keychain(&["info", "--json"]));
+    let vault_id = info["vault_id"].as_str().unwrap().to_owned();
+    let keychain = keydesk::secrets::keychain::KeychainStore::open().unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let ours = keychain.names(&format!("{vault_id}/")).unwrap().len();
+        if ours >= 20 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the import stored {ours} secrets in 30 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = i32::try_from(child.id()).unwrap();
+    assert!(Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap().success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("The import was cancelled: the vault is as it was."), "{stderr}");
+    assert!(json(&cli.ok(&["list", "--json"], "")).as_array().unwrap().is_empty());
+    assert!(cli.ok(&["check"], "").contains("Everything is in order."), "no orphan is left");
 }

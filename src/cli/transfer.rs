@@ -2,6 +2,8 @@
 
 use std::io::{IsTerminal, Write};
 use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::CliError;
@@ -142,10 +144,15 @@ pub fn import(vault: &mut Vault, args: &ImportArgs) -> Result<(), CliError> {
         .file_name()
         .map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
     let mut progress = Progress::new();
+    // Ctrl+C (or a polite kill) stops the import between two keys: what was stored is taken
+    // back and the vault is left as it was. Until now and after, it ends the program as usual.
+    let stop = Arc::new(AtomicBool::new(false));
+    let registered = stop_on_signals(&stop);
     let report = vault.import(&parsed.rows, &source, &mut |done, total| {
         progress.show(done, total);
-        ControlFlow::Continue(())
+        if stop.load(Ordering::Relaxed) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     });
+    restore_signals(registered);
     progress.end();
     let report = report.map_err(|stop| match stop {
         ImportStop::Cancelled => CliError::Failed(stop.to_string()),
@@ -162,6 +169,32 @@ pub fn import(vault: &mut Vault, args: &ImportArgs) -> Result<(), CliError> {
     }
     finish_json(&json)
 }
+
+/// Sets `stop` on SIGINT and SIGTERM instead of ending the program; the registrations made.
+#[cfg(unix)]
+fn stop_on_signals(stop: &Arc<AtomicBool>) -> Vec<signal_hook::SigId> {
+    [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM]
+        .into_iter()
+        .filter_map(|signal| signal_hook::flag::register(signal, Arc::clone(stop)).ok())
+        .collect()
+}
+
+#[cfg(unix)]
+fn restore_signals(registered: Vec<signal_hook::SigId>) {
+    for id in registered {
+        signal_hook::low_level::unregister(id);
+    }
+}
+
+/// Elsewhere Ctrl+C ends the program: the vault's metadata is untouched, and `check --repair`
+/// removes the secrets stored before it.
+#[cfg(not(unix))]
+fn stop_on_signals(_stop: &Arc<AtomicBool>) -> Vec<()> {
+    Vec::new()
+}
+
+#[cfg(not(unix))]
+fn restore_signals(_registered: Vec<()>) {}
 
 fn confirmed(new: usize) -> Result<bool, CliError> {
     eprint!("Import {} (new)? Type \"y\" to go on: ", crate::vault::count_keys(new));

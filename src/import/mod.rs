@@ -208,6 +208,8 @@ impl Fields {
             return Err(problem("the row has a key but no label: give it a label".into()));
         }
         if label.chars().count() > MAX_LABEL {
+            // Nothing of the file is lost: the whole label stays in the notes.
+            notes.insert(0, format!("Label in the imported file: {label}"));
             label = clip(&label, MAX_LABEL);
         }
         let expires_at = meta::parse_date(&self.expires).map_err(|e| problem(format!("expires: {e}")))?;
