@@ -512,3 +512,63 @@ fn settings_import_shows_each_row_first_then_imports_once() {
     let log = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap());
     assert_eq!(log.iter().filter(|r| r.action == Action::Import).count(), 1);
 }
+
+#[test]
+fn settings_export_writes_secrets_only_after_the_words_are_typed_in_a_dialog() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    let secret = generate_key(&mut harness, "Webhook");
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("keys.csv");
+    click(&mut harness, "Settings");
+    let reach = |harness: &mut egui_kittest::Harness<'_, keydesk::ui::KeydeskApp>, label: &str| {
+        harness.get_by_label(label).scroll_to_me();
+        harness.run();
+    };
+    reach(&mut harness, "Export file");
+    type_into(&mut harness, "Export file", path.to_str().unwrap());
+    reach(&mut harness, "Include the secrets (plain text)");
+    click(&mut harness, "Include the secrets (plain text)");
+    reach(&mut harness, "Export");
+    click(&mut harness, "Export");
+    harness.run();
+    harness.get_by_label("Write the secrets in plain text?");
+    assert!(
+        egui_kittest::kittest::NodeT::accesskit_node(&harness.get_by_label("Export with secrets"))
+            .is_disabled()
+    );
+    type_into(&mut harness, "Type \"export secrets\" to go on:", "export secret");
+    assert!(
+        egui_kittest::kittest::NodeT::accesskit_node(&harness.get_by_label("Export with secrets"))
+            .is_disabled()
+    );
+    click(&mut harness, "Cancel");
+    harness.run();
+    assert!(!path.exists(), "nothing is written without the words");
+
+    click(&mut harness, "Export");
+    harness.run();
+    type_into(&mut harness, "Type \"export secrets\" to go on:", "export secrets");
+    click(&mut harness, "Export with secrets");
+    harness.run();
+    harness.get_by_label_contains("Exported 1 key (with their secrets)");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(&secret), "the secret is in the file");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    let log = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap());
+    let exports: Vec<_> = log.iter().filter(|r| r.action == Action::Export).collect();
+    assert_eq!(exports.len(), 1);
+    assert!(exports[0].detail.contains("with their secrets"), "{}", exports[0].detail);
+
+    // Again to the same file: refused, the file as it was.
+    reach(&mut harness, "Export");
+    click(&mut harness, "Export");
+    harness.run();
+    type_into(&mut harness, "Type \"export secrets\" to go on:", "export secrets");
+    click(&mut harness, "Export with secrets");
+    harness.run();
+    harness.get_by_label_contains("already exists and was left as it is");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}

@@ -17,6 +17,7 @@ use crate::vault::{Vault, VaultError};
 
 mod create;
 mod revoke;
+pub mod transfer;
 
 pub use create::{CreateCalled, CreatePlan, Created, finish_create, plan_create};
 pub use revoke::{

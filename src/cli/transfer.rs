@@ -8,10 +8,9 @@ use std::time::Instant;
 
 use super::CliError;
 use super::args::{ExportArgs, ImportArgs};
-use super::commands::{note, out};
-use crate::import::{self, Format, Problem};
-use crate::storage::atomic_write;
-use crate::storage::disk::{Limited, read_limited};
+use super::commands::out;
+use crate::actions::transfer::{self, ExportFormat, ExportOptions};
+use crate::import::{Format, Problem};
 use crate::vault::{ImportStop, PreviewRow, Vault, Verdict};
 
 /// What the preview found, counted.
@@ -67,28 +66,18 @@ fn verdict_json(row: &PreviewRow) -> serde_json::Value {
 
 pub fn import(vault: &mut Vault, args: &ImportArgs) -> Result<(), CliError> {
     let started = Instant::now();
-    let bytes = zeroize::Zeroizing::new(
-        read_limited(&args.file, import::MAX_FILE_BYTES, "the import file").map_err(|error| match error {
-            Limited::Refused(refused) => CliError::Failed(refused.to_string()),
-            Limited::Io(source) => CliError::Failed(format!(
-                "Could not read the file to import ({source}): check the path. File: {}",
-                args.file.display()
-            )),
-        })?,
-    );
     let format = args.format.as_deref().and_then(Format::from_slug);
-    let (format, parsed) = import::read(&bytes, format).map_err(|e| CliError::Failed(e.to_string()))?;
-    drop(bytes);
-    let preview = vault.preview_import(&parsed.rows);
-    let counts = counts(&preview, &parsed.problems);
+    let file = transfer::read_import(vault, &args.file, format).map_err(CliError::Failed)?;
+    let (format, preview, problems) = (file.format, &file.preview, &file.problems);
+    let counts = counts(preview, problems);
     let mut lines: Vec<(usize, String, String)> =
         preview.iter().map(|row| (row.line, row.label.clone(), describe(row))).collect();
-    lines.extend(parsed.problems.iter().map(|p| (p.line, String::new(), format!("skipped: {}", p.reason))));
+    lines.extend(problems.iter().map(|p| (p.line, String::new(), format!("skipped: {}", p.reason))));
     lines.sort_by_key(|(line, _, _)| *line);
     let summary = format!(
         "{}: {} rows read as a {}: {} new, {} already in the vault, {} repeated in the file, {} skipped.",
         args.file.display(),
-        preview.len() + parsed.problems.len(),
+        preview.len() + problems.len(),
         format.name(),
         counts.new,
         counts.in_vault,
@@ -104,7 +93,7 @@ pub fn import(vault: &mut Vault, args: &ImportArgs) -> Result<(), CliError> {
     }
     let mut rows: Vec<(usize, serde_json::Value)> =
         preview.iter().map(|row| (row.line, verdict_json(row))).collect();
-    rows.extend(parsed.problems.iter().map(|p| {
+    rows.extend(problems.iter().map(|p| {
         (
             p.line,
             serde_json::json!({ "line": p.line, "label": null, "verdict": "refused", "reason": p.reason }),
@@ -148,7 +137,7 @@ pub fn import(vault: &mut Vault, args: &ImportArgs) -> Result<(), CliError> {
     // back and the vault is left as it was. Until now and after, it ends the program as usual.
     let stop = Arc::new(AtomicBool::new(false));
     let registered = stop_on_signals(&stop);
-    let report = vault.import(&parsed.rows, &source, &mut |done, total| {
+    let report = vault.import(&file.rows, &source, &mut |done, total| {
         progress.show(done, total);
         if stop.load(Ordering::Relaxed) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     });
@@ -245,50 +234,14 @@ impl Progress {
 }
 
 pub fn export(vault: &mut Vault, args: &ExportArgs) -> Result<(), CliError> {
-    if args.file.exists() {
-        return Err(CliError::Failed(format!(
-            "{} already exists and was left as it is: choose another file name, or delete it first.",
-            args.file.display()
-        )));
+    let live = vault.keys().iter().filter(|k| k.is_live()).count();
+    if args.with_secrets {
+        confirm_secrets(live, &args.file)?;
     }
-    let records: Vec<&crate::vault::model::KeyRecord> =
-        vault.keys().iter().filter(|k| args.all || k.is_live()).collect();
-    let ids: Vec<_> = records.iter().filter(|k| k.is_live()).map(|k| k.id.clone()).collect();
-    let secrets = if args.with_secrets {
-        confirm_secrets(ids.len(), &args.file)?;
-        let live: Vec<_> = records.iter().map(|k| k.is_live()).collect();
-        let mut found = vault.secrets_for_export(&ids)?.into_iter();
-        // Revoked keys (with --all) have no secret: their key cell stays empty.
-        Some(
-            live.iter()
-                .map(|&is_live| if is_live { found.next().unwrap_or_else(|| "".into()) } else { "".into() })
-                .collect::<Vec<secrecy::SecretString>>(),
-        )
-    } else {
-        None
-    };
-    let text = match args.format.as_str() {
-        "json" => import::export::json(&records, secrets.as_deref()),
-        _ => import::export::csv(&records, secrets.as_deref()),
-    };
-    let count = records.len();
-    let what = if secrets.is_some() { "with their secrets" } else { "metadata only" };
-    let written = atomic_write(&args.file, text.as_bytes(), false).map_err(|error| {
-        format!(
-            "Could not write the export ({error}): check the folder and its free space. File: {}",
-            args.file.display()
-        )
-    });
-    drop(text);
-    vault.record_export(written.clone().map(|()| {
-        format!("{}, {what}, as {} to {}", crate::vault::count_keys(count), args.format, args.file.display())
-    }))?;
-    written.map_err(CliError::Failed)?;
-    out(&format!("Exported {} ({what}) to {}.", crate::vault::count_keys(count), args.file.display()))?;
-    if secrets.is_some() {
-        note("The file holds your keys in plain text: import it where it is needed, then delete it.");
-    }
-    Ok(())
+    let format = if args.format == "json" { ExportFormat::Json } else { ExportFormat::Csv };
+    let options = ExportOptions { format, all: args.all, with_secrets: args.with_secrets };
+    let said = transfer::export(vault, &args.file, options).map_err(CliError::Failed)?;
+    out(&said)
 }
 
 /// The words the user types to write secrets in plain text.

@@ -84,6 +84,11 @@ pub enum Command {
     /// Takes the vault into a job that imports the previewed rows (with a progress bar and a
     /// Cancel that leaves the vault as it was).
     Import,
+    /// Takes the vault into a job that writes an export (secrets only once confirmed).
+    Export {
+        path: PathBuf,
+        options: crate::actions::transfer::ExportOptions,
+    },
     Session(session::Command),
 }
 
@@ -109,6 +114,8 @@ pub enum Done {
     ImportPreviewed(Box<Vault>, Result<crate::ui::state::ImportPreview, String>),
     /// An import done, cancelled or failed (the vault as it was then).
     Imported(Box<Vault>, Result<String, String>),
+    /// An export written or refused.
+    Exported(Box<Vault>, Result<String, String>),
     Session(SessionDone),
 }
 
@@ -353,6 +360,13 @@ impl KeydeskApp {
                 self.jobs.spawn_counted(ctx, "Importing keys", Records::Yes, move |progress| {
                     let result = transfer::import(&mut vault, &preview, progress);
                     Done::Imported(Box::new(vault), result)
+                });
+            }
+            Command::Export { path, options } => {
+                let Some(mut vault) = self.vault_into_job() else { return };
+                self.jobs.spawn(ctx, "Writing the export", Records::Yes, move || {
+                    let result = transfer::export(&mut vault, &path, options);
+                    Done::Exported(Box::new(vault), result)
                 });
             }
             Command::Session(command) => {

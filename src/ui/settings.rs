@@ -100,7 +100,81 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
     ui.add_space(theme::GAP * 2.0);
     let command = backup_ui(ui, state).or(command);
     ui.add_space(theme::GAP * 2.0);
-    import_ui(ui, state).or(command)
+    let command = import_ui(ui, state).or(command);
+    ui.add_space(theme::GAP * 2.0);
+    export_ui(ui, state).or(command)
+}
+
+/// The words that confirm writing secrets in plain text.
+pub const EXPORT_WORDS: &str = "export secrets";
+
+/// Export: the keys' details as CSV (which Import reads back) or JSON; their secrets only
+/// after the words are typed in a dialog.
+fn export_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
+    use crate::actions::transfer::{ExportFormat, ExportOptions};
+    ui.heading("Export keys");
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        ui.label("The keys' details as CSV (which Import reads back) or JSON, in a file readable by you alone; an existing file is never replaced.");
+    });
+    super::widgets::field_with(ui, "Export file", egui::TextEdit::singleline(&mut state.export_path));
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        ui.checkbox(&mut state.export_json, "JSON instead of CSV");
+        ui.checkbox(&mut state.export_all, "Revoked keys too");
+        ui.checkbox(&mut state.export_secrets, "Include the secrets (plain text)");
+    });
+    error_ui(ui, &state.export_error);
+    let path = state.export_path.trim().to_owned();
+    let format = if state.export_json { ExportFormat::Json } else { ExportFormat::Csv };
+    let options = ExportOptions { format, all: state.export_all, with_secrets: false };
+    let mut command = None;
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        if ui.button("Export").clicked() {
+            if path.is_empty() {
+                state.export_error =
+                    Some("Give the export a file path, such as ~/Documents/keys.csv.".to_owned());
+            } else if state.export_secrets {
+                state.export_error = None;
+                state.export_confirm = Some(String::new());
+            } else {
+                state.export_error = None;
+                command = Some(Command::Export { path: path.clone().into(), options });
+            }
+        }
+    });
+    if let Some(typed) = &mut state.export_confirm {
+        let mut answer = None;
+        egui::Modal::new(egui::Id::unique("export-secrets")).show(ui.ctx(), |ui| {
+            ui.set_max_width(460.0);
+            ui.heading("Write the secrets in plain text?");
+            ui.label(format!(
+                "Every live key's secret goes into {path} unencrypted: anyone who can read that file can use the keys. Import it where it is needed, then delete it."
+            ));
+            let prompt = ui.label(format!("Type \"{EXPORT_WORDS}\" to go on:"));
+            ui.add(egui::TextEdit::singleline(typed)).labelled_by(prompt.id);
+            ui.horizontal(|ui| {
+                if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                    answer = Some(false);
+                }
+                let ready = typed.trim() == EXPORT_WORDS;
+                if ui.add_enabled(ready, egui::Button::new("Export with secrets")).clicked() {
+                    answer = Some(true);
+                }
+            });
+        });
+        match answer {
+            Some(true) => {
+                state.export_confirm = None;
+                let options = ExportOptions { with_secrets: true, ..options };
+                command = Some(Command::Export { path: path.into(), options });
+            }
+            Some(false) => state.export_confirm = None,
+            None => {}
+        }
+    }
+    command
 }
 
 /// Import: a spreadsheet's CSV or another vault's export, previewed row by row before

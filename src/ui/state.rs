@@ -180,24 +180,18 @@ pub struct SettingsState {
     pub import_error: Option<String>,
     /// What the file holds and what importing it would do, until imported or dismissed.
     pub import_preview: Option<ImportPreview>,
+    /// Where an export goes (a file path, typed).
+    pub export_path: String,
+    pub export_json: bool,
+    pub export_all: bool,
+    pub export_secrets: bool,
+    /// The words typed in the dialog that confirms writing secrets (open while `Some`).
+    pub export_confirm: Option<String>,
+    pub export_error: Option<String>,
 }
 
 /// A file read for import, with the preview of each row.
-pub struct ImportPreview {
-    pub path: std::path::PathBuf,
-    pub format: crate::import::Format,
-    /// The rows to import (their secrets wiped when this is dropped).
-    pub rows: Vec<crate::vault::ImportRow>,
-    pub preview: Vec<crate::vault::PreviewRow>,
-    pub problems: Vec<crate::import::Problem>,
-}
-
-impl ImportPreview {
-    /// How many rows are new.
-    pub fn new_keys(&self) -> usize {
-        self.preview.iter().filter(|row| row.verdict.is_new()).count()
-    }
-}
+pub use crate::actions::transfer::ImportFile as ImportPreview;
 
 impl SettingsState {
     /// From the vault's current settings.
@@ -219,6 +213,12 @@ impl SettingsState {
             import_format: None,
             import_error: None,
             import_preview: None,
+            export_path: String::new(),
+            export_json: false,
+            export_all: false,
+            export_secrets: false,
+            export_confirm: None,
+            export_error: None,
         }
     }
 }

@@ -72,6 +72,11 @@ impl KeydeskApp {
                     session.settings.import_error = Some(error);
                 });
             }
+            Done::Exported(vault, result) => {
+                self.vault_back(ctx, *vault, result, |session, error| {
+                    session.settings.export_error = Some(error);
+                });
+            }
             Done::Session(done) => self.finish_session_job(ctx, done, cancelled),
         }
         ctx.request_repaint();

@@ -1,38 +1,27 @@
-//! Settings → Import in the window: the file read and previewed in a job, then imported in a
-//! job with a progress bar whose Cancel leaves the vault as it was.
+//! Settings → Import and Export in the window: the file read and previewed in a job, then
+//! imported in a job with a progress bar whose Cancel leaves the vault as it was; an export
+//! written in a job.
 
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::import::{self, Format};
-use crate::storage::disk::{Limited, read_limited};
+use crate::actions::transfer::{self, ExportOptions};
+use crate::import::Format;
 use crate::ui::jobs::JobProgress;
 use crate::ui::state::ImportPreview;
-use crate::vault::{ImportStop, Vault};
+use crate::vault::{ImportStop, Vault, count_keys};
+
+/// `~/Downloads/keys.csv` as people type paths: `~` is the home folder.
+fn expand_home(path: &Path) -> PathBuf {
+    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => path.to_owned(),
+    }
+}
 
 /// Reads `path` and says what importing it would do.
 pub(super) fn preview(vault: &Vault, path: &Path, format: Option<Format>) -> Result<ImportPreview, String> {
-    // "~/Downloads/keys.csv", as people type paths.
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    let expanded = match (path.strip_prefix("~"), home) {
-        (Ok(rest), Some(home)) => home.join(rest),
-        _ => path.to_owned(),
-    };
-    let path = expanded.as_path();
-    let bytes = zeroize::Zeroizing::new(
-        read_limited(path, import::MAX_FILE_BYTES, "the import file").map_err(|error| match error {
-            Limited::Refused(refused) => refused.to_string(),
-            Limited::Io(source) => {
-                format!(
-                    "Could not read the file to import ({source}): check the path. File: {}",
-                    path.display()
-                )
-            }
-        })?,
-    );
-    let (format, parsed) = import::read(&bytes, format).map_err(|e| e.to_string())?;
-    let preview = vault.preview_import(&parsed.rows);
-    Ok(ImportPreview { path: path.to_owned(), format, rows: parsed.rows, preview, problems: parsed.problems })
+    transfer::read_import(vault, &expand_home(path), format)
 }
 
 /// Imports the new rows of `preview`, telling `progress` how far it got and stopping when the
@@ -42,10 +31,7 @@ pub(super) fn import(
     preview: &ImportPreview,
     progress: &JobProgress,
 ) -> Result<String, String> {
-    let source = preview
-        .path
-        .file_name()
-        .map_or_else(|| preview.path.display().to_string(), |name| name.to_string_lossy().into_owned());
+    let source = preview.source();
     let report = vault.import(&preview.rows, &source, &mut |done, total| {
         progress.set(done, total);
         if progress.is_cancelled() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
@@ -53,7 +39,7 @@ pub(super) fn import(
     match report {
         Ok(report) => Ok(format!(
             "Imported {} from {source}; {} already in the vault, {} repeated in the file, {} skipped.",
-            crate::vault::count_keys(report.imported),
+            count_keys(report.imported),
             report.in_vault,
             report.repeated,
             report.refused + preview.problems.len()
@@ -61,4 +47,9 @@ pub(super) fn import(
         Err(ImportStop::Cancelled) => Err(ImportStop::Cancelled.to_string()),
         Err(ImportStop::Failed(error)) => Err(format!("{error} Nothing was imported.")),
     }
+}
+
+/// Writes an export the user asked for (and, with secrets, confirmed in the dialog).
+pub(super) fn export(vault: &mut Vault, path: &Path, options: ExportOptions) -> Result<String, String> {
+    transfer::export(vault, &expand_home(path), options)
 }

@@ -1,0 +1,131 @@
+//! Operations that combine the vault with a file the user names: reading a file to import
+//! (with its preview), and writing an export. Shared by the command line and the window.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+
+use crate::import::{self, Format, Problem};
+use crate::storage::atomic_write;
+use crate::storage::disk::{Limited, read_limited};
+use crate::vault::model::KeyRecord;
+use crate::vault::{ImportRow, PreviewRow, Vault, count_keys};
+
+/// A file read for import, with what importing each row would do.
+pub struct ImportFile {
+    pub path: PathBuf,
+    pub format: Format,
+    /// The rows to import (their secrets wiped when this is dropped).
+    pub rows: Vec<ImportRow>,
+    pub preview: Vec<PreviewRow>,
+    pub problems: Vec<Problem>,
+}
+
+impl ImportFile {
+    /// How many rows are new.
+    pub fn new_keys(&self) -> usize {
+        self.preview.iter().filter(|row| row.verdict.is_new()).count()
+    }
+
+    /// The file's name, as the audit log records it.
+    pub fn source(&self) -> String {
+        self.path
+            .file_name()
+            .map_or_else(|| self.path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    }
+}
+
+/// Reads `path` (as `format`, or as it looks) and previews it against `vault`.
+pub fn read_import(vault: &Vault, path: &Path, format: Option<Format>) -> Result<ImportFile, String> {
+    let bytes = zeroize::Zeroizing::new(
+        read_limited(path, import::MAX_FILE_BYTES, "the import file").map_err(|error| match error {
+            Limited::Refused(refused) => refused.to_string(),
+            Limited::Io(source) => {
+                format!(
+                    "Could not read the file to import ({source}): check the path. File: {}",
+                    path.display()
+                )
+            }
+        })?,
+    );
+    let (format, parsed) = import::read(&bytes, format).map_err(|e| e.to_string())?;
+    let preview = vault.preview_import(&parsed.rows);
+    Ok(ImportFile { path: path.to_owned(), format, rows: parsed.rows, preview, problems: parsed.problems })
+}
+
+/// The layouts an export is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+impl ExportFormat {
+    pub fn word(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+        }
+    }
+}
+
+/// What to export.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportOptions {
+    pub format: ExportFormat,
+    /// Revoked keys too (they have no secret).
+    pub all: bool,
+    /// The secrets in plain text: the caller has had the user confirm it.
+    pub with_secrets: bool,
+}
+
+/// Writes the export to `path` (created readable by the user alone; an existing file is never
+/// replaced) and records it in the audit log; the sentence to tell the user.
+pub fn export(vault: &mut Vault, path: &Path, options: ExportOptions) -> Result<String, String> {
+    if path.exists() {
+        return Err(format!(
+            "{} already exists and was left as it is: choose another file name, or delete it first.",
+            path.display()
+        ));
+    }
+    let records: Vec<&KeyRecord> = vault.keys().iter().filter(|k| options.all || k.is_live()).collect();
+    let secrets = if options.with_secrets {
+        let ids: Vec<_> = records.iter().filter(|k| k.is_live()).map(|k| k.id.clone()).collect();
+        let mut found = vault.secrets_for_export(&ids).map_err(|e| e.to_string())?.into_iter();
+        // Revoked keys (with `all`) have no secret: their key cell stays empty.
+        Some(
+            records
+                .iter()
+                .map(|k| if k.is_live() { found.next().unwrap_or_else(|| "".into()) } else { "".into() })
+                .collect::<Vec<SecretString>>(),
+        )
+    } else {
+        None
+    };
+    let text = match options.format {
+        ExportFormat::Json => import::export::json(&records, secrets.as_deref()),
+        ExportFormat::Csv => import::export::csv(&records, secrets.as_deref()),
+    };
+    let count = records.len();
+    let what = if secrets.is_some() { "with their secrets" } else { "metadata only" };
+    let written = atomic_write(path, text.as_bytes(), false).map_err(|error| {
+        format!(
+            "Could not write the export ({error}): check the folder and its free space. File: {}",
+            path.display()
+        )
+    });
+    drop(text);
+    let recorded = vault.record_export(written.clone().map(|()| {
+        format!("{}, {what}, as {} to {}", count_keys(count), options.format.word(), path.display())
+    }));
+    written?;
+    recorded
+        .map_err(|error| format!("The export was written, but the audit log could not record it: {error}"))?;
+    let mut said = format!("Exported {} ({what}) to {}.", count_keys(count), path.display());
+    if options.with_secrets {
+        said.push_str(
+            " The file holds your keys in plain text: import it where it is needed, then delete it.",
+        );
+    }
+    Ok(said)
+}
