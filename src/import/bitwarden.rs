@@ -9,7 +9,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{Fields, ImportError, Parsed, Problem, integration_from_url, line_at};
+use super::{Fields, ImportError, Parsed, Problem, integration_from_url};
 
 #[derive(Deserialize)]
 struct Export<'a> {
@@ -90,10 +90,11 @@ pub(super) fn read(text: &str) -> Result<Parsed, ImportError> {
         return Err(ImportError::EncryptedBitwarden);
     }
     let mut parsed = Parsed::default();
+    let mut lines = super::Lines::new(text);
     for raw in export.items {
         // The item's text is a slice of the file: where it starts is its line.
         let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-        let line = line_at(text, offset);
+        let line = lines.at(offset);
         let Ok(item) = serde_json::from_str::<Item>(raw.get()) else {
             parsed
                 .problems

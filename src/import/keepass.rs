@@ -30,8 +30,9 @@ pub(super) fn read_xml(text: &str) -> Result<Parsed, ImportError> {
         child(root, "Meta").and_then(|meta| child(meta, "RecycleBinUUID")).and_then(|n| n.text());
     let mut parsed = Parsed::default();
     let Some(top) = child(root, "Root") else { return Ok(parsed) };
+    let mut lines = super::Lines::new(text);
     for group in top.children().filter(|n| n.has_tag_name("Group")) {
-        walk(&doc, group, &[], recycle_bin, &mut parsed);
+        walk(&mut lines, group, &[], recycle_bin, &mut parsed);
     }
     Ok(parsed)
 }
@@ -50,7 +51,7 @@ fn text_of(node: Node<'_, '_>, name: &str) -> String {
 
 /// `path` is the names of the groups above `group`, below the database's root group.
 fn walk(
-    doc: &Document<'_>,
+    lines: &mut super::Lines<'_>,
     group: Node<'_, '_>,
     path: &[String],
     recycle_bin: Option<&str>,
@@ -67,12 +68,12 @@ fn walk(
     for node in group.children() {
         if node.has_tag_name("Group") {
             if in_bin {
-                skip_all(doc, node, parsed);
+                skip_all(lines, node, parsed);
             } else {
-                walk(doc, node, &here, recycle_bin, parsed);
+                walk(lines, node, &here, recycle_bin, parsed);
             }
         } else if node.has_tag_name("Entry") {
-            let line = usize::try_from(doc.text_pos_at(node.range().start).row).unwrap_or(0);
+            let line = lines.at(node.range().start);
             if in_bin {
                 parsed.problems.push(Problem { line, reason: "in the recycle bin: not imported".into() });
                 continue;
@@ -86,12 +87,12 @@ fn walk(
 }
 
 /// Every entry below a group in the recycle bin, listed as skipped.
-fn skip_all(doc: &Document<'_>, group: Node<'_, '_>, parsed: &mut Parsed) {
+fn skip_all(lines: &mut super::Lines<'_>, group: Node<'_, '_>, parsed: &mut Parsed) {
     for entry in group.descendants().filter(|n| n.has_tag_name("Entry")) {
         if entry.ancestors().any(|a| a.has_tag_name("History")) {
             continue;
         }
-        let line = usize::try_from(doc.text_pos_at(entry.range().start).row).unwrap_or(0);
+        let line = lines.at(entry.range().start);
         parsed.problems.push(Problem { line, reason: "in the recycle bin: not imported".into() });
     }
 }

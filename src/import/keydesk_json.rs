@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{Fields, ImportError, Parsed, Problem, integration_from_url, line_at};
+use super::{Fields, ImportError, Parsed, Problem, integration_from_url};
 use crate::vault::meta;
 
 #[derive(Deserialize)]
@@ -46,9 +46,10 @@ pub(super) fn read(text: &str) -> Result<Parsed, ImportError> {
         detail: format!("the JSON cannot be read at line {}, column {}", error.line(), error.column()),
     })?;
     let mut parsed = Parsed::default();
+    let mut lines = super::Lines::new(text);
     for raw in entries {
         let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-        let line = line_at(text, offset);
+        let line = lines.at(offset);
         let Ok(entry) = serde_json::from_str::<Entry>(raw.get()) else {
             parsed
                 .problems

@@ -6,10 +6,10 @@
 use super::{Fields, Format, ImportError, Parsed, Problem, integration_from_url, integrations_from_cell};
 
 /// The line of the first character at or after `offset` that is not a line break.
-fn line_at(text: &str, offset: usize) -> usize {
+fn line_at(lines: &mut super::Lines<'_>, text: &str, offset: usize) -> usize {
     let skipped =
         text.get(offset..).map_or(0, |rest| rest.len() - rest.trim_start_matches(['\r', '\n']).len());
-    super::line_at(text, offset.saturating_add(skipped))
+    lines.at(offset.saturating_add(skipped))
 }
 
 /// The header of a CSV, lowercased and trimmed, split by `delimiter`.
@@ -119,8 +119,9 @@ pub(super) fn read(text: &str, format: Format) -> Result<Parsed, ImportError> {
         _ => return Err(ImportError::Empty),
     };
     let columns = columns(&header, format)?;
+    let mut lines = super::Lines::new(text);
     loop {
-        let line = line_at(text, usize::try_from(reader.position().byte()).unwrap_or(usize::MAX));
+        let line = line_at(&mut lines, text, usize::try_from(reader.position().byte()).unwrap_or(usize::MAX));
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
@@ -139,7 +140,9 @@ pub(super) fn read(text: &str, format: Format) -> Result<Parsed, ImportError> {
             continue;
         }
         // The row starts where its first cell does: after the line break that ended the last.
-        let line = record.position().map_or(line, |p| line_at(text, usize::try_from(p.byte()).unwrap_or(0)));
+        let line = record
+            .position()
+            .map_or(line, |p| line_at(&mut lines, text, usize::try_from(p.byte()).unwrap_or(0)));
         let cell =
             |index: Option<usize>| undefused(index.and_then(|i| record.get(i)).unwrap_or("")).to_owned();
         if cell(columns.archived).trim().eq_ignore_ascii_case("true") {

@@ -239,20 +239,31 @@ fn import_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
         .chain(preview.problems.iter().map(|p| (p.line, "", format!("Skipped: {}", p.reason), Badge::Bad)))
         .collect();
     lines.sort_by_key(|(line, ..)| *line);
-    egui::ScrollArea::vertical().id_salt("import-preview").max_height(260.0).show(ui, |ui| {
-        egui::Grid::new("import-rows").striped(true).num_columns(3).show(ui, |ui| {
-            ui.strong("Line");
-            ui.strong("Label");
-            ui.strong("What happens");
-            ui.end_row();
-            for (line, label, what, kind) in lines {
-                ui.label(line.to_string());
-                ui.label(label);
-                super::widgets::badge_ui(ui, &what, kind);
-                ui.end_row();
+    // Only the rows in view are laid out: a file of 10,000 keys scrolls as one of ten.
+    let cells = |ui: &mut egui::Ui, line: &str, label: &str, what: &str, kind: Option<Badge>| {
+        ui.horizontal(|ui| {
+            super::widgets::cell(ui, 64.0, |ui| ui.label(line));
+            super::widgets::cell(ui, 240.0, |ui| ui.add(egui::Label::new(label).truncate()));
+            match kind {
+                Some(kind) => super::widgets::badge_ui(ui, what, kind),
+                None => {
+                    ui.strong(what);
+                }
             }
         });
-    });
+    };
+    cells(ui, "Line", "Label", "What happens", None);
+    let row_height = theme::ROW_HEIGHT - 6.0 + ui.spacing().item_spacing.y;
+    egui::ScrollArea::vertical().id_salt("import-preview").max_height(260.0).show_rows(
+        ui,
+        row_height,
+        lines.len(),
+        |ui, range| {
+            for (line, label, what, kind) in lines.get(range).unwrap_or_default() {
+                cells(ui, &line.to_string(), label, what, Some(*kind));
+            }
+        },
+    );
     ui.horizontal(|ui| {
         let import =
             ui.add_enabled(new > 0, egui::Button::new(format!("Import {}", crate::vault::count_keys(new))));
