@@ -439,3 +439,26 @@ fn ctrl_c_during_an_import_leaves_the_vault_as_it_was() {
     assert!(json(&cli.ok(&["list", "--json"], "")).as_array().unwrap().is_empty());
     assert!(cli.ok(&["check"], "").contains("Everything is in order."), "no orphan is left");
 }
+
+/// On a terminal (here one `script` makes), the import shows how far it got and the time left.
+#[test]
+fn a_terminal_shows_the_import_progress() {
+    if !have("script") {
+        return;
+    }
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let rows: String = (0..50).map(|i| format!("Key {i},progress-test-value-{i:04}\n")).collect();
+    let file = cli.dir.path().join("keys.csv");
+    std::fs::write(&file, format!("label,key\n{rows}")).unwrap();
+    let inner = cli.command(&["import", file.to_str().unwrap(), "--yes"]);
+    let line: Vec<String> = std::iter::once(inner.get_program())
+        .chain(inner.get_args())
+        .map(|a| format!("'{}'", a.to_string_lossy()))
+        .collect();
+    let output = Command::new("script").args(["-qec", &line.join(" "), "/dev/null"]).output().unwrap();
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("Storing secrets: 50 of 50 (100%)"), "{said}");
+    assert!(said.contains("Imported 50 keys"), "{said}");
+}

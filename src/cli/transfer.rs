@@ -208,7 +208,8 @@ impl Progress {
     }
 
     fn show(&mut self, done: usize, total: usize) {
-        if !self.terminal || total == 0 || self.drawn.is_some_and(|at| at.elapsed().as_millis() < 100) {
+        let soon = self.drawn.is_some_and(|at| at.elapsed().as_millis() < 100);
+        if !self.terminal || total == 0 || (soon && done < total) {
             return;
         }
         self.drawn = Some(Instant::now());
