@@ -72,7 +72,7 @@ pub fn import(vault: &mut Vault, args: &ImportArgs) -> Result<(), CliError> {
     let counts = counts(preview, problems);
     let mut lines: Vec<(usize, String, String)> =
         preview.iter().map(|row| (row.line, row.label.clone(), describe(row))).collect();
-    lines.extend(problems.iter().map(|p| (p.line, String::new(), format!("skipped: {}", p.reason))));
+    lines.extend(problems.iter().map(|p| (p.line, p.label.clone(), format!("skipped: {}", p.reason))));
     lines.sort_by_key(|(line, _, _)| *line);
     let summary = format!(
         "{}: {} rows read as a {}: {} new, {} already in the vault, {} repeated in the file, {} skipped.",
@@ -96,7 +96,9 @@ pub fn import(vault: &mut Vault, args: &ImportArgs) -> Result<(), CliError> {
     rows.extend(problems.iter().map(|p| {
         (
             p.line,
-            serde_json::json!({ "line": p.line, "label": null, "verdict": "refused", "reason": p.reason }),
+            serde_json::json!({
+            "line": p.line, "label": (!p.label.is_empty()).then_some(&p.label), "verdict": "refused", "reason": p.reason
+        }),
         )
     }));
     rows.sort_by_key(|(line, _)| *line);

@@ -96,25 +96,30 @@ pub(super) fn read(text: &str) -> Result<Parsed, ImportError> {
         let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
         let line = lines.at(offset);
         let Ok(item) = serde_json::from_str::<Item>(raw.get()) else {
-            parsed
-                .problems
-                .push(Problem { line, reason: "this item is not laid out as Bitwarden writes items".into() });
+            parsed.problems.push(Problem::new(line, "this item is not laid out as Bitwarden writes items"));
             continue;
         };
         match item.kind {
             Some(1 | 2) => {}
             Some(3) => {
-                parsed.problems.push(Problem { line, reason: "a card, not a key: not imported".into() });
+                parsed.problems.push(
+                    Problem::new(line, "a card, not a key: not imported")
+                        .of(item.name.as_deref().unwrap_or("")),
+                );
                 continue;
             }
             Some(4) => {
-                parsed.problems.push(Problem { line, reason: "an identity, not a key: not imported".into() });
+                parsed.problems.push(
+                    Problem::new(line, "an identity, not a key: not imported")
+                        .of(item.name.as_deref().unwrap_or("")),
+                );
                 continue;
             }
             _ => {
-                parsed
-                    .problems
-                    .push(Problem { line, reason: "an item of a kind Keydesk does not read".into() });
+                parsed.problems.push(
+                    Problem::new(line, "an item of a kind Keydesk does not read")
+                        .of(item.name.as_deref().unwrap_or("")),
+                );
                 continue;
             }
         }
@@ -143,11 +148,9 @@ pub(super) fn read(text: &str) -> Result<Parsed, ImportError> {
             }
         }
         if fields.secret.is_empty() && item.kind == Some(2) {
-            parsed.problems.push(Problem {
-                line,
-                reason: "a secure note with no custom field named like api_key: add the key as a field named api_key"
-                    .into(),
-            });
+            let reason =
+                "a secure note with no custom field named like api_key: add the key as a field named api_key";
+            parsed.problems.push(Problem::new(line, reason).of(&fields.label));
             continue;
         }
         fields.notes.push(item.notes.unwrap_or_default());

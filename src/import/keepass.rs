@@ -75,7 +75,7 @@ fn walk(
         } else if node.has_tag_name("Entry") {
             let line = lines.at(node.range().start);
             if in_bin {
-                parsed.problems.push(Problem { line, reason: "in the recycle bin: not imported".into() });
+                parsed.problems.push(Problem::new(line, "in the recycle bin: not imported").of(&title(node)));
                 continue;
             }
             match entry(node, line, &here).into_row() {
@@ -93,8 +93,18 @@ fn skip_all(lines: &mut super::Lines<'_>, group: Node<'_, '_>, parsed: &mut Pars
             continue;
         }
         let line = lines.at(entry.range().start);
-        parsed.problems.push(Problem { line, reason: "in the recycle bin: not imported".into() });
+        parsed.problems.push(Problem::new(line, "in the recycle bin: not imported").of(&title(entry)));
     }
+}
+
+/// An entry's title.
+fn title(entry: Node<'_, '_>) -> String {
+    entry
+        .children()
+        .filter(|n| n.has_tag_name("String"))
+        .find(|string| text_of(*string, "Key") == "Title")
+        .map(|string| text_of(string, "Value"))
+        .unwrap_or_default()
 }
 
 fn entry(node: Node<'_, '_>, line: usize, path: &[String]) -> Fields {

@@ -51,13 +51,13 @@ pub(super) fn read(text: &str) -> Result<Parsed, ImportError> {
         let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
         let line = lines.at(offset);
         let Ok(entry) = serde_json::from_str::<Entry>(raw.get()) else {
-            parsed
-                .problems
-                .push(Problem { line, reason: "this entry is not laid out as Keydesk exports keys".into() });
+            parsed.problems.push(Problem::new(line, "this entry is not laid out as Keydesk exports keys"));
             continue;
         };
         if entry.status.as_deref() == Some("revoked") {
-            parsed.problems.push(Problem { line, reason: "a revoked key: not imported".into() });
+            parsed.problems.push(
+                Problem::new(line, "a revoked key: not imported").of(entry.label.as_deref().unwrap_or("")),
+            );
             continue;
         }
         let integrations = entry

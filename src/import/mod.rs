@@ -84,7 +84,21 @@ impl Format {
 pub struct Problem {
     /// The line of the file the row starts on (1-based).
     pub line: usize,
+    /// The row's label or title, where it has one.
+    pub label: String,
     pub reason: String,
+}
+
+impl Problem {
+    pub(crate) fn new(line: usize, reason: impl Into<String>) -> Self {
+        Problem { line, label: String::new(), reason: reason.into() }
+    }
+
+    /// The problem of the row called `label`.
+    pub(crate) fn of(mut self, label: &str) -> Self {
+        self.label = label.trim().chars().take(MAX_LABEL).collect();
+        self
+    }
 }
 
 /// What a file held.
@@ -179,7 +193,7 @@ impl Fields {
     /// The row, or the one reason it cannot be one.
     pub(crate) fn into_row(self) -> Result<ImportRow, Problem> {
         let line = self.line;
-        let problem = |reason: String| Problem { line, reason };
+        let problem = |reason: String| Problem::new(line, reason).of(&self.label);
         let secret = self.secret.trim();
         if secret.is_empty() {
             return Err(problem("there is no key in this row: fill in its key, or delete the row".into()));

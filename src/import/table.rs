@@ -126,12 +126,10 @@ pub(super) fn read(text: &str, format: Format) -> Result<Parsed, ImportError> {
             Ok(false) => break,
             Ok(true) => {}
             Err(_broken_quote) => {
-                parsed.problems.push(Problem {
+                parsed.problems.push(Problem::new(
                     line,
-                    reason:
-                        "this row cannot be read as CSV (a quote is left open?): check it in the spreadsheet"
-                            .into(),
-                });
+                    "this row cannot be read as CSV (a quote is left open?): check it in the spreadsheet",
+                ));
                 // The reader cannot go on past a broken quote: what follows is one field.
                 break;
             }
@@ -146,10 +144,8 @@ pub(super) fn read(text: &str, format: Format) -> Result<Parsed, ImportError> {
         let cell =
             |index: Option<usize>| undefused(index.and_then(|i| record.get(i)).unwrap_or("")).to_owned();
         if cell(columns.archived).trim().eq_ignore_ascii_case("true") {
-            parsed.problems.push(Problem {
-                line,
-                reason: "archived in 1Password: not imported (unarchive it there to bring it in)".into(),
-            });
+            let reason = "archived in 1Password: not imported (unarchive it there to bring it in)";
+            parsed.problems.push(Problem::new(line, reason).of(&cell(Some(columns.label))));
             continue;
         }
         let mut fields = Fields {
@@ -173,7 +169,9 @@ pub(super) fn read(text: &str, format: Format) -> Result<Parsed, ImportError> {
         if let Some(group) = keepass_group(&cell(columns.group)) {
             // KeePassXC's CSV has no other mark of its recycle bin than the group's name.
             if group == "Recycle Bin" || group.starts_with("Recycle Bin/") {
-                parsed.problems.push(Problem { line, reason: "in the recycle bin: not imported".into() });
+                parsed
+                    .problems
+                    .push(Problem::new(line, "in the recycle bin: not imported").of(&fields.label));
                 continue;
             }
             fields.tags.insert(0, group);

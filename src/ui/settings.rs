@@ -56,7 +56,7 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
     number(ui, "Password hardening", &mut state.kdf_memory_mib, 19..=1024, " MiB of memory");
     ui.horizontal(|ui| {
         ui.add_space(theme::LABEL_WIDTH + 8.0);
-        ui.label("More memory makes each guess at your password slower for an attacker, and unlocking slower for you.");
+        ui.add(egui::Label::new("More memory makes each guess at your password slower for an attacker, and unlocking slower for you.").wrap());
     });
     secret_field(ui, "current-password", "Current password", &mut state.current_password);
     secret_field(ui, "new-password", "New password", &mut state.new_password);
@@ -115,15 +115,19 @@ fn export_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
     ui.heading("Export keys");
     ui.horizontal(|ui| {
         ui.add_space(theme::LABEL_WIDTH + 8.0);
-        ui.label("The keys' details as CSV (which Import reads back) or JSON, in a file readable by you alone; an existing file is never replaced.");
+        ui.add(egui::Label::new("The keys' details as CSV (which Import reads back) or JSON, in a file readable by you alone; an existing file is never replaced.").wrap());
     });
     super::widgets::field_with(ui, "Export file", egui::TextEdit::singleline(&mut state.export_path));
-    ui.horizontal(|ui| {
-        ui.add_space(theme::LABEL_WIDTH + 8.0);
-        ui.checkbox(&mut state.export_json, "JSON instead of CSV");
-        ui.checkbox(&mut state.export_all, "Revoked keys too");
-        ui.checkbox(&mut state.export_secrets, "Include the secrets (plain text)");
-    });
+    for (value, words) in [
+        (&mut state.export_json, "JSON instead of CSV"),
+        (&mut state.export_all, "Revoked keys too"),
+        (&mut state.export_secrets, "Include the secrets (plain text)"),
+    ] {
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.checkbox(value, words);
+        });
+    }
     error_ui(ui, &state.export_error);
     let path = state.export_path.trim().to_owned();
     let format = if state.export_json { ExportFormat::Json } else { ExportFormat::Csv };
@@ -185,7 +189,7 @@ fn import_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
     ui.heading("Import keys");
     ui.horizontal(|ui| {
         ui.add_space(theme::LABEL_WIDTH + 8.0);
-        ui.label("From a spreadsheet saved as CSV (columns label and key), or an export of KeePassXC, Bitwarden or 1Password. You see what each row becomes before anything is written.");
+        ui.add(egui::Label::new("From a spreadsheet saved as CSV (columns label and key), or an export of KeePassXC, Bitwarden or 1Password. You see what each row becomes before anything is written.").wrap());
     });
     super::widgets::field_with(ui, "Import file", egui::TextEdit::singleline(&mut state.import_path));
     ui.horizontal(|ui| {
@@ -224,11 +228,15 @@ fn import_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
     let repeated = count(|v| matches!(v, crate::vault::Verdict::Repeated { .. }));
     let refused = count(|v| matches!(v, crate::vault::Verdict::Refused { .. })) + preview.problems.len();
     let new = preview.new_keys();
-    ui.label(format!(
+    let summary = ui.label(format!(
         "{} rows read as a {}: {new} new, {in_vault} already in the vault, {repeated} repeated in the file, {refused} skipped.",
         preview.preview.len() + preview.problems.len(),
         preview.format.name(),
     ));
+    // A new preview is brought into view once.
+    if std::mem::take(&mut state.import_scroll) {
+        summary.scroll_to_me(Some(egui::Align::TOP));
+    }
     let mut lines: Vec<(usize, &str, String, Badge)> = preview
         .preview
         .iter()
@@ -236,7 +244,12 @@ fn import_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
             let (what, kind) = verdict_words(&row.verdict);
             (row.line, row.label.as_str(), what, kind)
         })
-        .chain(preview.problems.iter().map(|p| (p.line, "", format!("Skipped: {}", p.reason), Badge::Bad)))
+        .chain(
+            preview
+                .problems
+                .iter()
+                .map(|p| (p.line, p.label.as_str(), format!("Skipped: {}", p.reason), Badge::Bad)),
+        )
         .collect();
     lines.sort_by_key(|(line, ..)| *line);
     // Only the rows in view are laid out: a file of 10,000 keys scrolls as one of ten.
@@ -250,20 +263,23 @@ fn import_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
                     ui.strong(what);
                 }
             }
-        });
+        })
+        .response
+        .rect
+        .height()
     };
-    cells(ui, "Line", "Label", "What happens", None);
-    let row_height = theme::ROW_HEIGHT - 6.0 + ui.spacing().item_spacing.y;
-    egui::ScrollArea::vertical().id_salt("import-preview").max_height(260.0).show_rows(
-        ui,
-        row_height,
-        lines.len(),
-        |ui, range| {
+    // Every row is as tall as the header row.
+    let row_height = cells(ui, "Line", "Label", "What happens", None) + ui.spacing().item_spacing.y;
+    // As tall as asked even near the bottom of the page (the page scrolls to it).
+    egui::ScrollArea::vertical()
+        .id_salt("import-preview")
+        .max_height(260.0)
+        .min_scrolled_height(260.0)
+        .show_rows(ui, row_height, lines.len(), |ui, range| {
             for (line, label, what, kind) in lines.get(range).unwrap_or_default() {
                 cells(ui, &line.to_string(), label, what, Some(*kind));
             }
-        },
-    );
+        });
     ui.horizontal(|ui| {
         let import =
             ui.add_enabled(new > 0, egui::Button::new(format!("Import {}", crate::vault::count_keys(new))));
@@ -300,7 +316,7 @@ fn backup_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
     ui.heading("Backup");
     ui.horizontal(|ui| {
         ui.add_space(theme::LABEL_WIDTH + 8.0);
-        ui.label("One file with every key, its details and the audit log, encrypted under your master password. Restore it with keydesk restore FILE.");
+        ui.add(egui::Label::new("One file with every key, its details and the audit log, encrypted under your master password. Restore it with keydesk restore FILE.").wrap());
     });
     super::widgets::field_with(ui, "Backup file", egui::TextEdit::singleline(&mut state.backup_path));
     secret_field(ui, "backup-password", "Your master password", &mut state.backup_password);

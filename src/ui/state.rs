@@ -180,6 +180,8 @@ pub struct SettingsState {
     pub import_error: Option<String>,
     /// What the file holds and what importing it would do, until imported or dismissed.
     pub import_preview: Option<ImportPreview>,
+    /// A new preview is to be scrolled into view.
+    pub import_scroll: bool,
     /// Where an export goes (a file path, typed).
     pub export_path: String,
     pub export_json: bool,
@@ -213,6 +215,7 @@ impl SettingsState {
             import_format: None,
             import_error: None,
             import_preview: None,
+            import_scroll: false,
             export_path: String::new(),
             export_json: false,
             export_all: false,

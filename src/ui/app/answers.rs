@@ -65,6 +65,7 @@ impl KeydeskApp {
                 {
                     session.settings.import_error = None;
                     session.settings.import_preview = preview;
+                    session.settings.import_scroll = true;
                 }
             }
             Done::Imported(vault, result) => {
