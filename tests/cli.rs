@@ -621,7 +621,7 @@ fn a_leak_response_is_recorded_in_an_incident_and_exported() {
         &["incident", "open", "Newsletter | sync", "--found-where", " "],
         "",
         1,
-        "where it was found",
+        "Say where the key was found",
     );
     let due = cli.ok(&["due"], "");
     assert!(

@@ -425,3 +425,59 @@ fn an_open_incident_stays_on_the_key_list_until_closed() {
     harness.run();
     assert!(harness.query_by_label_contains("Open incident").is_none());
 }
+
+#[test]
+fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    common::window::generate_key(&mut harness, "Newsletter sync");
+    let reach = |harness: &mut egui_kittest::Harness<'_, keydesk::ui::KeydeskApp>, label: &str| {
+        harness.get_by_label(label).scroll_to_me();
+        harness.run();
+    };
+    reach(&mut harness, "Report a suspected leak");
+    click(&mut harness, "Report a suspected leak");
+    reach(&mut harness, "Open incident");
+    click(&mut harness, "Open incident");
+    harness.get_by_label_contains("Say where the key was found");
+    type_into(&mut harness, "Found where", "a public repository");
+    type_into(&mut harness, "Noticed by", "Dana");
+    reach(&mut harness, "Open incident");
+    click(&mut harness, "Open incident");
+    let id = harness.state().session().unwrap().vault.file().incidents[0].id.clone();
+    harness.get_by_label_contains(&format!("Incident {id} opened."));
+    harness.get_by_label("Found in a public repository, noticed by Dana.");
+    assert!(harness.query_by_label("Report a suspected leak").is_none(), "one open incident at a time");
+
+    click(&mut harness, "Revoke…");
+    type_into(&mut harness, "Reason", "found in a public repository");
+    click(&mut harness, "Revoke key");
+    let timeline = harness.state().session().unwrap().vault.file().incidents[0].timeline.len();
+    assert!(timeline >= 2, "the revoke joined the incident");
+    // The revoke went on to a replacement; the key list leads back to the incident.
+    click(&mut harness, "Keys");
+    harness.get_by_label(&format!("Open incident {id}: \"Newsletter sync\" found in a public repository"));
+    click(&mut harness, "Open key");
+
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("incident.md");
+    reach(&mut harness, "Report file");
+    type_into(&mut harness, "Report file", path.to_str().unwrap());
+    let write = format!("Write the report of {id}");
+    reach(&mut harness, &write);
+    click(&mut harness, &write);
+    harness.get_by_label_contains(&format!("Wrote the report of incident {id}"));
+    let report = std::fs::read_to_string(&path).unwrap();
+    assert!(report.contains("a public repository") && report.contains("Dana"), "{report}");
+
+    reach(&mut harness, "Summary");
+    type_into(&mut harness, "Summary", "Revoked within the hour; no sends seen.");
+    reach(&mut harness, "Close incident");
+    click(&mut harness, "Close incident");
+    let incident = harness.state().session().unwrap().vault.file().incidents[0].clone();
+    assert!(incident.closed_at.is_some());
+    assert_eq!(incident.summary, "Revoked within the hour; no sends seen.");
+    harness.get_by_label("closed");
+    assert!(harness.query_by_label("Close incident").is_none());
+}

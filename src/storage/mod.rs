@@ -13,6 +13,14 @@ use std::path::PathBuf;
 pub use disk::{Replace, VaultDir, atomic_replace, atomic_write};
 pub use memory::MemoryStorage;
 
+/// A path as people type it in the window: a leading `~` is the home folder.
+pub fn expand_home(path: &std::path::Path) -> std::path::PathBuf {
+    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
+        _ => path.to_owned(),
+    }
+}
+
 /// The metadata file.
 pub const VAULT_FILE: &str = "vault.ron";
 /// The audit log.

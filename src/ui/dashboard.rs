@@ -332,7 +332,8 @@ pub fn dashboard_ui(
             ui.toggle_value(&mut state.attention_only, text);
         }
     });
-    // Open incidents stay in sight until closed (the command line closes them with a summary).
+    // Open incidents stay in sight until closed (with a summary, on the key's page or from the
+    // command line).
     for incident in file.incidents.iter().filter(|i| i.closed_at.is_none()) {
         let label = file.key(&incident.key).map_or("a removed key", |k| k.label.as_str());
         ui.horizontal_wrapped(|ui| {

@@ -229,6 +229,10 @@ pub fn detail_ui(
             }
         }
         ui.add_space(theme::GAP);
+        if let Some(step) = incidents_ui(ui, file, record, state) {
+            command = Some(step);
+        }
+        ui.add_space(theme::GAP);
         ui.heading("Details");
         field(ui, "Label", &mut state.form.label);
         field_with(ui, "Notes", egui::TextEdit::multiline(&mut state.form.notes).desired_rows(3));
@@ -272,6 +276,85 @@ pub fn detail_ui(
             ));
         }
     });
+    command
+}
+
+/// The key's incidents: an open one with its timeline, its report and its closing; closed
+/// ones with their summary; and, while none is open, "Report a suspected leak".
+fn incidents_ui(
+    ui: &mut egui::Ui,
+    file: &VaultFile,
+    record: &crate::vault::model::KeyRecord,
+    state: &mut DetailState,
+) -> Option<Command> {
+    let mut command = None;
+    let form = &mut state.incident;
+    let incidents: Vec<_> = file.incidents.iter().filter(|i| i.key == record.id).collect();
+    for incident in &incidents {
+        let open = incident.closed_at.is_none();
+        ui.horizontal(|ui| {
+            ui.heading(format!("Incident {}", incident.id));
+            if open {
+                badge_ui(ui, "open", theme::Badge::Bad);
+            } else {
+                badge_ui(ui, "closed", theme::Badge::Muted);
+            }
+        });
+        let by = if incident.noticed_by.is_empty() {
+            String::new()
+        } else {
+            format!(", noticed by {}", incident.noticed_by)
+        };
+        ui.label(format!("Found in {}{by}.", incident.found_where));
+        for event in &incident.timeline {
+            ui.label(format!("{}  {}", event.at.format("%Y-%m-%d %H:%M UTC"), event.what));
+        }
+        if open {
+            field_with(ui, "Summary", egui::TextEdit::multiline(&mut form.summary).desired_rows(2));
+            ui.horizontal(|ui| {
+                ui.add_space(theme::LABEL_WIDTH + 8.0);
+                if ui.button("Close incident").clicked() {
+                    command = Some(Command::CloseIncident {
+                        id: incident.id.clone(),
+                        summary: form.summary.clone(),
+                    });
+                }
+            });
+        }
+        field(ui, "Report file", &mut form.report_path);
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            if ui.button(format!("Write the report of {}", incident.id)).clicked() {
+                let path = form.report_path.trim();
+                if path.is_empty() {
+                    form.error =
+                        Some("Give the report a file path, such as ~/Documents/incident.md.".to_owned());
+                } else {
+                    command = Some(Command::ExportIncident { id: incident.id.clone(), path: path.into() });
+                }
+            }
+        });
+    }
+    if !incidents.iter().any(|i| i.closed_at.is_none()) {
+        egui::CollapsingHeader::new("Report a suspected leak").id_salt("report-leak").show(ui, |ui| {
+            ui.label("Where was the key seen, and by whom? Then revoke it and replace it: each step joins the incident, and its report is one file to send.");
+            field(ui, "Found where", &mut form.found_where);
+            field(ui, "Noticed by", &mut form.noticed_by);
+            field_with(ui, "What happened", egui::TextEdit::multiline(&mut form.notes).desired_rows(2));
+            ui.horizontal(|ui| {
+                ui.add_space(theme::LABEL_WIDTH + 8.0);
+                if ui.button("Open incident").clicked() {
+                    let report = crate::vault::incidents::IncidentReport {
+                        found_where: form.found_where.clone(),
+                        noticed_by: form.noticed_by.clone(),
+                        notes: form.notes.clone(),
+                    };
+                    command = Some(Command::OpenIncident { key: record.id.clone(), report });
+                }
+            });
+        });
+    }
+    error_ui(ui, &form.error);
     command
 }
 

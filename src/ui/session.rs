@@ -68,6 +68,21 @@ pub enum Command {
         integration: String,
         step: crate::vault::Moved,
     },
+    /// Open an incident: `key` may have leaked.
+    OpenIncident {
+        key: KeyId,
+        report: crate::vault::incidents::IncidentReport,
+    },
+    /// Close incident `id` with what was done and learnt.
+    CloseIncident {
+        id: String,
+        summary: String,
+    },
+    /// Write incident `id`'s Markdown report to `path`.
+    ExportIncident {
+        id: String,
+        path: std::path::PathBuf,
+    },
     /// Finish the rotation of `old`: its revoke, asked in the revoke dialog. `reason` says why
     /// integrations are left, when some are.
     FinishRotation {

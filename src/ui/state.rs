@@ -52,6 +52,20 @@ pub struct DetailState {
     pub finish_reason: String,
     /// The key's uses over the last 90 days, counted from `history` on the day it names.
     pub activity: Option<(chrono::NaiveDate, super::detail::Activity)>,
+    /// A suspected leak being reported, and an open incident's summary and report file.
+    pub incident: IncidentForm,
+}
+
+/// What the user types about an incident on a key's page.
+#[derive(Default)]
+pub struct IncidentForm {
+    pub found_where: String,
+    pub noticed_by: String,
+    pub notes: String,
+    pub summary: String,
+    /// Where the Markdown report goes.
+    pub report_path: String,
+    pub error: Option<String>,
 }
 
 impl DetailState {

@@ -78,6 +78,8 @@ pub enum VaultError {
     BadUrl { url: String },
     #[error("The {field} must be {range}.")]
     OutOfRange { field: &'static str, range: &'static str },
+    #[error("Say where the key was found (a log, a repository, an e-mail…): the incident starts from there.")]
+    NoFoundWhere,
     #[error("No provider account matches \"{query}\": give its name or id (see `keydesk account list`).")]
     UnknownAccount { query: String },
     #[error("The account name is empty: name it, such as \"SendGrid EU production\".")]

@@ -24,10 +24,7 @@ impl Vault {
     pub fn open_incident(&mut self, key: &KeyId, report: &IncidentReport) -> Result<String, VaultError> {
         let found_where = report.found_where.trim();
         if found_where.is_empty() {
-            return Err(VaultError::OutOfRange {
-                field: "where it was found",
-                range: "a few words (a log, a repository, an e-mail…)",
-            });
+            return Err(VaultError::NoFoundWhere);
         }
         check_text("where it was found", found_where, MAX_SHORT, false)?;
         check_text("who noticed", report.noticed_by.trim(), MAX_SHORT, false)?;

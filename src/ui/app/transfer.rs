@@ -3,21 +3,14 @@
 //! written in a job.
 
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::actions::transfer::{self, ExportOptions};
 use crate::import::Format;
+use crate::storage::expand_home;
 use crate::ui::jobs::JobProgress;
 use crate::ui::state::ImportPreview;
 use crate::vault::{ImportStop, Vault, count_keys};
-
-/// `~/Downloads/keys.csv` as people type paths: `~` is the home folder.
-fn expand_home(path: &Path) -> PathBuf {
-    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
-        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => path.to_owned(),
-    }
-}
 
 /// Reads `path` and says what importing it would do.
 pub(super) fn preview(vault: &Vault, path: &Path, format: Option<Format>) -> Result<ImportPreview, String> {

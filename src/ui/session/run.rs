@@ -120,6 +120,46 @@ impl Session {
                     RevokeState::new(record, route)
                 });
             }
+            Command::OpenIncident { key, report } => match self.vault.open_incident(&key, &report) {
+                Ok(id) => {
+                    self.detail.incident = crate::ui::state::IncidentForm::default();
+                    fx.toasts.info(
+                        format!("Incident {id} opened. Revoke the key, then replace it: each step joins the incident."),
+                        now,
+                    );
+                }
+                Err(error) => self.detail.incident.error = Some(error.to_string()),
+            },
+            Command::CloseIncident { id, summary } => match self.vault.close_incident(&id, &summary) {
+                Ok(()) => {
+                    self.detail.incident.summary.clear();
+                    self.detail.incident.error = None;
+                    fx.toasts.info(format!("Incident {id} closed."), now);
+                }
+                Err(error) => self.detail.incident.error = Some(error.to_string()),
+            },
+            Command::ExportIncident { id, path } => {
+                let path = crate::storage::expand_home(&path);
+                let file = self.vault.file();
+                let written = file.incidents.iter().find(|i| i.id == id).map(|incident| {
+                    let text = crate::vault::incidents::markdown(file, incident);
+                    crate::storage::atomic_write(&path, text.as_bytes(), false)
+                });
+                match written {
+                    Some(Ok(())) => {
+                        self.detail.incident.error = None;
+                        fx.toasts
+                            .info(format!("Wrote the report of incident {id} to {}.", path.display()), now);
+                    }
+                    Some(Err(error)) => {
+                        self.detail.incident.error = Some(format!(
+                            "Could not write {} ({error}): choose a folder you can write to.",
+                            path.display()
+                        ));
+                    }
+                    None => self.detail.incident.error = Some(format!("There is no incident {id}.")),
+                }
+            }
             Command::MarkRotation { old, integration, step } => {
                 if let Err(error) = self.vault.mark_rotation(&old, &integration, step) {
                     fx.toasts.error(error.to_string(), now);
