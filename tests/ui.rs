@@ -481,3 +481,98 @@ fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() 
     harness.get_by_label("closed");
     assert!(harness.query_by_label("Close incident").is_none());
 }
+
+/// A SendGrid key that leaked, end to end against a local server that answers as SendGrid's
+/// API does: "Which key is this?" names it, "Suspected leak: revoke…" revokes it at SendGrid
+/// (DELETE /v3/api_keys/{id}), and the replacement made next (POST /v3/api_keys) is linked to
+/// it, with the old key's integrations to move and the incident's timeline told.
+#[test]
+fn a_leaked_sendgrid_key_is_named_revoked_and_replaced_at_sendgrid() {
+    use common::mock::{Mock, Reply};
+    use std::sync::Mutex;
+    let management = common::sendgrid_key();
+    let live: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (known, bearer) = (live.clone(), management.clone());
+    let sendgrid = Mock::start(move |seen| {
+        if seen.header("authorization") != Some(&format!("Bearer {bearer}")) {
+            return Reply::json(401, r#"{"errors":[{"field":null,"message":"authorization required"}]}"#);
+        }
+        match (seen.method.as_str(), seen.url.as_str()) {
+            ("POST", "/v3/api_keys") => {
+                let asked: serde_json::Value = serde_json::from_str(&seen.body).unwrap();
+                let key = common::sendgrid_key();
+                let id = key[3..25].to_owned();
+                known.lock().unwrap().push(id.clone());
+                let body = serde_json::json!({
+                    "api_key": key, "api_key_id": id, "name": asked["name"], "scopes": ["mail.send"]
+                });
+                Reply::json(201, &body.to_string())
+            }
+            ("DELETE", path) if path.starts_with("/v3/api_keys/") => {
+                let id = &path["/v3/api_keys/".len()..];
+                let mut known = known.lock().unwrap();
+                let before = known.len();
+                known.retain(|k| k != id);
+                if known.len() < before { Reply::status(204) } else { Reply::status(404) }
+            }
+            _ => Reply::json(404, r#"{"errors":[{"field":null,"message":"resource not found"}]}"#),
+        }
+    });
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    click(&mut harness, "API settings");
+    type_into(&mut harness, "Account name", "SG");
+    type_into(&mut harness, "API address", &sendgrid.url);
+    type_into(&mut harness, "Management key", &management);
+    click(&mut harness, "Add account");
+    click(&mut harness, "New key");
+    click(&mut harness, "Create at the provider");
+    type_into(&mut harness, "Label", "CRM mail");
+    type_into(&mut harness, "Used by", "HubSpot");
+    click(&mut harness, "Account");
+    click(&mut harness, "SG (SendGrid)");
+    click(&mut harness, "Create at provider");
+    harness.run();
+    let leaked = {
+        let shown =
+            harness.state().session().unwrap().shown_once.as_ref().expect("the new key is shown once");
+        shown.secret.expose_secret().to_owned()
+    };
+    click(&mut harness, "Done");
+    let first_id = live.lock().unwrap()[0].clone();
+
+    // Found in a log: which key is it?
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    harness.run();
+    type_into(&mut harness, "Found string", &leaked);
+    click(&mut harness, "Look it up");
+    click(&mut harness, "Suspected leak: revoke…");
+    type_into(&mut harness, "Reason", "found in a public repository");
+    click(&mut harness, "Revoke key");
+    harness.run();
+    assert!(live.lock().unwrap().is_empty(), "revoked at SendGrid");
+    let deletes: Vec<_> = sendgrid.seen().into_iter().filter(|s| s.method == "DELETE").collect();
+    assert_eq!(deletes.len(), 1);
+    assert_eq!(deletes[0].url, format!("/v3/api_keys/{first_id}"));
+
+    // The replacement: the New screen is already filled in, at SendGrid.
+    assert_eq!(harness.state().session().unwrap().screen, keydesk::ui::state::Screen::New);
+    click(&mut harness, "Create at provider");
+    harness.run();
+    click(&mut harness, "Done");
+    harness.get_by_label_contains("It replaces \"CRM mail\"");
+    let session = harness.state().session().unwrap();
+    let keys = session.vault.keys();
+    let (old, new) = (&keys[0], &keys[1]);
+    assert!(
+        matches!(&old.status, KeyStatus::Revoked { reason, .. } if reason == "found in a public repository")
+    );
+    assert_eq!(old.replaced_by.as_ref(), Some(&new.id));
+    assert_eq!(new.replaces.as_ref(), Some(&old.id));
+    assert_eq!(new.label, "CRM mail");
+    assert_eq!(new.provider_key_id.as_deref(), Some(live.lock().unwrap()[0].as_str()));
+    let steps: Vec<_> = old.rotation.as_ref().unwrap().steps.iter().map(|s| s.integration.clone()).collect();
+    assert_eq!(steps, ["HubSpot"], "HubSpot is to be moved to the new key");
+    harness.get_by_label("Rotation");
+}

@@ -295,6 +295,25 @@ impl Session {
     fn label_of(&self, id: &KeyId) -> String {
         self.vault.file().key(id).map(|k| k.label.clone()).unwrap_or_default()
     }
+
+    /// A key made on the New screen to replace another (after a revoke) is linked to it, and
+    /// the old key's integrations are to be moved over; said on both keys' pages.
+    fn link_replacement(&mut self, new: &KeyId, fx: &mut Effects<'_>) {
+        let Some(old) = self.new_key.replaces.take() else { return };
+        let now = fx.now;
+        match self.vault.link_replacement(&old, new) {
+            Ok(()) => fx.toasts.info(
+                format!(
+                    "It replaces \"{}\": move each of its integrations to it, on either key's page.",
+                    self.label_of(&old)
+                ),
+                now,
+            ),
+            Err(error) => {
+                fx.toasts.error(format!("The new key is kept, but not linked to the old one: {error}"), now);
+            }
+        }
+    }
 }
 
 /// Where a backup goes unless the user says otherwise: the documents folder (else the home

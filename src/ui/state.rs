@@ -101,6 +101,9 @@ pub struct NewKeyState {
     pub show_paste: bool,
     /// The label field takes the focus at the next frame (the screen was just opened).
     pub focus_label: bool,
+    /// The key this new one replaces (a revoked or leaked key): once made, the two are linked
+    /// and the old key's integrations are to be moved over.
+    pub replaces: Option<KeyId>,
     pub error: Option<String>,
 }
 
@@ -117,6 +120,7 @@ impl Default for NewKeyState {
             verify_after_add: true,
             show_paste: false,
             focus_label: true,
+            replaces: None,
             error: None,
         }
     }
@@ -127,7 +131,12 @@ impl NewKeyState {
     pub fn replacing(old: &KeyRecord) -> Self {
         // The replacement gets its own expiry; everything else carries over.
         let form = MetaForm { expires: String::new(), ..MetaForm::from_record(old) };
-        let mut state = NewKeyState { form, account: old.account.clone(), ..NewKeyState::default() };
+        let mut state = NewKeyState {
+            form,
+            account: old.account.clone(),
+            replaces: Some(old.id.clone()),
+            ..NewKeyState::default()
+        };
         state.mode = match old.provider {
             Provider::Keydesk => NewMode::Generate,
             p if p.info().api_create && old.account.is_some() => NewMode::AtProvider,

@@ -162,6 +162,40 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// Links `new`, a key just made for the purpose (generated, pasted or created at the
+    /// provider), as the replacement of `old`, as [`Vault::rotate`] does: `old` becomes
+    /// retiring (or stays revoked, after a leak), each of its integrations is to be moved, and
+    /// an open incident on `old` records the replacement.
+    pub fn link_replacement(&mut self, old: &KeyId, new: &KeyId) -> Result<(), VaultError> {
+        let old_index = self.index_of(old)?;
+        let new_index = self.index_of(new)?;
+        let record = &self.file.keys[old_index];
+        if self.file.rotation_of(old).is_some() || record.replaced_by.is_some() {
+            return Err(VaultError::RotationUnderWay { label: record.label.clone() });
+        }
+        let now = self.now();
+        let steps = record
+            .integrations
+            .iter()
+            .map(|i| RotationStep { integration: i.name.clone(), updated_at: None, tested_at: None })
+            .collect();
+        let detail = format!("\"{}\" replaced by {new}", record.label);
+        let (old, new) = (old.clone(), new.clone());
+        self.apply(Action::Rotate, Some(&old), detail, |file| {
+            let record = &mut file.keys[old_index];
+            if record.is_live() {
+                record.status = KeyStatus::Retiring;
+            }
+            record.replaced_by = Some(new.clone());
+            record.rotation = Some(Rotation { started_at: now, steps });
+            file.keys[new_index].replaces = Some(old.clone());
+            file.note_incidents(&old, now, &format!("Replacement made (Keydesk id {new})"));
+            Ok(())
+        })
+    }
+}
+
 /// A step of moving an integration to the new key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Moved {

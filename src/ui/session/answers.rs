@@ -30,6 +30,7 @@ impl Session {
                         if let Some(warning) = created.warning {
                             fx.toasts.error(warning, now);
                         }
+                        self.link_replacement(&created.key_id, fx);
                         let label = self.label_of(&created.key_id);
                         self.shown_once = Some(ShownOnce {
                             label,

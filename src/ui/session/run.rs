@@ -72,6 +72,7 @@ impl Session {
             Command::Verify(id) => self.verify(&id, fx),
             Command::Generate(request) => match self.vault.generate(request) {
                 Ok((id, secret)) => {
+                    self.link_replacement(&id, fx);
                     let label = self.label_of(&id);
                     self.shown_once =
                         Some(ShownOnce { label, key_id: Some(id.clone()), secret, galley: None });
@@ -86,6 +87,7 @@ impl Session {
                         fx.toasts.warn(warning, now);
                     }
                     fx.toasts.info(format!("Added the {} key.", detection.provider.name()), now);
+                    self.link_replacement(&id, fx);
                     self.new_key = NewKeyState::default();
                     self.open_key(&id);
                     if verify_after && detection.provider.info().verify.is_some() {
