@@ -207,7 +207,9 @@ fn a_kill_at_each_write_call_loses_nothing_acknowledged_keychain_store() {
     cli.init_cheap(&[]);
     let tally = common::kills::kill_at_each_syscall(&cli, true);
     eprintln!("keychain store: {tally:?}");
-    assert!(tally.kills >= 200, "the kills must really land: {tally:?}");
+    // How many calls a command makes to the keychain varies with the timing of zbus's own
+    // D-Bus traffic (170 and 173 kills seen on a loaded machine, over 200 on an idle one).
+    assert!(tally.kills >= 150, "the kills must really land: {tally:?}");
 }
 
 #[test]

@@ -488,36 +488,12 @@ fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() 
 /// it, with the old key's integrations to move and the incident's timeline told.
 #[test]
 fn a_leaked_sendgrid_key_is_named_revoked_and_replaced_at_sendgrid() {
-    use common::mock::{Mock, Reply};
+    use common::mock::Mock;
     use std::sync::Mutex;
     let management = common::sendgrid_key();
     let live: Arc<Mutex<Vec<String>>> = Arc::default();
     let (known, bearer) = (live.clone(), management.clone());
-    let sendgrid = Mock::start(move |seen| {
-        if seen.header("authorization") != Some(&format!("Bearer {bearer}")) {
-            return Reply::json(401, r#"{"errors":[{"field":null,"message":"authorization required"}]}"#);
-        }
-        match (seen.method.as_str(), seen.url.as_str()) {
-            ("POST", "/v3/api_keys") => {
-                let asked: serde_json::Value = serde_json::from_str(&seen.body).unwrap();
-                let key = common::sendgrid_key();
-                let id = key[3..25].to_owned();
-                known.lock().unwrap().push(id.clone());
-                let body = serde_json::json!({
-                    "api_key": key, "api_key_id": id, "name": asked["name"], "scopes": ["mail.send"]
-                });
-                Reply::json(201, &body.to_string())
-            }
-            ("DELETE", path) if path.starts_with("/v3/api_keys/") => {
-                let id = &path["/v3/api_keys/".len()..];
-                let mut known = known.lock().unwrap();
-                let before = known.len();
-                known.retain(|k| k != id);
-                if known.len() < before { Reply::status(204) } else { Reply::status(404) }
-            }
-            _ => Reply::json(404, r#"{"errors":[{"field":null,"message":"resource not found"}]}"#),
-        }
-    });
+    let sendgrid = Mock::start(move |seen| common::mock::sendgrid_keys(seen, &bearer, &known));
     let world = world();
     let mut harness = app(&world);
     create_and_unlock(&mut harness);

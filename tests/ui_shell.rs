@@ -102,33 +102,11 @@ impl GatedSendGrid {
         let (arrived2, gate2, management) = (arrived.clone(), gate.clone(), management_key.to_owned());
         let created: Arc<Mutex<Vec<String>>> = Arc::default();
         let mock = Mock::start(move |seen| {
-            let bearer = seen.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
-            if bearer != management {
-                return Reply::json(401, r#"{"errors":[{"message":"authorization required"}]}"#);
-            }
             arrived2.store(true, Ordering::SeqCst);
             let (open, opened) = &*gate2;
             let guard = open.lock().unwrap();
             drop(opened.wait_timeout_while(guard, Duration::from_secs(10), |open| !*open).unwrap());
-            match (seen.method.as_str(), seen.url.as_str()) {
-                ("POST", "/v3/api_keys") => {
-                    let key = common::sendgrid_key();
-                    let id = key[3..25].to_owned();
-                    created.lock().unwrap().push(id.clone());
-                    let body = serde_json::json!({
-                        "api_key": key, "api_key_id": id, "name": "CRM mail", "scopes": ["mail.send"]
-                    });
-                    Reply::json(201, &body.to_string())
-                }
-                ("DELETE", path) if path.starts_with("/v3/api_keys/") => {
-                    let id = &path["/v3/api_keys/".len()..];
-                    let mut created = created.lock().unwrap();
-                    let before = created.len();
-                    created.retain(|known| known != id);
-                    if created.len() < before { Reply::status(204) } else { Reply::status(404) }
-                }
-                _ => Reply::json(404, r#"{"errors":[{"message":"not found"}]}"#),
-            }
+            common::mock::sendgrid_keys(seen, &management, &created)
         });
         GatedSendGrid { mock, arrived, gate }
     }

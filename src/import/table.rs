@@ -12,13 +12,18 @@ fn line_at(lines: &mut super::Lines<'_>, text: &str, offset: usize) -> usize {
     lines.at(offset.saturating_add(skipped))
 }
 
-/// The header of a CSV, lowercased and trimmed, split by `delimiter`.
-fn header(text: &str, delimiter: u8) -> Vec<String> {
-    let mut reader = csv::ReaderBuilder::new()
+/// A reader of `text`'s rows (the header row too), split by `delimiter`, of any length.
+fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(text.as_bytes())
+}
+
+/// The header of a CSV, lowercased and trimmed, split by `delimiter`.
+fn header(text: &str, delimiter: u8) -> Vec<String> {
+    let mut reader = reader(text, delimiter);
     let mut record = csv::StringRecord::new();
     match reader.read_record(&mut record) {
         Ok(true) => record.iter().map(|h| h.trim().to_lowercase()).collect(),
@@ -106,12 +111,7 @@ fn columns(header: &[String], format: Format) -> Result<Columns, ImportError> {
 }
 
 pub(super) fn read(text: &str, format: Format) -> Result<Parsed, ImportError> {
-    let delimiter = delimiter(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = reader(text, delimiter(text));
     let mut record = csv::StringRecord::new();
     let mut parsed = Parsed::default();
     let header: Vec<String> = match reader.read_record(&mut record) {

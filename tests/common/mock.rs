@@ -151,3 +151,33 @@ impl Seen {
         None
     }
 }
+
+/// SendGrid's key management as its API answers (`POST /v3/api_keys` makes a key and answers
+/// 201 with it; `DELETE /v3/api_keys/{id}` answers 204, or 404 for a key it does not hold;
+/// anything without the management key is 401). `live` holds the ids of the keys made and not
+/// yet deleted.
+pub fn sendgrid_keys(seen: &Seen, management: &str, live: &Mutex<Vec<String>>) -> Reply {
+    if seen.header("authorization") != Some(format!("Bearer {management}").as_str()) {
+        return Reply::json(401, r#"{"errors":[{"field":null,"message":"authorization required"}]}"#);
+    }
+    match (seen.method.as_str(), seen.url.as_str()) {
+        ("POST", "/v3/api_keys") => {
+            let asked: serde_json::Value = serde_json::from_str(&seen.body).unwrap_or_default();
+            let key = super::sendgrid_key();
+            let id = key[3..25].to_owned();
+            live.lock().unwrap().push(id.clone());
+            let body = serde_json::json!({
+                "api_key": key, "api_key_id": id, "name": asked["name"], "scopes": ["mail.send"]
+            });
+            Reply::json(201, &body.to_string())
+        }
+        ("DELETE", path) if path.starts_with("/v3/api_keys/") => {
+            let id = &path["/v3/api_keys/".len()..];
+            let mut live = live.lock().unwrap();
+            let before = live.len();
+            live.retain(|known| known != id);
+            if live.len() < before { Reply::status(204) } else { Reply::status(404) }
+        }
+        _ => Reply::json(404, r#"{"errors":[{"field":null,"message":"resource not found"}]}"#),
+    }
+}
