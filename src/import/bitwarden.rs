@@ -128,7 +128,7 @@ pub(super) fn read(text: &str) -> Result<Parsed, ImportError> {
         for field in item.fields.unwrap_or_default() {
             let (name, value) = (field.name.unwrap_or_default(), field.value.unwrap_or_default());
             if fields.secret.is_empty() && names_a_key(&name) && !value.trim().is_empty() {
-                fields.secret = value;
+                fields.secret = zeroize::Zeroizing::new(value);
             } else if !value.trim().is_empty() {
                 others.push(format!("{name}: {value}"));
             }
@@ -136,7 +136,7 @@ pub(super) fn read(text: &str) -> Result<Parsed, ImportError> {
         if let Some(login) = item.login {
             let password = login.password.unwrap_or_default();
             if fields.secret.is_empty() {
-                fields.secret = password;
+                fields.secret = zeroize::Zeroizing::new(password);
             } else if !password.trim().is_empty() {
                 others.push("The login's password was not imported: the API key field was.".to_owned());
             }

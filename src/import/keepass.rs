@@ -115,7 +115,7 @@ fn entry(node: Node<'_, '_>, line: usize, path: &[String]) -> Fields {
         let value = text_of(string, "Value");
         match key.as_str() {
             "Title" => fields.label = value,
-            "Password" => fields.secret = value,
+            "Password" => fields.secret = zeroize::Zeroizing::new(value),
             "URL" => fields.integrations.extend(integration_from_url(&value)),
             "UserName" if !value.trim().is_empty() => {
                 fields.notes.push(format!("Username: {}", value.trim()));

@@ -73,7 +73,7 @@ pub(super) fn read(text: &str) -> Result<Parsed, ImportError> {
         let fields = Fields {
             line,
             label: entry.label.unwrap_or_default(),
-            secret: entry.key.unwrap_or_default(),
+            secret: zeroize::Zeroizing::new(entry.key.unwrap_or_default()),
             provider: entry.provider.unwrap_or_default(),
             integrations,
             notes: vec![entry.notes.unwrap_or_default()],

@@ -179,7 +179,8 @@ pub fn detect(text: &str) -> Result<Format, ImportError> {
 pub(crate) struct Fields {
     pub line: usize,
     pub label: String,
-    pub secret: String,
+    /// The key as the file has it (wiped when dropped).
+    pub secret: zeroize::Zeroizing<String>,
     pub provider: String,
     pub integrations: Vec<Integration>,
     pub notes: Vec<String>,

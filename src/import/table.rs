@@ -151,7 +151,7 @@ pub(super) fn read(text: &str, format: Format) -> Result<Parsed, ImportError> {
         let mut fields = Fields {
             line,
             label: cell(Some(columns.label)),
-            secret: record.get(columns.key).unwrap_or("").to_owned(),
+            secret: zeroize::Zeroizing::new(record.get(columns.key).unwrap_or("").to_owned()),
             provider: cell(columns.provider),
             expires: cell(columns.expires),
             created: cell(columns.created),
