@@ -131,7 +131,8 @@ impl Vault {
             integrations: old.integrations.clone(),
             notes: old.notes.clone(),
         };
-        let mut record = self.new_record(meta, provider, &prefix, &secret)?;
+        let new_id = self.new_key_id();
+        let mut record = self.new_record(new_id, meta, provider, &prefix, &secret)?;
         record.account = old.account.clone();
         record.scopes = old.scopes.clone();
         record.region = region;

@@ -168,6 +168,7 @@ impl Vault {
     /// key passes).
     pub(super) fn new_record(
         &mut self,
+        id: KeyId,
         meta: KeyMeta,
         provider: Provider,
         detection_prefix: &str,
@@ -176,7 +177,7 @@ impl Vault {
         let KeyMeta { label, expires_at, rotate_after_days, integrations, notes } =
             meta.validated(self.now())?;
         Ok(KeyRecord {
-            id: self.new_key_id(),
+            id,
             label,
             provider,
             account: None,
@@ -207,7 +208,8 @@ impl Vault {
     pub fn generate(&mut self, request: GenerateRequest) -> Result<(KeyId, SecretString), VaultError> {
         let meta = request.meta.validated(self.now())?;
         let secret = keygen::generate(&request.spec, self.env.rng.as_mut())?;
-        let record = self.new_record(meta, Provider::Keydesk, &request.spec.prefix, &secret)?;
+        let id = self.new_key_id();
+        let record = self.new_record(id, meta, Provider::Keydesk, &request.spec.prefix, &secret)?;
         let id = record.id.clone();
         self.store_secret(&id, &secret)?;
         let detail =
@@ -287,7 +289,8 @@ impl Vault {
         if let Some(account) = self.account_managed_by(secret) {
             return Err(VaultError::ManagementKeyPasted { account });
         }
-        let mut record = self.new_record(meta, detection.provider, &detection.prefix, secret)?;
+        let id = self.new_key_id();
+        let mut record = self.new_record(id, meta, detection.provider, &detection.prefix, secret)?;
         record.region = detection.region.clone().or_else(|| account.as_ref().and_then(|a| a.region.clone()));
         record.account = account.map(|a| a.id);
         record.provider_key_id = request.provider_key_id;
