@@ -552,3 +552,52 @@ fn a_leaked_sendgrid_key_is_named_revoked_and_replaced_at_sendgrid() {
     assert_eq!(steps, ["HubSpot"], "HubSpot is to be moved to the new key");
     harness.get_by_label("Rotation");
 }
+
+/// Rotating a key whose SendGrid account is set up: the new key is made at SendGrid
+/// (POST /v3/api_keys), with the old key's label and integrations, and linked to it; the old
+/// key is retiring until its integrations are moved.
+#[test]
+fn rotating_a_sendgrid_key_makes_the_new_one_at_sendgrid() {
+    use common::mock::Mock;
+    use std::sync::Mutex;
+    let management = common::sendgrid_key();
+    let live: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (known, bearer) = (live.clone(), management.clone());
+    let sendgrid = Mock::start(move |seen| common::mock::sendgrid_keys(seen, &bearer, &known));
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    click(&mut harness, "API settings");
+    type_into(&mut harness, "Account name", "SG");
+    type_into(&mut harness, "API address", &sendgrid.url);
+    type_into(&mut harness, "Management key", &management);
+    click(&mut harness, "Add account");
+    click(&mut harness, "New key");
+    click(&mut harness, "Create at the provider");
+    type_into(&mut harness, "Label", "CRM mail");
+    type_into(&mut harness, "Used by", "HubSpot");
+    click(&mut harness, "Account");
+    click(&mut harness, "SG (SendGrid)");
+    click(&mut harness, "Create at provider");
+    harness.run();
+    click(&mut harness, "Done");
+
+    click(&mut harness, "Rotate: make the new key at SendGrid");
+    click(&mut harness, "Create at provider");
+    harness.run();
+    click(&mut harness, "Done");
+    harness.get_by_label_contains("It replaces \"CRM mail\"");
+    assert_eq!(live.lock().unwrap().len(), 2, "both keys work at SendGrid until the old one is revoked");
+    let session = harness.state().session().unwrap();
+    let (old, new) = (&session.vault.keys()[0], &session.vault.keys()[1]);
+    assert_eq!(old.status, KeyStatus::Retiring);
+    assert_eq!(old.replaced_by.as_ref(), Some(&new.id));
+    assert_eq!(new.replaces.as_ref(), Some(&old.id));
+    assert_eq!((new.label.as_str(), new.integrations[0].name.as_str()), ("CRM mail", "HubSpot"));
+    assert_eq!(new.provider_key_id.as_deref(), Some(live.lock().unwrap()[1].as_str()));
+    harness.get_by_label("Rotation");
+    assert!(
+        harness.query_by_label("Rotate: make the new key at SendGrid").is_none(),
+        "one rotation at a time"
+    );
+}

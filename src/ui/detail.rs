@@ -213,6 +213,16 @@ pub fn detail_ui(
                     command = Some(Command::StartRevoke(record.id.clone()));
                 }
             });
+            // A provider whose account here can make keys: the new key is made there.
+            let at_provider = record.account.is_some() && record.provider.info().api_create;
+            if at_provider && rotating.is_none() {
+                ui.horizontal(|ui| {
+                    let make = format!("Rotate: make the new key at {}", record.provider.name());
+                    if ui.button(make).on_hover_text("Same label and integrations; the old key stays until they are moved").clicked() {
+                        command = Some(Command::ReplaceAtProvider(record.id.clone()));
+                    }
+                });
+            }
             if record.provider != Provider::Keydesk && rotating.is_none() {
                 ui.horizontal_wrapped(|ui| {
                     secret_field(ui, "replacement-key", "Replacement key", &mut state.replacement);

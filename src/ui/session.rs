@@ -62,6 +62,9 @@ pub enum Command {
         pasted: Option<SecretString>,
     },
     StartRevoke(KeyId),
+    /// Rotate a key whose provider account can make keys: the New screen, filled in to make
+    /// its replacement at the provider (linked as the rotation once made).
+    ReplaceAtProvider(KeyId),
     /// A step of moving an integration of `old` (being rotated) to its replacement.
     MarkRotation {
         old: KeyId,

@@ -116,6 +116,12 @@ impl Session {
                 Err(error) => self.detail.error = Some(error.to_string()),
             },
             Command::Rotate { key, pasted } => self.rotate(&key, pasted, fx),
+            Command::ReplaceAtProvider(id) => {
+                if let Some(record) = self.vault.file().key(&id) {
+                    self.new_key = NewKeyState::replacing(record);
+                    self.screen = Screen::New;
+                }
+            }
             Command::StartRevoke(id) => {
                 self.revoke = self.vault.file().key(&id).map(|record| {
                     let route = actions::revoke_route(&self.vault, record);
