@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::window::{app, click, create_and_unlock, type_into, world};
+use common::window::{app, click, create_and_unlock, scroll_to, type_into, world};
 use egui_kittest::kittest::Queryable;
 use keydesk::vault::model::KeyStatus;
 use secrecy::ExposeSecret;
@@ -432,18 +432,14 @@ fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() 
     let mut harness = app(&world);
     create_and_unlock(&mut harness);
     common::window::generate_key(&mut harness, "Newsletter sync");
-    let reach = |harness: &mut egui_kittest::Harness<'_, keydesk::ui::KeydeskApp>, label: &str| {
-        harness.get_by_label(label).scroll_to_me();
-        harness.run();
-    };
-    reach(&mut harness, "Report a suspected leak");
+    scroll_to(&mut harness, "Report a suspected leak");
     click(&mut harness, "Report a suspected leak");
-    reach(&mut harness, "Open incident");
+    scroll_to(&mut harness, "Open incident");
     click(&mut harness, "Open incident");
     harness.get_by_label_contains("Say where the key was found");
     type_into(&mut harness, "Found where", "a public repository");
     type_into(&mut harness, "Noticed by", "Dana");
-    reach(&mut harness, "Open incident");
+    scroll_to(&mut harness, "Open incident");
     click(&mut harness, "Open incident");
     let id = harness.state().session().unwrap().vault.file().incidents[0].id.clone();
     harness.get_by_label_contains(&format!("Incident {id} opened."));
@@ -462,18 +458,18 @@ fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() 
 
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("incident.md");
-    reach(&mut harness, "Report file");
+    scroll_to(&mut harness, "Report file");
     type_into(&mut harness, "Report file", path.to_str().unwrap());
     let write = format!("Write the report of {id}");
-    reach(&mut harness, &write);
+    scroll_to(&mut harness, &write);
     click(&mut harness, &write);
     harness.get_by_label_contains(&format!("Wrote the report of incident {id}"));
     let report = std::fs::read_to_string(&path).unwrap();
     assert!(report.contains("a public repository") && report.contains("Dana"), "{report}");
 
-    reach(&mut harness, "Summary");
+    scroll_to(&mut harness, "Summary");
     type_into(&mut harness, "Summary", "Revoked within the hour; no sends seen.");
-    reach(&mut harness, "Close incident");
+    scroll_to(&mut harness, "Close incident");
     click(&mut harness, "Close incident");
     let incident = harness.state().session().unwrap().vault.file().incidents[0].clone();
     assert!(incident.closed_at.is_some());
@@ -482,40 +478,44 @@ fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() 
     assert!(harness.query_by_label("Close incident").is_none());
 }
 
+/// A local SendGrid that answers as its API does, an account for it, and "CRM mail" (used by
+/// HubSpot) made there; the server, the ids of the keys live there, and the key shown once.
+fn crm_mail_made_at_sendgrid(
+    harness: &mut egui_kittest::Harness<'_, keydesk::ui::KeydeskApp>,
+) -> (common::mock::Mock, Arc<std::sync::Mutex<Vec<String>>>, String) {
+    let management = common::sendgrid_key();
+    let live: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let (known, bearer) = (live.clone(), management.clone());
+    let sendgrid = common::mock::Mock::start(move |seen| common::mock::sendgrid_keys(seen, &bearer, &known));
+    create_and_unlock(harness);
+    click(harness, "API settings");
+    type_into(harness, "Account name", "SG");
+    type_into(harness, "API address", &sendgrid.url);
+    type_into(harness, "Management key", &management);
+    click(harness, "Add account");
+    click(harness, "New key");
+    click(harness, "Create at the provider");
+    type_into(harness, "Label", "CRM mail");
+    type_into(harness, "Used by", "HubSpot");
+    click(harness, "Account");
+    click(harness, "SG (SendGrid)");
+    click(harness, "Create at provider");
+    harness.run();
+    let shown = harness.state().session().unwrap().shown_once.as_ref().expect("the new key is shown once");
+    let secret = shown.secret.expose_secret().to_owned();
+    click(harness, "Done");
+    (sendgrid, live, secret)
+}
+
 /// A SendGrid key that leaked, end to end against a local server that answers as SendGrid's
 /// API does: "Which key is this?" names it, "Suspected leak: revoke…" revokes it at SendGrid
 /// (DELETE /v3/api_keys/{id}), and the replacement made next (POST /v3/api_keys) is linked to
 /// it, with the old key's integrations to move and the incident's timeline told.
 #[test]
 fn a_leaked_sendgrid_key_is_named_revoked_and_replaced_at_sendgrid() {
-    use common::mock::Mock;
-    use std::sync::Mutex;
-    let management = common::sendgrid_key();
-    let live: Arc<Mutex<Vec<String>>> = Arc::default();
-    let (known, bearer) = (live.clone(), management.clone());
-    let sendgrid = Mock::start(move |seen| common::mock::sendgrid_keys(seen, &bearer, &known));
     let world = world();
     let mut harness = app(&world);
-    create_and_unlock(&mut harness);
-    click(&mut harness, "API settings");
-    type_into(&mut harness, "Account name", "SG");
-    type_into(&mut harness, "API address", &sendgrid.url);
-    type_into(&mut harness, "Management key", &management);
-    click(&mut harness, "Add account");
-    click(&mut harness, "New key");
-    click(&mut harness, "Create at the provider");
-    type_into(&mut harness, "Label", "CRM mail");
-    type_into(&mut harness, "Used by", "HubSpot");
-    click(&mut harness, "Account");
-    click(&mut harness, "SG (SendGrid)");
-    click(&mut harness, "Create at provider");
-    harness.run();
-    let leaked = {
-        let shown =
-            harness.state().session().unwrap().shown_once.as_ref().expect("the new key is shown once");
-        shown.secret.expose_secret().to_owned()
-    };
-    click(&mut harness, "Done");
+    let (sendgrid, live, leaked) = crm_mail_made_at_sendgrid(&mut harness);
     let first_id = live.lock().unwrap()[0].clone();
 
     // Found in a log: which key is it?
@@ -558,29 +558,9 @@ fn a_leaked_sendgrid_key_is_named_revoked_and_replaced_at_sendgrid() {
 /// key is retiring until its integrations are moved.
 #[test]
 fn rotating_a_sendgrid_key_makes_the_new_one_at_sendgrid() {
-    use common::mock::Mock;
-    use std::sync::Mutex;
-    let management = common::sendgrid_key();
-    let live: Arc<Mutex<Vec<String>>> = Arc::default();
-    let (known, bearer) = (live.clone(), management.clone());
-    let sendgrid = Mock::start(move |seen| common::mock::sendgrid_keys(seen, &bearer, &known));
     let world = world();
     let mut harness = app(&world);
-    create_and_unlock(&mut harness);
-    click(&mut harness, "API settings");
-    type_into(&mut harness, "Account name", "SG");
-    type_into(&mut harness, "API address", &sendgrid.url);
-    type_into(&mut harness, "Management key", &management);
-    click(&mut harness, "Add account");
-    click(&mut harness, "New key");
-    click(&mut harness, "Create at the provider");
-    type_into(&mut harness, "Label", "CRM mail");
-    type_into(&mut harness, "Used by", "HubSpot");
-    click(&mut harness, "Account");
-    click(&mut harness, "SG (SendGrid)");
-    click(&mut harness, "Create at provider");
-    harness.run();
-    click(&mut harness, "Done");
+    let (_sendgrid, live, _) = crm_mail_made_at_sendgrid(&mut harness);
 
     click(&mut harness, "Rotate: make the new key at SendGrid");
     click(&mut harness, "Create at provider");

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use common::mock::{Mock, Reply};
 use common::window::{
-    PASSWORD, app, app_with, click, create_and_unlock, generate_key, logic_only, step_until, type_into, world,
+    PASSWORD, app, app_with, click, create_and_unlock, generate_key, logic_only, scroll_to, step_until,
+    type_into, world,
 };
 use egui_kittest::kittest::Queryable;
 use keydesk::ui::KeydeskApp;
@@ -466,8 +467,7 @@ fn settings_import_shows_each_row_first_then_imports_once() {
     harness.get_by_label_contains("Skipped: there is no key in this row");
     assert!(harness.state().session().unwrap().vault.keys().is_empty(), "a preview writes nothing");
     // Below the fold of the settings page: scrolled to, as a person would.
-    harness.get_by_label("Import 1 key").scroll_to_me();
-    harness.run();
+    scroll_to(&mut harness, "Import 1 key");
     click(&mut harness, "Import 1 key");
     harness.run();
     harness.get_by_label_contains("Imported 1 key from keys.csv");
@@ -500,15 +500,11 @@ fn settings_export_writes_secrets_only_after_the_words_are_typed_in_a_dialog() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("keys.csv");
     click(&mut harness, "Settings");
-    let reach = |harness: &mut egui_kittest::Harness<'_, keydesk::ui::KeydeskApp>, label: &str| {
-        harness.get_by_label(label).scroll_to_me();
-        harness.run();
-    };
-    reach(&mut harness, "Export file");
+    scroll_to(&mut harness, "Export file");
     type_into(&mut harness, "Export file", path.to_str().unwrap());
-    reach(&mut harness, "Include the secrets (plain text)");
+    scroll_to(&mut harness, "Include the secrets (plain text)");
     click(&mut harness, "Include the secrets (plain text)");
-    reach(&mut harness, "Export");
+    scroll_to(&mut harness, "Export");
     click(&mut harness, "Export");
     harness.run();
     harness.get_by_label("Write the secrets in plain text?");
@@ -541,7 +537,7 @@ fn settings_export_writes_secrets_only_after_the_words_are_typed_in_a_dialog() {
     assert!(exports[0].detail.contains("with their secrets"), "{}", exports[0].detail);
 
     // Again to the same file: refused, the file as it was.
-    reach(&mut harness, "Export");
+    scroll_to(&mut harness, "Export");
     click(&mut harness, "Export");
     harness.run();
     type_into(&mut harness, "Type \"export secrets\" to go on:", "export secrets");

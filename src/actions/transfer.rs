@@ -9,7 +9,7 @@ use crate::import::{self, Format, Problem};
 use crate::storage::atomic_write;
 use crate::storage::disk::{Limited, read_limited};
 use crate::vault::model::KeyRecord;
-use crate::vault::{ImportRow, PreviewRow, Vault, count_keys};
+use crate::vault::{ImportRow, PreviewRow, Vault, Verdict, count_keys};
 
 /// A file read for import, with what importing each row would do.
 pub struct ImportFile {
@@ -21,10 +21,43 @@ pub struct ImportFile {
     pub problems: Vec<Problem>,
 }
 
+/// What the preview found, counted (the file's unreadable rows among the skipped).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub new: usize,
+    pub in_vault: usize,
+    pub repeated: usize,
+    pub skipped: usize,
+}
+
 impl ImportFile {
     /// How many rows are new.
     pub fn new_keys(&self) -> usize {
         self.preview.iter().filter(|row| row.verdict.is_new()).count()
+    }
+
+    /// The rows read, and what each will become, counted.
+    pub fn counts(&self) -> ImportCounts {
+        let mut counts = ImportCounts { skipped: self.problems.len(), ..ImportCounts::default() };
+        for row in &self.preview {
+            match row.verdict {
+                Verdict::New { .. } => counts.new += 1,
+                Verdict::InVault { .. } => counts.in_vault += 1,
+                Verdict::Repeated { .. } => counts.repeated += 1,
+                Verdict::Refused { .. } => counts.skipped += 1,
+            }
+        }
+        counts
+    }
+
+    /// The one-line summary both front ends show.
+    pub fn summary(&self) -> String {
+        let ImportCounts { new, in_vault, repeated, skipped } = self.counts();
+        format!(
+            "{} rows read as a {}: {new} new, {in_vault} already in the vault, {repeated} repeated in the file, {skipped} skipped.",
+            self.preview.len() + self.problems.len(),
+            self.format.name(),
+        )
     }
 
     /// The file's name, as the audit log records it.

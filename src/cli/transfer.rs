@@ -10,30 +10,8 @@ use super::CliError;
 use super::args::{ExportArgs, ImportArgs};
 use super::commands::out;
 use crate::actions::transfer::{self, ExportFormat, ExportOptions};
-use crate::import::{Format, Problem};
+use crate::import::Format;
 use crate::vault::{ImportStop, PreviewRow, Vault, Verdict};
-
-/// What the preview found, counted.
-#[derive(Default)]
-struct Counts {
-    new: usize,
-    in_vault: usize,
-    repeated: usize,
-    refused: usize,
-}
-
-fn counts(preview: &[PreviewRow], problems: &[Problem]) -> Counts {
-    let mut counts = Counts { refused: problems.len(), ..Counts::default() };
-    for row in preview {
-        match row.verdict {
-            Verdict::New { .. } => counts.new += 1,
-            Verdict::InVault { .. } => counts.in_vault += 1,
-            Verdict::Repeated { .. } => counts.repeated += 1,
-            Verdict::Refused { .. } => counts.refused += 1,
-        }
-    }
-    counts
-}
 
 /// One line of the preview as a person reads it.
 fn describe(row: &PreviewRow) -> String {
@@ -69,21 +47,12 @@ pub fn import(vault: &mut Vault, args: &ImportArgs) -> Result<(), CliError> {
     let format = args.format.as_deref().and_then(Format::from_slug);
     let file = transfer::read_import(vault, &args.file, format).map_err(CliError::Failed)?;
     let (format, preview, problems) = (file.format, &file.preview, &file.problems);
-    let counts = counts(preview, problems);
+    let counts = file.counts();
     let mut lines: Vec<(usize, String, String)> =
         preview.iter().map(|row| (row.line, row.label.clone(), describe(row))).collect();
     lines.extend(problems.iter().map(|p| (p.line, p.label.clone(), format!("skipped: {}", p.reason))));
     lines.sort_by_key(|(line, _, _)| *line);
-    let summary = format!(
-        "{}: {} rows read as a {}: {} new, {} already in the vault, {} repeated in the file, {} skipped.",
-        args.file.display(),
-        preview.len() + problems.len(),
-        format.name(),
-        counts.new,
-        counts.in_vault,
-        counts.repeated,
-        counts.refused
-    );
+    let summary = format!("{}: {}", args.file.display(), file.summary());
     if !args.json {
         for (line, label, what) in &lines {
             let label = if label.is_empty() { String::new() } else { format!("\"{label}\": ") };
@@ -109,7 +78,7 @@ pub fn import(vault: &mut Vault, args: &ImportArgs) -> Result<(), CliError> {
         "new": counts.new,
         "in_vault": counts.in_vault,
         "repeated": counts.repeated,
-        "skipped": counts.refused,
+        "skipped": counts.skipped,
     });
     let finish_json = |json: &serde_json::Value| -> Result<(), CliError> {
         if args.json { out(&serde_json::to_string_pretty(json).unwrap_or_default()) } else { Ok(()) }
@@ -130,10 +99,7 @@ pub fn import(vault: &mut Vault, args: &ImportArgs) -> Result<(), CliError> {
     if !args.yes && std::io::stdin().is_terminal() && !confirmed(counts.new)? {
         return Err(CliError::Failed("Nothing was imported.".into()));
     }
-    let source = args
-        .file
-        .file_name()
-        .map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let source = file.source();
     let mut progress = Progress::new();
     // Ctrl+C (or a polite kill) stops the import between two keys: what was stored is taken
     // back and the vault is left as it was. Until now and after, it ends the program as usual.

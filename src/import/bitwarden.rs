@@ -54,6 +54,9 @@ struct Field {
     name: Option<String>,
     #[serde(default)]
     value: Option<String>,
+    /// 0 text, 1 hidden, 2 boolean, 3 linked.
+    #[serde(rename = "type", default)]
+    kind: Option<u8>,
 }
 
 #[derive(Deserialize)]
@@ -126,11 +129,19 @@ pub(super) fn read(text: &str) -> Result<Parsed, ImportError> {
         let mut fields = Fields { line, label: item.name.unwrap_or_default(), ..Fields::default() };
         let mut others = Vec::new();
         for field in item.fields.unwrap_or_default() {
-            let (name, value) = (field.name.unwrap_or_default(), field.value.unwrap_or_default());
-            if fields.secret.is_empty() && names_a_key(&name) && !value.trim().is_empty() {
-                fields.secret = zeroize::Zeroizing::new(value);
-            } else if !value.trim().is_empty() {
-                others.push(format!("{name}: {value}"));
+            let name = field.name.unwrap_or_default();
+            let value = zeroize::Zeroizing::new(field.value.unwrap_or_default());
+            if value.trim().is_empty() {
+                continue;
+            }
+            if fields.secret.is_empty() && names_a_key(&name) {
+                fields.secret = value;
+            } else if field.kind == Some(1) || names_a_key(&name) {
+                // A hidden field or a second key is a secret: never copied into the notes,
+                // which vault.ron keeps in plain text.
+                others.push(format!("{name}: a hidden value, not imported"));
+            } else {
+                others.push(format!("{name}: {}", value.as_str()));
             }
         }
         if let Some(login) = item.login {
@@ -182,7 +193,7 @@ mod tests {
   "folders": [{"id": "f1", "name": "Email"}],
   "items": [
     {"id": "a", "folderId": "f1", "type": 1, "name": "Newsletter", "notes": null,
-     "fields": [{"name": "API Key", "value": "field-value", "type": 1}],
+     "fields": [{"name": "API Key", "value": "field-value", "type": 1}, {"name": "webhook signing", "value": "hidden-value", "type": 1}],
      "login": {"username": "ops", "password": "pw", "uris": [{"match": null, "uri": "https://app.example.com"}]},
      "creationDate": "2025-01-02T03:04:05.000Z"},
     {"id": "b", "type": 2, "name": "Transactional", "notes": "for receipts",
@@ -208,6 +219,11 @@ mod tests {
         );
         assert_eq!(parsed.rows[0].tags, ["Email"]);
         assert!(parsed.rows[0].meta.notes.contains("password was not imported"));
+        assert!(parsed.rows[0].meta.notes.contains("webhook signing: a hidden value, not imported"));
+        assert!(
+            !parsed.rows.iter().any(|r| r.meta.notes.contains("hidden-value")),
+            "no hidden value in the notes"
+        );
         let problems: Vec<_> = parsed.problems.iter().map(|p| p.line).collect();
         assert_eq!(problems, [11, 12]);
     }

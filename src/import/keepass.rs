@@ -113,6 +113,15 @@ fn entry(node: Node<'_, '_>, line: usize, path: &[String]) -> Fields {
     for string in node.children().filter(|n| n.has_tag_name("String")) {
         let key = text_of(string, "Key");
         let value = text_of(string, "Value");
+        // A protected attribute (a second password, a TOTP seed…) is a secret: never copied
+        // into the notes, which vault.ron keeps in plain text.
+        let protected = child(string, "Value").and_then(|v| v.attribute("ProtectInMemory")) == Some("True");
+        if protected && !matches!(key.as_str(), "Password" | "Title" | "URL" | "UserName" | "Notes") {
+            if !value.trim().is_empty() {
+                custom.push(format!("{key}: a protected value, not imported"));
+            }
+            continue;
+        }
         match key.as_str() {
             "Title" => fields.label = value,
             "Password" => fields.secret = zeroize::Zeroizing::new(value),
@@ -207,6 +216,18 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!(problems[0], (27, "in the recycle bin: not imported"));
         assert_eq!(problems[1].0, 29);
+    }
+
+    #[test]
+    fn protected_attributes_stay_out_of_the_notes() {
+        let xml = r#"<KeePassFile><Root><Group><Name>Root</Name><Entry>
+          <String><Key>Title</Key><Value>Newsletter</Value></String>
+          <String><Key>Password</Key><Value ProtectInMemory="True">value-one</Value></String>
+          <String><Key>otp</Key><Value ProtectInMemory="True">otpauth://totp/seed-value</Value></String>
+          <String><Key>Region</Key><Value>EU</Value></String>
+        </Entry></Group></Root></KeePassFile>"#;
+        let parsed = read_xml(xml).unwrap();
+        assert_eq!(parsed.rows[0].meta.notes, "otp: a protected value, not imported\nRegion: EU");
     }
 
     #[test]

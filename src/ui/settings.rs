@@ -54,10 +54,10 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
     ui.add_space(theme::GAP * 2.0);
     ui.heading("Master password");
     number(ui, "Password hardening", &mut state.kdf_memory_mib, 19..=1024, " MiB of memory");
-    ui.horizontal(|ui| {
-        ui.add_space(theme::LABEL_WIDTH + 8.0);
-        ui.add(egui::Label::new("More memory makes each guess at your password slower for an attacker, and unlocking slower for you.").wrap());
-    });
+    explain(
+        ui,
+        "More memory makes each guess at your password slower for an attacker, and unlocking slower for you.",
+    );
     secret_field(ui, "current-password", "Current password", &mut state.current_password);
     secret_field(ui, "new-password", "New password", &mut state.new_password);
     secret_field(ui, "new-password-confirm", "Repeat password", &mut state.confirm);
@@ -105,6 +105,14 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
     export_ui(ui, state).or(command)
 }
 
+/// An explanation under a heading, lined up with the fields and wrapped to the window.
+fn explain(ui: &mut egui::Ui, text: &str) {
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        ui.add(egui::Label::new(text).wrap());
+    });
+}
+
 /// The words that confirm writing secrets in plain text.
 pub const EXPORT_WORDS: &str = "export secrets";
 
@@ -113,10 +121,10 @@ pub const EXPORT_WORDS: &str = "export secrets";
 fn export_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
     use crate::actions::transfer::{ExportFormat, ExportOptions};
     ui.heading("Export keys");
-    ui.horizontal(|ui| {
-        ui.add_space(theme::LABEL_WIDTH + 8.0);
-        ui.add(egui::Label::new("The keys' details as CSV (which Import reads back) or JSON, in a file readable by you alone; an existing file is never replaced.").wrap());
-    });
+    explain(
+        ui,
+        "The keys' details as CSV (which Import reads back) or JSON, in a file readable by you alone; an existing file is never replaced.",
+    );
     super::widgets::field_with(ui, "Export file", egui::TextEdit::singleline(&mut state.export_path));
     for (value, words) in [
         (&mut state.export_json, "JSON instead of CSV"),
@@ -187,10 +195,10 @@ fn import_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
     use crate::import::Format;
     let mut command = None;
     ui.heading("Import keys");
-    ui.horizontal(|ui| {
-        ui.add_space(theme::LABEL_WIDTH + 8.0);
-        ui.add(egui::Label::new("From a spreadsheet saved as CSV (columns label and key), or an export of KeePassXC, Bitwarden or 1Password. You see what each row becomes before anything is written.").wrap());
-    });
+    explain(
+        ui,
+        "From a spreadsheet saved as CSV (columns label and key), or an export of KeePassXC, Bitwarden or 1Password. You see what each row becomes before anything is written.",
+    );
     super::widgets::field_with(ui, "Import file", egui::TextEdit::singleline(&mut state.import_path));
     ui.horizontal(|ui| {
         let name = super::widgets::form_label(ui, "Format");
@@ -221,35 +229,18 @@ fn import_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
         }
     });
     let Some(preview) = &state.import_preview else { return command };
-    let count = |wanted: fn(&crate::vault::Verdict) -> bool| {
-        preview.preview.iter().filter(|r| wanted(&r.verdict)).count()
-    };
-    let in_vault = count(|v| matches!(v, crate::vault::Verdict::InVault { .. }));
-    let repeated = count(|v| matches!(v, crate::vault::Verdict::Repeated { .. }));
-    let refused = count(|v| matches!(v, crate::vault::Verdict::Refused { .. })) + preview.problems.len();
     let new = preview.new_keys();
-    let summary = ui.label(format!(
-        "{} rows read as a {}: {new} new, {in_vault} already in the vault, {repeated} repeated in the file, {refused} skipped.",
-        preview.preview.len() + preview.problems.len(),
-        preview.format.name(),
-    ));
+    let summary = ui.label(preview.summary());
     // A new preview is brought into view once.
     if std::mem::take(&mut state.import_scroll) {
         summary.scroll_to_me(Some(egui::Align::TOP));
     }
-    let mut lines: Vec<(usize, &str, String, Badge)> = preview
+    // The rows in line order, by reference: only those in view are put into words below.
+    let mut lines: Vec<(usize, &str, Said<'_>)> = preview
         .preview
         .iter()
-        .map(|row| {
-            let (what, kind) = verdict_words(&row.verdict);
-            (row.line, row.label.as_str(), what, kind)
-        })
-        .chain(
-            preview
-                .problems
-                .iter()
-                .map(|p| (p.line, p.label.as_str(), format!("Skipped: {}", p.reason), Badge::Bad)),
-        )
+        .map(|row| (row.line, row.label.as_str(), Said::Verdict(&row.verdict)))
+        .chain(preview.problems.iter().map(|p| (p.line, p.label.as_str(), Said::Problem(&p.reason))))
         .collect();
     lines.sort_by_key(|(line, ..)| *line);
     // Only the rows in view are laid out: a file of 10,000 keys scrolls as one of ten.
@@ -276,8 +267,12 @@ fn import_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
         .max_height(260.0)
         .min_scrolled_height(260.0)
         .show_rows(ui, row_height, lines.len(), |ui, range| {
-            for (line, label, what, kind) in lines.get(range).unwrap_or_default() {
-                cells(ui, &line.to_string(), label, what, Some(*kind));
+            for (line, label, said) in lines.get(range).unwrap_or_default() {
+                let (what, kind) = match said {
+                    Said::Verdict(verdict) => verdict_words(verdict),
+                    Said::Problem(reason) => (format!("Skipped: {reason}"), Badge::Bad),
+                };
+                cells(ui, &line.to_string(), label, &what, Some(kind));
             }
         });
     ui.horizontal(|ui| {
@@ -294,6 +289,12 @@ fn import_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
         ui.label("Nothing to import: every row is already in the vault or is skipped.");
     }
     command
+}
+
+/// What the preview says of a row: the vault's verdict, or why the file's row was unreadable.
+enum Said<'a> {
+    Verdict(&'a crate::vault::Verdict),
+    Problem(&'a str),
 }
 
 /// What a row of the preview becomes, in words and colour.
@@ -314,10 +315,10 @@ fn verdict_words(verdict: &crate::vault::Verdict) -> (String, Badge) {
 /// master password (asked again here, so an unattended window cannot write one).
 fn backup_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
     ui.heading("Backup");
-    ui.horizontal(|ui| {
-        ui.add_space(theme::LABEL_WIDTH + 8.0);
-        ui.add(egui::Label::new("One file with every key, its details and the audit log, encrypted under your master password. Restore it with keydesk restore FILE.").wrap());
-    });
+    explain(
+        ui,
+        "One file with every key, its details and the audit log, encrypted under your master password. Restore it with keydesk restore FILE.",
+    );
     super::widgets::field_with(ui, "Backup file", egui::TextEdit::singleline(&mut state.backup_path));
     secret_field(ui, "backup-password", "Your master password", &mut state.backup_password);
     error_ui(ui, &state.backup_error);

@@ -68,6 +68,12 @@ pub fn app_on(
     harness
 }
 
+/// Scrolls the widget labelled `label` into view, as a person scrolls to what is below the fold.
+pub fn scroll_to(harness: &mut Harness<'_, KeydeskApp>, label: &str) {
+    harness.get_by_label(label).scroll_to_me();
+    harness.run();
+}
+
 pub fn type_into(harness: &mut Harness<'_, KeydeskApp>, label: &str, text: &str) {
     harness.get_by_label(label).click();
     harness.run();
