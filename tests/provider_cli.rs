@@ -428,3 +428,229 @@ fn a_proxy_from_the_environment_is_used_and_named_when_it_fails() {
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
     assert_eq!(mock.seen().len(), 1);
 }
+
+/// An AWS key pair as Keydesk keeps it ("id:secret"), and its two halves.
+fn aws_pair() -> (String, String, String) {
+    let id = format!("AKIA{}", random_chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
+    let secret = random_chars(ALNUM, 40);
+    (format!("{id}:{secret}"), id, secret)
+}
+
+/// AWS as documented: STS `GetCallerIdentity` and IAM `GetAccessKeyLastUsed`, each signed
+/// with SigV4 by a key pair it knows (checked in full); `last_used` is the date IAM answers
+/// (empty: never used, "N/A" region and service), `deny` answers AccessDenied instead.
+struct Aws {
+    mock: Mock,
+    last_used: Arc<Mutex<String>>,
+    deny: Arc<Mutex<bool>>,
+}
+
+fn aws(pairs: &[(&str, &str)], live: Arc<Mutex<Vec<String>>>) -> Aws {
+    let pairs: Vec<(String, String)> =
+        pairs.iter().map(|(i, s)| ((*i).to_owned(), (*s).to_owned())).collect();
+    let last_used: Arc<Mutex<String>> = Arc::default();
+    let deny: Arc<Mutex<bool>> = Arc::default();
+    let (last2, deny2) = (last_used.clone(), deny.clone());
+    let mock = Mock::start(move |seen| {
+        let service = if seen.body.contains("Action=GetCallerIdentity") { "sts" } else { "iam" };
+        let signer = pairs.iter().find_map(|(id, secret)| {
+            common::mock::aws_signed(seen, service, secret).filter(|signed| signed == id)
+        });
+        let Some(signer) = signer.filter(|id| live.lock().unwrap().contains(id)) else {
+            return common::mock::aws_error(
+                403,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            );
+        };
+        if service == "sts" {
+            return Reply::Answer {
+                status: 200,
+                headers: vec![("Content-Type", "text/xml".into())],
+                body: format!(
+                    "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/{signer}</Arn></GetCallerIdentityResult></GetCallerIdentityResponse>"
+                ),
+            };
+        }
+        if *deny2.lock().unwrap() {
+            return common::mock::aws_error(
+                403,
+                "AccessDenied",
+                "User is not authorized to perform: iam:GetAccessKeyLastUsed",
+            );
+        }
+        let form: Vec<&str> = seen.body.split('&').collect();
+        if !form.contains(&"Action=GetAccessKeyLastUsed") || !form.contains(&"Version=2010-05-08") {
+            return common::mock::aws_error(400, "InvalidAction", "Could not find operation");
+        }
+        let Some(asked) = form.iter().find_map(|f| f.strip_prefix("AccessKeyId=")) else {
+            return common::mock::aws_error(400, "MissingParameter", "AccessKeyId is required");
+        };
+        let when = last2.lock().unwrap().clone();
+        let used = if when.is_empty() {
+            "<Region>N/A</Region><ServiceName>N/A</ServiceName>".to_owned()
+        } else {
+            format!(
+                "<Region>us-east-1</Region><LastUsedDate>{when}</LastUsedDate><ServiceName>ses</ServiceName>"
+            )
+        };
+        Reply::Answer {
+            status: 200,
+            headers: vec![("Content-Type", "text/xml".into())],
+            body: format!(
+                "<GetAccessKeyLastUsedResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetAccessKeyLastUsedResult><AccessKeyLastUsed>{used}</AccessKeyLastUsed><UserName>smtp-{asked}</UserName></GetAccessKeyLastUsedResult><ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata></GetAccessKeyLastUsedResponse>"
+            ),
+        }
+    });
+    Aws { mock, last_used, deny }
+}
+
+#[test]
+fn last_use_at_amazon_ses_and_a_use_after_the_revoke() {
+    let (admin, admin_id, admin_secret) = aws_pair();
+    let (smtp, smtp_id, smtp_secret) = aws_pair();
+    let live = Arc::new(Mutex::new(vec![admin_id.clone(), smtp_id.clone()]));
+    let api = aws(&[(&admin_id, &admin_secret), (&smtp_id, &smtp_secret)], live.clone());
+    let mut s = Session::new();
+    s.ok(
+        &["account", "add", "--provider", "amazon-ses", "--name", "AWS plain", "--base-url", &api.mock.url],
+        "",
+    );
+    s.ok(&["add", "--label", "SES alone", "--account", "AWS plain"], &aws_pair().0);
+    s.ok(
+        &["account", "add", "--provider", "amazon-ses", "--name", "AWS", "--base-url", &api.mock.url],
+        &admin,
+    );
+    s.ok(&["add", "--label", "SES SMTP", "--account", "AWS", "--integration", "Shop"], &smtp);
+    // The access key id is kept (it is not secret): it names the key to IAM after a revoke.
+    assert_eq!(s.json(&["show", "SES SMTP", "--json"])["provider_key_id"], smtp_id.as_str());
+
+    // Never used: IAM's "N/A" answer.
+    let never = s.ok(&["usage", "SES SMTP"], "");
+    assert!(never.contains("Never used at Amazon SES, as far as it tracks"), "{never}");
+    let asked = api.mock.seen();
+    let last = asked.last().unwrap();
+    assert_eq!(
+        common::mock::aws_signed(last, "iam", &admin_secret).as_deref(),
+        Some(admin_id.as_str()),
+        "asked with the account's management key"
+    );
+    assert!(last.body.contains(&format!("AccessKeyId={smtp_id}")), "about the key itself");
+
+    let two_hours_ago = chrono::Utc::now() - chrono::Duration::hours(2);
+    *api.last_used.lock().unwrap() = two_hours_ago.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let answer = s.json(&["usage", "SES SMTP", "--json"]);
+    assert_eq!(answer["last_used"], two_hours_ago.format("%Y-%m-%dT%H:%M:%S+00:00").to_string());
+    assert_eq!(answer["detail"], "ses in us-east-1");
+    assert_eq!(answer["source"], "AWS IAM GetAccessKeyLastUsed");
+    assert_eq!(answer["possible_unauthorized_use"], false);
+    assert!(
+        answer["sentence"].as_str().unwrap().starts_with("Last used at Amazon SES 2 hours ago"),
+        "{answer}"
+    );
+    // `show` reads it back with no password and no network.
+    let shown = s.cli.ok_without_password_or_keychain(&["show", "SES SMTP"]);
+    assert!(shown.contains("Last used at Amazon SES 2 hours ago"), "{shown}");
+
+    // A key whose account has no management key asks with itself (a pair IAM does not know).
+    let (code, _, stderr) = s.run(&["usage", "SES alone"], "", false);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("Amazon SES refused the key Keydesk asked with (the key itself)"), "{stderr}");
+
+    // A policy without iam:GetAccessKeyLastUsed: one sentence, and the last answer stays.
+    *api.deny.lock().unwrap() = true;
+    let (code, _, stderr) = s.run(&["usage", "SES SMTP"], "", false);
+    assert_eq!(code, 1);
+    assert!(
+        stderr
+            .contains("may not read key usage at Amazon SES: its IAM policy needs iam:GetAccessKeyLastUsed"),
+        "{stderr}"
+    );
+    assert!(s.json(&["show", "SES SMTP", "--json"])["usage_at_provider"]["last_used"].is_string());
+    *api.deny.lock().unwrap() = false;
+
+    // Revoked (guided: AWS keys are deleted in IAM's console; STS then refuses the pair).
+    live.lock().unwrap().retain(|id| *id != smtp_id);
+    s.ok(&["revoke", "SES SMTP", "--reason", "found in a public repository", "--revoked-at-provider"], "");
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    // IAM still sees it used after that: someone else has it.
+    *api.last_used.lock().unwrap() = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let (code, stdout, stderr) = s.run(&["usage", "SES SMTP"], "", false);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stderr.contains("Possible unauthorized use: Amazon SES saw this key used after it was revoked"),
+        "{stderr}"
+    );
+    let due = s.cli.ok_without_password_or_keychain(&["due"]);
+    assert!(due.contains("possible unauthorized use: used at Amazon SES on"), "{due}");
+    let audit = s.json(&["audit", "--json"]);
+    let usage: Vec<&Value> = audit.as_array().unwrap().iter().filter(|r| r["action"] == "usage").collect();
+    assert_eq!(usage.len(), 5, "{audit}");
+    assert!(
+        usage.iter().any(|r| r["detail"]
+            .as_str()
+            .unwrap()
+            .contains("after it was revoked: possible unauthorized use"))
+    );
+    let failures: Vec<&str> = usage.iter().filter_map(|r| r["failure"].as_str()).collect();
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    assert!(failures.iter().any(|f| f.contains("iam:GetAccessKeyLastUsed")), "{failures:?}");
+    s.assert_never_printed(&[&admin_secret, &smtp_secret]);
+}
+
+#[test]
+fn last_use_at_elastic_email_by_the_key_name() {
+    let key = random_chars("0123456789ABCDEF", 96);
+    let key2 = key.clone();
+    let mock = Mock::start(move |seen| {
+        if seen.header("x-elasticemail-apikey") != Some(key2.as_str()) {
+            return Reply::json(401, r#"{"Error":"Access denied"}"#);
+        }
+        match (seen.method.as_str(), seen.url.as_str()) {
+            ("GET", "/v4/security/apikeys/CRM%20sync") => Reply::json(
+                200,
+                r#"{"AccessLevel":["ViewAccessTokens","SendHttp"],"Name":"CRM sync","DateCreated":"2026-01-05T09:00:00Z","LastUse":"2026-11-20T08:30:00Z","Expires":null,"RestrictAccessToIPRange":[]}"#,
+            ),
+            ("GET", path) if path.starts_with("/v4/security/apikeys/") => {
+                Reply::json(404, r#"{"Error":"ApiKey not found"}"#)
+            }
+            _ => Reply::status(404),
+        }
+    });
+    let mut s = Session::new();
+    s.ok(&["account", "add", "--provider", "elastic-email", "--name", "EE", "--base-url", &mock.url], "");
+    s.ok(&["add", "--label", "Newsletter", "--account", "EE"], &key);
+
+    let (code, _, stderr) = s.run(&["usage", "Newsletter"], "", false);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("Keydesk needs the name this key has at Elastic Email"), "{stderr}");
+    assert!(mock.seen().is_empty(), "nothing asked without a name");
+
+    let (code, _, stderr) = s.run(&["usage", "Newsletter", "--name", "CRM"], "", false);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("Elastic Email does not know this key (HTTP 404)"), "{stderr}");
+    assert!(
+        s.json(&["show", "Newsletter", "--json"])["provider_key_id"].is_null(),
+        "a wrong name is not kept"
+    );
+
+    let said = s.ok(&["usage", "Newsletter", "--name", "CRM sync"], "");
+    assert!(said.contains("Last used at Elastic Email") && said.contains("(2026-11-20 08:30 UTC)"), "{said}");
+    assert!(said.contains("Source: Elastic Email's API-key list (LastUse)"), "{said}");
+    // The name proved right is kept: the next question needs none.
+    s.ok(&["usage", "Newsletter"], "");
+    assert_eq!(s.json(&["show", "Newsletter", "--json"])["provider_key_id"], "CRM sync");
+    s.assert_never_printed(&[&key]);
+}
+
+#[test]
+fn providers_without_usage_in_their_api_say_so() {
+    let mut s = Session::new();
+    s.ok(&["add", "--label", "Mail"], &sendgrid_key());
+    let (code, _, stderr) = s.run(&["usage", "Mail"], "", false);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("SendGrid's API does not tell when a key was last used: look at its own dashboard."),
+        "{stderr}"
+    );
+}

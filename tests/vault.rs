@@ -640,3 +640,64 @@ fn an_import_cancelled_or_failed_part_way_leaves_the_vault_as_it_was() {
     let again = vault.preview_import(&rows);
     assert!(again.iter().all(|row| matches!(row.verdict, keydesk::vault::Verdict::InVault { .. })));
 }
+
+#[test]
+fn a_use_at_the_provider_is_flagged_only_after_nothing_should_use_the_key() {
+    use keydesk::vault::Moved;
+    use keydesk::vault::model::ProviderUsage;
+    let mut f = fixture();
+    let meta = KeyMeta {
+        integrations: vec![Integration { name: "Shop".into(), url: None, note: String::new() }],
+        ..KeyMeta::labelled("SES")
+    };
+    let request = AddRequest { meta, ..Default::default() };
+    let pair = format!(
+        "AKIA{}:{}",
+        common::random_chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
+        common::random_chars(common::ALNUM, 40)
+    );
+    let (old, _) = f.vault.add(request, &SecretString::from(pair.as_str())).unwrap();
+    assert_eq!(
+        f.vault.key(&old).unwrap().provider_key_id.as_deref(),
+        Some(&pair[..20]),
+        "the access key id is kept"
+    );
+    let used = |f: &mut Fixture, id: &KeyId| {
+        let usage = ProviderUsage {
+            checked_at: f.vault.now(),
+            last_used: Some(f.vault.now()),
+            detail: "ses in us-east-1".into(),
+            source: "AWS IAM GetAccessKeyLastUsed".into(),
+        };
+        f.vault.record_usage(id, Ok(usage), None).unwrap();
+        f.vault.key(id).unwrap().unexpected_use()
+    };
+    assert_eq!(used(&mut f, &old), None, "an active key in use is expected");
+    let replacement = format!(
+        "AKIA{}:{}",
+        common::random_chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
+        common::random_chars(common::ALNUM, 40)
+    );
+    f.vault.rotate(&old, Replacement::Pasted(SecretString::from(replacement))).unwrap();
+    f.clock.advance_secs(60);
+    assert_eq!(used(&mut f, &old), None, "retiring, Shop not moved yet: still expected");
+    f.vault.mark_rotation(&old, "Shop", Moved::Updated).unwrap();
+    f.vault.mark_rotation(&old, "Shop", Moved::Tested).unwrap();
+    f.clock.advance_secs(60);
+    let flag = used(&mut f, &old).expect("used after every integration moved");
+    assert!(!flag.revoked);
+    // A failed question keeps the last answer and is an audit line of its own.
+    f.vault
+        .record_usage(&old, Err("Amazon SES is having trouble (HTTP 503): try again later.".into()), None)
+        .unwrap();
+    assert!(f.vault.key(&old).unwrap().usage.is_some());
+    let log = audit::parse(&f.storage.audit());
+    let asked: Vec<_> = log.iter().filter(|r| r.action == Action::Usage).collect();
+    assert_eq!(asked.len(), 4);
+    assert!(matches!(&asked[3].outcome, audit::Outcome::Failed(why) if why.contains("HTTP 503")));
+    assert!(
+        asked[2].detail.contains("after it was replaced everywhere: possible unauthorized use"),
+        "{}",
+        asked[2].detail
+    );
+}

@@ -36,5 +36,6 @@ pub fn record(i: usize, now: DateTime<Utc>) -> KeyRecord {
         provider_revoke_pending: None,
         rotation: None,
         tags: Vec::new(),
+        usage: None,
     }
 }

@@ -1,4 +1,5 @@
-//! Operations that combine the vault with a provider: verify, create at the provider, revoke.
+//! Operations that combine the vault with a provider: verify, create at the provider, revoke,
+//! and last use at the provider.
 //!
 //! Each is split in three so a window can keep its UI thread free: `plan_*` reads what the
 //! call needs from the vault (on the caller's thread), the plan's `call` does the network
@@ -18,11 +19,15 @@ use crate::vault::{Vault, VaultError};
 mod create;
 mod revoke;
 pub mod transfer;
+mod usage;
 
 pub use create::{CreateCalled, CreatePlan, Created, finish_create, plan_create};
 pub use revoke::{
     RevokeCalled, RevokeDone, RevokeOptions, RevokePlan, RevokeRoute, finish_revoke, plan_revoke,
     revoke_route,
+};
+pub use usage::{
+    UsageCalled, UsageFound, UsagePlan, finish_usage, plan_usage, unexpected_sentence, usage_sentence,
 };
 
 /// Why an action did not happen. Messages are sentences without secrets.
@@ -34,6 +39,8 @@ pub enum ActionError {
     Verify(#[from] VerifyError),
     #[error(transparent)]
     Manage(#[from] ManageError),
+    #[error(transparent)]
+    Usage(crate::providers::usage::UsageError),
     /// A guided revoke needs the user to revoke the key on the provider's page first.
     #[error(
         "Revoke it at {provider} first: open {page}, delete the key ending in {tail}, then confirm that you did."

@@ -65,6 +65,11 @@ pub enum Command {
     Passwd(PasswdArgs),
     /// Check a key at its provider (one request); exit 0 when it works, 1 otherwise.
     Verify(VerifyArgs),
+    /// Ask the provider when a key was last used (Amazon SES and Elastic Email tell; other
+    /// platforms' APIs do not). Asks with the account's management key when it has one, else
+    /// with the key itself. Exit 1 when the provider could not tell, or saw the key used after
+    /// it was revoked or replaced everywhere (a possible unauthorized use).
+    Usage(UsageArgs),
     /// Provider accounts: where keys are created and revoked over the API.
     #[command(subcommand)]
     Account(AccountCommand),
@@ -403,6 +408,19 @@ pub struct VerifyArgs {
     /// The key: id, start of id, or exact label.
     pub key: String,
     /// Print the outcome, the HTTP status and the permissions found as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// The key: id, start of id, or exact label.
+    pub key: String,
+    /// The key's name at the provider (Elastic Email names its keys); kept once the provider
+    /// answers for it.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
 }

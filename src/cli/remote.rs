@@ -5,7 +5,7 @@
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-use super::args::{AccountCommand, RevokeArgs};
+use super::args::{AccountCommand, RevokeArgs, UsageArgs};
 use super::commands::{note, out, print_secret};
 use super::{CliError, input};
 use crate::actions::{self, ActionError};
@@ -47,6 +47,37 @@ pub fn verify(vault: &mut Vault, key: &str, json: bool) -> Result<(), CliError> 
         out(&outcome.sentence())?;
     }
     if outcome.works() { Ok(()) } else { Err(CliError::Quiet) }
+}
+
+/// `keydesk usage KEY [--name NAME] [--json]`.
+pub fn usage(vault: &mut Vault, args: &UsageArgs) -> Result<(), CliError> {
+    let id = super::lookup::resolve(vault.keys(), &args.key)?;
+    let called =
+        actions::plan_usage(vault, &id, args.name.as_deref()).map_err(failed)?.call(&actions::client());
+    let found = actions::finish_usage(vault, called).map_err(failed)?;
+    let provider = vault.key(&id)?.provider;
+    let now = vault.now();
+    let flag = found.unexpected.map(|flag| actions::unexpected_sentence(provider, &flag));
+    if args.json {
+        let value = json!({
+            "key": id.as_str(),
+            "provider": provider.slug(),
+            "last_used": found.usage.last_used.map(|t| t.to_rfc3339()),
+            "detail": (!found.usage.detail.is_empty()).then_some(&found.usage.detail),
+            "source": found.usage.source,
+            "checked_at": found.usage.checked_at.to_rfc3339(),
+            "possible_unauthorized_use": flag.is_some(),
+            "sentence": actions::usage_sentence(provider, &found.usage, now),
+        });
+        out(&serde_json::to_string_pretty(&value)
+            .map_err(|_unprintable| CliError::Failed("Could not write the answer as JSON.".into()))?)?;
+    } else {
+        out(&actions::usage_sentence(provider, &found.usage, now))?;
+    }
+    match flag {
+        Some(flag) => Err(CliError::Failed(flag)),
+        None => Ok(()),
+    }
 }
 
 /// `keydesk account ...`.

@@ -23,6 +23,11 @@ fn attention_word(attention: Attention) -> String {
     }
 }
 
+/// "1 time", "3 times".
+fn times(count: u64) -> String {
+    if count == 1 { "1 time".into() } else { format!("{count} times") }
+}
+
 fn verify_word(outcome: &VerifyOutcome) -> String {
     match outcome {
         VerifyOutcome::ProviderTrouble { status } => format!("provider trouble ({status})"),
@@ -56,6 +61,8 @@ fn key_json(record: &KeyRecord, now: DateTime<Utc>) -> Value {
         "last_copied_at": time(record.last_copied_at),
         "reveal_count": record.reveal_count,
         "last_verified": record.last_verified.as_ref().map(|v| json!({"at": time(Some(v.at)), "outcome": verify_word(&v.outcome)})),
+        "usage_at_provider": record.usage.as_ref().map(|u| json!({"last_used": time(u.last_used), "detail": u.detail, "source": u.source, "checked_at": time(Some(u.checked_at))})),
+        "possible_unauthorized_use": record.unexpected_use().is_some(),
         "attention": record.attention(now).into_iter().map(attention_word).collect::<Vec<_>>(),
         "replaces": record.replaces,
         "replaced_by": record.replaced_by,
@@ -106,6 +113,18 @@ const DUE_WITHIN_DAYS: i64 = 14;
 /// What is due about one key at `now`, as (what, when, words).
 fn due_items(record: &KeyRecord, now: DateTime<Utc>) -> Vec<(&'static str, Option<DateTime<Utc>>, String)> {
     let mut items = Vec::new();
+    if let Some(flag) = record.unexpected_use() {
+        let after = if flag.revoked { "it was revoked" } else { "every integration moved off it" };
+        items.push((
+            "possible unauthorized use",
+            Some(flag.used_at),
+            format!(
+                "possible unauthorized use: used at {} on {}, after {after}",
+                record.provider.name(),
+                flag.used_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        ));
+    }
     if !record.is_live() {
         return items;
     }
@@ -465,13 +484,19 @@ pub fn show(
             format!("{} — {}", verified.at.format("%Y-%m-%d %H:%M UTC"), verified.outcome.sentence()),
         )?;
     }
+    if let Some(usage) = &record.usage {
+        line("Used", crate::actions::usage_sentence(record.provider, usage, now))?;
+    }
+    if let Some(flag) = record.unexpected_use() {
+        line("Warning", crate::actions::unexpected_sentence(record.provider, &flag))?;
+    }
     line("Created", or_dash(&value["created_at"]))?;
     line("Expires", or_dash(&value["expires_at"]))?;
     line("Rotate every", record.rotate_after_days.map_or("—".into(), |d| format!("{d} days")))?;
     line("Region", or_dash(&value["region"]))?;
     line("Scopes", if record.scopes.is_empty() { "—".into() } else { record.scopes.join(", ") })?;
-    line("Copied", format!("{} times, last {}", record.copy_count, or_dash(&value["last_copied_at"])))?;
-    line("Revealed", format!("{} times", record.reveal_count))?;
+    line("Copied", format!("{}, last {}", times(record.copy_count), or_dash(&value["last_copied_at"])))?;
+    line("Revealed", times(record.reveal_count))?;
     line(
         "Attention",
         or_dash(&Value::String(

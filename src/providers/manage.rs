@@ -219,7 +219,7 @@ fn mailgun_fields(spec: &CreateSpec) -> Result<Vec<(&str, &str)>, ManageError> {
 }
 
 /// Path segments from the provider (ids) are encoded so they cannot change the path.
-fn segment(id: &str) -> String {
+pub(crate) fn segment(id: &str) -> String {
     id.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),

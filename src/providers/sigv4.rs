@@ -1,5 +1,6 @@
-//! AWS Signature Version 4 for the one call Keydesk makes to AWS: STS `GetCallerIdentity`,
-//! which needs no permission and so proves only that the key pair is valid.
+//! AWS Signature Version 4 for the two calls Keydesk makes to AWS: STS `GetCallerIdentity`,
+//! which needs no permission and so proves only that the key pair is valid, and IAM
+//! `GetAccessKeyLastUsed` (see [`super::usage`]). Both are a form `POST /` in us-east-1.
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -13,7 +14,6 @@ pub const STS_BODY: &str = "Action=GetCallerIdentity&Version=2011-06-15";
 /// Its content type.
 pub const FORM: &str = "application/x-www-form-urlencoded; charset=utf-8";
 const REGION: &str = "us-east-1";
-const SERVICE: &str = "sts";
 
 fn hmac(key: &[u8], data: &str) -> Vec<u8> {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
@@ -29,19 +29,31 @@ pub fn sign_sts(
     secret_access_key: &str,
     now: DateTime<Utc>,
 ) -> Request {
+    sign_form(request, STS_BODY, "sts", access_key_id, secret_access_key, now)
+}
+
+/// Signs a form `POST /` to `service` whose body is `body` (the request must carry that body).
+pub fn sign_form(
+    request: Request,
+    body: &str,
+    service: &str,
+    access_key_id: &str,
+    secret_access_key: &str,
+    now: DateTime<Utc>,
+) -> Request {
     let amz_date = now.format("%Y%m%dT%H%M%SZ").to_string();
     let date = now.format("%Y%m%d").to_string();
     let host = authority(&request.url);
-    let payload_hash = hex(&Sha256::digest(STS_BODY.as_bytes()));
+    let payload_hash = hex(&Sha256::digest(body.as_bytes()));
     let signed_headers = "content-type;host;x-amz-date";
     let canonical = format!(
         "POST\n/\n\ncontent-type:{FORM}\nhost:{host}\nx-amz-date:{amz_date}\n\n{signed_headers}\n{payload_hash}"
     );
-    let scope = format!("{date}/{REGION}/{SERVICE}/aws4_request");
+    let scope = format!("{date}/{REGION}/{service}/aws4_request");
     let to_sign =
         format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", hex(&Sha256::digest(canonical.as_bytes())));
     let mut key = hmac(format!("AWS4{secret_access_key}").as_bytes(), &date);
-    for part in [REGION, SERVICE, "aws4_request"] {
+    for part in [REGION, service, "aws4_request"] {
         key = hmac(&key, part);
     }
     let signature = hex(&hmac(&key, &to_sign));

@@ -8,7 +8,7 @@ use super::widgets::{badge_ui, cell, field};
 use crate::vault::audit::{self, Action, Outcome};
 use crate::vault::model::{KeyId, VaultFile};
 
-const ACTIONS: [Action; 21] = [
+const ACTIONS: [Action; 22] = [
     Action::CreateVault,
     Action::ChangePassword,
     Action::Generate,
@@ -30,6 +30,7 @@ const ACTIONS: [Action; 21] = [
     Action::Incident,
     Action::Import,
     Action::Export,
+    Action::Usage,
 ];
 
 /// The audit log screen.
@@ -144,6 +145,7 @@ pub fn action_words(action: crate::vault::audit::Action) -> &'static str {
         Action::Restore => "restored",
         Action::Incident => "incident",
         Action::Import => "keys imported",
+        Action::Usage => "last use asked",
         Action::Export => "exported",
     }
 }

@@ -123,6 +123,8 @@ pub enum RowStatus {
     Retiring,
     NotRevokedAtProvider,
     Revoked,
+    /// The provider saw the key used after it was revoked or replaced everywhere.
+    UsedAfterRetirement,
 }
 
 impl RowStatus {
@@ -141,6 +143,7 @@ impl RowStatus {
             RowStatus::Retiring => ("retiring".into(), Badge::Warn),
             RowStatus::NotRevokedAtProvider => (format!("not revoked at {provider}"), Badge::Bad),
             RowStatus::Revoked => ("revoked".into(), Badge::Muted),
+            RowStatus::UsedAfterRetirement => ("possible unauthorized use".into(), Badge::Bad),
         }
     }
 }
@@ -179,6 +182,9 @@ pub struct Index {
 
 /// What a key's status line says, from its record, what needs attention and its last check.
 pub fn status_of(record: &KeyRecord, attention: &[Attention]) -> RowStatus {
+    if record.unexpected_use().is_some() {
+        return RowStatus::UsedAfterRetirement;
+    }
     if let KeyStatus::Revoked { .. } = record.status {
         return RowStatus::Revoked;
     }
@@ -242,7 +248,9 @@ impl Index {
                     key,
                     status,
                     live: record.is_live(),
-                    attention: !attention.is_empty() || record.provider_revoke_pending.is_some(),
+                    attention: !attention.is_empty()
+                        || record.provider_revoke_pending.is_some()
+                        || status == RowStatus::UsedAfterRetirement,
                     haystack: haystack.to_lowercase().into_boxed_str(),
                 }
             })
@@ -250,7 +258,8 @@ impl Index {
     }
 
     /// Recomputes the visible rows for a search, order and filters (only when one changed).
-    /// Revoked keys show when asked for, or when a search looks for them.
+    /// Revoked keys show when asked for, when a search looks for them, or when their provider
+    /// saw them used after the revoke.
     pub fn filter(
         &mut self,
         file: &VaultFile,
@@ -268,7 +277,10 @@ impl Index {
         let mut visible: Vec<usize> = (0..rows.len())
             .filter(|&i| {
                 let row = &rows[i];
-                (row.live || show_revoked || !words.is_empty())
+                (row.live
+                    || show_revoked
+                    || !words.is_empty()
+                    || row.status == RowStatus::UsedAfterRetirement)
                     && (!attention_only || row.attention)
                     && words.iter().all(|w| row.haystack.contains(w.as_str()))
             })

@@ -147,6 +147,9 @@ pub fn detail_ui(
                 }
             }
             ui.end_row();
+            if let Some(ask) = usage_row_ui(ui, file, record, state, now) {
+                command = Some(ask);
+            }
             let permissions = known_permissions(record);
             if !permissions.is_empty() {
                 ui.label("Permissions");
@@ -286,6 +289,56 @@ pub fn detail_ui(
             ));
         }
     });
+    command
+}
+
+/// "Last used at <provider>", for the providers whose API tells (one grid row): the last
+/// answer with its source, a possible unauthorized use in the error colour, why the last
+/// question got no answer, and the button that asks.
+fn usage_row_ui(
+    ui: &mut egui::Ui,
+    file: &VaultFile,
+    record: &crate::vault::model::KeyRecord,
+    state: &mut DetailState,
+    now: DateTime<Utc>,
+) -> Option<Command> {
+    crate::providers::usage::source(record.provider)?;
+    let provider = record.provider.name();
+    let mut command = None;
+    ui.label(format!("Last used at {provider}"));
+    ui.vertical(|ui| {
+        match &record.usage {
+            Some(usage) => {
+                ui.label(crate::actions::usage_sentence(record.provider, usage, now));
+            }
+            None => {
+                ui.label(egui::RichText::new("not asked yet").weak());
+            }
+        }
+        if let Some(flag) = record.unexpected_use() {
+            badge_ui(ui, &crate::actions::unexpected_sentence(record.provider, &flag), theme::Badge::Bad);
+        }
+        if let Some(why) = &state.usage_error {
+            badge_ui(ui, why, theme::Badge::Warn);
+        }
+        let managed = record.account.as_deref().and_then(|a| file.account(a)).is_some_and(|a| a.has_management_key);
+        let can_ask = record.is_live() || managed;
+        ui.horizontal_wrapped(|ui| {
+            let needs_name = record.provider == Provider::ElasticEmail && record.provider_key_id.is_none();
+            if needs_name {
+                field(ui, &format!("Its name at {provider}"), &mut state.usage_name);
+            }
+            let ask = ui
+                .add_enabled(can_ask, egui::Button::new(format!("Ask {provider}")))
+                .on_hover_text("One request to the provider, with the account's management key if it has one, else with this key")
+                .on_disabled_hover_text("A revoked key can only be asked about with its account's management key");
+            if ask.clicked() {
+                let name = needs_name.then(|| state.usage_name.trim().to_owned()).filter(|n| !n.is_empty());
+                command = Some(Command::AskUsage { key: record.id.clone(), name });
+            }
+        });
+    });
+    ui.end_row();
     command
 }
 

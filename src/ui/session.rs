@@ -37,6 +37,11 @@ pub enum Command {
     Reveal(KeyId),
     HideReveal,
     Verify(KeyId),
+    /// Ask the provider when the key was last used (`name`: its name there, when typed).
+    AskUsage {
+        key: KeyId,
+        name: Option<String>,
+    },
     /// "Which key is this?" for a pasted string.
     Whois(SecretString),
     Generate(GenerateRequest),
@@ -135,6 +140,7 @@ impl Command {
 /// What a session's background job hands back; each names the key or account it was for.
 pub enum SessionDone {
     Verified(VerifyCalled),
+    UsageAsked(crate::actions::UsageCalled),
     Created(Box<CreateCalled>),
     Revoked { called: Box<RevokeCalled>, reason: String, replacement: bool },
     AccountTested { id: String, name: String, result: Result<String, String> },
@@ -293,6 +299,14 @@ impl Session {
     fn open_key(&mut self, id: &KeyId) {
         self.detail = DetailState::for_key(self.vault.file(), id);
         self.screen = Screen::Detail(id.clone());
+    }
+
+    /// The key whose page is on screen.
+    fn detail_key(&self) -> Option<&KeyId> {
+        match &self.screen {
+            Screen::Detail(id) => Some(id),
+            _ => None,
+        }
     }
 
     fn label_of(&self, id: &KeyId) -> String {

@@ -54,6 +54,10 @@ pub struct DetailState {
     pub activity: Option<(chrono::NaiveDate, super::detail::Activity)>,
     /// A suspected leak being reported, and an open incident's summary and report file.
     pub incident: IncidentForm,
+    /// The key's name at its provider, typed for a last-use question (Elastic Email).
+    pub usage_name: String,
+    /// Why the provider could not say when the key was last used (the last try).
+    pub usage_error: Option<String>,
 }
 
 /// What the user types about an incident on a key's page.

@@ -5,7 +5,8 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::audit::{self, Action};
-use super::model::{Account, KeyId, KeyRecord, Verification, VerifyOutcome};
+use super::model::{Account, KeyId, KeyRecord, ProviderUsage, Verification, VerifyOutcome};
+use super::ops::aws_access_key_id;
 use super::{MAX_LABEL, Vault, VaultError, random_hex};
 use crate::providers::Provider;
 use crate::providers::catalogue::check_base_url;
@@ -17,6 +18,16 @@ pub struct AccountRequest {
     pub provider: Provider,
     pub region: Option<String>,
     pub base_url: Option<String>,
+}
+
+/// What a last-use question needs ([`Vault::usage_target`]). Holds a secret: no `Debug`.
+pub struct UsageTarget {
+    pub record: KeyRecord,
+    /// The key's id at the provider (AWS access key id, Elastic Email key name), if known.
+    pub subject: Option<String>,
+    pub credential: SecretString,
+    /// Whose key asks, for sentences ("the key itself").
+    pub asked_with: String,
 }
 
 impl Vault {
@@ -169,6 +180,77 @@ impl Vault {
         let id = self.file.keys[index].id.clone();
         self.apply_recording(Action::Verify, Some(&id), result, String::new(), |file| {
             file.keys[index].last_verified = Some(Verification { at, outcome });
+            Ok(())
+        })
+    }
+
+    /// What a last-use question needs: the key, its id at the provider where known, and a key
+    /// to ask with — the account's management key when there is one (it may ask about any
+    /// key, a revoked one too), else the key itself (live keys only).
+    pub fn usage_target(&self, id: &KeyId) -> Result<UsageTarget, VaultError> {
+        self.refuse_if_changed()?;
+        let record = self.key(id)?.clone();
+        let account = record.account.as_deref().and_then(|a| self.file.accounts.iter().find(|x| x.id == a));
+        if let Some(account) = account.filter(|a| a.has_management_key) {
+            let credential = self.management_key(&account.id)?;
+            let asked_with = format!("the management key of \"{}\"", account.name);
+            let subject = record.provider_key_id.clone();
+            return Ok(UsageTarget { record, subject, credential, asked_with });
+        }
+        if !record.is_live() {
+            return Err(VaultError::NoKeyToAsk { label: record.label, provider: record.provider.name() });
+        }
+        let credential = self.load_secret(&record)?;
+        let subject =
+            record.provider_key_id.clone().or_else(|| aws_access_key_id(record.provider, &credential));
+        Ok(UsageTarget { record, subject, credential, asked_with: "the key itself".into() })
+    }
+
+    /// Records what the provider said about a key's last use (`Err`: the sentence of why it
+    /// could not tell; the last answer stays). `subject` is the key's id at the provider as
+    /// asked, kept when the key had none recorded.
+    pub fn record_usage(
+        &mut self,
+        key_id: &KeyId,
+        answer: Result<ProviderUsage, String>,
+        subject: Option<String>,
+    ) -> Result<(), VaultError> {
+        let index = self.index_of(key_id)?;
+        let id = self.file.keys[index].id.clone();
+        let usage = match answer {
+            Ok(usage) => usage,
+            Err(why) => {
+                return self.apply_recording(
+                    Action::Usage,
+                    Some(&id),
+                    audit::Outcome::Failed(why),
+                    String::new(),
+                    |_| Ok(()),
+                );
+            }
+        };
+        let mut after = self.file.keys[index].clone();
+        after.usage = Some(usage.clone());
+        let mut detail = match usage.last_used {
+            Some(at) => format!("last used {}", at.format("%Y-%m-%d %H:%M UTC")),
+            None => "never used".to_owned(),
+        };
+        if !usage.detail.is_empty() {
+            detail.push_str(&format!(" ({})", usage.detail));
+        }
+        detail.push_str(&format!(", per {}", usage.source));
+        if let Some(flag) = after.unexpected_use() {
+            detail.push_str(&format!(
+                " — after it was {}: possible unauthorized use",
+                if flag.revoked { "revoked" } else { "replaced everywhere" }
+            ));
+        }
+        self.apply_recording(Action::Usage, Some(&id), audit::Outcome::Ok, detail, |file| {
+            let record = &mut file.keys[index];
+            record.usage = Some(usage);
+            if record.provider_key_id.is_none() {
+                record.provider_key_id = subject;
+            }
             Ok(())
         })
     }

@@ -44,6 +44,8 @@ pub enum Action {
     Import,
     /// Keys were written out to a file (metadata, or secrets too).
     Export,
+    /// The provider was asked when a key was last used.
+    Usage,
 }
 
 impl Action {
@@ -71,6 +73,7 @@ impl Action {
             Action::Incident => "incident",
             Action::Import => "import",
             Action::Export => "export",
+            Action::Usage => "usage",
         }
     }
 }

@@ -99,6 +99,10 @@ pub enum VaultError {
     )]
     NoManagementKey { name: String },
     #[error(
+        "\"{label}\" is revoked, so only its account's management key can ask {provider} about it: add one to the account under Accounts."
+    )]
+    NoKeyToAsk { label: String, provider: &'static str },
+    #[error(
         "The key's provider is {key}, but the account \"{account}\" is for {provider}: pick an account of the same provider."
     )]
     AccountMismatch { key: &'static str, account: String, provider: &'static str },

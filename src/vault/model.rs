@@ -242,6 +242,32 @@ pub struct KeyRecord {
     /// until the rotation is completed (this key revoked) or abandoned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation: Option<Rotation>,
+    /// What the provider last said about when the key was used (only where its API tells).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<ProviderUsage>,
+}
+
+/// When the provider says a key was last used, and when Keydesk asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderUsage {
+    pub checked_at: DateTime<Utc>,
+    /// `None`: never used, as far as the provider tracks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<DateTime<Utc>>,
+    /// Where or with what it was used (AWS: service and region).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// The provider call the answer came from.
+    pub source: String,
+}
+
+/// A use of a key at its provider after the moment nothing should use it any more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnexpectedUse {
+    pub used_at: DateTime<Utc>,
+    /// When the key was revoked, or when its last integration moved to the new key.
+    pub since: DateTime<Utc>,
+    pub revoked: bool,
 }
 
 /// A suspected leak of a key: where and by whom it was found, and every step taken since.
@@ -520,6 +546,26 @@ impl KeyRecord {
     /// Whether the key is usable (not revoked).
     pub fn is_live(&self) -> bool {
         !matches!(self.status, KeyStatus::Revoked { .. })
+    }
+
+    /// A use at the provider after the key was revoked, or after every integration of a
+    /// retiring key moved to its replacement: possibly someone else's. A retiring key whose
+    /// integrations have not all moved is expected to be in use.
+    pub fn unexpected_use(&self) -> Option<UnexpectedUse> {
+        let used_at = self.usage.as_ref()?.last_used?;
+        let (since, revoked) = match &self.status {
+            KeyStatus::Revoked { at, .. } => (*at, true),
+            KeyStatus::Retiring => {
+                let rotation = self.rotation.as_ref()?;
+                if !rotation.steps.iter().all(RotationStep::moved) {
+                    return None;
+                }
+                let last_move = rotation.steps.iter().filter_map(|s| s.tested_at.max(s.updated_at)).max();
+                (last_move.unwrap_or(rotation.started_at), false)
+            }
+            KeyStatus::Active => return None,
+        };
+        (used_at > since).then_some(UnexpectedUse { used_at, since, revoked })
     }
 
     /// When the key should be rotated, when it has a rotation period.

@@ -181,7 +181,9 @@ impl Vault {
             label,
             provider,
             account: None,
-            provider_key_id: None,
+            // An AWS access key id is not secret, and it names the key to IAM after the secret
+            // is gone (a revoked key's last use is asked with the account's key).
+            provider_key_id: aws_access_key_id(provider, secret),
             region: None,
             scopes: Vec::new(),
             hint: hint(detection_prefix, secret.expose_secret()),
@@ -201,6 +203,7 @@ impl Vault {
             provider_revoke_pending: None,
             rotation: None,
             tags: Vec::new(),
+            usage: None,
         })
     }
 
@@ -293,7 +296,9 @@ impl Vault {
         let mut record = self.new_record(id, meta, detection.provider, &detection.prefix, secret)?;
         record.region = detection.region.clone().or_else(|| account.as_ref().and_then(|a| a.region.clone()));
         record.account = account.map(|a| a.id);
-        record.provider_key_id = request.provider_key_id;
+        if request.provider_key_id.is_some() {
+            record.provider_key_id = request.provider_key_id;
+        }
         record.scopes = request.scopes;
         let id = record.id.clone();
         self.store_secret(&id, secret)?;
@@ -428,4 +433,14 @@ impl Vault {
     pub fn reveal(&mut self, id: &KeyId) -> Result<SecretString, VaultError> {
         self.use_secret(id)
     }
+}
+
+/// The access key id of an Amazon SES key kept as "id:secret" (the part before the colon).
+pub fn aws_access_key_id(provider: Provider, secret: &SecretString) -> Option<String> {
+    if provider != Provider::AmazonSes {
+        return None;
+    }
+    let (id, _secret) = secret.expose_secret().split_once(':')?;
+    let id = id.trim();
+    ((16..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| id.to_owned())
 }

@@ -181,3 +181,58 @@ pub fn sendgrid_keys(seen: &Seen, management: &str, live: &Mutex<Vec<String>>) -
         _ => Reply::json(404, r#"{"errors":[{"field":null,"message":"resource not found"}]}"#),
     }
 }
+
+/// Checks an AWS Signature Version 4 on a form `POST /` as AWS does: the canonical request
+/// rebuilt from what arrived (content type, Host, `x-amz-date`, the body's SHA-256), the
+/// signing key derived from `secret_access_key`, the signature compared. Returns the access
+/// key id the request names, when the signature is right for `service` in us-east-1.
+pub fn aws_signed(seen: &Seen, service: &str, secret_access_key: &str) -> Option<String> {
+    use hmac::{Hmac, Mac};
+    use sha2::{Digest, Sha256};
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+    fn mac(key: &[u8], data: &str) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap();
+        mac.update(data.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+    let auth = seen.header("authorization")?.strip_prefix("AWS4-HMAC-SHA256 Credential=")?;
+    let (credential, rest) = auth.split_once(", SignedHeaders=content-type;host;x-amz-date, Signature=")?;
+    let mut scope = credential.split('/');
+    let (id, date, region, named_service, end) =
+        (scope.next()?, scope.next()?, scope.next()?, scope.next()?, scope.next()?);
+    if region != "us-east-1" || named_service != service || end != "aws4_request" || seen.method != "POST" {
+        return None;
+    }
+    let amz_date = seen.header("x-amz-date")?;
+    if !amz_date.starts_with(date) {
+        return None;
+    }
+    let canonical = format!(
+        "POST\n/\n\ncontent-type:{}\nhost:{}\nx-amz-date:{amz_date}\n\ncontent-type;host;x-amz-date\n{}",
+        seen.header("content-type")?,
+        seen.header("host")?,
+        hex(&Sha256::digest(seen.body.as_bytes()))
+    );
+    let to_sign = format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{date}/us-east-1/{service}/aws4_request\n{}",
+        hex(&Sha256::digest(canonical.as_bytes()))
+    );
+    let mut key = mac(format!("AWS4{secret_access_key}").as_bytes(), date);
+    for part in ["us-east-1", service, "aws4_request"] {
+        key = mac(&key, part);
+    }
+    (hex(&mac(&key, &to_sign)) == rest).then(|| id.to_owned())
+}
+
+/// An IAM error answer as AWS writes it.
+pub fn aws_error(status: u16, code: &str, message: &str) -> Reply {
+    Reply::Answer {
+        status,
+        headers: vec![("Content-Type", "text/xml".into())],
+        body: format!(
+            "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>4a3f1c2e-0000-4000-8000-000000000000</RequestId></ErrorResponse>"
+        ),
+    }
+}

@@ -24,6 +24,32 @@ impl Session {
                 // The key's page reads its facts from the vault each frame; fields being
                 // edited there are left as they are.
             }
+            SessionDone::UsageAsked(called) => {
+                let key = called.key_id.clone();
+                let result = actions::finish_usage(&mut self.vault, called);
+                // The answer stays on the key's page (recorded on the key, or the reason it
+                // could not be had); a possible unauthorized use is said at once as well.
+                match result {
+                    Ok(found) => {
+                        if self.detail_key() == Some(&key) {
+                            self.detail.usage_error = None;
+                        }
+                        if let (Some(flag), false) = (found.unexpected, cancelled) {
+                            let provider = self.vault.key(&key).map(|k| k.provider);
+                            if let Ok(provider) = provider {
+                                fx.toasts.error(actions::unexpected_sentence(provider, &flag), now);
+                            }
+                        }
+                    }
+                    Err(error) => {
+                        if self.detail_key() == Some(&key) {
+                            self.detail.usage_error = Some(error.to_string());
+                        } else if !cancelled {
+                            fx.toasts.error(error.to_string(), now);
+                        }
+                    }
+                }
+            }
             SessionDone::Created(called) => {
                 match actions::finish_create(&mut self.vault, *called, &fx.client) {
                     Ok(created) => {

@@ -70,6 +70,7 @@ impl Session {
             },
             Command::HideReveal => self.revealed = None,
             Command::Verify(id) => self.verify(&id, fx),
+            Command::AskUsage { key, name } => self.ask_usage(&key, name.as_deref(), fx),
             Command::Generate(request) => match self.vault.generate(request) {
                 Ok((id, secret)) => {
                     self.link_replacement(&id, fx);
@@ -289,6 +290,19 @@ impl Session {
                 fx.spawn(label, Records::Yes, move || SessionDone::Verified(plan.call(&client)));
             }
             Err(error) => fx.toasts.error(error.to_string(), fx.now),
+        }
+    }
+
+    fn ask_usage(&mut self, id: &KeyId, name: Option<&str>, fx: &mut Effects<'_>) {
+        match actions::plan_usage(&self.vault, id, name) {
+            Ok(plan) => {
+                self.detail.usage_error = None;
+                let client = fx.client.clone();
+                let provider = self.vault.key(id).map_or("the provider", |k| k.provider.name());
+                let label = format!("Asking {provider} when \"{}\" was last used", plan.label);
+                fx.spawn(label, Records::Yes, move || SessionDone::UsageAsked(plan.call(&client)));
+            }
+            Err(error) => self.detail.usage_error = Some(error.to_string()),
         }
     }
 
