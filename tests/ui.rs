@@ -581,3 +581,65 @@ fn rotating_a_sendgrid_key_makes_the_new_one_at_sendgrid() {
         "one rotation at a time"
     );
 }
+
+/// "Last used at Elastic Email" on the key's page, asked of a local server that answers as
+/// Elastic Email's API does (`GET /v4/security/apikeys/{name}`, the key in
+/// `X-ElasticEmail-ApiKey`): a wrong name is said in the warning colour and not kept; the right
+/// one gives the date, kept on the key, and the field for the name goes away.
+#[test]
+fn the_key_page_asks_elastic_email_when_the_key_was_last_used() {
+    let key = common::random_chars("0123456789ABCDEF", 96);
+    let expected = key.clone();
+    let server = common::mock::Mock::start(move |seen| {
+        if seen.header("x-elasticemail-apikey") != Some(expected.as_str()) {
+            return common::mock::Reply::json(401, r#"{"Error":"Access denied"}"#);
+        }
+        match seen.url.as_str() {
+            "/v4/domains" => common::mock::Reply::json(200, "[]"),
+            "/v4/security/apikeys/Shop%20sync" => common::mock::Reply::json(
+                200,
+                r#"{"AccessLevel":["ViewAccessTokens"],"Name":"Shop sync","DateCreated":"2026-01-05T09:00:00Z","LastUse":"2026-11-20T08:30:00Z","Expires":null}"#,
+            ),
+            _ => common::mock::Reply::json(404, r#"{"Error":"ApiKey not found"}"#),
+        }
+    });
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    common::window::paste_into_new_account(
+        &mut harness,
+        "Elastic Email",
+        &server.url,
+        "Newsletter",
+        &key,
+        true,
+    );
+    harness.run();
+    harness.get_by_label("not asked yet");
+
+    type_into(&mut harness, "Its name at Elastic Email", "Shop");
+    click(&mut harness, "Ask Elastic Email");
+    harness.run();
+    // On the "Last used" row (warning colour) and in the key's history.
+    assert_eq!(
+        harness.query_all_by_label_contains("Elastic Email does not know this key (HTTP 404)").count(),
+        2
+    );
+    assert!(harness.state().session().unwrap().vault.keys()[0].provider_key_id.is_none());
+
+    type_into(&mut harness, "Its name at Elastic Email", " sync");
+    click(&mut harness, "Ask Elastic Email");
+    harness.run();
+    harness.get_by_label_contains("(2026-11-20 08:30 UTC). Source: Elastic Email's API-key list (LastUse)");
+    assert_eq!(
+        harness.query_all_by_label_contains("does not know this key").count(),
+        1,
+        "the old failure is left in the key's history only"
+    );
+    assert!(harness.query_by_label("Its name at Elastic Email").is_none(), "the name is kept");
+    let record = harness.state().session().unwrap().vault.keys()[0].clone();
+    assert_eq!(record.provider_key_id.as_deref(), Some("Shop sync"));
+    assert_eq!(record.usage.unwrap().last_used.unwrap().to_rfc3339(), "2026-11-20T08:30:00+00:00");
+    let asked: Vec<_> = server.seen().into_iter().filter(|s| s.url.starts_with("/v4/security/")).collect();
+    assert_eq!(asked.len(), 2);
+}

@@ -151,6 +151,8 @@ pub fn paste_into_new_account(
     click(harness, "API settings");
     if provider != "SendGrid" {
         click(harness, "Provider");
+        // The list is longer than its popup: bring the item into view first.
+        scroll_to(harness, provider);
         click(harness, provider);
     }
     type_into(harness, "Account name", provider);
