@@ -21,7 +21,7 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   for pair in Xvfb:xvfb xclip:xclip dbus-run-session:dbus dbus-send:dbus \
               gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools cc:gcc ip:iproute2 \
               openbox:openbox xdotool:xdotool xprop:x11-utils xmessage:x11-utils strace:strace dunst:dunst \
-              keepassxc-cli:keepassxc soffice:libreoffice-calc-nogui; do
+              keepassxc-cli:keepassxc soffice:libreoffice-calc-nogui systemctl:systemd; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   # The real window (tests/window_state.rs) loads these at run time.

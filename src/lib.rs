@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod import;
 pub mod providers;
+pub mod reminder;
 pub mod secrets;
 pub mod storage;
 pub mod ui;

@@ -546,3 +546,55 @@ fn settings_export_writes_secrets_only_after_the_words_are_typed_in_a_dialog() {
     harness.get_by_label_contains("already exists and was left as it is");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }
+
+/// The daily reminder's switch in Settings runs the real `systemctl --user` on the package's
+/// own unit files, in the test's own user folders: not installed, then enabled (the timer
+/// linked into timers.target.wants, as systemd reads it), then disabled.
+#[test]
+fn the_daily_reminder_is_switched_on_and_off_with_systemctl() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    click(&mut harness, "Settings");
+    harness.run();
+    harness.get_by_label_contains("its timer (keydesk-due.timer) is not installed on this computer");
+    let switch = "Remind me once a day of keys that are due (a desktop notification)";
+    assert!(egui_kittest::kittest::NodeT::accesskit_node(&harness.get_by_label(switch)).is_disabled());
+
+    // The package's units, where systemd looks for a user's own.
+    let units = world.dir.path().join("data/systemd/user");
+    std::fs::create_dir_all(&units).unwrap();
+    for unit in ["keydesk-due.service", "keydesk-due.timer"] {
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/linux").join(unit);
+        std::fs::copy(shipped, units.join(unit)).unwrap();
+    }
+    let enabled = || {
+        let output = std::process::Command::new("systemctl")
+            .args(["--user", "is-enabled", "keydesk-due.timer"])
+            .envs(world.systemd_env())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    let link = world.dir.path().join("config/systemd/user/timers.target.wants/keydesk-due.timer");
+    assert_eq!(enabled(), "disabled");
+
+    click(&mut harness, "Keys");
+    click(&mut harness, "Settings");
+    harness.run();
+    assert!(
+        !egui_kittest::kittest::NodeT::accesskit_node(&harness.get_by_label(switch)).is_disabled(),
+        "read again on opening Settings"
+    );
+    click(&mut harness, switch);
+    harness.run();
+    harness.get_by_label_contains("Daily reminder on");
+    assert_eq!(enabled(), "enabled");
+    assert_eq!(std::fs::read_link(&link).unwrap(), units.join("keydesk-due.timer"));
+
+    click(&mut harness, switch);
+    harness.run();
+    harness.get_by_label("Daily reminder off.");
+    assert_eq!(enabled(), "disabled");
+    assert!(!link.exists());
+}

@@ -90,6 +90,7 @@ impl Window {
                 inline_jobs: false,
                 new_vault_kdf: KdfParams::MIN,
                 http: HttpConfig::default(),
+                reminder: keydesk::reminder::Systemd::default(),
                 timings: None,
             };
             let options = eframe::NativeOptions {

@@ -41,6 +41,8 @@ pub struct Services {
     /// The KDF cost for a new vault.
     pub new_vault_kdf: KdfParams,
     pub http: HttpConfig,
+    /// How systemctl is run for the daily reminder's switch.
+    pub reminder: crate::reminder::Systemd,
     /// When set (KEYDESK_TIMINGS=1), the time the process started: the app prints how long
     /// the first frame and each unlock took (durations only) to stderr.
     pub timings: Option<std::time::Instant>,
@@ -71,6 +73,10 @@ pub enum Command {
     },
     /// Light, dark or like the system (kept between runs).
     SetTheme(theme::ThemeChoice),
+    /// Asks systemd whether the daily reminder is on (for the settings screen).
+    ReadReminder,
+    /// Turns the daily reminder on or off.
+    SwitchReminder(bool),
     /// Takes the vault into a job: the KDF checks the password, then the file is written.
     Backup {
         password: SecretString,
@@ -116,6 +122,8 @@ pub enum Done {
     Imported(Box<Vault>, Result<String, String>),
     /// An export written or refused.
     Exported(Box<Vault>, Result<String, String>),
+    /// Where the daily reminder stands, and what switching it did (when it was switched).
+    Reminder(crate::reminder::ReminderState, Option<Result<String, String>>),
     Session(SessionDone),
 }
 
@@ -339,6 +347,21 @@ impl KeydeskApp {
             Command::SetTheme(choice) => {
                 self.theme = choice;
                 theme::apply(ctx, choice);
+            }
+            Command::ReadReminder => {
+                let systemd = self.services.reminder.clone();
+                self.jobs.spawn(ctx, "Asking whether the daily reminder is on", Records::No, move || {
+                    Done::Reminder(systemd.state(), None)
+                });
+            }
+            Command::SwitchReminder(on) => {
+                let systemd = self.services.reminder.clone();
+                let doing =
+                    if on { "Turning the daily reminder on" } else { "Turning the daily reminder off" };
+                self.jobs.spawn(ctx, doing, Records::No, move || {
+                    let said = systemd.switch(on);
+                    Done::Reminder(systemd.state(), Some(said))
+                });
             }
             Command::Backup { password, path } => {
                 let Some(mut vault) = self.vault_into_job() else { return };

@@ -54,6 +54,7 @@ pub fn run(dir: PathBuf) -> Result<(), String> {
         inline_jobs: false,
         new_vault_kdf: KdfParams::default(),
         http: HttpConfig::default(),
+        reminder: crate::reminder::Systemd::default(),
         timings,
     };
     let mut viewport = egui::ViewportBuilder::default()

@@ -4,7 +4,7 @@ use super::app::Command;
 use super::session;
 use super::state::SettingsState;
 use super::theme::{self, Badge, ThemeChoice};
-use super::widgets::{error_ui, secret_field};
+use super::widgets::{badge_ui, error_ui, secret_field};
 use crate::vault::MIN_PASSWORD;
 use crate::vault::crypto::KdfParams;
 use crate::vault::model::Settings;
@@ -50,6 +50,10 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
             clipboard_clear_secs: state.clipboard_clear_secs,
         };
         command = Some(session::Command::SaveSettings(settings).into());
+    }
+    ui.add_space(theme::GAP * 2.0);
+    if let Some(asked) = reminder_ui(ui, state) {
+        command = Some(asked);
     }
     ui.add_space(theme::GAP * 2.0);
     ui.heading("Master password");
@@ -103,6 +107,47 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
     let command = import_ui(ui, state).or(command);
     ui.add_space(theme::GAP * 2.0);
     export_ui(ui, state).or(command)
+}
+
+/// The daily reminder's switch: systemd's user timer that runs `keydesk due --notify`.
+fn reminder_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
+    use crate::reminder::ReminderState;
+    let mut command = None;
+    ui.heading("Daily reminder");
+    if !state.reminder_asked {
+        state.reminder_asked = true;
+        command = Some(Command::ReadReminder);
+    }
+    let mut on = state.reminder == Some(ReminderState::On);
+    let usable = matches!(state.reminder, Some(ReminderState::On | ReminderState::Off));
+    let switch = ui.add_enabled(
+        usable,
+        egui::Checkbox::new(&mut on, "Remind me once a day of keys that are due (a desktop notification)"),
+    );
+    if switch.changed() {
+        state.reminder_said = None;
+        command = Some(Command::SwitchReminder(on));
+    }
+    match &state.reminder {
+        None => explain(ui, "Asking systemd whether it is on…"),
+        Some(ReminderState::NotInstalled) => explain(
+            ui,
+            "The daily reminder comes with Keydesk's package: its timer (keydesk-due.timer) is not installed on this computer.",
+        ),
+        Some(ReminderState::Unknown(why)) => {
+            badge_ui(ui, why, Badge::Warn);
+        }
+        Some(ReminderState::On | ReminderState::Off) => explain(
+            ui,
+            "systemd's user timer keydesk-due.timer runs \"keydesk due --notify\" once a day: it reads only the key list, never your password, and says nothing when nothing is due.",
+        ),
+    }
+    match &state.reminder_said {
+        Some(Ok(said)) => explain(ui, said),
+        Some(Err(why)) => error_ui(ui, &Some(why.clone())),
+        None => {}
+    }
+    command
 }
 
 /// An explanation under a heading, lined up with the fields and wrapped to the window.

@@ -214,6 +214,12 @@ pub struct SettingsState {
     pub export_json: bool,
     pub export_all: bool,
     pub export_secrets: bool,
+    /// Whether the daily reminder is on (`None` until systemd has been asked).
+    pub reminder: Option<crate::reminder::ReminderState>,
+    /// Asked since the screen was opened (each opening asks again).
+    pub reminder_asked: bool,
+    /// What the last switch did, or why it did nothing.
+    pub reminder_said: Option<Result<String, String>>,
     /// The words typed in the dialog that confirms writing secrets (open while `Some`).
     pub export_confirm: Option<String>,
     pub export_error: Option<String>,
@@ -247,6 +253,9 @@ impl SettingsState {
             export_json: false,
             export_all: false,
             export_secrets: false,
+            reminder: None,
+            reminder_asked: false,
+            reminder_said: None,
             export_confirm: None,
             export_error: None,
         }

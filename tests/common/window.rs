@@ -23,6 +23,27 @@ pub struct World {
     pub clock: TestClock,
 }
 
+impl World {
+    /// The user folders systemctl --user reads and writes unit files in, inside the test's,
+    /// and the only ones it looks in for units (not the system's, where an installed Keydesk
+    /// package puts its own).
+    pub fn systemd_env(&self) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+        let dir = self.dir.path();
+        let (config, data) = (dir.join("config"), dir.join("data"));
+        let unit_path =
+            format!("{}:{}", config.join("systemd/user").display(), data.join("systemd/user").display());
+        [
+            ("HOME", dir.as_os_str().to_owned()),
+            ("XDG_CONFIG_HOME", config.into_os_string()),
+            ("XDG_DATA_HOME", data.into_os_string()),
+            ("SYSTEMD_UNIT_PATH", unit_path.into()),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.into(), value))
+        .collect()
+    }
+}
+
 pub fn world() -> World {
     World {
         dir: tempfile::tempdir().unwrap(),
@@ -57,6 +78,8 @@ pub fn app_on(
         inline_jobs,
         new_vault_kdf: KdfParams::MIN,
         http: HttpConfig::default(),
+        // systemctl --user sees the test's own folders, never the user's timers.
+        reminder: keydesk::reminder::Systemd { env: world.systemd_env() },
         timings: None,
     };
     let mut harness = Harness::builder()

@@ -78,6 +78,19 @@ impl KeydeskApp {
                     session.settings.export_error = Some(error);
                 });
             }
+            Done::Reminder(state, said) => {
+                // On the settings screen, or on what it holds while its vault is in a job.
+                let settings = match &mut self.phase {
+                    Phase::Unlocked(session) => Some(&mut session.settings),
+                    _ => self.kept_settings.as_mut(),
+                };
+                if let Some(settings) = settings {
+                    settings.reminder = Some(state);
+                    if said.is_some() {
+                        settings.reminder_said = said;
+                    }
+                }
+            }
             Done::Session(done) => self.finish_session_job(ctx, done, cancelled),
         }
         ctx.request_repaint();

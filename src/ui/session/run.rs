@@ -50,6 +50,11 @@ impl Session {
                 if screen == Screen::New && self.screen != screen {
                     self.new_key.focus_label = true;
                 }
+                // Settings asks systemd again whether the daily reminder is on (it may have
+                // been switched with systemctl meanwhile).
+                if screen == Screen::Settings && self.screen != screen {
+                    self.settings.reminder_asked = false;
+                }
                 self.screen = screen;
             }
             Command::OpenKey(id) => self.open_key(&id),
