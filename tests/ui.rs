@@ -267,10 +267,17 @@ fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
     look_up(&mut harness, "kd_live_0000000000000000000000000000000000000");
     harness.get_by_label("No key in this vault matches that string.");
 
-    // The leak response starts from the answer: the revoke dialog for the active key.
+    // The leak response starts from the answer, inside an incident: where it was found is
+    // asked first, then the revoke dialog opens for the active key.
     look_up(&mut harness, &active);
     click(&mut harness, "Suspected leak: revoke…");
+    harness.get_by_label_contains("Say where the key was found");
+    assert!(harness.query_by_label("Revoke key").is_none());
+    type_into(&mut harness, "Found where", "a support e-mail");
+    click(&mut harness, "Suspected leak: revoke…");
     harness.get_by_label("Revoke key");
+    let incidents = harness.state().session().unwrap().vault.file().incidents.clone();
+    assert_eq!((incidents.len(), incidents[0].found_where.as_str()), (1, "a support e-mail"));
     let session = harness.state().session().unwrap();
     let audit = session.vault.audit_text().unwrap();
     assert_eq!(audit.matches("action:Whois").count(), 4, "every look-up is on record");
@@ -508,9 +515,10 @@ fn crm_mail_made_at_sendgrid(
 }
 
 /// A SendGrid key that leaked, end to end against a local server that answers as SendGrid's
-/// API does: "Which key is this?" names it, "Suspected leak: revoke…" revokes it at SendGrid
-/// (DELETE /v3/api_keys/{id}), and the replacement made next (POST /v3/api_keys) is linked to
-/// it, with the old key's integrations to move and the incident's timeline told.
+/// API does: "Which key is this?" names it, "Suspected leak: revoke…" opens the incident and
+/// revokes it at SendGrid (DELETE /v3/api_keys/{id}), the replacement made next
+/// (POST /v3/api_keys) is linked to it, HubSpot is moved on the checklist, the rotation is
+/// finished, and the incident's Markdown report is written and read line by line.
 #[test]
 fn a_leaked_sendgrid_key_is_named_revoked_and_replaced_at_sendgrid() {
     let world = world();
@@ -523,6 +531,8 @@ fn a_leaked_sendgrid_key_is_named_revoked_and_replaced_at_sendgrid() {
     harness.run();
     type_into(&mut harness, "Found string", &leaked);
     click(&mut harness, "Look it up");
+    type_into(&mut harness, "Found where", "a public GitHub repository");
+    type_into(&mut harness, "Noticed by", "GitHub secret scanning");
     click(&mut harness, "Suspected leak: revoke…");
     type_into(&mut harness, "Reason", "found in a public repository");
     click(&mut harness, "Revoke key");
@@ -551,6 +561,60 @@ fn a_leaked_sendgrid_key_is_named_revoked_and_replaced_at_sendgrid() {
     let steps: Vec<_> = old.rotation.as_ref().unwrap().steps.iter().map(|s| s.integration.clone()).collect();
     assert_eq!(steps, ["HubSpot"], "HubSpot is to be moved to the new key");
     harness.get_by_label("Rotation");
+
+    // The checklist, on the new key's page: HubSpot updated, then tested; the rotation ends.
+    for tick in ["Updated: HubSpot", "Tested: HubSpot"] {
+        scroll_to(&mut harness, tick);
+        click(&mut harness, tick);
+    }
+    scroll_to(&mut harness, "Finish rotation: revoke the old key…");
+    click(&mut harness, "Finish rotation: revoke the old key…");
+    harness.get_by_label_contains("Rotation finished.");
+    assert_eq!(sendgrid.seen().iter().filter(|s| s.method == "DELETE").count(), 1, "revoked once");
+
+    // The incident, on the old key's page: its report written, then read.
+    let session = harness.state().session().unwrap();
+    let new_id = session.vault.keys()[1].id.clone();
+    let incident = session.vault.file().incidents[0].clone();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    harness.run();
+    type_into(&mut harness, "Found string", &leaked);
+    click(&mut harness, "Look it up");
+    click(&mut harness, "Open key");
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("leak.md");
+    scroll_to(&mut harness, "Report file");
+    type_into(&mut harness, "Report file", path.to_str().unwrap());
+    let write = format!("Write the report of {}", incident.id);
+    scroll_to(&mut harness, &write);
+    click(&mut harness, &write);
+    let report = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines[0], format!("# Incident {}: suspected leak of \"CRM mail\"", incident.id));
+    for expected in [
+        "- **Found in:** a public GitHub repository",
+        "- **Noticed by:** GitHub secret scanning",
+        "- **Status:** open",
+        "- HubSpot: moved (rotation finished)",
+        &format!("- Replaced by \"CRM mail\" (Keydesk id {new_id})."),
+        "- [ ] Close the incident with a summary.",
+    ] {
+        assert!(lines.contains(&expected), "{expected:?} missing from:\n{report}");
+    }
+    assert!(
+        lines.iter().any(|l| l.starts_with("- Revoked ") && l.ends_with("(found in a public repository)."))
+    );
+    let timeline: Vec<&&str> = lines.iter().filter(|l| l.starts_with("| 20")).collect();
+    for step in [
+        "Revoked (revoked at SendGrid)",
+        "Replacement made",
+        "HubSpot updated",
+        "HubSpot tested",
+        "Rotation finished",
+    ] {
+        assert!(timeline.iter().any(|l| l.contains(step)), "{step:?} not in the timeline:\n{report}");
+    }
+    assert!(!report.contains(&leaked), "the report holds no secret");
 }
 
 /// Rotating a key whose SendGrid account is set up: the new key is made at SendGrid

@@ -76,6 +76,12 @@ pub enum Command {
         integration: String,
         step: crate::vault::Moved,
     },
+    /// The leak response from "Which key is this?": an incident opened for `key`, then its
+    /// revoke started.
+    RespondToLeak {
+        key: KeyId,
+        report: crate::vault::incidents::IncidentReport,
+    },
     /// Open an incident: `key` may have leaked.
     OpenIncident {
         key: KeyId,

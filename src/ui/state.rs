@@ -320,6 +320,10 @@ pub struct WhoisState {
     pub answer: Option<WhoisAnswer>,
     /// Put the cursor in the field at the next frame.
     pub focus: bool,
+    /// The incident the leak response opens: where the string was found, and by whom.
+    pub found_where: String,
+    pub noticed_by: String,
+    pub error: Option<String>,
 }
 
 /// What a look-up found.

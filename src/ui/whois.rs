@@ -1,11 +1,12 @@
 //! "Which key is this?" (Ctrl+K): a string found in a log, a repository or an e-mail is
 //! pasted, and Keydesk says which of its keys it is — active, retiring or revoked — and offers
-//! the leak response (revoke, then replace) for a key that still works.
+//! the leak response for a key that still works: an incident (where it was found, who noticed),
+//! the revoke, then the replacement, each step joining the incident.
 
 use super::session::Command;
 use super::state::{WhoisAnswer, WhoisState};
 use super::theme::{self, Badge};
-use super::widgets::{badge_ui, secret_field};
+use super::widgets::{badge_ui, error_ui, field, secret_field};
 use crate::vault::model::{KeyStatus, VaultFile};
 
 /// The screen.
@@ -18,12 +19,12 @@ pub fn whois_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut WhoisState) -> 
          computer. The look-up is in the audit log, without the string.",
     );
     ui.add_space(theme::GAP);
-    let field = secret_field(ui, "whois", "Found string", &mut state.candidate);
+    let found = secret_field(ui, "whois", "Found string", &mut state.candidate);
     if state.focus {
-        field.request_focus();
+        found.request_focus();
         state.focus = false;
     }
-    let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    let entered = found.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     let look = ui.add_enabled(!state.candidate.is_empty(), egui::Button::new("Look it up")).clicked();
     if (look || entered) && !state.candidate.is_empty() {
         state.candidate.trim();
@@ -68,13 +69,42 @@ pub fn whois_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut WhoisState) -> 
                 };
                 badge_ui(ui, &said, kind);
                 ui.add_space(theme::GAP);
+                // The leak response happens inside an incident: where the string was found
+                // and who noticed are asked here, once (an incident already open is used).
+                let open = file.incidents.iter().find(|i| i.key == record.id && i.closed_at.is_none());
+                if record.is_live() {
+                    match open {
+                        Some(incident) => {
+                            ui.label(format!(
+                                "Incident {} is open on this key (found in {}): the revoke joins it.",
+                                incident.id, incident.found_where
+                            ));
+                        }
+                        None => {
+                            field(ui, "Found where", &mut state.found_where);
+                            field(ui, "Noticed by", &mut state.noticed_by);
+                            error_ui(ui, &state.error);
+                        }
+                    }
+                }
                 ui.horizontal(|ui| {
                     if record.is_live() {
                         let colour = theme::badge(ui.visuals().dark_mode, Badge::Bad);
                         let revoke =
                             egui::Button::new(egui::RichText::new("Suspected leak: revoke…").color(colour));
-                        if ui.add(revoke).on_hover_text("Revoke it, then make its replacement").clicked() {
-                            command = Some(Command::StartRevoke(record.id.clone()));
+                        let hover = "Opens an incident, revokes the key, then makes its replacement";
+                        if ui.add(revoke).on_hover_text(hover).clicked() {
+                            command = Some(match open {
+                                Some(_) => Command::StartRevoke(record.id.clone()),
+                                None => Command::RespondToLeak {
+                                    key: record.id.clone(),
+                                    report: crate::vault::incidents::IncidentReport {
+                                        found_where: state.found_where.clone(),
+                                        noticed_by: state.noticed_by.clone(),
+                                        notes: String::new(),
+                                    },
+                                },
+                            });
                         }
                     }
                     if ui.button("Open key").clicked() {

@@ -134,6 +134,17 @@ impl Session {
                     RevokeState::new(record, route)
                 });
             }
+            Command::RespondToLeak { key, report } => match self.vault.open_incident(&key, &report) {
+                Ok(id) => {
+                    self.whois = crate::ui::state::WhoisState::default();
+                    fx.toasts.info(
+                        format!("Incident {id} opened. Revoke the key now, then replace it: each step joins the incident."),
+                        now,
+                    );
+                    self.run(Command::StartRevoke(key), fx);
+                }
+                Err(error) => self.whois.error = Some(error.to_string()),
+            },
             Command::OpenIncident { key, report } => match self.vault.open_incident(&key, &report) {
                 Ok(id) => {
                     self.detail.incident = crate::ui::state::IncidentForm::default();
