@@ -455,9 +455,11 @@ fn settings_import_shows_each_row_first_then_imports_once() {
     )
     .unwrap();
     click(&mut harness, "Settings");
+    scroll_to(&mut harness, "Preview import");
     click(&mut harness, "Preview import");
     harness.get_by_label_contains("Give the path of the file to import");
     type_into(&mut harness, "Import file", path.to_str().unwrap());
+    scroll_to(&mut harness, "Preview import");
     click(&mut harness, "Preview import");
     harness.run();
     harness.get_by_label_contains(
