@@ -399,7 +399,10 @@ fn incidents_ui(
         });
     }
     if !incidents.iter().any(|i| i.closed_at.is_none()) {
-        egui::CollapsingHeader::new("Report a suspected leak").id_salt("report-leak").show(ui, |ui| {
+        // Red, as every suspected-leak action: what follows is urgent.
+        let red = theme::badge(ui.visuals().dark_mode, theme::Badge::Bad);
+        let title = egui::RichText::new("Report a suspected leak").color(red);
+        egui::CollapsingHeader::new(title).id_salt("report-leak").show(ui, |ui| {
             ui.label("Where was the key seen, and by whom? Then revoke it and replace it: each step joins the incident, and its report is one file to send.");
             field(ui, "Found where", &mut form.found_where);
             field(ui, "Noticed by", &mut form.noticed_by);

@@ -230,7 +230,7 @@ impl Vault {
             }
         };
         let mut after = self.file.keys[index].clone();
-        after.usage = Some(usage.clone());
+        after.usage = Some(Box::new(usage.clone()));
         let mut detail = match usage.last_used {
             Some(at) => format!("last used {}", at.format("%Y-%m-%d %H:%M UTC")),
             None => "never used".to_owned(),
@@ -247,7 +247,7 @@ impl Vault {
         }
         self.apply_recording(Action::Usage, Some(&id), audit::Outcome::Ok, detail, |file| {
             let record = &mut file.keys[index];
-            record.usage = Some(usage);
+            record.usage = Some(Box::new(usage));
             if record.provider_key_id.is_none() {
                 record.provider_key_id = subject;
             }

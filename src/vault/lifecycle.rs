@@ -152,7 +152,7 @@ impl Vault {
                 old.status = KeyStatus::Retiring;
             }
             old.replaced_by = Some(record.id.clone());
-            old.rotation = Some(Rotation { started_at: now, steps });
+            old.rotation = Some(Box::new(Rotation { started_at: now, steps }));
             let (old_id, new_id) = (old.id.clone(), record.id.clone());
             file.keys.push(record);
             file.note_incidents(&old_id, now, &format!("Replacement made (Keydesk id {new_id})"));
@@ -189,7 +189,7 @@ impl Vault {
                 record.status = KeyStatus::Retiring;
             }
             record.replaced_by = Some(new.clone());
-            record.rotation = Some(Rotation { started_at: now, steps });
+            record.rotation = Some(Box::new(Rotation { started_at: now, steps }));
             file.keys[new_index].replaces = Some(old.clone());
             file.note_incidents(&old, now, &format!("Replacement made (Keydesk id {new})"));
             Ok(())

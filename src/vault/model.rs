@@ -240,11 +240,12 @@ pub struct KeyRecord {
     pub provider_revoke_pending: Option<String>,
     /// On a key being replaced: the move of its integrations to the new key (`replaced_by`),
     /// until the rotation is completed (this key revoked) or abandoned.
+    /// (Boxed, as `usage`: few keys have one, and 10,000 records stay smaller in memory.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rotation: Option<Rotation>,
+    pub rotation: Option<Box<Rotation>>,
     /// What the provider last said about when the key was used (only where its API tells).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usage: Option<ProviderUsage>,
+    pub usage: Option<Box<ProviderUsage>>,
 }
 
 /// When the provider says a key was last used, and when Keydesk asked.
@@ -305,7 +306,7 @@ impl VaultFile {
     pub fn rotation_of(&self, id: &KeyId) -> Option<(&KeyRecord, &Rotation)> {
         let record = self.key(id)?;
         let old = if record.rotation.is_some() { record } else { self.key(record.replaces.as_ref()?)? };
-        old.rotation.as_ref().map(|rotation| (old, rotation))
+        old.rotation.as_deref().map(|rotation| (old, rotation))
     }
 
     /// Adds `what` to the timeline of every open incident about `key`, or about the key it
