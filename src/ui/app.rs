@@ -108,7 +108,8 @@ impl From<session::Command> for Command {
 pub enum Done {
     Probed(Result<(), String>),
     Loaded {
-        text: String,
+        /// SHA-256 of the text read.
+        digest: [u8; 32],
         parsed: Result<Box<VaultFile>, String>,
     },
     Opened(Result<Box<Vault>, OpenError>),
@@ -174,8 +175,9 @@ pub struct KeydeskApp {
     /// The settings screen as typed, while its vault is inside a job.
     kept_settings: Option<SettingsState>,
     last_activity: DateTime<Utc>,
-    /// The last `vault.ron` read before unlocking, parsed ahead so Enter costs only the KDF.
-    preloaded: Option<(String, Box<VaultFile>)>,
+    /// The last `vault.ron` read before unlocking, parsed ahead so Enter costs only the KDF,
+    /// with the SHA-256 of the text it was parsed from.
+    preloaded: Option<([u8; 32], Box<VaultFile>)>,
     /// A vault-level problem for the banner.
     pub banner: Option<String>,
     failed_unlocks: u32,

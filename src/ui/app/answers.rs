@@ -19,8 +19,8 @@ impl KeydeskApp {
                     }
                 }
             }
-            Done::Loaded { text, parsed } => match parsed {
-                Ok(file) => self.preloaded = Some((text, file)),
+            Done::Loaded { digest, parsed } => match parsed {
+                Ok(file) => self.preloaded = Some((digest, file)),
                 Err(error) => self.banner = Some(error),
             },
             Done::Opened(Ok(vault)) => {
