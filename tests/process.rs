@@ -54,3 +54,46 @@ fn the_library_call_makes_this_process_undumpable() {
     keydesk::secrets::process::forbid_core_dumps().unwrap();
     assert!(keydesk::secrets::process::core_dumps_forbidden());
 }
+
+/// The window runs with glibc's malloc thresholds fixed (see `keydesk::ui::MALLOC_TUNABLES`):
+/// started without them, the program starts itself again with them, under the same process
+/// id, before it opens a window; read from outside in /proc (the test script runs as root,
+/// which may read an undumpable process's environment).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_window_runs_with_fixed_malloc_thresholds() {
+    assert!(std::env::var_os("DISPLAY").is_some(), "scripts/test.sh gives the tests an X display");
+    let cli = common::Cli::new();
+    cli.ok(&["init", "--secret-store", "file"], "");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
+        .arg("--vault")
+        .arg(&cli.vault)
+        .env_remove("GLIBC_TUNABLES")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let environ = format!("/proc/{}/environ", child.id());
+    // glibc cuts the variable at each ':' in place as it reads it, so every tunable is looked
+    // for on its own, the first right after the name.
+    let mut wanted: Vec<String> = keydesk::ui::MALLOC_TUNABLES.split(':').map(str::to_owned).collect();
+    wanted[0] = format!("GLIBC_TUNABLES={}", wanted[0]);
+    let found = |seen: &[u8]| {
+        let entries: Vec<&[u8]> = seen.split(|b| *b == 0).collect();
+        wanted.iter().all(|w| entries.contains(&w.as_bytes()))
+    };
+    let mut seen = Vec::new();
+    for _ in 0..250 {
+        seen = std::fs::read(&environ).unwrap_or_default();
+        if found(&seen) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let alive = child.try_wait().unwrap().is_none();
+    let _killed = child.kill();
+    let _reaped = child.wait();
+    assert!(alive, "the window was still running");
+    assert!(found(&seen), "{wanted:?} not in the window's environment");
+}
