@@ -557,6 +557,21 @@ fn last_use_at_amazon_ses_and_a_use_after_the_revoke() {
     assert_eq!(code, 1);
     assert!(stderr.contains("Amazon SES refused the key Keydesk asked with (the key itself)"), "{stderr}");
 
+    // An account whose management key was kept without its pair: said of that key.
+    s.ok(
+        &["account", "add", "--provider", "amazon-ses", "--name", "AWS half", "--base-url", &api.mock.url],
+        "AKIAHALFAKEYONLY2345",
+    );
+    s.ok(&["add", "--label", "SES half", "--account", "AWS half"], &aws_pair().0);
+    let (code, _, stderr) = s.run(&["usage", "SES half"], "", false);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(
+            "The key Keydesk asks with (the management key of \"AWS half\") is stored without its pair"
+        ),
+        "{stderr}"
+    );
+
     // A policy without iam:GetAccessKeyLastUsed: one sentence, and the last answer stays.
     *api.deny.lock().unwrap() = true;
     let (code, _, stderr) = s.run(&["usage", "SES SMTP"], "", false);
@@ -571,7 +586,12 @@ fn last_use_at_amazon_ses_and_a_use_after_the_revoke() {
 
     // Revoked (guided: AWS keys are deleted in IAM's console; STS then refuses the pair).
     live.lock().unwrap().retain(|id| *id != smtp_id);
-    s.ok(&["revoke", "SES SMTP", "--reason", "found in a public repository", "--revoked-at-provider"], "");
+    let revoked = s
+        .ok(&["revoke", "SES SMTP", "--reason", "found in a public repository", "--revoked-at-provider"], "");
+    assert!(
+        revoked.contains("Amazon SES now refuses it"),
+        "STS's InvalidClientTokenId is a refusal: {revoked}"
+    );
     std::thread::sleep(std::time::Duration::from_millis(1_100));
     // IAM still sees it used after that: someone else has it.
     *api.last_used.lock().unwrap() = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
@@ -585,7 +605,7 @@ fn last_use_at_amazon_ses_and_a_use_after_the_revoke() {
     assert!(due.contains("possible unauthorized use: used at Amazon SES on"), "{due}");
     let audit = s.json(&["audit", "--json"]);
     let usage: Vec<&Value> = audit.as_array().unwrap().iter().filter(|r| r["action"] == "usage").collect();
-    assert_eq!(usage.len(), 5, "{audit}");
+    assert_eq!(usage.len(), 6, "{audit}");
     assert!(
         usage.iter().any(|r| r["detail"]
             .as_str()
@@ -593,7 +613,7 @@ fn last_use_at_amazon_ses_and_a_use_after_the_revoke() {
             .contains("after it was revoked: possible unauthorized use"))
     );
     let failures: Vec<&str> = usage.iter().filter_map(|r| r["failure"].as_str()).collect();
-    assert_eq!(failures.len(), 2, "{failures:?}");
+    assert_eq!(failures.len(), 3, "{failures:?}");
     assert!(failures.iter().any(|f| f.contains("iam:GetAccessKeyLastUsed")), "{failures:?}");
     s.assert_never_printed(&[&admin_secret, &smtp_secret]);
 }

@@ -51,7 +51,12 @@ pub fn plan_usage(vault: &Vault, id: &KeyId, name: Option<&str>) -> Result<Usage
     let subject = name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).or(target.subject);
     let Some(subject) = subject else {
         return Err(match provider {
-            Provider::AmazonSes => UsageError::NeedsPair.into(),
+            // Asked with itself, the key names its id in its secret; asked with the account's
+            // key, a revoked key needs the id kept on its record.
+            Provider::AmazonSes if target.asked_with == crate::vault::UsageTarget::ITSELF => {
+                UsageError::NeedsPair { asked_with: target.asked_with }.into()
+            }
+            Provider::AmazonSes => UsageError::NoAccessKeyId.into(),
             _ => UsageError::NeedsName { provider, page: provider.info().keys_page }.into(),
         });
     };

@@ -69,9 +69,13 @@ pub enum UsageError {
     )]
     BadAnswer { provider: Provider },
     #[error(
-        "This Amazon SES key is stored without its pair: keep it as \"access key id:secret access key\"."
+        "The key Keydesk asks with ({asked_with}) is stored without its pair: keep it as \"access key id:secret access key\"."
     )]
-    NeedsPair,
+    NeedsPair { asked_with: String },
+    #[error(
+        "Keydesk does not know this key's access key id (it was revoked before Keydesk kept the ids), so Amazon SES cannot be asked about it."
+    )]
+    NoAccessKeyId,
 }
 
 impl From<NetError> for UsageError {
@@ -129,7 +133,7 @@ fn aws(client: &Client, query: &UsageQuery<'_>) -> Result<LastUse, UsageError> {
         });
     }
     let Some((id, secret)) = query.credential.expose_secret().split_once(':') else {
-        return Err(UsageError::NeedsPair);
+        return Err(UsageError::NeedsPair { asked_with: query.asked_with.to_owned() });
     };
     let body = format!("Action=GetAccessKeyLastUsed&AccessKeyId={}&Version={IAM_VERSION}", query.subject);
     let url = format!("{}/", iam_url(query.base_url));
@@ -251,7 +255,7 @@ fn clean(text: &str) -> String {
 }
 
 /// The `Code` of an AWS error answer (`<ErrorResponse><Error><Code>`).
-fn aws_error_code(body: &str) -> Option<String> {
+pub(crate) fn aws_error_code(body: &str) -> Option<String> {
     let document = roxmltree::Document::parse(body).ok()?;
     let code = document.descendants().find(|n| n.has_tag_name("Code"))?;
     code.text().map(|t| clean(t.trim()))

@@ -239,6 +239,16 @@ pub fn outcome(provider: Provider, response: &Response, facts: KeyFacts) -> Veri
             ),
         },
         401 => VerifyOutcome::Unauthorized,
+        // STS's GetCallerIdentity needs no permission: AWS answers a key it does not know
+        // (deleted, inactive) or a wrong secret with 403 and says which.
+        403 if provider == Provider::AmazonSes
+            && matches!(
+                super::usage::aws_error_code(&response.body).as_deref(),
+                Some("InvalidClientTokenId" | "SignatureDoesNotMatch")
+            ) =>
+        {
+            VerifyOutcome::Unauthorized
+        }
         // Klaviyo documents 400 for a private key that is malformed; HubSpot's token-info
         // call answers an unknown token with 400 or 404.
         400 if provider == Provider::Klaviyo => VerifyOutcome::Unauthorized,
@@ -344,6 +354,20 @@ mod tests {
             "403 is never proof of a revoke"
         );
         assert_eq!(outcome(Provider::Klaviyo, &answer(400, ""), plain), VerifyOutcome::Unauthorized);
+        let sts_refusal = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error><RequestId>1</RequestId></ErrorResponse>";
+        assert_eq!(
+            outcome(Provider::AmazonSes, &answer(403, sts_refusal), plain),
+            VerifyOutcome::Unauthorized
+        );
+        assert!(
+            !outcome(
+                Provider::AmazonSes,
+                &answer(403, "<ErrorResponse><Error><Code>AccessDenied</Code></Error></ErrorResponse>"),
+                plain
+            )
+            .refused(),
+            "another 403 is no proof"
+        );
         let sending = KeyFacts { sending_only: true };
         assert!(matches!(
             outcome(Provider::Mailgun, &answer(401, ""), sending),

@@ -26,8 +26,13 @@ pub struct UsageTarget {
     /// The key's id at the provider (AWS access key id, Elastic Email key name), if known.
     pub subject: Option<String>,
     pub credential: SecretString,
-    /// Whose key asks, for sentences ("the key itself").
+    /// Whose key asks, for sentences ([`UsageTarget::ITSELF`], or an account's key).
     pub asked_with: String,
+}
+
+impl UsageTarget {
+    /// `asked_with` when the key asks about itself.
+    pub const ITSELF: &'static str = "the key itself";
 }
 
 impl Vault {
@@ -194,7 +199,11 @@ impl Vault {
         if let Some(account) = account.filter(|a| a.has_management_key) {
             let credential = self.management_key(&account.id)?;
             let asked_with = format!("the management key of \"{}\"", account.name);
-            let subject = record.provider_key_id.clone();
+            // A live AWS key added before its id was kept names itself in its secret.
+            let subject = record.provider_key_id.clone().or_else(|| {
+                let own = record.is_live().then(|| self.load_secret(&record).ok()).flatten()?;
+                aws_access_key_id(record.provider, &own)
+            });
             return Ok(UsageTarget { record, subject, credential, asked_with });
         }
         if !record.is_live() {
@@ -203,7 +212,7 @@ impl Vault {
         let credential = self.load_secret(&record)?;
         let subject =
             record.provider_key_id.clone().or_else(|| aws_access_key_id(record.provider, &credential));
-        Ok(UsageTarget { record, subject, credential, asked_with: "the key itself".into() })
+        Ok(UsageTarget { record, subject, credential, asked_with: UsageTarget::ITSELF.into() })
     }
 
     /// Records what the provider said about a key's last use (`Err`: the sentence of why it
