@@ -13,3 +13,4 @@ pub mod secrets;
 pub mod storage;
 pub mod ui;
 pub mod vault;
+pub mod words;

@@ -106,8 +106,7 @@ pub fn finish_usage(vault: &mut Vault, called: UsageCalled) -> Result<UsageFound
                 detail: last.detail.unwrap_or_default(),
                 source: called.source.to_owned(),
             };
-            vault.record_usage(&called.key_id, Ok(usage.clone()), Some(called.subject))?;
-            let unexpected = vault.key(&called.key_id)?.unexpected_use();
+            let unexpected = vault.record_usage(&called.key_id, Ok(usage.clone()), Some(called.subject))?;
             Ok(UsageFound { usage, unexpected })
         }
         Err(error) => {
@@ -124,7 +123,7 @@ pub fn usage_sentence(provider: Provider, usage: &ProviderUsage, now: DateTime<U
         Some(at) => format!(
             "Last used at {} {} ({})",
             provider.name(),
-            usage::ago(at, now),
+            crate::words::ago(Some(at), now),
             at.format("%Y-%m-%d %H:%M UTC")
         ),
         None => format!("Never used at {}, as far as it tracks", provider.name()),
@@ -132,7 +131,11 @@ pub fn usage_sentence(provider: Provider, usage: &ProviderUsage, now: DateTime<U
     if !usage.detail.is_empty() {
         said.push_str(&format!(", {}", usage.detail));
     }
-    said.push_str(&format!(". Source: {}, asked {}.", usage.source, usage::ago(usage.checked_at, now)));
+    said.push_str(&format!(
+        ". Source: {}, asked {}.",
+        usage.source,
+        crate::words::ago(Some(usage.checked_at), now)
+    ));
     said
 }
 

@@ -8,6 +8,7 @@ use super::commands::out;
 use crate::vault::audit::{self, Outcome};
 use crate::vault::model::{Attention, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
 use crate::vault::{CheckReport, Vault};
+use crate::words::times;
 
 fn time(at: Option<DateTime<Utc>>) -> Value {
     at.map_or(Value::Null, |t| Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
@@ -21,11 +22,6 @@ fn attention_word(attention: Attention) -> String {
         Attention::NeverVerified => "never verified".into(),
         Attention::Retiring => "retiring".into(),
     }
-}
-
-/// "1 time", "3 times".
-fn times(count: u64) -> String {
-    if count == 1 { "1 time".into() } else { format!("{count} times") }
 }
 
 fn verify_word(outcome: &VerifyOutcome) -> String {

@@ -63,6 +63,15 @@ pub fn sign_form(
     )
 }
 
+/// Whether an AWS error answer (`<ErrorResponse><Error><Code>`) refuses the signing key
+/// itself — unknown, deleted or inactive (`InvalidClientTokenId`), a wrong secret
+/// (`SignatureDoesNotMatch`), an expired one (`ExpiredToken`) — rather than a permission.
+pub fn refuses_the_key(body: &str) -> bool {
+    let Ok(document) = roxmltree::Document::parse(body) else { return false };
+    let code = document.descendants().find(|n| n.has_tag_name("Code")).and_then(|n| n.text());
+    matches!(code.map(str::trim), Some("InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken"))
+}
+
 /// `host[:port]` as the Host header carries it.
 fn authority(url: &str) -> String {
     url.parse::<ureq::http::Uri>()
@@ -83,6 +92,13 @@ mod tests {
             key = hmac(&key, part);
         }
         assert_eq!(hex(&key), "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn error_answers_never_panic(body in "\\PC{0,300}") {
+            let _ = refuses_the_key(&body);
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use ureq::http::Method;
 
-use super::catalogue::Provider;
+use super::catalogue::{Provider, is_access_key_id};
 use super::http::{Client, NetError, Request};
 use super::manage::segment;
 use super::sigv4;
@@ -118,11 +118,6 @@ pub fn iam_url(sts_base: &str) -> String {
     if sts_base == Provider::AmazonSes.info().base_url { IAM_URL.to_owned() } else { sts_base.to_owned() }
 }
 
-/// Whether `id` is shaped like an AWS access key id (IAM: 16–128 letters and digits).
-pub fn is_access_key_id(id: &str) -> bool {
-    (16..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
 fn aws(client: &Client, query: &UsageQuery<'_>) -> Result<LastUse, UsageError> {
     let provider = Provider::AmazonSes;
     if !is_access_key_id(query.subject) {
@@ -142,16 +137,14 @@ fn aws(client: &Client, query: &UsageQuery<'_>) -> Result<LastUse, UsageError> {
     let response = client.send(request)?;
     match response.status {
         200..=299 => read_iam(&response.body).ok_or(UsageError::BadAnswer { provider }),
-        403 => match aws_error_code(&response.body).as_deref() {
-            Some("InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken") => {
-                Err(UsageError::Refused { provider, asked_with: query.asked_with.to_owned() })
-            }
-            _ => Err(UsageError::NoPermission {
-                provider,
-                asked_with: query.asked_with.to_owned(),
-                needs: "its IAM policy needs iam:GetAccessKeyLastUsed on the key's user",
-            }),
-        },
+        403 if sigv4::refuses_the_key(&response.body) => {
+            Err(UsageError::Refused { provider, asked_with: query.asked_with.to_owned() })
+        }
+        403 => Err(UsageError::NoPermission {
+            provider,
+            asked_with: query.asked_with.to_owned(),
+            needs: "its IAM policy needs iam:GetAccessKeyLastUsed on the key's user",
+        }),
         404 => Err(UsageError::Unknown { provider, why: "the access key was deleted in IAM" }),
         status => Err(common_status(provider, status)),
     }
@@ -254,28 +247,6 @@ fn clean(text: &str) -> String {
     crate::vault::format::clip(&printable, 40)
 }
 
-/// The `Code` of an AWS error answer (`<ErrorResponse><Error><Code>`).
-pub(crate) fn aws_error_code(body: &str) -> Option<String> {
-    let document = roxmltree::Document::parse(body).ok()?;
-    let code = document.descendants().find(|n| n.has_tag_name("Code"))?;
-    code.text().map(|t| clean(t.trim()))
-}
-
-/// How long ago, in words a person reads ("2 hours ago").
-pub fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let seconds = (now - at).num_seconds();
-    if seconds < 0 {
-        return "just now".into();
-    }
-    let (count, unit) = match seconds {
-        0..60 => return "just now".into(),
-        60..3_600 => (seconds / 60, "minute"),
-        3_600..86_400 => (seconds / 3_600, "hour"),
-        _ => (seconds / 86_400, "day"),
-    };
-    if count == 1 { format!("1 {unit} ago") } else { format!("{count} {unit}s ago") }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,23 +305,11 @@ mod tests {
         assert!(!is_access_key_id("AKIA&Action=Delete"));
     }
 
-    #[test]
-    fn ago_reads_as_words() {
-        let now = DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z").unwrap().to_utc();
-        let before = |s| now - chrono::Duration::seconds(s);
-        assert_eq!(ago(before(5), now), "just now");
-        assert_eq!(ago(before(60), now), "1 minute ago");
-        assert_eq!(ago(before(7_200), now), "2 hours ago");
-        assert_eq!(ago(before(86_400 * 3), now), "3 days ago");
-        assert_eq!(ago(now + chrono::Duration::seconds(30), now), "just now");
-    }
-
     proptest::proptest! {
         #[test]
         fn answers_never_panic(body in "\\PC{0,300}") {
             let _ = read_iam(&body);
             let _ = read_elastic_email(&body);
-            let _ = aws_error_code(&body);
         }
     }
 }

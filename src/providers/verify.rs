@@ -241,12 +241,7 @@ pub fn outcome(provider: Provider, response: &Response, facts: KeyFacts) -> Veri
         401 => VerifyOutcome::Unauthorized,
         // STS's GetCallerIdentity needs no permission: AWS answers a key it does not know
         // (deleted, inactive) or a wrong secret with 403 and says which.
-        403 if provider == Provider::AmazonSes
-            && matches!(
-                super::usage::aws_error_code(&response.body).as_deref(),
-                Some("InvalidClientTokenId" | "SignatureDoesNotMatch")
-            ) =>
-        {
+        403 if provider == Provider::AmazonSes && sigv4::refuses_the_key(&response.body) => {
             VerifyOutcome::Unauthorized
         }
         // Klaviyo documents 400 for a private key that is malformed; HubSpot's token-info

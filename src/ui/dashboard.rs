@@ -328,24 +328,6 @@ fn contains_folded(text: &str, word: &str) -> bool {
     }
 }
 
-/// "just now", "3 min ago", "1 hour ago", "2 days ago", "never".
-pub fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
-    let Some(at) = at else { return "never".into() };
-    let secs = (now - at).num_seconds().max(0);
-    let counted = |n: i64, one: &str, many: &str| format!("{n} {} ago", if n == 1 { one } else { many });
-    match secs {
-        0..=59 => "just now".into(),
-        60..=3599 => format!("{} min ago", secs / 60),
-        3600..=86_399 => counted(secs / 3600, "hour", "hours"),
-        _ => counted(secs / 86_400, "day", "days"),
-    }
-}
-
-/// "1 time", "3 times".
-pub fn times(n: u64) -> String {
-    if n == 1 { "1 time".to_owned() } else { format!("{n} times") }
-}
-
 /// The dashboard.
 pub fn dashboard_ui(
     ui: &mut egui::Ui,
@@ -564,7 +546,7 @@ pub fn dashboard_ui(
                                 );
                             }
                             Column::LastCopied => {
-                                ui.label(ago(record.last_copied_at, now));
+                                ui.label(crate::words::ago(record.last_copied_at, now));
                             }
                         });
                     }

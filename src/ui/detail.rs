@@ -1,7 +1,6 @@
 //! Key detail: every field, editable metadata, Copy / Reveal / Verify / Rotate / Revoke, and
 //! the key's own audit timeline.
 
-use super::dashboard::ago;
 use super::meta_form::{integrations_ui, schedule_ui};
 use super::session::{Command, Revealed};
 use super::state::{DetailState, Screen};
@@ -11,6 +10,7 @@ use crate::providers::Provider;
 use crate::vault::KeyEdit;
 use crate::vault::audit::Outcome;
 use crate::vault::model::{KeyId, KeyStatus, VaultFile, VerifyOutcome};
+use crate::words::{ago, times};
 use chrono::{DateTime, Utc};
 
 /// The colour a check's outcome is drawn in: never the good colour for a key whose last
@@ -135,9 +135,9 @@ pub fn detail_ui(
             row(
                 ui,
                 "Copied",
-                format!("{}, last {}", super::dashboard::times(record.copy_count), ago(record.last_copied_at, now)),
+                format!("{}, last {}", times(record.copy_count), ago(record.last_copied_at, now)),
             );
-            row(ui, "Revealed", super::dashboard::times(record.reveal_count));
+            row(ui, "Revealed", times(record.reveal_count));
             ui.label("Last checked");
             match &record.last_verified {
                 None => badge_ui(ui, "never checked", theme::Badge::Muted),

@@ -5,7 +5,7 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::audit::{self, Action};
-use super::model::{Account, KeyId, KeyRecord, ProviderUsage, Verification, VerifyOutcome};
+use super::model::{Account, KeyId, KeyRecord, ProviderUsage, UnexpectedUse, Verification, VerifyOutcome};
 use super::ops::aws_access_key_id;
 use super::{MAX_LABEL, Vault, VaultError, random_hex};
 use crate::providers::Provider;
@@ -199,9 +199,11 @@ impl Vault {
         if let Some(account) = account.filter(|a| a.has_management_key) {
             let credential = self.management_key(&account.id)?;
             let asked_with = format!("the management key of \"{}\"", account.name);
-            // A live AWS key added before its id was kept names itself in its secret.
+            // A live AWS key added before its id was kept names itself in its secret (read
+            // only then: no other provider's key names itself).
             let subject = record.provider_key_id.clone().or_else(|| {
-                let own = record.is_live().then(|| self.load_secret(&record).ok()).flatten()?;
+                let names_itself = record.provider == Provider::AmazonSes && record.is_live();
+                let own = names_itself.then(|| self.load_secret(&record).ok()).flatten()?;
                 aws_access_key_id(record.provider, &own)
             });
             return Ok(UsageTarget { record, subject, credential, asked_with });
@@ -217,13 +219,14 @@ impl Vault {
 
     /// Records what the provider said about a key's last use (`Err`: the sentence of why it
     /// could not tell; the last answer stays). `subject` is the key's id at the provider as
-    /// asked, kept when the key had none recorded.
+    /// asked, kept when the key had none recorded. Returns the use that should not have
+    /// happened, if the answer shows one.
     pub fn record_usage(
         &mut self,
         key_id: &KeyId,
         answer: Result<ProviderUsage, String>,
         subject: Option<String>,
-    ) -> Result<(), VaultError> {
+    ) -> Result<Option<UnexpectedUse>, VaultError> {
         let index = self.index_of(key_id)?;
         let id = self.file.keys[index].id.clone();
         let usage = match answer {
@@ -234,12 +237,11 @@ impl Vault {
                     Some(&id),
                     audit::Outcome::Failed(why),
                     String::new(),
-                    |_| Ok(()),
+                    |_| Ok(None),
                 );
             }
         };
-        let mut after = self.file.keys[index].clone();
-        after.usage = Some(Box::new(usage.clone()));
+        let flag = usage.last_used.and_then(|at| self.file.keys[index].unexpected_use_at(at));
         let mut detail = match usage.last_used {
             Some(at) => format!("last used {}", at.format("%Y-%m-%d %H:%M UTC")),
             None => "never used".to_owned(),
@@ -248,7 +250,7 @@ impl Vault {
             detail.push_str(&format!(" ({})", usage.detail));
         }
         detail.push_str(&format!(", per {}", usage.source));
-        if let Some(flag) = after.unexpected_use() {
+        if let Some(flag) = flag {
             detail.push_str(&format!(
                 " — after it was {}: possible unauthorized use",
                 if flag.revoked { "revoked" } else { "replaced everywhere" }
@@ -260,7 +262,7 @@ impl Vault {
             if record.provider_key_id.is_none() {
                 record.provider_key_id = subject;
             }
-            Ok(())
+            Ok(flag)
         })
     }
 

@@ -553,7 +553,11 @@ impl KeyRecord {
     /// retiring key moved to its replacement: possibly someone else's. A retiring key whose
     /// integrations have not all moved is expected to be in use.
     pub fn unexpected_use(&self) -> Option<UnexpectedUse> {
-        let used_at = self.usage.as_ref()?.last_used?;
+        self.unexpected_use_at(self.usage.as_ref()?.last_used?)
+    }
+
+    /// [`KeyRecord::unexpected_use`] for a use at `used_at` (an answer not yet recorded).
+    pub fn unexpected_use_at(&self, used_at: DateTime<Utc>) -> Option<UnexpectedUse> {
         let (since, revoked) = match &self.status {
             KeyStatus::Revoked { at, .. } => (*at, true),
             KeyStatus::Retiring => {

@@ -442,5 +442,5 @@ pub fn aws_access_key_id(provider: Provider, secret: &SecretString) -> Option<St
     }
     let (id, _secret) = secret.expose_secret().split_once(':')?;
     let id = id.trim();
-    ((16..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| id.to_owned())
+    crate::providers::catalogue::is_access_key_id(id).then(|| id.to_owned())
 }
