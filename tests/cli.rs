@@ -68,8 +68,14 @@ fn the_whole_flow() {
     assert_eq!(shown["history"][0]["action"], "generate");
     assert!(step(&["show", &webhook_id[..6]], "").contains("HubSpot <https://app.hubspot.com/x>"));
 
+    let vault_file = cli.vault.join("vault.ron");
+    let before = std::fs::read(&vault_file).unwrap();
     assert_eq!(step(&["reveal", "Webhook"], ""), format!("{webhook}\n"));
     assert_eq!(step(&["reveal", "SendGrid prod"], ""), format!("{sg}\n"));
+    // A reveal only appends to the audit log; `show` (no password) counts it from there.
+    assert_eq!(std::fs::read(&vault_file).unwrap(), before, "vault.ron is not written for a reveal");
+    assert_eq!(json(&step(&["show", "Webhook", "--json"], ""))["reveal_count"], 1);
+    assert_eq!(json(&step(&["list", "--json"], ""))[1]["reveal_count"], 1);
 
     step(
         &[

@@ -141,7 +141,7 @@ fn a_corrupted_vault_is_reported_with_its_line_and_left_alone() {
     let cli = cli_with_keys(3);
     let path = cli.vault.join("vault.ron");
     let text = std::fs::read_to_string(&path).unwrap();
-    let broken = text.replacen("label: \"Key 1\"", "label: \"Key 1\" oops", 1);
+    let broken = text.replacen("label:\"Key 1\"", "label:\"Key 1\" oops", 1);
     let line = broken.lines().position(|l| l.contains("oops")).unwrap() + 1;
     std::fs::write(&path, &broken).unwrap();
     let before = cli.files();
@@ -165,7 +165,7 @@ fn a_corrupted_vault_is_reported_with_its_line_and_left_alone() {
 fn a_newer_format_is_refused_and_not_rewritten() {
     let cli = cli_with_keys(1);
     let path = cli.vault.join("vault.ron");
-    let text = std::fs::read_to_string(&path).unwrap().replacen("format: 3", "format: 4", 1);
+    let text = std::fs::read_to_string(&path).unwrap().replacen("format:3", "format:4", 1);
     std::fs::write(&path, &text).unwrap();
     let before = cli.files();
     let output = cli.run(&["generate", "--label", "New"]);
@@ -196,7 +196,7 @@ fn a_second_process_cannot_write_while_the_first_holds_the_vault() {
 fn a_hand_edit_is_flagged_and_recorded() {
     let cli = cli_with_keys(1);
     let path = cli.vault.join("vault.ron");
-    let text = std::fs::read_to_string(&path).unwrap().replacen("label: \"Key 0\"", "label: \"Key zero\"", 1);
+    let text = std::fs::read_to_string(&path).unwrap().replacen("label:\"Key 0\"", "label:\"Key zero\"", 1);
     std::fs::write(&path, &text).unwrap();
     assert!(cli.ok(&["list"], "").contains("Key zero"), "reading still works");
     // A command that unlocks checks the seal and says what it found.
@@ -262,8 +262,8 @@ fn a_planted_api_address_receives_no_key() {
     let path = cli.vault.join("vault.ron");
     let text = std::fs::read_to_string(&path).unwrap();
     let planted = text.replacen(
-        "provider: Brevo, created_at",
-        &format!("provider: Brevo, base_url: \"{}\", created_at", server.url),
+        "provider:Brevo,created_at",
+        &format!("provider:Brevo,base_url:\"{}\",created_at", server.url),
         1,
     );
     assert_ne!(planted, text, "the account has an address field to plant");

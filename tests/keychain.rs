@@ -64,7 +64,7 @@ fn the_keychain_holds_ciphertext_not_the_key() {
     let sg = sendgrid_key();
     cli.ok(&["add", "--label", "SendGrid"], &sg);
     let vault: String = std::fs::read_to_string(cli.vault.join("vault.ron")).unwrap();
-    let vault_id = vault.split("vault_id: \"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let vault_id = vault.split("vault_id:\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let keys: serde_json::Value = serde_json::from_str(&cli.ok(&["list", "--json"], "")).unwrap();
     assert!(!cli.vault.join("secrets.ron").exists(), "the keychain vault keeps no secrets file");
     for (entry, secret) in keys.as_array().unwrap().iter().zip([key, sg.as_str()]) {
@@ -124,7 +124,7 @@ fn a_backup_restores_onto_an_emptied_keychain() {
     cli.ok(&["backup", backup.to_str().unwrap()], "");
     // The keychain is emptied of this vault's entries, and the folder is gone too.
     let vault_text = std::fs::read_to_string(cli.vault.join("vault.ron")).unwrap();
-    let vault_id = vault_text.split("vault_id: \"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let vault_id = vault_text.split("vault_id:\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let mut store = KeychainStore::open().unwrap();
     for name in store.names(&format!("{vault_id}/")).unwrap() {
         store.delete(&name).unwrap();

@@ -55,6 +55,48 @@ fn the_library_call_makes_this_process_undumpable() {
     assert!(keydesk::secrets::process::core_dumps_forbidden());
 }
 
+/// A command that derives a key from the master password runs with huge pages for Argon2id
+/// (`keydesk::secrets::process::KDF_TUNABLES`): it starts itself again with them before it
+/// reads the password, here from a FIFO nobody writes to, so it waits, alive, while its
+/// environment is read from outside.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn a_command_that_unlocks_runs_with_huge_pages_for_the_kdf() {
+    let cli = common::Cli::new();
+    cli.ok(&["init", "--secret-store", "file"], "");
+    let fifo = cli.dir.path().join("password-fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
+        .arg("--vault")
+        .arg(&cli.vault)
+        .arg("--password-file")
+        .arg(&fifo)
+        .arg("audit")
+        .env_remove("GLIBC_TUNABLES")
+        .env_remove("KEYDESK_PASSWORD_FILE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let wanted = format!("GLIBC_TUNABLES={}", keydesk::secrets::process::KDF_TUNABLES);
+    let environ = format!("/proc/{}/environ", child.id());
+    let found = |seen: &[u8]| seen.split(|b| *b == 0).any(|entry| entry == wanted.as_bytes());
+    let mut seen = Vec::new();
+    for _ in 0..250 {
+        seen = std::fs::read(&environ).unwrap_or_default();
+        if found(&seen) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let alive = child.try_wait().unwrap().is_none();
+    let _killed = child.kill();
+    let _reaped = child.wait();
+    assert!(alive, "the command was still waiting for its password");
+    assert!(found(&seen), "{wanted} not in the command's environment");
+}
+
 /// The window runs with glibc's malloc thresholds fixed (see `keydesk::ui::MALLOC_TUNABLES`):
 /// started without them, the program starts itself again with them, under the same process
 /// id, before it opens a window; read from outside in /proc (the test script runs as root,

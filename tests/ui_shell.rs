@@ -420,7 +420,7 @@ fn changes_made_outside_keydesk_are_shown_and_kept_only_on_purpose() {
     harness.run();
     let path = world.dir.path().join("vault").join("vault.ron");
     let text =
-        std::fs::read_to_string(&path).unwrap().replace("label: \"Webhook\"", "label: \"Webhook (edited)\"");
+        std::fs::read_to_string(&path).unwrap().replace("label:\"Webhook\"", "label:\"Webhook (edited)\"");
     std::fs::write(&path, text).unwrap();
     type_into(&mut harness, "Master password", PASSWORD);
     click(&mut harness, "Unlock");

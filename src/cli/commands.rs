@@ -35,6 +35,21 @@ fn writes(command: &Command) -> bool {
     ) && !matches!(command, Command::Account(args::AccountCommand::List(_) | args::AccountCommand::Test(_)))
 }
 
+/// Whether a command only reads metadata: it needs no master password and no keychain (the
+/// file is the user's to read anyway; its seal is checked by every command that unlocks).
+pub fn reads_metadata_only(command: &Command) -> bool {
+    matches!(command, Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Info(_))
+        || matches!(command, Command::Rotate(rotate) if rotate.status)
+        || matches!(
+            command,
+            Command::Incident(
+                args::IncidentCommand::List(_)
+                    | args::IncidentCommand::Show(_)
+                    | args::IncidentCommand::Export(_)
+            )
+        )
+}
+
 pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     if let Command::Init(init) = command {
         return run_init(context, &init);
@@ -42,31 +57,28 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     if let Command::Restore(restore) = command {
         return super::backup::restore(context, &restore);
     }
-    // Reading metadata needs no master password and no keychain: the file is the user's to
-    // read anyway (its seal is checked by every command that unlocks).
-    let reads_only = matches!(&command, Command::Rotate(rotate) if rotate.status)
-        || matches!(
-            &command,
-            Command::Incident(
-                args::IncidentCommand::List(_)
-                    | args::IncidentCommand::Show(_)
-                    | args::IncidentCommand::Export(_)
-            )
-        );
-    if reads_only
-        || matches!(&command, Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Info(_))
-    {
+    if reads_metadata_only(&command) {
         let dir = VaultDir::open(&context.dir, false)?;
         let text = dir.read_vault()?;
         let file = Vault::parse(&text).map_err(|e| {
             CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
         })?;
         let now = chrono::Utc::now();
+        // The counts of copies and reveals since the last save are lines of the audit log
+        // (not checked here: that takes the password).
+        let with_uses = |mut file: crate::vault::model::VaultFile, audit: &str| {
+            file.count_uses(&crate::vault::audit::uses_after(audit, file.audit.entries));
+            file
+        };
         return match command {
-            Command::List(list) => render::list(&file, now, list.json, list.all),
+            Command::List(list) => {
+                use crate::storage::VaultStorage;
+                render::list(&with_uses(file, &dir.read_audit()?), now, list.json, list.all)
+            }
             Command::Show(show) => {
                 use crate::storage::VaultStorage;
-                render::show(&file, &dir.read_audit()?, now, &show.key, show.json)
+                let audit = dir.read_audit()?;
+                render::show(&with_uses(file, &audit), &audit, now, &show.key, show.json)
             }
             Command::Due(due) => {
                 render::due(&file, now, due.json)?;

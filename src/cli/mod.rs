@@ -84,6 +84,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A command that derives a key from the master password starts itself once more with huge
+    // pages for Argon2id's memory, before it reads anything (the window does the same).
+    if cli.command.as_ref().is_some_and(|command| !commands::reads_metadata_only(command)) {
+        crate::secrets::process::restart_with_tunables(crate::secrets::process::KDF_TUNABLES);
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

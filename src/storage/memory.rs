@@ -43,6 +43,11 @@ impl MemoryStorage {
         self.lock().audit.clone()
     }
 
+    /// Puts `text` in place of the audit log (a test's way to cut lines from its end).
+    pub fn replace_audit(&self, text: &str) {
+        text.clone_into(&mut self.lock().audit);
+    }
+
     /// Appends raw text to the audit log (a test's way to leave a torn line).
     pub fn append_raw_audit(&self, text: &str) {
         self.lock().audit.push_str(text);

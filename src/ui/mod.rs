@@ -41,7 +41,7 @@ const ICON: &[u8] = include_bytes!("../../assets/icons/256x256/keydesk.png");
 
 /// Opens the window on the vault folder `dir`. Returns when the window closes.
 pub fn run(dir: PathBuf) -> Result<(), String> {
-    restart_with_fixed_malloc_thresholds();
+    crate::secrets::process::restart_with_tunables(MALLOC_TUNABLES);
     let timings = std::env::var_os("KEYDESK_TIMINGS").is_some_and(|v| v == "1").then(std::time::Instant::now);
     let clipboard: Box<dyn Clipboard> = match SystemClipboard::open() {
         Ok(clipboard) => Box::new(clipboard),
@@ -87,29 +87,13 @@ pub fn run(dir: PathBuf) -> Result<(), String> {
     })
 }
 
-/// The malloc tuning the window runs with (glibc): fixed thresholds for returning memory.
-pub const MALLOC_TUNABLES: &str = "glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072";
-
+/// The malloc tuning the window runs with (glibc): fixed thresholds for returning memory, and
+/// huge pages for Argon2id's working memory at unlock ([`crate::secrets::process::KDF_TUNABLES`]).
+///
 /// glibc raises its mmap threshold each time a large block is freed (reading and parsing a
 /// big vault frees several), and from then on keeps later freed buffers in the heap: at
 /// 10,000 keys about 3 MB stay resident for the window's whole life (measured: idle RSS
-/// +16 MB over an empty vault, +13 MB with fixed thresholds). The thresholds can only be fixed
-/// before the process starts (`GLIBC_TUNABLES`; `mallopt` would need `unsafe`), so the window
-/// starts itself once more with them. Nothing happens when they are set already, or when the
-/// program cannot be started again (it then runs as it is).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn restart_with_fixed_malloc_thresholds() {
-    use std::os::unix::process::CommandExt;
-    if std::env::var_os("GLIBC_TUNABLES").is_some() {
-        return;
-    }
-    let Ok(program) = std::env::current_exe() else { return };
-    // `exec` returns only when it failed.
-    let _failed = std::process::Command::new(program)
-        .args(std::env::args_os().skip(1))
-        .env("GLIBC_TUNABLES", MALLOC_TUNABLES)
-        .exec();
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn restart_with_fixed_malloc_thresholds() {}
+/// +16 MB over an empty vault, +13 MB with fixed thresholds). Tunables are read only when the
+/// process starts, so the window starts itself once more with them.
+pub const MALLOC_TUNABLES: &str =
+    "glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072:glibc.malloc.hugetlb=1";

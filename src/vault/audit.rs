@@ -4,7 +4,11 @@
 //! links, and is keyed from its first save by this version on).
 //!
 //! Editing, removing or reordering a line breaks the chain at that point; the vault file
-//! records the count and last link at each save, so lines cut from the end show too. This
+//! records the count and last link at each save, so lines cut from the end show too. A copy
+//! or a reveal only appends its line (the vault file is not written again for a counter):
+//! such lines after the sealed head are counted into the keys at every unlock
+//! ([`uses_after`]), and saved with the next change; their removal from the end shows
+//! through the generation mark kept in the keychain, which counts the log's lines. This
 //! module builds and checks lines as text; it does no IO. No secret ever goes into a record.
 
 use chrono::{DateTime, Utc};
@@ -222,6 +226,25 @@ pub enum ChainError {
 pub struct ChainReport {
     pub entries: u64,
     pub last_hash: String,
+}
+
+/// The uses of keys (copies and reveals that worked) among the lines after the first `sealed`
+/// ones: those appended since the vault file was last saved, whose counts the file does not
+/// hold yet. Lines that do not parse are left out (the chain check names them).
+pub fn uses_after(text: &str, sealed: u64) -> Vec<Record> {
+    let mut rest = text;
+    for _ in 0..sealed {
+        match rest.find('\n') {
+            Some(at) => rest = &rest[at + 1..],
+            None => return Vec::new(),
+        }
+    }
+    rest.lines()
+        .filter_map(|line| ron::from_str::<Record>(line).ok())
+        .filter(|record| {
+            matches!(record.action, Action::Copy | Action::Reveal) && record.outcome == Outcome::Ok
+        })
+        .collect()
 }
 
 /// Parses the log text into records, for display (unparseable lines are skipped).

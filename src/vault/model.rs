@@ -523,6 +523,32 @@ pub enum VerifyOutcome {
     ChecksumOk,
 }
 
+impl VaultFile {
+    /// Counts `uses` (copies and reveals the audit log holds after the head this file sealed,
+    /// see [`super::audit::uses_after`]) into the keys they name; a key no longer in the file
+    /// is passed over.
+    pub fn count_uses(&mut self, uses: &[super::audit::Record]) {
+        if uses.is_empty() {
+            return;
+        }
+        let at: std::collections::HashMap<&str, usize> =
+            self.keys.iter().enumerate().map(|(index, key)| (key.id.as_str(), index)).collect();
+        let found: Vec<(usize, &super::audit::Record)> =
+            uses.iter().filter_map(|used| Some((*at.get(used.key.as_deref()?)?, used))).collect();
+        for (index, used) in found {
+            let key = &mut self.keys[index];
+            match used.action {
+                super::audit::Action::Copy => {
+                    key.copy_count += 1;
+                    key.last_copied_at = key.last_copied_at.max(Some(super::whole_seconds(used.at)));
+                }
+                super::audit::Action::Reveal => key.reveal_count += 1,
+                _ => {}
+            }
+        }
+    }
+}
+
 /// The audit log's length and last line hash as of the last save, so truncation shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditHead {

@@ -381,10 +381,7 @@ impl Vault {
                 return Err(error);
             }
         };
-        self.apply(Action::Reveal, Some(&id), String::new(), |file| {
-            file.keys[index].reveal_count += 1;
-            Ok(())
-        })?;
+        self.commit_use(Action::Reveal, index, |record| record.reveal_count += 1)?;
         Ok(secret)
     }
 
@@ -415,11 +412,9 @@ impl Vault {
         match clipboard {
             Ok(()) => {
                 let now = self.now();
-                self.apply(Action::Copy, Some(&id), String::new(), |file| {
-                    let record = &mut file.keys[index];
+                self.commit_use(Action::Copy, index, |record| {
                     record.copy_count += 1;
                     record.last_copied_at = Some(now);
-                    Ok(())
                 })
             }
             Err(why) => {
