@@ -43,7 +43,7 @@ pub fn audit_ui(
 ) -> Option<Command> {
     let mut command = None;
     let Some(cache) = cache else {
-        ui.spinner();
+        super::widgets::spinner(ui);
         return None;
     };
     ui.heading("Audit log");

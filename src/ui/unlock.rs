@@ -56,7 +56,7 @@ impl UnlockState {
 /// The spinner while Argon2id runs.
 fn deriving_ui(ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
-        ui.spinner();
+        super::widgets::spinner(ui);
         ui.label("Deriving the key from your password…");
     });
 }
@@ -132,7 +132,7 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
             match &state.keychain {
                 None => {
                     ui.horizontal(|ui| {
-                        ui.spinner();
+                        super::widgets::spinner(ui);
                         ui.label("Looking for the OS keychain…");
                     });
                 }
