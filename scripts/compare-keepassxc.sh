@@ -7,13 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 missing=()
-for package in keepassxc python3-pykeepass xvfb xdotool; do
+for package in keepassxc python3-pykeepass xvfb xdotool x11-utils; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-cargo build --release --locked --bin keydesk --example big_vault
+# PROFILE picks the build measured (release unless set; quick is what scripts/run.sh builds).
+cargo build --profile "${PROFILE:-release}" --locked --bin keydesk --example big_vault
 # Debian's python3 (where python3-pykeepass is), not another one on PATH.
 exec /usr/bin/python3 scripts/compare_keepassxc.py

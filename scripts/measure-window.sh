@@ -3,10 +3,14 @@
 # time with an empty and a 10,000-key vault, resident memory before and after unlocking, and
 # the CPU time and frames of the 5 s after unlocking.
 # Prints one line per measurement. Needs the packages scripts/screenshots.sh installs.
+# PROFILE picks the cargo profile measured: release (the default), quick (what scripts/run.sh
+# builds) or dist (the package's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked --quiet --bin keydesk --example big_vault
-bin=target/release/keydesk
+profile="${PROFILE:-release}"
+cargo build --profile "$profile" --locked --quiet --bin keydesk --example big_vault
+target="${CARGO_TARGET_DIR:-target}/$profile"
+bin="$target/keydesk"
 work=$(mktemp -d)
 display=":$((500 + RANDOM % 300))"
 cleanup() { kill "${app:-}" "${xvfb:-}" 2>/dev/null || true; rm -rf "$work"; }
@@ -22,7 +26,7 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 # User + system CPU time of a process, in ms (clock ticks from /proc/PID/stat).
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
 for keys in 0 10000; do
-  target/release/examples/big_vault "$work/v$keys" "$keys" "$password" >/dev/null
+  "$target/examples/big_vault" "$work/v$keys" "$keys" "$password" >/dev/null
   KEYDESK_TIMINGS=1 "$bin" --vault "$work/v$keys" 2>"$work/log$keys" &
   app=$!
   window=$(xdotool search --sync --name '^Keydesk' | head -n 1)
