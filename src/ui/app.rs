@@ -178,6 +178,10 @@ pub struct KeydeskApp {
     /// The last `vault.ron` read before unlocking, parsed ahead so Enter costs only the KDF,
     /// with the SHA-256 of the text it was parsed from.
     preloaded: Option<([u8; 32], Box<VaultFile>)>,
+    /// Argon2id's working memory, being made ready on a thread of its own from the first
+    /// keystroke of the master password (see `vault::crypto::KdfMemory`); taken by the unlock,
+    /// let go when the field is emptied.
+    kdf_memory: Option<std::thread::JoinHandle<Option<crate::vault::crypto::KdfMemory>>>,
     /// A vault-level problem for the banner.
     pub banner: Option<String>,
     failed_unlocks: u32,
@@ -216,6 +220,7 @@ impl KeydeskApp {
             kept_settings: None,
             last_activity: now,
             preloaded: None,
+            kdf_memory: None,
             banner: None,
             failed_unlocks: 0,
             retry_at: None,
@@ -492,7 +497,19 @@ impl KeydeskApp {
         } else {
             match &mut self.phase {
                 Phase::Create(state) => commands.extend(unlock::create_ui(ui, state, waiting)),
-                Phase::Locked(state) => commands.extend(unlock::unlock_ui(ui, state, waiting, retry_in)),
+                Phase::Locked(state) => {
+                    commands.extend(unlock::unlock_ui(ui, state, waiting, retry_in));
+                    if state.password.is_empty() {
+                        self.kdf_memory = None;
+                    } else if self.kdf_memory.is_none() {
+                        let kdf =
+                            self.preloaded.as_ref().map_or_else(KdfParams::default, |(_, f)| f.header.kdf);
+                        self.kdf_memory = std::thread::Builder::new()
+                            .name("keydesk: KDF memory".into())
+                            .spawn(move || crate::vault::crypto::KdfMemory::prepare(kdf))
+                            .ok();
+                    }
+                }
                 Phase::Busy => {
                     let job = self
                         .jobs

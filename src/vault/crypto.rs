@@ -128,6 +128,57 @@ pub fn derive_kek(
     Ok(SymmetricKey::from_bytes(*out))
 }
 
+/// Argon2id's working memory (64 MiB at the default cost), made ready before the password is
+/// complete: the window prepares it at the first keystroke on the lock screen, so the page
+/// faults of a fresh 64 MiB (in a long-running window, the slowest part of a first unlock) are
+/// paid while the person types, not after Enter. Handed back to the system when dropped.
+pub struct KdfMemory {
+    blocks: Vec<argon2::Block>,
+    params: KdfParams,
+}
+
+impl KdfMemory {
+    /// Allocates and touches the memory Argon2id needs at `params` (every block is written,
+    /// so every page is in place). `None` when `params` are out of range.
+    pub fn prepare(params: KdfParams) -> Option<KdfMemory> {
+        params.validate().ok()?;
+        let argon = Params::new(params.memory_kib, params.iterations, params.lanes, Some(KEY_LEN)).ok()?;
+        Some(KdfMemory { blocks: vec![argon2::Block::default(); argon.block_count()], params })
+    }
+
+    /// The cost it was made for.
+    pub fn params(&self) -> KdfParams {
+        self.params
+    }
+}
+
+/// [`derive_kek`] in memory made ready beforehand (for the same cost; other memory is not
+/// used). The memory is not wiped afterwards: the caller drops it, which unmaps it.
+pub fn derive_kek_in(
+    password: &SecretString,
+    salt: &[u8],
+    params: KdfParams,
+    memory: &mut KdfMemory,
+) -> Result<SymmetricKey, CryptoError> {
+    if memory.params != params {
+        return derive_kek(password, salt, params);
+    }
+    params.validate()?;
+    let argon_params = Params::new(params.memory_kib, params.iterations, params.lanes, Some(KEY_LEN))
+        .map_err(|_argon2_params| CryptoError::KdfOutOfRange)?;
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    argon
+        .hash_password_into_with_memory(
+            password.expose_secret().as_bytes(),
+            salt,
+            &mut out[..],
+            memory.blocks.as_mut_slice(),
+        )
+        .map_err(|_argon2_error| CryptoError::KdfOutOfRange)?;
+    Ok(SymmetricKey::from_bytes(*out))
+}
+
 /// Encrypts `plaintext`; the result is `nonce || ciphertext+tag`.
 pub fn seal(
     key: &SymmetricKey,
@@ -363,6 +414,23 @@ mod tests {
         let eight_lanes = KdfParams { memory_kib: 19 * 1024, iterations: 2, lanes: 8 };
         let key = derive_kek(&password, &[7; SALT_LEN], eight_lanes).unwrap();
         assert_eq!(hex(key.bytes()), "c62936ba86ae0723b67d8969b957e0d00d2cef8d6179c9b553235b8665d8c6e5");
+    }
+
+    /// Memory made ready beforehand gives the same key; memory made for another cost is not
+    /// used (the key is still right).
+    #[test]
+    fn prepared_memory_gives_the_same_key() {
+        let password = SecretString::from("correct horse battery staple");
+        let salt = [9; SALT_LEN];
+        let params = KdfParams::MIN;
+        let plain = derive_kek(&password, &salt, params).unwrap();
+        let mut memory = KdfMemory::prepare(params).unwrap();
+        assert_eq!(memory.params(), params);
+        assert_eq!(derive_kek_in(&password, &salt, params, &mut memory).unwrap().bytes(), plain.bytes());
+        let other = KdfParams { iterations: 3, ..KdfParams::MIN };
+        let mut mismatched = KdfMemory::prepare(other).unwrap();
+        assert_eq!(derive_kek_in(&password, &salt, params, &mut mismatched).unwrap().bytes(), plain.bytes());
+        assert!(KdfMemory::prepare(KdfParams { memory_kib: 8, ..KdfParams::MIN }).is_none());
     }
 
     /// RFC 9106 section 5.3, the Argon2id test vector, through the same parallel fill.

@@ -173,9 +173,21 @@ fn rolled_back(mark: &str, file: &VaultFile, log_entries: Option<u64>) -> Option
 /// The data key, unwrapped with the key derived from `password` and the header's salt and
 /// KDF cost.
 fn unwrap_data_key(header: &Header, password: &SecretString) -> Result<SymmetricKey, VaultError> {
+    unwrap_data_key_in(header, password, None)
+}
+
+/// [`unwrap_data_key`], in Argon2id memory made ready beforehand when there is some.
+fn unwrap_data_key_in(
+    header: &Header,
+    password: &SecretString,
+    memory: Option<&mut crypto::KdfMemory>,
+) -> Result<SymmetricKey, VaultError> {
     let salt = decode_b64(&header.salt).map_err(|_bad_base64| CryptoError::WrongPassword)?;
     let wrapped = decode_b64(&header.wrapped_data_key).map_err(|_bad_base64| CryptoError::WrongPassword)?;
-    let kek = crypto::derive_kek(password, &salt, header.kdf)?;
+    let kek = match memory {
+        Some(memory) => crypto::derive_kek_in(password, &salt, header.kdf, memory)?,
+        None => crypto::derive_kek(password, &salt, header.kdf)?,
+    };
     Ok(crypto::unwrap_key(&kek, &data_key_ad(&header.vault_id), &wrapped)?)
 }
 
@@ -276,11 +288,23 @@ impl Vault {
     /// the text is checked against its seal. Writes nothing.
     pub fn unlock(
         env: Env,
-        mut file: VaultFile,
+        file: VaultFile,
         text: &str,
         password: &SecretString,
     ) -> Result<Vault, VaultError> {
-        let data = unwrap_data_key(&file.header, password)?;
+        Vault::unlock_in(env, file, text, password, None)
+    }
+
+    /// [`Vault::unlock`], deriving the key in Argon2id memory made ready while the password
+    /// was typed ([`crypto::KdfMemory`]; memory made for another cost is not used).
+    pub fn unlock_in(
+        env: Env,
+        mut file: VaultFile,
+        text: &str,
+        password: &SecretString,
+        memory: Option<&mut crypto::KdfMemory>,
+    ) -> Result<Vault, VaultError> {
+        let data = unwrap_data_key_in(&file.header, password, memory)?;
         // One read of the log serves its check and its tail; an intact chain's report is the
         // tail, so the lines are hashed a second time only when the chain is not intact.
         let audit_text = env.storage.read_audit()?;

@@ -85,7 +85,10 @@ impl KeydeskApp {
         let open_store = self.services.open_store.clone();
         let preloaded = self.preloaded.take();
         let clock = self.services.clock.clone();
+        let prepared = self.kdf_memory.take();
         self.jobs.spawn(ctx, "Unlocking", Records::No, move || {
+            // The memory made ready while the password was typed (a few ms more if not yet).
+            let mut memory = prepared.and_then(|thread| thread.join().ok().flatten());
             let open = || -> Result<Vault, VaultError> {
                 let dir = VaultDir::open(&dir_path, true)?;
                 let text = dir.read_vault()?;
@@ -98,7 +101,7 @@ impl KeydeskApp {
                     Env { store, storage: Box::new(dir), clock: Box::new(clock), rng: Box::new(os_rng()) };
                 // Changes made outside Keydesk are shown, never sealed over: the vault stays
                 // read-only until the user keeps them.
-                let mut vault = Vault::unlock(env, file, &text, &password)?;
+                let mut vault = Vault::unlock_in(env, file, &text, &password, memory.as_mut())?;
                 // A change of data key cut short (a crash) is finished before the vault shows.
                 // Should that fail too, every secret still opens (with either key) and the
                 // next unlock tries again.
