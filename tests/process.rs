@@ -7,26 +7,31 @@ mod common;
 use std::io::Read;
 use std::process::Stdio;
 
-#[test]
-fn the_running_binary_allows_no_core_dump() {
-    let cli = common::Cli::new();
+/// `command` on a new vault, started as a user would (no `GLIBC_TUNABLES`), whose password
+/// file is a FIFO nobody writes to: it waits on it, alive, while it is looked at from outside.
+fn waiting_for_its_password(cli: &common::Cli, command: &str, stderr: Stdio) -> std::process::Child {
     cli.ok(&["init", "--secret-store", "file"], "");
-    // The password file is a FIFO nobody writes to: the command waits on it, alive, while
-    // its limits are read from outside.
     let fifo = cli.dir.path().join("password-fifo");
     assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
+    std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
         .arg("--vault")
         .arg(&cli.vault)
         .arg("--password-file")
         .arg(&fifo)
-        .arg("list")
+        .arg(command)
+        .env_remove("GLIBC_TUNABLES")
         .env_remove("KEYDESK_PASSWORD_FILE")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn the_running_binary_allows_no_core_dump() {
+    let cli = common::Cli::new();
+    let mut child = waiting_for_its_password(&cli, "list", Stdio::piped());
     let limits_path = format!("/proc/{}/limits", child.id());
     let mut limits = String::new();
     for _ in 0..100 {
@@ -57,44 +62,13 @@ fn the_library_call_makes_this_process_undumpable() {
 
 /// A command that derives a key from the master password runs with huge pages for Argon2id
 /// (`keydesk::secrets::process::KDF_TUNABLES`): it starts itself again with them before it
-/// reads the password, here from a FIFO nobody writes to, so it waits, alive, while its
-/// environment is read from outside.
+/// reads the password; its environment is read from outside while it waits for it.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[test]
 fn a_command_that_unlocks_runs_with_huge_pages_for_the_kdf() {
     let cli = common::Cli::new();
-    cli.ok(&["init", "--secret-store", "file"], "");
-    let fifo = cli.dir.path().join("password-fifo");
-    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
-        .arg("--vault")
-        .arg(&cli.vault)
-        .arg("--password-file")
-        .arg(&fifo)
-        .arg("audit")
-        .env_remove("GLIBC_TUNABLES")
-        .env_remove("KEYDESK_PASSWORD_FILE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let wanted = format!("GLIBC_TUNABLES={}", keydesk::secrets::process::KDF_TUNABLES);
-    let environ = format!("/proc/{}/environ", child.id());
-    let found = |seen: &[u8]| seen.split(|b| *b == 0).any(|entry| entry == wanted.as_bytes());
-    let mut seen = Vec::new();
-    for _ in 0..250 {
-        seen = std::fs::read(&environ).unwrap_or_default();
-        if found(&seen) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let alive = child.try_wait().unwrap().is_none();
-    let _killed = child.kill();
-    let _reaped = child.wait();
-    assert!(alive, "the command was still waiting for its password");
-    assert!(found(&seen), "{wanted} not in the command's environment");
+    let child = waiting_for_its_password(&cli, "audit", Stdio::null());
+    assert_runs_with(child, keydesk::secrets::process::KDF_TUNABLES, "the command waiting for its password");
 }
 
 /// The window runs with glibc's malloc thresholds fixed (see `keydesk::ui::MALLOC_TUNABLES`):
@@ -107,7 +81,7 @@ fn the_window_runs_with_fixed_malloc_thresholds() {
     assert!(std::env::var_os("DISPLAY").is_some(), "scripts/test.sh gives the tests an X display");
     let cli = common::Cli::new();
     cli.ok(&["init", "--secret-store", "file"], "");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
         .arg("--vault")
         .arg(&cli.vault)
         .env_remove("GLIBC_TUNABLES")
@@ -116,10 +90,16 @@ fn the_window_runs_with_fixed_malloc_thresholds() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    assert_runs_with(child, keydesk::ui::MALLOC_TUNABLES, "the window");
+}
+
+/// `child` is still running and has every glibc tunable of `tunables` in its environment
+/// (read in /proc within 5 s); killed afterwards. glibc cuts the variable at each ':' in place
+/// as it reads it, so every tunable is looked for on its own, the first right after the name.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn assert_runs_with(mut child: std::process::Child, tunables: &str, what: &str) {
     let environ = format!("/proc/{}/environ", child.id());
-    // glibc cuts the variable at each ':' in place as it reads it, so every tunable is looked
-    // for on its own, the first right after the name.
-    let mut wanted: Vec<String> = keydesk::ui::MALLOC_TUNABLES.split(':').map(str::to_owned).collect();
+    let mut wanted: Vec<String> = tunables.split(':').map(str::to_owned).collect();
     wanted[0] = format!("GLIBC_TUNABLES={}", wanted[0]);
     let found = |seen: &[u8]| {
         let entries: Vec<&[u8]> = seen.split(|b| *b == 0).collect();
@@ -136,6 +116,6 @@ fn the_window_runs_with_fixed_malloc_thresholds() {
     let alive = child.try_wait().unwrap().is_none();
     let _killed = child.kill();
     let _reaped = child.wait();
-    assert!(alive, "the window was still running");
-    assert!(found(&seen), "{wanted:?} not in the window's environment");
+    assert!(alive, "{what} was still running");
+    assert!(found(&seen), "{wanted:?} not in the environment of {what}");
 }

@@ -108,24 +108,21 @@ impl SymmetricKey {
     }
 }
 
+/// Argon2id at `params`, once they are checked against Keydesk's range.
+fn argon2id(params: KdfParams) -> Result<Argon2<'static>, CryptoError> {
+    params.validate()?;
+    let argon_params = Params::new(params.memory_kib, params.iterations, params.lanes, Some(KEY_LEN))
+        .map_err(|_argon2_params| CryptoError::KdfOutOfRange)?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params))
+}
+
 /// Runs Argon2id over the password. This is the slow step of unlocking.
 pub fn derive_kek(
     password: &SecretString,
     salt: &[u8],
     params: KdfParams,
 ) -> Result<SymmetricKey, CryptoError> {
-    params.validate()?;
-    let argon_params = Params::new(params.memory_kib, params.iterations, params.lanes, Some(KEY_LEN))
-        .map_err(|_argon2_params| CryptoError::KdfOutOfRange)?;
-    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
-    let mut out = Zeroizing::new([0u8; KEY_LEN]);
-    // The lanes are filled in parallel, a thread per core (the `parallel` feature). The 64 MiB
-    // of working memory is not wiped: an allocation that large is mapped for it alone and
-    // handed back to the system when freed, and wiping it would add 7 ms to every unlock.
-    argon
-        .hash_password_into(password.expose_secret().as_bytes(), salt, &mut out[..])
-        .map_err(|_argon2_error| CryptoError::KdfOutOfRange)?;
-    Ok(SymmetricKey::from_bytes(*out))
+    derive(password, salt, params, None)
 }
 
 /// Argon2id's working memory (64 MiB at the default cost), made ready before the password is
@@ -141,9 +138,8 @@ impl KdfMemory {
     /// Allocates and touches the memory Argon2id needs at `params` (every block is written,
     /// so every page is in place). `None` when `params` are out of range.
     pub fn prepare(params: KdfParams) -> Option<KdfMemory> {
-        params.validate().ok()?;
-        let argon = Params::new(params.memory_kib, params.iterations, params.lanes, Some(KEY_LEN)).ok()?;
-        Some(KdfMemory { blocks: vec![argon2::Block::default(); argon.block_count()], params })
+        let blocks = argon2id(params).ok()?.params().block_count();
+        Some(KdfMemory { blocks: vec![argon2::Block::default(); blocks], params })
     }
 
     /// The cost it was made for.
@@ -152,30 +148,35 @@ impl KdfMemory {
     }
 }
 
-/// [`derive_kek`] in memory made ready beforehand (for the same cost; other memory is not
-/// used). The memory is not wiped afterwards: the caller drops it, which unmaps it.
+/// [`derive_kek`] in memory made ready beforehand (memory made for another cost is not used).
 pub fn derive_kek_in(
     password: &SecretString,
     salt: &[u8],
     params: KdfParams,
     memory: &mut KdfMemory,
 ) -> Result<SymmetricKey, CryptoError> {
-    if memory.params != params {
-        return derive_kek(password, salt, params);
-    }
-    params.validate()?;
-    let argon_params = Params::new(params.memory_kib, params.iterations, params.lanes, Some(KEY_LEN))
-        .map_err(|_argon2_params| CryptoError::KdfOutOfRange)?;
-    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
+    derive(password, salt, params, Some(memory).filter(|memory| memory.params == params))
+}
+
+fn derive(
+    password: &SecretString,
+    salt: &[u8],
+    params: KdfParams,
+    memory: Option<&mut KdfMemory>,
+) -> Result<SymmetricKey, CryptoError> {
+    let argon = argon2id(params)?;
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
-    argon
-        .hash_password_into_with_memory(
-            password.expose_secret().as_bytes(),
-            salt,
-            &mut out[..],
-            memory.blocks.as_mut_slice(),
-        )
-        .map_err(|_argon2_error| CryptoError::KdfOutOfRange)?;
+    let password = password.expose_secret().as_bytes();
+    // The lanes are filled in parallel, a thread per core (the `parallel` feature). The 64 MiB
+    // of working memory is not wiped: an allocation that large is mapped for it alone and
+    // handed back to the system when freed, and wiping it would add 7 ms to every unlock.
+    let derived = match memory {
+        Some(memory) => {
+            argon.hash_password_into_with_memory(password, salt, &mut out[..], memory.blocks.as_mut_slice())
+        }
+        None => argon.hash_password_into(password, salt, &mut out[..]),
+    };
+    derived.map_err(|_argon2_error| CryptoError::KdfOutOfRange)?;
     Ok(SymmetricKey::from_bytes(*out))
 }
 
