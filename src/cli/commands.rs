@@ -64,21 +64,20 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
         })?;
         let now = chrono::Utc::now();
-        // The counts of copies and reveals since the last save are lines of the audit log
-        // (not checked here: that takes the password).
-        let with_uses = |mut file: crate::vault::model::VaultFile, audit: &str| {
-            file.count_uses(&crate::vault::audit::uses_after(audit, file.audit.entries));
-            file
-        };
         return match command {
+            // The counts of copies and reveals since the last save are lines of the audit log
+            // (not checked here: that takes the password).
             Command::List(list) => {
                 use crate::storage::VaultStorage;
-                render::list(&with_uses(file, &dir.read_audit()?), now, list.json, list.all)
+                let mut file = file;
+                file.count_unsaved_uses(&dir.read_audit()?);
+                render::list(&file, now, list.json, list.all)
             }
             Command::Show(show) => {
                 use crate::storage::VaultStorage;
-                let audit = dir.read_audit()?;
-                render::show(&with_uses(file, &audit), &audit, now, &show.key, show.json)
+                let (mut file, audit) = (file, dir.read_audit()?);
+                file.count_unsaved_uses(&audit);
+                render::show(&file, &audit, now, &show.key, show.json)
             }
             Command::Due(due) => {
                 render::due(&file, now, due.json)?;

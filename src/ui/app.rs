@@ -181,7 +181,7 @@ pub struct KeydeskApp {
     /// Argon2id's working memory, being made ready on a thread of its own from the first
     /// keystroke of the master password (see `vault::crypto::KdfMemory`); taken by the unlock,
     /// let go when the field is emptied.
-    kdf_memory: Option<std::thread::JoinHandle<Option<crate::vault::crypto::KdfMemory>>>,
+    kdf_memory: Option<opening::PreparedKdfMemory>,
     /// A vault-level problem for the banner.
     pub banner: Option<String>,
     failed_unlocks: u32,
@@ -498,17 +498,12 @@ impl KeydeskApp {
             match &mut self.phase {
                 Phase::Create(state) => commands.extend(unlock::create_ui(ui, state, waiting)),
                 Phase::Locked(state) => {
+                    // Looked at before the screen is drawn: Enter takes the password out of the
+                    // field in the same frame, and the memory must still be there for it.
+                    let typed = !state.password.is_empty();
+                    let kdf = self.preloaded.as_ref().map(|(_, file)| file.header.kdf);
+                    opening::keep_kdf_memory_ready(&mut self.kdf_memory, kdf, typed);
                     commands.extend(unlock::unlock_ui(ui, state, waiting, retry_in));
-                    if state.password.is_empty() {
-                        self.kdf_memory = None;
-                    } else if self.kdf_memory.is_none() {
-                        let kdf =
-                            self.preloaded.as_ref().map_or_else(KdfParams::default, |(_, f)| f.header.kdf);
-                        self.kdf_memory = std::thread::Builder::new()
-                            .name("keydesk: KDF memory".into())
-                            .spawn(move || crate::vault::crypto::KdfMemory::prepare(kdf))
-                            .ok();
-                    }
                 }
                 Phase::Busy => {
                     let job = self

@@ -122,7 +122,7 @@ pub fn derive_kek(
     salt: &[u8],
     params: KdfParams,
 ) -> Result<SymmetricKey, CryptoError> {
-    derive(password, salt, params, None)
+    derive_kek_in(password, salt, params, None)
 }
 
 /// Argon2id's working memory (64 MiB at the default cost), made ready before the password is
@@ -148,22 +148,15 @@ impl KdfMemory {
     }
 }
 
-/// [`derive_kek`] in memory made ready beforehand (memory made for another cost is not used).
+/// [`derive_kek`] in memory made ready beforehand, when there is some for this cost (memory
+/// made for another cost is not used).
 pub fn derive_kek_in(
-    password: &SecretString,
-    salt: &[u8],
-    params: KdfParams,
-    memory: &mut KdfMemory,
-) -> Result<SymmetricKey, CryptoError> {
-    derive(password, salt, params, Some(memory).filter(|memory| memory.params == params))
-}
-
-fn derive(
     password: &SecretString,
     salt: &[u8],
     params: KdfParams,
     memory: Option<&mut KdfMemory>,
 ) -> Result<SymmetricKey, CryptoError> {
+    let memory = memory.filter(|memory| memory.params == params);
     let argon = argon2id(params)?;
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
     let password = password.expose_secret().as_bytes();
@@ -427,10 +420,16 @@ mod tests {
         let plain = derive_kek(&password, &salt, params).unwrap();
         let mut memory = KdfMemory::prepare(params).unwrap();
         assert_eq!(memory.params(), params);
-        assert_eq!(derive_kek_in(&password, &salt, params, &mut memory).unwrap().bytes(), plain.bytes());
+        assert_eq!(
+            derive_kek_in(&password, &salt, params, Some(&mut memory)).unwrap().bytes(),
+            plain.bytes()
+        );
         let other = KdfParams { iterations: 3, ..KdfParams::MIN };
         let mut mismatched = KdfMemory::prepare(other).unwrap();
-        assert_eq!(derive_kek_in(&password, &salt, params, &mut mismatched).unwrap().bytes(), plain.bytes());
+        assert_eq!(
+            derive_kek_in(&password, &salt, params, Some(&mut mismatched)).unwrap().bytes(),
+            plain.bytes()
+        );
         assert!(KdfMemory::prepare(KdfParams { memory_kib: 8, ..KdfParams::MIN }).is_none());
     }
 

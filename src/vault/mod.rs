@@ -37,7 +37,7 @@ use crate::secrets::SecretStore;
 use crate::storage::VaultStorage;
 use crypto::{CryptoError, KdfParams, SymmetricKey};
 use keys::Keys;
-use model::{AuditHead, FORMAT, Header, KeyRecord, SecretBackend, Settings, VaultFile};
+use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
 
 pub use accounts::{AccountRequest, UsageTarget};
 pub use check::CheckReport;
@@ -144,7 +144,8 @@ fn data_key_ad(vault_id: &str) -> Vec<u8> {
 }
 
 /// Whether `file` is older than (or forks from) the last save recorded in `mark`
-/// ("GENERATION SEAL UNIX_TIME"): what to say, or `None` when it is that save or newer.
+/// ("GENERATION SEAL UNIX_TIME LOG_LINES"), or the log (`log_entries` lines, when its chain is
+/// intact) is shorter than it was then: what to say, or `None` when all is as recorded or newer.
 fn rolled_back(mark: &str, file: &VaultFile, log_entries: Option<u64>) -> Option<String> {
     let mut parts = mark.split_whitespace();
     let generation: u64 = parts.next()?.parse().ok()?;
@@ -159,7 +160,8 @@ fn rolled_back(mark: &str, file: &VaultFile, log_entries: Option<u64>) -> Option
         Some(format!(
             "vault.ron is an older copy than the one Keydesk last wrote on this machine (save {now}, where save {generation}{when} was the last): it was rolled back"
         ))
-    } else if let (true, Some(logged), Some(found)) = (now == generation, logged, log_entries)
+    } else if let (Some(logged), Some(found)) = (logged, log_entries)
+        && now == generation
         && found < logged
     {
         Some(format!(
@@ -184,10 +186,7 @@ fn unwrap_data_key_in(
 ) -> Result<SymmetricKey, VaultError> {
     let salt = decode_b64(&header.salt).map_err(|_bad_base64| CryptoError::WrongPassword)?;
     let wrapped = decode_b64(&header.wrapped_data_key).map_err(|_bad_base64| CryptoError::WrongPassword)?;
-    let kek = match memory {
-        Some(memory) => crypto::derive_kek_in(password, &salt, header.kdf, memory)?,
-        None => crypto::derive_kek(password, &salt, header.kdf)?,
-    };
+    let kek = crypto::derive_kek_in(password, &salt, header.kdf, memory)?;
     Ok(crypto::unwrap_key(&kek, &data_key_ad(&header.vault_id), &wrapped)?)
 }
 
@@ -337,8 +336,7 @@ impl Vault {
         // Copies and reveals since the last save are lines of the log only: counted in here,
         // from an intact chain (whose lines only this vault's key could have linked).
         if chain.as_ref().is_ok_and(|report| report.entries > file.audit.entries) {
-            let uses = audit::uses_after(&audit_text, file.audit.entries);
-            file.count_uses(&uses);
+            file.count_unsaved_uses(&audit_text);
             file.audit = audit_tail.clone();
         }
         let audit_may_be_torn = !audit_text.is_empty() && !audit_text.ends_with('\n');
@@ -448,17 +446,7 @@ impl Vault {
         outcome: audit::Outcome,
         detail: String,
     ) -> Result<(), VaultError> {
-        // Nothing is written over changes Keydesk did not make, except their acceptance.
-        if let Some(what) = &self.changed_outside
-            && action != audit::Action::Integrity
-        {
-            return Err(VaultError::ChangedOutside { what: what.clone() });
-        }
-        // A log begun by format 1 gets its first audit key, on disk before any keyed line.
-        if self.file.header.audit_keys.is_empty() {
-            self.key_audit_chain()?;
-        }
-        self.repair_torn_tail()?;
+        self.ready_to_append(action)?;
         let record = audit::Record {
             at: self.env.clock.now(),
             action,
@@ -508,25 +496,13 @@ impl Vault {
         Ok(())
     }
 
-    /// Records a use of a key that worked (a copy or a reveal): its audit line is appended and
-    /// `count` changes the key in memory, but the vault file is not written again — its
-    /// counts are the log's lines after its sealed head, counted in at every unlock
-    /// ([`audit::uses_after`]) and saved with the next change. At 10,000 keys this spares a
-    /// 2.5 MB rewrite and its fsyncs on every copy and reveal.
-    fn commit_use(
-        &mut self,
-        action: audit::Action,
-        index: usize,
-        count: impl FnOnce(&mut KeyRecord),
-    ) -> Result<(), VaultError> {
-        if let Some(what) = &self.changed_outside {
-            return Err(VaultError::ChangedOutside { what: what.clone() });
-        }
-        // As in `commit`: a log begun by format 1 is keyed first, a torn line removed first.
-        if self.file.header.audit_keys.is_empty() {
-            self.key_audit_chain()?;
-        }
-        self.repair_torn_tail()?;
+    /// Records a use of key `index` that worked (a copy or a reveal): its audit line is
+    /// appended and counted in memory ([`KeyRecord::count_use`]), but the vault file is not
+    /// written again — its counts are the log's lines after its sealed head, counted in at
+    /// every unlock ([`VaultFile::count_unsaved_uses`]) and saved with the next change. At
+    /// 10,000 keys this spares a 2.5 MB rewrite and its fsyncs on every copy and reveal.
+    fn commit_use(&mut self, action: audit::Action, index: usize) -> Result<(), VaultError> {
+        self.ready_to_append(action)?;
         let at = self.env.clock.now();
         let record = audit::Record {
             at,
@@ -541,7 +517,7 @@ impl Vault {
             self.audit_may_be_torn = true;
             return Err(error);
         }
-        count(&mut self.file.keys[index]);
+        self.file.keys[index].count_use(&record);
         // In memory the head is the log's end, as after any change (screens that show the log
         // or counts read again when it moves); on disk it stays where the last save put it.
         self.file.audit = self.audit_tail.clone();
@@ -549,9 +525,19 @@ impl Vault {
         Ok(())
     }
 
-    /// A line a crash cut short is removed before the next line is appended, and the removal
-    /// is on record.
-    fn repair_torn_tail(&mut self) -> Result<(), VaultError> {
+    /// What comes before any audit line is appended: nothing is written over changes Keydesk
+    /// did not make (except their acceptance, `Integrity`); a log begun by format 1 gets its
+    /// first audit key, on disk before any keyed line; and a line a crash cut short is
+    /// removed, with the removal on record.
+    fn ready_to_append(&mut self, action: audit::Action) -> Result<(), VaultError> {
+        if let Some(what) = &self.changed_outside
+            && action != audit::Action::Integrity
+        {
+            return Err(VaultError::ChangedOutside { what: what.clone() });
+        }
+        if self.file.header.audit_keys.is_empty() {
+            self.key_audit_chain()?;
+        }
         if self.audit_may_be_torn {
             if self.env.storage.drop_torn_audit_tail()? {
                 let repair = audit::Record {

@@ -524,10 +524,11 @@ pub enum VerifyOutcome {
 }
 
 impl VaultFile {
-    /// Counts `uses` (copies and reveals the audit log holds after the head this file sealed,
-    /// see [`super::audit::uses_after`]) into the keys they name; a key no longer in the file
-    /// is passed over.
-    pub fn count_uses(&mut self, uses: &[super::audit::Record]) {
+    /// Counts the copies and reveals that `log` (the audit log's text) holds after the head
+    /// this file sealed — appended since its last save — into the keys they name; a key no
+    /// longer in the file is passed over.
+    pub fn count_unsaved_uses(&mut self, log: &str) {
+        let uses = super::audit::uses_after(log, self.audit.entries);
         if uses.is_empty() {
             return;
         }
@@ -536,15 +537,22 @@ impl VaultFile {
         let found: Vec<(usize, &super::audit::Record)> =
             uses.iter().filter_map(|used| Some((*at.get(used.key.as_deref()?)?, used))).collect();
         for (index, used) in found {
-            let key = &mut self.keys[index];
-            match used.action {
-                super::audit::Action::Copy => {
-                    key.copy_count += 1;
-                    key.last_copied_at = key.last_copied_at.max(Some(super::whole_seconds(used.at)));
-                }
-                super::audit::Action::Reveal => key.reveal_count += 1,
-                _ => {}
+            self.keys[index].count_use(used);
+        }
+    }
+}
+
+impl KeyRecord {
+    /// Counts `used`, an audit record of a copy or a reveal of this key that worked: what such
+    /// a line means for the key's counts, both as it happens and when the log is read again.
+    pub fn count_use(&mut self, used: &super::audit::Record) {
+        match used.action {
+            super::audit::Action::Copy => {
+                self.copy_count += 1;
+                self.last_copied_at = self.last_copied_at.max(Some(super::whole_seconds(used.at)));
             }
+            super::audit::Action::Reveal => self.reveal_count += 1,
+            _ => {}
         }
     }
 }

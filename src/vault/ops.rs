@@ -381,7 +381,7 @@ impl Vault {
                 return Err(error);
             }
         };
-        self.commit_use(Action::Reveal, index, |record| record.reveal_count += 1)?;
+        self.commit_use(Action::Reveal, index)?;
         Ok(secret)
     }
 
@@ -410,13 +410,7 @@ impl Vault {
         let index = self.index_of(id)?;
         let id = self.file.keys[index].id.clone();
         match clipboard {
-            Ok(()) => {
-                let now = self.now();
-                self.commit_use(Action::Copy, index, |record| {
-                    record.copy_count += 1;
-                    record.last_copied_at = Some(now);
-                })
-            }
+            Ok(()) => self.commit_use(Action::Copy, index),
             Err(why) => {
                 let outcome = audit::Outcome::Failed(format!("the clipboard did not take it: {why}"));
                 self.commit(Action::Copy, Some(&id), outcome, String::new())

@@ -11,6 +11,7 @@ use crate::secrets::SecretStoreError;
 use crate::storage::VaultDir;
 use crate::ui::jobs::Records;
 use crate::ui::unlock;
+use crate::vault::crypto::{KdfMemory, KdfParams};
 use crate::vault::model::SecretBackend;
 use crate::vault::{CreateOptions, Env, Vault, VaultError, os_rng};
 
@@ -152,6 +153,28 @@ fn probe_keychain(open_store: &StoreFactory, dir: &Path) -> Result<(), SecretSto
     store.delete("keydesk-probe/probe")?;
     Ok(())
 }
+
+/// Argon2id's memory for the unlock, made ready on a thread of its own from the first
+/// keystroke of the password (`typed`), for the cost of the file read ahead (`kdf`; the
+/// default before it is read), and let go when the field is emptied.
+pub(super) fn keep_kdf_memory_ready(
+    slot: &mut Option<PreparedKdfMemory>,
+    kdf: Option<KdfParams>,
+    typed: bool,
+) {
+    if !typed {
+        *slot = None;
+    } else if slot.is_none() {
+        let kdf = kdf.unwrap_or_default();
+        *slot = std::thread::Builder::new()
+            .name("keydesk: KDF memory".into())
+            .spawn(move || KdfMemory::prepare(kdf))
+            .ok();
+    }
+}
+
+/// Argon2id's memory being made ready (see [`keep_kdf_memory_ready`]).
+pub(super) type PreparedKdfMemory = std::thread::JoinHandle<Option<KdfMemory>>;
 
 /// What tells the file read ahead from the file read at unlock: its SHA-256 (the text itself
 /// is not kept while the window waits for the password; 2.8 MB at 10,000 keys).
