@@ -91,7 +91,7 @@ fn a_format_1_vault_opens_and_is_keyed_from_its_next_save() {
     assert_eq!(ok(&["reveal", "SendGrid – 春のキャンペーン"]).trim_end(), FIXTURE_SENDGRID_KEY);
     assert_eq!(ok(&["reveal", "Mailchimp newsletter"]).trim_end(), FIXTURE_MAILCHIMP_KEY);
     let vault = std::fs::read_to_string(cli.vault.join("vault.ron")).unwrap();
-    assert!(vault.contains("format:3,") && vault.contains("audit_keys:["), "saved as format 3");
+    assert!(vault.contains("format:4,") && vault.contains("audit_keys:["), "saved as format 4");
     let check = ok(&["check"]);
     let entries = FIXTURE_ENTRIES + 2;
     assert!(check.contains(&format!("Audit chain: verified, {entries} entries.")), "{check}");

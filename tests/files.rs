@@ -165,13 +165,13 @@ fn a_corrupted_vault_is_reported_with_its_line_and_left_alone() {
 fn a_newer_format_is_refused_and_not_rewritten() {
     let cli = cli_with_keys(1);
     let path = cli.vault.join("vault.ron");
-    let text = std::fs::read_to_string(&path).unwrap().replacen("format:3", "format:4", 1);
+    let text = std::fs::read_to_string(&path).unwrap().replacen("format:4", "format:5", 1);
     std::fs::write(&path, &text).unwrap();
     let before = cli.files();
     let output = cli.run(&["generate", "--label", "New"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("newer Keydesk (format 4"), "{stderr}");
+    assert!(stderr.contains("newer Keydesk (format 5"), "{stderr}");
     assert_eq!(cli.files(), before);
 }
 

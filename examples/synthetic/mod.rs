@@ -20,7 +20,7 @@ pub fn record(i: usize, now: DateTime<Utc>) -> KeyRecord {
         region: None,
         scopes: vec![],
         hint: format!("SG.…{:04}", i % 10_000),
-        lookup_hash: "A".repeat(22),
+        lookup_hash: "A".repeat(16),
         created_at: now - chrono::Duration::days((i % 400) as i64),
         expires_at: i.is_multiple_of(7).then(|| now + chrono::Duration::days((i % 30) as i64 + 1)),
         rotate_after_days: i.is_multiple_of(3).then_some(90),

@@ -246,13 +246,14 @@ pub fn keyed_hash(key: &SymmetricKey, data: &[u8]) -> String {
     hex(&mac.finalize().into_bytes())
 }
 
-/// Bytes of the leak-lookup hash kept per key: 128 bits of HMAC-SHA256 (a false match
-/// among 10,000 keys has odds of about 2^-114; the hash is keyed, so it says nothing of the
-/// secret without the vault's lookup key).
-const LOOKUP_LEN: usize = 16;
+/// Bytes of the leak-lookup hash kept per key: 96 bits of HMAC-SHA256, as HMAC-SHA-256-96
+/// tags are cut (a false match of one pasted string among 10,000 keys has odds of about
+/// 2^-83; the hash is keyed, so it says nothing of the secret without the vault's lookup key,
+/// and it is compared only with hashes Keydesk computes itself, never offered for guessing).
+const LOOKUP_LEN: usize = 12;
 const LOOKUP_B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD_NO_PAD;
 
-/// The leak-lookup hash of `secret`: its HMAC-SHA256 under `key`, cut to 128 bits, base64.
+/// The leak-lookup hash of `secret`: its HMAC-SHA256 under `key`, cut to 96 bits, base64.
 pub fn lookup_hash(key: &SymmetricKey, secret: &[u8]) -> String {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
     mac.update(secret);
@@ -270,10 +271,14 @@ pub fn lookup_hash_matches(key: &SymmetricKey, candidate: &[u8], expected: &str)
     mac.verify_truncated_left(&expected).is_ok()
 }
 
-/// A format-2 lookup hash (256 bits, hex) as format 3 keeps it (the first 128 bits, base64);
-/// anything else is left as it is (and matches nothing).
-pub fn shorten_lookup_hash(hex_hash: &str) -> Option<String> {
-    let bytes = unhex(hex_hash).filter(|b| b.len() == 32)?;
+/// An older format's lookup hash as format 4 keeps it (its first 96 bits, base64): format 2's
+/// 256 bits in hex, format 3's 128 bits in base64. Anything else is left as it is (and
+/// matches nothing).
+pub fn shorten_lookup_hash(old_hash: &str) -> Option<String> {
+    let bytes = match unhex(old_hash) {
+        Some(bytes) if bytes.len() == 32 => bytes,
+        _ => LOOKUP_B64.decode(old_hash).ok().filter(|b| b.len() == 16)?,
+    };
     Some(LOOKUP_B64.encode(&bytes[..LOOKUP_LEN]))
 }
 
@@ -376,15 +381,18 @@ mod tests {
         assert_eq!(h.len(), 64);
         assert_ne!(keyed_hash(&derive_subkey(&key, "other"), b"abc"), h);
         let short = lookup_hash(&sub, b"abc");
-        assert_eq!(short.len(), 22, "128 bits, base64 without padding");
+        assert_eq!(short.len(), 16, "96 bits, base64 without padding");
         assert!(lookup_hash_matches(&sub, b"abc", &short));
         assert!(!lookup_hash_matches(&sub, b"abd", &short));
         assert!(!lookup_hash_matches(&key, b"abc", &short));
-        for wrong in ["zz", "é", "", &h, &short[..21]] {
+        for wrong in ["zz", "é", "", &h, &short[..15]] {
             assert!(!lookup_hash_matches(&sub, b"abc", wrong), "{wrong}");
         }
-        // A format-2 hash (256 bits, hex) becomes the same short hash.
+        // A format-2 hash (256 bits, hex) and a format-3 one (its first 128 bits, base64)
+        // become the same short hash.
         assert_eq!(shorten_lookup_hash(&h).as_deref(), Some(short.as_str()));
+        let format_3 = LOOKUP_B64.encode(&unhex(&h).unwrap()[..16]);
+        assert_eq!(shorten_lookup_hash(&format_3).as_deref(), Some(short.as_str()));
         assert_eq!(shorten_lookup_hash(&short), None);
     }
 

@@ -61,8 +61,9 @@ pub fn parse(text: &str) -> Result<VaultFile, FormatError> {
         return Err(FormatError::Unknown { found: format });
     }
     let mut file: VaultFile = ron::from_str(text).map_err(syntax)?;
-    if format < 3 {
-        // Formats 1 and 2 kept 256-bit hex lookup hashes; format 3 keeps their first half.
+    if format < 4 {
+        // Formats 1 and 2 kept 256-bit hex lookup hashes, format 3 their first 128 bits in
+        // base64; format 4 keeps the first 96.
         for key in &mut file.keys {
             if let Some(short) = super::crypto::shorten_lookup_hash(&key.lookup_hash) {
                 key.lookup_hash = short;
@@ -113,12 +114,13 @@ fn skip_blank(mut text: &str) -> &str {
 pub fn render(file: &VaultFile) -> Result<String, super::VaultError> {
     // `implicit_some`: an optional value is written as itself (`expires_at: "2026-…"`), not
     // wrapped in `Some(…)`; the file's first line says so, and RON reads it either way.
-    // No space after `:` and `,`: a key is one line of `field:value` pairs, about a tenth
-    // smaller at 10,000 keys (2.76 → 2.5 MB) and as easy to read as a line of JSON.
+    // No space after `:` and `,`, and one space of indentation a level: a key is one line of
+    // `field:value` pairs, as easy to read as a line of JSON (at 10,000 keys the spaces were
+    // 0.2 MB of 2.76).
     let config = ron::ser::PrettyConfig::new()
         .separator("")
         .struct_names(false)
-        .indentor("  ".to_owned())
+        .indentor(" ".to_owned())
         .depth_limit(2)
         .extensions(ron::extensions::Extensions::IMPLICIT_SOME);
     let mut text = ron::ser::to_string_pretty(file, config)
@@ -128,11 +130,12 @@ pub fn render(file: &VaultFile) -> Result<String, super::VaultError> {
 }
 
 /// The top-level line that carries the integrity seal, as `render` writes it.
-const SEAL_START: &str = "\n  integrity:\"";
+const SEAL_START: &str = "\n integrity:\"";
 
-/// The same line as Keydesk wrote it before the file lost its spaces (such a file is still
-/// read and its seal checked; the next save writes it the new way).
-const SPACED_SEAL_START: &str = "\n  integrity: \"";
+/// The same line as earlier Keydesks wrote it: indented by two, and before that also with a
+/// space after the colon (such a file is still read and its seal checked; the next save
+/// writes it the new way).
+const OLDER_SEAL_STARTS: [&str; 2] = ["\n  integrity:\"", "\n  integrity: \""];
 
 /// Writes `seal` into the (empty) seal line of `text`, in place.
 pub fn insert_seal(text: &mut String, seal: &str) {
@@ -145,10 +148,9 @@ pub fn insert_seal(text: &mut String, seal: &str) {
 /// `text` with the seal line emptied, as the slices before and after the seal's value, and
 /// the seal itself: what the seal was computed over, without copying the file.
 pub fn split_seal(text: &str) -> Option<(&str, &str, &str)> {
-    let at = match text.rfind(SEAL_START) {
-        Some(at) => at + SEAL_START.len(),
-        None => text.rfind(SPACED_SEAL_START)? + SPACED_SEAL_START.len(),
-    };
+    let at = std::iter::once(SEAL_START)
+        .chain(OLDER_SEAL_STARTS)
+        .find_map(|start| Some(text.rfind(start)? + start.len()))?;
     let rest = &text[at..];
     let end = rest.find("\",")?;
     Some((&text[..at], &rest[..end], &rest[end..]))
@@ -165,7 +167,7 @@ mod tests {
             FormatError::Syntax { line, .. } => assert_eq!(line, 3),
             other => panic!("{other:?}"),
         }
-        assert_eq!(parse("(format: 4, anything: [])"), Err(FormatError::Newer { found: 4 }));
+        assert_eq!(parse("(format: 5, anything: [])"), Err(FormatError::Newer { found: 5 }));
         assert_eq!(parse("(format: 0)"), Err(FormatError::Unknown { found: 0 }));
         assert!(matches!(parse(""), Err(FormatError::Syntax { .. })));
     }
@@ -183,25 +185,25 @@ mod tests {
         assert_eq!(leading_format("(header: (), format: 2)"), None);
         assert_eq!(leading_format("(format: 2u8)"), None);
         assert_eq!(leading_format("(format: 99999999999)"), None);
-        assert_eq!(parse("(header: [], format: 4)"), Err(FormatError::Newer { found: 4 }));
+        assert_eq!(parse("(header: [], format: 5)"), Err(FormatError::Newer { found: 5 }));
     }
 
     #[test]
     fn seal_line_round_trips() {
-        let text = "(\n  format:1,\n  integrity:\"\",\n)\n";
+        let text = "(\n format:1,\n integrity:\"\",\n)\n";
         let mut sealed = text.to_owned();
         insert_seal(&mut sealed, "abc123");
-        assert_eq!(sealed, "(\n  format:1,\n  integrity:\"abc123\",\n)\n");
+        assert_eq!(sealed, "(\n format:1,\n integrity:\"abc123\",\n)\n");
         let (before, seal, after) = split_seal(&sealed).unwrap();
         assert_eq!((format!("{before}{after}"), seal), (text.to_owned(), "abc123"));
         assert_eq!(split_seal("(format: 1)"), None);
-        // A file written before the spaces went: its seal is still found.
-        let spaced = "(\n  format: 1,\n  integrity: \"abc123\",\n)\n";
-        let (before, seal, after) = split_seal(spaced).unwrap();
-        assert_eq!(
-            (format!("{before}{after}"), seal),
-            ("(\n  format: 1,\n  integrity: \"\",\n)\n".to_owned(), "abc123")
-        );
+        // Files written with two spaces of indentation, and before that with a space after
+        // each colon: their seals are still found.
+        for older in ["(\n  format:1,\n  integrity:\"\",\n)\n", "(\n  format: 1,\n  integrity: \"\",\n)\n"] {
+            let sealed = older.replace("\"\"", "\"abc123\"");
+            let (before, seal, after) = split_seal(&sealed).unwrap();
+            assert_eq!((format!("{before}{after}"), seal), (older.to_owned(), "abc123"));
+        }
     }
 
     proptest::proptest! {

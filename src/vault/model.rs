@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 use super::crypto::KdfParams;
 use crate::providers::Provider;
 
-/// The file format this program writes. Format 3 leaves out fields at their default
-/// (`status: Active` among them, which older readers require) and keeps leak-lookup hashes at
-/// 128 bits in base64. Format 2 is read (its 256-bit hex lookup hashes are cut to their first
-/// 128 bits); format 1 (an audit chain of plain SHA-256 links) too, its chain keyed from the
-/// first save on.
-pub const FORMAT: u32 = 3;
+/// The file format this program writes. Format 4 keeps leak-lookup hashes at 96 bits in
+/// base64. Older formats are read, their hashes cut to 96 bits: format 3 (128 bits; the first
+/// to leave out fields at their default, `status: Active` among them, which older readers
+/// require), format 2 (256 bits in hex) and format 1 (an audit chain of plain SHA-256 links),
+/// its chain keyed from the first save on.
+pub const FORMAT: u32 = 4;
 
 /// The oldest format this program reads.
 pub const OLDEST_FORMAT: u32 = 1;
@@ -204,7 +204,7 @@ pub struct KeyRecord {
     pub scopes: Vec<String>,
     /// Safe to show: known prefix, an ellipsis, last 4 characters.
     pub hint: String,
-    /// HMAC-SHA256 of the secret under the vault's lookup key, its first 128 bits in base64
+    /// HMAC-SHA256 of the secret under the vault's lookup key, its first 96 bits in base64
     /// (see [`super::crypto::lookup_hash`]).
     pub lookup_hash: String,
     pub created_at: DateTime<Utc>,
