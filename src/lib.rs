@@ -11,6 +11,7 @@ pub mod providers;
 pub mod reminder;
 pub mod secrets;
 pub mod storage;
+pub mod team;
 pub mod ui;
 pub mod vault;
 pub mod words;

@@ -67,7 +67,7 @@ fn the_vault_core_does_no_io_of_its_own() {
 
 #[test]
 fn only_storage_and_secrets_touch_the_file_system() {
-    for dir in ["src/providers", "src/vault", "src/import"] {
+    for dir in ["src/providers", "src/vault", "src/import", "src/team"] {
         check(dir, &["std::fs", "File::"], "only src/storage and src/secrets read or write files");
     }
 }

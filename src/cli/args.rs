@@ -19,6 +19,10 @@ pub struct Cli {
     /// Read the master password from the first line of FILE instead of asking.
     #[arg(long, global = true, env = "KEYDESK_PASSWORD_FILE", value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+    /// A team vault's server token, from the first line of FILE (else $BAO_TOKEN, else
+    /// $VAULT_TOKEN).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -250,10 +254,27 @@ pub struct KdfArgs {
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Where secret values are kept.
-    #[arg(long, value_enum, default_value = "keychain")]
+    #[arg(long, value_enum, default_value = "keychain", conflicts_with = "team")]
     pub secret_store: StoreChoice,
     #[command(flatten)]
     pub kdf: KdfArgs,
+    /// Make a team vault on an OpenBao (or HashiCorp Vault) server instead of a local one:
+    /// keys in its KV version 2 engine, secrets sealed before they are sent. The token is
+    /// read from --token-file, else $BAO_TOKEN, else $VAULT_TOKEN.
+    #[arg(long, requires_all = ["addr", "path"])]
+    pub team: bool,
+    /// The server's address, such as https://bao.example.com:8200.
+    #[arg(long, value_name = "URL", requires = "team")]
+    pub addr: Option<String>,
+    /// The KV version 2 engine's mount.
+    #[arg(long, value_name = "NAME", default_value = "secret", requires = "team")]
+    pub mount: String,
+    /// The team vault's folder in that engine, such as marketing/keydesk.
+    #[arg(long, value_name = "P", requires = "team")]
+    pub path: Option<String>,
+    /// Your name in the team (shown to the others with your changes); default: $USER.
+    #[arg(long, value_name = "NAME", requires = "team")]
+    pub member: Option<String>,
 }
 
 #[derive(Debug, Args)]

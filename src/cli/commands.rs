@@ -16,7 +16,7 @@ use crate::storage::VaultDir;
 use crate::vault::crypto::KdfParams;
 use crate::vault::keygen::KeySpec;
 use crate::vault::meta::{self, KeyMeta};
-use crate::vault::model::SecretBackend;
+use crate::vault::model::{KeyRecord, SecretBackend};
 use crate::vault::{
     AddRequest, CreateOptions, Env, GenerateRequest, KeyEdit, Replacement, SystemClock, Vault, os_rng,
 };
@@ -25,6 +25,7 @@ use crate::vault::{
 pub struct Context {
     pub dir: PathBuf,
     pub password_file: Option<PathBuf>,
+    pub token_file: Option<PathBuf>,
 }
 
 /// Whether a command changes the vault (and so takes the write lock).
@@ -52,7 +53,14 @@ pub fn reads_metadata_only(command: &Command) -> bool {
 
 pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     if let Command::Init(init) = command {
+        if init.team {
+            let kdf = kdf_params(&init.kdf, KdfParams::default())?;
+            return super::team::init(context, &init, kdf);
+        }
         return run_init(context, &init);
+    }
+    if super::team::is_team(&context.dir) {
+        return super::team::run(context, command);
     }
     if let Command::Restore(restore) = command {
         return super::backup::restore(context, &restore);
@@ -71,13 +79,13 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 use crate::storage::VaultStorage;
                 let mut file = file;
                 file.count_unsaved_uses(&dir.read_audit()?);
-                render::list(&file, now, list.json, list.all)
+                render::list(&file.keys, now, list.json, list.all)
             }
             Command::Show(show) => {
                 use crate::storage::VaultStorage;
                 let (mut file, audit) = (file, dir.read_audit()?);
                 file.count_unsaved_uses(&audit);
-                render::show(&file, &audit, now, &show.key, show.json)
+                render::show(&file.keys, &audit, now, &show.key, show.json)
             }
             Command::Due(due) => {
                 render::due(&file, now, due.json)?;
@@ -255,7 +263,7 @@ fn kdf_params(args: &KdfArgs, base: KdfParams) -> Result<KdfParams, CliError> {
 }
 
 /// The metadata options of `generate` and `add`, read with the same readers as the window.
-fn metadata(label: &str, args: &MetadataArgs) -> Result<KeyMeta, CliError> {
+pub(super) fn metadata(label: &str, args: &MetadataArgs) -> Result<KeyMeta, CliError> {
     let expires_at = args.expires.as_deref().map(meta::parse_date).transpose().map_err(usage)?.flatten();
     Ok(KeyMeta {
         label: label.to_owned(),
@@ -298,7 +306,7 @@ fn run_add(vault: &mut Vault, args: args::AddArgs) -> Result<(), CliError> {
     out(&format!("Added {} key {id}{region}.", detection.provider.name()))
 }
 
-fn parse_provider(name: &str) -> Result<Provider, CliError> {
+pub(super) fn parse_provider(name: &str) -> Result<Provider, CliError> {
     Provider::from_name(name).ok_or_else(|| {
         CliError::Usage(format!(
             "\"{name}\" is not a provider Keydesk knows: use one of {}.",
@@ -309,6 +317,12 @@ fn parse_provider(name: &str) -> Result<Provider, CliError> {
 
 fn run_edit(vault: &mut Vault, args: args::EditArgs) -> Result<(), CliError> {
     let record = vault.key(&resolve(vault.keys(), &args.key)?)?.clone();
+    vault.edit(&record.id, key_edit(&record, args)?)?;
+    out(&format!("Updated \"{}\".", vault.key(&record.id)?.label))
+}
+
+/// The change `args` asks of `record` (integrations added, changed or removed by name).
+pub(super) fn key_edit(record: &KeyRecord, args: args::EditArgs) -> Result<KeyEdit, CliError> {
     let integrations = if args.integrations.is_empty() && args.remove_integrations.is_empty() {
         None
     } else {
@@ -334,16 +348,14 @@ fn run_edit(vault: &mut Vault, args: args::EditArgs) -> Result<(), CliError> {
     };
     let expires_at = args.expires.as_deref().map(meta::parse_date).transpose().map_err(usage)?;
     let rotate_after_days = args.rotate_days.as_deref().map(meta::parse_days).transpose().map_err(usage)?;
-    let edit = KeyEdit {
+    Ok(KeyEdit {
         label: args.label,
         notes: args.note,
         integrations,
         expires_at,
         rotate_after_days,
         scopes: None,
-    };
-    vault.edit(&record.id, edit)?;
-    out(&format!("Updated \"{}\".", vault.key(&record.id)?.label))
+    })
 }
 
 fn run_rotate(vault: &mut Vault, args: &args::RotateArgs) -> Result<(), CliError> {

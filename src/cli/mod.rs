@@ -13,6 +13,7 @@ pub mod lookup;
 mod notify;
 mod remote;
 mod render;
+mod team;
 mod transfer;
 
 use std::io::Write;
@@ -108,7 +109,7 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let dir = vault_dir(cli.vault.clone())?;
-    let context = commands::Context { dir, password_file: cli.password_file };
+    let context = commands::Context { dir, password_file: cli.password_file, token_file: cli.token_file };
     match cli.command {
         None => crate::ui::run(context.dir.clone()).map_err(CliError::Failed),
         Some(command) => commands::run(&context, command),

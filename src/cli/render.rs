@@ -73,8 +73,8 @@ fn pretty(value: &Value) -> Result<(), CliError> {
 }
 
 /// `keydesk list`.
-pub fn list(file: &VaultFile, now: DateTime<Utc>, as_json: bool, all: bool) -> Result<(), CliError> {
-    let keys: Vec<&KeyRecord> = file.keys.iter().filter(|k| all || k.is_live()).collect();
+pub fn list(keys: &[KeyRecord], now: DateTime<Utc>, as_json: bool, all: bool) -> Result<(), CliError> {
+    let keys: Vec<&KeyRecord> = keys.iter().filter(|k| all || k.is_live()).collect();
     if as_json {
         return pretty(&Value::Array(keys.iter().map(|k| key_json(k, now)).collect()));
     }
@@ -436,14 +436,14 @@ fn bytes_words(bytes: u64) -> String {
 
 /// `keydesk show KEY`.
 pub fn show(
-    file: &VaultFile,
+    keys: &[KeyRecord],
     audit_text: &str,
     now: DateTime<Utc>,
     query: &str,
     as_json: bool,
 ) -> Result<(), CliError> {
-    let id = super::lookup::resolve(&file.keys, query)?;
-    let Some(record) = file.key(&id) else {
+    let id = super::lookup::resolve(keys, query)?;
+    let Some(record) = keys.iter().find(|k| k.id == id) else {
         return Err(CliError::Failed(format!("No key has the id {id}.")));
     };
     let history: Vec<audit::Record> = audit::parse(audit_text)

@@ -116,7 +116,17 @@ impl Client {
     }
 
     /// Sends `request`, following redirects only within the same scheme, host and port.
-    pub fn send(&self, mut request: Request) -> Result<Response, NetError> {
+    pub fn send(&self, request: Request) -> Result<Response, NetError> {
+        self.send_following(request, &same_origin)
+    }
+
+    /// Sends `request`, following a redirect from one address to another when `follow`
+    /// allows it (a redirect it refuses is the answer); at most 4.
+    pub fn send_following(
+        &self,
+        mut request: Request,
+        follow: &dyn Fn(&str, &str) -> bool,
+    ) -> Result<Response, NetError> {
         check_base_url(&request.url)?;
         for _ in 0..4 {
             let response = self.send_once(&request)?;
@@ -125,7 +135,7 @@ impl Client {
             }
             let Some(location) = response.1 else { return Ok(response.0) };
             let next = resolve(&request.url, &location);
-            if !same_origin(&request.url, &next) {
+            if !follow(&request.url, &next) {
                 return Ok(response.0);
             }
             request.url = next;

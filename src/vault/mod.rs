@@ -44,7 +44,9 @@ pub use check::CheckReport;
 pub use error::VaultError;
 pub use import::{ImportReport, ImportRow, ImportStop, PreviewRow, Verdict, count_keys};
 pub use lifecycle::{Moved, Replacement};
-pub use ops::{AddRequest, GenerateRequest, KeyEdit};
+pub use ops::{
+    AddRequest, GenerateRequest, KeyEdit, check_new_password, edited_record, new_key_id, new_key_record,
+};
 
 /// The current time, given to the vault so tests can set it.
 pub trait Clock: Send + Sync {

@@ -15,7 +15,7 @@ use super::detect::{self, Detection};
 use super::keygen::{self, KeySpec};
 use super::meta::{self, KeyMeta, check_text};
 use super::model::{KeyId, KeyRecord, KeyStatus};
-use super::{MAX_NOTES, Vault, VaultError, random_hex};
+use super::{Entropy, MAX_NOTES, Vault, VaultError, random_hex};
 use crate::providers::Provider;
 use crate::secrets::SecretStoreError;
 
@@ -50,6 +50,119 @@ pub struct KeyEdit {
     pub expires_at: Option<Option<DateTime<Utc>>>,
     pub rotate_after_days: Option<Option<u32>>,
     pub scopes: Option<Vec<String>>,
+}
+
+/// A random key id that `taken` does not know.
+pub fn new_key_id(rng: &mut dyn Entropy, taken: impl Fn(&KeyId) -> bool) -> KeyId {
+    loop {
+        let id = KeyId::from_stored(&random_hex(rng, 6));
+        if !taken(&id) {
+            return id;
+        }
+    }
+}
+
+/// Refuses a master password shorter than [`super::MIN_PASSWORD`] characters.
+pub fn check_new_password(password: &SecretString) -> Result<(), VaultError> {
+    if password.expose_secret().chars().count() < super::MIN_PASSWORD {
+        return Err(VaultError::WeakPassword { min: super::MIN_PASSWORD });
+    }
+    Ok(())
+}
+
+/// The record of a new key, described by `meta` (checked here against `now`), recognised as
+/// `provider`'s with `detection_prefix`, its leak-lookup hash made by the caller's vault (a
+/// local vault's, or a team's).
+pub fn new_key_record(
+    id: KeyId,
+    meta: KeyMeta,
+    (provider, detection_prefix): (Provider, &str),
+    secret: &SecretString,
+    lookup_hash: String,
+    now: DateTime<Utc>,
+) -> Result<KeyRecord, VaultError> {
+    let KeyMeta { label, expires_at, rotate_after_days, integrations, notes } = meta.validated(now)?;
+    Ok(KeyRecord {
+        id,
+        label,
+        provider,
+        account: None,
+        // An AWS access key id is not secret, and it names the key to IAM after the secret
+        // is gone (a revoked key's last use is asked with the account's key).
+        provider_key_id: aws_access_key_id(provider, secret),
+        region: None,
+        scopes: Vec::new(),
+        hint: hint(detection_prefix, secret.expose_secret()),
+        lookup_hash,
+        created_at: now,
+        expires_at,
+        rotate_after_days,
+        status: KeyStatus::Active,
+        integrations,
+        notes,
+        copy_count: 0,
+        last_copied_at: None,
+        reveal_count: 0,
+        last_verified: None,
+        replaces: None,
+        replaced_by: None,
+        provider_revoke_pending: None,
+        rotation: None,
+        tags: Vec::new(),
+        usage: None,
+    })
+}
+
+/// `record` with `edit` applied, each changed field checked (an expiry against `now`, only
+/// when it changes), and the audit line's words for what changed.
+pub fn edited_record(
+    record: &KeyRecord,
+    edit: KeyEdit,
+    now: DateTime<Utc>,
+) -> Result<(KeyRecord, String), VaultError> {
+    let label = edit.label.as_deref().map(meta::clean_label).transpose()?;
+    if let Some(notes) = &edit.notes {
+        check_text("notes", notes, MAX_NOTES, false)?;
+    }
+    if let Some(integrations) = &edit.integrations {
+        meta::check_integrations(integrations)?;
+    }
+    let expires = edit.expires_at.unwrap_or(None);
+    if edit.expires_at.is_some() && expires != record.expires_at {
+        meta::check_expiry(now, expires)?;
+    }
+    meta::check_rotation(edit.rotate_after_days.unwrap_or(None))?;
+    let changed: Vec<&str> = [
+        ("label", label.is_some()),
+        ("notes", edit.notes.is_some()),
+        ("integrations", edit.integrations.is_some()),
+        ("expiry", edit.expires_at.is_some()),
+        ("rotation", edit.rotate_after_days.is_some()),
+        ("scopes", edit.scopes.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect();
+    let mut record = record.clone();
+    if let Some(label) = label {
+        record.label = label;
+    }
+    if let Some(notes) = edit.notes {
+        record.notes = notes;
+    }
+    if let Some(integrations) = edit.integrations {
+        record.integrations = integrations;
+    }
+    if let Some(expires) = edit.expires_at {
+        record.expires_at = expires;
+    }
+    if let Some(days) = edit.rotate_after_days {
+        record.rotate_after_days = days;
+    }
+    if let Some(scopes) = edit.scopes {
+        record.scopes = scopes;
+    }
+    Ok((record, format!("changed {}", changed.join(", "))))
 }
 
 /// Safe to show: the known prefix, an ellipsis and the last 4 characters (when the key is
@@ -93,12 +206,8 @@ impl Vault {
     }
 
     pub(super) fn new_key_id(&mut self) -> KeyId {
-        loop {
-            let id = KeyId::from_stored(&random_hex(self.env.rng.as_mut(), 6));
-            if !self.file.keys.iter().any(|k| k.id == id) {
-                return id;
-            }
-        }
+        let keys = &self.file.keys;
+        new_key_id(self.env.rng.as_mut(), |id| keys.iter().any(|k| k.id == *id))
     }
 
     /// Seals `secret` and puts it in the secret store under the key's entry.
@@ -165,7 +274,7 @@ impl Vault {
     }
 
     /// A new record for `secret`, described by `meta` (checked here, the one place every new
-    /// key passes).
+    /// key of a local vault passes).
     pub(super) fn new_record(
         &mut self,
         id: KeyId,
@@ -174,37 +283,8 @@ impl Vault {
         detection_prefix: &str,
         secret: &SecretString,
     ) -> Result<KeyRecord, VaultError> {
-        let KeyMeta { label, expires_at, rotate_after_days, integrations, notes } =
-            meta.validated(self.now())?;
-        Ok(KeyRecord {
-            id,
-            label,
-            provider,
-            account: None,
-            // An AWS access key id is not secret, and it names the key to IAM after the secret
-            // is gone (a revoked key's last use is asked with the account's key).
-            provider_key_id: aws_access_key_id(provider, secret),
-            region: None,
-            scopes: Vec::new(),
-            hint: hint(detection_prefix, secret.expose_secret()),
-            lookup_hash: self.lookup_hash(secret),
-            created_at: self.now(),
-            expires_at,
-            rotate_after_days,
-            status: KeyStatus::Active,
-            integrations,
-            notes,
-            copy_count: 0,
-            last_copied_at: None,
-            reveal_count: 0,
-            last_verified: None,
-            replaces: None,
-            replaced_by: None,
-            provider_revoke_pending: None,
-            rotation: None,
-            tags: Vec::new(),
-            usage: None,
-        })
+        let lookup_hash = self.lookup_hash(secret);
+        new_key_record(id, meta, (provider, detection_prefix), secret, lookup_hash, self.now())
     }
 
     /// Generates a Keydesk-format key and keeps it. The secret is returned to be shown once.
@@ -314,53 +394,10 @@ impl Vault {
     /// Changes a key's metadata.
     pub fn edit(&mut self, id: &KeyId, edit: KeyEdit) -> Result<(), VaultError> {
         let index = self.index_of(id)?;
-        let label = edit.label.as_deref().map(meta::clean_label).transpose()?;
-        if let Some(notes) = &edit.notes {
-            check_text("notes", notes, MAX_NOTES, false)?;
-        }
-        if let Some(integrations) = &edit.integrations {
-            meta::check_integrations(integrations)?;
-        }
-        let now = self.now();
-        let record = &self.file.keys[index];
-        let expires = edit.expires_at.unwrap_or(None);
-        if edit.expires_at.is_some() && expires != record.expires_at {
-            meta::check_expiry(now, expires)?;
-        }
-        meta::check_rotation(edit.rotate_after_days.unwrap_or(None))?;
-        let id = record.id.clone();
-        let changed: Vec<&str> = [
-            ("label", label.is_some()),
-            ("notes", edit.notes.is_some()),
-            ("integrations", edit.integrations.is_some()),
-            ("expiry", edit.expires_at.is_some()),
-            ("rotation", edit.rotate_after_days.is_some()),
-            ("scopes", edit.scopes.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, set)| set.then_some(name))
-        .collect();
-        let detail = format!("changed {}", changed.join(", "));
+        let (changed, detail) = edited_record(&self.file.keys[index], edit, self.now())?;
+        let id = changed.id.clone();
         self.apply(Action::Edit, Some(&id), detail, |file| {
-            let record = &mut file.keys[index];
-            if let Some(label) = label {
-                record.label = label;
-            }
-            if let Some(notes) = edit.notes {
-                record.notes = notes;
-            }
-            if let Some(integrations) = edit.integrations {
-                record.integrations = integrations;
-            }
-            if let Some(expires) = edit.expires_at {
-                record.expires_at = expires;
-            }
-            if let Some(days) = edit.rotate_after_days {
-                record.rotate_after_days = days;
-            }
-            if let Some(scopes) = edit.scopes {
-                record.scopes = scopes;
-            }
+            file.keys[index] = changed;
             Ok(())
         })
     }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail the test loudly")]
 
 use std::io::Write;
+pub mod bao;
 pub mod kills;
 pub mod mock;
 pub mod openapi;

@@ -1,0 +1,25 @@
+# Keydesk team vault: an ADMIN makes the team vault, adds and removes members, and removes
+# keys for good (with their history), on top of what an editor does.
+#
+# Mount "secret", path "marketing/keydesk": replace both with yours, then
+#   bao policy write keydesk-admin admin.hcl
+
+path "secret/data/marketing/keydesk/team" {
+  capabilities = ["create", "read", "update"]
+}
+
+path "secret/data/marketing/keydesk/members/*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+
+path "secret/metadata/marketing/keydesk/members/*" {
+  capabilities = ["read", "list", "delete"]
+}
+
+path "secret/data/marketing/keydesk/keys/*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+
+path "secret/metadata/marketing/keydesk/keys/*" {
+  capabilities = ["read", "list", "delete"]
+}

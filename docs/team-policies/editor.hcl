@@ -1,0 +1,22 @@
+# Keydesk team vault: an EDITOR does what a reader does, and adds keys and changes them.
+# Every write names the version it read (check-and-set), so two editors never overwrite each
+# other. Removing keys for good, and managing members, is the admin's.
+#
+# Mount "secret", path "marketing/keydesk": replace both with yours, then
+#   bao policy write keydesk-editor editor.hcl
+
+path "secret/data/marketing/keydesk/team" {
+  capabilities = ["read"]
+}
+
+path "secret/data/marketing/keydesk/members/*" {
+  capabilities = ["read"]
+}
+
+path "secret/data/marketing/keydesk/keys/*" {
+  capabilities = ["create", "read", "update"]
+}
+
+path "secret/metadata/marketing/keydesk/keys/*" {
+  capabilities = ["read", "list"]
+}

