@@ -81,6 +81,32 @@ impl Member {
         )
     }
 
+    /// `keydesk init --team --join` as `member`, the invitation `code` on stdin.
+    fn join(&self, bao: &Bao, member: &str, code: &str) -> Output {
+        self.run(
+            &[
+                "init",
+                "--team",
+                "--join",
+                "--addr",
+                &bao.addr,
+                "--mount",
+                MOUNT,
+                "--path",
+                PATH,
+                "--member",
+                member,
+                "--kdf-memory-mib",
+                "19",
+                "--kdf-iterations",
+                "2",
+                "--kdf-lanes",
+                "1",
+            ],
+            code,
+        )
+    }
+
     /// This member's folder, pointing at the same team vault with another token.
     fn with_token(&self, token: &str) -> Member {
         let other = Member::new(token);
@@ -297,18 +323,75 @@ impl Waiting {
     }
 }
 
+/// The one-time code in what `member invite` printed (the line of five groups of five).
+fn code_in(said: &str) -> String {
+    let line = said.lines().map(str::trim).find(|line| line.len() == 29 && line.matches('-').count() == 4);
+    line.unwrap_or_else(|| panic!("no code in: {said}")).to_owned()
+}
+
 #[test]
-fn two_members_editing_one_key_at_once_lose_nothing() {
+fn a_second_member_joins_with_a_one_time_code() {
     let bao = Bao::dev();
     let ana = Member::new(&bao.root_token);
     ana.init(&bao, "ana");
+    let key = common::sendgrid_key();
+    ana.ok(&["add", "--label", "Shared"], &key);
+    let id = ana.id_of("Shared");
+    let said = ana.ok(&["member", "invite", "bo"], "");
+    assert!(said.contains("Give bo this one-time code in person or by phone"), "{said}");
+    let code = code_in(&said);
+    let invitation = bao.call("GET", &format!("{MOUNT}/data/{PATH}/members/bo"), None, &bao.root_token).1;
+    assert!(!invitation.to_string().contains(&code), "the code never reaches the server");
+
+    // Bo joins with an editor's token: no admin rights needed to take up an invitation.
+    let bo = Member::new(&bao.token_with_policy("keydesk-editor", &policy("editor.hcl"), MOUNT, PATH));
+    std::fs::write(&bo.cli.password_file, "bo's own password\n").unwrap();
+    let wrong = bo.join(&bao, "bo", "00000-00000-00000-00000-00000");
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("That invitation code does not open bo's invitation"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    assert!(!bo.cli.vault.join("team.ron").exists(), "a failed join leaves nothing");
+    // Typed loosely: lower case, spaces for dashes.
+    let joined = bo.join(&bao, "bo", &code.to_lowercase().replace('-', " "));
+    assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
+    assert_eq!(bo.ok(&["reveal", &id], "").trim_end(), key);
+
+    // The code works once; bo is a member; ana's password does not open bo's copy.
+    let again = Member::new(&bao.root_token);
+    let output = again.join(&bao, "bo", &code);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("bo has no invitation waiting"), "{output:?}");
+    let twice = ana.fails(&["member", "invite", "bo"], "");
+    assert!(twice.contains("bo is already a member"), "{twice}");
+    let not_admin = bo.fails(&["member", "invite", "cy"], "");
+    assert!(not_admin.contains("may not manage the team"), "{not_admin}");
+    std::fs::copy(&ana.cli.password_file, &bo.cli.password_file).unwrap();
+    assert!(bo.fails(&["reveal", &id], "").to_lowercase().contains("password"));
+}
+
+/// Ana, who made the team vault, and Bo, who joined it; one key, "Campaign sync".
+fn team_of_two(bao: &Bao) -> (Member, Member, String) {
+    let ana = Member::new(&bao.root_token);
+    ana.init(bao, "ana");
     ana.ok(&["add", "--label", "Campaign sync"], &common::sendgrid_key());
+    let code = code_in(&ana.ok(&["member", "invite", "bo"], ""));
+    let bo = Member::new(&bao.root_token);
+    let joined = bo.join(bao, "bo", &code);
+    assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
     let id = ana.id_of("Campaign sync");
-    let second_computer = ana.with_token(&bao.root_token);
+    (ana, bo, id)
+}
+
+#[test]
+fn two_members_editing_one_key_at_once_lose_nothing() {
+    let bao = Bao::dev();
+    let (ana, bo, id) = team_of_two(&bao);
 
     // Both read version 1 of the key, then wait for their passwords.
     let renaming = Waiting::start(&ana, "a", &["edit", &id, "--label", "Campaign sync (prod)"]);
-    let noting = Waiting::start(&second_computer, "b", &["edit", &id, "--note", "HubSpot uses it"]);
+    let noting = Waiting::start(&bo, "b", &["edit", &id, "--note", "HubSpot uses it"]);
     let first = renaming.answer();
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let second = noting.answer();
@@ -322,7 +405,7 @@ fn two_members_editing_one_key_at_once_lose_nothing() {
     assert!(entry["record"].as_str().unwrap().contains("Campaign sync (prod)"), "the first edit stands");
 
     // The retry reads the new version: both edits are there.
-    second_computer.ok(&["edit", &id, "--note", "HubSpot uses it"], "");
+    bo.ok(&["edit", &id, "--note", "HubSpot uses it"], "");
     let shown: Value = serde_json::from_str(&ana.ok(&["show", &id, "--json"], "")).unwrap();
     assert_eq!(shown["label"], "Campaign sync (prod)");
     assert_eq!(shown["notes"], "HubSpot uses it");

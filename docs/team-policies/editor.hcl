@@ -9,8 +9,9 @@ path "secret/data/marketing/keydesk/team" {
   capabilities = ["read"]
 }
 
+# Every member's wrapped copy of the team's data key; "update" to join (see reader.hcl).
 path "secret/data/marketing/keydesk/members/*" {
-  capabilities = ["read"]
+  capabilities = ["read", "update"]
 }
 
 path "secret/data/marketing/keydesk/keys/*" {

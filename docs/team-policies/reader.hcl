@@ -11,9 +11,14 @@ path "secret/data/marketing/keydesk/team" {
   capabilities = ["read"]
 }
 
-# Every member's wrapped copy of the team's data key (useless without that member's password).
+# Every member's wrapped copy of the team's data key (useless without that member's
+# password). "update" lets a member who was invited join (their invitation is replaced by a
+# copy under their own password); it also lets them overwrite another member's copy, which
+# locks that member out until re-invited but lets nobody in. Where members log in with their
+# own OpenBao identity, narrow it to their own entry with a templated path, such as
+# "secret/data/marketing/keydesk/members/{{identity.entity.name}}".
 path "secret/data/marketing/keydesk/members/*" {
-  capabilities = ["read"]
+  capabilities = ["read", "update"]
 }
 
 path "secret/data/marketing/keydesk/keys/*" {

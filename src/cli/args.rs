@@ -77,6 +77,9 @@ pub enum Command {
     /// Provider accounts: where keys are created and revoked over the API.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Members of a team vault.
+    #[command(subcommand)]
+    Member(MemberCommand),
     /// Incidents: a key that may have leaked, with every step taken on it, exported as a report.
     #[command(subcommand)]
     Incident(IncidentCommand),
@@ -275,6 +278,23 @@ pub struct InitArgs {
     /// Your name in the team (shown to the others with your changes); default: $USER.
     #[arg(long, value_name = "NAME", requires = "team")]
     pub member: Option<String>,
+    /// Join an existing team vault you were invited to: asks for the invitation code (or
+    /// reads it from stdin), then for the password you will unlock it with.
+    #[arg(long, requires = "team")]
+    pub join: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Invite NAME to this team vault: prints a one-time code to give them in person or by
+    /// phone (not through the server); they join with `keydesk init --team --join`.
+    Invite(MemberArg),
+}
+
+#[derive(Debug, Args)]
+pub struct MemberArg {
+    /// The member's name, as they will give it with --member.
+    pub name: String,
 }
 
 #[derive(Debug, Args)]

@@ -165,6 +165,9 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Account(account) => remote::account(&mut vault, account),
         Command::Rotate(rotate) => run_rotate(&mut vault, &rotate),
         Command::Incident(incident) => super::incident::write(&mut vault, incident),
+        Command::Member(_) => Err(CliError::Failed(
+            "This is a local vault: members belong to a team vault (`keydesk init --team`).".into(),
+        )),
         Command::Whois => {
             let candidate = input::key_from_stdin("Paste the string to look up: ")?;
             match vault.whois(candidate.expose_secret())? {

@@ -50,6 +50,22 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
     crate::team::check_member(&member)?;
     let location = Location::new(addr, &init.mount, path).map_err(|e| CliError::Usage(e.to_string()))?;
     let kv = Kv::new(location, token(context.token_file.as_deref())?);
+    if init.join {
+        let code = input::key_from_stdin("Invitation code: ")?;
+        let password = input::new_password(context.password_file.as_deref())?;
+        crate::vault::check_new_password(&password)?;
+        let vault = TeamVault::join(kv, &member, &code, &password, kdf, &mut os_rng())?;
+        write_config(&context.dir, vault.config())?;
+        let config = vault.config();
+        return out(&format!(
+            "Joined the team vault at {}/{} on {} as {}; this folder ({}) points to it.",
+            config.mount,
+            config.path,
+            config.addr,
+            config.member,
+            context.dir.display()
+        ));
+    }
     let password = input::new_password(context.password_file.as_deref())?;
     crate::vault::check_new_password(&password)?;
     let vault = TeamVault::create(kv, &member, &password, kdf, &mut os_rng(), chrono::Utc::now())?;
@@ -130,8 +146,20 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let secret = vault.reveal(&keys, &key)?;
             print_secret(&secret)
         }
+        Command::Member(args::MemberCommand::Invite(invite)) => {
+            let keys = vault.unlock(&password(context)?)?;
+            let code = vault.invite(&keys, &invite.name, &mut os_rng())?;
+            out(&format!(
+                "Invited {name}. Give {name} this one-time code in person or by phone, not through the server or a chat it stores:\n\n    {code}\n\n{name} joins with `keydesk init --team --join --addr {addr} --mount {mount} --path {path} --member {name}`.",
+                name = invite.name,
+                code = code.expose_secret(),
+                addr = vault.config().addr,
+                mount = vault.config().mount,
+                path = vault.config().path,
+            ))
+        }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, add, edit and reveal do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, add, edit, reveal and member invite do.",
             command_name(&other)
         ))),
     }

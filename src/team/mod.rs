@@ -71,6 +71,18 @@ pub enum TeamError {
         "A member name may hold only letters, digits, '-', '_', '.' and '@', at most 64: choose another with --member."
     )]
     BadMember,
+    #[error("{member} is already a member of this team vault: they unlock it with their own password.")]
+    AlreadyMember { member: String },
+    #[error(
+        "{member} has no invitation waiting in this team vault: ask its admin for one (`keydesk member invite {member}`)."
+    )]
+    NotInvited { member: String },
+    #[error(
+        "{member} was invited but has not joined yet: run `keydesk init --team --join` with the invitation code."
+    )]
+    NotJoined { member: String },
+    #[error("That invitation code does not open {member}'s invitation: check it with the admin who gave it.")]
+    WrongCode { member: String },
     #[error("No key {id} is in the team vault (a member may have removed it): reload the list.")]
     NoSuchKey { id: String },
 }
@@ -84,13 +96,54 @@ pub fn check_member(name: &str) -> Result<(), TeamError> {
     if ok { Ok(()) } else { Err(TeamError::BadMember) }
 }
 
-/// A member's copy of the data key, as kept under `members/<name>`.
+/// A member's copy of the data key, as kept under `members/<name>`: wrapped under a key from
+/// the member's password, or, until they join, from the one-time code of their invitation.
 #[derive(Debug, Serialize, Deserialize)]
 struct MemberEntry {
     member: String,
     kdf: KdfParams,
     salt: String,
     wrapped_key: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    invited: bool,
+}
+
+/// The letters of an invitation code: Crockford's base32 (no I, L, O or U to misread).
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// 25 characters of 5 bits: 125 bits, in five groups of five.
+const CODE_LEN: usize = 25;
+
+/// A fresh invitation code, as `7K2QD-…` (five groups of five).
+fn invitation_code(rng: &mut dyn Entropy) -> SecretString {
+    let mut bytes = zeroize::Zeroizing::new([0u8; CODE_LEN]);
+    rng.fill(&mut bytes[..]);
+    let mut code = zeroize::Zeroizing::new(String::with_capacity(CODE_LEN + 4));
+    for (n, byte) in bytes.iter().enumerate() {
+        if n > 0 && n % 5 == 0 {
+            code.push('-');
+        }
+        code.push(char::from(CODE_ALPHABET[usize::from(byte & 31)]));
+    }
+    SecretString::from(code.as_str())
+}
+
+/// A code as typed: case, spaces and dashes do not matter; `O`, `I` and `L` are read as the
+/// digits they look like.
+fn normalise_code(typed: &SecretString) -> SecretString {
+    let mut code = zeroize::Zeroizing::new(String::with_capacity(CODE_LEN + 4));
+    for c in typed.expose_secret().chars().filter(|c| !c.is_whitespace() && *c != '-') {
+        let c = match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            other => other,
+        };
+        if code.len() % 6 == 5 {
+            code.push('-');
+        }
+        code.push(c);
+    }
+    SecretString::from(code.as_str())
 }
 
 /// The keys of an unlocked team vault, derived from its data key. Never leaves the process.
@@ -172,7 +225,7 @@ impl TeamVault {
             team_id,
         };
         let vault = TeamVault { kv, config };
-        vault.write_member(member, &data, password, kdf, rng)?;
+        vault.write_member(member, &data, (password, false), kdf, 0, rng)?;
         Ok(vault)
     }
 
@@ -213,21 +266,11 @@ impl TeamVault {
     /// Unwraps the team's data key with this member's password.
     pub fn unlock(&self, password: &SecretString) -> Result<TeamKeys, TeamError> {
         let member = &self.config.member;
-        let entry = self
-            .kv
-            .read(&format!("members/{member}"))?
-            .ok_or_else(|| TeamError::NotMember { member: member.clone() })?;
-        let entry: MemberEntry = serde_json::from_value(entry.data)
-            .map_err(|_bad| TeamError::Tampered { what: format!("member {member}") })?;
-        let salt = B64
-            .decode(&entry.salt)
-            .map_err(|_bad| TeamError::Tampered { what: format!("member {member}") })?;
-        let wrapped = B64
-            .decode(&entry.wrapped_key)
-            .map_err(|_bad| TeamError::Tampered { what: format!("member {member}") })?;
-        let kek = crypto::derive_kek(password, &salt, entry.kdf)?;
-        let data = crypto::unwrap_key(&kek, self.member_ad(member).as_bytes(), &wrapped)?;
-        Ok(TeamKeys::from_data(data))
+        let (entry, _version) = self.member_entry(member)?;
+        if entry.invited {
+            return Err(TeamError::NotJoined { member: member.clone() });
+        }
+        Ok(TeamKeys::from_data(self.open_member_entry(&entry, password)?))
     }
 
     /// The ids of the keys in the vault.
@@ -319,12 +362,95 @@ impl TeamVault {
         Ok(SecretString::from(text))
     }
 
+    /// Invites `member`: the data key wrapped under a one-time code, which is returned to be
+    /// given to them out of band (never through the server). Only an admin's token may.
+    pub fn invite(
+        &self,
+        keys: &TeamKeys,
+        member: &str,
+        rng: &mut dyn Entropy,
+    ) -> Result<SecretString, TeamError> {
+        check_member(member)?;
+        let code = invitation_code(rng);
+        // The code holds 125 random bits: the cheapest accepted cost is plenty.
+        match self.write_member(member, &keys.data, (&code, true), KdfParams::MIN, 0, rng) {
+            Err(TeamError::Server(KvError::Conflict)) => {
+                Err(TeamError::AlreadyMember { member: member.to_owned() })
+            }
+            other => other.map(|()| code),
+        }
+    }
+
+    /// Joins the team vault at `kv` as `member`, invited with `code`: the data key is unwrapped
+    /// with the code and wrapped again under `password`, in place of the invitation (which
+    /// works once: a second join finds no invitation).
+    pub fn join(
+        kv: Kv,
+        member: &str,
+        code: &SecretString,
+        password: &SecretString,
+        kdf: KdfParams,
+        rng: &mut dyn Entropy,
+    ) -> Result<TeamVault, TeamError> {
+        check_member(member)?;
+        let location = kv.location().clone();
+        let team_id = Self::team_id(&kv)?;
+        let config = TeamConfig {
+            addr: location.addr,
+            mount: location.mount,
+            path: location.path,
+            member: member.to_owned(),
+            team_id,
+        };
+        let vault = TeamVault { kv, config };
+        let (entry, version) = vault.member_entry(member)?;
+        if !entry.invited {
+            return Err(TeamError::NotInvited { member: member.to_owned() });
+        }
+        let data = vault
+            .open_member_entry(&entry, &normalise_code(code))
+            .map_err(|_wrong| TeamError::WrongCode { member: member.to_owned() })?;
+        match vault.write_member(member, &data, (password, false), kdf, version, rng) {
+            Err(TeamError::Server(KvError::Conflict)) => {
+                Err(TeamError::NotInvited { member: member.to_owned() })
+            }
+            other => other.map(|()| vault),
+        }
+    }
+
+    /// A member's entry and its version.
+    fn member_entry(&self, member: &str) -> Result<(MemberEntry, u64), TeamError> {
+        let read = self.kv.read(&format!("members/{member}"))?;
+        let Some(Versioned { data, version }) = read else {
+            return Err(TeamError::NotMember { member: member.to_owned() });
+        };
+        let entry = serde_json::from_value(data)
+            .map_err(|_bad| TeamError::Tampered { what: format!("member {member}") })?;
+        Ok((entry, version))
+    }
+
+    /// The data key from a member's entry, with their password (or invitation code).
+    fn open_member_entry(
+        &self,
+        entry: &MemberEntry,
+        password: &SecretString,
+    ) -> Result<SymmetricKey, TeamError> {
+        let tampered = || TeamError::Tampered { what: format!("member {}", entry.member) };
+        let salt = B64.decode(&entry.salt).map_err(|_bad| tampered())?;
+        let wrapped = B64.decode(&entry.wrapped_key).map_err(|_bad| tampered())?;
+        let kek = crypto::derive_kek(password, &salt, entry.kdf)?;
+        Ok(crypto::unwrap_key(&kek, self.member_ad(&entry.member).as_bytes(), &wrapped)?)
+    }
+
+    /// Writes `member`'s copy of `data`, wrapped under the password (or, with `true`, the
+    /// invitation code), if the entry is still at `version` (0: if there is none).
     fn write_member(
         &self,
         member: &str,
         data: &SymmetricKey,
-        password: &SecretString,
+        (password, invited): (&SecretString, bool),
         kdf: KdfParams,
+        version: u64,
         rng: &mut dyn Entropy,
     ) -> Result<(), TeamError> {
         let mut salt = [0u8; crypto::SALT_LEN];
@@ -336,10 +462,11 @@ impl TeamVault {
             kdf,
             salt: B64.encode(salt),
             wrapped_key: B64.encode(wrapped),
+            invited,
         };
         let entry =
             serde_json::to_value(entry).map_err(|_json| VaultError::Render { what: "a member entry" })?;
-        self.kv.write(&format!("members/{member}"), &entry, 0, true)?;
+        self.kv.write(&format!("members/{member}"), &entry, version, true)?;
         Ok(())
     }
 
