@@ -58,12 +58,17 @@ impl Member {
 
     /// `keydesk init --team` at the cheapest accepted key-derivation cost.
     fn init(&self, bao: &Bao, member: &str) -> String {
+        self.init_at(&bao.addr, member)
+    }
+
+    /// [`Member::init`] at `addrs` (a cluster's, split by commas).
+    fn init_at(&self, addrs: &str, member: &str) -> String {
         self.ok(
             &[
                 "init",
                 "--team",
                 "--addr",
-                &bao.addr,
+                addrs,
                 "--mount",
                 MOUNT,
                 "--path",
@@ -409,6 +414,40 @@ fn two_members_editing_one_key_at_once_lose_nothing() {
     let shown: Value = serde_json::from_str(&ana.ok(&["show", &id, "--json"], "")).unwrap();
     assert_eq!(shown["label"], "Campaign sync (prod)");
     assert_eq!(shown["notes"], "HubSpot uses it");
+}
+
+#[test]
+fn a_cluster_loses_its_leader_and_every_key_is_still_served() {
+    let mut nodes = Bao::raft_cluster(3);
+    let addrs: Vec<String> = nodes.iter().map(|node| node.addr.clone()).collect();
+    let ana = Member::new(&nodes[0].root_token);
+    ana.init_at(&addrs.join(","), "ana");
+    let keys: Vec<String> = (0..5).map(|_| common::sendgrid_key()).collect();
+    for (n, key) in keys.iter().enumerate() {
+        ana.ok(&["add", "--label", &format!("Key {n}")], key);
+    }
+    assert!(nodes[0].is_active(), "the writes went through the leader, node 1");
+
+    // The leader dies; Keydesk is not told, and rides out the election by itself.
+    nodes[0].stop();
+    let listed = ana.ok(&["list"], "");
+    for n in 0..5 {
+        assert!(listed.contains(&format!("Key {n}")), "{listed}");
+    }
+    for (n, key) in keys.iter().enumerate() {
+        let id = ana.id_of(&format!("Key {n}"));
+        assert_eq!(ana.ok(&["reveal", &id], "").trim_end(), key);
+    }
+    ana.ok(&["add", "--label", "After the failover"], &common::sendgrid_key());
+    assert!(nodes[1].is_active() || nodes[2].is_active(), "a new leader was elected");
+    // A standby forwards to the new leader: through either survivor, the same keys.
+    for survivor in &nodes[1..] {
+        let one = ana.with_token(&survivor.root_token);
+        let config = std::fs::read_to_string(one.cli.vault.join("team.ron")).unwrap();
+        std::fs::write(one.cli.vault.join("team.ron"), config.replace(&addrs.join(","), &survivor.addr))
+            .unwrap();
+        assert!(one.ok(&["list"], "").contains("After the failover"));
+    }
 }
 
 #[test]

@@ -266,8 +266,9 @@ pub struct InitArgs {
     /// read from --token-file, else $BAO_TOKEN, else $VAULT_TOKEN.
     #[arg(long, requires_all = ["addr", "path"])]
     pub team: bool,
-    /// The server's address, such as https://bao.example.com:8200.
-    #[arg(long, value_name = "URL", requires = "team")]
+    /// The server's address, such as https://bao.example.com:8200; for a cluster, each
+    /// node's, split by commas (Keydesk goes on to the next when one does not answer).
+    #[arg(long, value_name = "URL[,URL…]", requires = "team")]
     pub addr: Option<String>,
     /// The KV version 2 engine's mount.
     #[arg(long, value_name = "NAME", default_value = "secret", requires = "team")]

@@ -18,8 +18,9 @@ use crate::providers::http::{Client, HttpConfig, NetError, Request, Response};
 /// Where a team vault lives on the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
-    /// The server's address, as `https://bao.example.com:8200` (plain HTTP on loopback only).
-    pub addr: String,
+    /// The server's addresses, as `https://bao.example.com:8200` (plain HTTP on loopback
+    /// only): one, or each node of a cluster, tried in turn when one does not answer.
+    pub addrs: Vec<String>,
     /// The KV version 2 secrets engine's mount, as `secret`.
     pub mount: String,
     /// The team vault's folder in that engine, as `marketing/keydesk`.
@@ -27,11 +28,20 @@ pub struct Location {
 }
 
 impl Location {
-    /// A location with the address's trailing `/` and the mount's and path's outer `/` gone;
-    /// `Err` with a sentence when a part is unusable.
-    pub fn new(addr: &str, mount: &str, path: &str) -> Result<Location, KvError> {
-        let addr = addr.trim().trim_end_matches('/').to_owned();
-        crate::providers::http::check_base_url(&addr).map_err(KvError::Unreachable)?;
+    /// A location from addresses split by commas, with their trailing `/` and the mount's and
+    /// path's outer `/` gone; `Err` with a sentence when a part is unusable.
+    pub fn new(addrs: &str, mount: &str, path: &str) -> Result<Location, KvError> {
+        let addrs: Vec<String> = addrs
+            .split(',')
+            .map(|addr| addr.trim().trim_end_matches('/').to_owned())
+            .filter(|addr| !addr.is_empty())
+            .collect();
+        if addrs.is_empty() {
+            return Err(KvError::BadLocation { what: "address" });
+        }
+        for addr in &addrs {
+            crate::providers::http::check_base_url(addr).map_err(KvError::Unreachable)?;
+        }
         let mount = mount.trim().trim_matches('/').to_owned();
         let path = path.trim().trim_matches('/').to_owned();
         for (part, what) in [(&mount, "mount"), (&path, "path")] {
@@ -46,12 +56,18 @@ impl Location {
                 return Err(KvError::BadLocation { what });
             }
         }
-        Ok(Location { addr, mount, path })
+        Ok(Location { addrs, mount, path })
     }
 
-    fn url(&self, api: &str, under: &str) -> String {
+    /// The addresses as `--addr` takes them (split by commas).
+    pub fn addrs_text(&self) -> String {
+        self.addrs.join(",")
+    }
+
+    /// The API path (after `/v1/`) of `under` in the engine's `api` (`data` or `metadata`).
+    fn api_path(&self, api: &str, under: &str) -> String {
         let under = if under.is_empty() { String::new() } else { format!("/{under}") };
-        format!("{}/v1/{}/{api}/{}{under}", self.addr, self.mount, self.path)
+        format!("{}/{api}/{}{under}", self.mount, self.path)
     }
 }
 
@@ -79,6 +95,10 @@ pub enum KvError {
     Conflict,
     #[error("The server is sealed: ask your team's admin to unseal it, then try again.")]
     Sealed,
+    #[error(
+        "The server's cluster has no active node (it may be electing one): try again in a minute, or tell your team's admin."
+    )]
+    NoLeader,
     #[error("The server answered {status} ({message}): try again, or tell your team's admin if it lasts.")]
     Server { status: u16, message: String },
     #[error("The server's answer could not be read ({what}): tell your team's admin.")]
@@ -97,12 +117,19 @@ pub struct Kv {
     client: Client,
     location: Location,
     token: Zeroizing<String>,
+    /// The cluster's active node, once found.
+    active: std::sync::Mutex<Option<String>>,
 }
 
 impl Kv {
     /// A client for `location` that presents `token`. Nothing is sent yet.
     pub fn new(location: Location, token: Zeroizing<String>) -> Self {
-        Kv { client: Client::new(HttpConfig::default()), location, token }
+        Kv {
+            client: Client::new(HttpConfig::default()),
+            location,
+            token,
+            active: std::sync::Mutex::new(None),
+        }
     }
 
     pub fn location(&self) -> &Location {
@@ -112,7 +139,7 @@ impl Kv {
     /// The value at `under` (relative to the vault's path) and its version; `None` when
     /// nothing is there, or its newest version was deleted.
     pub fn read(&self, under: &str) -> Result<Option<Versioned>, KvError> {
-        let response = self.send(Method::GET, self.location.url("data", under), None, Doing::Read)?;
+        let response = self.send(&Method::GET, &self.location.api_path("data", under), None, Doing::Read)?;
         if response.status == 404 {
             return Ok(None);
         }
@@ -135,7 +162,8 @@ impl Kv {
     pub fn write(&self, under: &str, data: &Value, version: u64, admin: bool) -> Result<u64, KvError> {
         let body = json!({ "options": { "cas": version }, "data": data });
         let doing = if admin { Doing::Administer } else { Doing::Change };
-        let response = self.send(Method::POST, self.location.url("data", under), Some(&body), doing)?;
+        let response =
+            self.send(&Method::POST, &self.location.api_path("data", under), Some(&body), doing)?;
         if response.status == 400 && message(&response).contains("check-and-set") {
             return Err(KvError::Conflict);
         }
@@ -145,8 +173,8 @@ impl Kv {
 
     /// The names in the folder `under` (sub-folders end in `/`); empty when there is none.
     pub fn list(&self, under: &str) -> Result<Vec<String>, KvError> {
-        let url = format!("{}?list=true", self.location.url("metadata", under));
-        let response = self.send(Method::GET, url, None, Doing::Read)?;
+        let url = format!("{}?list=true", self.location.api_path("metadata", under));
+        let response = self.send(&Method::GET, &url, None, Doing::Read)?;
         if response.status == 404 {
             return Ok(Vec::new());
         }
@@ -163,8 +191,8 @@ impl Kv {
     pub fn can_write_keys(&self) -> Result<bool, KvError> {
         let path = format!("{}/data/{}/keys/any", self.location.mount, self.location.path);
         let body = json!({ "paths": [path] });
-        let url = format!("{}/v1/sys/capabilities-self", self.location.addr);
-        let response = self.send(Method::POST, url, Some(&body), Doing::Read)?;
+        let url = "sys/capabilities-self".to_owned();
+        let response = self.send(&Method::POST, &url, Some(&body), Doing::Read)?;
         let body = answer(&response)?;
         let capabilities = body
             .pointer("/capabilities")
@@ -182,17 +210,16 @@ impl Kv {
     /// policies do not allow `doing`.
     fn send(
         &self,
-        method: Method,
-        url: String,
+        method: &Method,
+        api: &str,
         body: Option<&Value>,
         doing: Doing,
     ) -> Result<Response, KvError> {
-        let response = self.send_raw(method, url, body)?;
+        let response = self.send_raw(method, api, body)?;
         if response.status != 403 {
             return Ok(response);
         }
-        let lookup =
-            self.send_raw(Method::GET, format!("{}/v1/auth/token/lookup-self", self.location.addr), None)?;
+        let lookup = self.send_raw(&Method::GET, "auth/token/lookup-self", None)?;
         Err(match (lookup.status, doing) {
             (403 | 401, _) => KvError::TokenRejected,
             (_, Doing::Read) => KvError::Denied { doing: "read keys", policy: "keydesk-reader" },
@@ -201,21 +228,139 @@ impl Kv {
         })
     }
 
-    fn send_raw(&self, method: Method, url: String, body: Option<&Value>) -> Result<Response, KvError> {
+    /// Sends `api` (the path after `/v1/`) to the cluster's active node, so that what it
+    /// reads is what was last written (a standby answers reads from its own copy, which lags
+    /// behind, most of all just after a leader is lost). The active node is asked of the
+    /// configured addresses (`sys/leader`) and kept; when it stops answering, or a node says
+    /// there is none (an election, or a new leader taking over its engines), it is asked for
+    /// again for up to 15 s. After that, any node that answers is used (a standby's reads,
+    /// which may lag, rather than nothing).
+    fn send_raw(&self, method: &Method, api: &str, body: Option<&Value>) -> Result<Response, KvError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let active = self.active_node();
+            let base = match active {
+                Ok(Some(base)) => base,
+                // No node answers at all, or all are sealed: no election will help.
+                Err(error) => return Err(error),
+                Ok(None) if std::time::Instant::now() >= deadline => {
+                    return self.send_to_any(method, api, body);
+                }
+                Ok(None) => {
+                    std::thread::sleep(std::time::Duration::from_millis(250));
+                    continue;
+                }
+            };
+            let redirected = std::cell::Cell::new(false);
+            match self.send_to(method.clone(), format!("{base}/v1/{api}"), body, &redirected) {
+                Ok(response) if !unsettled(&response) => return Ok(response),
+                // The active node is gone, sealed, or not active any more: ask again.
+                _ if std::time::Instant::now() < deadline => {
+                    self.forget_active();
+                    std::thread::sleep(std::time::Duration::from_millis(250));
+                }
+                _ => return self.send_to_any(method, api, body),
+            }
+        }
+    }
+
+    /// The active node's address: the one found last, else asked of each configured address
+    /// in turn. `Ok(None)` while the cluster has none; `Err` when no address answers at all.
+    fn active_node(&self) -> Result<Option<String>, KvError> {
+        if let Some(known) = self.active.lock().ok().and_then(|active| active.clone()) {
+            return Ok(Some(known));
+        }
+        let mut unreachable = None;
+        let (mut answered, mut sealed) = (0, 0);
+        for addr in &self.location.addrs {
+            let redirected = std::cell::Cell::new(false);
+            let response = match self.send_to(Method::GET, format!("{addr}/v1/sys/leader"), None, &redirected)
+            {
+                Ok(response) => response,
+                Err(error) => {
+                    unreachable.get_or_insert(error);
+                    continue;
+                }
+            };
+            answered += 1;
+            let leader = serde_json::from_str::<Value>(&response.body).unwrap_or(Value::Null);
+            let found = if response.status == 503 || leader["sealed"] == true {
+                sealed += 1;
+                None
+            } else if leader["ha_enabled"] == false || leader["is_self"] == true {
+                Some(addr.clone())
+            } else {
+                // A standby names the active node; followed only to an address Keydesk may
+                // call at all.
+                leader["leader_address"]
+                    .as_str()
+                    .map(|address| address.trim_end_matches('/').to_owned())
+                    .filter(|address| !address.is_empty())
+                    .filter(|address| crate::providers::http::check_base_url(address).is_ok())
+            };
+            if let Some(found) = found {
+                if let Ok(mut active) = self.active.lock() {
+                    *active = Some(found.clone());
+                }
+                return Ok(Some(found));
+            }
+        }
+        match unreachable {
+            // No node answers at all, or every one that does is sealed: waiting will not help.
+            Some(error) if answered == 0 => Err(KvError::Unreachable(error)),
+            _ if answered > 0 && sealed == answered => Err(KvError::Sealed),
+            _ => Ok(None),
+        }
+    }
+
+    fn forget_active(&self) {
+        if let Ok(mut active) = self.active.lock() {
+            *active = None;
+        }
+    }
+
+    /// The last resort: the first configured address that gives a settled answer (a
+    /// standby's reads), or [`KvError::NoLeader`].
+    fn send_to_any(&self, method: &Method, api: &str, body: Option<&Value>) -> Result<Response, KvError> {
+        for addr in &self.location.addrs {
+            let redirected = std::cell::Cell::new(false);
+            if let Ok(response) = self.send_to(method.clone(), format!("{addr}/v1/{api}"), body, &redirected)
+                && !unsettled(&response)
+            {
+                return Ok(response);
+            }
+        }
+        Err(KvError::NoLeader)
+    }
+
+    /// One request to one address; `redirected` tells whether a standby sent it on.
+    fn send_to(
+        &self,
+        method: Method,
+        url: String,
+        body: Option<&Value>,
+        redirected: &std::cell::Cell<bool>,
+    ) -> Result<Response, NetError> {
         let mut request = Request::new(method, url).header("x-vault-token", self.token.as_str());
         if let Some(body) = body {
             request = request.body("application/json", body.to_string().into_bytes());
         }
         // A standby names the active node: followed to any address Keydesk may call at all.
-        let response = self
-            .client
-            .send_following(request, &|_from, to| crate::providers::http::check_base_url(to).is_ok())
-            .map_err(KvError::Unreachable)?;
-        if response.status == 503 && message(&response).contains("sealed") {
-            return Err(KvError::Sealed);
-        }
-        Ok(response)
+        self.client.send_following(request, &|_from, to| {
+            redirected.set(true);
+            crate::providers::http::check_base_url(to).is_ok()
+        })
     }
+}
+
+/// Whether an answer says the cluster is not settled: the node is sealed, knows no active
+/// node, or is a new active node still taking over its engines ("Waiting for the primary to
+/// upgrade…", a 400).
+fn unsettled(response: &Response) -> bool {
+    let said = message(response);
+    (response.status == 503 && said.contains("sealed"))
+        || (response.status >= 500 && (said.contains("not active") || said.contains("no active")))
+        || (response.status == 400 && said.contains("Waiting for the primary to upgrade"))
 }
 
 /// What a request was for, to word a refusal.

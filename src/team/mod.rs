@@ -36,6 +36,7 @@ pub const TEAM_FORMAT: u64 = 1;
 /// and who this member is. No token, no key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamConfig {
+    /// The server's address, or each node's, split by commas (as `--addr` takes them).
     pub addr: String,
     pub mount: String,
     pub path: String,
@@ -218,7 +219,7 @@ impl TeamVault {
         };
         let data = SymmetricKey::random(rng);
         let config = TeamConfig {
-            addr: kv.location().addr.clone(),
+            addr: kv.location().addrs_text(),
             mount: kv.location().mount.clone(),
             path: kv.location().path.clone(),
             member: member.to_owned(),
@@ -396,7 +397,7 @@ impl TeamVault {
         let location = kv.location().clone();
         let team_id = Self::team_id(&kv)?;
         let config = TeamConfig {
-            addr: location.addr,
+            addr: location.addrs_text(),
             mount: location.mount,
             path: location.path,
             member: member.to_owned(),
@@ -518,7 +519,7 @@ impl TeamVault {
 /// `mount/path on addr`, for sentences.
 fn place(kv: &Kv) -> String {
     let location = kv.location();
-    format!("{}/{} on {}", location.mount, location.path, location.addr)
+    format!("{}/{} on {}", location.mount, location.path, location.addrs_text())
 }
 
 fn place_of(config: &TeamConfig) -> String {

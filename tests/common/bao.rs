@@ -55,15 +55,91 @@ impl Bao {
     /// A one-node Raft server with its data in `self.dir/raft`, initialised (one key share),
     /// unsealed, with KV version 2 at `secret/`.
     pub fn raft() -> Bao {
+        Self::raft_cluster(1).pop().unwrap()
+    }
+
+    /// `n` Raft nodes on loopback ports, the first initialised (one key share) and the others
+    /// joined to it (`retry_join`), all unsealed, with KV version 2 at `secret/`. Each node's
+    /// data is in its `dir/raft`; all share the root token.
+    pub fn raft_cluster(n: usize) -> Vec<Bao> {
+        let ports: Vec<(u16, u16)> = (0..n).map(|_| (free_port(), free_port())).collect();
+        let first_api = format!("http://127.0.0.1:{}", ports[0].0);
+        let mut nodes: Vec<Bao> = ports
+            .iter()
+            .enumerate()
+            .map(|(i, &(port, cluster_port))| {
+                let join = if i == 0 {
+                    String::new()
+                } else {
+                    format!("  retry_join {{\n    leader_api_addr = \"{first_api}\"\n  }}\n")
+                };
+                Self::raft_node(i + 1, port, cluster_port, &join)
+            })
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let init = loop {
+            let (status, body) = nodes[0].call(
+                "PUT",
+                "sys/init",
+                Some(json!({"secret_shares": 1, "secret_threshold": 1})),
+                "",
+            );
+            if status == 200 {
+                break body;
+            }
+            assert!(Instant::now() < deadline, "the Raft server did not start: {}", nodes[0].log());
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        let unseal_key = init["keys_base64"][0].as_str().unwrap().to_owned();
+        let root = init["root_token"].as_str().unwrap().to_owned();
+        for (i, node) in nodes.iter_mut().enumerate() {
+            node.root_token = root.clone();
+            // A joining node is unsealed once it has joined (it asks the first node first).
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let (status, body) = node.call("PUT", "sys/unseal", Some(json!({ "key": unseal_key })), "");
+                if status == 200 && body["sealed"] == false {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "node {} stayed sealed: {body} {}", i + 1, node.log());
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            if i == 0 {
+                node.wait_until_active();
+            }
+        }
+        let (status, body) = nodes[0].call(
+            "POST",
+            "sys/mounts/secret",
+            Some(json!({"type": "kv", "options": {"version": "2"}})),
+            &root,
+        );
+        assert!(status == 204 || status == 200, "{status} {body}");
+        // Every node is a voter before the test starts.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (_, body) = nodes[0].call("GET", "sys/storage/raft/configuration", None, &root);
+            // Autopilot makes a joined node a voter once it has been healthy for a while.
+            let servers = body["data"]["config"]["servers"].as_array().cloned().unwrap_or_default();
+            let voters = servers.iter().filter(|server| server["voter"] == true).count();
+            if voters == n {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the cluster has {voters} of {n} voters: {body}");
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        nodes
+    }
+
+    fn raft_node(number: usize, port: u16, cluster_port: u16, join: &str) -> Bao {
         let dir = tempfile::tempdir().unwrap();
-        let (port, cluster_port) = (free_port(), free_port());
         let data = dir.path().join("raft");
         std::fs::create_dir_all(&data).unwrap();
         let config = dir.path().join("server.hcl");
         std::fs::write(
             &config,
             format!(
-                "storage \"raft\" {{\n  path = \"{}\"\n  node_id = \"node1\"\n}}\n\
+                "storage \"raft\" {{\n  path = \"{}\"\n  node_id = \"node{number}\"\n{join}}}\n\
                  listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  cluster_address = \"127.0.0.1:{cluster_port}\"\n  tls_disable = true\n}}\n\
                  api_addr = \"http://127.0.0.1:{port}\"\ncluster_addr = \"http://127.0.0.1:{cluster_port}\"\n\
                  disable_mlock = true\n",
@@ -81,31 +157,19 @@ impl Bao {
             .stderr(log)
             .spawn()
             .unwrap();
-        let mut bao = Bao { child, addr: format!("http://127.0.0.1:{port}"), root_token: String::new(), dir };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let init = loop {
-            let (status, body) =
-                bao.call("PUT", "sys/init", Some(json!({"secret_shares": 1, "secret_threshold": 1})), "");
-            if status == 200 {
-                break body;
-            }
-            assert!(Instant::now() < deadline, "the Raft server did not start: {}", bao.log());
-            std::thread::sleep(Duration::from_millis(200));
-        };
-        let unseal_key = init["keys_base64"][0].as_str().unwrap().to_owned();
-        bao.root_token = init["root_token"].as_str().unwrap().to_owned();
-        let (status, _) = bao.call("PUT", "sys/unseal", Some(json!({ "key": unseal_key })), "");
-        assert_eq!(status, 200, "{}", bao.log());
-        bao.wait_until_active();
-        let root = bao.root_token.clone();
-        let (status, body) = bao.call(
-            "POST",
-            "sys/mounts/secret",
-            Some(json!({"type": "kv", "options": {"version": "2"}})),
-            &root,
-        );
-        assert!(status == 204 || status == 200, "{status} {body}");
-        bao
+        Bao { child, addr: format!("http://127.0.0.1:{port}"), root_token: String::new(), dir }
+    }
+
+    /// Stops the server (as a crash would: SIGKILL).
+    pub fn stop(&mut self) {
+        let _already_gone = self.child.kill();
+        let _reaped = self.child.wait();
+    }
+
+    /// Whether this node is the cluster's active node now.
+    pub fn is_active(&self) -> bool {
+        let (status, body) = self.call("GET", "sys/leader", None, "");
+        status == 200 && body["is_self"] == true
     }
 
     /// The server's log (for a failed assertion's message).
