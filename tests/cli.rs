@@ -291,7 +291,7 @@ fn due_and_info_need_no_password_and_say_what_is_due() {
     assert!(info.contains("Keys            5 (4 active, 1 retiring, 0 revoked)"), "{info}");
     assert!(info.contains("Argon2id, 19 MiB, 2 iterations, 1 lane"), "{info}");
     let info = json(&without_password(&["info", "--json"]));
-    assert_eq!(info["format"], 3);
+    assert_eq!(info["format"], keydesk::vault::model::FORMAT);
     assert_eq!(info["kdf"]["memory_kib"], 19 * 1024);
     assert_eq!(info["secret_store"], "file");
     let size = std::fs::metadata(cli.vault.join("vault.ron")).unwrap().len();
