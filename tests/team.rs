@@ -390,6 +390,64 @@ fn team_of_two(bao: &Bao) -> (Member, Member, String) {
 }
 
 #[test]
+fn every_change_and_reveal_is_in_the_teams_audit_trail() {
+    let bao = Bao::dev();
+    let (ana, bo, id) = team_of_two(&bao);
+    ana.ok(&["edit", &id, "--note", "Used by the CRM"], "");
+    bo.ok(&["reveal", &id], "");
+    let trail = ana.ok(&["audit"], "");
+    let actions: Vec<(&str, &str)> = trail
+        .lines()
+        .map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            (words[2], words[3])
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("ana", "create"),
+            ("ana", "add"),
+            ("ana", "invite"),
+            ("bo", "join"),
+            ("ana", "edit"),
+            ("bo", "reveal")
+        ],
+        "{trail}"
+    );
+    assert!(trail.contains(&id), "{trail}");
+    assert!(ana.ok(&["audit", "--verify"], "").contains("Audit chain verified: 6 entries, all linked."));
+
+    // Two members recording at once take two numbers: the chain neither forks nor gaps.
+    let adding: Vec<Child> = [&ana, &bo]
+        .iter()
+        .enumerate()
+        .map(|(n, member)| {
+            let mut command = member.command(&["add", "--label", &format!("At once {n}")]);
+            command.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
+            let mut child = command.spawn().unwrap();
+            child.stdin.take().unwrap().write_all(common::sendgrid_key().as_bytes()).unwrap();
+            child
+        })
+        .collect();
+    for child in adding {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    assert!(bo.ok(&["audit", "--verify"], "").contains("8 entries, all linked"));
+
+    // An entry changed on the server, even by its operator, breaks the chain there.
+    let entry = format!("{MOUNT}/data/{PATH}/audit/{:016}", 5);
+    let (_, mut read) = bao.call("GET", &entry, None, &bao.root_token);
+    read["data"]["data"]["action"] = json!("view");
+    let (status, _) =
+        bao.call("POST", &entry, Some(json!({ "data": read["data"]["data"] })), &bao.root_token);
+    assert_eq!(status, 200);
+    let broken = ana.fails(&["audit", "--verify"], "");
+    assert!(broken.contains("does not hold at entry 5"), "{broken}");
+}
+
+#[test]
 fn two_members_editing_one_key_at_once_lose_nothing() {
     let bao = Bao::dev();
     let (ana, bo, id) = team_of_two(&bao);

@@ -21,3 +21,9 @@ path "secret/data/marketing/keydesk/keys/*" {
 path "secret/metadata/marketing/keydesk/keys/*" {
   capabilities = ["read", "list"]
 }
+
+# The team's audit trail: entries are added ("create"), never changed ("update" is not
+# given), so the trail only grows; every member records what they do, reveals included.
+path "secret/data/marketing/keydesk/audit/*" {
+  capabilities = ["create", "read"]
+}

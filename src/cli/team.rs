@@ -54,7 +54,7 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
         let code = input::key_from_stdin("Invitation code: ")?;
         let password = input::new_password(context.password_file.as_deref())?;
         crate::vault::check_new_password(&password)?;
-        let vault = TeamVault::join(kv, &member, &code, &password, kdf, &mut os_rng())?;
+        let vault = TeamVault::join(kv, &member, &code, &password, kdf, &mut os_rng(), chrono::Utc::now())?;
         write_config(&context.dir, vault.config())?;
         let config = vault.config();
         return out(&format!(
@@ -123,7 +123,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             record.region = detection.region.clone();
             record.scopes = add.scopes;
             let id = record.id.clone();
-            vault.add(&keys, &record, &secret, &mut rng)?;
+            vault.add(&keys, &record, &secret, &mut rng, now)?;
             if let Some(warning) = &detection.warning {
                 super::commands::note(warning);
             }
@@ -136,19 +136,53 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             // made meanwhile by another member is found by the write, not overwritten.
             let keys = vault.unlock(&password(context)?)?;
             let edit = super::commands::key_edit(&key.record, edit)?;
-            let (changed, _detail) = crate::vault::edited_record(&key.record, edit, now)?;
-            vault.update(&keys, &key, &changed)?;
+            let (changed, detail) = crate::vault::edited_record(&key.record, edit, now)?;
+            vault.update(&keys, &key, &changed, &detail, now)?;
             out(&format!("Updated \"{}\" in the team vault.", key.record.label))
         }
         Command::Reveal(args) => {
             let key = find(&vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
-            let secret = vault.reveal(&keys, &key)?;
+            let secret = vault.reveal(&keys, &key, now)?;
             print_secret(&secret)
+        }
+        Command::Audit(audit) if audit.verify => {
+            let keys = vault.unlock(&password(context)?)?;
+            let events = vault.verify_audit(&keys)?;
+            out(&format!("Audit chain verified: {} entries, all linked.", events.len()))
+        }
+        Command::Audit(audit) => {
+            let events = vault.events_after(0)?;
+            if audit.json {
+                let list: Vec<serde_json::Value> = events
+                    .iter()
+                    .map(|event| {
+                        serde_json::json!({
+                            "seq": event.seq, "at": event.at, "member": event.member, "action": event.action,
+                            "key": event.key.as_ref().map(|(id, _)| id.as_str()),
+                            "version": event.key.as_ref().map(|(_, version)| version),
+                            "detail": event.detail,
+                        })
+                    })
+                    .collect();
+                let text = serde_json::to_string_pretty(&list).map_err(|_json| {
+                    CliError::Failed("Keydesk could not write the audit trail as JSON.".into())
+                })?;
+                return out(&text);
+            }
+            let mut text = String::new();
+            for event in &events {
+                let key = event.key.as_ref().map_or(String::new(), |(id, _)| format!("{id}  "));
+                text.push_str(&format!(
+                    "{:>5}  {}  {:<12} {:<7} {key}{}\n",
+                    event.seq, event.at, event.member, event.action, event.detail
+                ));
+            }
+            out(text.trim_end())
         }
         Command::Member(args::MemberCommand::Invite(invite)) => {
             let keys = vault.unlock(&password(context)?)?;
-            let code = vault.invite(&keys, &invite.name, &mut os_rng())?;
+            let code = vault.invite(&keys, &invite.name, &mut os_rng(), now)?;
             out(&format!(
                 "Invited {name}. Give {name} this one-time code in person or by phone, not through the server or a chat it stores:\n\n    {code}\n\n{name} joins with `keydesk init --team --join --addr {addr} --mount {mount} --path {path} --member {name}`.",
                 name = invite.name,
@@ -159,7 +193,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             ))
         }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, add, edit, reveal and member invite do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, add, edit, reveal, audit and member invite do.",
             command_name(&other)
         ))),
     }

@@ -14,6 +14,7 @@
 //! Every write names the version it read (check-and-set): when two members change one key,
 //! the second write is refused and nothing is overwritten ([`TeamError::Changed`]).
 
+pub mod audit;
 pub mod kv;
 
 use base64::Engine as _;
@@ -84,6 +85,14 @@ pub enum TeamError {
     NotJoined { member: String },
     #[error("That invitation code does not open {member}'s invitation: check it with the admin who gave it.")]
     WrongCode { member: String },
+    #[error(
+        "The team's audit trail does not hold at entry {seq} (it was changed or removed outside Keydesk): tell your team's admin."
+    )]
+    AuditBroken { seq: u64 },
+    #[error(
+        "The change was saved, but its entry in the team's audit trail was not ({cause}): tell your team's admin."
+    )]
+    Unaudited { cause: String },
     #[error("No key {id} is in the team vault (a member may have removed it): reload the list.")]
     NoSuchKey { id: String },
 }
@@ -152,6 +161,7 @@ pub struct TeamKeys {
     data: SymmetricKey,
     seal: SymmetricKey,
     lookup: SymmetricKey,
+    audit: SymmetricKey,
 }
 
 impl TeamKeys {
@@ -159,6 +169,7 @@ impl TeamKeys {
         TeamKeys {
             seal: crypto::derive_subkey(&data, "team-entry-seal"),
             lookup: crypto::derive_subkey(&data, "leak-lookup"),
+            audit: crypto::derive_subkey(&data, "team-audit-chain"),
             data,
         }
     }
@@ -189,6 +200,8 @@ pub struct TeamKey {
 pub struct TeamVault {
     kv: Kv,
     config: TeamConfig,
+    /// The audit trail's last entry number seen (where the search for the newest starts).
+    audit_hint: std::cell::Cell<u64>,
 }
 
 impl TeamVault {
@@ -217,7 +230,7 @@ impl TeamVault {
             Err(KvError::Conflict) => return Err(TeamError::AlreadyThere { place }),
             other => other?,
         };
-        let data = SymmetricKey::random(rng);
+        let keys = TeamKeys::from_data(SymmetricKey::random(rng));
         let config = TeamConfig {
             addr: kv.location().addrs_text(),
             mount: kv.location().mount.clone(),
@@ -225,8 +238,9 @@ impl TeamVault {
             member: member.to_owned(),
             team_id,
         };
-        let vault = TeamVault { kv, config };
-        vault.write_member(member, &data, (password, false), kdf, 0, rng)?;
+        let vault = TeamVault::at(kv, config);
+        vault.write_member(member, &keys.data, (password, false), kdf, 0, rng)?;
+        vault.record(&keys, "create", None, &format!("team vault made by {member}"), now)?;
         Ok(vault)
     }
 
@@ -242,7 +256,11 @@ impl TeamVault {
         if team.data.get("team_id").and_then(Value::as_str) != Some(config.team_id.as_str()) {
             return Err(TeamError::NotThere { place: place_of(&config) });
         }
-        Ok(TeamVault { kv, config })
+        Ok(TeamVault::at(kv, config))
+    }
+
+    fn at(kv: Kv, config: TeamConfig) -> TeamVault {
+        TeamVault { kv, config, audit_hint: std::cell::Cell::new(0) }
     }
 
     /// The team's id from the server at `kv` (for a member who joins).
@@ -314,13 +332,15 @@ impl TeamVault {
         Ok(Some(TeamKey { record, version, changed_by, record_text, secret, seal }))
     }
 
-    /// Keeps a new key: its record and its secret, sealed. The record's id must be new.
+    /// Keeps a new key: its record and its secret, sealed, and its entry in the audit trail.
+    /// The record's id must be new.
     pub fn add(
         &self,
         keys: &TeamKeys,
         record: &KeyRecord,
         secret: &SecretString,
         rng: &mut dyn Entropy,
+        now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
         let sealed = crypto::seal(
             &keys.data,
@@ -329,38 +349,78 @@ impl TeamVault {
             rng,
         )?;
         let entry = self.entry(keys, record, &B64.encode(sealed))?;
-        match self.kv.write(&format!("keys/{}", record.id), &entry, 0, false) {
-            // A random 64-bit id already taken: the caller made the id; say so plainly.
-            Err(KvError::Conflict) => Err(TeamError::Changed { by: "Another member".into() }),
-            other => other.map(|_version| ()).map_err(TeamError::from),
-        }
+        let version = match self.kv.write(&format!("keys/{}", record.id), &entry, 0, false) {
+            // A random 48-bit id already taken: say so plainly.
+            Err(KvError::Conflict) => return Err(TeamError::Changed { by: "Another member".into() }),
+            other => other?,
+        };
+        let detail = format!("\"{}\", {}", record.label, record.provider.name());
+        self.record_after(keys, "add", (&record.id, version), &detail, now)
     }
 
-    /// Replaces a key's record with `record`, if nobody changed the key since `key` was read.
-    pub fn update(&self, keys: &TeamKeys, key: &TeamKey, record: &KeyRecord) -> Result<u64, TeamError> {
+    /// Records a change already made; a failure says the change stands unrecorded.
+    fn record_after(
+        &self,
+        keys: &TeamKeys,
+        action: &str,
+        key: (&KeyId, u64),
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), TeamError> {
+        self.record(keys, action, Some(key), detail, now)
+            .map(|_seq| ())
+            .map_err(|error| TeamError::Unaudited { cause: error.to_string() })
+    }
+
+    /// Replaces a key's record with `record`, if nobody changed the key since `key` was read,
+    /// and records it (`detail`: what changed, in words).
+    pub fn update(
+        &self,
+        keys: &TeamKeys,
+        key: &TeamKey,
+        record: &KeyRecord,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, TeamError> {
         self.check_seal(keys, key)?;
         let entry = self.entry(keys, record, &key.secret)?;
-        match self.kv.write(&format!("keys/{}", record.id), &entry, key.version, false) {
+        let version = match self.kv.write(&format!("keys/{}", record.id), &entry, key.version, false) {
             Err(KvError::Conflict) => {
                 let by = match self.read_key(&record.id) {
                     Ok(Some(now)) if !now.changed_by.is_empty() => now.changed_by,
                     _ => "Another member".into(),
                 };
-                Err(TeamError::Changed { by })
+                return Err(TeamError::Changed { by });
             }
-            other => Ok(other?),
-        }
+            other => other?,
+        };
+        self.record_after(keys, "edit", (&record.id, version), detail, now)?;
+        Ok(version)
     }
 
-    /// The secret of `key`, after its entry's seal is checked.
-    pub fn reveal(&self, keys: &TeamKeys, key: &TeamKey) -> Result<SecretString, TeamError> {
+    /// The secret of `key`, after its entry's seal is checked and the reveal is recorded in
+    /// the audit trail (no entry, no secret).
+    pub fn reveal(
+        &self,
+        keys: &TeamKeys,
+        key: &TeamKey,
+        now: DateTime<Utc>,
+    ) -> Result<SecretString, TeamError> {
         self.check_seal(keys, key)?;
         let tampered = || TeamError::Tampered { what: format!("key {}", key.record.id) };
         let sealed = B64.decode(&key.secret).map_err(|_bad| tampered())?;
         let plain = crypto::open(&keys.data, self.secret_ad(&key.record.id).as_bytes(), &sealed)
             .map_err(|_bad| tampered())?;
         let text = std::str::from_utf8(&plain).map_err(|_bad| tampered())?;
-        Ok(SecretString::from(text))
+        let secret = SecretString::from(text);
+        self.record(
+            keys,
+            "reveal",
+            Some((&key.record.id, key.version)),
+            &format!("\"{}\"", key.record.label),
+            now,
+        )?;
+        Ok(secret)
     }
 
     /// Invites `member`: the data key wrapped under a one-time code, which is returned to be
@@ -370,16 +430,19 @@ impl TeamVault {
         keys: &TeamKeys,
         member: &str,
         rng: &mut dyn Entropy,
+        now: DateTime<Utc>,
     ) -> Result<SecretString, TeamError> {
         check_member(member)?;
         let code = invitation_code(rng);
         // The code holds 125 random bits: the cheapest accepted cost is plenty.
         match self.write_member(member, &keys.data, (&code, true), KdfParams::MIN, 0, rng) {
             Err(TeamError::Server(KvError::Conflict)) => {
-                Err(TeamError::AlreadyMember { member: member.to_owned() })
+                return Err(TeamError::AlreadyMember { member: member.to_owned() });
             }
-            other => other.map(|()| code),
+            other => other?,
         }
+        self.record(keys, "invite", None, member, now)?;
+        Ok(code)
     }
 
     /// Joins the team vault at `kv` as `member`, invited with `code`: the data key is unwrapped
@@ -392,6 +455,7 @@ impl TeamVault {
         password: &SecretString,
         kdf: KdfParams,
         rng: &mut dyn Entropy,
+        now: DateTime<Utc>,
     ) -> Result<TeamVault, TeamError> {
         check_member(member)?;
         let location = kv.location().clone();
@@ -403,7 +467,7 @@ impl TeamVault {
             member: member.to_owned(),
             team_id,
         };
-        let vault = TeamVault { kv, config };
+        let vault = TeamVault::at(kv, config);
         let (entry, version) = vault.member_entry(member)?;
         if !entry.invited {
             return Err(TeamError::NotInvited { member: member.to_owned() });
@@ -413,10 +477,12 @@ impl TeamVault {
             .map_err(|_wrong| TeamError::WrongCode { member: member.to_owned() })?;
         match vault.write_member(member, &data, (password, false), kdf, version, rng) {
             Err(TeamError::Server(KvError::Conflict)) => {
-                Err(TeamError::NotInvited { member: member.to_owned() })
+                return Err(TeamError::NotInvited { member: member.to_owned() });
             }
-            other => other.map(|()| vault),
+            other => other?,
         }
+        vault.record(&TeamKeys::from_data(data), "join", None, member, now)?;
+        Ok(vault)
     }
 
     /// A member's entry and its version.

@@ -1,0 +1,203 @@
+//! The team's audit trail: one entry per event under `audit/<number>` (16 digits, so they
+//! sort), each holding the HMAC-SHA256 of the one before under a subkey of the team's data
+//! key, as a local vault's audit log does. An entry is written at the number after the last
+//! one with check-and-set 0, so two members recording at once take two numbers and the chain
+//! has no gap and no fork. The trail is also how members hear of each other's changes: an
+//! entry names the key it changed and its new version (see `cache.rs`).
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::kv::KvError;
+use super::{TeamError, TeamKeys, TeamVault};
+use crate::vault::crypto;
+use crate::vault::model::KeyId;
+
+/// One event of the team's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamEvent {
+    pub seq: u64,
+    pub at: String,
+    pub member: String,
+    pub action: String,
+    /// The key it was about, and the key's version after it.
+    pub key: Option<(KeyId, u64)>,
+    pub detail: String,
+    prev: String,
+    mac: String,
+}
+
+fn path(seq: u64) -> String {
+    format!("audit/{seq:016}")
+}
+
+impl TeamEvent {
+    fn from_value(seq: u64, data: &Value) -> Result<TeamEvent, TeamError> {
+        let text = |field: &str| data.get(field).and_then(Value::as_str).map(str::to_owned);
+        let broken = || TeamError::Tampered { what: format!("audit entry {seq}") };
+        let key = match (text("key"), data.get("version").and_then(Value::as_u64)) {
+            (Some(id), Some(version)) => Some((KeyId::from_stored(&id), version)),
+            _ => None,
+        };
+        Ok(TeamEvent {
+            seq,
+            at: text("at").ok_or_else(broken)?,
+            member: text("member").ok_or_else(broken)?,
+            action: text("action").ok_or_else(broken)?,
+            key,
+            detail: text("detail").unwrap_or_default(),
+            prev: text("prev").unwrap_or_default(),
+            mac: text("mac").ok_or_else(broken)?,
+        })
+    }
+
+    /// What the entry's HMAC covers, each part ended by a zero byte.
+    fn mac_under(&self, keys: &TeamKeys, team_id: &str) -> String {
+        let seq = self.seq.to_string();
+        let (id, version) = self
+            .key
+            .as_ref()
+            .map_or((String::new(), String::new()), |(id, v)| (id.to_string(), v.to_string()));
+        let parts: [&[u8]; 9] = [
+            team_id.as_bytes(),
+            seq.as_bytes(),
+            self.at.as_bytes(),
+            self.member.as_bytes(),
+            self.action.as_bytes(),
+            id.as_bytes(),
+            version.as_bytes(),
+            self.detail.as_bytes(),
+            self.prev.as_bytes(),
+        ];
+        let joined: Vec<&[u8]> = parts.iter().flat_map(|part| [*part, b"\0".as_slice()]).collect();
+        crypto::keyed_hash_parts(&keys.audit, &joined)
+    }
+}
+
+impl TeamVault {
+    /// Appends an event by this member: `action`, about `key` at its new version, with a
+    /// `detail` in words. Answers the entry's number.
+    pub fn record(
+        &self,
+        keys: &TeamKeys,
+        action: &str,
+        key: Option<(&KeyId, u64)>,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, TeamError> {
+        let (mut last, mut prev) = self.audit_head()?;
+        loop {
+            let mut event = TeamEvent {
+                seq: last + 1,
+                at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                member: self.config.member.clone(),
+                action: action.to_owned(),
+                key: key.map(|(id, version)| (id.clone(), version)),
+                detail: detail.to_owned(),
+                prev: prev.clone(),
+                mac: String::new(),
+            };
+            event.mac = event.mac_under(keys, &self.config.team_id);
+            let mut entry = json!({
+                "at": event.at, "member": event.member, "action": event.action, "detail": event.detail,
+                "prev": event.prev, "mac": event.mac,
+            });
+            if let Some((id, version)) = &event.key {
+                entry["key"] = json!(id.as_str());
+                entry["version"] = json!(version);
+            }
+            match self.kv.write(&path(event.seq), &entry, 0, false) {
+                // Another member took this number: go on after theirs.
+                Err(KvError::Conflict) => {
+                    let taken = self.event(event.seq)?.ok_or(TeamError::Server(KvError::Conflict))?;
+                    (last, prev) = (taken.seq, taken.mac);
+                }
+                Err(error) => return Err(error.into()),
+                Ok(_version) => {
+                    self.audit_hint.set(event.seq);
+                    return Ok(event.seq);
+                }
+            }
+        }
+    }
+
+    /// Entry number `seq`, if it is there.
+    pub fn event(&self, seq: u64) -> Result<Option<TeamEvent>, TeamError> {
+        match self.kv.read(&path(seq))? {
+            Some(read) => TeamEvent::from_value(seq, &read.data).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The last entry's number and HMAC (`0` and empty when there is none). Found from the
+    /// number last seen by doubling steps, then halving them: a few reads for any length.
+    pub fn audit_head(&self) -> Result<(u64, String), TeamError> {
+        let mut present = self.audit_hint.get();
+        let mut present_mac = String::new();
+        if present > 0 {
+            match self.event(present)? {
+                Some(event) => present_mac = event.mac,
+                // The trail is shorter than was seen (an admin cleared it): start over.
+                None => present = 0,
+            }
+        }
+        let mut step = 1;
+        let mut missing = loop {
+            let probe = present + step;
+            match self.event(probe)? {
+                Some(event) => {
+                    present = probe;
+                    present_mac = event.mac;
+                    step *= 2;
+                }
+                None => break probe,
+            }
+        };
+        while missing - present > 1 {
+            let middle = present + (missing - present) / 2;
+            match self.event(middle)? {
+                Some(event) => {
+                    present = middle;
+                    present_mac = event.mac;
+                }
+                None => missing = middle,
+            }
+        }
+        self.audit_hint.set(present);
+        Ok((present, present_mac))
+    }
+
+    /// The entries after number `seq`, in order, up to the last one written.
+    pub fn events_after(&self, seq: u64) -> Result<Vec<TeamEvent>, TeamError> {
+        let mut events = Vec::new();
+        let mut next = seq + 1;
+        while let Some(event) = self.event(next)? {
+            events.push(event);
+            next += 1;
+        }
+        if let Some(last) = events.last() {
+            self.audit_hint.set(last.seq);
+        }
+        Ok(events)
+    }
+
+    /// Every entry, each checked against its HMAC and the one before it. `Err` names the
+    /// first entry that does not hold.
+    pub fn verify_audit(&self, keys: &TeamKeys) -> Result<Vec<TeamEvent>, TeamError> {
+        let events = self.events_after(0)?;
+        let mut prev = String::new();
+        for event in &events {
+            let linked = event.prev == prev;
+            if !linked
+                || !crypto::same_bytes(
+                    event.mac_under(keys, &self.config.team_id).as_bytes(),
+                    event.mac.as_bytes(),
+                )
+            {
+                return Err(TeamError::AuditBroken { seq: event.seq });
+            }
+            prev = event.mac.clone();
+        }
+        Ok(events)
+    }
+}
