@@ -448,6 +448,44 @@ fn every_change_and_reveal_is_in_the_teams_audit_trail() {
 }
 
 #[test]
+fn a_members_copy_keeps_up_with_the_others_and_lists_while_the_server_is_away() {
+    let mut bao = Bao::dev();
+    let (ana, bo, id) = team_of_two(&bao);
+    let secret = common::sendgrid_key();
+    bo.ok(&["add", "--label", "Bo's key"], &secret);
+    assert!(ana.ok(&["list"], "").contains("Bo's key"), "a member's key reaches the others");
+    let copy = std::fs::read_to_string(ana.cli.vault.join("team-cache.json")).unwrap();
+    assert!(copy.contains("Bo's key") && !copy.contains(&secret), "the copy keeps secrets sealed");
+
+    // Only what changed is read again: the copy follows a rename by Bo.
+    bo.ok(&["edit", &id, "--label", "Campaign sync (renamed by Bo)"], "");
+    let listed: Value = serde_json::from_str(&ana.ok(&["list", "--json"], "")).unwrap();
+    let mut labels: Vec<&str> =
+        listed.as_array().unwrap().iter().map(|key| key["label"].as_str().unwrap()).collect();
+    labels.sort_unstable();
+    assert_eq!(labels, ["Bo's key", "Campaign sync (renamed by Bo)"]);
+
+    bao.stop();
+    let output = ana.run(&["list"], "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("The team vault's server cannot be reached") && stderr.contains("read-only"),
+        "a banner says it: {stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Campaign sync (renamed by Bo)") && stdout.contains("Bo's key"), "{stdout}");
+    assert!(ana.ok(&["show", &id], "").contains("Campaign sync (renamed by Bo)"));
+    for args in [vec!["reveal", id.as_str()], vec!["edit", id.as_str(), "--note", "offline"]] {
+        let refused = ana.fails(&args, "");
+        assert!(refused.contains("changes and reveals need it"), "{refused}");
+    }
+    let fresh = ana.with_token(&bao.root_token);
+    let refused = fresh.fails(&["list"], "");
+    assert!(refused.contains("this computer has no copy of its keys yet"), "{refused}");
+}
+
+#[test]
 fn two_members_editing_one_key_at_once_lose_nothing() {
     let bao = Bao::dev();
     let (ana, bo, id) = team_of_two(&bao);

@@ -11,7 +11,8 @@ use zeroize::Zeroizing;
 use super::args::{self, Command};
 use super::commands::{Context, metadata, out, parse_provider, print_secret};
 use super::{CliError, input, lookup, render};
-use crate::team::kv::{Kv, Location};
+use crate::team::cache::Snapshot;
+use crate::team::kv::{Kv, KvError, Location};
 use crate::team::{TeamConfig, TeamError, TeamKey, TeamVault};
 use crate::vault::crypto::KdfParams;
 use crate::vault::{Vault, new_key_record, os_rng};
@@ -87,15 +88,19 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     let location = Location::new(&config.addr, &config.mount, &config.path)
         .map_err(|e| CliError::Failed(e.to_string()))?;
     let kv = Kv::new(location, token(context.token_file.as_deref())?);
-    let vault = TeamVault::connect(kv, config)?;
+    let vault = match TeamVault::connect(kv, config) {
+        Ok(vault) => vault,
+        Err(TeamError::Server(error)) if server_away(&error) => return offline(context, command, &error),
+        Err(error) => return Err(error.into()),
+    };
     let now = chrono::Utc::now();
     match command {
         Command::List(list) => {
-            let keys = records(&vault.keys()?);
+            let keys = records(&current_keys(context, &vault)?);
             render::list(&keys, now, list.json, list.all)
         }
         Command::Show(show) => {
-            let keys = records(&vault.keys()?);
+            let keys = records(&current_keys(context, &vault)?);
             render::show(&keys, "", now, &show.key, show.json)
         }
         Command::Add(add) => {
@@ -106,7 +111,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let secret = secrecy::SecretString::from(secret.expose_secret().trim());
             let detection = Vault::recognise(secret.expose_secret(), provider)?;
             let keys = vault.unlock(&password(context)?)?;
-            let existing = vault.keys()?;
+            let existing = current_keys(context, &vault)?;
             if let Some(same) = existing.iter().find(|key| keys.matches(&key.record, &secret)) {
                 return Err(crate::vault::VaultError::Duplicate { label: same.record.label.clone() }.into());
             }
@@ -131,7 +136,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         }
         Command::Edit(edit) => {
             ensure_writable(&vault)?;
-            let key = find(&vault, &edit.key)?;
+            let key = find(context, &vault, &edit.key)?;
             // The key was read (its version noted) before the password is asked: a change
             // made meanwhile by another member is found by the write, not overwritten.
             let keys = vault.unlock(&password(context)?)?;
@@ -141,7 +146,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             out(&format!("Updated \"{}\" in the team vault.", key.record.label))
         }
         Command::Reveal(args) => {
-            let key = find(&vault, &args.key)?;
+            let key = find(context, &vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
             let secret = vault.reveal(&keys, &key, now)?;
             print_secret(&secret)
@@ -199,18 +204,76 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     }
 }
 
+/// The file in the vault's folder that keeps this computer's copy of the team vault.
+pub const TEAM_CACHE: &str = "team-cache.json";
+
+/// The keys as the server has them now: this computer's copy brought up to date (only what
+/// the audit trail says changed is read), and kept for next time.
+fn current_keys(context: &Context, vault: &TeamVault) -> Result<Vec<TeamKey>, CliError> {
+    let refreshed = vault.refresh(read_cache(&context.dir), chrono::Utc::now())?;
+    let path = context.dir.join(TEAM_CACHE);
+    if crate::storage::atomic_write(&path, refreshed.snapshot.to_text().as_bytes(), false).is_err() {
+        super::commands::note(&format!(
+            "Warning: this computer's copy of the team vault could not be saved, so the next start reads every key again. File: {}",
+            path.display()
+        ));
+    }
+    Ok(refreshed.snapshot.keys())
+}
+
+fn read_cache(dir: &Path) -> Option<Snapshot> {
+    std::fs::read_to_string(dir.join(TEAM_CACHE)).ok().as_deref().and_then(Snapshot::from_text)
+}
+
+/// Whether an error means the server is not there to answer (rather than refusing).
+fn server_away(error: &KvError) -> bool {
+    matches!(error, KvError::Unreachable(_) | KvError::NoLeader | KvError::Sealed)
+}
+
+/// A command while the server cannot be reached: `list` and `show` from this computer's
+/// copy, said to be that, read-only; anything else waits for the server.
+fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), CliError> {
+    let copy = read_cache(&context.dir);
+    let now = chrono::Utc::now();
+    let banner = |copy: &Snapshot| {
+        super::commands::note(&format!(
+            "The team vault's server cannot be reached ({}): this is this computer's copy from {}, read-only.",
+            why.to_string().trim_end_matches('.'),
+            copy.taken_at.format("%Y-%m-%d %H:%M UTC")
+        ));
+    };
+    match (command, copy) {
+        (Command::List(list), Some(copy)) => {
+            banner(&copy);
+            render::list(&records(&copy.keys()), now, list.json, list.all)
+        }
+        (Command::Show(show), Some(copy)) => {
+            banner(&copy);
+            render::show(&records(&copy.keys()), "", now, &show.key, show.json)
+        }
+        (Command::List(_) | Command::Show(_), None) => Err(CliError::Failed(format!(
+            "The team vault's server cannot be reached ({}), and this computer has no copy of its keys yet: try again when it answers.",
+            why.to_string().trim_end_matches('.')
+        ))),
+        (_, _) => Err(CliError::Failed(format!(
+            "The team vault's server cannot be reached ({}): changes and reveals need it (each is recorded there); try again when it answers.",
+            why.to_string().trim_end_matches('.')
+        ))),
+    }
+}
+
 /// The records of `keys`, as the local vault's list and show take them.
 fn records(keys: &[TeamKey]) -> Vec<crate::vault::model::KeyRecord> {
     keys.iter().map(|key| key.record.clone()).collect()
 }
 
 /// The key `query` names (id, start of id, or exact label), as the server has it now.
-fn find(vault: &TeamVault, query: &str) -> Result<TeamKey, CliError> {
-    let keys = vault.keys()?;
+fn find(context: &Context, vault: &TeamVault, query: &str) -> Result<TeamKey, CliError> {
+    let keys = current_keys(context, vault)?;
     let id = lookup::resolve(&records(&keys), query)?;
-    keys.into_iter()
-        .find(|key| key.record.id == id)
-        .ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() }.into())
+    // Read again from the server: a change or a reveal works on the entry as it is there now
+    // (its version, for the check-and-set; its seal, checked), not on this computer's copy.
+    vault.read_key(&id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() }.into())
 }
 
 /// Refuses a change up front when the token may only read (one sentence, exit 1).
@@ -222,8 +285,8 @@ fn ensure_writable(vault: &TeamVault) -> Result<(), CliError> {
     }
 }
 
-impl From<crate::team::kv::KvError> for CliError {
-    fn from(error: crate::team::kv::KvError) -> Self {
+impl From<KvError> for CliError {
+    fn from(error: KvError) -> Self {
         CliError::Failed(error.to_string())
     }
 }

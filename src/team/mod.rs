@@ -15,6 +15,7 @@
 //! the second write is refused and nothing is overwritten ([`TeamError::Changed`]).
 
 pub mod audit;
+pub mod cache;
 pub mod kv;
 
 use base64::Engine as _;

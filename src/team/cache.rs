@@ -1,0 +1,135 @@
+//! This computer's copy of a team vault: every key's entry as the server had it (the record,
+//! the secret still sealed with the team's key, the entry's seal), and the number of the
+//! audit trail's newest entry then. With it, opening the vault reads only what changed since
+//! (the trail's new entries name the keys they changed), and the keys can be listed while the
+//! server cannot be reached. The copy holds nothing the server does not; its entries keep
+//! their seals, checked before any reveal or change, as the server's are.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{TeamError, TeamKey, TeamVault};
+use crate::vault::model::{KeyId, KeyRecord};
+
+/// The copy, as kept in the vault's folder (`team-cache.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub team_id: String,
+    /// The audit trail's newest entry when the copy was brought up to date.
+    pub audit_head: u64,
+    pub taken_at: DateTime<Utc>,
+    keys: Vec<StoredKey>,
+}
+
+/// One key's entry as the server had it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredKey {
+    record: String,
+    version: u64,
+    changed_by: String,
+    secret: String,
+    seal: String,
+}
+
+/// What bringing the copy up to date took.
+#[derive(Debug)]
+pub struct Refreshed {
+    pub snapshot: Snapshot,
+    /// Keys read from the server (all of them on a first load).
+    pub keys_read: usize,
+    /// Whether every key was read (no usable copy).
+    pub full: bool,
+}
+
+impl TeamKey {
+    fn stored(&self) -> StoredKey {
+        StoredKey {
+            record: self.record_text.clone(),
+            version: self.version,
+            changed_by: self.changed_by.clone(),
+            secret: self.secret.clone(),
+            seal: self.seal.clone(),
+        }
+    }
+}
+
+impl Snapshot {
+    /// Reads a copy written by [`Snapshot::to_text`]; `None` when it is not one (it is then
+    /// made again from the server).
+    pub fn from_text(text: &str) -> Option<Snapshot> {
+        serde_json::from_str(text).ok()
+    }
+
+    pub fn to_text(&self) -> String {
+        // Plain data: it always serialises.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The keys, oldest first. An entry whose record does not read is left out (the server's
+    /// copy is read again at the next refresh that names it).
+    pub fn keys(&self) -> Vec<TeamKey> {
+        self.keys
+            .iter()
+            .filter_map(|stored| {
+                let record: KeyRecord = serde_json::from_str(&stored.record).ok()?;
+                Some(TeamKey {
+                    record,
+                    version: stored.version,
+                    changed_by: stored.changed_by.clone(),
+                    record_text: stored.record.clone(),
+                    secret: stored.secret.clone(),
+                    seal: stored.seal.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn from_keys(team_id: &str, audit_head: u64, now: DateTime<Utc>, keys: &[TeamKey]) -> Snapshot {
+        Snapshot {
+            team_id: team_id.to_owned(),
+            audit_head,
+            taken_at: now,
+            keys: keys.iter().map(TeamKey::stored).collect(),
+        }
+    }
+}
+
+impl TeamVault {
+    /// `cached` brought up to date: the audit entries after its head name the keys changed
+    /// since, and only those are read again. Without a usable copy (none, another team's, or
+    /// one that is ahead of the trail, which an admin then cleared), every key is read.
+    pub fn refresh(&self, cached: Option<Snapshot>, now: DateTime<Utc>) -> Result<Refreshed, TeamError> {
+        let usable = cached.filter(|copy| copy.team_id == self.config.team_id && copy.audit_head > 0);
+        if let Some(copy) = usable
+            && self.event(copy.audit_head)?.is_some()
+        {
+            let events = self.events_after(copy.audit_head)?;
+            let mut keys = copy.keys();
+            let mut changed: Vec<KeyId> = Vec::new();
+            for (id, version) in events.iter().filter_map(|event| event.key.as_ref()) {
+                let known = keys.iter().find(|key| key.record.id == *id).map(|key| key.version);
+                // A reveal names the version it saw: nothing to read again for it.
+                if known.is_none_or(|known| known < *version) && !changed.contains(id) {
+                    changed.push(id.clone());
+                }
+            }
+            for id in &changed {
+                keys.retain(|key| key.record.id != *id);
+                if let Some(key) = self.read_key(id)? {
+                    keys.push(key);
+                }
+            }
+            keys.sort_by(|a, b| {
+                a.record.created_at.cmp(&b.record.created_at).then(a.record.id.cmp(&b.record.id))
+            });
+            let head = events.last().map_or(copy.audit_head, |event| event.seq);
+            let snapshot = Snapshot::from_keys(&self.config.team_id, head, now, &keys);
+            return Ok(Refreshed { snapshot, keys_read: changed.len(), full: false });
+        }
+        // The trail's head first: a change made while the keys are read is read again next time.
+        let (head, _mac) = self.audit_head()?;
+        let keys = self.keys()?;
+        let snapshot = Snapshot::from_keys(&self.config.team_id, head, now, &keys);
+        Ok(Refreshed { snapshot, keys_read: keys.len(), full: true })
+    }
+}
