@@ -1,0 +1,80 @@
+//! Measures a team vault at scale against a running OpenBao server: `cargo run --release
+//! --example team_scale -- ADDR TOKEN N` (a `bao server -dev` is enough). Makes a team vault
+//! at a fresh path, adds N keys through the library (each one a key entry and an audit entry),
+//! then times the first load of every key, a refresh with nothing changed, and a refresh after
+//! another member's change, as the command line and the window read a team vault.
+
+use std::time::Instant;
+
+use chrono::Utc;
+use keydesk::providers::Provider;
+use keydesk::team::TeamVault;
+use keydesk::team::kv::{Kv, Location};
+use keydesk::vault::crypto::KdfParams;
+use keydesk::vault::meta::KeyMeta;
+use keydesk::vault::{new_key_id, new_key_record, os_rng};
+use secrecy::SecretString;
+use zeroize::Zeroizing;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: team_scale ADDR TOKEN N";
+    let addr = args.next().ok_or(usage)?;
+    let token = Zeroizing::new(args.next().ok_or(usage)?);
+    let n: usize = args.next().ok_or(usage)?.parse()?;
+    let path = format!("scale/run-{}", Utc::now().timestamp());
+    let kv = || -> Result<Kv, Box<dyn std::error::Error>> {
+        Ok(Kv::new(Location::new(&addr, "secret", &path)?, token.clone()))
+    };
+    let password = SecretString::from("a team password for measuring");
+    let mut rng = os_rng();
+    let vault = TeamVault::create(kv()?, "ana", &password, KdfParams::MIN, &mut rng, Utc::now())?;
+    let keys = vault.unlock(&password)?;
+    let started = Instant::now();
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let secret = SecretString::from(format!("kd_scale_{i:08}_{}", "x".repeat(24)));
+        let id = new_key_id(&mut rng, |id| ids.contains(id));
+        let meta = KeyMeta { label: format!("Integration key {i:05}"), ..KeyMeta::default() };
+        let record = new_key_record(
+            id.clone(),
+            meta,
+            (Provider::Keydesk, "kd_"),
+            &secret,
+            keys.lookup_hash(&secret),
+            Utc::now(),
+        )?;
+        vault.add(&keys, &record, &secret, &mut rng, Utc::now())?;
+        ids.push(id);
+    }
+    println!("added {n} keys in {:.1} s", started.elapsed().as_secs_f64());
+
+    let reader = TeamVault::connect(kv()?, vault.config().clone())?;
+    let timed = |what: &str, copy| -> Result<_, Box<dyn std::error::Error>> {
+        let started = Instant::now();
+        let refreshed = reader.refresh(copy, Utc::now())?;
+        println!(
+            "{what}: {:.0} ms, {} keys read, {} in the list",
+            started.elapsed().as_secs_f64() * 1000.0,
+            refreshed.keys_read,
+            refreshed.snapshot.keys().len()
+        );
+        Ok(refreshed.snapshot)
+    };
+    let first = timed("first load (every key)", None)?;
+    let started = Instant::now();
+    let text = first.to_text();
+    let copy = keydesk::team::cache::Snapshot::from_text(&text).ok_or("the copy does not read back")?;
+    println!(
+        "copy: {} bytes, written and read back in {:.0} ms",
+        text.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    let same = timed("refresh, nothing changed", Some(copy))?;
+    let changed = vault.read_key(&ids[n / 2])?.ok_or("the key is gone")?;
+    let mut record = changed.record.clone();
+    record.label.push_str(" (renamed)");
+    vault.update(&keys, &changed, &record, "changed label", Utc::now())?;
+    timed("refresh after one change by another member", Some(same))?;
+    Ok(())
+}
