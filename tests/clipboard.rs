@@ -6,24 +6,12 @@ mod common;
 
 use std::process::{Command, Stdio};
 
+use common::clipboard::{display_or_skip, wait_for, xclip};
 use keydesk::clipboard::{Clipboard, SystemClipboard, fingerprint};
-
-fn xclip(target: Option<&str>) -> Option<String> {
-    let mut command = Command::new("timeout");
-    command.args(["5", "xclip", "-o", "-selection", "clipboard"]);
-    if let Some(target) = target {
-        command.args(["-t", target]);
-    }
-    let output = command.stderr(Stdio::null()).output().ok()?;
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-}
 
 #[test]
 fn a_copy_reaches_the_x11_clipboard_out_of_history_and_is_cleared() {
-    let required = std::env::var_os("KEYDESK_REQUIRE_DISPLAY").is_some_and(|v| v == "1");
-    if std::env::var_os("DISPLAY").is_none() {
-        assert!(!required, "KEYDESK_REQUIRE_DISPLAY=1 but there is no DISPLAY");
-        eprintln!("skipped: no DISPLAY (scripts/test.sh starts Xvfb)");
+    if !display_or_skip() {
         return;
     }
     let mut clipboard = SystemClipboard::open().expect("the X11 clipboard opens");
@@ -39,27 +27,6 @@ fn a_copy_reaches_the_x11_clipboard_out_of_history_and_is_cleared() {
     clipboard.clear().unwrap();
     let after = xclip(None).unwrap_or_default();
     assert!(!after.contains(&value), "the clipboard was cleared");
-}
-
-fn display_or_skip() -> bool {
-    let required = std::env::var_os("KEYDESK_REQUIRE_DISPLAY").is_some_and(|v| v == "1");
-    if std::env::var_os("DISPLAY").is_none() {
-        assert!(!required, "KEYDESK_REQUIRE_DISPLAY=1 but there is no DISPLAY");
-        eprintln!("skipped: no DISPLAY (scripts/test.sh starts Xvfb)");
-        return false;
-    }
-    true
-}
-
-/// Waits (up to 5 s) until the clipboard shows `wanted` or stops showing it.
-fn wait_for(wanted: &str, present: bool) -> bool {
-    for _ in 0..50 {
-        if xclip(None).is_some_and(|t| t == wanted) == present {
-            return true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    false
 }
 
 #[test]

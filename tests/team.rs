@@ -486,6 +486,32 @@ fn a_members_copy_keeps_up_with_the_others_and_lists_while_the_server_is_away() 
 }
 
 #[test]
+fn a_copy_reaches_the_clipboard_is_recorded_and_cleared() {
+    if !common::clipboard::display_or_skip() {
+        return;
+    }
+    let bao = Bao::dev();
+    let ana = Member::new(&bao.root_token);
+    ana.init(&bao, "ana");
+    let key = common::sendgrid_key();
+    ana.ok(&["add", "--label", "Transactional"], &key);
+    let id = ana.id_of("Transactional");
+    let child = ana
+        .command(&["copy", &id, "--clear-after", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(common::clipboard::wait_for(&key, true), "the key reached the clipboard");
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "Cleared the clipboard.");
+    assert!(common::clipboard::wait_for(&key, false), "the key left the clipboard");
+    let trail = ana.ok(&["audit"], "");
+    assert!(trail.lines().last().unwrap().contains("copy"), "{trail}");
+}
+
+#[test]
 fn two_members_editing_one_key_at_once_lose_nothing() {
     let bao = Bao::dev();
     let (ana, bo, id) = team_of_two(&bao);

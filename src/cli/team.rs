@@ -151,6 +151,35 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let secret = vault.reveal(&keys, &key, now)?;
             print_secret(&secret)
         }
+        Command::Copy(args) => {
+            let key = find(context, &vault, &args.key)?;
+            let keys = vault.unlock(&password(context)?)?;
+            let secret = vault.secret_to_copy(&keys, &key)?;
+            let seconds = args.clear_after.unwrap_or(20);
+            // Recorded once the clipboard took it, and as failed when it did not; a copy the
+            // trail could not record is taken back off the clipboard.
+            let taken = crate::clipboard::SystemClipboard::open().and_then(|mut clipboard| {
+                crate::clipboard::Clipboard::set_secret(&mut clipboard, secret.expose_secret())?;
+                Ok(clipboard)
+            });
+            let recorded =
+                vault.record_copy(&keys, &key, taken.as_ref().map(|_| ()).map_err(ToString::to_string), now);
+            let mut clipboard = taken?;
+            if let Err(error) = recorded {
+                let _already_replaced = crate::clipboard::Clipboard::clear(&mut clipboard);
+                return Err(error.into());
+            }
+            super::commands::note(&format!(
+                "Copied \"{}\" to the clipboard; it clears in {seconds} s (keep this running).",
+                key.record.label
+            ));
+            match crate::clipboard::hold_then_clear(&mut clipboard, secret.expose_secret(), seconds)? {
+                crate::clipboard::Held::Cleared => out("Cleared the clipboard."),
+                crate::clipboard::Held::Replaced => {
+                    out("Something else was copied meanwhile, so the clipboard was left alone.")
+                }
+            }
+        }
         Command::Audit(audit) if audit.verify => {
             let keys = vault.unlock(&password(context)?)?;
             let events = vault.verify_audit(&keys)?;
@@ -198,7 +227,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             ))
         }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, add, edit, reveal, audit and member invite do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, add, edit, reveal, copy, audit and member invite do.",
             command_name(&other)
         ))),
     }

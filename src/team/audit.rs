@@ -5,6 +5,8 @@
 //! has no gap and no fork. The trail is also how members hear of each other's changes: an
 //! entry names the key it changed and its new version (see `cache.rs`).
 
+use std::sync::atomic::Ordering;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -114,7 +116,7 @@ impl TeamVault {
                 }
                 Err(error) => return Err(error.into()),
                 Ok(_version) => {
-                    self.audit_hint.set(event.seq);
+                    self.audit_hint.store(event.seq, Ordering::Relaxed);
                     return Ok(event.seq);
                 }
             }
@@ -132,7 +134,7 @@ impl TeamVault {
     /// The last entry's number and HMAC (`0` and empty when there is none). Found from the
     /// number last seen by doubling steps, then halving them: a few reads for any length.
     pub fn audit_head(&self) -> Result<(u64, String), TeamError> {
-        let mut present = self.audit_hint.get();
+        let mut present = self.audit_hint.load(Ordering::Relaxed);
         let mut present_mac = String::new();
         if present > 0 {
             match self.event(present)? {
@@ -163,7 +165,7 @@ impl TeamVault {
                 None => missing = middle,
             }
         }
-        self.audit_hint.set(present);
+        self.audit_hint.store(present, Ordering::Relaxed);
         Ok((present, present_mac))
     }
 
@@ -176,7 +178,7 @@ impl TeamVault {
             next += 1;
         }
         if let Some(last) = events.last() {
-            self.audit_hint.set(last.seq);
+            self.audit_hint.store(last.seq, Ordering::Relaxed);
         }
         Ok(events)
     }

@@ -4,6 +4,7 @@
 
 use std::io::Write;
 pub mod bao;
+pub mod clipboard;
 pub mod kills;
 pub mod mock;
 pub mod openapi;
