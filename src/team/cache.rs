@@ -133,3 +133,24 @@ impl TeamVault {
         Ok(Refreshed { snapshot, keys_read: keys.len(), full: true })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn any_copy_on_disk_is_read_without_panicking(text in "\\PC{0,300}") {
+            if let Some(copy) = Snapshot::from_text(&text) {
+                let _ = copy.keys();
+            }
+        }
+    }
+
+    #[test]
+    fn a_copy_that_is_not_one_is_ignored() {
+        for text in ["", "{}", "[]", "{\"team_id\":1}", "null"] {
+            assert!(Snapshot::from_text(text).is_none(), "{text}");
+        }
+    }
+}

@@ -392,3 +392,66 @@ fn message(response: &Response) -> String {
         .map(|errors| errors.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; "))
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer_of(status: u16, body: &str) -> Response {
+        Response { status, retry_after_secs: None, body: Zeroizing::new(body.to_owned()) }
+    }
+
+    #[test]
+    fn locations_are_checked_and_tidied() {
+        let location =
+            Location::new(" https://a.example:8200/ , http://127.0.0.1:8201", "/secret/", "/team/keys/")
+                .unwrap();
+        assert_eq!(location.addrs, ["https://a.example:8200", "http://127.0.0.1:8201"]);
+        assert_eq!((location.mount.as_str(), location.path.as_str()), ("secret", "team/keys"));
+        assert_eq!(location.api_path("data", "keys/ab12"), "secret/data/team/keys/keys/ab12");
+        for (addrs, mount, path) in [
+            ("http://bao.example.com:8200", "secret", "team"),
+            ("", "secret", "team"),
+            ("https://a.example", "", "team"),
+            ("https://a.example", "secret", "../sys"),
+            ("https://a.example", "secret", "a//b"),
+            ("https://a.example", "secret", "a b"),
+        ] {
+            assert!(Location::new(addrs, mount, path).is_err(), "{addrs} {mount} {path}");
+        }
+    }
+
+    #[test]
+    fn an_unsettled_cluster_is_told_from_a_refusal() {
+        assert!(unsettled(&answer_of(503, r#"{"errors":["Vault is sealed"]}"#)));
+        assert!(unsettled(&answer_of(
+            500,
+            r#"{"errors":["local node not active but active cluster node not found"]}"#
+        )));
+        assert!(unsettled(&answer_of(
+            400,
+            r#"{"errors":["Waiting for the primary to upgrade from non-versioned to versioned data."]}"#
+        )));
+        assert!(!unsettled(&answer_of(
+            400,
+            r#"{"errors":["check-and-set parameter did not match the current version"]}"#
+        )));
+        assert!(!unsettled(&answer_of(403, r#"{"errors":["permission denied"]}"#)));
+        assert!(!unsettled(&answer_of(500, "not json at all")));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_answer_is_read_without_panicking(status in 0u16..1000, body in "\\PC{0,200}") {
+            let response = answer_of(status, &body);
+            let _ = unsettled(&response);
+            let _ = message(&response);
+            let _answer = answer(&response);
+        }
+
+        #[test]
+        fn any_location_is_read_without_panicking(addrs in "\\PC{0,60}", mount in "\\PC{0,20}", path in "\\PC{0,30}") {
+            let _location = Location::new(&addrs, &mount, &path);
+        }
+    }
+}

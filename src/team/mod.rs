@@ -296,7 +296,11 @@ impl TeamVault {
     /// The ids of the keys in the vault.
     pub fn key_ids(&self) -> Result<Vec<KeyId>, TeamError> {
         let mut names = self.kv.list("keys")?;
-        names.retain(|name| !name.ends_with('/'));
+        // Keydesk's ids are hex; a name it did not write (a folder, or one that could reach
+        // past `keys/` in a request's path) is not one of its keys.
+        names.retain(|name| {
+            !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
         names.sort();
         Ok(names.iter().map(|name| KeyId::from_stored(name)).collect())
     }
@@ -631,4 +635,42 @@ fn place(kv: &Kv) -> String {
 
 fn place_of(config: &TeamConfig) -> String {
     format!("{}/{} on {}", config.mount, config.path, config.addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invitation_codes_are_125_bits_in_five_groups_and_read_back_as_typed() {
+        let mut rng = crate::vault::test_rng(7);
+        let code = invitation_code(&mut rng);
+        let text = code.expose_secret();
+        assert_eq!(text.len(), 29, "{text}");
+        assert_eq!(text.split('-').map(str::len).collect::<Vec<_>>(), [5; 5]);
+        assert!(text.bytes().filter(|b| *b != b'-').all(|b| CODE_ALPHABET.contains(&b)));
+        assert_ne!(invitation_code(&mut rng).expose_secret(), text, "each code is new");
+        // Lower case, spaces instead of dashes, O for 0 and l for 1 read as the same code.
+        let typed = text.to_lowercase().replace('-', " ").replace('0', "o").replace('1', "l");
+        assert_eq!(normalise_code(&SecretString::from(typed)).expose_secret(), text);
+        assert_eq!(normalise_code(&SecretString::from(format!("  {text}\n"))).expose_secret(), text);
+    }
+
+    #[test]
+    fn member_names_stay_inside_the_members_folder() {
+        for good in ["ana", "bo.smith", "cy-2", "dee_e", "ana@example.com"] {
+            assert!(check_member(good).is_ok(), "{good}");
+        }
+        for bad in ["", ".", "..", "../team", "a/b", "ana bo", "é", &"a".repeat(65), ".hidden"] {
+            assert!(check_member(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn typed_codes_and_names_never_panic(text in "\\PC{0,80}") {
+            let _ = normalise_code(&SecretString::from(text.as_str()));
+            let _checked = check_member(&text);
+        }
+    }
 }
