@@ -63,53 +63,14 @@ impl Member {
 
     /// [`Member::init`] at `addrs` (a cluster's, split by commas).
     fn init_at(&self, addrs: &str, member: &str) -> String {
-        self.ok(
-            &[
-                "init",
-                "--team",
-                "--addr",
-                addrs,
-                "--mount",
-                MOUNT,
-                "--path",
-                PATH,
-                "--member",
-                member,
-                "--kdf-memory-mib",
-                "19",
-                "--kdf-iterations",
-                "2",
-                "--kdf-lanes",
-                "1",
-            ],
-            "",
-        )
+        let args = init_args(addrs, member, false);
+        self.ok(&args.iter().map(String::as_str).collect::<Vec<_>>(), "")
     }
 
     /// `keydesk init --team --join` as `member`, the invitation `code` on stdin.
     fn join(&self, bao: &Bao, member: &str, code: &str) -> Output {
-        self.run(
-            &[
-                "init",
-                "--team",
-                "--join",
-                "--addr",
-                &bao.addr,
-                "--mount",
-                MOUNT,
-                "--path",
-                PATH,
-                "--member",
-                member,
-                "--kdf-memory-mib",
-                "19",
-                "--kdf-iterations",
-                "2",
-                "--kdf-lanes",
-                "1",
-            ],
-            code,
-        )
+        let args = init_args(&bao.addr, member, true);
+        self.run(&args.iter().map(String::as_str).collect::<Vec<_>>(), code)
     }
 
     /// This member's folder, pointing at the same team vault with another token.
@@ -126,6 +87,17 @@ impl Member {
         let key = list.as_array().unwrap().iter().find(|k| k["label"] == label).unwrap();
         key["id"].as_str().unwrap().to_owned()
     }
+}
+
+/// `init --team` (or `--join`) at `addrs`, as `member`, at the cheapest accepted cost.
+fn init_args(addrs: &str, member: &str, join: bool) -> Vec<String> {
+    let mut args = vec!["init", "--team"];
+    if join {
+        args.push("--join");
+    }
+    args.extend(["--addr", addrs, "--mount", MOUNT, "--path", PATH, "--member", member]);
+    args.extend(["--kdf-memory-mib", "19", "--kdf-iterations", "2", "--kdf-lanes", "1"]);
+    args.into_iter().map(str::to_owned).collect()
 }
 
 fn policy(name: &str) -> PathBuf {

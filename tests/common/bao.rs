@@ -26,6 +26,19 @@ pub struct Bao {
     pub dir: tempfile::TempDir,
 }
 
+/// `bao ARGS`, its home and its log (`bao.log`) in `dir`.
+fn spawn(dir: &Path, args: &[String]) -> Child {
+    let log = std::fs::File::create(dir.join("bao.log")).unwrap();
+    Command::new(binary())
+        .args(args)
+        .env("HOME", dir)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -36,17 +49,16 @@ impl Bao {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let root_token = format!("root-{}", super::random_chars(super::ALNUM, 20));
-        let log = std::fs::File::create(dir.path().join("bao.log")).unwrap();
-        let child = Command::new(binary())
-            .args(["server", "-dev", "-dev-no-store-token"])
-            .arg(format!("-dev-root-token-id={root_token}"))
-            .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
-            .env("HOME", dir.path())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
+        let child = spawn(
+            dir.path(),
+            &[
+                "server".into(),
+                "-dev".into(),
+                "-dev-no-store-token".into(),
+                format!("-dev-root-token-id={root_token}"),
+                format!("-dev-listen-address=127.0.0.1:{port}"),
+            ],
+        );
         let bao = Bao { child, addr: format!("http://127.0.0.1:{port}"), root_token, dir };
         bao.wait_until_active();
         bao
@@ -147,16 +159,7 @@ impl Bao {
             ),
         )
         .unwrap();
-        let log = std::fs::File::create(dir.path().join("bao.log")).unwrap();
-        let child = Command::new(binary())
-            .arg("server")
-            .arg(format!("-config={}", config.display()))
-            .env("HOME", dir.path())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
+        let child = spawn(dir.path(), &["server".into(), format!("-config={}", config.display())]);
         Bao { child, addr: format!("http://127.0.0.1:{port}"), root_token: String::new(), dir }
     }
 
