@@ -104,6 +104,16 @@ fn policy(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/team-policies").join(name)
 }
 
+/// Ana's team vault on `bao` (she made it, with the root token), holding `key` as `label`;
+/// the key's id.
+fn ana_with_key(bao: &Bao, label: &str, key: &str) -> (Member, String) {
+    let ana = Member::new(&bao.root_token);
+    ana.init(bao, "ana");
+    ana.ok(&["add", "--label", label], key);
+    let id = ana.id_of(label);
+    (ana, id)
+}
+
 /// The entry of a key as the server's operator sees it with the root token.
 fn raw_entry(bao: &Bao, id: &str) -> Value {
     let (status, body) = bao.call("GET", &format!("{MOUNT}/data/{PATH}/keys/{id}"), None, &bao.root_token);
@@ -174,11 +184,7 @@ fn keys_live_on_the_server_sealed_and_come_back_whole() {
 #[test]
 fn an_entry_changed_on_the_server_is_refused() {
     let bao = Bao::dev();
-    let ana = Member::new(&bao.root_token);
-    ana.init(&bao, "ana");
-    let key = common::sendgrid_key();
-    ana.ok(&["add", "--label", "Transactional"], &key);
-    let id = ana.id_of("Transactional");
+    let (ana, id) = ana_with_key(&bao, "Transactional", &common::sendgrid_key());
     let mut entry = raw_entry(&bao, &id);
     let record = entry["record"].as_str().unwrap().replace("Transactional", "Use me");
     entry["record"] = Value::String(record);
@@ -198,11 +204,8 @@ fn an_entry_changed_on_the_server_is_refused() {
 #[test]
 fn a_reader_token_reads_and_cannot_write() {
     let bao = Bao::dev();
-    let admin = Member::new(&bao.root_token);
-    admin.init(&bao, "ana");
     let key = common::mailchimp_key();
-    admin.ok(&["add", "--label", "Audience sync"], &key);
-    let id = admin.id_of("Audience sync");
+    let (admin, id) = ana_with_key(&bao, "Audience sync", &key);
 
     let reader =
         admin.with_token(&bao.token_with_policy("keydesk-reader", &policy("reader.hcl"), MOUNT, PATH));
@@ -309,11 +312,8 @@ fn code_in(said: &str) -> String {
 #[test]
 fn a_second_member_joins_with_a_one_time_code() {
     let bao = Bao::dev();
-    let ana = Member::new(&bao.root_token);
-    ana.init(&bao, "ana");
     let key = common::sendgrid_key();
-    ana.ok(&["add", "--label", "Shared"], &key);
-    let id = ana.id_of("Shared");
+    let (ana, id) = ana_with_key(&bao, "Shared", &key);
     let said = ana.ok(&["member", "invite", "bo"], "");
     assert!(said.contains("Give bo this one-time code in person or by phone"), "{said}");
     let code = code_in(&said);
@@ -350,14 +350,11 @@ fn a_second_member_joins_with_a_one_time_code() {
 
 /// Ana, who made the team vault, and Bo, who joined it; one key, "Campaign sync".
 fn team_of_two(bao: &Bao) -> (Member, Member, String) {
-    let ana = Member::new(&bao.root_token);
-    ana.init(bao, "ana");
-    ana.ok(&["add", "--label", "Campaign sync"], &common::sendgrid_key());
+    let (ana, id) = ana_with_key(bao, "Campaign sync", &common::sendgrid_key());
     let code = code_in(&ana.ok(&["member", "invite", "bo"], ""));
     let bo = Member::new(&bao.root_token);
     let joined = bo.join(bao, "bo", &code);
     assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
-    let id = ana.id_of("Campaign sync");
     (ana, bo, id)
 }
 
@@ -463,11 +460,8 @@ fn a_copy_reaches_the_clipboard_is_recorded_and_cleared() {
         return;
     }
     let bao = Bao::dev();
-    let ana = Member::new(&bao.root_token);
-    ana.init(&bao, "ana");
     let key = common::sendgrid_key();
-    ana.ok(&["add", "--label", "Transactional"], &key);
-    let id = ana.id_of("Transactional");
+    let (ana, id) = ana_with_key(&bao, "Transactional", &key);
     let child = ana
         .command(&["copy", &id, "--clear-after", "2"])
         .stdout(Stdio::piped())
