@@ -210,6 +210,12 @@ fn a_reader_token_reads_and_cannot_write() {
     let reader =
         admin.with_token(&bao.token_with_policy("keydesk-reader", &policy("reader.hcl"), MOUNT, PATH));
     assert!(reader.ok(&["list"], "").contains("Audience sync"));
+    assert!(reader.ok(&["info"], "").contains("Member          ana (this token may only read)"));
+    let info: Value = serde_json::from_str(&admin.ok(&["info", "--json"], "")).unwrap();
+    assert_eq!(
+        (info["token_may_change_keys"].as_bool(), info["keys"]["total"].as_u64()),
+        (Some(true), Some(1))
+    );
     assert_eq!(reader.ok(&["reveal", &id], "").trim_end(), key);
     let denied = reader.fails(&["add", "--label", "More"], &common::sendgrid_key());
     assert!(

@@ -180,6 +180,47 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 }
             }
         }
+        Command::Info(info) => {
+            let keys = current_keys(context, &vault)?;
+            let writable = vault.can_write()?;
+            let copy = read_cache(&context.dir);
+            let copy_bytes = std::fs::metadata(context.dir.join(TEAM_CACHE)).map(|m| m.len()).ok();
+            let config = vault.config();
+            let count = |status: &str| keys.iter().filter(|k| k.record.status.word() == status).count();
+            let audit_entries = copy.as_ref().map_or(0, |copy| copy.audit_head);
+            if info.json {
+                let value = serde_json::json!({
+                    "folder": context.dir.display().to_string(),
+                    "kind": "team",
+                    "addresses": config.addr.split(',').collect::<Vec<_>>(),
+                    "mount": config.mount, "path": config.path, "member": config.member, "team_id": config.team_id,
+                    "token_may_change_keys": writable,
+                    "keys": {"total": keys.len(), "active": count("active"), "retiring": count("retiring"), "revoked": count("revoked")},
+                    "audit_entries": audit_entries,
+                    "files": {TEAM_FILE: std::fs::metadata(context.dir.join(TEAM_FILE)).map(|m| m.len()).ok(), TEAM_CACHE: copy_bytes},
+                });
+                let text = serde_json::to_string_pretty(&value).map_err(|_json| {
+                    CliError::Failed("Keydesk could not write the information as JSON.".into())
+                })?;
+                return out(&text);
+            }
+            out(&format!(
+                "Folder          {}\nTeam vault      {}/{} on {}\nMember          {} ({})\nTeam id         {}\nKeys            {} ({} active, {} retiring, {} revoked)\nAudit trail     {} entries\nCopy here       {}",
+                context.dir.display(),
+                config.mount,
+                config.path,
+                config.addr,
+                config.member,
+                if writable { "this token may change keys" } else { "this token may only read" },
+                config.team_id,
+                keys.len(),
+                count("active"),
+                count("retiring"),
+                count("revoked"),
+                audit_entries,
+                copy_bytes.map_or("none".to_owned(), |bytes| format!("{TEAM_CACHE}, {bytes} bytes")),
+            ))
+        }
         Command::Audit(audit) if audit.verify => {
             let keys = vault.unlock(&password(context)?)?;
             let events = vault.verify_audit(&keys)?;
@@ -227,7 +268,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             ))
         }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, add, edit, reveal, copy, audit and member invite do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, audit and member invite do.",
             command_name(&other)
         ))),
     }
