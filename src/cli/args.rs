@@ -267,7 +267,8 @@ pub struct InitArgs {
     #[arg(long, requires_all = ["addr", "path"])]
     pub team: bool,
     /// The server's address, such as https://bao.example.com:8200; for a cluster, each
-    /// node's, split by commas (Keydesk goes on to the next when one does not answer).
+    /// node's, split by commas (Keydesk talks to the active node, and finds the new one by
+    /// itself when it is lost).
     #[arg(long, value_name = "URL[,URL…]", requires = "team")]
     pub addr: Option<String>,
     /// The KV version 2 engine's mount.
