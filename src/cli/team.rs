@@ -104,6 +104,12 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             render::show(&keys, "", now, &show.key, show.json)
         }
         Command::Add(add) => {
+            if add.account.is_some() {
+                return Err(CliError::Usage(
+                    "Provider accounts do not work on a team vault yet: add the key without --account."
+                        .into(),
+                ));
+            }
             ensure_writable(&vault)?;
             let provider = add.provider.as_deref().map(parse_provider).transpose()?;
             let meta = metadata(&add.label, &add.metadata)?;
