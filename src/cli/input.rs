@@ -10,30 +10,37 @@ use super::CliError;
 
 /// The first line of a password file.
 pub fn password_from_file(path: &Path) -> Result<SecretString, CliError> {
-    warn_if_others_can_read(path);
+    first_line(path, "password file", "the master password").map(|line| SecretString::from(line.as_str()))
+}
+
+/// The first line of a secret's file (`file` names it, as "password file"; `what` is what
+/// belongs on it): refused when unreadable, not text, or empty; a warning when other users
+/// can read it.
+pub fn first_line(path: &Path, file: &str, what: &str) -> Result<Zeroizing<String>, CliError> {
+    warn_if_others_can_read(path, file);
     let text = Zeroizing::new(std::fs::read(path).map_err(|e| {
         CliError::Failed(format!(
-            "Could not read the password file ({}): check the path and its permissions. File: {}",
+            "Could not read the {file} ({}): check the path and its permissions. File: {}",
             io_reason(&e),
             path.display()
         ))
     })?);
     let text = std::str::from_utf8(&text).map_err(|_not_utf8| {
-        CliError::Failed(format!("The password file is not UTF-8 text. File: {}", path.display()))
+        CliError::Failed(format!("The {file} is not UTF-8 text. File: {}", path.display()))
     })?;
     let line = text.lines().next().unwrap_or("");
     if line.is_empty() {
         return Err(CliError::Failed(format!(
-            "The password file's first line is empty: put the master password on it. File: {}",
+            "The {file}'s first line is empty: put {what} on it. File: {}",
             path.display()
         )));
     }
-    Ok(SecretString::from(line))
+    Ok(Zeroizing::new(line.to_owned()))
 }
 
-/// Says so when a password file can be read by other users (it is used all the same).
+/// Says so when a secret's file can be read by other users (it is used all the same).
 #[cfg(unix)]
-fn warn_if_others_can_read(path: &Path) {
+fn warn_if_others_can_read(path: &Path, file: &str) {
     use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
     if let Ok(metadata) = std::fs::metadata(path)
@@ -42,14 +49,14 @@ fn warn_if_others_can_read(path: &Path) {
     {
         let _stderr_closed = writeln!(
             std::io::stderr(),
-            "keydesk: warning: other users can read the password file: run `chmod 600 {}`.",
+            "keydesk: warning: other users can read the {file}: run `chmod 600 {}`.",
             path.display()
         );
     }
 }
 
 #[cfg(not(unix))]
-fn warn_if_others_can_read(_path: &Path) {}
+fn warn_if_others_can_read(_path: &Path, _file: &str) {}
 
 /// The master password: from the file if given, else a hidden prompt in a terminal.
 pub fn password(file: Option<&Path>, prompt: &str) -> Result<SecretString, CliError> {

@@ -187,13 +187,12 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             }
         }
         Command::Info(info) => {
-            let keys = current_keys(context, &vault)?;
+            let (copy, copy_bytes) = current_copy(context, &vault)?;
+            let keys = copy.keys();
             let writable = vault.can_write()?;
-            let copy = read_cache(&context.dir);
-            let copy_bytes = std::fs::metadata(context.dir.join(TEAM_CACHE)).map(|m| m.len()).ok();
             let config = vault.config();
             let count = |status: &str| keys.iter().filter(|k| k.record.status.word() == status).count();
-            let audit_entries = copy.as_ref().map_or(0, |copy| copy.audit_head);
+            let audit_entries = copy.audit_head;
             if info.json {
                 let value = serde_json::json!({
                     "folder": context.dir.display().to_string(),
@@ -211,7 +210,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 return out(&text);
             }
             out(&format!(
-                "Folder          {}\nTeam vault      {}/{} on {}\nMember          {} ({})\nTeam id         {}\nKeys            {} ({} active, {} retiring, {} revoked)\nAudit trail     {} entries\nCopy here       {}",
+                "Folder          {}\nTeam vault      {}/{} on {}\nMember          {} ({})\nTeam id         {}\nKeys            {} ({} active, {} retiring, {} revoked)\nAudit trail     {} entries\nCopy here       {TEAM_CACHE}, {} bytes",
                 context.dir.display(),
                 config.mount,
                 config.path,
@@ -224,7 +223,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 count("retiring"),
                 count("revoked"),
                 audit_entries,
-                copy_bytes.map_or("none".to_owned(), |bytes| format!("{TEAM_CACHE}, {bytes} bytes")),
+                copy_bytes,
             ))
         }
         Command::Audit(audit) if audit.verify => {
@@ -286,15 +285,21 @@ pub const TEAM_CACHE: &str = "team-cache.json";
 /// The keys as the server has them now: this computer's copy brought up to date (only what
 /// the audit trail says changed is read), and kept for next time.
 fn current_keys(context: &Context, vault: &TeamVault) -> Result<Vec<TeamKey>, CliError> {
+    Ok(current_copy(context, vault)?.0.keys())
+}
+
+/// [`current_keys`] as the copy itself, with its size in bytes as saved.
+fn current_copy(context: &Context, vault: &TeamVault) -> Result<(Snapshot, usize), CliError> {
     let refreshed = vault.refresh(read_cache(&context.dir), chrono::Utc::now())?;
     let path = context.dir.join(TEAM_CACHE);
-    if crate::storage::atomic_write(&path, refreshed.snapshot.to_text().as_bytes(), false).is_err() {
+    let text = refreshed.snapshot.to_text();
+    if crate::storage::atomic_write(&path, text.as_bytes(), false).is_err() {
         super::commands::note(&format!(
             "Warning: this computer's copy of the team vault could not be saved, so the next start reads every key again. File: {}",
             path.display()
         ));
     }
-    Ok(refreshed.snapshot.keys())
+    Ok((refreshed.snapshot, text.len()))
 }
 
 fn read_cache(dir: &Path) -> Option<Snapshot> {
@@ -311,10 +316,11 @@ fn server_away(error: &KvError) -> bool {
 fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), CliError> {
     let copy = read_cache(&context.dir);
     let now = chrono::Utc::now();
+    let why = why.to_string();
+    let why = why.trim_end_matches('.');
     let banner = |copy: &Snapshot| {
         super::commands::note(&format!(
-            "The team vault's server cannot be reached ({}): this is this computer's copy from {}, read-only.",
-            why.to_string().trim_end_matches('.'),
+            "The team vault's server cannot be reached ({why}): this is this computer's copy from {}, read-only.",
             copy.taken_at.format("%Y-%m-%d %H:%M UTC")
         ));
     };
@@ -328,12 +334,10 @@ fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), Cli
             render::show(&records(&copy.keys()), "", now, &show.key, show.json)
         }
         (Command::List(_) | Command::Show(_), None) => Err(CliError::Failed(format!(
-            "The team vault's server cannot be reached ({}), and this computer has no copy of its keys yet: try again when it answers.",
-            why.to_string().trim_end_matches('.')
+            "The team vault's server cannot be reached ({why}), and this computer has no copy of its keys yet: try again when it answers."
         ))),
         (_, _) => Err(CliError::Failed(format!(
-            "The team vault's server cannot be reached ({}): changes and reveals need it (each is recorded there); try again when it answers.",
-            why.to_string().trim_end_matches('.')
+            "The team vault's server cannot be reached ({why}): changes and reveals need it (each is recorded there); try again when it answers."
         ))),
     }
 }
@@ -374,23 +378,11 @@ fn password(context: &Context) -> Result<secrecy::SecretString, CliError> {
 /// The server token: the first line of `--token-file`, else `$BAO_TOKEN`, else `$VAULT_TOKEN`.
 fn token(file: Option<&Path>) -> Result<Zeroizing<String>, CliError> {
     if let Some(path) = file {
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|_unreadable| {
-            CliError::Failed(format!(
-                "Could not read the token file: check the path and its permissions. File: {}",
-                path.display()
-            ))
-        })?);
-        let line = text.lines().next().unwrap_or("").trim();
-        if line.is_empty() {
-            return Err(CliError::Failed(format!(
-                "The token file's first line is empty: put the server token on it. File: {}",
-                path.display()
-            )));
-        }
-        return Ok(Zeroizing::new(line.to_owned()));
+        let line = input::first_line(path, "token file", "the server token")?;
+        return Ok(Zeroizing::new(line.trim().to_owned()));
     }
     for name in ["BAO_TOKEN", "VAULT_TOKEN"] {
-        if let Ok(value) = std::env::var(name)
+        if let Ok(value) = std::env::var(name).map(Zeroizing::new)
             && !value.trim().is_empty()
         {
             return Ok(Zeroizing::new(value.trim().to_owned()));
@@ -420,9 +412,8 @@ fn read_config(dir: &Path) -> Result<TeamConfig, CliError> {
 }
 
 fn write_config(dir: &Path, config: &TeamConfig) -> Result<(), CliError> {
-    std::fs::create_dir_all(dir).map_err(|_denied| {
-        CliError::Failed(format!("Could not make the vault folder. Folder: {}", dir.display()))
-    })?;
+    // The folder also keeps this computer's copy of the keys: private, as a local vault's.
+    crate::storage::create_private_folder(dir)?;
     let pretty = ron::ser::PrettyConfig::new().struct_names(false);
     let mut text = ron::ser::to_string_pretty(config, pretty)
         .map_err(|_ron| CliError::Failed("Keydesk could not write the team vault's settings.".into()))?;

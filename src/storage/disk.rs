@@ -16,9 +16,7 @@ impl VaultDir {
     /// Creates the folder (if needed) for a new vault and takes the write lock. Refuses a
     /// folder that already holds a `vault.ron`, readable or not.
     pub fn create(dir: &Path) -> Result<Self, StorageError> {
-        create_private_dir(dir)?;
-        // A folder chosen for a new vault becomes private to its user.
-        make_private(dir)?;
+        create_private_folder(dir)?;
         let lock = take_lock(dir)?;
         let vault = dir.join(VAULT_FILE);
         if vault.exists() {
@@ -293,6 +291,13 @@ fn private_options() -> OpenOptions {
         options.mode(0o600);
     }
     options
+}
+
+/// Makes `dir` (and its parents) if it is not there, and makes it private to its user: a
+/// folder chosen for a vault, local or team.
+pub fn create_private_folder(dir: &Path) -> Result<(), StorageError> {
+    create_private_dir(dir)?;
+    make_private(dir)
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), StorageError> {

@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 use crate::vault::crypto::{self, CryptoError, KdfParams, SymmetricKey};
 use crate::vault::model::{KeyId, KeyRecord};
 use crate::vault::{Entropy, VaultError};
-use kv::{Kv, KvError, Versioned};
+use kv::{Kv, KvError, Location, Versioned};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -44,6 +44,18 @@ pub struct TeamConfig {
     pub path: String,
     pub member: String,
     pub team_id: String,
+}
+
+impl TeamConfig {
+    fn new(location: &Location, member: &str, team_id: String) -> TeamConfig {
+        TeamConfig {
+            addr: location.addrs_text(),
+            mount: location.mount.clone(),
+            path: location.path.clone(),
+            member: member.to_owned(),
+            team_id,
+        }
+    }
 }
 
 /// Why a team vault operation failed: one sentence each.
@@ -226,19 +238,13 @@ impl TeamVault {
             "created_by": member,
             "created_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         });
-        let place = place(&kv);
+        let place = place(kv.location());
         match kv.write("team", &entry, 0, true) {
             Err(KvError::Conflict) => return Err(TeamError::AlreadyThere { place }),
             other => other?,
         };
         let keys = TeamKeys::from_data(SymmetricKey::random(rng));
-        let config = TeamConfig {
-            addr: kv.location().addrs_text(),
-            mount: kv.location().mount.clone(),
-            path: kv.location().path.clone(),
-            member: member.to_owned(),
-            team_id,
-        };
+        let config = TeamConfig::new(kv.location(), member, team_id);
         let vault = TeamVault::at(kv, config);
         vault.write_member(member, &keys.data, (password, false), kdf, 0, rng)?;
         vault.record(&keys, "create", None, &format!("team vault made by {member}"), now)?;
@@ -248,14 +254,8 @@ impl TeamVault {
     /// Opens the team vault `config` names and checks that it is there and this member is
     /// one of it (nothing is decrypted: no password is needed for that).
     pub fn connect(kv: Kv, config: TeamConfig) -> Result<TeamVault, TeamError> {
-        let place = place(&kv);
-        let team = kv.read("team")?.ok_or(TeamError::NotThere { place })?;
-        let found = team.data.get("keydesk_team").and_then(Value::as_u64).unwrap_or(0);
-        if found > TEAM_FORMAT {
-            return Err(TeamError::Newer { found });
-        }
-        if team.data.get("team_id").and_then(Value::as_str) != Some(config.team_id.as_str()) {
-            return Err(TeamError::NotThere { place: place_of(&config) });
+        if Self::team_id(&kv)? != config.team_id {
+            return Err(TeamError::NotThere { place: place(kv.location()) });
         }
         Ok(TeamVault::at(kv, config))
     }
@@ -264,9 +264,13 @@ impl TeamVault {
         TeamVault { kv, config, audit_hint: std::sync::atomic::AtomicU64::new(0) }
     }
 
-    /// The team's id from the server at `kv` (for a member who joins).
-    pub fn team_id(kv: &Kv) -> Result<String, TeamError> {
-        let team = kv.read("team")?.ok_or_else(|| TeamError::NotThere { place: place(kv) })?;
+    /// The id of the team vault at `kv`'s location, once it is one this Keydesk reads.
+    fn team_id(kv: &Kv) -> Result<String, TeamError> {
+        let team = kv.read("team")?.ok_or_else(|| TeamError::NotThere { place: place(kv.location()) })?;
+        let found = team.data.get("keydesk_team").and_then(Value::as_u64).unwrap_or(0);
+        if found > TEAM_FORMAT {
+            return Err(TeamError::Newer { found });
+        }
         team.data
             .get("team_id")
             .and_then(Value::as_str)
@@ -503,15 +507,7 @@ impl TeamVault {
         now: DateTime<Utc>,
     ) -> Result<TeamVault, TeamError> {
         check_member(member)?;
-        let location = kv.location().clone();
-        let team_id = Self::team_id(&kv)?;
-        let config = TeamConfig {
-            addr: location.addrs_text(),
-            mount: location.mount,
-            path: location.path,
-            member: member.to_owned(),
-            team_id,
-        };
+        let config = TeamConfig::new(kv.location(), member, Self::team_id(&kv)?);
         let vault = TeamVault::at(kv, config);
         let (entry, version) = vault.member_entry(member)?;
         if !entry.invited {
@@ -628,13 +624,8 @@ impl TeamVault {
 }
 
 /// `mount/path on addr`, for sentences.
-fn place(kv: &Kv) -> String {
-    let location = kv.location();
+fn place(location: &Location) -> String {
     format!("{}/{} on {}", location.mount, location.path, location.addrs_text())
-}
-
-fn place_of(config: &TeamConfig) -> String {
-    format!("{}/{} on {}", config.mount, config.path, config.addr)
 }
 
 #[cfg(test)]
