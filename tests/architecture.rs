@@ -73,7 +73,7 @@ fn only_storage_and_secrets_touch_the_file_system() {
 }
 
 /// The screens of the window: they draw plain data and return commands.
-const SCREEN_FILES: [&str; 13] = [
+const SCREEN_FILES: [&str; 14] = [
     "accounts.rs",
     "audit_log.rs",
     "dashboard.rs",
@@ -83,6 +83,7 @@ const SCREEN_FILES: [&str; 13] = [
     "revoke.rs",
     "settings.rs",
     "state.rs",
+    "team.rs",
     "theme.rs",
     "unlock.rs",
     "whois.rs",

@@ -18,6 +18,7 @@ use crate::vault::{Vault, VaultError};
 
 mod create;
 mod revoke;
+pub mod team;
 pub mod transfer;
 mod usage;
 

@@ -3,7 +3,7 @@
 //! server. `list` and `show` need the token but no password; `add`, `edit` and `reveal` need
 //! both (the data key seals secrets and the entries' seals).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use secrecy::ExposeSecret;
 use zeroize::Zeroizing;
@@ -11,24 +11,20 @@ use zeroize::Zeroizing;
 use super::args::{self, Command};
 use super::commands::{Context, metadata, out, parse_provider, print_secret};
 use super::{CliError, input, lookup, render};
+pub use crate::actions::team::is_team;
+use crate::actions::team::{
+    TEAM_CACHE, TEAM_FILE, read_config, read_copy, save_copy, token_from_env, write_config,
+};
 use crate::team::cache::Snapshot;
 use crate::team::kv::{Kv, KvError, Location};
-use crate::team::{TeamConfig, TeamError, TeamKey, TeamVault};
+use crate::team::{TeamError, TeamKey, TeamVault};
 use crate::vault::crypto::KdfParams;
 use crate::vault::{Vault, new_key_record, os_rng};
-
-/// The file in a vault's folder that makes it a team vault's.
-pub const TEAM_FILE: &str = "team.ron";
 
 impl From<TeamError> for CliError {
     fn from(error: TeamError) -> Self {
         CliError::Failed(error.to_string())
     }
-}
-
-/// Whether the folder holds a team vault's `team.ron`.
-pub fn is_team(dir: &Path) -> bool {
-    dir.join(TEAM_FILE).is_file()
 }
 
 /// `keydesk init --team`: makes the team vault on the server and `team.ron` here.
@@ -56,7 +52,7 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
         let password = input::new_password(context.password_file.as_deref())?;
         crate::vault::check_new_password(&password)?;
         let vault = TeamVault::join(kv, &member, &code, &password, kdf, &mut os_rng(), chrono::Utc::now())?;
-        write_config(&context.dir, vault.config())?;
+        write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
         let config = vault.config();
         return out(&format!(
             "Joined the team vault at {}/{} on {} as {}; this folder ({}) points to it.",
@@ -70,7 +66,7 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
     let password = input::new_password(context.password_file.as_deref())?;
     crate::vault::check_new_password(&password)?;
     let vault = TeamVault::create(kv, &member, &password, kdf, &mut os_rng(), chrono::Utc::now())?;
-    write_config(&context.dir, vault.config())?;
+    write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
     let config = vault.config();
     out(&format!(
         "Created a team vault at {}/{} on {}, with you ({}) as its first member; this folder ({}) points to it.",
@@ -84,7 +80,7 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
 
 /// Runs `command` on the team vault of the folder.
 pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
-    let config = read_config(&context.dir)?;
+    let config = read_config(&context.dir).map_err(CliError::Failed)?;
     let location = Location::new(&config.addr, &config.mount, &config.path)
         .map_err(|e| CliError::Failed(e.to_string()))?;
     let kv = Kv::new(location, token(context.token_file.as_deref())?);
@@ -279,9 +275,6 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     }
 }
 
-/// The file in the vault's folder that keeps this computer's copy of the team vault.
-pub const TEAM_CACHE: &str = "team-cache.json";
-
 /// The keys as the server has them now: this computer's copy brought up to date (only what
 /// the audit trail says changed is read), and kept for next time.
 fn current_keys(context: &Context, vault: &TeamVault) -> Result<Vec<TeamKey>, CliError> {
@@ -290,20 +283,12 @@ fn current_keys(context: &Context, vault: &TeamVault) -> Result<Vec<TeamKey>, Cl
 
 /// [`current_keys`] as the copy itself, with its size in bytes as saved.
 fn current_copy(context: &Context, vault: &TeamVault) -> Result<(Snapshot, usize), CliError> {
-    let refreshed = vault.refresh(read_cache(&context.dir), chrono::Utc::now())?;
-    let path = context.dir.join(TEAM_CACHE);
-    let text = refreshed.snapshot.to_text();
-    if crate::storage::atomic_write(&path, text.as_bytes(), false).is_err() {
-        super::commands::note(&format!(
-            "Warning: this computer's copy of the team vault could not be saved, so the next start reads every key again. File: {}",
-            path.display()
-        ));
-    }
-    Ok((refreshed.snapshot, text.len()))
-}
-
-fn read_cache(dir: &Path) -> Option<Snapshot> {
-    std::fs::read_to_string(dir.join(TEAM_CACHE)).ok().as_deref().and_then(Snapshot::from_text)
+    let refreshed = vault.refresh(read_copy(&context.dir), chrono::Utc::now())?;
+    let bytes = save_copy(&context.dir, &refreshed.snapshot).unwrap_or_else(|warning| {
+        super::commands::note(&warning);
+        0
+    });
+    Ok((refreshed.snapshot, bytes))
 }
 
 /// Whether an error means the server is not there to answer (rather than refusing).
@@ -314,7 +299,7 @@ fn server_away(error: &KvError) -> bool {
 /// A command while the server cannot be reached: `list` and `show` from this computer's
 /// copy, said to be that, read-only; anything else waits for the server.
 fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), CliError> {
-    let copy = read_cache(&context.dir);
+    let copy = read_copy(&context.dir);
     let now = chrono::Utc::now();
     let why = why.to_string();
     let why = why.trim_end_matches('.');
@@ -381,48 +366,10 @@ fn token(file: Option<&Path>) -> Result<Zeroizing<String>, CliError> {
         let line = input::first_line(path, "token file", "the server token")?;
         return Ok(Zeroizing::new(line.trim().to_owned()));
     }
-    for name in ["BAO_TOKEN", "VAULT_TOKEN"] {
-        if let Ok(value) = std::env::var(name).map(Zeroizing::new)
-            && !value.trim().is_empty()
-        {
-            return Ok(Zeroizing::new(value.trim().to_owned()));
-        }
-    }
-    Err(CliError::Usage(
-        "A team vault needs a server token: give it with --token-file FILE, or set BAO_TOKEN.".into(),
-    ))
-}
-
-fn config_path(dir: &Path) -> PathBuf {
-    dir.join(TEAM_FILE)
-}
-
-fn read_config(dir: &Path) -> Result<TeamConfig, CliError> {
-    let path = config_path(dir);
-    let text = std::fs::read_to_string(&path).map_err(|_unreadable| {
-        CliError::Failed(format!("Could not read the team vault's settings. File: {}", path.display()))
-    })?;
-    ron::from_str(&text).map_err(|error| {
-        CliError::Failed(format!(
-            "The team vault's settings cannot be read ({}): fix the file or make it again with `keydesk init --team`. File: {}",
-            crate::vault::format::clip(&error.code.to_string(), 100),
-            path.display()
-        ))
-    })
-}
-
-fn write_config(dir: &Path, config: &TeamConfig) -> Result<(), CliError> {
-    // The folder also keeps this computer's copy of the keys: private, as a local vault's.
-    crate::storage::create_private_folder(dir)?;
-    let pretty = ron::ser::PrettyConfig::new().struct_names(false);
-    let mut text = ron::ser::to_string_pretty(config, pretty)
-        .map_err(|_ron| CliError::Failed("Keydesk could not write the team vault's settings.".into()))?;
-    text.push('\n');
-    crate::storage::atomic_write(&config_path(dir), text.as_bytes(), false).map_err(|_failed| {
-        CliError::Failed(format!(
-            "Could not write the team vault's settings: check the folder's permissions and free space. Folder: {}",
-            dir.display()
-        ))
+    token_from_env().ok_or_else(|| {
+        CliError::Usage(
+            "A team vault needs a server token: give it with --token-file FILE, or set BAO_TOKEN.".into(),
+        )
     })
 }
 

@@ -260,6 +260,12 @@ impl TeamVault {
         Ok(TeamVault::at(kv, config))
     }
 
+    /// The team vault `config` names, without asking the server (which cannot be reached):
+    /// its later requests work once the server answers.
+    pub fn offline(kv: Kv, config: TeamConfig) -> TeamVault {
+        TeamVault::at(kv, config)
+    }
+
     fn at(kv: Kv, config: TeamConfig) -> TeamVault {
         TeamVault { kv, config, audit_hint: std::sync::atomic::AtomicU64::new(0) }
     }

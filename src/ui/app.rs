@@ -58,7 +58,16 @@ pub enum Command {
     },
     Unlock {
         password: SecretString,
+        /// A team vault's server token, when typed at the unlock screen.
+        token: Option<SecretString>,
     },
+    /// Makes or joins a team vault (first run).
+    CreateTeam {
+        setup: unlock::TeamSetup,
+        password: SecretString,
+    },
+    /// Something asked of the open team vault.
+    Team(crate::ui::team::TeamCommand),
     Lock,
     CancelJob(u64),
     /// Keeps the changes found made outside Keydesk (recorded in the audit log).
@@ -126,6 +135,7 @@ pub enum Done {
     /// Where the daily reminder stands, and what switching it did (when it was switched).
     Reminder(crate::reminder::ReminderState, Option<Result<String, String>>),
     Session(SessionDone),
+    Team(team::TeamDone),
 }
 
 /// Why the vault did not open.
@@ -139,6 +149,8 @@ pub enum Phase {
     Create(unlock::CreateState),
     Locked(unlock::UnlockState),
     Unlocked(Box<Session>),
+    /// A team vault, unlocked.
+    Team(Box<team::TeamSession>),
     /// The vault is inside a job (a password change); the spinner shows.
     Busy,
 }
@@ -155,6 +167,7 @@ pub enum LockReason {
 mod answers;
 mod desktop;
 mod opening;
+pub mod team;
 mod timers;
 mod transfer;
 
@@ -295,6 +308,7 @@ impl KeydeskApp {
         if let Phase::Unlocked(session) = &mut self.phase {
             session.refresh(now);
         }
+        self.tick_team(ctx, now);
         if self.retry_at.is_some_and(|at| now >= at) {
             self.retry_at = None;
         }
@@ -310,7 +324,19 @@ impl KeydeskApp {
     pub fn run_cmd(&mut self, ctx: &egui::Context, command: Command) {
         match command {
             Command::Create { password, backend } => self.create(ctx, password, backend),
-            Command::Unlock { password } => self.unlock(ctx, password),
+            Command::Unlock { password, token } => {
+                if crate::actions::team::is_team(&self.services.dir) {
+                    self.unlock_team(ctx, password, token);
+                } else {
+                    self.unlock(ctx, password);
+                }
+            }
+            Command::CreateTeam { setup, password } => self.create_team(ctx, setup, password),
+            Command::Team(command) => {
+                if self.lock_when_done.is_none() {
+                    self.run_team(ctx, command);
+                }
+            }
             Command::Lock => self.request_lock(ctx, LockReason::Asked),
             Command::CancelJob(id) => self.jobs.cancel(id),
             Command::AcceptChanges => {
@@ -513,6 +539,14 @@ impl KeydeskApp {
                     widgets::busy_ui(ui, job);
                 }
                 Phase::Unlocked(session) => commands.extend(session.screen_ui(ui, now)),
+                Phase::Team(session) => {
+                    let (view, screen, revealed) = session.parts();
+                    let asked = crate::ui::team::team_ui(ui, &view, screen, revealed, now);
+                    commands.extend(asked.map(|asked| match asked {
+                        crate::ui::team::TeamCommand::Lock => Command::Lock,
+                        other => Command::Team(other),
+                    }));
+                }
             }
         }
         if !commands.is_empty() {

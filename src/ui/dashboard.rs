@@ -299,7 +299,7 @@ impl Index {
 /// Whether every word (lower case) is in the key's label, provider, notes or integrations,
 /// ignoring case. Read from the record at each search (no lower-cased copy of 10,000 keys'
 /// text is kept in memory).
-fn found_in(record: &KeyRecord, words: &[String]) -> bool {
+pub(crate) fn found_in(record: &KeyRecord, words: &[String]) -> bool {
     words.iter().all(|word| {
         contains_folded(&record.label, word)
             || contains_folded(record.provider.name(), word)

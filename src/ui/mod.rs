@@ -18,6 +18,7 @@ pub mod revoke;
 pub mod session;
 pub mod settings;
 pub mod state;
+pub mod team;
 pub mod theme;
 pub mod unlock;
 pub mod whois;

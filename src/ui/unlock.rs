@@ -1,13 +1,63 @@
 //! Create vault (first run) and Unlock.
 
+use secrecy::SecretString;
+
 use super::app::Command;
 use super::theme;
-use super::widgets::{SecretInput, centered_card, error_ui, secret_field};
+use super::widgets::{SecretInput, centered_card, error_ui, field, secret_field};
 use crate::vault::MIN_PASSWORD;
 use crate::vault::model::SecretBackend;
 
+/// What the first-run screen makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VaultKind {
+    /// A vault on this computer.
+    Local,
+    /// A new team vault on an OpenBao (or HashiCorp Vault) server.
+    Team,
+    /// A team vault someone else made, with an invitation code.
+    Join,
+}
+
+/// Where a team vault is and who joins it, as typed on the first-run screen.
+pub struct TeamForm {
+    pub addr: String,
+    pub mount: String,
+    pub path: String,
+    pub member: String,
+    pub token: SecretInput,
+    pub code: SecretInput,
+}
+
+impl TeamForm {
+    /// An empty form; `member` is the name proposed (the login name).
+    pub fn new(member: String) -> Self {
+        TeamForm {
+            addr: String::new(),
+            mount: "secret".to_owned(),
+            path: String::new(),
+            member,
+            token: SecretInput::default(),
+            code: SecretInput::default(),
+        }
+    }
+}
+
+/// A team vault to make or join, as the first-run screen hands it to the shell.
+pub struct TeamSetup {
+    pub addr: String,
+    pub mount: String,
+    pub path: String,
+    pub member: String,
+    pub token: SecretString,
+    /// The invitation code, when joining.
+    pub code: Option<SecretString>,
+}
+
 /// The first-run screen.
 pub struct CreateState {
+    pub kind: VaultKind,
+    pub team: TeamForm,
     pub password: SecretInput,
     pub confirm: SecretInput,
     pub backend: SecretBackend,
@@ -22,6 +72,8 @@ pub struct CreateState {
 impl Default for CreateState {
     fn default() -> Self {
         CreateState {
+            kind: VaultKind::Local,
+            team: TeamForm::new(String::new()),
             password: SecretInput::default(),
             confirm: SecretInput::default(),
             backend: SecretBackend::Keychain,
@@ -37,11 +89,22 @@ impl Default for CreateState {
 #[derive(Default)]
 pub struct UnlockState {
     pub password: SecretInput,
+    /// On a team vault's folder: where it is, and the token when it is typed here.
+    pub team: Option<TeamLock>,
     pub error: Option<String>,
     focused: bool,
     /// Enter was pressed while the vault file was still being read (or during the wait after
     /// wrong passwords): the try is made as soon as it can be.
     submit_when_ready: bool,
+}
+
+/// The unlock screen of a team vault.
+pub struct TeamLock {
+    /// "secret/marketing on https://bao.example:8200, as ana".
+    pub place: String,
+    /// Whether BAO_TOKEN or VAULT_TOKEN gives the token (no field then).
+    pub token_from_env: bool,
+    pub token: SecretInput,
 }
 
 impl UnlockState {
@@ -104,87 +167,187 @@ pub fn strength_ui(ui: &mut egui::Ui, password: &str, shown: bool, accept_weak: 
     weak
 }
 
-/// First run: the master password twice, a strength hint, and where secrets will live.
+/// First run: a vault on this computer, a new team vault, or joining one; the master password
+/// twice, a strength hint, and (on this computer) where secrets will live.
 pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> Option<Command> {
     let mut command = None;
     egui::CentralPanel::default().show(ui, |ui| {
-        centered_card(ui, 560.0, |ui| {
-            ui.heading("Create your Keydesk vault");
-            ui.label("Choose a master password. It unlocks every key; Keydesk cannot recover it.");
-            ui.add_space(theme::GAP);
-            let first = secret_field(ui, "create-password", "Master password", &mut state.password);
-            if !state.focused {
-                first.request_focus();
-                state.focused = true;
-            }
-            if first.changed() {
-                state.error = None;
-                state.accept_weak = false;
-            }
-            let shown = !state.password.is_empty() || first.has_focus();
-            let weak = strength_ui(ui, state.password.expose(), shown, &mut state.accept_weak);
-            let second = secret_field(ui, "create-confirm", "Repeat password", &mut state.confirm);
-            if second.changed() {
-                state.error = None;
-            }
-            ui.add_space(theme::GAP);
-            ui.label("Where secrets are kept:");
-            match &state.keychain {
-                None => {
-                    ui.horizontal(|ui| {
-                        super::widgets::spinner(ui);
-                        ui.label("Looking for the OS keychain…");
-                    });
+        egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
+            centered_card(ui, 560.0, |ui| {
+                ui.heading("Create your Keydesk vault");
+                ui.horizontal_wrapped(|ui| {
+                    ui.selectable_value(&mut state.kind, VaultKind::Local, "On this computer");
+                    ui.selectable_value(&mut state.kind, VaultKind::Team, "Team vault");
+                    ui.selectable_value(&mut state.kind, VaultKind::Join, "Join a team vault");
+                });
+                ui.add_space(theme::GAP / 2.0);
+                match state.kind {
+                    VaultKind::Local => {
+                        ui.label("Choose a master password. It unlocks every key; Keydesk cannot recover it.");
+                    }
+                    VaultKind::Team => {
+                        ui.label(
+                            "One set of keys for the whole team, on your OpenBao or HashiCorp Vault server. \
+                             Secrets are encrypted here before they reach it; each member unlocks with their own password.",
+                        );
+                        team_fields_ui(ui, &mut state.team, false);
+                    }
+                    VaultKind::Join => {
+                        ui.label(
+                            "Join the team vault your admin invited you to: type where it is, your name as invited, \
+                             the invitation code and your own password.",
+                        );
+                        team_fields_ui(ui, &mut state.team, true);
+                    }
                 }
-                Some(Ok(())) => {
-                    ui.radio_value(&mut state.backend, SecretBackend::Keychain, "OS keychain (recommended)");
-                    ui.radio_value(
-                        &mut state.backend,
-                        SecretBackend::File,
-                        "Encrypted file in the vault folder",
-                    );
+                ui.add_space(theme::GAP);
+                let first = secret_field(ui, "create-password", "Master password", &mut state.password);
+                if !state.focused {
+                    if state.kind == VaultKind::Local {
+                        first.request_focus();
+                    }
+                    state.focused = true;
                 }
-                Some(Err(why)) => {
-                    ui.label(
-                        "No OS keychain answered, so secrets will be kept encrypted in a file in the vault \
-                     folder (secrets.ron). To use the keychain instead, start GNOME Keyring or KeePassXC's \
-                     Secret Service, then restart Keydesk.",
-                    )
-                    .on_hover_text(why.as_str());
-                    state.backend = SecretBackend::File;
-                }
-            }
-            ui.add_space(theme::GAP);
-            error_ui(ui, &state.error);
-            let enter =
-                (first.lost_focus() || second.lost_focus()) && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            let ready = state.keychain.is_some() && !waiting;
-            let clicked = ui.add_enabled(ready, egui::Button::new("Create vault")).clicked();
-            if waiting {
-                deriving_ui(ui);
-            }
-            if (clicked || enter) && ready {
-                if state.password.expose().chars().count() < MIN_PASSWORD {
-                    state.error = Some(format!(
-                        "The master password is shorter than {MIN_PASSWORD} characters: choose a longer one."
-                    ));
-                } else if state.password.expose() != state.confirm.expose() {
-                    state.error = Some("The two passwords differ: type the same password twice.".to_owned());
-                } else if weak && !state.accept_weak {
-                    state.error = Some(
-                        "This password is easy to guess: choose a longer one, or tick \"Use this weak password anyway\"."
-                            .to_owned(),
-                    );
-                } else {
+                if first.changed() {
                     state.error = None;
-                    command =
-                        Some(Command::Create { password: state.password.take(), backend: state.backend });
-                    state.confirm.wipe();
+                    state.accept_weak = false;
                 }
-            }
+                let shown = !state.password.is_empty() || first.has_focus();
+                let weak = strength_ui(ui, state.password.expose(), shown, &mut state.accept_weak);
+                let second = secret_field(ui, "create-confirm", "Repeat password", &mut state.confirm);
+                if second.changed() {
+                    state.error = None;
+                }
+                if state.kind == VaultKind::Local {
+                    ui.add_space(theme::GAP);
+                    backend_ui(ui, state);
+                }
+                ui.add_space(theme::GAP);
+                error_ui(ui, &state.error);
+                let enter = (first.lost_focus() || second.lost_focus())
+                    && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let ready = (state.keychain.is_some() || state.kind != VaultKind::Local) && !waiting;
+                let action = match state.kind {
+                    VaultKind::Local => "Create vault",
+                    VaultKind::Team => "Create team vault",
+                    VaultKind::Join => "Join team vault",
+                };
+                let clicked = ui.add_enabled(ready, egui::Button::new(action)).clicked();
+                if waiting {
+                    deriving_ui(ui);
+                }
+                if (clicked || enter) && ready {
+                    state.error = check_create(state, weak);
+                    if state.error.is_none() {
+                        let password = state.password.take();
+                        state.confirm.wipe();
+                        command = Some(match state.kind {
+                            VaultKind::Local => Command::Create { password, backend: state.backend },
+                            VaultKind::Team | VaultKind::Join => {
+                                let team = &mut state.team;
+                                let code = (state.kind == VaultKind::Join).then(|| team.code.take());
+                                Command::CreateTeam {
+                                    setup: TeamSetup {
+                                        addr: team.addr.trim().to_owned(),
+                                        mount: team.mount.trim().to_owned(),
+                                        path: team.path.trim().to_owned(),
+                                        member: team.member.trim().to_owned(),
+                                        // Kept in its field should the server refuse.
+                                        token: SecretString::from(team.token.expose()),
+                                        code,
+                                    },
+                                    password,
+                                }
+                            }
+                        });
+                    }
+                }
+            });
         });
     });
     command
+}
+
+/// Where the team vault is, who this member is, the token (and the invitation code).
+fn team_fields_ui(ui: &mut egui::Ui, team: &mut TeamForm, join: bool) {
+    ui.add_space(theme::GAP / 2.0);
+    field(ui, "Server address", &mut team.addr)
+        .on_hover_text("https://bao.example.com:8200 — for a cluster, every node's address, split by commas");
+    field(ui, "Mount", &mut team.mount).on_hover_text("The KV version 2 engine's mount (usually \"secret\")");
+    field(ui, "Path", &mut team.path)
+        .on_hover_text("Where in the mount the team vault lives, e.g. marketing");
+    field(ui, "Your name", &mut team.member);
+    secret_field(ui, "team-token", "Server token", &mut team.token)
+        .on_hover_text("The token your team's admin gave you; it is kept only while Keydesk is unlocked");
+    if join {
+        secret_field(ui, "invitation-code", "Invitation code", &mut team.code);
+    }
+}
+
+/// Where secrets of a vault on this computer will live.
+fn backend_ui(ui: &mut egui::Ui, state: &mut CreateState) {
+    ui.label("Where secrets are kept:");
+    match &state.keychain {
+        None => {
+            ui.horizontal(|ui| {
+                super::widgets::spinner(ui);
+                ui.label("Looking for the OS keychain…");
+            });
+        }
+        Some(Ok(())) => {
+            ui.radio_value(&mut state.backend, SecretBackend::Keychain, "OS keychain (recommended)");
+            ui.radio_value(&mut state.backend, SecretBackend::File, "Encrypted file in the vault folder");
+        }
+        Some(Err(why)) => {
+            ui.label(
+                "No OS keychain answered, so secrets will be kept encrypted in a file in the vault \
+             folder (secrets.ron). To use the keychain instead, start GNOME Keyring or KeePassXC's \
+             Secret Service, then restart Keydesk.",
+            )
+            .on_hover_text(why.as_str());
+            state.backend = SecretBackend::File;
+        }
+    }
+}
+
+/// What is wrong with the first-run screen as typed, if anything.
+fn check_create(state: &CreateState, weak: bool) -> Option<String> {
+    let team = &state.team;
+    if state.kind != VaultKind::Local {
+        if team.addr.trim().is_empty() {
+            return Some(
+                "The server address is empty: type the address your team's admin gave you.".to_owned(),
+            );
+        }
+        if team.path.trim().is_empty() || team.mount.trim().is_empty() {
+            return Some(
+                "The mount or the path is empty: type the ones your team's admin gave you.".to_owned(),
+            );
+        }
+        if team.member.trim().is_empty() {
+            return Some("Your name is empty: type the name your team knows you by.".to_owned());
+        }
+        if team.token.is_empty() {
+            return Some("The server token is empty: paste the token your team's admin gave you.".to_owned());
+        }
+        if state.kind == VaultKind::Join && team.code.is_empty() {
+            return Some(
+                "The invitation code is empty: type the code your team's admin gave you.".to_owned(),
+            );
+        }
+    }
+    if state.password.expose().chars().count() < MIN_PASSWORD {
+        Some(format!("The master password is shorter than {MIN_PASSWORD} characters: choose a longer one."))
+    } else if state.password.expose() != state.confirm.expose() {
+        Some("The two passwords differ: type the same password twice.".to_owned())
+    } else if weak && !state.accept_weak {
+        Some(
+            "This password is easy to guess: choose a longer one, or tick \"Use this weak password anyway\"."
+                .to_owned(),
+        )
+    } else {
+        None
+    }
 }
 
 /// Later runs: the password field is focused and Enter unlocks.
@@ -198,7 +361,19 @@ pub fn unlock_ui(
     egui::CentralPanel::default().show(ui, |ui| {
         centered_card(ui, 560.0, |ui| {
             ui.heading("Unlock Keydesk");
-            ui.label("Your keys stay encrypted until you type the master password.");
+            match &mut state.team {
+                None => {
+                    ui.label("Your keys stay encrypted until you type the master password.");
+                }
+                Some(team) => {
+                    ui.label(format!("Team vault {}.", team.place));
+                    if team.token_from_env {
+                        ui.label("The server token comes from BAO_TOKEN or VAULT_TOKEN.");
+                    } else {
+                        secret_field(ui, "team-token", "Server token", &mut team.token);
+                    }
+                }
+            }
             ui.add_space(theme::GAP);
             let field = secret_field(ui, "unlock-password", "Master password", &mut state.password);
             if !state.focused {
@@ -229,7 +404,14 @@ pub fn unlock_ui(
             if (clicked || enter || queued) && ready && !state.password.is_empty() {
                 state.error = None;
                 // The field is wiped as the password leaves it; a wrong one is typed again.
-                command = Some(Command::Unlock { password: state.password.take() });
+                // The token stays in its field until the vault opens (a wrong password is typed
+                // again, not the token too); the field's buffer is zeroed when the screen goes.
+                let token = state
+                    .team
+                    .as_ref()
+                    .filter(|t| !t.token.is_empty())
+                    .map(|t| SecretString::from(t.token.expose()));
+                command = Some(Command::Unlock { password: state.password.take(), token });
             } else if queued {
                 state.submit_when_ready = true;
             }

@@ -73,7 +73,7 @@ impl SecretInput {
 
 /// The secret fields of the window, by name. Each has a stable egui id, so a lock can remove
 /// whatever egui keeps for it.
-pub const SECRET_FIELDS: [&str; 11] = [
+pub const SECRET_FIELDS: [&str; 14] = [
     "create-password",
     "create-confirm",
     "unlock-password",
@@ -85,6 +85,9 @@ pub const SECRET_FIELDS: [&str; 11] = [
     "new-password-confirm",
     "backup-password",
     "whois",
+    "team-token",
+    "invitation-code",
+    "team-paste-key",
 ];
 
 /// The egui id of the secret field named `name` (one of [`SECRET_FIELDS`]).

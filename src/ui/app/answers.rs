@@ -38,6 +38,7 @@ impl KeydeskApp {
                 self.phase = Phase::Unlocked(Box::new(session));
             }
             Done::Opened(Err(error)) => self.unlock_failed(ctx, error, now),
+            Done::Team(done) => self.team_done(ctx, done),
             Done::PasswordChanged(vault, result) => {
                 let message = match result {
                     Ok(false) => Ok("Master password changed.".to_owned()),
@@ -130,7 +131,7 @@ impl KeydeskApp {
             }
             Phase::Busy => self.deferred.push((done, cancelled)),
             // Only answers that record nothing can arrive here: a lock waits for the others.
-            Phase::Create(_) | Phase::Locked(_) => {}
+            Phase::Create(_) | Phase::Locked(_) | Phase::Team(_) => {}
         }
     }
 }

@@ -19,7 +19,9 @@ impl KeydeskApp {
     /// First screen: create when there is no vault, else unlock (reading the file ahead).
     pub(super) fn start(&mut self, ctx: &egui::Context) {
         let dir = self.services.dir.clone();
-        if dir.join(crate::storage::VAULT_FILE).exists() {
+        if crate::actions::team::is_team(&dir) {
+            self.phase = Phase::Locked(super::team::lock_state(&dir));
+        } else if dir.join(crate::storage::VAULT_FILE).exists() {
             self.phase = Phase::Locked(unlock::UnlockState::default());
             self.preload(ctx);
         } else {
@@ -34,6 +36,9 @@ impl KeydeskApp {
     /// Reads and parses vault.ron while the user types the password.
     pub(super) fn preload(&mut self, ctx: &egui::Context) {
         let dir = self.services.dir.clone();
+        if crate::actions::team::is_team(&dir) {
+            return;
+        }
         self.jobs.spawn(ctx, "Reading the vault", Records::No, move || {
             let read = VaultDir::open(&dir, false).and_then(|d| d.read_vault());
             match read {
@@ -133,9 +138,9 @@ impl KeydeskApp {
         if matches!(self.phase, Phase::Locked(_)) && self.preloaded.is_none() {
             self.preload(ctx);
         }
-        if !error.wrong_password {
+        if !error.wrong_password && !matches!(self.phase, Phase::Create(_)) {
             // Keychain missing, file unreadable, newer format: a problem of the vault, not of
-            // what was typed.
+            // what was typed. (The first-run screen says its own under its button.)
             self.banner = Some(error.message.clone());
         }
         match &mut self.phase {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{KeydeskApp, LockReason, Phase};
 use crate::clipboard::fingerprint;
 use crate::ui::session::Session;
-use crate::ui::{unlock, widgets};
+use crate::ui::widgets;
 
 impl KeydeskApp {
     /// The next moment a timer fires.
@@ -19,6 +19,8 @@ impl KeydeskApp {
             self.copy.as_ref().map(|c| c.clear_at),
             self.session().and_then(Session::next_deadline),
             lock_at,
+            self.team_deadline(),
+            self.team().filter(|_| self.lock_when_done.is_none()).map(|_| self.team_lock_at()),
             self.retry_at,
             self.toasts.next_expiry(),
         ]
@@ -27,10 +29,17 @@ impl KeydeskApp {
         .min()
     }
 
+    /// When an open team vault locks if nothing is done (the default auto-lock time: its
+    /// settings are not kept on the server yet).
+    fn team_lock_at(&self) -> DateTime<Utc> {
+        let minutes = i64::from(crate::vault::model::Settings::default().auto_lock_minutes);
+        self.last_activity + chrono::Duration::minutes(minutes)
+    }
+
     /// Locks now, or — while a job whose answer must be recorded runs — hides the session at
     /// once and locks as soon as that answer is recorded.
     pub(super) fn request_lock(&mut self, ctx: &egui::Context, reason: LockReason) {
-        if !matches!(self.phase, Phase::Unlocked(_) | Phase::Busy) {
+        if !matches!(self.phase, Phase::Unlocked(_) | Phase::Team(_) | Phase::Busy) {
             return;
         }
         if self.jobs.recording().is_some() || matches!(self.phase, Phase::Busy) {
@@ -46,10 +55,11 @@ impl KeydeskApp {
     pub(super) fn lock_now(&mut self, ctx: &egui::Context, reason: LockReason) {
         self.lock_when_done = None;
         self.kept_settings = None;
-        if !matches!(self.phase, Phase::Unlocked(_)) {
+        if !matches!(self.phase, Phase::Unlocked(_) | Phase::Team(_)) {
             return;
         }
-        let locked = std::mem::replace(&mut self.phase, Phase::Locked(unlock::UnlockState::default()));
+        let locked =
+            std::mem::replace(&mut self.phase, Phase::Locked(super::team::lock_state(&self.services.dir)));
         if let Phase::Unlocked(session) = locked {
             self.sort = session.dashboard.sort;
         }
@@ -86,6 +96,9 @@ impl KeydeskApp {
 
     /// Locks after the idle time.
     pub(super) fn tick_idle(&mut self, ctx: &egui::Context, now: DateTime<Utc>) {
+        if self.team().is_some() && self.lock_when_done.is_none() && now >= self.team_lock_at() {
+            return self.request_lock(ctx, LockReason::Idle);
+        }
         let Some(session) = self.session() else { return };
         let minutes = i64::from(session.vault.file().header.settings.auto_lock_minutes);
         if self.lock_when_done.is_none() && now >= self.last_activity + chrono::Duration::minutes(minutes) {

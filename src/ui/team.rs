@@ -1,0 +1,310 @@
+//! The team vault's screen: its keys as this computer's copy has them (kept up to date by the
+//! shell's poll), with Copy, Reveal, Add and Edit; a banner when the token may only read or
+//! the server cannot be reached, and the changing buttons disabled then.
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use super::dashboard::natural_key;
+use super::session::Revealed;
+use super::theme::{self, Badge};
+use super::widgets::{SecretInput, badge_ui, cell, error_ui, field, secret_field, secret_text_ui};
+use crate::team::TeamKey;
+use crate::vault::model::KeyId;
+
+/// What the screen is given to draw.
+pub struct TeamView<'a> {
+    /// Oldest first, as the copy keeps them.
+    pub keys: &'a [TeamKey],
+    /// Where the team vault is ("secret/marketing on https://bao.example:8200").
+    pub place: &'a str,
+    pub member: &'a str,
+    /// Whether the token may change keys.
+    pub writable: bool,
+    /// Why the vault is read-only now, when something went wrong with the server (one
+    /// sentence, said in the banner).
+    pub problem: Option<&'a str>,
+    /// Whether the vault was opened without its data key (offline): nothing can be revealed.
+    pub keys_open: bool,
+    /// Changes each time the list of keys does.
+    pub generation: u64,
+    /// When the copy was last brought up to date.
+    pub taken_at: DateTime<Utc>,
+    /// A job on the vault runs: the changing buttons wait.
+    pub busy: bool,
+}
+
+/// Something asked of the team vault.
+#[must_use]
+pub enum TeamCommand {
+    Copy(KeyId),
+    Reveal(KeyId),
+    HideReveal,
+    Add {
+        label: String,
+        notes: String,
+        secret: SecretString,
+    },
+    Edit {
+        key: KeyId,
+        label: String,
+        notes: String,
+    },
+    /// Read the server again now (after it could not be reached).
+    Retry,
+    Lock,
+}
+
+/// The screen's own state.
+#[derive(Default)]
+pub struct TeamScreenState {
+    pub search: String,
+    /// Indexes into the keys, filtered and sorted by label, for the search and copy they
+    /// were made for.
+    visible: Vec<usize>,
+    visible_for: Option<(String, u64)>,
+    pub adding: Option<AddForm>,
+    pub editing: Option<EditForm>,
+}
+
+/// "Add key", as typed.
+#[derive(Default)]
+pub struct AddForm {
+    pub label: String,
+    pub notes: String,
+    pub secret: SecretInput,
+    pub error: Option<String>,
+}
+
+/// A key's label and notes being edited.
+pub struct EditForm {
+    pub key: KeyId,
+    pub label: String,
+    pub notes: String,
+}
+
+/// Why the changing buttons are off, when they are.
+fn why_read_only(view: &TeamView<'_>) -> Option<&'static str> {
+    if view.problem.is_some() || !view.keys_open {
+        Some("The team vault's server must answer first: changes are recorded there.")
+    } else if !view.writable {
+        Some("This token may only read: ask your team's admin for one with the keydesk-editor policy.")
+    } else {
+        None
+    }
+}
+
+/// The team vault's screen.
+pub fn team_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    revealed: Option<&mut Revealed>,
+    now: DateTime<Utc>,
+) -> Option<TeamCommand> {
+    let mut command = None;
+    let read_only = why_read_only(view);
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.heading("Team vault");
+            ui.label(format!("{} · you are {}", view.place, view.member));
+            if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
+                command = Some(TeamCommand::Lock);
+            }
+        });
+        if let Some(problem) = view.problem {
+            ui.horizontal_wrapped(|ui| {
+                badge_ui(ui, problem, Badge::Warn);
+                if ui.button("Try again").clicked() {
+                    command = Some(TeamCommand::Retry);
+                }
+            });
+        } else if !view.keys_open {
+            badge_ui(
+                ui,
+                "Read-only: the vault was opened while its server could not be reached. Lock and unlock to reveal or change keys.",
+                Badge::Warn,
+            );
+        } else if !view.writable {
+            badge_ui(
+                ui,
+                "Read-only: this token may not change keys. Ask your team's admin for a token with the keydesk-editor policy.",
+                Badge::Warn,
+            );
+        }
+        ui.add_space(theme::GAP / 2.0);
+        ui.horizontal(|ui| {
+            ui.label(
+                egui::RichText::new(format!("Checked with the server at {}", view.taken_at.format("%H:%M:%S UTC")))
+                    .weak(),
+            );
+            let add = ui.add_enabled(read_only.is_none() && !view.busy, egui::Button::new("Add key"));
+            let add = match read_only {
+                Some(why) => add.on_disabled_hover_text(why),
+                None => add,
+            };
+            if add.clicked() {
+                state.adding = Some(AddForm::default());
+                state.editing = None;
+            }
+        });
+        if let Some(form) = &mut state.adding {
+            let mut close = false;
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.strong("Add a key to the team vault");
+                field(ui, "Label", &mut form.label);
+                secret_field(ui, "team-paste-key", "Key", &mut form.secret);
+                field(ui, "Notes", &mut form.notes);
+                error_ui(ui, &form.error);
+                ui.horizontal(|ui| {
+                    if ui.add_enabled(!view.busy, egui::Button::new("Add to team vault")).clicked() {
+                        form.secret.trim();
+                        if form.label.trim().is_empty() {
+                            form.error = Some("The label is empty: name the key after what uses it.".to_owned());
+                        } else if form.secret.is_empty() {
+                            form.error = Some("The key is empty: paste the key the provider gave you.".to_owned());
+                        } else {
+                            command = Some(TeamCommand::Add {
+                                label: form.label.trim().to_owned(),
+                                notes: form.notes.trim().to_owned(),
+                                secret: form.secret.take(),
+                            });
+                        }
+                    }
+                    close = ui.button("Cancel").clicked();
+                });
+            });
+            if close {
+                state.adding = None;
+            }
+        }
+        if let Some(form) = &mut state.editing {
+            let mut close = false;
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.strong("Edit the key");
+                field(ui, "Label", &mut form.label);
+                field(ui, "Notes", &mut form.notes);
+                ui.horizontal(|ui| {
+                    let save = ui.add_enabled(read_only.is_none() && !view.busy, egui::Button::new("Save"));
+                    if save.clicked() {
+                        command = Some(TeamCommand::Edit {
+                            key: form.key.clone(),
+                            label: form.label.trim().to_owned(),
+                            notes: form.notes.trim().to_owned(),
+                        });
+                    }
+                    close = ui.button("Cancel").clicked();
+                });
+            });
+            if close {
+                state.editing = None;
+            }
+        }
+        ui.add_space(theme::GAP / 2.0);
+        field(ui, "Search", &mut state.search);
+        refresh_visible(state, view);
+        ui.separator();
+        if view.keys.is_empty() {
+            ui.add_space(theme::GAP * 2.0);
+            ui.vertical_centered(|ui| {
+                ui.heading("No keys yet");
+                ui.label("Keys added here are shared with every member of the team vault.");
+            });
+            return;
+        }
+        ui.label(format!("{} of {} keys", state.visible.len(), view.keys.len()));
+        if let Some(shown) = revealed
+            && let Some(key) = view.keys.iter().find(|k| k.record.id == shown.key_id)
+        {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.strong(&key.record.label);
+                    secret_text_ui(ui, &shown.secret, &mut shown.galley);
+                    ui.label(format!("hides in {} s", (shown.until - now).num_seconds().max(0)));
+                    if ui.button("Hide").clicked() {
+                        command = Some(TeamCommand::HideReveal);
+                    }
+                });
+            });
+        }
+        let heading = |text: &str| egui::RichText::new(text).small().strong();
+        let spacing = ui.spacing().item_spacing.x;
+        let (provider, status, by, actions) = (130.0, 90.0, 110.0, 190.0);
+        let label = (ui.available_width() - provider - status - by - actions - 5.0 * spacing).max(120.0);
+        ui.horizontal(|ui| {
+            cell(ui, label, |ui| ui.label(heading("LABEL")));
+            cell(ui, provider, |ui| ui.label(heading("PROVIDER")));
+            cell(ui, status, |ui| ui.label(heading("STATUS")));
+            cell(ui, by, |ui| ui.label(heading("CHANGED BY")));
+        });
+        egui::ScrollArea::vertical().auto_shrink(false).show_rows(
+            ui,
+            theme::ROW_HEIGHT,
+            state.visible.len(),
+            |ui, range| {
+                for &at in &state.visible[range] {
+                    let Some(key) = view.keys.get(at) else { continue };
+                    let record = &key.record;
+                    ui.horizontal(|ui| {
+                        cell(ui, label, |ui| {
+                            ui.add(egui::Label::new(egui::RichText::new(&record.label).strong()).truncate())
+                                .on_hover_text(if record.notes.is_empty() { &record.label } else { &record.notes });
+                        });
+                        cell(ui, provider, |ui| {
+                            super::widgets::provider_mark_ui(ui, record.provider);
+                            ui.label(record.provider.name());
+                        });
+                        cell(ui, status, |ui| {
+                            let badge = if record.is_live() { Badge::Good } else { Badge::Bad };
+                            let colour = theme::badge(ui.visuals().dark_mode, badge);
+                            ui.label(egui::RichText::new(record.status.word()).color(colour).strong());
+                        });
+                        cell(ui, by, |ui| {
+                            ui.add(egui::Label::new(key.changed_by.as_str()).truncate());
+                        });
+                        let open = view.keys_open && view.problem.is_none() && !view.busy;
+                        let why = "The team vault's server must answer: each copy and reveal is recorded there.";
+                        let copy = ui.add_enabled(open && record.is_live(), egui::Button::new("Copy"));
+                        if copy.on_disabled_hover_text(why).clicked() {
+                            command = Some(TeamCommand::Copy(record.id.clone()));
+                        }
+                        let reveal = ui.add_enabled(open && record.is_live(), egui::Button::new("Reveal"));
+                        if reveal.on_disabled_hover_text(why).clicked() {
+                            command = Some(TeamCommand::Reveal(record.id.clone()));
+                        }
+                        let edit = ui.add_enabled(read_only.is_none() && !view.busy, egui::Button::new("Edit"));
+                        let edit = match read_only {
+                            Some(why) => edit.on_disabled_hover_text(why),
+                            None => edit,
+                        };
+                        if edit.clicked() {
+                            state.editing = Some(EditForm {
+                                key: record.id.clone(),
+                                label: record.label.clone(),
+                                notes: record.notes.clone(),
+                            });
+                            state.adding = None;
+                        }
+                    });
+                }
+            },
+        );
+    });
+    command
+}
+
+/// The keys the search finds, by label (natural order), made again only when the search or
+/// the copy changed.
+fn refresh_visible(state: &mut TeamScreenState, view: &TeamView<'_>) {
+    let wanted = (state.search.clone(), view.generation);
+    if state.visible_for.as_ref() == Some(&wanted) {
+        return;
+    }
+    let words: Vec<String> = state.search.split_whitespace().map(str::to_lowercase).collect();
+    let mut visible: Vec<usize> = (0..view.keys.len())
+        .filter(|&at| words.is_empty() || super::dashboard::found_in(&view.keys[at].record, &words))
+        .collect();
+    visible.sort_by_cached_key(|&at| natural_key(&view.keys[at].record.label));
+    state.visible = visible;
+    state.visible_for = Some(wanted);
+}

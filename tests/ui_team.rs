@@ -1,0 +1,271 @@
+//! The team vault in the window, against a real OpenBao server started here: made and joined
+//! from the first-run screen, a change by another member shown by the poll, read-only with a
+//! reader's token, and this computer's copy while the server is stopped.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod common;
+
+use std::path::Path;
+
+use common::bao::Bao;
+use common::window::{PASSWORD, World, app, click, type_into, world};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use keydesk::team::kv::{Kv, Location};
+use keydesk::team::{TeamKeys, TeamVault};
+use keydesk::ui::KeydeskApp;
+use keydesk::vault::crypto::KdfParams;
+use keydesk::vault::meta::KeyMeta;
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+const MOUNT: &str = "secret";
+const PATH: &str = "marketing/keydesk";
+
+fn vault_dir(world: &World) -> std::path::PathBuf {
+    world.dir.path().join("vault")
+}
+
+/// The first-run screen filled in for a team vault at `bao`, as `member` with `token`.
+fn fill_team_form(harness: &mut Harness<'_, KeydeskApp>, bao: &Bao, member: &str, token: &str) {
+    type_into(harness, "Server address", &bao.addr);
+    type_into(harness, "Path", PATH);
+    harness.get_by_label("Your name").click();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Your name").type_text(member);
+    harness.run();
+    type_into(harness, "Server token", token);
+    type_into(harness, "Master password", PASSWORD);
+    type_into(harness, "Repeat password", PASSWORD);
+}
+
+/// Another member's computer, through the library: the team vault with `token`, unlocked.
+fn other_member(bao: &Bao, dir: &Path, token: &str) -> (TeamVault, TeamKeys) {
+    let config = keydesk::actions::team::read_config(dir).unwrap();
+    let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
+    let vault = TeamVault::connect(Kv::new(location, Zeroizing::new(token.to_owned())), config).unwrap();
+    let keys = vault.unlock(&SecretString::from(PASSWORD)).unwrap();
+    (vault, keys)
+}
+
+/// Adds a key labelled `label` with `secret` as that member.
+fn add_key(vault: &TeamVault, keys: &TeamKeys, label: &str, secret: &str) {
+    let secret = SecretString::from(secret);
+    let now = chrono::Utc::now();
+    let record = keydesk::vault::new_key_record(
+        keydesk::vault::new_key_id(&mut keydesk::vault::os_rng(), |_| false),
+        KeyMeta::labelled(label),
+        (keydesk::vault::Vault::recognise(secret.expose_secret(), None).unwrap().provider, ""),
+        &secret,
+        keys.lookup_hash(&secret),
+        keydesk::vault::whole_seconds(now),
+    )
+    .unwrap();
+    vault.add(keys, &record, &secret, &mut keydesk::vault::os_rng(), now).unwrap();
+}
+
+/// Moves the clock past the poll's interval and lets the poll run.
+fn poll(harness: &mut Harness<'_, KeydeskApp>, world: &World) {
+    world.clock.advance_secs(keydesk::ui::app::team::POLL_SECS + 1);
+    harness.run();
+    harness.run();
+}
+
+fn team_keys(harness: &Harness<'_, KeydeskApp>) -> Vec<String> {
+    harness.state().team().unwrap().list.iter().map(|k| k.record.label.clone()).collect()
+}
+
+#[test]
+fn the_window_makes_a_team_vault_and_shows_another_members_change() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = app(&world);
+    // What eframe installs in the real window: the system's fonts, found on demand.
+    harness.ctx.add_font_provider(std::sync::Arc::new(egui_system_font_provider::SystemFontProvider::new()));
+
+    // First run: "Team vault", where it is, the token and a password.
+    click(&mut harness, "Team vault");
+    fill_team_form(&mut harness, &bao, "ana", &bao.root_token);
+    click(&mut harness, "Create team vault");
+    harness.run();
+    assert!(harness.state().team().is_some(), "the team vault is open");
+    harness.get_by_label_contains("No keys yet");
+    let dir = vault_dir(&world);
+    let team_ron = std::fs::read_to_string(dir.join("team.ron")).unwrap();
+    assert!(team_ron.contains("member: \"ana\""), "{team_ron}");
+    assert!(!team_ron.contains(&bao.root_token), "the token is never written: {team_ron}");
+
+    // Add a pasted key from the window.
+    let sendgrid = common::sendgrid_key();
+    click(&mut harness, "Add key");
+    type_into(&mut harness, "Label", "Transactional — 東京");
+    type_into(&mut harness, "Key", &sendgrid);
+    click(&mut harness, "Add to team vault");
+    harness.run();
+    assert_eq!(team_keys(&harness), ["Transactional — 東京"]);
+    harness.get_by_label("Transactional — 東京");
+
+    // Another member adds a key: it shows at the next poll, without a reload.
+    let (other, keys) = other_member(&bao, &dir, &bao.root_token);
+    let mailchimp = common::mailchimp_key();
+    add_key(&other, &keys, "List sync", &mailchimp);
+    assert_eq!(team_keys(&harness).len(), 1);
+    poll(&mut harness, &world);
+    assert_eq!(team_keys(&harness).len(), 2, "the other member's key arrived");
+    harness.get_by_label("List sync");
+
+    // And renames it: the new label shows, the old one is gone.
+    let read = other.keys().unwrap().into_iter().find(|k| k.record.label == "List sync").unwrap();
+    let mut renamed = read.record.clone();
+    renamed.label = "Mailchimp list sync".into();
+    other.update(&keys, &read, &renamed, "label", chrono::Utc::now()).unwrap();
+    poll(&mut harness, &world);
+    harness.get_by_label("Mailchimp list sync");
+    assert!(harness.query_by_label("List sync").is_none());
+
+    // Copy (the first row by label: "Mailchimp list sync"): on the clipboard, and recorded.
+    harness.get_all_by_label("Copy").next().unwrap().click();
+    harness.run();
+    harness.run();
+    assert_eq!(world.clipboard.contents().as_deref(), Some(mailchimp.as_str()));
+    harness.get_by_label_contains("Clipboard: Mailchimp list sync clears in");
+    let actions: Vec<String> = other.events_after(0).unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.last().map(String::as_str), Some("copy"), "{actions:?}");
+
+    // Reveal the second: shown, recorded, hidden after 30 s.
+    harness.get_all_by_label("Reveal").nth(1).unwrap().click();
+    harness.run();
+    harness.run();
+    let shown = harness.state().team().unwrap().revealed.as_ref().expect("revealed");
+    assert_eq!(shown.secret.expose_secret(), sendgrid);
+    let events = other.events_after(0).unwrap();
+    assert_eq!(events.last().map(|e| (e.member.as_str(), e.action.as_str())), Some(("ana", "reveal")));
+    world.clock.advance_secs(31);
+    harness.run();
+    assert!(harness.state().team().unwrap().revealed.is_none());
+
+    // Edit a label from the window.
+    harness.get_all_by_label("Edit").next().unwrap().click();
+    harness.run();
+    harness.get_by_label("Label").click();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Label").type_text("Newsletter sync");
+    harness.run();
+    click(&mut harness, "Save");
+    harness.run();
+    harness.get_by_label("Newsletter sync");
+    let labels: Vec<String> = other.keys().unwrap().into_iter().map(|k| k.record.label).collect();
+    assert!(labels.contains(&"Newsletter sync".to_owned()), "saved on the server: {labels:?}");
+
+    // Lock: the unlock screen names the team vault and asks for the token again.
+    click(&mut harness, "Lock");
+    assert!(harness.state().team().is_none());
+    harness.get_by_label_contains("Team vault secret/marketing/keydesk on");
+    type_into(&mut harness, "Master password", "not the password at all");
+    type_into(&mut harness, "Server token", &bao.root_token);
+    click(&mut harness, "Unlock");
+    harness.run();
+    harness.get_by_label_contains("The master password is wrong");
+    type_into(&mut harness, "Master password", PASSWORD);
+    click(&mut harness, "Unlock");
+    harness.run();
+    assert_eq!(team_keys(&harness).len(), 2);
+}
+
+#[test]
+fn a_readers_token_opens_the_team_vault_read_only_and_a_stopped_server_shows_the_copy() {
+    let mut bao = Bao::dev();
+    let world = world();
+    let dir = vault_dir(&world);
+    // The admin makes the team vault with the command line's library; this member's folder
+    // points at it.
+    let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
+    let kv = Kv::new(location, Zeroizing::new(bao.root_token.clone()));
+    let now = chrono::Utc::now();
+    let admin = TeamVault::create(
+        kv,
+        "ana",
+        &SecretString::from(PASSWORD),
+        KdfParams::MIN,
+        &mut keydesk::vault::os_rng(),
+        now,
+    )
+    .unwrap();
+    keydesk::actions::team::write_config(&dir, admin.config()).unwrap();
+    let keys = admin.unlock(&SecretString::from(PASSWORD)).unwrap();
+    add_key(&admin, &keys, "Transactional", &common::sendgrid_key());
+
+    let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/team-policies");
+    let reader = bao.token_with_policy("keydesk-reader", &policies.join("reader.hcl"), MOUNT, PATH);
+    let mut harness = app(&world);
+    harness.get_by_label_contains("Team vault secret/marketing/keydesk on");
+    type_into(&mut harness, "Server token", &reader);
+    type_into(&mut harness, "Master password", PASSWORD);
+    click(&mut harness, "Unlock");
+    harness.run();
+    assert!(harness.state().team().is_some());
+    harness.get_by_label("Transactional");
+    harness.get_by_label_contains("Read-only: this token may not change keys");
+    assert!(harness.get_by_label("Add key").accesskit_node().is_disabled());
+    assert!(harness.get_by_label("Edit").accesskit_node().is_disabled());
+    assert!(!harness.get_by_label("Copy").accesskit_node().is_disabled(), "a reader may copy");
+
+    // The server stops: the next poll says so, the list stays, copy and reveal wait.
+    bao.stop();
+    poll(&mut harness, &world);
+    harness.get_by_label_contains("Read-only: the team vault's server cannot be reached");
+    harness.get_by_label("Transactional");
+    assert!(harness.get_by_label("Copy").accesskit_node().is_disabled());
+    assert!(harness.get_by_label("Reveal").accesskit_node().is_disabled());
+
+    // Locked and opened again while it is stopped: this computer's copy, read-only.
+    click(&mut harness, "Lock");
+    type_into(&mut harness, "Server token", &reader);
+    type_into(&mut harness, "Master password", PASSWORD);
+    click(&mut harness, "Unlock");
+    harness.run();
+    assert!(harness.state().team().is_some(), "opened from this computer's copy");
+    harness.get_by_label("Transactional");
+    harness.get_by_label_contains("This is this computer's copy from");
+    assert!(harness.get_by_label("Copy").accesskit_node().is_disabled());
+}
+
+#[test]
+fn a_second_member_joins_from_the_window_with_an_invitation_code() {
+    let bao = Bao::dev();
+    let admin_world = world();
+    let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
+    let kv = Kv::new(location, Zeroizing::new(bao.root_token.clone()));
+    let mut rng = keydesk::vault::os_rng();
+    let now = chrono::Utc::now();
+    let password = SecretString::from(PASSWORD);
+    let admin = TeamVault::create(kv, "ana", &password, KdfParams::MIN, &mut rng, now).unwrap();
+    keydesk::actions::team::write_config(&vault_dir(&admin_world), admin.config()).unwrap();
+    let keys = admin.unlock(&password).unwrap();
+    add_key(&admin, &keys, "Transactional", &common::sendgrid_key());
+    let code = admin.invite(&keys, "ben", &mut rng, now).unwrap();
+
+    let world = world();
+    let mut harness = app(&world);
+    click(&mut harness, "Join a team vault");
+    fill_team_form(&mut harness, &bao, "ben", &bao.root_token);
+    type_into(&mut harness, "Invitation code", "not-the-code");
+    click(&mut harness, "Join team vault");
+    harness.run();
+    harness.get_by_label_contains("That invitation code does not open ben's invitation");
+    assert!(harness.state().team().is_none());
+    // The passwords and the code were emptied as they left (the token stays): typed again,
+    // with the right code, typed loosely.
+    type_into(&mut harness, "Invitation code", &code.expose_secret().to_lowercase());
+    type_into(&mut harness, "Master password", PASSWORD);
+    type_into(&mut harness, "Repeat password", PASSWORD);
+    click(&mut harness, "Join team vault");
+    harness.run();
+    assert!(harness.state().team().is_some(), "ben joined");
+    harness.get_by_label("Transactional");
+    harness.get_by_label_contains("you are ben");
+    let config = keydesk::actions::team::read_config(&vault_dir(&world)).unwrap();
+    assert_eq!(config.member, "ben");
+}
