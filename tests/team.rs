@@ -589,3 +589,76 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|window| window == needle)
 }
+
+#[test]
+fn removing_a_member_replaces_the_team_key_and_what_they_kept_opens_nothing() {
+    let bao = Bao::dev();
+    let (ana, bo, id) = team_of_two(&bao);
+    let first = String::from_utf8(ana.run(&["reveal", &id], "").stdout).unwrap();
+    let second = common::mailchimp_key();
+    ana.ok(&["add", "--label", "List sync"], &second);
+    let second_id = ana.id_of("List sync");
+    // Cy joins too; an invitation for dee waits.
+    let cy = Member::new(&bao.root_token);
+    let joined = cy.join(&bao, "cy", &code_in(&ana.ok(&["member", "invite", "cy"], "")));
+    assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
+    let dee_code = code_in(&ana.ok(&["member", "invite", "dee"], ""));
+
+    // What bo keeps: the team's key as bo unlocked it, and a session opened before.
+    let connect = |member: &Member| {
+        let config = keydesk::actions::team::read_config(&member.cli.vault).unwrap();
+        let location = keydesk::team::kv::Location::new(&bao.addr, MOUNT, PATH).unwrap();
+        let kv = keydesk::team::kv::Kv::new(location, zeroize::Zeroizing::new(bao.root_token.clone()));
+        keydesk::team::TeamVault::connect(kv, config).unwrap()
+    };
+    let password = |member: &Member| {
+        let text = std::fs::read_to_string(&member.cli.password_file).unwrap();
+        secrecy::SecretString::from(text.trim_end())
+    };
+    let bo_vault = connect(&bo);
+    let bo_keys = bo_vault.unlock(&password(&bo)).unwrap();
+    let before = raw_entry(&bao, &id);
+
+    // Only an admin may; nobody removes themself.
+    let editor = cy.with_token(&bao.token_with_policy("keydesk-editor", &policy("editor.hcl"), MOUNT, PATH));
+    assert!(editor.fails(&["member", "remove", "bo"], "").contains("may not manage the team"));
+    let admin = ana.with_token(&bao.token_with_policy("keydesk-admin", &policy("admin.hcl"), MOUNT, PATH));
+    assert!(admin.fails(&["member", "remove", "ana"], "").contains("cannot remove yourself"));
+
+    let said = admin.ok(&["member", "remove", "bo"], "");
+    assert!(said.contains("Removed bo from the team vault"), "{said}");
+    assert!(said.contains("2 keys were sealed again"), "{said}");
+    assert!(said.contains("Revoke bo's server token as well"), "{said}");
+    assert!(said.contains("Campaign sync") && said.contains("List sync"), "both to rotate: {said}");
+
+    // On the server: sealed anew under generation 1, the older versions destroyed, bo gone.
+    let after = raw_entry(&bao, &id);
+    assert_eq!(after["generation"], 1);
+    assert_ne!(after["secret"], before["secret"]);
+    let (_, old) =
+        bao.call("GET", &format!("{MOUNT}/data/{PATH}/keys/{id}?version=1"), None, &bao.root_token);
+    assert!(old["data"]["data"].is_null(), "version 1 is destroyed: {old}");
+    assert_eq!(old["data"]["metadata"]["destroyed"], true, "{old}");
+    let (status, _) = bao.call("GET", &format!("{MOUNT}/data/{PATH}/members/bo"), None, &bao.root_token);
+    assert_eq!(status, 404);
+
+    // What bo kept opens nothing the server holds now; bo's own commands are refused.
+    let now_there = bo_vault.read_key(&keydesk::vault::model::KeyId::from_stored(&id)).unwrap().unwrap();
+    assert!(bo_vault.secret_to_copy(&bo_keys, &now_there).is_err(), "bo's old key opens nothing");
+    assert!(bo.fails(&["reveal", &id], "").contains("bo is not a member"));
+    // A session opened before the removal hears of it at its next refresh.
+    assert!(matches!(bo_vault.refresh(None, chrono::Utc::now()), Err(keydesk::team::TeamError::Rekeyed)));
+
+    // Everyone else goes on: ana, cy (joined before), dee (invited before, joins after).
+    assert_eq!(ana.ok(&["reveal", &id], ""), first);
+    assert_eq!(cy.ok(&["reveal", &second_id], "").trim_end(), second);
+    let dee = Member::new(&bao.root_token);
+    let joined = dee.join(&bao, "dee", &dee_code);
+    assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
+    assert_eq!(dee.ok(&["reveal", &second_id], "").trim_end(), second);
+    cy.ok(&["edit", &id, "--note", "after the removal"], "");
+    assert_eq!(raw_entry(&bao, &id)["generation"], 1);
+    assert!(ana.ok(&["audit", "--verify"], "").contains("Audit chain verified"));
+    let trail = ana.ok(&["audit"], "");
+    assert!(trail.contains("remove member") && trail.contains("rekey"), "{trail}");
+}

@@ -24,6 +24,12 @@ path "secret/metadata/marketing/keydesk/keys/*" {
   capabilities = ["read", "list", "delete"]
 }
 
+# Removing a member replaces the team's key and destroys every key's older versions (sealed
+# under the key the removed member held).
+path "secret/destroy/marketing/keydesk/keys/*" {
+  capabilities = ["update"]
+}
+
 # The team's audit trail: entries are added ("create"), never changed ("update" is not
 # given), so the trail only grows; every member records what they do, reveals included.
 path "secret/data/marketing/keydesk/audit/*" {

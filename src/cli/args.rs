@@ -291,6 +291,10 @@ pub enum MemberCommand {
     /// Invite NAME to this team vault: prints a one-time code to give them in person or by
     /// phone (not through the server); they join with `keydesk init --team --join`.
     Invite(MemberArg),
+    /// Remove NAME from this team vault and replace the team's key: every secret is sealed
+    /// again under a new key that NAME never held, and older versions are destroyed on the
+    /// server. Revoke NAME's server token too, and rotate the keys listed at their providers.
+    Remove(MemberArg),
 }
 
 #[derive(Debug, Args)]

@@ -114,7 +114,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let detection = Vault::recognise(secret.expose_secret(), provider)?;
             let keys = vault.unlock(&password(context)?)?;
             let existing = current_keys(context, &vault)?;
-            if let Some(same) = existing.iter().find(|key| keys.matches(&key.record, &secret)) {
+            if let Some(same) = existing.iter().find(|key| keys.matches(key, &secret)) {
                 return Err(crate::vault::VaultError::Duplicate { label: same.record.label.clone() }.into());
             }
             let mut rng = os_rng();
@@ -268,8 +268,33 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 path = vault.config().path,
             ))
         }
+        Command::Member(args::MemberCommand::Remove(remove)) => {
+            let mut keys = vault.unlock(&password(context)?)?;
+            let removed = vault.remove_member(&mut keys, &remove.name, &mut os_rng(), now)?;
+            let mut text = format!(
+                "Removed {name} from the team vault. The team's key was replaced (generation {generation}) and {resealed} keys were sealed again under it; their older versions are destroyed on the server, so the key {name} held opens nothing there now.\nRevoke {name}'s server token as well: Keydesk cannot.",
+                name = remove.name,
+                generation = removed.generation,
+                resealed = removed.resealed,
+            );
+            if !removed.exposed.is_empty() {
+                text.push_str(&format!(
+                    "\n{} could read these keys while a member: rotate them at their providers.",
+                    remove.name
+                ));
+                for record in &removed.exposed {
+                    text.push_str(&format!(
+                        "\n  {}  {}  ({})",
+                        record.id,
+                        record.label,
+                        record.provider.name()
+                    ));
+                }
+            }
+            out(&text)
+        }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, audit and member invite do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, audit, member invite and member remove do.",
             command_name(&other)
         ))),
     }

@@ -25,6 +25,8 @@ pub struct TeamEvent {
     /// The key it was about, and the key's version after it.
     pub key: Option<(KeyId, u64)>,
     pub detail: String,
+    /// The generation of the team's data key whose subkey made its HMAC.
+    pub generation: u64,
     prev: String,
     mac: String,
 }
@@ -48,13 +50,14 @@ impl TeamEvent {
             action: text("action").ok_or_else(broken)?,
             key,
             detail: text("detail").unwrap_or_default(),
+            generation: data.get("generation").and_then(Value::as_u64).unwrap_or(0),
             prev: text("prev").unwrap_or_default(),
             mac: text("mac").ok_or_else(broken)?,
         })
     }
 
     /// What the entry's HMAC covers, each part ended by a zero byte.
-    fn mac_under(&self, keys: &TeamKeys, team_id: &str) -> String {
+    fn mac_under(&self, keys: &TeamKeys, team_id: &str) -> Result<String, TeamError> {
         let seq = self.seq.to_string();
         let (id, version) = self
             .key
@@ -72,7 +75,7 @@ impl TeamEvent {
             self.prev.as_bytes(),
         ];
         let joined: Vec<&[u8]> = parts.iter().flat_map(|part| [*part, b"\0".as_slice()]).collect();
-        crypto::keyed_hash_parts(&keys.audit, &joined)
+        Ok(crypto::keyed_hash_parts(&keys.at(self.generation)?.audit, &joined))
     }
 }
 
@@ -96,14 +99,18 @@ impl TeamVault {
                 action: action.to_owned(),
                 key: key.map(|(id, version)| (id.clone(), version)),
                 detail: detail.to_owned(),
+                generation: keys.generation(),
                 prev: prev.clone(),
                 mac: String::new(),
             };
-            event.mac = event.mac_under(keys, &self.config.team_id);
+            event.mac = event.mac_under(keys, &self.config.team_id)?;
             let mut entry = json!({
                 "at": event.at, "member": event.member, "action": event.action, "detail": event.detail,
                 "prev": event.prev, "mac": event.mac,
             });
+            if event.generation > 0 {
+                entry["generation"] = json!(event.generation);
+            }
             if let Some((id, version)) = &event.key {
                 entry["key"] = json!(id.as_str());
                 entry["version"] = json!(version);
@@ -184,21 +191,21 @@ impl TeamVault {
     }
 
     /// Every entry, each checked against its HMAC and the one before it. `Err` names the
-    /// first entry that does not hold.
+    /// first entry that does not hold. Generations only grow along the trail: an entry made
+    /// under the key of an older one after a newer one (which a removed member, who kept the
+    /// old key, could make with the server operator's help) breaks it.
     pub fn verify_audit(&self, keys: &TeamKeys) -> Result<Vec<TeamEvent>, TeamError> {
         let events = self.events_after(0)?;
         let mut prev = String::new();
+        let mut generation = 0;
         for event in &events {
-            let linked = event.prev == prev;
-            if !linked
-                || !crypto::same_bytes(
-                    event.mac_under(keys, &self.config.team_id).as_bytes(),
-                    event.mac.as_bytes(),
-                )
-            {
+            let linked = event.prev == prev && event.generation >= generation;
+            let mac = event.mac_under(keys, &self.config.team_id).unwrap_or_default();
+            if !linked || !crypto::same_bytes(mac.as_bytes(), event.mac.as_bytes()) {
                 return Err(TeamError::AuditBroken { seq: event.seq });
             }
             prev = event.mac.clone();
+            generation = event.generation;
         }
         Ok(events)
     }

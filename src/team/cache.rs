@@ -27,6 +27,8 @@ struct StoredKey {
     record: String,
     version: u64,
     changed_by: String,
+    #[serde(default)]
+    generation: u64,
     secret: String,
     seal: String,
 }
@@ -47,6 +49,7 @@ impl TeamKey {
             record: self.record_text.clone(),
             version: self.version,
             changed_by: self.changed_by.clone(),
+            generation: self.generation,
             secret: self.secret.clone(),
             seal: self.seal.clone(),
         }
@@ -76,6 +79,7 @@ impl Snapshot {
                     record,
                     version: stored.version,
                     changed_by: stored.changed_by.clone(),
+                    generation: stored.generation,
                     record_text: stored.record.clone(),
                     secret: stored.secret.clone(),
                     seal: stored.seal.clone(),
@@ -99,6 +103,12 @@ impl TeamVault {
     /// since, and only those are read again. Without a usable copy (none, another team's, or
     /// one that is ahead of the trail, which an admin then cleared), every key is read.
     pub fn refresh(&self, cached: Option<Snapshot>, now: DateTime<Utc>) -> Result<Refreshed, TeamError> {
+        // A removal since this vault was opened replaced the team's key: what this member
+        // holds seals nothing new, and says so (the command line opens afresh each time).
+        let (_id, generation, _version) = Self::team_entry(&self.kv)?;
+        if generation > self.generation() {
+            return Err(TeamError::Rekeyed);
+        }
         let usable = cached.filter(|copy| copy.team_id == self.config.team_id && copy.audit_head > 0);
         if let Some(copy) = usable
             && self.event(copy.audit_head)?.is_some()

@@ -171,6 +171,32 @@ impl Kv {
         body.pointer("/data/version").and_then(Value::as_u64).ok_or(KvError::Malformed { what: "no version" })
     }
 
+    /// Destroys `versions` of the value at `under` for good (their data is gone from the
+    /// server's storage; the version numbers stay taken). Only an admin's token may.
+    pub fn destroy(&self, under: &str, versions: &[u64]) -> Result<(), KvError> {
+        if versions.is_empty() {
+            return Ok(());
+        }
+        let body = json!({ "versions": versions });
+        let response = self.send(
+            &Method::POST,
+            &self.location.api_path("destroy", under),
+            Some(&body),
+            Doing::Administer,
+        )?;
+        done(&response)
+    }
+
+    /// Removes the value at `under` with every version of it. Only an admin's token may.
+    pub fn delete_all(&self, under: &str) -> Result<(), KvError> {
+        let response =
+            self.send(&Method::DELETE, &self.location.api_path("metadata", under), None, Doing::Administer)?;
+        if response.status == 404 {
+            return Ok(());
+        }
+        done(&response)
+    }
+
     /// The names in the folder `under` (sub-folders end in `/`); empty when there is none.
     pub fn list(&self, under: &str) -> Result<Vec<String>, KvError> {
         let url = format!("{}?list=true", self.location.api_path("metadata", under));
@@ -189,7 +215,17 @@ impl Kv {
     /// Whether the token may write the vault's keys (`false` for a reader's token); a token
     /// the server no longer accepts is [`KvError::TokenRejected`].
     pub fn can_write_keys(&self) -> Result<bool, KvError> {
-        let path = format!("{}/data/{}/keys/any", self.location.mount, self.location.path);
+        Ok(self.capabilities("keys/any")?.iter().any(|c| c == "create" || c == "update" || c == "root"))
+    }
+
+    /// Whether the token may change the team's own entry (an admin's may).
+    pub fn can_administer(&self) -> Result<bool, KvError> {
+        Ok(self.capabilities("team")?.iter().any(|c| c == "update" || c == "root"))
+    }
+
+    /// What the token may do at `under` (`sys/capabilities-self`).
+    fn capabilities(&self, under: &str) -> Result<Vec<String>, KvError> {
+        let path = format!("{}/data/{}/{under}", self.location.mount, self.location.path);
         let body = json!({ "paths": [path] });
         let url = "sys/capabilities-self".to_owned();
         let response = self.send(&Method::POST, &url, Some(&body), Doing::Read)?;
@@ -199,10 +235,7 @@ impl Kv {
             .or_else(|| body.pointer("/data/capabilities"))
             .and_then(Value::as_array)
             .ok_or(KvError::Malformed { what: "no capabilities" })?;
-        Ok(capabilities
-            .iter()
-            .filter_map(Value::as_str)
-            .any(|c| c == "create" || c == "update" || c == "root"))
+        Ok(capabilities.iter().filter_map(Value::as_str).map(str::to_owned).collect())
     }
 
     /// Sends a request and turns a refusal into its sentence: a token the server no longer
@@ -372,6 +405,11 @@ enum Doing {
 }
 
 /// The JSON body of a successful answer, or the error it says.
+/// A refusal's sentence, or nothing (the answer of a request that returns no body).
+fn done(response: &Response) -> Result<(), KvError> {
+    if (200..300).contains(&response.status) { Ok(()) } else { answer(response).map(|_body| ()) }
+}
+
 fn answer(response: &Response) -> Result<Value, KvError> {
     match response.status {
         200..=299 => {

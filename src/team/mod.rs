@@ -17,6 +17,7 @@
 pub mod audit;
 pub mod cache;
 pub mod kv;
+pub mod members;
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -108,6 +109,21 @@ pub enum TeamError {
     Unaudited { cause: String },
     #[error("No key {id} is in the team vault (a member may have removed it): reload the list.")]
     NoSuchKey { id: String },
+    /// This member's copy lacks the data key of a generation (a re-key stopped half-way).
+    #[error(
+        "Your copy of the team's key does not reach generation {generation} (a member's removal did not finish): ask your team's admin to run `keydesk member remove` again."
+    )]
+    BehindRekey { generation: u64 },
+    #[error("You cannot remove yourself from the team vault: ask another admin to.")]
+    RemoveSelf,
+    #[error(
+        "{member} has not unlocked the team vault since Keydesk gave members key pairs, so the new team key cannot be sealed for them: ask {member} to unlock it once (any command), then remove again."
+    )]
+    NoKeyPair { member: String },
+    #[error(
+        "The team's key was replaced since you unlocked (a member was removed): lock and unlock the team vault, then apply your change again."
+    )]
+    Rekeyed,
 }
 
 /// A member name as it may appear in a path: letters, digits, `-`, `_`, `.`, `@`.
@@ -119,14 +135,27 @@ pub fn check_member(name: &str) -> Result<(), TeamError> {
     if ok { Ok(()) } else { Err(TeamError::BadMember) }
 }
 
-/// A member's copy of the data key, as kept under `members/<name>`: wrapped under a key from
-/// the member's password, or, until they join, from the one-time code of their invitation.
+/// A member's copy of the team's keys, as kept under `members/<name>`: the member's X25519
+/// key pair, its private half wrapped under a key from the member's password (or, until they
+/// join, from the one-time code of their invitation), and the team's data key of every
+/// generation sealed to its public half — so an admin hands a new data key to each member
+/// without their password when one is removed.
 #[derive(Debug, Serialize, Deserialize)]
 struct MemberEntry {
     member: String,
     kdf: KdfParams,
     salt: String,
+    /// Before key pairs: the data key wrapped under the password's key (read, then replaced
+    /// at the member's next unlock).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     wrapped_key: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    public_key: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    wrapped_private: String,
+    /// Generation → the data key of that generation, sealed to `public_key`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    sealed_keys: std::collections::BTreeMap<u64, String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     invited: bool,
 }
@@ -169,32 +198,74 @@ fn normalise_code(typed: &SecretString) -> SecretString {
     SecretString::from(code.as_str())
 }
 
-/// The keys of an unlocked team vault, derived from its data key. Never leaves the process.
-pub struct TeamKeys {
+/// The keys of one generation of the team's data key (a new generation begins each time a
+/// member is removed).
+struct Derived {
     data: SymmetricKey,
     seal: SymmetricKey,
     lookup: SymmetricKey,
     audit: SymmetricKey,
 }
 
-impl TeamKeys {
+impl Derived {
     fn from_data(data: SymmetricKey) -> Self {
-        TeamKeys {
+        Derived {
             seal: crypto::derive_subkey(&data, "team-entry-seal"),
             lookup: crypto::derive_subkey(&data, "leak-lookup"),
             audit: crypto::derive_subkey(&data, "team-audit-chain"),
             data,
         }
     }
+}
 
-    /// The leak-lookup hash of a secret, as the key's record keeps it.
-    pub fn lookup_hash(&self, secret: &SecretString) -> String {
-        crypto::lookup_hash(&self.lookup, secret.expose_secret().as_bytes())
+/// The keys of an unlocked team vault: the data key of every generation this member holds,
+/// and the generation new entries are sealed under. Never leaves the process.
+pub struct TeamKeys {
+    current: u64,
+    generations: std::collections::BTreeMap<u64, Derived>,
+}
+
+impl TeamKeys {
+    fn new(generations: Vec<(u64, SymmetricKey)>, current: u64) -> Result<Self, TeamError> {
+        let generations: std::collections::BTreeMap<u64, Derived> = generations
+            .into_iter()
+            .map(|(generation, data)| (generation, Derived::from_data(data)))
+            .collect();
+        if !generations.contains_key(&current) {
+            return Err(TeamError::BehindRekey { generation: current });
+        }
+        Ok(TeamKeys { current, generations })
     }
 
-    /// Whether `secret` is the secret of `record` (by its lookup hash).
-    pub fn matches(&self, record: &KeyRecord, secret: &SecretString) -> bool {
-        crypto::lookup_hash_matches(&self.lookup, secret.expose_secret().as_bytes(), &record.lookup_hash)
+    /// The generation new entries are sealed under.
+    pub fn generation(&self) -> u64 {
+        self.current
+    }
+
+    fn now(&self) -> &Derived {
+        // `new` and `add_generation` keep the current generation in the map.
+        self.generations.get(&self.current).unwrap_or_else(|| unreachable!("the current generation is held"))
+    }
+
+    fn at(&self, generation: u64) -> Result<&Derived, TeamError> {
+        self.generations.get(&generation).ok_or(TeamError::BehindRekey { generation })
+    }
+
+    /// The leak-lookup hash of a secret, as a new key's record keeps it.
+    pub fn lookup_hash(&self, secret: &SecretString) -> String {
+        crypto::lookup_hash(&self.now().lookup, secret.expose_secret().as_bytes())
+    }
+
+    /// Whether `secret` is the secret of `key` (by its record's lookup hash, made under the
+    /// generation its entry was written in).
+    pub fn matches(&self, key: &TeamKey, secret: &SecretString) -> bool {
+        self.at(key.generation).is_ok_and(|keys| {
+            crypto::lookup_hash_matches(
+                &keys.lookup,
+                secret.expose_secret().as_bytes(),
+                &key.record.lookup_hash,
+            )
+        })
     }
 }
 
@@ -204,6 +275,8 @@ pub struct TeamKey {
     pub record: KeyRecord,
     pub version: u64,
     pub changed_by: String,
+    /// The generation of the team's data key its secret and seal were made under.
+    pub generation: u64,
     record_text: String,
     secret: String,
     seal: String,
@@ -215,6 +288,8 @@ pub struct TeamVault {
     config: TeamConfig,
     /// The audit trail's last entry number seen (where the search for the newest starts).
     audit_hint: std::sync::atomic::AtomicU64,
+    /// The generation of the data key new entries are sealed under, as the `team` entry said.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl TeamVault {
@@ -243,10 +318,10 @@ impl TeamVault {
             Err(KvError::Conflict) => return Err(TeamError::AlreadyThere { place }),
             other => other?,
         };
-        let keys = TeamKeys::from_data(SymmetricKey::random(rng));
+        let keys = TeamKeys::new(vec![(0, SymmetricKey::random(rng))], 0)?;
         let config = TeamConfig::new(kv.location(), member, team_id);
-        let vault = TeamVault::at(kv, config);
-        vault.write_member(member, &keys.data, (password, false), kdf, 0, rng)?;
+        let vault = TeamVault::at(kv, config, 0);
+        vault.write_member(member, &keys, (password, false), kdf, 0, rng)?;
         vault.record(&keys, "create", None, &format!("team vault made by {member}"), now)?;
         Ok(vault)
     }
@@ -254,34 +329,48 @@ impl TeamVault {
     /// Opens the team vault `config` names and checks that it is there and this member is
     /// one of it (nothing is decrypted: no password is needed for that).
     pub fn connect(kv: Kv, config: TeamConfig) -> Result<TeamVault, TeamError> {
-        if Self::team_id(&kv)? != config.team_id {
+        let (team_id, generation, _version) = Self::team_entry(&kv)?;
+        if team_id != config.team_id {
             return Err(TeamError::NotThere { place: place(kv.location()) });
         }
-        Ok(TeamVault::at(kv, config))
+        Ok(TeamVault::at(kv, config, generation))
     }
 
     /// The team vault `config` names, without asking the server (which cannot be reached):
     /// its later requests work once the server answers.
     pub fn offline(kv: Kv, config: TeamConfig) -> TeamVault {
-        TeamVault::at(kv, config)
+        TeamVault::at(kv, config, 0)
     }
 
-    fn at(kv: Kv, config: TeamConfig) -> TeamVault {
-        TeamVault { kv, config, audit_hint: std::sync::atomic::AtomicU64::new(0) }
+    fn at(kv: Kv, config: TeamConfig, generation: u64) -> TeamVault {
+        TeamVault {
+            kv,
+            config,
+            audit_hint: std::sync::atomic::AtomicU64::new(0),
+            generation: std::sync::atomic::AtomicU64::new(generation),
+        }
     }
 
-    /// The id of the team vault at `kv`'s location, once it is one this Keydesk reads.
-    fn team_id(kv: &Kv) -> Result<String, TeamError> {
+    /// The id of the team vault at `kv`'s location (once it is one this Keydesk reads), the
+    /// generation of its data key, and the entry's version.
+    fn team_entry(kv: &Kv) -> Result<(String, u64, u64), TeamError> {
         let team = kv.read("team")?.ok_or_else(|| TeamError::NotThere { place: place(kv.location()) })?;
         let found = team.data.get("keydesk_team").and_then(Value::as_u64).unwrap_or(0);
         if found > TEAM_FORMAT {
             return Err(TeamError::Newer { found });
         }
-        team.data
+        let generation = team.data.get("key_generation").and_then(Value::as_u64).unwrap_or(0);
+        let id = team
+            .data
             .get("team_id")
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .ok_or(TeamError::Server(KvError::Malformed { what: "no team id" }))
+            .ok_or(TeamError::Server(KvError::Malformed { what: "no team id" }))?;
+        Ok((id, generation, team.version))
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn config(&self) -> &TeamConfig {
@@ -293,14 +382,30 @@ impl TeamVault {
         Ok(self.kv.can_write_keys()?)
     }
 
-    /// Unwraps the team's data key with this member's password.
+    /// Opens this member's copy of the team's keys with their password. A copy from before
+    /// key pairs is replaced by one with a key pair (so an admin can re-key for this member).
     pub fn unlock(&self, password: &SecretString) -> Result<TeamKeys, TeamError> {
         let member = &self.config.member;
-        let (entry, _version) = self.member_entry(member)?;
+        let (entry, version) = self.member_entry(member)?;
         if entry.invited {
             return Err(TeamError::NotJoined { member: member.clone() });
         }
-        Ok(TeamKeys::from_data(self.open_member_entry(&entry, password)?))
+        let keys = TeamKeys::new(self.open_member_entry(&entry, password)?, self.generation())?;
+        if entry.public_key.is_empty() {
+            // Another unlock may do the same at once: one of the two writes is enough.
+            match self.write_member(
+                member,
+                &keys,
+                (password, false),
+                entry.kdf,
+                version,
+                &mut crate::vault::os_rng(),
+            ) {
+                Ok(()) | Err(TeamError::Server(KvError::Conflict)) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(keys)
     }
 
     /// The ids of the keys in the vault.
@@ -368,7 +473,8 @@ impl TeamVault {
             return Err(tampered());
         }
         let changed_by = text("changed_by").unwrap_or_default();
-        Ok(Some(TeamKey { record, version, changed_by, record_text, secret, seal }))
+        let generation = data.get("generation").and_then(Value::as_u64).unwrap_or(0);
+        Ok(Some(TeamKey { record, version, changed_by, generation, record_text, secret, seal }))
     }
 
     /// Keeps a new key: its record and its secret, sealed, and its entry in the audit trail.
@@ -381,13 +487,9 @@ impl TeamVault {
         rng: &mut dyn Entropy,
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
-        let sealed = crypto::seal(
-            &keys.data,
-            self.secret_ad(&record.id).as_bytes(),
-            secret.expose_secret().as_bytes(),
-            rng,
-        )?;
-        let entry = self.entry(keys, record, &B64.encode(sealed))?;
+        self.check_generation(keys)?;
+        let sealed = self.seal_secret(keys, &record.id, secret, rng)?;
+        let entry = self.entry(keys, record, &sealed)?;
         let version = match self.kv.write(&format!("keys/{}", record.id), &entry, 0, false) {
             // A random 48-bit id already taken: say so plainly.
             Err(KvError::Conflict) => return Err(TeamError::Changed { by: "Another member".into() }),
@@ -422,7 +524,15 @@ impl TeamVault {
         now: DateTime<Utc>,
     ) -> Result<u64, TeamError> {
         self.check_seal(keys, key)?;
-        let entry = self.entry(keys, record, &key.secret)?;
+        self.check_generation(keys)?;
+        // An entry sealed under an older generation is written again under the current one.
+        let secret = if key.generation == keys.generation() {
+            key.secret.clone()
+        } else {
+            let plain = self.secret_to_copy(keys, key)?;
+            self.seal_secret(keys, &record.id, &plain, &mut crate::vault::os_rng())?
+        };
+        let entry = self.entry(keys, record, &secret)?;
         let version = match self.kv.write(&format!("keys/{}", record.id), &entry, key.version, false) {
             Err(KvError::Conflict) => {
                 let by = match self.read_key(&record.id) {
@@ -457,8 +567,9 @@ impl TeamVault {
         self.check_seal(keys, key)?;
         let tampered = || TeamError::Tampered { what: format!("key {}", key.record.id) };
         let sealed = B64.decode(&key.secret).map_err(|_bad| tampered())?;
-        let plain = crypto::open(&keys.data, self.secret_ad(&key.record.id).as_bytes(), &sealed)
-            .map_err(|_bad| tampered())?;
+        let plain =
+            crypto::open(&keys.at(key.generation)?.data, self.secret_ad(&key.record.id).as_bytes(), &sealed)
+                .map_err(|_bad| tampered())?;
         let text = std::str::from_utf8(&plain).map_err(|_bad| tampered())?;
         Ok(SecretString::from(text))
     }
@@ -490,7 +601,7 @@ impl TeamVault {
         check_member(member)?;
         let code = invitation_code(rng);
         // The code holds 125 random bits: the cheapest accepted cost is plenty.
-        match self.write_member(member, &keys.data, (&code, true), KdfParams::MIN, 0, rng) {
+        match self.write_member(member, keys, (&code, true), KdfParams::MIN, 0, rng) {
             Err(TeamError::Server(KvError::Conflict)) => {
                 return Err(TeamError::AlreadyMember { member: member.to_owned() });
             }
@@ -513,22 +624,24 @@ impl TeamVault {
         now: DateTime<Utc>,
     ) -> Result<TeamVault, TeamError> {
         check_member(member)?;
-        let config = TeamConfig::new(kv.location(), member, Self::team_id(&kv)?);
-        let vault = TeamVault::at(kv, config);
+        let (team_id, generation, _version) = Self::team_entry(&kv)?;
+        let config = TeamConfig::new(kv.location(), member, team_id);
+        let vault = TeamVault::at(kv, config, generation);
         let (entry, version) = vault.member_entry(member)?;
         if !entry.invited {
             return Err(TeamError::NotInvited { member: member.to_owned() });
         }
-        let data = vault
+        let generations = vault
             .open_member_entry(&entry, &normalise_code(code))
             .map_err(|_wrong| TeamError::WrongCode { member: member.to_owned() })?;
-        match vault.write_member(member, &data, (password, false), kdf, version, rng) {
+        let keys = TeamKeys::new(generations, generation)?;
+        match vault.write_member(member, &keys, (password, false), kdf, version, rng) {
             Err(TeamError::Server(KvError::Conflict)) => {
                 return Err(TeamError::NotInvited { member: member.to_owned() });
             }
             other => other?,
         }
-        vault.record(&TeamKeys::from_data(data), "join", None, member, now)?;
+        vault.record(&keys, "join", None, member, now)?;
         Ok(vault)
     }
 
@@ -543,17 +656,34 @@ impl TeamVault {
         Ok((entry, version))
     }
 
-    /// The data key from a member's entry, with their password (or invitation code).
+    /// The data key of each generation in a member's entry, with their password (or
+    /// invitation code).
     fn open_member_entry(
         &self,
         entry: &MemberEntry,
         password: &SecretString,
-    ) -> Result<SymmetricKey, TeamError> {
+    ) -> Result<Vec<(u64, SymmetricKey)>, TeamError> {
         let tampered = || TeamError::Tampered { what: format!("member {}", entry.member) };
         let salt = B64.decode(&entry.salt).map_err(|_bad| tampered())?;
-        let wrapped = B64.decode(&entry.wrapped_key).map_err(|_bad| tampered())?;
         let kek = crypto::derive_kek(password, &salt, entry.kdf)?;
-        Ok(crypto::unwrap_key(&kek, self.member_ad(&entry.member).as_bytes(), &wrapped)?)
+        let ad = self.member_ad(&entry.member);
+        if entry.wrapped_private.is_empty() {
+            let wrapped = B64.decode(&entry.wrapped_key).map_err(|_bad| tampered())?;
+            return Ok(vec![(0, crypto::unwrap_key(&kek, ad.as_bytes(), &wrapped)?)]);
+        }
+        let wrapped = B64.decode(&entry.wrapped_private).map_err(|_bad| tampered())?;
+        let pair = crypto::MemberKeyPair::unwrap(&kek, ad.as_bytes(), &wrapped)?;
+        entry
+            .sealed_keys
+            .iter()
+            .map(|(generation, sealed)| {
+                let sealed = B64.decode(sealed).map_err(|_bad| tampered())?;
+                let key = pair
+                    .open_key(self.generation_ad(&entry.member, *generation).as_bytes(), &sealed)
+                    .map_err(|_bad| tampered())?;
+                Ok((*generation, key))
+            })
+            .collect()
     }
 
     /// Writes `member`'s copy of `data`, wrapped under the password (or, with `true`, the
@@ -561,7 +691,7 @@ impl TeamVault {
     fn write_member(
         &self,
         member: &str,
-        data: &SymmetricKey,
+        keys: &TeamKeys,
         (password, invited): (&SecretString, bool),
         kdf: KdfParams,
         version: u64,
@@ -570,18 +700,66 @@ impl TeamVault {
         let mut salt = [0u8; crypto::SALT_LEN];
         rng.fill(&mut salt);
         let kek = crypto::derive_kek(password, &salt, kdf)?;
-        let wrapped = crypto::wrap_key(&kek, self.member_ad(member).as_bytes(), data, rng)?;
-        let entry = MemberEntry {
+        let pair = crypto::MemberKeyPair::random(rng);
+        let wrapped_private = pair.wrap(&kek, self.member_ad(member).as_bytes(), rng)?;
+        let mut entry = MemberEntry {
             member: member.to_owned(),
             kdf,
             salt: B64.encode(salt),
-            wrapped_key: B64.encode(wrapped),
+            wrapped_key: String::new(),
+            public_key: B64.encode(pair.public()),
+            wrapped_private: B64.encode(wrapped_private),
+            sealed_keys: std::collections::BTreeMap::new(),
             invited,
         };
-        let entry =
-            serde_json::to_value(entry).map_err(|_json| VaultError::Render { what: "a member entry" })?;
-        self.kv.write(&format!("members/{member}"), &entry, version, true)?;
+        for (generation, derived) in &keys.generations {
+            self.seal_generation(&mut entry, *generation, &derived.data, rng)?;
+        }
+        self.put_member(&entry, version)
+    }
+
+    /// Adds the data key of `generation` to a member's entry, sealed to their public key.
+    fn seal_generation(
+        &self,
+        entry: &mut MemberEntry,
+        generation: u64,
+        data: &SymmetricKey,
+        rng: &mut dyn Entropy,
+    ) -> Result<(), TeamError> {
+        let tampered = || TeamError::Tampered { what: format!("member {}", entry.member) };
+        let public: [u8; crypto::PUBLIC_KEY_LEN] = B64
+            .decode(&entry.public_key)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(tampered)?;
+        let ad = self.generation_ad(&entry.member, generation);
+        let sealed = crypto::seal_key_to(&public, ad.as_bytes(), data, rng).map_err(|_bad| tampered())?;
+        entry.sealed_keys.insert(generation, B64.encode(sealed));
         Ok(())
+    }
+
+    fn put_member(&self, entry: &MemberEntry, version: u64) -> Result<(), TeamError> {
+        let value =
+            serde_json::to_value(entry).map_err(|_json| VaultError::Render { what: "a member entry" })?;
+        self.kv.write(&format!("members/{}", entry.member), &value, version, true)?;
+        Ok(())
+    }
+
+    /// A secret sealed under the current generation, bound to the team and the key.
+    fn seal_secret(
+        &self,
+        keys: &TeamKeys,
+        id: &KeyId,
+        secret: &SecretString,
+        rng: &mut dyn Entropy,
+    ) -> Result<String, TeamError> {
+        let sealed = crypto::seal(
+            &keys.now().data,
+            self.secret_ad(id).as_bytes(),
+            secret.expose_secret().as_bytes(),
+            rng,
+        )?;
+        Ok(B64.encode(sealed))
     }
 
     /// A key's entry as written: the record as JSON text, the sealed secret, the writer, and
@@ -591,7 +769,10 @@ impl TeamVault {
             serde_json::to_string(record).map_err(|_json| VaultError::Render { what: "a key's record" })?;
         let changed_by = &self.config.member;
         let seal = self.seal_of(keys, &record.id, &record_text, secret, changed_by);
-        Ok(json!({ "record": record_text, "secret": secret, "changed_by": changed_by, "seal": seal }))
+        Ok(json!({
+            "record": record_text, "secret": secret, "changed_by": changed_by, "seal": seal,
+            "generation": keys.generation(),
+        }))
     }
 
     /// What a key's seal covers: the team, the key's id, its record's text, its sealed secret
@@ -608,12 +789,12 @@ impl TeamVault {
     }
 
     fn seal_of(&self, keys: &TeamKeys, id: &KeyId, record: &str, secret: &str, changed_by: &str) -> String {
-        crypto::keyed_hash_parts(&keys.seal, &self.sealed_parts(id, record, secret, changed_by))
+        crypto::keyed_hash_parts(&keys.now().seal, &self.sealed_parts(id, record, secret, changed_by))
     }
 
     fn check_seal(&self, keys: &TeamKeys, key: &TeamKey) -> Result<(), TeamError> {
         let parts = self.sealed_parts(&key.record.id, &key.record_text, &key.secret, &key.changed_by);
-        if crypto::keyed_hash_parts_match(&keys.seal, &parts, &key.seal) {
+        if crypto::keyed_hash_parts_match(&keys.at(key.generation)?.seal, &parts, &key.seal) {
             Ok(())
         } else {
             Err(TeamError::Tampered { what: format!("key \"{}\"", key.record.label) })
@@ -622,6 +803,10 @@ impl TeamVault {
 
     fn member_ad(&self, member: &str) -> String {
         format!("keydesk-team member {} {member}", self.config.team_id)
+    }
+
+    fn generation_ad(&self, member: &str, generation: u64) -> String {
+        format!("keydesk-team data key {} {member} {generation}", self.config.team_id)
     }
 
     fn secret_ad(&self, id: &KeyId) -> String {

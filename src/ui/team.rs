@@ -74,6 +74,7 @@ pub struct AddForm {
     pub notes: String,
     pub secret: SecretInput,
     pub error: Option<String>,
+    focused: bool,
 }
 
 /// A key's label and notes being edited.
@@ -81,6 +82,7 @@ pub struct EditForm {
     pub key: KeyId,
     pub label: String,
     pub notes: String,
+    focused: bool,
 }
 
 /// Why the changing buttons are off, when they are.
@@ -105,12 +107,15 @@ pub fn team_ui(
     let mut command = None;
     let read_only = why_read_only(view);
     egui::CentralPanel::default().show(ui, |ui| {
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
             ui.heading("Team vault");
-            ui.label(format!("{} · you are {}", view.place, view.member));
-            if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
-                command = Some(TeamCommand::Lock);
-            }
+            ui.add(egui::Label::new(egui::RichText::new(view.place).weak()).truncate()).on_hover_text(view.place);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
+                    command = Some(TeamCommand::Lock);
+                }
+                ui.label(format!("you are {}", view.member));
+            });
         });
         if let Some(problem) = view.problem {
             ui.horizontal_wrapped(|ui| {
@@ -134,10 +139,6 @@ pub fn team_ui(
         }
         ui.add_space(theme::GAP / 2.0);
         ui.horizontal(|ui| {
-            ui.label(
-                egui::RichText::new(format!("Checked with the server at {}", view.taken_at.format("%H:%M:%S UTC")))
-                    .weak(),
-            );
             let add = ui.add_enabled(read_only.is_none() && !view.busy, egui::Button::new("Add key"));
             let add = match read_only {
                 Some(why) => add.on_disabled_hover_text(why),
@@ -147,12 +148,25 @@ pub fn team_ui(
                 state.adding = Some(AddForm::default());
                 state.editing = None;
             }
+            ui.add_space(theme::GAP);
+            let name = ui.label("Search");
+            let search = egui::TextEdit::singleline(&mut state.search)
+                .hint_text("label, provider, notes")
+                .desired_width(240.0);
+            ui.add(search).labelled_by(name.id);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let checked = format!("Checked with the server at {}", view.taken_at.format("%H:%M:%S UTC"));
+                ui.add(egui::Label::new(egui::RichText::new(checked).weak()).truncate());
+            });
         });
         if let Some(form) = &mut state.adding {
             let mut close = false;
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.strong("Add a key to the team vault");
-                field(ui, "Label", &mut form.label);
+                let label = field(ui, "Label", &mut form.label);
+                if !std::mem::replace(&mut form.focused, true) {
+                    label.request_focus();
+                }
                 secret_field(ui, "team-paste-key", "Key", &mut form.secret);
                 field(ui, "Notes", &mut form.notes);
                 error_ui(ui, &form.error);
@@ -182,7 +196,10 @@ pub fn team_ui(
             let mut close = false;
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.strong("Edit the key");
-                field(ui, "Label", &mut form.label);
+                let label = field(ui, "Label", &mut form.label);
+                if !std::mem::replace(&mut form.focused, true) {
+                    label.request_focus();
+                }
                 field(ui, "Notes", &mut form.notes);
                 ui.horizontal(|ui| {
                     let save = ui.add_enabled(read_only.is_none() && !view.busy, egui::Button::new("Save"));
@@ -200,8 +217,6 @@ pub fn team_ui(
                 state.editing = None;
             }
         }
-        ui.add_space(theme::GAP / 2.0);
-        field(ui, "Search", &mut state.search);
         refresh_visible(state, view);
         ui.separator();
         if view.keys.is_empty() {
@@ -282,6 +297,7 @@ pub fn team_ui(
                                 key: record.id.clone(),
                                 label: record.label.clone(),
                                 notes: record.notes.clone(),
+                                focused: false,
                             });
                             state.adding = None;
                         }

@@ -232,6 +232,91 @@ pub fn open_key(key: &SymmetricKey, associated: &[u8], sealed: &[u8]) -> Result<
     Ok(SymmetricKey::from_bytes(bytes))
 }
 
+/// A team member's X25519 key pair. The team's data key is sealed to the public half
+/// ([`seal_key_to`]), so whoever holds the data key can hand it to a member without that
+/// member's password; the private half is kept wrapped under the member's password.
+pub struct MemberKeyPair(x25519_dalek::StaticSecret);
+
+/// The length of an X25519 public key.
+pub const PUBLIC_KEY_LEN: usize = 32;
+
+impl MemberKeyPair {
+    pub fn random(rng: &mut dyn Entropy) -> Self {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        rng.fill(&mut bytes[..]);
+        MemberKeyPair(x25519_dalek::StaticSecret::from(*bytes))
+    }
+
+    pub fn public(&self) -> [u8; PUBLIC_KEY_LEN] {
+        x25519_dalek::PublicKey::from(&self.0).to_bytes()
+    }
+
+    /// The private half sealed under `kek` (a key from the member's password).
+    pub fn wrap(
+        &self,
+        kek: &SymmetricKey,
+        associated: &[u8],
+        rng: &mut dyn Entropy,
+    ) -> Result<Vec<u8>, CryptoError> {
+        seal(kek, associated, self.0.as_bytes(), rng)
+    }
+
+    /// The pair from its wrapped private half; a failure means the password was wrong.
+    pub fn unwrap(kek: &SymmetricKey, associated: &[u8], wrapped: &[u8]) -> Result<Self, CryptoError> {
+        let plain = open(kek, associated, wrapped).map_err(|_tampered| CryptoError::WrongPassword)?;
+        let bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_wrong_length| CryptoError::Tampered)?;
+        let mut bytes = Zeroizing::new(bytes);
+        Ok(MemberKeyPair(x25519_dalek::StaticSecret::from(std::mem::take(&mut *bytes))))
+    }
+
+    /// Opens a key sealed to this pair by [`seal_key_to`].
+    pub fn open_key(&self, associated: &[u8], sealed: &[u8]) -> Result<SymmetricKey, CryptoError> {
+        let (ephemeral, rest) = sealed.split_at_checked(PUBLIC_KEY_LEN).ok_or(CryptoError::Tampered)?;
+        let ephemeral: [u8; PUBLIC_KEY_LEN] = ephemeral.try_into().map_err(|_short| CryptoError::Tampered)?;
+        let shared = self.0.diffie_hellman(&x25519_dalek::PublicKey::from(ephemeral));
+        if !shared.was_contributory() {
+            return Err(CryptoError::Tampered);
+        }
+        let key = box_key(shared.as_bytes(), &ephemeral, &self.public());
+        open_key(&key, associated, rest)
+    }
+}
+
+/// Seals `key` to the member whose public key is `public`: an ephemeral X25519 key pair, the
+/// shared secret through HMAC-SHA256 (with both public keys) as an XChaCha20-Poly1305 key.
+/// Only the holder of the matching private key opens it.
+pub fn seal_key_to(
+    public: &[u8; PUBLIC_KEY_LEN],
+    associated: &[u8],
+    key: &SymmetricKey,
+    rng: &mut dyn Entropy,
+) -> Result<Vec<u8>, CryptoError> {
+    let ephemeral = MemberKeyPair::random(rng);
+    let ephemeral_public = ephemeral.public();
+    let shared = ephemeral.0.diffie_hellman(&x25519_dalek::PublicKey::from(*public));
+    if !shared.was_contributory() {
+        // A public key of low order: nobody could open what is sealed to it.
+        return Err(CryptoError::Tampered);
+    }
+    let box_key = box_key(shared.as_bytes(), &ephemeral_public, public);
+    let mut sealed = ephemeral_public.to_vec();
+    sealed.extend(seal(&box_key, associated, key.bytes(), rng)?);
+    Ok(sealed)
+}
+
+/// The key that seals a key to a member, from the X25519 shared secret and both public keys.
+fn box_key(
+    shared: &[u8; 32],
+    ephemeral: &[u8; PUBLIC_KEY_LEN],
+    recipient: &[u8; PUBLIC_KEY_LEN],
+) -> SymmetricKey {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(shared).unwrap_or_else(|_| unreachable_mac());
+    mac.update(b"keydesk sealed key v1\0");
+    mac.update(ephemeral);
+    mac.update(recipient);
+    SymmetricKey::from_bytes(mac.finalize().into_bytes().into())
+}
+
 /// A key derived from `key` for one purpose (HMAC-SHA256 of the purpose label).
 pub fn derive_subkey(key: &SymmetricKey, purpose: &str) -> SymmetricKey {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
@@ -332,6 +417,30 @@ mod tests {
 
     fn fast() -> KdfParams {
         KdfParams::MIN
+    }
+
+    #[test]
+    fn a_key_sealed_to_a_member_opens_only_with_their_private_key() {
+        let mut rng = crate::vault::test_rng(11);
+        let (ana, ben) = (MemberKeyPair::random(&mut rng), MemberKeyPair::random(&mut rng));
+        let data = SymmetricKey::random(&mut rng);
+        let sealed = seal_key_to(&ana.public(), b"team member ana", &data, &mut rng).unwrap();
+        assert_eq!(ana.open_key(b"team member ana", &sealed).unwrap().bytes(), data.bytes());
+        assert!(ben.open_key(b"team member ana", &sealed).is_err(), "another member's pair");
+        assert!(ana.open_key(b"team member ben", &sealed).is_err(), "bound to its member");
+        let mut changed = sealed.clone();
+        changed[40] ^= 1;
+        assert!(ana.open_key(b"team member ana", &changed).is_err());
+        assert!(ana.open_key(b"team member ana", &sealed[..20]).is_err(), "short input");
+        // A low-order public key is refused rather than sealed to.
+        assert!(seal_key_to(&[0u8; 32], b"x", &data, &mut rng).is_err());
+        // The private half, wrapped under a password's key, comes back only with that key.
+        let kek = SymmetricKey::random(&mut rng);
+        let wrapped = ana.wrap(&kek, b"ana", &mut rng).unwrap();
+        let back = MemberKeyPair::unwrap(&kek, b"ana", &wrapped).unwrap();
+        assert_eq!(back.public(), ana.public());
+        let wrong = SymmetricKey::random(&mut rng);
+        assert_eq!(MemberKeyPair::unwrap(&wrong, b"ana", &wrapped).err(), Some(CryptoError::WrongPassword));
     }
 
     #[test]

@@ -25,7 +25,10 @@ impl KeydeskApp {
             self.phase = Phase::Locked(unlock::UnlockState::default());
             self.preload(ctx);
         } else {
-            self.phase = Phase::Create(unlock::CreateState::default());
+            let mut state = unlock::CreateState::default();
+            // A team knows its members by name: the login name is proposed.
+            state.team.member = std::env::var("USER").unwrap_or_default();
+            self.phase = Phase::Create(state);
             let open_store = self.services.open_store.clone();
             self.jobs.spawn(ctx, "Looking for the OS keychain", Records::No, move || {
                 Done::Probed(probe_keychain(&open_store, &dir).map_err(|e| e.to_string()))

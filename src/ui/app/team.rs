@@ -560,7 +560,7 @@ fn add(
     now: DateTime<Utc>,
 ) -> Result<String, String> {
     let detection = Vault::recognise(secret.expose_secret(), None).map_err(|e| e.to_string())?;
-    if let Some(same) = existing.iter().find(|key| keys.matches(&key.record, secret)) {
+    if let Some(same) = existing.iter().find(|key| keys.matches(key, secret)) {
         return Err(crate::vault::VaultError::Duplicate { label: same.record.label.clone() }.to_string());
     }
     let mut rng = os_rng();

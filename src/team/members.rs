@@ -1,0 +1,149 @@
+//! Removing a member, with the re-key that makes it more than a closed door.
+//!
+//! Deleting a member's entry and revoking their token stops their access to the server, but
+//! they may keep the data key they held. So removal starts a new generation of the data key:
+//! it is sealed to every remaining member's public key (no password needed), the `team` entry
+//! names it, every key's secret is sealed again under it and its older versions are destroyed
+//! on the server, and only then is the member's entry removed with its history. From then on
+//! what the removed member kept opens nothing the server holds. What they may have revealed
+//! before is theirs: those keys are listed for rotation at their providers.
+//!
+//! Each step can be run again: a removal cut short (the admin's computer died) is finished by
+//! running it again, which starts one more generation and goes on from there.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::kv::KvError;
+use super::{Derived, TeamError, TeamKeys, TeamVault, check_member};
+use crate::vault::Entropy;
+use crate::vault::crypto::SymmetricKey;
+use crate::vault::model::{KeyId, KeyRecord};
+
+/// What a removal did.
+#[derive(Debug)]
+pub struct Removed {
+    /// The generation of the team's data key now in use.
+    pub generation: u64,
+    /// Keys whose secret was sealed again under it.
+    pub resealed: usize,
+    /// The keys the removed member could read (not revoked): to rotate at their providers.
+    pub exposed: Vec<KeyRecord>,
+}
+
+impl TeamVault {
+    /// Removes `member` and re-keys the team vault (see the module's notes). Only an admin's
+    /// token may; `keys` moves to the new generation.
+    pub fn remove_member(
+        &self,
+        keys: &mut TeamKeys,
+        member: &str,
+        rng: &mut dyn Entropy,
+        now: DateTime<Utc>,
+    ) -> Result<Removed, TeamError> {
+        check_member(member)?;
+        if member == self.config.member {
+            return Err(TeamError::RemoveSelf);
+        }
+        if !self.kv.can_administer()? {
+            return Err(KvError::Denied { doing: "manage the team", policy: "keydesk-admin" }.into());
+        }
+        self.member_entry(member)?;
+        let (team_id, team_generation, team_version) = Self::team_entry(&self.kv)?;
+        // Every remaining member is read (and must have a key pair) before anything is written;
+        // this admin's own entry is written first, so a removal cut short leaves the new key
+        // with the one who will run it again.
+        let mut names: Vec<String> = self
+            .kv
+            .list("members")?
+            .into_iter()
+            .filter(|name| name != member && !name.ends_with('/'))
+            .collect();
+        names.sort_by_key(|name| name != &self.config.member);
+        let mut entries = Vec::with_capacity(names.len());
+        for name in &names {
+            let (entry, version) = self.member_entry(name)?;
+            if entry.public_key.is_empty() {
+                return Err(TeamError::NoKeyPair { member: name.clone() });
+            }
+            entries.push((entry, version));
+        }
+        let generation = team_generation.max(keys.generation()) + 1;
+        keys.generations.insert(generation, Derived::from_data(SymmetricKey::random(rng)));
+        let new = &keys.generations[&generation].data;
+        for (mut entry, version) in entries {
+            self.seal_generation(&mut entry, generation, new, rng)?;
+            self.put_member(&entry, version)?;
+        }
+        let team =
+            self.kv.read("team")?.ok_or(TeamError::NotThere { place: super::place(self.kv.location()) })?;
+        let mut data = team.data;
+        data["key_generation"] = json!(generation);
+        if data.get("team_id").and_then(serde_json::Value::as_str) != Some(team_id.as_str()) {
+            return Err(TeamError::Tampered { what: "the team's own entry".into() });
+        }
+        match self.kv.write("team", &data, team_version, true) {
+            Err(KvError::Conflict) => return Err(TeamError::Changed { by: "Another admin".into() }),
+            other => other?,
+        };
+        keys.current = generation;
+        self.generation.store(generation, std::sync::atomic::Ordering::Relaxed);
+
+        let mut resealed = 0;
+        let mut exposed = Vec::new();
+        for id in self.key_ids()? {
+            if let Some(record) = self.reseal(keys, &id, rng, now)? {
+                resealed += 1;
+                if record.is_live() {
+                    exposed.push(record);
+                }
+            }
+        }
+        self.kv.delete_all(&format!("members/{member}"))?;
+        let detail =
+            format!("{member}; {resealed} keys sealed again under generation {generation} of the team key");
+        self.record(keys, "remove member", None, &detail, now)?;
+        Ok(Removed { generation, resealed, exposed })
+    }
+
+    /// Seals key `id` again under the current generation (unless it is already), destroys its
+    /// older versions on the server and records it. A member's change made meanwhile is kept:
+    /// the key is read again and sealed from there. Answers the key's record when it was.
+    fn reseal(
+        &self,
+        keys: &TeamKeys,
+        id: &KeyId,
+        rng: &mut dyn Entropy,
+        now: DateTime<Utc>,
+    ) -> Result<Option<KeyRecord>, TeamError> {
+        loop {
+            let Some(key) = self.read_key(id)? else { return Ok(None) };
+            if key.generation == keys.generation() {
+                return Ok(None);
+            }
+            let secret = self.secret_to_copy(keys, &key)?;
+            let mut record = key.record.clone();
+            record.lookup_hash = keys.lookup_hash(&secret);
+            let sealed = self.seal_secret(keys, id, &secret, rng)?;
+            let entry = self.entry(keys, &record, &sealed)?;
+            let version = match self.kv.write(&format!("keys/{id}"), &entry, key.version, false) {
+                Err(KvError::Conflict) => continue,
+                other => other?,
+            };
+            let older: Vec<u64> = (1..version).collect();
+            self.kv.destroy(&format!("keys/{id}"), &older)?;
+            self.record(keys, "rekey", Some((id, version)), &format!("\"{}\"", record.label), now)?;
+            return Ok(Some(record));
+        }
+    }
+
+    /// Refuses a write under a generation older than the team's (a member was removed since
+    /// this member unlocked: what they write now must not open with the removed one's key).
+    pub(super) fn check_generation(&self, keys: &TeamKeys) -> Result<(), TeamError> {
+        let (_id, generation, _version) = Self::team_entry(&self.kv)?;
+        if generation > keys.generation() {
+            return Err(TeamError::Rekeyed);
+        }
+        Ok(())
+    }
+}
