@@ -2,7 +2,11 @@
 //! --example team_scale -- ADDR TOKEN N` (a `bao server -dev` is enough). Makes a team vault
 //! at a fresh path, adds N keys through the library (each one a key entry and an audit entry),
 //! then times the first load of every key, a refresh with nothing changed, and a refresh after
-//! another member's change, as the command line and the window read a team vault.
+//! another member's change, as the command line and the window read a team vault. With a
+//! fourth argument, FOLDER, it also writes `team.ron` and this computer's copy there (the
+//! member's password at the default key-derivation cost), for the window to open:
+//! `BAO_TOKEN=TOKEN KEYDESK_TIMINGS=1 keydesk --vault FOLDER`, password
+//! "a team password for measuring".
 
 use std::time::Instant;
 
@@ -18,17 +22,19 @@ use zeroize::Zeroizing;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: team_scale ADDR TOKEN N";
+    let usage = "usage: team_scale ADDR TOKEN N [FOLDER]";
     let addr = args.next().ok_or(usage)?;
     let token = Zeroizing::new(args.next().ok_or(usage)?);
     let n: usize = args.next().ok_or(usage)?.parse()?;
+    let folder = args.next().map(std::path::PathBuf::from);
+    let kdf = if folder.is_some() { KdfParams::default() } else { KdfParams::MIN };
     let path = format!("scale/run-{}", Utc::now().timestamp());
     let kv = || -> Result<Kv, Box<dyn std::error::Error>> {
         Ok(Kv::new(Location::new(&addr, "secret", &path)?, token.clone()))
     };
     let password = SecretString::from("a team password for measuring");
     let mut rng = os_rng();
-    let vault = TeamVault::create(kv()?, "ana", &password, KdfParams::MIN, &mut rng, Utc::now())?;
+    let vault = TeamVault::create(kv()?, "ana", &password, kdf, &mut rng, Utc::now())?;
     let keys = vault.unlock(&password)?;
     let started = Instant::now();
     let mut ids = Vec::new();
@@ -75,6 +81,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut record = changed.record.clone();
     record.label.push_str(" (renamed)");
     vault.update(&keys, &changed, &record, "changed label", Utc::now())?;
-    timed("refresh after one change by another member", Some(same))?;
+    let last = timed("refresh after one change by another member", Some(same))?;
+    if let Some(folder) = folder {
+        keydesk::actions::team::write_config(&folder, vault.config())?;
+        keydesk::actions::team::save_copy(&folder, &last)?;
+        println!("wrote {}", folder.display());
+    }
     Ok(())
 }

@@ -98,6 +98,13 @@ impl Snapshot {
     }
 }
 
+/// The id in a stored record's text, read without parsing the whole record (records are
+/// written by serde with `id` first).
+fn key_id_of(stored: &StoredKey) -> Option<&str> {
+    let rest = stored.record.strip_prefix("{\"id\":\"")?;
+    rest.split('"').next()
+}
+
 impl TeamVault {
     /// `cached` brought up to date: the audit entries after its head name the keys changed
     /// since, and only those are read again. Without a usable copy (none, another team's, or
@@ -114,15 +121,22 @@ impl TeamVault {
             && self.event(copy.audit_head)?.is_some()
         {
             let events = self.events_after(copy.audit_head)?;
-            let mut keys = copy.keys();
+            let head = events.last().map_or(copy.audit_head, |event| event.seq);
             let mut changed: Vec<KeyId> = Vec::new();
             for (id, version) in events.iter().filter_map(|event| event.key.as_ref()) {
-                let known = keys.iter().find(|key| key.record.id == *id).map(|key| key.version);
+                let known =
+                    copy.keys.iter().find(|key| key_id_of(key) == Some(id.as_str())).map(|key| key.version);
                 // A reveal names the version it saw: nothing to read again for it.
                 if known.is_none_or(|known| known < *version) && !changed.contains(id) {
                     changed.push(id.clone());
                 }
             }
+            if changed.is_empty() {
+                // Nothing to read again: the copy stands as it is (no record is parsed).
+                let snapshot = Snapshot { audit_head: head, taken_at: now, ..copy };
+                return Ok(Refreshed { snapshot, keys_read: 0, full: false });
+            }
+            let mut keys = copy.keys();
             for id in &changed {
                 keys.retain(|key| key.record.id != *id);
                 if let Some(key) = self.read_key(id)? {
@@ -132,7 +146,6 @@ impl TeamVault {
             keys.sort_by(|a, b| {
                 a.record.created_at.cmp(&b.record.created_at).then(a.record.id.cmp(&b.record.id))
             });
-            let head = events.last().map_or(copy.audit_head, |event| event.seq);
             let snapshot = Snapshot::from_keys(&self.config.team_id, head, now, &keys);
             return Ok(Refreshed { snapshot, keys_read: changed.len(), full: false });
         }
@@ -162,5 +175,33 @@ mod tests {
         for text in ["", "{}", "[]", "{\"team_id\":1}", "null"] {
             assert!(Snapshot::from_text(text).is_none(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_stored_records_id_is_read_without_parsing_it() {
+        let secret = secrecy::SecretString::from("kd_live_0123456789abcdef0123456789abcdef");
+        let record = crate::vault::new_key_record(
+            KeyId::from_stored("0a1b2c3d4e5f"),
+            crate::vault::meta::KeyMeta::labelled("Webhook"),
+            (crate::providers::Provider::Keydesk, "kd_"),
+            &secret,
+            String::new(),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        let stored = |record: String| StoredKey {
+            record,
+            version: 1,
+            changed_by: String::new(),
+            generation: 0,
+            secret: String::new(),
+            seal: String::new(),
+        };
+        // As Keydesk writes a record: the id first.
+        let written = stored(serde_json::to_string(&record).unwrap());
+        assert_eq!(key_id_of(&written), Some("0a1b2c3d4e5f"));
+        // Written otherwise (by hand on the server): no id, so the key is read again.
+        assert_eq!(key_id_of(&stored("{ \"label\": \"x\" }".into())), None);
+        assert_eq!(key_id_of(&stored(String::new())), None);
     }
 }

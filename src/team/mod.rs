@@ -385,12 +385,22 @@ impl TeamVault {
     /// Opens this member's copy of the team's keys with their password. A copy from before
     /// key pairs is replaced by one with a key pair (so an admin can re-key for this member).
     pub fn unlock(&self, password: &SecretString) -> Result<TeamKeys, TeamError> {
+        self.unlock_in(password, None)
+    }
+
+    /// [`TeamVault::unlock`] with Argon2id's working memory made ready beforehand (the window
+    /// prepares it from the first keystroke of the password).
+    pub fn unlock_in(
+        &self,
+        password: &SecretString,
+        memory: Option<&mut crypto::KdfMemory>,
+    ) -> Result<TeamKeys, TeamError> {
         let member = &self.config.member;
         let (entry, version) = self.member_entry(member)?;
         if entry.invited {
             return Err(TeamError::NotJoined { member: member.clone() });
         }
-        let keys = TeamKeys::new(self.open_member_entry(&entry, password)?, self.generation())?;
+        let keys = TeamKeys::new(self.open_member_entry(&entry, password, memory)?, self.generation())?;
         if entry.public_key.is_empty() {
             // Another unlock may do the same at once: one of the two writes is enough.
             match self.write_member(
@@ -632,7 +642,7 @@ impl TeamVault {
             return Err(TeamError::NotInvited { member: member.to_owned() });
         }
         let generations = vault
-            .open_member_entry(&entry, &normalise_code(code))
+            .open_member_entry(&entry, &normalise_code(code), None)
             .map_err(|_wrong| TeamError::WrongCode { member: member.to_owned() })?;
         let keys = TeamKeys::new(generations, generation)?;
         match vault.write_member(member, &keys, (password, false), kdf, version, rng) {
@@ -662,10 +672,11 @@ impl TeamVault {
         &self,
         entry: &MemberEntry,
         password: &SecretString,
+        memory: Option<&mut crypto::KdfMemory>,
     ) -> Result<Vec<(u64, SymmetricKey)>, TeamError> {
         let tampered = || TeamError::Tampered { what: format!("member {}", entry.member) };
         let salt = B64.decode(&entry.salt).map_err(|_bad| tampered())?;
-        let kek = crypto::derive_kek(password, &salt, entry.kdf)?;
+        let kek = crypto::derive_kek_in(password, &salt, entry.kdf, memory)?;
         let ad = self.member_ad(&entry.member);
         if entry.wrapped_private.is_empty() {
             let wrapped = B64.decode(&entry.wrapped_key).map_err(|_bad| tampered())?;

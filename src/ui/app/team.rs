@@ -23,7 +23,7 @@ use crate::ui::jobs::Records;
 use crate::ui::session::{PendingClear, REVEAL_SECS, Revealed};
 use crate::ui::team::{TeamCommand, TeamScreenState, TeamView};
 use crate::ui::unlock::{self, TeamLock, TeamSetup};
-use crate::vault::crypto::{CryptoError, KdfParams};
+use crate::vault::crypto::{CryptoError, KdfMemory, KdfParams};
 use crate::vault::model::{KeyId, Settings};
 use crate::vault::{KeyEdit, Vault, new_key_record, os_rng};
 
@@ -49,9 +49,16 @@ pub struct TeamSession {
     pub busy: bool,
     /// Counts changes made here: a poll begun before one is not applied after it.
     changes: u64,
-    poll: Option<mpsc::Receiver<(u64, Result<Refreshed, TeamError>)>>,
+    poll: Option<mpsc::Receiver<(u64, Result<Polled, TeamError>)>>,
     next_poll: DateTime<Utc>,
     place: String,
+}
+
+/// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
+/// the poll's thread).
+struct Polled {
+    refreshed: Refreshed,
+    list: Option<Vec<TeamKey>>,
 }
 
 /// What a team job hands back.
@@ -74,14 +81,14 @@ impl TeamSession {
     fn new(
         vault: TeamVault,
         keys: Option<TeamKeys>,
-        copy: Snapshot,
+        (copy, list): (Snapshot, Vec<TeamKey>),
         writable: bool,
         problem: Option<String>,
     ) -> Self {
         let config = vault.config();
         let place = format!("{}/{} on {}", config.mount, config.path, config.addr);
         TeamSession {
-            list: copy.keys(),
+            list,
             vault: Arc::new(vault),
             keys: keys.map(Arc::new),
             copy,
@@ -112,12 +119,6 @@ impl TeamSession {
             busy: self.busy,
         };
         (view, &mut self.screen, self.revealed.as_mut())
-    }
-
-    fn take_copy(&mut self, copy: Snapshot) {
-        self.list = copy.keys();
-        self.copy = copy;
-        self.generation += 1;
     }
 
     fn label_of(&self, id: &KeyId) -> String {
@@ -166,26 +167,47 @@ fn open_error(error: &TeamError) -> OpenError {
 
 /// The team vault of `dir`, unlocked; from this computer's copy, read-only, when the server
 /// cannot be reached.
+/// This computer's copy as read, with its keys parsed.
+type ReadCopy = (Option<Snapshot>, Option<Vec<TeamKey>>);
+
+fn read_copy(dir: &Path, team_id: &str) -> ReadCopy {
+    let copy = folder::read_copy(dir).filter(|copy| copy.team_id == team_id);
+    let list = copy.as_ref().map(Snapshot::keys);
+    (copy, list)
+}
+
 fn open(
     dir: &Path,
-    token: Zeroizing<String>,
+    token: &Zeroizing<String>,
     password: &SecretString,
+    mut memory: Option<KdfMemory>,
     now: DateTime<Utc>,
 ) -> Result<TeamSession, OpenError> {
     let failed = |message: String| OpenError { message, wrong_password: false };
     let config = folder::read_config(dir).map_err(failed)?;
     let location =
         Location::new(&config.addr, &config.mount, &config.path).map_err(|e| failed(e.to_string()))?;
+    // This computer's copy is read and its records parsed (10,000 keys: 4.5 MB) while the
+    // server is asked and the password derived.
+    let team_id = config.team_id.clone();
+    let dir_owned = dir.to_owned();
+    let parse = std::thread::Builder::new()
+        .name("keydesk: team copy".into())
+        .spawn(move || read_copy(&dir_owned, &team_id));
     let connected = TeamVault::connect(Kv::new(location.clone(), token.clone()), config.clone());
-    let cached = folder::read_copy(dir).filter(|copy| copy.team_id == config.team_id);
+    let parsed = |parse: std::io::Result<std::thread::JoinHandle<ReadCopy>>| {
+        parse.ok().and_then(|thread| thread.join().ok()).unwrap_or_else(|| read_copy(dir, &config.team_id))
+    };
     let vault = match connected {
         Ok(vault) => vault,
         Err(error) => {
+            let (cached, list) = parsed(parse);
             return match (is_away(&error), cached) {
                 (Some(away), Some(copy)) => {
                     let problem = away_sentence(away, &copy);
-                    let vault = TeamVault::offline(Kv::new(location, token), config);
-                    Ok(TeamSession::new(vault, None, copy, false, Some(problem)))
+                    let vault = TeamVault::offline(Kv::new(location, token.clone()), config.clone());
+                    let list = list.unwrap_or_default();
+                    Ok(TeamSession::new(vault, None, (copy, list), false, Some(problem)))
                 }
                 (Some(_), None) => Err(failed(format!(
                     "{} This computer has no copy of the team vault's keys yet: try again when it answers.",
@@ -195,11 +217,20 @@ fn open(
             };
         }
     };
-    let keys = vault.unlock(password).map_err(|e| open_error(&e))?;
+    let keys = vault.unlock_in(password, memory.as_mut()).map_err(|e| open_error(&e))?;
+    drop(memory);
     let writable = vault.can_write().map_err(|e| open_error(&e))?;
+    let (cached, list) = parsed(parse);
     let refreshed = vault.refresh(cached, now).map_err(|e| open_error(&e))?;
-    let problem = folder::save_copy(dir, &refreshed.snapshot).err();
-    Ok(TeamSession::new(vault, Some(keys), refreshed.snapshot, writable, problem))
+    // The copy is written again only when keys were read (a few events read again next time
+    // cost less than writing 4.5 MB at each unlock).
+    let changed = refreshed.keys_read > 0 || refreshed.full;
+    let problem = if changed { folder::save_copy(dir, &refreshed.snapshot).err() } else { None };
+    let list = match list {
+        Some(list) if !changed => list,
+        _ => refreshed.snapshot.keys(),
+    };
+    Ok(TeamSession::new(vault, Some(keys), (refreshed.snapshot, list), writable, problem))
 }
 
 /// Makes (or, with a code, joins) the team vault `setup` names, and writes `team.ron` in `dir`.
@@ -228,7 +259,8 @@ fn create(
     let writable = vault.can_write().map_err(|e| open_error(&e))?;
     let refreshed = vault.refresh(None, now).map_err(|e| open_error(&e))?;
     let problem = folder::save_copy(dir, &refreshed.snapshot).err();
-    Ok(TeamSession::new(vault, Some(keys), refreshed.snapshot, writable, problem))
+    let list = refreshed.snapshot.keys();
+    Ok(TeamSession::new(vault, Some(keys), (refreshed.snapshot, list), writable, problem))
 }
 
 /// The unlock screen's state for the folder: with the team vault's place when it is one.
@@ -287,8 +319,11 @@ impl KeydeskApp {
         self.unlock_started = Some(std::time::Instant::now());
         let dir = self.services.dir.clone();
         let now = self.now();
+        let prepared = self.kdf_memory.take();
         self.jobs.spawn(ctx, "Unlocking the team vault", Records::No, move || {
-            Done::Team(TeamDone::Opened(open(&dir, token, &password, now).map(Box::new)))
+            // The memory made ready while the password was typed (at the default cost).
+            let memory = prepared.and_then(|thread| thread.join().ok().flatten());
+            Done::Team(TeamDone::Opened(open(&dir, &token, &password, memory, now).map(Box::new)))
         });
     }
 
@@ -484,13 +519,15 @@ impl KeydeskApp {
         let copy = session.copy.clone();
         let changes = session.changes;
         let poll = move || {
-            let result = vault.refresh(Some(copy), now);
-            if let Ok(refreshed) = &result
-                && (refreshed.keys_read > 0 || refreshed.full)
-            {
-                // A copy that cannot be saved is read again at the next start: said at unlock.
-                let _read_again_next_start = folder::save_copy(&dir, &refreshed.snapshot);
-            }
+            let result = vault.refresh(Some(copy), now).map(|refreshed| {
+                let changed = refreshed.keys_read > 0 || refreshed.full;
+                if changed {
+                    // A copy that cannot be saved is read again at the next start.
+                    let _read_again_next_start = folder::save_copy(&dir, &refreshed.snapshot);
+                }
+                let list = changed.then(|| refreshed.snapshot.keys());
+                Polled { refreshed, list }
+            });
             let _session_gone = sender.send((changes, result));
         };
         session.poll = Some(receiver);
@@ -519,21 +556,17 @@ impl KeydeskApp {
 }
 
 /// A poll's answer, unless a change made here since makes it old.
-fn apply_poll(session: &mut TeamSession, changes: u64, result: Result<Refreshed, TeamError>) {
+fn apply_poll(session: &mut TeamSession, changes: u64, result: Result<Polled, TeamError>) {
     if changes != session.changes {
         return;
     }
     match result {
-        Ok(refreshed) => {
-            let was_away = session.problem.take().is_some();
-            if refreshed.keys_read > 0
-                || refreshed.full
-                || refreshed.snapshot.audit_head != session.copy.audit_head
-                || was_away
-            {
-                session.take_copy(refreshed.snapshot);
-            } else {
-                session.copy.taken_at = refreshed.snapshot.taken_at;
+        Ok(Polled { refreshed, list }) => {
+            session.problem = None;
+            session.copy = refreshed.snapshot;
+            if let Some(list) = list {
+                session.list = list;
+                session.generation += 1;
             }
         }
         Err(error) => {

@@ -132,9 +132,10 @@ impl KeydeskApp {
             eprintln!("timing: first frame drawn {} ms after start", started.elapsed().as_millis());
         }
         if let (Some(enter), Some(opened)) = (self.unlock_started, self.unlock_finished)
-            && self.is_unlocked()
+            && (self.is_unlocked() || self.team().is_some())
         {
-            let keys = self.session().map_or(0, |s| s.vault.keys().len());
+            let keys =
+                self.session().map_or(0, |s| s.vault.keys().len()) + self.team().map_or(0, |t| t.list.len());
             eprintln!(
                 "timing: unlock (read, KDF, open) {} ms; dashboard with {keys} keys drawn {} ms after Enter",
                 (opened - enter).as_millis(),
