@@ -159,12 +159,18 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     let labels: Vec<String> = other.keys().unwrap().into_iter().map(|k| k.record.label).collect();
     assert!(labels.contains(&"Newsletter sync".to_owned()), "saved on the server: {labels:?}");
 
-    // Lock: the unlock screen names the team vault and asks for the token again.
+    // Lock: the unlock screen names the team vault; the token was kept in the OS keychain
+    // (under the team's id and the member's name), so only the password is asked.
     click(&mut harness, "Lock");
     assert!(harness.state().team().is_none());
     harness.get_by_label_contains("Team vault secret/marketing/keydesk on");
+    harness.get_by_label("The server token is kept in the OS keychain.");
+    assert!(harness.query_by_label("Server token").is_none());
+    let kept: Vec<String> =
+        world.store.snapshot().into_iter().filter(|(_, v)| *v == bao.root_token).map(|(k, _)| k).collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].starts_with("keydesk-team-token/") && kept[0].ends_with("/ana"), "{kept:?}");
     type_into(&mut harness, "Master password", "not the password at all");
-    type_into(&mut harness, "Server token", &bao.root_token);
     click(&mut harness, "Unlock");
     harness.run();
     harness.get_by_label_contains("The master password is wrong");
@@ -207,6 +213,21 @@ fn a_readers_token_opens_the_team_vault_read_only_and_a_stopped_server_shows_the
     harness.run();
     assert!(harness.state().team().is_some());
     harness.get_by_label("Transactional");
+
+    // The kept token is revoked on the server: one sentence, and the field for a new one.
+    click(&mut harness, "Lock");
+    bao.revoke(&reader);
+    type_into(&mut harness, "Master password", PASSWORD);
+    click(&mut harness, "Unlock");
+    harness.run();
+    harness.get_by_label_contains("The server no longer accepts the token kept in the OS keychain");
+    assert!(harness.state().team().is_none());
+    let reader = bao.token_with_policy("keydesk-reader", &policies.join("reader.hcl"), MOUNT, PATH);
+    type_into(&mut harness, "Server token", &reader);
+    type_into(&mut harness, "Master password", PASSWORD);
+    click(&mut harness, "Unlock");
+    harness.run();
+    assert!(harness.state().team().is_some(), "opened with the new token");
     harness.get_by_label_contains("Read-only: this token may not change keys");
     assert!(harness.get_by_label("Add key").accesskit_node().is_disabled());
     assert!(harness.get_by_label("Edit").accesskit_node().is_disabled());
@@ -220,9 +241,10 @@ fn a_readers_token_opens_the_team_vault_read_only_and_a_stopped_server_shows_the
     assert!(harness.get_by_label("Copy").accesskit_node().is_disabled());
     assert!(harness.get_by_label("Reveal").accesskit_node().is_disabled());
 
-    // Locked and opened again while it is stopped: this computer's copy, read-only.
+    // Locked and opened again while it is stopped (with the new token, kept): this
+    // computer's copy, read-only.
     click(&mut harness, "Lock");
-    type_into(&mut harness, "Server token", &reader);
+    harness.get_by_label("The server token is kept in the OS keychain.");
     type_into(&mut harness, "Master password", PASSWORD);
     click(&mut harness, "Unlock");
     harness.run();

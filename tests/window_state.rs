@@ -236,7 +236,11 @@ fn deadlines_hold_while_the_window_is_minimized_or_covered() {
     let (id, secret) = vault_with_a_key(&dir);
     let window = Window::open(dir);
     wait_for("the unlock screen", Duration::from_secs(20), || window.seen().ctx.map(|_| ()));
-    window.run(app::Command::Unlock { password: SecretString::from(PASSWORD), token: None });
+    window.run(app::Command::Unlock {
+        password: SecretString::from(PASSWORD),
+        token: None,
+        remember_token: false,
+    });
     wait_for("the vault to unlock", Duration::from_secs(20), || window.seen().unlocked.then_some(()));
     let xid = window.xid();
 

@@ -60,6 +60,8 @@ pub enum Command {
         password: SecretString,
         /// A team vault's server token, when typed at the unlock screen.
         token: Option<SecretString>,
+        /// Keep that token in the OS keychain.
+        remember_token: bool,
     },
     /// Makes or joins a team vault (first run).
     CreateTeam {
@@ -324,9 +326,9 @@ impl KeydeskApp {
     pub fn run_cmd(&mut self, ctx: &egui::Context, command: Command) {
         match command {
             Command::Create { password, backend } => self.create(ctx, password, backend),
-            Command::Unlock { password, token } => {
+            Command::Unlock { password, token, remember_token } => {
                 if crate::actions::team::is_team(&self.services.dir) {
-                    self.unlock_team(ctx, password, token);
+                    self.unlock_team(ctx, password, token, remember_token);
                 } else {
                     self.unlock(ctx, password);
                 }

@@ -27,6 +27,8 @@ pub struct TeamForm {
     pub member: String,
     pub token: SecretInput,
     pub code: SecretInput,
+    /// Keep the token in the OS keychain, so the unlock screen does not ask for it.
+    pub remember: bool,
 }
 
 impl TeamForm {
@@ -39,6 +41,7 @@ impl TeamForm {
             member,
             token: SecretInput::default(),
             code: SecretInput::default(),
+            remember: true,
         }
     }
 }
@@ -52,6 +55,8 @@ pub struct TeamSetup {
     pub token: SecretString,
     /// The invitation code, when joining.
     pub code: Option<SecretString>,
+    /// Keep the token in the OS keychain.
+    pub remember: bool,
 }
 
 /// The first-run screen.
@@ -105,6 +110,12 @@ pub struct TeamLock {
     /// Whether BAO_TOKEN or VAULT_TOKEN gives the token (no field then).
     pub token_from_env: bool,
     pub token: SecretInput,
+    /// Whether the OS keychain keeps a token for this team vault (`None` while looking).
+    pub kept: Option<bool>,
+    /// Keep the token typed here in the OS keychain.
+    pub remember: bool,
+    /// A token typed here is used instead of the kept one.
+    pub use_other: bool,
 }
 
 impl UnlockState {
@@ -255,6 +266,7 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                                         // Kept in its field should the server refuse.
                                         token: SecretString::from(team.token.expose()),
                                         code,
+                                        remember: team.remember,
                                     },
                                     password,
                                 }
@@ -278,7 +290,11 @@ fn team_fields_ui(ui: &mut egui::Ui, team: &mut TeamForm, join: bool) {
         .on_hover_text("Where in the mount the team vault lives, e.g. marketing");
     field(ui, "Your name", &mut team.member);
     secret_field(ui, "team-token", "Server token", &mut team.token)
-        .on_hover_text("The token your team's admin gave you; it is kept only while Keydesk is unlocked");
+        .on_hover_text("The token your team's admin gave you for the server");
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        ui.checkbox(&mut team.remember, "Keep the token in the OS keychain");
+    });
     if join {
         secret_field(ui, "invitation-code", "Invitation code", &mut team.code);
     }
@@ -369,8 +385,19 @@ pub fn unlock_ui(
                     ui.label(format!("Team vault {}.", team.place));
                     if team.token_from_env {
                         ui.label("The server token comes from BAO_TOKEN or VAULT_TOKEN.");
+                    } else if team.kept == Some(true) && !team.use_other {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label("The server token is kept in the OS keychain.");
+                            if ui.small_button("Use another token").clicked() {
+                                team.use_other = true;
+                            }
+                        });
                     } else {
                         secret_field(ui, "team-token", "Server token", &mut team.token);
+                        ui.horizontal(|ui| {
+                            ui.add_space(theme::LABEL_WIDTH + 8.0);
+                            ui.checkbox(&mut team.remember, "Keep the token in the OS keychain");
+                        });
                     }
                 }
             }
@@ -411,7 +438,8 @@ pub fn unlock_ui(
                     .as_ref()
                     .filter(|t| !t.token.is_empty())
                     .map(|t| SecretString::from(t.token.expose()));
-                command = Some(Command::Unlock { password: state.password.take(), token });
+                let remember_token = state.team.as_ref().is_some_and(|t| t.remember);
+                command = Some(Command::Unlock { password: state.password.take(), token, remember_token });
             } else if queued {
                 state.submit_when_ready = true;
             }

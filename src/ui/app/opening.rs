@@ -21,6 +21,7 @@ impl KeydeskApp {
         let dir = self.services.dir.clone();
         if crate::actions::team::is_team(&dir) {
             self.phase = Phase::Locked(super::team::lock_state(&dir));
+            self.look_for_kept_token(ctx);
         } else if dir.join(crate::storage::VAULT_FILE).exists() {
             self.phase = Phase::Locked(unlock::UnlockState::default());
             self.preload(ctx);

@@ -13,17 +13,19 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
+use super::StoreFactory;
 use super::{Done, KeydeskApp, OpenError, Phase};
 use crate::actions::team as folder;
 use crate::clipboard::fingerprint;
 use crate::team::cache::{Refreshed, Snapshot};
 use crate::team::kv::{Kv, KvError, Location};
-use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::ui::jobs::Records;
 use crate::ui::session::{PendingClear, REVEAL_SECS, Revealed};
 use crate::ui::team::{TeamCommand, TeamScreenState, TeamView};
 use crate::ui::unlock::{self, TeamLock, TeamSetup};
 use crate::vault::crypto::{CryptoError, KdfMemory, KdfParams};
+use crate::vault::model::SecretBackend;
 use crate::vault::model::{KeyId, Settings};
 use crate::vault::{KeyEdit, Vault, new_key_record, os_rng};
 
@@ -52,6 +54,8 @@ pub struct TeamSession {
     poll: Option<mpsc::Receiver<(u64, Result<Polled, TeamError>)>>,
     next_poll: DateTime<Utc>,
     place: String,
+    /// Said once the session shows (the token could not be kept in the keychain).
+    notice: Option<String>,
 }
 
 /// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
@@ -75,6 +79,8 @@ pub enum TeamDone {
     Changed(Result<String, String>),
     /// A copy that could not start (the key could not be read).
     Failed(String),
+    /// Whether the OS keychain keeps this team vault's token.
+    TokenKept(bool),
 }
 
 impl TeamSession {
@@ -102,6 +108,7 @@ impl TeamSession {
             poll: None,
             next_poll: DateTime::<Utc>::MIN_UTC,
             place,
+            notice: None,
         }
     }
 
@@ -263,6 +270,32 @@ fn create(
     Ok(TeamSession::new(vault, Some(keys), (refreshed.snapshot, list), writable, problem))
 }
 
+/// The name the OS keychain keeps a team vault's token under (per team and member).
+fn token_name(config: &TeamConfig) -> String {
+    format!("keydesk-team-token/{}/{}", config.team_id, config.member)
+}
+
+/// The token the OS keychain keeps for the team vault of `dir`, if any.
+fn kept_token(open_store: &StoreFactory, dir: &Path) -> Option<Zeroizing<String>> {
+    let config = folder::read_config(dir).ok()?;
+    let store = open_store(SecretBackend::Keychain, dir).ok()?;
+    store.get(&token_name(&config)).ok().map(Zeroizing::new).filter(|token| !token.trim().is_empty())
+}
+
+/// Keeps `token` in the OS keychain; the warning to show when it could not be.
+fn keep_token(
+    open_store: &StoreFactory,
+    dir: &Path,
+    config: &TeamConfig,
+    token: &Zeroizing<String>,
+) -> Option<String> {
+    let kept =
+        open_store(SecretBackend::Keychain, dir).and_then(|mut store| store.put(&token_name(config), token));
+    kept.err().map(|error| {
+        format!("The server token could not be kept in the OS keychain ({error}): you will be asked for it at the next unlock.")
+    })
+}
+
 /// The unlock screen's state for the folder: with the team vault's place when it is one.
 pub(super) fn lock_state(dir: &Path) -> unlock::UnlockState {
     let mut state = unlock::UnlockState::default();
@@ -275,6 +308,9 @@ pub(super) fn lock_state(dir: &Path) -> unlock::UnlockState {
             place,
             token_from_env: folder::token_from_env().is_some(),
             token: Default::default(),
+            kept: None,
+            remember: true,
+            use_other: false,
         });
     }
     state
@@ -293,9 +329,29 @@ impl KeydeskApp {
         let dir = self.services.dir.clone();
         let kdf = self.services.new_vault_kdf;
         let now = self.now();
+        let open_store = self.services.open_store.clone();
         let label = if setup.code.is_some() { "Joining the team vault" } else { "Creating the team vault" };
         self.jobs.spawn(ctx, label, Records::No, move || {
-            Done::Team(TeamDone::Opened(create(&dir, &setup, &password, kdf, now).map(Box::new)))
+            let opened = create(&dir, &setup, &password, kdf, now).map(|mut session| {
+                if setup.remember {
+                    let token = Zeroizing::new(setup.token.expose_secret().trim().to_owned());
+                    session.notice = keep_token(&open_store, &dir, session.vault.config(), &token);
+                }
+                Box::new(session)
+            });
+            Done::Team(TeamDone::Opened(opened))
+        });
+    }
+
+    /// Asks the OS keychain whether it keeps this team vault's token (for the unlock screen).
+    pub(super) fn look_for_kept_token(&mut self, ctx: &egui::Context) {
+        let dir = self.services.dir.clone();
+        if !folder::is_team(&dir) || folder::token_from_env().is_some() {
+            return;
+        }
+        let open_store = self.services.open_store.clone();
+        self.jobs.spawn(ctx, "Looking for the server token in the OS keychain", Records::No, move || {
+            Done::Team(TeamDone::TokenKept(kept_token(&open_store, &dir).is_some()))
         });
     }
 
@@ -304,41 +360,82 @@ impl KeydeskApp {
         ctx: &egui::Context,
         password: SecretString,
         token: Option<SecretString>,
+        remember: bool,
     ) {
-        let Some(token) = token
-            .map(|t| Zeroizing::new(t.expose_secret().trim().to_owned()))
-            .or_else(folder::token_from_env)
-        else {
+        let typed = token.map(|t| Zeroizing::new(t.expose_secret().trim().to_owned()));
+        let kept = matches!(&self.phase, Phase::Locked(state) if state.team.as_ref().is_some_and(|t| t.kept == Some(true)));
+        if typed.is_none() && folder::token_from_env().is_none() && !kept {
             if let Phase::Locked(state) = &mut self.phase {
                 state.failed(
                     "The server token is empty: paste the token your team's admin gave you.".to_owned(),
                 );
             }
             return;
-        };
+        }
         self.unlock_started = Some(std::time::Instant::now());
         let dir = self.services.dir.clone();
         let now = self.now();
         let prepared = self.kdf_memory.take();
+        let open_store = self.services.open_store.clone();
         self.jobs.spawn(ctx, "Unlocking the team vault", Records::No, move || {
             // The memory made ready while the password was typed (at the default cost).
             let memory = prepared.and_then(|thread| thread.join().ok().flatten());
-            Done::Team(TeamDone::Opened(open(&dir, &token, &password, memory, now).map(Box::new)))
+            let from_keychain = typed.is_none() && folder::token_from_env().is_none();
+            let token = typed.clone().or_else(folder::token_from_env).or_else(|| kept_token(&open_store, &dir));
+            let Some(token) = token else {
+                let message = "No server token is kept in the OS keychain any more: paste the token your team's admin gave you.";
+                return Done::Team(TeamDone::Opened(Err(OpenError { message: message.to_owned(), wrong_password: false })));
+            };
+            let opened = open(&dir, &token, &password, memory, now).map_err(|mut error| {
+                if from_keychain && error.message.starts_with("The server no longer accepts this token") {
+                    error.message = "The server no longer accepts the token kept in the OS keychain (it expired or was revoked): paste the new one your team's admin gives you.".to_owned();
+                }
+                error
+            });
+            let opened = opened.map(|mut session| {
+                if typed.is_some() && remember {
+                    session.notice = keep_token(&open_store, &dir, session.vault.config(), &token);
+                }
+                Box::new(session)
+            });
+            Done::Team(TeamDone::Opened(opened))
         });
     }
 
     pub(super) fn team_done(&mut self, ctx: &egui::Context, done: TeamDone) {
         let now = self.now();
         match done {
-            TeamDone::Opened(Ok(session)) => {
+            TeamDone::Opened(Ok(mut session)) => {
                 self.unlock_finished = Some(std::time::Instant::now());
                 self.failed_unlocks = 0;
                 self.retry_at = None;
                 self.banner = None;
                 self.last_activity = now;
+                if let Some(notice) = session.notice.take() {
+                    self.toasts.warn(notice, now);
+                }
                 self.phase = Phase::Team(session);
             }
-            TeamDone::Opened(Err(error)) => self.unlock_failed(ctx, error, now),
+            TeamDone::Opened(Err(error)) => {
+                // A kept token the server refused: the field shows for a new one.
+                if let Phase::Locked(state) = &mut self.phase
+                    && let Some(team) = &mut state.team
+                    && !error.wrong_password
+                    && team.kept == Some(true)
+                {
+                    team.use_other = true;
+                }
+                self.unlock_failed(ctx, error, now);
+                // The screen says it under its button; a banner would say it twice.
+                self.banner = None;
+            }
+            TeamDone::TokenKept(kept) => {
+                if let Phase::Locked(state) = &mut self.phase
+                    && let Some(team) = &mut state.team
+                {
+                    team.kept = Some(kept);
+                }
+            }
             TeamDone::Revealed(id, result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 session.busy = false;

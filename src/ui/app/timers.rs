@@ -65,6 +65,7 @@ impl KeydeskApp {
         }
         widgets::forget_ui_memory(ctx);
         self.preload(ctx);
+        self.look_for_kept_token(ctx);
         if reason == LockReason::Idle {
             self.toasts.info("Locked after being idle.".to_owned(), self.now());
         }
