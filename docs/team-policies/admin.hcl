@@ -8,6 +8,11 @@ path "secret/data/marketing/keydesk/team" {
   capabilities = ["create", "read", "update"]
 }
 
+# Taking back a team vault whose making failed half-way (before it had a member).
+path "secret/metadata/marketing/keydesk/team" {
+  capabilities = ["delete"]
+}
+
 path "secret/data/marketing/keydesk/members/*" {
   capabilities = ["create", "read", "update", "delete"]
 }

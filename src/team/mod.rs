@@ -321,8 +321,16 @@ impl TeamVault {
         let keys = TeamKeys::new(vec![(0, SymmetricKey::random(rng))], 0)?;
         let config = TeamConfig::new(kv.location(), member, team_id);
         let vault = TeamVault::at(kv, config, 0);
-        vault.write_member(member, &keys, (password, false), kdf, 0, rng)?;
-        vault.record(&keys, "create", None, &format!("team vault made by {member}"), now)?;
+        let rest = vault
+            .write_member(member, &keys, (password, false), kdf, 0, rng)
+            .and_then(|()| vault.record(&keys, "create", None, &format!("team vault made by {member}"), now));
+        if let Err(error) = rest {
+            // Half a team vault is taken back (as far as the token may), so the next try
+            // does not find "a team vault already there" that nobody can open.
+            let _left_for_an_admin = vault.kv.delete_all(&format!("members/{member}"));
+            let _left_for_an_admin = vault.kv.delete_all("team");
+            return Err(error);
+        }
         Ok(vault)
     }
 
