@@ -687,3 +687,42 @@ fn a_team_vault_whose_making_fails_half_way_is_taken_back() {
     ana.init(&bao, "ana");
     ana.ok(&["add", "--label", "Works"], &common::sendgrid_key());
 }
+
+#[test]
+fn a_revoked_key_leaves_the_server_with_its_history_for_an_admin() {
+    let bao = Bao::dev();
+    let (ana, bo, id) = team_of_two(&bao);
+    ana.ok(&["edit", &id, "--note", "a second version"], "");
+    // The provider cannot be asked for a team vault yet: the user says what they did.
+    let output = ana.run(&["revoke", &id, "--reason", "leaked"], "");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--revoked-at-provider"), "{output:?}");
+
+    // An editor revokes: the entry keeps no secret; the older versions stay (said so).
+    let editor = bo.with_token(&bao.token_with_policy("keydesk-editor", &policy("editor.hcl"), MOUNT, PATH));
+    let output =
+        editor.run(&["revoke", &id, "--reason", "pasted in a shared doc", "--revoked-at-provider"], "");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("older versions on the server still hold"),
+        "{output:?}"
+    );
+    assert_eq!(raw_entry(&bao, &id)["secret"], "");
+    assert!(ana.fails(&["reveal", &id], "").contains("is revoked"));
+    assert!(ana.fails(&["revoke", &id, "--reason", "again", "--local-only"], "").contains("is revoked"));
+    let listed = ana.ok(&["list", "--all", "--json"], "");
+    assert!(listed.contains("\"revoked\""), "{listed}");
+    let trail = ana.ok(&["audit"], "");
+    assert!(trail.contains("bo confirmed it was revoked at the provider"), "{trail}");
+
+    // An admin's revoke destroys the older versions too.
+    let key = common::mailchimp_key();
+    ana.ok(&["add", "--label", "Second"], &key);
+    let second = ana.id_of("Second");
+    ana.ok(&["edit", &second, "--note", "v2"], "");
+    let said = ana.run(&["revoke", &second, "--reason", "rotated", "--local-only"], "");
+    assert!(said.status.success() && said.stderr.is_empty(), "{said:?}");
+    let (_, old) =
+        bao.call("GET", &format!("{MOUNT}/data/{PATH}/keys/{second}?version=1"), None, &bao.root_token);
+    assert_eq!(old["data"]["metadata"]["destroyed"], true, "{old}");
+}

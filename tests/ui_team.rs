@@ -159,6 +159,24 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     let labels: Vec<String> = other.keys().unwrap().into_iter().map(|k| k.record.label).collect();
     assert!(labels.contains(&"Newsletter sync".to_owned()), "saved on the server: {labels:?}");
 
+    // Revoke it: a reason is asked; the row says revoked and its Copy is off.
+    harness.get_all_by_label("Revoke…").next().unwrap().click();
+    harness.run();
+    click(&mut harness, "Revoke key");
+    harness.get_by_label_contains("The reason is empty");
+    type_into(&mut harness, "Reason", "pasted in a shared doc");
+    harness.get_by_label("I revoked it on the provider's page").click();
+    harness.run();
+    click(&mut harness, "Revoke key");
+    harness.run();
+    harness.get_by_label("revoked");
+    assert_eq!(harness.get_all_by_label("Revoke…").count(), 1, "only the live key can be revoked");
+    assert!(harness.get_all_by_label("Copy").next().unwrap().accesskit_node().is_disabled());
+    let events = other.events_after(0).unwrap();
+    let last = events.last().unwrap();
+    assert_eq!((last.member.as_str(), last.action.as_str()), ("ana", "revoke"));
+    assert!(last.detail.contains("ana confirmed it was revoked at the provider"), "{}", last.detail);
+
     // Lock: the unlock screen names the team vault; the token was kept in the OS keychain
     // (under the team's id and the member's name), so only the password is asked.
     click(&mut harness, "Lock");

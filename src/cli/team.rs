@@ -147,6 +147,28 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             vault.update(&keys, &key, &changed, &detail, now)?;
             out(&format!("Updated \"{}\" in the team vault.", key.record.label))
         }
+        Command::Revoke(args) => {
+            let note = if args.revoked_at_provider {
+                format!("{} confirmed it was revoked at the provider", vault.config().member)
+            } else if args.local_only {
+                "revoked in Keydesk only".to_owned()
+            } else {
+                return Err(CliError::Usage(
+                    "A team vault cannot revoke at the provider yet: revoke the key on the provider's page, then run this again with --revoked-at-provider (or --local-only to mark it here only).".into(),
+                ));
+            };
+            ensure_writable(&vault)?;
+            let key = find(context, &vault, &args.key)?;
+            let keys = vault.unlock(&password(context)?)?;
+            let warning = vault.revoke(&keys, &key, &args.reason, &note, now)?;
+            if let Some(warning) = warning {
+                super::commands::note(&warning);
+            }
+            out(&format!(
+                "Revoked \"{}\" in the team vault; its secret is gone from the server.",
+                key.record.label
+            ))
+        }
         Command::Reveal(args) => {
             let key = find(context, &vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
@@ -294,7 +316,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             out(&text)
         }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, audit, member invite and member remove do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, revoke, audit, member invite and member remove do.",
             command_name(&other)
         ))),
     }

@@ -582,6 +582,9 @@ impl TeamVault {
     /// The secret of `key` for the clipboard, after its entry's seal is checked; the copy is
     /// recorded with [`TeamVault::record_copy`] once the clipboard took it (or did not).
     pub fn secret_to_copy(&self, keys: &TeamKeys, key: &TeamKey) -> Result<SecretString, TeamError> {
+        if !key.record.is_live() {
+            return Err(VaultError::Revoked { label: key.record.label.clone(), action: "use" }.into());
+        }
         self.check_seal(keys, key)?;
         let tampered = || TeamError::Tampered { what: format!("key {}", key.record.id) };
         let sealed = B64.decode(&key.secret).map_err(|_bad| tampered())?;
@@ -590,6 +593,59 @@ impl TeamVault {
                 .map_err(|_bad| tampered())?;
         let text = std::str::from_utf8(&plain).map_err(|_bad| tampered())?;
         Ok(SecretString::from(text))
+    }
+
+    /// Revokes `key` (if nobody changed it since it was read): its record says revoked, with
+    /// `reason`; its sealed secret is dropped from the entry, and its older versions (which
+    /// still hold it) destroyed when the token may (an admin's); recorded with `note` (how it
+    /// was revoked at the provider). Answers a warning when the older versions stay.
+    pub fn revoke(
+        &self,
+        keys: &TeamKeys,
+        key: &TeamKey,
+        reason: &str,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, TeamError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(VaultError::EmptyReason.into());
+        }
+        crate::vault::meta::check_text("reason", reason, crate::vault::MAX_NOTES, false)?;
+        if !key.record.is_live() {
+            return Err(VaultError::Revoked { label: key.record.label.clone(), action: "revoke" }.into());
+        }
+        self.check_seal(keys, key)?;
+        self.check_generation(keys)?;
+        let mut record = key.record.clone();
+        record.status = crate::vault::model::KeyStatus::Revoked { at: now, reason: reason.to_owned() };
+        record.provider_revoke_pending = None;
+        record.rotation = None;
+        let entry = self.entry(keys, &record, "")?;
+        let id = &record.id;
+        let version = match self.kv.write(&format!("keys/{id}"), &entry, key.version, false) {
+            Err(KvError::Conflict) => {
+                let by = match self.read_key(id) {
+                    Ok(Some(now)) if !now.changed_by.is_empty() => now.changed_by,
+                    _ => "Another member".into(),
+                };
+                return Err(TeamError::Changed { by });
+            }
+            other => other?,
+        };
+        let older: Vec<u64> = (1..version).collect();
+        let warning = match self.kv.destroy(&format!("keys/{id}"), &older) {
+            Ok(()) => None,
+            Err(KvError::Denied { .. }) => Some(format!(
+                "The key is revoked; its older versions on the server still hold its sealed secret: ask your team's admin to run `keydesk revoke` on it too, or to destroy versions 1–{} of keys/{id}.",
+                version - 1
+            )),
+            Err(error) => return Err(error.into()),
+        };
+        let how = if note.is_empty() { String::new() } else { format!(" ({note})") };
+        let detail = format!("\"{}\": {reason}{how}", record.label);
+        self.record_after(keys, "revoke", (id, version), &detail, now)?;
+        Ok(warning)
     }
 
     /// Records a copy of `key`: done, or refused by the clipboard (`Err` with why).

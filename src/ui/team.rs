@@ -50,6 +50,12 @@ pub enum TeamCommand {
         label: String,
         notes: String,
     },
+    /// Revoke a key (already revoked at the provider, when `at_provider`).
+    Revoke {
+        key: KeyId,
+        reason: String,
+        at_provider: bool,
+    },
     /// Read the server again now (after it could not be reached).
     Retry,
     Lock,
@@ -65,6 +71,16 @@ pub struct TeamScreenState {
     visible_for: Option<(String, u64)>,
     pub adding: Option<AddForm>,
     pub editing: Option<EditForm>,
+    pub revoking: Option<RevokeForm>,
+}
+
+/// "Revoke…" on a key, as typed.
+pub struct RevokeForm {
+    pub key: KeyId,
+    pub label: String,
+    pub reason: String,
+    pub at_provider: bool,
+    pub error: Option<String>,
 }
 
 /// "Add key", as typed.
@@ -217,6 +233,40 @@ pub fn team_ui(
                 state.editing = None;
             }
         }
+        if let Some(form) = &mut state.revoking {
+            let mut close = false;
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.strong(format!("Revoke \"{}\"", form.label));
+                ui.label(
+                    "Revoke the key on the provider's page first: Keydesk cannot do it for a team vault yet. \
+                     Revoking here takes its secret off the server for every member.",
+                );
+                field(ui, "Reason", &mut form.reason);
+                ui.horizontal(|ui| {
+                    ui.add_space(theme::LABEL_WIDTH + 8.0);
+                    ui.checkbox(&mut form.at_provider, "I revoked it on the provider's page");
+                });
+                error_ui(ui, &form.error);
+                ui.horizontal(|ui| {
+                    let revoke = ui.add_enabled(read_only.is_none() && !view.busy, egui::Button::new("Revoke key"));
+                    if revoke.clicked() {
+                        if form.reason.trim().is_empty() {
+                            form.error = Some("The reason is empty: say why the key is revoked (it is kept with the key).".to_owned());
+                        } else {
+                            command = Some(TeamCommand::Revoke {
+                                key: form.key.clone(),
+                                reason: form.reason.trim().to_owned(),
+                                at_provider: form.at_provider,
+                            });
+                        }
+                    }
+                    close = ui.button("Cancel").clicked();
+                });
+            });
+            if close {
+                state.revoking = None;
+            }
+        }
         refresh_visible(state, view);
         ui.separator();
         if view.keys.is_empty() {
@@ -244,7 +294,7 @@ pub fn team_ui(
         }
         let heading = |text: &str| egui::RichText::new(text).small().strong();
         let spacing = ui.spacing().item_spacing.x;
-        let (provider, status, by, actions) = (130.0, 90.0, 110.0, 190.0);
+        let (provider, status, by, actions) = (130.0, 90.0, 110.0, 270.0);
         let label = (ui.available_width() - provider - status - by - actions - 5.0 * spacing).max(120.0);
         ui.horizontal(|ui| {
             cell(ui, label, |ui| ui.label(heading("LABEL")));
@@ -300,6 +350,25 @@ pub fn team_ui(
                                 focused: false,
                             });
                             state.adding = None;
+                            state.revoking = None;
+                        }
+                        if record.is_live() {
+                            let revoke = ui.add_enabled(read_only.is_none() && !view.busy, egui::Button::new("Revoke…"));
+                            let revoke = match read_only {
+                                Some(why) => revoke.on_disabled_hover_text(why),
+                                None => revoke,
+                            };
+                            if revoke.clicked() {
+                                state.revoking = Some(RevokeForm {
+                                    key: record.id.clone(),
+                                    label: record.label.clone(),
+                                    reason: String::new(),
+                                    at_provider: false,
+                                    error: None,
+                                });
+                                state.adding = None;
+                                state.editing = None;
+                            }
                         }
                     });
                 }

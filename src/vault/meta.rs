@@ -38,7 +38,7 @@ impl KeyMeta {
 
 /// The text is at most `max` characters and has no control characters (line breaks and tabs
 /// are allowed unless `one_line`).
-pub(super) fn check_text(
+pub(crate) fn check_text(
     field: &'static str,
     value: &str,
     max: usize,

@@ -522,11 +522,13 @@ impl KeydeskApp {
                     Ok(said) => {
                         session.screen.adding = None;
                         session.screen.editing = None;
+                        session.screen.revoking = None;
                         self.toasts.info(said, now);
                     }
-                    Err(error) => match &mut session.screen.adding {
-                        Some(form) => form.error = Some(error),
-                        None => self.toasts.error(error, now),
+                    Err(error) => match (&mut session.screen.adding, &mut session.screen.revoking) {
+                        (Some(form), _) => form.error = Some(error),
+                        (None, Some(form)) => form.error = Some(error),
+                        (None, None) => self.toasts.error(error, now),
                     },
                 }
             }
@@ -575,6 +577,28 @@ impl KeydeskApp {
                 let existing = session.list.clone();
                 self.jobs.spawn(ctx, "Adding the key to the team vault", Records::Yes, move || {
                     Done::Team(TeamDone::Changed(add(&vault, &keys, &existing, (label, notes), &secret, now)))
+                });
+            }
+            TeamCommand::Revoke { key, reason, at_provider } => {
+                let member = vault.config().member.clone();
+                self.jobs.spawn(ctx, "Revoking the key in the team vault", Records::Yes, move || {
+                    let note = if at_provider {
+                        format!("{member} confirmed it was revoked at the provider")
+                    } else {
+                        "revoked in Keydesk only".to_owned()
+                    };
+                    let result = fresh(&vault, &key)
+                        .and_then(|read| {
+                            let warning = vault.revoke(&keys, &read, &reason, &note, now)?;
+                            let mut said = format!("Revoked \"{}\" in the team vault.", read.record.label);
+                            if let Some(warning) = warning {
+                                said.push(' ');
+                                said.push_str(&warning);
+                            }
+                            Ok(said)
+                        })
+                        .map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::Changed(result))
                 });
             }
             TeamCommand::Edit { key, label, notes } => {
