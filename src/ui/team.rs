@@ -101,6 +101,37 @@ pub struct EditForm {
     focused: bool,
 }
 
+/// Why a button waits while a job on the team vault runs.
+const BUSY: &str = "Keydesk is still busy with the last change to the team vault.";
+
+/// A button that is off, saying why on hover, while `why_not` holds.
+fn change_button(ui: &mut egui::Ui, text: &str, why_not: Option<&str>) -> egui::Response {
+    let button = ui.add_enabled(why_not.is_none(), egui::Button::new(text));
+    match why_not {
+        Some(why) => button.on_disabled_hover_text(why),
+        None => button,
+    }
+}
+
+/// A form in a frame: `title`, the fields `fields` draws, then its action and Cancel.
+/// Answers whether each of the two was clicked.
+fn form_ui(
+    ui: &mut egui::Ui,
+    title: &str,
+    action: &str,
+    why_not: Option<&str>,
+    fields: impl FnOnce(&mut egui::Ui),
+) -> (bool, bool) {
+    egui::Frame::group(ui.style())
+        .show(ui, |ui| {
+            ui.strong(title);
+            fields(ui);
+            ui.horizontal(|ui| (change_button(ui, action, why_not).clicked(), ui.button("Cancel").clicked()))
+                .inner
+        })
+        .inner
+}
+
 /// Why the changing buttons are off, when they are.
 fn why_read_only(view: &TeamView<'_>) -> Option<&'static str> {
     if view.problem.is_some() || !view.keys_open {
@@ -155,12 +186,7 @@ pub fn team_ui(
         }
         ui.add_space(theme::GAP / 2.0);
         ui.horizontal(|ui| {
-            let add = ui.add_enabled(read_only.is_none() && !view.busy, egui::Button::new("Add key"));
-            let add = match read_only {
-                Some(why) => add.on_disabled_hover_text(why),
-                None => add,
-            };
-            if add.clicked() {
+            if change_button(ui, "Add key", read_only.or(view.busy.then_some(BUSY))).clicked() {
                 state.adding = Some(AddForm::default());
                 state.editing = None;
             }
@@ -175,10 +201,10 @@ pub fn team_ui(
                 ui.add(egui::Label::new(egui::RichText::new(checked).weak()).truncate());
             });
         });
+        // A form's buttons wait while a job runs; the changing ones also when read-only.
+        let why_not = read_only.or(view.busy.then_some(BUSY));
         if let Some(form) = &mut state.adding {
-            let mut close = false;
-            egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.strong("Add a key to the team vault");
+            let (add, cancel) = form_ui(ui, "Add a key to the team vault", "Add to team vault", why_not, |ui| {
                 let label = field(ui, "Label", &mut form.label);
                 if !std::mem::replace(&mut form.focused, true) {
                     label.request_focus();
@@ -186,57 +212,47 @@ pub fn team_ui(
                 secret_field(ui, "team-paste-key", "Key", &mut form.secret);
                 field(ui, "Notes", &mut form.notes);
                 error_ui(ui, &form.error);
-                ui.horizontal(|ui| {
-                    if ui.add_enabled(!view.busy, egui::Button::new("Add to team vault")).clicked() {
-                        form.secret.trim();
-                        if form.label.trim().is_empty() {
-                            form.error = Some("The label is empty: name the key after what uses it.".to_owned());
-                        } else if form.secret.is_empty() {
-                            form.error = Some("The key is empty: paste the key the provider gave you.".to_owned());
-                        } else {
-                            command = Some(TeamCommand::Add {
-                                label: form.label.trim().to_owned(),
-                                notes: form.notes.trim().to_owned(),
-                                secret: form.secret.take(),
-                            });
-                        }
-                    }
-                    close = ui.button("Cancel").clicked();
-                });
             });
-            if close {
+            if add {
+                form.secret.trim();
+                if form.label.trim().is_empty() {
+                    form.error = Some("The label is empty: name the key after what uses it.".to_owned());
+                } else if form.secret.is_empty() {
+                    form.error = Some("The key is empty: paste the key the provider gave you.".to_owned());
+                } else {
+                    command = Some(TeamCommand::Add {
+                        label: form.label.trim().to_owned(),
+                        notes: form.notes.trim().to_owned(),
+                        secret: form.secret.take(),
+                    });
+                }
+            }
+            if cancel {
                 state.adding = None;
             }
         }
         if let Some(form) = &mut state.editing {
-            let mut close = false;
-            egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.strong("Edit the key");
+            let (save, cancel) = form_ui(ui, "Edit the key", "Save", why_not, |ui| {
                 let label = field(ui, "Label", &mut form.label);
                 if !std::mem::replace(&mut form.focused, true) {
                     label.request_focus();
                 }
                 field(ui, "Notes", &mut form.notes);
-                ui.horizontal(|ui| {
-                    let save = ui.add_enabled(read_only.is_none() && !view.busy, egui::Button::new("Save"));
-                    if save.clicked() {
-                        command = Some(TeamCommand::Edit {
-                            key: form.key.clone(),
-                            label: form.label.trim().to_owned(),
-                            notes: form.notes.trim().to_owned(),
-                        });
-                    }
-                    close = ui.button("Cancel").clicked();
-                });
             });
-            if close {
+            if save {
+                command = Some(TeamCommand::Edit {
+                    key: form.key.clone(),
+                    label: form.label.trim().to_owned(),
+                    notes: form.notes.trim().to_owned(),
+                });
+            }
+            if cancel {
                 state.editing = None;
             }
         }
         if let Some(form) = &mut state.revoking {
-            let mut close = false;
-            egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.strong(format!("Revoke \"{}\"", form.label));
+            let title = format!("Revoke \"{}\"", form.label);
+            let (revoke, cancel) = form_ui(ui, &title, "Revoke key", why_not, |ui| {
                 ui.label(
                     "Revoke the key on the provider's page first: Keydesk cannot do it for a team vault yet. \
                      Revoking here takes its secret off the server for every member.",
@@ -247,23 +263,20 @@ pub fn team_ui(
                     ui.checkbox(&mut form.at_provider, "I revoked it on the provider's page");
                 });
                 error_ui(ui, &form.error);
-                ui.horizontal(|ui| {
-                    let revoke = ui.add_enabled(read_only.is_none() && !view.busy, egui::Button::new("Revoke key"));
-                    if revoke.clicked() {
-                        if form.reason.trim().is_empty() {
-                            form.error = Some("The reason is empty: say why the key is revoked (it is kept with the key).".to_owned());
-                        } else {
-                            command = Some(TeamCommand::Revoke {
-                                key: form.key.clone(),
-                                reason: form.reason.trim().to_owned(),
-                                at_provider: form.at_provider,
-                            });
-                        }
-                    }
-                    close = ui.button("Cancel").clicked();
-                });
             });
-            if close {
+            if revoke {
+                if form.reason.trim().is_empty() {
+                    form.error =
+                        Some("The reason is empty: say why the key is revoked (it is kept with the key).".to_owned());
+                } else {
+                    command = Some(TeamCommand::Revoke {
+                        key: form.key.clone(),
+                        reason: form.reason.trim().to_owned(),
+                        at_provider: form.at_provider,
+                    });
+                }
+            }
+            if cancel {
                 state.revoking = None;
             }
         }
@@ -337,12 +350,8 @@ pub fn team_ui(
                         if reveal.on_disabled_hover_text(why).clicked() {
                             command = Some(TeamCommand::Reveal(record.id.clone()));
                         }
-                        let edit = ui.add_enabled(read_only.is_none() && !view.busy, egui::Button::new("Edit"));
-                        let edit = match read_only {
-                            Some(why) => edit.on_disabled_hover_text(why),
-                            None => edit,
-                        };
-                        if edit.clicked() {
+                        let why_not = read_only.or(view.busy.then_some(BUSY));
+                        if change_button(ui, "Edit", why_not).clicked() {
                             state.editing = Some(EditForm {
                                 key: record.id.clone(),
                                 label: record.label.clone(),
@@ -352,23 +361,16 @@ pub fn team_ui(
                             state.adding = None;
                             state.revoking = None;
                         }
-                        if record.is_live() {
-                            let revoke = ui.add_enabled(read_only.is_none() && !view.busy, egui::Button::new("Revoke…"));
-                            let revoke = match read_only {
-                                Some(why) => revoke.on_disabled_hover_text(why),
-                                None => revoke,
-                            };
-                            if revoke.clicked() {
-                                state.revoking = Some(RevokeForm {
-                                    key: record.id.clone(),
-                                    label: record.label.clone(),
-                                    reason: String::new(),
-                                    at_provider: false,
-                                    error: None,
-                                });
-                                state.adding = None;
-                                state.editing = None;
-                            }
+                        if record.is_live() && change_button(ui, "Revoke…", why_not).clicked() {
+                            state.revoking = Some(RevokeForm {
+                                key: record.id.clone(),
+                                label: record.label.clone(),
+                                reason: String::new(),
+                                at_provider: false,
+                                error: None,
+                            });
+                            state.adding = None;
+                            state.editing = None;
                         }
                     });
                 }
