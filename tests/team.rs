@@ -725,4 +725,12 @@ fn a_revoked_key_leaves_the_server_with_its_history_for_an_admin() {
     let (_, old) =
         bao.call("GET", &format!("{MOUNT}/data/{PATH}/keys/{second}?version=1"), None, &bao.root_token);
     assert_eq!(old["data"]["metadata"]["destroyed"], true, "{old}");
+
+    // "Which key is this?" still names a revoked key from its leaked value (and records it).
+    let found = ana.ok(&["whois"], &format!("  {key}\n"));
+    assert_eq!(found.trim_end(), format!("{second}\tSecond"));
+    let none = ana.run(&["whois"], "not a key of this team");
+    assert!(!none.status.success());
+    assert!(String::from_utf8_lossy(&none.stdout).contains("No key in this team vault matches"), "{none:?}");
+    assert!(ana.ok(&["audit"], "").contains("matched \"Second\""));
 }

@@ -169,6 +169,24 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 key.record.label
             ))
         }
+        Command::Whois => {
+            let candidate = input::key_from_stdin("Paste the string to look up: ")?;
+            let candidate = secrecy::SecretString::from(candidate.expose_secret().trim());
+            let keys = vault.unlock(&password(context)?)?;
+            let list = current_keys(context, &vault)?;
+            // Revoked keys keep their lookup hash: a leaked old key is still named.
+            let found = list.iter().find(|key| keys.matches(key, &candidate));
+            let detail = found
+                .map_or_else(|| "no match".to_owned(), |key| format!("matched \"{}\"", key.record.label));
+            vault.record(&keys, "whois", found.map(|key| (&key.record.id, key.version)), &detail, now)?;
+            match found {
+                Some(key) => out(&format!("{}\t{}", key.record.id, key.record.label)),
+                None => {
+                    out("No key in this team vault matches that string.")?;
+                    Err(CliError::Quiet)
+                }
+            }
+        }
         Command::Reveal(args) => {
             let key = find(context, &vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
@@ -316,7 +334,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             out(&text)
         }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, revoke, audit, member invite and member remove do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, revoke, whois, audit, member invite and member remove do.",
             command_name(&other)
         ))),
     }
