@@ -309,3 +309,75 @@ fn a_second_member_joins_from_the_window_with_an_invitation_code() {
     let config = keydesk::actions::team::read_config(&vault_dir(&world)).unwrap();
     assert_eq!(config.member, "ben");
 }
+
+#[test]
+fn an_admin_invites_and_removes_a_member_from_the_window() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = app(&world);
+    click(&mut harness, "Team vault");
+    fill_team_form(&mut harness, &bao, "ana", &bao.root_token);
+    click(&mut harness, "Create team vault");
+    harness.run();
+    let dir = vault_dir(&world);
+    let (admin, keys) = other_member(&bao, &dir, &bao.root_token);
+    add_key(&admin, &keys, "Transactional", &common::sendgrid_key());
+    poll(&mut harness, &world);
+
+    // Members: ana alone; invite ben: the code is shown once.
+    click(&mut harness, "Members");
+    harness.run();
+    harness.get_by_label("you");
+    type_into(&mut harness, "New member's name", "ben");
+    click(&mut harness, "Invite");
+    harness.run();
+    harness.run();
+    let code = harness
+        .state()
+        .team()
+        .unwrap()
+        .invitation
+        .as_ref()
+        .expect("the code is shown")
+        .code
+        .expose_secret()
+        .to_owned();
+    harness.get_by_label_contains("Give ben this one-time code in person or by phone");
+    harness.get_by_label("invited, not joined yet");
+    click(&mut harness, "Done");
+    assert!(harness.state().team().unwrap().invitation.is_none(), "the code leaves the screen");
+
+    // Ben joins from his own window with it.
+    let ben_world = common::window::world();
+    let mut ben = app(&ben_world);
+    click(&mut ben, "Join a team vault");
+    fill_team_form(&mut ben, &bao, "ben", &bao.root_token);
+    type_into(&mut ben, "Invitation code", &code);
+    click(&mut ben, "Join team vault");
+    ben.run();
+    assert!(ben.state().team().is_some(), "ben joined");
+    ben.get_by_label("Transactional");
+
+    // Ana removes ben: asked first, then the key is replaced; ben's window hears of it.
+    click(&mut harness, "Members");
+    click(&mut harness, "Members");
+    harness.run();
+    assert!(harness.query_by_label("invited, not joined yet").is_none(), "ben has joined");
+    click(&mut harness, "Remove…");
+    click(&mut harness, "Remove ben");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Removed ben: the team's key was replaced and 1 keys sealed again");
+    harness.get_by_label_contains("rotate them at their providers: Transactional");
+    assert!(harness.query_by_label("Remove…").is_none(), "ana is alone again");
+    poll(&mut ben, &ben_world);
+    ben.get_by_label_contains("The team's key was replaced since you unlocked");
+    assert!(ben.get_by_label("Copy").accesskit_node().is_disabled());
+    // Ana goes on writing under the new key.
+    harness.get_by_label("Edit").click();
+    harness.run();
+    type_into(&mut harness, "Notes", "after the removal");
+    click(&mut harness, "Save");
+    harness.run();
+    harness.get_by_label_contains("Saved \"Transactional\"");
+}

@@ -309,8 +309,8 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             ))
         }
         Command::Member(args::MemberCommand::Remove(remove)) => {
-            let mut keys = vault.unlock(&password(context)?)?;
-            let removed = vault.remove_member(&mut keys, &remove.name, &mut os_rng(), now)?;
+            let keys = vault.unlock(&password(context)?)?;
+            let (removed, _new_keys) = vault.remove_member(&keys, &remove.name, &mut os_rng(), now)?;
             let mut text = format!(
                 "Removed {name} from the team vault. The team's key was replaced (generation {generation}) and {resealed} keys were sealed again under it; their older versions are destroyed on the server, so the key {name} held opens nothing there now.\nRevoke {name}'s server token as well: Keydesk cannot.",
                 name = remove.name,

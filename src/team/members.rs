@@ -31,10 +31,57 @@ pub struct Removed {
     pub exposed: Vec<KeyRecord>,
 }
 
+/// A member as the team's admin sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub name: String,
+    /// Invited, not joined yet.
+    pub invited: bool,
+}
+
 impl TeamVault {
+    /// The team's members, by name.
+    pub fn members(&self) -> Result<Vec<Member>, TeamError> {
+        let mut names: Vec<String> =
+            self.kv.list("members")?.into_iter().filter(|name| !name.ends_with('/')).collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|name| {
+                let (entry, _version) = self.member_entry(&name)?;
+                Ok(Member { name, invited: entry.invited })
+            })
+            .collect()
+    }
+
+    /// Whether this member's token may invite and remove members.
+    pub fn can_administer(&self) -> Result<bool, TeamError> {
+        Ok(self.kv.can_administer()?)
+    }
+
     /// Removes `member` and re-keys the team vault (see the module's notes). Only an admin's
-    /// token may; `keys` moves to the new generation.
+    /// token may. Answers what was done and the keys with the new generation (`keys` is left
+    /// as it was: every write under it is refused from now on).
     pub fn remove_member(
+        &self,
+        keys: &TeamKeys,
+        member: &str,
+        rng: &mut dyn Entropy,
+        now: DateTime<Utc>,
+    ) -> Result<(Removed, TeamKeys), TeamError> {
+        let mut keys = TeamKeys {
+            current: keys.current,
+            generations: keys
+                .generations
+                .iter()
+                .map(|(generation, derived)| (*generation, Derived::from_data(derived.data.duplicate())))
+                .collect(),
+        };
+        let removed = self.remove_member_with(&mut keys, member, rng, now)?;
+        Ok((removed, keys))
+    }
+
+    fn remove_member_with(
         &self,
         keys: &mut TeamKeys,
         member: &str,

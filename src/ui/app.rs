@@ -542,8 +542,8 @@ impl KeydeskApp {
                 }
                 Phase::Unlocked(session) => commands.extend(session.screen_ui(ui, now)),
                 Phase::Team(session) => {
-                    let (view, screen, revealed) = session.parts();
-                    let asked = crate::ui::team::team_ui(ui, &view, screen, revealed, now);
+                    let (view, screen, revealed, invitation) = session.parts();
+                    let asked = crate::ui::team::team_ui(ui, &view, screen, revealed, invitation, now);
                     commands.extend(asked.map(|asked| match asked {
                         crate::ui::team::TeamCommand::Lock => Command::Lock,
                         other => Command::Team(other),

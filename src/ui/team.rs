@@ -10,6 +10,7 @@ use super::session::Revealed;
 use super::theme::{self, Badge};
 use super::widgets::{SecretInput, badge_ui, cell, error_ui, field, secret_field, secret_text_ui};
 use crate::team::TeamKey;
+use crate::team::members::Member;
 use crate::vault::model::KeyId;
 
 /// What the screen is given to draw.
@@ -32,6 +33,18 @@ pub struct TeamView<'a> {
     pub taken_at: DateTime<Utc>,
     /// A job on the vault runs: the changing buttons wait.
     pub busy: bool,
+    /// The members, once read (the Members panel reads them when it opens).
+    pub members: Option<&'a [Member]>,
+    /// Whether the token may invite and remove members, once asked.
+    pub admin: Option<bool>,
+}
+
+/// An invitation's one-time code, shown once to the admin who made it.
+pub struct ShownCode {
+    pub member: String,
+    pub code: SecretString,
+    /// The code laid out once for drawing.
+    pub galley: Option<std::sync::Arc<egui::Galley>>,
 }
 
 /// Something asked of the team vault.
@@ -58,6 +71,12 @@ pub enum TeamCommand {
     },
     /// Read the server again now (after it could not be reached).
     Retry,
+    /// Read the members (the Members panel opened).
+    LoadMembers,
+    Invite(String),
+    RemoveMember(String),
+    /// The admin has given the invitation code: it leaves the screen.
+    DismissInvitation,
     Lock,
 }
 
@@ -72,6 +91,10 @@ pub struct TeamScreenState {
     pub adding: Option<AddForm>,
     pub editing: Option<EditForm>,
     pub revoking: Option<RevokeForm>,
+    pub members_open: bool,
+    pub invite_name: String,
+    /// The member whose removal waits for "Remove NAME".
+    pub removing: Option<String>,
 }
 
 /// "Revoke…" on a key, as typed.
@@ -149,6 +172,7 @@ pub fn team_ui(
     view: &TeamView<'_>,
     state: &mut TeamScreenState,
     revealed: Option<&mut Revealed>,
+    invitation: Option<&mut ShownCode>,
     now: DateTime<Utc>,
 ) -> Option<TeamCommand> {
     let mut command = None;
@@ -161,9 +185,35 @@ pub fn team_ui(
                 if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
                     command = Some(TeamCommand::Lock);
                 }
+                if ui.selectable_label(state.members_open, "Members").clicked() {
+                    state.members_open = !state.members_open;
+                    if state.members_open {
+                        command = Some(TeamCommand::LoadMembers);
+                    }
+                }
                 ui.label(format!("you are {}", view.member));
             });
         });
+        if let Some(shown) = invitation {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.strong(format!("Invitation for {}", shown.member));
+                ui.label(format!(
+                    "Give {} this one-time code in person or by phone, not through the server or a chat that keeps it. It is shown once.",
+                    shown.member
+                ));
+                secret_text_ui(ui, &shown.code, &mut shown.galley);
+                ui.label(format!(
+                    "{} chooses \"Join a team vault\" on Keydesk's first screen and types {}, the code, and a password of their own.",
+                    shown.member, view.place
+                ));
+                if ui.button("Done").clicked() {
+                    command = Some(TeamCommand::DismissInvitation);
+                }
+            });
+        }
+        if state.members_open {
+            members_ui(ui, view, state, &mut command);
+        }
         if let Some(problem) = view.problem {
             ui.horizontal_wrapped(|ui| {
                 badge_ui(ui, problem, Badge::Warn);
@@ -378,6 +428,75 @@ pub fn team_ui(
         );
     });
     command
+}
+
+/// The Members panel: who is in the team vault; an admin invites and removes from here.
+fn members_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    command: &mut Option<TeamCommand>,
+) {
+    let admin = view.admin == Some(true);
+    let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.strong("Members of the team vault");
+        let Some(members) = view.members else {
+            ui.horizontal(|ui| {
+                super::widgets::spinner(ui);
+                ui.label("Reading the members…");
+            });
+            return;
+        };
+        for member in members {
+            ui.horizontal(|ui| {
+                ui.label(&member.name);
+                if member.name == view.member {
+                    ui.label(egui::RichText::new("you").weak());
+                }
+                if member.invited {
+                    ui.label(egui::RichText::new("invited, not joined yet").weak());
+                }
+                if !admin || member.name == view.member {
+                    return;
+                }
+                if state.removing.as_deref() == Some(member.name.as_str()) {
+                    ui.label(format!(
+                        "Their copy goes, the team's key is replaced and every secret sealed again under it. Revoke {}'s server token too.",
+                        member.name
+                    ));
+                    if change_button(ui, &format!("Remove {}", member.name), why_not).clicked() {
+                        *command = Some(TeamCommand::RemoveMember(member.name.clone()));
+                        state.removing = None;
+                    }
+                    if ui.button("Cancel").clicked() {
+                        state.removing = None;
+                    }
+                } else if change_button(ui, "Remove…", why_not).on_hover_text(format!("Remove {}", member.name)).clicked() {
+                    state.removing = Some(member.name.clone());
+                }
+            });
+        }
+        match view.admin {
+            Some(true) => {
+                ui.horizontal(|ui| {
+                    let name = ui.label("New member's name");
+                    ui.add(egui::TextEdit::singleline(&mut state.invite_name).hint_text("their name").desired_width(200.0))
+                        .labelled_by(name.id);
+                    if change_button(ui, "Invite", why_not).clicked() && !state.invite_name.trim().is_empty() {
+                        *command = Some(TeamCommand::Invite(state.invite_name.trim().to_owned()));
+                        state.invite_name.clear();
+                    }
+                });
+            }
+            Some(false) => {
+                ui.label(
+                    egui::RichText::new("Only a token with the keydesk-admin policy invites and removes members.").weak(),
+                );
+            }
+            None => {}
+        }
+    });
 }
 
 /// The keys the search finds, by label (natural order), made again only when the search or

@@ -103,6 +103,12 @@ impl SymmetricKey {
         Self::from_bytes([byte; KEY_LEN])
     }
 
+    /// A second copy of the key (a team's keys carried into a new generation).
+    pub(crate) fn duplicate(&self) -> Self {
+        let copy = Zeroizing::new(*self.bytes());
+        Self::from_bytes(*copy)
+    }
+
     fn bytes(&self) -> &[u8; KEY_LEN] {
         self.0.expose_secret()
     }

@@ -19,10 +19,11 @@ use crate::actions::team as folder;
 use crate::clipboard::fingerprint;
 use crate::team::cache::{Refreshed, Snapshot};
 use crate::team::kv::{Kv, KvError, Location};
+use crate::team::members::{Member, Removed};
 use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::ui::jobs::Records;
 use crate::ui::session::{PendingClear, REVEAL_SECS, Revealed};
-use crate::ui::team::{TeamCommand, TeamScreenState, TeamView};
+use crate::ui::team::{ShownCode, TeamCommand, TeamScreenState, TeamView};
 use crate::ui::unlock::{self, TeamLock, TeamSetup};
 use crate::vault::crypto::{CryptoError, KdfMemory, KdfParams};
 use crate::vault::model::SecretBackend;
@@ -56,6 +57,10 @@ pub struct TeamSession {
     place: String,
     /// Said once the session shows (the token could not be kept in the keychain).
     notice: Option<String>,
+    pub members: Option<Vec<Member>>,
+    admin: Option<bool>,
+    /// An invitation's code, until the admin says it was given.
+    pub invitation: Option<ShownCode>,
 }
 
 /// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
@@ -81,6 +86,10 @@ pub enum TeamDone {
     Failed(String),
     /// Whether the OS keychain keeps this team vault's token.
     TokenKept(bool),
+    /// The members, and whether the token may invite and remove them.
+    Members(Result<(Vec<Member>, bool), String>),
+    Invited(String, Result<SecretString, String>),
+    MemberRemoved(Result<(String, Box<Removed>, TeamKeys), String>),
 }
 
 impl TeamSession {
@@ -109,11 +118,16 @@ impl TeamSession {
             next_poll: DateTime::<Utc>::MIN_UTC,
             place,
             notice: None,
+            members: None,
+            admin: None,
+            invitation: None,
         }
     }
 
     /// The screen's view of the session, its own state and the secret on show.
-    pub fn parts(&mut self) -> (TeamView<'_>, &mut TeamScreenState, Option<&mut Revealed>) {
+    pub fn parts(
+        &mut self,
+    ) -> (TeamView<'_>, &mut TeamScreenState, Option<&mut Revealed>, Option<&mut ShownCode>) {
         let view = TeamView {
             keys: &self.list,
             place: &self.place,
@@ -124,8 +138,10 @@ impl TeamSession {
             generation: self.generation,
             taken_at: self.copy.taken_at,
             busy: self.busy,
+            members: self.members.as_deref(),
+            admin: self.admin,
         };
-        (view, &mut self.screen, self.revealed.as_mut())
+        (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
     }
 
     fn label_of(&self, id: &KeyId) -> String {
@@ -429,6 +445,56 @@ impl KeydeskApp {
                 // The screen says it under its button; a banner would say it twice.
                 self.banner = None;
             }
+            TeamDone::Members(read) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match read {
+                    Ok((members, admin)) => {
+                        session.members = Some(members);
+                        session.admin = Some(admin);
+                    }
+                    Err(error) => {
+                        session.screen.members_open = false;
+                        self.toasts.error(error, now);
+                    }
+                }
+            }
+            TeamDone::Invited(name, code) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.busy = false;
+                match code {
+                    Ok(code) => {
+                        session.invitation = Some(ShownCode { member: name, code, galley: None });
+                        self.run_team(ctx, TeamCommand::LoadMembers);
+                    }
+                    Err(error) => self.toasts.error(error, now),
+                }
+            }
+            TeamDone::MemberRemoved(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.busy = false;
+                match result {
+                    Ok((name, removed, keys)) => {
+                        session.keys = Some(Arc::new(keys));
+                        session.changes += 1;
+                        session.next_poll = DateTime::<Utc>::MIN_UTC;
+                        let mut said = format!(
+                            "Removed {name}: the team's key was replaced and {} keys sealed again under it. Revoke {name}'s server token too.",
+                            removed.resealed
+                        );
+                        if !removed.exposed.is_empty() {
+                            let labels: Vec<&str> =
+                                removed.exposed.iter().map(|r| r.label.as_str()).collect();
+                            said.push_str(&format!(
+                                " {name} could read these keys: rotate them at their providers: {}.",
+                                labels.join(", ")
+                            ));
+                        }
+                        self.toasts.warn(said, now);
+                        self.run_team(ctx, TeamCommand::LoadMembers);
+                    }
+                    Err(error) => self.toasts.error(error, now),
+                }
+            }
             TeamDone::TokenKept(kept) => {
                 if let Phase::Locked(state) = &mut self.phase
                     && let Some(team) = &mut state.team
@@ -546,6 +612,19 @@ impl KeydeskApp {
             session.next_poll = DateTime::<Utc>::MIN_UTC;
             return;
         }
+        if matches!(command, TeamCommand::DismissInvitation) {
+            session.invitation = None;
+            return;
+        }
+        if matches!(command, TeamCommand::LoadMembers) {
+            session.members = None;
+            let vault = session.vault.clone();
+            self.jobs.spawn(ctx, "Reading the team's members", Records::No, move || {
+                let read = vault.members().and_then(|members| Ok((members, vault.can_administer()?)));
+                Done::Team(TeamDone::Members(read.map_err(|e| sentence(&e))))
+            });
+            return;
+        }
         let Some(keys) = session.keys.clone() else { return };
         if session.busy {
             return;
@@ -553,7 +632,27 @@ impl KeydeskApp {
         session.busy = true;
         let vault = session.vault.clone();
         match command {
-            TeamCommand::HideReveal | TeamCommand::Retry | TeamCommand::Lock => {}
+            TeamCommand::HideReveal
+            | TeamCommand::Retry
+            | TeamCommand::Lock
+            | TeamCommand::LoadMembers
+            | TeamCommand::DismissInvitation => {}
+            TeamCommand::Invite(name) => {
+                self.jobs.spawn(ctx, format!("Inviting {name}"), Records::Yes, move || {
+                    let code = vault.invite(&keys, &name, &mut os_rng(), now).map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::Invited(name, code))
+                });
+            }
+            TeamCommand::RemoveMember(name) => {
+                let label = format!("Removing {name} and replacing the team's key");
+                self.jobs.spawn(ctx, label, Records::Yes, move || {
+                    let removed = vault
+                        .remove_member(&keys, &name, &mut os_rng(), now)
+                        .map(|(removed, keys)| (name, Box::new(removed), keys))
+                        .map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::MemberRemoved(removed))
+                });
+            }
             TeamCommand::Reveal(id) => {
                 let label = format!("Revealing \"{}\"", session.label_of(&id));
                 self.jobs.spawn(ctx, label, Records::Yes, move || {
