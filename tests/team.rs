@@ -734,3 +734,27 @@ fn a_revoked_key_leaves_the_server_with_its_history_for_an_admin() {
     assert!(String::from_utf8_lossy(&none.stdout).contains("No key in this team vault matches"), "{none:?}");
     assert!(ana.ok(&["audit"], "").contains("matched \"Second\""));
 }
+
+#[test]
+fn a_team_vault_exports_its_keys_as_a_local_vault_does() {
+    let bao = Bao::dev();
+    let key = common::sendgrid_key();
+    let (ana, _id) = ana_with_key(&bao, "Transactional — 東京", &key);
+    let folder = tempfile::tempdir().unwrap();
+    let metadata = folder.path().join("keys.csv");
+    let said = ana.ok(&["export", metadata.to_str().unwrap()], "");
+    assert!(said.contains("Exported 1 key (metadata only)"), "{said}");
+    let text = std::fs::read_to_string(&metadata).unwrap();
+    assert!(text.contains("Transactional — 東京") && !text.contains(&key), "{text}");
+    // The same file is never written over.
+    assert!(ana.fails(&["export", metadata.to_str().unwrap()], "").contains("already exists"));
+
+    // With the secrets: only once the words are typed.
+    let full = folder.path().join("all.json");
+    let refused = ana.run(&["export", full.to_str().unwrap(), "--format", "json", "--with-secrets"], "no\n");
+    assert!(!refused.status.success() && !full.exists());
+    ana.ok(&["export", full.to_str().unwrap(), "--format", "json", "--with-secrets"], "export secrets\n");
+    assert!(std::fs::read_to_string(&full).unwrap().contains(&key));
+    let trail = ana.ok(&["audit"], "");
+    assert!(trail.contains("with their secrets, as json"), "{trail}");
+}

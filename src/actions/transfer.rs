@@ -115,12 +115,7 @@ pub struct ExportOptions {
 /// Writes the export to `path` (created readable by the user alone; an existing file is never
 /// replaced) and records it in the audit log; the sentence to tell the user.
 pub fn export(vault: &mut Vault, path: &Path, options: ExportOptions) -> Result<String, String> {
-    if path.exists() {
-        return Err(format!(
-            "{} already exists and was left as it is: choose another file name, or delete it first.",
-            path.display()
-        ));
-    }
+    refuse_existing(path)?;
     let records: Vec<&KeyRecord> = vault.keys().iter().filter(|k| options.all || k.is_live()).collect();
     let secrets = if options.with_secrets {
         let ids: Vec<_> = records.iter().filter(|k| k.is_live()).map(|k| k.id.clone()).collect();
@@ -135,9 +130,37 @@ pub fn export(vault: &mut Vault, path: &Path, options: ExportOptions) -> Result<
     } else {
         None
     };
+    let records: Vec<KeyRecord> = records.into_iter().cloned().collect();
+    write_export(&records, secrets.as_deref(), path, options, |done| {
+        vault.record_export(done).map_err(|error| error.to_string())
+    })
+}
+
+/// Refuses to write over an existing file.
+pub fn refuse_existing(path: &Path) -> Result<(), String> {
+    if path.exists() {
+        return Err(format!(
+            "{} already exists and was left as it is: choose another file name, or delete it first.",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Writes `records` (with `secrets`, one per record, when given) to `path` in the chosen
+/// format, then `record`s the export (what was written, or why it was not) in the vault's
+/// audit log or the team's trail; the sentence to tell the user.
+pub fn write_export(
+    records: &[KeyRecord],
+    secrets: Option<&[SecretString]>,
+    path: &Path,
+    options: ExportOptions,
+    record: impl FnOnce(Result<String, String>) -> Result<(), String>,
+) -> Result<String, String> {
+    let refs: Vec<&KeyRecord> = records.iter().collect();
     let text = match options.format {
-        ExportFormat::Json => import::export::json(&records, secrets.as_deref()),
-        ExportFormat::Csv => import::export::csv(&records, secrets.as_deref()),
+        ExportFormat::Json => import::export::json(&refs, secrets),
+        ExportFormat::Csv => import::export::csv(&refs, secrets),
     };
     let count = records.len();
     let what = if secrets.is_some() { "with their secrets" } else { "metadata only" };
@@ -148,14 +171,14 @@ pub fn export(vault: &mut Vault, path: &Path, options: ExportOptions) -> Result<
         )
     });
     drop(text);
-    let recorded = vault.record_export(written.clone().map(|()| {
+    let recorded = record(written.clone().map(|()| {
         format!("{}, {what}, as {} to {}", count_keys(count), options.format.word(), path.display())
     }));
     written?;
     recorded
         .map_err(|error| format!("The export was written, but the audit log could not record it: {error}"))?;
     let mut said = format!("Exported {} ({what}) to {}.", count_keys(count), path.display());
-    if options.with_secrets {
+    if secrets.is_some() {
         said.push_str(
             " The file holds your keys in plain text: import it where it is needed, then delete it.",
         );

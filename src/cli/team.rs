@@ -169,6 +169,47 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 key.record.label
             ))
         }
+        Command::Export(args) => {
+            use crate::actions::transfer::{ExportFormat, ExportOptions, refuse_existing, write_export};
+            refuse_existing(&args.file).map_err(CliError::Failed)?;
+            let list = current_keys(context, &vault)?;
+            let chosen: Vec<&TeamKey> = list.iter().filter(|key| args.all || key.record.is_live()).collect();
+            if args.with_secrets {
+                let live = chosen.iter().filter(|key| key.record.is_live()).count();
+                super::transfer::confirm_secrets(live, &args.file)?;
+            }
+            let keys = vault.unlock(&password(context)?)?;
+            let secrets = if args.with_secrets {
+                // Each entry's seal is checked as its secret is opened; revoked keys have none.
+                let opened: Result<Vec<secrecy::SecretString>, TeamError> =
+                    chosen
+                        .iter()
+                        .map(|key| {
+                            if key.record.is_live() {
+                                vault.secret_to_copy(&keys, key)
+                            } else {
+                                Ok("".into())
+                            }
+                        })
+                        .collect();
+                Some(opened?)
+            } else {
+                None
+            };
+            let records: Vec<crate::vault::model::KeyRecord> =
+                chosen.iter().map(|key| key.record.clone()).collect();
+            let format = if args.format == "json" { ExportFormat::Json } else { ExportFormat::Csv };
+            let options = ExportOptions { format, all: args.all, with_secrets: args.with_secrets };
+            let said = write_export(&records, secrets.as_deref(), &args.file, options, |done| {
+                let (action, detail) = match done {
+                    Ok(detail) => ("export", detail),
+                    Err(why) => ("export failed", why),
+                };
+                vault.record(&keys, action, None, &detail, now).map(|_seq| ()).map_err(|e| e.to_string())
+            })
+            .map_err(CliError::Failed)?;
+            out(&said)
+        }
         Command::Whois => {
             let candidate = input::key_from_stdin("Paste the string to look up: ")?;
             let candidate = secrecy::SecretString::from(candidate.expose_secret().trim());
@@ -334,7 +375,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             out(&text)
         }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, revoke, whois, audit, member invite and member remove do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, revoke, whois, export, audit, member invite and member remove do.",
             command_name(&other)
         ))),
     }

@@ -216,7 +216,7 @@ pub fn export(vault: &mut Vault, args: &ExportArgs) -> Result<(), CliError> {
 /// The words the user types to write secrets in plain text.
 const CONFIRM: &str = "export secrets";
 
-fn confirm_secrets(count: usize, file: &std::path::Path) -> Result<(), CliError> {
+pub(super) fn confirm_secrets(count: usize, file: &std::path::Path) -> Result<(), CliError> {
     if std::io::stdin().is_terminal() {
         eprint!(
             "This writes {count} secrets in plain text to {}. Type \"{CONFIRM}\" to go on: ",
