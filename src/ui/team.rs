@@ -185,7 +185,7 @@ pub fn team_ui(
                 if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
                     command = Some(TeamCommand::Lock);
                 }
-                if ui.selectable_label(state.members_open, "Members").clicked() {
+                if ui.add(egui::Button::new("Members").selected(state.members_open)).clicked() {
                     state.members_open = !state.members_open;
                     if state.members_open {
                         command = Some(TeamCommand::LoadMembers);
@@ -203,8 +203,8 @@ pub fn team_ui(
                 ));
                 secret_text_ui(ui, &shown.code, &mut shown.galley);
                 ui.label(format!(
-                    "{} chooses \"Join a team vault\" on Keydesk's first screen and types {}, the code, and a password of their own.",
-                    shown.member, view.place
+                    "{} chooses \"Join a team vault\" on Keydesk's first screen and types where it is ({}), the name {}, this code, and a password of their own.",
+                    shown.member, view.place, shown.member
                 ));
                 if ui.button("Done").clicked() {
                     command = Some(TeamCommand::DismissInvitation);
