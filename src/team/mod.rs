@@ -347,7 +347,9 @@ impl TeamVault {
     /// The team vault `config` names, without asking the server (which cannot be reached):
     /// its later requests work once the server answers.
     pub fn offline(kv: Kv, config: TeamConfig) -> TeamVault {
-        TeamVault::at(kv, config, 0)
+        // Its generation is not known: no re-key is reported for it (it holds no key, so it
+        // writes nothing anyway).
+        TeamVault::at(kv, config, u64::MAX)
     }
 
     fn at(kv: Kv, config: TeamConfig, generation: u64) -> TeamVault {
