@@ -381,3 +381,30 @@ fn an_admin_invites_and_removes_a_member_from_the_window() {
     harness.run();
     harness.get_by_label_contains("Saved \"Transactional\"");
 }
+
+#[test]
+fn the_team_screen_answers_the_keyboard() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = app(&world);
+    click(&mut harness, "Team vault");
+    fill_team_form(&mut harness, &bao, "ana", &bao.root_token);
+    click(&mut harness, "Create team vault");
+    harness.run();
+    // Ctrl+F: the search has the focus.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    harness.run();
+    assert!(harness.get_by_label("Search").is_focused());
+    // A form opened, then Escape: it closes, and nothing typed in it stays.
+    click(&mut harness, "Add key");
+    harness.get_by_label("Label").type_text("half-typed");
+    harness.run();
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("Add to team vault").is_none());
+    assert!(harness.state().team().unwrap().screen.adding.is_none());
+    // Ctrl+L locks.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    harness.run();
+    assert!(harness.state().team().is_none());
+}

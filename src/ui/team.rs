@@ -177,6 +177,17 @@ pub fn team_ui(
 ) -> Option<TeamCommand> {
     let mut command = None;
     let read_only = why_read_only(view);
+    // Ctrl+F goes to the search; Escape closes the open form (what was typed in it goes).
+    let (find, escape) = ui.input_mut(|i| {
+        let find = i.consume_shortcut(&egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::F));
+        (find, i.key_pressed(egui::Key::Escape))
+    });
+    if escape {
+        state.adding = None;
+        state.editing = None;
+        state.revoking = None;
+        state.removing = None;
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.heading("Team vault");
@@ -245,7 +256,10 @@ pub fn team_ui(
             let search = egui::TextEdit::singleline(&mut state.search)
                 .hint_text("label, provider, notes")
                 .desired_width(240.0);
-            ui.add(search).labelled_by(name.id);
+            let search = ui.add(search).labelled_by(name.id);
+            if find {
+                search.request_focus();
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let checked = format!("Checked with the server at {}", view.taken_at.format("%H:%M:%S UTC"));
                 ui.add(egui::Label::new(egui::RichText::new(checked).weak()).truncate());
