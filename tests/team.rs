@@ -764,3 +764,48 @@ fn a_team_vault_exports_its_keys_as_a_local_vault_does() {
     let trail = ana.ok(&["audit"], "");
     assert!(trail.contains("with their secrets, as json"), "{trail}");
 }
+
+#[test]
+fn a_spreadsheet_is_imported_into_a_team_vault_and_reaches_the_other_members() {
+    let bao = Bao::dev();
+    let (ana, bo, _id) = team_of_two(&bao);
+    let shared = String::from_utf8(ana.run(&["reveal", "Campaign sync"], "").stdout).unwrap();
+    let (new_one, new_two) = (common::sendgrid_key(), common::mailchimp_key());
+    let folder = tempfile::tempdir().unwrap();
+    let csv = folder.path().join("keys.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "label,key\nWebhook — 東京,{new_one}\nAlready here,{}\nList sync,{new_two}\nTwice,{new_one}\nBroken,SG.short\n",
+            shared.trim_end()
+        ),
+    )
+    .unwrap();
+    let csv = csv.to_str().unwrap();
+    let preview = ana.ok(&["import", csv, "--dry-run"], "");
+    assert!(
+        preview.contains("line 3: \"Already here\": already in the vault as \"Campaign sync\""),
+        "{preview}"
+    );
+    assert!(preview.contains("line 5: \"Twice\": the same key as line 2"), "{preview}");
+    assert!(preview.contains("\"Broken\": skipped"), "{preview}");
+    assert!(preview.contains("Nothing was written (--dry-run)."), "{preview}");
+    assert_eq!(ana.ok(&["list", "--json"], "").matches("\"id\"").count(), 1, "nothing written");
+
+    let said = ana.ok(&["import", csv, "--yes"], "");
+    assert!(said.contains("Imported 2 keys"), "{said}");
+    // Bo's copy hears of both from the trail, and the secrets open for him.
+    let listed = bo.ok(&["list"], "");
+    assert!(listed.contains("Webhook — 東京") && listed.contains("List sync"), "{listed}");
+    assert_eq!(bo.ok(&["reveal", "List sync"], "").trim_end(), new_two);
+    assert!(
+        ana.ok(&["audit"], "")
+            .contains("2 keys from \"keys.csv\"; 1 already in the vault, 1 repeated in the file, 1 refused")
+    );
+    // Run again: everything is already there.
+    let again = ana.ok(&["import", csv, "--yes"], "");
+    assert!(again.contains("Nothing to import"), "{again}");
+    // A reader's token is refused up front.
+    let reader = ana.with_token(&bao.token_with_policy("keydesk-reader", &policy("reader.hcl"), MOUNT, PATH));
+    assert!(reader.fails(&["import", csv, "--yes"], "").contains("may not change keys"));
+}

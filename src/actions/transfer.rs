@@ -70,6 +70,15 @@ impl ImportFile {
 
 /// Reads `path` (as `format`, or as it looks) and previews it against `vault`.
 pub fn read_import(vault: &Vault, path: &Path, format: Option<Format>) -> Result<ImportFile, String> {
+    read_import_with(path, format, |rows| vault.preview_import(rows))
+}
+
+/// Reads `path` (as `format`, or as it looks) and previews its rows with `preview`.
+pub fn read_import_with(
+    path: &Path,
+    format: Option<Format>,
+    preview: impl FnOnce(&[ImportRow]) -> Vec<PreviewRow>,
+) -> Result<ImportFile, String> {
     let bytes = zeroize::Zeroizing::new(
         read_limited(path, import::MAX_FILE_BYTES, "the import file").map_err(|error| match error {
             Limited::Refused(refused) => refused.to_string(),
@@ -82,7 +91,7 @@ pub fn read_import(vault: &Vault, path: &Path, format: Option<Format>) -> Result
         })?,
     );
     let (format, parsed) = import::read(&bytes, format).map_err(|e| e.to_string())?;
-    let preview = vault.preview_import(&parsed.rows);
+    let preview = preview(&parsed.rows);
     Ok(ImportFile { path: path.to_owned(), format, rows: parsed.rows, preview, problems: parsed.problems })
 }
 

@@ -210,6 +210,13 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             .map_err(CliError::Failed)?;
             out(&said)
         }
+        Command::Import(args) => {
+            ensure_writable(&vault)?;
+            let keys = vault.unlock(&password(context)?)?;
+            let existing = current_keys(context, &vault)?;
+            let mut target = TeamImport { vault: &vault, keys, existing };
+            super::transfer::import(&mut target, &args)
+        }
         Command::Whois => {
             let candidate = input::key_from_stdin("Paste the string to look up: ")?;
             let candidate = secrecy::SecretString::from(candidate.expose_secret().trim());
@@ -375,7 +382,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             out(&text)
         }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, revoke, whois, export, audit, member invite and member remove do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, revoke, whois, import, export, audit, member invite and member remove do.",
             command_name(&other)
         ))),
     }
@@ -445,6 +452,86 @@ fn find(context: &Context, vault: &TeamVault, query: &str) -> Result<TeamKey, Cl
     // Read again from the server: a change or a reveal works on the entry as it is there now
     // (its version, for the check-and-set; its seal, checked), not on this computer's copy.
     vault.read_key(&id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() }.into())
+}
+
+/// An import into a team vault: each new key is added (its record, its sealed secret and its
+/// entry in the trail, so other members' copies hear of it), then the import is recorded.
+struct TeamImport<'a> {
+    vault: &'a TeamVault,
+    keys: crate::team::TeamKeys,
+    existing: Vec<TeamKey>,
+}
+
+impl super::transfer::ImportTarget for TeamImport<'_> {
+    fn read(
+        &self,
+        path: &Path,
+        format: Option<crate::import::Format>,
+    ) -> Result<crate::actions::transfer::ImportFile, String> {
+        let known = self.keys.known_in(&self.existing);
+        crate::actions::transfer::read_import_with(path, format, |rows| {
+            // A team vault has no provider accounts: no row is one's management key.
+            crate::vault::preview_rows(rows, chrono::Utc::now(), &known, &|_| false)
+        })
+    }
+
+    fn keep(
+        &mut self,
+        file: &crate::actions::transfer::ImportFile,
+        progress: &mut dyn FnMut(usize, usize) -> std::ops::ControlFlow<()>,
+    ) -> Result<crate::vault::ImportReport, CliError> {
+        use crate::vault::Verdict;
+        let now = chrono::Utc::now();
+        let mut rng = os_rng();
+        let total = file.new_keys();
+        let mut report = crate::vault::ImportReport::default();
+        let mut taken: std::collections::HashSet<String> =
+            self.existing.iter().map(|key| key.record.id.to_string()).collect();
+        for (row, seen) in file.rows.iter().zip(&file.preview) {
+            match &seen.verdict {
+                Verdict::New { provider, .. } => {
+                    if progress(report.imported, total).is_break() {
+                        return Err(CliError::Failed(format!(
+                            "Stopped after {} of {total} new keys: those are in the team vault; run the import again for the rest (the rows already there are recognised).",
+                            report.imported
+                        )));
+                    }
+                    let detection = Vault::recognise(row.secret.expose_secret(), row.provider)?;
+                    let id = crate::vault::new_key_id(&mut rng, |id| taken.contains(id.as_str()));
+                    taken.insert(id.to_string());
+                    let mut record = new_key_record(
+                        id,
+                        row.meta.clone(),
+                        (*provider, &detection.prefix),
+                        &row.secret,
+                        self.keys.lookup_hash(&row.secret),
+                        crate::vault::whole_seconds(now),
+                    )?;
+                    record.region = detection.region;
+                    record.tags.clone_from(&row.tags);
+                    if let Some(created) = row.created_at.filter(|at| *at <= now) {
+                        record.created_at = crate::vault::whole_seconds(created);
+                    }
+                    self.vault.add(&self.keys, &record, &row.secret, &mut rng, now)?;
+                    report.imported += 1;
+                }
+                Verdict::InVault { .. } => report.in_vault += 1,
+                Verdict::Repeated { .. } => report.repeated += 1,
+                Verdict::Refused { .. } => report.refused += 1,
+            }
+        }
+        let _last = progress(report.imported, total);
+        let detail = format!(
+            "{} from \"{}\"; {} already in the vault, {} repeated in the file, {} refused",
+            crate::vault::count_keys(report.imported),
+            file.source(),
+            report.in_vault,
+            report.repeated,
+            report.refused
+        );
+        self.vault.record(&self.keys, "import", None, &detail, now)?;
+        Ok(report)
+    }
 }
 
 /// Refuses a change up front when the token may only read (one sentence, exit 1).

@@ -11,7 +11,7 @@ use super::args::{ExportArgs, ImportArgs};
 use super::commands::out;
 use crate::actions::transfer::{self, ExportFormat, ExportOptions};
 use crate::import::Format;
-use crate::vault::{ImportStop, PreviewRow, Vault, Verdict};
+use crate::vault::{ImportReport, ImportStop, PreviewRow, Vault, Verdict};
 
 /// One line of the preview as a person reads it.
 fn describe(row: &PreviewRow) -> String {
@@ -42,10 +42,40 @@ fn verdict_json(row: &PreviewRow) -> serde_json::Value {
     value
 }
 
-pub fn import(vault: &mut Vault, args: &ImportArgs) -> Result<(), CliError> {
+/// Where an import goes: a local vault or a team's.
+pub trait ImportTarget {
+    /// The file read, each row previewed against what the vault holds.
+    fn read(&self, path: &std::path::Path, format: Option<Format>) -> Result<transfer::ImportFile, String>;
+    /// Keeps the rows the preview calls new; `progress` is told how many after each and may
+    /// stop it.
+    fn keep(
+        &mut self,
+        file: &transfer::ImportFile,
+        progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
+    ) -> Result<ImportReport, CliError>;
+}
+
+impl ImportTarget for Vault {
+    fn read(&self, path: &std::path::Path, format: Option<Format>) -> Result<transfer::ImportFile, String> {
+        transfer::read_import(self, path, format)
+    }
+
+    fn keep(
+        &mut self,
+        file: &transfer::ImportFile,
+        progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
+    ) -> Result<ImportReport, CliError> {
+        self.import(&file.rows, &file.source(), progress).map_err(|stop| match stop {
+            ImportStop::Cancelled => CliError::Failed(stop.to_string()),
+            ImportStop::Failed(error) => CliError::Failed(format!("{error} Nothing was imported.")),
+        })
+    }
+}
+
+pub fn import(vault: &mut dyn ImportTarget, args: &ImportArgs) -> Result<(), CliError> {
     let started = Instant::now();
     let format = args.format.as_deref().and_then(Format::from_slug);
-    let file = transfer::read_import(vault, &args.file, format).map_err(CliError::Failed)?;
+    let file = vault.read(&args.file, format).map_err(CliError::Failed)?;
     let (format, preview, problems) = (file.format, &file.preview, &file.problems);
     let counts = file.counts();
     let mut lines: Vec<(usize, String, String)> =
@@ -99,22 +129,18 @@ pub fn import(vault: &mut Vault, args: &ImportArgs) -> Result<(), CliError> {
     if !args.yes && std::io::stdin().is_terminal() && !confirmed(counts.new)? {
         return Err(CliError::Failed("Nothing was imported.".into()));
     }
-    let source = file.source();
     let mut progress = Progress::new();
     // Ctrl+C (or a polite kill) stops the import between two keys: what was stored is taken
     // back and the vault is left as it was. Until now and after, it ends the program as usual.
     let stop = Arc::new(AtomicBool::new(false));
     let registered = stop_on_signals(&stop);
-    let report = vault.import(&file.rows, &source, &mut |done, total| {
+    let report = vault.keep(&file, &mut |done, total| {
         progress.show(done, total);
         if stop.load(Ordering::Relaxed) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     });
     restore_signals(registered);
     progress.end();
-    let report = report.map_err(|stop| match stop {
-        ImportStop::Cancelled => CliError::Failed(stop.to_string()),
-        ImportStop::Failed(error) => CliError::Failed(format!("{error} Nothing was imported.")),
-    })?;
+    let report = report?;
     json["imported"] = report.imported.into();
     json["seconds"] = serde_json::json!((started.elapsed().as_secs_f64() * 100.0).round() / 100.0);
     if !args.json {

@@ -256,6 +256,26 @@ impl TeamKeys {
         crypto::lookup_hash(&self.now().lookup, secret.expose_secret().as_bytes())
     }
 
+    /// For an import's preview: a secret's comparison hash (under the current generation),
+    /// and the label of the key among `keys` that has it (whatever generation its record's
+    /// lookup hash was made under).
+    pub fn known_in<'a>(
+        &'a self,
+        keys: &'a [TeamKey],
+    ) -> impl Fn(&SecretString) -> (String, Option<String>) + 'a {
+        let by_hash: std::collections::HashMap<(u64, &str), &str> = keys
+            .iter()
+            .map(|key| ((key.generation, key.record.lookup_hash.as_str()), key.record.label.as_str()))
+            .collect();
+        move |secret| {
+            let label = self.generations.iter().find_map(|(generation, derived)| {
+                let hash = crypto::lookup_hash(&derived.lookup, secret.expose_secret().as_bytes());
+                by_hash.get(&(*generation, hash.as_str())).map(|label| (*label).to_owned())
+            });
+            (self.lookup_hash(secret), label)
+        }
+    }
+
     /// Whether `secret` is the secret of `key` (by its record's lookup hash, made under the
     /// generation its entry was written in).
     pub fn matches(&self, key: &TeamKey, secret: &SecretString) -> bool {

@@ -82,51 +82,69 @@ pub enum ImportStop {
     Failed(#[from] VaultError),
 }
 
+/// What importing `rows` would do, row by row, into a vault (local or a team's) that answers
+/// `known` — a secret's comparison hash and the label of the kept key that has it — and
+/// `managed` — whether a secret is a provider account's management key.
+pub fn preview_rows(
+    rows: &[ImportRow],
+    now: DateTime<Utc>,
+    known: &dyn Fn(&SecretString) -> (String, Option<String>),
+    managed: &dyn Fn(&SecretString) -> bool,
+) -> Vec<PreviewRow> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    rows.iter()
+        .map(|row| PreviewRow {
+            line: row.line,
+            label: row.meta.label.clone(),
+            verdict: verdict(row, now, known, managed, &mut seen),
+        })
+        .collect()
+}
+
+fn verdict(
+    row: &ImportRow,
+    now: DateTime<Utc>,
+    known: &dyn Fn(&SecretString) -> (String, Option<String>),
+    managed: &dyn Fn(&SecretString) -> bool,
+    seen: &mut HashMap<String, usize>,
+) -> Verdict {
+    let refused = |error: VaultError| Verdict::Refused { reason: error.to_string() };
+    let detection = match Vault::recognise(row.secret.expose_secret(), row.provider) {
+        Ok(detection) => detection,
+        Err(error) => return refused(error),
+    };
+    if let Err(error) = row.meta.clone().validated(now) {
+        return refused(error);
+    }
+    let (hash, label) = known(&row.secret);
+    if let Some(label) = label {
+        return Verdict::InVault { label };
+    }
+    if let Some(first) = seen.get(&hash) {
+        return Verdict::Repeated { line: *first };
+    }
+    if managed(&row.secret) {
+        return Verdict::Refused {
+            reason: "this is the management key of one of your provider accounts, not a key to hand out"
+                .into(),
+        };
+    }
+    seen.insert(hash, row.line);
+    Verdict::New { provider: detection.provider, warning: detection.warning }
+}
+
 impl Vault {
     /// What importing `rows` would do, row by row; nothing is written.
     pub fn preview_import(&self, rows: &[ImportRow]) -> Vec<PreviewRow> {
-        let now = self.now();
         let in_vault: HashMap<&str, &str> =
             self.file.keys.iter().map(|k| (k.lookup_hash.as_str(), k.label.as_str())).collect();
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        rows.iter()
-            .map(|row| {
-                let verdict = self.verdict(row, now, &in_vault, &mut seen);
-                PreviewRow { line: row.line, label: row.meta.label.clone(), verdict }
-            })
-            .collect()
-    }
-
-    fn verdict(
-        &self,
-        row: &ImportRow,
-        now: DateTime<Utc>,
-        in_vault: &HashMap<&str, &str>,
-        seen: &mut HashMap<String, usize>,
-    ) -> Verdict {
-        let refused = |error: VaultError| Verdict::Refused { reason: error.to_string() };
-        let detection = match Self::recognise(row.secret.expose_secret(), row.provider) {
-            Ok(detection) => detection,
-            Err(error) => return refused(error),
+        let known = |secret: &SecretString| {
+            let hash = crypto::lookup_hash(&self.keys.lookup, secret.expose_secret().as_bytes());
+            let label = in_vault.get(hash.as_str()).map(|label| (*label).to_owned());
+            (hash, label)
         };
-        if let Err(error) = row.meta.clone().validated(now) {
-            return refused(error);
-        }
-        let hash = crypto::lookup_hash(&self.keys.lookup, row.secret.expose_secret().as_bytes());
-        if let Some(label) = in_vault.get(hash.as_str()) {
-            return Verdict::InVault { label: (*label).to_owned() };
-        }
-        if let Some(first) = seen.get(&hash) {
-            return Verdict::Repeated { line: *first };
-        }
-        if self.account_managed_by(&row.secret).is_some() {
-            return Verdict::Refused {
-                reason: "this is the management key of one of your provider accounts, not a key to hand out"
-                    .into(),
-            };
-        }
-        seen.insert(hash, row.line);
-        Verdict::New { provider: detection.provider, warning: detection.warning }
+        let managed = |secret: &SecretString| self.account_managed_by(secret).is_some();
+        preview_rows(rows, self.now(), &known, &managed)
     }
 
     /// Imports the rows the preview calls new: their secrets are stored (`progress` is told

@@ -42,7 +42,7 @@ use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
 pub use accounts::{AccountRequest, UsageTarget};
 pub use check::CheckReport;
 pub use error::VaultError;
-pub use import::{ImportReport, ImportRow, ImportStop, PreviewRow, Verdict, count_keys};
+pub use import::{ImportReport, ImportRow, ImportStop, PreviewRow, Verdict, count_keys, preview_rows};
 pub use lifecycle::{Moved, Replacement};
 pub use ops::{
     AddRequest, GenerateRequest, KeyEdit, check_new_password, edited_record, new_key_id, new_key_record,
