@@ -34,8 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let password = SecretString::from("a team password for measuring");
     let mut rng = os_rng();
-    let vault = TeamVault::create(kv()?, "ana", &password, kdf, &mut rng, Utc::now())?;
-    let keys = vault.unlock(&password)?;
+    let (vault, keys) = TeamVault::create(kv()?, "ana", &password, kdf, &mut rng, Utc::now())?;
     let started = Instant::now();
     let mut ids = Vec::new();
     for i in 0..n {

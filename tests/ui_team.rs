@@ -40,6 +40,16 @@ fn fill_team_form(harness: &mut Harness<'_, KeydeskApp>, bao: &Bao, member: &str
     type_into(harness, "Repeat password", PASSWORD);
 }
 
+/// The app on `world`, where ana has just made a team vault at `bao` from the first-run screen.
+fn ana_makes_a_team_vault(world: &World, bao: &Bao) -> Harness<'static, KeydeskApp> {
+    let mut harness = app(world);
+    click(&mut harness, "Team vault");
+    fill_team_form(&mut harness, bao, "ana", &bao.root_token);
+    click(&mut harness, "Create team vault");
+    harness.run();
+    harness
+}
+
 /// Another member's computer, through the library: the team vault with `token`, unlocked.
 fn other_member(bao: &Bao, dir: &Path, token: &str) -> (TeamVault, TeamKeys) {
     let config = keydesk::actions::team::read_config(dir).unwrap();
@@ -208,7 +218,7 @@ fn a_readers_token_opens_the_team_vault_read_only_and_a_stopped_server_shows_the
     let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
     let kv = Kv::new(location, Zeroizing::new(bao.root_token.clone()));
     let now = chrono::Utc::now();
-    let admin = TeamVault::create(
+    let (admin, keys) = TeamVault::create(
         kv,
         "ana",
         &SecretString::from(PASSWORD),
@@ -218,7 +228,6 @@ fn a_readers_token_opens_the_team_vault_read_only_and_a_stopped_server_shows_the
     )
     .unwrap();
     keydesk::actions::team::write_config(&dir, admin.config()).unwrap();
-    let keys = admin.unlock(&SecretString::from(PASSWORD)).unwrap();
     add_key(&admin, &keys, "Transactional", &common::sendgrid_key());
 
     let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/team-policies");
@@ -281,9 +290,8 @@ fn a_second_member_joins_from_the_window_with_an_invitation_code() {
     let mut rng = keydesk::vault::os_rng();
     let now = chrono::Utc::now();
     let password = SecretString::from(PASSWORD);
-    let admin = TeamVault::create(kv, "ana", &password, KdfParams::MIN, &mut rng, now).unwrap();
+    let (admin, keys) = TeamVault::create(kv, "ana", &password, KdfParams::MIN, &mut rng, now).unwrap();
     keydesk::actions::team::write_config(&vault_dir(&admin_world), admin.config()).unwrap();
-    let keys = admin.unlock(&password).unwrap();
     add_key(&admin, &keys, "Transactional", &common::sendgrid_key());
     let code = admin.invite(&keys, "ben", &mut rng, now).unwrap();
 
@@ -314,11 +322,7 @@ fn a_second_member_joins_from_the_window_with_an_invitation_code() {
 fn an_admin_invites_and_removes_a_member_from_the_window() {
     let bao = Bao::dev();
     let world = world();
-    let mut harness = app(&world);
-    click(&mut harness, "Team vault");
-    fill_team_form(&mut harness, &bao, "ana", &bao.root_token);
-    click(&mut harness, "Create team vault");
-    harness.run();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
     let dir = vault_dir(&world);
     let (admin, keys) = other_member(&bao, &dir, &bao.root_token);
     add_key(&admin, &keys, "Transactional", &common::sendgrid_key());
@@ -386,11 +390,7 @@ fn an_admin_invites_and_removes_a_member_from_the_window() {
 fn the_team_screen_answers_the_keyboard() {
     let bao = Bao::dev();
     let world = world();
-    let mut harness = app(&world);
-    click(&mut harness, "Team vault");
-    fill_team_form(&mut harness, &bao, "ana", &bao.root_token);
-    click(&mut harness, "Create team vault");
-    harness.run();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
     // Ctrl+F: the search has the focus.
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
     harness.run();

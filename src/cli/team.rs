@@ -51,28 +51,25 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
         let code = input::key_from_stdin("Invitation code: ")?;
         let password = input::new_password(context.password_file.as_deref())?;
         crate::vault::check_new_password(&password)?;
-        let vault = TeamVault::join(kv, &member, &code, &password, kdf, &mut os_rng(), chrono::Utc::now())?;
+        let (vault, _keys) =
+            TeamVault::join(kv, &member, &code, &password, kdf, &mut os_rng(), chrono::Utc::now())?;
         write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
         let config = vault.config();
         return out(&format!(
-            "Joined the team vault at {}/{} on {} as {}; this folder ({}) points to it.",
-            config.mount,
-            config.path,
-            config.addr,
+            "Joined the team vault at {} as {}; this folder ({}) points to it.",
+            config.place(),
             config.member,
             context.dir.display()
         ));
     }
     let password = input::new_password(context.password_file.as_deref())?;
     crate::vault::check_new_password(&password)?;
-    let vault = TeamVault::create(kv, &member, &password, kdf, &mut os_rng(), chrono::Utc::now())?;
+    let (vault, _keys) = TeamVault::create(kv, &member, &password, kdf, &mut os_rng(), chrono::Utc::now())?;
     write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
     let config = vault.config();
     out(&format!(
-        "Created a team vault at {}/{} on {}, with you ({}) as its first member; this folder ({}) points to it.",
-        config.mount,
-        config.path,
-        config.addr,
+        "Created a team vault at {}, with you ({}) as its first member; this folder ({}) points to it.",
+        config.place(),
         config.member,
         context.dir.display()
     ))
@@ -86,7 +83,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     let kv = Kv::new(location, token(context.token_file.as_deref())?);
     let vault = match TeamVault::connect(kv, config) {
         Ok(vault) => vault,
-        Err(TeamError::Server(error)) if server_away(&error) => return offline(context, command, &error),
+        Err(TeamError::Server(error)) if error.is_away() => return offline(context, command, &error),
         Err(error) => return Err(error.into()),
     };
     let now = chrono::Utc::now();
@@ -294,11 +291,9 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 return out(&text);
             }
             out(&format!(
-                "Folder          {}\nTeam vault      {}/{} on {}\nMember          {} ({})\nTeam id         {}\nKeys            {} ({} active, {} retiring, {} revoked)\nAudit trail     {} entries\nCopy here       {TEAM_CACHE}, {} bytes",
+                "Folder          {}\nTeam vault      {}\nMember          {} ({})\nTeam id         {}\nKeys            {} ({} active, {} retiring, {} revoked)\nAudit trail     {} entries\nCopy here       {TEAM_CACHE}, {} bytes",
                 context.dir.display(),
-                config.mount,
-                config.path,
-                config.addr,
+                config.place(),
                 config.member,
                 if writable { "this token may change keys" } else { "this token may only read" },
                 config.team_id,
@@ -402,11 +397,6 @@ fn current_copy(context: &Context, vault: &TeamVault) -> Result<(Snapshot, usize
         0
     });
     Ok((refreshed.snapshot, bytes))
-}
-
-/// Whether an error means the server is not there to answer (rather than refusing).
-fn server_away(error: &KvError) -> bool {
-    matches!(error, KvError::Unreachable(_) | KvError::NoLeader | KvError::Sealed)
 }
 
 /// A command while the server cannot be reached: `list` and `show` from this computer's

@@ -105,6 +105,14 @@ pub enum KvError {
     Malformed { what: &'static str },
 }
 
+impl KvError {
+    /// Whether the server is not there to answer (rather than refusing): the cases in which
+    /// this computer's copy stands in for it.
+    pub fn is_away(&self) -> bool {
+        matches!(self, KvError::Unreachable(_) | KvError::NoLeader | KvError::Sealed)
+    }
+}
+
 /// A value as it was read, with the version a write must name to replace it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Versioned {

@@ -48,6 +48,11 @@ pub struct TeamConfig {
 }
 
 impl TeamConfig {
+    /// Where the team vault is, for sentences: `mount/path on addr`.
+    pub fn place(&self) -> String {
+        format!("{}/{} on {}", self.mount, self.path, self.addr)
+    }
+
     fn new(location: &Location, member: &str, team_id: String) -> TeamConfig {
         TeamConfig {
             addr: location.addrs_text(),
@@ -313,8 +318,9 @@ pub struct TeamVault {
 }
 
 impl TeamVault {
-    /// Makes a new team vault at `kv`'s location with `member` as its first member; fails
-    /// without writing anything when one is there already.
+    /// Makes a new team vault at `kv`'s location with `member` as its first member, and
+    /// answers it with its keys (unlocked already: the caller needs no second key
+    /// derivation); fails without writing anything when one is there already.
     pub fn create(
         kv: Kv,
         member: &str,
@@ -322,7 +328,7 @@ impl TeamVault {
         kdf: KdfParams,
         rng: &mut dyn Entropy,
         now: DateTime<Utc>,
-    ) -> Result<TeamVault, TeamError> {
+    ) -> Result<(TeamVault, TeamKeys), TeamError> {
         check_member(member)?;
         let mut id = [0u8; 8];
         rng.fill(&mut id);
@@ -351,7 +357,7 @@ impl TeamVault {
             let _left_for_an_admin = vault.kv.delete_all("team");
             return Err(error);
         }
-        Ok(vault)
+        Ok((vault, keys))
     }
 
     /// Opens the team vault `config` names and checks that it is there and this member is
@@ -709,7 +715,7 @@ impl TeamVault {
 
     /// Joins the team vault at `kv` as `member`, invited with `code`: the data key is unwrapped
     /// with the code and wrapped again under `password`, in place of the invitation (which
-    /// works once: a second join finds no invitation).
+    /// works once: a second join finds no invitation). Answers the vault with its keys.
     pub fn join(
         kv: Kv,
         member: &str,
@@ -718,7 +724,7 @@ impl TeamVault {
         kdf: KdfParams,
         rng: &mut dyn Entropy,
         now: DateTime<Utc>,
-    ) -> Result<TeamVault, TeamError> {
+    ) -> Result<(TeamVault, TeamKeys), TeamError> {
         check_member(member)?;
         let (team_id, generation, _version) = Self::team_entry(&kv)?;
         let config = TeamConfig::new(kv.location(), member, team_id);
@@ -738,7 +744,7 @@ impl TeamVault {
             other => other?,
         }
         vault.record(&keys, "join", None, member, now)?;
-        Ok(vault)
+        Ok((vault, keys))
     }
 
     /// A member's entry and its version.

@@ -542,7 +542,7 @@ impl KeydeskApp {
                 }
                 Phase::Unlocked(session) => commands.extend(session.screen_ui(ui, now)),
                 Phase::Team(session) => {
-                    let (view, screen, revealed, invitation) = session.parts();
+                    let (view, screen, revealed, invitation) = session.parts(waiting);
                     let asked = crate::ui::team::team_ui(ui, &view, screen, revealed, invitation, now);
                     commands.extend(asked.map(|asked| match asked {
                         crate::ui::team::TeamCommand::Lock => Command::Lock,

@@ -48,8 +48,6 @@ pub struct TeamSession {
     pub problem: Option<String>,
     pub screen: TeamScreenState,
     pub revealed: Option<Revealed>,
-    /// A job on the vault runs (an add, an edit, a copy, a reveal).
-    pub busy: bool,
     /// Counts changes made here: a poll begun before one is not applied after it.
     changes: u64,
     poll: Option<mpsc::Receiver<(u64, Result<Polled, TeamError>)>>,
@@ -100,8 +98,7 @@ impl TeamSession {
         writable: bool,
         problem: Option<String>,
     ) -> Self {
-        let config = vault.config();
-        let place = format!("{}/{} on {}", config.mount, config.path, config.addr);
+        let place = vault.config().place();
         TeamSession {
             list,
             vault: Arc::new(vault),
@@ -112,7 +109,6 @@ impl TeamSession {
             problem,
             screen: TeamScreenState::default(),
             revealed: None,
-            busy: false,
             changes: 0,
             poll: None,
             next_poll: DateTime::<Utc>::MIN_UTC,
@@ -124,9 +120,11 @@ impl TeamSession {
         }
     }
 
-    /// The screen's view of the session, its own state and the secret on show.
+    /// The screen's view of the session (`busy`: a job runs, so the changing buttons wait),
+    /// its own state and the secrets on show.
     pub fn parts(
         &mut self,
+        busy: bool,
     ) -> (TeamView<'_>, &mut TeamScreenState, Option<&mut Revealed>, Option<&mut ShownCode>) {
         let view = TeamView {
             keys: &self.list,
@@ -137,7 +135,7 @@ impl TeamSession {
             keys_open: self.keys.is_some(),
             generation: self.generation,
             taken_at: self.copy.taken_at,
-            busy: self.busy,
+            busy,
             members: self.members.as_deref(),
             admin: self.admin,
         };
@@ -159,11 +157,10 @@ fn away_sentence(error: &KvError, copy: &Snapshot) -> String {
     )
 }
 
-fn is_away(error: &TeamError) -> Option<&KvError> {
+/// The server's error when it is not there to answer (this computer's copy stands in).
+fn away(error: &TeamError) -> Option<&KvError> {
     match error {
-        TeamError::Server(error @ (KvError::Unreachable(_) | KvError::NoLeader | KvError::Sealed)) => {
-            Some(error)
-        }
+        TeamError::Server(error) if error.is_away() => Some(error),
         _ => None,
     }
 }
@@ -176,20 +173,29 @@ fn sentence(error: &TeamError) -> String {
     }
 }
 
-fn open_error(error: &TeamError) -> OpenError {
+/// Where the token an unlock presents came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TokenFrom {
+    Typed,
+    Environment,
+    Keychain,
+}
+
+/// Why a team vault did not open, as the unlock screen says it (a refused token that the OS
+/// keychain kept is said to be that one).
+fn open_error(error: &TeamError, from: TokenFrom) -> OpenError {
     OpenError {
         wrong_password: matches!(error, TeamError::Crypto(CryptoError::WrongPassword)),
         message: match error {
             TeamError::Crypto(CryptoError::WrongPassword) => {
                 "The master password is wrong: type the password you chose for this team vault.".to_owned()
             }
+            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain => "The server no longer accepts the token kept in the OS keychain (it expired or was revoked): paste the new one your team's admin gives you.".to_owned(),
             other => sentence(other),
         },
     }
 }
 
-/// The team vault of `dir`, unlocked; from this computer's copy, read-only, when the server
-/// cannot be reached.
 /// This computer's copy as read, with its keys parsed.
 type ReadCopy = (Option<Snapshot>, Option<Vec<TeamKey>>);
 
@@ -199,9 +205,11 @@ fn read_copy(dir: &Path, team_id: &str) -> ReadCopy {
     (copy, list)
 }
 
+/// The team vault of `dir`, unlocked; from this computer's copy, read-only, when the server
+/// cannot be reached.
 fn open(
     dir: &Path,
-    token: &Zeroizing<String>,
+    (token, from): (&Zeroizing<String>, TokenFrom),
     password: &SecretString,
     mut memory: Option<KdfMemory>,
     now: DateTime<Utc>,
@@ -225,7 +233,7 @@ fn open(
         Ok(vault) => vault,
         Err(error) => {
             let (cached, list) = parsed(parse);
-            return match (is_away(&error), cached) {
+            return match (away(&error), cached) {
                 (Some(away), Some(copy)) => {
                     let problem = away_sentence(away, &copy);
                     let vault = TeamVault::offline(Kv::new(location, token.clone()), config.clone());
@@ -236,17 +244,27 @@ fn open(
                     "{} This computer has no copy of the team vault's keys yet: try again when it answers.",
                     sentence(&error)
                 ))),
-                _ => Err(open_error(&error)),
+                _ => Err(open_error(&error, from)),
             };
         }
     };
-    let keys = vault.unlock_in(password, memory.as_mut()).map_err(|e| open_error(&e))?;
+    let keys = vault.unlock_in(password, memory.as_mut()).map_err(|e| open_error(&e, from))?;
     drop(memory);
-    let writable = vault.can_write().map_err(|e| open_error(&e))?;
-    let (cached, list) = parsed(parse);
-    let refreshed = vault.refresh(cached, now).map_err(|e| open_error(&e))?;
-    // The copy is written again only when keys were read (a few events read again next time
-    // cost less than writing 4.5 MB at each unlock).
+    session_of(dir, vault, keys, parsed(parse), now).map_err(|e| open_error(&e, from))
+}
+
+/// The session on an unlocked team vault: what its token may do, and this computer's copy
+/// (`cached`, with its keys parsed) brought up to date and kept when keys changed (a few trail
+/// entries read again next time cost less than writing 4.5 MB at each unlock).
+fn session_of(
+    dir: &Path,
+    vault: TeamVault,
+    keys: TeamKeys,
+    (cached, list): ReadCopy,
+    now: DateTime<Utc>,
+) -> Result<TeamSession, TeamError> {
+    let writable = vault.can_write()?;
+    let refreshed = vault.refresh(cached, now)?;
     let changed = refreshed.keys_read > 0 || refreshed.full;
     let problem = if changed { folder::save_copy(dir, &refreshed.snapshot).err() } else { None };
     let list = match list {
@@ -272,18 +290,13 @@ fn create(
     let token = Zeroizing::new(setup.token.expose_secret().to_owned());
     let kv = Kv::new(location, token);
     let mut rng = os_rng();
-    let vault = match &setup.code {
+    let (vault, keys) = match &setup.code {
         Some(code) => TeamVault::join(kv, &setup.member, code, password, kdf, &mut rng, now),
         None => TeamVault::create(kv, &setup.member, password, kdf, &mut rng, now),
     }
     .map_err(|e| failed(sentence(&e)))?;
     folder::write_config(dir, vault.config()).map_err(failed)?;
-    let keys = vault.unlock(password).map_err(|e| open_error(&e))?;
-    let writable = vault.can_write().map_err(|e| open_error(&e))?;
-    let refreshed = vault.refresh(None, now).map_err(|e| open_error(&e))?;
-    let problem = folder::save_copy(dir, &refreshed.snapshot).err();
-    let list = refreshed.snapshot.keys();
-    Ok(TeamSession::new(vault, Some(keys), (refreshed.snapshot, list), writable, problem))
+    session_of(dir, vault, keys, (None, None), now).map_err(|e| open_error(&e, TokenFrom::Typed))
 }
 
 /// The name the OS keychain keeps a team vault's token under (per team and member).
@@ -316,10 +329,8 @@ fn keep_token(
 pub(super) fn lock_state(dir: &Path) -> unlock::UnlockState {
     let mut state = unlock::UnlockState::default();
     if folder::is_team(dir) {
-        let place = folder::read_config(dir).map_or_else(
-            |error| error,
-            |config| format!("{}/{} on {}, as {}", config.mount, config.path, config.addr, config.member),
-        );
+        let place = folder::read_config(dir)
+            .map_or_else(|error| error, |config| format!("{}, as {}", config.place(), config.member));
         state.team = Some(TeamLock {
             place,
             token_from_env: folder::token_from_env().is_some(),
@@ -378,9 +389,16 @@ impl KeydeskApp {
         token: Option<SecretString>,
         remember: bool,
     ) {
+        // The token: typed here, else from the environment, else (read by the job) the one
+        // the OS keychain keeps.
         let typed = token.map(|t| Zeroizing::new(t.expose_secret().trim().to_owned()));
+        let (given, from) = match (typed, folder::token_from_env()) {
+            (Some(typed), _) => (Some(typed), TokenFrom::Typed),
+            (None, Some(env)) => (Some(env), TokenFrom::Environment),
+            (None, None) => (None, TokenFrom::Keychain),
+        };
         let kept = matches!(&self.phase, Phase::Locked(state) if state.team.as_ref().is_some_and(|t| t.kept == Some(true)));
-        if typed.is_none() && folder::token_from_env().is_none() && !kept {
+        if given.is_none() && !kept {
             if let Phase::Locked(state) = &mut self.phase {
                 state.failed(
                     "The server token is empty: paste the token your team's admin gave you.".to_owned(),
@@ -396,20 +414,12 @@ impl KeydeskApp {
         self.jobs.spawn(ctx, "Unlocking the team vault", Records::No, move || {
             // The memory made ready while the password was typed (at the default cost).
             let memory = prepared.and_then(|thread| thread.join().ok().flatten());
-            let from_keychain = typed.is_none() && folder::token_from_env().is_none();
-            let token = typed.clone().or_else(folder::token_from_env).or_else(|| kept_token(&open_store, &dir));
-            let Some(token) = token else {
+            let Some(token) = given.or_else(|| kept_token(&open_store, &dir)) else {
                 let message = "No server token is kept in the OS keychain any more: paste the token your team's admin gave you.";
                 return Done::Team(TeamDone::Opened(Err(OpenError { message: message.to_owned(), wrong_password: false })));
             };
-            let opened = open(&dir, &token, &password, memory, now).map_err(|mut error| {
-                if from_keychain && error.message.starts_with("The server no longer accepts this token") {
-                    error.message = "The server no longer accepts the token kept in the OS keychain (it expired or was revoked): paste the new one your team's admin gives you.".to_owned();
-                }
-                error
-            });
-            let opened = opened.map(|mut session| {
-                if typed.is_some() && remember {
+            let opened = open(&dir, (&token, from), &password, memory, now).map(|mut session| {
+                if from == TokenFrom::Typed && remember {
                     session.notice = keep_token(&open_store, &dir, session.vault.config(), &token);
                 }
                 Box::new(session)
@@ -460,7 +470,6 @@ impl KeydeskApp {
             }
             TeamDone::Invited(name, code) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                session.busy = false;
                 match code {
                     Ok(code) => {
                         session.invitation = Some(ShownCode { member: name, code, galley: None });
@@ -471,7 +480,6 @@ impl KeydeskApp {
             }
             TeamDone::MemberRemoved(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                session.busy = false;
                 match result {
                     Ok((name, removed, keys)) => {
                         session.keys = Some(Arc::new(keys));
@@ -504,7 +512,6 @@ impl KeydeskApp {
             }
             TeamDone::Revealed(id, result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                session.busy = false;
                 match result {
                     Ok(secret) => {
                         session.revealed = Some(Revealed {
@@ -522,10 +529,9 @@ impl KeydeskApp {
                 let (secret, keys) = match (result, &session.keys) {
                     (Ok(secret), Some(keys)) => (secret, keys.clone()),
                     (Err(error), _) => {
-                        session.busy = false;
                         return self.toasts.error(error, now);
                     }
-                    (Ok(_), None) => return session.busy = false,
+                    (Ok(_), None) => return,
                 };
                 let label = key.record.label.clone();
                 let taken =
@@ -556,9 +562,6 @@ impl KeydeskApp {
                 );
             }
             TeamDone::CopyRecorded { label, result } => {
-                if let Phase::Team(session) = &mut self.phase {
-                    session.busy = false;
-                }
                 let secs = Settings::default().clipboard_clear_secs;
                 match result {
                     Ok(()) => self.toasts.info(format!("Copied {label} — clears in {secs} s"), now),
@@ -573,14 +576,10 @@ impl KeydeskApp {
                 }
             }
             TeamDone::Failed(error) => {
-                if let Phase::Team(session) = &mut self.phase {
-                    session.busy = false;
-                }
                 self.toasts.error(error, now);
             }
             TeamDone::Changed(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                session.busy = false;
                 session.changes += 1;
                 // The change shows at once: the next poll starts now.
                 session.next_poll = DateTime::<Utc>::MIN_UTC;
@@ -603,33 +602,26 @@ impl KeydeskApp {
 
     pub(super) fn run_team(&mut self, ctx: &egui::Context, command: TeamCommand) {
         let now = self.now();
+        let busy = self.jobs.busy().is_some();
         let Phase::Team(session) = &mut self.phase else { return };
-        if matches!(command, TeamCommand::HideReveal) {
-            session.revealed = None;
-            return;
+        // What needs neither the team's keys nor the job runner to itself.
+        match &command {
+            TeamCommand::HideReveal => return session.revealed = None,
+            TeamCommand::Retry => return session.next_poll = DateTime::<Utc>::MIN_UTC,
+            TeamCommand::DismissInvitation => return session.invitation = None,
+            TeamCommand::LoadMembers => {
+                session.members = None;
+                let vault = session.vault.clone();
+                self.jobs.spawn(ctx, "Reading the team's members", Records::No, move || {
+                    let read = vault.members().and_then(|members| Ok((members, vault.can_administer()?)));
+                    Done::Team(TeamDone::Members(read.map_err(|e| sentence(&e))))
+                });
+                return;
+            }
+            _ => {}
         }
-        if matches!(command, TeamCommand::Retry) {
-            session.next_poll = DateTime::<Utc>::MIN_UTC;
-            return;
-        }
-        if matches!(command, TeamCommand::DismissInvitation) {
-            session.invitation = None;
-            return;
-        }
-        if matches!(command, TeamCommand::LoadMembers) {
-            session.members = None;
-            let vault = session.vault.clone();
-            self.jobs.spawn(ctx, "Reading the team's members", Records::No, move || {
-                let read = vault.members().and_then(|members| Ok((members, vault.can_administer()?)));
-                Done::Team(TeamDone::Members(read.map_err(|e| sentence(&e))))
-            });
-            return;
-        }
-        let Some(keys) = session.keys.clone() else { return };
-        if session.busy {
-            return;
-        }
-        session.busy = true;
+        // One change at a time (the screen's buttons wait meanwhile, too).
+        let Some(keys) = session.keys.clone().filter(|_| !busy) else { return };
         let vault = session.vault.clone();
         match command {
             TeamCommand::HideReveal
@@ -790,7 +782,7 @@ fn apply_poll(session: &mut TeamSession, changes: u64, result: Result<Polled, Te
             }
         }
         Err(error) => {
-            session.problem = Some(match is_away(&error) {
+            session.problem = Some(match away(&error) {
                 Some(away) => away_sentence(away, &session.copy),
                 None => format!("Read-only: {}", sentence(&error)),
             });
