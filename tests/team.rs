@@ -6,6 +6,7 @@ mod common;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::bao::Bao;
@@ -697,12 +698,20 @@ fn a_team_vault_whose_making_fails_half_way_is_taken_back() {
 #[test]
 fn a_revoked_key_leaves_the_server_with_its_history_for_an_admin() {
     let bao = Bao::dev();
-    let (ana, bo, id) = team_of_two(&bao);
+    let (ana, bo, _) = team_of_two(&bao);
+    // SendGrid (on loopback) refuses every key now: the revoked one's check is a refusal.
+    let sendgrid = common::mock::Mock::start(|_seen| {
+        common::mock::Reply::json(401, r#"{"errors":[{"field":null,"message":"authorization required"}]}"#)
+    });
+    ana.ok(&["account", "add", "--provider", "sendgrid", "--name", "SG", "--base-url", &sendgrid.url], "\n");
+    ana.ok(&["add", "--label", "Newsletter", "--account", "SG"], &common::sendgrid_key());
+    let id = ana.id_of("Newsletter");
     ana.ok(&["edit", &id, "--note", "a second version"], "");
-    // The provider cannot be asked for a team vault yet: the user says what they did.
+    // SendGrid's keys are revoked on its page (no management key here): the user says so.
     let output = ana.run(&["revoke", &id, "--reason", "leaked"], "");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--revoked-at-provider"), "{output:?}");
+    assert!(sendgrid.seen().is_empty(), "nothing is asked before the user confirms");
 
     // An editor revokes: the entry keeps no secret; the older versions stay (said so).
     let editor = bo.with_token(&bao.token_with_policy("keydesk-editor", &policy("editor.hcl"), MOUNT, PATH));
@@ -719,7 +728,8 @@ fn a_revoked_key_leaves_the_server_with_its_history_for_an_admin() {
     let listed = ana.ok(&["list", "--all", "--json"], "");
     assert!(listed.contains("\"revoked\""), "{listed}");
     let trail = ana.ok(&["audit"], "");
-    assert!(trail.contains("bo confirmed it was revoked at the provider"), "{trail}");
+    assert!(trail.contains("user confirmed it was revoked at SendGrid; SendGrid now refuses it"), "{trail}");
+    assert_eq!(sendgrid.seen().len(), 1, "the old key was checked once");
 
     // An admin's revoke destroys the older versions too.
     let key = common::mailchimp_key();
@@ -808,4 +818,151 @@ fn a_spreadsheet_is_imported_into_a_team_vault_and_reaches_the_other_members() {
     // A reader's token is refused up front.
     let reader = ana.with_token(&bao.token_with_policy("keydesk-reader", &policy("reader.hcl"), MOUNT, PATH));
     assert!(reader.fails(&["import", csv, "--yes"], "").contains("may not change keys"));
+}
+
+/// SendGrid on loopback as its API answers: `GET /v3/scopes` with a key in `live` answers
+/// its scopes, with any other key 401; the management key may make and delete keys
+/// ([`common::mock::sendgrid_keys`]).
+fn sendgrid_for(management: &str, live: Arc<Mutex<Vec<String>>>) -> common::mock::Mock {
+    let management = management.to_owned();
+    let made = Mutex::new(Vec::new());
+    common::mock::Mock::start(move |seen| {
+        let bearer = seen.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+        match (seen.method.as_str(), seen.url.as_str()) {
+            ("GET", "/v3/scopes") if live.lock().unwrap().iter().any(|key| key == bearer) => {
+                common::mock::Reply::json(200, r#"{"scopes":["mail.send"]}"#)
+            }
+            ("GET", "/v3/scopes") if bearer == management => common::mock::Reply::json(
+                200,
+                r#"{"scopes":["api_keys.create","api_keys.delete","api_keys.read","mail.send"]}"#,
+            ),
+            ("GET", "/v3/scopes") => common::mock::Reply::json(
+                401,
+                r#"{"errors":[{"field":null,"message":"authorization required"}]}"#,
+            ),
+            _ => common::mock::sendgrid_keys(seen, &management, &made),
+        }
+    })
+}
+
+#[test]
+fn provider_accounts_serve_every_member_and_their_management_key_stays_sealed() {
+    let bao = Bao::dev();
+    let (ana, bo, _) = team_of_two(&bao);
+    let management = common::sendgrid_key();
+    let key = common::sendgrid_key();
+    let live = Arc::new(Mutex::new(vec![key.clone()]));
+    let sendgrid = sendgrid_for(&management, Arc::clone(&live));
+
+    // Ana adds the account with its management key; Bo sees it and may use it.
+    let said = ana.ok(
+        &["account", "add", "--provider", "sendgrid", "--name", "SG prod", "--base-url", &sendgrid.url],
+        &format!("{management}\n"),
+    );
+    assert!(said.contains("with its management key, sealed with the team's key"), "{said}");
+    let accounts: Value = serde_json::from_str(&bo.ok(&["account", "list", "--json"], "")).unwrap();
+    assert_eq!(accounts[0]["name"], "SG prod");
+    assert_eq!(accounts[0]["has_management_key"], true);
+    assert_eq!(accounts[0]["base_url"], sendgrid.url.as_str());
+    assert!(bo.ok(&["account", "test", "sg PROD"], "").contains("Connected to SendGrid."));
+    let account_id = accounts[0]["id"].as_str().unwrap();
+    let (status, raw) =
+        bao.call("GET", &format!("{MOUNT}/data/{PATH}/accounts/{account_id}"), None, &bao.root_token);
+    assert_eq!(status, 200);
+    assert!(!raw.to_string().contains(&management), "the server holds the management key sealed");
+    let taken = ana.fails(
+        &["account", "add", "--provider", "brevo", "--name", "sg prod", "--base-url", &sendgrid.url],
+        "\n",
+    );
+    assert!(taken.contains("already"), "{taken}");
+
+    // A key of the account: every member verifies it against the account's address.
+    ana.ok(&["add", "--label", "CRM mail", "--account", "SG prod"], &key);
+    let mismatch = ana.fails(&["add", "--label", "Chimp", "--account", "SG prod"], &common::mailchimp_key());
+    assert!(mismatch.contains("does not look like a SendGrid key"), "{mismatch}");
+    assert!(bo.ok(&["verify", "CRM mail"], "").contains("Key works; scopes: mail.send."));
+    let checked: Value = serde_json::from_str(&bo.ok(&["verify", "CRM mail", "--json"], "")).unwrap();
+    assert_eq!(checked["outcome"], "works");
+    assert_eq!(checked["http_status"], 200);
+    let shown: Value = serde_json::from_str(&ana.ok(&["show", "CRM mail", "--json"], "")).unwrap();
+    assert_eq!(shown["last_verified"]["outcome"], "works", "Bo's answer is on the key for Ana");
+    assert_eq!(shown["account"], account_id);
+    let asked = sendgrid.seen().iter().filter(|r| r.url == "/v3/scopes").count();
+    assert_eq!(asked, 3, "the account test and two verifies, nothing more");
+
+    // A reader verifies too (the answer goes to the trail only) but adds no account.
+    let reader = bo.with_token(&bao.token_with_policy("keydesk-reader", &policy("reader.hcl"), MOUNT, PATH));
+    assert!(reader.ok(&["verify", "CRM mail"], "").contains("Key works"));
+    let refused = reader.fails(
+        &["account", "add", "--provider", "brevo", "--name", "Brevo", "--base-url", &sendgrid.url],
+        "\n",
+    );
+    assert!(refused.contains("keydesk-editor"), "{refused}");
+
+    // Revoked on SendGrid's page while SendGrid still takes it: not revoked, and said so.
+    let still = bo.fails(&["revoke", "CRM mail", "--reason", "leaked", "--revoked-at-provider"], "");
+    assert!(still.contains("SendGrid still accepts this key"), "{still}");
+    let shown: Value = serde_json::from_str(&ana.ok(&["show", "CRM mail", "--json"], "")).unwrap();
+    assert_eq!(shown["status"], "active", "{shown}");
+    live.lock().unwrap().clear();
+    let revoked = bo.ok(&["revoke", "CRM mail", "--reason", "leaked", "--revoked-at-provider"], "");
+    assert!(revoked.contains("SendGrid now refuses it"), "{revoked}");
+    let trail = ana.ok(&["audit"], "");
+    for entry in [
+        "account add",
+        "verify",
+        "revoke failed",
+        "SendGrid still accepts this key",
+        "SendGrid now refuses it",
+    ] {
+        assert!(trail.contains(entry), "{entry}: {trail}");
+    }
+
+    // Removing the account is the admin's; it goes with its history.
+    let editor = bo.with_token(&bao.token_with_policy("keydesk-editor", &policy("editor.hcl"), MOUNT, PATH));
+    assert!(editor.fails(&["account", "remove", "SG prod"], "").contains("keydesk-admin"));
+    assert!(ana.ok(&["account", "remove", "SG prod"], "").contains("Removed the account \"SG prod\""));
+    let (status, _) =
+        bao.call("GET", &format!("{MOUNT}/metadata/{PATH}/accounts/{account_id}"), None, &bao.root_token);
+    assert_eq!(status, 404, "no version of the account is left");
+    assert!(bo.ok(&["account", "list"], "").contains("No provider accounts yet"));
+    assert!(trail.len() < ana.ok(&["audit"], "").len());
+    for member in [&ana, &bo] {
+        let printed =
+            format!("{}{}", member.ok(&["audit", "--json"], ""), member.ok(&["list", "--json", "--all"], ""));
+        assert!(!printed.contains(&management) && !printed.contains(&key));
+    }
+}
+
+#[test]
+fn a_removal_reseals_the_accounts_and_passes_over_revoked_keys() {
+    let bao = Bao::dev();
+    let (ana, bo, id) = team_of_two(&bao);
+    let management = common::sendgrid_key();
+    let sendgrid = sendgrid_for(&management, Arc::new(Mutex::new(Vec::new())));
+    ana.ok(
+        &["account", "add", "--provider", "sendgrid", "--name", "SG", "--base-url", &sendgrid.url],
+        &format!("{management}\n"),
+    );
+    ana.ok(&["revoke", &id, "--reason", "old", "--local-only"], "");
+    ana.ok(&["add", "--label", "Live"], &common::mailchimp_key());
+    let said = ana.ok(&["member", "remove", "bo"], "");
+    assert!(said.contains("generation 1"), "{said}");
+    let accounts: Value = serde_json::from_str(&ana.ok(&["account", "list", "--json"], "")).unwrap();
+    let account_id = accounts[0]["id"].as_str().unwrap();
+    let (_, raw) =
+        bao.call("GET", &format!("{MOUNT}/data/{PATH}/accounts/{account_id}"), None, &bao.root_token);
+    assert_eq!(raw["data"]["data"]["generation"], 1, "{raw}");
+    let (_, old) = bao.call(
+        "GET",
+        &format!("{MOUNT}/data/{PATH}/accounts/{account_id}?version=1"),
+        None,
+        &bao.root_token,
+    );
+    assert_eq!(old["data"]["metadata"]["destroyed"], true, "{old}");
+    // The management key still opens, under the new generation.
+    assert!(ana.ok(&["account", "test", "SG"], "").contains("Connected to SendGrid."));
+    assert!(bo.fails(&["account", "test", "SG"], "").contains("bo is not a member"));
+    assert!(ana.ok(&["list", "--all"], "").contains("revoked"));
+    assert!(ana.ok(&["audit", "--verify"], "").contains("verified"));
 }

@@ -61,6 +61,11 @@ fn other_member(bao: &Bao, dir: &Path, token: &str) -> (TeamVault, TeamKeys) {
 
 /// Adds a key labelled `label` with `secret` as that member.
 fn add_key(vault: &TeamVault, keys: &TeamKeys, label: &str, secret: &str) {
+    add_key_of(vault, keys, label, secret, None);
+}
+
+/// [`add_key`] of the provider account `account` (by id).
+fn add_key_of(vault: &TeamVault, keys: &TeamKeys, label: &str, secret: &str, account: Option<String>) {
     let secret = SecretString::from(secret);
     let now = chrono::Utc::now();
     let record = keydesk::vault::new_key_record(
@@ -72,6 +77,7 @@ fn add_key(vault: &TeamVault, keys: &TeamKeys, label: &str, secret: &str) {
         keydesk::vault::whole_seconds(now),
     )
     .unwrap();
+    let record = keydesk::vault::model::KeyRecord { account, ..record };
     vault.add(keys, &record, &secret, &mut keydesk::vault::os_rng(), now).unwrap();
 }
 
@@ -119,7 +125,22 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     // Another member adds a key: it shows at the next poll, without a reload.
     let (other, keys) = other_member(&bao, &dir, &bao.root_token);
     let mailchimp = common::mailchimp_key();
-    add_key(&other, &keys, "List sync", &mailchimp);
+    // Its Mailchimp account answers on loopback, and refuses every key (as after a revoke).
+    let mailchimp_api = common::mock::Mock::start(|_seen| {
+        common::mock::Reply::json(
+            401,
+            r#"{"type":"https://mailchimp.com/developer/marketing/docs/errors/","title":"API Key Invalid","status":401,"detail":"Your API key may be invalid, or you've attempted to access the wrong datacenter.","instance":""}"#,
+        )
+    });
+    let request = keydesk::vault::AccountRequest {
+        name: "Mailchimp".into(),
+        provider: keydesk::providers::Provider::Mailchimp,
+        region: None,
+        base_url: Some(mailchimp_api.url.clone()),
+    };
+    let account =
+        other.add_account(&keys, request, None, &mut keydesk::vault::os_rng(), chrono::Utc::now()).unwrap();
+    add_key_of(&other, &keys, "List sync", &mailchimp, Some(account.id));
     assert_eq!(team_keys(&harness).len(), 1);
     poll(&mut harness, &world);
     assert_eq!(team_keys(&harness).len(), 2, "the other member's key arrived");
@@ -185,7 +206,12 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     let events = other.events_after(0).unwrap();
     let last = events.last().unwrap();
     assert_eq!((last.member.as_str(), last.action.as_str()), ("ana", "revoke"));
-    assert!(last.detail.contains("ana confirmed it was revoked at the provider"), "{}", last.detail);
+    assert!(
+        last.detail.contains("user confirmed it was revoked at Mailchimp; Mailchimp now refuses it"),
+        "{}",
+        last.detail
+    );
+    assert_eq!(mailchimp_api.seen().len(), 1, "the old key was checked at its account's address");
 
     // Lock: the unlock screen names the team vault; the token was kept in the OS keychain
     // (under the team's id and the member's name), so only the password is asked.

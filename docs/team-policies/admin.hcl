@@ -35,6 +35,20 @@ path "secret/destroy/marketing/keydesk/keys/*" {
   capabilities = ["update"]
 }
 
+# Provider accounts: removed with their history (the sealed management key leaves the server),
+# and sealed again under a new team key when a member is removed.
+path "secret/data/marketing/keydesk/accounts/*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+
+path "secret/metadata/marketing/keydesk/accounts/*" {
+  capabilities = ["read", "list", "delete"]
+}
+
+path "secret/destroy/marketing/keydesk/accounts/*" {
+  capabilities = ["update"]
+}
+
 # The team's audit trail: entries are added ("create"), never changed ("update" is not
 # given), so the trail only grows; every member records what they do, reveals included.
 path "secret/data/marketing/keydesk/audit/*" {

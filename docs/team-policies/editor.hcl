@@ -22,6 +22,15 @@ path "secret/metadata/marketing/keydesk/keys/*" {
   capabilities = ["read", "list"]
 }
 
+# Provider accounts: added ("create"), never changed in place; removing one is the admin's.
+path "secret/data/marketing/keydesk/accounts/*" {
+  capabilities = ["create", "read"]
+}
+
+path "secret/metadata/marketing/keydesk/accounts/*" {
+  capabilities = ["read", "list"]
+}
+
 # The team's audit trail: entries are added ("create"), never changed ("update" is not
 # given), so the trail only grows; every member records what they do, reveals included.
 path "secret/data/marketing/keydesk/audit/*" {

@@ -29,6 +29,16 @@ path "secret/metadata/marketing/keydesk/keys/*" {
   capabilities = ["read", "list"]
 }
 
+# Provider accounts (name, API address, the management key sealed with the team's key): read
+# to verify or ask about a key with them.
+path "secret/data/marketing/keydesk/accounts/*" {
+  capabilities = ["read"]
+}
+
+path "secret/metadata/marketing/keydesk/accounts/*" {
+  capabilities = ["read", "list"]
+}
+
 # The team's audit trail: entries are added ("create"), never changed ("update" is not
 # given), so the trail only grows; every member records what they do, reveals included.
 path "secret/data/marketing/keydesk/audit/*" {

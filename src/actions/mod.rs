@@ -13,16 +13,18 @@ use crate::providers::Provider;
 use crate::providers::http::{Client, HttpConfig};
 use crate::providers::manage::{self, ManageError};
 use crate::providers::verify::{self as check, VerifyError};
+use crate::vault::VaultError;
 use crate::vault::model::{KeyId, KeyRecord, VerifyOutcome};
-use crate::vault::{Vault, VaultError};
 
 mod create;
+mod holder;
 mod revoke;
 pub mod team;
 pub mod transfer;
 mod usage;
 
 pub use create::{CreateCalled, CreatePlan, Created, finish_create, plan_create};
+pub use holder::{KeyHolder, TeamHolder};
 pub use revoke::{
     RevokeCalled, RevokeDone, RevokeOptions, RevokePlan, RevokeRoute, finish_revoke, plan_revoke,
     revoke_route,
@@ -36,6 +38,8 @@ pub use usage::{
 pub enum ActionError {
     #[error(transparent)]
     Vault(#[from] VaultError),
+    #[error(transparent)]
+    Team(#[from] crate::team::TeamError),
     #[error(transparent)]
     Verify(#[from] VerifyError),
     #[error(transparent)]
@@ -89,13 +93,13 @@ pub struct VerifyCalled {
 }
 
 /// Reads the key and where to call for it.
-pub fn plan_verify(vault: &Vault, id: &KeyId) -> Result<VerifyPlan, ActionError> {
+pub fn plan_verify(vault: &(impl KeyHolder + ?Sized), id: &KeyId) -> Result<VerifyPlan, ActionError> {
     let (record, secret) = vault.secret_for_call(id)?;
     plan_verify_of(vault, &record, secret)
 }
 
 fn plan_verify_of(
-    vault: &Vault,
+    vault: &(impl KeyHolder + ?Sized),
     record: &KeyRecord,
     secret: SecretString,
 ) -> Result<VerifyPlan, ActionError> {
@@ -183,7 +187,10 @@ impl VerifyPlan {
 }
 
 /// Records the outcome on the key and in the audit log.
-pub fn finish_verify(vault: &mut Vault, called: VerifyCalled) -> Result<VerifyOutcome, ActionError> {
+pub fn finish_verify(
+    vault: &mut (impl KeyHolder + ?Sized),
+    called: VerifyCalled,
+) -> Result<VerifyOutcome, ActionError> {
     let outcome = called.outcome?;
     vault.record_verification(&called.key_id, outcome.clone())?;
     Ok(outcome)

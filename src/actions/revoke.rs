@@ -3,13 +3,13 @@
 
 use secrecy::SecretString;
 
-use super::{ActionError, VerifyPlan, plan_verify_of};
+use super::{ActionError, KeyHolder, VerifyPlan, plan_verify_of};
 use crate::providers::Provider;
 use crate::providers::http::Client;
 use crate::providers::manage::{self, ManageError, Revoked};
 use crate::providers::verify::{self as check, VerifyError};
+use crate::vault::VaultError;
 use crate::vault::model::{KeyId, KeyRecord, VerifyOutcome};
-use crate::vault::{Vault, VaultError};
 
 enum RevokeWay {
     /// Keydesk keys, keys of unknown providers, or the user's choice: only the vault.
@@ -58,12 +58,12 @@ pub enum RevokeRoute {
 }
 
 /// Says how a key would be revoked (no secret is read).
-pub fn revoke_route(vault: &Vault, record: &KeyRecord) -> RevokeRoute {
+pub fn revoke_route(vault: &(impl KeyHolder + ?Sized), record: &KeyRecord) -> RevokeRoute {
     let provider = record.provider;
     if matches!(provider, Provider::Keydesk | Provider::Other) {
         return RevokeRoute::Local;
     }
-    let account = record.account.as_deref().and_then(|id| vault.find_account(id).ok());
+    let account = record.account.as_deref().and_then(|id| vault.account(id));
     let api = account.is_some_and(|a| a.has_management_key && provider.info().api_revoke);
     if api && record.provider_key_id.is_some() {
         RevokeRoute::AtProvider(provider)
@@ -83,13 +83,13 @@ pub struct RevokeOptions {
 
 /// Decides how to revoke and reads what that needs.
 pub fn plan_revoke(
-    vault: &Vault,
+    vault: &(impl KeyHolder + ?Sized),
     id: &KeyId,
     reason: &str,
     options: RevokeOptions,
 ) -> Result<RevokePlan, ActionError> {
     let RevokeOptions { confirmed_at_provider, local_only } = options;
-    let record = vault.key(id)?.clone();
+    let record = vault.key_record(id)?;
     if !record.is_live() {
         return Err(VaultError::Revoked { label: record.label, action: "revoke" }.into());
     }
@@ -102,7 +102,8 @@ pub fn plan_revoke(
         (false, RevokeRoute::Local) => RevokeWay::Local { note: "" },
         (false, RevokeRoute::AtProvider(_)) => {
             let account_id = record.account.clone().unwrap_or_default();
-            let account = vault.find_account(&account_id)?.clone();
+            let account =
+                vault.account(&account_id).ok_or(VaultError::UnknownAccount { query: account_id })?;
             RevokeWay::Api {
                 url: check::base_url(provider, account.base_url.as_deref(), account.region.as_deref())?,
                 management_key: vault.management_key(&account.id)?,
@@ -169,7 +170,7 @@ pub struct RevokeDone {
 
 /// Records the revoke, or the reason it did not happen.
 pub fn finish_revoke(
-    vault: &mut Vault,
+    vault: &mut (impl KeyHolder + ?Sized),
     called: RevokeCalled,
     reason: &str,
 ) -> Result<RevokeDone, ActionError> {

@@ -8,10 +8,10 @@ use serde_json::json;
 use super::args::{AccountCommand, RevokeArgs, UsageArgs};
 use super::commands::{note, out, print_secret};
 use super::{CliError, input};
-use crate::actions::{self, ActionError};
+use crate::actions::{self, ActionError, KeyHolder};
 use crate::providers::Provider;
 use crate::providers::verify as check;
-use crate::vault::model::VerifyOutcome;
+use crate::vault::model::{Account, KeyId, VerifyOutcome};
 use crate::vault::{AccountRequest, AddRequest, Vault};
 
 fn failed(error: impl std::fmt::Display) -> CliError {
@@ -21,11 +21,16 @@ fn failed(error: impl std::fmt::Display) -> CliError {
 /// `keydesk verify KEY`.
 pub fn verify(vault: &mut Vault, key: &str, json: bool) -> Result<(), CliError> {
     let id = super::lookup::resolve(vault.keys(), key)?;
-    let called = actions::plan_verify(vault, &id).map_err(failed)?.call(&actions::client());
+    verify_key(vault, &id, json)
+}
+
+/// Verifies key `id` of a local or a team vault, and says what the provider answered.
+pub fn verify_key(vault: &mut (impl KeyHolder + ?Sized), id: &KeyId, json: bool) -> Result<(), CliError> {
+    let called = actions::plan_verify(vault, id).map_err(failed)?.call(&actions::client());
     let status = called.status;
     let outcome = actions::finish_verify(vault, called).map_err(failed)?;
     if json {
-        let record = vault.key(&id)?;
+        let record = vault.key_record(id).map_err(failed)?;
         let (scopes, note) = match &outcome {
             VerifyOutcome::Works { scopes, note } => (scopes.clone(), note.clone()),
             _ => (Vec::new(), None),
@@ -84,23 +89,8 @@ pub fn usage(vault: &mut Vault, args: &UsageArgs) -> Result<(), CliError> {
 pub fn account(vault: &mut Vault, command: AccountCommand) -> Result<(), CliError> {
     match command {
         AccountCommand::Add(args) => {
-            let provider = Provider::from_name(&args.provider).ok_or_else(|| {
-                CliError::Usage(format!(
-                    "\"{}\" is not a provider Keydesk knows: use one of {}.",
-                    args.provider,
-                    Provider::slugs()
-                ))
-            })?;
-            let key = input::key_from_stdin("Management key (Enter for none): ")?;
-            let key = (!key.expose_secret().is_empty()).then_some(key);
-            if let Some(key) = &key
-                && key.expose_secret().chars().any(char::is_whitespace)
-            {
-                return Err(CliError::Failed(
-                    "The management key has a space or a line break inside it: copy it again as one line."
-                        .into(),
-                ));
-            }
+            let provider = provider_named(&args.provider)?;
+            let key = management_key_from_stdin()?;
             let request =
                 AccountRequest { name: args.name, provider, region: args.region, base_url: args.base_url };
             let name = request.name.trim().to_owned();
@@ -112,36 +102,7 @@ pub fn account(vault: &mut Vault, command: AccountCommand) -> Result<(), CliErro
                 if with_key { " with its management key" } else { "" }
             ))
         }
-        AccountCommand::List(args) => {
-            let accounts = vault.accounts();
-            if args.json {
-                let list: Vec<_> = accounts
-                    .iter()
-                    .map(|a| {
-                        json!({
-                            "id": a.id, "name": a.name, "provider": a.provider.slug(), "region": a.region,
-                            "base_url": a.base_url, "has_management_key": a.has_management_key,
-                        })
-                    })
-                    .collect();
-                return out(&serde_json::to_string_pretty(&list).unwrap_or_default());
-            }
-            if accounts.is_empty() {
-                return out("No provider accounts yet: add one with `keydesk account add`.");
-            }
-            for a in accounts {
-                out(&format!(
-                    "{:<12}  {:<24}  {:<13}  {:<6}  {}{}",
-                    a.id,
-                    a.name,
-                    a.provider.name(),
-                    a.region.as_deref().unwrap_or("—"),
-                    a.base_url.as_deref().unwrap_or("default address"),
-                    if a.has_management_key { ", management key" } else { "" }
-                ))?;
-            }
-            Ok(())
-        }
+        AccountCommand::List(args) => list_accounts(vault.accounts(), args.json),
         AccountCommand::Remove(args) => {
             let name = vault.find_account(&args.account)?.name.clone();
             vault.remove_account(&args.account)?;
@@ -150,14 +111,72 @@ pub fn account(vault: &mut Vault, command: AccountCommand) -> Result<(), CliErro
         AccountCommand::Test(args) => {
             let account = vault.find_account(&args.account)?.clone();
             let key = vault.management_key(&account.id)?;
-            let url =
-                check::base_url(account.provider, account.base_url.as_deref(), account.region.as_deref())
-                    .map_err(failed)?;
-            let words =
-                actions::test_account(&actions::client(), account.provider, &url, &key).map_err(failed)?;
-            out(&words)
+            test_account(&account, &key)
         }
     }
+}
+
+/// The provider named by `--provider`, or the sentence that lists the known ones.
+pub fn provider_named(name: &str) -> Result<Provider, CliError> {
+    Provider::from_name(name).ok_or_else(|| {
+        CliError::Usage(format!(
+            "\"{name}\" is not a provider Keydesk knows: use one of {}.",
+            Provider::slugs()
+        ))
+    })
+}
+
+/// An account's management key from stdin (an empty line: none), as one line.
+pub fn management_key_from_stdin() -> Result<Option<secrecy::SecretString>, CliError> {
+    let key = input::key_from_stdin("Management key (Enter for none): ")?;
+    let key = (!key.expose_secret().is_empty()).then_some(key);
+    if let Some(key) = &key
+        && key.expose_secret().chars().any(char::is_whitespace)
+    {
+        return Err(CliError::Failed(
+            "The management key has a space or a line break inside it: copy it again as one line.".into(),
+        ));
+    }
+    Ok(key)
+}
+
+/// `keydesk account test`: asks the provider whether the management key works.
+pub fn test_account(account: &Account, key: &secrecy::SecretString) -> Result<(), CliError> {
+    let url = check::base_url(account.provider, account.base_url.as_deref(), account.region.as_deref())
+        .map_err(failed)?;
+    let words = actions::test_account(&actions::client(), account.provider, &url, key).map_err(failed)?;
+    out(&words)
+}
+
+/// `keydesk account list`, of a local or a team vault.
+pub fn list_accounts(accounts: &[Account], json: bool) -> Result<(), CliError> {
+    if json {
+        let list: Vec<_> = accounts
+            .iter()
+            .map(|a| {
+                json!({
+                    "id": a.id, "name": a.name, "provider": a.provider.slug(), "region": a.region,
+                    "base_url": a.base_url, "has_management_key": a.has_management_key,
+                })
+            })
+            .collect();
+        return out(&serde_json::to_string_pretty(&list).unwrap_or_default());
+    }
+    if accounts.is_empty() {
+        return out("No provider accounts yet: add one with `keydesk account add`.");
+    }
+    for a in accounts {
+        out(&format!(
+            "{:<12}  {:<24}  {:<13}  {:<6}  {}{}",
+            a.id,
+            a.name,
+            a.provider.name(),
+            a.region.as_deref().unwrap_or("—"),
+            a.base_url.as_deref().unwrap_or("default address"),
+            if a.has_management_key { ", management key" } else { "" }
+        ))?;
+    }
+    Ok(())
 }
 
 /// `keydesk generate --account N`: the provider makes the key; it goes straight into the vault.
@@ -195,9 +214,18 @@ pub fn generate_at_provider(
 /// otherwise, locally for Keydesk keys.
 pub fn revoke(vault: &mut Vault, args: &RevokeArgs) -> Result<(), CliError> {
     let id = super::lookup::resolve(vault.keys(), &args.key)?;
+    revoke_key(vault, &id, args)
+}
+
+/// Revokes key `id` of a local or a team vault as `args` say.
+pub fn revoke_key(
+    vault: &mut (impl KeyHolder + ?Sized),
+    id: &KeyId,
+    args: &RevokeArgs,
+) -> Result<(), CliError> {
     let plan = actions::plan_revoke(
         vault,
-        &id,
+        id,
         &args.reason,
         actions::RevokeOptions {
             confirmed_at_provider: args.revoked_at_provider,

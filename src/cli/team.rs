@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 use super::args::{self, Command};
 use super::commands::{Context, metadata, out, parse_provider, print_secret};
 use super::{CliError, input, lookup, render};
+use crate::actions::TeamHolder;
 pub use crate::actions::team::is_team;
 use crate::actions::team::{
     TEAM_CACHE, TEAM_FILE, read_config, read_copy, save_copy, token_from_env, write_config,
@@ -97,18 +98,30 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             render::show(&keys, "", now, &show.key, show.json)
         }
         Command::Add(add) => {
-            if add.account.is_some() {
-                return Err(CliError::Usage(
-                    "Provider accounts do not work on a team vault yet: add the key without --account."
-                        .into(),
-                ));
-            }
             ensure_writable(&vault)?;
+            let account = match &add.account {
+                Some(query) => {
+                    let accounts = vault.accounts()?;
+                    Some(crate::team::accounts::find_account(&accounts, query)?.account.clone())
+                }
+                None => None,
+            };
             let provider = add.provider.as_deref().map(parse_provider).transpose()?;
+            let provider = provider.or(account.as_ref().map(|a| a.provider));
             let meta = metadata(&add.label, &add.metadata)?;
             let secret = input::key_from_stdin("Paste the key: ")?;
             let secret = secrecy::SecretString::from(secret.expose_secret().trim());
             let detection = Vault::recognise(secret.expose_secret(), provider)?;
+            if let Some(account) = &account
+                && account.provider != detection.provider
+            {
+                return Err(crate::vault::VaultError::AccountMismatch {
+                    key: detection.provider.name(),
+                    account: account.name.clone(),
+                    provider: account.provider.name(),
+                }
+                .into());
+            }
             let keys = vault.unlock(&password(context)?)?;
             let existing = current_keys(context, &vault)?;
             if let Some(same) = existing.iter().find(|key| keys.matches(key, &secret)) {
@@ -126,6 +139,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             )?;
             record.region = detection.region.clone();
             record.scopes = add.scopes;
+            record.account = account.map(|a| a.id);
             let id = record.id.clone();
             vault.add(&keys, &record, &secret, &mut rng, now)?;
             if let Some(warning) = &detection.warning {
@@ -145,26 +159,60 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             out(&format!("Updated \"{}\" in the team vault.", key.record.label))
         }
         Command::Revoke(args) => {
-            let note = if args.revoked_at_provider {
-                format!("{} confirmed it was revoked at the provider", vault.config().member)
-            } else if args.local_only {
-                "revoked in Keydesk only".to_owned()
-            } else {
-                return Err(CliError::Usage(
-                    "A team vault cannot revoke at the provider yet: revoke the key on the provider's page, then run this again with --revoked-at-provider (or --local-only to mark it here only).".into(),
-                ));
-            };
             ensure_writable(&vault)?;
             let key = find(context, &vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
-            let warning = vault.revoke(&keys, &key, &args.reason, &note, now)?;
-            if let Some(warning) = warning {
-                super::commands::note(&warning);
-            }
+            let mut holder = TeamHolder::new(&vault, &keys, now)?;
+            super::remote::revoke_key(&mut holder, &key.record.id, &args)
+        }
+        Command::Verify(args) => {
+            let key = find(context, &vault, &args.key)?;
+            let keys = vault.unlock(&password(context)?)?;
+            let mut holder = TeamHolder::new(&vault, &keys, now)?;
+            super::remote::verify_key(&mut holder, &key.record.id, args.json)
+        }
+        Command::Account(args::AccountCommand::List(list)) => {
+            let accounts: Vec<_> = vault.accounts()?.into_iter().map(|found| found.account).collect();
+            super::remote::list_accounts(&accounts, list.json)
+        }
+        Command::Account(args::AccountCommand::Add(add)) => {
+            ensure_writable(&vault)?;
+            let provider = super::remote::provider_named(&add.provider)?;
+            let management_key = super::remote::management_key_from_stdin()?;
+            let keys = vault.unlock(&password(context)?)?;
+            let request = crate::vault::AccountRequest {
+                name: add.name,
+                provider,
+                region: add.region,
+                base_url: add.base_url,
+            };
+            let account = vault.add_account(&keys, request, management_key.as_ref(), &mut os_rng(), now)?;
             out(&format!(
-                "Revoked \"{}\" in the team vault; its secret is gone from the server.",
-                key.record.label
+                "Added the {} account \"{}\" to the team vault{}.",
+                provider.name(),
+                account.name,
+                if account.has_management_key {
+                    " with its management key, sealed with the team's key"
+                } else {
+                    ""
+                }
             ))
+        }
+        Command::Account(args::AccountCommand::Remove(remove)) => {
+            let keys = vault.unlock(&password(context)?)?;
+            let keys_now = current_keys(context, &vault)?;
+            let account = vault.remove_account(&keys, &remove.account, &keys_now, now)?;
+            out(&format!(
+                "Removed the account \"{}\" from the team vault, with its history on the server.",
+                account.name
+            ))
+        }
+        Command::Account(args::AccountCommand::Test(test)) => {
+            let keys = vault.unlock(&password(context)?)?;
+            let accounts = vault.accounts()?;
+            let found = crate::team::accounts::find_account(&accounts, &test.account)?;
+            let management_key = vault.management_key(&keys, found)?;
+            super::remote::test_account(&found.account, &management_key)
         }
         Command::Export(args) => {
             use crate::actions::transfer::{ExportFormat, ExportOptions, refuse_existing, write_export};
@@ -377,7 +425,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             out(&text)
         }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, revoke, whois, import, export, audit, member invite and member remove do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, verify, revoke, whois, import, export, audit, account and member do.",
             command_name(&other)
         ))),
     }

@@ -146,6 +146,11 @@ impl TeamVault {
                 }
             }
         }
+        for id in self.kv.list("accounts")? {
+            if !id.ends_with('/') {
+                self.reseal_account(keys, &id, rng, now)?;
+            }
+        }
         self.kv.delete_all(&format!("members/{member}"))?;
         let detail =
             format!("{member}; {resealed} keys sealed again under generation {generation} of the team key");
@@ -168,10 +173,19 @@ impl TeamVault {
             if key.generation == keys.generation() {
                 return Ok(None);
             }
+            if !key.record.is_live() {
+                // A revoked key's entry holds no secret and stays under the generation its
+                // lookup hash was made in (so `whois` still names it); the older versions an
+                // editor's revoke could not destroy (they hold the sealed secret) go now.
+                self.check_seal(keys, &key)?;
+                let older: Vec<u64> = (1..key.version).collect();
+                self.kv.destroy(&format!("keys/{id}"), &older)?;
+                return Ok(None);
+            }
             let secret = self.secret_to_copy(keys, &key)?;
             let mut record = key.record.clone();
             record.lookup_hash = keys.lookup_hash(&secret);
-            let sealed = self.seal_secret(keys, id, &secret, rng)?;
+            let sealed = self.seal_secret(keys, id.as_str(), &secret, rng)?;
             let entry = self.entry(keys, &record, &sealed)?;
             let version = match self.kv.write(&format!("keys/{id}"), &entry, key.version, false) {
                 Err(KvError::Conflict) => continue,

@@ -14,6 +14,7 @@
 //! Every write names the version it read (check-and-set): when two members change one key,
 //! the second write is refused and nothing is overwritten ([`TeamError::Changed`]).
 
+pub mod accounts;
 pub mod audit;
 pub mod cache;
 pub mod kv;
@@ -534,7 +535,7 @@ impl TeamVault {
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
         self.check_generation(keys)?;
-        let sealed = self.seal_secret(keys, &record.id, secret, rng)?;
+        let sealed = self.seal_secret(keys, record.id.as_str(), secret, rng)?;
         let entry = self.entry(keys, record, &sealed)?;
         let version = match self.kv.write(&format!("keys/{}", record.id), &entry, 0, false) {
             // A random 48-bit id already taken: say so plainly.
@@ -571,13 +572,7 @@ impl TeamVault {
     ) -> Result<u64, TeamError> {
         self.check_seal(keys, key)?;
         self.check_generation(keys)?;
-        // An entry sealed under an older generation is written again under the current one.
-        let secret = if key.generation == keys.generation() {
-            key.secret.clone()
-        } else {
-            let plain = self.secret_to_copy(keys, key)?;
-            self.seal_secret(keys, &record.id, &plain, &mut crate::vault::os_rng())?
-        };
+        let secret = self.sealed_now(keys, key)?;
         let entry = self.entry(keys, record, &secret)?;
         let version = match self.kv.write(&format!("keys/{}", record.id), &entry, key.version, false) {
             Err(KvError::Conflict) => {
@@ -591,6 +586,48 @@ impl TeamVault {
         };
         self.record_after(keys, "edit", (&record.id, version), detail, now)?;
         Ok(version)
+    }
+
+    /// `key`'s sealed secret as a new entry of it keeps it: as it is, or (an entry sealed
+    /// under an older generation) sealed again under the current one.
+    fn sealed_now(&self, keys: &TeamKeys, key: &TeamKey) -> Result<String, TeamError> {
+        if key.generation == keys.generation() || !key.record.is_live() {
+            return Ok(key.secret.clone());
+        }
+        let plain = self.secret_to_copy(keys, key)?;
+        self.seal_secret(keys, key.record.id.as_str(), &plain, &mut crate::vault::os_rng())
+    }
+
+    /// Writes down on key `id`'s record what Keydesk learnt about it (`change`: a provider's
+    /// answer to a verify, a revoke the provider refused), and records `(action, detail)` in
+    /// the trail. A member's change made meanwhile is kept: the key is read again and `change`
+    /// applied again. With a token that may only read, only the trail's entry is written.
+    pub fn note_on_key(
+        &self,
+        keys: &TeamKeys,
+        id: &KeyId,
+        (action, detail): (&str, &str),
+        change: impl Fn(&mut KeyRecord),
+        now: DateTime<Utc>,
+    ) -> Result<(), TeamError> {
+        self.check_generation(keys)?;
+        let mut by = String::new();
+        for _try in 0..5 {
+            let key = self.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?;
+            self.check_seal(keys, &key)?;
+            let mut record = key.record.clone();
+            change(&mut record);
+            let entry = self.entry(keys, &record, &self.sealed_now(keys, &key)?)?;
+            match self.kv.write(&format!("keys/{id}"), &entry, key.version, false) {
+                Ok(version) => return self.record_after(keys, action, (id, version), detail, now),
+                Err(KvError::Conflict) => by = key.changed_by,
+                Err(KvError::Denied { .. }) => {
+                    return self.record(keys, action, Some((id, key.version)), detail, now).map(|_seq| ());
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(TeamError::Changed { by: if by.is_empty() { "Another member".into() } else { by } })
     }
 
     /// The secret of `key`, after its entry's seal is checked and the reveal is recorded in
@@ -616,9 +653,12 @@ impl TeamVault {
         self.check_seal(keys, key)?;
         let tampered = || TeamError::Tampered { what: format!("key {}", key.record.id) };
         let sealed = B64.decode(&key.secret).map_err(|_bad| tampered())?;
-        let plain =
-            crypto::open(&keys.at(key.generation)?.data, self.secret_ad(&key.record.id).as_bytes(), &sealed)
-                .map_err(|_bad| tampered())?;
+        let plain = crypto::open(
+            &keys.at(key.generation)?.data,
+            self.secret_ad(key.record.id.as_str()).as_bytes(),
+            &sealed,
+        )
+        .map_err(|_bad| tampered())?;
         let text = std::str::from_utf8(&plain).map_err(|_bad| tampered())?;
         Ok(SecretString::from(text))
     }
@@ -852,13 +892,13 @@ impl TeamVault {
     fn seal_secret(
         &self,
         keys: &TeamKeys,
-        id: &KeyId,
+        subject: &str,
         secret: &SecretString,
         rng: &mut dyn Entropy,
     ) -> Result<String, TeamError> {
         let sealed = crypto::seal(
             &keys.now().data,
-            self.secret_ad(id).as_bytes(),
+            self.secret_ad(subject).as_bytes(),
             secret.expose_secret().as_bytes(),
             rng,
         )?;
@@ -870,33 +910,55 @@ impl TeamVault {
     fn entry(&self, keys: &TeamKeys, record: &KeyRecord, secret: &str) -> Result<Value, TeamError> {
         let record_text =
             serde_json::to_string(record).map_err(|_json| VaultError::Render { what: "a key's record" })?;
+        Ok(self.entry_of(keys, record.id.as_str(), &record_text, secret))
+    }
+
+    /// An entry (a key's or an account's: `subject` says which) as written.
+    fn entry_of(&self, keys: &TeamKeys, subject: &str, record_text: &str, secret: &str) -> Value {
         let changed_by = &self.config.member;
-        let seal = self.seal_of(keys, &record.id, &record_text, secret, changed_by);
-        Ok(json!({
+        let seal = self.seal_of(keys, subject, record_text, secret, changed_by);
+        json!({
             "record": record_text, "secret": secret, "changed_by": changed_by, "seal": seal,
             "generation": keys.generation(),
-        }))
+        })
     }
 
     /// What a key's seal covers: the team, the key's id, its record's text, its sealed secret
     /// and its last writer, each ended by a zero byte (none of them holds one).
     fn sealed_parts<'a>(
         &'a self,
-        id: &'a KeyId,
+        subject: &'a str,
         record: &'a str,
         secret: &'a str,
         by: &'a str,
     ) -> [&'a [u8]; 9] {
         let team = self.config.team_id.as_bytes();
-        [team, b"\0", id.as_bytes(), b"\0", record.as_bytes(), b"\0", secret.as_bytes(), b"\0", by.as_bytes()]
+        [
+            team,
+            b"\0",
+            subject.as_bytes(),
+            b"\0",
+            record.as_bytes(),
+            b"\0",
+            secret.as_bytes(),
+            b"\0",
+            by.as_bytes(),
+        ]
     }
 
-    fn seal_of(&self, keys: &TeamKeys, id: &KeyId, record: &str, secret: &str, changed_by: &str) -> String {
-        crypto::keyed_hash_parts(&keys.now().seal, &self.sealed_parts(id, record, secret, changed_by))
+    fn seal_of(
+        &self,
+        keys: &TeamKeys,
+        subject: &str,
+        record: &str,
+        secret: &str,
+        changed_by: &str,
+    ) -> String {
+        crypto::keyed_hash_parts(&keys.now().seal, &self.sealed_parts(subject, record, secret, changed_by))
     }
 
     fn check_seal(&self, keys: &TeamKeys, key: &TeamKey) -> Result<(), TeamError> {
-        let parts = self.sealed_parts(&key.record.id, &key.record_text, &key.secret, &key.changed_by);
+        let parts = self.sealed_parts(key.record.id.as_str(), &key.record_text, &key.secret, &key.changed_by);
         if crypto::keyed_hash_parts_match(&keys.at(key.generation)?.seal, &parts, &key.seal) {
             Ok(())
         } else {
@@ -912,8 +974,9 @@ impl TeamVault {
         format!("keydesk-team data key {} {member} {generation}", self.config.team_id)
     }
 
-    fn secret_ad(&self, id: &KeyId) -> String {
-        format!("keydesk-team secret {} {id}", self.config.team_id)
+    /// `subject`: a key's id, or `account <id>` (ids hold no space, so the two never meet).
+    fn secret_ad(&self, subject: &str) -> String {
+        format!("keydesk-team secret {} {subject}", self.config.team_id)
     }
 }
 

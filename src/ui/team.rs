@@ -318,8 +318,9 @@ pub fn team_ui(
             let title = format!("Revoke \"{}\"", form.label);
             let (revoke, cancel) = form_ui(ui, &title, "Revoke key", why_not, |ui| {
                 ui.label(
-                    "Revoke the key on the provider's page first: Keydesk cannot do it for a team vault yet. \
-                     Revoking here takes its secret off the server for every member.",
+                    "Revoke the key on the provider's page first, then tick the box: Keydesk checks that the \
+                     provider refuses the old key. Unticked, the key is revoked in Keydesk only. Either way its \
+                     secret leaves the server for every member.",
                 );
                 field(ui, "Reason", &mut form.reason);
                 ui.horizontal(|ui| {

@@ -2,12 +2,13 @@
 //! recording what the provider said. The calls themselves are made by the caller
 //! (`crate::providers`), never here.
 
+use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::audit::{self, Action};
 use super::model::{Account, KeyId, KeyRecord, ProviderUsage, UnexpectedUse, Verification, VerifyOutcome};
 use super::ops::aws_access_key_id;
-use super::{MAX_LABEL, Vault, VaultError, random_hex};
+use super::{Entropy, MAX_LABEL, Vault, VaultError, random_hex};
 use crate::providers::Provider;
 use crate::providers::catalogue::check_base_url;
 
@@ -58,53 +59,14 @@ impl Vault {
         request: AccountRequest,
         management_key: Option<&SecretString>,
     ) -> Result<String, VaultError> {
-        let name = request.name.trim().to_owned();
-        if name.is_empty() {
-            return Err(VaultError::EmptyAccountName);
-        }
-        if name.chars().count() > MAX_LABEL || name.chars().any(char::is_control) {
-            return Err(VaultError::TooLong { field: "account name", max: MAX_LABEL });
-        }
-        if self.file.accounts.iter().any(|a| a.name.eq_ignore_ascii_case(&name)) {
-            return Err(VaultError::DuplicateAccount { name });
-        }
-        let base_url =
-            request.base_url.map(|u| u.trim().trim_end_matches('/').to_owned()).filter(|u| !u.is_empty());
-        if let Some(url) = &base_url {
-            check_base_url(url).map_err(|why| VaultError::BadBaseUrl { url: url.clone(), why })?;
-        }
-        let region = request.region.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
-        if let Some(region) = &region {
-            let info = request.provider.info();
-            let known = info.regions.iter().any(|(name, _)| name.eq_ignore_ascii_case(region))
-                || (info.base_url.contains("{dc}") && region.chars().all(|c| c.is_ascii_alphanumeric()));
-            if !known {
-                return Err(VaultError::UnknownRegion {
-                    provider: request.provider.name(),
-                    region: region.clone(),
-                });
-            }
-        }
-        let id = loop {
-            let id = format!("a{}", random_hex(self.env.rng.as_mut(), 5));
-            if !self.file.accounts.iter().any(|a| a.id == id) {
-                break id;
-            }
-        };
-        let has_management_key = management_key.is_some();
+        let now = self.now();
+        let account =
+            new_account(request, &self.file.accounts, management_key.is_some(), self.env.rng.as_mut(), now)?;
+        let (id, name, provider) = (account.id.clone(), account.name.clone(), account.provider);
         if let Some(key) = &management_key {
             self.store_secret(&id, key)?;
         }
-        let account = Account {
-            id: id.clone(),
-            name: name.clone(),
-            provider: request.provider,
-            region,
-            base_url,
-            has_management_key,
-            created_at: self.now(),
-        };
-        let detail = format!("\"{name}\", {}", request.provider.name());
+        let detail = format!("\"{name}\", {}", provider.name());
         self.apply(Action::AccountAdd, None, detail, |file| {
             file.accounts.push(account);
             Ok(())
@@ -286,4 +248,57 @@ impl Vault {
         let region = account.and_then(|a| a.region.clone()).or_else(|| record.region.clone());
         (base_url, region)
     }
+}
+
+/// An account as `request` describes it, checked (a name, unique among `existing` ignoring
+/// case; an address Keydesk may call; a region the provider has) and given a new id.
+pub fn new_account(
+    request: AccountRequest,
+    existing: &[Account],
+    has_management_key: bool,
+    rng: &mut dyn Entropy,
+    now: DateTime<Utc>,
+) -> Result<Account, VaultError> {
+    let name = request.name.trim().to_owned();
+    if name.is_empty() {
+        return Err(VaultError::EmptyAccountName);
+    }
+    if name.chars().count() > MAX_LABEL || name.chars().any(char::is_control) {
+        return Err(VaultError::TooLong { field: "account name", max: MAX_LABEL });
+    }
+    if existing.iter().any(|a| a.name.eq_ignore_ascii_case(&name)) {
+        return Err(VaultError::DuplicateAccount { name });
+    }
+    let base_url =
+        request.base_url.map(|u| u.trim().trim_end_matches('/').to_owned()).filter(|u| !u.is_empty());
+    if let Some(url) = &base_url {
+        check_base_url(url).map_err(|why| VaultError::BadBaseUrl { url: url.clone(), why })?;
+    }
+    let region = request.region.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    if let Some(region) = &region {
+        let info = request.provider.info();
+        let known = info.regions.iter().any(|(name, _)| name.eq_ignore_ascii_case(region))
+            || (info.base_url.contains("{dc}") && region.chars().all(|c| c.is_ascii_alphanumeric()));
+        if !known {
+            return Err(VaultError::UnknownRegion {
+                provider: request.provider.name(),
+                region: region.clone(),
+            });
+        }
+    }
+    let id = loop {
+        let id = format!("a{}", random_hex(rng, 5));
+        if !existing.iter().any(|a| a.id == id) {
+            break id;
+        }
+    };
+    Ok(Account {
+        id,
+        name,
+        provider: request.provider,
+        region,
+        base_url,
+        has_management_key,
+        created_at: now,
+    })
 }

@@ -39,7 +39,7 @@ use crypto::{CryptoError, KdfParams, SymmetricKey};
 use keys::Keys;
 use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
 
-pub use accounts::{AccountRequest, UsageTarget};
+pub use accounts::{AccountRequest, UsageTarget, new_account};
 pub use check::CheckReport;
 pub use error::VaultError;
 pub use import::{ImportReport, ImportRow, ImportStop, PreviewRow, Verdict, count_keys, preview_rows};

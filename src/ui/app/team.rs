@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use super::StoreFactory;
 use super::{Done, KeydeskApp, OpenError, Phase};
-use crate::actions::team as folder;
+use crate::actions::{self, team as folder};
 use crate::clipboard::fingerprint;
 use crate::team::cache::{Refreshed, Snapshot};
 use crate::team::kv::{Kv, KvError, Location};
@@ -671,25 +671,8 @@ impl KeydeskApp {
                 });
             }
             TeamCommand::Revoke { key, reason, at_provider } => {
-                let member = vault.config().member.clone();
                 self.jobs.spawn(ctx, "Revoking the key in the team vault", Records::Yes, move || {
-                    let note = if at_provider {
-                        format!("{member} confirmed it was revoked at the provider")
-                    } else {
-                        "revoked in Keydesk only".to_owned()
-                    };
-                    let result = fresh(&vault, &key)
-                        .and_then(|read| {
-                            let warning = vault.revoke(&keys, &read, &reason, &note, now)?;
-                            let mut said = format!("Revoked \"{}\" in the team vault.", read.record.label);
-                            if let Some(warning) = warning {
-                                said.push(' ');
-                                said.push_str(&warning);
-                            }
-                            Ok(said)
-                        })
-                        .map_err(|e| sentence(&e));
-                    Done::Team(TeamDone::Changed(result))
+                    Done::Team(TeamDone::Changed(revoke(&vault, &keys, &key, &reason, at_provider, now)))
                 });
             }
             TeamCommand::Edit { key, label, notes } => {
@@ -793,6 +776,27 @@ fn apply_poll(session: &mut TeamSession, changes: u64, result: Result<Polled, Te
 /// `id` as the server has it now (a change or a reveal works on the entry as it is there).
 fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError> {
     vault.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })
+}
+
+/// Revokes key `id` as the local vault's revoke does (`actions::plan_revoke`): ticked "I
+/// revoked it on the provider's page", the old key is checked there (a provider that still
+/// takes it keeps the key active); unticked, in Keydesk only. The sentence to show.
+fn revoke(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    id: &KeyId,
+    reason: &str,
+    at_provider: bool,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let done = (|| {
+        let mut holder = actions::TeamHolder::new(vault, keys, now)?;
+        let options = actions::RevokeOptions { confirmed_at_provider: at_provider, local_only: !at_provider };
+        let called = actions::plan_revoke(&holder, id, reason, options)?.call(&actions::client());
+        actions::finish_revoke(&mut holder, called, reason)
+    })()
+    .map_err(|error| error.to_string())?;
+    Ok(std::iter::once(done.message).chain(done.notes).collect::<Vec<_>>().join(" "))
 }
 
 /// Adds a pasted key: recognised, refused when the vault has it already, sealed and recorded.

@@ -1,0 +1,165 @@
+//! Where a provider action reads a key, its account and the secrets a call needs, and where it
+//! records what the provider said: a local vault ([`Vault`]), or a team vault with its keys
+//! unlocked ([`TeamHolder`]). Verify and revoke are written once against this.
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use super::ActionError;
+use crate::team::accounts::{TeamAccount, find_account};
+use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::vault::model::{Account, KeyId, KeyRecord, Verification, VerifyOutcome};
+use crate::vault::{Vault, VaultError};
+
+/// What verify and revoke need of a vault.
+pub trait KeyHolder {
+    /// The time to record, in whole seconds.
+    fn now(&self) -> DateTime<Utc>;
+    /// A key's record as it is now.
+    fn key_record(&self, id: &KeyId) -> Result<KeyRecord, ActionError>;
+    /// A live key's record and secret, for a call the user asked for.
+    fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), ActionError>;
+    /// The base URL and region to call for a key: its account's, else the key's own region.
+    fn call_target(&self, record: &KeyRecord) -> (Option<String>, Option<String>);
+    /// The account with id `id`.
+    fn account(&self, id: &str) -> Option<Account>;
+    /// An account's management key.
+    fn management_key(&self, account_id: &str) -> Result<SecretString, ActionError>;
+    /// Records what the provider said about a key.
+    fn record_verification(&mut self, id: &KeyId, outcome: VerifyOutcome) -> Result<(), ActionError>;
+    /// Records that a revoke at the provider did not happen, and why.
+    fn record_revoke_failure(&mut self, id: &KeyId, message: &str) -> Result<(), ActionError>;
+    /// Marks a key revoked (`how`: how it went at the provider); answers a warning to show.
+    fn revoke_noting(&mut self, id: &KeyId, reason: &str, how: &str) -> Result<Option<String>, ActionError>;
+}
+
+impl KeyHolder for Vault {
+    fn now(&self) -> DateTime<Utc> {
+        Vault::now(self)
+    }
+
+    fn key_record(&self, id: &KeyId) -> Result<KeyRecord, ActionError> {
+        Ok(self.key(id)?.clone())
+    }
+
+    fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), ActionError> {
+        Ok(Vault::secret_for_call(self, id)?)
+    }
+
+    fn call_target(&self, record: &KeyRecord) -> (Option<String>, Option<String>) {
+        Vault::call_target(self, record)
+    }
+
+    fn account(&self, id: &str) -> Option<Account> {
+        self.find_account(id).ok().cloned()
+    }
+
+    fn management_key(&self, account_id: &str) -> Result<SecretString, ActionError> {
+        Ok(Vault::management_key(self, account_id)?)
+    }
+
+    fn record_verification(&mut self, id: &KeyId, outcome: VerifyOutcome) -> Result<(), ActionError> {
+        Ok(Vault::record_verification(self, id, outcome)?)
+    }
+
+    fn record_revoke_failure(&mut self, id: &KeyId, message: &str) -> Result<(), ActionError> {
+        Ok(Vault::record_revoke_failure(self, id, message)?)
+    }
+
+    fn revoke_noting(&mut self, id: &KeyId, reason: &str, how: &str) -> Result<Option<String>, ActionError> {
+        Ok(Vault::revoke_noting(self, id, reason, how)?)
+    }
+}
+
+/// A team vault unlocked, with its provider accounts as read when the action began. Every
+/// key is read from the server as it is now (not from this computer's copy), and every
+/// record goes to the server with its entry in the team's audit trail.
+pub struct TeamHolder<'a> {
+    vault: &'a TeamVault,
+    keys: &'a TeamKeys,
+    accounts: Vec<TeamAccount>,
+    now: DateTime<Utc>,
+}
+
+impl<'a> TeamHolder<'a> {
+    /// Reads the team's accounts.
+    pub fn new(vault: &'a TeamVault, keys: &'a TeamKeys, now: DateTime<Utc>) -> Result<Self, TeamError> {
+        let accounts = vault.accounts()?;
+        Ok(TeamHolder { vault, keys, accounts, now: crate::vault::whole_seconds(now) })
+    }
+
+    fn read(&self, id: &KeyId) -> Result<TeamKey, ActionError> {
+        Ok(self.vault.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?)
+    }
+}
+
+impl KeyHolder for TeamHolder<'_> {
+    fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    fn key_record(&self, id: &KeyId) -> Result<KeyRecord, ActionError> {
+        Ok(self.read(id)?.record)
+    }
+
+    fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), ActionError> {
+        let key = self.read(id)?;
+        if !key.record.is_live() {
+            return Err(VaultError::Revoked { label: key.record.label, action: "verify" }.into());
+        }
+        let secret = self.vault.secret_to_copy(self.keys, &key)?;
+        Ok((key.record, secret))
+    }
+
+    fn call_target(&self, record: &KeyRecord) -> (Option<String>, Option<String>) {
+        let account = record.account.as_deref().and_then(|id| self.account(id));
+        let base_url = account.as_ref().and_then(|a| a.base_url.clone());
+        let region = account.and_then(|a| a.region).or_else(|| record.region.clone());
+        (base_url, region)
+    }
+
+    fn account(&self, id: &str) -> Option<Account> {
+        self.accounts.iter().find(|a| a.account.id == id).map(|a| a.account.clone())
+    }
+
+    fn management_key(&self, account_id: &str) -> Result<SecretString, ActionError> {
+        let account = find_account(&self.accounts, account_id)?;
+        Ok(self.vault.management_key(self.keys, account)?)
+    }
+
+    fn record_verification(&mut self, id: &KeyId, outcome: VerifyOutcome) -> Result<(), ActionError> {
+        let label = self.read(id)?.record.label;
+        let detail = if outcome.works() {
+            format!("\"{label}\": {}", outcome.word())
+        } else {
+            format!("\"{label}\": {}: {}", outcome.word(), outcome.sentence())
+        };
+        let at = self.now;
+        self.vault.note_on_key(
+            self.keys,
+            id,
+            ("verify", &detail),
+            |record| record.last_verified = Some(Verification { at, outcome: outcome.clone() }),
+            at,
+        )?;
+        Ok(())
+    }
+
+    fn record_revoke_failure(&mut self, id: &KeyId, message: &str) -> Result<(), ActionError> {
+        let label = self.read(id)?.record.label;
+        let detail = format!("\"{label}\": {message}");
+        self.vault.note_on_key(
+            self.keys,
+            id,
+            ("revoke failed", &detail),
+            |record| record.provider_revoke_pending = Some(message.to_owned()),
+            self.now,
+        )?;
+        Ok(())
+    }
+
+    fn revoke_noting(&mut self, id: &KeyId, reason: &str, how: &str) -> Result<Option<String>, ActionError> {
+        let key = self.read(id)?;
+        Ok(self.vault.revoke(self.keys, &key, reason, how, self.now)?)
+    }
+}
