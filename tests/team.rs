@@ -966,3 +966,53 @@ fn a_removal_reseals_the_accounts_and_passes_over_revoked_keys() {
     assert!(ana.ok(&["list", "--all"], "").contains("revoked"));
     assert!(ana.ok(&["audit", "--verify"], "").contains("verified"));
 }
+
+#[test]
+fn last_use_is_asked_for_a_team_key_and_kept_for_every_member() {
+    let bao = Bao::dev();
+    let (ana, bo, sendgrid_id) = team_of_two(&bao);
+    let key = common::random_chars("0123456789ABCDEF", 96);
+    let asked_with = key.clone();
+    // Elastic Email on loopback, as its API answers for a key it knows by name.
+    let elastic = common::mock::Mock::start(move |seen| {
+        if seen.header("x-elasticemail-apikey") != Some(asked_with.as_str()) {
+            return common::mock::Reply::json(401, r#"{"Error":"Access denied"}"#);
+        }
+        match (seen.method.as_str(), seen.url.as_str()) {
+            ("GET", "/v4/security/apikeys/CRM%20sync") => common::mock::Reply::json(
+                200,
+                r#"{"AccessLevel":["ViewAccessTokens","SendHttp"],"Name":"CRM sync","DateCreated":"2026-01-05T09:00:00Z","LastUse":"2026-11-20T08:30:00Z","Expires":null,"RestrictAccessToIPRange":[]}"#,
+            ),
+            _ => common::mock::Reply::json(404, r#"{"Error":"ApiKey not found"}"#),
+        }
+    });
+    ana.ok(
+        &["account", "add", "--provider", "elastic-email", "--name", "EE", "--base-url", &elastic.url],
+        "\n",
+    );
+    ana.ok(&["add", "--label", "Newsletter", "--account", "EE"], &key);
+
+    assert!(
+        bo.fails(&["usage", "Newsletter"], "")
+            .contains("Keydesk needs the name this key has at Elastic Email")
+    );
+    assert!(elastic.seen().is_empty(), "nothing asked without a name");
+    let said = bo.ok(&["usage", "Newsletter", "--name", "CRM sync"], "");
+    assert!(said.contains("Last used at Elastic Email") && said.contains("(2026-11-20 08:30 UTC)"), "{said}");
+    // Bo's answer (and the name it proved right) is on the key for Ana: she asks without one.
+    let shown: Value = serde_json::from_str(&ana.ok(&["show", "Newsletter", "--json"], "")).unwrap();
+    assert_eq!(shown["provider_key_id"], "CRM sync", "{shown}");
+    let answer: Value = serde_json::from_str(&ana.ok(&["usage", "Newsletter", "--json"], "")).unwrap();
+    assert_eq!(answer["last_used"], "2026-11-20T08:30:00+00:00", "{answer}");
+    assert_eq!(answer["possible_unauthorized_use"], false);
+    let trail = ana.ok(&["audit"], "");
+    assert!(trail.contains("\"Newsletter\": last used 2026-11-20 08:30 UTC"), "{trail}");
+
+    // A provider whose API does not tell, and a revoked key with no account key to ask with.
+    let not_told = ana.fails(&["usage", &sendgrid_id], "");
+    assert!(not_told.contains("SendGrid's API does not tell when a key was last used"), "{not_told}");
+    ana.ok(&["revoke", "Newsletter", "--reason", "rotated", "--local-only"], "");
+    let revoked = ana.fails(&["usage", "Newsletter"], "");
+    assert!(revoked.contains("Newsletter"), "{revoked}");
+    assert_eq!(elastic.seen().len(), 2, "one question each for Bo and Ana, none after the revoke");
+}

@@ -1,17 +1,20 @@
 //! Where a provider action reads a key, its account and the secrets a call needs, and where it
 //! records what the provider said: a local vault ([`Vault`]), or a team vault with its keys
-//! unlocked ([`TeamHolder`]). Verify and revoke are written once against this.
+//! unlocked ([`TeamHolder`]). Verify, revoke and last use are written once against this.
 
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::ActionError;
+use crate::providers::Provider;
 use crate::team::accounts::{TeamAccount, find_account};
 use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
-use crate::vault::model::{Account, KeyId, KeyRecord, Verification, VerifyOutcome};
-use crate::vault::{Vault, VaultError};
+use crate::vault::model::{
+    Account, KeyId, KeyRecord, ProviderUsage, UnexpectedUse, Verification, VerifyOutcome,
+};
+use crate::vault::{UsageTarget, Vault, VaultError, aws_access_key_id, usage_detail};
 
-/// What verify and revoke need of a vault.
+/// What verify, revoke and last use need of a vault.
 pub trait KeyHolder {
     /// The time to record, in whole seconds.
     fn now(&self) -> DateTime<Utc>;
@@ -31,6 +34,44 @@ pub trait KeyHolder {
     fn record_revoke_failure(&mut self, id: &KeyId, message: &str) -> Result<(), ActionError>;
     /// Marks a key revoked (`how`: how it went at the provider); answers a warning to show.
     fn revoke_noting(&mut self, id: &KeyId, reason: &str, how: &str) -> Result<Option<String>, ActionError>;
+    /// Records what the provider said about a key's last use (`Err`: why it could not tell);
+    /// `subject` (the key's id at the provider, as asked) is kept when the key had none.
+    /// Answers the use that should not have happened, if the answer shows one.
+    fn record_usage(
+        &mut self,
+        id: &KeyId,
+        answer: Result<ProviderUsage, String>,
+        subject: Option<String>,
+    ) -> Result<Option<UnexpectedUse>, ActionError>;
+
+    /// What a last-use question needs: the key, its id at the provider where known, and a
+    /// key to ask with — its account's management key when there is one (it may ask about
+    /// any key, a revoked one too), else the key itself (live keys only).
+    fn usage_target(&self, id: &KeyId) -> Result<UsageTarget, ActionError> {
+        let record = self.key_record(id)?;
+        let account = record.account.as_deref().and_then(|a| self.account(a));
+        if let Some(account) = account.filter(|a| a.has_management_key) {
+            let credential = self.management_key(&account.id)?;
+            let asked_with = format!("the management key of \"{}\"", account.name);
+            // A live AWS key added before its id was kept names itself in its secret (read
+            // only then: no other provider's key names itself).
+            let subject = record.provider_key_id.clone().or_else(|| {
+                let names_itself = record.provider == Provider::AmazonSes && record.is_live();
+                let (_, own) = names_itself.then(|| self.secret_for_call(id).ok()).flatten()?;
+                aws_access_key_id(record.provider, &own)
+            });
+            return Ok(UsageTarget { record, subject, credential, asked_with });
+        }
+        if !record.is_live() {
+            return Err(
+                VaultError::NoKeyToAsk { label: record.label, provider: record.provider.name() }.into()
+            );
+        }
+        let (record, credential) = self.secret_for_call(id)?;
+        let subject =
+            record.provider_key_id.clone().or_else(|| aws_access_key_id(record.provider, &credential));
+        Ok(UsageTarget { record, subject, credential, asked_with: UsageTarget::ITSELF.into() })
+    }
 }
 
 impl KeyHolder for Vault {
@@ -68,6 +109,15 @@ impl KeyHolder for Vault {
 
     fn revoke_noting(&mut self, id: &KeyId, reason: &str, how: &str) -> Result<Option<String>, ActionError> {
         Ok(Vault::revoke_noting(self, id, reason, how)?)
+    }
+
+    fn record_usage(
+        &mut self,
+        id: &KeyId,
+        answer: Result<ProviderUsage, String>,
+        subject: Option<String>,
+    ) -> Result<Option<UnexpectedUse>, ActionError> {
+        Ok(Vault::record_usage(self, id, answer, subject)?)
     }
 }
 
@@ -161,5 +211,38 @@ impl KeyHolder for TeamHolder<'_> {
     fn revoke_noting(&mut self, id: &KeyId, reason: &str, how: &str) -> Result<Option<String>, ActionError> {
         let key = self.read(id)?;
         Ok(self.vault.revoke(self.keys, &key, reason, how, self.now)?)
+    }
+
+    fn record_usage(
+        &mut self,
+        id: &KeyId,
+        answer: Result<ProviderUsage, String>,
+        subject: Option<String>,
+    ) -> Result<Option<UnexpectedUse>, ActionError> {
+        let key = self.read(id)?;
+        let label = key.record.label.clone();
+        let usage = match answer {
+            Ok(usage) => usage,
+            Err(why) => {
+                let detail = format!("\"{label}\": {why}");
+                self.vault.record(self.keys, "usage failed", Some((id, key.version)), &detail, self.now)?;
+                return Ok(None);
+            }
+        };
+        let flag = usage.last_used.and_then(|at| key.record.unexpected_use_at(at));
+        let detail = format!("\"{label}\": {}", usage_detail(&usage, flag.as_ref()));
+        self.vault.note_on_key(
+            self.keys,
+            id,
+            ("usage", &detail),
+            |record| {
+                record.usage = Some(Box::new(usage.clone()));
+                if record.provider_key_id.is_none() {
+                    record.provider_key_id.clone_from(&subject);
+                }
+            },
+            self.now,
+        )?;
+        Ok(flag)
     }
 }

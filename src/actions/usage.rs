@@ -3,12 +3,11 @@
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use super::ActionError;
+use super::{ActionError, KeyHolder};
 use crate::providers::Provider;
 use crate::providers::http::Client;
 use crate::providers::usage::{self, LastUse, UsageError, UsageQuery};
 use crate::providers::verify as check;
-use crate::vault::Vault;
 use crate::vault::model::{KeyId, ProviderUsage, UnexpectedUse};
 
 /// What a last-use question needs. Holds a secret: no `Debug`.
@@ -42,8 +41,12 @@ pub struct UsageFound {
 
 /// Reads what asking needs. `name` is the key's name at the provider, when the user gives it
 /// (Elastic Email names keys; Keydesk keeps the name once an answer proves it right).
-pub fn plan_usage(vault: &Vault, id: &KeyId, name: Option<&str>) -> Result<UsagePlan, ActionError> {
-    let provider = vault.key(id)?.provider;
+pub fn plan_usage(
+    vault: &(impl KeyHolder + ?Sized),
+    id: &KeyId,
+    name: Option<&str>,
+) -> Result<UsagePlan, ActionError> {
+    let provider = vault.key_record(id)?.provider;
     if usage::source(provider).is_none() {
         return Err(UsageError::NotTold { provider }.into());
     }
@@ -97,7 +100,10 @@ impl UsagePlan {
 }
 
 /// Records the answer (or why there was none) on the key and in the audit log.
-pub fn finish_usage(vault: &mut Vault, called: UsageCalled) -> Result<UsageFound, ActionError> {
+pub fn finish_usage(
+    vault: &mut (impl KeyHolder + ?Sized),
+    called: UsageCalled,
+) -> Result<UsageFound, ActionError> {
     match called.answer {
         Ok(last) => {
             let usage = ProviderUsage {

@@ -57,10 +57,15 @@ pub fn verify_key(vault: &mut (impl KeyHolder + ?Sized), id: &KeyId, json: bool)
 /// `keydesk usage KEY [--name NAME] [--json]`.
 pub fn usage(vault: &mut Vault, args: &UsageArgs) -> Result<(), CliError> {
     let id = super::lookup::resolve(vault.keys(), &args.key)?;
+    usage_of(vault, &id, args)
+}
+
+/// Asks the provider when key `id` of a local or a team vault was last used, and says it.
+pub fn usage_of(vault: &mut (impl KeyHolder + ?Sized), id: &KeyId, args: &UsageArgs) -> Result<(), CliError> {
     let called =
-        actions::plan_usage(vault, &id, args.name.as_deref()).map_err(failed)?.call(&actions::client());
+        actions::plan_usage(vault, id, args.name.as_deref()).map_err(failed)?.call(&actions::client());
     let found = actions::finish_usage(vault, called).map_err(failed)?;
-    let provider = vault.key(&id)?.provider;
+    let provider = vault.key_record(id).map_err(failed)?.provider;
     let now = vault.now();
     let flag = found.unexpected.map(|flag| actions::unexpected_sentence(provider, &flag));
     if args.json {

@@ -171,6 +171,12 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let mut holder = TeamHolder::new(&vault, &keys, now)?;
             super::remote::verify_key(&mut holder, &key.record.id, args.json)
         }
+        Command::Usage(args) => {
+            let key = find(context, &vault, &args.key)?;
+            let keys = vault.unlock(&password(context)?)?;
+            let mut holder = TeamHolder::new(&vault, &keys, now)?;
+            super::remote::usage_of(&mut holder, &key.record.id, &args)
+        }
         Command::Account(args::AccountCommand::List(list)) => {
             let accounts: Vec<_> = vault.accounts()?.into_iter().map(|found| found.account).collect();
             super::remote::list_accounts(&accounts, list.json)
@@ -425,7 +431,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             out(&text)
         }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, verify, revoke, whois, import, export, audit, account and member do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, verify, usage, revoke, whois, import, export, audit, account and member do.",
             command_name(&other)
         ))),
     }

@@ -7,7 +7,6 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::audit::{self, Action};
 use super::model::{Account, KeyId, KeyRecord, ProviderUsage, UnexpectedUse, Verification, VerifyOutcome};
-use super::ops::aws_access_key_id;
 use super::{Entropy, MAX_LABEL, Vault, VaultError, random_hex};
 use crate::providers::Provider;
 use crate::providers::catalogue::check_base_url;
@@ -21,7 +20,7 @@ pub struct AccountRequest {
     pub base_url: Option<String>,
 }
 
-/// What a last-use question needs ([`Vault::usage_target`]). Holds a secret: no `Debug`.
+/// What a last-use question needs (`actions::KeyHolder::usage_target`). Holds a secret: no `Debug`.
 pub struct UsageTarget {
     pub record: KeyRecord,
     /// The key's id at the provider (AWS access key id, Elastic Email key name), if known.
@@ -151,34 +150,6 @@ impl Vault {
         })
     }
 
-    /// What a last-use question needs: the key, its id at the provider where known, and a key
-    /// to ask with — the account's management key when there is one (it may ask about any
-    /// key, a revoked one too), else the key itself (live keys only).
-    pub fn usage_target(&self, id: &KeyId) -> Result<UsageTarget, VaultError> {
-        self.refuse_if_changed()?;
-        let record = self.key(id)?.clone();
-        let account = record.account.as_deref().and_then(|a| self.file.accounts.iter().find(|x| x.id == a));
-        if let Some(account) = account.filter(|a| a.has_management_key) {
-            let credential = self.management_key(&account.id)?;
-            let asked_with = format!("the management key of \"{}\"", account.name);
-            // A live AWS key added before its id was kept names itself in its secret (read
-            // only then: no other provider's key names itself).
-            let subject = record.provider_key_id.clone().or_else(|| {
-                let names_itself = record.provider == Provider::AmazonSes && record.is_live();
-                let own = names_itself.then(|| self.load_secret(&record).ok()).flatten()?;
-                aws_access_key_id(record.provider, &own)
-            });
-            return Ok(UsageTarget { record, subject, credential, asked_with });
-        }
-        if !record.is_live() {
-            return Err(VaultError::NoKeyToAsk { label: record.label, provider: record.provider.name() });
-        }
-        let credential = self.load_secret(&record)?;
-        let subject =
-            record.provider_key_id.clone().or_else(|| aws_access_key_id(record.provider, &credential));
-        Ok(UsageTarget { record, subject, credential, asked_with: UsageTarget::ITSELF.into() })
-    }
-
     /// Records what the provider said about a key's last use (`Err`: the sentence of why it
     /// could not tell; the last answer stays). `subject` is the key's id at the provider as
     /// asked, kept when the key had none recorded. Returns the use that should not have
@@ -204,20 +175,7 @@ impl Vault {
             }
         };
         let flag = usage.last_used.and_then(|at| self.file.keys[index].unexpected_use_at(at));
-        let mut detail = match usage.last_used {
-            Some(at) => format!("last used {}", at.format("%Y-%m-%d %H:%M UTC")),
-            None => "never used".to_owned(),
-        };
-        if !usage.detail.is_empty() {
-            detail.push_str(&format!(" ({})", usage.detail));
-        }
-        detail.push_str(&format!(", per {}", usage.source));
-        if let Some(flag) = flag {
-            detail.push_str(&format!(
-                " — after it was {}: possible unauthorized use",
-                if flag.revoked { "revoked" } else { "replaced everywhere" }
-            ));
-        }
+        let detail = usage_detail(&usage, flag.as_ref());
         self.apply_recording(Action::Usage, Some(&id), audit::Outcome::Ok, detail, |file| {
             let record = &mut file.keys[index];
             record.usage = Some(Box::new(usage));
@@ -301,4 +259,24 @@ pub fn new_account(
         has_management_key,
         created_at: now,
     })
+}
+
+/// A last-use answer in words, as the audit trail keeps it: "last used 2026-11-20 08:30 UTC
+/// (detail), per source", and the flag when the use should not have happened.
+pub fn usage_detail(usage: &ProviderUsage, flag: Option<&UnexpectedUse>) -> String {
+    let mut detail = match usage.last_used {
+        Some(at) => format!("last used {}", at.format("%Y-%m-%d %H:%M UTC")),
+        None => "never used".to_owned(),
+    };
+    if !usage.detail.is_empty() {
+        detail.push_str(&format!(" ({})", usage.detail));
+    }
+    detail.push_str(&format!(", per {}", usage.source));
+    if let Some(flag) = flag {
+        detail.push_str(&format!(
+            " — after it was {}: possible unauthorized use",
+            if flag.revoked { "revoked" } else { "replaced everywhere" }
+        ));
+    }
+    detail
 }

@@ -39,13 +39,14 @@ use crypto::{CryptoError, KdfParams, SymmetricKey};
 use keys::Keys;
 use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
 
-pub use accounts::{AccountRequest, UsageTarget, new_account};
+pub use accounts::{AccountRequest, UsageTarget, new_account, usage_detail};
 pub use check::CheckReport;
 pub use error::VaultError;
 pub use import::{ImportReport, ImportRow, ImportStop, PreviewRow, Verdict, count_keys, preview_rows};
 pub use lifecycle::{Moved, Replacement};
 pub use ops::{
-    AddRequest, GenerateRequest, KeyEdit, check_new_password, edited_record, new_key_id, new_key_record,
+    AddRequest, GenerateRequest, KeyEdit, aws_access_key_id, check_new_password, edited_record, new_key_id,
+    new_key_record,
 };
 
 /// The current time, given to the vault so tests can set it.
