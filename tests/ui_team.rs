@@ -155,6 +155,17 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     harness.get_by_label("Mailchimp list sync");
     assert!(harness.query_by_label("List sync").is_none());
 
+    // Verify it: its account's Mailchimp refuses it, said as a failure and shown on the row.
+    harness.get_all_by_label("Verify").next().unwrap().click();
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Refused: the provider does not accept this key");
+    poll(&mut harness, &world);
+    harness.get_by_label("refused by Mailchimp");
+    assert_eq!(mailchimp_api.seen().len(), 1, "asked at its account's address");
+    let events = other.events_after(0).unwrap();
+    assert_eq!(events.last().map(|e| (e.member.as_str(), e.action.as_str())), Some(("ana", "verify")));
+
     // Copy (the first row by label: "Mailchimp list sync"): on the clipboard, and recorded.
     harness.get_all_by_label("Copy").next().unwrap().click();
     harness.run();
@@ -211,7 +222,7 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
         "{}",
         last.detail
     );
-    assert_eq!(mailchimp_api.seen().len(), 1, "the old key was checked at its account's address");
+    assert_eq!(mailchimp_api.seen().len(), 2, "the old key was checked at its account's address");
 
     // Lock: the unlock screen names the team vault; the token was kept in the OS keychain
     // (under the team's id and the member's name), so only the password is asked.

@@ -52,6 +52,8 @@ pub struct ShownCode {
 pub enum TeamCommand {
     Copy(KeyId),
     Reveal(KeyId),
+    /// Ask the key's provider whether it still takes the key.
+    Verify(KeyId),
     HideReveal,
     Add {
         label: String,
@@ -372,7 +374,7 @@ pub fn team_ui(
         }
         let heading = |text: &str| egui::RichText::new(text).small().strong();
         let spacing = ui.spacing().item_spacing.x;
-        let (provider, status, by, actions) = (130.0, 90.0, 110.0, 270.0);
+        let (provider, status, by, actions) = (130.0, 140.0, 100.0, 330.0);
         let label = (ui.available_width() - provider - status - by - actions - 5.0 * spacing).max(120.0);
         ui.horizontal(|ui| {
             cell(ui, label, |ui| ui.label(heading("LABEL")));
@@ -398,9 +400,19 @@ pub fn team_ui(
                             ui.label(record.provider.name());
                         });
                         cell(ui, status, |ui| {
-                            let badge = if record.is_live() { Badge::Good } else { Badge::Bad };
+                            let found = super::dashboard::status_of(record, &record.attention(now));
+                            let (word, badge) = found.word(record.provider.name());
                             let colour = theme::badge(ui.visuals().dark_mode, badge);
-                            ui.label(egui::RichText::new(record.status.word()).color(colour).strong());
+                            let shown = ui.add(
+                                egui::Label::new(egui::RichText::new(word).color(colour).strong()).truncate(),
+                            );
+                            if let Some(checked) = &record.last_verified {
+                                shown.on_hover_text(format!(
+                                    "{} (checked {})",
+                                    checked.outcome.sentence(),
+                                    checked.at.format("%Y-%m-%d %H:%M UTC")
+                                ));
+                            }
                         });
                         cell(ui, by, |ui| {
                             ui.add(egui::Label::new(key.changed_by.as_str()).truncate());
@@ -414,6 +426,12 @@ pub fn team_ui(
                         let reveal = ui.add_enabled(open && record.is_live(), egui::Button::new("Reveal"));
                         if reveal.on_disabled_hover_text(why).clicked() {
                             command = Some(TeamCommand::Reveal(record.id.clone()));
+                        }
+                        let verify = ui.add_enabled(open && record.is_live(), egui::Button::new("Verify"));
+                        let verify = verify
+                            .on_hover_text(format!("Ask {} whether it still takes this key", record.provider.name()));
+                        if verify.on_disabled_hover_text(why).clicked() {
+                            command = Some(TeamCommand::Verify(record.id.clone()));
                         }
                         let why_not = read_only.or(view.busy.then_some(BUSY));
                         if change_button(ui, "Edit", why_not).clicked() {

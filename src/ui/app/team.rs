@@ -80,6 +80,8 @@ pub enum TeamDone {
     },
     /// An add or an edit: what to say, or why it failed.
     Changed(Result<String, String>),
+    /// A provider's answer to a verify: a key it takes, or what is wrong.
+    Checked(Result<String, String>),
     /// A copy that could not start (the key could not be read).
     Failed(String),
     /// Whether the OS keychain keeps this team vault's token.
@@ -578,6 +580,16 @@ impl KeydeskApp {
             TeamDone::Failed(error) => {
                 self.toasts.error(error, now);
             }
+            TeamDone::Checked(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                // The answer is on the key: the next poll brings it.
+                session.changes += 1;
+                session.next_poll = DateTime::<Utc>::MIN_UTC;
+                match result {
+                    Ok(said) => self.toasts.info(said, now),
+                    Err(error) => self.toasts.error(error, now),
+                }
+            }
             TeamDone::Changed(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 session.changes += 1;
@@ -652,6 +664,12 @@ impl KeydeskApp {
                         .and_then(|key| vault.reveal(&keys, &key, now))
                         .map_err(|e| sentence(&e));
                     Done::Team(TeamDone::Revealed(id, result))
+                });
+            }
+            TeamCommand::Verify(id) => {
+                let label = session.label_of(&id);
+                self.jobs.spawn(ctx, format!("Verifying \"{label}\""), Records::Yes, move || {
+                    Done::Team(TeamDone::Checked(verify(&vault, &keys, &id, &label, now)))
                 });
             }
             TeamCommand::Copy(id) => {
@@ -776,6 +794,25 @@ fn apply_poll(session: &mut TeamSession, changes: u64, result: Result<Polled, Te
 /// `id` as the server has it now (a change or a reveal works on the entry as it is there).
 fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError> {
     vault.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })
+}
+
+/// Asks key `id`'s provider whether it still takes the key (at its account's address, with
+/// the local vault's code) and records the answer on the key. `Ok`: the key works.
+fn verify(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    id: &KeyId,
+    label: &str,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let outcome = (|| {
+        let mut holder = actions::TeamHolder::new(vault, keys, now)?;
+        let called = actions::plan_verify(&holder, id)?.call(&actions::client());
+        actions::finish_verify(&mut holder, called)
+    })()
+    .map_err(|error| error.to_string())?;
+    let said = format!("\"{label}\": {}", outcome.sentence());
+    if outcome.works() { Ok(said) } else { Err(said) }
 }
 
 /// Revokes key `id` as the local vault's revoke does (`actions::plan_revoke`): ticked "I
