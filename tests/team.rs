@@ -1016,3 +1016,95 @@ fn last_use_is_asked_for_a_team_key_and_kept_for_every_member() {
     assert!(revoked.contains("Newsletter"), "{revoked}");
     assert_eq!(elastic.seen().len(), 2, "one question each for Bo and Ana, none after the revoke");
 }
+
+#[test]
+fn a_team_key_is_rotated_step_by_step_by_two_members() {
+    let bao = Bao::dev();
+    let (ana, bo, campaign) = team_of_two(&bao);
+    let (old_key, new_key) = (common::sendgrid_key(), common::sendgrid_key());
+    let live = Arc::new(Mutex::new(vec![old_key.clone(), new_key.clone()]));
+    let sendgrid = sendgrid_for(&common::sendgrid_key(), Arc::clone(&live));
+    ana.ok(&["account", "add", "--provider", "sendgrid", "--name", "SG", "--base-url", &sendgrid.url], "\n");
+    ana.ok(
+        &[
+            "add",
+            "--label",
+            "CRM mail",
+            "--account",
+            "SG",
+            "--integration",
+            "HubSpot",
+            "--integration",
+            "Zapier",
+        ],
+        &old_key,
+    );
+    let old = ana.id_of("CRM mail");
+
+    // Bo starts it with a key he made at SendGrid; Ana's copy shows it under way.
+    let started = bo.run(&["rotate", &old], &new_key);
+    let said = String::from_utf8_lossy(&started.stderr);
+    assert!(started.status.success(), "{said}");
+    assert!(said.contains("is now retiring") && said.contains("Move HubSpot, Zapier to it"), "{said}");
+    let status: Value = serde_json::from_str(&ana.ok(&["rotate", &old, "--status", "--json"], "")).unwrap();
+    assert_eq!((status["moved"].as_u64(), status["total"].as_u64()), (Some(0), Some(2)), "{status}");
+    let new = status["new_key"].as_str().unwrap().to_owned();
+    let shown: Value = serde_json::from_str(&ana.ok(&["show", &new, "--json"], "")).unwrap();
+    assert_eq!(
+        (shown["replaces"].as_str(), shown["account"].is_string()),
+        (Some(old.as_str()), true),
+        "{shown}"
+    );
+    assert!(
+        bo.fails(&["rotate", &old], &common::sendgrid_key()).contains("is under way"),
+        "one rotation at a time"
+    );
+    assert!(
+        ana.fails(&["rotate", &campaign], &new_key).contains("already in the vault"),
+        "a key the team vault holds already"
+    );
+
+    // Completing waits for the integrations; each member marks what they moved.
+    let open = ana.fails(&["rotate", &new, "--complete", "--revoked-at-provider"], "");
+    assert!(open.contains("HubSpot") && open.contains("Zapier"), "{open}");
+    assert!(ana.ok(&["rotate", &new, "--mark", "HubSpot", "updated"], "").contains("0 of 2"));
+    assert!(bo.ok(&["rotate", &old, "--mark", "hubspot", "tested"], "").contains("1 of 2"));
+    assert!(bo.fails(&["rotate", &old, "--mark", "Slack", "tested"], "").contains("\"HubSpot\", \"Zapier\""));
+    bo.ok(&["rotate", &old, "--mark", "Zapier", "updated"], "");
+    assert!(ana.ok(&["rotate", &new, "--mark", "Zapier", "tested"], "").contains("2 of 2"));
+
+    // SendGrid still takes the old key: not revoked, the rotation stays open.
+    let still = ana.fails(&["rotate", &new, "--complete", "--revoked-at-provider"], "");
+    assert!(still.contains("SendGrid still accepts this key"), "{still}");
+    let shown: Value = serde_json::from_str(&bo.ok(&["show", &old, "--json"], "")).unwrap();
+    assert_eq!(shown["status"], "retiring", "{shown}");
+    live.lock().unwrap().retain(|key| *key != old_key);
+    let done = ana.ok(&["rotate", &new, "--complete", "--revoked-at-provider"], "");
+    assert!(
+        done.contains("SendGrid now refuses it") && done.contains("Rotation of \"CRM mail\" complete"),
+        "{done}"
+    );
+    let shown: Value = serde_json::from_str(&bo.ok(&["show", &old, "--json"], "")).unwrap();
+    assert_eq!(
+        (shown["status"].as_str(), shown["replaced_by"].as_str()),
+        (Some("revoked"), Some(new.as_str()))
+    );
+    assert!(shown["rotation"].is_null(), "{shown}");
+
+    // A second rotation, of the new key, abandoned: the third key is revoked, the new one active.
+    let third = common::sendgrid_key();
+    bo.ok(&["rotate", &new], &third);
+    assert!(bo.fails(&["rotate", &new, "--abandon", "--reason", " ", "--local-only"], "").contains("reason"));
+    let abandoned = bo.ok(&["rotate", &new, "--abandon", "--reason", "wrong scopes", "--local-only"], "");
+    assert!(abandoned.contains("the old one is active again"), "{abandoned}");
+    let shown: Value = serde_json::from_str(&ana.ok(&["show", &new, "--json"], "")).unwrap();
+    assert_eq!(shown["status"], "active", "{shown}");
+    assert!(shown["replaced_by"].is_null() && shown["rotation"].is_null(), "{shown}");
+    let trail = ana.ok(&["audit"], "");
+    for entry in
+        ["\"CRM mail\" replaced by", "rotation of \"CRM mail\": HubSpot tested", "abandoned: wrong scopes"]
+    {
+        assert!(trail.contains(entry), "{entry}: {trail}");
+    }
+    assert!(ana.ok(&["audit", "--verify"], "").contains("verified"));
+}

@@ -95,7 +95,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 }
             }
             Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
-            Command::Rotate(rotate) => render::rotation(&file, &rotate.key, rotate.json),
+            Command::Rotate(rotate) => render::rotation(&file.keys, &rotate.key, rotate.json),
             Command::Incident(incident) => super::incident::read(&file, incident),
             _ => Ok(()),
         };
@@ -380,21 +380,54 @@ fn run_rotate(vault: &mut Vault, args: &args::RotateArgs) -> Result<(), CliError
     };
     let generated = matches!(replacement, Replacement::Generate);
     let (id, secret) = vault.rotate(&old.id, replacement)?;
+    note(&rotation_started(&old, &id));
+    if generated { print_secret(&secret) } else { Ok(()) }
+}
+
+/// What to do next, once the rotation of `old` to `new` has started.
+pub(super) fn rotation_started(
+    old: &crate::vault::model::KeyRecord,
+    new: &crate::vault::model::KeyId,
+) -> String {
     let names: Vec<&str> = old.integrations.iter().map(|i| i.name.as_str()).collect();
     let state = if old.is_live() { "is now retiring" } else { "stays revoked" };
-    note(&if names.is_empty() {
+    if names.is_empty() {
         format!(
-            "\"{}\" {state}; the replacement is {id}. When nothing uses the old key, run `keydesk rotate {id} --complete`.",
+            "\"{}\" {state}; the replacement is {new}. When nothing uses the old key, run `keydesk rotate {new} --complete`.",
             old.label
         )
     } else {
         format!(
-            "\"{}\" {state}; the replacement is {id}. Move {} to it (`keydesk rotate {id} --mark NAME updated`, then `tested`), then `--complete`.",
+            "\"{}\" {state}; the replacement is {new}. Move {} to it (`keydesk rotate {new} --mark NAME updated`, then `tested`), then `--complete`.",
             old.label,
             names.join(", ")
         )
-    });
-    if generated { print_secret(&secret) } else { Ok(()) }
+    }
+}
+
+/// `--mark INTEGRATION STEP` as given.
+pub(super) fn mark_of(mark: &[String]) -> Result<(&str, crate::vault::Moved), CliError> {
+    let [integration, step] = mark else {
+        return Err(CliError::Usage("--mark takes an integration and a step: --mark HubSpot updated".into()));
+    };
+    let step = match step.to_ascii_lowercase().as_str() {
+        "updated" => crate::vault::Moved::Updated,
+        "tested" => crate::vault::Moved::Tested,
+        other => {
+            return Err(CliError::Usage(format!(
+                "\"{other}\" is not a step: say `updated` (its settings hold the new key) or `tested` (the new key works there)."
+            )));
+        }
+    };
+    Ok((integration, step))
+}
+
+/// The reason a completed rotation's old key is revoked with.
+pub(super) fn rotated_reason(new: &str, reason: Option<&str>) -> String {
+    match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(reason) => format!("rotated to {new}: {reason}"),
+        None => format!("rotated to {new}"),
+    }
 }
 
 /// `rotate KEY --mark | --complete | --abandon` on the rotation of `old`.
@@ -405,20 +438,7 @@ fn rotation_step(
 ) -> Result<(), CliError> {
     let label = vault.key(old)?.label.clone();
     if let Some(mark) = &args.mark {
-        let [integration, step] = mark.as_slice() else {
-            return Err(CliError::Usage(
-                "--mark takes an integration and a step: --mark HubSpot updated".into(),
-            ));
-        };
-        let step = match step.to_ascii_lowercase().as_str() {
-            "updated" => crate::vault::Moved::Updated,
-            "tested" => crate::vault::Moved::Tested,
-            other => {
-                return Err(CliError::Usage(format!(
-                    "\"{other}\" is not a step: say `updated` (its settings hold the new key) or `tested` (the new key works there)."
-                )));
-            }
-        };
+        let (integration, step) = mark_of(mark)?;
         vault.mark_rotation(old, integration, step)?;
         let rotation = vault.key(old)?.rotation.clone();
         let (moved, total) = rotation.map(|r| r.progress()).unwrap_or_default();
@@ -434,10 +454,7 @@ fn rotation_step(
         // Refused before anything is revoked while integrations are left and no reason given.
         vault.check_rotation_complete(old, args.reason.as_deref())?;
         let new = vault.key(old)?.replaced_by.clone().map(|id| id.to_string()).unwrap_or_default();
-        let reason = match args.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-            Some(reason) => format!("rotated to {new}: {reason}"),
-            None => format!("rotated to {new}"),
-        };
+        let reason = rotated_reason(&new, args.reason.as_deref());
         if vault.key(old)?.is_live() {
             // Its revoke closes the rotation.
             remote::revoke(vault, &revoke(old.to_string(), reason))?;

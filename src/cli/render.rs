@@ -282,15 +282,16 @@ pub fn due(file: &VaultFile, now: DateTime<Utc>, as_json: bool) -> Result<(), Cl
 
 /// `keydesk rotate KEY --status`: the rotation `query` (the old key or its replacement) is
 /// part of, read without the password.
-pub fn rotation(file: &VaultFile, query: &str, as_json: bool) -> Result<(), CliError> {
-    let id = super::lookup::resolve_quietly(&file.keys, query)?;
-    let record = file.key(&id).ok_or_else(|| CliError::Failed(format!("No key has the id {id}.")))?;
-    let Some((old, rotation)) = file.rotation_of(&id) else {
+pub fn rotation(keys: &[KeyRecord], query: &str, as_json: bool) -> Result<(), CliError> {
+    let id = super::lookup::resolve_quietly(keys, query)?;
+    let find = |id: &crate::vault::model::KeyId| keys.iter().find(|k| k.id == *id);
+    let record = find(&id).ok_or_else(|| CliError::Failed(format!("No key has the id {id}.")))?;
+    let Some((old, rotation)) = crate::vault::rotation_in(keys, &id) else {
         return Err(CliError::Failed(
             crate::vault::VaultError::NoRotation { label: record.label.clone() }.to_string(),
         ));
     };
-    let new = old.replaced_by.as_ref().and_then(|n| file.key(n));
+    let new = old.replaced_by.as_ref().and_then(find);
     let (moved, total) = rotation.progress();
     if as_json {
         return pretty(&json!({

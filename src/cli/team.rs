@@ -171,6 +171,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let mut holder = TeamHolder::new(&vault, &keys, now)?;
             super::remote::verify_key(&mut holder, &key.record.id, args.json)
         }
+        Command::Rotate(args) => rotate(context, &vault, &args, now),
         Command::Usage(args) => {
             let key = find(context, &vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
@@ -431,10 +432,80 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             out(&text)
         }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, verify, usage, revoke, whois, import, export, audit, account and member do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, verify, usage, revoke, rotate, whois, import, export, audit, account and member do.",
             command_name(&other)
         ))),
     }
+}
+
+/// `keydesk rotate` on a team vault: start (the new key pasted), `--status`, `--mark`,
+/// `--complete` (the old key revoked as `revoke` does) and `--abandon` (the new one revoked).
+fn rotate(
+    context: &Context,
+    vault: &TeamVault,
+    args: &args::RotateArgs,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), CliError> {
+    use super::commands::{mark_of, rotated_reason, rotation_started};
+    let list = current_keys(context, vault)?;
+    let all = records(&list);
+    if args.status {
+        return render::rotation(&all, &args.key, args.json);
+    }
+    let id = lookup::resolve_quietly(&all, &args.key)?;
+    ensure_writable(vault)?;
+    if args.mark.is_none() && !args.complete && !args.abandon {
+        let old = vault.read_key(&id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?;
+        let provider = old.record.provider.name();
+        let secret = input::key_from_stdin(&format!("Make a new key at {provider}, then paste it: "))?;
+        let keys = vault.unlock(&password(context)?)?;
+        let new = vault.rotate(&keys, &old, &list, &secret, &mut os_rng(), now)?;
+        super::commands::note(&rotation_started(&old.record, &new.id));
+        return Ok(());
+    }
+    let old_id = crate::vault::rotation_in(&all, &id)
+        .map(|(old, _)| old.id.clone())
+        .ok_or_else(|| crate::vault::VaultError::NoRotation { label: args.key.clone() })?;
+    let old = vault.read_key(&old_id)?.ok_or_else(|| TeamError::NoSuchKey { id: old_id.to_string() })?;
+    let label = old.record.label.clone();
+    let keys = vault.unlock(&password(context)?)?;
+    if let Some(mark) = &args.mark {
+        let (integration, step) = mark_of(mark)?;
+        let (moved, total) = vault.mark_rotation(&keys, &old, integration, step, now)?;
+        return out(&format!("Marked. {moved} of {total} integrations of \"{label}\" moved."));
+    }
+    let revoke = |key: &crate::vault::model::KeyId, reason: String| args::RevokeArgs {
+        key: key.to_string(),
+        reason,
+        revoked_at_provider: args.revoked_at_provider,
+        local_only: args.local_only,
+    };
+    let mut holder = TeamHolder::new(vault, &keys, now)?;
+    if args.complete {
+        // Refused before anything is revoked while integrations are left and no reason given.
+        crate::vault::check_complete(&old.record, args.reason.as_deref())?;
+        let new = old.record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
+        if old.record.is_live() {
+            // Its revoke closes the rotation.
+            let reason = rotated_reason(&new, args.reason.as_deref());
+            super::remote::revoke_key(&mut holder, &old_id, &revoke(&old_id, reason))?;
+        } else {
+            // Revoked first (a leak): only the rotation is left to close.
+            vault.close_rotation(&keys, &old, args.reason.as_deref(), now)?;
+        }
+        return out(&format!("Rotation of \"{label}\" complete: the old key is revoked."));
+    }
+    // --abandon (clap requires the reason; an empty one is refused before anything is revoked).
+    let reason = args.reason.clone().unwrap_or_default();
+    if reason.trim().is_empty() {
+        return Err(crate::vault::VaultError::EmptyReason.into());
+    }
+    let Some(new) = old.record.replaced_by.clone() else {
+        return Err(CliError::Failed(format!("\"{label}\" names no replacement to revoke.")));
+    };
+    super::remote::revoke_key(&mut holder, &new, &revoke(&new, format!("rotation abandoned: {reason}")))?;
+    vault.abandon_rotation(&keys, &old_id, &label, &reason, now)?;
+    out(&format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again."))
 }
 
 /// The keys as the server has them now: this computer's copy brought up to date (only what

@@ -19,6 +19,7 @@ pub mod audit;
 pub mod cache;
 pub mod kv;
 pub mod members;
+pub mod rotation;
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -120,6 +121,11 @@ pub enum TeamError {
         "Your copy of the team's key does not reach generation {generation} (a member's removal did not finish): ask your team's admin to run `keydesk member remove` again."
     )]
     BehindRekey { generation: u64 },
+    /// The replacement was added but the old key could not be marked as being replaced.
+    #[error(
+        "The replacement was added to the team vault as {new}, but the old key could not be marked as being replaced ({cause}): run the same `keydesk rotate` again with the same new key to finish."
+    )]
+    HalfRotated { new: String, cause: String },
     #[error("You cannot remove yourself from the team vault: ask another admin to.")]
     RemoveSelf,
     #[error(
@@ -600,8 +606,8 @@ impl TeamVault {
 
     /// Writes down on key `id`'s record what Keydesk learnt about it (`change`: a provider's
     /// answer to a verify, a revoke the provider refused), and records `(action, detail)` in
-    /// the trail. A member's change made meanwhile is kept: the key is read again and `change`
-    /// applied again. With a token that may only read, only the trail's entry is written.
+    /// the trail, as [`TeamVault::change_key`] does; with a token that may only read, only the
+    /// trail's entry is written.
     pub fn note_on_key(
         &self,
         keys: &TeamKeys,
@@ -610,20 +616,50 @@ impl TeamVault {
         change: impl Fn(&mut KeyRecord),
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
+        let changed = self.change_key(
+            keys,
+            id,
+            (action, detail),
+            |record| {
+                change(record);
+                Ok(())
+            },
+            now,
+        );
+        match changed {
+            Err(TeamError::Server(KvError::Denied { .. })) => {
+                let key = self.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?;
+                self.record(keys, action, Some((id, key.version)), detail, now).map(|_seq| ())
+            }
+            other => other.map(|_version| ()),
+        }
+    }
+
+    /// Changes key `id`'s record as `change` says (it may refuse) and records `(action,
+    /// detail)` in the trail. A member's change made meanwhile is kept: the key is read again
+    /// and `change` applied again (five tries). Answers the entry's new version.
+    pub fn change_key(
+        &self,
+        keys: &TeamKeys,
+        id: &KeyId,
+        (action, detail): (&str, &str),
+        change: impl Fn(&mut KeyRecord) -> Result<(), TeamError>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, TeamError> {
         self.check_generation(keys)?;
         let mut by = String::new();
         for _try in 0..5 {
             let key = self.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?;
             self.check_seal(keys, &key)?;
             let mut record = key.record.clone();
-            change(&mut record);
+            change(&mut record)?;
             let entry = self.entry(keys, &record, &self.sealed_now(keys, &key)?)?;
             match self.kv.write(&format!("keys/{id}"), &entry, key.version, false) {
-                Ok(version) => return self.record_after(keys, action, (id, version), detail, now),
-                Err(KvError::Conflict) => by = key.changed_by,
-                Err(KvError::Denied { .. }) => {
-                    return self.record(keys, action, Some((id, key.version)), detail, now).map(|_seq| ());
+                Ok(version) => {
+                    self.record_after(keys, action, (id, version), detail, now)?;
+                    return Ok(version);
                 }
+                Err(KvError::Conflict) => by = key.changed_by,
                 Err(error) => return Err(error.into()),
             }
         }

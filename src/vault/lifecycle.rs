@@ -1,12 +1,13 @@
 //! The end of a key's life: revoke (metadata saved first, then the secret deleted) and rotate
 //! (a replacement linked to the old key, which becomes retiring).
 
+use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::audit::Action;
 use super::keygen::{self, KeySpec};
 use super::meta::{KeyMeta, check_text};
-use super::model::{KeyId, KeyStatus, Rotation, RotationStep};
+use super::model::{KeyId, KeyRecord, KeyStatus, Rotation, RotationStep};
 use super::{MAX_NOTES, Vault, VaultError};
 use crate::providers::Provider;
 
@@ -83,12 +84,7 @@ impl Vault {
     ) -> Result<(KeyId, SecretString), VaultError> {
         let index = self.index_of(id)?;
         let old = self.file.keys[index].clone();
-        if old.replaced_by.is_some() && !old.is_live() {
-            return Err(VaultError::Revoked { label: old.label, action: "rotate" });
-        }
-        if self.file.rotation_of(id).is_some() {
-            return Err(VaultError::RotationUnderWay { label: old.label });
-        }
+        check_rotatable(&self.file.keys, &old)?;
         let (secret, prefix, provider, region) = match replacement {
             Replacement::Generate => {
                 if old.provider != Provider::Keydesk {
@@ -122,37 +118,15 @@ impl Vault {
             }
         };
         let now = self.now();
-        // Keep the old key's lifetime: a key that lasted 90 days gets 90 days again.
-        let expires_at = old.expires_at.map(|at| now + (at - old.created_at));
-        let meta = KeyMeta {
-            label: old.label.clone(),
-            expires_at,
-            rotate_after_days: old.rotate_after_days,
-            integrations: old.integrations.clone(),
-            notes: old.notes.clone(),
-        };
         let new_id = self.new_key_id();
-        let mut record = self.new_record(new_id, meta, provider, &prefix, &secret)?;
-        record.account = old.account.clone();
-        record.scopes = old.scopes.clone();
-        record.region = region;
-        record.replaces = Some(old.id.clone());
+        let mut record = self.new_record(new_id, replacement_meta(&old, now), provider, &prefix, &secret)?;
+        link_new_to_old(&mut record, &old, region);
         let id = record.id.clone();
         self.store_secret(&id, &secret)?;
         let detail = format!("\"{}\" replaced by {id}", old.label);
-        // Each integration is moved to the new key, step by step, before the old one goes.
-        let steps = old
-            .integrations
-            .iter()
-            .map(|i| RotationStep { integration: i.name.clone(), updated_at: None, tested_at: None })
-            .collect();
         self.apply(Action::Rotate, Some(&old.id), detail, |file| {
             let old = &mut file.keys[index];
-            if old.is_live() {
-                old.status = KeyStatus::Retiring;
-            }
-            old.replaced_by = Some(record.id.clone());
-            old.rotation = Some(Box::new(Rotation { started_at: now, steps }));
+            start_rotation(old, &record.id, now);
             let (old_id, new_id) = (old.id.clone(), record.id.clone());
             file.keys.push(record);
             file.note_incidents(&old_id, now, &format!("Replacement made (Keydesk id {new_id})"));
@@ -176,20 +150,10 @@ impl Vault {
             return Err(VaultError::RotationUnderWay { label: record.label.clone() });
         }
         let now = self.now();
-        let steps = record
-            .integrations
-            .iter()
-            .map(|i| RotationStep { integration: i.name.clone(), updated_at: None, tested_at: None })
-            .collect();
         let detail = format!("\"{}\" replaced by {new}", record.label);
         let (old, new) = (old.clone(), new.clone());
         self.apply(Action::Rotate, Some(&old), detail, |file| {
-            let record = &mut file.keys[old_index];
-            if record.is_live() {
-                record.status = KeyStatus::Retiring;
-            }
-            record.replaced_by = Some(new.clone());
-            record.rotation = Some(Box::new(Rotation { started_at: now, steps }));
+            start_rotation(&mut file.keys[old_index], &new, now);
             file.keys[new_index].replaces = Some(old.clone());
             file.note_incidents(&old, now, &format!("Replacement made (Keydesk id {new})"));
             Ok(())
@@ -225,40 +189,15 @@ impl Vault {
     /// Marks a step of moving `integration` (its name, any case) of the key `old` being
     /// replaced. Marking again keeps the first time.
     pub fn mark_rotation(&mut self, old: &KeyId, integration: &str, step: Moved) -> Result<(), VaultError> {
-        let (index, rotation) = self.rotating(old)?;
-        let wanted = integration.trim();
-        let Some(at) = rotation.steps.iter().position(|s| s.integration.eq_ignore_ascii_case(wanted)) else {
-            let record = &self.file.keys[index];
-            let known: Vec<String> =
-                rotation.steps.iter().map(|s| format!("\"{}\"", s.integration)).collect();
-            return Err(VaultError::UnknownIntegration {
-                label: record.label.clone(),
-                name: wanted.to_owned(),
-                known: if known.is_empty() { "none".to_owned() } else { known.join(", ") },
-            });
-        };
+        let index = self.index_of(old)?;
+        let mut marked = self.file.keys[index].clone();
+        let (name, word) = mark_step(&mut marked, integration, step, self.now())?;
         let now = self.now();
-        let name = rotation.steps[at].integration.clone();
-        let word = match step {
-            Moved::Updated => "updated",
-            Moved::Tested => "tested",
-        };
-        let detail = format!("rotation of \"{}\": {name} {word}", self.file.keys[index].label);
-        let id = self.file.keys[index].id.clone();
+        let detail = format!("rotation of \"{}\": {name} {word}", marked.label);
+        let id = marked.id.clone();
         self.apply(Action::Rotate, Some(&id), detail, |file| {
-            if let Some(rotation) = file.keys[index].rotation.as_mut() {
-                let step_state = &mut rotation.steps[at];
-                let slot = match step {
-                    Moved::Updated => &mut step_state.updated_at,
-                    Moved::Tested => &mut step_state.tested_at,
-                };
-                slot.get_or_insert(now);
-            }
-            file.note_incidents(
-                &file.keys[index].id.clone(),
-                now,
-                &format!("{name} {word} with the new key"),
-            );
+            file.keys[index].rotation = marked.rotation.clone();
+            file.note_incidents(&id, now, &format!("{name} {word} with the new key"));
             Ok(())
         })
     }
@@ -267,18 +206,7 @@ impl Vault {
     /// given for completing anyway. Nothing is written: the caller then revokes `old` (at the
     /// provider where it can), which closes the rotation.
     pub fn check_rotation_complete(&self, old: &KeyId, reason: Option<&str>) -> Result<(), VaultError> {
-        let (index, rotation) = self.rotating(old)?;
-        let open: Vec<&str> =
-            rotation.steps.iter().filter(|s| !s.moved()).map(|s| s.integration.as_str()).collect();
-        if open.is_empty() || reason.is_some_and(|r| !r.trim().is_empty()) {
-            return Ok(());
-        }
-        Err(VaultError::RotationOpen {
-            label: self.file.keys[index].label.clone(),
-            open: open.len(),
-            total: rotation.steps.len(),
-            names: open.join(", "),
-        })
+        check_complete(self.key(old)?, reason)
     }
 
     /// Closes the rotation of `old` when it was revoked before its replacement was made (a
@@ -328,14 +256,134 @@ impl Vault {
         let id = record.id.clone();
         self.apply(Action::Rotate, Some(&id), detail, |file| {
             let record = &mut file.keys[index];
-            record.rotation = None;
-            record.replaced_by = None;
-            if record.status == KeyStatus::Retiring {
-                record.status = KeyStatus::Active;
-            }
+            abandon_rotation_of(record);
             let id = record.id.clone();
             file.note_incidents(&id, now, &format!("Rotation abandoned: {reason}"));
             Ok(())
         })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A rotation as it changes the records: shared by a local vault and a team vault.
+
+/// Refuses to start replacing `old` (among `keys`) when it is revoked and replaced already,
+/// or a rotation of it (or of the key it replaces) is under way.
+pub fn check_rotatable(keys: &[KeyRecord], old: &KeyRecord) -> Result<(), VaultError> {
+    if old.replaced_by.is_some() && !old.is_live() {
+        return Err(VaultError::Revoked { label: old.label.clone(), action: "rotate" });
+    }
+    if rotation_in(keys, &old.id).is_some() {
+        return Err(VaultError::RotationUnderWay { label: old.label.clone() });
+    }
+    Ok(())
+}
+
+/// The key whose rotation `id` is part of (itself while it is being replaced, or the key it
+/// replaces when that one is), among `keys`, with the rotation.
+pub fn rotation_in<'a>(keys: &'a [KeyRecord], id: &KeyId) -> Option<(&'a KeyRecord, &'a Rotation)> {
+    let record = keys.iter().find(|k| k.id == *id)?;
+    let old = if record.rotation.is_some() {
+        record
+    } else {
+        let replaced = record.replaces.as_ref()?;
+        keys.iter().find(|k| k.id == *replaced)?
+    };
+    old.rotation.as_deref().map(|rotation| (old, rotation))
+}
+
+/// What the replacement of `old` keeps of it: label, notes, integrations, rotation period,
+/// and its lifetime (a key that lasted 90 days gets 90 days again from `now`).
+pub fn replacement_meta(old: &KeyRecord, now: DateTime<Utc>) -> KeyMeta {
+    KeyMeta {
+        label: old.label.clone(),
+        expires_at: old.expires_at.map(|at| now + (at - old.created_at)),
+        rotate_after_days: old.rotate_after_days,
+        integrations: old.integrations.clone(),
+        notes: old.notes.clone(),
+    }
+}
+
+/// Makes `new` the replacement of `old`: its account, scopes and (unless its own secret said
+/// one) region, and the link back.
+pub fn link_new_to_old(new: &mut KeyRecord, old: &KeyRecord, region: Option<String>) {
+    new.account.clone_from(&old.account);
+    new.scopes.clone_from(&old.scopes);
+    new.region = region;
+    new.replaces = Some(old.id.clone());
+}
+
+/// Starts the rotation on the old key's record: retiring (a live key; a key revoked first
+/// stays revoked), replaced by `new`, each integration to be moved, step by step.
+pub fn start_rotation(old: &mut KeyRecord, new: &KeyId, now: DateTime<Utc>) {
+    if old.is_live() {
+        old.status = KeyStatus::Retiring;
+    }
+    old.replaced_by = Some(new.clone());
+    let steps = old
+        .integrations
+        .iter()
+        .map(|i| RotationStep { integration: i.name.clone(), updated_at: None, tested_at: None })
+        .collect();
+    old.rotation = Some(Box::new(Rotation { started_at: now, steps }));
+}
+
+/// Marks a step of moving `integration` (its name, any case) on the record of the key being
+/// replaced; marking again keeps the first time. Answers the integration's name and the step
+/// in words ("updated", "tested").
+pub fn mark_step(
+    record: &mut KeyRecord,
+    integration: &str,
+    step: Moved,
+    now: DateTime<Utc>,
+) -> Result<(String, &'static str), VaultError> {
+    let label = record.label.clone();
+    let Some(rotation) = record.rotation.as_mut() else {
+        return Err(VaultError::NoRotation { label });
+    };
+    let wanted = integration.trim();
+    let Some(at) = rotation.steps.iter().position(|s| s.integration.eq_ignore_ascii_case(wanted)) else {
+        let known: Vec<String> = rotation.steps.iter().map(|s| format!("\"{}\"", s.integration)).collect();
+        return Err(VaultError::UnknownIntegration {
+            label,
+            name: wanted.to_owned(),
+            known: if known.is_empty() { "none".to_owned() } else { known.join(", ") },
+        });
+    };
+    let state = &mut rotation.steps[at];
+    let (slot, word) = match step {
+        Moved::Updated => (&mut state.updated_at, "updated"),
+        Moved::Tested => (&mut state.tested_at, "tested"),
+    };
+    slot.get_or_insert(now);
+    Ok((state.integration.clone(), word))
+}
+
+/// Whether the rotation on `record` may be completed: every integration moved, or a reason
+/// given for completing anyway.
+pub fn check_complete(record: &KeyRecord, reason: Option<&str>) -> Result<(), VaultError> {
+    let Some(rotation) = &record.rotation else {
+        return Err(VaultError::NoRotation { label: record.label.clone() });
+    };
+    let open: Vec<&str> =
+        rotation.steps.iter().filter(|s| !s.moved()).map(|s| s.integration.as_str()).collect();
+    if open.is_empty() || reason.is_some_and(|r| !r.trim().is_empty()) {
+        return Ok(());
+    }
+    Err(VaultError::RotationOpen {
+        label: record.label.clone(),
+        open: open.len(),
+        total: rotation.steps.len(),
+        names: open.join(", "),
+    })
+}
+
+/// Ends the rotation on the old key's record without replacing it (its replacement was
+/// revoked): active again (unless it was revoked first) and replaced by nothing.
+pub fn abandon_rotation_of(record: &mut KeyRecord) {
+    record.rotation = None;
+    record.replaced_by = None;
+    if record.status == KeyStatus::Retiring {
+        record.status = KeyStatus::Active;
     }
 }

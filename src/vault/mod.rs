@@ -43,7 +43,10 @@ pub use accounts::{AccountRequest, UsageTarget, new_account, usage_detail};
 pub use check::CheckReport;
 pub use error::VaultError;
 pub use import::{ImportReport, ImportRow, ImportStop, PreviewRow, Verdict, count_keys, preview_rows};
-pub use lifecycle::{Moved, Replacement};
+pub use lifecycle::{
+    Moved, Replacement, abandon_rotation_of, check_complete, check_rotatable, link_new_to_old, mark_step,
+    replacement_meta, rotation_in, start_rotation,
+};
 pub use ops::{
     AddRequest, GenerateRequest, KeyEdit, aws_access_key_id, check_new_password, edited_record, new_key_id,
     new_key_record,

@@ -304,9 +304,7 @@ impl VaultFile {
     /// The key whose rotation `id` is part of — `id` itself while it is being replaced, or
     /// the key it replaces when that one is — with the rotation.
     pub fn rotation_of(&self, id: &KeyId) -> Option<(&KeyRecord, &Rotation)> {
-        let record = self.key(id)?;
-        let old = if record.rotation.is_some() { record } else { self.key(record.replaces.as_ref()?)? };
-        old.rotation.as_deref().map(|rotation| (old, rotation))
+        super::lifecycle::rotation_in(&self.keys, id)
     }
 
     /// Adds `what` to the timeline of every open incident about `key`, or about the key it

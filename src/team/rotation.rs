@@ -1,0 +1,172 @@
+//! Rotating a key of a team vault, as a local vault does (`vault::lifecycle`'s record
+//! changes are shared): the replacement is added as a key of its own, linked to the old one,
+//! which becomes retiring with each of its integrations to be moved; the rotation is then
+//! marked step by step, completed by revoking the old key, or abandoned by revoking the new.
+//!
+//! Two entries change, and KV has no transaction: the replacement is written first, so a
+//! rotation cut short leaves a new key that names the one it replaces (and says so), never
+//! an old key pointing at nothing.
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::vault::model::{KeyId, KeyRecord};
+use crate::vault::{
+    Entropy, Moved, Vault, VaultError, abandon_rotation_of, check_rotatable, link_new_to_old, mark_step,
+    new_key_id, new_key_record, replacement_meta, start_rotation, whole_seconds,
+};
+
+impl TeamVault {
+    /// Starts replacing `old` with `secret` (made at the provider and pasted), `all` being
+    /// every key as the copy has them. Answers the replacement's record.
+    pub fn rotate(
+        &self,
+        keys: &TeamKeys,
+        old: &TeamKey,
+        all: &[TeamKey],
+        secret: &SecretString,
+        rng: &mut dyn Entropy,
+        now: DateTime<Utc>,
+    ) -> Result<KeyRecord, TeamError> {
+        let records: Vec<KeyRecord> = all.iter().map(|key| key.record.clone()).collect();
+        check_rotatable(&records, &old.record)?;
+        let secret = SecretString::from(secret.expose_secret().trim());
+        let detection = Vault::recognise(secret.expose_secret(), Some(old.record.provider))?;
+        let now = whole_seconds(now);
+        let same = all.iter().find(|key| keys.matches(key, &secret));
+        let record = match same {
+            // A rotation cut short after its replacement was added: this run links the two.
+            Some(added)
+                if added.record.replaces.as_ref() == Some(&old.record.id)
+                    && added.record.is_live()
+                    && old.record.replaced_by.is_none() =>
+            {
+                added.record.clone()
+            }
+            Some(same) => return Err(VaultError::Duplicate { label: same.record.label.clone() }.into()),
+            None => {
+                let id = new_key_id(rng, |id| all.iter().any(|key| key.record.id == *id));
+                let mut record = new_key_record(
+                    id,
+                    replacement_meta(&old.record, now),
+                    (old.record.provider, &detection.prefix),
+                    &secret,
+                    keys.lookup_hash(&secret),
+                    now,
+                )?;
+                link_new_to_old(&mut record, &old.record, detection.region.or(old.record.region.clone()));
+                self.add(keys, &record, &secret, rng, now)?;
+                record
+            }
+        };
+        let new = record.id.clone();
+        let detail = format!("\"{}\" replaced by {new}", old.record.label);
+        self.change_key(
+            keys,
+            &old.record.id,
+            ("rotate", &detail),
+            |current| {
+                // Another member may have started one meanwhile: theirs stands.
+                if current.rotation.is_some() || (current.replaced_by.is_some() && !current.is_live()) {
+                    return Err(VaultError::RotationUnderWay { label: current.label.clone() }.into());
+                }
+                start_rotation(current, &new, now);
+                Ok(())
+            },
+            now,
+        )
+        .map_err(|error| match error {
+            TeamError::Changed { .. } | TeamError::Vault(_) => error,
+            other => TeamError::HalfRotated { new: new.to_string(), cause: other.to_string() },
+        })?;
+        Ok(record)
+    }
+
+    /// Marks a step of moving `integration` to the replacement of `old` (the key being
+    /// replaced). Answers the rotation's progress (moved, total).
+    pub fn mark_rotation(
+        &self,
+        keys: &TeamKeys,
+        old: &TeamKey,
+        integration: &str,
+        step: Moved,
+        now: DateTime<Utc>,
+    ) -> Result<(usize, usize), TeamError> {
+        let now = whole_seconds(now);
+        // Checked on the record as read, for the sentence; applied to the entry as it is.
+        let mut preview = old.record.clone();
+        let (name, word) = mark_step(&mut preview, integration, step, now)?;
+        let detail = format!("rotation of \"{}\": {name} {word}", old.record.label);
+        let mut progress = (0, 0);
+        self.change_key(
+            keys,
+            &old.record.id,
+            ("rotate", &detail),
+            |current| {
+                mark_step(current, integration, step, now)?;
+                Ok(())
+            },
+            now,
+        )?;
+        if let Some(read) = self.read_key(&old.record.id)?
+            && let Some(rotation) = &read.record.rotation
+        {
+            progress = rotation.progress();
+        }
+        Ok(progress)
+    }
+
+    /// Closes the rotation of `old` when it was revoked before its replacement was made (a
+    /// leak: revoke first); a live old key's rotation is closed by its revoke instead.
+    pub fn close_rotation(
+        &self,
+        keys: &TeamKeys,
+        old: &TeamKey,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), TeamError> {
+        let (moved, total) = old.record.rotation.as_ref().map(|r| r.progress()).unwrap_or_default();
+        let why =
+            reason.map(str::trim).filter(|r| !r.is_empty()).map(|r| format!(": {r}")).unwrap_or_default();
+        let detail = format!(
+            "rotation of \"{}\" closed with {moved} of {total} integrations moved{why}",
+            old.record.label
+        );
+        self.change_key(
+            keys,
+            &old.record.id,
+            ("rotate", &detail),
+            |current| {
+                current.rotation = None;
+                Ok(())
+            },
+            now,
+        )
+        .map(|_version| ())
+    }
+
+    /// Ends the rotation of `old` once its replacement is revoked (by the caller): the old
+    /// key is active again and replaced by nothing.
+    pub fn abandon_rotation(
+        &self,
+        keys: &TeamKeys,
+        old: &KeyId,
+        label: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), TeamError> {
+        let detail = format!("rotation of \"{label}\" abandoned: {}", reason.trim());
+        self.change_key(
+            keys,
+            old,
+            ("rotate", &detail),
+            |current| {
+                abandon_rotation_of(current);
+                Ok(())
+            },
+            now,
+        )
+        .map(|_version| ())
+    }
+}
