@@ -445,3 +445,76 @@ fn the_team_screen_answers_the_keyboard() {
     harness.run();
     assert!(harness.state().team().is_none());
 }
+
+#[test]
+fn the_team_screen_keeps_provider_accounts_and_verifies_through_them() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let management = common::sendgrid_key();
+    let key = common::sendgrid_key();
+    let (bearer, accepted) = (management.clone(), key.clone());
+    // SendGrid on loopback: the management key and the key are both accepted.
+    let sendgrid = common::mock::Mock::start(move |seen| {
+        let auth = seen.header("authorization").unwrap_or("");
+        if auth == format!("Bearer {bearer}") {
+            common::mock::Reply::json(200, r#"{"scopes":["api_keys.create","api_keys.delete","mail.send"]}"#)
+        } else if auth == format!("Bearer {accepted}") {
+            common::mock::Reply::json(200, r#"{"scopes":["mail.send"]}"#)
+        } else {
+            common::mock::Reply::json(
+                401,
+                r#"{"errors":[{"field":null,"message":"authorization required"}]}"#,
+            )
+        }
+    });
+
+    // Accounts: none yet; add SendGrid's with its management key.
+    click(&mut harness, "Accounts");
+    harness.run();
+    harness.get_by_label("No accounts yet.");
+    type_into(&mut harness, "Account name", "SG prod");
+    type_into(&mut harness, "API address", &sendgrid.url);
+    type_into(&mut harness, "Management key", &management);
+    click(&mut harness, "Add account");
+    harness.run();
+    harness.run();
+    harness.get_by_label("SG prod");
+    harness.get_by_label("management key");
+    let dir = vault_dir(&world);
+    let (other, keys) = other_member(&bao, &dir, &bao.root_token);
+    let kept = other.accounts().unwrap();
+    assert_eq!(kept.len(), 1, "on the server for every member");
+    assert_eq!(other.management_key(&keys, &kept[0]).unwrap().expose_secret(), management);
+    click(&mut harness, "Test connection");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("works (");
+
+    // A key of the account, added from the window, verifies at the account's address.
+    click(&mut harness, "Add key");
+    harness.run();
+    type_into(&mut harness, "Label", "CRM mail");
+    type_into(&mut harness, "Key", &key);
+    click(&mut harness, "Account");
+    click(&mut harness, "SG prod (SendGrid)");
+    click(&mut harness, "Add to team vault");
+    harness.run();
+    let added = other.keys().unwrap();
+    assert_eq!(added[0].record.account.as_deref(), Some(kept[0].account.id.as_str()));
+    click(&mut harness, "Verify");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Key works; scopes: mail.send.");
+    poll(&mut harness, &world);
+    harness.get_by_label("works");
+
+    // Removing the account its key uses is refused, in one sentence under the form.
+    click(&mut harness, "Remove");
+    click(&mut harness, "Remove account");
+    harness.run();
+    harness.run();
+    harness.get_by_label("The account \"SG prod\" is used by 1 live key: revoke it first.");
+    assert_eq!(other.accounts().unwrap().len(), 1, "still there");
+    assert!(sendgrid.seen().iter().all(|r| r.url == "/v3/scopes"), "only the checks asked for");
+}

@@ -5,13 +5,15 @@
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
+use super::accounts::AccountAction;
 use super::dashboard::natural_key;
 use super::session::Revealed;
+use super::state::AccountsState;
 use super::theme::{self, Badge};
 use super::widgets::{SecretInput, badge_ui, cell, error_ui, field, secret_field, secret_text_ui};
 use crate::team::TeamKey;
 use crate::team::members::Member;
-use crate::vault::model::KeyId;
+use crate::vault::model::{Account, KeyId};
 
 /// What the screen is given to draw.
 pub struct TeamView<'a> {
@@ -37,6 +39,8 @@ pub struct TeamView<'a> {
     pub members: Option<&'a [Member]>,
     /// Whether the token may invite and remove members, once asked.
     pub admin: Option<bool>,
+    /// The team's provider accounts, once read (the Accounts panel and the Add form read them).
+    pub accounts: Option<&'a [Account]>,
 }
 
 /// An invitation's one-time code, shown once to the admin who made it.
@@ -59,6 +63,7 @@ pub enum TeamCommand {
         label: String,
         notes: String,
         secret: SecretString,
+        account: Option<String>,
     },
     Edit {
         key: KeyId,
@@ -77,6 +82,10 @@ pub enum TeamCommand {
     LoadMembers,
     Invite(String),
     RemoveMember(String),
+    /// Read the provider accounts (the Accounts panel or the Add form opened).
+    LoadAccounts,
+    /// Add, test or remove (asked first) a provider account.
+    Account(AccountAction),
     /// The admin has given the invitation code: it leaves the screen.
     DismissInvitation,
     Lock,
@@ -97,6 +106,11 @@ pub struct TeamScreenState {
     pub invite_name: String,
     /// The member whose removal waits for "Remove NAME".
     pub removing: Option<String>,
+    pub accounts_open: bool,
+    /// The Accounts panel's form and its tests' results.
+    pub accounts: AccountsState,
+    /// The account (id, name) whose removal waits for "Remove account".
+    pub removing_account: Option<(String, String)>,
 }
 
 /// "Revoke…" on a key, as typed.
@@ -113,6 +127,8 @@ pub struct RevokeForm {
 pub struct AddForm {
     pub label: String,
     pub notes: String,
+    /// The provider account (id) the key belongs to.
+    pub account: Option<String>,
     pub secret: SecretInput,
     pub error: Option<String>,
     focused: bool,
@@ -189,6 +205,7 @@ pub fn team_ui(
         state.editing = None;
         state.revoking = None;
         state.removing = None;
+        state.removing_account = None;
     }
     egui::CentralPanel::default().show(ui, |ui| {
         ui.horizontal(|ui| {
@@ -197,6 +214,12 @@ pub fn team_ui(
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
                     command = Some(TeamCommand::Lock);
+                }
+                if ui.add(egui::Button::new("Accounts").selected(state.accounts_open)).clicked() {
+                    state.accounts_open = !state.accounts_open;
+                    if state.accounts_open {
+                        command = Some(TeamCommand::LoadAccounts);
+                    }
                 }
                 if ui.add(egui::Button::new("Members").selected(state.members_open)).clicked() {
                     state.members_open = !state.members_open;
@@ -227,6 +250,9 @@ pub fn team_ui(
         if state.members_open {
             members_ui(ui, view, state, &mut command);
         }
+        if state.accounts_open {
+            team_accounts_ui(ui, view, state, &mut command);
+        }
         if let Some(problem) = view.problem {
             ui.horizontal_wrapped(|ui| {
                 badge_ui(ui, problem, Badge::Warn);
@@ -252,6 +278,9 @@ pub fn team_ui(
             if change_button(ui, "Add key", read_only.or(view.busy.then_some(BUSY))).clicked() {
                 state.adding = Some(AddForm::default());
                 state.editing = None;
+                if view.accounts.is_none() {
+                    command = Some(TeamCommand::LoadAccounts);
+                }
             }
             ui.add_space(theme::GAP);
             let name = ui.label("Search");
@@ -276,6 +305,7 @@ pub fn team_ui(
                     label.request_focus();
                 }
                 secret_field(ui, "team-paste-key", "Key", &mut form.secret);
+                account_choice(ui, view.accounts, &mut form.account);
                 field(ui, "Notes", &mut form.notes);
                 error_ui(ui, &form.error);
             });
@@ -290,6 +320,7 @@ pub fn team_ui(
                         label: form.label.trim().to_owned(),
                         notes: form.notes.trim().to_owned(),
                         secret: form.secret.take(),
+                        account: form.account.clone(),
                     });
                 }
             }
@@ -527,6 +558,73 @@ fn members_ui(
                     egui::RichText::new("Only a token with the keydesk-admin policy invites and removes members.").weak(),
                 );
             }
+            None => {}
+        }
+    });
+}
+
+/// "Account": none, or one of the team's provider accounts (a key's verify, last use and
+/// revoke then call the address the account gives, with the management key it holds).
+fn account_choice(ui: &mut egui::Ui, accounts: Option<&[Account]>, chosen: &mut Option<String>) {
+    let accounts = accounts.unwrap_or_default();
+    ui.horizontal(|ui| {
+        let name = super::widgets::form_label(ui, "Account");
+        let shown = chosen
+            .as_ref()
+            .and_then(|id| accounts.iter().find(|a| a.id == *id))
+            .map_or_else(|| "None".to_owned(), |a| format!("{} ({})", a.name, a.provider.name()));
+        egui::ComboBox::from_id_salt("team-key-account")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(chosen, None, "None");
+                for account in accounts {
+                    let text = format!("{} ({})", account.name, account.provider.name());
+                    ui.selectable_value(chosen, Some(account.id.clone()), text);
+                }
+            })
+            .response
+            .labelled_by(name.id);
+    });
+}
+
+/// The Accounts panel: the team's provider accounts, as a local vault's API settings show
+/// them; an editor adds one, an admin removes one (asked first).
+fn team_accounts_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    command: &mut Option<TeamCommand>,
+) {
+    let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.strong("Provider accounts of the team vault");
+        ui.label(
+            "Where the team's keys are checked and revoked. A management key is sealed with the team's key, as the keys are.",
+        );
+        let Some(accounts) = view.accounts else {
+            ui.horizontal(|ui| {
+                super::widgets::spinner(ui);
+                ui.label("Reading the accounts…");
+            });
+            return;
+        };
+        if let Some((id, name)) = state.removing_account.clone() {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!(
+                    "Remove the account \"{name}\"? Its history goes from the server with it (a token with the keydesk-admin policy may)."
+                ));
+                if change_button(ui, "Remove account", why_not).clicked() {
+                    *command = Some(TeamCommand::Account(AccountAction::Remove { id, name }));
+                    state.removing_account = None;
+                }
+                if ui.button("Cancel").clicked() {
+                    state.removing_account = None;
+                }
+            });
+        }
+        match super::accounts::accounts_body(ui, accounts, &mut state.accounts, why_not) {
+            Some(AccountAction::Remove { id, name }) => state.removing_account = Some((id, name)),
+            Some(action) => *command = Some(TeamCommand::Account(action)),
             None => {}
         }
     });

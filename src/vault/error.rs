@@ -92,7 +92,11 @@ pub enum VaultError {
         "{provider} has no region \"{region}\": leave the region out, or use one the provider documents."
     )]
     UnknownRegion { provider: &'static str, region: String },
-    #[error("The account \"{name}\" is used by {keys} live keys: revoke them or move them first.")]
+    #[error(
+        "The account \"{name}\" is used by {}: revoke {} first.",
+        if *keys == 1 { "1 live key".to_owned() } else { format!("{keys} live keys") },
+        if *keys == 1 { "it" } else { "them" }
+    )]
     AccountInUse { name: String, keys: usize },
     #[error(
         "The account \"{name}\" has no management key: add the account again with one to create or revoke keys over the API."

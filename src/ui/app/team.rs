@@ -17,17 +17,19 @@ use super::StoreFactory;
 use super::{Done, KeydeskApp, OpenError, Phase};
 use crate::actions::{self, team as folder};
 use crate::clipboard::fingerprint;
+use crate::team::accounts::find_account;
 use crate::team::cache::{Refreshed, Snapshot};
 use crate::team::kv::{Kv, KvError, Location};
 use crate::team::members::{Member, Removed};
 use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::ui::accounts::AccountAction;
 use crate::ui::jobs::Records;
 use crate::ui::session::{PendingClear, REVEAL_SECS, Revealed};
 use crate::ui::team::{ShownCode, TeamCommand, TeamScreenState, TeamView};
 use crate::ui::unlock::{self, TeamLock, TeamSetup};
 use crate::vault::crypto::{CryptoError, KdfMemory, KdfParams};
 use crate::vault::model::SecretBackend;
-use crate::vault::model::{KeyId, Settings};
+use crate::vault::model::{Account, KeyId, Settings};
 use crate::vault::{KeyEdit, Vault, new_key_record, os_rng};
 
 /// How often an open team vault asks the server what changed.
@@ -59,6 +61,8 @@ pub struct TeamSession {
     admin: Option<bool>,
     /// An invitation's code, until the admin says it was given.
     pub invitation: Option<ShownCode>,
+    /// The team's provider accounts, once read.
+    pub accounts: Option<Vec<Account>>,
 }
 
 /// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
@@ -90,6 +94,12 @@ pub enum TeamDone {
     Members(Result<(Vec<Member>, bool), String>),
     Invited(String, Result<SecretString, String>),
     MemberRemoved(Result<(String, Box<Removed>, TeamKeys), String>),
+    /// The provider accounts as read.
+    Accounts(Result<Vec<Account>, String>),
+    /// An account added or removed: what to say, or why not.
+    AccountChanged(Result<String, String>),
+    /// An account's "Test connection": the provider's words, or why not.
+    AccountTested(String, Result<String, String>),
 }
 
 impl TeamSession {
@@ -119,6 +129,7 @@ impl TeamSession {
             members: None,
             admin: None,
             invitation: None,
+            accounts: None,
         }
     }
 
@@ -140,6 +151,7 @@ impl TeamSession {
             busy,
             members: self.members.as_deref(),
             admin: self.admin,
+            accounts: self.accounts.as_deref(),
         };
         (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
     }
@@ -580,6 +592,33 @@ impl KeydeskApp {
             TeamDone::Failed(error) => {
                 self.toasts.error(error, now);
             }
+            TeamDone::Accounts(read) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match read {
+                    Ok(accounts) => session.accounts = Some(accounts),
+                    Err(error) => {
+                        session.screen.accounts_open = false;
+                        self.toasts.error(error, now);
+                    }
+                }
+            }
+            TeamDone::AccountChanged(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok(said) => {
+                        let tested = std::mem::take(&mut session.screen.accounts.tested);
+                        session.screen.accounts =
+                            crate::ui::state::AccountsState { tested, ..Default::default() };
+                        self.toasts.info(said, now);
+                    }
+                    Err(error) => session.screen.accounts.error = Some(error),
+                }
+                self.run_team(ctx, TeamCommand::LoadAccounts);
+            }
+            TeamDone::AccountTested(id, result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.screen.accounts.tested.insert(id, (result, now));
+            }
             TeamDone::Checked(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 // The answer is on the key: the next poll brings it.
@@ -621,6 +660,14 @@ impl KeydeskApp {
             TeamCommand::HideReveal => return session.revealed = None,
             TeamCommand::Retry => return session.next_poll = DateTime::<Utc>::MIN_UTC,
             TeamCommand::DismissInvitation => return session.invitation = None,
+            TeamCommand::LoadAccounts => {
+                let vault = session.vault.clone();
+                self.jobs.spawn(ctx, "Reading the team's provider accounts", Records::No, move || {
+                    let read = vault.accounts().map(|found| found.into_iter().map(|a| a.account).collect());
+                    Done::Team(TeamDone::Accounts(read.map_err(|e| sentence(&e))))
+                });
+                return;
+            }
             TeamCommand::LoadMembers => {
                 session.members = None;
                 let vault = session.vault.clone();
@@ -640,7 +687,42 @@ impl KeydeskApp {
             | TeamCommand::Retry
             | TeamCommand::Lock
             | TeamCommand::LoadMembers
+            | TeamCommand::LoadAccounts
             | TeamCommand::DismissInvitation => {}
+            TeamCommand::Account(AccountAction::Add { request, management_key }) => {
+                let name = request.name.trim().to_owned();
+                self.jobs.spawn(ctx, format!("Adding the account \"{name}\""), Records::Yes, move || {
+                    let added = vault
+                        .add_account(&keys, request, management_key.as_ref(), &mut os_rng(), now)
+                        .map(|account| {
+                            format!(
+                                "Added the {} account \"{}\" to the team vault.",
+                                account.provider.name(),
+                                account.name
+                            )
+                        })
+                        .map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::AccountChanged(added))
+                });
+            }
+            TeamCommand::Account(AccountAction::Remove { id, name }) => {
+                let list = session.list.clone();
+                self.jobs.spawn(ctx, format!("Removing the account \"{name}\""), Records::Yes, move || {
+                    let removed = vault
+                        .remove_account(&keys, &id, &list, now)
+                        .map(|account| {
+                            format!("Removed the account \"{}\" from the team vault.", account.name)
+                        })
+                        .map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::AccountChanged(removed))
+                });
+            }
+            TeamCommand::Account(AccountAction::Test(id)) => {
+                self.jobs.spawn(ctx, "Testing the account's management key", Records::No, move || {
+                    let tested = test_account(&vault, &keys, &id);
+                    Done::Team(TeamDone::AccountTested(id, tested))
+                });
+            }
             TeamCommand::Invite(name) => {
                 self.jobs.spawn(ctx, format!("Inviting {name}"), Records::Yes, move || {
                     let code = vault.invite(&keys, &name, &mut os_rng(), now).map_err(|e| sentence(&e));
@@ -682,10 +764,11 @@ impl KeydeskApp {
                     Err(error) => Done::Team(TeamDone::Failed(sentence(&error))),
                 });
             }
-            TeamCommand::Add { label, notes, secret } => {
+            TeamCommand::Add { label, notes, secret, account } => {
                 let existing = session.list.clone();
                 self.jobs.spawn(ctx, "Adding the key to the team vault", Records::Yes, move || {
-                    Done::Team(TeamDone::Changed(add(&vault, &keys, &existing, (label, notes), &secret, now)))
+                    let added = add(&vault, &keys, &existing, (label, notes, account), &secret, now);
+                    Done::Team(TeamDone::Changed(added))
                 });
             }
             TeamCommand::Revoke { key, reason, at_provider } => {
@@ -796,6 +879,21 @@ fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError> {
     vault.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })
 }
 
+/// "Test connection": asks the account's provider whether its management key works.
+fn test_account(vault: &TeamVault, keys: &TeamKeys, id: &str) -> Result<String, String> {
+    let accounts = vault.accounts().map_err(|e| sentence(&e))?;
+    let found = find_account(&accounts, id).map_err(|e| e.to_string())?;
+    let key = vault.management_key(keys, found).map_err(|e| sentence(&e))?;
+    let account = &found.account;
+    let url = crate::providers::verify::base_url(
+        account.provider,
+        account.base_url.as_deref(),
+        account.region.as_deref(),
+    )
+    .map_err(|e| e.to_string())?;
+    actions::test_account(&actions::client(), account.provider, &url, &key).map_err(|e| e.to_string())
+}
+
 /// Asks key `id`'s provider whether it still takes the key (at its account's address, with
 /// the local vault's code) and records the answer on the key. `Ok`: the key works.
 fn verify(
@@ -841,11 +939,19 @@ fn add(
     vault: &TeamVault,
     keys: &TeamKeys,
     existing: &[TeamKey],
-    (label, notes): (String, String),
+    (label, notes, account): (String, String, Option<String>),
     secret: &SecretString,
     now: DateTime<Utc>,
 ) -> Result<String, String> {
-    let detection = Vault::recognise(secret.expose_secret(), None).map_err(|e| e.to_string())?;
+    let account = match account {
+        Some(id) => {
+            let accounts = vault.accounts().map_err(|e| sentence(&e))?;
+            Some(find_account(&accounts, &id).map_err(|e| e.to_string())?.account.clone())
+        }
+        None => None,
+    };
+    let named = account.as_ref().map(|a| a.provider);
+    let detection = Vault::recognise(secret.expose_secret(), named).map_err(|e| e.to_string())?;
     if let Some(same) = existing.iter().find(|key| keys.matches(key, secret)) {
         return Err(crate::vault::VaultError::Duplicate { label: same.record.label.clone() }.to_string());
     }
@@ -862,6 +968,7 @@ fn add(
     )
     .map_err(|e| e.to_string())?;
     record.region = detection.region.clone();
+    record.account = account.map(|a| a.id);
     vault.add(keys, &record, secret, &mut rng, now).map_err(|e| sentence(&e))?;
     let mut said = format!("Added \"{}\" ({}) to the team vault.", record.label, detection.provider.name());
     if let Some(warning) = detection.warning {
