@@ -518,3 +518,83 @@ fn the_team_screen_keeps_provider_accounts_and_verifies_through_them() {
     assert_eq!(other.accounts().unwrap().len(), 1, "still there");
     assert!(sendgrid.seen().iter().all(|r| r.url == "/v3/scopes"), "only the checks asked for");
 }
+
+#[test]
+fn a_key_is_replaced_from_the_team_screen_step_by_step() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    // SendGrid on loopback refuses every key: the old key, once revoked there, is checked.
+    let sendgrid = common::mock::Mock::start(|_seen| {
+        common::mock::Reply::json(401, r#"{"errors":[{"field":null,"message":"authorization required"}]}"#)
+    });
+    let dir = vault_dir(&world);
+    let (other, keys) = other_member(&bao, &dir, &bao.root_token);
+    let request = keydesk::vault::AccountRequest {
+        name: "SG".into(),
+        provider: keydesk::providers::Provider::SendGrid,
+        region: None,
+        base_url: Some(sendgrid.url.clone()),
+    };
+    let account =
+        other.add_account(&keys, request, None, &mut keydesk::vault::os_rng(), chrono::Utc::now()).unwrap();
+    add_key_of(&other, &keys, "CRM mail", &common::sendgrid_key(), Some(account.id));
+    let read = other.keys().unwrap().remove(0);
+    let mut with_hubspot = read.record.clone();
+    with_hubspot.integrations =
+        vec![keydesk::vault::model::Integration { name: "HubSpot".into(), url: None, note: String::new() }];
+    other.update(&keys, &read, &with_hubspot, "integrations", chrono::Utc::now()).unwrap();
+    poll(&mut harness, &world);
+
+    // Replace…: the new key pasted; the old one retires and the rotation panel opens.
+    click(&mut harness, "Replace…");
+    click(&mut harness, "Start replacing");
+    harness.get_by_label_contains("The new key is empty");
+    type_into(&mut harness, "New key", &common::sendgrid_key());
+    click(&mut harness, "Start replacing");
+    harness.run();
+    harness.run();
+    harness.get_by_label("Replacing \"CRM mail\"");
+    poll(&mut harness, &world);
+    assert_eq!(team_keys(&harness), ["CRM mail", "CRM mail"], "the replacement is a key of its own");
+    harness.get_by_label("retiring");
+    assert!(harness.query_by_label("Replace…").is_none(), "one rotation at a time");
+
+    // Completing waits for HubSpot; marked updated, then tested, it may complete.
+    click(&mut harness, "Complete rotation");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("not yet updated and tested (HubSpot)");
+    click(&mut harness, "Mark updated");
+    harness.run();
+    harness.run();
+    poll(&mut harness, &world);
+    click(&mut harness, "Mark tested");
+    harness.run();
+    harness.run();
+    poll(&mut harness, &world);
+    harness.get_by_label_contains("1 of 1 integrations moved to it");
+    harness.get_by_label("I revoked it on the provider's page").click();
+    harness.run();
+    click(&mut harness, "Complete rotation");
+    harness.run();
+    harness.run();
+    poll(&mut harness, &world);
+    assert!(harness.query_by_label("Replacing \"CRM mail\"").is_none(), "the panel closes");
+    harness.get_by_label("revoked");
+    let events = other.events_after(0).unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.action, "revoke");
+    assert!(
+        last.detail.contains("rotated to") && last.detail.contains("SendGrid now refuses it"),
+        "{}",
+        last.detail
+    );
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "rotate").count(),
+        3,
+        "started, updated, tested: {actions:?}"
+    );
+    assert_eq!(sendgrid.seen().len(), 1, "the old key checked once");
+}

@@ -380,29 +380,8 @@ fn run_rotate(vault: &mut Vault, args: &args::RotateArgs) -> Result<(), CliError
     };
     let generated = matches!(replacement, Replacement::Generate);
     let (id, secret) = vault.rotate(&old.id, replacement)?;
-    note(&rotation_started(&old, &id));
+    note(&crate::vault::rotation_started(&old, &id));
     if generated { print_secret(&secret) } else { Ok(()) }
-}
-
-/// What to do next, once the rotation of `old` to `new` has started.
-pub(super) fn rotation_started(
-    old: &crate::vault::model::KeyRecord,
-    new: &crate::vault::model::KeyId,
-) -> String {
-    let names: Vec<&str> = old.integrations.iter().map(|i| i.name.as_str()).collect();
-    let state = if old.is_live() { "is now retiring" } else { "stays revoked" };
-    if names.is_empty() {
-        format!(
-            "\"{}\" {state}; the replacement is {new}. When nothing uses the old key, run `keydesk rotate {new} --complete`.",
-            old.label
-        )
-    } else {
-        format!(
-            "\"{}\" {state}; the replacement is {new}. Move {} to it (`keydesk rotate {new} --mark NAME updated`, then `tested`), then `--complete`.",
-            old.label,
-            names.join(", ")
-        )
-    }
 }
 
 /// `--mark INTEGRATION STEP` as given.
@@ -420,14 +399,6 @@ pub(super) fn mark_of(mark: &[String]) -> Result<(&str, crate::vault::Moved), Cl
         }
     };
     Ok((integration, step))
-}
-
-/// The reason a completed rotation's old key is revoked with.
-pub(super) fn rotated_reason(new: &str, reason: Option<&str>) -> String {
-    match reason.map(str::trim).filter(|r| !r.is_empty()) {
-        Some(reason) => format!("rotated to {new}: {reason}"),
-        None => format!("rotated to {new}"),
-    }
 }
 
 /// `rotate KEY --mark | --complete | --abandon` on the rotation of `old`.
@@ -454,7 +425,7 @@ fn rotation_step(
         // Refused before anything is revoked while integrations are left and no reason given.
         vault.check_rotation_complete(old, args.reason.as_deref())?;
         let new = vault.key(old)?.replaced_by.clone().map(|id| id.to_string()).unwrap_or_default();
-        let reason = rotated_reason(&new, args.reason.as_deref());
+        let reason = crate::vault::rotated_reason(&new, args.reason.as_deref());
         if vault.key(old)?.is_live() {
             // Its revoke closes the rotation.
             remote::revoke(vault, &revoke(old.to_string(), reason))?;

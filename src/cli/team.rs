@@ -446,7 +446,8 @@ fn rotate(
     args: &args::RotateArgs,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), CliError> {
-    use super::commands::{mark_of, rotated_reason, rotation_started};
+    use super::commands::mark_of;
+    use crate::vault::{rotated_reason, rotation_started};
     let list = current_keys(context, vault)?;
     let all = records(&list);
     if args.status {

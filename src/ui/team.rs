@@ -9,10 +9,12 @@ use super::accounts::AccountAction;
 use super::dashboard::natural_key;
 use super::session::Revealed;
 use super::state::AccountsState;
+use super::team_rotation::{ReplaceForm, RotationForm};
 use super::theme::{self, Badge};
 use super::widgets::{SecretInput, badge_ui, cell, error_ui, field, secret_field, secret_text_ui};
 use crate::team::TeamKey;
 use crate::team::members::Member;
+use crate::vault::Moved;
 use crate::vault::model::{Account, KeyId};
 
 /// What the screen is given to draw.
@@ -76,6 +78,29 @@ pub enum TeamCommand {
         reason: String,
         at_provider: bool,
     },
+    /// Start replacing a key with a new one made at the provider.
+    Replace {
+        key: KeyId,
+        secret: SecretString,
+    },
+    /// Mark a step of moving an integration to the replacement of `old`.
+    MarkRotation {
+        old: KeyId,
+        integration: String,
+        step: Moved,
+    },
+    /// Revoke the old key (or, revoked first, close its rotation).
+    CompleteRotation {
+        old: KeyId,
+        reason: Option<String>,
+        at_provider: bool,
+    },
+    /// Revoke the replacement; the old key is active again.
+    AbandonRotation {
+        old: KeyId,
+        reason: String,
+        at_provider: bool,
+    },
     /// Read the server again now (after it could not be reached).
     Retry,
     /// Read the members (the Members panel opened).
@@ -102,6 +127,14 @@ pub struct TeamScreenState {
     pub adding: Option<AddForm>,
     pub editing: Option<EditForm>,
     pub revoking: Option<RevokeForm>,
+    pub replacing: Option<ReplaceForm>,
+    /// The rotation panel of the key being replaced.
+    pub rotation: Option<RotationForm>,
+    /// Keys taking part in a rotation (the old one and its replacement), each to the old one:
+    /// made again with `visible`.
+    rotating: std::collections::HashMap<KeyId, KeyId>,
+    /// The widest a row's buttons were drawn (the label column gives way to them).
+    actions_width: f32,
     pub members_open: bool,
     pub invite_name: String,
     /// The member whose removal waits for "Remove NAME".
@@ -146,7 +179,7 @@ pub struct EditForm {
 const BUSY: &str = "Keydesk is still busy with the last change to the team vault.";
 
 /// A button that is off, saying why on hover, while `why_not` holds.
-fn change_button(ui: &mut egui::Ui, text: &str, why_not: Option<&str>) -> egui::Response {
+pub(super) fn change_button(ui: &mut egui::Ui, text: &str, why_not: Option<&str>) -> egui::Response {
     let button = ui.add_enabled(why_not.is_none(), egui::Button::new(text));
     match why_not {
         Some(why) => button.on_disabled_hover_text(why),
@@ -156,7 +189,7 @@ fn change_button(ui: &mut egui::Ui, text: &str, why_not: Option<&str>) -> egui::
 
 /// A form in a frame: `title`, the fields `fields` draws, then its action and Cancel.
 /// Answers whether each of the two was clicked.
-fn form_ui(
+pub(super) fn form_ui(
     ui: &mut egui::Ui,
     title: &str,
     action: &str,
@@ -206,6 +239,8 @@ pub fn team_ui(
         state.revoking = None;
         state.removing = None;
         state.removing_account = None;
+        state.replacing = None;
+        state.rotation = None;
     }
     egui::CentralPanel::default().show(ui, |ui| {
         ui.horizontal(|ui| {
@@ -378,6 +413,24 @@ pub fn team_ui(
                 state.revoking = None;
             }
         }
+        if let Some(form) = &mut state.replacing {
+            let (asked, close) = super::team_rotation::replace_ui(ui, form, why_not);
+            if asked.is_some() {
+                command = asked;
+            }
+            if close {
+                state.replacing = None;
+            }
+        }
+        if let Some(form) = &mut state.rotation {
+            let (asked, close) = super::team_rotation::rotation_ui(ui, view.keys, form, why_not, now);
+            if asked.is_some() {
+                command = asked;
+            }
+            if close {
+                state.rotation = None;
+            }
+        }
         refresh_visible(state, view);
         ui.separator();
         if view.keys.is_empty() {
@@ -405,13 +458,20 @@ pub fn team_ui(
         }
         let heading = |text: &str| egui::RichText::new(text).small().strong();
         let spacing = ui.spacing().item_spacing.x;
-        let (provider, status, by, actions) = (130.0, 140.0, 100.0, 330.0);
-        let label = (ui.available_width() - provider - status - by - actions - 5.0 * spacing).max(120.0);
+        // The buttons take what they took in the last frame; a narrow window drops "changed
+        // by" before the label gets too short to read.
+        let actions = state.actions_width.max(300.0);
+        let narrow = ui.available_width() < 900.0;
+        let (provider, status, by) = (120.0, 130.0, if narrow { 0.0 } else { 90.0 });
+        let columns = if narrow { 4.0 } else { 5.0 };
+        let label = (ui.available_width() - provider - status - by - actions - columns * spacing).max(120.0);
         ui.horizontal(|ui| {
             cell(ui, label, |ui| ui.label(heading("LABEL")));
             cell(ui, provider, |ui| ui.label(heading("PROVIDER")));
             cell(ui, status, |ui| ui.label(heading("STATUS")));
-            cell(ui, by, |ui| ui.label(heading("CHANGED BY")));
+            if !narrow {
+                cell(ui, by, |ui| ui.label(heading("CHANGED BY")));
+            }
         });
         egui::ScrollArea::vertical().auto_shrink(false).show_rows(
             ui,
@@ -445,9 +505,12 @@ pub fn team_ui(
                                 ));
                             }
                         });
-                        cell(ui, by, |ui| {
-                            ui.add(egui::Label::new(key.changed_by.as_str()).truncate());
-                        });
+                        if !narrow {
+                            cell(ui, by, |ui| {
+                                ui.add(egui::Label::new(key.changed_by.as_str()).truncate());
+                            });
+                        }
+                        let drawn = ui.horizontal(|ui| {
                         let open = view.keys_open && view.problem.is_none() && !view.busy;
                         let why = "The team vault's server must answer: each copy and reveal is recorded there.";
                         let copy = ui.add_enabled(open && record.is_live(), egui::Button::new("Copy"));
@@ -475,6 +538,36 @@ pub fn team_ui(
                             state.adding = None;
                             state.revoking = None;
                         }
+                        match state.rotating.get(&record.id) {
+                            Some(old) => {
+                                let show = ui.button("Rotation…").on_hover_text("Move the integrations, then complete");
+                                if show.clicked() {
+                                    state.rotation = Some(RotationForm {
+                                        old: old.clone(),
+                                        reason: String::new(),
+                                        at_provider: false,
+                                        error: None,
+                                    });
+                                }
+                            }
+                            None if record.is_live() && record.replaced_by.is_none() => {
+                                let replace = change_button(ui, "Replace…", why_not)
+                                    .on_hover_text("Rotate: a new key made at the provider takes this one's place");
+                                if replace.clicked() {
+                                    state.replacing = Some(ReplaceForm {
+                                        key: record.id.clone(),
+                                        label: record.label.clone(),
+                                        provider: record.provider.name(),
+                                        secret: SecretInput::default(),
+                                        error: None,
+                                    });
+                                    state.adding = None;
+                                    state.editing = None;
+                                    state.revoking = None;
+                                }
+                            }
+                            None => {}
+                        }
                         if record.is_live() && change_button(ui, "Revoke…", why_not).clicked() {
                             state.revoking = Some(RevokeForm {
                                 key: record.id.clone(),
@@ -486,6 +579,8 @@ pub fn team_ui(
                             state.adding = None;
                             state.editing = None;
                         }
+                        });
+                        state.actions_width = state.actions_width.max(drawn.response.rect.width());
                     });
                 }
             },
@@ -643,5 +738,15 @@ fn refresh_visible(state: &mut TeamScreenState, view: &TeamView<'_>) {
         .collect();
     visible.sort_by_cached_key(|&at| natural_key(&view.keys[at].record.label));
     state.visible = visible;
+    state.rotating = view
+        .keys
+        .iter()
+        .filter(|key| key.record.rotation.is_some())
+        .flat_map(|key| {
+            let old = key.record.id.clone();
+            let new = key.record.replaced_by.clone();
+            std::iter::once((old.clone(), old.clone())).chain(new.map(|new| (new, old)))
+        })
+        .collect();
     state.visible_for = Some(wanted);
 }

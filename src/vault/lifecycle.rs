@@ -387,3 +387,29 @@ pub fn abandon_rotation_of(record: &mut KeyRecord) {
         record.status = KeyStatus::Active;
     }
 }
+
+/// What to do next, once the rotation of `old` to `new` has started.
+pub fn rotation_started(old: &KeyRecord, new: &KeyId) -> String {
+    let names: Vec<&str> = old.integrations.iter().map(|i| i.name.as_str()).collect();
+    let state = if old.is_live() { "is now retiring" } else { "stays revoked" };
+    if names.is_empty() {
+        format!(
+            "\"{}\" {state}; the replacement is {new}. When nothing uses the old key, run `keydesk rotate {new} --complete`.",
+            old.label
+        )
+    } else {
+        format!(
+            "\"{}\" {state}; the replacement is {new}. Move {} to it (`keydesk rotate {new} --mark NAME updated`, then `tested`), then `--complete`.",
+            old.label,
+            names.join(", ")
+        )
+    }
+}
+
+/// The reason a completed rotation's old key is revoked with.
+pub fn rotated_reason(new: &str, reason: Option<&str>) -> String {
+    match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(reason) => format!("rotated to {new}: {reason}"),
+        None => format!("rotated to {new}"),
+    }
+}

@@ -45,7 +45,7 @@ pub use error::VaultError;
 pub use import::{ImportReport, ImportRow, ImportStop, PreviewRow, Verdict, count_keys, preview_rows};
 pub use lifecycle::{
     Moved, Replacement, abandon_rotation_of, check_complete, check_rotatable, link_new_to_old, mark_step,
-    replacement_meta, rotation_in, start_rotation,
+    replacement_meta, rotated_reason, rotation_in, rotation_started, start_rotation,
 };
 pub use ops::{
     AddRequest, GenerateRequest, KeyEdit, aws_access_key_id, check_new_password, edited_record, new_key_id,

@@ -86,6 +86,12 @@ pub enum TeamDone {
     Changed(Result<String, String>),
     /// A provider's answer to a verify: a key it takes, or what is wrong.
     Checked(Result<String, String>),
+    /// A rotation step: what to say, or why not; the rotation panel to show (of the old key)
+    /// after it, or none (the rotation ended).
+    Rotated {
+        result: Result<String, String>,
+        open: Option<KeyId>,
+    },
     /// A copy that could not start (the key could not be read).
     Failed(String),
     /// Whether the OS keychain keeps this team vault's token.
@@ -619,6 +625,29 @@ impl KeydeskApp {
                 let Phase::Team(session) = &mut self.phase else { return };
                 session.screen.accounts.tested.insert(id, (result, now));
             }
+            TeamDone::Rotated { result, open } => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.changes += 1;
+                session.next_poll = DateTime::<Utc>::MIN_UTC;
+                let screen = &mut session.screen;
+                match result {
+                    Ok(said) => {
+                        screen.replacing = None;
+                        screen.rotation = open.map(|old| crate::ui::team_rotation::RotationForm {
+                            old,
+                            reason: String::new(),
+                            at_provider: false,
+                            error: None,
+                        });
+                        self.toasts.info(said, now);
+                    }
+                    Err(error) => match (&mut screen.replacing, &mut screen.rotation) {
+                        (Some(form), _) => form.error = Some(error),
+                        (None, Some(form)) => form.error = Some(error),
+                        (None, None) => self.toasts.error(error, now),
+                    },
+                }
+            }
             TeamDone::Checked(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 // The answer is on the key: the next poll brings it.
@@ -776,6 +805,43 @@ impl KeydeskApp {
                     Done::Team(TeamDone::Changed(revoke(&vault, &keys, &key, &reason, at_provider, now)))
                 });
             }
+            TeamCommand::Replace { key, secret } => {
+                let list = session.list.clone();
+                self.jobs.spawn(ctx, "Starting the key's replacement", Records::Yes, move || {
+                    let started = fresh(&vault, &key)
+                        .and_then(|old| {
+                            vault.rotate(&keys, &old, &list, &secret, &mut os_rng(), now)?;
+                            let state = if old.record.is_live() { "is now retiring" } else { "stays revoked" };
+                            Ok(format!(
+                                "\"{}\" {state}; the new key is added. Mark each integration as it moves to it, then complete the rotation.",
+                                old.record.label
+                            ))
+                        })
+                        .map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::Rotated { result: started, open: Some(key) })
+                });
+            }
+            TeamCommand::MarkRotation { old, integration, step } => {
+                self.jobs.spawn(ctx, format!("Marking {integration}"), Records::Yes, move || {
+                    let marked = fresh(&vault, &old)
+                        .and_then(|read| vault.mark_rotation(&keys, &read, &integration, step, now))
+                        .map(|(moved, total)| format!("Marked. {moved} of {total} integrations moved."))
+                        .map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::Rotated { result: marked, open: Some(old) })
+                });
+            }
+            TeamCommand::CompleteRotation { old, reason, at_provider } => {
+                self.jobs.spawn(ctx, "Completing the rotation", Records::Yes, move || {
+                    let done = complete_rotation(&vault, &keys, &old, reason.as_deref(), at_provider, now);
+                    Done::Team(TeamDone::Rotated { result: done, open: None })
+                });
+            }
+            TeamCommand::AbandonRotation { old, reason, at_provider } => {
+                self.jobs.spawn(ctx, "Abandoning the rotation", Records::Yes, move || {
+                    let done = abandon_rotation(&vault, &keys, &old, &reason, at_provider, now);
+                    Done::Team(TeamDone::Rotated { result: done, open: None })
+                });
+            }
             TeamCommand::Edit { key, label, notes } => {
                 self.jobs.spawn(ctx, "Saving the key in the team vault", Records::Yes, move || {
                     let result = fresh(&vault, &key)
@@ -877,6 +943,51 @@ fn apply_poll(session: &mut TeamSession, changes: u64, result: Result<Polled, Te
 /// `id` as the server has it now (a change or a reveal works on the entry as it is there).
 fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError> {
     vault.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })
+}
+
+/// Completes the rotation of `old` as `keydesk rotate --complete` does: refused while an
+/// integration has not moved and no reason is given; then the old key is revoked (which
+/// closes the rotation), or, revoked first, only the rotation is closed.
+fn complete_rotation(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    old: &KeyId,
+    reason: Option<&str>,
+    at_provider: bool,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let read = fresh(vault, old).map_err(|e| sentence(&e))?;
+    crate::vault::check_complete(&read.record, reason).map_err(|e| e.to_string())?;
+    let label = &read.record.label;
+    if read.record.is_live() {
+        let new = read.record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
+        let revoked =
+            revoke(vault, keys, old, &crate::vault::rotated_reason(&new, reason), at_provider, now)?;
+        Ok(format!("Rotation of \"{label}\" complete. {revoked}"))
+    } else {
+        vault.close_rotation(keys, &read, reason, now).map_err(|e| sentence(&e))?;
+        Ok(format!("Rotation of \"{label}\" complete: the old key was revoked already."))
+    }
+}
+
+/// Abandons the rotation of `old`: its replacement is revoked, then the old key is active
+/// again.
+fn abandon_rotation(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    old: &KeyId,
+    reason: &str,
+    at_provider: bool,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let read = fresh(vault, old).map_err(|e| sentence(&e))?;
+    let label = read.record.label.clone();
+    let Some(new) = read.record.replaced_by.clone() else {
+        return Err(format!("\"{label}\" names no replacement to revoke."));
+    };
+    revoke(vault, keys, &new, &format!("rotation abandoned: {reason}"), at_provider, now)?;
+    vault.abandon_rotation(keys, old, &label, reason, now).map_err(|e| sentence(&e))?;
+    Ok(format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again."))
 }
 
 /// "Test connection": asks the account's provider whether its management key works.
