@@ -185,9 +185,15 @@ for _ in $(seq 1 100); do "$bao" status >/dev/null 2>&1 && break; sleep 0.1; don
 team="$work/team"
 kt() { "$bin" --vault "$team" --password-file "$work/pw" "$@"; }
 kt init --team --addr "$BAO_ADDR" --mount secret --path marketing/keydesk --member ana >/dev/null
-printf 'SG.%s.%s' "$(rand A-Za-z0-9 22)" "$(rand A-Za-z0-9 43)" | kt add --label "SendGrid transactional" >/dev/null
-printf '%s-us14' "$(rand a-f0-9 32)" | kt add --label "Mailchimp newsletter" >/dev/null
+kt account add --provider sendgrid --name "SendGrid EU" --region eu </dev/null >/dev/null
+printf 'SG.%s.%s' "$(rand A-Za-z0-9 22)" "$(rand A-Za-z0-9 43)" |
+  kt add --label "SendGrid transactional" --account "SendGrid EU" --integration "HubSpot" >/dev/null
+printf '%s-us14' "$(rand a-f0-9 32)" | kt add --label "Mailchimp newsletter" --integration "Shopify" --integration "Zapier" >/dev/null
 printf 'xkeysib-%s-%s' "$(rand a-f0-9 64)" "$(rand A-Za-z0-9 16)" | kt add --label "Brevo 春のキャンペーン" >/dev/null
+# A rotation under way: the Mailchimp key replaced, Shopify moved to the new one.
+printf '%s-us14' "$(rand a-f0-9 32)" | kt rotate "Mailchimp newsletter" >/dev/null 2>&1
+kt rotate "Mailchimp newsletter" --mark Shopify updated >/dev/null
+kt rotate "Mailchimp newsletter" --mark Shopify tested >/dev/null
 for theme in Dark Light; do
   t=$(echo "$theme" | tr 'A-Z' 'a-z')
   start "$team" "$theme"

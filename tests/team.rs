@@ -944,9 +944,15 @@ fn a_removal_reseals_the_accounts_and_passes_over_revoked_keys() {
         &["account", "add", "--provider", "sendgrid", "--name", "SG", "--base-url", &sendgrid.url],
         &format!("{management}\n"),
     );
+    ana.ok(&["incident", "open", &id, "--found-where", "a shared doc"], "");
     ana.ok(&["revoke", &id, "--reason", "old", "--local-only"], "");
     ana.ok(&["add", "--label", "Live"], &common::mailchimp_key());
     let said = ana.ok(&["member", "remove", "bo"], "");
+    let incidents: Value = serde_json::from_str(&ana.ok(&["incident", "list", "--json"], "")).unwrap();
+    let incident = incidents[0]["id"].as_str().unwrap();
+    let (_, raw) =
+        bao.call("GET", &format!("{MOUNT}/data/{PATH}/incidents/{incident}"), None, &bao.root_token);
+    assert_eq!(raw["data"]["data"]["generation"], 1, "the incident is sealed again too: {raw}");
     assert!(said.contains("generation 1"), "{said}");
     let accounts: Value = serde_json::from_str(&ana.ok(&["account", "list", "--json"], "")).unwrap();
     let account_id = accounts[0]["id"].as_str().unwrap();
@@ -1107,4 +1113,99 @@ fn a_team_key_is_rotated_step_by_step_by_two_members() {
         assert!(trail.contains(entry), "{entry}: {trail}");
     }
     assert!(ana.ok(&["audit", "--verify"], "").contains("verified"));
+}
+
+#[test]
+fn a_rotation_cut_short_after_its_new_key_was_added_is_finished_by_running_it_again() {
+    use keydesk::team::TeamVault;
+    use keydesk::team::kv::{Kv, Location};
+    let bao = Bao::dev();
+    let (ana, old) = ana_with_key(&bao, "Newsletter", &common::mailchimp_key());
+    let new_key = common::mailchimp_key();
+    // What a rotation that died between its two writes leaves: the new key, naming the old
+    // one, and the old key not marked as being replaced.
+    let config = keydesk::actions::team::read_config(&ana.cli.vault).unwrap();
+    let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
+    let vault =
+        TeamVault::connect(Kv::new(location, zeroize::Zeroizing::new(bao.root_token.clone())), config)
+            .unwrap();
+    let keys = vault.unlock(&secrecy::SecretString::from(common::PASSWORD)).unwrap();
+    let secret = secrecy::SecretString::from(new_key.clone());
+    let now = chrono::Utc::now();
+    let mut record = keydesk::vault::new_key_record(
+        keydesk::vault::new_key_id(&mut keydesk::vault::os_rng(), |_| false),
+        keydesk::vault::meta::KeyMeta::labelled("Newsletter"),
+        (keydesk::providers::Provider::Mailchimp, ""),
+        &secret,
+        keys.lookup_hash(&secret),
+        keydesk::vault::whole_seconds(now),
+    )
+    .unwrap();
+    record.replaces = Some(keydesk::vault::model::KeyId::from_stored(&old));
+    vault.add(&keys, &record, &secret, &mut keydesk::vault::os_rng(), now).unwrap();
+
+    // The same command again, with the same new key, finishes it (no "already in the vault").
+    let output = ana.run(&["rotate", &old], &new_key);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let status: Value = serde_json::from_str(&ana.ok(&["rotate", &old, "--status", "--json"], "")).unwrap();
+    assert_eq!(status["new_key"], record.id.as_str(), "linked to the key added before, not a second one");
+    let listed: Value = serde_json::from_str(&ana.ok(&["list", "--json"], "")).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+}
+
+#[test]
+fn an_incident_on_a_team_key_gathers_every_members_steps_and_closes() {
+    let bao = Bao::dev();
+    let (ana, bo, id) = team_of_two(&bao);
+    let opened = bo.run(
+        &["incident", "open", &id, "--found-where", "a public GitHub gist", "--noticed-by", "GitGuardian"],
+        "",
+    );
+    assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
+    let said = String::from_utf8_lossy(&opened.stdout).into_owned();
+    let incident = said.trim().trim_start_matches("Opened incident ").trim_end_matches('.').to_owned();
+    assert_eq!(incident.len(), 8, "{said}");
+    assert!(String::from_utf8_lossy(&opened.stderr).contains("Next: revoke the key"));
+
+    // Ana responds: revokes it, then replaces it (it stays revoked).
+    ana.ok(&["revoke", &id, "--reason", "leaked in a gist", "--local-only"], "");
+    let rotated = ana.run(&["rotate", &id], &common::sendgrid_key());
+    assert!(String::from_utf8_lossy(&rotated.stderr).contains("stays revoked"), "{rotated:?}");
+
+    // Either member's report has both steps, by whom, and what is left.
+    let listed: Value = serde_json::from_str(&ana.ok(&["incident", "list", "--json"], "")).unwrap();
+    assert_eq!(listed[0]["id"], incident.as_str());
+    assert!(listed[0]["closed_at"].is_null());
+    let report = bo.ok(&["incident", "show", &incident[..4]], "");
+    for line in [
+        "**Found in:** a public GitHub gist",
+        "**Noticed by:** GitGuardian",
+        "revoke, by ana: \"Campaign sync\": leaked in a gist",
+        "rotate, by ana: \"Campaign sync\" replaced by",
+        "add (the replacement), by ana",
+        "- Revoked ",
+        "- Replaced by \"Campaign sync\"",
+    ] {
+        assert!(report.contains(line), "{line}:\n{report}");
+    }
+
+    // Closed with a summary; a second close is refused.
+    assert!(
+        bo.ok(&["incident", "close", &incident, "--summary", "Gist deleted, key rotated"], "")
+            .contains("Closed")
+    );
+    assert!(bo.fails(&["incident", "close", &incident, "--summary", "again"], "").contains("closed"));
+    let file = ana.cli.dir.path().join("incident.md");
+    ana.ok(&["incident", "export", &incident, file.to_str().unwrap()], "");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.contains("Closed: Gist deleted, key rotated") && written.contains("None."), "{written}");
+
+    // The entry changed on the server by someone without the team's key is refused.
+    let path = format!("{MOUNT}/data/{PATH}/incidents/{incident}");
+    let (_, entry) = bao.call("GET", &path, None, &bao.root_token);
+    let mut data = entry["data"]["data"].clone();
+    data["record"] = Value::String(data["record"].as_str().unwrap().replace("GitGuardian", "nobody"));
+    let (status, _) = bao.call("POST", &path, Some(json!({ "data": data })), &bao.root_token);
+    assert!(status < 300, "{status}");
+    assert!(ana.fails(&["incident", "list"], "").contains("changed outside Keydesk"));
 }

@@ -49,6 +49,19 @@ path "secret/destroy/marketing/keydesk/accounts/*" {
   capabilities = ["update"]
 }
 
+# Incidents: sealed again under a new team key when a member is removed.
+path "secret/data/marketing/keydesk/incidents/*" {
+  capabilities = ["create", "read", "update"]
+}
+
+path "secret/metadata/marketing/keydesk/incidents/*" {
+  capabilities = ["read", "list"]
+}
+
+path "secret/destroy/marketing/keydesk/incidents/*" {
+  capabilities = ["update"]
+}
+
 # The team's audit trail: entries are added ("create"), never changed ("update" is not
 # given), so the trail only grows; every member records what they do, reveals included.
 path "secret/data/marketing/keydesk/audit/*" {

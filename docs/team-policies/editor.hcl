@@ -31,6 +31,15 @@ path "secret/metadata/marketing/keydesk/accounts/*" {
   capabilities = ["read", "list"]
 }
 
+# Incidents: opened ("create") and closed ("update").
+path "secret/data/marketing/keydesk/incidents/*" {
+  capabilities = ["create", "read", "update"]
+}
+
+path "secret/metadata/marketing/keydesk/incidents/*" {
+  capabilities = ["read", "list"]
+}
+
 # The team's audit trail: entries are added ("create"), never changed ("update" is not
 # given), so the trail only grows; every member records what they do, reveals included.
 path "secret/data/marketing/keydesk/audit/*" {

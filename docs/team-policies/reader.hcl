@@ -39,6 +39,15 @@ path "secret/metadata/marketing/keydesk/accounts/*" {
   capabilities = ["read", "list"]
 }
 
+# Incidents (suspected leaks): read, to list and report them.
+path "secret/data/marketing/keydesk/incidents/*" {
+  capabilities = ["read"]
+}
+
+path "secret/metadata/marketing/keydesk/incidents/*" {
+  capabilities = ["read", "list"]
+}
+
 # The team's audit trail: entries are added ("create"), never changed ("update" is not
 # given), so the trail only grows; every member records what they do, reveals included.
 path "secret/data/marketing/keydesk/audit/*" {

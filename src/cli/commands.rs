@@ -96,7 +96,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             }
             Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
             Command::Rotate(rotate) => render::rotation(&file.keys, &rotate.key, rotate.json),
-            Command::Incident(incident) => super::incident::read(&file, incident),
+            Command::Incident(incident) => super::incident::read(&file.keys, &file.incidents, incident),
             _ => Ok(()),
         };
     }

@@ -7,16 +7,16 @@ use super::{CliError, render};
 use crate::storage::atomic_write;
 use crate::vault::Vault;
 use crate::vault::incidents::{IncidentReport, markdown};
-use crate::vault::model::{Incident, VaultFile};
+use crate::vault::model::{Incident, KeyRecord};
 
 /// The incident `query` names: its id, or the start of it (4 characters or more).
-fn find<'a>(file: &'a VaultFile, query: &str) -> Result<&'a Incident, CliError> {
+pub fn find<'a>(incidents: &'a [Incident], query: &str) -> Result<&'a Incident, CliError> {
     let query = query.trim();
-    if let Some(exact) = file.incidents.iter().find(|i| i.id == query) {
+    if let Some(exact) = incidents.iter().find(|i| i.id == query) {
         return Ok(exact);
     }
     let matches: Vec<&Incident> =
-        file.incidents.iter().filter(|i| query.len() >= 4 && i.id.starts_with(query)).collect();
+        incidents.iter().filter(|i| query.len() >= 4 && i.id.starts_with(query)).collect();
     match matches.as_slice() {
         [one] => Ok(one),
         [] => Err(CliError::Failed(format!(
@@ -28,14 +28,14 @@ fn find<'a>(file: &'a VaultFile, query: &str) -> Result<&'a Incident, CliError> 
     }
 }
 
-/// The commands that read `vault.ron` only.
-pub fn read(file: &VaultFile, command: IncidentCommand) -> Result<(), CliError> {
+/// The commands that read `vault.ron` only (or a team vault's keys and incidents).
+pub fn read(keys: &[KeyRecord], incidents: &[Incident], command: IncidentCommand) -> Result<(), CliError> {
     match command {
-        IncidentCommand::List(list) => render::incidents(file, list.json),
-        IncidentCommand::Show(show) => out(markdown(file, find(file, &show.id)?).trim_end()),
+        IncidentCommand::List(list) => render::incidents(keys, incidents, list.json),
+        IncidentCommand::Show(show) => out(markdown(keys, find(incidents, &show.id)?).trim_end()),
         IncidentCommand::Export(export) => {
-            let incident = find(file, &export.id)?;
-            atomic_write(&export.file, markdown(file, incident).as_bytes(), false).map_err(|error| {
+            let incident = find(incidents, &export.id)?;
+            atomic_write(&export.file, markdown(keys, incident).as_bytes(), false).map_err(|error| {
                 CliError::Failed(format!(
                     "Could not write {}: {error}. Choose a folder you can write to.",
                     export.file.display()
@@ -68,10 +68,10 @@ pub fn write(vault: &mut Vault, command: IncidentCommand) -> Result<(), CliError
             Ok(())
         }
         IncidentCommand::Close(close) => {
-            let id = find(vault.file(), &close.id)?.id.clone();
+            let id = find(&vault.file().incidents, &close.id)?.id.clone();
             vault.close_incident(&id, &close.summary)?;
             out(&format!("Closed incident {id}."))
         }
-        other => read(vault.file(), other),
+        other => read(&vault.file().keys, &vault.file().incidents, other),
     }
 }

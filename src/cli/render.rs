@@ -334,11 +334,15 @@ pub fn rotation(keys: &[KeyRecord], query: &str, as_json: bool) -> Result<(), Cl
 }
 
 /// `keydesk incident list`: open incidents first, then closed ones, newest first in each.
-pub fn incidents(file: &VaultFile, as_json: bool) -> Result<(), CliError> {
-    let mut incidents: Vec<&crate::vault::model::Incident> = file.incidents.iter().collect();
+pub fn incidents(
+    keys: &[KeyRecord],
+    incidents: &[crate::vault::model::Incident],
+    as_json: bool,
+) -> Result<(), CliError> {
+    let mut incidents: Vec<&crate::vault::model::Incident> = incidents.iter().collect();
     incidents.sort_by_key(|i| (i.closed_at.is_some(), std::cmp::Reverse(i.opened_at)));
     let label = |i: &crate::vault::model::Incident| {
-        file.key(&i.key).map_or_else(|| i.key.to_string(), |k| k.label.clone())
+        keys.iter().find(|k| k.id == i.key).map_or_else(|| i.key.to_string(), |k| k.label.clone())
     };
     if as_json {
         return pretty(&Value::Array(

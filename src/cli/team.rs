@@ -172,6 +172,45 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             super::remote::verify_key(&mut holder, &key.record.id, args.json)
         }
         Command::Rotate(args) => rotate(context, &vault, &args, now),
+        Command::Incident(args::IncidentCommand::Open(open)) => {
+            ensure_writable(&vault)?;
+            let key = find(context, &vault, &open.key)?;
+            let keys = vault.unlock(&password(context)?)?;
+            let report = crate::vault::incidents::IncidentReport {
+                found_where: open.found_where,
+                noticed_by: open.noticed_by,
+                notes: open.notes,
+            };
+            let id = vault.open_incident(&keys, &key, &report, &mut os_rng(), now)?;
+            out(&format!("Opened incident {id}."))?;
+            if key.record.is_live() {
+                super::commands::note(&format!(
+                    "Next: revoke the key (`keydesk revoke {} --reason \"leaked\"`), then make its replacement; each step, by any member, is in incident {id}'s timeline.",
+                    key.record.id
+                ));
+            }
+            Ok(())
+        }
+        Command::Incident(args::IncidentCommand::Close(close)) => {
+            ensure_writable(&vault)?;
+            let keys = vault.unlock(&password(context)?)?;
+            let incidents: Vec<_> = vault.incidents(&keys)?.into_iter().map(|found| found.incident).collect();
+            let id = super::incident::find(&incidents, &close.id)?.id.clone();
+            vault.close_incident(&keys, &id, &close.summary, now)?;
+            out(&format!("Closed incident {id}."))
+        }
+        Command::Incident(read) => {
+            // Each entry's seal is checked, which takes the team's key.
+            let keys = vault.unlock(&password(context)?)?;
+            let all = records(&current_keys(context, &vault)?);
+            let events = vault.events_after(0)?;
+            let incidents: Vec<_> = vault
+                .incidents(&keys)?
+                .iter()
+                .map(|found| crate::team::incidents::with_timeline(&found.incident, &events, &all))
+                .collect();
+            super::incident::read(&all, &incidents, read)
+        }
         Command::Usage(args) => {
             let key = find(context, &vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
@@ -432,7 +471,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             out(&text)
         }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, verify, usage, revoke, rotate, whois, import, export, audit, account and member do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, verify, usage, revoke, rotate, incident, whois, import, export, audit, account and member do.",
             command_name(&other)
         ))),
     }

@@ -151,6 +151,11 @@ impl TeamVault {
                 self.reseal_account(keys, &id, rng, now)?;
             }
         }
+        for id in self.kv.list("incidents")? {
+            if !id.ends_with('/') {
+                self.reseal_incident(keys, &id)?;
+            }
+        }
         self.kv.delete_all(&format!("members/{member}"))?;
         let detail =
             format!("{member}; {resealed} keys sealed again under generation {generation} of the team key");

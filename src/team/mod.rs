@@ -17,6 +17,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod cache;
+pub mod incidents;
 pub mod kv;
 pub mod members;
 pub mod rotation;

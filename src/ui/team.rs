@@ -462,9 +462,9 @@ pub fn team_ui(
         // by" before the label gets too short to read.
         let actions = state.actions_width.max(300.0);
         let narrow = ui.available_width() < 900.0;
-        let (provider, status, by) = (120.0, 130.0, if narrow { 0.0 } else { 90.0 });
+        let (provider, status, by) = if narrow { (110.0, 120.0, 0.0) } else { (120.0, 130.0, 90.0) };
         let columns = if narrow { 4.0 } else { 5.0 };
-        let label = (ui.available_width() - provider - status - by - actions - columns * spacing).max(120.0);
+        let label = (ui.available_width() - provider - status - by - actions - columns * spacing).max(100.0);
         ui.horizontal(|ui| {
             cell(ui, label, |ui| ui.label(heading("LABEL")));
             cell(ui, provider, |ui| ui.label(heading("PROVIDER")));

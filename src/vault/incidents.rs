@@ -5,7 +5,7 @@
 
 use super::audit::Action;
 use super::meta::check_text;
-use super::model::{Incident, IncidentEvent, KeyId, KeyStatus, VaultFile};
+use super::model::{Incident, IncidentEvent, KeyId, KeyRecord, KeyStatus};
 use super::{MAX_NOTES, Vault, VaultError, random_hex};
 
 /// Longest "found where" and "noticed by" texts.
@@ -22,31 +22,11 @@ pub struct IncidentReport {
 impl Vault {
     /// Opens an incident about `key`; returns its id.
     pub fn open_incident(&mut self, key: &KeyId, report: &IncidentReport) -> Result<String, VaultError> {
-        let found_where = report.found_where.trim();
-        if found_where.is_empty() {
-            return Err(VaultError::NoFoundWhere);
-        }
-        check_text("where it was found", found_where, MAX_SHORT, false)?;
-        check_text("who noticed", report.noticed_by.trim(), MAX_SHORT, false)?;
-        check_text("notes", report.notes.trim(), MAX_NOTES, true)?;
         let index = self.index_of(key)?;
         let label = self.file.keys[index].label.clone();
         let id = random_hex(self.env.rng.as_mut(), 4);
-        let now = self.now();
-        let incident = Incident {
-            id: id.clone(),
-            key: key.clone(),
-            opened_at: now,
-            found_where: found_where.to_owned(),
-            noticed_by: report.noticed_by.trim().to_owned(),
-            notes: report.notes.trim().to_owned(),
-            timeline: vec![IncidentEvent {
-                at: now,
-                what: format!("Opened: \"{label}\" found in {found_where}"),
-            }],
-            closed_at: None,
-            summary: String::new(),
-        };
+        let incident = new_incident(id.clone(), key, &label, report, self.now())?;
+        let found_where = incident.found_where.clone();
         let detail = format!("incident {id} opened for \"{label}\": found in {found_where}");
         self.apply(Action::Incident, Some(key), detail, |file| {
             file.incidents.push(incident);
@@ -57,34 +37,72 @@ impl Vault {
 
     /// Closes the incident `id` with a summary.
     pub fn close_incident(&mut self, id: &str, summary: &str) -> Result<(), VaultError> {
-        let summary = summary.trim();
-        if summary.is_empty() {
-            return Err(VaultError::EmptyReason);
-        }
-        check_text("summary", summary, MAX_NOTES, true)?;
         let index = self
             .file
             .incidents
             .iter()
             .position(|i| i.id == id)
             .ok_or_else(|| VaultError::UnknownKey { query: format!("incident {id}") })?;
-        if self.file.incidents[index].closed_at.is_some() {
-            return Err(VaultError::OutOfRange {
-                field: "incident",
-                range: "an open one (this one is closed)",
-            });
-        }
-        let key = self.file.incidents[index].key.clone();
-        let now = self.now();
-        let detail = format!("incident {id} closed: {summary}");
+        let mut closed = self.file.incidents[index].clone();
+        close(&mut closed, summary, self.now())?;
+        let key = closed.key.clone();
+        let detail = format!("incident {id} closed: {}", closed.summary);
         self.apply(Action::Incident, Some(&key), detail, |file| {
-            let incident = &mut file.incidents[index];
-            incident.timeline.push(IncidentEvent { at: now, what: format!("Closed: {summary}") });
-            incident.closed_at = Some(now);
-            incident.summary = summary.to_owned();
+            file.incidents[index] = closed;
             Ok(())
         })
     }
+}
+
+/// A new incident `id` about key `key` (labelled `label`), as `report` says, checked.
+pub fn new_incident(
+    id: String,
+    key: &KeyId,
+    label: &str,
+    report: &IncidentReport,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Incident, VaultError> {
+    let found_where = report.found_where.trim();
+    if found_where.is_empty() {
+        return Err(VaultError::NoFoundWhere);
+    }
+    check_text("where it was found", found_where, MAX_SHORT, false)?;
+    check_text("who noticed", report.noticed_by.trim(), MAX_SHORT, false)?;
+    check_text("notes", report.notes.trim(), MAX_NOTES, true)?;
+    Ok(Incident {
+        id,
+        key: key.clone(),
+        opened_at: now,
+        found_where: found_where.to_owned(),
+        noticed_by: report.noticed_by.trim().to_owned(),
+        notes: report.notes.trim().to_owned(),
+        timeline: vec![IncidentEvent {
+            at: now,
+            what: format!("Opened: \"{label}\" found in {found_where}"),
+        }],
+        closed_at: None,
+        summary: String::new(),
+    })
+}
+
+/// Closes `incident` with `summary`, checked, at `now`.
+pub fn close(
+    incident: &mut Incident,
+    summary: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), VaultError> {
+    let summary = summary.trim();
+    if summary.is_empty() {
+        return Err(VaultError::EmptyReason);
+    }
+    check_text("summary", summary, MAX_NOTES, true)?;
+    if incident.closed_at.is_some() {
+        return Err(VaultError::OutOfRange { field: "incident", range: "an open one (this one is closed)" });
+    }
+    incident.timeline.push(IncidentEvent { at: now, what: format!("Closed: {summary}") });
+    incident.closed_at = Some(now);
+    incident.summary = summary.to_owned();
+    Ok(())
 }
 
 /// Text from the user made safe in one Markdown line or table cell.
@@ -98,9 +116,10 @@ fn inline(text: &str) -> String {
 
 /// The incident as a Markdown report: what was found, the timeline, the integrations
 /// affected, what was done and what is still open. It holds no secret (the key's hint only).
-pub fn markdown(file: &VaultFile, incident: &Incident) -> String {
+pub fn markdown(keys: &[KeyRecord], incident: &Incident) -> String {
     let time = |at: chrono::DateTime<chrono::Utc>| at.format("%Y-%m-%d %H:%M UTC").to_string();
-    let key = file.key(&incident.key);
+    let find = |id: &KeyId| keys.iter().find(|k| k.id == *id);
+    let key = find(&incident.key);
     let label = key.map_or_else(|| incident.key.to_string(), |k| k.label.clone());
     let mut md = format!("# Incident {}: suspected leak of \"{}\"\n\n", incident.id, inline(&label));
     if let Some(key) = key {
@@ -131,7 +150,7 @@ pub fn markdown(file: &VaultFile, incident: &Incident) -> String {
     for event in &incident.timeline {
         md.push_str(&format!("| {} | {} |\n", time(event.at), inline(&event.what)));
     }
-    let replacement = key.and_then(|k| k.replaced_by.as_ref()).and_then(|id| file.key(id));
+    let replacement = key.and_then(|k| k.replaced_by.as_ref()).and_then(find);
     let rotation = key.and_then(|k| k.rotation.as_ref());
     md.push_str("\n## Affected integrations\n\n");
     let integrations = key.map(|k| k.integrations.as_slice()).unwrap_or_default();

@@ -167,7 +167,7 @@ impl Session {
                 let path = crate::storage::expand_home(&path);
                 let file = self.vault.file();
                 let written = file.incidents.iter().find(|i| i.id == id).map(|incident| {
-                    let text = crate::vault::incidents::markdown(file, incident);
+                    let text = crate::vault::incidents::markdown(&file.keys, incident);
                     crate::storage::atomic_write(&path, text.as_bytes(), false)
                 });
                 match written {

@@ -1,0 +1,181 @@
+//! Incidents in a team vault, at `incidents/<id>`: a suspected leak as a local vault keeps it
+//! (where it was found, who noticed, notes, the summary that closes it), under an entry seal
+//! bound to `incident <id>`. Its timeline is not written step by step as locally: every step
+//! taken on the key meanwhile (its revoke, its replacement, each integration moved, by any
+//! member) is already an entry of the team's audit trail, so the timeline is read from there
+//! — nothing to keep in step, no second write that could be lost.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::audit::TeamEvent;
+use super::kv::{KvError, Versioned};
+use super::{TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::vault::crypto;
+use crate::vault::incidents::{IncidentReport, close, new_incident};
+use crate::vault::model::{Incident, IncidentEvent, KeyRecord};
+use crate::vault::{Entropy, VaultError};
+
+/// An incident as read from the server, with the version read.
+#[derive(Debug, Clone)]
+pub struct TeamIncident {
+    pub incident: Incident,
+    pub version: u64,
+    generation: u64,
+    record_text: String,
+}
+
+fn subject(id: &str) -> String {
+    format!("incident {id}")
+}
+
+impl TeamVault {
+    /// The team's incidents, each entry's seal checked.
+    pub fn incidents(&self, keys: &TeamKeys) -> Result<Vec<TeamIncident>, TeamError> {
+        let mut found = Vec::new();
+        for id in self.kv.list("incidents")? {
+            if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                continue;
+            }
+            if let Some(incident) = self.read_incident(keys, &id)? {
+                found.push(incident);
+            }
+        }
+        Ok(found)
+    }
+
+    fn read_incident(&self, keys: &TeamKeys, id: &str) -> Result<Option<TeamIncident>, TeamError> {
+        let Some(Versioned { data, version }) = self.kv.read(&format!("incidents/{id}"))? else {
+            return Ok(None);
+        };
+        let text = |field: &str| data.get(field).and_then(Value::as_str).map(str::to_owned);
+        let tampered = || TeamError::Tampered { what: format!("incident {id}") };
+        let (Some(record_text), Some(seal)) = (text("record"), text("seal")) else { return Err(tampered()) };
+        let changed_by = text("changed_by").unwrap_or_default();
+        let generation = data.get("generation").and_then(Value::as_u64).unwrap_or(0);
+        let subject = subject(id);
+        let parts = self.sealed_parts(&subject, &record_text, "", &changed_by);
+        if !crypto::keyed_hash_parts_match(&keys.at(generation)?.seal, &parts, &seal) {
+            return Err(tampered());
+        }
+        let incident: Incident = serde_json::from_str(&record_text).map_err(|_bad| tampered())?;
+        if incident.id != id {
+            return Err(tampered());
+        }
+        Ok(Some(TeamIncident { incident, version, generation, record_text }))
+    }
+
+    fn write_incident(&self, keys: &TeamKeys, incident: &Incident, version: u64) -> Result<u64, TeamError> {
+        let text =
+            serde_json::to_string(incident).map_err(|_json| VaultError::Render { what: "an incident" })?;
+        let entry = self.entry_of(keys, &subject(&incident.id), &text, "");
+        match self.kv.write(&format!("incidents/{}", incident.id), &entry, version, false) {
+            Err(KvError::Conflict) => Err(TeamError::Changed { by: "Another member".into() }),
+            other => Ok(other?),
+        }
+    }
+
+    /// Opens an incident about `key`; answers its id.
+    pub fn open_incident(
+        &self,
+        keys: &TeamKeys,
+        key: &TeamKey,
+        report: &IncidentReport,
+        rng: &mut dyn Entropy,
+        now: DateTime<Utc>,
+    ) -> Result<String, TeamError> {
+        self.check_generation(keys)?;
+        let mut bytes = [0u8; 4];
+        rng.fill(&mut bytes);
+        let id = crypto::hex(&bytes);
+        let now = crate::vault::whole_seconds(now);
+        let incident = new_incident(id.clone(), &key.record.id, &key.record.label, report, now)?;
+        self.write_incident(keys, &incident, 0)?;
+        let detail =
+            format!("incident {id} opened for \"{}\": found in {}", key.record.label, incident.found_where);
+        self.record(keys, "incident", Some((&key.record.id, key.version)), &detail, now)
+            .map_err(|error| TeamError::Unaudited { cause: error.to_string() })?;
+        Ok(id)
+    }
+
+    /// Closes incident `id` with a summary.
+    pub fn close_incident(
+        &self,
+        keys: &TeamKeys,
+        id: &str,
+        summary: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), TeamError> {
+        self.check_generation(keys)?;
+        let found = self
+            .read_incident(keys, id)?
+            .ok_or_else(|| VaultError::UnknownKey { query: format!("incident {id}") })?;
+        let mut incident = found.incident;
+        close(&mut incident, summary, crate::vault::whole_seconds(now))?;
+        self.write_incident(keys, &incident, found.version)?;
+        let detail = format!("incident {id} closed: {}", incident.summary);
+        self.record(keys, "incident", None, &detail, now)
+            .map_err(|error| TeamError::Unaudited { cause: error.to_string() })?;
+        Ok(())
+    }
+
+    /// Seals incident `id` again under the current generation (for a member's removal) and
+    /// destroys its older versions.
+    pub(super) fn reseal_incident(&self, keys: &TeamKeys, id: &str) -> Result<(), TeamError> {
+        loop {
+            // Read (and its seal checked) under the generation it was written in.
+            let Some(found) = self.read_incident(keys, id)? else { return Ok(()) };
+            if found.generation == keys.generation() {
+                return Ok(());
+            }
+            let entry = self.entry_of(keys, &subject(id), &found.record_text, "");
+            let version = match self.kv.write(&format!("incidents/{id}"), &entry, found.version, false) {
+                Err(KvError::Conflict) => continue,
+                other => other?,
+            };
+            let older: Vec<u64> = (1..version).collect();
+            self.kv.destroy(&format!("incidents/{id}"), &older)?;
+            return Ok(());
+        }
+    }
+}
+
+/// `incident` with its whole timeline: its own steps (opened, closed) and every entry of the
+/// team's trail about its key or the key's replacement between them, oldest first.
+pub fn with_timeline(incident: &Incident, events: &[TeamEvent], keys: &[KeyRecord]) -> Incident {
+    let replacement = keys.iter().find(|k| k.id == incident.key).and_then(|k| k.replaced_by.clone());
+    let mut whole = incident.clone();
+    for event in events {
+        let Some((key, _version)) = &event.key else { continue };
+        if *key != incident.key && Some(key) != replacement.as_ref() {
+            continue;
+        }
+        // The incident's own entries are its opened and closed steps, there already.
+        if event.action == "incident" {
+            continue;
+        }
+        let Ok(at) = DateTime::parse_from_rfc3339(&event.at).map(|at| at.with_timezone(&Utc)) else {
+            continue;
+        };
+        if at < incident.opened_at || incident.closed_at.is_some_and(|closed| at > closed) {
+            continue;
+        }
+        let which = if *key == incident.key { "" } else { " (the replacement)" };
+        let what = format!("{}{which}, by {}: {}", event.action, event.member, event.detail);
+        whole.timeline.push(IncidentEvent { at, what });
+    }
+    // Stable: an incident's own step stays before the trail's at the same second.
+    whole.timeline.sort_by_key(|step| step.at);
+    whole
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_incident_and_a_key_never_share_a_seal() {
+        assert_eq!(subject("0a1b2c3d"), "incident 0a1b2c3d");
+        assert_ne!(subject("0a1b2c3d"), "0a1b2c3d", "a key's subject is its bare id");
+    }
+}
