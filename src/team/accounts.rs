@@ -9,9 +9,8 @@
 
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-use serde_json::Value;
 
-use super::kv::{KvError, Versioned};
+use super::kv::KvError;
 use super::{B64, TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::vault::crypto;
 use crate::vault::model::Account;
@@ -65,21 +64,13 @@ impl TeamVault {
     }
 
     fn read_account(&self, id: &str) -> Result<Option<TeamAccount>, TeamError> {
-        let Some(Versioned { data, version }) = self.kv.read(&format!("accounts/{id}"))? else {
-            return Ok(None);
-        };
-        let text = |field: &str| data.get(field).and_then(Value::as_str).map(str::to_owned);
-        let tampered = || TeamError::Tampered { what: format!("account {id}") };
-        let (Some(record_text), Some(secret), Some(seal)) = (text("record"), text("secret"), text("seal"))
-        else {
-            return Err(tampered());
-        };
-        let account: Account = serde_json::from_str(&record_text).map_err(|_bad| tampered())?;
+        let what = format!("account {id}");
+        let Some(stored) = self.read_stored(&format!("accounts/{id}"), &what)? else { return Ok(None) };
+        let account: Account = stored.parse(&what)?;
         if account.id != id {
-            return Err(tampered());
+            return Err(TeamError::Tampered { what });
         }
-        let changed_by = text("changed_by").unwrap_or_default();
-        let generation = data.get("generation").and_then(Value::as_u64).unwrap_or(0);
+        let super::Stored { record_text, secret, seal, changed_by, generation, version } = stored;
         Ok(Some(TeamAccount { account, version, changed_by, generation, record_text, secret, seal }))
     }
 

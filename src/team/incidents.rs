@@ -6,10 +6,9 @@
 //! — nothing to keep in step, no second write that could be lost.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::audit::TeamEvent;
-use super::kv::{KvError, Versioned};
+use super::kv::KvError;
 use super::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::vault::crypto;
 use crate::vault::incidents::{IncidentReport, close, new_incident};
@@ -45,23 +44,20 @@ impl TeamVault {
     }
 
     fn read_incident(&self, keys: &TeamKeys, id: &str) -> Result<Option<TeamIncident>, TeamError> {
-        let Some(Versioned { data, version }) = self.kv.read(&format!("incidents/{id}"))? else {
-            return Ok(None);
-        };
-        let text = |field: &str| data.get(field).and_then(Value::as_str).map(str::to_owned);
-        let tampered = || TeamError::Tampered { what: format!("incident {id}") };
-        let (Some(record_text), Some(seal)) = (text("record"), text("seal")) else { return Err(tampered()) };
-        let changed_by = text("changed_by").unwrap_or_default();
-        let generation = data.get("generation").and_then(Value::as_u64).unwrap_or(0);
+        let what = format!("incident {id}");
+        let Some(stored) = self.read_stored(&format!("incidents/{id}"), &what)? else { return Ok(None) };
         let subject = subject(id);
-        let parts = self.sealed_parts(&subject, &record_text, "", &changed_by);
-        if !crypto::keyed_hash_parts_match(&keys.at(generation)?.seal, &parts, &seal) {
-            return Err(tampered());
+        let parts = self.sealed_parts(&subject, &stored.record_text, &stored.secret, &stored.changed_by);
+        if !stored.secret.is_empty()
+            || !crypto::keyed_hash_parts_match(&keys.at(stored.generation)?.seal, &parts, &stored.seal)
+        {
+            return Err(TeamError::Tampered { what });
         }
-        let incident: Incident = serde_json::from_str(&record_text).map_err(|_bad| tampered())?;
+        let incident: Incident = stored.parse(&what)?;
         if incident.id != id {
-            return Err(tampered());
+            return Err(TeamError::Tampered { what });
         }
+        let super::Stored { record_text, generation, version, .. } = stored;
         Ok(Some(TeamIncident { incident, version, generation, record_text }))
     }
 

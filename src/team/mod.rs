@@ -315,6 +315,24 @@ pub struct TeamKey {
     seal: String,
 }
 
+/// An entry as the server keeps it: a record's JSON text, its sealed secret (empty for none),
+/// the seal over both, the last writer, the generation it was sealed under, its version.
+struct Stored {
+    record_text: String,
+    secret: String,
+    seal: String,
+    changed_by: String,
+    generation: u64,
+    version: u64,
+}
+
+impl Stored {
+    /// The record, or `Tampered` naming `what` when it does not parse.
+    fn parse<T: serde::de::DeserializeOwned>(&self, what: &str) -> Result<T, TeamError> {
+        serde_json::from_str(&self.record_text).map_err(|_bad| TeamError::Tampered { what: what.to_owned() })
+    }
+}
+
 /// A team vault on its server, as one member sees it.
 pub struct TeamVault {
     kv: Kv,
@@ -515,20 +533,33 @@ impl TeamVault {
 
     /// One key as the server has it now; `None` when there is none with that id.
     pub fn read_key(&self, id: &KeyId) -> Result<Option<TeamKey>, TeamError> {
-        let Some(Versioned { data, version }) = self.kv.read(&format!("keys/{id}"))? else { return Ok(None) };
+        let what = format!("key {id}");
+        let Some(stored) = self.read_stored(&format!("keys/{id}"), &what)? else { return Ok(None) };
+        let record: KeyRecord = stored.parse(&what)?;
+        if record.id != *id {
+            return Err(TeamError::Tampered { what });
+        }
+        let Stored { record_text, secret, seal, changed_by, generation, version } = stored;
+        Ok(Some(TeamKey { record, version, changed_by, generation, record_text, secret, seal }))
+    }
+
+    /// The entry at `under` as stored (a key's, an account's or an incident's), not yet
+    /// trusted: its seal is the caller's to check. `what` names it in an error.
+    fn read_stored(&self, under: &str, what: &str) -> Result<Option<Stored>, TeamError> {
+        let Some(Versioned { data, version }) = self.kv.read(under)? else { return Ok(None) };
         let text = |field: &str| data.get(field).and_then(Value::as_str).map(str::to_owned);
-        let tampered = || TeamError::Tampered { what: format!("key {id}") };
         let (Some(record_text), Some(secret), Some(seal)) = (text("record"), text("secret"), text("seal"))
         else {
-            return Err(tampered());
+            return Err(TeamError::Tampered { what: what.to_owned() });
         };
-        let record: KeyRecord = serde_json::from_str(&record_text).map_err(|_bad| tampered())?;
-        if record.id != *id {
-            return Err(tampered());
-        }
-        let changed_by = text("changed_by").unwrap_or_default();
-        let generation = data.get("generation").and_then(Value::as_u64).unwrap_or(0);
-        Ok(Some(TeamKey { record, version, changed_by, generation, record_text, secret, seal }))
+        Ok(Some(Stored {
+            record_text,
+            secret,
+            seal,
+            changed_by: text("changed_by").unwrap_or_default(),
+            generation: data.get("generation").and_then(Value::as_u64).unwrap_or(0),
+            version,
+        }))
     }
 
     /// Keeps a new key: its record and its secret, sealed, and its entry in the audit trail.
