@@ -132,14 +132,19 @@ pub struct TeamHolder<'a> {
 }
 
 impl<'a> TeamHolder<'a> {
-    /// Reads the team's accounts.
+    /// Reads the team's accounts, each entry's seal checked: an API address changed on the
+    /// server by someone without the team's key would receive the secrets sent there.
     pub fn new(vault: &'a TeamVault, keys: &'a TeamKeys, now: DateTime<Utc>) -> Result<Self, TeamError> {
         let accounts = vault.accounts()?;
+        for account in &accounts {
+            vault.check_account_seal(keys, account)?;
+        }
         Ok(TeamHolder { vault, keys, accounts, now: crate::vault::whole_seconds(now) })
     }
 
+    /// A key as the server has it now, its seal checked.
     fn read(&self, id: &KeyId) -> Result<TeamKey, ActionError> {
-        Ok(self.vault.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?)
+        Ok(self.vault.read_key_checked(self.keys, id)?)
     }
 }
 

@@ -543,6 +543,15 @@ impl TeamVault {
         Ok(Some(TeamKey { record, version, changed_by, generation, record_text, secret, seal }))
     }
 
+    /// Key `id` as the server has it now, its seal checked: for a call to its provider, where
+    /// a record changed by someone without the team's key (its region, its account, its id at
+    /// the provider) must not decide where a secret goes or which key is deleted.
+    pub fn read_key_checked(&self, keys: &TeamKeys, id: &KeyId) -> Result<TeamKey, TeamError> {
+        let key = self.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?;
+        self.check_seal(keys, &key)?;
+        Ok(key)
+    }
+
     /// The entry at `under` as stored (a key's, an account's or an incident's), not yet
     /// trusted: its seal is the caller's to check. `what` names it in an error.
     fn read_stored(&self, under: &str, what: &str) -> Result<Option<Stored>, TeamError> {
