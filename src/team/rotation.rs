@@ -29,6 +29,9 @@ impl TeamVault {
         rng: &mut dyn Entropy,
         now: DateTime<Utc>,
     ) -> Result<KeyRecord, TeamError> {
+        // The replacement takes the old record's account, scopes and integrations, sealed
+        // anew: the old entry must be one a member wrote.
+        self.check_seal(keys, old)?;
         let records: Vec<KeyRecord> = all.iter().map(|key| key.record.clone()).collect();
         check_rotatable(&records, &old.record)?;
         let secret = SecretString::from(secret.expose_secret().trim());
