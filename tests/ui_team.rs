@@ -598,3 +598,48 @@ fn a_key_is_replaced_from_the_team_screen_step_by_step() {
     );
     assert_eq!(sendgrid.seen().len(), 1, "the old key checked once");
 }
+
+#[test]
+fn a_spreadsheet_is_imported_into_the_team_vault_from_the_window_and_exported() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let (sendgrid, mailchimp) = (common::sendgrid_key(), common::mailchimp_key());
+    let csv = world.dir.path().join("keys.csv");
+    std::fs::write(
+        &csv,
+        format!("label,key\nNewsletter,{mailchimp}\nTransactional,{sendgrid}\nBroken,not a key\n"),
+    )
+    .unwrap();
+
+    click(&mut harness, "Import / Export");
+    type_into(&mut harness, "Import file", csv.to_str().unwrap());
+    click(&mut harness, "Preview import");
+    harness.run();
+    harness.run();
+    click(&mut harness, "Import 2 keys");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Imported 2 keys from");
+    poll(&mut harness, &world);
+    let mut listed = team_keys(&harness);
+    listed.sort();
+    assert_eq!(listed, ["Newsletter", "Transactional"]);
+    let (other, _keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    assert_eq!(other.keys().unwrap().len(), 2, "on the server for every member");
+
+    // Export: the details, no secret; recorded in the team's trail.
+    let out = world.dir.path().join("team.csv");
+    type_into(&mut harness, "Export file", out.to_str().unwrap());
+    click(&mut harness, "Export");
+    harness.run();
+    harness.run();
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.contains("Newsletter") && written.contains("Transactional"), "{written}");
+    assert!(!written.contains(&sendgrid) && !written.contains(&mailchimp), "no secret without asking");
+    let actions: Vec<String> = other.events_after(0).unwrap().into_iter().map(|e| e.action).collect();
+    assert!(
+        actions.contains(&"import".to_owned()) && actions.last().map(String::as_str) == Some("export"),
+        "{actions:?}"
+    );
+}

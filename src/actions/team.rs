@@ -7,8 +7,18 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use crate::team::TeamConfig;
+use std::ops::ControlFlow;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::transfer::{ExportOptions, ImportFile};
+use crate::import::Format;
 use crate::team::cache::Snapshot;
+use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::vault::model::KeyRecord;
+use crate::vault::{
+    ImportReport, Vault, Verdict, count_keys, new_key_id, new_key_record, os_rng, whole_seconds,
+};
 
 /// The file in a vault's folder that makes it a team vault's.
 pub const TEAM_FILE: &str = "team.ron";
@@ -74,5 +84,115 @@ pub fn token_from_env() -> Option<Zeroizing<String>> {
     ["BAO_TOKEN", "VAULT_TOKEN"].into_iter().find_map(|name| {
         let value = std::env::var(name).ok().map(Zeroizing::new)?;
         (!value.trim().is_empty()).then(|| Zeroizing::new(value.trim().to_owned()))
+    })
+}
+
+/// A file read for an import into a team vault, each row previewed against the keys it holds
+/// (`existing`; "already in the vault" found by lookup hash under every generation held).
+pub fn read_import(
+    keys: &TeamKeys,
+    existing: &[TeamKey],
+    path: &Path,
+    format: Option<Format>,
+) -> Result<ImportFile, String> {
+    let known = keys.known_in(existing);
+    super::transfer::read_import_with(path, format, |rows| {
+        // A row that is a provider account's management key is not told apart here: opening
+        // every account's sealed key for each row is not worth it for a team's few accounts.
+        crate::vault::preview_rows(rows, chrono::Utc::now(), &known, &|_| false)
+    })
+}
+
+/// Imports the rows of `file` the preview calls new, each added as `add` does (its own
+/// entry in the trail, so other members' copies hear of it), then records the import.
+/// `progress` is told how far it got and may stop it between two keys: what was added stays,
+/// and a second run recognises it.
+pub fn import(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    existing: &[TeamKey],
+    file: &ImportFile,
+    progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
+) -> Result<ImportReport, TeamError> {
+    let now = chrono::Utc::now();
+    let mut rng = os_rng();
+    let total = file.new_keys();
+    let mut report = ImportReport::default();
+    let mut taken: std::collections::HashSet<String> =
+        existing.iter().map(|key| key.record.id.to_string()).collect();
+    for (row, seen) in file.rows.iter().zip(&file.preview) {
+        match &seen.verdict {
+            Verdict::New { provider, .. } => {
+                if progress(report.imported, total).is_break() {
+                    return Err(TeamError::Stopped { added: report.imported, total });
+                }
+                let detection = Vault::recognise(row.secret.expose_secret(), row.provider)?;
+                let id = new_key_id(&mut rng, |id| taken.contains(id.as_str()));
+                taken.insert(id.to_string());
+                let mut record = new_key_record(
+                    id,
+                    row.meta.clone(),
+                    (*provider, &detection.prefix),
+                    &row.secret,
+                    keys.lookup_hash(&row.secret),
+                    whole_seconds(now),
+                )?;
+                record.region = detection.region;
+                record.tags.clone_from(&row.tags);
+                if let Some(created) = row.created_at.filter(|at| *at <= now) {
+                    record.created_at = whole_seconds(created);
+                }
+                vault.add(keys, &record, &row.secret, &mut rng, now)?;
+                report.imported += 1;
+            }
+            Verdict::InVault { .. } => report.in_vault += 1,
+            Verdict::Repeated { .. } => report.repeated += 1,
+            Verdict::Refused { .. } => report.refused += 1,
+        }
+    }
+    let _last = progress(report.imported, total);
+    let detail = format!(
+        "{} from \"{}\"; {} already in the vault, {} repeated in the file, {} refused",
+        count_keys(report.imported),
+        file.source(),
+        report.in_vault,
+        report.repeated,
+        report.refused
+    );
+    vault.record(keys, "import", None, &detail, now)?;
+    Ok(report)
+}
+
+/// Writes the keys of `list` (live ones, or all with `options.all`) to `path` as the local
+/// export does, their secrets (opened from their sealed entries, each seal checked) only
+/// with `options.with_secrets`; the export is recorded in the team's trail, or the file
+/// taken back. The sentence to show.
+pub fn export(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    list: &[TeamKey],
+    path: &Path,
+    options: ExportOptions,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, String> {
+    super::transfer::refuse_existing(path)?;
+    let chosen: Vec<&TeamKey> = list.iter().filter(|key| options.all || key.record.is_live()).collect();
+    let secrets = if options.with_secrets {
+        // Revoked keys have no secret: their key cell stays empty.
+        let opened: Result<Vec<SecretString>, TeamError> = chosen
+            .iter()
+            .map(|key| if key.record.is_live() { vault.secret_to_copy(keys, key) } else { Ok("".into()) })
+            .collect();
+        Some(opened.map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
+    let records: Vec<KeyRecord> = chosen.iter().map(|key| key.record.clone()).collect();
+    super::transfer::write_export(&records, secrets.as_deref(), path, options, |done| {
+        let (action, detail) = match done {
+            Ok(detail) => ("export", detail),
+            Err(why) => ("export failed", why),
+        };
+        vault.record(keys, action, None, &detail, now).map(|_seq| ()).map_err(|e| e.to_string())
     })
 }

@@ -261,44 +261,18 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             super::remote::test_account(&found.account, &management_key)
         }
         Command::Export(args) => {
-            use crate::actions::transfer::{ExportFormat, ExportOptions, refuse_existing, write_export};
+            use crate::actions::transfer::{ExportFormat, ExportOptions, refuse_existing};
             refuse_existing(&args.file).map_err(CliError::Failed)?;
             let list = current_keys(context, &vault)?;
-            let chosen: Vec<&TeamKey> = list.iter().filter(|key| args.all || key.record.is_live()).collect();
             if args.with_secrets {
-                let live = chosen.iter().filter(|key| key.record.is_live()).count();
+                let live = list.iter().filter(|key| key.record.is_live()).count();
                 super::transfer::confirm_secrets(live, &args.file)?;
             }
             let keys = vault.unlock(&password(context)?)?;
-            let secrets = if args.with_secrets {
-                // Each entry's seal is checked as its secret is opened; revoked keys have none.
-                let opened: Result<Vec<secrecy::SecretString>, TeamError> =
-                    chosen
-                        .iter()
-                        .map(|key| {
-                            if key.record.is_live() {
-                                vault.secret_to_copy(&keys, key)
-                            } else {
-                                Ok("".into())
-                            }
-                        })
-                        .collect();
-                Some(opened?)
-            } else {
-                None
-            };
-            let records: Vec<crate::vault::model::KeyRecord> =
-                chosen.iter().map(|key| key.record.clone()).collect();
             let format = if args.format == "json" { ExportFormat::Json } else { ExportFormat::Csv };
             let options = ExportOptions { format, all: args.all, with_secrets: args.with_secrets };
-            let said = write_export(&records, secrets.as_deref(), &args.file, options, |done| {
-                let (action, detail) = match done {
-                    Ok(detail) => ("export", detail),
-                    Err(why) => ("export failed", why),
-                };
-                vault.record(&keys, action, None, &detail, now).map(|_seq| ()).map_err(|e| e.to_string())
-            })
-            .map_err(CliError::Failed)?;
+            let said = crate::actions::team::export(&vault, &keys, &list, &args.file, options, now)
+                .map_err(CliError::Failed)?;
             out(&said)
         }
         Command::Import(args) => {
@@ -609,8 +583,7 @@ fn find(context: &Context, vault: &TeamVault, query: &str) -> Result<TeamKey, Cl
     vault.read_key(&id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() }.into())
 }
 
-/// An import into a team vault: each new key is added (its record, its sealed secret and its
-/// entry in the trail, so other members' copies hear of it), then the import is recorded.
+/// An import into a team vault, as `actions::team` does it.
 struct TeamImport<'a> {
     vault: &'a TeamVault,
     keys: crate::team::TeamKeys,
@@ -623,11 +596,7 @@ impl super::transfer::ImportTarget for TeamImport<'_> {
         path: &Path,
         format: Option<crate::import::Format>,
     ) -> Result<crate::actions::transfer::ImportFile, String> {
-        let known = self.keys.known_in(&self.existing);
-        crate::actions::transfer::read_import_with(path, format, |rows| {
-            // A team vault has no provider accounts: no row is one's management key.
-            crate::vault::preview_rows(rows, chrono::Utc::now(), &known, &|_| false)
-        })
+        crate::actions::team::read_import(&self.keys, &self.existing, path, format)
     }
 
     fn keep(
@@ -635,57 +604,7 @@ impl super::transfer::ImportTarget for TeamImport<'_> {
         file: &crate::actions::transfer::ImportFile,
         progress: &mut dyn FnMut(usize, usize) -> std::ops::ControlFlow<()>,
     ) -> Result<crate::vault::ImportReport, CliError> {
-        use crate::vault::Verdict;
-        let now = chrono::Utc::now();
-        let mut rng = os_rng();
-        let total = file.new_keys();
-        let mut report = crate::vault::ImportReport::default();
-        let mut taken: std::collections::HashSet<String> =
-            self.existing.iter().map(|key| key.record.id.to_string()).collect();
-        for (row, seen) in file.rows.iter().zip(&file.preview) {
-            match &seen.verdict {
-                Verdict::New { provider, .. } => {
-                    if progress(report.imported, total).is_break() {
-                        return Err(CliError::Failed(format!(
-                            "Stopped after {} of {total} new keys: those are in the team vault; run the import again for the rest (the rows already there are recognised).",
-                            report.imported
-                        )));
-                    }
-                    let detection = Vault::recognise(row.secret.expose_secret(), row.provider)?;
-                    let id = crate::vault::new_key_id(&mut rng, |id| taken.contains(id.as_str()));
-                    taken.insert(id.to_string());
-                    let mut record = new_key_record(
-                        id,
-                        row.meta.clone(),
-                        (*provider, &detection.prefix),
-                        &row.secret,
-                        self.keys.lookup_hash(&row.secret),
-                        crate::vault::whole_seconds(now),
-                    )?;
-                    record.region = detection.region;
-                    record.tags.clone_from(&row.tags);
-                    if let Some(created) = row.created_at.filter(|at| *at <= now) {
-                        record.created_at = crate::vault::whole_seconds(created);
-                    }
-                    self.vault.add(&self.keys, &record, &row.secret, &mut rng, now)?;
-                    report.imported += 1;
-                }
-                Verdict::InVault { .. } => report.in_vault += 1,
-                Verdict::Repeated { .. } => report.repeated += 1,
-                Verdict::Refused { .. } => report.refused += 1,
-            }
-        }
-        let _last = progress(report.imported, total);
-        let detail = format!(
-            "{} from \"{}\"; {} already in the vault, {} repeated in the file, {} refused",
-            crate::vault::count_keys(report.imported),
-            file.source(),
-            report.in_vault,
-            report.repeated,
-            report.refused
-        );
-        self.vault.record(&self.keys, "import", None, &detail, now)?;
-        Ok(report)
+        Ok(crate::actions::team::import(self.vault, &self.keys, &self.existing, file, progress)?)
     }
 }
 

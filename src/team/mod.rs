@@ -127,6 +127,11 @@ pub enum TeamError {
         "The replacement was added to the team vault as {new}, but the old key could not be marked as being replaced ({cause}): run the same `keydesk rotate` again with the same new key to finish."
     )]
     HalfRotated { new: String, cause: String },
+    /// An import stopped by the user between two keys.
+    #[error(
+        "Stopped after {added} of {total} new keys: those are in the team vault; run the import again for the rest (the rows already there are recognised)."
+    )]
+    Stopped { added: usize, total: usize },
     #[error("You cannot remove yourself from the team vault: ask another admin to.")]
     RemoveSelf,
     #[error(

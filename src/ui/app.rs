@@ -440,7 +440,7 @@ impl KeydeskApp {
     /// The previewed import, taken out of the settings screen for the import job.
     fn kept_settings_import(&mut self) -> Option<crate::ui::state::ImportPreview> {
         let Phase::Unlocked(session) = &mut self.phase else { return None };
-        session.settings.import_preview.take()
+        session.settings.transfer.import_preview.take()
     }
 
     /// Takes the vault out of the unlocked session for a job on the settings screen (the

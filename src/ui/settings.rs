@@ -2,7 +2,7 @@
 
 use super::app::Command;
 use super::session;
-use super::state::SettingsState;
+use super::state::{SettingsState, TransferState};
 use super::theme::{self, Badge, ThemeChoice};
 use super::widgets::{badge_ui, error_ui, secret_field};
 use crate::vault::MIN_PASSWORD;
@@ -104,9 +104,9 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
     ui.add_space(theme::GAP * 2.0);
     let command = backup_ui(ui, state).or(command);
     ui.add_space(theme::GAP * 2.0);
-    let command = import_ui(ui, state).or(command);
+    let command = import_ui(ui, &mut state.transfer).map(TransferAction::into_command).or(command);
     ui.add_space(theme::GAP * 2.0);
-    export_ui(ui, state).or(command)
+    export_ui(ui, &mut state.transfer).map(TransferAction::into_command).or(command)
 }
 
 /// The daily reminder's switch: systemd's user timer that runs `keydesk due --notify`.
@@ -158,12 +158,38 @@ fn explain(ui: &mut egui::Ui, text: &str) {
     });
 }
 
+/// What Import and Export ask for.
+pub enum TransferAction {
+    /// Read the file and show what importing it would do.
+    Preview {
+        path: std::path::PathBuf,
+        format: Option<crate::import::Format>,
+    },
+    /// Import the previewed file's new rows.
+    Import,
+    Export {
+        path: std::path::PathBuf,
+        options: crate::actions::transfer::ExportOptions,
+    },
+}
+
+impl TransferAction {
+    /// The local vault's command for it.
+    fn into_command(self) -> Command {
+        match self {
+            TransferAction::Preview { path, format } => Command::PreviewImport { path, format },
+            TransferAction::Import => Command::Import,
+            TransferAction::Export { path, options } => Command::Export { path, options },
+        }
+    }
+}
+
 /// The words that confirm writing secrets in plain text.
 pub const EXPORT_WORDS: &str = "export secrets";
 
 /// Export: the keys' details as CSV (which Import reads back) or JSON; their secrets only
 /// after the words are typed in a dialog.
-fn export_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
+pub fn export_ui(ui: &mut egui::Ui, state: &mut TransferState) -> Option<TransferAction> {
     use crate::actions::transfer::{ExportFormat, ExportOptions};
     ui.heading("Export keys");
     explain(
@@ -197,7 +223,7 @@ fn export_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
                 state.export_confirm = Some(String::new());
             } else {
                 state.export_error = None;
-                command = Some(Command::Export { path: path.clone().into(), options });
+                command = Some(TransferAction::Export { path: path.clone().into(), options });
             }
         }
     });
@@ -225,7 +251,7 @@ fn export_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
             Some(true) => {
                 state.export_confirm = None;
                 let options = ExportOptions { with_secrets: true, ..options };
-                command = Some(Command::Export { path: path.into(), options });
+                command = Some(TransferAction::Export { path: path.into(), options });
             }
             Some(false) => state.export_confirm = None,
             None => {}
@@ -236,7 +262,7 @@ fn export_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
 
 /// Import: a spreadsheet's CSV or another vault's export, previewed row by row before
 /// anything is written.
-fn import_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
+pub fn import_ui(ui: &mut egui::Ui, state: &mut TransferState) -> Option<TransferAction> {
     use crate::import::Format;
     let mut command = None;
     ui.heading("Import keys");
@@ -269,7 +295,7 @@ fn import_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
                     Some("Give the path of the file to import, such as ~/Downloads/keys.csv.".to_owned());
             } else {
                 state.import_error = None;
-                command = Some(Command::PreviewImport { path: path.into(), format: state.import_format });
+                command = Some(TransferAction::Preview { path: path.into(), format: state.import_format });
             }
         }
     });
@@ -324,7 +350,7 @@ fn import_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
         let import =
             ui.add_enabled(new > 0, egui::Button::new(format!("Import {}", crate::vault::count_keys(new))));
         if import.clicked() {
-            command = Some(Command::Import);
+            command = Some(TransferAction::Import);
         }
         if ui.button("Discard preview").clicked() {
             state.import_preview = None;

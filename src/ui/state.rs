@@ -200,6 +200,20 @@ pub struct SettingsState {
     pub backup_path: String,
     pub backup_password: SecretInput,
     pub backup_error: Option<String>,
+    /// Import and Export, as typed.
+    pub transfer: TransferState,
+    /// Whether the daily reminder is on (`None` until systemd has been asked).
+    pub reminder: Option<crate::reminder::ReminderState>,
+    /// Asked since the screen was opened (each opening asks again).
+    pub reminder_asked: bool,
+    /// What the last switch did, or why it did nothing.
+    pub reminder_said: Option<Result<String, String>>,
+}
+
+/// Import and Export as typed: on a local vault's settings screen, or a team vault's
+/// Import/Export panel.
+#[derive(Default)]
+pub struct TransferState {
     /// The file to import (a path, typed).
     pub import_path: String,
     /// `None`: told from the file.
@@ -214,12 +228,6 @@ pub struct SettingsState {
     pub export_json: bool,
     pub export_all: bool,
     pub export_secrets: bool,
-    /// Whether the daily reminder is on (`None` until systemd has been asked).
-    pub reminder: Option<crate::reminder::ReminderState>,
-    /// Asked since the screen was opened (each opening asks again).
-    pub reminder_asked: bool,
-    /// What the last switch did, or why it did nothing.
-    pub reminder_said: Option<Result<String, String>>,
     /// The words typed in the dialog that confirms writing secrets (open while `Some`).
     pub export_confirm: Option<String>,
     pub export_error: Option<String>,
@@ -244,20 +252,10 @@ impl SettingsState {
             backup_path,
             backup_password: SecretInput::default(),
             backup_error: None,
-            import_path: String::new(),
-            import_format: None,
-            import_error: None,
-            import_preview: None,
-            import_scroll: false,
-            export_path: String::new(),
-            export_json: false,
-            export_all: false,
-            export_secrets: false,
+            transfer: TransferState::default(),
             reminder: None,
             reminder_asked: false,
             reminder_said: None,
-            export_confirm: None,
-            export_error: None,
         }
     }
 }

@@ -8,7 +8,8 @@ use secrecy::SecretString;
 use super::accounts::AccountAction;
 use super::dashboard::natural_key;
 use super::session::Revealed;
-use super::state::AccountsState;
+use super::settings::TransferAction;
+use super::state::{AccountsState, TransferState};
 use super::team_rotation::{ReplaceForm, RotationForm};
 use super::theme::{self, Badge};
 use super::widgets::{SecretInput, badge_ui, cell, error_ui, field, secret_field, secret_text_ui};
@@ -109,6 +110,8 @@ pub enum TeamCommand {
     RemoveMember(String),
     /// Read the provider accounts (the Accounts panel or the Add form opened).
     LoadAccounts,
+    /// Preview or run an import, or write an export.
+    Transfer(TransferAction),
     /// Add, test or remove (asked first) a provider account.
     Account(AccountAction),
     /// The admin has given the invitation code: it leaves the screen.
@@ -139,6 +142,9 @@ pub struct TeamScreenState {
     pub invite_name: String,
     /// The member whose removal waits for "Remove NAME".
     pub removing: Option<String>,
+    pub transfer_open: bool,
+    /// Import and Export, as typed (the local settings screen's forms).
+    pub transfer: TransferState,
     pub accounts_open: bool,
     /// The Accounts panel's form and its tests' results.
     pub accounts: AccountsState,
@@ -250,6 +256,9 @@ pub fn team_ui(
                 if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
                     command = Some(TeamCommand::Lock);
                 }
+                if ui.add(egui::Button::new("Import / Export").selected(state.transfer_open)).clicked() {
+                    state.transfer_open = !state.transfer_open;
+                }
                 if ui.add(egui::Button::new("Accounts").selected(state.accounts_open)).clicked() {
                     state.accounts_open = !state.accounts_open;
                     if state.accounts_open {
@@ -287,6 +296,9 @@ pub fn team_ui(
         }
         if state.accounts_open {
             team_accounts_ui(ui, view, state, &mut command);
+        }
+        if state.transfer_open {
+            transfer_ui(ui, view, state, &mut command);
         }
         if let Some(problem) = view.problem {
             ui.horizontal_wrapped(|ui| {
@@ -722,6 +734,33 @@ fn team_accounts_ui(
             Some(action) => *command = Some(TeamCommand::Account(action)),
             None => {}
         }
+    });
+}
+
+/// The Import / Export panel: the local settings screen's two forms, on the team vault (each
+/// imported key added for every member; an export recorded in the team's trail).
+fn transfer_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    command: &mut Option<TeamCommand>,
+) {
+    let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        egui::ScrollArea::vertical().id_salt("team-transfer").max_height(420.0).show(ui, |ui| {
+            let import = ui
+                .add_enabled_ui(why_not.is_none(), |ui| super::settings::import_ui(ui, &mut state.transfer));
+            if let Some(why) = why_not {
+                import.response.on_disabled_hover_text(why);
+            }
+            // An export reads and records: it waits for the server, not for write access.
+            let open = view.keys_open && view.problem.is_none() && !view.busy;
+            let export = ui.add_enabled_ui(open, |ui| super::settings::export_ui(ui, &mut state.transfer));
+            let asked = import.inner.or(export.inner);
+            if asked.is_some() {
+                *command = asked.map(TeamCommand::Transfer);
+            }
+        });
     });
 }
 

@@ -59,24 +59,24 @@ impl KeydeskApp {
                     String::new()
                 });
                 self.vault_back(ctx, *vault, outcome, |session, error| {
-                    session.settings.import_error = Some(error);
+                    session.settings.transfer.import_error = Some(error);
                 });
                 if let Phase::Unlocked(session) = &mut self.phase
                     && preview.is_some()
                 {
-                    session.settings.import_error = None;
-                    session.settings.import_preview = preview;
-                    session.settings.import_scroll = true;
+                    session.settings.transfer.import_error = None;
+                    session.settings.transfer.import_preview = preview;
+                    session.settings.transfer.import_scroll = true;
                 }
             }
             Done::Imported(vault, result) => {
                 self.vault_back(ctx, *vault, result, |session, error| {
-                    session.settings.import_error = Some(error);
+                    session.settings.transfer.import_error = Some(error);
                 });
             }
             Done::Exported(vault, result) => {
                 self.vault_back(ctx, *vault, result, |session, error| {
-                    session.settings.export_error = Some(error);
+                    session.settings.transfer.export_error = Some(error);
                 });
             }
             Done::Reminder(state, said) => {

@@ -25,6 +25,7 @@ use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::ui::accounts::AccountAction;
 use crate::ui::jobs::Records;
 use crate::ui::session::{PendingClear, REVEAL_SECS, Revealed};
+use crate::ui::settings::TransferAction;
 use crate::ui::team::{ShownCode, TeamCommand, TeamScreenState, TeamView};
 use crate::ui::unlock::{self, TeamLock, TeamSetup};
 use crate::vault::crypto::{CryptoError, KdfMemory, KdfParams};
@@ -102,6 +103,10 @@ pub enum TeamDone {
     MemberRemoved(Result<(String, Box<Removed>, TeamKeys), String>),
     /// The provider accounts as read.
     Accounts(Result<Vec<Account>, String>),
+    /// A file read for import, each row previewed.
+    ImportPreviewed(Result<Box<crate::ui::state::ImportPreview>, String>),
+    /// An import or an export: what to say, or why not.
+    Transferred(Result<String, String>),
     /// An account added or removed: what to say, or why not.
     AccountChanged(Result<String, String>),
     /// An account's "Test connection": the provider's words, or why not.
@@ -608,6 +613,27 @@ impl KeydeskApp {
                     }
                 }
             }
+            TeamDone::ImportPreviewed(read) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                let transfer = &mut session.screen.transfer;
+                match read {
+                    Ok(preview) => {
+                        transfer.import_error = None;
+                        transfer.import_preview = Some(*preview);
+                        transfer.import_scroll = true;
+                    }
+                    Err(error) => transfer.import_error = Some(error),
+                }
+            }
+            TeamDone::Transferred(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.changes += 1;
+                session.next_poll = DateTime::<Utc>::MIN_UTC;
+                match result {
+                    Ok(said) => self.toasts.info(said, now),
+                    Err(error) => self.toasts.error(error, now),
+                }
+            }
             TeamDone::AccountChanged(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 match result {
@@ -744,6 +770,50 @@ impl KeydeskApp {
                         })
                         .map_err(|e| sentence(&e));
                     Done::Team(TeamDone::AccountChanged(removed))
+                });
+            }
+            TeamCommand::Transfer(TransferAction::Preview { path, format }) => {
+                let list = session.list.clone();
+                self.jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
+                    let path = crate::storage::expand_home(&path);
+                    let read = folder::read_import(&keys, &list, &path, format).map(Box::new);
+                    Done::Team(TeamDone::ImportPreviewed(read))
+                });
+            }
+            TeamCommand::Transfer(TransferAction::Import) => {
+                let Some(preview) = session.screen.transfer.import_preview.take() else { return };
+                let list = session.list.clone();
+                self.jobs.spawn_counted(ctx, "Importing keys into the team vault", Records::Yes, move |progress| {
+                    let imported = folder::import(&vault, &keys, &list, &preview, &mut |done, total| {
+                        progress.set(done, total);
+                        if progress.is_cancelled() {
+                            std::ops::ControlFlow::Break(())
+                        } else {
+                            std::ops::ControlFlow::Continue(())
+                        }
+                    });
+                    let said = imported
+                        .map(|report| {
+                            format!(
+                                "Imported {} from {} into the team vault; {} already in it, {} repeated in the file, {} skipped.",
+                                crate::vault::count_keys(report.imported),
+                                preview.source(),
+                                report.in_vault,
+                                report.repeated,
+                                report.refused + preview.problems.len()
+                            )
+                        })
+                        .map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::Transferred(said))
+                });
+            }
+            TeamCommand::Transfer(TransferAction::Export { path, options }) => {
+                let list = session.list.clone();
+                self.jobs.spawn(ctx, "Writing the export", Records::Yes, move || {
+                    let path = crate::storage::expand_home(&path);
+                    Done::Team(TeamDone::Transferred(folder::export(
+                        &vault, &keys, &list, &path, options, now,
+                    )))
                 });
             }
             TeamCommand::Account(AccountAction::Test(id)) => {
