@@ -212,6 +212,7 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     click(&mut harness, "Revoke key");
     harness.run();
     harness.get_by_label("revoked");
+    harness.get_by_label("Replace \"Newsletter sync\"");
     assert_eq!(harness.get_all_by_label("Revoke…").count(), 1, "only the live key can be revoked");
     assert!(harness.get_all_by_label("Copy").next().unwrap().accesskit_node().is_disabled());
     let events = other.events_after(0).unwrap();

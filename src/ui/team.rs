@@ -562,7 +562,8 @@ pub fn team_ui(
                                     });
                                 }
                             }
-                            None if record.is_live() && record.replaced_by.is_none() => {
+                            // A revoked key is replaced too (after a leak: revoke first).
+                            None if record.replaced_by.is_none() => {
                                 let replace = change_button(ui, "Replace…", why_not)
                                     .on_hover_text("Rotate: a new key made at the provider takes this one's place");
                                 if replace.clicked() {

@@ -41,7 +41,7 @@ pub fn replace_ui(
     let title = format!("Replace \"{}\"", form.label);
     let (start, cancel) = super::team::form_ui(ui, &title, "Start replacing", why_not, |ui| {
         ui.label(format!(
-            "Make a new key at {} with the same permissions, then paste it here. The old key stays in use until every integration has moved to the new one.",
+            "Make a new key at {} with the same permissions, then paste it here. Each integration is then moved to it, step by step; a live old key stays in use until then.",
             form.provider
         ));
         secret_field(ui, "team-replacement-key", "New key", &mut form.secret);

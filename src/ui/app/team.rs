@@ -85,6 +85,8 @@ pub enum TeamDone {
     },
     /// An add or an edit: what to say, or why it failed.
     Changed(Result<String, String>),
+    /// A key revoked from its row (its replacement is offered next), or why not.
+    Revoked(KeyId, Result<String, String>),
     /// A provider's answer to a verify: a key it takes, or what is wrong.
     Checked(Result<String, String>),
     /// A rotation step: what to say, or why not; the rotation panel to show (of the old key)
@@ -651,6 +653,31 @@ impl KeydeskApp {
                 let Phase::Team(session) = &mut self.phase else { return };
                 session.screen.accounts.tested.insert(id, (result, now));
             }
+            TeamDone::Revoked(key, Ok(said)) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.changes += 1;
+                session.next_poll = DateTime::<Utc>::MIN_UTC;
+                // The walk-through goes on: the key's replacement is asked for next (unless
+                // one is under way already).
+                let found =
+                    session.list.iter().find(|k| k.record.id == key && k.record.replaced_by.is_none());
+                session.screen.revoking = None;
+                session.screen.replacing = found.map(|k| crate::ui::team_rotation::ReplaceForm {
+                    key: key.clone(),
+                    label: k.record.label.clone(),
+                    provider: k.record.provider.name(),
+                    secret: crate::ui::widgets::SecretInput::default(),
+                    error: None,
+                });
+                self.toasts.info(said, now);
+            }
+            TeamDone::Revoked(_key, Err(error)) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match &mut session.screen.revoking {
+                    Some(form) => form.error = Some(error),
+                    None => self.toasts.error(error, now),
+                }
+            }
             TeamDone::Rotated { result, open } => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 session.changes += 1;
@@ -872,7 +899,8 @@ impl KeydeskApp {
             }
             TeamCommand::Revoke { key, reason, at_provider } => {
                 self.jobs.spawn(ctx, "Revoking the key in the team vault", Records::Yes, move || {
-                    Done::Team(TeamDone::Changed(revoke(&vault, &keys, &key, &reason, at_provider, now)))
+                    let result = revoke(&vault, &keys, &key, &reason, at_provider, now);
+                    Done::Team(TeamDone::Revoked(key, result))
                 });
             }
             TeamCommand::Replace { key, secret } => {
