@@ -644,3 +644,49 @@ fn a_spreadsheet_is_imported_into_the_team_vault_from_the_window_and_exported() 
         "{actions:?}"
     );
 }
+
+#[test]
+fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    add_key(&other, &keys, "CRM mail", &common::sendgrid_key());
+    poll(&mut harness, &world);
+
+    // Revoke…, saying where it leaked: an incident opens, then the replacement is asked for.
+    click(&mut harness, "Revoke…");
+    type_into(&mut harness, "Reason", "pasted in a public channel");
+    type_into(&mut harness, "Found in", "a public Slack channel");
+    click(&mut harness, "Revoke key");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Opened incident");
+    type_into(&mut harness, "New key", &common::sendgrid_key());
+    click(&mut harness, "Start replacing");
+    harness.run();
+    harness.run();
+    poll(&mut harness, &world);
+
+    // Incidents: its timeline holds ana's steps, read from the team's trail.
+    click(&mut harness, "Incidents");
+    harness.run();
+    harness.run();
+    harness.get_by_label("\"CRM mail\" found in a public Slack channel");
+    harness.get_by_label("open");
+    harness.get_by_label_contains("Opened: \"CRM mail\" found in a public Slack channel");
+    harness.get_by_label_contains("revoke, by ana: \"CRM mail\": pasted in a public channel");
+    harness.get_by_label_contains("rotate, by ana: \"CRM mail\" replaced by");
+    click(&mut harness, "Close incident");
+    harness.get_by_label_contains("The summary is empty");
+    type_into(&mut harness, "Summary", "Message deleted, key replaced");
+    click(&mut harness, "Close incident");
+    harness.run();
+    harness.run();
+    harness.run();
+    harness.get_by_label("closed");
+    let found = other.incidents(&keys).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].incident.summary, "Message deleted, key replaced");
+    assert_eq!(found[0].incident.noticed_by, "ana");
+}

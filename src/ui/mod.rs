@@ -19,6 +19,7 @@ pub mod session;
 pub mod settings;
 pub mod state;
 pub mod team;
+pub mod team_incidents;
 pub mod team_rotation;
 pub mod theme;
 pub mod unlock;

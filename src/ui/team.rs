@@ -10,13 +10,14 @@ use super::dashboard::natural_key;
 use super::session::Revealed;
 use super::settings::TransferAction;
 use super::state::{AccountsState, TransferState};
+use super::team_incidents::IncidentsState;
 use super::team_rotation::{ReplaceForm, RotationForm};
 use super::theme::{self, Badge};
 use super::widgets::{SecretInput, badge_ui, cell, error_ui, field, secret_field, secret_text_ui};
 use crate::team::TeamKey;
 use crate::team::members::Member;
 use crate::vault::Moved;
-use crate::vault::model::{Account, KeyId};
+use crate::vault::model::{Account, Incident, KeyId};
 
 /// What the screen is given to draw.
 pub struct TeamView<'a> {
@@ -44,6 +45,8 @@ pub struct TeamView<'a> {
     pub admin: Option<bool>,
     /// The team's provider accounts, once read (the Accounts panel and the Add form read them).
     pub accounts: Option<&'a [Account]>,
+    /// The incidents with their timelines, once read (the Incidents panel reads them).
+    pub incidents: Option<&'a [Incident]>,
 }
 
 /// An invitation's one-time code, shown once to the admin who made it.
@@ -73,11 +76,19 @@ pub enum TeamCommand {
         label: String,
         notes: String,
     },
-    /// Revoke a key (already revoked at the provider, when `at_provider`).
+    /// Revoke a key (already revoked at the provider, when `at_provider`), after opening an
+    /// incident about it when `found_where` says where it leaked.
     Revoke {
         key: KeyId,
         reason: String,
         at_provider: bool,
+        found_where: Option<String>,
+    },
+    /// Read the incidents (the Incidents panel opened).
+    LoadIncidents,
+    CloseIncident {
+        id: String,
+        summary: String,
     },
     /// Start replacing a key with a new one made at the provider.
     Replace {
@@ -142,6 +153,8 @@ pub struct TeamScreenState {
     pub invite_name: String,
     /// The member whose removal waits for "Remove NAME".
     pub removing: Option<String>,
+    pub incidents_open: bool,
+    pub incidents: IncidentsState,
     pub transfer_open: bool,
     /// Import and Export, as typed (the local settings screen's forms).
     pub transfer: TransferState,
@@ -158,6 +171,8 @@ pub struct RevokeForm {
     pub label: String,
     pub reason: String,
     pub at_provider: bool,
+    /// Where the key was found, when it leaked: an incident is opened with it.
+    pub found_where: String,
     pub error: Option<String>,
 }
 
@@ -256,6 +271,12 @@ pub fn team_ui(
                 if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
                     command = Some(TeamCommand::Lock);
                 }
+                if ui.add(egui::Button::new("Incidents").selected(state.incidents_open)).clicked() {
+                    state.incidents_open = !state.incidents_open;
+                    if state.incidents_open {
+                        command = Some(TeamCommand::LoadIncidents);
+                    }
+                }
                 if ui.add(egui::Button::new("Import / Export").selected(state.transfer_open)).clicked() {
                     state.transfer_open = !state.transfer_open;
                 }
@@ -299,6 +320,17 @@ pub fn team_ui(
         }
         if state.transfer_open {
             transfer_ui(ui, view, state, &mut command);
+        }
+        if state.incidents_open {
+            let label_of = |id: &KeyId| {
+                view.keys.iter().find(|k| k.record.id == *id).map_or_else(|| id.to_string(), |k| k.record.label.clone())
+            };
+            let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
+            let asked =
+                super::team_incidents::incidents_ui(ui, view.incidents, &label_of, &mut state.incidents, why_not);
+            if asked.is_some() {
+                command = asked;
+            }
         }
         if let Some(problem) = view.problem {
             ui.horizontal_wrapped(|ui| {
@@ -403,6 +435,12 @@ pub fn team_ui(
                      secret leaves the server for every member.",
                 );
                 field(ui, "Reason", &mut form.reason);
+                super::widgets::field_with(
+                    ui,
+                    "Found in",
+                    egui::TextEdit::singleline(&mut form.found_where)
+                        .hint_text("where it leaked, if it did: opens an incident"),
+                );
                 ui.horizontal(|ui| {
                     ui.add_space(theme::LABEL_WIDTH + 8.0);
                     ui.checkbox(&mut form.at_provider, "I revoked it on the provider's page");
@@ -414,10 +452,12 @@ pub fn team_ui(
                     form.error =
                         Some("The reason is empty: say why the key is revoked (it is kept with the key).".to_owned());
                 } else {
+                    let found_where = form.found_where.trim();
                     command = Some(TeamCommand::Revoke {
                         key: form.key.clone(),
                         reason: form.reason.trim().to_owned(),
                         at_provider: form.at_provider,
+                        found_where: (!found_where.is_empty()).then(|| found_where.to_owned()),
                     });
                 }
             }
@@ -587,6 +627,7 @@ pub fn team_ui(
                                 label: record.label.clone(),
                                 reason: String::new(),
                                 at_provider: false,
+                                found_where: String::new(),
                                 error: None,
                             });
                             state.adding = None;

@@ -29,8 +29,9 @@ use crate::ui::settings::TransferAction;
 use crate::ui::team::{ShownCode, TeamCommand, TeamScreenState, TeamView};
 use crate::ui::unlock::{self, TeamLock, TeamSetup};
 use crate::vault::crypto::{CryptoError, KdfMemory, KdfParams};
+use crate::vault::incidents::IncidentReport;
 use crate::vault::model::SecretBackend;
-use crate::vault::model::{Account, KeyId, Settings};
+use crate::vault::model::{Account, Incident, KeyId, Settings};
 use crate::vault::{KeyEdit, Vault, new_key_record, os_rng};
 
 /// How often an open team vault asks the server what changed.
@@ -64,6 +65,8 @@ pub struct TeamSession {
     pub invitation: Option<ShownCode>,
     /// The team's provider accounts, once read.
     pub accounts: Option<Vec<Account>>,
+    /// The incidents with their timelines, once read.
+    pub incidents: Option<Vec<Incident>>,
 }
 
 /// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
@@ -105,6 +108,10 @@ pub enum TeamDone {
     MemberRemoved(Result<(String, Box<Removed>, TeamKeys), String>),
     /// The provider accounts as read.
     Accounts(Result<Vec<Account>, String>),
+    /// The incidents as read, with their timelines.
+    Incidents(Result<Vec<Incident>, String>),
+    /// An incident closed: what to say, or why not.
+    IncidentClosed(Result<String, String>),
     /// A file read for import, each row previewed.
     ImportPreviewed(Result<Box<crate::ui::state::ImportPreview>, String>),
     /// An import or an export: what to say, or why not.
@@ -143,6 +150,7 @@ impl TeamSession {
             admin: None,
             invitation: None,
             accounts: None,
+            incidents: None,
         }
     }
 
@@ -165,6 +173,7 @@ impl TeamSession {
             members: self.members.as_deref(),
             admin: self.admin,
             accounts: self.accounts.as_deref(),
+            incidents: self.incidents.as_deref(),
         };
         (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
     }
@@ -615,6 +624,27 @@ impl KeydeskApp {
                     }
                 }
             }
+            TeamDone::Incidents(read) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match read {
+                    Ok(incidents) => session.incidents = Some(incidents),
+                    Err(error) => {
+                        session.screen.incidents_open = false;
+                        self.toasts.error(error, now);
+                    }
+                }
+            }
+            TeamDone::IncidentClosed(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok(said) => {
+                        session.screen.incidents.error = None;
+                        self.toasts.info(said, now);
+                    }
+                    Err(error) => session.screen.incidents.error = Some(error),
+                }
+                self.run_team(ctx, TeamCommand::LoadIncidents);
+            }
             TeamDone::ImportPreviewed(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 let transfer = &mut session.screen.transfer;
@@ -750,6 +780,30 @@ impl KeydeskApp {
                 });
                 return;
             }
+            TeamCommand::LoadIncidents => {
+                session.incidents = None;
+                let records: Vec<_> = session.list.iter().map(|key| key.record.clone()).collect();
+                let (vault, keys) = (session.vault.clone(), session.keys.clone());
+                self.jobs.spawn(ctx, "Reading the incidents", Records::No, move || {
+                    // Each incident's seal is checked, which takes the team's key.
+                    let Some(keys) = keys else {
+                        let why =
+                            "The incidents need the team's key: lock, then unlock while the server answers.";
+                        return Done::Team(TeamDone::Incidents(Err(why.to_owned())));
+                    };
+                    let read = vault.events_after(0).and_then(|events| {
+                        let found = vault.incidents(&keys)?;
+                        Ok(found
+                            .iter()
+                            .map(|one| {
+                                crate::team::incidents::with_timeline(&one.incident, &events, &records)
+                            })
+                            .collect())
+                    });
+                    Done::Team(TeamDone::Incidents(read.map_err(|e| sentence(&e))))
+                });
+                return;
+            }
             TeamCommand::LoadMembers => {
                 session.members = None;
                 let vault = session.vault.clone();
@@ -770,7 +824,17 @@ impl KeydeskApp {
             | TeamCommand::Lock
             | TeamCommand::LoadMembers
             | TeamCommand::LoadAccounts
+            | TeamCommand::LoadIncidents
             | TeamCommand::DismissInvitation => {}
+            TeamCommand::CloseIncident { id, summary } => {
+                self.jobs.spawn(ctx, format!("Closing incident {id}"), Records::Yes, move || {
+                    let closed = vault
+                        .close_incident(&keys, &id, &summary, now)
+                        .map(|()| format!("Closed incident {id}."))
+                        .map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::IncidentClosed(closed))
+                });
+            }
             TeamCommand::Account(AccountAction::Add { request, management_key }) => {
                 let name = request.name.trim().to_owned();
                 self.jobs.spawn(ctx, format!("Adding the account \"{name}\""), Records::Yes, move || {
@@ -897,9 +961,28 @@ impl KeydeskApp {
                     Done::Team(TeamDone::Changed(added))
                 });
             }
-            TeamCommand::Revoke { key, reason, at_provider } => {
+            TeamCommand::Revoke { key, reason, at_provider, found_where } => {
+                let member = vault.config().member.clone();
                 self.jobs.spawn(ctx, "Revoking the key in the team vault", Records::Yes, move || {
-                    let result = revoke(&vault, &keys, &key, &reason, at_provider, now);
+                    // The incident first: the revoke (and the replacement after it) are then
+                    // in its timeline.
+                    let opened = match found_where {
+                        Some(found_where) => {
+                            let report =
+                                IncidentReport { found_where, noticed_by: member, notes: String::new() };
+                            fresh(&vault, &key)
+                                .and_then(|read| {
+                                    vault.open_incident(&keys, &read, &report, &mut os_rng(), now)
+                                })
+                                .map(|id| format!("Opened incident {id}. "))
+                                .map_err(|e| sentence(&e))
+                        }
+                        None => Ok(String::new()),
+                    };
+                    let result = opened.and_then(|opened| {
+                        revoke(&vault, &keys, &key, &reason, at_provider, now)
+                            .map(|said| format!("{opened}{said}"))
+                    });
                     Done::Team(TeamDone::Revoked(key, result))
                 });
             }
