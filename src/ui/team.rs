@@ -227,6 +227,17 @@ pub(super) fn form_ui(
         .inner
 }
 
+/// A button that opens and closes a panel; answers whether it opened it now (to read what
+/// the panel shows).
+fn panel_button(ui: &mut egui::Ui, text: &str, open: &mut bool) -> bool {
+    if ui.add(egui::Button::new(text).selected(*open)).clicked() {
+        *open = !*open;
+        *open
+    } else {
+        false
+    }
+}
+
 /// Why the changing buttons are off, when they are.
 fn why_read_only(view: &TeamView<'_>) -> Option<&'static str> {
     if view.problem.is_some() || !view.keys_open {
@@ -271,26 +282,15 @@ pub fn team_ui(
                 if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
                     command = Some(TeamCommand::Lock);
                 }
-                if ui.add(egui::Button::new("Incidents").selected(state.incidents_open)).clicked() {
-                    state.incidents_open = !state.incidents_open;
-                    if state.incidents_open {
-                        command = Some(TeamCommand::LoadIncidents);
-                    }
+                if panel_button(ui, "Incidents", &mut state.incidents_open) {
+                    command = Some(TeamCommand::LoadIncidents);
                 }
-                if ui.add(egui::Button::new("Import / Export").selected(state.transfer_open)).clicked() {
-                    state.transfer_open = !state.transfer_open;
+                panel_button(ui, "Import / Export", &mut state.transfer_open);
+                if panel_button(ui, "Accounts", &mut state.accounts_open) {
+                    command = Some(TeamCommand::LoadAccounts);
                 }
-                if ui.add(egui::Button::new("Accounts").selected(state.accounts_open)).clicked() {
-                    state.accounts_open = !state.accounts_open;
-                    if state.accounts_open {
-                        command = Some(TeamCommand::LoadAccounts);
-                    }
-                }
-                if ui.add(egui::Button::new("Members").selected(state.members_open)).clicked() {
-                    state.members_open = !state.members_open;
-                    if state.members_open {
-                        command = Some(TeamCommand::LoadMembers);
-                    }
+                if panel_button(ui, "Members", &mut state.members_open) {
+                    command = Some(TeamCommand::LoadMembers);
                 }
                 ui.label(format!("you are {}", view.member));
             });

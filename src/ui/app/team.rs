@@ -616,23 +616,13 @@ impl KeydeskApp {
             }
             TeamDone::Accounts(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                match read {
-                    Ok(accounts) => session.accounts = Some(accounts),
-                    Err(error) => {
-                        session.screen.accounts_open = false;
-                        self.toasts.error(error, now);
-                    }
-                }
+                let panel = (&mut session.accounts, &mut session.screen.accounts_open);
+                panel_read(read, panel, &mut self.toasts, now);
             }
             TeamDone::Incidents(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                match read {
-                    Ok(incidents) => session.incidents = Some(incidents),
-                    Err(error) => {
-                        session.screen.incidents_open = false;
-                        self.toasts.error(error, now);
-                    }
-                }
+                let panel = (&mut session.incidents, &mut session.screen.incidents_open);
+                panel_read(read, panel, &mut self.toasts, now);
             }
             TeamDone::IncidentClosed(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
@@ -1124,6 +1114,23 @@ fn apply_poll(session: &mut TeamSession, changes: u64, result: Result<Polled, Te
 /// `id` as the server has it now (a change or a reveal works on the entry as it is there).
 fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError> {
     vault.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })
+}
+
+/// What a panel read (accounts, incidents): kept for the panel, or the panel closed and why
+/// said.
+fn panel_read<T>(
+    read: Result<T, String>,
+    (into, open): (&mut Option<T>, &mut bool),
+    toasts: &mut crate::ui::widgets::Toasts,
+    now: DateTime<Utc>,
+) {
+    match read {
+        Ok(found) => *into = Some(found),
+        Err(error) => {
+            *open = false;
+            toasts.error(error, now);
+        }
+    }
 }
 
 /// Completes the rotation of `old` as `keydesk rotate --complete` does: refused while an
