@@ -277,7 +277,6 @@ pub fn team_ui(
     egui::CentralPanel::default().show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.heading("Team vault");
-            ui.add(egui::Label::new(egui::RichText::new(view.place).weak()).truncate()).on_hover_text(view.place);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
                     command = Some(TeamCommand::Lock);
@@ -292,9 +291,11 @@ pub fn team_ui(
                 if panel_button(ui, "Members", &mut state.members_open) {
                     command = Some(TeamCommand::LoadMembers);
                 }
-                ui.label(format!("you are {}", view.member));
             });
         });
+        // Where it is and who you are, under the title: the buttons keep the title's line.
+        let place = format!("{} · you are {}", view.place, view.member);
+        ui.add(egui::Label::new(egui::RichText::new(&place).weak()).truncate()).on_hover_text(&place);
         if let Some(shown) = invitation {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.strong(format!("Invitation for {}", shown.member));
