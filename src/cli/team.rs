@@ -203,12 +203,16 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             // Each entry's seal is checked, which takes the team's key.
             let keys = vault.unlock(&password(context)?)?;
             let all = records(&current_keys(context, &vault)?);
-            let events = vault.events_after(0)?;
-            let incidents: Vec<_> = vault
-                .incidents(&keys)?
-                .iter()
-                .map(|found| crate::team::incidents::with_timeline(&found.incident, &events, &all))
-                .collect();
+            let mut found = vault.incidents(&keys)?;
+            // One incident's report reads the trail from that incident's start only.
+            if let args::IncidentCommand::Show(args::IncidentArg { id: query })
+            | args::IncidentCommand::Export(args::IncidentExportArgs { id: query, .. }) = &read
+            {
+                let plain: Vec<_> = found.iter().map(|one| one.incident.clone()).collect();
+                let id = super::incident::find(&plain, query)?.id.clone();
+                found.retain(|one| one.incident.id == id);
+            }
+            let incidents = crate::team::incidents::with_timelines(&vault, &found, &all)?;
             super::incident::read(&all, &incidents, read)
         }
         Command::Usage(args) => {

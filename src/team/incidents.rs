@@ -15,10 +15,24 @@ use crate::vault::incidents::{IncidentReport, close, new_incident};
 use crate::vault::model::{Incident, IncidentEvent, KeyRecord};
 use crate::vault::{Entropy, VaultError};
 
+/// An incident as the server keeps it: the local vault's record, and where in the team's
+/// trail its timeline starts (the trail's length when it was opened), so reading its timeline
+/// reads only the entries since, not the whole trail.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Stored {
+    #[serde(flatten)]
+    incident: Incident,
+    /// 0 (the whole trail) for an incident written without it.
+    #[serde(default)]
+    trail_from: u64,
+}
+
 /// An incident as read from the server, with the version read.
 #[derive(Debug, Clone)]
 pub struct TeamIncident {
     pub incident: Incident,
+    /// The trail's entries after this one are its timeline's candidates.
+    pub trail_from: u64,
     pub version: u64,
     generation: u64,
     record_text: String,
@@ -53,17 +67,24 @@ impl TeamVault {
         {
             return Err(TeamError::Tampered { what });
         }
-        let incident: Incident = stored.parse(&what)?;
+        let Stored { incident, trail_from } = stored.parse(&what)?;
         if incident.id != id {
             return Err(TeamError::Tampered { what });
         }
         let super::Stored { record_text, generation, version, .. } = stored;
-        Ok(Some(TeamIncident { incident, version, generation, record_text }))
+        Ok(Some(TeamIncident { incident, trail_from, version, generation, record_text }))
     }
 
-    fn write_incident(&self, keys: &TeamKeys, incident: &Incident, version: u64) -> Result<u64, TeamError> {
+    fn write_incident(
+        &self,
+        keys: &TeamKeys,
+        incident: &Incident,
+        trail_from: u64,
+        version: u64,
+    ) -> Result<u64, TeamError> {
+        let stored = Stored { incident: incident.clone(), trail_from };
         let text =
-            serde_json::to_string(incident).map_err(|_json| VaultError::Render { what: "an incident" })?;
+            serde_json::to_string(&stored).map_err(|_json| VaultError::Render { what: "an incident" })?;
         let entry = self.entry_of(keys, &subject(&incident.id), &text, "");
         match self.kv.write(&format!("incidents/{}", incident.id), &entry, version, false) {
             Err(KvError::Conflict) => Err(TeamError::Changed { by: "Another member".into() }),
@@ -86,7 +107,8 @@ impl TeamVault {
         let id = crypto::hex(&bytes);
         let now = crate::vault::whole_seconds(now);
         let incident = new_incident(id.clone(), &key.record.id, &key.record.label, report, now)?;
-        self.write_incident(keys, &incident, 0)?;
+        let (head, _mac) = self.audit_head()?;
+        self.write_incident(keys, &incident, head, 0)?;
         let detail =
             format!("incident {id} opened for \"{}\": found in {}", key.record.label, incident.found_where);
         self.record(keys, "incident", Some((&key.record.id, key.version)), &detail, now)
@@ -108,7 +130,7 @@ impl TeamVault {
             .ok_or_else(|| VaultError::UnknownKey { query: format!("incident {id}") })?;
         let mut incident = found.incident;
         close(&mut incident, summary, crate::vault::whole_seconds(now))?;
-        self.write_incident(keys, &incident, found.version)?;
+        self.write_incident(keys, &incident, found.trail_from, found.version)?;
         let detail = format!("incident {id} closed: {}", incident.summary);
         self.record(keys, "incident", None, &detail, now)
             .map_err(|error| TeamError::Unaudited { cause: error.to_string() })?;
@@ -134,6 +156,18 @@ impl TeamVault {
             return Ok(());
         }
     }
+}
+
+/// Each of `incidents` with its whole timeline, the trail read once from the earliest
+/// incident's start.
+pub fn with_timelines(
+    vault: &TeamVault,
+    incidents: &[TeamIncident],
+    keys: &[KeyRecord],
+) -> Result<Vec<Incident>, TeamError> {
+    let from = incidents.iter().map(|found| found.trail_from).min().unwrap_or(0);
+    let events = if incidents.is_empty() { Vec::new() } else { vault.events_after(from)? };
+    Ok(incidents.iter().map(|found| with_timeline(&found.incident, &events, keys)).collect())
 }
 
 /// `incident` with its whole timeline: its own steps (opened, closed) and every entry of the

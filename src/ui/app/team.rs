@@ -781,15 +781,9 @@ impl KeydeskApp {
                             "The incidents need the team's key: lock, then unlock while the server answers.";
                         return Done::Team(TeamDone::Incidents(Err(why.to_owned())));
                     };
-                    let read = vault.events_after(0).and_then(|events| {
-                        let found = vault.incidents(&keys)?;
-                        Ok(found
-                            .iter()
-                            .map(|one| {
-                                crate::team::incidents::with_timeline(&one.incident, &events, &records)
-                            })
-                            .collect())
-                    });
+                    let read = vault
+                        .incidents(&keys)
+                        .and_then(|found| crate::team::incidents::with_timelines(&vault, &found, &records));
                     Done::Team(TeamDone::Incidents(read.map_err(|e| sentence(&e))))
                 });
                 return;
