@@ -90,8 +90,6 @@ pub enum TeamDone {
     Changed(Result<String, String>),
     /// A key revoked from its row (its replacement is offered next), or why not.
     Revoked(KeyId, Result<String, String>),
-    /// A provider's answer to a verify: a key it takes, or what is wrong.
-    Checked(Result<String, String>),
     /// A rotation step: what to say, or why not; the rotation panel to show (of the old key)
     /// after it, or none (the rotation ended).
     Rotated {
@@ -114,8 +112,9 @@ pub enum TeamDone {
     IncidentClosed(Result<String, String>),
     /// A file read for import, each row previewed.
     ImportPreviewed(Result<Box<crate::ui::state::ImportPreview>, String>),
-    /// An import or an export: what to say, or why not.
-    Transferred(Result<String, String>),
+    /// A verify, an import or an export: what to say (a key the provider takes, the keys
+    /// imported), or what went wrong; the list is read again.
+    Said(Result<String, String>),
     /// An account added or removed: what to say, or why not.
     AccountChanged(Result<String, String>),
     /// An account's "Test connection": the provider's words, or why not.
@@ -647,8 +646,9 @@ impl KeydeskApp {
                     Err(error) => transfer.import_error = Some(error),
                 }
             }
-            TeamDone::Transferred(result) => {
+            TeamDone::Said(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
+                // What it changed (an answer on a key, imported keys) comes with the next poll.
                 session.changes += 1;
                 session.next_poll = DateTime::<Utc>::MIN_UTC;
                 match result {
@@ -719,16 +719,6 @@ impl KeydeskApp {
                         (None, Some(form)) => form.error = Some(error),
                         (None, None) => self.toasts.error(error, now),
                     },
-                }
-            }
-            TeamDone::Checked(result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                // The answer is on the key: the next poll brings it.
-                session.changes += 1;
-                session.next_poll = DateTime::<Utc>::MIN_UTC;
-                match result {
-                    Ok(said) => self.toasts.info(said, now),
-                    Err(error) => self.toasts.error(error, now),
                 }
             }
             TeamDone::Changed(result) => {
@@ -879,16 +869,14 @@ impl KeydeskApp {
                             )
                         })
                         .map_err(|e| sentence(&e));
-                    Done::Team(TeamDone::Transferred(said))
+                    Done::Team(TeamDone::Said(said))
                 });
             }
             TeamCommand::Transfer(TransferAction::Export { path, options }) => {
                 let list = session.list.clone();
                 self.jobs.spawn(ctx, "Writing the export", Records::Yes, move || {
                     let path = crate::storage::expand_home(&path);
-                    Done::Team(TeamDone::Transferred(folder::export(
-                        &vault, &keys, &list, &path, options, now,
-                    )))
+                    Done::Team(TeamDone::Said(folder::export(&vault, &keys, &list, &path, options, now)))
                 });
             }
             TeamCommand::Account(AccountAction::Test(id)) => {
@@ -925,7 +913,7 @@ impl KeydeskApp {
             TeamCommand::Verify(id) => {
                 let label = session.label_of(&id);
                 self.jobs.spawn(ctx, format!("Verifying \"{label}\""), Records::Yes, move || {
-                    Done::Team(TeamDone::Checked(verify(&vault, &keys, &id, &label, now)))
+                    Done::Team(TeamDone::Said(verify(&vault, &keys, &id, &label, now)))
                 });
             }
             TeamCommand::Copy(id) => {
