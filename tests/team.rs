@@ -988,6 +988,61 @@ fn a_removal_reseals_the_accounts_and_passes_over_revoked_keys() {
 }
 
 #[test]
+fn keys_are_made_for_a_team_here_and_at_the_provider() {
+    let bao = Bao::dev();
+    let (ana, bo, _) = team_of_two(&bao);
+
+    // A Keydesk-format key made here: shown once to Ana, sealed for Bo.
+    let made = ana.ok(&["generate", "--label", "Webhook", "--length", "32"], "");
+    let made = made.trim();
+    assert!(made.starts_with("kd_live_") && made.len() == 8 + 32 + 6, "prefix, body, checksum: {made}");
+    assert_eq!(bo.ok(&["reveal", "Webhook"], "").trim(), made);
+    let id = bo.id_of("Webhook");
+    assert!(!raw_entry(&bao, &id).to_string().contains(made), "the server holds it sealed");
+    let refused = ana.fails(&["generate", "--label", "Short", "--length", "16"], "");
+    assert!(refused.contains("only 95 bits"), "{refused}");
+
+    // A key made at SendGrid with the account's management key, kept with its id there.
+    let management = common::sendgrid_key();
+    let sendgrid = sendgrid_for(&management, Arc::new(Mutex::new(Vec::new())));
+    ana.ok(
+        &["account", "add", "--provider", "sendgrid", "--name", "SG prod", "--base-url", &sendgrid.url],
+        &format!("{management}\n"),
+    );
+    let reader = bo.with_token(&bao.token_with_policy("keydesk-reader", &policy("reader.hcl"), MOUNT, PATH));
+    let refused = reader.fails(&["generate", "--label", "CRM mail", "--account", "SG prod"], "");
+    assert!(refused.contains("keydesk-editor"), "{refused}");
+    assert!(sendgrid.seen().is_empty(), "a token that cannot keep the key makes none");
+    let created =
+        bo.ok(&["generate", "--label", "CRM mail", "--account", "sg PROD", "--scope", "mail-send"], "");
+    let created = created.trim();
+    assert!(created.starts_with("SG."), "{created}");
+    let asked = sendgrid.seen();
+    assert_eq!(asked.len(), 1, "one create request");
+    assert_eq!((asked[0].method.as_str(), asked[0].url.as_str()), ("POST", "/v3/api_keys"));
+    let body: Value = serde_json::from_str(&asked[0].body).unwrap();
+    assert_eq!(body["name"], "CRM mail");
+    let shown: Value = serde_json::from_str(&ana.ok(&["show", "CRM mail", "--json"], "")).unwrap();
+    assert_eq!(shown["provider"], "sendgrid");
+    assert_eq!(shown["provider_key_id"], &created[3..25]);
+    assert_eq!(shown["scopes"], json!(["mail.send"]));
+    assert_eq!(ana.ok(&["reveal", "CRM mail"], "").trim(), created);
+    // So revoking it goes over the API.
+    let revoked = ana.ok(&["revoke", "CRM mail", "--reason", "test over"], "");
+    assert!(revoked.contains("SendGrid"), "{revoked}");
+    assert!(sendgrid.seen().iter().any(|r| r.method == "DELETE"));
+
+    // The management key pasted as a key of its own is refused.
+    let pasted = ana.fails(&["add", "--label", "Oops"], &management);
+    assert!(pasted.contains("management key"), "{pasted}");
+    let trail = bo.ok(&["audit"], "");
+    for entry in ["generate", "\"Webhook\", 190 bits", "\"CRM mail\", SendGrid"] {
+        assert!(trail.contains(entry), "{entry}: {trail}");
+    }
+    assert!(!trail.contains(made) && !trail.contains(created) && !trail.contains(&management));
+}
+
+#[test]
 fn last_use_is_asked_for_a_team_key_and_kept_for_every_member() {
     let bao = Bao::dev();
     let (ana, bo, sendgrid_id) = team_of_two(&bao);

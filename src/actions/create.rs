@@ -3,12 +3,13 @@
 use secrecy::SecretString;
 
 use super::ActionError;
+use super::KeyHolder;
 use crate::providers::Provider;
 use crate::providers::http::Client;
 use crate::providers::manage::{self, CreateSpec, ManageError};
 use crate::providers::verify as check;
 use crate::vault::model::KeyId;
-use crate::vault::{AddRequest, Vault, VaultError};
+use crate::vault::{AddRequest, VaultError};
 
 /// What a create call needs.
 pub struct CreatePlan {
@@ -27,12 +28,12 @@ pub struct CreateCalled {
 
 /// Checks the request and reads the account's management key.
 pub fn plan_create(
-    vault: &Vault,
+    vault: &(impl KeyHolder + ?Sized),
     account: &str,
     mut request: AddRequest,
     scopes: &[String],
 ) -> Result<CreatePlan, ActionError> {
-    let account = vault.find_account(account)?.clone();
+    let account = vault.find_account(account)?;
     let provider = account.provider;
     if !provider.info().api_create {
         return Err(ActionError::CreateOnPage { provider: provider.name(), page: provider.info().keys_page });
@@ -74,7 +75,7 @@ pub struct Created {
 /// Keeps the created key. If the vault cannot keep it, the key is deleted at the provider
 /// again (or, failing that, returned in the error path so it is not lost).
 pub fn finish_create(
-    vault: &mut Vault,
+    vault: &mut (impl KeyHolder + ?Sized),
     called: CreateCalled,
     client: &Client,
 ) -> Result<Created, (ActionError, Option<SecretString>)> {
@@ -84,13 +85,10 @@ pub fn finish_create(
     request.provider_key_id = Some(created.provider_key_id.clone());
     request.made_by_provider = true;
     request.scopes = created.scopes.clone();
-    match vault.add(request, &created.secret) {
-        Ok((key_id, detection)) => Ok(Created {
-            key_id,
-            provider: plan.provider,
-            secret: created.secret,
-            warning: detection.warning,
-        }),
+    match vault.keep_created(request, &created.secret) {
+        Ok((key_id, warning)) => {
+            Ok(Created { key_id, provider: plan.provider, secret: created.secret, warning })
+        }
         Err(error) => {
             let undone = manage::revoke_key(
                 client,
@@ -100,7 +98,7 @@ pub fn finish_create(
                 &created.provider_key_id,
             );
             let leftover = if undone.is_ok() { None } else { Some(created.secret) };
-            Err((error.into(), leftover))
+            Err((error, leftover))
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::vault::model::{
     Account, KeyId, KeyRecord, ProviderUsage, UnexpectedUse, Verification, VerifyOutcome,
 };
-use crate::vault::{UsageTarget, Vault, VaultError, aws_access_key_id, usage_detail};
+use crate::vault::{AddRequest, UsageTarget, Vault, VaultError, aws_access_key_id, os_rng, usage_detail};
 
 /// What verify, revoke and last use need of a vault.
 pub trait KeyHolder {
@@ -26,8 +26,17 @@ pub trait KeyHolder {
     fn call_target(&self, record: &KeyRecord) -> (Option<String>, Option<String>);
     /// The account with id `id`.
     fn account(&self, id: &str) -> Option<Account>;
+    /// The account `query` names (its id, or its name ignoring case).
+    fn find_account(&self, query: &str) -> Result<Account, ActionError>;
     /// An account's management key.
     fn management_key(&self, account_id: &str) -> Result<SecretString, ActionError>;
+    /// Keeps a key the provider has just made over its API; answers its id and what to say
+    /// about it (an unexpected shape).
+    fn keep_created(
+        &mut self,
+        request: AddRequest,
+        secret: &SecretString,
+    ) -> Result<(KeyId, Option<String>), ActionError>;
     /// Records what the provider said about a key.
     fn record_verification(&mut self, id: &KeyId, outcome: VerifyOutcome) -> Result<(), ActionError>;
     /// Records that a revoke at the provider did not happen, and why.
@@ -95,8 +104,21 @@ impl KeyHolder for Vault {
         self.find_account(id).ok().cloned()
     }
 
+    fn find_account(&self, query: &str) -> Result<Account, ActionError> {
+        Ok(Vault::find_account(self, query)?.clone())
+    }
+
     fn management_key(&self, account_id: &str) -> Result<SecretString, ActionError> {
         Ok(Vault::management_key(self, account_id)?)
+    }
+
+    fn keep_created(
+        &mut self,
+        request: AddRequest,
+        secret: &SecretString,
+    ) -> Result<(KeyId, Option<String>), ActionError> {
+        let (id, detection) = self.add(request, secret)?;
+        Ok((id, detection.warning))
     }
 
     fn record_verification(&mut self, id: &KeyId, outcome: VerifyOutcome) -> Result<(), ActionError> {
@@ -128,6 +150,9 @@ pub struct TeamHolder<'a> {
     vault: &'a TeamVault,
     keys: &'a TeamKeys,
     accounts: Vec<TeamAccount>,
+    /// The team's keys as read before, for a new key's checks (read from the server if not
+    /// given).
+    existing: Option<Vec<TeamKey>>,
     now: DateTime<Utc>,
 }
 
@@ -139,7 +164,15 @@ impl<'a> TeamHolder<'a> {
         for account in &accounts {
             vault.check_account_seal(keys, account)?;
         }
-        Ok(TeamHolder { vault, keys, accounts, now: crate::vault::whole_seconds(now) })
+        Ok(TeamHolder { vault, keys, accounts, existing: None, now: crate::vault::whole_seconds(now) })
+    }
+
+    /// Gives the team's keys as just read (this computer's copy brought up to date), so a key
+    /// made at a provider is checked against them without reading every key again.
+    #[must_use]
+    pub fn adding(mut self, existing: Vec<TeamKey>) -> Self {
+        self.existing = Some(existing);
+        self
     }
 
     /// A key as the server has it now, its seal checked.
@@ -177,9 +210,28 @@ impl KeyHolder for TeamHolder<'_> {
         self.accounts.iter().find(|a| a.account.id == id).map(|a| a.account.clone())
     }
 
+    fn find_account(&self, query: &str) -> Result<Account, ActionError> {
+        Ok(find_account(&self.accounts, query)?.account.clone())
+    }
+
     fn management_key(&self, account_id: &str) -> Result<SecretString, ActionError> {
         let account = find_account(&self.accounts, account_id)?;
         Ok(self.vault.management_key(self.keys, account)?)
+    }
+
+    fn keep_created(
+        &mut self,
+        request: AddRequest,
+        secret: &SecretString,
+    ) -> Result<(KeyId, Option<String>), ActionError> {
+        let existing = match self.existing.take() {
+            Some(keys) => keys,
+            None => self.vault.keys()?,
+        };
+        let kept = self.vault.add_key(self.keys, &existing, request, secret, &mut os_rng(), self.now);
+        self.existing = Some(existing);
+        let (record, detection) = kept?;
+        Ok((record.id, detection.warning))
     }
 
     fn record_verification(&mut self, id: &KeyId, outcome: VerifyOutcome) -> Result<(), ActionError> {

@@ -186,7 +186,7 @@ pub fn list_accounts(accounts: &[Account], json: bool) -> Result<(), CliError> {
 
 /// `keydesk generate --account N`: the provider makes the key; it goes straight into the vault.
 pub fn generate_at_provider(
-    vault: &mut Vault,
+    vault: &mut (impl KeyHolder + ?Sized),
     account: &str,
     request: AddRequest,
     scopes: &[String],

@@ -20,7 +20,8 @@ use crate::team::cache::Snapshot;
 use crate::team::kv::{Kv, KvError, Location};
 use crate::team::{TeamError, TeamKey, TeamVault};
 use crate::vault::crypto::KdfParams;
-use crate::vault::{Vault, new_key_record, os_rng};
+use crate::vault::keygen::KeySpec;
+use crate::vault::{AddRequest, GenerateRequest, os_rng};
 
 impl From<TeamError> for CliError {
     fn from(error: TeamError) -> Self {
@@ -99,53 +100,43 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         }
         Command::Add(add) => {
             ensure_writable(&vault)?;
-            let account = match &add.account {
-                Some(query) => {
-                    let accounts = vault.accounts()?;
-                    Some(crate::team::accounts::find_account(&accounts, query)?.account.clone())
-                }
-                None => None,
-            };
             let provider = add.provider.as_deref().map(parse_provider).transpose()?;
-            let provider = provider.or(account.as_ref().map(|a| a.provider));
             let meta = metadata(&add.label, &add.metadata)?;
             let secret = input::key_from_stdin("Paste the key: ")?;
-            let secret = secrecy::SecretString::from(secret.expose_secret().trim());
-            let detection = Vault::recognise(secret.expose_secret(), provider)?;
-            if let Some(account) = &account
-                && account.provider != detection.provider
-            {
-                return Err(crate::vault::VaultError::AccountMismatch {
-                    key: detection.provider.name(),
-                    account: account.name.clone(),
-                    provider: account.provider.name(),
-                }
-                .into());
-            }
             let keys = vault.unlock(&password(context)?)?;
             let existing = current_keys(context, &vault)?;
-            if let Some(same) = existing.iter().find(|key| keys.matches(key, &secret)) {
-                return Err(crate::vault::VaultError::Duplicate { label: same.record.label.clone() }.into());
-            }
-            let mut rng = os_rng();
-            let id = crate::vault::new_key_id(&mut rng, |id| existing.iter().any(|key| key.record.id == *id));
-            let mut record = new_key_record(
-                id,
+            let request = AddRequest {
                 meta,
-                (detection.provider, &detection.prefix),
-                &secret,
-                keys.lookup_hash(&secret),
-                crate::vault::whole_seconds(now),
-            )?;
-            record.region = detection.region.clone();
-            record.scopes = add.scopes;
-            record.account = account.map(|a| a.id);
-            let id = record.id.clone();
-            vault.add(&keys, &record, &secret, &mut rng, now)?;
+                provider,
+                account: add.account,
+                scopes: add.scopes,
+                ..AddRequest::default()
+            };
+            let (record, detection) =
+                vault.add_key(&keys, &existing, request, &secret, &mut os_rng(), now)?;
             if let Some(warning) = &detection.warning {
                 super::commands::note(warning);
             }
-            out(&format!("Added {} key {id} to the team vault.", detection.provider.name()))
+            out(&format!("Added {} key {} to the team vault.", detection.provider.name(), record.id))
+        }
+        Command::Generate(generate) => {
+            ensure_writable(&vault)?;
+            let meta = metadata(&generate.label, &generate.metadata)?;
+            let keys = vault.unlock(&password(context)?)?;
+            let existing = current_keys(context, &vault)?;
+            if let Some(account) = &generate.account {
+                let mut holder = TeamHolder::new(&vault, &keys, now)?.adding(existing);
+                let request = AddRequest { meta, ..AddRequest::default() };
+                return super::remote::generate_at_provider(&mut holder, account, request, &generate.scopes);
+            }
+            let spec = KeySpec { prefix: generate.prefix, length: generate.length };
+            let (record, secret) =
+                vault.generate(&keys, &existing, GenerateRequest { meta, spec }, &mut os_rng(), now)?;
+            super::commands::note(&format!(
+                "Generated \"{}\" ({}) in the team vault. It is shown once: copy it now.",
+                record.label, record.id
+            ));
+            print_secret(&secret)
         }
         Command::Edit(edit) => {
             ensure_writable(&vault)?;
@@ -449,7 +440,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             out(&text)
         }
         other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, info, add, edit, reveal, copy, verify, usage, revoke, rotate, incident, whois, import, export, audit, account and member do.",
+            "`keydesk {}` does not work on a team vault yet: list, show, info, add, generate, edit, reveal, copy, verify, usage, revoke, rotate, incident, whois, import, export, audit, account and member do.",
             command_name(&other)
         ))),
     }

@@ -15,6 +15,7 @@
 //! the second write is refused and nothing is overwritten ([`TeamError::Changed`]).
 
 pub mod accounts;
+mod adding;
 pub mod audit;
 pub mod cache;
 pub mod incidents;
@@ -586,6 +587,20 @@ impl TeamVault {
         rng: &mut dyn Entropy,
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
+        let detail = format!("\"{}\", {}", record.label, record.provider.name());
+        self.add_as(keys, record, secret, ("add", &detail), rng, now)
+    }
+
+    /// Keeps a new key as [`add`](Self::add) does, its trail entry saying `action` and `detail`.
+    fn add_as(
+        &self,
+        keys: &TeamKeys,
+        record: &KeyRecord,
+        secret: &SecretString,
+        (action, detail): (&str, &str),
+        rng: &mut dyn Entropy,
+        now: DateTime<Utc>,
+    ) -> Result<(), TeamError> {
         self.check_generation(keys)?;
         let sealed = self.seal_secret(keys, record.id.as_str(), secret, rng)?;
         let entry = self.entry(keys, record, &sealed)?;
@@ -594,8 +609,7 @@ impl TeamVault {
             Err(KvError::Conflict) => return Err(TeamError::Changed { by: "Another member".into() }),
             other => other?,
         };
-        let detail = format!("\"{}\", {}", record.label, record.provider.name());
-        self.record_after(keys, "add", (&record.id, version), &detail, now)
+        self.record_after(keys, action, (&record.id, version), detail, now)
     }
 
     /// Records a change already made; a failure says the change stands unrecorded.

@@ -49,7 +49,7 @@ pub use lifecycle::{
 };
 pub use ops::{
     AddRequest, GenerateRequest, KeyEdit, aws_access_key_id, check_new_password, edited_record, new_key_id,
-    new_key_record,
+    new_key_record, recognise_kept,
 };
 
 /// The current time, given to the vault so tests can set it.

@@ -52,6 +52,42 @@ pub struct KeyEdit {
     pub scopes: Option<Vec<String>>,
 }
 
+/// Recognises a key about to be kept: as the provider the user or its account named (`named`),
+/// else detected, and refused when it is not the account's provider's. A key the provider has
+/// just made over its API (`made_by_provider`) is kept even in an unexpected shape, with a
+/// warning: the provider's answer is the key.
+pub fn recognise_kept(
+    secret: &SecretString,
+    named: Option<Provider>,
+    account: Option<&super::model::Account>,
+    made_by_provider: bool,
+) -> Result<Detection, VaultError> {
+    let detection = match (Vault::recognise(secret.expose_secret(), named), named) {
+        (Ok(detection), _) => detection,
+        (Err(VaultError::Detect(_)), Some(provider)) if made_by_provider => Detection {
+            provider,
+            region: None,
+            prefix: String::new(),
+            warning: Some(format!(
+                "{} made a key that does not look like its usual keys ({}); Keydesk keeps it as it was made.",
+                provider.name(),
+                provider.info().key_format
+            )),
+        },
+        (Err(error), _) => return Err(error),
+    };
+    if let Some(account) = account
+        && account.provider != detection.provider
+    {
+        return Err(VaultError::AccountMismatch {
+            key: detection.provider.name(),
+            account: account.name.clone(),
+            provider: account.provider.name(),
+        });
+    }
+    Ok(detection)
+}
+
 /// A random key id that `taken` does not know.
 pub fn new_key_id(rng: &mut dyn Entropy, taken: impl Fn(&KeyId) -> bool) -> KeyId {
     loop {
@@ -343,29 +379,7 @@ impl Vault {
             None => None,
         };
         let named = request.provider.or(account.as_ref().map(|a| a.provider));
-        let detection = match (Self::recognise(secret.expose_secret(), named), named) {
-            (Ok(detection), _) => detection,
-            (Err(VaultError::Detect(_)), Some(provider)) if request.made_by_provider => Detection {
-                provider,
-                region: None,
-                prefix: String::new(),
-                warning: Some(format!(
-                    "{} made a key that does not look like its usual keys ({}); Keydesk keeps it as it was made.",
-                    provider.name(),
-                    provider.info().key_format
-                )),
-            },
-            (Err(error), _) => return Err(error),
-        };
-        if let Some(account) = &account
-            && account.provider != detection.provider
-        {
-            return Err(VaultError::AccountMismatch {
-                key: detection.provider.name(),
-                account: account.name.clone(),
-                provider: account.provider.name(),
-            });
-        }
+        let detection = recognise_kept(secret, named, account.as_ref(), request.made_by_provider)?;
         if let Some(existing) = self.matching_key(secret.expose_secret()) {
             return Err(VaultError::Duplicate { label: existing.label.clone() });
         }

@@ -32,7 +32,7 @@ use crate::vault::crypto::{CryptoError, KdfMemory, KdfParams};
 use crate::vault::incidents::IncidentReport;
 use crate::vault::model::SecretBackend;
 use crate::vault::model::{Account, Incident, KeyId, Settings};
-use crate::vault::{KeyEdit, Vault, new_key_record, os_rng};
+use crate::vault::{KeyEdit, os_rng};
 
 /// How often an open team vault asks the server what changed.
 pub const POLL_SECS: i64 = 3;
@@ -1224,33 +1224,10 @@ fn add(
     secret: &SecretString,
     now: DateTime<Utc>,
 ) -> Result<String, String> {
-    let account = match account {
-        Some(id) => {
-            let accounts = vault.accounts().map_err(|e| sentence(&e))?;
-            Some(find_account(&accounts, &id).map_err(|e| e.to_string())?.account.clone())
-        }
-        None => None,
-    };
-    let named = account.as_ref().map(|a| a.provider);
-    let detection = Vault::recognise(secret.expose_secret(), named).map_err(|e| e.to_string())?;
-    if let Some(same) = existing.iter().find(|key| keys.matches(key, secret)) {
-        return Err(crate::vault::VaultError::Duplicate { label: same.record.label.clone() }.to_string());
-    }
-    let mut rng = os_rng();
-    let id = crate::vault::new_key_id(&mut rng, |id| existing.iter().any(|key| key.record.id == *id));
     let meta = crate::vault::meta::KeyMeta { notes, ..crate::vault::meta::KeyMeta::labelled(&label) };
-    let mut record = new_key_record(
-        id,
-        meta,
-        (detection.provider, &detection.prefix),
-        secret,
-        keys.lookup_hash(secret),
-        crate::vault::whole_seconds(now),
-    )
-    .map_err(|e| e.to_string())?;
-    record.region = detection.region.clone();
-    record.account = account.map(|a| a.id);
-    vault.add(keys, &record, secret, &mut rng, now).map_err(|e| sentence(&e))?;
+    let request = crate::vault::AddRequest { meta, account, ..crate::vault::AddRequest::default() };
+    let (record, detection) =
+        vault.add_key(keys, existing, request, secret, &mut os_rng(), now).map_err(|e| sentence(&e))?;
     let mut said = format!("Added \"{}\" ({}) to the team vault.", record.label, detection.provider.name());
     if let Some(warning) = detection.warning {
         said.push(' ');
