@@ -628,7 +628,7 @@ fn removing_a_member_replaces_the_team_key_and_what_they_kept_opens_nothing() {
 
     let said = admin.ok(&["member", "remove", "bo"], "");
     assert!(said.contains("Removed bo from the team vault"), "{said}");
-    assert!(said.contains("2 keys were sealed again"), "{said}");
+    assert!(said.contains("2 keys sealed again"), "{said}");
     assert!(said.contains("Revoke bo's server token as well"), "{said}");
     assert!(said.contains("Campaign sync") && said.contains("List sync"), "both to rotate: {said}");
 
@@ -668,6 +668,87 @@ fn removing_a_member_replaces_the_team_key_and_what_they_kept_opens_nothing() {
     assert!(ana.ok(&["audit", "--verify"], "").contains("Audit chain verified"));
     let trail = ana.ok(&["audit"], "");
     assert!(trail.contains("remove member") && trail.contains("rekey"), "{trail}");
+
+    // The entry as it stood before the removal, put back by the server's operator (what bo,
+    // who kept the old team key, could have written with their help): refused by everyone.
+    let path = format!("{MOUNT}/data/{PATH}/keys/{id}");
+    bao.call("POST", &path, Some(json!({ "data": before })), &bao.root_token);
+    for member in [&ana, &cy] {
+        let refused = member.fails(&["reveal", &id], "");
+        assert!(refused.contains("older team key (generation 0)"), "{refused}");
+    }
+    let refused = ana.fails(&["edit", &id, "--note", "over it"], "");
+    assert!(refused.contains("older team key"), "{refused}");
+    let checked = ana.run(&["check"], "");
+    let (said, why) = (String::from_utf8_lossy(&checked.stdout), String::from_utf8_lossy(&checked.stderr));
+    assert_eq!(checked.status.code(), Some(1), "{said}{why}");
+    assert!(
+        said.contains("older team key (generation 0)") && said.contains("Audit trail: verified"),
+        "{said}"
+    );
+    assert!(said.contains("Keys: 2, provider accounts: 0, incidents: 0"), "{said}");
+    bao.call("POST", &path, Some(json!({ "data": after })), &bao.root_token);
+    assert!(ana.ok(&["check"], "").contains("Everything is in order."));
+}
+
+#[test]
+fn a_member_changes_their_password_and_an_admin_replaces_the_teams_key() {
+    let bao = Bao::dev();
+    let (ana, bo, id) = team_of_two(&bao);
+    let secret = ana.ok(&["reveal", &id], "");
+    let versions = |member: &str| {
+        let path = format!("{MOUNT}/metadata/{PATH}/members/{member}");
+        let (_, meta) = bao.call("GET", &path, None, &bao.root_token);
+        meta["data"]["versions"].clone()
+    };
+    // Joining destroyed the invitation (the team's key under the code).
+    assert_eq!(versions("bo")["1"]["destroyed"], true, "{}", versions("bo"));
+
+    // Bo, with a reader's token, changes their password: the old one opens nothing.
+    let reader = bo.with_token(&bao.token_with_policy("keydesk-reader", &policy("reader.hcl"), MOUNT, PATH));
+    let new_file = bo.cli.dir.path().join("new-password");
+    std::fs::write(&new_file, "a new passphrase for bo, long enough\n").unwrap();
+    std::fs::set_permissions(&new_file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let cheap = ["--kdf-memory-mib", "19", "--kdf-iterations", "2", "--kdf-lanes", "1"];
+    let mut args = vec!["passwd", "--new-password-file", new_file.to_str().unwrap()];
+    args.extend(cheap);
+    let said = reader.ok(&args, "");
+    assert!(said.contains("the old one opens nothing on the server now"), "{said}");
+    let all = versions("bo");
+    let newest = all.as_object().unwrap().keys().filter_map(|v| v.parse::<u64>().ok()).max().unwrap();
+    for (version, meta) in all.as_object().unwrap() {
+        let destroyed = meta["destroyed"] == true;
+        assert_eq!(destroyed, version.parse::<u64>().unwrap() < newest, "version {version}: {all}");
+    }
+    assert!(bo.fails(&["reveal", &id], "").contains("password"), "the old password is refused");
+    for copy in [&bo, &reader] {
+        std::fs::copy(&new_file, &copy.cli.password_file).unwrap();
+    }
+    assert_eq!(bo.ok(&["reveal", &id], ""), secret);
+    assert!(ana.ok(&["audit"], "").contains("passwd"));
+
+    // --new-data-key replaces the team's key for everyone; an admin's alone.
+    let mut args = vec!["passwd", "--new-data-key", "--new-password-file", new_file.to_str().unwrap()];
+    args.extend(cheap);
+    let refused = reader.fails(&args, "");
+    assert!(refused.contains("keydesk-admin"), "{refused}");
+    let said = ana.ok(&args, "");
+    assert!(
+        said.contains("replaced for every member (generation 1)") && said.contains("1 key sealed again"),
+        "{said}"
+    );
+    assert_eq!(raw_entry(&bao, &id)["generation"], 1);
+    std::fs::copy(&new_file, &ana.cli.password_file).unwrap();
+    assert_eq!(ana.ok(&["reveal", &id], ""), secret);
+    assert_eq!(bo.ok(&["reveal", &id], ""), secret, "bo's copy has the new key, password unchanged");
+    let trail = bo.ok(&["audit"], "");
+    assert!(trail.contains("rekey team") && trail.contains("generation 1 of the team key"), "{trail}");
+    assert!(ana.ok(&["check"], "").contains("Everything is in order."));
+
+    // A team vault's backup is its server's.
+    let file = ana.cli.dir.path().join("backup.kdbk");
+    let refused = ana.fails(&["backup", file.to_str().unwrap()], "");
+    assert!(refused.contains("bao operator raft snapshot save"), "{refused}");
 }
 
 #[test]
@@ -1257,6 +1338,25 @@ fn an_incident_on_a_team_key_gathers_every_members_steps_and_closes() {
     ] {
         assert!(report.contains(line), "{line}:\n{report}");
     }
+
+    // `due` reminds every member of the open incident, and of a key about to expire.
+    bo.ok(
+        &[
+            "edit",
+            "Campaign sync",
+            "--expires",
+            &(chrono::Utc::now() + chrono::Duration::days(3)).format("%Y-%m-%d").to_string(),
+        ],
+        "",
+    );
+    let due = ana.ok(&["due"], "");
+    assert!(
+        due.contains(&format!("incident {incident} open: \"Campaign sync\" found in a public GitHub gist")),
+        "{due}"
+    );
+    assert!(due.contains("expires in") && due.contains("1 key is due."), "{due}");
+    let due: Value = serde_json::from_str(&bo.ok(&["due", "--json"], "")).unwrap();
+    assert_eq!(due["open_incidents"][0]["id"], incident.as_str());
 
     // Closed with a summary; a second close is refused.
     assert!(

@@ -29,6 +29,12 @@ path "secret/metadata/marketing/keydesk/keys/*" {
   capabilities = ["read", "list", "delete"]
 }
 
+# A member's older copies of the team's key (the invitation a code opens, the copy an old
+# password opens) are destroyed when they join or change their password.
+path "secret/destroy/marketing/keydesk/members/*" {
+  capabilities = ["update"]
+}
+
 # Removing a member replaces the team's key and destroys every key's older versions (sealed
 # under the key the removed member held).
 path "secret/destroy/marketing/keydesk/keys/*" {

@@ -14,6 +14,12 @@ path "secret/data/marketing/keydesk/members/*" {
   capabilities = ["read", "update"]
 }
 
+# A member's older copies of the team's key (the invitation a code opens, the copy an old
+# password opens) are destroyed when they join or change their password.
+path "secret/destroy/marketing/keydesk/members/*" {
+  capabilities = ["update"]
+}
+
 path "secret/data/marketing/keydesk/keys/*" {
   capabilities = ["create", "read", "update"]
 }

@@ -533,6 +533,7 @@ pub struct PasswdArgs {
     pub new_password_file: Option<PathBuf>,
     /// Also re-encrypt every secret under a fresh data key, for when the old password may be
     /// known: afterwards the old password opens nothing, not even an old copy of vault.ron.
+    /// On a team vault (an admin's token), the team's key is replaced for every member.
     #[arg(long)]
     pub new_data_key: bool,
     #[command(flatten)]

@@ -87,13 +87,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 file.count_unsaved_uses(&audit);
                 render::show(&file.keys, &audit, now, &show.key, show.json)
             }
-            Command::Due(due) => {
-                render::due(&file, now, due.json)?;
-                match render::due_notification(&file, now).filter(|_| due.notify) {
-                    Some((summary, body)) => super::notify::post(&summary, &body).map_err(CliError::Failed),
-                    None => Ok(()),
-                }
-            }
+            Command::Due(due) => render::due_and_notify((&file.keys, &file.incidents), now, &due),
             Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
             Command::Rotate(rotate) => render::rotation(&file.keys, &rotate.key, rotate.json),
             Command::Incident(incident) => super::incident::read(&file.keys, &file.incidents, incident),
@@ -255,7 +249,7 @@ fn create_vault(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Res
     ))
 }
 
-fn kdf_params(args: &KdfArgs, base: KdfParams) -> Result<KdfParams, CliError> {
+pub(super) fn kdf_params(args: &KdfArgs, base: KdfParams) -> Result<KdfParams, CliError> {
     let params = KdfParams {
         memory_kib: args.kdf_memory_mib.map_or(base.memory_kib, |mib| mib.saturating_mul(1024)),
         iterations: args.kdf_iterations.unwrap_or(base.iterations),

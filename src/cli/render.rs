@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::CliError;
 use super::commands::out;
 use crate::vault::audit::{self, Outcome};
-use crate::vault::model::{Attention, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
+use crate::vault::model::{Attention, Incident, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
 use crate::vault::{CheckReport, Vault};
 use crate::words::times;
 
@@ -175,16 +175,19 @@ fn ago_words(days: i64) -> String {
 /// A key that is due, with what is due about it.
 type DueKey<'a> = (&'a KeyRecord, Vec<(&'static str, Option<DateTime<Utc>>, String)>);
 
-fn due_keys(file: &VaultFile, now: DateTime<Utc>) -> Vec<DueKey<'_>> {
-    file.keys.iter().map(|k| (k, due_items(k, now))).filter(|(_, items)| !items.is_empty()).collect()
+fn due_keys(keys: &[KeyRecord], now: DateTime<Utc>) -> Vec<DueKey<'_>> {
+    keys.iter().map(|k| (k, due_items(k, now))).filter(|(_, items)| !items.is_empty()).collect()
 }
 
 /// The desktop notification for what is due (summary, body), or `None` when nothing is.
-pub fn due_notification(file: &VaultFile, now: DateTime<Utc>) -> Option<(String, String)> {
+pub fn due_notification(
+    (keys, incidents): (&[KeyRecord], &[Incident]),
+    now: DateTime<Utc>,
+) -> Option<(String, String)> {
     const MOST: usize = 5;
-    let due = due_keys(file, now);
+    let due = due_keys(keys, now);
     let count = due.len();
-    let incidents = open_incidents(file);
+    let incidents = open_incidents(incidents);
     if count == 0 && incidents.is_empty() {
         return None;
     }
@@ -204,18 +207,21 @@ pub fn due_notification(file: &VaultFile, now: DateTime<Utc>) -> Option<(String,
     if count > MOST {
         lines.push(format!("and {} more: run keydesk due", count - MOST));
     }
-    lines.extend(incidents.iter().map(|i| incident_line(file, i)));
+    lines.extend(incidents.iter().map(|i| incident_line(keys, i)));
     Some((summary, lines.join("\n")))
 }
 
 /// The incidents not yet closed, oldest first.
-fn open_incidents(file: &VaultFile) -> Vec<&crate::vault::model::Incident> {
-    file.incidents.iter().filter(|i| i.closed_at.is_none()).collect()
+fn open_incidents(incidents: &[Incident]) -> Vec<&Incident> {
+    incidents.iter().filter(|i| i.closed_at.is_none()).collect()
 }
 
 /// An open incident in a line: its id, its key's label and where the key was found.
-fn incident_line(file: &VaultFile, incident: &crate::vault::model::Incident) -> String {
-    let label = file.key(&incident.key).map_or_else(|| incident.key.to_string(), |k| k.label.clone());
+fn incident_line(keys: &[KeyRecord], incident: &Incident) -> String {
+    let label = keys
+        .iter()
+        .find(|k| k.id == incident.key)
+        .map_or_else(|| incident.key.to_string(), |k| k.label.clone());
     format!(
         "incident {} open: \"{}\" found in {}",
         incident.id,
@@ -224,11 +230,29 @@ fn incident_line(file: &VaultFile, incident: &crate::vault::model::Incident) -> 
     )
 }
 
+/// `keydesk due` as asked: the list, and with `--notify` a desktop notification when
+/// something is due.
+pub fn due_and_notify(
+    (keys, incidents): (&[KeyRecord], &[Incident]),
+    now: DateTime<Utc>,
+    args: &super::args::DueArgs,
+) -> Result<(), CliError> {
+    due((keys, incidents), now, args.json)?;
+    match due_notification((keys, incidents), now).filter(|_| args.notify) {
+        Some((summary, body)) => super::notify::post(&summary, &body).map_err(CliError::Failed),
+        None => Ok(()),
+    }
+}
+
 /// `keydesk due`: the live keys that are expired, expiring, due for rotation or retiring,
 /// and the incidents still open.
-pub fn due(file: &VaultFile, now: DateTime<Utc>, as_json: bool) -> Result<(), CliError> {
-    let due = due_keys(file, now);
-    let incidents = open_incidents(file);
+pub fn due(
+    (keys, incidents): (&[KeyRecord], &[Incident]),
+    now: DateTime<Utc>,
+    as_json: bool,
+) -> Result<(), CliError> {
+    let due = due_keys(keys, now);
+    let incidents = open_incidents(incidents);
     if as_json {
         let keys = due.iter().map(|(key, items)| {
             json!({
@@ -254,7 +278,7 @@ pub fn due(file: &VaultFile, now: DateTime<Utc>, as_json: bool) -> Result<(), Cl
         ));
     }
     if due.is_empty() {
-        let lines: Vec<String> = incidents.iter().map(|i| incident_line(file, i)).collect();
+        let lines: Vec<String> = incidents.iter().map(|i| incident_line(keys, i)).collect();
         return out(&format!(
             "No key expires or needs rotating in the next {DUE_WITHIN_DAYS} days.\n{}",
             lines.join("\n")
@@ -275,7 +299,7 @@ pub fn due(file: &VaultFile, now: DateTime<Utc>, as_json: bool) -> Result<(), Cl
     let count = due.len();
     table.push_str(&format!("\n{count} {} due.", if count == 1 { "key is" } else { "keys are" }));
     for incident in incidents {
-        table.push_str(&format!("\n{}", incident_line(file, incident)));
+        table.push_str(&format!("\n{}", incident_line(keys, incident)));
     }
     out(&table)
 }
@@ -595,6 +619,26 @@ pub fn check(report: &CheckReport) -> Result<(), CliError> {
     }
     if let Some(problem) = &report.store_problem {
         out(&format!("Secret store: {problem}"))?;
+    }
+    if report.is_clean() {
+        out("Everything is in order.")
+    } else {
+        Err(CliError::Failed("The check found problems (listed above).".into()))
+    }
+}
+
+/// `keydesk check` on a team vault.
+pub fn team_check(report: &crate::team::check::TeamCheck) -> Result<(), CliError> {
+    out(&format!(
+        "Keys: {}, provider accounts: {}, incidents: {} (every entry's seal checked, every live secret opened).",
+        report.keys, report.accounts, report.incidents
+    ))?;
+    match &report.audit {
+        Ok(entries) => out(&format!("Audit trail: verified, {entries} entries."))?,
+        Err(error) => out(&format!("Audit trail: {error}"))?,
+    }
+    for problem in &report.problems {
+        out(problem)?;
     }
     if report.is_clean() {
         out("Everything is in order.")

@@ -98,6 +98,10 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let keys = records(&current_keys(context, &vault)?);
             render::show(&keys, "", now, &show.key, show.json)
         }
+        Command::Due(due) => {
+            let keys = records(&current_keys(context, &vault)?);
+            render::due_and_notify((&keys, &vault.incidents_to_show()?), now, &due)
+        }
         Command::Add(add) => {
             ensure_writable(&vault)?;
             let provider = add.provider.as_deref().map(parse_provider).transpose()?;
@@ -368,6 +372,15 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 copy_bytes,
             ))
         }
+        Command::Check(check) => {
+            if check.repair || check.accept_changes {
+                return Err(CliError::Usage(
+                    "--repair and --accept-changes are for a local vault: a team vault keeps no secret-store entries or files of its own to mend.".into(),
+                ));
+            }
+            let keys = vault.unlock(&password(context)?)?;
+            render::team_check(&vault.check(&keys)?)
+        }
         Command::Audit(audit) if audit.verify => {
             let keys = vault.unlock(&password(context)?)?;
             let events = vault.verify_audit(&keys)?;
@@ -414,14 +427,34 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 path = vault.config().path,
             ))
         }
+        Command::Passwd(passwd) => {
+            let mut keys = vault.unlock(&password(context)?)?;
+            let new = input::new_password(passwd.new_password_file.as_deref())?;
+            crate::vault::check_new_password(&new)?;
+            let kdf = super::commands::kdf_params(&passwd.kdf, KdfParams::default())?;
+            let mut said = String::new();
+            if passwd.new_data_key {
+                let (done, new_keys) = vault.rekey(&keys, &mut os_rng(), now)?;
+                keys = new_keys;
+                said = format!(
+                    " The team's key was replaced for every member (generation {}) and {} sealed again under it; their older versions are destroyed on the server.",
+                    done.generation,
+                    crate::vault::count_keys(done.resealed)
+                );
+            }
+            vault.change_password(&keys, &new, kdf, &mut os_rng(), now)?;
+            out(&format!(
+                "Your password for the team vault is changed; the old one opens nothing on the server now.{said}"
+            ))
+        }
         Command::Member(args::MemberCommand::Remove(remove)) => {
             let keys = vault.unlock(&password(context)?)?;
             let (removed, _new_keys) = vault.remove_member(&keys, &remove.name, &mut os_rng(), now)?;
             let mut text = format!(
-                "Removed {name} from the team vault. The team's key was replaced (generation {generation}) and {resealed} keys were sealed again under it; their older versions are destroyed on the server, so the key {name} held opens nothing there now.\nRevoke {name}'s server token as well: Keydesk cannot.",
+                "Removed {name} from the team vault. The team's key was replaced (generation {generation}) and {resealed} sealed again under it; their older versions are destroyed on the server, so the key {name} held opens nothing there now.\nRevoke {name}'s server token as well: Keydesk cannot.",
                 name = remove.name,
                 generation = removed.generation,
-                resealed = removed.resealed,
+                resealed = crate::vault::count_keys(removed.resealed),
             );
             if !removed.exposed.is_empty() {
                 text.push_str(&format!(
@@ -439,9 +472,13 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             }
             out(&text)
         }
-        other => Err(CliError::Failed(format!(
-            "`keydesk {}` does not work on a team vault yet: list, show, info, add, generate, edit, reveal, copy, verify, usage, revoke, rotate, incident, whois, import, export, audit, account and member do.",
-            command_name(&other)
+        Command::Backup(_) | Command::Restore(_) => Err(CliError::Failed(
+            "A team vault is backed up where it lives: a snapshot of its server (`bao operator raft snapshot save FILE`) keeps every entry, the secrets still sealed with the team's key; `keydesk export` writes its keys to a file you choose.".into(),
+        )),
+        // `init` is run before a vault is opened (and refuses a folder that holds one).
+        Command::Init(_) => Err(CliError::Failed(format!(
+            "{} already holds a vault: give another folder with --vault DIR.",
+            context.dir.display()
         ))),
     }
 }
@@ -533,7 +570,7 @@ fn current_copy(context: &Context, vault: &TeamVault) -> Result<(Snapshot, usize
     Ok((refreshed.snapshot, bytes))
 }
 
-/// A command while the server cannot be reached: `list` and `show` from this computer's
+/// A command while the server cannot be reached: `list`, `show` and `due` from this computer's
 /// copy, said to be that, read-only; anything else waits for the server.
 fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), CliError> {
     let copy = read_copy(&context.dir);
@@ -555,7 +592,12 @@ fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), Cli
             banner(&copy);
             render::show(&records(&copy.keys()), "", now, &show.key, show.json)
         }
-        (Command::List(_) | Command::Show(_), None) => Err(CliError::Failed(format!(
+        (Command::Due(due), Some(copy)) => {
+            banner(&copy);
+            super::commands::note("Open incidents are kept on the server alone: they are not listed here.");
+            render::due_and_notify((&records(&copy.keys()), &[]), now, &due)
+        }
+        (Command::List(_) | Command::Show(_) | Command::Due(_), None) => Err(CliError::Failed(format!(
             "The team vault's server cannot be reached ({why}), and this computer has no copy of its keys yet: try again when it answers."
         ))),
         (_, _) => Err(CliError::Failed(format!(
@@ -633,9 +675,4 @@ fn token(file: Option<&Path>) -> Result<Zeroizing<String>, CliError> {
             "A team vault needs a server token: give it with --token-file FILE, or set BAO_TOKEN.".into(),
         )
     })
-}
-
-fn command_name(command: &Command) -> String {
-    let debug = format!("{command:?}");
-    debug.split(['(', ' ', '{']).next().unwrap_or("").to_lowercase()
 }

@@ -162,7 +162,9 @@ impl TeamVault {
     pub fn check_account_seal(&self, keys: &TeamKeys, account: &TeamAccount) -> Result<(), TeamError> {
         let subject = subject(&account.account.id);
         let parts = self.sealed_parts(&subject, &account.record_text, &account.secret, &account.changed_by);
-        if crypto::keyed_hash_parts_match(&keys.at(account.generation)?.seal, &parts, &account.seal) {
+        let what = || format!("account \"{}\"", account.account.name);
+        let derived = keys.sealed_under(account.generation, true, what)?;
+        if crypto::keyed_hash_parts_match(&derived.seal, &parts, &account.seal) {
             Ok(())
         } else {
             Err(TeamError::Tampered { what: format!("account \"{}\"", account.account.name) })

@@ -46,10 +46,7 @@ impl TeamVault {
     /// The team's incidents, each entry's seal checked.
     pub fn incidents(&self, keys: &TeamKeys) -> Result<Vec<TeamIncident>, TeamError> {
         let mut found = Vec::new();
-        for id in self.kv.list("incidents")? {
-            if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                continue;
-            }
+        for id in self.incident_ids()? {
             if let Some(incident) = self.read_incident(keys, &id)? {
                 found.push(incident);
             }
@@ -57,14 +54,34 @@ impl TeamVault {
         Ok(found)
     }
 
-    fn read_incident(&self, keys: &TeamKeys, id: &str) -> Result<Option<TeamIncident>, TeamError> {
+    /// The team's incidents as a reminder shows them (`keydesk due`, which runs without a
+    /// password): their seals are not checked, as the key list's are not. Nothing is done
+    /// with them; every command that acts on an incident reads it with [`incidents`](Self::incidents).
+    pub fn incidents_to_show(&self) -> Result<Vec<Incident>, TeamError> {
+        let mut found = Vec::new();
+        for id in self.incident_ids()? {
+            let what = format!("incident {id}");
+            if let Some(stored) = self.read_stored(&format!("incidents/{id}"), &what)? {
+                let Stored { incident, .. } = stored.parse(&what)?;
+                found.push(incident);
+            }
+        }
+        Ok(found)
+    }
+
+    pub(super) fn incident_ids(&self) -> Result<Vec<String>, TeamError> {
+        let mut ids = self.kv.list("incidents")?;
+        ids.retain(|id| !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric()));
+        Ok(ids)
+    }
+
+    pub(super) fn read_incident(&self, keys: &TeamKeys, id: &str) -> Result<Option<TeamIncident>, TeamError> {
         let what = format!("incident {id}");
         let Some(stored) = self.read_stored(&format!("incidents/{id}"), &what)? else { return Ok(None) };
         let subject = subject(id);
         let parts = self.sealed_parts(&subject, &stored.record_text, &stored.secret, &stored.changed_by);
-        if !stored.secret.is_empty()
-            || !crypto::keyed_hash_parts_match(&keys.at(stored.generation)?.seal, &parts, &stored.seal)
-        {
+        let derived = keys.sealed_under(stored.generation, true, || what.clone())?;
+        if !stored.secret.is_empty() || !crypto::keyed_hash_parts_match(&derived.seal, &parts, &stored.seal) {
             return Err(TeamError::Tampered { what });
         }
         let Stored { incident, trail_from } = stored.parse(&what)?;

@@ -16,8 +16,10 @@ use serde_json::json;
 
 use super::kv::KvError;
 use super::{Derived, TeamError, TeamKeys, TeamVault, check_member};
+use secrecy::SecretString;
+
 use crate::vault::Entropy;
-use crate::vault::crypto::SymmetricKey;
+use crate::vault::crypto::{self, SymmetricKey};
 use crate::vault::model::{KeyId, KeyRecord};
 
 /// What a removal did.
@@ -59,6 +61,31 @@ impl TeamVault {
         Ok(self.kv.can_administer()?)
     }
 
+    /// Changes this member's password: their copy of the team's keys is sealed anew, under a
+    /// fresh key pair and a key derived from `password` at cost `kdf`. The old password opens
+    /// nothing on the server afterwards (the entry it opened is replaced; KV keeps no older
+    /// version readable by members' policies).
+    pub fn change_password(
+        &self,
+        keys: &TeamKeys,
+        password: &SecretString,
+        kdf: crypto::KdfParams,
+        rng: &mut dyn Entropy,
+        now: DateTime<Utc>,
+    ) -> Result<(), TeamError> {
+        let member = self.config.member.clone();
+        let (_entry, version) = self.member_entry(&member)?;
+        let written = match self.write_member(&member, keys, (password, false), kdf, version, rng) {
+            // An admin sealed a new team key to this member meanwhile: unlock again first.
+            Err(TeamError::Server(KvError::Conflict)) => return Err(TeamError::Rekeyed),
+            other => other?,
+        };
+        self.record(keys, "passwd", None, &member, now)
+            .map_err(|error| TeamError::Unaudited { cause: error.to_string() })?;
+        self.destroy_older_member_versions(&member, written)
+            .map_err(|error| TeamError::OldCopyKept { cause: error.to_string() })
+    }
+
     /// Removes `member` and re-keys the team vault (see the module's notes). Only an admin's
     /// token may. Answers what was done and the keys with the new generation (`keys` is left
     /// as it was: every write under it is refused from now on).
@@ -69,6 +96,32 @@ impl TeamVault {
         rng: &mut dyn Entropy,
         now: DateTime<Utc>,
     ) -> Result<(Removed, TeamKeys), TeamError> {
+        check_member(member)?;
+        if member == self.config.member {
+            return Err(TeamError::RemoveSelf);
+        }
+        self.rekey_leaving(keys, Some(member), rng, now)
+    }
+
+    /// Replaces the team's data key for every member, removing nobody (for when a member's
+    /// password or computer may have been exposed): what [`remove_member`](Self::remove_member)
+    /// does but the removal. Only an admin's token may.
+    pub fn rekey(
+        &self,
+        keys: &TeamKeys,
+        rng: &mut dyn Entropy,
+        now: DateTime<Utc>,
+    ) -> Result<(Removed, TeamKeys), TeamError> {
+        self.rekey_leaving(keys, None, rng, now)
+    }
+
+    fn rekey_leaving(
+        &self,
+        keys: &TeamKeys,
+        leaving: Option<&str>,
+        rng: &mut dyn Entropy,
+        now: DateTime<Utc>,
+    ) -> Result<(Removed, TeamKeys), TeamError> {
         let mut keys = TeamKeys {
             current: keys.current,
             generations: keys
@@ -76,26 +129,27 @@ impl TeamVault {
                 .iter()
                 .map(|(generation, derived)| (*generation, Derived::from_data(derived.data.duplicate())))
                 .collect(),
+            // The re-key seals the older generations' live entries again.
+            older_live: true,
         };
-        let removed = self.remove_member_with(&mut keys, member, rng, now)?;
+        let removed = self.rekey_with(&mut keys, leaving, rng, now)?;
+        keys.older_live = false;
         Ok((removed, keys))
     }
 
-    fn remove_member_with(
+    fn rekey_with(
         &self,
         keys: &mut TeamKeys,
-        member: &str,
+        leaving: Option<&str>,
         rng: &mut dyn Entropy,
         now: DateTime<Utc>,
     ) -> Result<Removed, TeamError> {
-        check_member(member)?;
-        if member == self.config.member {
-            return Err(TeamError::RemoveSelf);
-        }
         if !self.kv.can_administer()? {
             return Err(KvError::Denied { doing: "manage the team", policy: "keydesk-admin" }.into());
         }
-        self.member_entry(member)?;
+        if let Some(member) = leaving {
+            self.member_entry(member)?;
+        }
         let (team_id, team_generation, team_version) = Self::team_entry(&self.kv)?;
         // Every remaining member is read (and must have a key pair) before anything is written;
         // this admin's own entry is written first, so a removal cut short leaves the new key
@@ -104,7 +158,7 @@ impl TeamVault {
             .kv
             .list("members")?
             .into_iter()
-            .filter(|name| name != member && !name.ends_with('/'))
+            .filter(|name| Some(name.as_str()) != leaving && !name.ends_with('/'))
             .collect();
         names.sort_by_key(|name| name != &self.config.member);
         let mut entries = Vec::with_capacity(names.len());
@@ -156,10 +210,16 @@ impl TeamVault {
                 self.reseal_incident(keys, &id)?;
             }
         }
-        self.kv.delete_all(&format!("members/{member}"))?;
-        let detail =
-            format!("{member}; {resealed} keys sealed again under generation {generation} of the team key");
-        self.record(keys, "remove member", None, &detail, now)?;
+        let sealed = format!("{resealed} keys sealed again under generation {generation} of the team key");
+        match leaving {
+            Some(member) => {
+                self.kv.delete_all(&format!("members/{member}"))?;
+                self.record(keys, "remove member", None, &format!("{member}; {sealed}"), now)?;
+            }
+            None => {
+                self.record(keys, "rekey team", None, &sealed, now)?;
+            }
+        }
         Ok(Removed { generation, resealed, exposed })
     }
 

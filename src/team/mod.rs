@@ -18,6 +18,7 @@ pub mod accounts;
 mod adding;
 pub mod audit;
 pub mod cache;
+pub mod check;
 pub mod incidents;
 pub mod kv;
 pub mod members;
@@ -133,6 +134,16 @@ pub enum TeamError {
         "Stopped after {added} of {total} new keys: those are in the team vault; run the import again for the rest (the rows already there are recognised)."
     )]
     Stopped { added: usize, total: usize },
+    /// A live entry sealed under a generation a removed member may hold.
+    #[error(
+        "The entry of {what} on the server is sealed under an older team key (generation {generation}) than the team's, which someone removed from the team still holds: tell your team's admin, and do not use it until it is checked."
+    )]
+    OlderKey { what: String, generation: u64 },
+    /// A password changed whose older copy of the team's keys stays on the server.
+    #[error(
+        "Your password is changed, but the server kept the older copy of your team keys that the old password opens ({cause}): ask your team's admin to apply Keydesk's policies from docs/team-policies, then change it again."
+    )]
+    OldCopyKept { cause: String },
     #[error("You cannot remove yourself from the team vault: ask another admin to.")]
     RemoveSelf,
     #[error(
@@ -242,6 +253,10 @@ impl Derived {
 pub struct TeamKeys {
     current: u64,
     generations: std::collections::BTreeMap<u64, Derived>,
+    /// Whether a live entry sealed under an older generation is taken: only by a member's
+    /// removal, which seals such entries again under the new one. Anyone else refuses them:
+    /// a removed member still holds the older generations' keys.
+    older_live: bool,
 }
 
 impl TeamKeys {
@@ -253,7 +268,26 @@ impl TeamKeys {
         if !generations.contains_key(&current) {
             return Err(TeamError::BehindRekey { generation: current });
         }
-        Ok(TeamKeys { current, generations })
+        // A team entry naming an older generation than this member holds (it was put back on
+        // the server, or a removal stopped before writing it) never makes new entries sealed
+        // under a key a removed member kept.
+        let current = generations.keys().next_back().copied().unwrap_or(current).max(current);
+        Ok(TeamKeys { current, generations, older_live: false })
+    }
+
+    /// The keys of the generation an entry was sealed under, when it may be taken: a live
+    /// entry (a live key, an account, an incident) sealed under an older generation than the
+    /// current one is refused ([`TeamError::OlderKey`], naming `what`), except by a removal.
+    fn sealed_under(
+        &self,
+        generation: u64,
+        live: bool,
+        what: impl FnOnce() -> String,
+    ) -> Result<&Derived, TeamError> {
+        if live && generation < self.current && !self.older_live {
+            return Err(TeamError::OlderKey { what: what(), generation });
+        }
+        self.at(generation)
     }
 
     /// The generation new entries are sealed under.
@@ -379,9 +413,9 @@ impl TeamVault {
         let keys = TeamKeys::new(vec![(0, SymmetricKey::random(rng))], 0)?;
         let config = TeamConfig::new(kv.location(), member, team_id);
         let vault = TeamVault::at(kv, config, 0);
-        let rest = vault
-            .write_member(member, &keys, (password, false), kdf, 0, rng)
-            .and_then(|()| vault.record(&keys, "create", None, &format!("team vault made by {member}"), now));
+        let rest = vault.write_member(member, &keys, (password, false), kdf, 0, rng).and_then(|_version| {
+            vault.record(&keys, "create", None, &format!("team vault made by {member}"), now)
+        });
         if let Err(error) = rest {
             // Half a team vault is taken back (as far as the token may), so the next try
             // does not find "a team vault already there" that nobody can open.
@@ -479,7 +513,7 @@ impl TeamVault {
                 version,
                 &mut crate::vault::os_rng(),
             ) {
-                Ok(()) | Err(TeamError::Server(KvError::Conflict)) => {}
+                Ok(_) | Err(TeamError::Server(KvError::Conflict)) => {}
                 Err(error) => return Err(error),
             }
         }
@@ -843,7 +877,7 @@ impl TeamVault {
             Err(TeamError::Server(KvError::Conflict)) => {
                 return Err(TeamError::AlreadyMember { member: member.to_owned() });
             }
-            other => other?,
+            other => drop(other?),
         }
         self.record(keys, "invite", None, member, now)?;
         Ok(code)
@@ -873,12 +907,16 @@ impl TeamVault {
             .open_member_entry(&entry, &normalise_code(code), None)
             .map_err(|_wrong| TeamError::WrongCode { member: member.to_owned() })?;
         let keys = TeamKeys::new(generations, generation)?;
-        match vault.write_member(member, &keys, (password, false), kdf, version, rng) {
+        let joined = match vault.write_member(member, &keys, (password, false), kdf, version, rng) {
             Err(TeamError::Server(KvError::Conflict)) => {
                 return Err(TeamError::NotInvited { member: member.to_owned() });
             }
             other => other?,
-        }
+        };
+        // The invitation (the data key under the code, which was passed along in a chat or an
+        // email) leaves the server. The join stands if a policy older than Keydesk's shipped
+        // ones does not allow it (the invitation's copy then stays, opened by the code alone).
+        let _kept_by_an_older_policy = vault.destroy_older_member_versions(member, joined);
         vault.record(&keys, "join", None, member, now)?;
         Ok((vault, keys))
     }
@@ -935,7 +973,7 @@ impl TeamVault {
         kdf: KdfParams,
         version: u64,
         rng: &mut dyn Entropy,
-    ) -> Result<(), TeamError> {
+    ) -> Result<u64, TeamError> {
         let mut salt = [0u8; crypto::SALT_LEN];
         rng.fill(&mut salt);
         let kek = crypto::derive_kek(password, &salt, kdf)?;
@@ -977,11 +1015,18 @@ impl TeamVault {
         Ok(())
     }
 
-    fn put_member(&self, entry: &MemberEntry, version: u64) -> Result<(), TeamError> {
+    /// Writes a member's entry; answers its new version.
+    fn put_member(&self, entry: &MemberEntry, version: u64) -> Result<u64, TeamError> {
         let value =
             serde_json::to_value(entry).map_err(|_json| VaultError::Render { what: "a member entry" })?;
-        self.kv.write(&format!("members/{}", entry.member), &value, version, true)?;
-        Ok(())
+        Ok(self.kv.write(&format!("members/{}", entry.member), &value, version, true)?)
+    }
+
+    /// Destroys the versions of `member`'s entry older than `version`: what an invitation
+    /// code or an old password opened is gone from the server.
+    fn destroy_older_member_versions(&self, member: &str, version: u64) -> Result<(), TeamError> {
+        let older: Vec<u64> = (1..version).collect();
+        Ok(self.kv.destroy(&format!("members/{member}"), &older)?)
     }
 
     /// A secret sealed under the current generation, bound to the team and the key.
@@ -1053,9 +1098,11 @@ impl TeamVault {
         crypto::keyed_hash_parts(&keys.now().seal, &self.sealed_parts(subject, record, secret, changed_by))
     }
 
-    fn check_seal(&self, keys: &TeamKeys, key: &TeamKey) -> Result<(), TeamError> {
+    pub(super) fn check_seal(&self, keys: &TeamKeys, key: &TeamKey) -> Result<(), TeamError> {
         let parts = self.sealed_parts(key.record.id.as_str(), &key.record_text, &key.secret, &key.changed_by);
-        if crypto::keyed_hash_parts_match(&keys.at(key.generation)?.seal, &parts, &key.seal) {
+        let what = || format!("key \"{}\"", key.record.label);
+        let derived = keys.sealed_under(key.generation, key.record.is_live(), what)?;
+        if crypto::keyed_hash_parts_match(&derived.seal, &parts, &key.seal) {
             Ok(())
         } else {
             Err(TeamError::Tampered { what: format!("key \"{}\"", key.record.label) })

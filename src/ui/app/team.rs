@@ -521,8 +521,8 @@ impl KeydeskApp {
                         session.changes += 1;
                         session.next_poll = DateTime::<Utc>::MIN_UTC;
                         let mut said = format!(
-                            "Removed {name}: the team's key was replaced and {} keys sealed again under it. Revoke {name}'s server token too.",
-                            removed.resealed
+                            "Removed {name}: the team's key was replaced and {} sealed again under it. Revoke {name}'s server token too.",
+                            crate::vault::count_keys(removed.resealed)
                         );
                         if !removed.exposed.is_empty() {
                             let labels: Vec<&str> =

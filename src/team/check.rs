@@ -1,0 +1,74 @@
+//! `keydesk check` on a team vault: every entry read from the server and its seal checked,
+//! every live secret and management key opened, the audit trail's chain followed.
+
+use super::{TeamError, TeamKeys, TeamVault};
+
+/// What a check of a team vault found.
+pub struct TeamCheck {
+    pub keys: usize,
+    pub accounts: usize,
+    pub incidents: usize,
+    /// Entries that do not hold, one sentence each.
+    pub problems: Vec<String>,
+    /// The audit trail: its length when its chain holds, else why not.
+    pub audit: Result<usize, String>,
+}
+
+impl TeamCheck {
+    /// Whether everything is in order.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty() && self.audit.is_ok()
+    }
+}
+
+impl TeamVault {
+    /// Reads every entry of the vault and checks it (a key's seal and, when live, that its
+    /// secret opens; an account's seal and management key; an incident's seal) and the
+    /// audit trail. A failing entry is listed and the check goes on; a server that stops
+    /// answering stops it.
+    pub fn check(&self, keys: &TeamKeys) -> Result<TeamCheck, TeamError> {
+        let mut problems = Vec::new();
+        let mut listed = |result: Result<(), TeamError>| -> Result<(), TeamError> {
+            match result {
+                Err(TeamError::Server(error)) => Err(error.into()),
+                Err(other) => {
+                    problems.push(other.to_string());
+                    Ok(())
+                }
+                Ok(()) => Ok(()),
+            }
+        };
+        let ids = self.key_ids()?;
+        for id in &ids {
+            listed(self.read_key(id).and_then(|found| match found {
+                Some(key) if key.record.is_live() => self.secret_to_copy(keys, &key).map(drop),
+                Some(key) => self.check_seal(keys, &key),
+                None => Ok(()),
+            }))?;
+        }
+        let accounts = self.accounts()?;
+        for account in &accounts {
+            listed(if account.account.has_management_key {
+                self.management_key(keys, account).map(drop)
+            } else {
+                self.check_account_seal(keys, account)
+            })?;
+        }
+        let incident_ids = self.incident_ids()?;
+        for id in &incident_ids {
+            listed(self.read_incident(keys, id).map(drop))?;
+        }
+        let audit = match self.verify_audit(keys) {
+            Ok(events) => Ok(events.len()),
+            Err(TeamError::Server(error)) => return Err(error.into()),
+            Err(other) => Err(other.to_string()),
+        };
+        Ok(TeamCheck {
+            keys: ids.len(),
+            accounts: accounts.len(),
+            incidents: incident_ids.len(),
+            problems,
+            audit,
+        })
+    }
+}
