@@ -409,7 +409,7 @@ fn an_admin_invites_and_removes_a_member_from_the_window() {
     click(&mut harness, "Remove ben");
     harness.run();
     harness.run();
-    harness.get_by_label_contains("Removed ben: the team's key was replaced and 1 keys sealed again");
+    harness.get_by_label_contains("Removed ben: the team's key was replaced and 1 key sealed again");
     harness.get_by_label_contains("rotate them at their providers: Transactional");
     assert!(harness.query_by_label("Remove…").is_none(), "ana is alone again");
     poll(&mut ben, &ben_world);
