@@ -73,7 +73,7 @@ fn only_storage_and_secrets_touch_the_file_system() {
 }
 
 /// The screens of the window: they draw plain data and return commands.
-const SCREEN_FILES: [&str; 16] = [
+const SCREEN_FILES: [&str; 17] = [
     "accounts.rs",
     "audit_log.rs",
     "dashboard.rs",
@@ -84,6 +84,7 @@ const SCREEN_FILES: [&str; 16] = [
     "settings.rs",
     "state.rs",
     "team.rs",
+    "team_detail.rs",
     "team_incidents.rs",
     "team_rotation.rs",
     "theme.rs",

@@ -66,19 +66,12 @@ fn add_key(vault: &TeamVault, keys: &TeamKeys, label: &str, secret: &str) {
 
 /// [`add_key`] of the provider account `account` (by id).
 fn add_key_of(vault: &TeamVault, keys: &TeamKeys, label: &str, secret: &str, account: Option<String>) {
+    let request =
+        keydesk::vault::AddRequest { meta: KeyMeta::labelled(label), account, ..Default::default() };
+    let existing = vault.keys().unwrap();
     let secret = SecretString::from(secret);
-    let now = chrono::Utc::now();
-    let record = keydesk::vault::new_key_record(
-        keydesk::vault::new_key_id(&mut keydesk::vault::os_rng(), |_| false),
-        KeyMeta::labelled(label),
-        (keydesk::vault::Vault::recognise(secret.expose_secret(), None).unwrap().provider, ""),
-        &secret,
-        keys.lookup_hash(&secret),
-        keydesk::vault::whole_seconds(now),
-    )
-    .unwrap();
-    let record = keydesk::vault::model::KeyRecord { account, ..record };
-    vault.add(keys, &record, &secret, &mut keydesk::vault::os_rng(), now).unwrap();
+    let mut rng = keydesk::vault::os_rng();
+    vault.add_key(keys, &existing, request, &secret, &mut rng, chrono::Utc::now()).unwrap();
 }
 
 /// Moves the clock past the poll's interval and lets the poll run.
@@ -689,4 +682,75 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].incident.summary, "Message deleted, key replaced");
     assert_eq!(found[0].incident.noticed_by, "ana");
+}
+
+#[test]
+fn a_team_keys_details_show_what_is_kept_and_ask_when_it_was_last_used() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let key = common::random_chars("0123456789ABCDEF", 96);
+    let asked_with = key.clone();
+    // Elastic Email on loopback, as its API answers for a key it knows by name.
+    let elastic = common::mock::Mock::start(move |seen| {
+        if seen.header("x-elasticemail-apikey") != Some(asked_with.as_str()) {
+            return common::mock::Reply::json(401, r#"{"Error":"Access denied"}"#);
+        }
+        match (seen.method.as_str(), seen.url.as_str()) {
+            ("GET", "/v4/security/apikeys/CRM%20sync") => common::mock::Reply::json(
+                200,
+                r#"{"AccessLevel":["SendHttp"],"Name":"CRM sync","DateCreated":"2026-01-05T09:00:00Z","LastUse":"2026-11-20T08:30:00Z","Expires":null,"RestrictAccessToIPRange":[]}"#,
+            ),
+            _ => common::mock::Reply::json(404, r#"{"Error":"ApiKey not found"}"#),
+        }
+    });
+    // Another member adds the account (no management key) and a key of it.
+    let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    let request = keydesk::vault::AccountRequest {
+        name: "EE".into(),
+        provider: keydesk::providers::Provider::ElasticEmail,
+        region: None,
+        base_url: Some(elastic.url.clone()),
+    };
+    let mut rng = keydesk::vault::os_rng();
+    let account = other.add_account(&keys, request, None, &mut rng, chrono::Utc::now()).unwrap();
+    add_key_of(&other, &keys, "Newsletter", &key, Some(account.id.clone()));
+    poll(&mut harness, &world);
+
+    // Clicking the label opens what the team vault keeps about the key.
+    click(&mut harness, "Newsletter");
+    harness.run();
+    harness.run();
+    for shown in ["Provider", "Account", "EE", "Added", "Changed last by", "Last used at Elastic Email"] {
+        harness.get_by_label(shown);
+    }
+    harness.get_by_label("not asked yet");
+    assert!(elastic.seen().is_empty(), "nothing is asked until the button is pressed");
+
+    // Asked with its name there: the answer is said and kept on the key for every member.
+    type_into(&mut harness, "Its name at Elastic Email", "CRM sync");
+    click(&mut harness, "Ask Elastic Email");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("\"Newsletter\": Last used at Elastic Email");
+    poll(&mut harness, &world);
+    let in_panel = harness
+        .query_all_by_label_contains("(2026-11-20 08:30 UTC)")
+        .filter(|node| {
+            node.accesskit_node().value().is_some_and(|l| l.starts_with("Last used at Elastic Email"))
+        })
+        .count();
+    assert_eq!(in_panel, 1, "the panel shows the answer kept on the key");
+    let kept = other.keys().unwrap();
+    assert_eq!(kept[0].record.provider_key_id.as_deref(), Some("CRM sync"));
+    assert!(kept[0].record.usage.is_some());
+    assert_eq!(elastic.seen().len(), 1);
+
+    // Revoked, with no management key to ask with: the button says why it is off.
+    other.revoke(&keys, &kept[0], "rotated", "in Keydesk only", chrono::Utc::now()).unwrap();
+    poll(&mut harness, &world);
+    assert!(harness.get_by_label("Ask Elastic Email").accesskit_node().is_disabled());
+    click(&mut harness, "Close");
+    harness.run();
+    assert!(harness.query_by_label("Last used at Elastic Email").is_none());
 }

@@ -10,6 +10,7 @@ use super::dashboard::natural_key;
 use super::session::Revealed;
 use super::settings::TransferAction;
 use super::state::{AccountsState, TransferState};
+use super::team_detail::DetailForm;
 use super::team_incidents::IncidentsState;
 use super::team_rotation::{ReplaceForm, RotationForm};
 use super::theme::{self, Badge};
@@ -64,6 +65,11 @@ pub enum TeamCommand {
     Reveal(KeyId),
     /// Ask the key's provider whether it still takes the key.
     Verify(KeyId),
+    /// Ask the key's provider when it last saw the key used (`name`: its name there, typed).
+    AskUsage {
+        key: KeyId,
+        name: Option<String>,
+    },
     HideReveal,
     Add {
         label: String,
@@ -139,6 +145,8 @@ pub struct TeamScreenState {
     visible: Vec<usize>,
     visible_for: Option<(String, u64)>,
     pub adding: Option<AddForm>,
+    /// The key whose details are open (its label was clicked).
+    pub details: Option<DetailForm>,
     pub editing: Option<EditForm>,
     pub revoking: Option<RevokeForm>,
     pub replacing: Option<ReplaceForm>,
@@ -484,6 +492,33 @@ pub fn team_ui(
                 state.rotation = None;
             }
         }
+        if let Some(form) = &mut state.details {
+            let asking = if !view.keys_open || view.problem.is_some() {
+                Some("The team vault's server must answer: each question's answer is recorded there.")
+            } else {
+                view.busy.then_some(BUSY)
+            };
+            match view.keys.iter().find(|k| k.record.id == form.key) {
+                Some(key) => {
+                    let (asked, close) = super::team_detail::detail_ui(
+                        ui,
+                        (&key.record, &key.changed_by),
+                        view.accounts,
+                        form,
+                        asking,
+                        now,
+                    );
+                    if asked.is_some() {
+                        command = asked;
+                    }
+                    if close {
+                        state.details = None;
+                    }
+                }
+                // Removed by another member meanwhile.
+                None => state.details = None,
+            }
+        }
         refresh_visible(state, view);
         ui.separator();
         if view.keys.is_empty() {
@@ -536,8 +571,17 @@ pub fn team_ui(
                     let record = &key.record;
                     ui.horizontal(|ui| {
                         cell(ui, label, |ui| {
-                            ui.add(egui::Label::new(egui::RichText::new(&record.label).strong()).truncate())
-                                .on_hover_text(if record.notes.is_empty() { &record.label } else { &record.notes });
+                            let name = egui::Label::new(egui::RichText::new(&record.label).strong())
+                                .truncate()
+                                .sense(egui::Sense::click());
+                            let name = ui.add(name).on_hover_cursor(egui::CursorIcon::PointingHand);
+                            let hover = if record.notes.is_empty() { "Open the key's details" } else { &record.notes };
+                            if name.on_hover_text(hover).clicked() {
+                                state.details = Some(DetailForm { key: record.id.clone(), usage_name: String::new() });
+                                if view.accounts.is_none() && record.account.is_some() {
+                                    command = Some(TeamCommand::LoadAccounts);
+                                }
+                            }
                         });
                         cell(ui, provider, |ui| {
                             super::widgets::provider_mark_ui(ui, record.provider);

@@ -916,6 +916,15 @@ impl KeydeskApp {
                     Done::Team(TeamDone::Said(verify(&vault, &keys, &id, &label, now)))
                 });
             }
+            TeamCommand::AskUsage { key, name } => {
+                let label = session.label_of(&key);
+                self.jobs.spawn(
+                    ctx,
+                    format!("Asking when \"{label}\" was last used"),
+                    Records::Yes,
+                    move || Done::Team(TeamDone::Said(usage(&vault, &keys, &key, name.as_deref(), now))),
+                );
+            }
             TeamCommand::Copy(id) => {
                 let label = format!("Copying \"{}\"", session.label_of(&id));
                 self.jobs.spawn(ctx, label, Records::No, move || match fresh(&vault, &id) {
@@ -1192,6 +1201,31 @@ fn verify(
     .map_err(|error| error.to_string())?;
     let said = format!("\"{label}\": {}", outcome.sentence());
     if outcome.works() { Ok(said) } else { Err(said) }
+}
+
+/// Asks the key's provider when it last saw the key used, as `keydesk usage` does, and
+/// records the answer for every member. A use after the key was revoked or replaced
+/// everywhere is said as an error.
+fn usage(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    id: &KeyId,
+    name: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let (record, found) = (|| {
+        let mut holder = actions::TeamHolder::new(vault, keys, now)?;
+        let called = actions::plan_usage(&holder, id, name)?.call(&actions::client());
+        let found = actions::finish_usage(&mut holder, called)?;
+        Ok::<_, actions::ActionError>((actions::KeyHolder::key_record(&holder, id)?, found))
+    })()
+    .map_err(|error| error.to_string())?;
+    let said =
+        format!("\"{}\": {}", record.label, actions::usage_sentence(record.provider, &found.usage, now));
+    match found.unexpected {
+        Some(flag) => Err(format!("{said} {}", actions::unexpected_sentence(record.provider, &flag))),
+        None => Ok(said),
+    }
 }
 
 /// Revokes key `id` as the local vault's revoke does (`actions::plan_revoke`): ticked "I
