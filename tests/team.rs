@@ -687,8 +687,11 @@ fn removing_a_member_replaces_the_team_key_and_what_they_kept_opens_nothing() {
         "{said}"
     );
     assert!(said.contains("Keys: 2, provider accounts: 0, incidents: 0"), "{said}");
+    // Nor does the entry as it stood right after the removal (under the current key, before
+    // cy's change): its seal binds the version it was written as.
     bao.call("POST", &path, Some(json!({ "data": after })), &bao.root_token);
-    assert!(ana.ok(&["check"], "").contains("Everything is in order."));
+    let refused = cy.fails(&["reveal", &id], "");
+    assert!(refused.contains("changed outside Keydesk"), "{refused}");
 }
 
 #[test]
@@ -971,20 +974,6 @@ fn provider_accounts_serve_every_member_and_their_management_key_stays_sealed() 
     let asked = sendgrid.seen().iter().filter(|r| r.url == "/v3/scopes").count();
     assert_eq!(asked, 3, "the account test and two verifies, nothing more");
 
-    // The account's address changed on the server by someone without the team's key: no
-    // secret is sent anywhere, and the sentence says why.
-    let path = format!("{MOUNT}/data/{PATH}/accounts/{account_id}");
-    let (_, entry) = bao.call("GET", &path, None, &bao.root_token);
-    let original = entry["data"]["data"].clone();
-    let mut planted = original.clone();
-    let elsewhere = common::mock::Mock::start(|_seen| common::mock::Reply::json(200, r#"{"scopes":[]}"#));
-    planted["record"] =
-        Value::String(planted["record"].as_str().unwrap().replace(&sendgrid.url, &elsewhere.url));
-    bao.call("POST", &path, Some(json!({ "data": planted })), &bao.root_token);
-    assert!(bo.fails(&["verify", "CRM mail"], "").contains("changed outside Keydesk"));
-    assert!(elsewhere.seen().is_empty(), "the planted address received nothing");
-    bao.call("POST", &path, Some(json!({ "data": original })), &bao.root_token);
-
     // A reader verifies too (the answer goes to the trail only) but adds no account.
     let reader = bo.with_token(&bao.token_with_policy("keydesk-reader", &policy("reader.hcl"), MOUNT, PATH));
     assert!(reader.ok(&["verify", "CRM mail"], "").contains("Key works"));
@@ -1012,6 +1001,24 @@ fn provider_accounts_serve_every_member_and_their_management_key_stays_sealed() 
     ] {
         assert!(trail.contains(entry), "{entry}: {trail}");
     }
+
+    // The account's address changed on the server by someone without the team's key: no
+    // secret is sent anywhere, and the sentence says why.
+    let path = format!("{MOUNT}/data/{PATH}/accounts/{account_id}");
+    let (_, entry) = bao.call("GET", &path, None, &bao.root_token);
+    let original = entry["data"]["data"].clone();
+    let mut planted = original.clone();
+    let elsewhere = common::mock::Mock::start(|_seen| common::mock::Reply::json(200, r#"{"scopes":[]}"#));
+    planted["record"] =
+        Value::String(planted["record"].as_str().unwrap().replace(&sendgrid.url, &elsewhere.url));
+    bao.call("POST", &path, Some(json!({ "data": planted })), &bao.root_token);
+    assert!(bo.fails(&["verify", "CRM mail"], "").contains("changed outside Keydesk"));
+    assert!(elsewhere.seen().is_empty(), "the planted address received nothing");
+    // Put back as it was, it is still refused: its seal binds the version it was written as,
+    // so an older version restored by the server's operator does not pass for the current one.
+    bao.call("POST", &path, Some(json!({ "data": original })), &bao.root_token);
+    assert!(bo.fails(&["verify", "CRM mail"], "").contains("changed outside Keydesk"));
+    assert!(elsewhere.seen().is_empty());
 
     // Removing the account is the admin's; it goes with its history.
     let editor = bo.with_token(&bao.token_with_policy("keydesk-editor", &policy("editor.hcl"), MOUNT, PATH));

@@ -31,6 +31,9 @@ struct StoredKey {
     generation: u64,
     secret: String,
     seal: String,
+    /// The version the entry's seal binds it to (none in entries written before).
+    #[serde(default)]
+    bound: Option<u64>,
 }
 
 /// What bringing the copy up to date took.
@@ -52,6 +55,7 @@ impl TeamKey {
             generation: self.generation,
             secret: self.secret.clone(),
             seal: self.seal.clone(),
+            bound: self.bound,
         }
     }
 }
@@ -83,6 +87,7 @@ impl Snapshot {
                     record_text: stored.record.clone(),
                     secret: stored.secret.clone(),
                     seal: stored.seal.clone(),
+                    bound: stored.bound,
                 })
             })
             .collect()
@@ -196,6 +201,7 @@ mod tests {
             generation: 0,
             secret: String::new(),
             seal: String::new(),
+            bound: Some(1),
         };
         // As Keydesk writes a record: the id first.
         let written = stored(serde_json::to_string(&record).unwrap());

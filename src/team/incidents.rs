@@ -79,9 +79,18 @@ impl TeamVault {
         let what = format!("incident {id}");
         let Some(stored) = self.read_stored(&format!("incidents/{id}"), &what)? else { return Ok(None) };
         let subject = subject(id);
-        let parts = self.sealed_parts(&subject, &stored.record_text, &stored.secret, &stored.changed_by);
-        let derived = keys.sealed_under(stored.generation, true, || what.clone())?;
-        if !stored.secret.is_empty() || !crypto::keyed_hash_parts_match(&derived.seal, &parts, &stored.seal) {
+        let entry = super::SealedRef {
+            subject: &subject,
+            record_text: &stored.record_text,
+            secret: &stored.secret,
+            changed_by: &stored.changed_by,
+            seal: &stored.seal,
+            generation: stored.generation,
+            version: stored.version,
+            bound: stored.bound,
+        };
+        self.check_entry(keys, &entry, true, &|| what.clone())?;
+        if !stored.secret.is_empty() {
             return Err(TeamError::Tampered { what });
         }
         let Stored { incident, trail_from } = stored.parse(&what)?;
@@ -102,8 +111,8 @@ impl TeamVault {
         let stored = Stored { incident: incident.clone(), trail_from };
         let text =
             serde_json::to_string(&stored).map_err(|_json| VaultError::Render { what: "an incident" })?;
-        let entry = self.entry_of(keys, &subject(&incident.id), &text, "");
-        match self.kv.write(&format!("incidents/{}", incident.id), &entry, version, false) {
+        let under = format!("incidents/{}", incident.id);
+        match self.write_entry(keys, (&under, &subject(&incident.id)), (&text, ""), version) {
             Err(KvError::Conflict) => Err(TeamError::Changed { by: "Another member".into() }),
             other => Ok(other?),
         }
@@ -163,11 +172,13 @@ impl TeamVault {
             if found.generation == keys.generation() {
                 return Ok(());
             }
-            let entry = self.entry_of(keys, &subject(id), &found.record_text, "");
-            let version = match self.kv.write(&format!("incidents/{id}"), &entry, found.version, false) {
-                Err(KvError::Conflict) => continue,
-                other => other?,
-            };
+            let under = format!("incidents/{id}");
+            let version =
+                match self.write_entry(keys, (&under, &subject(id)), (&found.record_text, ""), found.version)
+                {
+                    Err(KvError::Conflict) => continue,
+                    other => other?,
+                };
             let older: Vec<u64> = (1..version).collect();
             self.kv.destroy(&format!("incidents/{id}"), &older)?;
             return Ok(());

@@ -251,8 +251,13 @@ impl TeamVault {
             let mut record = key.record.clone();
             record.lookup_hash = keys.lookup_hash(&secret);
             let sealed = self.seal_secret(keys, id.as_str(), &secret, rng)?;
-            let entry = self.entry(keys, &record, &sealed)?;
-            let version = match self.kv.write(&format!("keys/{id}"), &entry, key.version, false) {
+            let text = Self::record_text(&record)?;
+            let version = match self.write_entry(
+                keys,
+                (&format!("keys/{id}"), id.as_str()),
+                (&text, &sealed),
+                key.version,
+            ) {
                 Err(KvError::Conflict) => continue,
                 other => other?,
             };

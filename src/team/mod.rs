@@ -353,6 +353,8 @@ pub struct TeamKey {
     record_text: String,
     secret: String,
     seal: String,
+    /// The version its seal binds it to (none in entries written before seals bound one).
+    bound: Option<u64>,
 }
 
 /// An entry as the server keeps it: a record's JSON text, its sealed secret (empty for none),
@@ -364,6 +366,20 @@ struct Stored {
     changed_by: String,
     generation: u64,
     version: u64,
+    /// The version its seal binds it to (none in entries written before seals bound one).
+    bound: Option<u64>,
+}
+
+/// An entry's parts its seal is checked against, as read.
+struct SealedRef<'a> {
+    subject: &'a str,
+    record_text: &'a str,
+    secret: &'a str,
+    changed_by: &'a str,
+    seal: &'a str,
+    generation: u64,
+    version: u64,
+    bound: Option<u64>,
 }
 
 impl Stored {
@@ -579,8 +595,8 @@ impl TeamVault {
         if record.id != *id {
             return Err(TeamError::Tampered { what });
         }
-        let Stored { record_text, secret, seal, changed_by, generation, version } = stored;
-        Ok(Some(TeamKey { record, version, changed_by, generation, record_text, secret, seal }))
+        let Stored { record_text, secret, seal, changed_by, generation, version, bound } = stored;
+        Ok(Some(TeamKey { record, version, changed_by, generation, record_text, secret, seal, bound }))
     }
 
     /// Key `id` as the server has it now, its seal checked: for a call to its provider, where
@@ -608,6 +624,7 @@ impl TeamVault {
             changed_by: text("changed_by").unwrap_or_default(),
             generation: data.get("generation").and_then(Value::as_u64).unwrap_or(0),
             version,
+            bound: data.get("bound_version").and_then(Value::as_u64),
         }))
     }
 
@@ -637,8 +654,8 @@ impl TeamVault {
     ) -> Result<(), TeamError> {
         self.check_generation(keys)?;
         let sealed = self.seal_secret(keys, record.id.as_str(), secret, rng)?;
-        let entry = self.entry(keys, record, &sealed)?;
-        let version = match self.kv.write(&format!("keys/{}", record.id), &entry, 0, false) {
+        let (under, text) = (format!("keys/{}", record.id), Self::record_text(record)?);
+        let version = match self.write_entry(keys, (&under, record.id.as_str()), (&text, &sealed), 0) {
             // A random 48-bit id already taken: say so plainly.
             Err(KvError::Conflict) => return Err(TeamError::Changed { by: "Another member".into() }),
             other => other?,
@@ -673,17 +690,18 @@ impl TeamVault {
         self.check_seal(keys, key)?;
         self.check_generation(keys)?;
         let secret = self.sealed_now(keys, key)?;
-        let entry = self.entry(keys, record, &secret)?;
-        let version = match self.kv.write(&format!("keys/{}", record.id), &entry, key.version, false) {
-            Err(KvError::Conflict) => {
-                let by = match self.read_key(&record.id) {
-                    Ok(Some(now)) if !now.changed_by.is_empty() => now.changed_by,
-                    _ => "Another member".into(),
-                };
-                return Err(TeamError::Changed { by });
-            }
-            other => other?,
-        };
+        let (under, text) = (format!("keys/{}", record.id), Self::record_text(record)?);
+        let version =
+            match self.write_entry(keys, (&under, record.id.as_str()), (&text, &secret), key.version) {
+                Err(KvError::Conflict) => {
+                    let by = match self.read_key(&record.id) {
+                        Ok(Some(now)) if !now.changed_by.is_empty() => now.changed_by,
+                        _ => "Another member".into(),
+                    };
+                    return Err(TeamError::Changed { by });
+                }
+                other => other?,
+            };
         self.record_after(keys, "edit", (&record.id, version), detail, now)?;
         Ok(version)
     }
@@ -747,8 +765,9 @@ impl TeamVault {
             self.check_seal(keys, &key)?;
             let mut record = key.record.clone();
             change(&mut record)?;
-            let entry = self.entry(keys, &record, &self.sealed_now(keys, &key)?)?;
-            match self.kv.write(&format!("keys/{id}"), &entry, key.version, false) {
+            let (text, sealed) = (Self::record_text(&record)?, self.sealed_now(keys, &key)?);
+            match self.write_entry(keys, (&format!("keys/{id}"), id.as_str()), (&text, &sealed), key.version)
+            {
                 Ok(version) => {
                     self.record_after(keys, action, (id, version), detail, now)?;
                     return Ok(version);
@@ -819,18 +838,19 @@ impl TeamVault {
         record.status = crate::vault::model::KeyStatus::Revoked { at: now, reason: reason.to_owned() };
         record.provider_revoke_pending = None;
         record.rotation = None;
-        let entry = self.entry(keys, &record, "")?;
+        let text = Self::record_text(&record)?;
         let id = &record.id;
-        let version = match self.kv.write(&format!("keys/{id}"), &entry, key.version, false) {
-            Err(KvError::Conflict) => {
-                let by = match self.read_key(id) {
-                    Ok(Some(now)) if !now.changed_by.is_empty() => now.changed_by,
-                    _ => "Another member".into(),
-                };
-                return Err(TeamError::Changed { by });
-            }
-            other => other?,
-        };
+        let version =
+            match self.write_entry(keys, (&format!("keys/{id}"), id.as_str()), (&text, ""), key.version) {
+                Err(KvError::Conflict) => {
+                    let by = match self.read_key(id) {
+                        Ok(Some(now)) if !now.changed_by.is_empty() => now.changed_by,
+                        _ => "Another member".into(),
+                    };
+                    return Err(TeamError::Changed { by });
+                }
+                other => other?,
+            };
         let older: Vec<u64> = (1..version).collect();
         let warning = match self.kv.destroy(&format!("keys/{id}"), &older) {
             Ok(()) => None,
@@ -1046,36 +1066,54 @@ impl TeamVault {
         Ok(B64.encode(sealed))
     }
 
-    /// A key's entry as written: the record as JSON text, the sealed secret, the writer, and
-    /// the seal over them.
-    fn entry(&self, keys: &TeamKeys, record: &KeyRecord, secret: &str) -> Result<Value, TeamError> {
-        let record_text =
-            serde_json::to_string(record).map_err(|_json| VaultError::Render { what: "a key's record" })?;
-        Ok(self.entry_of(keys, record.id.as_str(), &record_text, secret))
+    /// A key's record as its entry keeps it (JSON text).
+    fn record_text(record: &KeyRecord) -> Result<String, TeamError> {
+        Ok(serde_json::to_string(record).map_err(|_json| VaultError::Render { what: "a key's record" })?)
     }
 
-    /// An entry (a key's or an account's: `subject` says which) as written.
-    fn entry_of(&self, keys: &TeamKeys, subject: &str, record_text: &str, secret: &str) -> Value {
+    /// Writes an entry (a key's, an account's or an incident's: `subject` says which) at
+    /// `under` over `version` (check-and-set: 0 for a new one), its record's text and its
+    /// sealed secret (empty for none) under a seal that also covers this member, the
+    /// generation and the version the entry becomes — so an older version put back on the
+    /// server later (a revoked key made active again) does not pass for the current one.
+    /// Answers the new version.
+    fn write_entry(
+        &self,
+        keys: &TeamKeys,
+        (under, subject): (&str, &str),
+        (record_text, secret): (&str, &str),
+        version: u64,
+    ) -> Result<u64, KvError> {
         let changed_by = &self.config.member;
-        let seal = self.seal_of(keys, subject, record_text, secret, changed_by);
-        json!({
+        let bound = version + 1;
+        let bound_text = bound.to_string();
+        let parts = self.sealed_parts(subject, record_text, secret, changed_by, Some(&bound_text));
+        let seal = crypto::keyed_hash_parts(&keys.now().seal, &parts);
+        let entry = json!({
             "record": record_text, "secret": secret, "changed_by": changed_by, "seal": seal,
-            "generation": keys.generation(),
-        })
+            "generation": keys.generation(), "bound_version": bound,
+        });
+        let written = self.kv.write(under, &entry, version, false)?;
+        if written != bound {
+            // Check-and-set makes the next version the one after the version named.
+            return Err(KvError::Malformed { what: "a version other than the next one" });
+        }
+        Ok(written)
     }
 
-    /// What a key's seal covers: the team, the key's id, its record's text, its sealed secret
-    /// and its last writer, each ended by a zero byte (none of them holds one).
+    /// What an entry's seal covers: the team, the subject (a key's id, "account <id>",
+    /// "incident <id>"), its record's text, its sealed secret, its last writer and (in entries
+    /// written since seals bind one) its version, each after a zero byte (none holds one).
     fn sealed_parts<'a>(
         &'a self,
         subject: &'a str,
         record: &'a str,
         secret: &'a str,
         by: &'a str,
-    ) -> [&'a [u8]; 9] {
-        let team = self.config.team_id.as_bytes();
-        [
-            team,
+        bound: Option<&'a str>,
+    ) -> Vec<&'a [u8]> {
+        let mut parts: Vec<&[u8]> = vec![
+            self.config.team_id.as_bytes(),
             b"\0",
             subject.as_bytes(),
             b"\0",
@@ -1084,29 +1122,52 @@ impl TeamVault {
             secret.as_bytes(),
             b"\0",
             by.as_bytes(),
-        ]
+        ];
+        if let Some(bound) = bound {
+            parts.extend([b"\0".as_slice(), bound.as_bytes()]);
+        }
+        parts
     }
 
-    fn seal_of(
+    /// Refuses an entry whose seal does not hold (changed by someone without the team's key),
+    /// one put back from an older version, and a live one sealed under an older generation.
+    /// `what` names it in the error.
+    fn check_entry(
         &self,
         keys: &TeamKeys,
-        subject: &str,
-        record: &str,
-        secret: &str,
-        changed_by: &str,
-    ) -> String {
-        crypto::keyed_hash_parts(&keys.now().seal, &self.sealed_parts(subject, record, secret, changed_by))
+        entry: &SealedRef<'_>,
+        live: bool,
+        what: &dyn Fn() -> String,
+    ) -> Result<(), TeamError> {
+        let derived = keys.sealed_under(entry.generation, live, what)?;
+        let bound_text = entry.bound.map(|v| v.to_string());
+        let parts = self.sealed_parts(
+            entry.subject,
+            entry.record_text,
+            entry.secret,
+            entry.changed_by,
+            bound_text.as_deref(),
+        );
+        let holds = crypto::keyed_hash_parts_match(&derived.seal, &parts, entry.seal);
+        if holds && entry.bound.is_none_or(|bound| bound == entry.version) {
+            Ok(())
+        } else {
+            Err(TeamError::Tampered { what: what() })
+        }
     }
 
     pub(super) fn check_seal(&self, keys: &TeamKeys, key: &TeamKey) -> Result<(), TeamError> {
-        let parts = self.sealed_parts(key.record.id.as_str(), &key.record_text, &key.secret, &key.changed_by);
-        let what = || format!("key \"{}\"", key.record.label);
-        let derived = keys.sealed_under(key.generation, key.record.is_live(), what)?;
-        if crypto::keyed_hash_parts_match(&derived.seal, &parts, &key.seal) {
-            Ok(())
-        } else {
-            Err(TeamError::Tampered { what: format!("key \"{}\"", key.record.label) })
-        }
+        let entry = SealedRef {
+            subject: key.record.id.as_str(),
+            record_text: &key.record_text,
+            secret: &key.secret,
+            changed_by: &key.changed_by,
+            seal: &key.seal,
+            generation: key.generation,
+            version: key.version,
+            bound: key.bound,
+        };
+        self.check_entry(keys, &entry, key.record.is_live(), &|| format!("key \"{}\"", key.record.label))
     }
 
     fn member_ad(&self, member: &str) -> String {
