@@ -754,3 +754,56 @@ fn a_team_keys_details_show_what_is_kept_and_ask_when_it_was_last_used() {
     harness.run();
     assert!(harness.query_by_label("Last used at Elastic Email").is_none());
 }
+
+#[test]
+fn a_member_changes_their_password_and_the_teams_key_from_the_window() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let dir = vault_dir(&world);
+    let (other, keys) = other_member(&bao, &dir, &bao.root_token);
+    add_key(&other, &keys, "Transactional", &common::sendgrid_key());
+    poll(&mut harness, &world);
+    let new_password = "a much longer new password 2026";
+
+    click(&mut harness, "Members");
+    harness.run();
+    click(&mut harness, "Change password…");
+    type_into(&mut harness, "Current password", "not the password");
+    type_into(&mut harness, "New password", new_password);
+    type_into(&mut harness, "Repeat password", new_password);
+    click(&mut harness, "Change password");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("password is wrong");
+
+    type_into(&mut harness, "Current password", PASSWORD);
+    type_into(&mut harness, "New password", new_password);
+    type_into(&mut harness, "Repeat password", new_password);
+    click(&mut harness, "Also replace the team's key for every member (an admin's token)");
+    click(&mut harness, "Change password");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("The team's key was replaced for every member and 1 key sealed again");
+    assert_eq!(other.keys().unwrap()[0].generation, 1, "sealed again under the new team key");
+
+    // The old password opens nothing; the new one opens the new team key.
+    let config = keydesk::actions::team::read_config(&dir).unwrap();
+    let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
+    let vault =
+        TeamVault::connect(Kv::new(location, Zeroizing::new(bao.root_token.clone())), config).unwrap();
+    assert!(vault.unlock(&SecretString::from(PASSWORD)).is_err());
+    let keys = vault.unlock(&SecretString::from(new_password)).unwrap();
+    assert_eq!(keys.generation(), 1);
+    // The window goes on writing under the new key, without unlocking again.
+    click(&mut harness, "Members");
+    click(&mut harness, "Add key");
+    harness.run();
+    type_into(&mut harness, "Label", "After the change");
+    type_into(&mut harness, "Key", &common::sendgrid_key());
+    click(&mut harness, "Add to team vault");
+    harness.run();
+    harness.run();
+    let labels: Vec<String> = vault.keys().unwrap().into_iter().map(|k| k.record.label).collect();
+    assert!(labels.contains(&"After the change".to_owned()), "{labels:?}");
+}

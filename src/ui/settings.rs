@@ -51,55 +51,25 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
         };
         command = Some(session::Command::SaveSettings(settings).into());
     }
+    error_ui(ui, &state.error);
     ui.add_space(theme::GAP * 2.0);
     if let Some(asked) = reminder_ui(ui, state) {
         command = Some(asked);
     }
     ui.add_space(theme::GAP * 2.0);
     ui.heading("Master password");
-    number(ui, "Password hardening", &mut state.kdf_memory_mib, 19..=1024, " MiB of memory");
-    explain(
-        ui,
-        "More memory makes each guess at your password slower for an attacker, and unlocking slower for you.",
+    let words = (
+        "My old password may be known: re-encrypt every key",
+        "Every secret is re-encrypted under a new data key, so the old password opens nothing current, not even an old copy of the vault. Takes a moment per key.",
     );
-    secret_field(ui, "current-password", "Current password", &mut state.current_password);
-    secret_field(ui, "new-password", "New password", &mut state.new_password);
-    secret_field(ui, "new-password-confirm", "Repeat password", &mut state.confirm);
-    let shown = !state.new_password.is_empty();
-    let weak = super::unlock::strength_ui(ui, state.new_password.expose(), shown, &mut state.accept_weak);
-    ui.horizontal(|ui| {
-        ui.add_space(theme::LABEL_WIDTH + 8.0);
-        ui.checkbox(&mut state.new_data_key, "My old password may be known: re-encrypt every key")
-            .on_hover_text("Every secret is re-encrypted under a new data key, so the old password opens nothing current, not even an old copy of the vault. Takes a moment per key.");
-    });
-    error_ui(ui, &state.error);
-    if ui.button("Change password").clicked() {
-        if state.current_password.is_empty() {
-            state.error =
-                Some("Type your current password first: it confirms the change is yours.".to_owned());
-        } else if state.new_password.expose().chars().count() < MIN_PASSWORD {
-            state.error = Some(format!(
-                "The new password is shorter than {MIN_PASSWORD} characters: choose a longer one."
-            ));
-        } else if state.new_password.expose() != state.confirm.expose() {
-            state.error = Some("The two passwords differ: type the same password twice.".to_owned());
-        } else if weak && !state.accept_weak {
-            state.error = Some(
-                "This password is easy to guess: choose a longer one, or tick \"Use this weak password anyway\"."
-                    .to_owned(),
-            );
-        } else {
-            // Only the memory is chosen here; iterations and lanes stay as the vault has them.
-            let kdf = KdfParams { memory_kib: state.kdf_memory_mib * 1024, ..kdf };
-            command = Some(Command::ChangePassword {
-                current: state.current_password.take(),
-                new: state.new_password.take(),
-                kdf,
-                new_data_key: state.new_data_key,
-            });
-            state.confirm.wipe();
-            state.error = None;
-        }
+    if let Some(chosen) = password_change_ui(ui, &mut state.password, words) {
+        // Only the memory is chosen here; iterations and lanes stay as the vault has them.
+        command = Some(Command::ChangePassword {
+            current: chosen.current,
+            new: chosen.new,
+            kdf: KdfParams { memory_kib: chosen.memory_mib * 1024, ..kdf },
+            new_data_key: chosen.new_data_key,
+        });
     }
     ui.add_space(theme::GAP * 2.0);
     let command = backup_ui(ui, state).or(command);
@@ -408,4 +378,65 @@ fn backup_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
         state.backup_error = None;
         Some(Command::Backup { password: state.backup_password.take(), path: path.into() })
     }
+}
+
+/// A password change the user asked for, checked.
+pub struct ChosenPassword {
+    pub current: secrecy::SecretString,
+    pub new: secrecy::SecretString,
+    /// Argon2id's memory for the new password, in MiB.
+    pub memory_mib: u32,
+    pub new_data_key: bool,
+}
+
+/// The password change's fields (current, new twice, its strength, its cost and the data key
+/// box worded by `data_key`: its text and its hover), and its button. Answers the change when
+/// the button was pressed and the fields hold; says what is wrong in the form otherwise.
+pub fn password_change_ui(
+    ui: &mut egui::Ui,
+    form: &mut super::state::PasswordChange,
+    data_key: (&str, &str),
+) -> Option<ChosenPassword> {
+    number(ui, "Password hardening", &mut form.kdf_memory_mib, 19..=1024, " MiB of memory");
+    explain(
+        ui,
+        "More memory makes each guess at your password slower for an attacker, and unlocking slower for you.",
+    );
+    secret_field(ui, "current-password", "Current password", &mut form.current_password);
+    secret_field(ui, "new-password", "New password", &mut form.new_password);
+    secret_field(ui, "new-password-confirm", "Repeat password", &mut form.confirm);
+    let shown = !form.new_password.is_empty();
+    let weak = super::unlock::strength_ui(ui, form.new_password.expose(), shown, &mut form.accept_weak);
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        ui.checkbox(&mut form.new_data_key, data_key.0).on_hover_text(data_key.1);
+    });
+    error_ui(ui, &form.error);
+    if !ui.button("Change password").clicked() {
+        return None;
+    }
+    form.error = if form.current_password.is_empty() {
+        Some("Type your current password first: it confirms the change is yours.".to_owned())
+    } else if form.new_password.expose().chars().count() < MIN_PASSWORD {
+        Some(format!("The new password is shorter than {MIN_PASSWORD} characters: choose a longer one."))
+    } else if form.new_password.expose() != form.confirm.expose() {
+        Some("The two passwords differ: type the same password twice.".to_owned())
+    } else if weak && !form.accept_weak {
+        Some(
+            "This password is easy to guess: choose a longer one, or tick \"Use this weak password anyway\"."
+                .to_owned(),
+        )
+    } else {
+        None
+    };
+    if form.error.is_some() {
+        return None;
+    }
+    form.confirm.wipe();
+    Some(ChosenPassword {
+        current: form.current_password.take(),
+        new: form.new_password.take(),
+        memory_mib: form.kdf_memory_mib,
+        new_data_key: form.new_data_key,
+    })
 }

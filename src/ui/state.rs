@@ -183,18 +183,43 @@ pub struct AuditState {
     pub action_filter: Option<crate::vault::audit::Action>,
 }
 
-/// Settings.
-pub struct SettingsState {
-    pub auto_lock_minutes: u32,
-    pub clipboard_clear_secs: u32,
+/// A password change as typed (a local vault's master password, or a member's password for a
+/// team vault).
+pub struct PasswordChange {
+    /// Argon2id's memory for the new password, in MiB.
     pub kdf_memory_mib: u32,
     pub current_password: SecretInput,
     pub new_password: SecretInput,
     pub confirm: SecretInput,
-    /// Re-encrypt every secret under a new data key with the password change.
+    /// Replace the data key with the password (every secret sealed again under a new one).
     pub new_data_key: bool,
     /// The user chose to keep a new password rated weak.
     pub accept_weak: bool,
+    pub error: Option<String>,
+}
+
+impl PasswordChange {
+    /// Empty, at the memory cost `kdf` has.
+    pub fn new(kdf: KdfParams) -> Self {
+        PasswordChange {
+            kdf_memory_mib: kdf.memory_kib / 1024,
+            current_password: SecretInput::default(),
+            new_password: SecretInput::default(),
+            confirm: SecretInput::default(),
+            new_data_key: false,
+            accept_weak: false,
+            error: None,
+        }
+    }
+}
+
+/// Settings.
+pub struct SettingsState {
+    pub auto_lock_minutes: u32,
+    pub clipboard_clear_secs: u32,
+    /// The master password's change, as typed.
+    pub password: PasswordChange,
+    /// Why the settings could not be saved.
     pub error: Option<String>,
     /// Where a backup goes (a file path, typed or kept from the default).
     pub backup_path: String,
@@ -242,12 +267,7 @@ impl SettingsState {
         SettingsState {
             auto_lock_minutes: settings.auto_lock_minutes,
             clipboard_clear_secs: settings.clipboard_clear_secs,
-            kdf_memory_mib: kdf.memory_kib / 1024,
-            current_password: SecretInput::default(),
-            new_password: SecretInput::default(),
-            confirm: SecretInput::default(),
-            new_data_key: false,
-            accept_weak: false,
+            password: PasswordChange::new(kdf),
             error: None,
             backup_path,
             backup_password: SecretInput::default(),

@@ -125,6 +125,8 @@ pub enum TeamCommand {
     LoadMembers,
     Invite(String),
     RemoveMember(String),
+    /// Change this member's password (and, with `new_data_key`, the team's key).
+    ChangePassword(super::settings::ChosenPassword),
     /// Read the provider accounts (the Accounts panel or the Add form opened).
     LoadAccounts,
     /// Preview or run an import, or write an export.
@@ -161,6 +163,8 @@ pub struct TeamScreenState {
     pub invite_name: String,
     /// The member whose removal waits for "Remove NAME".
     pub removing: Option<String>,
+    /// This member's password change, while its form is open.
+    pub password: Option<super::state::PasswordChange>,
     pub incidents_open: bool,
     pub incidents: IncidentsState,
     pub transfer_open: bool,
@@ -711,6 +715,15 @@ fn members_ui(
                 ui.label(&member.name);
                 if member.name == view.member {
                     ui.label(egui::RichText::new("you").weak());
+                    let why_not = (view.problem.is_some() || !view.keys_open)
+                        .then_some("The team vault's server must answer first: your copy of the team's key is kept there.")
+                        .or(view.busy.then_some(BUSY));
+                    if change_button(ui, "Change password…", why_not).clicked() {
+                        state.password = match state.password {
+                            Some(_) => None,
+                            None => Some(super::state::PasswordChange::new(crate::vault::crypto::KdfParams::default())),
+                        };
+                    }
                 }
                 if member.invited {
                     ui.label(egui::RichText::new("invited, not joined yet").weak());
@@ -734,6 +747,17 @@ fn members_ui(
                     state.removing = Some(member.name.clone());
                 }
             });
+        }
+        if let Some(form) = &mut state.password {
+            ui.separator();
+            ui.strong("Your password for the team vault");
+            let words = (
+                "Also replace the team's key for every member (an admin's token)",
+                "Every secret is sealed again under a new team key, as when a member is removed: for when your computer or password may have been exposed.",
+            );
+            if let Some(chosen) = super::settings::password_change_ui(ui, form, words) {
+                *command = Some(TeamCommand::ChangePassword(chosen));
+            }
         }
         match view.admin {
             Some(true) => {

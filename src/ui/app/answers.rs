@@ -45,7 +45,9 @@ impl KeydeskApp {
                     Ok(true) => Ok("Master password and data key changed: every key is re-encrypted, and the old password opens nothing current.".to_owned()),
                     Err(error) => Err(error),
                 };
-                self.vault_back(ctx, *vault, message, |session, error| session.settings.error = Some(error));
+                self.vault_back(ctx, *vault, message, |session, error| {
+                    session.settings.password.error = Some(error);
+                });
             }
             Done::BackedUp(vault, result) => {
                 self.vault_back(ctx, *vault, result, |session, error| {

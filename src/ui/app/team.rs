@@ -104,6 +104,9 @@ pub enum TeamDone {
     Members(Result<(Vec<Member>, bool), String>),
     Invited(String, Result<SecretString, String>),
     MemberRemoved(Result<(String, Box<Removed>, TeamKeys), String>),
+    /// This member's password changed: what to say, and the team's keys when they were
+    /// replaced with it; or why not.
+    PasswordChanged(Result<(String, Option<TeamKeys>), String>),
     /// The provider accounts as read.
     Accounts(Result<Vec<Account>, String>),
     /// The incidents as read, with their timelines.
@@ -513,6 +516,24 @@ impl KeydeskApp {
                     Err(error) => self.toasts.error(error, now),
                 }
             }
+            TeamDone::PasswordChanged(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok((said, keys)) => {
+                        if let Some(keys) = keys {
+                            session.keys = Some(Arc::new(keys));
+                            session.changes += 1;
+                            session.next_poll = DateTime::<Utc>::MIN_UTC;
+                        }
+                        session.screen.password = None;
+                        self.toasts.info(said, now);
+                    }
+                    Err(error) => match &mut session.screen.password {
+                        Some(form) => form.error = Some(error),
+                        None => self.toasts.error(error, now),
+                    },
+                }
+            }
             TeamDone::MemberRemoved(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 match result {
@@ -891,6 +912,16 @@ impl KeydeskApp {
                     Done::Team(TeamDone::Invited(name, code))
                 });
             }
+            TeamCommand::ChangePassword(chosen) => {
+                let label = if chosen.new_data_key {
+                    "Replacing the team's key and changing your password"
+                } else {
+                    "Changing your password for the team vault"
+                };
+                self.jobs.spawn(ctx, label, Records::Yes, move || {
+                    Done::Team(TeamDone::PasswordChanged(change_password(&vault, &chosen, now)))
+                });
+            }
             TeamCommand::RemoveMember(name) => {
                 let label = format!("Removing {name} and replacing the team's key");
                 self.jobs.spawn(ctx, label, Records::Yes, move || {
@@ -1226,6 +1257,33 @@ fn usage(
         Some(flag) => Err(format!("{said} {}", actions::unexpected_sentence(record.provider, &flag))),
         None => Ok(said),
     }
+}
+
+/// Changes this member's password as `keydesk passwd` does: the current one is checked by
+/// unlocking with it; with `new_data_key`, the team's key is replaced first (an admin's
+/// token), and the new keys are answered for the session.
+fn change_password(
+    vault: &TeamVault,
+    chosen: &crate::ui::settings::ChosenPassword,
+    now: DateTime<Utc>,
+) -> Result<(String, Option<TeamKeys>), String> {
+    let keys = vault.unlock(&chosen.current).map_err(|e| sentence(&e))?;
+    let kdf = crate::vault::crypto::KdfParams {
+        memory_kib: chosen.memory_mib * 1024,
+        ..crate::vault::crypto::KdfParams::default()
+    };
+    let said = "Your password for the team vault is changed; the old one opens nothing on the server now.";
+    if !chosen.new_data_key {
+        vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now).map_err(|e| sentence(&e))?;
+        return Ok((said.to_owned(), None));
+    }
+    let (done, keys) = vault.rekey(&keys, &mut os_rng(), now).map_err(|e| sentence(&e))?;
+    vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now).map_err(|e| sentence(&e))?;
+    let said = format!(
+        "{said} The team's key was replaced for every member and {} sealed again under it.",
+        crate::vault::count_keys(done.resealed)
+    );
+    Ok((said, Some(keys)))
 }
 
 /// Revokes key `id` as the local vault's revoke does (`actions::plan_revoke`): ticked "I
