@@ -807,3 +807,60 @@ fn a_member_changes_their_password_and_the_teams_key_from_the_window() {
     let labels: Vec<String> = vault.keys().unwrap().into_iter().map(|k| k.record.label).collect();
     assert!(labels.contains(&"After the change".to_owned()), "{labels:?}");
 }
+
+#[test]
+fn a_key_is_generated_and_made_at_the_provider_from_the_team_screen() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let management = common::sendgrid_key();
+    let made = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (bearer, live) = (management.clone(), std::sync::Arc::clone(&made));
+    let sendgrid = common::mock::Mock::start(move |seen| common::mock::sendgrid_keys(seen, &bearer, &live));
+    let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    let request = keydesk::vault::AccountRequest {
+        name: "SG prod".into(),
+        provider: keydesk::providers::Provider::SendGrid,
+        region: None,
+        base_url: Some(sendgrid.url.clone()),
+    };
+    let secret = SecretString::from(management.as_str());
+    let mut rng = keydesk::vault::os_rng();
+    other.add_account(&keys, request, Some(&secret), &mut rng, chrono::Utc::now()).unwrap();
+
+    // Made at SendGrid with the account's management key, kept with its id there.
+    click(&mut harness, "Add key");
+    harness.run();
+    harness.run();
+    click(&mut harness, "Create at the provider");
+    type_into(&mut harness, "Label", "CRM mail");
+    click(&mut harness, "Account");
+    click(&mut harness, "SG prod (SendGrid)");
+    click(&mut harness, "Permissions");
+    click(&mut harness, "Mail Send only");
+    click(&mut harness, "Create at provider");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Created \"CRM mail\" at SendGrid and kept it in the team vault");
+    let asked = sendgrid.seen();
+    assert_eq!(asked.len(), 1, "one create request");
+    assert!(asked[0].body.contains("mail.send"), "{}", asked[0].body);
+    let kept = other.keys().unwrap();
+    let crm = kept.iter().find(|k| k.record.label == "CRM mail").unwrap();
+    assert_eq!(crm.record.provider_key_id.as_deref(), Some(made.lock().unwrap()[0].as_str()));
+    assert!(other.secret_to_copy(&keys, crm).unwrap().expose_secret().starts_with("SG."));
+
+    // A Keydesk key, generated here: every member reveals it from its row.
+    click(&mut harness, "Add key");
+    harness.run();
+    click(&mut harness, "Generate a Keydesk key");
+    type_into(&mut harness, "Label", "Webhook signing");
+    click(&mut harness, "Generate");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Generated \"Webhook signing\" in the team vault");
+    let kept = other.keys().unwrap();
+    let webhook = kept.iter().find(|k| k.record.label == "Webhook signing").unwrap();
+    assert_eq!(webhook.record.provider, keydesk::providers::Provider::Keydesk);
+    assert!(other.secret_to_copy(&keys, webhook).unwrap().expose_secret().starts_with("kd_live_"));
+}

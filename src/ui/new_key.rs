@@ -35,26 +35,9 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
         }
         let mut enter = label.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         match state.mode {
-            NewMode::Generate => {
-                field(ui, "Prefix", &mut state.prefix);
-                ui.horizontal(|ui| {
-                    let name = super::widgets::form_label(ui, "Length");
-                    ui.add(egui::DragValue::new(&mut state.length).range(8..=keygen::MAX_LENGTH))
-                        .labelled_by(name.id);
-                    let bits = keygen::entropy_bits(state.length);
-                    let kind = if bits >= keygen::MIN_BITS { Badge::Good } else { Badge::Bad };
-                    badge_ui(ui, &format!("{} bits", bits.floor()), kind);
-                });
-                let spec = KeySpec { prefix: state.prefix.clone(), length: state.length };
-                if let Err(error) = keygen::validate(&spec) {
-                    ui.horizontal(|ui| {
-                        ui.add_space(theme::LABEL_WIDTH + 8.0);
-                        badge_ui(ui, &error.to_string(), Badge::Bad);
-                    });
-                }
-            }
+            NewMode::Generate => spec_ui(ui, &mut state.prefix, &mut state.length),
             NewMode::Paste => {
-                account_picker(ui, file, state, false);
+                account_picker(ui, &file.accounts, &mut state.account, false);
                 let key = secret_field_shown(ui, "paste-key", "Key", &mut state.paste, state.show_paste);
                 // A key pasted with a space or line break at an end is kept without it.
                 if key.changed() {
@@ -108,28 +91,10 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
                 });
             }
             NewMode::AtProvider => {
-                account_picker(ui, file, state, true);
+                account_picker(ui, &file.accounts, &mut state.account, true);
                 let provider = state.account.as_deref().and_then(|a| file.account(a)).map(|a| a.provider);
                 if let Some(provider) = provider {
-                    ui.horizontal(|ui| {
-                        let name = super::widgets::form_label(ui, "Permissions");
-                        let current = state
-                            .template
-                            .and_then(|t| TEMPLATES.iter().find(|x| x.provider == provider && x.name == t));
-                        egui::ComboBox::from_id_salt("template")
-                            .selected_text(current.map_or("Choose…", |t| t.title))
-                            .show_ui(ui, |ui| {
-                                for template in TEMPLATES.iter().filter(|t| t.provider == provider) {
-                                    ui.selectable_value(
-                                        &mut state.template,
-                                        Some(template.name),
-                                        template.title,
-                                    );
-                                }
-                            })
-                            .response
-                            .labelled_by(name.id);
-                    });
+                    template_ui(ui, provider, &mut state.template);
                 }
             }
         }
@@ -182,17 +147,61 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
     command
 }
 
-/// Picks the provider account (optional for pasted keys; only accounts that can create keys
-/// for `creating`).
-fn account_picker(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState, creating: bool) {
-    let accounts: Vec<_> = file
-        .accounts
+/// A Keydesk key's prefix and length, with its strength in bits and what is wrong with them.
+pub(super) fn spec_ui(ui: &mut egui::Ui, prefix: &mut String, length: &mut usize) {
+    field(ui, "Prefix", prefix);
+    ui.horizontal(|ui| {
+        let name = super::widgets::form_label(ui, "Length");
+        ui.add(egui::DragValue::new(length).range(8..=keygen::MAX_LENGTH)).labelled_by(name.id);
+        let bits = keygen::entropy_bits(*length);
+        let kind = if bits >= keygen::MIN_BITS { Badge::Good } else { Badge::Bad };
+        badge_ui(ui, &format!("{} bits", bits.floor()), kind);
+    });
+    let spec = KeySpec { prefix: prefix.clone(), length: *length };
+    if let Err(error) = keygen::validate(&spec) {
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            badge_ui(ui, &error.to_string(), Badge::Bad);
+        });
+    }
+}
+
+/// "Permissions": the scope templates of `provider` for a key created there.
+pub(super) fn template_ui(
+    ui: &mut egui::Ui,
+    provider: crate::providers::Provider,
+    template: &mut Option<&'static str>,
+) {
+    ui.horizontal(|ui| {
+        let name = super::widgets::form_label(ui, "Permissions");
+        let current = template.and_then(|t| TEMPLATES.iter().find(|x| x.provider == provider && x.name == t));
+        egui::ComboBox::from_id_salt("template")
+            .selected_text(current.map_or("Choose…", |t| t.title))
+            .show_ui(ui, |ui| {
+                for choice in TEMPLATES.iter().filter(|t| t.provider == provider) {
+                    ui.selectable_value(template, Some(choice.name), choice.title);
+                }
+            })
+            .response
+            .labelled_by(name.id);
+    });
+}
+
+/// Picks the provider account among `accounts` (optional for pasted keys; only accounts that
+/// can create keys for `creating`).
+pub(super) fn account_picker(
+    ui: &mut egui::Ui,
+    accounts: &[crate::vault::model::Account],
+    chosen: &mut Option<String>,
+    creating: bool,
+) {
+    let accounts: Vec<_> = accounts
         .iter()
         .filter(|a| !creating || (a.provider.info().api_create && a.has_management_key))
         .collect();
     ui.horizontal(|ui| {
         let name = super::widgets::form_label(ui, "Account");
-        let current = state.account.as_deref().and_then(|id| accounts.iter().find(|a| a.id == id));
+        let current = chosen.as_deref().and_then(|id| accounts.iter().find(|a| a.id == id));
         let text = current.map_or_else(
             || if creating { "Choose…".to_owned() } else { "None".to_owned() },
             |a| format!("{} ({})", a.name, a.provider.name()),
@@ -201,17 +210,17 @@ fn account_picker(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState, 
             .selected_text(text)
             .show_ui(ui, |ui| {
                 if !creating {
-                    ui.selectable_value(&mut state.account, None, "None");
+                    ui.selectable_value(chosen, None, "None");
                 }
                 for account in &accounts {
                     let text = format!("{} ({})", account.name, account.provider.name());
-                    ui.selectable_value(&mut state.account, Some(account.id.clone()), text);
+                    ui.selectable_value(chosen, Some(account.id.clone()), text);
                 }
             })
             .response
             .labelled_by(name.id);
     });
     if creating && accounts.is_empty() {
-        ui.label("No account can create keys yet: add a SendGrid or Mailgun account with a management key in API settings.");
+        ui.label("No account can create keys yet: add a SendGrid or Mailgun account with a management key (API settings, or the team's Accounts).");
     }
 }

@@ -7,8 +7,10 @@ use secrecy::SecretString;
 
 use super::accounts::AccountAction;
 use super::dashboard::natural_key;
+use super::new_key::{account_picker, spec_ui, template_ui};
 use super::session::Revealed;
 use super::settings::TransferAction;
+use super::state::NewMode;
 use super::state::{AccountsState, TransferState};
 use super::team_detail::DetailForm;
 use super::team_incidents::IncidentsState;
@@ -50,9 +52,11 @@ pub struct TeamView<'a> {
     pub incidents: Option<&'a [Incident]>,
 }
 
-/// An invitation's one-time code, shown once to the admin who made it.
+/// A secret shown once: an invitation's one-time code to the admin who made it, or a key made
+/// at a provider that the team vault could not keep (nor the provider delete again).
 pub struct ShownCode {
-    pub member: String,
+    /// The member invited; for a key not kept, `None`.
+    pub member: Option<String>,
     pub code: SecretString,
     /// The code laid out once for drawing.
     pub galley: Option<std::sync::Arc<egui::Galley>>,
@@ -76,6 +80,19 @@ pub enum TeamCommand {
         notes: String,
         secret: SecretString,
         account: Option<String>,
+    },
+    /// Generate a Keydesk key.
+    Generate {
+        label: String,
+        notes: String,
+        spec: crate::vault::keygen::KeySpec,
+    },
+    /// Have the account's provider make a key (`scopes`: a template's name, or none).
+    Create {
+        label: String,
+        notes: String,
+        account: String,
+        scopes: Vec<String>,
     },
     Edit {
         key: KeyId,
@@ -189,15 +206,39 @@ pub struct RevokeForm {
 }
 
 /// "Add key", as typed.
-#[derive(Default)]
 pub struct AddForm {
+    /// Pasted (the default here: a team mostly shares providers' keys), generated, or made at
+    /// the provider.
+    pub mode: NewMode,
     pub label: String,
     pub notes: String,
     /// The provider account (id) the key belongs to.
     pub account: Option<String>,
     pub secret: SecretInput,
+    /// A Keydesk key's prefix and length.
+    pub prefix: String,
+    pub length: usize,
+    /// The scope template of a key made at the provider.
+    pub template: Option<&'static str>,
     pub error: Option<String>,
     focused: bool,
+}
+
+impl Default for AddForm {
+    fn default() -> Self {
+        AddForm {
+            mode: NewMode::Paste,
+            label: String::new(),
+            notes: String::new(),
+            account: None,
+            secret: SecretInput::default(),
+            prefix: crate::vault::keygen::DEFAULT_PREFIX.to_owned(),
+            length: crate::vault::keygen::DEFAULT_LENGTH,
+            template: None,
+            error: None,
+            focused: false,
+        }
+    }
 }
 
 /// A key's label and notes being edited.
@@ -310,15 +351,25 @@ pub fn team_ui(
         ui.add(egui::Label::new(egui::RichText::new(&place).weak()).truncate()).on_hover_text(&place);
         if let Some(shown) = invitation {
             egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.strong(format!("Invitation for {}", shown.member));
+                let Some(member) = shown.member.clone() else {
+                    ui.strong("Not kept: save it elsewhere");
+                    ui.label(
+                        "The provider made this key but the team vault could not keep it, and it could not be deleted at the provider again. It is shown once: keep it, or delete it on the provider's page.",
+                    );
+                    secret_text_ui(ui, &shown.code, &mut shown.galley);
+                    if ui.button("Done").clicked() {
+                        command = Some(TeamCommand::DismissInvitation);
+                    }
+                    return;
+                };
+                ui.strong(format!("Invitation for {member}"));
                 ui.label(format!(
-                    "Give {} this one-time code in person or by phone, not through the server or a chat that keeps it. It is shown once.",
-                    shown.member
+                    "Give {member} this one-time code in person or by phone, not through the server or a chat that keeps it. It is shown once."
                 ));
                 secret_text_ui(ui, &shown.code, &mut shown.galley);
                 ui.label(format!(
-                    "{} chooses \"Join a team vault\" on Keydesk's first screen and types where it is ({}), the name {}, this code, and a password of their own.",
-                    shown.member, view.place, shown.member
+                    "{member} chooses \"Join a team vault\" on Keydesk's first screen and types where it is ({}), the name {member}, this code, and a password of their own.",
+                    view.place
                 ));
                 if ui.button("Done").clicked() {
                     command = Some(TeamCommand::DismissInvitation);
@@ -391,29 +442,71 @@ pub fn team_ui(
         // A form's buttons wait while a job runs; the changing ones also when read-only.
         let why_not = read_only.or(view.busy.then_some(BUSY));
         if let Some(form) = &mut state.adding {
-            let (add, cancel) = form_ui(ui, "Add a key to the team vault", "Add to team vault", why_not, |ui| {
+            let action = match form.mode {
+                NewMode::Paste => "Add to team vault",
+                NewMode::Generate => "Generate",
+                NewMode::AtProvider => "Create at provider",
+            };
+            let (add, cancel) = form_ui(ui, "Add a key to the team vault", action, why_not, |ui| {
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut form.mode, NewMode::Paste, "Paste a provider's key");
+                    ui.selectable_value(&mut form.mode, NewMode::AtProvider, "Create at the provider");
+                    ui.selectable_value(&mut form.mode, NewMode::Generate, "Generate a Keydesk key");
+                });
                 let label = field(ui, "Label", &mut form.label);
                 if !std::mem::replace(&mut form.focused, true) {
                     label.request_focus();
                 }
-                secret_field(ui, "team-paste-key", "Key", &mut form.secret);
-                account_choice(ui, view.accounts, &mut form.account);
+                let accounts = view.accounts.unwrap_or_default();
+                match form.mode {
+                    NewMode::Paste => {
+                        secret_field(ui, "team-paste-key", "Key", &mut form.secret);
+                        account_picker(ui, accounts, &mut form.account, false);
+                    }
+                    NewMode::AtProvider => {
+                        account_picker(ui, accounts, &mut form.account, true);
+                        let account = form.account.as_deref().and_then(|id| accounts.iter().find(|a| a.id == id));
+                        if let Some(account) = account {
+                            template_ui(ui, account.provider, &mut form.template);
+                        }
+                    }
+                    NewMode::Generate => spec_ui(ui, &mut form.prefix, &mut form.length),
+                }
                 field(ui, "Notes", &mut form.notes);
                 error_ui(ui, &form.error);
             });
             if add {
                 form.secret.trim();
-                if form.label.trim().is_empty() {
+                let (label, notes) = (form.label.trim().to_owned(), form.notes.trim().to_owned());
+                let creating = form.account.as_deref().and_then(|id| view.accounts?.iter().find(|a| a.id == id));
+                let creating = creating.filter(|a| a.provider.info().api_create && a.has_management_key);
+                if label.is_empty() {
                     form.error = Some("The label is empty: name the key after what uses it.".to_owned());
-                } else if form.secret.is_empty() {
-                    form.error = Some("The key is empty: paste the key the provider gave you.".to_owned());
                 } else {
-                    command = Some(TeamCommand::Add {
-                        label: form.label.trim().to_owned(),
-                        notes: form.notes.trim().to_owned(),
-                        secret: form.secret.take(),
-                        account: form.account.clone(),
-                    });
+                    form.error = None;
+                    match form.mode {
+                        NewMode::Paste if form.secret.is_empty() => {
+                            form.error = Some("The key is empty: paste the key the provider gave you.".to_owned());
+                        }
+                        NewMode::Paste => {
+                            let secret = form.secret.take();
+                            command = Some(TeamCommand::Add { label, notes, secret, account: form.account.clone() });
+                        }
+                        NewMode::AtProvider => match creating {
+                            Some(account) => {
+                                let scopes = form.template.map(|t| vec![t.to_owned()]).unwrap_or_default();
+                                command = Some(TeamCommand::Create { label, notes, account: account.id.clone(), scopes });
+                            }
+                            None => form.error = Some("Choose the account to create the key in.".to_owned()),
+                        },
+                        NewMode::Generate => {
+                            let spec = crate::vault::keygen::KeySpec { prefix: form.prefix.clone(), length: form.length };
+                            match crate::vault::keygen::validate(&spec) {
+                                Ok(()) => command = Some(TeamCommand::Generate { label, notes, spec }),
+                                Err(error) => form.error = Some(error.to_string()),
+                            }
+                        }
+                    }
                 }
             }
             if cancel {
@@ -778,30 +871,6 @@ fn members_ui(
             }
             None => {}
         }
-    });
-}
-
-/// "Account": none, or one of the team's provider accounts (a key's verify, last use and
-/// revoke then call the address the account gives, with the management key it holds).
-fn account_choice(ui: &mut egui::Ui, accounts: Option<&[Account]>, chosen: &mut Option<String>) {
-    let accounts = accounts.unwrap_or_default();
-    ui.horizontal(|ui| {
-        let name = super::widgets::form_label(ui, "Account");
-        let shown = chosen
-            .as_ref()
-            .and_then(|id| accounts.iter().find(|a| a.id == *id))
-            .map_or_else(|| "None".to_owned(), |a| format!("{} ({})", a.name, a.provider.name()));
-        egui::ComboBox::from_id_salt("team-key-account")
-            .selected_text(shown)
-            .show_ui(ui, |ui| {
-                ui.selectable_value(chosen, None, "None");
-                for account in accounts {
-                    let text = format!("{} ({})", account.name, account.provider.name());
-                    ui.selectable_value(chosen, Some(account.id.clone()), text);
-                }
-            })
-            .response
-            .labelled_by(name.id);
     });
 }
 

@@ -104,6 +104,9 @@ pub enum TeamDone {
     Members(Result<(Vec<Member>, bool), String>),
     Invited(String, Result<SecretString, String>),
     MemberRemoved(Result<(String, Box<Removed>, TeamKeys), String>),
+    /// A key made at a provider: what to say; or why it is not kept, with the key when the
+    /// provider could not delete it again either (shown once).
+    Created(Result<String, (String, Option<SecretString>)>),
     /// This member's password changed: what to say, and the team's keys when they were
     /// replaced with it; or why not.
     PasswordChanged(Result<(String, Option<TeamKeys>), String>),
@@ -510,10 +513,30 @@ impl KeydeskApp {
                 let Phase::Team(session) = &mut self.phase else { return };
                 match code {
                     Ok(code) => {
-                        session.invitation = Some(ShownCode { member: name, code, galley: None });
+                        session.invitation = Some(ShownCode { member: Some(name), code, galley: None });
                         self.run_team(ctx, TeamCommand::LoadMembers);
                     }
                     Err(error) => self.toasts.error(error, now),
+                }
+            }
+            TeamDone::Created(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.changes += 1;
+                session.next_poll = DateTime::<Utc>::MIN_UTC;
+                match result {
+                    Ok(said) => {
+                        session.screen.adding = None;
+                        self.toasts.info(said, now);
+                    }
+                    Err((error, leftover)) => {
+                        if let Some(form) = &mut session.screen.adding {
+                            form.error = Some(error.clone());
+                        }
+                        if let Some(code) = leftover {
+                            session.invitation = Some(ShownCode { member: None, code, galley: None });
+                        }
+                        self.toasts.error(error, now);
+                    }
                 }
             }
             TeamDone::PasswordChanged(result) => {
@@ -947,6 +970,39 @@ impl KeydeskApp {
                     Done::Team(TeamDone::Said(verify(&vault, &keys, &id, &label, now)))
                 });
             }
+            TeamCommand::Generate { label, notes, spec } => {
+                let existing = session.list.clone();
+                self.jobs.spawn(ctx, "Generating a key in the team vault", Records::Yes, move || {
+                    let meta = crate::vault::meta::KeyMeta {
+                        notes,
+                        ..crate::vault::meta::KeyMeta::labelled(&label)
+                    };
+                    let request = crate::vault::GenerateRequest { meta, spec };
+                    let made = vault
+                        .generate(&keys, &existing, request, &mut os_rng(), now)
+                        .map(|(record, _shown_from_its_row)| {
+                            format!(
+                                "Generated \"{}\" in the team vault: Copy or Reveal it from its row.",
+                                record.label
+                            )
+                        })
+                        .map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::Changed(made))
+                });
+            }
+            TeamCommand::Create { label, notes, account, scopes } => {
+                let existing = session.list.clone();
+                self.jobs.spawn(ctx, "Creating the key at the provider", Records::Yes, move || {
+                    Done::Team(TeamDone::Created(create_at_provider(
+                        &vault,
+                        &keys,
+                        existing,
+                        (label, notes, &account),
+                        &scopes,
+                        now,
+                    )))
+                });
+            }
             TeamCommand::AskUsage { key, name } => {
                 let label = session.label_of(&key);
                 self.jobs.spawn(
@@ -1257,6 +1313,38 @@ fn usage(
         Some(flag) => Err(format!("{said} {}", actions::unexpected_sentence(record.provider, &flag))),
         None => Ok(said),
     }
+}
+
+/// Has the account's provider make a key and keeps it, as `keydesk generate --account` does
+/// (a key the team vault cannot keep is deleted at the provider again; failing that, it is
+/// answered to be shown once).
+fn create_at_provider(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    existing: Vec<TeamKey>,
+    (label, notes, account): (String, String, &str),
+    scopes: &[String],
+    now: DateTime<Utc>,
+) -> Result<String, (String, Option<SecretString>)> {
+    let mut holder =
+        actions::TeamHolder::new(vault, keys, now).map_err(|e| (sentence(&e), None))?.adding(existing);
+    let meta = crate::vault::meta::KeyMeta { notes, ..crate::vault::meta::KeyMeta::labelled(&label) };
+    let request = crate::vault::AddRequest { meta, ..crate::vault::AddRequest::default() };
+    let client = actions::client();
+    let called = actions::plan_create(&holder, account, request, scopes)
+        .map_err(|e| (e.to_string(), None))?
+        .call(&client);
+    let created =
+        actions::finish_create(&mut holder, called, &client).map_err(|(e, left)| (e.to_string(), left))?;
+    let mut said = format!(
+        "Created \"{label}\" at {} and kept it in the team vault: Copy or Reveal it from its row.",
+        created.provider.name()
+    );
+    if let Some(warning) = created.warning {
+        said.push(' ');
+        said.push_str(&warning);
+    }
+    Ok(said)
 }
 
 /// Changes this member's password as `keydesk passwd` does: the current one is checked by
