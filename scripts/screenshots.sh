@@ -199,6 +199,16 @@ for theme in Dark Light; do
   start "$team" "$theme"
   unlock
   if [ "$t" = dark ]; then shot team 1; else shot team-light 1; fi
+  # A key's details (what the team vault keeps, its last use): found and opened from the search.
+  keys ctrl+f
+  xdotool type --window "$window" --delay 15 "SendGrid"
+  keys Return
+  if [ "$t" = dark ]; then shot team-key-detail; else shot team-key-detail-light; fi
   size 800 600
+  shot "sizes/team-key-detail-800x600-$t"
+  keys Escape
+  keys ctrl+f
+  keys ctrl+a
+  keys BackSpace
   shot "sizes/team-800x600-$t"
 done

@@ -426,6 +426,35 @@ fn the_team_screen_answers_the_keyboard() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
     harness.run();
     assert!(harness.get_by_label("Search").is_focused());
+    // Typed and Enter: the first key found opens; Escape closes it.
+    let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    add_key(&other, &keys, "Transactional", &common::sendgrid_key());
+    add_key(&other, &keys, "Newsletter", &common::mailchimp_key());
+    poll(&mut harness, &world);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    harness.run();
+    harness.get_by_label("Search").type_text("news");
+    harness.run();
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    assert_eq!(
+        harness.state().team().unwrap().screen.details.as_ref().map(|d| d.key.to_string()),
+        Some(
+            other
+                .keys()
+                .unwrap()
+                .into_iter()
+                .find(|k| k.record.label == "Newsletter")
+                .unwrap()
+                .record
+                .id
+                .to_string()
+        )
+    );
+    harness.get_by_label("Changed last by");
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("Changed last by").is_none());
     // A form opened, then Escape: it closes, and nothing typed in it stays.
     click(&mut harness, "Add key");
     harness.get_by_label("Label").type_text("half-typed");

@@ -326,6 +326,8 @@ pub fn team_ui(
         state.removing_account = None;
         state.replacing = None;
         state.rotation = None;
+        state.details = None;
+        state.password = None;
     }
     egui::CentralPanel::default().show(ui, |ui| {
         ui.horizontal(|ui| {
@@ -433,6 +435,17 @@ pub fn team_ui(
             let search = ui.add(search).labelled_by(name.id);
             if find {
                 search.request_focus();
+            }
+            // Enter in the search opens the first key found, as on a local vault's list.
+            let first = state.visible.first().and_then(|&at| view.keys.get(at));
+            if search.lost_focus()
+                && ui.input(|i| i.key_pressed(egui::Key::Enter))
+                && let Some(key) = first
+            {
+                state.details = Some(DetailForm { key: key.record.id.clone(), usage_name: String::new() });
+                if view.accounts.is_none() && key.record.account.is_some() {
+                    command = Some(TeamCommand::LoadAccounts);
+                }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let checked = format!("Checked with the server at {}", view.taken_at.format("%H:%M:%S UTC"));
