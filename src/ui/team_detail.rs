@@ -31,11 +31,14 @@ pub fn detail_ui(
     let mut command = None;
     let mut close = false;
     egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_min_width(ui.available_width());
         ui.horizontal(|ui| {
-            ui.strong(&record.label);
-            if ui.button("Close").clicked() {
-                close = true;
-            }
+            ui.heading(&record.label);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Close").on_hover_text("Escape").clicked() {
+                    close = true;
+                }
+            });
         });
         let account = record.account.as_deref().and_then(|id| accounts?.iter().find(|a| a.id == id));
         egui::Grid::new("team-key-detail").num_columns(2).spacing([theme::GAP * 2.0, theme::GAP]).show(
@@ -89,9 +92,12 @@ pub fn detail_ui(
                 row("Changed last by", changed_by.to_owned());
             },
         );
+        ui.separator();
         if crate::providers::usage::source(record.provider).is_some() {
-            ui.separator();
             command = usage_ui(ui, record, account, form, why_not, now);
+        } else {
+            let not_told = crate::providers::usage::UsageError::NotTold { provider: record.provider };
+            ui.label(egui::RichText::new(not_told.to_string()).weak());
         }
     });
     (command, close)
