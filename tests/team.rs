@@ -421,6 +421,19 @@ fn every_change_and_reveal_is_in_the_teams_audit_trail() {
     assert_eq!(status, 200);
     let broken = ana.fails(&["audit", "--verify"], "");
     assert!(broken.contains("does not hold at entry 5"), "{broken}");
+
+    // One removed (with its history) before where this computer saw the trail end: the trail
+    // does not end there, it breaks there — for `audit --verify` and for `check`.
+    ana.ok(&["list"], "");
+    let (status, _) =
+        bao.call("DELETE", &format!("{MOUNT}/metadata/{PATH}/audit/{:016}", 3), None, &bao.root_token);
+    assert_eq!(status, 204);
+    let broken = ana.fails(&["audit", "--verify"], "");
+    assert!(broken.contains("does not hold at entry 3"), "{broken}");
+    let checked = ana.run(&["check"], "");
+    let said = String::from_utf8_lossy(&checked.stdout);
+    assert_eq!(checked.status.code(), Some(1));
+    assert!(said.contains("Audit trail: The team's audit trail does not hold at entry 3"), "{said}");
 }
 
 #[test]

@@ -379,10 +379,12 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 ));
             }
             let keys = vault.unlock(&password(context)?)?;
+            seen_trail(context, &vault);
             render::team_check(&vault.check(&keys)?)
         }
         Command::Audit(audit) if audit.verify => {
             let keys = vault.unlock(&password(context)?)?;
+            seen_trail(context, &vault);
             let events = vault.verify_audit(&keys)?;
             out(&format!("Audit chain verified: {} entries, all linked.", events.len()))
         }
@@ -603,6 +605,14 @@ fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), Cli
         (_, _) => Err(CliError::Failed(format!(
             "The team vault's server cannot be reached ({why}): changes and reveals need it (each is recorded there); try again when it answers."
         ))),
+    }
+}
+
+/// Tells the vault where this computer's copy saw the audit trail end, so a check of the whole
+/// trail finds an entry removed before there instead of stopping at it.
+fn seen_trail(context: &Context, vault: &TeamVault) {
+    if let Some(copy) = read_copy(&context.dir) {
+        vault.seen_up_to(copy.audit_head);
     }
 }
 

@@ -138,6 +138,12 @@ impl TeamVault {
         }
     }
 
+    /// Where this computer saw the trail end last (its copy's): the search for its end starts
+    /// there, so an entry removed before it is found missing instead of ending the trail.
+    pub fn seen_up_to(&self, seq: u64) {
+        self.audit_hint.fetch_max(seq, Ordering::Relaxed);
+    }
+
     /// The last entry's number and HMAC (`0` and empty when there is none). Found from the
     /// number last seen by doubling steps, then halving them: a few reads for any length.
     pub fn audit_head(&self) -> Result<(u64, String), TeamError> {
@@ -177,9 +183,20 @@ impl TeamVault {
     }
 
     /// The entries after number `seq`, in order, up to the last one written.
+    /// When there are many, the last one's number is found first and they are read several
+    /// at a time; one missing before it (removed on the server) breaks the trail there.
     pub fn events_after(&self, seq: u64) -> Result<Vec<TeamEvent>, TeamError> {
-        let mut events = Vec::new();
-        let mut next = seq + 1;
+        // Nothing new is the common answer (a poll): one read.
+        let Some(first) = self.event(seq + 1)? else { return Ok(Vec::new()) };
+        self.audit_hint.fetch_max(first.seq, Ordering::Relaxed);
+        let (head, _mac) = self.audit_head()?;
+        let numbers: Vec<u64> = (seq + 2..=head).collect();
+        let mut events = vec![first];
+        for (number, found) in numbers.iter().zip(super::in_parallel(&numbers, |n| self.event(*n))?) {
+            events.push(found.ok_or(TeamError::AuditBroken { seq: *number })?);
+        }
+        // Entries another member wrote meanwhile.
+        let mut next = events.last().map_or(seq, |e| e.seq) + 1;
         while let Some(event) = self.event(next)? {
             events.push(event);
             next += 1;

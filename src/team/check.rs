@@ -27,36 +27,28 @@ impl TeamVault {
     /// audit trail. A failing entry is listed and the check goes on; a server that stops
     /// answering stops it.
     pub fn check(&self, keys: &TeamKeys) -> Result<TeamCheck, TeamError> {
-        let mut problems = Vec::new();
-        let mut listed = |result: Result<(), TeamError>| -> Result<(), TeamError> {
-            match result {
-                Err(TeamError::Server(error)) => Err(error.into()),
-                Err(other) => {
-                    problems.push(other.to_string());
-                    Ok(())
-                }
-                Ok(()) => Ok(()),
-            }
-        };
         let ids = self.key_ids()?;
-        for id in &ids {
-            listed(self.read_key(id).and_then(|found| match found {
+        let mut problems: Vec<String> = super::in_parallel(&ids, |id| {
+            problem(self.read_key(id).and_then(|found| match found {
                 Some(key) if key.record.is_live() => self.secret_to_copy(keys, &key).map(drop),
                 Some(key) => self.check_seal(keys, &key),
                 None => Ok(()),
-            }))?;
-        }
+            }))
+        })?
+        .into_iter()
+        .flatten()
+        .collect();
         let accounts = self.accounts()?;
         for account in &accounts {
-            listed(if account.account.has_management_key {
+            problems.extend(problem(if account.account.has_management_key {
                 self.management_key(keys, account).map(drop)
             } else {
                 self.check_account_seal(keys, account)
-            })?;
+            })?);
         }
         let incident_ids = self.incident_ids()?;
         for id in &incident_ids {
-            listed(self.read_incident(keys, id).map(drop))?;
+            problems.extend(problem(self.read_incident(keys, id).map(drop))?);
         }
         let audit = match self.verify_audit(keys) {
             Ok(events) => Ok(events.len()),
@@ -70,5 +62,15 @@ impl TeamVault {
             problems,
             audit,
         })
+    }
+}
+
+/// What a check of one entry found: nothing, or the sentence that says what is wrong; a server
+/// that does not answer stops the check.
+fn problem(checked: Result<(), TeamError>) -> Result<Option<String>, TeamError> {
+    match checked {
+        Ok(()) => Ok(None),
+        Err(TeamError::Server(error)) => Err(error.into()),
+        Err(other) => Ok(Some(other.to_string())),
     }
 }

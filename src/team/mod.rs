@@ -156,6 +156,34 @@ pub enum TeamError {
     Rekeyed,
 }
 
+/// Runs `each` over `items` on up to 8 threads (one for a few), answering in their order; the
+/// first error is answered. Each call is a request or a few, so the server's answers overlap.
+fn in_parallel<I: Sync, T: Send>(
+    items: &[I],
+    each: impl Fn(&I) -> Result<T, TeamError> + Sync,
+) -> Result<Vec<T>, TeamError> {
+    const READERS: usize = 8;
+    if items.len() < 2 * READERS {
+        return items.iter().map(&each).collect();
+    }
+    let chunk = items.len().div_ceil(READERS);
+    let each = &each;
+    let parts: Vec<Result<Vec<T>, TeamError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> =
+            items.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(each).collect())).collect();
+        workers
+            .into_iter()
+            // A reader that panicked takes the read down with it: never a list short of items.
+            .map(|worker| worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    let mut all = Vec::with_capacity(items.len());
+    for part in parts {
+        all.extend(part?);
+    }
+    Ok(all)
+}
+
 /// A member name as it may appear in a path: letters, digits, `-`, `_`, `.`, `@`.
 pub fn check_member(name: &str) -> Result<(), TeamError> {
     let ok = !name.is_empty()
@@ -552,35 +580,10 @@ impl TeamVault {
     /// Every key, read by a few threads at once (a first load of 10,000 keys is 10,000
     /// requests; one at a time they took 8.7 s on loopback).
     pub fn keys(&self) -> Result<Vec<TeamKey>, TeamError> {
-        const READERS: usize = 8;
         let ids = self.key_ids()?;
-        let chunk = ids.len().div_ceil(READERS).max(1);
-        let read: Vec<Result<Vec<TeamKey>, TeamError>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = ids
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        let mut keys = Vec::with_capacity(part.len());
-                        for id in part {
-                            // A key removed between the list and its read is simply not there.
-                            if let Some(key) = self.read_key(id)? {
-                                keys.push(key);
-                            }
-                        }
-                        Ok(keys)
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                // A reader that panicked takes the load down with it: never a list short of keys.
-                .map(|worker| worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
-        });
-        let mut keys = Vec::with_capacity(ids.len());
-        for part in read {
-            keys.extend(part?);
-        }
+        // A key removed between the list and its read is simply not there.
+        let mut keys: Vec<TeamKey> =
+            in_parallel(&ids, |id| self.read_key(id))?.into_iter().flatten().collect();
         keys.sort_by(|a, b| {
             a.record.created_at.cmp(&b.record.created_at).then(a.record.id.cmp(&b.record.id))
         });
