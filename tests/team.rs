@@ -1148,20 +1148,8 @@ fn last_use_is_asked_for_a_team_key_and_kept_for_every_member() {
     let bao = Bao::dev();
     let (ana, bo, sendgrid_id) = team_of_two(&bao);
     let key = common::random_chars("0123456789ABCDEF", 96);
-    let asked_with = key.clone();
     // Elastic Email on loopback, as its API answers for a key it knows by name.
-    let elastic = common::mock::Mock::start(move |seen| {
-        if seen.header("x-elasticemail-apikey") != Some(asked_with.as_str()) {
-            return common::mock::Reply::json(401, r#"{"Error":"Access denied"}"#);
-        }
-        match (seen.method.as_str(), seen.url.as_str()) {
-            ("GET", "/v4/security/apikeys/CRM%20sync") => common::mock::Reply::json(
-                200,
-                r#"{"AccessLevel":["ViewAccessTokens","SendHttp"],"Name":"CRM sync","DateCreated":"2026-01-05T09:00:00Z","LastUse":"2026-11-20T08:30:00Z","Expires":null,"RestrictAccessToIPRange":[]}"#,
-            ),
-            _ => common::mock::Reply::json(404, r#"{"Error":"ApiKey not found"}"#),
-        }
-    });
+    let elastic = common::mock::elastic_email_knowing(&key);
     ana.ok(
         &["account", "add", "--provider", "elastic-email", "--name", "EE", "--base-url", &elastic.url],
         "\n",

@@ -719,20 +719,8 @@ fn a_team_keys_details_show_what_is_kept_and_ask_when_it_was_last_used() {
     let world = world();
     let mut harness = ana_makes_a_team_vault(&world, &bao);
     let key = common::random_chars("0123456789ABCDEF", 96);
-    let asked_with = key.clone();
     // Elastic Email on loopback, as its API answers for a key it knows by name.
-    let elastic = common::mock::Mock::start(move |seen| {
-        if seen.header("x-elasticemail-apikey") != Some(asked_with.as_str()) {
-            return common::mock::Reply::json(401, r#"{"Error":"Access denied"}"#);
-        }
-        match (seen.method.as_str(), seen.url.as_str()) {
-            ("GET", "/v4/security/apikeys/CRM%20sync") => common::mock::Reply::json(
-                200,
-                r#"{"AccessLevel":["SendHttp"],"Name":"CRM sync","DateCreated":"2026-01-05T09:00:00Z","LastUse":"2026-11-20T08:30:00Z","Expires":null,"RestrictAccessToIPRange":[]}"#,
-            ),
-            _ => common::mock::Reply::json(404, r#"{"Error":"ApiKey not found"}"#),
-        }
-    });
+    let elastic = common::mock::elastic_email_knowing(&key);
     // Another member adds the account (no management key) and a key of it.
     let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
     let request = keydesk::vault::AccountRequest {

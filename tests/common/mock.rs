@@ -236,3 +236,21 @@ pub fn aws_error(status: u16, code: &str, message: &str) -> Reply {
         ),
     }
 }
+
+/// Elastic Email's API-key list as it answers for `key`, which it knows by the name
+/// "CRM sync" (last used 2026-11-20 08:30 UTC); any other key is refused.
+pub fn elastic_email_knowing(key: &str) -> Mock {
+    let key = key.to_owned();
+    Mock::start(move |seen| {
+        if seen.header("x-elasticemail-apikey") != Some(key.as_str()) {
+            return Reply::json(401, r#"{"Error":"Access denied"}"#);
+        }
+        match (seen.method.as_str(), seen.url.as_str()) {
+            ("GET", "/v4/security/apikeys/CRM%20sync") => Reply::json(
+                200,
+                r#"{"AccessLevel":["ViewAccessTokens","SendHttp"],"Name":"CRM sync","DateCreated":"2026-01-05T09:00:00Z","LastUse":"2026-11-20T08:30:00Z","Expires":null,"RestrictAccessToIPRange":[]}"#,
+            ),
+            _ => Reply::json(404, r#"{"Error":"ApiKey not found"}"#),
+        }
+    })
+}

@@ -519,25 +519,15 @@ impl KeydeskApp {
                     Err(error) => self.toasts.error(error, now),
                 }
             }
+            // Said as an add is; a key that could be neither kept nor deleted is shown once.
             TeamDone::Created(result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                session.changes += 1;
-                session.next_poll = DateTime::<Utc>::MIN_UTC;
-                match result {
-                    Ok(said) => {
-                        session.screen.adding = None;
-                        self.toasts.info(said, now);
+                let result = result.map_err(|(error, leftover)| {
+                    if let (Phase::Team(session), Some(code)) = (&mut self.phase, leftover) {
+                        session.invitation = Some(ShownCode { member: None, code, galley: None });
                     }
-                    Err((error, leftover)) => {
-                        if let Some(form) = &mut session.screen.adding {
-                            form.error = Some(error.clone());
-                        }
-                        if let Some(code) = leftover {
-                            session.invitation = Some(ShownCode { member: None, code, galley: None });
-                        }
-                        self.toasts.error(error, now);
-                    }
-                }
+                    error
+                });
+                self.team_done(ctx, TeamDone::Changed(result));
             }
             TeamDone::PasswordChanged(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
