@@ -409,8 +409,12 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Lowercase hex as [`hex`] writes it, and nothing else: "AB" or "+b" (which `from_str_radix`
+/// takes) would let a different text stand for the same seal.
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+    if !text.len().is_multiple_of(2)
+        || !text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
@@ -420,6 +424,16 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::vault::test_rng;
+
+    #[test]
+    fn a_seal_reads_only_as_written() {
+        let key = SymmetricKey::from_bytes([7; 32]);
+        let seal = keyed_hash_parts(&key, &[b"text"]);
+        assert!(keyed_hash_parts_match(&key, &[b"text"], &seal));
+        // The same bytes in uppercase hex: another text, refused.
+        assert!(seal.bytes().any(|b| b.is_ascii_lowercase()), "{seal}");
+        assert!(!keyed_hash_parts_match(&key, &[b"text"], &seal.to_uppercase()));
+    }
 
     fn fast() -> KdfParams {
         KdfParams::MIN
