@@ -621,22 +621,7 @@ fn last_use_at_amazon_ses_and_a_use_after_the_revoke() {
 #[test]
 fn last_use_at_elastic_email_by_the_key_name() {
     let key = random_chars("0123456789ABCDEF", 96);
-    let key2 = key.clone();
-    let mock = Mock::start(move |seen| {
-        if seen.header("x-elasticemail-apikey") != Some(key2.as_str()) {
-            return Reply::json(401, r#"{"Error":"Access denied"}"#);
-        }
-        match (seen.method.as_str(), seen.url.as_str()) {
-            ("GET", "/v4/security/apikeys/CRM%20sync") => Reply::json(
-                200,
-                r#"{"AccessLevel":["ViewAccessTokens","SendHttp"],"Name":"CRM sync","DateCreated":"2026-01-05T09:00:00Z","LastUse":"2026-11-20T08:30:00Z","Expires":null,"RestrictAccessToIPRange":[]}"#,
-            ),
-            ("GET", path) if path.starts_with("/v4/security/apikeys/") => {
-                Reply::json(404, r#"{"Error":"ApiKey not found"}"#)
-            }
-            _ => Reply::status(404),
-        }
-    });
+    let mock = common::mock::elastic_email_knowing(&key);
     let mut s = Session::new();
     s.ok(&["account", "add", "--provider", "elastic-email", "--name", "EE", "--base-url", &mock.url], "");
     s.ok(&["add", "--label", "Newsletter", "--account", "EE"], &key);

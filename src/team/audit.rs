@@ -156,6 +156,12 @@ impl TeamVault {
                 None => present = 0,
             }
         }
+        self.head_from(present, present_mac)
+    }
+
+    /// [`audit_head`](Self::audit_head) searched from entry `present` (read: its HMAC is
+    /// `present_mac`; 0 and empty for the start).
+    fn head_from(&self, mut present: u64, mut present_mac: String) -> Result<(u64, String), TeamError> {
         let mut step = 1;
         let mut missing = loop {
             let probe = present + step;
@@ -188,8 +194,12 @@ impl TeamVault {
     pub fn events_after(&self, seq: u64) -> Result<Vec<TeamEvent>, TeamError> {
         // Nothing new is the common answer (a poll): one read.
         let Some(first) = self.event(seq + 1)? else { return Ok(Vec::new()) };
-        self.audit_hint.fetch_max(first.seq, Ordering::Relaxed);
-        let (head, _mac) = self.audit_head()?;
+        // From the entry just read, unless this computer saw the trail go further.
+        let (head, _mac) = if self.audit_hint.load(Ordering::Relaxed) <= first.seq {
+            self.head_from(first.seq, first.mac.clone())?
+        } else {
+            self.audit_head()?
+        };
         let numbers: Vec<u64> = (seq + 2..=head).collect();
         let mut events = vec![first];
         for (number, found) in numbers.iter().zip(super::in_parallel(&numbers, |n| self.event(*n))?) {

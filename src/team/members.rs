@@ -63,8 +63,8 @@ impl TeamVault {
 
     /// Changes this member's password: their copy of the team's keys is sealed anew, under a
     /// fresh key pair and a key derived from `password` at cost `kdf`. The old password opens
-    /// nothing on the server afterwards (the entry it opened is replaced; KV keeps no older
-    /// version readable by members' policies).
+    /// nothing on the server afterwards: the entry's older versions, which members' policies
+    /// may read, are destroyed ([`TeamError::OldCopyKept`] when the token may not).
     pub fn change_password(
         &self,
         keys: &TeamKeys,

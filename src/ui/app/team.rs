@@ -963,11 +963,7 @@ impl KeydeskApp {
             TeamCommand::Generate { label, notes, spec } => {
                 let existing = session.list.clone();
                 self.jobs.spawn(ctx, "Generating a key in the team vault", Records::Yes, move || {
-                    let meta = crate::vault::meta::KeyMeta {
-                        notes,
-                        ..crate::vault::meta::KeyMeta::labelled(&label)
-                    };
-                    let request = crate::vault::GenerateRequest { meta, spec };
+                    let request = crate::vault::GenerateRequest { meta: meta(&label, notes), spec };
                     let made = vault
                         .generate(&keys, &existing, request, &mut os_rng(), now)
                         .map(|(record, _shown_from_its_row)| {
@@ -1305,6 +1301,11 @@ fn usage(
     }
 }
 
+/// A new key's metadata as the Add key form gives it.
+fn meta(label: &str, notes: String) -> crate::vault::meta::KeyMeta {
+    crate::vault::meta::KeyMeta { notes, ..crate::vault::meta::KeyMeta::labelled(label) }
+}
+
 /// Has the account's provider make a key and keeps it, as `keydesk generate --account` does
 /// (a key the team vault cannot keep is deleted at the provider again; failing that, it is
 /// answered to be shown once).
@@ -1318,8 +1319,8 @@ fn create_at_provider(
 ) -> Result<String, (String, Option<SecretString>)> {
     let mut holder =
         actions::TeamHolder::new(vault, keys, now).map_err(|e| (sentence(&e), None))?.adding(existing);
-    let meta = crate::vault::meta::KeyMeta { notes, ..crate::vault::meta::KeyMeta::labelled(&label) };
-    let request = crate::vault::AddRequest { meta, ..crate::vault::AddRequest::default() };
+    let request =
+        crate::vault::AddRequest { meta: meta(&label, notes), ..crate::vault::AddRequest::default() };
     let client = actions::client();
     let called = actions::plan_create(&holder, account, request, scopes)
         .map_err(|e| (e.to_string(), None))?
@@ -1394,8 +1395,11 @@ fn add(
     secret: &SecretString,
     now: DateTime<Utc>,
 ) -> Result<String, String> {
-    let meta = crate::vault::meta::KeyMeta { notes, ..crate::vault::meta::KeyMeta::labelled(&label) };
-    let request = crate::vault::AddRequest { meta, account, ..crate::vault::AddRequest::default() };
+    let request = crate::vault::AddRequest {
+        meta: meta(&label, notes),
+        account,
+        ..crate::vault::AddRequest::default()
+    };
     let (record, detection) =
         vault.add_key(keys, existing, request, secret, &mut os_rng(), now).map_err(|e| sentence(&e))?;
     let mut said = format!("Added \"{}\" ({}) to the team vault.", record.label, detection.provider.name());
