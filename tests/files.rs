@@ -165,13 +165,13 @@ fn a_corrupted_vault_is_reported_with_its_line_and_left_alone() {
 fn a_newer_format_is_refused_and_not_rewritten() {
     let cli = cli_with_keys(1);
     let path = cli.vault.join("vault.ron");
-    let text = std::fs::read_to_string(&path).unwrap().replacen("format:4", "format:5", 1);
+    let text = std::fs::read_to_string(&path).unwrap().replacen("format:5", "format:6", 1);
     std::fs::write(&path, &text).unwrap();
     let before = cli.files();
     let output = cli.run(&["generate", "--label", "New"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("newer Keydesk (format 5"), "{stderr}");
+    assert!(stderr.contains("newer Keydesk (format 6"), "{stderr}");
     assert_eq!(cli.files(), before);
 }
 
@@ -326,4 +326,121 @@ fn a_kill_at_each_write_call_loses_nothing_acknowledged_file_store() {
     let tally = common::kills::kill_at_each_syscall(&cli, true);
     eprintln!("file store: {tally:?}");
     assert!(tally.kills >= 200, "the kills must really land: {tally:?}");
+}
+
+/// The log's lines, each with its newline.
+fn joined(lines: &[&str]) -> String {
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// `check` fails and says `said`; a reveal and a write are refused.
+fn flagged_read_only(cli: &Cli, said: &str) {
+    let check = cli.run(&["check"]);
+    assert_eq!(check.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(stdout.contains(said), "{stdout}");
+    assert!(!stdout.contains("cut short by a write that failed"), "not blamed on a crash: {stdout}");
+    assert_eq!(cli.run(&["reveal", "Key 0"]).status.code(), Some(1), "no reveal");
+    assert_eq!(cli.run(&["generate", "--label", "Over it"]).status.code(), Some(1), "no write");
+}
+
+#[test]
+fn a_cut_log_with_a_stray_byte_is_not_taken_for_a_crash() {
+    let cli = cli_with_keys(3);
+    let path = cli.vault.join("audit.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Lines cut from the end, and one byte without a newline left to pass as a torn append.
+    std::fs::write(&path, format!("{}x", joined(&lines[..lines.len() - 2]))).unwrap();
+    flagged_read_only(&cli, "lines were removed from the end");
+    // The whole log replaced by one byte.
+    std::fs::write(&path, "x").unwrap();
+    flagged_read_only(&cli, "lines were removed from the end");
+    // The last sealed line rewritten, then a stray byte.
+    let mut edited: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    let last = edited.len() - 1;
+    edited[last] = edited[last].replace("Key 2", "Key 9");
+    let edited: Vec<&str> = edited.iter().map(String::as_str).collect();
+    std::fs::write(&path, format!("{}x", joined(&edited))).unwrap();
+    flagged_read_only(&cli, "audit.ron line");
+    // A real torn append after an intact log is still a crash's leftover, repaired on record.
+    std::fs::write(&path, format!("{text}(at:\"2026")).unwrap();
+    let check = cli.run(&["check"]);
+    assert!(String::from_utf8_lossy(&check.stdout).contains("cut short by a write that failed"));
+    cli.ok(&["generate", "--label", "After"], "");
+    assert!(cli.ok(&["audit", "--verify"], "").contains("Audit chain verified"));
+}
+
+#[test]
+fn the_newest_line_cannot_be_edited_before_a_later_line_links_it() {
+    let cli = cli_with_keys(1);
+    cli.ok(&["reveal", "Key 0"], "");
+    let path = cli.vault.join("audit.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let last = text.lines().last().unwrap();
+    assert!(last.contains("action:Reveal"), "{last}");
+    // The line's link to the line before it is kept: only its own content changes.
+    let edited = text.replace(last, &last.replace("action:Reveal", "action:Whois"));
+    std::fs::write(&path, edited).unwrap();
+    flagged_read_only(&cli, "does not carry the tag Keydesk wrote with it");
+    let verify = cli.run(&["audit", "--verify"]);
+    assert_eq!(verify.status.code(), Some(1));
+}
+
+#[test]
+fn a_read_only_vault_hands_out_no_secret() {
+    let cli = cli_with_keys(1);
+    let path = cli.vault.join("vault.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("Key 0", "Key 0 (edited)", 1)).unwrap();
+    let out = cli.dir.path().join("keys.csv");
+    let export = cli.run_with(&["export", out.to_str().unwrap(), "--with-secrets"], "export secrets\n");
+    assert_eq!(export.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&export.stderr).contains("changed outside Keydesk"));
+    assert!(!out.exists(), "nothing written");
+    let backup = cli.dir.path().join("vault.backup");
+    assert_eq!(cli.run(&["backup", backup.to_str().unwrap()]).status.code(), Some(1));
+    assert!(!backup.exists(), "no backup of a vault in doubt");
+    assert_eq!(cli.run(&["reveal", "Key 0 (edited)"]).status.code(), Some(1));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_record_of_the_last_save_is_private_and_trusted_only_as_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let cli = Cli::new();
+    let state = cli.dir.path().join("state");
+    // Every command under umask 000, with a state folder of this test's own.
+    let run = |args: &[&str]| {
+        let mut command = std::process::Command::new("sh");
+        command.args(["-c", "umask 000; exec \"$0\" \"$@\""]).arg(cli.command(args).get_program());
+        command.args(cli.command(args).get_args()).env("XDG_STATE_HOME", &state);
+        command.env_remove("KEYDESK_VAULT").env_remove("KEYDESK_PASSWORD_FILE");
+        common::run(command, "")
+    };
+    assert!(run(&["init", "--secret-store", "file"]).status.success());
+    assert!(run(&["generate", "--label", "Key 0"]).status.success());
+    let marks = state.join("keydesk/generations");
+    for dir in [state.join("keydesk"), marks.clone()] {
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+    }
+    let mark = std::fs::read_dir(&marks).unwrap().next().unwrap().unwrap().path();
+    let check = |said: &str| {
+        let output = run(&["check"]);
+        assert_eq!(output.status.code(), Some(1), "{said}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains(said), "{stdout}");
+        assert_eq!(run(&["reveal", "Key 0"]).status.code(), Some(1), "no reveal");
+    };
+    // A mark that is not Keydesk's: nothing can be ruled out.
+    std::fs::write(&mark, "nonsense").unwrap();
+    check("is not one it wrote");
+    // No mark at all for a vault past its first save.
+    std::fs::remove_dir_all(&marks).unwrap();
+    check("has no record on this machine of this vault's last save");
+    // Kept as it is, on record: the mark is written again and the vault is trusted again.
+    assert!(run(&["check", "--accept-changes"]).status.success());
+    assert!(run(&["check"]).status.success());
+    assert!(run(&["reveal", "Key 0"]).status.success());
 }

@@ -202,7 +202,7 @@ fn an_unreadable_vault_file_shows_a_banner_and_is_left_alone() {
         create_and_unlock(&mut harness);
     }
     let path = world.dir.path().join("vault").join("vault.ron");
-    let broken = std::fs::read_to_string(&path).unwrap().replacen("format:4,", "format:4,,", 1);
+    let broken = std::fs::read_to_string(&path).unwrap().replacen("format:5,", "format:5,,", 1);
     std::fs::write(&path, &broken).unwrap();
     let mut harness = app(&world);
     harness.get_by_label_contains("vault.ron cannot be read: line 3");

@@ -95,7 +95,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         };
     }
     let mut vault = open(context, writes(&command))?;
-    match command {
+    let result = match command {
         Command::Init(_) => Ok(()),
         Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Info(_) => Ok(()),
         Command::Audit(audit) if audit.verify => match vault.verify_audit() {
@@ -137,17 +137,18 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             });
             vault.record_copy(&id, taken.as_ref().map(|_| ()).map_err(ToString::to_string))?;
             let mut clipboard = taken?;
+            note_unmarked(&vault);
             // The vault (and its lock) is let go while the clipboard is served.
             drop(vault);
             note(&format!(
                 "Copied \"{label}\" to the clipboard; it clears in {seconds} s (keep this running)."
             ));
-            match crate::clipboard::hold_then_clear(&mut clipboard, secret.expose_secret(), seconds)? {
+            return match crate::clipboard::hold_then_clear(&mut clipboard, secret.expose_secret(), seconds)? {
                 crate::clipboard::Held::Cleared => out("Cleared the clipboard."),
                 crate::clipboard::Held::Replaced => {
                     out("Something else was copied meanwhile, so the clipboard was left alone.")
                 }
-            }
+            };
         }
         Command::Reveal(key) => {
             let secret = vault.reveal(&resolve(vault.keys(), &key.key)?)?;
@@ -189,6 +190,16 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 out("Master password changed.")
             }
         }
+    };
+    note_unmarked(&vault);
+    result
+}
+
+/// Says when Keydesk could not keep its record of the vault's last save outside the folder
+/// (the change itself was made): a rollback to an older copy would then go unseen.
+fn note_unmarked(vault: &Vault) {
+    if let Some(problem) = vault.mark_problem() {
+        note(&format!("Warning: {problem}"));
     }
 }
 

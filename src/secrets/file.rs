@@ -124,7 +124,7 @@ impl SecretStore for FileStore {
     fn set_generation_mark(&mut self, vault_id: &str, mark: &str) -> Result<(), SecretStoreError> {
         let Some(path) = mark_path(vault_id) else { return Ok(()) };
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| SecretStoreError::File {
+            private_dirs(parent).map_err(|source| SecretStoreError::File {
                 action: "write",
                 path: path.clone(),
                 source,
@@ -136,6 +136,27 @@ impl SecretStore for FileStore {
             source,
         })
     }
+}
+
+/// Makes `dir` and its missing parents private to the user (0700 whatever the umask), and
+/// `dir` itself private if it was there already: whoever can write the marks can hide a
+/// rollback.
+fn private_dirs(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(dir)?;
+        let parent_made = dir.parent().filter(|p| p.file_name().is_some_and(|n| n == "keydesk"));
+        for made in std::iter::once(dir).chain(parent_made) {
+            std::fs::set_permissions(made, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    builder.create(dir)
 }
 
 /// Where a file-store vault's generation mark is kept: outside any vault folder, in the

@@ -618,6 +618,7 @@ mod tests {
             outcome: if failed { Outcome::Failed("no".into()) } else { Outcome::Ok },
             detail: String::new(),
             prev: String::new(),
+            tag: String::new(),
         }
     }
 

@@ -99,15 +99,14 @@ impl Vault {
 
     /// An account's management key, for a call the user asked for.
     pub fn management_key(&self, account_id: &str) -> Result<SecretString, VaultError> {
-        // No secret leaves for a provider call while changes Keydesk did not make are pending
-        // (a planted API address would receive it).
-        self.refuse_if_changed()?;
         let account = self.find_account(account_id)?;
         if !account.has_management_key {
             return Err(VaultError::NoManagementKey { name: account.name.clone() });
         }
         let name = account.name.clone();
-        self.load_sealed(&account.id).map_err(|error| match error {
+        // No secret leaves for a provider call while changes Keydesk did not make are pending
+        // (a planted API address would receive it).
+        self.hand_out_sealed(&account.id).map_err(|error| match error {
             VaultError::SecretMissing { .. } => {
                 VaultError::SecretMissing { label: format!("{name} (management key)") }
             }
@@ -128,12 +127,11 @@ impl Vault {
 
     /// A live key and its secret, for a call the user asked for (verify, revoke).
     pub fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), VaultError> {
-        self.refuse_if_changed()?;
         let record = self.key(id)?.clone();
         if !record.is_live() {
             return Err(VaultError::Revoked { label: record.label, action: "verify" });
         }
-        let secret = self.load_secret(&record)?;
+        let secret = self.hand_out(&record)?;
         Ok((record, secret))
     }
 

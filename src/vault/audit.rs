@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::crypto::{SymmetricKey, hex, keyed_hash};
+use super::crypto::{SymmetricKey, hex, keyed_hash, keyed_hash_parts, keyed_hash_parts_match};
 use super::model::AuditHead;
 
 /// What happened.
@@ -102,6 +102,12 @@ pub struct Record {
     pub detail: String,
     /// The link of the previous line, hex; the first line holds the vault's genesis hash.
     pub prev: String,
+    /// The line's own keyed tag, hex: an HMAC of the line as written without it, under the
+    /// audit key of its place, so that the newest line too (which no later line links yet)
+    /// cannot be edited unseen. Written by [`Chain::seal_line`]; empty in a record being made,
+    /// and on lines older than the first tagging audit key. Always the last field.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tag: String,
 }
 
 /// The hash the first line points back to: binds the log to its vault.
@@ -120,19 +126,68 @@ pub fn render(record: &Record) -> Result<String, super::VaultError> {
     ron::to_string(record).map_err(|_ron_error| super::VaultError::Render { what: "an audit line" })
 }
 
+/// What each line's own tag is computed over, before the line's text: keeps the tag apart
+/// from the link (an HMAC of the whole line under the same key).
+const TAG_DOMAIN: &[u8] = b"keydesk-audit-line-tag:";
+
+/// How a tag ends a line: `,tag:"` + 64 hex digits + `")`.
+const TAG_OPEN: &str = ",tag:\"";
+const TAG_HEX: usize = 64;
+
+/// One opened audit key: it links lines `after + 1` onwards and, when `tagged`, tags them.
+pub struct ChainKey {
+    pub after: u64,
+    pub key: SymmetricKey,
+    /// Whether the lines it links carry their own tag (every key made by format 5 on).
+    pub tagged: bool,
+}
+
 /// What links one vault's lines: plain SHA-256 up to the first audit key (a log begun by
-/// format 1), then HMAC-SHA256 under each audit key for the lines after it.
+/// format 1), then HMAC-SHA256 under each audit key for the lines after it. Lines under a
+/// tagged key also carry a tag of their own.
 pub struct Chain {
     genesis: String,
-    /// `(after, key)`, in ascending `after`: the key links lines `after + 1` onwards.
-    keys: Vec<(u64, SymmetricKey)>,
+    /// In ascending `after`.
+    keys: Vec<ChainKey>,
 }
 
 impl Chain {
     /// The chain of vault `vault_id` with its opened audit keys, in any order.
-    pub fn new(vault_id: &str, mut keys: Vec<(u64, SymmetricKey)>) -> Self {
-        keys.sort_by_key(|(after, _)| *after);
+    pub fn new(vault_id: &str, mut keys: Vec<ChainKey>) -> Self {
+        keys.sort_by_key(|k| k.after);
         Chain { genesis: genesis(vault_id), keys }
+    }
+
+    /// The key of line `number` (counted from 1), if it is past the plain SHA-256 prefix.
+    fn key_of(&self, number: u64) -> Option<&ChainKey> {
+        self.keys.iter().rev().find(|k| number > k.after)
+    }
+
+    /// Whether the newest key tags its lines (a vault whose newest key does not gets a new
+    /// one before its next line).
+    pub fn tags_new_lines(&self) -> bool {
+        self.keys.last().is_some_and(|k| k.tagged)
+    }
+
+    /// `body` (a record rendered with an empty tag, one line) as line `number` is written:
+    /// with its own tag as the last field when the line's key tags.
+    pub fn seal_line(&self, number: u64, body: String) -> String {
+        let Some(key) = self.key_of(number).filter(|k| k.tagged) else { return body };
+        let Some(open) = body.strip_suffix(')') else { return body };
+        let tag = keyed_hash_parts(&key.key, &[TAG_DOMAIN, open.as_bytes(), b")"]);
+        format!("{open}{TAG_OPEN}{tag}\")")
+    }
+
+    /// Whether line `number` carries the tag its key asks for (a line under an untagged key
+    /// or the SHA-256 prefix needs none).
+    fn tag_holds(&self, number: u64, line: &str) -> bool {
+        let Some(key) = self.key_of(number).filter(|k| k.tagged) else { return true };
+        let Some(rest) = line.strip_suffix("\")") else { return false };
+        let Some(at) = rest.len().checked_sub(TAG_HEX) else { return false };
+        let (before, tag) = rest.split_at_checked(at).unwrap_or(("", ""));
+        let Some(open) = before.strip_suffix(TAG_OPEN) else { return false };
+        tag.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            && keyed_hash_parts_match(&key.key, &[TAG_DOMAIN, open.as_bytes(), b")"], tag)
     }
 
     /// The hash the first line points back to.
@@ -142,34 +197,40 @@ impl Chain {
 
     /// The link of line `number` (counted from 1): what the next line's `prev` holds.
     pub fn link(&self, number: u64, line: &str) -> String {
-        match self.keys.iter().rev().find(|(after, _)| number > *after) {
-            Some((_, key)) => keyed_hash(key, line.as_bytes()),
+        match self.key_of(number) {
+            Some(key) => keyed_hash(&key.key, line.as_bytes()),
             None => sha256_hex(line.as_bytes()),
         }
     }
 
-    /// Checks the whole chain and the head the vault recorded.
+    /// Checks the whole chain and the head the vault recorded. The log is read line by line
+    /// and the check stops at the first line that fails, so a log padded with junk costs no
+    /// more than its good part. A last line without its newline (an append cut short) is
+    /// [`ChainError::TornTail`] only when every whole line before it holds and reaches the
+    /// recorded head: cutting lines and leaving a stray byte is truncation, not a crash.
     pub fn verify(&self, text: &str, head: &AuditHead) -> Result<ChainReport, ChainError> {
         let mut prev = self.genesis.clone();
         let mut entries = 0u64;
         let mut link_at_head = (head.entries == 0).then(|| self.genesis.clone());
-        let lines: Vec<&str> = text.lines().collect();
-        let torn_tail = !text.is_empty() && !text.ends_with('\n');
-        for (index, line) in lines.iter().copied().enumerate() {
-            let number = index + 1;
-            if torn_tail && number == lines.len() {
-                // A last line without its newline never finished being written.
-                return Err(ChainError::TornTail { line: number });
-            }
+        let (whole, torn) = match text.rfind('\n') {
+            Some(at) => (&text[..=at], at + 1 < text.len()),
+            None => ("", !text.is_empty()),
+        };
+        for line in whole.lines() {
+            let number = entries + 1;
+            let at = usize::try_from(number).unwrap_or(usize::MAX);
             if line.trim().is_empty() {
-                return Err(ChainError::Broken { line: number });
+                return Err(ChainError::Broken { line: at });
             }
             let record: Record =
-                ron::from_str(line).map_err(|_ron_error| ChainError::Unreadable { line: number })?;
+                ron::from_str(line).map_err(|_ron_error| ChainError::Unreadable { line: at })?;
             if record.prev != prev {
-                return Err(ChainError::Broken { line: number });
+                return Err(ChainError::Broken { line: at });
             }
-            entries += 1;
+            if !self.tag_holds(number, line) {
+                return Err(ChainError::Forged { line: at });
+            }
+            entries = number;
             prev = self.link(entries, line);
             if entries == head.entries {
                 link_at_head = Some(prev.clone());
@@ -181,6 +242,10 @@ impl Chain {
         let recorded = if head.entries == 0 { self.genesis.as_str() } else { head.last_hash.as_str() };
         if link_at_head.as_deref() != Some(recorded) {
             return Err(ChainError::HeadMismatch { line: head.entries });
+        }
+        if torn {
+            // A last line without its newline never finished being written.
+            return Err(ChainError::TornTail { line: usize::try_from(entries + 1).unwrap_or(usize::MAX) });
         }
         Ok(ChainReport { entries, last_hash: prev })
     }
@@ -215,6 +280,10 @@ pub enum ChainError {
     Truncated { found: u64, recorded: u64 },
     #[error("audit.ron line {line} is not the line the vault recorded: the end of the log was edited.")]
     HeadMismatch { line: u64 },
+    #[error(
+        "audit.ron line {line} does not carry the tag Keydesk wrote with it: the line was edited after it was written."
+    )]
+    Forged { line: usize },
     #[error(
         "audit.ron line {line} was cut short by a write that failed (a crash or a full disk): Keydesk removes it at the next change and records that it did."
     )]
@@ -256,9 +325,14 @@ pub fn parse(text: &str) -> Vec<Record> {
 mod tests {
     use super::*;
 
-    /// A chain like a vault begun by format 1: two SHA-256 links, then keyed from line 3.
+    fn key(after: u64, byte: u8, tagged: bool) -> ChainKey {
+        ChainKey { after, key: SymmetricKey::repeated(byte), tagged }
+    }
+
+    /// A chain like a vault begun by format 1 and kept by every format since: two SHA-256
+    /// links, keyed without tags from line 3 (format 2 to 4), tagged from line 4 (format 5).
     fn chain(vault_id: &str) -> Chain {
-        Chain::new(vault_id, vec![(2, SymmetricKey::repeated(7))])
+        Chain::new(vault_id, vec![key(2, 7, false), key(3, 9, true)])
     }
 
     fn log(n: usize) -> (String, AuditHead) {
@@ -276,8 +350,9 @@ mod tests {
                 outcome: Outcome::Ok,
                 detail: format!("line {i}\nwith a break"),
                 prev: prev.clone(),
+                tag: String::new(),
             };
-            let line = render(&record).expect("renders");
+            let line = chain.seal_line(i as u64 + 1, render(&record).expect("renders"));
             assert!(!line.contains('\n'));
             text.push_str(&line);
             text.push('\n');
@@ -300,7 +375,7 @@ mod tests {
     fn chain_table() {
         check(|_| {}, None, Ok(5));
         check(|l| l[2] = l[2].replace("Copy", "Reveal"), None, Err(ChainError::Broken { line: 4 }));
-        check(|l| l[4] = l[4].replace("line 4", "line X"), None, Err(ChainError::HeadMismatch { line: 5 }));
+        check(|l| l[4] = l[4].replace("line 4", "line X"), None, Err(ChainError::Forged { line: 5 }));
         check(|l| l[0] = l[0].replace("k0", "k9"), None, Err(ChainError::Broken { line: 2 }));
         check(|l| drop(l.remove(1)), None, Err(ChainError::Broken { line: 2 }));
         check(|l| l.swap(1, 2), None, Err(ChainError::Broken { line: 2 }));
@@ -308,6 +383,18 @@ mod tests {
         check(|l| l.clear(), None, Err(ChainError::Truncated { found: 0, recorded: 5 }));
         check(|l| l[3] = "garbage".into(), None, Err(ChainError::Unreadable { line: 4 }));
         check(|l| l.insert(2, String::new()), None, Err(ChainError::Broken { line: 3 }));
+        // A tagged line edited, its link to the line before kept: its own tag gives it away,
+        // the newest line (which no line links yet) included.
+        check(|l| l[4] = l[4].replace("Copy", "Reveal"), None, Err(ChainError::Forged { line: 5 }));
+        check(|l| l[4] = l[4].replace("k4", "k7"), Some(log(4).1), Err(ChainError::Forged { line: 5 }));
+        let untag = |l: &mut Vec<String>| {
+            let at = l[4].find(",tag:").expect("tagged");
+            l[4] = format!("{})", &l[4][..at]);
+        };
+        check(untag, Some(log(4).1), Err(ChainError::Forged { line: 5 }));
+        // An untagged (format 4) line needs no tag: its link in the next line covers it.
+        assert!(!log(5).0.lines().nth(2).expect("line 3").contains(",tag:"));
+        assert!(log(5).0.lines().nth(3).expect("line 4").contains(",tag:"));
         // A line added after the last save (a crash before the vault was saved) is accepted.
         let (text, head) = log(5);
         let (more, _) = log(6);
@@ -324,7 +411,11 @@ mod tests {
         // a forger who can write the file but not unlock the vault makes SHA-256 links, or
         // links under a key of their own.
         let (text, head) = log(5);
-        for forger in [Chain::new("v1", Vec::new()), Chain::new("v1", vec![(2, SymmetricKey::repeated(8))])] {
+        for forger in [
+            Chain::new("v1", Vec::new()),
+            Chain::new("v1", vec![key(2, 8, false)]),
+            Chain::new("v1", vec![key(2, 7, false), key(3, 8, true)]),
+        ] {
             let (forged, _) = log_with(&forger, 7);
             let mut lines: Vec<&str> = text.lines().collect();
             lines.extend(forged.lines().skip(5));
@@ -336,6 +427,36 @@ mod tests {
         assert_eq!(chain("v1").verify(&old, &old_head).map(|r| r.entries), Ok(2));
         assert_eq!(chain("v1").tail(&text), head);
         assert_eq!(chain("v1").tail(&format!("{text}(torn")), head);
+    }
+
+    #[test]
+    fn a_torn_tail_is_only_a_crash_when_everything_before_it_holds() {
+        let (text, head) = log(5);
+        // A crash in the middle of an append: all lines there, half a line after them.
+        let torn = format!("{text}(at:\"2026");
+        assert_eq!(chain("v1").verify(&torn, &head), Err(ChainError::TornTail { line: 6 }));
+        // Lines cut from the end and a stray byte left: lines were removed, not torn.
+        let cut: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
+        assert_eq!(
+            chain("v1").verify(&format!("{cut}x"), &head),
+            Err(ChainError::Truncated { found: 2, recorded: 5 })
+        );
+        assert_eq!(chain("v1").verify("x", &head), Err(ChainError::Truncated { found: 0, recorded: 5 }));
+        // The last sealed line rewritten, then a stray byte: the head does not match.
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        lines[4] = lines[4].replace("line 4", "routine");
+        let edited: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        assert!(
+            chain("v1")
+                .verify(&format!("{edited}x"), &head)
+                .is_err_and(|e| e != ChainError::TornTail { line: 6 })
+        );
+    }
+
+    #[test]
+    fn a_huge_log_of_blank_lines_is_refused_at_its_first_line() {
+        let junk = "\n".repeat(5_000_000);
+        assert_eq!(chain("v1").verify(&junk, &log(5).1), Err(ChainError::Broken { line: 1 }));
     }
 
     #[test]

@@ -167,7 +167,7 @@ mod tests {
             FormatError::Syntax { line, .. } => assert_eq!(line, 3),
             other => panic!("{other:?}"),
         }
-        assert_eq!(parse("(format: 5, anything: [])"), Err(FormatError::Newer { found: 5 }));
+        assert_eq!(parse("(format: 6, anything: [])"), Err(FormatError::Newer { found: 6 }));
         assert_eq!(parse("(format: 0)"), Err(FormatError::Unknown { found: 0 }));
         assert!(matches!(parse(""), Err(FormatError::Syntax { .. })));
     }
@@ -185,7 +185,7 @@ mod tests {
         assert_eq!(leading_format("(header: (), format: 2)"), None);
         assert_eq!(leading_format("(format: 2u8)"), None);
         assert_eq!(leading_format("(format: 99999999999)"), None);
-        assert_eq!(parse("(header: [], format: 5)"), Err(FormatError::Newer { found: 5 }));
+        assert_eq!(parse("(header: [], format: 6)"), Err(FormatError::Newer { found: 6 }));
     }
 
     #[test]

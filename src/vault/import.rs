@@ -245,7 +245,7 @@ impl Vault {
     /// The secrets of `ids`, in order, for an export the user confirmed (recorded by
     /// [`Vault::record_export`], not one reveal per key).
     pub fn secrets_for_export(&self, ids: &[super::model::KeyId]) -> Result<Vec<SecretString>, VaultError> {
-        ids.iter().map(|id| self.key(id).and_then(|record| self.load_secret(record))).collect()
+        ids.iter().map(|id| self.key(id).and_then(|record| self.hand_out(record))).collect()
     }
 
     /// Records an export: what was written where, or why it was not.

@@ -46,6 +46,9 @@ impl Vault {
     /// audit log, and the files are sealed again. The vault is writable again.
     pub fn accept_outside_changes(&mut self, by: &str) -> Result<(), VaultError> {
         let Some(what) = self.changed_outside.clone() else { return Ok(()) };
+        // The log's real end, linked now (unlock does not link a log that failed its check):
+        // the line that keeps the changes follows it.
+        self.audit_tail = self.keys.chain.tail(&self.env.storage.read_audit()?);
         let detail = match self.outside_differences.as_slice() {
             [] => format!("accepted by {by}: {what}"),
             found => format!("accepted by {by}: {what}; compared with vault.ron.bak: {}", found.join("; ")),
@@ -60,6 +63,9 @@ impl Vault {
     /// the audit log and every sealed secret of this vault. Record the outcome of writing it
     /// with [`Vault::record_backup`].
     pub fn backup(&mut self, password: &SecretString) -> Result<Vec<u8>, VaultError> {
+        // It hands every secret out (sealed under the backup's password): not while changes
+        // Keydesk did not make are pending, as no reveal or export is.
+        self.refuse_if_changed()?;
         self.check_password(password)?;
         let prefix = format!("{}/", self.file.header.vault_id);
         let mut secrets = Vec::new();

@@ -74,7 +74,8 @@ fn open_chain(data: &SymmetricKey, header: &Header) -> audit::Chain {
         .audit_keys
         .iter()
         .filter_map(|k| {
-            Some((k.after, open_sealed(data, &audit_key_ad(&header.vault_id, k.after), &k.sealed)?))
+            let key = open_sealed(data, &audit_key_ad(&header.vault_id, k.after), &k.sealed)?;
+            Some(audit::ChainKey { after: k.after, key, tagged: k.tagged })
         })
         .collect();
     audit::Chain::new(&header.vault_id, keys)
@@ -89,7 +90,7 @@ pub(super) fn new_audit_key(
 ) -> Result<AuditKey, VaultError> {
     let key = SymmetricKey::random(rng);
     let sealed = crypto::wrap_key(data, &audit_key_ad(vault_id, after), &key, rng)?;
-    Ok(AuditKey { after, sealed: B64.encode(sealed) })
+    Ok(AuditKey { after, tagged: true, sealed: B64.encode(sealed) })
 }
 
 /// What a change of data key writes into the header, sealed under the new key `data`: the
@@ -115,6 +116,7 @@ pub(super) fn reseal(
         let key = open_sealed(&keys.data, &ad, &sealed.sealed).ok_or(crypto::CryptoError::Tampered)?;
         audit_keys.push(AuditKey {
             after: sealed.after,
+            tagged: sealed.tagged,
             sealed: B64.encode(crypto::wrap_key(data, &ad, &key, rng)?),
         });
     }

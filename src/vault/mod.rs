@@ -136,6 +136,9 @@ pub struct Vault {
     /// When the generation mark was last written (it is written at the first save of a
     /// session and then at most once a minute: a keychain write costs tens of ms).
     mark_written_at: Option<DateTime<Utc>>,
+    /// Why the last write of the generation mark failed, while it has not been written since:
+    /// the front ends say it (the change itself was made).
+    mark_problem: Option<String>,
     /// Whether the audit log may end in a line cut short: seen at unlock, or after an append
     /// that failed. Only then does the next change look at the log's end.
     audit_may_be_torn: bool,
@@ -152,14 +155,18 @@ fn data_key_ad(vault_id: &str) -> Vec<u8> {
 /// Whether `file` is older than (or forks from) the last save recorded in `mark`
 /// ("GENERATION SEAL UNIX_TIME LOG_LINES"), or the log (`log_entries` lines, when its chain is
 /// intact) is shorter than it was then: what to say, or `None` when all is as recorded or newer.
-fn rolled_back(mark: &str, file: &VaultFile, log_entries: Option<u64>) -> Option<String> {
+fn rolled_back(mark: &str, file: &VaultFile, log_tail: Option<&AuditHead>) -> Option<String> {
     let mut parts = mark.split_whitespace();
-    let generation: u64 = parts.next()?.parse().ok()?;
-    let seal = parts.next()?;
+    let (Some(generation), Some(seal)) = (parts.next().and_then(|g| g.parse::<u64>().ok()), parts.next())
+    else {
+        return Some(UNREADABLE_MARK.to_owned());
+    };
     let at = parts.next().and_then(|t| t.parse::<i64>().ok()).and_then(|t| DateTime::from_timestamp(t, 0));
-    // How many lines the log had then (a mark written before copies and reveals only appended
-    // has no count).
+    // How many lines the log had then, and the last one's link (a mark written before copies
+    // and reveals only appended has no count; one written before format 5 no link).
     let logged: Option<u64> = parts.next().and_then(|n| n.parse().ok());
+    let last_link = parts.next();
+    let log_entries = log_tail.map(|tail| tail.entries);
     let when = at.map(|t| t.format(" of %Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
     let now = file.header.generation;
     if now < generation || (now == generation && file.integrity != seal) {
@@ -173,10 +180,24 @@ fn rolled_back(mark: &str, file: &VaultFile, log_entries: Option<u64>) -> Option
         Some(format!(
             "audit.ron has {found} entries but Keydesk had written {logged} on this machine{when}: lines were removed from its end"
         ))
+    } else if let (Some(logged), Some(tail), Some(link)) = (logged, log_tail, last_link)
+        && now == generation
+        && tail.entries == logged
+        && tail.last_hash != link
+    {
+        Some(format!(
+            "audit.ron line {logged} is not the line Keydesk wrote there on this machine{when}: the end of the log was replaced"
+        ))
     } else {
         None
     }
 }
+
+/// What unlock says of a vault past its first save for which this machine keeps no mark.
+const NO_MARK: &str = "Keydesk has no record on this machine of this vault's last save (the record is kept outside the folder from the first save on): the folder was moved or copied here, or the record was deleted, which would hide a rollback to an older copy";
+
+/// What unlock says of a mark that is not one Keydesk wrote.
+const UNREADABLE_MARK: &str = "Keydesk's record of this vault's last save on this machine is not one it wrote (it was edited), so a rollback to an older copy cannot be ruled out";
 
 /// The data key, unwrapped with the key derived from `password` and the header's salt and
 /// KDF cost.
@@ -277,6 +298,7 @@ impl Vault {
             changed_outside: None,
             outside_differences: Vec::new(),
             mark_written_at: None,
+            mark_problem: None,
             audit_may_be_torn: false,
         };
         let detail = format!("secret store: {}", options.backend.slug());
@@ -315,16 +337,25 @@ impl Vault {
         let audit_text = env.storage.read_audit()?;
         let keys = Keys::open(data, &file.header);
         let chain = keys.chain.verify(&audit_text, &file.audit);
+        // The log's real end: the chain's when it holds (a torn last line only if every whole
+        // line before it holds); otherwise not linked now — the vault is read-only, and the
+        // end is found when the changes are kept ([`Vault::accept_outside_changes`]), so a
+        // log padded with junk costs an unlock nothing.
         let audit_tail = match &chain {
-            Ok(report) => AuditHead { entries: report.entries, last_hash: report.last_hash.clone() },
-            Err(_) => keys.chain.tail(&audit_text),
+            Ok(report) => Some(AuditHead { entries: report.entries, last_hash: report.last_hash.clone() }),
+            Err(audit::ChainError::TornTail { .. }) => Some(keys.chain.tail(&audit_text)),
+            Err(_) => None,
         };
-        let rollback = env
-            .store
-            .generation_mark(&file.header.vault_id)
-            .ok()
-            .flatten()
-            .and_then(|mark| rolled_back(&mark, &file, chain.as_ref().ok().map(|report| report.entries)));
+        let rollback = match env.store.generation_mark(&file.header.vault_id) {
+            Ok(Some(mark)) => rolled_back(&mark, &file, audit_tail.as_ref()),
+            // A vault saved on this machine has a mark from its first save: none at all is
+            // said (a folder moved from another machine, or a mark deleted to hide a rollback).
+            Ok(None) if file.header.generation > 0 => Some(NO_MARK.to_owned()),
+            Ok(None) => None,
+            Err(error) => {
+                Some(format!("Keydesk could not read its record of this vault's last save ({error})"))
+            }
+        };
         let sealed = keys.seal_matches(text);
         let outside_differences =
             if sealed { Vec::new() } else { differences_from_previous(&env, &keys, &file) };
@@ -341,10 +372,13 @@ impl Vault {
         };
         // Copies and reveals since the last save are lines of the log only: counted in here,
         // from an intact chain (whose lines only this vault's key could have linked).
-        if chain.as_ref().is_ok_and(|report| report.entries > file.audit.entries) {
+        if let (Ok(_), Some(tail)) = (&chain, &audit_tail)
+            && tail.entries > file.audit.entries
+        {
             file.count_unsaved_uses(&audit_text);
-            file.audit = audit_tail.clone();
+            file.audit = tail.clone();
         }
+        let audit_tail = audit_tail.unwrap_or_else(|| file.audit.clone());
         let audit_may_be_torn = !audit_text.is_empty() && !audit_text.ends_with('\n');
         Ok(Vault {
             file,
@@ -354,8 +388,15 @@ impl Vault {
             changed_outside,
             outside_differences,
             mark_written_at: None,
+            mark_problem: None,
             audit_may_be_torn,
         })
+    }
+
+    /// Why Keydesk could not keep its record of the last save outside the folder (the change
+    /// itself was made), while that is so.
+    pub fn mark_problem(&self) -> Option<&str> {
+        self.mark_problem.as_deref()
     }
 
     /// The vault's metadata (never contains a secret).
@@ -460,10 +501,11 @@ impl Vault {
             outcome,
             detail,
             prev: self.audit_tail.last_hash.clone(),
+            tag: String::new(),
         };
         // Both texts are made before anything is written: a failure here writes nothing.
-        let line = audit::render(&record)?;
         let entries = self.audit_tail.entries + 1;
+        let line = self.keys.chain.seal_line(entries, audit::render(&record)?);
         let head = AuditHead { entries, last_hash: self.keys.chain.link(entries, &line) };
         self.file.audit = head.clone();
         self.file.header.generation += 1;
@@ -517,6 +559,7 @@ impl Vault {
             outcome: audit::Outcome::Ok,
             detail: String::new(),
             prev: self.audit_tail.last_hash.clone(),
+            tag: String::new(),
         };
         if let Err(error) = self.append(&record) {
             // The append takes its partial line back; should that fail too, look next time.
@@ -541,7 +584,7 @@ impl Vault {
         {
             return Err(VaultError::ChangedOutside { what: what.clone() });
         }
-        if self.file.header.audit_keys.is_empty() {
+        if !self.keys.chain.tags_new_lines() {
             self.key_audit_chain()?;
         }
         if self.audit_may_be_torn {
@@ -553,6 +596,7 @@ impl Vault {
                     outcome: audit::Outcome::Ok,
                     detail: "removed the end of an audit line cut short by a write that failed".into(),
                     prev: self.audit_tail.last_hash.clone(),
+                    tag: String::new(),
                 };
                 self.append(&repair)?;
             }
@@ -566,15 +610,27 @@ impl Vault {
     /// cannot do either. Written at the first change of a session, then at most once a minute.
     fn write_mark(&mut self, at: DateTime<Utc>) {
         let mark = format!(
-            "{} {} {} {}",
+            "{} {} {} {} {}",
             self.file.header.generation,
             self.file.integrity,
             at.timestamp(),
-            self.audit_tail.entries
+            self.audit_tail.entries,
+            self.audit_tail.last_hash
         );
         let due = self.mark_written_at.is_none_or(|written| (at - written).num_seconds() >= MARK_EVERY_SECS);
-        if due && self.env.store.set_generation_mark(&self.file.header.vault_id, &mark).is_ok() {
-            self.mark_written_at = Some(at);
+        if !due {
+            return;
+        }
+        match self.env.store.set_generation_mark(&self.file.header.vault_id, &mark) {
+            Ok(()) => {
+                self.mark_written_at = Some(at);
+                self.mark_problem = None;
+            }
+            Err(error) => {
+                self.mark_problem = Some(format!(
+                    "the change was saved, but Keydesk could not record it outside the vault folder ({error}): until it can, a rollback to an older copy of the folder would go unseen"
+                ));
+            }
         }
     }
 
@@ -589,9 +645,9 @@ impl Vault {
     }
 
     fn append(&mut self, record: &audit::Record) -> Result<(), VaultError> {
-        let line = audit::render(record)?;
-        self.env.storage.append_audit(&line)?;
         let entries = self.audit_tail.entries + 1;
+        let line = self.keys.chain.seal_line(entries, audit::render(record)?);
+        self.env.storage.append_audit(&line)?;
         self.audit_tail = AuditHead { entries, last_hash: self.keys.chain.link(entries, &line) };
         Ok(())
     }

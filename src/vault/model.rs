@@ -9,12 +9,13 @@ use serde::{Deserialize, Serialize};
 use super::crypto::KdfParams;
 use crate::providers::Provider;
 
-/// The file format this program writes. Format 4 keeps leak-lookup hashes at 96 bits in
-/// base64. Older formats are read, their hashes cut to 96 bits: format 3 (128 bits; the first
+/// The file format this program writes. Format 5 tags each audit line under a tagging audit
+/// key (an older Keydesk must not add untagged lines after them); format 4 keeps leak-lookup
+/// hashes at 96 bits in base64. Older formats are read, their hashes cut to 96 bits: format 3 (128 bits; the first
 /// to leave out fields at their default, `status: Active` among them, which older readers
 /// require), format 2 (256 bits in hex) and format 1 (an audit chain of plain SHA-256 links),
 /// its chain keyed from the first save on.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 /// The oldest format this program reads.
 pub const OLDEST_FORMAT: u32 = 1;
@@ -131,6 +132,11 @@ pub struct Header {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditKey {
     pub after: u64,
+    /// Whether each line it links carries a tag of its own (every key made by format 5 on):
+    /// the newest line is then covered as soon as it is written, not only once a later line
+    /// links it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tagged: bool,
     /// The key sealed under the data key, base64 (nonce || ciphertext).
     pub sealed: String,
 }

@@ -267,6 +267,21 @@ impl Vault {
         })
     }
 
+    /// The secret of `record` for a path that hands it out of the vault — reveal, copy,
+    /// export, a provider call: with [`Vault::hand_out_sealed`], the one place that refuses
+    /// while changes Keydesk did not make are pending (a checked read, such as `check`'s,
+    /// uses [`Vault::load_secret`]).
+    pub(super) fn hand_out(&self, record: &KeyRecord) -> Result<SecretString, VaultError> {
+        self.refuse_if_changed()?;
+        self.load_secret(record)
+    }
+
+    /// [`Vault::hand_out`] for a secret named by its id (an account's management key).
+    pub(super) fn hand_out_sealed(&self, id: &str) -> Result<SecretString, VaultError> {
+        self.refuse_if_changed()?;
+        self.load_sealed(id)
+    }
+
     /// Reads and opens the secret stored under an id (a key's or an account's).
     pub(super) fn load_sealed(&self, id: &str) -> Result<SecretString, VaultError> {
         let sealed = match self.env.store.get(&self.entry_name(id)) {
@@ -418,14 +433,13 @@ impl Vault {
 
     /// The secret of a live key, for a use of `action`, with the use recorded.
     fn use_secret(&mut self, id: &KeyId) -> Result<SecretString, VaultError> {
-        self.refuse_if_changed()?;
         let index = self.index_of(id)?;
         let record = &self.file.keys[index];
         if !record.is_live() {
             return Err(VaultError::Revoked { label: record.label.clone(), action: "reveal" });
         }
         let id = record.id.clone();
-        let secret = match self.load_secret(record) {
+        let secret = match self.hand_out(record) {
             Ok(secret) => secret,
             Err(error) => {
                 self.record_failure(Action::Reveal, Some(&id), &error);
@@ -440,13 +454,12 @@ impl Vault {
     /// caller says with [`Vault::record_copy`] whether the clipboard took it. A secret that
     /// cannot be read is recorded as a failed copy here.
     pub fn secret_to_copy(&mut self, id: &KeyId) -> Result<SecretString, VaultError> {
-        self.refuse_if_changed()?;
         let index = self.index_of(id)?;
         let record = &self.file.keys[index];
         if !record.is_live() {
             return Err(VaultError::Revoked { label: record.label.clone(), action: "copy" });
         }
-        match self.load_secret(record) {
+        match self.hand_out(record) {
             Ok(secret) => Ok(secret),
             Err(error) => {
                 self.record_failure(Action::Copy, Some(id), &error);
