@@ -757,3 +757,40 @@ fn a_use_at_the_provider_is_flagged_only_after_nothing_should_use_the_key() {
         asked[2].detail
     );
 }
+
+#[test]
+fn an_import_vault_ron_could_not_hold_stores_nothing_and_says_how_many_fit() {
+    use std::ops::ControlFlow;
+    let Fixture { mut vault, store, storage, .. } = fixture();
+    let note = "n".repeat(keydesk::vault::MAX_NOTES - 10);
+    // About 7,000 keys with the longest notes: more than the 64 MiB Keydesk reads back.
+    let rows: Vec<keydesk::vault::ImportRow> = (0..7_000)
+        .map(|i| {
+            let mut meta = KeyMeta::labelled(&format!("Imported {i}"));
+            meta.notes.clone_from(&note);
+            keydesk::vault::ImportRow {
+                line: i + 2,
+                meta,
+                secret: SecretString::from(format!("import-test-value-{i:05}")),
+                provider: None,
+                created_at: None,
+                tags: Vec::new(),
+            }
+        })
+        .collect();
+    let before = (vault.file().clone(), storage.last_save(), store.snapshot());
+    let Err(keydesk::vault::ImportStop::Failed(error)) =
+        vault.import(&rows, "keys.csv", &mut |_, _| ControlFlow::Continue(()))
+    else {
+        panic!("an import past the cap is refused");
+    };
+    let said = error.to_string();
+    assert!(said.contains("more than the 64 MB Keydesk reads back"), "{said}");
+    let fit: usize =
+        said.split("import at most about ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!((6_000..7_000).contains(&fit), "{said}");
+    assert_eq!((vault.file().clone(), storage.last_save(), store.snapshot()), before, "nothing stored");
+    // As many as it says fit do import, and the vault still opens.
+    vault.import(&rows[..fit], "keys.csv", &mut |_, _| ControlFlow::Continue(())).unwrap();
+    assert!(storage.last_save().unwrap().len() as u64 <= keydesk::vault::MAX_VAULT_TEXT_BYTES);
+}

@@ -57,6 +57,14 @@ impl FileStore {
         let mut text = ron::ser::to_string_pretty(&self.values, config)
             .map_err(|_ron_error| SecretStoreError::Render)?;
         text.push('\n');
+        // A file Keydesk could not read back would lock every key out: refused before writing.
+        let max = crate::storage::disk::MAX_VAULT_BYTES;
+        if text.len() as u64 > max {
+            return Err(SecretStoreError::TooLarge {
+                megabytes: (text.len() as u64).div_ceil(1024 * 1024),
+                max_megabytes: max / (1024 * 1024),
+            });
+        }
         atomic_write(&self.path, text.as_bytes(), true).map_err(|source| SecretStoreError::File {
             action: "write",
             path: self.path.clone(),

@@ -116,6 +116,11 @@ pub enum SecretStoreError {
         "The secrets file does not parse at line {line}, column {column}: restore it from a backup. File: {path}"
     )]
     FileCorrupt { path: PathBuf, line: usize, column: usize },
+    /// The secrets file would grow past what Keydesk reads back: nothing was written.
+    #[error(
+        "The secrets file would be {megabytes} MB, more than the {max_megabytes} MB Keydesk reads back, so nothing was written: keep fewer keys in this vault (or use the OS keychain)."
+    )]
+    TooLarge { megabytes: u64, max_megabytes: u64 },
 }
 
 /// Opens the store a vault's header names. `dir` is the vault folder.

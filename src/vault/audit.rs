@@ -299,7 +299,8 @@ pub struct ChainReport {
 
 /// The uses of keys (copies and reveals that worked) among the lines after the first `sealed`
 /// ones: those appended since the vault file was last saved, whose counts the file does not
-/// hold yet. Lines that do not parse are left out (the chain check names them).
+/// hold yet. They end at the first line that does not parse (the chain check names it):
+/// nothing after it can be counted, and a log padded with junk is not read to its end.
 pub fn uses_after(text: &str, sealed: u64) -> Vec<Record> {
     let mut rest = text;
     for _ in 0..sealed {
@@ -309,16 +310,17 @@ pub fn uses_after(text: &str, sealed: u64) -> Vec<Record> {
         }
     }
     rest.lines()
-        .filter_map(|line| ron::from_str::<Record>(line).ok())
+        .map_while(|line| ron::from_str::<Record>(line).ok())
         .filter(|record| {
             matches!(record.action, Action::Copy | Action::Reveal) && record.outcome == Outcome::Ok
         })
         .collect()
 }
 
-/// Parses the log text into records, for display (unparseable lines are skipped).
+/// Parses the log text into records, for display (unparseable lines are skipped; a line that
+/// could be a record starts with `(`, so blank and junk lines cost no parse).
 pub fn parse(text: &str) -> Vec<Record> {
-    text.lines().filter(|l| !l.trim().is_empty()).filter_map(|l| ron::from_str(l).ok()).collect()
+    text.lines().filter(|l| l.starts_with('(')).filter_map(|l| ron::from_str(l).ok()).collect()
 }
 
 #[cfg(test)]

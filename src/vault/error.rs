@@ -42,6 +42,11 @@ pub enum VaultError {
     AmbiguousKey { query: String, count: usize },
     #[error("The label is empty: give the key a name, such as \"HubSpot production\".")]
     EmptyLabel,
+    /// A save would write a `vault.ron` larger than Keydesk reads back.
+    #[error(
+        "vault.ron would be {megabytes} MB, more than the {max_megabytes} MB Keydesk reads back, so nothing was written: {advice}"
+    )]
+    TooLarge { megabytes: u64, max_megabytes: u64, advice: String },
     #[error("The {field} is longer than {max} characters: shorten it.")]
     TooLong { field: &'static str, max: usize },
     #[error("The {field} has a line break or control character: keep it on one line.")]

@@ -198,6 +198,8 @@ impl Vault {
                 Verdict::Refused { .. } => report.refused += 1,
             }
         }
+        // Nothing is stored for an import whose keys `vault.ron` could not hold.
+        self.check_room_for(&records)?;
         let total = sealed.len();
         let stored = self.env.store.put_many(&sealed, &mut |done| progress(done, total));
         let stopped = match stored {

@@ -199,6 +199,23 @@ const NO_MARK: &str = "Keydesk has no record on this machine of this vault's las
 /// What unlock says of a mark that is not one Keydesk wrote.
 const UNREADABLE_MARK: &str = "Keydesk's record of this vault's last save on this machine is not one it wrote (it was edited), so a rollback to an older copy cannot be ruled out";
 
+/// The largest `vault.ron` a save may write: what Keydesk reads back.
+pub const MAX_VAULT_TEXT_BYTES: u64 = crate::storage::disk::MAX_VAULT_BYTES;
+
+/// `text` if Keydesk can read it back; else why not, with `advice`: a file over the cap would
+/// lock every key out, so it is refused before anything is written.
+fn fits(text: String, advice: &str) -> Result<String, VaultError> {
+    let bytes = text.len() as u64;
+    if bytes <= MAX_VAULT_TEXT_BYTES {
+        return Ok(text);
+    }
+    Err(VaultError::TooLarge {
+        megabytes: bytes.div_ceil(1024 * 1024),
+        max_megabytes: MAX_VAULT_TEXT_BYTES / (1024 * 1024),
+        advice: advice.to_owned(),
+    })
+}
+
 /// The data key, unwrapped with the key derived from `password` and the header's salt and
 /// KDF cost.
 fn unwrap_data_key(header: &Header, password: &SecretString) -> Result<SymmetricKey, VaultError> {
@@ -509,7 +526,7 @@ impl Vault {
         let head = AuditHead { entries, last_hash: self.keys.chain.link(entries, &line) };
         self.file.audit = head.clone();
         self.file.header.generation += 1;
-        let text = match self.sealed_text() {
+        let text = match self.sealed_text().and_then(|text| fits(text, "keep fewer keys or shorter notes")) {
             Ok(text) => text,
             Err(error) => {
                 self.file.audit = self.audit_tail.clone();
@@ -632,6 +649,33 @@ impl Vault {
                 ));
             }
         }
+    }
+
+    /// Whether `vault.ron` still fits what Keydesk reads back with `more` keys added: checked
+    /// before an import stores any secret, saying how many of them would fit.
+    pub(super) fn check_room_for(&self, more: &[model::KeyRecord]) -> Result<(), VaultError> {
+        // The new keys' lines are measured apart (the vault's own are not rendered twice); the
+        // seal and the audit head the save adds are given room to spare.
+        let bare =
+            VaultFile { keys: Vec::new(), accounts: Vec::new(), incidents: Vec::new(), ..self.file.clone() };
+        let empty = format::render(&bare)?.len() as u64;
+        let added = format::render(&VaultFile { keys: more.to_vec(), ..bare })?.len() as u64 - empty;
+        let before = format::render(&self.file)?.len() as u64 + 1024;
+        let after = before + added;
+        if after <= MAX_VAULT_TEXT_BYTES {
+            return Ok(());
+        }
+        let per_key = added.div_ceil((more.len() as u64).max(1));
+        // "About": a key's line varies by a few bytes, so one in a hundred is held back.
+        let fit = MAX_VAULT_TEXT_BYTES.saturating_sub(before) / per_key.max(1) * 99 / 100;
+        Err(VaultError::TooLarge {
+            megabytes: after.div_ceil(1024 * 1024),
+            max_megabytes: MAX_VAULT_TEXT_BYTES / (1024 * 1024),
+            advice: format!(
+                "import at most about {fit} of these {} keys at a time, or split the vault",
+                more.len()
+            ),
+        })
     }
 
     /// The file as text, sealed with the integrity key.
