@@ -794,3 +794,23 @@ fn an_import_vault_ron_could_not_hold_stores_nothing_and_says_how_many_fit() {
     vault.import(&rows[..fit], "keys.csv", &mut |_, _| ControlFlow::Continue(())).unwrap();
     assert!(storage.last_save().unwrap().len() as u64 <= keydesk::vault::MAX_VAULT_TEXT_BYTES);
 }
+
+#[test]
+fn a_record_of_the_save_that_could_not_be_kept_is_said_then_kept_at_the_next_change() {
+    let mut f = fixture();
+    let (id, _) = generate(&mut f, "Before");
+    let mut f = f.reopen(PASSWORD).unwrap();
+    // The store takes the change's secret-free save but refuses the mark kept outside the folder.
+    f.store.fail_next(|| keydesk::secrets::SecretStoreError::Locked);
+    let edit = KeyEdit { label: Some("After".into()), ..Default::default() };
+    f.vault.edit(&id, edit).unwrap();
+    let said = f.vault.mark_problem().expect("the failed record is said").to_owned();
+    assert!(said.contains("could not record it outside the vault folder"), "{said}");
+    assert!(said.contains("keychain is locked"), "the cause is named: {said}");
+    // The next change tries again at once, and the warning goes once it is kept.
+    let edit = KeyEdit { label: Some("After again".into()), ..Default::default() };
+    f.vault.edit(&id, edit).unwrap();
+    assert_eq!(f.vault.mark_problem(), None);
+    let f = f.reopen(PASSWORD).unwrap();
+    assert_eq!(f.vault.changed_outside(), None, "the record matches the last save");
+}

@@ -83,6 +83,7 @@ impl SecretStore for MemoryStore {
     }
 
     fn set_generation_mark(&mut self, vault_id: &str, mark: &str) -> Result<(), SecretStoreError> {
+        self.injected()?;
         self.lock().marks.insert(vault_id.to_owned(), mark.to_owned());
         Ok(())
     }

@@ -477,6 +477,14 @@ impl KeydeskApp {
             now,
         };
         work(session, &mut fx);
+        // A change saved without its record outside the folder is said once, as a warning.
+        let problem = session.vault.mark_problem().map(str::to_owned);
+        if problem != session.mark_problem_said {
+            if let Some(problem) = &problem {
+                fx.toasts.warn(format!("Saved, with a warning: {problem}."), now);
+            }
+            session.mark_problem_said = problem;
+        }
         true
     }
 

@@ -241,6 +241,9 @@ pub struct Session {
     pub audit_cache: Option<AuditCache>,
     /// The question on screen, if any.
     pub confirm: Option<Confirmation>,
+    /// The vault's last word on its record outside the folder that failed to be written,
+    /// once said (so it is said once, and again if it changes).
+    pub mark_problem_said: Option<String>,
 }
 
 impl Session {
@@ -253,6 +256,7 @@ impl Session {
         );
         Session {
             vault,
+            mark_problem_said: None,
             screen: Screen::Keys,
             dashboard: DashboardState::default(),
             detail: DetailState::default(),
