@@ -182,12 +182,8 @@ impl Chain {
     /// or the SHA-256 prefix needs none).
     fn tag_holds(&self, number: u64, line: &str) -> bool {
         let Some(key) = self.key_of(number).filter(|k| k.tagged) else { return true };
-        let Some(rest) = line.strip_suffix("\")") else { return false };
-        let Some(at) = rest.len().checked_sub(TAG_HEX) else { return false };
-        let (before, tag) = rest.split_at_checked(at).unwrap_or(("", ""));
-        let Some(open) = before.strip_suffix(TAG_OPEN) else { return false };
-        tag.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-            && keyed_hash_parts_match(&key.key, &[TAG_DOMAIN, open.as_bytes(), b")"], tag)
+        let Some((open, tag)) = split_tag(line) else { return false };
+        keyed_hash_parts_match(&key.key, &[TAG_DOMAIN, open.as_bytes(), b")"], tag)
     }
 
     /// The hash the first line points back to.
@@ -195,9 +191,16 @@ impl Chain {
         &self.genesis
     }
 
-    /// The link of line `number` (counted from 1): what the next line's `prev` holds.
+    /// The link of line `number` (counted from 1): what the next line's `prev` holds. A
+    /// tagged line's link is its tag (an HMAC of all the line says, `prev` included), so a
+    /// line costs one HMAC to write and one to check.
     pub fn link(&self, number: u64, line: &str) -> String {
         match self.key_of(number) {
+            Some(key) if key.tagged => match split_tag(line) {
+                Some((_, tag)) => tag.to_owned(),
+                // Not a line Keydesk wrote: `verify` says so; its link matches nothing.
+                None => keyed_hash(&key.key, line.as_bytes()),
+            },
             Some(key) => keyed_hash(&key.key, line.as_bytes()),
             None => sha256_hex(line.as_bytes()),
         }
@@ -261,6 +264,15 @@ impl Chain {
         }
         tail
     }
+}
+
+/// A tagged line as `(its text before the tag, without the closing parenthesis; the tag)`,
+/// when it ends as Keydesk ends one: `,tag:"` + 64 lower-case hex digits + `")`.
+fn split_tag(line: &str) -> Option<(&str, &str)> {
+    let rest = line.strip_suffix("\")")?;
+    let (before, tag) = rest.split_at_checked(rest.len().checked_sub(TAG_HEX)?)?;
+    let open = before.strip_suffix(TAG_OPEN)?;
+    tag.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)).then_some((open, tag))
 }
 
 /// Where the chain breaks.
