@@ -32,51 +32,147 @@ fn verify_word(outcome: &VerifyOutcome) -> String {
     }
 }
 
+/// A key as `list --json` and `show --json` give it: borrowed from the record and written
+/// field by field (no JSON value tree is built), fields in alphabetical order as before.
+#[derive(serde::Serialize)]
+struct KeyJson<'a> {
+    account: &'a Option<String>,
+    attention: Vec<String>,
+    copy_count: u64,
+    created_at: Value,
+    expires_at: Value,
+    hint: &'a str,
+    id: &'a crate::vault::model::KeyId,
+    integrations: Vec<IntegrationJson<'a>>,
+    label: &'a str,
+    last_copied_at: Value,
+    last_verified: Option<VerifiedJson>,
+    notes: &'a str,
+    possible_unauthorized_use: bool,
+    provider: &'static str,
+    provider_key_id: &'a Option<String>,
+    provider_revoke_pending: &'a Option<String>,
+    region: &'a Option<String>,
+    replaced_by: &'a Option<crate::vault::model::KeyId>,
+    replaces: &'a Option<crate::vault::model::KeyId>,
+    reveal_count: u64,
+    revoke_reason: Option<&'a str>,
+    revoked_at: Value,
+    rotate_after_days: Option<u32>,
+    scopes: &'a [String],
+    status: &'static str,
+    tags: &'a [String],
+    usage_at_provider: Option<UsageJson<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct IntegrationJson<'a> {
+    name: &'a str,
+    note: &'a str,
+    url: &'a Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct VerifiedJson {
+    at: Value,
+    outcome: String,
+}
+
+#[derive(serde::Serialize)]
+struct UsageJson<'a> {
+    checked_at: Value,
+    detail: &'a str,
+    last_used: Value,
+    source: &'a str,
+}
+
+impl<'a> KeyJson<'a> {
+    fn new(record: &'a KeyRecord, now: DateTime<Utc>) -> Self {
+        let (revoked_at, revoke_reason) = match &record.status {
+            KeyStatus::Revoked { at, reason } => (time(Some(*at)), Some(reason.as_str())),
+            _ => (Value::Null, None),
+        };
+        KeyJson {
+            account: &record.account,
+            attention: record.attention(now).into_iter().map(attention_word).collect(),
+            copy_count: record.copy_count,
+            created_at: time(Some(record.created_at)),
+            expires_at: time(record.expires_at),
+            hint: &record.hint,
+            id: &record.id,
+            integrations: record
+                .integrations
+                .iter()
+                .map(|i| IntegrationJson { name: &i.name, note: &i.note, url: &i.url })
+                .collect(),
+            label: &record.label,
+            last_copied_at: time(record.last_copied_at),
+            last_verified: record
+                .last_verified
+                .as_ref()
+                .map(|v| VerifiedJson { at: time(Some(v.at)), outcome: verify_word(&v.outcome) }),
+            notes: &record.notes,
+            possible_unauthorized_use: record.unexpected_use().is_some(),
+            provider: record.provider.slug(),
+            provider_key_id: &record.provider_key_id,
+            provider_revoke_pending: &record.provider_revoke_pending,
+            region: &record.region,
+            replaced_by: &record.replaced_by,
+            replaces: &record.replaces,
+            reveal_count: record.reveal_count,
+            revoke_reason,
+            revoked_at,
+            rotate_after_days: record.rotate_after_days,
+            scopes: &record.scopes,
+            status: record.status.word(),
+            tags: &record.tags,
+            usage_at_provider: record.usage.as_ref().map(|u| UsageJson {
+                checked_at: time(Some(u.checked_at)),
+                detail: &u.detail,
+                last_used: time(u.last_used),
+                source: &u.source,
+            }),
+        }
+    }
+}
+
 fn key_json(record: &KeyRecord, now: DateTime<Utc>) -> Value {
-    let (revoked_at, revoke_reason) = match &record.status {
-        KeyStatus::Revoked { at, reason } => (time(Some(*at)), Value::String(reason.clone())),
-        _ => (Value::Null, Value::Null),
-    };
-    json!({
-        "id": record.id,
-        "label": record.label,
-        "provider": record.provider.slug(),
-        "status": record.status.word(),
-        "hint": record.hint,
-        "created_at": time(Some(record.created_at)),
-        "expires_at": time(record.expires_at),
-        "rotate_after_days": record.rotate_after_days,
-        "region": record.region,
-        "account": record.account,
-        "provider_key_id": record.provider_key_id,
-        "scopes": record.scopes,
-        "integrations": record.integrations.iter().map(|i| json!({"name": i.name, "url": i.url, "note": i.note})).collect::<Vec<_>>(),
-        "notes": record.notes,
-        "tags": record.tags,
-        "copy_count": record.copy_count,
-        "last_copied_at": time(record.last_copied_at),
-        "reveal_count": record.reveal_count,
-        "last_verified": record.last_verified.as_ref().map(|v| json!({"at": time(Some(v.at)), "outcome": verify_word(&v.outcome)})),
-        "usage_at_provider": record.usage.as_ref().map(|u| json!({"last_used": time(u.last_used), "detail": u.detail, "source": u.source, "checked_at": time(Some(u.checked_at))})),
-        "possible_unauthorized_use": record.unexpected_use().is_some(),
-        "attention": record.attention(now).into_iter().map(attention_word).collect::<Vec<_>>(),
-        "replaces": record.replaces,
-        "replaced_by": record.replaced_by,
-        "provider_revoke_pending": record.provider_revoke_pending,
-        "revoked_at": revoked_at,
-        "revoke_reason": revoke_reason,
-    })
+    serde_json::to_value(KeyJson::new(record, now)).unwrap_or_default()
 }
 
 fn pretty(value: &Value) -> Result<(), CliError> {
     out(&serde_json::to_string_pretty(value).unwrap_or_default())
 }
 
+/// `keydesk list --json`: the same pretty JSON array, each key made and written in turn, so it
+/// costs about what the table does (the whole array as one value took four times the memory).
+/// A reader that stops early (`head`) ends it without an error.
+fn list_json(keys: &[&KeyRecord], now: DateTime<Utc>) -> Result<(), CliError> {
+    struct Keys<'a>(&'a [&'a KeyRecord], DateTime<Utc>);
+    impl serde::Serialize for Keys<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(self.0.iter().map(|key| KeyJson::new(key, self.1)))
+        }
+    }
+    use std::io::Write;
+    let mut writer = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut writer, &Keys(keys, now))
+        .map_err(std::io::Error::from)
+        .and_then(|()| writer.write_all(b"\n"))
+        .and_then(|()| writer.flush());
+    match written {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::Failed("Could not write to stdout.".into()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `keydesk list`.
 pub fn list(keys: &[KeyRecord], now: DateTime<Utc>, as_json: bool, all: bool) -> Result<(), CliError> {
     let keys: Vec<&KeyRecord> = keys.iter().filter(|k| all || k.is_live()).collect();
     if as_json {
-        return pretty(&Value::Array(keys.iter().map(|k| key_json(k, now)).collect()));
+        return list_json(&keys, now);
     }
     if keys.is_empty() {
         return out("No keys yet: add one with `keydesk generate` or `keydesk add`.");
