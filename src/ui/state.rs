@@ -31,8 +31,8 @@ pub struct DashboardState {
     pub attention_only: bool,
     /// Revoked keys listed too.
     pub show_revoked: bool,
-    /// The row the keyboard is on (a position in the visible rows).
-    pub selected: Option<usize>,
+    /// The key the keyboard is on (it stays selected when the list is sorted or searched).
+    pub selected: Option<KeyId>,
     /// Scroll the list to the selected row at the next frame.
     pub scroll_to_selected: bool,
     pub focus_search: bool,
