@@ -334,3 +334,39 @@ fn search_and_enter_on_a_rotated_label_open_the_active_key() {
     let status = &vault.keys().iter().find(|k| k.id == opened).unwrap().status;
     assert_eq!(*status, keydesk::vault::model::KeyStatus::Active, "the replacement, not the retiring key");
 }
+
+fn weak_box_ticked(harness: &Harness<'_, KeydeskApp>) -> bool {
+    use egui_kittest::kittest::NodeT;
+    let node = harness.get_by_label("Use this weak password anyway");
+    node.accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
+}
+
+#[test]
+fn tab_from_a_weak_password_goes_to_repeat_and_only_a_click_keeps_it() {
+    let world = world();
+    let mut harness = app(&world);
+    harness.get_by_label("Master password").type_text("password");
+    harness.run();
+    harness.key_press(egui::Key::Tab);
+    harness.run();
+    assert!(harness.get_by_label("Repeat password").is_focused(), "Tab goes to Repeat");
+    harness.get_by_label("Repeat password").type_text("password");
+    harness.run();
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    assert!(!harness.state().is_unlocked());
+    harness.get_by_label_contains("This password is easy to guess");
+    assert!(!weak_box_ticked(&harness), "Enter in Repeat does not keep a weak password");
+    // The box comes after Repeat; neither Enter nor typing on it ticks it.
+    harness.get_by_label("Repeat password").focus();
+    harness.run();
+    harness.key_press(egui::Key::Tab);
+    harness.run();
+    assert!(harness.get_by_label("Use this weak password anyway").is_focused());
+    harness.key_press(egui::Key::Enter);
+    harness.key_press(egui::Key::Space);
+    harness.run();
+    assert!(!weak_box_ticked(&harness), "keys do not tick it");
+    click(&mut harness, "Use this weak password anyway");
+    assert!(weak_box_ticked(&harness), "a click does");
+}
