@@ -258,7 +258,13 @@ fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
 
     look_up(&mut harness, &active);
     harness.get_by_label_contains("It is \"Newsletter sync\"");
-    harness.get_by_label_contains("Active: it works.");
+    harness.get_by_label_contains("Active: it has not been revoked.");
+    assert!(harness.query_by_label_contains("it works").is_none(), "never checked, so not said to work");
+    // Inside a pasted log line, a header or an .env line, the key is found too.
+    for line in [format!("Authorization: Bearer {active}"), format!("NEWSLETTER_KEY='{active}' # prod")] {
+        look_up(&mut harness, &line);
+        harness.get_by_label_contains("It is \"Newsletter sync\"");
+    }
     look_up(&mut harness, &revoked);
     harness.get_by_label_contains("It is \"Old webhook\"");
     harness.get_by_label_contains("Revoked on");
@@ -280,7 +286,7 @@ fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
     assert_eq!((incidents.len(), incidents[0].found_where.as_str()), (1, "a support e-mail"));
     let session = harness.state().session().unwrap();
     let audit = session.vault.audit_text().unwrap();
-    assert_eq!(audit.matches("action:Whois").count(), 4, "every look-up is on record");
+    assert_eq!(audit.matches("action:Whois").count(), 6, "every look-up is on record");
     for secret in [&active, &revoked] {
         assert!(!audit.contains(secret.as_str()), "the string itself is not");
     }

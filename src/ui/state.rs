@@ -344,8 +344,10 @@ pub struct WhoisState {
     pub error: Option<String>,
 }
 
-/// What a look-up found.
-pub enum WhoisAnswer {
-    Key(KeyId),
-    NoMatch,
+/// What a look-up found: the keys the pasted text holds (none: no match), how many strings
+/// of it were looked up, and whether it was too long to be looked at whole.
+pub struct WhoisAnswer {
+    pub keys: Vec<KeyId>,
+    pub looked_at: usize,
+    pub cut_short: bool,
 }
