@@ -164,8 +164,11 @@ pub struct Counts {
     pub expired: usize,
     pub expiring: usize,
     pub rotation_due: usize,
-    pub never_verified: usize,
+    /// Live provider keys no check has said work (never checked, refused, or no verdict).
+    pub not_verified: usize,
     pub retiring: usize,
+    /// Keys that need something else: not revoked at the provider, used after retirement.
+    pub other: usize,
 }
 
 /// The rows and the current filtered, sorted view of them.
@@ -204,6 +207,8 @@ pub fn status_of(record: &KeyRecord, attention: &[Attention]) -> RowStatus {
         }
     }
     match checked {
+        // A Keydesk key's checksum says it is intact, not that anything accepts it.
+        Some(VerifyOutcome::ChecksumOk) => RowStatus::Active,
         Some(outcome) if outcome.works() => RowStatus::Works,
         Some(_) => RowStatus::CouldNotCheck,
         None if attention.contains(&Attention::NeverVerified) => RowStatus::NeverChecked,
@@ -233,18 +238,25 @@ impl Index {
                         Attention::Expired => self.counts.expired += 1,
                         Attention::ExpiringSoon { .. } => self.counts.expiring += 1,
                         Attention::RotationDue => self.counts.rotation_due += 1,
-                        Attention::NeverVerified => self.counts.never_verified += 1,
+                        // Counted below with the keys whose check failed.
+                        Attention::NeverVerified => {}
                         Attention::Retiring => self.counts.retiring += 1,
                     }
                 }
                 let status = status_of(record, &attention);
+                // A failed check leaves the key as unverified as no check at all.
+                let not_verified = record.is_live()
+                    && record.provider != crate::providers::Provider::Keydesk
+                    && !record.last_verified.as_ref().is_some_and(|v| v.outcome.works());
+                let other =
+                    record.provider_revoke_pending.is_some() || status == RowStatus::UsedAfterRetirement;
+                self.counts.not_verified += usize::from(not_verified);
+                self.counts.other += usize::from(other);
                 Row {
                     key,
                     status,
                     live: record.is_live(),
-                    attention: !attention.is_empty()
-                        || record.provider_revoke_pending.is_some()
-                        || status == RowStatus::UsedAfterRetirement,
+                    attention: !attention.is_empty() || not_verified || other,
                 }
             })
             .collect();
@@ -367,17 +379,26 @@ pub fn dashboard_ui(
     let mut command = None;
     state.index.refresh(file, now);
     let counts = state.index.counts;
+    let open_incidents = file.incidents.iter().any(|i| i.closed_at.is_none());
     ui.horizontal(|ui| {
-        let attention =
-            counts.expired + counts.expiring + counts.rotation_due + counts.never_verified + counts.retiring;
-        if attention == 0 {
-            badge_ui(ui, "Nothing needs attention.", Badge::Good);
-        } else {
-            let text = format!(
-                "Needs attention: {} expired · {} expiring · {} rotation due · {} never verified · {} retiring",
-                counts.expired, counts.expiring, counts.rotation_due, counts.never_verified, counts.retiring
+        let attention = counts.expired
+            + counts.expiring
+            + counts.rotation_due
+            + counts.not_verified
+            + counts.retiring
+            + counts.other;
+        if attention > 0 {
+            let mut text = format!(
+                "Needs attention: {} expired · {} expiring · {} rotation due · {} not verified · {} retiring",
+                counts.expired, counts.expiring, counts.rotation_due, counts.not_verified, counts.retiring
             );
+            if counts.other > 0 {
+                text.push_str(&format!(" · {} other", counts.other));
+            }
             ui.toggle_value(&mut state.attention_only, text);
+        } else if !file.keys.is_empty() && !open_incidents {
+            // Said only when true: not over an open incident, not of an empty vault.
+            badge_ui(ui, "Nothing needs attention.", Badge::Good);
         }
     });
     // Open incidents stay in sight until closed (with a summary, on the key's page or from the
