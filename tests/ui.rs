@@ -313,6 +313,11 @@ fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
     assert!(harness.query_by_label("Suspected leak: revoke…").is_none(), "a revoked key offers no revoke");
     look_up(&mut harness, "kd_live_0000000000000000000000000000000000000");
     harness.get_by_label("No key in this vault matches that string.");
+    assert!(harness.query_by_label_contains("The field keeps the first").is_none());
+    // A paste longer than the field is cut at its end, and the answer says so.
+    look_up(&mut harness, &format!("{} {active}", "x".repeat(1100)));
+    harness.get_by_label("No key in this vault matches that string.");
+    harness.get_by_label_contains("The field keeps the first 1024 characters of a paste");
 
     // The leak response starts from the answer, inside an incident: where it was found is
     // asked first, then the revoke dialog opens for the active key.
@@ -327,7 +332,7 @@ fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
     assert_eq!((incidents.len(), incidents[0].found_where.as_str()), (1, "a support e-mail"));
     let session = harness.state().session().unwrap();
     let audit = session.vault.audit_text().unwrap();
-    assert_eq!(audit.matches("action:Whois").count(), 6, "every look-up is on record");
+    assert_eq!(audit.matches("action:Whois").count(), 7, "every look-up is on record");
     for secret in [&active, &revoked] {
         assert!(!audit.contains(secret.as_str()), "the string itself is not");
     }

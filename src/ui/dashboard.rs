@@ -300,7 +300,7 @@ impl Index {
         };
         match sort {
             Sort::Label => {
-                visible.sort_by_cached_key(|&i| record(i).map(|k| (natural_key(&k.label), rank(k))))
+                visible.sort_by_cached_key(|&i| record(i).map(|k| (natural_key(&k.label), rank(k))));
             }
             Sort::Provider => {
                 visible.sort_by_cached_key(|&i| {

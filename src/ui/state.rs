@@ -336,6 +336,8 @@ fn why_manual(record: &KeyRecord) -> String {
 pub struct WhoisState {
     pub candidate: super::widgets::SecretInput,
     pub answer: Option<WhoisAnswer>,
+    /// The last paste filled the field (its end was cut off by the field's limit).
+    pub field_full: bool,
     /// Put the cursor in the field at the next frame.
     pub focus: bool,
     /// The incident the leak response opens: where the string was found, and by whom.

@@ -6,7 +6,7 @@
 use super::session::Command;
 use super::state::WhoisState;
 use super::theme::{self, Badge};
-use super::widgets::{badge_ui, error_ui, field, secret_field};
+use super::widgets::{MAX_SECRET_CHARS, badge_ui, error_ui, field, secret_field};
 use crate::vault::model::{KeyRecord, VaultFile};
 use crate::vault::whois;
 
@@ -29,11 +29,22 @@ pub fn whois_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut WhoisState) -> 
     let entered = found.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     let look = ui.add_enabled(!state.candidate.is_empty(), egui::Button::new("Look it up")).clicked();
     if (look || entered) && !state.candidate.is_empty() {
+        // The field keeps MAX_SECRET_CHARS characters of a paste: a longer one was cut there.
+        state.field_full = state.candidate.expose().chars().count() >= MAX_SECRET_CHARS;
         state.candidate.trim();
         command = Some(Command::Whois(state.candidate.take()));
     }
     ui.add_space(theme::GAP);
     let Some(answer) = &state.answer else { return command };
+    if state.field_full {
+        badge_ui(
+            ui,
+            &format!(
+                "The field keeps the first {MAX_SECRET_CHARS} characters of a paste: anything after them was not looked at. Paste the line that holds the key."
+            ),
+            Badge::Warn,
+        );
+    }
     if answer.cut_short {
         badge_ui(
             ui,
