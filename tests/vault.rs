@@ -265,7 +265,7 @@ fn whois_finds_the_leaked_key_without_recording_it() {
     let id = add(&mut f, "Transactional", &key).unwrap();
     generate(&mut f, "Other");
     let ids = |found: keydesk::vault::WhoisFound| found.keys.into_iter().map(|r| r.id).collect::<Vec<_>>();
-    assert_eq!(ids(f.vault.whois(&format!("{key}\n")).unwrap()), [id.clone()]);
+    assert_eq!(ids(f.vault.whois(&format!("{key}\n")).unwrap()), std::slice::from_ref(&id));
     assert!(ids(f.vault.whois(&sendgrid_key()).unwrap()).is_empty());
     assert!(!f.storage.audit().contains(&key[3..20]));
 }
@@ -283,7 +283,11 @@ fn whois_finds_a_key_inside_a_log_line_a_url_a_header_or_an_env_file() {
         format!("{{\"apiKey\": \"{key}\"}}"),
     ] {
         let found = f.vault.whois(&text).unwrap();
-        assert_eq!(found.keys.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), [id.clone()], "{text}");
+        assert_eq!(
+            found.keys.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+            std::slice::from_ref(&id),
+            "{text}"
+        );
         assert!(!found.cut_short);
     }
     // Two keys in one paste are both named, in the order they appear.
