@@ -110,7 +110,15 @@ fn the_whole_flow() {
     step(&["rotate", "SendGrid prod"], &sg2);
     assert_eq!(step(&["reveal", "SendGrid prod"], ""), format!("{sg2}\n"), "the active key wins");
 
-    assert_eq!(step(&["whois"], &format!("{webhook}\n")).trim(), format!("{webhook_id}\tWebhook (prod)"));
+    // The old key after a rotation shares its label with the new one: its state says which.
+    let named = step(&["whois"], &format!("{webhook}\n"));
+    assert!(
+        named.starts_with(&format!("{webhook_id}\tWebhook (prod)\tRetiring, replaced by \"Webhook (prod)\"")),
+        "{named}"
+    );
+    // Inside a pasted command line, the key is found too.
+    let curl = format!("curl -H 'Authorization: Bearer {webhook}' https://hooks.example.com/x\n");
+    assert_eq!(step(&["whois"], &curl), named);
 
     let miss = cli.run_with(&["whois"], &format!("{}\n", sendgrid_key()));
     assert_eq!(miss.status.code(), Some(1));

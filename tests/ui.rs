@@ -119,6 +119,13 @@ fn paste_recognises_the_provider_and_refuses_bad_values() {
     type_into(&mut harness, "Label", "Transactional");
     type_into(&mut harness, "Key", "SG.tooshort");
     harness.get_by_label_contains("starts like a SendGrid key");
+    // A format Keydesk does not know is not called recognised (nor shown in the good colour).
+    harness.get_by_label("Key").focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Key").type_text("zq7-unknown-format-4b1d9e0c2a");
+    harness.run();
+    harness.get_by_label_contains("does not recognise this key's format");
+    assert!(harness.query_by_label_contains("Recognised").is_none());
     harness.get_by_label("Key").focus();
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     harness.get_by_label("Key").type_text(&common::sendgrid_key());
@@ -192,6 +199,40 @@ fn a_pasted_key_is_checked_at_the_provider_and_verify_reports() {
         record.last_verified.map(|v| v.outcome),
         Some(keydesk::vault::model::VerifyOutcome::Unauthorized)
     );
+    // The list does not call a refused key fine: it still counts as not verified.
+    click(&mut harness, "Keys");
+    assert!(harness.query_by_label("Nothing needs attention.").is_none());
+    harness.get_by_label_contains("1 not verified");
+    harness.get_by_label("refused by Brevo");
+}
+
+#[test]
+fn the_key_list_says_nothing_needs_attention_only_when_it_is_true() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    assert!(harness.query_by_label("Nothing needs attention.").is_none(), "not of an empty vault");
+    common::window::generate_key(&mut harness, "Newsletter sync");
+    click(&mut harness, "Keys");
+    harness.get_by_label("Nothing needs attention.");
+    // A Keydesk key's check is its checksum: it is active, not "works".
+    click(&mut harness, "…");
+    click(&mut harness, "Verify");
+    let session = harness.state().session().unwrap();
+    assert!(session.vault.keys()[0].last_verified.is_some(), "checked");
+    assert!(harness.query_by_label("works").is_none());
+    harness.get_by_label("active");
+    // An open incident needs attention: the green line goes.
+    let session = harness.state_mut().session_mut().unwrap();
+    let key = session.vault.keys()[0].id.clone();
+    let report = keydesk::vault::incidents::IncidentReport {
+        found_where: "a support ticket".into(),
+        ..Default::default()
+    };
+    let id = session.vault.open_incident(&key, &report).unwrap();
+    harness.run();
+    harness.get_by_label_contains(&format!("Open incident {id}"));
+    assert!(harness.query_by_label("Nothing needs attention.").is_none());
 }
 
 #[test]
@@ -258,7 +299,13 @@ fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
 
     look_up(&mut harness, &active);
     harness.get_by_label_contains("It is \"Newsletter sync\"");
-    harness.get_by_label_contains("Active: it works.");
+    harness.get_by_label_contains("Active: it has not been revoked.");
+    assert!(harness.query_by_label_contains("it works").is_none(), "never checked, so not said to work");
+    // Inside a pasted log line, a header or an .env line, the key is found too.
+    for line in [format!("Authorization: Bearer {active}"), format!("NEWSLETTER_KEY='{active}' # prod")] {
+        look_up(&mut harness, &line);
+        harness.get_by_label_contains("It is \"Newsletter sync\"");
+    }
     look_up(&mut harness, &revoked);
     harness.get_by_label_contains("It is \"Old webhook\"");
     harness.get_by_label_contains("Revoked on");
@@ -266,6 +313,11 @@ fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
     assert!(harness.query_by_label("Suspected leak: revoke…").is_none(), "a revoked key offers no revoke");
     look_up(&mut harness, "kd_live_0000000000000000000000000000000000000");
     harness.get_by_label("No key in this vault matches that string.");
+    assert!(harness.query_by_label_contains("The field keeps the first").is_none());
+    // A paste longer than the field is cut at its end, and the answer says so.
+    look_up(&mut harness, &format!("{} {active}", "x".repeat(1100)));
+    harness.get_by_label("No key in this vault matches that string.");
+    harness.get_by_label_contains("The field keeps the first 1024 characters of a paste");
 
     // The leak response starts from the answer, inside an incident: where it was found is
     // asked first, then the revoke dialog opens for the active key.
@@ -280,7 +332,7 @@ fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
     assert_eq!((incidents.len(), incidents[0].found_where.as_str()), (1, "a support e-mail"));
     let session = harness.state().session().unwrap();
     let audit = session.vault.audit_text().unwrap();
-    assert_eq!(audit.matches("action:Whois").count(), 4, "every look-up is on record");
+    assert_eq!(audit.matches("action:Whois").count(), 7, "every look-up is on record");
     for secret in [&active, &revoked] {
         assert!(!audit.contains(secret.as_str()), "the string itself is not");
     }
@@ -567,8 +619,10 @@ fn a_leaked_sendgrid_key_is_named_revoked_and_replaced_at_sendgrid() {
         scroll_to(&mut harness, tick);
         click(&mut harness, tick);
     }
-    scroll_to(&mut harness, "Finish rotation: revoke the old key…");
-    click(&mut harness, "Finish rotation: revoke the old key…");
+    // The old key was revoked first: finishing does not offer to revoke it again.
+    assert!(harness.query_by_label("Finish rotation: revoke the old key…").is_none());
+    scroll_to(&mut harness, "Finish rotation (the old key is already revoked)");
+    click(&mut harness, "Finish rotation (the old key is already revoked)");
     harness.get_by_label_contains("Rotation finished.");
     assert_eq!(sendgrid.seen().iter().filter(|s| s.method == "DELETE").count(), 1, "revoked once");
 

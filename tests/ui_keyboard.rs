@@ -233,3 +233,140 @@ fn enter_pressed_while_a_big_vault_is_still_being_read_is_kept() {
     common::window::step_until(&mut harness, "the vault opens on the first Enter", KeydeskApp::is_unlocked);
     assert_eq!(harness.state().session().unwrap().vault.keys().len(), 10_000);
 }
+
+/// Replaces what the focused text field holds with `text`, as a person does: select all, type.
+fn replace_text(harness: &mut Harness<'_, KeydeskApp>, text: &str) {
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run();
+    if text.is_empty() {
+        harness.key_press(egui::Key::Backspace);
+    } else {
+        harness.get_by_label("Search").type_text(text);
+    }
+    harness.run();
+}
+
+fn label_of(harness: &Harness<'_, KeydeskApp>, id: &keydesk::vault::model::KeyId) -> String {
+    let vault = &harness.state().session().unwrap().vault;
+    vault.keys().iter().find(|k| k.id == *id).unwrap().label.clone()
+}
+
+#[test]
+fn the_selection_is_a_key_that_follows_searching_and_sorting() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    let mut secrets = std::collections::HashMap::new();
+    for label in [
+        "Brevo welcome",
+        "Klaviyo promo 1",
+        "Klaviyo promo 2",
+        "Klaviyo promo 3",
+        "Klaviyo promo 4",
+        "Mailchimp newsletter 1",
+        "Mailchimp newsletter 2",
+        "Mailchimp newsletter 3",
+    ] {
+        secrets.insert(common::window::generate_key(&mut harness, label), label);
+        click(&mut harness, "Keys");
+    }
+    let copied = |harness: &mut Harness<'_, KeydeskApp>| {
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::C);
+        harness.run();
+        let copied = world.clipboard.contents().unwrap_or_default();
+        world.clipboard.copy_from_elsewhere("");
+        *secrets.get(&copied).expect("a key was copied")
+    };
+    // A search selects its first match; Down moves from there. Ctrl+C in the search field
+    // (no text selected in it) copies the highlighted key, and says so.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    harness.run();
+    harness.get_by_label("Search").type_text("klaviyo promo");
+    harness.run();
+    harness.key_press(egui::Key::ArrowDown);
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run();
+    assert!(harness.get_by_label("Search").is_focused(), "the cursor stays in the search");
+    assert_eq!(copied(&mut harness), "Klaviyo promo 3");
+    assert!(harness.get_by_label("Search").is_focused(), "a copy's countdown does not take the cursor");
+    harness.get_by_label_contains("Copied Klaviyo promo 3");
+    // Another search: the key chosen is not shown, so its first match is selected, not the
+    // row that happens to sit where the old one was.
+    replace_text(&mut harness, "mailchimp newsletter");
+    assert_eq!(copied(&mut harness), "Mailchimp newsletter 1");
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run();
+    // Clearing the search keeps the key chosen, wherever it now is in the list.
+    replace_text(&mut harness, "");
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert!(!harness.get_by_label("Search").is_focused());
+    assert_eq!(copied(&mut harness), "Mailchimp newsletter 2", "Ctrl+C outside the field");
+    // So does another order.
+    click(&mut harness, "Sort by");
+    click(&mut harness, "Newest");
+    assert_eq!(copied(&mut harness), "Mailchimp newsletter 2");
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    let Screen::Detail(opened) = screen(&harness) else { panic!("Enter opens the selected key") };
+    assert_eq!(label_of(&harness, &opened), "Mailchimp newsletter 2");
+}
+
+#[test]
+fn search_and_enter_on_a_rotated_label_open_the_active_key() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    common::window::generate_key(&mut harness, "Partner API");
+    click(&mut harness, "Rotate");
+    harness.get_all_by_label("Rotate").last().unwrap().click();
+    let _settled = harness.try_run();
+    click(&mut harness, "Done");
+    click(&mut harness, "Keys");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    harness.run();
+    harness.get_by_label("Search").type_text("partner api");
+    harness.run();
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    let Screen::Detail(opened) = screen(&harness) else { panic!("Enter opens the first match") };
+    let vault = &harness.state().session().unwrap().vault;
+    let status = &vault.keys().iter().find(|k| k.id == opened).unwrap().status;
+    assert_eq!(*status, keydesk::vault::model::KeyStatus::Active, "the replacement, not the retiring key");
+}
+
+fn weak_box_ticked(harness: &Harness<'_, KeydeskApp>) -> bool {
+    use egui_kittest::kittest::NodeT;
+    let node = harness.get_by_label("Use this weak password anyway");
+    node.accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
+}
+
+#[test]
+fn tab_from_a_weak_password_goes_to_repeat_and_only_a_click_keeps_it() {
+    let world = world();
+    let mut harness = app(&world);
+    harness.get_by_label("Master password").type_text("password");
+    harness.run();
+    harness.key_press(egui::Key::Tab);
+    harness.run();
+    assert!(harness.get_by_label("Repeat password").is_focused(), "Tab goes to Repeat");
+    harness.get_by_label("Repeat password").type_text("password");
+    harness.run();
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    assert!(!harness.state().is_unlocked());
+    harness.get_by_label_contains("This password is easy to guess");
+    assert!(!weak_box_ticked(&harness), "Enter in Repeat does not keep a weak password");
+    // The box comes after Repeat; neither Enter nor typing on it ticks it.
+    harness.get_by_label("Repeat password").focus();
+    harness.run();
+    harness.key_press(egui::Key::Tab);
+    harness.run();
+    assert!(harness.get_by_label("Use this weak password anyway").is_focused());
+    harness.key_press(egui::Key::Enter);
+    harness.key_press(egui::Key::Space);
+    harness.run();
+    assert!(!weak_box_ticked(&harness), "keys do not tick it");
+    click(&mut harness, "Use this weak password anyway");
+    assert!(weak_box_ticked(&harness), "a click does");
+}

@@ -264,9 +264,40 @@ fn whois_finds_the_leaked_key_without_recording_it() {
     let key = sendgrid_key();
     let id = add(&mut f, "Transactional", &key).unwrap();
     generate(&mut f, "Other");
-    assert_eq!(f.vault.whois(&format!("{key}\n")).unwrap().map(|r| r.id), Some(id));
-    assert_eq!(f.vault.whois(&sendgrid_key()).unwrap(), None);
+    let ids = |found: keydesk::vault::WhoisFound| found.keys.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(f.vault.whois(&format!("{key}\n")).unwrap()), std::slice::from_ref(&id));
+    assert!(ids(f.vault.whois(&sendgrid_key()).unwrap()).is_empty());
     assert!(!f.storage.audit().contains(&key[3..20]));
+}
+
+#[test]
+fn whois_finds_a_key_inside_a_log_line_a_url_a_header_or_an_env_file() {
+    let mut f = fixture();
+    let key = sendgrid_key();
+    let id = add(&mut f, "Transactional", &key).unwrap();
+    let (other, other_key) = generate(&mut f, "Webhook");
+    for text in [
+        format!("Authorization: Bearer {key}"),
+        format!("10:02:11 POST https://api.sendgrid.com/v3/mail/send?api_key={key}&to=x 401"),
+        format!("SENDGRID_API_KEY={key}\nOTHER=1\n"),
+        format!("{{\"apiKey\": \"{key}\"}}"),
+    ] {
+        let found = f.vault.whois(&text).unwrap();
+        assert_eq!(
+            found.keys.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+            std::slice::from_ref(&id),
+            "{text}"
+        );
+        assert!(!found.cut_short);
+    }
+    // Two keys in one paste are both named, in the order they appear.
+    let both = f.vault.whois(&format!("A={other_key}\nB={key}\n")).unwrap();
+    assert_eq!(both.keys.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), [other, id]);
+    // A huge paste is looked at in part, and says so.
+    let huge = format!("{} {key}", "x".repeat(200_000));
+    let found = f.vault.whois(&huge).unwrap();
+    assert!(found.cut_short && found.keys.is_empty());
+    assert!(!f.storage.audit().contains(&key[3..20]), "the text is not recorded");
 }
 
 #[test]
@@ -404,7 +435,7 @@ fn a_new_data_key_leaves_the_old_password_nothing_to_open() {
     }
     assert!(f.vault.check().is_clean(), "{:?}", f.vault.check());
     // …a revoked key is still recognised, and the chain verifies across the change…
-    assert_eq!(f.vault.whois(&keys[5].1).unwrap().map(|r| r.id), Some(revoked));
+    assert_eq!(f.vault.whois(&keys[5].1).unwrap().keys.first().map(|r| r.id.clone()), Some(revoked));
     assert!(f.vault.verify_audit().is_ok());
     // …and the old password opens nothing: not the vault, not an old copy of vault.ron, not
     // `vault.ron.bak` (the last save but one).

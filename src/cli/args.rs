@@ -62,7 +62,9 @@ pub enum Command {
     Audit(AuditArgs),
     /// Check the vault: secrets present and readable, no orphaned entries, audit chain intact.
     Check(CheckArgs),
-    /// Read a string on stdin and say which key of this vault it is, if any.
+    /// Read text on stdin (a key, or a log line, URL, header or .env file holding one) and say
+    /// which keys of this vault it holds, if any: id, label, and whether each is active,
+    /// retiring or revoked, and what its last check said.
     Whois,
     /// Change the master password (the data key is re-wrapped; with --new-data-key every
     /// secret is re-encrypted under a new one).

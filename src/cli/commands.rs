@@ -165,13 +165,25 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         )),
         Command::Whois => {
             let candidate = input::key_from_stdin("Paste the string to look up: ")?;
-            match vault.whois(candidate.expose_secret())? {
-                Some(record) => out(&format!("{}\t{}", record.id, record.label)),
-                None => {
-                    out("No key in this vault matches that string.")?;
-                    Err(CliError::Quiet)
-                }
+            let found = vault.whois(candidate.expose_secret())?;
+            drop(candidate);
+            if found.cut_short {
+                note(&format!(
+                    "Only the first {} KiB of the text, or its first {} strings, were looked at: paste less to look at the rest.",
+                    crate::vault::whois::MAX_INPUT / 1024,
+                    crate::vault::whois::MAX_CANDIDATES
+                ));
             }
+            if found.keys.is_empty() {
+                out("No key in this vault matches that string.")?;
+                return Err(CliError::Quiet);
+            }
+            // One line a key: its id, its label, then its state and its last check.
+            for record in &found.keys {
+                let state = crate::vault::whois::state_words(record, vault.keys());
+                out(&format!("{}\t{}\t{state}", record.id, record.label))?;
+            }
+            Ok(())
         }
         Command::Backup(args) => super::backup::backup(context, &mut vault, &args),
         Command::Import(args) => super::transfer::import(&mut vault, &args),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::session::Command;
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, cell, field_with};
-use crate::vault::model::{Attention, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
+use crate::vault::model::{Attention, KeyId, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
 
 /// The narrowest label column; it takes whatever width the others leave.
 const LABEL_MIN: f32 = 140.0;
@@ -164,8 +164,11 @@ pub struct Counts {
     pub expired: usize,
     pub expiring: usize,
     pub rotation_due: usize,
-    pub never_verified: usize,
+    /// Live provider keys no check has said work (never checked, refused, or no verdict).
+    pub not_verified: usize,
     pub retiring: usize,
+    /// Keys that need something else: not revoked at the provider, used after retirement.
+    pub other: usize,
 }
 
 /// The rows and the current filtered, sorted view of them.
@@ -204,6 +207,8 @@ pub fn status_of(record: &KeyRecord, attention: &[Attention]) -> RowStatus {
         }
     }
     match checked {
+        // A Keydesk key's checksum says it is intact, not that anything accepts it.
+        Some(VerifyOutcome::ChecksumOk) => RowStatus::Active,
         Some(outcome) if outcome.works() => RowStatus::Works,
         Some(_) => RowStatus::CouldNotCheck,
         None if attention.contains(&Attention::NeverVerified) => RowStatus::NeverChecked,
@@ -233,18 +238,25 @@ impl Index {
                         Attention::Expired => self.counts.expired += 1,
                         Attention::ExpiringSoon { .. } => self.counts.expiring += 1,
                         Attention::RotationDue => self.counts.rotation_due += 1,
-                        Attention::NeverVerified => self.counts.never_verified += 1,
+                        // Counted below with the keys whose check failed.
+                        Attention::NeverVerified => {}
                         Attention::Retiring => self.counts.retiring += 1,
                     }
                 }
                 let status = status_of(record, &attention);
+                // A failed check leaves the key as unverified as no check at all.
+                let not_verified = record.is_live()
+                    && record.provider != crate::providers::Provider::Keydesk
+                    && !record.last_verified.as_ref().is_some_and(|v| v.outcome.works());
+                let other =
+                    record.provider_revoke_pending.is_some() || status == RowStatus::UsedAfterRetirement;
+                self.counts.not_verified += usize::from(not_verified);
+                self.counts.other += usize::from(other);
                 Row {
                     key,
                     status,
                     live: record.is_live(),
-                    attention: !attention.is_empty()
-                        || record.provider_revoke_pending.is_some()
-                        || status == RowStatus::UsedAfterRetirement,
+                    attention: !attention.is_empty() || not_verified || other,
                 }
             })
             .collect();
@@ -280,11 +292,20 @@ impl Index {
             })
             .collect();
         let record = |i: usize| keys.get(rows[i].key);
+        // After a rotation two keys share a label: the active one comes first.
+        let rank = |k: &KeyRecord| match k.status {
+            KeyStatus::Active => 0,
+            KeyStatus::Retiring => 1,
+            KeyStatus::Revoked { .. } => 2,
+        };
         match sort {
-            Sort::Label => visible.sort_by_cached_key(|&i| record(i).map(|k| natural_key(&k.label))),
+            Sort::Label => {
+                visible.sort_by_cached_key(|&i| record(i).map(|k| (natural_key(&k.label), rank(k))));
+            }
             Sort::Provider => {
-                visible
-                    .sort_by_cached_key(|&i| record(i).map(|k| (k.provider.name(), natural_key(&k.label))));
+                visible.sort_by_cached_key(|&i| {
+                    record(i).map(|k| (k.provider.name(), natural_key(&k.label), rank(k)))
+                });
             }
             Sort::Created => visible.sort_by_key(|&i| std::cmp::Reverse(record(i).map(|k| k.created_at))),
             Sort::LastCopied => {
@@ -294,6 +315,26 @@ impl Index {
         self.visible = visible;
         self.visible_for = Some(key);
     }
+}
+
+impl Index {
+    /// Where the key `id` is among the visible rows.
+    pub fn position(&self, keys: &[KeyRecord], id: &KeyId) -> Option<usize> {
+        self.visible.iter().position(|&i| keys.get(self.rows[i].key).is_some_and(|k| k.id == *id))
+    }
+
+    /// The key of the visible row `at`.
+    pub fn id_at<'a>(&self, keys: &'a [KeyRecord], at: usize) -> Option<&'a KeyId> {
+        let &i = self.visible.get(at)?;
+        keys.get(self.rows[i].key).map(|k| &k.id)
+    }
+}
+
+/// Whether the text field `id` has text selected (then Ctrl+C copies that text).
+fn text_selected(ctx: &egui::Context, id: egui::Id) -> bool {
+    egui::text_edit::TextEditState::load(ctx, id)
+        .and_then(|state| state.cursor.char_range())
+        .is_some_and(|range| !range.is_empty())
 }
 
 /// Whether every word (lower case) is in the key's label, provider, notes or integrations,
@@ -338,17 +379,26 @@ pub fn dashboard_ui(
     let mut command = None;
     state.index.refresh(file, now);
     let counts = state.index.counts;
+    let open_incidents = file.incidents.iter().any(|i| i.closed_at.is_none());
     ui.horizontal(|ui| {
-        let attention =
-            counts.expired + counts.expiring + counts.rotation_due + counts.never_verified + counts.retiring;
-        if attention == 0 {
-            badge_ui(ui, "Nothing needs attention.", Badge::Good);
-        } else {
-            let text = format!(
-                "Needs attention: {} expired · {} expiring · {} rotation due · {} never verified · {} retiring",
-                counts.expired, counts.expiring, counts.rotation_due, counts.never_verified, counts.retiring
+        let attention = counts.expired
+            + counts.expiring
+            + counts.rotation_due
+            + counts.not_verified
+            + counts.retiring
+            + counts.other;
+        if attention > 0 {
+            let mut text = format!(
+                "Needs attention: {} expired · {} expiring · {} rotation due · {} not verified · {} retiring",
+                counts.expired, counts.expiring, counts.rotation_due, counts.not_verified, counts.retiring
             );
+            if counts.other > 0 {
+                text.push_str(&format!(" · {} other", counts.other));
+            }
             ui.toggle_value(&mut state.attention_only, text);
+        } else if !file.keys.is_empty() && !open_incidents {
+            // Said only when true: not over an open incident, not of an empty vault.
+            badge_ui(ui, "Nothing needs attention.", Badge::Good);
         }
     });
     // Open incidents stay in sight until closed (with a summary, on the key's page or from the
@@ -370,7 +420,9 @@ pub fn dashboard_ui(
     let search = field_with(
         ui,
         "Search",
+        // Its own id: a line shown above it (the clipboard's countdown) does not take the focus away.
         egui::TextEdit::singleline(&mut state.search)
+            .id_salt("dashboard-search")
             .hint_text("label, provider, integration, notes (Ctrl+F)"),
     );
     if state.focus_search {
@@ -389,36 +441,43 @@ pub fn dashboard_ui(
     state.index.filter(file, &state.search, state.sort, state.attention_only, state.show_revoked);
     let keys = &file.keys;
     let shown = state.index.visible.len();
-    if state.selected.is_some_and(|at| at >= shown) {
-        state.selected = shown.checked_sub(1);
+    // The selection is a key, not a row: it follows sorting and searching. When its key is no
+    // longer shown (or a search starts with nothing selected), the first match is selected.
+    let mut at = state.selected.as_ref().and_then(|id| state.index.position(keys, id));
+    if at.is_none() && (state.selected.is_some() || (search.changed() && !state.search.trim().is_empty())) {
+        at = (shown > 0).then_some(0);
+        state.selected = at.and_then(|first| state.index.id_at(keys, first)).cloned();
+        state.scroll_to_selected = true;
     }
     // The keyboard walks the list: arrows move the selection (also from the search field),
-    // Enter opens the selected key, Ctrl+C copies it when no text field has the focus.
+    // Enter opens the selected key, Ctrl+C copies it when no text field has the focus, or
+    // from the search field when no text is selected in it.
     let text_focused = ui.ctx().text_edit_focused();
     let typing = text_focused && !search.has_focus();
+    let copy_allowed = !text_focused || (search.has_focus() && !text_selected(ui.ctx(), search.id));
     let (down, up, copy) = ui.input_mut(|i| {
         let down = !typing && i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown);
         let up = !typing && i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp);
-        let copy = !text_focused
+        let copy = copy_allowed
             && (i.consume_key(egui::Modifiers::COMMAND, egui::Key::C)
                 || i.events.iter().any(|e| matches!(e, egui::Event::Copy)));
         (down, up, copy)
     });
     if shown > 0 && (down || up) {
-        let next = match (state.selected, down) {
+        let next = match (at, down) {
             (None, true) => 0,
             (None, false) => shown - 1,
             (Some(at), true) => (at + 1).min(shown - 1),
             (Some(at), false) => at.saturating_sub(1),
         };
-        state.selected = Some(next);
+        at = Some(next);
+        state.selected = state.index.id_at(keys, next).cloned();
         state.scroll_to_selected = true;
     }
-    let selected_record = state
-        .selected
-        .and_then(|at| state.index.visible.get(at))
-        .and_then(|&row| keys.get(state.index.rows[row].key));
-    if copy && let Some(record) = selected_record.filter(|r| r.is_live()) {
+    let selected_record =
+        at.and_then(|at| state.index.visible.get(at)).and_then(|&row| keys.get(state.index.rows[row].key));
+    // A revoked key is not copied; the copy says why, as the row's Copy would.
+    if copy && let Some(record) = selected_record {
         command = Some(Command::Copy(record.id.clone()));
     }
     let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
@@ -475,7 +534,7 @@ pub fn dashboard_ui(
         }
     });
     let mut scroll = egui::ScrollArea::vertical().auto_shrink(false);
-    let selected = state.selected;
+    let selected = at;
     let scroll_to = std::mem::take(&mut state.scroll_to_selected).then_some(selected).flatten();
     if let Some(at) = scroll_to {
         // Keep the selected row in view: scrolled so it sits a few rows from the top.

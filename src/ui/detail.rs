@@ -441,8 +441,15 @@ fn rotation_ui(
     ui.add_space(theme::GAP);
     ui.separator();
     ui.heading("Rotation");
+    // A key revoked first (a leak) is not revoked again: finishing only closes the rotation.
+    let revoked = !record.is_live();
+    let then = if revoked {
+        "then finish (the old key is already revoked)"
+    } else {
+        "then finish: the old key is revoked"
+    };
     ui.label(format!(
-        "\"{}\" ({}) is being replaced, since {}. Move each integration to the new key, then finish: the old key is revoked. {moved} of {total} integrations moved.",
+        "\"{}\" ({}) is being replaced, since {}. Move each integration to the new key, {then}. {moved} of {total} integrations moved.",
         record.label,
         record.hint,
         rotation.started_at.format("%Y-%m-%d")
@@ -498,7 +505,14 @@ fn rotation_ui(
     let reason = state.finish_reason.trim().to_owned();
     let ready = left == 0 || !reason.is_empty();
     let finish = ui
-        .add_enabled(ready, egui::Button::new("Finish rotation: revoke the old key…"))
+        .add_enabled(
+            ready,
+            egui::Button::new(if revoked {
+                "Finish rotation (the old key is already revoked)"
+            } else {
+                "Finish rotation: revoke the old key…"
+            }),
+        )
         .on_disabled_hover_text(format!("{left} integrations are not yet updated and tested"));
     if finish.clicked() {
         command =

@@ -69,11 +69,14 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
                                 }
                                 let region =
                                     found.region.map(|r| format!(", region {r}")).unwrap_or_default();
-                                badge_ui(
-                                    ui,
-                                    &format!("Recognised: {}{region}", found.provider.name()),
-                                    Badge::Good,
-                                );
+                                // "Other" is what an unknown format is kept as: its warning says so.
+                                if found.provider != crate::providers::Provider::Other {
+                                    badge_ui(
+                                        ui,
+                                        &format!("Recognised: {}{region}", found.provider.name()),
+                                        Badge::Good,
+                                    );
+                                }
                                 if let Some(warning) = found.warning {
                                     badge_ui(ui, &warning, Badge::Warn);
                                 }

@@ -406,7 +406,8 @@ pub fn password_change_ui(
     secret_field(ui, "new-password", "New password", &mut form.new_password);
     secret_field(ui, "new-password-confirm", "Repeat password", &mut form.confirm);
     let shown = !form.new_password.is_empty();
-    let weak = super::unlock::strength_ui(ui, form.new_password.expose(), shown, &mut form.accept_weak);
+    let weak = super::unlock::strength_ui(ui, form.new_password.expose(), shown);
+    super::unlock::weak_override_ui(ui, weak, &mut form.accept_weak);
     ui.horizontal(|ui| {
         ui.add_space(theme::LABEL_WIDTH + 8.0);
         ui.checkbox(&mut form.new_data_key, data_key.0).on_hover_text(data_key.1);

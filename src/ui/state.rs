@@ -31,8 +31,8 @@ pub struct DashboardState {
     pub attention_only: bool,
     /// Revoked keys listed too.
     pub show_revoked: bool,
-    /// The row the keyboard is on (a position in the visible rows).
-    pub selected: Option<usize>,
+    /// The key the keyboard is on (it stays selected when the list is sorted or searched).
+    pub selected: Option<KeyId>,
     /// Scroll the list to the selected row at the next frame.
     pub scroll_to_selected: bool,
     pub focus_search: bool,
@@ -336,6 +336,8 @@ fn why_manual(record: &KeyRecord) -> String {
 pub struct WhoisState {
     pub candidate: super::widgets::SecretInput,
     pub answer: Option<WhoisAnswer>,
+    /// The last paste filled the field (its end was cut off by the field's limit).
+    pub field_full: bool,
     /// Put the cursor in the field at the next frame.
     pub focus: bool,
     /// The incident the leak response opens: where the string was found, and by whom.
@@ -344,8 +346,10 @@ pub struct WhoisState {
     pub error: Option<String>,
 }
 
-/// What a look-up found.
-pub enum WhoisAnswer {
-    Key(KeyId),
-    NoMatch,
+/// What a look-up found: the keys the pasted text holds (none: no match), how many strings
+/// of it were looked up, and whether it was too long to be looked at whole.
+pub struct WhoisAnswer {
+    pub keys: Vec<KeyId>,
+    pub looked_at: usize,
+    pub cut_short: bool,
 }

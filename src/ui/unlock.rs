@@ -152,12 +152,11 @@ pub fn strength(password: &str) -> (u8, String) {
     (score, if advice.is_empty() { word.to_owned() } else { format!("{word}: {advice}") })
 }
 
-/// The strength hint under a new master password (when `shown`), rated once, and for a weak
-/// one the box that keeps it anyway. Returns whether the password is weak (zxcvbn 0–1).
-pub fn strength_ui(ui: &mut egui::Ui, password: &str, shown: bool, accept_weak: &mut bool) -> bool {
+/// The strength hint under a new master password (when `shown`), rated once. Returns whether
+/// the password is weak (zxcvbn 0–1); [`weak_override_ui`] then offers to keep it anyway.
+pub fn strength_ui(ui: &mut egui::Ui, password: &str, shown: bool) -> bool {
     let (score, hint) = strength(password);
     let weak = !password.is_empty() && score <= 1;
-    let indent = |ui: &mut egui::Ui| ui.add_space(theme::LABEL_WIDTH + 8.0);
     if shown {
         let kind = match score {
             0 | 1 => theme::Badge::Bad,
@@ -165,17 +164,30 @@ pub fn strength_ui(ui: &mut egui::Ui, password: &str, shown: bool, accept_weak: 
             _ => theme::Badge::Good,
         };
         ui.horizontal(|ui| {
-            indent(ui);
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
             super::widgets::badge_ui(ui, &hint, kind);
         });
     }
-    if weak {
-        ui.horizontal(|ui| {
-            indent(ui);
-            ui.checkbox(accept_weak, "Use this weak password anyway");
-        });
-    }
     weak
+}
+
+/// For a weak password, the box that keeps it anyway: placed after the repeat field (so Tab
+/// from the password goes to the repeat), and ticked only by a click (or a screen reader's
+/// action), never by Enter or Space while it has the keyboard focus.
+pub fn weak_override_ui(ui: &mut egui::Ui, weak: bool, accept_weak: &mut bool) {
+    if !weak {
+        return;
+    }
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        let mut ticked = *accept_weak;
+        let response = ui.checkbox(&mut ticked, "Use this weak password anyway");
+        let by_key = response.has_focus()
+            && ui.input(|i| i.key_pressed(egui::Key::Enter) || i.key_pressed(egui::Key::Space));
+        if response.clicked() && !by_key {
+            *accept_weak = ticked;
+        }
+    });
 }
 
 /// First run: a vault on this computer, a new team vault, or joining one; the master password
@@ -224,11 +236,12 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                     state.accept_weak = false;
                 }
                 let shown = !state.password.is_empty() || first.has_focus();
-                let weak = strength_ui(ui, state.password.expose(), shown, &mut state.accept_weak);
+                let weak = strength_ui(ui, state.password.expose(), shown);
                 let second = secret_field(ui, "create-confirm", "Repeat password", &mut state.confirm);
                 if second.changed() {
                     state.error = None;
                 }
+                weak_override_ui(ui, weak, &mut state.accept_weak);
                 if state.kind == VaultKind::Local {
                     ui.add_space(theme::GAP);
                     backend_ui(ui, state);

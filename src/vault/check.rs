@@ -5,6 +5,17 @@ use super::audit::{self, Action};
 use super::model::KeyRecord;
 use super::{Vault, VaultError};
 
+/// What "Which key is this?" found in a pasted text.
+#[derive(Debug)]
+pub struct WhoisFound {
+    /// The keys found, in the order the text names them.
+    pub keys: Vec<KeyRecord>,
+    /// How many strings of the text were looked up.
+    pub looked_at: usize,
+    /// The text was too long: only its first part was looked at.
+    pub cut_short: bool,
+}
+
 /// What `check` found.
 #[derive(Debug)]
 pub struct CheckReport {
@@ -36,17 +47,37 @@ impl CheckReport {
 }
 
 impl Vault {
-    /// Which key a leaked string is (compares keyed hashes only). The lookup is audited
-    /// without the string.
-    pub fn whois(&mut self, candidate: &str) -> Result<Option<KeyRecord>, VaultError> {
-        let found = self.matching_key(candidate.trim()).cloned();
-        let detail = match &found {
-            Some(record) => format!("matched \"{}\"", record.label),
-            None => "no match".to_owned(),
+    /// Which keys a pasted text holds: the text is cut into candidate strings (see
+    /// [`super::whois::candidates`]), each compared by keyed hash only. The look-up is audited
+    /// without the text.
+    pub fn whois(&mut self, text: &str) -> Result<WhoisFound, VaultError> {
+        let candidates = super::whois::candidates(text);
+        let mut by_hash: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+        for (at, record) in self.file.keys.iter().enumerate() {
+            by_hash.entry(record.lookup_hash.as_str()).or_default().push(at);
+        }
+        let mut found: Vec<usize> = Vec::new();
+        for candidate in candidates.iter() {
+            let hash = super::crypto::lookup_hash(&self.keys.lookup, candidate.as_bytes());
+            for &at in by_hash.get(hash.as_str()).into_iter().flatten() {
+                if !found.contains(&at) {
+                    found.push(at);
+                }
+            }
+        }
+        let keys: Vec<KeyRecord> = found.iter().filter_map(|&at| self.file.keys.get(at).cloned()).collect();
+        let looked_at = candidates.len();
+        let cut_short = candidates.cut_short;
+        drop(candidates);
+        let labels: Vec<String> = keys.iter().map(|k| format!("\"{}\"", k.label)).collect();
+        let detail = if labels.is_empty() {
+            format!("no match ({looked_at} strings)")
+        } else {
+            format!("matched {} ({looked_at} strings)", labels.join(", "))
         };
-        let key = found.as_ref().map(|r| r.id.clone());
+        let key = keys.first().filter(|_| keys.len() == 1).map(|k| k.id.clone());
         self.commit(Action::Whois, key.as_deref(), audit::Outcome::Ok, detail)?;
-        Ok(found)
+        Ok(WhoisFound { keys, looked_at, cut_short })
     }
 
     /// Entry names that live keys and accounts with management keys use.

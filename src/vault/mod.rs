@@ -27,6 +27,7 @@ pub mod meta;
 pub mod model;
 mod ops;
 mod rekey;
+pub mod whois;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -40,7 +41,7 @@ use keys::Keys;
 use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
 
 pub use accounts::{AccountRequest, UsageTarget, new_account, usage_detail};
-pub use check::CheckReport;
+pub use check::{CheckReport, WhoisFound};
 pub use error::VaultError;
 pub use import::{ImportReport, ImportRow, ImportStop, PreviewRow, Verdict, count_keys, preview_rows};
 pub use lifecycle::{

@@ -60,8 +60,11 @@ impl Session {
             Command::OpenKey(id) => self.open_key(&id),
             Command::Whois(candidate) => match self.vault.whois(candidate.expose_secret()) {
                 Ok(found) => {
-                    self.whois.answer =
-                        Some(found.map_or(WhoisAnswer::NoMatch, |record| WhoisAnswer::Key(record.id)));
+                    self.whois.answer = Some(WhoisAnswer {
+                        keys: found.keys.into_iter().map(|record| record.id).collect(),
+                        looked_at: found.looked_at,
+                        cut_short: found.cut_short,
+                    });
                 }
                 Err(error) => fx.toasts.error(error.to_string(), now),
             },
