@@ -707,6 +707,46 @@ fn removing_a_member_replaces_the_team_key_and_what_they_kept_opens_nothing() {
     assert!(refused.contains("changed outside Keydesk"), "{refused}");
 }
 
+/// The key-derivation cost of `member`'s copy of the team's keys, as the server keeps it.
+fn member_kdf(bao: &Bao, member: &str) -> Value {
+    let path = format!("{MOUNT}/data/{PATH}/members/{member}");
+    let (status, body) = bao.call("GET", &path, None, &bao.root_token);
+    assert_eq!(status, 200, "{body}");
+    body["data"]["data"]["kdf"].clone()
+}
+
+#[test]
+fn a_new_password_keeps_the_members_key_derivation_cost() {
+    let bao = Bao::dev();
+    let ana = Member::new(&bao.root_token);
+    ana.init(&bao, "ana");
+    let chosen = json!({ "memory_kib": 19 * 1024, "iterations": 2, "lanes": 1 });
+    assert_eq!(member_kdf(&bao, "ana"), chosen, "made at the cost init was given");
+    let new_file = ana.cli.dir.path().join("new-password");
+    std::fs::write(&new_file, "a new passphrase for ana, long enough\n").unwrap();
+    std::fs::set_permissions(&new_file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+
+    // No --kdf-*: the cost stays as it was (not Keydesk's defaults).
+    ana.ok(&["passwd", "--new-password-file", new_file.to_str().unwrap()], "");
+    assert_eq!(member_kdf(&bao, "ana"), chosen);
+    std::fs::copy(&new_file, &ana.cli.password_file).unwrap();
+    // One part chosen: that part changes, the others stay.
+    ana.ok(&["passwd", "--new-password-file", new_file.to_str().unwrap(), "--kdf-iterations", "3"], "");
+    assert_eq!(member_kdf(&bao, "ana"), json!({ "memory_kib": 19 * 1024, "iterations": 3, "lanes": 1 }));
+    // Out of range: refused before anything changes (with --new-data-key, the team's key too).
+    let args =
+        ["passwd", "--new-data-key", "--new-password-file", new_file.to_str().unwrap(), "--kdf-lanes", "9"];
+    let refused = ana.fails(&args, "");
+    assert!(refused.contains("cost"), "{refused}");
+    assert!(ana.ok(&["info"], "").contains("Team vault"));
+    let (_, team) = bao.call("GET", &format!("{MOUNT}/data/{PATH}/team"), None, &bao.root_token);
+    assert_eq!(
+        team["data"]["data"]["key_generation"].as_u64().unwrap_or(0),
+        0,
+        "the team's key stays: {team}"
+    );
+}
+
 #[test]
 fn a_member_changes_their_password_and_an_admin_replaces_the_teams_key() {
     let bao = Bao::dev();

@@ -803,6 +803,11 @@ fn a_member_changes_their_password_and_the_teams_key_from_the_window() {
     harness.run();
     harness.get_by_label_contains("The team's key was replaced for every member and 1 key sealed again");
     assert_eq!(other.keys().unwrap()[0].generation, 1, "sealed again under the new team key");
+    // At the cost ana's copy was made at (the form starts there): not Keydesk's defaults.
+    let (status, entry) = bao.call("GET", &format!("{MOUNT}/data/{PATH}/members/ana"), None, &bao.root_token);
+    assert_eq!(status, 200, "{entry}");
+    let kdf: KdfParams = serde_json::from_value(entry["data"]["data"]["kdf"].clone()).unwrap();
+    assert_eq!(kdf, KdfParams::MIN);
 
     // The old password opens nothing; the new one opens the new team key.
     let config = keydesk::actions::team::read_config(&dir).unwrap();

@@ -433,9 +433,16 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let mut keys = vault.unlock(&password(context)?)?;
             let new = input::new_password(passwd.new_password_file.as_deref())?;
             crate::vault::check_new_password(&new)?;
-            let kdf = super::commands::kdf_params(&passwd.kdf, KdfParams::default())?;
+            // The member's current cost stays unless --kdf-* choose another.
+            let kdf = crate::team::members::KdfChoice {
+                memory_kib: passwd.kdf.kdf_memory_mib.map(|mib| mib.saturating_mul(1024)),
+                iterations: passwd.kdf.kdf_iterations,
+                lanes: passwd.kdf.kdf_lanes,
+            };
             let mut said = String::new();
             if passwd.new_data_key {
+                // A cost out of range is refused before the team's key is replaced.
+                vault.password_kdf(kdf)?;
                 let (done, new_keys) = vault.rekey(&keys, &mut os_rng(), now)?;
                 keys = new_keys;
                 said = format!(

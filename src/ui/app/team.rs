@@ -540,6 +540,8 @@ impl KeydeskApp {
                         }
                         session.screen.password = None;
                         self.toasts.info(said, now);
+                        // Read again: the next change starts at the cost just chosen.
+                        self.run_team(ctx, TeamCommand::LoadMembers);
                     }
                     Err(error) => match &mut session.screen.password {
                         Some(form) => form.error = Some(error),
@@ -1347,9 +1349,10 @@ fn change_password(
     now: DateTime<Utc>,
 ) -> Result<(String, Option<TeamKeys>), String> {
     let keys = vault.unlock(&chosen.current).map_err(|e| sentence(&e))?;
-    let kdf = crate::vault::crypto::KdfParams {
-        memory_kib: chosen.memory_mib * 1024,
-        ..crate::vault::crypto::KdfParams::default()
+    // The form starts at the member's current cost: the rest of it stays as it is.
+    let kdf = crate::team::members::KdfChoice {
+        memory_kib: Some(chosen.memory_mib.saturating_mul(1024)),
+        ..crate::team::members::KdfChoice::default()
     };
     let said = "Your password for the team vault is changed; the old one opens nothing on the server now.";
     if !chosen.new_data_key {
