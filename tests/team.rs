@@ -474,6 +474,26 @@ fn a_members_copy_keeps_up_with_the_others_and_lists_while_the_server_is_away() 
     assert!(refused.contains("this computer has no copy of its keys yet"), "{refused}");
 }
 
+/// Sets this computer's clipboard clear time for `member`'s team vault in its team.ron.
+fn set_clear_time(member: &Member, secs: &str) {
+    let file = member.cli.vault.join("team.ron");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("clipboard_clear_secs: 20"), "written with the default: {text}");
+    std::fs::write(&file, text.replace("clipboard_clear_secs: 20", &format!("clipboard_clear_secs: {secs}")))
+        .unwrap();
+}
+
+#[test]
+fn a_clear_time_out_of_range_in_team_ron_is_refused_with_one_sentence() {
+    let bao = Bao::dev();
+    let ana = Member::new(&bao.root_token);
+    ana.init(&bao, "ana");
+    set_clear_time(&ana, "1");
+    let refused = ana.fails(&["list"], "");
+    assert!(refused.contains("clipboard clear time is 1 s: use 5 to 600 seconds"), "{refused}");
+    assert!(refused.contains("team.ron"), "{refused}");
+}
+
 #[test]
 fn a_copy_reaches_the_clipboard_is_recorded_and_cleared() {
     if !common::clipboard::display_or_skip() {
@@ -482,15 +502,14 @@ fn a_copy_reaches_the_clipboard_is_recorded_and_cleared() {
     let bao = Bao::dev();
     let key = common::sendgrid_key();
     let (ana, id) = ana_with_key(&bao, "Transactional", &key);
-    let child = ana
-        .command(&["copy", &id, "--clear-after", "2"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    // Without --clear-after: this computer's clear time for the team vault, from team.ron.
+    set_clear_time(&ana, "5");
+    let child = ana.command(&["copy", &id]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     assert!(common::clipboard::wait_for(&key, true), "the key reached the clipboard");
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("it clears in 5 s"), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "Cleared the clipboard.");
     assert!(common::clipboard::wait_for(&key, false), "the key left the clipboard");
     let trail = ana.ok(&["audit"], "");

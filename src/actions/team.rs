@@ -37,13 +37,18 @@ pub fn read_config(dir: &Path) -> Result<TeamConfig, String> {
     let text = std::fs::read_to_string(&path).map_err(|_unreadable| {
         format!("Could not read the team vault's settings. File: {}", path.display())
     })?;
-    ron::from_str(&text).map_err(|error| {
+    let config: TeamConfig = ron::from_str(&text).map_err(|error| {
         format!(
             "The team vault's settings cannot be read ({}): fix the file or make it again with `keydesk init --team`. File: {}",
             crate::vault::format::clip(&error.code.to_string(), 100),
             path.display()
         )
-    })
+    })?;
+    config
+        .settings
+        .check()
+        .map_err(|why| format!("{why} in the team vault's settings. File: {}", path.display()))?;
+    Ok(config)
 }
 
 /// Writes `team.ron` into `dir`, made private first (it also keeps the copy of the keys).

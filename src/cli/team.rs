@@ -309,7 +309,9 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let key = find(context, &vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
             let secret = vault.secret_to_copy(&keys, &key)?;
-            let seconds = args.clear_after.unwrap_or(20);
+            // As a local vault's copy: --clear-after, else this computer's setting (team.ron).
+            let seconds =
+                args.clear_after.unwrap_or(u64::from(vault.config().settings.clipboard_clear_secs));
             // Recorded once the clipboard took it, and as failed when it did not; a copy the
             // trail could not record is taken back off the clipboard.
             let taken = crate::clipboard::SystemClipboard::open().and_then(|mut clipboard| {

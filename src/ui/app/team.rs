@@ -31,7 +31,7 @@ use crate::ui::unlock::{self, TeamLock, TeamSetup};
 use crate::vault::crypto::{CryptoError, KdfMemory, KdfParams};
 use crate::vault::incidents::IncidentReport;
 use crate::vault::model::SecretBackend;
-use crate::vault::model::{Account, Incident, KeyId, Settings};
+use crate::vault::model::{Account, Incident, KeyId};
 use crate::vault::{KeyEdit, os_rng};
 
 /// How often an open team vault asks the server what changed.
@@ -85,6 +85,8 @@ pub enum TeamDone {
     CopyRecorded {
         label: String,
         result: Result<(), String>,
+        /// Seconds until the clipboard is cleared.
+        secs: u32,
     },
     /// An add or an edit: what to say, or why it failed.
     Changed(Result<String, String>),
@@ -607,8 +609,9 @@ impl KeydeskApp {
                 let label = key.record.label.clone();
                 let taken =
                     self.services.clipboard.set_secret(secret.expose_secret()).map_err(|e| e.to_string());
+                // This computer's setting for the team vault (team.ron), as a local copy's.
+                let secs = session.vault.config().settings.clipboard_clear_secs;
                 if taken.is_ok() {
-                    let secs = Settings::default().clipboard_clear_secs;
                     self.copy = Some(PendingClear {
                         label: label.clone(),
                         fingerprint: fingerprint(secret.expose_secret()),
@@ -628,12 +631,11 @@ impl KeydeskApp {
                                 sentence(&error)
                             )),
                         };
-                        Done::Team(TeamDone::CopyRecorded { label, result })
+                        Done::Team(TeamDone::CopyRecorded { label, result, secs })
                     },
                 );
             }
-            TeamDone::CopyRecorded { label, result } => {
-                let secs = Settings::default().clipboard_clear_secs;
+            TeamDone::CopyRecorded { label, result, secs } => {
                 match result {
                     Ok(()) => self.toasts.info(format!("Copied {label} — clears in {secs} s"), now),
                     Err(error) => {
