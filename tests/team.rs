@@ -495,6 +495,36 @@ fn a_clear_time_out_of_range_in_team_ron_is_refused_with_one_sentence() {
 }
 
 #[test]
+fn team_files_are_read_through_the_bounded_reader() {
+    let bao = Bao::dev();
+    let (ana, _id) = ana_with_key(&bao, "Transactional", &common::sendgrid_key());
+    // A copy of the keys that is a FIFO is not read (it would wait forever): the server's are.
+    let cache = ana.cli.vault.join("team-cache.json");
+    std::fs::remove_file(&cache).unwrap();
+    let made = Command::new("mkfifo").arg(&cache).status().unwrap();
+    assert!(made.success());
+    let mut child = ana.command(&["list"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            let _killed = child.kill();
+            panic!("`list` waited on a FIFO in place of the copy of the keys");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Transactional"));
+
+    // A team.ron larger than Keydesk reads: one sentence, before anything else.
+    let file = ana.cli.vault.join("team.ron");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}{}", " ".repeat(2 * 1024 * 1024))).unwrap();
+    let refused = ana.fails(&["list"], "");
+    assert!(refused.contains("team.ron cannot be read: it is larger than Keydesk reads"), "{refused}");
+}
+
+#[test]
 fn a_copy_reaches_the_clipboard_is_recorded_and_cleared() {
     if !common::clipboard::display_or_skip() {
         return;

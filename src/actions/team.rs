@@ -31,12 +31,42 @@ pub fn is_team(dir: &Path) -> bool {
     dir.join(TEAM_FILE).is_file()
 }
 
+/// The largest `team.ron` read (a few hundred bytes are written).
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The largest `team-cache.json` read (10,000 keys take about 20 MiB).
+const MAX_CACHE_BYTES: u64 = crate::storage::disk::MAX_VAULT_BYTES;
+
+/// The text of `file` in `dir` through the storage's bounded reader (a regular file, not
+/// larger than `max`), or one sentence on why not.
+fn read_text(dir: &Path, file: &'static str, max: u64) -> Result<String, String> {
+    let path = dir.join(file);
+    let bytes = crate::storage::disk::read_limited(&path, max, file).map_err(|failure| match failure {
+        crate::storage::disk::Limited::Refused(crate::storage::StorageError::Unreadable { detail, .. }) => {
+            format!(
+                "{file} cannot be read: {detail}. Fix the file or make it again with `keydesk init --team`. File: {}",
+                path.display()
+            )
+        }
+        crate::storage::disk::Limited::Refused(error) => error.to_string(),
+        crate::storage::disk::Limited::Io(_unreadable) => {
+            format!("Could not read the team vault's settings. File: {}", path.display())
+        }
+    })?;
+    String::from_utf8(bytes).map_err(|_not_text| {
+        format!("{file} is not text: make it again with `keydesk init --team`. File: {}", path.display())
+    })
+}
+
+/// The size of `team.ron` in `dir` in bytes, when it is readable.
+pub fn config_bytes(dir: &Path) -> Option<usize> {
+    read_text(dir, TEAM_FILE, MAX_CONFIG_BYTES).ok().map(|text| text.len())
+}
+
 /// The team vault's settings in `dir`, or one sentence on why they cannot be read.
 pub fn read_config(dir: &Path) -> Result<TeamConfig, String> {
     let path = dir.join(TEAM_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|_unreadable| {
-        format!("Could not read the team vault's settings. File: {}", path.display())
-    })?;
+    let text = read_text(dir, TEAM_FILE, MAX_CONFIG_BYTES)?;
     let config: TeamConfig = ron::from_str(&text).map_err(|error| {
         format!(
             "The team vault's settings cannot be read ({}): fix the file or make it again with `keydesk init --team`. File: {}",
@@ -68,7 +98,8 @@ pub fn write_config(dir: &Path, config: &TeamConfig) -> Result<(), String> {
 
 /// This computer's copy of the keys, when there is a readable one.
 pub fn read_copy(dir: &Path) -> Option<Snapshot> {
-    std::fs::read_to_string(dir.join(TEAM_CACHE)).ok().as_deref().and_then(Snapshot::from_text)
+    // One that is not a regular file, or too large, is not read: the server's keys are.
+    read_text(dir, TEAM_CACHE, MAX_CACHE_BYTES).ok().as_deref().and_then(Snapshot::from_text)
 }
 
 /// Keeps `copy` as this computer's copy; its size in bytes, or the warning to show when it

@@ -14,7 +14,7 @@ use super::{CliError, input, lookup, render};
 use crate::actions::TeamHolder;
 pub use crate::actions::team::is_team;
 use crate::actions::team::{
-    TEAM_CACHE, TEAM_FILE, read_config, read_copy, save_copy, token_from_env, write_config,
+    self as folder, TEAM_CACHE, TEAM_FILE, read_config, read_copy, save_copy, token_from_env, write_config,
 };
 use crate::team::cache::Snapshot;
 use crate::team::kv::{Kv, KvError, Location};
@@ -352,7 +352,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                     "token_may_change_keys": writable,
                     "keys": {"total": keys.len(), "active": count("active"), "retiring": count("retiring"), "revoked": count("revoked")},
                     "audit_entries": audit_entries,
-                    "files": {TEAM_FILE: std::fs::metadata(context.dir.join(TEAM_FILE)).map(|m| m.len()).ok(), TEAM_CACHE: copy_bytes},
+                    "files": {TEAM_FILE: folder::config_bytes(&context.dir), TEAM_CACHE: copy_bytes},
                 });
                 let text = serde_json::to_string_pretty(&value).map_err(|_json| {
                     CliError::Failed("Keydesk could not write the information as JSON.".into())
