@@ -233,7 +233,7 @@ fn timers_run_in_logic_and_ui_only_draws() {
 /// Runs scripts/deny-check.py (what scripts/test.sh runs where cargo-deny is not installed)
 /// with the project's deny.toml on `packages` as cargo metadata would list them: its exit
 /// code and what it said.
-fn deny_check(packages: serde_json::Value) -> (i32, String) {
+fn deny_check(packages: &serde_json::Value) -> (i32, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let metadata = dir.path().join("metadata.json");
@@ -264,7 +264,7 @@ fn the_deny_check_without_cargo_deny_passes_allowed_crates_and_fails_planted_one
         package("c", "MIT/Apache-2.0", CRATES_IO),
         package("d", "Apache-2.0 OR GPL-2.0-only", Some("sparse+https://index.crates.io/")),
     ];
-    let (code, said) = deny_check(serde_json::Value::Array(fine.clone()));
+    let (code, said) = deny_check(&serde_json::Value::Array(fine.clone()));
     assert_eq!(code, 0, "{said}");
     assert!(said.contains("licences, bans and sources ok (5 crates)"), "{said}");
 
@@ -288,7 +288,7 @@ fn the_deny_check_without_cargo_deny_passes_allowed_crates_and_fails_planted_one
     for (bad, expected) in planted {
         let mut packages = fine.clone();
         packages.push(bad);
-        let (code, said) = deny_check(serde_json::Value::Array(packages));
+        let (code, said) = deny_check(&serde_json::Value::Array(packages));
         assert_eq!(code, 1, "{expected}: {said}");
         assert!(said.contains(expected), "{expected}: {said}");
         assert!(said.contains("1 problem(s) in 6 crates"), "only the planted crate: {said}");
@@ -299,7 +299,7 @@ fn the_deny_check_without_cargo_deny_passes_allowed_crates_and_fails_planted_one
         { "name": "rand", "req": "*", "source": "registry+https://github.com/rust-lang/crates.io-index" },
         { "name": "local", "req": "*", "source": null, "path": "/src/local" },
     ]);
-    let (code, said) = deny_check(serde_json::json!([wildcard]));
+    let (code, said) = deny_check(&serde_json::json!([wildcard]));
     assert_eq!(code, 1, "{said}");
     assert!(said.contains("ban: wild 1.2.3 depends on rand at any version"), "{said}");
     assert!(!said.contains("local"), "{said}");

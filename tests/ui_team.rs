@@ -2,6 +2,10 @@
 //! from the first-run screen, a change by another member shown by the poll, read-only with a
 //! reader's token, and this computer's copy while the server is stopped.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 mod common;
 

@@ -135,7 +135,12 @@ pub fn read_import(
     super::transfer::read_import_with(path, format, |rows| {
         // A row that is a provider account's management key is not told apart here: opening
         // every account's sealed key for each row is not worth it for a team's few accounts.
-        crate::vault::preview_rows(rows, chrono::Utc::now(), &known, &|_| false)
+        crate::vault::preview_rows(
+            rows,
+            crate::vault::Clock::now(&crate::vault::SystemClock),
+            &known,
+            &|_| false,
+        )
     })
 }
 
@@ -150,7 +155,7 @@ pub fn import(
     file: &ImportFile,
     progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
 ) -> Result<ImportReport, TeamError> {
-    let now = chrono::Utc::now();
+    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     let mut rng = os_rng();
     let total = file.new_keys();
     let mut report = ImportReport::default();

@@ -73,9 +73,9 @@ fn pretty(value: &Value) -> Result<(), CliError> {
 }
 
 /// `keydesk list`.
-pub fn list(keys: &[KeyRecord], now: DateTime<Utc>, as_json: bool, all: bool) -> Result<(), CliError> {
-    let keys: Vec<&KeyRecord> = keys.iter().filter(|k| all || k.is_live()).collect();
-    if as_json {
+pub fn list(keys: &[KeyRecord], now: DateTime<Utc>, shown: &super::args::ListArgs) -> Result<(), CliError> {
+    let keys: Vec<&KeyRecord> = keys.iter().filter(|k| shown.all || k.is_live()).collect();
+    if shown.json {
         return pretty(&Value::Array(keys.iter().map(|k| key_json(k, now)).collect()));
     }
     if keys.is_empty() {

@@ -53,8 +53,15 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
         let code = input::key_from_stdin("Invitation code: ")?;
         let password = input::new_password(context.password_file.as_deref())?;
         crate::vault::check_new_password(&password)?;
-        let (vault, _keys) =
-            TeamVault::join(kv, &member, &code, &password, kdf, &mut os_rng(), chrono::Utc::now())?;
+        let (vault, _keys) = TeamVault::join(
+            kv,
+            &member,
+            &code,
+            &password,
+            kdf,
+            &mut os_rng(),
+            crate::vault::Clock::now(&crate::vault::SystemClock),
+        )?;
         write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
         let config = vault.config();
         return out(&format!(
@@ -66,7 +73,14 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
     }
     let password = input::new_password(context.password_file.as_deref())?;
     crate::vault::check_new_password(&password)?;
-    let (vault, _keys) = TeamVault::create(kv, &member, &password, kdf, &mut os_rng(), chrono::Utc::now())?;
+    let (vault, _keys) = TeamVault::create(
+        kv,
+        &member,
+        &password,
+        kdf,
+        &mut os_rng(),
+        crate::vault::Clock::now(&crate::vault::SystemClock),
+    )?;
     write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
     let config = vault.config();
     out(&format!(
@@ -88,11 +102,11 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Err(TeamError::Server(error)) if error.is_away() => return offline(context, command, &error),
         Err(error) => return Err(error.into()),
     };
-    let now = chrono::Utc::now();
+    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     match command {
         Command::List(list) => {
             let keys = records(&current_keys(context, &vault)?);
-            render::list(&keys, now, list.json, list.all)
+            render::list(&keys, now, &list)
         }
         Command::Show(show) => {
             let keys = records(&current_keys(context, &vault)?);
@@ -573,7 +587,8 @@ fn current_keys(context: &Context, vault: &TeamVault) -> Result<Vec<TeamKey>, Cl
 
 /// [`current_keys`] as the copy itself, with its size in bytes as saved.
 fn current_copy(context: &Context, vault: &TeamVault) -> Result<(Snapshot, usize), CliError> {
-    let refreshed = vault.refresh(read_copy(&context.dir), chrono::Utc::now())?;
+    let refreshed =
+        vault.refresh(read_copy(&context.dir), crate::vault::Clock::now(&crate::vault::SystemClock))?;
     let bytes = save_copy(&context.dir, &refreshed.snapshot).unwrap_or_else(|warning| {
         super::commands::note(&warning);
         0
@@ -585,7 +600,7 @@ fn current_copy(context: &Context, vault: &TeamVault) -> Result<(Snapshot, usize
 /// copy, said to be that, read-only; anything else waits for the server.
 fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), CliError> {
     let copy = read_copy(&context.dir);
-    let now = chrono::Utc::now();
+    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     let why = why.to_string();
     let why = why.trim_end_matches('.');
     let banner = |copy: &Snapshot| {
@@ -597,7 +612,7 @@ fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), Cli
     match (command, copy) {
         (Command::List(list), Some(copy)) => {
             banner(&copy);
-            render::list(&records(&copy.keys()), now, list.json, list.all)
+            render::list(&records(&copy.keys()), now, &list)
         }
         (Command::Show(show), Some(copy)) => {
             banner(&copy);

@@ -265,6 +265,10 @@ fn open(
     // server is asked and the password derived.
     let team_id = config.team_id.clone();
     let dir_owned = dir.to_owned();
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "read beside the unlock, inside its job: joined before it ends"
+    )]
     let parse = std::thread::Builder::new()
         .name("keydesk: team copy".into())
         .spawn(move || read_copy(&dir_owned, &team_id));
@@ -1137,6 +1141,10 @@ impl KeydeskApp {
             return self.tick_team(ctx, now);
         }
         let ctx = ctx.clone();
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the poll runs beside jobs: it must not make the changing buttons wait"
+        )]
         let spawned = std::thread::Builder::new().name("keydesk: team poll".into()).spawn(move || {
             poll();
             ctx.request_repaint();
