@@ -1,6 +1,10 @@
 //! Benchmarks of the window with 100, 1,000 and 10,000 keys: one dashboard frame (layout and
 //! tessellation, headless), search filtering per keystroke, and building the list.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark fails loudly")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 use std::hint::black_box;
 
@@ -78,7 +82,12 @@ fn dashboard_at(c: &mut Criterion, n: usize) {
     c.bench_function(&format!("search keystroke (filter), {n} keys"), |b| {
         b.iter(|| {
             toggle = !toggle;
-            index.filter(vault.file(), if toggle { "crm 1" } else { "crm 12" }, Sort::Label, false, false);
+            index.filter(
+                vault.file(),
+                if toggle { "crm 1" } else { "crm 12" },
+                Sort::Label,
+                keydesk::ui::dashboard::Shown::default(),
+            );
             black_box(index.visible.len())
         });
     });
@@ -86,7 +95,7 @@ fn dashboard_at(c: &mut Criterion, n: usize) {
         b.iter(|| {
             let mut index = Index::default();
             index.refresh(black_box(vault.file()), now);
-            index.filter(vault.file(), "", Sort::Label, false, false);
+            index.filter(vault.file(), "", Sort::Label, keydesk::ui::dashboard::Shown::default());
             black_box(index.visible.len())
         });
     });

@@ -1,6 +1,10 @@
 //! Benchmarks of the vault core: unlock (the KDF), key generation, detection, file format,
 //! leak lookup and audit verification. `cargo bench` runs them; numbers go in closing notes.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark fails loudly")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 use std::hint::black_box;
 

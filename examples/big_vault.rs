@@ -1,6 +1,10 @@
 //! Makes a vault with many keys for measuring the window: `cargo run --release --example
 //! big_vault -- DIR N PASSWORD`. The keys are metadata only (no secrets are stored for them),
 //! which is what the key list, unlocking and memory use depend on.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 use std::path::PathBuf;
 

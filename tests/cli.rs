@@ -1,5 +1,9 @@
 //! The whole flow through the `keydesk` binary, and every kind of bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 mod common;
 

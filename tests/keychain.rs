@@ -2,6 +2,10 @@
 //! private D-Bus session. Run outside that script without a keychain, these tests say so and
 //! return; with KEYDESK_REQUIRE_KEYCHAIN=1 (as CI sets) a missing keychain fails them.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 mod common;
 

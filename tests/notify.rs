@@ -2,6 +2,10 @@
 //! (dunst) runs on the test's session bus and display, and what it received is read back from
 //! it (`dunstctl history`).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 mod common;
 

@@ -1,6 +1,10 @@
 //! The provider flows through the `keydesk` binary: accounts, create and revoke at SendGrid
 //! and Mailgun, the guided revoke, verify. Local servers only; no secret in any output.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 mod common;
 

@@ -3,6 +3,10 @@
 //! document lists for it mapped to the right outcome and sentence. The servers run on
 //! 127.0.0.1; a request that breaks the spec is answered 400 and fails the test.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 mod common;
 

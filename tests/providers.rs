@@ -1,6 +1,10 @@
 //! Providers over real HTTP against local servers on 127.0.0.1 that check each request as
 //! the provider's documentation describes it and answer with its documented shapes.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 mod common;
 

@@ -1,5 +1,9 @@
 //! The team vault through the command line, against a real OpenBao server started here.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 mod common;
 
@@ -474,6 +478,56 @@ fn a_members_copy_keeps_up_with_the_others_and_lists_while_the_server_is_away() 
     assert!(refused.contains("this computer has no copy of its keys yet"), "{refused}");
 }
 
+/// Sets this computer's clipboard clear time for `member`'s team vault in its team.ron.
+fn set_clear_time(member: &Member, secs: &str) {
+    let file = member.cli.vault.join("team.ron");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("clipboard_clear_secs: 20"), "written with the default: {text}");
+    std::fs::write(&file, text.replace("clipboard_clear_secs: 20", &format!("clipboard_clear_secs: {secs}")))
+        .unwrap();
+}
+
+#[test]
+fn a_clear_time_out_of_range_in_team_ron_is_refused_with_one_sentence() {
+    let bao = Bao::dev();
+    let ana = Member::new(&bao.root_token);
+    ana.init(&bao, "ana");
+    set_clear_time(&ana, "1");
+    let refused = ana.fails(&["list"], "");
+    assert!(refused.contains("clipboard clear time is 1 s: use 5 to 600 seconds"), "{refused}");
+    assert!(refused.contains("team.ron"), "{refused}");
+}
+
+#[test]
+fn team_files_are_read_through_the_bounded_reader() {
+    let bao = Bao::dev();
+    let (ana, _id) = ana_with_key(&bao, "Transactional", &common::sendgrid_key());
+    // A copy of the keys that is a FIFO is not read (it would wait forever): the server's are.
+    let cache = ana.cli.vault.join("team-cache.json");
+    std::fs::remove_file(&cache).unwrap();
+    let made = Command::new("mkfifo").arg(&cache).status().unwrap();
+    assert!(made.success());
+    let mut child = ana.command(&["list"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            let _killed = child.kill();
+            panic!("`list` waited on a FIFO in place of the copy of the keys");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Transactional"));
+
+    // A team.ron larger than Keydesk reads: one sentence, before anything else.
+    let file = ana.cli.vault.join("team.ron");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}{}", " ".repeat(2 * 1024 * 1024))).unwrap();
+    let refused = ana.fails(&["list"], "");
+    assert!(refused.contains("team.ron cannot be read: it is larger than Keydesk reads"), "{refused}");
+}
+
 #[test]
 fn a_copy_reaches_the_clipboard_is_recorded_and_cleared() {
     if !common::clipboard::display_or_skip() {
@@ -482,15 +536,14 @@ fn a_copy_reaches_the_clipboard_is_recorded_and_cleared() {
     let bao = Bao::dev();
     let key = common::sendgrid_key();
     let (ana, id) = ana_with_key(&bao, "Transactional", &key);
-    let child = ana
-        .command(&["copy", &id, "--clear-after", "2"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    // Without --clear-after: this computer's clear time for the team vault, from team.ron.
+    set_clear_time(&ana, "5");
+    let child = ana.command(&["copy", &id]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     assert!(common::clipboard::wait_for(&key, true), "the key reached the clipboard");
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("it clears in 5 s"), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "Cleared the clipboard.");
     assert!(common::clipboard::wait_for(&key, false), "the key left the clipboard");
     let trail = ana.ok(&["audit"], "");
@@ -705,6 +758,46 @@ fn removing_a_member_replaces_the_team_key_and_what_they_kept_opens_nothing() {
     bao.call("POST", &path, Some(json!({ "data": after })), &bao.root_token);
     let refused = cy.fails(&["reveal", &id], "");
     assert!(refused.contains("changed outside Keydesk"), "{refused}");
+}
+
+/// The key-derivation cost of `member`'s copy of the team's keys, as the server keeps it.
+fn member_kdf(bao: &Bao, member: &str) -> Value {
+    let path = format!("{MOUNT}/data/{PATH}/members/{member}");
+    let (status, body) = bao.call("GET", &path, None, &bao.root_token);
+    assert_eq!(status, 200, "{body}");
+    body["data"]["data"]["kdf"].clone()
+}
+
+#[test]
+fn a_new_password_keeps_the_members_key_derivation_cost() {
+    let bao = Bao::dev();
+    let ana = Member::new(&bao.root_token);
+    ana.init(&bao, "ana");
+    let chosen = json!({ "memory_kib": 19 * 1024, "iterations": 2, "lanes": 1 });
+    assert_eq!(member_kdf(&bao, "ana"), chosen, "made at the cost init was given");
+    let new_file = ana.cli.dir.path().join("new-password");
+    std::fs::write(&new_file, "a new passphrase for ana, long enough\n").unwrap();
+    std::fs::set_permissions(&new_file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+
+    // No --kdf-*: the cost stays as it was (not Keydesk's defaults).
+    ana.ok(&["passwd", "--new-password-file", new_file.to_str().unwrap()], "");
+    assert_eq!(member_kdf(&bao, "ana"), chosen);
+    std::fs::copy(&new_file, &ana.cli.password_file).unwrap();
+    // One part chosen: that part changes, the others stay.
+    ana.ok(&["passwd", "--new-password-file", new_file.to_str().unwrap(), "--kdf-iterations", "3"], "");
+    assert_eq!(member_kdf(&bao, "ana"), json!({ "memory_kib": 19 * 1024, "iterations": 3, "lanes": 1 }));
+    // Out of range: refused before anything changes (with --new-data-key, the team's key too).
+    let args =
+        ["passwd", "--new-data-key", "--new-password-file", new_file.to_str().unwrap(), "--kdf-lanes", "9"];
+    let refused = ana.fails(&args, "");
+    assert!(refused.contains("cost"), "{refused}");
+    assert!(ana.ok(&["info"], "").contains("Team vault"));
+    let (_, team) = bao.call("GET", &format!("{MOUNT}/data/{PATH}/team"), None, &bao.root_token);
+    assert_eq!(
+        team["data"]["data"]["key_generation"].as_u64().unwrap_or(0),
+        0,
+        "the team's key stays: {team}"
+    );
 }
 
 #[test]

@@ -2,6 +2,10 @@
 //! from the first-run screen, a change by another member shown by the poll, read-only with a
 //! reader's token, and this computer's copy while the server is stopped.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 mod common;
 
@@ -803,6 +807,11 @@ fn a_member_changes_their_password_and_the_teams_key_from_the_window() {
     harness.run();
     harness.get_by_label_contains("The team's key was replaced for every member and 1 key sealed again");
     assert_eq!(other.keys().unwrap()[0].generation, 1, "sealed again under the new team key");
+    // At the cost ana's copy was made at (the form starts there): not Keydesk's defaults.
+    let (status, entry) = bao.call("GET", &format!("{MOUNT}/data/{PATH}/members/ana"), None, &bao.root_token);
+    assert_eq!(status, 200, "{entry}");
+    let kdf: KdfParams = serde_json::from_value(entry["data"]["data"]["kdf"].clone()).unwrap();
+    assert_eq!(kdf, KdfParams::MIN);
 
     // The old password opens nothing; the new one opens the new team key.
     let config = keydesk::actions::team::read_config(&dir).unwrap();
@@ -880,4 +889,39 @@ fn a_key_is_generated_and_made_at_the_provider_from_the_team_screen() {
     let webhook = kept.iter().find(|k| k.record.label == "Webhook signing").unwrap();
     assert_eq!(webhook.record.provider, keydesk::providers::Provider::Keydesk);
     assert!(other.secret_to_copy(&keys, webhook).unwrap().expose_secret().starts_with("kd_live_"));
+}
+
+#[test]
+fn a_team_keys_copy_is_cleared_after_this_computers_clear_time() {
+    let bao = Bao::dev();
+    let world = world();
+    let dir = vault_dir(&world);
+    let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
+    let kv = Kv::new(location, Zeroizing::new(bao.root_token.clone()));
+    let password = SecretString::from(PASSWORD);
+    let mut rng = keydesk::vault::os_rng();
+    let (admin, keys) =
+        TeamVault::create(kv, "ana", &password, KdfParams::MIN, &mut rng, chrono::Utc::now()).unwrap();
+    keydesk::actions::team::write_config(&dir, admin.config()).unwrap();
+    let secret = common::sendgrid_key();
+    add_key(&admin, &keys, "Transactional", &secret);
+    // This computer's clear time for the team vault, as a person sets it in team.ron.
+    let file = dir.join("team.ron");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("clipboard_clear_secs: 20"), "written with the default: {text}");
+    std::fs::write(&file, text.replace("clipboard_clear_secs: 20", "clipboard_clear_secs: 7")).unwrap();
+
+    let mut harness = app(&world);
+    type_into(&mut harness, "Server token", &bao.root_token);
+    type_into(&mut harness, "Master password", PASSWORD);
+    click(&mut harness, "Unlock");
+    harness.run();
+    click(&mut harness, "Copy");
+    harness.run();
+    harness.run();
+    assert_eq!(world.clipboard.contents().as_deref(), Some(secret.as_str()));
+    harness.get_by_label_contains("Copied Transactional — clears in 7 s");
+    world.clock.advance_secs(8);
+    harness.run();
+    assert_eq!(world.clipboard.contents(), None, "cleared after 7 s, not the default 20");
 }

@@ -7,6 +7,10 @@
 //! app through its own commands and watches it from outside, as a person would: `xdotool`
 //! minimizes, `xprop` says the window is iconic, `xclip` pastes.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 mod common;
 

@@ -31,19 +31,54 @@ pub fn is_team(dir: &Path) -> bool {
     dir.join(TEAM_FILE).is_file()
 }
 
+/// The largest `team.ron` read (a few hundred bytes are written).
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The largest `team-cache.json` read (10,000 keys take about 20 MiB).
+const MAX_CACHE_BYTES: u64 = crate::storage::disk::MAX_VAULT_BYTES;
+
+/// The text of `file` in `dir` through the storage's bounded reader (a regular file, not
+/// larger than `max`), or one sentence on why not.
+fn read_text(dir: &Path, file: &'static str, max: u64) -> Result<String, String> {
+    let path = dir.join(file);
+    let bytes = crate::storage::disk::read_limited(&path, max, file).map_err(|failure| match failure {
+        crate::storage::disk::Limited::Refused(crate::storage::StorageError::Unreadable { detail, .. }) => {
+            format!(
+                "{file} cannot be read: {detail}. Fix the file or make it again with `keydesk init --team`. File: {}",
+                path.display()
+            )
+        }
+        crate::storage::disk::Limited::Refused(error) => error.to_string(),
+        crate::storage::disk::Limited::Io(_unreadable) => {
+            format!("Could not read the team vault's settings. File: {}", path.display())
+        }
+    })?;
+    String::from_utf8(bytes).map_err(|_not_text| {
+        format!("{file} is not text: make it again with `keydesk init --team`. File: {}", path.display())
+    })
+}
+
+/// The size of `team.ron` in `dir` in bytes, when it is readable.
+pub fn config_bytes(dir: &Path) -> Option<usize> {
+    read_text(dir, TEAM_FILE, MAX_CONFIG_BYTES).ok().map(|text| text.len())
+}
+
 /// The team vault's settings in `dir`, or one sentence on why they cannot be read.
 pub fn read_config(dir: &Path) -> Result<TeamConfig, String> {
     let path = dir.join(TEAM_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|_unreadable| {
-        format!("Could not read the team vault's settings. File: {}", path.display())
-    })?;
-    ron::from_str(&text).map_err(|error| {
+    let text = read_text(dir, TEAM_FILE, MAX_CONFIG_BYTES)?;
+    let config: TeamConfig = ron::from_str(&text).map_err(|error| {
         format!(
             "The team vault's settings cannot be read ({}): fix the file or make it again with `keydesk init --team`. File: {}",
             crate::vault::format::clip(&error.code.to_string(), 100),
             path.display()
         )
-    })
+    })?;
+    config
+        .settings
+        .check()
+        .map_err(|why| format!("{why} in the team vault's settings. File: {}", path.display()))?;
+    Ok(config)
 }
 
 /// Writes `team.ron` into `dir`, made private first (it also keeps the copy of the keys).
@@ -63,7 +98,8 @@ pub fn write_config(dir: &Path, config: &TeamConfig) -> Result<(), String> {
 
 /// This computer's copy of the keys, when there is a readable one.
 pub fn read_copy(dir: &Path) -> Option<Snapshot> {
-    std::fs::read_to_string(dir.join(TEAM_CACHE)).ok().as_deref().and_then(Snapshot::from_text)
+    // One that is not a regular file, or too large, is not read: the server's keys are.
+    read_text(dir, TEAM_CACHE, MAX_CACHE_BYTES).ok().as_deref().and_then(Snapshot::from_text)
 }
 
 /// Keeps `copy` as this computer's copy; its size in bytes, or the warning to show when it
@@ -99,7 +135,12 @@ pub fn read_import(
     super::transfer::read_import_with(path, format, |rows| {
         // A row that is a provider account's management key is not told apart here: opening
         // every account's sealed key for each row is not worth it for a team's few accounts.
-        crate::vault::preview_rows(rows, chrono::Utc::now(), &known, &|_| false)
+        crate::vault::preview_rows(
+            rows,
+            crate::vault::Clock::now(&crate::vault::SystemClock),
+            &known,
+            &|_| false,
+        )
     })
 }
 
@@ -114,7 +155,7 @@ pub fn import(
     file: &ImportFile,
     progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
 ) -> Result<ImportReport, TeamError> {
-    let now = chrono::Utc::now();
+    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     let mut rng = os_rng();
     let total = file.new_keys();
     let mut report = ImportReport::default();

@@ -71,7 +71,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         let file = Vault::parse(&text).map_err(|e| {
             CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
         })?;
-        let now = chrono::Utc::now();
+        let now = crate::vault::Clock::now(&crate::vault::SystemClock);
         return match command {
             // The counts of copies and reveals since the last save are lines of the audit log
             // (not checked here: that takes the password).
@@ -79,7 +79,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 use crate::storage::VaultStorage;
                 let mut file = file;
                 file.count_unsaved_uses(&dir.read_audit()?);
-                render::list(&file.keys, now, list.json, list.all)
+                render::list(&file.keys, now, &list)
             }
             Command::Show(show) => {
                 use crate::storage::VaultStorage;

@@ -169,9 +169,9 @@ fn list_json(keys: &[&KeyRecord], now: DateTime<Utc>) -> Result<(), CliError> {
 }
 
 /// `keydesk list`.
-pub fn list(keys: &[KeyRecord], now: DateTime<Utc>, as_json: bool, all: bool) -> Result<(), CliError> {
-    let keys: Vec<&KeyRecord> = keys.iter().filter(|k| all || k.is_live()).collect();
-    if as_json {
+pub fn list(keys: &[KeyRecord], now: DateTime<Utc>, shown: &super::args::ListArgs) -> Result<(), CliError> {
+    let keys: Vec<&KeyRecord> = keys.iter().filter(|k| shown.all || k.is_live()).collect();
+    if shown.json {
         return list_json(&keys, now);
     }
     if keys.is_empty() {

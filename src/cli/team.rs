@@ -14,7 +14,7 @@ use super::{CliError, input, lookup, render};
 use crate::actions::TeamHolder;
 pub use crate::actions::team::is_team;
 use crate::actions::team::{
-    TEAM_CACHE, TEAM_FILE, read_config, read_copy, save_copy, token_from_env, write_config,
+    self as folder, TEAM_CACHE, TEAM_FILE, read_config, read_copy, save_copy, token_from_env, write_config,
 };
 use crate::team::cache::Snapshot;
 use crate::team::kv::{Kv, KvError, Location};
@@ -53,8 +53,15 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
         let code = input::key_from_stdin("Invitation code: ")?;
         let password = input::new_password(context.password_file.as_deref())?;
         crate::vault::check_new_password(&password)?;
-        let (vault, _keys) =
-            TeamVault::join(kv, &member, &code, &password, kdf, &mut os_rng(), chrono::Utc::now())?;
+        let (vault, _keys) = TeamVault::join(
+            kv,
+            &member,
+            &code,
+            &password,
+            kdf,
+            &mut os_rng(),
+            crate::vault::Clock::now(&crate::vault::SystemClock),
+        )?;
         write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
         let config = vault.config();
         return out(&format!(
@@ -66,7 +73,14 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
     }
     let password = input::new_password(context.password_file.as_deref())?;
     crate::vault::check_new_password(&password)?;
-    let (vault, _keys) = TeamVault::create(kv, &member, &password, kdf, &mut os_rng(), chrono::Utc::now())?;
+    let (vault, _keys) = TeamVault::create(
+        kv,
+        &member,
+        &password,
+        kdf,
+        &mut os_rng(),
+        crate::vault::Clock::now(&crate::vault::SystemClock),
+    )?;
     write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
     let config = vault.config();
     out(&format!(
@@ -88,11 +102,11 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Err(TeamError::Server(error)) if error.is_away() => return offline(context, command, &error),
         Err(error) => return Err(error.into()),
     };
-    let now = chrono::Utc::now();
+    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     match command {
         Command::List(list) => {
             let keys = records(&current_keys(context, &vault)?);
-            render::list(&keys, now, list.json, list.all)
+            render::list(&keys, now, &list)
         }
         Command::Show(show) => {
             let keys = records(&current_keys(context, &vault)?);
@@ -309,7 +323,9 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let key = find(context, &vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
             let secret = vault.secret_to_copy(&keys, &key)?;
-            let seconds = args.clear_after.unwrap_or(20);
+            // As a local vault's copy: --clear-after, else this computer's setting (team.ron).
+            let seconds =
+                args.clear_after.unwrap_or(u64::from(vault.config().settings.clipboard_clear_secs));
             // Recorded once the clipboard took it, and as failed when it did not; a copy the
             // trail could not record is taken back off the clipboard.
             let taken = crate::clipboard::SystemClipboard::open().and_then(|mut clipboard| {
@@ -350,7 +366,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                     "token_may_change_keys": writable,
                     "keys": {"total": keys.len(), "active": count("active"), "retiring": count("retiring"), "revoked": count("revoked")},
                     "audit_entries": audit_entries,
-                    "files": {TEAM_FILE: std::fs::metadata(context.dir.join(TEAM_FILE)).map(|m| m.len()).ok(), TEAM_CACHE: copy_bytes},
+                    "files": {TEAM_FILE: folder::config_bytes(&context.dir), TEAM_CACHE: copy_bytes},
                 });
                 let text = serde_json::to_string_pretty(&value).map_err(|_json| {
                     CliError::Failed("Keydesk could not write the information as JSON.".into())
@@ -433,9 +449,16 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let mut keys = vault.unlock(&password(context)?)?;
             let new = input::new_password(passwd.new_password_file.as_deref())?;
             crate::vault::check_new_password(&new)?;
-            let kdf = super::commands::kdf_params(&passwd.kdf, KdfParams::default())?;
+            // The member's current cost stays unless --kdf-* choose another.
+            let kdf = crate::team::members::KdfChoice {
+                memory_kib: passwd.kdf.kdf_memory_mib.map(|mib| mib.saturating_mul(1024)),
+                iterations: passwd.kdf.kdf_iterations,
+                lanes: passwd.kdf.kdf_lanes,
+            };
             let mut said = String::new();
             if passwd.new_data_key {
+                // A cost out of range is refused before the team's key is replaced.
+                vault.password_kdf(kdf)?;
                 let (done, new_keys) = vault.rekey(&keys, &mut os_rng(), now)?;
                 keys = new_keys;
                 said = format!(
@@ -564,7 +587,8 @@ fn current_keys(context: &Context, vault: &TeamVault) -> Result<Vec<TeamKey>, Cl
 
 /// [`current_keys`] as the copy itself, with its size in bytes as saved.
 fn current_copy(context: &Context, vault: &TeamVault) -> Result<(Snapshot, usize), CliError> {
-    let refreshed = vault.refresh(read_copy(&context.dir), chrono::Utc::now())?;
+    let refreshed =
+        vault.refresh(read_copy(&context.dir), crate::vault::Clock::now(&crate::vault::SystemClock))?;
     let bytes = save_copy(&context.dir, &refreshed.snapshot).unwrap_or_else(|warning| {
         super::commands::note(&warning);
         0
@@ -576,7 +600,7 @@ fn current_copy(context: &Context, vault: &TeamVault) -> Result<(Snapshot, usize
 /// copy, said to be that, read-only; anything else waits for the server.
 fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), CliError> {
     let copy = read_copy(&context.dir);
-    let now = chrono::Utc::now();
+    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     let why = why.to_string();
     let why = why.trim_end_matches('.');
     let banner = |copy: &Snapshot| {
@@ -588,7 +612,7 @@ fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), Cli
     match (command, copy) {
         (Command::List(list), Some(copy)) => {
             banner(&copy);
-            render::list(&records(&copy.keys()), now, list.json, list.all)
+            render::list(&records(&copy.keys()), now, &list)
         }
         (Command::Show(show), Some(copy)) => {
             banner(&copy);

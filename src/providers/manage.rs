@@ -236,7 +236,7 @@ pub fn create_key(
     management_key: &SecretString,
     spec: &CreateSpec,
 ) -> Result<CreatedKey, ManageError> {
-    let now = chrono::Utc::now();
+    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     let build = || -> Result<Request, ManageError> {
         let request = match provider {
             Provider::SendGrid => {
@@ -329,7 +329,7 @@ pub fn revoke_key(
         Provider::Mailgun => format!("{base_url}/v1/keys/{}", segment(provider_key_id)),
         _ => return Err(ManageError::NotSupported { provider, action: "revoke" }),
     };
-    let now = chrono::Utc::now();
+    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     let mut attempt = 0;
     loop {
         let request =
@@ -369,7 +369,12 @@ pub fn test_connection(
     if provider == Provider::AmazonSes {
         request = request.body(super::sigv4::FORM, super::sigv4::STS_BODY.as_bytes().to_vec());
     }
-    let request = authenticate(provider, request, management_key, chrono::Utc::now())?;
+    let request = authenticate(
+        provider,
+        request,
+        management_key,
+        crate::vault::Clock::now(&crate::vault::SystemClock),
+    )?;
     let response = client.send(request).map_err(net)?;
     if !(200..=299).contains(&response.status) {
         return Err(classify(provider, &response));

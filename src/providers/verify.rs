@@ -310,7 +310,7 @@ mod tests {
     fn the_klaviyo_revision_is_current() {
         // Klaviyo retires a revision two years after its release: move on well before.
         let revision = chrono::NaiveDate::parse_from_str(KLAVIYO_REVISION, "%Y-%m-%d").unwrap();
-        let age = Utc::now().date_naive() - revision;
+        let age = crate::vault::Clock::now(&crate::vault::SystemClock).date_naive() - revision;
         assert!(
             age.num_days() < 548,
             "the Klaviyo revision {KLAVIYO_REVISION} is over 18 months old: move to a current one"

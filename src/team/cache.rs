@@ -191,7 +191,7 @@ mod tests {
             (crate::providers::Provider::Keydesk, "kd_"),
             &secret,
             String::new(),
-            chrono::Utc::now(),
+            crate::vault::Clock::now(&crate::vault::SystemClock),
         )
         .unwrap();
         let stored = |record: String| StoredKey {

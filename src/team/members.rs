@@ -39,6 +39,31 @@ pub struct Member {
     pub name: String,
     /// Invited, not joined yet.
     pub invited: bool,
+    /// The key-derivation cost of their copy of the team's keys (a new password keeps it
+    /// unless another is chosen).
+    pub kdf: crypto::KdfParams,
+}
+
+/// The key-derivation cost chosen for a new password: each part left `None` keeps the
+/// member's current one (never the defaults: a member who chose a higher cost keeps it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KdfChoice {
+    pub memory_kib: Option<u32>,
+    pub iterations: Option<u32>,
+    pub lanes: Option<u32>,
+}
+
+impl KdfChoice {
+    /// `current` with the chosen parts in place, checked against what Keydesk accepts.
+    pub fn over(self, current: crypto::KdfParams) -> Result<crypto::KdfParams, TeamError> {
+        let kdf = crypto::KdfParams {
+            memory_kib: self.memory_kib.unwrap_or(current.memory_kib),
+            iterations: self.iterations.unwrap_or(current.iterations),
+            lanes: self.lanes.unwrap_or(current.lanes),
+        };
+        kdf.validate()?;
+        Ok(kdf)
+    }
 }
 
 impl TeamVault {
@@ -51,7 +76,7 @@ impl TeamVault {
             .into_iter()
             .map(|name| {
                 let (entry, _version) = self.member_entry(&name)?;
-                Ok(Member { name, invited: entry.invited })
+                Ok(Member { name, invited: entry.invited, kdf: entry.kdf })
             })
             .collect()
     }
@@ -61,20 +86,31 @@ impl TeamVault {
         Ok(self.kv.can_administer()?)
     }
 
+    /// The cost a new password of this member's would be derived at with `kdf` chosen: their
+    /// current cost with the chosen parts in place (refused when out of range), as
+    /// [`change_password`](Self::change_password) applies it; checked before a change that
+    /// comes first (a new team key) is made.
+    pub fn password_kdf(&self, kdf: KdfChoice) -> Result<crypto::KdfParams, TeamError> {
+        let (entry, _version) = self.member_entry(&self.config.member)?;
+        kdf.over(entry.kdf)
+    }
+
     /// Changes this member's password: their copy of the team's keys is sealed anew, under a
-    /// fresh key pair and a key derived from `password` at cost `kdf`. The old password opens
-    /// nothing on the server afterwards: the entry's older versions, which members' policies
-    /// may read, are destroyed ([`TeamError::OldCopyKept`] when the token may not).
+    /// fresh key pair and a key derived from `password` at their current cost with `kdf`'s
+    /// chosen parts in place. The old password opens nothing on the server afterwards: the
+    /// entry's older versions, which members' policies may read, are destroyed
+    /// ([`TeamError::OldCopyKept`] when the token may not).
     pub fn change_password(
         &self,
         keys: &TeamKeys,
         password: &SecretString,
-        kdf: crypto::KdfParams,
+        kdf: KdfChoice,
         rng: &mut dyn Entropy,
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
         let member = self.config.member.clone();
-        let (_entry, version) = self.member_entry(&member)?;
+        let (entry, version) = self.member_entry(&member)?;
+        let kdf = kdf.over(entry.kdf)?;
         let written = match self.write_member(&member, keys, (password, false), kdf, version, rng) {
             // An admin sealed a new team key to this member meanwhile: unlock again first.
             Err(TeamError::Server(KvError::Conflict)) => return Err(TeamError::Rekeyed),

@@ -50,6 +50,38 @@ pub struct TeamConfig {
     pub path: String,
     pub member: String,
     pub team_id: String,
+    /// This computer's settings for the team vault (absent from files written before them:
+    /// the defaults).
+    #[serde(default)]
+    pub settings: TeamSettings,
+}
+
+/// A team vault's settings on this computer, kept in `team.ron` beside where the vault is:
+/// how long a copied key stays on this computer's clipboard is this computer's choice, as
+/// it is for a local vault (not the server's, which every member shares).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TeamSettings {
+    /// Seconds before a copied key is cleared from the clipboard (5 to 600).
+    pub clipboard_clear_secs: u32,
+}
+
+impl Default for TeamSettings {
+    /// A local vault's defaults.
+    fn default() -> Self {
+        TeamSettings { clipboard_clear_secs: crate::vault::model::Settings::default().clipboard_clear_secs }
+    }
+}
+
+impl TeamSettings {
+    /// One sentence on a setting out of range (the local vault's ranges).
+    pub fn check(&self) -> Result<(), String> {
+        if (5..=600).contains(&self.clipboard_clear_secs) {
+            Ok(())
+        } else {
+            Err(format!("The clipboard clear time is {} s: use 5 to 600 seconds", self.clipboard_clear_secs))
+        }
+    }
 }
 
 impl TeamConfig {
@@ -65,6 +97,7 @@ impl TeamConfig {
             path: location.path.clone(),
             member: member.to_owned(),
             team_id,
+            settings: TeamSettings::default(),
         }
     }
 }

@@ -158,6 +158,14 @@ pub struct Row {
     pub attention: bool,
 }
 
+/// Which rows the list shows besides those a search finds: only the keys that need
+/// attention, and the revoked ones too.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    pub attention_only: bool,
+    pub show_revoked: bool,
+}
+
 /// How many keys need attention, by reason.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -177,7 +185,7 @@ pub struct Index {
     built_for: Option<(u64, i64)>,
     pub rows: Vec<Row>,
     pub visible: Vec<usize>,
-    visible_for: Option<(String, Sort, bool, bool, u64)>,
+    visible_for: Option<(String, Sort, Shown, u64)>,
     pub counts: Counts,
     builds: u64,
 }
@@ -270,10 +278,9 @@ impl Index {
         file: &VaultFile,
         search: &str,
         sort: Sort,
-        attention_only: bool,
-        show_revoked: bool,
+        Shown { attention_only, show_revoked }: Shown,
     ) {
-        let key = (search.to_owned(), sort, attention_only, show_revoked, self.builds);
+        let key = (search.to_owned(), sort, Shown { attention_only, show_revoked }, self.builds);
         if self.visible_for.as_ref() == Some(&key) {
             return;
         }
@@ -438,7 +445,8 @@ pub fn dashboard_ui(
         });
         ui.checkbox(&mut state.show_revoked, "Show revoked");
     });
-    state.index.filter(file, &state.search, state.sort, state.attention_only, state.show_revoked);
+    let shown = Shown { attention_only: state.attention_only, show_revoked: state.show_revoked };
+    state.index.filter(file, &state.search, state.sort, shown);
     let keys = &file.keys;
     let shown = state.index.visible.len();
     // The selection is a key, not a row: it follows sorting and searching. When its key is no

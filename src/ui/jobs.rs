@@ -111,6 +111,7 @@ impl<R: Send + 'static> Jobs<R> {
             return;
         }
         let thread_ctx = ctx.clone();
+        #[allow(clippy::disallowed_methods, reason = "the job runner: the one place jobs get a thread")]
         let spawned =
             std::thread::Builder::new().name(format!("keydesk job {id}: {label}")).spawn(move || {
                 let result = work();

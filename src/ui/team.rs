@@ -827,7 +827,7 @@ fn members_ui(
                     if change_button(ui, "Change password…", why_not).clicked() {
                         state.password = match state.password {
                             Some(_) => None,
-                            None => Some(super::state::PasswordChange::new(crate::vault::crypto::KdfParams::default())),
+                            None => Some(super::state::PasswordChange::new(member.kdf)),
                         };
                     }
                 }

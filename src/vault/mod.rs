@@ -74,6 +74,7 @@ pub fn whole_seconds(at: DateTime<Utc>) -> DateTime<Utc> {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods, reason = "the clock: the one place the system time is read")]
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
     }
@@ -91,8 +92,13 @@ impl<R: rand::CryptoRng + Send> Entropy for R {
 }
 
 /// The operating system's random number generator.
+#[allow(
+    clippy::disallowed_types,
+    reason = "the entropy source: the one place the OS's randomness is reached"
+)]
 pub fn os_rng() -> impl Entropy {
-    rand::rand_core::UnwrapErr(rand::rngs::SysRng)
+    let source: rand::rngs::SysRng = rand::rngs::SysRng;
+    rand::rand_core::UnwrapErr(source)
 }
 
 #[cfg(test)]

@@ -1,6 +1,10 @@
 //! A local HTTP server on 127.0.0.1 that answers as a provider's documentation says, and
 //! records every request for the test to check.
 #![allow(dead_code, reason = "each test binary uses a different part")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, reason = "each test binary uses a different part")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and tools read the real clock and start their own threads"
+)]
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail the test loudly")]
 
 use std::io::Write;

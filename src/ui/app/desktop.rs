@@ -7,6 +7,10 @@ use std::sync::mpsc::{Receiver, channel};
 /// Starts the question; the answer arrives on the receiver (none when no portal answers).
 pub fn ask_colour_scheme() -> Receiver<Option<egui::Theme>> {
     let (sender, receiver) = channel();
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "a question to the desktop portal, before any vault or job exists"
+    )]
     let spawned = std::thread::Builder::new().name("keydesk desktop theme".into()).spawn(move || {
         // The window may be gone by then; nobody needs the answer.
         let _sent = sender.send(portal_colour_scheme());

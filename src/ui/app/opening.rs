@@ -175,10 +175,15 @@ pub(super) fn keep_kdf_memory_ready(
         *slot = None;
     } else if slot.is_none() {
         let kdf = kdf.unwrap_or_default();
-        *slot = std::thread::Builder::new()
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "memory made ready while the password is typed: no job, nothing recorded"
+        )]
+        let preparing = std::thread::Builder::new()
             .name("keydesk: KDF memory".into())
             .spawn(move || KdfMemory::prepare(kdf))
             .ok();
+        *slot = preparing;
     }
 }
 

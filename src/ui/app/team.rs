@@ -31,7 +31,7 @@ use crate::ui::unlock::{self, TeamLock, TeamSetup};
 use crate::vault::crypto::{CryptoError, KdfMemory, KdfParams};
 use crate::vault::incidents::IncidentReport;
 use crate::vault::model::SecretBackend;
-use crate::vault::model::{Account, Incident, KeyId, Settings};
+use crate::vault::model::{Account, Incident, KeyId};
 use crate::vault::{KeyEdit, os_rng};
 
 /// How often an open team vault asks the server what changed.
@@ -85,6 +85,8 @@ pub enum TeamDone {
     CopyRecorded {
         label: String,
         result: Result<(), String>,
+        /// Seconds until the clipboard is cleared.
+        secs: u32,
     },
     /// An add or an edit: what to say, or why it failed.
     Changed(Result<String, String>),
@@ -263,6 +265,10 @@ fn open(
     // server is asked and the password derived.
     let team_id = config.team_id.clone();
     let dir_owned = dir.to_owned();
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "read beside the unlock, inside its job: joined before it ends"
+    )]
     let parse = std::thread::Builder::new()
         .name("keydesk: team copy".into())
         .spawn(move || read_copy(&dir_owned, &team_id));
@@ -540,6 +546,8 @@ impl KeydeskApp {
                         }
                         session.screen.password = None;
                         self.toasts.info(said, now);
+                        // Read again: the next change starts at the cost just chosen.
+                        self.run_team(ctx, TeamCommand::LoadMembers);
                     }
                     Err(error) => match &mut session.screen.password {
                         Some(form) => form.error = Some(error),
@@ -605,8 +613,9 @@ impl KeydeskApp {
                 let label = key.record.label.clone();
                 let taken =
                     self.services.clipboard.set_secret(secret.expose_secret()).map_err(|e| e.to_string());
+                // This computer's setting for the team vault (team.ron), as a local copy's.
+                let secs = session.vault.config().settings.clipboard_clear_secs;
                 if taken.is_ok() {
-                    let secs = Settings::default().clipboard_clear_secs;
                     self.copy = Some(PendingClear {
                         label: label.clone(),
                         fingerprint: fingerprint(secret.expose_secret()),
@@ -626,12 +635,11 @@ impl KeydeskApp {
                                 sentence(&error)
                             )),
                         };
-                        Done::Team(TeamDone::CopyRecorded { label, result })
+                        Done::Team(TeamDone::CopyRecorded { label, result, secs })
                     },
                 );
             }
-            TeamDone::CopyRecorded { label, result } => {
-                let secs = Settings::default().clipboard_clear_secs;
+            TeamDone::CopyRecorded { label, result, secs } => {
                 match result {
                     Ok(()) => self.toasts.info(format!("Copied {label} — clears in {secs} s"), now),
                     Err(error) => {
@@ -1133,6 +1141,10 @@ impl KeydeskApp {
             return self.tick_team(ctx, now);
         }
         let ctx = ctx.clone();
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the poll runs beside jobs: it must not make the changing buttons wait"
+        )]
         let spawned = std::thread::Builder::new().name("keydesk: team poll".into()).spawn(move || {
             poll();
             ctx.request_repaint();
@@ -1347,9 +1359,10 @@ fn change_password(
     now: DateTime<Utc>,
 ) -> Result<(String, Option<TeamKeys>), String> {
     let keys = vault.unlock(&chosen.current).map_err(|e| sentence(&e))?;
-    let kdf = crate::vault::crypto::KdfParams {
-        memory_kib: chosen.memory_mib * 1024,
-        ..crate::vault::crypto::KdfParams::default()
+    // The form starts at the member's current cost: the rest of it stays as it is.
+    let kdf = crate::team::members::KdfChoice {
+        memory_kib: Some(chosen.memory_mib.saturating_mul(1024)),
+        ..crate::team::members::KdfChoice::default()
     };
     let said = "Your password for the team vault is changed; the old one opens nothing on the server now.";
     if !chosen.new_data_key {
