@@ -3,7 +3,10 @@
 //! that holds them is wiped when dropped.
 //!
 //! A cell that starts with `=`, `+`, `-`, `@` or a tab would run as a formula in a spreadsheet
-//! (CSV injection): such cells other than the key get a leading `'`, which the reader removes.
+//! (CSV injection): such cells, the key's too, get a leading `'`, which the reader removes (as
+//! does a cell that starts with `'` and one of those, so the reader cannot take away one that
+//! was there). Integrations and tags are joined by `;` with a `\` before each `\`, `;`, `,` and
+//! `=` inside them, so each is read back as it was.
 
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
@@ -33,16 +36,37 @@ fn status_word(status: &KeyStatus) -> &'static str {
     }
 }
 
+/// The first characters after which a cell gets a leading `'`.
+pub const DEFUSED: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
+
+/// `text` with a `\` before each character the reader would cut it at.
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if super::ESCAPED.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// What each key's cells say, but the key.
 fn cells(record: &KeyRecord) -> [String; 10] {
     let integrations: Vec<String> = record
         .integrations
         .iter()
         .map(|i| match &i.url {
-            Some(url) => format!("{}={url}", i.name),
-            None => i.name.clone(),
+            Some(url) => format!("{}={}", escaped(&i.name), escaped(url)),
+            // A name alone that looks like an address is written `name=`, so it is not read
+            // back as an address.
+            None if i.name.starts_with("http://") || i.name.starts_with("https://") => {
+                format!("{}=", escaped(&i.name))
+            }
+            None => escaped(&i.name),
         })
         .collect();
+    let tags: Vec<String> = record.tags.iter().map(|t| escaped(t)).collect();
     [
         record.label.clone(),
         record.provider.name().to_owned(),
@@ -51,16 +75,21 @@ fn cells(record: &KeyRecord) -> [String; 10] {
         record.expires_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
         record.created_at.to_rfc3339(),
         record.rotate_after_days.map(|d| d.to_string()).unwrap_or_default(),
-        record.tags.join("; "),
+        tags.join("; "),
         status_word(&record.status).to_owned(),
         record.id.to_string(),
     ]
 }
 
-/// A cell as CSV writes it: quoted, quotes doubled, a formula start defused.
-fn quote(cell: &str, defuse: bool, out: &mut String) {
+/// A cell as CSV writes it: quoted, quotes doubled, a formula start defused (and a `'` the
+/// reader would take for a defusing one).
+fn quote(cell: &str, out: &mut String) {
     out.push('"');
-    if defuse && cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let defuse = match cell.strip_prefix('\'') {
+        Some(rest) => rest.starts_with(DEFUSED),
+        None => cell.starts_with(DEFUSED),
+    };
+    if defuse {
         out.push('\'');
     }
     for c in cell.chars() {
@@ -80,13 +109,13 @@ pub fn csv(records: &[&KeyRecord], secrets: Option<&[SecretString]>) -> Zeroizin
     out.push_str("\r\n");
     for (index, record) in records.iter().enumerate() {
         let [label, rest @ ..] = cells(record);
-        quote(&label, true, &mut out);
+        quote(&label, &mut out);
         out.push(',');
         let secret = secrets.and_then(|s| s.get(index)).map_or("", |s| s.expose_secret());
-        quote(secret, false, &mut out);
+        quote(secret, &mut out);
         for cell in rest {
             out.push(',');
-            quote(&cell, true, &mut out);
+            quote(&cell, &mut out);
         }
         out.push_str("\r\n");
     }
