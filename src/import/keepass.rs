@@ -246,6 +246,36 @@ mod tests {
     }
 
     #[test]
+    fn fifty_thousand_nested_groups_are_walked_without_recursion() {
+        let depth = 50_000;
+        let mut xml = String::from("<KeePassFile><Root><Group><Name>Root</Name>");
+        for _ in 0..depth {
+            xml.push_str("<Group><Name>g</Name>");
+        }
+        xml.push_str("<Entry><String><Key>Title</Key><Value>Deep</Value></String>");
+        xml.push_str("<String><Key>Password</Key><Value>deep-value</Value></String></Entry>");
+        for _ in 0..depth {
+            xml.push_str("</Group>");
+        }
+        xml.push_str("<Entry><String><Key>Title</Key><Value>Shallow</Value></String>");
+        xml.push_str("<String><Key>Password</Key><Value>shallow-value</Value></String></Entry>");
+        xml.push_str("</Group></Root></KeePassFile>");
+        // The test thread's stack (2 MB) is the size a recursive walk overflowed.
+        let parsed = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                read_xml(&xml).map(|p| (p.rows.len(), p.rows[0].tags.clone(), p.rows[1].tags.clone()))
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        let (rows, deep, shallow) = parsed.unwrap();
+        assert_eq!(rows, 2);
+        assert_eq!(deep[0].chars().count(), crate::vault::MAX_LABEL);
+        assert!(shallow.is_empty());
+    }
+
+    #[test]
     fn kdbx_4_times_are_read() {
         assert_eq!(kdbx_time("yISb4g4AAAA="), "2026-11-27T14:03:52+00:00");
         assert_eq!(kdbx_time("2025-03-04T05:06:07Z"), "2025-03-04T05:06:07Z");
