@@ -466,13 +466,18 @@ mod tests {
 
         #[test]
         fn text_shaped_like_each_format_never_panics(
-            body in "[a-zA-Z0-9 ,;\"\\n\\r=:/.<>{}\\[\\]-]{0,300}",
+            body in "[a-zA-Z0-9 ,;\"\\n\\r\\t=:/.<>{}\\[\\]#'\\\\-]{0,300}",
             start in prop::sample::select(vec![
                 "label,key\n", "Label;Key;Expires;Created;Rotate_days;Integrations\n",
                 "\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\"\n",
                 "Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,Notes\n",
                 "{\"encrypted\":false,\"folders\":[],\"items\":[", "<KeePassFile><Root><Group><Entry>",
                 "[{\"label\":\"a\",\"key\":",
+                "sep=;\nlabel;key;expires;tags;integrations\n",
+                "collections,type,name,notes,fields,reprompt,login_uri,login_username,login_password,login_totp\n",
+                "url,username,password,totp,extra,name,grouping,fav\n",
+                "export SENDGRID_API_KEY=\"",
+                "Bezeichnung\tSchlüssel\tAblaufdatum\n",
             ]),
         ) {
             let text = format!("{start}{body}");
