@@ -102,8 +102,9 @@ pub fn preview_rows(
     rows.iter()
         .map(|row| {
             let verdict = verdict(row, now, known, managed, &mut seen);
-            let mut notices = row.notices.clone();
-            if let Some(at) = row.meta.expires_at.filter(|at| *at <= now) {
+            // What a row leaves out is said of the rows that become keys.
+            let mut notices = if verdict.is_new() { row.notices.clone() } else { Vec::new() };
+            if let Some(at) = row.meta.expires_at.filter(|at| *at <= now && verdict.is_new()) {
                 notices.push(format!(
                     "expired on {}: imported as an expired key (listed as expired)",
                     at.format("%Y-%m-%d")
@@ -122,15 +123,12 @@ pub fn recognise_imported(secret: &SecretString, named: Option<Provider>) -> Res
     if !value.chars().any(char::is_whitespace) {
         return Vault::recognise(value, named);
     }
-    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    let compact = zeroize::Zeroizing::new(value.chars().filter(|c| !c.is_whitespace()).collect::<String>());
     // Every other check (length, control characters) is the pasted key's.
     if value.len() > super::detect::MAX_KEY_LENGTH {
         return Err(super::detect::DetectError::TooLong.into());
     }
-    if compact.chars().any(|c| {
-        c.is_control()
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}')
-    }) {
+    if compact.chars().any(|c| c.is_control() || super::detect::is_invisible(c)) {
         return Vault::recognise(&compact, named);
     }
     let looks_like = Vault::recognise(&compact, named).ok().filter(|d| d.provider != Provider::Other);
