@@ -225,7 +225,7 @@ fn decode(bytes: &[u8]) -> Result<zeroize::Zeroizing<String>, ImportError> {
         let has = |name: &[u8]| bytes.windows(name.len()).any(|w| w == name);
         return Err(if has(b"export.data") || has(b"export.attributes") {
             ImportError::OnePux
-        } else if has(b"xl/workbook") || has(b"[Content_Types].xml") {
+        } else if has(b"xl/workbook") || has(b"xl/worksheets/") {
             ImportError::Workbook
         } else {
             ImportError::Zip
@@ -443,7 +443,7 @@ mod tests {
             Some(ImportError::OnePux)
         );
         assert_eq!(
-            read(&[zip.clone(), b"[Content_Types].xml".to_vec()].concat(), None).err(),
+            read(&[zip.clone(), b"[Content_Types].xml....xl/workbook.xml".to_vec()].concat(), None).err(),
             Some(ImportError::Workbook)
         );
         zip.extend(b"notes.txt");
