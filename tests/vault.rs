@@ -806,6 +806,7 @@ fn an_import_vault_ron_could_not_hold_stores_nothing_and_says_how_many_fit() {
                 provider: None,
                 created_at: None,
                 tags: Vec::new(),
+                notices: Vec::new(),
             }
         })
         .collect();

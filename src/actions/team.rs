@@ -9,16 +9,14 @@ use zeroize::Zeroizing;
 
 use std::ops::ControlFlow;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use super::transfer::{ExportOptions, ImportFile};
 use crate::import::Format;
 use crate::team::cache::Snapshot;
 use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::vault::model::KeyRecord;
-use crate::vault::{
-    ImportReport, Vault, Verdict, count_keys, new_key_id, new_key_record, os_rng, whole_seconds,
-};
+use crate::vault::{ImportReport, Verdict, count_keys, new_key_id, new_key_record, os_rng, whole_seconds};
 
 /// The file in a vault's folder that makes it a team vault's.
 pub const TEAM_FILE: &str = "team.ron";
@@ -167,18 +165,20 @@ pub fn import(
                 if progress(report.imported, total).is_break() {
                     return Err(TeamError::Stopped { added: report.imported, total });
                 }
-                let detection = Vault::recognise(row.secret.expose_secret(), row.provider)?;
+                let detection = crate::vault::recognise_imported(&row.secret, row.provider)?;
+                let (meta, expires_at) = crate::vault::imported_meta(&row.meta);
                 let id = new_key_id(&mut rng, |id| taken.contains(id.as_str()));
                 taken.insert(id.to_string());
                 let mut record = new_key_record(
                     id,
-                    row.meta.clone(),
+                    meta,
                     (*provider, &detection.prefix),
                     &row.secret,
                     keys.lookup_hash(&row.secret),
                     whole_seconds(now),
                 )?;
                 record.region = detection.region;
+                record.expires_at = expires_at;
                 record.tags.clone_from(&row.tags);
                 if let Some(created) = row.created_at.filter(|at| *at <= now) {
                     record.created_at = whole_seconds(created);

@@ -17,9 +17,7 @@ use crate::vault::{ImportReport, ImportStop, PreviewRow, Vault, Verdict};
 fn describe(row: &PreviewRow) -> String {
     match &row.verdict {
         Verdict::New { provider, warning: None } => format!("new, {}", provider.name()),
-        Verdict::New { provider, warning: Some(_) } => {
-            format!("new, {} (format not recognised)", provider.name())
-        }
+        Verdict::New { provider, warning: Some(warning) } => format!("new, {} ({warning})", provider.name()),
         Verdict::InVault { label } => format!("already in the vault as \"{label}\""),
         Verdict::Repeated { line } => format!("the same key as line {line}"),
         Verdict::Refused { reason } => format!("skipped: {reason}"),
@@ -34,8 +32,11 @@ fn verdict_json(row: &PreviewRow) -> serde_json::Value {
         }
         Verdict::InVault { label } => serde_json::json!({ "verdict": "in-vault", "existing_label": label }),
         Verdict::Repeated { line } => serde_json::json!({ "verdict": "repeated", "first_line": line }),
-        Verdict::Refused { reason } => serde_json::json!({ "verdict": "refused", "reason": reason }),
+        Verdict::Refused { reason } => serde_json::json!({ "verdict": "skipped", "reason": reason }),
     };
+    if !row.notices.is_empty() {
+        value["notices"] = serde_json::json!(row.notices);
+    }
     if let (Some(object), serde_json::Value::Object(extra)) = (value.as_object_mut(), fields) {
         object.extend(extra);
     }
@@ -78,8 +79,14 @@ pub fn import(vault: &mut dyn ImportTarget, args: &ImportArgs) -> Result<(), Cli
     let file = vault.read(&args.file, format).map_err(CliError::Failed)?;
     let (format, preview, problems) = (file.format, &file.preview, &file.problems);
     let counts = file.counts();
-    let mut lines: Vec<(usize, String, String)> =
-        preview.iter().map(|row| (row.line, row.label.clone(), describe(row))).collect();
+    let mut lines: Vec<(usize, String, String)> = preview
+        .iter()
+        .map(|row| {
+            // What the row leaves out is said under it, one line each.
+            let said: String = row.notices.iter().map(|n| format!("\n    {n}")).collect();
+            (row.line, row.label.clone(), format!("{}{said}", describe(row)))
+        })
+        .collect();
     lines.extend(problems.iter().map(|p| (p.line, p.label.clone(), format!("skipped: {}", p.reason))));
     lines.sort_by_key(|(line, _, _)| *line);
     let summary = format!("{}: {}", args.file.display(), file.summary());
@@ -96,7 +103,7 @@ pub fn import(vault: &mut dyn ImportTarget, args: &ImportArgs) -> Result<(), Cli
         (
             p.line,
             serde_json::json!({
-            "line": p.line, "label": (!p.label.is_empty()).then_some(&p.label), "verdict": "refused", "reason": p.reason
+            "line": p.line, "label": (!p.label.is_empty()).then_some(&p.label), "verdict": "skipped", "reason": p.reason
         }),
         )
     }));

@@ -9,6 +9,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::fields::{is_secret_field, left_out, names_a_secret, paired};
 use super::{Fields, ImportError, Parsed, Problem, integration_from_url};
 
 #[derive(Deserialize)]
@@ -17,6 +18,10 @@ struct Export<'a> {
     encrypted: bool,
     #[serde(default)]
     folders: Vec<Folder>,
+    /// An organisation's export: its collections (id, name), named by each item's
+    /// `collectionIds`.
+    #[serde(default)]
+    collections: Vec<Folder>,
     #[serde(borrow, default)]
     items: Vec<&'a RawValue>,
 }
@@ -40,6 +45,8 @@ struct Item {
     notes: Option<String>,
     #[serde(default)]
     folder_id: Option<String>,
+    #[serde(default)]
+    collection_ids: Option<Vec<String>>,
     #[serde(default)]
     fields: Option<Vec<Field>>,
     #[serde(default)]
@@ -67,6 +74,8 @@ struct Login {
     password: Option<String>,
     #[serde(default)]
     uris: Option<Vec<Uri>>,
+    #[serde(default)]
+    totp: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -76,7 +85,7 @@ struct Uri {
 }
 
 /// A custom field's name that means "this is the key".
-fn names_a_key(name: &str) -> bool {
+pub(super) fn names_a_key(name: &str) -> bool {
     let name: String =
         name.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
     name.contains("apikey")
@@ -128,6 +137,7 @@ pub(super) fn read(text: &str) -> Result<Parsed, ImportError> {
         }
         let mut fields = Fields { line, label: item.name.unwrap_or_default(), ..Fields::default() };
         let mut others = Vec::new();
+        let mut secrets = Vec::new();
         for field in item.fields.unwrap_or_default() {
             let name = field.name.unwrap_or_default();
             let value = zeroize::Zeroizing::new(field.value.unwrap_or_default());
@@ -136,26 +146,36 @@ pub(super) fn read(text: &str) -> Result<Parsed, ImportError> {
             }
             if fields.secret.is_empty() && names_a_key(&name) {
                 fields.secret = value;
-            } else if field.kind == Some(1) || names_a_key(&name) {
-                // A hidden field or a second key is a secret: never copied into the notes,
-                // which vault.ron keeps in plain text.
-                others.push(format!("{name}: a hidden value, not imported"));
+            } else if is_secret_field(&name, &value, field.kind == Some(1)) {
+                // A hidden field or one named like a secret (a PIN, a TOTP seed, a second
+                // key) is never copied into the notes, which vault.ron keeps in plain text.
+                secrets.push((name, value));
             } else {
                 others.push(format!("{name}: {}", value.as_str()));
             }
         }
         if let Some(login) = item.login {
-            let password = login.password.unwrap_or_default();
+            let password = zeroize::Zeroizing::new(login.password.unwrap_or_default());
             if fields.secret.is_empty() {
-                fields.secret = zeroize::Zeroizing::new(password);
+                fields.secret = password;
             } else if !password.trim().is_empty() {
-                others.push("The login's password was not imported: the API key field was.".to_owned());
+                fields.notices.push(
+                    "the login's password left out: the API key field is the key, and a key keeps one secret"
+                        .to_owned(),
+                );
             }
-            if let Some(user) = login.username.filter(|u| !u.trim().is_empty()) {
-                fields.notes.push(format!("Username: {}", user.trim()));
+            if login.totp.is_some_and(|totp| !totp.trim().is_empty()) {
+                fields.notices.push(left_out("login TOTP"));
             }
+            fields.username = login.username.unwrap_or_default();
             for uri in login.uris.unwrap_or_default() {
                 fields.integrations.extend(uri.uri.as_deref().and_then(integration_from_url));
+            }
+        }
+        for (name, value) in secrets {
+            match paired(&fields.secret, &value) {
+                Some(joined) if names_a_secret(&name) => fields.secret = zeroize::Zeroizing::new(joined),
+                _ => fields.notices.push(left_out(&name)),
             }
         }
         if fields.secret.is_empty() && item.kind == Some(2) {
@@ -167,10 +187,12 @@ pub(super) fn read(text: &str) -> Result<Parsed, ImportError> {
         fields.notes.push(item.notes.unwrap_or_default());
         fields.notes.extend(others);
         fields.created = item.creation_date.unwrap_or_default();
-        if let Some(folder) = item.folder_id.as_deref().and_then(|id| {
-            export.folders.iter().find(|f| f.id.as_deref() == Some(id)).and_then(|f| f.name.clone())
-        }) {
-            fields.tags.push(folder);
+        let named = |list: &[Folder], id: &str| {
+            list.iter().find(|f| f.id.as_deref() == Some(id)).and_then(|f| f.name.clone())
+        };
+        fields.tags.extend(item.folder_id.as_deref().and_then(|id| named(&export.folders, id)));
+        for id in item.collection_ids.unwrap_or_default() {
+            fields.tags.extend(named(&export.collections, &id));
         }
         match fields.into_row() {
             Ok(row) => parsed.rows.push(row),
@@ -218,8 +240,8 @@ mod tests {
             ]
         );
         assert_eq!(parsed.rows[0].tags, ["Email"]);
-        assert!(parsed.rows[0].meta.notes.contains("password was not imported"));
-        assert!(parsed.rows[0].meta.notes.contains("webhook signing: a hidden value, not imported"));
+        assert!(parsed.rows[0].notices[0].contains("password left out"), "{:?}", parsed.rows[0].notices);
+        assert!(parsed.rows[0].notices[1].starts_with("\"webhook signing\" left out"));
         assert!(
             !parsed.rows.iter().any(|r| r.meta.notes.contains("hidden-value")),
             "no hidden value in the notes"

@@ -8,6 +8,7 @@
 
 use roxmltree::{Document, Node, ParsingOptions};
 
+use super::fields::{is_secret_field, left_out, names_a_secret, paired};
 use super::{Fields, ImportError, Parsed, Problem, integration_from_url};
 
 /// More nodes than any real export of a few thousand keys holds.
@@ -26,14 +27,13 @@ pub(super) fn read_xml(text: &str) -> Result<Parsed, ImportError> {
             detail: format!("its top element is <{}>, not <KeePassFile>", clip_tag(root.tag_name().name())),
         });
     }
-    let recycle_bin =
-        child(root, "Meta").and_then(|meta| child(meta, "RecycleBinUUID")).and_then(|n| n.text());
+    let recycle_bin = child(root, "Meta")
+        .and_then(|meta| child(meta, "RecycleBinUUID"))
+        .and_then(|n| n.text())
+        .filter(|uuid| !uuid.is_empty());
     let mut parsed = Parsed::default();
     let Some(top) = child(root, "Root") else { return Ok(parsed) };
-    let mut lines = super::Lines::new(text);
-    for group in top.children().filter(|n| n.has_tag_name("Group")) {
-        walk(&mut lines, group, &[], recycle_bin, &mut parsed);
-    }
+    walk(text, top, recycle_bin, &mut parsed);
     Ok(parsed)
 }
 
@@ -49,51 +49,43 @@ fn text_of(node: Node<'_, '_>, name: &str) -> String {
     child(node, name).and_then(|n| n.text()).unwrap_or("").to_owned()
 }
 
-/// `path` is the names of the groups above `group`, below the database's root group.
-fn walk(
-    lines: &mut super::Lines<'_>,
-    group: Node<'_, '_>,
-    path: &[String],
-    recycle_bin: Option<&str>,
-    parsed: &mut Parsed,
-) {
-    let in_bin = recycle_bin.is_some_and(|uuid| !uuid.is_empty() && text_of(group, "UUID") == uuid);
-    let name = text_of(group, "Name");
-    // The top group is the database itself ("Root"): tags are the path below it.
-    let is_top = group.parent().is_some_and(|p| p.has_tag_name("Root"));
-    let mut here = path.to_vec();
-    if !is_top {
-        here.push(name);
-    }
-    for node in group.children() {
-        if node.has_tag_name("Group") {
-            if in_bin {
-                skip_all(lines, node, parsed);
-            } else {
-                walk(lines, node, &here, recycle_bin, parsed);
+/// Every group below `root`, in the file's order, with an explicit stack of the groups being
+/// read (a file of 50,000 nested groups would overflow the call stack of a recursive walk).
+/// The path below the database's top group ("Root") is each entry's tag.
+fn walk(text: &str, root: Node<'_, '_>, recycle_bin: Option<&str>, parsed: &mut Parsed) {
+    let mut lines = super::Lines::new(text);
+    let mut path: Vec<String> = Vec::new();
+    // Each group being read: its children left, whether it is in the recycle bin, and whether
+    // its name is on the path.
+    let mut stack = vec![(root.children(), false, false)];
+    while let Some((children, in_bin, named)) = stack.last_mut() {
+        let (in_bin, named) = (*in_bin, *named);
+        let Some(node) = children.next() else {
+            if named {
+                path.pop();
             }
-        } else if node.has_tag_name("Entry") {
+            stack.pop();
+            continue;
+        };
+        if node.has_tag_name("Group") {
+            let in_bin = in_bin || recycle_bin.is_some_and(|uuid| text_of(node, "UUID") == uuid);
+            // The top group is the database itself: tags are the path below it.
+            let top = stack.len() == 1;
+            if !top {
+                path.push(text_of(node, "Name"));
+            }
+            stack.push((node.children(), in_bin, !top));
+        } else if node.has_tag_name("Entry") && stack.len() > 1 {
             let line = lines.at(node.range().start);
             if in_bin {
                 parsed.problems.push(Problem::new(line, "in the recycle bin: not imported").of(&title(node)));
                 continue;
             }
-            match entry(node, line, &here).into_row() {
+            match entry(node, line, &path).into_row() {
                 Ok(row) => parsed.rows.push(row),
                 Err(problem) => parsed.problems.push(problem),
             }
         }
-    }
-}
-
-/// Every entry below a group in the recycle bin, listed as skipped.
-fn skip_all(lines: &mut super::Lines<'_>, group: Node<'_, '_>, parsed: &mut Parsed) {
-    for entry in group.descendants().filter(|n| n.has_tag_name("Entry")) {
-        if entry.ancestors().any(|a| a.has_tag_name("History")) {
-            continue;
-        }
-        let line = lines.at(entry.range().start);
-        parsed.problems.push(Problem::new(line, "in the recycle bin: not imported").of(&title(entry)));
     }
 }
 
@@ -110,30 +102,42 @@ fn title(entry: Node<'_, '_>) -> String {
 fn entry(node: Node<'_, '_>, line: usize, path: &[String]) -> Fields {
     let mut fields = Fields { line, ..Fields::default() };
     let mut custom = Vec::new();
+    let mut secrets = Vec::new();
     for string in node.children().filter(|n| n.has_tag_name("String")) {
         let key = text_of(string, "Key");
-        let value = text_of(string, "Value");
-        // A protected attribute (a second password, a TOTP seed…) is a secret: never copied
-        // into the notes, which vault.ron keeps in plain text.
-        let protected = child(string, "Value").and_then(|v| v.attribute("ProtectInMemory")) == Some("True");
-        if protected && !matches!(key.as_str(), "Password" | "Title" | "URL" | "UserName" | "Notes") {
-            if !value.trim().is_empty() {
-                custom.push(format!("{key}: a protected value, not imported"));
-            }
-            continue;
-        }
+        let value = zeroize::Zeroizing::new(text_of(string, "Value"));
         match key.as_str() {
-            "Title" => fields.label = value,
-            "Password" => fields.secret = zeroize::Zeroizing::new(value),
+            "Title" => fields.label = value.to_string(),
+            "Password" => fields.secret = value,
             "URL" => fields.integrations.extend(integration_from_url(&value)),
-            "UserName" if !value.trim().is_empty() => {
-                fields.notes.push(format!("Username: {}", value.trim()));
+            "UserName" => fields.username = value.to_string(),
+            "Notes" => fields.notes.push(value.to_string()),
+            _ if value.trim().is_empty() => {}
+            _ => {
+                // A protected attribute, or one named like a secret (a TOTP seed, a PIN, a
+                // second password) is a secret: never copied into the notes, which vault.ron
+                // keeps in plain text.
+                let protected =
+                    child(string, "Value").and_then(|v| v.attribute("ProtectInMemory")) == Some("True");
+                if is_secret_field(&key, &value, protected) {
+                    secrets.push((key, value));
+                } else {
+                    custom.push(format!("{key}: {}", value.as_str()));
+                }
             }
-            "Notes" => fields.notes.push(value),
-            "UserName" => {}
-            _ if !value.trim().is_empty() => custom.push(format!("{key}: {value}")),
-            _ => {}
         }
+    }
+    for (key, value) in secrets {
+        match paired(&fields.secret, &value) {
+            Some(joined) if names_a_secret(&key) => fields.secret = zeroize::Zeroizing::new(joined),
+            _ => fields.notices.push(left_out(&key)),
+        }
+    }
+    for binary in node.children().filter(|n| n.has_tag_name("Binary")) {
+        fields.notices.push(format!(
+            "attachment \"{}\" left out: Keydesk keeps no files (save it from KeePassXC if you need it)",
+            text_of(binary, "Key").chars().take(60).collect::<String>()
+        ));
     }
     fields.notes.extend(custom);
     if let Some(times) = child(node, "Times") {
@@ -143,7 +147,17 @@ fn entry(node: Node<'_, '_>, line: usize, path: &[String]) -> Fields {
         }
     }
     if !path.is_empty() {
-        fields.tags.push(path.join("/"));
+        // A tag is at most a label long: of a deep path, the groups nearest the entry.
+        // (Joined from the entry up, so a path 50,000 groups deep costs no more than a short one.)
+        let mut tag = String::new();
+        for name in path.iter().rev() {
+            if tag.chars().count() > crate::vault::MAX_LABEL {
+                break;
+            }
+            tag = if tag.is_empty() { name.clone() } else { format!("{name}/{tag}") };
+        }
+        let skip = tag.chars().count().saturating_sub(crate::vault::MAX_LABEL);
+        fields.tags.push(tag.chars().skip(skip).collect());
     }
     fields.tags.extend(text_of(node, "Tags").split([';', ',']).map(str::to_owned));
     fields
@@ -227,7 +241,38 @@ mod tests {
           <String><Key>Region</Key><Value>EU</Value></String>
         </Entry></Group></Root></KeePassFile>"#;
         let parsed = read_xml(xml).unwrap();
-        assert_eq!(parsed.rows[0].meta.notes, "otp: a protected value, not imported\nRegion: EU");
+        assert_eq!(parsed.rows[0].meta.notes, "Region: EU");
+        assert!(parsed.rows[0].notices[0].starts_with("\"otp\" left out"), "{:?}", parsed.rows[0].notices);
+    }
+
+    #[test]
+    fn fifty_thousand_nested_groups_are_walked_without_recursion() {
+        let depth = 50_000;
+        let mut xml = String::from("<KeePassFile><Root><Group><Name>Root</Name>");
+        for _ in 0..depth {
+            xml.push_str("<Group><Name>g</Name>");
+        }
+        xml.push_str("<Entry><String><Key>Title</Key><Value>Deep</Value></String>");
+        xml.push_str("<String><Key>Password</Key><Value>deep-value</Value></String></Entry>");
+        for _ in 0..depth {
+            xml.push_str("</Group>");
+        }
+        xml.push_str("<Entry><String><Key>Title</Key><Value>Shallow</Value></String>");
+        xml.push_str("<String><Key>Password</Key><Value>shallow-value</Value></String></Entry>");
+        xml.push_str("</Group></Root></KeePassFile>");
+        // The test thread's stack (2 MB) is the size a recursive walk overflowed.
+        let parsed = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                read_xml(&xml).map(|p| (p.rows.len(), p.rows[0].tags.clone(), p.rows[1].tags.clone()))
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        let (rows, deep, shallow) = parsed.unwrap();
+        assert_eq!(rows, 2);
+        assert_eq!(deep[0].chars().count(), crate::vault::MAX_LABEL);
+        assert!(shallow.is_empty());
     }
 
     #[test]

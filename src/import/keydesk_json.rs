@@ -81,6 +81,7 @@ pub(super) fn read(text: &str) -> Result<Parsed, ImportError> {
             created: entry.created.unwrap_or_default(),
             rotate_days: entry.rotate_days.map(|d| d.to_string()).unwrap_or_default(),
             tags: entry.tags.unwrap_or_default(),
+            ..Fields::default()
         };
         match fields.into_row() {
             Ok(row) => parsed.rows.push(row),

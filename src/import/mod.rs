@@ -7,16 +7,16 @@
 //! are property-tested). The layouts each reader expects are in `docs/import.md`.
 
 mod bitwarden;
+mod dotenv;
 pub mod export;
+mod fields;
 mod keepass;
 mod keydesk_json;
 mod table;
 
-use chrono::{DateTime, Utc};
-use secrecy::SecretString;
+pub(crate) use fields::{DateOrder, Fields};
 
-use crate::providers::Provider;
-use crate::vault::meta::{self, KeyMeta};
+use crate::vault::meta;
 use crate::vault::model::Integration;
 use crate::vault::{ImportRow, MAX_LABEL};
 
@@ -38,16 +38,25 @@ pub enum Format {
     OnePassword,
     /// Keydesk's own JSON export.
     KeydeskJson,
+    /// Bitwarden's CSV export (folder or collections, type, name, notes, fields, login_…).
+    BitwardenCsv,
+    /// LastPass's CSV export (url, username, password, totp, extra, name, grouping, fav).
+    LastPass,
+    /// A `.env` file: `NAME=value` lines.
+    Dotenv,
 }
 
 impl Format {
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 9] = [
         Format::Spreadsheet,
         Format::KeepassXml,
         Format::KeepassCsv,
         Format::Bitwarden,
         Format::OnePassword,
         Format::KeydeskJson,
+        Format::BitwardenCsv,
+        Format::LastPass,
+        Format::Dotenv,
     ];
 
     /// The command-line name.
@@ -59,6 +68,9 @@ impl Format {
             Format::Bitwarden => "bitwarden",
             Format::OnePassword => "1password",
             Format::KeydeskJson => "keydesk-json",
+            Format::BitwardenCsv => "bitwarden-csv",
+            Format::LastPass => "lastpass",
+            Format::Dotenv => "dotenv",
         }
     }
 
@@ -71,6 +83,9 @@ impl Format {
             Format::Bitwarden => "Bitwarden JSON export",
             Format::OnePassword => "1Password CSV export",
             Format::KeydeskJson => "Keydesk JSON export",
+            Format::BitwardenCsv => "Bitwarden CSV export",
+            Format::LastPass => "LastPass CSV export",
+            Format::Dotenv => ".env file",
         }
     }
 
@@ -116,13 +131,23 @@ pub enum ImportError {
     #[error("The file is larger than 64 MB: split it and import the parts one by one.")]
     TooLarge,
     #[error(
-        "The file is not UTF-8 text: save it again as \"CSV UTF-8\" (or export it again) and import that."
+        "The file is not text (it holds bytes no text file has): save it again as \"CSV UTF-8\" (or export it again) and import that."
     )]
     NotText,
     #[error(
-        "Keydesk cannot tell what kind of file this is (not JSON or XML, and its first row has neither label and key nor the columns of KeePassXC or 1Password): add a header row with label and key, or name the format with --format."
+        "Keydesk cannot tell what kind of file this is: it is not JSON, XML or a .env file, and its first row has the columns {found}, where a spreadsheet needs one named label (or name) and one named key (or api key, secret), and KeePassXC, Bitwarden, LastPass and 1Password exports have their own. Add a header row with label and key, or name the format with --format."
     )]
-    Unknown,
+    Unknown { found: String },
+    #[error(
+        "This is an Excel workbook (.xlsx), which Keydesk does not read: open it and save it as \"CSV UTF-8 (Comma delimited)\", then import that."
+    )]
+    Workbook,
+    #[error(
+        "This is a 1Password .1pux export (a zip archive), which Keydesk does not read: export again from 1Password as CSV, import that, then delete it."
+    )]
+    OnePux,
+    #[error("This is a zip archive, not an export: unpack it and import the export inside.")]
+    Zip,
     #[error("The file is not a {format}: {detail}.")]
     NotThisFormat { format: &'static str, detail: String },
     #[error(
@@ -130,9 +155,9 @@ pub enum ImportError {
     )]
     EncryptedBitwarden,
     #[error(
-        "The header row has no \"{column}\" column: add one (the columns Keydesk reads are in docs/import.md)."
+        "The header row has no \"{column}\" column (it has: {found}): add one (the columns Keydesk reads are in docs/import.md)."
     )]
-    MissingColumn { column: &'static str },
+    MissingColumn { column: &'static str, found: String },
 }
 
 /// Reads `bytes` as `format`, or as the format the file looks like.
@@ -140,7 +165,14 @@ pub fn read(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), Im
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_FILE_BYTES {
         return Err(ImportError::TooLarge);
     }
-    let text = std::str::from_utf8(bytes).map_err(|_not_utf8| ImportError::NotText)?;
+    let decoded;
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) if !text.contains('\0') => text,
+        _ => {
+            decoded = decode(bytes)?;
+            decoded.as_str()
+        }
+    };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(ImportError::Empty);
@@ -150,7 +182,12 @@ pub fn read(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), Im
         None => detect(text)?,
     };
     let parsed = match format {
-        Format::Spreadsheet | Format::KeepassCsv | Format::OnePassword => table::read(text, format)?,
+        Format::Spreadsheet
+        | Format::KeepassCsv
+        | Format::OnePassword
+        | Format::BitwardenCsv
+        | Format::LastPass => table::read(text, format)?,
+        Format::Dotenv => dotenv::read(text),
         Format::KeepassXml => keepass::read_xml(text)?,
         Format::Bitwarden => bitwarden::read(text)?,
         Format::KeydeskJson => keydesk_json::read(text)?,
@@ -171,97 +208,49 @@ pub fn detect(text: &str) -> Result<Format, ImportError> {
     if start.starts_with('<') {
         return Ok(Format::KeepassXml);
     }
-    table::detect(text).ok_or(ImportError::Unknown)
-}
-
-/// Builds what the vault needs from the fields of one entry, whatever the file's layout.
-#[derive(Default)]
-pub(crate) struct Fields {
-    pub line: usize,
-    pub label: String,
-    /// The key as the file has it (wiped when dropped).
-    pub secret: zeroize::Zeroizing<String>,
-    pub provider: String,
-    pub integrations: Vec<Integration>,
-    pub notes: Vec<String>,
-    pub expires: String,
-    pub created: String,
-    pub rotate_days: String,
-    pub tags: Vec<String>,
-}
-
-impl Fields {
-    /// The row, or the one reason it cannot be one.
-    pub(crate) fn into_row(self) -> Result<ImportRow, Problem> {
-        let line = self.line;
-        let problem = |reason: String| Problem::new(line, reason).of(&self.label);
-        let secret = self.secret.trim();
-        if secret.is_empty() {
-            return Err(problem("there is no key in this row: fill in its key, or delete the row".into()));
-        }
-        // Windows line breaks (and old Mac ones) are line breaks.
-        let mut notes: Vec<String> = self
-            .notes
-            .into_iter()
-            .filter(|n| !n.trim().is_empty())
-            .map(|n| n.replace("\r\n", "\n").replace('\r', "\n"))
-            .collect();
-        let provider = match self.provider.trim() {
-            "" => None,
-            named => match Provider::from_name(named) {
-                Some(provider) => Some(provider),
-                None => {
-                    // A platform Keydesk does not know is still a key: it is kept as Other,
-                    // and what the file called it stays in the notes.
-                    notes.insert(0, format!("Provider in the imported file: {}", clip(named, MAX_LABEL)));
-                    None
-                }
-            },
-        };
-        let mut label = self.label.trim().to_owned();
-        if label.is_empty() {
-            return Err(problem("the row has a key but no label: give it a label".into()));
-        }
-        if label.chars().count() > MAX_LABEL {
-            // Nothing of the file is lost: the whole label stays in the notes.
-            notes.insert(0, format!("Label in the imported file: {label}"));
-            label = clip(&label, MAX_LABEL);
-        }
-        let expires_at = meta::parse_date(&self.expires).map_err(|e| problem(format!("expires: {e}")))?;
-        let created_at = created(&self.created).map_err(|e| problem(format!("created: {e}")))?;
-        let rotate_after_days =
-            meta::parse_days(&self.rotate_days).map_err(|e| problem(format!("rotate_days: {e}")))?;
-        let mut tags: Vec<String> = Vec::new();
-        for tag in self.tags {
-            let tag = tag.trim();
-            if !tag.is_empty() && !tags.iter().any(|t| t == tag) {
-                tags.push(clip(tag, MAX_LABEL));
-            }
-        }
-        Ok(ImportRow {
-            line,
-            meta: KeyMeta {
-                label,
-                expires_at,
-                rotate_after_days,
-                integrations: self.integrations,
-                notes: notes.join("\n"),
-            },
-            secret: SecretString::from(secret),
-            provider,
-            created_at,
-            tags,
-        })
+    if let Some(format) = table::detect(text) {
+        return Ok(format);
     }
+    if dotenv::looks_like(text) {
+        return Ok(Format::Dotenv);
+    }
+    Err(ImportError::Unknown { found: table::found_columns(text) })
 }
 
-/// A creation date as exports write it: a date, RFC 3339, or `YYYY-MM-DD HH:MM:SS` (UTC).
-fn created(text: &str) -> Result<Option<DateTime<Utc>>, crate::vault::VaultError> {
-    let text = text.trim();
-    if let Ok(at) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S") {
-        return Ok(Some(at.and_utc()));
+/// Text that is not UTF-8: UTF-16 (Excel's "Unicode Text", told by its byte-order mark or its
+/// zero bytes), else Windows-1252 (Excel's "CSV (Comma delimited)" on Windows); a zip archive
+/// (an .xlsx workbook, a 1Password .1pux) or other binary data is refused with what it is.
+fn decode(bytes: &[u8]) -> Result<zeroize::Zeroizing<String>, ImportError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        let has = |name: &[u8]| bytes.windows(name.len()).any(|w| w == name);
+        return Err(if has(b"export.data") || has(b"export.attributes") {
+            ImportError::OnePux
+        } else if has(b"xl/workbook") || has(b"xl/worksheets/") {
+            ImportError::Workbook
+        } else {
+            ImportError::Zip
+        });
     }
-    meta::parse_date(text)
+    let zeros_at =
+        |parity: usize| bytes.iter().skip(parity).step_by(2).take(200).filter(|b| **b == 0).count();
+    let encoding = if bytes.starts_with(&[0xFF, 0xFE])
+        || (bytes.len() >= 4 && zeros_at(1) * 2 > bytes.len().min(400) / 2)
+    {
+        encoding_rs::UTF_16LE
+    } else if bytes.starts_with(&[0xFE, 0xFF])
+        || (bytes.len() >= 4 && zeros_at(0) * 2 > bytes.len().min(400) / 2)
+    {
+        encoding_rs::UTF_16BE
+    } else if bytes.contains(&0) {
+        return Err(ImportError::NotText);
+    } else {
+        encoding_rs::WINDOWS_1252
+    };
+    let (text, _, had_errors) = encoding.decode(bytes);
+    if had_errors || text.contains('\0') {
+        return Err(ImportError::NotText);
+    }
+    Ok(zeroize::Zeroizing::new(text.into_owned()))
 }
 
 /// At most `max` characters of `text`.
@@ -283,16 +272,68 @@ pub(crate) fn integration_from_url(url: &str) -> Option<Integration> {
     Some(meta::integration(&clip(name, MAX_LABEL), if web { &with_scheme } else { "" }))
 }
 
+/// The characters Keydesk's export writes with a `\` before them inside a cell that joins
+/// several values (integrations, tags), so that they are read back as they were.
+pub const ESCAPED: [char; 4] = ['\\', ';', ',', '='];
+
+/// `text` cut at each of `separators` that has no `\` before it, the escapes left in.
+fn split_raw<'a>(text: &'a str, separators: &[char]) -> Vec<&'a str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c == '\\' {
+            let _escaped = chars.next();
+        } else if separators.contains(&c) {
+            parts.push(&text[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// `text` with the `\` before each of [`ESCAPED`] taken away (any other `\` is kept: a
+/// person's `C:\Users` stays whole).
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(next) if c == '\\' && ESCAPED.contains(next) => out.extend(chars.next()),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` cut at each of `separators` that has no `\` before it, each part unescaped.
+pub(crate) fn split_unescaped(text: &str, separators: &[char]) -> Vec<String> {
+    split_raw(text, separators).into_iter().map(unescape).collect()
+}
+
 /// Integrations as a spreadsheet writes them: `name=url` (or a name, or an address),
-/// separated by semicolons or line breaks.
+/// separated by semicolons or line breaks; Keydesk's export writes `\;`, `\=`, `\,` and `\\`
+/// inside a name or an address.
 pub(crate) fn integrations_from_cell(cell: &str) -> Vec<Integration> {
-    cell.split([';', '\n'])
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .filter_map(|part| match part.split_once('=') {
-            Some((name, url)) => Some(meta::integration(name, url)),
-            None if part.starts_with("http://") || part.starts_with("https://") => integration_from_url(part),
-            None => Some(meta::integration(part, "")),
+    split_raw(cell, &[';', '\n'])
+        .into_iter()
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| match split_raw(part, &['=']).as_slice() {
+            [name] => {
+                let name = unescape(name);
+                let web = name.trim().starts_with("http://") || name.trim().starts_with("https://");
+                if web && !part.contains('\\') {
+                    integration_from_url(&name).unwrap_or_else(|| meta::integration(&name, ""))
+                } else {
+                    meta::integration(&name, "")
+                }
+            }
+            [name, ..] => {
+                let url = part.get(name.len() + 1..).unwrap_or("");
+                meta::integration(&unescape(name), &unescape(url))
+            }
+            [] => meta::integration("", ""),
         })
         .collect()
 }
@@ -350,7 +391,26 @@ mod tests {
         );
         assert_eq!(detect(" {\"items\": []}").unwrap(), Format::Bitwarden);
         assert_eq!(detect("<?xml version=\"1.0\"?><KeePassFile/>").unwrap(), Format::KeepassXml);
-        assert_eq!(detect("just,some,columns\n1,2,3"), Err(ImportError::Unknown));
+        let unknown = detect("just,some,columns\n1,2,3").unwrap_err();
+        assert_eq!(unknown, ImportError::Unknown { found: "\"just\", \"some\", \"columns\"".into() });
+        assert!(
+            unknown.to_string().contains("has the columns \"just\", \"some\", \"columns\", where"),
+            "{unknown}"
+        );
+        assert_eq!(detect("sep=;\nlabel;key\nA;b\n").unwrap(), Format::Spreadsheet);
+        assert_eq!(detect("SENDGRID_API_KEY=x\n").unwrap(), Format::Dotenv);
+        assert_eq!(
+            detect("folder,favorite,type,name,notes,fields,reprompt,login_uri,login_username,login_password,login_totp\n")
+                .unwrap(),
+            Format::BitwardenCsv
+        );
+        assert_eq!(
+            detect("collections,type,name,notes,fields,reprompt,login_uri,login_username,login_password,login_totp\n")
+                .unwrap(),
+            Format::BitwardenCsv
+        );
+        assert_eq!(detect("url,username,password,totp,extra,name,grouping,fav\n").unwrap(), Format::LastPass);
+        assert_eq!(detect("Bezeichnung;Schlüssel;Ablaufdatum\n").unwrap(), Format::Spreadsheet);
         for format in Format::ALL {
             assert_eq!(Format::from_slug(format.slug()), Some(format));
         }
@@ -376,7 +436,18 @@ mod tests {
     fn unreadable_files_are_one_sentence() {
         assert_eq!(read(b"", None).err(), Some(ImportError::Empty));
         assert_eq!(read(b"\xef\xbb\xbf  \n", None).err(), Some(ImportError::Empty));
-        assert_eq!(read(b"label,key\n\xff\xfe", None).err(), Some(ImportError::NotText));
+        assert_eq!(read(b"label,key\n\x00\x01\x02\x03\x04\x05", None).err(), Some(ImportError::NotText));
+        let mut zip = b"PK\x03\x04\x14\x00".to_vec();
+        assert_eq!(
+            read(&[zip.clone(), b"export.attributes".to_vec()].concat(), None).err(),
+            Some(ImportError::OnePux)
+        );
+        assert_eq!(
+            read(&[zip.clone(), b"[Content_Types].xml....xl/workbook.xml".to_vec()].concat(), None).err(),
+            Some(ImportError::Workbook)
+        );
+        zip.extend(b"notes.txt");
+        assert_eq!(read(&zip, None).err(), Some(ImportError::Zip));
         assert_eq!(
             read(b"{\"encrypted\": true, \"items\": []}", None).err(),
             Some(ImportError::EncryptedBitwarden)
@@ -395,13 +466,18 @@ mod tests {
 
         #[test]
         fn text_shaped_like_each_format_never_panics(
-            body in "[a-zA-Z0-9 ,;\"\\n\\r=:/.<>{}\\[\\]-]{0,300}",
+            body in "[a-zA-Z0-9 ,;\"\\n\\r\\t=:/.<>{}\\[\\]#'\\\\-]{0,300}",
             start in prop::sample::select(vec![
                 "label,key\n", "Label;Key;Expires;Created;Rotate_days;Integrations\n",
                 "\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\"\n",
                 "Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,Notes\n",
                 "{\"encrypted\":false,\"folders\":[],\"items\":[", "<KeePassFile><Root><Group><Entry>",
                 "[{\"label\":\"a\",\"key\":",
+                "sep=;\nlabel;key;expires;tags;integrations\n",
+                "collections,type,name,notes,fields,reprompt,login_uri,login_username,login_password,login_totp\n",
+                "url,username,password,totp,extra,name,grouping,fav\n",
+                "export SENDGRID_API_KEY=\"",
+                "Bezeichnung\tSchlüssel\tAblaufdatum\n",
             ]),
         ) {
             let text = format!("{start}{body}");

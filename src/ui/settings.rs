@@ -343,8 +343,8 @@ fn verdict_words(verdict: &crate::vault::Verdict) -> (String, Badge) {
     use crate::vault::Verdict;
     match verdict {
         Verdict::New { provider, warning: None } => (format!("New, {}", provider.name()), Badge::Good),
-        Verdict::New { provider, warning: Some(_) } => {
-            (format!("New, {} (format not recognised)", provider.name()), Badge::Warn)
+        Verdict::New { provider, warning: Some(warning) } => {
+            (format!("New, {} ({warning})", provider.name()), Badge::Warn)
         }
         Verdict::InVault { label } => (format!("Already in the vault as \"{label}\""), Badge::Muted),
         Verdict::Repeated { line } => (format!("The same key as line {line}"), Badge::Muted),

@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::audit::Action;
 use super::crypto;
+use super::detect::Detection;
 use super::meta::KeyMeta;
 use super::model::KeyId;
 use super::{Vault, VaultError, random_hex, whole_seconds};
@@ -35,6 +36,9 @@ pub struct ImportRow {
     /// When the file says the key was made; the import's time otherwise.
     pub created_at: Option<DateTime<Utc>>,
     pub tags: Vec<String>,
+    /// What the file held that the key leaves out (a second secret, a date that could not be
+    /// read…), one sentence each, for the preview.
+    pub notices: Vec<String>,
 }
 
 /// What the import will do with a row.
@@ -62,6 +66,9 @@ pub struct PreviewRow {
     pub line: usize,
     pub label: String,
     pub verdict: Verdict,
+    /// What the row leaves out or changes, one sentence each (an expired key, a field left
+    /// out); said with a new key.
+    pub notices: Vec<String>,
 }
 
 /// What an import did.
@@ -93,12 +100,58 @@ pub fn preview_rows(
 ) -> Vec<PreviewRow> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     rows.iter()
-        .map(|row| PreviewRow {
-            line: row.line,
-            label: row.meta.label.clone(),
-            verdict: verdict(row, now, known, managed, &mut seen),
+        .map(|row| {
+            let verdict = verdict(row, now, known, managed, &mut seen);
+            // What a row leaves out is said of the rows that become keys.
+            let mut notices = if verdict.is_new() { row.notices.clone() } else { Vec::new() };
+            if let Some(at) = row.meta.expires_at.filter(|at| *at <= now && verdict.is_new()) {
+                notices.push(format!(
+                    "expired on {}: imported as an expired key (listed as expired)",
+                    at.format("%Y-%m-%d")
+                ));
+            }
+            PreviewRow { line: row.line, label: row.meta.label.clone(), verdict, notices }
         })
         .collect()
+}
+
+/// Recognises a key read from a file, kept as the file has it: a key with spaces inside (an
+/// SMTP password, a passphrase) is a key, with a warning when it looks like a provider's whose
+/// keys have none.
+pub fn recognise_imported(secret: &SecretString, named: Option<Provider>) -> Result<Detection, VaultError> {
+    let value = secret.expose_secret();
+    if !value.chars().any(char::is_whitespace) {
+        return Vault::recognise(value, named);
+    }
+    let compact = zeroize::Zeroizing::new(value.chars().filter(|c| !c.is_whitespace()).collect::<String>());
+    // Every other check (length, control characters) is the pasted key's.
+    if value.len() > super::detect::MAX_KEY_LENGTH {
+        return Err(super::detect::DetectError::TooLong.into());
+    }
+    if compact.chars().any(|c| c.is_control() || super::detect::is_invisible(c)) {
+        return Vault::recognise(&compact, named);
+    }
+    let looks_like = Vault::recognise(&compact, named).ok().filter(|d| d.provider != Provider::Other);
+    let provider = looks_like.as_ref().map(|d| d.provider).or(named).unwrap_or(Provider::Other);
+    let warning = if provider == Provider::Other {
+        "The key has spaces inside; it is kept as the file has it (a password or passphrase can have them)."
+            .to_owned()
+    } else {
+        format!(
+            "{} keys have no spaces ({}), and this one has: it is kept as the file has it; check it.",
+            provider.name(),
+            provider.info().key_format
+        )
+    };
+    Ok(Detection { provider, region: None, prefix: String::new(), warning: Some(warning) })
+}
+
+/// `meta` as checked for an import: an expiry in the past is kept (the key comes in expired)
+/// rather than refused; the expiry is given back apart.
+pub fn imported_meta(meta: &KeyMeta) -> (KeyMeta, Option<DateTime<Utc>>) {
+    let mut without = meta.clone();
+    let expires = without.expires_at.take();
+    (without, expires)
 }
 
 fn verdict(
@@ -109,11 +162,11 @@ fn verdict(
     seen: &mut HashMap<String, usize>,
 ) -> Verdict {
     let refused = |error: VaultError| Verdict::Refused { reason: error.to_string() };
-    let detection = match Vault::recognise(row.secret.expose_secret(), row.provider) {
+    let detection = match recognise_imported(&row.secret, row.provider) {
         Ok(detection) => detection,
         Err(error) => return refused(error),
     };
-    if let Err(error) = row.meta.clone().validated(now) {
+    if let Err(error) = imported_meta(&row.meta).0.validated(now) {
         return refused(error);
     }
     let (hash, label) = known(&row.secret);
@@ -167,7 +220,8 @@ impl Vault {
         for (row, seen) in rows.iter().zip(&preview) {
             match &seen.verdict {
                 Verdict::New { provider, .. } => {
-                    let detection = Self::recognise(row.secret.expose_secret(), row.provider)?;
+                    let detection = recognise_imported(&row.secret, row.provider)?;
+                    let (meta, expires_at) = imported_meta(&row.meta);
                     // Ids are unique among the keys kept and the ones made in this import
                     // (looked up in a set: a scan per key made 10,000 keys take 0.3 s).
                     let id = loop {
@@ -176,9 +230,9 @@ impl Vault {
                             break id;
                         }
                     };
-                    let mut record =
-                        self.new_record(id, row.meta.clone(), *provider, &detection.prefix, &row.secret)?;
+                    let mut record = self.new_record(id, meta, *provider, &detection.prefix, &row.secret)?;
                     record.region = detection.region;
+                    record.expires_at = expires_at;
                     record.tags.clone_from(&row.tags);
                     if let Some(created) = row.created_at.filter(|at| *at <= now) {
                         record.created_at = whole_seconds(created);

@@ -43,7 +43,10 @@ use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
 pub use accounts::{AccountRequest, UsageTarget, new_account, usage_detail};
 pub use check::{CheckReport, WhoisFound};
 pub use error::VaultError;
-pub use import::{ImportReport, ImportRow, ImportStop, PreviewRow, Verdict, count_keys, preview_rows};
+pub use import::{
+    ImportReport, ImportRow, ImportStop, PreviewRow, Verdict, count_keys, imported_meta, preview_rows,
+    recognise_imported,
+};
 pub use lifecycle::{
     Moved, Replacement, abandon_rotation_of, check_complete, check_rotatable, link_new_to_old, mark_step,
     replacement_meta, rotated_reason, rotation_in, rotation_started, start_rotation,
