@@ -182,7 +182,7 @@ mod tests {
             (Provider::Other, ""),
             &SecretString::from("x"),
             String::new(),
-            chrono::Utc::now(),
+            chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default(),
         )
         .unwrap();
         record.tags = tags.to_vec();

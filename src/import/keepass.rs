@@ -261,6 +261,7 @@ mod tests {
         xml.push_str("<String><Key>Password</Key><Value>shallow-value</Value></String></Entry>");
         xml.push_str("</Group></Root></KeePassFile>");
         // The test thread's stack (2 MB) is the size a recursive walk overflowed.
+        #[allow(clippy::disallowed_methods, reason = "a thread of a known stack size, in a test")]
         let parsed = std::thread::Builder::new()
             .stack_size(2 * 1024 * 1024)
             .spawn(move || {
