@@ -327,3 +327,84 @@ fn a_kill_at_each_write_call_loses_nothing_acknowledged_file_store() {
     eprintln!("file store: {tally:?}");
     assert!(tally.kills >= 200, "the kills must really land: {tally:?}");
 }
+
+/// Runs `args` on the vault folder `vault` with the password of `cli`.
+fn on(cli: &Cli, vault: &std::path::Path, args: &[&str]) -> std::process::Output {
+    common::run(cli.command_on(vault, args), "")
+}
+
+fn vault_id(vault: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(vault.join("vault.ron")).unwrap();
+    text.split("vault_id:\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+}
+
+fn private_copy(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir(to).unwrap();
+    for (name, bytes) in common::snapshot(from) {
+        std::fs::write(to.join(&name), bytes).unwrap();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+}
+
+#[test]
+fn a_backup_restored_into_a_second_folder_is_a_vault_of_its_own() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let kept = cli.ok(&["generate", "--label", "Kept"], "");
+    let backup = cli.dir.path().join("vault.backup");
+    cli.ok(&["backup", backup.to_str().unwrap()], "");
+    cli.ok(&["generate", "--label", "After the backup"], "");
+
+    let second = cli.dir.path().join("second");
+    let restored = on(&cli, &second, &["restore", backup.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&restored.stdout);
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    assert!(said.contains("as a vault of its own"), "{said}");
+    assert_ne!(vault_id(&second), vault_id(&cli.vault), "the restored vault has an id of its own");
+    let second_out = on(&cli, &second, &["generate", "--label", "In the second folder"]);
+    assert!(second_out.status.success(), "{}", String::from_utf8_lossy(&second_out.stderr));
+    assert_eq!(String::from_utf8_lossy(&on(&cli, &second, &["reveal", "Kept"]).stdout), kept);
+    let second_check = String::from_utf8_lossy(&on(&cli, &second, &["check"]).stdout).into_owned();
+    assert!(second_check.contains("Everything is in order."), "{second_check}");
+
+    // The first vault's mark was not moved by the second's saves: no rollback is reported.
+    let check = cli.ok(&["check"], "");
+    assert!(check.contains("Everything is in order."), "{check}");
+    cli.ok(&["generate", "--label", "Still writable"], "");
+}
+
+#[test]
+fn a_copied_folder_changes_nothing_of_the_vault_it_copies() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    cli.ok(&["generate", "--label", "First"], "");
+    let copy = cli.dir.path().join("copy");
+    private_copy(&cli.vault, &copy);
+
+    let refused = on(&cli, &copy, &["generate", "--label", "In the copy"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("is a copy of the vault kept in"), "{said}");
+    assert!(said.contains("keydesk restore FILE --vault NEW_FOLDER"), "{said}");
+    let accept = on(&cli, &copy, &["check", "--accept-changes"]);
+    assert_eq!(accept.status.code(), Some(1), "a copy's finding cannot be accepted away");
+    assert!(String::from_utf8_lossy(&on(&cli, &copy, &["list"]).stdout).contains("First"), "it still reads");
+
+    // The vault the copy was taken from goes on as if the copy had never been opened.
+    let check = cli.ok(&["check"], "");
+    assert!(check.contains("Everything is in order."), "{check}");
+    cli.ok(&["generate", "--label", "Second"], "");
+
+    // A folder moved (no longer where the mark says) is the same vault, and the mark follows.
+    let moved = cli.dir.path().join("moved");
+    std::fs::rename(&cli.vault, &moved).unwrap();
+    let generated = on(&cli, &moved, &["generate", "--label", "After the move"]);
+    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    assert!(
+        String::from_utf8_lossy(&on(&cli, &moved, &["check"]).stdout).contains("Everything is in order.")
+    );
+}

@@ -12,6 +12,11 @@ pub struct VaultDir {
     lock: Option<File>,
 }
 
+/// The folder's absolute path, links resolved: what tells two folders apart.
+pub fn folder_location(dir: &Path) -> Option<String> {
+    fs::canonicalize(dir).ok().map(|path| path.to_string_lossy().into_owned())
+}
+
 impl VaultDir {
     /// Creates the folder (if needed) for a new vault and takes the write lock. Refuses a
     /// folder that already holds a `vault.ron`, readable or not.
@@ -164,6 +169,22 @@ impl VaultStorage for VaultDir {
             Err(Limited::Io(e)) if e.kind() == ErrorKind::NotFound => Ok(String::new()),
             Err(Limited::Refused(error)) => Err(error),
             Err(Limited::Io(source)) => Err(StorageError::Io { action: "read the audit log", path, source }),
+        }
+    }
+
+    fn location(&self) -> Option<String> {
+        folder_location(&self.dir)
+    }
+
+    fn read_vault_at(&self, location: &str) -> Result<Option<String>, StorageError> {
+        let path = Path::new(location).join(VAULT_FILE);
+        match read_limited(&path, MAX_VAULT_BYTES, VAULT_FILE) {
+            Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+            Err(Limited::Io(e)) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                Ok(None)
+            }
+            Err(Limited::Refused(error)) => Err(error),
+            Err(Limited::Io(source)) => Err(StorageError::Io { action: "read the vault", path, source }),
         }
     }
 }

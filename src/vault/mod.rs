@@ -26,6 +26,7 @@ mod lifecycle;
 pub mod meta;
 pub mod model;
 mod ops;
+pub mod place;
 mod rekey;
 
 use base64::Engine;
@@ -139,6 +140,9 @@ pub struct Vault {
     /// Whether the audit log may end in a line cut short: seen at unlock, or after an append
     /// that failed. Only then does the next change look at the log's end.
     audit_may_be_torn: bool,
+    /// The other folder on this machine whose vault this folder is a copy of (its keychain
+    /// entries and mark are that folder's): while set, nothing is written ([`place::copy_of`]).
+    copy_of: Option<String>,
 }
 
 /// How stale the generation mark may grow within a session. A mark that lags behind only
@@ -211,6 +215,16 @@ fn differences_from_previous(env: &Env, keys: &Keys, file: &VaultFile) -> Vec<St
     }
 }
 
+/// `file` as text, sealed with `integrity` (its seal kept in `file` too).
+fn seal_text(file: &mut VaultFile, integrity: &SymmetricKey) -> Result<String, VaultError> {
+    file.format = FORMAT;
+    file.integrity.clear();
+    let mut text = format::render(file)?;
+    file.integrity = crypto::keyed_hash_parts(integrity, &[text.as_bytes()]);
+    format::insert_seal(&mut text, &file.integrity);
+    Ok(text)
+}
+
 fn decode_b64(text: &str) -> Result<Vec<u8>, CryptoError> {
     B64.decode(text).map_err(|_bad_base64| CryptoError::Tampered)
 }
@@ -260,6 +274,7 @@ impl Vault {
                 audit_keys: vec![audit_key],
                 lookup_key: None,
                 previous_data_key: None,
+                audit_chain_id: None,
             },
             accounts: Vec::new(),
             keys: Vec::new(),
@@ -278,6 +293,7 @@ impl Vault {
             outside_differences: Vec::new(),
             mark_written_at: None,
             audit_may_be_torn: false,
+            copy_of: None,
         };
         let detail = format!("secret store: {}", options.backend.slug());
         vault.commit(audit::Action::CreateVault, None, audit::Outcome::Ok, detail)?;
@@ -319,16 +335,25 @@ impl Vault {
             Ok(report) => AuditHead { entries: report.entries, last_hash: report.last_hash.clone() },
             Err(_) => keys.chain.tail(&audit_text),
         };
-        let rollback = env
-            .store
-            .generation_mark(&file.header.vault_id)
-            .ok()
-            .flatten()
+        let mark = env.store.generation_mark(&file.header.vault_id).ok().flatten();
+        // A copy of a vault kept in another folder here: the mark, and the keychain's entries,
+        // are that folder's; its store is only read from here.
+        let copy_of = mark
+            .as_deref()
+            .and_then(|mark| place::copy_of(env.storage.as_ref(), &file.header.vault_id, mark));
+        let mut env = env;
+        if let Some(location) = &copy_of {
+            env.store = Box::new(crate::secrets::ReadOnlyStore::new(env.store, location));
+        }
+        let rollback = mark
+            .filter(|_| copy_of.is_none())
             .and_then(|mark| rolled_back(&mark, &file, chain.as_ref().ok().map(|report| report.entries)));
         let sealed = keys.seal_matches(text);
         let outside_differences =
             if sealed { Vec::new() } else { differences_from_previous(&env, &keys, &file) };
-        let changed_outside = if !sealed {
+        let changed_outside = if let Some(location) = &copy_of {
+            Some(format!("this folder is a copy of the vault kept in {location} on this machine"))
+        } else if !sealed {
             Some("vault.ron was changed outside Keydesk since its last save".to_owned())
         } else if let Some(rollback) = rollback {
             Some(rollback)
@@ -355,6 +380,7 @@ impl Vault {
             outside_differences,
             mark_written_at: None,
             audit_may_be_torn,
+            copy_of,
         })
     }
 
@@ -536,6 +562,7 @@ impl Vault {
     /// first audit key, on disk before any keyed line; and a line a crash cut short is
     /// removed, with the removal on record.
     fn ready_to_append(&mut self, action: audit::Action) -> Result<(), VaultError> {
+        self.refuse_if_copy()?;
         if let Some(what) = &self.changed_outside
             && action != audit::Action::Integrity
         {
@@ -565,13 +592,18 @@ impl Vault {
     /// store): best effort, a missing mark only weakens the rollback check, which `check` then
     /// cannot do either. Written at the first change of a session, then at most once a minute.
     fn write_mark(&mut self, at: DateTime<Utc>) {
-        let mark = format!(
+        let mut mark = format!(
             "{} {} {} {}",
             self.file.header.generation,
             self.file.integrity,
             at.timestamp(),
             self.audit_tail.entries
         );
+        // The folder it belongs to: a copy of the folder elsewhere on this machine is told apart.
+        if let Some(location) = self.env.storage.location() {
+            mark.push(' ');
+            mark.push_str(&location);
+        }
         let due = self.mark_written_at.is_none_or(|written| (at - written).num_seconds() >= MARK_EVERY_SECS);
         if due && self.env.store.set_generation_mark(&self.file.header.vault_id, &mark).is_ok() {
             self.mark_written_at = Some(at);
@@ -580,12 +612,7 @@ impl Vault {
 
     /// The file as text, sealed with the integrity key.
     fn sealed_text(&mut self) -> Result<String, VaultError> {
-        self.file.format = FORMAT;
-        self.file.integrity.clear();
-        let mut text = format::render(&self.file)?;
-        self.file.integrity = crypto::keyed_hash_parts(&self.keys.integrity, &[text.as_bytes()]);
-        format::insert_seal(&mut text, &self.file.integrity);
-        Ok(text)
+        seal_text(&mut self.file, &self.keys.integrity)
     }
 
     fn append(&mut self, record: &audit::Record) -> Result<(), VaultError> {
