@@ -408,3 +408,26 @@ fn a_copied_folder_changes_nothing_of_the_vault_it_copies() {
         String::from_utf8_lossy(&on(&cli, &moved, &["check"]).stdout).contains("Everything is in order.")
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn an_audit_log_linked_out_of_the_folder_is_never_written_through() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    cli.ok(&["generate", "--label", "First"], "");
+    // audit.ron replaced by a link to a file outside the folder, with the same lines.
+    let outside = cli.dir.path().join("outside.ron");
+    std::fs::rename(cli.vault.join("audit.ron"), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, cli.vault.join("audit.ron")).unwrap();
+    let before = std::fs::read(&outside).unwrap();
+    let refused = cli.run(&["generate", "--label", "Through the link"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", String::from_utf8_lossy(&refused.stdout));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("Could not write the audit log"));
+    assert_eq!(std::fs::read(&outside).unwrap(), before, "nothing was written outside the folder");
+    // A line cut short at the end: the repair does not cut the file the link points to either.
+    let mut torn = before.clone();
+    torn.extend_from_slice(b"(at:\"2026");
+    std::fs::write(&outside, &torn).unwrap();
+    assert_eq!(cli.run(&["generate", "--label", "Again"]).status.code(), Some(1));
+    assert_eq!(std::fs::read(&outside).unwrap(), torn);
+}

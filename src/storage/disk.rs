@@ -113,8 +113,8 @@ impl VaultStorage for VaultDir {
         }
         let path = self.dir.join(AUDIT_FILE);
         let result = (|| {
-            let file = private_options().append(true).create(true).open(&path)?;
-            let before = file.metadata()?.len();
+            let file = no_follow(private_options().append(true).create(true)).open(&path)?;
+            let before = regular(&file)?.len();
             let mut bytes = Vec::with_capacity(line.len() + 1);
             bytes.extend_from_slice(line.as_bytes());
             bytes.push(b'\n');
@@ -137,18 +137,19 @@ impl VaultStorage for VaultDir {
         let path = self.dir.join(AUDIT_FILE);
         let result = (|| {
             // Only the last byte is read in the usual case: a log that ends with a newline.
-            let file = match File::open(&path) {
+            // One handle, opened without following a link, for the look and the cut.
+            let file = match no_follow(OpenOptions::new().read(true).write(true)).open(&path) {
                 Ok(file) => file,
                 Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
                 Err(e) => return Err(e),
             };
-            let len = file.metadata()?.len();
+            let len = regular(&file)?.len();
             if len == 0 || last_byte(&file, len)? == b'\n' {
                 return Ok(false);
             }
-            let bytes = fs::read(&path)?;
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut &file, &mut bytes)?;
             let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
-            let file = OpenOptions::new().write(true).open(&path)?;
             file.set_len(keep as u64)?;
             file.sync_data()?;
             Ok(true)
@@ -220,13 +221,27 @@ pub enum Limited {
 }
 
 /// Reads `path` if it is a regular file of at most `max` bytes. A FIFO, a device or a
-/// folder is refused before it is opened for reading (a FIFO would hang, `/dev/zero` would
-/// never end), and so is a file over the limit.
+/// folder is refused before anything is read from it (a FIFO would hang, `/dev/zero` would
+/// never end), and so is a file over the limit. What is checked is the opened handle, so the
+/// file cannot be swapped between the look and the read; on Linux it is opened without
+/// waiting, so a FIFO does not hang the open either.
 pub fn read_limited(path: &Path, max: u64, file: &'static str) -> Result<Vec<u8>, Limited> {
     use std::io::Read;
-    let metadata = fs::metadata(path).map_err(Limited::Io)?;
     let refused =
         |detail: String| Limited::Refused(StorageError::Unreadable { file, detail, path: path.to_owned() });
+    #[cfg(not(target_os = "linux"))]
+    if !fs::metadata(path).map_err(Limited::Io)?.is_file() {
+        return Err(refused("it is not a regular file".to_owned()));
+    }
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits());
+    }
+    let opened = options.open(path).map_err(Limited::Io)?;
+    let metadata = opened.metadata().map_err(Limited::Io)?;
     if !metadata.is_file() {
         return Err(refused("it is not a regular file".to_owned()));
     }
@@ -234,7 +249,7 @@ pub fn read_limited(path: &Path, max: u64, file: &'static str) -> Result<Vec<u8>
         return Err(refused(format!("it is larger than Keydesk reads ({} MiB)", max / 1024 / 1024)));
     }
     let mut bytes = Vec::new();
-    File::open(path).map_err(Limited::Io)?.take(max + 1).read_to_end(&mut bytes).map_err(Limited::Io)?;
+    opened.take(max + 1).read_to_end(&mut bytes).map_err(Limited::Io)?;
     if bytes.len() as u64 > max {
         return Err(refused(format!("it is larger than Keydesk reads ({} MiB)", max / 1024 / 1024)));
     }
@@ -246,10 +261,13 @@ pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn take_lock(dir: &Path) -> Result<File, StorageError> {
     let path = dir.join(LOCK_FILE);
-    let file =
-        private_options().read(true).write(true).create(true).truncate(false).open(&path).map_err(
-            |source| StorageError::Io { action: "open the lock file", path: path.clone(), source },
-        )?;
+    let file = no_follow(private_options().read(true).write(true).create(true).truncate(false))
+        .open(&path)
+        .map_err(|source| StorageError::Io {
+        action: "open the lock file",
+        path: path.clone(),
+        source,
+    })?;
     // Another writer usually finishes within a moment (one save): wait for it a little.
     let waited_since = std::time::Instant::now();
     loop {
@@ -302,6 +320,27 @@ fn refuse_open_folder(dir: &Path) -> Result<(), StorageError> {
 #[cfg(not(unix))]
 fn refuse_open_folder(_dir: &Path) -> Result<(), StorageError> {
     Ok(())
+}
+
+/// `options` made to refuse a symbolic link in place of the file (Linux: `O_NOFOLLOW`), so a
+/// write meant for the vault folder never lands outside it.
+fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits());
+    }
+    options
+}
+
+/// The opened file's own metadata (fstat), when it is a regular file.
+fn regular(file: &File) -> std::io::Result<fs::Metadata> {
+    let metadata = file.metadata()?;
+    if metadata.is_file() {
+        Ok(metadata)
+    } else {
+        Err(std::io::Error::new(ErrorKind::InvalidInput, "not a regular file"))
+    }
 }
 
 fn private_options() -> OpenOptions {
