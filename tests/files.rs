@@ -431,3 +431,54 @@ fn an_audit_log_linked_out_of_the_folder_is_never_written_through() {
     assert_eq!(cli.run(&["generate", "--label", "Again"]).status.code(), Some(1));
     assert_eq!(std::fs::read(&outside).unwrap(), torn);
 }
+
+/// `export --with-secrets` killed (SIGKILL, by strace's fault injection) at each write, sync,
+/// rename and link it makes: the folder never holds any of the secrets except in the whole
+/// export, and that file is readable by its owner alone.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_export_killed_at_any_write_leaves_no_plaintext_behind() {
+    use std::os::unix::fs::PermissionsExt;
+    if Command::new("strace").arg("-V").output().is_err() {
+        eprintln!("skipped: strace is not installed");
+        return;
+    }
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let secret = cli.ok(&["generate", "--label", "Exported"], "").trim().to_owned();
+    let out = cli.dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let file = out.join("keys.csv");
+    let mut kills = 0;
+    for syscall in ["write", "fsync", "rename", "renameat2", "linkat", "link"] {
+        for n in 1..200 {
+            let inner = cli.command(&["export", "--with-secrets", file.to_str().unwrap()]);
+            let mut command = Command::new("strace");
+            command.args(["-f", "-qq", "-o", "/dev/null", "-e", &format!("trace={syscall}")]);
+            command.arg("-e").arg(format!("inject={syscall}:signal=KILL:when={n}"));
+            command.arg(inner.get_program()).args(inner.get_args()).env_remove("LD_LIBRARY_PATH");
+            let output = common::run(command, "export secrets\n");
+            let killed = std::os::unix::process::ExitStatusExt::signal(&output.status) == Some(9);
+            for entry in std::fs::read_dir(&out).unwrap().flatten() {
+                let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
+                if entry.path() == file {
+                    let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+                    assert_eq!(mode, 0o600, "the export is its owner's alone");
+                    assert!(text.contains(&secret), "an export in place is whole");
+                } else {
+                    assert!(
+                        !text.contains(&secret),
+                        "{syscall} #{n}: plaintext left in {:?}",
+                        entry.file_name()
+                    );
+                }
+            }
+            let _fresh = std::fs::remove_file(&file);
+            if !killed {
+                break;
+            }
+            kills += 1;
+        }
+    }
+    assert!(kills >= 3, "the kills must really land ({kills})");
+}

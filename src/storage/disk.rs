@@ -375,6 +375,86 @@ fn create_private_dir(dir: &Path) -> Result<(), StorageError> {
     })
 }
 
+/// Writes `bytes` to a new file at `path`, readable by the user alone, so that a crash at any
+/// instant leaves either the whole file or nothing that holds any of `bytes`: on Linux the
+/// file is written unnamed (`O_TMPFILE`) and linked at `path` once whole; elsewhere (or where
+/// the file system cannot), under a temporary name next to it, which the next write to that
+/// folder removes. An existing `path` is never replaced. For files that hold secrets in the
+/// clear (an export).
+pub fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let prefix = format!(".{name}.");
+    remove_stale_private(dir, &prefix);
+    #[cfg(target_os = "linux")]
+    match write_unnamed(dir, path, bytes) {
+        Ok(()) => return sync_dir(dir),
+        // Linked, or refused because the name is taken: the answer either way.
+        Err(Unnamed::Failed(error)) => return Err(error),
+        Err(Unnamed::Unsupported) => {}
+    }
+    let mut temp = tempfile::Builder::new().prefix(&prefix).suffix(PRIVATE_TEMP_SUFFIX).tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist_noclobber(path).map_err(|e| e.error)?;
+    sync_dir(dir)
+}
+
+/// The end of the temporary names [`write_new_private`] uses where it cannot write unnamed.
+const PRIVATE_TEMP_SUFFIX: &str = ".private-tmp";
+
+/// Removes what a [`write_new_private`] of the same name left when it was killed. Best effort.
+fn remove_stale_private(dir: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix) && name.ends_with(PRIVATE_TEMP_SUFFIX) {
+            let _already_gone = fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+enum Unnamed {
+    /// The file system or kernel cannot make unnamed files (or `/proc` is missing): fall back.
+    Unsupported,
+    Failed(std::io::Error),
+}
+
+/// An unnamed file in `dir`, written whole and synced, then linked at `path` (through
+/// `/proc/self/fd`, which needs no privilege); a kill before the link leaves nothing.
+#[cfg(target_os = "linux")]
+fn write_unnamed(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), Unnamed> {
+    use nix::errno::Errno;
+    use nix::fcntl::{AT_FDCWD, AtFlags, OFlag};
+    use nix::unistd::linkat;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let unsupported = |error: &std::io::Error| {
+        error.raw_os_error().is_some_and(|code| {
+            [Errno::EOPNOTSUPP, Errno::EISDIR, Errno::EINVAL, Errno::ENOENT].contains(&Errno::from_raw(code))
+        })
+    };
+    let mut options = OpenOptions::new();
+    options.write(true).mode(0o600).custom_flags(OFlag::O_TMPFILE.bits());
+    let mut file = match options.open(dir) {
+        Ok(file) => file,
+        Err(error) if unsupported(&error) => return Err(Unnamed::Unsupported),
+        Err(error) => return Err(Unnamed::Failed(error)),
+    };
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(Unnamed::Failed)?;
+    let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+    match linkat(AT_FDCWD, proc_path.as_str(), AT_FDCWD, path, AtFlags::AT_SYMLINK_FOLLOW) {
+        Ok(()) => Ok(()),
+        Err(Errno::ENOENT) if !Path::new("/proc/self/fd").exists() => Err(Unnamed::Unsupported),
+        Err(errno) => Err(Unnamed::Failed(std::io::Error::from(errno))),
+    }
+}
+
 /// How an atomic replace failed.
 #[derive(Debug)]
 pub enum Replace {
@@ -455,6 +535,28 @@ mod tests {
         let names: Vec<_> =
             fs::read_dir(dir.path()).expect("list").flatten().map(|e| e.file_name()).collect();
         assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn a_new_private_file_is_whole_owned_and_never_replaces_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("keys.csv");
+        let stale = dir.path().join(".keys.csv.abc123.private-tmp");
+        fs::write(&stale, "left by a kill").expect("write");
+        write_new_private(&path, b"secret rows").expect("write");
+        assert!(!stale.exists(), "what a killed write left is removed by the next");
+        assert_eq!(fs::read(&path).expect("read"), b"secret rows");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        assert!(write_new_private(&path, b"other").is_err(), "an existing file is not replaced");
+        assert_eq!(fs::read(&path).expect("read"), b"secret rows");
+        let names: Vec<_> =
+            fs::read_dir(dir.path()).expect("list").flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names.len(), 1, "{names:?}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod memory;
 
 use std::path::PathBuf;
 
-pub use disk::{Replace, VaultDir, atomic_replace, atomic_write, create_private_folder};
+pub use disk::{Replace, VaultDir, atomic_replace, atomic_write, create_private_folder, write_new_private};
 pub use memory::MemoryStorage;
 
 /// A path as people type it in the window: a leading `~` is the home folder.
