@@ -757,3 +757,22 @@ fn a_use_at_the_provider_is_flagged_only_after_nothing_should_use_the_key() {
         asked[2].detail
     );
 }
+
+/// The second save of a password change (the one that rewrites vault.ron.bak) fails: the new
+/// password is in force, so the change is not reported as failed; the caveat names what is
+/// left under the old password.
+#[test]
+fn a_password_change_whose_backup_rewrite_fails_is_reported_as_done_with_a_caveat() {
+    let mut f = fixture();
+    f.storage.fail_saves_after(1);
+    let caveat = f
+        .vault
+        .change_password(&SecretString::from("a new long passphrase"), None)
+        .expect("the change itself was saved: it is in force");
+    let caveat = caveat.expect("the stale vault.ron.bak is named");
+    assert!(caveat.contains("vault.ron.bak") && caveat.contains("old master password"), "{caveat}");
+    f.storage.fail_saves(false);
+    f.storage.fail_saves_after(usize::MAX);
+    let f = f.reopen("a new long passphrase").expect("the new password opens the vault");
+    let Err(_) = f.reopen(PASSWORD) else { panic!("the old password still opens vault.ron") };
+}

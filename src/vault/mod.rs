@@ -418,11 +418,13 @@ impl Vault {
     }
 
     /// Changes the master password (and optionally the KDF cost): re-wraps the data key only.
+    /// Once the change is saved it is in force: `Ok(Some(caveat))` when `vault.ron.bak` could
+    /// not be written again and so still opens with the old password (the caveat says so).
     pub fn change_password(
         &mut self,
         new_password: &SecretString,
         kdf: Option<KdfParams>,
-    ) -> Result<(), VaultError> {
+    ) -> Result<Option<String>, VaultError> {
         if new_password.expose_secret().chars().count() < MIN_PASSWORD {
             return Err(VaultError::WeakPassword { min: MIN_PASSWORD });
         }
@@ -444,9 +446,20 @@ impl Vault {
         })?;
         // Saved a second time, so `vault.ron.bak` holds the new wrapping too: the old password
         // must not open the previous version either.
-        let text = self.sealed_text()?;
-        self.env.storage.save(&text)?;
-        Ok(())
+        Ok(self.save_over_previous("the old master password"))
+    }
+
+    /// Saves `vault.ron` once more, unchanged, so `vault.ron.bak` is the same version and
+    /// `what` (the change just saved replaced it) opens nothing there. The change itself is in
+    /// force either way: a failure is a caveat to tell, not the change's failure.
+    pub(super) fn save_over_previous(&mut self, what: &str) -> Option<String> {
+        let saved = self.sealed_text().and_then(|text| Ok(self.env.storage.save(&text)?));
+        saved.err().map(|error| {
+            format!(
+                "The change is saved and in force, but vault.ron.bak could not be written again ({}), so it still opens with {what}: make any change (or run `keydesk check --accept-changes`) to save again, or delete vault.ron.bak.",
+                error.to_string().trim_end_matches('.')
+            )
+        })
     }
 
     /// Changes the vault's settings (auto-lock, clipboard clearing).
