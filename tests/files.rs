@@ -482,3 +482,30 @@ fn an_export_killed_at_any_write_leaves_no_plaintext_behind() {
     }
     assert!(kills >= 3, "the kills must really land ({kills})");
 }
+
+/// The values of `secrets.ron` (sealed texts), by entry.
+fn sealed_values(path: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let map: std::collections::BTreeMap<String, String> = ron::from_str(&text).unwrap();
+    map.into_values().collect()
+}
+
+#[test]
+fn a_new_data_key_leaves_no_secret_under_the_old_one_in_secrets_ron_bak() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    for i in 0..3 {
+        cli.ok(&["generate", "--label", &format!("Key {i}")], "");
+    }
+    let before = sealed_values(&cli.vault.join("secrets.ron"));
+    let new_password = cli.dir.path().join("new-password");
+    std::fs::write(&new_password, "a brand new passphrase\n").unwrap();
+    cli.ok(&["passwd", "--new-data-key", "--new-password-file", new_password.to_str().unwrap()], "");
+    for file in ["secrets.ron", "secrets.ron.bak"] {
+        let after = sealed_values(&cli.vault.join(file));
+        assert!(
+            before.iter().all(|old| !after.contains(old)),
+            "{file} keeps a value sealed under the old key"
+        );
+    }
+}

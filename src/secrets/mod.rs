@@ -48,6 +48,13 @@ pub trait SecretStore: Send {
         Ok(entries.len())
     }
 
+    /// Lets go of what the store keeps of earlier versions (the file store's
+    /// `secrets.ron.bak`), after every value was sealed again under a new key: nothing sealed
+    /// under the old one is left behind. Stores that keep no earlier version do nothing.
+    fn forget_previous_versions(&mut self) -> Result<(), SecretStoreError> {
+        Ok(())
+    }
+
     /// The mark of the last save of vault `vault_id` Keydesk made on this machine, kept where
     /// a copy of the vault folder cannot bring an older one back (the keychain; for the file
     /// store, the user's state folder).
@@ -105,6 +112,9 @@ impl SecretStore for ReadOnlyStore {
     }
     fn generation_mark(&self, vault_id: &str) -> Result<Option<String>, SecretStoreError> {
         self.inner.generation_mark(vault_id)
+    }
+    fn forget_previous_versions(&mut self) -> Result<(), SecretStoreError> {
+        Err(self.refused())
     }
     fn set_generation_mark(&mut self, _vault_id: &str, _mark: &str) -> Result<(), SecretStoreError> {
         Err(self.refused())

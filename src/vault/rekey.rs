@@ -113,6 +113,8 @@ impl Vault {
             }
         }
         progress(names.len(), names.len());
+        // Nothing sealed under the previous key stays in an earlier version of the store.
+        self.env.store.forget_previous_versions()?;
         let detail = if unreadable == 0 {
             format!("new data key (step 2 of 2): {moved} secrets re-encrypted")
         } else {
