@@ -444,3 +444,185 @@ fn the_record_of_the_last_save_is_private_and_trusted_only_as_written() {
     assert!(run(&["check"]).status.success());
     assert!(run(&["reveal", "Key 0"]).status.success());
 }
+
+/// Runs `args` on the vault folder `vault` with the password of `cli`.
+fn on(cli: &Cli, vault: &std::path::Path, args: &[&str]) -> std::process::Output {
+    common::run(cli.command_on(vault, args), "")
+}
+
+fn vault_id(vault: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(vault.join("vault.ron")).unwrap();
+    text.split("vault_id:\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+}
+
+fn private_copy(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir(to).unwrap();
+    for (name, bytes) in common::snapshot(from) {
+        std::fs::write(to.join(&name), bytes).unwrap();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+}
+
+#[test]
+fn a_backup_restored_into_a_second_folder_is_a_vault_of_its_own() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let kept = cli.ok(&["generate", "--label", "Kept"], "");
+    let backup = cli.dir.path().join("vault.backup");
+    cli.ok(&["backup", backup.to_str().unwrap()], "");
+    cli.ok(&["generate", "--label", "After the backup"], "");
+
+    let second = cli.dir.path().join("second");
+    let restored = on(&cli, &second, &["restore", backup.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&restored.stdout);
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    assert!(said.contains("as a vault of its own"), "{said}");
+    assert_ne!(vault_id(&second), vault_id(&cli.vault), "the restored vault has an id of its own");
+    let second_out = on(&cli, &second, &["generate", "--label", "In the second folder"]);
+    assert!(second_out.status.success(), "{}", String::from_utf8_lossy(&second_out.stderr));
+    assert_eq!(String::from_utf8_lossy(&on(&cli, &second, &["reveal", "Kept"]).stdout), kept);
+    let second_check = String::from_utf8_lossy(&on(&cli, &second, &["check"]).stdout).into_owned();
+    assert!(second_check.contains("Everything is in order."), "{second_check}");
+
+    // The first vault's mark was not moved by the second's saves: no rollback is reported.
+    let check = cli.ok(&["check"], "");
+    assert!(check.contains("Everything is in order."), "{check}");
+    cli.ok(&["generate", "--label", "Still writable"], "");
+}
+
+#[test]
+fn a_copied_folder_changes_nothing_of_the_vault_it_copies() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    cli.ok(&["generate", "--label", "First"], "");
+    let copy = cli.dir.path().join("copy");
+    private_copy(&cli.vault, &copy);
+
+    let refused = on(&cli, &copy, &["generate", "--label", "In the copy"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("is a copy of the vault kept in"), "{said}");
+    assert!(said.contains("keydesk restore FILE --vault NEW_FOLDER"), "{said}");
+    let accept = on(&cli, &copy, &["check", "--accept-changes"]);
+    assert_eq!(accept.status.code(), Some(1), "a copy's finding cannot be accepted away");
+    assert!(String::from_utf8_lossy(&on(&cli, &copy, &["list"]).stdout).contains("First"), "it still reads");
+
+    // The vault the copy was taken from goes on as if the copy had never been opened.
+    let check = cli.ok(&["check"], "");
+    assert!(check.contains("Everything is in order."), "{check}");
+    cli.ok(&["generate", "--label", "Second"], "");
+
+    // A folder moved (no longer where the mark says) is the same vault, and the mark follows.
+    let moved = cli.dir.path().join("moved");
+    std::fs::rename(&cli.vault, &moved).unwrap();
+    let generated = on(&cli, &moved, &["generate", "--label", "After the move"]);
+    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    assert!(
+        String::from_utf8_lossy(&on(&cli, &moved, &["check"]).stdout).contains("Everything is in order.")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_audit_log_linked_out_of_the_folder_is_never_written_through() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    cli.ok(&["generate", "--label", "First"], "");
+    // audit.ron replaced by a link to a file outside the folder, with the same lines.
+    let outside = cli.dir.path().join("outside.ron");
+    std::fs::rename(cli.vault.join("audit.ron"), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, cli.vault.join("audit.ron")).unwrap();
+    let before = std::fs::read(&outside).unwrap();
+    let refused = cli.run(&["generate", "--label", "Through the link"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", String::from_utf8_lossy(&refused.stdout));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("Could not write the audit log"));
+    assert_eq!(std::fs::read(&outside).unwrap(), before, "nothing was written outside the folder");
+    // A line cut short at the end: the repair does not cut the file the link points to either.
+    let mut torn = before.clone();
+    torn.extend_from_slice(b"(at:\"2026");
+    std::fs::write(&outside, &torn).unwrap();
+    assert_eq!(cli.run(&["generate", "--label", "Again"]).status.code(), Some(1));
+    assert_eq!(std::fs::read(&outside).unwrap(), torn);
+}
+
+/// `export --with-secrets` killed (SIGKILL, by strace's fault injection) at each write, sync,
+/// rename and link it makes: the folder never holds any of the secrets except in the whole
+/// export, and that file is readable by its owner alone.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_export_killed_at_any_write_leaves_no_plaintext_behind() {
+    use std::os::unix::fs::PermissionsExt;
+    if Command::new("strace").arg("-V").output().is_err() {
+        eprintln!("skipped: strace is not installed");
+        return;
+    }
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let secret = cli.ok(&["generate", "--label", "Exported"], "").trim().to_owned();
+    let out = cli.dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let file = out.join("keys.csv");
+    let mut kills = 0;
+    for syscall in ["write", "fsync", "rename", "renameat2", "linkat", "link"] {
+        for n in 1..200 {
+            let inner = cli.command(&["export", "--with-secrets", file.to_str().unwrap()]);
+            let mut command = Command::new("strace");
+            command.args(["-f", "-qq", "-o", "/dev/null", "-e", &format!("trace={syscall}")]);
+            command.arg("-e").arg(format!("inject={syscall}:signal=KILL:when={n}"));
+            command.arg(inner.get_program()).args(inner.get_args()).env_remove("LD_LIBRARY_PATH");
+            let output = common::run(command, "export secrets\n");
+            let killed = std::os::unix::process::ExitStatusExt::signal(&output.status) == Some(9);
+            for entry in std::fs::read_dir(&out).unwrap().flatten() {
+                let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
+                if entry.path() == file {
+                    let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+                    assert_eq!(mode, 0o600, "the export is its owner's alone");
+                    assert!(text.contains(&secret), "an export in place is whole");
+                } else {
+                    assert!(
+                        !text.contains(&secret),
+                        "{syscall} #{n}: plaintext left in {:?}",
+                        entry.file_name()
+                    );
+                }
+            }
+            let _fresh = std::fs::remove_file(&file);
+            if !killed {
+                break;
+            }
+            kills += 1;
+        }
+    }
+    assert!(kills >= 3, "the kills must really land ({kills})");
+}
+
+/// The values of `secrets.ron` (sealed texts), by entry.
+fn sealed_values(path: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let map: std::collections::BTreeMap<String, String> = ron::from_str(&text).unwrap();
+    map.into_values().collect()
+}
+
+#[test]
+fn a_new_data_key_leaves_no_secret_under_the_old_one_in_secrets_ron_bak() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    for i in 0..3 {
+        cli.ok(&["generate", "--label", &format!("Key {i}")], "");
+    }
+    let before = sealed_values(&cli.vault.join("secrets.ron"));
+    let new_password = cli.dir.path().join("new-password");
+    std::fs::write(&new_password, "a brand new passphrase\n").unwrap();
+    cli.ok(&["passwd", "--new-data-key", "--new-password-file", new_password.to_str().unwrap()], "");
+    for file in ["secrets.ron", "secrets.ron.bak"] {
+        let after = sealed_values(&cli.vault.join(file));
+        assert!(
+            before.iter().all(|old| !after.contains(old)),
+            "{file} keeps a value sealed under the old key"
+        );
+    }
+}

@@ -246,3 +246,36 @@ fn listing_survives_items_deleted_by_another_process_meanwhile() {
     let rounds = churn.join().unwrap();
     assert!(rounds > 10 && listings == 150, "{rounds} churn rounds");
 }
+
+#[test]
+fn a_backup_restored_into_a_second_folder_never_touches_the_first_vaults_keychain_entries() {
+    if keychain().is_none() {
+        return;
+    }
+    let cli = Cli::new();
+    cli.init_cheap(&[]);
+    let secrets: Vec<String> =
+        (0..3).map(|i| cli.ok(&["generate", "--label", &format!("Key {i}")], "").trim().to_owned()).collect();
+    let backup = cli.dir.path().join("old.backup");
+    cli.ok(&["backup", backup.to_str().unwrap()], "");
+    let new_password = cli.dir.path().join("new-password");
+    std::fs::write(&new_password, "a different long passphrase\n").unwrap();
+    cli.ok(&["passwd", "--new-data-key", "--new-password-file", new_password.to_str().unwrap()], "");
+    // The old backup restored into another folder (with the password it had then)…
+    let other = cli.dir.path().join("other");
+    let restore = |args: &[&str]| common::run(cli.command_on(&other, args), "");
+    let restored = restore(&["restore", backup.to_str().unwrap()]);
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    // Its revoke deletes its own entry, not the live vault's.
+    let revoked = restore(&["revoke", "Key 0", "--reason", "test", "--local-only"]);
+    assert!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
+    assert_eq!(restore(&["reveal", "Key 1"]).stdout, format!("{}\n", secrets[1]).into_bytes());
+
+    // …and the live vault, with its new password, still has all three, and no rollback.
+    std::fs::write(&cli.password_file, std::fs::read(&new_password).unwrap()).unwrap();
+    for (i, secret) in secrets.iter().enumerate() {
+        assert_eq!(cli.ok(&["reveal", &format!("Key {i}")], "").trim(), secret, "key {i} of the live vault");
+    }
+    let check = cli.ok(&["check"], "");
+    assert!(check.contains("Everything is in order."), "{check}");
+}

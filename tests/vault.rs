@@ -846,3 +846,22 @@ fn a_record_of_the_save_that_could_not_be_kept_is_said_then_kept_at_the_next_cha
     let f = f.reopen(PASSWORD).unwrap();
     assert_eq!(f.vault.changed_outside(), None, "the record matches the last save");
 }
+
+/// The second save of a password change (the one that rewrites vault.ron.bak) fails: the new
+/// password is in force, so the change is not reported as failed; the caveat names what is
+/// left under the old password.
+#[test]
+fn a_password_change_whose_backup_rewrite_fails_is_reported_as_done_with_a_caveat() {
+    let mut f = fixture();
+    f.storage.fail_saves_after(1);
+    let caveat = f
+        .vault
+        .change_password(&SecretString::from("a new long passphrase"), None)
+        .expect("the change itself was saved: it is in force");
+    let caveat = caveat.expect("the stale vault.ron.bak is named");
+    assert!(caveat.contains("vault.ron.bak") && caveat.contains("old master password"), "{caveat}");
+    f.storage.fail_saves(false);
+    f.storage.fail_saves_after(usize::MAX);
+    let f = f.reopen("a new long passphrase").expect("the new password opens the vault");
+    let Err(_) = f.reopen(PASSWORD) else { panic!("the old password still opens vault.ron") };
+}

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 
 use crate::import::{self, Format, Problem};
-use crate::storage::atomic_write;
 use crate::storage::disk::{Limited, read_limited};
+use crate::storage::write_new_private;
 use crate::vault::model::KeyRecord;
 use crate::vault::{ImportRow, PreviewRow, Vault, Verdict, count_keys};
 
@@ -173,7 +173,7 @@ pub fn write_export(
     };
     let count = records.len();
     let what = if secrets.is_some() { "with their secrets" } else { "metadata only" };
-    let written = atomic_write(path, text.as_bytes(), false).map_err(|error| {
+    let written = write_new_private(path, text.as_bytes()).map_err(|error| {
         format!(
             "Could not write the export ({error}): check the folder and its free space. File: {}",
             path.display()

@@ -88,7 +88,8 @@ pub enum Command {
     /// Write the whole vault (metadata, every secret, the audit log) to one file encrypted
     /// under the master password.
     Backup(BackupArgs),
-    /// Restore a vault from a backup file, onto a new machine or an emptied keychain.
+    /// Restore a vault from a backup file, onto a new machine or an emptied keychain (into
+    /// another folder while its vault is still on this machine: as a vault of its own).
     Restore(RestoreArgs),
     /// Bring in keys from a spreadsheet's CSV or another vault's export (KeePassXC XML or
     /// CSV, Bitwarden JSON or CSV, LastPass CSV, 1Password CSV, a .env file, Keydesk's own CSV

@@ -10,7 +10,7 @@ use crate::secrets;
 use crate::storage::disk::{Limited, read_limited};
 use crate::storage::{AUDIT_FILE, VAULT_FILE, VaultDir, atomic_write};
 use crate::vault::backup::{self, MAX_BACKUP_BYTES};
-use crate::vault::{Env, SystemClock, Vault, os_rng};
+use crate::vault::{Env, SystemClock, Vault, os_rng, place};
 
 /// Writes the backup, created readable by the user alone, and records it.
 pub fn backup(context: &Context, vault: &mut Vault, args: &BackupArgs) -> Result<(), CliError> {
@@ -43,8 +43,8 @@ pub fn restore(context: &Context, args: &RestoreArgs) -> Result<(), CliError> {
             )),
         })?;
     let password = input::password(context.password_file.as_deref(), "Master password of the backup: ")?;
-    let contents = backup::open(&bytes, &password).map_err(|e| CliError::Failed(e.to_string()))?;
-    let file = Vault::parse(&contents.vault_text)?;
+    let mut contents = backup::open(&bytes, &password).map_err(|e| CliError::Failed(e.to_string()))?;
+    let backed_up = Vault::parse(&contents.vault_text)?;
 
     let exists = context.dir.join(VAULT_FILE).exists();
     if exists && !args.replace && !confirmed_replace(context)? {
@@ -61,8 +61,15 @@ pub fn restore(context: &Context, args: &RestoreArgs) -> Result<(), CliError> {
             ))
         })
     };
+    let mut store = secrets::open(backed_up.header.secret_store, &context.dir)?;
+    // The vault is still kept in another folder here: restored under the same id, it would
+    // write over that vault's keychain entries and mark. It becomes a vault of its own.
+    let renewed = match place::used_elsewhere(store.as_ref(), &dir, &backed_up.header.vault_id) {
+        Some(location) => Some((place::renew(&mut contents, &password, &mut os_rng())?, location)),
+        None => None,
+    };
+    let file = Vault::parse(&contents.vault_text)?;
     // Secrets first, then the metadata that names them (as every write in Keydesk).
-    let mut store = secrets::open(file.header.secret_store, &context.dir)?;
     for (name, value) in &contents.secrets {
         store.put(name, value)?;
     }
@@ -79,12 +86,31 @@ pub fn restore(context: &Context, args: &RestoreArgs) -> Result<(), CliError> {
         vault.accept_outside_changes(&format!("keydesk restore from {}", args.file.display()))?;
     }
     let keys = vault.keys().iter().filter(|k| k.is_live()).count();
-    vault.record_restore(format!("{keys} live keys, {} secrets", contents.secrets.len()))?;
+    let mut detail = format!("{keys} live keys, {} secrets", contents.secrets.len());
+    if let Some((renewed, location)) = &renewed {
+        detail.push_str(&format!(
+            "; as a new vault {} (the backup's vault {} is kept in {location})",
+            renewed.vault_id, renewed.was
+        ));
+        if renewed.unreadable > 0 {
+            detail.push_str(&format!("; {} secrets that did not decrypt left out", renewed.unreadable));
+        }
+    }
+    vault.record_restore(detail)?;
     let report = vault.check();
     if !report.is_clean() {
         note("The restored vault has problems: run `keydesk check` to see them.");
     }
-    out(&format!("Restored {keys} keys into {}; the audit chain continues.", context.dir.display()))
+    match &renewed {
+        Some((renewed, location)) => out(&format!(
+            "Restored {keys} keys into {} as a vault of its own (id {}), since the vault it was backed up from is still kept in {location}: each has its own keychain entries, and changes to one never touch the other; the audit chain continues.",
+            context.dir.display(),
+            renewed.vault_id
+        )),
+        None => {
+            out(&format!("Restored {keys} keys into {}; the audit chain continues.", context.dir.display()))
+        }
+    }
 }
 
 fn confirmed_replace(context: &Context) -> Result<bool, CliError> {

@@ -194,12 +194,17 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let kdf = kdf_params(&passwd.kdf, vault.file().header.kdf)?;
             if passwd.new_data_key {
                 let mut progress = super::render::Progress::new("Re-encrypting secrets");
-                vault.change_data_key(&new, Some(kdf), &mut |done, total| progress.show(done, total))?;
+                let caveat =
+                    vault.change_data_key(&new, Some(kdf), &mut |done, total| progress.show(done, total))?;
                 progress.finish();
-                out("Master password and data key changed; every secret is re-encrypted.")
+                out("Master password and data key changed; every secret is re-encrypted.")?;
+                caveat.inspect(|caveat| note(&format!("Warning: {caveat}")));
+                Ok(())
             } else {
-                vault.change_password(&new, Some(kdf))?;
-                out("Master password changed.")
+                let caveat = vault.change_password(&new, Some(kdf))?;
+                out("Master password changed: the new one is in force.")?;
+                caveat.inspect(|caveat| note(&format!("Warning: {caveat}")));
+                Ok(())
             }
         }
     };
@@ -232,8 +237,11 @@ fn open(context: &Context, write: bool) -> Result<Vault, CliError> {
     } else if write && vault.data_key_change_pending() {
         note("A change of data key was interrupted; finishing it first.");
         let mut progress = super::render::Progress::new("Re-encrypting secrets");
-        vault.finish_data_key_change(&mut |done, total| progress.show(done, total))?;
+        let caveat = vault.finish_data_key_change(&mut |done, total| progress.show(done, total))?;
         progress.finish();
+        if let Some(caveat) = caveat {
+            note(&format!("Warning: {caveat}"));
+        }
     }
     Ok(vault)
 }

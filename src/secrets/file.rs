@@ -119,6 +119,11 @@ impl SecretStore for FileStore {
         Ok(self.values.keys().filter(|k| k.starts_with(prefix)).cloned().collect())
     }
 
+    /// Saved once more, unchanged: `secrets.ron.bak` becomes this version.
+    fn forget_previous_versions(&mut self) -> Result<(), SecretStoreError> {
+        self.save()
+    }
+
     /// `secrets.ron` travels with the folder, so the mark lives in the user's state folder.
     fn generation_mark(&self, vault_id: &str) -> Result<Option<String>, SecretStoreError> {
         let Some(path) = mark_path(vault_id) else { return Ok(None) };

@@ -48,6 +48,13 @@ pub trait SecretStore: Send {
         Ok(entries.len())
     }
 
+    /// Lets go of what the store keeps of earlier versions (the file store's
+    /// `secrets.ron.bak`), after every value was sealed again under a new key: nothing sealed
+    /// under the old one is left behind. Stores that keep no earlier version do nothing.
+    fn forget_previous_versions(&mut self) -> Result<(), SecretStoreError> {
+        Ok(())
+    }
+
     /// The mark of the last save of vault `vault_id` Keydesk made on this machine, kept where
     /// a copy of the vault folder cannot bring an older one back (the keychain; for the file
     /// store, the user's state folder).
@@ -62,6 +69,55 @@ pub trait SecretStore: Send {
     /// Keeps the mark of the latest save.
     fn set_generation_mark(&mut self, vault_id: &str, mark: &str) -> Result<(), SecretStoreError> {
         self.put(&generation_mark_name(vault_id), mark)
+    }
+}
+
+/// The store of a vault folder that is a copy of one kept in another folder on this machine:
+/// it reads, and refuses every write (the entries and the mark are the other folder's).
+pub struct ReadOnlyStore {
+    inner: Box<dyn SecretStore>,
+    location: String,
+}
+
+impl ReadOnlyStore {
+    /// `inner`, read-only because its entries belong to the vault kept in `location`.
+    pub fn new(inner: Box<dyn SecretStore>, location: &str) -> Self {
+        ReadOnlyStore { inner, location: location.to_owned() }
+    }
+
+    fn refused(&self) -> SecretStoreError {
+        SecretStoreError::OtherFolders { location: self.location.clone() }
+    }
+}
+
+impl SecretStore for ReadOnlyStore {
+    fn put(&mut self, _name: &str, _value: &str) -> Result<(), SecretStoreError> {
+        Err(self.refused())
+    }
+    fn get(&self, name: &str) -> Result<String, SecretStoreError> {
+        self.inner.get(name)
+    }
+    fn delete(&mut self, _name: &str) -> Result<bool, SecretStoreError> {
+        Err(self.refused())
+    }
+    fn names(&self, prefix: &str) -> Result<Vec<String>, SecretStoreError> {
+        self.inner.names(prefix)
+    }
+    fn put_many(
+        &mut self,
+        _entries: &[(String, String)],
+        _progress: &mut dyn FnMut(usize) -> ControlFlow<()>,
+    ) -> Result<usize, (usize, SecretStoreError)> {
+        Err((0, self.refused()))
+    }
+    fn generation_mark(&self, vault_id: &str) -> Result<Option<String>, SecretStoreError> {
+        self.inner.generation_mark(vault_id)
+    }
+    fn forget_previous_versions(&mut self) -> Result<(), SecretStoreError> {
+        Err(self.refused())
+    }
+    fn set_generation_mark(&mut self, _vault_id: &str, _mark: &str) -> Result<(), SecretStoreError> {
+        Err(self.refused())
     }
 }
 
@@ -93,6 +149,11 @@ pub enum SecretStoreError {
         "The OS keychain is locked and this session has no display to ask for its password: unlock it from your desktop session (or with `gnome-keyring-daemon --unlock`), then try again."
     )]
     LockedNoPrompter,
+    /// A copy's store: the entries belong to the vault kept in another folder.
+    #[error(
+        "This folder's secret-store entries belong to the vault kept in {location}, so nothing was changed: use that vault, or restore a backup of this one into a new folder."
+    )]
+    OtherFolders { location: String },
     /// No value under that name.
     #[error("The secret store has no entry \"{name}\".")]
     Missing { name: String },

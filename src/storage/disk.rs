@@ -12,6 +12,11 @@ pub struct VaultDir {
     lock: Option<File>,
 }
 
+/// The folder's absolute path, links resolved: what tells two folders apart.
+pub fn folder_location(dir: &Path) -> Option<String> {
+    fs::canonicalize(dir).ok().map(|path| path.to_string_lossy().into_owned())
+}
+
 impl VaultDir {
     /// Creates the folder (if needed) for a new vault and takes the write lock. Refuses a
     /// folder that already holds a `vault.ron`, readable or not.
@@ -108,8 +113,8 @@ impl VaultStorage for VaultDir {
         }
         let path = self.dir.join(AUDIT_FILE);
         let result = (|| {
-            let file = private_options().append(true).create(true).open(&path)?;
-            let before = file.metadata()?.len();
+            let file = no_follow(private_options().append(true).create(true)).open(&path)?;
+            let before = regular(&file)?.len();
             let mut bytes = Vec::with_capacity(line.len() + 1);
             bytes.extend_from_slice(line.as_bytes());
             bytes.push(b'\n');
@@ -132,18 +137,19 @@ impl VaultStorage for VaultDir {
         let path = self.dir.join(AUDIT_FILE);
         let result = (|| {
             // Only the last byte is read in the usual case: a log that ends with a newline.
-            let file = match File::open(&path) {
+            // One handle, opened without following a link, for the look and the cut.
+            let file = match no_follow(OpenOptions::new().read(true).write(true)).open(&path) {
                 Ok(file) => file,
                 Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
                 Err(e) => return Err(e),
             };
-            let len = file.metadata()?.len();
+            let len = regular(&file)?.len();
             if len == 0 || last_byte(&file, len)? == b'\n' {
                 return Ok(false);
             }
-            let bytes = fs::read(&path)?;
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut &file, &mut bytes)?;
             let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
-            let file = OpenOptions::new().write(true).open(&path)?;
             file.set_len(keep as u64)?;
             file.sync_data()?;
             Ok(true)
@@ -164,6 +170,22 @@ impl VaultStorage for VaultDir {
             Err(Limited::Io(e)) if e.kind() == ErrorKind::NotFound => Ok(String::new()),
             Err(Limited::Refused(error)) => Err(error),
             Err(Limited::Io(source)) => Err(StorageError::Io { action: "read the audit log", path, source }),
+        }
+    }
+
+    fn location(&self) -> Option<String> {
+        folder_location(&self.dir)
+    }
+
+    fn read_vault_at(&self, location: &str) -> Result<Option<String>, StorageError> {
+        let path = Path::new(location).join(VAULT_FILE);
+        match read_limited(&path, MAX_VAULT_BYTES, VAULT_FILE) {
+            Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+            Err(Limited::Io(e)) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                Ok(None)
+            }
+            Err(Limited::Refused(error)) => Err(error),
+            Err(Limited::Io(source)) => Err(StorageError::Io { action: "read the vault", path, source }),
         }
     }
 }
@@ -199,13 +221,27 @@ pub enum Limited {
 }
 
 /// Reads `path` if it is a regular file of at most `max` bytes. A FIFO, a device or a
-/// folder is refused before it is opened for reading (a FIFO would hang, `/dev/zero` would
-/// never end), and so is a file over the limit.
+/// folder is refused before anything is read from it (a FIFO would hang, `/dev/zero` would
+/// never end), and so is a file over the limit. What is checked is the opened handle, so the
+/// file cannot be swapped between the look and the read; on Linux it is opened without
+/// waiting, so a FIFO does not hang the open either.
 pub fn read_limited(path: &Path, max: u64, file: &'static str) -> Result<Vec<u8>, Limited> {
     use std::io::Read;
-    let metadata = fs::metadata(path).map_err(Limited::Io)?;
     let refused =
         |detail: String| Limited::Refused(StorageError::Unreadable { file, detail, path: path.to_owned() });
+    #[cfg(not(target_os = "linux"))]
+    if !fs::metadata(path).map_err(Limited::Io)?.is_file() {
+        return Err(refused("it is not a regular file".to_owned()));
+    }
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits());
+    }
+    let opened = options.open(path).map_err(Limited::Io)?;
+    let metadata = opened.metadata().map_err(Limited::Io)?;
     if !metadata.is_file() {
         return Err(refused("it is not a regular file".to_owned()));
     }
@@ -213,7 +249,7 @@ pub fn read_limited(path: &Path, max: u64, file: &'static str) -> Result<Vec<u8>
         return Err(refused(format!("it is larger than Keydesk reads ({} MiB)", max / 1024 / 1024)));
     }
     let mut bytes = Vec::new();
-    File::open(path).map_err(Limited::Io)?.take(max + 1).read_to_end(&mut bytes).map_err(Limited::Io)?;
+    opened.take(max + 1).read_to_end(&mut bytes).map_err(Limited::Io)?;
     if bytes.len() as u64 > max {
         return Err(refused(format!("it is larger than Keydesk reads ({} MiB)", max / 1024 / 1024)));
     }
@@ -225,10 +261,13 @@ pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn take_lock(dir: &Path) -> Result<File, StorageError> {
     let path = dir.join(LOCK_FILE);
-    let file =
-        private_options().read(true).write(true).create(true).truncate(false).open(&path).map_err(
-            |source| StorageError::Io { action: "open the lock file", path: path.clone(), source },
-        )?;
+    let file = no_follow(private_options().read(true).write(true).create(true).truncate(false))
+        .open(&path)
+        .map_err(|source| StorageError::Io {
+        action: "open the lock file",
+        path: path.clone(),
+        source,
+    })?;
     // Another writer usually finishes within a moment (one save): wait for it a little.
     let waited_since = std::time::Instant::now();
     loop {
@@ -283,6 +322,27 @@ fn refuse_open_folder(_dir: &Path) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// `options` made to refuse a symbolic link in place of the file (Linux: `O_NOFOLLOW`), so a
+/// write meant for the vault folder never lands outside it.
+fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits());
+    }
+    options
+}
+
+/// The opened file's own metadata (fstat), when it is a regular file.
+fn regular(file: &File) -> std::io::Result<fs::Metadata> {
+    let metadata = file.metadata()?;
+    if metadata.is_file() {
+        Ok(metadata)
+    } else {
+        Err(std::io::Error::new(ErrorKind::InvalidInput, "not a regular file"))
+    }
+}
+
 fn private_options() -> OpenOptions {
     let mut options = OpenOptions::new();
     #[cfg(unix)]
@@ -313,6 +373,86 @@ fn create_private_dir(dir: &Path) -> Result<(), StorageError> {
         path: dir.to_owned(),
         source,
     })
+}
+
+/// Writes `bytes` to a new file at `path`, readable by the user alone, so that a crash at any
+/// instant leaves either the whole file or nothing that holds any of `bytes`: on Linux the
+/// file is written unnamed (`O_TMPFILE`) and linked at `path` once whole; elsewhere (or where
+/// the file system cannot), under a temporary name next to it, which the next write to that
+/// folder removes. An existing `path` is never replaced. For files that hold secrets in the
+/// clear (an export).
+pub fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let prefix = format!(".{name}.");
+    remove_stale_private(dir, &prefix);
+    #[cfg(target_os = "linux")]
+    match write_unnamed(dir, path, bytes) {
+        Ok(()) => return sync_dir(dir),
+        // Linked, or refused because the name is taken: the answer either way.
+        Err(Unnamed::Failed(error)) => return Err(error),
+        Err(Unnamed::Unsupported) => {}
+    }
+    let mut temp = tempfile::Builder::new().prefix(&prefix).suffix(PRIVATE_TEMP_SUFFIX).tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist_noclobber(path).map_err(|e| e.error)?;
+    sync_dir(dir)
+}
+
+/// The end of the temporary names [`write_new_private`] uses where it cannot write unnamed.
+const PRIVATE_TEMP_SUFFIX: &str = ".private-tmp";
+
+/// Removes what a [`write_new_private`] of the same name left when it was killed. Best effort.
+fn remove_stale_private(dir: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix) && name.ends_with(PRIVATE_TEMP_SUFFIX) {
+            let _already_gone = fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+enum Unnamed {
+    /// The file system or kernel cannot make unnamed files (or `/proc` is missing): fall back.
+    Unsupported,
+    Failed(std::io::Error),
+}
+
+/// An unnamed file in `dir`, written whole and synced, then linked at `path` (through
+/// `/proc/self/fd`, which needs no privilege); a kill before the link leaves nothing.
+#[cfg(target_os = "linux")]
+fn write_unnamed(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), Unnamed> {
+    use nix::errno::Errno;
+    use nix::fcntl::{AT_FDCWD, AtFlags, OFlag};
+    use nix::unistd::linkat;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let unsupported = |error: &std::io::Error| {
+        error.raw_os_error().is_some_and(|code| {
+            [Errno::EOPNOTSUPP, Errno::EISDIR, Errno::EINVAL, Errno::ENOENT].contains(&Errno::from_raw(code))
+        })
+    };
+    let mut options = OpenOptions::new();
+    options.write(true).mode(0o600).custom_flags(OFlag::O_TMPFILE.bits());
+    let mut file = match options.open(dir) {
+        Ok(file) => file,
+        Err(error) if unsupported(&error) => return Err(Unnamed::Unsupported),
+        Err(error) => return Err(Unnamed::Failed(error)),
+    };
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(Unnamed::Failed)?;
+    let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+    match linkat(AT_FDCWD, proc_path.as_str(), AT_FDCWD, path, AtFlags::AT_SYMLINK_FOLLOW) {
+        Ok(()) => Ok(()),
+        Err(Errno::ENOENT) if !Path::new("/proc/self/fd").exists() => Err(Unnamed::Unsupported),
+        Err(errno) => Err(Unnamed::Failed(std::io::Error::from(errno))),
+    }
 }
 
 /// How an atomic replace failed.
@@ -395,6 +535,28 @@ mod tests {
         let names: Vec<_> =
             fs::read_dir(dir.path()).expect("list").flatten().map(|e| e.file_name()).collect();
         assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn a_new_private_file_is_whole_owned_and_never_replaces_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("keys.csv");
+        let stale = dir.path().join(".keys.csv.abc123.private-tmp");
+        fs::write(&stale, "left by a kill").expect("write");
+        write_new_private(&path, b"secret rows").expect("write");
+        assert!(!stale.exists(), "what a killed write left is removed by the next");
+        assert_eq!(fs::read(&path).expect("read"), b"secret rows");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        assert!(write_new_private(&path, b"other").is_err(), "an existing file is not replaced");
+        assert_eq!(fs::read(&path).expect("read"), b"secret rows");
+        let names: Vec<_> =
+            fs::read_dir(dir.path()).expect("list").flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names.len(), 1, "{names:?}");
     }
 
     #[test]

@@ -16,6 +16,8 @@ struct Inner {
     audit: String,
     fail_saves: bool,
     saves_not_durable: bool,
+    /// Saves that land before every later one fails.
+    saves_left: Option<usize>,
 }
 
 impl MemoryStorage {
@@ -58,6 +60,11 @@ impl MemoryStorage {
         self.lock().fail_saves = fail;
     }
 
+    /// Lets `n` more saves land, then makes every later one fail (as a disk that fills up).
+    pub fn fail_saves_after(&self, n: usize) {
+        self.lock().saves_left = Some(n);
+    }
+
     /// Makes every later save land but fail to be made durable (a folder fsync that fails
     /// after the rename).
     pub fn saves_not_durable(&self, on: bool) {
@@ -68,7 +75,11 @@ impl MemoryStorage {
 impl VaultStorage for MemoryStorage {
     fn save(&mut self, text: &str) -> Result<(), StorageError> {
         let mut inner = self.lock();
-        if inner.fail_saves {
+        let exhausted = inner.saves_left == Some(0);
+        if let Some(left) = &mut inner.saves_left {
+            *left = left.saturating_sub(1);
+        }
+        if inner.fail_saves || exhausted {
             return Err(StorageError::Io {
                 action: "save the vault",
                 path: "memory".into(),

@@ -10,7 +10,7 @@ pub mod memory;
 
 use std::path::PathBuf;
 
-pub use disk::{Replace, VaultDir, atomic_replace, atomic_write, create_private_folder};
+pub use disk::{Replace, VaultDir, atomic_replace, atomic_write, create_private_folder, write_new_private};
 pub use memory::MemoryStorage;
 
 /// A path as people type it in the window: a leading `~` is the home folder.
@@ -42,6 +42,19 @@ pub trait VaultStorage: Send {
     /// Cuts the log back to its last whole line, when its end is a line cut short (by a
     /// crash during an append). Returns whether anything was cut.
     fn drop_torn_audit_tail(&mut self) -> Result<bool, StorageError>;
+
+    /// Where this vault is kept, as its generation mark records it (the folder's absolute
+    /// path); `None` where there is no such place (in memory).
+    fn location(&self) -> Option<String> {
+        None
+    }
+
+    /// The text of the `vault.ron` kept at `location` (another folder on this machine):
+    /// `Ok(None)` when there is none there.
+    fn read_vault_at(&self, location: &str) -> Result<Option<String>, StorageError> {
+        let _nowhere = location;
+        Ok(None)
+    }
 }
 
 /// What can go wrong with the vault's files. Messages name the file last.

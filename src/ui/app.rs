@@ -125,7 +125,8 @@ pub enum Done {
     },
     Opened(Result<Box<Vault>, OpenError>),
     /// The vault back from a password change; `Ok(true)` when the data key changed too.
-    PasswordChanged(Box<Vault>, Result<bool, String>),
+    /// Whether the data key was changed too, and a caveat when `vault.ron.bak` was left as it was.
+    PasswordChanged(Box<Vault>, Result<(bool, Option<String>), String>),
     /// The vault back from writing a backup: what to tell the user, or why it failed.
     BackedUp(Box<Vault>, Result<String, String>),
     /// A file read for import and previewed against the vault.
@@ -376,7 +377,7 @@ impl KeydeskApp {
                             }
                             .map_err(|e| e.to_string())
                         });
-                    Done::PasswordChanged(Box::new(vault), result.map(|()| new_data_key))
+                    Done::PasswordChanged(Box::new(vault), result.map(|caveat| (new_data_key, caveat)))
                 });
             }
             Command::SetTheme(choice) => {

@@ -10,7 +10,7 @@ use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
-use secrecy::{ExposeSecret, SecretBox, SecretString};
+use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -85,28 +85,28 @@ pub enum CryptoError {
 pub struct SymmetricKey(SecretBox<[u8; KEY_LEN]>);
 
 impl SymmetricKey {
-    fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
-        let mut bytes = Zeroizing::new(bytes);
-        SymmetricKey(SecretBox::new(Box::new(std::mem::take(&mut *bytes))))
+    /// A key written in place by `fill`, into its own zeroed buffer on the heap: the key's
+    /// bytes are never passed by value, so no stack copy of them is left behind.
+    fn filled(fill: impl FnOnce(&mut [u8; KEY_LEN])) -> Self {
+        let mut key = SecretBox::new(Box::new([0u8; KEY_LEN]));
+        fill(key.expose_secret_mut());
+        SymmetricKey(key)
     }
 
     /// A fresh random key.
     pub fn random(rng: &mut dyn Entropy) -> Self {
-        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
-        rng.fill(&mut bytes[..]);
-        Self::from_bytes(*bytes)
+        Self::filled(|bytes| rng.fill(&mut bytes[..]))
     }
 
     /// A key of 32 copies of `byte`, for tests.
     #[cfg(test)]
     pub fn repeated(byte: u8) -> Self {
-        Self::from_bytes([byte; KEY_LEN])
+        Self::filled(|bytes| bytes.fill(byte))
     }
 
     /// A second copy of the key (a team's keys carried into a new generation).
     pub(crate) fn duplicate(&self) -> Self {
-        let copy = Zeroizing::new(*self.bytes());
-        Self::from_bytes(*copy)
+        Self::filled(|bytes| bytes.copy_from_slice(self.bytes()))
     }
 
     fn bytes(&self) -> &[u8; KEY_LEN] {
@@ -164,19 +164,25 @@ pub fn derive_kek_in(
 ) -> Result<SymmetricKey, CryptoError> {
     let memory = memory.filter(|memory| memory.params == params);
     let argon = argon2id(params)?;
-    let mut out = Zeroizing::new([0u8; KEY_LEN]);
-    let password = password.expose_secret().as_bytes();
-    // The lanes are filled in parallel, a thread per core (the `parallel` feature). The 64 MiB
-    // of working memory is not wiped: an allocation that large is mapped for it alone and
-    // handed back to the system when freed, and wiping it would add 7 ms to every unlock.
-    let derived = match memory {
-        Some(memory) => {
-            argon.hash_password_into_with_memory(password, salt, &mut out[..], memory.blocks.as_mut_slice())
-        }
-        None => argon.hash_password_into(password, salt, &mut out[..]),
-    };
+    let mut derived = Ok(());
+    // Argon2id writes the key straight into its own buffer. The lanes are filled in parallel,
+    // a thread per core (the `parallel` feature). The 64 MiB of working memory is not wiped:
+    // an allocation that large is mapped for it alone and handed back to the system when
+    // freed, and wiping it would add 7 ms to every unlock.
+    let key = SymmetricKey::filled(|out| {
+        let password = password.expose_secret().as_bytes();
+        derived = match memory {
+            Some(memory) => argon.hash_password_into_with_memory(
+                password,
+                salt,
+                &mut out[..],
+                memory.blocks.as_mut_slice(),
+            ),
+            None => argon.hash_password_into(password, salt, &mut out[..]),
+        };
+    });
     derived.map_err(|_argon2_error| CryptoError::KdfOutOfRange)?;
-    Ok(SymmetricKey::from_bytes(*out))
+    Ok(key)
 }
 
 /// Encrypts `plaintext`; the result is `nonce || ciphertext+tag`.
@@ -234,8 +240,10 @@ pub fn unwrap_key(
 /// Opens a key sealed by [`wrap_key`]; a failure means the sealed bytes were changed.
 pub fn open_key(key: &SymmetricKey, associated: &[u8], sealed: &[u8]) -> Result<SymmetricKey, CryptoError> {
     let plain = open(key, associated, sealed)?;
-    let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_wrong_length| CryptoError::Tampered)?;
-    Ok(SymmetricKey::from_bytes(bytes))
+    if plain.len() != KEY_LEN {
+        return Err(CryptoError::Tampered);
+    }
+    Ok(SymmetricKey::filled(|bytes| bytes.copy_from_slice(&plain)))
 }
 
 /// A team member's X25519 key pair. The team's data key is sealed to the public half
@@ -316,25 +324,27 @@ fn box_key(
     ephemeral: &[u8; PUBLIC_KEY_LEN],
     recipient: &[u8; PUBLIC_KEY_LEN],
 ) -> SymmetricKey {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(shared).unwrap_or_else(|_| unreachable_mac());
+    let mut mac = KeyedMac::new(shared);
     mac.update(b"keydesk sealed key v1\0");
     mac.update(ephemeral);
     mac.update(recipient);
-    SymmetricKey::from_bytes(mac.finalize().into_bytes().into())
+    let tag = mac.tag();
+    SymmetricKey::filled(|bytes| bytes.copy_from_slice(&tag[..]))
 }
 
 /// A key derived from `key` for one purpose (HMAC-SHA256 of the purpose label).
 pub fn derive_subkey(key: &SymmetricKey, purpose: &str) -> SymmetricKey {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
+    let mut mac = KeyedMac::new(key.bytes());
     mac.update(purpose.as_bytes());
-    SymmetricKey::from_bytes(mac.finalize().into_bytes().into())
+    let tag = mac.tag();
+    SymmetricKey::filled(|bytes| bytes.copy_from_slice(&tag[..]))
 }
 
 /// HMAC-SHA256 of `data`, in lower-case hex.
 pub fn keyed_hash(key: &SymmetricKey, data: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
+    let mut mac = KeyedMac::new(key.bytes());
     mac.update(data);
-    hex(&mac.finalize().into_bytes())
+    hex(&mac.tag()[..])
 }
 
 /// Bytes of the leak-lookup hash kept per key: 96 bits of HMAC-SHA256, as HMAC-SHA-256-96
@@ -346,9 +356,9 @@ const LOOKUP_B64: base64::engine::GeneralPurpose = base64::engine::general_purpo
 
 /// The leak-lookup hash of `secret`: its HMAC-SHA256 under `key`, cut to 96 bits, base64.
 pub fn lookup_hash(key: &SymmetricKey, secret: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
+    let mut mac = KeyedMac::new(key.bytes());
     mac.update(secret);
-    LOOKUP_B64.encode(&mac.finalize().into_bytes()[..LOOKUP_LEN])
+    LOOKUP_B64.encode(&mac.tag()[..LOOKUP_LEN])
 }
 
 /// Whether `candidate`'s lookup hash is `expected` (compared in constant time).
@@ -357,9 +367,9 @@ pub fn lookup_hash_matches(key: &SymmetricKey, candidate: &[u8], expected: &str)
     if expected.len() != LOOKUP_LEN {
         return false;
     }
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
+    let mut mac = KeyedMac::new(key.bytes());
     mac.update(candidate);
-    mac.verify_truncated_left(&expected).is_ok()
+    same_bytes(&mac.tag()[..LOOKUP_LEN], &expected)
 }
 
 /// An older format's lookup hash as format 4 keeps it (its first 96 bits, base64): format 2's
@@ -375,21 +385,21 @@ pub fn shorten_lookup_hash(old_hash: &str) -> Option<String> {
 
 /// HMAC-SHA256 of the concatenation of `parts`, hex (no copy of the whole is made).
 pub fn keyed_hash_parts(key: &SymmetricKey, parts: &[&[u8]]) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
+    let mut mac = KeyedMac::new(key.bytes());
     for part in parts {
         mac.update(part);
     }
-    hex(&mac.finalize().into_bytes())
+    hex(&mac.tag()[..])
 }
 
 /// Compares the keyed hash of the concatenation of `parts` with `expected_hex` in constant time.
 pub fn keyed_hash_parts_match(key: &SymmetricKey, parts: &[&[u8]], expected_hex: &str) -> bool {
     let Some(expected) = unhex(expected_hex) else { return false };
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable_mac());
+    let mut mac = KeyedMac::new(key.bytes());
     for part in parts {
         mac.update(part);
     }
-    mac.verify_slice(&expected).is_ok()
+    same_bytes(&mac.tag()[..], &expected)
 }
 
 /// Whether two byte strings are equal, without stopping at the first difference: their
@@ -397,6 +407,42 @@ pub fn keyed_hash_parts_match(key: &SymmetricKey, parts: &[&[u8]], expected_hex:
 pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let (x, y) = (Sha256::digest(a), Sha256::digest(b));
     x.iter().zip(y.iter()).fold(0u8, |acc, (p, q)| acc | (p ^ q)) == 0
+}
+
+/// HMAC-SHA256 under a key. hmac 0.12 does not wipe its keyed state (the key's inner and
+/// outer pads) when dropped: here that state lives in one heap slot, overwritten with a
+/// zero-keyed state when this is dropped, and the tag comes out in a buffer wiped on drop.
+/// (What the compiler may leave of the state while it is being built, on the stack, is out of
+/// reach without `unsafe`.)
+struct KeyedMac(Box<Hmac<Sha256>>);
+
+impl KeyedMac {
+    fn new(key: &[u8]) -> Self {
+        let mut state = Box::new(unreachable_mac());
+        *state = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable_mac());
+        KeyedMac(state)
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    /// The tag; the state is reset (and wiped when this is dropped).
+    fn tag(mut self) -> Zeroizing<[u8; 32]> {
+        let mut tag = Zeroizing::new([0u8; 32]);
+        let mut out = self.0.finalize_reset().into_bytes();
+        tag.copy_from_slice(&out);
+        zeroize::Zeroize::zeroize(out.as_mut_slice());
+        tag
+    }
+}
+
+impl Drop for KeyedMac {
+    fn drop(&mut self) {
+        *self.0 = unreachable_mac();
+        // The write must happen although the box is freed right after.
+        std::hint::black_box(&mut *self.0);
+    }
 }
 
 // HMAC accepts keys of any length, so `new_from_slice` cannot fail for a 32-byte key.
@@ -427,7 +473,7 @@ mod tests {
 
     #[test]
     fn a_seal_reads_only_as_written() {
-        let key = SymmetricKey::from_bytes([7; 32]);
+        let key = SymmetricKey::repeated(7);
         let seal = keyed_hash_parts(&key, &[b"text"]);
         assert!(keyed_hash_parts_match(&key, &[b"text"], &seal));
         // The same bytes in uppercase hex: another text, refused.
@@ -585,5 +631,26 @@ mod tests {
         let mut out = [0u8; 32];
         argon.hash_password_into(&[1; 32], &[2; 16], &mut out).unwrap();
         assert_eq!(hex(&out), "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659");
+    }
+
+    /// The heap-kept HMAC computes what any HMAC-SHA256 does (values from Python's `hmac`),
+    /// for a tag, a subkey, and a match in full and cut to the lookup length.
+    #[test]
+    fn keyed_hashes_are_hmac_sha256() {
+        let key = SymmetricKey::repeated(7);
+        let abc = "127da4ced6a839b8f6118bc244684d2663e70cb5ff0adeefca89d7e74d5a0525";
+        assert_eq!(keyed_hash(&key, b"abc"), abc);
+        assert_eq!(keyed_hash_parts(&key, &[b"a", b"", b"bc"]), abc);
+        assert!(keyed_hash_parts_match(&key, &[b"ab", b"c"], abc));
+        assert!(!keyed_hash_parts_match(&key, &[b"abd"], abc));
+        let sub = derive_subkey(&key, "purpose");
+        assert_eq!(
+            keyed_hash(&sub, b"x"),
+            "04e06a66d265d0ce0dbc7b125d432b9794c1af0f8d76aeb0449408bb9c0e2d53"
+        );
+        let hash = lookup_hash(&key, b"abc");
+        assert!(lookup_hash_matches(&key, b"abc", &hash));
+        assert!(!lookup_hash_matches(&key, b"abd", &hash));
+        assert_eq!(LOOKUP_B64.decode(hash).unwrap(), unhex(abc).unwrap()[..LOOKUP_LEN]);
     }
 }

@@ -19,6 +19,12 @@ pub enum VaultError {
         "{what}: nothing is changed or sent until you look. Compare vault.ron with vault.ron.bak, then keep the changes with `keydesk check --accept-changes` (or \"Keep these changes\" in the window), or restore vault.ron.bak."
     )]
     ChangedOutside { what: String },
+    /// This folder holds a copy of a vault that another folder on this machine still holds:
+    /// the keychain's entries and the mark named by its id are that folder's.
+    #[error(
+        "This folder is a copy of the vault kept in {location} on this machine, whose keychain entries and last-save mark are that folder's, so it is open read-only: use the vault in {location}, or make this copy a vault of its own by backing it up (`keydesk backup FILE`) and restoring the file into a new folder (`keydesk restore FILE --vault NEW_FOLDER`)."
+    )]
+    CopyOfAnother { location: String },
     /// The metadata or an audit line could not be turned into text (a bug; nothing is written).
     #[error("Keydesk could not write {what} as text, so nothing was saved: please report this as a bug.")]
     Render { what: &'static str },

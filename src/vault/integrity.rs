@@ -15,6 +15,9 @@ impl Vault {
     /// The sentence for a vault found changed: what, what differs from the save before, and
     /// the two ways on.
     pub fn changed_outside_advice(&self) -> Option<String> {
+        if let Some(location) = &self.copy_of {
+            return Some(VaultError::CopyOfAnother { location: location.clone() }.to_string());
+        }
         self.changed_outside.as_ref().map(|what| {
             let differs = match self.outside_differences.as_slice() {
                 [] => String::new(),
@@ -36,8 +39,17 @@ impl Vault {
 
     /// Refuses work that must be recorded while changes made outside Keydesk are pending.
     pub(super) fn refuse_if_changed(&self) -> Result<(), VaultError> {
+        self.refuse_if_copy()?;
         match &self.changed_outside {
             Some(what) => Err(VaultError::ChangedOutside { what: what.clone() }),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses every write while this folder is a copy of a vault kept in another folder here.
+    pub(super) fn refuse_if_copy(&self) -> Result<(), VaultError> {
+        match &self.copy_of {
+            Some(location) => Err(VaultError::CopyOfAnother { location: location.clone() }),
             None => Ok(()),
         }
     }
@@ -45,6 +57,7 @@ impl Vault {
     /// Accepts what was changed outside Keydesk: the finding and who accepted it go to the
     /// audit log, and the files are sealed again. The vault is writable again.
     pub fn accept_outside_changes(&mut self, by: &str) -> Result<(), VaultError> {
+        self.refuse_if_copy()?;
         let Some(what) = self.changed_outside.clone() else { return Ok(()) };
         // The log's real end, linked now (unlock does not link a log that failed its check):
         // the line that keeps the changes follows it.
@@ -83,6 +96,10 @@ impl Vault {
 
     /// Records a backup once its file was written (or why it was not).
     pub fn record_backup(&mut self, written: Result<String, String>) -> Result<(), VaultError> {
+        if self.copy_of.is_some() {
+            // A copy writes nothing, its log included: the backup made of it stands unrecorded.
+            return Ok(());
+        }
         match written {
             Ok(detail) => self.commit(audit::Action::Backup, None, audit::Outcome::Ok, detail),
             Err(why) => self.commit(audit::Action::Backup, None, audit::Outcome::Failed(why), String::new()),

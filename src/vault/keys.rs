@@ -19,19 +19,19 @@ pub(super) struct Keys {
     pub previous: Option<SymmetricKey>,
 }
 
-fn audit_key_ad(vault_id: &str, after: u64) -> Vec<u8> {
+pub(super) fn audit_key_ad(vault_id: &str, after: u64) -> Vec<u8> {
     format!("keydesk-audit-key:{vault_id}:{after}").into_bytes()
 }
 
-fn previous_key_ad(vault_id: &str) -> Vec<u8> {
+pub(super) fn previous_key_ad(vault_id: &str) -> Vec<u8> {
     format!("keydesk-previous-data-key:{vault_id}").into_bytes()
 }
 
-fn lookup_key_ad(vault_id: &str) -> Vec<u8> {
+pub(super) fn lookup_key_ad(vault_id: &str) -> Vec<u8> {
     format!("keydesk-lookup-key:{vault_id}").into_bytes()
 }
 
-fn open_sealed(data: &SymmetricKey, ad: &[u8], sealed: &str) -> Option<SymmetricKey> {
+pub(super) fn open_sealed(data: &SymmetricKey, ad: &[u8], sealed: &str) -> Option<SymmetricKey> {
     crypto::open_key(data, ad, &B64.decode(sealed).ok()?).ok()
 }
 
@@ -78,7 +78,7 @@ fn open_chain(data: &SymmetricKey, header: &Header) -> audit::Chain {
             Some(audit::ChainKey { after: k.after, key, tagged: k.tagged })
         })
         .collect();
-    audit::Chain::new(&header.vault_id, keys)
+    audit::Chain::new(header.chain_id(), keys)
 }
 
 /// A fresh audit key that links the lines after `after`, sealed under `data` for the header.

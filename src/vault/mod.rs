@@ -26,6 +26,7 @@ mod lifecycle;
 pub mod meta;
 pub mod model;
 mod ops;
+pub mod place;
 mod rekey;
 pub mod whois;
 
@@ -152,6 +153,9 @@ pub struct Vault {
     /// Whether the audit log may end in a line cut short: seen at unlock, or after an append
     /// that failed. Only then does the next change look at the log's end.
     audit_may_be_torn: bool,
+    /// The other folder on this machine whose vault this folder is a copy of (its keychain
+    /// entries and mark are that folder's): while set, nothing is written ([`place::copy_of`]).
+    copy_of: Option<String>,
 }
 
 /// How stale the generation mark may grow within a session. A mark that lags behind only
@@ -163,7 +167,7 @@ fn data_key_ad(vault_id: &str) -> Vec<u8> {
 }
 
 /// Whether `file` is older than (or forks from) the last save recorded in `mark`
-/// ("GENERATION SEAL UNIX_TIME LOG_LINES"), or the log (`log_entries` lines, when its chain is
+/// ("GENERATION SEAL UNIX_TIME LOG_LINES LAST_LINK FOLDER"), or the log (`log_entries` lines, when its chain is
 /// intact) is shorter than it was then: what to say, or `None` when all is as recorded or newer.
 fn rolled_back(mark: &str, file: &VaultFile, log_tail: Option<&AuditHead>) -> Option<String> {
     let mut parts = mark.split_whitespace();
@@ -259,6 +263,16 @@ fn differences_from_previous(env: &Env, keys: &Keys, file: &VaultFile) -> Vec<St
     }
 }
 
+/// `file` as text, sealed with `integrity` (its seal kept in `file` too).
+fn seal_text(file: &mut VaultFile, integrity: &SymmetricKey) -> Result<String, VaultError> {
+    file.format = FORMAT;
+    file.integrity.clear();
+    let mut text = format::render(file)?;
+    file.integrity = crypto::keyed_hash_parts(integrity, &[text.as_bytes()]);
+    format::insert_seal(&mut text, &file.integrity);
+    Ok(text)
+}
+
 fn decode_b64(text: &str) -> Result<Vec<u8>, CryptoError> {
     B64.decode(text).map_err(|_bad_base64| CryptoError::Tampered)
 }
@@ -308,6 +322,7 @@ impl Vault {
                 audit_keys: vec![audit_key],
                 lookup_key: None,
                 previous_data_key: None,
+                audit_chain_id: None,
             },
             accounts: Vec::new(),
             keys: Vec::new(),
@@ -327,6 +342,7 @@ impl Vault {
             mark_written_at: None,
             mark_problem: None,
             audit_may_be_torn: false,
+            copy_of: None,
         };
         let detail = format!("secret store: {}", options.backend.slug());
         vault.commit(audit::Action::CreateVault, None, audit::Outcome::Ok, detail)?;
@@ -373,7 +389,20 @@ impl Vault {
             Err(audit::ChainError::TornTail { .. }) => Some(keys.chain.tail(&audit_text)),
             Err(_) => None,
         };
-        let rollback = match env.store.generation_mark(&file.header.vault_id) {
+        let mark = env.store.generation_mark(&file.header.vault_id);
+        // A copy of a vault kept in another folder here: the mark, and the keychain's entries,
+        // are that folder's; its store is only read from here.
+        let copy_of = mark
+            .as_ref()
+            .ok()
+            .and_then(Option::as_deref)
+            .and_then(|mark| place::copy_of(env.storage.as_ref(), &file.header.vault_id, mark));
+        let mut env = env;
+        if let Some(location) = &copy_of {
+            env.store = Box::new(crate::secrets::ReadOnlyStore::new(env.store, location));
+        }
+        let rollback = match mark {
+            _ if copy_of.is_some() => None,
             Ok(Some(mark)) => rolled_back(&mark, &file, audit_tail.as_ref()),
             // A vault saved on this machine has a mark from its first save: none at all is
             // said (a folder moved from another machine, or a mark deleted to hide a rollback).
@@ -386,7 +415,9 @@ impl Vault {
         let sealed = keys.seal_matches(text);
         let outside_differences =
             if sealed { Vec::new() } else { differences_from_previous(&env, &keys, &file) };
-        let changed_outside = if !sealed {
+        let changed_outside = if let Some(location) = &copy_of {
+            Some(format!("this folder is a copy of the vault kept in {location} on this machine"))
+        } else if !sealed {
             Some("vault.ron was changed outside Keydesk since its last save".to_owned())
         } else if let Some(rollback) = rollback {
             Some(rollback)
@@ -417,6 +448,7 @@ impl Vault {
             mark_written_at: None,
             mark_problem: None,
             audit_may_be_torn,
+            copy_of,
         })
     }
 
@@ -460,11 +492,13 @@ impl Vault {
     }
 
     /// Changes the master password (and optionally the KDF cost): re-wraps the data key only.
+    /// Once the change is saved it is in force: `Ok(Some(caveat))` when `vault.ron.bak` could
+    /// not be written again and so still opens with the old password (the caveat says so).
     pub fn change_password(
         &mut self,
         new_password: &SecretString,
         kdf: Option<KdfParams>,
-    ) -> Result<(), VaultError> {
+    ) -> Result<Option<String>, VaultError> {
         if new_password.expose_secret().chars().count() < MIN_PASSWORD {
             return Err(VaultError::WeakPassword { min: MIN_PASSWORD });
         }
@@ -486,9 +520,20 @@ impl Vault {
         })?;
         // Saved a second time, so `vault.ron.bak` holds the new wrapping too: the old password
         // must not open the previous version either.
-        let text = self.sealed_text()?;
-        self.env.storage.save(&text)?;
-        Ok(())
+        Ok(self.save_over_previous("the old master password"))
+    }
+
+    /// Saves `vault.ron` once more, unchanged, so `vault.ron.bak` is the same version and
+    /// `what` (the change just saved replaced it) opens nothing there. The change itself is in
+    /// force either way: a failure is a caveat to tell, not the change's failure.
+    pub(super) fn save_over_previous(&mut self, what: &str) -> Option<String> {
+        let saved = self.sealed_text().and_then(|text| Ok(self.env.storage.save(&text)?));
+        saved.err().map(|error| {
+            format!(
+                "The change is saved and in force, but vault.ron.bak could not be written again ({}), so it still opens with {what}: make any change (or run `keydesk check --accept-changes`) to save again, or delete vault.ron.bak.",
+                error.to_string().trim_end_matches('.')
+            )
+        })
     }
 
     /// Changes the vault's settings (auto-lock, clipboard clearing).
@@ -606,6 +651,7 @@ impl Vault {
     /// first audit key, on disk before any keyed line; and a line a crash cut short is
     /// removed, with the removal on record.
     fn ready_to_append(&mut self, action: audit::Action) -> Result<(), VaultError> {
+        self.refuse_if_copy()?;
         if let Some(what) = &self.changed_outside
             && action != audit::Action::Integrity
         {
@@ -636,7 +682,7 @@ impl Vault {
     /// store): best effort, a missing mark only weakens the rollback check, which `check` then
     /// cannot do either. Written at the first change of a session, then at most once a minute.
     fn write_mark(&mut self, at: DateTime<Utc>) {
-        let mark = format!(
+        let mut mark = format!(
             "{} {} {} {} {}",
             self.file.header.generation,
             self.file.integrity,
@@ -644,6 +690,11 @@ impl Vault {
             self.audit_tail.entries,
             self.audit_tail.last_hash
         );
+        // The folder it belongs to: a copy of the folder elsewhere on this machine is told apart.
+        if let Some(location) = self.env.storage.location() {
+            mark.push(' ');
+            mark.push_str(&location);
+        }
         let due = self.mark_written_at.is_none_or(|written| (at - written).num_seconds() >= MARK_EVERY_SECS);
         if !due {
             return;
@@ -690,12 +741,7 @@ impl Vault {
 
     /// The file as text, sealed with the integrity key.
     fn sealed_text(&mut self) -> Result<String, VaultError> {
-        self.file.format = FORMAT;
-        self.file.integrity.clear();
-        let mut text = format::render(&self.file)?;
-        self.file.integrity = crypto::keyed_hash_parts(&self.keys.integrity, &[text.as_bytes()]);
-        format::insert_seal(&mut text, &self.file.integrity);
-        Ok(text)
+        seal_text(&mut self.file, &self.keys.integrity)
     }
 
     fn append(&mut self, record: &audit::Record) -> Result<(), VaultError> {

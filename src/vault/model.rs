@@ -126,6 +126,17 @@ pub struct Header {
     /// one, so that a secret not yet re-encrypted still opens (see `Vault::change_data_key`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_data_key: Option<String>,
+    /// The vault id the audit log's chain began under, when the vault has had another id since
+    /// (a backup restored as a vault of its own): the chain's first link is made from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_chain_id: Option<String>,
+}
+
+impl Header {
+    /// The id the audit chain's first link is made from.
+    pub fn chain_id(&self) -> &str {
+        self.audit_chain_id.as_deref().unwrap_or(&self.vault_id)
+    }
 }
 
 /// One key of the audit chain: it links lines `after + 1` onwards.

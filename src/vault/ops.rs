@@ -238,7 +238,7 @@ impl Vault {
     }
 
     pub(super) fn secret_ad(&self, key_id: &str) -> Vec<u8> {
-        format!("keydesk-secret:{}:{}", self.file.header.vault_id, key_id).into_bytes()
+        secret_ad(&self.file.header.vault_id, key_id)
     }
 
     pub(super) fn new_key_id(&mut self) -> KeyId {
@@ -496,4 +496,9 @@ pub fn aws_access_key_id(provider: Provider, secret: &SecretString) -> Option<St
     let (id, _secret) = secret.expose_secret().split_once(':')?;
     let id = id.trim();
     crate::providers::catalogue::is_access_key_id(id).then(|| id.to_owned())
+}
+
+/// What a secret's seal is bound to: its vault and its key.
+pub(super) fn secret_ad(vault_id: &str, key_id: &str) -> Vec<u8> {
+    format!("keydesk-secret:{vault_id}:{key_id}").into_bytes()
 }

@@ -19,13 +19,14 @@ use super::{MIN_PASSWORD, Vault, VaultError, audit, data_key_ad};
 
 impl Vault {
     /// Changes the master password and the data key, re-encrypting every secret; `progress`
-    /// hears `(done, total)` as secrets are re-encrypted.
+    /// hears `(done, total)` as secrets are re-encrypted. `Ok(Some(caveat))`: done, but a last
+    /// rewrite of a `.bak` failed (see [`Vault::finish_data_key_change`]).
     pub fn change_data_key(
         &mut self,
         new_password: &SecretString,
         kdf: Option<KdfParams>,
         progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<(), VaultError> {
+    ) -> Result<Option<String>, VaultError> {
         self.refuse_if_changed()?;
         if new_password.expose_secret().chars().count() < MIN_PASSWORD {
             return Err(VaultError::WeakPassword { min: MIN_PASSWORD });
@@ -80,12 +81,14 @@ impl Vault {
 
     /// Re-encrypts under the current data key every secret still sealed under the previous
     /// one, then forgets the previous key. Does nothing when no change is under way.
+    /// `Ok(Some(caveat))`: the change is done, but `vault.ron.bak` could not be written again
+    /// and still holds the previous key (the caveat says so).
     pub fn finish_data_key_change(
         &mut self,
         progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<(), VaultError> {
+    ) -> Result<Option<String>, VaultError> {
         if !self.data_key_change_pending() {
-            return Ok(());
+            return Ok(None);
         }
         self.refuse_if_changed()?;
         if self.keys.previous.is_none() {
@@ -110,6 +113,8 @@ impl Vault {
             }
         }
         progress(names.len(), names.len());
+        // Nothing sealed under the previous key stays in an earlier version of the store.
+        self.env.store.forget_previous_versions()?;
         let detail = if unreadable == 0 {
             format!("new data key (step 2 of 2): {moved} secrets re-encrypted")
         } else {
@@ -123,8 +128,6 @@ impl Vault {
         })?;
         self.keys.previous = None;
         // Saved a second time, so `vault.ron.bak` no longer holds the previous key either.
-        let text = self.sealed_text()?;
-        self.env.storage.save(&text)?;
-        Ok(())
+        Ok(self.save_over_previous("the old master password and data key"))
     }
 }

@@ -41,8 +41,10 @@ impl KeydeskApp {
             Done::Team(done) => self.team_done(ctx, done),
             Done::PasswordChanged(vault, result) => {
                 let message = match result {
-                    Ok(false) => Ok("Master password changed.".to_owned()),
-                    Ok(true) => Ok("Master password and data key changed: every key is re-encrypted, and the old password opens nothing current.".to_owned()),
+                    // In force, but the previous version still opens with the old password.
+                    Ok((_, Some(caveat))) => Err(caveat),
+                    Ok((false, None)) => Ok("Master password changed.".to_owned()),
+                    Ok((true, None)) => Ok("Master password and data key changed: every key is re-encrypted, and the old password opens nothing current.".to_owned()),
                     Err(error) => Err(error),
                 };
                 self.vault_back(ctx, *vault, message, |session, error| {
