@@ -153,7 +153,7 @@ fn each_kill_of(
     }
 }
 
-/// Generate, edit, revoke, passwd and passwd --new-data-key, each killed at every call of
+/// Generate, edit, revoke, import, passwd and passwd --new-data-key, each killed at every call of
 /// every syscall in [`SYSCALLS`]: every vault opens, nothing acknowledged is lost. `all`
 /// false leaves out the two that write no secret (edit and a plain passwd), for a store
 /// where every run costs keychain round trips.
@@ -204,6 +204,33 @@ pub fn kill_at_each_syscall(cli: &Cli, all: bool) -> Tally {
             let id = labels_id(cli, &format!("R {s} {n}"));
             if ok {
                 assert_eq!(key_status(cli, &id).1, "revoked", "an acknowledged revoke was lost");
+            }
+        },
+    );
+
+    // An import: every secret stored, then all the metadata in one save. Killed anywhere, the
+    // vault holds all of the file's keys or none of them.
+    let sheet = cli.dir.path().join("kill-import.csv");
+    let import_labels = |s: &str, n: usize| -> Vec<String> { (0..3).map(|i| format!("I {s} {n} {i}")).collect() };
+    each_kill(
+        cli,
+        &mut password,
+        &mut tally,
+        &|s, n| {
+            let rows: String = import_labels(s, n)
+                .iter()
+                .enumerate()
+                .map(|(i, label)| format!("{label},import-kill-{s}-{n}-{i}-value\n"))
+                .collect();
+            std::fs::write(&sheet, format!("label,key\n{rows}")).unwrap();
+            vec!["import".into(), sheet.display().to_string(), "--yes".into()]
+        },
+        &|cli, s, n, ok| {
+            let present = labels(cli);
+            let landed = import_labels(s, n).iter().filter(|label| present.contains(label)).count();
+            assert!(landed == 0 || landed == 3, "an import killed part way left {landed} of 3 keys");
+            if ok {
+                assert_eq!(landed, 3, "an acknowledged import was lost");
             }
         },
     );
