@@ -19,6 +19,7 @@ use crate::actions::team::{
 use crate::team::cache::Snapshot;
 use crate::team::kv::{Kv, KvError, Location};
 use crate::team::{TeamError, TeamKey, TeamVault};
+use crate::vault::audit::Action;
 use crate::vault::crypto::KdfParams;
 use crate::vault::keygen::KeySpec;
 use crate::vault::{AddRequest, GenerateRequest, os_rng};
@@ -304,7 +305,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let found = list.iter().find(|key| keys.matches(key, &candidate));
             let detail = found
                 .map_or_else(|| "no match".to_owned(), |key| format!("matched \"{}\"", key.record.label));
-            vault.record(&keys, "whois", found.map(|key| (&key.record.id, key.version)), &detail, now)?;
+            vault.record(&keys, Action::Whois, found.map(|key| (&key.record.id, key.version)), &detail, now)?;
             match found {
                 Some(key) => out(&format!("{}\t{}", key.record.id, key.record.label)),
                 None => {
@@ -410,8 +411,13 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 let list: Vec<serde_json::Value> = events
                     .iter()
                     .map(|event| {
+                        // As the local log's JSON: the action's word, and whether it failed.
+                        let (action, outcome) = match event.action {
+                            Some(done) => (done.action.word().to_owned(), Some(if done.failed { "failed" } else { "ok" })),
+                            None => (event.action_word(), None),
+                        };
                         serde_json::json!({
-                            "seq": event.seq, "at": event.at, "member": event.member, "action": event.action,
+                            "seq": event.seq, "at": event.at, "member": event.member, "action": action, "outcome": outcome,
                             "key": event.key.as_ref().map(|(id, _)| id.as_str()),
                             "version": event.key.as_ref().map(|(_, version)| version),
                             "detail": event.detail,
@@ -427,8 +433,8 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             for event in &events {
                 let key = event.key.as_ref().map_or(String::new(), |(id, _)| format!("{id}  "));
                 text.push_str(&format!(
-                    "{:>5}  {}  {:<12} {:<7} {key}{}\n",
-                    event.seq, event.at, event.member, event.action, event.detail
+                    "{:>5}  {}  {:<12} {:<15} {key}{}\n",
+                    event.seq, event.at, event.member, event.action_word(), event.detail
                 ));
             }
             out(text.trim_end())

@@ -30,9 +30,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::vault::audit::Action;
 use crate::vault::crypto::{self, CryptoError, KdfParams, SymmetricKey};
 use crate::vault::model::{KeyId, KeyRecord};
 use crate::vault::{Entropy, VaultError};
+use audit::TrailAction;
 use kv::{Kv, KvError, Location, Versioned};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -491,7 +493,7 @@ impl TeamVault {
         let config = TeamConfig::new(kv.location(), member, team_id);
         let vault = TeamVault::at(kv, config, 0);
         let rest = vault.write_member(member, &keys, (password, false), kdf, 0, rng).and_then(|_version| {
-            vault.record(&keys, "create", None, &format!("team vault made by {member}"), now)
+            vault.record(&keys, Action::CreateVault, None, &format!("team vault made by {member}"), now)
         });
         if let Err(error) = rest {
             // Half a team vault is taken back (as far as the token may), so the next try
@@ -675,7 +677,7 @@ impl TeamVault {
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
         let detail = format!("\"{}\", {}", record.label, record.provider.name());
-        self.add_as(keys, record, secret, ("add", &detail), rng, now)
+        self.add_as(keys, record, secret, (Action::Add.into(), &detail), rng, now)
     }
 
     /// Keeps a new key as [`add`](Self::add) does, its trail entry saying `action` and `detail`.
@@ -684,7 +686,7 @@ impl TeamVault {
         keys: &TeamKeys,
         record: &KeyRecord,
         secret: &SecretString,
-        (action, detail): (&str, &str),
+        (action, detail): (TrailAction, &str),
         rng: &mut dyn Entropy,
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
@@ -703,7 +705,7 @@ impl TeamVault {
     fn record_after(
         &self,
         keys: &TeamKeys,
-        action: &str,
+        action: TrailAction,
         key: (&KeyId, u64),
         detail: &str,
         now: DateTime<Utc>,
@@ -738,7 +740,7 @@ impl TeamVault {
                 }
                 other => other?,
             };
-        self.record_after(keys, "edit", (&record.id, version), detail, now)?;
+        self.record_after(keys, Action::Edit.into(), (&record.id, version), detail, now)?;
         Ok(version)
     }
 
@@ -760,7 +762,7 @@ impl TeamVault {
         &self,
         keys: &TeamKeys,
         id: &KeyId,
-        (action, detail): (&str, &str),
+        (action, detail): (TrailAction, &str),
         change: impl Fn(&mut KeyRecord),
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
@@ -790,7 +792,7 @@ impl TeamVault {
         &self,
         keys: &TeamKeys,
         id: &KeyId,
-        (action, detail): (&str, &str),
+        (action, detail): (TrailAction, &str),
         change: impl Fn(&mut KeyRecord) -> Result<(), TeamError>,
         now: DateTime<Utc>,
     ) -> Result<u64, TeamError> {
@@ -825,7 +827,7 @@ impl TeamVault {
     ) -> Result<SecretString, TeamError> {
         let secret = self.secret_to_copy(keys, key)?;
         let label = format!("\"{}\"", key.record.label);
-        self.record(keys, "reveal", Some((&key.record.id, key.version)), &label, now)?;
+        self.record(keys, Action::Reveal, Some((&key.record.id, key.version)), &label, now)?;
         Ok(secret)
     }
 
@@ -898,7 +900,7 @@ impl TeamVault {
         };
         let how = if note.is_empty() { String::new() } else { format!(" ({note})") };
         let detail = format!("\"{}\": {reason}{how}", record.label);
-        self.record_after(keys, "revoke", (id, version), &detail, now)?;
+        self.record_after(keys, Action::Revoke.into(), (id, version), &detail, now)?;
         Ok(warning)
     }
 
@@ -911,8 +913,8 @@ impl TeamVault {
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
         let (action, detail) = match taken {
-            Ok(()) => ("copy", format!("\"{}\"", key.record.label)),
-            Err(why) => ("copy failed", format!("\"{}\": {why}", key.record.label)),
+            Ok(()) => (TrailAction::from(Action::Copy), format!("\"{}\"", key.record.label)),
+            Err(why) => (TrailAction::failed(Action::Copy), format!("\"{}\": {why}", key.record.label)),
         };
         self.record(keys, action, Some((&key.record.id, key.version)), &detail, now).map(|_seq| ())
     }
@@ -935,7 +937,7 @@ impl TeamVault {
             }
             other => drop(other?),
         }
-        self.record(keys, "invite", None, member, now)?;
+        self.record(keys, Action::Invite, None, member, now)?;
         Ok(code)
     }
 
@@ -973,7 +975,7 @@ impl TeamVault {
         // email) leaves the server. The join stands if a policy older than Keydesk's shipped
         // ones does not allow it (the invitation's copy then stays, opened by the code alone).
         let _kept_by_an_older_policy = vault.destroy_older_member_versions(member, joined);
-        vault.record(&keys, "join", None, member, now)?;
+        vault.record(&keys, Action::Join, None, member, now)?;
         Ok((vault, keys))
     }
 
