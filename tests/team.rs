@@ -109,6 +109,41 @@ fn policy(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/team-policies").join(name)
 }
 
+#[test]
+fn whois_on_a_team_vault_finds_keys_inside_a_log_line_and_names_their_state() {
+    let bao = Bao::dev();
+    let (ana, bo, campaign) = team_of_two(&bao);
+    let (old_key, new_key) = (common::sendgrid_key(), common::sendgrid_key());
+    let live = Arc::new(Mutex::new(vec![old_key.clone(), new_key.clone()]));
+    let sendgrid = sendgrid_for(&common::sendgrid_key(), Arc::clone(&live));
+    ana.ok(&["account", "add", "--provider", "sendgrid", "--name", "SG", "--base-url", &sendgrid.url], "\n");
+    ana.ok(&["add", "--label", "CRM mail", "--account", "SG"], &old_key);
+    let old = ana.id_of("CRM mail");
+    let started = bo.run(&["rotate", &old], &new_key);
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+
+    // Both keys of a log line, each on its line with its state, in the order the line names them.
+    let line = format!(
+        "2026-05-01T10:00:00Z POST /v3/mail/send auth=\"{old_key}\" status=401 retry_with=Bearer {}",
+        common::sendgrid_key()
+    );
+    let found = bo.ok(&["whois"], &line);
+    let lines: Vec<&str> = found.lines().collect();
+    assert_eq!(lines.len(), 1, "{found}");
+    assert!(lines[0].starts_with(&format!("{old}\tCRM mail\tRetiring, replaced by ")), "{found}");
+    assert!(lines[0].contains("it still works until it is revoked"), "{found}");
+
+    let campaign_key = ana.ok(&["reveal", &campaign], "");
+    let found = ana.ok(&["whois"], &format!("SENDGRID_API_KEY={} and {old_key}", campaign_key.trim_end()));
+    let ids: Vec<&str> = found.lines().filter_map(|line| line.split('\t').next()).collect();
+    assert_eq!(ids, [campaign.as_str(), old.as_str()], "{found}");
+    assert!(
+        found.lines().next().is_some_and(|l| l.contains("\tActive: it has not been revoked.")),
+        "{found}"
+    );
+    assert!(ana.ok(&["audit"], "").contains("matched \"Campaign sync\", \"CRM mail\""));
+}
+
 /// Ana's team vault on `bao` (she made it, with the root token), holding `key` as `label`;
 /// the key's id.
 fn ana_with_key(bao: &Bao, label: &str, key: &str) -> (Member, String) {
@@ -937,7 +972,8 @@ fn a_revoked_key_leaves_the_server_with_its_history_for_an_admin() {
 
     // "Which key is this?" still names a revoked key from its leaked value (and records it).
     let found = ana.ok(&["whois"], &format!("  {key}\n"));
-    assert_eq!(found.trim_end(), format!("{second}\tSecond"));
+    assert!(found.starts_with(&format!("{second}\tSecond\tRevoked on ")), "{found}");
+    assert!(found.contains("(rotated)") && found.lines().count() == 1, "{found}");
     let none = ana.run(&["whois"], "not a key of this team");
     assert!(!none.status.success());
     assert!(String::from_utf8_lossy(&none.stdout).contains("No key in this team vault matches"), "{none:?}");

@@ -19,9 +19,9 @@ use crate::actions::team::{
 use crate::team::cache::Snapshot;
 use crate::team::kv::{Kv, KvError, Location};
 use crate::team::{TeamError, TeamKey, TeamVault};
-use crate::vault::audit::Action;
 use crate::vault::crypto::KdfParams;
 use crate::vault::keygen::KeySpec;
+use crate::vault::model::KeyRecord;
 use crate::vault::{AddRequest, GenerateRequest, os_rng};
 
 impl From<TeamError> for CliError {
@@ -298,21 +298,12 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         }
         Command::Whois => {
             let candidate = input::key_from_stdin("Paste the string to look up: ")?;
-            let candidate = secrecy::SecretString::from(candidate.expose_secret().trim());
             let keys = vault.unlock(&password(context)?)?;
             let list = current_keys(context, &vault)?;
-            // Revoked keys keep their lookup hash: a leaked old key is still named.
-            let found = list.iter().find(|key| keys.matches(key, &candidate));
-            let detail = found
-                .map_or_else(|| "no match".to_owned(), |key| format!("matched \"{}\"", key.record.label));
-            vault.record(&keys, Action::Whois, found.map(|key| (&key.record.id, key.version)), &detail, now)?;
-            match found {
-                Some(key) => out(&format!("{}\t{}", key.record.id, key.record.label)),
-                None => {
-                    out("No key in this team vault matches that string.")?;
-                    Err(CliError::Quiet)
-                }
-            }
+            let found = vault.whois(&keys, &list, candidate.expose_secret(), now)?;
+            drop(candidate);
+            let all: Vec<KeyRecord> = list.into_iter().map(|key| key.record).collect();
+            super::commands::print_whois(&found, &all, "this team vault")
         }
         Command::Reveal(args) => {
             let key = find(context, &vault, &args.key)?;

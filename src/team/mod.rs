@@ -372,6 +372,13 @@ impl TeamKeys {
         crypto::lookup_hash(&self.now().lookup, secret.expose_secret().as_bytes())
     }
 
+    /// A pasted string's leak-lookup hash under generation `generation` (`None` when this
+    /// member does not hold that generation).
+    pub fn lookup_hash_under(&self, generation: u64, candidate: &str) -> Option<String> {
+        let derived = self.generations.get(&generation)?;
+        Some(crypto::lookup_hash(&derived.lookup, candidate.as_bytes()))
+    }
+
     /// For an import's preview: a secret's comparison hash (under the current generation),
     /// and the label of the key among `keys` that has it (whatever generation its record's
     /// lookup hash was made under).
