@@ -273,6 +273,19 @@ mod tests {
         assert!(candidates(&wide).cut_short);
     }
 
+    #[test]
+    fn a_key_is_found_under_the_lookup_key_its_hash_was_made_with() {
+        // A stand-in for the keyed hash: the lookup key's number, then the text.
+        let hash = |under: u8, text: &str| (under != 9).then(|| format!("{under}:{text}"));
+        let keys = [(0u8, "0:first-key-1234"), (1, "1:second-key-5678"), (1, "1:first-key-1234"), (9, "9:x")];
+        let looked = look_up("b=second-key-5678 a=first-key-1234 9:x", keys, hash);
+        assert_eq!(looked.found, [1, 0, 2], "in the order the text names them, each once");
+        assert!(!looked.cut_short && looked.looked_at > 3);
+        assert!(look_up("nothing-here-at-all", keys, hash).found.is_empty());
+        assert_eq!(audit_detail(&["A", "B"], 7), "matched \"A\", \"B\" (7 strings)");
+        assert_eq!(audit_detail(&[], 7), "no match (7 strings)");
+    }
+
     proptest::proptest! {
         #[test]
         fn any_text_is_cut_without_panicking(text in "\\PC{0,300}") {
