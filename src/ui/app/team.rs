@@ -79,9 +79,9 @@ struct Polled {
 /// What a team job hands back.
 pub enum TeamDone {
     Opened(Result<Box<TeamSession>, OpenError>),
-    Revealed(KeyId, Result<SecretString, String>),
+    Revealed(KeyId, Result<SecretString, TeamError>),
     /// The secret to put on the clipboard, read fresh from the server.
-    ToCopy(Box<TeamKey>, Result<SecretString, String>),
+    ToCopy(Box<TeamKey>, Result<SecretString, TeamError>),
     CopyRecorded {
         label: String,
         result: Result<(), String>,
@@ -99,13 +99,13 @@ pub enum TeamDone {
         open: Option<KeyId>,
     },
     /// A copy that could not start (the key could not be read).
-    Failed(String),
+    Failed(TeamError),
     /// Whether the OS keychain keeps this team vault's token.
     TokenKept(bool),
     /// The members, and whether the token may invite and remove them.
-    Members(Result<(Vec<Member>, bool), String>),
-    Invited(String, Result<SecretString, String>),
-    MemberRemoved(Result<(String, Box<Removed>, TeamKeys), String>),
+    Members(Result<(Vec<Member>, bool), TeamError>),
+    Invited(String, Result<SecretString, TeamError>),
+    MemberRemoved(Result<(String, Box<Removed>, TeamKeys), TeamError>),
     /// A key made at a provider: what to say; or why it is not kept, with the key when the
     /// provider could not delete it again either (shown once).
     Created(Result<String, (String, Option<SecretString>)>),
@@ -511,7 +511,7 @@ impl KeydeskApp {
                     }
                     Err(error) => {
                         session.screen.members_open = false;
-                        self.toasts.error(error, now);
+                        self.toasts.error(sentence(&error), now);
                     }
                 }
             }
@@ -522,7 +522,7 @@ impl KeydeskApp {
                         session.invitation = Some(ShownCode { member: Some(name), code, galley: None });
                         self.run_team(ctx, TeamCommand::LoadMembers);
                     }
-                    Err(error) => self.toasts.error(error, now),
+                    Err(error) => self.toasts.error(sentence(&error), now),
                 }
             }
             // Said as an add is; a key that could be neither kept nor deleted is shown once.
@@ -577,7 +577,7 @@ impl KeydeskApp {
                         self.toasts.warn(said, now);
                         self.run_team(ctx, TeamCommand::LoadMembers);
                     }
-                    Err(error) => self.toasts.error(error, now),
+                    Err(error) => self.toasts.error(sentence(&error), now),
                 }
             }
             TeamDone::TokenKept(kept) => {
@@ -598,7 +598,7 @@ impl KeydeskApp {
                             galley: None,
                         });
                     }
-                    Err(error) => self.toasts.error(error, now),
+                    Err(error) => self.toasts.error(sentence(&error), now),
                 }
             }
             TeamDone::ToCopy(key, result) => {
@@ -606,7 +606,7 @@ impl KeydeskApp {
                 let (secret, keys) = match (result, &session.keys) {
                     (Ok(secret), Some(keys)) => (secret, keys.clone()),
                     (Err(error), _) => {
-                        return self.toasts.error(error, now);
+                        return self.toasts.error(sentence(&error), now);
                     }
                     (Ok(_), None) => return,
                 };
@@ -653,7 +653,7 @@ impl KeydeskApp {
                 }
             }
             TeamDone::Failed(error) => {
-                self.toasts.error(error, now);
+                self.toasts.error(sentence(&error), now);
             }
             TeamDone::Accounts(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
@@ -825,7 +825,7 @@ impl KeydeskApp {
                 let vault = session.vault.clone();
                 self.jobs.spawn(ctx, "Reading the team's members", Records::No, move || {
                     let read = vault.members().and_then(|members| Ok((members, vault.can_administer()?)));
-                    Done::Team(TeamDone::Members(read.map_err(|e| sentence(&e))))
+                    Done::Team(TeamDone::Members(read))
                 });
                 return;
             }
@@ -929,7 +929,7 @@ impl KeydeskApp {
             }
             TeamCommand::Invite(name) => {
                 self.jobs.spawn(ctx, format!("Inviting {name}"), Records::Yes, move || {
-                    let code = vault.invite(&keys, &name, &mut os_rng(), now).map_err(|e| sentence(&e));
+                    let code = vault.invite(&keys, &name, &mut os_rng(), now);
                     Done::Team(TeamDone::Invited(name, code))
                 });
             }
@@ -948,17 +948,14 @@ impl KeydeskApp {
                 self.jobs.spawn(ctx, label, Records::Yes, move || {
                     let removed = vault
                         .remove_member(&keys, &name, &mut os_rng(), now)
-                        .map(|(removed, keys)| (name, Box::new(removed), keys))
-                        .map_err(|e| sentence(&e));
+                        .map(|(removed, keys)| (name, Box::new(removed), keys));
                     Done::Team(TeamDone::MemberRemoved(removed))
                 });
             }
             TeamCommand::Reveal(id) => {
                 let label = format!("Revealing \"{}\"", session.label_of(&id));
                 self.jobs.spawn(ctx, label, Records::Yes, move || {
-                    let result = fresh(&vault, &id)
-                        .and_then(|key| vault.reveal(&keys, &key, now))
-                        .map_err(|e| sentence(&e));
+                    let result = fresh(&vault, &id).and_then(|key| vault.reveal(&keys, &key, now));
                     Done::Team(TeamDone::Revealed(id, result))
                 });
             }
@@ -1010,10 +1007,10 @@ impl KeydeskApp {
                 let label = format!("Copying \"{}\"", session.label_of(&id));
                 self.jobs.spawn(ctx, label, Records::No, move || match fresh(&vault, &id) {
                     Ok(key) => {
-                        let secret = vault.secret_to_copy(&keys, &key).map_err(|e| sentence(&e));
+                        let secret = vault.secret_to_copy(&keys, &key);
                         Done::Team(TeamDone::ToCopy(Box::new(key), secret))
                     }
-                    Err(error) => Done::Team(TeamDone::Failed(sentence(&error))),
+                    Err(error) => Done::Team(TeamDone::Failed(error)),
                 });
             }
             TeamCommand::Add { label, notes, secret, account } => {
