@@ -111,9 +111,9 @@ pub enum TeamDone {
     Created(Result<String, (String, Option<SecretString>)>),
     /// This member's password changed: what to say, and the team's keys when they were
     /// replaced with it; or why not.
-    PasswordChanged(Result<(String, Option<TeamKeys>), String>),
+    PasswordChanged(Result<(String, Option<TeamKeys>), TeamError>),
     /// The provider accounts as read.
-    Accounts(Result<Vec<Account>, String>),
+    Accounts(Result<Vec<Account>, TeamError>),
     /// The incidents as read, with their timelines.
     Incidents(Result<Vec<Incident>, String>),
     /// An incident closed: what to say, or why not.
@@ -550,8 +550,8 @@ impl KeydeskApp {
                         self.run_team(ctx, TeamCommand::LoadMembers);
                     }
                     Err(error) => match &mut session.screen.password {
-                        Some(form) => form.error = Some(error),
-                        None => self.toasts.error(error, now),
+                        Some(form) => form.error = Some(sentence(&error)),
+                        None => self.toasts.error(sentence(&error), now),
                     },
                 }
             }
@@ -658,7 +658,7 @@ impl KeydeskApp {
             TeamDone::Accounts(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 let panel = (&mut session.accounts, &mut session.screen.accounts_open);
-                panel_read(read, panel, &mut self.toasts, now);
+                panel_read(read.map_err(|e| sentence(&e)), panel, &mut self.toasts, now);
             }
             TeamDone::Incidents(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
@@ -798,7 +798,7 @@ impl KeydeskApp {
                 let vault = session.vault.clone();
                 self.jobs.spawn(ctx, "Reading the team's provider accounts", Records::No, move || {
                     let read = vault.accounts().map(|found| found.into_iter().map(|a| a.account).collect());
-                    Done::Team(TeamDone::Accounts(read.map_err(|e| sentence(&e))))
+                    Done::Team(TeamDone::Accounts(read))
                 });
                 return;
             }
@@ -1354,8 +1354,8 @@ fn change_password(
     vault: &TeamVault,
     chosen: &crate::ui::settings::ChosenPassword,
     now: DateTime<Utc>,
-) -> Result<(String, Option<TeamKeys>), String> {
-    let keys = vault.unlock(&chosen.current).map_err(|e| sentence(&e))?;
+) -> Result<(String, Option<TeamKeys>), TeamError> {
+    let keys = vault.unlock(&chosen.current)?;
     // The form starts at the member's current cost: the rest of it stays as it is.
     let kdf = crate::team::members::KdfChoice {
         memory_kib: Some(chosen.memory_mib.saturating_mul(1024)),
@@ -1363,11 +1363,11 @@ fn change_password(
     };
     let said = "Your password for the team vault is changed; the old one opens nothing on the server now.";
     if !chosen.new_data_key {
-        vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now).map_err(|e| sentence(&e))?;
+        vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now)?;
         return Ok((said.to_owned(), None));
     }
-    let (done, keys) = vault.rekey(&keys, &mut os_rng(), now).map_err(|e| sentence(&e))?;
-    vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now).map_err(|e| sentence(&e))?;
+    let (done, keys) = vault.rekey(&keys, &mut os_rng(), now)?;
+    vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now)?;
     let said = format!(
         "{said} The team's key was replaced for every member and {} sealed again under it.",
         crate::vault::count_keys(done.resealed)
