@@ -18,6 +18,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use keydesk::team::kv::{Kv, Location};
 use keydesk::team::{TeamKeys, TeamVault};
 use keydesk::ui::KeydeskApp;
+use keydesk::vault::audit::Action;
 use keydesk::vault::crypto::KdfParams;
 use keydesk::vault::meta::KeyMeta;
 use secrecy::{ExposeSecret, SecretString};
@@ -161,7 +162,7 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     harness.get_by_label("refused by Mailchimp");
     assert_eq!(mailchimp_api.seen().len(), 1, "asked at its account's address");
     let events = other.events_after(0).unwrap();
-    assert_eq!(events.last().map(|e| (e.member.as_str(), e.action.as_str())), Some(("ana", "verify")));
+    assert!(events.last().is_some_and(|e| e.member == "ana" && e.is(Action::Verify)));
 
     // Copy (the first row by label: "Mailchimp list sync"): on the clipboard, and recorded.
     harness.get_all_by_label("Copy").next().unwrap().click();
@@ -169,7 +170,7 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     harness.run();
     assert_eq!(world.clipboard.contents().as_deref(), Some(mailchimp.as_str()));
     harness.get_by_label_contains("Clipboard: Mailchimp list sync clears in");
-    let actions: Vec<String> = other.events_after(0).unwrap().into_iter().map(|e| e.action).collect();
+    let actions: Vec<String> = other.events_after(0).unwrap().iter().map(|e| e.action_word()).collect();
     assert_eq!(actions.last().map(String::as_str), Some("copy"), "{actions:?}");
 
     // Reveal the second: shown, recorded, hidden after 30 s.
@@ -179,7 +180,7 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     let shown = harness.state().team().unwrap().revealed.as_ref().expect("revealed");
     assert_eq!(shown.secret.expose_secret(), sendgrid);
     let events = other.events_after(0).unwrap();
-    assert_eq!(events.last().map(|e| (e.member.as_str(), e.action.as_str())), Some(("ana", "reveal")));
+    assert!(events.last().is_some_and(|e| e.member == "ana" && e.is(Action::Reveal)));
     world.clock.advance_secs(31);
     harness.run();
     assert!(harness.state().team().unwrap().revealed.is_none());
@@ -214,7 +215,7 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     assert!(harness.get_all_by_label("Copy").next().unwrap().accesskit_node().is_disabled());
     let events = other.events_after(0).unwrap();
     let last = events.last().unwrap();
-    assert_eq!((last.member.as_str(), last.action.as_str()), ("ana", "revoke"));
+    assert!(last.member == "ana" && last.is(Action::Revoke), "{last:?}");
     assert!(
         last.detail.contains("user confirmed it was revoked at Mailchimp; Mailchimp now refuses it"),
         "{}",
@@ -611,15 +612,15 @@ fn a_key_is_replaced_from_the_team_screen_step_by_step() {
     harness.get_by_label("revoked");
     let events = other.events_after(0).unwrap();
     let last = events.last().unwrap();
-    assert_eq!(last.action, "revoke");
+    assert!(last.is(Action::Revoke), "{last:?}");
     assert!(
         last.detail.contains("rotated to") && last.detail.contains("SendGrid now refuses it"),
         "{}",
         last.detail
     );
-    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    let actions: Vec<String> = events.iter().map(|e| e.action_word()).collect();
     assert_eq!(
-        actions.iter().filter(|a| **a == "rotate").count(),
+        events.iter().filter(|e| e.is(Action::Rotate)).count(),
         3,
         "started, updated, tested: {actions:?}"
     );
@@ -664,9 +665,10 @@ fn a_spreadsheet_is_imported_into_the_team_vault_from_the_window_and_exported() 
     let written = std::fs::read_to_string(&out).unwrap();
     assert!(written.contains("Newsletter") && written.contains("Transactional"), "{written}");
     assert!(!written.contains(&sendgrid) && !written.contains(&mailchimp), "no secret without asking");
-    let actions: Vec<String> = other.events_after(0).unwrap().into_iter().map(|e| e.action).collect();
+    let events = other.events_after(0).unwrap();
+    let actions: Vec<String> = events.iter().map(|e| e.action_word()).collect();
     assert!(
-        actions.contains(&"import".to_owned()) && actions.last().map(String::as_str) == Some("export"),
+        events.iter().any(|e| e.is(Action::Import)) && events.last().is_some_and(|e| e.is(Action::Export)),
         "{actions:?}"
     );
 }

@@ -8,7 +8,9 @@ use secrecy::SecretString;
 use super::ActionError;
 use crate::providers::Provider;
 use crate::team::accounts::{TeamAccount, find_account};
+use crate::team::audit::TrailAction;
 use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::vault::audit::Action;
 use crate::vault::model::{
     Account, KeyId, KeyRecord, ProviderUsage, UnexpectedUse, Verification, VerifyOutcome,
 };
@@ -245,7 +247,7 @@ impl KeyHolder for TeamHolder<'_> {
         self.vault.note_on_key(
             self.keys,
             id,
-            ("verify", &detail),
+            (Action::Verify.into(), &detail),
             |record| record.last_verified = Some(Verification { at, outcome: outcome.clone() }),
             at,
         )?;
@@ -258,7 +260,7 @@ impl KeyHolder for TeamHolder<'_> {
         self.vault.note_on_key(
             self.keys,
             id,
-            ("revoke failed", &detail),
+            (TrailAction::failed(Action::Revoke), &detail),
             |record| record.provider_revoke_pending = Some(message.to_owned()),
             self.now,
         )?;
@@ -282,7 +284,13 @@ impl KeyHolder for TeamHolder<'_> {
             Ok(usage) => usage,
             Err(why) => {
                 let detail = format!("\"{label}\": {why}");
-                self.vault.record(self.keys, "usage failed", Some((id, key.version)), &detail, self.now)?;
+                self.vault.record(
+                    self.keys,
+                    TrailAction::failed(Action::Usage),
+                    Some((id, key.version)),
+                    &detail,
+                    self.now,
+                )?;
                 return Ok(None);
             }
         };
@@ -291,7 +299,7 @@ impl KeyHolder for TeamHolder<'_> {
         self.vault.note_on_key(
             self.keys,
             id,
-            ("usage", &detail),
+            (Action::Usage.into(), &detail),
             |record| {
                 record.usage = Some(Box::new(usage.clone()));
                 if record.provider_key_id.is_none() {

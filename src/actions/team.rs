@@ -13,8 +13,10 @@ use secrecy::SecretString;
 
 use super::transfer::{ExportOptions, ImportFile};
 use crate::import::Format;
+use crate::team::audit::TrailAction;
 use crate::team::cache::Snapshot;
 use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::vault::audit::Action;
 use crate::vault::model::KeyRecord;
 use crate::vault::{ImportReport, Verdict, count_keys, new_key_id, new_key_record, os_rng, whole_seconds};
 
@@ -200,7 +202,7 @@ pub fn import(
         report.repeated,
         report.refused
     );
-    vault.record(keys, "import", None, &detail, now)?;
+    vault.record(keys, Action::Import, None, &detail, now)?;
     Ok(report)
 }
 
@@ -231,8 +233,8 @@ pub fn export(
     let records: Vec<KeyRecord> = chosen.iter().map(|key| key.record.clone()).collect();
     super::transfer::write_export(&records, secrets.as_deref(), path, options, |done| {
         let (action, detail) = match done {
-            Ok(detail) => ("export", detail),
-            Err(why) => ("export failed", why),
+            Ok(detail) => (TrailAction::from(Action::Export), detail),
+            Err(why) => (TrailAction::failed(Action::Export), why),
         };
         vault.record(keys, action, None, &detail, now).map(|_seq| ()).map_err(|e| e.to_string())
     })

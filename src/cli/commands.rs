@@ -18,7 +18,8 @@ use crate::vault::keygen::KeySpec;
 use crate::vault::meta::{self, KeyMeta};
 use crate::vault::model::{KeyRecord, SecretBackend};
 use crate::vault::{
-    AddRequest, CreateOptions, Env, GenerateRequest, KeyEdit, Replacement, SystemClock, Vault, os_rng,
+    AddRequest, CreateOptions, Env, GenerateRequest, KeyEdit, Replacement, SystemClock, Vault, WhoisFound,
+    os_rng,
 };
 
 /// What every command needs.
@@ -167,23 +168,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let candidate = input::key_from_stdin("Paste the string to look up: ")?;
             let found = vault.whois(candidate.expose_secret())?;
             drop(candidate);
-            if found.cut_short {
-                note(&format!(
-                    "Only the first {} KiB of the text, or its first {} strings, were looked at: paste less to look at the rest.",
-                    crate::vault::whois::MAX_INPUT / 1024,
-                    crate::vault::whois::MAX_CANDIDATES
-                ));
-            }
-            if found.keys.is_empty() {
-                out("No key in this vault matches that string.")?;
-                return Err(CliError::Quiet);
-            }
-            // One line a key: its id, its label, then its state and its last check.
-            for record in &found.keys {
-                let state = crate::vault::whois::state_words(record, vault.keys());
-                out(&format!("{}\t{}\t{state}", record.id, record.label))?;
-            }
-            Ok(())
+            print_whois(&found, vault.keys(), "this vault")
         }
         Command::Backup(args) => super::backup::backup(context, &mut vault, &args),
         Command::Import(args) => super::transfer::import(&mut vault, &args),
@@ -492,4 +477,26 @@ pub fn out(text: &str) -> Result<(), CliError> {
 /// A line for the person on stderr (never a secret).
 pub fn note(text: &str) {
     let _stderr_closed = writeln!(std::io::stderr(), "{text}");
+}
+
+/// What `keydesk whois` found, for a local vault and a team vault alike (`all`: every key of
+/// `vault`, which names its replacement): one line a key, its id, its label, then its state
+/// and its last check.
+pub(super) fn print_whois(found: &WhoisFound, all: &[KeyRecord], vault: &str) -> Result<(), CliError> {
+    if found.cut_short {
+        note(&format!(
+            "Only the first {} KiB of the text, or its first {} strings, were looked at: paste less to look at the rest.",
+            crate::vault::whois::MAX_INPUT / 1024,
+            crate::vault::whois::MAX_CANDIDATES
+        ));
+    }
+    if found.keys.is_empty() {
+        out(&format!("No key in {vault} matches that string."))?;
+        return Err(CliError::Quiet);
+    }
+    for record in &found.keys {
+        let state = crate::vault::whois::state_words(record, all);
+        out(&format!("{}\t{}\t{state}", record.id, record.label))?;
+    }
+    Ok(())
 }

@@ -21,6 +21,7 @@ use crate::team::kv::{Kv, KvError, Location};
 use crate::team::{TeamError, TeamKey, TeamVault};
 use crate::vault::crypto::KdfParams;
 use crate::vault::keygen::KeySpec;
+use crate::vault::model::KeyRecord;
 use crate::vault::{AddRequest, GenerateRequest, os_rng};
 
 impl From<TeamError> for CliError {
@@ -297,21 +298,12 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         }
         Command::Whois => {
             let candidate = input::key_from_stdin("Paste the string to look up: ")?;
-            let candidate = secrecy::SecretString::from(candidate.expose_secret().trim());
             let keys = vault.unlock(&password(context)?)?;
             let list = current_keys(context, &vault)?;
-            // Revoked keys keep their lookup hash: a leaked old key is still named.
-            let found = list.iter().find(|key| keys.matches(key, &candidate));
-            let detail = found
-                .map_or_else(|| "no match".to_owned(), |key| format!("matched \"{}\"", key.record.label));
-            vault.record(&keys, "whois", found.map(|key| (&key.record.id, key.version)), &detail, now)?;
-            match found {
-                Some(key) => out(&format!("{}\t{}", key.record.id, key.record.label)),
-                None => {
-                    out("No key in this team vault matches that string.")?;
-                    Err(CliError::Quiet)
-                }
-            }
+            let found = vault.whois(&keys, &list, candidate.expose_secret(), now)?;
+            drop(candidate);
+            let all: Vec<KeyRecord> = list.into_iter().map(|key| key.record).collect();
+            super::commands::print_whois(&found, &all, "this team vault")
         }
         Command::Reveal(args) => {
             let key = find(context, &vault, &args.key)?;
@@ -410,8 +402,13 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 let list: Vec<serde_json::Value> = events
                     .iter()
                     .map(|event| {
+                        // As the local log's JSON: the action's word, and whether it failed.
+                        let (action, outcome) = match event.action {
+                            Some(done) => (done.action.word().to_owned(), Some(if done.failed { "failed" } else { "ok" })),
+                            None => (event.action_word(), None),
+                        };
                         serde_json::json!({
-                            "seq": event.seq, "at": event.at, "member": event.member, "action": event.action,
+                            "seq": event.seq, "at": event.at, "member": event.member, "action": action, "outcome": outcome,
                             "key": event.key.as_ref().map(|(id, _)| id.as_str()),
                             "version": event.key.as_ref().map(|(_, version)| version),
                             "detail": event.detail,
@@ -427,8 +424,8 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             for event in &events {
                 let key = event.key.as_ref().map_or(String::new(), |(id, _)| format!("{id}  "));
                 text.push_str(&format!(
-                    "{:>5}  {}  {:<12} {:<7} {key}{}\n",
-                    event.seq, event.at, event.member, event.action, event.detail
+                    "{:>5}  {}  {:<12} {:<15} {key}{}\n",
+                    event.seq, event.at, event.member, event.action_word(), event.detail
                 ));
             }
             out(text.trim_end())

@@ -12,6 +12,7 @@ use secrecy::SecretString;
 
 use super::kv::KvError;
 use super::{B64, TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::vault::audit::Action;
 use crate::vault::crypto;
 use crate::vault::model::Account;
 use crate::vault::{AccountRequest, Entropy, VaultError, new_account};
@@ -105,7 +106,7 @@ impl TeamVault {
         };
         let with_key = if account.has_management_key { " with its management key" } else { "" };
         let detail = format!("\"{}\", {}{with_key}", account.name, account.provider.name());
-        self.record(keys, "account add", None, &detail, now)
+        self.record(keys, Action::AccountAdd, None, &detail, now)
             .map_err(|error| TeamError::Unaudited { cause: error.to_string() })?;
         Ok(account)
     }
@@ -139,7 +140,7 @@ impl TeamVault {
             other => other?,
         }
         let detail = format!("\"{}\", {}", account.name, account.provider.name());
-        self.record(keys, "account remove", None, &detail, now)
+        self.record(keys, Action::AccountRemove, None, &detail, now)
             .map_err(|error| TeamError::Unaudited { cause: error.to_string() })?;
         Ok(account)
     }
@@ -209,7 +210,7 @@ impl TeamVault {
             };
             let older: Vec<u64> = (1..version).collect();
             self.kv.destroy(&format!("accounts/{id}"), &older)?;
-            self.record(keys, "rekey", None, &format!("account \"{}\"", found.account.name), now)?;
+            self.record(keys, Action::Rekey, None, &format!("account \"{}\"", found.account.name), now)?;
             return Ok(true);
         }
     }

@@ -7,6 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::accounts::find_account;
 use super::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::providers::Provider;
+use crate::vault::audit::Action;
 use crate::vault::crypto::same_bytes;
 use crate::vault::detect::Detection;
 use crate::vault::model::KeyRecord;
@@ -66,7 +67,7 @@ impl TeamVault {
         record.provider_key_id = request.provider_key_id;
         record.scopes = request.scopes;
         let detail = format!("\"{}\", {}", record.label, detection.provider.name());
-        self.add_as(keys, &record, &secret, ("add", &detail), rng, now)?;
+        self.add_as(keys, &record, &secret, (Action::Add.into(), &detail), rng, now)?;
         Ok((record, detection))
     }
 
@@ -93,7 +94,7 @@ impl TeamVault {
         )?;
         let detail =
             format!("\"{}\", {} bits", record.label, keygen::entropy_bits(request.spec.length).floor());
-        self.add_as(keys, &record, &secret, ("generate", &detail), rng, now)?;
+        self.add_as(keys, &record, &secret, (Action::Generate.into(), &detail), rng, now)?;
         Ok((record, secret))
     }
 }

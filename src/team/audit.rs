@@ -4,6 +4,10 @@
 //! one with check-and-set 0, so two members recording at once take two numbers and the chain
 //! has no gap and no fork. The trail is also how members hear of each other's changes: an
 //! entry names the key it changed and its new version (see `cache.rs`).
+//!
+//! An entry's action is one of the local audit log's [`Action`]s, stored as its word (with
+//! ` failed` after it when it failed). Words older builds wrote are read as the action they
+//! meant; a word this build does not know (a newer build's) is kept and shown as it is.
 
 use std::sync::atomic::Ordering;
 
@@ -12,8 +16,61 @@ use serde_json::{Value, json};
 
 use super::kv::KvError;
 use super::{TeamError, TeamKeys, TeamVault};
+use crate::vault::audit::Action;
 use crate::vault::crypto;
 use crate::vault::model::KeyId;
+
+/// What a trail entry says was done: one of the audit log's actions, and whether it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrailAction {
+    pub action: Action,
+    pub failed: bool,
+}
+
+impl From<Action> for TrailAction {
+    fn from(action: Action) -> Self {
+        TrailAction { action, failed: false }
+    }
+}
+
+/// The words builds before the shared vocabulary wrote, and the action each meant.
+const OLDER_WORDS: [(&str, Action); 6] = [
+    ("create", Action::CreateVault),
+    ("passwd", Action::ChangePassword),
+    ("account add", Action::AccountAdd),
+    ("account remove", Action::AccountRemove),
+    ("remove member", Action::MemberRemove),
+    ("rekey team", Action::TeamRekey),
+];
+
+impl TrailAction {
+    /// `action`, which failed.
+    pub fn failed(action: Action) -> Self {
+        TrailAction { action, failed: true }
+    }
+
+    /// `action`, failed when `failed`.
+    pub fn of(action: Action, failed: bool) -> Self {
+        TrailAction { action, failed }
+    }
+
+    /// The entry's word on the server: the action's word, then ` failed` when it failed.
+    pub fn word(self) -> String {
+        if self.failed { format!("{} failed", self.action.word()) } else { self.action.word().to_owned() }
+    }
+
+    /// What a stored word says: any word [`word`](Self::word) makes, and the older words;
+    /// `None` for a word this build does not know.
+    pub fn from_word(word: &str) -> Option<TrailAction> {
+        let (word, failed) = match word.strip_suffix(" failed") {
+            Some(action) => (action, true),
+            None => (word, false),
+        };
+        let action = Action::from_word(word)
+            .or_else(|| OLDER_WORDS.iter().find(|(older, _)| *older == word).map(|(_, action)| *action))?;
+        Some(TrailAction { action, failed })
+    }
+}
 
 /// One event of the team's audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +78,10 @@ pub struct TeamEvent {
     pub seq: u64,
     pub at: String,
     pub member: String,
-    pub action: String,
+    /// What was done; `None` when the entry's word is one this build does not know.
+    pub action: Option<TrailAction>,
+    /// The action's word as the entry holds it (what its HMAC covers).
+    word: String,
     /// The key it was about, and the key's version after it.
     pub key: Option<(KeyId, u64)>,
     pub detail: String,
@@ -36,6 +96,17 @@ fn path(seq: u64) -> String {
 }
 
 impl TeamEvent {
+    /// Whether the entry records `action`, done (not failed).
+    pub fn is(&self, action: Action) -> bool {
+        self.action == Some(action.into())
+    }
+
+    /// What was done, in the word both logs use (the entry's own word when this build does
+    /// not know it).
+    pub fn action_word(&self) -> String {
+        self.action.map_or_else(|| self.word.clone(), TrailAction::word)
+    }
+
     fn from_value(seq: u64, data: &Value) -> Result<TeamEvent, TeamError> {
         let text = |field: &str| data.get(field).and_then(Value::as_str).map(str::to_owned);
         let broken = || TeamError::Tampered { what: format!("audit entry {seq}") };
@@ -43,11 +114,13 @@ impl TeamEvent {
             (Some(id), Some(version)) => Some((KeyId::from_stored(&id), version)),
             _ => None,
         };
+        let word = text("action").ok_or_else(broken)?;
         Ok(TeamEvent {
             seq,
             at: text("at").ok_or_else(broken)?,
             member: text("member").ok_or_else(broken)?,
-            action: text("action").ok_or_else(broken)?,
+            action: TrailAction::from_word(&word),
+            word,
             key,
             detail: text("detail").unwrap_or_default(),
             generation: data.get("generation").and_then(Value::as_u64).unwrap_or(0),
@@ -68,7 +141,7 @@ impl TeamEvent {
             seq.as_bytes(),
             self.at.as_bytes(),
             self.member.as_bytes(),
-            self.action.as_bytes(),
+            self.word.as_bytes(),
             id.as_bytes(),
             version.as_bytes(),
             self.detail.as_bytes(),
@@ -80,23 +153,26 @@ impl TeamEvent {
 }
 
 impl TeamVault {
-    /// Appends an event by this member: `action`, about `key` at its new version, with a
-    /// `detail` in words. Answers the entry's number.
+    /// Appends an event by this member: `action` (an [`Action`], or a [`TrailAction`] that
+    /// failed), about `key` at its new version, with a `detail` in words. Answers the entry's
+    /// number.
     pub fn record(
         &self,
         keys: &TeamKeys,
-        action: &str,
+        action: impl Into<TrailAction>,
         key: Option<(&KeyId, u64)>,
         detail: &str,
         now: DateTime<Utc>,
     ) -> Result<u64, TeamError> {
+        let action = action.into();
         let (mut last, mut prev) = self.audit_head()?;
         loop {
             let mut event = TeamEvent {
                 seq: last + 1,
                 at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 member: self.config.member.clone(),
-                action: action.to_owned(),
+                action: Some(action),
+                word: action.word(),
                 key: key.map(|(id, version)| (id.clone(), version)),
                 detail: detail.to_owned(),
                 generation: keys.generation(),
@@ -105,7 +181,7 @@ impl TeamVault {
             };
             event.mac = event.mac_under(keys, &self.config.team_id)?;
             let mut entry = json!({
-                "at": event.at, "member": event.member, "action": event.action, "detail": event.detail,
+                "at": event.at, "member": event.member, "action": event.word, "detail": event.detail,
                 "prev": event.prev, "mac": event.mac,
             });
             if event.generation > 0 {
@@ -235,5 +311,44 @@ impl TeamVault {
             generation = event.generation;
         }
         Ok(events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(action: &str) -> Value {
+        json!({"at": "2026-05-01T10:00:00Z", "member": "ana", "action": action, "mac": "00"})
+    }
+
+    #[test]
+    fn every_action_is_read_back_from_its_word_failed_or_not() {
+        for action in Action::ALL {
+            for made in [TrailAction::from(action), TrailAction::failed(action)] {
+                assert_eq!(TrailAction::from_word(&made.word()), Some(made), "{made:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn older_words_read_as_their_action_and_keep_their_text() {
+        let event = TeamEvent::from_value(1, &entry("account add")).unwrap();
+        assert!(event.is(Action::AccountAdd));
+        assert_eq!(event.action_word(), "account-add");
+        // The HMAC is over the entry as written.
+        assert_eq!(event.word, "account add");
+        let event = TeamEvent::from_value(2, &entry("copy failed")).unwrap();
+        assert_eq!(event.action, Some(TrailAction::failed(Action::Copy)));
+        assert!(!event.is(Action::Copy));
+        assert_eq!(event.action_word(), "copy failed");
+    }
+
+    #[test]
+    fn a_word_this_build_does_not_know_is_shown_not_an_error() {
+        let event = TeamEvent::from_value(3, &entry("sign off")).unwrap();
+        assert_eq!(event.action, None);
+        assert_eq!(event.action_word(), "sign off");
+        assert!(TeamEvent::from_value(4, &json!({"at": "x", "member": "ana", "mac": "00"})).is_err());
     }
 }

@@ -1,7 +1,13 @@
 //! `keydesk check` on a team vault: every entry read from the server and its seal checked,
-//! every live secret and management key opened, the audit trail's chain followed.
+//! every live secret and management key opened, the audit trail's chain followed; and which
+//! key a leaked string is.
 
-use super::{TeamError, TeamKeys, TeamVault};
+use chrono::{DateTime, Utc};
+
+use super::{TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::vault::WhoisFound;
+use crate::vault::audit::Action;
+use crate::vault::whois;
 
 /// What a check of a team vault found.
 pub struct TeamCheck {
@@ -22,6 +28,34 @@ impl TeamCheck {
 }
 
 impl TeamVault {
+    /// Which of `list`'s keys a pasted `text` holds, found as a local vault finds them
+    /// ([`whois::look_up`]: each candidate compared by keyed hash only, under the generation of
+    /// the team key each key's hash was made under). Revoked keys keep their lookup hash, so a
+    /// leaked old key is still named. The look-up is recorded in the trail without the text.
+    pub fn whois(
+        &self,
+        keys: &TeamKeys,
+        list: &[TeamKey],
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<WhoisFound, TeamError> {
+        let looked = whois::look_up(
+            text,
+            list.iter().map(|key| (key.generation, key.record.lookup_hash.as_str())),
+            |generation, candidate| keys.lookup_hash_under(generation, candidate),
+        );
+        let found: Vec<&TeamKey> = looked.found.iter().filter_map(|&at| list.get(at)).collect();
+        let labels: Vec<&str> = found.iter().map(|key| key.record.label.as_str()).collect();
+        let detail = whois::audit_detail(&labels, looked.looked_at);
+        let only = found.first().filter(|_| found.len() == 1).map(|key| (&key.record.id, key.version));
+        self.record(keys, Action::Whois, only, &detail, now)?;
+        Ok(WhoisFound {
+            keys: found.iter().map(|key| key.record.clone()).collect(),
+            looked_at: looked.looked_at,
+            cut_short: looked.cut_short,
+        })
+    }
+
     /// Reads every entry of the vault and checks it (a key's seal and, when live, that its
     /// secret opens; an account's seal and management key; an incident's seal) and the
     /// audit trail. A failing entry is listed and the check goes on; a server that stops

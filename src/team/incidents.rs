@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::audit::TeamEvent;
 use super::kv::KvError;
 use super::{TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::vault::audit::Action;
 use crate::vault::crypto;
 use crate::vault::incidents::{IncidentReport, close, new_incident};
 use crate::vault::model::{Incident, IncidentEvent, KeyRecord};
@@ -137,7 +138,7 @@ impl TeamVault {
         self.write_incident(keys, &incident, head, 0)?;
         let detail =
             format!("incident {id} opened for \"{}\": found in {}", key.record.label, incident.found_where);
-        self.record(keys, "incident", Some((&key.record.id, key.version)), &detail, now)
+        self.record(keys, Action::Incident, Some((&key.record.id, key.version)), &detail, now)
             .map_err(|error| TeamError::Unaudited { cause: error.to_string() })?;
         Ok(id)
     }
@@ -158,7 +159,7 @@ impl TeamVault {
         close(&mut incident, summary, crate::vault::whole_seconds(now))?;
         self.write_incident(keys, &incident, found.trail_from, found.version)?;
         let detail = format!("incident {id} closed: {}", incident.summary);
-        self.record(keys, "incident", None, &detail, now)
+        self.record(keys, Action::Incident, None, &detail, now)
             .map_err(|error| TeamError::Unaudited { cause: error.to_string() })?;
         Ok(())
     }
@@ -209,7 +210,7 @@ pub fn with_timeline(incident: &Incident, events: &[TeamEvent], keys: &[KeyRecor
             continue;
         }
         // The incident's own entries are its opened and closed steps, there already.
-        if event.action == "incident" {
+        if event.action.is_some_and(|done| done.action == Action::Incident) {
             continue;
         }
         let Ok(at) = DateTime::parse_from_rfc3339(&event.at).map(|at| at.with_timezone(&Utc)) else {
@@ -219,7 +220,7 @@ pub fn with_timeline(incident: &Incident, events: &[TeamEvent], keys: &[KeyRecor
             continue;
         }
         let which = if *key == incident.key { "" } else { " (the replacement)" };
-        let what = format!("{}{which}, by {}: {}", event.action, event.member, event.detail);
+        let what = format!("{}{which}, by {}: {}", event.action_word(), event.member, event.detail);
         whole.timeline.push(IncidentEvent { at, what });
     }
     // Stable: an incident's own step stays before the trail's at the same second.

@@ -19,6 +19,7 @@ use super::{Derived, TeamError, TeamKeys, TeamVault, check_member};
 use secrecy::SecretString;
 
 use crate::vault::Entropy;
+use crate::vault::audit::Action;
 use crate::vault::crypto::{self, SymmetricKey};
 use crate::vault::model::{KeyId, KeyRecord};
 
@@ -116,7 +117,7 @@ impl TeamVault {
             Err(TeamError::Server(KvError::Conflict)) => return Err(TeamError::Rekeyed),
             other => other?,
         };
-        self.record(keys, "passwd", None, &member, now)
+        self.record(keys, Action::ChangePassword, None, &member, now)
             .map_err(|error| TeamError::Unaudited { cause: error.to_string() })?;
         self.destroy_older_member_versions(&member, written)
             .map_err(|error| TeamError::OldCopyKept { cause: error.to_string() })
@@ -250,10 +251,10 @@ impl TeamVault {
         match leaving {
             Some(member) => {
                 self.kv.delete_all(&format!("members/{member}"))?;
-                self.record(keys, "remove member", None, &format!("{member}; {sealed}"), now)?;
+                self.record(keys, Action::MemberRemove, None, &format!("{member}; {sealed}"), now)?;
             }
             None => {
-                self.record(keys, "rekey team", None, &sealed, now)?;
+                self.record(keys, Action::TeamRekey, None, &sealed, now)?;
             }
         }
         Ok(Removed { generation, resealed, exposed })
@@ -299,7 +300,7 @@ impl TeamVault {
             };
             let older: Vec<u64> = (1..version).collect();
             self.kv.destroy(&format!("keys/{id}"), &older)?;
-            self.record(keys, "rekey", Some((id, version)), &format!("\"{}\"", record.label), now)?;
+            self.record(keys, Action::Rekey, Some((id, version)), &format!("\"{}\"", record.label), now)?;
             return Ok(Some(record));
         }
     }

@@ -30,9 +30,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::vault::audit::Action;
 use crate::vault::crypto::{self, CryptoError, KdfParams, SymmetricKey};
 use crate::vault::model::{KeyId, KeyRecord};
 use crate::vault::{Entropy, VaultError};
+use audit::TrailAction;
 use kv::{Kv, KvError, Location, Versioned};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -370,6 +372,13 @@ impl TeamKeys {
         crypto::lookup_hash(&self.now().lookup, secret.expose_secret().as_bytes())
     }
 
+    /// A pasted string's leak-lookup hash under generation `generation` (`None` when this
+    /// member does not hold that generation).
+    pub fn lookup_hash_under(&self, generation: u64, candidate: &str) -> Option<String> {
+        let derived = self.generations.get(&generation)?;
+        Some(crypto::lookup_hash(&derived.lookup, candidate.as_bytes()))
+    }
+
     /// For an import's preview: a secret's comparison hash (under the current generation),
     /// and the label of the key among `keys` that has it (whatever generation its record's
     /// lookup hash was made under).
@@ -491,7 +500,7 @@ impl TeamVault {
         let config = TeamConfig::new(kv.location(), member, team_id);
         let vault = TeamVault::at(kv, config, 0);
         let rest = vault.write_member(member, &keys, (password, false), kdf, 0, rng).and_then(|_version| {
-            vault.record(&keys, "create", None, &format!("team vault made by {member}"), now)
+            vault.record(&keys, Action::CreateVault, None, &format!("team vault made by {member}"), now)
         });
         if let Err(error) = rest {
             // Half a team vault is taken back (as far as the token may), so the next try
@@ -675,7 +684,7 @@ impl TeamVault {
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
         let detail = format!("\"{}\", {}", record.label, record.provider.name());
-        self.add_as(keys, record, secret, ("add", &detail), rng, now)
+        self.add_as(keys, record, secret, (Action::Add.into(), &detail), rng, now)
     }
 
     /// Keeps a new key as [`add`](Self::add) does, its trail entry saying `action` and `detail`.
@@ -684,7 +693,7 @@ impl TeamVault {
         keys: &TeamKeys,
         record: &KeyRecord,
         secret: &SecretString,
-        (action, detail): (&str, &str),
+        (action, detail): (TrailAction, &str),
         rng: &mut dyn Entropy,
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
@@ -703,7 +712,7 @@ impl TeamVault {
     fn record_after(
         &self,
         keys: &TeamKeys,
-        action: &str,
+        action: TrailAction,
         key: (&KeyId, u64),
         detail: &str,
         now: DateTime<Utc>,
@@ -738,7 +747,7 @@ impl TeamVault {
                 }
                 other => other?,
             };
-        self.record_after(keys, "edit", (&record.id, version), detail, now)?;
+        self.record_after(keys, Action::Edit.into(), (&record.id, version), detail, now)?;
         Ok(version)
     }
 
@@ -760,7 +769,7 @@ impl TeamVault {
         &self,
         keys: &TeamKeys,
         id: &KeyId,
-        (action, detail): (&str, &str),
+        (action, detail): (TrailAction, &str),
         change: impl Fn(&mut KeyRecord),
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
@@ -790,7 +799,7 @@ impl TeamVault {
         &self,
         keys: &TeamKeys,
         id: &KeyId,
-        (action, detail): (&str, &str),
+        (action, detail): (TrailAction, &str),
         change: impl Fn(&mut KeyRecord) -> Result<(), TeamError>,
         now: DateTime<Utc>,
     ) -> Result<u64, TeamError> {
@@ -825,7 +834,7 @@ impl TeamVault {
     ) -> Result<SecretString, TeamError> {
         let secret = self.secret_to_copy(keys, key)?;
         let label = format!("\"{}\"", key.record.label);
-        self.record(keys, "reveal", Some((&key.record.id, key.version)), &label, now)?;
+        self.record(keys, Action::Reveal, Some((&key.record.id, key.version)), &label, now)?;
         Ok(secret)
     }
 
@@ -898,7 +907,7 @@ impl TeamVault {
         };
         let how = if note.is_empty() { String::new() } else { format!(" ({note})") };
         let detail = format!("\"{}\": {reason}{how}", record.label);
-        self.record_after(keys, "revoke", (id, version), &detail, now)?;
+        self.record_after(keys, Action::Revoke.into(), (id, version), &detail, now)?;
         Ok(warning)
     }
 
@@ -911,8 +920,8 @@ impl TeamVault {
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
         let (action, detail) = match taken {
-            Ok(()) => ("copy", format!("\"{}\"", key.record.label)),
-            Err(why) => ("copy failed", format!("\"{}\": {why}", key.record.label)),
+            Ok(()) => (TrailAction::from(Action::Copy), format!("\"{}\"", key.record.label)),
+            Err(why) => (TrailAction::failed(Action::Copy), format!("\"{}\": {why}", key.record.label)),
         };
         self.record(keys, action, Some((&key.record.id, key.version)), &detail, now).map(|_seq| ())
     }
@@ -935,7 +944,7 @@ impl TeamVault {
             }
             other => drop(other?),
         }
-        self.record(keys, "invite", None, member, now)?;
+        self.record(keys, Action::Invite, None, member, now)?;
         Ok(code)
     }
 
@@ -973,7 +982,7 @@ impl TeamVault {
         // email) leaves the server. The join stands if a policy older than Keydesk's shipped
         // ones does not allow it (the invitation's copy then stays, opened by the code alone).
         let _kept_by_an_older_policy = vault.destroy_older_member_versions(member, joined);
-        vault.record(&keys, "join", None, member, now)?;
+        vault.record(&keys, Action::Join, None, member, now)?;
         Ok((vault, keys))
     }
 

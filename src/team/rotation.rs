@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::vault::audit::Action;
 use crate::vault::model::{KeyId, KeyRecord};
 use crate::vault::{
     Entropy, Moved, Vault, VaultError, abandon_rotation_of, check_rotatable, link_new_to_old, mark_step,
@@ -68,7 +69,7 @@ impl TeamVault {
         self.change_key(
             keys,
             &old.record.id,
-            ("rotate", &detail),
+            (Action::Rotate.into(), &detail),
             |current| {
                 // Another member may have started one meanwhile: theirs stands.
                 if current.rotation.is_some() || (current.replaced_by.is_some() && !current.is_live()) {
@@ -105,7 +106,7 @@ impl TeamVault {
         self.change_key(
             keys,
             &old.record.id,
-            ("rotate", &detail),
+            (Action::Rotate.into(), &detail),
             |current| {
                 mark_step(current, integration, step, now)?;
                 Ok(())
@@ -139,7 +140,7 @@ impl TeamVault {
         self.change_key(
             keys,
             &old.record.id,
-            ("rotate", &detail),
+            (Action::Rotate.into(), &detail),
             |current| {
                 current.rotation = None;
                 Ok(())
@@ -163,7 +164,7 @@ impl TeamVault {
         self.change_key(
             keys,
             old,
-            ("rotate", &detail),
+            (Action::Rotate.into(), &detail),
             |current| {
                 abandon_rotation_of(current);
                 Ok(())

@@ -147,5 +147,10 @@ pub fn action_words(action: crate::vault::audit::Action) -> &'static str {
         Action::Import => "keys imported",
         Action::Usage => "last use asked",
         Action::Export => "exported",
+        Action::Invite => "member invited",
+        Action::Join => "member joined",
+        Action::MemberRemove => "member removed",
+        Action::TeamRekey => "team key made anew",
+        Action::Rekey => "sealed again",
     }
 }

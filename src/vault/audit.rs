@@ -50,6 +50,16 @@ pub enum Action {
     Export,
     /// The provider was asked when a key was last used.
     Usage,
+    /// A team vault: a member was invited (their sealed entry written).
+    Invite,
+    /// A team vault: an invited member opened it for the first time.
+    Join,
+    /// A team vault: a member was removed, and the team key made anew.
+    MemberRemove,
+    /// A team vault: the team key was made anew (no one removed).
+    TeamRekey,
+    /// A team vault: a key or an account was sealed again under the new team key.
+    Rekey,
 }
 
 impl Action {
@@ -78,8 +88,49 @@ impl Action {
             Action::Import => "import",
             Action::Export => "export",
             Action::Usage => "usage",
+            Action::Invite => "invite",
+            Action::Join => "join",
+            Action::MemberRemove => "member-remove",
+            Action::TeamRekey => "team-rekey",
+            Action::Rekey => "rekey",
         }
     }
+
+    /// The action whose [`word`](Self::word) is `word`, if there is one.
+    pub fn from_word(word: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|action| action.word() == word)
+    }
+
+    /// Every action, in the order they are listed.
+    pub const ALL: [Action; 27] = [
+        Action::CreateVault,
+        Action::ChangePassword,
+        Action::Generate,
+        Action::Add,
+        Action::Edit,
+        Action::Copy,
+        Action::Reveal,
+        Action::Verify,
+        Action::Rotate,
+        Action::Revoke,
+        Action::Whois,
+        Action::AccountAdd,
+        Action::AccountRemove,
+        Action::Settings,
+        Action::Repair,
+        Action::Integrity,
+        Action::Backup,
+        Action::Restore,
+        Action::Incident,
+        Action::Import,
+        Action::Export,
+        Action::Usage,
+        Action::Invite,
+        Action::Join,
+        Action::MemberRemove,
+        Action::TeamRekey,
+        Action::Rekey,
+    ];
 }
 
 /// Whether it worked.
@@ -338,6 +389,17 @@ pub fn parse(text: &str) -> Vec<Record> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_action_word_parses_back_to_itself() {
+        let words: std::collections::HashSet<&str> = Action::ALL.iter().map(|a| a.word()).collect();
+        assert_eq!(words.len(), Action::ALL.len(), "no two actions share a word");
+        for action in Action::ALL {
+            assert_eq!(Action::from_word(action.word()), Some(action), "{action:?}");
+        }
+        assert_eq!(Action::from_word("copy failed"), None);
+        assert_eq!(Action::from_word(""), None);
+    }
 
     fn key(after: u64, byte: u8, tagged: bool) -> ChainKey {
         ChainKey { after, key: SymmetricKey::repeated(byte), tagged }

@@ -51,30 +51,17 @@ impl Vault {
     /// [`super::whois::candidates`]), each compared by keyed hash only. The look-up is audited
     /// without the text.
     pub fn whois(&mut self, text: &str) -> Result<WhoisFound, VaultError> {
-        let candidates = super::whois::candidates(text);
-        let mut by_hash: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
-        for (at, record) in self.file.keys.iter().enumerate() {
-            by_hash.entry(record.lookup_hash.as_str()).or_default().push(at);
-        }
-        let mut found: Vec<usize> = Vec::new();
-        for candidate in candidates.iter() {
-            let hash = super::crypto::lookup_hash(&self.keys.lookup, candidate.as_bytes());
-            for &at in by_hash.get(hash.as_str()).into_iter().flatten() {
-                if !found.contains(&at) {
-                    found.push(at);
-                }
-            }
-        }
-        let keys: Vec<KeyRecord> = found.iter().filter_map(|&at| self.file.keys.get(at).cloned()).collect();
-        let looked_at = candidates.len();
-        let cut_short = candidates.cut_short;
-        drop(candidates);
-        let labels: Vec<String> = keys.iter().map(|k| format!("\"{}\"", k.label)).collect();
-        let detail = if labels.is_empty() {
-            format!("no match ({looked_at} strings)")
-        } else {
-            format!("matched {} ({looked_at} strings)", labels.join(", "))
-        };
+        let lookup = &self.keys.lookup;
+        let looked = super::whois::look_up(
+            text,
+            self.file.keys.iter().map(|record| ((), record.lookup_hash.as_str())),
+            |(), candidate| Some(super::crypto::lookup_hash(lookup, candidate.as_bytes())),
+        );
+        let keys: Vec<KeyRecord> =
+            looked.found.iter().filter_map(|&at| self.file.keys.get(at).cloned()).collect();
+        let labels: Vec<&str> = keys.iter().map(|k| k.label.as_str()).collect();
+        let detail = super::whois::audit_detail(&labels, looked.looked_at);
+        let (looked_at, cut_short) = (looked.looked_at, looked.cut_short);
         let key = keys.first().filter(|_| keys.len() == 1).map(|k| k.id.clone());
         self.commit(Action::Whois, key.as_deref(), audit::Outcome::Ok, detail)?;
         Ok(WhoisFound { keys, looked_at, cut_short })

@@ -47,6 +47,62 @@ impl Candidates<'_> {
     }
 }
 
+/// What a look-up in a pasted text found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    /// The places, in the list looked in, of the keys found, in the order the text names them.
+    pub found: Vec<usize>,
+    /// How many strings of the text were looked up.
+    pub looked_at: usize,
+    /// The text was too long: only its first part was looked at.
+    pub cut_short: bool,
+}
+
+/// Which of a list of keys a pasted `text` holds, for a local vault and a team vault alike.
+/// `keys` gives each key's lookup hash with the lookup key it was made under (`under`: one
+/// for a local vault, the team key's generation for a team vault); `hash(under, candidate)`
+/// makes a candidate's hash under one of them (`None` when that lookup key is not at hand).
+/// Each candidate of [`candidates`] is hashed once under each lookup key in use; nothing is
+/// decrypted.
+pub fn look_up<'k, U: Copy + Eq + std::hash::Hash>(
+    text: &str,
+    keys: impl IntoIterator<Item = (U, &'k str)>,
+    hash: impl Fn(U, &str) -> Option<String>,
+) -> Lookup {
+    let mut by_hash: std::collections::HashMap<(U, &str), Vec<usize>> = std::collections::HashMap::new();
+    let mut lookup_keys: Vec<U> = Vec::new();
+    for (at, (under, lookup_hash)) in keys.into_iter().enumerate() {
+        by_hash.entry((under, lookup_hash)).or_default().push(at);
+        if !lookup_keys.contains(&under) {
+            lookup_keys.push(under);
+        }
+    }
+    let candidates = candidates(text);
+    let mut found: Vec<usize> = Vec::new();
+    for candidate in candidates.iter() {
+        for &under in &lookup_keys {
+            let Some(made) = hash(under, candidate) else { continue };
+            for &at in by_hash.get(&(under, made.as_str())).into_iter().flatten() {
+                if !found.contains(&at) {
+                    found.push(at);
+                }
+            }
+        }
+    }
+    Lookup { found, looked_at: candidates.len(), cut_short: candidates.cut_short }
+}
+
+/// The audit line's words for a look-up that found `labels` among `looked_at` strings (never
+/// the text itself).
+pub fn audit_detail(labels: &[&str], looked_at: usize) -> String {
+    if labels.is_empty() {
+        format!("no match ({looked_at} strings)")
+    } else {
+        let quoted: Vec<String> = labels.iter().map(|label| format!("\"{label}\"")).collect();
+        format!("matched {} ({looked_at} strings)", quoted.join(", "))
+    }
+}
+
 /// Characters that never belong to a key and end a piece: spaces, quotes, brackets, commas.
 fn is_break(c: char) -> bool {
     c.is_whitespace() || "\"'`,;()[]{}<>|\\".contains(c)
@@ -215,6 +271,19 @@ mod tests {
         // A cut inside a character is moved back to its start.
         let wide = "é".repeat(MAX_INPUT);
         assert!(candidates(&wide).cut_short);
+    }
+
+    #[test]
+    fn a_key_is_found_under_the_lookup_key_its_hash_was_made_with() {
+        // A stand-in for the keyed hash: the lookup key's number, then the text.
+        let hash = |under: u8, text: &str| (under != 9).then(|| format!("{under}:{text}"));
+        let keys = [(0u8, "0:first-key-1234"), (1, "1:second-key-5678"), (1, "1:first-key-1234"), (9, "9:x")];
+        let looked = look_up("b=second-key-5678 a=first-key-1234 9:x", keys, hash);
+        assert_eq!(looked.found, [1, 0, 2], "in the order the text names them, each once");
+        assert!(!looked.cut_short && looked.looked_at > 3);
+        assert!(look_up("nothing-here-at-all", keys, hash).found.is_empty());
+        assert_eq!(audit_detail(&["A", "B"], 7), "matched \"A\", \"B\" (7 strings)");
+        assert_eq!(audit_detail(&[], 7), "no match (7 strings)");
     }
 
     proptest::proptest! {

@@ -79,9 +79,9 @@ struct Polled {
 /// What a team job hands back.
 pub enum TeamDone {
     Opened(Result<Box<TeamSession>, OpenError>),
-    Revealed(KeyId, Result<SecretString, String>),
+    Revealed(KeyId, Result<SecretString, TeamError>),
     /// The secret to put on the clipboard, read fresh from the server.
-    ToCopy(Box<TeamKey>, Result<SecretString, String>),
+    ToCopy(Box<TeamKey>, Result<SecretString, TeamError>),
     CopyRecorded {
         label: String,
         result: Result<(), String>,
@@ -99,21 +99,21 @@ pub enum TeamDone {
         open: Option<KeyId>,
     },
     /// A copy that could not start (the key could not be read).
-    Failed(String),
+    Failed(TeamError),
     /// Whether the OS keychain keeps this team vault's token.
     TokenKept(bool),
     /// The members, and whether the token may invite and remove them.
-    Members(Result<(Vec<Member>, bool), String>),
-    Invited(String, Result<SecretString, String>),
-    MemberRemoved(Result<(String, Box<Removed>, TeamKeys), String>),
+    Members(Result<(Vec<Member>, bool), TeamError>),
+    Invited(String, Result<SecretString, TeamError>),
+    MemberRemoved(Result<(String, Box<Removed>, TeamKeys), TeamError>),
     /// A key made at a provider: what to say; or why it is not kept, with the key when the
     /// provider could not delete it again either (shown once).
     Created(Result<String, (String, Option<SecretString>)>),
     /// This member's password changed: what to say, and the team's keys when they were
     /// replaced with it; or why not.
-    PasswordChanged(Result<(String, Option<TeamKeys>), String>),
+    PasswordChanged(Result<(String, Option<TeamKeys>), TeamError>),
     /// The provider accounts as read.
-    Accounts(Result<Vec<Account>, String>),
+    Accounts(Result<Vec<Account>, TeamError>),
     /// The incidents as read, with their timelines.
     Incidents(Result<Vec<Incident>, String>),
     /// An incident closed: what to say, or why not.
@@ -511,7 +511,7 @@ impl KeydeskApp {
                     }
                     Err(error) => {
                         session.screen.members_open = false;
-                        self.toasts.error(error, now);
+                        self.toasts.error(sentence(&error), now);
                     }
                 }
             }
@@ -522,7 +522,7 @@ impl KeydeskApp {
                         session.invitation = Some(ShownCode { member: Some(name), code, galley: None });
                         self.run_team(ctx, TeamCommand::LoadMembers);
                     }
-                    Err(error) => self.toasts.error(error, now),
+                    Err(error) => self.toasts.error(sentence(&error), now),
                 }
             }
             // Said as an add is; a key that could be neither kept nor deleted is shown once.
@@ -550,8 +550,8 @@ impl KeydeskApp {
                         self.run_team(ctx, TeamCommand::LoadMembers);
                     }
                     Err(error) => match &mut session.screen.password {
-                        Some(form) => form.error = Some(error),
-                        None => self.toasts.error(error, now),
+                        Some(form) => form.error = Some(sentence(&error)),
+                        None => self.toasts.error(sentence(&error), now),
                     },
                 }
             }
@@ -577,7 +577,7 @@ impl KeydeskApp {
                         self.toasts.warn(said, now);
                         self.run_team(ctx, TeamCommand::LoadMembers);
                     }
-                    Err(error) => self.toasts.error(error, now),
+                    Err(error) => self.toasts.error(sentence(&error), now),
                 }
             }
             TeamDone::TokenKept(kept) => {
@@ -598,7 +598,7 @@ impl KeydeskApp {
                             galley: None,
                         });
                     }
-                    Err(error) => self.toasts.error(error, now),
+                    Err(error) => self.toasts.error(sentence(&error), now),
                 }
             }
             TeamDone::ToCopy(key, result) => {
@@ -606,7 +606,7 @@ impl KeydeskApp {
                 let (secret, keys) = match (result, &session.keys) {
                     (Ok(secret), Some(keys)) => (secret, keys.clone()),
                     (Err(error), _) => {
-                        return self.toasts.error(error, now);
+                        return self.toasts.error(sentence(&error), now);
                     }
                     (Ok(_), None) => return,
                 };
@@ -653,12 +653,12 @@ impl KeydeskApp {
                 }
             }
             TeamDone::Failed(error) => {
-                self.toasts.error(error, now);
+                self.toasts.error(sentence(&error), now);
             }
             TeamDone::Accounts(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 let panel = (&mut session.accounts, &mut session.screen.accounts_open);
-                panel_read(read, panel, &mut self.toasts, now);
+                panel_read(read.map_err(|e| sentence(&e)), panel, &mut self.toasts, now);
             }
             TeamDone::Incidents(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
@@ -798,7 +798,7 @@ impl KeydeskApp {
                 let vault = session.vault.clone();
                 self.jobs.spawn(ctx, "Reading the team's provider accounts", Records::No, move || {
                     let read = vault.accounts().map(|found| found.into_iter().map(|a| a.account).collect());
-                    Done::Team(TeamDone::Accounts(read.map_err(|e| sentence(&e))))
+                    Done::Team(TeamDone::Accounts(read))
                 });
                 return;
             }
@@ -825,7 +825,7 @@ impl KeydeskApp {
                 let vault = session.vault.clone();
                 self.jobs.spawn(ctx, "Reading the team's members", Records::No, move || {
                     let read = vault.members().and_then(|members| Ok((members, vault.can_administer()?)));
-                    Done::Team(TeamDone::Members(read.map_err(|e| sentence(&e))))
+                    Done::Team(TeamDone::Members(read))
                 });
                 return;
             }
@@ -929,7 +929,7 @@ impl KeydeskApp {
             }
             TeamCommand::Invite(name) => {
                 self.jobs.spawn(ctx, format!("Inviting {name}"), Records::Yes, move || {
-                    let code = vault.invite(&keys, &name, &mut os_rng(), now).map_err(|e| sentence(&e));
+                    let code = vault.invite(&keys, &name, &mut os_rng(), now);
                     Done::Team(TeamDone::Invited(name, code))
                 });
             }
@@ -948,17 +948,14 @@ impl KeydeskApp {
                 self.jobs.spawn(ctx, label, Records::Yes, move || {
                     let removed = vault
                         .remove_member(&keys, &name, &mut os_rng(), now)
-                        .map(|(removed, keys)| (name, Box::new(removed), keys))
-                        .map_err(|e| sentence(&e));
+                        .map(|(removed, keys)| (name, Box::new(removed), keys));
                     Done::Team(TeamDone::MemberRemoved(removed))
                 });
             }
             TeamCommand::Reveal(id) => {
                 let label = format!("Revealing \"{}\"", session.label_of(&id));
                 self.jobs.spawn(ctx, label, Records::Yes, move || {
-                    let result = fresh(&vault, &id)
-                        .and_then(|key| vault.reveal(&keys, &key, now))
-                        .map_err(|e| sentence(&e));
+                    let result = fresh(&vault, &id).and_then(|key| vault.reveal(&keys, &key, now));
                     Done::Team(TeamDone::Revealed(id, result))
                 });
             }
@@ -1010,10 +1007,10 @@ impl KeydeskApp {
                 let label = format!("Copying \"{}\"", session.label_of(&id));
                 self.jobs.spawn(ctx, label, Records::No, move || match fresh(&vault, &id) {
                     Ok(key) => {
-                        let secret = vault.secret_to_copy(&keys, &key).map_err(|e| sentence(&e));
+                        let secret = vault.secret_to_copy(&keys, &key);
                         Done::Team(TeamDone::ToCopy(Box::new(key), secret))
                     }
-                    Err(error) => Done::Team(TeamDone::Failed(sentence(&error))),
+                    Err(error) => Done::Team(TeamDone::Failed(error)),
                 });
             }
             TeamCommand::Add { label, notes, secret, account } => {
@@ -1357,8 +1354,8 @@ fn change_password(
     vault: &TeamVault,
     chosen: &crate::ui::settings::ChosenPassword,
     now: DateTime<Utc>,
-) -> Result<(String, Option<TeamKeys>), String> {
-    let keys = vault.unlock(&chosen.current).map_err(|e| sentence(&e))?;
+) -> Result<(String, Option<TeamKeys>), TeamError> {
+    let keys = vault.unlock(&chosen.current)?;
     // The form starts at the member's current cost: the rest of it stays as it is.
     let kdf = crate::team::members::KdfChoice {
         memory_kib: Some(chosen.memory_mib.saturating_mul(1024)),
@@ -1366,11 +1363,11 @@ fn change_password(
     };
     let said = "Your password for the team vault is changed; the old one opens nothing on the server now.";
     if !chosen.new_data_key {
-        vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now).map_err(|e| sentence(&e))?;
+        vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now)?;
         return Ok((said.to_owned(), None));
     }
-    let (done, keys) = vault.rekey(&keys, &mut os_rng(), now).map_err(|e| sentence(&e))?;
-    vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now).map_err(|e| sentence(&e))?;
+    let (done, keys) = vault.rekey(&keys, &mut os_rng(), now)?;
+    vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now)?;
     let said = format!(
         "{said} The team's key was replaced for every member and {} sealed again under it.",
         crate::vault::count_keys(done.resealed)
