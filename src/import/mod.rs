@@ -131,6 +131,10 @@ pub enum ImportError {
     #[error("The file is larger than 64 MB: split it and import the parts one by one.")]
     TooLarge,
     #[error(
+        "The file holds {found} keys, more than the {MAX_IMPORT_ROWS} one import takes: split it into files of at most {MAX_IMPORT_ROWS} rows and import them one by one."
+    )]
+    TooManyRows { found: usize },
+    #[error(
         "The file is not text (it holds bytes no text file has): save it again as \"CSV UTF-8\" (or export it again) and import that."
     )]
     NotText,
@@ -159,6 +163,9 @@ pub enum ImportError {
     )]
     MissingColumn { column: &'static str, found: String },
 }
+
+/// The most keys one import takes (a vault of 100,000 keys is about 25 MB of `vault.ron`).
+pub const MAX_IMPORT_ROWS: usize = 100_000;
 
 /// Reads `bytes` as `format`, or as the format the file looks like.
 pub fn read(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), ImportError> {
@@ -192,6 +199,11 @@ pub fn read(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), Im
         Format::Bitwarden => bitwarden::read(text)?,
         Format::KeydeskJson => keydesk_json::read(text)?,
     };
+    // The preview weighs every row (a keyed hash, the provider's format): a file of a million
+    // rows took seconds and gigabytes before anything was shown.
+    if parsed.rows.len() > MAX_IMPORT_ROWS {
+        return Err(ImportError::TooManyRows { found: parsed.rows.len() });
+    }
     Ok((format, parsed))
 }
 
@@ -452,6 +464,17 @@ mod tests {
             read(b"{\"encrypted\": true, \"items\": []}", None).err(),
             Some(ImportError::EncryptedBitwarden)
         );
+    }
+
+    #[test]
+    fn a_file_of_more_keys_than_one_import_takes_is_refused_before_its_preview() {
+        let rows = |n: usize| -> String {
+            std::iter::once("label,key\n".to_owned()).chain((0..n).map(|i| format!("K{i},value-{i:07}\n"))).collect()
+        };
+        assert_eq!(read(rows(MAX_IMPORT_ROWS).as_bytes(), None).map(|(_, p)| p.rows.len()).ok(), Some(MAX_IMPORT_ROWS));
+        let error = read(rows(MAX_IMPORT_ROWS + 1).as_bytes(), None).err();
+        assert_eq!(error, Some(ImportError::TooManyRows { found: MAX_IMPORT_ROWS + 1 }));
+        assert!(error.is_some_and(|e| e.to_string().contains("split it into files of at most 100000 rows")));
     }
 
     proptest! {
