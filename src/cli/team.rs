@@ -116,6 +116,11 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let keys = records(&current_keys(context, &vault)?);
             render::due_and_notify((&keys, &vault.incidents_to_show()?), now, &due)
         }
+        Command::Health(health) => {
+            let keys = records(&current_keys(context, &vault)?);
+            let managed = vault.accounts()?.iter().any(|a| a.account.has_management_key);
+            super::health::health((&keys, &vault.incidents_to_show()?), now, managed, health.json)
+        }
         Command::Add(add) => {
             ensure_writable(&vault)?;
             let provider = add.provider.as_deref().map(parse_provider).transpose()?;

@@ -184,10 +184,16 @@ impl HealthReport {
 
 /// The health of `file` at `now`.
 pub fn findings(file: &VaultFile, now: DateTime<Utc>) -> HealthReport {
-    let open: Vec<&Incident> = file.incidents.iter().filter(|i| i.closed_at.is_none()).collect();
+    findings_of((&file.keys, &file.incidents), now)
+}
+
+/// The health of these keys and incidents at `now` (a team vault's, which keeps no
+/// [`VaultFile`]).
+pub fn findings_of((keys, incidents): (&[KeyRecord], &[Incident]), now: DateTime<Utc>) -> HealthReport {
+    let open: Vec<&Incident> = incidents.iter().filter(|i| i.closed_at.is_none()).collect();
     let under_incident: HashSet<&KeyId> = open.iter().map(|i| &i.key).collect();
     let mut found = Vec::new();
-    for key in &file.keys {
+    for key in keys {
         key_findings(key, now, under_incident.contains(&key.id), &mut found);
     }
     let stale = Duration::days(INCIDENT_STALE_DAYS);
@@ -205,9 +211,10 @@ pub fn findings(file: &VaultFile, now: DateTime<Utc>) -> HealthReport {
         });
     }
     found.sort_by_key(|f| (f.severity, f.kind));
-    let live = file.keys.iter().filter(|k| k.is_live()).count();
+    let live: HashSet<&KeyId> = keys.iter().filter(|k| k.is_live()).map(|k| &k.id).collect();
     let revoked_found: HashSet<&KeyId> =
-        found.iter().flat_map(|f| &f.keys).filter(|id| file.key(id).is_none_or(|k| !k.is_live())).collect();
+        found.iter().flat_map(|f| &f.keys).filter(|id| !live.contains(id)).collect();
+    let live = live.len();
     let keys_checked = live + revoked_found.len();
     HealthReport { score: score(&found, keys_checked), findings: found, keys_checked }
 }
