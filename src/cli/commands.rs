@@ -97,7 +97,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             Command::Due(due) => render::due_and_notify((&file.keys, &file.incidents), now, &due),
             Command::Health(health) => {
                 let managed = file.accounts.iter().any(|a| a.has_management_key);
-                super::health::health((&file.keys, &file.incidents), now, managed, health.json)
+                super::health::health((&file.keys, &file.incidents), now, managed, &health)
             }
             Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
             Command::Rotate(rotate) => render::rotation(&file.keys, &rotate.key, rotate.json),

@@ -23,8 +23,9 @@ pub fn health(
     (keys, incidents): (&[KeyRecord], &[Incident]),
     now: DateTime<Utc>,
     accounts_with_management_key: bool,
-    as_json: bool,
+    args: &super::args::HealthArgs,
 ) -> Result<(), CliError> {
+    let as_json = args.json;
     let report = findings_of((keys, incidents), now);
     let by_id: HashMap<&KeyId, &KeyRecord> = keys.iter().map(|k| (&k.id, k)).collect();
     if as_json {

@@ -119,7 +119,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Health(health) => {
             let keys = records(&current_keys(context, &vault)?);
             let managed = vault.accounts()?.iter().any(|a| a.account.has_management_key);
-            super::health::health((&keys, &vault.incidents_to_show()?), now, managed, health.json)
+            super::health::health((&keys, &vault.incidents_to_show()?), now, managed, &health)
         }
         Command::Add(add) => {
             ensure_writable(&vault)?;
