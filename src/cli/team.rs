@@ -628,9 +628,16 @@ fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), Cli
             super::commands::note("Open incidents are kept on the server alone: they are not listed here.");
             render::due_and_notify((&records(&copy.keys()), &[]), now, &due)
         }
-        (Command::List(_) | Command::Show(_) | Command::Due(_), None) => Err(CliError::Failed(format!(
-            "The team vault's server cannot be reached ({why}), and this computer has no copy of its keys yet: try again when it answers."
-        ))),
+        (Command::Health(health), Some(copy)) => {
+            banner(&copy);
+            super::commands::note("Open incidents are kept on the server alone: they are not judged here.");
+            super::health::health((&records(&copy.keys()), &[]), now, false, &health)
+        }
+        (Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Health(_), None) => {
+            Err(CliError::Failed(format!(
+                "The team vault's server cannot be reached ({why}), and this computer has no copy of its keys yet: try again when it answers."
+            )))
+        }
         (_, _) => Err(CliError::Failed(format!(
             "The team vault's server cannot be reached ({why}): changes and reveals need it (each is recorded there); try again when it answers."
         ))),
