@@ -117,5 +117,58 @@ fn scale(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, kdf, keys, files, scale);
+/// The key health report over 10,000 keys (target: under 50 ms), with a share of them refused,
+/// unused at the provider, used after revoke, shared widely and under open incidents.
+fn health(c: &mut Criterion) {
+    use keydesk::vault::model::{Incident, ProviderUsage, Verification, VerifyOutcome};
+    let now = chrono::Utc::now();
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env {
+        store: Box::new(MemoryStore::new()),
+        storage: Box::new(keydesk::storage::VaultDir::create(dir.path()).unwrap()),
+        clock: Box::new(SystemClock),
+        rng: Box::new(rand::rngs::StdRng::seed_from_u64(4)),
+    };
+    let options = CreateOptions { backend: SecretBackend::File, kdf: KdfParams::MIN };
+    let created = Vault::create(env, &SecretString::from("benchmark password"), options).unwrap();
+    let mut file = created.file().clone();
+    drop(created);
+    file.keys.extend((0..10_000).map(|i| {
+        let mut key = synthetic::record(i, now);
+        if i % 11 == 0 {
+            key.last_verified = Some(Verification { at: now, outcome: VerifyOutcome::Unauthorized });
+        }
+        if i % 13 == 0 {
+            let last_used = Some(now - chrono::Duration::days((i % 200) as i64));
+            let usage =
+                ProviderUsage { checked_at: now, last_used, detail: String::new(), source: "bench".into() };
+            key.usage = Some(Box::new(usage));
+        }
+        if i % 17 == 0 {
+            key.status = keydesk::vault::model::KeyStatus::Revoked {
+                at: now - chrono::Duration::days(300),
+                reason: "bench".into(),
+            };
+        }
+        key
+    }));
+    file.incidents.extend((0..200).map(|i| Incident {
+        id: format!("{i:08x}"),
+        key: file.keys[i * 37].id.clone(),
+        opened_at: now - chrono::Duration::days(i as i64 % 20),
+        found_where: "a log".into(),
+        noticed_by: String::new(),
+        notes: String::new(),
+        timeline: Vec::new(),
+        closed_at: None,
+        summary: String::new(),
+    }));
+    let report = keydesk::vault::health::findings(&file, now);
+    println!("health at 10,000 keys: {} findings, score {}", report.findings.len(), report.score);
+    c.bench_function("health report, 10,000 keys", |b| {
+        b.iter(|| keydesk::vault::health::findings(black_box(&file), now));
+    });
+}
+
+criterion_group!(benches, kdf, keys, files, scale, health);
 criterion_main!(benches);

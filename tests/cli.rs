@@ -317,6 +317,66 @@ fn due_and_info_need_no_password_and_say_what_is_due() {
 }
 
 #[test]
+fn health_needs_no_password_and_fails_on_a_critical_finding() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    // A Keydesk key used by one integration, far from any date: nothing to say about it.
+    cli.ok(&["generate", "--label", "Webhook", "--integration", "HubSpot", "--rotate-days", "90"], "");
+    let health = cli.ok_without_password_or_keychain(&["health"]);
+    assert!(
+        health.starts_with("Health score: 100/100 (0 critical, 0 warnings, 0 info; 1 key looked at)"),
+        "{health}"
+    );
+    // A key nobody is recorded as using: one info finding, still exit 0.
+    cli.ok(&["generate", "--label", "Spare \"one\""], "");
+    let report = json(&cli.ok_without_password_or_keychain(&["health", "--json"]));
+    assert_eq!(report["score"], 95, "{report}");
+    assert_eq!(report["keys_checked"], 2);
+    assert_eq!(report["counts"], serde_json::json!({"critical": 0, "warning": 0, "info": 1}));
+    let finding = &report["findings"][0];
+    assert_eq!(finding["kind"], "no-integration");
+    assert_eq!(finding["severity"], "info");
+    assert_eq!(finding["fix"], "add-integration");
+    assert_eq!(finding["keys"][0]["label"], "Spare \"one\"");
+    assert!(finding["sentence"].as_str().unwrap().ends_with('.'), "{finding}");
+    assert!(
+        finding["command"]
+            .as_str()
+            .unwrap()
+            .starts_with("keydesk edit \"Spare \\\"one\\\"\" --integration NAME"),
+        "{finding}"
+    );
+    assert_eq!(report["findings"].as_array().unwrap().len(), 1);
+
+    // The webhook's expiry put in the past (metadata only: health reads the file as it is).
+    let soon = chrono::Utc::now() + chrono::Duration::days(5);
+    cli.ok(&["edit", "Webhook", "--expires", &soon.format("%Y-%m-%d").to_string()], "");
+    let path = cli.vault.join("vault.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let written = format!("expires_at:\"{}", soon.format("%Y-%m-%d"));
+    assert!(text.contains(&written), "{text}");
+    std::fs::write(&path, text.replace(&written, "expires_at:\"2020-01-01")).unwrap();
+    let output = cli.command_without_password(&["health", "--json"]).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a critical finding: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = json(std::str::from_utf8(&output.stdout).unwrap());
+    assert_eq!(report["counts"]["critical"], 1, "{report}");
+    assert_eq!(report["findings"][0]["kind"], "expired");
+    assert_eq!(report["findings"][0]["command"], "keydesk rotate \"Webhook\"");
+    assert!(report["score"].as_u64().unwrap() <= 49, "{report}");
+    let output = cli.command_without_password(&["health"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("CRITICAL — Expired\n  \"Webhook\" (Keydesk, "), "{text}");
+    assert!(text.contains("    Fix: keydesk rotate \"Webhook\""), "{text}");
+}
+
+#[test]
 fn help_and_version_tell_the_truth() {
     let cli = Cli::new();
     let help = cli.ok(&["--help"], "");

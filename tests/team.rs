@@ -495,8 +495,15 @@ fn a_members_copy_keeps_up_with_the_others_and_lists_while_the_server_is_away() 
         listed.as_array().unwrap().iter().map(|key| key["label"].as_str().unwrap()).collect();
     labels.sort_unstable();
     assert_eq!(labels, ["Bo's key", "Campaign sync (renamed by Bo)"]);
+    let health: Value = serde_json::from_str(&ana.ok(&["health", "--json"], "")).unwrap();
+    assert_eq!(health["keys_checked"], 2, "{health}");
 
     bao.stop();
+    let output = ana.run(&["health"], "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("read-only") && stderr.contains("not judged here"), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("(0 critical, "), "{stderr}");
     let output = ana.run(&["list"], "");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");

@@ -761,3 +761,40 @@ fn the_key_page_asks_elastic_email_when_the_key_was_last_used() {
     let asked: Vec<_> = server.seen().into_iter().filter(|s| s.url.starts_with("/v4/security/")).collect();
     assert_eq!(asked.len(), 2);
 }
+
+#[test]
+fn the_health_screen_scores_the_vault_and_its_buttons_open_the_fix() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    click(&mut harness, "New key");
+    type_into(&mut harness, "Label", "Webhook");
+    type_into(&mut harness, "Used by", "HubSpot");
+    type_into(&mut harness, "Rotate every", "30");
+    click(&mut harness, "Generate");
+    click(&mut harness, "Done");
+    common::window::generate_key(&mut harness, "Spare");
+    let session = harness.state().session().unwrap();
+    let id = |label: &str| session.vault.keys().iter().find(|k| k.label == label).unwrap().id.clone();
+    let (webhook, spare) = (id("Webhook"), id("Spare"));
+
+    // Ctrl+5: one key with no integration among two: 100 × (1 − 0.1 ÷ 2) = 95.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
+    harness.run();
+    assert_eq!(harness.state().session().unwrap().screen, keydesk::ui::state::Screen::Health);
+    harness.get_by_label("Health score: 95/100");
+    harness.get_by_label("info — No integration recorded");
+    harness.get_by_label_contains("No integration is recorded for it");
+    click(&mut harness, "Open key");
+    assert_eq!(harness.state().session().unwrap().screen, keydesk::ui::state::Screen::Detail(spare));
+
+    // 31 days on, the webhook's rotation is overdue: a warning, and its button opens its page.
+    world.clock.advance_days(31);
+    harness.run();
+    common::window::unlock(&mut harness);
+    click(&mut harness, "Health");
+    harness.get_by_label("Health score: 75/100");
+    harness.get_by_label("warning — Rotation overdue");
+    click(&mut harness, "Open to rotate");
+    assert_eq!(harness.state().session().unwrap().screen, keydesk::ui::state::Screen::Detail(webhook));
+}

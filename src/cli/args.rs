@@ -44,6 +44,11 @@ pub enum Command {
     /// List the keys that are due — expired or expiring within 14 days, rotation overdue or
     /// due within 14 days, retiring — and open incidents (needs no password and no keychain).
     Due(DueArgs),
+    /// Key health: the score, then what to do, worst first — keys refused at the provider,
+    /// used after revoke, expired, with full access, overdue, unused, shared by many
+    /// integrations or by none, unchecked, and stalled incidents (needs no password and no
+    /// keychain). Exit 1 when a finding is critical.
+    Health(HealthArgs),
     /// Show the vault's format, key derivation, secret store, key counts and file sizes
     /// (needs no password and no keychain).
     Info(InfoArgs),
@@ -358,6 +363,13 @@ pub struct DueArgs {
     /// `keydesk-due.timer` runs).
     #[arg(long)]
     pub notify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -33,15 +33,22 @@ pub struct Context {
 fn writes(command: &Command) -> bool {
     !matches!(
         command,
-        Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Info(_) | Command::Audit(_)
+        Command::List(_)
+            | Command::Show(_)
+            | Command::Due(_)
+            | Command::Health(_)
+            | Command::Info(_)
+            | Command::Audit(_)
     ) && !matches!(command, Command::Account(args::AccountCommand::List(_) | args::AccountCommand::Test(_)))
 }
 
 /// Whether a command only reads metadata: it needs no master password and no keychain (the
 /// file is the user's to read anyway; its seal is checked by every command that unlocks).
 pub fn reads_metadata_only(command: &Command) -> bool {
-    matches!(command, Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Info(_))
-        || matches!(command, Command::Rotate(rotate) if rotate.status)
+    matches!(
+        command,
+        Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Health(_) | Command::Info(_)
+    ) || matches!(command, Command::Rotate(rotate) if rotate.status)
         || matches!(
             command,
             Command::Incident(
@@ -89,6 +96,10 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 render::show(&file.keys, &audit, now, &show.key, show.json)
             }
             Command::Due(due) => render::due_and_notify((&file.keys, &file.incidents), now, &due),
+            Command::Health(health) => {
+                let managed = file.accounts.iter().any(|a| a.has_management_key);
+                super::health::health((&file.keys, &file.incidents), now, managed, &health)
+            }
             Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
             Command::Rotate(rotate) => render::rotation(&file.keys, &rotate.key, rotate.json),
             Command::Incident(incident) => super::incident::read(&file.keys, &file.incidents, incident),
@@ -98,7 +109,9 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     let mut vault = open(context, writes(&command))?;
     let result = match command {
         Command::Init(_) => Ok(()),
-        Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Info(_) => Ok(()),
+        Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Health(_) | Command::Info(_) => {
+            Ok(())
+        }
         Command::Audit(audit) if audit.verify => match vault.verify_audit() {
             Ok(report) => out(&format!("Audit chain verified: {} entries, all linked.", report.entries)),
             Err(error) => Err(CliError::Failed(error.to_string())),

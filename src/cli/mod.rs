@@ -7,6 +7,7 @@
 mod args;
 mod backup;
 mod commands;
+mod health;
 mod incident;
 mod input;
 pub mod lookup;

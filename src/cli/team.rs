@@ -117,6 +117,11 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let keys = records(&current_keys(context, &vault)?);
             render::due_and_notify((&keys, &vault.incidents_to_show()?), now, &due)
         }
+        Command::Health(health) => {
+            let keys = records(&current_keys(context, &vault)?);
+            let managed = vault.accounts()?.iter().any(|a| a.account.has_management_key);
+            super::health::health((&keys, &vault.incidents_to_show()?), now, managed, &health)
+        }
         Command::Add(add) => {
             ensure_writable(&vault)?;
             let provider = add.provider.as_deref().map(parse_provider).transpose()?;
@@ -620,9 +625,16 @@ fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), Cli
             super::commands::note("Open incidents are kept on the server alone: they are not listed here.");
             render::due_and_notify((&records(&copy.keys()), &[]), now, &due)
         }
-        (Command::List(_) | Command::Show(_) | Command::Due(_), None) => Err(CliError::Failed(format!(
-            "The team vault's server cannot be reached ({why}), and this computer has no copy of its keys yet: try again when it answers."
-        ))),
+        (Command::Health(health), Some(copy)) => {
+            banner(&copy);
+            super::commands::note("Open incidents are kept on the server alone: they are not judged here.");
+            super::health::health((&records(&copy.keys()), &[]), now, false, &health)
+        }
+        (Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Health(_), None) => {
+            Err(CliError::Failed(format!(
+                "The team vault's server cannot be reached ({why}), and this computer has no copy of its keys yet: try again when it answers."
+            )))
+        }
         (_, _) => Err(CliError::Failed(format!(
             "The team vault's server cannot be reached ({why}): changes and reveals need it (each is recorded there); try again when it answers."
         ))),

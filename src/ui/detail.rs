@@ -9,6 +9,7 @@ use super::widgets::{badge_ui, error_ui, field, field_with, secret_field, secret
 use crate::providers::Provider;
 use crate::vault::KeyEdit;
 use crate::vault::audit::Outcome;
+use crate::vault::health::{full_access, known_permissions};
 use crate::vault::model::{KeyId, KeyStatus, VaultFile, VerifyOutcome};
 use crate::words::{ago, times};
 use chrono::{DateTime, Utc};
@@ -23,34 +24,12 @@ pub fn outcome_badge(outcome: &VerifyOutcome) -> theme::Badge {
     }
 }
 
-/// What a key may do, as far as Keydesk knows: the scopes its provider listed at the last
-/// check, else those recorded when it was made.
-fn known_permissions(record: &crate::vault::model::KeyRecord) -> &[String] {
-    match &record.last_verified {
-        Some(v) => match &v.outcome {
-            VerifyOutcome::Works { scopes, .. } if !scopes.is_empty() => scopes,
-            _ => &record.scopes,
-        },
-        None => &record.scopes,
-    }
-}
-
 /// A long scope list shortened for a row.
 fn summarise(scopes: &[String]) -> String {
     if scopes.len() <= 6 {
         scopes.join(", ")
     } else {
         format!("{} and {} more", scopes[..5].join(", "), scopes.len() - 5)
-    }
-}
-
-/// Whether a key has far more rights than sending needs (it may manage keys, or holds a
-/// provider's full set).
-fn full_access(provider: Provider, scopes: &[String]) -> bool {
-    match provider {
-        Provider::SendGrid => scopes.iter().any(|s| s == "api_keys.create") || scopes.len() > 40,
-        Provider::Mailgun => scopes.iter().any(|s| s == "role:admin"),
-        _ => false,
     }
 }
 

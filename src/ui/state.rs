@@ -21,6 +21,8 @@ pub enum Screen {
     Settings,
     /// "Which key is this?"
     Whois,
+    /// The vault's health: score and findings.
+    Health,
 }
 
 /// The key list.

@@ -447,6 +447,7 @@ pub fn nav_ui(ui: &mut egui::Ui, current: &Screen) -> Option<Command> {
             (Screen::Accounts, "API settings", "Ctrl+2"),
             (Screen::Audit, "Audit log", "Ctrl+3"),
             (Screen::Settings, "Settings", "Ctrl+4"),
+            (Screen::Health, "Health", "Ctrl+5"),
             (Screen::Whois, "Which key is this?", "Ctrl+K"),
         ];
         for (screen, label, shortcut) in items {

@@ -17,6 +17,7 @@ pub mod detect;
 mod diff;
 mod error;
 pub mod format;
+pub mod health;
 mod import;
 pub mod incidents;
 mod integrity;

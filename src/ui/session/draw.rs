@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::{Command, Session};
 use crate::ui::state::Screen;
-use crate::ui::{accounts, app, audit_log, dashboard, detail, new_key, revoke, settings, whois, widgets};
+use crate::ui::{
+    accounts, app, audit_log, dashboard, detail, health, new_key, revoke, settings, whois, widgets,
+};
 
 /// The content width from which a key's page shows the list beside it (a window of about
 /// 1,100 px less the navigation).
@@ -34,6 +36,7 @@ impl Session {
             (egui::Key::Num2, Screen::Accounts),
             (egui::Key::Num3, Screen::Audit),
             (egui::Key::Num4, Screen::Settings),
+            (egui::Key::Num5, Screen::Health),
         ] {
             if shortcut(ui, key) {
                 commands.push(Command::Show(screen).into());
@@ -79,6 +82,9 @@ impl Session {
                 );
             }
             Screen::Whois => commands.extend(whois::whois_ui(ui, file, &mut self.whois).map(Into::into)),
+            Screen::Health => {
+                commands.extend(health::health_ui(ui, file, &mut self.health, now).map(Into::into));
+            }
         });
         if let Some(state) = &mut self.revoke {
             commands.extend(revoke::revoke_ui(ui.ctx(), state).map(Into::into));

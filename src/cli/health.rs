@@ -1,0 +1,190 @@
+//! `keydesk health`: the score, then the findings grouped worst first, each with the keys'
+//! labels and the command that fixes it; `--json` for scripts. Exit 1 when a finding is
+//! critical.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::CliError;
+use super::commands::{note, out};
+use crate::providers::manage::TEMPLATES;
+use crate::vault::health::{Finding, FindingKind, Fix, HealthReport, Severity, findings_of};
+use crate::vault::model::{Incident, KeyId, KeyRecord};
+
+/// What the report leaves out, said after it.
+const MANAGEMENT_KEYS: &str =
+    "Provider accounts' management keys are not judged: Keydesk does not know their scopes.";
+
+/// Prints the health of `keys` and `incidents` at `now`; `accounts_with_management_key`
+/// says whether the note on those keys applies.
+pub fn health(
+    (keys, incidents): (&[KeyRecord], &[Incident]),
+    now: DateTime<Utc>,
+    accounts_with_management_key: bool,
+    args: &super::args::HealthArgs,
+) -> Result<(), CliError> {
+    let as_json = args.json;
+    let report = findings_of((keys, incidents), now);
+    let by_id: HashMap<&KeyId, &KeyRecord> = keys.iter().map(|k| (&k.id, k)).collect();
+    if as_json {
+        json_report(&report, &by_id, accounts_with_management_key)?;
+    } else {
+        out(&text_report(&report, &by_id))?;
+        if accounts_with_management_key {
+            note(MANAGEMENT_KEYS);
+        }
+    }
+    if report.has_critical() { Err(CliError::Quiet) } else { Ok(()) }
+}
+
+fn count(report: &HealthReport, severity: Severity) -> usize {
+    report.findings.iter().filter(|f| f.severity == severity).count()
+}
+
+fn text_report(report: &HealthReport, by_id: &HashMap<&KeyId, &KeyRecord>) -> String {
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut text = format!(
+        "Health score: {}/100 ({}, {}, {}; {} looked at)",
+        report.score,
+        plural(count(report, Severity::Critical), "critical", "critical"),
+        plural(count(report, Severity::Warning), "warning", "warnings"),
+        plural(count(report, Severity::Info), "info", "info"),
+        plural(report.keys_checked, "key", "keys"),
+    );
+    if report.findings.is_empty() {
+        text.push_str("\nNothing found: every key is checked, used, scoped and owned.");
+        return text;
+    }
+    let mut group: Option<(Severity, FindingKind)> = None;
+    for finding in &report.findings {
+        if group != Some((finding.severity, finding.kind)) {
+            group = Some((finding.severity, finding.kind));
+            text.push_str(&format!(
+                "\n\n{} — {}",
+                finding.severity.word().to_uppercase(),
+                finding.kind.title()
+            ));
+        }
+        let labels: Vec<String> = finding.keys.iter().map(|id| key_words(id, by_id)).collect();
+        text.push_str(&format!("\n  {}: {}", labels.join(", "), finding.sentence));
+        if let Some(key) = finding.keys.first().and_then(|id| by_id.get(id)) {
+            text.push_str(&format!("\n    Fix: {}", command(finding, key)));
+        }
+    }
+    text
+}
+
+/// `"label" (Provider, id)`.
+fn key_words(id: &KeyId, by_id: &HashMap<&KeyId, &KeyRecord>) -> String {
+    match by_id.get(id) {
+        Some(key) => format!("{} ({}, {})", quoted(&key.label), key.provider.name(), key.id),
+        None => format!("key {id} (no longer in the vault)"),
+    }
+}
+
+/// `text` as one shell word in double quotes.
+fn quoted(text: &str) -> String {
+    let mut word = String::with_capacity(text.len() + 2);
+    word.push('"');
+    for c in text.chars() {
+        if matches!(c, '"' | '\\' | '$' | '`') {
+            word.push('\\');
+        }
+        word.push(c);
+    }
+    word.push('"');
+    word
+}
+
+/// The command (or the steps) that fix `finding` about `key`.
+fn command(finding: &Finding, key: &KeyRecord) -> String {
+    let label = quoted(&key.label);
+    match (&finding.fix, finding.kind) {
+        (Fix::Revoke, FindingKind::Refused) => format!(
+            "keydesk revoke {label} --reason {} --revoked-at-provider",
+            quoted("refused at the provider")
+        ),
+        (Fix::Revoke, _) => format!("keydesk revoke {label} --reason {}", quoted("unused at the provider")),
+        (Fix::ReplaceNarrower { template }, _) => {
+            let what = TEMPLATES
+                .iter()
+                .find(|t| t.provider == key.provider && t.name == *template)
+                .map_or_else(|| format!("a {template} key"), |t| format!("a \"{}\" key", t.title));
+            let page = key.provider.info().keys_page;
+            format!("make {what} at {page}, then: keydesk rotate {label} (paste it)")
+        }
+        (Fix::Check, _) => format!("keydesk verify {label}"),
+        (Fix::Rotate, _) => format!("keydesk rotate {label}"),
+        (Fix::ReportLeak, _) => format!(
+            "keydesk incident open {label} --found-where {}",
+            quoted(&format!("its use at {} after revoke", key.provider.name()))
+        ),
+        (Fix::Split, _) => format!(
+            "give each integration a key of its own (keydesk add / keydesk generate), then: keydesk edit {label} --remove-integration NAME"
+        ),
+        (Fix::AddIntegration, _) => format!(
+            "keydesk edit {label} --integration NAME, or: keydesk revoke {label} --reason {}",
+            quoted("nobody uses it")
+        ),
+        (Fix::ContinueIncident { incident }, _) => format!("keydesk incident show {incident}"),
+    }
+}
+
+fn json_report(
+    report: &HealthReport,
+    by_id: &HashMap<&KeyId, &KeyRecord>,
+    accounts_with_management_key: bool,
+) -> Result<(), CliError> {
+    let findings: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|finding| {
+            let keys: Vec<Value> = finding
+                .keys
+                .iter()
+                .map(|id| json!({"id": id, "label": by_id.get(id).map(|k| k.label.as_str())}))
+                .collect();
+            let mut value = json!({
+                "kind": finding.kind.slug(),
+                "severity": finding.severity.word(),
+                "keys": keys,
+                "sentence": finding.sentence,
+                "fix": finding.fix.slug(),
+                "command": finding.keys.first().and_then(|id| by_id.get(id)).map(|k| command(finding, k)),
+            });
+            match &finding.fix {
+                Fix::ReplaceNarrower { template } => value["template"] = json!(template),
+                Fix::ContinueIncident { incident } => value["incident"] = json!(incident),
+                _ => {}
+            }
+            value
+        })
+        .collect();
+    let value = json!({
+        "score": report.score,
+        "keys_checked": report.keys_checked,
+        "counts": {
+            "critical": count(report, Severity::Critical),
+            "warning": count(report, Severity::Warning),
+            "info": count(report, Severity::Info),
+        },
+        "findings": findings,
+        "not_judged": if accounts_with_management_key { vec![MANAGEMENT_KEYS] } else { vec![] },
+    });
+    let text = serde_json::to_string_pretty(&value)
+        .map_err(|_json| CliError::Failed("Keydesk could not write the health report as JSON.".into()))?;
+    out(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted;
+
+    #[test]
+    fn labels_are_one_shell_word() {
+        assert_eq!(quoted("SendGrid prod"), "\"SendGrid prod\"");
+        assert_eq!(quoted("a \"b\" $HOME `x` \\"), "\"a \\\"b\\\" \\$HOME \\`x\\` \\\\\"");
+    }
+}
