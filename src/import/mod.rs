@@ -469,9 +469,14 @@ mod tests {
     #[test]
     fn a_file_of_more_keys_than_one_import_takes_is_refused_before_its_preview() {
         let rows = |n: usize| -> String {
-            std::iter::once("label,key\n".to_owned()).chain((0..n).map(|i| format!("K{i},value-{i:07}\n"))).collect()
+            std::iter::once("label,key\n".to_owned())
+                .chain((0..n).map(|i| format!("K{i},value-{i:07}\n")))
+                .collect()
         };
-        assert_eq!(read(rows(MAX_IMPORT_ROWS).as_bytes(), None).map(|(_, p)| p.rows.len()).ok(), Some(MAX_IMPORT_ROWS));
+        assert_eq!(
+            read(rows(MAX_IMPORT_ROWS).as_bytes(), None).map(|(_, p)| p.rows.len()).ok(),
+            Some(MAX_IMPORT_ROWS)
+        );
         let error = read(rows(MAX_IMPORT_ROWS + 1).as_bytes(), None).err();
         assert_eq!(error, Some(ImportError::TooManyRows { found: MAX_IMPORT_ROWS + 1 }));
         assert!(error.is_some_and(|e| e.to_string().contains("split it into files of at most 100000 rows")));

@@ -211,7 +211,8 @@ pub fn kill_at_each_syscall(cli: &Cli, all: bool) -> Tally {
     // An import: every secret stored, then all the metadata in one save. Killed anywhere, the
     // vault holds all of the file's keys or none of them.
     let sheet = cli.dir.path().join("kill-import.csv");
-    let import_labels = |s: &str, n: usize| -> Vec<String> { (0..3).map(|i| format!("I {s} {n} {i}")).collect() };
+    let import_labels =
+        |s: &str, n: usize| -> Vec<String> { (0..3).map(|i| format!("I {s} {n} {i}")).collect() };
     each_kill(
         cli,
         &mut password,

@@ -69,6 +69,7 @@ fn vault(keys: Vec<KeyRecord>, incidents: Vec<Incident>) -> VaultFile {
             audit_keys: vec![],
             lookup_key: None,
             previous_data_key: None,
+            audit_chain_id: None,
         },
         accounts: vec![],
         keys,
