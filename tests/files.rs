@@ -320,6 +320,15 @@ fn random_sigkills_lose_nothing_acknowledged_file_store() {
 }
 
 #[test]
+fn a_restore_killed_at_each_write_call_is_finished_by_the_next_unlock_file_store() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let tally = common::kills::kill_restore_at_each_syscall(&cli);
+    eprintln!("restore, file store: {tally:?}");
+    assert!(tally.kills >= 20, "the kills must really land: {tally:?}");
+}
+
+#[test]
 fn a_kill_at_each_write_call_loses_nothing_acknowledged_file_store() {
     let cli = Cli::new();
     cli.init_cheap(&["--secret-store", "file"]);

@@ -203,6 +203,18 @@ fn random_sigkills_lose_nothing_acknowledged_keychain_store() {
 }
 
 #[test]
+fn a_restore_killed_at_each_write_call_is_finished_by_the_next_unlock_keychain_store() {
+    if keychain().is_none() {
+        return;
+    }
+    let cli = Cli::new();
+    cli.init_cheap(&[]);
+    let tally = common::kills::kill_restore_at_each_syscall(&cli);
+    eprintln!("restore, keychain store: {tally:?}");
+    assert!(tally.kills >= 20, "the kills must really land: {tally:?}");
+}
+
+#[test]
 fn a_kill_at_each_write_call_loses_nothing_acknowledged_keychain_store() {
     if keychain().is_none() {
         return;

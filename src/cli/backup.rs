@@ -53,38 +53,19 @@ pub fn restore(context: &Context, args: &RestoreArgs) -> Result<(), CliError> {
         ));
     }
     let dir = if exists { VaultDir::open(&context.dir, true)? } else { VaultDir::create(&context.dir)? };
-    let write = |name: &str, text: &str| {
-        atomic_write(&dir.path().join(name), text.as_bytes(), true).map_err(|error| {
-            CliError::Failed(format!(
-                "Could not write {name} ({error}): check the folder. Folder: {}",
-                dir.path().display()
-            ))
-        })
-    };
-    let mut store = secrets::open(backed_up.header.secret_store, &context.dir)?;
+    let store = secrets::open(backed_up.header.secret_store, &context.dir)?;
     // The vault is still kept in another folder here: restored under the same id, it would
     // write over that vault's keychain entries and mark. It becomes a vault of its own.
     let renewed = match place::used_elsewhere(store.as_ref(), &dir, &backed_up.header.vault_id) {
         Some(location) => Some((place::renew(&mut contents, &password, &mut os_rng())?, location)),
         None => None,
     };
-    let file = Vault::parse(&contents.vault_text)?;
-    // Secrets first, then the metadata that names them (as every write in Keydesk).
-    for (name, value) in &contents.secrets {
-        store.put(name, value)?;
-    }
-    write(AUDIT_FILE, &contents.audit_text)?;
-    write(VAULT_FILE, &contents.vault_text)?;
-
-    // The restored vault must open with the password and check clean.
-    let text = dir.read_vault()?;
-    let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
-    let mut vault = Vault::unlock(env, file, &text, &password)?;
-    // A restore puts an older vault back on purpose: that is the one rollback to keep. (The
-    // backup's contents are authenticated by the password, so nothing else can differ.)
-    if vault.changed_outside().is_some() {
-        vault.accept_outside_changes(&format!("keydesk restore from {}", args.file.display()))?;
-    }
+    // Written down before the first write, sealed as a backup is: a kill at any later step
+    // leaves it, and the next command that unlocks this folder finishes the restore.
+    let kdf = Vault::parse(&contents.vault_text)?.header.kdf;
+    dir.write_pending_restore(&backup::seal(&contents, &password, kdf, &mut os_rng())?)?;
+    let source = format!("keydesk restore from {}", args.file.display());
+    let mut vault = apply_restore(dir, store, &contents, &password, &source)?;
     let keys = vault.keys().iter().filter(|k| k.is_live()).count();
     let mut detail = format!("{keys} live keys, {} secrets", contents.secrets.len());
     if let Some((renewed, location)) = &renewed {
@@ -97,6 +78,7 @@ pub fn restore(context: &Context, args: &RestoreArgs) -> Result<(), CliError> {
         }
     }
     vault.record_restore(detail)?;
+    vault_dir_done(&context.dir)?;
     let report = vault.check();
     if !report.is_clean() {
         note("The restored vault has problems: run `keydesk check` to see them.");
@@ -111,6 +93,69 @@ pub fn restore(context: &Context, args: &RestoreArgs) -> Result<(), CliError> {
             out(&format!("Restored {keys} keys into {}; the audit chain continues.", context.dir.display()))
         }
     }
+}
+
+/// Puts `contents` in the folder — secrets first, then the metadata that names them, as every
+/// write in Keydesk — and opens the result: a restore puts an older vault back on purpose, the
+/// one rollback to keep (the contents are authenticated by the password). Run again from the
+/// start, it ends in the same vault: a restore cut short is finished this way.
+fn apply_restore(
+    dir: VaultDir,
+    mut store: Box<dyn secrets::SecretStore>,
+    contents: &backup::Contents,
+    password: &secrecy::SecretString,
+    source: &str,
+) -> Result<Vault, CliError> {
+    let file = Vault::parse(&contents.vault_text)?;
+    let write = |name: &str, text: &str| {
+        atomic_write(&dir.path().join(name), text.as_bytes(), true).map_err(|error| {
+            CliError::Failed(format!(
+                "Could not write {name} ({error}): check the folder. Folder: {}",
+                dir.path().display()
+            ))
+        })
+    };
+    if let Err((_, error)) = store.put_many(&contents.secrets, &mut |_| std::ops::ControlFlow::Continue(())) {
+        return Err(error.into());
+    }
+    write(AUDIT_FILE, &contents.audit_text)?;
+    write(VAULT_FILE, &contents.vault_text)?;
+    let text = dir.read_vault()?;
+    let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
+    let mut vault = Vault::unlock(env, file, &text, password)?;
+    if vault.changed_outside().is_some() {
+        vault.accept_outside_changes(source)?;
+    }
+    Ok(vault)
+}
+
+/// Forgets the restore written down in `dir`, once the restored vault's line is on record.
+fn vault_dir_done(dir: &std::path::Path) -> Result<(), CliError> {
+    Ok(crate::storage::disk::clear_pending_restore(dir)?)
+}
+
+/// Finishes a restore into `dir` that a crash or a kill cut short (the note it wrote before its
+/// first write is still there), with the master password given for this command: the folder
+/// then holds the restored vault, as if the restore had run to its end.
+pub fn finish_pending(context: &Context, password: &secrecy::SecretString) -> Result<(), CliError> {
+    let Ok(dir) = VaultDir::open(&context.dir, true) else { return Ok(()) };
+    let Some(sealed) = dir.pending_restore()? else { return Ok(()) };
+    let contents = backup::open(&sealed, password).map_err(|error| {
+        CliError::Failed(format!(
+            "A restore into this folder was cut short, and the password given does not open it ({error}): run the command again with the backup's master password."
+        ))
+    })?;
+    note("Finishing a restore into this folder that was cut short.");
+    let file = Vault::parse(&contents.vault_text)?;
+    let store = secrets::open(file.header.secret_store, &context.dir)?;
+    let mut vault = apply_restore(dir, store, &contents, password, "keydesk: a restore cut short, finished")?;
+    let keys = vault.keys().iter().filter(|k| k.is_live()).count();
+    vault.record_restore(format!(
+        "{keys} live keys, {} secrets; finished after it was cut short",
+        contents.secrets.len()
+    ))?;
+    drop(vault);
+    vault_dir_done(&context.dir)
 }
 
 fn confirmed_replace(context: &Context) -> Result<bool, CliError> {

@@ -221,13 +221,24 @@ fn note_unmarked(vault: &Vault) {
 /// Opens, parses and unlocks the vault. The password is asked for only once the file is
 /// known to be readable.
 fn open(context: &Context, write: bool) -> Result<Vault, CliError> {
+    // A restore cut short is finished before anything else reads the folder (with this
+    // command's password: it is the restored vault's).
+    let mut given = None;
+    if write && crate::storage::disk::has_pending_restore(&context.dir) {
+        let password = input::password(context.password_file.as_deref(), "Master password: ")?;
+        super::backup::finish_pending(context, &password)?;
+        given = Some(password);
+    }
     let dir = VaultDir::open(&context.dir, write)?;
     let text = dir.read_vault()?;
     let file = Vault::parse(&text).map_err(|e| {
         CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
     })?;
     let store: Box<dyn SecretStore> = secrets::open(file.header.secret_store, &context.dir)?;
-    let password = input::password(context.password_file.as_deref(), "Master password: ")?;
+    let password = match given {
+        Some(password) => password,
+        None => input::password(context.password_file.as_deref(), "Master password: ")?,
+    };
     let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
     let mut vault = Vault::unlock(env, file, &text, &password)?;
     if let Some(advice) = vault.changed_outside_advice() {

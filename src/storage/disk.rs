@@ -49,6 +49,29 @@ impl VaultDir {
         &self.dir
     }
 
+    /// Writes down a restore before its first write ([`super::PENDING_RESTORE_FILE`]).
+    pub fn write_pending_restore(&self, sealed: &[u8]) -> Result<(), StorageError> {
+        let path = self.dir.join(super::PENDING_RESTORE_FILE);
+        atomic_write(&path, sealed, false).map_err(|source| StorageError::Io {
+            action: "write down the restore",
+            path,
+            source,
+        })
+    }
+
+    /// The restore written down and not finished, if there is one.
+    pub fn pending_restore(&self) -> Result<Option<Vec<u8>>, StorageError> {
+        let path = self.dir.join(super::PENDING_RESTORE_FILE);
+        match read_limited(&path, MAX_PENDING_RESTORE_BYTES, super::PENDING_RESTORE_FILE) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(Limited::Io(e)) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(Limited::Refused(error)) => Err(error),
+            Err(Limited::Io(source)) => {
+                Err(StorageError::Io { action: "read the restore written down", path, source })
+            }
+        }
+    }
+
     /// Whether this handle holds the write lock.
     pub fn is_writable(&self) -> bool {
         self.lock.is_some()
@@ -207,6 +230,31 @@ fn last_byte(file: &File, len: u64) -> std::io::Result<u8> {
     file.read_exact(&mut byte)?;
     Ok(byte[0])
 }
+
+/// Whether the vault folder `dir` holds a restore written down and not finished.
+pub fn has_pending_restore(dir: &Path) -> bool {
+    fs::symlink_metadata(dir.join(super::PENDING_RESTORE_FILE)).is_ok_and(|meta| meta.is_file())
+}
+
+/// Forgets the restore written down in the vault folder `dir`, once it is finished (the
+/// restored vault, which holds the folder's lock, may still be open).
+pub fn clear_pending_restore(dir: &Path) -> Result<(), StorageError> {
+    let path = dir.join(super::PENDING_RESTORE_FILE);
+    match fs::remove_file(&path) {
+        Err(e) if e.kind() != ErrorKind::NotFound => {
+            return Err(StorageError::Io { action: "remove the finished restore's note", path, source: e });
+        }
+        _ => {}
+    }
+    sync_dir(dir).map_err(|source| StorageError::Io {
+        action: "sync the vault folder",
+        path: dir.to_owned(),
+        source,
+    })
+}
+
+/// The largest restore written down read back: a backup's own limit.
+const MAX_PENDING_RESTORE_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// The largest `vault.ron` read: far above 10,000 keys (a few MB).
 pub const MAX_VAULT_BYTES: u64 = 64 * 1024 * 1024;

@@ -27,6 +27,9 @@ pub const VAULT_FILE: &str = "vault.ron";
 pub const AUDIT_FILE: &str = "audit.ron";
 /// The lock file.
 pub const LOCK_FILE: &str = "vault.lock";
+/// A restore written down before its first write (the backup as restored, sealed under its
+/// master password): a kill part way leaves it, and the next unlock finishes the restore.
+pub const PENDING_RESTORE_FILE: &str = "restore.pending";
 
 /// Persistence of the vault's text files, as the vault core sees it.
 pub trait VaultStorage: Send {

@@ -48,6 +48,12 @@ pub enum VaultError {
     AmbiguousKey { query: String, count: usize },
     #[error("The label is empty: give the key a name, such as \"HubSpot production\".")]
     EmptyLabel,
+    /// The folder holds a restore that was cut short (a crash or a kill): the command line
+    /// finishes it.
+    #[error(
+        "A restore into this folder was cut short: finish it with `keydesk check` in a terminal (it asks for the backup's master password), then unlock here."
+    )]
+    RestoreCutShort,
     /// A save would write a `vault.ron` larger than Keydesk reads back.
     #[error(
         "vault.ron would be {megabytes} MB, more than the {max_megabytes} MB Keydesk reads back, so nothing was written: {advice}"

@@ -274,3 +274,37 @@ fn labels_id(cli: &Cli, label: &str) -> String {
     let key = keys.iter().find(|k| k["label"] == label).expect("the key is there");
     key["id"].as_str().unwrap().to_owned()
 }
+
+/// A restore over the vault (`restore FILE --replace`) killed at every call of every syscall in
+/// [`SYSCALLS`]: after each, the next command that unlocks finishes it, and the vault holds
+/// the backup's keys exactly (or, killed before it wrote anything down, the keys it had).
+pub fn kill_restore_at_each_syscall(cli: &Cli) -> Tally {
+    let mut tally = Tally::default();
+    let mut password: &'static str = PASSWORD;
+    for label in ["Backed up 1", "Backed up 2", "Backed up 3"] {
+        cli.ok(&["generate", "--label", label], "");
+    }
+    let backup = cli.dir.path().join("kill.backup");
+    cli.ok(&["backup", backup.to_str().unwrap()], "");
+    let mut backed_up = labels(cli);
+    backed_up.sort();
+    cli.ok(&["generate", "--label", "After the backup"], "");
+    let mut before = labels(cli);
+    before.sort();
+    each_kill(
+        cli,
+        &mut password,
+        &mut tally,
+        &|_, _| vec!["restore".into(), backup.display().to_string(), "--replace".into()],
+        &|cli, s, n, ok| {
+            let mut now = labels(cli);
+            now.sort();
+            if ok {
+                assert_eq!(now, backed_up, "an acknowledged restore was lost ({s} {n})");
+            } else {
+                assert!(now == backed_up || now == before, "a restore killed at {s} {n} left {now:?}");
+            }
+        },
+    );
+    tally
+}

@@ -101,6 +101,10 @@ impl KeydeskApp {
             let mut memory = prepared.and_then(|thread| thread.join().ok().flatten());
             let open = || -> Result<Vault, VaultError> {
                 let dir = VaultDir::open(&dir_path, true)?;
+                // Its files may be half the backup's: the command line finishes it first.
+                if crate::storage::disk::has_pending_restore(&dir_path) {
+                    return Err(VaultError::RestoreCutShort);
+                }
                 let text = dir.read_vault()?;
                 let file = match preloaded {
                     Some((seen, parsed)) if seen == text_digest(&text) => *parsed,
