@@ -3,7 +3,6 @@
 //! `GetAccessKeyLastUsed` (see [`super::usage`]). Both are a form `POST /` in us-east-1.
 
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::http::{Request, host_of};
@@ -15,11 +14,9 @@ pub const STS_BODY: &str = "Action=GetCallerIdentity&Version=2011-06-15";
 pub const FORM: &str = "application/x-www-form-urlencoded; charset=utf-8";
 const REGION: &str = "us-east-1";
 
-fn hmac(key: &[u8], data: &str) -> Vec<u8> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| <Hmac<Sha256> as Mac>::new(&Default::default()));
-    mac.update(data.as_bytes());
-    mac.finalize().into_bytes().to_vec()
+/// HMAC-SHA256: each derived signing key is wiped when dropped, as the HMAC's own state is.
+fn hmac(key: &[u8], data: &str) -> zeroize::Zeroizing<[u8; 32]> {
+    crate::vault::crypto::hmac_sha256(key, data.as_bytes())
 }
 
 /// Signs the STS request (POST `/` with [`STS_BODY`]) with the key pair.
@@ -52,11 +49,12 @@ pub fn sign_form(
     let scope = format!("{date}/{REGION}/{service}/aws4_request");
     let to_sign =
         format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", hex(&Sha256::digest(canonical.as_bytes())));
-    let mut key = hmac(format!("AWS4{secret_access_key}").as_bytes(), &date);
+    let first = zeroize::Zeroizing::new(format!("AWS4{secret_access_key}"));
+    let mut key = hmac(first.as_bytes(), &date);
     for part in [REGION, service, "aws4_request"] {
-        key = hmac(&key, part);
+        key = hmac(&key[..], part);
     }
-    let signature = hex(&hmac(&key, &to_sign));
+    let signature = hex(&hmac(&key[..], &to_sign)[..]);
     request.header("x-amz-date", amz_date).header(
         "authorization",
         format!("AWS4-HMAC-SHA256 Credential={access_key_id}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"),
@@ -89,9 +87,9 @@ mod tests {
     fn signing_key_matches_the_documented_example() {
         let mut key = hmac(b"AWS4wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830");
         for part in ["us-east-1", "iam", "aws4_request"] {
-            key = hmac(&key, part);
+            key = hmac(&key[..], part);
         }
-        assert_eq!(hex(&key), "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
+        assert_eq!(hex(&key[..]), "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
     }
 
     proptest::proptest! {

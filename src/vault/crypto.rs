@@ -445,6 +445,14 @@ impl Drop for KeyedMac {
     }
 }
 
+/// HMAC-SHA256 of `data` under `key` (any length), its state and tag wiped as
+/// [`KeyedMac`]'s are: for a key that is not a [`SymmetricKey`] (an AWS signing key).
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
+    let mut mac = KeyedMac::new(key);
+    mac.update(data);
+    mac.tag()
+}
+
 // HMAC accepts keys of any length, so `new_from_slice` cannot fail for a 32-byte key.
 fn unreachable_mac() -> Hmac<Sha256> {
     <Hmac<Sha256> as Mac>::new(&Default::default())
