@@ -8,30 +8,9 @@ use super::widgets::{badge_ui, cell, field};
 use crate::vault::audit::{self, Action, Outcome};
 use crate::vault::model::{KeyId, VaultFile};
 
-const ACTIONS: [Action; 22] = [
-    Action::CreateVault,
-    Action::ChangePassword,
-    Action::Generate,
-    Action::Add,
-    Action::Edit,
-    Action::Copy,
-    Action::Reveal,
-    Action::Verify,
-    Action::Rotate,
-    Action::Revoke,
-    Action::Whois,
-    Action::AccountAdd,
-    Action::AccountRemove,
-    Action::Settings,
-    Action::Repair,
-    Action::Integrity,
-    Action::Backup,
-    Action::Restore,
-    Action::Incident,
-    Action::Import,
-    Action::Export,
-    Action::Usage,
-];
+/// The actions a local vault's log holds, for the filter: `Action::ALL` without the team's
+/// own (invitations, joins, removals, re-keys), which it lists last.
+const ACTIONS: &[Action] = Action::ALL.split_at(22).0;
 
 /// The audit log screen.
 /// The audit log screen, drawn from the log as last read (`None` until it is read).
@@ -63,7 +42,7 @@ pub fn audit_ui(
             .selected_text(state.action_filter.map_or("All", action_words))
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut state.action_filter, None, "All");
-                for action in ACTIONS {
+                for &action in ACTIONS {
                     ui.selectable_value(&mut state.action_filter, Some(action), action_words(action));
                 }
             })
