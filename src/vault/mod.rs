@@ -718,8 +718,16 @@ impl Vault {
     pub(super) fn check_room_for(&self, more: &[model::KeyRecord]) -> Result<(), VaultError> {
         // The new keys' lines are measured apart (the vault's own are not rendered twice); the
         // seal and the audit head the save adds are given room to spare.
-        let bare =
-            VaultFile { keys: Vec::new(), accounts: Vec::new(), incidents: Vec::new(), ..self.file.clone() };
+        // The header alone: the vault's keys are not cloned to be measured.
+        let bare = VaultFile {
+            format: self.file.format,
+            header: self.file.header.clone(),
+            accounts: Vec::new(),
+            keys: Vec::new(),
+            incidents: Vec::new(),
+            audit: self.file.audit.clone(),
+            integrity: String::new(),
+        };
         let empty = format::render(&bare)?.len() as u64;
         let added = format::render(&VaultFile { keys: more.to_vec(), ..bare })?.len() as u64 - empty;
         let before = format::render(&self.file)?.len() as u64 + 1024;
