@@ -80,10 +80,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         started.elapsed().as_secs_f64() * 1000.0
     );
     let same = timed("refresh, nothing changed", Some(copy))?;
-    let changed = vault.read_key(&ids[n / 2])?.ok_or("the key is gone")?;
-    let mut record = changed.record.clone();
-    record.label.push_str(" (renamed)");
-    vault.update(&keys, &changed, &record, "changed label", Utc::now())?;
+    let mut store = keydesk::actions::TeamStore::new(&vault, &keys, Utc::now())?;
+    let label = keydesk::actions::Store::key_record(&store, &ids[n / 2])?.label + " (renamed)";
+    let edit = keydesk::vault::KeyEdit { label: Some(label), ..Default::default() };
+    keydesk::actions::changes::edit(&mut store, &ids[n / 2], None, &edit)?;
     let last = timed("refresh after one change by another member", Some(same))?;
     if let Some(folder) = folder {
         keydesk::actions::team::write_config(&folder, vault.config())?;

@@ -54,7 +54,7 @@ fn a_failed_or_refused_check_is_never_shown_as_working() {
     ];
     for (outcome, said) in outcomes {
         let vault = &mut harness.state_mut().session_mut().unwrap().vault;
-        vault.record_verification(&id, outcome.clone()).unwrap();
+        keydesk::actions::changes::record_verification(vault, &id, &outcome).unwrap();
         harness.run();
         harness.get_by_label(said);
         if said != "works" {

@@ -15,9 +15,11 @@ use common::bao::Bao;
 use common::window::{PASSWORD, World, app, click, type_into, world};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
+use keydesk::actions::{TeamStore, changes};
 use keydesk::team::kv::{Kv, Location};
 use keydesk::team::{TeamKeys, TeamVault};
 use keydesk::ui::KeydeskApp;
+use keydesk::vault::KeyEdit;
 use keydesk::vault::audit::Action;
 use keydesk::vault::crypto::KdfParams;
 use keydesk::vault::meta::KeyMeta;
@@ -146,9 +148,9 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
 
     // And renames it: the new label shows, the old one is gone.
     let read = other.keys().unwrap().into_iter().find(|k| k.record.label == "List sync").unwrap();
-    let mut renamed = read.record.clone();
-    renamed.label = "Mailchimp list sync".into();
-    other.update(&keys, &read, &renamed, "label", chrono::Utc::now()).unwrap();
+    let renamed = KeyEdit { label: Some("Mailchimp list sync".into()), ..KeyEdit::default() };
+    let mut store = TeamStore::new(&other, &keys, chrono::Utc::now()).unwrap();
+    changes::edit(&mut store, &read.record.id, Some(read.version), &renamed).unwrap();
     poll(&mut harness, &world);
     harness.get_by_label("Mailchimp list sync");
     assert!(harness.query_by_label("List sync").is_none());
@@ -162,7 +164,9 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     harness.get_by_label("refused by Mailchimp");
     assert_eq!(mailchimp_api.seen().len(), 1, "asked at its account's address");
     let events = other.events_after(0).unwrap();
-    assert!(events.last().is_some_and(|e| e.member == "ana" && e.is(Action::Verify)));
+    // A refusal is a failed verify, in the team's trail as in a local vault's log.
+    let refused = Some(keydesk::team::audit::TrailAction::failed(Action::Verify));
+    assert!(events.last().is_some_and(|e| e.member == "ana" && e.action == refused));
 
     // Copy (the first row by label: "Mailchimp list sync"): on the clipboard, and recorded.
     harness.get_all_by_label("Copy").next().unwrap().click();
@@ -568,10 +572,11 @@ fn a_key_is_replaced_from_the_team_screen_step_by_step() {
         other.add_account(&keys, request, None, &mut keydesk::vault::os_rng(), chrono::Utc::now()).unwrap();
     add_key_of(&other, &keys, "CRM mail", &common::sendgrid_key(), Some(account.id));
     let read = other.keys().unwrap().remove(0);
-    let mut with_hubspot = read.record.clone();
-    with_hubspot.integrations =
-        vec![keydesk::vault::model::Integration { name: "HubSpot".into(), url: None, note: String::new() }];
-    other.update(&keys, &read, &with_hubspot, "integrations", chrono::Utc::now()).unwrap();
+    let hubspot =
+        keydesk::vault::model::Integration { name: "HubSpot".into(), url: None, note: String::new() };
+    let with_hubspot = KeyEdit { integrations: Some(vec![hubspot]), ..KeyEdit::default() };
+    let mut store = TeamStore::new(&other, &keys, chrono::Utc::now()).unwrap();
+    changes::edit(&mut store, &read.record.id, Some(read.version), &with_hubspot).unwrap();
     poll(&mut harness, &world);
 
     // Replace…: the new key pasted; the old one retires and the rotation panel opens.

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{Fixture, PASSWORD, fixture, mailchimp_key, sendgrid_key};
+use keydesk::actions::changes;
 use keydesk::cli::lookup::resolve;
 use keydesk::providers::Provider;
 use keydesk::secrets::memory::MemoryStore;
@@ -315,7 +316,7 @@ fn edit_changes_metadata_and_validates() {
         rotate_after_days: Some(Some(30)),
         ..Default::default()
     };
-    f.vault.edit(&id, edit).unwrap();
+    changes::edit(&mut f.vault, &id, None, &edit).unwrap();
     let record = f.vault.key(&id).unwrap();
     assert_eq!(record.label, "Webhook (prod)");
     assert_eq!(record.rotate_after_days, Some(30));
@@ -335,7 +336,7 @@ fn edit_changes_metadata_and_validates() {
     ];
     for edit in bad {
         let before = f.storage.save_count();
-        assert!(f.vault.edit(&id, edit).is_err());
+        assert!(changes::edit(&mut f.vault, &id, None, &edit).is_err());
         assert_eq!(f.storage.save_count(), before);
     }
     assert_eq!(f.vault.key(&id).unwrap().label, "Webhook (prod)");
@@ -756,7 +757,7 @@ fn a_use_at_the_provider_is_flagged_only_after_nothing_should_use_the_key() {
             detail: "ses in us-east-1".into(),
             source: "AWS IAM GetAccessKeyLastUsed".into(),
         };
-        f.vault.record_usage(id, Ok(usage), None).unwrap();
+        changes::record_usage(&mut f.vault, id, Ok(usage), None).unwrap();
         f.vault.key(id).unwrap().unexpected_use()
     };
     assert_eq!(used(&mut f, &old), None, "an active key in use is expected");
@@ -768,15 +769,14 @@ fn a_use_at_the_provider_is_flagged_only_after_nothing_should_use_the_key() {
     f.vault.rotate(&old, Replacement::Pasted(SecretString::from(replacement))).unwrap();
     f.clock.advance_secs(60);
     assert_eq!(used(&mut f, &old), None, "retiring, Shop not moved yet: still expected");
-    f.vault.mark_rotation(&old, "Shop", Moved::Updated).unwrap();
-    f.vault.mark_rotation(&old, "Shop", Moved::Tested).unwrap();
+    changes::mark_rotation(&mut f.vault, &old, "Shop", Moved::Updated).unwrap();
+    changes::mark_rotation(&mut f.vault, &old, "Shop", Moved::Tested).unwrap();
     f.clock.advance_secs(60);
     let flag = used(&mut f, &old).expect("used after every integration moved");
     assert!(!flag.revoked);
     // A failed question keeps the last answer and is an audit line of its own.
-    f.vault
-        .record_usage(&old, Err("Amazon SES is having trouble (HTTP 503): try again later.".into()), None)
-        .unwrap();
+    let trouble = "Amazon SES is having trouble (HTTP 503): try again later.";
+    changes::record_usage(&mut f.vault, &old, Err(trouble.into()), None).unwrap();
     assert!(f.vault.key(&old).unwrap().usage.is_some());
     let log = audit::parse(&f.storage.audit());
     let asked: Vec<_> = log.iter().filter(|r| r.action == Action::Usage).collect();
@@ -835,13 +835,13 @@ fn a_record_of_the_save_that_could_not_be_kept_is_said_then_kept_at_the_next_cha
     // The store takes the change's secret-free save but refuses the mark kept outside the folder.
     f.store.fail_next(|| keydesk::secrets::SecretStoreError::Locked);
     let edit = KeyEdit { label: Some("After".into()), ..Default::default() };
-    f.vault.edit(&id, edit).unwrap();
+    changes::edit(&mut f.vault, &id, None, &edit).unwrap();
     let said = f.vault.mark_problem().expect("the failed record is said").to_owned();
     assert!(said.contains("could not record it outside the vault folder"), "{said}");
     assert!(said.contains("keychain is locked"), "the cause is named: {said}");
     // The next change tries again at once, and the warning goes once it is kept.
     let edit = KeyEdit { label: Some("After again".into()), ..Default::default() };
-    f.vault.edit(&id, edit).unwrap();
+    changes::edit(&mut f.vault, &id, None, &edit).unwrap();
     assert_eq!(f.vault.mark_problem(), None);
     let f = f.reopen(PASSWORD).unwrap();
     assert_eq!(f.vault.changed_outside(), None, "the record matches the last save");

@@ -3,7 +3,7 @@
 use secrecy::SecretString;
 
 use super::ActionError;
-use super::KeyHolder;
+use super::Store;
 use crate::providers::Provider;
 use crate::providers::http::Client;
 use crate::providers::manage::{self, CreateSpec, ManageError};
@@ -28,7 +28,7 @@ pub struct CreateCalled {
 
 /// Checks the request and reads the account's management key.
 pub fn plan_create(
-    vault: &(impl KeyHolder + ?Sized),
+    vault: &(impl Store + ?Sized),
     account: &str,
     mut request: AddRequest,
     scopes: &[String],
@@ -75,7 +75,7 @@ pub struct Created {
 /// Keeps the created key. If the vault cannot keep it, the key is deleted at the provider
 /// again (or, failing that, returned in the error path so it is not lost).
 pub fn finish_create(
-    vault: &mut (impl KeyHolder + ?Sized),
+    vault: &mut (impl Store + ?Sized),
     called: CreateCalled,
     client: &Client,
 ) -> Result<Created, (ActionError, Option<SecretString>)> {

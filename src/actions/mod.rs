@@ -16,19 +16,20 @@ use crate::providers::verify::{self as check, VerifyError};
 use crate::vault::VaultError;
 use crate::vault::model::{KeyId, KeyRecord, VerifyOutcome};
 
+pub mod changes;
 mod create;
-mod holder;
 mod revoke;
+mod store;
 pub mod team;
 pub mod transfer;
 mod usage;
 
 pub use create::{CreateCalled, CreatePlan, Created, finish_create, plan_create};
-pub use holder::{KeyHolder, TeamHolder};
 pub use revoke::{
     RevokeCalled, RevokeDone, RevokeOptions, RevokePlan, RevokeRoute, finish_revoke, plan_revoke,
     revoke_route,
 };
+pub use store::{Store, TeamStore};
 pub use usage::{
     UsageCalled, UsageFound, UsagePlan, finish_usage, plan_usage, unexpected_sentence, usage_sentence,
 };
@@ -93,13 +94,13 @@ pub struct VerifyCalled {
 }
 
 /// Reads the key and where to call for it.
-pub fn plan_verify(vault: &(impl KeyHolder + ?Sized), id: &KeyId) -> Result<VerifyPlan, ActionError> {
+pub fn plan_verify(vault: &(impl Store + ?Sized), id: &KeyId) -> Result<VerifyPlan, ActionError> {
     let (record, secret) = vault.secret_for_call(id)?;
     plan_verify_of(vault, &record, secret)
 }
 
 fn plan_verify_of(
-    vault: &(impl KeyHolder + ?Sized),
+    vault: &(impl Store + ?Sized),
     record: &KeyRecord,
     secret: SecretString,
 ) -> Result<VerifyPlan, ActionError> {
@@ -188,11 +189,11 @@ impl VerifyPlan {
 
 /// Records the outcome on the key and in the audit log.
 pub fn finish_verify(
-    vault: &mut (impl KeyHolder + ?Sized),
+    vault: &mut (impl Store + ?Sized),
     called: VerifyCalled,
 ) -> Result<VerifyOutcome, ActionError> {
     let outcome = called.outcome?;
-    vault.record_verification(&called.key_id, outcome.clone())?;
+    changes::record_verification(vault, &called.key_id, &outcome)?;
     Ok(outcome)
 }
 

@@ -3,7 +3,7 @@
 
 use secrecy::SecretString;
 
-use super::{ActionError, KeyHolder, VerifyPlan, plan_verify_of};
+use super::{ActionError, Store, VerifyPlan, plan_verify_of};
 use crate::providers::Provider;
 use crate::providers::http::Client;
 use crate::providers::manage::{self, ManageError, Revoked};
@@ -58,7 +58,7 @@ pub enum RevokeRoute {
 }
 
 /// Says how a key would be revoked (no secret is read).
-pub fn revoke_route(vault: &(impl KeyHolder + ?Sized), record: &KeyRecord) -> RevokeRoute {
+pub fn revoke_route(vault: &(impl Store + ?Sized), record: &KeyRecord) -> RevokeRoute {
     let provider = record.provider;
     if matches!(provider, Provider::Keydesk | Provider::Other) {
         return RevokeRoute::Local;
@@ -83,7 +83,7 @@ pub struct RevokeOptions {
 
 /// Decides how to revoke and reads what that needs.
 pub fn plan_revoke(
-    vault: &(impl KeyHolder + ?Sized),
+    vault: &(impl Store + ?Sized),
     id: &KeyId,
     reason: &str,
     options: RevokeOptions,
@@ -170,7 +170,7 @@ pub struct RevokeDone {
 
 /// Records the revoke, or the reason it did not happen.
 pub fn finish_revoke(
-    vault: &mut (impl KeyHolder + ?Sized),
+    vault: &mut (impl Store + ?Sized),
     called: RevokeCalled,
     reason: &str,
 ) -> Result<RevokeDone, ActionError> {
@@ -187,7 +187,7 @@ pub fn finish_revoke(
         }
         (RevokeWay::Api { .. }, RevokeAnswer::Api(Err(error))) => {
             let message = format!("Not revoked at {} yet: {error}", provider.name());
-            vault.record_revoke_failure(&plan.key_id, &message)?;
+            super::changes::record_revoke_failure(vault, &plan.key_id, &message)?;
             return Err(ActionError::NotRevokedYet { provider: provider.name(), cause: error.to_string() });
         }
         (RevokeWay::Guided { .. }, answer) => {
@@ -195,7 +195,7 @@ pub fn finish_revoke(
             let confirmed = format!("user confirmed it was revoked at {}", provider.name());
             match answer {
                 RevokeAnswer::Checked(Ok(outcome)) => {
-                    vault.record_verification(&plan.key_id, outcome.clone())?;
+                    super::changes::record_verification(vault, &plan.key_id, &outcome)?;
                     match outcome {
                         o if o.works() && plan.legacy_mailgun => {
                             format!("{confirmed}; it still works during Mailgun's 48-hour grace window")
@@ -206,7 +206,7 @@ pub fn finish_revoke(
                                 "{} still accepts this key: delete it on {page}, then try again.",
                                 provider.name()
                             );
-                            vault.record_revoke_failure(&plan.key_id, &message)?;
+                            super::changes::record_revoke_failure(vault, &plan.key_id, &message)?;
                             return Err(ActionError::StillWorks { provider: provider.name(), page });
                         }
                         // Only a refusal proves the key is dead; a 403 or a key that cannot

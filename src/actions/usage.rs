@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use super::{ActionError, KeyHolder};
+use super::{ActionError, Store};
 use crate::providers::Provider;
 use crate::providers::http::Client;
 use crate::providers::usage::{self, LastUse, UsageError, UsageQuery};
@@ -42,7 +42,7 @@ pub struct UsageFound {
 /// Reads what asking needs. `name` is the key's name at the provider, when the user gives it
 /// (Elastic Email names keys; Keydesk keeps the name once an answer proves it right).
 pub fn plan_usage(
-    vault: &(impl KeyHolder + ?Sized),
+    vault: &(impl Store + ?Sized),
     id: &KeyId,
     name: Option<&str>,
 ) -> Result<UsagePlan, ActionError> {
@@ -101,7 +101,7 @@ impl UsagePlan {
 
 /// Records the answer (or why there was none) on the key and in the audit log.
 pub fn finish_usage(
-    vault: &mut (impl KeyHolder + ?Sized),
+    vault: &mut (impl Store + ?Sized),
     called: UsageCalled,
 ) -> Result<UsageFound, ActionError> {
     match called.answer {
@@ -112,11 +112,16 @@ pub fn finish_usage(
                 detail: last.detail.unwrap_or_default(),
                 source: called.source.to_owned(),
             };
-            let unexpected = vault.record_usage(&called.key_id, Ok(usage.clone()), Some(called.subject))?;
+            let unexpected = super::changes::record_usage(
+                vault,
+                &called.key_id,
+                Ok(usage.clone()),
+                Some(&called.subject),
+            )?;
             Ok(UsageFound { usage, unexpected })
         }
         Err(error) => {
-            vault.record_usage(&called.key_id, Err(error.to_string()), None)?;
+            super::changes::record_usage(vault, &called.key_id, Err(error.to_string()), None)?;
             Err(error.into())
         }
     }

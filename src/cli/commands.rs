@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::args::{self, Command, KdfArgs, MetadataArgs, StoreChoice};
 use super::lookup::resolve;
 use super::{CliError, input, remote, render};
+use crate::actions::{Store, changes};
 use crate::clipboard::Clipboard;
 use crate::providers::Provider;
 use crate::secrets::{self, SecretStore};
@@ -16,7 +17,7 @@ use crate::storage::VaultDir;
 use crate::vault::crypto::KdfParams;
 use crate::vault::keygen::KeySpec;
 use crate::vault::meta::{self, KeyMeta};
-use crate::vault::model::{KeyRecord, SecretBackend};
+use crate::vault::model::{KeyId, KeyRecord, SecretBackend};
 use crate::vault::{
     AddRequest, CreateOptions, Env, GenerateRequest, KeyEdit, Replacement, SystemClock, Vault, WhoisFound,
     os_rng,
@@ -354,7 +355,7 @@ pub(super) fn parse_provider(name: &str) -> Result<Provider, CliError> {
 
 fn run_edit(vault: &mut Vault, args: args::EditArgs) -> Result<(), CliError> {
     let record = vault.key(&resolve(vault.keys(), &args.key)?)?.clone();
-    vault.edit(&record.id, key_edit(&record, args)?)?;
+    changes::edit(vault, &record.id, None, &key_edit(&record, args)?)?;
     out(&format!("Updated \"{}\".", vault.key(&record.id)?.label))
 }
 
@@ -435,47 +436,50 @@ pub(super) fn mark_of(mark: &[String]) -> Result<(&str, crate::vault::Moved), Cl
     Ok((integration, step))
 }
 
-/// `rotate KEY --mark | --complete | --abandon` on the rotation of `old`.
-fn rotation_step(
-    vault: &mut Vault,
-    old: &crate::vault::model::KeyId,
+/// `rotate KEY --mark | --complete | --abandon` on the rotation of `old`, in a local vault or
+/// a team vault.
+pub(super) fn rotation_step(
+    store: &mut (impl Store + ?Sized),
+    old: &KeyId,
     args: &args::RotateArgs,
 ) -> Result<(), CliError> {
-    let label = vault.key(old)?.label.clone();
+    let record = store.key_record(old)?;
+    let label = record.label.clone();
     if let Some(mark) = &args.mark {
         let (integration, step) = mark_of(mark)?;
-        vault.mark_rotation(old, integration, step)?;
-        let rotation = vault.key(old)?.rotation.clone();
-        let (moved, total) = rotation.map(|r| r.progress()).unwrap_or_default();
+        let (moved, total) = changes::mark_rotation(store, old, integration, step)?;
         return out(&format!("Marked. {moved} of {total} integrations of \"{label}\" moved."));
     }
-    let revoke = |key: String, reason: String| args::RevokeArgs {
-        key,
+    let revoke = |key: &KeyId, reason: String| args::RevokeArgs {
+        key: key.to_string(),
         reason,
         revoked_at_provider: args.revoked_at_provider,
         local_only: args.local_only,
     };
     if args.complete {
         // Refused before anything is revoked while integrations are left and no reason given.
-        vault.check_rotation_complete(old, args.reason.as_deref())?;
-        let new = vault.key(old)?.replaced_by.clone().map(|id| id.to_string()).unwrap_or_default();
-        let reason = crate::vault::rotated_reason(&new, args.reason.as_deref());
-        if vault.key(old)?.is_live() {
+        crate::vault::check_complete(&record, args.reason.as_deref())?;
+        if record.is_live() {
             // Its revoke closes the rotation.
-            remote::revoke(vault, &revoke(old.to_string(), reason))?;
+            let new = record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
+            let reason = crate::vault::rotated_reason(&new, args.reason.as_deref());
+            remote::revoke_key(store, old, &revoke(old, reason))?;
         } else {
             // Revoked first (a leak): only the rotation is left to close.
-            vault.close_rotation(old, args.reason.as_deref())?;
+            changes::close_rotation(store, old, args.reason.as_deref())?;
         }
         return out(&format!("Rotation of \"{label}\" complete: the old key is revoked."));
     }
-    // --abandon (clap requires the reason).
+    // --abandon (clap requires the reason; an empty one is refused before anything is revoked).
     let reason = args.reason.clone().unwrap_or_default();
-    let Some(new) = vault.key(old)?.replaced_by.clone() else {
+    if reason.trim().is_empty() {
+        return Err(crate::vault::VaultError::EmptyReason.into());
+    }
+    let Some(new) = record.replaced_by.clone() else {
         return Err(CliError::Failed(format!("\"{label}\" names no replacement to revoke.")));
     };
-    remote::revoke(vault, &revoke(new.to_string(), format!("rotation abandoned: {reason}")))?;
-    vault.abandon_rotation(old, &reason)?;
+    remote::revoke_key(store, &new, &revoke(&new, format!("rotation abandoned: {reason}")))?;
+    changes::abandon_rotation(store, old, &reason)?;
     out(&format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again."))
 }
 

@@ -48,6 +48,12 @@ impl From<crate::vault::VaultError> for CliError {
     }
 }
 
+impl From<crate::actions::ActionError> for CliError {
+    fn from(error: crate::actions::ActionError) -> Self {
+        CliError::Failed(error.to_string())
+    }
+}
+
 impl From<crate::storage::StorageError> for CliError {
     fn from(error: crate::storage::StorageError) -> Self {
         CliError::Failed(error.to_string())

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::args::{AccountCommand, RevokeArgs, UsageArgs};
 use super::commands::{note, out, print_secret};
 use super::{CliError, input};
-use crate::actions::{self, ActionError, KeyHolder};
+use crate::actions::{self, ActionError, Store};
 use crate::providers::Provider;
 use crate::providers::verify as check;
 use crate::vault::model::{Account, KeyId, VerifyOutcome};
@@ -25,7 +25,7 @@ pub fn verify(vault: &mut Vault, key: &str, json: bool) -> Result<(), CliError> 
 }
 
 /// Verifies key `id` of a local or a team vault, and says what the provider answered.
-pub fn verify_key(vault: &mut (impl KeyHolder + ?Sized), id: &KeyId, json: bool) -> Result<(), CliError> {
+pub fn verify_key(vault: &mut (impl Store + ?Sized), id: &KeyId, json: bool) -> Result<(), CliError> {
     let called = actions::plan_verify(vault, id).map_err(failed)?.call(&actions::client());
     let status = called.status;
     let outcome = actions::finish_verify(vault, called).map_err(failed)?;
@@ -61,7 +61,7 @@ pub fn usage(vault: &mut Vault, args: &UsageArgs) -> Result<(), CliError> {
 }
 
 /// Asks the provider when key `id` of a local or a team vault was last used, and says it.
-pub fn usage_of(vault: &mut (impl KeyHolder + ?Sized), id: &KeyId, args: &UsageArgs) -> Result<(), CliError> {
+pub fn usage_of(vault: &mut (impl Store + ?Sized), id: &KeyId, args: &UsageArgs) -> Result<(), CliError> {
     let called =
         actions::plan_usage(vault, id, args.name.as_deref()).map_err(failed)?.call(&actions::client());
     let found = actions::finish_usage(vault, called).map_err(failed)?;
@@ -186,7 +186,7 @@ pub fn list_accounts(accounts: &[Account], json: bool) -> Result<(), CliError> {
 
 /// `keydesk generate --account N`: the provider makes the key; it goes straight into the vault.
 pub fn generate_at_provider(
-    vault: &mut (impl KeyHolder + ?Sized),
+    vault: &mut (impl Store + ?Sized),
     account: &str,
     request: AddRequest,
     scopes: &[String],
@@ -223,11 +223,7 @@ pub fn revoke(vault: &mut Vault, args: &RevokeArgs) -> Result<(), CliError> {
 }
 
 /// Revokes key `id` of a local or a team vault as `args` say.
-pub fn revoke_key(
-    vault: &mut (impl KeyHolder + ?Sized),
-    id: &KeyId,
-    args: &RevokeArgs,
-) -> Result<(), CliError> {
+pub fn revoke_key(vault: &mut (impl Store + ?Sized), id: &KeyId, args: &RevokeArgs) -> Result<(), CliError> {
     let plan = actions::plan_revoke(
         vault,
         id,

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use super::args::{self, Command};
 use super::commands::{Context, metadata, out, parse_provider, print_secret};
 use super::{CliError, input, lookup, render};
-use crate::actions::TeamHolder;
+use crate::actions::TeamStore;
 pub use crate::actions::team::is_team;
 use crate::actions::team::{
     self as folder, TEAM_CACHE, TEAM_FILE, read_config, read_copy, save_copy, token_from_env, write_config,
@@ -149,9 +149,9 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let keys = vault.unlock(&password(context)?)?;
             let existing = current_keys(context, &vault)?;
             if let Some(account) = &generate.account {
-                let mut holder = TeamHolder::new(&vault, &keys, now)?.adding(existing);
+                let mut store = TeamStore::new(&vault, &keys, now)?.adding(existing);
                 let request = AddRequest { meta, ..AddRequest::default() };
-                return super::remote::generate_at_provider(&mut holder, account, request, &generate.scopes);
+                return super::remote::generate_at_provider(&mut store, account, request, &generate.scopes);
             }
             let spec = KeySpec { prefix: generate.prefix, length: generate.length };
             let (record, secret) =
@@ -169,22 +169,22 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             // made meanwhile by another member is found by the write, not overwritten.
             let keys = vault.unlock(&password(context)?)?;
             let edit = super::commands::key_edit(&key.record, edit)?;
-            let (changed, detail) = crate::vault::edited_record(&key.record, edit, now)?;
-            vault.update(&keys, &key, &changed, &detail, now)?;
+            let mut store = TeamStore::new(&vault, &keys, now)?;
+            crate::actions::changes::edit(&mut store, &key.record.id, Some(key.version), &edit)?;
             out(&format!("Updated \"{}\" in the team vault.", key.record.label))
         }
         Command::Revoke(args) => {
             ensure_writable(&vault)?;
             let key = find(context, &vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
-            let mut holder = TeamHolder::new(&vault, &keys, now)?;
-            super::remote::revoke_key(&mut holder, &key.record.id, &args)
+            let mut store = TeamStore::new(&vault, &keys, now)?;
+            super::remote::revoke_key(&mut store, &key.record.id, &args)
         }
         Command::Verify(args) => {
             let key = find(context, &vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
-            let mut holder = TeamHolder::new(&vault, &keys, now)?;
-            super::remote::verify_key(&mut holder, &key.record.id, args.json)
+            let mut store = TeamStore::new(&vault, &keys, now)?;
+            super::remote::verify_key(&mut store, &key.record.id, args.json)
         }
         Command::Rotate(args) => rotate(context, &vault, &args, now),
         Command::Incident(args::IncidentCommand::Open(open)) => {
@@ -233,8 +233,8 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Usage(args) => {
             let key = find(context, &vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
-            let mut holder = TeamHolder::new(&vault, &keys, now)?;
-            super::remote::usage_of(&mut holder, &key.record.id, &args)
+            let mut store = TeamStore::new(&vault, &keys, now)?;
+            super::remote::usage_of(&mut store, &key.record.id, &args)
         }
         Command::Account(args::AccountCommand::List(list)) => {
             let accounts: Vec<_> = vault.accounts()?.into_iter().map(|found| found.account).collect();
@@ -518,8 +518,7 @@ fn rotate(
     args: &args::RotateArgs,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), CliError> {
-    use super::commands::mark_of;
-    use crate::vault::{rotated_reason, rotation_started};
+    use crate::vault::rotation_started;
     let list = current_keys(context, vault)?;
     let all = records(&list);
     if args.status {
@@ -539,46 +538,9 @@ fn rotate(
     let old_id = crate::vault::rotation_in(&all, &id)
         .map(|(old, _)| old.id.clone())
         .ok_or_else(|| crate::vault::VaultError::NoRotation { label: args.key.clone() })?;
-    let old = vault.read_key(&old_id)?.ok_or_else(|| TeamError::NoSuchKey { id: old_id.to_string() })?;
-    let label = old.record.label.clone();
     let keys = vault.unlock(&password(context)?)?;
-    if let Some(mark) = &args.mark {
-        let (integration, step) = mark_of(mark)?;
-        let (moved, total) = vault.mark_rotation(&keys, &old, integration, step, now)?;
-        return out(&format!("Marked. {moved} of {total} integrations of \"{label}\" moved."));
-    }
-    let revoke = |key: &crate::vault::model::KeyId, reason: String| args::RevokeArgs {
-        key: key.to_string(),
-        reason,
-        revoked_at_provider: args.revoked_at_provider,
-        local_only: args.local_only,
-    };
-    let mut holder = TeamHolder::new(vault, &keys, now)?;
-    if args.complete {
-        // Refused before anything is revoked while integrations are left and no reason given.
-        crate::vault::check_complete(&old.record, args.reason.as_deref())?;
-        let new = old.record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
-        if old.record.is_live() {
-            // Its revoke closes the rotation.
-            let reason = rotated_reason(&new, args.reason.as_deref());
-            super::remote::revoke_key(&mut holder, &old_id, &revoke(&old_id, reason))?;
-        } else {
-            // Revoked first (a leak): only the rotation is left to close.
-            vault.close_rotation(&keys, &old, args.reason.as_deref(), now)?;
-        }
-        return out(&format!("Rotation of \"{label}\" complete: the old key is revoked."));
-    }
-    // --abandon (clap requires the reason; an empty one is refused before anything is revoked).
-    let reason = args.reason.clone().unwrap_or_default();
-    if reason.trim().is_empty() {
-        return Err(crate::vault::VaultError::EmptyReason.into());
-    }
-    let Some(new) = old.record.replaced_by.clone() else {
-        return Err(CliError::Failed(format!("\"{label}\" names no replacement to revoke.")));
-    };
-    super::remote::revoke_key(&mut holder, &new, &revoke(&new, format!("rotation abandoned: {reason}")))?;
-    vault.abandon_rotation(&keys, &old_id, &label, &reason, now)?;
-    out(&format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again."))
+    let mut store = TeamStore::new(vault, &keys, now)?;
+    super::commands::rotation_step(&mut store, &old_id, args)
 }
 
 /// The keys as the server has them now: this computer's copy brought up to date (only what

@@ -722,35 +722,6 @@ impl TeamVault {
             .map_err(|error| TeamError::Unaudited { cause: error.to_string() })
     }
 
-    /// Replaces a key's record with `record`, if nobody changed the key since `key` was read,
-    /// and records it (`detail`: what changed, in words).
-    pub fn update(
-        &self,
-        keys: &TeamKeys,
-        key: &TeamKey,
-        record: &KeyRecord,
-        detail: &str,
-        now: DateTime<Utc>,
-    ) -> Result<u64, TeamError> {
-        self.check_seal(keys, key)?;
-        self.check_generation(keys)?;
-        let secret = self.sealed_now(keys, key)?;
-        let (under, text) = (format!("keys/{}", record.id), Self::record_text(record)?);
-        let version =
-            match self.write_entry(keys, (&under, record.id.as_str()), (&text, &secret), key.version) {
-                Err(KvError::Conflict) => {
-                    let by = match self.read_key(&record.id) {
-                        Ok(Some(now)) if !now.changed_by.is_empty() => now.changed_by,
-                        _ => "Another member".into(),
-                    };
-                    return Err(TeamError::Changed { by });
-                }
-                other => other?,
-            };
-        self.record_after(keys, Action::Edit.into(), (&record.id, version), detail, now)?;
-        Ok(version)
-    }
-
     /// `key`'s sealed secret as a new entry of it keeps it: as it is, or (an entry sealed
     /// under an older generation) sealed again under the current one.
     fn sealed_now(&self, keys: &TeamKeys, key: &TeamKey) -> Result<String, TeamError> {
@@ -761,52 +732,28 @@ impl TeamVault {
         self.seal_secret(keys, key.record.id.as_str(), &plain, &mut crate::vault::os_rng())
     }
 
-    /// Writes down on key `id`'s record what Keydesk learnt about it (`change`: a provider's
-    /// answer to a verify, a revoke the provider refused), and records `(action, detail)` in
-    /// the trail, as [`TeamVault::change_key`] does; with a token that may only read, only the
-    /// trail's entry is written.
-    pub fn note_on_key(
-        &self,
-        keys: &TeamKeys,
-        id: &KeyId,
-        (action, detail): (TrailAction, &str),
-        change: impl Fn(&mut KeyRecord),
-        now: DateTime<Utc>,
-    ) -> Result<(), TeamError> {
-        let changed = self.change_key(
-            keys,
-            id,
-            (action, detail),
-            |record| {
-                change(record);
-                Ok(())
-            },
-            now,
-        );
-        match changed {
-            Err(TeamError::Server(KvError::Denied { .. })) => {
-                let key = self.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?;
-                self.record(keys, action, Some((id, key.version)), detail, now).map(|_seq| ())
-            }
-            other => other.map(|_version| ()),
-        }
-    }
-
     /// Changes key `id`'s record as `change` says (it may refuse) and records `(action,
-    /// detail)` in the trail. A member's change made meanwhile is kept: the key is read again
-    /// and `change` applied again (five tries). Answers the entry's new version.
+    /// detail)` in the trail. With `at`, only if the entry is still at that version (a
+    /// member's change meanwhile is refused, naming them); without, a member's change made
+    /// meanwhile is kept: the key is read again and `change` applied again (five tries).
+    /// Answers the entry's new version.
     pub fn change_key(
         &self,
         keys: &TeamKeys,
         id: &KeyId,
+        at: Option<u64>,
         (action, detail): (TrailAction, &str),
-        change: impl Fn(&mut KeyRecord) -> Result<(), TeamError>,
+        mut change: impl FnMut(&mut KeyRecord) -> Result<(), TeamError>,
         now: DateTime<Utc>,
     ) -> Result<u64, TeamError> {
         self.check_generation(keys)?;
         let mut by = String::new();
         for _try in 0..5 {
             let key = self.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?;
+            if at.is_some_and(|version| version != key.version) {
+                by = key.changed_by;
+                break;
+            }
             self.check_seal(keys, &key)?;
             let mut record = key.record.clone();
             change(&mut record)?;
@@ -817,7 +764,11 @@ impl TeamVault {
                     self.record_after(keys, action, (id, version), detail, now)?;
                     return Ok(version);
                 }
-                Err(KvError::Conflict) => by = key.changed_by,
+                Err(KvError::Conflict) if at.is_none() => by = key.changed_by,
+                Err(KvError::Conflict) => {
+                    by = self.read_key(id).ok().flatten().map(|now| now.changed_by).unwrap_or_default();
+                    break;
+                }
                 Err(error) => return Err(error.into()),
             }
         }

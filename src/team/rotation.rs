@@ -1,7 +1,7 @@
 //! Rotating a key of a team vault, as a local vault does (`vault::lifecycle`'s record
 //! changes are shared): the replacement is added as a key of its own, linked to the old one,
-//! which becomes retiring with each of its integrations to be moved; the rotation is then
-//! marked step by step, completed by revoking the old key, or abandoned by revoking the new.
+//! which becomes retiring with each of its integrations to be moved; the rotation's steps
+//! are then `actions::changes`'s, as on a local vault.
 //!
 //! Two entries change, and KV has no transaction: the replacement is written first, so a
 //! rotation cut short leaves a new key that names the one it replaces (and says so), never
@@ -12,10 +12,10 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::vault::audit::Action;
-use crate::vault::model::{KeyId, KeyRecord};
+use crate::vault::model::KeyRecord;
 use crate::vault::{
-    Entropy, Moved, Vault, VaultError, abandon_rotation_of, check_rotatable, link_new_to_old, mark_step,
-    new_key_id, new_key_record, replacement_meta, start_rotation, whole_seconds,
+    Entropy, Vault, VaultError, check_rotatable, link_new_to_old, new_key_id, new_key_record,
+    replacement_meta, start_rotation, whole_seconds,
 };
 
 impl TeamVault {
@@ -69,6 +69,7 @@ impl TeamVault {
         self.change_key(
             keys,
             &old.record.id,
+            None,
             (Action::Rotate.into(), &detail),
             |current| {
                 // Another member may have started one meanwhile: theirs stands.
@@ -85,92 +86,5 @@ impl TeamVault {
             other => TeamError::HalfRotated { new: new.to_string(), cause: other.to_string() },
         })?;
         Ok(record)
-    }
-
-    /// Marks a step of moving `integration` to the replacement of `old` (the key being
-    /// replaced). Answers the rotation's progress (moved, total).
-    pub fn mark_rotation(
-        &self,
-        keys: &TeamKeys,
-        old: &TeamKey,
-        integration: &str,
-        step: Moved,
-        now: DateTime<Utc>,
-    ) -> Result<(usize, usize), TeamError> {
-        let now = whole_seconds(now);
-        // Checked on the record as read, for the sentence; applied to the entry as it is.
-        let mut preview = old.record.clone();
-        let (name, word) = mark_step(&mut preview, integration, step, now)?;
-        let detail = format!("rotation of \"{}\": {name} {word}", old.record.label);
-        let mut progress = (0, 0);
-        self.change_key(
-            keys,
-            &old.record.id,
-            (Action::Rotate.into(), &detail),
-            |current| {
-                mark_step(current, integration, step, now)?;
-                Ok(())
-            },
-            now,
-        )?;
-        if let Some(read) = self.read_key(&old.record.id)?
-            && let Some(rotation) = &read.record.rotation
-        {
-            progress = rotation.progress();
-        }
-        Ok(progress)
-    }
-
-    /// Closes the rotation of `old` when it was revoked before its replacement was made (a
-    /// leak: revoke first); a live old key's rotation is closed by its revoke instead.
-    pub fn close_rotation(
-        &self,
-        keys: &TeamKeys,
-        old: &TeamKey,
-        reason: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<(), TeamError> {
-        let (moved, total) = old.record.rotation.as_ref().map(|r| r.progress()).unwrap_or_default();
-        let why =
-            reason.map(str::trim).filter(|r| !r.is_empty()).map(|r| format!(": {r}")).unwrap_or_default();
-        let detail = format!(
-            "rotation of \"{}\" closed with {moved} of {total} integrations moved{why}",
-            old.record.label
-        );
-        self.change_key(
-            keys,
-            &old.record.id,
-            (Action::Rotate.into(), &detail),
-            |current| {
-                current.rotation = None;
-                Ok(())
-            },
-            now,
-        )
-        .map(|_version| ())
-    }
-
-    /// Ends the rotation of `old` once its replacement is revoked (by the caller): the old
-    /// key is active again and replaced by nothing.
-    pub fn abandon_rotation(
-        &self,
-        keys: &TeamKeys,
-        old: &KeyId,
-        label: &str,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), TeamError> {
-        let detail = format!("rotation of \"{label}\" abandoned: {}", reason.trim());
-        self.change_key(
-            keys,
-            old,
-            (Action::Rotate.into(), &detail),
-            |current| {
-                abandon_rotation_of(current);
-                Ok(())
-            },
-            now,
-        )
-        .map(|_version| ())
     }
 }

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::audit::{self, Action};
-use super::model::{Account, KeyId, KeyRecord, ProviderUsage, UnexpectedUse, Verification, VerifyOutcome};
+use super::audit::Action;
+use super::model::{Account, KeyId, KeyRecord, ProviderUsage, UnexpectedUse};
 use super::{Entropy, MAX_LABEL, Vault, VaultError, random_hex};
 use crate::providers::Provider;
 use crate::providers::catalogue::check_base_url;
@@ -20,7 +20,7 @@ pub struct AccountRequest {
     pub base_url: Option<String>,
 }
 
-/// What a last-use question needs (`actions::KeyHolder::usage_target`). Holds a secret: no `Debug`.
+/// What a last-use question needs (`actions::Store::usage_target`). Holds a secret: no `Debug`.
 pub struct UsageTarget {
     pub record: KeyRecord,
     /// The key's id at the provider (AWS access key id, Elastic Email key name), if known.
@@ -133,67 +133,6 @@ impl Vault {
         }
         let secret = self.hand_out(&record)?;
         Ok((record, secret))
-    }
-
-    /// Records what the provider said about a key.
-    pub fn record_verification(&mut self, key_id: &KeyId, outcome: VerifyOutcome) -> Result<(), VaultError> {
-        let index = self.index_of(key_id)?;
-        let at = self.now();
-        let result =
-            if outcome.works() { audit::Outcome::Ok } else { audit::Outcome::Failed(outcome.sentence()) };
-        let id = self.file.keys[index].id.clone();
-        self.apply_recording(Action::Verify, Some(&id), result, String::new(), |file| {
-            file.keys[index].last_verified = Some(Verification { at, outcome });
-            Ok(())
-        })
-    }
-
-    /// Records what the provider said about a key's last use (`Err`: the sentence of why it
-    /// could not tell; the last answer stays). `subject` is the key's id at the provider as
-    /// asked, kept when the key had none recorded. Returns the use that should not have
-    /// happened, if the answer shows one.
-    pub fn record_usage(
-        &mut self,
-        key_id: &KeyId,
-        answer: Result<ProviderUsage, String>,
-        subject: Option<String>,
-    ) -> Result<Option<UnexpectedUse>, VaultError> {
-        let index = self.index_of(key_id)?;
-        let id = self.file.keys[index].id.clone();
-        let usage = match answer {
-            Ok(usage) => usage,
-            Err(why) => {
-                return self.apply_recording(
-                    Action::Usage,
-                    Some(&id),
-                    audit::Outcome::Failed(why),
-                    String::new(),
-                    |_| Ok(None),
-                );
-            }
-        };
-        let flag = usage.last_used.and_then(|at| self.file.keys[index].unexpected_use_at(at));
-        let detail = usage_detail(&usage, flag.as_ref());
-        self.apply_recording(Action::Usage, Some(&id), audit::Outcome::Ok, detail, |file| {
-            let record = &mut file.keys[index];
-            record.usage = Some(Box::new(usage));
-            if record.provider_key_id.is_none() {
-                record.provider_key_id = subject;
-            }
-            Ok(flag)
-        })
-    }
-
-    /// Records that a revoke at the provider failed; the key stays active with `message`
-    /// shown on it until a revoke succeeds.
-    pub fn record_revoke_failure(&mut self, key_id: &KeyId, message: &str) -> Result<(), VaultError> {
-        let index = self.index_of(key_id)?;
-        let id = self.file.keys[index].id.clone();
-        let outcome = audit::Outcome::Failed(message.to_owned());
-        self.apply_recording(Action::Revoke, Some(&id), outcome, String::new(), |file| {
-            file.keys[index].provider_revoke_pending = Some(message.to_owned());
-            Ok(())
-        })
     }
 
     /// The base URL and region to call for a key: its account's override and region, else

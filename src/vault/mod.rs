@@ -40,7 +40,7 @@ use crate::secrets::SecretStore;
 use crate::storage::VaultStorage;
 use crypto::{CryptoError, KdfParams, SymmetricKey};
 use keys::Keys;
-use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
+use model::{AuditHead, FORMAT, Header, KeyId, KeyRecord, SecretBackend, Settings, VaultFile};
 
 pub use accounts::{AccountRequest, UsageTarget, new_account, usage_detail};
 pub use check::{CheckReport, WhoisFound};
@@ -57,6 +57,39 @@ pub use ops::{
     AddRequest, GenerateRequest, KeyEdit, aws_access_key_id, check_new_password, edited_record, new_key_id,
     new_key_record, recognise_kept,
 };
+
+/// A change of one key as its audit line tells it: what was done, how it went, what changed
+/// in words, and the line it adds to the timeline of each open incident about the key.
+#[derive(Debug, Clone)]
+pub struct KeyEvent {
+    pub action: audit::Action,
+    pub outcome: audit::Outcome,
+    pub detail: String,
+    pub timeline: Option<String>,
+}
+
+impl KeyEvent {
+    /// `action` done, `detail` saying what changed.
+    pub fn new(action: audit::Action, detail: String) -> Self {
+        KeyEvent { action, outcome: audit::Outcome::Ok, detail, timeline: None }
+    }
+
+    /// The event, failed for `why` when `why` is given.
+    #[must_use]
+    pub fn failed_for(mut self, why: Option<String>) -> Self {
+        if let Some(why) = why {
+            self.outcome = audit::Outcome::Failed(why);
+        }
+        self
+    }
+
+    /// The event, with `line` added to the key's open incidents' timelines.
+    #[must_use]
+    pub fn in_timeline(mut self, line: String) -> Self {
+        self.timeline = Some(line);
+        self
+    }
+}
 
 /// The current time, given to the vault so tests can set it.
 pub trait Clock: Send + Sync {
@@ -813,6 +846,26 @@ impl Vault {
             self.file.audit = head;
         }
         result
+    }
+
+    /// Changes key `id` as `change` says and records `event` in one commit; a refusal from
+    /// `change` (or a commit that fails) leaves the vault as it was.
+    pub fn change_key(
+        &mut self,
+        id: &KeyId,
+        event: KeyEvent,
+        change: &mut dyn FnMut(&mut KeyRecord) -> Result<(), VaultError>,
+    ) -> Result<(), VaultError> {
+        let index = self.index_of(id)?;
+        let now = self.now();
+        let KeyEvent { action, outcome, detail, timeline } = event;
+        self.apply_recording(action, Some(id.as_str()), outcome, detail, |file| {
+            change(&mut file.keys[index])?;
+            if let Some(line) = timeline {
+                file.note_incidents(id, now, &line);
+            }
+            Ok(())
+        })
     }
 
     /// Records a failed attempt in the audit log only (nothing else changed).

@@ -420,17 +420,6 @@ impl Vault {
         Ok((id, detection))
     }
 
-    /// Changes a key's metadata.
-    pub fn edit(&mut self, id: &KeyId, edit: KeyEdit) -> Result<(), VaultError> {
-        let index = self.index_of(id)?;
-        let (changed, detail) = edited_record(&self.file.keys[index], edit, self.now())?;
-        let id = changed.id.clone();
-        self.apply(Action::Edit, Some(&id), detail, |file| {
-            file.keys[index] = changed;
-            Ok(())
-        })
-    }
-
     /// The secret of a live key, for a use of `action`, with the use recorded.
     fn use_secret(&mut self, id: &KeyId) -> Result<SecretString, VaultError> {
         let index = self.index_of(id)?;

@@ -1063,10 +1063,10 @@ impl KeydeskApp {
             }
             TeamCommand::MarkRotation { old, integration, step } => {
                 self.jobs.spawn(ctx, format!("Marking {integration}"), Records::Yes, move || {
-                    let marked = fresh(&vault, &old)
-                        .and_then(|read| vault.mark_rotation(&keys, &read, &integration, step, now))
-                        .map(|(moved, total)| format!("Marked. {moved} of {total} integrations moved."))
-                        .map_err(|e| sentence(&e));
+                    let marked = on_store(&vault, &keys, now, |store| {
+                        actions::changes::mark_rotation(store, &old, &integration, step)
+                    })
+                    .map(|(moved, total)| format!("Marked. {moved} of {total} integrations moved."));
                     Done::Team(TeamDone::Rotated { result: marked, open: Some(old) })
                 });
             }
@@ -1084,15 +1084,14 @@ impl KeydeskApp {
             }
             TeamCommand::Edit { key, label, notes } => {
                 self.jobs.spawn(ctx, "Saving the key in the team vault", Records::Yes, move || {
-                    let result = fresh(&vault, &key)
-                        .and_then(|read| {
-                            let edit =
-                                KeyEdit { label: Some(label), notes: Some(notes), ..KeyEdit::default() };
-                            let (changed, detail) = crate::vault::edited_record(&read.record, edit, now)?;
-                            vault.update(&keys, &read, &changed, &detail, now)?;
-                            Ok(format!("Saved \"{}\" in the team vault.", changed.label))
-                        })
-                        .map_err(|e| sentence(&e));
+                    let edit = KeyEdit { label: Some(label), notes: Some(notes), ..KeyEdit::default() };
+                    let result = on_store(&vault, &keys, now, |store| {
+                        actions::changes::edit(store, &key, None, &edit)?;
+                        Ok(format!(
+                            "Saved \"{}\" in the team vault.",
+                            actions::Store::key_record(store, &key)?.label
+                        ))
+                    });
                     Done::Team(TeamDone::Changed(result))
                 });
             }
@@ -1185,6 +1184,20 @@ fn apply_poll(session: &mut TeamSession, changes: u64, result: Result<Polled, Te
 }
 
 /// `id` as the server has it now (a change or a reveal works on the entry as it is there).
+/// Runs `verb` on the team vault as a store; its error in one sentence.
+fn on_store<T>(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    now: DateTime<Utc>,
+    verb: impl FnOnce(&mut actions::TeamStore<'_>) -> Result<T, actions::ActionError>,
+) -> Result<T, String> {
+    let mut store = actions::TeamStore::new(vault, keys, now).map_err(|e| sentence(&e))?;
+    verb(&mut store).map_err(|error| match error {
+        actions::ActionError::Team(error) => sentence(&error),
+        other => other.to_string(),
+    })
+}
+
 fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError> {
     vault.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })
 }
@@ -1226,7 +1239,7 @@ fn complete_rotation(
             revoke(vault, keys, old, &crate::vault::rotated_reason(&new, reason), at_provider, now)?;
         Ok(format!("Rotation of \"{label}\" complete. {revoked}"))
     } else {
-        vault.close_rotation(keys, &read, reason, now).map_err(|e| sentence(&e))?;
+        on_store(vault, keys, now, |store| actions::changes::close_rotation(store, old, reason))?;
         Ok(format!("Rotation of \"{label}\" complete: the old key was revoked already."))
     }
 }
@@ -1247,7 +1260,7 @@ fn abandon_rotation(
         return Err(format!("\"{label}\" names no replacement to revoke."));
     };
     revoke(vault, keys, &new, &format!("rotation abandoned: {reason}"), at_provider, now)?;
-    vault.abandon_rotation(keys, old, &label, reason, now).map_err(|e| sentence(&e))?;
+    on_store(vault, keys, now, |store| actions::changes::abandon_rotation(store, old, reason))?;
     Ok(format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again."))
 }
 
@@ -1276,9 +1289,9 @@ fn verify(
     now: DateTime<Utc>,
 ) -> Result<String, String> {
     let outcome = (|| {
-        let mut holder = actions::TeamHolder::new(vault, keys, now)?;
-        let called = actions::plan_verify(&holder, id)?.call(&actions::client());
-        actions::finish_verify(&mut holder, called)
+        let mut store = actions::TeamStore::new(vault, keys, now)?;
+        let called = actions::plan_verify(&store, id)?.call(&actions::client());
+        actions::finish_verify(&mut store, called)
     })()
     .map_err(|error| error.to_string())?;
     let said = format!("\"{label}\": {}", outcome.sentence());
@@ -1296,10 +1309,10 @@ fn usage(
     now: DateTime<Utc>,
 ) -> Result<String, String> {
     let (record, found) = (|| {
-        let mut holder = actions::TeamHolder::new(vault, keys, now)?;
-        let called = actions::plan_usage(&holder, id, name)?.call(&actions::client());
-        let found = actions::finish_usage(&mut holder, called)?;
-        Ok::<_, actions::ActionError>((actions::KeyHolder::key_record(&holder, id)?, found))
+        let mut store = actions::TeamStore::new(vault, keys, now)?;
+        let called = actions::plan_usage(&store, id, name)?.call(&actions::client());
+        let found = actions::finish_usage(&mut store, called)?;
+        Ok::<_, actions::ActionError>((actions::Store::key_record(&store, id)?, found))
     })()
     .map_err(|error| error.to_string())?;
     let said =
@@ -1326,16 +1339,16 @@ fn create_at_provider(
     scopes: &[String],
     now: DateTime<Utc>,
 ) -> Result<String, (String, Option<SecretString>)> {
-    let mut holder =
-        actions::TeamHolder::new(vault, keys, now).map_err(|e| (sentence(&e), None))?.adding(existing);
+    let mut store =
+        actions::TeamStore::new(vault, keys, now).map_err(|e| (sentence(&e), None))?.adding(existing);
     let request =
         crate::vault::AddRequest { meta: meta(&label, notes), ..crate::vault::AddRequest::default() };
     let client = actions::client();
-    let called = actions::plan_create(&holder, account, request, scopes)
+    let called = actions::plan_create(&store, account, request, scopes)
         .map_err(|e| (e.to_string(), None))?
         .call(&client);
     let created =
-        actions::finish_create(&mut holder, called, &client).map_err(|(e, left)| (e.to_string(), left))?;
+        actions::finish_create(&mut store, called, &client).map_err(|(e, left)| (e.to_string(), left))?;
     let mut said = format!(
         "Created \"{label}\" at {} and kept it in the team vault: Copy or Reveal it from its row.",
         created.provider.name()
@@ -1387,10 +1400,10 @@ fn revoke(
     now: DateTime<Utc>,
 ) -> Result<String, String> {
     let done = (|| {
-        let mut holder = actions::TeamHolder::new(vault, keys, now)?;
+        let mut store = actions::TeamStore::new(vault, keys, now)?;
         let options = actions::RevokeOptions { confirmed_at_provider: at_provider, local_only: !at_provider };
-        let called = actions::plan_revoke(&holder, id, reason, options)?.call(&actions::client());
-        actions::finish_revoke(&mut holder, called, reason)
+        let called = actions::plan_revoke(&store, id, reason, options)?.call(&actions::client());
+        actions::finish_revoke(&mut store, called, reason)
     })()
     .map_err(|error| error.to_string())?;
     Ok(std::iter::once(done.message).chain(done.notes).collect::<Vec<_>>().join(" "))

@@ -117,7 +117,7 @@ impl Session {
                     Err(error) => self.new_key.error = Some(error.to_string()),
                 }
             }
-            Command::Edit { key, edit } => match self.vault.edit(&key, edit) {
+            Command::Edit { key, edit } => match actions::changes::edit(&mut self.vault, &key, None, &edit) {
                 Ok(()) => {
                     fx.toasts.info("Saved.".to_owned(), now);
                     self.detail = DetailState::for_key(self.vault.file(), &key);
@@ -189,19 +189,21 @@ impl Session {
                 }
             }
             Command::MarkRotation { old, integration, step } => {
-                if let Err(error) = self.vault.mark_rotation(&old, &integration, step) {
+                if let Err(error) = actions::changes::mark_rotation(&mut self.vault, &old, &integration, step)
+                {
                     fx.toasts.error(error.to_string(), now);
                 }
             }
             Command::FinishRotation { old, reason } => match self
                 .vault
-                .check_rotation_complete(&old, reason.as_deref())
+                .key(&old)
+                .and_then(|record| crate::vault::check_complete(record, reason.as_deref()))
             {
                 // Revoked first (a leak): only the rotation is left to close.
                 Ok(())
                     if !self.vault.file().key(&old).is_some_and(crate::vault::model::KeyRecord::is_live) =>
                 {
-                    match self.vault.close_rotation(&old, reason.as_deref()) {
+                    match actions::changes::close_rotation(&mut self.vault, &old, reason.as_deref()) {
                         Ok(()) => fx.toasts.info("Rotation finished.".to_owned(), now),
                         Err(error) => fx.toasts.error(error.to_string(), now),
                     }

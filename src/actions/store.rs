@@ -1,6 +1,8 @@
-//! Where a provider action reads a key, its account and the secrets a call needs, and where it
-//! records what the provider said: a local vault ([`Vault`]), or a team vault with its keys
-//! unlocked ([`TeamHolder`]). Verify, revoke and last use are written once against this.
+//! One set of operations over a vault, wherever it lives: the local folder ([`Vault`]) or a
+//! team vault with its keys unlocked ([`TeamStore`]). A store reads a key, hands out a
+//! secret through its gate, and commits a change of one key with its audit event; the verbs
+//! (`actions::changes`: edit, a rotation's steps, what a provider said; verify, revoke, last
+//! use and create at a provider) are written once against it.
 
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -9,19 +11,24 @@ use super::ActionError;
 use crate::providers::Provider;
 use crate::team::accounts::{TeamAccount, find_account};
 use crate::team::audit::TrailAction;
+use crate::team::kv::KvError;
 use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
-use crate::vault::audit::Action;
-use crate::vault::model::{
-    Account, KeyId, KeyRecord, ProviderUsage, UnexpectedUse, Verification, VerifyOutcome,
-};
-use crate::vault::{AddRequest, UsageTarget, Vault, VaultError, aws_access_key_id, os_rng, usage_detail};
+use crate::vault::audit::Outcome;
+use crate::vault::model::{Account, KeyId, KeyRecord};
+use crate::vault::{AddRequest, KeyEvent, UsageTarget, Vault, VaultError, aws_access_key_id, os_rng};
 
-/// What verify, revoke and last use need of a vault.
-pub trait KeyHolder {
+/// What the verbs need of a vault.
+pub trait Store {
     /// The time to record, in whole seconds.
     fn now(&self) -> DateTime<Utc>;
+    /// A key's record as it is now, and the version a change [`at`](Store::change_key) that
+    /// reading names (a team vault's entry version; 0 for a local vault, which one writer
+    /// holds).
+    fn read_key(&self, id: &KeyId) -> Result<(KeyRecord, u64), ActionError>;
     /// A key's record as it is now.
-    fn key_record(&self, id: &KeyId) -> Result<KeyRecord, ActionError>;
+    fn key_record(&self, id: &KeyId) -> Result<KeyRecord, ActionError> {
+        Ok(self.read_key(id)?.0)
+    }
     /// A live key's record and secret, for a call the user asked for.
     fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), ActionError>;
     /// The base URL and region to call for a key: its account's, else the key's own region.
@@ -39,21 +46,33 @@ pub trait KeyHolder {
         request: AddRequest,
         secret: &SecretString,
     ) -> Result<(KeyId, Option<String>), ActionError>;
-    /// Records what the provider said about a key.
-    fn record_verification(&mut self, id: &KeyId, outcome: VerifyOutcome) -> Result<(), ActionError>;
-    /// Records that a revoke at the provider did not happen, and why.
-    fn record_revoke_failure(&mut self, id: &KeyId, message: &str) -> Result<(), ActionError>;
-    /// Marks a key revoked (`how`: how it went at the provider); answers a warning to show.
-    fn revoke_noting(&mut self, id: &KeyId, reason: &str, how: &str) -> Result<Option<String>, ActionError>;
-    /// Records what the provider said about a key's last use (`Err`: why it could not tell);
-    /// `subject` (the key's id at the provider, as asked) is kept when the key had none.
-    /// Answers the use that should not have happened, if the answer shows one.
-    fn record_usage(
+    /// Changes key `id` as `change` says and records `event`, as one change: a refusal from
+    /// `change` writes nothing. With `at`, only if the key is still at that version (another
+    /// member's change meanwhile is refused, naming them); without, `change` is applied to the
+    /// key as it is when written (again, after a change made meanwhile).
+    fn change_key(
         &mut self,
         id: &KeyId,
-        answer: Result<ProviderUsage, String>,
-        subject: Option<String>,
-    ) -> Result<Option<UnexpectedUse>, ActionError>;
+        at: Option<u64>,
+        event: KeyEvent,
+        change: &mut dyn FnMut(&mut KeyRecord) -> Result<(), VaultError>,
+    ) -> Result<(), ActionError>;
+    /// [`change_key`](Store::change_key) for what Keydesk learnt about a key (a provider's
+    /// answer): where this user may not change keys (a reader's token on a team vault), only
+    /// the event is recorded.
+    fn note_on_key(
+        &mut self,
+        id: &KeyId,
+        event: KeyEvent,
+        change: &mut dyn FnMut(&mut KeyRecord) -> Result<(), VaultError>,
+    ) -> Result<(), ActionError> {
+        self.change_key(id, None, event, change)
+    }
+    /// Records `event` about key `id`, which it does not change (an attempt that failed).
+    fn record_event(&mut self, id: &KeyId, event: KeyEvent) -> Result<(), ActionError>;
+    /// Marks a key revoked (`how`: how it went at the provider) and lets go of its secret;
+    /// answers a warning to show.
+    fn revoke_noting(&mut self, id: &KeyId, reason: &str, how: &str) -> Result<Option<String>, ActionError>;
 
     /// What a last-use question needs: the key, its id at the provider where known, and a
     /// key to ask with — its account's management key when there is one (it may ask about
@@ -85,13 +104,13 @@ pub trait KeyHolder {
     }
 }
 
-impl KeyHolder for Vault {
+impl Store for Vault {
     fn now(&self) -> DateTime<Utc> {
         Vault::now(self)
     }
 
-    fn key_record(&self, id: &KeyId) -> Result<KeyRecord, ActionError> {
-        Ok(self.key(id)?.clone())
+    fn read_key(&self, id: &KeyId) -> Result<(KeyRecord, u64), ActionError> {
+        Ok((self.key(id)?.clone(), 0))
     }
 
     fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), ActionError> {
@@ -123,32 +142,29 @@ impl KeyHolder for Vault {
         Ok((id, detection.warning))
     }
 
-    fn record_verification(&mut self, id: &KeyId, outcome: VerifyOutcome) -> Result<(), ActionError> {
-        Ok(Vault::record_verification(self, id, outcome)?)
+    fn change_key(
+        &mut self,
+        id: &KeyId,
+        _at: Option<u64>,
+        event: KeyEvent,
+        change: &mut dyn FnMut(&mut KeyRecord) -> Result<(), VaultError>,
+    ) -> Result<(), ActionError> {
+        Ok(Vault::change_key(self, id, event, change)?)
     }
 
-    fn record_revoke_failure(&mut self, id: &KeyId, message: &str) -> Result<(), ActionError> {
-        Ok(Vault::record_revoke_failure(self, id, message)?)
+    fn record_event(&mut self, id: &KeyId, event: KeyEvent) -> Result<(), ActionError> {
+        Ok(Vault::change_key(self, id, event, &mut |_unchanged| Ok(()))?)
     }
 
     fn revoke_noting(&mut self, id: &KeyId, reason: &str, how: &str) -> Result<Option<String>, ActionError> {
         Ok(Vault::revoke_noting(self, id, reason, how)?)
-    }
-
-    fn record_usage(
-        &mut self,
-        id: &KeyId,
-        answer: Result<ProviderUsage, String>,
-        subject: Option<String>,
-    ) -> Result<Option<UnexpectedUse>, ActionError> {
-        Ok(Vault::record_usage(self, id, answer, subject)?)
     }
 }
 
 /// A team vault unlocked, with its provider accounts as read when the action began. Every
 /// key is read from the server as it is now (not from this computer's copy), and every
 /// record goes to the server with its entry in the team's audit trail.
-pub struct TeamHolder<'a> {
+pub struct TeamStore<'a> {
     vault: &'a TeamVault,
     keys: &'a TeamKeys,
     accounts: Vec<TeamAccount>,
@@ -158,7 +174,7 @@ pub struct TeamHolder<'a> {
     now: DateTime<Utc>,
 }
 
-impl<'a> TeamHolder<'a> {
+impl<'a> TeamStore<'a> {
     /// Reads the team's accounts, each entry's seal checked: an API address changed on the
     /// server by someone without the team's key would receive the secrets sent there.
     pub fn new(vault: &'a TeamVault, keys: &'a TeamKeys, now: DateTime<Utc>) -> Result<Self, TeamError> {
@@ -166,7 +182,7 @@ impl<'a> TeamHolder<'a> {
         for account in &accounts {
             vault.check_account_seal(keys, account)?;
         }
-        Ok(TeamHolder { vault, keys, accounts, existing: None, now: crate::vault::whole_seconds(now) })
+        Ok(TeamStore { vault, keys, accounts, existing: None, now: crate::vault::whole_seconds(now) })
     }
 
     /// Gives the team's keys as just read (this computer's copy brought up to date), so a key
@@ -183,13 +199,14 @@ impl<'a> TeamHolder<'a> {
     }
 }
 
-impl KeyHolder for TeamHolder<'_> {
+impl Store for TeamStore<'_> {
     fn now(&self) -> DateTime<Utc> {
         self.now
     }
 
-    fn key_record(&self, id: &KeyId) -> Result<KeyRecord, ActionError> {
-        Ok(self.read(id)?.record)
+    fn read_key(&self, id: &KeyId) -> Result<(KeyRecord, u64), ActionError> {
+        let key = self.read(id)?;
+        Ok((key.record, key.version))
     }
 
     fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), ActionError> {
@@ -236,34 +253,54 @@ impl KeyHolder for TeamHolder<'_> {
         Ok((record.id, detection.warning))
     }
 
-    fn record_verification(&mut self, id: &KeyId, outcome: VerifyOutcome) -> Result<(), ActionError> {
-        let label = self.read(id)?.record.label;
-        let detail = if outcome.works() {
-            format!("\"{label}\": {}", outcome.word())
-        } else {
-            format!("\"{label}\": {}: {}", outcome.word(), outcome.sentence())
-        };
-        let at = self.now;
-        self.vault.note_on_key(
+    fn change_key(
+        &mut self,
+        id: &KeyId,
+        at: Option<u64>,
+        event: KeyEvent,
+        change: &mut dyn FnMut(&mut KeyRecord) -> Result<(), VaultError>,
+    ) -> Result<(), ActionError> {
+        let (action, detail) = trail_entry(&event);
+        self.vault.change_key(
             self.keys,
             id,
-            (Action::Verify.into(), &detail),
-            |record| record.last_verified = Some(Verification { at, outcome: outcome.clone() }),
             at,
+            (action, &detail),
+            |record| Ok(change(record)?),
+            self.now,
         )?;
         Ok(())
     }
 
-    fn record_revoke_failure(&mut self, id: &KeyId, message: &str) -> Result<(), ActionError> {
-        let label = self.read(id)?.record.label;
-        let detail = format!("\"{label}\": {message}");
-        self.vault.note_on_key(
+    fn note_on_key(
+        &mut self,
+        id: &KeyId,
+        event: KeyEvent,
+        change: &mut dyn FnMut(&mut KeyRecord) -> Result<(), VaultError>,
+    ) -> Result<(), ActionError> {
+        let (action, detail) = trail_entry(&event);
+        let noted = self.vault.change_key(
             self.keys,
             id,
-            (TrailAction::failed(Action::Revoke), &detail),
-            |record| record.provider_revoke_pending = Some(message.to_owned()),
+            None,
+            (action, &detail),
+            |record| Ok(change(record)?),
             self.now,
-        )?;
+        );
+        match noted {
+            Err(TeamError::Server(KvError::Denied { .. })) => {
+                let key = self.read(id)?;
+                self.vault.record(self.keys, action, Some((id, key.version)), &detail, self.now)?;
+                Ok(())
+            }
+            other => Ok(other.map(|_version| ())?),
+        }
+    }
+
+    fn record_event(&mut self, id: &KeyId, event: KeyEvent) -> Result<(), ActionError> {
+        let key = self.read(id)?;
+        let (action, detail) = trail_entry(&event);
+        self.vault.record(self.keys, action, Some((id, key.version)), &detail, self.now)?;
         Ok(())
     }
 
@@ -271,43 +308,13 @@ impl KeyHolder for TeamHolder<'_> {
         let key = self.read(id)?;
         Ok(self.vault.revoke(self.keys, &key, reason, how, self.now)?)
     }
+}
 
-    fn record_usage(
-        &mut self,
-        id: &KeyId,
-        answer: Result<ProviderUsage, String>,
-        subject: Option<String>,
-    ) -> Result<Option<UnexpectedUse>, ActionError> {
-        let key = self.read(id)?;
-        let label = key.record.label.clone();
-        let usage = match answer {
-            Ok(usage) => usage,
-            Err(why) => {
-                let detail = format!("\"{label}\": {why}");
-                self.vault.record(
-                    self.keys,
-                    TrailAction::failed(Action::Usage),
-                    Some((id, key.version)),
-                    &detail,
-                    self.now,
-                )?;
-                return Ok(None);
-            }
-        };
-        let flag = usage.last_used.and_then(|at| key.record.unexpected_use_at(at));
-        let detail = format!("\"{label}\": {}", usage_detail(&usage, flag.as_ref()));
-        self.vault.note_on_key(
-            self.keys,
-            id,
-            (Action::Usage.into(), &detail),
-            |record| {
-                record.usage = Some(Box::new(usage.clone()));
-                if record.provider_key_id.is_none() {
-                    record.provider_key_id.clone_from(&subject);
-                }
-            },
-            self.now,
-        )?;
-        Ok(flag)
+/// An event as the team's trail keeps it: the action (failed or not) and one detail, which
+/// ends with why it failed.
+fn trail_entry(event: &KeyEvent) -> (TrailAction, String) {
+    match &event.outcome {
+        Outcome::Ok => (event.action.into(), event.detail.clone()),
+        Outcome::Failed(why) => (TrailAction::failed(event.action), format!("{}: {why}", event.detail)),
     }
 }
