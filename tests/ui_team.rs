@@ -203,6 +203,42 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     let labels: Vec<String> = other.keys().unwrap().into_iter().map(|k| k.record.label).collect();
     assert!(labels.contains(&"Newsletter sync".to_owned()), "saved on the server: {labels:?}");
 
+    // Every detail a local vault's key has: its rotation period and where it is used.
+    harness.get_all_by_label("Edit").next().unwrap().click();
+    harness.run();
+    type_into(&mut harness, "Rotate every", "30");
+    type_into(&mut harness, "Used by", "HubSpot");
+    click(&mut harness, "Save");
+    harness.run();
+    let saved = |other: &TeamVault| {
+        other.keys().unwrap().into_iter().find(|k| k.record.label == "Newsletter sync").unwrap()
+    };
+    let read = saved(&other);
+    assert_eq!(read.record.rotate_after_days, Some(30));
+    assert_eq!(read.record.integrations.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["HubSpot"]);
+
+    // A member's change made while the form is open is not overwritten: the save names them.
+    harness.get_all_by_label("Edit").next().unwrap().click();
+    harness.run();
+    let noted = KeyEdit { notes: Some("their note".into()), ..KeyEdit::default() };
+    let mut store = TeamStore::new(&other, &keys, chrono::Utc::now()).unwrap();
+    changes::edit(&mut store, &read.record.id, Some(read.version), &noted).unwrap();
+    harness.get_by_label("Rotate every").click();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Rotate every").type_text("60");
+    harness.run();
+    click(&mut harness, "Save");
+    harness.run();
+    harness.get_by_label_contains("changed this key a moment ago");
+    let kept = saved(&other).record;
+    assert_eq!(
+        (kept.notes.as_str(), kept.rotate_after_days),
+        ("their note", Some(30)),
+        "their change stands"
+    );
+    click(&mut harness, "Cancel");
+
     // Revoke it: a reason is asked; the row says revoked and its Copy is off.
     harness.get_all_by_label("Revoke…").next().unwrap().click();
     harness.run();

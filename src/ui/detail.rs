@@ -1,13 +1,12 @@
 //! Key detail: every field, editable metadata, Copy / Reveal / Verify / Rotate / Revoke, and
 //! the key's own audit timeline.
 
-use super::meta_form::{integrations_ui, schedule_ui};
+use super::meta_form::details_ui;
 use super::session::{Command, Revealed};
 use super::state::{DetailState, Screen};
 use super::theme;
 use super::widgets::{badge_ui, error_ui, field, field_with, secret_field, secret_text_ui};
 use crate::providers::Provider;
-use crate::vault::KeyEdit;
 use crate::vault::audit::Outcome;
 use crate::vault::health::{full_access, known_permissions};
 use crate::vault::model::{KeyId, KeyStatus, VaultFile, VerifyOutcome};
@@ -226,25 +225,11 @@ pub fn detail_ui(
         }
         ui.add_space(theme::GAP);
         ui.heading("Details");
-        field(ui, "Label", &mut state.form.label);
-        field_with(ui, "Notes", egui::TextEdit::multiline(&mut state.form.notes).desired_rows(3));
-        schedule_ui(ui, &mut state.form);
-        integrations_ui(ui, &mut state.form.integrations);
+        details_ui(ui, &mut state.form);
         error_ui(ui, &state.error);
         if ui.button("Save").clicked() {
-            match state.form.parse() {
-                Ok(meta) => {
-                    let edit = KeyEdit {
-                        label: (meta.label != record.label).then_some(meta.label),
-                        notes: (meta.notes != record.notes).then_some(meta.notes),
-                        integrations: Some(meta.integrations).filter(|i| *i != record.integrations),
-                        expires_at: (meta.expires_at != record.expires_at).then_some(meta.expires_at),
-                        rotate_after_days: (meta.rotate_after_days != record.rotate_after_days)
-                            .then_some(meta.rotate_after_days),
-                        scopes: None,
-                    };
-                    command = Some(Command::Edit { key: record.id.clone(), edit });
-                }
+            match state.form.edit_of(record) {
+                Ok(edit) => command = Some(Command::Edit { key: record.id.clone(), edit }),
                 Err(error) => state.error = Some(error),
             }
         }

@@ -3,6 +3,7 @@
 
 use super::theme;
 use super::widgets::field_with;
+use crate::vault::KeyEdit;
 use crate::vault::meta::{self, KeyMeta};
 use crate::vault::model::KeyRecord;
 
@@ -60,6 +61,32 @@ impl MetaForm {
             notes: self.notes.clone(),
         })
     }
+}
+
+impl MetaForm {
+    /// What the form changes of `record`: each field that differs, or the first sentence
+    /// saying what is wrong.
+    pub fn edit_of(&self, record: &KeyRecord) -> Result<KeyEdit, String> {
+        let meta = self.parse()?;
+        Ok(KeyEdit {
+            label: (meta.label != record.label).then_some(meta.label),
+            notes: (meta.notes != record.notes).then_some(meta.notes),
+            integrations: Some(meta.integrations).filter(|i| *i != record.integrations),
+            expires_at: (meta.expires_at != record.expires_at).then_some(meta.expires_at),
+            rotate_after_days: (meta.rotate_after_days != record.rotate_after_days)
+                .then_some(meta.rotate_after_days),
+            scopes: None,
+        })
+    }
+}
+
+/// The label, notes, schedule and integrations fields of a key being edited.
+pub fn details_ui(ui: &mut egui::Ui, form: &mut MetaForm) -> egui::Response {
+    let label = super::widgets::field(ui, "Label", &mut form.label);
+    field_with(ui, "Notes", egui::TextEdit::multiline(&mut form.notes).desired_rows(3));
+    schedule_ui(ui, form);
+    integrations_ui(ui, &mut form.integrations);
+    label
 }
 
 /// The expiry and rotation fields.

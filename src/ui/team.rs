@@ -94,10 +94,12 @@ pub enum TeamCommand {
         account: String,
         scopes: Vec<String>,
     },
+    /// Change a key's details, if nobody changed it since `version`, the one the form was
+    /// filled from.
     Edit {
         key: KeyId,
-        label: String,
-        notes: String,
+        version: u64,
+        edit: crate::vault::KeyEdit,
     },
     /// Revoke a key (already revoked at the provider, when `at_provider`), after opening an
     /// incident about it when `found_where` says where it leaked.
@@ -241,11 +243,12 @@ impl Default for AddForm {
     }
 }
 
-/// A key's label and notes being edited.
+/// A key's details being edited, from its record at `version`.
 pub struct EditForm {
     pub key: KeyId,
-    pub label: String,
-    pub notes: String,
+    pub version: u64,
+    pub form: super::meta_form::MetaForm,
+    pub error: Option<String>,
     focused: bool,
 }
 
@@ -528,18 +531,21 @@ pub fn team_ui(
         }
         if let Some(form) = &mut state.editing {
             let (save, cancel) = form_ui(ui, "Edit the key", "Save", why_not, |ui| {
-                let label = field(ui, "Label", &mut form.label);
+                let label = super::meta_form::details_ui(ui, &mut form.form);
                 if !std::mem::replace(&mut form.focused, true) {
                     label.request_focus();
                 }
-                field(ui, "Notes", &mut form.notes);
+                super::widgets::error_ui(ui, &form.error);
             });
-            if save {
-                command = Some(TeamCommand::Edit {
-                    key: form.key.clone(),
-                    label: form.label.trim().to_owned(),
-                    notes: form.notes.trim().to_owned(),
-                });
+            let read = view.keys.iter().find(|k| k.record.id == form.key);
+            if save && let Some(read) = read {
+                match form.form.edit_of(&read.record) {
+                    Ok(edit) => {
+                        form.error = None;
+                        command = Some(TeamCommand::Edit { key: form.key.clone(), version: form.version, edit });
+                    }
+                    Err(error) => form.error = Some(error),
+                }
             }
             if cancel {
                 state.editing = None;
@@ -738,8 +744,9 @@ pub fn team_ui(
                         if change_button(ui, "Edit", why_not).clicked() {
                             state.editing = Some(EditForm {
                                 key: record.id.clone(),
-                                label: record.label.clone(),
-                                notes: record.notes.clone(),
+                                version: key.version,
+                                form: super::meta_form::MetaForm::from_record(record),
+                                error: None,
                                 focused: false,
                             });
                             state.adding = None;

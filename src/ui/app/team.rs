@@ -32,7 +32,7 @@ use crate::vault::crypto::{CryptoError, KdfMemory, KdfParams};
 use crate::vault::incidents::IncidentReport;
 use crate::vault::model::SecretBackend;
 use crate::vault::model::{Account, Incident, KeyId};
-use crate::vault::{KeyEdit, os_rng};
+use crate::vault::os_rng;
 
 /// How often an open team vault asks the server what changed.
 pub const POLL_SECS: i64 = 3;
@@ -1082,11 +1082,10 @@ impl KeydeskApp {
                     Done::Team(TeamDone::Rotated { result: done, open: None })
                 });
             }
-            TeamCommand::Edit { key, label, notes } => {
+            TeamCommand::Edit { key, version, edit } => {
                 self.jobs.spawn(ctx, "Saving the key in the team vault", Records::Yes, move || {
-                    let edit = KeyEdit { label: Some(label), notes: Some(notes), ..KeyEdit::default() };
                     let result = on_store(&vault, &keys, now, |store| {
-                        actions::changes::edit(store, &key, None, &edit)?;
+                        actions::changes::edit(store, &key, Some(version), &edit)?;
                         Ok(format!(
                             "Saved \"{}\" in the team vault.",
                             actions::Store::key_record(store, &key)?.label
