@@ -465,6 +465,39 @@ fn a_rotation_with_two_integrations_survives_a_restart_and_finishes() {
 }
 
 #[test]
+fn a_rotation_is_abandoned_from_the_window_the_new_key_revoked_the_old_one_active_again() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    common::window::generate_key(&mut harness, "Partner API");
+    click(&mut harness, "Rotate");
+    harness.get_all_by_label("Rotate").last().unwrap().click();
+    let _settled = harness.try_run();
+    click(&mut harness, "Done");
+    // The new key's page holds the rotation: giving it up asks why first.
+    use egui_kittest::kittest::NodeT;
+    let abandon = "Abandon rotation: revoke the new key…";
+    assert!(harness.get_by_label(abandon).accesskit_node().is_disabled(), "a reason is asked first");
+    type_into(&mut harness, "Abandon, because", "the new key was pasted in a chat");
+    click(&mut harness, abandon);
+    click(&mut harness, "Revoke key");
+    harness.get_by_label_contains("abandoned: the new key is revoked, the old one is active again");
+
+    let session = harness.state().session().unwrap();
+    let keys = session.vault.keys();
+    let old = keys.iter().find(|k| k.replaces.is_none()).unwrap();
+    let new = keys.iter().find(|k| k.replaces.is_some()).unwrap();
+    assert!(old.is_live() && old.rotation.is_none() && old.replaced_by.is_none(), "{old:?}");
+    assert!(
+        matches!(&new.status, KeyStatus::Revoked { reason, .. } if reason == "rotation abandoned: the new key was pasted in a chat"),
+        "{:?}",
+        new.status
+    );
+    let audit = session.vault.audit_text().unwrap();
+    assert!(audit.contains("abandoned: the new key was pasted in a chat"), "in the audit log");
+}
+
+#[test]
 fn an_open_incident_stays_on_the_key_list_until_closed() {
     let world = world();
     let mut harness = app(&world);

@@ -482,6 +482,21 @@ fn rotation_ui(
         command =
             Some(Command::FinishRotation { old: record.id.clone(), reason: (left > 0).then_some(reason) });
     }
+    // Giving up: the new key is revoked and the old one stays in use.
+    ui.add_space(theme::GAP);
+    field_with(
+        ui,
+        "Abandon, because",
+        egui::TextEdit::singleline(&mut state.abandon_reason)
+            .hint_text("e.g. the new key was pasted in a chat"),
+    );
+    let reason = state.abandon_reason.trim().to_owned();
+    let abandon = ui
+        .add_enabled(!reason.is_empty(), egui::Button::new("Abandon rotation: revoke the new key…"))
+        .on_disabled_hover_text("Say why the rotation is given up: it is kept with it.");
+    if abandon.clicked() {
+        command = Some(Command::AbandonRotation { old: record.id.clone(), reason });
+    }
     command
 }
 

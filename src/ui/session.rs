@@ -99,6 +99,12 @@ pub enum Command {
     },
     /// Finish the rotation of `old`: its revoke, asked in the revoke dialog. `reason` says why
     /// integrations are left, when some are.
+    /// Give up the rotation of `old`: its replacement is revoked (in the revoke dialog), then
+    /// the old key is active again. `reason` is kept with it.
+    AbandonRotation {
+        old: KeyId,
+        reason: String,
+    },
     FinishRotation {
         old: KeyId,
         reason: Option<String>,
@@ -237,6 +243,9 @@ pub struct Session {
     pub whois: WhoisState,
     pub health: super::health::HealthState,
     pub revoke: Option<RevokeState>,
+    /// A rotation given up once its replacement's revoke lands: (the replacement, the old key,
+    /// why).
+    pub abandoning: Option<(KeyId, KeyId, String)>,
     pub shown_once: Option<ShownOnce>,
     pub revealed: Option<Revealed>,
     pub audit_cache: Option<AuditCache>,
@@ -268,6 +277,7 @@ impl Session {
             whois: WhoisState::default(),
             health: super::health::HealthState::default(),
             revoke: None,
+            abandoning: None,
             shown_once: None,
             revealed: None,
             audit_cache: None,

@@ -52,6 +52,8 @@ pub struct DetailState {
     pub history_at: Option<u64>,
     /// Why the rotation is finished with integrations not moved (the user's words).
     pub finish_reason: String,
+    /// Why the rotation is given up (the user's words, kept with it).
+    pub abandon_reason: String,
     /// The key's uses over the last 90 days, counted from `history` on the day it names.
     pub activity: Option<(chrono::NaiveDate, super::detail::Activity)>,
     /// A suspected leak being reported, and an open incident's summary and report file.

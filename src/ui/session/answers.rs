@@ -3,7 +3,8 @@
 
 use super::{Effects, Session, SessionDone, ShownOnce};
 use crate::actions::{self, RevokeCalled};
-use crate::ui::state::{NewKeyState, Screen};
+use crate::ui::state::{NewKeyState, RevokeState, Screen};
+use crate::vault::model::KeyId;
 
 impl Session {
     /// Applies a background job's answer. `cancelled`: the user stopped waiting for it (what
@@ -117,6 +118,11 @@ impl Session {
                 if dialog_open {
                     self.revoke = None;
                 }
+                if self.abandoning.as_ref().is_some_and(|(new, _, _)| *new == key_id)
+                    && let Some((_, old, why)) = self.abandoning.take()
+                {
+                    self.abandoned(&old, &why, fx);
+                }
                 let old = self.vault.file().key(&key_id).cloned();
                 if replacement && let Some(old) = old {
                     self.new_key = NewKeyState::replacing(&old);
@@ -127,6 +133,40 @@ impl Session {
                 Some(state) if dialog_open => state.error = Some(error.to_string()),
                 _ => fx.toasts.error(error.to_string(), now),
             },
+        }
+    }
+
+    /// Starts giving up the rotation of `old`: its replacement's revoke is asked in the revoke
+    /// dialog (the rotation is abandoned once it lands), or, revoked already, only the rotation
+    /// is ended.
+    pub(super) fn abandon_rotation(&mut self, old: &KeyId, reason: String, fx: &mut Effects<'_>) {
+        let file = self.vault.file();
+        let Some(record) = file.key(old) else { return };
+        let Some(new) = record.replaced_by.as_ref().and_then(|id| file.key(id)) else {
+            let said = format!("\"{}\" names no replacement to revoke.", record.label);
+            return fx.toasts.error(said, fx.now);
+        };
+        if !new.is_live() {
+            return self.abandoned(old, &reason, fx);
+        }
+        let mut state = RevokeState::new(new, actions::revoke_route(&self.vault, new));
+        state.reason = format!("rotation abandoned: {reason}");
+        self.abandoning = Some((new.id.clone(), old.clone(), reason));
+        self.revoke = Some(state);
+    }
+
+    /// Ends the rotation of `old` once its replacement is revoked.
+    fn abandoned(&mut self, old: &KeyId, reason: &str, fx: &mut Effects<'_>) {
+        match actions::changes::abandon_rotation(&mut self.vault, old, reason) {
+            Ok(()) => {
+                self.detail.abandon_reason.clear();
+                let label = self.label_of(old);
+                let said = format!(
+                    "Rotation of {label} abandoned: the new key is revoked, the old one is active again."
+                );
+                fx.toasts.info(said, fx.now);
+            }
+            Err(error) => fx.toasts.error(error.to_string(), fx.now),
         }
     }
 }

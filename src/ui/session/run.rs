@@ -227,7 +227,11 @@ impl Session {
                 }
                 Err(error) => fx.toasts.error(error.to_string(), now),
             },
-            Command::CloseRevoke => self.revoke = None,
+            Command::AbandonRotation { old, reason } => self.abandon_rotation(&old, reason, fx),
+            Command::CloseRevoke => {
+                self.revoke = None;
+                self.abandoning = None;
+            }
             Command::Revoke { key, reason, options, replacement } => {
                 match actions::plan_revoke(&self.vault, &key, &reason, options) {
                     Ok(plan) if plan.calls_provider() => {
