@@ -29,6 +29,16 @@ pub trait Store {
     fn key_record(&self, id: &KeyId) -> Result<KeyRecord, ActionError> {
         Ok(self.read_key(id)?.0)
     }
+    /// A live key's secret, shown to the user; the reveal is recorded (no record, no secret).
+    fn reveal(&mut self, id: &KeyId) -> Result<SecretString, ActionError>;
+    /// A live key's secret for the clipboard; the copy is recorded with
+    /// [`record_copy`](Store::record_copy) once the clipboard took it (or did not).
+    fn secret_to_copy(&mut self, id: &KeyId) -> Result<SecretString, ActionError>;
+    /// Records a copy of key `id`: done, or refused by the clipboard (`Err` with why).
+    fn record_copy(&mut self, id: &KeyId, taken: Result<(), String>) -> Result<(), ActionError>;
+    /// How long a copied secret stays on the clipboard, in seconds (this vault's setting; a
+    /// team vault's is this computer's).
+    fn clipboard_clear_secs(&self) -> u32;
     /// A live key's record and secret, for a call the user asked for.
     fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), ActionError>;
     /// The base URL and region to call for a key: its account's, else the key's own region.
@@ -111,6 +121,22 @@ impl Store for Vault {
 
     fn read_key(&self, id: &KeyId) -> Result<(KeyRecord, u64), ActionError> {
         Ok((self.key(id)?.clone(), 0))
+    }
+
+    fn reveal(&mut self, id: &KeyId) -> Result<SecretString, ActionError> {
+        Ok(Vault::reveal(self, id)?)
+    }
+
+    fn secret_to_copy(&mut self, id: &KeyId) -> Result<SecretString, ActionError> {
+        Ok(Vault::secret_to_copy(self, id)?)
+    }
+
+    fn record_copy(&mut self, id: &KeyId, taken: Result<(), String>) -> Result<(), ActionError> {
+        Ok(Vault::record_copy(self, id, taken)?)
+    }
+
+    fn clipboard_clear_secs(&self) -> u32 {
+        self.file().header.settings.clipboard_clear_secs
     }
 
     fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), ActionError> {
@@ -207,6 +233,25 @@ impl Store for TeamStore<'_> {
     fn read_key(&self, id: &KeyId) -> Result<(KeyRecord, u64), ActionError> {
         let key = self.read(id)?;
         Ok((key.record, key.version))
+    }
+
+    fn reveal(&mut self, id: &KeyId) -> Result<SecretString, ActionError> {
+        let key = self.read(id)?;
+        Ok(self.vault.reveal(self.keys, &key, self.now)?)
+    }
+
+    fn secret_to_copy(&mut self, id: &KeyId) -> Result<SecretString, ActionError> {
+        let key = self.read(id)?;
+        Ok(self.vault.secret_to_copy(self.keys, &key)?)
+    }
+
+    fn record_copy(&mut self, id: &KeyId, taken: Result<(), String>) -> Result<(), ActionError> {
+        let key = self.read(id)?;
+        Ok(self.vault.record_copy(self.keys, &key, taken, self.now)?)
+    }
+
+    fn clipboard_clear_secs(&self) -> u32 {
+        self.vault.config().settings.clipboard_clear_secs
     }
 
     fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), ActionError> {

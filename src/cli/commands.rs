@@ -141,33 +141,15 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Edit(edit) => run_edit(&mut vault, edit),
         Command::Copy(args) => {
             let id = resolve(vault.keys(), &args.key)?;
-            let secret = vault.secret_to_copy(&id)?;
-            let label = vault.key(&id).map(|k| k.label.clone()).unwrap_or_default();
-            let seconds =
-                args.clear_after.unwrap_or(u64::from(vault.file().header.settings.clipboard_clear_secs));
-            // The copy is recorded once the clipboard took it, and as failed when it did not.
-            let taken = crate::clipboard::SystemClipboard::open().and_then(|mut clipboard| {
-                clipboard.set_secret(secret.expose_secret())?;
-                Ok(clipboard)
-            });
-            vault.record_copy(&id, taken.as_ref().map(|_| ()).map_err(ToString::to_string))?;
-            let mut clipboard = taken?;
+            let copied = copy_key(&mut vault, &id, args.clear_after)?;
             note_unmarked(&vault);
             // The vault (and its lock) is let go while the clipboard is served.
             drop(vault);
-            note(&format!(
-                "Copied \"{label}\" to the clipboard; it clears in {seconds} s (keep this running)."
-            ));
-            return match crate::clipboard::hold_then_clear(&mut clipboard, secret.expose_secret(), seconds)? {
-                crate::clipboard::Held::Cleared => out("Cleared the clipboard."),
-                crate::clipboard::Held::Replaced => {
-                    out("Something else was copied meanwhile, so the clipboard was left alone.")
-                }
-            };
+            return hold(copied);
         }
         Command::Reveal(key) => {
-            let secret = vault.reveal(&resolve(vault.keys(), &key.key)?)?;
-            print_secret(&secret)
+            let id = resolve(vault.keys(), &key.key)?;
+            print_secret(&vault.reveal(&id)?)
         }
         Command::Revoke(revoke) => remote::revoke(&mut vault, &revoke),
         Command::Verify(args) => remote::verify(&mut vault, &args.key, args.json),
@@ -481,6 +463,50 @@ pub(super) fn rotation_step(
     remote::revoke_key(store, &new, &revoke(&new, format!("rotation abandoned: {reason}")))?;
     changes::abandon_rotation(store, old, &reason)?;
     out(&format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again."))
+}
+
+/// A secret on the clipboard, to hold there until its time is up.
+pub(super) struct Copied {
+    clipboard: crate::clipboard::SystemClipboard,
+    secret: SecretString,
+    label: String,
+    seconds: u64,
+}
+
+/// Puts key `id`'s secret on the clipboard for `clear_after` seconds (else the vault's
+/// setting), in a local vault or a team vault. The copy is recorded once the clipboard took
+/// it, and as failed when it did not; a copy the log could not record is taken back off.
+pub(super) fn copy_key(
+    store: &mut (impl Store + ?Sized),
+    id: &KeyId,
+    clear_after: Option<u64>,
+) -> Result<Copied, CliError> {
+    let label = store.key_record(id)?.label;
+    let secret = store.secret_to_copy(id)?;
+    let seconds = clear_after.unwrap_or(u64::from(store.clipboard_clear_secs()));
+    let taken = crate::clipboard::SystemClipboard::open().and_then(|mut clipboard| {
+        clipboard.set_secret(secret.expose_secret())?;
+        Ok(clipboard)
+    });
+    let recorded = store.record_copy(id, taken.as_ref().map(|_| ()).map_err(ToString::to_string));
+    let mut clipboard = taken?;
+    if let Err(error) = recorded {
+        let _already_replaced = clipboard.clear();
+        return Err(error.into());
+    }
+    Ok(Copied { clipboard, secret, label, seconds })
+}
+
+/// Holds a copy on the clipboard, then clears it (unless something else was copied since).
+pub(super) fn hold(copied: Copied) -> Result<(), CliError> {
+    let Copied { mut clipboard, secret, label, seconds } = copied;
+    note(&format!("Copied \"{label}\" to the clipboard; it clears in {seconds} s (keep this running)."));
+    match crate::clipboard::hold_then_clear(&mut clipboard, secret.expose_secret(), seconds)? {
+        crate::clipboard::Held::Cleared => out("Cleared the clipboard."),
+        crate::clipboard::Held::Replaced => {
+            out("Something else was copied meanwhile, so the clipboard was left alone.")
+        }
+    }
 }
 
 pub fn print_secret(secret: &SecretString) -> Result<(), CliError> {

@@ -313,39 +313,15 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Reveal(args) => {
             let key = find(context, &vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
-            let secret = vault.reveal(&keys, &key, now)?;
-            print_secret(&secret)
+            let mut store = TeamStore::new(&vault, &keys, now)?;
+            print_secret(&crate::actions::Store::reveal(&mut store, &key.record.id)?)
         }
         Command::Copy(args) => {
             let key = find(context, &vault, &args.key)?;
             let keys = vault.unlock(&password(context)?)?;
-            let secret = vault.secret_to_copy(&keys, &key)?;
-            // As a local vault's copy: --clear-after, else this computer's setting (team.ron).
-            let seconds =
-                args.clear_after.unwrap_or(u64::from(vault.config().settings.clipboard_clear_secs));
-            // Recorded once the clipboard took it, and as failed when it did not; a copy the
-            // trail could not record is taken back off the clipboard.
-            let taken = crate::clipboard::SystemClipboard::open().and_then(|mut clipboard| {
-                crate::clipboard::Clipboard::set_secret(&mut clipboard, secret.expose_secret())?;
-                Ok(clipboard)
-            });
-            let recorded =
-                vault.record_copy(&keys, &key, taken.as_ref().map(|_| ()).map_err(ToString::to_string), now);
-            let mut clipboard = taken?;
-            if let Err(error) = recorded {
-                let _already_replaced = crate::clipboard::Clipboard::clear(&mut clipboard);
-                return Err(error.into());
-            }
-            super::commands::note(&format!(
-                "Copied \"{}\" to the clipboard; it clears in {seconds} s (keep this running).",
-                key.record.label
-            ));
-            match crate::clipboard::hold_then_clear(&mut clipboard, secret.expose_secret(), seconds)? {
-                crate::clipboard::Held::Cleared => out("Cleared the clipboard."),
-                crate::clipboard::Held::Replaced => {
-                    out("Something else was copied meanwhile, so the clipboard was left alone.")
-                }
-            }
+            let mut store = TeamStore::new(&vault, &keys, now)?;
+            let copied = super::commands::copy_key(&mut store, &key.record.id, args.clear_after)?;
+            super::commands::hold(copied)
         }
         Command::Info(info) => {
             let (copy, copy_bytes) = current_copy(context, &vault)?;
