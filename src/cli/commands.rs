@@ -138,22 +138,23 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         }
         Command::Generate(generate) => run_generate(&mut vault, generate),
         Command::Add(add) => run_add(&mut vault, add),
-        Command::Edit(edit) => run_edit(&mut vault, edit),
-        Command::Copy(args) => {
-            let id = resolve(vault.keys(), &args.key)?;
-            let copied = copy_key(&mut vault, &id, args.clear_after)?;
-            note_unmarked(&vault);
-            // The vault (and its lock) is let go while the clipboard is served.
-            drop(vault);
-            return hold(copied);
+        command @ (Command::Edit(_)
+        | Command::Copy(_)
+        | Command::Reveal(_)
+        | Command::Revoke(_)
+        | Command::Verify(_)
+        | Command::Usage(_)) => {
+            let id = resolve(vault.keys(), key_named(&command).unwrap_or_default())?;
+            match run_on_key(&mut vault, &id, None, command) {
+                Ok(Some(copied)) => {
+                    note_unmarked(&vault);
+                    // The vault (and its lock) is let go while the clipboard is served.
+                    drop(vault);
+                    return hold(copied);
+                }
+                other => other.map(|_nothing_to_hold| ()),
+            }
         }
-        Command::Reveal(key) => {
-            let id = resolve(vault.keys(), &key.key)?;
-            print_secret(&vault.reveal(&id)?)
-        }
-        Command::Revoke(revoke) => remote::revoke(&mut vault, &revoke),
-        Command::Verify(args) => remote::verify(&mut vault, &args.key, args.json),
-        Command::Usage(args) => remote::usage(&mut vault, &args),
         Command::Account(account) => remote::account(&mut vault, account),
         Command::Rotate(rotate) => run_rotate(&mut vault, &rotate),
         Command::Incident(incident) => super::incident::write(&mut vault, incident),
@@ -335,10 +336,43 @@ pub(super) fn parse_provider(name: &str) -> Result<Provider, CliError> {
     })
 }
 
-fn run_edit(vault: &mut Vault, args: args::EditArgs) -> Result<(), CliError> {
-    let record = vault.key(&resolve(vault.keys(), &args.key)?)?.clone();
-    changes::edit(vault, &record.id, None, &key_edit(&record, args)?)?;
-    out(&format!("Updated \"{}\".", vault.key(&record.id)?.label))
+/// The key a command on one key names (its id, the start of its id, or its label).
+pub(super) fn key_named(command: &Command) -> Option<&str> {
+    match command {
+        Command::Edit(args::EditArgs { key, .. })
+        | Command::Copy(args::CopyArgs { key, .. })
+        | Command::Reveal(args::KeyArg { key, .. })
+        | Command::Revoke(args::RevokeArgs { key, .. })
+        | Command::Verify(args::VerifyArgs { key, .. })
+        | Command::Usage(args::UsageArgs { key, .. }) => Some(key),
+        _ => None,
+    }
+}
+
+/// Runs a command on key `id`, the same on a local vault and a team vault. With `version`
+/// (a team entry's, read before the password was asked), an edit is refused when another
+/// member changed the key since. Answers a copy to hold on the clipboard once the vault is
+/// let go.
+pub(super) fn run_on_key(
+    store: &mut (impl Store + ?Sized),
+    id: &KeyId,
+    version: Option<u64>,
+    command: Command,
+) -> Result<Option<Copied>, CliError> {
+    match command {
+        Command::Edit(args) => {
+            let edit = key_edit(&store.key_record(id)?, args)?;
+            changes::edit(store, id, version, &edit)?;
+            out(&format!("Updated \"{}\".", store.key_record(id)?.label))?;
+        }
+        Command::Copy(args) => return Ok(Some(copy_key(store, id, args.clear_after)?)),
+        Command::Reveal(_) => print_secret(&store.reveal(id)?)?,
+        Command::Revoke(args) => remote::revoke_key(store, id, &args)?,
+        Command::Verify(args) => remote::verify_key(store, id, args.json)?,
+        Command::Usage(args) => remote::usage_of(store, id, &args)?,
+        _ => {}
+    }
+    Ok(None)
 }
 
 /// The change `args` asks of `record` (integrations added, changed or removed by name).

@@ -18,12 +18,6 @@ fn failed(error: impl std::fmt::Display) -> CliError {
     CliError::Failed(error.to_string())
 }
 
-/// `keydesk verify KEY`.
-pub fn verify(vault: &mut Vault, key: &str, json: bool) -> Result<(), CliError> {
-    let id = super::lookup::resolve(vault.keys(), key)?;
-    verify_key(vault, &id, json)
-}
-
 /// Verifies key `id` of a local or a team vault, and says what the provider answered.
 pub fn verify_key(vault: &mut (impl Store + ?Sized), id: &KeyId, json: bool) -> Result<(), CliError> {
     let called = actions::plan_verify(vault, id).map_err(failed)?.call(&actions::client());
@@ -52,12 +46,6 @@ pub fn verify_key(vault: &mut (impl Store + ?Sized), id: &KeyId, json: bool) -> 
         out(&outcome.sentence())?;
     }
     if outcome.works() { Ok(()) } else { Err(CliError::Quiet) }
-}
-
-/// `keydesk usage KEY [--name NAME] [--json]`.
-pub fn usage(vault: &mut Vault, args: &UsageArgs) -> Result<(), CliError> {
-    let id = super::lookup::resolve(vault.keys(), &args.key)?;
-    usage_of(vault, &id, args)
 }
 
 /// Asks the provider when key `id` of a local or a team vault was last used, and says it.
@@ -213,13 +201,6 @@ pub fn generate_at_provider(
             )))
         }
     }
-}
-
-/// `keydesk revoke KEY --reason R`: at the provider over its API where possible, guided
-/// otherwise, locally for Keydesk keys.
-pub fn revoke(vault: &mut Vault, args: &RevokeArgs) -> Result<(), CliError> {
-    let id = super::lookup::resolve(vault.keys(), &args.key)?;
-    revoke_key(vault, &id, args)
 }
 
 /// Revokes key `id` of a local or a team vault as `args` say.

@@ -162,29 +162,25 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             ));
             print_secret(&secret)
         }
-        Command::Edit(edit) => {
-            ensure_writable(&vault)?;
-            let key = find(context, &vault, &edit.key)?;
+        command @ (Command::Edit(_)
+        | Command::Copy(_)
+        | Command::Reveal(_)
+        | Command::Revoke(_)
+        | Command::Verify(_)
+        | Command::Usage(_)) => {
+            let key = find(context, &vault, super::commands::key_named(&command).unwrap_or_default())?;
+            if !matches!(command, Command::Reveal(_) | Command::Copy(_) | Command::Verify(_) | Command::Usage(_)) {
+                ensure_writable(&vault)?;
+            }
             // The key was read (its version noted) before the password is asked: a change
             // made meanwhile by another member is found by the write, not overwritten.
             let keys = vault.unlock(&password(context)?)?;
-            let edit = super::commands::key_edit(&key.record, edit)?;
             let mut store = TeamStore::new(&vault, &keys, now)?;
-            crate::actions::changes::edit(&mut store, &key.record.id, Some(key.version), &edit)?;
-            out(&format!("Updated \"{}\" in the team vault.", key.record.label))
-        }
-        Command::Revoke(args) => {
-            ensure_writable(&vault)?;
-            let key = find(context, &vault, &args.key)?;
-            let keys = vault.unlock(&password(context)?)?;
-            let mut store = TeamStore::new(&vault, &keys, now)?;
-            super::remote::revoke_key(&mut store, &key.record.id, &args)
-        }
-        Command::Verify(args) => {
-            let key = find(context, &vault, &args.key)?;
-            let keys = vault.unlock(&password(context)?)?;
-            let mut store = TeamStore::new(&vault, &keys, now)?;
-            super::remote::verify_key(&mut store, &key.record.id, args.json)
+            let id = &key.record.id;
+            match super::commands::run_on_key(&mut store, id, Some(key.version), command)? {
+                Some(copied) => super::commands::hold(copied),
+                None => Ok(()),
+            }
         }
         Command::Rotate(args) => rotate(context, &vault, &args, now),
         Command::Incident(args::IncidentCommand::Open(open)) => {
@@ -229,12 +225,6 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             }
             let incidents = crate::team::incidents::with_timelines(&vault, &found, &all)?;
             super::incident::read(&all, &incidents, read)
-        }
-        Command::Usage(args) => {
-            let key = find(context, &vault, &args.key)?;
-            let keys = vault.unlock(&password(context)?)?;
-            let mut store = TeamStore::new(&vault, &keys, now)?;
-            super::remote::usage_of(&mut store, &key.record.id, &args)
         }
         Command::Account(args::AccountCommand::List(list)) => {
             let accounts: Vec<_> = vault.accounts()?.into_iter().map(|found| found.account).collect();
@@ -309,19 +299,6 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             drop(candidate);
             let all: Vec<KeyRecord> = list.into_iter().map(|key| key.record).collect();
             super::commands::print_whois(&found, &all, "this team vault")
-        }
-        Command::Reveal(args) => {
-            let key = find(context, &vault, &args.key)?;
-            let keys = vault.unlock(&password(context)?)?;
-            let mut store = TeamStore::new(&vault, &keys, now)?;
-            print_secret(&crate::actions::Store::reveal(&mut store, &key.record.id)?)
-        }
-        Command::Copy(args) => {
-            let key = find(context, &vault, &args.key)?;
-            let keys = vault.unlock(&password(context)?)?;
-            let mut store = TeamStore::new(&vault, &keys, now)?;
-            let copied = super::commands::copy_key(&mut store, &key.record.id, args.clear_after)?;
-            super::commands::hold(copied)
         }
         Command::Info(info) => {
             let (copy, copy_bytes) = current_copy(context, &vault)?;
