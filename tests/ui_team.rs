@@ -239,6 +239,18 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     );
     click(&mut harness, "Cancel");
 
+    // The audit log, as a local vault's screen shows it, over the team's trail: its chain
+    // checked, who did what, a refused verify as a failure.
+    click(&mut harness, "Audit log");
+    harness.run();
+    harness.get_by_label_contains("The chain verifies");
+    assert!(harness.get_all_by_label("key edited").count() >= 3, "every edit is listed");
+    assert!(harness.get_all_by_label("ana").count() >= 3, "with the member who made it");
+    harness.get_by_label_contains("failed: \"Mailchimp list sync\": refused");
+    // The panel's button (the panel's heading says the same).
+    harness.get_all_by_label("Audit log").next().unwrap().click();
+    harness.run();
+
     // Revoke it: a reason is asked; the row says revoked and its Copy is off.
     harness.get_all_by_label("Revoke…").next().unwrap().click();
     harness.run();

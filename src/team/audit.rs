@@ -101,6 +101,29 @@ impl TeamEvent {
         self.action == Some(action.into())
     }
 
+    /// The entry as a line of a local vault's log (at, action, key, outcome, detail), so one
+    /// screen lists both; `None` for an action this build does not know, or a time it cannot
+    /// read. A failed action holds its detail as the failure.
+    pub fn as_record(&self) -> Option<crate::vault::audit::Record> {
+        use crate::vault::audit::{Outcome, Record};
+        let action = self.action?;
+        let at = DateTime::parse_from_rfc3339(&self.at).ok()?.with_timezone(&Utc);
+        let (outcome, detail) = if action.failed {
+            (Outcome::Failed(self.detail.clone()), String::new())
+        } else {
+            (Outcome::Ok, self.detail.clone())
+        };
+        Some(Record {
+            at,
+            action: action.action,
+            key: self.key.as_ref().map(|(id, _version)| id.to_string()),
+            outcome,
+            detail,
+            prev: String::new(),
+            tag: String::new(),
+        })
+    }
+
     /// What was done, in the word both logs use (the entry's own word when this build does
     /// not know it).
     pub fn action_word(&self) -> String {

@@ -6,17 +6,18 @@ use super::state::AuditState;
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, cell, field};
 use crate::vault::audit::{self, Action, Outcome};
-use crate::vault::model::{KeyId, VaultFile};
+use crate::vault::model::KeyId;
 
 /// The actions a local vault's log holds, for the filter: `Action::ALL` without the team's
 /// own (invitations, joins, removals, re-keys), which it lists last.
 const ACTIONS: &[Action] = Action::ALL.split_at(22).0;
 
-/// The audit log screen.
-/// The audit log screen, drawn from the log as last read (`None` until it is read).
+/// The audit log screen, drawn from the log as last read (`None` until it is read), a local
+/// vault's or a team vault's (whose lines also say which member did it). `label_of` names a
+/// key by its stored id.
 pub fn audit_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    label_of: &dyn Fn(&str) -> String,
     cache: Option<&AuditCache>,
     state: &mut AuditState,
 ) -> Option<Command> {
@@ -42,7 +43,8 @@ pub fn audit_ui(
             .selected_text(state.action_filter.map_or("All", action_words))
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut state.action_filter, None, "All");
-                for &action in ACTIONS {
+                let actions = if cache.by.is_empty() { ACTIONS } else { &Action::ALL[..] };
+                for &action in actions {
                     ui.selectable_value(&mut state.action_filter, Some(action), action_words(action));
                 }
             })
@@ -51,14 +53,13 @@ pub fn audit_ui(
     });
     ui.separator();
     let needle = state.key_filter.trim().to_lowercase();
-    let label_of =
-        |id: &str| file.key(&KeyId::from_stored(id)).map_or_else(|| id.to_owned(), |k| k.label.clone());
-    let shown: Vec<&audit::Record> = cache
+    let shown: Vec<(usize, &audit::Record)> = cache
         .records
         .iter()
+        .enumerate()
         .rev()
-        .filter(|r| state.action_filter.is_none_or(|a| a == r.action))
-        .filter(|r| {
+        .filter(|(_, r)| state.action_filter.is_none_or(|a| a == r.action))
+        .filter(|(_, r)| {
             needle.is_empty()
                 || r.key
                     .as_deref()
@@ -70,9 +71,12 @@ pub fn audit_ui(
         theme::ROW_HEIGHT,
         shown.len(),
         |ui, range| {
-            for record in &shown[range] {
+            for &(at, record) in &shown[range] {
                 ui.horizontal(|ui| {
                     cell(ui, 180.0, |ui| ui.label(record.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()));
+                    if let Some(by) = cache.by.get(at) {
+                        cell(ui, 90.0, |ui| ui.add(egui::Label::new(by.as_str()).truncate()));
+                    }
                     cell(ui, 120.0, |ui| ui.label(action_words(record.action)));
                     let key = record.key.as_deref().map_or_else(|| "—".into(), label_of);
                     let open = cell(ui, 200.0, |ui| {

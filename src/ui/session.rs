@@ -192,6 +192,8 @@ pub struct AuditCache {
     pub records: Vec<audit::Record>,
     /// The chain check: entries verified, or what is wrong.
     pub chain: Result<u64, String>,
+    /// Who did each record, for a team vault's trail (empty for a local vault's log).
+    pub by: Vec<String>,
 }
 
 impl AuditCache {
@@ -200,7 +202,7 @@ impl AuditCache {
         let text = vault.audit_text().unwrap_or_default();
         let file = vault.file();
         let chain = vault.verify_audit_text(&text).map(|r| r.entries).map_err(|e| e.to_string());
-        AuditCache { entries: file.audit.entries, records: audit::parse(&text), chain }
+        AuditCache { entries: file.audit.entries, records: audit::parse(&text), chain, by: Vec::new() }
     }
 }
 

@@ -50,6 +50,8 @@ pub struct TeamView<'a> {
     pub accounts: Option<&'a [Account]>,
     /// The incidents with their timelines, once read (the Incidents panel reads them).
     pub incidents: Option<&'a [Incident]>,
+    /// The audit trail, once read (the Audit log panel reads it when it opens).
+    pub audit: Option<&'a super::session::AuditCache>,
 }
 
 /// A secret shown once: an invitation's one-time code to the admin who made it, or a key made
@@ -142,6 +144,8 @@ pub enum TeamCommand {
     Retry,
     /// Read the members (the Members panel opened).
     LoadMembers,
+    /// Read the team's audit trail, its chain checked (the Audit log panel opened).
+    LoadAudit,
     Invite(String),
     RemoveMember(String),
     /// Change this member's password (and, with `new_data_key`, the team's key).
@@ -186,6 +190,9 @@ pub struct TeamScreenState {
     pub password: Option<super::state::PasswordChange>,
     pub incidents_open: bool,
     pub incidents: IncidentsState,
+    pub audit_open: bool,
+    /// The Audit log panel's filters (the local vault's screen).
+    pub audit: super::state::AuditState,
     pub transfer_open: bool,
     /// Import and Export, as typed (the local settings screen's forms).
     pub transfer: TransferState,
@@ -339,6 +346,9 @@ pub fn team_ui(
                 if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
                     command = Some(TeamCommand::Lock);
                 }
+                if panel_button(ui, "Audit log", &mut state.audit_open) {
+                    command = Some(TeamCommand::LoadAudit);
+                }
                 if panel_button(ui, "Incidents", &mut state.incidents_open) {
                     command = Some(TeamCommand::LoadIncidents);
                 }
@@ -389,6 +399,9 @@ pub fn team_ui(
         }
         if state.transfer_open {
             transfer_ui(ui, view, state, &mut command);
+        }
+        if state.audit_open {
+            audit_panel_ui(ui, view, state);
         }
         if state.incidents_open {
             let label_of = |id: &KeyId| {
@@ -988,4 +1001,27 @@ fn refresh_visible(state: &mut TeamScreenState, view: &TeamView<'_>) {
         })
         .collect();
     state.visible_for = Some(wanted);
+}
+
+/// The Audit log panel: the local vault's audit screen over the team's trail, in a frame of
+/// its own height; a key's label opens its details.
+fn audit_panel_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) {
+    let label_of = |id: &str| {
+        view.keys
+            .iter()
+            .find(|k| k.record.id.as_str() == id)
+            .map_or_else(|| id.to_owned(), |k| k.record.label.clone())
+    };
+    let width = ui.available_width();
+    let asked = egui::Frame::group(ui.style())
+        .show(ui, |ui| {
+            ui.allocate_ui(egui::vec2(width, 320.0), |ui| {
+                super::audit_log::audit_ui(ui, &label_of, view.audit, &mut state.audit)
+            })
+            .inner
+        })
+        .inner;
+    if let Some(super::session::Command::OpenKey(key)) = asked {
+        state.details = Some(DetailForm { key, usage_name: String::new() });
+    }
 }

@@ -67,6 +67,8 @@ pub struct TeamSession {
     pub accounts: Option<Vec<Account>>,
     /// The incidents with their timelines, once read.
     pub incidents: Option<Vec<Incident>>,
+    /// The audit trail, once read.
+    pub audit: Option<crate::ui::session::AuditCache>,
 }
 
 /// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
@@ -116,6 +118,8 @@ pub enum TeamDone {
     Accounts(Result<Vec<Account>, TeamError>),
     /// The incidents as read, with their timelines.
     Incidents(Result<Vec<Incident>, String>),
+    /// The audit trail as read, with its check.
+    Audit(Box<crate::ui::session::AuditCache>),
     /// An incident closed: what to say, or why not.
     IncidentClosed(Result<String, String>),
     /// A file read for import, each row previewed.
@@ -158,6 +162,7 @@ impl TeamSession {
             invitation: None,
             accounts: None,
             incidents: None,
+            audit: None,
         }
     }
 
@@ -181,6 +186,7 @@ impl TeamSession {
             admin: self.admin,
             accounts: self.accounts.as_deref(),
             incidents: self.incidents.as_deref(),
+            audit: self.audit.as_ref(),
         };
         (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
     }
@@ -660,6 +666,10 @@ impl KeydeskApp {
                 let panel = (&mut session.accounts, &mut session.screen.accounts_open);
                 panel_read(read.map_err(|e| sentence(&e)), panel, &mut self.toasts, now);
             }
+            TeamDone::Audit(read) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.audit = Some(*read);
+            }
             TeamDone::Incidents(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 let panel = (&mut session.incidents, &mut session.screen.incidents_open);
@@ -820,6 +830,14 @@ impl KeydeskApp {
                 });
                 return;
             }
+            TeamCommand::LoadAudit => {
+                session.audit = None;
+                let (vault, keys) = (session.vault.clone(), session.keys.clone());
+                self.jobs.spawn(ctx, "Reading the audit trail", Records::No, move || {
+                    Done::Team(TeamDone::Audit(Box::new(read_audit(&vault, keys.as_deref()))))
+                });
+                return;
+            }
             TeamCommand::LoadMembers => {
                 session.members = None;
                 let vault = session.vault.clone();
@@ -841,6 +859,7 @@ impl KeydeskApp {
             | TeamCommand::LoadMembers
             | TeamCommand::LoadAccounts
             | TeamCommand::LoadIncidents
+            | TeamCommand::LoadAudit
             | TeamCommand::DismissInvitation => {}
             TeamCommand::CloseIncident { id, summary } => {
                 self.jobs.spawn(ctx, format!("Closing incident {id}"), Records::Yes, move || {
@@ -1183,6 +1202,29 @@ fn apply_poll(session: &mut TeamSession, changes: u64, result: Result<Polled, Te
 }
 
 /// `id` as the server has it now (a change or a reveal works on the entry as it is there).
+/// The team's audit trail for the audit screen, its chain checked (which takes the team's
+/// key: without it, or when the check fails, the entries as read and why they are not
+/// vouched for).
+fn read_audit(vault: &TeamVault, keys: Option<&TeamKeys>) -> crate::ui::session::AuditCache {
+    let checked = match keys {
+        Some(keys) => vault.verify_audit(keys).map_err(|e| sentence(&e)),
+        None => {
+            Err("The trail's check needs the team's key: lock, then unlock while the server answers."
+                .to_owned())
+        }
+    };
+    let (events, chain) = match checked {
+        Ok(events) => {
+            let n = events.len() as u64;
+            (events, Ok(n))
+        }
+        Err(why) => (vault.events_after(0).unwrap_or_default(), Err(why)),
+    };
+    let (records, by) =
+        events.iter().filter_map(|event| Some((event.as_record()?, event.member.clone()))).unzip();
+    crate::ui::session::AuditCache { entries: events.len() as u64, records, chain, by }
+}
+
 /// Runs `verb` on the team vault as a store; its error in one sentence.
 fn on_store<T>(
     vault: &TeamVault,

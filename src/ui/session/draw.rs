@@ -69,7 +69,11 @@ impl Session {
                 commands.extend(accounts::accounts_ui(ui, file, &mut self.accounts).map(Into::into));
             }
             Screen::Audit => {
-                let command = audit_log::audit_ui(ui, file, self.audit_cache.as_ref(), &mut self.audit);
+                let label_of = |id: &str| {
+                    let key = file.key(&crate::vault::model::KeyId::from_stored(id));
+                    key.map_or_else(|| id.to_owned(), |k| k.label.clone())
+                };
+                let command = audit_log::audit_ui(ui, &label_of, self.audit_cache.as_ref(), &mut self.audit);
                 commands.extend(command.map(Into::into));
             }
             Screen::Settings => {
