@@ -20,7 +20,8 @@ use common::mock::{Mock, Reply};
 use serde_json::Value;
 
 /// What a team vault alone prints, set aside before the runs are compared: each a piece of
-/// text removed from the team run's output, with why it is the team's alone.
+/// text removed from the team run's output, with why it is the team's alone. README.md
+/// ("Local and team vaults: what differs") lists these with the team-only commands.
 const TEAM_ONLY: &[(&str, &str)] = &[
     (
         " to the team vault",
