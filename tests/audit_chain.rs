@@ -92,14 +92,14 @@ fn a_format_1_vault_opens_and_is_keyed_from_its_next_save() {
     check_fails_with("Keydesk has no record on this machine of this vault's last save");
     assert_eq!(run(&["reveal", "Mailchimp newsletter"]).status.code(), Some(1), "read-only");
     assert!(ok(&["check", "--accept-changes"]).contains("Kept the changes made outside Keydesk"));
-    assert!(ok(&["check"]).contains(&format!("Audit chain: verified, {} entries.", FIXTURE_ENTRIES + 1)));
+    assert!(ok(&["check"]).contains(&format!("Audit log: verified, {} entries.", FIXTURE_ENTRIES + 1)));
     assert_eq!(ok(&["reveal", "SendGrid – 春のキャンペーン"]).trim_end(), FIXTURE_SENDGRID_KEY);
     assert_eq!(ok(&["reveal", "Mailchimp newsletter"]).trim_end(), FIXTURE_MAILCHIMP_KEY);
     let vault = std::fs::read_to_string(cli.vault.join("vault.ron")).unwrap();
     assert!(vault.contains("format:5,") && vault.contains("tagged:true"), "saved as format 5");
     let check = ok(&["check"]);
     let entries = FIXTURE_ENTRIES + 3;
-    assert!(check.contains(&format!("Audit chain: verified, {entries} entries.")), "{check}");
+    assert!(check.contains(&format!("Audit log: verified, {entries} entries.")), "{check}");
     assert!(check.contains("Everything is in order."), "{check}");
     // The old lines are still bound: an edit of the first one breaks the chain.
     let path = cli.vault.join("audit.ron");

@@ -99,7 +99,7 @@ fn a_save_killed_mid_write_leaves_the_previous_vault() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert_eq!(stdout.matches("Orphaned entry").count(), 1, "{stdout}");
-    assert!(stdout.contains("Audit chain: verified"), "{stdout}");
+    assert!(stdout.contains("Audit log: verified"), "{stdout}");
     let repaired = cli.ok(&["check", "--repair"], "");
     assert!(repaired.contains("Removed 1 orphaned entries.") && repaired.contains("Everything is in order."));
     assert_eq!(

@@ -24,6 +24,11 @@ use serde_json::Value;
 /// ("Local and team vaults: what differs") lists these with the team-only commands.
 const TEAM_ONLY: &[(&str, &str)] = &[
     (
+        "  — by ana",
+        "`audit`: each line of a team's trail names the member who did it; a local vault has one \
+         user",
+    ),
+    (
         " to the team vault",
         "\"Added … key ID to the team vault.\": the key went to a server every member shares, \
          not to this computer",
@@ -449,8 +454,31 @@ fn show(p: &Printed) -> String {
     format!("exit {:?}\n[stdout]\n{}[stderr]\n{}", p.code, p.stdout, p.stderr)
 }
 
+/// The steps that still print differently, each with why: the drift left between the two
+/// kinds of vault. The test fails when another step differs, and when one of these no longer
+/// does (take it off this list then). README.md ("Local and team vaults: what differs") says
+/// the same.
+const STILL_DIFFERENT: &[(&str, &str)] = &[
+    ("show CRM mail", "a team key's `show` has no history: the trail is not indexed by key"),
+    ("show CRM mail (prod) --json", "the same, in JSON"),
+    (
+        "show CRM mail (prod)",
+        "a team vault does not count reveals on the key (the reveal is only in the trail), nor show history",
+    ),
+    (
+        "check",
+        "the team's trail holds an `add` line for each key entry it writes (a rotation's new key, each \
+         imported key), so other members' copies read what changed: more lines",
+    ),
+    ("audit --verify", "the same count"),
+    (
+        "audit",
+        "those `add` lines; a failure's words in one field; an incident's close names no key; a \
+         reveal names its label; the vault's first line says what made it",
+    ),
+];
+
 #[test]
-#[ignore = "the local and the team vault still print different results for this scenario (history, reveal count, audit log, check and passwd wording); run with --ignored for the per-step diff"]
 fn the_same_scenario_prints_the_same_on_a_local_and_a_team_vault() {
     let keys = [common::sendgrid_key(), common::sendgrid_key()];
 
@@ -485,17 +513,31 @@ fn the_same_scenario_prints_the_same_on_a_local_and_a_team_vault() {
 
     let mut report = String::new();
     let mut differ = 0;
+    let mut listed_but_same = Vec::new();
     for (n, ((step, l), (_, t))) in local_seen.iter().zip(&team_seen).enumerate() {
-        if l != t {
+        let listed = STILL_DIFFERENT.iter().any(|(listed, _why)| listed == step);
+        if l != t && !listed {
             differ += 1;
             report.push_str(&format!("\n== step {} `{step}` differs (- local, + team):\n", n + 1));
             report.push_str(&diff(&show(l), &show(t)));
+        }
+        if l == t && listed {
+            listed_but_same.push(step.clone());
         }
     }
     assert!(
         differ == 0,
         "{differ} of {} steps print differently on a local and a team vault:\n{report}",
         local_seen.len()
+    );
+    // A step listed once may be run more than once (`check`): listed steps must differ at
+    // least once.
+    listed_but_same.retain(|step| {
+        !local_seen.iter().zip(&team_seen).any(|((other, l), (_, t))| other == step && l != t)
+    });
+    assert!(
+        listed_but_same.is_empty(),
+        "these steps print the same now: take them off STILL_DIFFERENT: {listed_but_same:?}"
     );
 }
 

@@ -166,7 +166,17 @@ pub fn write_export(
     options: ExportOptions,
     record: impl FnOnce(Result<String, String>) -> Result<(), String>,
 ) -> Result<String, String> {
-    let refs: Vec<&KeyRecord> = records.iter().collect();
+    // Oldest first, ties by label: the same file from a local vault and from a team vault
+    // (whose keys have no order of their own on the server).
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&records[a], &records[b]);
+        a.created_at.cmp(&b.created_at).then_with(|| a.label.cmp(&b.label)).then_with(|| a.id.cmp(&b.id))
+    });
+    let refs: Vec<&KeyRecord> = order.iter().map(|&at| &records[at]).collect();
+    let ordered: Option<Vec<SecretString>> = secrets
+        .map(|all| order.iter().map(|&at| all.get(at).cloned().unwrap_or_else(|| "".into())).collect());
+    let secrets = ordered.as_deref();
     let text = match options.format {
         ExportFormat::Json => import::export::json(&refs, secrets),
         ExportFormat::Csv => import::export::csv(&refs, secrets),

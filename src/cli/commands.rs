@@ -117,7 +117,9 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             Ok(report) => out(&format!("Audit chain verified: {} entries, all linked.", report.entries)),
             Err(error) => Err(CliError::Failed(error.to_string())),
         },
-        Command::Audit(audit) => render::audit(&vault, audit.json),
+        Command::Audit(audit) => {
+            render::audit(&crate::vault::audit::parse(&vault.audit_text()?), &[], audit.json)
+        }
         Command::Check(check) => {
             if check.accept_changes {
                 if vault.changed_outside().is_none() {

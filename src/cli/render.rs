@@ -5,9 +5,9 @@ use serde_json::{Value, json};
 
 use super::CliError;
 use super::commands::out;
+use crate::vault::CheckReport;
 use crate::vault::audit::{self, Outcome};
 use crate::vault::model::{Attention, Incident, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
-use crate::vault::{CheckReport, Vault};
 use crate::words::times;
 
 fn time(at: Option<DateTime<Utc>>) -> Value {
@@ -677,25 +677,43 @@ fn record_line(record: &audit::Record) -> String {
     )
 }
 
-/// `keydesk audit`, newest first.
-pub fn audit(vault: &Vault, as_json: bool) -> Result<(), CliError> {
-    let mut records = audit::parse(&vault.audit_text()?);
-    records.reverse();
+/// `keydesk audit`, newest first: a local vault's log, or a team vault's trail with the member
+/// who did each (`by`, one a record; empty for a local vault).
+pub fn audit(records: &[audit::Record], by: &[String], as_json: bool) -> Result<(), CliError> {
+    let lines = records.iter().enumerate().rev().map(|(at, record)| (record, by.get(at)));
     if as_json {
-        return pretty(&Value::Array(records.iter().map(record_json).collect()));
+        return pretty(&Value::Array(
+            lines
+                .map(|(record, by)| {
+                    let mut value = record_json(record);
+                    if let Some(by) = by {
+                        value["by"] = Value::String(by.clone());
+                    }
+                    value
+                })
+                .collect(),
+        ));
     }
-    for record in &records {
-        out(&record_line(record))?;
+    for (record, by) in lines {
+        match by {
+            Some(by) => out(&format!("{}  — by {by}", record_line(record)))?,
+            None => out(&record_line(record))?,
+        }
     }
     Ok(())
 }
 
+/// What `check` went through, the same words for a local vault and a team vault.
+fn checked_counts(keys: usize, accounts: usize, incidents: usize) -> String {
+    format!("Keys: {keys}, provider accounts: {accounts}, incidents: {incidents} (every live secret opened).")
+}
+
 /// `keydesk check`: prints each finding; fails when anything is wrong.
 pub fn check(report: &CheckReport) -> Result<(), CliError> {
-    out(&format!("Keys: {}", report.keys))?;
+    out(&checked_counts(report.keys, report.accounts, report.incidents))?;
     match &report.audit {
-        Ok(chain) => out(&format!("Audit chain: verified, {} entries.", chain.entries))?,
-        Err(error) => out(&format!("Audit chain: {error}"))?,
+        Ok(chain) => out(&format!("Audit log: verified, {} entries.", chain.entries))?,
+        Err(error) => out(&format!("Audit log: {error}"))?,
     }
     if let Some(warning) = &report.changed_outside {
         out(&format!("Integrity: {warning}"))?;
@@ -725,13 +743,10 @@ pub fn check(report: &CheckReport) -> Result<(), CliError> {
 
 /// `keydesk check` on a team vault.
 pub fn team_check(report: &crate::team::check::TeamCheck) -> Result<(), CliError> {
-    out(&format!(
-        "Keys: {}, provider accounts: {}, incidents: {} (every entry's seal checked, every live secret opened).",
-        report.keys, report.accounts, report.incidents
-    ))?;
+    out(&checked_counts(report.keys, report.accounts, report.incidents))?;
     match &report.audit {
-        Ok(entries) => out(&format!("Audit trail: verified, {entries} entries."))?,
-        Err(error) => out(&format!("Audit trail: {error}"))?,
+        Ok(entries) => out(&format!("Audit log: verified, {entries} entries."))?,
+        Err(error) => out(&format!("Audit log: {error}"))?,
     }
     for problem in &report.problems {
         out(problem)?;

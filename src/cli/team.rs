@@ -196,7 +196,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             out(&format!("Opened incident {id}."))?;
             if key.record.is_live() {
                 super::commands::note(&format!(
-                    "Next: revoke the key (`keydesk revoke {} --reason \"leaked\"`), then make its replacement; each step, by any member, is in incident {id}'s timeline.",
+                    "Next: revoke the key (`keydesk revoke {} --reason \"leaked\"`), then make its replacement; each step is added to incident {id}.",
                     key.record.id
                 ));
             }
@@ -356,37 +356,20 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         }
         Command::Audit(audit) => {
             let events = vault.events_after(0)?;
-            if audit.json {
-                let list: Vec<serde_json::Value> = events
-                    .iter()
-                    .map(|event| {
-                        // As the local log's JSON: the action's word, and whether it failed.
-                        let (action, outcome) = match event.action {
-                            Some(done) => (done.action.word().to_owned(), Some(if done.failed { "failed" } else { "ok" })),
-                            None => (event.action_word(), None),
-                        };
-                        serde_json::json!({
-                            "seq": event.seq, "at": event.at, "member": event.member, "action": action, "outcome": outcome,
-                            "key": event.key.as_ref().map(|(id, _)| id.as_str()),
-                            "version": event.key.as_ref().map(|(_, version)| version),
-                            "detail": event.detail,
-                        })
-                    })
-                    .collect();
-                let text = serde_json::to_string_pretty(&list).map_err(|_json| {
-                    CliError::Failed("Keydesk could not write the audit trail as JSON.".into())
-                })?;
-                return out(&text);
+            let (records, by): (Vec<_>, Vec<_>) =
+                events.iter().filter_map(|event| Some((event.as_record()?, event.member.clone()))).unzip();
+            render::audit(&records, &by, audit.json)?;
+            // A word this build does not know (a newer build's) is shown as it is.
+            for event in events.iter().filter(|event| event.action.is_none()) {
+                out(&format!(
+                    "{}  {:<15}  (written by a newer Keydesk)  {}  — by {}",
+                    event.at,
+                    event.action_word(),
+                    event.detail,
+                    event.member
+                ))?;
             }
-            let mut text = String::new();
-            for event in &events {
-                let key = event.key.as_ref().map_or(String::new(), |(id, _)| format!("{id}  "));
-                text.push_str(&format!(
-                    "{:>5}  {}  {:<12} {:<15} {key}{}\n",
-                    event.seq, event.at, event.member, event.action_word(), event.detail
-                ));
-            }
-            out(text.trim_end())
+            Ok(())
         }
         Command::Member(args::MemberCommand::Invite(invite)) => {
             let keys = vault.unlock(&password(context)?)?;
@@ -424,7 +407,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             }
             vault.change_password(&keys, &new, kdf, &mut os_rng(), now)?;
             out(&format!(
-                "Your password for the team vault is changed; the old one opens nothing on the server now.{said}"
+                "Master password changed: the new one is in force.{said}"
             ))
         }
         Command::Member(args::MemberCommand::Remove(remove)) => {

@@ -148,9 +148,7 @@ impl TeamVault {
                     keys.push(key);
                 }
             }
-            keys.sort_by(|a, b| {
-                a.record.created_at.cmp(&b.record.created_at).then(a.record.id.cmp(&b.record.id))
-            });
+            keys.sort_by(super::key_order);
             let snapshot = Snapshot::from_keys(&self.config.team_id, head, now, &keys);
             return Ok(Refreshed { snapshot, keys_read: changed.len(), full: false });
         }

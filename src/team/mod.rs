@@ -605,7 +605,25 @@ impl TeamVault {
         }
         Ok(keys)
     }
+}
 
+/// The order keys are listed in, as a local vault lists them: oldest first, a replacement after
+/// the key it replaces (made in the same second), then by id.
+pub fn key_order(a: &TeamKey, b: &TeamKey) -> std::cmp::Ordering {
+    let (a, b) = (&a.record, &b.record);
+    let replaces = |new: &KeyRecord, old: &KeyRecord| new.replaces.as_ref() == Some(&old.id);
+    a.created_at.cmp(&b.created_at).then_with(|| {
+        if replaces(a, b) {
+            std::cmp::Ordering::Greater
+        } else if replaces(b, a) {
+            std::cmp::Ordering::Less
+        } else {
+            a.id.cmp(&b.id)
+        }
+    })
+}
+
+impl TeamVault {
     /// The ids of the keys in the vault.
     pub fn key_ids(&self) -> Result<Vec<KeyId>, TeamError> {
         let mut names = self.kv.list("keys")?;
@@ -626,9 +644,7 @@ impl TeamVault {
         // A key removed between the list and its read is simply not there.
         let mut keys: Vec<TeamKey> =
             in_parallel(&ids, |id| self.read_key(id))?.into_iter().flatten().collect();
-        keys.sort_by(|a, b| {
-            a.record.created_at.cmp(&b.record.created_at).then(a.record.id.cmp(&b.record.id))
-        });
+        keys.sort_by(key_order);
         Ok(keys)
     }
 
@@ -857,7 +873,12 @@ impl TeamVault {
             Err(error) => return Err(error.into()),
         };
         let how = if note.is_empty() { String::new() } else { format!(" ({note})") };
-        let detail = format!("\"{}\": {reason}{how}", record.label);
+        let mut detail = format!("\"{}\": {reason}{how}", record.label);
+        // Revoking a key being replaced ends its rotation, with how far the move got.
+        if let Some(rotation) = &key.record.rotation {
+            let (moved, total) = rotation.progress();
+            detail.push_str(&format!("; rotation closed with {moved} of {total} integrations moved"));
+        }
         self.record_after(keys, Action::Revoke.into(), (id, version), &detail, now)?;
         Ok(warning)
     }

@@ -20,6 +20,8 @@ pub struct WhoisFound {
 #[derive(Debug)]
 pub struct CheckReport {
     pub keys: usize,
+    pub accounts: usize,
+    pub incidents: usize,
     /// Secret-store entries that no live key names.
     pub orphans: Vec<String>,
     /// Live keys whose secret is missing, by label.
@@ -95,6 +97,8 @@ impl Vault {
     pub fn check(&self) -> CheckReport {
         let mut report = CheckReport {
             keys: self.file.keys.len(),
+            accounts: self.file.accounts.len(),
+            incidents: self.file.incidents.len(),
             orphans: Vec::new(),
             missing: Vec::new(),
             undecryptable: Vec::new(),

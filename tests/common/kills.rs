@@ -82,7 +82,7 @@ fn settle(cli: &Cli, password: &mut &'static str, tally: &mut Tally) {
     let said = String::from_utf8_lossy(&check.stdout).into_owned();
     let problems: Vec<&str> = said
         .lines()
-        .filter(|l| !l.starts_with("Keys:") && !l.starts_with("Audit chain: verified"))
+        .filter(|l| !l.starts_with("Keys:") && !l.starts_with("Audit log: verified"))
         .filter(|l| !l.starts_with("Orphaned entry"))
         .collect();
     assert!(

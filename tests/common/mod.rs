@@ -276,7 +276,7 @@ pub fn kill_soak(cli: &Cli, rounds: usize, seed: u64, longest_wait_ms: u64) {
         assert!(
             said.lines().all(|l| !l.starts_with("Missing")
                 && !l.starts_with("Integrity")
-                && !l.contains("Audit chain: audit")),
+                && !l.contains("Audit log: audit")),
             "{said}"
         );
         cli.ok(&["check", "--repair"], "");
