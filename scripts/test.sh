@@ -15,7 +15,8 @@
 #      there) and every test: with cargo-nextest when it is installed, else with cargo test
 #      (the same serial groups as .config/nextest.toml). Neither tool is built here: building
 #      them from source took 16 minutes of a cold run.
-# Extra arguments are test name filters (given to `cargo nextest run`, or to each `cargo test`).
+# Extra arguments are test name filters (given to `cargo nextest run`; without nextest, a test of
+# tests/it runs when its path, module::name, contains one of them).
 # KEYDESK_TEST_RUNNER=cargo runs the tests with cargo test even where nextest is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +31,7 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
               keepassxc-cli:keepassxc soffice:libreoffice-calc-nogui systemctl:systemd; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
-  # The real window (tests/window_state.rs) loads these at run time.
+  # The real window (tests/it/window_state.rs) loads these at run time.
   for pair in libXcursor.so.1:libxcursor1 libXi.so.6:libxi6 libxkbcommon-x11.so.0:libxkbcommon-x11-0 \
               libGL.so.1:libgl1 libEGL.so.1:libegl1; do
     ldconfig -p 2>/dev/null | grep "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
@@ -38,7 +39,7 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   # OpenBao for the team vault's tests comes from PyPI, into a virtual environment.
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
-  # Fonts for every script a label may be in (tests/ui_layout.rs checks each has glyphs).
+  # Fonts for every script a label may be in (tests/it/ui_layout.rs checks each has glyphs).
   ldconfig -p 2>/dev/null | grep libfontconfig.so.1 >/dev/null || missing+=(libfontconfig1)
   [ -e /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf ] || missing+=(fonts-noto-core)
   ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.tt* >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
@@ -180,27 +181,56 @@ if [ "${KEYDESK_TEST_RUNNER:-}" != cargo ] && cargo nextest --version >/dev/null
   log "cargo nextest run (DISPLAY=$DISPLAY)"
   cargo nextest run --locked --lib --bins --tests --no-fail-fast "$@" || status=$?
 else
-  # Without nextest, .config/nextest.toml's guarantees by hand: cargo test runs one test
-  # binary at a time (so the X11 clipboard's tests in clipboard, window_state and team never
-  # overlap), and the binaries whose tests take turns (the X11 clipboard's; the keychain
-  # writers') run one test at a time. No test relies on a process of its own: none sets the
-  # environment, the working folder or other process-wide state, and window_state (the one
-  # real event loop) holds one test.
+  # Without nextest, .config/nextest.toml's guarantees by hand. The integration tests are one
+  # binary (tests/it), and each of its modules (one file of tests/it) runs in a process of its
+  # own, one module at a time, as when each file was a binary: so the X11 clipboard's tests in
+  # clipboard, window_state and team never overlap, and what a test does to its own process
+  # (process::the_library_call_makes_this_process_undumpable turns off its core dumps, which
+  # every program a later test starts would inherit) reaches no other module. The modules whose
+  # tests take turns (the X11 clipboard's; the keychain writers') run one test at a time. Within
+  # a module no test relies on a process of its own: none sets the environment or the working
+  # folder, and window_state (the one real event loop) holds one test.
   serial=(clipboard window_state keychain import)
-  parallel=()
-  for file in tests/*.rs; do
-    name=$(basename "$file" .rs)
-    [[ " ${serial[*]} " == *" $name "* ]] || parallel+=(--test "$name")
+  # Arguments that start with '-' (--nocapture, --ignored) go to every run as they are.
+  filters=()
+  flags=()
+  for arg in "$@"; do
+    if [[ $arg == -* ]]; then flags+=("$arg"); else filters+=("$arg"); fi
   done
-  filters=("$@")
   log "cargo test (DISPLAY=$DISPLAY; cargo-nextest is not installed)"
-  cargo test --locked --no-fail-fast --lib --bins "${parallel[@]}" -- "${filters[@]}" || status=$?
-  for name in "${serial[@]}"; do
-    log "cargo test --test $name, one test at a time"
+  cargo test --locked --no-fail-fast --lib --bins -- "$@" || status=$?
+  # Every test of tests/it by its path (module::name); a module runs those that match a filter.
+  mapfile -t names < <(cargo test --locked --quiet --test it -- --list --format terse | sed -n 's/: test$//p')
+  if [ ${#names[@]} -eq 0 ]; then
+    log "cargo test --test it -- --list listed no test"
+    status=1
+  fi
+  modules=()
+  for module in $(printf '%s\n' "${names[@]%%::*}" | sort -u); do
+    [[ " ${serial[*]} " == *" $module "* ]] || modules+=("$module")
+  done
+  modules+=("${serial[@]}")
+  for module in "${modules[@]}"; do
+    selected=()
+    for name in "${names[@]}"; do
+      [[ $name == "$module"::* ]] || continue
+      keep=1
+      if [ ${#filters[@]} -gt 0 ]; then
+        keep=0
+        for filter in "${filters[@]}"; do
+          if [[ $name == *"$filter"* ]]; then keep=1; fi
+        done
+      fi
+      if [ "$keep" -eq 1 ]; then selected+=("$name"); fi
+    done
+    [ ${#selected[@]} -gt 0 ] || continue
+    threads=()
     limit=()
-    # nextest ends a clipboard test after 4 × 60 s: here, the binary after as long per test.
-    case $name in clipboard | window_state) limit=(timeout 600) ;; esac
-    "${limit[@]}" cargo test --locked --no-fail-fast --test "$name" -- --test-threads=1 "${filters[@]}" \
+    if [[ " ${serial[*]} " == *" $module "* ]]; then threads=(--test-threads=1); fi
+    # nextest ends a clipboard test after 4 × 60 s: here, the module after as long per test.
+    case $module in clipboard | window_state) limit=(timeout 600) ;; esac
+    log "cargo test --test it $module:: (${#selected[@]} test(s)${threads[0]:+, one at a time})"
+    "${limit[@]}" cargo test --locked --no-fail-fast --test it -- "${threads[@]}" "${flags[@]}" --exact "${selected[@]}" \
       || status=$?
   done
 fi

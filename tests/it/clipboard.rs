@@ -2,7 +2,7 @@
 //! from outside with `xclip`, as a person's paste would see it.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 

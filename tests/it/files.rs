@@ -1,7 +1,7 @@
 //! The vault folder on disk: big round trips, interrupted saves, corrupted files, the lock.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -3,7 +3,7 @@
 //! that are hard to undo.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
-mod common;
+use crate::common;
 
 use common::window::{app, click, create_and_unlock, type_into, world};
 use egui_kittest::Harness;
@@ -191,7 +191,7 @@ fn tab_from_the_label_goes_to_the_next_field_of_the_form() {
     assert_eq!(screen(&harness), Screen::New);
 }
 
-#[path = "../examples/synthetic/mod.rs"]
+#[path = "../../examples/synthetic/mod.rs"]
 mod synthetic;
 
 /// A vault of `n` keys (metadata only) in the world's folder, sealed as Keydesk writes it.

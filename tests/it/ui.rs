@@ -2,7 +2,7 @@
 //! the in-memory secret store, a fake clipboard and a clock the test moves.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

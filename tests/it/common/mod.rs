@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code, reason = "each test binary uses a different part")]
 #![allow(
     clippy::disallowed_methods,
     reason = "tests and tools read the real clock and start their own threads"

@@ -1,7 +1,7 @@
 //! The key list at every window size, and statuses that never call a failure a success.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
-mod common;
+use crate::common;
 
 use common::window::{app, click, create_and_unlock, type_into, world};
 use egui_kittest::Harness;

@@ -3,7 +3,7 @@
 //! keeps of typed secrets. Driven with egui_kittest like a person, with a clock the test moves.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};

@@ -12,8 +12,6 @@
     reason = "tests and tools read the real clock and start their own threads"
 )]
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};

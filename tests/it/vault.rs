@@ -1,7 +1,7 @@
 //! Core operations against the in-memory secret store and storage: fast and exact.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
-mod common;
+use crate::common;
 
 use common::{Fixture, PASSWORD, fixture, mailchimp_key, sendgrid_key};
 use keydesk::actions::changes;

@@ -3,7 +3,7 @@
 //! intact. Cases per property are fixed (see each `with_cases`), so CI time is bounded.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
-mod common;
+use crate::common;
 
 use std::sync::OnceLock;
 

@@ -7,7 +7,7 @@
     reason = "tests and tools read the real clock and start their own threads"
 )]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

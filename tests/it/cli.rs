@@ -5,7 +5,7 @@
     reason = "tests and tools read the real clock and start their own threads"
 )]
 
-mod common;
+use crate::common;
 
 use common::{Cli, PASSWORD, mailchimp_key, sendgrid_key};
 use serde_json::Value;

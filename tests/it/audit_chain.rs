@@ -2,7 +2,7 @@
 //! by the first file format opens and is keyed from its next save.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! reads anything, and the library call does what it says.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::process::Stdio;

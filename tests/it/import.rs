@@ -5,7 +5,7 @@
 //! Every imported secret is read back with `reveal`.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

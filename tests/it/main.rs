@@ -1,0 +1,33 @@
+//! The integration tests, one binary: each module is one area, driven through the library,
+//! the `keydesk` binary or the window as a person would. One binary links once, where a
+//! binary per file linked the whole program and its window stack for each.
+//!
+//! nextest (`.config/nextest.toml`) runs each test in a process of its own and picks groups by
+//! module path (`binary(it) & test(/^keychain::/)`); without nextest, `scripts/test.sh` runs
+//! each module in a process of its own. Fixtures stay in `tests/fixtures` and
+//! `tests/provider-specs`, found from `CARGO_MANIFEST_DIR`.
+
+mod common;
+
+mod architecture;
+mod audit_chain;
+mod cli;
+mod clipboard;
+mod files;
+mod import;
+mod keychain;
+mod notify;
+mod parsers;
+mod process;
+mod provider_cli;
+mod provider_contract;
+mod providers;
+mod scenario;
+mod team;
+mod ui;
+mod ui_keyboard;
+mod ui_layout;
+mod ui_shell;
+mod ui_team;
+mod vault;
+mod window_state;
