@@ -190,7 +190,10 @@ fn plain(reply: &Plain<'_>) -> Zeroizing<Vec<u8>> {
     match serde_json::to_vec(reply) {
         Ok(bytes) => Zeroizing::new(bytes),
         // Plain data of strings and numbers always serialises; keep a reply anyway.
-        Err(_unexpected) => Zeroizing::new(br#"{"type":"error","id":null,"code":"failed","error":"Keydesk could not write its answer."}"#.to_vec()),
+        Err(_unexpected) => Zeroizing::new(
+            br#"{"type":"error","id":null,"code":"failed","error":"Keydesk could not write its answer."}"#
+                .to_vec(),
+        ),
     }
 }
 
@@ -203,7 +206,11 @@ fn encode_fill(id: u64, value: &SecretString) -> Zeroizing<Vec<u8>> {
     let mut out = Zeroizing::new(Vec::with_capacity(head.len() + secret.len() * 6 + 3));
     out.extend_from_slice(head.as_bytes());
     if serde_json::to_writer(&mut *out, secret).is_err() {
-        return plain(&Plain::Error { id: Some(id), code: ErrorCode::Failed, error: "Keydesk could not write the key." });
+        return plain(&Plain::Error {
+            id: Some(id),
+            code: ErrorCode::Failed,
+            error: "Keydesk could not write the key.",
+        });
     }
     out.push(b'}');
     out
@@ -231,8 +238,11 @@ pub fn answer_stream(
             Ok(Some(body)) => body,
             Ok(None) => return StreamEnd::Closed,
             Err(error) => {
-                let code =
-                    if matches!(error, FrameError::TooLarge(_)) { ErrorCode::TooLarge } else { ErrorCode::BadRequest };
+                let code = if matches!(error, FrameError::TooLarge(_)) {
+                    ErrorCode::TooLarge
+                } else {
+                    ErrorCode::BadRequest
+                };
                 if !matches!(error, FrameError::Io(_)) {
                     let reply = Reply::error(None, code, error.to_string()).encode();
                     if let Err(unwritable) = write_frame(output, &reply) {

@@ -105,6 +105,18 @@ pub enum Command {
     /// Write the keys' metadata to a CSV (that `import` reads back) or JSON file; their
     /// secrets too only with --with-secrets and a typed confirmation.
     Export(ExportArgs),
+    /// The browser extension's native messaging host (the browser starts it): reads the
+    /// extension's requests on stdin and asks the running, unlocked Keydesk over a socket of
+    /// this user's; answers on stdout. See docs/browser.md.
+    BrowserHost(BrowserHostArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BrowserHostArgs {
+    /// What the browser passes: the extension's origin (Chromium) or the host manifest and
+    /// the extension's id (Firefox).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub caller: Vec<String>,
 }
 
 #[derive(Debug, Args)]
