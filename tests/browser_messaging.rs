@@ -82,7 +82,10 @@ fn requests_are_answered_in_order_with_their_ids_and_bad_ones_get_one_error_each
         got[0]["offers"],
         json!([{"key": "k1", "label": "SendGrid production", "provider": "SendGrid", "integration": "HubSpot", "role": "rotation_new"}])
     );
-    assert_eq!(got[1], json!({"type": "error", "id": null, "code": "bad_request", "error": "The message is not JSON text."}));
+    assert_eq!(
+        got[1],
+        json!({"type": "error", "id": null, "code": "bad_request", "error": "The message is not JSON text."})
+    );
     assert_eq!(got[2], json!({"type": "fill", "id": 3, "value": "SG.secret"}));
     for (reply, id) in [(&got[3], json!(9)), (&got[4], json!(10)), (&got[5], json!(null))] {
         assert_eq!(reply["type"], "error");
@@ -102,7 +105,10 @@ fn a_message_over_one_mib_gets_one_error_and_ends_the_stream_without_reading_it(
     assert_eq!(end, StreamEnd::Broken(FrameError::TooLarge((MAX_MESSAGE + 1) as u64)));
     assert_eq!(got.len(), 1);
     assert_eq!(got[0]["code"], "too_large");
-    assert_eq!(got[0]["error"], "The message is 1048577 bytes long; Keydesk takes at most 1 MiB (1048576 bytes).");
+    assert_eq!(
+        got[0]["error"],
+        "The message is 1048577 bytes long; Keydesk takes at most 1 MiB (1048576 bytes)."
+    );
     // A length of 4 GiB is refused the same way, before anything is allocated.
     let (end, got) = run(&u32::MAX.to_ne_bytes());
     assert_eq!(end, StreamEnd::Broken(FrameError::TooLarge(u64::from(u32::MAX))));
@@ -150,15 +156,27 @@ fn a_reply_over_one_mib_becomes_an_error_reply() {
     assert_eq!(value["id"], 4);
     assert_eq!(value["code"], "failed");
     let mut sink = Vec::new();
-    assert_eq!(write_frame(&mut sink, &vec![0; MAX_MESSAGE + 1]), Err(FrameError::TooLarge(MAX_MESSAGE as u64 + 1)));
+    assert_eq!(
+        write_frame(&mut sink, &vec![0; MAX_MESSAGE + 1]),
+        Err(FrameError::TooLarge(MAX_MESSAGE as u64 + 1))
+    );
     assert!(sink.is_empty(), "nothing of an oversized message is written");
 }
 
 #[test]
 fn requests_read_back_as_written() {
-    let fill = Request::Fill { id: 1, origin: "https://a.example".into(), key: "k1".into(), integration: "HubSpot".into() };
+    let fill = Request::Fill {
+        id: 1,
+        origin: "https://a.example".into(),
+        key: "k1".into(),
+        integration: "HubSpot".into(),
+    };
     assert_eq!(parse_request(&serde_json::to_vec(&fill).unwrap()).unwrap(), fill);
-    let error = Reply::error(Some(2), ErrorCode::NotRunning, "Keydesk is not running: open it and unlock your vault.");
+    let error = Reply::error(
+        Some(2),
+        ErrorCode::NotRunning,
+        "Keydesk is not running: open it and unlock your vault.",
+    );
     let value: Value = serde_json::from_slice(&error.encode()).unwrap();
     assert_eq!(
         value,
@@ -173,7 +191,8 @@ fn request_bodies() -> impl Strategy<Value = Vec<u8>> {
         (any::<u64>(), "\\PC{0,20}").prop_map(|(id, origin)| {
             json!({"type": "offers", "id": id, "origin": origin}).to_string().into_bytes()
         }),
-        (any::<u64>(), "[a-z_]{0,10}").prop_map(|(id, kind)| json!({"type": kind, "id": id}).to_string().into_bytes()),
+        (any::<u64>(), "[a-z_]{0,10}")
+            .prop_map(|(id, kind)| json!({"type": kind, "id": id}).to_string().into_bytes()),
     ]
 }
 

@@ -120,7 +120,9 @@ fn no_lookalike_origin_is_offered_a_key() {
 #[test]
 fn ip_addresses_and_lookalike_settings_addresses_are_offered_nothing() {
     // An IP literal, in each spelling the URL standard reads as one, is never an origin.
-    for host in ["127.0.0.1", "127.1", "2130706433", "0x7f.0.0.1", "0x7f000001", "[::1]", "[::ffff:127.0.0.1]"] {
+    for host in
+        ["127.0.0.1", "127.1", "2130706433", "0x7f.0.0.1", "0x7f000001", "[::1]", "[::ffff:127.0.0.1]"]
+    {
         let address = format!("https://{host}/settings");
         let page = format!("https://{host}");
         assert!(Origin::of_address(&address).is_err(), "{address} was read as an origin");
