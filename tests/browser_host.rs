@@ -366,3 +366,56 @@ fn a_socket_folder_open_to_others_or_a_link_is_refused_by_both_ends() {
     std::os::unix::fs::symlink(&elsewhere, &folder).unwrap();
     assert_eq!(Server::bind(&socket_in(runtime.path())).err(), Some(refused));
 }
+
+#[test]
+fn browser_install_writes_a_host_script_and_the_manifests_of_the_browsers_found() {
+    let home = runtime();
+    let config = home.path().join(".config");
+    std::fs::create_dir_all(config.join("chromium")).unwrap();
+    std::fs::create_dir_all(home.path().join(".mozilla")).unwrap();
+    let install = || {
+        Command::new(env!("CARGO_BIN_EXE_keydesk"))
+            .args(["browser", "install"])
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", &config)
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .output()
+            .unwrap()
+    };
+    let output = install();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let said = String::from_utf8(output.stdout).unwrap();
+    let script = home.path().join("data/keydesk-browser/keydesk-browser-host");
+    let chromium = config.join("chromium/NativeMessagingHosts/app.keydesk.host.json");
+    let firefox = home.path().join(".mozilla/native-messaging-hosts/app.keydesk.host.json");
+    assert!(said.contains(&format!("Chromium: wrote {}.", chromium.display())), "{said}");
+    assert!(said.contains(&format!("Firefox: wrote {}.", firefox.display())), "{said}");
+    assert!(said.contains("Not found, nothing written: Google Chrome, Brave, Microsoft Edge"), "{said}");
+    assert!(!config.join("google-chrome").exists(), "no folder is made for a browser not found");
+    for (manifest, allowed) in [(&chromium, "allowed_origins"), (&firefox, "allowed_extensions")] {
+        let manifest: Value = serde_json::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
+        assert_eq!(manifest["name"], "app.keydesk.host");
+        assert_eq!(manifest["path"], script.to_str().unwrap());
+        assert!(manifest[allowed].is_array());
+    }
+    assert_eq!(std::fs::metadata(&script).unwrap().permissions().mode() & 0o777, 0o755);
+    // The script is the host: the browser starts it with the extension's origin.
+    let run = runtime();
+    let mut host = Command::new(&script)
+        .arg("chrome-extension://ddodclfcdkjfokllcjofhcifgepdpnni/")
+        .env("XDG_RUNTIME_DIR", run.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    host.stdin.take().unwrap().write_all(&offers_request(3, HUBSPOT)).unwrap();
+    let output = host.wait_with_output().unwrap();
+    assert_eq!(replies(&output.stdout)[0]["code"], "not_running");
+    // Run again, it writes the same files; with no browser at all it says so.
+    assert!(install().status.success());
+    std::fs::remove_dir_all(config.join("chromium")).unwrap();
+    std::fs::remove_dir_all(home.path().join(".mozilla")).unwrap();
+    let output = install();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("No browser was found for this user."));
+}

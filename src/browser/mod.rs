@@ -6,6 +6,8 @@
 //! origin ([`origin`]). docs/browser.md tells the whole design.
 
 pub mod answer;
+#[cfg(target_os = "linux")]
+pub mod install;
 pub mod messaging;
 pub mod origin;
 #[cfg(target_os = "linux")]

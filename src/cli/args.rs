@@ -109,6 +109,17 @@ pub enum Command {
     /// extension's requests on stdin and asks the running, unlocked Keydesk over a socket of
     /// this user's; answers on stdout. See docs/browser.md.
     BrowserHost(BrowserHostArgs),
+    /// Fill keys into their integrations' settings pages from the browser (docs/browser.md).
+    #[command(subcommand)]
+    Browser(BrowserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BrowserCommand {
+    /// Set up the native host for this user: a script that runs `keydesk browser-host`, and
+    /// its manifest in the folders of Chromium, Google Chrome, Brave, Edge and Firefox where
+    /// each has one (the package installs them for all users instead).
+    Install,
 }
 
 #[derive(Debug, Args)]

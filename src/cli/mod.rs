@@ -96,7 +96,8 @@ pub fn main() -> ExitCode {
     // A command that derives a key from the master password starts itself once more with huge
     // pages for Argon2id's memory, before it reads anything (the window does the same).
     if cli.command.as_ref().is_some_and(|command| {
-        !commands::reads_metadata_only(command) && !matches!(command, Command::BrowserHost(_))
+        !commands::reads_metadata_only(command)
+            && !matches!(command, Command::BrowserHost(_) | Command::Browser(_))
     }) {
         crate::secrets::process::restart_with_tunables(crate::secrets::process::KDF_TUNABLES);
     }
@@ -118,8 +119,10 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
-    if let Some(Command::BrowserHost(_)) = cli.command {
-        return browser::host();
+    match cli.command {
+        Some(Command::BrowserHost(_)) => return browser::host(),
+        Some(Command::Browser(args::BrowserCommand::Install)) => return browser::install(),
+        _ => {}
     }
     let dir = vault_dir(cli.vault.clone())?;
     let context = commands::Context { dir, password_file: cli.password_file, token_file: cli.token_file };
