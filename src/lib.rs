@@ -4,6 +4,7 @@
 //! `ARCHITECTURE.md` for the map.
 
 pub mod actions;
+pub mod browser;
 pub mod cli;
 pub mod clipboard;
 pub mod import;

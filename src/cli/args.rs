@@ -105,6 +105,29 @@ pub enum Command {
     /// Write the keys' metadata to a CSV (that `import` reads back) or JSON file; their
     /// secrets too only with --with-secrets and a typed confirmation.
     Export(ExportArgs),
+    /// The browser extension's native messaging host (the browser starts it): reads the
+    /// extension's requests on stdin and asks the running, unlocked Keydesk over a socket of
+    /// this user's; answers on stdout. See docs/browser.md.
+    BrowserHost(BrowserHostArgs),
+    /// Fill keys into their integrations' settings pages from the browser (docs/browser.md).
+    #[command(subcommand)]
+    Browser(BrowserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BrowserCommand {
+    /// Set up the native host for this user: a script that runs `keydesk browser-host`, and
+    /// its manifest in the folders of Chromium, Google Chrome, Brave, Edge and Firefox where
+    /// each has one (the package installs them for all users instead).
+    Install,
+}
+
+#[derive(Debug, Args)]
+pub struct BrowserHostArgs {
+    /// What the browser passes: the extension's origin (Chromium) or the host manifest and
+    /// the extension's id (Firefox).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub caller: Vec<String>,
 }
 
 #[derive(Debug, Args)]

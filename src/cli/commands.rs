@@ -172,7 +172,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Backup(args) => super::backup::backup(context, &mut vault, &args),
         Command::Import(args) => super::transfer::import(&mut vault, &args),
         Command::Export(args) => super::transfer::export(&mut vault, &args),
-        Command::Restore(_) => Ok(()),
+        Command::Restore(_) | Command::BrowserHost(_) | Command::Browser(_) => Ok(()),
         Command::Passwd(passwd) => {
             let new = input::new_password(passwd.new_password_file.as_deref())?;
             let kdf = kdf_params(&passwd.kdf, vault.file().header.kdf)?;

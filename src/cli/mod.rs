@@ -6,6 +6,7 @@
 
 mod args;
 mod backup;
+mod browser;
 mod commands;
 mod health;
 mod incident;
@@ -94,7 +95,10 @@ pub fn main() -> ExitCode {
     };
     // A command that derives a key from the master password starts itself once more with huge
     // pages for Argon2id's memory, before it reads anything (the window does the same).
-    if cli.command.as_ref().is_some_and(|command| !commands::reads_metadata_only(command)) {
+    if cli.command.as_ref().is_some_and(|command| {
+        !commands::reads_metadata_only(command)
+            && !matches!(command, Command::BrowserHost(_) | Command::Browser(_))
+    }) {
         crate::secrets::process::restart_with_tunables(crate::secrets::process::KDF_TUNABLES);
     }
     match run(cli) {
@@ -115,6 +119,11 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Some(Command::BrowserHost(_)) => return browser::host(),
+        Some(Command::Browser(args::BrowserCommand::Install)) => return browser::install(),
+        _ => {}
+    }
     let dir = vault_dir(cli.vault.clone())?;
     let context = commands::Context { dir, password_file: cli.password_file, token_file: cli.token_file };
     match cli.command {

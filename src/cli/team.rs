@@ -438,6 +438,8 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Backup(_) | Command::Restore(_) => Err(CliError::Failed(
             "A team vault is backed up where it lives: a snapshot of its server (`bao operator raft snapshot save FILE`) keeps every entry, the secrets still sealed with the team's key; `keydesk export` writes its keys to a file you choose.".into(),
         )),
+        // Answered before any vault is opened.
+        Command::BrowserHost(_) | Command::Browser(_) => Ok(()),
         // `init` is run before a vault is opened (and refuses a folder that holds one).
         Command::Init(_) => Err(CliError::Failed(format!(
             "{} already holds a vault: give another folder with --vault DIR.",

@@ -11,6 +11,10 @@ mod common;
 
 mod architecture;
 mod audit_chain;
+mod browser_host;
+mod browser_messaging;
+mod browser_origin;
+mod browser_packaging;
 mod cli;
 mod clipboard;
 mod files;

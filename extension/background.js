@@ -1,0 +1,99 @@
+// Keydesk's background worker: the one place that talks to the native host
+// (`keydesk browser-host`). The content script asks for the offers of its page and for a key
+// to fill; the page's origin is taken from the browser's own record of the sender, never
+// from what the content script says. Nothing here is stored, logged or copied.
+"use strict";
+
+const HOST = "app.keydesk.host";
+const REPLY_TIMEOUT_MS = 10000;
+const NOT_INSTALLED =
+  "Keydesk's browser host is not installed: run `keydesk browser install`, then reload this page.";
+
+let port = null;
+let nextId = 1;
+const pending = new Map();
+
+function settle(id, reply) {
+  const waiting = pending.get(id);
+  if (waiting) {
+    pending.delete(id);
+    clearTimeout(waiting.timer);
+    waiting.resolve(reply);
+  }
+}
+
+function connect() {
+  port = chrome.runtime.connectNative(HOST);
+  port.onMessage.addListener((reply) => {
+    if (reply && typeof reply.id === "number") {
+      settle(reply.id, reply);
+    } else if (pending.size > 0) {
+      // An error the host could not tie to a request: it answers the oldest one.
+      settle(pending.keys().next().value, reply);
+    }
+  });
+  port.onDisconnect.addListener(() => {
+    // Reading lastError marks it handled; its text may name paths, so it is not shown.
+    const failed = chrome.runtime.lastError !== undefined;
+    port = null;
+    for (const id of [...pending.keys()]) {
+      settle(id, {
+        type: "error",
+        id,
+        code: failed ? "not_installed" : "failed",
+        error: failed ? NOT_INSTALLED : "Keydesk's browser host stopped: try again.",
+      });
+    }
+  });
+}
+
+function ask(request) {
+  return new Promise((resolve) => {
+    if (port === null) {
+      connect();
+    }
+    const id = nextId++;
+    const timer = setTimeout(
+      () => settle(id, { type: "error", id, code: "failed", error: "Keydesk did not answer in time: try again." }),
+      REPLY_TIMEOUT_MS,
+    );
+    pending.set(id, { resolve, timer });
+    try {
+      port.postMessage({ ...request, id });
+    } catch (_disconnected) {
+      port = null;
+      settle(id, { type: "error", id, code: "not_installed", error: NOT_INSTALLED });
+    }
+  });
+}
+
+// The origin of the top-level page that sent a message, from the browser's own record.
+function senderOrigin(sender) {
+  if (sender.id !== chrome.runtime.id || sender.frameId !== 0) {
+    return null;
+  }
+  try {
+    const origin = sender.origin || new URL(sender.url).origin;
+    return origin.startsWith("https://") ? origin : null;
+  } catch (_notAUrl) {
+    return null;
+  }
+}
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  const origin = senderOrigin(sender);
+  if (origin === null || message === null || typeof message !== "object") {
+    return false;
+  }
+  let request = null;
+  if (message.type === "offers") {
+    request = { type: "offers", origin };
+  } else if (message.type === "fill" && typeof message.key === "string" && typeof message.integration === "string") {
+    request = { type: "fill", origin, key: message.key, integration: message.integration };
+  }
+  if (request === null) {
+    return false;
+  }
+  ask(request).then(sendResponse);
+  return true; // sendResponse is called later
+});

@@ -1,0 +1,238 @@
+//! Native messaging: the framing, the requests and replies, and the answering loop fed
+//! garbage, cut-off and oversized messages.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+
+use keydesk::browser::messaging::{
+    ErrorCode, FrameError, MAX_MESSAGE, Reply, Request, StreamEnd, answer_stream, parse_request, read_frame,
+    write_frame,
+};
+use keydesk::browser::origin::{Offer, OfferRole};
+use keydesk::vault::model::KeyId;
+use proptest::prelude::*;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use zeroize::Zeroizing;
+
+fn frame(body: &[u8]) -> Vec<u8> {
+    let mut out = (body.len() as u32).to_ne_bytes().to_vec();
+    out.extend_from_slice(body);
+    out
+}
+
+/// Every reply on `output`, as JSON; fails unless the output is whole frames of JSON objects
+/// each at most 1 MiB.
+fn replies(output: &[u8]) -> Vec<Value> {
+    let mut reader = output;
+    let mut found = Vec::new();
+    while let Some(body) = read_frame(&mut reader).unwrap() {
+        assert!(body.len() <= MAX_MESSAGE);
+        let value: Value = serde_json::from_slice(&body).unwrap();
+        assert!(value.is_object(), "a reply is an object: {value}");
+        found.push(value);
+    }
+    found
+}
+
+/// Answers an offers request with one offer and a fill with the key "SG.secret".
+fn answer(request: &Request, _body: &[u8]) -> Zeroizing<Vec<u8>> {
+    match request {
+        Request::Offers { id, .. } => Reply::Offers {
+            id: *id,
+            offers: vec![Offer {
+                key: KeyId::from_stored("k1"),
+                label: "SendGrid production".into(),
+                provider: "SendGrid".into(),
+                integration: "HubSpot".into(),
+                role: OfferRole::RotationNew,
+            }],
+        }
+        .encode(),
+        Request::Fill { id, .. } => Reply::Fill { id: *id, value: SecretString::from("SG.secret") }.encode(),
+    }
+}
+
+fn run(input: &[u8]) -> (StreamEnd, Vec<Value>) {
+    let mut output = Vec::new();
+    let end = answer_stream(&mut &input[..], &mut output, answer);
+    (end, replies(&output))
+}
+
+#[test]
+fn requests_are_answered_in_order_with_their_ids_and_bad_ones_get_one_error_each() {
+    let mut input = Vec::new();
+    for body in [
+        r#"{"type":"offers","id":7,"origin":"https://app.hubspot.com"}"#,
+        r#"not json at all"#,
+        r#"{"type":"fill","id":3,"origin":"https://app.hubspot.com","key":"k1","integration":"HubSpot"}"#,
+        r#"{"type":"launch_missiles","id":9}"#,
+        r#"{"type":"offers","id":10,"origin":"https://a.example","extra":true}"#,
+        r#"{"type":"offers","origin":"https://a.example"}"#,
+        r#"[1,2,3]"#,
+        "",
+    ] {
+        input.extend(frame(body.as_bytes()));
+    }
+    input.extend(frame(&[0xff, 0xfe, 0x00]));
+    let (end, got) = run(&input);
+    assert_eq!(end, StreamEnd::Closed);
+    assert_eq!(got.len(), 9, "one reply per message");
+    assert_eq!(got[0]["type"], "offers");
+    assert_eq!(got[0]["id"], 7);
+    assert_eq!(
+        got[0]["offers"],
+        json!([{"key": "k1", "label": "SendGrid production", "provider": "SendGrid", "integration": "HubSpot", "role": "rotation_new"}])
+    );
+    assert_eq!(
+        got[1],
+        json!({"type": "error", "id": null, "code": "bad_request", "error": "The message is not JSON text."})
+    );
+    assert_eq!(got[2], json!({"type": "fill", "id": 3, "value": "SG.secret"}));
+    for (reply, id) in [(&got[3], json!(9)), (&got[4], json!(10)), (&got[5], json!(null))] {
+        assert_eq!(reply["type"], "error");
+        assert_eq!(reply["code"], "bad_request");
+        assert_eq!(reply["id"], id, "the id is echoed when it can be read: {reply}");
+        assert!(reply["error"].as_str().unwrap().starts_with("The message is not a request Keydesk knows"));
+    }
+    assert!(got[6..].iter().all(|r| r["code"] == "bad_request"));
+}
+
+#[test]
+fn a_message_over_one_mib_gets_one_error_and_ends_the_stream_without_reading_it() {
+    let mut input = ((MAX_MESSAGE + 1) as u32).to_ne_bytes().to_vec();
+    input.extend(vec![b' '; MAX_MESSAGE + 1]);
+    input.extend(frame(br#"{"type":"offers","id":1,"origin":"https://a.example"}"#));
+    let (end, got) = run(&input);
+    assert_eq!(end, StreamEnd::Broken(FrameError::TooLarge((MAX_MESSAGE + 1) as u64)));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["code"], "too_large");
+    assert_eq!(
+        got[0]["error"],
+        "The message is 1048577 bytes long; Keydesk takes at most 1 MiB (1048576 bytes)."
+    );
+    // A length of 4 GiB is refused the same way, before anything is allocated.
+    let (end, got) = run(&u32::MAX.to_ne_bytes());
+    assert_eq!(end, StreamEnd::Broken(FrameError::TooLarge(u64::from(u32::MAX))));
+    assert_eq!(got[0]["code"], "too_large");
+}
+
+#[test]
+fn a_message_of_exactly_one_mib_is_read_and_answered() {
+    let head = br#"{"type":"offers","id":5,"origin":""#;
+    let tail = br#""}"#;
+    let mut body = head.to_vec();
+    body.extend(vec![b'a'; MAX_MESSAGE - head.len() - tail.len()]);
+    body.extend(tail);
+    assert_eq!(body.len(), MAX_MESSAGE);
+    let (end, got) = run(&frame(&body));
+    assert_eq!(end, StreamEnd::Closed);
+    assert_eq!(got[0]["type"], "offers");
+    assert_eq!(got[0]["id"], 5);
+}
+
+#[test]
+fn a_cut_off_message_gets_one_error_and_ends_the_stream() {
+    let whole = frame(br#"{"type":"offers","id":1,"origin":"https://a.example"}"#);
+    for cut in [1, 3, 4, 10, whole.len() - 1] {
+        let (end, got) = run(&whole[..cut]);
+        assert!(matches!(end, StreamEnd::Broken(FrameError::Truncated { .. })), "cut at {cut}");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0]["code"], "bad_request");
+    }
+    assert_eq!(run(&[]), (StreamEnd::Closed, Vec::new()));
+}
+
+#[test]
+fn a_reply_over_one_mib_becomes_an_error_reply() {
+    let offer = Offer {
+        key: KeyId::from_stored("k1"),
+        label: "x".repeat(1000),
+        provider: "SendGrid".into(),
+        integration: "HubSpot".into(),
+        role: OfferRole::Current,
+    };
+    let reply = Reply::Offers { id: 4, offers: vec![offer; 1100] }.encode();
+    let value: Value = serde_json::from_slice(&reply).unwrap();
+    assert_eq!(value["type"], "error");
+    assert_eq!(value["id"], 4);
+    assert_eq!(value["code"], "failed");
+    let mut sink = Vec::new();
+    assert_eq!(
+        write_frame(&mut sink, &vec![0; MAX_MESSAGE + 1]),
+        Err(FrameError::TooLarge(MAX_MESSAGE as u64 + 1))
+    );
+    assert!(sink.is_empty(), "nothing of an oversized message is written");
+}
+
+#[test]
+fn requests_read_back_as_written() {
+    let fill = Request::Fill {
+        id: 1,
+        origin: "https://a.example".into(),
+        key: "k1".into(),
+        integration: "HubSpot".into(),
+    };
+    assert_eq!(parse_request(&serde_json::to_vec(&fill).unwrap()).unwrap(), fill);
+    let error = Reply::error(
+        Some(2),
+        ErrorCode::NotRunning,
+        "Keydesk is not running: open it and unlock your vault.",
+    );
+    let value: Value = serde_json::from_slice(&error.encode()).unwrap();
+    assert_eq!(
+        value,
+        json!({"type": "error", "id": 2, "code": "not_running", "error": "Keydesk is not running: open it and unlock your vault."})
+    );
+}
+
+fn request_bodies() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..64),
+        "\\PC{0,40}".prop_map(String::into_bytes),
+        (any::<u64>(), "\\PC{0,20}").prop_map(|(id, origin)| {
+            json!({"type": "offers", "id": id, "origin": origin}).to_string().into_bytes()
+        }),
+        (any::<u64>(), "[a-z_]{0,10}")
+            .prop_map(|(id, kind)| json!({"type": kind, "id": id}).to_string().into_bytes()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn random_bytes_get_whole_json_replies_and_never_a_panic(input in prop::collection::vec(any::<u8>(), 0..200)) {
+        let mut output = Vec::new();
+        let _end = answer_stream(&mut &input[..], &mut output, answer);
+        let got = replies(&output);
+        for reply in &got {
+            let kind = reply["type"].as_str().unwrap();
+            prop_assert!(["offers", "fill", "error"].contains(&kind));
+        }
+    }
+
+    #[test]
+    fn well_framed_messages_each_get_exactly_one_reply_with_their_id(
+        bodies in prop::collection::vec(request_bodies(), 0..12)
+    ) {
+        let input: Vec<u8> = bodies.iter().flat_map(|b| frame(b)).collect();
+        let (end, got) = run(&input);
+        prop_assert_eq!(end, StreamEnd::Closed);
+        prop_assert_eq!(got.len(), bodies.len());
+        for (body, reply) in bodies.iter().zip(&got) {
+            if let Ok(request) = parse_request(body) {
+                prop_assert_eq!(reply["id"].as_u64(), Some(request.id()));
+                prop_assert_ne!(reply["type"].as_str(), Some("error"));
+            } else {
+                prop_assert_eq!(reply["type"].as_str(), Some("error"));
+            }
+        }
+    }
+
+    #[test]
+    fn a_filled_secret_reads_back_exactly(secret in "\\PC{0,64}|[\\x00-\\x1f\"\\\\]{0,16}", id in any::<u64>()) {
+        let reply = Reply::Fill { id, value: SecretString::from(secret.clone()) }.encode();
+        let value: Value = serde_json::from_slice(&reply).unwrap();
+        prop_assert_eq!(value["value"].as_str(), Some(secret.as_str()));
+        prop_assert_eq!(value["id"].as_u64(), Some(id));
+    }
+}
