@@ -7,6 +7,7 @@ pub mod actions;
 pub mod cli;
 pub mod clipboard;
 pub mod import;
+pub mod parallel;
 pub mod providers;
 pub mod reminder;
 pub mod secrets;

@@ -169,7 +169,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             print_secret(&secret)
         }
         Command::Revoke(revoke) => remote::revoke(&mut vault, &revoke),
-        Command::Verify(args) => remote::verify(&mut vault, &args.key, args.json),
+        Command::Verify(args) => remote::verify(&mut vault, &args),
         Command::Usage(args) => remote::usage(&mut vault, &args),
         Command::Account(account) => remote::account(&mut vault, account),
         Command::Rotate(rotate) => run_rotate(&mut vault, &rotate),

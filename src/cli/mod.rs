@@ -6,6 +6,7 @@
 
 mod args;
 mod backup;
+mod check_all;
 mod commands;
 mod health;
 mod incident;

@@ -5,7 +5,7 @@
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-use super::args::{AccountCommand, RevokeArgs, UsageArgs};
+use super::args::{AccountCommand, RevokeArgs, UsageArgs, VerifyArgs};
 use super::commands::{note, out, print_secret};
 use super::{CliError, input};
 use crate::actions::{self, ActionError, KeyHolder};
@@ -18,10 +18,14 @@ fn failed(error: impl std::fmt::Display) -> CliError {
     CliError::Failed(error.to_string())
 }
 
-/// `keydesk verify KEY`.
-pub fn verify(vault: &mut Vault, key: &str, json: bool) -> Result<(), CliError> {
-    let id = super::lookup::resolve(vault.keys(), key)?;
-    verify_key(vault, &id, json)
+/// `keydesk verify KEY`, or `keydesk verify --all`.
+pub fn verify(vault: &mut Vault, args: &VerifyArgs) -> Result<(), CliError> {
+    if args.all {
+        let keys = vault.keys().to_vec();
+        return super::check_all::verify_all(vault, &keys, args);
+    }
+    let id = super::lookup::resolve(vault.keys(), args.key.as_deref().unwrap_or_default())?;
+    verify_key(vault, &id, args.json)
 }
 
 /// Verifies key `id` of a local or a team vault, and says what the provider answered.

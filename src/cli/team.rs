@@ -180,8 +180,13 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let mut holder = TeamHolder::new(&vault, &keys, now)?;
             super::remote::revoke_key(&mut holder, &key.record.id, &args)
         }
+        Command::Verify(args) if args.all => {
+            let keys = records(&current_keys(context, &vault)?);
+            let unlocked = vault.unlock(&password(context)?)?;
+            super::check_all::verify_all(&mut TeamHolder::new(&vault, &unlocked, now)?, &keys, &args)
+        }
         Command::Verify(args) => {
-            let key = find(context, &vault, &args.key)?;
+            let key = find(context, &vault, args.key.as_deref().unwrap_or_default())?;
             let keys = vault.unlock(&password(context)?)?;
             let mut holder = TeamHolder::new(&vault, &keys, now)?;
             super::remote::verify_key(&mut holder, &key.record.id, args.json)
