@@ -135,7 +135,9 @@ const CATALOGUE: &[ProviderInfo] = &[
         name: "Mailchimp",
         slug: "mailchimp",
         key_format: "32 hexadecimal characters, a dash and the data centre, e.g. \"-us6\"",
-        auth: Auth::BasicKeyAsPassword(None),
+        // Mailchimp's published OpenAPI document names the API key a bearer token and
+        // documents no HTTP Basic (which its Fundamentals guide shows): the spec is followed.
+        auth: Auth::Bearer,
         base_url: "https://{dc}.api.mailchimp.com",
         regions: &[],
         verify: Some(("GET", "/3.0/ping")),
