@@ -4,7 +4,7 @@
 //! command line and the team vault's bulk reads come here.
 
 use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Duration;
 
 /// Runs `each` over `items` on up to 8 threads (one for a few), answering in their order; the
@@ -50,10 +50,7 @@ impl<J, A> Pool<J, A> {
 
     /// The next answer, waiting at most `wait`; `None` when none came in that time.
     pub fn recv_timeout(&self, wait: Duration) -> Option<A> {
-        match self.answers.recv_timeout(wait) {
-            Ok(answer) => Some(answer),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-        }
+        self.answers.recv_timeout(wait).ok()
     }
 }
 

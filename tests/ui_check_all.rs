@@ -95,15 +95,15 @@ fn check_every_key_from_the_health_screen_and_the_key_list() {
 /// A Brevo that answers `live` at once and `held` only once `gate` opens (two threads, so one
 /// held answer does not hold the other).
 fn gated_brevo(
-    live: String,
-    held: String,
-    gate: Arc<std::sync::atomic::AtomicBool>,
+    live: &str,
+    held: &str,
+    gate: &Arc<std::sync::atomic::AtomicBool>,
 ) -> (String, Vec<std::thread::JoinHandle<()>>) {
     let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
     let url = format!("http://127.0.0.1:{}", server.server_addr().to_ip().unwrap().port());
     let threads = (0..2)
         .map(|_| {
-            let (server, live, held, gate) = (server.clone(), live.clone(), held.clone(), gate.clone());
+            let (server, live, held, gate) = (server.clone(), live.to_owned(), held.to_owned(), gate.clone());
             #[allow(clippy::disallowed_methods, reason = "the test's own server")]
             std::thread::spawn(move || {
                 for _ in 0..1 {
@@ -134,7 +134,7 @@ fn gated_brevo(
 fn answers_are_recorded_as_they_arrive_while_the_check_runs_with_its_progress_bar() {
     let (fast, slow) = (brevo_key(), brevo_key());
     let gate = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (url, threads) = gated_brevo(fast.clone(), slow.clone(), gate.clone());
+    let (url, threads) = gated_brevo(&fast, &slow, &gate);
     let world = world();
     let mut harness = common::window::app_with(&world, false);
     create_and_unlock(&mut harness);

@@ -114,7 +114,7 @@ impl Session {
 
     /// The job ended: the last answers recorded, then what it found, said in one line (and
     /// what kept keys from being checked).
-    pub(super) fn finish_check_all(&mut self, ended: CheckAllEnded, fx: &mut Effects<'_>) {
+    pub(super) fn finish_check_all(&mut self, ended: &CheckAllEnded, fx: &mut Effects<'_>) {
         self.record_checked();
         let now = fx.now;
         let Some(checking) = self.checking.take() else { return };
