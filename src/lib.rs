@@ -8,6 +8,7 @@ pub mod browser;
 pub mod cli;
 pub mod clipboard;
 pub mod import;
+pub mod parallel;
 pub mod providers;
 pub mod reminder;
 pub mod secrets;

@@ -22,9 +22,30 @@ pub fn times(n: u64) -> String {
     if n == 1 { "1 time".to_owned() } else { format!("{n} times") }
 }
 
+/// A span as a person says it: "45 s", "3 min", "2 h 5 min" (rounded down to the unit).
+pub fn duration(span: std::time::Duration) -> String {
+    let secs = span.as_secs();
+    match secs {
+        0..=59 => format!("{secs} s"),
+        60..=3599 => format!("{} min", secs / 60),
+        _ if secs % 3600 < 60 => format!("{} h", secs / 3600),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_words() {
+        let d = std::time::Duration::from_secs;
+        assert_eq!(duration(d(0)), "0 s");
+        assert_eq!(duration(d(45)), "45 s");
+        assert_eq!(duration(d(61)), "1 min");
+        assert_eq!(duration(d(7200)), "2 h");
+        assert_eq!(duration(d(7500)), "2 h 5 min");
+    }
 
     #[test]
     fn ago_reads_as_words() {

@@ -17,6 +17,7 @@ use crate::vault::VaultError;
 use crate::vault::model::{KeyId, KeyRecord, VerifyOutcome};
 
 pub mod changes;
+pub mod check_all;
 mod create;
 mod revoke;
 mod store;
@@ -152,10 +153,15 @@ fn plan_verify_of(
 impl VerifyPlan {
     /// The request (and, after a refusal, one to each of the provider's other regions).
     pub fn call(self, client: &Client) -> VerifyCalled {
-        if let Some(fix) = self.mismatch {
+        self.ask(client)
+    }
+
+    /// [`VerifyPlan::call`], keeping the plan (to ask again after a rate limit).
+    pub fn ask(&self, client: &Client) -> VerifyCalled {
+        if let Some(fix) = &self.mismatch {
             return VerifyCalled {
-                key_id: self.key_id,
-                outcome: Ok(VerifyOutcome::WrongRegion { fix }),
+                key_id: self.key_id.clone(),
+                outcome: Ok(VerifyOutcome::WrongRegion { fix: fix.clone() }),
                 status: None,
             };
         }
@@ -175,7 +181,7 @@ impl VerifyPlan {
                         self.provider.name()
                     );
                     return VerifyCalled {
-                        key_id: self.key_id,
+                        key_id: self.key_id.clone(),
                         outcome: Ok(VerifyOutcome::WrongRegion { fix }),
                         status: found.status,
                     };
@@ -183,7 +189,7 @@ impl VerifyPlan {
             }
         }
         let status = checked.as_ref().ok().and_then(|c| c.status);
-        VerifyCalled { key_id: self.key_id, outcome: checked.map(|c| c.outcome), status }
+        VerifyCalled { key_id: self.key_id.clone(), outcome: checked.map(|c| c.outcome), status }
     }
 }
 

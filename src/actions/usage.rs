@@ -80,6 +80,16 @@ pub fn plan_usage(
 impl UsagePlan {
     /// The request.
     pub fn call(self, client: &Client) -> UsageCalled {
+        self.ask(client)
+    }
+
+    /// The provider this plan asks.
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    /// [`UsagePlan::call`], keeping the plan.
+    pub fn ask(&self, client: &Client) -> UsageCalled {
         let query = UsageQuery {
             provider: self.provider,
             base_url: &self.url,
@@ -90,9 +100,9 @@ impl UsagePlan {
         };
         let answer = usage::last_used(client, &query);
         UsageCalled {
-            key_id: self.key_id,
+            key_id: self.key_id.clone(),
             source: usage::source(self.provider).unwrap_or_default(),
-            subject: self.subject,
+            subject: self.subject.clone(),
             now: self.now,
             answer,
         }

@@ -74,7 +74,8 @@ pub enum Command {
     /// Change the master password (the data key is re-wrapped; with --new-data-key every
     /// secret is re-encrypted under a new one).
     Passwd(PasswdArgs),
-    /// Check a key at its provider (one request); exit 0 when it works, 1 otherwise.
+    /// Check a key at its provider (one request); exit 0 when it works, 1 otherwise. With
+    /// --all, every key (and last use where the provider tells it).
     Verify(VerifyArgs),
     /// Ask the provider when a key was last used (Amazon SES and Elastic Email tell; other
     /// platforms' APIs do not). Asks with the account's management key when it has one, else
@@ -492,7 +493,17 @@ pub struct KeyArg {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The key: id, start of id, or exact label.
-    pub key: String,
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub key: Option<String>,
+    /// Check every active and retiring key at its provider: a few at once, never more than
+    /// the provider allows in flight, waiting out its "too many requests" (up to 60 s), each
+    /// answer recorded as it comes (Ctrl+C stops and keeps them). Progress on stderr; exit 1
+    /// when a key is refused or the check did not finish.
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: only the keys of this provider.
+    #[arg(long, requires = "all", value_name = "PROVIDER")]
+    pub provider: Option<String>,
     /// Print the outcome, the HTTP status and the permissions found as JSON.
     #[arg(long)]
     pub json: bool,

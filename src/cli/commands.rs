@@ -140,6 +140,10 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         }
         Command::Generate(generate) => run_generate(&mut vault, generate),
         Command::Add(add) => run_add(&mut vault, add),
+        Command::Verify(args) if args.all => {
+            let keys = vault.keys().to_vec();
+            super::check_all::verify_all(&mut vault, &keys, &args)
+        }
         command @ (Command::Edit(_)
         | Command::Copy(_)
         | Command::Reveal(_)
@@ -345,7 +349,7 @@ pub(super) fn key_named(command: &Command) -> Option<&str> {
         | Command::Copy(args::CopyArgs { key, .. })
         | Command::Reveal(args::KeyArg { key, .. })
         | Command::Revoke(args::RevokeArgs { key, .. })
-        | Command::Verify(args::VerifyArgs { key, .. })
+        | Command::Verify(args::VerifyArgs { key: Some(key), .. })
         | Command::Usage(args::UsageArgs { key, .. }) => Some(key),
         _ => None,
     }

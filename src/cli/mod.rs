@@ -7,6 +7,7 @@
 mod args;
 mod backup;
 mod browser;
+mod check_all;
 mod commands;
 mod health;
 mod incident;

@@ -162,6 +162,11 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             ));
             print_secret(&secret)
         }
+        Command::Verify(args) if args.all => {
+            let keys = records(&current_keys(context, &vault)?);
+            let unlocked = vault.unlock(&password(context)?)?;
+            super::check_all::verify_all(&mut TeamStore::new(&vault, &unlocked, now)?, &keys, &args)
+        }
         command @ (Command::Edit(_)
         | Command::Copy(_)
         | Command::Reveal(_)

@@ -162,7 +162,7 @@ pub fn import(vault: &mut dyn ImportTarget, args: &ImportArgs) -> Result<(), Cli
 
 /// Sets `stop` on SIGINT and SIGTERM instead of ending the program; the registrations made.
 #[cfg(unix)]
-fn stop_on_signals(stop: &Arc<AtomicBool>) -> Vec<signal_hook::SigId> {
+pub(super) fn stop_on_signals(stop: &Arc<AtomicBool>) -> Vec<signal_hook::SigId> {
     [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM]
         .into_iter()
         .filter_map(|signal| signal_hook::flag::register(signal, Arc::clone(stop)).ok())
@@ -170,7 +170,7 @@ fn stop_on_signals(stop: &Arc<AtomicBool>) -> Vec<signal_hook::SigId> {
 }
 
 #[cfg(unix)]
-fn restore_signals(registered: Vec<signal_hook::SigId>) {
+pub(super) fn restore_signals(registered: Vec<signal_hook::SigId>) {
     for id in registered {
         signal_hook::low_level::unregister(id);
     }
@@ -179,12 +179,12 @@ fn restore_signals(registered: Vec<signal_hook::SigId>) {
 /// Elsewhere Ctrl+C ends the program: the vault's metadata is untouched, and `check --repair`
 /// removes the secrets stored before it.
 #[cfg(not(unix))]
-fn stop_on_signals(_stop: &Arc<AtomicBool>) -> Vec<()> {
+pub(super) fn stop_on_signals(_stop: &Arc<AtomicBool>) -> Vec<()> {
     Vec::new()
 }
 
 #[cfg(not(unix))]
-fn restore_signals(_registered: Vec<()>) {}
+pub(super) fn restore_signals(_registered: Vec<()>) {}
 
 fn confirmed(new: usize) -> Result<bool, CliError> {
     eprint!("Import {} (new)? Type \"y\" to go on: ", crate::vault::count_keys(new));

@@ -135,7 +135,9 @@ const CATALOGUE: &[ProviderInfo] = &[
         name: "Mailchimp",
         slug: "mailchimp",
         key_format: "32 hexadecimal characters, a dash and the data centre, e.g. \"-us6\"",
-        auth: Auth::BasicKeyAsPassword(None),
+        // Mailchimp's published OpenAPI document names the API key a bearer token and
+        // documents no HTTP Basic (which its Fundamentals guide shows): the spec is followed.
+        auth: Auth::Bearer,
         base_url: "https://{dc}.api.mailchimp.com",
         regions: &[],
         verify: Some(("GET", "/3.0/ping")),
@@ -369,6 +371,38 @@ impl Provider {
             .iter()
             .find(|info| normalise(info.slug) == wanted || normalise(info.name) == wanted)
             .map(|info| info.provider)
+    }
+
+    /// How many verify requests Keydesk keeps in flight at once at this provider when it
+    /// checks every key: the documented cap where the provider documents one, else a small
+    /// conservative number under its documented request rate (sources in docs/providers.md).
+    /// The account's own integrations share the same limits, so Keydesk leaves them room.
+    pub fn concurrency(self) -> usize {
+        match self {
+            // Documented: 10 simultaneous connections per user; half is left for the integrations.
+            Provider::Mailchimp => 5,
+            // Documented: at most 10 simultaneous requests per account; half left as above.
+            Provider::GetResponse => 5,
+            // Klaviyo's account endpoint is in its smallest tier (1/s burst, 15/min steady).
+            Provider::Klaviyo => 1,
+            // 120 requests a minute (Kit v4, MailerLite), 4 a second (Constant Contact), a
+            // token exchange per check (SendPulse), no documented number (Elastic Email).
+            Provider::Kit
+            | Provider::MailerLite
+            | Provider::ConstantContact
+            | Provider::SendPulse
+            | Provider::ElasticEmail => 2,
+            // Per-second limits in the hundreds or unpublished: a conservative 4.
+            Provider::SendGrid
+            | Provider::Brevo
+            | Provider::Mailgun
+            | Provider::Postmark
+            | Provider::Mailjet
+            | Provider::AmazonSes
+            | Provider::HubSpot => 4,
+            // Checked offline, or never sent anywhere.
+            Provider::Keydesk | Provider::Other => 1,
+        }
     }
 
     /// What stays valid for a while after a revoke or reset, to tell the user.

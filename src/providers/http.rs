@@ -65,7 +65,7 @@ impl Request {
 /// An answer. The body may hold secrets: no `Debug`, never logged or stored.
 pub struct Response {
     pub status: u16,
-    /// Seconds from a `Retry-After` header given as a number.
+    /// Seconds to wait from a `Retry-After` header, given as a number or as an HTTP date.
     pub retry_after_secs: Option<u64>,
     pub body: Zeroizing<String>,
 }
@@ -176,7 +176,10 @@ impl Client {
         let status = response.status().as_u16();
         let header =
             |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let retry_after_secs = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+        let retry_after_secs = header("retry-after").and_then(|value| {
+            let now = crate::vault::Clock::now(&crate::vault::SystemClock);
+            retry_after(&value, header("date").as_deref(), now)
+        });
         let location = header("location");
         let body = response.body_mut().with_config().limit(MAX_BODY).read_to_string().unwrap_or_default();
         Ok((Response { status, retry_after_secs, body: Zeroizing::new(body) }, location))
@@ -188,6 +191,26 @@ impl Client {
         let wait = retry_after_secs.map_or(exponential, Duration::from_secs).min(self.config.max_wait);
         std::thread::sleep(wait);
     }
+}
+
+/// The seconds a `Retry-After` value asks to wait: a number of seconds, or an HTTP date
+/// (RFC 9110), counted from the answer's own `Date` when it has one (the server's clock, so
+/// a wrong clock here does not matter), else from `now`. A date already past is 0; a value
+/// that is neither is `None`.
+pub fn retry_after(value: &str, date: Option<&str>, now: chrono::DateTime<chrono::Utc>) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(secs);
+    }
+    let when = http_date(value)?;
+    let from = date.and_then(http_date).unwrap_or(now);
+    Some(u64::try_from((when - from).num_seconds()).unwrap_or(0))
+}
+
+/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`; RFC 850 and asctime forms are obsolete and
+/// refused).
+fn http_date(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc2822(value.trim()).ok().map(|at| at.with_timezone(&chrono::Utc))
 }
 
 fn resolve(base: &str, location: &str) -> String {
@@ -278,6 +301,30 @@ mod tests {
             ["http://api.sendgrid.com", "ftp://x", "api.sendgrid.com", "http://10.0.0.1", "", "https://"]
         {
             assert!(check_base_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-04T10:00:00Z").unwrap().to_utc();
+        assert_eq!(retry_after("7", None, now), Some(7));
+        assert_eq!(retry_after(" 120 ", None, now), Some(120));
+        assert_eq!(retry_after("Fri, 04 Dec 2026 10:00:30 GMT", None, now), Some(30));
+        // The server's own Date is the reference, not this computer's clock.
+        assert_eq!(
+            retry_after("Fri, 04 Dec 2026 09:00:45 GMT", Some("Fri, 04 Dec 2026 09:00:00 GMT"), now),
+            Some(45)
+        );
+        assert_eq!(retry_after("Fri, 04 Dec 2026 09:00:00 GMT", None, now), Some(0));
+        assert_eq!(retry_after("soon", None, now), None);
+        assert_eq!(retry_after("-5", None, now), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_retry_after_parses_without_panic(value in "\\PC{0,40}", date in "\\PC{0,40}") {
+            let now = chrono::DateTime::parse_from_rfc3339("2026-12-04T10:00:00Z").unwrap().to_utc();
+            let _wait = retry_after(&value, Some(&date), now);
         }
     }
 

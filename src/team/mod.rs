@@ -191,33 +191,8 @@ pub enum TeamError {
     Rekeyed,
 }
 
-/// Runs `each` over `items` on up to 8 threads (one for a few), answering in their order; the
-/// first error is answered. Each call is a request or a few, so the server's answers overlap.
-fn in_parallel<I: Sync, T: Send>(
-    items: &[I],
-    each: impl Fn(&I) -> Result<T, TeamError> + Sync,
-) -> Result<Vec<T>, TeamError> {
-    const READERS: usize = 8;
-    if items.len() < 2 * READERS {
-        return items.iter().map(&each).collect();
-    }
-    let chunk = items.len().div_ceil(READERS);
-    let each = &each;
-    let parts: Vec<Result<Vec<T>, TeamError>> = std::thread::scope(|scope| {
-        let workers: Vec<_> =
-            items.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(each).collect())).collect();
-        workers
-            .into_iter()
-            // A reader that panicked takes the read down with it: never a list short of items.
-            .map(|worker| worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    });
-    let mut all = Vec::with_capacity(items.len());
-    for part in parts {
-        all.extend(part?);
-    }
-    Ok(all)
-}
+// Bulk reads overlap their requests on a few scoped threads.
+use crate::parallel::in_parallel;
 
 /// A member name as it may appear in a path: letters, digits, `-`, `_`, `.`, `@`.
 pub fn check_member(name: &str) -> Result<(), TeamError> {

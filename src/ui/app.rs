@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use super::jobs::{Jobs, Records};
+use super::jobs::{JobProgress, Jobs, Records};
 use super::session::{self, Effects, PendingClear, Session, SessionDone};
 use super::state::SettingsState;
 use super::widgets::Toasts;
@@ -511,7 +511,12 @@ impl KeydeskApp {
             // The countdown on screen moves once a second (only while it is seen).
             ctx.request_repaint_after(std::time::Duration::from_secs(1));
         }
-        let busy = self.jobs.busy().map(|p| (p.id, p.label.clone()));
+        let busy = self.jobs.busy().map(|p| widgets::BusyJob {
+            id: p.id,
+            label: p.label.clone(),
+            progress: p.progress.as_ref().and_then(JobProgress::get),
+            seconds_left: p.progress.as_ref().and_then(JobProgress::seconds_left),
+        });
         if busy.is_some() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }

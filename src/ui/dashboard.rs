@@ -403,6 +403,9 @@ pub fn dashboard_ui(
                 text.push_str(&format!(" · {} other", counts.other));
             }
             ui.toggle_value(&mut state.attention_only, text);
+            if counts.not_verified > 0 && ui.button("Check every key").clicked() {
+                command = Some(Command::CheckAll);
+            }
         } else if !file.keys.is_empty() && !open_incidents {
             // Said only when true: not over an open incident, not of an empty vault.
             badge_ui(ui, "Nothing needs attention.", Badge::Good);

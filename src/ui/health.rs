@@ -48,7 +48,13 @@ pub fn health_ui(
     } else {
         Badge::Warn
     };
-    badge_ui(ui, &format!("Health score: {}/100", report.score), colour);
+    ui.horizontal(|ui| {
+        badge_ui(ui, &format!("Health score: {}/100", report.score), colour);
+        // Every key asked at its provider: the findings follow its answers as they come.
+        if !file.keys.is_empty() && ui.button("Check every key").clicked() {
+            command = Some(Command::CheckAll);
+        }
+    });
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
     ui.label(format!(
         "{} critical, {} warnings, {} info, over {} keys. docs/health.md says how the score is made.",
@@ -59,7 +65,7 @@ pub fn health_ui(
     ));
     if report.findings.is_empty() {
         ui.label("Nothing found: every key is checked, used, scoped and owned.");
-        return None;
+        return command;
     }
     ui.add_space(theme::GAP);
     egui::ScrollArea::vertical().id_salt("health-findings").auto_shrink([false, false]).show(ui, |ui| {

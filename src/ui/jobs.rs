@@ -6,7 +6,7 @@
 //! one runs, so its answer is never dropped with the session.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 /// Whether a job's answer must be written to the vault when it comes back.
@@ -21,12 +21,27 @@ pub enum Records {
 /// How far a long job got (`done` of `total`), written by the job, read by the window; and
 /// whether the user pressed Cancel, for a job that can stop part way.
 #[derive(Clone, Default)]
-pub struct JobProgress(Arc<(AtomicUsize, AtomicUsize)>, Arc<AtomicBool>);
+pub struct JobProgress(Arc<(AtomicUsize, AtomicUsize)>, Arc<AtomicBool>, Arc<AtomicU64>);
 
 impl JobProgress {
     /// The user asked the job to stop.
     pub fn is_cancelled(&self) -> bool {
         self.1.load(Ordering::Relaxed)
+    }
+
+    /// The flag Cancel sets, for work that watches a flag of its own.
+    pub fn cancel_flag(&self) -> &AtomicBool {
+        &self.1
+    }
+
+    /// The job's estimate of the seconds it still needs (`None`: it has none).
+    pub fn set_seconds_left(&self, left: Option<u64>) {
+        self.2.store(left.map_or(0, |secs| secs.saturating_add(1)), Ordering::Relaxed);
+    }
+
+    /// The seconds left, as the job last estimated them.
+    pub fn seconds_left(&self) -> Option<u64> {
+        self.2.load(Ordering::Relaxed).checked_sub(1)
     }
 
     pub fn set(&self, done: usize, total: usize) {

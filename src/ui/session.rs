@@ -37,6 +37,9 @@ pub enum Command {
     Reveal(KeyId),
     HideReveal,
     Verify(KeyId),
+    /// Check every live key at its provider (a job with a progress bar and Cancel; each
+    /// answer recorded as it arrives).
+    CheckAll,
     /// Ask the provider when the key was last used (`name`: its name there, when typed).
     AskUsage {
         key: KeyId,
@@ -152,10 +155,20 @@ impl Command {
 /// What a session's background job hands back; each names the key or account it was for.
 pub enum SessionDone {
     Verified(VerifyCalled),
+    /// The check of every key ended (its answers were handed over one by one on the way).
+    CheckedAll(check_all::CheckAllEnded),
     UsageAsked(crate::actions::UsageCalled),
     Created(Box<CreateCalled>),
-    Revoked { called: Box<RevokeCalled>, reason: String, replacement: bool },
-    AccountTested { id: String, name: String, result: Result<String, String> },
+    Revoked {
+        called: Box<RevokeCalled>,
+        reason: String,
+        replacement: bool,
+    },
+    AccountTested {
+        id: String,
+        name: String,
+        result: Result<String, String>,
+    },
 }
 
 /// A key's secret on screen after Reveal, until `until`.
@@ -226,9 +239,19 @@ impl Effects<'_> {
     ) {
         self.jobs.spawn(self.ctx, label, records, move || Done::Session(work()));
     }
+
+    fn spawn_counted(
+        &mut self,
+        label: String,
+        records: Records,
+        work: impl FnOnce(&super::jobs::JobProgress) -> SessionDone + Send + 'static,
+    ) {
+        self.jobs.spawn_counted(self.ctx, label, records, move |progress| Done::Session(work(progress)));
+    }
 }
 
 mod answers;
+mod check_all;
 mod draw;
 mod run;
 
@@ -253,6 +276,8 @@ pub struct Session {
     pub audit_cache: Option<AuditCache>,
     /// The question on screen, if any.
     pub confirm: Option<Confirmation>,
+    /// The check of every key while it runs: its answers still to record.
+    pub checking: Option<check_all::Checking>,
     /// The vault's last word on its record outside the folder that failed to be written,
     /// once said (so it is said once, and again if it changes).
     pub mark_problem_said: Option<String>,
@@ -268,6 +293,7 @@ impl Session {
         );
         Session {
             vault,
+            checking: None,
             mark_problem_said: None,
             screen: Screen::Keys,
             dashboard: DashboardState::default(),
@@ -290,6 +316,8 @@ impl Session {
     /// Reads the audit log again when it grew and a screen shows it; hides an expired reveal.
     /// Called before each frame is drawn, never while drawing.
     pub fn refresh(&mut self, now: DateTime<Utc>) {
+        // The check of every key's answers are recorded as they arrive, not at its end.
+        self.record_checked();
         if self.revealed.as_ref().is_some_and(|r| now >= r.until) {
             self.revealed = None;
         }

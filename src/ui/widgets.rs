@@ -387,11 +387,20 @@ pub fn busy_ui(ui: &mut egui::Ui, job: Option<(String, Option<(usize, usize)>)>)
     });
 }
 
-/// The top bar: name, clipboard countdown, the running job with its Cancel.
+/// A running job as the top bar shows it: its id (for Cancel), what it does, and for a job
+/// that counts its steps, how far it got and its estimate of the seconds left.
+pub struct BusyJob {
+    pub id: u64,
+    pub label: String,
+    pub progress: Option<(usize, usize)>,
+    pub seconds_left: Option<u64>,
+}
+
+/// The top bar: name, clipboard countdown, the running job with its progress and Cancel.
 pub fn status_bar_ui(
     ui: &mut egui::Ui,
     countdown: Option<(String, i64)>,
-    busy: Option<(u64, String)>,
+    busy: Option<BusyJob>,
 ) -> Option<Command> {
     let mut command = None;
     egui::Panel::top("status").show(ui, |ui| {
@@ -401,10 +410,27 @@ pub fn status_bar_ui(
                 ui.separator();
                 ui.label(format!("Clipboard: {label} clears in {secs} s"));
             }
-            if let Some((id, label)) = busy {
+            if let Some(BusyJob { id, label, progress, seconds_left }) = busy {
                 ui.separator();
-                spinner(ui);
-                ui.label(format!("{label}…"));
+                match progress {
+                    Some((done, total)) => {
+                        ui.label(format!("{label}:"));
+                        #[allow(clippy::cast_precision_loss, reason = "a fraction for a progress bar")]
+                        let fraction = done as f32 / total.max(1) as f32;
+                        let mut text = format!("{done} done · {} left", total.saturating_sub(done));
+                        if let Some(secs) = seconds_left.filter(|_| done < total) {
+                            text.push_str(&format!(
+                                " · about {} left",
+                                crate::words::duration(std::time::Duration::from_secs(secs))
+                            ));
+                        }
+                        ui.add(egui::ProgressBar::new(fraction).desired_width(220.0).text(text));
+                    }
+                    None => {
+                        spinner(ui);
+                        ui.label(format!("{label}…"));
+                    }
+                }
                 if ui.button("Cancel").clicked() {
                     command = Some(Command::CancelJob(id));
                 }

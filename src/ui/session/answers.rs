@@ -25,6 +25,7 @@ impl Session {
                 // The key's page reads its facts from the vault each frame; fields being
                 // edited there are left as they are.
             }
+            SessionDone::CheckedAll(ended) => self.finish_check_all(&ended, fx),
             SessionDone::UsageAsked(called) => {
                 let key = called.key_id.clone();
                 let result = actions::finish_usage(&mut self.vault, called);

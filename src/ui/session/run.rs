@@ -78,6 +78,7 @@ impl Session {
             },
             Command::HideReveal => self.revealed = None,
             Command::Verify(id) => self.verify(&id, fx),
+            Command::CheckAll => self.check_all(fx),
             Command::AskUsage { key, name } => self.ask_usage(&key, name.as_deref(), fx),
             Command::Generate(request) => match self.vault.generate(request) {
                 Ok((id, secret)) => {

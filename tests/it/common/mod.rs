@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail the test loudly")]
 
 use std::io::Write;
+pub mod aws_model;
 pub mod bao;
 pub mod clipboard;
 pub mod kills;

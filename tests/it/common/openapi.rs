@@ -15,6 +15,9 @@ use super::mock::Seen;
 /// A provider's OpenAPI document.
 pub struct Spec {
     doc: Value,
+    /// The path the operations' paths are relative to (Swagger's `basePath`, or the path of
+    /// the first server URL), e.g. `/v3`; empty when they are absolute.
+    base_path: String,
 }
 
 impl Spec {
@@ -29,12 +32,41 @@ impl Spec {
         } else {
             String::from_utf8(raw).unwrap()
         };
+        // Constant Contact's one `!!binary` tag (an upload example) is not read by the YAML
+        // reader: dropped from the text read, the file stays as published.
+        let text = text.replace("!!binary ", "");
         let doc: Value = if name.contains(".json") {
             serde_json::from_str(&text).unwrap()
         } else {
             serde_yaml::from_str(&text).unwrap()
         };
-        Spec { doc }
+        let base_path = doc["basePath"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| {
+                let url = doc["servers"][0]["url"].as_str()?;
+                let after_host = url.split_once("://")?.1;
+                after_host.find('/').map(|at| after_host[at..].to_owned())
+            })
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned();
+        Spec { doc, base_path }
+    }
+
+    /// The security schemes (OpenAPI 3's `components.securitySchemes`, Swagger 2's
+    /// `securityDefinitions`).
+    fn security_schemes(&self) -> &Value {
+        let components = &self.doc["components"]["securitySchemes"];
+        if components.is_null() { &self.doc["securityDefinitions"] } else { components }
+    }
+
+    /// A request's path as the document's paths are written (its base path taken off).
+    fn relative<'a>(&self, path: &'a str) -> &'a str {
+        if self.base_path.is_empty() {
+            return path;
+        }
+        path.strip_prefix(self.base_path.as_str()).filter(|rest| rest.starts_with('/')).unwrap_or(path)
     }
 
     /// Follows a local `$ref`.
@@ -54,7 +86,7 @@ impl Spec {
     /// The path template and operation a request is for.
     pub fn operation(&self, method: &str, path: &str) -> Option<(&str, &Value)> {
         let paths = self.doc["paths"].as_object()?;
-        let segments: Vec<&str> = path.split('/').collect();
+        let segments: Vec<&str> = self.relative(path).split('/').collect();
         paths.iter().find_map(|(template, item)| {
             let parts: Vec<&str> = template.split('/').collect();
             let matches = parts.len() == segments.len()
@@ -110,7 +142,11 @@ impl Spec {
                     wrong.push(format!("the required {} parameter {name} is missing", parameter["in"]));
                 }
                 Some(value) => {
-                    let schema = self.resolve(&parameter["schema"]);
+                    // Swagger 2 puts a parameter's type on the parameter itself.
+                    let schema = match &parameter["schema"] {
+                        Value::Null => parameter,
+                        schema => self.resolve(schema),
+                    };
                     wrong.extend(self.check_value(
                         &format!("parameter {name}"),
                         &Value::String(value),
@@ -137,7 +173,7 @@ impl Spec {
         let schemes: Vec<&str> = requirements.and_then(Value::as_array).map_or_else(
             || {
                 // No requirement stated: any scheme the document defines.
-                self.doc["components"]["securitySchemes"]
+                self.security_schemes()
                     .as_object()
                     .map(|s| s.keys().map(String::as_str).collect())
                     .unwrap_or_default()
@@ -147,11 +183,15 @@ impl Spec {
             },
         );
         let satisfied = schemes.iter().any(|name| {
-            let scheme = &self.doc["components"]["securitySchemes"][*name];
+            let scheme = &self.security_schemes()[*name];
+            let authorization = |kind: &str| {
+                seen.header("authorization")
+                    .is_some_and(|v| v.to_lowercase().starts_with(&format!("{} ", kind.to_lowercase())))
+            };
             match (scheme["type"].as_str(), scheme["scheme"].as_str()) {
-                (Some("http"), Some(kind)) => seen
-                    .header("authorization")
-                    .is_some_and(|v| v.to_lowercase().starts_with(&format!("{} ", kind.to_lowercase()))),
+                (Some("http"), Some(kind)) => authorization(kind),
+                // An OAuth 2 access token is sent as a bearer token (RFC 6750).
+                (Some("oauth2"), _) => authorization("bearer"),
                 (Some("apiKey"), _) => {
                     let name = scheme["name"].as_str().unwrap_or("");
                     let prefix = if d_has_space(scheme) {
@@ -224,6 +264,17 @@ impl Spec {
             let response = self.resolve(response);
             answered.extend(response["content"].as_object().into_iter().flat_map(|c| c.keys().cloned()));
         }
+        // Swagger 2 lists the answers' media types in `produces` (the operation's, else the
+        // document's).
+        let produces = operation.get("produces").or_else(|| self.doc.get("produces"));
+        answered.extend(
+            produces
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_owned),
+        );
         match seen.header("accept") {
             None => vec!["no Accept header: the provider may answer in another format".to_owned()],
             Some(accept)

@@ -1,0 +1,149 @@
+//! "Check every key" in the window: the keys are read on the UI thread, the requests run in a
+//! job (a progress bar with keys done, left and time left, and Cancel), and each answer comes
+//! back over a channel and is recorded at the next tick — so a kill or a Cancel keeps every
+//! answer that arrived.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Instant;
+
+use super::{Effects, Session, SessionDone};
+use crate::actions::check_all::{self as checks, Event, KeyChecked, Patience, Tally};
+use crate::ui::jobs::Records;
+
+/// A check of every key while it runs: the answers not recorded yet and the tally so far.
+pub struct Checking {
+    answers: Receiver<KeyChecked>,
+    tally: Tally,
+    /// Set when the vault could not record an answer: the job stops at its next answer.
+    stop: Arc<AtomicBool>,
+    failed: Option<String>,
+    /// Uses the provider saw after a revoke or a replacement, said at the end.
+    flags: Vec<String>,
+}
+
+/// How the job ended.
+pub struct CheckAllEnded {
+    ended: checks::Ended,
+    /// Each provider that asked to wait too long: its keys not checked, and the sentence.
+    stopped: Vec<(usize, String)>,
+    /// Keys that could not be asked about (no secret, no address).
+    not_planned: Vec<String>,
+}
+
+impl Session {
+    /// Starts the check of every live key.
+    pub(super) fn check_all(&mut self, fx: &mut Effects<'_>) {
+        let now = fx.now;
+        if self.checking.is_some() {
+            fx.toasts.warn("Keydesk is checking every key already.".into(), now);
+            return;
+        }
+        let ids = checks::select(self.vault.keys(), None);
+        if ids.is_empty() {
+            fx.toasts.info("No active key to check at a provider.".into(), now);
+            return;
+        }
+        let (plans, not_planned) = checks::plan_all(&self.vault, &ids);
+        let not_planned = not_planned.into_iter().map(|n| format!("\"{}\": {}", n.label, n.why)).collect();
+        let (sender, answers) = channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        self.checking = Some(Checking {
+            answers,
+            tally: Tally::default(),
+            stop: stop.clone(),
+            failed: None,
+            flags: Vec::new(),
+        });
+        let client = fx.client.clone();
+        let total = plans.len();
+        let label = format!("Checking {} at their providers", crate::vault::count_keys(total));
+        fx.spawn_counted(label, Records::Yes, move |progress| {
+            progress.set(0, total);
+            let started = Instant::now();
+            let (mut done, mut stopped) = (0, Vec::new());
+            let ended =
+                checks::run(&plans, &client, &Patience::default(), progress.cancel_flag(), &mut |event| {
+                    match event {
+                        Event::Checked(checked) => {
+                            // The session is gone (locked): nobody records it any more.
+                            let _dropped = sender.send(checked);
+                            done += 1;
+                        }
+                        Event::Stopped { keys, why, .. } => {
+                            done += keys.len();
+                            stopped.push((keys.len(), why));
+                        }
+                    }
+                    progress.set(done, total);
+                    let per_key = started.elapsed().as_secs_f64() / done.max(1) as f64;
+                    #[allow(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "whole seconds"
+                    )]
+                    progress.set_seconds_left(Some((per_key * total.saturating_sub(done) as f64) as u64));
+                    if stop.load(Ordering::Relaxed) {
+                        progress.cancel_flag().store(true, Ordering::Relaxed);
+                    }
+                });
+            SessionDone::CheckedAll(CheckAllEnded { ended, stopped, not_planned })
+        });
+    }
+
+    /// Records the answers that arrived since the last tick.
+    pub(super) fn record_checked(&mut self) {
+        let Some(checking) = &mut self.checking else { return };
+        while let Ok(checked) = checking.answers.try_recv() {
+            if checking.failed.is_some() {
+                continue;
+            }
+            match checks::record(&mut self.vault, checked) {
+                Ok(recorded) => {
+                    checking.tally.add(recorded.verdict());
+                    checking.flags.extend(recorded.unexpected_use);
+                }
+                Err(error) => {
+                    checking.failed = Some(error.to_string());
+                    checking.stop.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// The job ended: the last answers recorded, then what it found, said in one line (and
+    /// what kept keys from being checked).
+    pub(super) fn finish_check_all(&mut self, ended: &CheckAllEnded, fx: &mut Effects<'_>) {
+        self.record_checked();
+        let now = fx.now;
+        let Some(checking) = self.checking.take() else { return };
+        for flag in checking.flags {
+            fx.toasts.error(flag, now);
+        }
+        for (_, why) in &ended.stopped {
+            fx.toasts.warn(why.clone(), now);
+        }
+        if let Some(first) = ended.not_planned.first() {
+            let more = ended.not_planned.len() - 1;
+            let also = if more > 0 { format!(" (and {more} more)") } else { String::new() };
+            fx.toasts.warn(format!("Not checked: {first}{also}"), now);
+        }
+        let tally = checking.tally;
+        let mut said = format!("Checked {}: {}.", crate::vault::count_keys(tally.done()), tally.sentence());
+        let left = ended.ended.left;
+        if ended.ended.cancelled && left > 0 {
+            said.push_str(&format!(" Stopped: {} not checked.", crate::vault::count_keys(left)));
+        }
+        if let Some(error) = checking.failed {
+            fx.toasts.error(format!("{error} The answers before it are recorded; the check stopped."), now);
+        }
+        if tally.refused > 0 {
+            fx.toasts.error(said, now);
+        } else if tally.could_not_tell > 0 || left > 0 || !ended.stopped.is_empty() {
+            fx.toasts.warn(said, now);
+        } else {
+            fx.toasts.info(said, now);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! "Check every key" in the window (egui_kittest on the real app, jobs inline): clicked on
+//! the Health screen and on the key list's attention line against a local server, the
+//! findings follow the answers, each recorded on its key.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+
+use crate::common;
+
+use std::sync::Arc;
+
+use common::window::{app, click, create_and_unlock, world};
+use egui_kittest::kittest::Queryable;
+use keydesk::providers::Provider;
+use keydesk::vault::model::VerifyOutcome;
+use keydesk::vault::{AccountRequest, AddRequest, meta::KeyMeta};
+use secrecy::SecretString;
+
+fn brevo_key() -> String {
+    format!("xkeysib-{}-{}", common::random_chars(common::HEX, 64), common::random_chars(common::ALNUM, 16))
+}
+
+#[test]
+fn check_every_key_from_the_health_screen_and_the_key_list() {
+    let (live, dead) = (brevo_key(), brevo_key());
+    let known = Arc::new(live.clone());
+    let server = common::mock::Mock::start(move |seen| {
+        if seen.url == "/v3/account" && seen.header("api-key") == Some(known.as_str()) {
+            common::mock::Reply::json(200, r#"{"email":"ops@example.com"}"#)
+        } else {
+            common::mock::Reply::json(401, r#"{"code":"unauthorized","message":"Key not found"}"#)
+        }
+    });
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    {
+        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        let request = AccountRequest {
+            name: "Brevo".into(),
+            provider: Provider::Brevo,
+            region: None,
+            base_url: Some(server.url.clone()),
+        };
+        let account = vault.add_account(request, None).unwrap();
+        for (label, key) in [("Newsletter", &live), ("Old CRM", &dead)] {
+            let request = AddRequest {
+                meta: KeyMeta::labelled(label),
+                provider: Some(Provider::Brevo),
+                account: Some(account.clone()),
+                ..Default::default()
+            };
+            vault.add(request, &SecretString::from(key.as_str())).unwrap();
+        }
+    }
+    harness.run();
+
+    // Never checked: the Health screen says so; nothing is refused yet.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
+    harness.run();
+    harness.get_by_label_contains("Not checked lately");
+    assert!(harness.query_by_label_contains("Refused at the provider").is_none());
+    click(&mut harness, "Check every key");
+    harness.run();
+    harness.run();
+    assert_eq!(server.seen().len(), 2, "each key asked once");
+    harness.get_by_label_contains("Checked 2 keys: 1 works · 1 refused · 0 could not tell.");
+    // The findings follow: the dead key is refused, and no key is unchecked any more.
+    harness.get_by_label_contains("Refused at the provider, still active here");
+    assert!(harness.query_by_label_contains("Not checked lately").is_none());
+    let outcomes: Vec<(String, Option<VerifyOutcome>)> = harness
+        .state()
+        .session()
+        .unwrap()
+        .vault
+        .keys()
+        .iter()
+        .map(|k| (k.label.clone(), k.last_verified.as_ref().map(|v| v.outcome.clone())))
+        .collect();
+    assert!(outcomes.contains(&("Old CRM".into(), Some(VerifyOutcome::Unauthorized))), "{outcomes:?}");
+    assert!(
+        outcomes.iter().any(|(l, o)| l == "Newsletter" && o.as_ref().is_some_and(VerifyOutcome::works)),
+        "{outcomes:?}"
+    );
+
+    // The key list's attention line has the same button while a key is not verified.
+    click(&mut harness, "Keys");
+    harness.get_by_label_contains("1 not verified");
+    click(&mut harness, "Check every key");
+    harness.run();
+    harness.run();
+    assert_eq!(server.seen().len(), 4);
+    let audit = harness.state().session().unwrap().vault.file().audit.entries;
+    assert!(audit >= 4 + 3, "every answer is in the audit log ({audit} entries)");
+}
+
+/// A Brevo that answers `live` at once and `held` only once `gate` opens (two threads, so one
+/// held answer does not hold the other).
+fn gated_brevo(
+    live: &str,
+    held: &str,
+    gate: &Arc<std::sync::atomic::AtomicBool>,
+) -> (String, Vec<std::thread::JoinHandle<()>>) {
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let url = format!("http://127.0.0.1:{}", server.server_addr().to_ip().unwrap().port());
+    let threads = (0..2)
+        .map(|_| {
+            let (server, live, held, gate) = (server.clone(), live.to_owned(), held.to_owned(), gate.clone());
+            #[allow(clippy::disallowed_methods, reason = "the test's own server")]
+            std::thread::spawn(move || {
+                for _ in 0..1 {
+                    let request = server.recv().unwrap();
+                    let key = request
+                        .headers()
+                        .iter()
+                        .find(|h| h.field.equiv("api-key"))
+                        .map(|h| h.value.to_string());
+                    let status = if key.as_deref() == Some(live.as_str()) {
+                        200
+                    } else {
+                        while !gate.load(std::sync::atomic::Ordering::SeqCst) {
+                            std::thread::sleep(std::time::Duration::from_millis(5));
+                        }
+                        if key.as_deref() == Some(held.as_str()) { 200 } else { 401 }
+                    };
+                    let _gone =
+                        request.respond(tiny_http::Response::from_string("{}").with_status_code(status));
+                }
+            })
+        })
+        .collect();
+    (url, threads)
+}
+
+#[test]
+fn answers_are_recorded_as_they_arrive_while_the_check_runs_with_its_progress_bar() {
+    let (fast, slow) = (brevo_key(), brevo_key());
+    let gate = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (url, threads) = gated_brevo(&fast, &slow, &gate);
+    let world = world();
+    let mut harness = common::window::app_with(&world, false);
+    create_and_unlock(&mut harness);
+    {
+        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        let request = AccountRequest {
+            name: "Brevo".into(),
+            provider: Provider::Brevo,
+            region: None,
+            base_url: Some(url),
+        };
+        let account = vault.add_account(request, None).unwrap();
+        for (label, key) in [("Fast", &fast), ("Slow", &slow)] {
+            let request = AddRequest {
+                meta: KeyMeta::labelled(label),
+                provider: Some(Provider::Brevo),
+                account: Some(account.clone()),
+                ..Default::default()
+            };
+            vault.add(request, &SecretString::from(key.as_str())).unwrap();
+        }
+    }
+    click(&mut harness, "Health");
+    click(&mut harness, "Check every key");
+    let verified = |app: &keydesk::ui::app::KeydeskApp, label: &str| {
+        app.session().unwrap().vault.keys().iter().any(|k| k.label == label && k.last_verified.is_some())
+    };
+    common::window::step_until(&mut harness, "the fast key's answer is recorded", |app| {
+        verified(app, "Fast")
+    });
+    // Recorded while the other is still out, with the job's progress in the top bar.
+    assert!(!verified(harness.state(), "Slow"));
+    assert!(harness.state().session().unwrap().checking.is_some());
+    harness.step();
+    harness.get_by_label_contains("1 done · 1 left");
+    harness.get_by_label("Cancel");
+    gate.store(true, std::sync::atomic::Ordering::SeqCst);
+    common::window::step_until(&mut harness, "the check ends", |app| {
+        verified(app, "Slow") && app.session().unwrap().checking.is_none()
+    });
+    harness.step();
+    harness.get_by_label_contains("Checked 2 keys: 2 work · 0 refused · 0 could not tell.");
+    for thread in threads {
+        thread.join().unwrap();
+    }
+}
