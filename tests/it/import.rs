@@ -389,7 +389,7 @@ fn a_kill_during_an_import_leaves_none_or_all_of_the_keys() {
             let said = String::from_utf8_lossy(&check.stdout);
             assert!(
                 said.lines()
-                    .filter(|l| !l.starts_with("Keys:") && !l.starts_with("Audit chain"))
+                    .filter(|l| !l.starts_with("Keys:") && !l.starts_with("Audit log:"))
                     .all(|l| l.starts_with("Orphaned entry")),
                 "round {round}: {said}"
             );
