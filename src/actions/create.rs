@@ -85,10 +85,13 @@ pub fn finish_create(
     request.provider_key_id = Some(created.provider_key_id.clone());
     request.made_by_provider = true;
     request.scopes = created.scopes.clone();
-    match vault.keep_created(request, &created.secret) {
-        Ok((key_id, warning)) => {
-            Ok(Created { key_id, provider: plan.provider, secret: created.secret, warning })
-        }
+    match vault.add_key(request, &created.secret) {
+        Ok((key_id, detection)) => Ok(Created {
+            key_id,
+            provider: plan.provider,
+            secret: created.secret,
+            warning: detection.warning,
+        }),
         Err(error) => {
             let undone = manage::revoke_key(
                 client,

@@ -14,8 +14,13 @@ use crate::team::audit::TrailAction;
 use crate::team::kv::KvError;
 use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::vault::audit::Outcome;
-use crate::vault::model::{Account, KeyId, KeyRecord};
-use crate::vault::{AddRequest, KeyEvent, UsageTarget, Vault, VaultError, aws_access_key_id, os_rng};
+use crate::vault::detect::Detection;
+use crate::vault::incidents::IncidentReport;
+use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
+use crate::vault::{
+    AccountRequest, AddRequest, GenerateRequest, KeyEvent, UsageTarget, Vault, VaultError, aws_access_key_id,
+    os_rng,
+};
 
 /// What the verbs need of a vault.
 pub trait Store {
@@ -49,13 +54,36 @@ pub trait Store {
     fn find_account(&self, query: &str) -> Result<Account, ActionError>;
     /// An account's management key.
     fn management_key(&self, account_id: &str) -> Result<SecretString, ActionError>;
-    /// Keeps a key the provider has just made over its API; answers its id and what to say
-    /// about it (an unexpected shape).
-    fn keep_created(
+    /// Adds a key: pasted by the user, or just made by its provider over its API. It is
+    /// recognised (as the account's provider when it names one) and refused as a duplicate or
+    /// as an account's management key; answers its id and what was recognised.
+    fn add_key(
         &mut self,
         request: AddRequest,
         secret: &SecretString,
-    ) -> Result<(KeyId, Option<String>), ActionError>;
+    ) -> Result<(KeyId, Detection), ActionError>;
+    /// Makes a Keydesk-format key and keeps it; answers its id and the secret, to be shown
+    /// once.
+    fn generate_key(&mut self, request: GenerateRequest) -> Result<(KeyId, SecretString), ActionError>;
+    /// Where a new key goes, for the sentence that says so: `None` for this computer's vault,
+    /// else the shared place every member reads ("the team vault").
+    fn shared_place(&self) -> Option<&'static str>;
+    /// The provider accounts.
+    fn account_list(&self) -> Vec<Account>;
+    /// Adds a provider account, with its management key when given.
+    fn add_account(
+        &mut self,
+        request: AccountRequest,
+        key: Option<&SecretString>,
+    ) -> Result<Account, ActionError>;
+    /// Removes the account `query` names (refused while a live key uses it); answers it.
+    fn remove_account(&mut self, query: &str) -> Result<Account, ActionError>;
+    /// Opens an incident about key `key`; answers its id.
+    fn open_incident(&mut self, key: &KeyId, report: &IncidentReport) -> Result<String, ActionError>;
+    /// The incidents, open and closed.
+    fn incidents(&self) -> Result<Vec<Incident>, ActionError>;
+    /// Closes incident `id` with a summary.
+    fn close_incident(&mut self, id: &str, summary: &str) -> Result<(), ActionError>;
     /// Changes key `id` as `change` says and records `event`, as one change: a refusal from
     /// `change` writes nothing. With `at`, only if the key is still at that version (another
     /// member's change meanwhile is refused, naming them); without, `change` is applied to the
@@ -159,13 +187,51 @@ impl Store for Vault {
         Ok(Vault::management_key(self, account_id)?)
     }
 
-    fn keep_created(
+    fn add_key(
         &mut self,
         request: AddRequest,
         secret: &SecretString,
-    ) -> Result<(KeyId, Option<String>), ActionError> {
-        let (id, detection) = self.add(request, secret)?;
-        Ok((id, detection.warning))
+    ) -> Result<(KeyId, Detection), ActionError> {
+        Ok(self.add(request, secret)?)
+    }
+
+    fn generate_key(&mut self, request: GenerateRequest) -> Result<(KeyId, SecretString), ActionError> {
+        Ok(self.generate(request)?)
+    }
+
+    fn shared_place(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn account_list(&self) -> Vec<Account> {
+        self.accounts().to_vec()
+    }
+
+    fn add_account(
+        &mut self,
+        request: AccountRequest,
+        key: Option<&SecretString>,
+    ) -> Result<Account, ActionError> {
+        let id = Vault::add_account(self, request, key)?;
+        Ok(Vault::find_account(self, &id)?.clone())
+    }
+
+    fn remove_account(&mut self, query: &str) -> Result<Account, ActionError> {
+        let account = Vault::find_account(self, query)?.clone();
+        Vault::remove_account(self, query)?;
+        Ok(account)
+    }
+
+    fn open_incident(&mut self, key: &KeyId, report: &IncidentReport) -> Result<String, ActionError> {
+        Ok(Vault::open_incident(self, key, report)?)
+    }
+
+    fn incidents(&self) -> Result<Vec<Incident>, ActionError> {
+        Ok(self.file().incidents.clone())
+    }
+
+    fn close_incident(&mut self, id: &str, summary: &str) -> Result<(), ActionError> {
+        Ok(Vault::close_incident(self, id, summary)?)
     }
 
     fn change_key(
@@ -217,6 +283,14 @@ impl<'a> TeamStore<'a> {
     pub fn adding(mut self, existing: Vec<TeamKey>) -> Self {
         self.existing = Some(existing);
         self
+    }
+
+    /// The team's keys as given, else as the server has them now (taken: put them back).
+    fn existing(&mut self) -> Result<Vec<TeamKey>, TeamError> {
+        match self.existing.take() {
+            Some(keys) => Ok(keys),
+            None => self.vault.keys(),
+        }
     }
 
     /// A key as the server has it now, its seal checked.
@@ -283,19 +357,64 @@ impl Store for TeamStore<'_> {
         Ok(self.vault.management_key(self.keys, account)?)
     }
 
-    fn keep_created(
+    fn add_key(
         &mut self,
         request: AddRequest,
         secret: &SecretString,
-    ) -> Result<(KeyId, Option<String>), ActionError> {
-        let existing = match self.existing.take() {
-            Some(keys) => keys,
-            None => self.vault.keys()?,
-        };
+    ) -> Result<(KeyId, Detection), ActionError> {
+        let existing = self.existing()?;
         let kept = self.vault.add_key(self.keys, &existing, request, secret, &mut os_rng(), self.now);
         self.existing = Some(existing);
         let (record, detection) = kept?;
-        Ok((record.id, detection.warning))
+        Ok((record.id, detection))
+    }
+
+    fn generate_key(&mut self, request: GenerateRequest) -> Result<(KeyId, SecretString), ActionError> {
+        let existing = self.existing()?;
+        let made = self.vault.generate(self.keys, &existing, request, &mut os_rng(), self.now);
+        self.existing = Some(existing);
+        let (record, secret) = made?;
+        Ok((record.id, secret))
+    }
+
+    fn shared_place(&self) -> Option<&'static str> {
+        Some("the team vault")
+    }
+
+    fn account_list(&self) -> Vec<Account> {
+        self.accounts.iter().map(|found| found.account.clone()).collect()
+    }
+
+    fn add_account(
+        &mut self,
+        request: AccountRequest,
+        key: Option<&SecretString>,
+    ) -> Result<Account, ActionError> {
+        let account = self.vault.add_account(self.keys, request, key, &mut os_rng(), self.now)?;
+        self.accounts = self.vault.accounts()?;
+        Ok(account)
+    }
+
+    fn remove_account(&mut self, query: &str) -> Result<Account, ActionError> {
+        let existing = self.existing()?;
+        let removed = self.vault.remove_account(self.keys, query, &existing, self.now);
+        self.existing = Some(existing);
+        let account = removed?;
+        self.accounts.retain(|found| found.account.id != account.id);
+        Ok(account)
+    }
+
+    fn open_incident(&mut self, key: &KeyId, report: &IncidentReport) -> Result<String, ActionError> {
+        let key = self.read(key)?;
+        Ok(self.vault.open_incident(self.keys, &key, report, &mut os_rng(), self.now)?)
+    }
+
+    fn incidents(&self) -> Result<Vec<Incident>, ActionError> {
+        Ok(self.vault.incidents(self.keys)?.into_iter().map(|found| found.incident).collect())
+    }
+
+    fn close_incident(&mut self, id: &str, summary: &str) -> Result<(), ActionError> {
+        Ok(self.vault.close_incident(self.keys, id, summary, self.now)?)
     }
 
     fn change_key(
@@ -356,10 +475,12 @@ impl Store for TeamStore<'_> {
 }
 
 /// An event as the team's trail keeps it: the action (failed or not) and one detail, which
-/// ends with why it failed.
+/// ends with why it failed on a line of its own.
 fn trail_entry(event: &KeyEvent) -> (TrailAction, String) {
     match &event.outcome {
         Outcome::Ok => (event.action.into(), event.detail.clone()),
-        Outcome::Failed(why) => (TrailAction::failed(event.action), format!("{}: {why}", event.detail)),
+        Outcome::Failed(why) => {
+            (TrailAction::failed(event.action), crate::team::audit::failed_detail(&event.detail, why))
+        }
     }
 }

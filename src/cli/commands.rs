@@ -94,7 +94,14 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 use crate::storage::VaultStorage;
                 let (mut file, audit) = (file, dir.read_audit()?);
                 file.count_unsaved_uses(&audit);
-                render::show(&file.keys, &audit, now, &show.key, show.json)
+                let records = crate::vault::audit::parse(&audit);
+                render::show(
+                    &file.keys,
+                    render::Log { records: &records, by: &[] },
+                    now,
+                    &show.key,
+                    show.json,
+                )
             }
             Command::Due(due) => render::due_and_notify((&file.keys, &file.incidents), now, &due),
             Command::Health(health) => {
@@ -118,7 +125,8 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             Err(error) => Err(CliError::Failed(error.to_string())),
         },
         Command::Audit(audit) => {
-            render::audit(&crate::vault::audit::parse(&vault.audit_text()?), &[], audit.json)
+            let records = crate::vault::audit::parse(&vault.audit_text()?);
+            render::audit(render::Log { records: &records, by: &[] }, audit.json)
         }
         Command::Check(check) => {
             if check.accept_changes {
@@ -163,7 +171,10 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         }
         Command::Account(account) => remote::account(&mut vault, account),
         Command::Rotate(rotate) => run_rotate(&mut vault, &rotate),
-        Command::Incident(incident) => super::incident::write(&mut vault, incident),
+        Command::Incident(incident) => {
+            let keys = vault.keys().to_vec();
+            super::incident::write(&mut vault, &keys, incident)
+        }
         Command::Member(_) => Err(CliError::Failed(
             "This is a local vault: members belong to a team vault (`keydesk init --team`).".into(),
         )),
@@ -306,31 +317,39 @@ fn usage(error: crate::vault::VaultError) -> CliError {
     CliError::Usage(error.to_string())
 }
 
-fn run_generate(vault: &mut Vault, args: args::GenerateArgs) -> Result<(), CliError> {
+/// `keydesk generate`: a Keydesk-format key, or one made at the provider with an account's
+/// management key, kept in `store`.
+pub(super) fn run_generate(
+    store: &mut (impl Store + ?Sized),
+    args: args::GenerateArgs,
+) -> Result<(), CliError> {
     let meta = metadata(&args.label, &args.metadata)?;
     if let Some(account) = &args.account {
         let request = AddRequest { meta, ..AddRequest::default() };
-        return remote::generate_at_provider(vault, account, request, &args.scopes);
+        return remote::generate_at_provider(store, account, request, &args.scopes);
     }
     let request = GenerateRequest { meta, spec: KeySpec { prefix: args.prefix, length: args.length } };
-    let (id, secret) = vault.generate(request)?;
-    let label = vault.key(&id).map(|k| k.label.clone()).unwrap_or_default();
-    note(&format!("Generated \"{label}\" ({id}). It is shown once: copy it now."));
+    let (id, secret) = store.generate_key(request)?;
+    let label = store.key_record(&id).map(|k| k.label).unwrap_or_default();
+    let place = store.shared_place().map(|place| format!(" in {place}")).unwrap_or_default();
+    note(&format!("Generated \"{label}\" ({id}){place}. It is shown once: copy it now."));
     print_secret(&secret)
 }
 
-fn run_add(vault: &mut Vault, args: args::AddArgs) -> Result<(), CliError> {
+/// `keydesk add`: the key pasted on standard input, kept in `store`.
+pub(super) fn run_add(store: &mut (impl Store + ?Sized), args: args::AddArgs) -> Result<(), CliError> {
     let provider = args.provider.as_deref().map(parse_provider).transpose()?;
     let meta = metadata(&args.label, &args.metadata)?;
     let secret = input::key_from_stdin("Paste the key: ")?;
     let request =
         AddRequest { meta, provider, account: args.account, scopes: args.scopes, ..AddRequest::default() };
-    let (id, detection) = vault.add(request, &secret)?;
+    let (id, detection) = store.add_key(request, &secret)?;
     if let Some(warning) = &detection.warning {
         note(warning);
     }
     let region = detection.region.map(|r| format!(", region {r}")).unwrap_or_default();
-    out(&format!("Added {} key {id}{region}.", detection.provider.name()))
+    let place = store.shared_place().map(|place| format!(" to {place}")).unwrap_or_default();
+    out(&format!("Added {} key {id}{region}{place}.", detection.provider.name()))
 }
 
 pub(super) fn parse_provider(name: &str) -> Result<Provider, CliError> {

@@ -4,8 +4,8 @@ use super::args::IncidentCommand;
 use super::commands::out;
 use super::lookup::resolve;
 use super::{CliError, render};
+use crate::actions::Store;
 use crate::storage::atomic_write;
-use crate::vault::Vault;
 use crate::vault::incidents::{IncidentReport, markdown};
 use crate::vault::model::{Incident, KeyRecord};
 
@@ -48,17 +48,21 @@ pub fn read(keys: &[KeyRecord], incidents: &[Incident], command: IncidentCommand
 }
 
 /// The commands that change the vault.
-pub fn write(vault: &mut Vault, command: IncidentCommand) -> Result<(), CliError> {
+pub fn write(
+    store: &mut (impl Store + ?Sized),
+    keys: &[KeyRecord],
+    command: IncidentCommand,
+) -> Result<(), CliError> {
     match command {
         IncidentCommand::Open(open) => {
-            let key = resolve(vault.keys(), &open.key)?;
+            let key = resolve(keys, &open.key)?;
             let report = IncidentReport {
                 found_where: open.found_where,
                 noticed_by: open.noticed_by,
                 notes: open.notes,
             };
-            let id = vault.open_incident(&key, &report)?;
-            let live = vault.key(&key)?.is_live();
+            let id = store.open_incident(&key, &report)?;
+            let live = store.key_record(&key)?.is_live();
             out(&format!("Opened incident {id}."))?;
             if live {
                 super::commands::note(&format!(
@@ -68,10 +72,10 @@ pub fn write(vault: &mut Vault, command: IncidentCommand) -> Result<(), CliError
             Ok(())
         }
         IncidentCommand::Close(close) => {
-            let id = find(&vault.file().incidents, &close.id)?.id.clone();
-            vault.close_incident(&id, &close.summary)?;
+            let id = find(&store.incidents()?, &close.id)?.id.clone();
+            store.close_incident(&id, &close.summary)?;
             out(&format!("Closed incident {id}."))
         }
-        other => read(&vault.file().keys, &vault.file().incidents, other),
+        other => read(keys, &store.incidents()?, other),
     }
 }

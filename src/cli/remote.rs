@@ -12,7 +12,7 @@ use crate::actions::{self, ActionError, Store};
 use crate::providers::Provider;
 use crate::providers::verify as check;
 use crate::vault::model::{Account, KeyId, VerifyOutcome};
-use crate::vault::{AccountRequest, AddRequest, Vault};
+use crate::vault::{AccountRequest, AddRequest};
 
 fn failed(error: impl std::fmt::Display) -> CliError {
     CliError::Failed(error.to_string())
@@ -79,31 +79,31 @@ pub fn usage_of(vault: &mut (impl Store + ?Sized), id: &KeyId, args: &UsageArgs)
 }
 
 /// `keydesk account ...`.
-pub fn account(vault: &mut Vault, command: AccountCommand) -> Result<(), CliError> {
+pub fn account(store: &mut (impl Store + ?Sized), command: AccountCommand) -> Result<(), CliError> {
     match command {
         AccountCommand::Add(args) => {
             let provider = provider_named(&args.provider)?;
             let key = management_key_from_stdin()?;
             let request =
                 AccountRequest { name: args.name, provider, region: args.region, base_url: args.base_url };
-            let name = request.name.trim().to_owned();
-            let with_key = key.is_some();
-            vault.add_account(request, key.as_ref())?;
+            let account = store.add_account(request, key.as_ref())?;
+            let place = store.shared_place().map(|place| format!(" to {place}")).unwrap_or_default();
             out(&format!(
-                "Added the {} account \"{name}\"{}.",
+                "Added the {} account \"{}\"{place}{}.",
                 provider.name(),
-                if with_key { " with its management key" } else { "" }
+                account.name,
+                if account.has_management_key { " with its management key" } else { "" }
             ))
         }
-        AccountCommand::List(args) => list_accounts(vault.accounts(), args.json),
+        AccountCommand::List(args) => list_accounts(&store.account_list(), args.json),
         AccountCommand::Remove(args) => {
-            let name = vault.find_account(&args.account)?.name.clone();
-            vault.remove_account(&args.account)?;
-            out(&format!("Removed the account \"{name}\"."))
+            let account = store.remove_account(&args.account)?;
+            let place = store.shared_place().map(|place| format!(" from {place}")).unwrap_or_default();
+            out(&format!("Removed the account \"{}\"{place}.", account.name))
         }
         AccountCommand::Test(args) => {
-            let account = vault.find_account(&args.account)?.clone();
-            let key = vault.management_key(&account.id)?;
+            let account = store.find_account(&args.account)?;
+            let key = store.management_key(&account.id)?;
             test_account(&account, &key)
         }
     }

@@ -559,10 +559,45 @@ fn bytes_words(bytes: u64) -> String {
     }
 }
 
-/// `keydesk show KEY`.
+/// A vault's audit log, oldest first: a local vault's lines, or a team vault's trail with the
+/// member who did each (`by`, one a record; empty for a local vault).
+#[derive(Clone, Copy)]
+pub struct Log<'a> {
+    pub records: &'a [audit::Record],
+    pub by: &'a [String],
+}
+
+impl<'a> Log<'a> {
+    /// No lines (a team vault read from this computer's copy has no trail).
+    pub const NONE: Log<'static> = Log { records: &[], by: &[] };
+
+    /// Each line with who did it, oldest first.
+    fn lines(self) -> impl DoubleEndedIterator<Item = (&'a audit::Record, Option<&'a String>)> {
+        self.records.iter().enumerate().map(move |(at, record)| (record, self.by.get(at)))
+    }
+}
+
+/// A line of the log as `audit` and `show` print it.
+fn log_line(record: &audit::Record, by: Option<&String>) -> String {
+    match by {
+        Some(by) => format!("{}  — by {by}", record_line(record)),
+        None => record_line(record),
+    }
+}
+
+/// A line of the log as `--json` gives it.
+fn log_json(record: &audit::Record, by: Option<&String>) -> Value {
+    let mut value = record_json(record);
+    if let Some(by) = by {
+        value["by"] = Value::String(by.clone());
+    }
+    value
+}
+
+/// `keydesk show KEY`, with the key's lines of `log`.
 pub fn show(
     keys: &[KeyRecord],
-    audit_text: &str,
+    log: Log<'_>,
     now: DateTime<Utc>,
     query: &str,
     as_json: bool,
@@ -571,13 +606,11 @@ pub fn show(
     let Some(record) = keys.iter().find(|k| k.id == id) else {
         return Err(CliError::Failed(format!("No key has the id {id}.")));
     };
-    let history: Vec<audit::Record> = audit::parse(audit_text)
-        .into_iter()
-        .filter(|r| r.key.as_deref() == Some(record.id.as_str()))
-        .collect();
+    let history: Vec<_> =
+        log.lines().filter(|(line, _by)| line.key.as_deref() == Some(record.id.as_str())).collect();
     if as_json {
         let mut value = key_json(record, now);
-        value["history"] = Value::Array(history.iter().map(record_json).collect());
+        value["history"] = Value::Array(history.iter().map(|(line, by)| log_json(line, *by)).collect());
         return pretty(&value);
     }
     let value = key_json(record, now);
@@ -641,8 +674,8 @@ pub fn show(
         line("Integration", format!("{}{url}", integration.name))?;
     }
     out("History:")?;
-    for entry in &history {
-        out(&format!("  {}", record_line(entry)))?;
+    for (line, by) in history {
+        out(&format!("  {}", log_line(line, by)))?;
     }
     Ok(())
 }
@@ -677,28 +710,13 @@ fn record_line(record: &audit::Record) -> String {
     )
 }
 
-/// `keydesk audit`, newest first: a local vault's log, or a team vault's trail with the member
-/// who did each (`by`, one a record; empty for a local vault).
-pub fn audit(records: &[audit::Record], by: &[String], as_json: bool) -> Result<(), CliError> {
-    let lines = records.iter().enumerate().rev().map(|(at, record)| (record, by.get(at)));
+/// `keydesk audit`: `log`, newest first.
+pub fn audit(log: Log<'_>, as_json: bool) -> Result<(), CliError> {
     if as_json {
-        return pretty(&Value::Array(
-            lines
-                .map(|(record, by)| {
-                    let mut value = record_json(record);
-                    if let Some(by) = by {
-                        value["by"] = Value::String(by.clone());
-                    }
-                    value
-                })
-                .collect(),
-        ));
+        return pretty(&Value::Array(log.lines().rev().map(|(line, by)| log_json(line, by)).collect()));
     }
-    for (record, by) in lines {
-        match by {
-            Some(by) => out(&format!("{}  — by {by}", record_line(record)))?,
-            None => out(&record_line(record))?,
-        }
+    for (line, by) in log.lines().rev() {
+        out(&log_line(line, by))?;
     }
     Ok(())
 }

@@ -3,13 +3,14 @@
 //! server. `list` and `show` need the token but no password; `add`, `edit` and `reveal` need
 //! both (the data key seals secrets and the entries' seals).
 
+use chrono::{DateTime, Utc};
 use std::path::Path;
 
 use secrecy::ExposeSecret;
 use zeroize::Zeroizing;
 
 use super::args::{self, Command};
-use super::commands::{Context, metadata, out, parse_provider, print_secret};
+use super::commands::{Context, out};
 use super::{CliError, input, lookup, render};
 use crate::actions::TeamStore;
 pub use crate::actions::team::is_team;
@@ -20,9 +21,8 @@ use crate::team::cache::Snapshot;
 use crate::team::kv::{Kv, KvError, Location};
 use crate::team::{TeamError, TeamKey, TeamVault};
 use crate::vault::crypto::KdfParams;
-use crate::vault::keygen::KeySpec;
 use crate::vault::model::KeyRecord;
-use crate::vault::{AddRequest, GenerateRequest, os_rng};
+use crate::vault::os_rng;
 
 impl From<TeamError> for CliError {
     fn from(error: TeamError) -> Self {
@@ -105,62 +105,28 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     };
     let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     match command {
-        Command::List(list) => {
-            let keys = records(&current_keys(context, &vault)?);
-            render::list(&keys, now, &list)
-        }
-        Command::Show(show) => {
-            let keys = records(&current_keys(context, &vault)?);
-            render::show(&keys, "", now, &show.key, show.json)
-        }
-        Command::Due(due) => {
-            let keys = records(&current_keys(context, &vault)?);
-            render::due_and_notify((&keys, &vault.incidents_to_show()?), now, &due)
-        }
-        Command::Health(health) => {
-            let keys = records(&current_keys(context, &vault)?);
-            let managed = vault.accounts()?.iter().any(|a| a.account.has_management_key);
-            super::health::health((&keys, &vault.incidents_to_show()?), now, managed, &health)
-        }
+        command @ (Command::List(_)
+        | Command::Show(_)
+        | Command::Due(_)
+        | Command::Health(_)
+        | Command::Info(_)
+        | Command::Audit(args::AuditArgs { verify: false, .. })
+        | Command::Incident(
+            args::IncidentCommand::List(_) | args::IncidentCommand::Show(_) | args::IncidentCommand::Export(_),
+        )
+        | Command::Account(args::AccountCommand::List(_))) => view(context, &vault, command, now),
+        command @ (Command::Member(_) | Command::Passwd(_)) => members(context, &vault, command, now),
         Command::Add(add) => {
             ensure_writable(&vault)?;
-            let provider = add.provider.as_deref().map(parse_provider).transpose()?;
-            let meta = metadata(&add.label, &add.metadata)?;
-            let secret = input::key_from_stdin("Paste the key: ")?;
             let keys = vault.unlock(&password(context)?)?;
             let existing = current_keys(context, &vault)?;
-            let request = AddRequest {
-                meta,
-                provider,
-                account: add.account,
-                scopes: add.scopes,
-                ..AddRequest::default()
-            };
-            let (record, detection) =
-                vault.add_key(&keys, &existing, request, &secret, &mut os_rng(), now)?;
-            if let Some(warning) = &detection.warning {
-                super::commands::note(warning);
-            }
-            out(&format!("Added {} key {} to the team vault.", detection.provider.name(), record.id))
+            super::commands::run_add(&mut TeamStore::new(&vault, &keys, now)?.adding(existing), add)
         }
         Command::Generate(generate) => {
             ensure_writable(&vault)?;
-            let meta = metadata(&generate.label, &generate.metadata)?;
             let keys = vault.unlock(&password(context)?)?;
             let existing = current_keys(context, &vault)?;
-            if let Some(account) = &generate.account {
-                let mut store = TeamStore::new(&vault, &keys, now)?.adding(existing);
-                let request = AddRequest { meta, ..AddRequest::default() };
-                return super::remote::generate_at_provider(&mut store, account, request, &generate.scopes);
-            }
-            let spec = KeySpec { prefix: generate.prefix, length: generate.length };
-            let (record, secret) =
-                vault.generate(&keys, &existing, GenerateRequest { meta, spec }, &mut os_rng(), now)?;
-            super::commands::note(&format!(
-                "Generated \"{}\" ({}) in the team vault. It is shown once: copy it now.",
-                record.label, record.id
-            ));
-            print_secret(&secret)
+            super::commands::run_generate(&mut TeamStore::new(&vault, &keys, now)?.adding(existing), generate)
         }
         Command::Verify(args) if args.all => {
             let keys = records(&current_keys(context, &vault)?);
@@ -188,91 +154,19 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             }
         }
         Command::Rotate(args) => rotate(context, &vault, &args, now),
-        Command::Incident(args::IncidentCommand::Open(open)) => {
+        Command::Incident(change @ (args::IncidentCommand::Open(_) | args::IncidentCommand::Close(_))) => {
             ensure_writable(&vault)?;
-            let key = find(context, &vault, &open.key)?;
+            let listed = records(&current_keys(context, &vault)?);
             let keys = vault.unlock(&password(context)?)?;
-            let report = crate::vault::incidents::IncidentReport {
-                found_where: open.found_where,
-                noticed_by: open.noticed_by,
-                notes: open.notes,
-            };
-            let id = vault.open_incident(&keys, &key, &report, &mut os_rng(), now)?;
-            out(&format!("Opened incident {id}."))?;
-            if key.record.is_live() {
-                super::commands::note(&format!(
-                    "Next: revoke the key (`keydesk revoke {} --reason \"leaked\"`), then make its replacement; each step is added to incident {id}.",
-                    key.record.id
-                ));
+            super::incident::write(&mut TeamStore::new(&vault, &keys, now)?, &listed, change)
+        }
+        Command::Account(account) => {
+            if matches!(account, args::AccountCommand::Add(_)) {
+                ensure_writable(&vault)?;
             }
-            Ok(())
-        }
-        Command::Incident(args::IncidentCommand::Close(close)) => {
-            ensure_writable(&vault)?;
             let keys = vault.unlock(&password(context)?)?;
-            let incidents: Vec<_> = vault.incidents(&keys)?.into_iter().map(|found| found.incident).collect();
-            let id = super::incident::find(&incidents, &close.id)?.id.clone();
-            vault.close_incident(&keys, &id, &close.summary, now)?;
-            out(&format!("Closed incident {id}."))
-        }
-        Command::Incident(read) => {
-            // Each entry's seal is checked, which takes the team's key.
-            let keys = vault.unlock(&password(context)?)?;
-            let all = records(&current_keys(context, &vault)?);
-            let mut found = vault.incidents(&keys)?;
-            // One incident's report reads the trail from that incident's start only.
-            if let args::IncidentCommand::Show(args::IncidentArg { id: query })
-            | args::IncidentCommand::Export(args::IncidentExportArgs { id: query, .. }) = &read
-            {
-                let plain: Vec<_> = found.iter().map(|one| one.incident.clone()).collect();
-                let id = super::incident::find(&plain, query)?.id.clone();
-                found.retain(|one| one.incident.id == id);
-            }
-            let incidents = crate::team::incidents::with_timelines(&vault, &found, &all)?;
-            super::incident::read(&all, &incidents, read)
-        }
-        Command::Account(args::AccountCommand::List(list)) => {
-            let accounts: Vec<_> = vault.accounts()?.into_iter().map(|found| found.account).collect();
-            super::remote::list_accounts(&accounts, list.json)
-        }
-        Command::Account(args::AccountCommand::Add(add)) => {
-            ensure_writable(&vault)?;
-            let provider = super::remote::provider_named(&add.provider)?;
-            let management_key = super::remote::management_key_from_stdin()?;
-            let keys = vault.unlock(&password(context)?)?;
-            let request = crate::vault::AccountRequest {
-                name: add.name,
-                provider,
-                region: add.region,
-                base_url: add.base_url,
-            };
-            let account = vault.add_account(&keys, request, management_key.as_ref(), &mut os_rng(), now)?;
-            out(&format!(
-                "Added the {} account \"{}\" to the team vault{}.",
-                provider.name(),
-                account.name,
-                if account.has_management_key {
-                    " with its management key, sealed with the team's key"
-                } else {
-                    ""
-                }
-            ))
-        }
-        Command::Account(args::AccountCommand::Remove(remove)) => {
-            let keys = vault.unlock(&password(context)?)?;
-            let keys_now = current_keys(context, &vault)?;
-            let account = vault.remove_account(&keys, &remove.account, &keys_now, now)?;
-            out(&format!(
-                "Removed the account \"{}\" from the team vault, with its history on the server.",
-                account.name
-            ))
-        }
-        Command::Account(args::AccountCommand::Test(test)) => {
-            let keys = vault.unlock(&password(context)?)?;
-            let accounts = vault.accounts()?;
-            let found = crate::team::accounts::find_account(&accounts, &test.account)?;
-            let management_key = vault.management_key(&keys, found)?;
-            super::remote::test_account(&found.account, &management_key)
+            let existing = current_keys(context, &vault)?;
+            super::remote::account(&mut TeamStore::new(&vault, &keys, now)?.adding(existing), account)
         }
         Command::Export(args) => {
             use crate::actions::transfer::{ExportFormat, ExportOptions, refuse_existing};
@@ -305,44 +199,6 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let all: Vec<KeyRecord> = list.into_iter().map(|key| key.record).collect();
             super::commands::print_whois(&found, &all, "this team vault")
         }
-        Command::Info(info) => {
-            let (copy, copy_bytes) = current_copy(context, &vault)?;
-            let keys = copy.keys();
-            let writable = vault.can_write()?;
-            let config = vault.config();
-            let count = |status: &str| keys.iter().filter(|k| k.record.status.word() == status).count();
-            let audit_entries = copy.audit_head;
-            if info.json {
-                let value = serde_json::json!({
-                    "folder": context.dir.display().to_string(),
-                    "kind": "team",
-                    "addresses": config.addr.split(',').collect::<Vec<_>>(),
-                    "mount": config.mount, "path": config.path, "member": config.member, "team_id": config.team_id,
-                    "token_may_change_keys": writable,
-                    "keys": {"total": keys.len(), "active": count("active"), "retiring": count("retiring"), "revoked": count("revoked")},
-                    "audit_entries": audit_entries,
-                    "files": {TEAM_FILE: folder::config_bytes(&context.dir), TEAM_CACHE: copy_bytes},
-                });
-                let text = serde_json::to_string_pretty(&value).map_err(|_json| {
-                    CliError::Failed("Keydesk could not write the information as JSON.".into())
-                })?;
-                return out(&text);
-            }
-            out(&format!(
-                "Folder          {}\nTeam vault      {}\nMember          {} ({})\nTeam id         {}\nKeys            {} ({} active, {} retiring, {} revoked)\nAudit trail     {} entries\nCopy here       {TEAM_CACHE}, {} bytes",
-                context.dir.display(),
-                config.place(),
-                config.member,
-                if writable { "this token may change keys" } else { "this token may only read" },
-                config.team_id,
-                keys.len(),
-                count("active"),
-                count("retiring"),
-                count("revoked"),
-                audit_entries,
-                copy_bytes,
-            ))
-        }
         Command::Check(check) => {
             if check.repair || check.accept_changes {
                 return Err(CliError::Usage(
@@ -353,17 +209,71 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             seen_trail(context, &vault);
             render::team_check(&vault.check(&keys)?)
         }
-        Command::Audit(audit) if audit.verify => {
+        Command::Audit(args::AuditArgs { verify: true, .. }) => {
             let keys = vault.unlock(&password(context)?)?;
             seen_trail(context, &vault);
             let events = vault.verify_audit(&keys)?;
             out(&format!("Audit chain verified: {} entries, all linked.", events.len()))
         }
+        Command::Backup(_) | Command::Restore(_) => Err(CliError::Failed(
+            "A team vault is backed up where it lives: a snapshot of its server (`bao operator raft snapshot save FILE`) keeps every entry, the secrets still sealed with the team's key; `keydesk export` writes its keys to a file you choose.".into(),
+        )),
+        // Answered before any vault is opened.
+        Command::BrowserHost(_) | Command::Browser(_) => Ok(()),
+        // `init` is run before a vault is opened (and refuses a folder that holds one).
+        Command::Init(_) => Err(CliError::Failed(format!(
+            "{} already holds a vault: give another folder with --vault DIR.",
+            context.dir.display()
+        ))),
+    }
+}
+
+/// The commands that read the team vault and change nothing: `list`, `show`, `due`,
+/// `health`, `info`, `audit`, the incidents' reports and the accounts' list.
+fn view(context: &Context, vault: &TeamVault, command: Command, now: DateTime<Utc>) -> Result<(), CliError> {
+    match command {
+        Command::List(list) => {
+            let keys = records(&current_keys(context, &vault)?);
+            render::list(&keys, now, &list)
+        }
+        Command::Show(show) => {
+            let keys = records(&current_keys(context, &vault)?);
+            let (records, by) = log_of(&vault.events_after(0)?);
+            render::show(&keys, render::Log { records: &records, by: &by }, now, &show.key, show.json)
+        }
+        Command::Due(due) => {
+            let keys = records(&current_keys(context, &vault)?);
+            render::due_and_notify((&keys, &vault.incidents_to_show()?), now, &due)
+        }
+        Command::Health(health) => {
+            let keys = records(&current_keys(context, &vault)?);
+            let managed = vault.accounts()?.iter().any(|a| a.account.has_management_key);
+            super::health::health((&keys, &vault.incidents_to_show()?), now, managed, &health)
+        }
+        Command::Incident(read) => {
+            // Each entry's seal is checked, which takes the team's key.
+            let keys = vault.unlock(&password(context)?)?;
+            let all = records(&current_keys(context, &vault)?);
+            let mut found = vault.incidents(&keys)?;
+            // One incident's report reads the trail from that incident's start only.
+            if let args::IncidentCommand::Show(args::IncidentArg { id: query })
+            | args::IncidentCommand::Export(args::IncidentExportArgs { id: query, .. }) = &read
+            {
+                let plain: Vec<_> = found.iter().map(|one| one.incident.clone()).collect();
+                let id = super::incident::find(&plain, query)?.id.clone();
+                found.retain(|one| one.incident.id == id);
+            }
+            let incidents = crate::team::incidents::with_timelines(&vault, &found, &all)?;
+            super::incident::read(&all, &incidents, read)
+        }
+        Command::Account(args::AccountCommand::List(list)) => {
+            let accounts: Vec<_> = vault.accounts()?.into_iter().map(|found| found.account).collect();
+            super::remote::list_accounts(&accounts, list.json)
+        }
         Command::Audit(audit) => {
             let events = vault.events_after(0)?;
-            let (records, by): (Vec<_>, Vec<_>) =
-                events.iter().filter_map(|event| Some((event.as_record()?, event.member.clone()))).unzip();
-            render::audit(&records, &by, audit.json)?;
+            let (records, by) = log_of(&events);
+            render::audit(render::Log { records: &records, by: &by }, audit.json)?;
             // A word this build does not know (a newer build's) is shown as it is.
             for event in events.iter().filter(|event| event.action.is_none()) {
                 out(&format!(
@@ -376,6 +286,58 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Info(info) => self::info(context, vault, &info),
+        _ => Ok(()),
+    }
+}
+
+/// `keydesk info` on a team vault: where it is, who this member is, its keys and trail.
+fn info(context: &Context, vault: &TeamVault, info: &args::InfoArgs) -> Result<(), CliError> {
+    let (copy, copy_bytes) = current_copy(context, &vault)?;
+    let keys = copy.keys();
+    let writable = vault.can_write()?;
+    let config = vault.config();
+    let count = |status: &str| keys.iter().filter(|k| k.record.status.word() == status).count();
+    let audit_entries = copy.audit_head;
+    if info.json {
+        let value = serde_json::json!({
+            "folder": context.dir.display().to_string(),
+            "kind": "team",
+            "addresses": config.addr.split(',').collect::<Vec<_>>(),
+            "mount": config.mount, "path": config.path, "member": config.member, "team_id": config.team_id,
+            "token_may_change_keys": writable,
+            "keys": {"total": keys.len(), "active": count("active"), "retiring": count("retiring"), "revoked": count("revoked")},
+            "audit_entries": audit_entries,
+            "files": {TEAM_FILE: folder::config_bytes(&context.dir), TEAM_CACHE: copy_bytes},
+        });
+        let text = serde_json::to_string_pretty(&value)
+            .map_err(|_json| CliError::Failed("Keydesk could not write the information as JSON.".into()))?;
+        return out(&text);
+    }
+    out(&format!(
+        "Folder          {}\nTeam vault      {}\nMember          {} ({})\nTeam id         {}\nKeys            {} ({} active, {} retiring, {} revoked)\nAudit trail     {} entries\nCopy here       {TEAM_CACHE}, {} bytes",
+        context.dir.display(),
+        config.place(),
+        config.member,
+        if writable { "this token may change keys" } else { "this token may only read" },
+        config.team_id,
+        keys.len(),
+        count("active"),
+        count("retiring"),
+        count("revoked"),
+        audit_entries,
+        copy_bytes,
+    ))
+}
+
+/// The members' commands: `member invite`, `member remove` and `passwd`.
+fn members(
+    context: &Context,
+    vault: &TeamVault,
+    command: Command,
+    now: DateTime<Utc>,
+) -> Result<(), CliError> {
+    match command {
         Command::Member(args::MemberCommand::Invite(invite)) => {
             let keys = vault.unlock(&password(context)?)?;
             let code = vault.invite(&keys, &invite.name, &mut os_rng(), now)?;
@@ -411,9 +373,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                 );
             }
             vault.change_password(&keys, &new, kdf, &mut os_rng(), now)?;
-            out(&format!(
-                "Master password changed: the new one is in force.{said}"
-            ))
+            out(&format!("Master password changed: the new one is in force.{said}"))
         }
         Command::Member(args::MemberCommand::Remove(remove)) => {
             let keys = vault.unlock(&password(context)?)?;
@@ -440,16 +400,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             }
             out(&text)
         }
-        Command::Backup(_) | Command::Restore(_) => Err(CliError::Failed(
-            "A team vault is backed up where it lives: a snapshot of its server (`bao operator raft snapshot save FILE`) keeps every entry, the secrets still sealed with the team's key; `keydesk export` writes its keys to a file you choose.".into(),
-        )),
-        // Answered before any vault is opened.
-        Command::BrowserHost(_) | Command::Browser(_) => Ok(()),
-        // `init` is run before a vault is opened (and refuses a folder that holds one).
-        Command::Init(_) => Err(CliError::Failed(format!(
-            "{} already holds a vault: give another folder with --vault DIR.",
-            context.dir.display()
-        ))),
+        _ => Ok(()),
     }
 }
 
@@ -523,7 +474,7 @@ fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), Cli
         }
         (Command::Show(show), Some(copy)) => {
             banner(&copy);
-            render::show(&records(&copy.keys()), "", now, &show.key, show.json)
+            render::show(&records(&copy.keys()), render::Log::NONE, now, &show.key, show.json)
         }
         (Command::Due(due), Some(copy)) => {
             banner(&copy);
@@ -591,6 +542,12 @@ impl super::transfer::ImportTarget for TeamImport<'_> {
     ) -> Result<crate::vault::ImportReport, CliError> {
         Ok(crate::actions::team::import(self.vault, &self.keys, &self.existing, file, progress)?)
     }
+}
+
+/// The team's trail as the audit log's lines, each with the member who wrote it (entries in
+/// words this build does not know are left out).
+fn log_of(events: &[crate::team::audit::TeamEvent]) -> (Vec<crate::vault::audit::Record>, Vec<String>) {
+    events.iter().filter_map(|event| Some((event.as_record()?, event.member.clone()))).unzip()
 }
 
 /// Refuses a change up front when the token may only read (one sentence, exit 1).

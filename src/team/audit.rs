@@ -43,6 +43,12 @@ const OLDER_WORDS: [(&str, Action); 6] = [
     ("rekey team", Action::TeamRekey),
 ];
 
+/// The one text the trail keeps for a failed `detail`: the detail, a line break, then why it
+/// failed ([`TeamEvent::as_record`] parts them again, as a local log keeps them).
+pub fn failed_detail(detail: &str, why: &str) -> String {
+    format!("{detail}\n{why}")
+}
+
 impl TrailAction {
     /// `action`, which failed.
     pub fn failed(action: Action) -> Self {
@@ -109,7 +115,10 @@ impl TeamEvent {
         let action = self.action?;
         let at = DateTime::parse_from_rfc3339(&self.at).ok()?.with_timezone(&Utc);
         let (outcome, detail) = if action.failed {
-            (Outcome::Failed(self.detail.clone()), String::new())
+            match self.detail.split_once('\n') {
+                Some((detail, why)) => (Outcome::Failed(why.to_owned()), detail.to_owned()),
+                None => (Outcome::Failed(self.detail.clone()), String::new()),
+            }
         } else {
             (Outcome::Ok, self.detail.clone())
         };

@@ -159,7 +159,10 @@ impl TeamVault {
         close(&mut incident, summary, crate::vault::whole_seconds(now))?;
         self.write_incident(keys, &incident, found.trail_from, found.version)?;
         let detail = format!("incident {id} closed: {}", incident.summary);
-        self.record(keys, Action::Incident, None, &detail, now)
+        // Named with the key's version as it stands: other members have nothing to read again.
+        let version = self.read_key(&incident.key)?.map(|key| key.version);
+        let about = version.map(|version| (&incident.key, version));
+        self.record(keys, Action::Incident, about, &detail, now)
             .map_err(|error| TeamError::Unaudited { cause: error.to_string() })?;
         Ok(())
     }

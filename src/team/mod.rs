@@ -775,9 +775,46 @@ impl TeamVault {
         now: DateTime<Utc>,
     ) -> Result<SecretString, TeamError> {
         let secret = self.secret_to_copy(keys, key)?;
-        let label = format!("\"{}\"", key.record.label);
-        self.record(keys, Action::Reveal, Some((&key.record.id, key.version)), &label, now)?;
+        self.record_use(keys, key, Action::Reveal, now)?;
         Ok(secret)
+    }
+
+    /// Records a copy or a reveal of `key` that worked, counted on the key as a local vault
+    /// counts it ([`KeyRecord::count_use`]); a reader's token, which may not change the key,
+    /// records it in the trail alone.
+    fn record_use(
+        &self,
+        keys: &TeamKeys,
+        key: &TeamKey,
+        action: Action,
+        now: DateTime<Utc>,
+    ) -> Result<(), TeamError> {
+        let used = crate::vault::audit::Record {
+            at: now,
+            action,
+            key: Some(key.record.id.to_string()),
+            outcome: crate::vault::audit::Outcome::Ok,
+            detail: String::new(),
+            prev: String::new(),
+            tag: String::new(),
+        };
+        let counted = self.change_key(
+            keys,
+            &key.record.id,
+            None,
+            (action.into(), ""),
+            |record| {
+                record.count_use(&used);
+                Ok(())
+            },
+            now,
+        );
+        match counted {
+            Err(TeamError::Server(KvError::Denied { .. })) => {
+                self.record(keys, action, Some((&key.record.id, key.version)), "", now).map(|_seq| ())
+            }
+            other => other.map(|_version| ()),
+        }
     }
 
     /// The secret of `key` for the clipboard, after its entry's seal is checked; the copy is
@@ -866,11 +903,14 @@ impl TeamVault {
         taken: Result<(), String>,
         now: DateTime<Utc>,
     ) -> Result<(), TeamError> {
-        let (action, detail) = match taken {
-            Ok(()) => (TrailAction::from(Action::Copy), format!("\"{}\"", key.record.label)),
-            Err(why) => (TrailAction::failed(Action::Copy), format!("\"{}\": {why}", key.record.label)),
-        };
-        self.record(keys, action, Some((&key.record.id, key.version)), &detail, now).map(|_seq| ())
+        match taken {
+            Ok(()) => self.record_use(keys, key, Action::Copy, now),
+            Err(why) => {
+                let detail = audit::failed_detail("", &format!("the clipboard did not take it: {why}"));
+                let action = TrailAction::failed(Action::Copy);
+                self.record(keys, action, Some((&key.record.id, key.version)), &detail, now).map(|_seq| ())
+            }
+        }
     }
 
     /// Invites `member`: the data key wrapped under a one-time code, which is returned to be

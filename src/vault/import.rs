@@ -274,7 +274,8 @@ impl Vault {
             report.refused
         );
         let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
-        let saved = self.apply(Action::Import, None, detail, |file| {
+        let added = records.iter().map(super::AddedLine::of).collect();
+        let saved = self.apply_adding(added, (Action::Import, None, detail), |file| {
             file.keys.extend(records);
             Ok(())
         });

@@ -124,7 +124,8 @@ impl Vault {
         let id = record.id.clone();
         self.store_secret(&id, &secret)?;
         let detail = format!("\"{}\" replaced by {id}", old.label);
-        self.apply(Action::Rotate, Some(&old.id), detail, |file| {
+        let added = vec![super::AddedLine::of(&record)];
+        self.apply_adding(added, (Action::Rotate, Some(old.id.as_str()), detail), |file| {
             let old = &mut file.keys[index];
             start_rotation(old, &record.id, now);
             let (old_id, new_id) = (old.id.clone(), record.id.clone());

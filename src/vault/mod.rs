@@ -58,6 +58,23 @@ pub use ops::{
     new_key_record, recognise_kept,
 };
 
+/// A key a change adds, for its `add` line: the key's id and the line's detail (its label
+/// and provider, as an add says them).
+pub(crate) struct AddedLine {
+    pub key: String,
+    pub detail: String,
+}
+
+impl AddedLine {
+    /// The `add` line of `record`.
+    pub fn of(record: &KeyRecord) -> Self {
+        AddedLine {
+            key: record.id.to_string(),
+            detail: format!("\"{}\", {}", record.label, record.provider.name()),
+        }
+    }
+}
+
 /// A change of one key as its audit line tells it: what was done, how it went, what changed
 /// in words, and the line it adds to the timeline of each open incident about the key.
 #[derive(Debug, Clone)]
@@ -599,20 +616,46 @@ impl Vault {
         outcome: audit::Outcome,
         detail: String,
     ) -> Result<(), VaultError> {
+        self.commit_after(Vec::new(), (action, key, outcome, detail))
+    }
+
+    /// [`Vault::commit`], with `before` (the keys a change adds, each an `add` line) on record
+    /// ahead of its own line, all appended in one write.
+    fn commit_after(
+        &mut self,
+        before: Vec<AddedLine>,
+        (action, key, outcome, detail): (audit::Action, Option<&str>, audit::Outcome, String),
+    ) -> Result<(), VaultError> {
         self.ready_to_append(action)?;
-        let record = audit::Record {
-            at: self.env.clock.now(),
+        let at = self.env.clock.now();
+        let line_of = |action, key: Option<&str>, outcome, detail| audit::Record {
+            at,
             action,
             key: key.map(str::to_owned),
             outcome,
             detail,
-            prev: self.audit_tail.last_hash.clone(),
+            prev: String::new(),
             tag: String::new(),
         };
-        // Both texts are made before anything is written: a failure here writes nothing.
-        let entries = self.audit_tail.entries + 1;
-        let line = self.keys.chain.seal_line(entries, audit::render(&record)?);
-        let head = AuditHead { entries, last_hash: self.keys.chain.link(entries, &line) };
+        let mut records: Vec<audit::Record> = before
+            .into_iter()
+            .map(|added| {
+                line_of(audit::Action::Add, Some(added.key.as_str()), audit::Outcome::Ok, added.detail)
+            })
+            .collect();
+        records.push(line_of(action, key, outcome, detail));
+        // The texts are made before anything is written: a failure here writes nothing.
+        let mut head = self.audit_tail.clone();
+        let mut lines = Vec::with_capacity(records.len());
+        for record in &mut records {
+            record.prev = head.last_hash.clone();
+            let entries = head.entries + 1;
+            let line = self.keys.chain.seal_line(entries, audit::render(record)?);
+            head = AuditHead { entries, last_hash: self.keys.chain.link(entries, &line) };
+            lines.push(line);
+        }
+        let line = lines.join("\n");
+        let Some(record) = records.pop() else { return Ok(()) };
         self.file.audit = head.clone();
         self.file.header.generation += 1;
         let text = match self.sealed_text().and_then(|text| fits(text, "keep fewer keys or shorter notes")) {
@@ -838,6 +881,27 @@ impl Vault {
         let before = self.file.clone();
         let result = change(&mut self.file).and_then(|value| {
             self.commit(action, key, outcome, detail)?;
+            Ok(value)
+        });
+        if result.is_err() {
+            let head = self.file.audit.clone();
+            self.file = before;
+            self.file.audit = head;
+        }
+        result
+    }
+
+    /// [`Vault::apply`], with an `add` line for each of `added` ahead of the change's own
+    /// line (a rotation's new key, an import's keys), so each key's history starts with it.
+    pub(super) fn apply_adding<T>(
+        &mut self,
+        added: Vec<AddedLine>,
+        (action, key, detail): (audit::Action, Option<&str>, String),
+        change: impl FnOnce(&mut VaultFile) -> Result<T, VaultError>,
+    ) -> Result<T, VaultError> {
+        let before = self.file.clone();
+        let result = change(&mut self.file).and_then(|value| {
+            self.commit_after(added, (action, key, audit::Outcome::Ok, detail))?;
             Ok(value)
         });
         if result.is_err() {
