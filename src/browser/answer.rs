@@ -8,12 +8,35 @@
 use secrecy::SecretString;
 
 use super::messaging::{ErrorCode, Reply, Request};
-use super::origin::offers;
+use super::origin::{Offer, offers};
 use crate::vault::model::{KeyId, KeyRecord};
 
 /// The sentence of a fill that names a key the page is not offered.
 pub const NOT_OFFERED: &str =
     "That key is not offered on this page: it fills only the pages of its integrations.";
+
+/// What to do about a request: reply at once, or hand out a key's secret for a fill the
+/// origin rule allows (the caller reads it through the vault's gate, then replies).
+pub enum Decision {
+    Reply(Reply),
+    Fill { id: u64, offer: Offer, origin: String },
+}
+
+/// Decides `request` over `keys` (the vault's records).
+pub fn decide(keys: &[KeyRecord], request: &Request) -> Decision {
+    match request {
+        Request::Offers { id, origin } => {
+            Decision::Reply(Reply::Offers { id: *id, offers: offers(keys, origin) })
+        }
+        Request::Fill { id, origin, key, integration } => {
+            let offered = offers(keys, origin);
+            match offered.into_iter().find(|o| o.key.as_str() == key && o.integration == *integration) {
+                Some(offer) => Decision::Fill { id: *id, offer, origin: origin.clone() },
+                None => Decision::Reply(Reply::error(Some(*id), ErrorCode::Refused, NOT_OFFERED)),
+            }
+        }
+    }
+}
 
 /// The reply to `request` over `keys` (the vault's records); a fill's secret is read with
 /// `reveal`, only once the fill is allowed. `reveal` answers the sentence to show when the
@@ -23,18 +46,16 @@ pub fn answer(
     request: &Request,
     reveal: impl FnOnce(&KeyId) -> Result<SecretString, String>,
 ) -> Reply {
-    match request {
-        Request::Offers { id, origin } => Reply::Offers { id: *id, offers: offers(keys, origin) },
-        Request::Fill { id, origin, key, integration } => {
-            let offered = offers(keys, origin);
-            let Some(offer) = offered.iter().find(|o| o.key.as_str() == key && o.integration == *integration)
-            else {
-                return Reply::error(Some(*id), ErrorCode::Refused, NOT_OFFERED);
-            };
-            match reveal(&offer.key) {
-                Ok(value) => Reply::Fill { id: *id, value },
-                Err(why) => Reply::error(Some(*id), ErrorCode::Failed, why),
-            }
-        }
+    match decide(keys, request) {
+        Decision::Reply(reply) => reply,
+        Decision::Fill { id, offer, .. } => filled(id, reveal(&offer.key)),
+    }
+}
+
+/// The reply to a fill: the secret read, or why it could not be.
+pub fn filled(id: u64, secret: Result<SecretString, String>) -> Reply {
+    match secret {
+        Ok(value) => Reply::Fill { id, value },
+        Err(why) => Reply::error(Some(id), ErrorCode::Failed, why),
     }
 }

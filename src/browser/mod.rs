@@ -11,4 +11,6 @@ pub mod install;
 pub mod messaging;
 pub mod origin;
 #[cfg(target_os = "linux")]
+pub mod peer;
+#[cfg(target_os = "linux")]
 pub mod socket;

@@ -150,6 +150,20 @@ impl Server {
         }
     }
 
+    /// Waits for the next connection, for a thread of its own that hands requests on (the
+    /// window's): from the first call the socket blocks, and [`Server::serve_pending`] is not
+    /// to be called again.
+    pub fn wait_for_connection(&self) -> Result<UnixStream, SocketError> {
+        self.listener.set_nonblocking(false).map_err(|e| io(&e))?;
+        loop {
+            match self.listener.accept() {
+                Ok((stream, _address)) => return Ok(stream),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(io(&e)),
+            }
+        }
+    }
+
     /// Where the socket is.
     pub fn path(&self) -> &Path {
         &self.path
@@ -165,22 +179,47 @@ impl Drop for Server {
 
 /// One request and its reply on an accepted connection.
 fn serve_connection(stream: &UnixStream, answerer: &mut dyn Answerer) -> Result<(), SocketError> {
+    let reply = match receive(stream)? {
+        Received::Request(request, peer) => answerer.answer(request, peer),
+        Received::Bad(reply) => reply,
+        Received::Nothing => return Ok(()),
+    };
+    send_reply(stream, &reply)
+}
+
+/// What came on a connection.
+pub enum Received {
+    /// A request from a process of this user.
+    Request(Request, Peer),
+    /// Not a request: the error reply to send.
+    Bad(Reply),
+    /// The connection closed before a message.
+    Nothing,
+}
+
+/// Reads the one request of an accepted connection, within 5 s, once its peer is found to be
+/// this user's (a connection from another user is refused without a word read).
+pub fn receive(stream: &UnixStream) -> Result<Received, SocketError> {
     let peer = check_peer(stream, our_uid())?;
     stream.set_nonblocking(false).map_err(|e| io(&e))?;
     stream.set_read_timeout(Some(IO_TIMEOUT)).map_err(|e| io(&e))?;
     stream.set_write_timeout(Some(IO_TIMEOUT)).map_err(|e| io(&e))?;
     let mut reader = stream;
-    let reply = match read_frame(&mut reader) {
+    Ok(match read_frame(&mut reader) {
         Ok(Some(body)) => match parse_request(&body) {
-            Ok(request) => answerer.answer(request, peer),
-            Err(bad) => Reply::error(bad.id, ErrorCode::BadRequest, bad.error),
+            Ok(request) => Received::Request(request, peer),
+            Err(bad) => Received::Bad(Reply::error(bad.id, ErrorCode::BadRequest, bad.error)),
         },
-        Ok(None) => return Ok(()),
+        Ok(None) => Received::Nothing,
         Err(FrameError::TooLarge(size)) => {
-            Reply::error(None, ErrorCode::TooLarge, FrameError::TooLarge(size).to_string())
+            Received::Bad(Reply::error(None, ErrorCode::TooLarge, FrameError::TooLarge(size).to_string()))
         }
         Err(error) => return Err(error.into()),
-    };
+    })
+}
+
+/// Writes `reply` on the connection its request came on (within 5 s).
+pub fn send_reply(stream: &UnixStream, reply: &Reply) -> Result<(), SocketError> {
     let mut writer = stream;
     write_frame(&mut writer, &reply.encode())?;
     Ok(())

@@ -160,6 +160,14 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let keys = vault.unlock(&password(context)?)?;
             super::incident::write(&mut TeamStore::new(&vault, &keys, now)?, &listed, change)
         }
+        // Removing asks for no seal: it is also how an admin is rid of an account entry
+        // changed on the server, which the store (checking every account's seal) refuses.
+        Command::Account(args::AccountCommand::Remove(remove)) => {
+            let keys = vault.unlock(&password(context)?)?;
+            let keys_now = current_keys(context, &vault)?;
+            let account = vault.remove_account(&keys, &remove.account, &keys_now, now)?;
+            out(&format!("Removed the account \"{}\" from the team vault.", account.name))
+        }
         Command::Account(account) => {
             if matches!(account, args::AccountCommand::Add(_)) {
                 ensure_writable(&vault)?;
@@ -233,27 +241,27 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
 fn view(context: &Context, vault: &TeamVault, command: Command, now: DateTime<Utc>) -> Result<(), CliError> {
     match command {
         Command::List(list) => {
-            let keys = records(&current_keys(context, &vault)?);
+            let keys = records(&current_keys(context, vault)?);
             render::list(&keys, now, &list)
         }
         Command::Show(show) => {
-            let keys = records(&current_keys(context, &vault)?);
+            let keys = records(&current_keys(context, vault)?);
             let (records, by) = log_of(&vault.events_after(0)?);
             render::show(&keys, render::Log { records: &records, by: &by }, now, &show.key, show.json)
         }
         Command::Due(due) => {
-            let keys = records(&current_keys(context, &vault)?);
+            let keys = records(&current_keys(context, vault)?);
             render::due_and_notify((&keys, &vault.incidents_to_show()?), now, &due)
         }
         Command::Health(health) => {
-            let keys = records(&current_keys(context, &vault)?);
+            let keys = records(&current_keys(context, vault)?);
             let managed = vault.accounts()?.iter().any(|a| a.account.has_management_key);
             super::health::health((&keys, &vault.incidents_to_show()?), now, managed, &health)
         }
         Command::Incident(read) => {
             // Each entry's seal is checked, which takes the team's key.
             let keys = vault.unlock(&password(context)?)?;
-            let all = records(&current_keys(context, &vault)?);
+            let all = records(&current_keys(context, vault)?);
             let mut found = vault.incidents(&keys)?;
             // One incident's report reads the trail from that incident's start only.
             if let args::IncidentCommand::Show(args::IncidentArg { id: query })
@@ -263,7 +271,7 @@ fn view(context: &Context, vault: &TeamVault, command: Command, now: DateTime<Ut
                 let id = super::incident::find(&plain, query)?.id.clone();
                 found.retain(|one| one.incident.id == id);
             }
-            let incidents = crate::team::incidents::with_timelines(&vault, &found, &all)?;
+            let incidents = crate::team::incidents::with_timelines(vault, &found, &all)?;
             super::incident::read(&all, &incidents, read)
         }
         Command::Account(args::AccountCommand::List(list)) => {
@@ -293,7 +301,7 @@ fn view(context: &Context, vault: &TeamVault, command: Command, now: DateTime<Ut
 
 /// `keydesk info` on a team vault: where it is, who this member is, its keys and trail.
 fn info(context: &Context, vault: &TeamVault, info: &args::InfoArgs) -> Result<(), CliError> {
-    let (copy, copy_bytes) = current_copy(context, &vault)?;
+    let (copy, copy_bytes) = current_copy(context, vault)?;
     let keys = copy.keys();
     let writable = vault.can_write()?;
     let config = vault.config();

@@ -107,6 +107,11 @@ pub enum Command {
         options: crate::actions::transfer::ExportOptions,
     },
     Session(session::Command),
+    /// The user's answer to a browser's first request: may it ask for keys?
+    AnswerBrowser {
+        browser: String,
+        allowed: bool,
+    },
 }
 
 impl From<session::Command> for Command {
@@ -168,6 +173,8 @@ pub enum LockReason {
 }
 
 mod answers;
+#[cfg(target_os = "linux")]
+mod browser;
 mod desktop;
 mod opening;
 pub mod team;
@@ -212,6 +219,9 @@ pub struct KeydeskApp {
     /// With timings on: when the dashboard was first drawn and the frames drawn since, for
     /// the first 5 s (each frame's repaint causes are printed, to find what repaints).
     frames_after_unlock: Option<(std::time::Instant, u32)>,
+    /// The browser extension's socket, once the window listens on it.
+    #[cfg(target_os = "linux")]
+    browser: Option<browser::BrowserBridge>,
 }
 
 const PREFS_KEY: &str = "keydesk-prefs";
@@ -247,6 +257,8 @@ impl KeydeskApp {
             unlock_started: None,
             unlock_finished: None,
             frames_after_unlock: None,
+            #[cfg(target_os = "linux")]
+            browser: None,
             services,
         };
         app.start(ctx);
@@ -312,6 +324,8 @@ impl KeydeskApp {
             session.refresh(now);
         }
         self.tick_team(ctx, now);
+        #[cfg(target_os = "linux")]
+        self.tick_browser(ctx);
         if self.retry_at.is_some_and(|at| now >= at) {
             self.retry_at = None;
         }
@@ -341,6 +355,12 @@ impl KeydeskApp {
                 }
             }
             Command::Lock => self.request_lock(ctx, LockReason::Asked),
+            Command::AnswerBrowser { browser, allowed } => {
+                #[cfg(target_os = "linux")]
+                self.answer_browser_question(browser, allowed);
+                #[cfg(not(target_os = "linux"))]
+                drop((browser, allowed));
+            }
             Command::CancelJob(id) => self.jobs.cancel(id),
             Command::AcceptChanges => {
                 let now = self.now();
@@ -565,6 +585,8 @@ impl KeydeskApp {
                 }
             }
         }
+        #[cfg(target_os = "linux")]
+        commands.extend(self.browser_question_ui(&ctx));
         if !commands.is_empty() {
             self.queued.extend(commands);
             ctx.request_repaint();

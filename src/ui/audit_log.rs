@@ -135,5 +135,7 @@ pub fn action_words(action: crate::vault::audit::Action) -> &'static str {
         Action::MemberRemove => "member removed",
         Action::TeamRekey => "team key made anew",
         Action::Rekey => "sealed again",
+        Action::Fill => "filled in a browser",
+        Action::Browser => "browser allowed",
     }
 }

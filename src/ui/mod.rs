@@ -83,13 +83,33 @@ pub fn run(dir: PathBuf) -> Result<(), String> {
     eframe::run_native(
         "Keydesk",
         options,
-        Box::new(|cc| Ok(Box::new(KeydeskApp::new(&cc.egui_ctx, services, cc.storage)))),
+        Box::new(|cc| {
+            let mut app = KeydeskApp::new(&cc.egui_ctx, services, cc.storage);
+            listen_for_browsers(&mut app, &cc.egui_ctx);
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| {
         format!(
             "The window could not open ({e}): check that a display is available (DISPLAY or WAYLAND_DISPLAY)."
         )
     })
+}
+
+/// Answers the browser extension on the per-user socket while the window runs; where that
+/// cannot be (another Keydesk answers, no runtime folder), says why once and goes on.
+fn listen_for_browsers(app: &mut KeydeskApp, ctx: &egui::Context) {
+    #[cfg(target_os = "linux")]
+    {
+        let listening = crate::browser::socket::socket_path()
+            .map_err(|error| error.to_string())
+            .and_then(|path| app.listen_for_browsers(ctx, &path));
+        if let Err(why) = listening {
+            eprintln!("keydesk: the browser extension cannot reach this window: {why}");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    drop((app, ctx));
 }
 
 /// The malloc tuning the window runs with (glibc): fixed thresholds for returning memory, and

@@ -60,6 +60,10 @@ pub enum Action {
     TeamRekey,
     /// A team vault: a key or an account was sealed again under the new team key.
     Rekey,
+    /// A key was filled into a field of one of its integrations' pages in a browser.
+    Fill,
+    /// A browser was allowed to ask for keys, or no longer.
+    Browser,
 }
 
 impl Action {
@@ -93,6 +97,8 @@ impl Action {
             Action::MemberRemove => "member-remove",
             Action::TeamRekey => "team-rekey",
             Action::Rekey => "rekey",
+            Action::Fill => "fill",
+            Action::Browser => "browser",
         }
     }
 
@@ -102,7 +108,7 @@ impl Action {
     }
 
     /// Every action, in the order they are listed.
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 29] = [
         Action::CreateVault,
         Action::ChangePassword,
         Action::Generate,
@@ -130,6 +136,8 @@ impl Action {
         Action::MemberRemove,
         Action::TeamRekey,
         Action::Rekey,
+        Action::Fill,
+        Action::Browser,
     ];
 }
 

@@ -9,6 +9,7 @@
 //! every change goes through; the operations live in the sibling files.)
 
 mod accounts;
+mod allowed_browsers;
 pub mod audit;
 pub mod backup;
 mod check;
@@ -374,6 +375,7 @@ impl Vault {
                 lookup_key: None,
                 previous_data_key: None,
                 audit_chain_id: None,
+                browsers: Vec::new(),
             },
             accounts: Vec::new(),
             keys: Vec::new(),
@@ -699,6 +701,16 @@ impl Vault {
     /// every unlock ([`VaultFile::count_unsaved_uses`]) and saved with the next change. At
     /// 10,000 keys this spares a 2.5 MB rewrite and its fsyncs on every copy and reveal.
     fn commit_use(&mut self, action: audit::Action, index: usize) -> Result<(), VaultError> {
+        self.commit_use_saying(action, index, String::new())
+    }
+
+    /// [`Vault::commit_use`] with a detail on the line (a fill says where it went).
+    fn commit_use_saying(
+        &mut self,
+        action: audit::Action,
+        index: usize,
+        detail: String,
+    ) -> Result<(), VaultError> {
         self.ready_to_append(action)?;
         let at = self.env.clock.now();
         let record = audit::Record {
@@ -706,7 +718,7 @@ impl Vault {
             action,
             key: Some(self.file.keys[index].id.as_str().to_owned()),
             outcome: audit::Outcome::Ok,
-            detail: String::new(),
+            detail,
             prev: self.audit_tail.last_hash.clone(),
             tag: String::new(),
         };

@@ -130,6 +130,10 @@ pub struct Header {
     /// (a backup restored as a vault of its own): the chain's first link is made from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_chain_id: Option<String>,
+    /// The browsers (a program and its profile folder, as [`crate::browser::peer`] names them)
+    /// the user allowed to ask for keys on the pages of their integrations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub browsers: Vec<String>,
 }
 
 impl Header {

@@ -15,6 +15,7 @@ mod browser_host;
 mod browser_messaging;
 mod browser_origin;
 mod browser_packaging;
+mod browser_window;
 mod check_all;
 mod cli;
 mod clipboard;

@@ -1094,7 +1094,7 @@ fn provider_accounts_serve_every_member_and_their_management_key_stays_sealed() 
         &["account", "add", "--provider", "sendgrid", "--name", "SG prod", "--base-url", &sendgrid.url],
         &format!("{management}\n"),
     );
-    assert!(said.contains("with its management key, sealed with the team's key"), "{said}");
+    assert!(said.contains("to the team vault with its management key."), "{said}");
     let accounts: Value = serde_json::from_str(&bo.ok(&["account", "list", "--json"], "")).unwrap();
     assert_eq!(accounts[0]["name"], "SG prod");
     assert_eq!(accounts[0]["has_management_key"], true);
@@ -1147,7 +1147,7 @@ fn provider_accounts_serve_every_member_and_their_management_key_stays_sealed() 
         "account-add",
         "verify",
         "revoke           ",
-        "FAILED: \"CRM mail\": SendGrid still accepts this key",
+        "FAILED: SendGrid still accepts this key",
         "SendGrid now refuses it",
     ] {
         assert!(trail.contains(entry), "{entry}: {trail}");

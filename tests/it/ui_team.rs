@@ -246,7 +246,8 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     harness.get_by_label_contains("The chain verifies");
     assert!(harness.get_all_by_label("key edited").count() >= 3, "every edit is listed");
     assert!(harness.get_all_by_label("ana").count() >= 3, "with the member who made it");
-    harness.get_by_label_contains("failed: \"Mailchimp list sync\": refused");
+    harness.get_by_label_contains("failed: Refused: the provider does not accept this key");
+    harness.get_by_label_contains("\"Mailchimp list sync\": refused");
     // The panel's button (the panel's heading says the same).
     harness.get_all_by_label("Audit log").next().unwrap().click();
     harness.run();

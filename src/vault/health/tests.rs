@@ -70,6 +70,7 @@ fn vault(keys: Vec<KeyRecord>, incidents: Vec<Incident>) -> VaultFile {
             lookup_key: None,
             previous_data_key: None,
             audit_chain_id: None,
+            browsers: vec![],
         },
         accounts: vec![],
         keys,

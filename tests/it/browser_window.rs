@@ -1,0 +1,179 @@
+//! The browser extension's requests answered by the window (egui_kittest on the real app,
+//! jobs inline, the real per-user socket in a folder of the test's): a locked Keydesk says
+//! "Unlock Keydesk first"; a browser's first request is put to the user ("Allow …?");
+//! offers follow the origin rule; a fill hands the secret over the socket (never the
+//! clipboard) and is recorded; a fill of a rotation's new key ticks that integration.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+#![allow(clippy::disallowed_methods, reason = "the test's browser side runs on a thread of its own")]
+
+use crate::common;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::channel;
+
+use common::window::{World, app, click, create_and_unlock, world};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use keydesk::browser::socket;
+use keydesk::providers::Provider;
+use keydesk::ui::KeydeskApp;
+use keydesk::vault::meta::{KeyMeta, parse_integration};
+use keydesk::vault::model::KeyId;
+use keydesk::vault::{AddRequest, Replacement};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+const PAGE: &str = "https://crm.example.test";
+
+/// Sends `request` as the native host would and steps the window until it answers.
+fn ask(harness: &mut Harness<'_, KeydeskApp>, path: &Path, request: &Value) -> Value {
+    let (sender, answered) = channel();
+    let (path, body) = (path.to_owned(), request.to_string());
+    std::thread::spawn(move || {
+        let reply = socket::ask(&path, body.as_bytes()).map(|bytes| bytes.to_vec());
+        sender.send(reply).unwrap();
+    });
+    for _ in 0..1000 {
+        harness.step();
+        if let Ok(reply) = answered.try_recv() {
+            let _settled = harness.try_run();
+            return serde_json::from_slice(&reply.expect("the window answers")).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the window did not answer {request}");
+}
+
+fn offers(id: u64, origin: &str) -> Value {
+    json!({"type": "offers", "id": id, "origin": origin})
+}
+
+fn fill(id: u64, origin: &str, key: &str, integration: &str) -> Value {
+    json!({"type": "fill", "id": id, "origin": origin, "key": key, "integration": integration})
+}
+
+fn listening(world: &World) -> (Harness<'static, KeydeskApp>, PathBuf) {
+    let mut harness = app(world);
+    // $XDG_RUNTIME_DIR/keydesk/browser.sock, in a runtime folder of the test's.
+    std::fs::create_dir(world.dir.path().join("run")).unwrap();
+    let path = world.dir.path().join("run/keydesk/browser.sock");
+    let ctx = harness.ctx.clone();
+    harness.state_mut().listen_for_browsers(&ctx, &path).unwrap();
+    (harness, path)
+}
+
+fn add_key(harness: &mut Harness<'_, KeydeskApp>, label: &str, secret: &str, integrations: &[&str]) -> KeyId {
+    let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+    let meta = KeyMeta {
+        integrations: integrations.iter().map(|i| parse_integration(i)).collect(),
+        ..KeyMeta::labelled(label)
+    };
+    let request = AddRequest { meta, provider: Some(Provider::SendGrid), ..AddRequest::default() };
+    vault.add(request, &SecretString::from(secret)).unwrap().0
+}
+
+fn audit_lines(harness: &Harness<'_, KeydeskApp>) -> Vec<keydesk::vault::audit::Record> {
+    let vault = &harness.state().session().unwrap().vault;
+    keydesk::vault::audit::parse(&vault.audit_text().unwrap())
+}
+
+#[test]
+fn a_browser_asks_once_then_fills_only_its_integrations_pages_on_record() {
+    let world = world();
+    let (mut harness, path) = listening(&world);
+
+    // No vault open yet: the extension is told to unlock first.
+    let locked = ask(&mut harness, &path, &offers(1, PAGE));
+    assert_eq!(locked["code"], "locked", "{locked}");
+    assert_eq!(locked["error"], "Unlock Keydesk first: its window is in front of you now.");
+
+    create_and_unlock(&mut harness);
+    let secret = common::sendgrid_key();
+    let key = add_key(&mut harness, "CRM mail", &secret, &[&format!("CRM={PAGE}/settings/api"), "Zapier"]);
+    let other =
+        add_key(&mut harness, "Shop mail", &common::sendgrid_key(), &["Shop=https://shop.example.test/x"]);
+    harness.run();
+
+    // The first request from this browser is put to the user, who allows it.
+    let asked = ask(&mut harness, &path, &offers(2, PAGE));
+    assert_eq!(asked["code"], "refused", "{asked}");
+    assert!(asked["error"].as_str().unwrap().contains("answer there, then click again"), "{asked}");
+    harness.get_by_label_contains("to ask Keydesk for keys on the pages of your integrations?");
+    click(&mut harness, "Allow");
+    assert!(harness.query_by_label("Allow").is_none(), "the question is answered");
+    let allowed = audit_lines(&harness).into_iter().last().unwrap();
+    assert_eq!(allowed.action.word(), "browser");
+    assert!(allowed.detail.starts_with("allowed "), "{}", allowed.detail);
+
+    // Offered on its integration's page only.
+    let offered = ask(&mut harness, &path, &offers(3, PAGE));
+    assert_eq!(offered["offers"].as_array().unwrap().len(), 1, "{offered}");
+    assert_eq!(offered["offers"][0]["key"], key.as_str());
+    assert_eq!(offered["offers"][0]["integration"], "CRM");
+    for elsewhere in
+        ["https://crm.example.test.evil.example", "http://crm.example.test", "https://shop.example.test:8443"]
+    {
+        let none = ask(&mut harness, &path, &offers(4, elsewhere));
+        assert_eq!(none["offers"], json!([]), "{elsewhere}: {none}");
+    }
+
+    // A fill: the secret over the socket, nothing on the clipboard, one audit line.
+    let filled = ask(&mut harness, &path, &fill(5, PAGE, key.as_str(), "CRM"));
+    assert_eq!(filled["type"], "fill", "{filled}");
+    assert_eq!(filled["value"], secret.as_str());
+    assert_eq!(world.clipboard.contents(), None, "nothing went through the clipboard");
+    let line = audit_lines(&harness).into_iter().last().unwrap();
+    assert_eq!((line.action.word(), line.key.as_deref()), ("fill", Some(key.as_str())));
+    assert!(line.detail.starts_with(&format!("into CRM at {PAGE}, from ")), "{}", line.detail);
+
+    // Another key, an integration the page is not, or a page of another key: refused.
+    for (key_id, integration) in [(other.as_str(), "Shop"), (key.as_str(), "Zapier")] {
+        let refused = ask(&mut harness, &path, &fill(6, PAGE, key_id, integration));
+        assert_eq!(refused["code"], "refused", "{refused}");
+        assert!(refused.get("value").is_none());
+    }
+    let lookalike =
+        ask(&mut harness, &path, &fill(7, "https://crm.example.test.evil.example", key.as_str(), "CRM"));
+    assert_eq!(lookalike["code"], "refused", "{lookalike}");
+    let fills = audit_lines(&harness).iter().filter(|r| r.action.word() == "fill").count();
+    assert_eq!(fills, 1, "a refused fill hands out nothing and records no fill");
+
+    // A rotation: the new key is offered first on the page, and filling it ticks "updated".
+    let new_secret = common::sendgrid_key();
+    let (new_key, _) = {
+        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        vault.rotate(&key, Replacement::Pasted(SecretString::from(new_secret.as_str()))).unwrap()
+    };
+    harness.run();
+    let during = ask(&mut harness, &path, &offers(8, PAGE));
+    assert_eq!(during["offers"][0]["key"], new_key.as_str(), "{during}");
+    assert_eq!(during["offers"][0]["role"], "rotation_new");
+    let filled = ask(&mut harness, &path, &fill(9, PAGE, new_key.as_str(), "CRM"));
+    assert_eq!(filled["value"], new_secret.as_str());
+    let old = harness.state().session().unwrap().vault.key(&key).unwrap().clone();
+    let step = old.rotation.as_ref().unwrap().steps.iter().find(|s| s.integration == "CRM").unwrap().clone();
+    assert!(step.updated_at.is_some(), "filling the new key into CRM ticked its step");
+    harness.get_by_label_contains("CRM now holds the new key of");
+}
+
+#[test]
+fn a_browser_not_allowed_is_refused_until_keydesk_starts_again() {
+    let world = world();
+    let (mut harness, path) = listening(&world);
+    create_and_unlock(&mut harness);
+    let key = add_key(&mut harness, "CRM mail", &common::sendgrid_key(), &[&format!("CRM={PAGE}/s")]);
+    harness.run();
+    let asked = ask(&mut harness, &path, &offers(1, PAGE));
+    assert_eq!(asked["code"], "refused");
+    click(&mut harness, "Don't allow");
+    for request in [offers(2, PAGE), fill(3, PAGE, key.as_str(), "CRM")] {
+        let refused = ask(&mut harness, &path, &request);
+        assert_eq!(refused["code"], "refused", "{refused}");
+        assert!(
+            refused["error"].as_str().unwrap().starts_with("You did not allow this browser"),
+            "{refused}"
+        );
+    }
+    assert!(harness.query_by_label("Allow").is_none(), "asked once only");
+    assert!(!harness.state().session().unwrap().vault.file().header.browsers.iter().any(|_| true));
+}
