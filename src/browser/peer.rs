@@ -49,11 +49,15 @@ fn stat(proc: &Path, pid: i32) -> Option<(String, i32)> {
     Some((name, parent))
 }
 
-/// A process's arguments, from `/proc/PID/cmdline` (NUL-separated).
+/// A process's arguments, from `/proc/PID/cmdline`: NUL-separated, or one line of words
+/// where the process rewrote its title (Chromium does, with a display).
 fn cmdline(proc: &Path, pid: i32) -> Vec<String> {
-    read_small(&proc.join(pid.to_string()).join("cmdline"))
-        .map(|text| text.split('\0').filter(|arg| !arg.is_empty()).map(str::to_owned).collect())
-        .unwrap_or_default()
+    let text = read_small(&proc.join(pid.to_string()).join("cmdline")).unwrap_or_default();
+    let args: Vec<&str> = text.split('\0').filter(|arg| !arg.is_empty()).collect();
+    match args.as_slice() {
+        [title] if title.contains(' ') => title.split_whitespace().map(str::to_owned).collect(),
+        _ => args.into_iter().map(str::to_owned).collect(),
+    }
 }
 
 /// At most 64 KiB of a `/proc` file, as text.
@@ -137,6 +141,16 @@ mod tests {
         process(proc.path(), 11, "keydesk", 10, &["keydesk", "browser-host"]);
         assert_eq!(browser_in(proc.path(), 11), "a program that is not a known browser (evil) (chromium)");
         assert_eq!(browser_in(proc.path(), 4242), "a program that is not a known browser (unknown)");
+    }
+
+    #[test]
+    fn a_title_rewritten_as_one_line_is_read_word_by_word() {
+        let proc = tempfile::tempdir().unwrap();
+        let title =
+            "/usr/lib/chromium/chromium --headless=new --user-data-dir=/tmp/c --no-sandbox about:blank";
+        process(proc.path(), 40, "chromium", 1, &[title]);
+        process(proc.path(), 41, "keydesk", 40, &["keydesk", "browser-host"]);
+        assert_eq!(browser_in(proc.path(), 41), "Chromium (profile folder /tmp/c)");
     }
 
     #[test]

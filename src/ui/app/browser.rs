@@ -40,6 +40,7 @@ impl Drop for BrowserBridge {
 pub const UNLOCK_FIRST: &str = "Unlock Keydesk first: its window is in front of you now.";
 pub const ASKING: &str =
     "Keydesk asks in its window whether this browser may ask for keys: answer there, then click again.";
+pub const TEAM_NOT_YET: &str = "Keydesk fills keys from a vault on this computer only, not yet from a team vault: copy the key from Keydesk's window.";
 pub const NOT_ALLOWED: &str =
     "You did not allow this browser to ask Keydesk for keys. Start Keydesk again to be asked again.";
 
@@ -89,9 +90,16 @@ impl KeydeskApp {
         let Some(bridge) = self.browser.as_mut() else {
             return Reply::error(id, ErrorCode::NotRunning, "Keydesk is not listening.");
         };
-        let Phase::Unlocked(session) = &mut self.phase else {
-            to_front(ctx);
-            return Reply::error(id, ErrorCode::Locked, UNLOCK_FIRST);
+        let session = match &mut self.phase {
+            Phase::Unlocked(session) => session,
+            Phase::Team(_) => return Reply::error(id, ErrorCode::Failed, TEAM_NOT_YET),
+            Phase::Busy => {
+                return Reply::error(id, ErrorCode::Failed, "Keydesk is busy: try again in a moment.");
+            }
+            Phase::Create(_) | Phase::Locked(_) => {
+                to_front(ctx);
+                return Reply::error(id, ErrorCode::Locked, UNLOCK_FIRST);
+            }
         };
         if bridge.not_allowed.iter().any(|refused| refused == browser) {
             return Reply::error(id, ErrorCode::Refused, NOT_ALLOWED);

@@ -1,0 +1,208 @@
+"""Drives Debian's Chromium, headless, with Keydesk's extension loaded, over the DevTools
+protocol on a pipe (--remote-debugging-pipe: no port, no websocket), as a person would:
+open a page, focus its key field, click the Keydesk mark (a trusted click, from
+Input.dispatchMouseEvent), read what the list says (the closed shadow root, seen through
+DOM.getDocument's pierce), click the first key offered, and read the field and what the
+page's own change handler saw. Prints one JSON report per page on stdout.
+
+Usage: drive.py CHROMIUM EXTENSION USER_DATA_DIR ACTION URL [URL ...]
+ACTION: "offers" (click the mark, read the list) or "fill" (then click the first key).
+Standard library only; run by tests/it/browser_e2e.rs.
+"""
+
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import time
+
+
+def high(fd):
+    """`fd` moved to a number from 5 (a shell redirects single digits only)."""
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 5)
+    os.close(fd)
+    return moved
+
+
+class Browser:
+    def __init__(self, chromium, extension, user_data_dir):
+        # Above 4, so that putting two of them on 3 and 4 in the browser overwrites neither.
+        to_browser_r, to_browser_w = (high(fd) for fd in os.pipe())
+        from_browser_r, from_browser_w = (high(fd) for fd in os.pipe())
+
+        args = [
+            chromium,
+            "--headless=new",
+            "--remote-debugging-pipe",
+            f"--user-data-dir={user_data_dir}",
+            f"--load-extension={extension}",
+            f"--disable-extensions-except={extension}",
+            "--ignore-certificate-errors",
+            "--host-resolver-rules=MAP * 127.0.0.1",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-gpu",
+            "--window-size=1200,900",
+        ]
+        if os.geteuid() == 0:
+            args.append("--no-sandbox")  # Chromium refuses root otherwise (test machines only)
+        args.append("about:blank")
+        # The protocol's pipe is the browser's fds 3 (in) and 4 (out): a shell puts them there.
+        shell = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w} {to_browser_r}<&- {from_browser_w}>&-'
+        self.proc = subprocess.Popen(
+            ["sh", "-c", shell, *args],
+            pass_fds=(to_browser_r, from_browser_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(user_data_dir, "chromium.log"), "ab"),
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self.out = os.fdopen(to_browser_w, "wb", buffering=0)
+        self.inp = os.fdopen(from_browser_r, "rb", buffering=0)
+        self.buffer = b""
+        self.next_id = 0
+        self.events = []
+
+    def _read_message(self):
+        while b"\0" not in self.buffer:
+            chunk = self.inp.read(65536)
+            if not chunk:
+                raise RuntimeError("Chromium closed the pipe")
+            self.buffer += chunk
+        message, self.buffer = self.buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def call(self, method, params=None, session=None):
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        self.out.write(json.dumps(message).encode() + b"\0")
+        while True:
+            reply = self._read_message()
+            if reply.get("id") == self.next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+            self.events.append(reply)
+
+    def close(self):
+        try:
+            self.call("Browser.close")
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class Page:
+    def __init__(self, browser):
+        self.b = browser
+        target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Page", "Runtime", "DOM"):
+            self.call(f"{domain}.enable")
+
+    def call(self, method, params=None):
+        return self.b.call(method, params, self.session)
+
+    def js(self, expression):
+        result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, expression, seconds=15):
+        end = time.time() + seconds
+        while time.time() < end:
+            value = self.js(expression)
+            if value:
+                return value
+            time.sleep(0.05)
+        return None
+
+    def click(self, x, y):
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.call(
+                "Input.dispatchMouseEvent",
+                {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 0 if kind == "mouseMoved" else 1},
+            )
+
+    def shadow_list(self):
+        """The mark's list, read through the closed shadow root: (texts, button boxes)."""
+        root = self.call("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
+        found = []
+
+        def walk(node, inside):
+            if node.get("nodeName") == "KEYDESK-FILL":
+                for shadow in node.get("shadowRoots", []):
+                    walk(shadow, True)
+                return
+            if inside and node.get("nodeName") in ("BUTTON", "P"):
+                text = "".join(c.get("nodeValue", "") for c in node.get("children", []) if c.get("nodeType") == 3)
+                classes = node.get("attributes", [])
+                found.append((node["nodeName"], text, node["nodeId"], "mark" in classes))
+            for child in node.get("children", []):
+                walk(child, inside)
+            for child in node.get("shadowRoots", []):
+                walk(child, inside)
+
+        walk(root, False)
+        return found
+
+    def centre(self, node_id):
+        quad = self.call("DOM.getBoxModel", {"nodeId": node_id})["model"]["content"]
+        return (quad[0] + quad[4]) / 2, (quad[1] + quad[5]) / 2
+
+
+def visit(browser, action, url):
+    page = Page(browser)
+    page.call("Page.navigate", {"url": url})
+    report = {"url": url}
+    if not page.wait_for("document.readyState === 'complete' && !!document.getElementById('api')"):
+        report["error"] = "the page did not load"
+        return report
+    page.js("document.getElementById('api').focus()")
+    if not page.wait_for("!!document.querySelector('keydesk-fill')", seconds=3):
+        report["mark"] = False
+        return report
+    report["mark"] = True
+    nodes = page.shadow_list()
+    mark = next(n for n in nodes if n[3])
+    page.click(*page.centre(mark[2]))
+    # The list fills once Keydesk answered ("Asking Keydesk…" until then).
+    end = time.time() + 15
+    items = []
+    while time.time() < end:
+        items = [n for n in page.shadow_list() if not n[3]]
+        if items and not (len(items) == 1 and items[0][1].startswith("Asking Keydesk")):
+            break
+        time.sleep(0.05)
+    report["list"] = [text for (_kind, text, _id, _mark) in items]
+    offers = [n for n in items if n[0] == "BUTTON"]
+    if action == "fill" and offers:
+        started = time.time()
+        page.click(*page.centre(offers[0][2]))
+        filled = page.wait_for("document.getElementById('api').value !== '' && document.getElementById('api').value", 10)
+        report["fill_ms"] = round((time.time() - started) * 1000)
+        report["value"] = filled
+        report["seen_by_page"] = page.js("window.seen")
+        report["list_after"] = [n[1] for n in page.shadow_list() if not n[3]]
+    return report
+
+
+def main():
+    chromium, extension, user_data_dir, action, *urls = sys.argv[1:]
+    browser = Browser(chromium, extension, user_data_dir)
+    try:
+        browser.call("Target.setDiscoverTargets", {"discover": True})
+        for url in urls:
+            print(json.dumps(visit(browser, action, url)), flush=True)
+    finally:
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
