@@ -281,16 +281,27 @@ pub fn due_notification(
     now: DateTime<Utc>,
 ) -> Option<(String, String)> {
     const MOST: usize = 5;
+    use crate::vault::health::{FindingKind, Severity, findings_of};
     let due = due_keys(keys, now);
     let count = due.len();
+    // Critical findings the due list does not already say (a refused key still active, a use
+    // after its revoke): an expiry is due, an incident listed.
+    let report = findings_of((keys, incidents), now);
+    let critical: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Critical)
+        .filter(|f| !matches!(f.kind, FindingKind::Expired | FindingKind::StaleIncident))
+        .collect();
     let incidents = open_incidents(incidents);
-    if count == 0 && incidents.is_empty() {
+    if count == 0 && incidents.is_empty() && critical.is_empty() {
         return None;
     }
-    let summary = match (count, incidents.len()) {
-        (0, n) => format!("Keydesk: {n} open {}", if n == 1 { "incident" } else { "incidents" }),
-        (1, _) => "Keydesk: 1 key is due".to_owned(),
-        (n, _) => format!("Keydesk: {n} keys are due"),
+    let summary = match (count, incidents.len(), critical.len()) {
+        (0, 0, n) => format!("Keydesk: {n} critical {}", if n == 1 { "finding" } else { "findings" }),
+        (0, n, _) => format!("Keydesk: {n} open {}", if n == 1 { "incident" } else { "incidents" }),
+        (1, _, _) => "Keydesk: 1 key is due".to_owned(),
+        (n, _, _) => format!("Keydesk: {n} keys are due"),
     };
     let mut lines: Vec<String> = due
         .iter()
@@ -304,6 +315,21 @@ pub fn due_notification(
         lines.push(format!("and {} more: run keydesk due", count - MOST));
     }
     lines.extend(incidents.iter().map(|i| incident_line(keys, i)));
+    for finding in critical.iter().take(MOST) {
+        let label = |id: &crate::vault::model::KeyId| {
+            keys.iter()
+                .find(|k| k.id == *id)
+                .map_or_else(|| id.to_string(), |k| crate::vault::format::clip(&k.label, 40))
+        };
+        let named: Vec<String> = finding.keys.iter().take(3).map(label).collect();
+        let more = finding.keys.len().saturating_sub(3);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        lines.push(format!(
+            "Critical: {}: {}{more}. Run keydesk health.",
+            finding.kind.title(),
+            named.join(", ")
+        ));
+    }
     Some((summary, lines.join("\n")))
 }
 
@@ -803,5 +829,65 @@ impl Progress {
         if self.terminal && self.shown.is_some() {
             eprintln!();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::providers::Provider;
+    use crate::vault::model::{Integration, KeyId, KeyStatus, Verification, VerifyOutcome};
+
+    fn refused_but_active(now: DateTime<Utc>) -> KeyRecord {
+        KeyRecord {
+            id: KeyId::from_stored("aaaa00000001"),
+            label: "CRM mail".into(),
+            provider: Provider::SendGrid,
+            account: None,
+            provider_key_id: None,
+            region: None,
+            scopes: vec![],
+            hint: "SG.…abcd".into(),
+            lookup_hash: "A".repeat(16),
+            created_at: now - chrono::Duration::days(30),
+            expires_at: None,
+            rotate_after_days: None,
+            status: KeyStatus::Active,
+            integrations: vec![Integration { name: "HubSpot".into(), url: None, note: String::new() }],
+            notes: String::new(),
+            tags: vec![],
+            copy_count: 0,
+            last_copied_at: None,
+            reveal_count: 0,
+            last_verified: Some(Verification { at: now, outcome: VerifyOutcome::Unauthorized }),
+            replaces: None,
+            replaced_by: None,
+            provider_revoke_pending: None,
+            rotation: None,
+            usage: None,
+        }
+    }
+
+    #[test]
+    fn a_critical_finding_is_notified_when_nothing_is_due() {
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+        let keys = [refused_but_active(now)];
+        let (summary, body) = due_notification((&keys, &[]), now).unwrap();
+        assert_eq!(summary, "Keydesk: 1 critical finding");
+        assert_eq!(
+            body,
+            "Critical: Refused at the provider, still active here: CRM mail. Run keydesk health."
+        );
+        let mut fine = refused_but_active(now);
+        fine.last_verified = None;
+        fine.created_at = now;
+        assert!(
+            due_notification((&[fine], &[]), now).is_none(),
+            "a never-checked key is no critical finding"
+        );
     }
 }
