@@ -19,6 +19,7 @@ use crate::vault::model::{KeyId, KeyRecord, VerifyOutcome};
 pub mod changes;
 pub mod check_all;
 mod create;
+pub mod fill;
 mod revoke;
 mod store;
 pub mod team;

@@ -13,7 +13,7 @@ use crate::team::accounts::{TeamAccount, find_account};
 use crate::team::audit::TrailAction;
 use crate::team::kv::KvError;
 use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
-use crate::vault::audit::Outcome;
+use crate::vault::audit::{Action, Outcome};
 use crate::vault::detect::Detection;
 use crate::vault::incidents::IncidentReport;
 use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
@@ -39,6 +39,9 @@ pub trait Store {
     /// A live key's secret for the clipboard; the copy is recorded with
     /// [`record_copy`](Store::record_copy) once the clipboard took it (or did not).
     fn secret_to_copy(&mut self, id: &KeyId) -> Result<SecretString, ActionError>;
+    /// A live key's secret for a browser's field; `detail` says where it goes (recorded
+    /// before the secret is handed over: no record, no secret).
+    fn fill(&mut self, id: &KeyId, detail: String) -> Result<SecretString, ActionError>;
     /// Records a copy of key `id`: done, or refused by the clipboard (`Err` with why).
     fn record_copy(&mut self, id: &KeyId, taken: Result<(), String>) -> Result<(), ActionError>;
     /// How long a copied secret stays on the clipboard, in seconds (this vault's setting; a
@@ -161,6 +164,10 @@ impl Store for Vault {
 
     fn record_copy(&mut self, id: &KeyId, taken: Result<(), String>) -> Result<(), ActionError> {
         Ok(Vault::record_copy(self, id, taken)?)
+    }
+
+    fn fill(&mut self, id: &KeyId, detail: String) -> Result<SecretString, ActionError> {
+        Ok(Vault::fill(self, id, detail)?)
     }
 
     fn clipboard_clear_secs(&self) -> u32 {
@@ -317,6 +324,13 @@ impl Store for TeamStore<'_> {
     fn secret_to_copy(&mut self, id: &KeyId) -> Result<SecretString, ActionError> {
         let key = self.read(id)?;
         Ok(self.vault.secret_to_copy(self.keys, &key)?)
+    }
+
+    fn fill(&mut self, id: &KeyId, detail: String) -> Result<SecretString, ActionError> {
+        let key = self.read(id)?;
+        let secret = self.vault.secret_to_copy(self.keys, &key)?;
+        self.vault.record(self.keys, Action::Fill, Some((id, key.version)), &detail, self.now)?;
+        Ok(secret)
     }
 
     fn record_copy(&mut self, id: &KeyId, taken: Result<(), String>) -> Result<(), ActionError> {

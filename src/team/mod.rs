@@ -66,12 +66,19 @@ pub struct TeamConfig {
 pub struct TeamSettings {
     /// Seconds before a copied key is cleared from the clipboard (5 to 600).
     pub clipboard_clear_secs: u32,
+    /// The browsers (program and profile folder) allowed to ask this computer's Keydesk for
+    /// the team vault's keys on the pages of their integrations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub browsers: Vec<String>,
 }
 
 impl Default for TeamSettings {
     /// A local vault's defaults.
     fn default() -> Self {
-        TeamSettings { clipboard_clear_secs: crate::vault::model::Settings::default().clipboard_clear_secs }
+        TeamSettings {
+            clipboard_clear_secs: crate::vault::model::Settings::default().clipboard_clear_secs,
+            browsers: Vec::new(),
+        }
     }
 }
 

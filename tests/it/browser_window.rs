@@ -177,3 +177,50 @@ fn a_browser_not_allowed_is_refused_until_keydesk_starts_again() {
     assert!(harness.query_by_label("Allow").is_none(), "asked once only");
     assert!(!harness.state().session().unwrap().vault.file().header.browsers.iter().any(|_| true));
 }
+
+#[test]
+fn a_team_vaults_key_is_filled_through_the_same_store_and_recorded_in_its_trail() {
+    use crate::ui_team::{ana_makes_a_team_vault, other_member, poll, vault_dir};
+    let bao = common::bao::Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    std::fs::create_dir(world.dir.path().join("run")).unwrap();
+    let path = world.dir.path().join("run/keydesk/browser.sock");
+    let ctx = harness.ctx.clone();
+    harness.state_mut().listen_for_browsers(&ctx, &path).unwrap();
+
+    let (vault, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    let secret = common::sendgrid_key();
+    let meta = KeyMeta {
+        integrations: vec![parse_integration(&format!("CRM={PAGE}/s"))],
+        ..KeyMeta::labelled("CRM mail")
+    };
+    let request = AddRequest { meta, ..AddRequest::default() };
+    let existing = vault.keys().unwrap();
+    let (record, _) = vault
+        .add_key(
+            &keys,
+            &existing,
+            request,
+            &SecretString::from(secret.as_str()),
+            &mut keydesk::vault::os_rng(),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    poll(&mut harness, &world);
+
+    let asked = ask(&mut harness, &path, &offers(1, PAGE));
+    assert_eq!(asked["code"], "refused", "{asked}");
+    click(&mut harness, "Allow");
+    let team_ron = std::fs::read_to_string(vault_dir(&world).join("team.ron")).unwrap();
+    assert!(team_ron.contains("browsers"), "kept on this computer: {team_ron}");
+    let offered = ask(&mut harness, &path, &offers(2, PAGE));
+    assert_eq!(offered["offers"][0]["key"], record.id.as_str(), "{offered}");
+    let filled = ask(&mut harness, &path, &fill(3, PAGE, record.id.as_str(), "CRM"));
+    assert_eq!(filled["value"], secret.as_str(), "{filled}");
+    assert_eq!(world.clipboard.contents(), None);
+    let trail = vault.events_after(0).unwrap();
+    let line = trail.iter().rev().find(|event| event.action_word() == "fill").expect("a fill in the trail");
+    assert!(line.detail.starts_with(&format!("into CRM at {PAGE}, from ")), "{}", line.detail);
+    assert_eq!(line.member, "ana");
+}

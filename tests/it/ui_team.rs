@@ -29,7 +29,7 @@ use zeroize::Zeroizing;
 const MOUNT: &str = "secret";
 const PATH: &str = "marketing/keydesk";
 
-fn vault_dir(world: &World) -> std::path::PathBuf {
+pub(crate) fn vault_dir(world: &World) -> std::path::PathBuf {
     world.dir.path().join("vault")
 }
 
@@ -48,7 +48,7 @@ fn fill_team_form(harness: &mut Harness<'_, KeydeskApp>, bao: &Bao, member: &str
 }
 
 /// The app on `world`, where ana has just made a team vault at `bao` from the first-run screen.
-fn ana_makes_a_team_vault(world: &World, bao: &Bao) -> Harness<'static, KeydeskApp> {
+pub(crate) fn ana_makes_a_team_vault(world: &World, bao: &Bao) -> Harness<'static, KeydeskApp> {
     let mut harness = app(world);
     click(&mut harness, "Team vault");
     fill_team_form(&mut harness, bao, "ana", &bao.root_token);
@@ -58,7 +58,7 @@ fn ana_makes_a_team_vault(world: &World, bao: &Bao) -> Harness<'static, KeydeskA
 }
 
 /// Another member's computer, through the library: the team vault with `token`, unlocked.
-fn other_member(bao: &Bao, dir: &Path, token: &str) -> (TeamVault, TeamKeys) {
+pub(crate) fn other_member(bao: &Bao, dir: &Path, token: &str) -> (TeamVault, TeamKeys) {
     let config = keydesk::actions::team::read_config(dir).unwrap();
     let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
     let vault = TeamVault::connect(Kv::new(location, Zeroizing::new(token.to_owned())), config).unwrap();
@@ -82,7 +82,7 @@ fn add_key_of(vault: &TeamVault, keys: &TeamKeys, label: &str, secret: &str, acc
 }
 
 /// Moves the clock past the poll's interval and lets the poll run.
-fn poll(harness: &mut Harness<'_, KeydeskApp>, world: &World) {
+pub(crate) fn poll(harness: &mut Harness<'_, KeydeskApp>, world: &World) {
     world.clock.advance_secs(keydesk::ui::app::team::POLL_SECS + 1);
     harness.run();
     harness.run();

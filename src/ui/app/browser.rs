@@ -11,13 +11,13 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, channel};
 
-use super::{Command, KeydeskApp, Phase};
-use crate::actions::changes;
+use super::team::TeamDone;
+use super::{Command, Done, KeydeskApp, Phase};
+use crate::actions::{TeamStore, fill};
 use crate::browser::answer::{self, Decision};
 use crate::browser::messaging::{ErrorCode, Reply, Request};
-use crate::browser::origin::OfferRole;
 use crate::browser::{peer, socket};
-use crate::vault::Moved;
+use crate::ui::jobs::Records;
 
 /// The window's end of the browser socket.
 pub struct BrowserBridge {
@@ -40,7 +40,8 @@ impl Drop for BrowserBridge {
 pub const UNLOCK_FIRST: &str = "Unlock Keydesk first: its window is in front of you now.";
 pub const ASKING: &str =
     "Keydesk asks in its window whether this browser may ask for keys: answer there, then click again.";
-pub const TEAM_NOT_YET: &str = "Keydesk fills keys from a vault on this computer only, not yet from a team vault: copy the key from Keydesk's window.";
+pub const TEAM_OFFLINE: &str =
+    "The team vault's server cannot be reached, so no key can be read from it: try again once it can.";
 pub const NOT_ALLOWED: &str =
     "You did not allow this browser to ask Keydesk for keys. Start Keydesk again to be asked again.";
 
@@ -78,61 +79,89 @@ impl KeydeskApp {
         let Some(bridge) = &self.browser else { return };
         let asked: Vec<_> = bridge.incoming.try_iter().collect();
         for (stream, request, peer) in asked {
-            let reply = self.answer_browser(ctx, &request, &peer::browser_of(peer.pid));
-            // A browser that stopped waiting has nothing to be told.
-            let _client_gone = socket::send_reply(&stream, &reply);
+            let browser = peer::browser_of(peer.pid);
+            if let Some(reply) = self.answer_browser(ctx, &request, &browser, &stream) {
+                // A browser that stopped waiting has nothing to be told.
+                let _client_gone = socket::send_reply(&stream, &reply);
+            }
         }
     }
 
-    fn answer_browser(&mut self, ctx: &egui::Context, request: &Request, browser: &str) -> Reply {
+    /// The reply to `request` from `browser`; `None` when a job took it (a team vault's fill
+    /// reads the server) and answers on `stream` itself.
+    fn answer_browser(
+        &mut self,
+        ctx: &egui::Context,
+        request: &Request,
+        browser: &str,
+        stream: &UnixStream,
+    ) -> Option<Reply> {
         let id = Some(request.id());
-        let now = self.now();
-        let Some(bridge) = self.browser.as_mut() else {
-            return Reply::error(id, ErrorCode::NotRunning, "Keydesk is not listening.");
-        };
-        let session = match &mut self.phase {
-            Phase::Unlocked(session) => session,
-            Phase::Team(_) => return Reply::error(id, ErrorCode::Failed, TEAM_NOT_YET),
+        let allowed = match &self.phase {
+            Phase::Unlocked(session) => session.vault.browser_allowed(browser),
+            Phase::Team(_) => crate::actions::team::read_config(&self.services.dir)
+                .is_ok_and(|config| config.settings.browsers.iter().any(|allowed| allowed == browser)),
             Phase::Busy => {
-                return Reply::error(id, ErrorCode::Failed, "Keydesk is busy: try again in a moment.");
+                return Some(Reply::error(id, ErrorCode::Failed, "Keydesk is busy: try again in a moment."));
             }
             Phase::Create(_) | Phase::Locked(_) => {
                 to_front(ctx);
-                return Reply::error(id, ErrorCode::Locked, UNLOCK_FIRST);
+                return Some(Reply::error(id, ErrorCode::Locked, UNLOCK_FIRST));
             }
         };
+        let bridge = self.browser.as_mut()?;
         if bridge.not_allowed.iter().any(|refused| refused == browser) {
-            return Reply::error(id, ErrorCode::Refused, NOT_ALLOWED);
+            return Some(Reply::error(id, ErrorCode::Refused, NOT_ALLOWED));
         }
-        if !session.vault.browser_allowed(browser) {
+        if !allowed {
             bridge.asking = Some(browser.to_owned());
             to_front(ctx);
-            return Reply::error(id, ErrorCode::Refused, ASKING);
+            return Some(Reply::error(id, ErrorCode::Refused, ASKING));
         }
-        let (id, offer, origin) = match answer::decide(session.vault.keys(), request) {
-            Decision::Reply(reply) => return reply,
-            Decision::Fill { id, offer, origin } => (id, offer, origin),
-        };
-        let detail = format!("into {} at {origin}, from {browser}", offer.integration);
-        let secret = session.vault.fill(&offer.key, detail).map_err(|error| error.to_string());
-        if secret.is_ok() && offer.role == OfferRole::RotationNew {
-            // The new key went into that integration: its step of the rotation is done.
-            let old = session.vault.key(&offer.key).ok().and_then(|key| key.replaces.clone());
-            if let Some(old) = old {
-                match changes::mark_rotation(&mut session.vault, &old, &offer.integration, Moved::Updated) {
-                    Ok(_) => self.toasts.info(
-                        format!(
-                            "{} now holds the new key of \"{}\" (filled from {browser}).",
-                            offer.integration, offer.label
-                        ),
-                        now,
-                    ),
-                    // Marked before (a second fill) or no longer under way: nothing to tick.
-                    Err(_already) => {}
+        let now = self.now();
+        match &mut self.phase {
+            Phase::Unlocked(session) => {
+                let (id, offer, origin) = match answer::decide(session.vault.keys(), request) {
+                    Decision::Reply(reply) => return Some(reply),
+                    Decision::Fill { id, offer, origin } => (id, offer, origin),
+                };
+                let filled = fill::fill(&mut session.vault, &offer, &origin, browser);
+                if let Some(said) = filled.as_ref().ok().and_then(|filled| filled.said.clone()) {
+                    self.toasts.info(said, now);
                 }
+                Some(answer::filled(id, filled.map(|filled| filled.secret).map_err(|e| e.to_string())))
             }
+            Phase::Team(session) => {
+                let records: Vec<_> = session.list.iter().map(|key| key.record.clone()).collect();
+                let (id, offer, origin) = match answer::decide(&records, request) {
+                    Decision::Reply(reply) => return Some(reply),
+                    Decision::Fill { id, offer, origin } => (id, offer, origin),
+                };
+                let Some(keys) = session.keys.clone() else {
+                    return Some(Reply::error(Some(id), ErrorCode::Failed, TEAM_OFFLINE));
+                };
+                let (vault, browser) = (session.vault.clone(), browser.to_owned());
+                let Ok(stream) = stream.try_clone() else {
+                    return Some(Reply::error(Some(id), ErrorCode::Failed, "Keydesk could not answer."));
+                };
+                let label = format!("Filling \"{}\" into {}", offer.label, offer.integration);
+                self.jobs.spawn(ctx, label, Records::Yes, move || {
+                    let filled = TeamStore::new(&vault, &keys, now)
+                        .map_err(crate::actions::ActionError::from)
+                        .and_then(|mut store| fill::fill(&mut store, &offer, &origin, &browser));
+                    let (secret, said) = match filled {
+                        Ok(filled) => (Ok(filled.secret), filled.said.map(Ok)),
+                        Err(error) => (Err(error.to_string()), None),
+                    };
+                    let _client_gone = socket::send_reply(&stream, &answer::filled(id, secret));
+                    Done::Team(TeamDone::Said(
+                        said.unwrap_or_else(|| Ok(format!("Filled \"{}\" in {browser}.", offer.label))),
+                    ))
+                });
+                None
+            }
+            Phase::Busy | Phase::Create(_) | Phase::Locked(_) => None,
         }
-        answer::filled(id, secret)
     }
 
     /// The user's answer to "Allow … to ask for keys?".
@@ -144,8 +173,14 @@ impl KeydeskApp {
             return;
         }
         let now = self.now();
-        let Phase::Unlocked(session) = &mut self.phase else { return };
-        match session.vault.allow_browser(&browser, true) {
+        let kept = match &mut self.phase {
+            Phase::Unlocked(session) => {
+                session.vault.allow_browser(&browser, true).map_err(|e| e.to_string())
+            }
+            Phase::Team(_) => allow_for_team(&self.services.dir, &browser),
+            Phase::Busy | Phase::Create(_) | Phase::Locked(_) => return,
+        };
+        match kept {
             Ok(()) => self
                 .toasts
                 .info(format!("{browser} may now ask for keys: click the key in the page again."), now),
@@ -156,7 +191,7 @@ impl KeydeskApp {
     /// The question of a browser's first request, over whatever is on screen.
     pub(super) fn browser_question_ui(&self, ctx: &egui::Context) -> Option<Command> {
         let browser = self.browser.as_ref()?.asking.as_ref()?;
-        if !matches!(self.phase, Phase::Unlocked(_)) {
+        if !matches!(self.phase, Phase::Unlocked(_) | Phase::Team(_)) {
             return None;
         }
         let mut answer = None;
@@ -180,6 +215,15 @@ impl KeydeskApp {
         });
         answer.map(|allowed| Command::AnswerBrowser { browser: browser.clone(), allowed })
     }
+}
+
+/// Keeps `browser` allowed in `team.ron` (this computer's settings of the team vault).
+fn allow_for_team(dir: &Path, browser: &str) -> Result<(), String> {
+    let mut config = crate::actions::team::read_config(dir)?;
+    if !config.settings.browsers.iter().any(|allowed| allowed == browser) {
+        config.settings.browsers.push(browser.to_owned());
+    }
+    crate::actions::team::write_config(dir, &config)
 }
 
 /// Brings the window to the front (out of the taskbar when minimized).
