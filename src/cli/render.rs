@@ -594,9 +594,6 @@ pub struct Log<'a> {
 }
 
 impl<'a> Log<'a> {
-    /// No lines (a team vault read from this computer's copy has no trail).
-    pub const NONE: Log<'static> = Log { records: &[], by: &[] };
-
     /// Each line with who did it, oldest first.
     fn lines(self) -> impl DoubleEndedIterator<Item = (&'a audit::Record, Option<&'a String>)> {
         self.records.iter().enumerate().map(move |(at, record)| (record, self.by.get(at)))

@@ -245,9 +245,22 @@ fn view(context: &Context, vault: &TeamVault, command: Command, now: DateTime<Ut
             render::list(&keys, now, &list)
         }
         Command::Show(show) => {
-            let keys = records(&current_keys(context, vault)?);
-            let (records, by) = log_of(&vault.events_after(0)?);
-            render::show(&keys, render::Log { records: &records, by: &by }, now, &show.key, show.json)
+            let (mut copy, _bytes) = current_copy(context, vault)?;
+            // The trail from this computer's copy; read whole from the server once, then kept.
+            if copy.trail().is_none() {
+                copy.keep_trail(&vault.events_after(0)?);
+                if let Err(warning) = save_copy(&context.dir, &copy) {
+                    super::commands::note(&warning);
+                }
+            }
+            let (records, by) = lines_of(copy.trail().unwrap_or_default());
+            render::show(
+                &records_of(&copy),
+                render::Log { records: &records, by: &by },
+                now,
+                &show.key,
+                show.json,
+            )
         }
         Command::Due(due) => {
             let keys = records(&current_keys(context, vault)?);
@@ -482,7 +495,14 @@ fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), Cli
         }
         (Command::Show(show), Some(copy)) => {
             banner(&copy);
-            render::show(&records(&copy.keys()), render::Log::NONE, now, &show.key, show.json)
+            let (records, by) = lines_of(copy.trail().unwrap_or_default());
+            render::show(
+                &records_of(&copy),
+                render::Log { records: &records, by: &by },
+                now,
+                &show.key,
+                show.json,
+            )
         }
         (Command::Due(due), Some(copy)) => {
             banner(&copy);
@@ -556,6 +576,16 @@ impl super::transfer::ImportTarget for TeamImport<'_> {
 /// words this build does not know are left out).
 fn log_of(events: &[crate::team::audit::TeamEvent]) -> (Vec<crate::vault::audit::Record>, Vec<String>) {
     events.iter().filter_map(|event| Some((event.as_record()?, event.member.clone()))).unzip()
+}
+
+/// [`log_of`] the lines this computer's copy keeps.
+fn lines_of(lines: &[crate::team::audit::TrailLine]) -> (Vec<crate::vault::audit::Record>, Vec<String>) {
+    lines.iter().filter_map(|line| Some((line.as_record()?, line.member.clone()))).unzip()
+}
+
+/// The copy's keys' records.
+fn records_of(copy: &Snapshot) -> Vec<KeyRecord> {
+    records(&copy.keys())
 }
 
 /// Refuses a change up front when the token may only read (one sentence, exit 1).

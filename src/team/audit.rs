@@ -97,6 +97,46 @@ pub struct TeamEvent {
     mac: String,
 }
 
+/// A trail entry as this computer's copy keeps it, for reading (`show`'s history, offline
+/// too). Its HMAC is not kept: `audit --verify` checks the server's entries.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TrailLine {
+    pub seq: u64,
+    pub at: String,
+    pub member: String,
+    pub word: String,
+    pub key: Option<String>,
+    pub detail: String,
+}
+
+impl TrailLine {
+    /// The line as a local vault's log line ([`TeamEvent::as_record`]).
+    pub fn as_record(&self) -> Option<crate::vault::audit::Record> {
+        record_of(TrailAction::from_word(&self.word)?, &self.at, self.key.clone(), &self.detail)
+    }
+}
+
+/// A trail entry as a line of a local vault's log; a failed action holds what was tried, a
+/// line break, and why it failed ([`failed_detail`]).
+fn record_of(
+    action: TrailAction,
+    at: &str,
+    key: Option<String>,
+    detail: &str,
+) -> Option<crate::vault::audit::Record> {
+    use crate::vault::audit::{Outcome, Record};
+    let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
+    let (outcome, detail) = if action.failed {
+        match detail.split_once('\n') {
+            Some((detail, why)) => (Outcome::Failed(why.to_owned()), detail.to_owned()),
+            None => (Outcome::Failed(detail.to_owned()), String::new()),
+        }
+    } else {
+        (Outcome::Ok, detail.to_owned())
+    };
+    Some(Record { at, action: action.action, key, outcome, detail, prev: String::new(), tag: String::new() })
+}
+
 fn path(seq: u64) -> String {
     format!("audit/{seq:016}")
 }
@@ -111,26 +151,24 @@ impl TeamEvent {
     /// screen lists both; `None` for an action this build does not know, or a time it cannot
     /// read. A failed action holds its detail as the failure.
     pub fn as_record(&self) -> Option<crate::vault::audit::Record> {
-        use crate::vault::audit::{Outcome, Record};
-        let action = self.action?;
-        let at = DateTime::parse_from_rfc3339(&self.at).ok()?.with_timezone(&Utc);
-        let (outcome, detail) = if action.failed {
-            match self.detail.split_once('\n') {
-                Some((detail, why)) => (Outcome::Failed(why.to_owned()), detail.to_owned()),
-                None => (Outcome::Failed(self.detail.clone()), String::new()),
-            }
-        } else {
-            (Outcome::Ok, self.detail.clone())
-        };
-        Some(Record {
-            at,
-            action: action.action,
+        record_of(
+            self.action?,
+            &self.at,
+            self.key.as_ref().map(|(id, _version)| id.to_string()),
+            &self.detail,
+        )
+    }
+
+    /// The entry as this computer's copy keeps it for reading.
+    pub fn line(&self) -> TrailLine {
+        TrailLine {
+            seq: self.seq,
+            at: self.at.clone(),
+            member: self.member.clone(),
+            word: self.word.clone(),
             key: self.key.as_ref().map(|(id, _version)| id.to_string()),
-            outcome,
-            detail,
-            prev: String::new(),
-            tag: String::new(),
-        })
+            detail: self.detail.clone(),
+        }
     }
 
     /// What was done, in the word both logs use (the entry's own word when this build does

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::audit::{TeamEvent, TrailLine};
 use super::{TeamError, TeamKey, TeamVault};
 use crate::vault::model::{KeyId, KeyRecord};
 
@@ -19,7 +20,14 @@ pub struct Snapshot {
     pub audit_head: u64,
     pub taken_at: DateTime<Utc>,
     keys: Vec<StoredKey>,
+    /// The whole trail up to `audit_head`, once read (`None`: not kept, or grown past
+    /// [`MOST_TRAIL_LINES`]; read from the server when asked for).
+    #[serde(default)]
+    trail: Option<Vec<TrailLine>>,
 }
+
+/// The most trail lines the copy keeps (about 4 MB).
+const MOST_TRAIL_LINES: usize = 20_000;
 
 /// One key's entry as the server had it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -99,7 +107,27 @@ impl Snapshot {
             audit_head,
             taken_at: now,
             keys: keys.iter().map(TeamKey::stored).collect(),
+            trail: None,
         }
+    }
+
+    /// The whole trail, oldest first, when this copy keeps it.
+    pub fn trail(&self) -> Option<&[TrailLine]> {
+        self.trail.as_deref()
+    }
+
+    /// Keeps `events`, the whole trail read up to this copy's head (or past it).
+    pub fn keep_trail(&mut self, events: &[TeamEvent]) {
+        let lines: Vec<TrailLine> =
+            events.iter().filter(|event| event.seq <= self.audit_head).map(TeamEvent::line).collect();
+        self.trail = (lines.len() <= MOST_TRAIL_LINES).then_some(lines);
+    }
+
+    /// The trail kept, with `events` (read after it) added.
+    fn trail_with(&self, events: &[TeamEvent]) -> Option<Vec<TrailLine>> {
+        let mut trail = self.trail.clone()?;
+        trail.extend(events.iter().map(TeamEvent::line));
+        (trail.len() <= MOST_TRAIL_LINES).then_some(trail)
     }
 }
 
@@ -136,9 +164,10 @@ impl TeamVault {
                     changed.push(id.clone());
                 }
             }
+            let trail = copy.trail_with(&events);
             if changed.is_empty() {
                 // Nothing to read again: the copy stands as it is (no record is parsed).
-                let snapshot = Snapshot { audit_head: head, taken_at: now, ..copy };
+                let snapshot = Snapshot { audit_head: head, taken_at: now, trail, ..copy };
                 return Ok(Refreshed { snapshot, keys_read: 0, full: false });
             }
             let mut keys = copy.keys();
@@ -149,7 +178,8 @@ impl TeamVault {
                 }
             }
             keys.sort_by(super::key_order);
-            let snapshot = Snapshot::from_keys(&self.config.team_id, head, now, &keys);
+            let mut snapshot = Snapshot::from_keys(&self.config.team_id, head, now, &keys);
+            snapshot.trail = trail;
             return Ok(Refreshed { snapshot, keys_read: changed.len(), full: false });
         }
         // The trail's head first: a change made while the keys are read is read again next time.

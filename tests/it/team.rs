@@ -499,6 +499,11 @@ fn a_members_copy_keeps_up_with_the_others_and_lists_while_the_server_is_away() 
     assert_eq!(labels, ["Bo's key", "Campaign sync (renamed by Bo)"]);
     let health: Value = serde_json::from_str(&ana.ok(&["health", "--json"], "")).unwrap();
     assert_eq!(health["keys_checked"], 2, "{health}");
+    // `show` reads the trail once and keeps it in the copy; later entries are added to it.
+    assert!(ana.ok(&["show", &id], "").contains("changed label  — by bo"));
+    bo.ok(&["edit", &id, "--note", "HubSpot uses it"], "");
+    let shown = ana.ok(&["show", &id], "");
+    assert!(shown.contains("changed notes  — by bo"), "{shown}");
 
     bao.stop();
     let output = ana.run(&["health"], "");
@@ -515,7 +520,9 @@ fn a_members_copy_keeps_up_with_the_others_and_lists_while_the_server_is_away() 
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("Campaign sync (renamed by Bo)") && stdout.contains("Bo's key"), "{stdout}");
-    assert!(ana.ok(&["show", &id], "").contains("Campaign sync (renamed by Bo)"));
+    let shown = ana.ok(&["show", &id], "");
+    assert!(shown.contains("Campaign sync (renamed by Bo)"), "{shown}");
+    assert!(shown.contains("changed notes  — by bo"), "the history from the copy, offline: {shown}");
     for args in [vec!["reveal", id.as_str()], vec!["edit", id.as_str(), "--note", "offline"]] {
         let refused = ana.fails(&args, "");
         assert!(refused.contains("changes and reveals need it"), "{refused}");
