@@ -103,7 +103,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
                     show.json,
                 )
             }
-            Command::Due(due) => render::due_and_notify((&file.keys, &file.incidents), now, &due),
+            Command::Due(due) => super::due::due_and_notify((&file.keys, &file.incidents), now, &due),
             Command::Health(health) => {
                 let managed = file.accounts.iter().any(|a| a.has_management_key);
                 super::health::health((&file.keys, &file.incidents), now, managed, &health)

@@ -9,6 +9,7 @@ mod backup;
 mod browser;
 mod check_all;
 mod commands;
+mod due;
 mod health;
 mod incident;
 mod input;

@@ -264,7 +264,7 @@ fn view(context: &Context, vault: &TeamVault, command: Command, now: DateTime<Ut
         }
         Command::Due(due) => {
             let keys = records(&current_keys(context, vault)?);
-            render::due_and_notify((&keys, &vault.incidents_to_show()?), now, &due)
+            super::due::due_and_notify((&keys, &vault.incidents_to_show()?), now, &due)
         }
         Command::Health(health) => {
             let keys = records(&current_keys(context, vault)?);
@@ -507,7 +507,7 @@ fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), Cli
         (Command::Due(due), Some(copy)) => {
             banner(&copy);
             super::commands::note("Open incidents are kept on the server alone: they are not listed here.");
-            render::due_and_notify((&records(&copy.keys()), &[]), now, &due)
+            super::due::due_and_notify((&records(&copy.keys()), &[]), now, &due)
         }
         (Command::Health(health), Some(copy)) => {
             banner(&copy);
