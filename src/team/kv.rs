@@ -101,6 +101,10 @@ pub enum KvError {
     NoLeader,
     #[error("The server answered {status} ({message}): try again, or tell your team's admin if it lasts.")]
     Server { status: u16, message: String },
+    #[error(
+        "The server's mount \"{mount}\" is not a KV version 2 secrets engine: give the team vault another --mount, or make it one with `bao secrets enable -path={mount} kv-v2`."
+    )]
+    NotKv2 { mount: String },
     #[error("The server's answer could not be read ({what}): tell your team's admin.")]
     Malformed { what: &'static str },
 }
@@ -229,6 +233,22 @@ impl Kv {
     /// Whether the token may change the team's own entry (an admin's may).
     pub fn can_administer(&self) -> Result<bool, KvError> {
         Ok(self.capabilities("team")?.iter().any(|c| c == "update" || c == "root"))
+    }
+
+    /// One call to the server's own API (`api` after `/v1/`, as `sys/mounts`) with an admin's
+    /// token: the answer's JSON, or `None` when there is nothing at `api` (404) or nothing to
+    /// say (204).
+    pub fn server_call(
+        &self,
+        method: &Method,
+        api: &str,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>, KvError> {
+        let response = self.send(method, api, body, Doing::Administer)?;
+        if response.status == 404 || response.status == 204 {
+            return Ok(None);
+        }
+        answer(&response).map(Some)
     }
 
     /// What the token may do at `under` (`sys/capabilities-self`).
