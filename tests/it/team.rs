@@ -355,6 +355,30 @@ fn setup_makes_what_a_bare_server_lacks_once_and_says_each_change() {
 }
 
 #[test]
+fn a_short_lived_token_is_renewed_as_it_is_used_with_no_prompt() {
+    let bao = Bao::dev();
+    let (ana, id) = ana_with_key(&bao, "Renewed", &common::sendgrid_key());
+    let _installs_the_policy = bao.token_with_policy("keydesk-editor", &policy("editor.hcl"), MOUNT, PATH);
+    let create = json!({ "policies": ["keydesk-editor"], "ttl": "10s", "explicit_max_ttl": "1h" });
+    let (status, body) = bao.call("POST", "auth/token/create", Some(create), &bao.root_token);
+    assert_eq!(status, 200, "{body}");
+    let token = body["auth"]["client_token"].as_str().unwrap().to_owned();
+    let editor = ana.with_token(&token);
+    std::fs::copy(&ana.cli.password_file, &editor.cli.password_file).unwrap();
+    // About 35 s of edits with pauses: far past the 10 s the token was made with.
+    for round in 0..5 {
+        std::thread::sleep(Duration::from_secs(7));
+        let note = format!("round {round}");
+        editor.ok(&["edit", &id, "--note", &note], "");
+    }
+    let shown = editor.ok(&["show", &id], "");
+    assert!(shown.contains("round 4"), "{shown}");
+    let (status, looked) =
+        bao.call("POST", "auth/token/lookup", Some(json!({ "token": token })), &bao.root_token);
+    assert_eq!(status, 200, "the token is still alive: {looked}");
+}
+
+#[test]
 fn team_policy_where_there_is_no_team_vault_says_so() {
     let cli = common::Cli::new();
     let output = cli.run(&["team", "policy", "reader"]);
