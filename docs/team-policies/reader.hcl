@@ -1,10 +1,10 @@
 # Keydesk team vault: a READER lists and shows the keys and reveals or copies their secrets
-# (sealed on the server: the member's own password opens them). A reader changes nothing.
+# (sealed on the server: the member's own password opens them). A reader changes nothing
+# but their own member entry.
 #
-# The team vault here is at mount "secret", path "marketing/keydesk": replace both with yours
-# (`keydesk init --team --mount … --path …`), then
+# Made by `keydesk team policy reader` for mount "secret", path "marketing/keydesk"; install it with
 #   bao policy write keydesk-reader reader.hcl
-# A token also needs OpenBao's "default" policy (its own lookup and capabilities), which
+# A token also needs OpenBao's "default" policy (its own lookup and renewal), which
 # tokens get unless made with -no-default-policy.
 
 path "secret/data/marketing/keydesk/team" {
@@ -12,18 +12,21 @@ path "secret/data/marketing/keydesk/team" {
 }
 
 # Every member's wrapped copy of the team's data key (useless without that member's
-# password). "update" lets a member who was invited join (their invitation is replaced by a
-# copy under their own password); it also lets them overwrite another member's copy, which
-# locks that member out until re-invited but lets nobody in. Where members log in with their
-# own OpenBao identity, narrow it to their own entry with a templated path, such as
-# "secret/data/marketing/keydesk/members/{{identity.entity.name}}".
+# password).
 path "secret/data/marketing/keydesk/members/*" {
+  capabilities = ["read"]
+}
+
+# The member's own entry, named by their OpenBao identity (the entity's name is their
+# member name): "update" to join (their invitation is replaced by a copy under their own
+# password) and to change their password. Nobody else's entry.
+path "secret/data/marketing/keydesk/members/{{identity.entity.name}}" {
   capabilities = ["read", "update"]
 }
 
 # A member's older copies of the team's key (the invitation a code opens, the copy an old
 # password opens) are destroyed when they join or change their password.
-path "secret/destroy/marketing/keydesk/members/*" {
+path "secret/destroy/marketing/keydesk/members/{{identity.entity.name}}" {
   capabilities = ["update"]
 }
 
@@ -35,8 +38,9 @@ path "secret/metadata/marketing/keydesk/keys/*" {
   capabilities = ["read", "list"]
 }
 
-# Provider accounts (name, API address, the management key sealed with the team's key): read
-# to verify or ask about a key with them.
+# Provider accounts (name, API address, the management key sealed with the team's key):
+# added ("create"), never changed in place by an editor; removed with their history (and
+# sealed again under a new team key when a member is removed) by an admin.
 path "secret/data/marketing/keydesk/accounts/*" {
   capabilities = ["read"]
 }
@@ -45,7 +49,7 @@ path "secret/metadata/marketing/keydesk/accounts/*" {
   capabilities = ["read", "list"]
 }
 
-# Incidents (suspected leaks): read, to list and report them.
+# Incidents (suspected leaks): opened ("create") and closed ("update").
 path "secret/data/marketing/keydesk/incidents/*" {
   capabilities = ["read"]
 }

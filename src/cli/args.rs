@@ -88,6 +88,9 @@ pub enum Command {
     /// Members of a team vault.
     #[command(subcommand)]
     Member(MemberCommand),
+    /// A team vault's server set-up.
+    #[command(subcommand)]
+    Team(TeamCommand),
     /// Incidents: a key that may have leaked, with every step taken on it, exported as a report.
     #[command(subcommand)]
     Incident(IncidentCommand),
@@ -328,6 +331,60 @@ pub enum MemberCommand {
     /// again under a new key that NAME never held, and older versions are destroyed on the
     /// server. Revoke NAME's server token too, and rotate the keys listed at their providers.
     Remove(MemberArg),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Print the OpenBao policy (HCL) for a reader, an editor or an admin of this team vault,
+    /// for its mount and path; install it with `bao policy write keydesk-ROLE FILE`.
+    Policy(PolicyArgs),
+    /// With an admin's token, make what the team vault needs on the server and is missing:
+    /// the KV version 2 engine at its mount, the keydesk-reader, keydesk-editor and
+    /// keydesk-admin policies for its path, and the userpass sign-in method. Each change is
+    /// printed before it is made; a second run finds nothing to do. The vault's server, mount
+    /// and path come from this folder's team vault, or --addr, --mount and --path before there
+    /// is one.
+    Setup(SetupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Print the changes without making them.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The server's address (where this folder holds no team vault yet).
+    #[arg(long)]
+    pub addr: Option<String>,
+    /// The KV version 2 engine's mount (where this folder holds no team vault yet).
+    #[arg(long)]
+    pub mount: Option<String>,
+    /// The team vault's path in that engine (where this folder holds no team vault yet).
+    #[arg(long)]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// The member's role.
+    #[arg(value_enum)]
+    pub role: PolicyRole,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PolicyRole {
+    Reader,
+    Editor,
+    Admin,
+}
+
+impl From<PolicyRole> for crate::team::policy::Role {
+    fn from(role: PolicyRole) -> Self {
+        match role {
+            PolicyRole::Reader => crate::team::policy::Role::Reader,
+            PolicyRole::Editor => crate::team::policy::Role::Editor,
+            PolicyRole::Admin => crate::team::policy::Role::Admin,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -68,8 +68,17 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         }
         return run_init(context, &init);
     }
+    if let Command::Team(args::TeamCommand::Setup(setup)) = &command {
+        return super::team::setup(context, setup);
+    }
     if super::team::is_team(&context.dir) {
         return super::team::run(context, command);
+    }
+    if let Command::Team(_) = command {
+        return Err(CliError::Failed(
+            "This folder holds no team vault: server policies are made for one (`keydesk init --team`)."
+                .into(),
+        ));
     }
     if let Command::Restore(restore) = command {
         return super::backup::restore(context, &restore);
@@ -187,7 +196,8 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Backup(args) => super::backup::backup(context, &mut vault, &args),
         Command::Import(args) => super::transfer::import(&mut vault, &args),
         Command::Export(args) => super::transfer::export(&mut vault, &args),
-        Command::Restore(_) | Command::BrowserHost(_) | Command::Browser(_) => Ok(()),
+        // Answered before the vault is opened.
+        Command::Restore(_) | Command::BrowserHost(_) | Command::Browser(_) | Command::Team(_) => Ok(()),
         Command::Passwd(passwd) => {
             let new = input::new_password(passwd.new_password_file.as_deref())?;
             let kdf = kdf_params(&passwd.kdf, vault.file().header.kdf)?;

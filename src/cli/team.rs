@@ -97,6 +97,10 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     let config = read_config(&context.dir).map_err(CliError::Failed)?;
     let location = Location::new(&config.addr, &config.mount, &config.path)
         .map_err(|e| CliError::Failed(e.to_string()))?;
+    // The policies are made from team.ron alone: no token, no server.
+    if let Command::Team(args::TeamCommand::Policy(args)) = &command {
+        return out(crate::team::policy::policy(args.role.into(), &location).trim_end());
+    }
     let kv = Kv::new(location, token(context.token_file.as_deref())?);
     let vault = match TeamVault::connect(kv, config) {
         Ok(vault) => vault,
@@ -226,8 +230,8 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Backup(_) | Command::Restore(_) => Err(CliError::Failed(
             "A team vault is backed up where it lives: a snapshot of its server (`bao operator raft snapshot save FILE`) keeps every entry, the secrets still sealed with the team's key; `keydesk export` writes its keys to a file you choose.".into(),
         )),
-        // Answered before any vault is opened.
-        Command::BrowserHost(_) | Command::Browser(_) => Ok(()),
+        // Answered before any vault is opened, or (`team policy`) before the server is asked.
+        Command::BrowserHost(_) | Command::Browser(_) | Command::Team(_) => Ok(()),
         // `init` is run before a vault is opened (and refuses a folder that holds one).
         Command::Init(_) => Err(CliError::Failed(format!(
             "{} already holds a vault: give another folder with --vault DIR.",
@@ -423,6 +427,39 @@ fn members(
         }
         _ => Ok(()),
     }
+}
+
+/// `keydesk team setup`: the server's missing pieces, each printed before it is made (only
+/// printed with `--dry-run`).
+pub fn setup(context: &Context, args: &args::SetupArgs) -> Result<(), CliError> {
+    let config =
+        if is_team(&context.dir) { Some(read_config(&context.dir).map_err(CliError::Failed)?) } else { None };
+    let given = |arg: &Option<String>, from: Option<&String>, flag: &str| {
+        arg.clone().or_else(|| from.cloned()).ok_or_else(|| {
+            CliError::Usage(format!("This folder holds no team vault yet: give the server with --addr, the engine's mount with --mount and the vault's path with --path (missing: {flag})."))
+        })
+    };
+    let addr = given(&args.addr, config.as_ref().map(|c| &c.addr), "--addr")?;
+    let mount = given(&args.mount, config.as_ref().map(|c| &c.mount), "--mount")?;
+    let path = given(&args.path, config.as_ref().map(|c| &c.path), "--path")?;
+    let location = Location::new(&addr, &mount, &path).map_err(|e| CliError::Failed(e.to_string()))?;
+    let kv = Kv::new(location, token(context.token_file.as_deref())?);
+    let changes = crate::team::setup::needed(&kv)?;
+    if changes.is_empty() {
+        return out("The server has everything this team vault needs: nothing to do.");
+    }
+    for change in &changes {
+        if args.dry_run {
+            out(&format!("Would: {change}"))?;
+        } else {
+            out(&change.to_string())?;
+            crate::team::setup::apply(&kv, change)?;
+        }
+    }
+    if args.dry_run {
+        return out("Nothing was changed (--dry-run).");
+    }
+    out("Done.")
 }
 
 /// `keydesk rotate` on a team vault: start (the new key pasted), `--status`, `--mark`,

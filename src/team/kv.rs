@@ -101,6 +101,10 @@ pub enum KvError {
     NoLeader,
     #[error("The server answered {status} ({message}): try again, or tell your team's admin if it lasts.")]
     Server { status: u16, message: String },
+    #[error(
+        "The server's mount \"{mount}\" is not a KV version 2 secrets engine: give the team vault another --mount, or make it one with `bao secrets enable -path={mount} kv-v2`."
+    )]
+    NotKv2 { mount: String },
     #[error("The server's answer could not be read ({what}): tell your team's admin.")]
     Malformed { what: &'static str },
 }
@@ -111,6 +115,30 @@ impl KvError {
     pub fn is_away(&self) -> bool {
         matches!(self, KvError::Unreachable(_) | KvError::NoLeader | KvError::Sealed)
     }
+}
+
+/// What `auth/token/lookup-self` says of the token's life, in seconds.
+#[derive(serde::Deserialize)]
+struct TokenLookup {
+    data: TokenLife,
+}
+
+#[derive(serde::Deserialize)]
+struct TokenLife {
+    ttl: u64,
+    creation_ttl: u64,
+    renewable: bool,
+}
+
+/// What `auth/token/renew-self` says: the token's new TTL.
+#[derive(serde::Deserialize)]
+struct TokenRenewal {
+    auth: TokenLease,
+}
+
+#[derive(serde::Deserialize)]
+struct TokenLease {
+    lease_duration: u64,
 }
 
 /// A value as it was read, with the version a write must name to replace it.
@@ -127,6 +155,9 @@ pub struct Kv {
     token: Zeroizing<String>,
     /// The cluster's active node, once found.
     active: std::sync::Mutex<Option<String>>,
+    /// When the token's TTL is next looked at (half of it gone); `None` before the first
+    /// request.
+    renew_at: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Kv {
@@ -137,6 +168,7 @@ impl Kv {
             location,
             token,
             active: std::sync::Mutex::new(None),
+            renew_at: std::sync::Mutex::new(None),
         }
     }
 
@@ -231,6 +263,22 @@ impl Kv {
         Ok(self.capabilities("team")?.iter().any(|c| c == "update" || c == "root"))
     }
 
+    /// One call to the server's own API (`api` after `/v1/`, as `sys/mounts`) with an admin's
+    /// token: the answer's JSON, or `None` when there is nothing at `api` (404) or nothing to
+    /// say (204).
+    pub fn server_call(
+        &self,
+        method: &Method,
+        api: &str,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>, KvError> {
+        let response = self.send(method, api, body, Doing::Administer)?;
+        if response.status == 404 || response.status == 204 {
+            return Ok(None);
+        }
+        answer(&response).map(Some)
+    }
+
     /// What the token may do at `under` (`sys/capabilities-self`).
     fn capabilities(&self, under: &str) -> Result<Vec<String>, KvError> {
         let path = format!("{}/data/{}/{under}", self.location.mount, self.location.path);
@@ -256,6 +304,7 @@ impl Kv {
         body: Option<&Value>,
         doing: Doing,
     ) -> Result<Response, KvError> {
+        self.keep_token_alive();
         let response = self.send_raw(method, api, body)?;
         if response.status != 403 {
             return Ok(response);
@@ -267,6 +316,49 @@ impl Kv {
             (_, Doing::Change) => KvError::Denied { doing: "change keys", policy: "keydesk-editor" },
             (_, Doing::Administer) => KvError::Denied { doing: "manage the team", policy: "keydesk-admin" },
         })
+    }
+
+    /// Renews the token (`auth/token/renew-self`) when less than half its TTL is left, looked
+    /// up (`auth/token/lookup-self`) before the first request and again once half of what was
+    /// left has gone. A token that does not expire (TTL 0) is looked at once. Nothing is said
+    /// when renewal fails (not renewable, its max TTL reached, revoked): the request goes on,
+    /// and a token the server no longer accepts gets its sentence from it.
+    fn keep_token_alive(&self) {
+        let now = std::time::Instant::now();
+        let due = self.renew_at.lock().is_ok_and(|at| at.is_none_or(|at| now >= at));
+        if !due {
+            return;
+        }
+        let Some(TokenLookup { data: lookup }) = self.token_answer(&Method::GET, "auth/token/lookup-self")
+        else {
+            return;
+        };
+        let half = lookup.creation_ttl / 2;
+        let mut left = lookup.ttl;
+        if left == 0 {
+            // Never expires: looked at again in a day.
+            left = 2 * 86_400;
+        } else if left < half
+            && lookup.renewable
+            && let Some(TokenRenewal { auth }) = self.token_answer(&Method::POST, "auth/token/renew-self")
+        {
+            left = auth.lease_duration;
+        }
+        let next = now + std::time::Duration::from_secs(left.saturating_sub(half).max(1));
+        if let Ok(mut at) = self.renew_at.lock() {
+            *at = Some(next);
+        }
+    }
+
+    /// A successful answer about the token itself, read into `T` (its few fields alone: the
+    /// token the answer also holds is never copied out of the zeroized body); `None` otherwise.
+    fn token_answer<T: serde::de::DeserializeOwned>(&self, method: &Method, api: &str) -> Option<T> {
+        let body = (*method == Method::POST).then(|| json!({}));
+        let response = self.send_raw(method, api, body.as_ref()).ok()?;
+        if !(200..300).contains(&response.status) {
+            return None;
+        }
+        serde_json::from_str(&response.body).ok()
     }
 
     /// Sends `api` (the path after `/v1/`) to the cluster's active node, so that what it

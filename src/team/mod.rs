@@ -22,7 +22,9 @@ pub mod check;
 pub mod incidents;
 pub mod kv;
 pub mod members;
+pub mod policy;
 pub mod rotation;
+pub mod setup;
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};

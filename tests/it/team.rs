@@ -242,6 +242,158 @@ fn an_entry_changed_on_the_server_is_refused() {
 }
 
 #[test]
+fn a_members_token_writes_their_own_member_entry_and_nobody_elses() {
+    let bao = Bao::dev();
+    let (ana, _id) = ana_with_key(&bao, "Shared", &common::sendgrid_key());
+    // The policies installed are what `keydesk team policy` prints for this vault.
+    let printed = ana.ok(&["team", "policy", "editor"], "");
+    assert_eq!(printed, std::fs::read_to_string(policy("editor.hcl")).unwrap());
+    let file = ana.cli.dir.path().join("editor.hcl");
+    std::fs::write(&file, &printed).unwrap();
+    let bo_code = code_in(&ana.ok(&["member", "invite", "bo"], ""));
+    let cy_code = code_in(&ana.ok(&["member", "invite", "cy"], ""));
+    let bo_token = bao.member_token("bo", "keydesk-editor", &file, MOUNT, PATH);
+    let cy_token = bao.member_token("cy", "keydesk-editor", &file, MOUNT, PATH);
+
+    // Bo's token cannot take up cy's invitation, nor write cy's entry behind Keydesk's back.
+    let bo = Member::new(&bo_token);
+    std::fs::write(&bo.cli.password_file, "bo's own password\n").unwrap();
+    let as_cy = bo.join(&bao, "cy", &cy_code);
+    assert_eq!(as_cy.status.code(), Some(1), "{as_cy:?}");
+    let cy_entry = format!("{MOUNT}/data/{PATH}/members/cy");
+    let before = bao.call("GET", &cy_entry, None, &bao.root_token).1;
+    let overwrite = json!({ "data": { "locked": "out" } });
+    let (status, _body) = bao.call("POST", &cy_entry, Some(overwrite.clone()), &bo_token);
+    assert_eq!(status, 403, "the server refuses bo's token on cy's entry");
+    let (status, _body) = bao.call(
+        "POST",
+        &format!("{MOUNT}/destroy/{PATH}/members/cy"),
+        Some(json!({ "versions": [1] })),
+        &bo_token,
+    );
+    assert_eq!(status, 403, "nor may bo destroy cy's copies");
+    assert_eq!(bao.call("GET", &cy_entry, None, &bao.root_token).1["data"], before["data"]);
+
+    // Each joins as themselves; cy's token is refused on bo's entry the same way.
+    let joined = bo.join(&bao, "bo", &bo_code);
+    assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
+    let cy = Member::new(&cy_token);
+    std::fs::write(&cy.cli.password_file, "cy's own password\n").unwrap();
+    let joined = cy.join(&bao, "cy", &cy_code);
+    assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
+    let bo_entry = format!("{MOUNT}/data/{PATH}/members/bo");
+    let (status, _body) = bao.call("POST", &bo_entry, Some(overwrite), &cy_token);
+    assert_eq!(status, 403, "the server refuses cy's token on bo's entry");
+    assert!(bo.ok(&["list"], "").contains("Shared"));
+    let (status, _body) = bao.call("GET", &bo_entry, None, &cy_token);
+    assert_eq!(status, 200, "members still read each other's entries");
+}
+
+#[test]
+fn setup_makes_what_a_bare_server_lacks_once_and_says_each_change() {
+    let bao = Bao::dev();
+    let admin = Member::new(&bao.root_token);
+    let at = ["--addr", bao.addr.as_str(), "--mount", "team-kv", "--path", PATH];
+    let mut dry = vec!["team", "setup", "--dry-run"];
+    dry.extend(at);
+    let said = admin.ok(&dry, "");
+    let wanted = [
+        "Enable the KV version 2 secrets engine at \"team-kv\".",
+        "Write the policy keydesk-reader for this team vault's path.",
+        "Write the policy keydesk-editor for this team vault's path.",
+        "Write the policy keydesk-admin for this team vault's path.",
+        "Enable the userpass sign-in method at auth/userpass.",
+    ];
+    for change in wanted {
+        assert!(said.contains(&format!("Would: {change}")), "{said}");
+    }
+    let mounts = bao.call("GET", "sys/mounts", None, &bao.root_token).1;
+    assert!(mounts["data"]["team-kv/"].is_null(), "a dry run changes nothing: {mounts}");
+    assert_eq!(bao.call("GET", "sys/policies/acl/keydesk-admin", None, &bao.root_token).0, 404);
+
+    let mut run = vec!["team", "setup"];
+    run.extend(at);
+    let said = admin.ok(&run, "");
+    assert_eq!(said.lines().count(), wanted.len() + 1, "{said}");
+    for change in wanted {
+        assert!(said.lines().any(|line| line == change), "{said}");
+    }
+    let mounts = bao.call("GET", "sys/mounts", None, &bao.root_token).1;
+    assert_eq!(mounts["data"]["team-kv/"]["options"]["version"], "2", "{mounts}");
+    let methods = bao.call("GET", "sys/auth", None, &bao.root_token).1;
+    assert_eq!(methods["data"]["userpass/"]["type"], "userpass", "{methods}");
+    assert_eq!(
+        admin.ok(&run, "").trim_end(),
+        "The server has everything this team vault needs: nothing to do."
+    );
+
+    // The vault made on that mount prints the policies the server holds, and finds nothing to do.
+    let mut init = init_args(&bao.addr, "ana", false);
+    let at_mount = init.iter().position(|arg| arg == MOUNT).unwrap();
+    init[at_mount] = "team-kv".to_owned();
+    admin.ok(&init.iter().map(String::as_str).collect::<Vec<_>>(), "");
+    for role in ["reader", "editor", "admin"] {
+        let held = bao.call("GET", &format!("sys/policies/acl/keydesk-{role}"), None, &bao.root_token).1;
+        assert_eq!(
+            admin.ok(&["team", "policy", role], "").trim_end(),
+            held["data"]["policy"].as_str().unwrap().trim_end()
+        );
+    }
+    assert!(admin.ok(&["team", "setup"], "").contains("nothing to do"));
+
+    // A mount of another kind is named, not written over.
+    let other = ["team", "setup", "--addr", bao.addr.as_str(), "--mount", "cubbyhole", "--path", PATH];
+    let refused = Member::new(&bao.root_token).fails(&other, "");
+    assert!(
+        refused.contains("The server's mount \"cubbyhole\" is not a KV version 2 secrets engine"),
+        "{refused}"
+    );
+    // A token that may not administer the server changes nothing.
+    let editor = bao.member_token("bo", "keydesk-editor", &policy("editor.hcl"), MOUNT, PATH);
+    let denied = Member::new(&editor).fails(&other, "");
+    assert!(denied.contains("may not manage the team"), "{denied}");
+}
+
+#[test]
+fn a_short_lived_token_is_renewed_as_it_is_used_with_no_prompt() {
+    let bao = Bao::dev();
+    let (ana, id) = ana_with_key(&bao, "Renewed", &common::sendgrid_key());
+    let _installs_the_policy = bao.token_with_policy("keydesk-editor", &policy("editor.hcl"), MOUNT, PATH);
+    let create = json!({ "policies": ["keydesk-editor"], "ttl": "10s", "explicit_max_ttl": "1h" });
+    let (status, body) = bao.call("POST", "auth/token/create", Some(create), &bao.root_token);
+    assert_eq!(status, 200, "{body}");
+    let token = body["auth"]["client_token"].as_str().unwrap().to_owned();
+    let editor = ana.with_token(&token);
+    std::fs::copy(&ana.cli.password_file, &editor.cli.password_file).unwrap();
+    // About 35 s of edits with pauses: far past the 10 s the token was made with.
+    for round in 0..5 {
+        std::thread::sleep(Duration::from_secs(7));
+        let note = format!("round {round}");
+        editor.ok(&["edit", &id, "--note", &note], "");
+    }
+    let shown = editor.ok(&["show", &id], "");
+    assert!(shown.contains("round 4"), "{shown}");
+    let (status, looked) =
+        bao.call("POST", "auth/token/lookup", Some(json!({ "token": token })), &bao.root_token);
+    assert_eq!(status, 200, "the token is still alive: {looked}");
+}
+
+#[test]
+fn team_policy_where_there_is_no_team_vault_says_so() {
+    let cli = common::Cli::new();
+    let output = cli.run(&["team", "policy", "reader"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "This folder holds no team vault: server policies are made for one (`keydesk init --team`)."
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_reader_token_reads_and_cannot_write() {
     let bao = Bao::dev();
     let key = common::mailchimp_key();
@@ -367,7 +519,7 @@ fn a_second_member_joins_with_a_one_time_code() {
     assert!(!invitation.to_string().contains(&code), "the code never reaches the server");
 
     // Bo joins with an editor's token: no admin rights needed to take up an invitation.
-    let bo = Member::new(&bao.token_with_policy("keydesk-editor", &policy("editor.hcl"), MOUNT, PATH));
+    let bo = Member::new(&bao.member_token("bo", "keydesk-editor", &policy("editor.hcl"), MOUNT, PATH));
     std::fs::write(&bo.cli.password_file, "bo's own password\n").unwrap();
     let wrong = bo.join(&bao, "bo", "00000-00000-00000-00000-00000");
     assert_eq!(wrong.status.code(), Some(1));
@@ -865,7 +1017,7 @@ fn a_member_changes_their_password_and_an_admin_replaces_the_teams_key() {
     assert_eq!(versions("bo")["1"]["destroyed"], true, "{}", versions("bo"));
 
     // Bo, with a reader's token, changes their password: the old one opens nothing.
-    let reader = bo.with_token(&bao.token_with_policy("keydesk-reader", &policy("reader.hcl"), MOUNT, PATH));
+    let reader = bo.with_token(&bao.member_token("bo", "keydesk-reader", &policy("reader.hcl"), MOUNT, PATH));
     let new_file = bo.cli.dir.path().join("new-password");
     std::fs::write(&new_file, "a new passphrase for bo, long enough\n").unwrap();
     std::fs::set_permissions(&new_file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();

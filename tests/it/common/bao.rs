@@ -235,6 +235,33 @@ impl Bao {
         body["auth"]["client_token"].as_str().unwrap().to_owned()
     }
 
+    /// A token of the OpenBao entity named `member` (the identity a member signs in as, which
+    /// the policies' `{{identity.entity.name}}` names) with the policy in `file` installed as
+    /// `name` for `mount` and `path`, through a token role that may name that entity's alias.
+    pub fn member_token(&self, member: &str, name: &str, file: &Path, mount: &str, path: &str) -> String {
+        let root = &self.root_token;
+        // Installs the policy (the token it makes is not used).
+        let _unused = self.token_with_policy(name, file, mount, path);
+        let (status, body) = self.call("POST", "identity/entity", Some(json!({ "name": member })), root);
+        assert_eq!(status, 200, "{body}");
+        let entity = body["data"]["id"].as_str().unwrap().to_owned();
+        let (status, auth) = self.call("GET", "sys/auth", None, root);
+        assert_eq!(status, 200, "{auth}");
+        let accessor = auth["data"]["token/"]["accessor"].as_str().unwrap().to_owned();
+        let alias = json!({ "name": member, "canonical_id": entity, "mount_accessor": accessor });
+        let (status, body) = self.call("POST", "identity/entity-alias", Some(alias), root);
+        assert_eq!(status, 200, "{body}");
+        let role = json!({ "allowed_policies": [name], "allowed_entity_aliases": [member] });
+        let (status, body) =
+            self.call("POST", &format!("auth/token/roles/member-{member}"), Some(role), root);
+        assert!(status == 204 || status == 200, "{status} {body}");
+        let create = json!({ "policies": [name], "entity_alias": member });
+        let (status, body) =
+            self.call("POST", &format!("auth/token/create/member-{member}"), Some(create), root);
+        assert_eq!(status, 200, "{body}");
+        body["auth"]["client_token"].as_str().unwrap().to_owned()
+    }
+
     /// Revokes `token`.
     pub fn revoke(&self, token: &str) {
         let root = &self.root_token;
