@@ -136,7 +136,7 @@ pub struct ImportArgs {
     /// The file to read.
     pub file: PathBuf,
     /// The file's layout; without it, it is told from the file.
-    #[arg(long, value_parser = ["csv", "keepassxc-xml", "keepassxc-csv", "bitwarden", "bitwarden-csv", "lastpass", "1password", "dotenv", "keydesk-json"])]
+    #[arg(long, value_parser = ["csv", "keepassxc-xml", "keepassxc-csv", "bitwarden", "bitwarden-csv", "lastpass", "1password", "dotenv", "keydesk-json", "xlsx", "1pux"])]
     pub format: Option<String>,
     /// Show what would be imported, and write nothing.
     #[arg(long)]
