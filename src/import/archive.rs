@@ -330,4 +330,22 @@ mod tests {
             Some(ImportError::NotThisFormat { .. })
         ));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        #[test]
+        fn a_damaged_workbook_or_export_gives_rows_or_a_sentence(
+            at in 0usize..4096, byte in 0u8..=255, cut in 0usize..4096, pux in proptest::bool::ANY,
+        ) {
+            let mut bytes = if pux {
+                zip_of(&[("export.data", super::super::onepux::tests::EXPORT)])
+            } else {
+                workbook(&format!(r#"<row r="1">{}{}</row>"#, text("A1", "label"), text("B1", "key")))
+            };
+            let len = bytes.len();
+            bytes[at % len] = byte;
+            bytes.truncate(len - cut % (len / 2));
+            let _answer = super::super::read(&bytes, None);
+        }
+    }
 }
