@@ -100,9 +100,9 @@ pub enum Command {
     /// Restore a vault from a backup file, onto a new machine or an emptied keychain (into
     /// another folder while its vault is still on this machine: as a vault of its own).
     Restore(RestoreArgs),
-    /// Bring in keys from a spreadsheet's CSV or another vault's export (KeePassXC XML or
-    /// CSV, Bitwarden JSON or CSV, LastPass CSV, 1Password CSV, a .env file, Keydesk's own CSV
-    /// or JSON): shows what each row will become, then imports the
+    /// Bring in keys from a spreadsheet's CSV or Excel workbook (.xlsx) or another vault's
+    /// export (KeePassXC XML or CSV, Bitwarden JSON or CSV, LastPass CSV, 1Password CSV or
+    /// .1pux, a .env file, Keydesk's own CSV or JSON): shows what each row will become, then imports the
     /// new ones all at once. Rows already in the vault (the same secret under any label) are
     /// left out.
     Import(ImportArgs),
@@ -139,7 +139,7 @@ pub struct ImportArgs {
     /// The file to read.
     pub file: PathBuf,
     /// The file's layout; without it, it is told from the file.
-    #[arg(long, value_parser = ["csv", "keepassxc-xml", "keepassxc-csv", "bitwarden", "bitwarden-csv", "lastpass", "1password", "dotenv", "keydesk-json"])]
+    #[arg(long, value_parser = ["csv", "keepassxc-xml", "keepassxc-csv", "bitwarden", "bitwarden-csv", "lastpass", "1password", "dotenv", "keydesk-json", "xlsx", "1pux"])]
     pub format: Option<String>,
     /// Show what would be imported, and write nothing.
     #[arg(long)]

@@ -1,17 +1,19 @@
-//! Reading the files marketers keep keys in today — a spreadsheet saved as CSV, KeePassXC's
-//! XML and CSV exports, Bitwarden's unencrypted JSON export, 1Password's CSV export — into
-//! rows the vault can keep ([`crate::vault::ImportRow`]).
+//! Reading the files marketers keep keys in today — a spreadsheet saved as CSV or as an Excel
+//! workbook, KeePassXC's XML and CSV exports, Bitwarden's unencrypted JSON export, 1Password's
+//! CSV and .1pux exports — into rows the vault can keep ([`crate::vault::ImportRow`]).
 //!
 //! Pure code: text in, rows and problems out, each problem with the line it was found on.
 //! Whatever the file holds, the answer is a value or one sentence, never a panic (the parsers
 //! are property-tested). The layouts each reader expects are in `docs/import.md`.
 
+pub mod archive;
 mod bitwarden;
 mod dotenv;
 pub mod export;
 mod fields;
 mod keepass;
 mod keydesk_json;
+mod onepux;
 mod table;
 
 pub(crate) use fields::{DateOrder, Fields};
@@ -44,10 +46,14 @@ pub enum Format {
     LastPass,
     /// A `.env` file: `NAME=value` lines.
     Dotenv,
+    /// An Excel workbook (.xlsx): its first worksheet, read as a spreadsheet's CSV is.
+    Workbook,
+    /// 1Password's .1pux export (a zip archive with `export.data`).
+    OnePux,
 }
 
 impl Format {
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 11] = [
         Format::Spreadsheet,
         Format::KeepassXml,
         Format::KeepassCsv,
@@ -57,6 +63,8 @@ impl Format {
         Format::BitwardenCsv,
         Format::LastPass,
         Format::Dotenv,
+        Format::Workbook,
+        Format::OnePux,
     ];
 
     /// The command-line name.
@@ -71,6 +79,8 @@ impl Format {
             Format::BitwardenCsv => "bitwarden-csv",
             Format::LastPass => "lastpass",
             Format::Dotenv => "dotenv",
+            Format::Workbook => "xlsx",
+            Format::OnePux => "1pux",
         }
     }
 
@@ -86,6 +96,8 @@ impl Format {
             Format::BitwardenCsv => "Bitwarden CSV export",
             Format::LastPass => "LastPass CSV export",
             Format::Dotenv => ".env file",
+            Format::Workbook => "Excel workbook",
+            Format::OnePux => "1Password .1pux export",
         }
     }
 
@@ -143,15 +155,17 @@ pub enum ImportError {
     )]
     Unknown { found: String },
     #[error(
-        "This is an Excel workbook (.xlsx), which Keydesk does not read: open it and save it as \"CSV UTF-8 (Comma delimited)\", then import that."
+        "This is a zip archive, not an Excel workbook or a 1Password .1pux export: unpack it and import the export inside."
     )]
-    Workbook,
-    #[error(
-        "This is a 1Password .1pux export (a zip archive), which Keydesk does not read: export again from 1Password as CSV, import that, then delete it."
-    )]
-    OnePux,
-    #[error("This is a zip archive, not an export: unpack it and import the export inside.")]
     Zip,
+    #[error(
+        "The archive unpacks to more than 256 MB or holds more than 10000 files, far more than any export of keys (it may be a zip bomb): it was not unpacked; export the keys again."
+    )]
+    ArchiveTooLarge,
+    #[error(
+        "The workbook's first worksheet has more than 2000000 cells or more than 256 columns: copy the columns with the keys into a new workbook and import that."
+    )]
+    TooManyCells,
     #[error("The file is not a {format}: {detail}.")]
     NotThisFormat { format: &'static str, detail: String },
     #[error(
@@ -172,6 +186,18 @@ pub fn read(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), Im
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_FILE_BYTES {
         return Err(ImportError::TooLarge);
     }
+    let (format, parsed) =
+        if archive::is_zip(bytes) { archive::read(bytes, format)? } else { read_text(bytes, format)? };
+    // The preview weighs every row (a keyed hash, the provider's format): a file of a million
+    // rows took seconds and gigabytes before anything was shown.
+    if parsed.rows.len() > MAX_IMPORT_ROWS {
+        return Err(ImportError::TooManyRows { found: parsed.rows.len() });
+    }
+    Ok((format, parsed))
+}
+
+/// Reads the text file `bytes` as `format`, or as the format it looks like.
+fn read_text(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), ImportError> {
     let decoded;
     let text = match std::str::from_utf8(bytes) {
         Ok(text) if !text.contains('\0') => text,
@@ -198,12 +224,13 @@ pub fn read(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), Im
         Format::KeepassXml => keepass::read_xml(text)?,
         Format::Bitwarden => bitwarden::read(text)?,
         Format::KeydeskJson => keydesk_json::read(text)?,
+        Format::Workbook | Format::OnePux => {
+            return Err(ImportError::NotThisFormat {
+                format: format.name(),
+                detail: "it is text, not a zip archive".to_owned(),
+            });
+        }
     };
-    // The preview weighs every row (a keyed hash, the provider's format): a file of a million
-    // rows took seconds and gigabytes before anything was shown.
-    if parsed.rows.len() > MAX_IMPORT_ROWS {
-        return Err(ImportError::TooManyRows { found: parsed.rows.len() });
-    }
     Ok((format, parsed))
 }
 
@@ -230,19 +257,9 @@ pub fn detect(text: &str) -> Result<Format, ImportError> {
 }
 
 /// Text that is not UTF-8: UTF-16 (Excel's "Unicode Text", told by its byte-order mark or its
-/// zero bytes), else Windows-1252 (Excel's "CSV (Comma delimited)" on Windows); a zip archive
-/// (an .xlsx workbook, a 1Password .1pux) or other binary data is refused with what it is.
+/// zero bytes), else Windows-1252 (Excel's "CSV (Comma delimited)" on Windows); binary data
+/// is refused.
 fn decode(bytes: &[u8]) -> Result<zeroize::Zeroizing<String>, ImportError> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        let has = |name: &[u8]| bytes.windows(name.len()).any(|w| w == name);
-        return Err(if has(b"export.data") || has(b"export.attributes") {
-            ImportError::OnePux
-        } else if has(b"xl/workbook") || has(b"xl/worksheets/") {
-            ImportError::Workbook
-        } else {
-            ImportError::Zip
-        });
-    }
     let zeros_at =
         |parity: usize| bytes.iter().skip(parity).step_by(2).take(200).filter(|b| **b == 0).count();
     let encoding = if bytes.starts_with(&[0xFF, 0xFE])
@@ -449,17 +466,8 @@ mod tests {
         assert_eq!(read(b"", None).err(), Some(ImportError::Empty));
         assert_eq!(read(b"\xef\xbb\xbf  \n", None).err(), Some(ImportError::Empty));
         assert_eq!(read(b"label,key\n\x00\x01\x02\x03\x04\x05", None).err(), Some(ImportError::NotText));
-        let mut zip = b"PK\x03\x04\x14\x00".to_vec();
-        assert_eq!(
-            read(&[zip.clone(), b"export.attributes".to_vec()].concat(), None).err(),
-            Some(ImportError::OnePux)
-        );
-        assert_eq!(
-            read(&[zip.clone(), b"[Content_Types].xml....xl/workbook.xml".to_vec()].concat(), None).err(),
-            Some(ImportError::Workbook)
-        );
-        zip.extend(b"notes.txt");
-        assert_eq!(read(&zip, None).err(), Some(ImportError::Zip));
+        let broken = read(b"PK\x03\x04\x14\x00xl/workbook.xml", None).err();
+        assert!(matches!(broken, Some(ImportError::NotThisFormat { .. })), "{broken:?}");
         assert_eq!(
             read(b"{\"encrypted\": true, \"items\": []}", None).err(),
             Some(ImportError::EncryptedBitwarden)

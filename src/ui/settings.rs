@@ -238,7 +238,7 @@ pub fn import_ui(ui: &mut egui::Ui, state: &mut TransferState) -> Option<Transfe
     ui.heading("Import keys");
     explain(
         ui,
-        "From a spreadsheet saved as CSV (columns label and key), or an export of KeePassXC, Bitwarden or 1Password. You see what each row becomes before anything is written.",
+        "From a spreadsheet saved as CSV or as an Excel workbook (columns label and key), or an export of KeePassXC, Bitwarden, LastPass or 1Password (CSV or .1pux). You see what each row becomes before anything is written.",
     );
     super::widgets::field_with(ui, "Import file", egui::TextEdit::singleline(&mut state.import_path));
     ui.horizontal(|ui| {

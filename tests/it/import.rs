@@ -278,6 +278,84 @@ fn spreadsheets_saved_by_libreoffice_import_with_quotes_semicolons_and_line_brea
     assert_eq!(counts(&again), [0, 4, 0, 1], "{again}");
 }
 
+/// LibreOffice Calc saves `source` (a CSV) as .xlsx.
+fn workbook_by_libreoffice(dir: &Path, source: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let src = dir.join("keys.csv");
+    std::fs::write(&src, source).unwrap();
+    let profile = format!("-env:UserInstallation=file://{}", dir.join("lo-profile").display());
+    let outdir = dir.join("xlsx");
+    let output = Command::new("soffice")
+        .arg(&profile)
+        .args(["--headless", "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx", "--outdir"])
+        .args([outdir.to_str().unwrap(), src.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "soffice: {}", String::from_utf8_lossy(&output.stderr));
+    outdir.join("keys.xlsx")
+}
+
+#[test]
+fn workbooks_saved_by_libreoffice_import_with_their_dates() {
+    if !have("soffice") {
+        return;
+    }
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let source = "Name,API Key,Expires,Notes\n\
+                  \"Newsletter, \"\"main\"\"\",workbook-value-0001,2099-01-31,\"first line\nsecond\"\n\
+                  Numbers only,123456789012,,\n\
+                  Missing key,,,note\n";
+    let book = workbook_by_libreoffice(cli.dir.path(), source);
+    assert!(std::fs::read(&book).unwrap().starts_with(b"PK\x03\x04"), "a zip archive");
+    let book = book.to_str().unwrap();
+    let preview = json(&cli.ok(&["import", book, "--dry-run", "--json"], ""));
+    assert_eq!(preview["format"], "xlsx");
+    assert_eq!(counts(&preview), [2, 0, 0, 1], "{preview}");
+    // Lines are the worksheet's rows: a cell's line break does not move the rows after it.
+    assert_eq!(verdicts(&preview), [(2, "new".into()), (3, "new".into()), (4, "skipped".into())]);
+    let said = cli.ok(&["import", book], "");
+    assert!(said.contains("Imported 2 keys"), "{said}");
+    assert_eq!(reveal(&cli, "Newsletter, \"main\""), "workbook-value-0001");
+    assert_eq!(reveal(&cli, "Numbers only"), "123456789012");
+    let list = json(&cli.ok(&["list", "--json"], ""));
+    let first = list.as_array().unwrap().iter().find(|k| k["label"] == "Newsletter, \"main\"").unwrap();
+    assert_eq!(first["notes"], "first line\nsecond");
+    assert!(first["expires_at"].as_str().unwrap().starts_with("2099-01-31"), "{first}");
+}
+
+#[test]
+fn a_1pux_export_imports_its_api_credentials_and_logins() {
+    use std::io::Write;
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let data = r#"{"accounts":[{"attrs":{"accountName":"Ops","uuid":"A1"},"vaults":[{"attrs":{"uuid":"V1","name":"Email"},"items":[
+      {"uuid":"i1","createdAt":1700000000,"updatedAt":1700000000,"state":"active","categoryUuid":"110",
+       "details":{"loginFields":[],"notesPlain":"Sending only","sections":[{"title":"","name":"","fields":[
+         {"title":"credential","id":"credential","value":{"concealed":"onepux-cli-value-0001"}},
+         {"title":"pin","id":"p","value":{"string":"462916"}}]}],"passwordHistory":[]},
+       "overview":{"title":"Postmark server","urls":[],"url":"","tags":["Email"]}},
+      {"uuid":"i2","createdAt":1700000000,"updatedAt":1700000000,"state":"active","categoryUuid":"003",
+       "details":{"loginFields":[],"notesPlain":"a note","sections":[],"passwordHistory":[]},
+       "overview":{"title":"Meeting notes","urls":[],"url":"","tags":[]}}]}]}]}"#;
+    let path = cli.dir.path().join("export.1pux");
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    for (name, content) in [("export.attributes", r#"{"version":3}"#), ("export.data", data)] {
+        writer.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        writer.write_all(content.as_bytes()).unwrap();
+    }
+    writer.finish().unwrap();
+    let path = path.to_str().unwrap();
+    let preview = json(&cli.ok(&["import", path, "--dry-run", "--json"], ""));
+    assert_eq!(preview["format"], "1pux");
+    assert_eq!(counts(&preview), [1, 0, 0, 1], "{preview}");
+    let said = cli.ok(&["import", path], "");
+    assert!(said.contains("secure note"), "the skipped item says what it is: {said}");
+    assert_eq!(reveal(&cli, "Postmark server"), "onepux-cli-value-0001");
+    let list = cli.ok(&["list", "--json"], "");
+    assert!(list.contains("Sending only") && !list.contains("462916"), "{list}");
+}
+
 #[test]
 fn bitwarden_and_1password_exports_follow_their_documented_layouts() {
     let cli = Cli::new();
