@@ -80,7 +80,10 @@ pub fn audit_ui(
                     cell(ui, 120.0, |ui| ui.label(action_words(record.action)));
                     let key = record.key.as_deref().map_or_else(|| "—".into(), label_of);
                     let open = cell(ui, 200.0, |ui| {
-                        ui.add(egui::Button::new(key).frame(false).truncate()).clicked()
+                        // A button is not shown whole by egui when cut, as a label is.
+                        ui.add(egui::Button::new(key.as_str()).frame(false).truncate())
+                            .on_hover_text(&key)
+                            .clicked()
                     });
                     if open && let Some(id) = &record.key {
                         command = Some(Command::OpenKey(KeyId::from_stored(id)));
@@ -93,10 +96,10 @@ pub fn audit_ui(
                     let colour = theme::badge(ui.visuals().dark_mode, kind);
                     let outcome = egui::RichText::new(&said).color(colour).strong();
                     cell(ui, if matches!(record.outcome, Outcome::Ok) { 60.0 } else { 240.0 }, |ui| {
-                        ui.add(egui::Label::new(outcome).truncate()).on_hover_text(&said);
+                        ui.add(egui::Label::new(outcome).truncate());
                     });
                     let detail = record.detail.replace('\n', " ");
-                    ui.add(egui::Label::new(detail.as_str()).truncate()).on_hover_text(detail);
+                    ui.add(egui::Label::new(detail.as_str()).truncate());
                 });
             }
         },

@@ -50,6 +50,7 @@ fn rotate_confirmed(
             record.label
         ),
         "Rotate",
+        false,
     )
 }
 
@@ -143,11 +144,13 @@ pub fn detail_ui(
                 });
                 ui.end_row();
             }
+            // The other key by its label (its id only if it is no longer in the vault).
+            let label_of = |id: &KeyId| file.key(id).map_or_else(|| id.to_string(), |k| k.label.clone());
             if let Some(old) = &record.replaces {
-                row(ui, "Replaces", old.to_string());
+                row(ui, "Replaces", label_of(old));
             }
             if let Some(new) = &record.replaced_by {
-                row(ui, "Replaced by", new.to_string());
+                row(ui, "Replaced by", label_of(new));
             }
         });
         // The rotation under way, on the old key's page and on its replacement's.
