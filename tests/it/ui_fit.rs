@@ -96,3 +96,22 @@ fn every_screen_fits_its_window_from_760_px_up() {
     check(&mut harness, "the revoke dialog", &mut found);
     assert!(found.is_empty(), "past the window's edge:\n{}", found.join("\n"));
 }
+
+#[test]
+fn settings_times_are_choices_that_keep_the_users_own() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    // A value set outside the list (by hand in the file, or an older Keydesk) stays choosable.
+    harness.state_mut().session_mut().unwrap().settings.auto_lock_minutes = 7;
+    show(&mut harness, Screen::Settings);
+    harness.run();
+    let value = |harness: &Harness<'_, KeydeskApp>, label: &str| harness.get_by_label(label).value();
+    assert_eq!(value(&harness, "Lock after").as_deref(), Some("7 min"));
+    harness.get_by_label("Clear clipboard").click();
+    harness.run();
+    click(&mut harness, "45 s");
+    click(&mut harness, "Save settings");
+    let saved = harness.state().session().unwrap().vault.file().header.settings.clone();
+    assert_eq!((saved.auto_lock_minutes, saved.clipboard_clear_secs), (7, 45));
+}
