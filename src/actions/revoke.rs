@@ -192,7 +192,7 @@ pub fn finish_revoke(
         }
         (RevokeWay::Guided { .. }, answer) => {
             notes.extend(provider.grace_window().map(str::to_owned));
-            let confirmed = format!("user confirmed it was revoked at {}", provider.name());
+            let confirmed = format!("revoked by hand on {}'s page", provider.name());
             match answer {
                 RevokeAnswer::Checked(Ok(outcome)) => {
                     super::changes::record_verification(vault, &plan.key_id, &outcome)?;

@@ -40,6 +40,7 @@ pub fn accounts_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut AccountsStat
                 format!("Remove the account \"{name}\"?"),
                 "Its management key is deleted from the secret store. Keys made with it stay in Keydesk, but they can no longer be created or revoked there through the API.".to_owned(),
                 "Remove account",
+                true,
             ),
         });
     });

@@ -71,6 +71,12 @@ pub fn audit_ui(
         theme::ROW_HEIGHT,
         shown.len(),
         |ui, range| {
+            // The key and a failure's words share what the fixed columns leave, so the row
+            // ends inside the window down to 760 px (each is shown whole on hover).
+            let by = if cache.by.is_empty() { 0.0 } else { 90.0 };
+            let rest = ui.available_width() - 180.0 - 120.0 - by - 5.0 * ui.spacing().item_spacing.x;
+            let key_width = (rest * 0.4).clamp(70.0, 200.0);
+            let failed_width = ((rest - key_width) * 0.5).clamp(60.0, 240.0);
             for &(at, record) in &shown[range] {
                 ui.horizontal(|ui| {
                     cell(ui, 180.0, |ui| ui.label(record.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()));
@@ -79,8 +85,11 @@ pub fn audit_ui(
                     }
                     cell(ui, 120.0, |ui| ui.label(action_words(record.action)));
                     let key = record.key.as_deref().map_or_else(|| "—".into(), label_of);
-                    let open = cell(ui, 200.0, |ui| {
-                        ui.add(egui::Button::new(key).frame(false).truncate()).clicked()
+                    let open = cell(ui, key_width, |ui| {
+                        // A button is not shown whole by egui when cut, as a label is.
+                        ui.add(egui::Button::new(key.as_str()).frame(false).truncate())
+                            .on_hover_text(&key)
+                            .clicked()
                     });
                     if open && let Some(id) = &record.key {
                         command = Some(Command::OpenKey(KeyId::from_stored(id)));
@@ -92,11 +101,11 @@ pub fn audit_ui(
                     };
                     let colour = theme::badge(ui.visuals().dark_mode, kind);
                     let outcome = egui::RichText::new(&said).color(colour).strong();
-                    cell(ui, if matches!(record.outcome, Outcome::Ok) { 60.0 } else { 240.0 }, |ui| {
-                        ui.add(egui::Label::new(outcome).truncate()).on_hover_text(&said);
+                    cell(ui, if matches!(record.outcome, Outcome::Ok) { 60.0 } else { failed_width }, |ui| {
+                        ui.add(egui::Label::new(outcome).truncate());
                     });
                     let detail = record.detail.replace('\n', " ");
-                    ui.add(egui::Label::new(detail.as_str()).truncate()).on_hover_text(detail);
+                    ui.add(egui::Label::new(detail.as_str()).truncate());
                 });
             }
         },

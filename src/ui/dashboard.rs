@@ -512,14 +512,16 @@ pub fn dashboard_ui(
             ui.heading("No keys yet");
             ui.label("Keep the API keys of your email platforms here: add the account you make keys in, or bring in a key you already have.");
             ui.add_space(theme::GAP);
-            ui.horizontal(|ui| {
-                if ui.button("Add a provider account").clicked() {
-                    command = Some(Command::Show(super::state::Screen::Accounts));
-                }
-                if ui.button("Add your first key").clicked() {
-                    command = Some(Command::Show(super::state::Screen::New));
-                }
-            });
+            // One under the other, each centred under the heading; the usual start first.
+            if ui.button("Paste a key from your provider").clicked() {
+                command = Some(Command::NewKey(super::state::NewMode::Paste));
+            }
+            if ui.button("Generate a Keydesk key").clicked() {
+                command = Some(Command::NewKey(super::state::NewMode::Generate));
+            }
+            if ui.button("Add a provider account").clicked() {
+                command = Some(Command::Show(super::state::Screen::Accounts));
+            }
         });
         return command;
     }
@@ -599,7 +601,7 @@ pub fn dashboard_ui(
                     cell(ui, status_width, |ui| {
                         let colour = theme::badge(ui.visuals().dark_mode, badge);
                         let text = egui::RichText::new(&status).color(colour).strong();
-                        ui.add(egui::Label::new(text).truncate()).on_hover_text(&status);
+                        ui.add(egui::Label::new(text).truncate());
                     });
                     for &(column, width) in &optional {
                         cell(ui, width, |ui| match column {
@@ -607,7 +609,7 @@ pub fn dashboard_ui(
                                 let names: Vec<&str> =
                                     record.integrations.iter().map(|i| i.name.as_str()).collect();
                                 let used = if names.is_empty() { "—".to_owned() } else { names.join(", ") };
-                                ui.add(egui::Label::new(used.as_str()).truncate()).on_hover_text(used);
+                                ui.add(egui::Label::new(used.as_str()).truncate());
                             }
                             Column::Hint => {
                                 ui.add(

@@ -50,6 +50,7 @@ fn rotate_confirmed(
             record.label
         ),
         "Rotate",
+        false,
     )
 }
 
@@ -73,15 +74,18 @@ pub fn detail_ui(
             if ui.button("Back to keys").clicked() {
                 command = Some(Command::Show(Screen::Keys));
             }
-            ui.heading(&record.label);
+            // A long label wraps beside the button instead of widening the page.
+            ui.add(egui::Label::new(egui::RichText::new(&record.label).heading()).wrap());
         });
         if let Some(pending) = &record.provider_revoke_pending {
             super::widgets::banner_ui(ui, pending);
         }
-        egui::Grid::new("facts").num_columns(2).spacing([24.0, 6.0]).show(ui, |ui| {
+        // The values wrap in what the names leave of the page (a grid lets text run on).
+        let value_width = (ui.available_width() - theme::LABEL_WIDTH - 24.0).max(160.0);
+        egui::Grid::new("facts").num_columns(2).spacing([24.0, 6.0]).min_col_width(theme::LABEL_WIDTH).show(ui, |ui| {
             let row = |ui: &mut egui::Ui, name: &str, value: String| {
                 ui.label(name);
-                ui.label(value);
+                wrapped(ui, value_width, |ui| ui.label(value));
                 ui.end_row();
             };
             row(ui, "Provider", record.provider.name().to_owned());
@@ -89,7 +93,7 @@ pub fn detail_ui(
                 row(ui, "Account", account.name.clone());
             }
             ui.label("Status");
-            match &record.status {
+            wrapped(ui, value_width, |ui| match &record.status {
                 KeyStatus::Revoked { at, reason } => badge_ui(
                     ui,
                     &format!("revoked {} — {reason}", at.format("%Y-%m-%d")),
@@ -102,7 +106,7 @@ pub fn detail_ui(
                     let (word, kind) = status.word(record.provider.name());
                     badge_ui(ui, &word, kind);
                 }
-            }
+            });
             ui.end_row();
             row(ui, "Hint", record.hint.clone());
             row(ui, "Keydesk id", record.id.to_string());
@@ -117,13 +121,13 @@ pub fn detail_ui(
             );
             row(ui, "Revealed", times(record.reveal_count));
             ui.label("Last checked");
-            match &record.last_verified {
+            wrapped(ui, value_width, |ui| match &record.last_verified {
                 None => badge_ui(ui, "never checked", theme::Badge::Muted),
                 Some(v) => {
                     let kind = outcome_badge(&v.outcome);
                     badge_ui(ui, &format!("{} — {}", ago(Some(v.at), now), v.outcome.sentence()), kind);
                 }
-            }
+            });
             ui.end_row();
             if let Some(ask) = usage_row_ui(ui, file, record, state, now) {
                 command = Some(ask);
@@ -143,11 +147,13 @@ pub fn detail_ui(
                 });
                 ui.end_row();
             }
+            // The other key by its label (its id only if it is no longer in the vault).
+            let label_of = |id: &KeyId| file.key(id).map_or_else(|| id.to_string(), |k| k.label.clone());
             if let Some(old) = &record.replaces {
-                row(ui, "Replaces", old.to_string());
+                row(ui, "Replaces", label_of(old));
             }
             if let Some(new) = &record.replaced_by {
-                row(ui, "Replaced by", new.to_string());
+                row(ui, "Replaced by", label_of(new));
             }
         });
         // The rotation under way, on the old key's page and on its replacement's.
@@ -596,6 +602,16 @@ fn activity_ui(ui: &mut egui::Ui, activity: &Activity) {
             ui.label("no failures");
         }
     });
+}
+
+/// A grid cell at most `width` wide whose text wraps.
+fn wrapped<R>(ui: &mut egui::Ui, width: f32, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    ui.scope(|ui| {
+        ui.set_max_width(width);
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
+        add(ui)
+    })
+    .inner
 }
 
 #[cfg(test)]

@@ -63,7 +63,9 @@ pub fn revoke_ui(ctx: &egui::Context, state: &mut RevokeState) -> Option<Command
         ui.horizontal(|ui| {
             let guided_unconfirmed = matches!(state.route, RevokeRoute::Guided { .. }) && !state.confirmed;
             let enter = reason.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if (ui.add_enabled(!guided_unconfirmed, egui::Button::new("Revoke key")).clicked()
+            if (ui
+                .add_enabled(!guided_unconfirmed, super::widgets::destructive_button(ui, "Revoke key"))
+                .clicked()
                 || (enter && !guided_unconfirmed))
                 && command.is_none()
             {

@@ -32,6 +32,8 @@ pub const REVEAL_SECS: i64 = 30;
 #[must_use]
 pub enum Command {
     Show(Screen),
+    /// The new key screen, opened on one way of making the key.
+    NewKey(crate::ui::state::NewMode),
     OpenKey(KeyId),
     Copy(KeyId),
     Reveal(KeyId),
@@ -143,12 +145,28 @@ pub struct Confirmation {
     pub then: Command,
     /// Confirming gives up the edits on the open key's page (the question asked when leaving it).
     pub discards_edits: bool,
+    /// What it does cannot be taken back (a removal): its button is red. A step that can be
+    /// undone or walked back (a rotation) is asked about with an ordinary button.
+    pub destructive: bool,
 }
 
 impl Command {
-    /// This command, run only once the user confirms.
-    pub fn confirmed_by(self, title: String, body: String, action: &'static str) -> Command {
-        Command::Confirm(Box::new(Confirmation { title, body, action, then: self, discards_edits: false }))
+    /// This command, run only once the user confirms; `destructive` when it cannot be undone.
+    pub fn confirmed_by(
+        self,
+        title: String,
+        body: String,
+        action: &'static str,
+        destructive: bool,
+    ) -> Command {
+        Command::Confirm(Box::new(Confirmation {
+            title,
+            body,
+            action,
+            then: self,
+            discards_edits: false,
+            destructive,
+        }))
     }
 }
 

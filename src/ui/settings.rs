@@ -16,6 +16,54 @@ fn number(ui: &mut egui::Ui, label: &str, value: &mut u32, range: std::ops::Rang
     });
 }
 
+/// A time picked from `choices` (in its unit), with the value the user has kept as a choice of
+/// its own when it is not among them (a vault file edited by hand, an older Keydesk).
+fn time_choice(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut u32,
+    choices: &[u32],
+    words: fn(u32) -> String,
+    after: &str,
+) {
+    ui.horizontal(|ui| {
+        let name = super::widgets::form_label(ui, label);
+        let mut offered = choices.to_vec();
+        if !offered.contains(value) {
+            offered.push(*value);
+            offered.sort_unstable();
+        }
+        egui::ComboBox::from_id_salt(label)
+            .selected_text(words(*value))
+            .show_ui(ui, |ui| {
+                for choice in offered {
+                    ui.selectable_value(value, choice, words(choice));
+                }
+            })
+            .response
+            .labelled_by(name.id);
+        ui.label(after);
+    });
+}
+
+/// Seconds as people say them: "45 s", "1 min", "1 min 30 s".
+pub fn seconds_words(secs: u32) -> String {
+    match (secs / 60, secs % 60) {
+        (0, s) => format!("{s} s"),
+        (m, 0) => format!("{m} min"),
+        (m, s) => format!("{m} min {s} s"),
+    }
+}
+
+/// Minutes as people say them: "15 min", "1 h", "1 h 30 min".
+pub fn minutes_words(minutes: u32) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
 /// The settings screen. `kdf` is the vault's current cost: a password change keeps all of it
 /// but the memory chosen here.
 pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams) -> Option<Command> {
@@ -42,8 +90,17 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
     if chosen != current {
         command = Some(Command::SetTheme(chosen));
     }
-    number(ui, "Lock after", &mut state.auto_lock_minutes, 1..=240, " min idle");
-    number(ui, "Clear clipboard", &mut state.clipboard_clear_secs, 5..=600, " s after a copy");
+    let lock = [1, 5, 15, 30, 60, 120, 240];
+    time_choice(ui, "Lock after", &mut state.auto_lock_minutes, &lock, minutes_words, "idle");
+    let clear = [10, 20, 30, 45, 60, 120, 300, 600];
+    time_choice(
+        ui,
+        "Clear clipboard",
+        &mut state.clipboard_clear_secs,
+        &clear,
+        seconds_words,
+        "after a copy",
+    );
     if ui.button("Save settings").clicked() {
         let settings = Settings {
             auto_lock_minutes: state.auto_lock_minutes,
@@ -440,4 +497,19 @@ pub fn password_change_ui(
         memory_mib: form.kdf_memory_mib,
         new_data_key: form.new_data_key,
     })
+}
+
+#[cfg(test)]
+mod time_words {
+    use super::{minutes_words, seconds_words};
+
+    #[test]
+    fn times_read_as_people_say_them() {
+        assert_eq!(seconds_words(45), "45 s");
+        assert_eq!(seconds_words(60), "1 min");
+        assert_eq!(seconds_words(90), "1 min 30 s");
+        assert_eq!(minutes_words(15), "15 min");
+        assert_eq!(minutes_words(60), "1 h");
+        assert_eq!(minutes_words(90), "1 h 30 min");
+    }
 }

@@ -363,7 +363,7 @@ pub fn team_ui(
         });
         // Where it is and who you are, under the title: the buttons keep the title's line.
         let place = format!("{} · you are {}", view.place, view.member);
-        ui.add(egui::Label::new(egui::RichText::new(&place).weak()).truncate()).on_hover_text(&place);
+        ui.add(egui::Label::new(egui::RichText::new(&place).weak()).truncate());
         if let Some(shown) = invitation {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 let Some(member) = shown.member.clone() else {

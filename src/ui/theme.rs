@@ -103,6 +103,11 @@ pub enum Badge {
     Muted,
 }
 
+/// The fill of a button whose change cannot be taken back (its words are white).
+pub fn danger(dark: bool) -> Color32 {
+    if dark { Color32::from_rgb(0xc6, 0x28, 0x28) } else { Color32::from_rgb(0xb0, 0x1e, 0x1e) }
+}
+
 /// The banner colour for vault-level problems.
 pub fn banner_fill(dark: bool) -> Color32 {
     palette(dark).banner
@@ -202,6 +207,10 @@ mod tests {
             }
             // The banner carries text too.
             assert!(contrast(p.text, p.banner) >= 4.5, "{name}: banner text");
+        }
+        for dark in [false, true] {
+            let ratio = contrast(Color32::WHITE, danger(dark));
+            assert!(ratio >= 4.5, "destructive button (dark: {dark}) {ratio:.2}:1");
         }
         for provider in Provider::all() {
             let (_, colour) = provider_mark(provider);

@@ -187,6 +187,12 @@ pub fn badge_ui(ui: &mut egui::Ui, text: &str, kind: Badge) {
     ui.label(egui::RichText::new(text).color(colour).strong());
 }
 
+/// A button for a change that cannot be taken back: white words on the palette's red.
+pub fn destructive_button(ui: &egui::Ui, text: &str) -> egui::Button<'static> {
+    let text = egui::RichText::new(text.to_owned()).color(egui::Color32::WHITE).strong();
+    egui::Button::new(text).fill(theme::danger(ui.visuals().dark_mode))
+}
+
 /// A question before a change that is hard to undo: `Some(true)` confirmed, `Some(false)`
 /// cancelled (Cancel or Esc), `None` still open.
 pub fn confirm_ui(ctx: &egui::Context, confirm: &crate::ui::session::Confirmation) -> Option<bool> {
@@ -205,8 +211,12 @@ pub fn confirm_ui(ctx: &egui::Context, confirm: &crate::ui::session::Confirmatio
             if cancel.clicked() {
                 answer = Some(false);
             }
-            let colour = theme::badge(ui.visuals().dark_mode, Badge::Bad);
-            if ui.button(egui::RichText::new(confirm.action).color(colour)).clicked() {
+            let button = if confirm.destructive {
+                destructive_button(ui, confirm.action)
+            } else {
+                egui::Button::new(confirm.action)
+            };
+            if ui.add(button).clicked() {
                 answer = Some(true);
             }
         });

@@ -28,7 +28,7 @@ impl Vault {
     }
 
     /// [`Vault::revoke`], with a note on how it was revoked at the provider for the audit log
-    /// (e.g. "revoked at SendGrid", "user confirmed it was revoked at Mailchimp").
+    /// (e.g. "revoked at SendGrid", "revoked by hand on Mailchimp's page").
     pub fn revoke_noting(
         &mut self,
         id: &KeyId,

@@ -33,6 +33,7 @@ mod scenario;
 mod team;
 mod ui;
 mod ui_check_all;
+mod ui_fit;
 mod ui_keyboard;
 mod ui_layout;
 mod ui_shell;

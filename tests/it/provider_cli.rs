@@ -316,10 +316,10 @@ fn guided_revoke_for_a_provider_without_key_management() {
 
     *still_valid.lock().unwrap() = false;
     let out = s.ok(&["revoke", "Brevo CRM", "--reason", "leak", "--revoked-at-provider"], "");
-    assert!(out.contains("user confirmed it was revoked at Brevo; Brevo now refuses it"), "{out}");
+    assert!(out.contains("revoked by hand on Brevo's page; Brevo now refuses it"), "{out}");
     assert!(out.contains("Update what used it: HubSpot."), "{out}");
     let audit = s.json(&["audit", "--json"]);
-    assert!(audit[0]["detail"].as_str().unwrap().contains("user confirmed it was revoked at Brevo"));
+    assert!(audit[0]["detail"].as_str().unwrap().contains("revoked by hand on Brevo's page"));
     s.assert_never_printed(&[&key]);
 }
 

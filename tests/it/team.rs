@@ -1121,7 +1121,7 @@ fn a_revoked_key_leaves_the_server_with_its_history_for_an_admin() {
     let listed = ana.ok(&["list", "--all", "--json"], "");
     assert!(listed.contains("\"revoked\""), "{listed}");
     let trail = ana.ok(&["audit"], "");
-    assert!(trail.contains("user confirmed it was revoked at SendGrid; SendGrid now refuses it"), "{trail}");
+    assert!(trail.contains("revoked by hand on SendGrid's page; SendGrid now refuses it"), "{trail}");
     assert_eq!(sendgrid.seen().len(), 1, "the old key was checked once");
 
     // An admin's revoke destroys the older versions too.

@@ -169,9 +169,21 @@ fn an_empty_vault_says_where_to_start() {
     let world = world();
     let mut harness = app(&world);
     create_and_unlock(&mut harness);
-    harness.get_by_label("No keys yet");
-    click(&mut harness, "Add your first key");
+    let heading = harness.get_by_label("No keys yet").rect();
+    // The buttons are centred under the heading, the usual start (a key from a provider) first.
+    let buttons = ["Paste a key from your provider", "Generate a Keydesk key", "Add a provider account"];
+    let rects: Vec<egui::Rect> = buttons.iter().map(|b| harness.get_by_label(b).rect()).collect();
+    for (button, rect) in buttons.iter().zip(&rects) {
+        let off = (rect.center().x - heading.center().x).abs();
+        assert!(off < 2.0, "{button} is {off} px off the heading's centre");
+    }
+    assert!(rects.windows(2).all(|w| w[0].top() < w[1].top()), "Paste comes first, then Generate");
+    click(&mut harness, "Paste a key from your provider");
     assert_eq!(screen(&harness), Screen::New);
+    assert_eq!(harness.state().session().unwrap().new_key.mode, keydesk::ui::state::NewMode::Paste);
+    click(&mut harness, "Keys");
+    click(&mut harness, "Generate a Keydesk key");
+    assert_eq!(harness.state().session().unwrap().new_key.mode, keydesk::ui::state::NewMode::Generate);
     click(&mut harness, "Keys");
     click(&mut harness, "Add a provider account");
     assert_eq!(screen(&harness), Screen::Accounts);

@@ -165,3 +165,30 @@ fn an_account_test_result_stays_on_its_row() {
     harness.run();
     assert_eq!(harness.query_all_by_label_contains("failed at").count(), 1);
 }
+
+/// How many more texts containing `shown` are on screen once the pointer rests on the first
+/// node whose label contains `over`: the tooltips that say it.
+fn tooltips_over(harness: &mut Harness<'_, KeydeskApp>, over: &str, shown: &str) -> usize {
+    harness.ctx.all_styles_mut(|style| style.interaction.tooltip_delay = 0.0);
+    harness.hover_at(egui::pos2(700.0, 5.0));
+    harness.run();
+    let before = harness.query_all_by_label_contains(shown).count();
+    harness.get_all_by_label_contains(over).next().unwrap().hover();
+    harness.run();
+    harness.run();
+    harness.query_all_by_label_contains(shown).count() - before
+}
+
+#[test]
+fn a_tooltip_shows_once() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    generate_key(&mut harness, &"The spring campaign's partner integration ".repeat(3));
+    harness.set_size(egui::vec2(760.0, 600.0));
+    click(&mut harness, "Audit log");
+    // A text cut to its column is shown whole on hover, once (not once more over the next row).
+    assert_eq!(tooltips_over(&mut harness, "Lock", "Ctrl+L"), 1, "a button's tooltip");
+    let text = "The spring campaign's partner";
+    assert_eq!(tooltips_over(&mut harness, text, text), 1, "the key's cut label");
+}

@@ -270,7 +270,7 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     let last = events.last().unwrap();
     assert!(last.member == "ana" && last.is(Action::Revoke), "{last:?}");
     assert!(
-        last.detail.contains("user confirmed it was revoked at Mailchimp; Mailchimp now refuses it"),
+        last.detail.contains("revoked by hand on Mailchimp's page; Mailchimp now refuses it"),
         "{}",
         last.detail
     );

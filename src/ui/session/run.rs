@@ -18,7 +18,7 @@ impl Session {
     pub fn run(&mut self, command: Command, fx: &mut Effects<'_>) {
         let now = fx.now;
         // Leaving a key page with edits not saved asks first.
-        let leaving = matches!(&command, Command::Show(_))
+        let leaving = matches!(&command, Command::Show(_) | Command::NewKey(_))
             || matches!(&command, Command::OpenKey(id) if !matches!(&self.screen, Screen::Detail(open) if open == id));
         if leaving && let Some(label) = self.unsaved_edits() {
             self.confirm = Some(Confirmation {
@@ -27,6 +27,7 @@ impl Session {
                 action: "Discard changes",
                 then: command,
                 discards_edits: true,
+                destructive: true,
             });
             return;
         }
@@ -56,6 +57,10 @@ impl Session {
                     self.settings.reminder_asked = false;
                 }
                 self.screen = screen;
+            }
+            Command::NewKey(mode) => {
+                self.new_key.mode = mode;
+                self.run(Command::Show(Screen::New), fx);
             }
             Command::OpenKey(id) => self.open_key(&id),
             Command::Whois(candidate) => match self.vault.whois(candidate.expose_secret()) {
