@@ -115,6 +115,45 @@ pub fn save_copy(dir: &Path, copy: &Snapshot) -> Result<usize, String> {
     })
 }
 
+/// The name the OS keychain keeps a team vault's server token under (per team and member).
+pub fn token_name(config: &TeamConfig) -> String {
+    format!("keydesk-team-token/{}/{}", config.team_id, config.member)
+}
+
+/// The server token `keychain` keeps for the team vault `config` names, if any.
+pub fn kept_token(
+    keychain: &dyn crate::secrets::SecretStore,
+    config: &TeamConfig,
+) -> Option<Zeroizing<String>> {
+    let kept = Zeroizing::new(keychain.get(&token_name(config)).ok()?);
+    (!kept.trim().is_empty()).then(|| Zeroizing::new(kept.trim().to_owned()))
+}
+
+/// Keeps `token` in `keychain` for the team vault `config` names; the warning to show when
+/// it could not be (`next` says what happens then, as "you will be asked for it at the next
+/// unlock").
+pub fn keep_token(
+    keychain: Result<Box<dyn crate::secrets::SecretStore>, crate::secrets::SecretStoreError>,
+    config: &TeamConfig,
+    token: &Zeroizing<String>,
+    next: &str,
+) -> Option<String> {
+    let kept = keychain.and_then(|mut keychain| keychain.put(&token_name(config), token));
+    kept.err()
+        .map(|error| format!("The server token could not be kept in the OS keychain ({error}): {next}."))
+}
+
+/// Forgets the server token `keychain` keeps for the team vault `config` names (one the server
+/// no longer accepts).
+pub fn forget_token(
+    keychain: Result<Box<dyn crate::secrets::SecretStore>, crate::secrets::SecretStoreError>,
+    config: &TeamConfig,
+) {
+    if let Ok(mut keychain) = keychain {
+        let _gone_or_never_there = keychain.delete(&token_name(config));
+    }
+}
+
 /// The server token from `BAO_TOKEN`, else `VAULT_TOKEN`, when one is set.
 pub fn token_from_env() -> Option<Zeroizing<String>> {
     ["BAO_TOKEN", "VAULT_TOKEN"].into_iter().find_map(|name| {

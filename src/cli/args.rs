@@ -23,6 +23,19 @@ pub struct Cli {
     /// $VAULT_TOKEN).
     #[arg(long, global = true, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+    /// Sign in to a team vault's server now: `userpass` with a name and password on the
+    /// server (asked, or --login-password-file), or `token`. The token the server gives is
+    /// kept in the OS keychain; later commands use it, and sign in again by themselves when
+    /// the server no longer accepts it. `init --team --login userpass` makes it the vault's way.
+    #[arg(long, global = true, value_enum, value_name = "METHOD")]
+    pub login: Option<LoginMethod>,
+    /// The name to sign in with (default: the one this team vault signed in with, else the
+    /// member's name).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub login_name: Option<String>,
+    /// Read the server password (not the vault's) from the first line of FILE instead of asking.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub login_password_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -325,8 +338,14 @@ pub struct InitArgs {
 #[derive(Debug, Subcommand)]
 pub enum MemberCommand {
     /// Invite NAME to this team vault: prints a one-time code to give them in person or by
-    /// phone (not through the server); they join with `keydesk init --team --join`.
-    Invite(MemberArg),
+    /// phone (not through the server); they join with `keydesk init --team --join`. Where
+    /// the server has the userpass sign-in and this token may manage it, NAME's sign-in is
+    /// made too, as `member login` makes it, and its password printed with the code.
+    Invite(InviteArgs),
+    /// With a server admin's token: make (or replace) NAME's sign-in on the server — a
+    /// userpass login with a new password (printed) and the policy of --role, and the OpenBao
+    /// identity named NAME that the policies name their own entry by.
+    Login(InviteArgs),
     /// Remove NAME from this team vault and replace the team's key: every secret is sealed
     /// again under a new key that NAME never held, and older versions are destroyed on the
     /// server. Revoke NAME's server token too, and rotate the keys listed at their providers.
@@ -345,6 +364,15 @@ pub enum TeamCommand {
     /// and path come from this folder's team vault, or --addr, --mount and --path before there
     /// is one.
     Setup(SetupArgs),
+}
+
+/// How to sign in to a team vault's server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LoginMethod {
+    /// A server token: --token-file, $BAO_TOKEN, $VAULT_TOKEN, or the one the OS keychain keeps.
+    Token,
+    /// A name and password on the server's userpass sign-in (auth/userpass).
+    Userpass,
 }
 
 #[derive(Debug, Args)]
@@ -385,6 +413,15 @@ impl From<PolicyRole> for crate::team::policy::Role {
             PolicyRole::Admin => crate::team::policy::Role::Admin,
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// The member's name, as they will give it with --member.
+    pub name: String,
+    /// What they may do, for their sign-in on the server: reader, editor or admin.
+    #[arg(long, value_enum, default_value = "editor")]
+    pub role: PolicyRole,
 }
 
 #[derive(Debug, Args)]

@@ -105,6 +105,20 @@ pub enum KvError {
         "The server's mount \"{mount}\" is not a KV version 2 secrets engine: give the team vault another --mount, or make it one with `bao secrets enable -path={mount} kv-v2`."
     )]
     NotKv2 { mount: String },
+    /// The server's sign-in refused the name and password.
+    #[error(
+        "The server refused this name and password (its sign-in, not your vault password): check them, or ask your team's admin to set a new server password for you."
+    )]
+    SignInRefused,
+    /// The server has no sign-in method at this mount.
+    #[error(
+        "The server has no name-and-password sign-in at auth/{mount}: ask your team's admin to run `keydesk team setup`."
+    )]
+    NoSignIn { mount: String },
+    #[error(
+        "A sign-in name may hold only letters, digits, '.', '_', '-' and '@' (at most 64): give another with --login-name."
+    )]
+    BadName,
     #[error("The server's answer could not be read ({what}): tell your team's admin.")]
     Malformed { what: &'static str },
 }
@@ -174,6 +188,11 @@ impl Kv {
 
     pub fn location(&self) -> &Location {
         &self.location
+    }
+
+    /// The token this connection presents (to keep it in the OS keychain after a sign-in).
+    pub fn token(&self) -> &Zeroizing<String> {
+        &self.token
     }
 
     /// The value at `under` (relative to the vault's path) and its version; `None` when
@@ -272,7 +291,19 @@ impl Kv {
         api: &str,
         body: Option<&Value>,
     ) -> Result<Option<Value>, KvError> {
-        let response = self.send(method, api, body, Doing::Administer)?;
+        let body = body.map(|body| body.to_string().into_bytes());
+        self.server_send(method, api, body.as_deref())
+    }
+
+    /// [`Kv::server_call`] with a body already written (one that may hold a password, in a
+    /// buffer the caller wipes).
+    pub fn server_send(
+        &self,
+        method: &Method,
+        api: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Option<Value>, KvError> {
+        let response = self.send_bytes(method, api, body, Doing::Administer)?;
         if response.status == 404 || response.status == 204 {
             return Ok(None);
         }
@@ -302,6 +333,19 @@ impl Kv {
         method: &Method,
         api: &str,
         body: Option<&Value>,
+        doing: Doing,
+    ) -> Result<Response, KvError> {
+        let body = body.map(|body| body.to_string().into_bytes());
+        self.send_bytes(method, api, body.as_deref(), doing)
+    }
+
+    /// [`Kv::send`] with a body already written (one that may hold a password, in a buffer
+    /// the caller wipes).
+    fn send_bytes(
+        &self,
+        method: &Method,
+        api: &str,
+        body: Option<&[u8]>,
         doing: Doing,
     ) -> Result<Response, KvError> {
         self.keep_token_alive();
@@ -353,8 +397,8 @@ impl Kv {
     /// A successful answer about the token itself, read into `T` (its few fields alone: the
     /// token the answer also holds is never copied out of the zeroized body); `None` otherwise.
     fn token_answer<T: serde::de::DeserializeOwned>(&self, method: &Method, api: &str) -> Option<T> {
-        let body = (*method == Method::POST).then(|| json!({}));
-        let response = self.send_raw(method, api, body.as_ref()).ok()?;
+        let body = (*method == Method::POST).then_some(&b"{}"[..]);
+        let response = self.send_raw(method, api, body).ok()?;
         if !(200..300).contains(&response.status) {
             return None;
         }
@@ -368,7 +412,12 @@ impl Kv {
     /// there is none (an election, or a new leader taking over its engines), it is asked for
     /// again for up to 15 s. After that, any node that answers is used (a standby's reads,
     /// which may lag, rather than nothing).
-    fn send_raw(&self, method: &Method, api: &str, body: Option<&Value>) -> Result<Response, KvError> {
+    pub(super) fn send_raw(
+        &self,
+        method: &Method,
+        api: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Response, KvError> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
         loop {
             let active = self.active_node();
@@ -454,7 +503,7 @@ impl Kv {
 
     /// The last resort: the first configured address that gives a settled answer (a
     /// standby's reads), or [`KvError::NoLeader`].
-    fn send_to_any(&self, method: &Method, api: &str, body: Option<&Value>) -> Result<Response, KvError> {
+    fn send_to_any(&self, method: &Method, api: &str, body: Option<&[u8]>) -> Result<Response, KvError> {
         for addr in &self.location.addrs {
             let redirected = std::cell::Cell::new(false);
             if let Ok(response) = self.send_to(method.clone(), format!("{addr}/v1/{api}"), body, &redirected)
@@ -471,12 +520,16 @@ impl Kv {
         &self,
         method: Method,
         url: String,
-        body: Option<&Value>,
+        body: Option<&[u8]>,
         redirected: &std::cell::Cell<bool>,
     ) -> Result<Response, NetError> {
-        let mut request = Request::new(method, url).header("x-vault-token", self.token.as_str());
+        let mut request = Request::new(method, url);
+        // Before a sign-in there is no token to present.
+        if !self.token.is_empty() {
+            request = request.header("x-vault-token", self.token.as_str());
+        }
         if let Some(body) = body {
-            request = request.body("application/json", body.to_string().into_bytes());
+            request = request.body("application/json", body.to_vec());
         }
         // A standby names the active node: followed to any address Keydesk may call at all.
         self.client.send_following(request, &|_from, to| {
@@ -523,7 +576,7 @@ fn answer(response: &Response) -> Result<Value, KvError> {
 
 /// The server's `errors` joined, as it words them (they never hold a secret: Keydesk's values
 /// are sealed before they are sent).
-fn message(response: &Response) -> String {
+pub(super) fn message(response: &Response) -> String {
     serde_json::from_str::<Value>(&response.body)
         .ok()
         .and_then(|body| body.get("errors").and_then(Value::as_array).cloned())

@@ -233,12 +233,18 @@ enum TokenFrom {
 /// Why a team vault did not open, as the unlock screen says it (a refused token that the OS
 /// keychain kept is said to be that one).
 fn open_error(error: &TeamError, from: TokenFrom) -> OpenError {
+    open_error_of(error, from, false)
+}
+
+/// [`open_error`] for a vault that signs in with a name and password when `signs_in`.
+fn open_error_of(error: &TeamError, from: TokenFrom, signs_in: bool) -> OpenError {
     OpenError {
         wrong_password: matches!(error, TeamError::Crypto(CryptoError::WrongPassword)),
         message: match error {
             TeamError::Crypto(CryptoError::WrongPassword) => {
                 "The master password is wrong: type the password you chose for this team vault.".to_owned()
             }
+            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && signs_in => "The server no longer accepts the token kept from your last sign-in: type your server password to sign in again.".to_owned(),
             TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain => "The server no longer accepts the token kept in the OS keychain (it expired or was revoked): paste the new one your team's admin gives you.".to_owned(),
             other => sentence(other),
         },
@@ -257,7 +263,7 @@ fn read_copy(dir: &Path, team_id: &str) -> ReadCopy {
 /// The team vault of `dir`, unlocked; from this computer's copy, read-only, when the server
 /// cannot be reached.
 fn open(
-    dir: &Path,
+    (dir, open_store): (&Path, &StoreFactory),
     (token, from): (&Zeroizing<String>, TokenFrom),
     password: &SecretString,
     mut memory: Option<KdfMemory>,
@@ -297,7 +303,14 @@ fn open(
                     "{} This computer has no copy of the team vault's keys yet: try again when it answers.",
                     sentence(&error)
                 ))),
-                _ => Err(open_error(&error, from)),
+                _ => {
+                    if from == TokenFrom::Keychain
+                        && matches!(error, TeamError::Server(KvError::TokenRejected))
+                    {
+                        folder::forget_token(open_store(SecretBackend::Keychain, dir), &config);
+                    }
+                    Err(open_error_of(&error, from, !config.sign_in.is_token()))
+                }
             };
         }
     };
@@ -352,16 +365,21 @@ fn create(
     session_of(dir, vault, keys, (None, None), now).map_err(|e| open_error(&e, TokenFrom::Typed))
 }
 
-/// The name the OS keychain keeps a team vault's token under (per team and member).
-fn token_name(config: &TeamConfig) -> String {
-    format!("keydesk-team-token/{}/{}", config.team_id, config.member)
+/// On a team vault that signs in with a name and password: signs in with `typed` and gives
+/// the server's token (`None` on a vault that signs in with a token: `typed` is one).
+fn sign_in(dir: &Path, typed: &SecretString) -> Result<Option<Zeroizing<String>>, String> {
+    let config = folder::read_config(dir)?;
+    let crate::team::signin::SignIn::Userpass { mount, name } = &config.sign_in else { return Ok(None) };
+    let location = Location::new(&config.addr, &config.mount, &config.path).map_err(|e| e.to_string())?;
+    let kv = crate::team::signin::userpass(location, mount, name, typed).map_err(|e| e.to_string())?;
+    Ok(Some(kv.token().clone()))
 }
 
 /// The token the OS keychain keeps for the team vault of `dir`, if any.
 fn kept_token(open_store: &StoreFactory, dir: &Path) -> Option<Zeroizing<String>> {
     let config = folder::read_config(dir).ok()?;
     let store = open_store(SecretBackend::Keychain, dir).ok()?;
-    store.get(&token_name(&config)).ok().map(Zeroizing::new).filter(|token| !token.trim().is_empty())
+    folder::kept_token(store.as_ref(), &config)
 }
 
 /// Keeps `token` in the OS keychain; the warning to show when it could not be.
@@ -371,19 +389,23 @@ fn keep_token(
     config: &TeamConfig,
     token: &Zeroizing<String>,
 ) -> Option<String> {
-    let kept =
-        open_store(SecretBackend::Keychain, dir).and_then(|mut store| store.put(&token_name(config), token));
-    kept.err().map(|error| {
-        format!("The server token could not be kept in the OS keychain ({error}): you will be asked for it at the next unlock.")
-    })
+    folder::keep_token(
+        open_store(SecretBackend::Keychain, dir),
+        config,
+        token,
+        "you will be asked for it at the next unlock",
+    )
 }
 
 /// The unlock screen's state for the folder: with the team vault's place when it is one.
 pub(super) fn lock_state(dir: &Path) -> unlock::UnlockState {
     let mut state = unlock::UnlockState::default();
     if folder::is_team(dir) {
-        let place = folder::read_config(dir)
-            .map_or_else(|error| error, |config| format!("{}, as {}", config.place(), config.member));
+        let config = folder::read_config(dir);
+        let place = match &config {
+            Ok(config) => format!("{}, as {}", config.place(), config.member),
+            Err(error) => error.clone(),
+        };
         state.team = Some(TeamLock {
             place,
             token_from_env: folder::token_from_env().is_some(),
@@ -391,6 +413,7 @@ pub(super) fn lock_state(dir: &Path) -> unlock::UnlockState {
             kept: None,
             remember: true,
             use_other: false,
+            sign_in_name: config.ok().and_then(|config| config.sign_in.name().map(str::to_owned)),
         });
     }
     state
@@ -444,6 +467,9 @@ impl KeydeskApp {
     ) {
         // The token: typed here, else from the environment, else (read by the job) the one
         // the OS keychain keeps.
+        // On a vault that signs in with a name and password, what is typed is that password
+        // (kept as typed), and the job signs in with it.
+        let server_password = token.clone();
         let typed = token.map(|t| Zeroizing::new(t.expose_secret().trim().to_owned()));
         let (given, from) = match (typed, folder::token_from_env()) {
             (Some(typed), _) => (Some(typed), TokenFrom::Typed),
@@ -453,9 +479,12 @@ impl KeydeskApp {
         let kept = matches!(&self.phase, Phase::Locked(state) if state.team.as_ref().is_some_and(|t| t.kept == Some(true)));
         if given.is_none() && !kept {
             if let Phase::Locked(state) = &mut self.phase {
-                state.failed(
-                    "The server token is empty: paste the token your team's admin gave you.".to_owned(),
-                );
+                let signs_in = state.team.as_ref().is_some_and(|team| team.sign_in_name.is_some());
+                state.failed(if signs_in {
+                    "The server password is empty: type your password on the team's server.".to_owned()
+                } else {
+                    "The server token is empty: paste the token your team's admin gave you.".to_owned()
+                });
             }
             return;
         }
@@ -467,11 +496,21 @@ impl KeydeskApp {
         self.jobs.spawn(ctx, "Unlocking the team vault", Records::No, move || {
             // The memory made ready while the password was typed (at the default cost).
             let memory = prepared.and_then(|thread| thread.join().ok().flatten());
+            let given = match (from, server_password) {
+                (TokenFrom::Typed, Some(typed)) => match sign_in(&dir, &typed) {
+                    Ok(Some(token)) => Some(token),
+                    Ok(None) => given,
+                    Err(message) => {
+                        return Done::Team(TeamDone::Opened(Err(OpenError { message, wrong_password: false })));
+                    }
+                },
+                _ => given,
+            };
             let Some(token) = given.or_else(|| kept_token(&open_store, &dir)) else {
                 let message = "No server token is kept in the OS keychain any more: paste the token your team's admin gave you.";
                 return Done::Team(TeamDone::Opened(Err(OpenError { message: message.to_owned(), wrong_password: false })));
             };
-            let opened = open(&dir, (&token, from), &password, memory, now).map(|mut session| {
+            let opened = open((&dir, &open_store), (&token, from), &password, memory, now).map(|mut session| {
                 if from == TokenFrom::Typed && remember {
                     session.notice = keep_token(&open_store, &dir, session.vault.config(), &token);
                 }
@@ -569,8 +608,9 @@ impl KeydeskApp {
                         session.changes += 1;
                         session.next_poll = DateTime::<Utc>::MIN_UTC;
                         let mut said = format!(
-                            "Removed {name}: the team's key was replaced and {} sealed again under it. Revoke {name}'s server token too.",
-                            crate::vault::count_keys(removed.resealed)
+                            "Removed {name}: the team's key was replaced and {} sealed again under it. {}",
+                            crate::vault::count_keys(removed.resealed),
+                            removed.signed_out.as_ref().map(|out| out.sentence(&name)).unwrap_or_default()
                         );
                         if !removed.exposed.is_empty() {
                             let labels: Vec<&str> =
