@@ -177,6 +177,7 @@ mod answers;
 mod browser;
 mod desktop;
 mod opening;
+mod sign_in_again;
 pub mod team;
 mod timers;
 mod transfer;
@@ -222,6 +223,8 @@ pub struct KeydeskApp {
     /// The browser extension's socket, once the window listens on it.
     #[cfg(target_os = "linux")]
     browser: Option<browser::BrowserBridge>,
+    /// A team job waiting for a new sign-in, and the dialog that asks for it.
+    sign_in_again: sign_in_again::SignInAgainState,
 }
 
 const PREFS_KEY: &str = "keydesk-prefs";
@@ -257,6 +260,7 @@ impl KeydeskApp {
             unlock_started: None,
             unlock_finished: None,
             frames_after_unlock: None,
+            sign_in_again: Default::default(),
             #[cfg(target_os = "linux")]
             browser: None,
             services,
@@ -587,6 +591,7 @@ impl KeydeskApp {
         }
         #[cfg(target_os = "linux")]
         commands.extend(self.browser_question_ui(&ctx));
+        self.sign_in_again_ui(&ctx);
         if !commands.is_empty() {
             self.queued.extend(commands);
             ctx.request_repaint();

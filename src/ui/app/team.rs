@@ -263,7 +263,7 @@ fn read_copy(dir: &Path, team_id: &str) -> ReadCopy {
 /// The team vault of `dir`, unlocked; from this computer's copy, read-only, when the server
 /// cannot be reached.
 fn open(
-    (dir, open_store): (&Path, &StoreFactory),
+    (dir, open_store, again): (&Path, &StoreFactory, Option<crate::team::kv::SignInAgain>),
     (token, from): (&Zeroizing<String>, TokenFrom),
     password: &SecretString,
     mut memory: Option<KdfMemory>,
@@ -284,7 +284,14 @@ fn open(
     let parse = std::thread::Builder::new()
         .name("keydesk: team copy".into())
         .spawn(move || read_copy(&dir_owned, &team_id));
-    let connected = TeamVault::connect(Kv::new(location.clone(), token.clone()), config.clone());
+    // Signing in again is for the open session: a token refused here is the unlock screen's.
+    let connected =
+        TeamVault::connect(Kv::new(location.clone(), token.clone()), config.clone()).map(|mut vault| {
+            if let Some(again) = again {
+                vault.sign_in_again_with(again);
+            }
+            vault
+        });
     let parsed = |parse: std::io::Result<std::thread::JoinHandle<ReadCopy>>| {
         parse.ok().and_then(|thread| thread.join().ok()).unwrap_or_else(|| read_copy(dir, &config.team_id))
     };
@@ -372,7 +379,7 @@ fn sign_in(dir: &Path, typed: &SecretString) -> Result<Option<Zeroizing<String>>
     let crate::team::signin::SignIn::Userpass { mount, name } = &config.sign_in else { return Ok(None) };
     let location = Location::new(&config.addr, &config.mount, &config.path).map_err(|e| e.to_string())?;
     let kv = crate::team::signin::userpass(location, mount, name, typed).map_err(|e| e.to_string())?;
-    Ok(Some(kv.token().clone()))
+    Ok(Some(kv.token()))
 }
 
 /// The token the OS keychain keeps for the team vault of `dir`, if any.
@@ -493,6 +500,12 @@ impl KeydeskApp {
         let now = self.now();
         let prepared = self.kdf_memory.take();
         let open_store = self.services.open_store.clone();
+        let again = super::sign_in_again::signing_in_again(
+            self.sign_in_again.asking.clone(),
+            ctx.clone(),
+            open_store.clone(),
+            dir.clone(),
+        );
         self.jobs.spawn(ctx, "Unlocking the team vault", Records::No, move || {
             // The memory made ready while the password was typed (at the default cost).
             let memory = prepared.and_then(|thread| thread.join().ok().flatten());
@@ -510,7 +523,7 @@ impl KeydeskApp {
                 let message = "No server token is kept in the OS keychain any more: paste the token your team's admin gave you.";
                 return Done::Team(TeamDone::Opened(Err(OpenError { message: message.to_owned(), wrong_password: false })));
             };
-            let opened = open((&dir, &open_store), (&token, from), &password, memory, now).map(|mut session| {
+            let opened = open((&dir, &open_store, again), (&token, from), &password, memory, now).map(|mut session| {
                 if from == TokenFrom::Typed && remember {
                     session.notice = keep_token(&open_store, &dir, session.vault.config(), &token);
                 }
