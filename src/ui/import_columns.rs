@@ -87,7 +87,10 @@ fn rows_ui(ui: &mut egui::Ui, picker: &ColumnPicker) {
     if chosen.is_empty() || picker.sample.is_empty() {
         return;
     }
-    let width = ((ui.available_width() - 16.0) / chosen.len() as f32).clamp(60.0, 200.0);
+    // Each cell and the gap after it share the width.
+    let count = chosen.len() as f32;
+    let gap = ui.spacing().item_spacing.x;
+    let width = ((ui.available_width() - gap * count) / count).clamp(40.0, 200.0);
     let row = |ui: &mut egui::Ui, cells: Vec<egui::RichText>| {
         ui.horizontal(|ui| {
             for text in cells {

@@ -698,12 +698,16 @@ fn a_table_whose_columns_cannot_be_told_is_read_with_the_columns_named() {
     );
 
     // Each mistake in --columns is one sentence naming it and the columns found.
-    let found = "the first row has \"Account\", \"Secret Value\", \"Comment\", \"Until\", \"Site\", \"Group\".";
+    let found =
+        "the first row has \"Account\", \"Secret Value\", \"Comment\", \"Until\", \"Site\", \"Group\".";
     for (columns, wrong) in [
         ("label=Account,key=2,colour=3", "names the field \"colour\", which Keydesk does not import"),
         ("label=Account,key=Secret", "there is no column \"Secret\""),
         ("label=Account,key=9", "there is no column 9 (the file has 6 columns)"),
-        ("label=Account,key=2,notes=\"secret value\"", "the column \"secret value\" is chosen for both key and notes"),
+        (
+            "label=Account,key=2,notes=\"secret value\"",
+            "the column \"secret value\" is chosen for both key and notes",
+        ),
         ("label=Account,notes=3", "no column is chosen for the key"),
         ("notes=Comment,key=2", "no column is chosen for the label"),
     ] {
