@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use common::mock::{Mock, Reply};
 use common::window::{
-    PASSWORD, app, app_with, click, create_and_unlock, generate_key, logic_only, scroll_to, step_until,
-    type_into, world,
+    PASSWORD, app, app_with, click, create_and_unlock, disabled, generate_key, logic_only, pick, scroll_to,
+    step_until, type_into, world,
 };
 use egui_kittest::kittest::Queryable;
 use keydesk::ui::KeydeskApp;
@@ -491,21 +491,6 @@ fn settings_import_shows_each_row_first_then_imports_once() {
     );
     let log = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap());
     assert_eq!(log.iter().filter(|r| r.action == Action::Import).count(), 1);
-}
-
-/// Opens the pick-list of `field` and picks `column` in it, as a person does.
-fn pick(harness: &mut egui_kittest::Harness<'_, KeydeskApp>, field: &str, column: &str) {
-    let role = egui::accesskit::Role::ComboBox;
-    harness.get_by_role_and_label(role, field).scroll_to_me();
-    harness.run();
-    harness.get_by_role_and_label(role, field).click();
-    harness.run();
-    harness.get_by_label(column).click();
-    harness.run();
-}
-
-fn disabled(harness: &egui_kittest::Harness<'_, KeydeskApp>, label: &str) -> bool {
-    egui_kittest::kittest::NodeT::accesskit_node(&harness.get_by_label(label)).is_disabled()
 }
 
 #[test]
