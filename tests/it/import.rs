@@ -314,6 +314,13 @@ fn workbooks_saved_by_libreoffice_import_with_their_dates() {
     assert_eq!(counts(&preview), [2, 0, 0, 1], "{preview}");
     // Lines are the worksheet's rows: a cell's line break does not move the rows after it.
     assert_eq!(verdicts(&preview), [(2, "new".into()), (3, "new".into()), (4, "skipped".into())]);
+    // --columns reads a workbook's sheet too: by number and by header, whatever the header.
+    let columns = "label=1,key=\"api KEY\",notes=Expires";
+    let mapped = json(&cli.ok(&["import", book, "--columns", columns, "--dry-run", "--json"], ""));
+    assert_eq!((&mapped["format"], counts(&mapped)), (&serde_json::json!("xlsx"), [2, 0, 0, 1]), "{mapped}");
+    let mapped =
+        json(&cli.ok(&["import", book, "--columns", "label=Notes,key=2", "--dry-run", "--json"], ""));
+    assert_eq!(counts(&mapped), [0, 0, 0, 3], "a label with a line break, none, no key: {mapped}");
     let said = cli.ok(&["import", book], "");
     assert!(said.contains("Imported 2 keys"), "{said}");
     assert_eq!(reveal(&cli, "Newsletter, \"main\""), "workbook-value-0001");
