@@ -627,9 +627,9 @@ impl super::transfer::ImportTarget for TeamImport<'_> {
     fn read(
         &self,
         path: &Path,
-        format: Option<crate::import::Format>,
+        how: crate::actions::transfer::ReadAs<'_>,
     ) -> Result<crate::actions::transfer::ImportFile, String> {
-        crate::actions::team::read_import(&self.keys, &self.existing, path, format)
+        crate::actions::team::read_import(&self.keys, &self.existing, path, how)
     }
 
     fn keep(

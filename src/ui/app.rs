@@ -97,6 +97,8 @@ pub enum Command {
     PreviewImport {
         path: PathBuf,
         format: Option<crate::import::Format>,
+        /// Where the columns are (a `--columns` text), as the column picker chose.
+        columns: Option<String>,
     },
     /// Takes the vault into a job that imports the previewed rows (with a progress bar and a
     /// Cancel that leaves the vault as it was).
@@ -135,7 +137,13 @@ pub enum Done {
     /// The vault back from writing a backup: what to tell the user, or why it failed.
     BackedUp(Box<Vault>, Result<String, String>),
     /// A file read for import and previewed against the vault.
-    ImportPreviewed(Box<Vault>, Result<crate::ui::state::ImportPreview, String>),
+    /// The file read for import (or why not, with its columns to pick when Keydesk cannot
+    /// tell them).
+    ImportPreviewed(
+        Box<Vault>,
+        Result<crate::ui::state::ImportPreview, String>,
+        Option<Box<crate::ui::state::ColumnPicker>>,
+    ),
     /// An import done, cancelled or failed (the vault as it was then).
     Imported(Box<Vault>, Result<String, String>),
     /// An export written or refused.
@@ -430,11 +438,12 @@ impl KeydeskApp {
                     Done::BackedUp(Box::new(vault), result)
                 });
             }
-            Command::PreviewImport { path, format } => {
+            Command::PreviewImport { path, format, columns } => {
                 let Some(vault) = self.vault_into_job() else { return };
                 self.jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
-                    let result = transfer::preview(&vault, &path, format);
-                    Done::ImportPreviewed(Box::new(vault), result)
+                    let result = transfer::preview(&vault, &path, format, columns.as_deref());
+                    let picker = transfer::picker(&result, &path, columns.as_deref());
+                    Done::ImportPreviewed(Box::new(vault), result, picker)
                 });
             }
             Command::Import => {

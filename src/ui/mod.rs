@@ -12,6 +12,7 @@ pub mod audit_log;
 pub mod dashboard;
 pub mod detail;
 pub mod health;
+pub mod import_columns;
 pub mod jobs;
 pub mod meta_form;
 pub mod new_key;

@@ -191,6 +191,8 @@ pub enum TransferAction {
     Preview {
         path: std::path::PathBuf,
         format: Option<crate::import::Format>,
+        /// Where the columns are (a `--columns` text), as the column picker chose.
+        columns: Option<String>,
     },
     /// Import the previewed file's new rows.
     Import,
@@ -204,7 +206,9 @@ impl TransferAction {
     /// The local vault's command for it.
     fn into_command(self) -> Command {
         match self {
-            TransferAction::Preview { path, format } => Command::PreviewImport { path, format },
+            TransferAction::Preview { path, format, columns } => {
+                Command::PreviewImport { path, format, columns }
+            }
             TransferAction::Import => Command::Import,
             TransferAction::Export { path, options } => Command::Export { path, options },
         }
@@ -322,10 +326,19 @@ pub fn import_ui(ui: &mut egui::Ui, state: &mut TransferState) -> Option<Transfe
                     Some("Give the path of the file to import, such as ~/Downloads/keys.csv.".to_owned());
             } else {
                 state.import_error = None;
-                command = Some(TransferAction::Preview { path: path.into(), format: state.import_format });
+                // A new reading: the columns are told from the file again.
+                state.import_picker = None;
+                command = Some(TransferAction::Preview {
+                    path: path.into(),
+                    format: state.import_format,
+                    columns: None,
+                });
             }
         }
     });
+    if let Some(asked) = super::import_columns::picker_ui(ui, state) {
+        command = Some(asked);
+    }
     let Some(preview) = &state.import_preview else { return command };
     let new = preview.new_keys();
     let summary = ui.label(preview.summary());

@@ -123,7 +123,11 @@ pub enum TeamDone {
     /// An incident closed: what to say, or why not.
     IncidentClosed(Result<String, String>),
     /// A file read for import, each row previewed.
-    ImportPreviewed(Result<Box<crate::ui::state::ImportPreview>, String>),
+    /// (With the columns to pick when Keydesk cannot tell them.)
+    ImportPreviewed(
+        Result<Box<crate::ui::state::ImportPreview>, String>,
+        Option<Box<crate::ui::state::ColumnPicker>>,
+    ),
     /// A verify, an import or an export: what to say (a key the provider takes, the keys
     /// imported), or what went wrong; the list is read again.
     Said(Result<String, String>),
@@ -739,17 +743,9 @@ impl KeydeskApp {
                 }
                 self.run_team(ctx, TeamCommand::LoadIncidents);
             }
-            TeamDone::ImportPreviewed(read) => {
+            TeamDone::ImportPreviewed(read, picker) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                let transfer = &mut session.screen.transfer;
-                match read {
-                    Ok(preview) => {
-                        transfer.import_error = None;
-                        transfer.import_preview = Some(*preview);
-                        transfer.import_scroll = true;
-                    }
-                    Err(error) => transfer.import_error = Some(error),
-                }
+                session.screen.transfer.previewed(read.map(|preview| *preview), picker.map(|picker| *picker));
             }
             TeamDone::Said(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
@@ -951,12 +947,13 @@ impl KeydeskApp {
                     Done::Team(TeamDone::AccountChanged(removed))
                 });
             }
-            TeamCommand::Transfer(TransferAction::Preview { path, format }) => {
+            TeamCommand::Transfer(TransferAction::Preview { path, format, columns }) => {
                 let list = session.list.clone();
                 self.jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
-                    let path = crate::storage::expand_home(&path);
-                    let read = folder::read_import(&keys, &list, &path, format).map(Box::new);
-                    Done::Team(TeamDone::ImportPreviewed(read))
+                    let how = crate::actions::transfer::ReadAs { format, columns: columns.as_deref() };
+                    let read = folder::read_import(&keys, &list, &crate::storage::expand_home(&path), how);
+                    let picker = super::transfer::picker(&read, &path, columns.as_deref());
+                    Done::Team(TeamDone::ImportPreviewed(read.map(Box::new), picker))
                 });
             }
             TeamCommand::Transfer(TransferAction::Import) => {
@@ -979,7 +976,7 @@ impl KeydeskApp {
                                 preview.source(),
                                 report.in_vault,
                                 report.repeated,
-                                report.refused + preview.problems.len()
+                                report.skipped
                             )
                         })
                         .map_err(|e| sentence(&e));
