@@ -223,6 +223,36 @@ fn a_team_vaults_key_is_filled_through_the_same_store_and_recorded_in_its_trail(
     let line = trail.iter().rev().find(|event| event.action_word() == "fill").expect("a fill in the trail");
     assert!(line.detail.starts_with(&format!("into CRM at {PAGE}, from ")), "{}", line.detail);
     assert_eq!(line.member, "ana");
+
+    // The Browsers panel lists it; "Stop allowing" takes it back, through the same store
+    // verb, with a line in the team's trail, and its next request asks again.
+    click(&mut harness, "Browsers");
+    let browser = harness.state().team().unwrap().browsers.first().cloned().expect("one browser allowed");
+    harness.get_by_label(&browser);
+    click(&mut harness, "Stop allowing");
+    harness.run();
+    let config = keydesk::actions::team::read_config(&vault_dir(&world)).unwrap();
+    assert!(config.settings.browsers.is_empty(), "taken back on this computer");
+    assert!(harness.state().team().unwrap().browsers.is_empty());
+    harness.get_by_label_contains("No browser may ask for keys.");
+    let consent: Vec<String> = vault
+        .events_after(0)
+        .unwrap()
+        .into_iter()
+        .filter(|event| event.action_word() == "browser")
+        .map(|event| event.detail)
+        .collect();
+    assert_eq!(
+        consent,
+        [
+            format!("allowed {browser} to ask for keys on its integrations' pages"),
+            format!("stopped allowing {browser} to ask for keys")
+        ]
+    );
+    let asked = ask(&mut harness, &path, &fill(4, PAGE, record.id.as_str(), "CRM"));
+    assert_eq!(asked["code"], "refused", "{asked}");
+    assert!(asked["error"].as_str().unwrap().contains("answer there, then click again"), "{asked}");
+    assert!(asked.get("value").is_none());
 }
 
 /// The browser the window names for this test's own process (the "browser" here).
@@ -373,5 +403,9 @@ fn mark_as_tested_from_the_page_ticks_the_rotations_step_once_it_was_filled() {
     use egui_kittest::kittest::NodeT;
     let ticked = |label: &str| harness.get_by_label(label).accesskit_node().toggled();
     assert_eq!(ticked("Tested: CRM"), Some(egui::accesskit::Toggled::True));
-    assert_eq!(ticked("Tested: Zapier"), Some(egui::accesskit::Toggled::False), "only the page's integration");
+    assert_eq!(
+        ticked("Tested: Zapier"),
+        Some(egui::accesskit::Toggled::False),
+        "only the page's integration"
+    );
 }

@@ -264,10 +264,11 @@ impl KeydeskApp {
                                 &browser,
                                 allowed,
                             )
-                        });
-                    Done::Team(TeamDone::Said(
-                        kept.map(|()| said(&browser)).map_err(|e| failed(&browser, &e)),
-                    ))
+                        })
+                        .map_err(|error| failed(&browser, &error))
+                        .and_then(|()| crate::actions::team::read_config(&dir))
+                        .map(|config| (config.settings.browsers, said(&browser)));
+                    Done::Team(TeamDone::Browsers(kept))
                 });
             }
             Phase::Busy | Phase::Create(_) | Phase::Locked(_) => {}
