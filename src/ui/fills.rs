@@ -35,15 +35,23 @@ impl<'a> Fill<'a> {
 
 /// The fills among `history` (a key's audit lines, oldest first), newest first, at most
 /// [`MOST_FILLS`], and how many more there are.
-pub fn newest_fills(history: &[Record]) -> (Vec<Fill<'_>>, usize) {
-    let all: Vec<Fill<'_>> = history.iter().rev().filter_map(Fill::of).collect();
+pub fn newest_fills<'a, I>(history: I) -> (Vec<Fill<'a>>, usize)
+where
+    I: IntoIterator<Item = &'a Record>,
+    I::IntoIter: DoubleEndedIterator,
+{
+    let all: Vec<Fill<'a>> = history.into_iter().rev().filter_map(Fill::of).collect();
     let more = all.len().saturating_sub(MOST_FILLS);
     (all.into_iter().take(MOST_FILLS).collect(), more)
 }
 
 /// The key's fills: a row each (when, integration, page, browser), newest first; nothing
 /// when the key was never filled.
-pub fn fills_ui(ui: &mut egui::Ui, history: &[Record]) {
+pub fn fills_ui<'a, I>(ui: &mut egui::Ui, history: I)
+where
+    I: IntoIterator<Item = &'a Record>,
+    I::IntoIter: DoubleEndedIterator,
+{
     let (fills, more) = newest_fills(history);
     if fills.is_empty() {
         return;
@@ -72,6 +80,31 @@ pub fn fills_ui(ui: &mut egui::Ui, history: &[Record]) {
             egui::RichText::new(format!("and {more} more {fills} (History below lists them all)")).weak(),
         );
     }
+}
+
+/// A team key's fills, from the team's trail once read (`trail`: `None` until then): answers
+/// true when the user asks to read it.
+pub fn team_fills_ui(
+    ui: &mut egui::Ui,
+    trail: Option<&super::session::AuditCache>,
+    key: &crate::vault::model::KeyId,
+) -> bool {
+    let Some(trail) = trail else {
+        return ui
+            .horizontal_wrapped(|ui| {
+                ui.label(
+                    egui::RichText::new("Its fills into browser pages are in the team's audit trail.").weak(),
+                );
+                ui.button("Read its fills").clicked()
+            })
+            .inner;
+    };
+    let of_key = || trail.records.iter().filter(|record| record.key.as_deref() == Some(key.as_str()));
+    if !of_key().any(|record| Fill::of(record).is_some()) {
+        ui.label(egui::RichText::new("Not filled into a browser page yet.").weak());
+    }
+    fills_ui(ui, of_key());
+    false
 }
 
 #[cfg(test)]

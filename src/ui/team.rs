@@ -654,6 +654,9 @@ pub fn team_ui(
                     if asked.is_some() {
                         command = asked;
                     }
+                    if super::fills::team_fills_ui(ui, view.audit, &key.record.id) {
+                        command = Some(TeamCommand::LoadAudit);
+                    }
                     if close {
                         state.details = None;
                     }

@@ -255,4 +255,11 @@ fn a_key_is_filled_into_its_integrations_page_in_chromium_and_nowhere_else() {
         "{fill}"
     );
     assert!(audit.contains("allowed Chromium (profile folder "), "{audit}");
+    // And in the key's own history.
+    let shown = cli.ok(&["show", "CRM mail"], "");
+    let history = shown.split_once("History:").map(|(_, lines)| lines).unwrap_or_default();
+    assert!(
+        history.contains(&format!("into CRM at https://crm.example.test:{port}, from Chromium")),
+        "{shown}"
+    );
 }

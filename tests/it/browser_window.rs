@@ -224,6 +224,16 @@ fn a_team_vaults_key_is_filled_through_the_same_store_and_recorded_in_its_trail(
     assert!(line.detail.starts_with(&format!("into CRM at {PAGE}, from ")), "{}", line.detail);
     assert_eq!(line.member, "ana");
 
+    // The key's details list its fills from the team's trail, once read.
+    click(&mut harness, "CRM mail");
+    click(&mut harness, "Read its fills");
+    harness.run();
+    harness.get_by_label("Filled into browser pages");
+    assert_eq!(harness.query_all_by_label(PAGE).count(), 1, "one fill, with its page in its own cell");
+    harness.get_by_label("CRM");
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+
     // The Browsers panel lists it; "Stop allowing" takes it back, through the same store
     // verb, with a line in the team's trail, and its next request asks again.
     click(&mut harness, "Browsers");

@@ -288,7 +288,7 @@ impl KeydeskApp {
             ui.label(format!("Allow {browser} to ask Keydesk for keys on the pages of your integrations?"));
             ui.label(
                 "It is then offered a key only on a page whose address is one of that key's integrations, \
-                 and each fill is recorded in the audit log. Settings lists the browsers you allowed.",
+                 and each fill is recorded in the audit log. Settings (a team vault: its Browsers panel) lists the browsers you allowed, to take one back.",
             );
             ui.horizontal(|ui| {
                 let allow = ui.button("Allow");
