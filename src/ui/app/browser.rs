@@ -249,7 +249,8 @@ impl KeydeskApp {
             }
             Phase::Team(session) => {
                 let Some(keys) = session.keys.clone() else {
-                    self.toasts.error(failed(&browser, &TEAM_OFFLINE), now);
+                    let why = "the team vault's server cannot be reached, and the change is recorded in its trail: try again once it can.";
+                    self.toasts.error(failed(&browser, &why), now);
                     return;
                 };
                 let (vault, dir) = (session.vault.clone(), self.services.dir.clone());
