@@ -114,6 +114,8 @@ pub enum Command {
         browser: String,
         allowed: bool,
     },
+    /// Settings' "Stop allowing": the browser no longer asks for keys (until allowed again).
+    StopBrowser(String),
 }
 
 impl From<session::Command> for Command {
@@ -369,9 +371,15 @@ impl KeydeskApp {
             Command::Lock => self.request_lock(ctx, LockReason::Asked),
             Command::AnswerBrowser { browser, allowed } => {
                 #[cfg(target_os = "linux")]
-                self.answer_browser_question(browser, allowed);
+                self.answer_browser_question(ctx, browser, allowed);
                 #[cfg(not(target_os = "linux"))]
                 drop((browser, allowed));
+            }
+            Command::StopBrowser(browser) => {
+                #[cfg(target_os = "linux")]
+                self.set_browser_allowed(ctx, browser, false);
+                #[cfg(not(target_os = "linux"))]
+                drop(browser);
             }
             Command::CancelJob(id) => self.jobs.cancel(id),
             Command::AcceptChanges => {

@@ -11,6 +11,7 @@ pub mod app;
 pub mod audit_log;
 pub mod dashboard;
 pub mod detail;
+pub mod fills;
 pub mod health;
 pub mod import_columns;
 pub mod jobs;

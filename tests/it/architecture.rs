@@ -104,6 +104,7 @@ const SCREEN_FILES: [&str; 19] = [
     "audit_log.rs",
     "dashboard.rs",
     "detail.rs",
+    "fills.rs",
     "health.rs",
     "import_columns.rs",
     "meta_form.rs",

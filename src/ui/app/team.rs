@@ -69,6 +69,9 @@ pub struct TeamSession {
     pub incidents: Option<Vec<Incident>>,
     /// The audit trail, once read.
     pub audit: Option<crate::ui::session::AuditCache>,
+    /// The browsers allowed to ask for the team's keys, as this computer's `team.ron` keeps
+    /// them.
+    pub browsers: Vec<String>,
 }
 
 /// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
@@ -135,6 +138,8 @@ pub enum TeamDone {
     AccountChanged(Result<String, String>),
     /// An account's "Test connection": the provider's words, or why not.
     AccountTested(String, Result<String, String>),
+    /// A browser allowed or stopped: the browsers allowed now and what to say, or why not.
+    Browsers(Result<(Vec<String>, String), String>),
 }
 
 impl TeamSession {
@@ -146,6 +151,7 @@ impl TeamSession {
         problem: Option<String>,
     ) -> Self {
         let place = vault.config().place();
+        let browsers = vault.config().settings.browsers.clone();
         TeamSession {
             list,
             vault: Arc::new(vault),
@@ -167,6 +173,7 @@ impl TeamSession {
             accounts: None,
             incidents: None,
             audit: None,
+            browsers,
         }
     }
 
@@ -191,6 +198,7 @@ impl TeamSession {
             accounts: self.accounts.as_deref(),
             incidents: self.incidents.as_deref(),
             audit: self.audit.as_ref(),
+            browsers: &self.browsers,
         };
         (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
     }
@@ -747,6 +755,16 @@ impl KeydeskApp {
                 let Phase::Team(session) = &mut self.phase else { return };
                 session.screen.transfer.previewed(read.map(|preview| *preview), picker.map(|picker| *picker));
             }
+            TeamDone::Browsers(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok((browsers, said)) => {
+                        session.browsers = browsers;
+                        self.toasts.info(said, now);
+                    }
+                    Err(error) => self.toasts.error(error, now),
+                }
+            }
             TeamDone::Said(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 // What it changed (an answer on a key, imported keys) comes with the next poll.
@@ -853,6 +871,13 @@ impl KeydeskApp {
             TeamCommand::HideReveal => return session.revealed = None,
             TeamCommand::Retry => return session.next_poll = DateTime::<Utc>::MIN_UTC,
             TeamCommand::DismissInvitation => return session.invitation = None,
+            TeamCommand::StopBrowser(browser) => {
+                #[cfg(target_os = "linux")]
+                self.set_browser_allowed(ctx, browser.clone(), false);
+                #[cfg(not(target_os = "linux"))]
+                drop(browser);
+                return;
+            }
             TeamCommand::LoadAccounts => {
                 let vault = session.vault.clone();
                 self.jobs.spawn(ctx, "Reading the team's provider accounts", Records::No, move || {
@@ -909,7 +934,8 @@ impl KeydeskApp {
             | TeamCommand::LoadAccounts
             | TeamCommand::LoadIncidents
             | TeamCommand::LoadAudit
-            | TeamCommand::DismissInvitation => {}
+            | TeamCommand::DismissInvitation
+            | TeamCommand::StopBrowser(_) => {}
             TeamCommand::CloseIncident { id, summary } => {
                 self.jobs.spawn(ctx, format!("Closing incident {id}"), Records::Yes, move || {
                     let closed = vault
