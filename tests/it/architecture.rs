@@ -99,7 +99,7 @@ fn only_storage_and_secrets_touch_the_file_system() {
 }
 
 /// The screens of the window: they draw plain data and return commands.
-const SCREEN_FILES: [&str; 19] = [
+const SCREEN_FILES: [&str; 20] = [
     "accounts.rs",
     "audit_log.rs",
     "dashboard.rs",
