@@ -29,6 +29,11 @@ pub struct TeamForm {
     pub code: SecretInput,
     /// Keep the token in the OS keychain, so the unlock screen does not ask for it.
     pub remember: bool,
+    /// Sign in with a name and password on the server (its userpass method) instead of a token.
+    pub use_login: bool,
+    /// The name on the server (empty: the member's name).
+    pub login_name: String,
+    pub login_password: SecretInput,
 }
 
 impl TeamForm {
@@ -42,6 +47,9 @@ impl TeamForm {
             token: SecretInput::default(),
             code: SecretInput::default(),
             remember: true,
+            use_login: false,
+            login_name: String::new(),
+            login_password: SecretInput::default(),
         }
     }
 }
@@ -57,6 +65,9 @@ pub struct TeamSetup {
     pub code: Option<SecretString>,
     /// Keep the token in the OS keychain.
     pub remember: bool,
+    /// A name and password to sign in with on the server (its userpass method), instead of
+    /// the token.
+    pub login: Option<(String, SecretString)>,
 }
 
 /// The first-run screen.
@@ -283,6 +294,13 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                                         token: SecretString::from(team.token.expose()),
                                         code,
                                         remember: team.remember,
+                                        login: team.use_login.then(|| {
+                                            let name = match team.login_name.trim() {
+                                                "" => team.member.trim(),
+                                                name => name,
+                                            };
+                                            (name.to_owned(), SecretString::from(team.login_password.expose()))
+                                        }),
                                     },
                                     password,
                                 }
@@ -305,12 +323,28 @@ fn team_fields_ui(ui: &mut egui::Ui, team: &mut TeamForm, join: bool) {
     field(ui, "Path", &mut team.path)
         .on_hover_text("Where in the mount the team vault lives, e.g. marketing");
     field(ui, "Your name", &mut team.member);
-    secret_field(ui, "team-token", "Server token", &mut team.token)
-        .on_hover_text("The token your team's admin gave you for the server");
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.add_space(theme::LABEL_WIDTH + 8.0);
-        ui.checkbox(&mut team.remember, "Keep the token in the OS keychain");
+        ui.radio_value(&mut team.use_login, false, "Sign in with a token");
+        ui.radio_value(&mut team.use_login, true, "Sign in with a name and password");
     });
+    if team.use_login {
+        field(ui, "Server name", &mut team.login_name)
+            .on_hover_text("Your name on the team's server (left empty: your name above)");
+        secret_field(ui, "team-login-password", "Server password", &mut team.login_password)
+            .on_hover_text("Your password on the team's server, not the master password");
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.checkbox(&mut team.remember, "Keep the sign-in in the OS keychain");
+        });
+    } else {
+        secret_field(ui, "team-token", "Server token", &mut team.token)
+            .on_hover_text("The token your team's admin gave you for the server");
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.checkbox(&mut team.remember, "Keep the token in the OS keychain");
+        });
+    }
     if join {
         secret_field(ui, "invitation-code", "Invitation code", &mut team.code);
     }
@@ -359,7 +393,10 @@ fn check_create(state: &CreateState, weak: bool) -> Option<String> {
         if team.member.trim().is_empty() {
             return Some("Your name is empty: type the name your team knows you by.".to_owned());
         }
-        if team.token.is_empty() {
+        if team.use_login && team.login_password.is_empty() {
+            return Some("The server password is empty: type your password on the team's server.".to_owned());
+        }
+        if !team.use_login && team.token.is_empty() {
             return Some("The server token is empty: paste the token your team's admin gave you.".to_owned());
         }
         if state.kind == VaultKind::Join && team.code.is_empty() {

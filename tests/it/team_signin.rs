@@ -425,3 +425,63 @@ fn a_change_made_when_the_server_stops_accepting_the_sign_in_goes_through_after_
     let (status, _body) = bao.call("GET", &format!("{MOUNT}/metadata/{PATH}/keys?list=true"), None, &kept[0]);
     assert_eq!(status, 200, "the new token works");
 }
+
+#[test]
+fn a_member_joins_from_the_window_with_a_name_and_password_on_the_server() {
+    use common::window::{PASSWORD, app, click, type_into, world};
+    use egui_kittest::kittest::Queryable;
+    use keydesk::team::kv::{Kv, Location};
+    use keydesk::team::signin::{SignIn, USERPASS};
+    use keydesk::team::{TeamVault, policy::Role};
+    use secrecy::{ExposeSecret, SecretString};
+    use zeroize::Zeroizing;
+
+    let bao = Bao::dev();
+    let root =
+        Kv::new(Location::new(&bao.addr, MOUNT, PATH).unwrap(), Zeroizing::new(bao.root_token.clone()));
+    for change in keydesk::team::setup::needed(&root).unwrap() {
+        keydesk::team::setup::apply(&root, &change).unwrap();
+    }
+    let mut rng = keydesk::vault::os_rng();
+    let now = chrono::Utc::now();
+    let (admin, keys) = TeamVault::create(
+        root,
+        "ana",
+        &SecretString::from(PASSWORD),
+        keydesk::vault::crypto::KdfParams::MIN,
+        &mut rng,
+        now,
+    )
+    .unwrap();
+    let server_password = keydesk::team::signin::new_password(&mut rng);
+    keydesk::team::signin::make_login(admin.kv(), USERPASS, "ben", &server_password, Role::Editor).unwrap();
+    let code = admin.invite(&keys, "ben", &mut rng, now).unwrap();
+
+    let world = world();
+    let mut harness = app(&world);
+    click(&mut harness, "Join a team vault");
+    type_into(&mut harness, "Server address", &bao.addr);
+    type_into(&mut harness, "Path", PATH);
+    harness.get_by_label("Your name").click();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Your name").type_text("ben");
+    harness.run();
+    click(&mut harness, "Sign in with a name and password");
+    assert!(harness.query_by_label("Server token").is_none(), "no token asked");
+    type_into(&mut harness, "Server password", server_password.expose_secret());
+    type_into(&mut harness, "Invitation code", code.expose_secret());
+    type_into(&mut harness, "Master password", PASSWORD);
+    type_into(&mut harness, "Repeat password", PASSWORD);
+    click(&mut harness, "Join team vault");
+    harness.run();
+    assert!(harness.state().team().is_some(), "ben joined, signed in with his name and password");
+    let config = keydesk::actions::team::read_config(&world.dir.path().join("vault")).unwrap();
+    assert_eq!(config.sign_in, SignIn::Userpass { mount: USERPASS.into(), name: "ben".into() });
+    let kept = kept_tokens(&world);
+    assert_eq!(kept.len(), 1, "the server's token is kept");
+    assert_ne!(kept[0], server_password.expose_secret(), "the token, not the password");
+    // Locked, the unlock screen knows the way in.
+    click(&mut harness, "Lock");
+    harness.get_by_label_contains("Signed in to the server as ben");
+}

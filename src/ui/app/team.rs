@@ -372,14 +372,25 @@ fn create(
     crate::team::check_member(&setup.member).map_err(|e| failed(e.to_string()))?;
     let location =
         Location::new(&setup.addr, &setup.mount, &setup.path).map_err(|e| failed(e.to_string()))?;
-    let token = Zeroizing::new(setup.token.expose_secret().to_owned());
-    let kv = Kv::new(location, token);
+    let kv = match &setup.login {
+        Some((name, server_password)) => {
+            crate::team::signin::userpass(location, crate::team::signin::USERPASS, name, server_password)
+                .map_err(|e| failed(e.to_string()))?
+        }
+        None => Kv::new(location, Zeroizing::new(setup.token.expose_secret().trim().to_owned())),
+    };
     let mut rng = os_rng();
-    let (vault, keys) = match &setup.code {
+    let (mut vault, keys) = match &setup.code {
         Some(code) => TeamVault::join(kv, &setup.member, code, password, kdf, &mut rng, now),
         None => TeamVault::create(kv, &setup.member, password, kdf, &mut rng, now),
     }
     .map_err(|e| failed(sentence(&e)))?;
+    if let Some((name, _)) = &setup.login {
+        vault.set_sign_in(crate::team::signin::SignIn::Userpass {
+            mount: crate::team::signin::USERPASS.to_owned(),
+            name: name.clone(),
+        });
+    }
     folder::write_config(dir, vault.config()).map_err(failed)?;
     session_of(dir, vault, keys, (None, None), now).map_err(|e| open_error(&e, TokenFrom::Typed))
 }
@@ -456,7 +467,8 @@ impl KeydeskApp {
         self.jobs.spawn(ctx, label, Records::No, move || {
             let opened = create(&dir, &setup, &password, kdf, now).map(|mut session| {
                 if setup.remember {
-                    let token = Zeroizing::new(setup.token.expose_secret().trim().to_owned());
+                    // The token typed, or the one the server gave at the sign-in.
+                    let token = session.vault.token();
                     session.notice = keep_token(&open_store, &dir, session.vault.config(), &token);
                 }
                 Box::new(session)
