@@ -340,6 +340,7 @@ pub fn team_ui(
         state.password = None;
     }
     egui::CentralPanel::default().show(ui, |ui| {
+        super::widgets::pane_bounds(ui);
         ui.horizontal(|ui| {
             ui.heading("Team vault");
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -679,12 +680,20 @@ pub fn team_ui(
         // by" before the label gets too short to read.
         let actions = state.actions_width.max(300.0);
         let narrow = ui.available_width() < 900.0;
-        let (provider, status, by) = if narrow { (110.0, 120.0, 0.0) } else { (120.0, 130.0, 90.0) };
-        let columns = if narrow { 4.0 } else { 5.0 };
+        // Narrower still, the provider is its mark at the start of the label.
+        let tight = ui.available_width() < 820.0;
+        let (provider, status, by) = match (tight, narrow) {
+            (true, _) => (0.0, 120.0, 0.0),
+            (false, true) => (110.0, 120.0, 0.0),
+            (false, false) => (120.0, 130.0, 90.0),
+        };
+        let columns = if narrow { 4.0 } else { 5.0 } - if tight { 1.0 } else { 0.0 };
         let label = (ui.available_width() - provider - status - by - actions - columns * spacing).max(100.0);
         ui.horizontal(|ui| {
             cell(ui, label, |ui| ui.label(heading("LABEL")));
-            cell(ui, provider, |ui| ui.label(heading("PROVIDER")));
+            if !tight {
+                cell(ui, provider, |ui| ui.label(heading("PROVIDER")));
+            }
             cell(ui, status, |ui| ui.label(heading("STATUS")));
             if !narrow {
                 cell(ui, by, |ui| ui.label(heading("CHANGED BY")));
@@ -700,6 +709,9 @@ pub fn team_ui(
                     let record = &key.record;
                     ui.horizontal(|ui| {
                         cell(ui, label, |ui| {
+                            if tight {
+                                super::widgets::provider_mark_ui(ui, record.provider);
+                            }
                             let name = egui::Label::new(egui::RichText::new(&record.label).strong())
                                 .truncate()
                                 .sense(egui::Sense::click());
@@ -712,10 +724,12 @@ pub fn team_ui(
                                 }
                             }
                         });
-                        cell(ui, provider, |ui| {
-                            super::widgets::provider_mark_ui(ui, record.provider);
-                            ui.label(record.provider.name());
-                        });
+                        if !tight {
+                            cell(ui, provider, |ui| {
+                                super::widgets::provider_mark_ui(ui, record.provider);
+                                ui.label(record.provider.name());
+                            });
+                        }
                         cell(ui, status, |ui| {
                             let found = super::dashboard::status_of(record, &record.attention(now));
                             let (word, badge) = found.word(record.provider.name());
