@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::accounts::AccountAction;
-use super::dashboard::natural_key;
+use super::dashboard::{EmptyStart, natural_key};
 use super::new_key::{account_picker, spec_ui, template_ui};
 use super::session::Revealed;
 use super::settings::TransferAction;
@@ -301,6 +301,20 @@ fn panel_button(ui: &mut egui::Ui, text: &str, open: &mut bool) -> bool {
     }
 }
 
+/// Opens the Add form in `mode` (and has the accounts read for its account list).
+fn start_adding(
+    state: &mut TeamScreenState,
+    view: &TeamView<'_>,
+    mode: NewMode,
+    command: &mut Option<TeamCommand>,
+) {
+    state.adding = Some(AddForm { mode, ..AddForm::default() });
+    state.editing = None;
+    if view.accounts.is_none() {
+        *command = Some(TeamCommand::LoadAccounts);
+    }
+}
+
 /// Why the changing buttons are off, when they are.
 fn why_read_only(view: &TeamView<'_>) -> Option<&'static str> {
     if view.problem.is_some() || !view.keys_open {
@@ -438,11 +452,7 @@ pub fn team_ui(
         ui.add_space(theme::GAP / 2.0);
         ui.horizontal(|ui| {
             if change_button(ui, "Add key", read_only.or(view.busy.then_some(BUSY))).clicked() {
-                state.adding = Some(AddForm::default());
-                state.editing = None;
-                if view.accounts.is_none() {
-                    command = Some(TeamCommand::LoadAccounts);
-                }
+                start_adding(state, view, NewMode::Paste, &mut command);
             }
             ui.add_space(theme::GAP);
             let name = ui.label("Search");
@@ -652,11 +662,16 @@ pub fn team_ui(
         refresh_visible(state, view);
         ui.separator();
         if view.keys.is_empty() {
-            ui.add_space(theme::GAP * 2.0);
-            ui.vertical_centered(|ui| {
-                ui.heading("No keys yet");
-                ui.label("Keys added here are shared with every member of the team vault.");
-            });
+            let intro = "Keys added here are shared with every member of the team vault: add the account you make keys in, or bring in a key you already have.";
+            match super::dashboard::empty_vault_ui(ui, intro, why_not) {
+                Some(EmptyStart::Paste) => start_adding(state, view, NewMode::Paste, &mut command),
+                Some(EmptyStart::Generate) => start_adding(state, view, NewMode::Generate, &mut command),
+                Some(EmptyStart::Account) => {
+                    state.accounts_open = true;
+                    command = Some(TeamCommand::LoadAccounts);
+                }
+                None => {}
+            }
             return;
         }
         ui.label(format!("{} of {} keys", state.visible.len(), view.keys.len()));

@@ -308,3 +308,58 @@ fn the_team_vaults_screens_fit_their_panels_from_760_px_up() {
     check(&mut harness, "the team's members", &mut found);
     assert!(found.is_empty(), "out of place:\n{}", found.join("\n"));
 }
+
+/// The empty list's three starts, one under the other in this order, each centred in the
+/// panel that holds it.
+fn assert_centred_starts(harness: &Harness<'_, KeydeskApp>, vault: &str) {
+    harness.get_by_label("No keys yet");
+    let panes: Vec<_> = harness
+        .query_all(By::new().role(Role::Pane))
+        .filter_map(|pane| Some((pane.accesskit_node().id(), bounds_of(&pane)?)))
+        .collect();
+    let mut above = f32::MIN;
+    for start in ["Paste a key from your provider", "Generate a Keydesk key", "Add a provider account"] {
+        let button = harness.get_by_label(start);
+        let (left, top, right, _) = bounds_of(&button).unwrap();
+        assert!(top > above, "{vault}: \"{start}\" is under the one before it");
+        above = top;
+        let mut up = button.accesskit_node().parent();
+        let pane = loop {
+            let parent = up.expect("the button is inside a panel");
+            if let Some(&(_, pane)) = panes.iter().find(|(id, _)| *id == parent.id()) {
+                break pane;
+            }
+            up = parent.parent();
+        };
+        let (middle, centre) = (f32::midpoint(left, right), f32::midpoint(pane.0, pane.2));
+        assert!((middle - centre).abs() < 2.0, "{vault}: \"{start}\" is centred ({middle} in {pane:?})");
+    }
+}
+
+#[test]
+fn a_team_vaults_empty_list_offers_the_same_starts_as_a_local_ones() {
+    let world = world();
+    let mut local = app(&world);
+    create_and_unlock(&mut local);
+    click(&mut local, "Keys");
+    assert_centred_starts(&local, "a local vault");
+
+    let bao = common::bao::Bao::dev();
+    let world = common::window::world();
+    let mut team = crate::ui_team::ana_makes_a_team_vault(&world, &bao);
+    assert_centred_starts(&team, "a team vault");
+    // Each opens what it says: the Add form as the start asks, the Accounts panel.
+    click(&mut team, "Generate a Keydesk key");
+    harness_has(&team, "Add a key to the team vault");
+    harness_has(&team, "Generate");
+    click(&mut team, "Cancel");
+    click(&mut team, "Paste a key from your provider");
+    harness_has(&team, "Add to team vault");
+    click(&mut team, "Cancel");
+    click(&mut team, "Add a provider account");
+    harness_has(&team, "Add account");
+}
+
+fn harness_has(harness: &Harness<'_, KeydeskApp>, label: &str) {
+    assert!(harness.query_all_by_label(label).next().is_some(), "\"{label}\" is shown");
+}
