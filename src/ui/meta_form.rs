@@ -103,32 +103,43 @@ pub fn schedule_ui(ui: &mut egui::Ui, form: &mut MetaForm) {
     );
 }
 
-/// The integrations editor (name + URL rows, add and remove).
+/// The width of an integration's name field.
+const NAME_WIDTH: f32 = 150.0;
+/// What a row keeps for its Remove button.
+const REMOVE_WIDTH: f32 = 72.0;
+
+/// The integrations editor: a grid under the form's label column, a row per integration
+/// (name, settings address, Remove), then "Add integration". A row never wraps: its address
+/// field takes what the window leaves, at every width.
 pub fn integrations_ui(ui: &mut egui::Ui, rows: &mut Vec<(String, String)>) {
+    let spacing = 8.0;
+    let url_width = (ui.available_width() - theme::LABEL_WIDTH - NAME_WIDTH - REMOVE_WIDTH - 3.0 * spacing)
+        .clamp(140.0, 640.0);
     let mut remove = None;
-    for (i, (name, url)) in rows.iter_mut().enumerate() {
-        // Wraps onto a second line in a narrow window instead of running off its edge.
-        ui.horizontal_wrapped(|ui| {
-            ui.add_space(theme::LABEL_WIDTH + 8.0);
-            let n = ui.label("Used by");
-            // A longer name (often not Latin) widens its field instead of being cut.
-            let edit = egui::TextEdit::singleline(name).desired_width(150.0).clip_text(false);
-            ui.add(edit.hint_text("HubSpot")).labelled_by(n.id);
-            let u = ui.label("URL");
-            ui.add(egui::TextEdit::singleline(url).desired_width(220.0).hint_text("https://…"))
-                .labelled_by(u.id);
+    egui::Grid::new("integrations").num_columns(4).spacing([spacing, 4.0]).show(ui, |ui| {
+        // The headings name the fields under them (for screen readers, and tests).
+        super::widgets::form_label(ui, "Integrations");
+        let name_heading = ui.label(egui::RichText::new("Used by").small().strong());
+        let url_heading = ui.label(egui::RichText::new("URL").small().strong());
+        ui.end_row();
+        for (i, (name, url)) in rows.iter_mut().enumerate() {
+            ui.label("");
+            let edit = egui::TextEdit::singleline(name).desired_width(NAME_WIDTH).hint_text("HubSpot");
+            ui.add(edit).labelled_by(name_heading.id);
+            let edit = egui::TextEdit::singleline(url).desired_width(url_width).hint_text("https://…");
+            ui.add(edit).labelled_by(url_heading.id);
             if ui.small_button("Remove").clicked() {
                 remove = Some(i);
             }
-        });
-    }
-    if let Some(i) = remove {
-        rows.remove(i);
-    }
-    ui.horizontal(|ui| {
-        ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.end_row();
+        }
+        ui.label("");
         if ui.small_button("Add integration").clicked() {
             rows.push((String::new(), String::new()));
         }
+        ui.end_row();
     });
+    if let Some(i) = remove {
+        rows.remove(i);
+    }
 }

@@ -292,6 +292,7 @@ fn the_team_vaults_screens_fit_their_panels_from_760_px_up() {
     harness.run();
     harness.get_by_label("Edit the key");
     check(&mut harness, "a team key's edit form", &mut found);
+    assert_integration_rows(&mut harness, "a team key's edit form", 3);
     click(&mut harness, "Cancel");
     // The incidents panel and the rotation panel.
     click(&mut harness, "Incidents");
@@ -362,4 +363,56 @@ fn a_team_vaults_empty_list_offers_the_same_starts_as_a_local_ones() {
 
 fn harness_has(harness: &Harness<'_, KeydeskApp>, label: &str) {
     assert!(harness.query_all_by_label(label).next().is_some(), "\"{label}\" is shown");
+}
+
+/// Each integration of the form on screen is one row at every width from 760 to 2,560 px:
+/// its name, its URL and its Remove in the same band, in that order, right of the form's
+/// label column (never a URL wrapped under it).
+fn assert_integration_rows(harness: &mut Harness<'_, KeydeskApp>, what: &str, rows: usize) {
+    for width in [760.0, 1000.0, 1280.0, 1600.0, 1920.0, 2560.0] {
+        harness.set_size(egui::vec2(width, 900.0));
+        let _settled = harness.try_run();
+        let boxes = |label: &str| -> Vec<Bounds> {
+            harness.query_all_by_label(label).filter_map(|n| bounds_of(&n)).collect()
+        };
+        let (names, urls, removes) = (boxes("Used by"), boxes("URL"), boxes("Remove"));
+        assert_eq!((names.len(), urls.len(), removes.len()), (rows, rows, rows), "{what} at {width} px");
+        // The form's labels ("Label", "Notes") end where its column ends.
+        let label_column = bounds_of(&harness.get_by_label("Notes")).unwrap().0;
+        for ((name, url), remove) in names.iter().zip(&urls).zip(&removes) {
+            let at = format!("{what} at {width} px: name {name:?}, URL {url:?}, Remove {remove:?}");
+            assert!(name.0 >= label_column - 0.5, "the name is right of the label column: {at}");
+            assert!(name.2 <= url.0 && url.2 <= remove.0, "name, URL, Remove in this order: {at}");
+            for other in [url, remove] {
+                let middle = f32::midpoint(other.1, other.3);
+                assert!(name.1 < middle && middle < name.3, "one row band: {at}");
+            }
+        }
+    }
+}
+
+#[test]
+fn integrations_are_a_grid_of_rows_from_760_to_2560_px() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    common::window::generate_key(&mut harness, "Spring campaign");
+    common::window::generate_key(&mut harness, "Newsletter");
+    click(&mut harness, "New key");
+    assert_integration_rows(&mut harness, "the new key form", 1);
+    let session = harness.state_mut().session_mut().unwrap();
+    let key = session.vault.keys()[0].id.clone();
+    let integrations = ["hubspot", "zapier", "salesforce"]
+        .map(|name| Integration { name: name.to_owned(), url: Some(long_url(name)), note: String::new() })
+        .to_vec();
+    let edit = KeyEdit { integrations: Some(integrations), ..KeyEdit::default() };
+    keydesk::actions::changes::edit(&mut session.vault, &key, None, &edit).unwrap();
+    open_key(&mut harness, key);
+    assert_integration_rows(&mut harness, "the key page", 3);
+    // A row added and one removed: still rows.
+    click(&mut harness, "Add integration");
+    assert_integration_rows(&mut harness, "the key page, a row added", 4);
+    harness.get_all_by_label("Remove").next().unwrap().click();
+    harness.run();
+    assert_integration_rows(&mut harness, "the key page, a row removed", 3);
 }
