@@ -250,7 +250,7 @@ fn the_team_vaults_screens_fit_their_panels_from_760_px_up() {
 
     let dir = crate::ui_team::vault_dir(&world);
     let (other, keys) = crate::ui_team::other_member(&bao, &dir, &bao.root_token);
-    let now = chrono::Utc::now();
+    let now = keydesk::vault::Clock::now(&world.clock);
     let mut store = TeamStore::new(&other, &keys, now).unwrap();
     let integrations: Vec<Integration> = ["hubspot", "zapier", "salesforce"]
         .map(|name| Integration { name: name.to_owned(), url: Some(long_url(name)), note: String::new() })
