@@ -423,7 +423,8 @@ pub fn dashboard_ui(
     state.index.refresh(file, now);
     let counts = state.index.counts;
     let open_incidents = file.incidents.iter().any(|i| i.closed_at.is_none());
-    ui.horizontal(|ui| {
+    // Wraps in a narrow list (beside a key's page, or at 760 px) instead of widening it.
+    ui.horizontal_wrapped(|ui| {
         let attention = counts.expired
             + counts.expiring
             + counts.rotation_due
@@ -438,7 +439,9 @@ pub fn dashboard_ui(
             if counts.other > 0 {
                 text.push_str(&format!(" · {} other", counts.other));
             }
-            ui.toggle_value(&mut state.attention_only, text);
+            if ui.add(egui::Button::selectable(state.attention_only, text).wrap()).clicked() {
+                state.attention_only = !state.attention_only;
+            }
             if counts.not_verified > 0 && ui.button("Check every key").clicked() {
                 command = Some(Command::CheckAll);
             }

@@ -180,6 +180,12 @@ fn every_screen_fits_its_window_from_760_px_up() {
     let failed = VerifyOutcome::ConnectionProblem { cause, kind: NetKind::Dns };
     keydesk::actions::changes::record_verification(&mut session.vault, &id, &failed).unwrap();
     let (incident_key, rotated) = incident_and_rotation(session);
+    // A provider's key never checked and about to expire: the attention line at its longest,
+    // with "Check every key".
+    let mut meta = keydesk::vault::meta::KeyMeta::labelled("Transactional mail for the regional shops");
+    meta.expires_at = Some(keydesk::vault::Clock::now(&world.clock) + chrono::Duration::days(5));
+    let request = keydesk::vault::AddRequest { meta, ..Default::default() };
+    session.vault.add(request, &secrecy::SecretString::from(common::sendgrid_key())).unwrap();
     let mut found = Vec::new();
     for (name, screen) in [
         ("the key list", Screen::Keys),
