@@ -109,37 +109,48 @@ const NAME_WIDTH: f32 = 150.0;
 const REMOVE_WIDTH: f32 = 72.0;
 
 /// The integrations editor: a grid under the form's label column, a row per integration
-/// (name, settings address, Remove), then "Add integration". A row never wraps: its address
-/// field takes what the window leaves, at every width.
+/// (name, settings address, Remove), then "Add integration". Its columns have fixed widths
+/// (egui's `Grid` would size them from the last frame, squeezing a field to its heading), so
+/// a row never wraps: the address field takes what the window leaves, at every width.
 pub fn integrations_ui(ui: &mut egui::Ui, rows: &mut Vec<(String, String)>) {
-    let spacing = 8.0;
+    use super::widgets::cell;
+    let spacing = ui.spacing().item_spacing.x;
     let url_width = (ui.available_width() - theme::LABEL_WIDTH - NAME_WIDTH - REMOVE_WIDTH - 3.0 * spacing)
         .clamp(140.0, 640.0);
     let mut remove = None;
-    egui::Grid::new("integrations").num_columns(4).spacing([spacing, 4.0]).show(ui, |ui| {
-        // The headings name the fields under them (for screen readers, and tests).
-        super::widgets::form_label(ui, "Integrations");
-        let name_heading = ui.label(egui::RichText::new("Used by").small().strong());
-        let url_heading = ui.label(egui::RichText::new("URL").small().strong());
-        ui.end_row();
-        for (i, (name, url)) in rows.iter_mut().enumerate() {
-            ui.label("");
-            let edit = egui::TextEdit::singleline(name).desired_width(NAME_WIDTH).hint_text("HubSpot");
-            ui.add(edit).labelled_by(name_heading.id);
-            let edit = egui::TextEdit::singleline(url).desired_width(url_width).hint_text("https://…");
-            ui.add(edit).labelled_by(url_heading.id);
+    // The headings name the fields under them (for screen readers, and tests).
+    let (name_heading, url_heading) = ui
+        .horizontal(|ui| {
+            super::widgets::form_label(ui, "Integrations");
+            let heading = |text: &str| egui::RichText::new(text).small().strong();
+            let name = cell(ui, NAME_WIDTH, |ui| ui.label(heading("Used by")));
+            let url = cell(ui, url_width, |ui| ui.label(heading("URL")));
+            (name.id, url.id)
+        })
+        .inner;
+    for (i, (name, url)) in rows.iter_mut().enumerate() {
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + spacing);
+            cell(ui, NAME_WIDTH, |ui| {
+                let edit = egui::TextEdit::singleline(name).desired_width(NAME_WIDTH).hint_text("HubSpot");
+                ui.add(edit).labelled_by(name_heading);
+            });
+            cell(ui, url_width, |ui| {
+                let edit = egui::TextEdit::singleline(url).desired_width(url_width).hint_text("https://…");
+                ui.add(edit).labelled_by(url_heading);
+            });
             if ui.small_button("Remove").clicked() {
                 remove = Some(i);
             }
-            ui.end_row();
-        }
-        ui.label("");
-        if ui.small_button("Add integration").clicked() {
-            rows.push((String::new(), String::new()));
-        }
-        ui.end_row();
-    });
+        });
+    }
     if let Some(i) = remove {
         rows.remove(i);
     }
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + spacing);
+        if ui.small_button("Add integration").clicked() {
+            rows.push((String::new(), String::new()));
+        }
+    });
 }

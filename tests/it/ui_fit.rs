@@ -389,6 +389,8 @@ fn assert_integration_rows(harness: &mut Harness<'_, KeydeskApp>, what: &str, ro
             let at = format!("{what} at {width} px: name {name:?}, URL {url:?}, Remove {remove:?}");
             assert!(name.0 >= label_column - 0.5, "the name is right of the label column: {at}");
             assert!(name.2 <= url.0 && url.2 <= remove.0, "name, URL, Remove in this order: {at}");
+            // Neither field is squeezed: a name of 150 px, an address of at least 140.
+            assert!(name.2 - name.0 >= 149.0 && url.2 - url.0 >= 139.0, "fields at their width: {at}");
             for other in [url, remove] {
                 let middle = f32::midpoint(other.1, other.3);
                 assert!(name.1 < middle && middle < name.3, "one row band: {at}");
