@@ -12,7 +12,6 @@ use std::ops::ControlFlow;
 use secrecy::SecretString;
 
 use super::transfer::{ExportOptions, ImportFile};
-use crate::import::Format;
 use crate::team::audit::TrailAction;
 use crate::team::cache::Snapshot;
 use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
@@ -115,6 +114,45 @@ pub fn save_copy(dir: &Path, copy: &Snapshot) -> Result<usize, String> {
     })
 }
 
+/// The name the OS keychain keeps a team vault's server token under (per team and member).
+pub fn token_name(config: &TeamConfig) -> String {
+    format!("keydesk-team-token/{}/{}", config.team_id, config.member)
+}
+
+/// The server token `keychain` keeps for the team vault `config` names, if any.
+pub fn kept_token(
+    keychain: &dyn crate::secrets::SecretStore,
+    config: &TeamConfig,
+) -> Option<Zeroizing<String>> {
+    let kept = Zeroizing::new(keychain.get(&token_name(config)).ok()?);
+    (!kept.trim().is_empty()).then(|| Zeroizing::new(kept.trim().to_owned()))
+}
+
+/// Keeps `token` in `keychain` for the team vault `config` names; the warning to show when
+/// it could not be (`next` says what happens then, as "you will be asked for it at the next
+/// unlock").
+pub fn keep_token(
+    keychain: Result<Box<dyn crate::secrets::SecretStore>, crate::secrets::SecretStoreError>,
+    config: &TeamConfig,
+    token: &Zeroizing<String>,
+    next: &str,
+) -> Option<String> {
+    let kept = keychain.and_then(|mut keychain| keychain.put(&token_name(config), token));
+    kept.err()
+        .map(|error| format!("The server token could not be kept in the OS keychain ({error}): {next}."))
+}
+
+/// Forgets the server token `keychain` keeps for the team vault `config` names (one the server
+/// no longer accepts).
+pub fn forget_token(
+    keychain: Result<Box<dyn crate::secrets::SecretStore>, crate::secrets::SecretStoreError>,
+    config: &TeamConfig,
+) {
+    if let Ok(mut keychain) = keychain {
+        let _gone_or_never_there = keychain.delete(&token_name(config));
+    }
+}
+
 /// The server token from `BAO_TOKEN`, else `VAULT_TOKEN`, when one is set.
 pub fn token_from_env() -> Option<Zeroizing<String>> {
     ["BAO_TOKEN", "VAULT_TOKEN"].into_iter().find_map(|name| {
@@ -129,10 +167,10 @@ pub fn read_import(
     keys: &TeamKeys,
     existing: &[TeamKey],
     path: &Path,
-    format: Option<Format>,
+    how: super::transfer::ReadAs<'_>,
 ) -> Result<ImportFile, String> {
     let known = keys.known_in(existing);
-    super::transfer::read_import_with(path, format, |rows| {
+    super::transfer::read_import_with(path, how, |rows| {
         // A row that is a provider account's management key is not told apart here: opening
         // every account's sealed key for each row is not worth it for a team's few accounts.
         crate::vault::preview_rows(
@@ -158,7 +196,8 @@ pub fn import(
     let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     let mut rng = os_rng();
     let total = file.new_keys();
-    let mut report = ImportReport::default();
+    // The rows the file's reader left out are counted with those refused here.
+    let mut report = ImportReport { skipped: file.problems.len(), ..ImportReport::default() };
     let mut taken: std::collections::HashSet<String> =
         existing.iter().map(|key| key.record.id.to_string()).collect();
     for (row, seen) in file.rows.iter().zip(&file.preview) {
@@ -190,17 +229,17 @@ pub fn import(
             }
             Verdict::InVault { .. } => report.in_vault += 1,
             Verdict::Repeated { .. } => report.repeated += 1,
-            Verdict::Refused { .. } => report.refused += 1,
+            Verdict::Refused { .. } => report.skipped += 1,
         }
     }
     let _last = progress(report.imported, total);
     let detail = format!(
-        "{} from \"{}\"; {} already in the vault, {} repeated in the file, {} refused",
+        "{} from \"{}\"; {} already in the vault, {} repeated in the file, {} skipped",
         count_keys(report.imported),
         file.source(),
         report.in_vault,
         report.repeated,
-        report.refused
+        report.skipped
     );
     vault.record(keys, Action::Import, None, &detail, now)?;
     Ok(report)

@@ -23,6 +23,19 @@ pub struct Cli {
     /// $VAULT_TOKEN).
     #[arg(long, global = true, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+    /// Sign in to a team vault's server now: `userpass` with a name and password on the
+    /// server (asked, or --login-password-file), or `token`. The token the server gives is
+    /// kept in the OS keychain; later commands use it, and sign in again by themselves when
+    /// the server no longer accepts it. `init --team --login userpass` makes it the vault's way.
+    #[arg(long, global = true, value_enum, value_name = "METHOD")]
+    pub login: Option<LoginMethod>,
+    /// The name to sign in with (default: the one this team vault signed in with, else the
+    /// member's name).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub login_name: Option<String>,
+    /// Read the server password (not the vault's) from the first line of FILE instead of asking.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub login_password_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -104,7 +117,8 @@ pub enum Command {
     /// export (KeePassXC XML or CSV, Bitwarden JSON or CSV, LastPass CSV, 1Password CSV or
     /// .1pux, a .env file, Keydesk's own CSV or JSON): shows what each row will become, then imports the
     /// new ones all at once. Rows already in the vault (the same secret under any label) are
-    /// left out.
+    /// left out. A table whose columns Keydesk cannot tell is read with --columns
+    /// label=Name,key="API Key".
     Import(ImportArgs),
     /// Write the keys' metadata to a CSV (that `import` reads back) or JSON file; their
     /// secrets too only with --with-secrets and a typed confirmation.
@@ -141,6 +155,13 @@ pub struct ImportArgs {
     /// The file's layout; without it, it is told from the file.
     #[arg(long, value_parser = ["csv", "keepassxc-xml", "keepassxc-csv", "bitwarden", "bitwarden-csv", "lastpass", "1password", "dotenv", "keydesk-json", "xlsx", "1pux"])]
     pub format: Option<String>,
+    /// Which column holds which field, whatever the header row says (it is still the first
+    /// row, not imported): label=Name,key="API Key",notes=Comment,expires=Until,url=Site,tags=Group
+    /// (also provider, integrations, created, rotate_days). A column by its header text, any
+    /// case, in double quotes when it holds a comma or =; or by its number from 1 (key=3). For
+    /// a CSV or an Excel workbook.
+    #[arg(long, value_name = "FIELD=COLUMN,...")]
+    pub columns: Option<String>,
     /// Show what would be imported, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -325,8 +346,14 @@ pub struct InitArgs {
 #[derive(Debug, Subcommand)]
 pub enum MemberCommand {
     /// Invite NAME to this team vault: prints a one-time code to give them in person or by
-    /// phone (not through the server); they join with `keydesk init --team --join`.
-    Invite(MemberArg),
+    /// phone (not through the server); they join with `keydesk init --team --join`. Where
+    /// the server has the userpass sign-in and this token may manage it, NAME's sign-in is
+    /// made too, as `member login` makes it, and its password printed with the code.
+    Invite(InviteArgs),
+    /// With a server admin's token: make (or replace) NAME's sign-in on the server — a
+    /// userpass login with a new password (printed) and the policy of --role, and the OpenBao
+    /// identity named NAME that the policies name their own entry by.
+    Login(InviteArgs),
     /// Remove NAME from this team vault and replace the team's key: every secret is sealed
     /// again under a new key that NAME never held, and older versions are destroyed on the
     /// server. Revoke NAME's server token too, and rotate the keys listed at their providers.
@@ -345,6 +372,15 @@ pub enum TeamCommand {
     /// and path come from this folder's team vault, or --addr, --mount and --path before there
     /// is one.
     Setup(SetupArgs),
+}
+
+/// How to sign in to a team vault's server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LoginMethod {
+    /// A server token: --token-file, $BAO_TOKEN, $VAULT_TOKEN, or the one the OS keychain keeps.
+    Token,
+    /// A name and password on the server's userpass sign-in (auth/userpass).
+    Userpass,
 }
 
 #[derive(Debug, Args)]
@@ -385,6 +421,15 @@ impl From<PolicyRole> for crate::team::policy::Role {
             PolicyRole::Admin => crate::team::policy::Role::Admin,
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// The member's name, as they will give it with --member.
+    pub name: String,
+    /// What they may do, for their sign-in on the server: reader, editor or admin.
+    #[arg(long, value_enum, default_value = "editor")]
+    pub role: PolicyRole,
 }
 
 #[derive(Debug, Args)]

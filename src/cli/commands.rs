@@ -24,10 +24,16 @@ use crate::vault::{
 };
 
 /// What every command needs.
+#[derive(Clone)]
 pub struct Context {
     pub dir: PathBuf,
     pub password_file: Option<PathBuf>,
     pub token_file: Option<PathBuf>,
+    /// How to sign in to a team vault's server, when given (`--login`), with its name and
+    /// password file.
+    pub login: Option<super::args::LoginMethod>,
+    pub login_name: Option<String>,
+    pub login_password_file: Option<PathBuf>,
 }
 
 /// Whether a command changes the vault (and so takes the write lock).

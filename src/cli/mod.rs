@@ -17,6 +17,7 @@ pub mod lookup;
 mod notify;
 mod remote;
 mod render;
+mod signin;
 mod team;
 mod transfer;
 
@@ -127,7 +128,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         _ => {}
     }
     let dir = vault_dir(cli.vault.clone())?;
-    let context = commands::Context { dir, password_file: cli.password_file, token_file: cli.token_file };
+    let context = commands::Context {
+        dir,
+        password_file: cli.password_file,
+        token_file: cli.token_file,
+        login: cli.login,
+        login_name: cli.login_name,
+        login_password_file: cli.login_password_file,
+    };
     match cli.command {
         None => crate::ui::run(context.dir.clone()).map_err(CliError::Failed),
         Some(command) => commands::run(&context, command),

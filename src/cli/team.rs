@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use std::path::Path;
 
 use secrecy::ExposeSecret;
-use zeroize::Zeroizing;
 
 use super::args::{self, Command};
 use super::commands::{Context, out};
@@ -15,10 +14,10 @@ use super::{CliError, input, lookup, render};
 use crate::actions::TeamStore;
 pub use crate::actions::team::is_team;
 use crate::actions::team::{
-    self as folder, TEAM_CACHE, TEAM_FILE, read_config, read_copy, save_copy, token_from_env, write_config,
+    self as folder, TEAM_CACHE, TEAM_FILE, read_config, read_copy, save_copy, write_config,
 };
 use crate::team::cache::Snapshot;
-use crate::team::kv::{Kv, KvError, Location};
+use crate::team::kv::{KvError, Location};
 use crate::team::{TeamError, TeamKey, TeamVault};
 use crate::vault::crypto::KdfParams;
 use crate::vault::model::KeyRecord;
@@ -49,12 +48,12 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
     };
     crate::team::check_member(&member)?;
     let location = Location::new(addr, &init.mount, path).map_err(|e| CliError::Usage(e.to_string()))?;
-    let kv = Kv::new(location, token(context.token_file.as_deref())?);
+    let (kv, _source) = super::signin::connect(context, &location, None, &member)?;
     if init.join {
         let code = input::key_from_stdin("Invitation code: ")?;
         let password = input::new_password(context.password_file.as_deref())?;
         crate::vault::check_new_password(&password)?;
-        let (vault, _keys) = TeamVault::join(
+        let (mut vault, _keys) = TeamVault::join(
             kv,
             &member,
             &code,
@@ -64,6 +63,7 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
             crate::vault::Clock::now(&crate::vault::SystemClock),
         )?;
         write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
+        super::signin::remember(context, &mut vault)?;
         let config = vault.config();
         return out(&format!(
             "Joined the team vault at {} as {}; this folder ({}) points to it.",
@@ -74,7 +74,7 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
     }
     let password = input::new_password(context.password_file.as_deref())?;
     crate::vault::check_new_password(&password)?;
-    let (vault, _keys) = TeamVault::create(
+    let (mut vault, _keys) = TeamVault::create(
         kv,
         &member,
         &password,
@@ -83,6 +83,7 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
         crate::vault::Clock::now(&crate::vault::SystemClock),
     )?;
     write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
+    super::signin::remember(context, &mut vault)?;
     let config = vault.config();
     out(&format!(
         "Created a team vault at {}, with you ({}) as its first member; this folder ({}) points to it.",
@@ -101,12 +102,12 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     if let Command::Team(args::TeamCommand::Policy(args)) = &command {
         return out(crate::team::policy::policy(args.role.into(), &location).trim_end());
     }
-    let kv = Kv::new(location, token(context.token_file.as_deref())?);
-    let vault = match TeamVault::connect(kv, config) {
+    let mut vault = match super::signin::open(context, &location, &config)? {
         Ok(vault) => vault,
         Err(TeamError::Server(error)) if error.is_away() => return offline(context, command, &error),
         Err(error) => return Err(error.into()),
     };
+    super::signin::remember(context, &mut vault)?;
     let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     match command {
         command @ (Command::List(_)
@@ -365,7 +366,17 @@ fn members(
     match command {
         Command::Member(args::MemberCommand::Invite(invite)) => {
             let keys = vault.unlock(&password(context)?)?;
+            crate::team::check_member(&invite.name)?;
+            // The sign-in first: when it cannot be made, the invitation is still worth giving.
+            let login = make_login(vault, &invite.name, invite.role.into());
             let code = vault.invite(&keys, &invite.name, &mut os_rng(), now)?;
+            match login {
+                Ok(login) => out(&login)?,
+                Err(error) => out(&format!(
+                    "{name}'s sign-in on the server was not made ({error}); a server admin makes it with `keydesk member login {name}`, or gives {name} a token.",
+                    name = invite.name
+                ))?,
+            }
             out(&format!(
                 "Invited {name}. Give {name} this one-time code in person or by phone, not through the server or a chat it stores:\n\n    {code}\n\n{name} joins with `keydesk init --team --join --addr {addr} --mount {mount} --path {path} --member {name}`.",
                 name = invite.name,
@@ -400,11 +411,16 @@ fn members(
             vault.change_password(&keys, &new, kdf, &mut os_rng(), now)?;
             out(&format!("Master password changed: the new one is in force.{said}"))
         }
+        Command::Member(args::MemberCommand::Login(login)) => {
+            out(&make_login(vault, &login.name, login.role.into())?)
+        }
         Command::Member(args::MemberCommand::Remove(remove)) => {
             let keys = vault.unlock(&password(context)?)?;
             let (removed, _new_keys) = vault.remove_member(&keys, &remove.name, &mut os_rng(), now)?;
+            let signed_out =
+                removed.signed_out.as_ref().map(|out| out.sentence(&remove.name)).unwrap_or_default();
             let mut text = format!(
-                "Removed {name} from the team vault. The team's key was replaced (generation {generation}) and {resealed} sealed again under it; their older versions are destroyed on the server, so the key {name} held opens nothing there now.\nRevoke {name}'s server token as well: Keydesk cannot.",
+                "Removed {name} from the team vault. The team's key was replaced (generation {generation}) and {resealed} sealed again under it; their older versions are destroyed on the server, so the key {name} held opens nothing there now.\n{signed_out}",
                 name = remove.name,
                 generation = removed.generation,
                 resealed = crate::vault::count_keys(removed.resealed),
@@ -429,6 +445,20 @@ fn members(
     }
 }
 
+/// Makes `name`'s sign-in on the server (userpass, with the policy of `role` and a new
+/// password, at the mount this vault signs in with): the sentences that give it.
+fn make_login(vault: &TeamVault, name: &str, role: crate::team::policy::Role) -> Result<String, CliError> {
+    let mount = vault.config().sign_in.mount();
+    let password = crate::team::signin::new_password(&mut os_rng());
+    let made = crate::team::signin::make_login(vault.kv(), mount, name, &password, role)?;
+    let verb = if made.replaced { "Replaced" } else { "Made" };
+    Ok(format!(
+        "{verb} {name}'s sign-in on the server ({policy}); they sign in with --login userpass --login-name {name}.\nServer password for {name}: {password}",
+        policy = role.policy_name(),
+        password = password.expose_secret(),
+    ))
+}
+
 /// `keydesk team setup`: the server's missing pieces, each printed before it is made (only
 /// printed with `--dry-run`).
 pub fn setup(context: &Context, args: &args::SetupArgs) -> Result<(), CliError> {
@@ -443,7 +473,9 @@ pub fn setup(context: &Context, args: &args::SetupArgs) -> Result<(), CliError> 
     let mount = given(&args.mount, config.as_ref().map(|c| &c.mount), "--mount")?;
     let path = given(&args.path, config.as_ref().map(|c| &c.path), "--path")?;
     let location = Location::new(&addr, &mount, &path).map_err(|e| CliError::Failed(e.to_string()))?;
-    let kv = Kv::new(location, token(context.token_file.as_deref())?);
+    let member =
+        config.as_ref().map_or_else(|| std::env::var("USER").unwrap_or_default(), |c| c.member.clone());
+    let (kv, _source) = super::signin::connect(context, &location, config.as_ref(), &member)?;
     let changes = crate::team::setup::needed(&kv)?;
     if changes.is_empty() {
         return out("The server has everything this team vault needs: nothing to do.");
@@ -595,9 +627,9 @@ impl super::transfer::ImportTarget for TeamImport<'_> {
     fn read(
         &self,
         path: &Path,
-        format: Option<crate::import::Format>,
+        how: crate::actions::transfer::ReadAs<'_>,
     ) -> Result<crate::actions::transfer::ImportFile, String> {
-        crate::actions::team::read_import(&self.keys, &self.existing, path, format)
+        crate::actions::team::read_import(&self.keys, &self.existing, path, how)
     }
 
     fn keep(
@@ -642,17 +674,4 @@ impl From<KvError> for CliError {
 
 fn password(context: &Context) -> Result<secrecy::SecretString, CliError> {
     input::password(context.password_file.as_deref(), "Your team vault password: ")
-}
-
-/// The server token: the first line of `--token-file`, else `$BAO_TOKEN`, else `$VAULT_TOKEN`.
-fn token(file: Option<&Path>) -> Result<Zeroizing<String>, CliError> {
-    if let Some(path) = file {
-        let line = input::first_line(path, "token file", "the server token")?;
-        return Ok(Zeroizing::new(line.trim().to_owned()));
-    }
-    token_from_env().ok_or_else(|| {
-        CliError::Usage(
-            "A team vault needs a server token: give it with --token-file FILE, or set BAO_TOKEN.".into(),
-        )
-    })
 }

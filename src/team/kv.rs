@@ -105,6 +105,20 @@ pub enum KvError {
         "The server's mount \"{mount}\" is not a KV version 2 secrets engine: give the team vault another --mount, or make it one with `bao secrets enable -path={mount} kv-v2`."
     )]
     NotKv2 { mount: String },
+    /// The server's sign-in refused the name and password.
+    #[error(
+        "The server refused this name and password (its sign-in, not your vault password): check them, or ask your team's admin to set a new server password for you."
+    )]
+    SignInRefused,
+    /// The server has no sign-in method at this mount.
+    #[error(
+        "The server has no name-and-password sign-in at auth/{mount}: ask your team's admin to run `keydesk team setup`."
+    )]
+    NoSignIn { mount: String },
+    #[error(
+        "A sign-in name may hold only letters, digits, '.', '_', '-' and '@' (at most 64): give another with --login-name."
+    )]
+    BadName,
     #[error("The server's answer could not be read ({what}): tell your team's admin.")]
     Malformed { what: &'static str },
 }
@@ -148,11 +162,19 @@ pub struct Versioned {
     pub version: u64,
 }
 
+/// Asked, on the thread of a request, for a new token when the server no longer accepts the
+/// one presented (its max TTL reached, or revoked): a new sign-in's token, or `None` to give
+/// up (the request then fails with [`KvError::TokenRejected`]).
+pub type SignInAgain = Box<dyn Fn() -> Option<Zeroizing<String>> + Send + Sync>;
+
 /// A connection to one team vault, with its token.
 pub struct Kv {
     client: Client,
     location: Location,
-    token: Zeroizing<String>,
+    /// The token, and how many times it was replaced by a new sign-in.
+    token: std::sync::RwLock<(Zeroizing<String>, u64)>,
+    /// How to sign in again; one sign-in at a time.
+    again: Option<std::sync::Mutex<SignInAgain>>,
     /// The cluster's active node, once found.
     active: std::sync::Mutex<Option<String>>,
     /// When the token's TTL is next looked at (half of it gone); `None` before the first
@@ -166,7 +188,8 @@ impl Kv {
         Kv {
             client: Client::new(HttpConfig::default()),
             location,
-            token,
+            token: std::sync::RwLock::new((token, 0)),
+            again: None,
             active: std::sync::Mutex::new(None),
             renew_at: std::sync::Mutex::new(None),
         }
@@ -174,6 +197,48 @@ impl Kv {
 
     pub fn location(&self) -> &Location {
         &self.location
+    }
+
+    /// This connection, signing in again by `again` when the server no longer accepts its
+    /// token: the request that met the refusal is sent again with the new token, so what the
+    /// user was doing goes through.
+    pub fn signing_in_again(mut self, again: SignInAgain) -> Self {
+        self.set_signing_in_again(again);
+        self
+    }
+
+    /// [`Kv::signing_in_again`] on a connection in use.
+    pub fn set_signing_in_again(&mut self, again: SignInAgain) {
+        self.again = Some(std::sync::Mutex::new(again));
+    }
+
+    /// The token this connection presents (to keep it in the OS keychain after a sign-in).
+    pub fn token(&self) -> Zeroizing<String> {
+        self.token.read().map(|held| held.0.clone()).unwrap_or_default()
+    }
+
+    /// How many times the token was replaced by a new sign-in.
+    fn token_generation(&self) -> u64 {
+        self.token.read().map_or(u64::MAX, |held| held.1)
+    }
+
+    /// After a refusal of the token of `generation`: a new token (signed in again, or already
+    /// replaced by another request meanwhile); `false` when there is none.
+    fn renew_by_sign_in(&self, generation: u64) -> bool {
+        let Some(again) = &self.again else { return false };
+        let Ok(again) = again.lock() else { return false };
+        if self.token_generation() != generation {
+            // Another request signed in again while this one waited.
+            return true;
+        }
+        let Some(token) = again() else { return false };
+        if let Ok(mut held) = self.token.write() {
+            *held = (token, generation + 1);
+        }
+        if let Ok(mut at) = self.renew_at.lock() {
+            *at = None;
+        }
+        true
     }
 
     /// The value at `under` (relative to the vault's path) and its version; `None` when
@@ -272,7 +337,19 @@ impl Kv {
         api: &str,
         body: Option<&Value>,
     ) -> Result<Option<Value>, KvError> {
-        let response = self.send(method, api, body, Doing::Administer)?;
+        let body = body.map(|body| body.to_string().into_bytes());
+        self.server_send(method, api, body.as_deref())
+    }
+
+    /// [`Kv::server_call`] with a body already written (one that may hold a password, in a
+    /// buffer the caller wipes).
+    pub fn server_send(
+        &self,
+        method: &Method,
+        api: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Option<Value>, KvError> {
+        let response = self.send_bytes(method, api, body, Doing::Administer)?;
         if response.status == 404 || response.status == 204 {
             return Ok(None);
         }
@@ -304,20 +381,50 @@ impl Kv {
         body: Option<&Value>,
         doing: Doing,
     ) -> Result<Response, KvError> {
+        let body = body.map(|body| body.to_string().into_bytes());
+        self.send_bytes(method, api, body.as_deref(), doing)
+    }
+
+    /// [`Kv::send`] with a body already written (one that may hold a password, in a buffer
+    /// the caller wipes).
+    fn send_bytes(
+        &self,
+        method: &Method,
+        api: &str,
+        body: Option<&[u8]>,
+        doing: Doing,
+    ) -> Result<Response, KvError> {
         self.keep_token_alive();
+        let generation = self.token_generation();
         let response = self.send_raw(method, api, body)?;
         if response.status != 403 {
             return Ok(response);
         }
         let lookup = self.send_raw(&Method::GET, "auth/token/lookup-self", None)?;
-        Err(match (lookup.status, doing) {
-            (403 | 401, _) => KvError::TokenRejected,
-            (_, Doing::Read) => KvError::Denied { doing: "read keys", policy: "keydesk-reader" },
-            (_, Doing::Change) => KvError::Denied { doing: "change keys", policy: "keydesk-editor" },
-            (_, Doing::Administer) => KvError::Denied { doing: "manage the team", policy: "keydesk-admin" },
-        })
+        if matches!(lookup.status, 403 | 401) && self.renew_by_sign_in(generation) {
+            // Once: a new token refused again is said as such.
+            let response = self.send_raw(method, api, body)?;
+            if response.status != 403 {
+                return Ok(response);
+            }
+            let lookup = self.send_raw(&Method::GET, "auth/token/lookup-self", None)?;
+            return Err(refusal(lookup.status, doing));
+        }
+        Err(refusal(lookup.status, doing))
     }
+}
 
+/// A 403's sentence, from what the token's own lookup answered.
+fn refusal(lookup: u16, doing: Doing) -> KvError {
+    match (lookup, doing) {
+        (403 | 401, _) => KvError::TokenRejected,
+        (_, Doing::Read) => KvError::Denied { doing: "read keys", policy: "keydesk-reader" },
+        (_, Doing::Change) => KvError::Denied { doing: "change keys", policy: "keydesk-editor" },
+        (_, Doing::Administer) => KvError::Denied { doing: "manage the team", policy: "keydesk-admin" },
+    }
+}
+
+impl Kv {
     /// Renews the token (`auth/token/renew-self`) when less than half its TTL is left, looked
     /// up (`auth/token/lookup-self`) before the first request and again once half of what was
     /// left has gone. A token that does not expire (TTL 0) is looked at once. Nothing is said
@@ -353,8 +460,8 @@ impl Kv {
     /// A successful answer about the token itself, read into `T` (its few fields alone: the
     /// token the answer also holds is never copied out of the zeroized body); `None` otherwise.
     fn token_answer<T: serde::de::DeserializeOwned>(&self, method: &Method, api: &str) -> Option<T> {
-        let body = (*method == Method::POST).then(|| json!({}));
-        let response = self.send_raw(method, api, body.as_ref()).ok()?;
+        let body = (*method == Method::POST).then_some(&b"{}"[..]);
+        let response = self.send_raw(method, api, body).ok()?;
         if !(200..300).contains(&response.status) {
             return None;
         }
@@ -368,7 +475,12 @@ impl Kv {
     /// there is none (an election, or a new leader taking over its engines), it is asked for
     /// again for up to 15 s. After that, any node that answers is used (a standby's reads,
     /// which may lag, rather than nothing).
-    fn send_raw(&self, method: &Method, api: &str, body: Option<&Value>) -> Result<Response, KvError> {
+    pub(super) fn send_raw(
+        &self,
+        method: &Method,
+        api: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Response, KvError> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
         loop {
             let active = self.active_node();
@@ -454,7 +566,7 @@ impl Kv {
 
     /// The last resort: the first configured address that gives a settled answer (a
     /// standby's reads), or [`KvError::NoLeader`].
-    fn send_to_any(&self, method: &Method, api: &str, body: Option<&Value>) -> Result<Response, KvError> {
+    fn send_to_any(&self, method: &Method, api: &str, body: Option<&[u8]>) -> Result<Response, KvError> {
         for addr in &self.location.addrs {
             let redirected = std::cell::Cell::new(false);
             if let Ok(response) = self.send_to(method.clone(), format!("{addr}/v1/{api}"), body, &redirected)
@@ -471,12 +583,17 @@ impl Kv {
         &self,
         method: Method,
         url: String,
-        body: Option<&Value>,
+        body: Option<&[u8]>,
         redirected: &std::cell::Cell<bool>,
     ) -> Result<Response, NetError> {
-        let mut request = Request::new(method, url).header("x-vault-token", self.token.as_str());
+        let mut request = Request::new(method, url);
+        // Before a sign-in there is no token to present.
+        let token = self.token();
+        if !token.is_empty() {
+            request = request.header("x-vault-token", token.as_str());
+        }
         if let Some(body) = body {
-            request = request.body("application/json", body.to_string().into_bytes());
+            request = request.body("application/json", body.to_vec());
         }
         // A standby names the active node: followed to any address Keydesk may call at all.
         self.client.send_following(request, &|_from, to| {
@@ -523,7 +640,7 @@ fn answer(response: &Response) -> Result<Value, KvError> {
 
 /// The server's `errors` joined, as it words them (they never hold a secret: Keydesk's values
 /// are sealed before they are sent).
-fn message(response: &Response) -> String {
+pub(super) fn message(response: &Response) -> String {
     serde_json::from_str::<Value>(&response.body)
         .ok()
         .and_then(|body| body.get("errors").and_then(Value::as_array).cloned())

@@ -32,6 +32,40 @@ pub struct Removed {
     pub resealed: usize,
     /// The keys the removed member could read (not revoked): to rotate at their providers.
     pub exposed: Vec<KeyRecord>,
+    /// What became of the removed member's sign-in on the server (`None` for a re-key that
+    /// removed nobody).
+    pub signed_out: Option<SignedOut>,
+}
+
+/// What became of a removed member's sign-in on the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedOut {
+    /// Their userpass login is deleted and their identity disabled.
+    Done,
+    /// The server had neither: they signed in with a token.
+    NoLogin,
+    /// This token may not manage sign-ins on the server (a team admin who is no server admin).
+    NotAllowed,
+    /// Asking the server failed (this sentence).
+    Failed(String),
+}
+
+impl SignedOut {
+    /// What to tell the admin about `name`'s sign-in.
+    pub fn sentence(&self, name: &str) -> String {
+        match self {
+            SignedOut::Done => format!(
+                "{name}'s sign-in on the server is deleted and their identity disabled, so the tokens they hold are refused too."
+            ),
+            SignedOut::NoLogin => format!("Revoke {name}'s server token as well: Keydesk cannot."),
+            SignedOut::NotAllowed => format!(
+                "Revoke {name}'s server token as well, and delete their sign-in on the server if they have one: this token may not."
+            ),
+            SignedOut::Failed(error) => format!(
+                "{name}'s sign-in on the server could not be removed ({error}): remove it there, and revoke their token."
+            ),
+        }
+    }
 }
 
 /// A member as the team's admin sees them.
@@ -137,7 +171,15 @@ impl TeamVault {
         if member == self.config.member {
             return Err(TeamError::RemoveSelf);
         }
-        self.rekey_leaving(keys, Some(member), rng, now)
+        let (mut removed, keys) = self.rekey_leaving(keys, Some(member), rng, now)?;
+        let mount = self.config.sign_in.mount();
+        removed.signed_out = Some(match super::signin::remove_login(&self.kv, mount, member) {
+            Ok(true) => SignedOut::Done,
+            Ok(false) => SignedOut::NoLogin,
+            Err(KvError::Denied { .. }) => SignedOut::NotAllowed,
+            Err(error) => SignedOut::Failed(error.to_string()),
+        });
+        Ok((removed, keys))
     }
 
     /// Replaces the team's data key for every member, removing nobody (for when a member's
@@ -257,7 +299,7 @@ impl TeamVault {
                 self.record(keys, Action::TeamRekey, None, &sealed, now)?;
             }
         }
-        Ok(Removed { generation, resealed, exposed })
+        Ok(Removed { generation, resealed, exposed, signed_out: None })
     }
 
     /// Seals key `id` again under the current generation (unless it is already), destroys its

@@ -25,6 +25,7 @@ pub mod members;
 pub mod policy;
 pub mod rotation;
 pub mod setup;
+pub mod signin;
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -58,6 +59,9 @@ pub struct TeamConfig {
     /// the defaults).
     #[serde(default)]
     pub settings: TeamSettings,
+    /// How this member signs in to the server (absent: with a token).
+    #[serde(default, skip_serializing_if = "signin::SignIn::is_token")]
+    pub sign_in: signin::SignIn,
 }
 
 /// A team vault's settings on this computer, kept in `team.ron` beside where the vault is:
@@ -109,6 +113,7 @@ impl TeamConfig {
             member: member.to_owned(),
             team_id,
             settings: TeamSettings::default(),
+            sign_in: signin::SignIn::Token,
         }
     }
 }
@@ -244,7 +249,7 @@ const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const CODE_LEN: usize = 25;
 
 /// A fresh invitation code, as `7K2QD-…` (five groups of five).
-fn invitation_code(rng: &mut dyn Entropy) -> SecretString {
+pub(crate) fn invitation_code(rng: &mut dyn Entropy) -> SecretString {
     let mut bytes = zeroize::Zeroizing::new([0u8; CODE_LEN]);
     rng.fill(&mut bytes[..]);
     let mut code = zeroize::Zeroizing::new(String::with_capacity(CODE_LEN + 4));
@@ -543,6 +548,27 @@ impl TeamVault {
 
     fn generation(&self) -> u64 {
         self.generation.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Keeps how this member signs in (written to `team.ron` with the rest of the config).
+    pub fn set_sign_in(&mut self, sign_in: signin::SignIn) {
+        self.config.sign_in = sign_in;
+    }
+
+    /// From now on, a token the server stops accepting is replaced by signing in again with
+    /// `again`, and the refused request sent again (see [`Kv::signing_in_again`]).
+    pub fn sign_in_again_with(&mut self, again: kv::SignInAgain) {
+        self.kv.set_signing_in_again(again);
+    }
+
+    /// The connection to the server (for an admin's calls to the server's own API).
+    pub fn kv(&self) -> &Kv {
+        &self.kv
+    }
+
+    /// The token this vault's connection presents (to keep it in the OS keychain).
+    pub fn token(&self) -> zeroize::Zeroizing<String> {
+        self.kv.token()
     }
 
     pub fn config(&self) -> &TeamConfig {

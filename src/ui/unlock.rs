@@ -116,6 +116,9 @@ pub struct TeamLock {
     pub remember: bool,
     /// A token typed here is used instead of the kept one.
     pub use_other: bool,
+    /// The name this vault signs in to the server with, when it signs in with a name and
+    /// password (the field then takes that password, not a token).
+    pub sign_in_name: Option<String>,
 }
 
 impl UnlockState {
@@ -398,6 +401,26 @@ pub fn unlock_ui(
                     ui.label(format!("Team vault {}.", team.place));
                     if team.token_from_env {
                         ui.label("The server token comes from BAO_TOKEN or VAULT_TOKEN.");
+                    } else if let Some(name) = &team.sign_in_name {
+                        if team.kept == Some(true) && !team.use_other {
+                            ui.horizontal_wrapped(|ui| {
+                                ui.label(format!(
+                                    "Signed in to the server as {name}: the sign-in is kept in the OS keychain."
+                                ));
+                                if ui.small_button("Sign in again").clicked() {
+                                    team.use_other = true;
+                                }
+                            });
+                        } else {
+                            ui.label(format!(
+                                "Sign in to the team's server as {name}: your password there, not the master password."
+                            ));
+                            secret_field(ui, "team-server-password", "Server password", &mut team.token);
+                            ui.horizontal(|ui| {
+                                ui.add_space(theme::LABEL_WIDTH + 8.0);
+                                ui.checkbox(&mut team.remember, "Keep the sign-in in the OS keychain");
+                            });
+                        }
                     } else if team.kept == Some(true) && !team.use_other {
                         ui.horizontal_wrapped(|ui| {
                             ui.label("The server token is kept in the OS keychain.");

@@ -69,6 +69,9 @@ pub struct TeamSession {
     pub incidents: Option<Vec<Incident>>,
     /// The audit trail, once read.
     pub audit: Option<crate::ui::session::AuditCache>,
+    /// The browsers allowed to ask for the team's keys, as this computer's `team.ron` keeps
+    /// them.
+    pub browsers: Vec<String>,
 }
 
 /// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
@@ -123,7 +126,11 @@ pub enum TeamDone {
     /// An incident closed: what to say, or why not.
     IncidentClosed(Result<String, String>),
     /// A file read for import, each row previewed.
-    ImportPreviewed(Result<Box<crate::ui::state::ImportPreview>, String>),
+    /// (With the columns to pick when Keydesk cannot tell them.)
+    ImportPreviewed(
+        Result<Box<crate::ui::state::ImportPreview>, String>,
+        Option<Box<crate::ui::state::ColumnPicker>>,
+    ),
     /// A verify, an import or an export: what to say (a key the provider takes, the keys
     /// imported), or what went wrong; the list is read again.
     Said(Result<String, String>),
@@ -131,6 +138,8 @@ pub enum TeamDone {
     AccountChanged(Result<String, String>),
     /// An account's "Test connection": the provider's words, or why not.
     AccountTested(String, Result<String, String>),
+    /// A browser allowed or stopped: the browsers allowed now and what to say, or why not.
+    Browsers(Result<(Vec<String>, String), String>),
 }
 
 impl TeamSession {
@@ -142,6 +151,7 @@ impl TeamSession {
         problem: Option<String>,
     ) -> Self {
         let place = vault.config().place();
+        let browsers = vault.config().settings.browsers.clone();
         TeamSession {
             list,
             vault: Arc::new(vault),
@@ -163,6 +173,7 @@ impl TeamSession {
             accounts: None,
             incidents: None,
             audit: None,
+            browsers,
         }
     }
 
@@ -187,6 +198,7 @@ impl TeamSession {
             accounts: self.accounts.as_deref(),
             incidents: self.incidents.as_deref(),
             audit: self.audit.as_ref(),
+            browsers: &self.browsers,
         };
         (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
     }
@@ -233,12 +245,18 @@ enum TokenFrom {
 /// Why a team vault did not open, as the unlock screen says it (a refused token that the OS
 /// keychain kept is said to be that one).
 fn open_error(error: &TeamError, from: TokenFrom) -> OpenError {
+    open_error_of(error, from, false)
+}
+
+/// [`open_error`] for a vault that signs in with a name and password when `signs_in`.
+fn open_error_of(error: &TeamError, from: TokenFrom, signs_in: bool) -> OpenError {
     OpenError {
         wrong_password: matches!(error, TeamError::Crypto(CryptoError::WrongPassword)),
         message: match error {
             TeamError::Crypto(CryptoError::WrongPassword) => {
                 "The master password is wrong: type the password you chose for this team vault.".to_owned()
             }
+            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && signs_in => "The server no longer accepts the token kept from your last sign-in: type your server password to sign in again.".to_owned(),
             TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain => "The server no longer accepts the token kept in the OS keychain (it expired or was revoked): paste the new one your team's admin gives you.".to_owned(),
             other => sentence(other),
         },
@@ -257,7 +275,7 @@ fn read_copy(dir: &Path, team_id: &str) -> ReadCopy {
 /// The team vault of `dir`, unlocked; from this computer's copy, read-only, when the server
 /// cannot be reached.
 fn open(
-    dir: &Path,
+    (dir, open_store, again): (&Path, &StoreFactory, Option<crate::team::kv::SignInAgain>),
     (token, from): (&Zeroizing<String>, TokenFrom),
     password: &SecretString,
     mut memory: Option<KdfMemory>,
@@ -278,7 +296,14 @@ fn open(
     let parse = std::thread::Builder::new()
         .name("keydesk: team copy".into())
         .spawn(move || read_copy(&dir_owned, &team_id));
-    let connected = TeamVault::connect(Kv::new(location.clone(), token.clone()), config.clone());
+    // Signing in again is for the open session: a token refused here is the unlock screen's.
+    let connected =
+        TeamVault::connect(Kv::new(location.clone(), token.clone()), config.clone()).map(|mut vault| {
+            if let Some(again) = again {
+                vault.sign_in_again_with(again);
+            }
+            vault
+        });
     let parsed = |parse: std::io::Result<std::thread::JoinHandle<ReadCopy>>| {
         parse.ok().and_then(|thread| thread.join().ok()).unwrap_or_else(|| read_copy(dir, &config.team_id))
     };
@@ -297,7 +322,14 @@ fn open(
                     "{} This computer has no copy of the team vault's keys yet: try again when it answers.",
                     sentence(&error)
                 ))),
-                _ => Err(open_error(&error, from)),
+                _ => {
+                    if from == TokenFrom::Keychain
+                        && matches!(error, TeamError::Server(KvError::TokenRejected))
+                    {
+                        folder::forget_token(open_store(SecretBackend::Keychain, dir), &config);
+                    }
+                    Err(open_error_of(&error, from, !config.sign_in.is_token()))
+                }
             };
         }
     };
@@ -352,16 +384,21 @@ fn create(
     session_of(dir, vault, keys, (None, None), now).map_err(|e| open_error(&e, TokenFrom::Typed))
 }
 
-/// The name the OS keychain keeps a team vault's token under (per team and member).
-fn token_name(config: &TeamConfig) -> String {
-    format!("keydesk-team-token/{}/{}", config.team_id, config.member)
+/// On a team vault that signs in with a name and password: signs in with `typed` and gives
+/// the server's token (`None` on a vault that signs in with a token: `typed` is one).
+fn sign_in(dir: &Path, typed: &SecretString) -> Result<Option<Zeroizing<String>>, String> {
+    let config = folder::read_config(dir)?;
+    let crate::team::signin::SignIn::Userpass { mount, name } = &config.sign_in else { return Ok(None) };
+    let location = Location::new(&config.addr, &config.mount, &config.path).map_err(|e| e.to_string())?;
+    let kv = crate::team::signin::userpass(location, mount, name, typed).map_err(|e| e.to_string())?;
+    Ok(Some(kv.token()))
 }
 
 /// The token the OS keychain keeps for the team vault of `dir`, if any.
 fn kept_token(open_store: &StoreFactory, dir: &Path) -> Option<Zeroizing<String>> {
     let config = folder::read_config(dir).ok()?;
     let store = open_store(SecretBackend::Keychain, dir).ok()?;
-    store.get(&token_name(&config)).ok().map(Zeroizing::new).filter(|token| !token.trim().is_empty())
+    folder::kept_token(store.as_ref(), &config)
 }
 
 /// Keeps `token` in the OS keychain; the warning to show when it could not be.
@@ -371,19 +408,23 @@ fn keep_token(
     config: &TeamConfig,
     token: &Zeroizing<String>,
 ) -> Option<String> {
-    let kept =
-        open_store(SecretBackend::Keychain, dir).and_then(|mut store| store.put(&token_name(config), token));
-    kept.err().map(|error| {
-        format!("The server token could not be kept in the OS keychain ({error}): you will be asked for it at the next unlock.")
-    })
+    folder::keep_token(
+        open_store(SecretBackend::Keychain, dir),
+        config,
+        token,
+        "you will be asked for it at the next unlock",
+    )
 }
 
 /// The unlock screen's state for the folder: with the team vault's place when it is one.
 pub(super) fn lock_state(dir: &Path) -> unlock::UnlockState {
     let mut state = unlock::UnlockState::default();
     if folder::is_team(dir) {
-        let place = folder::read_config(dir)
-            .map_or_else(|error| error, |config| format!("{}, as {}", config.place(), config.member));
+        let config = folder::read_config(dir);
+        let place = match &config {
+            Ok(config) => format!("{}, as {}", config.place(), config.member),
+            Err(error) => error.clone(),
+        };
         state.team = Some(TeamLock {
             place,
             token_from_env: folder::token_from_env().is_some(),
@@ -391,6 +432,7 @@ pub(super) fn lock_state(dir: &Path) -> unlock::UnlockState {
             kept: None,
             remember: true,
             use_other: false,
+            sign_in_name: config.ok().and_then(|config| config.sign_in.name().map(str::to_owned)),
         });
     }
     state
@@ -444,6 +486,9 @@ impl KeydeskApp {
     ) {
         // The token: typed here, else from the environment, else (read by the job) the one
         // the OS keychain keeps.
+        // On a vault that signs in with a name and password, what is typed is that password
+        // (kept as typed), and the job signs in with it.
+        let server_password = token.clone();
         let typed = token.map(|t| Zeroizing::new(t.expose_secret().trim().to_owned()));
         let (given, from) = match (typed, folder::token_from_env()) {
             (Some(typed), _) => (Some(typed), TokenFrom::Typed),
@@ -453,9 +498,12 @@ impl KeydeskApp {
         let kept = matches!(&self.phase, Phase::Locked(state) if state.team.as_ref().is_some_and(|t| t.kept == Some(true)));
         if given.is_none() && !kept {
             if let Phase::Locked(state) = &mut self.phase {
-                state.failed(
-                    "The server token is empty: paste the token your team's admin gave you.".to_owned(),
-                );
+                let signs_in = state.team.as_ref().is_some_and(|team| team.sign_in_name.is_some());
+                state.failed(if signs_in {
+                    "The server password is empty: type your password on the team's server.".to_owned()
+                } else {
+                    "The server token is empty: paste the token your team's admin gave you.".to_owned()
+                });
             }
             return;
         }
@@ -464,14 +512,30 @@ impl KeydeskApp {
         let now = self.now();
         let prepared = self.kdf_memory.take();
         let open_store = self.services.open_store.clone();
+        let again = super::sign_in_again::signing_in_again(
+            self.sign_in_again.asking.clone(),
+            ctx.clone(),
+            open_store.clone(),
+            dir.clone(),
+        );
         self.jobs.spawn(ctx, "Unlocking the team vault", Records::No, move || {
             // The memory made ready while the password was typed (at the default cost).
             let memory = prepared.and_then(|thread| thread.join().ok().flatten());
+            let given = match (from, server_password) {
+                (TokenFrom::Typed, Some(typed)) => match sign_in(&dir, &typed) {
+                    Ok(Some(token)) => Some(token),
+                    Ok(None) => given,
+                    Err(message) => {
+                        return Done::Team(TeamDone::Opened(Err(OpenError { message, wrong_password: false })));
+                    }
+                },
+                _ => given,
+            };
             let Some(token) = given.or_else(|| kept_token(&open_store, &dir)) else {
                 let message = "No server token is kept in the OS keychain any more: paste the token your team's admin gave you.";
                 return Done::Team(TeamDone::Opened(Err(OpenError { message: message.to_owned(), wrong_password: false })));
             };
-            let opened = open(&dir, (&token, from), &password, memory, now).map(|mut session| {
+            let opened = open((&dir, &open_store, again), (&token, from), &password, memory, now).map(|mut session| {
                 if from == TokenFrom::Typed && remember {
                     session.notice = keep_token(&open_store, &dir, session.vault.config(), &token);
                 }
@@ -569,8 +633,9 @@ impl KeydeskApp {
                         session.changes += 1;
                         session.next_poll = DateTime::<Utc>::MIN_UTC;
                         let mut said = format!(
-                            "Removed {name}: the team's key was replaced and {} sealed again under it. Revoke {name}'s server token too.",
-                            crate::vault::count_keys(removed.resealed)
+                            "Removed {name}: the team's key was replaced and {} sealed again under it. {}",
+                            crate::vault::count_keys(removed.resealed),
+                            removed.signed_out.as_ref().map(|out| out.sentence(&name)).unwrap_or_default()
                         );
                         if !removed.exposed.is_empty() {
                             let labels: Vec<&str> =
@@ -686,16 +751,18 @@ impl KeydeskApp {
                 }
                 self.run_team(ctx, TeamCommand::LoadIncidents);
             }
-            TeamDone::ImportPreviewed(read) => {
+            TeamDone::ImportPreviewed(read, picker) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                let transfer = &mut session.screen.transfer;
-                match read {
-                    Ok(preview) => {
-                        transfer.import_error = None;
-                        transfer.import_preview = Some(*preview);
-                        transfer.import_scroll = true;
+                session.screen.transfer.previewed(read.map(|preview| *preview), picker.map(|picker| *picker));
+            }
+            TeamDone::Browsers(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok((browsers, said)) => {
+                        session.browsers = browsers;
+                        self.toasts.info(said, now);
                     }
-                    Err(error) => transfer.import_error = Some(error),
+                    Err(error) => self.toasts.error(error, now),
                 }
             }
             TeamDone::Said(result) => {
@@ -804,6 +871,13 @@ impl KeydeskApp {
             TeamCommand::HideReveal => return session.revealed = None,
             TeamCommand::Retry => return session.next_poll = DateTime::<Utc>::MIN_UTC,
             TeamCommand::DismissInvitation => return session.invitation = None,
+            TeamCommand::StopBrowser(browser) => {
+                #[cfg(target_os = "linux")]
+                self.set_browser_allowed(ctx, browser.clone(), false);
+                #[cfg(not(target_os = "linux"))]
+                drop(browser);
+                return;
+            }
             TeamCommand::LoadAccounts => {
                 let vault = session.vault.clone();
                 self.jobs.spawn(ctx, "Reading the team's provider accounts", Records::No, move || {
@@ -860,7 +934,8 @@ impl KeydeskApp {
             | TeamCommand::LoadAccounts
             | TeamCommand::LoadIncidents
             | TeamCommand::LoadAudit
-            | TeamCommand::DismissInvitation => {}
+            | TeamCommand::DismissInvitation
+            | TeamCommand::StopBrowser(_) => {}
             TeamCommand::CloseIncident { id, summary } => {
                 self.jobs.spawn(ctx, format!("Closing incident {id}"), Records::Yes, move || {
                     let closed = vault
@@ -898,12 +973,13 @@ impl KeydeskApp {
                     Done::Team(TeamDone::AccountChanged(removed))
                 });
             }
-            TeamCommand::Transfer(TransferAction::Preview { path, format }) => {
+            TeamCommand::Transfer(TransferAction::Preview { path, format, columns }) => {
                 let list = session.list.clone();
                 self.jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
-                    let path = crate::storage::expand_home(&path);
-                    let read = folder::read_import(&keys, &list, &path, format).map(Box::new);
-                    Done::Team(TeamDone::ImportPreviewed(read))
+                    let how = crate::actions::transfer::ReadAs { format, columns: columns.as_deref() };
+                    let read = folder::read_import(&keys, &list, &crate::storage::expand_home(&path), how);
+                    let picker = super::transfer::picker(&read, &path, columns.as_deref());
+                    Done::Team(TeamDone::ImportPreviewed(read.map(Box::new), picker))
                 });
             }
             TeamCommand::Transfer(TransferAction::Import) => {
@@ -926,7 +1002,7 @@ impl KeydeskApp {
                                 preview.source(),
                                 report.in_vault,
                                 report.repeated,
-                                report.refused + preview.problems.len()
+                                report.skipped
                             )
                         })
                         .map_err(|e| sentence(&e));

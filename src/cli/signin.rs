@@ -1,0 +1,180 @@
+//! How the command line signs in to a team vault's server: `--login userpass` (a name and
+//! password on the server, which answers with a token), a token given (`--token-file`,
+//! `$BAO_TOKEN`, `$VAULT_TOKEN`), or the token the OS keychain keeps from an earlier sign-in.
+//! A kept token the server no longer accepts is forgotten, and a vault that signs in with a
+//! name and password signs in again by itself; nothing of either is written to a file.
+
+use std::io::IsTerminal;
+
+use secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use super::CliError;
+use super::args::LoginMethod;
+use super::commands::Context;
+use super::input;
+use crate::actions::team::{self as folder, forget_token, keep_token, kept_token, token_from_env};
+use crate::team::kv::{Kv, KvError, Location};
+use crate::team::signin::{self, SignIn, USERPASS};
+use crate::team::{TeamConfig, TeamError, TeamVault};
+use crate::vault::model::SecretBackend;
+
+/// Where the token a connection presents came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `--token-file` or the environment.
+    Given,
+    /// The OS keychain, from an earlier sign-in.
+    Kept,
+    /// A sign-in just now.
+    SignedIn,
+}
+
+/// A connection to `location` for the team vault `config` names (`None` before the vault is
+/// made or joined; `member` is then the name to sign in with when none is given).
+pub fn connect(
+    context: &Context,
+    location: &Location,
+    config: Option<&TeamConfig>,
+    member: &str,
+) -> Result<(Kv, Source), CliError> {
+    if context.login == Some(LoginMethod::Userpass) {
+        return sign_in(context, location, config, member).map(|kv| (kv, Source::SignedIn));
+    }
+    if let Some(path) = context.token_file.as_deref() {
+        let line = input::first_line(path, "token file", "the server token")?;
+        return Ok((Kv::new(location.clone(), Zeroizing::new(line.trim().to_owned())), Source::Given));
+    }
+    if let Some(token) = token_from_env() {
+        return Ok((Kv::new(location.clone(), token), Source::Given));
+    }
+    if let Some(config) = config {
+        let keychain = crate::secrets::open(SecretBackend::Keychain, &context.dir);
+        if let Some(token) = keychain.ok().and_then(|keychain| kept_token(keychain.as_ref(), config)) {
+            return Ok((Kv::new(location.clone(), token), Source::Kept));
+        }
+        if !config.sign_in.is_token() && context.login != Some(LoginMethod::Token) {
+            return sign_in(context, location, Some(config), member).map(|kv| (kv, Source::SignedIn));
+        }
+    }
+    Err(CliError::Usage(
+        "A team vault needs a server sign-in: sign in with --login userpass, give a token with --token-file FILE, or set BAO_TOKEN."
+            .into(),
+    ))
+}
+
+/// The team vault of the folder, connected (the outer error: no sign-in; the inner: the
+/// server's answer). On a vault that signs in with a name and password, a token the server
+/// stops accepting — the kept one at the start, or one that reaches its max TTL during a long
+/// command — is replaced by a new sign-in and the refused request sent again, so the command
+/// goes on; a kept token of a vault that signs in with a token is forgotten once refused.
+pub fn open(
+    context: &Context,
+    location: &Location,
+    config: &TeamConfig,
+) -> Result<Result<TeamVault, TeamError>, CliError> {
+    let (kv, source) = connect(context, location, Some(config), &config.member)?;
+    let failed = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let kv = if config.sign_in.is_token() || context.login == Some(LoginMethod::Token) {
+        kv
+    } else {
+        kv.signing_in_again(again(context.clone(), location.clone(), config.clone(), failed.clone()))
+    };
+    let opened = TeamVault::connect(kv, config.clone());
+    if let Some(error) = failed.lock().ok().and_then(|mut failed| failed.take()) {
+        return Err(error);
+    }
+    if source == Source::Kept && matches!(opened, Err(TeamError::Server(KvError::TokenRejected))) {
+        forget_token(crate::secrets::open(SecretBackend::Keychain, &context.dir), config);
+    }
+    Ok(opened)
+}
+
+/// Signs in again for [`Kv::signing_in_again`]; why it could not is left in `failed`.
+fn again(
+    context: Context,
+    location: Location,
+    config: TeamConfig,
+    failed: std::sync::Arc<std::sync::Mutex<Option<CliError>>>,
+) -> crate::team::kv::SignInAgain {
+    Box::new(move || {
+        eprintln!(
+            "The team's server no longer accepts your sign-in (it expired or was revoked): signing in again."
+        );
+        match sign_in(&context, &location, Some(&config), &config.member) {
+            Ok(kv) => Some(kv.token()),
+            Err(error) => {
+                if let Ok(mut failed) = failed.lock() {
+                    *failed = Some(error);
+                }
+                None
+            }
+        }
+    })
+}
+
+/// Keeps how this member signed in: a userpass sign-in becomes the folder's way (`team.ron`).
+pub fn remember(context: &Context, vault: &mut TeamVault) -> Result<(), CliError> {
+    if context.login != Some(LoginMethod::Userpass) {
+        return Ok(());
+    }
+    let name = login_name(context, Some(vault.config()), &vault.config().member);
+    let sign_in = SignIn::Userpass { mount: USERPASS.to_owned(), name };
+    if vault.config().sign_in != sign_in {
+        vault.set_sign_in(sign_in);
+        folder::write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
+    }
+    keep(context, vault.config(), &vault.token());
+    Ok(())
+}
+
+/// Signs in with a name and password on the server's userpass method; the token it gives is
+/// kept in the OS keychain when the vault is known (else by [`remember`], once it is).
+fn sign_in(
+    context: &Context,
+    location: &Location,
+    config: Option<&TeamConfig>,
+    member: &str,
+) -> Result<Kv, CliError> {
+    let name = login_name(context, config, member);
+    let mount = config.map_or(USERPASS, |config| config.sign_in.mount()).to_owned();
+    let password = server_password(context, &name)?;
+    let kv = signin::userpass(location.clone(), &mount, &name, &password)?;
+    if let Some(config) = config {
+        keep(context, config, &kv.token());
+    }
+    Ok(kv)
+}
+
+/// Keeps `token` in the OS keychain for the vault `config` names; a warning when it cannot.
+fn keep(context: &Context, config: &TeamConfig, token: &Zeroizing<String>) {
+    let keychain = crate::secrets::open(SecretBackend::Keychain, &context.dir);
+    if let Some(warning) = keep_token(keychain, config, token, "the next command signs in again") {
+        eprintln!("Warning: {warning}");
+    }
+}
+
+/// The name to sign in with: `--login-name`, else the one this vault signs in with, else the
+/// member's.
+fn login_name(context: &Context, config: Option<&TeamConfig>, member: &str) -> String {
+    context
+        .login_name
+        .clone()
+        .or_else(|| config.and_then(|config| config.sign_in.name().map(str::to_owned)))
+        .unwrap_or_else(|| member.to_owned())
+}
+
+/// The server password: the first line of `--login-password-file`, else asked (hidden).
+fn server_password(context: &Context, name: &str) -> Result<SecretString, CliError> {
+    if let Some(path) = context.login_password_file.as_deref() {
+        let line = input::first_line(path, "login password file", "your password on the team's server")?;
+        return Ok(SecretString::from(line.as_str()));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage(
+            "No terminal to ask for your password on the team's server: give --login-password-file FILE."
+                .into(),
+        ));
+    }
+    input::prompt_hidden(&format!("Your password on the team's server (as {name}): "))
+}
