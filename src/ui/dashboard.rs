@@ -376,6 +376,42 @@ fn contains_folded(text: &str, word: &str) -> bool {
     }
 }
 
+/// Where an empty vault's list offers to start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmptyStart {
+    Paste,
+    Generate,
+    Account,
+}
+
+/// An empty vault's list, local or team: a centred heading, `intro`, and the three ways to
+/// start, one under the other, the usual one first. With `why_not`, the buttons are off and
+/// say why on hover (a team vault that may only be read). Answers the one clicked.
+pub fn empty_vault_ui(ui: &mut egui::Ui, intro: &str, why_not: Option<&str>) -> Option<EmptyStart> {
+    let mut clicked = None;
+    ui.add_space(theme::GAP * 2.0);
+    ui.vertical_centered(|ui| {
+        ui.heading("No keys yet");
+        ui.add(egui::Label::new(intro).wrap());
+        ui.add_space(theme::GAP);
+        for (start, text) in [
+            (EmptyStart::Paste, "Paste a key from your provider"),
+            (EmptyStart::Generate, "Generate a Keydesk key"),
+            (EmptyStart::Account, "Add a provider account"),
+        ] {
+            let button = ui.add_enabled(why_not.is_none(), egui::Button::new(text));
+            let button = match why_not {
+                Some(why) => button.on_disabled_hover_text(why),
+                None => button,
+            };
+            if button.clicked() {
+                clicked = Some(start);
+            }
+        }
+    });
+    clicked
+}
+
 /// The dashboard.
 pub fn dashboard_ui(
     ui: &mut egui::Ui,
@@ -387,7 +423,8 @@ pub fn dashboard_ui(
     state.index.refresh(file, now);
     let counts = state.index.counts;
     let open_incidents = file.incidents.iter().any(|i| i.closed_at.is_none());
-    ui.horizontal(|ui| {
+    // Wraps in a narrow list (beside a key's page, or at 760 px) instead of widening it.
+    ui.horizontal_wrapped(|ui| {
         let attention = counts.expired
             + counts.expiring
             + counts.rotation_due
@@ -402,7 +439,9 @@ pub fn dashboard_ui(
             if counts.other > 0 {
                 text.push_str(&format!(" · {} other", counts.other));
             }
-            ui.toggle_value(&mut state.attention_only, text);
+            if ui.add(egui::Button::selectable(state.attention_only, text).wrap()).clicked() {
+                state.attention_only = !state.attention_only;
+            }
             if counts.not_verified > 0 && ui.button("Check every key").clicked() {
                 command = Some(Command::CheckAll);
             }
@@ -506,24 +545,13 @@ pub fn dashboard_ui(
     ui.separator();
     let index = &state.index;
     if index.rows.is_empty() {
-        // The empty vault says where to start.
-        ui.add_space(theme::GAP * 2.0);
-        ui.vertical_centered(|ui| {
-            ui.heading("No keys yet");
-            ui.label("Keep the API keys of your email platforms here: add the account you make keys in, or bring in a key you already have.");
-            ui.add_space(theme::GAP);
-            // One under the other, each centred under the heading; the usual start first.
-            if ui.button("Paste a key from your provider").clicked() {
-                command = Some(Command::NewKey(super::state::NewMode::Paste));
-            }
-            if ui.button("Generate a Keydesk key").clicked() {
-                command = Some(Command::NewKey(super::state::NewMode::Generate));
-            }
-            if ui.button("Add a provider account").clicked() {
-                command = Some(Command::Show(super::state::Screen::Accounts));
-            }
-        });
-        return command;
+        let intro = "Keep the API keys of your email platforms here: add the account you make keys in, or bring in a key you already have.";
+        return match empty_vault_ui(ui, intro, None) {
+            Some(EmptyStart::Paste) => Some(Command::NewKey(super::state::NewMode::Paste)),
+            Some(EmptyStart::Generate) => Some(Command::NewKey(super::state::NewMode::Generate)),
+            Some(EmptyStart::Account) => Some(Command::Show(super::state::Screen::Accounts)),
+            None => command,
+        };
     }
     let live = index.rows.iter().filter(|r| r.live).count();
     ui.label(format!("{} of {live} {}", index.visible.len(), if live == 1 { "key" } else { "keys" }));

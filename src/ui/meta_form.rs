@@ -103,20 +103,42 @@ pub fn schedule_ui(ui: &mut egui::Ui, form: &mut MetaForm) {
     );
 }
 
-/// The integrations editor (name + URL rows, add and remove).
+/// The width of an integration's name field.
+const NAME_WIDTH: f32 = 150.0;
+/// What a row keeps for its Remove button.
+const REMOVE_WIDTH: f32 = 72.0;
+
+/// The integrations editor: a grid under the form's label column, a row per integration
+/// (name, settings address, Remove), then "Add integration". Its columns have fixed widths
+/// (egui's `Grid` would size them from the last frame, squeezing a field to its heading), so
+/// a row never wraps: the address field takes what the window leaves, at every width.
 pub fn integrations_ui(ui: &mut egui::Ui, rows: &mut Vec<(String, String)>) {
+    use super::widgets::cell;
+    let spacing = ui.spacing().item_spacing.x;
+    let url_width = (ui.available_width() - theme::LABEL_WIDTH - NAME_WIDTH - REMOVE_WIDTH - 3.0 * spacing)
+        .clamp(140.0, 640.0);
     let mut remove = None;
+    // The headings name the fields under them (for screen readers, and tests).
+    let (name_heading, url_heading) = ui
+        .horizontal(|ui| {
+            super::widgets::form_label(ui, "Integrations");
+            let heading = |text: &str| egui::RichText::new(text).small().strong();
+            let name = cell(ui, NAME_WIDTH, |ui| ui.label(heading("Used by")));
+            let url = cell(ui, url_width, |ui| ui.label(heading("URL")));
+            (name.id, url.id)
+        })
+        .inner;
     for (i, (name, url)) in rows.iter_mut().enumerate() {
-        // Wraps onto a second line in a narrow window instead of running off its edge.
-        ui.horizontal_wrapped(|ui| {
-            ui.add_space(theme::LABEL_WIDTH + 8.0);
-            let n = ui.label("Used by");
-            // A longer name (often not Latin) widens its field instead of being cut.
-            let edit = egui::TextEdit::singleline(name).desired_width(150.0).clip_text(false);
-            ui.add(edit.hint_text("HubSpot")).labelled_by(n.id);
-            let u = ui.label("URL");
-            ui.add(egui::TextEdit::singleline(url).desired_width(220.0).hint_text("https://…"))
-                .labelled_by(u.id);
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + spacing);
+            cell(ui, NAME_WIDTH, |ui| {
+                let edit = egui::TextEdit::singleline(name).desired_width(NAME_WIDTH).hint_text("HubSpot");
+                ui.add(edit).labelled_by(name_heading);
+            });
+            cell(ui, url_width, |ui| {
+                let edit = egui::TextEdit::singleline(url).desired_width(url_width).hint_text("https://…");
+                ui.add(edit).labelled_by(url_heading);
+            });
             if ui.small_button("Remove").clicked() {
                 remove = Some(i);
             }
@@ -126,7 +148,7 @@ pub fn integrations_ui(ui: &mut egui::Ui, rows: &mut Vec<(String, String)>) {
         rows.remove(i);
     }
     ui.horizontal(|ui| {
-        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        ui.add_space(theme::LABEL_WIDTH + spacing);
         if ui.small_button("Add integration").clicked() {
             rows.push((String::new(), String::new()));
         }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::accounts::AccountAction;
-use super::dashboard::natural_key;
+use super::dashboard::{EmptyStart, natural_key};
 use super::new_key::{account_picker, spec_ui, template_ui};
 use super::session::Revealed;
 use super::settings::TransferAction;
@@ -306,6 +306,20 @@ fn panel_button(ui: &mut egui::Ui, text: &str, open: &mut bool) -> bool {
     }
 }
 
+/// Opens the Add form in `mode` (and has the accounts read for its account list).
+fn start_adding(
+    state: &mut TeamScreenState,
+    view: &TeamView<'_>,
+    mode: NewMode,
+    command: &mut Option<TeamCommand>,
+) {
+    state.adding = Some(AddForm { mode, ..AddForm::default() });
+    state.editing = None;
+    if view.accounts.is_none() {
+        *command = Some(TeamCommand::LoadAccounts);
+    }
+}
+
 /// Why the changing buttons are off, when they are.
 fn why_read_only(view: &TeamView<'_>) -> Option<&'static str> {
     if view.problem.is_some() || !view.keys_open {
@@ -345,6 +359,7 @@ pub fn team_ui(
         state.password = None;
     }
     egui::CentralPanel::default().show(ui, |ui| {
+        super::widgets::pane_bounds(ui);
         ui.horizontal(|ui| {
             ui.heading("Team vault");
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -451,11 +466,7 @@ pub fn team_ui(
         ui.add_space(theme::GAP / 2.0);
         ui.horizontal(|ui| {
             if change_button(ui, "Add key", read_only.or(view.busy.then_some(BUSY))).clicked() {
-                state.adding = Some(AddForm::default());
-                state.editing = None;
-                if view.accounts.is_none() {
-                    command = Some(TeamCommand::LoadAccounts);
-                }
+                start_adding(state, view, NewMode::Paste, &mut command);
             }
             ui.add_space(theme::GAP);
             let name = ui.label("Search");
@@ -668,11 +679,16 @@ pub fn team_ui(
         refresh_visible(state, view);
         ui.separator();
         if view.keys.is_empty() {
-            ui.add_space(theme::GAP * 2.0);
-            ui.vertical_centered(|ui| {
-                ui.heading("No keys yet");
-                ui.label("Keys added here are shared with every member of the team vault.");
-            });
+            let intro = "Keys added here are shared with every member of the team vault: add the account you make keys in, or bring in a key you already have.";
+            match super::dashboard::empty_vault_ui(ui, intro, why_not) {
+                Some(EmptyStart::Paste) => start_adding(state, view, NewMode::Paste, &mut command),
+                Some(EmptyStart::Generate) => start_adding(state, view, NewMode::Generate, &mut command),
+                Some(EmptyStart::Account) => {
+                    state.accounts_open = true;
+                    command = Some(TeamCommand::LoadAccounts);
+                }
+                None => {}
+            }
             return;
         }
         ui.label(format!("{} of {} keys", state.visible.len(), view.keys.len()));
@@ -696,12 +712,20 @@ pub fn team_ui(
         // by" before the label gets too short to read.
         let actions = state.actions_width.max(300.0);
         let narrow = ui.available_width() < 900.0;
-        let (provider, status, by) = if narrow { (110.0, 120.0, 0.0) } else { (120.0, 130.0, 90.0) };
-        let columns = if narrow { 4.0 } else { 5.0 };
+        // Narrower still, the provider is its mark at the start of the label.
+        let tight = ui.available_width() < 820.0;
+        let (provider, status, by) = match (tight, narrow) {
+            (true, _) => (0.0, 120.0, 0.0),
+            (false, true) => (110.0, 120.0, 0.0),
+            (false, false) => (120.0, 130.0, 90.0),
+        };
+        let columns = if narrow { 4.0 } else { 5.0 } - if tight { 1.0 } else { 0.0 };
         let label = (ui.available_width() - provider - status - by - actions - columns * spacing).max(100.0);
         ui.horizontal(|ui| {
             cell(ui, label, |ui| ui.label(heading("LABEL")));
-            cell(ui, provider, |ui| ui.label(heading("PROVIDER")));
+            if !tight {
+                cell(ui, provider, |ui| ui.label(heading("PROVIDER")));
+            }
             cell(ui, status, |ui| ui.label(heading("STATUS")));
             if !narrow {
                 cell(ui, by, |ui| ui.label(heading("CHANGED BY")));
@@ -717,6 +741,9 @@ pub fn team_ui(
                     let record = &key.record;
                     ui.horizontal(|ui| {
                         cell(ui, label, |ui| {
+                            if tight {
+                                super::widgets::provider_mark_ui(ui, record.provider);
+                            }
                             let name = egui::Label::new(egui::RichText::new(&record.label).strong())
                                 .truncate()
                                 .sense(egui::Sense::click());
@@ -729,10 +756,12 @@ pub fn team_ui(
                                 }
                             }
                         });
-                        cell(ui, provider, |ui| {
-                            super::widgets::provider_mark_ui(ui, record.provider);
-                            ui.label(record.provider.name());
-                        });
+                        if !tight {
+                            cell(ui, provider, |ui| {
+                                super::widgets::provider_mark_ui(ui, record.provider);
+                                ui.label(record.provider.name());
+                            });
+                        }
                         cell(ui, status, |ui| {
                             let found = super::dashboard::status_of(record, &record.attention(now));
                             let (word, badge) = found.word(record.provider.name());

@@ -47,13 +47,16 @@ pub fn incidents_ui(
                     ui.strong(format!("Incident {}", incident.id));
                     let (word, badge) = if open { ("open", theme::Badge::Warn) } else { ("closed", theme::Badge::Muted) };
                     super::widgets::badge_ui(ui, word, badge);
-                    ui.label(format!("\"{}\" found in {}", label_of(&incident.key), incident.found_where));
                 });
+                // A long label or place wraps in the panel instead of widening the screen.
+                let found = format!("\"{}\" found in {}", label_of(&incident.key), incident.found_where);
+                ui.add(egui::Label::new(found).wrap());
+                // The time first; each step wraps in what is left of the row beside it.
                 for event in &incident.timeline {
-                    ui.horizontal_wrapped(|ui| {
+                    ui.horizontal(|ui| {
                         ui.add_space(theme::GAP);
                         ui.label(egui::RichText::new(event.at.format("%Y-%m-%d %H:%M UTC").to_string()).weak());
-                        ui.label(&event.what);
+                        ui.add(egui::Label::new(&event.what).wrap());
                     });
                 }
                 if open {

@@ -151,6 +151,28 @@ pub fn field_with(ui: &mut egui::Ui, label: &str, edit: egui::TextEdit<'_>) -> e
     .inner
 }
 
+/// Gives the panel holding `ui` its place in the accessibility tree: egui names a panel's node a
+/// pane but gives it no bounds, so a screen reader (and the layout tests) could not tell where
+/// the list ends and the key's page begins. Call first inside each panel.
+pub fn pane_bounds(ui: &egui::Ui) {
+    let mut stack = Some(std::sync::Arc::clone(ui.stack()));
+    while let Some(level) = stack {
+        if level.kind().is_some_and(|kind| kind.is_panel()) {
+            let rect = level.max_rect;
+            ui.ctx().accesskit_node_builder(level.unique_id, |node| {
+                node.set_bounds(egui::accesskit::Rect {
+                    x0: rect.min.x.into(),
+                    y0: rect.min.y.into(),
+                    x1: rect.max.x.into(),
+                    y1: rect.max.y.into(),
+                });
+            });
+            return;
+        }
+        stack = level.parent.clone();
+    }
+}
+
 /// The label column of a form row.
 pub fn form_label(ui: &mut egui::Ui, label: &str) -> egui::Response {
     cell(ui, theme::LABEL_WIDTH, |ui| ui.label(label))
@@ -299,6 +321,7 @@ impl Toasts {
             return;
         }
         egui::Panel::bottom("toasts").show(ui, |ui| {
+            pane_bounds(ui);
             for toast in &self.items {
                 let mut text = egui::RichText::new(&toast.text);
                 if let Some(kind) = toast.kind {
@@ -361,6 +384,7 @@ pub fn spinner(ui: &mut egui::Ui) -> egui::Response {
 /// What the window shows while a lock waits for a provider's answer to be recorded.
 pub fn locking_ui(ui: &mut egui::Ui, job: &str) {
     egui::CentralPanel::default().show(ui, |ui| {
+        pane_bounds(ui);
         centered_card(ui, 560.0, |ui| {
             ui.heading("Locking…");
             ui.horizontal(|ui| {
@@ -376,6 +400,7 @@ pub fn locking_ui(ui: &mut egui::Ui, job: &str) {
 /// job counts its steps.
 pub fn busy_ui(ui: &mut egui::Ui, job: Option<(String, Option<(usize, usize)>)>) {
     egui::CentralPanel::default().show(ui, |ui| {
+        pane_bounds(ui);
         centered_card(ui, 560.0, |ui| {
             let Some((label, progress)) = job else {
                 spinner(ui);
@@ -414,6 +439,7 @@ pub fn status_bar_ui(
 ) -> Option<Command> {
     let mut command = None;
     egui::Panel::top("status").show(ui, |ui| {
+        pane_bounds(ui);
         ui.horizontal(|ui| {
             ui.heading("Keydesk");
             if let Some((label, secs)) = countdown {
@@ -459,6 +485,7 @@ pub fn banner_ui(ui: &mut egui::Ui, text: &str) {
 pub fn banner_with_action_ui(ui: &mut egui::Ui, text: &str, action: Option<&str>) -> bool {
     let mut clicked = false;
     egui::Panel::top("banner").show(ui, |ui| {
+        pane_bounds(ui);
         egui::Frame::new().fill(theme::banner_fill(ui.visuals().dark_mode)).inner_margin(8.0).show(
             ui,
             |ui| {
@@ -476,6 +503,7 @@ pub fn banner_with_action_ui(ui: &mut egui::Ui, text: &str, action: Option<&str>
 pub fn nav_ui(ui: &mut egui::Ui, current: &Screen) -> Option<Command> {
     let mut command = None;
     egui::Panel::left("nav").resizable(false).exact_size(170.0).show(ui, |ui| {
+        pane_bounds(ui);
         ui.add_space(theme::GAP);
         let items = [
             (Screen::Keys, "Keys", "Ctrl+1"),

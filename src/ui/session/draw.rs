@@ -44,55 +44,63 @@ impl Session {
         }
         commands.extend(widgets::nav_ui(ui, &self.screen));
         let file = self.vault.file();
-        egui::CentralPanel::default().show(ui, |ui| match &self.screen {
-            Screen::Keys => {
-                commands.extend(dashboard::dashboard_ui(ui, file, &mut self.dashboard, now).map(Into::into));
-            }
-            Screen::Detail(id) => {
-                // A wide window shows the list beside the key's page (one column below).
-                if ui.available_width() >= SPLIT_FROM {
-                    egui::Panel::left("key-list")
-                        .resizable(true)
-                        .default_size(400.0)
-                        .size_range(330.0..=560.0)
-                        .show(ui, |ui| {
-                            let command = dashboard::dashboard_ui(ui, file, &mut self.dashboard, now);
-                            commands.extend(command.map(Into::into));
-                        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            widgets::pane_bounds(ui);
+            match &self.screen {
+                Screen::Keys => {
+                    commands
+                        .extend(dashboard::dashboard_ui(ui, file, &mut self.dashboard, now).map(Into::into));
                 }
-                let revealed = self.revealed.as_mut().filter(|r| r.key_id == *id);
-                let command = detail::detail_ui(ui, file, id, &mut self.detail, revealed, now);
-                commands.extend(command.map(Into::into));
-            }
-            Screen::New => commands.extend(new_key::new_key_ui(ui, file, &mut self.new_key).map(Into::into)),
-            Screen::Accounts => {
-                commands.extend(accounts::accounts_ui(ui, file, &mut self.accounts).map(Into::into));
-            }
-            Screen::Audit => {
-                let label_of = |id: &str| {
-                    let key = file.key(&crate::vault::model::KeyId::from_stored(id));
-                    key.map_or_else(|| id.to_owned(), |k| k.label.clone())
-                };
-                let command = audit_log::audit_ui(ui, &label_of, self.audit_cache.as_ref(), &mut self.audit);
-                commands.extend(command.map(Into::into));
-            }
-            Screen::Settings => {
-                // Longer than a small window: it scrolls.
-                egui::ScrollArea::vertical().id_salt("settings-page").auto_shrink([false, false]).show(
-                    ui,
-                    |ui| {
-                        commands.extend(settings::settings_ui(
-                            ui,
-                            &mut self.settings,
-                            file.header.kdf,
-                            &file.header.browsers,
-                        ));
-                    },
-                );
-            }
-            Screen::Whois => commands.extend(whois::whois_ui(ui, file, &mut self.whois).map(Into::into)),
-            Screen::Health => {
-                commands.extend(health::health_ui(ui, file, &mut self.health, now).map(Into::into));
+                Screen::Detail(id) => {
+                    // A wide window shows the list beside the key's page (one column below).
+                    if ui.available_width() >= SPLIT_FROM {
+                        egui::Panel::left("key-list")
+                            .resizable(true)
+                            .default_size(400.0)
+                            .size_range(330.0..=560.0)
+                            .show(ui, |ui| {
+                                widgets::pane_bounds(ui);
+                                let command = dashboard::dashboard_ui(ui, file, &mut self.dashboard, now);
+                                commands.extend(command.map(Into::into));
+                            });
+                    }
+                    let revealed = self.revealed.as_mut().filter(|r| r.key_id == *id);
+                    let command = detail::detail_ui(ui, file, id, &mut self.detail, revealed, now);
+                    commands.extend(command.map(Into::into));
+                }
+                Screen::New => {
+                    commands.extend(new_key::new_key_ui(ui, file, &mut self.new_key).map(Into::into));
+                }
+                Screen::Accounts => {
+                    commands.extend(accounts::accounts_ui(ui, file, &mut self.accounts).map(Into::into));
+                }
+                Screen::Audit => {
+                    let label_of = |id: &str| {
+                        let key = file.key(&crate::vault::model::KeyId::from_stored(id));
+                        key.map_or_else(|| id.to_owned(), |k| k.label.clone())
+                    };
+                    let command =
+                        audit_log::audit_ui(ui, &label_of, self.audit_cache.as_ref(), &mut self.audit);
+                    commands.extend(command.map(Into::into));
+                }
+                Screen::Settings => {
+                    // Longer than a small window: it scrolls.
+                    egui::ScrollArea::vertical().id_salt("settings-page").auto_shrink([false, false]).show(
+                        ui,
+                        |ui| {
+                            commands.extend(settings::settings_ui(
+                                ui,
+                                &mut self.settings,
+                                file.header.kdf,
+                                &file.header.browsers,
+                            ));
+                        },
+                    );
+                }
+                Screen::Whois => commands.extend(whois::whois_ui(ui, file, &mut self.whois).map(Into::into)),
+                Screen::Health => {
+                    commands.extend(health::health_ui(ui, file, &mut self.health, now).map(Into::into));
+                }
             }
         });
         if let Some(state) = &mut self.revoke {
