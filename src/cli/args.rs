@@ -346,7 +346,8 @@ pub enum MemberCommand {
     /// Invite NAME to this team vault: prints a one-time code to give them in person or by
     /// phone (not through the server); they join with `keydesk init --team --join`. Where
     /// the server has the userpass sign-in and this token may manage it, NAME's sign-in is
-    /// made too, as `member login` makes it, and its password printed with the code.
+    /// made too, as `member login` makes it, and its password printed with the code; where it
+    /// has the company's login (auth/oidc), NAME's identity there (see --oidc-name).
     Invite(InviteArgs),
     /// With a server admin's token: make (or replace) NAME's sign-in on the server — a
     /// userpass login with a new password (printed) and the policy of --role, and the OpenBao
@@ -365,8 +366,10 @@ pub enum TeamCommand {
     Policy(PolicyArgs),
     /// With an admin's token, make what the team vault needs on the server and is missing:
     /// the KV version 2 engine at its mount, the keydesk-reader, keydesk-editor and
-    /// keydesk-admin policies for its path, and the userpass sign-in method. Each change is
-    /// printed before it is made; a second run finds nothing to do. The vault's server, mount
+    /// keydesk-admin policies for its path, and the userpass sign-in method; with
+    /// --oidc-discovery-url and --oidc-client-id, the company's login too (the OIDC method at
+    /// auth/oidc, its role "keydesk", --oidc-group mappings). Each change is printed before it
+    /// is made; a second run finds nothing to do. The vault's server, mount
     /// and path come from this folder's team vault, or --addr, --mount and --path before there
     /// is one.
     Setup(Box<SetupArgs>),
