@@ -156,6 +156,11 @@ fn company_login(
     config: Option<&TeamConfig>,
 ) -> Result<Kv, CliError> {
     let (mount, role) = oidc_role(context, config);
+    if signin::check_name(&role).is_err() {
+        return Err(CliError::Usage(format!(
+            "--login-role takes the name of the server's OIDC role (letters, digits, '.', '_', '-'), not \"{role}\"."
+        )));
+    }
     let browser = std::env::var_os("KEYDESK_BROWSER").filter(|program| !program.is_empty());
     let mut open = |url: &str| {
         eprintln!(

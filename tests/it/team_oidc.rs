@@ -223,6 +223,14 @@ fn members_sign_in_with_the_company_login_and_their_groups_give_their_role() {
     let mut join = vec!["init", "--team", "--join", "--member", "bo", "--login", "oidc"];
     join.extend(at);
     join.extend(KDF);
+    let mut odd_role = join.clone();
+    odd_role.extend(["--login-role", "a b"]);
+    let refused = bo.run(&odd_role, &bo_code);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("--login-role takes the name of the server's OIDC role")
+    );
     let (_, said) = bo.ok(&join, &bo_code);
     assert!(said.contains("Sign in with your company account in the browser"), "{said}");
     let browser = std::fs::read_to_string(bo.browser_log()).unwrap();
