@@ -59,7 +59,7 @@ fn import(c: &mut Criterion) {
                 empty_vault,
                 |mut vault| {
                     black_box(
-                        vault.import(&rows, "bench.csv", &mut |_, _| ControlFlow::Continue(())).unwrap(),
+                        vault.import(&rows, ("bench.csv", 0), &mut |_, _| ControlFlow::Continue(())).unwrap(),
                     )
                 },
                 BatchSize::PerIteration,

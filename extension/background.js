@@ -1,6 +1,6 @@
 // Keydesk's background worker: the one place that talks to the native host
-// (`keydesk browser-host`). The content script asks for the offers of its page and for a key
-// to fill; the page's origin is taken from the browser's own record of the sender, never
+// (`keydesk browser-host`). The content script asks for the offers of its page, for a key
+// to fill, and to mark a rotation's new key tested on its page; the page's origin is taken from the browser's own record of the sender, never
 // from what the content script says. Nothing here is stored, logged or copied.
 "use strict";
 
@@ -88,8 +88,12 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   let request = null;
   if (message.type === "offers") {
     request = { type: "offers", origin };
-  } else if (message.type === "fill" && typeof message.key === "string" && typeof message.integration === "string") {
-    request = { type: "fill", origin, key: message.key, integration: message.integration };
+  } else if (
+    (message.type === "fill" || message.type === "tested") &&
+    typeof message.key === "string" &&
+    typeof message.integration === "string"
+  ) {
+    request = { type: message.type, origin, key: message.key, integration: message.integration };
   }
   if (request === null) {
     return false;

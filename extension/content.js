@@ -1,6 +1,7 @@
 // Keydesk's content script: a small mark on the focused text or password field of an https
 // page; a click on it lists the keys Keydesk offers this page (by label, provider and
-// integration), and a click on one fills the field. The value is set through the field's
+// integration), and a click on one fills the field. During a rotation, an integration
+// already holding the new key also offers "Mark as tested". The value is set through the field's
 // own (native) setter and announced with `input` and `change` events, so the page's React
 // or Angular form sees it as typed. The key is never stored, logged or put on the clipboard.
 "use strict";
@@ -95,6 +96,21 @@
           });
         }),
       );
+      if (offer.to_test === true) {
+        // A rotation's new key is in this integration already: once the page works with it,
+        // one click ticks "tested" in Keydesk's rotation checklist.
+        list.append(
+          button(`Mark as tested: ${offer.integration} works with the new key`, () => {
+            chrome.runtime.sendMessage({ type: "tested", key: offer.key, integration: offer.integration }, (answer) => {
+              if (answer && answer.type === "tested" && typeof answer.said === "string") {
+                say(answer.said);
+              } else {
+                say(answer && answer.error ? answer.error : "Keydesk did not answer.");
+              }
+            });
+          }),
+        );
+      }
     }
   }
 

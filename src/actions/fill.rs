@@ -38,3 +38,22 @@ pub fn fill(
     }
     Ok(Filled { secret, said })
 }
+
+/// Ticks "tested" for `offer`'s integration in the rotation its key is the new key of (the
+/// page's "Mark as tested", from `browser`): the rotation checklist's own verb. Answers the
+/// sentence to show.
+pub fn mark_tested(
+    store: &mut (impl Store + ?Sized),
+    offer: &Offer,
+    browser: &str,
+) -> Result<String, ActionError> {
+    let record = store.key_record(&offer.key)?;
+    let Some(old) = record.replaces else {
+        return Err(crate::vault::VaultError::NoRotation { label: record.label }.into());
+    };
+    let (moved, total) = changes::mark_rotation(store, &old, &offer.integration, Moved::Tested)?;
+    Ok(format!(
+        "{} is marked tested with the new key \"{}\" (from {browser}): {moved} of {total} integrations moved.",
+        offer.integration, offer.label
+    ))
+}

@@ -62,6 +62,10 @@ pub enum ActionError {
     NotRevokedYet { provider: &'static str, cause: String },
     #[error("{provider} still accepts this key: delete it on {page}, then try again.")]
     StillWorks { provider: &'static str, page: &'static str },
+    /// This computer's settings of a team vault (`team.ron`) could not be read or written:
+    /// the sentence says which file and what to do.
+    #[error("{0}")]
+    Settings(String),
 }
 
 /// The client every action uses.

@@ -42,6 +42,10 @@ pub trait Store {
     /// A live key's secret for a browser's field; `detail` says where it goes (recorded
     /// before the secret is handed over: no record, no secret).
     fn fill(&mut self, id: &KeyId, detail: String) -> Result<SecretString, ActionError>;
+    /// Allows `browser` (a program and its profile folder) to ask for keys on the pages of
+    /// their integrations, or takes that back; recorded either way (an audit line `browser`).
+    /// A local vault keeps the list in its header; a team vault in this computer's `team.ron`.
+    fn allow_browser(&mut self, browser: &str, allowed: bool) -> Result<(), ActionError>;
     /// Records a copy of key `id`: done, or refused by the clipboard (`Err` with why).
     fn record_copy(&mut self, id: &KeyId, taken: Result<(), String>) -> Result<(), ActionError>;
     /// How long a copied secret stays on the clipboard, in seconds (this vault's setting; a
@@ -170,6 +174,10 @@ impl Store for Vault {
         Ok(Vault::fill(self, id, detail)?)
     }
 
+    fn allow_browser(&mut self, browser: &str, allowed: bool) -> Result<(), ActionError> {
+        Ok(Vault::allow_browser(self, browser, allowed)?)
+    }
+
     fn clipboard_clear_secs(&self) -> u32 {
         self.file().header.settings.clipboard_clear_secs
     }
@@ -270,6 +278,8 @@ pub struct TeamStore<'a> {
     /// The team's keys as read before, for a new key's checks (read from the server if not
     /// given).
     existing: Option<Vec<TeamKey>>,
+    /// The vault's folder on this computer (its `team.ron`), for the settings kept there.
+    folder: Option<std::path::PathBuf>,
     now: DateTime<Utc>,
 }
 
@@ -281,7 +291,14 @@ impl<'a> TeamStore<'a> {
         for account in &accounts {
             vault.check_account_seal(keys, account)?;
         }
-        Ok(TeamStore { vault, keys, accounts, existing: None, now: crate::vault::whole_seconds(now) })
+        Ok(TeamStore {
+            vault,
+            keys,
+            accounts,
+            existing: None,
+            folder: None,
+            now: crate::vault::whole_seconds(now),
+        })
     }
 
     /// Gives the team's keys as just read (this computer's copy brought up to date), so a key
@@ -289,6 +306,14 @@ impl<'a> TeamStore<'a> {
     #[must_use]
     pub fn adding(mut self, existing: Vec<TeamKey>) -> Self {
         self.existing = Some(existing);
+        self
+    }
+
+    /// Names the vault's folder on this computer, where `team.ron` keeps this computer's
+    /// settings of the team vault (the browsers allowed).
+    #[must_use]
+    pub fn in_folder(mut self, dir: &std::path::Path) -> Self {
+        self.folder = Some(dir.to_owned());
         self
     }
 
@@ -331,6 +356,28 @@ impl Store for TeamStore<'_> {
         let secret = self.vault.secret_to_copy(self.keys, &key)?;
         self.vault.record(self.keys, Action::Fill, Some((id, key.version)), &detail, self.now)?;
         Ok(secret)
+    }
+
+    fn allow_browser(&mut self, browser: &str, allowed: bool) -> Result<(), ActionError> {
+        let Some(dir) = self.folder.as_deref() else {
+            return Err(ActionError::Settings(
+                "Keydesk does not know this team vault's folder on this computer, where allowed browsers are kept."
+                    .to_owned(),
+            ));
+        };
+        let mut config = crate::actions::team::read_config(dir).map_err(ActionError::Settings)?;
+        let browsers = &mut config.settings.browsers;
+        if allowed == browsers.iter().any(|kept| kept == browser) {
+            return Ok(());
+        }
+        let detail = crate::vault::browser_detail(browser, allowed);
+        self.vault.record(self.keys, Action::Browser, None, &detail, self.now)?;
+        if allowed {
+            browsers.push(browser.to_owned());
+        } else {
+            browsers.retain(|kept| kept != browser);
+        }
+        crate::actions::team::write_config(dir, &config).map_err(ActionError::Settings)
     }
 
     fn record_copy(&mut self, id: &KeyId, taken: Result<(), String>) -> Result<(), ActionError> {

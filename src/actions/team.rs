@@ -12,7 +12,6 @@ use std::ops::ControlFlow;
 use secrecy::SecretString;
 
 use super::transfer::{ExportOptions, ImportFile};
-use crate::import::Format;
 use crate::team::audit::TrailAction;
 use crate::team::cache::Snapshot;
 use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
@@ -168,10 +167,10 @@ pub fn read_import(
     keys: &TeamKeys,
     existing: &[TeamKey],
     path: &Path,
-    format: Option<Format>,
+    how: super::transfer::ReadAs<'_>,
 ) -> Result<ImportFile, String> {
     let known = keys.known_in(existing);
-    super::transfer::read_import_with(path, format, |rows| {
+    super::transfer::read_import_with(path, how, |rows| {
         // A row that is a provider account's management key is not told apart here: opening
         // every account's sealed key for each row is not worth it for a team's few accounts.
         crate::vault::preview_rows(
@@ -197,7 +196,8 @@ pub fn import(
     let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     let mut rng = os_rng();
     let total = file.new_keys();
-    let mut report = ImportReport::default();
+    // The rows the file's reader left out are counted with those refused here.
+    let mut report = ImportReport { skipped: file.problems.len(), ..ImportReport::default() };
     let mut taken: std::collections::HashSet<String> =
         existing.iter().map(|key| key.record.id.to_string()).collect();
     for (row, seen) in file.rows.iter().zip(&file.preview) {
@@ -229,17 +229,17 @@ pub fn import(
             }
             Verdict::InVault { .. } => report.in_vault += 1,
             Verdict::Repeated { .. } => report.repeated += 1,
-            Verdict::Refused { .. } => report.refused += 1,
+            Verdict::Refused { .. } => report.skipped += 1,
         }
     }
     let _last = progress(report.imported, total);
     let detail = format!(
-        "{} from \"{}\"; {} already in the vault, {} repeated in the file, {} refused",
+        "{} from \"{}\"; {} already in the vault, {} repeated in the file, {} skipped",
         count_keys(report.imported),
         file.source(),
         report.in_vault,
         report.repeated,
-        report.refused
+        report.skipped
     );
     vault.record(keys, Action::Import, None, &detail, now)?;
     Ok(report)

@@ -68,18 +68,22 @@ impl ImportFile {
     }
 }
 
-/// Reads `path` (as `format`, or as it looks) and previews it against `vault`.
-pub fn read_import(vault: &Vault, path: &Path, format: Option<Format>) -> Result<ImportFile, String> {
-    read_import_with(path, format, |rows| vault.preview_import(rows))
+/// How a file is read for import: as `format` (`None`: as it looks), and with `columns` (a
+/// `--columns` text) as a table whose columns are where it says.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadAs<'a> {
+    pub format: Option<Format>,
+    pub columns: Option<&'a str>,
 }
 
-/// Reads `path` (as `format`, or as it looks) and previews its rows with `preview`.
-pub fn read_import_with(
-    path: &Path,
-    format: Option<Format>,
-    preview: impl FnOnce(&[ImportRow]) -> Vec<PreviewRow>,
-) -> Result<ImportFile, String> {
-    let bytes = zeroize::Zeroizing::new(
+/// Reads `path` as `how` says and previews it against `vault`.
+pub fn read_import(vault: &Vault, path: &Path, how: ReadAs<'_>) -> Result<ImportFile, String> {
+    read_import_with(path, how, |rows| vault.preview_import(rows))
+}
+
+/// The bytes of the file to import, or why they cannot be read.
+fn import_bytes(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, String> {
+    let bytes =
         read_limited(path, import::MAX_FILE_BYTES, "the import file").map_err(|error| match error {
             Limited::Refused(refused) => refused.to_string(),
             Limited::Io(source) => {
@@ -88,11 +92,27 @@ pub fn read_import_with(
                     path.display()
                 )
             }
-        })?,
-    );
-    let (format, parsed) = import::read(&bytes, format).map_err(|e| e.to_string())?;
+        })?;
+    Ok(zeroize::Zeroizing::new(bytes))
+}
+
+/// Reads `path` as `how` says and previews its rows with `preview`.
+pub fn read_import_with(
+    path: &Path,
+    how: ReadAs<'_>,
+    preview: impl FnOnce(&[ImportRow]) -> Vec<PreviewRow>,
+) -> Result<ImportFile, String> {
+    let bytes = import_bytes(path)?;
+    let (format, parsed) = import::read_mapped(&bytes, how.format, how.columns).map_err(|e| e.to_string())?;
     let preview = preview(&parsed.rows);
     Ok(ImportFile { path: path.to_owned(), format, rows: parsed.rows, preview, problems: parsed.problems })
+}
+
+/// The header row and first rows of `path` when it is a table whose columns Keydesk cannot
+/// tell (for the window's column picker); `None` for any other file, or one that cannot be
+/// read.
+pub fn column_sample(path: &Path) -> Option<import::columns::Sample> {
+    import::column_sample(&import_bytes(path).ok()?)
 }
 
 /// The layouts an export is written in.

@@ -8,18 +8,24 @@
 use secrecy::SecretString;
 
 use super::messaging::{ErrorCode, Reply, Request};
-use super::origin::{Offer, offers};
+use super::origin::{Offer, OfferRole, offers};
 use crate::vault::model::{KeyId, KeyRecord};
 
 /// The sentence of a fill that names a key the page is not offered.
 pub const NOT_OFFERED: &str =
     "That key is not offered on this page: it fills only the pages of its integrations.";
 
-/// What to do about a request: reply at once, or hand out a key's secret for a fill the
-/// origin rule allows (the caller reads it through the vault's gate, then replies).
+/// The sentence of a "Mark as tested" for a key that is not a rotation's new key there.
+pub const NOT_ROTATING: &str =
+    "Only a rotation's new key is marked tested: this key is not replacing another on this page.";
+
+/// What to do about a request: reply at once, hand out a key's secret for a fill the origin
+/// rule allows (the caller reads it through the vault's gate, then replies), or tick a
+/// rotation's step "tested" for a new key offered on the page.
 pub enum Decision {
     Reply(Reply),
     Fill { id: u64, offer: Offer, origin: String },
+    Tested { id: u64, offer: Offer },
 }
 
 /// Decides `request` over `keys` (the vault's records).
@@ -35,20 +41,38 @@ pub fn decide(keys: &[KeyRecord], request: &Request) -> Decision {
                 None => Decision::Reply(Reply::error(Some(*id), ErrorCode::Refused, NOT_OFFERED)),
             }
         }
+        Request::Tested { id, origin, key, integration } => {
+            let offered = offers(keys, origin);
+            match offered.into_iter().find(|o| o.key.as_str() == key && o.integration == *integration) {
+                Some(offer) if offer.role == OfferRole::RotationNew => Decision::Tested { id: *id, offer },
+                Some(_) => Decision::Reply(Reply::error(Some(*id), ErrorCode::Refused, NOT_ROTATING)),
+                None => Decision::Reply(Reply::error(Some(*id), ErrorCode::Refused, NOT_OFFERED)),
+            }
+        }
     }
 }
 
 /// The reply to `request` over `keys` (the vault's records); a fill's secret is read with
-/// `reveal`, only once the fill is allowed. `reveal` answers the sentence to show when the
-/// secret cannot be read.
+/// `reveal`, only once the fill is allowed, and a step is marked tested with `mark`. Each
+/// answers the sentence to show when it fails.
 pub fn answer(
     keys: &[KeyRecord],
     request: &Request,
     reveal: impl FnOnce(&KeyId) -> Result<SecretString, String>,
+    mark: impl FnOnce(&Offer) -> Result<String, String>,
 ) -> Reply {
     match decide(keys, request) {
         Decision::Reply(reply) => reply,
         Decision::Fill { id, offer, .. } => filled(id, reveal(&offer.key)),
+        Decision::Tested { id, offer } => tested(id, mark(&offer)),
+    }
+}
+
+/// The reply to a "Mark as tested": what was ticked, or why it could not be.
+pub fn tested(id: u64, marked: Result<String, String>) -> Reply {
+    match marked {
+        Ok(said) => Reply::Tested { id, said },
+        Err(why) => Reply::error(Some(id), ErrorCode::Failed, why),
     }
 }
 

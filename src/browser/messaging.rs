@@ -86,13 +86,16 @@ pub enum Request {
     Offers { id: u64, origin: String },
     /// The secret of `key`, to fill into a field of the page at `origin`, for `integration`.
     Fill { id: u64, origin: String, key: String, integration: String },
+    /// During a rotation, the new `key` was tried on the page at `origin` and works for
+    /// `integration`: tick "tested" in the rotation's checklist.
+    Tested { id: u64, origin: String, key: String, integration: String },
 }
 
 impl Request {
     /// The id the reply repeats.
     pub fn id(&self) -> u64 {
         match self {
-            Request::Offers { id, .. } | Request::Fill { id, .. } => *id,
+            Request::Offers { id, .. } | Request::Fill { id, .. } | Request::Tested { id, .. } => *id,
         }
     }
 }
@@ -143,9 +146,24 @@ pub enum ErrorCode {
 
 /// Keydesk's answer to one request. Holds a secret in `Fill`: no `Debug`, no `Serialize`.
 pub enum Reply {
-    Offers { id: u64, offers: Vec<Offer> },
-    Fill { id: u64, value: SecretString },
-    Error { id: Option<u64>, code: ErrorCode, error: String },
+    Offers {
+        id: u64,
+        offers: Vec<Offer>,
+    },
+    Fill {
+        id: u64,
+        value: SecretString,
+    },
+    /// A rotation's step ticked "tested"; `said` is the sentence to show.
+    Tested {
+        id: u64,
+        said: String,
+    },
+    Error {
+        id: Option<u64>,
+        code: ErrorCode,
+        error: String,
+    },
 }
 
 impl Reply {
@@ -160,6 +178,7 @@ impl Reply {
         let body = match self {
             Reply::Fill { id, value } => encode_fill(*id, value),
             Reply::Offers { id, offers } => plain(&Plain::Offers { id: *id, offers }),
+            Reply::Tested { id, said } => plain(&Plain::Tested { id: *id, said }),
             Reply::Error { id, code, error } => plain(&Plain::Error { id: *id, code: *code, error }),
         };
         if body.len() <= MAX_MESSAGE {
@@ -172,7 +191,7 @@ impl Reply {
     /// The id of the request answered, when it had one.
     pub fn id(&self) -> Option<u64> {
         match self {
-            Reply::Offers { id, .. } | Reply::Fill { id, .. } => Some(*id),
+            Reply::Offers { id, .. } | Reply::Fill { id, .. } | Reply::Tested { id, .. } => Some(*id),
             Reply::Error { id, .. } => *id,
         }
     }
@@ -183,6 +202,7 @@ impl Reply {
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Plain<'a> {
     Offers { id: u64, offers: &'a [Offer] },
+    Tested { id: u64, said: &'a str },
     Error { id: Option<u64>, code: ErrorCode, error: &'a str },
 }
 

@@ -159,6 +159,10 @@ pub struct Offer {
     pub provider: String,
     pub integration: String,
     pub role: OfferRole,
+    /// A rotation's new key already in this integration ("updated") and not yet marked
+    /// tested: the page offers "Mark as tested".
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub to_test: bool,
 }
 
 /// Where an offered key stands in a rotation.
@@ -198,18 +202,30 @@ pub fn offers(keys: &[KeyRecord], page_origin: &str) -> Vec<Offer> {
                 continue;
             };
             if Origin::of_address(address).is_ok_and(|origin| origin == page) {
+                let role = role_of(keys, key);
                 found.push(Offer {
                     key: key.id.clone(),
                     label: key.label.clone(),
                     provider: key.provider.name().to_owned(),
                     integration: integration.name.clone(),
-                    role: role_of(keys, key),
+                    role,
+                    to_test: role == OfferRole::RotationNew && to_test(keys, key, &integration.name),
                 });
             }
         }
     }
     found.sort_by_key(|offer| offer.role.rank());
     found
+}
+
+/// Whether the rotation `key` is the new key of has `integration` updated, not yet tested.
+fn to_test(keys: &[KeyRecord], key: &KeyRecord, integration: &str) -> bool {
+    let old = key.replaces.as_ref().and_then(|old| keys.iter().find(|k| k.id == *old));
+    let steps = old.and_then(|old| old.rotation.as_ref()).map_or(&[][..], |r| &r.steps[..]);
+    steps
+        .iter()
+        .find(|step| step.integration.eq_ignore_ascii_case(integration.trim()))
+        .is_some_and(|step| step.updated_at.is_some() && step.tested_at.is_none())
 }
 
 fn role_of(keys: &[KeyRecord], key: &KeyRecord) -> OfferRole {

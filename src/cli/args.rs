@@ -123,7 +123,8 @@ pub enum Command {
     /// export (KeePassXC XML or CSV, Bitwarden JSON or CSV, LastPass CSV, 1Password CSV or
     /// .1pux, a .env file, Keydesk's own CSV or JSON): shows what each row will become, then imports the
     /// new ones all at once. Rows already in the vault (the same secret under any label) are
-    /// left out.
+    /// left out. A table whose columns Keydesk cannot tell is read with --columns
+    /// label=Name,key="API Key".
     Import(ImportArgs),
     /// Write the keys' metadata to a CSV (that `import` reads back) or JSON file; their
     /// secrets too only with --with-secrets and a typed confirmation.
@@ -160,6 +161,13 @@ pub struct ImportArgs {
     /// The file's layout; without it, it is told from the file.
     #[arg(long, value_parser = ["csv", "keepassxc-xml", "keepassxc-csv", "bitwarden", "bitwarden-csv", "lastpass", "1password", "dotenv", "keydesk-json", "xlsx", "1pux"])]
     pub format: Option<String>,
+    /// Which column holds which field, whatever the header row says (it is still the first
+    /// row, not imported): label=Name,key="API Key",notes=Comment,expires=Until,url=Site,tags=Group
+    /// (also provider, integrations, created, rotate_days). A column by its header text, any
+    /// case, in double quotes when it holds a comma or =; or by its number from 1 (key=3). For
+    /// a CSV or an Excel workbook.
+    #[arg(long, value_name = "FIELD=COLUMN,...")]
+    pub columns: Option<String>,
     /// Show what would be imported, and write nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -24,6 +24,7 @@ use crate::vault::{
 };
 
 /// What every command needs.
+#[derive(Clone)]
 pub struct Context {
     pub dir: PathBuf,
     pub password_file: Option<PathBuf>,

@@ -68,25 +68,52 @@ pub fn connect(
 }
 
 /// The team vault of the folder, connected (the outer error: no sign-in; the inner: the
-/// server's answer). A kept token the server no longer accepts is forgotten, and when the
-/// vault signs in with a name and password, it signs in again.
+/// server's answer). On a vault that signs in with a name and password, a token the server
+/// stops accepting — the kept one at the start, or one that reaches its max TTL during a long
+/// command — is replaced by a new sign-in and the refused request sent again, so the command
+/// goes on; a kept token of a vault that signs in with a token is forgotten once refused.
 pub fn open(
     context: &Context,
     location: &Location,
-    config: TeamConfig,
+    config: &TeamConfig,
 ) -> Result<Result<TeamVault, TeamError>, CliError> {
-    let (kv, source) = connect(context, location, Some(&config), &config.member)?;
-    Ok(match TeamVault::connect(kv, config.clone()) {
-        Err(TeamError::Server(KvError::TokenRejected)) if source == Source::Kept => {
-            forget_token(crate::secrets::open(SecretBackend::Keychain, &context.dir), &config);
-            if config.sign_in.is_token() {
-                return Ok(Err(TeamError::Server(KvError::TokenRejected)));
+    let (kv, source) = connect(context, location, Some(config), &config.member)?;
+    let failed = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let kv = if config.sign_in.is_token() || context.login == Some(LoginMethod::Token) {
+        kv
+    } else {
+        kv.signing_in_again(again(context.clone(), location.clone(), config.clone(), failed.clone()))
+    };
+    let opened = TeamVault::connect(kv, config.clone());
+    if let Some(error) = failed.lock().ok().and_then(|mut failed| failed.take()) {
+        return Err(error);
+    }
+    if source == Source::Kept && matches!(opened, Err(TeamError::Server(KvError::TokenRejected))) {
+        forget_token(crate::secrets::open(SecretBackend::Keychain, &context.dir), config);
+    }
+    Ok(opened)
+}
+
+/// Signs in again for [`Kv::signing_in_again`]; why it could not is left in `failed`.
+fn again(
+    context: Context,
+    location: Location,
+    config: TeamConfig,
+    failed: std::sync::Arc<std::sync::Mutex<Option<CliError>>>,
+) -> crate::team::kv::SignInAgain {
+    Box::new(move || {
+        eprintln!(
+            "The team's server no longer accepts your sign-in (it expired or was revoked): signing in again."
+        );
+        match sign_in(&context, &location, Some(&config), &config.member) {
+            Ok(kv) => Some(kv.token()),
+            Err(error) => {
+                if let Ok(mut failed) = failed.lock() {
+                    *failed = Some(error);
+                }
+                None
             }
-            eprintln!("The server no longer accepts the token kept from your last sign-in: sign in again.");
-            let kv = sign_in(context, location, Some(&config), &config.member)?;
-            TeamVault::connect(kv, config)
         }
-        opened => opened,
     })
 }
 
@@ -108,7 +135,7 @@ pub fn remember(context: &Context, vault: &mut TeamVault) -> Result<(), CliError
         vault.set_sign_in(sign_in);
         folder::write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
     }
-    keep(context, vault.config(), vault.token());
+    keep(context, vault.config(), &vault.token());
     Ok(())
 }
 
@@ -135,7 +162,7 @@ fn sign_in(
         signin::userpass(location.clone(), &mount, &name, &password)?
     };
     if let Some(config) = config {
-        keep(context, config, kv.token());
+        keep(context, config, &kv.token());
     }
     Ok(kv)
 }

@@ -102,7 +102,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     if let Command::Team(args::TeamCommand::Policy(args)) = &command {
         return out(crate::team::policy::policy(args.role.into(), &location).trim_end());
     }
-    let mut vault = match super::signin::open(context, &location, config)? {
+    let mut vault = match super::signin::open(context, &location, &config)? {
         Ok(vault) => vault,
         Err(TeamError::Server(error)) if error.is_away() => return offline(context, command, &error),
         Err(error) => return Err(error.into()),
@@ -701,9 +701,9 @@ impl super::transfer::ImportTarget for TeamImport<'_> {
     fn read(
         &self,
         path: &Path,
-        format: Option<crate::import::Format>,
+        how: crate::actions::transfer::ReadAs<'_>,
     ) -> Result<crate::actions::transfer::ImportFile, String> {
-        crate::actions::team::read_import(&self.keys, &self.existing, path, format)
+        crate::actions::team::read_import(&self.keys, &self.existing, path, how)
     }
 
     fn keep(

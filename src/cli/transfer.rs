@@ -45,8 +45,9 @@ fn verdict_json(row: &PreviewRow) -> serde_json::Value {
 
 /// Where an import goes: a local vault or a team's.
 pub trait ImportTarget {
-    /// The file read, each row previewed against what the vault holds.
-    fn read(&self, path: &std::path::Path, format: Option<Format>) -> Result<transfer::ImportFile, String>;
+    /// The file read as `how` says, each row previewed against what the vault holds.
+    fn read(&self, path: &std::path::Path, how: transfer::ReadAs<'_>)
+    -> Result<transfer::ImportFile, String>;
     /// Keeps the rows the preview calls new; `progress` is told how many after each and may
     /// stop it.
     fn keep(
@@ -57,8 +58,12 @@ pub trait ImportTarget {
 }
 
 impl ImportTarget for Vault {
-    fn read(&self, path: &std::path::Path, format: Option<Format>) -> Result<transfer::ImportFile, String> {
-        transfer::read_import(self, path, format)
+    fn read(
+        &self,
+        path: &std::path::Path,
+        how: transfer::ReadAs<'_>,
+    ) -> Result<transfer::ImportFile, String> {
+        transfer::read_import(self, path, how)
     }
 
     fn keep(
@@ -66,7 +71,7 @@ impl ImportTarget for Vault {
         file: &transfer::ImportFile,
         progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
     ) -> Result<ImportReport, CliError> {
-        self.import(&file.rows, &file.source(), progress).map_err(|stop| match stop {
+        self.import(&file.rows, (&file.source(), file.problems.len()), progress).map_err(|stop| match stop {
             ImportStop::Cancelled => CliError::Failed(stop.to_string()),
             ImportStop::Failed(error) => CliError::Failed(format!("{error} Nothing was imported.")),
         })
@@ -76,7 +81,8 @@ impl ImportTarget for Vault {
 pub fn import(vault: &mut dyn ImportTarget, args: &ImportArgs) -> Result<(), CliError> {
     let started = Instant::now();
     let format = args.format.as_deref().and_then(Format::from_slug);
-    let file = vault.read(&args.file, format).map_err(CliError::Failed)?;
+    let how = transfer::ReadAs { format, columns: args.columns.as_deref() };
+    let file = vault.read(&args.file, how).map_err(CliError::Failed)?;
     let (format, preview, problems) = (file.format, &file.preview, &file.problems);
     let counts = file.counts();
     let mut lines: Vec<(usize, String, String)> = preview

@@ -39,8 +39,13 @@ fn is_table(format: Format) -> bool {
 }
 
 /// Reads the archive `bytes` as what it holds: a workbook (its sheet in the CSV layout
-/// `format` names, or else the one its header row shows), or a `.1pux`.
-pub(super) fn read(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), ImportError> {
+/// `format` names, or else the one its header row shows, or mapped by the `--columns` text
+/// `columns`), or a `.1pux`.
+pub(super) fn read(
+    bytes: &[u8],
+    format: Option<Format>,
+    columns: Option<&str>,
+) -> Result<(Format, Parsed), ImportError> {
     let unreadable =
         |detail: String| ImportError::NotThisFormat { format: "zip archive Keydesk opens", detail };
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
@@ -73,6 +78,9 @@ pub(super) fn read(bytes: &[u8], format: Option<Format>) -> Result<(Format, Pars
             ),
         });
     }
+    if found == Format::OnePux && columns.is_some() {
+        return Err(ImportError::ColumnsNotTable { format: Format::OnePux.name() });
+    }
     if found == Format::OnePux {
         let text = export_data(&mut archive)?;
         return Ok((Format::OnePux, onepux::read(&text)?));
@@ -80,12 +88,14 @@ pub(super) fn read(bytes: &[u8], format: Option<Format>) -> Result<(Format, Pars
     drop(archive);
     let (text, rows) = worksheet(bytes)?;
     let layout = match format {
+        _ if columns.is_some() => Format::Spreadsheet,
         Some(named) if is_table(named) => named,
-        _ => {
-            table::detect(&text).ok_or_else(|| ImportError::Unknown { found: table::found_columns(&text) })?
-        }
+        _ => table::detect(&text).ok_or_else(|| ImportError::Unknown {
+            found: table::found_columns(&text),
+            suggested: table::suggested_columns(&text),
+        })?,
     };
-    let mut parsed = table::read(&text, layout)?;
+    let mut parsed = table::read(&text, layout, columns)?;
     // The reader counts lines of the table made from the sheet; a person looks for the row.
     let row_of = |line: usize| rows.get(line).copied().unwrap_or(line);
     parsed.rows.iter_mut().for_each(|row| row.line = row_of(row.line));
@@ -288,7 +298,44 @@ mod tests {
         // A sheet whose columns cannot be told names them.
         let unknown =
             super::super::read(&workbook(&format!(r#"<row r="1">{}</row>"#, text("A1", "Whatever"))), None);
-        assert_eq!(unknown.err(), Some(ImportError::Unknown { found: "\"whatever\"".into() }));
+        assert_eq!(
+            unknown.err(),
+            Some(ImportError::Unknown {
+                found: "\"Whatever\"".into(),
+                suggested: "label=COLUMN,key=COLUMN".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_worksheet_is_read_with_the_columns_named() {
+        let rows = [
+            format!(
+                r#"<row r="1">{}{}{}</row>"#,
+                text("A1", "Site"),
+                text("B1", "Login"),
+                text("C1", "Token")
+            ),
+            format!(
+                r#"<row r="3">{}{}{}</row>"#,
+                text("A3", "Newsletter"),
+                text("B3", "ops"),
+                text("C3", "x-value-1")
+            ),
+        ]
+        .concat();
+        let book = workbook(&rows);
+        let unknown = super::super::read(&book, None).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(unknown.contains("--columns label=Site,key=Token"), "{unknown}");
+        let (format, parsed) = super::super::read_mapped(&book, None, Some("label=1,key=Token")).unwrap();
+        assert_eq!(format, Format::Workbook);
+        let row = &parsed.rows[0];
+        assert_eq!(
+            (row.line, row.meta.label.as_str(), row.secret.expose_secret()),
+            (3, "Newsletter", "x-value-1")
+        );
+        let sample = super::super::column_sample(&book).unwrap();
+        assert_eq!((sample.columns.len(), sample.len()), (3, 1));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod archive;
 mod bitwarden;
+pub mod columns;
 mod dotenv;
 pub mod export;
 mod fields;
@@ -151,9 +152,15 @@ pub enum ImportError {
     )]
     NotText,
     #[error(
-        "Keydesk cannot tell what kind of file this is: it is not JSON, XML or a .env file, and its first row has the columns {found}, where a spreadsheet needs one named label (or name) and one named key (or api key, secret), and KeePassXC, Bitwarden, LastPass and 1Password exports have their own. Add a header row with label and key, or name the format with --format."
+        "Keydesk cannot tell which columns hold the label and the key: the first row has {found}; name them with --columns {suggested} (or add a header row with label and key, or name the file's format with --format)."
     )]
-    Unknown { found: String },
+    Unknown { found: String, suggested: String },
+    #[error("The columns cannot be read as chosen: {problem}; the first row has {found}.")]
+    Columns { problem: String, found: String },
+    #[error(
+        "--columns reads a table (a CSV or an Excel workbook), and this file is a {format}: import it without --columns."
+    )]
+    ColumnsNotTable { format: &'static str },
     #[error(
         "This is a zip archive, not an Excel workbook or a 1Password .1pux export: unpack it and import the export inside."
     )]
@@ -183,11 +190,30 @@ pub const MAX_IMPORT_ROWS: usize = 100_000;
 
 /// Reads `bytes` as `format`, or as the format the file looks like.
 pub fn read(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), ImportError> {
+    read_mapped(bytes, format, None)
+}
+
+/// Reads `bytes` as `format`, or as the format the file looks like; with `columns` (a
+/// `--columns` text, see [`columns::ColumnMap::parse`]) as a table (a CSV or a workbook's
+/// sheet) whose columns are where it says, whatever its header row says.
+pub fn read_mapped(
+    bytes: &[u8],
+    format: Option<Format>,
+    columns: Option<&str>,
+) -> Result<(Format, Parsed), ImportError> {
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_FILE_BYTES {
         return Err(ImportError::TooLarge);
     }
-    let (format, parsed) =
-        if archive::is_zip(bytes) { archive::read(bytes, format)? } else { read_text(bytes, format)? };
+    if let Some(named) =
+        format.filter(|f| columns.is_some() && !matches!(f, Format::Spreadsheet | Format::Workbook))
+    {
+        return Err(ImportError::ColumnsNotTable { format: named.name() });
+    }
+    let (format, parsed) = if archive::is_zip(bytes) {
+        archive::read(bytes, format, columns)?
+    } else {
+        read_text(bytes, format, columns)?
+    };
     // The preview weighs every row (a keyed hash, the provider's format): a file of a million
     // rows took seconds and gigabytes before anything was shown.
     if parsed.rows.len() > MAX_IMPORT_ROWS {
@@ -196,8 +222,9 @@ pub fn read(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), Im
     Ok((format, parsed))
 }
 
-/// Reads the text file `bytes` as `format`, or as the format it looks like.
-fn read_text(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), ImportError> {
+/// `read` given the text of the text file `bytes` (UTF-8, UTF-16 or Windows-1252, without a
+/// byte-order mark; a copy decoded from another encoding is wiped after).
+fn with_text<T>(bytes: &[u8], read: impl FnOnce(&str) -> Result<T, ImportError>) -> Result<T, ImportError> {
     let decoded;
     let text = match std::str::from_utf8(bytes) {
         Ok(text) if !text.contains('\0') => text,
@@ -210,6 +237,38 @@ fn read_text(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), I
     if text.trim().is_empty() {
         return Err(ImportError::Empty);
     }
+    read(text)
+}
+
+/// Reads the text file `bytes` as `format`, or as the format it looks like (as a table
+/// mapped by `columns` when given).
+fn read_text(
+    bytes: &[u8],
+    format: Option<Format>,
+    columns: Option<&str>,
+) -> Result<(Format, Parsed), ImportError> {
+    with_text(bytes, |text| read_text_as(text, format, columns))
+}
+
+fn read_text_as(
+    text: &str,
+    format: Option<Format>,
+    columns: Option<&str>,
+) -> Result<(Format, Parsed), ImportError> {
+    if columns.is_some() {
+        let start = text.trim_start();
+        let not_table = [('{', Format::Bitwarden), ('[', Format::KeydeskJson), ('<', Format::KeepassXml)];
+        if let Some((_, format)) = not_table.iter().find(|(c, _)| start.starts_with(*c)) {
+            return Err(ImportError::ColumnsNotTable { format: format.name() });
+        }
+        if format == Some(Format::Workbook) {
+            return Err(ImportError::NotThisFormat {
+                format: Format::Workbook.name(),
+                detail: "it is text, not a zip archive".to_owned(),
+            });
+        }
+        return Ok((Format::Spreadsheet, table::read(text, Format::Spreadsheet, columns)?));
+    }
     let format = match format {
         Some(format) => format,
         None => detect(text)?,
@@ -219,7 +278,7 @@ fn read_text(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), I
         | Format::KeepassCsv
         | Format::OnePassword
         | Format::BitwardenCsv
-        | Format::LastPass => table::read(text, format)?,
+        | Format::LastPass => table::read(text, format, None)?,
         Format::Dotenv => dotenv::read(text),
         Format::KeepassXml => keepass::read_xml(text)?,
         Format::Bitwarden => bitwarden::read(text)?,
@@ -232,6 +291,22 @@ fn read_text(bytes: &[u8], format: Option<Format>) -> Result<(Format, Parsed), I
         }
     };
     Ok((format, parsed))
+}
+
+/// The header row and the first rows of a table (a CSV or a workbook's first sheet) whose
+/// columns Keydesk cannot tell, for a person to say which holds what; `None` for any other
+/// file (one Keydesk reads as it is, or one that is not a table of two columns or more).
+pub fn column_sample(bytes: &[u8]) -> Option<columns::Sample> {
+    // Read as any import is (an archive measured before it is unpacked) to learn it is such a
+    // table.
+    if !matches!(read(bytes, None), Err(ImportError::Unknown { .. })) {
+        return None;
+    }
+    if archive::is_zip(bytes) {
+        let (text, _rows) = archive::worksheet(bytes).ok()?;
+        return table::sample(&text);
+    }
+    with_text(bytes, |text| Ok(table::sample(text))).ok().flatten()
 }
 
 /// The format `text` looks like: a JSON object is Bitwarden's, a JSON array Keydesk's, XML
@@ -253,7 +328,7 @@ pub fn detect(text: &str) -> Result<Format, ImportError> {
     if dotenv::looks_like(text) {
         return Ok(Format::Dotenv);
     }
-    Err(ImportError::Unknown { found: table::found_columns(text) })
+    Err(ImportError::Unknown { found: table::found_columns(text), suggested: table::suggested_columns(text) })
 }
 
 /// Text that is not UTF-8: UTF-16 (Excel's "Unicode Text", told by its byte-order mark or its
@@ -421,10 +496,12 @@ mod tests {
         assert_eq!(detect(" {\"items\": []}").unwrap(), Format::Bitwarden);
         assert_eq!(detect("<?xml version=\"1.0\"?><KeePassFile/>").unwrap(), Format::KeepassXml);
         let unknown = detect("just,some,columns\n1,2,3").unwrap_err();
-        assert_eq!(unknown, ImportError::Unknown { found: "\"just\", \"some\", \"columns\"".into() });
-        assert!(
-            unknown.to_string().contains("has the columns \"just\", \"some\", \"columns\", where"),
-            "{unknown}"
+        assert_eq!(
+            unknown,
+            ImportError::Unknown {
+                found: "\"just\", \"some\", \"columns\"".into(),
+                suggested: "label=just,key=columns".into()
+            }
         );
         assert_eq!(detect("sep=;\nlabel;key\nA;b\n").unwrap(), Format::Spreadsheet);
         assert_eq!(detect("SENDGRID_API_KEY=x\n").unwrap(), Format::Dotenv);
@@ -443,6 +520,74 @@ mod tests {
         for format in Format::ALL {
             assert_eq!(Format::from_slug(format.slug()), Some(format));
         }
+    }
+
+    #[test]
+    fn a_refusal_names_the_columns_found_and_the_columns_wanted() {
+        let said = detect("Site,Login,Token\nnewsletter,ops,abc\n").unwrap_err().to_string();
+        assert_eq!(
+            said,
+            "Keydesk cannot tell which columns hold the label and the key: the first row has \"Site\", \"Login\", \"Token\"; name them with --columns label=Site,key=Token (or add a header row with label and key, or name the file's format with --format)."
+        );
+        // A name a shell would cut is offered by its number; past twelve columns, "…".
+        let wide: Vec<String> = (1..=14).map(|n| format!("Col {n}")).collect();
+        let said =
+            detect(&format!("Account name;Note;{};API Secret\n", wide.join(";"))).unwrap_err().to_string();
+        assert!(said.contains("\"Col 10\", …; name them with --columns label=1,key=17 ("), "{said}");
+        assert!(!said.contains("Col 11"), "{said}");
+    }
+
+    #[test]
+    fn columns_named_read_any_table_whatever_its_header() {
+        let text = "sep=;\nSite;Login;Token;Until;Group\nNewsletter;ops;abc-value-1;31.01.2099;Email\n;;;;\nNo key;ops;;;\n";
+        let latin: Vec<u8> = text.replace("Newsletter", "Caf\u{e9}").chars().map(|c| c as u8).collect();
+        for bytes in [text.as_bytes(), latin.as_slice()] {
+            let (format, parsed) =
+                read_mapped(bytes, None, Some("label=site,key=\"TOKEN\",expires=4,tags=Group")).unwrap();
+            assert_eq!(format, Format::Spreadsheet);
+            assert_eq!(parsed.rows.len(), 1, "{:?}", parsed.problems);
+            let row = &parsed.rows[0];
+            assert_eq!(row.line, 3);
+            assert!(row.meta.label == "Newsletter" || row.meta.label == "Café");
+            assert_eq!(secrecy::ExposeSecret::expose_secret(&row.secret), "abc-value-1");
+            assert_eq!(row.tags, ["Email"]);
+            assert!(row.meta.expires_at.is_some());
+            assert_eq!(parsed.problems.len(), 1);
+            assert_eq!(parsed.problems[0].line, 5);
+        }
+        // A header Keydesk knows is read as --columns says, not as it says.
+        let (_, parsed) = read_mapped(b"label,key\nA,b-value\n", None, Some("label=key,key=label")).unwrap();
+        assert_eq!(parsed.rows[0].meta.label, "b-value");
+        let wrong = read_mapped(text.as_bytes(), None, Some("label=Site,key=Secret")).err().unwrap();
+        assert_eq!(
+            wrong.to_string(),
+            "The columns cannot be read as chosen: there is no column \"Secret\" (a column is named by its header, or by its number from 1); the first row has \"Site\", \"Login\", \"Token\", \"Until\", \"Group\"."
+        );
+        let wrong =
+            read_mapped(text.as_bytes(), None, Some("label=Site,colour=2")).err().unwrap().to_string();
+        assert!(
+            wrong.contains("the field \"colour\", which Keydesk does not import")
+                && wrong.contains("\"Group\".")
+        );
+        let json = read_mapped(b"{\"items\": []}", None, Some("label=1,key=2")).err().unwrap();
+        assert_eq!(json, ImportError::ColumnsNotTable { format: "Bitwarden JSON export" });
+        let named = read_mapped(b"a,b\n", Some(Format::KeepassCsv), Some("label=1,key=2")).err().unwrap();
+        assert_eq!(named, ImportError::ColumnsNotTable { format: "KeePassXC CSV export" });
+    }
+
+    #[test]
+    fn a_table_whose_columns_cannot_be_told_gives_its_sample() {
+        let sample = column_sample(b"Site,Login,Token\nNewsletter,ops,abc\n,,\nB,o,x\n").unwrap();
+        assert_eq!(sample.columns, ["Site", "Login", "Token"]);
+        assert_eq!(sample.len(), 2);
+        let picks = [(columns::Field::Label, 0), (columns::Field::Key, 2)];
+        assert_eq!(sample.check(&picks), Ok(()));
+        assert_eq!(sample.shown(&picks)[0], ["Newsletter", "hidden (3 characters)"]);
+        assert!(!format!("{sample:?}").contains("abc"));
+        // A file Keydesk reads as it is, or one that is no table, has none.
+        assert!(column_sample(b"label,key\nA,b\n").is_none());
+        assert!(column_sample(b"{\"items\": []}").is_none());
+        assert!(column_sample(b"one column only\nx\n").is_none());
     }
 
     #[test]
@@ -498,6 +643,7 @@ mod tests {
             for format in Format::ALL {
                 let _answer = read(&bytes, Some(format));
             }
+            let _mapped = read_mapped(&bytes, None, Some("label=1,key=\"b\",notes=3"));
         }
 
         #[test]

@@ -3,6 +3,7 @@
 //! (Excel writes semicolons where the comma is the decimal mark) or tab separated, or as a
 //! `sep=` first line says; quoted fields may hold separators, quotes and line breaks.
 
+use super::columns::{ColumnMap, Field};
 use super::fields::{is_secret_field, left_out};
 use super::{
     DateOrder, Fields, Format, ImportError, Parsed, Problem, integration_from_url, integrations_from_cell,
@@ -27,10 +28,15 @@ fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
 
 /// The header of a CSV, lowercased and trimmed, split by `delimiter`.
 fn header(text: &str, delimiter: u8) -> Vec<String> {
+    raw_header(text, delimiter).iter().map(|h| h.to_lowercase()).collect()
+}
+
+/// The header of a CSV as the file writes it (trimmed), split by `delimiter`.
+fn raw_header(text: &str, delimiter: u8) -> Vec<String> {
     let mut reader = reader(text, delimiter);
     let mut record = csv::StringRecord::new();
     match reader.read_record(&mut record) {
-        Ok(true) => record.iter().map(|h| h.trim().to_lowercase()).collect(),
+        Ok(true) => record.iter().map(|h| h.trim().to_owned()).collect(),
         _ => Vec::new(),
     }
 }
@@ -185,23 +191,73 @@ pub(super) fn detect(text: &str) -> Option<Format> {
     }
 }
 
-/// The first row's columns, as a refusal names them.
+/// The first row's columns as a refusal names them: quoted, as the file writes them, at most
+/// twelve (then "…").
 pub(super) fn found_columns(text: &str) -> String {
     let (start, delimiter) = layout(text);
-    let header = header(text.get(start..).unwrap_or(""), delimiter);
-    let named: Vec<String> = header
-        .iter()
-        .filter(|h| !h.is_empty())
-        .take(12)
-        .map(|h| format!("\"{}\"", super::clip(h, 30)))
-        .collect();
-    if named.is_empty() { "no columns".to_owned() } else { named.join(", ") }
+    said_columns(&raw_header(text.get(start..).unwrap_or(""), delimiter))
+}
+
+/// `header`'s named columns, quoted, at most twelve (then "…").
+fn said_columns(header: &[String]) -> String {
+    let named: Vec<&String> = header.iter().filter(|h| !h.is_empty()).collect();
+    let mut said: Vec<String> =
+        named.iter().take(12).map(|h| format!("\"{}\"", super::clip(h, 30))).collect();
+    if named.len() > 12 {
+        said.push("…".to_owned());
+    }
+    if said.is_empty() { "no columns".to_owned() } else { said.join(", ") }
+}
+
+/// A `--columns` text for `text`'s first row to offer in a refusal: the label is the first
+/// column, the key the first whose name says secret (else the last); a column by its name
+/// where a shell takes it as it is, else by its number.
+pub(super) fn suggested_columns(text: &str) -> String {
+    let (start, delimiter) = layout(text);
+    let header = raw_header(text.get(start..).unwrap_or(""), delimiter);
+    let named: Vec<usize> = (0..header.len()).filter(|at| !header[*at].is_empty()).collect();
+    let (Some(&label), Some(&last)) = (named.first(), named.last()) else {
+        return "label=COLUMN,key=COLUMN".to_owned();
+    };
+    if label == last {
+        return "label=COLUMN,key=COLUMN".to_owned();
+    }
+    let secret =
+        |h: &str| ["key", "token", "secret", "pass", "pwd"].iter().any(|w| h.to_lowercase().contains(w));
+    let key = named.iter().copied().skip(1).find(|at| secret(&header[*at])).unwrap_or(last);
+    let plain = |h: &str| {
+        !h.is_empty()
+            && h.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            && !h.bytes().all(|b| b.is_ascii_digit())
+    };
+    let name = |at: usize| if plain(&header[at]) { header[at].clone() } else { (at + 1).to_string() };
+    format!("label={},key={}", name(label), name(key))
+}
+
+/// `text`'s header row and its first rows (the filled ones), when it has two columns or more.
+pub(super) fn sample(text: &str) -> Option<super::columns::Sample> {
+    let (start, delimiter) = layout(text);
+    let mut reader = reader(text.get(start..).unwrap_or(""), delimiter);
+    let mut record = csv::StringRecord::new();
+    let mut rows = Vec::new();
+    let mut header = None;
+    while rows.len() < super::columns::SAMPLE_ROWS && matches!(reader.read_record(&mut record), Ok(true)) {
+        let cells: Vec<zeroize::Zeroizing<String>> =
+            record.iter().map(|cell| zeroize::Zeroizing::new(undefused(cell).to_owned())).collect();
+        if header.is_none() {
+            header = Some(cells.iter().map(|c| c.trim().to_owned()).collect::<Vec<_>>());
+        } else if cells.iter().any(|c| !c.trim().is_empty()) {
+            rows.push(cells);
+        }
+    }
+    header.filter(|h| h.len() >= 2).map(|h| super::columns::Sample::new(h, rows))
 }
 
 /// Where each field a layout reads sits in the header.
 #[derive(Default)]
 struct Columns {
-    label: usize,
+    /// Only a `--columns` map may leave it out (naming the url instead).
+    label: Option<usize>,
     key: usize,
     provider: Option<usize>,
     integrations: Option<usize>,
@@ -220,6 +276,29 @@ struct Columns {
     kind: Option<usize>,
 }
 
+/// Where the `--columns` text `map` puts each field in `header` (the header row as the file
+/// writes it).
+fn mapped(header: &[String], map: &str) -> Result<Columns, ImportError> {
+    let found = ColumnMap::parse(map)
+        .and_then(|map| map.resolve(header))
+        .map_err(|problem| ImportError::Columns { problem, found: said_columns(header) })?;
+    let at = |field: Field| found.iter().find(|(f, _)| *f == field).map(|(_, at)| *at);
+    Ok(Columns {
+        label: at(Field::Label),
+        // `resolve` answers a key column or an error.
+        key: at(Field::Key).unwrap_or_default(),
+        provider: at(Field::Provider),
+        integrations: at(Field::Integrations),
+        url: at(Field::Url),
+        notes: at(Field::Notes),
+        expires: at(Field::Expires),
+        created: at(Field::Created),
+        rotate_days: at(Field::RotateDays),
+        tags: at(Field::Tags),
+        ..Columns::default()
+    })
+}
+
 fn columns(header: &[String], format: Format) -> Result<Columns, ImportError> {
     let found = || header.iter().filter(|h| !h.is_empty()).take(12).cloned().collect::<Vec<_>>().join(", ");
     let need = |names: &[&str], column_name: &'static str| {
@@ -228,7 +307,7 @@ fn columns(header: &[String], format: Format) -> Result<Columns, ImportError> {
     };
     let columns = match format {
         Format::Spreadsheet => Columns {
-            label: need(LABEL, "label")?,
+            label: Some(need(LABEL, "label")?),
             key: need(KEY, "key")?,
             provider: column(header, PROVIDER),
             integrations: column(header, INTEGRATIONS),
@@ -241,7 +320,7 @@ fn columns(header: &[String], format: Format) -> Result<Columns, ImportError> {
             ..Columns::default()
         },
         Format::BitwardenCsv => Columns {
-            label: need(&["name"], "name")?,
+            label: Some(need(&["name"], "name")?),
             key: need(&["login_password"], "login_password")?,
             url: column(header, &["login_uri"]),
             username: column(header, &["login_username"]),
@@ -254,7 +333,7 @@ fn columns(header: &[String], format: Format) -> Result<Columns, ImportError> {
             ..Columns::default()
         },
         Format::LastPass => Columns {
-            label: need(&["name"], "name")?,
+            label: Some(need(&["name"], "name")?),
             key: need(&["password"], "password")?,
             url: column(header, &["url"]),
             username: column(header, &["username"]),
@@ -264,7 +343,7 @@ fn columns(header: &[String], format: Format) -> Result<Columns, ImportError> {
             ..Columns::default()
         },
         _ => Columns {
-            label: need(&["title", "name"], "Title")?,
+            label: Some(need(&["title", "name"], "Title")?),
             key: need(&["password"], "Password")?,
             url: column(header, &["url", "website", "urls"]),
             username: column(header, &["username"]),
@@ -295,17 +374,22 @@ fn date_order(text: &str, delimiter: u8, columns: &Columns) -> DateOrder {
     DateOrder::evident(dates.iter().map(String::as_str))
 }
 
-pub(super) fn read(text: &str, format: Format) -> Result<Parsed, ImportError> {
+/// Reads `text` in the CSV layout `format`, its columns found by their header's names, or
+/// where `map` (a `--columns` text) says whatever the header says.
+pub(super) fn read(text: &str, format: Format, map: Option<&str>) -> Result<Parsed, ImportError> {
     let (start, delimiter) = layout(text);
     let body = text.get(start..).unwrap_or("");
     let mut reader = reader(body, delimiter);
     let mut record = csv::StringRecord::new();
     let mut parsed = Parsed::default();
     let header: Vec<String> = match reader.read_record(&mut record) {
-        Ok(true) => record.iter().map(|h| h.trim().to_lowercase()).collect(),
+        Ok(true) => record.iter().map(|h| h.trim().to_owned()).collect(),
         _ => return Err(ImportError::Empty),
     };
-    let columns = columns(&header, format)?;
+    let columns = match map {
+        Some(map) => mapped(&header, map)?,
+        None => columns(&header.iter().map(|h| h.to_lowercase()).collect::<Vec<_>>(), format)?,
+    };
     let order = date_order(body, delimiter, &columns);
     let mut lines = super::Lines::new(text);
     loop {
@@ -348,7 +432,7 @@ fn row(
     date_order: DateOrder,
 ) -> Result<Fields, Problem> {
     let cell = |index: Option<usize>| undefused(index.and_then(|i| record.get(i)).unwrap_or("")).to_owned();
-    let label = cell(Some(columns.label));
+    let label = cell(columns.label);
     if cell(columns.archived).trim().eq_ignore_ascii_case("true") {
         let reason = "archived in 1Password: not imported (unarchive it there to bring it in)";
         return Err(Problem::new(line, reason).of(&label));

@@ -162,11 +162,19 @@ pub struct Versioned {
     pub version: u64,
 }
 
+/// Asked, on the thread of a request, for a new token when the server no longer accepts the
+/// one presented (its max TTL reached, or revoked): a new sign-in's token, or `None` to give
+/// up (the request then fails with [`KvError::TokenRejected`]).
+pub type SignInAgain = Box<dyn Fn() -> Option<Zeroizing<String>> + Send + Sync>;
+
 /// A connection to one team vault, with its token.
 pub struct Kv {
     client: Client,
     location: Location,
-    token: Zeroizing<String>,
+    /// The token, and how many times it was replaced by a new sign-in.
+    token: std::sync::RwLock<(Zeroizing<String>, u64)>,
+    /// How to sign in again; one sign-in at a time.
+    again: Option<std::sync::Mutex<SignInAgain>>,
     /// The cluster's active node, once found.
     active: std::sync::Mutex<Option<String>>,
     /// When the token's TTL is next looked at (half of it gone); `None` before the first
@@ -180,7 +188,8 @@ impl Kv {
         Kv {
             client: Client::new(HttpConfig::default()),
             location,
-            token,
+            token: std::sync::RwLock::new((token, 0)),
+            again: None,
             active: std::sync::Mutex::new(None),
             renew_at: std::sync::Mutex::new(None),
         }
@@ -190,9 +199,46 @@ impl Kv {
         &self.location
     }
 
+    /// This connection, signing in again by `again` when the server no longer accepts its
+    /// token: the request that met the refusal is sent again with the new token, so what the
+    /// user was doing goes through.
+    pub fn signing_in_again(mut self, again: SignInAgain) -> Self {
+        self.set_signing_in_again(again);
+        self
+    }
+
+    /// [`Kv::signing_in_again`] on a connection in use.
+    pub fn set_signing_in_again(&mut self, again: SignInAgain) {
+        self.again = Some(std::sync::Mutex::new(again));
+    }
+
     /// The token this connection presents (to keep it in the OS keychain after a sign-in).
-    pub fn token(&self) -> &Zeroizing<String> {
-        &self.token
+    pub fn token(&self) -> Zeroizing<String> {
+        self.token.read().map(|held| held.0.clone()).unwrap_or_default()
+    }
+
+    /// How many times the token was replaced by a new sign-in.
+    fn token_generation(&self) -> u64 {
+        self.token.read().map_or(u64::MAX, |held| held.1)
+    }
+
+    /// After a refusal of the token of `generation`: a new token (signed in again, or already
+    /// replaced by another request meanwhile); `false` when there is none.
+    fn renew_by_sign_in(&self, generation: u64) -> bool {
+        let Some(again) = &self.again else { return false };
+        let Ok(again) = again.lock() else { return false };
+        if self.token_generation() != generation {
+            // Another request signed in again while this one waited.
+            return true;
+        }
+        let Some(token) = again() else { return false };
+        if let Ok(mut held) = self.token.write() {
+            *held = (token, generation + 1);
+        }
+        if let Ok(mut at) = self.renew_at.lock() {
+            *at = None;
+        }
+        true
     }
 
     /// The value at `under` (relative to the vault's path) and its version; `None` when
@@ -349,19 +395,36 @@ impl Kv {
         doing: Doing,
     ) -> Result<Response, KvError> {
         self.keep_token_alive();
+        let generation = self.token_generation();
         let response = self.send_raw(method, api, body)?;
         if response.status != 403 {
             return Ok(response);
         }
         let lookup = self.send_raw(&Method::GET, "auth/token/lookup-self", None)?;
-        Err(match (lookup.status, doing) {
-            (403 | 401, _) => KvError::TokenRejected,
-            (_, Doing::Read) => KvError::Denied { doing: "read keys", policy: "keydesk-reader" },
-            (_, Doing::Change) => KvError::Denied { doing: "change keys", policy: "keydesk-editor" },
-            (_, Doing::Administer) => KvError::Denied { doing: "manage the team", policy: "keydesk-admin" },
-        })
+        if matches!(lookup.status, 403 | 401) && self.renew_by_sign_in(generation) {
+            // Once: a new token refused again is said as such.
+            let response = self.send_raw(method, api, body)?;
+            if response.status != 403 {
+                return Ok(response);
+            }
+            let lookup = self.send_raw(&Method::GET, "auth/token/lookup-self", None)?;
+            return Err(refusal(lookup.status, doing));
+        }
+        Err(refusal(lookup.status, doing))
     }
+}
 
+/// A 403's sentence, from what the token's own lookup answered.
+fn refusal(lookup: u16, doing: Doing) -> KvError {
+    match (lookup, doing) {
+        (403 | 401, _) => KvError::TokenRejected,
+        (_, Doing::Read) => KvError::Denied { doing: "read keys", policy: "keydesk-reader" },
+        (_, Doing::Change) => KvError::Denied { doing: "change keys", policy: "keydesk-editor" },
+        (_, Doing::Administer) => KvError::Denied { doing: "manage the team", policy: "keydesk-admin" },
+    }
+}
+
+impl Kv {
     /// Renews the token (`auth/token/renew-self`) when less than half its TTL is left, looked
     /// up (`auth/token/lookup-self`) before the first request and again once half of what was
     /// left has gone. A token that does not expire (TTL 0) is looked at once. Nothing is said
@@ -525,8 +588,9 @@ impl Kv {
     ) -> Result<Response, NetError> {
         let mut request = Request::new(method, url);
         // Before a sign-in there is no token to present.
-        if !self.token.is_empty() {
-            request = request.header("x-vault-token", self.token.as_str());
+        let token = self.token();
+        if !token.is_empty() {
+            request = request.header("x-vault-token", token.as_str());
         }
         if let Some(body) = body {
             request = request.body("application/json", body.to_vec());

@@ -556,13 +556,19 @@ impl TeamVault {
         self.config.sign_in = sign_in;
     }
 
+    /// From now on, a token the server stops accepting is replaced by signing in again with
+    /// `again`, and the refused request sent again (see [`Kv::signing_in_again`]).
+    pub fn sign_in_again_with(&mut self, again: kv::SignInAgain) {
+        self.kv.set_signing_in_again(again);
+    }
+
     /// The connection to the server (for an admin's calls to the server's own API).
     pub fn kv(&self) -> &Kv {
         &self.kv
     }
 
     /// The token this vault's connection presents (to keep it in the OS keychain).
-    pub fn token(&self) -> &zeroize::Zeroizing<String> {
+    pub fn token(&self) -> zeroize::Zeroizing<String> {
         self.kv.token()
     }
 

@@ -97,6 +97,8 @@ pub enum Command {
     PreviewImport {
         path: PathBuf,
         format: Option<crate::import::Format>,
+        /// Where the columns are (a `--columns` text), as the column picker chose.
+        columns: Option<String>,
     },
     /// Takes the vault into a job that imports the previewed rows (with a progress bar and a
     /// Cancel that leaves the vault as it was).
@@ -112,6 +114,8 @@ pub enum Command {
         browser: String,
         allowed: bool,
     },
+    /// Settings' "Stop allowing": the browser no longer asks for keys (until allowed again).
+    StopBrowser(String),
 }
 
 impl From<session::Command> for Command {
@@ -135,7 +139,13 @@ pub enum Done {
     /// The vault back from writing a backup: what to tell the user, or why it failed.
     BackedUp(Box<Vault>, Result<String, String>),
     /// A file read for import and previewed against the vault.
-    ImportPreviewed(Box<Vault>, Result<crate::ui::state::ImportPreview, String>),
+    /// The file read for import (or why not, with its columns to pick when Keydesk cannot
+    /// tell them).
+    ImportPreviewed(
+        Box<Vault>,
+        Result<crate::ui::state::ImportPreview, String>,
+        Option<Box<crate::ui::state::ColumnPicker>>,
+    ),
     /// An import done, cancelled or failed (the vault as it was then).
     Imported(Box<Vault>, Result<String, String>),
     /// An export written or refused.
@@ -177,6 +187,7 @@ mod answers;
 mod browser;
 mod desktop;
 mod opening;
+mod sign_in_again;
 pub mod team;
 mod timers;
 mod transfer;
@@ -222,6 +233,8 @@ pub struct KeydeskApp {
     /// The browser extension's socket, once the window listens on it.
     #[cfg(target_os = "linux")]
     browser: Option<browser::BrowserBridge>,
+    /// A team job waiting for a new sign-in, and the dialog that asks for it.
+    sign_in_again: sign_in_again::SignInAgainState,
 }
 
 const PREFS_KEY: &str = "keydesk-prefs";
@@ -257,6 +270,7 @@ impl KeydeskApp {
             unlock_started: None,
             unlock_finished: None,
             frames_after_unlock: None,
+            sign_in_again: Default::default(),
             #[cfg(target_os = "linux")]
             browser: None,
             services,
@@ -357,9 +371,15 @@ impl KeydeskApp {
             Command::Lock => self.request_lock(ctx, LockReason::Asked),
             Command::AnswerBrowser { browser, allowed } => {
                 #[cfg(target_os = "linux")]
-                self.answer_browser_question(browser, allowed);
+                self.answer_browser_question(ctx, browser, allowed);
                 #[cfg(not(target_os = "linux"))]
                 drop((browser, allowed));
+            }
+            Command::StopBrowser(browser) => {
+                #[cfg(target_os = "linux")]
+                self.set_browser_allowed(ctx, browser, false);
+                #[cfg(not(target_os = "linux"))]
+                drop(browser);
             }
             Command::CancelJob(id) => self.jobs.cancel(id),
             Command::AcceptChanges => {
@@ -426,11 +446,12 @@ impl KeydeskApp {
                     Done::BackedUp(Box::new(vault), result)
                 });
             }
-            Command::PreviewImport { path, format } => {
+            Command::PreviewImport { path, format, columns } => {
                 let Some(vault) = self.vault_into_job() else { return };
                 self.jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
-                    let result = transfer::preview(&vault, &path, format);
-                    Done::ImportPreviewed(Box::new(vault), result)
+                    let result = transfer::preview(&vault, &path, format, columns.as_deref());
+                    let picker = transfer::picker(&result, &path, columns.as_deref());
+                    Done::ImportPreviewed(Box::new(vault), result, picker)
                 });
             }
             Command::Import => {
@@ -587,6 +608,7 @@ impl KeydeskApp {
         }
         #[cfg(target_os = "linux")]
         commands.extend(self.browser_question_ui(&ctx));
+        self.sign_in_again_ui(&ctx);
         if !commands.is_empty() {
             self.queued.extend(commands);
             ctx.request_repaint();

@@ -244,6 +244,7 @@ pub fn detail_ui(
         if let Some((_, activity)) = &state.activity {
             activity_ui(ui, activity);
         }
+        super::fills::fills_ui(ui, &state.history);
         ui.add_space(theme::GAP);
         ui.heading("History");
         for entry in state.history.iter().rev() {

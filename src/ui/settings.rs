@@ -65,8 +65,13 @@ pub fn minutes_words(minutes: u32) -> String {
 }
 
 /// The settings screen. `kdf` is the vault's current cost: a password change keeps all of it
-/// but the memory chosen here.
-pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams) -> Option<Command> {
+/// but the memory chosen here; `browsers` are those allowed to ask for keys.
+pub fn settings_ui(
+    ui: &mut egui::Ui,
+    state: &mut SettingsState,
+    kdf: KdfParams,
+    browsers: &[String],
+) -> Option<Command> {
     let mut command = None;
     ui.heading("Settings");
     let current = match ui.ctx().options(|o| o.theme_preference) {
@@ -114,6 +119,10 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
         command = Some(asked);
     }
     ui.add_space(theme::GAP * 2.0);
+    if let Some(browser) = allowed_browsers_ui(ui, browsers) {
+        command = Some(Command::StopBrowser(browser));
+    }
+    ui.add_space(theme::GAP * 2.0);
     ui.heading("Master password");
     let words = (
         "My old password may be known: re-encrypt every key",
@@ -134,6 +143,35 @@ pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, kdf: KdfParams)
     let command = import_ui(ui, &mut state.transfer).map(TransferAction::into_command).or(command);
     ui.add_space(theme::GAP * 2.0);
     export_ui(ui, &mut state.transfer).map(TransferAction::into_command).or(command)
+}
+
+/// The browsers allowed to ask for keys (program and profile folder, as the question named
+/// them), each with a red "Stop allowing"; answers the one clicked.
+pub fn allowed_browsers_ui(ui: &mut egui::Ui, browsers: &[String]) -> Option<String> {
+    ui.heading("Browsers");
+    if browsers.is_empty() {
+        explain(
+            ui,
+            "No browser may ask for keys. The first time the Keydesk extension asks, this window asks you.",
+        );
+        return None;
+    }
+    explain(
+        ui,
+        "These may ask for keys on the pages of your integrations. Stopped, a browser's next request asks you again.",
+    );
+    let mut stopped = None;
+    for browser in browsers {
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.add(egui::Label::new(browser.as_str()).wrap());
+            let stop = super::widgets::destructive_button(ui, "Stop allowing");
+            if ui.add(stop).on_hover_text(format!("Stop allowing {browser}")).clicked() {
+                stopped = Some(browser.clone());
+            }
+        });
+    }
+    stopped
 }
 
 /// The daily reminder's switch: systemd's user timer that runs `keydesk due --notify`.
@@ -191,6 +229,8 @@ pub enum TransferAction {
     Preview {
         path: std::path::PathBuf,
         format: Option<crate::import::Format>,
+        /// Where the columns are (a `--columns` text), as the column picker chose.
+        columns: Option<String>,
     },
     /// Import the previewed file's new rows.
     Import,
@@ -204,7 +244,9 @@ impl TransferAction {
     /// The local vault's command for it.
     fn into_command(self) -> Command {
         match self {
-            TransferAction::Preview { path, format } => Command::PreviewImport { path, format },
+            TransferAction::Preview { path, format, columns } => {
+                Command::PreviewImport { path, format, columns }
+            }
             TransferAction::Import => Command::Import,
             TransferAction::Export { path, options } => Command::Export { path, options },
         }
@@ -322,10 +364,19 @@ pub fn import_ui(ui: &mut egui::Ui, state: &mut TransferState) -> Option<Transfe
                     Some("Give the path of the file to import, such as ~/Downloads/keys.csv.".to_owned());
             } else {
                 state.import_error = None;
-                command = Some(TransferAction::Preview { path: path.into(), format: state.import_format });
+                // A new reading: the columns are told from the file again.
+                state.import_picker = None;
+                command = Some(TransferAction::Preview {
+                    path: path.into(),
+                    format: state.import_format,
+                    columns: None,
+                });
             }
         }
     });
+    if let Some(asked) = super::import_columns::picker_ui(ui, state) {
+        command = Some(asked);
+    }
     let Some(preview) = &state.import_preview else { return command };
     let new = preview.new_keys();
     let summary = ui.label(preview.summary());

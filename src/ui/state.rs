@@ -5,6 +5,7 @@ use super::dashboard::Sort;
 use super::meta_form::MetaForm;
 use super::widgets::SecretInput;
 use crate::actions::RevokeRoute;
+use crate::import::columns::Field;
 use crate::providers::Provider;
 use crate::vault::crypto::KdfParams;
 use crate::vault::keygen;
@@ -250,6 +251,9 @@ pub struct TransferState {
     pub import_error: Option<String>,
     /// What the file holds and what importing it would do, until imported or dismissed.
     pub import_preview: Option<ImportPreview>,
+    /// The columns of a table Keydesk could not tell, for the user to pick, until another
+    /// file is read.
+    pub import_picker: Option<ColumnPicker>,
     /// A new preview is to be scrolled into view.
     pub import_scroll: bool,
     /// Where an export goes (a file path, typed).
@@ -264,6 +268,53 @@ pub struct TransferState {
 
 /// A file read for import, with the preview of each row.
 pub use crate::actions::transfer::ImportFile as ImportPreview;
+
+/// The column picker of a table whose columns Keydesk cannot tell: its header and first rows,
+/// and the column picked for each field of [`Field::PICKED`].
+#[derive(Debug)]
+pub struct ColumnPicker {
+    /// The file the columns are of, as typed.
+    pub path: String,
+    pub sample: crate::import::columns::Sample,
+    /// For each of [`Field::PICKED`], the index of its column.
+    pub picks: [Option<usize>; 6],
+}
+
+impl ColumnPicker {
+    pub fn new(path: String, sample: crate::import::columns::Sample) -> Self {
+        ColumnPicker { path, sample, picks: [None; 6] }
+    }
+
+    /// The fields picked, each with its column's index.
+    pub fn chosen(&self) -> Vec<(Field, usize)> {
+        Field::PICKED.into_iter().zip(self.picks).filter_map(|(field, at)| Some((field, at?))).collect()
+    }
+
+    /// The `--columns` text of the picks (the same reading as the command line's).
+    pub fn columns(&self) -> String {
+        crate::import::columns::ColumnMap::of_indexes(&self.chosen()).text()
+    }
+}
+
+impl TransferState {
+    /// A file read for import: its preview, or why not (with its columns to pick when it is a
+    /// table whose columns Keydesk cannot tell, which replaces the sentence).
+    pub fn previewed(&mut self, read: Result<ImportPreview, String>, picker: Option<ColumnPicker>) {
+        match (read, picker) {
+            (Ok(preview), _) => {
+                self.import_error = None;
+                self.import_preview = Some(preview);
+                self.import_scroll = true;
+            }
+            (Err(_unknown_columns), Some(picker)) => {
+                self.import_error = None;
+                self.import_preview = None;
+                self.import_picker = Some(picker);
+            }
+            (Err(error), None) => self.import_error = Some(error),
+        }
+    }
+}
 
 impl SettingsState {
     /// From the vault's current settings.

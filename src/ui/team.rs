@@ -52,6 +52,8 @@ pub struct TeamView<'a> {
     pub incidents: Option<&'a [Incident]>,
     /// The audit trail, once read (the Audit log panel reads it when it opens).
     pub audit: Option<&'a super::session::AuditCache>,
+    /// The browsers allowed to ask this computer's Keydesk for the team's keys.
+    pub browsers: &'a [String],
 }
 
 /// A secret shown once: an invitation's one-time code to the admin who made it, or a key made
@@ -158,6 +160,8 @@ pub enum TeamCommand {
     Account(AccountAction),
     /// The admin has given the invitation code: it leaves the screen.
     DismissInvitation,
+    /// The Browsers panel's "Stop allowing": the browser no longer asks for keys.
+    StopBrowser(String),
     Lock,
 }
 
@@ -183,6 +187,7 @@ pub struct TeamScreenState {
     /// The widest a row's buttons were drawn (the label column gives way to them).
     actions_width: f32,
     pub members_open: bool,
+    pub browsers_open: bool,
     pub invite_name: String,
     /// The member whose removal waits for "Remove NAME".
     pub removing: Option<String>,
@@ -353,6 +358,7 @@ pub fn team_ui(
                     command = Some(TeamCommand::LoadIncidents);
                 }
                 panel_button(ui, "Import / Export", &mut state.transfer_open);
+                panel_button(ui, "Browsers", &mut state.browsers_open);
                 if panel_button(ui, "Accounts", &mut state.accounts_open) {
                     command = Some(TeamCommand::LoadAccounts);
                 }
@@ -399,6 +405,14 @@ pub fn team_ui(
         }
         if state.transfer_open {
             transfer_ui(ui, view, state, &mut command);
+        }
+        if state.browsers_open {
+            let stopped = egui::Frame::group(ui.style())
+                .show(ui, |ui| super::settings::allowed_browsers_ui(ui, view.browsers))
+                .inner;
+            if let Some(browser) = stopped {
+                command = Some(TeamCommand::StopBrowser(browser));
+            }
         }
         if state.audit_open {
             audit_panel_ui(ui, view, state);
@@ -639,6 +653,9 @@ pub fn team_ui(
                     );
                     if asked.is_some() {
                         command = asked;
+                    }
+                    if super::fills::team_fills_ui(ui, view.audit, &key.record.id) {
+                        command = Some(TeamCommand::LoadAudit);
                     }
                     if close {
                         state.details = None;

@@ -11,6 +11,15 @@ use super::{Vault, VaultError};
 /// The most browsers kept as allowed: a list that long is a sign of something gone wrong.
 const MOST_BROWSERS: usize = 64;
 
+/// The audit line's detail of `browser` allowed to ask for keys, or no longer.
+pub fn browser_detail(browser: &str, allowed: bool) -> String {
+    if allowed {
+        format!("allowed {browser} to ask for keys on its integrations' pages")
+    } else {
+        format!("stopped allowing {browser} to ask for keys")
+    }
+}
+
 impl Vault {
     /// Whether the user allowed `browser` to ask for keys.
     pub fn browser_allowed(&self, browser: &str) -> bool {
@@ -25,11 +34,7 @@ impl Vault {
         if allowed && self.file.header.browsers.len() >= MOST_BROWSERS {
             return Err(VaultError::OutOfRange { field: "number of allowed browsers", range: "at most 64" });
         }
-        let detail = if allowed {
-            format!("allowed {browser} to ask for keys on its integrations' pages")
-        } else {
-            format!("{browser} may no longer ask for keys")
-        };
+        let detail = browser_detail(browser, allowed);
         let browser = browser.to_owned();
         self.apply(Action::Browser, None, detail, |file| {
             if allowed {

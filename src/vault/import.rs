@@ -77,7 +77,8 @@ pub struct ImportReport {
     pub imported: usize,
     pub in_vault: usize,
     pub repeated: usize,
-    pub refused: usize,
+    /// The rows left out: those the file's reader could not read and those the vault refused.
+    pub skipped: usize,
 }
 
 /// Why an import stopped before it saved anything.
@@ -202,16 +203,17 @@ impl Vault {
 
     /// Imports the rows the preview calls new: their secrets are stored (`progress` is told
     /// how many after each and may cancel), then every record is saved at once with one audit
-    /// line naming `source`. Stopped or failed, the secrets stored so far are taken back and
-    /// the vault is as it was.
+    /// line naming `source` and counting the rows left out (`skipped` by the file's reader,
+    /// and those refused here). Stopped or failed, the secrets stored so far are taken back
+    /// and the vault is as it was.
     pub fn import(
         &mut self,
         rows: &[ImportRow],
-        source: &str,
+        (source, skipped): (&str, usize),
         progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
     ) -> Result<ImportReport, ImportStop> {
         let preview = self.preview_import(rows);
-        let mut report = ImportReport::default();
+        let mut report = ImportReport { skipped, ..ImportReport::default() };
         let mut records = Vec::new();
         let mut sealed = Vec::new();
         let now = self.now();
@@ -249,7 +251,7 @@ impl Vault {
                 }
                 Verdict::InVault { .. } => report.in_vault += 1,
                 Verdict::Repeated { .. } => report.repeated += 1,
-                Verdict::Refused { .. } => report.refused += 1,
+                Verdict::Refused { .. } => report.skipped += 1,
             }
         }
         // Nothing is stored for an import whose keys `vault.ron` could not hold.
@@ -267,11 +269,11 @@ impl Vault {
         }
         report.imported = records.len();
         let detail = format!(
-            "{} from \"{source}\"; {} already in the vault, {} repeated in the file, {} refused",
+            "{} from \"{source}\"; {} already in the vault, {} repeated in the file, {} skipped",
             count_keys(report.imported),
             report.in_vault,
             report.repeated,
-            report.refused
+            report.skipped
         );
         let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
         let added = records.iter().map(super::AddedLine::of).collect();

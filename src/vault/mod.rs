@@ -45,6 +45,7 @@ use keys::Keys;
 use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
 
 pub use accounts::{AccountRequest, UsageTarget, new_account, usage_detail};
+pub use allowed_browsers::browser_detail;
 pub use check::{CheckReport, WhoisFound};
 pub(crate) use commit::AddedLine;
 pub use commit::KeyEvent;

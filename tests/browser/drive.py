@@ -190,6 +190,17 @@ def visit(browser, action, url):
         report["value"] = filled
         report["seen_by_page"] = page.js("window.seen")
         report["list_after"] = [n[1] for n in page.shadow_list() if not n[3]]
+    marks = [n for n in offers if n[1].startswith("Mark as tested")]
+    if action == "tested" and marks:
+        page.click(*page.centre(marks[0][2]))
+        # The list gives way to Keydesk's sentence once it answered.
+        end = time.time() + 15
+        while time.time() < end:
+            after = [n for n in page.shadow_list() if not n[3]]
+            if len(after) == 1 and after[0][0] == "P":
+                report["said"] = after[0][1]
+                break
+            time.sleep(0.05)
     return report
 
 

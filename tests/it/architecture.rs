@@ -99,12 +99,14 @@ fn only_storage_and_secrets_touch_the_file_system() {
 }
 
 /// The screens of the window: they draw plain data and return commands.
-const SCREEN_FILES: [&str; 18] = [
+const SCREEN_FILES: [&str; 20] = [
     "accounts.rs",
     "audit_log.rs",
     "dashboard.rs",
     "detail.rs",
+    "fills.rs",
     "health.rs",
+    "import_columns.rs",
     "meta_form.rs",
     "new_key.rs",
     "revoke.rs",

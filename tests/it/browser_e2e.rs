@@ -89,7 +89,7 @@ fn page_server(dir: &Path, tls: bool) -> (Running, u16) {
     (Running(child), port)
 }
 
-/// Runs the browser over `urls` (`action`: "offers" or "fill"); one report a page.
+/// Runs the browser over `urls` (`action`: "offers", "fill" or "tested"); one report a page.
 fn browse(run: &Path, profile: &Path, action: &str, urls: &[String]) -> Vec<Value> {
     let output = Command::new("timeout")
         .arg("120")
@@ -191,29 +191,11 @@ fn a_key_is_filled_into_its_integrations_page_in_chromium_and_nowhere_else() {
     );
 
     // The window, locked: a click on the page's mark says to unlock and brings it forward.
-    let window = Running(
-        Command::new(env!("CARGO_BIN_EXE_keydesk"))
-            .arg("--vault")
-            .arg(&cli.vault)
-            .env("XDG_RUNTIME_DIR", &run)
-            .env("XDG_CONFIG_HOME", &config)
-            .env_remove("KEYDESK_PASSWORD_FILE")
-            .stderr(std::fs::File::create(base.join("window.log")).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let xid = wait_for("the window", || {
-        Some(xdotool(&["search", "--name", "^Keydesk$"])).filter(|id| !id.is_empty() && !id.contains('\n'))
-    });
-    wait_for("the socket", || run.join("keydesk/browser.sock").exists().then_some(()));
+    let (window, xid) = open_window(&cli, &run, &config);
     let locked = browse(&run, &profile, "offers", std::slice::from_ref(&page));
     assert_eq!(said(&locked[0]), "Unlock Keydesk first: its window is in front of you now.", "{locked:?}");
 
-    // Unlocked by typing the password, as a person does.
-    xdotool(&["windowactivate", "--sync", &xid]);
-    std::thread::sleep(Duration::from_millis(500));
-    xdotool(&["type", "--window", &xid, "--delay", "20", common::PASSWORD]);
-    xdotool(&["key", "--window", &xid, "Return"]);
+    unlock(&xid);
     // The first request of this browser is put to the user; Enter allows it.
     let asked = wait_for("the unlock", || {
         let report = browse(&run, &profile, "offers", std::slice::from_ref(&page)).remove(0);
@@ -255,4 +237,71 @@ fn a_key_is_filled_into_its_integrations_page_in_chromium_and_nowhere_else() {
         "{fill}"
     );
     assert!(audit.contains("allowed Chromium (profile folder "), "{audit}");
+    // And in the key's own history.
+    let shown = cli.ok(&["show", "CRM mail"], "");
+    let history = shown.split_once("History:").map(|(_, lines)| lines).unwrap_or_default();
+    assert!(
+        history.contains(&format!("into CRM at https://crm.example.test:{port}, from Chromium")),
+        "{shown}"
+    );
+
+    // A rotation: the new key is offered first and filled, which ticks CRM "updated"; the
+    // list then offers "Mark as tested", which ticks "tested" in the window's checklist.
+    let new_key = common::sendgrid_key();
+    cli.ok(&["rotate", "CRM mail"], &format!("{new_key}\n"));
+    let (window, xid) = open_window(&cli, &run, &config);
+    unlock(&xid);
+    let listed = wait_for("the unlock", || {
+        let report = browse(&run, &profile, "offers", std::slice::from_ref(&page)).remove(0);
+        said(&report).starts_with("CRM mail").then_some(report)
+    });
+    assert_eq!(said(&listed), "CRM mail (SendGrid) · CRM — new key (rotation)", "{listed}");
+    let filled = browse(&run, &profile, "fill", std::slice::from_ref(&page)).remove(0);
+    assert_eq!(filled["value"], new_key.as_str(), "the new key is filled: {filled}");
+    let tested = browse(&run, &profile, "tested", std::slice::from_ref(&page)).remove(0);
+    assert!(
+        tested["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|item| item == "Mark as tested: CRM works with the new key"),
+        "{tested}"
+    );
+    let marked = tested["said"].as_str().unwrap_or_else(|| panic!("no answer: {tested}"));
+    assert!(marked.starts_with("CRM is marked tested with the new key \"CRM mail\""), "{tested}");
+    drop(window);
+    let status: Value =
+        serde_json::from_str(&cli.ok(&["rotate", "CRM mail", "--status", "--json"], "")).unwrap();
+    let crm = &status["integrations"][0];
+    assert!(crm["updated_at"].is_string() && crm["tested_at"].is_string(), "{status}");
+}
+
+/// Starts the `keydesk` window on the test's vault and answers it with its X window id.
+fn open_window(cli: &common::Cli, run: &Path, config: &Path) -> (Running, String) {
+    // A window stopped before left its socket file: gone, so the wait below is for this one.
+    let _none_yet = std::fs::remove_file(run.join("keydesk/browser.sock"));
+    let window = Running(
+        Command::new(env!("CARGO_BIN_EXE_keydesk"))
+            .arg("--vault")
+            .arg(&cli.vault)
+            .env("XDG_RUNTIME_DIR", run)
+            .env("XDG_CONFIG_HOME", config)
+            .env_remove("KEYDESK_PASSWORD_FILE")
+            .stderr(std::fs::File::create(cli.dir.path().join("window.log")).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let xid = wait_for("the window", || {
+        Some(xdotool(&["search", "--name", "^Keydesk$"])).filter(|id| !id.is_empty() && !id.contains('\n'))
+    });
+    wait_for("the socket", || run.join("keydesk/browser.sock").exists().then_some(()));
+    (window, xid)
+}
+
+/// Unlocks the window by typing the password, as a person does.
+fn unlock(xid: &str) {
+    xdotool(&["windowactivate", "--sync", xid]);
+    std::thread::sleep(Duration::from_millis(500));
+    xdotool(&["type", "--window", xid, "--delay", "20", common::PASSWORD]);
+    xdotool(&["key", "--window", xid, "Return"]);
 }

@@ -10,11 +10,11 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use keydesk::browser::answer::{NOT_OFFERED, answer};
+use keydesk::browser::answer::{NOT_OFFERED, NOT_ROTATING, answer};
 use keydesk::browser::messaging::{MAX_MESSAGE, Reply, Request, read_frame};
 use keydesk::browser::socket::{Answerer, Peer, Server, SocketError, check_peer};
 use keydesk::providers::Provider;
-use keydesk::vault::model::{Integration, KeyId, KeyRecord, KeyStatus};
+use keydesk::vault::model::{Integration, KeyId, KeyRecord, KeyStatus, Rotation, RotationStep};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -59,6 +59,8 @@ fn key(id: &str, label: &str, url: &str) -> KeyRecord {
 struct Memory {
     keys: Vec<KeyRecord>,
     asked: Vec<(u64, Peer)>,
+    /// The (key, integration) marked tested.
+    marked: Vec<(String, String)>,
 }
 
 impl Memory {
@@ -69,6 +71,7 @@ impl Memory {
                 key("k2", "Mailgun", "https://admin.shopify.com/settings"),
             ],
             asked: Vec::new(),
+            marked: Vec::new(),
         }
     }
 }
@@ -76,10 +79,19 @@ impl Memory {
 impl Answerer for Memory {
     fn answer(&mut self, request: Request, peer: Peer) -> Reply {
         self.asked.push((request.id(), peer));
-        answer(&self.keys, &request, |id| {
-            assert_eq!(id.as_str(), "k1");
-            Ok(SecretString::from(SECRET))
-        })
+        let marked = &mut self.marked;
+        answer(
+            &self.keys,
+            &request,
+            |id| {
+                assert_eq!(id.as_str(), "k1");
+                Ok(SecretString::from(SECRET))
+            },
+            |offer| {
+                marked.push((offer.key.to_string(), offer.integration.clone()));
+                Ok(format!("{} is marked tested.", offer.integration))
+            },
+        )
     }
 }
 
@@ -180,6 +192,45 @@ fn the_host_carries_each_request_to_keydesk_and_its_reply_back() {
         .unwrap();
     assert!(memory.asked.iter().all(|(_, peer)| peer.uid == uid && peer.pid == host_pid as i32));
     assert!(output.stderr.is_empty());
+}
+
+fn tested_request(id: u64, origin: &str, key: &str) -> Vec<u8> {
+    let request = json!({"type": "tested", "id": id, "origin": origin, "key": key, "integration": "HubSpot"});
+    frame(request.to_string().as_bytes())
+}
+
+#[test]
+fn the_host_carries_mark_as_tested_for_a_rotations_new_key_only() {
+    let runtime = runtime();
+    let server = Server::bind(&socket_in(runtime.path())).unwrap();
+    let mut memory = Memory::new();
+    // k3 replaces k1, whose rotation has HubSpot updated and not yet tested.
+    let at = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
+    memory.keys[0].replaced_by = Some(KeyId::from_stored("k3"));
+    memory.keys[0].rotation = Some(Box::new(Rotation {
+        started_at: at,
+        steps: vec![RotationStep { integration: "HubSpot".into(), updated_at: Some(at), tested_at: None }],
+    }));
+    let mut new = key("k3", "SendGrid production (new)", "https://app.hubspot.com/settings");
+    new.replaces = Some(KeyId::from_stored("k1"));
+    memory.keys.push(new);
+    let mut input = offers_request(1, HUBSPOT);
+    input.extend(tested_request(2, HUBSPOT, "k3"));
+    input.extend(tested_request(3, HUBSPOT, "k1"));
+    input.extend(tested_request(4, "https://app.hubspot.com.evil.example", "k3"));
+    input.extend(frame(br#"{"type":"tested","id":5,"origin":"https://app.hubspot.com","key":"k3"}"#));
+    let output = serve_until_exit(&server, &mut memory, start_host(runtime.path(), &input));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let got = replies(&output.stdout);
+    assert_eq!(got.len(), 5);
+    assert_eq!(got[0]["offers"][0]["key"], "k3", "{}", got[0]);
+    assert_eq!(got[0]["offers"][0]["to_test"], true, "{}", got[0]);
+    assert!(got[0]["offers"][1].get("to_test").is_none(), "the old key has nothing to test: {}", got[0]);
+    assert_eq!(got[1], json!({"type": "tested", "id": 2, "said": "HubSpot is marked tested."}));
+    assert_eq!((got[2]["code"].as_str(), got[2]["error"].as_str()), (Some("refused"), Some(NOT_ROTATING)));
+    assert_eq!((got[3]["code"].as_str(), got[3]["error"].as_str()), (Some("refused"), Some(NOT_OFFERED)));
+    assert_eq!((got[4]["code"].as_str(), got[4]["id"].as_u64()), (Some("bad_request"), Some(5)));
+    assert_eq!(memory.marked, [("k3".to_owned(), "HubSpot".to_owned())], "marked once, for the new key");
 }
 
 #[test]

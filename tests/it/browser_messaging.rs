@@ -44,10 +44,14 @@ fn answer(request: &Request, _body: &[u8]) -> Zeroizing<Vec<u8>> {
                 provider: "SendGrid".into(),
                 integration: "HubSpot".into(),
                 role: OfferRole::RotationNew,
+                to_test: true,
             }],
         }
         .encode(),
         Request::Fill { id, .. } => Reply::Fill { id: *id, value: SecretString::from("SG.secret") }.encode(),
+        Request::Tested { id, integration, .. } => {
+            Reply::Tested { id: *id, said: format!("{integration} is marked tested.") }.encode()
+        }
     }
 }
 
@@ -80,7 +84,7 @@ fn requests_are_answered_in_order_with_their_ids_and_bad_ones_get_one_error_each
     assert_eq!(got[0]["id"], 7);
     assert_eq!(
         got[0]["offers"],
-        json!([{"key": "k1", "label": "SendGrid production", "provider": "SendGrid", "integration": "HubSpot", "role": "rotation_new"}])
+        json!([{"key": "k1", "label": "SendGrid production", "provider": "SendGrid", "integration": "HubSpot", "role": "rotation_new", "to_test": true}])
     );
     assert_eq!(
         got[1],
@@ -149,6 +153,7 @@ fn a_reply_over_one_mib_becomes_an_error_reply() {
         provider: "SendGrid".into(),
         integration: "HubSpot".into(),
         role: OfferRole::Current,
+        to_test: false,
     };
     let reply = Reply::Offers { id: 4, offers: vec![offer; 1100] }.encode();
     let value: Value = serde_json::from_slice(&reply).unwrap();
@@ -172,6 +177,23 @@ fn requests_read_back_as_written() {
         integration: "HubSpot".into(),
     };
     assert_eq!(parse_request(&serde_json::to_vec(&fill).unwrap()).unwrap(), fill);
+    let tested = Request::Tested {
+        id: 3,
+        origin: "https://a.example".into(),
+        key: "k1".into(),
+        integration: "HubSpot".into(),
+    };
+    let body = serde_json::to_vec(&tested).unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({"type": "tested", "id": 3, "origin": "https://a.example", "key": "k1", "integration": "HubSpot"})
+    );
+    assert_eq!(parse_request(&body).unwrap(), tested);
+    let said = Reply::Tested { id: 3, said: "HubSpot is marked tested.".into() }.encode();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&said).unwrap(),
+        json!({"type": "tested", "id": 3, "said": "HubSpot is marked tested."})
+    );
     let error = Reply::error(
         Some(2),
         ErrorCode::NotRunning,
@@ -191,6 +213,13 @@ fn request_bodies() -> impl Strategy<Value = Vec<u8>> {
         (any::<u64>(), "\\PC{0,20}").prop_map(|(id, origin)| {
             json!({"type": "offers", "id": id, "origin": origin}).to_string().into_bytes()
         }),
+        (any::<u64>(), "\\PC{0,20}", "[a-z0-9]{0,4}", "\\PC{0,10}").prop_map(
+            |(id, origin, key, integration)| {
+                json!({"type": "tested", "id": id, "origin": origin, "key": key, "integration": integration})
+                    .to_string()
+                    .into_bytes()
+            }
+        ),
         (any::<u64>(), "[a-z_]{0,10}")
             .prop_map(|(id, kind)| json!({"type": kind, "id": id}).to_string().into_bytes()),
     ]
@@ -206,7 +235,7 @@ proptest! {
         let got = replies(&output);
         for reply in &got {
             let kind = reply["type"].as_str().unwrap();
-            prop_assert!(["offers", "fill", "error"].contains(&kind));
+            prop_assert!(["offers", "fill", "tested", "error"].contains(&kind));
         }
     }
 

@@ -11,7 +11,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::channel;
 
-use common::window::{World, app, click, create_and_unlock, world};
+use common::window::{World, app, click, create_and_unlock, scroll_to, world};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use keydesk::browser::socket;
@@ -223,4 +223,199 @@ fn a_team_vaults_key_is_filled_through_the_same_store_and_recorded_in_its_trail(
     let line = trail.iter().rev().find(|event| event.action_word() == "fill").expect("a fill in the trail");
     assert!(line.detail.starts_with(&format!("into CRM at {PAGE}, from ")), "{}", line.detail);
     assert_eq!(line.member, "ana");
+
+    // The key's details list its fills from the team's trail, once read.
+    click(&mut harness, "CRM mail");
+    click(&mut harness, "Read its fills");
+    harness.run();
+    harness.get_by_label("Filled into browser pages");
+    assert_eq!(harness.query_all_by_label(PAGE).count(), 1, "one fill, with its page in its own cell");
+    harness.get_by_label("CRM");
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+
+    // The Browsers panel lists it; "Stop allowing" takes it back, through the same store
+    // verb, with a line in the team's trail, and its next request asks again.
+    click(&mut harness, "Browsers");
+    let browser = harness.state().team().unwrap().browsers.first().cloned().expect("one browser allowed");
+    harness.get_by_label(&browser);
+    click(&mut harness, "Stop allowing");
+    harness.run();
+    let config = keydesk::actions::team::read_config(&vault_dir(&world)).unwrap();
+    assert!(config.settings.browsers.is_empty(), "taken back on this computer");
+    assert!(harness.state().team().unwrap().browsers.is_empty());
+    harness.get_by_label_contains("No browser may ask for keys.");
+    let consent: Vec<String> = vault
+        .events_after(0)
+        .unwrap()
+        .into_iter()
+        .filter(|event| event.action_word() == "browser")
+        .map(|event| event.detail)
+        .collect();
+    assert_eq!(
+        consent,
+        [
+            format!("allowed {browser} to ask for keys on its integrations' pages"),
+            format!("stopped allowing {browser} to ask for keys")
+        ]
+    );
+    let asked = ask(&mut harness, &path, &fill(4, PAGE, record.id.as_str(), "CRM"));
+    assert_eq!(asked["code"], "refused", "{asked}");
+    assert!(asked["error"].as_str().unwrap().contains("answer there, then click again"), "{asked}");
+    assert!(asked.get("value").is_none());
+}
+
+/// The browser the window names for this test's own process (the "browser" here).
+fn this_browser(harness: &Harness<'_, KeydeskApp>) -> String {
+    harness
+        .state()
+        .session()
+        .unwrap()
+        .vault
+        .file()
+        .header
+        .browsers
+        .first()
+        .cloned()
+        .expect("one browser allowed")
+}
+
+#[test]
+fn a_browser_allowed_is_listed_in_settings_and_stop_allowing_makes_it_ask_again() {
+    let world = world();
+    let (mut harness, path) = listening(&world);
+    create_and_unlock(&mut harness);
+    let key = add_key(&mut harness, "CRM mail", &common::sendgrid_key(), &[&format!("CRM={PAGE}/s")]);
+    harness.run();
+    click(&mut harness, "Settings");
+    harness.get_by_label_contains("No browser may ask for keys.");
+    assert!(harness.query_by_label("Stop allowing").is_none());
+
+    ask(&mut harness, &path, &offers(1, PAGE));
+    click(&mut harness, "Allow");
+    let browser = this_browser(&harness);
+    scroll_to(&mut harness, "Stop allowing");
+    harness.get_by_label(&browser);
+    let offered = ask(&mut harness, &path, &offers(2, PAGE));
+    assert_eq!(offered["offers"][0]["key"], key.as_str(), "{offered}");
+
+    click(&mut harness, "Stop allowing");
+    assert!(harness.state().session().unwrap().vault.file().header.browsers.is_empty(), "taken back");
+    assert!(harness.query_by_label("Stop allowing").is_none(), "no longer listed");
+    harness.get_by_label_contains("No browser may ask for keys.");
+    let line = audit_lines(&harness).into_iter().last().unwrap();
+    assert_eq!(line.action.word(), "browser");
+    assert_eq!(line.detail, format!("stopped allowing {browser} to ask for keys"));
+
+    // Its next request asks again, and fills nothing meanwhile.
+    let asked = ask(&mut harness, &path, &fill(3, PAGE, key.as_str(), "CRM"));
+    assert_eq!(asked["code"], "refused", "{asked}");
+    assert!(asked.get("value").is_none());
+    assert!(asked["error"].as_str().unwrap().contains("answer there, then click again"), "{asked}");
+    harness.get_by_label_contains("to ask Keydesk for keys on the pages of your integrations?");
+    assert!(!audit_lines(&harness).iter().any(|r| r.action.word() == "fill"), "nothing was filled");
+}
+
+#[test]
+fn a_keys_page_lists_its_fills_newest_first_with_the_rest_counted() {
+    let world = world();
+    let (mut harness, path) = listening(&world);
+    create_and_unlock(&mut harness);
+    let shop = "https://shop.example.test";
+    let key = add_key(
+        &mut harness,
+        "CRM mail",
+        &common::sendgrid_key(),
+        &[&format!("CRM={PAGE}/s"), &format!("Shop={shop}/x")],
+    );
+    harness.run();
+    ask(&mut harness, &path, &offers(1, PAGE));
+    click(&mut harness, "Allow");
+    let browser = this_browser(&harness);
+    for id in 2..13 {
+        let filled = ask(&mut harness, &path, &fill(id, PAGE, key.as_str(), "CRM"));
+        assert_eq!(filled["type"], "fill", "{filled}");
+    }
+    let filled = ask(&mut harness, &path, &fill(13, shop, key.as_str(), "Shop"));
+    assert_eq!(filled["type"], "fill", "{filled}");
+
+    click(&mut harness, "CRM mail");
+    scroll_to(&mut harness, "Filled into browser pages");
+    // Ten rows, the newest (the shop's) first: its page and browser in their own cells.
+    assert_eq!(harness.query_all_by_label(shop).count(), 1);
+    assert_eq!(harness.query_all_by_label(PAGE).count(), 9, "the newest ten: the shop's and nine of CRM's");
+    assert_eq!(harness.query_all_by_label(&browser).count(), 10);
+    harness.get_by_label("and 2 more fills (History below lists them all)");
+    let shop_row = harness.get_by_label(shop).rect().min.y;
+    let crm_row = harness.query_all_by_label(PAGE).map(|node| node.rect().min.y).fold(f32::MAX, f32::min);
+    assert!(shop_row < crm_row, "newest first");
+}
+
+#[test]
+fn mark_as_tested_from_the_page_ticks_the_rotations_step_once_it_was_filled() {
+    let world = world();
+    let (mut harness, path) = listening(&world);
+    create_and_unlock(&mut harness);
+    let key =
+        add_key(&mut harness, "CRM mail", &common::sendgrid_key(), &[&format!("CRM={PAGE}/s"), "Zapier"]);
+    harness.run();
+    ask(&mut harness, &path, &offers(1, PAGE));
+    click(&mut harness, "Allow");
+    let (new_key, _) = {
+        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        vault.rotate(&key, Replacement::Pasted(SecretString::from(common::sendgrid_key()))).unwrap()
+    };
+    harness.run();
+    let step = |harness: &Harness<'_, KeydeskApp>| {
+        let old = harness.state().session().unwrap().vault.key(&key).unwrap().clone();
+        old.rotation.unwrap().steps.into_iter().find(|s| s.integration == "CRM").unwrap()
+    };
+
+    // Before the new key is filled there, nothing to test is offered.
+    let before = ask(&mut harness, &path, &offers(2, PAGE));
+    assert_eq!(before["offers"][0]["key"], new_key.as_str(), "{before}");
+    assert!(before["offers"][0].get("to_test").is_none(), "{before}");
+    let filled = ask(&mut harness, &path, &fill(3, PAGE, new_key.as_str(), "CRM"));
+    assert_eq!(filled["type"], "fill", "{filled}");
+    let after = ask(&mut harness, &path, &offers(4, PAGE));
+    assert_eq!(after["offers"][0]["to_test"], true, "filled: the page offers Mark as tested: {after}");
+    assert!(after["offers"][1].get("to_test").is_none(), "the old key is not tested: {after}");
+
+    // The old key is no rotation's new key: refused, nothing ticked.
+    let refused = ask(
+        &mut harness,
+        &path,
+        &json!({"type": "tested", "id": 5, "origin": PAGE, "key": key.as_str(), "integration": "CRM"}),
+    );
+    assert_eq!(refused["code"], "refused", "{refused}");
+    assert_eq!(step(&harness).tested_at, None);
+
+    let tested = ask(
+        &mut harness,
+        &path,
+        &json!({"type": "tested", "id": 6, "origin": PAGE, "key": new_key.as_str(), "integration": "CRM"}),
+    );
+    assert_eq!(tested["type"], "tested", "{tested}");
+    assert_eq!(tested["id"], 6);
+    assert!(tested["said"].as_str().unwrap().starts_with("CRM is marked tested"), "{tested}");
+    let ticked = step(&harness);
+    assert!(ticked.updated_at.is_some() && ticked.tested_at.is_some(), "{ticked:?}");
+    let line = audit_lines(&harness).into_iter().last().unwrap();
+    assert_eq!((line.action.word(), line.key.as_deref()), ("rotate", Some(key.as_str())));
+    assert!(line.detail.ends_with("CRM tested"), "{}", line.detail);
+    harness.get_by_label_contains("CRM is marked tested with the new key");
+    let done = ask(&mut harness, &path, &offers(7, PAGE));
+    assert!(done["offers"][0].get("to_test").is_none(), "tested: nothing left to mark: {done}");
+
+    // The old key's page shows the step ticked, as its own checkbox would.
+    harness.state_mut().session_mut().unwrap().screen = keydesk::ui::state::Screen::Detail(key.clone());
+    harness.run();
+    use egui_kittest::kittest::NodeT;
+    let ticked = |label: &str| harness.get_by_label(label).accesskit_node().toggled();
+    assert_eq!(ticked("Tested: CRM"), Some(egui::accesskit::Toggled::True));
+    assert_eq!(
+        ticked("Tested: Zapier"),
+        Some(egui::accesskit::Toggled::False),
+        "only the page's integration"
+    );
 }

@@ -314,6 +314,13 @@ fn workbooks_saved_by_libreoffice_import_with_their_dates() {
     assert_eq!(counts(&preview), [2, 0, 0, 1], "{preview}");
     // Lines are the worksheet's rows: a cell's line break does not move the rows after it.
     assert_eq!(verdicts(&preview), [(2, "new".into()), (3, "new".into()), (4, "skipped".into())]);
+    // --columns reads a workbook's sheet too: by number and by header, whatever the header.
+    let columns = "label=1,key=\"api KEY\",notes=Expires";
+    let mapped = json(&cli.ok(&["import", book, "--columns", columns, "--dry-run", "--json"], ""));
+    assert_eq!((&mapped["format"], counts(&mapped)), (&serde_json::json!("xlsx"), [2, 0, 0, 1]), "{mapped}");
+    let mapped =
+        json(&cli.ok(&["import", book, "--columns", "label=Notes,key=2", "--dry-run", "--json"], ""));
+    assert_eq!(counts(&mapped), [0, 0, 0, 3], "a label with a line break, none, no key: {mapped}");
     let said = cli.ok(&["import", book], "");
     assert!(said.contains("Imported 2 keys"), "{said}");
     assert_eq!(reveal(&cli, "Newsletter, \"main\""), "workbook-value-0001");
@@ -670,4 +677,83 @@ fn real_world_files_keep_secrets_sealed_and_keys_whole() {
         })
         .to_vec();
     assert!(expiries.iter().all(|e| e.as_str().unwrap().starts_with("2099-01-31")), "{expiries:?}");
+}
+
+#[test]
+fn a_table_whose_columns_cannot_be_told_is_read_with_the_columns_named() {
+    let cli = Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    let file = cli.dir.path().join("crm.csv");
+    std::fs::write(
+        &file,
+        "Account;Secret Value;Comment;Until;Site;Group\n\
+         Newsletter;columns-value-0001;weekly;31.01.2099;https://app.example.com/x;Email\n\
+         No key here;;;;;\n\
+         Webhook;columns-value-0002;;;;\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    // Without --columns: the columns found, the ones wanted, and the --columns that reads them.
+    let refused = cli.run(&["import", path, "--dry-run"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains(
+            "Keydesk cannot tell which columns hold the label and the key: the first row has \"Account\", \"Secret Value\", \"Comment\", \"Until\", \"Site\", \"Group\"; name them with --columns label=Account,key=2 (or add a header row with label and key"
+        ),
+        "{said}"
+    );
+
+    // Each mistake in --columns is one sentence naming it and the columns found.
+    let found =
+        "the first row has \"Account\", \"Secret Value\", \"Comment\", \"Until\", \"Site\", \"Group\".";
+    for (columns, wrong) in [
+        ("label=Account,key=2,colour=3", "names the field \"colour\", which Keydesk does not import"),
+        ("label=Account,key=Secret", "there is no column \"Secret\""),
+        ("label=Account,key=9", "there is no column 9 (the file has 6 columns)"),
+        (
+            "label=Account,key=2,notes=\"secret value\"",
+            "the column \"secret value\" is chosen for both key and notes",
+        ),
+        ("label=Account,notes=3", "no column is chosen for the key"),
+        ("notes=Comment,key=2", "no column is chosen for the label"),
+    ] {
+        let answer = cli.run(&["import", path, "--dry-run", "--columns", columns]);
+        assert_eq!(answer.status.code(), Some(1), "{columns}");
+        let said = String::from_utf8_lossy(&answer.stderr);
+        assert!(said.contains(wrong) && said.contains(found), "{columns}: {said}");
+        assert_eq!(said.trim_end().lines().count(), 1, "{said}");
+    }
+    let columns = "label=account,key=\"Secret Value\",notes=Comment,expires=Until,url=Site,tags=Group";
+    let preview = json(&cli.ok(&["import", path, "--columns", columns, "--dry-run", "--json"], ""));
+    assert_eq!(preview["format"], "csv");
+    assert_eq!(verdicts(&preview), [(2, "new".into()), (3, "skipped".into()), (4, "new".into())]);
+    let answer = json(&cli.ok(&["import", path, "--columns", columns, "--json"], ""));
+    assert_eq!(answer["imported"], 2, "{answer}");
+    assert_eq!(reveal(&cli, "Newsletter"), "columns-value-0001");
+    assert_eq!(reveal(&cli, "Webhook"), "columns-value-0002");
+    let list = json(&cli.ok(&["list", "--json"], ""));
+    let first = list.as_array().unwrap().iter().find(|k| k["label"] == "Newsletter").unwrap();
+    assert_eq!(first["notes"], "weekly");
+    assert!(first["expires_at"].as_str().unwrap().starts_with("2099-01-31"), "{first}");
+    assert_eq!(first["integrations"][0]["name"], "app.example.com", "{first}");
+    assert_eq!(first["tags"], serde_json::json!(["Email"]), "{first}");
+    // The audit line counts the row the file's reader skipped.
+    let audit = cli.ok(&["audit"], "");
+    assert!(
+        audit.contains("2 keys from \"crm.csv\"; 0 already in the vault, 0 repeated in the file, 1 skipped"),
+        "{audit}"
+    );
+    // By numbers, the same file is the same keys.
+    let again = json(&cli.ok(&["import", path, "--columns", "key=2,label=1", "--json"], ""));
+    assert_eq!(counts(&again), [0, 2, 0, 1], "{again}");
+}
+
+#[test]
+fn the_help_names_columns() {
+    let cli = Cli::new();
+    for args in [&["--help"][..], &["import", "--help"][..]] {
+        let help = cli.ok_without_password_or_keychain(args);
+        assert!(help.contains("--columns"), "{args:?}: {help}");
+    }
 }

@@ -269,7 +269,7 @@ fn members_sign_in_with_the_company_login_and_their_groups_give_their_role() {
     // The kept token revoked: the next command says so, signs in again in the browser.
     revoke_all(&bao, "bo@example.test");
     let (_, said) = bo.ok(&["edit", "Newsletter", "--note", "after a new sign-in"], "");
-    assert!(said.contains("no longer accepts the token kept from your last sign-in"), "{said}");
+    assert!(said.contains("no longer accepts your sign-in"), "{said}");
     assert!(said.contains("Sign in with your company account"), "{said}");
     assert!(bo.ok(&["show", "Newsletter"], "").0.contains("after a new sign-in"));
 

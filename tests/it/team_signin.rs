@@ -184,8 +184,31 @@ fn a_member_signs_in_with_a_name_and_password_and_never_handles_a_token() {
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("no longer accepts the token kept from your last sign-in"), "{stderr}");
+    assert!(stderr.contains("no longer accepts your sign-in"), "{stderr}");
     assert!(bo.ok(&["show", "Newsletter"], "").contains("made after a new sign-in"));
+    // A sign-in past its max TTL: the next command signs in again and its edit lands.
+    let short = json!({ "token_ttl": "2s", "token_max_ttl": "3s" });
+    let (status, body) = bao.call("POST", "auth/userpass/users/bo", Some(short), &bao.root_token);
+    assert!(status == 204 || status == 200, "{body}");
+    for accessor in tokens_of(&bao, "userpass-bo") {
+        bao.call(
+            "POST",
+            "auth/token/revoke-accessor",
+            Some(json!({ "accessor": accessor })),
+            &bao.root_token,
+        );
+    }
+    bo.ok(&["list", "--login-password-file", login_file], "");
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let edit = ["edit", "Newsletter", "--note", "after the max TTL", "--login-password-file", login_file];
+    let output = bo.run(&edit, "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("no longer accepts your sign-in"), "{stderr}");
+    assert!(bo.ok(&["show", "Newsletter"], "").contains("after the max TTL"));
+    let long = json!({ "token_ttl": "1h", "token_max_ttl": "24h" });
+    bao.call("POST", "auth/userpass/users/bo", Some(long), &bao.root_token);
+
     // With no terminal and no password file, a refused token is one sentence, not a hang.
     for accessor in tokens_of(&bao, "userpass-bo") {
         bao.call(
@@ -234,25 +257,23 @@ fn a_member_signs_in_with_a_name_and_password_and_never_handles_a_token() {
     assert_eq!(status, 403, "the token bo holds is refused");
 }
 
-#[test]
-fn the_window_signs_in_with_the_server_password_and_again_when_the_kept_sign_in_is_refused() {
-    use common::window::{PASSWORD, app, click, type_into, world};
-    use egui_kittest::kittest::Queryable;
+/// A team vault in `world`'s folder whose member ana signs in with the server password
+/// `SERVER_PASSWORD` (her login and identity made with the root token, as `member login` does).
+fn userpass_vault(bao: &Bao, world: &common::window::World) {
+    use common::window::PASSWORD;
     use keydesk::team::kv::{Kv, Location};
     use keydesk::team::signin::{SignIn, USERPASS};
     use keydesk::team::{TeamVault, policy::Role};
     use secrecy::SecretString;
     use zeroize::Zeroizing;
 
-    let bao = Bao::dev();
     let root =
         Kv::new(Location::new(&bao.addr, MOUNT, PATH).unwrap(), Zeroizing::new(bao.root_token.clone()));
     for change in keydesk::team::setup::needed(&root).unwrap() {
         keydesk::team::setup::apply(&root, &change).unwrap();
     }
-    let server_password = SecretString::from("a long server password");
+    let server_password = SecretString::from(SERVER_PASSWORD);
     keydesk::team::signin::make_login(&root, USERPASS, "ana", &server_password, Role::Admin).unwrap();
-    let world = world();
     let dir = world.dir.path().join("vault");
     let (mut vault, _keys) = TeamVault::create(
         root,
@@ -265,6 +286,29 @@ fn the_window_signs_in_with_the_server_password_and_again_when_the_kept_sign_in_
     .unwrap();
     vault.set_sign_in(SignIn::Userpass { mount: USERPASS.into(), name: "ana".into() });
     keydesk::actions::team::write_config(&dir, vault.config()).unwrap();
+}
+
+const SERVER_PASSWORD: &str = "a long server password";
+
+/// The tokens the window keeps in (the test's) OS keychain.
+fn kept_tokens(world: &common::window::World) -> Vec<String> {
+    world
+        .store
+        .snapshot()
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("keydesk-team-token/"))
+        .map(|(_, token)| token)
+        .collect()
+}
+
+#[test]
+fn the_window_signs_in_with_the_server_password_and_again_when_the_kept_sign_in_is_refused() {
+    use common::window::{PASSWORD, app, click, type_into, world};
+    use egui_kittest::kittest::Queryable;
+
+    let bao = Bao::dev();
+    let world = world();
+    userpass_vault(&bao, &world);
 
     // The unlock screen asks for the server password, named as such, with the name shown.
     let mut harness = app(&world);
@@ -286,13 +330,7 @@ fn the_window_signs_in_with_the_server_password_and_again_when_the_kept_sign_in_
     click(&mut harness, "Unlock");
     harness.run();
     assert!(harness.state().team().is_some(), "signed in and unlocked");
-    let kept: Vec<String> = world
-        .store
-        .snapshot()
-        .into_iter()
-        .filter(|(name, _)| name.starts_with("keydesk-team-token/"))
-        .map(|(_, token)| token)
-        .collect();
+    let kept = kept_tokens(&world);
     assert_eq!(kept.len(), 1, "the server's token is kept");
     assert_ne!(kept[0], "a long server password", "the token, not the password");
 
@@ -315,4 +353,75 @@ fn the_window_signs_in_with_the_server_password_and_again_when_the_kept_sign_in_
     click(&mut harness, "Unlock");
     harness.run();
     assert!(harness.state().team().is_some(), "signed in again");
+}
+
+#[test]
+fn a_change_made_when_the_server_stops_accepting_the_sign_in_goes_through_after_signing_in_again() {
+    use common::window::{PASSWORD, app_with, click, step_until, type_into, world};
+    use egui_kittest::kittest::Queryable;
+
+    let bao = Bao::dev();
+    let world = world();
+    userpass_vault(&bao, &world);
+    // Jobs on threads, as in the real window: a job waits for the new sign-in.
+    let mut harness = app_with(&world, false);
+    step_until(&mut harness, "the unlock screen", |_| true);
+    type_into(&mut harness, "Server password", SERVER_PASSWORD);
+    type_into(&mut harness, "Master password", PASSWORD);
+    click(&mut harness, "Unlock");
+    step_until(&mut harness, "the team vault open", |app| app.team().is_some());
+
+    // The server stops accepting the sign-in (as when its max TTL is reached) while ana is
+    // adding a key: the form is open (its accounts read), then the add is sent.
+    click(&mut harness, "Add key");
+    step_until(&mut harness, "the form's accounts read", |app| {
+        app.team().is_some_and(|team| team.accounts.is_some())
+    });
+    bao.revoke(&kept_tokens(&world)[0]);
+    let key = common::sendgrid_key();
+    type_into(&mut harness, "Label", "Added while signed out");
+    type_into(&mut harness, "Key", &key);
+    click(&mut harness, "Add to team vault");
+    let asked = |harness: &mut egui_kittest::Harness<'_, keydesk::ui::KeydeskApp>| {
+        for _ in 0..2000 {
+            harness.step();
+            if harness.query_by_label_contains("no longer accepts your sign-in").is_some() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("the window never asked to sign in again");
+    };
+    asked(&mut harness);
+    assert!(harness.state().team().unwrap().list.is_empty(), "the key waits for the sign-in");
+
+    // A wrong password is said in the dialog, which stays; the right one lets the add go on.
+    type_into(&mut harness, "Server password", "not it");
+    click(&mut harness, "Sign in");
+    for _ in 0..2000 {
+        harness.step();
+        if harness.query_by_label_contains("The server refused this name and password").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.get_by_label_contains("The server refused this name and password");
+    // The field is focused as the keyboard (Tab) would: the dialog grew by the sentence.
+    harness.get_by_label("Server password").focus();
+    harness.step();
+    harness.get_by_label("Server password").type_text(SERVER_PASSWORD);
+    harness.step();
+    click(&mut harness, "Sign in");
+    step_until(&mut harness, "the key added after the new sign-in", |app| {
+        app.team().is_some_and(|team| team.list.iter().any(|k| k.record.label == "Added while signed out"))
+    });
+    assert!(
+        harness.query_by_label_contains("no longer accepts your sign-in").is_none(),
+        "the dialog is gone"
+    );
+    // The new sign-in is kept, and the key is on the server.
+    let kept = kept_tokens(&world);
+    assert_eq!(kept.len(), 1);
+    let (status, _body) = bao.call("GET", &format!("{MOUNT}/metadata/{PATH}/keys?list=true"), None, &kept[0]);
+    assert_eq!(status, 200, "the new token works");
 }

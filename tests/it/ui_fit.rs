@@ -115,3 +115,29 @@ fn settings_times_are_choices_that_keep_the_users_own() {
     let saved = harness.state().session().unwrap().vault.file().header.settings.clone();
     assert_eq!((saved.auto_lock_minutes, saved.clipboard_clear_secs), (7, 45));
 }
+
+#[test]
+fn the_import_column_picker_fits_from_760_px_up() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("wide.csv");
+    let header: Vec<String> =
+        (1..=20).map(|n| format!("Spalte mit einem sehr langen Namen für den Export Nummer {n}")).collect();
+    let row: Vec<String> = (1..=20).map(|n| format!("{}-{n}", "Zellinhalt ".repeat(12).trim())).collect();
+    std::fs::write(&path, format!("{}\n{}\n", header.join(";"), row.join(";"))).unwrap();
+    click(&mut harness, "Settings");
+    common::window::type_into(&mut harness, "Import file", path.to_str().unwrap());
+    harness.get_by_label("Preview import").scroll_to_me();
+    harness.run();
+    click(&mut harness, "Preview import");
+    harness.run();
+    let session = harness.state_mut().session_mut().unwrap();
+    let picker = session.settings.transfer.import_picker.as_mut().expect("the column picker shows");
+    // Every field picked: the widest the first rows get.
+    picker.picks = [Some(0), Some(1), Some(2), Some(3), Some(4), Some(5)];
+    let mut found = Vec::new();
+    check(&mut harness, "the import's column picker", &mut found);
+    assert!(found.is_empty(), "past the window's edge:\n{}", found.join("\n"));
+}

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use common::mock::{Mock, Reply};
 use common::window::{
-    PASSWORD, app, app_with, click, create_and_unlock, generate_key, logic_only, scroll_to, step_until,
-    type_into, world,
+    PASSWORD, app, app_with, click, create_and_unlock, disabled, generate_key, logic_only, pick, scroll_to,
+    step_until, type_into, world,
 };
 use egui_kittest::kittest::Queryable;
 use keydesk::ui::KeydeskApp;
@@ -491,6 +491,69 @@ fn settings_import_shows_each_row_first_then_imports_once() {
     );
     let log = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap());
     assert_eq!(log.iter().filter(|r| r.action == Action::Import).count(), 1);
+}
+
+#[test]
+fn settings_import_picks_the_columns_of_a_table_keydesk_cannot_tell() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("crm.csv");
+    std::fs::write(
+        &path,
+        "Site,Login,Token,Comment\nNewsletter,ops,picker-value-0001,weekly\n,,,\nWebhook,ops,picker-value-02,\n",
+    )
+    .unwrap();
+    click(&mut harness, "Settings");
+    type_into(&mut harness, "Import file", path.to_str().unwrap());
+    scroll_to(&mut harness, "Preview import");
+    click(&mut harness, "Preview import");
+    harness.run();
+    harness.get_by_label_contains(
+        "Keydesk cannot tell which columns hold the label and the key. The first row has \"Site\", \"Login\", \"Token\", \"Comment\"",
+    );
+    let read = "Preview with these columns";
+    harness.get_by_label("Pick the columns of the label and the key.");
+    assert!(disabled(&harness, read));
+    pick(&mut harness, "Label", "Site (column 1)");
+    assert!(disabled(&harness, read), "a label alone is not enough");
+    pick(&mut harness, "Key", "Token (column 3)");
+    assert!(!disabled(&harness, read));
+    // The first rows as the picks read them: the key by its length, never its characters.
+    harness.get_by_label("Newsletter");
+    harness.get_by_label("hidden (17 characters)");
+    harness.get_by_label("hidden (15 characters)");
+    assert!(harness.query_by_label_contains("picker-value").is_none());
+    pick(&mut harness, "Notes", "Comment (column 4)");
+    harness.get_by_label("weekly");
+    // One column for two fields is said, and nothing can be read until it is undone.
+    pick(&mut harness, "Tags", "Token (column 3)");
+    harness.get_by_label("The column 3 is chosen for both key and tags: a column fills one field.");
+    assert!(disabled(&harness, read));
+    pick(&mut harness, "Tags", "— none —");
+    scroll_to(&mut harness, read);
+    click(&mut harness, read);
+    harness.run();
+    harness.get_by_label_contains(
+        "2 rows read as a spreadsheet CSV: 2 new, 0 already in the vault, 0 repeated in the file, 0 skipped.",
+    );
+    assert!(harness.state().session().unwrap().vault.keys().is_empty(), "a preview writes nothing");
+    scroll_to(&mut harness, "Import 2 keys");
+    click(&mut harness, "Import 2 keys");
+    harness.run();
+    harness.get_by_label_contains("Imported 2 keys from crm.csv");
+    let session = harness.state_mut().session_mut().unwrap();
+    let mut keys: Vec<_> =
+        session.vault.keys().iter().map(|k| (k.label.clone(), k.notes.clone(), k.id.clone())).collect();
+    keys.sort();
+    assert_eq!(keys[0].0, "Newsletter");
+    assert_eq!(keys[0].1, "weekly");
+    assert_eq!(keys[1].0, "Webhook");
+    assert_eq!(
+        secrecy::ExposeSecret::expose_secret(&session.vault.reveal(&keys[0].2).unwrap()),
+        "picker-value-0001"
+    );
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::common;
 use std::path::Path;
 
 use common::bao::Bao;
-use common::window::{PASSWORD, World, app, click, type_into, world};
+use common::window::{PASSWORD, World, app, click, pick, scroll_to, type_into, world};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use keydesk::actions::{TeamStore, changes};
@@ -679,6 +679,46 @@ fn a_key_is_replaced_from_the_team_screen_step_by_step() {
         "started, updated, tested: {actions:?}"
     );
     assert_eq!(sendgrid.seen().len(), 1, "the old key checked once");
+}
+
+#[test]
+fn a_table_s_columns_are_picked_for_a_team_vault_import_in_the_window() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let mailchimp = common::mailchimp_key();
+    let csv = world.dir.path().join("crm.csv");
+    std::fs::write(&csv, format!("Site;Token\nNewsletter;{mailchimp}\nNo key here;\n")).unwrap();
+    click(&mut harness, "Import / Export");
+    type_into(&mut harness, "Import file", csv.to_str().unwrap());
+    click(&mut harness, "Preview import");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("The first row has \"Site\", \"Token\": pick the column of each field.");
+    pick(&mut harness, "Label", "Site (column 1)");
+    pick(&mut harness, "Key", "Token (column 2)");
+    scroll_to(&mut harness, "Preview with these columns");
+    click(&mut harness, "Preview with these columns");
+    harness.run();
+    harness.run();
+    scroll_to(&mut harness, "Import 1 key");
+    click(&mut harness, "Import 1 key");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Imported 1 key from crm.csv into the team vault; 0 already in it, 0 repeated in the file, 1 skipped.");
+    poll(&mut harness, &world);
+    assert_eq!(team_keys(&harness), ["Newsletter"]);
+    // The trail's import line counts the row the file's reader skipped.
+    let (other, _keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    let events = other.events_after(0).unwrap();
+    let import = events.iter().find(|e| e.is(Action::Import)).expect("an import line");
+    assert!(
+        import
+            .detail
+            .contains("1 key from \"crm.csv\"; 0 already in the vault, 0 repeated in the file, 1 skipped"),
+        "{}",
+        import.detail
+    );
 }
 
 #[test]

@@ -698,7 +698,7 @@ fn an_import_cancelled_or_failed_part_way_leaves_the_vault_as_it_was() {
 
     // Cancel after 25 secrets are stored: they are taken back, and nothing else is written.
     let mut seen = Vec::new();
-    let stopped = vault.import(&rows, "keys.csv", &mut |done, total| {
+    let stopped = vault.import(&rows, ("keys.csv", 0), &mut |done, total| {
         seen.push((done, total));
         if done == 25 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     });
@@ -710,13 +710,13 @@ fn an_import_cancelled_or_failed_part_way_leaves_the_vault_as_it_was() {
 
     // A keychain that fails part way: the same.
     store.fail_next(|| keydesk::secrets::SecretStoreError::Locked);
-    let failed = vault.import(&rows, "keys.csv", &mut |_, _| ControlFlow::Continue(()));
+    let failed = vault.import(&rows, ("keys.csv", 0), &mut |_, _| ControlFlow::Continue(()));
     assert!(matches!(failed, Err(keydesk::vault::ImportStop::Failed(_))));
     assert_eq!((vault.file().clone(), storage.last_save()), before);
     assert_eq!(store.snapshot(), names_before);
 
     // Then the whole import, with one audit line; the same rows again are all in the vault.
-    let report = vault.import(&rows, "keys.csv", &mut |_, _| ControlFlow::Continue(())).unwrap();
+    let report = vault.import(&rows, ("keys.csv", 0), &mut |_, _| ControlFlow::Continue(())).unwrap();
     assert_eq!(report.imported, 40);
     assert_eq!(vault.keys().len(), 40);
     let id = vault.keys()[39].id.clone();
@@ -812,7 +812,7 @@ fn an_import_vault_ron_could_not_hold_stores_nothing_and_says_how_many_fit() {
         .collect();
     let before = (vault.file().clone(), storage.last_save(), store.snapshot());
     let Err(keydesk::vault::ImportStop::Failed(error)) =
-        vault.import(&rows, "keys.csv", &mut |_, _| ControlFlow::Continue(()))
+        vault.import(&rows, ("keys.csv", 0), &mut |_, _| ControlFlow::Continue(()))
     else {
         panic!("an import past the cap is refused");
     };
@@ -823,7 +823,7 @@ fn an_import_vault_ron_could_not_hold_stores_nothing_and_says_how_many_fit() {
     assert!((6_000..7_000).contains(&fit), "{said}");
     assert_eq!((vault.file().clone(), storage.last_save(), store.snapshot()), before, "nothing stored");
     // As many as it says fit do import, and the vault still opens.
-    vault.import(&rows[..fit], "keys.csv", &mut |_, _| ControlFlow::Continue(())).unwrap();
+    vault.import(&rows[..fit], ("keys.csv", 0), &mut |_, _| ControlFlow::Continue(())).unwrap();
     assert!(storage.last_save().unwrap().len() as u64 <= keydesk::vault::MAX_VAULT_TEXT_BYTES);
 }
 

@@ -56,21 +56,10 @@ impl KeydeskApp {
                     session.settings.backup_error = Some(error);
                 });
             }
-            Done::ImportPreviewed(vault, result) => {
-                let mut preview = None;
-                let outcome = result.map(|read| {
-                    preview = Some(read);
-                    String::new()
-                });
-                self.vault_back(ctx, *vault, outcome, |session, error| {
-                    session.settings.transfer.import_error = Some(error);
-                });
-                if let Phase::Unlocked(session) = &mut self.phase
-                    && preview.is_some()
-                {
-                    session.settings.transfer.import_error = None;
-                    session.settings.transfer.import_preview = preview;
-                    session.settings.transfer.import_scroll = true;
+            Done::ImportPreviewed(vault, result, picker) => {
+                self.vault_back(ctx, *vault, Ok(String::new()), |_, _| {});
+                if let Phase::Unlocked(session) = &mut self.phase {
+                    session.settings.transfer.previewed(result, picker.map(|picker| *picker));
                 }
             }
             Done::Imported(vault, result) => {

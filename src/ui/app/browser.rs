@@ -118,73 +118,161 @@ impl KeydeskApp {
             to_front(ctx);
             return Some(Reply::error(id, ErrorCode::Refused, ASKING));
         }
-        let now = self.now();
         match &mut self.phase {
             Phase::Unlocked(session) => {
-                let (id, offer, origin) = match answer::decide(session.vault.keys(), request) {
-                    Decision::Reply(reply) => return Some(reply),
-                    Decision::Fill { id, offer, origin } => (id, offer, origin),
-                };
-                let filled = fill::fill(&mut session.vault, &offer, &origin, browser);
-                if let Some(said) = filled.as_ref().ok().and_then(|filled| filled.said.clone()) {
-                    self.toasts.info(said, now);
-                }
-                Some(answer::filled(id, filled.map(|filled| filled.secret).map_err(|e| e.to_string())))
+                let decided = answer::decide(session.vault.keys(), request);
+                Some(self.answer_locally(decided, browser))
             }
             Phase::Team(session) => {
                 let records: Vec<_> = session.list.iter().map(|key| key.record.clone()).collect();
-                let (id, offer, origin) = match answer::decide(&records, request) {
-                    Decision::Reply(reply) => return Some(reply),
-                    Decision::Fill { id, offer, origin } => (id, offer, origin),
-                };
-                let Some(keys) = session.keys.clone() else {
-                    return Some(Reply::error(Some(id), ErrorCode::Failed, TEAM_OFFLINE));
-                };
-                let (vault, browser) = (session.vault.clone(), browser.to_owned());
-                let Ok(stream) = stream.try_clone() else {
-                    return Some(Reply::error(Some(id), ErrorCode::Failed, "Keydesk could not answer."));
-                };
-                let label = format!("Filling \"{}\" into {}", offer.label, offer.integration);
-                self.jobs.spawn(ctx, label, Records::Yes, move || {
-                    let filled = TeamStore::new(&vault, &keys, now)
-                        .map_err(crate::actions::ActionError::from)
-                        .and_then(|mut store| fill::fill(&mut store, &offer, &origin, &browser));
-                    let (secret, said) = match filled {
-                        Ok(filled) => (Ok(filled.secret), filled.said.map(Ok)),
-                        Err(error) => (Err(error.to_string()), None),
-                    };
-                    let _client_gone = socket::send_reply(&stream, &answer::filled(id, secret));
-                    Done::Team(TeamDone::Said(
-                        said.unwrap_or_else(|| Ok(format!("Filled \"{}\" in {browser}.", offer.label))),
-                    ))
-                });
-                None
+                let decided = answer::decide(&records, request);
+                self.answer_for_team(ctx, decided, browser, stream)
             }
             Phase::Busy | Phase::Create(_) | Phase::Locked(_) => None,
         }
     }
 
+    /// The reply to a request `decided` over the unlocked local vault.
+    fn answer_locally(&mut self, decided: Decision, browser: &str) -> Reply {
+        let now = self.now();
+        let Phase::Unlocked(session) = &mut self.phase else {
+            return Reply::error(None, ErrorCode::Locked, UNLOCK_FIRST);
+        };
+        let vault = &mut session.vault;
+        match decided {
+            Decision::Reply(reply) => reply,
+            Decision::Fill { id, offer, origin } => {
+                let filled = fill::fill(vault, &offer, &origin, browser);
+                if let Some(said) = filled.as_ref().ok().and_then(|filled| filled.said.clone()) {
+                    self.toasts.info(said, now);
+                }
+                answer::filled(id, filled.map(|filled| filled.secret).map_err(|e| e.to_string()))
+            }
+            Decision::Tested { id, offer } => {
+                let marked = fill::mark_tested(vault, &offer, browser).map_err(|e| e.to_string());
+                match &marked {
+                    Ok(said) => self.toasts.info(said.clone(), now),
+                    Err(error) => self.toasts.error(error.clone(), now),
+                }
+                answer::tested(id, marked)
+            }
+        }
+    }
+
+    /// The reply to a request `decided` over the team vault: a fill or a mark reads and writes
+    /// the server, so a job takes it and answers on `stream` itself (`None`).
+    fn answer_for_team(
+        &mut self,
+        ctx: &egui::Context,
+        decided: Decision,
+        browser: &str,
+        stream: &UnixStream,
+    ) -> Option<Reply> {
+        let now = self.now();
+        let Phase::Team(session) = &self.phase else { return None };
+        let (id, offer, origin) = match decided {
+            Decision::Reply(reply) => return Some(reply),
+            Decision::Fill { id, offer, origin } => (id, offer, Some(origin)),
+            Decision::Tested { id, offer } => (id, offer, None),
+        };
+        let Some(keys) = session.keys.clone() else {
+            return Some(Reply::error(Some(id), ErrorCode::Failed, TEAM_OFFLINE));
+        };
+        let (vault, browser) = (session.vault.clone(), browser.to_owned());
+        let Ok(stream) = stream.try_clone() else {
+            return Some(Reply::error(Some(id), ErrorCode::Failed, "Keydesk could not answer."));
+        };
+        let label = match origin {
+            Some(_) => format!("Filling \"{}\" into {}", offer.label, offer.integration),
+            None => format!("Marking {} tested", offer.integration),
+        };
+        self.jobs.spawn(ctx, label, Records::Yes, move || {
+            let store = TeamStore::new(&vault, &keys, now).map_err(crate::actions::ActionError::from);
+            let (reply, said) = match origin {
+                Some(origin) => {
+                    match store.and_then(|mut store| fill::fill(&mut store, &offer, &origin, &browser)) {
+                        Ok(filled) => {
+                            let said = filled
+                                .said
+                                .unwrap_or_else(|| format!("Filled \"{}\" in {browser}.", offer.label));
+                            (answer::filled(id, Ok(filled.secret)), Ok(said))
+                        }
+                        Err(error) => (answer::filled(id, Err(error.to_string())), Err(error.to_string())),
+                    }
+                }
+                None => {
+                    let marked = store
+                        .and_then(|mut store| fill::mark_tested(&mut store, &offer, &browser))
+                        .map_err(|e| e.to_string());
+                    (answer::tested(id, marked.clone()), marked)
+                }
+            };
+            let _client_gone = socket::send_reply(&stream, &reply);
+            Done::Team(TeamDone::Said(said))
+        });
+        None
+    }
+
     /// The user's answer to "Allow … to ask for keys?".
-    pub(super) fn answer_browser_question(&mut self, browser: String, allowed: bool) {
+    pub(super) fn answer_browser_question(&mut self, ctx: &egui::Context, browser: String, allowed: bool) {
         let Some(bridge) = self.browser.as_mut() else { return };
         bridge.asking = None;
-        if !allowed {
+        if allowed {
+            self.set_browser_allowed(ctx, browser, true);
+        } else {
             bridge.not_allowed.push(browser);
-            return;
         }
+    }
+
+    /// Allows `browser` to ask for keys, or takes that back (Settings' "Stop allowing"),
+    /// through the store: the local vault's header, or the team vault's `team.ron` with a line
+    /// in the team's trail (a job, as it writes the server). Recorded either way.
+    pub(super) fn set_browser_allowed(&mut self, ctx: &egui::Context, browser: String, allowed: bool) {
         let now = self.now();
-        let kept = match &mut self.phase {
-            Phase::Unlocked(session) => {
-                session.vault.allow_browser(&browser, true).map_err(|e| e.to_string())
+        let said = move |browser: &str| {
+            if allowed {
+                format!("{browser} may now ask for keys: click the key in the page again.")
+            } else {
+                format!("{browser} may no longer ask for keys: its next request asks you again.")
             }
-            Phase::Team(_) => allow_for_team(&self.services.dir, &browser),
-            Phase::Busy | Phase::Create(_) | Phase::Locked(_) => return,
         };
-        match kept {
-            Ok(()) => self
-                .toasts
-                .info(format!("{browser} may now ask for keys: click the key in the page again."), now),
-            Err(error) => self.toasts.error(format!("{browser} could not be allowed: {error}"), now),
+        let failed = move |browser: &str, error: &dyn std::fmt::Display| {
+            let verb = if allowed { "allowed" } else { "stopped" };
+            format!("{browser} could not be {verb}: {error}")
+        };
+        match &mut self.phase {
+            Phase::Unlocked(session) => {
+                match crate::actions::Store::allow_browser(&mut session.vault, &browser, allowed) {
+                    Ok(()) => self.toasts.info(said(&browser), now),
+                    Err(error) => self.toasts.error(failed(&browser, &error), now),
+                }
+            }
+            Phase::Team(session) => {
+                let Some(keys) = session.keys.clone() else {
+                    let why = "the team vault's server cannot be reached, and the change is recorded in its trail: try again once it can.";
+                    self.toasts.error(failed(&browser, &why), now);
+                    return;
+                };
+                let (vault, dir) = (session.vault.clone(), self.services.dir.clone());
+                let label =
+                    if allowed { format!("Allowing {browser}") } else { format!("Stopping {browser}") };
+                self.jobs.spawn(ctx, label, Records::Yes, move || {
+                    let kept = TeamStore::new(&vault, &keys, now)
+                        .map_err(crate::actions::ActionError::from)
+                        .and_then(|store| {
+                            crate::actions::Store::allow_browser(
+                                &mut store.in_folder(&dir),
+                                &browser,
+                                allowed,
+                            )
+                        })
+                        .map_err(|error| failed(&browser, &error))
+                        .and_then(|()| crate::actions::team::read_config(&dir))
+                        .map(|config| (config.settings.browsers, said(&browser)));
+                    Done::Team(TeamDone::Browsers(kept))
+                });
+            }
+            Phase::Busy | Phase::Create(_) | Phase::Locked(_) => {}
         }
     }
 
@@ -201,7 +289,7 @@ impl KeydeskApp {
             ui.label(format!("Allow {browser} to ask Keydesk for keys on the pages of your integrations?"));
             ui.label(
                 "It is then offered a key only on a page whose address is one of that key's integrations, \
-                 and each fill is recorded in the audit log. Settings lists the browsers you allowed.",
+                 and each fill is recorded in the audit log. Settings (a team vault: its Browsers panel) lists the browsers you allowed, to take one back.",
             );
             ui.horizontal(|ui| {
                 let allow = ui.button("Allow");
@@ -215,15 +303,6 @@ impl KeydeskApp {
         });
         answer.map(|allowed| Command::AnswerBrowser { browser: browser.clone(), allowed })
     }
-}
-
-/// Keeps `browser` allowed in `team.ron` (this computer's settings of the team vault).
-fn allow_for_team(dir: &Path, browser: &str) -> Result<(), String> {
-    let mut config = crate::actions::team::read_config(dir)?;
-    if !config.settings.browsers.iter().any(|allowed| allowed == browser) {
-        config.settings.browsers.push(browser.to_owned());
-    }
-    crate::actions::team::write_config(dir, &config)
 }
 
 /// Brings the window to the front (out of the taskbar when minimized).

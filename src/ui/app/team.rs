@@ -69,6 +69,9 @@ pub struct TeamSession {
     pub incidents: Option<Vec<Incident>>,
     /// The audit trail, once read.
     pub audit: Option<crate::ui::session::AuditCache>,
+    /// The browsers allowed to ask for the team's keys, as this computer's `team.ron` keeps
+    /// them.
+    pub browsers: Vec<String>,
 }
 
 /// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
@@ -123,7 +126,11 @@ pub enum TeamDone {
     /// An incident closed: what to say, or why not.
     IncidentClosed(Result<String, String>),
     /// A file read for import, each row previewed.
-    ImportPreviewed(Result<Box<crate::ui::state::ImportPreview>, String>),
+    /// (With the columns to pick when Keydesk cannot tell them.)
+    ImportPreviewed(
+        Result<Box<crate::ui::state::ImportPreview>, String>,
+        Option<Box<crate::ui::state::ColumnPicker>>,
+    ),
     /// A verify, an import or an export: what to say (a key the provider takes, the keys
     /// imported), or what went wrong; the list is read again.
     Said(Result<String, String>),
@@ -131,6 +138,8 @@ pub enum TeamDone {
     AccountChanged(Result<String, String>),
     /// An account's "Test connection": the provider's words, or why not.
     AccountTested(String, Result<String, String>),
+    /// A browser allowed or stopped: the browsers allowed now and what to say, or why not.
+    Browsers(Result<(Vec<String>, String), String>),
 }
 
 impl TeamSession {
@@ -142,6 +151,7 @@ impl TeamSession {
         problem: Option<String>,
     ) -> Self {
         let place = vault.config().place();
+        let browsers = vault.config().settings.browsers.clone();
         TeamSession {
             list,
             vault: Arc::new(vault),
@@ -163,6 +173,7 @@ impl TeamSession {
             accounts: None,
             incidents: None,
             audit: None,
+            browsers,
         }
     }
 
@@ -187,6 +198,7 @@ impl TeamSession {
             accounts: self.accounts.as_deref(),
             incidents: self.incidents.as_deref(),
             audit: self.audit.as_ref(),
+            browsers: &self.browsers,
         };
         (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
     }
@@ -265,7 +277,7 @@ fn read_copy(dir: &Path, team_id: &str) -> ReadCopy {
 /// The team vault of `dir`, unlocked; from this computer's copy, read-only, when the server
 /// cannot be reached.
 fn open(
-    (dir, open_store): (&Path, &StoreFactory),
+    (dir, open_store, again): (&Path, &StoreFactory, Option<crate::team::kv::SignInAgain>),
     (token, from): (&Zeroizing<String>, TokenFrom),
     password: &SecretString,
     mut memory: Option<KdfMemory>,
@@ -286,7 +298,14 @@ fn open(
     let parse = std::thread::Builder::new()
         .name("keydesk: team copy".into())
         .spawn(move || read_copy(&dir_owned, &team_id));
-    let connected = TeamVault::connect(Kv::new(location.clone(), token.clone()), config.clone());
+    // Signing in again is for the open session: a token refused here is the unlock screen's.
+    let connected =
+        TeamVault::connect(Kv::new(location.clone(), token.clone()), config.clone()).map(|mut vault| {
+            if let Some(again) = again {
+                vault.sign_in_again_with(again);
+            }
+            vault
+        });
     let parsed = |parse: std::io::Result<std::thread::JoinHandle<ReadCopy>>| {
         parse.ok().and_then(|thread| thread.join().ok()).unwrap_or_else(|| read_copy(dir, &config.team_id))
     };
@@ -374,7 +393,7 @@ fn sign_in(dir: &Path, typed: &SecretString) -> Result<Option<Zeroizing<String>>
     let crate::team::signin::SignIn::Userpass { mount, name } = &config.sign_in else { return Ok(None) };
     let location = Location::new(&config.addr, &config.mount, &config.path).map_err(|e| e.to_string())?;
     let kv = crate::team::signin::userpass(location, mount, name, typed).map_err(|e| e.to_string())?;
-    Ok(Some(kv.token().clone()))
+    Ok(Some(kv.token()))
 }
 
 /// The token the OS keychain keeps for the team vault of `dir`, if any.
@@ -495,6 +514,12 @@ impl KeydeskApp {
         let now = self.now();
         let prepared = self.kdf_memory.take();
         let open_store = self.services.open_store.clone();
+        let again = super::sign_in_again::signing_in_again(
+            self.sign_in_again.asking.clone(),
+            ctx.clone(),
+            open_store.clone(),
+            dir.clone(),
+        );
         self.jobs.spawn(ctx, "Unlocking the team vault", Records::No, move || {
             // The memory made ready while the password was typed (at the default cost).
             let memory = prepared.and_then(|thread| thread.join().ok().flatten());
@@ -512,7 +537,7 @@ impl KeydeskApp {
                 let message = "No server token is kept in the OS keychain any more: paste the token your team's admin gave you.";
                 return Done::Team(TeamDone::Opened(Err(OpenError { message: message.to_owned(), wrong_password: false })));
             };
-            let opened = open((&dir, &open_store), (&token, from), &password, memory, now).map(|mut session| {
+            let opened = open((&dir, &open_store, again), (&token, from), &password, memory, now).map(|mut session| {
                 if from == TokenFrom::Typed && remember {
                     session.notice = keep_token(&open_store, &dir, session.vault.config(), &token);
                 }
@@ -728,16 +753,18 @@ impl KeydeskApp {
                 }
                 self.run_team(ctx, TeamCommand::LoadIncidents);
             }
-            TeamDone::ImportPreviewed(read) => {
+            TeamDone::ImportPreviewed(read, picker) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                let transfer = &mut session.screen.transfer;
-                match read {
-                    Ok(preview) => {
-                        transfer.import_error = None;
-                        transfer.import_preview = Some(*preview);
-                        transfer.import_scroll = true;
+                session.screen.transfer.previewed(read.map(|preview| *preview), picker.map(|picker| *picker));
+            }
+            TeamDone::Browsers(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok((browsers, said)) => {
+                        session.browsers = browsers;
+                        self.toasts.info(said, now);
                     }
-                    Err(error) => transfer.import_error = Some(error),
+                    Err(error) => self.toasts.error(error, now),
                 }
             }
             TeamDone::Said(result) => {
@@ -846,6 +873,13 @@ impl KeydeskApp {
             TeamCommand::HideReveal => return session.revealed = None,
             TeamCommand::Retry => return session.next_poll = DateTime::<Utc>::MIN_UTC,
             TeamCommand::DismissInvitation => return session.invitation = None,
+            TeamCommand::StopBrowser(browser) => {
+                #[cfg(target_os = "linux")]
+                self.set_browser_allowed(ctx, browser.clone(), false);
+                #[cfg(not(target_os = "linux"))]
+                drop(browser);
+                return;
+            }
             TeamCommand::LoadAccounts => {
                 let vault = session.vault.clone();
                 self.jobs.spawn(ctx, "Reading the team's provider accounts", Records::No, move || {
@@ -902,7 +936,8 @@ impl KeydeskApp {
             | TeamCommand::LoadAccounts
             | TeamCommand::LoadIncidents
             | TeamCommand::LoadAudit
-            | TeamCommand::DismissInvitation => {}
+            | TeamCommand::DismissInvitation
+            | TeamCommand::StopBrowser(_) => {}
             TeamCommand::CloseIncident { id, summary } => {
                 self.jobs.spawn(ctx, format!("Closing incident {id}"), Records::Yes, move || {
                     let closed = vault
@@ -940,12 +975,13 @@ impl KeydeskApp {
                     Done::Team(TeamDone::AccountChanged(removed))
                 });
             }
-            TeamCommand::Transfer(TransferAction::Preview { path, format }) => {
+            TeamCommand::Transfer(TransferAction::Preview { path, format, columns }) => {
                 let list = session.list.clone();
                 self.jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
-                    let path = crate::storage::expand_home(&path);
-                    let read = folder::read_import(&keys, &list, &path, format).map(Box::new);
-                    Done::Team(TeamDone::ImportPreviewed(read))
+                    let how = crate::actions::transfer::ReadAs { format, columns: columns.as_deref() };
+                    let read = folder::read_import(&keys, &list, &crate::storage::expand_home(&path), how);
+                    let picker = super::transfer::picker(&read, &path, columns.as_deref());
+                    Done::Team(TeamDone::ImportPreviewed(read.map(Box::new), picker))
                 });
             }
             TeamCommand::Transfer(TransferAction::Import) => {
@@ -968,7 +1004,7 @@ impl KeydeskApp {
                                 preview.source(),
                                 report.in_vault,
                                 report.repeated,
-                                report.refused + preview.problems.len()
+                                report.skipped
                             )
                         })
                         .map_err(|e| sentence(&e));

@@ -42,6 +42,8 @@ impl KeydeskApp {
         if !matches!(self.phase, Phase::Unlocked(_) | Phase::Team(_) | Phase::Busy) {
             return;
         }
+        // A job waiting for a new sign-in gives up, so the lock does not wait for the user.
+        self.sign_in_again.asking.give_up();
         if self.jobs.recording().is_some() || matches!(self.phase, Phase::Busy) {
             self.lock_when_done = Some(reason);
             ctx.request_repaint();
@@ -54,6 +56,7 @@ impl KeydeskApp {
     /// memory of the session's fields is forgotten, and the file is read ahead again.
     pub(super) fn lock_now(&mut self, ctx: &egui::Context, reason: LockReason) {
         self.lock_when_done = None;
+        self.sign_in_again.asking.give_up();
         self.kept_settings = None;
         if !matches!(self.phase, Phase::Unlocked(_) | Phase::Team(_)) {
             return;

@@ -9,12 +9,32 @@ use crate::actions::transfer::{self, ExportOptions};
 use crate::import::Format;
 use crate::storage::expand_home;
 use crate::ui::jobs::JobProgress;
-use crate::ui::state::ImportPreview;
+use crate::ui::state::{ColumnPicker, ImportPreview};
 use crate::vault::{ImportStop, Vault, count_keys};
 
-/// Reads `path` and says what importing it would do.
-pub(super) fn preview(vault: &Vault, path: &Path, format: Option<Format>) -> Result<ImportPreview, String> {
-    transfer::read_import(vault, &expand_home(path), format)
+/// Reads `path` (as `format`, with the `--columns` text `columns` when given) and says what
+/// importing it would do.
+pub(super) fn preview(
+    vault: &Vault,
+    path: &Path,
+    format: Option<Format>,
+    columns: Option<&str>,
+) -> Result<ImportPreview, String> {
+    transfer::read_import(vault, &expand_home(path), transfer::ReadAs { format, columns })
+}
+
+/// The column picker of `path` when it was read without `columns` and refused as a table
+/// whose columns Keydesk cannot tell.
+pub(super) fn picker(
+    read: &Result<ImportPreview, String>,
+    path: &Path,
+    columns: Option<&str>,
+) -> Option<Box<ColumnPicker>> {
+    if read.is_ok() || columns.is_some() {
+        return None;
+    }
+    let sample = transfer::column_sample(&expand_home(path))?;
+    Some(Box::new(ColumnPicker::new(path.display().to_string(), sample)))
 }
 
 /// Imports the new rows of `preview`, telling `progress` how far it got and stopping when the
@@ -25,7 +45,7 @@ pub(super) fn import(
     progress: &JobProgress,
 ) -> Result<String, String> {
     let source = preview.source();
-    let report = vault.import(&preview.rows, &source, &mut |done, total| {
+    let report = vault.import(&preview.rows, (&source, preview.problems.len()), &mut |done, total| {
         progress.set(done, total);
         if progress.is_cancelled() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     });
@@ -35,7 +55,7 @@ pub(super) fn import(
             count_keys(report.imported),
             report.in_vault,
             report.repeated,
-            report.refused + preview.problems.len()
+            report.skipped
         )),
         Err(ImportStop::Cancelled) => Err(ImportStop::Cancelled.to_string()),
         Err(ImportStop::Failed(error)) => Err(format!("{error} Nothing was imported.")),

@@ -81,7 +81,12 @@ impl Session {
                 egui::ScrollArea::vertical().id_salt("settings-page").auto_shrink([false, false]).show(
                     ui,
                     |ui| {
-                        commands.extend(settings::settings_ui(ui, &mut self.settings, file.header.kdf));
+                        commands.extend(settings::settings_ui(
+                            ui,
+                            &mut self.settings,
+                            file.header.kdf,
+                            &file.header.browsers,
+                        ));
                     },
                 );
             }

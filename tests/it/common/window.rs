@@ -191,3 +191,19 @@ pub fn paste_into_new_account(
         click(harness, "Add key");
     }
 }
+
+/// Opens the pick-list of `field` and picks `column` in it, as a person does.
+pub fn pick(harness: &mut Harness<'_, KeydeskApp>, field: &str, column: &str) {
+    let role = egui::accesskit::Role::ComboBox;
+    harness.get_by_role_and_label(role, field).scroll_to_me();
+    harness.run();
+    harness.get_by_role_and_label(role, field).click();
+    harness.run();
+    harness.get_by_label(column).click();
+    harness.run();
+}
+
+/// Whether the widget labelled `label` is greyed out.
+pub fn disabled(harness: &Harness<'_, KeydeskApp>, label: &str) -> bool {
+    egui_kittest::kittest::NodeT::accesskit_node(&harness.get_by_label(label)).is_disabled()
+}
