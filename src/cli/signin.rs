@@ -1,8 +1,10 @@
 //! How the command line signs in to a team vault's server: `--login userpass` (a name and
-//! password on the server, which answers with a token), a token given (`--token-file`,
-//! `$BAO_TOKEN`, `$VAULT_TOKEN`), or the token the OS keychain keeps from an earlier sign-in.
-//! A kept token the server no longer accepts is forgotten, and a vault that signs in with a
-//! name and password signs in again by itself; nothing of either is written to a file.
+//! password on the server, which answers with a token), `--login oidc` (the company's login in
+//! the browser, [`crate::team::oidc`]), a token given (`--token-file`, `$BAO_TOKEN`,
+//! `$VAULT_TOKEN`), or the token the OS keychain keeps from an earlier sign-in. A kept token
+//! the server no longer accepts is forgotten, and a vault that signs in with a name and
+//! password or the company's login signs in again by itself; nothing of either is written to
+//! a file.
 
 use std::io::IsTerminal;
 
@@ -15,9 +17,11 @@ use super::commands::Context;
 use super::input;
 use crate::actions::team::{self as folder, forget_token, keep_token, kept_token, token_from_env};
 use crate::team::kv::{Kv, KvError, Location};
+use crate::team::oidc;
 use crate::team::signin::{self, SignIn, USERPASS};
 use crate::team::{TeamConfig, TeamError, TeamVault};
 use crate::vault::model::SecretBackend;
+use crate::vault::os_rng;
 
 /// Where the token a connection presents came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +42,7 @@ pub fn connect(
     config: Option<&TeamConfig>,
     member: &str,
 ) -> Result<(Kv, Source), CliError> {
-    if context.login == Some(LoginMethod::Userpass) {
+    if matches!(context.login, Some(LoginMethod::Userpass | LoginMethod::Oidc)) {
         return sign_in(context, location, config, member).map(|kv| (kv, Source::SignedIn));
     }
     if let Some(path) = context.token_file.as_deref() {
@@ -58,7 +62,7 @@ pub fn connect(
         }
     }
     Err(CliError::Usage(
-        "A team vault needs a server sign-in: sign in with --login userpass, give a token with --token-file FILE, or set BAO_TOKEN."
+        "A team vault needs a server sign-in: sign in with --login userpass or --login oidc, give a token with --token-file FILE, or set BAO_TOKEN."
             .into(),
     ))
 }
@@ -113,13 +117,20 @@ fn again(
     })
 }
 
-/// Keeps how this member signed in: a userpass sign-in becomes the folder's way (`team.ron`).
+/// Keeps how this member signed in: a userpass or company-login sign-in becomes the folder's
+/// way (`team.ron`).
 pub fn remember(context: &Context, vault: &mut TeamVault) -> Result<(), CliError> {
-    if context.login != Some(LoginMethod::Userpass) {
-        return Ok(());
-    }
-    let name = login_name(context, Some(vault.config()), &vault.config().member);
-    let sign_in = SignIn::Userpass { mount: USERPASS.to_owned(), name };
+    let sign_in = match context.login {
+        Some(LoginMethod::Userpass) => SignIn::Userpass {
+            mount: USERPASS.to_owned(),
+            name: login_name(context, Some(vault.config()), &vault.config().member),
+        },
+        Some(LoginMethod::Oidc) => {
+            let (mount, role) = oidc_role(context, Some(vault.config()));
+            SignIn::Oidc { mount, role }
+        }
+        Some(LoginMethod::Token) | None => return Ok(()),
+    };
     if vault.config().sign_in != sign_in {
         vault.set_sign_in(sign_in);
         folder::write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
@@ -128,18 +139,28 @@ pub fn remember(context: &Context, vault: &mut TeamVault) -> Result<(), CliError
     Ok(())
 }
 
-/// Signs in with a name and password on the server's userpass method; the token it gives is
-/// kept in the OS keychain when the vault is known (else by [`remember`], once it is).
+/// Signs in with a name and password on the server's userpass method, or with the company's
+/// login (`--login oidc`, or the vault's way); the token it gives is kept in the OS keychain
+/// when the vault is known (else by [`remember`], once it is).
 fn sign_in(
     context: &Context,
     location: &Location,
     config: Option<&TeamConfig>,
     member: &str,
 ) -> Result<Kv, CliError> {
-    let name = login_name(context, config, member);
-    let mount = config.map_or(USERPASS, |config| config.sign_in.mount()).to_owned();
-    let password = server_password(context, &name)?;
-    let kv = signin::userpass(location.clone(), &mount, &name, &password)?;
+    let company = match context.login {
+        Some(LoginMethod::Oidc) => true,
+        Some(LoginMethod::Userpass) => false,
+        _ => config.is_some_and(|config| config.sign_in.is_oidc()),
+    };
+    let kv = if company {
+        company_login(context, location, config)?
+    } else {
+        let name = login_name(context, config, member);
+        let mount = config.map_or(USERPASS, |config| config.sign_in.mount()).to_owned();
+        let password = server_password(context, &name)?;
+        signin::userpass(location.clone(), &mount, &name, &password)?
+    };
     if let Some(config) = config {
         keep(context, config, &kv.token());
     }
@@ -152,6 +173,41 @@ fn keep(context: &Context, config: &TeamConfig, token: &Zeroizing<String>) {
     if let Some(warning) = keep_token(keychain, config, token, "the next command signs in again") {
         eprintln!("Warning: {warning}");
     }
+}
+
+/// Signs in with the company's login in the browser: the system's, or the program
+/// `$KEYDESK_BROWSER` names (given the address as its one argument).
+fn company_login(
+    context: &Context,
+    location: &Location,
+    config: Option<&TeamConfig>,
+) -> Result<Kv, CliError> {
+    let (mount, role) = oidc_role(context, config);
+    if signin::check_name(&role).is_err() {
+        return Err(CliError::Usage(format!(
+            "--login-role takes the name of the server's OIDC role (letters, digits, '.', '_', '-'), not \"{role}\"."
+        )));
+    }
+    let browser = std::env::var_os("KEYDESK_BROWSER").filter(|program| !program.is_empty());
+    let mut open = |url: &str| {
+        eprintln!(
+            "Sign in with your company account in the browser (if none opens, open this address):\n  {url}"
+        );
+        if let Err(problem) = oidc::open_browser(browser.as_deref(), url) {
+            eprintln!("Warning: {problem}: open the address above yourself.");
+        }
+    };
+    oidc::sign_in(location.clone(), &mount, &role, &mut os_rng(), oidc::WAIT, &mut open)
+        .map_err(|error| CliError::Failed(error.to_string()))
+}
+
+/// The OIDC method's mount and role: `--login-role`, else the vault's, else `team setup`'s.
+fn oidc_role(context: &Context, config: Option<&TeamConfig>) -> (String, String) {
+    let (mount, role) = match config.map(|config| &config.sign_in) {
+        Some(SignIn::Oidc { mount, role }) => (mount.clone(), role.clone()),
+        _ => (oidc::MOUNT.to_owned(), oidc::ROLE.to_owned()),
+    };
+    (mount, context.login_role.clone().unwrap_or(role))
 }
 
 /// The name to sign in with: `--login-name`, else the one this vault signs in with, else the

@@ -368,7 +368,7 @@ fn members(
             let keys = vault.unlock(&password(context)?)?;
             crate::team::check_member(&invite.name)?;
             // The sign-in first: when it cannot be made, the invitation is still worth giving.
-            let login = make_login(vault, &invite.name, invite.role.into());
+            let login = make_login(vault, &invite.name, invite.oidc_name.as_deref(), invite.role.into());
             let code = vault.invite(&keys, &invite.name, &mut os_rng(), now)?;
             match login {
                 Ok(login) => out(&login)?,
@@ -412,7 +412,7 @@ fn members(
             out(&format!("Master password changed: the new one is in force.{said}"))
         }
         Command::Member(args::MemberCommand::Login(login)) => {
-            out(&make_login(vault, &login.name, login.role.into())?)
+            out(&make_login(vault, &login.name, login.oidc_name.as_deref(), login.role.into())?)
         }
         Command::Member(args::MemberCommand::Remove(remove)) => {
             let keys = vault.unlock(&password(context)?)?;
@@ -446,17 +446,36 @@ fn members(
 }
 
 /// Makes `name`'s sign-in on the server (userpass, with the policy of `role` and a new
-/// password, at the mount this vault signs in with): the sentences that give it.
-fn make_login(vault: &TeamVault, name: &str, role: crate::team::policy::Role) -> Result<String, CliError> {
+/// password, at the mount this vault signs in with; and where the server has the company's
+/// login, `name`'s identity there, known by `oidc_name`): the sentences that give it.
+fn make_login(
+    vault: &TeamVault,
+    name: &str,
+    oidc_name: Option<&str>,
+    role: crate::team::policy::Role,
+) -> Result<String, CliError> {
+    use crate::team::{oidc, signin};
+    let company = signin::method_accessor(vault.kv(), oidc::MOUNT)?.is_some();
+    let mut said = Vec::new();
+    if company {
+        let alias = oidc_name.unwrap_or(name);
+        signin::make_identity(vault.kv(), oidc::MOUNT, name, alias)?;
+        said.push(format!(
+            "Made {name}'s identity for the company's login (known there as {alias}): they sign in with --login oidc, and their groups there give their policy."
+        ));
+    }
     let mount = vault.config().sign_in.mount();
-    let password = crate::team::signin::new_password(&mut os_rng());
-    let made = crate::team::signin::make_login(vault.kv(), mount, name, &password, role)?;
-    let verb = if made.replaced { "Replaced" } else { "Made" };
-    Ok(format!(
-        "{verb} {name}'s sign-in on the server ({policy}); they sign in with --login userpass --login-name {name}.\nServer password for {name}: {password}",
-        policy = role.policy_name(),
-        password = password.expose_secret(),
-    ))
+    if !company || signin::method_accessor(vault.kv(), mount)?.is_some() {
+        let password = signin::new_password(&mut os_rng());
+        let made = signin::make_login(vault.kv(), mount, name, &password, role)?;
+        let verb = if made.replaced { "Replaced" } else { "Made" };
+        said.push(format!(
+            "{verb} {name}'s sign-in on the server ({policy}); they sign in with --login userpass --login-name {name}.\nServer password for {name}: {password}",
+            policy = role.policy_name(),
+            password = password.expose_secret(),
+        ));
+    }
+    Ok(said.join("\n"))
 }
 
 /// `keydesk team setup`: the server's missing pieces, each printed before it is made (only
@@ -476,7 +495,10 @@ pub fn setup(context: &Context, args: &args::SetupArgs) -> Result<(), CliError> 
     let member =
         config.as_ref().map_or_else(|| std::env::var("USER").unwrap_or_default(), |c| c.member.clone());
     let (kv, _source) = super::signin::connect(context, &location, config.as_ref(), &member)?;
-    let changes = crate::team::setup::needed(&kv)?;
+    let mut changes = crate::team::setup::needed(&kv)?;
+    if let Some(company) = oidc_setup(args)? {
+        changes.extend(crate::team::setup::needed_oidc(&kv, &company)?);
+    }
     if changes.is_empty() {
         return out("The server has everything this team vault needs: nothing to do.");
     }
@@ -492,6 +514,58 @@ pub fn setup(context: &Context, args: &args::SetupArgs) -> Result<(), CliError> 
         return out("Nothing was changed (--dry-run).");
     }
     out("Done.")
+}
+
+/// The company's login `team setup` is given, if any: its secret from the file or the
+/// environment, its groups' mappings read.
+fn oidc_setup(args: &args::SetupArgs) -> Result<Option<crate::team::setup::OidcSetup>, CliError> {
+    let (Some(discovery_url), Some(client_id)) = (&args.oidc_discovery_url, &args.oidc_client_id) else {
+        return Ok(None);
+    };
+    let client_secret = match &args.oidc_client_secret_file {
+        Some(path) => input::first_line(path, "client secret file", "the OIDC client's secret")?,
+        None => zeroize::Zeroizing::new(std::env::var("KEYDESK_OIDC_CLIENT_SECRET").unwrap_or_default()),
+    };
+    if client_secret.trim().is_empty() {
+        return Err(CliError::Usage(
+            "The company's login needs Keydesk's client secret: give --oidc-client-secret-file FILE or set KEYDESK_OIDC_CLIENT_SECRET.".into(),
+        ));
+    }
+    let mut groups = Vec::new();
+    for mapping in &args.oidc_groups {
+        let parsed = mapping.split_once('=').and_then(|(role, group)| {
+            let role = match role.trim() {
+                "reader" => crate::team::policy::Role::Reader,
+                "editor" => crate::team::policy::Role::Editor,
+                "admin" => crate::team::policy::Role::Admin,
+                _ => return None,
+            };
+            Some((role, group.trim().to_owned()))
+        });
+        match parsed {
+            Some((role, group)) if crate::team::signin::check_name(&group).is_ok() => {
+                groups.push((role, group));
+            }
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "--oidc-group takes ROLE=GROUP, the role reader, editor or admin and the group in letters, digits, '.', '_', '-' and '@' (got \"{mapping}\")."
+                )));
+            }
+        }
+    }
+    if !(discovery_url.starts_with("https://") || discovery_url.starts_with("http://")) {
+        return Err(CliError::Usage(
+            "--oidc-discovery-url takes the company login's address, starting with https://.".into(),
+        ));
+    }
+    Ok(Some(crate::team::setup::OidcSetup {
+        discovery_url: discovery_url.trim_end_matches('/').to_owned(),
+        client_id: client_id.clone(),
+        client_secret: secrecy::SecretString::from(client_secret.trim()),
+        user_claim: args.oidc_user_claim.clone(),
+        scopes: args.oidc_scopes.clone(),
+        groups,
+    }))
 }
 
 /// `keydesk rotate` on a team vault: start (the new key pasted), `--status`, `--mark`,

@@ -22,6 +22,7 @@ pub mod check;
 pub mod incidents;
 pub mod kv;
 pub mod members;
+pub mod oidc;
 pub mod policy;
 pub mod rotation;
 pub mod setup;

@@ -24,6 +24,9 @@ pub enum SignIn {
     Token,
     /// A name and password on the userpass method mounted at `auth/<mount>`.
     Userpass { mount: String, name: String },
+    /// The company's login (OpenID Connect) through the OIDC method mounted at
+    /// `auth/<mount>`, with its `role` ([`super::oidc`]).
+    Oidc { mount: String, role: String },
 }
 
 impl SignIn {
@@ -32,10 +35,10 @@ impl SignIn {
     }
 
     /// The userpass method's mount this vault's members sign in at (the one `team setup`
-    /// makes for a vault that signs in with a token).
+    /// makes for a vault that signs in with a token or the company's login).
     pub fn mount(&self) -> &str {
         match self {
-            SignIn::Token => USERPASS,
+            SignIn::Token | SignIn::Oidc { .. } => USERPASS,
             SignIn::Userpass { mount, .. } => mount,
         }
     }
@@ -43,9 +46,13 @@ impl SignIn {
     /// The sign-in's name on the server, when it has one.
     pub fn name(&self) -> Option<&str> {
         match self {
-            SignIn::Token => None,
+            SignIn::Token | SignIn::Oidc { .. } => None,
             SignIn::Userpass { name, .. } => Some(name),
         }
+    }
+
+    pub fn is_oidc(&self) -> bool {
+        matches!(self, SignIn::Oidc { .. })
     }
 }
 
@@ -104,7 +111,7 @@ pub fn userpass(location: Location, mount: &str, name: &str, password: &SecretSt
 
 /// `body` as JSON, written once into a buffer large enough for it (so no copy of a password
 /// is left behind by a growing buffer) that is wiped when dropped; the request wipes its own.
-fn written(body: &impl Serialize) -> Result<Zeroizing<Vec<u8>>, KvError> {
+pub(super) fn written(body: &impl Serialize) -> Result<Zeroizing<Vec<u8>>, KvError> {
     let mut counter = Counter(0);
     serde_json::to_writer(&mut counter, body).map_err(|_never| KvError::Malformed { what: "request" })?;
     let mut out = Zeroizing::new(Vec::with_capacity(counter.0));
@@ -184,14 +191,25 @@ pub fn make_login(
         token_max_ttl: "24h",
     })?;
     kv.server_send(&Method::POST, &user, Some(&login))?;
+    make_identity(kv, mount, name, name)?;
+    Ok(LoginMade { replaced })
+}
+
+/// The accessor of the sign-in method at `auth/<mount>`, when the server has one.
+pub fn method_accessor(kv: &Kv, mount: &str) -> Result<Option<String>, KvError> {
     let methods = kv.server_call(&Method::GET, "sys/auth", None)?.unwrap_or(Value::Null);
     let methods = methods.get("data").unwrap_or(&methods);
-    let accessor = methods
-        .pointer(&format!("/{mount}~1/accessor"))
-        .and_then(Value::as_str)
-        .ok_or_else(|| KvError::NoSignIn { mount: mount.to_owned() })?
-        .to_owned();
-    // The identity named as the member (made, or found by its name).
+    Ok(methods.pointer(&format!("/{mount}~1/accessor")).and_then(Value::as_str).map(str::to_owned))
+}
+
+/// With an admin's token: the OpenBao identity named `name` (made, or found by its name),
+/// with an alias `alias` on the sign-in method at `auth/<mount>`: whoever signs in there as
+/// `alias` (a userpass name, or the company login's user claim) is `name` to the policies.
+pub fn make_identity(kv: &Kv, mount: &str, name: &str, alias: &str) -> Result<(), KvError> {
+    check_name(name)?;
+    check_name(alias)?;
+    let accessor =
+        method_accessor(kv, mount)?.ok_or_else(|| KvError::NoSignIn { mount: mount.to_owned() })?;
     let entity = match kv.server_call(&Method::GET, &format!("identity/entity/name/{name}"), None)? {
         Some(found) => found,
         None => kv
@@ -204,12 +222,12 @@ pub fn make_login(
         .ok_or(KvError::Malformed { what: "no identity" })?;
     let aliases = entity.pointer("/data/aliases").and_then(Value::as_array).cloned().unwrap_or_default();
     let has_alias =
-        aliases.iter().any(|alias| alias["mount_accessor"] == accessor.as_str() && alias["name"] == name);
+        aliases.iter().any(|known| known["mount_accessor"] == accessor.as_str() && known["name"] == alias);
     if !has_alias {
-        let alias = json!({ "name": name, "canonical_id": entity_id, "mount_accessor": accessor });
+        let alias = json!({ "name": alias, "canonical_id": entity_id, "mount_accessor": accessor });
         kv.server_call(&Method::POST, "identity/entity-alias", Some(&alias))?;
     }
-    Ok(LoginMade { replaced })
+    Ok(())
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ mod provider_contract;
 mod providers;
 mod scenario;
 mod team;
+mod team_oidc;
 mod team_signin;
 mod ui;
 mod ui_check_all;

@@ -245,18 +245,20 @@ enum TokenFrom {
 /// Why a team vault did not open, as the unlock screen says it (a refused token that the OS
 /// keychain kept is said to be that one).
 fn open_error(error: &TeamError, from: TokenFrom) -> OpenError {
-    open_error_of(error, from, false)
+    open_error_of(error, from, &crate::team::signin::SignIn::Token)
 }
 
 /// [`open_error`] for a vault that signs in with a name and password when `signs_in`.
-fn open_error_of(error: &TeamError, from: TokenFrom, signs_in: bool) -> OpenError {
+fn open_error_of(error: &TeamError, from: TokenFrom, sign_in: &crate::team::signin::SignIn) -> OpenError {
+    use crate::team::signin::SignIn;
     OpenError {
         wrong_password: matches!(error, TeamError::Crypto(CryptoError::WrongPassword)),
         message: match error {
             TeamError::Crypto(CryptoError::WrongPassword) => {
                 "The master password is wrong: type the password you chose for this team vault.".to_owned()
             }
-            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && signs_in => "The server no longer accepts the token kept from your last sign-in: type your server password to sign in again.".to_owned(),
+            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && sign_in.is_oidc() => "The server no longer accepts the token kept from your last sign-in: sign in again with your company account on the command line (`keydesk --vault FOLDER --login oidc list`), then unlock.".to_owned(),
+            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && matches!(sign_in, SignIn::Userpass { .. }) => "The server no longer accepts the token kept from your last sign-in: type your server password to sign in again.".to_owned(),
             TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain => "The server no longer accepts the token kept in the OS keychain (it expired or was revoked): paste the new one your team's admin gives you.".to_owned(),
             other => sentence(other),
         },
@@ -328,7 +330,7 @@ fn open(
                     {
                         folder::forget_token(open_store(SecretBackend::Keychain, dir), &config);
                     }
-                    Err(open_error_of(&error, from, !config.sign_in.is_token()))
+                    Err(open_error_of(&error, from, &config.sign_in))
                 }
             };
         }
