@@ -506,6 +506,7 @@ fn settings_import_picks_the_columns_of_a_table_keydesk_cannot_tell() {
     )
     .unwrap();
     click(&mut harness, "Settings");
+    scroll_to(&mut harness, "Import file");
     type_into(&mut harness, "Import file", path.to_str().unwrap());
     scroll_to(&mut harness, "Preview import");
     click(&mut harness, "Preview import");
