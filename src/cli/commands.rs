@@ -120,8 +120,11 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             }
             Command::Due(due) => super::due::due_and_notify((&file.keys, &file.incidents), now, &due),
             Command::Health(health) => {
+                use crate::storage::VaultStorage;
                 let managed = file.accounts.iter().any(|a| a.has_management_key);
-                super::health::health((&file.keys, &file.incidents), now, managed, &health)
+                let history =
+                    crate::vault::health::history::history(&crate::vault::audit::parse(&dir.read_audit()?));
+                super::health::health((&file.keys, &file.incidents), now, (&history, managed), &health)
             }
             Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
             Command::Rotate(rotate) => render::rotation(&file.keys, &rotate.key, rotate.json),

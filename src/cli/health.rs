@@ -1,6 +1,6 @@
-//! `keydesk health`: the score, then the findings grouped worst first, each with the keys'
-//! labels and the command that fixes it; `--json` for scripts. Exit 1 when a finding is
-//! critical.
+//! `keydesk health`: the score and the latest scores on record, then the findings grouped
+//! worst first, each with the keys' labels and the command that fixes it; `--json` for
+//! scripts (with the whole series). Exit 1 when a finding is critical.
 
 use std::collections::HashMap;
 
@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::CliError;
 use super::commands::{note, out};
 use crate::providers::manage::TEMPLATES;
+use crate::vault::health::history::{RECENT, ScorePoint, short_date, trend_sentence};
 use crate::vault::health::{Finding, FindingKind, Fix, HealthReport, Severity, findings_of};
 use crate::vault::model::{Incident, KeyId, KeyRecord};
 
@@ -17,21 +18,24 @@ use crate::vault::model::{Incident, KeyId, KeyRecord};
 const MANAGEMENT_KEYS: &str =
     "Provider accounts' management keys are not judged: Keydesk does not know their scopes.";
 
-/// Prints the health of `keys` and `incidents` at `now`; `accounts_with_management_key`
-/// says whether the note on those keys applies.
+/// Prints the health of `keys` and `incidents` at `now`, with the scores on record (`history`,
+/// oldest first: the log's `health` lines); `accounts_with_management_key` says whether the
+/// note on those keys applies.
 pub fn health(
     (keys, incidents): (&[KeyRecord], &[Incident]),
     now: DateTime<Utc>,
-    accounts_with_management_key: bool,
+    (history, accounts_with_management_key): (&[ScorePoint], bool),
     args: &super::args::HealthArgs,
 ) -> Result<(), CliError> {
     let as_json = args.json;
     let report = findings_of((keys, incidents), now);
     let by_id: HashMap<&KeyId, &KeyRecord> = keys.iter().map(|k| (&k.id, k)).collect();
     if as_json {
-        json_report(&report, &by_id, accounts_with_management_key)?;
+        json_report(&report, &by_id, history, accounts_with_management_key)?;
     } else {
-        out(&text_report(&report, &by_id))?;
+        let mut text = text_report(&report, &by_id);
+        text.insert_str(text.find('\n').unwrap_or(text.len()), &format!("\n{}", history_line(history, now)));
+        out(&text)?;
         if accounts_with_management_key {
             note(MANAGEMENT_KEYS);
         }
@@ -40,7 +44,23 @@ pub fn health(
 }
 
 fn count(report: &HealthReport, severity: Severity) -> usize {
-    report.findings.iter().filter(|f| f.severity == severity).count()
+    report.count(severity)
+}
+
+/// "Score 62 → 78 since 12 Nov: 62 (12 Nov), 70 (20 Nov), 78 (3 Dec)." — the latest scores
+/// on record, or how one gets there.
+fn history_line(history: &[ScorePoint], now: DateTime<Utc>) -> String {
+    let Some(trend) = trend_sentence(history, now, " → ") else {
+        return "No score on record yet: each check of every key (`keydesk verify --all`) records one."
+            .to_owned();
+    };
+    let recent = &history[history.len().saturating_sub(RECENT)..];
+    if recent.len() == 1 {
+        return format!("{trend} (on record).");
+    }
+    let each: Vec<String> =
+        recent.iter().map(|p| format!("{} ({})", p.score, short_date(p.at, now))).collect();
+    format!("{trend}: {}.", each.join(", "))
 }
 
 fn text_report(report: &HealthReport, by_id: &HashMap<&KeyId, &KeyRecord>) -> String {
@@ -135,6 +155,7 @@ fn command(finding: &Finding, key: &KeyRecord) -> String {
 fn json_report(
     report: &HealthReport,
     by_id: &HashMap<&KeyId, &KeyRecord>,
+    history: &[ScorePoint],
     accounts_with_management_key: bool,
 ) -> Result<(), CliError> {
     let findings: Vec<Value> = report
@@ -171,6 +192,14 @@ fn json_report(
             "info": count(report, Severity::Info),
         },
         "findings": findings,
+        "history": history.iter().map(|p| json!({
+            "at": p.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "score": p.score,
+            "critical": p.critical,
+            "warning": p.warning,
+            "info": p.info,
+            "keys": p.keys,
+        })).collect::<Vec<_>>(),
         "not_judged": if accounts_with_management_key { vec![MANAGEMENT_KEYS] } else { vec![] },
     });
     let text = serde_json::to_string_pretty(&value)

@@ -340,7 +340,8 @@ impl Session {
             self.revealed = None;
         }
         let entries = self.vault.file().audit.entries;
-        let shows_log = matches!(self.screen, Screen::Audit | Screen::Detail(_));
+        // The Health screen charts the log's `health` lines.
+        let shows_log = matches!(self.screen, Screen::Audit | Screen::Detail(_) | Screen::Health);
         if shows_log && self.audit_cache.as_ref().is_none_or(|c| c.entries != entries) {
             self.audit_cache = Some(AuditCache::read(&self.vault));
         }

@@ -13,6 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 use super::model::{Incident, KeyId, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
 use crate::providers::Provider;
 
+pub mod history;
+
 /// A key not checked at its provider for this long is due a check.
 pub const CHECK_EVERY_DAYS: i64 = 30;
 /// An expiry this close is worth a rotation now.

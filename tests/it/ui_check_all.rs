@@ -58,11 +58,19 @@ fn check_every_key_from_the_health_screen_and_the_key_list() {
     harness.run();
     harness.get_by_label_contains("Not checked lately");
     assert!(harness.query_by_label_contains("Refused at the provider").is_none());
+    harness.get_by_label_contains("No score on record yet");
     click(&mut harness, "Check every key");
     harness.run();
     harness.run();
     assert_eq!(server.seen().len(), 2, "each key asked once");
-    harness.get_by_label_contains("Checked 2 keys: 1 works · 1 refused · 0 could not tell.");
+    // One refused key (critical, 1) and one without an integration (info, 0.1) over two keys:
+    // 100 × (1 − 1.1 ÷ 2) = 45, on record and charted.
+    harness.get_by_label_contains(
+        "Checked 2 keys: 1 works · 1 refused · 0 could not tell. Health score: 45/100.",
+    );
+    harness.run();
+    harness.get_by_label_contains("Score 45 on 1 Nov (1 score on record).");
+    harness.get_by_label("Health scores from 1 Nov to 1 Nov: 45");
     // The findings follow: the dead key is refused, and no key is unchecked any more.
     harness.get_by_label_contains("Refused at the provider, still active here");
     assert!(harness.query_by_label_contains("Not checked lately").is_none());
@@ -90,6 +98,21 @@ fn check_every_key_from_the_health_screen_and_the_key_list() {
     assert_eq!(server.seen().len(), 4);
     let audit = harness.state().session().unwrap().vault.file().audit.entries;
     assert!(audit >= 4 + 3, "every answer is in the audit log ({audit} entries)");
+
+    // The old key revoked and every key checked again: the chart has each score.
+    world.clock.advance_secs(30);
+    let session = harness.state_mut().session_mut().unwrap();
+    let old = session.vault.keys().iter().find(|k| k.label == "Old CRM").unwrap().id.clone();
+    session.vault.revoke_noting(&old, "refused at the provider", "revoked there").unwrap();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
+    harness.run();
+    click(&mut harness, "Check every key");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Health score: 90/100.");
+    harness.run();
+    harness.get_by_label_contains("Score 45 to 90 since 1 Nov (3 scores on record).");
+    harness.get_by_label("Health scores from 1 Nov to 1 Nov: 45, 45, 90");
 }
 
 /// A Brevo that answers `live` at once and `held` only once `gate` opens (two threads, so one

@@ -74,6 +74,11 @@ fn every_screen_fits_its_window_from_760_px_up() {
     let id = session.vault.keys()[0].id.clone();
     let failed = VerifyOutcome::ConnectionProblem { cause, kind: NetKind::Dns };
     keydesk::actions::changes::record_verification(&mut session.vault, &id, &failed).unwrap();
+    // The Health screen with scores on record: its chart.
+    for _ in 0..12 {
+        session.vault.record_health().unwrap();
+        world.clock.advance_secs(10);
+    }
     let mut found = Vec::new();
     for (name, screen) in [
         ("the key list", Screen::Keys),
@@ -82,12 +87,16 @@ fn every_screen_fits_its_window_from_760_px_up() {
         ("API settings", Screen::Accounts),
         ("the audit log", Screen::Audit),
         ("settings", Screen::Settings),
-        ("health", Screen::Health),
+        ("health, with its chart", Screen::Health),
         ("which key is this", Screen::Whois),
     ] {
         show(&mut harness, screen);
         check(&mut harness, name, &mut found);
     }
+    // The chart was drawn (and measured above).
+    show(&mut harness, Screen::Health);
+    harness.run();
+    harness.get_by_label_contains("Health scores from");
     show(&mut harness, Screen::Detail(id));
     harness.set_size(egui::vec2(1000.0, 800.0));
     harness.run();

@@ -1,7 +1,7 @@
 //! "Check every key" in the window: the keys are read on the UI thread, the requests run in a
 //! job (a progress bar with keys done, left and time left, and Cancel), and each answer comes
 //! back over a channel and is recorded at the next tick — so a kill or a Cancel keeps every
-//! answer that arrived.
+//! answer that arrived. At the end the vault's health score is recorded (a `health` line).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -135,8 +135,19 @@ impl Session {
         if ended.ended.cancelled && left > 0 {
             said.push_str(&format!(" Stopped: {} not checked.", crate::vault::count_keys(left)));
         }
-        if let Some(error) = checking.failed {
-            fx.toasts.error(format!("{error} The answers before it are recorded; the check stopped."), now);
+        match checking.failed {
+            Some(error) => {
+                fx.toasts
+                    .error(format!("{error} The answers before it are recorded; the check stopped."), now);
+            }
+            // The score as the answers left it, on record: the Health screen's chart.
+            None => match self.vault.record_health() {
+                Ok(health) => said.push_str(&format!(" Health score: {}/100.", health.score)),
+                Err(error) => fx.toasts.error(
+                    format!("The answers are recorded, but the health score could not be: {error}"),
+                    now,
+                ),
+            },
         }
         if tally.refused > 0 {
             fx.toasts.error(said, now);
