@@ -119,6 +119,9 @@ pub trait Store {
     /// Marks a key revoked (`how`: how it went at the provider) and lets go of its secret;
     /// answers a warning to show.
     fn revoke_noting(&mut self, id: &KeyId, reason: &str, how: &str) -> Result<Option<String>, ActionError>;
+    /// Keeps what account `account_id`'s management key may do, as its test just listed
+    /// (a `verify` line without a key); nothing is written when it is what was kept.
+    fn note_management_scopes(&mut self, account_id: &str, scopes: Vec<String>) -> Result<(), ActionError>;
     /// Records the vault's health as it is now (its keys and incidents as stored now): a
     /// `health` line in the audit log or the team's trail, with the score and the findings by
     /// severity; answers the report.
@@ -274,6 +277,10 @@ impl Store for Vault {
 
     fn record_health(&mut self) -> Result<HealthReport, ActionError> {
         Ok(Vault::record_health(self)?)
+    }
+
+    fn note_management_scopes(&mut self, account_id: &str, scopes: Vec<String>) -> Result<(), ActionError> {
+        Ok(Vault::note_management_scopes(self, account_id, scopes)?)
     }
 }
 
@@ -545,9 +552,21 @@ impl Store for TeamStore<'_> {
 
     fn record_health(&mut self) -> Result<HealthReport, ActionError> {
         let keys: Vec<KeyRecord> = self.vault.keys()?.into_iter().map(|key| key.record).collect();
-        let report = findings_of((&keys, &self.vault.incidents_to_show()?), self.now);
+        let accounts = self.account_list();
+        let report = findings_of((&keys, &self.vault.incidents_to_show()?, &accounts), self.now);
         self.vault.record(self.keys, Action::Health, None, &report.audit_detail(), self.now)?;
         Ok(report)
+    }
+
+    fn note_management_scopes(&mut self, account_id: &str, scopes: Vec<String>) -> Result<(), ActionError> {
+        let id = find_account(&self.accounts, account_id)?.account.id.clone();
+        match self.vault.note_management_scopes(self.keys, &id, &scopes, self.now) {
+            // A reader's token may test, not change the account: nothing is kept.
+            Err(TeamError::Server(KvError::Denied { .. })) => return Ok(()),
+            other => other?,
+        }
+        self.accounts = self.vault.accounts()?;
+        Ok(())
     }
 }
 

@@ -12,32 +12,44 @@ use super::commands::{note, out};
 use crate::providers::manage::TEMPLATES;
 use crate::vault::health::history::{RECENT, ScorePoint, short_date, trend_sentence};
 use crate::vault::health::{Finding, FindingKind, Fix, HealthReport, Severity, findings_of};
-use crate::vault::model::{Incident, KeyId, KeyRecord};
+use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
 
-/// What the report leaves out, said after it.
-const MANAGEMENT_KEYS: &str =
-    "Provider accounts' management keys are not judged: Keydesk does not know their scopes.";
+/// What the report leaves out, said after it: the management keys whose rights Keydesk does
+/// not know (a test lists a SendGrid key's scopes; other providers do not tell).
+fn not_judged(accounts: &[Account]) -> Option<String> {
+    let names: Vec<String> = accounts
+        .iter()
+        .filter(|a| a.has_management_key && a.management_scopes.is_none())
+        .map(|a| format!("\"{}\"", a.name))
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "The management keys of {} are not judged: Keydesk does not know what they may do (`keydesk account test NAME` lists a SendGrid key's scopes).",
+            names.join(", ")
+        )
+    })
+}
 
-/// Prints the health of `keys` and `incidents` at `now`, with the scores on record (`history`,
-/// oldest first: the log's `health` lines); `accounts_with_management_key` says whether the
-/// note on those keys applies.
+/// Prints the health of `keys`, `incidents` and `accounts` at `now`, with the scores on
+/// record (`history`, oldest first: the log's `health` lines).
 pub fn health(
-    (keys, incidents): (&[KeyRecord], &[Incident]),
+    (keys, incidents, accounts): (&[KeyRecord], &[Incident], &[Account]),
     now: DateTime<Utc>,
-    (history, accounts_with_management_key): (&[ScorePoint], bool),
+    history: &[ScorePoint],
     args: &super::args::HealthArgs,
 ) -> Result<(), CliError> {
     let as_json = args.json;
-    let report = findings_of((keys, incidents), now);
+    let report = findings_of((keys, incidents, accounts), now);
     let by_id: HashMap<&KeyId, &KeyRecord> = keys.iter().map(|k| (&k.id, k)).collect();
+    let unjudged = not_judged(accounts);
     if as_json {
-        json_report(&report, &by_id, history, accounts_with_management_key)?;
+        json_report(&report, (&by_id, accounts), history, unjudged)?;
     } else {
-        let mut text = text_report(&report, &by_id);
+        let mut text = text_report(&report, (&by_id, accounts));
         text.insert_str(text.find('\n').unwrap_or(text.len()), &format!("\n{}", history_line(history, now)));
         out(&text)?;
-        if accounts_with_management_key {
-            note(MANAGEMENT_KEYS);
+        if let Some(unjudged) = unjudged {
+            note(&unjudged);
         }
     }
     if report.has_critical() { Err(CliError::Quiet) } else { Ok(()) }
@@ -63,7 +75,10 @@ fn history_line(history: &[ScorePoint], now: DateTime<Utc>) -> String {
     format!("{trend}: {}.", each.join(", "))
 }
 
-fn text_report(report: &HealthReport, by_id: &HashMap<&KeyId, &KeyRecord>) -> String {
+fn text_report(
+    report: &HealthReport,
+    (by_id, accounts): (&HashMap<&KeyId, &KeyRecord>, &[Account]),
+) -> String {
     let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut text = format!(
         "Health score: {}/100 ({}, {}, {}; {} looked at)",
@@ -87,6 +102,16 @@ fn text_report(report: &HealthReport, by_id: &HashMap<&KeyId, &KeyRecord>) -> St
                 finding.kind.title()
             ));
         }
+        if let Some(account) = account_of(finding, accounts) {
+            text.push_str(&format!(
+                "\n  account \"{}\" ({}): {}",
+                account.name,
+                account.provider.name(),
+                finding.sentence
+            ));
+            text.push_str(&format!("\n    Fix: {}", account_command(finding, account)));
+            continue;
+        }
         let labels: Vec<String> = finding.keys.iter().map(|id| key_words(id, by_id)).collect();
         text.push_str(&format!("\n  {}: {}", labels.join(", "), finding.sentence));
         if let Some(key) = finding.keys.first().and_then(|id| by_id.get(id)) {
@@ -94,6 +119,25 @@ fn text_report(report: &HealthReport, by_id: &HashMap<&KeyId, &KeyRecord>) -> St
         }
     }
     text
+}
+
+/// The account a finding is about, if it is about one.
+fn account_of<'a>(finding: &Finding, accounts: &'a [Account]) -> Option<&'a Account> {
+    let id = finding.account.as_deref()?;
+    accounts.iter().find(|a| a.id == id)
+}
+
+/// The steps that fix a finding about `account`'s management key.
+fn account_command(finding: &Finding, account: &Account) -> String {
+    let page = account.provider.info().keys_page;
+    match &finding.fix {
+        Fix::NarrowManagementKey { scopes } => format!(
+            "at {page}, edit the key's permissions down to {} (API Keys), then: keydesk account test {}",
+            scopes.join(", "),
+            quoted(&account.name)
+        ),
+        _ => format!("keydesk account test {}", quoted(&account.name)),
+    }
 }
 
 /// `"label" (Provider, id)`.
@@ -149,14 +193,15 @@ fn command(finding: &Finding, key: &KeyRecord) -> String {
             quoted("nobody uses it")
         ),
         (Fix::ContinueIncident { incident }, _) => format!("keydesk incident show {incident}"),
+        (Fix::NarrowManagementKey { .. }, _) => "keydesk account test NAME".to_owned(),
     }
 }
 
 fn json_report(
     report: &HealthReport,
-    by_id: &HashMap<&KeyId, &KeyRecord>,
+    (by_id, accounts): (&HashMap<&KeyId, &KeyRecord>, &[Account]),
     history: &[ScorePoint],
-    accounts_with_management_key: bool,
+    unjudged: Option<String>,
 ) -> Result<(), CliError> {
     let findings: Vec<Value> = report
         .findings
@@ -178,7 +223,12 @@ fn json_report(
             match &finding.fix {
                 Fix::ReplaceNarrower { template } => value["template"] = json!(template),
                 Fix::ContinueIncident { incident } => value["incident"] = json!(incident),
+                Fix::NarrowManagementKey { scopes } => value["scopes"] = json!(scopes),
                 _ => {}
+            }
+            if let Some(account) = account_of(finding, accounts) {
+                value["account"] = json!({"id": account.id, "name": account.name});
+                value["command"] = json!(account_command(finding, account));
             }
             value
         })
@@ -200,7 +250,7 @@ fn json_report(
             "info": p.info,
             "keys": p.keys,
         })).collect::<Vec<_>>(),
-        "not_judged": if accounts_with_management_key { vec![MANAGEMENT_KEYS] } else { vec![] },
+        "not_judged": unjudged.into_iter().collect::<Vec<_>>(),
     });
     let text = serde_json::to_string_pretty(&value)
         .map_err(|_json| CliError::Failed("Keydesk could not write the health report as JSON.".into()))?;

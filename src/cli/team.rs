@@ -268,9 +268,9 @@ fn view(context: &Context, vault: &TeamVault, command: Command, now: DateTime<Ut
             let copy = copy_with_trail(context, vault)?;
             let history =
                 crate::vault::health::history::history(&lines_of(copy.trail().unwrap_or_default()).0);
-            let managed = vault.accounts()?.iter().any(|a| a.account.has_management_key);
+            let accounts: Vec<_> = vault.accounts()?.into_iter().map(|a| a.account).collect();
             let keys = records_of(&copy);
-            super::health::health((&keys, &vault.incidents_to_show()?), now, (&history, managed), &health)
+            super::health::health((&keys, &vault.incidents_to_show()?, &accounts), now, &history, &health)
         }
         Command::Incident(read) => {
             // Each entry's seal is checked, which takes the team's key.
@@ -579,7 +579,7 @@ fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), Cli
             super::commands::note("Open incidents are kept on the server alone: they are not judged here.");
             let history =
                 crate::vault::health::history::history(&lines_of(copy.trail().unwrap_or_default()).0);
-            super::health::health((&records(&copy.keys()), &[]), now, (&history, false), &health)
+            super::health::health((&records(&copy.keys()), &[], &[]), now, &history, &health)
         }
         (Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Health(_), None) => {
             Err(CliError::Failed(format!(

@@ -112,8 +112,21 @@ pub fn health_ui(
     command
 }
 
-/// One finding: its keys, its sentence and its fix's button.
+/// One finding: its keys (or its account), its sentence and its fix's button.
 fn finding_ui(ui: &mut egui::Ui, file: &VaultFile, finding: &Finding) -> Option<Command> {
+    if let Some(account) = finding.account.as_deref().and_then(|id| file.account(id)) {
+        let mut command = None;
+        ui.horizontal_wrapped(|ui| {
+            ui.label(egui::RichText::new(&account.name).strong());
+            ui.label(format!("({} account)", account.provider.name()));
+            ui.label(&finding.sentence);
+            ui.label("Narrow it on the provider's API-keys page, then test it again.");
+            if ui.button("Test again").clicked() {
+                command = Some(Command::TestAccount(account.id.clone()));
+            }
+        });
+        return command;
+    }
     let key = finding.keys.first().and_then(|id| file.key(id))?;
     let mut command = None;
     ui.horizontal_wrapped(|ui| {
@@ -148,9 +161,11 @@ fn fix_command(file: &VaultFile, key: &KeyRecord, fix: &Fix) -> (&'static str, C
             ("Replace at the provider…", Command::ReplaceAtProvider(key.id.clone()))
         }
         Fix::Rotate => ("Open to rotate", open),
-        Fix::ReplaceNarrower { .. } | Fix::Split | Fix::AddIntegration | Fix::ContinueIncident { .. } => {
-            ("Open key", open)
-        }
+        Fix::ReplaceNarrower { .. }
+        | Fix::Split
+        | Fix::AddIntegration
+        | Fix::ContinueIncident { .. }
+        | Fix::NarrowManagementKey { .. } => ("Open key", open),
     }
 }
 

@@ -186,6 +186,9 @@ pub enum SessionDone {
         id: String,
         name: String,
         result: Result<String, String>,
+        /// What the management key may do, where the provider listed it (kept for the
+        /// health report).
+        scopes: Option<Vec<String>>,
     },
 }
 

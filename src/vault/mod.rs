@@ -44,7 +44,7 @@ use crypto::{CryptoError, KdfParams, SymmetricKey};
 use keys::Keys;
 use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
 
-pub use accounts::{AccountRequest, UsageTarget, new_account, usage_detail};
+pub use accounts::{AccountRequest, UsageTarget, management_scopes_detail, new_account, usage_detail};
 pub use allowed_browsers::browser_detail;
 pub use check::{CheckReport, WhoisFound};
 pub(crate) use commit::AddedLine;

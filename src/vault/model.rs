@@ -203,6 +203,10 @@ pub struct Account {
     /// Whether a management key is stored for this account (under the account's id).
     #[serde(default, skip_serializing_if = "is_false")]
     pub has_management_key: bool,
+    /// What the management key may do, as its last test listed (SendGrid lists its scopes);
+    /// `None` until a test told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_scopes: Option<Vec<String>>,
     pub created_at: DateTime<Utc>,
 }
 

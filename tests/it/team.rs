@@ -1732,3 +1732,34 @@ fn a_check_of_every_key_puts_the_health_score_on_the_teams_trail_for_every_membe
     );
     assert!(bo.ok(&["audit", "--verify"], "").contains("all linked"));
 }
+
+#[test]
+fn a_team_accounts_management_key_is_judged_by_the_scopes_its_test_listed() {
+    let bao = Bao::dev();
+    let management = common::sendgrid_key();
+    let known = Arc::new(management.clone());
+    let sendgrid = common::mock::Mock::start(move |seen| {
+        if seen.url == "/v3/scopes" && seen.header("authorization") == Some(&format!("Bearer {known}")) {
+            common::mock::Reply::json(
+                200,
+                r#"{"scopes":["api_keys.create","api_keys.delete","api_keys.read","mail.send"]}"#,
+            )
+        } else {
+            common::mock::Reply::json(401, r#"{"errors":[{"message":"authorization required"}]}"#)
+        }
+    });
+    let ana = Member::new(&bao.root_token);
+    ana.init(&bao, "ana");
+    ana.ok(
+        &["account", "add", "--provider", "sendgrid", "--name", "SG prod", "--base-url", &sendgrid.url],
+        &management,
+    );
+    assert!(ana.ok(&["account", "test", "SG prod"], "").contains("Connected to SendGrid."));
+    let json: Value = serde_json::from_str(&ana.ok(&["health", "--json"], "")).unwrap();
+    assert_eq!(json["findings"][0]["kind"], "broad-management-key", "{json}");
+    assert_eq!(json["findings"][0]["account"]["name"], "SG prod");
+    // The account's entry still opens: its management key is the one given.
+    assert!(ana.ok(&["account", "test", "SG prod"], "").contains("Connected to SendGrid."));
+    assert!(ana.ok(&["audit"], "").contains("management key of \"SG prod\": 4 scopes"));
+    assert!(ana.ok(&["audit", "--verify"], "").contains("all linked"));
+}
