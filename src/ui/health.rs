@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use super::session::{AuditCache, Command};
 use super::theme::{self, Badge};
 use super::widgets::badge_ui;
-use crate::vault::health::history::{MOST_CHARTED, ScorePoint, history, short_date, trend_sentence};
+use crate::vault::health::history::{
+    MOST_CHARTED, ScorePoint, WEEKLY_DAYS, history, short_date, trend_sentence,
+};
 use crate::vault::health::{Finding, Fix, HealthReport, Severity, findings};
 use crate::vault::incidents::IncidentReport;
 use crate::vault::model::{KeyRecord, VaultFile};
@@ -53,7 +55,9 @@ pub fn health_ui(
     now: DateTime<Utc>,
 ) -> Option<Command> {
     ui.heading("Health");
-    history_ui(ui, state.history(audit), now);
+    let points = state.history(audit);
+    history_ui(ui, points, now);
+    ui.label(last_run(points.last(), file.header.settings.check_weekly, now));
     let report = state.report(file, now);
     let mut command = None;
     let colour = if report.has_critical() {
@@ -166,6 +170,26 @@ fn fix_command(file: &VaultFile, key: &KeyRecord, fix: &Fix) -> (&'static str, C
         | Fix::AddIntegration
         | Fix::ContinueIncident { .. }
         | Fix::NarrowManagementKey { .. } => ("Open key", open),
+    }
+}
+
+/// When every key was last checked (the newest score on record) and whether the window checks
+/// them weekly.
+fn last_run(last: Option<&ScorePoint>, weekly: bool, now: DateTime<Utc>) -> String {
+    let last = last.map(|p| p.at);
+    let said = last.map_or_else(
+        || "No check of every key yet.".to_owned(),
+        |at| format!("Every key was last checked on {}.", short_date(at, now)),
+    );
+    match (weekly, last) {
+        (false, _) => format!("{said} Weekly checks are off (Settings)."),
+        (true, Some(at)) => {
+            let next = at + chrono::Duration::days(WEEKLY_DAYS);
+            format!("{said} Checked weekly while Keydesk is unlocked: next on {}.", short_date(next, now))
+        }
+        (true, None) => {
+            format!("{said} Checked weekly while Keydesk is unlocked: the first check is due now.")
+        }
     }
 }
 

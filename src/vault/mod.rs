@@ -555,8 +555,10 @@ impl Vault {
             });
         }
         let detail = format!(
-            "auto-lock {} min, clipboard {} s",
-            settings.auto_lock_minutes, settings.clipboard_clear_secs
+            "auto-lock {} min, clipboard {} s, weekly check {}",
+            settings.auto_lock_minutes,
+            settings.clipboard_clear_secs,
+            if settings.check_weekly { "on" } else { "off" }
         );
         self.apply(audit::Action::Settings, None, detail, |file| {
             file.header.settings = settings;

@@ -181,11 +181,15 @@ impl SecretBackend {
 pub struct Settings {
     pub auto_lock_minutes: u32,
     pub clipboard_clear_secs: u32,
+    /// The window checks every key at its provider once a week while it is unlocked (off
+    /// unless chosen).
+    #[serde(skip_serializing_if = "is_false")]
+    pub check_weekly: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { auto_lock_minutes: 5, clipboard_clear_secs: 20 }
+        Settings { auto_lock_minutes: 5, clipboard_clear_secs: 20, check_weekly: false }
     }
 }
 

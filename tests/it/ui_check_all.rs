@@ -204,3 +204,83 @@ fn answers_are_recorded_as_they_arrive_while_the_check_runs_with_its_progress_ba
         thread.join().unwrap();
     }
 }
+
+/// Locks the window (idle past its auto-lock) after `days`, then unlocks it.
+fn days_later(
+    harness: &mut egui_kittest::Harness<'_, keydesk::ui::KeydeskApp>,
+    world: &common::window::World,
+    days: i64,
+) {
+    world.clock.advance_days(days);
+    harness.run();
+    assert!(!harness.state().is_unlocked(), "locked after being idle");
+    common::window::unlock(harness);
+    harness.run();
+    harness.run();
+}
+
+#[test]
+fn the_weekly_check_is_opt_in_and_runs_when_due_while_unlocked() {
+    let live = brevo_key();
+    let known = Arc::new(live.clone());
+    let server = common::mock::Mock::start(move |seen| {
+        if seen.url == "/v3/account" && seen.header("api-key") == Some(known.as_str()) {
+            common::mock::Reply::json(200, r#"{"email":"ops@example.com"}"#)
+        } else {
+            common::mock::Reply::json(401, r#"{"code":"unauthorized","message":"Key not found"}"#)
+        }
+    });
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    {
+        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        let request = AccountRequest {
+            name: "Brevo".into(),
+            provider: Provider::Brevo,
+            region: None,
+            base_url: Some(server.url.clone()),
+        };
+        let account = vault.add_account(request, None).unwrap();
+        let request = AddRequest {
+            meta: KeyMeta::labelled("Newsletter"),
+            provider: Some(Provider::Brevo),
+            account: Some(account),
+            ..Default::default()
+        };
+        vault.add(request, &SecretString::from(live.as_str())).unwrap();
+    }
+    harness.run();
+
+    // Off unless chosen: a week and a day later, nothing is asked.
+    days_later(&mut harness, &world, 8);
+    assert!(server.seen().is_empty());
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
+    harness.run();
+    harness.get_by_label_contains("No check of every key yet. Weekly checks are off (Settings).");
+
+    // Chosen in Settings: never checked, so it runs at once.
+    click(&mut harness, "Settings");
+    click(&mut harness, "Check every key weekly");
+    click(&mut harness, "Save settings");
+    harness.run();
+    harness.run();
+    assert!(harness.state().session().unwrap().vault.file().header.settings.check_weekly);
+    assert_eq!(server.seen().len(), 1, "the check ran");
+    harness.get_by_label_contains("Checked 1 key: 1 works · 0 refused · 0 could not tell.");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
+    harness.run();
+    harness.get_by_label_contains(
+        "Every key was last checked on 9 Nov. Checked weekly while Keydesk is unlocked: next on 16 Nov.",
+    );
+
+    // Six days on it is not due; a seventh, it runs as the vault is unlocked.
+    days_later(&mut harness, &world, 6);
+    assert_eq!(server.seen().len(), 1, "not due yet");
+    days_later(&mut harness, &world, 1);
+    assert_eq!(server.seen().len(), 2, "due a week after the last");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
+    harness.run();
+    harness.get_by_label_contains("Every key was last checked on 16 Nov.");
+    harness.get_by_label_contains("Score 90 to 90 since 9 Nov (2 scores on record).");
+}

@@ -15,6 +15,9 @@ pub const RECENT: usize = 5;
 /// The most points the window's chart draws (the newest).
 pub const MOST_CHARTED: usize = 90;
 
+/// How often the window's opt-in check of every key runs (Settings, "Check every key weekly").
+pub const WEEKLY_DAYS: i64 = 7;
+
 /// One recorded score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScorePoint {
