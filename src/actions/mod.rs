@@ -215,6 +215,6 @@ pub fn test_account(
     provider: Provider,
     url: &str,
     key: &SecretString,
-) -> Result<String, ActionError> {
+) -> Result<manage::Tested, ActionError> {
     Ok(manage::test_connection(client, provider, url, key)?)
 }

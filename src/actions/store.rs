@@ -15,6 +15,7 @@ use crate::team::kv::KvError;
 use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::vault::audit::{Action, Outcome};
 use crate::vault::detect::Detection;
+use crate::vault::health::{HealthReport, findings_of};
 use crate::vault::incidents::IncidentReport;
 use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
 use crate::vault::{
@@ -118,6 +119,13 @@ pub trait Store {
     /// Marks a key revoked (`how`: how it went at the provider) and lets go of its secret;
     /// answers a warning to show.
     fn revoke_noting(&mut self, id: &KeyId, reason: &str, how: &str) -> Result<Option<String>, ActionError>;
+    /// Keeps what account `account_id`'s management key may do, as its test just listed
+    /// (a `verify` line without a key); nothing is written when it is what was kept.
+    fn note_management_scopes(&mut self, account_id: &str, scopes: Vec<String>) -> Result<(), ActionError>;
+    /// Records the vault's health as it is now (its keys and incidents as stored now): a
+    /// `health` line in the audit log or the team's trail, with the score and the findings by
+    /// severity; answers the report.
+    fn record_health(&mut self) -> Result<HealthReport, ActionError>;
 
     /// What a last-use question needs: the key, its id at the provider where known, and a
     /// key to ask with — its account's management key when there is one (it may ask about
@@ -265,6 +273,14 @@ impl Store for Vault {
 
     fn revoke_noting(&mut self, id: &KeyId, reason: &str, how: &str) -> Result<Option<String>, ActionError> {
         Ok(Vault::revoke_noting(self, id, reason, how)?)
+    }
+
+    fn record_health(&mut self) -> Result<HealthReport, ActionError> {
+        Ok(Vault::record_health(self)?)
+    }
+
+    fn note_management_scopes(&mut self, account_id: &str, scopes: Vec<String>) -> Result<(), ActionError> {
+        Ok(Vault::note_management_scopes(self, account_id, scopes)?)
     }
 }
 
@@ -532,6 +548,25 @@ impl Store for TeamStore<'_> {
     fn revoke_noting(&mut self, id: &KeyId, reason: &str, how: &str) -> Result<Option<String>, ActionError> {
         let key = self.read(id)?;
         Ok(self.vault.revoke(self.keys, &key, reason, how, self.now)?)
+    }
+
+    fn record_health(&mut self) -> Result<HealthReport, ActionError> {
+        let keys: Vec<KeyRecord> = self.vault.keys()?.into_iter().map(|key| key.record).collect();
+        let accounts = self.account_list();
+        let report = findings_of((&keys, &self.vault.incidents_to_show()?, &accounts), self.now);
+        self.vault.record(self.keys, Action::Health, None, &report.audit_detail(), self.now)?;
+        Ok(report)
+    }
+
+    fn note_management_scopes(&mut self, account_id: &str, scopes: Vec<String>) -> Result<(), ActionError> {
+        let id = find_account(&self.accounts, account_id)?.account.id.clone();
+        match self.vault.note_management_scopes(self.keys, &id, &scopes, self.now) {
+            // A reader's token may test, not change the account: nothing is kept.
+            Err(TeamError::Server(KvError::Denied { .. })) => return Ok(()),
+            other => other?,
+        }
+        self.accounts = self.vault.accounts()?;
+        Ok(())
     }
 }
 

@@ -13,6 +13,7 @@ use super::args::VerifyArgs;
 use super::commands::{note, out};
 use crate::actions::check_all::{self, Event, Patience, Recorded, Tally, Verdict};
 use crate::actions::{self, Store};
+use crate::vault::health::{HealthReport, Severity};
 use crate::vault::model::KeyRecord;
 
 /// Checks every live key among `keys` (of `--provider` when given) at its provider, through
@@ -26,7 +27,12 @@ pub fn verify_all(
     let ids = check_all::select(keys, provider);
     if ids.is_empty() {
         note("No active key to check at a provider.");
-        return if args.json { out(&render_json(&[], &[], &[], Tally::default(), 0)) } else { Ok(()) };
+        let nothing = render_json(&[], &[], &[], Tally::default(), 0);
+        return if args.json {
+            out(&serde_json::to_string_pretty(&nothing).unwrap_or_default())
+        } else {
+            Ok(())
+        };
     }
     let (plans, not_planned) = check_all::plan_all(holder, &ids);
     for missed in &not_planned {
@@ -58,8 +64,15 @@ pub fn verify_all(
     super::transfer::restore_signals(registered);
     report.clear_progress();
     let left = ended.left + report.stopped.iter().map(|s| s.1).sum::<usize>();
+    // The score as the answers left it, on record (the series `keydesk health` shows); not
+    // after a write the vault refused, which would be refused again.
+    let health = if failure.is_none() { Some(holder.record_health()) } else { None };
     if args.json {
-        out(&render_json(&report.recorded, &report.stopped, &not_planned, report.tally, left))?;
+        let mut value = render_json(&report.recorded, &report.stopped, &not_planned, report.tally, left);
+        if let Some(Ok(health)) = &health {
+            value["health"] = health_json(health);
+        }
+        out(&serde_json::to_string_pretty(&value).unwrap_or_default())?;
     } else {
         for recorded in &report.recorded {
             out(&line(holder, recorded))?;
@@ -70,6 +83,15 @@ pub fn verify_all(
             "{error} The answers before it are recorded; {left} keys were not checked."
         )));
     }
+    let health = match health {
+        Some(Ok(health)) => health,
+        Some(Err(error)) => {
+            return Err(CliError::Failed(format!(
+                "The answers are recorded, but the health score could not be: {error} Run `keydesk health` to see it."
+            )));
+        }
+        None => return Err(CliError::Quiet),
+    };
     let mut summary = format!("Checked {} keys: {}.", report.tally.done(), report.tally.sentence());
     if ended.cancelled {
         summary.push_str(&format!(" Stopped: {left} keys were not checked."));
@@ -77,6 +99,7 @@ pub fn verify_all(
         summary.push_str(&format!(" {left} keys were not checked."));
     }
     note(&summary);
+    note(&format!("Health score: {}/100, on record (`keydesk health` shows how it went).", health.score));
     let unfinished = left > 0 || !not_planned.is_empty();
     if report.tally.refused > 0 || unfinished { Err(CliError::Quiet) } else { Ok(()) }
 }
@@ -167,7 +190,7 @@ fn render_json(
     not_planned: &[check_all::NotPlanned],
     tally: Tally,
     left: usize,
-) -> String {
+) -> Value {
     let keys: Vec<Value> = recorded
         .iter()
         .map(|r| {
@@ -203,5 +226,16 @@ fn render_json(
             "key": n.key_id.as_str(), "label": n.label, "sentence": n.why,
         })).collect::<Vec<_>>(),
     });
-    serde_json::to_string_pretty(&value).unwrap_or_default()
+    value
+}
+
+/// The score recorded at the end, and its findings by severity.
+fn health_json(report: &HealthReport) -> Value {
+    json!({
+        "score": report.score,
+        "critical": report.count(Severity::Critical),
+        "warning": report.count(Severity::Warning),
+        "info": report.count(Severity::Info),
+        "keys": report.keys_checked,
+    })
 }

@@ -47,7 +47,7 @@ fn writes(command: &Command) -> bool {
             | Command::Health(_)
             | Command::Info(_)
             | Command::Audit(_)
-    ) && !matches!(command, Command::Account(args::AccountCommand::List(_) | args::AccountCommand::Test(_)))
+    ) && !matches!(command, Command::Account(args::AccountCommand::List(_)))
 }
 
 /// Whether a command only reads metadata: it needs no master password and no keychain (the
@@ -121,8 +121,10 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             }
             Command::Due(due) => super::due::due_and_notify((&file.keys, &file.incidents), now, &due),
             Command::Health(health) => {
-                let managed = file.accounts.iter().any(|a| a.has_management_key);
-                super::health::health((&file.keys, &file.incidents), now, managed, &health)
+                use crate::storage::VaultStorage;
+                let history =
+                    crate::vault::health::history::history(&crate::vault::audit::parse(&dir.read_audit()?));
+                super::health::health((&file.keys, &file.incidents, &file.accounts), now, &history, &health)
             }
             Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
             Command::Rotate(rotate) => render::rotation(&file.keys, &rotate.key, rotate.json),

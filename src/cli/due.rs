@@ -97,7 +97,7 @@ pub fn due_notification(
     let count = due.len();
     // Critical findings the due list does not already say (a refused key still active, a use
     // after its revoke): an expiry is due, an incident listed.
-    let report = findings_of((keys, incidents), now);
+    let report = findings_of((keys, incidents, &[]), now);
     let critical: Vec<_> = report
         .findings
         .iter()

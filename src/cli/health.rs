@@ -1,6 +1,6 @@
-//! `keydesk health`: the score, then the findings grouped worst first, each with the keys'
-//! labels and the command that fixes it; `--json` for scripts. Exit 1 when a finding is
-//! critical.
+//! `keydesk health`: the score and the latest scores on record, then the findings grouped
+//! worst first, each with the keys' labels and the command that fixes it; `--json` for
+//! scripts (with the whole series). Exit 1 when a finding is critical.
 
 use std::collections::HashMap;
 
@@ -10,40 +10,75 @@ use serde_json::{Value, json};
 use super::CliError;
 use super::commands::{note, out};
 use crate::providers::manage::TEMPLATES;
+use crate::vault::health::history::{RECENT, ScorePoint, short_date, trend_sentence};
 use crate::vault::health::{Finding, FindingKind, Fix, HealthReport, Severity, findings_of};
-use crate::vault::model::{Incident, KeyId, KeyRecord};
+use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
 
-/// What the report leaves out, said after it.
-const MANAGEMENT_KEYS: &str =
-    "Provider accounts' management keys are not judged: Keydesk does not know their scopes.";
+/// What the report leaves out, said after it: the management keys whose rights Keydesk does
+/// not know (a test lists a SendGrid key's scopes; other providers do not tell).
+fn not_judged(accounts: &[Account]) -> Option<String> {
+    let names: Vec<String> = accounts
+        .iter()
+        .filter(|a| a.has_management_key && a.management_scopes.is_none())
+        .map(|a| format!("\"{}\"", a.name))
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "The management keys of {} are not judged: Keydesk does not know what they may do (`keydesk account test NAME` lists a SendGrid key's scopes).",
+            names.join(", ")
+        )
+    })
+}
 
-/// Prints the health of `keys` and `incidents` at `now`; `accounts_with_management_key`
-/// says whether the note on those keys applies.
+/// Prints the health of `keys`, `incidents` and `accounts` at `now`, with the scores on
+/// record (`history`, oldest first: the log's `health` lines).
 pub fn health(
-    (keys, incidents): (&[KeyRecord], &[Incident]),
+    (keys, incidents, accounts): (&[KeyRecord], &[Incident], &[Account]),
     now: DateTime<Utc>,
-    accounts_with_management_key: bool,
+    history: &[ScorePoint],
     args: &super::args::HealthArgs,
 ) -> Result<(), CliError> {
     let as_json = args.json;
-    let report = findings_of((keys, incidents), now);
+    let report = findings_of((keys, incidents, accounts), now);
     let by_id: HashMap<&KeyId, &KeyRecord> = keys.iter().map(|k| (&k.id, k)).collect();
+    let unjudged = not_judged(accounts);
     if as_json {
-        json_report(&report, &by_id, accounts_with_management_key)?;
+        json_report(&report, (&by_id, accounts), history, unjudged)?;
     } else {
-        out(&text_report(&report, &by_id))?;
-        if accounts_with_management_key {
-            note(MANAGEMENT_KEYS);
+        let mut text = text_report(&report, (&by_id, accounts));
+        text.insert_str(text.find('\n').unwrap_or(text.len()), &format!("\n{}", history_line(history, now)));
+        out(&text)?;
+        if let Some(unjudged) = unjudged {
+            note(&unjudged);
         }
     }
     if report.has_critical() { Err(CliError::Quiet) } else { Ok(()) }
 }
 
 fn count(report: &HealthReport, severity: Severity) -> usize {
-    report.findings.iter().filter(|f| f.severity == severity).count()
+    report.count(severity)
 }
 
-fn text_report(report: &HealthReport, by_id: &HashMap<&KeyId, &KeyRecord>) -> String {
+/// "Score 62 → 78 since 12 Nov: 62 (12 Nov), 70 (20 Nov), 78 (3 Dec)." — the latest scores
+/// on record, or how one gets there.
+fn history_line(history: &[ScorePoint], now: DateTime<Utc>) -> String {
+    let Some(trend) = trend_sentence(history, now, " → ") else {
+        return "No score on record yet: each check of every key (`keydesk verify --all`) records one."
+            .to_owned();
+    };
+    let recent = &history[history.len().saturating_sub(RECENT)..];
+    if recent.len() == 1 {
+        return format!("{trend} (on record).");
+    }
+    let each: Vec<String> =
+        recent.iter().map(|p| format!("{} ({})", p.score, short_date(p.at, now))).collect();
+    format!("{trend}: {}.", each.join(", "))
+}
+
+fn text_report(
+    report: &HealthReport,
+    (by_id, accounts): (&HashMap<&KeyId, &KeyRecord>, &[Account]),
+) -> String {
     let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut text = format!(
         "Health score: {}/100 ({}, {}, {}; {} looked at)",
@@ -67,6 +102,16 @@ fn text_report(report: &HealthReport, by_id: &HashMap<&KeyId, &KeyRecord>) -> St
                 finding.kind.title()
             ));
         }
+        if let Some(account) = account_of(finding, accounts) {
+            text.push_str(&format!(
+                "\n  account \"{}\" ({}): {}",
+                account.name,
+                account.provider.name(),
+                finding.sentence
+            ));
+            text.push_str(&format!("\n    Fix: {}", account_command(finding, account)));
+            continue;
+        }
         let labels: Vec<String> = finding.keys.iter().map(|id| key_words(id, by_id)).collect();
         text.push_str(&format!("\n  {}: {}", labels.join(", "), finding.sentence));
         if let Some(key) = finding.keys.first().and_then(|id| by_id.get(id)) {
@@ -74,6 +119,25 @@ fn text_report(report: &HealthReport, by_id: &HashMap<&KeyId, &KeyRecord>) -> St
         }
     }
     text
+}
+
+/// The account a finding is about, if it is about one.
+fn account_of<'a>(finding: &Finding, accounts: &'a [Account]) -> Option<&'a Account> {
+    let id = finding.account.as_deref()?;
+    accounts.iter().find(|a| a.id == id)
+}
+
+/// The steps that fix a finding about `account`'s management key.
+fn account_command(finding: &Finding, account: &Account) -> String {
+    let page = account.provider.info().keys_page;
+    match &finding.fix {
+        Fix::NarrowManagementKey { scopes } => format!(
+            "at {page}, edit the key's permissions down to {} (API Keys), then: keydesk account test {}",
+            scopes.join(", "),
+            quoted(&account.name)
+        ),
+        _ => format!("keydesk account test {}", quoted(&account.name)),
+    }
 }
 
 /// `"label" (Provider, id)`.
@@ -129,13 +193,15 @@ fn command(finding: &Finding, key: &KeyRecord) -> String {
             quoted("nobody uses it")
         ),
         (Fix::ContinueIncident { incident }, _) => format!("keydesk incident show {incident}"),
+        (Fix::NarrowManagementKey { .. }, _) => "keydesk account test NAME".to_owned(),
     }
 }
 
 fn json_report(
     report: &HealthReport,
-    by_id: &HashMap<&KeyId, &KeyRecord>,
-    accounts_with_management_key: bool,
+    (by_id, accounts): (&HashMap<&KeyId, &KeyRecord>, &[Account]),
+    history: &[ScorePoint],
+    unjudged: Option<String>,
 ) -> Result<(), CliError> {
     let findings: Vec<Value> = report
         .findings
@@ -157,7 +223,12 @@ fn json_report(
             match &finding.fix {
                 Fix::ReplaceNarrower { template } => value["template"] = json!(template),
                 Fix::ContinueIncident { incident } => value["incident"] = json!(incident),
+                Fix::NarrowManagementKey { scopes } => value["scopes"] = json!(scopes),
                 _ => {}
+            }
+            if let Some(account) = account_of(finding, accounts) {
+                value["account"] = json!({"id": account.id, "name": account.name});
+                value["command"] = json!(account_command(finding, account));
             }
             value
         })
@@ -171,7 +242,15 @@ fn json_report(
             "info": count(report, Severity::Info),
         },
         "findings": findings,
-        "not_judged": if accounts_with_management_key { vec![MANAGEMENT_KEYS] } else { vec![] },
+        "history": history.iter().map(|p| json!({
+            "at": p.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "score": p.score,
+            "critical": p.critical,
+            "warning": p.warning,
+            "info": p.info,
+            "keys": p.keys,
+        })).collect::<Vec<_>>(),
+        "not_judged": unjudged.into_iter().collect::<Vec<_>>(),
     });
     let text = serde_json::to_string_pretty(&value)
         .map_err(|_json| CliError::Failed("Keydesk could not write the health report as JSON.".into()))?;

@@ -104,7 +104,12 @@ pub fn account(store: &mut (impl Store + ?Sized), command: AccountCommand) -> Re
         AccountCommand::Test(args) => {
             let account = store.find_account(&args.account)?;
             let key = store.management_key(&account.id)?;
-            test_account(&account, &key)
+            let tested = test_account(&account, &key)?;
+            // What the key may do, kept for the health report (SendGrid lists it).
+            if let Some(scopes) = tested.scopes {
+                store.note_management_scopes(&account.id, scopes)?;
+            }
+            Ok(())
         }
     }
 }
@@ -133,12 +138,17 @@ pub fn management_key_from_stdin() -> Result<Option<secrecy::SecretString>, CliE
     Ok(key)
 }
 
-/// `keydesk account test`: asks the provider whether the management key works.
-pub fn test_account(account: &Account, key: &secrecy::SecretString) -> Result<(), CliError> {
+/// `keydesk account test`: asks the provider whether the management key works, says so, and
+/// answers what it found.
+pub fn test_account(
+    account: &Account,
+    key: &secrecy::SecretString,
+) -> Result<crate::providers::manage::Tested, CliError> {
     let url = check::base_url(account.provider, account.base_url.as_deref(), account.region.as_deref())
         .map_err(failed)?;
-    let words = actions::test_account(&actions::client(), account.provider, &url, key).map_err(failed)?;
-    out(&words)
+    let tested = actions::test_account(&actions::client(), account.provider, &url, key).map_err(failed)?;
+    out(&tested.words)?;
+    Ok(tested)
 }
 
 /// `keydesk account list`, of a local or a team vault.

@@ -250,14 +250,7 @@ fn view(context: &Context, vault: &TeamVault, command: Command, now: DateTime<Ut
             render::list(&keys, now, &list)
         }
         Command::Show(show) => {
-            let (mut copy, _bytes) = current_copy(context, vault)?;
-            // The trail from this computer's copy; read whole from the server once, then kept.
-            if copy.trail().is_none() {
-                copy.keep_trail(&vault.events_after(0)?);
-                if let Err(warning) = save_copy(&context.dir, &copy) {
-                    super::commands::note(&warning);
-                }
-            }
+            let copy = copy_with_trail(context, vault)?;
             let (records, by) = lines_of(copy.trail().unwrap_or_default());
             render::show(
                 &records_of(&copy),
@@ -272,9 +265,12 @@ fn view(context: &Context, vault: &TeamVault, command: Command, now: DateTime<Ut
             super::due::due_and_notify((&keys, &vault.incidents_to_show()?), now, &due)
         }
         Command::Health(health) => {
-            let keys = records(&current_keys(context, vault)?);
-            let managed = vault.accounts()?.iter().any(|a| a.account.has_management_key);
-            super::health::health((&keys, &vault.incidents_to_show()?), now, managed, &health)
+            let copy = copy_with_trail(context, vault)?;
+            let history =
+                crate::vault::health::history::history(&lines_of(copy.trail().unwrap_or_default()).0);
+            let accounts: Vec<_> = vault.accounts()?.into_iter().map(|a| a.account).collect();
+            let keys = records_of(&copy);
+            super::health::health((&keys, &vault.incidents_to_show()?, &accounts), now, &history, &health)
         }
         Command::Incident(read) => {
             // Each entry's seal is checked, which takes the team's key.
@@ -655,7 +651,9 @@ fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), Cli
         (Command::Health(health), Some(copy)) => {
             banner(&copy);
             super::commands::note("Open incidents are kept on the server alone: they are not judged here.");
-            super::health::health((&records(&copy.keys()), &[]), now, false, &health)
+            let history =
+                crate::vault::health::history::history(&lines_of(copy.trail().unwrap_or_default()).0);
+            super::health::health((&records(&copy.keys()), &[], &[]), now, &history, &health)
         }
         (Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Health(_), None) => {
             Err(CliError::Failed(format!(
@@ -724,6 +722,18 @@ fn log_of(events: &[crate::team::audit::TeamEvent]) -> (Vec<crate::vault::audit:
 /// [`log_of`] the lines this computer's copy keeps.
 fn lines_of(lines: &[crate::team::audit::TrailLine]) -> (Vec<crate::vault::audit::Record>, Vec<String>) {
     lines.iter().filter_map(|line| Some((line.as_record()?, line.member.clone()))).unzip()
+}
+
+/// [`current_copy`] with the whole trail: read from the server once, then kept in the copy.
+fn copy_with_trail(context: &Context, vault: &TeamVault) -> Result<Snapshot, CliError> {
+    let (mut copy, _bytes) = current_copy(context, vault)?;
+    if copy.trail().is_none() {
+        copy.keep_trail(&vault.events_after(0)?);
+        if let Err(warning) = save_copy(&context.dir, &copy) {
+            super::commands::note(&warning);
+        }
+    }
+    Ok(copy)
 }
 
 /// The copy's keys' records.

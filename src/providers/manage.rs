@@ -348,12 +348,20 @@ pub fn revoke_key(
 }
 
 /// Checks an account's management key with a read-only call that needs key-management rights.
+/// What a test of a management key found: the sentence to show, and the scopes the key holds
+/// where the provider lists them (SendGrid's `GET /v3/scopes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tested {
+    pub words: String,
+    pub scopes: Option<Vec<String>>,
+}
+
 pub fn test_connection(
     client: &Client,
     provider: Provider,
     base_url: &str,
     management_key: &SecretString,
-) -> Result<String, ManageError> {
+) -> Result<Tested, ManageError> {
     let path = match provider {
         Provider::SendGrid => "/v3/scopes",
         Provider::Mailgun => "/v1/keys",
@@ -389,11 +397,14 @@ pub fn test_connection(
             })
             .unwrap_or_default();
         let can = |s: &str| scopes.iter().any(|x| x == s);
-        if !(can("api_keys.create") && can("api_keys.delete")) {
-            return Ok("Connected, but this key cannot create and delete API keys: give it the \"API Keys\" permission to manage keys from Keydesk.".into());
-        }
+        let words = if can("api_keys.create") && can("api_keys.delete") {
+            format!("Connected to {}.", provider.name())
+        } else {
+            "Connected, but this key cannot create and delete API keys: give it the \"API Keys\" permission to manage keys from Keydesk.".to_owned()
+        };
+        return Ok(Tested { words, scopes: Some(scopes) });
     }
-    Ok(format!("Connected to {}.", provider.name()))
+    Ok(Tested { words: format!("Connected to {}.", provider.name()), scopes: None })
 }
 
 #[cfg(test)]

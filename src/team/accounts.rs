@@ -176,6 +176,46 @@ impl TeamVault {
         self.check_entry(keys, &entry, true, &|| format!("account \"{}\"", account.account.name))
     }
 
+    /// Keeps what account `id`'s management key may do, as its test just listed (the health
+    /// report judges it), and records it; nothing is written when the list is the one kept.
+    pub fn note_management_scopes(
+        &self,
+        keys: &TeamKeys,
+        id: &str,
+        scopes: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), TeamError> {
+        loop {
+            let Some(found) = self.read_account(id)? else {
+                return Err(VaultError::UnknownAccount { query: id.to_owned() }.into());
+            };
+            if found.account.management_scopes.as_deref() == Some(scopes) {
+                return Ok(());
+            }
+            self.check_account_seal(keys, &found)?;
+            let mut account = found.account.clone();
+            account.management_scopes = Some(scopes.to_vec());
+            let text = serde_json::to_string(&account)
+                .map_err(|_json| VaultError::Render { what: "an account's record" })?;
+            let (under, subject) = (format!("accounts/{id}"), subject(id));
+            // Sealed again under the current generation, as the entry is written under it.
+            let sealed = if account.has_management_key {
+                let key = self.management_key(keys, &found)?;
+                self.seal_secret(keys, &subject, &key, &mut crate::vault::os_rng())?
+            } else {
+                String::new()
+            };
+            match self.write_entry(keys, (&under, &subject), (&text, &sealed), found.version) {
+                Err(KvError::Conflict) => continue,
+                other => other?,
+            };
+            let detail = crate::vault::management_scopes_detail(&account.name, scopes);
+            self.record(keys, Action::Verify, None, &detail, now)
+                .map_err(|error| TeamError::Unaudited { cause: error.to_string() })?;
+            return Ok(());
+        }
+    }
+
     /// Seals account `id` again under the current generation (for a member's removal) and
     /// destroys its older versions. Answers whether it was.
     pub(super) fn reseal_account(
@@ -230,6 +270,7 @@ mod tests {
                 region: None,
                 base_url: None,
                 has_management_key: false,
+                management_scopes: None,
                 created_at: chrono::DateTime::UNIX_EPOCH,
             },
             version: 1,

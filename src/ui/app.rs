@@ -336,6 +336,11 @@ impl KeydeskApp {
         }
         if let Phase::Unlocked(session) = &mut self.phase {
             session.refresh(now);
+            // "Check every key weekly": run when due, as the button does.
+            if session.weekly_check_due(now) {
+                self.queued.push(session::Command::CheckAll.into());
+                ctx.request_repaint();
+            }
         }
         self.tick_team(ctx, now);
         #[cfg(target_os = "linux")]

@@ -10,7 +10,7 @@ use crate::vault::model::KeyId;
 
 /// The actions a local vault's log holds, for the filter: `Action::ALL` without the team's
 /// own (invitations, joins, removals, re-keys), which it lists last.
-const ACTIONS: &[Action] = Action::ALL.split_at(22).0;
+const ACTIONS: &[Action] = Action::ALL.split_at(23).0;
 
 /// The audit log screen, drawn from the log as last read (`None` until it is read), a local
 /// vault's or a team vault's (whose lines also say which member did it). `label_of` names a
@@ -138,6 +138,7 @@ pub fn action_words(action: crate::vault::audit::Action) -> &'static str {
         Action::Incident => "incident",
         Action::Import => "keys imported",
         Action::Usage => "last use asked",
+        Action::Health => "health score",
         Action::Export => "exported",
         Action::Invite => "member invited",
         Action::Join => "member joined",

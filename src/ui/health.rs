@@ -1,12 +1,16 @@
-//! The "Health" screen (Ctrl+5): the vault's health score and its findings, worst first, each
-//! with a button for its fix — the window's own command for it (check, revoke, open an
+//! The "Health" screen (Ctrl+5): the vault's health score, a small chart of the scores on
+//! record (one per check of every key), and its findings, worst first, each with a button for
+//! its fix — the window's own command for it (check, revoke, open an
 //! incident, replace at the provider) or the key's page, where rotating and editing are.
 
 use chrono::{DateTime, Utc};
 
-use super::session::Command;
+use super::session::{AuditCache, Command};
 use super::theme::{self, Badge};
 use super::widgets::badge_ui;
+use crate::vault::health::history::{
+    MOST_CHARTED, ScorePoint, WEEKLY_DAYS, history, short_date, trend_sentence,
+};
 use crate::vault::health::{Finding, Fix, HealthReport, Severity, findings};
 use crate::vault::incidents::IncidentReport;
 use crate::vault::model::{KeyRecord, VaultFile};
@@ -15,13 +19,25 @@ use crate::vault::model::{KeyRecord, VaultFile};
 const MOST_SHOWN: usize = 200;
 
 /// The report, kept until the vault is saved again or a minute passes (computing it for
-/// 10,000 keys every frame would slow the window).
+/// 10,000 keys every frame would slow the window), and the scores on record, read again when
+/// the log grows.
 #[derive(Default)]
 pub struct HealthState {
     cached: Option<((u64, usize, i64), HealthReport)>,
+    history: Option<(u64, Vec<ScorePoint>)>,
 }
 
 impl HealthState {
+    /// The scores on record in `audit` (the log as last read), oldest first; none until it is
+    /// read.
+    fn history(&mut self, audit: Option<&AuditCache>) -> &[ScorePoint] {
+        let Some(audit) = audit else { return &[] };
+        if self.history.as_ref().is_none_or(|(at, _)| *at != audit.entries) {
+            self.history = Some((audit.entries, history(&audit.records)));
+        }
+        self.history.as_ref().map_or(&[], |(_, points)| points)
+    }
+
     fn report(&mut self, file: &VaultFile, now: DateTime<Utc>) -> &HealthReport {
         let stamp = (file.header.generation, file.keys.len(), now.timestamp() / 60);
         if self.cached.as_ref().is_some_and(|(at, _)| *at != stamp) {
@@ -31,16 +47,19 @@ impl HealthState {
     }
 }
 
-/// The screen.
+/// The screen; `audit` is the log as last read, for the scores on record.
 pub fn health_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    (file, audit): (&VaultFile, Option<&AuditCache>),
     state: &mut HealthState,
     now: DateTime<Utc>,
 ) -> Option<Command> {
+    ui.heading("Health");
+    let points = state.history(audit);
+    history_ui(ui, points, now);
+    ui.label(last_run(points.last(), file.header.settings.check_weekly, now));
     let report = state.report(file, now);
     let mut command = None;
-    ui.heading("Health");
     let colour = if report.has_critical() {
         Badge::Bad
     } else if report.findings.is_empty() {
@@ -55,7 +74,7 @@ pub fn health_ui(
             command = Some(Command::CheckAll);
         }
     });
-    let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
+    let count = |s: Severity| report.count(s);
     ui.label(format!(
         "{} critical, {} warnings, {} info, over {} keys. docs/health.md says how the score is made.",
         count(Severity::Critical),
@@ -97,8 +116,21 @@ pub fn health_ui(
     command
 }
 
-/// One finding: its keys, its sentence and its fix's button.
+/// One finding: its keys (or its account), its sentence and its fix's button.
 fn finding_ui(ui: &mut egui::Ui, file: &VaultFile, finding: &Finding) -> Option<Command> {
+    if let Some(account) = finding.account.as_deref().and_then(|id| file.account(id)) {
+        let mut command = None;
+        ui.horizontal_wrapped(|ui| {
+            ui.label(egui::RichText::new(&account.name).strong());
+            ui.label(format!("({} account)", account.provider.name()));
+            ui.label(&finding.sentence);
+            ui.label("Narrow it on the provider's API-keys page, then test it again.");
+            if ui.button("Test again").clicked() {
+                command = Some(Command::TestAccount(account.id.clone()));
+            }
+        });
+        return command;
+    }
     let key = finding.keys.first().and_then(|id| file.key(id))?;
     let mut command = None;
     ui.horizontal_wrapped(|ui| {
@@ -133,8 +165,119 @@ fn fix_command(file: &VaultFile, key: &KeyRecord, fix: &Fix) -> (&'static str, C
             ("Replace at the provider…", Command::ReplaceAtProvider(key.id.clone()))
         }
         Fix::Rotate => ("Open to rotate", open),
-        Fix::ReplaceNarrower { .. } | Fix::Split | Fix::AddIntegration | Fix::ContinueIncident { .. } => {
-            ("Open key", open)
+        Fix::ReplaceNarrower { .. }
+        | Fix::Split
+        | Fix::AddIntegration
+        | Fix::ContinueIncident { .. }
+        | Fix::NarrowManagementKey { .. } => ("Open key", open),
+    }
+}
+
+/// When every key was last checked (the newest score on record) and whether the window checks
+/// them weekly.
+fn last_run(last: Option<&ScorePoint>, weekly: bool, now: DateTime<Utc>) -> String {
+    let last = last.map(|p| p.at);
+    let said = last.map_or_else(
+        || "No check of every key yet.".to_owned(),
+        |at| format!("Every key was last checked on {}.", short_date(at, now)),
+    );
+    match (weekly, last) {
+        (false, _) => format!("{said} Weekly checks are off (Settings)."),
+        (true, Some(at)) => {
+            let next = at + chrono::Duration::days(WEEKLY_DAYS);
+            format!("{said} Checked weekly while Keydesk is unlocked: next on {}.", short_date(next, now))
         }
+        (true, None) => {
+            format!("{said} Checked weekly while Keydesk is unlocked: the first check is due now.")
+        }
+    }
+}
+
+/// The chart's height, and the widest it is drawn.
+const CHART_HEIGHT: f32 = 72.0;
+const CHART_WIDTH: f32 = 480.0;
+
+/// The scores on record: how they went, in words and as a small line chart (score 0 to 100
+/// up, time across; the newest [`MOST_CHARTED`]).
+fn history_ui(ui: &mut egui::Ui, points: &[ScorePoint], now: DateTime<Utc>) {
+    let Some(trend) = trend_sentence(points, now, " to ") else {
+        ui.label("No score on record yet: each \"Check every key\" records one, so the score can be followed over time.");
+        return;
+    };
+    let points = &points[points.len().saturating_sub(MOST_CHARTED)..];
+    let on_record = if points.len() == 1 { "1 score".to_owned() } else { format!("{} scores", points.len()) };
+    ui.label(format!("{trend} ({on_record} on record)."));
+    let width = ui.available_width().min(CHART_WIDTH);
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(width, CHART_HEIGHT), egui::Sense::hover());
+    let visuals = ui.visuals();
+    let line = visuals.widgets.noninteractive.fg_stroke.color;
+    let grid = visuals.widgets.noninteractive.bg_stroke;
+    let painter = ui.painter_at(rect);
+    painter.rect_stroke(rect, 2.0, grid, egui::StrokeKind::Inside);
+    let plot = rect.shrink(6.0);
+    for score in [50.0, 100.0] {
+        let y = plot.bottom() - plot.height() * score / 100.0;
+        painter.hline(plot.x_range(), y, egui::Stroke::new(0.5, grid.color));
+    }
+    let (first, last) = (points[0].at, points[points.len() - 1].at);
+    #[allow(clippy::cast_precision_loss, reason = "seconds and indices far below 2^24 in a drawing")]
+    let x_of = |index: usize, point: &ScorePoint| {
+        let span = (last - first).num_seconds();
+        let share = if span > 0 {
+            (point.at - first).num_seconds() as f32 / span as f32
+        } else if points.len() > 1 {
+            index as f32 / (points.len() - 1) as f32
+        } else {
+            1.0
+        };
+        plot.left() + plot.width() * share
+    };
+    let at: Vec<egui::Pos2> = points
+        .iter()
+        .enumerate()
+        .map(|(index, p)| {
+            egui::pos2(x_of(index, p), plot.bottom() - plot.height() * f32::from(p.score) / 100.0)
+        })
+        .collect();
+    painter.add(egui::Shape::line(at.clone(), egui::Stroke::new(2.0, line)));
+    for (point, pos) in points.iter().zip(&at) {
+        let colour = theme::badge(visuals.dark_mode, badge_of(point));
+        painter.circle_filled(*pos, 3.5, colour);
+    }
+    let described = format!(
+        "Health scores from {} to {}: {}",
+        short_date(first, now),
+        short_date(last, now),
+        points.iter().map(|p| p.score.to_string()).collect::<Vec<_>>().join(", ")
+    );
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &described));
+    // The point under the pointer, in words.
+    if let Some(pointer) = response.hover_pos()
+        && let Some((point, _)) = points
+            .iter()
+            .zip(&at)
+            .min_by(|a, b| (a.1.x - pointer.x).abs().total_cmp(&(b.1.x - pointer.x).abs()))
+    {
+        response.on_hover_text_at_pointer(format!(
+            "{}: {}/100 — {} critical, {} warnings, {} info, over {} keys",
+            point.at.format("%Y-%m-%d %H:%M UTC"),
+            point.score,
+            point.critical,
+            point.warning,
+            point.info,
+            point.keys
+        ));
+    }
+    ui.add_space(theme::GAP / 2.0);
+}
+
+/// A score's colour, as the score's badge above: bad with a critical finding, good with none.
+fn badge_of(point: &ScorePoint) -> Badge {
+    if point.critical > 0 {
+        Badge::Bad
+    } else if point.warning + point.info == 0 {
+        Badge::Good
+    } else {
+        Badge::Warn
     }
 }

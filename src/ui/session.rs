@@ -186,6 +186,9 @@ pub enum SessionDone {
         id: String,
         name: String,
         result: Result<String, String>,
+        /// What the management key may do, where the provider listed it (kept for the
+        /// health report).
+        scopes: Option<Vec<String>>,
     },
 }
 
@@ -296,6 +299,9 @@ pub struct Session {
     pub confirm: Option<Confirmation>,
     /// The check of every key while it runs: its answers still to record.
     pub checking: Option<check_all::Checking>,
+    /// When every key was last checked (the newest `health` line), read from the log the
+    /// first time a weekly check is asked about; `Some(None)`: never.
+    pub last_check_all: Option<Option<DateTime<Utc>>>,
     /// The vault's last word on its record outside the folder that failed to be written,
     /// once said (so it is said once, and again if it changes).
     pub mark_problem_said: Option<String>,
@@ -312,6 +318,7 @@ impl Session {
         Session {
             vault,
             checking: None,
+            last_check_all: None,
             mark_problem_said: None,
             screen: Screen::Keys,
             dashboard: DashboardState::default(),
@@ -340,7 +347,8 @@ impl Session {
             self.revealed = None;
         }
         let entries = self.vault.file().audit.entries;
-        let shows_log = matches!(self.screen, Screen::Audit | Screen::Detail(_));
+        // The Health screen charts the log's `health` lines.
+        let shows_log = matches!(self.screen, Screen::Audit | Screen::Detail(_) | Screen::Health);
         if shows_log && self.audit_cache.as_ref().is_none_or(|c| c.entries != entries) {
             self.audit_cache = Some(AuditCache::read(&self.vault));
         }
@@ -363,7 +371,14 @@ impl Session {
 
     /// The next moment something here changes by itself (a reveal hides).
     pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
-        self.revealed.as_ref().map(|r| r.until)
+        // The weekly check of every key, once its last run is known.
+        let weekly =
+            self.last_check_all.filter(|_| self.vault.file().header.settings.check_weekly).map(|last| {
+                last.map_or(DateTime::<Utc>::MIN_UTC, |at| {
+                    at + chrono::Duration::days(crate::vault::health::history::WEEKLY_DAYS)
+                })
+            });
+        [self.revealed.as_ref().map(|r| r.until), weekly].into_iter().flatten().min()
     }
 
     fn open_key(&mut self, id: &KeyId) {

@@ -106,10 +106,13 @@ pub fn settings_ui(
         seconds_words,
         "after a copy",
     );
+    ui.checkbox(&mut state.check_weekly, "Check every key weekly")
+        .on_hover_text("While Keydesk is unlocked, every key is asked at its provider once a week, as \"Check every key\" does.");
     if ui.button("Save settings").clicked() {
         let settings = Settings {
             auto_lock_minutes: state.auto_lock_minutes,
             clipboard_clear_secs: state.clipboard_clear_secs,
+            check_weekly: state.check_weekly,
         };
         command = Some(session::Command::SaveSettings(settings).into());
     }

@@ -222,6 +222,7 @@ impl PasswordChange {
 pub struct SettingsState {
     pub auto_lock_minutes: u32,
     pub clipboard_clear_secs: u32,
+    pub check_weekly: bool,
     /// The master password's change, as typed.
     pub password: PasswordChange,
     /// Why the settings could not be saved.
@@ -322,6 +323,7 @@ impl SettingsState {
         SettingsState {
             auto_lock_minutes: settings.auto_lock_minutes,
             clipboard_clear_secs: settings.clipboard_clear_secs,
+            check_weekly: settings.check_weekly,
             password: PasswordChange::new(kdf),
             error: None,
             backup_path,

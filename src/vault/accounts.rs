@@ -114,6 +114,28 @@ impl Vault {
         })
     }
 
+    /// Keeps what account `account_id`'s management key may do, as its test just listed
+    /// (the health report judges it); recorded as a `verify` line without a key. Nothing is
+    /// written when the list is the one kept.
+    pub fn note_management_scopes(
+        &mut self,
+        account_id: &str,
+        scopes: Vec<String>,
+    ) -> Result<(), VaultError> {
+        let account = self.find_account(account_id)?;
+        if account.management_scopes.as_ref() == Some(&scopes) {
+            return Ok(());
+        }
+        let id = account.id.clone();
+        let detail = management_scopes_detail(&account.name, &scopes);
+        self.apply(Action::Verify, None, detail, |file| {
+            if let Some(account) = file.accounts.iter_mut().find(|a| a.id == id) {
+                account.management_scopes = Some(scopes);
+            }
+            Ok(())
+        })
+    }
+
     /// The name of the account whose management key `secret` is, if any (compared in
     /// constant time; management keys are few).
     pub(super) fn account_managed_by(&self, secret: &SecretString) -> Option<String> {
@@ -194,8 +216,14 @@ pub fn new_account(
         region,
         base_url,
         has_management_key,
+        management_scopes: None,
         created_at: now,
     })
+}
+
+/// The detail of the line that records a management key's scopes.
+pub fn management_scopes_detail(account: &str, scopes: &[String]) -> String {
+    format!("management key of \"{account}\": {} scopes", scopes.len())
 }
 
 /// A last-use answer in words, as the audit trail keeps it: "last used 2026-11-20 08:30 UTC

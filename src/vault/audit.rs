@@ -50,6 +50,9 @@ pub enum Action {
     Export,
     /// The provider was asked when a key was last used.
     Usage,
+    /// The vault's health score at the end of a check of every key, with its findings
+    /// counted by severity (`vault::health::history` reads them back).
+    Health,
     /// A team vault: a member was invited (their sealed entry written).
     Invite,
     /// A team vault: an invited member opened it for the first time.
@@ -92,6 +95,7 @@ impl Action {
             Action::Import => "import",
             Action::Export => "export",
             Action::Usage => "usage",
+            Action::Health => "health",
             Action::Invite => "invite",
             Action::Join => "join",
             Action::MemberRemove => "member-remove",
@@ -108,7 +112,7 @@ impl Action {
     }
 
     /// Every action, in the order they are listed.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         Action::CreateVault,
         Action::ChangePassword,
         Action::Generate,
@@ -131,6 +135,7 @@ impl Action {
         Action::Import,
         Action::Export,
         Action::Usage,
+        Action::Health,
         Action::Invite,
         Action::Join,
         Action::MemberRemove,

@@ -10,8 +10,10 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::model::{Incident, KeyId, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
+use super::model::{Account, Incident, KeyId, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
 use crate::providers::Provider;
+
+pub mod history;
 
 /// A key not checked at its provider for this long is due a check.
 pub const CHECK_EVERY_DAYS: i64 = 30;
@@ -65,6 +67,8 @@ pub enum FindingKind {
     Expired,
     /// Full-access or admin rights where a narrower key would do.
     BroadScopes,
+    /// A provider account's management key holds more than managing keys needs.
+    BroadManagementKey,
     /// Its rotation period is over.
     RotationOverdue,
     /// Expires within [`EXPIRING_WITHIN_DAYS`].
@@ -89,6 +93,7 @@ impl FindingKind {
             FindingKind::UsedAfterRevoke => "used-after-revoke",
             FindingKind::Expired => "expired",
             FindingKind::BroadScopes => "broad-scopes",
+            FindingKind::BroadManagementKey => "broad-management-key",
             FindingKind::RotationOverdue => "rotation-overdue",
             FindingKind::ExpiringSoon => "expiring-soon",
             FindingKind::Unused => "unused",
@@ -106,6 +111,7 @@ impl FindingKind {
             FindingKind::UsedAfterRevoke => "Used after it was revoked or replaced",
             FindingKind::Expired => "Expired",
             FindingKind::BroadScopes => "Full access where a narrower key would do",
+            FindingKind::BroadManagementKey => "A management key that may do more than manage keys",
             FindingKind::RotationOverdue => "Rotation overdue",
             FindingKind::ExpiringSoon => "Expiring soon",
             FindingKind::Unused => "Unused at the provider",
@@ -136,6 +142,8 @@ pub enum Fix {
     AddIntegration,
     /// Take the next step of this incident.
     ContinueIncident { incident: String },
+    /// Narrow the account's management key to these scopes at the provider, then test it.
+    NarrowManagementKey { scopes: &'static [&'static str] },
 }
 
 impl Fix {
@@ -150,16 +158,20 @@ impl Fix {
             Fix::Split => "split",
             Fix::AddIntegration => "add-integration",
             Fix::ContinueIncident { .. } => "continue-incident",
+            Fix::NarrowManagementKey { .. } => "narrow-management-key",
         }
     }
 }
 
-/// One thing to do about one key (or an incident about it).
+/// One thing to do about one key (or an incident about it), or about a provider account's
+/// management key (`account`, and no keys).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub kind: FindingKind,
     pub severity: Severity,
     pub keys: Vec<KeyId>,
+    /// The account's id, for a finding about its management key.
+    pub account: Option<String>,
     /// Why it matters, in one sentence.
     pub sentence: String,
     pub fix: Fix,
@@ -184,12 +196,15 @@ impl HealthReport {
 
 /// The health of `file` at `now`.
 pub fn findings(file: &VaultFile, now: DateTime<Utc>) -> HealthReport {
-    findings_of((&file.keys, &file.incidents), now)
+    findings_of((&file.keys, &file.incidents, &file.accounts), now)
 }
 
-/// The health of these keys and incidents at `now` (a team vault's, which keeps no
-/// [`VaultFile`]).
-pub fn findings_of((keys, incidents): (&[KeyRecord], &[Incident]), now: DateTime<Utc>) -> HealthReport {
+/// The health of these keys, incidents and provider accounts at `now` (a team vault's, which
+/// keeps no [`VaultFile`]).
+pub fn findings_of(
+    (keys, incidents, accounts): (&[KeyRecord], &[Incident], &[Account]),
+    now: DateTime<Utc>,
+) -> HealthReport {
     let open: Vec<&Incident> = incidents.iter().filter(|i| i.closed_at.is_none()).collect();
     let under_incident: HashSet<&KeyId> = open.iter().map(|i| &i.key).collect();
     let mut found = Vec::new();
@@ -202,6 +217,7 @@ pub fn findings_of((keys, incidents): (&[KeyRecord], &[Incident]), now: DateTime
             kind: FindingKind::StaleIncident,
             severity: Severity::Warning,
             keys: vec![incident.key.clone()],
+            account: None,
             sentence: format!(
                 "Incident {} has been open for {} days: until the key is replaced and revoked everywhere, whoever found it can still use it.",
                 incident.id,
@@ -210,6 +226,7 @@ pub fn findings_of((keys, incidents): (&[KeyRecord], &[Incident]), now: DateTime
             fix: Fix::ContinueIncident { incident: incident.id.clone() },
         });
     }
+    found.extend(accounts.iter().filter_map(management_key_finding));
     found.sort_by_key(|f| (f.severity, f.kind));
     let live: HashSet<&KeyId> = keys.iter().filter(|k| k.is_live()).map(|k| &k.id).collect();
     let revoked_found: HashSet<&KeyId> =
@@ -250,6 +267,50 @@ pub fn full_access(provider: Provider, scopes: &[String]) -> bool {
     }
 }
 
+/// What a SendGrid management key needs to do Keydesk's work: make, list and revoke keys
+/// (`POST`, `GET` and `DELETE /v3/api_keys`, docs/providers.md).
+pub const SENDGRID_MANAGEMENT_SCOPES: &[&str] = &["api_keys.create", "api_keys.read", "api_keys.delete"];
+
+/// The rights of a management key beyond managing keys, as its last test listed: SendGrid's
+/// scopes outside `api_keys.*` and the account's own flags (`2fa_…`,
+/// `sender_verification_…`), which every key lists.
+pub fn management_extras(provider: Provider, scopes: &[String]) -> Vec<&str> {
+    match provider {
+        Provider::SendGrid => scopes
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !s.starts_with("api_keys.") && !s.starts_with("2fa_"))
+            .filter(|s| !s.starts_with("sender_verification_"))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A management key that may do more than manage keys (where its test listed its scopes).
+fn management_key_finding(account: &Account) -> Option<Finding> {
+    let scopes = account.management_scopes.as_deref().filter(|_| account.has_management_key)?;
+    let extras = management_extras(account.provider, scopes);
+    if extras.is_empty() {
+        return None;
+    }
+    let some: Vec<&str> = extras.iter().take(3).copied().collect();
+    let more = if extras.len() > some.len() { ", …" } else { "" };
+    Some(Finding {
+        kind: FindingKind::BroadManagementKey,
+        severity: Severity::Warning,
+        keys: Vec::new(),
+        account: Some(account.id.clone()),
+        sentence: format!(
+            "The management key of \"{}\" holds {} beyond managing keys ({}{more}): a leak lets anyone send mail and change the account; {} is all Keydesk needs.",
+            account.name,
+            if extras.len() == 1 { "1 right".to_owned() } else { format!("{} rights", extras.len()) },
+            some.join(", "),
+            SENDGRID_MANAGEMENT_SCOPES.join(", ")
+        ),
+        fix: Fix::NarrowManagementKey { scopes: SENDGRID_MANAGEMENT_SCOPES },
+    })
+}
+
 /// The rights Keydesk knows a key has: what its last check listed, else what it was made with.
 pub fn known_permissions(record: &KeyRecord) -> &[String] {
     match &record.last_verified {
@@ -277,7 +338,7 @@ fn used_by(key: &KeyRecord) -> String {
 
 fn key_findings(key: &KeyRecord, now: DateTime<Utc>, under_incident: bool, out: &mut Vec<Finding>) {
     let mut add = |kind, severity, sentence: String, fix| {
-        out.push(Finding { kind, severity, keys: vec![key.id.clone()], sentence, fix });
+        out.push(Finding { kind, severity, keys: vec![key.id.clone()], account: None, sentence, fix });
     };
     if let Some(flag) = key.unexpected_use()
         && !under_incident

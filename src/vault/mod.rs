@@ -44,7 +44,7 @@ use crypto::{CryptoError, KdfParams, SymmetricKey};
 use keys::Keys;
 use model::{AuditHead, FORMAT, Header, SecretBackend, Settings, VaultFile};
 
-pub use accounts::{AccountRequest, UsageTarget, new_account, usage_detail};
+pub use accounts::{AccountRequest, UsageTarget, management_scopes_detail, new_account, usage_detail};
 pub use allowed_browsers::browser_detail;
 pub use check::{CheckReport, WhoisFound};
 pub(crate) use commit::AddedLine;
@@ -555,8 +555,10 @@ impl Vault {
             });
         }
         let detail = format!(
-            "auto-lock {} min, clipboard {} s",
-            settings.auto_lock_minutes, settings.clipboard_clear_secs
+            "auto-lock {} min, clipboard {} s, weekly check {}",
+            settings.auto_lock_minutes,
+            settings.clipboard_clear_secs,
+            if settings.check_weekly { "on" } else { "off" }
         );
         self.apply(audit::Action::Settings, None, detail, |file| {
             file.header.settings = settings;

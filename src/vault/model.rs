@@ -181,11 +181,15 @@ impl SecretBackend {
 pub struct Settings {
     pub auto_lock_minutes: u32,
     pub clipboard_clear_secs: u32,
+    /// The window checks every key at its provider once a week while it is unlocked (off
+    /// unless chosen).
+    #[serde(skip_serializing_if = "is_false")]
+    pub check_weekly: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { auto_lock_minutes: 5, clipboard_clear_secs: 20 }
+        Settings { auto_lock_minutes: 5, clipboard_clear_secs: 20, check_weekly: false }
     }
 }
 
@@ -203,6 +207,10 @@ pub struct Account {
     /// Whether a management key is stored for this account (under the account's id).
     #[serde(default, skip_serializing_if = "is_false")]
     pub has_management_key: bool,
+    /// What the management key may do, as its last test listed (SendGrid lists its scopes);
+    /// `None` until a test told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_scopes: Option<Vec<String>>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -475,6 +475,14 @@ impl Vault {
     pub fn reveal(&mut self, id: &KeyId) -> Result<SecretString, VaultError> {
         self.use_secret(id)
     }
+
+    /// Records the vault's health as it is now — a `health` audit line with the score and the
+    /// findings by severity (`health::history` reads the series back) — and answers it.
+    pub fn record_health(&mut self) -> Result<super::health::HealthReport, VaultError> {
+        let report = super::health::findings(&self.file, self.now());
+        self.commit(Action::Health, None, audit::Outcome::Ok, report.audit_detail())?;
+        Ok(report)
+    }
 }
 
 /// The access key id of an Amazon SES key kept as "id:secret" (the part before the colon).

@@ -464,3 +464,52 @@ fn benchmark_a_thousand_keys_answering_in_20_ms() {
         planned.as_secs_f64()
     );
 }
+
+#[test]
+fn each_check_of_every_key_puts_the_health_score_on_record() {
+    let works = format!("xkeysib-{}-{}", random_chars(HEX, 64), random_chars(ALNUM, 16));
+    let answers: HashMap<String, Answer> = [(works.clone(), Answer::Works)].into_iter().collect();
+    let brevo = Server::start(&Arc::new(answers), Duration::ZERO);
+    let cli = common::Cli::new();
+    cli.init_cheap(&["--secret-store", "file"]);
+    cli.ok(&["account", "add", "--provider", "brevo", "--name", "Brevo", "--base-url", &brevo.url], "");
+    cli.ok(&["add", "--label", "Brevo CRM", "--account", "Brevo"], &works);
+    let before = cli.ok_without_password_or_keychain(&["health"]);
+    assert!(before.contains("No score on record yet"), "{before}");
+
+    // Checked, but no integration is recorded: one info finding over one key, 90.
+    let output = cli.run(&["verify", "--all", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        answer["health"],
+        serde_json::json!({"score": 90, "critical": 0, "warning": 0, "info": 1, "keys": 1}),
+        "{answer}"
+    );
+    let first = cli.ok_without_password_or_keychain(&["health"]);
+    assert!(first.contains("Score 90 on "), "{first}");
+
+    // Its integration recorded, checked again: 100, and the way there.
+    cli.ok(&["edit", "Brevo CRM", "--integration", "Newsletter"], "");
+    let output = cli.run(&["verify", "--all"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Health score: 100/100, on record"));
+    let second = cli.ok_without_password_or_keychain(&["health"]);
+    let line = second.lines().nth(1).unwrap();
+    let day = line.strip_prefix("Score 90 → 100 since ").and_then(|rest| rest.split(':').next());
+    let day = day.unwrap_or_else(|| panic!("{second}"));
+    assert!(line.ends_with(&format!(": 90 ({day}), 100 ({day}).")), "{second}");
+    let json: serde_json::Value =
+        serde_json::from_str(&cli.ok_without_password_or_keychain(&["health", "--json"])).unwrap();
+    let history = json["history"].as_array().unwrap();
+    let scores: Vec<u64> = history.iter().map(|p| p["score"].as_u64().unwrap()).collect();
+    assert_eq!(scores, [90, 100], "{json}");
+    assert_eq!(history[0]["info"], 1);
+    assert!(history[1]["at"].as_str().unwrap().ends_with('Z'));
+
+    // Two `health` lines, in the chain like any other.
+    let audit = cli.ok(&["audit", "--json"], "");
+    assert_eq!(audit.matches("score 90; critical 0, warning 0, info 1; keys 1").count(), 1, "{audit}");
+    assert_eq!(audit.matches("score 100; critical 0, warning 0, info 0; keys 1").count(), 1, "{audit}");
+    assert!(cli.ok(&["audit", "--verify"], "").contains("all linked"));
+}

@@ -21,6 +21,7 @@ mod check_all;
 mod cli;
 mod clipboard;
 mod files;
+mod health;
 mod import;
 mod keychain;
 mod notify;

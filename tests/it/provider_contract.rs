@@ -203,9 +203,12 @@ fn sendgrid_create_verify_and_revoke_follow_the_published_spec() {
 
     // Testing the account's management key.
     server.then(Reply::json(200, r#"{"scopes":["api_keys.create","api_keys.delete","api_keys.read"]}"#));
+    let tested = test_connection(&client(), Provider::SendGrid, &server.mock.url, &management).unwrap();
+    assert_eq!(tested.words, "Connected to SendGrid.");
     assert_eq!(
-        test_connection(&client(), Provider::SendGrid, &server.mock.url, &management).unwrap(),
-        "Connected to SendGrid."
+        tested.scopes,
+        Some(vec!["api_keys.create".into(), "api_keys.delete".into(), "api_keys.read".into()]),
+        "the scopes the key holds, for the health report"
     );
 
     // Revoke, and each answer DELETE documents.

@@ -1685,3 +1685,81 @@ fn an_incident_on_a_team_key_gathers_every_members_steps_and_closes() {
     assert!(status < 300, "{status}");
     assert!(ana.fails(&["incident", "list"], "").contains("changed outside Keydesk"));
 }
+
+#[test]
+fn a_check_of_every_key_puts_the_health_score_on_the_teams_trail_for_every_member() {
+    let bao = Bao::dev();
+    let key = format!(
+        "xkeysib-{}-{}",
+        common::random_chars(common::HEX, 64),
+        common::random_chars(common::ALNUM, 16)
+    );
+    let known = Arc::new(key.clone());
+    let brevo = common::mock::Mock::start(move |seen| {
+        if seen.url == "/v3/account" && seen.header("api-key") == Some(known.as_str()) {
+            common::mock::Reply::json(200, r#"{"email":"ops@example.com"}"#)
+        } else {
+            common::mock::Reply::json(401, r#"{"code":"unauthorized","message":"Key not found"}"#)
+        }
+    });
+    let ana = Member::new(&bao.root_token);
+    ana.init(&bao, "ana");
+    ana.ok(&["account", "add", "--provider", "brevo", "--name", "Brevo", "--base-url", &brevo.url], "");
+    ana.ok(&["add", "--label", "Newsletter", "--account", "Brevo"], &key);
+    ana.ok(&["edit", "Newsletter", "--integration", "Newsletter"], "");
+    assert!(ana.ok(&["health"], "").contains("No score on record yet"));
+
+    let output = ana.run(&["verify", "--all"], "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("Health score: 100/100, on record"), "{stderr}");
+
+    // Another member reads it from the trail.
+    let code = code_in(&ana.ok(&["member", "invite", "bo"], ""));
+    let bo = Member::new(&bao.root_token);
+    let joined = bo.join(&bao, "bo", &code);
+    assert!(joined.status.success(), "{}", String::from_utf8_lossy(&joined.stderr));
+    let health = bo.ok(&["health"], "");
+    assert!(health.lines().nth(1).is_some_and(|l| l.starts_with("Score 100 on ")), "{health}");
+    let json: Value = serde_json::from_str(&bo.ok(&["health", "--json"], "")).unwrap();
+    assert_eq!(json["history"].as_array().map(Vec::len), Some(1), "{json}");
+    assert_eq!(json["history"][0]["score"], 100);
+    let trail = bo.ok(&["audit"], "");
+    let line = trail.lines().find(|l| l.split_whitespace().nth(2) == Some("health")).unwrap_or_default();
+    assert!(
+        line.contains("score 100; critical 0, warning 0, info 0; keys 1") && line.ends_with("ana"),
+        "{trail}"
+    );
+    assert!(bo.ok(&["audit", "--verify"], "").contains("all linked"));
+}
+
+#[test]
+fn a_team_accounts_management_key_is_judged_by_the_scopes_its_test_listed() {
+    let bao = Bao::dev();
+    let management = common::sendgrid_key();
+    let known = Arc::new(management.clone());
+    let sendgrid = common::mock::Mock::start(move |seen| {
+        if seen.url == "/v3/scopes" && seen.header("authorization") == Some(&format!("Bearer {known}")) {
+            common::mock::Reply::json(
+                200,
+                r#"{"scopes":["api_keys.create","api_keys.delete","api_keys.read","mail.send"]}"#,
+            )
+        } else {
+            common::mock::Reply::json(401, r#"{"errors":[{"message":"authorization required"}]}"#)
+        }
+    });
+    let ana = Member::new(&bao.root_token);
+    ana.init(&bao, "ana");
+    ana.ok(
+        &["account", "add", "--provider", "sendgrid", "--name", "SG prod", "--base-url", &sendgrid.url],
+        &management,
+    );
+    assert!(ana.ok(&["account", "test", "SG prod"], "").contains("Connected to SendGrid."));
+    let json: Value = serde_json::from_str(&ana.ok(&["health", "--json"], "")).unwrap();
+    assert_eq!(json["findings"][0]["kind"], "broad-management-key", "{json}");
+    assert_eq!(json["findings"][0]["account"]["name"], "SG prod");
+    // The account's entry still opens: its management key is the one given.
+    assert!(ana.ok(&["account", "test", "SG prod"], "").contains("Connected to SendGrid."));
+    assert!(ana.ok(&["audit"], "").contains("management key of \"SG prod\": 4 scopes"));
+    assert!(ana.ok(&["audit", "--verify"], "").contains("all linked"));
+}

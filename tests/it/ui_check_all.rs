@@ -58,11 +58,19 @@ fn check_every_key_from_the_health_screen_and_the_key_list() {
     harness.run();
     harness.get_by_label_contains("Not checked lately");
     assert!(harness.query_by_label_contains("Refused at the provider").is_none());
+    harness.get_by_label_contains("No score on record yet");
     click(&mut harness, "Check every key");
     harness.run();
     harness.run();
     assert_eq!(server.seen().len(), 2, "each key asked once");
-    harness.get_by_label_contains("Checked 2 keys: 1 works · 1 refused · 0 could not tell.");
+    // One refused key (critical, 1) and one without an integration (info, 0.1) over two keys:
+    // 100 × (1 − 1.1 ÷ 2) = 45, on record and charted.
+    harness.get_by_label_contains(
+        "Checked 2 keys: 1 works · 1 refused · 0 could not tell. Health score: 45/100.",
+    );
+    harness.run();
+    harness.get_by_label_contains("Score 45 on 1 Nov (1 score on record).");
+    harness.get_by_label("Health scores from 1 Nov to 1 Nov: 45");
     // The findings follow: the dead key is refused, and no key is unchecked any more.
     harness.get_by_label_contains("Refused at the provider, still active here");
     assert!(harness.query_by_label_contains("Not checked lately").is_none());
@@ -90,6 +98,21 @@ fn check_every_key_from_the_health_screen_and_the_key_list() {
     assert_eq!(server.seen().len(), 4);
     let audit = harness.state().session().unwrap().vault.file().audit.entries;
     assert!(audit >= 4 + 3, "every answer is in the audit log ({audit} entries)");
+
+    // The old key revoked and every key checked again: the chart has each score.
+    world.clock.advance_secs(30);
+    let session = harness.state_mut().session_mut().unwrap();
+    let old = session.vault.keys().iter().find(|k| k.label == "Old CRM").unwrap().id.clone();
+    session.vault.revoke_noting(&old, "refused at the provider", "revoked there").unwrap();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
+    harness.run();
+    click(&mut harness, "Check every key");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Health score: 90/100.");
+    harness.run();
+    harness.get_by_label_contains("Score 45 to 90 since 1 Nov (3 scores on record).");
+    harness.get_by_label("Health scores from 1 Nov to 1 Nov: 45, 45, 90");
 }
 
 /// A Brevo that answers `live` at once and `held` only once `gate` opens (two threads, so one
@@ -180,4 +203,84 @@ fn answers_are_recorded_as_they_arrive_while_the_check_runs_with_its_progress_ba
     for thread in threads {
         thread.join().unwrap();
     }
+}
+
+/// Locks the window (idle past its auto-lock) after `days`, then unlocks it.
+fn days_later(
+    harness: &mut egui_kittest::Harness<'_, keydesk::ui::KeydeskApp>,
+    world: &common::window::World,
+    days: i64,
+) {
+    world.clock.advance_days(days);
+    harness.run();
+    assert!(!harness.state().is_unlocked(), "locked after being idle");
+    common::window::unlock(harness);
+    harness.run();
+    harness.run();
+}
+
+#[test]
+fn the_weekly_check_is_opt_in_and_runs_when_due_while_unlocked() {
+    let live = brevo_key();
+    let known = Arc::new(live.clone());
+    let server = common::mock::Mock::start(move |seen| {
+        if seen.url == "/v3/account" && seen.header("api-key") == Some(known.as_str()) {
+            common::mock::Reply::json(200, r#"{"email":"ops@example.com"}"#)
+        } else {
+            common::mock::Reply::json(401, r#"{"code":"unauthorized","message":"Key not found"}"#)
+        }
+    });
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    {
+        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        let request = AccountRequest {
+            name: "Brevo".into(),
+            provider: Provider::Brevo,
+            region: None,
+            base_url: Some(server.url.clone()),
+        };
+        let account = vault.add_account(request, None).unwrap();
+        let request = AddRequest {
+            meta: KeyMeta::labelled("Newsletter"),
+            provider: Some(Provider::Brevo),
+            account: Some(account),
+            ..Default::default()
+        };
+        vault.add(request, &SecretString::from(live.as_str())).unwrap();
+    }
+    harness.run();
+
+    // Off unless chosen: a week and a day later, nothing is asked.
+    days_later(&mut harness, &world, 8);
+    assert!(server.seen().is_empty());
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
+    harness.run();
+    harness.get_by_label_contains("No check of every key yet. Weekly checks are off (Settings).");
+
+    // Chosen in Settings: never checked, so it runs at once.
+    click(&mut harness, "Settings");
+    click(&mut harness, "Check every key weekly");
+    click(&mut harness, "Save settings");
+    harness.run();
+    harness.run();
+    assert!(harness.state().session().unwrap().vault.file().header.settings.check_weekly);
+    assert_eq!(server.seen().len(), 1, "the check ran");
+    harness.get_by_label_contains("Checked 1 key: 1 works · 0 refused · 0 could not tell.");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
+    harness.run();
+    harness.get_by_label_contains(
+        "Every key was last checked on 9 Nov. Checked weekly while Keydesk is unlocked: next on 16 Nov.",
+    );
+
+    // Six days on it is not due; a seventh, it runs as the vault is unlocked.
+    days_later(&mut harness, &world, 6);
+    assert_eq!(server.seen().len(), 1, "not due yet");
+    days_later(&mut harness, &world, 1);
+    assert_eq!(server.seen().len(), 2, "due a week after the last");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
+    harness.run();
+    harness.get_by_label_contains("Every key was last checked on 16 Nov.");
+    harness.get_by_label_contains("Score 90 to 90 since 9 Nov (2 scores on record).");
 }

@@ -186,6 +186,11 @@ fn every_screen_fits_its_window_from_760_px_up() {
     meta.expires_at = Some(keydesk::vault::Clock::now(&world.clock) + chrono::Duration::days(5));
     let request = keydesk::vault::AddRequest { meta, ..Default::default() };
     session.vault.add(request, &secrecy::SecretString::from(common::sendgrid_key())).unwrap();
+    // The Health screen with scores on record: its chart.
+    for _ in 0..12 {
+        session.vault.record_health().unwrap();
+        world.clock.advance_secs(10);
+    }
     let mut found = Vec::new();
     for (name, screen) in [
         ("the key list", Screen::Keys),
@@ -194,7 +199,7 @@ fn every_screen_fits_its_window_from_760_px_up() {
         ("API settings", Screen::Accounts),
         ("the audit log", Screen::Audit),
         ("settings", Screen::Settings),
-        ("health", Screen::Health),
+        ("health, with its chart", Screen::Health),
         ("which key is this", Screen::Whois),
     ] {
         show(&mut harness, screen);
@@ -205,6 +210,10 @@ fn every_screen_fits_its_window_from_760_px_up() {
         open_key(&mut harness, key);
         check(&mut harness, name, &mut found);
     }
+    // The chart was drawn (and measured above).
+    show(&mut harness, Screen::Health);
+    harness.run();
+    harness.get_by_label_contains("Health scores from");
     show(&mut harness, Screen::Detail(id));
     harness.set_size(egui::vec2(1000.0, 800.0));
     harness.run();

@@ -207,7 +207,13 @@ fn vault_with_a_key(dir: &std::path::Path) -> (keydesk::vault::model::KeyId, Str
     let password = SecretString::from(PASSWORD);
     let options = CreateOptions { backend: SecretBackend::File, kdf: KdfParams::MIN };
     let mut vault = Vault::create(env, &password, options).unwrap();
-    vault.update_settings(Settings { auto_lock_minutes: 1, clipboard_clear_secs: CLEAR_SECS }).unwrap();
+    vault
+        .update_settings(Settings {
+            auto_lock_minutes: 1,
+            clipboard_clear_secs: CLEAR_SECS,
+            ..Settings::default()
+        })
+        .unwrap();
     let request = GenerateRequest {
         meta: keydesk::vault::meta::KeyMeta::labelled("Webhook"),
         spec: keydesk::vault::keygen::KeySpec::default(),

@@ -1032,7 +1032,7 @@ impl KeydeskApp {
             }
             TeamCommand::Account(AccountAction::Test(id)) => {
                 self.jobs.spawn(ctx, "Testing the account's management key", Records::No, move || {
-                    let tested = test_account(&vault, &keys, &id);
+                    let tested = test_account(&vault, &keys, &id, now);
                     Done::Team(TeamDone::AccountTested(id, tested))
                 });
             }
@@ -1395,8 +1395,9 @@ fn abandon_rotation(
     Ok(format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again."))
 }
 
-/// "Test connection": asks the account's provider whether its management key works.
-fn test_account(vault: &TeamVault, keys: &TeamKeys, id: &str) -> Result<String, String> {
+/// "Test connection": asks the account's provider whether its management key works, and keeps
+/// what the key may do where the provider lists it (for the health report).
+fn test_account(vault: &TeamVault, keys: &TeamKeys, id: &str, now: DateTime<Utc>) -> Result<String, String> {
     let accounts = vault.accounts().map_err(|e| sentence(&e))?;
     let found = find_account(&accounts, id).map_err(|e| e.to_string())?;
     let key = vault.management_key(keys, found).map_err(|e| sentence(&e))?;
@@ -1407,7 +1408,14 @@ fn test_account(vault: &TeamVault, keys: &TeamKeys, id: &str) -> Result<String, 
         account.region.as_deref(),
     )
     .map_err(|e| e.to_string())?;
-    actions::test_account(&actions::client(), account.provider, &url, &key).map_err(|e| e.to_string())
+    let tested =
+        actions::test_account(&actions::client(), account.provider, &url, &key).map_err(|e| e.to_string())?;
+    if let Some(scopes) = &tested.scopes {
+        vault.note_management_scopes(keys, &account.id, scopes, now).map_err(|e| {
+            format!("{} The test's answer could not be recorded: {}", tested.words, sentence(&e))
+        })?;
+    }
+    Ok(tested.words)
 }
 
 /// Asks key `id`'s provider whether it still takes the key (at its account's address, with

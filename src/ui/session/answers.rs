@@ -85,7 +85,13 @@ impl Session {
             SessionDone::Revoked { called, reason, replacement } => {
                 self.finish_revoke(*called, &reason, replacement, fx);
             }
-            SessionDone::AccountTested { id, name, result } => {
+            SessionDone::AccountTested { id, name, result, scopes } => {
+                // What the key may do is kept for the health report, cancelled or not.
+                if let Some(scopes) = scopes
+                    && let Err(error) = self.vault.note_management_scopes(&id, scopes)
+                {
+                    fx.toasts.error(format!("{name}: the test's answer could not be recorded: {error}"), now);
+                }
                 // The last result stays on the account's row, not only in a toast.
                 self.accounts.tested.insert(id, (result.clone(), now));
                 if cancelled {

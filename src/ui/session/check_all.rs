@@ -1,12 +1,14 @@
 //! "Check every key" in the window: the keys are read on the UI thread, the requests run in a
 //! job (a progress bar with keys done, left and time left, and Cancel), and each answer comes
 //! back over a channel and is recorded at the next tick — so a kill or a Cancel keeps every
-//! answer that arrived.
+//! answer that arrived. At the end the vault's health score is recorded (a `health` line).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Instant;
+
+use chrono::{DateTime, Utc};
 
 use super::{Effects, Session, SessionDone};
 use crate::actions::check_all::{self as checks, Event, KeyChecked, Patience, Tally};
@@ -33,6 +35,35 @@ pub struct CheckAllEnded {
 }
 
 impl Session {
+    /// When the weekly check of every key is next due: a week after the last check of every
+    /// key (the newest `health` line, read from the log once), at once when there was none;
+    /// `None` while the setting is off.
+    pub fn weekly_check_at(&mut self) -> Option<DateTime<Utc>> {
+        if !self.vault.file().header.settings.check_weekly {
+            return None;
+        }
+        let vault = &self.vault;
+        let last = *self.last_check_all.get_or_insert_with(|| {
+            // A log that cannot be read counts as no check: the check then runs, and says
+            // what it finds.
+            let text = vault.audit_text().unwrap_or_default();
+            crate::vault::health::history::history(&crate::vault::audit::parse(&text)).last().map(|p| p.at)
+        });
+        Some(last.map_or(DateTime::<Utc>::MIN_UTC, |at| {
+            at + chrono::Duration::days(crate::vault::health::history::WEEKLY_DAYS)
+        }))
+    }
+
+    /// Whether the weekly check should start now; when it should, it counts as started (it is
+    /// tried once a week, whatever it finds).
+    pub fn weekly_check_due(&mut self, now: DateTime<Utc>) -> bool {
+        if self.checking.is_some() || self.weekly_check_at().is_none_or(|at| at > now) {
+            return false;
+        }
+        self.last_check_all = Some(Some(now));
+        true
+    }
+
     /// Starts the check of every live key.
     pub(super) fn check_all(&mut self, fx: &mut Effects<'_>) {
         let now = fx.now;
@@ -135,8 +166,22 @@ impl Session {
         if ended.ended.cancelled && left > 0 {
             said.push_str(&format!(" Stopped: {} not checked.", crate::vault::count_keys(left)));
         }
-        if let Some(error) = checking.failed {
-            fx.toasts.error(format!("{error} The answers before it are recorded; the check stopped."), now);
+        match checking.failed {
+            Some(error) => {
+                fx.toasts
+                    .error(format!("{error} The answers before it are recorded; the check stopped."), now);
+            }
+            // The score as the answers left it, on record: the Health screen's chart.
+            None => match self.vault.record_health() {
+                Ok(health) => {
+                    said.push_str(&format!(" Health score: {}/100.", health.score));
+                    self.last_check_all = Some(Some(now));
+                }
+                Err(error) => fx.toasts.error(
+                    format!("The answers are recorded, but the health score could not be: {error}"),
+                    now,
+                ),
+            },
         }
         if tally.refused > 0 {
             fx.toasts.error(said, now);

@@ -99,7 +99,9 @@ impl Session {
                 }
                 Screen::Whois => commands.extend(whois::whois_ui(ui, file, &mut self.whois).map(Into::into)),
                 Screen::Health => {
-                    commands.extend(health::health_ui(ui, file, &mut self.health, now).map(Into::into));
+                    let audit = self.audit_cache.as_ref();
+                    commands
+                        .extend(health::health_ui(ui, (file, audit), &mut self.health, now).map(Into::into));
                 }
             }
         });

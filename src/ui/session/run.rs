@@ -375,9 +375,10 @@ impl Session {
                 let name = account.name.clone();
                 let id = account.id.clone();
                 fx.spawn(format!("Testing \"{name}\""), Records::No, move || {
-                    let result = actions::test_account(&client, account.provider, &url, &key)
-                        .map_err(|e| e.to_string());
-                    SessionDone::AccountTested { id, name, result }
+                    let tested = actions::test_account(&client, account.provider, &url, &key);
+                    let scopes = tested.as_ref().ok().and_then(|t| t.scopes.clone());
+                    let result = tested.map(|t| t.words).map_err(|e| e.to_string());
+                    SessionDone::AccountTested { id, name, result, scopes }
                 });
             }
             Err(error) => self.accounts.error = Some(error),

@@ -301,3 +301,32 @@ fn a_use_after_revoke_already_under_an_incident_is_not_reported_again() {
     assert!(findings(&vault(vec![leaked.clone()], vec![open]), now()).findings.is_empty());
     assert_eq!(found(&findings(&vault(vec![leaked], vec![]), now())).len(), 1);
 }
+
+#[test]
+fn a_management_key_is_judged_by_the_scopes_its_test_listed() {
+    let account = |scopes: Option<&[&str]>, has_key: bool| Account {
+        id: "a1".into(),
+        name: "SG prod".into(),
+        provider: Provider::SendGrid,
+        region: None,
+        base_url: None,
+        has_management_key: has_key,
+        management_scopes: scopes.map(|s| s.iter().map(|x| (*x).to_owned()).collect()),
+        created_at: days_ago(10),
+    };
+    let judge = |account: Account| findings_of((&[], &[], &[account]), now()).findings;
+    let broad: &[&str] = &["api_keys.create", "api_keys.delete", "mail.send", "2fa_required"];
+    let found = judge(account(Some(broad), true));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].kind, FindingKind::BroadManagementKey);
+    assert_eq!(found[0].account.as_deref(), Some("a1"));
+    assert!(found[0].keys.is_empty());
+    assert!(found[0].sentence.contains("1 right beyond managing keys (mail.send)"), "{}", found[0].sentence);
+    let narrow: &[&str] =
+        &["api_keys.create", "api_keys.read", "api_keys.delete", "sender_verification_eligible"];
+    assert!(judge(account(Some(narrow), true)).is_empty());
+    assert!(judge(account(None, true)).is_empty(), "not tested: not judged");
+    assert!(judge(account(Some(broad), false)).is_empty(), "its key removed");
+    // A key-less finding leaves the score (a per-key measure) as it was.
+    assert_eq!(findings_of((&[], &[], &[account(Some(broad), true)]), now()).score, 100);
+}
