@@ -8,9 +8,15 @@ use super::widgets::{badge_ui, cell, field};
 use crate::vault::audit::{self, Action, Outcome};
 use crate::vault::model::KeyId;
 
-/// The actions a local vault's log holds, for the filter: `Action::ALL` without the team's
-/// own (invitations, joins, removals, re-keys), which it lists last.
-const ACTIONS: &[Action] = Action::ALL.split_at(23).0;
+/// The team's own actions (invitations, joins, removals, re-keys), which a local vault's log
+/// never holds: left out of its filter.
+const TEAM_ONLY: [Action; 5] =
+    [Action::Invite, Action::Join, Action::MemberRemove, Action::TeamRekey, Action::Rekey];
+
+/// Whether the filter of a local vault's log offers `action`.
+fn local(action: Action) -> bool {
+    !TEAM_ONLY.contains(&action)
+}
 
 /// The audit log screen, drawn from the log as last read (`None` until it is read), a local
 /// vault's or a team vault's (whose lines also say which member did it). `label_of` names a
@@ -43,8 +49,8 @@ pub fn audit_ui(
             .selected_text(state.action_filter.map_or("All", action_words))
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut state.action_filter, None, "All");
-                let actions = if cache.by.is_empty() { ACTIONS } else { &Action::ALL[..] };
-                for &action in actions {
+                let team = !cache.by.is_empty();
+                for action in Action::ALL.into_iter().filter(|action| team || local(*action)) {
                     ui.selectable_value(&mut state.action_filter, Some(action), action_words(action));
                 }
             })
@@ -147,5 +153,19 @@ pub fn action_words(action: crate::vault::audit::Action) -> &'static str {
         Action::Rekey => "sealed again",
         Action::Fill => "filled in a browser",
         Action::Browser => "browser allowed",
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    #[test]
+    fn a_local_vaults_filter_offers_every_action_but_the_teams_own() {
+        let offered: Vec<Action> = Action::ALL.into_iter().filter(|a| local(*a)).collect();
+        for action in [Action::Fill, Action::Browser, Action::Health, Action::Add] {
+            assert!(offered.contains(&action), "{action:?}");
+        }
+        assert_eq!(offered.len(), Action::ALL.len() - TEAM_ONLY.len());
     }
 }
