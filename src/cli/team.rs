@@ -249,17 +249,7 @@ fn view(context: &Context, vault: &TeamVault, command: Command, now: DateTime<Ut
             let keys = records(&current_keys(context, vault)?);
             render::list(&keys, now, &list)
         }
-        Command::Show(show) => {
-            let copy = copy_with_trail(context, vault)?;
-            let (records, by) = lines_of(copy.trail().unwrap_or_default());
-            render::show(
-                &records_of(&copy),
-                render::Log { records: &records, by: &by },
-                now,
-                &show.key,
-                show.json,
-            )
-        }
+        Command::Show(show) => show_from(&copy_with_trail(context, vault)?, &show, now),
         Command::Due(due) => {
             let keys = records(&current_keys(context, vault)?);
             super::due::due_and_notify((&keys, &vault.incidents_to_show()?), now, &due)
@@ -634,14 +624,7 @@ fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), Cli
         }
         (Command::Show(show), Some(copy)) => {
             banner(&copy);
-            let (records, by) = lines_of(copy.trail().unwrap_or_default());
-            render::show(
-                &records_of(&copy),
-                render::Log { records: &records, by: &by },
-                now,
-                &show.key,
-                show.json,
-            )
+            show_from(&copy, &show, now)
         }
         (Command::Due(due), Some(copy)) => {
             banner(&copy);
@@ -734,6 +717,12 @@ fn copy_with_trail(context: &Context, vault: &TeamVault) -> Result<Snapshot, Cli
         }
     }
     Ok(copy)
+}
+
+/// `show` from this computer's copy: the key's details and its history from the trail kept.
+fn show_from(copy: &Snapshot, show: &args::ShowArgs, now: DateTime<Utc>) -> Result<(), CliError> {
+    let (records, by) = lines_of(copy.trail().unwrap_or_default());
+    render::show(&records_of(copy), render::Log { records: &records, by: &by }, now, &show.key, show.json)
 }
 
 /// The copy's keys' records.
