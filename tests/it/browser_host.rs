@@ -18,7 +18,8 @@ use keydesk::vault::model::{Integration, KeyId, KeyRecord, KeyStatus, Rotation, 
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-const SECRET: &str = "SG.aaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+/// The key the window hands out: made at test time, never a committed key-shaped string.
+static SECRET: std::sync::LazyLock<String> = std::sync::LazyLock::new(crate::common::sendgrid_key);
 const HUBSPOT: &str = "https://app.hubspot.com";
 
 fn key(id: &str, label: &str, url: &str) -> KeyRecord {
@@ -85,7 +86,7 @@ impl Answerer for Memory {
             &request,
             |id| {
                 assert_eq!(id.as_str(), "k1");
-                Ok(SecretString::from(SECRET))
+                Ok(SecretString::from(SECRET.as_str()))
             },
             |offer| {
                 marked.push((offer.key.to_string(), offer.integration.clone()));
@@ -178,7 +179,7 @@ fn the_host_carries_each_request_to_keydesk_and_its_reply_back() {
     assert_eq!(got[0]["offers"][0]["key"], "k1");
     assert_eq!(got[0]["offers"].as_array().unwrap().len(), 1);
     assert_eq!(got[1]["code"], "bad_request", "garbage is answered by the host itself");
-    assert_eq!(got[2], json!({"type": "fill", "id": 2, "value": SECRET}));
+    assert_eq!(got[2], json!({"type": "fill", "id": 2, "value": SECRET.as_str()}));
     for reply in &got[3..5] {
         assert_eq!(reply["code"], "refused");
         assert_eq!(reply["error"], NOT_OFFERED);

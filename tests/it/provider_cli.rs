@@ -564,7 +564,7 @@ fn last_use_at_amazon_ses_and_a_use_after_the_revoke() {
     // An account whose management key was kept without its pair: said of that key.
     s.ok(
         &["account", "add", "--provider", "amazon-ses", "--name", "AWS half", "--base-url", &api.mock.url],
-        "AKIAHALFAKEYONLY2345",
+        &format!("AKIA{}", common::random_chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)),
     );
     s.ok(&["add", "--label", "SES half", "--account", "AWS half"], &aws_pair().0);
     let (code, _, stderr) = s.run(&["usage", "SES half"], "", false);
