@@ -68,76 +68,86 @@ pub fn reads_metadata_only(command: &Command) -> bool {
 }
 
 pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
-    if let Command::Init(init) = command {
-        if init.team {
-            let kdf = kdf_params(&init.kdf, KdfParams::default())?;
-            return super::team::init(context, &init, kdf);
-        }
-        return run_init(context, &init);
-    }
-    if let Command::Team(args::TeamCommand::Setup(setup)) = &command {
-        return super::team::setup(context, setup);
-    }
-    if super::team::is_team(&context.dir) {
-        return super::team::run(context, command);
-    }
-    if let Command::Team(_) = command {
-        return Err(CliError::Failed(
-            "This folder holds no team vault: server policies are made for one (`keydesk init --team`)."
-                .into(),
-        ));
-    }
-    if let Command::Restore(restore) = command {
-        return super::backup::restore(context, &restore);
-    }
+    let command = match elsewhere(context, command) {
+        std::ops::ControlFlow::Break(answered) => return answered,
+        std::ops::ControlFlow::Continue(command) => command,
+    };
     if reads_metadata_only(&command) {
-        let dir = VaultDir::open(&context.dir, false)?;
-        let text = dir.read_vault()?;
-        let file = Vault::parse(&text).map_err(|e| {
-            CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
-        })?;
-        let now = crate::vault::Clock::now(&crate::vault::SystemClock);
-        return match command {
-            // The counts of copies and reveals since the last save are lines of the audit log
-            // (not checked here: that takes the password).
-            Command::List(list) => {
-                use crate::storage::VaultStorage;
-                let mut file = file;
-                file.count_unsaved_uses(&dir.read_audit()?);
-                render::list(&file.keys, now, &list)
-            }
-            Command::Show(show) => {
-                use crate::storage::VaultStorage;
-                let (mut file, audit) = (file, dir.read_audit()?);
-                file.count_unsaved_uses(&audit);
-                let records = crate::vault::audit::parse(&audit);
-                render::show(
-                    &file.keys,
-                    render::Log { records: &records, by: &[] },
-                    now,
-                    &show.key,
-                    show.json,
-                )
-            }
-            Command::Due(due) => super::due::due_and_notify((&file.keys, &file.incidents), now, &due),
-            Command::Health(health) => {
-                use crate::storage::VaultStorage;
-                let history =
-                    crate::vault::health::history::history(&crate::vault::audit::parse(&dir.read_audit()?));
-                super::health::health((&file.keys, &file.incidents, &file.accounts), now, &history, &health)
-            }
-            Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
-            Command::Rotate(rotate) => render::rotation(&file.keys, &rotate.key, rotate.json),
-            Command::Incident(incident) => super::incident::read(&file.keys, &file.incidents, incident),
-            _ => Ok(()),
-        };
+        return read_metadata(context, command);
     }
     let mut vault = open(context, writes(&command))?;
-    let result = match command {
-        Command::Init(_) => Ok(()),
-        Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Health(_) | Command::Info(_) => {
-            Ok(())
+    let result = match run_unlocked(context, &mut vault, command) {
+        Ok(Some(copied)) => {
+            note_unmarked(&vault);
+            // The vault (and its lock) is let go while the clipboard is served.
+            drop(vault);
+            return hold(copied);
         }
+        other => other.map(|_nothing_to_hold| ()),
+    };
+    note_unmarked(&vault);
+    result
+}
+
+/// The commands answered before (or without) this folder's local vault: `init`, a team
+/// vault's folder, `team …` and `restore`. `Continue` gives the command back to run here.
+fn elsewhere(context: &Context, command: Command) -> std::ops::ControlFlow<Result<(), CliError>, Command> {
+    use std::ops::ControlFlow::{Break, Continue};
+    match command {
+        Command::Init(init) if init.team => Break(
+            kdf_params(&init.kdf, KdfParams::default())
+                .and_then(|kdf| super::team::init(context, &init, kdf)),
+        ),
+        Command::Init(init) => Break(run_init(context, &init)),
+        Command::Team(args::TeamCommand::Setup(setup)) => Break(super::team::setup(context, &setup)),
+        command if super::team::is_team(&context.dir) => Break(super::team::run(context, command)),
+        Command::Team(_) => Break(Err(CliError::Failed(
+            "This folder holds no team vault: server policies are made for one (`keydesk init --team`)."
+                .into(),
+        ))),
+        Command::Restore(restore) => Break(super::backup::restore(context, &restore)),
+        command => Continue(command),
+    }
+}
+
+/// The commands that read `vault.ron` (and the audit log) alone: no password, no keychain.
+fn read_metadata(context: &Context, command: Command) -> Result<(), CliError> {
+    use crate::storage::VaultStorage;
+    let dir = VaultDir::open(&context.dir, false)?;
+    let text = dir.read_vault()?;
+    let mut file = Vault::parse(&text).map_err(|e| {
+        CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
+    })?;
+    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
+    match command {
+        // The counts of copies and reveals since the last save are lines of the audit log
+        // (not checked here: that takes the password).
+        Command::List(list) => {
+            file.count_unsaved_uses(&dir.read_audit()?);
+            render::list(&file.keys, now, &list)
+        }
+        Command::Show(show) => {
+            let audit = dir.read_audit()?;
+            file.count_unsaved_uses(&audit);
+            let records = crate::vault::audit::parse(&audit);
+            render::show(&file.keys, render::Log { records: &records, by: &[] }, now, &show.key, show.json)
+        }
+        Command::Due(due) => super::due::due_and_notify((&file.keys, &file.incidents), now, &due),
+        Command::Health(health) => {
+            let history =
+                crate::vault::health::history::history(&crate::vault::audit::parse(&dir.read_audit()?));
+            super::health::health((&file.keys, &file.incidents, &file.accounts), now, &history, &health)
+        }
+        Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
+        Command::Rotate(rotate) => render::rotation(&file.keys, &rotate.key, rotate.json),
+        Command::Incident(incident) => super::incident::read(&file.keys, &file.incidents, incident),
+        _ => Ok(()),
+    }
+}
+
+/// A command on the unlocked local vault; a copy gives back what the clipboard must hold.
+fn run_unlocked(context: &Context, vault: &mut Vault, command: Command) -> Result<Option<Copied>, CliError> {
+    let done = match command {
         Command::Audit(audit) if audit.verify => match vault.verify_audit() {
             Ok(report) => out(&format!("Audit chain verified: {} entries, all linked.", report.entries)),
             Err(error) => Err(CliError::Failed(error.to_string())),
@@ -146,29 +156,12 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let records = crate::vault::audit::parse(&vault.audit_text()?);
             render::audit(render::Log { records: &records, by: &[] }, audit.json)
         }
-        Command::Check(check) => {
-            if check.accept_changes {
-                if vault.changed_outside().is_none() {
-                    out("No changes made outside Keydesk to keep.")?;
-                } else {
-                    let by = std::env::var("USER").unwrap_or_else(|_unset| "the command line".into());
-                    vault.accept_outside_changes(&by)?;
-                    out("Kept the changes made outside Keydesk; the acceptance is in the audit log.")?;
-                }
-            }
-            let report = vault.check();
-            if check.repair && !report.orphans.is_empty() {
-                let removed = vault.remove_orphans(&report.orphans)?;
-                out(&format!("Removed {removed} orphaned entries."))?;
-                return render::check(&vault.check());
-            }
-            render::check(&report)
-        }
-        Command::Generate(generate) => run_generate(&mut vault, generate),
-        Command::Add(add) => run_add(&mut vault, add),
+        Command::Check(check) => run_check(vault, &check),
+        Command::Generate(generate) => run_generate(vault, generate),
+        Command::Add(add) => run_add(vault, add),
         Command::Verify(args) if args.all => {
             let keys = vault.keys().to_vec();
-            super::check_all::verify_all(&mut vault, &keys, &args)
+            super::check_all::verify_all(vault, &keys, &args)
         }
         command @ (Command::Edit(_)
         | Command::Copy(_)
@@ -177,21 +170,13 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         | Command::Verify(_)
         | Command::Usage(_)) => {
             let id = resolve(vault.keys(), key_named(&command).unwrap_or_default())?;
-            match run_on_key(&mut vault, &id, None, command) {
-                Ok(Some(copied)) => {
-                    note_unmarked(&vault);
-                    // The vault (and its lock) is let go while the clipboard is served.
-                    drop(vault);
-                    return hold(copied);
-                }
-                other => other.map(|_nothing_to_hold| ()),
-            }
+            return run_on_key(vault, &id, None, command);
         }
-        Command::Account(account) => remote::account(&mut vault, account),
-        Command::Rotate(rotate) => run_rotate(&mut vault, &rotate),
+        Command::Account(account) => remote::account(vault, account),
+        Command::Rotate(rotate) => run_rotate(vault, &rotate),
         Command::Incident(incident) => {
             let keys = vault.keys().to_vec();
-            super::incident::write(&mut vault, &keys, incident)
+            super::incident::write(vault, &keys, incident)
         }
         Command::Member(_) => Err(CliError::Failed(
             "This is a local vault: members belong to a team vault (`keydesk init --team`).".into(),
@@ -202,32 +187,64 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             drop(candidate);
             print_whois(&found, vault.keys(), "this vault")
         }
-        Command::Backup(args) => super::backup::backup(context, &mut vault, &args),
-        Command::Import(args) => super::transfer::import(&mut vault, &args),
-        Command::Export(args) => super::transfer::export(&mut vault, &args),
-        // Answered before the vault is opened.
-        Command::Restore(_) | Command::BrowserHost(_) | Command::Browser(_) | Command::Team(_) => Ok(()),
-        Command::Passwd(passwd) => {
-            let new = input::new_password(passwd.new_password_file.as_deref())?;
-            let kdf = kdf_params(&passwd.kdf, vault.file().header.kdf)?;
-            if passwd.new_data_key {
-                let mut progress = super::render::Progress::new("Re-encrypting secrets");
-                let caveat =
-                    vault.change_data_key(&new, Some(kdf), &mut |done, total| progress.show(done, total))?;
-                progress.finish();
-                out("Master password and data key changed; every secret is re-encrypted.")?;
-                caveat.inspect(|caveat| note(&format!("Warning: {caveat}")));
-                Ok(())
-            } else {
-                let caveat = vault.change_password(&new, Some(kdf))?;
-                out("Master password changed: the new one is in force.")?;
-                caveat.inspect(|caveat| note(&format!("Warning: {caveat}")));
-                Ok(())
-            }
-        }
+        Command::Backup(args) => super::backup::backup(context, vault, &args),
+        Command::Import(args) => super::transfer::import(vault, &args),
+        Command::Export(args) => super::transfer::export(vault, &args),
+        Command::Passwd(passwd) => run_passwd(vault, &passwd),
+        // Answered before the vault is opened, or without it.
+        Command::Init(_)
+        | Command::List(_)
+        | Command::Show(_)
+        | Command::Due(_)
+        | Command::Health(_)
+        | Command::Info(_)
+        | Command::Restore(_)
+        | Command::BrowserHost(_)
+        | Command::Browser(_)
+        | Command::Team(_) => Ok(()),
     };
-    note_unmarked(&vault);
-    result
+    done.map(|()| None)
+}
+
+/// `keydesk check`: keeps changes made outside Keydesk when asked, reports, and removes
+/// orphaned entries with `--repair`.
+fn run_check(vault: &mut Vault, check: &args::CheckArgs) -> Result<(), CliError> {
+    if check.accept_changes {
+        if vault.changed_outside().is_none() {
+            out("No changes made outside Keydesk to keep.")?;
+        } else {
+            let by = std::env::var("USER").unwrap_or_else(|_unset| "the command line".into());
+            vault.accept_outside_changes(&by)?;
+            out("Kept the changes made outside Keydesk; the acceptance is in the audit log.")?;
+        }
+    }
+    let report = vault.check();
+    if check.repair && !report.orphans.is_empty() {
+        let removed = vault.remove_orphans(&report.orphans)?;
+        out(&format!("Removed {removed} orphaned entries."))?;
+        return render::check(&vault.check());
+    }
+    render::check(&report)
+}
+
+/// `keydesk passwd`: a new master password at the vault's cost (unless `--kdf-*` change it);
+/// with `--new-data-key`, every secret re-encrypted under a new data key.
+fn run_passwd(vault: &mut Vault, passwd: &args::PasswdArgs) -> Result<(), CliError> {
+    let new = input::new_password(passwd.new_password_file.as_deref())?;
+    let kdf = kdf_params(&passwd.kdf, vault.file().header.kdf)?;
+    let caveat = if passwd.new_data_key {
+        let mut progress = super::render::Progress::new("Re-encrypting secrets");
+        let caveat = vault.change_data_key(&new, Some(kdf), &mut |done, total| progress.show(done, total))?;
+        progress.finish();
+        out("Master password and data key changed; every secret is re-encrypted.")?;
+        caveat
+    } else {
+        let caveat = vault.change_password(&new, Some(kdf))?;
+        out("Master password changed: the new one is in force.")?;
+        caveat
+    };
+    caveat.inspect(|caveat| note(&format!("Warning: {caveat}")));
+    Ok(())
 }
 
 /// Says when Keydesk could not keep its record of the vault's last save outside the folder
