@@ -7,9 +7,9 @@ use super::state::{DetailState, Screen};
 use super::theme;
 use super::widgets::{badge_ui, error_ui, field, field_with, secret_field, secret_text_ui};
 use crate::providers::Provider;
-use crate::vault::audit::Outcome;
+use crate::vault::audit::{Outcome, Record};
 use crate::vault::health::{full_access, known_permissions};
-use crate::vault::model::{KeyId, KeyStatus, VaultFile, VerifyOutcome};
+use crate::vault::model::{KeyId, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
 use crate::words::{ago, times};
 use chrono::{DateTime, Utc};
 
@@ -60,7 +60,7 @@ pub fn detail_ui(
     file: &VaultFile,
     id: &KeyId,
     state: &mut DetailState,
-    mut revealed: Option<&mut Revealed>,
+    revealed: Option<&mut Revealed>,
     now: DateTime<Utc>,
 ) -> Option<Command> {
     let mut command = None;
@@ -80,82 +80,9 @@ pub fn detail_ui(
         if let Some(pending) = &record.provider_revoke_pending {
             super::widgets::banner_ui(ui, pending);
         }
-        // The values wrap in what the names leave of the page (a grid lets text run on).
-        let value_width = (ui.available_width() - theme::LABEL_WIDTH - 24.0).max(160.0);
-        egui::Grid::new("facts").num_columns(2).spacing([24.0, 6.0]).min_col_width(theme::LABEL_WIDTH).show(ui, |ui| {
-            let row = |ui: &mut egui::Ui, name: &str, value: String| {
-                ui.label(name);
-                wrapped(ui, value_width, |ui| ui.label(value));
-                ui.end_row();
-            };
-            row(ui, "Provider", record.provider.name().to_owned());
-            if let Some(account) = record.account.as_deref().and_then(|a| file.account(a)) {
-                row(ui, "Account", account.name.clone());
-            }
-            ui.label("Status");
-            wrapped(ui, value_width, |ui| match &record.status {
-                KeyStatus::Revoked { at, reason } => badge_ui(
-                    ui,
-                    &format!("revoked {} — {reason}", at.format("%Y-%m-%d")),
-                    theme::Badge::Muted,
-                ),
-                KeyStatus::Retiring => badge_ui(ui, "retiring", theme::Badge::Warn),
-                KeyStatus::Active => {
-                    // Never "active" in the good colour for a key whose last check failed.
-                    let status = super::dashboard::status_of(record, &record.attention(now));
-                    let (word, kind) = status.word(record.provider.name());
-                    badge_ui(ui, &word, kind);
-                }
-            });
-            ui.end_row();
-            row(ui, "Hint", record.hint.clone());
-            row(ui, "Keydesk id", record.id.to_string());
-            row(ui, "Created", record.created_at.format("%Y-%m-%d %H:%M UTC").to_string());
-            if !record.scopes.is_empty() {
-                row(ui, "Scopes", record.scopes.join(", "));
-            }
-            row(
-                ui,
-                "Copied",
-                format!("{}, last {}", times(record.copy_count), ago(record.last_copied_at, now)),
-            );
-            row(ui, "Revealed", times(record.reveal_count));
-            ui.label("Last checked");
-            wrapped(ui, value_width, |ui| match &record.last_verified {
-                None => badge_ui(ui, "never checked", theme::Badge::Muted),
-                Some(v) => {
-                    let kind = outcome_badge(&v.outcome);
-                    badge_ui(ui, &format!("{} — {}", ago(Some(v.at), now), v.outcome.sentence()), kind);
-                }
-            });
-            ui.end_row();
-            if let Some(ask) = usage_row_ui(ui, file, record, state, now) {
-                command = Some(ask);
-            }
-            let permissions = known_permissions(record);
-            if !permissions.is_empty() {
-                ui.label("Permissions");
-                ui.vertical(|ui| {
-                    ui.label(summarise(permissions));
-                    if full_access(record.provider, permissions) {
-                        badge_ui(
-                            ui,
-                            "Full access: if what uses it only sends mail, make a Mail Send key instead and revoke this one.",
-                            theme::Badge::Warn,
-                        );
-                    }
-                });
-                ui.end_row();
-            }
-            // The other key by its label (its id only if it is no longer in the vault).
-            let label_of = |id: &KeyId| file.key(id).map_or_else(|| id.to_string(), |k| k.label.clone());
-            if let Some(old) = &record.replaces {
-                row(ui, "Replaces", label_of(old));
-            }
-            if let Some(new) = &record.replaced_by {
-                row(ui, "Replaced by", label_of(new));
-            }
-        });
+        if let Some(asked) = facts_ui(ui, file, record, state, now) {
+            command = Some(asked);
+        }
         // The rotation under way, on the old key's page and on its replacement's.
         let rotating = file.rotation_of(&record.id);
         if let Some((old, rotation)) = rotating
@@ -164,66 +91,11 @@ pub fn detail_ui(
             command = Some(step);
         }
         ui.add_space(theme::GAP);
-        if live {
-            ui.horizontal(|ui| {
-                match revealed.as_deref_mut() {
-                    Some(r) => secret_text_ui(ui, &r.secret, &mut r.galley),
-                    None => {
-                        ui.label(egui::RichText::new("••••••••••••••••••••••••").monospace());
-                    }
-                }
-                if let Some(r) = revealed {
-                    ui.label(format!("hides in {} s", (r.until - now).num_seconds().max(0)));
-                    if ui.button("Hide").clicked() {
-                        command = Some(Command::HideReveal);
-                    }
-                } else if ui
-                    .button("Reveal")
-                    .on_hover_text("Shows the key for 30 s; recorded in the audit log")
-                    .clicked()
-                {
-                    command = Some(Command::Reveal(record.id.clone()));
-                }
-            });
-            ui.horizontal(|ui| {
-                if ui.button("Copy").clicked() {
-                    command = Some(Command::Copy(record.id.clone()));
-                }
-                if ui.button("Verify").on_hover_text("One request to the provider").clicked() {
-                    command = Some(Command::Verify(record.id.clone()));
-                }
-                // One rotation at a time: none is offered while this key's is under way.
-                if record.provider == Provider::Keydesk && rotating.is_none() && ui.button("Rotate").clicked() {
-                    command = Some(rotate_confirmed(record, None));
-                }
-                if ui.button("Revoke…").clicked() {
-                    command = Some(Command::StartRevoke(record.id.clone()));
-                }
-            });
-            // A provider whose account here can make keys: the new key is made there.
-            let at_provider = record.account.is_some() && record.provider.info().api_create;
-            if at_provider && rotating.is_none() {
-                ui.horizontal(|ui| {
-                    let make = format!("Rotate: make the new key at {}", record.provider.name());
-                    if ui.button(make).on_hover_text("Same label and integrations; the old key stays until they are moved").clicked() {
-                        command = Some(Command::ReplaceAtProvider(record.id.clone()));
-                    }
-                });
-            }
-            if record.provider != Provider::Keydesk && rotating.is_none() {
-                ui.horizontal_wrapped(|ui| {
-                    secret_field(ui, "replacement-key", "Replacement key", &mut state.replacement);
-                    let page = record.provider.info().keys_page;
-                    if !page.is_empty() {
-                        ui.hyperlink_to(format!("Make one at {}", record.provider.name()), page);
-                    }
-                    if ui.add_enabled(!state.replacement.is_empty(), egui::Button::new("Rotate")).clicked() {
-                        state.replacement.trim();
-                        let pasted = Some(state.replacement.take());
-                        command = Some(rotate_confirmed(record, pasted));
-                    }
-                });
-            }
+        if live
+            && let Some(asked) =
+                secret_actions_ui(ui, record, rotating.is_some(), state, revealed, now)
+        {
+            command = Some(asked);
         }
         ui.add_space(theme::GAP);
         if let Some(step) = incidents_ui(ui, file, record, state) {
@@ -246,21 +118,194 @@ pub fn detail_ui(
         }
         super::fills::fills_ui(ui, &state.history);
         ui.add_space(theme::GAP);
-        ui.heading("History");
-        for entry in state.history.iter().rev() {
-            let outcome = match &entry.outcome {
-                Outcome::Ok => String::new(),
-                Outcome::Failed(why) => format!(" — failed: {why}"),
-            };
-            ui.label(format!(
-                "{}  {}  {}{outcome}",
-                entry.at.format("%Y-%m-%d %H:%M UTC"),
-                super::audit_log::action_words(entry.action),
-                entry.detail
-            ));
+        history_ui(ui, &state.history);
+    });
+    command
+}
+
+/// The key's facts (provider, account, status, hint, dates, scopes, uses, last check, last
+/// use, permissions, the keys it replaces or was replaced by); the question it asks, if any.
+fn facts_ui(
+    ui: &mut egui::Ui,
+    file: &VaultFile,
+    record: &KeyRecord,
+    state: &mut DetailState,
+    now: DateTime<Utc>,
+) -> Option<Command> {
+    let mut command = None;
+    // The values wrap in what the names leave of the page (a grid lets text run on).
+    let value_width = (ui.available_width() - theme::LABEL_WIDTH - 24.0).max(160.0);
+    egui::Grid::new("facts").num_columns(2).spacing([24.0, 6.0]).min_col_width(theme::LABEL_WIDTH).show(ui, |ui| {
+        let row = |ui: &mut egui::Ui, name: &str, value: String| {
+            ui.label(name);
+            wrapped(ui, value_width, |ui| ui.label(value));
+            ui.end_row();
+        };
+        row(ui, "Provider", record.provider.name().to_owned());
+        if let Some(account) = record.account.as_deref().and_then(|a| file.account(a)) {
+            row(ui, "Account", account.name.clone());
+        }
+        ui.label("Status");
+        wrapped(ui, value_width, |ui| match &record.status {
+            KeyStatus::Revoked { at, reason } => badge_ui(
+                ui,
+                &format!("revoked {} — {reason}", at.format("%Y-%m-%d")),
+                theme::Badge::Muted,
+            ),
+            KeyStatus::Retiring => badge_ui(ui, "retiring", theme::Badge::Warn),
+            KeyStatus::Active => {
+                // Never "active" in the good colour for a key whose last check failed.
+                let status = super::dashboard::status_of(record, &record.attention(now));
+                let (word, kind) = status.word(record.provider.name());
+                badge_ui(ui, &word, kind);
+            }
+        });
+        ui.end_row();
+        row(ui, "Hint", record.hint.clone());
+        row(ui, "Keydesk id", record.id.to_string());
+        row(ui, "Created", record.created_at.format("%Y-%m-%d %H:%M UTC").to_string());
+        if !record.scopes.is_empty() {
+            row(ui, "Scopes", record.scopes.join(", "));
+        }
+        row(
+            ui,
+            "Copied",
+            format!("{}, last {}", times(record.copy_count), ago(record.last_copied_at, now)),
+        );
+        row(ui, "Revealed", times(record.reveal_count));
+        ui.label("Last checked");
+        wrapped(ui, value_width, |ui| match &record.last_verified {
+            None => badge_ui(ui, "never checked", theme::Badge::Muted),
+            Some(v) => {
+                let kind = outcome_badge(&v.outcome);
+                badge_ui(ui, &format!("{} — {}", ago(Some(v.at), now), v.outcome.sentence()), kind);
+            }
+        });
+        ui.end_row();
+        if let Some(ask) = usage_row_ui(ui, file, record, state, now) {
+            command = Some(ask);
+        }
+        let permissions = known_permissions(record);
+        if !permissions.is_empty() {
+            ui.label("Permissions");
+            ui.vertical(|ui| {
+                ui.label(summarise(permissions));
+                if full_access(record.provider, permissions) {
+                    badge_ui(
+                        ui,
+                        "Full access: if what uses it only sends mail, make a Mail Send key instead and revoke this one.",
+                        theme::Badge::Warn,
+                    );
+                }
+            });
+            ui.end_row();
+        }
+        // The other key by its label (its id only if it is no longer in the vault).
+        let label_of = |id: &KeyId| file.key(id).map_or_else(|| id.to_string(), |k| k.label.clone());
+        if let Some(old) = &record.replaces {
+            row(ui, "Replaces", label_of(old));
+        }
+        if let Some(new) = &record.replaced_by {
+            row(ui, "Replaced by", label_of(new));
         }
     });
     command
+}
+
+/// A live key's secret (masked or revealed) and what can be done with it: copy, verify,
+/// rotate (generated, made at the provider, or pasted) and revoke. `rotating`: one is under
+/// way, so none is offered.
+fn secret_actions_ui(
+    ui: &mut egui::Ui,
+    record: &KeyRecord,
+    rotating: bool,
+    state: &mut DetailState,
+    revealed: Option<&mut Revealed>,
+    now: DateTime<Utc>,
+) -> Option<Command> {
+    let mut command = None;
+    let mut revealed = revealed;
+    ui.horizontal(|ui| {
+        match revealed.as_deref_mut() {
+            Some(r) => secret_text_ui(ui, &r.secret, &mut r.galley),
+            None => {
+                ui.label(egui::RichText::new("••••••••••••••••••••••••").monospace());
+            }
+        }
+        if let Some(r) = revealed {
+            ui.label(format!("hides in {} s", (r.until - now).num_seconds().max(0)));
+            if ui.button("Hide").clicked() {
+                command = Some(Command::HideReveal);
+            }
+        } else if ui
+            .button("Reveal")
+            .on_hover_text("Shows the key for 30 s; recorded in the audit log")
+            .clicked()
+        {
+            command = Some(Command::Reveal(record.id.clone()));
+        }
+    });
+    ui.horizontal(|ui| {
+        if ui.button("Copy").clicked() {
+            command = Some(Command::Copy(record.id.clone()));
+        }
+        if ui.button("Verify").on_hover_text("One request to the provider").clicked() {
+            command = Some(Command::Verify(record.id.clone()));
+        }
+        // One rotation at a time: none is offered while this key's is under way.
+        if record.provider == Provider::Keydesk && !rotating && ui.button("Rotate").clicked() {
+            command = Some(rotate_confirmed(record, None));
+        }
+        if ui.button("Revoke…").clicked() {
+            command = Some(Command::StartRevoke(record.id.clone()));
+        }
+    });
+    // A provider whose account here can make keys: the new key is made there.
+    let at_provider = record.account.is_some() && record.provider.info().api_create;
+    if at_provider && !rotating {
+        ui.horizontal(|ui| {
+            let make = format!("Rotate: make the new key at {}", record.provider.name());
+            if ui
+                .button(make)
+                .on_hover_text("Same label and integrations; the old key stays until they are moved")
+                .clicked()
+            {
+                command = Some(Command::ReplaceAtProvider(record.id.clone()));
+            }
+        });
+    }
+    if record.provider != Provider::Keydesk && !rotating {
+        ui.horizontal_wrapped(|ui| {
+            secret_field(ui, "replacement-key", "Replacement key", &mut state.replacement);
+            let page = record.provider.info().keys_page;
+            if !page.is_empty() {
+                ui.hyperlink_to(format!("Make one at {}", record.provider.name()), page);
+            }
+            if ui.add_enabled(!state.replacement.is_empty(), egui::Button::new("Rotate")).clicked() {
+                state.replacement.trim();
+                let pasted = Some(state.replacement.take());
+                command = Some(rotate_confirmed(record, pasted));
+            }
+        });
+    }
+    command
+}
+
+/// The key's audit lines, newest first.
+fn history_ui(ui: &mut egui::Ui, history: &[Record]) {
+    ui.heading("History");
+    for entry in history.iter().rev() {
+        let outcome = match &entry.outcome {
+            Outcome::Ok => String::new(),
+            Outcome::Failed(why) => format!(" — failed: {why}"),
+        };
+        ui.label(format!(
+            "{}  {}  {}{outcome}",
+            entry.at.format("%Y-%m-%d %H:%M UTC"),
+            super::audit_log::action_words(entry.action),
+            entry.detail
+        ));
+    }
 }
 
 /// "Last used at <provider>", for the providers whose API tells (one grid row): the last
