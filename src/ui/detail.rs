@@ -91,10 +91,7 @@ pub fn detail_ui(
             command = Some(step);
         }
         ui.add_space(theme::GAP);
-        if live
-            && let Some(asked) =
-                secret_actions_ui(ui, record, rotating.is_some(), state, revealed, now)
-        {
+        if live && let Some(asked) = secret_actions_ui(ui, record, rotating.is_some(), state, revealed, now) {
             command = Some(asked);
         }
         ui.add_space(theme::GAP);

@@ -10,7 +10,7 @@
 
 use crate::common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -140,31 +140,6 @@ fn tokens_of(bao: &Bao, email: &str) -> Vec<Value> {
         .collect()
 }
 
-fn revoke_all(bao: &Bao, email: &str) {
-    for token in tokens_of(bao, email) {
-        bao.call(
-            "POST",
-            "auth/token/revoke-accessor",
-            Some(json!({ "accessor": token["accessor"] })),
-            &bao.root_token,
-        );
-    }
-}
-
-/// Every file under `dir`, with its bytes.
-fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files_under(&path));
-        } else {
-            found.push((path.clone(), std::fs::read(&path).unwrap_or_default()));
-        }
-    }
-    found
-}
-
 #[test]
 fn members_sign_in_with_the_company_login_and_their_groups_give_their_role() {
     if !common::keychain_required() {
@@ -267,7 +242,7 @@ fn members_sign_in_with_the_company_login_and_their_groups_give_their_role() {
     assert!(stderr.contains("may not"), "{stderr}");
 
     // The kept token revoked: the next command says so, signs in again in the browser.
-    revoke_all(&bao, "bo@example.test");
+    bao.revoke_sign_ins("oidc-bo@example.test");
     let (_, said) = bo.ok(&["edit", "Newsletter", "--note", "after a new sign-in"], "");
     assert!(said.contains("no longer accepts your sign-in"), "{said}");
     assert!(said.contains("Sign in with your company account"), "{said}");
@@ -275,20 +250,14 @@ fn members_sign_in_with_the_company_login_and_their_groups_give_their_role() {
 
     // No token and no secret in any file of any computer (an OpenBao service token is "s."
     // and 24 letters or digits).
-    let token_shaped = |text: &str| {
-        text.match_indices("s.").any(|(at, _)| {
-            let rest = &text.as_bytes()[at + 2..];
-            rest.len() >= 24 && rest[..24].iter().all(u8::is_ascii_alphanumeric)
-        })
-    };
     for computer in [&admin, &bo, &cy] {
-        for (path, bytes) in files_under(computer.cli.dir.path()) {
+        for (path, bytes) in common::files_under(computer.cli.dir.path()) {
             let text = String::from_utf8_lossy(&bytes);
             if !path.ends_with("client-secret") {
                 assert!(!text.contains(&client_secret), "the client secret in {}", path.display());
             }
             assert!(!text.contains(&bao.root_token), "the root token in {}", path.display());
-            assert!(!token_shaped(&text), "a token in {}", path.display());
+            assert!(!common::holds_bao_token(&text), "a token in {}", path.display());
         }
     }
     eprintln!("company-login test took {:.1} s", started.elapsed().as_secs_f64());

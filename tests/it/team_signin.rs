@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::bao::Bao;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const MOUNT: &str = "secret";
 const PATH: &str = "marketing/keydesk";
@@ -65,37 +65,6 @@ fn after<'a>(said: &'a str, prefix: &str) -> &'a str {
 fn code_in(said: &str) -> String {
     let line = said.lines().find(|line| line.starts_with("    ") && line.trim().matches('-').count() == 4);
     line.unwrap_or_else(|| panic!("no code in: {said}")).trim().to_owned()
-}
-
-/// Bo's tokens' accessors on the server (made by his sign-ins).
-fn tokens_of(bao: &Bao, display_name: &str) -> Vec<String> {
-    let root = &bao.root_token;
-    let (_status, listed) = bao.call("GET", "auth/token/accessors?list=true", None, root);
-    let accessors = listed["data"]["keys"].as_array().cloned().unwrap_or_default();
-    accessors
-        .iter()
-        .filter_map(Value::as_str)
-        .filter(|accessor| {
-            let (_status, info) =
-                bao.call("POST", "auth/token/lookup-accessor", Some(json!({ "accessor": accessor })), root);
-            info["data"]["display_name"] == display_name
-        })
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Every file under `dir`, with its bytes.
-fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files_under(&path));
-        } else {
-            found.push((path.clone(), std::fs::read(&path).unwrap_or_default()));
-        }
-    }
-    found
 }
 
 #[test]
@@ -153,7 +122,7 @@ fn a_member_signs_in_with_a_name_and_password_and_never_handles_a_token() {
     // Later commands take the token kept in the OS keychain: no password for the server asked.
     bo.ok(&["add", "--label", "Newsletter", "--provider", "sendgrid"], &common::sendgrid_key());
     assert!(bo.ok(&["list"], "").contains("Newsletter"));
-    let tokens = tokens_of(&bao, "userpass-bo");
+    let tokens = bao.accessors_of("userpass-bo");
     assert_eq!(tokens.len(), 1, "one sign-in so far: {tokens:?}");
 
     // Bo's identity is his member name: his token writes his own member entry, not ana's.
@@ -170,14 +139,7 @@ fn a_member_signs_in_with_a_name_and_password_and_never_handles_a_token() {
     bao.revoke(&token);
 
     // The kept token revoked: the next command says so, signs in again and goes through.
-    for accessor in tokens_of(&bao, "userpass-bo") {
-        bao.call(
-            "POST",
-            "auth/token/revoke-accessor",
-            Some(json!({ "accessor": accessor })),
-            &bao.root_token,
-        );
-    }
+    bao.revoke_sign_ins("userpass-bo");
     let output = bo.run(
         &["edit", "Newsletter", "--note", "made after a new sign-in", "--login-password-file", login_file],
         "",
@@ -190,14 +152,7 @@ fn a_member_signs_in_with_a_name_and_password_and_never_handles_a_token() {
     let short = json!({ "token_ttl": "2s", "token_max_ttl": "3s" });
     let (status, body) = bao.call("POST", "auth/userpass/users/bo", Some(short), &bao.root_token);
     assert!(status == 204 || status == 200, "{body}");
-    for accessor in tokens_of(&bao, "userpass-bo") {
-        bao.call(
-            "POST",
-            "auth/token/revoke-accessor",
-            Some(json!({ "accessor": accessor })),
-            &bao.root_token,
-        );
-    }
+    bao.revoke_sign_ins("userpass-bo");
     bo.ok(&["list", "--login-password-file", login_file], "");
     std::thread::sleep(std::time::Duration::from_secs(4));
     let edit = ["edit", "Newsletter", "--note", "after the max TTL", "--login-password-file", login_file];
@@ -210,28 +165,15 @@ fn a_member_signs_in_with_a_name_and_password_and_never_handles_a_token() {
     bao.call("POST", "auth/userpass/users/bo", Some(long), &bao.root_token);
 
     // With no terminal and no password file, a refused token is one sentence, not a hang.
-    for accessor in tokens_of(&bao, "userpass-bo") {
-        bao.call(
-            "POST",
-            "auth/token/revoke-accessor",
-            Some(json!({ "accessor": accessor })),
-            &bao.root_token,
-        );
-    }
+    bao.revoke_sign_ins("userpass-bo");
     let (status, said) = bo.stderr_of(&["list"], "");
     assert_eq!(status, Some(2), "{said}");
     assert!(said.contains("give --login-password-file FILE"), "{said}");
 
     // No token and no password in any file of either computer (an OpenBao service token is
     // "s." and 24 letters or digits).
-    let token_shaped = |text: &str| {
-        text.match_indices("s.").any(|(at, _)| {
-            let rest = &text.as_bytes()[at + 2..];
-            rest.len() >= 24 && rest[..24].iter().all(u8::is_ascii_alphanumeric)
-        })
-    };
     for computer in [&admin, &bo] {
-        for (path, bytes) in files_under(computer.cli.dir.path()) {
+        for (path, bytes) in common::files_under(computer.cli.dir.path()) {
             if path.ends_with("server-password") {
                 continue;
             }
@@ -239,7 +181,7 @@ fn a_member_signs_in_with_a_name_and_password_and_never_handles_a_token() {
             for secret in [server_password.as_str(), bao.root_token.as_str(), code.as_str()] {
                 assert!(!text.contains(secret), "a secret in {}", path.display());
             }
-            assert!(!token_shaped(&text), "a token in {}", path.display());
+            assert!(!common::holds_bao_token(&text), "a token in {}", path.display());
         }
     }
 

@@ -263,6 +263,36 @@ impl Bao {
     }
 
     /// Revokes `token`.
+    /// The accessors of the tokens whose display name is `display_name` (`userpass-bo`,
+    /// `oidc-bo@example.test`: the tokens a member's sign-ins made).
+    pub fn accessors_of(&self, display_name: &str) -> Vec<String> {
+        let root = &self.root_token;
+        let (_status, listed) = self.call("GET", "auth/token/accessors?list=true", None, root);
+        let accessors = listed["data"]["keys"].as_array().cloned().unwrap_or_default();
+        accessors
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|accessor| {
+                let (_status, info) = self.call(
+                    "POST",
+                    "auth/token/lookup-accessor",
+                    Some(json!({ "accessor": accessor })),
+                    root,
+                );
+                info["data"]["display_name"] == display_name
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Revokes every token [`Bao::accessors_of`] finds (as when they expire).
+    pub fn revoke_sign_ins(&self, display_name: &str) {
+        for accessor in self.accessors_of(display_name) {
+            let body = json!({ "accessor": accessor });
+            self.call("POST", "auth/token/revoke-accessor", Some(body), &self.root_token);
+        }
+    }
+
     pub fn revoke(&self, token: &str) {
         let root = &self.root_token;
         let (status, body) = self.call("POST", "auth/token/revoke", Some(json!({ "token": token })), root);

@@ -289,3 +289,26 @@ pub fn kill_soak(cli: &Cli, rounds: usize, seed: u64, longest_wait_ms: u64) {
     eprintln!("{rounds} rounds: {killed} killed mid-run, {} acknowledged and kept", acknowledged.len());
     assert!(killed > rounds / 4, "the soak must really kill ({killed} of {rounds})");
 }
+
+/// Every file under `dir` (and its folders), with its bytes.
+pub fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            found.push((path.clone(), std::fs::read(&path).unwrap_or_default()));
+        }
+    }
+    found
+}
+
+/// Whether `text` holds something shaped like an OpenBao service token ("s." and 24 letters
+/// or digits).
+pub fn holds_bao_token(text: &str) -> bool {
+    text.match_indices("s.").any(|(at, _)| {
+        let rest = &text.as_bytes()[at + 2..];
+        rest.len() >= 24 && rest[..24].iter().all(u8::is_ascii_alphanumeric)
+    })
+}
