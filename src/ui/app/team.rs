@@ -23,6 +23,7 @@ use crate::team::kv::{Kv, KvError, Location};
 use crate::team::members::{Member, Removed};
 use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::ui::accounts::AccountAction;
+use crate::ui::jobs::Jobs;
 use crate::ui::jobs::Records;
 use crate::ui::session::{PendingClear, REVEAL_SECS, Revealed};
 use crate::ui::settings::TransferAction;
@@ -559,8 +560,36 @@ impl KeydeskApp {
         });
     }
 
+    /// Takes in what a team job answered; each group of answers has its own method.
     pub(super) fn team_done(&mut self, ctx: &egui::Context, done: TeamDone) {
         let now = self.now();
+        // Each group of answers is taken in by the method for it.
+        match done {
+            done @ (TeamDone::Opened(_) | TeamDone::TokenKept(_)) => self.opening_done(ctx, done, now),
+            done @ (TeamDone::Created(_) | TeamDone::Changed(_)) => self.key_done(ctx, done, now),
+            done @ (TeamDone::Revealed(..)
+            | TeamDone::ToCopy(..)
+            | TeamDone::CopyRecorded { .. }
+            | TeamDone::Failed(_)) => self.reveal_copy_done(ctx, done, now),
+            done @ (TeamDone::Members(_)
+            | TeamDone::Invited(..)
+            | TeamDone::PasswordChanged(_)
+            | TeamDone::MemberRemoved(_)) => self.members_done(ctx, done, now),
+            done @ (TeamDone::Revoked(..) | TeamDone::Rotated { .. }) => self.rotation_done(done, now),
+            done @ (TeamDone::Audit(_) | TeamDone::Incidents(_) | TeamDone::IncidentClosed(_)) => {
+                self.incidents_done(ctx, done, now);
+            }
+            done @ (TeamDone::Accounts(_) | TeamDone::AccountChanged(_) | TeamDone::AccountTested(..)) => {
+                self.accounts_done(ctx, done, now);
+            }
+            done @ (TeamDone::ImportPreviewed(..) | TeamDone::Said(_)) => self.transfer_done(done, now),
+            TeamDone::Browsers(result) => self.browsers_done(result, now),
+        }
+    }
+
+    /// Takes in the team vault's opening (the session, or why it did not open) and whether the
+    /// sign-in token was kept.
+    fn opening_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
         match done {
             TeamDone::Opened(Ok(mut session)) => {
                 self.unlock_finished = Some(std::time::Instant::now());
@@ -586,29 +615,21 @@ impl KeydeskApp {
                 // The screen says it under its button; a banner would say it twice.
                 self.banner = None;
             }
-            TeamDone::Members(read) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                match read {
-                    Ok((members, admin)) => {
-                        session.members = Some(members);
-                        session.admin = Some(admin);
-                    }
-                    Err(error) => {
-                        session.screen.members_open = false;
-                        self.toasts.error(sentence(&error), now);
-                    }
+            TeamDone::TokenKept(kept) => {
+                if let Phase::Locked(state) = &mut self.phase
+                    && let Some(team) = &mut state.team
+                {
+                    team.kept = Some(kept);
                 }
             }
-            TeamDone::Invited(name, code) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                match code {
-                    Ok(code) => {
-                        session.invitation = Some(ShownCode { member: Some(name), code, galley: None });
-                        self.run_team(ctx, TeamCommand::LoadMembers);
-                    }
-                    Err(error) => self.toasts.error(sentence(&error), now),
-                }
-            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in a change to the keys (add, create, generate, edit) and shows it at once.
+    fn key_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+        match done {
             // Said as an add is; a key that could be neither kept nor deleted is shown once.
             TeamDone::Created(result) => {
                 let result = result.map_err(|(error, leftover)| {
@@ -619,59 +640,33 @@ impl KeydeskApp {
                 });
                 self.team_done(ctx, TeamDone::Changed(result));
             }
-            TeamDone::PasswordChanged(result) => {
+            TeamDone::Changed(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
+                session.changes += 1;
+                // The change shows at once: the next poll starts now.
+                session.next_poll = DateTime::<Utc>::MIN_UTC;
                 match result {
-                    Ok((said, keys)) => {
-                        if let Some(keys) = keys {
-                            session.keys = Some(Arc::new(keys));
-                            session.changes += 1;
-                            session.next_poll = DateTime::<Utc>::MIN_UTC;
-                        }
-                        session.screen.password = None;
+                    Ok(said) => {
+                        session.screen.adding = None;
+                        session.screen.editing = None;
+                        session.screen.revoking = None;
                         self.toasts.info(said, now);
-                        // Read again: the next change starts at the cost just chosen.
-                        self.run_team(ctx, TeamCommand::LoadMembers);
                     }
-                    Err(error) => match &mut session.screen.password {
-                        Some(form) => form.error = Some(sentence(&error)),
-                        None => self.toasts.error(sentence(&error), now),
+                    Err(error) => match (&mut session.screen.adding, &mut session.screen.revoking) {
+                        (Some(form), _) => form.error = Some(error),
+                        (None, Some(form)) => form.error = Some(error),
+                        (None, None) => self.toasts.error(error, now),
                     },
                 }
             }
-            TeamDone::MemberRemoved(result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                match result {
-                    Ok((name, removed, keys)) => {
-                        session.keys = Some(Arc::new(keys));
-                        session.changes += 1;
-                        session.next_poll = DateTime::<Utc>::MIN_UTC;
-                        let mut said = format!(
-                            "Removed {name}: the team's key was replaced and {} sealed again under it. {}",
-                            crate::vault::count_keys(removed.resealed),
-                            removed.signed_out.as_ref().map(|out| out.sentence(&name)).unwrap_or_default()
-                        );
-                        if !removed.exposed.is_empty() {
-                            let labels: Vec<&str> =
-                                removed.exposed.iter().map(|r| r.label.as_str()).collect();
-                            said.push_str(&format!(
-                                " {name} could read these keys: rotate them at their providers: {}.",
-                                labels.join(", ")
-                            ));
-                        }
-                        self.toasts.warn(said, now);
-                        self.run_team(ctx, TeamCommand::LoadMembers);
-                    }
-                    Err(error) => self.toasts.error(sentence(&error), now),
-                }
-            }
-            TeamDone::TokenKept(kept) => {
-                if let Phase::Locked(state) = &mut self.phase
-                    && let Some(team) = &mut state.team
-                {
-                    team.kept = Some(kept);
-                }
-            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in a revealed secret, or one to copy and the audit trail's record of the copy.
+    fn reveal_copy_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+        match done {
             TeamDone::Revealed(id, result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 match result {
@@ -740,72 +735,91 @@ impl KeydeskApp {
             TeamDone::Failed(error) => {
                 self.toasts.error(sentence(&error), now);
             }
-            TeamDone::Accounts(read) => {
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in the members' list, an invitation, a password change or a member's removal.
+    fn members_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+        match done {
+            TeamDone::Members(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                let panel = (&mut session.accounts, &mut session.screen.accounts_open);
-                panel_read(read.map_err(|e| sentence(&e)), panel, &mut self.toasts, now);
-            }
-            TeamDone::Audit(read) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                session.audit = Some(*read);
-            }
-            TeamDone::Incidents(read) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                let panel = (&mut session.incidents, &mut session.screen.incidents_open);
-                panel_read(read, panel, &mut self.toasts, now);
-            }
-            TeamDone::IncidentClosed(result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                match result {
-                    Ok(said) => {
-                        session.screen.incidents.error = None;
-                        self.toasts.info(said, now);
+                match read {
+                    Ok((members, admin)) => {
+                        session.members = Some(members);
+                        session.admin = Some(admin);
                     }
-                    Err(error) => session.screen.incidents.error = Some(error),
-                }
-                self.run_team(ctx, TeamCommand::LoadIncidents);
-            }
-            TeamDone::ImportPreviewed(read, picker) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                session.screen.transfer.previewed(read.map(|preview| *preview), picker.map(|picker| *picker));
-            }
-            TeamDone::Browsers(result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                match result {
-                    Ok((browsers, said)) => {
-                        session.browsers = browsers;
-                        self.toasts.info(said, now);
+                    Err(error) => {
+                        session.screen.members_open = false;
+                        self.toasts.error(sentence(&error), now);
                     }
-                    Err(error) => self.toasts.error(error, now),
                 }
             }
-            TeamDone::Said(result) => {
+            TeamDone::Invited(name, code) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                // What it changed (an answer on a key, imported keys) comes with the next poll.
-                session.changes += 1;
-                session.next_poll = DateTime::<Utc>::MIN_UTC;
-                match result {
-                    Ok(said) => self.toasts.info(said, now),
-                    Err(error) => self.toasts.error(error, now),
-                }
-            }
-            TeamDone::AccountChanged(result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                match result {
-                    Ok(said) => {
-                        let tested = std::mem::take(&mut session.screen.accounts.tested);
-                        session.screen.accounts =
-                            crate::ui::state::AccountsState { tested, ..Default::default() };
-                        self.toasts.info(said, now);
+                match code {
+                    Ok(code) => {
+                        session.invitation = Some(ShownCode { member: Some(name), code, galley: None });
+                        self.run_team(ctx, TeamCommand::LoadMembers);
                     }
-                    Err(error) => session.screen.accounts.error = Some(error),
+                    Err(error) => self.toasts.error(sentence(&error), now),
                 }
-                self.run_team(ctx, TeamCommand::LoadAccounts);
             }
-            TeamDone::AccountTested(id, result) => {
+            TeamDone::PasswordChanged(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                session.screen.accounts.tested.insert(id, (result, now));
+                match result {
+                    Ok((said, keys)) => {
+                        if let Some(keys) = keys {
+                            session.keys = Some(Arc::new(keys));
+                            session.changes += 1;
+                            session.next_poll = DateTime::<Utc>::MIN_UTC;
+                        }
+                        session.screen.password = None;
+                        self.toasts.info(said, now);
+                        // Read again: the next change starts at the cost just chosen.
+                        self.run_team(ctx, TeamCommand::LoadMembers);
+                    }
+                    Err(error) => match &mut session.screen.password {
+                        Some(form) => form.error = Some(sentence(&error)),
+                        None => self.toasts.error(sentence(&error), now),
+                    },
+                }
             }
+            TeamDone::MemberRemoved(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok((name, removed, keys)) => {
+                        session.keys = Some(Arc::new(keys));
+                        session.changes += 1;
+                        session.next_poll = DateTime::<Utc>::MIN_UTC;
+                        let mut said = format!(
+                            "Removed {name}: the team's key was replaced and {} sealed again under it. {}",
+                            crate::vault::count_keys(removed.resealed),
+                            removed.signed_out.as_ref().map(|out| out.sentence(&name)).unwrap_or_default()
+                        );
+                        if !removed.exposed.is_empty() {
+                            let labels: Vec<&str> =
+                                removed.exposed.iter().map(|r| r.label.as_str()).collect();
+                            said.push_str(&format!(
+                                " {name} could read these keys: rotate them at their providers: {}.",
+                                labels.join(", ")
+                            ));
+                        }
+                        self.toasts.warn(said, now);
+                        self.run_team(ctx, TeamCommand::LoadMembers);
+                    }
+                    Err(error) => self.toasts.error(sentence(&error), now),
+                }
+            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in a revoke (which goes on to the key's replacement) and each step of a rotation.
+    fn rotation_done(&mut self, done: TeamDone, now: DateTime<Utc>) {
+        match done {
             TeamDone::Revoked(key, Ok(said)) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 session.changes += 1;
@@ -854,28 +868,104 @@ impl KeydeskApp {
                     },
                 }
             }
-            TeamDone::Changed(result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                session.changes += 1;
-                // The change shows at once: the next poll starts now.
-                session.next_poll = DateTime::<Utc>::MIN_UTC;
-                match result {
-                    Ok(said) => {
-                        session.screen.adding = None;
-                        session.screen.editing = None;
-                        session.screen.revoking = None;
-                        self.toasts.info(said, now);
-                    }
-                    Err(error) => match (&mut session.screen.adding, &mut session.screen.revoking) {
-                        (Some(form), _) => form.error = Some(error),
-                        (None, Some(form)) => form.error = Some(error),
-                        (None, None) => self.toasts.error(error, now),
-                    },
-                }
-            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
         }
     }
 
+    /// Takes in the audit trail, the incidents and an incident closed.
+    fn incidents_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+        match done {
+            TeamDone::Audit(read) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.audit = Some(*read);
+            }
+            TeamDone::Incidents(read) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                let panel = (&mut session.incidents, &mut session.screen.incidents_open);
+                panel_read(read, panel, &mut self.toasts, now);
+            }
+            TeamDone::IncidentClosed(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok(said) => {
+                        session.screen.incidents.error = None;
+                        self.toasts.info(said, now);
+                    }
+                    Err(error) => session.screen.incidents.error = Some(error),
+                }
+                self.run_team(ctx, TeamCommand::LoadIncidents);
+            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in the team's provider accounts, a change to them and an account tested.
+    fn accounts_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+        match done {
+            TeamDone::Accounts(read) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                let panel = (&mut session.accounts, &mut session.screen.accounts_open);
+                panel_read(read.map_err(|e| sentence(&e)), panel, &mut self.toasts, now);
+            }
+            TeamDone::AccountChanged(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok(said) => {
+                        let tested = std::mem::take(&mut session.screen.accounts.tested);
+                        session.screen.accounts =
+                            crate::ui::state::AccountsState { tested, ..Default::default() };
+                        self.toasts.info(said, now);
+                    }
+                    Err(error) => session.screen.accounts.error = Some(error),
+                }
+                self.run_team(ctx, TeamCommand::LoadAccounts);
+            }
+            TeamDone::AccountTested(id, result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.screen.accounts.tested.insert(id, (result, now));
+            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in an import preview, and what an import, an export or a key answer said.
+    fn transfer_done(&mut self, done: TeamDone, now: DateTime<Utc>) {
+        match done {
+            TeamDone::ImportPreviewed(read, picker) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.screen.transfer.previewed(read.map(|preview| *preview), picker.map(|picker| *picker));
+            }
+            TeamDone::Said(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                // What it changed (an answer on a key, imported keys) comes with the next poll.
+                session.changes += 1;
+                session.next_poll = DateTime::<Utc>::MIN_UTC;
+                match result {
+                    Ok(said) => self.toasts.info(said, now),
+                    Err(error) => self.toasts.error(error, now),
+                }
+            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in the browsers allowed to fill from the team vault.
+    fn browsers_done(&mut self, result: Result<(Vec<String>, String), String>, now: DateTime<Utc>) {
+        let Phase::Team(session) = &mut self.phase else { return };
+        match result {
+            Ok((browsers, said)) => {
+                session.browsers = browsers;
+                self.toasts.info(said, now);
+            }
+            Err(error) => self.toasts.error(error, now),
+        }
+    }
+
+    /// Runs a command from the team screen: what needs no key at once, the rest as a job by group.
     pub(super) fn run_team(&mut self, ctx: &egui::Context, command: TeamCommand) {
         let now = self.now();
         let busy = self.jobs.busy().is_some();
@@ -939,7 +1029,9 @@ impl KeydeskApp {
         }
         // One change at a time (the screen's buttons wait meanwhile, too).
         let Some(keys) = session.keys.clone().filter(|_| !busy) else { return };
-        let vault = session.vault.clone();
+        let with = (keys, session.vault.clone());
+        let jobs = &mut self.jobs;
+        // Each group of commands is started by the function for it.
         match command {
             TeamCommand::HideReveal
             | TeamCommand::Retry
@@ -950,258 +1042,31 @@ impl KeydeskApp {
             | TeamCommand::LoadAudit
             | TeamCommand::DismissInvitation
             | TeamCommand::StopBrowser(_) => {}
+            command @ (TeamCommand::Reveal(_) | TeamCommand::Copy(_)) => {
+                run_reveal_copy(jobs, ctx, session, with, now, command);
+            }
+            command @ (TeamCommand::Verify(_)
+            | TeamCommand::Generate { .. }
+            | TeamCommand::Create { .. }
+            | TeamCommand::AskUsage { .. }
+            | TeamCommand::Add { .. }
+            | TeamCommand::Edit { .. }) => run_key_command(jobs, ctx, session, with, now, command),
+            command @ (TeamCommand::Invite(_)
+            | TeamCommand::ChangePassword(_)
+            | TeamCommand::RemoveMember(_)) => run_member_command(jobs, ctx, with, now, command),
+            command @ (TeamCommand::Revoke { .. }
+            | TeamCommand::Replace { .. }
+            | TeamCommand::MarkRotation { .. }
+            | TeamCommand::CompleteRotation { .. }
+            | TeamCommand::AbandonRotation { .. }) => {
+                run_rotation_command(jobs, ctx, session, with, now, command);
+            }
             TeamCommand::CloseIncident { id, summary } => {
-                self.jobs.spawn(ctx, format!("Closing incident {id}"), Records::Yes, move || {
-                    let closed = vault
-                        .close_incident(&keys, &id, &summary, now)
-                        .map(|()| format!("Closed incident {id}."))
-                        .map_err(|e| sentence(&e));
-                    Done::Team(TeamDone::IncidentClosed(closed))
-                });
+                run_close_incident(jobs, ctx, with, now, (id, summary));
             }
-            TeamCommand::Account(AccountAction::Add { request, management_key }) => {
-                let name = request.name.trim().to_owned();
-                self.jobs.spawn(ctx, format!("Adding the account \"{name}\""), Records::Yes, move || {
-                    let added = vault
-                        .add_account(&keys, request, management_key.as_ref(), &mut os_rng(), now)
-                        .map(|account| {
-                            format!(
-                                "Added the {} account \"{}\" to the team vault.",
-                                account.provider.name(),
-                                account.name
-                            )
-                        })
-                        .map_err(|e| sentence(&e));
-                    Done::Team(TeamDone::AccountChanged(added))
-                });
-            }
-            TeamCommand::Account(AccountAction::Remove { id, name }) => {
-                let list = session.list.clone();
-                self.jobs.spawn(ctx, format!("Removing the account \"{name}\""), Records::Yes, move || {
-                    let removed = vault
-                        .remove_account(&keys, &id, &list, now)
-                        .map(|account| {
-                            format!("Removed the account \"{}\" from the team vault.", account.name)
-                        })
-                        .map_err(|e| sentence(&e));
-                    Done::Team(TeamDone::AccountChanged(removed))
-                });
-            }
-            TeamCommand::Transfer(TransferAction::Preview { path, format, columns }) => {
-                let list = session.list.clone();
-                self.jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
-                    let how = crate::actions::transfer::ReadAs { format, columns: columns.as_deref() };
-                    let read = folder::read_import(&keys, &list, &crate::storage::expand_home(&path), how);
-                    let picker = super::transfer::picker(&read, &path, columns.as_deref());
-                    Done::Team(TeamDone::ImportPreviewed(read.map(Box::new), picker))
-                });
-            }
-            TeamCommand::Transfer(TransferAction::Import) => {
-                let Some(preview) = session.screen.transfer.import_preview.take() else { return };
-                let list = session.list.clone();
-                self.jobs.spawn_counted(ctx, "Importing keys into the team vault", Records::Yes, move |progress| {
-                    let imported = folder::import(&vault, &keys, &list, &preview, &mut |done, total| {
-                        progress.set(done, total);
-                        if progress.is_cancelled() {
-                            std::ops::ControlFlow::Break(())
-                        } else {
-                            std::ops::ControlFlow::Continue(())
-                        }
-                    });
-                    let said = imported
-                        .map(|report| {
-                            format!(
-                                "Imported {} from {} into the team vault; {} already in it, {} repeated in the file, {} skipped.",
-                                crate::vault::count_keys(report.imported),
-                                preview.source(),
-                                report.in_vault,
-                                report.repeated,
-                                report.skipped
-                            )
-                        })
-                        .map_err(|e| sentence(&e));
-                    Done::Team(TeamDone::Said(said))
-                });
-            }
-            TeamCommand::Transfer(TransferAction::Export { path, options }) => {
-                let list = session.list.clone();
-                self.jobs.spawn(ctx, "Writing the export", Records::Yes, move || {
-                    let path = crate::storage::expand_home(&path);
-                    Done::Team(TeamDone::Said(folder::export(&vault, &keys, &list, &path, options, now)))
-                });
-            }
-            TeamCommand::Account(AccountAction::Test(id)) => {
-                self.jobs.spawn(ctx, "Testing the account's management key", Records::No, move || {
-                    let tested = test_account(&vault, &keys, &id, now);
-                    Done::Team(TeamDone::AccountTested(id, tested))
-                });
-            }
-            TeamCommand::Invite(name) => {
-                self.jobs.spawn(ctx, format!("Inviting {name}"), Records::Yes, move || {
-                    let code = vault.invite(&keys, &name, &mut os_rng(), now);
-                    Done::Team(TeamDone::Invited(name, code))
-                });
-            }
-            TeamCommand::ChangePassword(chosen) => {
-                let label = if chosen.new_data_key {
-                    "Replacing the team's key and changing your password"
-                } else {
-                    "Changing your password for the team vault"
-                };
-                self.jobs.spawn(ctx, label, Records::Yes, move || {
-                    Done::Team(TeamDone::PasswordChanged(change_password(&vault, &chosen, now)))
-                });
-            }
-            TeamCommand::RemoveMember(name) => {
-                let label = format!("Removing {name} and replacing the team's key");
-                self.jobs.spawn(ctx, label, Records::Yes, move || {
-                    let removed = vault
-                        .remove_member(&keys, &name, &mut os_rng(), now)
-                        .map(|(removed, keys)| (name, Box::new(removed), keys));
-                    Done::Team(TeamDone::MemberRemoved(removed))
-                });
-            }
-            TeamCommand::Reveal(id) => {
-                let label = format!("Revealing \"{}\"", session.label_of(&id));
-                self.jobs.spawn(ctx, label, Records::Yes, move || {
-                    let result = fresh(&vault, &id).and_then(|key| vault.reveal(&keys, &key, now));
-                    Done::Team(TeamDone::Revealed(id, result))
-                });
-            }
-            TeamCommand::Verify(id) => {
-                let label = session.label_of(&id);
-                self.jobs.spawn(ctx, format!("Verifying \"{label}\""), Records::Yes, move || {
-                    Done::Team(TeamDone::Said(verify(&vault, &keys, &id, &label, now)))
-                });
-            }
-            TeamCommand::Generate { label, notes, spec } => {
-                let existing = session.list.clone();
-                self.jobs.spawn(ctx, "Generating a key in the team vault", Records::Yes, move || {
-                    let request = crate::vault::GenerateRequest { meta: meta(&label, notes), spec };
-                    let made = vault
-                        .generate(&keys, &existing, request, &mut os_rng(), now)
-                        .map(|(record, _shown_from_its_row)| {
-                            format!(
-                                "Generated \"{}\" in the team vault: Copy or Reveal it from its row.",
-                                record.label
-                            )
-                        })
-                        .map_err(|e| sentence(&e));
-                    Done::Team(TeamDone::Changed(made))
-                });
-            }
-            TeamCommand::Create { label, notes, account, scopes } => {
-                let existing = session.list.clone();
-                self.jobs.spawn(ctx, "Creating the key at the provider", Records::Yes, move || {
-                    Done::Team(TeamDone::Created(create_at_provider(
-                        &vault,
-                        &keys,
-                        existing,
-                        (label, notes, &account),
-                        &scopes,
-                        now,
-                    )))
-                });
-            }
-            TeamCommand::AskUsage { key, name } => {
-                let label = session.label_of(&key);
-                self.jobs.spawn(
-                    ctx,
-                    format!("Asking when \"{label}\" was last used"),
-                    Records::Yes,
-                    move || Done::Team(TeamDone::Said(usage(&vault, &keys, &key, name.as_deref(), now))),
-                );
-            }
-            TeamCommand::Copy(id) => {
-                let label = format!("Copying \"{}\"", session.label_of(&id));
-                self.jobs.spawn(ctx, label, Records::No, move || match fresh(&vault, &id) {
-                    Ok(key) => {
-                        let secret = vault.secret_to_copy(&keys, &key);
-                        Done::Team(TeamDone::ToCopy(Box::new(key), secret))
-                    }
-                    Err(error) => Done::Team(TeamDone::Failed(error)),
-                });
-            }
-            TeamCommand::Add { label, notes, secret, account } => {
-                let existing = session.list.clone();
-                self.jobs.spawn(ctx, "Adding the key to the team vault", Records::Yes, move || {
-                    let added = add(&vault, &keys, &existing, (label, notes, account), &secret, now);
-                    Done::Team(TeamDone::Changed(added))
-                });
-            }
-            TeamCommand::Revoke { key, reason, at_provider, found_where } => {
-                let member = vault.config().member.clone();
-                self.jobs.spawn(ctx, "Revoking the key in the team vault", Records::Yes, move || {
-                    // The incident first: the revoke (and the replacement after it) are then
-                    // in its timeline.
-                    let opened = match found_where {
-                        Some(found_where) => {
-                            let report =
-                                IncidentReport { found_where, noticed_by: member, notes: String::new() };
-                            fresh(&vault, &key)
-                                .and_then(|read| {
-                                    vault.open_incident(&keys, &read, &report, &mut os_rng(), now)
-                                })
-                                .map(|id| format!("Opened incident {id}. "))
-                                .map_err(|e| sentence(&e))
-                        }
-                        None => Ok(String::new()),
-                    };
-                    let result = opened.and_then(|opened| {
-                        revoke(&vault, &keys, &key, &reason, at_provider, now)
-                            .map(|said| format!("{opened}{said}"))
-                    });
-                    Done::Team(TeamDone::Revoked(key, result))
-                });
-            }
-            TeamCommand::Replace { key, secret } => {
-                let list = session.list.clone();
-                self.jobs.spawn(ctx, "Starting the key's replacement", Records::Yes, move || {
-                    let started = fresh(&vault, &key)
-                        .and_then(|old| {
-                            vault.rotate(&keys, &old, &list, &secret, &mut os_rng(), now)?;
-                            let state = if old.record.is_live() { "is now retiring" } else { "stays revoked" };
-                            Ok(format!(
-                                "\"{}\" {state}; the new key is added. Mark each integration as it moves to it, then complete the rotation.",
-                                old.record.label
-                            ))
-                        })
-                        .map_err(|e| sentence(&e));
-                    Done::Team(TeamDone::Rotated { result: started, open: Some(key) })
-                });
-            }
-            TeamCommand::MarkRotation { old, integration, step } => {
-                self.jobs.spawn(ctx, format!("Marking {integration}"), Records::Yes, move || {
-                    let marked = on_store(&vault, &keys, now, |store| {
-                        actions::changes::mark_rotation(store, &old, &integration, step)
-                    })
-                    .map(|(moved, total)| format!("Marked. {moved} of {total} integrations moved."));
-                    Done::Team(TeamDone::Rotated { result: marked, open: Some(old) })
-                });
-            }
-            TeamCommand::CompleteRotation { old, reason, at_provider } => {
-                self.jobs.spawn(ctx, "Completing the rotation", Records::Yes, move || {
-                    let done = complete_rotation(&vault, &keys, &old, reason.as_deref(), at_provider, now);
-                    Done::Team(TeamDone::Rotated { result: done, open: None })
-                });
-            }
-            TeamCommand::AbandonRotation { old, reason, at_provider } => {
-                self.jobs.spawn(ctx, "Abandoning the rotation", Records::Yes, move || {
-                    let done = abandon_rotation(&vault, &keys, &old, &reason, at_provider, now);
-                    Done::Team(TeamDone::Rotated { result: done, open: None })
-                });
-            }
-            TeamCommand::Edit { key, version, edit } => {
-                self.jobs.spawn(ctx, "Saving the key in the team vault", Records::Yes, move || {
-                    let result = on_store(&vault, &keys, now, |store| {
-                        actions::changes::edit(store, &key, Some(version), &edit)?;
-                        Ok(format!(
-                            "Saved \"{}\" in the team vault.",
-                            actions::Store::key_record(store, &key)?.label
-                        ))
-                    });
-                    Done::Team(TeamDone::Changed(result))
-                });
+            command @ TeamCommand::Account(_) => run_account_command(jobs, ctx, session, with, now, command),
+            command @ TeamCommand::Transfer(_) => {
+                run_transfer_command(jobs, ctx, session, with, now, command);
             }
         }
     }
@@ -1265,6 +1130,348 @@ impl KeydeskApp {
         let reveal = session.revealed.as_ref().map(|r| r.until);
         let poll = session.poll.is_none().then_some(session.next_poll);
         [reveal, poll].into_iter().flatten().min()
+    }
+}
+
+/// Starts a reveal or a copy of a key's secret, read fresh from the server.
+fn run_reveal_copy(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    session: &TeamSession,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    command: TeamCommand,
+) {
+    match command {
+        TeamCommand::Reveal(id) => {
+            let label = format!("Revealing \"{}\"", session.label_of(&id));
+            jobs.spawn(ctx, label, Records::Yes, move || {
+                let result = fresh(&vault, &id).and_then(|key| vault.reveal(&keys, &key, now));
+                Done::Team(TeamDone::Revealed(id, result))
+            });
+        }
+        TeamCommand::Copy(id) => {
+            let label = format!("Copying \"{}\"", session.label_of(&id));
+            jobs.spawn(ctx, label, Records::No, move || match fresh(&vault, &id) {
+                Ok(key) => {
+                    let secret = vault.secret_to_copy(&keys, &key);
+                    Done::Team(TeamDone::ToCopy(Box::new(key), secret))
+                }
+                Err(error) => Done::Team(TeamDone::Failed(error)),
+            });
+        }
+        // The other commands are started by the other groups (see `run_team`).
+        _ => {}
+    }
+}
+
+/// Starts a change to the keys (add, create, generate, edit) or a question about one (verify, last use).
+fn run_key_command(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    session: &TeamSession,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    command: TeamCommand,
+) {
+    match command {
+        TeamCommand::Verify(id) => {
+            let label = session.label_of(&id);
+            jobs.spawn(ctx, format!("Verifying \"{label}\""), Records::Yes, move || {
+                Done::Team(TeamDone::Said(verify(&vault, &keys, &id, &label, now)))
+            });
+        }
+        TeamCommand::Generate { label, notes, spec } => {
+            let existing = session.list.clone();
+            jobs.spawn(ctx, "Generating a key in the team vault", Records::Yes, move || {
+                let request = crate::vault::GenerateRequest { meta: meta(&label, notes), spec };
+                let made = vault
+                    .generate(&keys, &existing, request, &mut os_rng(), now)
+                    .map(|(record, _shown_from_its_row)| {
+                        format!(
+                            "Generated \"{}\" in the team vault: Copy or Reveal it from its row.",
+                            record.label
+                        )
+                    })
+                    .map_err(|e| sentence(&e));
+                Done::Team(TeamDone::Changed(made))
+            });
+        }
+        TeamCommand::Create { label, notes, account, scopes } => {
+            let existing = session.list.clone();
+            jobs.spawn(ctx, "Creating the key at the provider", Records::Yes, move || {
+                Done::Team(TeamDone::Created(create_at_provider(
+                    &vault,
+                    &keys,
+                    existing,
+                    (label, notes, &account),
+                    &scopes,
+                    now,
+                )))
+            });
+        }
+        TeamCommand::AskUsage { key, name } => {
+            let label = session.label_of(&key);
+            jobs.spawn(ctx, format!("Asking when \"{label}\" was last used"), Records::Yes, move || {
+                Done::Team(TeamDone::Said(usage(&vault, &keys, &key, name.as_deref(), now)))
+            });
+        }
+        TeamCommand::Add { label, notes, secret, account } => {
+            let existing = session.list.clone();
+            jobs.spawn(ctx, "Adding the key to the team vault", Records::Yes, move || {
+                let added = add(&vault, &keys, &existing, (label, notes, account), &secret, now);
+                Done::Team(TeamDone::Changed(added))
+            });
+        }
+        TeamCommand::Edit { key, version, edit } => {
+            jobs.spawn(ctx, "Saving the key in the team vault", Records::Yes, move || {
+                let result = on_store(&vault, &keys, now, |store| {
+                    actions::changes::edit(store, &key, Some(version), &edit)?;
+                    Ok(format!(
+                        "Saved \"{}\" in the team vault.",
+                        actions::Store::key_record(store, &key)?.label
+                    ))
+                });
+                Done::Team(TeamDone::Changed(result))
+            });
+        }
+        // The other commands are started by the other groups (see `run_team`).
+        _ => {}
+    }
+}
+
+/// Starts an invitation, a password change or a member's removal.
+fn run_member_command(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    command: TeamCommand,
+) {
+    match command {
+        TeamCommand::Invite(name) => {
+            jobs.spawn(ctx, format!("Inviting {name}"), Records::Yes, move || {
+                let code = vault.invite(&keys, &name, &mut os_rng(), now);
+                Done::Team(TeamDone::Invited(name, code))
+            });
+        }
+        TeamCommand::ChangePassword(chosen) => {
+            let label = if chosen.new_data_key {
+                "Replacing the team's key and changing your password"
+            } else {
+                "Changing your password for the team vault"
+            };
+            jobs.spawn(ctx, label, Records::Yes, move || {
+                Done::Team(TeamDone::PasswordChanged(change_password(&vault, &chosen, now)))
+            });
+        }
+        TeamCommand::RemoveMember(name) => {
+            let label = format!("Removing {name} and replacing the team's key");
+            jobs.spawn(ctx, label, Records::Yes, move || {
+                let removed = vault
+                    .remove_member(&keys, &name, &mut os_rng(), now)
+                    .map(|(removed, keys)| (name, Box::new(removed), keys));
+                Done::Team(TeamDone::MemberRemoved(removed))
+            });
+        }
+        // The other commands are started by the other groups (see `run_team`).
+        _ => {}
+    }
+}
+
+/// Starts a revoke (opening its incident first when asked) or a step of a key's rotation.
+fn run_rotation_command(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    session: &TeamSession,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    command: TeamCommand,
+) {
+    match command {
+        TeamCommand::Revoke { key, reason, at_provider, found_where } => {
+            let member = vault.config().member.clone();
+            jobs.spawn(ctx, "Revoking the key in the team vault", Records::Yes, move || {
+                // The incident first: the revoke (and the replacement after it) are then
+                // in its timeline.
+                let opened = match found_where {
+                    Some(found_where) => {
+                        let report = IncidentReport { found_where, noticed_by: member, notes: String::new() };
+                        fresh(&vault, &key)
+                            .and_then(|read| vault.open_incident(&keys, &read, &report, &mut os_rng(), now))
+                            .map(|id| format!("Opened incident {id}. "))
+                            .map_err(|e| sentence(&e))
+                    }
+                    None => Ok(String::new()),
+                };
+                let result = opened.and_then(|opened| {
+                    revoke(&vault, &keys, &key, &reason, at_provider, now)
+                        .map(|said| format!("{opened}{said}"))
+                });
+                Done::Team(TeamDone::Revoked(key, result))
+            });
+        }
+        TeamCommand::Replace { key, secret } => {
+            let list = session.list.clone();
+            jobs.spawn(ctx, "Starting the key's replacement", Records::Yes, move || {
+                    let started = fresh(&vault, &key)
+                        .and_then(|old| {
+                            vault.rotate(&keys, &old, &list, &secret, &mut os_rng(), now)?;
+                            let state = if old.record.is_live() { "is now retiring" } else { "stays revoked" };
+                            Ok(format!(
+                                "\"{}\" {state}; the new key is added. Mark each integration as it moves to it, then complete the rotation.",
+                                old.record.label
+                            ))
+                        })
+                        .map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::Rotated { result: started, open: Some(key) })
+                });
+        }
+        TeamCommand::MarkRotation { old, integration, step } => {
+            jobs.spawn(ctx, format!("Marking {integration}"), Records::Yes, move || {
+                let marked = on_store(&vault, &keys, now, |store| {
+                    actions::changes::mark_rotation(store, &old, &integration, step)
+                })
+                .map(|(moved, total)| format!("Marked. {moved} of {total} integrations moved."));
+                Done::Team(TeamDone::Rotated { result: marked, open: Some(old) })
+            });
+        }
+        TeamCommand::CompleteRotation { old, reason, at_provider } => {
+            jobs.spawn(ctx, "Completing the rotation", Records::Yes, move || {
+                let done = complete_rotation(&vault, &keys, &old, reason.as_deref(), at_provider, now);
+                Done::Team(TeamDone::Rotated { result: done, open: None })
+            });
+        }
+        TeamCommand::AbandonRotation { old, reason, at_provider } => {
+            jobs.spawn(ctx, "Abandoning the rotation", Records::Yes, move || {
+                let done = abandon_rotation(&vault, &keys, &old, &reason, at_provider, now);
+                Done::Team(TeamDone::Rotated { result: done, open: None })
+            });
+        }
+        // The other commands are started by the other groups (see `run_team`).
+        _ => {}
+    }
+}
+
+/// Starts closing an incident with its summary.
+fn run_close_incident(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    (id, summary): (String, String),
+) {
+    jobs.spawn(ctx, format!("Closing incident {id}"), Records::Yes, move || {
+        let closed = vault
+            .close_incident(&keys, &id, &summary, now)
+            .map(|()| format!("Closed incident {id}."))
+            .map_err(|e| sentence(&e));
+        Done::Team(TeamDone::IncidentClosed(closed))
+    });
+}
+
+/// Starts adding, removing or testing one of the team's provider accounts.
+fn run_account_command(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    session: &TeamSession,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    command: TeamCommand,
+) {
+    match command {
+        TeamCommand::Account(AccountAction::Add { request, management_key }) => {
+            let name = request.name.trim().to_owned();
+            jobs.spawn(ctx, format!("Adding the account \"{name}\""), Records::Yes, move || {
+                let added = vault
+                    .add_account(&keys, request, management_key.as_ref(), &mut os_rng(), now)
+                    .map(|account| {
+                        format!(
+                            "Added the {} account \"{}\" to the team vault.",
+                            account.provider.name(),
+                            account.name
+                        )
+                    })
+                    .map_err(|e| sentence(&e));
+                Done::Team(TeamDone::AccountChanged(added))
+            });
+        }
+        TeamCommand::Account(AccountAction::Remove { id, name }) => {
+            let list = session.list.clone();
+            jobs.spawn(ctx, format!("Removing the account \"{name}\""), Records::Yes, move || {
+                let removed = vault
+                    .remove_account(&keys, &id, &list, now)
+                    .map(|account| format!("Removed the account \"{}\" from the team vault.", account.name))
+                    .map_err(|e| sentence(&e));
+                Done::Team(TeamDone::AccountChanged(removed))
+            });
+        }
+        TeamCommand::Account(AccountAction::Test(id)) => {
+            jobs.spawn(ctx, "Testing the account's management key", Records::No, move || {
+                let tested = test_account(&vault, &keys, &id, now);
+                Done::Team(TeamDone::AccountTested(id, tested))
+            });
+        }
+        // The other commands are started by the other groups (see `run_team`).
+        _ => {}
+    }
+}
+
+/// Starts reading a file to import, the import itself or an export.
+fn run_transfer_command(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    session: &mut TeamSession,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    command: TeamCommand,
+) {
+    match command {
+        TeamCommand::Transfer(TransferAction::Preview { path, format, columns }) => {
+            let list = session.list.clone();
+            jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
+                let how = crate::actions::transfer::ReadAs { format, columns: columns.as_deref() };
+                let read = folder::read_import(&keys, &list, &crate::storage::expand_home(&path), how);
+                let picker = super::transfer::picker(&read, &path, columns.as_deref());
+                Done::Team(TeamDone::ImportPreviewed(read.map(Box::new), picker))
+            });
+        }
+        TeamCommand::Transfer(TransferAction::Import) => {
+            let Some(preview) = session.screen.transfer.import_preview.take() else { return };
+            let list = session.list.clone();
+            jobs.spawn_counted(ctx, "Importing keys into the team vault", Records::Yes, move |progress| {
+                    let imported = folder::import(&vault, &keys, &list, &preview, &mut |done, total| {
+                        progress.set(done, total);
+                        if progress.is_cancelled() {
+                            std::ops::ControlFlow::Break(())
+                        } else {
+                            std::ops::ControlFlow::Continue(())
+                        }
+                    });
+                    let said = imported
+                        .map(|report| {
+                            format!(
+                                "Imported {} from {} into the team vault; {} already in it, {} repeated in the file, {} skipped.",
+                                crate::vault::count_keys(report.imported),
+                                preview.source(),
+                                report.in_vault,
+                                report.repeated,
+                                report.skipped
+                            )
+                        })
+                        .map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::Said(said))
+                });
+        }
+        TeamCommand::Transfer(TransferAction::Export { path, options }) => {
+            let list = session.list.clone();
+            jobs.spawn(ctx, "Writing the export", Records::Yes, move || {
+                let path = crate::storage::expand_home(&path);
+                Done::Team(TeamDone::Said(folder::export(&vault, &keys, &list, &path, options, now)))
+            });
+        }
+        // The other commands are started by the other groups (see `run_team`).
+        _ => {}
     }
 }
 
