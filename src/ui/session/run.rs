@@ -1,20 +1,24 @@
 //! Applying the session's commands: against the vault, the clipboard and the job runner.
 
+use std::path::Path;
+
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{
     Command, Confirmation, Effects, PendingClear, REVEAL_SECS, Revealed, Session, SessionDone, ShownOnce,
 };
-use crate::actions;
+use crate::actions::{self, RevokeOptions};
 use crate::clipboard::fingerprint;
 use crate::ui::jobs::Records;
 use crate::ui::meta_form::MetaForm;
 use crate::ui::state::{AccountsState, DetailState, NewKeyState, RevokeState, Screen, WhoisAnswer};
-use crate::vault::Replacement;
+use crate::vault::incidents::IncidentReport;
 use crate::vault::model::KeyId;
+use crate::vault::{AccountRequest, AddRequest, GenerateRequest, KeyEdit, Replacement};
 
 impl Session {
-    /// Applies one command.
+    /// Applies one command: asks first when it would leave a key page with edits not saved,
+    /// else hands it to the part of the session that decides it.
     pub fn run(&mut self, command: Command, fx: &mut Effects<'_>) {
         let now = fx.now;
         // Leaving a key page with edits not saved asks first.
@@ -32,104 +36,39 @@ impl Session {
             return;
         }
         match command {
+            // Dialogs and screens.
             Command::Confirm(confirmation) => self.confirm = Some(*confirmation),
-            Command::Answer(yes) => {
-                if let Some(confirmation) = self.confirm.take()
-                    && yes
-                {
-                    // The page's edits were given up: the page shows the key as saved again.
-                    if confirmation.discards_edits
-                        && let Screen::Detail(id) = &self.screen
-                    {
-                        self.detail = DetailState::for_key(self.vault.file(), id);
-                    }
-                    self.run(confirmation.then, fx);
-                }
-            }
-            Command::Show(screen) => {
-                // A screen opened afresh puts the cursor in its first field.
-                if screen == Screen::New && self.screen != screen {
-                    self.new_key.focus_label = true;
-                }
-                // Settings asks systemd again whether the daily reminder is on (it may have
-                // been switched with systemctl meanwhile).
-                if screen == Screen::Settings && self.screen != screen {
-                    self.settings.reminder_asked = false;
-                }
-                self.screen = screen;
-            }
+            Command::Answer(yes) => self.answer(yes, fx),
+            Command::Show(screen) => self.show(screen),
             Command::NewKey(mode) => {
                 self.new_key.mode = mode;
                 self.run(Command::Show(Screen::New), fx);
             }
             Command::OpenKey(id) => self.open_key(&id),
-            Command::Whois(candidate) => match self.vault.whois(candidate.expose_secret()) {
-                Ok(found) => {
-                    self.whois.answer = Some(WhoisAnswer {
-                        keys: found.keys.into_iter().map(|record| record.id).collect(),
-                        looked_at: found.looked_at,
-                        cut_short: found.cut_short,
-                    });
-                }
-                Err(error) => fx.toasts.error(error.to_string(), now),
-            },
+            Command::DismissShownOnce => self.shown_once = None,
+            // A key's secret and checks.
+            Command::Whois(candidate) => self.whois(&candidate, fx),
             Command::Copy(id) => self.copy(&id, fx),
-            Command::Reveal(id) => match self.vault.reveal(&id) {
-                Ok(secret) => {
-                    let until = now + chrono::Duration::seconds(REVEAL_SECS);
-                    self.revealed = Some(Revealed { key_id: id, secret, until, galley: None });
-                }
-                Err(error) => fx.toasts.error(error.to_string(), now),
-            },
+            Command::Reveal(id) => self.reveal(id, fx),
             Command::HideReveal => self.revealed = None,
             Command::Verify(id) => self.verify(&id, fx),
             Command::CheckAll => self.check_all(fx),
             Command::AskUsage { key, name } => self.ask_usage(&key, name.as_deref(), fx),
-            Command::Generate(request) => match self.vault.generate(request) {
-                Ok((id, secret)) => {
-                    self.link_replacement(&id, fx);
-                    let label = self.label_of(&id);
-                    self.shown_once =
-                        Some(ShownOnce { label, key_id: Some(id.clone()), secret, galley: None });
-                    self.new_key = NewKeyState::default();
-                    self.open_key(&id);
-                }
-                Err(error) => self.new_key.error = Some(error.to_string()),
-            },
-            Command::Add { request, secret, verify_after } => match self.vault.add(request, &secret) {
-                Ok((id, detection)) => {
-                    if let Some(warning) = detection.warning {
-                        fx.toasts.warn(warning, now);
-                    }
-                    fx.toasts.info(format!("Added the {} key.", detection.provider.name()), now);
-                    self.link_replacement(&id, fx);
-                    self.new_key = NewKeyState::default();
-                    self.open_key(&id);
-                    if verify_after && detection.provider.info().verify.is_some() {
-                        self.verify(&id, fx);
-                    }
-                }
-                Err(error) => self.new_key.error = Some(error.to_string()),
-            },
-            Command::CreateAtProvider { account, request, scopes } => {
-                match actions::plan_create(&self.vault, &account, request, &scopes) {
-                    Ok(plan) => {
-                        let client = fx.client.clone();
-                        let label = format!("Creating the key at {}", plan.provider().name());
-                        fx.spawn(label, Records::Yes, move || {
-                            SessionDone::Created(Box::new(plan.call(&client)))
-                        });
-                    }
-                    Err(error) => self.new_key.error = Some(error.to_string()),
-                }
+            // New keys and a key's details.
+            Command::Generate(request) => self.generate(request, fx),
+            Command::Add { request, secret, verify_after } => {
+                self.add_key(request, &secret, verify_after, fx)
             }
-            Command::Edit { key, edit } => match actions::changes::edit(&mut self.vault, &key, None, &edit) {
-                Ok(()) => {
-                    fx.toasts.info("Saved.".to_owned(), now);
-                    self.detail = DetailState::for_key(self.vault.file(), &key);
-                }
-                Err(error) => self.detail.error = Some(error.to_string()),
-            },
+            Command::CreateAtProvider { account, request, scopes } => {
+                self.create_at_provider(&account, request, &scopes, fx);
+            }
+            Command::Edit { key, edit } => self.edit(&key, &edit, fx),
+            // Incidents.
+            Command::RespondToLeak { key, report } => self.respond_to_leak(key, &report, fx),
+            Command::OpenIncident { key, report } => self.open_incident(&key, &report, fx),
+            Command::CloseIncident { id, summary } => self.close_incident(&id, &summary, fx),
+            Command::ExportIncident { id, path } => self.export_incident(&id, &path, fx),
+            // Rotation and revoke.
             Command::Rotate { key, pasted } => self.rotate(&key, pasted, fx),
             Command::ReplaceAtProvider(id) => {
                 if let Some(record) = self.vault.file().key(&id) {
@@ -143,132 +82,24 @@ impl Session {
                     RevokeState::new(record, route)
                 });
             }
-            Command::RespondToLeak { key, report } => match self.vault.open_incident(&key, &report) {
-                Ok(id) => {
-                    self.whois = crate::ui::state::WhoisState::default();
-                    fx.toasts.info(
-                        format!("Incident {id} opened. Revoke the key now, then replace it: each step joins the incident."),
-                        now,
-                    );
-                    self.run(Command::StartRevoke(key), fx);
-                }
-                Err(error) => self.whois.error = Some(error.to_string()),
-            },
-            Command::OpenIncident { key, report } => match self.vault.open_incident(&key, &report) {
-                Ok(id) => {
-                    self.detail.incident = crate::ui::state::IncidentForm::default();
-                    fx.toasts.info(
-                        format!("Incident {id} opened. Revoke the key, then replace it: each step joins the incident."),
-                        now,
-                    );
-                }
-                Err(error) => self.detail.incident.error = Some(error.to_string()),
-            },
-            Command::CloseIncident { id, summary } => match self.vault.close_incident(&id, &summary) {
-                Ok(()) => {
-                    self.detail.incident.summary.clear();
-                    self.detail.incident.error = None;
-                    fx.toasts.info(format!("Incident {id} closed."), now);
-                }
-                Err(error) => self.detail.incident.error = Some(error.to_string()),
-            },
-            Command::ExportIncident { id, path } => {
-                let path = crate::storage::expand_home(&path);
-                let file = self.vault.file();
-                let written = file.incidents.iter().find(|i| i.id == id).map(|incident| {
-                    let text = crate::vault::incidents::markdown(&file.keys, incident);
-                    crate::storage::atomic_write(&path, text.as_bytes(), false)
-                });
-                match written {
-                    Some(Ok(())) => {
-                        self.detail.incident.error = None;
-                        fx.toasts
-                            .info(format!("Wrote the report of incident {id} to {}.", path.display()), now);
-                    }
-                    Some(Err(error)) => {
-                        self.detail.incident.error = Some(format!(
-                            "Could not write {} ({error}): choose a folder you can write to.",
-                            path.display()
-                        ));
-                    }
-                    None => self.detail.incident.error = Some(format!("There is no incident {id}.")),
-                }
-            }
             Command::MarkRotation { old, integration, step } => {
                 if let Err(error) = actions::changes::mark_rotation(&mut self.vault, &old, &integration, step)
                 {
                     fx.toasts.error(error.to_string(), now);
                 }
             }
-            Command::FinishRotation { old, reason } => match self
-                .vault
-                .key(&old)
-                .and_then(|record| crate::vault::check_complete(record, reason.as_deref()))
-            {
-                // Revoked first (a leak): only the rotation is left to close.
-                Ok(())
-                    if !self.vault.file().key(&old).is_some_and(crate::vault::model::KeyRecord::is_live) =>
-                {
-                    match actions::changes::close_rotation(&mut self.vault, &old, reason.as_deref()) {
-                        Ok(()) => fx.toasts.info("Rotation finished.".to_owned(), now),
-                        Err(error) => fx.toasts.error(error.to_string(), now),
-                    }
-                }
-                // The old key is revoked through the dialog (at the provider where Keydesk
-                // can); its revoke closes the rotation.
-                Ok(()) => {
-                    let file = self.vault.file();
-                    self.revoke = file.key(&old).map(|record| {
-                        let route = actions::revoke_route(&self.vault, record);
-                        let mut state = RevokeState::new(record, route);
-                        let new =
-                            record.replaced_by.as_ref().and_then(|id| file.key(id)).map(|k| k.id.to_string());
-                        state.reason = match (new, reason) {
-                            (Some(new), Some(reason)) => format!("rotated to {new}: {reason}"),
-                            (Some(new), None) => format!("rotated to {new}"),
-                            (None, reason) => reason.unwrap_or_else(|| "rotated".to_owned()),
-                        };
-                        state
-                    });
-                }
-                Err(error) => fx.toasts.error(error.to_string(), now),
-            },
+            Command::FinishRotation { old, reason } => self.finish_rotation(&old, reason, fx),
             Command::AbandonRotation { old, reason } => self.abandon_rotation(&old, reason, fx),
             Command::CloseRevoke => {
                 self.revoke = None;
                 self.abandoning = None;
             }
             Command::Revoke { key, reason, options, replacement } => {
-                match actions::plan_revoke(&self.vault, &key, &reason, options) {
-                    Ok(plan) if plan.calls_provider() => {
-                        let client = fx.client.clone();
-                        let label = format!("Revoking at {}", plan.provider.name());
-                        fx.spawn(label, Records::Yes, move || SessionDone::Revoked {
-                            called: Box::new(plan.call(&client)),
-                            reason,
-                            replacement,
-                        });
-                    }
-                    Ok(plan) => {
-                        let called = plan.call(&fx.client);
-                        self.finish_revoke(called, &reason, replacement, fx);
-                    }
-                    Err(error) => {
-                        if let Some(state) = &mut self.revoke {
-                            state.error = Some(error.to_string());
-                        }
-                    }
-                }
+                self.revoke_key(&key, reason, options, replacement, fx);
             }
+            // Provider accounts and settings.
             Command::AddAccount { request, management_key } => {
-                match self.vault.add_account(request, management_key.as_ref()) {
-                    Ok(_) => {
-                        let tested = std::mem::take(&mut self.accounts.tested);
-                        self.accounts = AccountsState { tested, ..AccountsState::default() };
-                        fx.toasts.info("Account added.".to_owned(), now);
-                    }
-                    Err(error) => self.accounts.error = Some(error.to_string()),
-                }
+                self.add_account(request, management_key.as_ref(), fx);
             }
             Command::RemoveAccount(id) => match self.vault.remove_account(&id) {
                 Ok(()) => fx.toasts.info("Account removed.".to_owned(), now),
@@ -279,7 +110,65 @@ impl Session {
                 Ok(()) => fx.toasts.info("Settings saved.".to_owned(), now),
                 Err(error) => self.settings.error = Some(error.to_string()),
             },
-            Command::DismissShownOnce => self.shown_once = None,
+        }
+    }
+}
+
+/// Dialogs and screens.
+impl Session {
+    /// The answer to the open confirmation: a yes runs what it asked about.
+    fn answer(&mut self, yes: bool, fx: &mut Effects<'_>) {
+        if let Some(confirmation) = self.confirm.take()
+            && yes
+        {
+            // The page's edits were given up: the page shows the key as saved again.
+            if confirmation.discards_edits
+                && let Screen::Detail(id) = &self.screen
+            {
+                self.detail = DetailState::for_key(self.vault.file(), id);
+            }
+            self.run(confirmation.then, fx);
+        }
+    }
+
+    fn show(&mut self, screen: Screen) {
+        // A screen opened afresh puts the cursor in its first field.
+        if screen == Screen::New && self.screen != screen {
+            self.new_key.focus_label = true;
+        }
+        // Settings asks systemd again whether the daily reminder is on (it may have
+        // been switched with systemctl meanwhile).
+        if screen == Screen::Settings && self.screen != screen {
+            self.settings.reminder_asked = false;
+        }
+        self.screen = screen;
+    }
+}
+
+/// A key's secret and checks.
+impl Session {
+    /// Which keys of the vault a pasted secret is.
+    fn whois(&mut self, candidate: &SecretString, fx: &mut Effects<'_>) {
+        match self.vault.whois(candidate.expose_secret()) {
+            Ok(found) => {
+                self.whois.answer = Some(WhoisAnswer {
+                    keys: found.keys.into_iter().map(|record| record.id).collect(),
+                    looked_at: found.looked_at,
+                    cut_short: found.cut_short,
+                });
+            }
+            Err(error) => fx.toasts.error(error.to_string(), fx.now),
+        }
+    }
+
+    /// Shows the key's secret on its page for a while.
+    fn reveal(&mut self, id: KeyId, fx: &mut Effects<'_>) {
+        match self.vault.reveal(&id) {
+            Ok(secret) => {
+                let until = fx.now + chrono::Duration::seconds(REVEAL_SECS);
+                self.revealed = Some(Revealed { key_id: id, secret, until, galley: None });
+            }
+            Err(error) => fx.toasts.error(error.to_string(), fx.now),
         }
     }
 
@@ -336,7 +225,150 @@ impl Session {
             Err(error) => self.detail.usage_error = Some(error.to_string()),
         }
     }
+}
 
+/// New keys and a key's details.
+impl Session {
+    /// Makes a Keydesk key: its secret is shown once, and its page opens.
+    fn generate(&mut self, request: GenerateRequest, fx: &mut Effects<'_>) {
+        match self.vault.generate(request) {
+            Ok((id, secret)) => {
+                self.link_replacement(&id, fx);
+                let label = self.label_of(&id);
+                self.shown_once = Some(ShownOnce { label, key_id: Some(id.clone()), secret, galley: None });
+                self.new_key = NewKeyState::default();
+                self.open_key(&id);
+            }
+            Err(error) => self.new_key.error = Some(error.to_string()),
+        }
+    }
+
+    /// Keeps a pasted key, opens its page and, when asked and its provider can, checks it.
+    fn add_key(
+        &mut self,
+        request: AddRequest,
+        secret: &SecretString,
+        verify_after: bool,
+        fx: &mut Effects<'_>,
+    ) {
+        let now = fx.now;
+        match self.vault.add(request, secret) {
+            Ok((id, detection)) => {
+                if let Some(warning) = detection.warning {
+                    fx.toasts.warn(warning, now);
+                }
+                fx.toasts.info(format!("Added the {} key.", detection.provider.name()), now);
+                self.link_replacement(&id, fx);
+                self.new_key = NewKeyState::default();
+                self.open_key(&id);
+                if verify_after && detection.provider.info().verify.is_some() {
+                    self.verify(&id, fx);
+                }
+            }
+            Err(error) => self.new_key.error = Some(error.to_string()),
+        }
+    }
+
+    /// Asks the provider, in the background, to make a key in `account`.
+    fn create_at_provider(
+        &mut self,
+        account: &str,
+        request: AddRequest,
+        scopes: &[String],
+        fx: &mut Effects<'_>,
+    ) {
+        match actions::plan_create(&self.vault, account, request, scopes) {
+            Ok(plan) => {
+                let client = fx.client.clone();
+                let label = format!("Creating the key at {}", plan.provider().name());
+                fx.spawn(label, Records::Yes, move || SessionDone::Created(Box::new(plan.call(&client))));
+            }
+            Err(error) => self.new_key.error = Some(error.to_string()),
+        }
+    }
+
+    /// Saves the edits of a key's page.
+    fn edit(&mut self, key: &KeyId, edit: &KeyEdit, fx: &mut Effects<'_>) {
+        match actions::changes::edit(&mut self.vault, key, None, edit) {
+            Ok(()) => {
+                fx.toasts.info("Saved.".to_owned(), fx.now);
+                self.detail = DetailState::for_key(self.vault.file(), key);
+            }
+            Err(error) => self.detail.error = Some(error.to_string()),
+        }
+    }
+}
+
+/// Incidents.
+impl Session {
+    /// Opens an incident from the leak search, then starts revoking the key.
+    fn respond_to_leak(&mut self, key: KeyId, report: &IncidentReport, fx: &mut Effects<'_>) {
+        match self.vault.open_incident(&key, report) {
+            Ok(id) => {
+                self.whois = crate::ui::state::WhoisState::default();
+                fx.toasts.info(
+                    format!("Incident {id} opened. Revoke the key now, then replace it: each step joins the incident."),
+                    fx.now,
+                );
+                self.run(Command::StartRevoke(key), fx);
+            }
+            Err(error) => self.whois.error = Some(error.to_string()),
+        }
+    }
+
+    /// Opens an incident from the key's page.
+    fn open_incident(&mut self, key: &KeyId, report: &IncidentReport, fx: &mut Effects<'_>) {
+        match self.vault.open_incident(key, report) {
+            Ok(id) => {
+                self.detail.incident = crate::ui::state::IncidentForm::default();
+                fx.toasts.info(
+                    format!(
+                        "Incident {id} opened. Revoke the key, then replace it: each step joins the incident."
+                    ),
+                    fx.now,
+                );
+            }
+            Err(error) => self.detail.incident.error = Some(error.to_string()),
+        }
+    }
+
+    fn close_incident(&mut self, id: &str, summary: &str, fx: &mut Effects<'_>) {
+        match self.vault.close_incident(id, summary) {
+            Ok(()) => {
+                self.detail.incident.summary.clear();
+                self.detail.incident.error = None;
+                fx.toasts.info(format!("Incident {id} closed."), fx.now);
+            }
+            Err(error) => self.detail.incident.error = Some(error.to_string()),
+        }
+    }
+
+    /// Writes the incident's report (Markdown) to `path`.
+    fn export_incident(&mut self, id: &str, path: &Path, fx: &mut Effects<'_>) {
+        let path = crate::storage::expand_home(path);
+        let file = self.vault.file();
+        let written = file.incidents.iter().find(|i| i.id == id).map(|incident| {
+            let text = crate::vault::incidents::markdown(&file.keys, incident);
+            crate::storage::atomic_write(&path, text.as_bytes(), false)
+        });
+        match written {
+            Some(Ok(())) => {
+                self.detail.incident.error = None;
+                fx.toasts.info(format!("Wrote the report of incident {id} to {}.", path.display()), fx.now);
+            }
+            Some(Err(error)) => {
+                self.detail.incident.error = Some(format!(
+                    "Could not write {} ({error}): choose a folder you can write to.",
+                    path.display()
+                ));
+            }
+            None => self.detail.incident.error = Some(format!("There is no incident {id}.")),
+        }
+    }
+}
+
+/// Rotation and revoke.
+impl Session {
     fn rotate(&mut self, id: &KeyId, pasted: Option<SecretString>, fx: &mut Effects<'_>) {
         let replacement = pasted.map_or(Replacement::Generate, Replacement::Pasted);
         let generated = matches!(replacement, Replacement::Generate);
@@ -358,6 +390,90 @@ impl Session {
                 self.open_key(&new_id);
             }
             Err(error) => self.detail.error = Some(error.to_string()),
+        }
+    }
+
+    /// Finishes a rotation: closes it when the old key is already revoked, else opens the
+    /// revoke dialog for the old key (its revoke closes the rotation).
+    fn finish_rotation(&mut self, old: &KeyId, reason: Option<String>, fx: &mut Effects<'_>) {
+        let now = fx.now;
+        match self.vault.key(old).and_then(|record| crate::vault::check_complete(record, reason.as_deref())) {
+            // Revoked first (a leak): only the rotation is left to close.
+            Ok(()) if !self.vault.file().key(old).is_some_and(crate::vault::model::KeyRecord::is_live) => {
+                match actions::changes::close_rotation(&mut self.vault, old, reason.as_deref()) {
+                    Ok(()) => fx.toasts.info("Rotation finished.".to_owned(), now),
+                    Err(error) => fx.toasts.error(error.to_string(), now),
+                }
+            }
+            // The old key is revoked through the dialog (at the provider where Keydesk
+            // can); its revoke closes the rotation.
+            Ok(()) => {
+                let file = self.vault.file();
+                self.revoke = file.key(old).map(|record| {
+                    let route = actions::revoke_route(&self.vault, record);
+                    let mut state = RevokeState::new(record, route);
+                    let new =
+                        record.replaced_by.as_ref().and_then(|id| file.key(id)).map(|k| k.id.to_string());
+                    state.reason = match (new, reason) {
+                        (Some(new), Some(reason)) => format!("rotated to {new}: {reason}"),
+                        (Some(new), None) => format!("rotated to {new}"),
+                        (None, reason) => reason.unwrap_or_else(|| "rotated".to_owned()),
+                    };
+                    state
+                });
+            }
+            Err(error) => fx.toasts.error(error.to_string(), now),
+        }
+    }
+
+    /// Revokes a key: in the background when the provider is called, at once otherwise.
+    fn revoke_key(
+        &mut self,
+        key: &KeyId,
+        reason: String,
+        options: RevokeOptions,
+        replacement: bool,
+        fx: &mut Effects<'_>,
+    ) {
+        match actions::plan_revoke(&self.vault, key, &reason, options) {
+            Ok(plan) if plan.calls_provider() => {
+                let client = fx.client.clone();
+                let label = format!("Revoking at {}", plan.provider.name());
+                fx.spawn(label, Records::Yes, move || SessionDone::Revoked {
+                    called: Box::new(plan.call(&client)),
+                    reason,
+                    replacement,
+                });
+            }
+            Ok(plan) => {
+                let called = plan.call(&fx.client);
+                self.finish_revoke(called, &reason, replacement, fx);
+            }
+            Err(error) => {
+                if let Some(state) = &mut self.revoke {
+                    state.error = Some(error.to_string());
+                }
+            }
+        }
+    }
+}
+
+/// Provider accounts.
+impl Session {
+    /// Adds a provider account; the answers of account tests already run are kept.
+    fn add_account(
+        &mut self,
+        request: AccountRequest,
+        management_key: Option<&SecretString>,
+        fx: &mut Effects<'_>,
+    ) {
+        match self.vault.add_account(request, management_key) {
+            Ok(_) => {
+                let tested = std::mem::take(&mut self.accounts.tested);
+                self.accounts = AccountsState { tested, ..AccountsState::default() };
+                fx.toasts.info("Account added.".to_owned(), fx.now);
+            }
+            Err(error) => self.accounts.error = Some(error.to_string()),
         }
     }
 
