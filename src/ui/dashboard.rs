@@ -412,7 +412,7 @@ pub fn empty_vault_ui(ui: &mut egui::Ui, intro: &str, why_not: Option<&str>) -> 
     clicked
 }
 
-/// The dashboard.
+/// The dashboard: what needs attention, the search and sort, then the list of keys.
 pub fn dashboard_ui(
     ui: &mut egui::Ui,
     file: &VaultFile,
@@ -421,6 +421,58 @@ pub fn dashboard_ui(
 ) -> Option<Command> {
     let mut command = None;
     state.index.refresh(file, now);
+    attention_ui(ui, file, state, &mut command);
+    ui.add_space(theme::GAP / 2.0);
+    let search = search_ui(ui, state);
+    let shown = Shown { attention_only: state.attention_only, show_revoked: state.show_revoked };
+    state.index.filter(file, &state.search, state.sort, shown);
+    let selected = keyboard_ui(ui, file, state, &search, &mut command);
+    ui.separator();
+    if state.index.rows.is_empty() {
+        let intro = "Keep the API keys of your email platforms here: add the account you make keys in, or bring in a key you already have.";
+        return match empty_vault_ui(ui, intro, None) {
+            Some(EmptyStart::Paste) => Some(Command::NewKey(super::state::NewMode::Paste)),
+            Some(EmptyStart::Generate) => Some(Command::NewKey(super::state::NewMode::Generate)),
+            Some(EmptyStart::Account) => Some(Command::Show(super::state::Screen::Accounts)),
+            None => command,
+        };
+    }
+    let live = state.index.rows.iter().filter(|r| r.live).count();
+    ui.label(format!("{} of {live} {}", state.index.visible.len(), if live == 1 { "key" } else { "keys" }));
+    let spacing = ui.spacing().item_spacing.x;
+    let layout = layout(ui.available_width(), spacing);
+    header_row_ui(ui, &layout);
+    let mut scroll = egui::ScrollArea::vertical().auto_shrink(false);
+    let scroll_to = std::mem::take(&mut state.scroll_to_selected).then_some(selected).flatten();
+    if let Some(at) = scroll_to {
+        // Keep the selected row in view: scrolled so it sits a few rows from the top.
+        #[allow(clippy::cast_precision_loss, reason = "a row index as a scroll offset")]
+        let offset = (at.saturating_sub(3) as f32) * (theme::ROW_HEIGHT + ui.spacing().item_spacing.y);
+        scroll = scroll.vertical_scroll_offset(offset);
+    }
+    let selection_fill = ui.visuals().selection.bg_fill;
+    let index = &state.index;
+    scroll.show_rows(ui, theme::ROW_HEIGHT, index.visible.len(), |ui, range| {
+        for (at, &i) in index.visible[range.clone()].iter().enumerate().map(|(n, i)| (n + range.start, i)) {
+            let row = &index.rows[i];
+            let Some(record) = file.keys.get(row.key) else { continue };
+            let fill = if selected == Some(at) { selection_fill } else { egui::Color32::TRANSPARENT };
+            egui::Frame::new().fill(fill).show(ui, |ui| {
+                ui.horizontal(|ui| key_row_ui(ui, file, row, record, &layout, now, &mut command));
+            });
+        }
+    });
+    command
+}
+
+/// The attention line (a filter when clicked, with Check every key when some were never
+/// checked), "Nothing needs attention." only when true, and each open incident.
+fn attention_ui(
+    ui: &mut egui::Ui,
+    file: &VaultFile,
+    state: &mut super::state::DashboardState,
+    command: &mut Option<Command>,
+) {
     let counts = state.index.counts;
     let open_incidents = file.incidents.iter().any(|i| i.closed_at.is_none());
     // Wraps in a narrow list (beside a key's page, or at 760 px) instead of widening it.
@@ -443,7 +495,7 @@ pub fn dashboard_ui(
                 state.attention_only = !state.attention_only;
             }
             if counts.not_verified > 0 && ui.button("Check every key").clicked() {
-                command = Some(Command::CheckAll);
+                *command = Some(Command::CheckAll);
             }
         } else if !file.keys.is_empty() && !open_incidents {
             // Said only when true: not over an open incident, not of an empty vault.
@@ -461,11 +513,14 @@ pub fn dashboard_ui(
                 Badge::Bad,
             );
             if ui.small_button("Open key").clicked() {
-                command = Some(Command::OpenKey(incident.key.clone()));
+                *command = Some(Command::OpenKey(incident.key.clone()));
             }
         });
     }
-    ui.add_space(theme::GAP / 2.0);
+}
+
+/// The search field (focused by Ctrl+F) and, under it, the sort and Show revoked.
+fn search_ui(ui: &mut egui::Ui, state: &mut super::state::DashboardState) -> egui::Response {
     let search = field_with(
         ui,
         "Search",
@@ -487,21 +542,30 @@ pub fn dashboard_ui(
         });
         ui.checkbox(&mut state.show_revoked, "Show revoked");
     });
-    let shown = Shown { attention_only: state.attention_only, show_revoked: state.show_revoked };
-    state.index.filter(file, &state.search, state.sort, shown);
+    search
+}
+
+/// The selection and the keyboard: answers the selected row's place among the shown rows.
+///
+/// The selection is a key, not a row: it follows sorting and searching. When its key is no
+/// longer shown (or a search starts with nothing selected), the first match is selected. Arrows
+/// move the selection (also from the search field), Enter opens the selected key, Ctrl+C copies
+/// it when no text field has the focus, or from the search field when no text is selected in it.
+fn keyboard_ui(
+    ui: &mut egui::Ui,
+    file: &VaultFile,
+    state: &mut super::state::DashboardState,
+    search: &egui::Response,
+    command: &mut Option<Command>,
+) -> Option<usize> {
     let keys = &file.keys;
     let shown = state.index.visible.len();
-    // The selection is a key, not a row: it follows sorting and searching. When its key is no
-    // longer shown (or a search starts with nothing selected), the first match is selected.
     let mut at = state.selected.as_ref().and_then(|id| state.index.position(keys, id));
     if at.is_none() && (state.selected.is_some() || (search.changed() && !state.search.trim().is_empty())) {
         at = (shown > 0).then_some(0);
         state.selected = at.and_then(|first| state.index.id_at(keys, first)).cloned();
         state.scroll_to_selected = true;
     }
-    // The keyboard walks the list: arrows move the selection (also from the search field),
-    // Enter opens the selected key, Ctrl+C copies it when no text field has the focus, or
-    // from the search field when no text is selected in it.
     let text_focused = ui.ctx().text_edit_focused();
     let typing = text_focused && !search.has_focus();
     let copy_allowed = !text_focused || (search.has_focus() && !text_selected(ui.ctx(), search.id));
@@ -528,7 +592,7 @@ pub fn dashboard_ui(
         at.and_then(|at| state.index.visible.get(at)).and_then(|&row| keys.get(state.index.rows[row].key));
     // A revoked key is not copied; the copy says why, as the row's Copy would.
     if copy && let Some(record) = selected_record {
-        command = Some(Command::Copy(record.id.clone()));
+        *command = Some(Command::Copy(record.id.clone()));
     }
     let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
     if enter && (search.lost_focus() || !text_focused) {
@@ -539,33 +603,22 @@ pub fn dashboard_ui(
                 .flatten()
         });
         if let Some(record) = target {
-            command = Some(Command::OpenKey(record.id.clone()));
+            *command = Some(Command::OpenKey(record.id.clone()));
         }
     }
-    ui.separator();
-    let index = &state.index;
-    if index.rows.is_empty() {
-        let intro = "Keep the API keys of your email platforms here: add the account you make keys in, or bring in a key you already have.";
-        return match empty_vault_ui(ui, intro, None) {
-            Some(EmptyStart::Paste) => Some(Command::NewKey(super::state::NewMode::Paste)),
-            Some(EmptyStart::Generate) => Some(Command::NewKey(super::state::NewMode::Generate)),
-            Some(EmptyStart::Account) => Some(Command::Show(super::state::Screen::Accounts)),
-            None => command,
-        };
-    }
-    let live = index.rows.iter().filter(|r| r.live).count();
-    ui.label(format!("{} of {live} {}", index.visible.len(), if live == 1 { "key" } else { "keys" }));
-    let spacing = ui.spacing().item_spacing.x;
-    let Layout { label: label_width, full, status: status_width, optional } =
-        layout(ui.available_width(), spacing);
+    at
+}
+
+/// The list's column headings, as wide as the columns under them.
+fn header_row_ui(ui: &mut egui::Ui, layout: &Layout) {
     let heading = |text: &str| egui::RichText::new(text).small().strong();
     ui.horizontal(|ui| {
-        cell(ui, label_width, |ui| ui.label(heading("LABEL")));
-        if full {
+        cell(ui, layout.label, |ui| ui.label(heading("LABEL")));
+        if layout.full {
             cell(ui, PROVIDER_WIDTH, |ui| ui.label(heading("PROVIDER")));
         }
-        cell(ui, status_width, |ui| ui.label(heading("STATUS")));
-        for &(column, width) in &optional {
+        cell(ui, layout.status, |ui| ui.label(heading("STATUS")));
+        for &(column, width) in &layout.optional {
             let name = match column {
                 Column::UsedBy => "USED BY",
                 Column::Hint => "HINT",
@@ -574,113 +627,102 @@ pub fn dashboard_ui(
             cell(ui, width, |ui| ui.label(heading(name)));
         }
     });
-    let mut scroll = egui::ScrollArea::vertical().auto_shrink(false);
-    let selected = at;
-    let scroll_to = std::mem::take(&mut state.scroll_to_selected).then_some(selected).flatten();
-    if let Some(at) = scroll_to {
-        // Keep the selected row in view: scrolled so it sits a few rows from the top.
-        #[allow(clippy::cast_precision_loss, reason = "a row index as a scroll offset")]
-        let offset = (at.saturating_sub(3) as f32) * (theme::ROW_HEIGHT + ui.spacing().item_spacing.y);
-        scroll = scroll.vertical_scroll_offset(offset);
-    }
-    let selection_fill = ui.visuals().selection.bg_fill;
-    scroll.show_rows(ui, theme::ROW_HEIGHT, index.visible.len(), |ui, range| {
-        for (at, &i) in index.visible[range.clone()].iter().enumerate().map(|(n, i)| (n + range.start, i)) {
-            let row = &index.rows[i];
-            let Some(record) = keys.get(row.key) else { continue };
-            let fill = if selected == Some(at) { selection_fill } else { egui::Color32::TRANSPARENT };
-            egui::Frame::new().fill(fill).show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    cell(ui, label_width, |ui| {
-                        let label = egui::RichText::new(&record.label).strong();
-                        let open = ui.add(egui::Button::new(label).frame(false).truncate());
-                        if open.on_hover_text(&record.label).clicked() {
-                            command = Some(Command::OpenKey(record.id.clone()));
-                        }
-                    });
-                    if full {
-                        cell(ui, PROVIDER_WIDTH, |ui| {
-                            super::widgets::provider_mark_ui(ui, record.provider);
-                            ui.label(record.provider.name());
-                        });
-                    }
-                    let (status, badge) = match (row.status, &record.replaced_by) {
-                        (RowStatus::Retiring, Some(by)) => {
-                            let by = file.key(by).map_or("its replacement", |k| k.label.as_str());
-                            let since =
-                                record.rotation.as_ref().map(|r| r.started_at.format("%Y-%m-%d").to_string());
-                            match record.rotation.as_deref().map(crate::vault::model::Rotation::progress) {
-                                // The move of its integrations, while one is under way.
-                                Some((moved, total)) if total > 0 => (
-                                    format!("retiring — {moved} of {total} integrations moved to {by}"),
-                                    Badge::Warn,
-                                ),
-                                _ => (
-                                    format!(
-                                        "retiring — replaced by {by}{}",
-                                        since.map(|d| format!(", {d}")).unwrap_or_default()
-                                    ),
-                                    Badge::Warn,
-                                ),
-                            }
-                        }
-                        _ => row.status.word(record.provider.name()),
-                    };
-                    cell(ui, status_width, |ui| {
-                        let colour = theme::badge(ui.visuals().dark_mode, badge);
-                        let text = egui::RichText::new(&status).color(colour).strong();
-                        ui.add(egui::Label::new(text).truncate());
-                    });
-                    for &(column, width) in &optional {
-                        cell(ui, width, |ui| match column {
-                            Column::UsedBy => {
-                                let names: Vec<&str> =
-                                    record.integrations.iter().map(|i| i.name.as_str()).collect();
-                                let used = if names.is_empty() { "—".to_owned() } else { names.join(", ") };
-                                ui.add(egui::Label::new(used.as_str()).truncate());
-                            }
-                            Column::Hint => {
-                                ui.add(
-                                    egui::Label::new(egui::RichText::new(&record.hint).monospace())
-                                        .truncate(),
-                                );
-                            }
-                            Column::LastCopied => {
-                                ui.label(crate::words::ago(record.last_copied_at, now));
-                            }
-                        });
-                    }
-                    // A retiring key's Copy is there but not inviting: its replacement is the one to use.
-                    if row.live {
-                        let copy = if row.status == RowStatus::Retiring {
-                            egui::Button::new(egui::RichText::new("Copy").weak()).frame(false)
-                        } else {
-                            egui::Button::new("Copy")
-                        };
-                        if ui.add(copy).on_hover_text(format!("Copy the key \"{}\"", record.label)).clicked()
-                        {
-                            command = Some(Command::Copy(record.id.clone()));
-                        }
-                    }
-                    if !full {
-                        return;
-                    }
-                    ui.menu_button("…", |ui| {
-                        if ui.button("Details").clicked() {
-                            command = Some(Command::OpenKey(record.id.clone()));
-                        }
-                        if row.live && ui.button("Verify").clicked() {
-                            command = Some(Command::Verify(record.id.clone()));
-                        }
-                        if row.live && ui.button("Revoke…").clicked() {
-                            command = Some(Command::StartRevoke(record.id.clone()));
-                        }
-                    });
-                })
-            });
+}
+
+/// One key's row: its label (opens it), provider, status, the optional columns, Copy and the
+/// row's menu.
+fn key_row_ui(
+    ui: &mut egui::Ui,
+    file: &VaultFile,
+    row: &Row,
+    record: &KeyRecord,
+    layout: &Layout,
+    now: DateTime<Utc>,
+    command: &mut Option<Command>,
+) {
+    cell(ui, layout.label, |ui| {
+        let label = egui::RichText::new(&record.label).strong();
+        let open = ui.add(egui::Button::new(label).frame(false).truncate());
+        if open.on_hover_text(&record.label).clicked() {
+            *command = Some(Command::OpenKey(record.id.clone()));
         }
     });
-    command
+    if layout.full {
+        cell(ui, PROVIDER_WIDTH, |ui| {
+            super::widgets::provider_mark_ui(ui, record.provider);
+            ui.label(record.provider.name());
+        });
+    }
+    let (status, badge) = row_status(file, row, record);
+    cell(ui, layout.status, |ui| {
+        let colour = theme::badge(ui.visuals().dark_mode, badge);
+        let text = egui::RichText::new(&status).color(colour).strong();
+        ui.add(egui::Label::new(text).truncate());
+    });
+    for &(column, width) in &layout.optional {
+        cell(ui, width, |ui| match column {
+            Column::UsedBy => {
+                let names: Vec<&str> = record.integrations.iter().map(|i| i.name.as_str()).collect();
+                let used = if names.is_empty() { "—".to_owned() } else { names.join(", ") };
+                ui.add(egui::Label::new(used.as_str()).truncate());
+            }
+            Column::Hint => {
+                ui.add(egui::Label::new(egui::RichText::new(&record.hint).monospace()).truncate());
+            }
+            Column::LastCopied => {
+                ui.label(crate::words::ago(record.last_copied_at, now));
+            }
+        });
+    }
+    // A retiring key's Copy is there but not inviting: its replacement is the one to use.
+    if row.live {
+        let copy = if row.status == RowStatus::Retiring {
+            egui::Button::new(egui::RichText::new("Copy").weak()).frame(false)
+        } else {
+            egui::Button::new("Copy")
+        };
+        if ui.add(copy).on_hover_text(format!("Copy the key \"{}\"", record.label)).clicked() {
+            *command = Some(Command::Copy(record.id.clone()));
+        }
+    }
+    if !layout.full {
+        return;
+    }
+    ui.menu_button("…", |ui| {
+        if ui.button("Details").clicked() {
+            *command = Some(Command::OpenKey(record.id.clone()));
+        }
+        if row.live && ui.button("Verify").clicked() {
+            *command = Some(Command::Verify(record.id.clone()));
+        }
+        if row.live && ui.button("Revoke…").clicked() {
+            *command = Some(Command::StartRevoke(record.id.clone()));
+        }
+    });
+}
+
+/// A row's status word and colour; a retiring key says how far the move to its replacement is.
+fn row_status(file: &VaultFile, row: &Row, record: &KeyRecord) -> (String, Badge) {
+    match (row.status, &record.replaced_by) {
+        (RowStatus::Retiring, Some(by)) => {
+            let by = file.key(by).map_or("its replacement", |k| k.label.as_str());
+            let since = record.rotation.as_ref().map(|r| r.started_at.format("%Y-%m-%d").to_string());
+            match record.rotation.as_deref().map(crate::vault::model::Rotation::progress) {
+                // The move of its integrations, while one is under way.
+                Some((moved, total)) if total > 0 => {
+                    (format!("retiring — {moved} of {total} integrations moved to {by}"), Badge::Warn)
+                }
+                _ => (
+                    format!(
+                        "retiring — replaced by {by}{}",
+                        since.map(|d| format!(", {d}")).unwrap_or_default()
+                    ),
+                    Badge::Warn,
+                ),
+            }
+        }
+        _ => row.status.word(record.provider.name()),
+    }
 }
 
 /// The line shown on unlock when keys need something ("2 keys need rotation, 1 has
@@ -697,23 +739,18 @@ pub fn reminder(file: &VaultFile, now: DateTime<Utc>) -> Option<String> {
         }
     }
     let keys = |n: usize| if n == 1 { "1 key".to_owned() } else { format!("{n} keys") };
-    let mut parts = Vec::new();
-    if rotate > 0 {
-        parts.push(format!("{} {} rotation", keys(rotate), if rotate == 1 { "needs" } else { "need" }));
-    }
-    if expired > 0 {
-        parts.push(format!("{} {} expired", keys(expired), if expired == 1 { "has" } else { "have" }));
-    }
-    if week > 0 {
-        parts.push(format!("{} {} this week", keys(week), if week == 1 { "expires" } else { "expire" }));
-    }
-    if fortnight > 0 {
-        parts.push(format!(
-            "{} {} within two weeks",
-            keys(fortnight),
-            if fortnight == 1 { "expires" } else { "expire" }
-        ));
-    }
+    let said = |n: usize, one: &str, many: &str, what: &str| {
+        (n > 0).then(|| format!("{} {} {what}", keys(n), if n == 1 { one } else { many }))
+    };
+    let parts: Vec<String> = [
+        said(rotate, "needs", "need", "rotation"),
+        said(expired, "has", "have", "expired"),
+        said(week, "expires", "expire", "this week"),
+        said(fortnight, "expires", "expire", "within two weeks"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     (!parts.is_empty()).then(|| format!("{}: see \"Needs attention\" in the list.", parts.join(", ")))
 }
 
