@@ -742,15 +742,13 @@ pub fn reminder(file: &VaultFile, now: DateTime<Utc>) -> Option<String> {
     let said = |n: usize, one: &str, many: &str, what: &str| {
         (n > 0).then(|| format!("{} {} {what}", keys(n), if n == 1 { one } else { many }))
     };
-    let parts: Vec<String> = [
+    let parts = [
         said(rotate, "needs", "need", "rotation"),
         said(expired, "has", "have", "expired"),
         said(week, "expires", "expire", "this week"),
         said(fortnight, "expires", "expire", "within two weeks"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    ];
+    let parts: Vec<String> = parts.into_iter().flatten().collect();
     (!parts.is_empty()).then(|| format!("{}: see \"Needs attention\" in the list.", parts.join(", ")))
 }
 

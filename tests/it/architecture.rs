@@ -99,7 +99,7 @@ fn only_storage_and_secrets_touch_the_file_system() {
 }
 
 /// The screens of the window: they draw plain data and return commands.
-const SCREEN_FILES: [&str; 20] = [
+const SCREEN_FILES: [&str; 23] = [
     "accounts.rs",
     "audit_log.rs",
     "dashboard.rs",
@@ -114,7 +114,10 @@ const SCREEN_FILES: [&str; 20] = [
     "state.rs",
     "team.rs",
     "team_detail.rs",
+    "team_forms.rs",
     "team_incidents.rs",
+    "team_list.rs",
+    "team_panels.rs",
     "team_rotation.rs",
     "theme.rs",
     "unlock.rs",

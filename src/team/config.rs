@@ -1,0 +1,80 @@
+//! What this computer keeps of a team vault (`team.ron`): where the vault is, who this member
+//! is, and this computer's own settings for it.
+
+use serde::{Deserialize, Serialize};
+
+use super::kv::Location;
+use super::signin;
+
+/// What the vault's folder on this computer keeps of a team vault (`team.ron`): where it is
+/// and who this member is. No token, no key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamConfig {
+    /// The server's address, or each node's, split by commas (as `--addr` takes them).
+    pub addr: String,
+    pub mount: String,
+    pub path: String,
+    pub member: String,
+    pub team_id: String,
+    /// This computer's settings for the team vault (absent from files written before them:
+    /// the defaults).
+    #[serde(default)]
+    pub settings: TeamSettings,
+    /// How this member signs in to the server (absent: with a token).
+    #[serde(default, skip_serializing_if = "signin::SignIn::is_token")]
+    pub sign_in: signin::SignIn,
+}
+
+/// A team vault's settings on this computer, kept in `team.ron` beside where the vault is:
+/// how long a copied key stays on this computer's clipboard is this computer's choice, as
+/// it is for a local vault (not the server's, which every member shares).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TeamSettings {
+    /// Seconds before a copied key is cleared from the clipboard (5 to 600).
+    pub clipboard_clear_secs: u32,
+    /// The browsers (program and profile folder) allowed to ask this computer's Keydesk for
+    /// the team vault's keys on the pages of their integrations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub browsers: Vec<String>,
+}
+
+impl Default for TeamSettings {
+    /// A local vault's defaults.
+    fn default() -> Self {
+        TeamSettings {
+            clipboard_clear_secs: crate::vault::model::Settings::default().clipboard_clear_secs,
+            browsers: Vec::new(),
+        }
+    }
+}
+
+impl TeamSettings {
+    /// One sentence on a setting out of range (the local vault's ranges).
+    pub fn check(&self) -> Result<(), String> {
+        if (5..=600).contains(&self.clipboard_clear_secs) {
+            Ok(())
+        } else {
+            Err(format!("The clipboard clear time is {} s: use 5 to 600 seconds", self.clipboard_clear_secs))
+        }
+    }
+}
+
+impl TeamConfig {
+    /// Where the team vault is, for sentences: `mount/path on addr`.
+    pub fn place(&self) -> String {
+        format!("{}/{} on {}", self.mount, self.path, self.addr)
+    }
+
+    pub(super) fn new(location: &Location, member: &str, team_id: String) -> TeamConfig {
+        TeamConfig {
+            addr: location.addrs_text(),
+            mount: location.mount.clone(),
+            path: location.path.clone(),
+            member: member.to_owned(),
+            team_id,
+            settings: TeamSettings::default(),
+            sign_in: signin::SignIn::Token,
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! The team screen's forms: add, edit, revoke, and a key's details.
+
+use chrono::{DateTime, Utc};
+
+use super::new_key::{account_picker, spec_ui, template_ui};
+use super::state::NewMode;
+use super::theme::{self};
+use super::widgets::{error_ui, field, secret_field};
+
+use super::team::{BUSY, TeamCommand, TeamScreenState, TeamView, form_ui, why_read_only};
+
+/// The open forms over the list: Add, Edit, Revoke, Replace, the rotation and the key's
+/// details.
+pub(super) fn forms_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    now: DateTime<Utc>,
+    command: &mut Option<TeamCommand>,
+) {
+    // A form's buttons wait while a job runs; the changing ones also when read-only.
+    let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
+    add_form_ui(ui, view, state, why_not, command);
+    edit_form_ui(ui, view, state, why_not, command);
+    revoke_form_ui(ui, state, why_not, command);
+    if let Some(form) = &mut state.replacing {
+        let (asked, close) = super::team_rotation::replace_ui(ui, form, why_not);
+        if asked.is_some() {
+            *command = asked;
+        }
+        if close {
+            state.replacing = None;
+        }
+    }
+    if let Some(form) = &mut state.rotation {
+        let (asked, close) = super::team_rotation::rotation_ui(ui, view.keys, form, why_not, now);
+        if asked.is_some() {
+            *command = asked;
+        }
+        if close {
+            state.rotation = None;
+        }
+    }
+    details_ui(ui, view, state, now, command);
+}
+
+/// The Add form, when open: a key pasted, made at the provider or generated, checked before
+/// it is asked for.
+pub(super) fn add_form_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    why_not: Option<&str>,
+    command: &mut Option<TeamCommand>,
+) {
+    let Some(form) = &mut state.adding else { return };
+    let action = match form.mode {
+        NewMode::Paste => "Add to team vault",
+        NewMode::Generate => "Generate",
+        NewMode::AtProvider => "Create at provider",
+    };
+    let (add, cancel) = form_ui(ui, "Add a key to the team vault", action, why_not, |ui| {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut form.mode, NewMode::Paste, "Paste a provider's key");
+            ui.selectable_value(&mut form.mode, NewMode::AtProvider, "Create at the provider");
+            ui.selectable_value(&mut form.mode, NewMode::Generate, "Generate a Keydesk key");
+        });
+        let label = field(ui, "Label", &mut form.label);
+        if !std::mem::replace(&mut form.focused, true) {
+            label.request_focus();
+        }
+        let accounts = view.accounts.unwrap_or_default();
+        match form.mode {
+            NewMode::Paste => {
+                secret_field(ui, "team-paste-key", "Key", &mut form.secret);
+                account_picker(ui, accounts, &mut form.account, false);
+            }
+            NewMode::AtProvider => {
+                account_picker(ui, accounts, &mut form.account, true);
+                let account = form.account.as_deref().and_then(|id| accounts.iter().find(|a| a.id == id));
+                if let Some(account) = account {
+                    template_ui(ui, account.provider, &mut form.template);
+                }
+            }
+            NewMode::Generate => spec_ui(ui, &mut form.prefix, &mut form.length),
+        }
+        field(ui, "Notes", &mut form.notes);
+        error_ui(ui, &form.error);
+    });
+    if add {
+        form.secret.trim();
+        let (label, notes) = (form.label.trim().to_owned(), form.notes.trim().to_owned());
+        let creating = form.account.as_deref().and_then(|id| view.accounts?.iter().find(|a| a.id == id));
+        let creating = creating.filter(|a| a.provider.info().api_create && a.has_management_key);
+        if label.is_empty() {
+            form.error = Some("The label is empty: name the key after what uses it.".to_owned());
+        } else {
+            form.error = None;
+            match form.mode {
+                NewMode::Paste if form.secret.is_empty() => {
+                    form.error = Some("The key is empty: paste the key the provider gave you.".to_owned());
+                }
+                NewMode::Paste => {
+                    let secret = form.secret.take();
+                    *command = Some(TeamCommand::Add { label, notes, secret, account: form.account.clone() });
+                }
+                NewMode::AtProvider => match creating {
+                    Some(account) => {
+                        let scopes = form.template.map(|t| vec![t.to_owned()]).unwrap_or_default();
+                        *command =
+                            Some(TeamCommand::Create { label, notes, account: account.id.clone(), scopes });
+                    }
+                    None => form.error = Some("Choose the account to create the key in.".to_owned()),
+                },
+                NewMode::Generate => {
+                    let spec =
+                        crate::vault::keygen::KeySpec { prefix: form.prefix.clone(), length: form.length };
+                    match crate::vault::keygen::validate(&spec) {
+                        Ok(()) => *command = Some(TeamCommand::Generate { label, notes, spec }),
+                        Err(error) => form.error = Some(error.to_string()),
+                    }
+                }
+            }
+        }
+    }
+    if cancel {
+        state.adding = None;
+    }
+}
+
+/// The Edit form, when open: Save asks for the change against the version it was filled from.
+pub(super) fn edit_form_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    why_not: Option<&str>,
+    command: &mut Option<TeamCommand>,
+) {
+    let Some(form) = &mut state.editing else { return };
+    let (save, cancel) = form_ui(ui, "Edit the key", "Save", why_not, |ui| {
+        let label = super::meta_form::details_ui(ui, &mut form.form);
+        if !std::mem::replace(&mut form.focused, true) {
+            label.request_focus();
+        }
+        super::widgets::error_ui(ui, &form.error);
+    });
+    let read = view.keys.iter().find(|k| k.record.id == form.key);
+    if save && let Some(read) = read {
+        match form.form.edit_of(&read.record) {
+            Ok(edit) => {
+                form.error = None;
+                *command = Some(TeamCommand::Edit { key: form.key.clone(), version: form.version, edit });
+            }
+            Err(error) => form.error = Some(error),
+        }
+    }
+    if cancel {
+        state.editing = None;
+    }
+}
+
+/// The Revoke form, when open: a reason is asked for; where the key leaked opens an incident.
+pub(super) fn revoke_form_ui(
+    ui: &mut egui::Ui,
+    state: &mut TeamScreenState,
+    why_not: Option<&str>,
+    command: &mut Option<TeamCommand>,
+) {
+    let Some(form) = &mut state.revoking else { return };
+    let title = format!("Revoke \"{}\"", form.label);
+    let (revoke, cancel) = form_ui(ui, &title, "Revoke key", why_not, |ui| {
+        ui.label(
+            "Revoke the key on the provider's page first, then tick the box: Keydesk checks that the \
+             provider refuses the old key. Unticked, the key is revoked in Keydesk only. Either way its \
+             secret leaves the server for every member.",
+        );
+        field(ui, "Reason", &mut form.reason);
+        super::widgets::field_with(
+            ui,
+            "Found in",
+            egui::TextEdit::singleline(&mut form.found_where)
+                .hint_text("where it leaked, if it did: opens an incident"),
+        );
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.checkbox(&mut form.at_provider, "I revoked it on the provider's page");
+        });
+        error_ui(ui, &form.error);
+    });
+    if revoke {
+        if form.reason.trim().is_empty() {
+            form.error =
+                Some("The reason is empty: say why the key is revoked (it is kept with the key).".to_owned());
+        } else {
+            let found_where = form.found_where.trim();
+            *command = Some(TeamCommand::Revoke {
+                key: form.key.clone(),
+                reason: form.reason.trim().to_owned(),
+                at_provider: form.at_provider,
+                found_where: (!found_where.is_empty()).then(|| found_where.to_owned()),
+            });
+        }
+    }
+    if cancel {
+        state.revoking = None;
+    }
+}
+
+/// The open key's details, with the questions asked of its provider and the fills of it; they
+/// close when another member removed the key meanwhile.
+pub(super) fn details_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    now: DateTime<Utc>,
+    command: &mut Option<TeamCommand>,
+) {
+    let Some(form) = &mut state.details else { return };
+    let asking = if !view.keys_open || view.problem.is_some() {
+        Some("The team vault's server must answer: each question's answer is recorded there.")
+    } else {
+        view.busy.then_some(BUSY)
+    };
+    match view.keys.iter().find(|k| k.record.id == form.key) {
+        Some(key) => {
+            let (asked, close) = super::team_detail::detail_ui(
+                ui,
+                (&key.record, &key.changed_by),
+                view.accounts,
+                form,
+                asking,
+                now,
+            );
+            if asked.is_some() {
+                *command = asked;
+            }
+            if super::fills::team_fills_ui(ui, view.audit, &key.record.id) {
+                *command = Some(TeamCommand::LoadAudit);
+            }
+            if close {
+                state.details = None;
+            }
+        }
+        // Removed by another member meanwhile.
+        None => state.details = None,
+    }
+}

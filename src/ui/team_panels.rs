@@ -1,0 +1,188 @@
+//! The team screen's panels: members, provider accounts, import and export, the audit trail.
+
+use super::accounts::AccountAction;
+use super::team_detail::DetailForm;
+
+use super::team::{BUSY, TeamCommand, TeamScreenState, TeamView, change_button, why_read_only};
+
+/// The Members panel: who is in the team vault; an admin invites and removes from here.
+pub(super) fn members_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    command: &mut Option<TeamCommand>,
+) {
+    let admin = view.admin == Some(true);
+    let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.strong("Members of the team vault");
+        let Some(members) = view.members else {
+            ui.horizontal(|ui| {
+                super::widgets::spinner(ui);
+                ui.label("Reading the members…");
+            });
+            return;
+        };
+        for member in members {
+            ui.horizontal(|ui| {
+                ui.label(&member.name);
+                if member.name == view.member {
+                    ui.label(egui::RichText::new("you").weak());
+                    let why_not = (view.problem.is_some() || !view.keys_open)
+                        .then_some("The team vault's server must answer first: your copy of the team's key is kept there.")
+                        .or(view.busy.then_some(BUSY));
+                    if change_button(ui, "Change password…", why_not).clicked() {
+                        state.password = match state.password {
+                            Some(_) => None,
+                            None => Some(super::state::PasswordChange::new(member.kdf)),
+                        };
+                    }
+                }
+                if member.invited {
+                    ui.label(egui::RichText::new("invited, not joined yet").weak());
+                }
+                if !admin || member.name == view.member {
+                    return;
+                }
+                if state.removing.as_deref() == Some(member.name.as_str()) {
+                    ui.label(format!(
+                        "Their copy goes, the team's key is replaced and every secret sealed again under it. Revoke {}'s server token too.",
+                        member.name
+                    ));
+                    if change_button(ui, &format!("Remove {}", member.name), why_not).clicked() {
+                        *command = Some(TeamCommand::RemoveMember(member.name.clone()));
+                        state.removing = None;
+                    }
+                    if ui.button("Cancel").clicked() {
+                        state.removing = None;
+                    }
+                } else if change_button(ui, "Remove…", why_not).on_hover_text(format!("Remove {}", member.name)).clicked() {
+                    state.removing = Some(member.name.clone());
+                }
+            });
+        }
+        if let Some(form) = &mut state.password {
+            ui.separator();
+            ui.strong("Your password for the team vault");
+            let words = (
+                "Also replace the team's key for every member (an admin's token)",
+                "Every secret is sealed again under a new team key, as when a member is removed: for when your computer or password may have been exposed.",
+            );
+            if let Some(chosen) = super::settings::password_change_ui(ui, form, words) {
+                *command = Some(TeamCommand::ChangePassword(chosen));
+            }
+        }
+        match view.admin {
+            Some(true) => {
+                ui.horizontal(|ui| {
+                    let name = ui.label("New member's name");
+                    ui.add(egui::TextEdit::singleline(&mut state.invite_name).hint_text("their name").desired_width(200.0))
+                        .labelled_by(name.id);
+                    if change_button(ui, "Invite", why_not).clicked() && !state.invite_name.trim().is_empty() {
+                        *command = Some(TeamCommand::Invite(state.invite_name.trim().to_owned()));
+                        state.invite_name.clear();
+                    }
+                });
+            }
+            Some(false) => {
+                ui.label(
+                    egui::RichText::new("Only a token with the keydesk-admin policy invites and removes members.").weak(),
+                );
+            }
+            None => {}
+        }
+    });
+}
+
+/// The Accounts panel: the team's provider accounts, as a local vault's API settings show
+/// them; an editor adds one, an admin removes one (asked first).
+pub(super) fn team_accounts_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    command: &mut Option<TeamCommand>,
+) {
+    let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.strong("Provider accounts of the team vault");
+        ui.label(
+            "Where the team's keys are checked and revoked. A management key is sealed with the team's key, as the keys are.",
+        );
+        let Some(accounts) = view.accounts else {
+            ui.horizontal(|ui| {
+                super::widgets::spinner(ui);
+                ui.label("Reading the accounts…");
+            });
+            return;
+        };
+        if let Some((id, name)) = state.removing_account.clone() {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!(
+                    "Remove the account \"{name}\"? Its history goes from the server with it (a token with the keydesk-admin policy may)."
+                ));
+                if change_button(ui, "Remove account", why_not).clicked() {
+                    *command = Some(TeamCommand::Account(AccountAction::Remove { id, name }));
+                    state.removing_account = None;
+                }
+                if ui.button("Cancel").clicked() {
+                    state.removing_account = None;
+                }
+            });
+        }
+        match super::accounts::accounts_body(ui, accounts, &mut state.accounts, why_not) {
+            Some(AccountAction::Remove { id, name }) => state.removing_account = Some((id, name)),
+            Some(action) => *command = Some(TeamCommand::Account(action)),
+            None => {}
+        }
+    });
+}
+
+/// The Import / Export panel: the local settings screen's two forms, on the team vault (each
+/// imported key added for every member; an export recorded in the team's trail).
+pub(super) fn transfer_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    command: &mut Option<TeamCommand>,
+) {
+    let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        egui::ScrollArea::vertical().id_salt("team-transfer").max_height(420.0).show(ui, |ui| {
+            let import = ui
+                .add_enabled_ui(why_not.is_none(), |ui| super::settings::import_ui(ui, &mut state.transfer));
+            if let Some(why) = why_not {
+                import.response.on_disabled_hover_text(why);
+            }
+            // An export reads and records: it waits for the server, not for write access.
+            let open = view.keys_open && view.problem.is_none() && !view.busy;
+            let export = ui.add_enabled_ui(open, |ui| super::settings::export_ui(ui, &mut state.transfer));
+            let asked = import.inner.or(export.inner);
+            if asked.is_some() {
+                *command = asked.map(TeamCommand::Transfer);
+            }
+        });
+    });
+}
+
+/// The Audit log panel: the local vault's audit screen over the team's trail, in a frame of
+/// its own height; a key's label opens its details.
+pub(super) fn audit_panel_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) {
+    let label_of = |id: &str| {
+        view.keys
+            .iter()
+            .find(|k| k.record.id.as_str() == id)
+            .map_or_else(|| id.to_owned(), |k| k.record.label.clone())
+    };
+    let width = ui.available_width();
+    let asked = egui::Frame::group(ui.style())
+        .show(ui, |ui| {
+            ui.allocate_ui(egui::vec2(width, 320.0), |ui| {
+                super::audit_log::audit_ui(ui, &label_of, view.audit, &mut state.audit)
+            })
+            .inner
+        })
+        .inner;
+    if let Some(super::session::Command::OpenKey(key)) = asked {
+        state.details = Some(DetailForm { key, usage_name: String::new() });
+    }
+}
