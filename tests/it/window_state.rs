@@ -137,7 +137,7 @@ impl Window {
 
     /// The X11 window id, once the window is mapped.
     fn xid(&self) -> String {
-        wait_for("the window to be mapped", Duration::from_secs(20), || {
+        wait_for("the window to be mapped", Duration::from_secs(120), || {
             let out = Command::new("xdotool").args(["search", "--name", &self.title]).output().ok()?;
             String::from_utf8_lossy(&out.stdout).lines().next().map(str::to_owned)
         })
@@ -243,13 +243,13 @@ fn deadlines_hold_while_the_window_is_minimized_or_covered() {
     let dir = scratch.path().join("vault");
     let (id, secret) = vault_with_a_key(&dir);
     let window = Window::open(dir);
-    wait_for("the unlock screen", Duration::from_secs(20), || window.seen().ctx.map(|_| ()));
+    wait_for("the unlock screen", Duration::from_secs(120), || window.seen().ctx.map(|_| ()));
     window.run(app::Command::Unlock {
         password: SecretString::from(PASSWORD),
         token: None,
         remember_token: false,
     });
-    wait_for("the vault to unlock", Duration::from_secs(20), || window.seen().unlocked.then_some(()));
+    wait_for("the vault to unlock", Duration::from_secs(120), || window.seen().unlocked.then_some(()));
     let xid = window.xid();
 
     // 1. Copy, then minimize (the usual next step: switch to the CRM and paste there).
