@@ -112,7 +112,8 @@ pub fn add_page(
     let now = store.now();
     let (record, version) = store.read_key(&proposal.key)?;
     let origin = proposal.origin.to_string();
-    let integration = Integration { name: name.trim().to_owned(), url: Some(origin.clone()), note: String::new() };
+    let integration =
+        Integration { name: name.trim().to_owned(), url: Some(origin.clone()), note: String::new() };
     let mut add = |record: &mut KeyRecord| -> Result<(), VaultError> {
         let label = record.label.clone();
         if !record.is_live() {

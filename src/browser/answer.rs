@@ -72,7 +72,11 @@ fn addable(key: &KeyRecord, page: &Origin) -> bool {
 
 /// The error reply to a page that is not a plain https origin: the origin rule's reason.
 fn not_addable(id: u64, why: &super::origin::OriginError) -> Reply {
-    Reply::error(Some(id), ErrorCode::Refused, format!("This page cannot be added to a key's integrations. {why}"))
+    Reply::error(
+        Some(id),
+        ErrorCode::Refused,
+        format!("This page cannot be added to a key's integrations. {why}"),
+    )
 }
 
 /// Decides `request` over `keys` (the vault's records).

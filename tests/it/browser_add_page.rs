@@ -4,6 +4,7 @@
 //! cancel, or a page that is not a plain https origin, adds nothing. A team vault goes
 //! through the same function, against a real OpenBao.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
+#![allow(clippy::disallowed_methods, reason = "the other member adds its key at the real time")]
 
 use crate::browser_window::{PAGE, add_key, ask, audit_lines, fill, listening, offers};
 use crate::common;
@@ -40,11 +41,10 @@ fn a_page_proposed_from_the_browser_is_added_only_once_confirmed_in_the_window()
     harness.run();
     ask(&mut harness, &path, &offers(1, WIKI));
     click(&mut harness, "Allow");
-    let integrations =
-        |harness: &egui_kittest::Harness<'_, _>| -> Vec<keydesk::vault::model::Integration> {
-            let app: &keydesk::ui::KeydeskApp = harness.state();
-            app.session().unwrap().vault.key(&key).unwrap().integrations.clone()
-        };
+    let integrations = |harness: &egui_kittest::Harness<'_, _>| -> Vec<keydesk::vault::model::Integration> {
+        let app: &keydesk::ui::KeydeskApp = harness.state();
+        app.session().unwrap().vault.key(&key).unwrap().integrations.clone()
+    };
     let before = integrations(&harness);
     let lines = audit_lines(&harness).len();
 
@@ -58,14 +58,18 @@ fn a_page_proposed_from_the_browser_is_added_only_once_confirmed_in_the_window()
             let refused = ask(&mut harness, &path, &request);
             assert_eq!(refused["code"], "refused", "{origin}: {refused}");
             let said = refused["error"].as_str().unwrap();
-            assert!(said.starts_with("This page cannot be added to a key's integrations.") && said.contains(why), "{said}");
+            assert!(
+                said.starts_with("This page cannot be added to a key's integrations.") && said.contains(why),
+                "{said}"
+            );
         }
     }
 
     // The keys it could go to, by label and provider, no secret: not a key being replaced
     // (its new key takes the page instead).
     let listed = ask(&mut harness, &path, &keys(4, WIKI));
-    let ids: Vec<&str> = listed["keys"].as_array().unwrap().iter().map(|k| k["key"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        listed["keys"].as_array().unwrap().iter().map(|k| k["key"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 2, "CRM mail and the new key of Old mail: {listed}");
     assert!(!ids.contains(&retiring.as_str()), "{listed}");
     assert_eq!(listed["keys"][0], json!({"key": key.as_str(), "label": "CRM mail", "provider": "SendGrid"}));
@@ -83,7 +87,9 @@ fn a_page_proposed_from_the_browser_is_added_only_once_confirmed_in_the_window()
     assert_eq!(proposed["type"], "add_page", "{proposed}");
     assert_eq!(
         proposed["said"],
-        format!("Keydesk asks in its window whether to add {WIKI} to the integrations of \"CRM mail\": answer there, then click again.")
+        format!(
+            "Keydesk asks in its window whether to add {WIKI} to the integrations of \"CRM mail\": answer there, then click again."
+        )
     );
     harness.get_by_label(&format!("Add {WIKI} to the integrations of \"CRM mail\"?"));
     click(&mut harness, "Cancel");
@@ -107,7 +113,11 @@ fn a_page_proposed_from_the_browser_is_added_only_once_confirmed_in_the_window()
     assert_eq!((last.name.as_str(), last.url.as_deref()), ("Team wiki", Some(WIKI)));
     let line = audit_lines(&harness).into_iter().last().unwrap();
     assert_eq!((line.action.word(), line.key.as_deref()), ("edit", Some(key.as_str())));
-    assert!(line.detail.starts_with(&format!("added integration Team wiki at {WIKI}, proposed from ")), "{}", line.detail);
+    assert!(
+        line.detail.starts_with(&format!("added integration Team wiki at {WIKI}, proposed from ")),
+        "{}",
+        line.detail
+    );
     harness.get_by_label_contains("is now the integration \"Team wiki\" of \"CRM mail\"");
     let offered = ask(&mut harness, &path, &offers(10, WIKI));
     assert_eq!(offered["offers"][0]["integration"], "Team wiki", "{offered}");
@@ -172,9 +182,8 @@ fn a_team_vaults_key_takes_a_proposed_page_through_the_same_store_with_a_line_in
     // Cancel first: nothing on the server.
     ask(&mut harness, &path, &add_page(2, WIKI, record.id.as_str()));
     click(&mut harness, "Cancel");
-    let integrations = || {
-        vault.keys().unwrap().into_iter().find(|k| k.record.id == record.id).unwrap().record.integrations
-    };
+    let integrations =
+        || vault.keys().unwrap().into_iter().find(|k| k.record.id == record.id).unwrap().record.integrations;
     assert_eq!(integrations().len(), 1);
 
     let listed = ask(&mut harness, &path, &keys(3, WIKI));
@@ -183,10 +192,16 @@ fn a_team_vaults_key_takes_a_proposed_page_through_the_same_store_with_a_line_in
     click(&mut harness, "Add");
     harness.run();
     let added = integrations();
-    assert_eq!(added.last().map(|i| (i.name.as_str(), i.url.as_deref())), Some(("wiki.example.test", Some(WIKI))));
+    assert_eq!(
+        added.last().map(|i| (i.name.as_str(), i.url.as_deref())),
+        Some(("wiki.example.test", Some(WIKI)))
+    );
     let trail = vault.events_after(0).unwrap();
     let line = trail.iter().rev().find(|event| event.action_word() == "edit").expect("an edit in the trail");
-    assert_eq!(line.detail.split(", proposed from ").next(), Some(format!("added integration wiki.example.test at {WIKI}").as_str()));
+    assert_eq!(
+        line.detail.split(", proposed from ").next(),
+        Some(format!("added integration wiki.example.test at {WIKI}").as_str())
+    );
     assert_eq!(line.member, "ana");
 
     poll(&mut harness, &world);

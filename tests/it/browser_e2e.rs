@@ -279,7 +279,9 @@ fn a_key_is_filled_into_its_integrations_page_in_chromium_and_nowhere_else() {
     let added: Vec<&str> = audit.lines().filter(|line| line.contains("added integration")).collect();
     assert_eq!(added.len(), 1, "added once, on Enter only: {audit}");
     assert!(
-        added[0].contains(&format!("added integration wiki.example.test at {wiki_origin}, proposed from Chromium")),
+        added[0].contains(&format!(
+            "added integration wiki.example.test at {wiki_origin}, proposed from Chromium"
+        )),
         "{audit}"
     );
     // And in the key's own history.

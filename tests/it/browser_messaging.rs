@@ -53,7 +53,9 @@ fn answer(request: &Request, _body: &[u8]) -> Zeroizing<Vec<u8>> {
             Reply::Tested { id: *id, said: format!("{integration} is marked tested.") }.encode()
         }
         Request::Keys { id, .. } => Reply::Keys { id: *id, keys: Vec::new() }.encode(),
-        Request::AddPage { id, .. } => Reply::AddPage { id: *id, said: "Confirm in the window.".into() }.encode(),
+        Request::AddPage { id, .. } => {
+            Reply::AddPage { id: *id, said: "Confirm in the window.".into() }.encode()
+        }
     }
 }
 
@@ -317,8 +319,11 @@ fn asked() -> impl Strategy<Value = Asked> {
     prop_oneof![
         (key_pick(), integration.clone(), origin.clone())
             .prop_map(|(key, integration, origin)| Asked::Fill { key, integration, origin }),
-        (key_pick(), integration, origin.clone())
-            .prop_map(|(key, integration, origin)| Asked::Tested { key, integration, origin }),
+        (key_pick(), integration, origin.clone()).prop_map(|(key, integration, origin)| Asked::Tested {
+            key,
+            integration,
+            origin
+        }),
         (key_pick(), origin).prop_map(|(key, origin)| Asked::AddPage { key, origin }),
     ]
 }

@@ -62,7 +62,12 @@ pub(crate) fn listening(world: &World) -> (Harness<'static, KeydeskApp>, PathBuf
     (harness, path)
 }
 
-pub(crate) fn add_key(harness: &mut Harness<'_, KeydeskApp>, label: &str, secret: &str, integrations: &[&str]) -> KeyId {
+pub(crate) fn add_key(
+    harness: &mut Harness<'_, KeydeskApp>,
+    label: &str,
+    secret: &str,
+    integrations: &[&str],
+) -> KeyId {
     let vault = &mut harness.state_mut().session_mut().unwrap().vault;
     let meta = KeyMeta {
         integrations: integrations.iter().map(|i| parse_integration(i)).collect(),

@@ -73,8 +73,7 @@ impl KeydeskApp {
                 }
             }
         })?;
-        self.browser =
-            Some(BrowserBridge {
+        self.browser = Some(BrowserBridge {
             incoming,
             asking: None,
             proposed: None,

@@ -69,19 +69,25 @@ impl KeydeskApp {
     /// the page under it.
     pub(in crate::ui::app) fn answer_proposal(&mut self, ctx: &egui::Context, name: Option<String>) {
         let now = self.now();
-        let Some(Proposed { proposal, browser, .. }) = self.browser.as_mut().and_then(|b| b.proposed.take()) else {
+        let Some(Proposed { proposal, browser, .. }) = self.browser.as_mut().and_then(|b| b.proposed.take())
+        else {
             return;
         };
         let Some(name) = name else {
-            let said = format!("Nothing was added: {} is not an integration of \"{}\".", proposal.origin, proposal.label);
+            let said = format!(
+                "Nothing was added: {} is not an integration of \"{}\".",
+                proposal.origin, proposal.label
+            );
             self.toasts.info(said, now);
             return;
         };
         match &mut self.phase {
-            Phase::Unlocked(session) => match fill::add_page(&mut session.vault, &proposal, &name, &browser) {
-                Ok(said) => self.toasts.info(said, now),
-                Err(error) => self.toasts.error(error.to_string(), now),
-            },
+            Phase::Unlocked(session) => {
+                match fill::add_page(&mut session.vault, &proposal, &name, &browser) {
+                    Ok(said) => self.toasts.info(said, now),
+                    Err(error) => self.toasts.error(error.to_string(), now),
+                }
+            }
             Phase::Team(session) => {
                 let Some(keys) = session.keys.clone() else {
                     self.toasts.error(TEAM_OFFLINE.to_owned(), now);
