@@ -21,8 +21,8 @@ pub const NOT_ROTATING: &str =
     "Only a rotation's new key is marked tested: this key is not replacing another on this page.";
 
 /// The sentence of a page proposed for a key that is not one the page could be added to.
-pub const NO_SUCH_KEY: &str =
-    "That key is not one this page can be added to (revoked, being replaced, or gone): open the list again.";
+pub const NO_SUCH_KEY: &str = "That key cannot take this page (it is offered here already, revoked, \
+     being replaced or gone): open the list again.";
 
 /// A page proposed for a key's integrations, waiting for the user's answer in the window.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,13 +70,10 @@ fn addable(key: &KeyRecord, page: &Origin) -> bool {
         })
 }
 
-/// The error reply to a page that is not a plain https origin: the origin rule's reason.
+/// The error reply to a page that is not a plain https origin: the origin rule's reason, in
+/// one sentence.
 fn not_addable(id: u64, why: &super::origin::OriginError) -> Reply {
-    Reply::error(
-        Some(id),
-        ErrorCode::Refused,
-        format!("This page cannot be added to a key's integrations. {why}"),
-    )
+    Reply::error(Some(id), ErrorCode::Refused, why.to_string())
 }
 
 /// Decides `request` over `keys` (the vault's records).
