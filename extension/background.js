@@ -1,7 +1,9 @@
 // Keydesk's background worker: the one place that talks to the native host
 // (`keydesk browser-host`). The content script asks for the offers of its page, for a key
-// to fill, and to mark a rotation's new key tested on its page; the page's origin is taken from the browser's own record of the sender, never
-// from what the content script says. Nothing here is stored, logged or copied.
+// to fill, to mark a rotation's new key tested on its page, for the keys its page could be
+// added to and to propose it for one; the page's origin is taken from the browser's own
+// record of the sender, never from what the content script says. Nothing here is stored,
+// logged or copied.
 "use strict";
 
 const HOST = "app.keydesk.host";
@@ -86,8 +88,10 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     return false;
   }
   let request = null;
-  if (message.type === "offers") {
-    request = { type: "offers", origin };
+  if (message.type === "offers" || message.type === "keys") {
+    request = { type: message.type, origin };
+  } else if (message.type === "add_page" && typeof message.key === "string") {
+    request = { type: "add_page", origin, key: message.key };
   } else if (
     (message.type === "fill" || message.type === "tested") &&
     typeof message.key === "string" &&

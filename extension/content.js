@@ -1,7 +1,11 @@
 // Keydesk's content script: a small mark on the focused text or password field of an https
 // page; a click on it lists the keys Keydesk offers this page (by label, provider and
 // integration), and a click on one fills the field. During a rotation, an integration
-// already holding the new key also offers "Mark as tested". The value is set through the field's
+// already holding the new key also offers "Mark as tested". A page no key is offered on can
+// be proposed for one key's integrations ("Add this page to a key's integrations…"), which
+// Keydesk's window asks the user to confirm. The toolbar button's popup (popup.js) asks
+// through this script too, and its fill takes the same path as the mark's, into the field
+// focused on the page: the key never reaches the popup. The value is set through the field's
 // own (native) setter and announced with `input` and `change` events, so the page's React
 // or Angular form sees it as typed. The key is never stored, logged or put on the clipboard.
 "use strict";
@@ -43,6 +47,57 @@
     }
   }
 
+  // Asks the background worker, which adds this page's origin from the browser's own record.
+  function ask(message) {
+    return new Promise((resolve) => {
+      chrome.runtime.sendMessage(message, (reply) => {
+        // Reading lastError marks it handled: no answer is said as such below.
+        resolve(chrome.runtime.lastError === undefined && reply !== undefined ? reply : null);
+      });
+    });
+  }
+
+  function errorOf(reply) {
+    return reply && typeof reply.error === "string" ? reply.error : "Keydesk did not answer.";
+  }
+
+  // The one path of a fill, for the mark's list and the toolbar button's: the key Keydesk
+  // answers set into `target`. Answers null once filled, or the sentence to show.
+  async function fillOffer(target, offer) {
+    const answer = await ask({ type: "fill", key: offer.key, integration: offer.integration });
+    if (answer && answer.type === "fill" && typeof answer.value === "string") {
+      if (!target.isConnected) {
+        return "The field left the page before the key came: click into it, then try again.";
+      }
+      fill(target, answer.value);
+      return null;
+    }
+    return errorOf(answer);
+  }
+
+  async function markTested(offer) {
+    const answer = await ask({ type: "tested", key: offer.key, integration: offer.integration });
+    return answer && answer.type === "tested" && typeof answer.said === "string" ? answer.said : errorOf(answer);
+  }
+
+  async function proposePage(key) {
+    const answer = await ask({ type: "add_page", key });
+    return answer && answer.type === "add_page" && typeof answer.said === "string" ? answer.said : errorOf(answer);
+  }
+
+  // The field a fill from the toolbar button goes into: the one the mark is on, or else the
+  // fillable field focused on the page.
+  function focusedField() {
+    if (field !== null && field.isConnected && isFillable(field)) {
+      return field;
+    }
+    let active = document.activeElement;
+    while (active && active.shadowRoot && active.shadowRoot.activeElement) {
+      active = active.shadowRoot.activeElement;
+    }
+    return active instanceof Element && isFillable(active) ? active : null;
+  }
+
   function button(text, onClick) {
     const b = document.createElement("button");
     b.type = "button";
@@ -70,13 +125,39 @@
     return "";
   }
 
+  // The keys this page could be added to, each proposing it to Keydesk's window.
+  async function showKeys() {
+    say("Asking Keydesk…");
+    const reply = await ask({ type: "keys" });
+    if (shadow === null) return;
+    if (!reply || reply.type !== "keys") {
+      say(errorOf(reply));
+      return;
+    }
+    if (reply.keys.length === 0) {
+      say("Keydesk has no key this page can be added to.");
+      return;
+    }
+    const list = shadow.querySelector(".list");
+    list.replaceChildren();
+    for (const key of reply.keys) {
+      list.append(
+        button(`Add to ${key.label} (${key.provider})`, async () => {
+          const said = await proposePage(key.key);
+          if (shadow !== null) say(said);
+        }),
+      );
+    }
+  }
+
   function showOffers(reply) {
     if (!reply || reply.type !== "offers") {
-      say(reply && reply.error ? reply.error : "Keydesk did not answer.");
+      say(errorOf(reply));
       return;
     }
     if (reply.offers.length === 0) {
       say("Keydesk has no key for this page. Add this page's address to a key's integrations in Keydesk.");
+      shadow.querySelector(".list").append(button("Add this page to a key's integrations…", showKeys));
       return;
     }
     const list = shadow.querySelector(".list");
@@ -85,29 +166,22 @@
       const target = field;
       const text = `${offer.label} (${offer.provider}) · ${offer.integration}${roleNote(offer.role)}`;
       list.append(
-        button(text, () => {
-          chrome.runtime.sendMessage({ type: "fill", key: offer.key, integration: offer.integration }, (answer) => {
-            if (answer && answer.type === "fill" && typeof answer.value === "string" && target.isConnected) {
-              fill(target, answer.value);
-              close();
-            } else {
-              say(answer && answer.error ? answer.error : "Keydesk did not answer.");
-            }
-          });
+        button(text, async () => {
+          const error = await fillOffer(target, offer);
+          if (error === null) {
+            close();
+          } else if (shadow !== null) {
+            say(error);
+          }
         }),
       );
       if (offer.to_test === true) {
         // A rotation's new key is in this integration already: once the page works with it,
         // one click ticks "tested" in Keydesk's rotation checklist.
         list.append(
-          button(`Mark as tested: ${offer.integration} works with the new key`, () => {
-            chrome.runtime.sendMessage({ type: "tested", key: offer.key, integration: offer.integration }, (answer) => {
-              if (answer && answer.type === "tested" && typeof answer.said === "string") {
-                say(answer.said);
-              } else {
-                say(answer && answer.error ? answer.error : "Keydesk did not answer.");
-              }
-            });
+          button(`Mark as tested: ${offer.integration} works with the new key`, async () => {
+            const said = await markTested(offer);
+            if (shadow !== null) say(said);
           }),
         );
       }
@@ -136,15 +210,42 @@
     host.style.top = `${window.scrollY + rect.top + 2}px`;
     const list = document.createElement("div");
     list.className = "list";
-    const open = button("Keydesk", () => {
+    const open = button("Keydesk", async () => {
       say("Asking Keydesk…");
-      chrome.runtime.sendMessage({ type: "offers" }, showOffers);
+      const reply = await ask({ type: "offers" });
+      if (shadow !== null) showOffers(reply);
     });
     open.className = "mark";
     open.title = "Fill a key from Keydesk";
     shadow.append(style, open, list);
     document.documentElement.append(host);
   }
+
+  // The toolbar button's popup asks through here (an extension page: no tab of its own). It
+  // may relay the requests that carry no secret back; a fill goes into the page's focused
+  // field by the mark's path and answers only whether it was filled.
+  const RELAYED = new Set(["offers", "keys", "add_page", "tested"]);
+  const NO_FIELD = "Click into the field for the key on the page first, then open Keydesk's button again.";
+  chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+    if (sender.id !== chrome.runtime.id || sender.tab !== undefined || message === null || typeof message !== "object") {
+      return false;
+    }
+    let work = null;
+    if (message.type === "relay" && message.request && RELAYED.has(message.request.type)) {
+      work = ask(message.request);
+    } else if (message.type === "fill_focused" && typeof message.key === "string" && typeof message.integration === "string") {
+      const target = focusedField();
+      work =
+        target === null
+          ? Promise.resolve({ type: "error", error: NO_FIELD })
+          : fillOffer(target, message).then((error) => (error === null ? { type: "filled" } : { type: "error", error }));
+    }
+    if (work === null) {
+      return false;
+    }
+    work.then(sendResponse);
+    return true; // sendResponse is called later
+  });
 
   document.addEventListener(
     "focusin",

@@ -3,12 +3,13 @@
 //!
 //! The extension is not trusted to have asked for offers first: a fill names its key, its
 //! integration and the page's origin, and is refused unless the origin rule offers exactly
-//! that key for that integration there.
+//! that key for that integration there. A page proposed for a key's integrations changes
+//! nothing here: the window asks the user, and only a confirmation there adds it.
 
 use secrecy::SecretString;
 
-use super::messaging::{ErrorCode, Reply, Request};
-use super::origin::{Offer, OfferRole, offers};
+use super::messaging::{ErrorCode, KeyChoice, Reply, Request};
+use super::origin::{Offer, OfferRole, Origin, offers};
 use crate::vault::model::{KeyId, KeyRecord};
 
 /// The sentence of a fill that names a key the page is not offered.
@@ -19,13 +20,60 @@ pub const NOT_OFFERED: &str =
 pub const NOT_ROTATING: &str =
     "Only a rotation's new key is marked tested: this key is not replacing another on this page.";
 
+/// The sentence of a page proposed for a key that is not one the page could be added to.
+pub const NO_SUCH_KEY: &str = "That key cannot take this page (it is offered here already, revoked, \
+     being replaced or gone): open the list again.";
+
+/// A page proposed for a key's integrations, waiting for the user's answer in the window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub key: KeyId,
+    pub label: String,
+    pub provider: String,
+    /// The page's origin, by the origin rule: https, a named host, a port.
+    pub origin: Origin,
+}
+
+impl Proposal {
+    /// The integration's name the window suggests: the page's host.
+    pub fn suggested_name(&self) -> String {
+        self.origin.host().to_owned()
+    }
+
+    /// What the extension is told while the window asks.
+    pub fn said(&self) -> String {
+        format!(
+            "Keydesk asks in its window whether to add {} to the integrations of \"{}\": answer there, then click again.",
+            self.origin, self.label
+        )
+    }
+}
+
 /// What to do about a request: reply at once, hand out a key's secret for a fill the origin
-/// rule allows (the caller reads it through the vault's gate, then replies), or tick a
-/// rotation's step "tested" for a new key offered on the page.
+/// rule allows (the caller reads it through the vault's gate, then replies), tick a
+/// rotation's step "tested" for a new key offered on the page, or ask the user whether to add
+/// a page to a key's integrations.
 pub enum Decision {
     Reply(Reply),
     Fill { id: u64, offer: Offer, origin: String },
     Tested { id: u64, offer: Offer },
+    Propose { id: u64, proposal: Proposal },
+}
+
+/// A page may be added to a key that is live and not being replaced (its new key takes the
+/// page instead), and that is not offered on that page already.
+fn addable(key: &KeyRecord, page: &Origin) -> bool {
+    key.is_live()
+        && key.rotation.is_none()
+        && !key.integrations.iter().any(|integration| {
+            integration.url.as_deref().is_some_and(|url| Origin::of_address(url).is_ok_and(|o| o == *page))
+        })
+}
+
+/// The error reply to a page that is not a plain https origin: the origin rule's reason, in
+/// one sentence.
+fn not_addable(id: u64, why: &super::origin::OriginError) -> Reply {
+    Reply::error(Some(id), ErrorCode::Refused, why.to_string())
 }
 
 /// Decides `request` over `keys` (the vault's records).
@@ -49,6 +97,36 @@ pub fn decide(keys: &[KeyRecord], request: &Request) -> Decision {
                 None => Decision::Reply(Reply::error(Some(*id), ErrorCode::Refused, NOT_OFFERED)),
             }
         }
+        Request::Keys { id, origin } => match Origin::of_page(origin) {
+            Ok(page) => {
+                let keys = keys
+                    .iter()
+                    .filter(|key| addable(key, &page))
+                    .map(|key| KeyChoice {
+                        key: key.id.as_str().to_owned(),
+                        label: key.label.clone(),
+                        provider: key.provider.name().to_owned(),
+                    })
+                    .collect();
+                Decision::Reply(Reply::Keys { id: *id, keys })
+            }
+            Err(why) => Decision::Reply(not_addable(*id, &why)),
+        },
+        Request::AddPage { id, origin, key } => match Origin::of_page(origin) {
+            Ok(page) => match keys.iter().find(|k| k.id.as_str() == key && addable(k, &page)) {
+                Some(key) => Decision::Propose {
+                    id: *id,
+                    proposal: Proposal {
+                        key: key.id.clone(),
+                        label: key.label.clone(),
+                        provider: key.provider.name().to_owned(),
+                        origin: page,
+                    },
+                },
+                None => Decision::Reply(Reply::error(Some(*id), ErrorCode::Refused, NO_SUCH_KEY)),
+            },
+            Err(why) => Decision::Reply(not_addable(*id, &why)),
+        },
     }
 }
 
@@ -65,6 +143,7 @@ pub fn answer(
         Decision::Reply(reply) => reply,
         Decision::Fill { id, offer, .. } => filled(id, reveal(&offer.key)),
         Decision::Tested { id, offer } => tested(id, mark(&offer)),
+        Decision::Propose { id, proposal } => Reply::AddPage { id, said: proposal.said() },
     }
 }
 

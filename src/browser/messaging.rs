@@ -89,15 +89,33 @@ pub enum Request {
     /// During a rotation, the new `key` was tried on the page at `origin` and works for
     /// `integration`: tick "tested" in the rotation's checklist.
     Tested { id: u64, origin: String, key: String, integration: String },
+    /// The keys the page at `origin` could be added to, by label and provider (no secret):
+    /// the page has none, and the user may propose it for one.
+    Keys { id: u64, origin: String },
+    /// Propose adding the page at `origin` to `key`'s integrations: the window asks the user,
+    /// who confirms (and names the integration) there.
+    AddPage { id: u64, origin: String, key: String },
 }
 
 impl Request {
     /// The id the reply repeats.
     pub fn id(&self) -> u64 {
         match self {
-            Request::Offers { id, .. } | Request::Fill { id, .. } | Request::Tested { id, .. } => *id,
+            Request::Offers { id, .. }
+            | Request::Fill { id, .. }
+            | Request::Tested { id, .. }
+            | Request::Keys { id, .. }
+            | Request::AddPage { id, .. } => *id,
         }
     }
+}
+
+/// A key the page could be added to: by label and provider, never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyChoice {
+    pub key: String,
+    pub label: String,
+    pub provider: String,
 }
 
 /// A message that is not a request, with the id it carried when one could be read.
@@ -159,6 +177,16 @@ pub enum Reply {
         id: u64,
         said: String,
     },
+    /// The keys a page could be added to.
+    Keys {
+        id: u64,
+        keys: Vec<KeyChoice>,
+    },
+    /// A page proposed for a key's integrations: `said` tells to confirm in the window.
+    AddPage {
+        id: u64,
+        said: String,
+    },
     Error {
         id: Option<u64>,
         code: ErrorCode,
@@ -179,6 +207,8 @@ impl Reply {
             Reply::Fill { id, value } => encode_fill(*id, value),
             Reply::Offers { id, offers } => plain(&Plain::Offers { id: *id, offers }),
             Reply::Tested { id, said } => plain(&Plain::Tested { id: *id, said }),
+            Reply::Keys { id, keys } => plain(&Plain::Keys { id: *id, keys }),
+            Reply::AddPage { id, said } => plain(&Plain::AddPage { id: *id, said }),
             Reply::Error { id, code, error } => plain(&Plain::Error { id: *id, code: *code, error }),
         };
         if body.len() <= MAX_MESSAGE {
@@ -191,7 +221,11 @@ impl Reply {
     /// The id of the request answered, when it had one.
     pub fn id(&self) -> Option<u64> {
         match self {
-            Reply::Offers { id, .. } | Reply::Fill { id, .. } | Reply::Tested { id, .. } => Some(*id),
+            Reply::Offers { id, .. }
+            | Reply::Fill { id, .. }
+            | Reply::Tested { id, .. }
+            | Reply::Keys { id, .. }
+            | Reply::AddPage { id, .. } => Some(*id),
             Reply::Error { id, .. } => *id,
         }
     }
@@ -203,6 +237,8 @@ impl Reply {
 enum Plain<'a> {
     Offers { id: u64, offers: &'a [Offer] },
     Tested { id: u64, said: &'a str },
+    Keys { id: u64, keys: &'a [KeyChoice] },
+    AddPage { id: u64, said: &'a str },
     Error { id: Option<u64>, code: ErrorCode, error: &'a str },
 }
 

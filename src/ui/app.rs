@@ -116,6 +116,11 @@ pub enum Command {
     },
     /// Settings' "Stop allowing": the browser no longer asks for keys (until allowed again).
     StopBrowser(String),
+    /// The user's answer to a page a browser proposed for a key's integrations: the name to
+    /// add it under, or `None` (Cancel: nothing is added).
+    AnswerPage {
+        name: Option<String>,
+    },
 }
 
 impl From<session::Command> for Command {
@@ -380,6 +385,12 @@ impl KeydeskApp {
                 #[cfg(not(target_os = "linux"))]
                 drop((browser, allowed));
             }
+            Command::AnswerPage { name } => {
+                #[cfg(target_os = "linux")]
+                self.answer_proposal(ctx, name);
+                #[cfg(not(target_os = "linux"))]
+                drop(name);
+            }
             Command::StopBrowser(browser) => {
                 #[cfg(target_os = "linux")]
                 self.set_browser_allowed(ctx, browser, false);
@@ -613,6 +624,8 @@ impl KeydeskApp {
         }
         #[cfg(target_os = "linux")]
         commands.extend(self.browser_question_ui(&ctx));
+        #[cfg(target_os = "linux")]
+        commands.extend(self.propose_ui(&ctx));
         self.sign_in_again_ui(&ctx);
         if !commands.is_empty() {
             self.queued.extend(commands);

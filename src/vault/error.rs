@@ -143,6 +143,12 @@ pub enum VaultError {
         "{open} of the {total} integrations of \"{label}\" are not yet updated and tested ({names}): mark them, or complete with --reason saying why not."
     )]
     RotationOpen { label: String, open: usize, total: usize, names: String },
+    #[error("\"{label}\" is offered on {origin} already: there is nothing to add.")]
+    PageTaken { label: String, origin: String },
+    #[error("\"{label}\" has an integration named \"{name}\" already: choose another name for this page.")]
+    IntegrationTaken { label: String, name: String },
+    #[error("\"{label}\" is being replaced: add the page to its new key instead.")]
+    Retiring { label: String },
 }
 
 impl VaultError {

@@ -5,8 +5,14 @@ Input.dispatchMouseEvent), read what the list says (the closed shadow root, seen
 DOM.getDocument's pierce), click the first key offered, and read the field and what the
 page's own change handler saw. Prints one JSON report per page on stdout.
 
+The toolbar button's popup is opened as a click on the button would, by
+chrome.action.openPopup() in the extension's service worker, and driven the same way.
+
 Usage: drive.py CHROMIUM EXTENSION USER_DATA_DIR ACTION URL [URL ...]
-ACTION: "offers" (click the mark, read the list) or "fill" (then click the first key).
+ACTION: "offers" (click the mark, read the list), "fill" (then click the first key),
+"tested" (then click "Mark as tested"), "popup" (open the toolbar button's popup, read its
+list), "popup-fill" (then click its first key) or "popup-propose=LABEL" (then "Add this page
+to a key's integrations…" and the key labelled LABEL).
 Standard library only; run by tests/it/browser_e2e.rs.
 """
 
@@ -100,9 +106,10 @@ class Browser:
 
 
 class Page:
-    def __init__(self, browser):
+    def __init__(self, browser, target=None):
         self.b = browser
-        target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        if target is None:
+            target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "DOM"):
             self.call(f"{domain}.enable")
@@ -157,6 +164,83 @@ class Page:
         return (quad[0] + quad[4]) / 2, (quad[1] + quad[5]) / 2
 
 
+def target_of(browser, kind, url_part, seconds=10):
+    """The id of the first target of `kind` whose address holds `url_part`, once there."""
+    end = time.time() + seconds
+    while time.time() < end:
+        for target in browser.call("Target.getTargets")["targetInfos"]:
+            if target["type"] == kind and url_part in target["url"]:
+                return target["targetId"]
+        time.sleep(0.05)
+    raise RuntimeError(f"no {kind} target at {url_part}")
+
+
+def popup_items(popup):
+    """The popup's list: (tag, text) of each entry, once Keydesk answered."""
+    expression = "[...document.querySelectorAll('#list > *')].map(e => [e.tagName, e.textContent])"
+    end = time.time() + 15
+    items = []
+    while time.time() < end:
+        items = popup.js(expression) or []
+        if items and not (len(items) == 1 and items[0][1].endswith("…")):
+            break
+        time.sleep(0.05)
+    return items
+
+
+def popup_click(popup, text_start):
+    """Clicks (trusted, as a person) the popup's first button whose text starts so."""
+    box = popup.js(
+        "(() => { const b = [...document.querySelectorAll('#list > button')]"
+        f".find(b => b.textContent.startsWith({json.dumps(text_start)}));"
+        " if (!b) return null; const r = b.getBoundingClientRect();"
+        " return [r.left + r.width / 2, r.top + r.height / 2]; })()"
+    )
+    if box is None:
+        raise RuntimeError(f"no button {text_start!r} in the popup")
+    popup.click(*box)
+
+
+def visit_popup(browser, page, action, report):
+    """The toolbar button: its popup opened on the page whose field is focused."""
+    worker = target_of(browser, "service_worker", "/background.js")
+    session = browser.call("Target.attachToTarget", {"targetId": worker, "flatten": True})["sessionId"]
+    opened = browser.call(
+        "Runtime.evaluate",
+        {
+            "expression": "chrome.action.openPopup().then(() => 'opened', e => e.message)",
+            "awaitPromise": True,
+            "returnByValue": True,
+        },
+        session,
+    )
+    report["opened"] = opened.get("result", {}).get("value")
+    popup = Page(browser, target_of(browser, "page", "/popup.html"))
+    items = popup_items(popup)
+    report["popup"] = [text for (_tag, text) in items]
+    buttons = [text for (tag, text) in items if tag == "BUTTON"]
+    if action == "popup-fill" and buttons:
+        started = time.time()
+        popup_click(popup, buttons[0])
+        filled = page.wait_for("document.getElementById('api').value !== '' && document.getElementById('api').value", 10)
+        report["fill_ms"] = round((time.time() - started) * 1000)
+        report["value"] = filled
+        report["seen_by_page"] = page.js("window.seen")
+        report["popup_after"] = [text for (_tag, text) in popup_items(popup)]
+    if action.startswith("popup-propose="):
+        popup_click(popup, "Add this page to a key's integrations")
+        report["keys"] = [text for (_tag, text) in popup_items(popup)]
+        popup_click(popup, f"Add to {action.split('=', 1)[1]} (")
+        end = time.time() + 15
+        while time.time() < end:
+            after = popup_items(popup)
+            if len(after) == 1 and after[0][0] == "P":
+                report["said"] = after[0][1]
+                break
+            time.sleep(0.05)
+    return report
+
+
 def visit(browser, action, url):
     page = Page(browser)
     page.call("Page.navigate", {"url": url})
@@ -169,6 +253,8 @@ def visit(browser, action, url):
         report["mark"] = False
         return report
     report["mark"] = True
+    if action.startswith("popup"):
+        return visit_popup(browser, page, action, report)
     nodes = page.shadow_list()
     mark = next(n for n in nodes if n[3])
     page.click(*page.centre(mark[2]))

@@ -2,7 +2,9 @@
 //! (unlocked by typing, as a person does), Debian's Chromium in headless mode with the
 //! extension loaded and driven over its DevTools protocol (tests/browser/drive.py), the
 //! native host started by Chromium from its manifest, and a local https "CRM settings" page
-//! holding a React-like controlled input (tests/browser/crm_page.py).
+//! holding a React-like controlled input (tests/browser/crm_page.py). The toolbar button's
+//! popup is driven too: it fills, and it proposes a page for a key's integrations, which the
+//! window adds on Enter only.
 //!
 //! Skipped (with a line saying so) where Chromium, python3 or openssl is missing, unless
 //! KEYDESK_REQUIRE_DISPLAY=1 (scripts/test.sh), which makes each of them required.
@@ -227,10 +229,47 @@ fn a_key_is_filled_into_its_integrations_page_in_chromium_and_nowhere_else() {
     assert_eq!(reports[1]["mark"], false, "no mark on an http page: {:?}", reports[1]);
     assert_eq!(reports[2]["list"], serde_json::json!(["Shop mail (SendGrid) · Shop"]), "{:?}", reports[2]);
 
+    // The toolbar button offers the same key on the integration's page.
+    let popup = browse(&run, &profile, "popup", std::slice::from_ref(&page)).remove(0);
+    assert_eq!(popup["popup"], serde_json::json!(["CRM mail (SendGrid) · CRM"]), "{popup}");
+
+    // A page no key is offered on, proposed for "Shop mail" from the toolbar button: the
+    // window asks; Escape there cancels and nothing is added.
+    let wiki = format!("https://wiki.example.test:{port}/settings");
+    let wiki_origin = format!("https://wiki.example.test:{port}");
+    let proposed = propose(&run, &profile, &wiki);
+    assert_eq!(proposed["popup"][0], "Keydesk has no key for this page.", "{proposed}");
+    assert_eq!(
+        proposed["said"],
+        format!(
+            "Keydesk asks in its window whether to add {wiki_origin} to the integrations of \"Shop mail\": answer there, then click again."
+        ),
+        "{proposed}"
+    );
+    answer_in_window(&xid, "Escape");
+    let cancelled = browse(&run, &profile, "popup", std::slice::from_ref(&wiki)).remove(0);
+    assert_eq!(cancelled["popup"][0], "Keydesk has no key for this page.", "{cancelled}");
+
+    // Proposed again and confirmed with Enter: the key is offered there and the toolbar
+    // button fills it into the focused field.
+    propose(&run, &profile, &wiki);
+    answer_in_window(&xid, "Return");
+    let before = clipboard();
+    let filled = browse(&run, &profile, "popup-fill", std::slice::from_ref(&wiki)).remove(0);
+    assert_eq!(filled["popup"], serde_json::json!(["Shop mail (SendGrid) · wiki.example.test"]), "{filled}");
+    assert_eq!(filled["value"], shop_key.as_str(), "the field holds the key: {filled}");
+    assert_eq!(filled["seen_by_page"], serde_json::json!([shop_key]), "the page's own handler saw it once");
+    assert_eq!(filled["popup_after"], serde_json::json!(["Filled \"Shop mail\" into the page's field."]));
+    assert_eq!(clipboard(), before, "the clipboard was not touched");
+    eprintln!("toolbar button, click to filled field: {} ms", filled["fill_ms"]);
+
     // The fill is on record, with where it went.
     drop(window);
     let audit = cli.ok(&["audit"], "");
-    let fill = audit.lines().find(|line| line.contains(" fill ")).unwrap_or_else(|| panic!("{audit}"));
+    let fill = audit
+        .lines()
+        .find(|line| line.contains(" fill ") && line.contains("into CRM at"))
+        .unwrap_or_else(|| panic!("{audit}"));
     assert!(
         fill.contains(&format!(
             "into CRM at https://crm.example.test:{port}, from Chromium (profile folder "
@@ -238,6 +277,14 @@ fn a_key_is_filled_into_its_integrations_page_in_chromium_and_nowhere_else() {
         "{fill}"
     );
     assert!(audit.contains("allowed Chromium (profile folder "), "{audit}");
+    let added: Vec<&str> = audit.lines().filter(|line| line.contains("added integration")).collect();
+    assert_eq!(added.len(), 1, "added once, on Enter only: {audit}");
+    assert!(
+        added[0].contains(&format!(
+            "added integration wiki.example.test at {wiki_origin}, proposed from Chromium"
+        )),
+        "{audit}"
+    );
     // And in the key's own history.
     let shown = cli.ok(&["show", "CRM mail"], "");
     let history = shown.split_once("History:").map(|(_, lines)| lines).unwrap_or_default();
@@ -275,6 +322,23 @@ fn a_key_is_filled_into_its_integrations_page_in_chromium_and_nowhere_else() {
         serde_json::from_str(&cli.ok(&["rotate", "CRM mail", "--status", "--json"], "")).unwrap();
     let crm = &status["integrations"][0];
     assert!(crm["updated_at"].is_string() && crm["tested_at"].is_string(), "{status}");
+}
+
+/// Proposes the page at `url` for "Shop mail" from the toolbar button.
+fn propose(run: &Path, profile: &Path, url: &str) -> Value {
+    let proposed = browse(run, profile, "popup-propose=Shop mail", &[url.to_owned()]).remove(0);
+    assert!(
+        proposed["keys"].as_array().unwrap().iter().any(|key| key == "Add to Shop mail (SendGrid)"),
+        "{proposed}"
+    );
+    proposed
+}
+
+/// Presses `key` in the window (Return or Escape: its question's answer).
+fn answer_in_window(xid: &str, key: &str) {
+    xdotool(&["windowactivate", "--sync", xid]);
+    xdotool(&["key", "--window", xid, key]);
+    std::thread::sleep(Duration::from_millis(500));
 }
 
 /// Starts the `keydesk` window on the test's vault and answers it with its X window id.

@@ -52,6 +52,10 @@ fn answer(request: &Request, _body: &[u8]) -> Zeroizing<Vec<u8>> {
         Request::Tested { id, integration, .. } => {
             Reply::Tested { id: *id, said: format!("{integration} is marked tested.") }.encode()
         }
+        Request::Keys { id, .. } => Reply::Keys { id: *id, keys: Vec::new() }.encode(),
+        Request::AddPage { id, .. } => {
+            Reply::AddPage { id: *id, said: "Confirm in the window.".into() }.encode()
+        }
     }
 }
 
@@ -263,5 +267,158 @@ proptest! {
         let value: Value = serde_json::from_slice(&reply).unwrap();
         prop_assert_eq!(value["value"].as_str(), Some(secret.as_str()));
         prop_assert_eq!(value["id"].as_u64(), Some(id));
+    }
+}
+
+/// Which key a generated request names: one of the vault's (by index) or one it never had.
+#[derive(Debug, Clone)]
+enum KeyPick {
+    Real(usize),
+    Made(String),
+}
+
+/// A well-formed request for something never offered (a fill, a mark, a page proposed).
+#[derive(Debug, Clone)]
+enum Asked {
+    Fill { key: KeyPick, integration: String, origin: usize },
+    Tested { key: KeyPick, integration: String, origin: usize },
+    AddPage { key: KeyPick, origin: usize },
+}
+
+/// Page origins: (origin, a plain https origin?, the index of the vault's key offered there).
+const ORIGINS: &[(&str, bool, Option<usize>)] = &[
+    ("https://crm.example.test", true, Some(0)),
+    ("https://shop.example.test", true, Some(1)),
+    ("https://crm.example.test.evil.example", true, None),
+    ("https://eu.crm.example.test", true, None),
+    ("https://crm.example.test:8443", true, None),
+    ("https://wiki.example.test", true, None),
+    ("http://crm.example.test", false, None),
+    ("http://wiki.example.test", false, None),
+    ("https://127.0.0.1", false, None),
+    ("https://[::1]", false, None),
+    ("https://user@crm.example.test", false, None),
+    ("https://crm.example.test/s", false, None),
+    ("crm.example.test", false, None),
+    ("", false, None),
+];
+
+fn key_pick() -> impl Strategy<Value = KeyPick> {
+    prop_oneof![(0usize..2).prop_map(KeyPick::Real), "[a-z0-9-]{0,12}".prop_map(KeyPick::Made)]
+}
+
+fn asked() -> impl Strategy<Value = Asked> {
+    let integration = prop_oneof![
+        Just("CRM".to_owned()),
+        Just("crm".to_owned()),
+        Just("Zapier".to_owned()),
+        Just("Shop".to_owned()),
+        "\\PC{0,12}"
+    ];
+    let origin = 0..ORIGINS.len();
+    prop_oneof![
+        (key_pick(), integration.clone(), origin.clone())
+            .prop_map(|(key, integration, origin)| Asked::Fill { key, integration, origin }),
+        (key_pick(), integration, origin.clone()).prop_map(|(key, integration, origin)| Asked::Tested {
+            key,
+            integration,
+            origin
+        }),
+        (key_pick(), origin).prop_map(|(key, origin)| Asked::AddPage { key, origin }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Out-of-order requests (a fill, a mark, a page proposed, before any offer, repeated)
+    /// through the window's own answering path (`answer::decide`, `actions::fill::carry_out`)
+    /// over a real vault: one reply each, an error for all but a page proposed for a key that
+    /// can take it, and no secret, no audit line, no change to the vault for any of them.
+    #[test]
+    fn requests_for_what_was_never_offered_each_get_one_error_and_change_nothing(
+        sequence in prop::collection::vec(asked(), 1..10),
+        repeats in 1usize..3,
+    ) {
+        use keydesk::actions::fill::carry_out;
+        use keydesk::browser::answer::decide;
+
+        let mut fixture = crate::common::fixture();
+        let mut ids = Vec::new();
+        for (label, integrations) in
+            [("CRM mail", vec!["CRM=https://crm.example.test/s", "Zapier"]), ("Shop mail", vec!["Shop=https://shop.example.test/x"])]
+        {
+            let meta = keydesk::vault::meta::KeyMeta {
+                integrations: integrations.iter().map(|i| keydesk::vault::meta::parse_integration(i)).collect(),
+                ..keydesk::vault::meta::KeyMeta::labelled(label)
+            };
+            let request = keydesk::vault::AddRequest {
+                meta,
+                provider: Some(keydesk::providers::Provider::SendGrid),
+                ..keydesk::vault::AddRequest::default()
+            };
+            let secret = SecretString::from(crate::common::sendgrid_key());
+            ids.push(fixture.vault.add(request, &secret).unwrap().0);
+        }
+        let (file_before, audit_before) = (fixture.storage.last_save(), fixture.vault.audit_text().unwrap());
+
+        let mut sent = Vec::new();
+        let mut input = Vec::new();
+        for (n, asked) in sequence.iter().cycle().take(sequence.len() * repeats).enumerate() {
+            let name = |key: &KeyPick| match key {
+                KeyPick::Real(i) => ids[*i].as_str().to_owned(),
+                KeyPick::Made(made) => made.clone(),
+            };
+            let id = n as u64;
+            let (body, proposal_ok) = match asked {
+                Asked::Fill { key, integration, origin } => {
+                    let (page, _, owner) = ORIGINS[*origin];
+                    // The one fill that is offered: CRM's key for CRM on its page (any case).
+                    let offered = matches!(key, KeyPick::Real(i) if Some(*i) == owner)
+                        && integration.eq_ignore_ascii_case(if owner == Some(0) { "CRM" } else { "Shop" });
+                    if offered {
+                        continue;
+                    }
+                    (json!({"type": "fill", "id": id, "origin": page, "key": name(key), "integration": integration}), false)
+                }
+                Asked::Tested { key, integration, origin } => {
+                    let page = ORIGINS[*origin].0;
+                    (json!({"type": "tested", "id": id, "origin": page, "key": name(key), "integration": integration}), false)
+                }
+                Asked::AddPage { key, origin } => {
+                    let (page, plain, owner) = ORIGINS[*origin];
+                    let ok = plain && matches!(key, KeyPick::Real(i) if Some(*i) != owner);
+                    (json!({"type": "add_page", "id": id, "origin": page, "key": name(key)}), ok)
+                }
+            };
+            input.extend(frame(body.to_string().as_bytes()));
+            sent.push((id, proposal_ok));
+        }
+
+        let mut output = Vec::new();
+        let mut proposed = 0;
+        let end = answer_stream(&mut &input[..], &mut output, |request, _body| {
+            let decided = decide(fixture.vault.keys(), request);
+            let answered = carry_out(&mut fixture.vault, decided, "Test browser (profile folder /tmp/p)");
+            proposed += usize::from(answered.proposed.is_some());
+            answered.reply.encode()
+        });
+        prop_assert_eq!(end, StreamEnd::Closed);
+        let got = replies(&output);
+        prop_assert_eq!(got.len(), sent.len(), "one reply per request");
+        for ((id, proposal_ok), reply) in sent.iter().zip(&got) {
+            prop_assert_eq!(reply["id"].as_u64(), Some(*id));
+            prop_assert!(reply.get("value").is_none(), "no secret: {}", reply);
+            if *proposal_ok {
+                prop_assert_eq!(reply["type"].as_str(), Some("add_page"), "{}", reply);
+                prop_assert!(reply["said"].as_str().unwrap().contains("answer there"), "{}", reply);
+            } else {
+                prop_assert_eq!(reply["type"].as_str(), Some("error"), "{}", reply);
+                prop_assert_eq!(reply["code"].as_str(), Some("refused"), "{}", reply);
+            }
+        }
+        prop_assert_eq!(proposed, sent.iter().filter(|(_, ok)| *ok).count(), "a proposal only waits for the window");
+        prop_assert_eq!(fixture.storage.last_save(), file_before, "the vault is unchanged");
+        prop_assert_eq!(fixture.vault.audit_text().unwrap(), audit_before, "no audit line");
     }
 }

@@ -41,6 +41,7 @@ fn the_extension_and_the_host_manifests_name_each_other() {
             .unwrap();
     assert!(background.contains(r#"const HOST = "app.keydesk.host";"#));
     assert_eq!(extension["permissions"], serde_json::json!(["nativeMessaging"]), "no other permission");
+    assert_eq!(extension["action"]["default_popup"], "popup.html", "the toolbar button opens the popup");
 }
 
 #[test]
@@ -48,9 +49,20 @@ fn every_file_the_package_installs_for_the_browser_exists() {
     let cargo: toml_like::Assets = toml_like::assets(include_str!("../../Cargo.toml"));
     let browser: Vec<&String> =
         cargo.iter().filter(|a| a.starts_with("extension/") || a.starts_with("packaging/browser/")).collect();
-    assert_eq!(browser.len(), 11);
-    for asset in browser {
+    assert_eq!(browser.len(), 13);
+    for asset in &browser {
         assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join(asset).is_file(), "{asset} is missing");
+    }
+    // And every file of the extension is installed: the popup and its script too.
+    let mut files = vec![];
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("extension")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            files.push(format!("extension/{}", entry.file_name().to_string_lossy()));
+        }
+    }
+    for file in files {
+        assert!(browser.contains(&&file), "{file} is not installed by the package");
     }
 }
 

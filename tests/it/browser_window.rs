@@ -23,10 +23,10 @@ use keydesk::vault::{AddRequest, Replacement};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-const PAGE: &str = "https://crm.example.test";
+pub(crate) const PAGE: &str = "https://crm.example.test";
 
 /// Sends `request` as the native host would and steps the window until it answers.
-fn ask(harness: &mut Harness<'_, KeydeskApp>, path: &Path, request: &Value) -> Value {
+pub(crate) fn ask(harness: &mut Harness<'_, KeydeskApp>, path: &Path, request: &Value) -> Value {
     let (sender, answered) = channel();
     let (path, body) = (path.to_owned(), request.to_string());
     std::thread::spawn(move || {
@@ -44,15 +44,15 @@ fn ask(harness: &mut Harness<'_, KeydeskApp>, path: &Path, request: &Value) -> V
     panic!("the window did not answer {request}");
 }
 
-fn offers(id: u64, origin: &str) -> Value {
+pub(crate) fn offers(id: u64, origin: &str) -> Value {
     json!({"type": "offers", "id": id, "origin": origin})
 }
 
-fn fill(id: u64, origin: &str, key: &str, integration: &str) -> Value {
+pub(crate) fn fill(id: u64, origin: &str, key: &str, integration: &str) -> Value {
     json!({"type": "fill", "id": id, "origin": origin, "key": key, "integration": integration})
 }
 
-fn listening(world: &World) -> (Harness<'static, KeydeskApp>, PathBuf) {
+pub(crate) fn listening(world: &World) -> (Harness<'static, KeydeskApp>, PathBuf) {
     let mut harness = app(world);
     // $XDG_RUNTIME_DIR/keydesk/browser.sock, in a runtime folder of the test's.
     std::fs::create_dir(world.dir.path().join("run")).unwrap();
@@ -62,7 +62,12 @@ fn listening(world: &World) -> (Harness<'static, KeydeskApp>, PathBuf) {
     (harness, path)
 }
 
-fn add_key(harness: &mut Harness<'_, KeydeskApp>, label: &str, secret: &str, integrations: &[&str]) -> KeyId {
+pub(crate) fn add_key(
+    harness: &mut Harness<'_, KeydeskApp>,
+    label: &str,
+    secret: &str,
+    integrations: &[&str],
+) -> KeyId {
     let vault = &mut harness.state_mut().session_mut().unwrap().vault;
     let meta = KeyMeta {
         integrations: integrations.iter().map(|i| parse_integration(i)).collect(),
@@ -72,7 +77,7 @@ fn add_key(harness: &mut Harness<'_, KeydeskApp>, label: &str, secret: &str, int
     vault.add(request, &SecretString::from(secret)).unwrap().0
 }
 
-fn audit_lines(harness: &Harness<'_, KeydeskApp>) -> Vec<keydesk::vault::audit::Record> {
+pub(crate) fn audit_lines(harness: &Harness<'_, KeydeskApp>) -> Vec<keydesk::vault::audit::Record> {
     let vault = &harness.state().session().unwrap().vault;
     keydesk::vault::audit::parse(&vault.audit_text().unwrap())
 }

@@ -11,6 +11,7 @@ mod common;
 
 mod architecture;
 mod audit_chain;
+mod browser_add_page;
 mod browser_e2e;
 mod browser_host;
 mod browser_messaging;

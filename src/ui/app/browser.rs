@@ -19,11 +19,15 @@ use crate::browser::messaging::{ErrorCode, Reply, Request};
 use crate::browser::{peer, socket};
 use crate::ui::jobs::Records;
 
+mod propose;
+
 /// The window's end of the browser socket.
 pub struct BrowserBridge {
     incoming: Receiver<(UnixStream, Request, socket::Peer)>,
     /// The browser whose request waits for the user's answer ("Allow … to ask for keys?").
     pub asking: Option<String>,
+    /// A page a browser proposed for a key's integrations, waiting for the user's answer.
+    proposed: Option<propose::Proposed>,
     /// Browsers the user did not allow, until Keydesk starts again.
     not_allowed: Vec<String>,
     path: PathBuf,
@@ -69,8 +73,13 @@ impl KeydeskApp {
                 }
             }
         })?;
-        self.browser =
-            Some(BrowserBridge { incoming, asking: None, not_allowed: Vec::new(), path: path.to_owned() });
+        self.browser = Some(BrowserBridge {
+            incoming,
+            asking: None,
+            proposed: None,
+            not_allowed: Vec::new(),
+            path: path.to_owned(),
+        });
         Ok(())
     }
 
@@ -121,7 +130,8 @@ impl KeydeskApp {
         match &mut self.phase {
             Phase::Unlocked(session) => {
                 let decided = answer::decide(session.vault.keys(), request);
-                Some(self.answer_locally(decided, browser))
+                let answered = fill::carry_out(&mut session.vault, decided, browser);
+                Some(self.take_answered(ctx, answered, browser))
             }
             Phase::Team(session) => {
                 let records: Vec<_> = session.list.iter().map(|key| key.record.clone()).collect();
@@ -132,31 +142,22 @@ impl KeydeskApp {
         }
     }
 
-    /// The reply to a request `decided` over the unlocked local vault.
-    fn answer_locally(&mut self, decided: Decision, browser: &str) -> Reply {
+    /// Says in the window what an answer did besides its reply, and puts a proposed page to
+    /// the user; answers the reply.
+    fn take_answered(&mut self, ctx: &egui::Context, answered: fill::Answered, browser: &str) -> Reply {
         let now = self.now();
-        let Phase::Unlocked(session) = &mut self.phase else {
-            return Reply::error(None, ErrorCode::Locked, UNLOCK_FIRST);
-        };
-        let vault = &mut session.vault;
-        match decided {
-            Decision::Reply(reply) => reply,
-            Decision::Fill { id, offer, origin } => {
-                let filled = fill::fill(vault, &offer, &origin, browser);
-                if let Some(said) = filled.as_ref().ok().and_then(|filled| filled.said.clone()) {
-                    self.toasts.info(said, now);
-                }
-                answer::filled(id, filled.map(|filled| filled.secret).map_err(|e| e.to_string()))
-            }
-            Decision::Tested { id, offer } => {
-                let marked = fill::mark_tested(vault, &offer, browser).map_err(|e| e.to_string());
-                match &marked {
-                    Ok(said) => self.toasts.info(said.clone(), now),
-                    Err(error) => self.toasts.error(error.clone(), now),
-                }
-                answer::tested(id, marked)
-            }
+        match answered.said {
+            Some(Ok(said)) => self.toasts.info(said, now),
+            Some(Err(error)) => self.toasts.error(error, now),
+            None => {}
         }
+        if let Some(proposal) = answered.proposed
+            && let Some(bridge) = self.browser.as_mut()
+        {
+            bridge.proposed = Some(propose::Proposed::new(proposal, browser));
+            to_front(ctx);
+        }
+        answered.reply
     }
 
     /// The reply to a request `decided` over the team vault: a fill or a mark reads and writes
@@ -168,13 +169,20 @@ impl KeydeskApp {
         browser: &str,
         stream: &UnixStream,
     ) -> Option<Reply> {
+        let (id, label, filled) = match decided {
+            Decision::Reply(reply) => return Some(reply),
+            Decision::Propose { id, proposal } => {
+                return Some(self.take_answered(ctx, fill::proposed(id, proposal), browser));
+            }
+            Decision::Fill { id, ref offer, .. } => (
+                id,
+                format!("Filling \"{}\" into {}", offer.label, offer.integration),
+                Some(format!("Filled \"{}\" in {browser}.", offer.label)),
+            ),
+            Decision::Tested { id, ref offer } => (id, format!("Marking {} tested", offer.integration), None),
+        };
         let now = self.now();
         let Phase::Team(session) = &self.phase else { return None };
-        let (id, offer, origin) = match decided {
-            Decision::Reply(reply) => return Some(reply),
-            Decision::Fill { id, offer, origin } => (id, offer, Some(origin)),
-            Decision::Tested { id, offer } => (id, offer, None),
-        };
         let Some(keys) = session.keys.clone() else {
             return Some(Reply::error(Some(id), ErrorCode::Failed, TEAM_OFFLINE));
         };
@@ -182,32 +190,17 @@ impl KeydeskApp {
         let Ok(stream) = stream.try_clone() else {
             return Some(Reply::error(Some(id), ErrorCode::Failed, "Keydesk could not answer."));
         };
-        let label = match origin {
-            Some(_) => format!("Filling \"{}\" into {}", offer.label, offer.integration),
-            None => format!("Marking {} tested", offer.integration),
-        };
         self.jobs.spawn(ctx, label, Records::Yes, move || {
-            let store = TeamStore::new(&vault, &keys, now).map_err(crate::actions::ActionError::from);
-            let (reply, said) = match origin {
-                Some(origin) => {
-                    match store.and_then(|mut store| fill::fill(&mut store, &offer, &origin, &browser)) {
-                        Ok(filled) => {
-                            let said = filled
-                                .said
-                                .unwrap_or_else(|| format!("Filled \"{}\" in {browser}.", offer.label));
-                            (answer::filled(id, Ok(filled.secret)), Ok(said))
-                        }
-                        Err(error) => (answer::filled(id, Err(error.to_string())), Err(error.to_string())),
-                    }
-                }
-                None => {
-                    let marked = store
-                        .and_then(|mut store| fill::mark_tested(&mut store, &offer, &browser))
-                        .map_err(|e| e.to_string());
-                    (answer::tested(id, marked.clone()), marked)
+            let answered = match TeamStore::new(&vault, &keys, now) {
+                Ok(mut store) => fill::carry_out(&mut store, decided, &browser),
+                Err(error) => {
+                    let said = error.to_string();
+                    let reply = Reply::error(Some(id), ErrorCode::Failed, said.clone());
+                    fill::Answered { reply, said: Some(Err(said)), proposed: None }
                 }
             };
-            let _client_gone = socket::send_reply(&stream, &reply);
+            let _client_gone = socket::send_reply(&stream, &answered.reply);
+            let said = answered.said.or(filled.map(Ok)).unwrap_or_else(|| Ok(String::new()));
             Done::Team(TeamDone::Said(said))
         });
         None
