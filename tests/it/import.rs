@@ -651,6 +651,19 @@ fn real_world_files_keep_secrets_sealed_and_keys_whole() {
     let newsletter =
         json(&list).as_array().unwrap().iter().find(|k| k["label"] == "Newsletter").cloned().unwrap();
     assert_eq!(newsletter["tags"], serde_json::json!(["Marketing", "Ops"]), "{newsletter}");
+    // No second-factor value, PIN or paired secret in plain text: not in any key's `show`, not
+    // in the metadata file itself.
+    let second_factors = ["JBSWY3DPEHPK3PX", "462916", "otpauth", "fedcba98"];
+    for label in ["SMTP relay", "api.mailjet.com", "Old campaign", "Newsletter"] {
+        let shown = cli.ok(&["show", label], "");
+        for secret in second_factors {
+            assert!(!shown.contains(secret), "{secret} is in show {label}: {shown}");
+        }
+    }
+    let metadata = std::fs::read_to_string(cli.vault.join("vault.ron")).unwrap();
+    for secret in second_factors {
+        assert!(!metadata.contains(secret), "{secret} is in vault.ron");
+    }
 
     let env = cli.dir.path().join(".env");
     let sendgrid = format!("SG.{}.{}", "e".repeat(22), "f".repeat(43));
