@@ -34,6 +34,8 @@ pub struct TeamForm {
     /// The name on the server (empty: the member's name).
     pub login_name: String,
     pub login_password: SecretInput,
+    /// A sign-in with the company account under way (joining a vault that signs in so).
+    pub signing_in: Option<SignInStage>,
 }
 
 impl TeamForm {
@@ -50,6 +52,7 @@ impl TeamForm {
             use_login: false,
             login_name: String::new(),
             login_password: SecretInput::default(),
+            signing_in: None,
         }
     }
 }
@@ -130,6 +133,57 @@ pub struct TeamLock {
     /// The name this vault signs in to the server with, when it signs in with a name and
     /// password (the field then takes that password, not a token).
     pub sign_in_name: Option<String>,
+    /// This vault signs in with the company's login (OIDC): "Sign in with your company
+    /// account" opens the browser instead of a field.
+    pub company: bool,
+    /// A sign-in with the company account under way: where it stands.
+    pub signing_in: Option<SignInStage>,
+}
+
+impl TeamLock {
+    /// Whether unlocking needs a new sign-in with the company account (no token from the
+    /// environment, none kept in the OS keychain, or another sign-in asked for).
+    pub fn needs_company_sign_in(&self) -> bool {
+        self.company && !self.token_from_env && (self.kept != Some(true) || self.use_other)
+    }
+}
+
+/// Where a sign-in with the company account stands, as the window shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInStage {
+    /// Asking the team's server for the company login's address.
+    Asking,
+    /// The browser was opened at `address`, or could not be (`problem`, then the user opens it).
+    Browser { address: String, problem: Option<String> },
+    /// Signed in: the vault is being unlocked (or made, or joined).
+    Unlocking,
+}
+
+/// A sign-in with the company account under way: what it waits for, the address to open by
+/// hand, and "Cancel sign-in" (returns whether it was clicked).
+pub fn signing_in_ui(ui: &mut egui::Ui, stage: &SignInStage) -> bool {
+    ui.horizontal_wrapped(|ui| {
+        super::widgets::spinner(ui);
+        ui.label(match stage {
+            SignInStage::Asking => "Asking the team's server for your company's sign-in page…",
+            SignInStage::Browser { .. } => "Finish signing in in your browser…",
+            SignInStage::Unlocking => {
+                "Signed in with your company account: deriving the key from your password…"
+            }
+        });
+    });
+    if let SignInStage::Browser { address, problem } = stage {
+        ui.label(match problem {
+            Some(problem) => format!("No browser could be opened ({problem}): open this address in yours:"),
+            None => "If no browser opened, open this address in yours:".to_owned(),
+        });
+        ui.add(
+            egui::Label::new(egui::RichText::new(address).monospace().small())
+                .wrap_mode(egui::TextWrapMode::Wrap)
+                .selectable(true),
+        );
+    }
+    !matches!(stage, SignInStage::Unlocking) && ui.button("Cancel sign-in").clicked()
 }
 
 impl UnlockState {
@@ -350,6 +404,29 @@ fn team_fields_ui(ui: &mut egui::Ui, team: &mut TeamForm, join: bool) {
     }
 }
 
+/// The unlock screen's part for a vault that signs in with the company's login: the kept
+/// sign-in, or what "Sign in with your company account" will do.
+fn company_ui(ui: &mut egui::Ui, team: &mut TeamLock) {
+    if team.needs_company_sign_in() {
+        ui.label(
+            "This team vault signs in with your company account: Keydesk opens your browser at your company's sign-in page, then unlocks with your master password.",
+        );
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.checkbox(&mut team.remember, "Keep the sign-in in the OS keychain");
+        });
+    } else {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                "Signed in to the server with your company account: the sign-in is kept in the OS keychain.",
+            );
+            if ui.small_button("Sign in again").clicked() {
+                team.use_other = true;
+            }
+        });
+    }
+}
+
 /// Where secrets of a vault on this computer will live.
 fn backend_ui(ui: &mut egui::Ui, state: &mut CreateState) {
     ui.label("Where secrets are kept:");
@@ -458,6 +535,8 @@ pub fn unlock_ui(
                                 ui.checkbox(&mut team.remember, "Keep the sign-in in the OS keychain");
                             });
                         }
+                    } else if team.company {
+                        company_ui(ui, team);
                     } else if team.kept == Some(true) && !team.use_other {
                         ui.horizontal_wrapped(|ui| {
                             ui.label("The server token is kept in the OS keychain.");
@@ -494,14 +573,32 @@ pub fn unlock_ui(
                 state.submit_when_ready = true;
                 field.request_focus();
             }
-            let clicked = ui.add_enabled(ready, egui::Button::new("Unlock")).clicked();
-            if waiting {
-                deriving_ui(ui);
-            } else if state.submit_when_ready && retry_in.is_some() {
-                ui.label("Your try is kept and made when the wait is over.");
+            let company = state.team.as_ref().is_some_and(TeamLock::needs_company_sign_in);
+            let action = if company { "Sign in with your company account" } else { "Unlock" };
+            let clicked = ui.add_enabled(ready, egui::Button::new(action)).clicked();
+            match state.team.as_ref().and_then(|team| team.signing_in.as_ref()) {
+                Some(stage) if waiting => {
+                    if signing_in_ui(ui, stage) {
+                        command = Some(Command::CancelCompanySignIn);
+                    }
+                }
+                _ if waiting => deriving_ui(ui),
+                _ if state.submit_when_ready && retry_in.is_some() => {
+                    ui.label("Your try is kept and made when the wait is over.");
+                }
+                _ => {}
             }
             let queued = std::mem::take(&mut state.submit_when_ready);
-            if (clicked || enter || queued) && ready && !state.password.is_empty() {
+            if company && clicked && ready && state.password.is_empty() {
+                state.failed(
+                    "Type the master password first: the vault unlocks with it once you are signed in."
+                        .to_owned(),
+                );
+            } else if company && (clicked || enter || queued) && ready && !state.password.is_empty() {
+                state.error = None;
+                let remember = state.team.as_ref().is_some_and(|t| t.remember);
+                command = Some(Command::SignInWithCompany { password: state.password.take(), remember });
+            } else if (clicked || enter || queued) && ready && !state.password.is_empty() {
                 state.error = None;
                 // The field is wiped as the password leaves it; a wrong one is typed again.
                 // The token stays in its field until the vault opens (a wrong password is typed

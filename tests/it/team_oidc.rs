@@ -285,12 +285,12 @@ fn a_sign_in_that_does_not_come_back_or_is_refused_is_one_sentence() {
     let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
     let mut opened = Vec::new();
     let sign_in_for = |wait_secs: u64, open: &mut dyn FnMut(&str)| {
+        let never = std::sync::atomic::AtomicBool::new(false);
         sign_in(
             location.clone(),
-            "oidc",
-            "keydesk",
+            ("oidc", "keydesk"),
             &mut keydesk::vault::os_rng(),
-            Duration::from_secs(wait_secs),
+            (Duration::from_secs(wait_secs), &never),
             open,
         )
         .err()

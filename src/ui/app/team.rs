@@ -59,7 +59,7 @@ pub struct TeamSession {
     next_poll: DateTime<Utc>,
     place: String,
     /// Said once the session shows (the token could not be kept in the keychain).
-    notice: Option<String>,
+    pub(super) notice: Option<String>,
     pub members: Option<Vec<Member>>,
     admin: Option<bool>,
     /// An invitation's code, until the admin says it was given.
@@ -237,7 +237,7 @@ fn sentence(error: &TeamError) -> String {
 
 /// Where the token an unlock presents came from.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum TokenFrom {
+pub(super) enum TokenFrom {
     Typed,
     Environment,
     Keychain,
@@ -258,7 +258,7 @@ fn open_error_of(error: &TeamError, from: TokenFrom, sign_in: &crate::team::sign
             TeamError::Crypto(CryptoError::WrongPassword) => {
                 "The master password is wrong: type the password you chose for this team vault.".to_owned()
             }
-            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && sign_in.is_oidc() => "The server no longer accepts the token kept from your last sign-in: sign in again with your company account on the command line (`keydesk --vault FOLDER --login oidc list`), then unlock.".to_owned(),
+            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && sign_in.is_oidc() => "The server no longer accepts the token kept from your last sign-in: sign in again with your company account.".to_owned(),
             TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && matches!(sign_in, SignIn::Userpass { .. }) => "The server no longer accepts the token kept from your last sign-in: type your server password to sign in again.".to_owned(),
             TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain => "The server no longer accepts the token kept in the OS keychain (it expired or was revoked): paste the new one your team's admin gives you.".to_owned(),
             other => sentence(other),
@@ -277,7 +277,7 @@ fn read_copy(dir: &Path, team_id: &str) -> ReadCopy {
 
 /// The team vault of `dir`, unlocked; from this computer's copy, read-only, when the server
 /// cannot be reached.
-fn open(
+pub(super) fn open(
     (dir, open_store, again): (&Path, &StoreFactory, Option<crate::team::kv::SignInAgain>),
     (token, from): (&Zeroizing<String>, TokenFrom),
     password: &SecretString,
@@ -416,7 +416,7 @@ fn kept_token(open_store: &StoreFactory, dir: &Path) -> Option<Zeroizing<String>
 }
 
 /// Keeps `token` in the OS keychain; the warning to show when it could not be.
-fn keep_token(
+pub(super) fn keep_token(
     open_store: &StoreFactory,
     dir: &Path,
     config: &TeamConfig,
@@ -439,6 +439,7 @@ pub(super) fn lock_state(dir: &Path) -> unlock::UnlockState {
             Ok(config) => format!("{}, as {}", config.place(), config.member),
             Err(error) => error.clone(),
         };
+        let company = config.as_ref().is_ok_and(|config| config.sign_in.is_oidc());
         state.team = Some(TeamLock {
             place,
             token_from_env: folder::token_from_env().is_some(),
@@ -447,6 +448,8 @@ pub(super) fn lock_state(dir: &Path) -> unlock::UnlockState {
             remember: true,
             use_other: false,
             sign_in_name: config.ok().and_then(|config| config.sign_in.name().map(str::to_owned)),
+            company,
+            signing_in: None,
         });
     }
     state
@@ -530,7 +533,7 @@ impl KeydeskApp {
         let again = super::sign_in_again::signing_in_again(
             self.sign_in_again.asking.clone(),
             ctx.clone(),
-            open_store.clone(),
+            (open_store.clone(), self.services.browser.clone()),
             dir.clone(),
         );
         self.jobs.spawn(ctx, "Unlocking the team vault", Records::No, move || {
@@ -611,9 +614,19 @@ impl KeydeskApp {
                 {
                     team.use_other = true;
                 }
+                // A sign-in kept before a mistyped master password is used at the next try.
+                let kept_since = error.wrong_password;
                 self.unlock_failed(ctx, error, now);
                 // The screen says it under its button; a banner would say it twice.
                 self.banner = None;
+                if kept_since {
+                    if let Phase::Locked(state) = &mut self.phase
+                        && let Some(team) = state.team.as_mut().filter(|team| team.company)
+                    {
+                        team.use_other = false;
+                    }
+                    self.look_for_kept_token(ctx);
+                }
             }
             TeamDone::TokenKept(kept) => {
                 if let Phase::Locked(state) = &mut self.phase
