@@ -29,8 +29,9 @@ pub struct TeamForm {
     pub code: SecretInput,
     /// Keep the token in the OS keychain, so the unlock screen does not ask for it.
     pub remember: bool,
-    /// Sign in with a name and password on the server (its userpass method) instead of a token.
-    pub use_login: bool,
+    /// How this member signs in to the server: a token, a name and password (its userpass
+    /// method), or the company account (its OIDC method).
+    pub way: ServerSignIn,
     /// The name on the server (empty: the member's name).
     pub login_name: String,
     pub login_password: SecretInput,
@@ -49,12 +50,22 @@ impl TeamForm {
             token: SecretInput::default(),
             code: SecretInput::default(),
             remember: true,
-            use_login: false,
+            way: ServerSignIn::Token,
             login_name: String::new(),
             login_password: SecretInput::default(),
             signing_in: None,
         }
     }
+}
+
+/// How the first-run screen's member signs in to the team vault's server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerSignIn {
+    Token,
+    /// A name and password on the server.
+    Password,
+    /// The company account, in the browser.
+    Company,
 }
 
 /// A team vault to make or join, as the first-run screen hands it to the shell.
@@ -71,6 +82,8 @@ pub struct TeamSetup {
     /// A name and password to sign in with on the server (its userpass method), instead of
     /// the token.
     pub login: Option<(String, SecretString)>,
+    /// Sign in with the company account (the server's OIDC method) instead.
+    pub company: bool,
 }
 
 /// The first-run screen.
@@ -325,8 +338,14 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                     VaultKind::Join => "Join team vault",
                 };
                 let clicked = ui.add_enabled(ready, egui::Button::new(action)).clicked();
-                if waiting {
-                    deriving_ui(ui);
+                match &state.team.signing_in {
+                    Some(stage) if waiting => {
+                        if signing_in_ui(ui, stage) {
+                            command = Some(Command::CancelCompanySignIn);
+                        }
+                    }
+                    _ if waiting => deriving_ui(ui),
+                    _ => {}
                 }
                 if (clicked || enter) && ready {
                     state.error = check_create(state, weak);
@@ -348,7 +367,8 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                                         token: SecretString::from(team.token.expose()),
                                         code,
                                         remember: team.remember,
-                                        login: team.use_login.then(|| {
+                                        company: team.way == ServerSignIn::Company,
+                                        login: (team.way == ServerSignIn::Password).then(|| {
                                             let name = match team.login_name.trim() {
                                                 "" => team.member.trim(),
                                                 name => name,
@@ -379,10 +399,20 @@ fn team_fields_ui(ui: &mut egui::Ui, team: &mut TeamForm, join: bool) {
     field(ui, "Your name", &mut team.member);
     ui.horizontal_wrapped(|ui| {
         ui.add_space(theme::LABEL_WIDTH + 8.0);
-        ui.radio_value(&mut team.use_login, false, "Sign in with a token");
-        ui.radio_value(&mut team.use_login, true, "Sign in with a name and password");
+        ui.radio_value(&mut team.way, ServerSignIn::Token, "Sign in with a token");
+        ui.radio_value(&mut team.way, ServerSignIn::Password, "Sign in with a name and password");
+        ui.radio_value(&mut team.way, ServerSignIn::Company, "Sign in with your company account");
     });
-    if team.use_login {
+    if team.way == ServerSignIn::Company {
+        ui.horizontal_wrapped(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.label("Keydesk opens your browser at your company's sign-in page when you go on.");
+        });
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.checkbox(&mut team.remember, "Keep the sign-in in the OS keychain");
+        });
+    } else if team.way == ServerSignIn::Password {
         field(ui, "Server name", &mut team.login_name)
             .on_hover_text("Your name on the team's server (left empty: your name above)");
         secret_field(ui, "team-login-password", "Server password", &mut team.login_password)
@@ -470,10 +500,10 @@ fn check_create(state: &CreateState, weak: bool) -> Option<String> {
         if team.member.trim().is_empty() {
             return Some("Your name is empty: type the name your team knows you by.".to_owned());
         }
-        if team.use_login && team.login_password.is_empty() {
+        if team.way == ServerSignIn::Password && team.login_password.is_empty() {
             return Some("The server password is empty: type your password on the team's server.".to_owned());
         }
-        if !team.use_login && team.token.is_empty() {
+        if team.way == ServerSignIn::Token && team.token.is_empty() {
             return Some("The server token is empty: paste the token your team's admin gave you.".to_owned());
         }
         if state.kind == VaultKind::Join && team.code.is_empty() {

@@ -1,8 +1,9 @@
 //! The company's login (OpenID Connect) in the window, against a real OpenBao server and a real
 //! OpenID provider on loopback, set up as tests/it/team_oidc.rs sets them up (the provider of
 //! tests/oidc/provider.mjs; Keydesk's browser signs in on its login form with
-//! tests/oidc/login.py): the unlock screen's "Sign in with your company account" signs a
-//! member in and opens the vault with the role their company group gives; a company login
+//! tests/oidc/login.py): a member joins from the first-run screen with the company account,
+//! and the unlock screen's "Sign in with your company account" signs him in again; the vault
+//! opens with the role his company group gives; a company login
 //! that says no, a sign-in cancelled while the browser is open and a company login the server
 //! cannot reach are each one sentence, and the window goes on; a change made when the server
 //! stops accepting the sign-in goes through after signing in again with the company account.
@@ -102,54 +103,46 @@ fn step_until_shown(harness: &mut Harness<'_, KeydeskApp>, text: &str, dir: &std
 }
 
 #[test]
-fn the_company_account_button_signs_a_member_in_and_the_vault_opens_with_their_role() {
+fn a_member_joins_and_unlocks_with_the_company_account_and_the_vault_opens_with_their_role() {
     let bao = Bao::dev();
     let provider = Provider::start(CLIENT_SECRET, "bo=marketing;cy=readers");
     let (admin, keys) = team_vault_with_company_login(&bao, &provider);
     let mut rng = keydesk::vault::os_rng();
     let now = chrono::Utc::now();
-    // Bo's identity, named as the policies name him, as `member invite bo --oidc-name` makes
-    // it; he joined on another computer (his copy of the team's key is on the server).
+    // Bo's identity, named as the policies name him, and his invitation, as
+    // `member invite bo --oidc-name bo@example.test` makes them.
     keydesk::team::signin::make_identity(admin.kv(), "oidc", "bo", "bo@example.test").unwrap();
     let code = admin.invite(&keys, "bo", &mut rng, now).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let program = browser(dir.path());
     set_browser_mode(dir.path(), "bo");
-    let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
-    let never = std::sync::atomic::AtomicBool::new(false);
-    let elsewhere = keydesk::team::oidc::sign_in_with_browser(
-        location,
-        ("oidc", "keydesk"),
-        Some(program.as_os_str()),
-        &never,
-        &mut |_address, _problem| {},
-    )
-    .unwrap_or_else(|error| panic!("{error}; the browser saw: {}", browser_log(dir.path())));
-    let kdf = keydesk::vault::crypto::KdfParams::MIN;
-    TeamVault::join(elsewhere, "bo", &code, &SecretString::from(PASSWORD), kdf, &mut rng, now).unwrap();
 
-    // On this computer the window has no token for him: the unlock screen offers the company
-    // account, and no field for a token or a password on the server.
+    // Bo joins from the first-run screen with his company account: no token, no password on
+    // the server; the browser signs him in.
     let world = world();
-    company_folder(&world, &admin, "bo");
     let mut harness = app_browsing(&world, true, &program);
-    harness.get_by_label_contains("This team vault signs in with your company account");
-    assert!(harness.query_by_label("Server token").is_none());
-    assert!(harness.query_by_label("Server password").is_none());
-    assert!(harness.query_by_label("Unlock").is_none(), "the one way in is the company account");
-    // Without the master password, the button says what is missing and opens no browser.
-    let visits = browser_log(dir.path()).lines().count();
+    click(&mut harness, "Join a team vault");
+    type_into(&mut harness, "Server address", &bao.addr);
+    type_into(&mut harness, "Path", PATH);
+    harness.get_by_label("Your name").click();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Your name").type_text("bo");
+    harness.run();
     click(&mut harness, "Sign in with your company account");
-    harness.get_by_label_contains("Type the master password first");
-    assert_eq!(browser_log(dir.path()).lines().count(), visits, "no browser opened");
-
-    sign_in_with_company(&mut harness);
+    assert!(harness.query_by_label("Server token").is_none(), "no token asked");
+    assert!(harness.query_by_label("Server password").is_none(), "no server password asked");
+    type_into(&mut harness, "Invitation code", secrecy::ExposeSecret::expose_secret(&code));
+    type_into(&mut harness, "Master password", PASSWORD);
+    type_into(&mut harness, "Repeat password", PASSWORD);
+    click(&mut harness, "Join team vault");
     harness.run();
     let team = harness
         .state()
         .team()
-        .unwrap_or_else(|| panic!("not open; the browser saw: {}", browser_log(dir.path())));
+        .unwrap_or_else(|| panic!("not joined; the browser saw: {}", browser_log(dir.path())));
     assert_eq!(team.vault.config().member, "bo");
+    assert_eq!(team.vault.config().sign_in, SignIn::Oidc { mount: "oidc".into(), role: "keydesk".into() });
     assert!(team.writable, "the group \"marketing\" gives bo the editor's policy");
     assert!(team.problem.is_none(), "{:?}", team.problem);
     assert!(
@@ -184,9 +177,21 @@ fn the_company_account_button_signs_a_member_in_and_the_vault_opens_with_their_r
     harness.run();
     harness.get_by_label_contains("sign in again with your company account");
     assert!(kept_tokens(&world).is_empty(), "the refused token is forgotten");
+    // The unlock screen now offers the company account, and no field for a token or a
+    // server password.
+    harness.get_by_label_contains("This team vault signs in with your company account");
+    assert!(harness.query_by_label("Server token").is_none());
+    assert!(harness.query_by_label("Server password").is_none());
+    assert!(harness.query_by_label("Unlock").is_none(), "the one way in is the company account");
+    // Without the master password, the button says what is missing and opens no browser.
+    let visits = browser_log(dir.path()).lines().count();
+    click(&mut harness, "Sign in with your company account");
+    harness.get_by_label_contains("Type the master password first");
+    assert_eq!(browser_log(dir.path()).lines().count(), visits, "no browser opened");
     sign_in_with_company(&mut harness);
     harness.run();
     assert!(harness.state().team().is_some(), "signed in again");
+    assert_eq!(kept_tokens(&world).len(), 1, "the new sign-in is kept");
     drop(provider);
 }
 

@@ -20,7 +20,7 @@ use crate::team::kv::{Kv, Location, SignInAgain};
 use crate::team::oidc;
 use crate::team::signin::SignIn;
 use crate::ui::jobs::Records;
-use crate::ui::unlock::SignInStage;
+use crate::ui::unlock::{SignInStage, TeamSetup};
 use crate::vault::crypto::KdfMemory;
 
 /// The job's label (the status bar's words, and how its Cancel finds it).
@@ -55,6 +55,17 @@ pub fn company_sign_in(
         return Err(oidc::OidcError::NotSetUp { mount: oidc::MOUNT.to_owned(), role: oidc::ROLE.to_owned() });
     };
     let location = Location::new(&config.addr, &config.mount, &config.path)?;
+    sign_in_at(location, (mount, role), browser, cancelled, show)
+}
+
+/// [`company_sign_in`] at `location`'s server, on the OIDC method at `auth/<mount>` with `role`.
+fn sign_in_at(
+    location: Location,
+    (mount, role): (&str, &str),
+    browser: Option<&std::ffi::OsStr>,
+    cancelled: &AtomicBool,
+    show: &dyn Fn(SignInStage),
+) -> Result<Kv, oidc::OidcError> {
     show(SignInStage::Asking);
     let mut shown = |address: &str, problem: Option<String>| {
         show(SignInStage::Browser { address: address.to_owned(), problem });
@@ -100,7 +111,31 @@ fn sign_in_and_open(
     Ok(Box::new(session))
 }
 
+/// A sign-in with the company account for the first-run screen's team vault, given the flag
+/// its Cancel sets: the connection, or why not (one sentence).
+pub type SignInFor = Box<dyn FnOnce(&TeamSetup, &AtomicBool) -> Result<Kv, String> + Send>;
+
 impl KeydeskApp {
+    /// How the first-run screen's job signs in with the company account (on the method and
+    /// role `keydesk team setup` makes), showing where it stands on that screen.
+    pub(super) fn company_signing_in(&self, ctx: &egui::Context) -> SignInFor {
+        let (stage, ctx) = (self.company_stage.clone(), ctx.clone());
+        let browser = self.services.browser.clone();
+        stage.set(Some(SignInStage::Asking));
+        Box::new(move |setup, cancelled| {
+            let location =
+                Location::new(&setup.addr, &setup.mount, &setup.path).map_err(|e| e.to_string())?;
+            let show = |now: SignInStage| {
+                stage.set(Some(now));
+                ctx.request_repaint();
+            };
+            let signed_in =
+                sign_in_at(location, (oidc::MOUNT, oidc::ROLE), browser.as_deref(), cancelled, &show);
+            stage.set(None);
+            signed_in.map_err(|error| error.to_string())
+        })
+    }
+
     /// "Sign in with your company account" on a team vault's unlock screen.
     pub(super) fn sign_in_with_company(
         &mut self,

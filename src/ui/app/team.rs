@@ -362,10 +362,11 @@ fn session_of(
     Ok(TeamSession::new(vault, Some(keys), (refreshed.snapshot, list), writable, problem))
 }
 
-/// Makes (or, with a code, joins) the team vault `setup` names, and writes `team.ron` in `dir`.
+/// Makes (or, with a code, joins) the team vault `setup` names, and writes `team.ron` in `dir`;
+/// `signed_in`: the connection a sign-in with the company account gave.
 fn create(
     dir: &Path,
-    setup: &TeamSetup,
+    (setup, signed_in): (&TeamSetup, Option<Kv>),
     password: &SecretString,
     kdf: KdfParams,
     now: DateTime<Utc>,
@@ -375,12 +376,13 @@ fn create(
     crate::team::check_member(&setup.member).map_err(|e| failed(e.to_string()))?;
     let location =
         Location::new(&setup.addr, &setup.mount, &setup.path).map_err(|e| failed(e.to_string()))?;
-    let kv = match &setup.login {
-        Some((name, server_password)) => {
+    let kv = match (&setup.login, signed_in) {
+        (_, Some(kv)) => kv,
+        (Some((name, server_password)), None) => {
             crate::team::signin::userpass(location, crate::team::signin::USERPASS, name, server_password)
                 .map_err(|e| failed(e.to_string()))?
         }
-        None => Kv::new(location, Zeroizing::new(setup.token.expose_secret().trim().to_owned())),
+        (None, None) => Kv::new(location, Zeroizing::new(setup.token.expose_secret().trim().to_owned())),
     };
     let mut rng = os_rng();
     let (mut vault, keys) = match &setup.code {
@@ -388,7 +390,12 @@ fn create(
         None => TeamVault::create(kv, &setup.member, password, kdf, &mut rng, now),
     }
     .map_err(|e| failed(sentence(&e)))?;
-    if let Some((name, _)) = &setup.login {
+    if setup.company {
+        vault.set_sign_in(crate::team::signin::SignIn::Oidc {
+            mount: crate::team::oidc::MOUNT.to_owned(),
+            role: crate::team::oidc::ROLE.to_owned(),
+        });
+    } else if let Some((name, _)) = &setup.login {
         vault.set_sign_in(crate::team::signin::SignIn::Userpass {
             mount: crate::team::signin::USERPASS.to_owned(),
             name: name.clone(),
@@ -469,9 +476,21 @@ impl KeydeskApp {
         let kdf = self.services.new_vault_kdf;
         let now = self.now();
         let open_store = self.services.open_store.clone();
-        let label = if setup.code.is_some() { "Joining the team vault" } else { "Creating the team vault" };
-        self.jobs.spawn(ctx, label, Records::No, move || {
-            let opened = create(&dir, &setup, &password, kdf, now).map(|mut session| {
+        let label = match (setup.company, setup.code.is_some()) {
+            (true, _) => super::company_login::LABEL,
+            (false, true) => "Joining the team vault",
+            (false, false) => "Creating the team vault",
+        };
+        let company = setup.company.then(|| self.company_signing_in(ctx));
+        self.jobs.spawn_counted(ctx, label, Records::No, move |progress| {
+            let signed_in = match company.map(|sign_in| sign_in(&setup, progress.cancel_flag())) {
+                Some(Err(message)) => {
+                    return Done::Team(TeamDone::Opened(Err(OpenError { message, wrong_password: false })));
+                }
+                Some(Ok(kv)) => Some(kv),
+                None => None,
+            };
+            let opened = create(&dir, (&setup, signed_in), &password, kdf, now).map(|mut session| {
                 if setup.remember {
                     // The token typed, or the one the server gave at the sign-in.
                     let token = session.vault.token();
