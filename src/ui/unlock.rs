@@ -216,6 +216,18 @@ fn deriving_ui(ui: &mut egui::Ui) {
     });
 }
 
+/// While a job runs: where a sign-in with the company account stands (with its Cancel, whose
+/// command is returned), else the KDF's spinner.
+fn waiting_ui(ui: &mut egui::Ui, stage: Option<&SignInStage>) -> Option<Command> {
+    match stage {
+        Some(stage) => signing_in_ui(ui, stage).then_some(Command::CancelCompanySignIn),
+        None => {
+            deriving_ui(ui);
+            None
+        }
+    }
+}
+
 /// A strength hint for a new master password.
 pub fn strength(password: &str) -> (u8, String) {
     if password.is_empty() {
@@ -338,14 +350,8 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                     VaultKind::Join => "Join team vault",
                 };
                 let clicked = ui.add_enabled(ready, egui::Button::new(action)).clicked();
-                match &state.team.signing_in {
-                    Some(stage) if waiting => {
-                        if signing_in_ui(ui, stage) {
-                            command = Some(Command::CancelCompanySignIn);
-                        }
-                    }
-                    _ if waiting => deriving_ui(ui),
-                    _ => {}
+                if waiting && let Some(cancel) = waiting_ui(ui, state.team.signing_in.as_ref()) {
+                    command = Some(cancel);
                 }
                 if (clicked || enter) && ready {
                     state.error = check_create(state, weak);
@@ -606,17 +612,11 @@ pub fn unlock_ui(
             let company = state.team.as_ref().is_some_and(TeamLock::needs_company_sign_in);
             let action = if company { "Sign in with your company account" } else { "Unlock" };
             let clicked = ui.add_enabled(ready, egui::Button::new(action)).clicked();
-            match state.team.as_ref().and_then(|team| team.signing_in.as_ref()) {
-                Some(stage) if waiting => {
-                    if signing_in_ui(ui, stage) {
-                        command = Some(Command::CancelCompanySignIn);
-                    }
-                }
-                _ if waiting => deriving_ui(ui),
-                _ if state.submit_when_ready && retry_in.is_some() => {
-                    ui.label("Your try is kept and made when the wait is over.");
-                }
-                _ => {}
+            let stage = state.team.as_ref().and_then(|team| team.signing_in.as_ref());
+            if waiting {
+                command = waiting_ui(ui, stage);
+            } else if state.submit_when_ready && retry_in.is_some() {
+                ui.label("Your try is kept and made when the wait is over.");
             }
             let queued = std::mem::take(&mut state.submit_when_ready);
             if company && clicked && ready && state.password.is_empty() {
