@@ -8,7 +8,7 @@ Keydesk answered last. With KEYDESK_TEST_OIDC_ACTION=cancel it presses the login
 Cancel instead, as a person who will not sign in does; with KEYDESK_TEST_OIDC_STOP_PID it
 stops that process (the provider) just before it comes back to Keydesk.
 
-Standard library only; run by Keydesk, started by tests/it/team_oidc.rs.
+Standard library only; run by Keydesk, started by tests/it/team_oidc.rs and ui_team_oidc.rs.
 """
 
 import html
