@@ -3,7 +3,7 @@
 //! tests/oidc/provider.mjs; Keydesk's browser signs in on its login form with
 //! tests/oidc/login.py): a member joins from the first-run screen with the company account,
 //! and the unlock screen's "Sign in with your company account" signs him in again; the vault
-//! opens with the role his company group gives; a company login
+//! opens with the role the member's company group gives (an editor's, a reader's read-only); a company login
 //! that says no, a sign-in cancelled while the browser is open and a company login the server
 //! cannot reach are each one sentence, and the window goes on; a change made when the server
 //! stops accepting the sign-in goes through after signing in again with the company account.
@@ -84,6 +84,27 @@ fn identity_of(bao: &Bao, token: &str) -> (String, Vec<String>) {
     (found["data"]["name"].as_str().unwrap_or_default().to_owned(), policies)
 }
 
+/// On the first-run screen: joins the team vault at `bao` as `member` with the invitation
+/// `code`, signing in with the company account (no token or server password is asked).
+fn join_with_company(harness: &mut Harness<'_, KeydeskApp>, bao: &Bao, member: &str, code: &str) {
+    click(harness, "Join a team vault");
+    type_into(harness, "Server address", &bao.addr);
+    type_into(harness, "Path", PATH);
+    harness.get_by_label("Your name").click();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Your name").type_text(member);
+    harness.run();
+    click(harness, "Sign in with your company account");
+    assert!(harness.query_by_label("Server token").is_none(), "no token asked");
+    assert!(harness.query_by_label("Server password").is_none(), "no server password asked");
+    type_into(harness, "Invitation code", code);
+    type_into(harness, "Master password", PASSWORD);
+    type_into(harness, "Repeat password", PASSWORD);
+    click(harness, "Join team vault");
+    harness.run();
+}
+
 /// Clicks "Sign in with your company account" with the master password typed.
 fn sign_in_with_company(harness: &mut Harness<'_, KeydeskApp>) {
     type_into(harness, "Master password", PASSWORD);
@@ -121,22 +142,7 @@ fn a_member_joins_and_unlocks_with_the_company_account_and_the_vault_opens_with_
     // the server; the browser signs him in.
     let world = world();
     let mut harness = app_browsing(&world, true, &program);
-    click(&mut harness, "Join a team vault");
-    type_into(&mut harness, "Server address", &bao.addr);
-    type_into(&mut harness, "Path", PATH);
-    harness.get_by_label("Your name").click();
-    harness.run();
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    harness.get_by_label("Your name").type_text("bo");
-    harness.run();
-    click(&mut harness, "Sign in with your company account");
-    assert!(harness.query_by_label("Server token").is_none(), "no token asked");
-    assert!(harness.query_by_label("Server password").is_none(), "no server password asked");
-    type_into(&mut harness, "Invitation code", secrecy::ExposeSecret::expose_secret(&code));
-    type_into(&mut harness, "Master password", PASSWORD);
-    type_into(&mut harness, "Repeat password", PASSWORD);
-    click(&mut harness, "Join team vault");
-    harness.run();
+    join_with_company(&mut harness, &bao, "bo", secrecy::ExposeSecret::expose_secret(&code));
     let team = harness
         .state()
         .team()
@@ -192,6 +198,24 @@ fn a_member_joins_and_unlocks_with_the_company_account_and_the_vault_opens_with_
     harness.run();
     assert!(harness.state().team().is_some(), "signed in again");
     assert_eq!(kept_tokens(&world).len(), 1, "the new sign-in is kept");
+
+    // Cy's group "readers" gives her the reader's policy: she joins the same way, and the
+    // vault opens read-only.
+    keydesk::team::signin::make_identity(admin.kv(), "oidc", "cy", "cy@example.test").unwrap();
+    let code = admin.invite(&keys, "cy", &mut rng, now).unwrap();
+    set_browser_mode(dir.path(), "cy");
+    let other = common::window::world();
+    let mut harness = app_browsing(&other, true, &program);
+    join_with_company(&mut harness, &bao, "cy", secrecy::ExposeSecret::expose_secret(&code));
+    let team = harness
+        .state()
+        .team()
+        .unwrap_or_else(|| panic!("not joined; the browser saw: {}", browser_log(dir.path())));
+    assert_eq!(team.vault.config().member, "cy");
+    assert!(!team.writable, "the group \"readers\" gives cy the reader's policy");
+    let (name, policies) = identity_of(&bao, &kept_tokens(&other)[0]);
+    assert_eq!(name, "cy");
+    assert!(policies.iter().any(|p| p == "keydesk-reader"), "{policies:?}");
     drop(provider);
 }
 
