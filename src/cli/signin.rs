@@ -21,7 +21,6 @@ use crate::team::oidc;
 use crate::team::signin::{self, SignIn, USERPASS};
 use crate::team::{TeamConfig, TeamError, TeamVault};
 use crate::vault::model::SecretBackend;
-use crate::vault::os_rng;
 
 /// Where the token a connection presents came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,16 +187,18 @@ fn company_login(
             "--login-role takes the name of the server's OIDC role (letters, digits, '.', '_', '-'), not \"{role}\"."
         )));
     }
-    let browser = std::env::var_os("KEYDESK_BROWSER").filter(|program| !program.is_empty());
-    let mut open = |url: &str| {
+    let mut shown = |url: &str, problem: Option<String>| {
         eprintln!(
             "Sign in with your company account in the browser (if none opens, open this address):\n  {url}"
         );
-        if let Err(problem) = oidc::open_browser(browser.as_deref(), url) {
+        if let Some(problem) = problem {
             eprintln!("Warning: {problem}: open the address above yourself.");
         }
     };
-    oidc::sign_in(location.clone(), &mount, &role, &mut os_rng(), oidc::WAIT, &mut open)
+    // Ctrl+C ends the command; nothing else cancels a sign-in on the command line.
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let browser = oidc::browser_from_env();
+    oidc::sign_in_with_browser(location.clone(), (&mount, &role), browser.as_deref(), &never, &mut shown)
         .map_err(|error| CliError::Failed(error.to_string()))
 }
 

@@ -10,6 +10,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -37,17 +38,27 @@ pub enum OidcError {
     #[error("{0}")]
     Server(#[from] KvError),
     #[error(
-        "The server has no company login for Keydesk at auth/{mount} (role \"{role}\"), or it does not accept Keydesk's loopback address: ask your team's admin to run `keydesk team setup --oidc-discovery-url URL --oidc-client-id ID`."
+        "The server has no company login for Keydesk at auth/{mount} (role \"{role}\"): ask your team's admin to run `keydesk team setup --oidc-discovery-url URL --oidc-client-id ID`."
     )]
     NotSetUp { mount: String, role: String },
+    #[error(
+        "The team's server gave no address for the company's login: most often it cannot reach the company's login just now, so try again in a moment; if it goes on, ask your team's admin to check that the company's login is up and that the role \"{role}\" at auth/{mount} accepts Keydesk's loopback address (`keydesk team setup`)."
+    )]
+    NoAddress { mount: String, role: String },
     #[error(
         "Keydesk could not listen on 127.0.0.1 for the browser's return ({0}): close what holds the loopback ports, or try again."
     )]
     Listen(String),
     #[error(
-        "No sign-in came back from the browser within {waited}: run the command again and finish the sign-in in the browser it opens."
+        "No sign-in came back from the browser within {waited}: sign in again, and finish the sign-in in the browser Keydesk opens."
     )]
     TimedOut { waited: String },
+    #[error("The sign-in with your company account was cancelled: nothing was signed in.")]
+    Cancelled,
+    #[error(
+        "The team's server could not reach the company's login ({0}): try again in a moment; if it goes on, ask your team's admin whether the company's login is up and reachable from the server."
+    )]
+    ProviderAway(String),
     #[error(
         "The company's login did not sign you in ({0}): try again, or ask your team's admin whether your account may use Keydesk."
     )]
@@ -68,14 +79,13 @@ enum Return {
 
 /// Signs in on the OIDC method at `auth/<mount>` with `role`: `open` is given the company
 /// login's address to show the user (it opens the browser; the address holds no secret);
-/// the browser's return is awaited for `wait`. A connection to `location` that presents the
-/// token the server gave.
+/// the browser's return is awaited for `wait`, or until `cancelled` is set. A connection to
+/// `location` that presents the token the server gave.
 pub fn sign_in(
     location: Location,
-    mount: &str,
-    role: &str,
+    (mount, role): (&str, &str),
     rng: &mut dyn crate::vault::Entropy,
-    wait: Duration,
+    (wait, cancelled): (Duration, &AtomicBool),
     open: &mut dyn FnMut(&str),
 ) -> Result<Kv, OidcError> {
     super::signin::check_name(mount)?;
@@ -102,9 +112,10 @@ pub fn sign_in(
     let answer: Value = serde_json::from_str(&response.body)
         .map_err(|_unread| KvError::Malformed { what: "no sign-in address" })?;
     let auth_url = answer.pointer("/data/auth_url").and_then(Value::as_str).unwrap_or_default();
-    // The server answers an empty address when the role or the redirect address is refused.
+    // The server answers an empty address (and logs why) when its role refuses the redirect
+    // address or it cannot reach the company's login to read where its sign-in page is.
     if auth_url.is_empty() {
-        return Err(not_set_up());
+        return Err(OidcError::NoAddress { mount: mount.to_owned(), role: role.to_owned() });
     }
     if !(auth_url.starts_with("https://") || auth_url.starts_with("http://")) || auth_url.len() > 8192 {
         return Err(KvError::Malformed { what: "sign-in address" }.into());
@@ -115,7 +126,7 @@ pub fn sign_in(
     open(auth_url);
     listener.set_nonblocking(true).map_err(|error| OidcError::Listen(error.to_string()))?;
     let deadline = Instant::now() + wait;
-    let (mut stream, returned) = wait_for_return(&listener, deadline, &state, wait)?;
+    let (mut stream, returned) = wait_for_return(&listener, (deadline, cancelled), &state, wait)?;
     let outcome = match returned {
         Return::Error(said) => Err(OidcError::Refused(said)),
         Return::Code { code, state } => finish(&anonymous, mount, &state, &code, &nonce),
@@ -131,6 +142,26 @@ pub fn sign_in(
         }
     }
     Ok(Kv::new(location, outcome?))
+}
+
+/// The company login as both front ends run it for a team vault that signs in with it
+/// (`SignIn::Oidc`'s `mount` and `role`): the `browser` program (given the address as its one
+/// argument; [`browser_from_env`]), else the system's opener, is started at the company
+/// login's address; `shown` is given that address, and why no browser could be started when
+/// none could, for the user to open it themselves. Waits up to [`WAIT`] for the browser's
+/// return, or until `cancelled` is set.
+pub fn sign_in_with_browser(
+    location: Location,
+    (mount, role): (&str, &str),
+    browser: Option<&std::ffi::OsStr>,
+    cancelled: &AtomicBool,
+    shown: &mut dyn FnMut(&str, Option<String>),
+) -> Result<Kv, OidcError> {
+    let mut open = |url: &str| {
+        let problem = open_browser(browser, url).err();
+        shown(url, problem);
+    };
+    sign_in(location, (mount, role), &mut crate::vault::os_rng(), (WAIT, cancelled), &mut open)
 }
 
 /// Gives the code to the server: the token it answers with.
@@ -150,7 +181,17 @@ fn finish(
     let response = anonymous.send_raw(&Method::GET, &api, None)?;
     match response.status {
         200..=299 => {}
-        400 | 403 => return Err(OidcError::Callback(crate::vault::format::clip(&message(&response), 160))),
+        400 | 403 => {
+            let said = message(&response);
+            return Err(if says_unreachable(&said) {
+                OidcError::ProviderAway(crate::vault::format::clip(&said, 200))
+            } else {
+                OidcError::Callback(crate::vault::format::clip(&said, 160))
+            });
+        }
+        _ if says_unreachable(&message(&response)) => {
+            return Err(OidcError::ProviderAway(crate::vault::format::clip(&message(&response), 200)));
+        }
         _ => return Err(server_error(&response)),
     }
     let answer: Value =
@@ -164,6 +205,23 @@ fn finish(
     Ok(token)
 }
 
+/// Whether the server's refusal of a callback says it could not reach the company's login
+/// (to exchange the code, or to read its discovery document).
+fn says_unreachable(said: &str) -> bool {
+    let said = said.to_ascii_lowercase();
+    [
+        "connection refused",
+        "no such host",
+        "i/o timeout",
+        "network is unreachable",
+        "connection reset",
+        "context deadline exceeded",
+        "error getting provider",
+    ]
+    .iter()
+    .any(|sign| said.contains(sign))
+}
+
 fn server_error(response: &crate::providers::http::Response) -> OidcError {
     OidcError::Server(KvError::Server {
         status: response.status,
@@ -172,14 +230,18 @@ fn server_error(response: &crate::providers::http::Response) -> OidcError {
 }
 
 /// Answers the loopback address's visitors until one brings back `state`'s sign-in (or the
-/// company login's refusal); others are told they are not it. An error once `deadline` passes.
+/// company login's refusal); others are told they are not it. An error once `deadline` passes
+/// or `cancelled` is set.
 fn wait_for_return(
     listener: &TcpListener,
-    deadline: Instant,
+    (deadline, cancelled): (Instant, &AtomicBool),
     state: &str,
     wait: Duration,
 ) -> Result<(TcpStream, Return), OidcError> {
     loop {
+        if cancelled.load(Ordering::Relaxed) {
+            return Err(OidcError::Cancelled);
+        }
         match listener.accept() {
             Ok((mut stream, _from)) => {
                 if let Some(returned) = read_return(&mut stream, state) {
@@ -327,6 +389,12 @@ fn nonce(rng: &mut dyn crate::vault::Entropy) -> Zeroizing<String> {
         out.push_str(&format!("{byte:02x}"));
     }
     out
+}
+
+/// The program `$KEYDESK_BROWSER` names, which opens the company login's address instead of
+/// the system's opener (a browser of the user's choice, or a test's).
+pub fn browser_from_env() -> Option<std::ffi::OsString> {
+    std::env::var_os("KEYDESK_BROWSER").filter(|program| !program.is_empty())
 }
 
 /// Opens `url` with `program` (`KEYDESK_BROWSER`, else the system's opener); the program

@@ -46,6 +46,9 @@ pub struct Services {
     /// When set (KEYDESK_TIMINGS=1), the time the process started: the app prints how long
     /// the first frame and each unlock took (durations only) to stderr.
     pub timings: Option<std::time::Instant>,
+    /// The program that opens the company login's address for a team vault's sign-in
+    /// (`$KEYDESK_BROWSER`), else the system's opener.
+    pub browser: Option<std::ffi::OsString>,
 }
 
 /// Something the user asked of the shell, returned by the unlock screens, the bars and
@@ -63,6 +66,15 @@ pub enum Command {
         /// Keep that token in the OS keychain.
         remember_token: bool,
     },
+    /// "Sign in with your company account" on a team vault's unlock screen: the browser
+    /// sign-in, then the unlock with this master password.
+    SignInWithCompany {
+        password: SecretString,
+        /// Keep the token the server gives in the OS keychain.
+        remember: bool,
+    },
+    /// "Cancel sign-in": stop waiting for the browser.
+    CancelCompanySignIn,
     /// Makes or joins a team vault (first run).
     CreateTeam {
         setup: unlock::TeamSetup,
@@ -190,6 +202,7 @@ pub enum LockReason {
 mod answers;
 #[cfg(target_os = "linux")]
 mod browser;
+mod company_login;
 mod desktop;
 mod opening;
 mod sign_in_again;
@@ -240,6 +253,8 @@ pub struct KeydeskApp {
     browser: Option<browser::BrowserBridge>,
     /// A team job waiting for a new sign-in, and the dialog that asks for it.
     sign_in_again: sign_in_again::SignInAgainState,
+    /// Where a sign-in with the company account stands, while its job runs.
+    company_stage: company_login::Stage,
 }
 
 const PREFS_KEY: &str = "keydesk-prefs";
@@ -276,6 +291,7 @@ impl KeydeskApp {
             unlock_finished: None,
             frames_after_unlock: None,
             sign_in_again: Default::default(),
+            company_stage: Default::default(),
             #[cfg(target_os = "linux")]
             browser: None,
             services,
@@ -348,6 +364,7 @@ impl KeydeskApp {
             }
         }
         self.tick_team(ctx, now);
+        self.tick_company_sign_in();
         #[cfg(target_os = "linux")]
         self.tick_browser(ctx);
         if self.retry_at.is_some_and(|at| now >= at) {
@@ -372,6 +389,10 @@ impl KeydeskApp {
                     self.unlock(ctx, password);
                 }
             }
+            Command::SignInWithCompany { password, remember } => {
+                self.sign_in_with_company(ctx, password, remember);
+            }
+            Command::CancelCompanySignIn => self.cancel_company_sign_in(),
             Command::CreateTeam { setup, password } => self.create_team(ctx, setup, password),
             Command::Team(command) => {
                 if self.lock_when_done.is_none() {

@@ -67,6 +67,7 @@ pub fn run(dir: PathBuf) -> Result<(), String> {
         http: HttpConfig::default(),
         reminder: crate::reminder::Systemd::default(),
         timings,
+        browser: crate::team::oidc::browser_from_env(),
     };
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Keydesk")

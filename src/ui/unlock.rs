@@ -29,11 +29,14 @@ pub struct TeamForm {
     pub code: SecretInput,
     /// Keep the token in the OS keychain, so the unlock screen does not ask for it.
     pub remember: bool,
-    /// Sign in with a name and password on the server (its userpass method) instead of a token.
-    pub use_login: bool,
+    /// How this member signs in to the server: a token, a name and password (its userpass
+    /// method), or the company account (its OIDC method).
+    pub way: ServerSignIn,
     /// The name on the server (empty: the member's name).
     pub login_name: String,
     pub login_password: SecretInput,
+    /// A sign-in with the company account under way (joining a vault that signs in so).
+    pub signing_in: Option<SignInStage>,
 }
 
 impl TeamForm {
@@ -47,11 +50,22 @@ impl TeamForm {
             token: SecretInput::default(),
             code: SecretInput::default(),
             remember: true,
-            use_login: false,
+            way: ServerSignIn::Token,
             login_name: String::new(),
             login_password: SecretInput::default(),
+            signing_in: None,
         }
     }
+}
+
+/// How the first-run screen's member signs in to the team vault's server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerSignIn {
+    Token,
+    /// A name and password on the server.
+    Password,
+    /// The company account, in the browser.
+    Company,
 }
 
 /// A team vault to make or join, as the first-run screen hands it to the shell.
@@ -68,6 +82,8 @@ pub struct TeamSetup {
     /// A name and password to sign in with on the server (its userpass method), instead of
     /// the token.
     pub login: Option<(String, SecretString)>,
+    /// Sign in with the company account (the server's OIDC method) instead.
+    pub company: bool,
 }
 
 /// The first-run screen.
@@ -130,6 +146,57 @@ pub struct TeamLock {
     /// The name this vault signs in to the server with, when it signs in with a name and
     /// password (the field then takes that password, not a token).
     pub sign_in_name: Option<String>,
+    /// This vault signs in with the company's login (OIDC): "Sign in with your company
+    /// account" opens the browser instead of a field.
+    pub company: bool,
+    /// A sign-in with the company account under way: where it stands.
+    pub signing_in: Option<SignInStage>,
+}
+
+impl TeamLock {
+    /// Whether unlocking needs a new sign-in with the company account (no token from the
+    /// environment, none kept in the OS keychain, or another sign-in asked for).
+    pub fn needs_company_sign_in(&self) -> bool {
+        self.company && !self.token_from_env && (self.kept != Some(true) || self.use_other)
+    }
+}
+
+/// Where a sign-in with the company account stands, as the window shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInStage {
+    /// Asking the team's server for the company login's address.
+    Asking,
+    /// The browser was opened at `address`, or could not be (`problem`, then the user opens it).
+    Browser { address: String, problem: Option<String> },
+    /// Signed in: the vault is being unlocked (or made, or joined).
+    Unlocking,
+}
+
+/// A sign-in with the company account under way: what it waits for, the address to open by
+/// hand, and "Cancel sign-in" (returns whether it was clicked).
+pub fn signing_in_ui(ui: &mut egui::Ui, stage: &SignInStage) -> bool {
+    ui.horizontal_wrapped(|ui| {
+        super::widgets::spinner(ui);
+        ui.label(match stage {
+            SignInStage::Asking => "Asking the team's server for your company's sign-in page…",
+            SignInStage::Browser { .. } => "Finish signing in in your browser…",
+            SignInStage::Unlocking => {
+                "Signed in with your company account: deriving the key from your password…"
+            }
+        });
+    });
+    if let SignInStage::Browser { address, problem } = stage {
+        ui.label(match problem {
+            Some(problem) => format!("No browser could be opened ({problem}): open this address in yours:"),
+            None => "If no browser opened, open this address in yours:".to_owned(),
+        });
+        ui.add(
+            egui::Label::new(egui::RichText::new(address).monospace().small())
+                .wrap_mode(egui::TextWrapMode::Wrap)
+                .selectable(true),
+        );
+    }
+    !matches!(stage, SignInStage::Unlocking) && ui.button("Cancel sign-in").clicked()
 }
 
 impl UnlockState {
@@ -147,6 +214,18 @@ fn deriving_ui(ui: &mut egui::Ui) {
         super::widgets::spinner(ui);
         ui.label("Deriving the key from your password…");
     });
+}
+
+/// While a job runs: where a sign-in with the company account stands (with its Cancel, whose
+/// command is returned), else the KDF's spinner.
+fn waiting_ui(ui: &mut egui::Ui, stage: Option<&SignInStage>) -> Option<Command> {
+    match stage {
+        Some(stage) => signing_in_ui(ui, stage).then_some(Command::CancelCompanySignIn),
+        None => {
+            deriving_ui(ui);
+            None
+        }
+    }
 }
 
 /// A strength hint for a new master password.
@@ -271,8 +350,8 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                     VaultKind::Join => "Join team vault",
                 };
                 let clicked = ui.add_enabled(ready, egui::Button::new(action)).clicked();
-                if waiting {
-                    deriving_ui(ui);
+                if waiting && let Some(cancel) = waiting_ui(ui, state.team.signing_in.as_ref()) {
+                    command = Some(cancel);
                 }
                 if (clicked || enter) && ready {
                     state.error = check_create(state, weak);
@@ -294,7 +373,8 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                                         token: SecretString::from(team.token.expose()),
                                         code,
                                         remember: team.remember,
-                                        login: team.use_login.then(|| {
+                                        company: team.way == ServerSignIn::Company,
+                                        login: (team.way == ServerSignIn::Password).then(|| {
                                             let name = match team.login_name.trim() {
                                                 "" => team.member.trim(),
                                                 name => name,
@@ -325,10 +405,20 @@ fn team_fields_ui(ui: &mut egui::Ui, team: &mut TeamForm, join: bool) {
     field(ui, "Your name", &mut team.member);
     ui.horizontal_wrapped(|ui| {
         ui.add_space(theme::LABEL_WIDTH + 8.0);
-        ui.radio_value(&mut team.use_login, false, "Sign in with a token");
-        ui.radio_value(&mut team.use_login, true, "Sign in with a name and password");
+        ui.radio_value(&mut team.way, ServerSignIn::Token, "Sign in with a token");
+        ui.radio_value(&mut team.way, ServerSignIn::Password, "Sign in with a name and password");
+        ui.radio_value(&mut team.way, ServerSignIn::Company, "Sign in with your company account");
     });
-    if team.use_login {
+    if team.way == ServerSignIn::Company {
+        ui.horizontal_wrapped(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.label("Keydesk opens your browser at your company's sign-in page when you go on.");
+        });
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.checkbox(&mut team.remember, "Keep the sign-in in the OS keychain");
+        });
+    } else if team.way == ServerSignIn::Password {
         field(ui, "Server name", &mut team.login_name)
             .on_hover_text("Your name on the team's server (left empty: your name above)");
         secret_field(ui, "team-login-password", "Server password", &mut team.login_password)
@@ -347,6 +437,29 @@ fn team_fields_ui(ui: &mut egui::Ui, team: &mut TeamForm, join: bool) {
     }
     if join {
         secret_field(ui, "invitation-code", "Invitation code", &mut team.code);
+    }
+}
+
+/// The unlock screen's part for a vault that signs in with the company's login: the kept
+/// sign-in, or what "Sign in with your company account" will do.
+fn company_ui(ui: &mut egui::Ui, team: &mut TeamLock) {
+    if team.needs_company_sign_in() {
+        ui.label(
+            "This team vault signs in with your company account: Keydesk opens your browser at your company's sign-in page, then unlocks with your master password.",
+        );
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.checkbox(&mut team.remember, "Keep the sign-in in the OS keychain");
+        });
+    } else {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                "Signed in to the server with your company account: the sign-in is kept in the OS keychain.",
+            );
+            if ui.small_button("Sign in again").clicked() {
+                team.use_other = true;
+            }
+        });
     }
 }
 
@@ -393,10 +506,10 @@ fn check_create(state: &CreateState, weak: bool) -> Option<String> {
         if team.member.trim().is_empty() {
             return Some("Your name is empty: type the name your team knows you by.".to_owned());
         }
-        if team.use_login && team.login_password.is_empty() {
+        if team.way == ServerSignIn::Password && team.login_password.is_empty() {
             return Some("The server password is empty: type your password on the team's server.".to_owned());
         }
-        if !team.use_login && team.token.is_empty() {
+        if team.way == ServerSignIn::Token && team.token.is_empty() {
             return Some("The server token is empty: paste the token your team's admin gave you.".to_owned());
         }
         if state.kind == VaultKind::Join && team.code.is_empty() {
@@ -458,6 +571,8 @@ pub fn unlock_ui(
                                 ui.checkbox(&mut team.remember, "Keep the sign-in in the OS keychain");
                             });
                         }
+                    } else if team.company {
+                        company_ui(ui, team);
                     } else if team.kept == Some(true) && !team.use_other {
                         ui.horizontal_wrapped(|ui| {
                             ui.label("The server token is kept in the OS keychain.");
@@ -494,14 +609,26 @@ pub fn unlock_ui(
                 state.submit_when_ready = true;
                 field.request_focus();
             }
-            let clicked = ui.add_enabled(ready, egui::Button::new("Unlock")).clicked();
+            let company = state.team.as_ref().is_some_and(TeamLock::needs_company_sign_in);
+            let action = if company { "Sign in with your company account" } else { "Unlock" };
+            let clicked = ui.add_enabled(ready, egui::Button::new(action)).clicked();
+            let stage = state.team.as_ref().and_then(|team| team.signing_in.as_ref());
             if waiting {
-                deriving_ui(ui);
+                command = waiting_ui(ui, stage);
             } else if state.submit_when_ready && retry_in.is_some() {
                 ui.label("Your try is kept and made when the wait is over.");
             }
             let queued = std::mem::take(&mut state.submit_when_ready);
-            if (clicked || enter || queued) && ready && !state.password.is_empty() {
+            if company && clicked && ready && state.password.is_empty() {
+                state.failed(
+                    "Type the master password first: the vault unlocks with it once you are signed in."
+                        .to_owned(),
+                );
+            } else if company && (clicked || enter || queued) && ready && !state.password.is_empty() {
+                state.error = None;
+                let remember = state.team.as_ref().is_some_and(|t| t.remember);
+                command = Some(Command::SignInWithCompany { password: state.password.take(), remember });
+            } else if (clicked || enter || queued) && ready && !state.password.is_empty() {
                 state.error = None;
                 // The field is wiped as the password leaves it; a wrong one is typed again.
                 // The token stays in its field until the vault opens (a wrong password is typed

@@ -42,5 +42,6 @@ mod ui_keyboard;
 mod ui_layout;
 mod ui_shell;
 mod ui_team;
+mod ui_team_oidc;
 mod vault;
 mod window_state;

@@ -11,75 +11,16 @@
 use crate::common;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::bao::Bao;
+use common::oidc::{HERE, Provider};
 use serde_json::{Value, json};
 
 const MOUNT: &str = "secret";
 const PATH: &str = "marketing/keydesk";
-const HERE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc");
 const KDF: [&str; 6] = ["--kdf-memory-mib", "19", "--kdf-iterations", "2", "--kdf-lanes", "1"];
-
-/// The provider's node_modules scripts/test.sh installed.
-fn modules() -> PathBuf {
-    let path = std::env::var_os("KEYDESK_TEST_OIDC_MODULES").map(PathBuf::from).expect(
-        "KEYDESK_TEST_OIDC_MODULES is not set: run the tests with scripts/test.sh, which installs the OpenID provider and sets it",
-    );
-    assert!(path.join("oidc-provider").is_dir(), "no oidc-provider in {}", path.display());
-    path
-}
-
-/// The OpenID provider, stopped when dropped.
-struct Provider {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-    /// Its standard output, held open: the provider's notices after "ready" go there.
-    _stdout: std::io::BufReader<std::process::ChildStdout>,
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _gone = self.child.kill();
-        let _reaped = self.child.wait();
-    }
-}
-
-impl Provider {
-    /// The provider on a free loopback port, with OpenBao's client (`secret`) and the groups
-    /// of each person ("bo=marketing;cy=readers").
-    fn start(secret: &str, groups: &str) -> Provider {
-        // The script is run from a folder whose node_modules is the installed one.
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::copy(format!("{HERE}/provider.mjs"), dir.path().join("provider.mjs")).unwrap();
-        std::fs::write(dir.path().join("package.json"), "{\"type\": \"module\"}\n").unwrap();
-        std::os::unix::fs::symlink(modules(), dir.path().join("node_modules")).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let log = std::fs::File::create(dir.path().join("provider.log")).unwrap();
-        let mut child = Command::new("node")
-            .arg(dir.path().join("provider.mjs"))
-            .arg(port.to_string())
-            .env("OIDC_CLIENT_SECRET", secret)
-            .env("KEYDESK_TEST_OIDC_GROUPS", groups)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut ready = String::new();
-        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        std::io::BufRead::read_line(&mut stdout, &mut ready).unwrap();
-        let provider = Provider { child, url: format!("http://127.0.0.1:{port}"), dir, _stdout: stdout };
-        assert_eq!(ready.trim(), "ready", "{}", provider.log());
-        provider
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("provider.log")).unwrap_or_default()
-    }
-}
 
 /// One member's computer: a vault folder, the root token for the admin, the company
 /// account the browser signs in as for the others.
@@ -285,12 +226,12 @@ fn a_sign_in_that_does_not_come_back_or_is_refused_is_one_sentence() {
     let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
     let mut opened = Vec::new();
     let sign_in_for = |wait_secs: u64, open: &mut dyn FnMut(&str)| {
+        let never = std::sync::atomic::AtomicBool::new(false);
         sign_in(
             location.clone(),
-            "oidc",
-            "keydesk",
+            ("oidc", "keydesk"),
             &mut keydesk::vault::os_rng(),
-            Duration::from_secs(wait_secs),
+            (Duration::from_secs(wait_secs), &never),
             open,
         )
         .err()

@@ -94,6 +94,7 @@ impl Window {
                 http: HttpConfig::default(),
                 reminder: keydesk::reminder::Systemd::default(),
                 timings: None,
+                browser: None,
             };
             let options = eframe::NativeOptions {
                 viewport: egui::ViewportBuilder::default()

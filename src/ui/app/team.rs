@@ -59,7 +59,7 @@ pub struct TeamSession {
     next_poll: DateTime<Utc>,
     place: String,
     /// Said once the session shows (the token could not be kept in the keychain).
-    notice: Option<String>,
+    pub(super) notice: Option<String>,
     pub members: Option<Vec<Member>>,
     admin: Option<bool>,
     /// An invitation's code, until the admin says it was given.
@@ -237,7 +237,7 @@ fn sentence(error: &TeamError) -> String {
 
 /// Where the token an unlock presents came from.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum TokenFrom {
+pub(super) enum TokenFrom {
     Typed,
     Environment,
     Keychain,
@@ -258,7 +258,7 @@ fn open_error_of(error: &TeamError, from: TokenFrom, sign_in: &crate::team::sign
             TeamError::Crypto(CryptoError::WrongPassword) => {
                 "The master password is wrong: type the password you chose for this team vault.".to_owned()
             }
-            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && sign_in.is_oidc() => "The server no longer accepts the token kept from your last sign-in: sign in again with your company account on the command line (`keydesk --vault FOLDER --login oidc list`), then unlock.".to_owned(),
+            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && sign_in.is_oidc() => "The server no longer accepts the token kept from your last sign-in: sign in again with your company account.".to_owned(),
             TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && matches!(sign_in, SignIn::Userpass { .. }) => "The server no longer accepts the token kept from your last sign-in: type your server password to sign in again.".to_owned(),
             TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain => "The server no longer accepts the token kept in the OS keychain (it expired or was revoked): paste the new one your team's admin gives you.".to_owned(),
             other => sentence(other),
@@ -277,7 +277,7 @@ fn read_copy(dir: &Path, team_id: &str) -> ReadCopy {
 
 /// The team vault of `dir`, unlocked; from this computer's copy, read-only, when the server
 /// cannot be reached.
-fn open(
+pub(super) fn open(
     (dir, open_store, again): (&Path, &StoreFactory, Option<crate::team::kv::SignInAgain>),
     (token, from): (&Zeroizing<String>, TokenFrom),
     password: &SecretString,
@@ -362,10 +362,11 @@ fn session_of(
     Ok(TeamSession::new(vault, Some(keys), (refreshed.snapshot, list), writable, problem))
 }
 
-/// Makes (or, with a code, joins) the team vault `setup` names, and writes `team.ron` in `dir`.
+/// Makes (or, with a code, joins) the team vault `setup` names, and writes `team.ron` in `dir`;
+/// `signed_in`: the connection a sign-in with the company account gave.
 fn create(
     dir: &Path,
-    setup: &TeamSetup,
+    (setup, signed_in): (&TeamSetup, Option<Kv>),
     password: &SecretString,
     kdf: KdfParams,
     now: DateTime<Utc>,
@@ -375,12 +376,13 @@ fn create(
     crate::team::check_member(&setup.member).map_err(|e| failed(e.to_string()))?;
     let location =
         Location::new(&setup.addr, &setup.mount, &setup.path).map_err(|e| failed(e.to_string()))?;
-    let kv = match &setup.login {
-        Some((name, server_password)) => {
+    let kv = match (&setup.login, signed_in) {
+        (_, Some(kv)) => kv,
+        (Some((name, server_password)), None) => {
             crate::team::signin::userpass(location, crate::team::signin::USERPASS, name, server_password)
                 .map_err(|e| failed(e.to_string()))?
         }
-        None => Kv::new(location, Zeroizing::new(setup.token.expose_secret().trim().to_owned())),
+        (None, None) => Kv::new(location, Zeroizing::new(setup.token.expose_secret().trim().to_owned())),
     };
     let mut rng = os_rng();
     let (mut vault, keys) = match &setup.code {
@@ -388,7 +390,12 @@ fn create(
         None => TeamVault::create(kv, &setup.member, password, kdf, &mut rng, now),
     }
     .map_err(|e| failed(sentence(&e)))?;
-    if let Some((name, _)) = &setup.login {
+    if setup.company {
+        vault.set_sign_in(crate::team::signin::SignIn::Oidc {
+            mount: crate::team::oidc::MOUNT.to_owned(),
+            role: crate::team::oidc::ROLE.to_owned(),
+        });
+    } else if let Some((name, _)) = &setup.login {
         vault.set_sign_in(crate::team::signin::SignIn::Userpass {
             mount: crate::team::signin::USERPASS.to_owned(),
             name: name.clone(),
@@ -416,7 +423,7 @@ fn kept_token(open_store: &StoreFactory, dir: &Path) -> Option<Zeroizing<String>
 }
 
 /// Keeps `token` in the OS keychain; the warning to show when it could not be.
-fn keep_token(
+pub(super) fn keep_token(
     open_store: &StoreFactory,
     dir: &Path,
     config: &TeamConfig,
@@ -439,6 +446,7 @@ pub(super) fn lock_state(dir: &Path) -> unlock::UnlockState {
             Ok(config) => format!("{}, as {}", config.place(), config.member),
             Err(error) => error.clone(),
         };
+        let company = config.as_ref().is_ok_and(|config| config.sign_in.is_oidc());
         state.team = Some(TeamLock {
             place,
             token_from_env: folder::token_from_env().is_some(),
@@ -447,6 +455,8 @@ pub(super) fn lock_state(dir: &Path) -> unlock::UnlockState {
             remember: true,
             use_other: false,
             sign_in_name: config.ok().and_then(|config| config.sign_in.name().map(str::to_owned)),
+            company,
+            signing_in: None,
         });
     }
     state
@@ -466,9 +476,21 @@ impl KeydeskApp {
         let kdf = self.services.new_vault_kdf;
         let now = self.now();
         let open_store = self.services.open_store.clone();
-        let label = if setup.code.is_some() { "Joining the team vault" } else { "Creating the team vault" };
-        self.jobs.spawn(ctx, label, Records::No, move || {
-            let opened = create(&dir, &setup, &password, kdf, now).map(|mut session| {
+        let label = match (setup.company, setup.code.is_some()) {
+            (true, _) => super::company_login::LABEL,
+            (false, true) => "Joining the team vault",
+            (false, false) => "Creating the team vault",
+        };
+        let company = setup.company.then(|| self.company_signing_in(ctx));
+        self.jobs.spawn_counted(ctx, label, Records::No, move |progress| {
+            let signed_in = match company.map(|sign_in| sign_in(&setup, progress.cancel_flag())) {
+                Some(Err(message)) => {
+                    return Done::Team(TeamDone::Opened(Err(OpenError { message, wrong_password: false })));
+                }
+                Some(Ok(kv)) => Some(kv),
+                None => None,
+            };
+            let opened = create(&dir, (&setup, signed_in), &password, kdf, now).map(|mut session| {
                 if setup.remember {
                     // The token typed, or the one the server gave at the sign-in.
                     let token = session.vault.token();
@@ -530,7 +552,7 @@ impl KeydeskApp {
         let again = super::sign_in_again::signing_in_again(
             self.sign_in_again.asking.clone(),
             ctx.clone(),
-            open_store.clone(),
+            (open_store.clone(), self.services.browser.clone()),
             dir.clone(),
         );
         self.jobs.spawn(ctx, "Unlocking the team vault", Records::No, move || {
@@ -611,9 +633,19 @@ impl KeydeskApp {
                 {
                     team.use_other = true;
                 }
+                // A sign-in kept before a mistyped master password is used at the next try.
+                let kept_since = error.wrong_password;
                 self.unlock_failed(ctx, error, now);
                 // The screen says it under its button; a banner would say it twice.
                 self.banner = None;
+                if kept_since {
+                    if let Phase::Locked(state) = &mut self.phase
+                        && let Some(team) = state.team.as_mut().filter(|team| team.company)
+                    {
+                        team.use_other = false;
+                    }
+                    self.look_for_kept_token(ctx);
+                }
             }
             TeamDone::TokenKept(kept) => {
                 if let Phase::Locked(state) = &mut self.phase

@@ -11,6 +11,7 @@ pub mod bao;
 pub mod clipboard;
 pub mod kills;
 pub mod mock;
+pub mod oidc;
 pub mod openapi;
 pub mod window;
 

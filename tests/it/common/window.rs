@@ -69,6 +69,25 @@ pub fn app_on(
     inline_jobs: bool,
     clipboard: Box<dyn keydesk::clipboard::Clipboard>,
 ) -> Harness<'static, KeydeskApp> {
+    app_of(world, inline_jobs, clipboard, None)
+}
+
+/// The app whose company-login sign-ins open their address with the program `browser` (as
+/// `$KEYDESK_BROWSER` names it for the real window).
+pub fn app_browsing(
+    world: &World,
+    inline_jobs: bool,
+    browser: &std::path::Path,
+) -> Harness<'static, KeydeskApp> {
+    app_of(world, inline_jobs, Box::new(world.clipboard.clone()), Some(browser.as_os_str().to_owned()))
+}
+
+fn app_of(
+    world: &World,
+    inline_jobs: bool,
+    clipboard: Box<dyn keydesk::clipboard::Clipboard>,
+    browser: Option<std::ffi::OsString>,
+) -> Harness<'static, KeydeskApp> {
     let store = world.store.clone();
     let services = Services {
         dir: world.dir.path().join("vault"),
@@ -81,6 +100,7 @@ pub fn app_on(
         // systemctl --user sees the test's own folders, never the user's timers.
         reminder: keydesk::reminder::Systemd { env: world.systemd_env() },
         timings: None,
+        browser,
     };
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1000.0, 860.0))
