@@ -1,0 +1,435 @@
+//! What a team job answered, taken in by the group it belongs to.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
+
+use super::work::panel_read;
+use super::{Done, KeydeskApp, Phase};
+use super::{TeamDone, sentence};
+use crate::clipboard::fingerprint;
+use crate::ui::jobs::Records;
+use crate::ui::session::{PendingClear, REVEAL_SECS, Revealed};
+use crate::ui::team::{ShownCode, TeamCommand};
+
+impl KeydeskApp {
+    /// Takes in what a team job answered; each group of answers has its own method.
+    pub(in crate::ui::app) fn team_done(&mut self, ctx: &egui::Context, done: TeamDone) {
+        let now = self.now();
+        // Each group of answers is taken in by the method for it.
+        match done {
+            done @ (TeamDone::Opened(_) | TeamDone::TokenKept(_)) => self.opening_done(ctx, done, now),
+            done @ (TeamDone::Created(_) | TeamDone::Changed(_)) => self.key_done(ctx, done, now),
+            done @ (TeamDone::Revealed(..)
+            | TeamDone::ToCopy(..)
+            | TeamDone::CopyRecorded { .. }
+            | TeamDone::Failed(_)) => self.reveal_copy_done(ctx, done, now),
+            done @ (TeamDone::Members(_)
+            | TeamDone::Invited(..)
+            | TeamDone::PasswordChanged(_)
+            | TeamDone::MemberRemoved(_)) => self.members_done(ctx, done, now),
+            done @ (TeamDone::Revoked(..) | TeamDone::Rotated { .. }) => self.rotation_done(done, now),
+            done @ (TeamDone::Audit(_) | TeamDone::Incidents(_) | TeamDone::IncidentClosed(_)) => {
+                self.incidents_done(ctx, done, now);
+            }
+            done @ (TeamDone::Accounts(_) | TeamDone::AccountChanged(_) | TeamDone::AccountTested(..)) => {
+                self.accounts_done(ctx, done, now);
+            }
+            done @ (TeamDone::ImportPreviewed(..) | TeamDone::Said(_)) => self.transfer_done(done, now),
+            TeamDone::Browsers(result) => self.browsers_done(result, now),
+        }
+    }
+
+    /// Takes in the team vault's opening (the session, or why it did not open) and whether the
+    /// sign-in token was kept.
+    pub(super) fn opening_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+        match done {
+            TeamDone::Opened(Ok(mut session)) => {
+                self.unlock_finished = Some(std::time::Instant::now());
+                self.failed_unlocks = 0;
+                self.retry_at = None;
+                self.banner = None;
+                self.last_activity = now;
+                if let Some(notice) = session.notice.take() {
+                    self.toasts.warn(notice, now);
+                }
+                self.phase = Phase::Team(session);
+            }
+            TeamDone::Opened(Err(error)) => {
+                // A kept token the server refused: the field shows for a new one.
+                if let Phase::Locked(state) = &mut self.phase
+                    && let Some(team) = &mut state.team
+                    && !error.wrong_password
+                    && team.kept == Some(true)
+                {
+                    team.use_other = true;
+                }
+                // A sign-in kept before a mistyped master password is used at the next try.
+                let kept_since = error.wrong_password;
+                self.unlock_failed(ctx, error, now);
+                // The screen says it under its button; a banner would say it twice.
+                self.banner = None;
+                if kept_since {
+                    if let Phase::Locked(state) = &mut self.phase
+                        && let Some(team) = state.team.as_mut().filter(|team| team.company)
+                    {
+                        team.use_other = false;
+                    }
+                    self.look_for_kept_token(ctx);
+                }
+            }
+            TeamDone::TokenKept(kept) => {
+                if let Phase::Locked(state) = &mut self.phase
+                    && let Some(team) = &mut state.team
+                {
+                    team.kept = Some(kept);
+                }
+            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in a change to the keys (add, create, generate, edit) and shows it at once.
+    pub(super) fn key_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+        match done {
+            // Said as an add is; a key that could be neither kept nor deleted is shown once.
+            TeamDone::Created(result) => {
+                let result = result.map_err(|(error, leftover)| {
+                    if let (Phase::Team(session), Some(code)) = (&mut self.phase, leftover) {
+                        session.invitation = Some(ShownCode { member: None, code, galley: None });
+                    }
+                    error
+                });
+                self.team_done(ctx, TeamDone::Changed(result));
+            }
+            TeamDone::Changed(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.changes += 1;
+                // The change shows at once: the next poll starts now.
+                session.next_poll = DateTime::<Utc>::MIN_UTC;
+                match result {
+                    Ok(said) => {
+                        session.screen.adding = None;
+                        session.screen.editing = None;
+                        session.screen.revoking = None;
+                        self.toasts.info(said, now);
+                    }
+                    Err(error) => match (&mut session.screen.adding, &mut session.screen.revoking) {
+                        (Some(form), _) => form.error = Some(error),
+                        (None, Some(form)) => form.error = Some(error),
+                        (None, None) => self.toasts.error(error, now),
+                    },
+                }
+            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in a revealed secret, or one to copy and the audit trail's record of the copy.
+    pub(super) fn reveal_copy_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+        match done {
+            TeamDone::Revealed(id, result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok(secret) => {
+                        session.revealed = Some(Revealed {
+                            key_id: id,
+                            secret,
+                            until: now + chrono::Duration::seconds(REVEAL_SECS),
+                            galley: None,
+                        });
+                    }
+                    Err(error) => self.toasts.error(sentence(&error), now),
+                }
+            }
+            TeamDone::ToCopy(key, result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                let (secret, keys) = match (result, &session.keys) {
+                    (Ok(secret), Some(keys)) => (secret, keys.clone()),
+                    (Err(error), _) => {
+                        return self.toasts.error(sentence(&error), now);
+                    }
+                    (Ok(_), None) => return,
+                };
+                let label = key.record.label.clone();
+                let taken =
+                    self.services.clipboard.set_secret(secret.expose_secret()).map_err(|e| e.to_string());
+                // This computer's setting for the team vault (team.ron), as a local copy's.
+                let secs = session.vault.config().settings.clipboard_clear_secs;
+                if taken.is_ok() {
+                    self.copy = Some(PendingClear {
+                        label: label.clone(),
+                        fingerprint: fingerprint(secret.expose_secret()),
+                        clear_at: now + chrono::Duration::seconds(i64::from(secs)),
+                    });
+                }
+                let vault = session.vault.clone();
+                self.jobs.spawn(
+                    ctx,
+                    "Recording the copy in the team's audit trail",
+                    Records::Yes,
+                    move || {
+                        let result = match vault.record_copy(&keys, &key, taken.clone(), now) {
+                            Ok(()) => taken,
+                            Err(error) => Err(format!(
+                                "the team's audit trail could not record it ({})",
+                                sentence(&error)
+                            )),
+                        };
+                        Done::Team(TeamDone::CopyRecorded { label, result, secs })
+                    },
+                );
+            }
+            TeamDone::CopyRecorded { label, result, secs } => {
+                match result {
+                    Ok(()) => self.toasts.info(format!("Copied {label} — clears in {secs} s"), now),
+                    Err(error) => {
+                        // A copy the trail did not record is taken back off the clipboard.
+                        if self.copy.as_ref().is_some_and(|c| c.label == label) {
+                            let _nothing_to_clear = self.services.clipboard.clear();
+                            self.copy = None;
+                        }
+                        self.toasts.error(format!("{label} was not copied: {error}"), now);
+                    }
+                }
+            }
+            TeamDone::Failed(error) => {
+                self.toasts.error(sentence(&error), now);
+            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in the members' list, an invitation, a password change or a member's removal.
+    pub(super) fn members_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+        match done {
+            TeamDone::Members(read) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match read {
+                    Ok((members, admin)) => {
+                        session.members = Some(members);
+                        session.admin = Some(admin);
+                    }
+                    Err(error) => {
+                        session.screen.members_open = false;
+                        self.toasts.error(sentence(&error), now);
+                    }
+                }
+            }
+            TeamDone::Invited(name, code) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match code {
+                    Ok(code) => {
+                        session.invitation = Some(ShownCode { member: Some(name), code, galley: None });
+                        self.run_team(ctx, TeamCommand::LoadMembers);
+                    }
+                    Err(error) => self.toasts.error(sentence(&error), now),
+                }
+            }
+            TeamDone::PasswordChanged(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok((said, keys)) => {
+                        if let Some(keys) = keys {
+                            session.keys = Some(Arc::new(keys));
+                            session.changes += 1;
+                            session.next_poll = DateTime::<Utc>::MIN_UTC;
+                        }
+                        session.screen.password = None;
+                        self.toasts.info(said, now);
+                        // Read again: the next change starts at the cost just chosen.
+                        self.run_team(ctx, TeamCommand::LoadMembers);
+                    }
+                    Err(error) => match &mut session.screen.password {
+                        Some(form) => form.error = Some(sentence(&error)),
+                        None => self.toasts.error(sentence(&error), now),
+                    },
+                }
+            }
+            TeamDone::MemberRemoved(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok((name, removed, keys)) => {
+                        session.keys = Some(Arc::new(keys));
+                        session.changes += 1;
+                        session.next_poll = DateTime::<Utc>::MIN_UTC;
+                        let mut said = format!(
+                            "Removed {name}: the team's key was replaced and {} sealed again under it. {}",
+                            crate::vault::count_keys(removed.resealed),
+                            removed.signed_out.as_ref().map(|out| out.sentence(&name)).unwrap_or_default()
+                        );
+                        if !removed.exposed.is_empty() {
+                            let labels: Vec<&str> =
+                                removed.exposed.iter().map(|r| r.label.as_str()).collect();
+                            said.push_str(&format!(
+                                " {name} could read these keys: rotate them at their providers: {}.",
+                                labels.join(", ")
+                            ));
+                        }
+                        self.toasts.warn(said, now);
+                        self.run_team(ctx, TeamCommand::LoadMembers);
+                    }
+                    Err(error) => self.toasts.error(sentence(&error), now),
+                }
+            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in a revoke (which goes on to the key's replacement) and each step of a rotation.
+    pub(super) fn rotation_done(&mut self, done: TeamDone, now: DateTime<Utc>) {
+        match done {
+            TeamDone::Revoked(key, Ok(said)) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.changes += 1;
+                session.next_poll = DateTime::<Utc>::MIN_UTC;
+                // The walk-through goes on: the key's replacement is asked for next (unless
+                // one is under way already).
+                let found =
+                    session.list.iter().find(|k| k.record.id == key && k.record.replaced_by.is_none());
+                session.screen.revoking = None;
+                session.screen.replacing = found.map(|k| crate::ui::team_rotation::ReplaceForm {
+                    key: key.clone(),
+                    label: k.record.label.clone(),
+                    provider: k.record.provider.name(),
+                    secret: crate::ui::widgets::SecretInput::default(),
+                    error: None,
+                });
+                self.toasts.info(said, now);
+            }
+            TeamDone::Revoked(_key, Err(error)) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match &mut session.screen.revoking {
+                    Some(form) => form.error = Some(error),
+                    None => self.toasts.error(error, now),
+                }
+            }
+            TeamDone::Rotated { result, open } => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.changes += 1;
+                session.next_poll = DateTime::<Utc>::MIN_UTC;
+                let screen = &mut session.screen;
+                match result {
+                    Ok(said) => {
+                        screen.replacing = None;
+                        screen.rotation = open.map(|old| crate::ui::team_rotation::RotationForm {
+                            old,
+                            reason: String::new(),
+                            at_provider: false,
+                            error: None,
+                        });
+                        self.toasts.info(said, now);
+                    }
+                    Err(error) => match (&mut screen.replacing, &mut screen.rotation) {
+                        (Some(form), _) => form.error = Some(error),
+                        (None, Some(form)) => form.error = Some(error),
+                        (None, None) => self.toasts.error(error, now),
+                    },
+                }
+            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in the audit trail, the incidents and an incident closed.
+    pub(super) fn incidents_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+        match done {
+            TeamDone::Audit(read) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.audit = Some(*read);
+            }
+            TeamDone::Incidents(read) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                let panel = (&mut session.incidents, &mut session.screen.incidents_open);
+                panel_read(read, panel, &mut self.toasts, now);
+            }
+            TeamDone::IncidentClosed(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok(said) => {
+                        session.screen.incidents.error = None;
+                        self.toasts.info(said, now);
+                    }
+                    Err(error) => session.screen.incidents.error = Some(error),
+                }
+                self.run_team(ctx, TeamCommand::LoadIncidents);
+            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in the team's provider accounts, a change to them and an account tested.
+    pub(super) fn accounts_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+        match done {
+            TeamDone::Accounts(read) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                let panel = (&mut session.accounts, &mut session.screen.accounts_open);
+                panel_read(read.map_err(|e| sentence(&e)), panel, &mut self.toasts, now);
+            }
+            TeamDone::AccountChanged(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok(said) => {
+                        let tested = std::mem::take(&mut session.screen.accounts.tested);
+                        session.screen.accounts =
+                            crate::ui::state::AccountsState { tested, ..Default::default() };
+                        self.toasts.info(said, now);
+                    }
+                    Err(error) => session.screen.accounts.error = Some(error),
+                }
+                self.run_team(ctx, TeamCommand::LoadAccounts);
+            }
+            TeamDone::AccountTested(id, result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.screen.accounts.tested.insert(id, (result, now));
+            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in an import preview, and what an import, an export or a key answer said.
+    pub(super) fn transfer_done(&mut self, done: TeamDone, now: DateTime<Utc>) {
+        match done {
+            TeamDone::ImportPreviewed(read, picker) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                session.screen.transfer.previewed(read.map(|preview| *preview), picker.map(|picker| *picker));
+            }
+            TeamDone::Said(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                // What it changed (an answer on a key, imported keys) comes with the next poll.
+                session.changes += 1;
+                session.next_poll = DateTime::<Utc>::MIN_UTC;
+                match result {
+                    Ok(said) => self.toasts.info(said, now),
+                    Err(error) => self.toasts.error(error, now),
+                }
+            }
+            // The other answers are taken in by the other groups (see `team_done`).
+            _ => {}
+        }
+    }
+
+    /// Takes in the browsers allowed to fill from the team vault.
+    pub(super) fn browsers_done(
+        &mut self,
+        result: Result<(Vec<String>, String), String>,
+        now: DateTime<Utc>,
+    ) {
+        let Phase::Team(session) = &mut self.phase else { return };
+        match result {
+            Ok((browsers, said)) => {
+                session.browsers = browsers;
+                self.toasts.info(said, now);
+            }
+            Err(error) => self.toasts.error(error, now),
+        }
+    }
+}

@@ -1,0 +1,443 @@
+//! A team vault in the window: making or joining one, unlocking it, the unlocked team
+//! session, its commands, and the poll that keeps its keys up to date.
+//!
+//! Everything that speaks to the server runs in a job or on the poll's thread; the screen
+//! draws this computer's copy. The poll reads the audit trail's new entries every
+//! [`POLL_SECS`] seconds and reads again only the keys they name (15–20 ms with 10,000 keys).
+
+mod done;
+mod opening;
+mod work;
+
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use super::StoreFactory;
+use super::{Done, KeydeskApp, OpenError, Phase};
+use crate::actions::team as folder;
+use crate::team::cache::{Refreshed, Snapshot};
+use crate::team::kv::KvError;
+use crate::team::members::{Member, Removed};
+use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::ui::jobs::Records;
+use crate::ui::session::Revealed;
+use crate::ui::team::{ShownCode, TeamCommand, TeamScreenState, TeamView};
+use crate::vault::crypto::CryptoError;
+use crate::vault::model::{Account, Incident, KeyId};
+
+pub(in crate::ui::app) use opening::{keep_token, lock_state, open};
+use work::{
+    apply_poll, read_audit, run_account_command, run_close_incident, run_key_command, run_member_command,
+    run_reveal_copy, run_rotation_command, run_transfer_command,
+};
+
+/// How often an open team vault asks the server what changed.
+pub const POLL_SECS: i64 = 3;
+
+/// An unlocked team vault. Dropped on lock (with its token and data key).
+pub struct TeamSession {
+    pub vault: Arc<TeamVault>,
+    /// The team's keys; `None` when the vault was opened while its server could not be
+    /// reached (the password could not be checked: nothing is revealed or changed then).
+    pub keys: Option<Arc<TeamKeys>>,
+    pub copy: Snapshot,
+    /// The keys as `copy` holds them.
+    pub list: Vec<TeamKey>,
+    generation: u64,
+    pub writable: bool,
+    /// Why the vault is read-only now, when something went wrong with the server.
+    pub problem: Option<String>,
+    pub screen: TeamScreenState,
+    pub revealed: Option<Revealed>,
+    /// Counts changes made here: a poll begun before one is not applied after it.
+    changes: u64,
+    poll: Option<mpsc::Receiver<(u64, Result<Polled, TeamError>)>>,
+    next_poll: DateTime<Utc>,
+    place: String,
+    /// Said once the session shows (the token could not be kept in the keychain).
+    pub(super) notice: Option<String>,
+    pub members: Option<Vec<Member>>,
+    admin: Option<bool>,
+    /// An invitation's code, until the admin says it was given.
+    pub invitation: Option<ShownCode>,
+    /// The team's provider accounts, once read.
+    pub accounts: Option<Vec<Account>>,
+    /// The incidents with their timelines, once read.
+    pub incidents: Option<Vec<Incident>>,
+    /// The audit trail, once read.
+    pub audit: Option<crate::ui::session::AuditCache>,
+    /// The browsers allowed to ask for the team's keys, as this computer's `team.ron` keeps
+    /// them.
+    pub browsers: Vec<String>,
+}
+
+/// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
+/// the poll's thread).
+struct Polled {
+    refreshed: Refreshed,
+    list: Option<Vec<TeamKey>>,
+}
+
+/// What a team job hands back.
+pub enum TeamDone {
+    Opened(Result<Box<TeamSession>, OpenError>),
+    Revealed(KeyId, Result<SecretString, TeamError>),
+    /// The secret to put on the clipboard, read fresh from the server.
+    ToCopy(Box<TeamKey>, Result<SecretString, TeamError>),
+    CopyRecorded {
+        label: String,
+        result: Result<(), String>,
+        /// Seconds until the clipboard is cleared.
+        secs: u32,
+    },
+    /// An add or an edit: what to say, or why it failed.
+    Changed(Result<String, String>),
+    /// A key revoked from its row (its replacement is offered next), or why not.
+    Revoked(KeyId, Result<String, String>),
+    /// A rotation step: what to say, or why not; the rotation panel to show (of the old key)
+    /// after it, or none (the rotation ended).
+    Rotated {
+        result: Result<String, String>,
+        open: Option<KeyId>,
+    },
+    /// A copy that could not start (the key could not be read).
+    Failed(TeamError),
+    /// Whether the OS keychain keeps this team vault's token.
+    TokenKept(bool),
+    /// The members, and whether the token may invite and remove them.
+    Members(Result<(Vec<Member>, bool), TeamError>),
+    Invited(String, Result<SecretString, TeamError>),
+    MemberRemoved(Result<(String, Box<Removed>, TeamKeys), TeamError>),
+    /// A key made at a provider: what to say; or why it is not kept, with the key when the
+    /// provider could not delete it again either (shown once).
+    Created(Result<String, (String, Option<SecretString>)>),
+    /// This member's password changed: what to say, and the team's keys when they were
+    /// replaced with it; or why not.
+    PasswordChanged(Result<(String, Option<TeamKeys>), TeamError>),
+    /// The provider accounts as read.
+    Accounts(Result<Vec<Account>, TeamError>),
+    /// The incidents as read, with their timelines.
+    Incidents(Result<Vec<Incident>, String>),
+    /// The audit trail as read, with its check.
+    Audit(Box<crate::ui::session::AuditCache>),
+    /// An incident closed: what to say, or why not.
+    IncidentClosed(Result<String, String>),
+    /// A file read for import, each row previewed.
+    /// (With the columns to pick when Keydesk cannot tell them.)
+    ImportPreviewed(
+        Result<Box<crate::ui::state::ImportPreview>, String>,
+        Option<Box<crate::ui::state::ColumnPicker>>,
+    ),
+    /// A verify, an import or an export: what to say (a key the provider takes, the keys
+    /// imported), or what went wrong; the list is read again.
+    Said(Result<String, String>),
+    /// An account added or removed: what to say, or why not.
+    AccountChanged(Result<String, String>),
+    /// An account's "Test connection": the provider's words, or why not.
+    AccountTested(String, Result<String, String>),
+    /// A browser allowed or stopped: the browsers allowed now and what to say, or why not.
+    Browsers(Result<(Vec<String>, String), String>),
+}
+
+impl TeamSession {
+    fn new(
+        vault: TeamVault,
+        keys: Option<TeamKeys>,
+        (copy, list): (Snapshot, Vec<TeamKey>),
+        writable: bool,
+        problem: Option<String>,
+    ) -> Self {
+        let place = vault.config().place();
+        let browsers = vault.config().settings.browsers.clone();
+        TeamSession {
+            list,
+            vault: Arc::new(vault),
+            keys: keys.map(Arc::new),
+            copy,
+            generation: 0,
+            writable,
+            problem,
+            screen: TeamScreenState::default(),
+            revealed: None,
+            changes: 0,
+            poll: None,
+            next_poll: DateTime::<Utc>::MIN_UTC,
+            place,
+            notice: None,
+            members: None,
+            admin: None,
+            invitation: None,
+            accounts: None,
+            incidents: None,
+            audit: None,
+            browsers,
+        }
+    }
+
+    /// The screen's view of the session (`busy`: a job runs, so the changing buttons wait),
+    /// its own state and the secrets on show.
+    pub fn parts(
+        &mut self,
+        busy: bool,
+    ) -> (TeamView<'_>, &mut TeamScreenState, Option<&mut Revealed>, Option<&mut ShownCode>) {
+        let view = TeamView {
+            keys: &self.list,
+            place: &self.place,
+            member: &self.vault.config().member,
+            writable: self.writable,
+            problem: self.problem.as_deref(),
+            keys_open: self.keys.is_some(),
+            generation: self.generation,
+            taken_at: self.copy.taken_at,
+            busy,
+            members: self.members.as_deref(),
+            admin: self.admin,
+            accounts: self.accounts.as_deref(),
+            incidents: self.incidents.as_deref(),
+            audit: self.audit.as_ref(),
+            browsers: &self.browsers,
+        };
+        (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
+    }
+
+    fn label_of(&self, id: &KeyId) -> String {
+        self.list.iter().find(|k| k.record.id == *id).map(|k| k.record.label.clone()).unwrap_or_default()
+    }
+}
+
+/// The sentence for a server that cannot be reached, with this computer's copy on screen.
+fn away_sentence(error: &KvError, copy: &Snapshot) -> String {
+    let why = error.to_string();
+    format!(
+        "Read-only: the team vault's server cannot be reached ({}). This is this computer's copy from {}; reveals and changes wait for the server.",
+        why.trim_end_matches('.'),
+        copy.taken_at.format("%Y-%m-%d %H:%M UTC")
+    )
+}
+
+/// The server's error when it is not there to answer (this computer's copy stands in).
+fn away(error: &TeamError) -> Option<&KvError> {
+    match error {
+        TeamError::Server(error) if error.is_away() => Some(error),
+        _ => None,
+    }
+}
+
+/// A team error as the window says it: the token sentence names the window's field.
+fn sentence(error: &TeamError) -> String {
+    match error {
+        TeamError::Server(KvError::TokenRejected) => "The server no longer accepts this token (it expired or was revoked): ask your team's admin for a new one, lock Keydesk and type it at the unlock screen.".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Where the token an unlock presents came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum TokenFrom {
+    Typed,
+    Environment,
+    Keychain,
+}
+
+/// Why a team vault did not open, as the unlock screen says it (a refused token that the OS
+/// keychain kept is said to be that one).
+fn open_error(error: &TeamError, from: TokenFrom) -> OpenError {
+    open_error_of(error, from, &crate::team::signin::SignIn::Token)
+}
+
+/// [`open_error`] for a vault that signs in with a name and password when `signs_in`.
+fn open_error_of(error: &TeamError, from: TokenFrom, sign_in: &crate::team::signin::SignIn) -> OpenError {
+    use crate::team::signin::SignIn;
+    OpenError {
+        wrong_password: matches!(error, TeamError::Crypto(CryptoError::WrongPassword)),
+        message: match error {
+            TeamError::Crypto(CryptoError::WrongPassword) => {
+                "The master password is wrong: type the password you chose for this team vault.".to_owned()
+            }
+            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && sign_in.is_oidc() => "The server no longer accepts the token kept from your last sign-in: sign in again with your company account.".to_owned(),
+            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && matches!(sign_in, SignIn::Userpass { .. }) => "The server no longer accepts the token kept from your last sign-in: type your server password to sign in again.".to_owned(),
+            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain => "The server no longer accepts the token kept in the OS keychain (it expired or was revoked): paste the new one your team's admin gives you.".to_owned(),
+            other => sentence(other),
+        },
+    }
+}
+
+impl KeydeskApp {
+    /// The team session, if one is open.
+    pub fn team(&self) -> Option<&TeamSession> {
+        match &self.phase {
+            Phase::Team(session) => Some(session),
+            _ => None,
+        }
+    }
+
+    /// Runs a command from the team screen: what needs no key at once, the rest as a job by group.
+    pub(super) fn run_team(&mut self, ctx: &egui::Context, command: TeamCommand) {
+        let now = self.now();
+        let busy = self.jobs.busy().is_some();
+        let Phase::Team(session) = &mut self.phase else { return };
+        // What needs neither the team's keys nor the job runner to itself.
+        match &command {
+            TeamCommand::HideReveal => return session.revealed = None,
+            TeamCommand::Retry => return session.next_poll = DateTime::<Utc>::MIN_UTC,
+            TeamCommand::DismissInvitation => return session.invitation = None,
+            TeamCommand::StopBrowser(browser) => {
+                #[cfg(target_os = "linux")]
+                self.set_browser_allowed(ctx, browser.clone(), false);
+                #[cfg(not(target_os = "linux"))]
+                drop(browser);
+                return;
+            }
+            TeamCommand::LoadAccounts => {
+                let vault = session.vault.clone();
+                self.jobs.spawn(ctx, "Reading the team's provider accounts", Records::No, move || {
+                    let read = vault.accounts().map(|found| found.into_iter().map(|a| a.account).collect());
+                    Done::Team(TeamDone::Accounts(read))
+                });
+                return;
+            }
+            TeamCommand::LoadIncidents => {
+                session.incidents = None;
+                let records: Vec<_> = session.list.iter().map(|key| key.record.clone()).collect();
+                let (vault, keys) = (session.vault.clone(), session.keys.clone());
+                self.jobs.spawn(ctx, "Reading the incidents", Records::No, move || {
+                    // Each incident's seal is checked, which takes the team's key.
+                    let Some(keys) = keys else {
+                        let why =
+                            "The incidents need the team's key: lock, then unlock while the server answers.";
+                        return Done::Team(TeamDone::Incidents(Err(why.to_owned())));
+                    };
+                    let read = vault
+                        .incidents(&keys)
+                        .and_then(|found| crate::team::incidents::with_timelines(&vault, &found, &records));
+                    Done::Team(TeamDone::Incidents(read.map_err(|e| sentence(&e))))
+                });
+                return;
+            }
+            TeamCommand::LoadAudit => {
+                session.audit = None;
+                let (vault, keys) = (session.vault.clone(), session.keys.clone());
+                self.jobs.spawn(ctx, "Reading the audit trail", Records::No, move || {
+                    Done::Team(TeamDone::Audit(Box::new(read_audit(&vault, keys.as_deref()))))
+                });
+                return;
+            }
+            TeamCommand::LoadMembers => {
+                session.members = None;
+                let vault = session.vault.clone();
+                self.jobs.spawn(ctx, "Reading the team's members", Records::No, move || {
+                    let read = vault.members().and_then(|members| Ok((members, vault.can_administer()?)));
+                    Done::Team(TeamDone::Members(read))
+                });
+                return;
+            }
+            _ => {}
+        }
+        // One change at a time (the screen's buttons wait meanwhile, too).
+        let Some(keys) = session.keys.clone().filter(|_| !busy) else { return };
+        let with = (keys, session.vault.clone());
+        let jobs = &mut self.jobs;
+        // Each group of commands is started by the function for it.
+        match command {
+            TeamCommand::HideReveal
+            | TeamCommand::Retry
+            | TeamCommand::Lock
+            | TeamCommand::LoadMembers
+            | TeamCommand::LoadAccounts
+            | TeamCommand::LoadIncidents
+            | TeamCommand::LoadAudit
+            | TeamCommand::DismissInvitation
+            | TeamCommand::StopBrowser(_) => {}
+            command @ (TeamCommand::Reveal(_) | TeamCommand::Copy(_)) => {
+                run_reveal_copy(jobs, ctx, session, with, now, command);
+            }
+            command @ (TeamCommand::Verify(_)
+            | TeamCommand::Generate { .. }
+            | TeamCommand::Create { .. }
+            | TeamCommand::AskUsage { .. }
+            | TeamCommand::Add { .. }
+            | TeamCommand::Edit { .. }) => run_key_command(jobs, ctx, session, with, now, command),
+            command @ (TeamCommand::Invite(_)
+            | TeamCommand::ChangePassword(_)
+            | TeamCommand::RemoveMember(_)) => run_member_command(jobs, ctx, with, now, command),
+            command @ (TeamCommand::Revoke { .. }
+            | TeamCommand::Replace { .. }
+            | TeamCommand::MarkRotation { .. }
+            | TeamCommand::CompleteRotation { .. }
+            | TeamCommand::AbandonRotation { .. }) => {
+                run_rotation_command(jobs, ctx, session, with, now, command);
+            }
+            TeamCommand::CloseIncident { id, summary } => {
+                run_close_incident(jobs, ctx, with, now, (id, summary));
+            }
+            command @ TeamCommand::Account(_) => run_account_command(jobs, ctx, session, with, now, command),
+            command @ TeamCommand::Transfer(_) => {
+                run_transfer_command(jobs, ctx, session, with, now, command);
+            }
+        }
+    }
+
+    /// Starts a poll when one is due, and applies the one that came back.
+    pub(super) fn tick_team(&mut self, ctx: &egui::Context, now: DateTime<Utc>) {
+        let inline = self.services.inline_jobs;
+        let dir = self.services.dir.clone();
+        let Phase::Team(session) = &mut self.phase else { return };
+        if session.revealed.as_ref().is_some_and(|r| now >= r.until) {
+            session.revealed = None;
+        }
+        if let Some(answer) = session.poll.as_ref().and_then(|r| r.try_recv().ok()) {
+            session.poll = None;
+            session.next_poll = now + chrono::Duration::seconds(POLL_SECS);
+            let (changes, result) = answer;
+            apply_poll(session, changes, result);
+        }
+        if session.poll.is_some() || now < session.next_poll {
+            return;
+        }
+        let (sender, receiver) = mpsc::channel();
+        let vault = session.vault.clone();
+        let copy = session.copy.clone();
+        let changes = session.changes;
+        let poll = move || {
+            let result = vault.refresh(Some(copy), now).map(|refreshed| {
+                let changed = refreshed.keys_read > 0 || refreshed.full;
+                if changed {
+                    // A copy that cannot be saved is read again at the next start.
+                    let _read_again_next_start = folder::save_copy(&dir, &refreshed.snapshot);
+                }
+                let list = changed.then(|| refreshed.snapshot.keys());
+                Polled { refreshed, list }
+            });
+            let _session_gone = sender.send((changes, result));
+        };
+        session.poll = Some(receiver);
+        if inline {
+            poll();
+            return self.tick_team(ctx, now);
+        }
+        let ctx = ctx.clone();
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the poll runs beside jobs: it must not make the changing buttons wait"
+        )]
+        let spawned = std::thread::Builder::new().name("keydesk: team poll".into()).spawn(move || {
+            poll();
+            ctx.request_repaint();
+        });
+        if spawned.is_err() {
+            session.poll = None;
+            session.next_poll = now + chrono::Duration::seconds(POLL_SECS);
+        }
+    }
+
+    /// When the team session next wants the shell: the poll, or a reveal hiding.
+    pub(super) fn team_deadline(&self) -> Option<DateTime<Utc>> {
+        let session = self.team()?;
+        let reveal = session.revealed.as_ref().map(|r| r.until);
+        let poll = session.poll.is_none().then_some(session.next_poll);
+        [reveal, poll].into_iter().flatten().min()
+    }
+}

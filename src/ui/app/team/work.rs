@@ -1,0 +1,672 @@
+//! The team vault's work off the window's thread: each command group's job, the poll's
+//! answer, and the store calls they share.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use super::Done;
+use super::{Polled, TeamDone, TeamSession, away, away_sentence, sentence};
+use crate::actions::{self, team as folder};
+use crate::team::accounts::find_account;
+use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::ui::accounts::AccountAction;
+use crate::ui::jobs::Jobs;
+use crate::ui::jobs::Records;
+use crate::ui::settings::TransferAction;
+use crate::ui::team::TeamCommand;
+use crate::vault::incidents::IncidentReport;
+use crate::vault::model::KeyId;
+use crate::vault::os_rng;
+
+/// Starts a reveal or a copy of a key's secret, read fresh from the server.
+pub(super) fn run_reveal_copy(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    session: &TeamSession,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    command: TeamCommand,
+) {
+    match command {
+        TeamCommand::Reveal(id) => {
+            let label = format!("Revealing \"{}\"", session.label_of(&id));
+            jobs.spawn(ctx, label, Records::Yes, move || {
+                let result = fresh(&vault, &id).and_then(|key| vault.reveal(&keys, &key, now));
+                Done::Team(TeamDone::Revealed(id, result))
+            });
+        }
+        TeamCommand::Copy(id) => {
+            let label = format!("Copying \"{}\"", session.label_of(&id));
+            jobs.spawn(ctx, label, Records::No, move || match fresh(&vault, &id) {
+                Ok(key) => {
+                    let secret = vault.secret_to_copy(&keys, &key);
+                    Done::Team(TeamDone::ToCopy(Box::new(key), secret))
+                }
+                Err(error) => Done::Team(TeamDone::Failed(error)),
+            });
+        }
+        // The other commands are started by the other groups (see `run_team`).
+        _ => {}
+    }
+}
+
+/// Starts a change to the keys (add, create, generate, edit) or a question about one (verify, last use).
+pub(super) fn run_key_command(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    session: &TeamSession,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    command: TeamCommand,
+) {
+    match command {
+        TeamCommand::Verify(id) => {
+            let label = session.label_of(&id);
+            jobs.spawn(ctx, format!("Verifying \"{label}\""), Records::Yes, move || {
+                Done::Team(TeamDone::Said(verify(&vault, &keys, &id, &label, now)))
+            });
+        }
+        TeamCommand::Generate { label, notes, spec } => {
+            let existing = session.list.clone();
+            jobs.spawn(ctx, "Generating a key in the team vault", Records::Yes, move || {
+                let request = crate::vault::GenerateRequest { meta: meta(&label, notes), spec };
+                let made = vault
+                    .generate(&keys, &existing, request, &mut os_rng(), now)
+                    .map(|(record, _shown_from_its_row)| {
+                        format!(
+                            "Generated \"{}\" in the team vault: Copy or Reveal it from its row.",
+                            record.label
+                        )
+                    })
+                    .map_err(|e| sentence(&e));
+                Done::Team(TeamDone::Changed(made))
+            });
+        }
+        TeamCommand::Create { label, notes, account, scopes } => {
+            let existing = session.list.clone();
+            jobs.spawn(ctx, "Creating the key at the provider", Records::Yes, move || {
+                Done::Team(TeamDone::Created(create_at_provider(
+                    &vault,
+                    &keys,
+                    existing,
+                    (label, notes, &account),
+                    &scopes,
+                    now,
+                )))
+            });
+        }
+        TeamCommand::AskUsage { key, name } => {
+            let label = session.label_of(&key);
+            jobs.spawn(ctx, format!("Asking when \"{label}\" was last used"), Records::Yes, move || {
+                Done::Team(TeamDone::Said(usage(&vault, &keys, &key, name.as_deref(), now)))
+            });
+        }
+        TeamCommand::Add { label, notes, secret, account } => {
+            let existing = session.list.clone();
+            jobs.spawn(ctx, "Adding the key to the team vault", Records::Yes, move || {
+                let added = add(&vault, &keys, &existing, (label, notes, account), &secret, now);
+                Done::Team(TeamDone::Changed(added))
+            });
+        }
+        TeamCommand::Edit { key, version, edit } => {
+            jobs.spawn(ctx, "Saving the key in the team vault", Records::Yes, move || {
+                let result = on_store(&vault, &keys, now, |store| {
+                    actions::changes::edit(store, &key, Some(version), &edit)?;
+                    Ok(format!(
+                        "Saved \"{}\" in the team vault.",
+                        actions::Store::key_record(store, &key)?.label
+                    ))
+                });
+                Done::Team(TeamDone::Changed(result))
+            });
+        }
+        // The other commands are started by the other groups (see `run_team`).
+        _ => {}
+    }
+}
+
+/// Starts an invitation, a password change or a member's removal.
+pub(super) fn run_member_command(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    command: TeamCommand,
+) {
+    match command {
+        TeamCommand::Invite(name) => {
+            jobs.spawn(ctx, format!("Inviting {name}"), Records::Yes, move || {
+                let code = vault.invite(&keys, &name, &mut os_rng(), now);
+                Done::Team(TeamDone::Invited(name, code))
+            });
+        }
+        TeamCommand::ChangePassword(chosen) => {
+            let label = if chosen.new_data_key {
+                "Replacing the team's key and changing your password"
+            } else {
+                "Changing your password for the team vault"
+            };
+            jobs.spawn(ctx, label, Records::Yes, move || {
+                Done::Team(TeamDone::PasswordChanged(change_password(&vault, &chosen, now)))
+            });
+        }
+        TeamCommand::RemoveMember(name) => {
+            let label = format!("Removing {name} and replacing the team's key");
+            jobs.spawn(ctx, label, Records::Yes, move || {
+                let removed = vault
+                    .remove_member(&keys, &name, &mut os_rng(), now)
+                    .map(|(removed, keys)| (name, Box::new(removed), keys));
+                Done::Team(TeamDone::MemberRemoved(removed))
+            });
+        }
+        // The other commands are started by the other groups (see `run_team`).
+        _ => {}
+    }
+}
+
+/// Starts a revoke (opening its incident first when asked) or a step of a key's rotation.
+pub(super) fn run_rotation_command(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    session: &TeamSession,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    command: TeamCommand,
+) {
+    match command {
+        TeamCommand::Revoke { key, reason, at_provider, found_where } => {
+            let member = vault.config().member.clone();
+            jobs.spawn(ctx, "Revoking the key in the team vault", Records::Yes, move || {
+                // The incident first: the revoke (and the replacement after it) are then
+                // in its timeline.
+                let opened = match found_where {
+                    Some(found_where) => {
+                        let report = IncidentReport { found_where, noticed_by: member, notes: String::new() };
+                        fresh(&vault, &key)
+                            .and_then(|read| vault.open_incident(&keys, &read, &report, &mut os_rng(), now))
+                            .map(|id| format!("Opened incident {id}. "))
+                            .map_err(|e| sentence(&e))
+                    }
+                    None => Ok(String::new()),
+                };
+                let result = opened.and_then(|opened| {
+                    revoke(&vault, &keys, &key, &reason, at_provider, now)
+                        .map(|said| format!("{opened}{said}"))
+                });
+                Done::Team(TeamDone::Revoked(key, result))
+            });
+        }
+        TeamCommand::Replace { key, secret } => {
+            let list = session.list.clone();
+            jobs.spawn(ctx, "Starting the key's replacement", Records::Yes, move || {
+                    let started = fresh(&vault, &key)
+                        .and_then(|old| {
+                            vault.rotate(&keys, &old, &list, &secret, &mut os_rng(), now)?;
+                            let state = if old.record.is_live() { "is now retiring" } else { "stays revoked" };
+                            Ok(format!(
+                                "\"{}\" {state}; the new key is added. Mark each integration as it moves to it, then complete the rotation.",
+                                old.record.label
+                            ))
+                        })
+                        .map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::Rotated { result: started, open: Some(key) })
+                });
+        }
+        TeamCommand::MarkRotation { old, integration, step } => {
+            jobs.spawn(ctx, format!("Marking {integration}"), Records::Yes, move || {
+                let marked = on_store(&vault, &keys, now, |store| {
+                    actions::changes::mark_rotation(store, &old, &integration, step)
+                })
+                .map(|(moved, total)| format!("Marked. {moved} of {total} integrations moved."));
+                Done::Team(TeamDone::Rotated { result: marked, open: Some(old) })
+            });
+        }
+        TeamCommand::CompleteRotation { old, reason, at_provider } => {
+            jobs.spawn(ctx, "Completing the rotation", Records::Yes, move || {
+                let done = complete_rotation(&vault, &keys, &old, reason.as_deref(), at_provider, now);
+                Done::Team(TeamDone::Rotated { result: done, open: None })
+            });
+        }
+        TeamCommand::AbandonRotation { old, reason, at_provider } => {
+            jobs.spawn(ctx, "Abandoning the rotation", Records::Yes, move || {
+                let done = abandon_rotation(&vault, &keys, &old, &reason, at_provider, now);
+                Done::Team(TeamDone::Rotated { result: done, open: None })
+            });
+        }
+        // The other commands are started by the other groups (see `run_team`).
+        _ => {}
+    }
+}
+
+/// Starts closing an incident with its summary.
+pub(super) fn run_close_incident(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    (id, summary): (String, String),
+) {
+    jobs.spawn(ctx, format!("Closing incident {id}"), Records::Yes, move || {
+        let closed = vault
+            .close_incident(&keys, &id, &summary, now)
+            .map(|()| format!("Closed incident {id}."))
+            .map_err(|e| sentence(&e));
+        Done::Team(TeamDone::IncidentClosed(closed))
+    });
+}
+
+/// Starts adding, removing or testing one of the team's provider accounts.
+pub(super) fn run_account_command(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    session: &TeamSession,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    command: TeamCommand,
+) {
+    match command {
+        TeamCommand::Account(AccountAction::Add { request, management_key }) => {
+            let name = request.name.trim().to_owned();
+            jobs.spawn(ctx, format!("Adding the account \"{name}\""), Records::Yes, move || {
+                let added = vault
+                    .add_account(&keys, request, management_key.as_ref(), &mut os_rng(), now)
+                    .map(|account| {
+                        format!(
+                            "Added the {} account \"{}\" to the team vault.",
+                            account.provider.name(),
+                            account.name
+                        )
+                    })
+                    .map_err(|e| sentence(&e));
+                Done::Team(TeamDone::AccountChanged(added))
+            });
+        }
+        TeamCommand::Account(AccountAction::Remove { id, name }) => {
+            let list = session.list.clone();
+            jobs.spawn(ctx, format!("Removing the account \"{name}\""), Records::Yes, move || {
+                let removed = vault
+                    .remove_account(&keys, &id, &list, now)
+                    .map(|account| format!("Removed the account \"{}\" from the team vault.", account.name))
+                    .map_err(|e| sentence(&e));
+                Done::Team(TeamDone::AccountChanged(removed))
+            });
+        }
+        TeamCommand::Account(AccountAction::Test(id)) => {
+            jobs.spawn(ctx, "Testing the account's management key", Records::No, move || {
+                let tested = test_account(&vault, &keys, &id, now);
+                Done::Team(TeamDone::AccountTested(id, tested))
+            });
+        }
+        // The other commands are started by the other groups (see `run_team`).
+        _ => {}
+    }
+}
+
+/// Starts reading a file to import, the import itself or an export.
+pub(super) fn run_transfer_command(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    session: &mut TeamSession,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    command: TeamCommand,
+) {
+    match command {
+        TeamCommand::Transfer(TransferAction::Preview { path, format, columns }) => {
+            let list = session.list.clone();
+            jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
+                let how = crate::actions::transfer::ReadAs { format, columns: columns.as_deref() };
+                let read = folder::read_import(&keys, &list, &crate::storage::expand_home(&path), how);
+                let picker = crate::ui::app::transfer::picker(&read, &path, columns.as_deref());
+                Done::Team(TeamDone::ImportPreviewed(read.map(Box::new), picker))
+            });
+        }
+        TeamCommand::Transfer(TransferAction::Import) => {
+            let Some(preview) = session.screen.transfer.import_preview.take() else { return };
+            let list = session.list.clone();
+            jobs.spawn_counted(ctx, "Importing keys into the team vault", Records::Yes, move |progress| {
+                    let imported = folder::import(&vault, &keys, &list, &preview, &mut |done, total| {
+                        progress.set(done, total);
+                        if progress.is_cancelled() {
+                            std::ops::ControlFlow::Break(())
+                        } else {
+                            std::ops::ControlFlow::Continue(())
+                        }
+                    });
+                    let said = imported
+                        .map(|report| {
+                            format!(
+                                "Imported {} from {} into the team vault; {} already in it, {} repeated in the file, {} skipped.",
+                                crate::vault::count_keys(report.imported),
+                                preview.source(),
+                                report.in_vault,
+                                report.repeated,
+                                report.skipped
+                            )
+                        })
+                        .map_err(|e| sentence(&e));
+                    Done::Team(TeamDone::Said(said))
+                });
+        }
+        TeamCommand::Transfer(TransferAction::Export { path, options }) => {
+            let list = session.list.clone();
+            jobs.spawn(ctx, "Writing the export", Records::Yes, move || {
+                let path = crate::storage::expand_home(&path);
+                Done::Team(TeamDone::Said(folder::export(&vault, &keys, &list, &path, options, now)))
+            });
+        }
+        // The other commands are started by the other groups (see `run_team`).
+        _ => {}
+    }
+}
+
+/// A poll's answer, unless a change made here since makes it old.
+pub(super) fn apply_poll(session: &mut TeamSession, changes: u64, result: Result<Polled, TeamError>) {
+    if changes != session.changes {
+        return;
+    }
+    match result {
+        Ok(Polled { refreshed, list }) => {
+            session.problem = None;
+            session.copy = refreshed.snapshot;
+            if let Some(list) = list {
+                session.list = list;
+                session.generation += 1;
+            }
+        }
+        Err(error) => {
+            session.problem = Some(match away(&error) {
+                Some(away) => away_sentence(away, &session.copy),
+                None => format!("Read-only: {}", sentence(&error)),
+            });
+        }
+    }
+}
+
+/// `id` as the server has it now (a change or a reveal works on the entry as it is there).
+/// The team's audit trail for the audit screen, its chain checked (which takes the team's
+/// key: without it, or when the check fails, the entries as read and why they are not
+/// vouched for).
+pub(super) fn read_audit(vault: &TeamVault, keys: Option<&TeamKeys>) -> crate::ui::session::AuditCache {
+    let checked = match keys {
+        Some(keys) => vault.verify_audit(keys).map_err(|e| sentence(&e)),
+        None => {
+            Err("The trail's check needs the team's key: lock, then unlock while the server answers."
+                .to_owned())
+        }
+    };
+    let (events, chain) = match checked {
+        Ok(events) => {
+            let n = events.len() as u64;
+            (events, Ok(n))
+        }
+        Err(why) => (vault.events_after(0).unwrap_or_default(), Err(why)),
+    };
+    let (records, by) =
+        events.iter().filter_map(|event| Some((event.as_record()?, event.member.clone()))).unzip();
+    crate::ui::session::AuditCache { entries: events.len() as u64, records, chain, by }
+}
+
+/// Runs `verb` on the team vault as a store; its error in one sentence.
+pub(super) fn on_store<T>(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    now: DateTime<Utc>,
+    verb: impl FnOnce(&mut actions::TeamStore<'_>) -> Result<T, actions::ActionError>,
+) -> Result<T, String> {
+    let mut store = actions::TeamStore::new(vault, keys, now).map_err(|e| sentence(&e))?;
+    verb(&mut store).map_err(|error| match error {
+        actions::ActionError::Team(error) => sentence(&error),
+        other => other.to_string(),
+    })
+}
+
+pub(super) fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError> {
+    vault.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })
+}
+
+/// What a panel read (accounts, incidents): kept for the panel, or the panel closed and why
+/// said.
+pub(super) fn panel_read<T>(
+    read: Result<T, String>,
+    (into, open): (&mut Option<T>, &mut bool),
+    toasts: &mut crate::ui::widgets::Toasts,
+    now: DateTime<Utc>,
+) {
+    match read {
+        Ok(found) => *into = Some(found),
+        Err(error) => {
+            *open = false;
+            toasts.error(error, now);
+        }
+    }
+}
+
+/// Completes the rotation of `old` as `keydesk rotate --complete` does: refused while an
+/// integration has not moved and no reason is given; then the old key is revoked (which
+/// closes the rotation), or, revoked first, only the rotation is closed.
+pub(super) fn complete_rotation(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    old: &KeyId,
+    reason: Option<&str>,
+    at_provider: bool,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let read = fresh(vault, old).map_err(|e| sentence(&e))?;
+    crate::vault::check_complete(&read.record, reason).map_err(|e| e.to_string())?;
+    let label = &read.record.label;
+    if read.record.is_live() {
+        let new = read.record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
+        let revoked =
+            revoke(vault, keys, old, &crate::vault::rotated_reason(&new, reason), at_provider, now)?;
+        Ok(format!("Rotation of \"{label}\" complete. {revoked}"))
+    } else {
+        on_store(vault, keys, now, |store| actions::changes::close_rotation(store, old, reason))?;
+        Ok(format!("Rotation of \"{label}\" complete: the old key was revoked already."))
+    }
+}
+
+/// Abandons the rotation of `old`: its replacement is revoked, then the old key is active
+/// again.
+pub(super) fn abandon_rotation(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    old: &KeyId,
+    reason: &str,
+    at_provider: bool,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let read = fresh(vault, old).map_err(|e| sentence(&e))?;
+    let label = read.record.label.clone();
+    let Some(new) = read.record.replaced_by.clone() else {
+        return Err(format!("\"{label}\" names no replacement to revoke."));
+    };
+    revoke(vault, keys, &new, &format!("rotation abandoned: {reason}"), at_provider, now)?;
+    on_store(vault, keys, now, |store| actions::changes::abandon_rotation(store, old, reason))?;
+    Ok(format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again."))
+}
+
+/// "Test connection": asks the account's provider whether its management key works, and keeps
+/// what the key may do where the provider lists it (for the health report).
+pub(super) fn test_account(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let accounts = vault.accounts().map_err(|e| sentence(&e))?;
+    let found = find_account(&accounts, id).map_err(|e| e.to_string())?;
+    let key = vault.management_key(keys, found).map_err(|e| sentence(&e))?;
+    let account = &found.account;
+    let url = crate::providers::verify::base_url(
+        account.provider,
+        account.base_url.as_deref(),
+        account.region.as_deref(),
+    )
+    .map_err(|e| e.to_string())?;
+    let tested =
+        actions::test_account(&actions::client(), account.provider, &url, &key).map_err(|e| e.to_string())?;
+    if let Some(scopes) = &tested.scopes {
+        vault.note_management_scopes(keys, &account.id, scopes, now).map_err(|e| {
+            format!("{} The test's answer could not be recorded: {}", tested.words, sentence(&e))
+        })?;
+    }
+    Ok(tested.words)
+}
+
+/// Asks key `id`'s provider whether it still takes the key (at its account's address, with
+/// the local vault's code) and records the answer on the key. `Ok`: the key works.
+pub(super) fn verify(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    id: &KeyId,
+    label: &str,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let outcome = (|| {
+        let mut store = actions::TeamStore::new(vault, keys, now)?;
+        let called = actions::plan_verify(&store, id)?.call(&actions::client());
+        actions::finish_verify(&mut store, called)
+    })()
+    .map_err(|error| error.to_string())?;
+    let said = format!("\"{label}\": {}", outcome.sentence());
+    if outcome.works() { Ok(said) } else { Err(said) }
+}
+
+/// Asks the key's provider when it last saw the key used, as `keydesk usage` does, and
+/// records the answer for every member. A use after the key was revoked or replaced
+/// everywhere is said as an error.
+pub(super) fn usage(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    id: &KeyId,
+    name: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let (record, found) = (|| {
+        let mut store = actions::TeamStore::new(vault, keys, now)?;
+        let called = actions::plan_usage(&store, id, name)?.call(&actions::client());
+        let found = actions::finish_usage(&mut store, called)?;
+        Ok::<_, actions::ActionError>((actions::Store::key_record(&store, id)?, found))
+    })()
+    .map_err(|error| error.to_string())?;
+    let said =
+        format!("\"{}\": {}", record.label, actions::usage_sentence(record.provider, &found.usage, now));
+    match found.unexpected {
+        Some(flag) => Err(format!("{said} {}", actions::unexpected_sentence(record.provider, &flag))),
+        None => Ok(said),
+    }
+}
+
+/// A new key's metadata as the Add key form gives it.
+pub(super) fn meta(label: &str, notes: String) -> crate::vault::meta::KeyMeta {
+    crate::vault::meta::KeyMeta { notes, ..crate::vault::meta::KeyMeta::labelled(label) }
+}
+
+/// Has the account's provider make a key and keeps it, as `keydesk generate --account` does
+/// (a key the team vault cannot keep is deleted at the provider again; failing that, it is
+/// answered to be shown once).
+pub(super) fn create_at_provider(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    existing: Vec<TeamKey>,
+    (label, notes, account): (String, String, &str),
+    scopes: &[String],
+    now: DateTime<Utc>,
+) -> Result<String, (String, Option<SecretString>)> {
+    let mut store =
+        actions::TeamStore::new(vault, keys, now).map_err(|e| (sentence(&e), None))?.adding(existing);
+    let request =
+        crate::vault::AddRequest { meta: meta(&label, notes), ..crate::vault::AddRequest::default() };
+    let client = actions::client();
+    let called = actions::plan_create(&store, account, request, scopes)
+        .map_err(|e| (e.to_string(), None))?
+        .call(&client);
+    let created =
+        actions::finish_create(&mut store, called, &client).map_err(|(e, left)| (e.to_string(), left))?;
+    let mut said = format!(
+        "Created \"{label}\" at {} and kept it in the team vault: Copy or Reveal it from its row.",
+        created.provider.name()
+    );
+    if let Some(warning) = created.warning {
+        said.push(' ');
+        said.push_str(&warning);
+    }
+    Ok(said)
+}
+
+/// Changes this member's password as `keydesk passwd` does: the current one is checked by
+/// unlocking with it; with `new_data_key`, the team's key is replaced first (an admin's
+/// token), and the new keys are answered for the session.
+pub(super) fn change_password(
+    vault: &TeamVault,
+    chosen: &crate::ui::settings::ChosenPassword,
+    now: DateTime<Utc>,
+) -> Result<(String, Option<TeamKeys>), TeamError> {
+    let keys = vault.unlock(&chosen.current)?;
+    // The form starts at the member's current cost: the rest of it stays as it is.
+    let kdf = crate::team::members::KdfChoice {
+        memory_kib: Some(chosen.memory_mib.saturating_mul(1024)),
+        ..crate::team::members::KdfChoice::default()
+    };
+    let said = "Your password for the team vault is changed; the old one opens nothing on the server now.";
+    if !chosen.new_data_key {
+        vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now)?;
+        return Ok((said.to_owned(), None));
+    }
+    let (done, keys) = vault.rekey(&keys, &mut os_rng(), now)?;
+    vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now)?;
+    let said = format!(
+        "{said} The team's key was replaced for every member and {} sealed again under it.",
+        crate::vault::count_keys(done.resealed)
+    );
+    Ok((said, Some(keys)))
+}
+
+/// Revokes key `id` as the local vault's revoke does (`actions::plan_revoke`): ticked "I
+/// revoked it on the provider's page", the old key is checked there (a provider that still
+/// takes it keeps the key active); unticked, in Keydesk only. The sentence to show.
+pub(super) fn revoke(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    id: &KeyId,
+    reason: &str,
+    at_provider: bool,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let done = (|| {
+        let mut store = actions::TeamStore::new(vault, keys, now)?;
+        let options = actions::RevokeOptions { confirmed_at_provider: at_provider, local_only: !at_provider };
+        let called = actions::plan_revoke(&store, id, reason, options)?.call(&actions::client());
+        actions::finish_revoke(&mut store, called, reason)
+    })()
+    .map_err(|error| error.to_string())?;
+    Ok(std::iter::once(done.message).chain(done.notes).collect::<Vec<_>>().join(" "))
+}
+
+/// Adds a pasted key: recognised, refused when the vault has it already, sealed and recorded.
+pub(super) fn add(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    existing: &[TeamKey],
+    (label, notes, account): (String, String, Option<String>),
+    secret: &SecretString,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let request = crate::vault::AddRequest {
+        meta: meta(&label, notes),
+        account,
+        ..crate::vault::AddRequest::default()
+    };
+    let (record, detection) =
+        vault.add_key(keys, existing, request, secret, &mut os_rng(), now).map_err(|e| sentence(&e))?;
+    let mut said = format!("Added \"{}\" ({}) to the team vault.", record.label, detection.provider.name());
+    if let Some(warning) = detection.warning {
+        said.push(' ');
+        said.push_str(&warning);
+    }
+    Ok(said)
+}
