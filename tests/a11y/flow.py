@@ -39,8 +39,11 @@ OTHER = os.environ["KEYDESK_A11Y_OTHER"]
 # How long a step may take to show in the tree (a frame, an AT-SPI round trip; unlocking runs
 # Argon2id). Waiting longer fails the step: it never passes by waiting.
 PATIENCE = 30.0
-# The most Tab presses that may separate two controls of one screen.
-MOST_TABS = 80
+# The most Tab presses that may separate two controls of one screen: twice round the longest
+# screen of the flow (about 40 controls).
+MOST_TABS = 100
+# How long a Tab may take to move the focus before the next is pressed.
+SETTLE = 5.0
 
 
 class StepFailed(Exception):
@@ -115,6 +118,18 @@ def wait_for(what, test):
         time.sleep(0.1)
 
 
+def wait_until(seconds, test):
+    """Polls the tree for at most `seconds` until `test` answers; returns the answer or None.
+    Not a check: the caller goes on either way."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        answer = test(snapshot())
+        if answer:
+            return answer
+        time.sleep(0.05)
+    return None
+
+
 def has(role, name):
     return lambda tree: any(r == role and n == name for r, n, _ in tree)
 
@@ -166,18 +181,31 @@ def type_text(text):
 
 
 def tab_to(role, name):
-    """Presses Tab until the control (role, name) has the focus: it must be reachable by keyboard."""
+    """Presses Tab until the control (role, name) has the focus: it must be reachable by keyboard.
+
+    After each Tab, waits for the focus to land on another control. egui lets go of the focus
+    for a frame when it wraps from the last control to the first (and may draw that frame only
+    at the next key), so when no control has it after a while, Tab is pressed again; going round
+    twice is within MOST_TABS."""
     seen = []
     for _ in range(MOST_TABS):
-        now = focused(snapshot())
-        if now == (role, name):
+        before = focused(snapshot())
+        if before == (role, name):
             say(f'focus on {role} "{name}" after {len(seen)} Tab(s)')
             return
         keys("Tab")
-        # The next frame moves the focus: wait until the tree says where it went.
-        wait_for("the focus to move after Tab", lambda tree, before=now: focused(tree) != before)
-        seen.append(focused(snapshot()))
+        landed = wait_until(SETTLE, lambda tree, before=before: moved(tree, before))
+        seen.append(landed or focused(snapshot()))
     raise StepFailed(f'{role} "{name}" never had the focus; Tab went through {seen}')
+
+
+def moved(tree, before):
+    """The control that has the focus now, if it is not `before`; None while no control has it
+    (the tree then gives the window itself, the frame, as focused)."""
+    now = focused(tree)
+    if now is None or now[0] in ("frame", "application") or now == before:
+        return None
+    return now
 
 
 def clipboard():
