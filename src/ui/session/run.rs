@@ -57,7 +57,7 @@ impl Session {
             // New keys and a key's details.
             Command::Generate(request) => self.generate(request, fx),
             Command::Add { request, secret, verify_after } => {
-                self.add_key(request, &secret, verify_after, fx)
+                self.add_key(request, &secret, verify_after, fx);
             }
             Command::CreateAtProvider { account, request, scopes } => {
                 self.create_at_provider(&account, request, &scopes, fx);
