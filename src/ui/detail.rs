@@ -5,7 +5,7 @@ use super::meta_form::details_ui;
 use super::session::{Command, Revealed};
 use super::state::{DetailState, Screen};
 use super::theme;
-use super::widgets::{badge_ui, error_ui, field, field_with, secret_field, secret_text_ui};
+use super::widgets::{accessible_name, badge_ui, error_ui, field, field_with, secret_field, secret_text_ui};
 use crate::providers::Provider;
 use crate::vault::audit::{Outcome, Record};
 use crate::vault::health::{full_access, known_permissions};
@@ -231,29 +231,39 @@ fn secret_actions_ui(
         }
         if let Some(r) = revealed {
             ui.label(format!("hides in {} s", (r.until - now).num_seconds().max(0)));
-            if ui.button("Hide").clicked() {
+            let hide = ui.button("Hide");
+            accessible_name(&hide, || format!("Hide {}", record.label));
+            if hide.clicked() {
                 command = Some(Command::HideReveal);
             }
-        } else if ui
-            .button("Reveal")
-            .on_hover_text("Shows the key for 30 s; recorded in the audit log")
-            .clicked()
-        {
-            command = Some(Command::Reveal(record.id.clone()));
+        } else {
+            let reveal = ui.button("Reveal");
+            accessible_name(&reveal, || format!("Reveal {}", record.label));
+            if reveal.on_hover_text("Shows the key for 30 s; recorded in the audit log").clicked() {
+                command = Some(Command::Reveal(record.id.clone()));
+            }
         }
     });
+    // Short words on the buttons; in the accessibility tree each says which key it acts on.
+    let button = |ui: &mut egui::Ui, text: &str| {
+        let response = ui.button(text);
+        accessible_name(&response, || format!("{text} {}", record.label));
+        response
+    };
     ui.horizontal(|ui| {
-        if ui.button("Copy").clicked() {
+        if button(ui, "Copy").clicked() {
             command = Some(Command::Copy(record.id.clone()));
         }
-        if ui.button("Verify").on_hover_text("One request to the provider").clicked() {
+        if button(ui, "Verify").on_hover_text("One request to the provider").clicked() {
             command = Some(Command::Verify(record.id.clone()));
         }
         // One rotation at a time: none is offered while this key's is under way.
-        if record.provider == Provider::Keydesk && !rotating && ui.button("Rotate").clicked() {
+        if record.provider == Provider::Keydesk && !rotating && button(ui, "Rotate").clicked() {
             command = Some(rotate_confirmed(record, None));
         }
-        if ui.button("Revoke…").clicked() {
+        let revoke = ui.button("Revoke…");
+        accessible_name(&revoke, || format!("Revoke {}…", record.label));
+        if revoke.clicked() {
             command = Some(Command::StartRevoke(record.id.clone()));
         }
     });
@@ -278,7 +288,9 @@ fn secret_actions_ui(
             if !page.is_empty() {
                 ui.hyperlink_to(format!("Make one at {}", record.provider.name()), page);
             }
-            if ui.add_enabled(!state.replacement.is_empty(), egui::Button::new("Rotate")).clicked() {
+            let rotate = ui.add_enabled(!state.replacement.is_empty(), egui::Button::new("Rotate"));
+            accessible_name(&rotate, || format!("Rotate {} to the replacement key", record.label));
+            if rotate.clicked() {
                 state.replacement.trim();
                 let pasted = Some(state.replacement.take());
                 command = Some(rotate_confirmed(record, pasted));

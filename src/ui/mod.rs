@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod app;
 pub mod audit_log;
 pub mod dashboard;
+mod dashboard_row;
 pub mod detail;
 pub mod fills;
 pub mod health;

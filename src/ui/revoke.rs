@@ -4,13 +4,16 @@
 use super::session::Command;
 use super::state::RevokeState;
 use super::theme;
-use super::widgets::{error_ui, field};
+use super::widgets::{accessible_name, error_ui, field};
 use crate::actions::{RevokeOptions, RevokeRoute};
 
-/// The dialog; Esc or Cancel closes it.
+/// The dialog; Esc or Cancel closes it. In the accessibility tree the dialog and its buttons
+/// name the key ("Revoke SendGrid production now"), the reason field is named by its label.
 pub fn revoke_ui(ctx: &egui::Context, state: &mut RevokeState) -> Option<Command> {
     let mut command = None;
-    let modal = egui::Modal::new(egui::Id::unique("revoke")).show(ctx, |ui| {
+    let id = egui::Id::unique("revoke");
+    let area = egui::Modal::default_area(id).accessible_name(format!("Revoke {}", state.label));
+    let modal = egui::Modal::new(id).area(area).show(ctx, |ui| {
         ui.set_max_width(560.0);
         ui.heading(format!("Revoke \"{}\"", state.label));
         if state.integrations.is_empty() {
@@ -63,12 +66,10 @@ pub fn revoke_ui(ctx: &egui::Context, state: &mut RevokeState) -> Option<Command
         ui.horizontal(|ui| {
             let guided_unconfirmed = matches!(state.route, RevokeRoute::Guided { .. }) && !state.confirmed;
             let enter = reason.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if (ui
-                .add_enabled(!guided_unconfirmed, super::widgets::destructive_button(ui, "Revoke key"))
-                .clicked()
-                || (enter && !guided_unconfirmed))
-                && command.is_none()
-            {
+            let revoke =
+                ui.add_enabled(!guided_unconfirmed, super::widgets::destructive_button(ui, "Revoke key"));
+            accessible_name(&revoke, || format!("Revoke {} now", state.label));
+            if (revoke.clicked() || (enter && !guided_unconfirmed)) && command.is_none() {
                 command = Some(Command::Revoke {
                     key: state.key_id.clone(),
                     reason: state.reason.clone(),
@@ -76,7 +77,9 @@ pub fn revoke_ui(ctx: &egui::Context, state: &mut RevokeState) -> Option<Command
                     replacement: state.replacement,
                 });
             }
-            if ui.button("Cancel").clicked() {
+            let cancel = ui.button("Cancel");
+            accessible_name(&cancel, || format!("Cancel revoking {}", state.label));
+            if cancel.clicked() {
                 command = Some(Command::CloseRevoke);
             }
         });

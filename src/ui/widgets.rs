@@ -151,6 +151,14 @@ pub fn field_with(ui: &mut egui::Ui, label: &str, edit: egui::TextEdit<'_>) -> e
     .inner
 }
 
+/// Names a widget in the accessibility tree for what it acts on: the visible text may stay
+/// short ("Copy") while a screen reader hears which key it is ("Copy SendGrid production").
+/// The name replaces the widget's own; it is worded only while assistive technology (or a
+/// test) reads the tree, so a list of 10,000 keys costs nothing more without one.
+pub fn accessible_name(response: &egui::Response, name: impl FnOnce() -> String) {
+    response.ctx.accesskit_node_builder(response.id, |node| node.set_label(name()));
+}
+
 /// Gives the panel holding `ui` its place in the accessibility tree: egui names a panel's node a
 /// pane but gives it no bounds, so a screen reader (and the layout tests) could not tell where
 /// the list ends and the key's page begins. Call first inside each panel.

@@ -99,10 +99,11 @@ fn only_storage_and_secrets_touch_the_file_system() {
 }
 
 /// The screens of the window: they draw plain data and return commands.
-const SCREEN_FILES: [&str; 23] = [
+const SCREEN_FILES: [&str; 24] = [
     "accounts.rs",
     "audit_log.rs",
     "dashboard.rs",
+    "dashboard_row.rs",
     "detail.rs",
     "fills.rs",
     "health.rs",

@@ -9,6 +9,7 @@
 
 mod common;
 
+mod a11y;
 mod architecture;
 mod audit_chain;
 mod browser_add_page;

@@ -69,7 +69,7 @@ fn the_whole_marketer_flow() {
     assert!(harness.state().session().unwrap().shown_once.is_none());
 
     // Copy: the clipboard holds it, and is cleared once the clock passes 20 s.
-    click(&mut harness, "Copy");
+    click(&mut harness, "Copy HubSpot webhook");
     assert_eq!(world.clipboard.contents().as_deref(), Some(secret.as_str()));
     harness.get_by_label_contains("Clipboard: HubSpot webhook clears in 20 s");
     assert_eq!(harness.state().session().unwrap().vault.keys()[0].copy_count, 1);
@@ -78,19 +78,19 @@ fn the_whole_marketer_flow() {
     assert_eq!(world.clipboard.contents(), None, "cleared after 20 s");
 
     // A second copy, then something else is copied: Keydesk leaves the clipboard alone.
-    click(&mut harness, "Copy");
+    click(&mut harness, "Copy HubSpot webhook");
     world.clipboard.copy_from_elsewhere("an address the marketer copied");
     world.clock.advance_secs(21);
     harness.run();
     assert_eq!(world.clipboard.contents().as_deref(), Some("an address the marketer copied"));
 
     // Revoke with a reason: the dialog names the integration; the key shows as revoked.
-    click(&mut harness, "Revoke…");
+    click(&mut harness, "Revoke HubSpot webhook…");
     harness.get_by_label_contains("These will stop working: HubSpot.");
     type_into(&mut harness, "Reason", "pasted in a public channel");
     harness.get_by_label("Create a replacement right away").click();
     harness.run();
-    click(&mut harness, "Revoke key");
+    click(&mut harness, "Revoke HubSpot webhook now");
     let session = harness.state().session().unwrap();
     assert!(
         matches!(&session.vault.keys()[0].status, KeyStatus::Revoked { reason, .. } if reason == "pasted in a public channel")
@@ -187,7 +187,7 @@ fn a_pasted_key_is_checked_at_the_provider_and_verify_reports() {
 
     // The key is revoked at Brevo behind Keydesk's back: Verify on the key's page says so.
     *valid.lock().unwrap() = false;
-    click(&mut harness, "Verify");
+    click(&mut harness, "Verify Brevo CRM");
     harness.run();
     // Said in a toast, on the key's "Last verified" line and in its history.
     assert_eq!(
@@ -216,8 +216,8 @@ fn the_key_list_says_nothing_needs_attention_only_when_it_is_true() {
     click(&mut harness, "Keys");
     harness.get_by_label("Nothing needs attention.");
     // A Keydesk key's check is its checksum: it is active, not "works".
-    click(&mut harness, "…");
-    click(&mut harness, "Verify");
+    click(&mut harness, "More for Newsletter sync");
+    click(&mut harness, "Verify Newsletter sync");
     let session = harness.state().session().unwrap();
     assert!(session.vault.keys()[0].last_verified.is_some(), "checked");
     assert!(harness.query_by_label("works").is_none());
@@ -283,9 +283,9 @@ fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
     create_and_unlock(&mut harness);
     let active = common::window::generate_key(&mut harness, "Newsletter sync");
     let revoked = common::window::generate_key(&mut harness, "Old webhook");
-    click(&mut harness, "Revoke…");
+    click(&mut harness, "Revoke Old webhook…");
     type_into(&mut harness, "Reason", "replaced last spring");
-    click(&mut harness, "Revoke key");
+    click(&mut harness, "Revoke Old webhook now");
 
     let look_up = |harness: &mut egui_kittest::Harness<'_, keydesk::ui::KeydeskApp>, text: &str| {
         harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
@@ -324,10 +324,10 @@ fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
     look_up(&mut harness, &active);
     click(&mut harness, "Suspected leak: revoke…");
     harness.get_by_label_contains("Say where the key was found");
-    assert!(harness.query_by_label("Revoke key").is_none());
+    assert!(harness.query_by_label("Revoke Newsletter sync now").is_none());
     type_into(&mut harness, "Found where", "a support e-mail");
     click(&mut harness, "Suspected leak: revoke…");
-    harness.get_by_label("Revoke key");
+    harness.get_by_label("Revoke Newsletter sync now");
     let incidents = harness.state().session().unwrap().vault.file().incidents.clone();
     assert_eq!((incidents.len(), incidents[0].found_where.as_str()), (1, "a support e-mail"));
     let session = harness.state().session().unwrap();
@@ -374,11 +374,11 @@ fn a_rotated_key_shows_as_retiring_with_its_replacement_in_the_list() {
     // The key's page counts its uses over the last 90 days.
     harness.get_by_label("Activity, last 90 days");
     harness.get_by_label("0 copies");
-    click(&mut harness, "Copy");
+    click(&mut harness, "Copy Partner API");
     harness.get_by_label("1 copy");
-    click(&mut harness, "Rotate");
-    // The question's own "Rotate" button (the page's is behind it).
-    harness.get_all_by_label("Rotate").last().unwrap().click();
+    click(&mut harness, "Rotate Partner API");
+    // The question's own "Rotate" button (the page's, behind it, names the key).
+    harness.get_by_label("Rotate").click();
     let _settled = harness.try_run();
     click(&mut harness, "Done");
     click(&mut harness, "Keys");
@@ -415,14 +415,14 @@ fn a_rotation_with_two_integrations_survives_a_restart_and_finishes() {
         old_secret =
             harness.state().session().unwrap().shown_once.as_ref().unwrap().secret.expose_secret().to_owned();
         click(&mut harness, "Done");
-        click(&mut harness, "Rotate");
+        click(&mut harness, "Rotate Partner API");
         harness.get_all_by_label("Rotate").last().unwrap().click();
         let _settled = harness.try_run();
         click(&mut harness, "Done");
         // The new key's page: a row per integration, nothing moved yet, Finish not offered.
         harness.get_by_label_contains("0 of 2 integrations moved");
         harness.get_by_label("Open its settings");
-        assert!(harness.query_by_label("Rotate").is_none(), "one rotation at a time");
+        assert!(harness.query_by_label("Rotate Partner API").is_none(), "one rotation at a time");
         use egui_kittest::kittest::NodeT;
         assert!(harness.get_by_label("Finish rotation: revoke the old key…").accesskit_node().is_disabled());
         click(&mut harness, "Updated: HubSpot");
@@ -445,7 +445,7 @@ fn a_rotation_with_two_integrations_survives_a_restart_and_finishes() {
     click(&mut harness, "Tested: Zapier");
     harness.get_by_label_contains("2 of 2 integrations moved");
     click(&mut harness, "Finish rotation: revoke the old key…");
-    click(&mut harness, "Revoke key");
+    click(&mut harness, "Revoke Partner API now");
 
     let session = harness.state().session().unwrap();
     let keys = session.vault.keys();
@@ -470,7 +470,7 @@ fn a_rotation_is_abandoned_from_the_window_the_new_key_revoked_the_old_one_activ
     let mut harness = app(&world);
     create_and_unlock(&mut harness);
     common::window::generate_key(&mut harness, "Partner API");
-    click(&mut harness, "Rotate");
+    click(&mut harness, "Rotate Partner API");
     harness.get_all_by_label("Rotate").last().unwrap().click();
     let _settled = harness.try_run();
     click(&mut harness, "Done");
@@ -480,7 +480,7 @@ fn a_rotation_is_abandoned_from_the_window_the_new_key_revoked_the_old_one_activ
     assert!(harness.get_by_label(abandon).accesskit_node().is_disabled(), "a reason is asked first");
     type_into(&mut harness, "Abandon, because", "the new key was pasted in a chat");
     click(&mut harness, abandon);
-    click(&mut harness, "Revoke key");
+    click(&mut harness, "Revoke Partner API now");
     harness.get_by_label_contains("abandoned: the new key is revoked, the old one is active again");
 
     let session = harness.state().session().unwrap();
@@ -538,9 +538,9 @@ fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() 
     harness.get_by_label("Found in a public repository, noticed by Dana.");
     assert!(harness.query_by_label("Report a suspected leak").is_none(), "one open incident at a time");
 
-    click(&mut harness, "Revoke…");
+    click(&mut harness, "Revoke Newsletter sync…");
     type_into(&mut harness, "Reason", "found in a public repository");
-    click(&mut harness, "Revoke key");
+    click(&mut harness, "Revoke Newsletter sync now");
     let timeline = harness.state().session().unwrap().vault.file().incidents[0].timeline.len();
     assert!(timeline >= 2, "the revoke joined the incident");
     // The revoke went on to a replacement; the key list leads back to the incident.
@@ -620,7 +620,7 @@ fn a_leaked_sendgrid_key_is_named_revoked_and_replaced_at_sendgrid() {
     type_into(&mut harness, "Noticed by", "GitHub secret scanning");
     click(&mut harness, "Suspected leak: revoke…");
     type_into(&mut harness, "Reason", "found in a public repository");
-    click(&mut harness, "Revoke key");
+    click(&mut harness, "Revoke CRM mail now");
     harness.run();
     assert!(live.lock().unwrap().is_empty(), "revoked at SendGrid");
     let deletes: Vec<_> = sendgrid.seen().into_iter().filter(|s| s.method == "DELETE").collect();

@@ -217,8 +217,8 @@ fn every_screen_fits_its_window_from_760_px_up() {
     show(&mut harness, Screen::Detail(id));
     harness.set_size(egui::vec2(1000.0, 800.0));
     harness.run();
-    click(&mut harness, "Revoke…");
-    harness.get_by_label("Revoke key");
+    click(&mut harness, &format!("Revoke {}…", LABELS[0]));
+    harness.get_by_label(&format!("Revoke {} now", LABELS[0]));
     check(&mut harness, "the revoke dialog", &mut found);
     assert!(found.is_empty(), "out of place:\n{}", found.join("\n"));
 }

@@ -37,8 +37,8 @@ fn the_cursor_starts_in_the_first_field_and_enter_submits() {
     generate_key(&mut harness, "Webhook");
     assert_eq!(harness.state().session().unwrap().vault.keys()[0].label, "Webhook", "Enter generated it");
     // The revoke dialog opens with the cursor in its reason.
-    click(&mut harness, "…");
-    click(&mut harness, "Revoke…");
+    click(&mut harness, "More for Webhook");
+    click(&mut harness, "Revoke Webhook…");
     assert!(harness.get_by_label("Reason").is_focused());
 }
 
@@ -48,18 +48,18 @@ fn esc_and_alt_left_leave_a_key_page_and_unsaved_edits_are_asked_about() {
     let mut harness = app(&world);
     create_and_unlock(&mut harness);
     generate_key(&mut harness, "Webhook");
-    click(&mut harness, "Webhook");
+    click(&mut harness, "Open Webhook");
     assert!(matches!(screen(&harness), Screen::Detail(_)));
     harness.key_press(egui::Key::Escape);
     harness.run();
     assert_eq!(screen(&harness), Screen::Keys);
-    click(&mut harness, "Webhook");
+    click(&mut harness, "Open Webhook");
     harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowLeft);
     harness.run();
     assert_eq!(screen(&harness), Screen::Keys);
 
     // An edit not saved: leaving asks, Cancel stays with the edit, Discard leaves.
-    click(&mut harness, "Webhook");
+    click(&mut harness, "Open Webhook");
     type_into(&mut harness, "Notes", "rotate before the launch");
     click(&mut harness, "Keys");
     harness.get_by_label("Discard your changes to \"Webhook\"?");
@@ -105,14 +105,14 @@ fn hard_to_undo_changes_are_asked_about_first() {
     let mut harness = app(&world);
     create_and_unlock(&mut harness);
     generate_key(&mut harness, "Webhook");
-    click(&mut harness, "Webhook");
-    click(&mut harness, "Rotate");
+    click(&mut harness, "Open Webhook");
+    click(&mut harness, "Rotate Webhook");
     harness.get_by_label("Rotate \"Webhook\"?");
     click(&mut harness, "Cancel");
     assert_eq!(harness.state().session().unwrap().vault.keys().len(), 1, "Cancel rotates nothing");
-    click(&mut harness, "Rotate");
-    let confirm: Vec<_> = harness.query_all_by_label("Rotate").collect();
-    confirm.last().unwrap().click();
+    click(&mut harness, "Rotate Webhook");
+    // The question's own button: the page's names the key.
+    harness.get_by_label("Rotate").click();
     harness.run();
     assert_eq!(harness.state().session().unwrap().vault.keys().len(), 2, "confirmed, rotated");
     click(&mut harness, "Done");
@@ -330,7 +330,7 @@ fn search_and_enter_on_a_rotated_label_open_the_active_key() {
     let mut harness = app(&world);
     create_and_unlock(&mut harness);
     common::window::generate_key(&mut harness, "Partner API");
-    click(&mut harness, "Rotate");
+    click(&mut harness, "Rotate Partner API");
     harness.get_all_by_label("Rotate").last().unwrap().click();
     let _settled = harness.try_run();
     click(&mut harness, "Done");

@@ -21,16 +21,16 @@ fn copy_stays_in_view_from_760_px_up() {
     let world = world();
     let mut harness = app(&world);
     create_and_unlock(&mut harness);
-    generate_key(
-        &mut harness,
-        &"A very long label for the partner integration of the spring campaign ".repeat(2),
-    );
+    let label = "A very long label for the partner integration of the spring campaign ".repeat(2);
+    generate_key(&mut harness, &label);
+    // The label is kept without the space at its end.
+    let label = label.trim_end();
     for width in [760.0, 1100.0, 1920.0] {
         harness.set_size(egui::vec2(width, 600.0));
         harness.run();
-        let copy = harness.get_by_label("Copy").rect();
+        let copy = harness.get_by_label(&format!("Copy {label}")).rect();
         assert!(copy.right() <= width, "at {width} px the Copy button ends at {}", copy.right());
-        let menu = harness.get_by_label("…").rect();
+        let menu = harness.get_by_label(&format!("More for {label}")).rect();
         assert!(menu.right() <= width, "at {width} px the row's menu ends at {}", menu.right());
     }
     // The wide window gives the label room and shows what uses the key.
@@ -75,7 +75,7 @@ fn revoked_keys_show_on_request_and_labels_sort_as_people_count() {
     let order = |harness: &Harness<'_, KeydeskApp>| {
         let mut rows: Vec<(f32, String)> = ["Key 7", "Key 47", "Key 100"]
             .iter()
-            .map(|l| (harness.get_by_label(l).rect().top(), (*l).to_owned()))
+            .map(|l| (harness.get_by_label(&format!("Open {l}")).rect().top(), (*l).to_owned()))
             .collect();
         rows.sort_by(|a, b| a.0.total_cmp(&b.0));
         rows.into_iter().map(|(_, l)| l).collect::<Vec<_>>()
@@ -84,9 +84,9 @@ fn revoked_keys_show_on_request_and_labels_sort_as_people_count() {
     let id = harness.state().session().unwrap().vault.keys()[0].id.clone();
     harness.state_mut().session_mut().unwrap().vault.revoke(&id, "test").unwrap();
     harness.run();
-    assert!(harness.query_by_label("Key 47").is_none(), "a revoked key leaves the list");
+    assert!(harness.query_by_label("Open Key 47").is_none(), "a revoked key leaves the list");
     click(&mut harness, "Show revoked");
-    harness.get_by_label("Key 47");
+    harness.get_by_label("Open Key 47");
     harness.get_by_label("revoked");
 }
 
@@ -129,17 +129,17 @@ fn a_wide_window_shows_the_list_beside_the_key_page() {
     create_and_unlock(&mut harness);
     generate_key(&mut harness, "Webhook");
     generate_key(&mut harness, "Newsletter");
-    click(&mut harness, "Webhook");
+    click(&mut harness, "Open Webhook");
     // One column at 1,000 px: the page alone.
-    assert!(harness.query_by_label("Newsletter").is_none());
+    assert!(harness.query_by_label("Open Newsletter").is_none());
     harness.set_size(egui::vec2(1300.0, 800.0));
     harness.run();
     // Side by side from about 1,100 px: the list stays, and another key opens from it.
-    click(&mut harness, "Newsletter");
+    click(&mut harness, "Open Newsletter");
     let session = harness.state().session().unwrap();
     let newsletter = session.vault.keys().iter().find(|k| k.label == "Newsletter").unwrap().id.clone();
     assert_eq!(session.screen, keydesk::ui::state::Screen::Detail(newsletter));
-    harness.get_by_label("Webhook");
+    harness.get_by_label("Open Webhook");
 }
 
 #[test]

@@ -28,7 +28,7 @@ fn timers_fire_from_logic_alone_while_the_window_is_not_drawn() {
     generate_key(&mut harness, "Webhook");
 
     // Copy from the key's page, then the window is hidden: only `logic` runs from now on.
-    click(&mut harness, "Copy");
+    click(&mut harness, "Copy Webhook");
     assert!(world.clipboard.contents().is_some());
     world.clock.advance_secs(19);
     logic_only(&mut harness);
@@ -40,7 +40,7 @@ fn timers_fire_from_logic_alone_while_the_window_is_not_drawn() {
 
     // Reveal hides itself after 30 s, also unseen.
     harness.step();
-    click(&mut harness, "Reveal");
+    click(&mut harness, "Reveal Webhook");
     assert!(harness.state().session().unwrap().revealed.is_some());
     world.clock.advance_secs(31);
     logic_only(&mut harness);
@@ -193,9 +193,9 @@ fn a_lock_during_a_create_or_revoke_at_sendgrid_waits_and_loses_nothing() {
     let ctx = harness.ctx.clone();
     harness.state_mut().run_cmd(&ctx, keydesk::ui::session::Command::OpenKey(id.clone()).into());
     harness.run();
-    click(&mut harness, "Revoke…");
+    click(&mut harness, "Revoke CRM mail…");
     type_into(&mut harness, "Reason", "leaked in a support ticket");
-    press(&mut harness, "Revoke key");
+    press(&mut harness, "Revoke CRM mail now");
     sendgrid.wait_for_request();
     world.clock.advance_secs(5 * 60 + 1);
     logic_only(&mut harness);
@@ -387,7 +387,7 @@ fn a_copy_the_clipboard_refused_is_told_and_recorded_as_failed() {
     let mut harness = common::window::app_on(&world, true, Box::new(unavailable));
     create_and_unlock(&mut harness);
     generate_key(&mut harness, "Webhook");
-    click(&mut harness, "Copy");
+    click(&mut harness, "Copy Webhook");
     let said = harness.query_all_by_label_contains("The clipboard is not available (no display)").count();
     let log_copies = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap())
         .iter()
