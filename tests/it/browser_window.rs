@@ -344,7 +344,7 @@ fn a_keys_page_lists_its_fills_newest_first_with_the_rest_counted() {
     let filled = ask(&mut harness, &path, &fill(13, shop, key.as_str(), "Shop"));
     assert_eq!(filled["type"], "fill", "{filled}");
 
-    click(&mut harness, "CRM mail");
+    click(&mut harness, "Open CRM mail");
     scroll_to(&mut harness, "Filled into browser pages");
     // Ten rows, the newest (the shop's) first: its page and browser in their own cells.
     assert_eq!(harness.query_all_by_label(shop).count(), 1);
