@@ -625,6 +625,7 @@ fn the_planted_keys_and_nothing_else_are_found_after_a_check_of_every_key() {
         _ if n == revoked => Answer::UsedOn(now - chrono::Duration::days(2)),
         _ if n % 8 == 7 => Answer::UsedOn(now - chrono::Duration::days(1)),
         _ => match n % 50 {
+            7 => Answer::Forbidden,
             11 | 36 => Answer::LimitedOnce,
             19 => Answer::LimitedUntilDate,
             29 => Answer::Trouble,
