@@ -1,6 +1,7 @@
 //! Check every key against local servers on 127.0.0.1, one per provider, that answer as the
 //! providers document (200, 401, 403, 429 with `Retry-After`, 5xx, a slow answer) and count
-//! the requests they hold open at once. No assertion on how long anything took.
+//! the requests they hold open at once; then the health findings those answers make. No
+//! assertion on how long anything took.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 #![allow(
     clippy::disallowed_methods,
@@ -36,6 +37,41 @@ enum Answer {
     Trouble,
     /// 200 after 1.5 s.
     Slow,
+    /// 200, SendGrid's `/v3/scopes` listing a full-access key's scopes.
+    FullAccess,
+    /// 200, and IAM's `GetAccessKeyLastUsed` names this day (Amazon SES).
+    UsedOn(chrono::DateTime<chrono::Utc>),
+}
+
+/// A 200's body as the provider documents it: STS's `GetCallerIdentityResponse`, IAM's
+/// `GetAccessKeyLastUsedResponse`, SendGrid's `{"scopes": [...]}`, else an empty object.
+fn ok_body(url: &str, form: &str, answer: Option<&Answer>) -> (String, &'static str) {
+    if form.contains("Action=GetCallerIdentity") {
+        let body = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/smtp</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>";
+        return (body.to_owned(), "text/xml");
+    }
+    if form.contains("Action=GetAccessKeyLastUsed") {
+        let used = match answer {
+            Some(Answer::UsedOn(at)) => format!(
+                "<Region>us-east-1</Region><LastUsedDate>{}</LastUsedDate><ServiceName>ses</ServiceName>",
+                at.format("%Y-%m-%dT%H:%M:%SZ")
+            ),
+            _ => "<Region>N/A</Region><ServiceName>N/A</ServiceName>".to_owned(),
+        };
+        let body = format!(
+            "<GetAccessKeyLastUsedResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetAccessKeyLastUsedResult><AccessKeyLastUsed>{used}</AccessKeyLastUsed><UserName>smtp</UserName></GetAccessKeyLastUsedResult></GetAccessKeyLastUsedResponse>"
+        );
+        return (body, "text/xml");
+    }
+    if url.ends_with("/v3/scopes") {
+        let scopes = if answer == Some(&Answer::FullAccess) {
+            r#"["api_keys.create","api_keys.delete","api_keys.read","api_keys.update","mail.send","marketing.read","suppression.delete","user.profile.update"]"#
+        } else {
+            r#"["mail.send"]"#
+        };
+        return (format!(r#"{{"scopes":{scopes}}}"#), "application/json");
+    }
+    ("{}".to_owned(), "application/json")
 }
 
 /// A provider's local server: many threads, so it could hold more requests open than
@@ -70,19 +106,37 @@ impl Server {
                 );
                 std::thread::spawn(move || {
                     while !stop.load(Ordering::SeqCst) {
-                        let Ok(Some(request)) = server.recv_timeout(Duration::from_millis(20)) else {
+                        let Ok(Some(mut request)) = server.recv_timeout(Duration::from_millis(20)) else {
                             continue;
                         };
+                        let mut form = String::new();
+                        let _unread = std::io::Read::read_to_string(request.as_reader(), &mut form);
                         let now_open = open.fetch_add(1, Ordering::SeqCst) + 1;
                         most_open.fetch_max(now_open, Ordering::SeqCst);
-                        // The key is the last word of whichever header carries it.
-                        let key = request
-                            .headers()
-                            .iter()
-                            .filter_map(|h| h.value.as_str().split_whitespace().last())
-                            .find(|word| answers.contains_key(*word))
-                            .unwrap_or("")
-                            .to_owned();
+                        // The key is the last word of whichever header carries it; an AWS key
+                        // ("id:secret") is named by the access key id IAM is asked about, else
+                        // by the one that signed.
+                        let aws_id = form
+                            .split('&')
+                            .find_map(|f| f.strip_prefix("AccessKeyId="))
+                            .map(str::to_owned)
+                            .or_else(|| {
+                                request.headers().iter().find_map(|h| {
+                                    let signed = h.value.as_str().split("Credential=").nth(1)?;
+                                    signed.split('/').next().map(str::to_owned)
+                                })
+                            });
+                        let key = aws_id
+                            .and_then(|id| answers.keys().find(|k| k.starts_with(&format!("{id}:"))).cloned())
+                            .or_else(|| {
+                                request
+                                    .headers()
+                                    .iter()
+                                    .filter_map(|h| h.value.as_str().split_whitespace().last())
+                                    .find(|word| answers.contains_key(*word))
+                                    .map(str::to_owned)
+                            })
+                            .unwrap_or_default();
                         let times = {
                             let mut seen = seen.lock().unwrap();
                             let times = seen.entry(key.clone()).or_default();
@@ -92,7 +146,7 @@ impl Server {
                         std::thread::sleep(delay);
                         let (status, retry_after) = match answers.get(&key) {
                             None | Some(Answer::Refused) => (401, None),
-                            Some(Answer::Works) => (200, None),
+                            Some(Answer::Works | Answer::FullAccess | Answer::UsedOn(_)) => (200, None),
                             Some(Answer::Forbidden) => (403, None),
                             Some(Answer::LimitedOnce) if times == 1 => (429, Some("1".to_owned())),
                             Some(Answer::LimitedUntilDate) if times == 1 => {
@@ -107,9 +161,14 @@ impl Server {
                                 (200, None)
                             }
                         };
+                        let (body, content_type) = if status == 200 {
+                            ok_body(request.url(), &form, answers.get(&key))
+                        } else {
+                            ("{}".to_owned(), "application/json")
+                        };
                         let mut response =
-                            tiny_http::Response::from_string("{}").with_status_code(status).with_header(
-                                tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..])
+                            tiny_http::Response::from_string(body).with_status_code(status).with_header(
+                                tiny_http::Header::from_bytes(&b"Content-Type"[..], content_type.as_bytes())
                                     .unwrap(),
                             );
                         if let Some(value) = retry_after {
@@ -141,9 +200,12 @@ impl Drop for Server {
     }
 }
 
+/// A provider and how to make a key of its shape.
+type ProviderKeys = (Provider, fn() -> String);
+
 /// The eight providers of the test (their keys travel in a header, last word), with a key
 /// of each's shape.
-fn providers() -> Vec<(Provider, fn() -> String)> {
+fn providers() -> Vec<ProviderKeys> {
     vec![
         (Provider::SendGrid, || format!("SG.{}.{}", random_chars(ALNUM, 22), random_chars(ALNUM, 43))),
         (Provider::Brevo, || format!("xkeysib-{}-{}", random_chars(HEX, 64), random_chars(ALNUM, 16))),
@@ -167,8 +229,20 @@ struct Bench {
 }
 
 fn bench(count: usize, delay: Duration, plant: impl Fn(usize) -> Answer) -> Bench {
+    bench_of(&providers(), count, delay, plant, |_, _| {})
+}
+
+/// [`bench`] at these providers, `dress(n, meta)` saying what else the n-th key's record
+/// holds (integrations, a rotation period). An Amazon SES account gets a management key, as
+/// IAM's last-use answers for a revoked key need one.
+fn bench_of(
+    list: &[ProviderKeys],
+    count: usize,
+    delay: Duration,
+    plant: impl Fn(usize) -> Answer,
+    dress: impl Fn(usize, &mut KeyMeta),
+) -> Bench {
     let mut f = fixture();
-    let list = providers();
     let mut secrets: Vec<(Provider, String, Answer)> = Vec::new();
     for n in 0..count {
         let (provider, make) = list[n % list.len()];
@@ -178,7 +252,7 @@ fn bench(count: usize, delay: Duration, plant: impl Fn(usize) -> Answer) -> Benc
         Arc::new(secrets.iter().map(|(_, key, answer)| (key.clone(), *answer)).collect());
     let mut servers = HashMap::new();
     let mut accounts = HashMap::new();
-    for (provider, _) in &list {
+    for (provider, _) in list {
         let server = Server::start(&answers, delay);
         let request = AccountRequest {
             name: provider.name().to_owned(),
@@ -186,13 +260,16 @@ fn bench(count: usize, delay: Duration, plant: impl Fn(usize) -> Answer) -> Benc
             region: None,
             base_url: Some(server.url.clone()),
         };
-        accounts.insert(*provider, f.vault.add_account(request, None).unwrap());
+        let management = (*provider == Provider::AmazonSes).then(|| SecretString::from(aws_key()));
+        accounts.insert(*provider, f.vault.add_account(request, management.as_ref()).unwrap());
         servers.insert(*provider, server);
     }
     let mut keys = Vec::new();
     for (n, (provider, secret, answer)) in secrets.into_iter().enumerate() {
+        let mut meta = KeyMeta::labelled(&format!("{} {n}", provider.name()));
+        dress(n, &mut meta);
         let request = AddRequest {
-            meta: KeyMeta::labelled(&format!("{} {n}", provider.name())),
+            meta,
             provider: Some(provider),
             account: Some(accounts[&provider].clone()),
             ..Default::default()
@@ -201,6 +278,11 @@ fn bench(count: usize, delay: Duration, plant: impl Fn(usize) -> Answer) -> Benc
         keys.push((id, provider, secret, answer));
     }
     Bench { f, servers, keys }
+}
+
+/// An AWS access key as Keydesk keeps it: "id:secret".
+fn aws_key() -> String {
+    format!("AKIA{}:{}", random_chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16), random_chars(ALNUM, 40))
 }
 
 fn client() -> keydesk::providers::http::Client {
@@ -256,7 +338,12 @@ fn three_hundred_keys_at_eight_providers_within_each_ones_limit() {
     for (id, provider, secret, answer) in &b.keys {
         let (verdict, outcome) = &verdicts[id];
         let expected = match answer {
-            Answer::Works | Answer::LimitedOnce | Answer::LimitedUntilDate | Answer::Slow => Verdict::Works,
+            Answer::Works
+            | Answer::FullAccess
+            | Answer::UsedOn(_)
+            | Answer::LimitedOnce
+            | Answer::LimitedUntilDate
+            | Answer::Slow => Verdict::Works,
             Answer::Refused => Verdict::Refused,
             Answer::Forbidden | Answer::Trouble | Answer::LimitedLong => Verdict::CouldNotTell,
         };
@@ -512,4 +599,104 @@ fn each_check_of_every_key_puts_the_health_score_on_record() {
     assert_eq!(audit.matches("score 90; critical 0, warning 0, info 1; keys 1").count(), 1, "{audit}");
     assert_eq!(audit.matches("score 100; critical 0, warning 0, info 0; keys 1").count(), 1, "{audit}");
     assert!(cli.ok(&["audit", "--verify"], "").contains("all linked"));
+}
+
+/// Health's planted findings, end to end: 300 keys at eight providers (Amazon SES among them)
+/// checked as `keydesk verify --all` and Check all do, the answers coming from the local
+/// servers; then the report `keydesk health` and the Health screen compute. Exactly the
+/// planted keys are found: the key Brevo refuses, the SendGrid key whose scopes list full
+/// access, the SES key IAM last saw used 120 days ago, the revoked SES key IAM saw used after
+/// its revoke, the key past its rotation, the key in five integrations.
+#[test]
+fn the_planted_keys_and_nothing_else_are_found_after_a_check_of_every_key() {
+    use keydesk::vault::health::FindingKind;
+    use keydesk::vault::model::Integration;
+    use std::collections::BTreeSet;
+    let (dead, full, unused, revoked, overdue, crowded) = (1, 8, 15, 23, 42, 57);
+    // The fixture's clock, and the day the check runs: 40 days later.
+    let start = chrono::DateTime::parse_from_rfc3339("2026-11-01T09:00:00Z").unwrap().to_utc();
+    let now = start + chrono::Duration::days(40);
+    let mut list = providers();
+    list[7] = (Provider::AmazonSes, aws_key);
+    let plant = |n: usize| match n {
+        _ if n == dead => Answer::Refused,
+        _ if n == full => Answer::FullAccess,
+        _ if n == unused => Answer::UsedOn(now - chrono::Duration::days(120)),
+        _ if n == revoked => Answer::UsedOn(now - chrono::Duration::days(2)),
+        _ if n % 8 == 7 => Answer::UsedOn(now - chrono::Duration::days(1)),
+        _ => match n % 50 {
+            7 => Answer::Forbidden,
+            11 | 36 => Answer::LimitedOnce,
+            19 => Answer::LimitedUntilDate,
+            29 => Answer::Trouble,
+            44 if n < 100 => Answer::Slow,
+            _ => Answer::Works,
+        },
+    };
+    let dress = |n: usize, meta: &mut KeyMeta| {
+        let integrations = if n == crowded { 5 } else { 1 };
+        meta.integrations = (0..integrations)
+            .map(|i| Integration { name: format!("App {n}-{i}"), url: None, note: String::new() })
+            .collect();
+        if n == overdue {
+            meta.rotate_after_days = Some(30);
+        }
+    };
+    let mut b = bench_of(&list, 300, Duration::from_millis(20), plant, dress);
+    assert_eq!(keydesk::actions::Store::now(&b.f.vault), start);
+    let id = |n: usize| b.keys[n].0.clone();
+    assert_eq!(
+        (b.keys[unused].1, b.keys[revoked].1, b.keys[full].1),
+        (Provider::AmazonSes, Provider::AmazonSes, Provider::SendGrid)
+    );
+    // Revoked on the first day (a check of every key leaves revoked keys out), then 40 days on.
+    b.f.vault.revoke(&id(revoked), "replaced").unwrap();
+    b.f.clock.advance_days(40);
+
+    let ids = check_all::select(b.f.vault.keys(), None);
+    assert_eq!(ids.len(), 299);
+    let (plans, not_planned) = check_all::plan_all(&b.f.vault, &ids);
+    assert!(not_planned.is_empty());
+    let cancel = AtomicBool::new(false);
+    let mut recorded = Vec::new();
+    let vault = &mut b.f.vault;
+    let ended = check_all::run(&plans, &client(), &Patience::default(), &cancel, &mut |event| match event {
+        Event::Checked(checked) => recorded.push(check_all::record(vault, checked).unwrap()),
+        Event::Stopped { why, .. } => panic!("nothing should stop: {why}"),
+    });
+    assert_eq!(ended, check_all::Ended { left: 0, cancelled: false });
+    assert_eq!(recorded.len(), 299);
+    // Every live SES key's last use was asked of IAM and read; no other provider's was.
+    for r in &recorded {
+        let asked = r.provider == Provider::AmazonSes;
+        assert_eq!(r.last_use.as_ref().is_some_and(|u| u.is_ok()), asked, "{r:?}");
+    }
+    let refused: Vec<&KeyId> =
+        recorded.iter().filter(|r| r.verdict() == Verdict::Refused).map(|r| &r.key_id).collect();
+    assert_eq!(refused, [&id(dead)]);
+
+    // A check of every key asks no revoked key; its last use is asked as `keydesk usage` does.
+    let plan = keydesk::actions::plan_usage(&b.f.vault, &id(revoked), None).unwrap();
+    let found = keydesk::actions::finish_usage(&mut b.f.vault, plan.ask(&client())).unwrap();
+    assert!(found.unexpected.is_some(), "IAM saw it used after the revoke");
+
+    let report = b.f.vault.record_health().unwrap();
+    let got: BTreeSet<(FindingKind, Vec<KeyId>)> =
+        report.findings.iter().map(|f| (f.kind, f.keys.clone())).collect();
+    let planted: BTreeSet<(FindingKind, Vec<KeyId>)> = [
+        (FindingKind::Refused, dead),
+        (FindingKind::BroadScopes, full),
+        (FindingKind::Unused, unused),
+        (FindingKind::UsedAfterRevoke, revoked),
+        (FindingKind::RotationOverdue, overdue),
+        (FindingKind::TooManyIntegrations, crowded),
+    ]
+    .into_iter()
+    .map(|(kind, n)| (kind, vec![id(n)]))
+    .collect();
+    assert_eq!(got, planted);
+    assert_eq!(report.findings.len(), 6, "one finding each");
+    assert_eq!(report.keys_checked, 300, "the 299 live keys and the revoked one found");
+    assert!(report.has_critical());
+    b.f.vault.verify_audit().unwrap();
 }
