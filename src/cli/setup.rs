@@ -7,9 +7,12 @@ use super::args;
 use super::commands::{Context, out};
 use super::{CliError, input};
 use crate::actions::team::{is_team, read_config};
-use crate::team::kv::Location;
+use crate::team::kv::{KvError, Location};
 use crate::team::policy::Role;
-use crate::team::setup::{LdapConfig, LdapSetup, OidcSetup};
+use crate::team::setup::{Change, LdapConfig, LdapSetup, OidcSetup};
+
+/// What to do when the server has no LDAP sign-in method to enable.
+const NO_LDAP_PLUGIN: &str = "This OpenBao server has no LDAP sign-in method (from OpenBao 2.7 on it is an external plugin, openbao-plugins' auth LDAP plugin): ask the server's operator to register it in the plugin catalog as the auth plugin \"ldap\", then run `keydesk team setup` again.";
 
 /// `keydesk team setup`: the server's missing pieces, each printed before it is made (only
 /// printed with `--dry-run`).
@@ -43,7 +46,14 @@ pub fn setup(context: &Context, args: &args::SetupArgs) -> Result<(), CliError> 
             out(&format!("Would: {change}"))?;
         } else {
             out(&change.to_string())?;
-            crate::team::setup::apply(&kv, change)?;
+            crate::team::setup::apply(&kv, change).map_err(|error| match (change, &error) {
+                (Change::LdapMethod, KvError::Server { message, .. })
+                    if message.contains("plugin not found") =>
+                {
+                    CliError::Failed(NO_LDAP_PLUGIN.into())
+                }
+                _ => error.into(),
+            })?;
         }
     }
     if args.dry_run {
