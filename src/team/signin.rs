@@ -96,6 +96,7 @@ impl SignIn {
         }
     }
 
+    /// Whether this vault signs in with the company directory (the LDAP method).
     pub fn is_ldap(&self) -> bool {
         matches!(self, SignIn::Ldap { .. })
     }
