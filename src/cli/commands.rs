@@ -99,7 +99,7 @@ fn elsewhere(context: &Context, command: Command) -> std::ops::ControlFlow<Resul
                 .and_then(|kdf| super::team::init(context, &init, kdf)),
         ),
         Command::Init(init) => Break(run_init(context, &init)),
-        Command::Team(args::TeamCommand::Setup(setup)) => Break(super::team::setup(context, &setup)),
+        Command::Team(args::TeamCommand::Setup(setup)) => Break(super::setup::setup(context, &setup)),
         command if super::team::is_team(&context.dir) => Break(super::team::run(context, command)),
         Command::Team(_) => Break(Err(CliError::Failed(
             "This folder holds no team vault: server policies are made for one (`keydesk init --team`)."

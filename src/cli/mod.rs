@@ -17,6 +17,7 @@ pub mod lookup;
 mod notify;
 mod remote;
 mod render;
+mod setup;
 mod signin;
 mod team;
 mod transfer;

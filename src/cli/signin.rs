@@ -1,6 +1,7 @@
 //! How the command line signs in to a team vault's server: `--login userpass` (a name and
-//! password on the server, which answers with a token), `--login oidc` (the company's login in
-//! the browser, [`crate::team::oidc`]), a token given (`--token-file`, `$BAO_TOKEN`,
+//! password on the server, which answers with a token), `--login ldap` (the same with the
+//! company directory's account), `--login oidc` (the company's login in the browser,
+//! [`crate::team::oidc`]), a token given (`--token-file`, `$BAO_TOKEN`,
 //! `$VAULT_TOKEN`), or the token the OS keychain keeps from an earlier sign-in. A kept token
 //! the server no longer accepts is forgotten, and a vault that signs in with a name and
 //! password or the company's login signs in again by itself; nothing of either is written to
@@ -18,7 +19,7 @@ use super::input;
 use crate::actions::team::{self as folder, forget_token, keep_token, kept_token, token_from_env};
 use crate::team::kv::{Kv, KvError, Location};
 use crate::team::oidc;
-use crate::team::signin::{self, SignIn, USERPASS};
+use crate::team::signin::{self, PasswordMethod, SignIn};
 use crate::team::{TeamConfig, TeamError, TeamVault};
 use crate::vault::model::SecretBackend;
 
@@ -41,7 +42,7 @@ pub fn connect(
     config: Option<&TeamConfig>,
     member: &str,
 ) -> Result<(Kv, Source), CliError> {
-    if matches!(context.login, Some(LoginMethod::Userpass | LoginMethod::Oidc)) {
+    if matches!(context.login, Some(LoginMethod::Userpass | LoginMethod::Oidc | LoginMethod::Ldap)) {
         return sign_in(context, location, config, member).map(|kv| (kv, Source::SignedIn));
     }
     if let Some(path) = context.token_file.as_deref() {
@@ -61,7 +62,7 @@ pub fn connect(
         }
     }
     Err(CliError::Usage(
-        "A team vault needs a server sign-in: sign in with --login userpass or --login oidc, give a token with --token-file FILE, or set BAO_TOKEN."
+        "A team vault needs a server sign-in: sign in with --login userpass, --login ldap or --login oidc, give a token with --token-file FILE, or set BAO_TOKEN."
             .into(),
     ))
 }
@@ -116,14 +117,14 @@ fn again(
     })
 }
 
-/// Keeps how this member signed in: a userpass or company-login sign-in becomes the folder's
-/// way (`team.ron`).
+/// Keeps how this member signed in: a userpass, directory or company-login sign-in becomes
+/// the folder's way (`team.ron`).
 pub fn remember(context: &Context, vault: &mut TeamVault) -> Result<(), CliError> {
     let sign_in = match context.login {
-        Some(LoginMethod::Userpass) => SignIn::Userpass {
-            mount: USERPASS.to_owned(),
-            name: login_name(context, Some(vault.config()), &vault.config().member),
-        },
+        Some(LoginMethod::Userpass | LoginMethod::Ldap) => {
+            let (method, mount) = password_method(context, Some(vault.config()));
+            method.sign_in(mount, login_name(context, Some(vault.config()), &vault.config().member))
+        }
         Some(LoginMethod::Oidc) => {
             let (mount, role) = oidc_role(context, Some(vault.config()));
             SignIn::Oidc { mount, role }
@@ -138,9 +139,9 @@ pub fn remember(context: &Context, vault: &mut TeamVault) -> Result<(), CliError
     Ok(())
 }
 
-/// Signs in with a name and password on the server's userpass method, or with the company's
-/// login (`--login oidc`, or the vault's way); the token it gives is kept in the OS keychain
-/// when the vault is known (else by [`remember`], once it is).
+/// Signs in with a name and password on the server's userpass or LDAP method, or with the
+/// company's login (`--login oidc`, or the vault's way); the token it gives is kept in the OS
+/// keychain when the vault is known (else by [`remember`], once it is).
 fn sign_in(
     context: &Context,
     location: &Location,
@@ -149,16 +150,16 @@ fn sign_in(
 ) -> Result<Kv, CliError> {
     let company = match context.login {
         Some(LoginMethod::Oidc) => true,
-        Some(LoginMethod::Userpass) => false,
+        Some(LoginMethod::Userpass | LoginMethod::Ldap) => false,
         _ => config.is_some_and(|config| config.sign_in.is_oidc()),
     };
     let kv = if company {
         company_login(context, location, config)?
     } else {
         let name = login_name(context, config, member);
-        let mount = config.map_or(USERPASS, |config| config.sign_in.mount()).to_owned();
-        let password = server_password(context, &name)?;
-        signin::userpass(location.clone(), &mount, &name, &password)?
+        let (method, mount) = password_method(context, config);
+        let password = server_password(context, method, &name)?;
+        signin::with_password(location.clone(), (method, &mount), &name, &password)?
     };
     if let Some(config) = config {
         keep(context, config, &kv.token());
@@ -211,6 +212,23 @@ fn oidc_role(context: &Context, config: Option<&TeamConfig>) -> (String, String)
     (mount, context.login_role.clone().unwrap_or(role))
 }
 
+/// The name-and-password method and its mount: `--login userpass` or `--login ldap`, at the
+/// vault's mount when the vault signs in so, else at the one `team setup` makes; without
+/// `--login`, the vault's own.
+fn password_method(context: &Context, config: Option<&TeamConfig>) -> (PasswordMethod, String) {
+    let kept = config.and_then(|config| config.sign_in.password_login());
+    let method = match (context.login, kept) {
+        (Some(LoginMethod::Ldap), _) => PasswordMethod::Ldap,
+        (Some(LoginMethod::Userpass), _) => PasswordMethod::Userpass,
+        (_, Some((method, _mount, _name))) => method,
+        _ => PasswordMethod::Userpass,
+    };
+    match kept {
+        Some((kept, mount, _name)) if kept == method => (method, mount.to_owned()),
+        _ => (method, method.default_mount().to_owned()),
+    }
+}
+
 /// The name to sign in with: `--login-name`, else the one this vault signs in with, else the
 /// member's.
 fn login_name(context: &Context, config: Option<&TeamConfig>, member: &str) -> String {
@@ -221,17 +239,23 @@ fn login_name(context: &Context, config: Option<&TeamConfig>, member: &str) -> S
         .unwrap_or_else(|| member.to_owned())
 }
 
-/// The server password: the first line of `--login-password-file`, else asked (hidden).
-fn server_password(context: &Context, name: &str) -> Result<SecretString, CliError> {
+/// The server password (the directory's, for `method` LDAP): the first line of
+/// `--login-password-file`, else asked (hidden).
+fn server_password(context: &Context, method: PasswordMethod, name: &str) -> Result<SecretString, CliError> {
+    let whose = match method {
+        PasswordMethod::Userpass => "your password on the team's server",
+        PasswordMethod::Ldap => "your company directory password",
+    };
     if let Some(path) = context.login_password_file.as_deref() {
-        let line = input::first_line(path, "login password file", "your password on the team's server")?;
+        let line = input::first_line(path, "login password file", whose)?;
         return Ok(SecretString::from(line.as_str()));
     }
     if !std::io::stdin().is_terminal() {
-        return Err(CliError::Usage(
-            "No terminal to ask for your password on the team's server: give --login-password-file FILE."
-                .into(),
-        ));
+        return Err(CliError::Usage(format!(
+            "No terminal to ask for {whose}: give --login-password-file FILE."
+        )));
     }
-    input::prompt_hidden(&format!("Your password on the team's server (as {name}): "))
+    let mut asked = whose.to_owned();
+    asked[..1].make_ascii_uppercase();
+    input::prompt_hidden(&format!("{asked} (as {name}): "))
 }

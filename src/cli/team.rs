@@ -354,7 +354,12 @@ fn members(
             let keys = vault.unlock(&password(context)?)?;
             crate::team::check_member(&invite.name)?;
             // The sign-in first: when it cannot be made, the invitation is still worth giving.
-            let login = make_login(vault, &invite.name, invite.oidc_name.as_deref(), invite.role.into());
+            let login = make_login(
+                vault,
+                &invite.name,
+                (invite.oidc_name.as_deref(), invite.ldap_name.as_deref()),
+                invite.role.into(),
+            );
             let code = vault.invite(&keys, &invite.name, &mut os_rng(), now)?;
             match login {
                 Ok(login) => out(&login)?,
@@ -397,9 +402,12 @@ fn members(
             vault.change_password(&keys, &new, kdf, &mut os_rng(), now)?;
             out(&format!("Master password changed: the new one is in force.{said}"))
         }
-        Command::Member(args::MemberCommand::Login(login)) => {
-            out(&make_login(vault, &login.name, login.oidc_name.as_deref(), login.role.into())?)
-        }
+        Command::Member(args::MemberCommand::Login(login)) => out(&make_login(
+            vault,
+            &login.name,
+            (login.oidc_name.as_deref(), login.ldap_name.as_deref()),
+            login.role.into(),
+        )?),
         Command::Member(args::MemberCommand::Remove(remove)) => {
             let keys = vault.unlock(&password(context)?)?;
             let (removed, _new_keys) = vault.remove_member(&keys, &remove.name, &mut os_rng(), now)?;
@@ -432,16 +440,22 @@ fn members(
 }
 
 /// Makes `name`'s sign-in on the server (userpass, with the policy of `role` and a new
-/// password, at the mount this vault signs in with; and where the server has the company's
-/// login, `name`'s identity there, known by `oidc_name`): the sentences that give it.
+/// password, at the mount this vault signs in with; where the server has the company's login,
+/// `name`'s identity there, known by `oidc_name`; where it has the company directory, their
+/// identity there, known by `ldap_name`): the sentences that give it.
 fn make_login(
     vault: &TeamVault,
     name: &str,
-    oidc_name: Option<&str>,
+    (oidc_name, ldap_name): (Option<&str>, Option<&str>),
     role: crate::team::policy::Role,
 ) -> Result<String, CliError> {
     use crate::team::{oidc, signin};
     let company = signin::method_accessor(vault.kv(), oidc::MOUNT)?.is_some();
+    let ldap_mount = match &vault.config().sign_in {
+        signin::SignIn::Ldap { mount, .. } => mount.as_str(),
+        _ => signin::LDAP,
+    };
+    let directory = signin::method_accessor(vault.kv(), ldap_mount)?.is_some();
     let mut said = Vec::new();
     if company {
         let alias = oidc_name.unwrap_or(name);
@@ -450,8 +464,15 @@ fn make_login(
             "Made {name}'s identity for the company's login (known there as {alias}): they sign in with --login oidc, and their groups there give their policy."
         ));
     }
+    if directory {
+        let alias = ldap_name.unwrap_or(name);
+        signin::make_identity(vault.kv(), ldap_mount, name, alias)?;
+        said.push(format!(
+            "Made {name}'s identity for the company directory (known there as {alias}): they sign in with --login ldap --login-name {alias}, and their directory groups give their policy."
+        ));
+    }
     let mount = vault.config().sign_in.mount();
-    if !company || signin::method_accessor(vault.kv(), mount)?.is_some() {
+    if !(company || directory) || signin::method_accessor(vault.kv(), mount)?.is_some() {
         let password = signin::new_password(&mut os_rng());
         let made = signin::make_login(vault.kv(), mount, name, &password, role)?;
         let verb = if made.replaced { "Replaced" } else { "Made" };
@@ -462,96 +483,6 @@ fn make_login(
         ));
     }
     Ok(said.join("\n"))
-}
-
-/// `keydesk team setup`: the server's missing pieces, each printed before it is made (only
-/// printed with `--dry-run`).
-pub fn setup(context: &Context, args: &args::SetupArgs) -> Result<(), CliError> {
-    let config =
-        if is_team(&context.dir) { Some(read_config(&context.dir).map_err(CliError::Failed)?) } else { None };
-    let given = |arg: &Option<String>, from: Option<&String>, flag: &str| {
-        arg.clone().or_else(|| from.cloned()).ok_or_else(|| {
-            CliError::Usage(format!("This folder holds no team vault yet: give the server with --addr, the engine's mount with --mount and the vault's path with --path (missing: {flag})."))
-        })
-    };
-    let addr = given(&args.addr, config.as_ref().map(|c| &c.addr), "--addr")?;
-    let mount = given(&args.mount, config.as_ref().map(|c| &c.mount), "--mount")?;
-    let path = given(&args.path, config.as_ref().map(|c| &c.path), "--path")?;
-    let location = Location::new(&addr, &mount, &path).map_err(|e| CliError::Failed(e.to_string()))?;
-    let member =
-        config.as_ref().map_or_else(|| std::env::var("USER").unwrap_or_default(), |c| c.member.clone());
-    let (kv, _source) = super::signin::connect(context, &location, config.as_ref(), &member)?;
-    let mut changes = crate::team::setup::needed(&kv)?;
-    if let Some(company) = oidc_setup(args)? {
-        changes.extend(crate::team::setup::needed_oidc(&kv, &company)?);
-    }
-    if changes.is_empty() {
-        return out("The server has everything this team vault needs: nothing to do.");
-    }
-    for change in &changes {
-        if args.dry_run {
-            out(&format!("Would: {change}"))?;
-        } else {
-            out(&change.to_string())?;
-            crate::team::setup::apply(&kv, change)?;
-        }
-    }
-    if args.dry_run {
-        return out("Nothing was changed (--dry-run).");
-    }
-    out("Done.")
-}
-
-/// The company's login `team setup` is given, if any: its secret from the file or the
-/// environment, its groups' mappings read.
-fn oidc_setup(args: &args::SetupArgs) -> Result<Option<crate::team::setup::OidcSetup>, CliError> {
-    let (Some(discovery_url), Some(client_id)) = (&args.oidc_discovery_url, &args.oidc_client_id) else {
-        return Ok(None);
-    };
-    let client_secret = match &args.oidc_client_secret_file {
-        Some(path) => input::first_line(path, "client secret file", "the OIDC client's secret")?,
-        None => zeroize::Zeroizing::new(std::env::var("KEYDESK_OIDC_CLIENT_SECRET").unwrap_or_default()),
-    };
-    if client_secret.trim().is_empty() {
-        return Err(CliError::Usage(
-            "The company's login needs Keydesk's client secret: give --oidc-client-secret-file FILE or set KEYDESK_OIDC_CLIENT_SECRET.".into(),
-        ));
-    }
-    let mut groups = Vec::new();
-    for mapping in &args.oidc_groups {
-        let parsed = mapping.split_once('=').and_then(|(role, group)| {
-            let role = match role.trim() {
-                "reader" => crate::team::policy::Role::Reader,
-                "editor" => crate::team::policy::Role::Editor,
-                "admin" => crate::team::policy::Role::Admin,
-                _ => return None,
-            };
-            Some((role, group.trim().to_owned()))
-        });
-        match parsed {
-            Some((role, group)) if crate::team::signin::check_name(&group).is_ok() => {
-                groups.push((role, group));
-            }
-            _ => {
-                return Err(CliError::Usage(format!(
-                    "--oidc-group takes ROLE=GROUP, the role reader, editor or admin and the group in letters, digits, '.', '_', '-' and '@' (got \"{mapping}\")."
-                )));
-            }
-        }
-    }
-    if !(discovery_url.starts_with("https://") || discovery_url.starts_with("http://")) {
-        return Err(CliError::Usage(
-            "--oidc-discovery-url takes the company login's address, starting with https://.".into(),
-        ));
-    }
-    Ok(Some(crate::team::setup::OidcSetup {
-        discovery_url: discovery_url.trim_end_matches('/').to_owned(),
-        client_id: client_id.clone(),
-        client_secret: secrecy::SecretString::from(client_secret.trim()),
-        user_claim: args.oidc_user_claim.clone(),
-        scopes: args.oidc_scopes.clone(),
-        groups,
-    }))
 }
 
 /// `keydesk rotate` on a team vault: start (the new key pasted), `--status`, `--mark`,

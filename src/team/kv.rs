@@ -110,6 +110,16 @@ pub enum KvError {
         "The server refused this name and password (its sign-in, not your vault password): check them, or ask your team's admin to set a new server password for you."
     )]
     SignInRefused,
+    /// The company directory (the server's LDAP method) refused the name and password.
+    #[error(
+        "The company directory refused this name and password (your directory account's, not your vault password): check them, or ask your company's IT to reset your directory password."
+    )]
+    DirectoryRefused,
+    /// The server's LDAP method could not reach the company directory.
+    #[error(
+        "The team's server could not reach the company directory: try again in a moment, or tell your team's admin if it lasts."
+    )]
+    DirectoryAway,
     /// The server has no sign-in method at this mount.
     #[error(
         "The server has no name-and-password sign-in at auth/{mount}: ask your team's admin to run `keydesk team setup`."

@@ -2,7 +2,9 @@
 //! the KV version 2 engine at the vault's mount, the reader, editor and admin policies for
 //! its path (as [`super::policy`] makes them), and the userpass sign-in method; with the
 //! company's login ([`OidcSetup`]), the OIDC sign-in method, its configuration, the role
-//! Keydesk signs in with, and the company's groups mapped to the policies. Each change is
+//! Keydesk signs in with, and the company's groups mapped to the policies; with the company
+//! directory ([`LdapSetup`]), the LDAP sign-in method, its configuration, and the directory's
+//! groups mapped to the policies. Each change is
 //! found first and said before it is made; what is already there is left alone, so a second
 //! run finds nothing to do.
 
@@ -36,6 +38,34 @@ pub enum Change {
     /// Map the company login's group `group` to the policy of `role` (an external group with
     /// that policy, and its alias on the OIDC method).
     OidcGroup { role: Role, group: String, replaces: bool },
+    /// Enable the LDAP sign-in method at `auth/ldap`.
+    LdapMethod,
+    /// Write the LDAP method's configuration (the bind account's password is sent, never
+    /// shown).
+    LdapConfig { ldap: LdapConfig, replaces: bool },
+    /// Map the directory's group `group` to the policy of `role` (`auth/ldap/groups/<group>`).
+    LdapGroup { role: Role, group: String, replaces: bool },
+}
+
+/// The company directory `keydesk team setup --ldap-url` sets up.
+pub struct LdapSetup {
+    pub config: LdapConfig,
+    /// The directory's groups and the role each gives.
+    pub groups: Vec<(Role, String)>,
+}
+
+/// The LDAP method's configuration.
+#[derive(Debug, Clone)]
+pub struct LdapConfig {
+    /// The directory's address (`ldap://` or `ldaps://`).
+    pub url: String,
+    /// Where its accounts are, and the attribute that holds an account's sign-in name.
+    pub userdn: String,
+    pub userattr: String,
+    /// Where its groups are (a group's `cn` is its name; its `member` names the accounts).
+    pub groupdn: String,
+    /// The account the server looks people up as, and its password (never shown).
+    pub bind: Option<(String, SecretString)>,
 }
 
 /// The company's login `keydesk team setup --oidc-discovery-url` sets up.
@@ -83,6 +113,27 @@ impl std::fmt::Display for Change {
                 oidc::ROLE,
                 scopes.join(" "),
                 oidc::REDIRECT_URI
+            ),
+            Change::LdapMethod => write!(f, "Enable the LDAP sign-in method at auth/{}.", signin::LDAP),
+            Change::LdapConfig { ldap, replaces } => write!(
+                f,
+                "{} the LDAP sign-in's configuration: the directory at {}, accounts under {} named by {}, groups under {}{}.",
+                if *replaces { "Replace" } else { "Write" },
+                ldap.url,
+                ldap.userdn,
+                ldap.userattr,
+                ldap.groupdn,
+                ldap.bind.as_ref().map_or_else(
+                    || ", each member looked up as themselves".to_owned(),
+                    |(dn, _password)| format!(", looked up as {dn} (its password is sent, not shown)")
+                )
+            ),
+            Change::LdapGroup { role, group, replaces } => write!(
+                f,
+                "{} the directory group \"{group}\" to the policy {} (auth/{}/groups/{group}).",
+                if *replaces { "Map again" } else { "Map" },
+                role.policy_name(),
+                signin::LDAP
             ),
             Change::OidcGroup { role, group, replaces } => write!(
                 f,
@@ -193,6 +244,80 @@ pub fn needed_oidc(kv: &Kv, oidc: &OidcSetup) -> Result<Vec<Change>, KvError> {
     Ok(changes)
 }
 
+/// The changes the server needs for the company directory `ldap`, in the order they are made;
+/// empty when it has everything. The bind account's password cannot be read back: it is sent
+/// when the configuration is written.
+pub fn needed_ldap(kv: &Kv, ldap: &LdapSetup) -> Result<Vec<Change>, KvError> {
+    for (_role, group) in &ldap.groups {
+        signin::check_name(group)?;
+    }
+    let mut changes = Vec::new();
+    let there = signin::method_accessor(kv, signin::LDAP)?.is_some();
+    if !there {
+        changes.push(Change::LdapMethod);
+    }
+    let read = |api: &str| -> Result<Option<Value>, KvError> {
+        if !there {
+            return Ok(None);
+        }
+        Ok(kv.server_call(&Method::GET, api, None)?.and_then(|body| body.get("data").cloned()))
+    };
+    let config = read(&format!("auth/{}/config", signin::LDAP))?;
+    let wanted = ldap_body(&ldap.config);
+    let config_there = config.as_ref().is_some_and(|config| {
+        ["url", "userdn", "userattr", "groupdn", "groupattr", "binddn"]
+            .iter()
+            .all(|field| config[field] == wanted[field])
+            && config["token_ttl"] == 3600
+            && config["token_max_ttl"] == 86400
+    });
+    if !config_there {
+        let replaces = config.is_some_and(|config| config["url"] != "" && !config["url"].is_null());
+        changes.push(Change::LdapConfig { ldap: ldap.config.clone(), replaces });
+    }
+    for (role, group) in &ldap.groups {
+        let found = read(&format!("auth/{}/groups/{group}", signin::LDAP))?;
+        let mapped = found.as_ref().is_some_and(|found| found["policies"] == json!([role.policy_name()]));
+        if !mapped {
+            changes.push(Change::LdapGroup { role: *role, group: group.clone(), replaces: found.is_some() });
+        }
+    }
+    Ok(changes)
+}
+
+/// The LDAP method's settings but the bind password: a token lives an hour and is renewed
+/// while Keydesk is in use, for up to a day (as a userpass sign-in's).
+fn ldap_body(ldap: &LdapConfig) -> Value {
+    json!({
+        "url": ldap.url,
+        "userdn": ldap.userdn,
+        "userattr": ldap.userattr,
+        "groupdn": ldap.groupdn,
+        "groupattr": "cn",
+        "binddn": ldap.bind.as_ref().map_or("", |(dn, _password)| dn.as_str()),
+        "token_ttl": "1h",
+        "token_max_ttl": "24h",
+    })
+}
+
+/// Writes the LDAP method's configuration: the settings, and the bind password in a body
+/// written once and wiped, as a password's is.
+fn write_ldap_config(kv: &Kv, ldap: &LdapConfig) -> Result<(), KvError> {
+    let body = ldap_body(ldap);
+    let api = format!("auth/{}/config", signin::LDAP);
+    let Some((_dn, password)) = &ldap.bind else {
+        return kv.server_call(&Method::POST, &api, Some(&body)).map(|_answer| ());
+    };
+    #[derive(serde::Serialize)]
+    struct WithPassword<'a> {
+        #[serde(flatten)]
+        settings: &'a Value,
+        bindpass: &'a str,
+    }
+    let written = signin::written(&WithPassword { settings: &body, bindpass: password.expose_secret() })?;
+    kv.server_send(&Method::POST, &api, Some(&written)).map(|_answer| ())
+}
+
 /// The OIDC role's settings: a token lives an hour and is renewed while Keydesk is in use, for
 /// up to a day (as a userpass sign-in's); its policies come from the member's groups.
 fn role_body(user_claim: &str, scopes: &[String]) -> Value {
@@ -270,6 +395,11 @@ pub fn apply(kv: &Kv, change: &Change) -> Result<(), KvError> {
             (format!("auth/{}/role/{}", oidc::MOUNT, oidc::ROLE), role_body(user_claim, scopes))
         }
         Change::OidcGroup { role, group, .. } => return map_group(kv, *role, group),
+        Change::LdapMethod => (format!("sys/auth/{}", signin::LDAP), json!({ "type": "ldap" })),
+        Change::LdapConfig { ldap, .. } => return write_ldap_config(kv, ldap),
+        Change::LdapGroup { role, group, .. } => {
+            (format!("auth/{}/groups/{group}", signin::LDAP), json!({ "policies": [role.policy_name()] }))
+        }
     };
     kv.server_call(&Method::POST, &api, Some(&body)).map(|_answer| ())
 }

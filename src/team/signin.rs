@@ -1,5 +1,6 @@
 //! Signing in to a team vault's server: a token the member is given, or a name and password
-//! on the server's userpass method (`auth/<mount>/login/<name>`), which answers with a token.
+//! on the server's userpass method or its LDAP method (the company directory's account): both
+//! take `auth/<mount>/login/<name>` and answer with a token, so one request serves both.
 //! The token is kept in the OS keychain by the caller, never in a file; the password goes to
 //! the server alone and is wiped after the request.
 //!
@@ -27,6 +28,44 @@ pub enum SignIn {
     /// The company's login (OpenID Connect) through the OIDC method mounted at
     /// `auth/<mount>`, with its `role` ([`super::oidc`]).
     Oidc { mount: String, role: String },
+    /// A name and password of the company directory, through the LDAP method mounted at
+    /// `auth/<mount>`.
+    Ldap { mount: String, name: String },
+}
+
+/// The sign-in methods that take a name and password at `auth/<mount>/login/<name>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordMethod {
+    /// The server's own names and passwords (its userpass method).
+    Userpass,
+    /// The company directory's accounts (the server's LDAP method).
+    Ldap,
+}
+
+impl PasswordMethod {
+    /// The mount `keydesk team setup` makes for this method.
+    pub fn default_mount(self) -> &'static str {
+        match self {
+            PasswordMethod::Userpass => USERPASS,
+            PasswordMethod::Ldap => LDAP,
+        }
+    }
+
+    /// The sign-in this method gives, as `team.ron` keeps it.
+    pub fn sign_in(self, mount: String, name: String) -> SignIn {
+        match self {
+            PasswordMethod::Userpass => SignIn::Userpass { mount, name },
+            PasswordMethod::Ldap => SignIn::Ldap { mount, name },
+        }
+    }
+
+    /// What the password is, as the window and the command line name it.
+    pub fn password_label(self) -> &'static str {
+        match self {
+            PasswordMethod::Userpass => "Server password",
+            PasswordMethod::Ldap => "Directory password",
+        }
+    }
 }
 
 impl SignIn {
@@ -38,17 +77,28 @@ impl SignIn {
     /// makes for a vault that signs in with a token or the company's login).
     pub fn mount(&self) -> &str {
         match self {
-            SignIn::Token | SignIn::Oidc { .. } => USERPASS,
+            SignIn::Token | SignIn::Oidc { .. } | SignIn::Ldap { .. } => USERPASS,
             SignIn::Userpass { mount, .. } => mount,
         }
     }
 
     /// The sign-in's name on the server, when it has one.
     pub fn name(&self) -> Option<&str> {
+        self.password_login().map(|(_method, _mount, name)| name)
+    }
+
+    /// For a sign-in with a name and password: its method, mount and name.
+    pub fn password_login(&self) -> Option<(PasswordMethod, &str, &str)> {
         match self {
             SignIn::Token | SignIn::Oidc { .. } => None,
-            SignIn::Userpass { name, .. } => Some(name),
+            SignIn::Userpass { mount, name } => Some((PasswordMethod::Userpass, mount, name)),
+            SignIn::Ldap { mount, name } => Some((PasswordMethod::Ldap, mount, name)),
         }
+    }
+
+    /// Whether this vault signs in with the company directory (the LDAP method).
+    pub fn is_ldap(&self) -> bool {
+        matches!(self, SignIn::Ldap { .. })
     }
 
     pub fn is_oidc(&self) -> bool {
@@ -58,6 +108,8 @@ impl SignIn {
 
 /// The userpass method's mount `keydesk team setup` makes.
 pub const USERPASS: &str = "userpass";
+/// The LDAP method's mount `keydesk team setup --ldap-url` makes.
+pub const LDAP: &str = "ldap";
 
 /// A sign-in name Keydesk sends in a URL: letters, digits, '.', '_', '-' and '@', 1 to 64.
 pub fn check_name(name: &str) -> Result<(), KvError> {
@@ -65,10 +117,17 @@ pub fn check_name(name: &str) -> Result<(), KvError> {
     if (1..=64).contains(&name.len()) && name.chars().all(allowed) { Ok(()) } else { Err(KvError::BadName) }
 }
 
-/// Signs in with `name` and `password` on the userpass method at `auth/<mount>`: a
-/// connection to `location` that presents the token the server gave.
-pub fn userpass(location: Location, mount: &str, name: &str, password: &SecretString) -> Result<Kv, KvError> {
+/// Signs in with `name` and `password` on the `method` at `auth/<mount>` (userpass or LDAP,
+/// which take the same request): a connection to `location` that presents the token the
+/// server gave.
+pub fn with_password(
+    location: Location,
+    (method, mount): (PasswordMethod, &str),
+    name: &str,
+    password: &SecretString,
+) -> Result<Kv, KvError> {
     check_name(name)?;
+    check_name(mount)?;
     let anonymous = Kv::new(location.clone(), Zeroizing::new(String::new()));
     // The body is written once into a buffer large enough for it, so no copy of the password
     // is left behind by a growing buffer; the request wipes its own copy.
@@ -80,8 +139,15 @@ pub fn userpass(location: Location, mount: &str, name: &str, password: &SecretSt
     let response = anonymous.send_raw(&Method::POST, &format!("auth/{mount}/login/{name}"), Some(&body))?;
     match response.status {
         200..=299 => {}
-        400 if message(&response).contains("invalid username or password") => {
-            return Err(KvError::SignInRefused);
+        400 if refused(&message(&response)) => {
+            return Err(match method {
+                PasswordMethod::Userpass => KvError::SignInRefused,
+                PasswordMethod::Ldap => KvError::DirectoryRefused,
+            });
+        }
+        // The LDAP method answers 400 when the server cannot reach the directory.
+        400 if method == PasswordMethod::Ldap && directory_away(&message(&response)) => {
+            return Err(KvError::DirectoryAway);
         }
         // An unauthenticated request to a path that is no sign-in method is refused as such.
         403 | 404 => return Err(KvError::NoSignIn { mount: mount.to_owned() }),
@@ -107,6 +173,21 @@ pub fn userpass(location: Location, mount: &str, name: &str, password: &SecretSt
         return Err(KvError::Malformed { what: "no token" });
     }
     Ok(Kv::new(location, token))
+}
+
+/// Whether the server's `message` refuses the name and password: the userpass method's
+/// words, or the LDAP method's (a bind as the user refused, or no such user found).
+fn refused(message: &str) -> bool {
+    ["invalid username or password", "failed to bind as user", "user bind DN", "invalid credentials"]
+        .iter()
+        .any(|said| message.contains(said))
+}
+
+/// Whether the LDAP method's `message` says it could not reach the directory.
+fn directory_away(message: &str) -> bool {
+    ["failed to connect", "unable to dial", "connection refused", "LDAP Result Code 200"]
+        .iter()
+        .any(|said| message.contains(said))
 }
 
 /// `body` as JSON, written once into a buffer large enough for it (so no copy of a password

@@ -5,6 +5,7 @@ use secrecy::SecretString;
 use super::app::Command;
 use super::theme;
 use super::widgets::{SecretInput, centered_card, error_ui, field, secret_field};
+use crate::team::signin::PasswordMethod;
 use crate::vault::MIN_PASSWORD;
 use crate::vault::model::SecretBackend;
 
@@ -30,7 +31,8 @@ pub struct TeamForm {
     /// Keep the token in the OS keychain, so the unlock screen does not ask for it.
     pub remember: bool,
     /// How this member signs in to the server: a token, a name and password (its userpass
-    /// method), or the company account (its OIDC method).
+    /// method), the company directory's account (its LDAP method), or the company account
+    /// (its OIDC method).
     pub way: ServerSignIn,
     /// The name on the server (empty: the member's name).
     pub login_name: String,
@@ -64,6 +66,8 @@ pub enum ServerSignIn {
     Token,
     /// A name and password on the server.
     Password,
+    /// The name and password of the company directory's account.
+    Directory,
     /// The company account, in the browser.
     Company,
 }
@@ -79,9 +83,9 @@ pub struct TeamSetup {
     pub code: Option<SecretString>,
     /// Keep the token in the OS keychain.
     pub remember: bool,
-    /// A name and password to sign in with on the server (its userpass method), instead of
-    /// the token.
-    pub login: Option<(String, SecretString)>,
+    /// A name and password to sign in with on the server (its userpass or LDAP method),
+    /// instead of the token.
+    pub login: Option<(PasswordMethod, String, SecretString)>,
     /// Sign in with the company account (the server's OIDC method) instead.
     pub company: bool,
 }
@@ -146,6 +150,9 @@ pub struct TeamLock {
     /// The name this vault signs in to the server with, when it signs in with a name and
     /// password (the field then takes that password, not a token).
     pub sign_in_name: Option<String>,
+    /// That name is the company directory's (LDAP): it has a field of its own, and the
+    /// password is the directory's.
+    pub directory: bool,
     /// This vault signs in with the company's login (OIDC): "Sign in with your company
     /// account" opens the browser instead of a field.
     pub company: bool,
@@ -374,12 +381,12 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                                         code,
                                         remember: team.remember,
                                         company: team.way == ServerSignIn::Company,
-                                        login: (team.way == ServerSignIn::Password).then(|| {
+                                        login: password_method(team.way).map(|method| {
                                             let name = match team.login_name.trim() {
                                                 "" => team.member.trim(),
                                                 name => name,
                                             };
-                                            (name.to_owned(), SecretString::from(team.login_password.expose()))
+                                            (method, name.to_owned(), SecretString::from(team.login_password.expose()))
                                         }),
                                     },
                                     password,
@@ -408,12 +415,22 @@ fn team_fields_ui(ui: &mut egui::Ui, team: &mut TeamForm, join: bool) {
         ui.radio_value(&mut team.way, ServerSignIn::Token, "Sign in with a token");
         ui.radio_value(&mut team.way, ServerSignIn::Password, "Sign in with a name and password");
         ui.radio_value(&mut team.way, ServerSignIn::Company, "Sign in with your company account");
+        ui.radio_value(&mut team.way, ServerSignIn::Directory, DIRECTORY);
     });
     if team.way == ServerSignIn::Company {
         ui.horizontal_wrapped(|ui| {
             ui.add_space(theme::LABEL_WIDTH + 8.0);
             ui.label("Keydesk opens your browser at your company's sign-in page when you go on.");
         });
+        ui.horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            ui.checkbox(&mut team.remember, "Keep the sign-in in the OS keychain");
+        });
+    } else if team.way == ServerSignIn::Directory {
+        field(ui, "Directory name", &mut team.login_name)
+            .on_hover_text("Your company directory account's name (left empty: your name above)");
+        secret_field(ui, "team-login-password", "Directory password", &mut team.login_password)
+            .on_hover_text("Your company directory account's password, not the master password");
         ui.horizontal(|ui| {
             ui.add_space(theme::LABEL_WIDTH + 8.0);
             ui.checkbox(&mut team.remember, "Keep the sign-in in the OS keychain");
@@ -440,6 +457,19 @@ fn team_fields_ui(ui: &mut egui::Ui, team: &mut TeamForm, join: bool) {
     }
 }
 
+/// How the first-run screen's sign-in `way` signs in with a name and password, if it does.
+fn password_method(way: ServerSignIn) -> Option<PasswordMethod> {
+    match way {
+        ServerSignIn::Password => Some(PasswordMethod::Userpass),
+        ServerSignIn::Directory => Some(PasswordMethod::Ldap),
+        ServerSignIn::Token | ServerSignIn::Company => None,
+    }
+}
+
+/// The choice, and the unlock screen's sentence, for a vault that signs in with the company
+/// directory's account.
+pub const DIRECTORY: &str = "Sign in with your company directory account";
+
 /// The unlock screen's part for a vault that signs in with the company's login: the kept
 /// sign-in, or what "Sign in with your company account" will do.
 fn company_ui(ui: &mut egui::Ui, team: &mut TeamLock) {
@@ -461,6 +491,19 @@ fn company_ui(ui: &mut egui::Ui, team: &mut TeamLock) {
             }
         });
     }
+}
+
+/// The unlock screen's part for a vault that signs in with the company directory's account:
+/// its name and password there.
+fn directory_ui(ui: &mut egui::Ui, team: &mut TeamLock) {
+    ui.label(format!("{DIRECTORY}: its name and password, not the master password."));
+    let name = team.sign_in_name.get_or_insert_with(String::new);
+    field(ui, "Directory name", name);
+    secret_field(ui, "team-server-password", "Directory password", &mut team.token);
+    ui.horizontal(|ui| {
+        ui.add_space(theme::LABEL_WIDTH + 8.0);
+        ui.checkbox(&mut team.remember, "Keep the sign-in in the OS keychain");
+    });
 }
 
 /// Where secrets of a vault on this computer will live.
@@ -509,6 +552,11 @@ fn check_create(state: &CreateState, weak: bool) -> Option<String> {
         if team.way == ServerSignIn::Password && team.login_password.is_empty() {
             return Some("The server password is empty: type your password on the team's server.".to_owned());
         }
+        if team.way == ServerSignIn::Directory && team.login_password.is_empty() {
+            return Some(
+                "The directory password is empty: type your company directory account's password.".to_owned(),
+            );
+        }
         if team.way == ServerSignIn::Token && team.token.is_empty() {
             return Some("The server token is empty: paste the token your team's admin gave you.".to_owned());
         }
@@ -551,6 +599,8 @@ pub fn unlock_ui(
                     ui.label(format!("Team vault {}.", team.place));
                     if team.token_from_env {
                         ui.label("The server token comes from BAO_TOKEN or VAULT_TOKEN.");
+                    } else if team.directory && (team.kept != Some(true) || team.use_other) {
+                        directory_ui(ui, team);
                     } else if let Some(name) = &team.sign_in_name {
                         if team.kept == Some(true) && !team.use_other {
                             ui.horizontal_wrapped(|ui| {

@@ -34,6 +34,7 @@ mod provider_contract;
 mod providers;
 mod scenario;
 mod team;
+mod team_ldap;
 mod team_oidc;
 mod team_signin;
 mod ui;

@@ -1,7 +1,7 @@
 //! Signing in again in the middle of a team session: when the server stops accepting the
 //! token (its max TTL reached, or revoked) while a job talks to it, the job's request waits
 //! (`Kv::signing_in_again`), the window asks for a new sign-in in a dialog — the server
-//! password, or "Sign in with your company account" (the browser sign-in of the unlock
+//! password, the company directory's password, or "Sign in with your company account" (the browser sign-in of the unlock
 //! screen, [`super::company_login::company_sign_in`]) — and once signed in the request is sent
 //! again with the new token: the change or reveal the user was making goes through, nothing
 //! typed is lost. Cancel (or a lock) gives up: the job then fails with the server's refusal, as
@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 use super::{KeydeskApp, Phase, StoreFactory};
 use crate::actions::team as folder;
 use crate::team::kv::{Location, SignInAgain};
-use crate::team::signin::{self, SignIn};
+use crate::team::signin::{self, PasswordMethod, SignIn};
 use crate::team::{TeamConfig, oidc::OidcError};
 use crate::ui::unlock::{SignInStage, signing_in_ui};
 use crate::ui::widgets::{SecretInput, error_ui, secret_field};
@@ -30,18 +30,18 @@ enum Answer {
     Company,
 }
 
-/// A job's question: sign in again as `name`, or with the company account when `name` is
-/// `None` (after `error`, when a try failed); `stage` while a company sign-in runs (nothing is
-/// asked then: `reply` is `None`).
+/// A job's question: sign in again as `name` (with `method`'s password), or with the company
+/// account when `name` is `None` (after `error`, when a try failed); `stage` while a company
+/// sign-in runs (nothing is asked then: `reply` is `None`).
 pub struct Ask {
-    name: Option<String>,
+    name: Option<(PasswordMethod, String)>,
     error: Option<String>,
     stage: Option<SignInStage>,
     reply: Option<mpsc::Sender<Option<Answer>>>,
 }
 
 /// The question on screen, as plain data.
-type Shown = (Option<String>, Option<String>, Option<SignInStage>);
+type Shown = (Option<(PasswordMethod, String)>, Option<String>, Option<SignInStage>);
 
 /// Where a job puts its question for the window, the answer typed for it, and the flag that
 /// cancels a company sign-in under way.
@@ -77,10 +77,17 @@ impl Asking {
         self.answer(None);
     }
 
-    /// Asks the window (`name`: the server password's; `None`: the company account) and waits.
-    fn ask(&self, ctx: &egui::Context, name: Option<&str>, error: Option<String>) -> Option<Answer> {
+    /// Asks the window (`name`: the password's, of the server or the directory; `None`: the
+    /// company account) and waits.
+    fn ask(
+        &self,
+        ctx: &egui::Context,
+        name: Option<(PasswordMethod, &str)>,
+        error: Option<String>,
+    ) -> Option<Answer> {
         let (reply, answer) = mpsc::channel();
-        self.put(Some(Ask { name: name.map(str::to_owned), error, stage: None, reply: Some(reply) }));
+        let name = name.map(|(method, name)| (method, name.to_owned()));
+        self.put(Some(Ask { name, error, stage: None, reply: Some(reply) }));
         ctx.request_repaint();
         answer.recv().ok().flatten()
     }
@@ -95,7 +102,8 @@ pub struct SignInAgainState {
     seen: Option<(String, Option<String>)>,
 }
 
-/// For a team vault that signs in with a name and password or with the company's login: how
+/// For a team vault that signs in with a name and password (of the server or the company
+/// directory) or with the company's login: how
 /// its connection signs in again, asking the window (`None` for one that signs in with a
 /// token). `browser` opens the company login's address (`$KEYDESK_BROWSER`, else the system's).
 pub fn signing_in_again(
@@ -112,15 +120,16 @@ pub fn signing_in_again(
     };
     match config.sign_in.clone() {
         SignIn::Token => None,
-        SignIn::Userpass { mount, name } => {
+        SignIn::Userpass { .. } | SignIn::Ldap { .. } => {
             let location = Location::new(&config.addr, &config.mount, &config.path).ok()?;
+            let (method, mount, name) = config.sign_in.password_login()?;
+            let (mount, name) = (mount.to_owned(), name.to_owned());
             Some(Box::new(move || {
                 let mut error = None;
                 loop {
-                    let Answer::Password(password) = asking.ask(&ctx, Some(&name), error.take())? else {
-                        return None;
-                    };
-                    match signin::userpass(location.clone(), &mount, &name, &password) {
+                    let asked = asking.ask(&ctx, Some((method, &name)), error.take())?;
+                    let Answer::Password(password) = asked else { return None };
+                    match signin::with_password(location.clone(), (method, &mount), &name, &password) {
                         Ok(kv) => {
                             let token: Zeroizing<String> = kv.token();
                             keep(&config, &token);
@@ -172,13 +181,19 @@ impl KeydeskApp {
         egui::Modal::new(egui::Id::unique("sign-in-again")).show(ctx, |ui| {
             ui.set_max_width(480.0);
             ui.heading("Sign in again");
-            let how = name.as_ref().map_or_else(|| "with your company account".to_owned(), |name| format!("as {name}"));
+            let how = match &name {
+                None => "with your company account".to_owned(),
+                Some((PasswordMethod::Userpass, name)) => format!("as {name}"),
+                Some((PasswordMethod::Ldap, name)) => {
+                    format!("with your company directory account ({name})")
+                }
+            };
             ui.label(format!(
                 "The team's server no longer accepts your sign-in (it expired or was revoked). Sign in {how} to go on: what you were doing waits, and goes through once you are signed in."
             ));
             match (&name, &stage) {
                 (_, Some(stage)) => cancel_sign_in = signing_in_ui(ui, stage),
-                (Some(name), None) => answer = password_ui(ui, state, name, &error),
+                (Some((method, name)), None) => answer = password_ui(ui, state, (*method, name), &error),
                 (None, None) => {
                     error_ui(ui, &error);
                     ui.horizontal(|ui| {
@@ -210,11 +225,11 @@ impl KeydeskApp {
 fn password_ui(
     ui: &mut egui::Ui,
     state: &mut SignInAgainState,
-    name: &str,
+    (method, name): (PasswordMethod, &str),
     error: &Option<String>,
 ) -> Option<Option<Answer>> {
     let mut answer = None;
-    let field = secret_field(ui, "sign-in-again-password", "Server password", &mut state.password);
+    let field = secret_field(ui, "sign-in-again-password", method.password_label(), &mut state.password);
     let question = Some((name.to_owned(), error.clone()));
     if state.seen != question {
         field.request_focus();

@@ -26,10 +26,26 @@ pub struct Bao {
     pub dir: tempfile::TempDir,
 }
 
+/// The `bao` binary whose build has the LDAP sign-in method built in (OpenBao 2.6; from 2.7 on
+/// it is an external plugin), which `scripts/test.sh` installs beside the other and names in
+/// `KEYDESK_TEST_BAO_LDAP`.
+pub fn ldap_binary() -> PathBuf {
+    let path = std::env::var_os("KEYDESK_TEST_BAO_LDAP").map(PathBuf::from).expect(
+        "KEYDESK_TEST_BAO_LDAP is not set: run the tests with scripts/test.sh, which installs OpenBao with its LDAP sign-in and sets it",
+    );
+    assert!(path.is_file(), "KEYDESK_TEST_BAO_LDAP names no file: {}", path.display());
+    path
+}
+
 /// `bao ARGS`, its home and its log (`bao.log`) in `dir`.
 fn spawn(dir: &Path, args: &[String]) -> Child {
+    spawn_of(&binary(), dir, args)
+}
+
+/// [`spawn`] with the `bao` binary `program`.
+fn spawn_of(program: &Path, dir: &Path, args: &[String]) -> Child {
     let log = std::fs::File::create(dir.join("bao.log")).unwrap();
-    Command::new(binary())
+    Command::new(program)
         .args(args)
         .env("HOME", dir)
         .stdin(Stdio::null())
@@ -46,10 +62,21 @@ fn free_port() -> u16 {
 impl Bao {
     /// `bao server -dev`: unsealed, KV version 2 at `secret/`, a known root token.
     pub fn dev() -> Bao {
+        Self::dev_of(&binary())
+    }
+
+    /// [`Bao::dev`] on the build with the LDAP sign-in method ([`ldap_binary`]).
+    pub fn dev_with_ldap() -> Bao {
+        Self::dev_of(&ldap_binary())
+    }
+
+    /// [`Bao::dev`] with the `bao` binary `program`.
+    fn dev_of(program: &Path) -> Bao {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let root_token = format!("root-{}", super::random_chars(super::ALNUM, 20));
-        let child = spawn(
+        let child = spawn_of(
+            program,
             dir.path(),
             &[
                 "server".into(),

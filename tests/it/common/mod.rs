@@ -10,6 +10,7 @@ pub mod aws_model;
 pub mod bao;
 pub mod clipboard;
 pub mod kills;
+pub mod ldap;
 pub mod mock;
 pub mod oidc;
 pub mod openapi;

@@ -259,6 +259,7 @@ fn open_error_of(error: &TeamError, from: TokenFrom, sign_in: &crate::team::sign
             }
             TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && sign_in.is_oidc() => "The server no longer accepts the token kept from your last sign-in: sign in again with your company account.".to_owned(),
             TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && matches!(sign_in, SignIn::Userpass { .. }) => "The server no longer accepts the token kept from your last sign-in: type your server password to sign in again.".to_owned(),
+            TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain && sign_in.is_ldap() => "The server no longer accepts the token kept from your last sign-in: type your company directory password to sign in again.".to_owned(),
             TeamError::Server(KvError::TokenRejected) if from == TokenFrom::Keychain => "The server no longer accepts the token kept in the OS keychain (it expired or was revoked): paste the new one your team's admin gives you.".to_owned(),
             other => sentence(other),
         },

@@ -13,6 +13,7 @@ use super::{TeamDone, TeamSession, TokenFrom, away, away_sentence, open_error, o
 use crate::actions::team as folder;
 use crate::team::cache::Snapshot;
 use crate::team::kv::{Kv, KvError, Location};
+use crate::team::signin::PasswordMethod;
 use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::ui::jobs::Records;
 use crate::ui::unlock::{self, TeamLock, TeamSetup};
@@ -132,8 +133,9 @@ pub(super) fn create(
         Location::new(&setup.addr, &setup.mount, &setup.path).map_err(|e| failed(e.to_string()))?;
     let kv = match (&setup.login, signed_in) {
         (_, Some(kv)) => kv,
-        (Some((name, server_password)), None) => {
-            crate::team::signin::userpass(location, crate::team::signin::USERPASS, name, server_password)
+        (Some((method, name, server_password)), None) => {
+            let how = (*method, method.default_mount());
+            crate::team::signin::with_password(location, how, name, server_password)
                 .map_err(|e| failed(e.to_string()))?
         }
         (None, None) => Kv::new(location, Zeroizing::new(setup.token.expose_secret().trim().to_owned())),
@@ -149,23 +151,36 @@ pub(super) fn create(
             mount: crate::team::oidc::MOUNT.to_owned(),
             role: crate::team::oidc::ROLE.to_owned(),
         });
-    } else if let Some((name, _)) = &setup.login {
-        vault.set_sign_in(crate::team::signin::SignIn::Userpass {
-            mount: crate::team::signin::USERPASS.to_owned(),
-            name: name.clone(),
-        });
+    } else if let Some((method, name, _)) = &setup.login {
+        vault.set_sign_in(method.sign_in(method.default_mount().to_owned(), name.clone()));
     }
     folder::write_config(dir, vault.config()).map_err(failed)?;
     session_of(dir, vault, keys, (None, None), now).map_err(|e| open_error(&e, TokenFrom::Typed))
 }
 
 /// On a team vault that signs in with a name and password: signs in with `typed` and gives
-/// the server's token (`None` on a vault that signs in with a token: `typed` is one).
-pub(super) fn sign_in(dir: &Path, typed: &SecretString) -> Result<Option<Zeroizing<String>>, String> {
-    let config = folder::read_config(dir)?;
-    let crate::team::signin::SignIn::Userpass { mount, name } = &config.sign_in else { return Ok(None) };
+/// the server's token (`None` on a vault that signs in with a token: `typed` is one). On one
+/// that signs in with the company directory, `name` is the one typed at the unlock screen: a
+/// name other than the kept one becomes the vault's once the directory accepts it.
+pub(super) fn sign_in(
+    dir: &Path,
+    name: Option<String>,
+    typed: &SecretString,
+) -> Result<Option<Zeroizing<String>>, String> {
+    let mut config = folder::read_config(dir)?;
+    let Some((method, mount, kept)) = config.sign_in.password_login() else { return Ok(None) };
+    let name = match name.map(|name| name.trim().to_owned()) {
+        Some(name) if method == PasswordMethod::Ldap && !name.is_empty() => name,
+        _ => kept.to_owned(),
+    };
+    let mount = mount.to_owned();
     let location = Location::new(&config.addr, &config.mount, &config.path).map_err(|e| e.to_string())?;
-    let kv = crate::team::signin::userpass(location, mount, name, typed).map_err(|e| e.to_string())?;
+    let kv = crate::team::signin::with_password(location, (method, &mount), &name, typed)
+        .map_err(|e| e.to_string())?;
+    if config.sign_in.name() != Some(name.as_str()) {
+        config.sign_in = method.sign_in(mount, name);
+        folder::write_config(dir, &config)?;
+    }
     Ok(Some(kv.token()))
 }
 
@@ -201,6 +216,7 @@ pub(in crate::ui::app) fn lock_state(dir: &Path) -> unlock::UnlockState {
             Err(error) => error.clone(),
         };
         let company = config.as_ref().is_ok_and(|config| config.sign_in.is_oidc());
+        let directory = config.as_ref().is_ok_and(|config| config.sign_in.is_ldap());
         state.team = Some(TeamLock {
             place,
             token_from_env: folder::token_from_env().is_some(),
@@ -210,6 +226,7 @@ pub(in crate::ui::app) fn lock_state(dir: &Path) -> unlock::UnlockState {
             use_other: false,
             sign_in_name: config.ok().and_then(|config| config.sign_in.name().map(str::to_owned)),
             company,
+            directory,
             signing_in: None,
         });
     }
@@ -284,6 +301,13 @@ impl KeydeskApp {
             (None, None) => (None, TokenFrom::Keychain),
         };
         let kept = matches!(&self.phase, Phase::Locked(state) if state.team.as_ref().is_some_and(|t| t.kept == Some(true)));
+        // The company directory's name, as typed beside its password.
+        let typed_name = match &self.phase {
+            Phase::Locked(state) => {
+                state.team.as_ref().filter(|t| t.directory).and_then(|t| t.sign_in_name.clone())
+            }
+            _ => None,
+        };
         if given.is_none() && !kept {
             if let Phase::Locked(state) = &mut self.phase {
                 let signs_in = state.team.as_ref().is_some_and(|team| team.sign_in_name.is_some());
@@ -310,7 +334,7 @@ impl KeydeskApp {
             // The memory made ready while the password was typed (at the default cost).
             let memory = prepared.and_then(|thread| thread.join().ok().flatten());
             let given = match (from, server_password) {
-                (TokenFrom::Typed, Some(typed)) => match sign_in(&dir, &typed) {
+                (TokenFrom::Typed, Some(typed)) => match sign_in(&dir, typed_name, &typed) {
                     Ok(Some(token)) => Some(token),
                     Ok(None) => given,
                     Err(message) => {
