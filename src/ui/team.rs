@@ -480,7 +480,7 @@ pub(super) fn panels_ui(
             .inner;
         match chosen {
             Some(super::settings::BrowserChoice::Stop(browser)) => {
-                *command = Some(TeamCommand::StopBrowser(browser))
+                *command = Some(TeamCommand::StopBrowser(browser));
             }
             Some(super::settings::BrowserChoice::Guard(on)) => *command = Some(TeamCommand::LeakGuard(on)),
             None => {}
