@@ -165,14 +165,13 @@ pub enum BrowserChoice {
 pub fn allowed_browsers_ui(ui: &mut egui::Ui, browsers: &[String], guard: bool) -> Option<BrowserChoice> {
     ui.heading("Browsers");
     let mut on = guard;
-    let switch =
-        ui.checkbox(&mut on, "Warn me when I paste a key into a page that is not one of its integrations");
-    explain(
-        ui,
-        "Off unless you turn it on. When on, the Keydesk extension sends Keydesk a pasted text only when it looks \
-         like a key, with the page's address and nothing else of the page; Keydesk names the key beside the field \
-         and records the warning in the audit log. The paste itself goes ahead.",
-    );
+    let switch = ui
+        .checkbox(&mut on, "Warn me when I paste a key into a page that is not one of its integrations")
+        .on_hover_text(
+            "Off unless you turn it on. When on, the Keydesk extension sends Keydesk a pasted text only when it \
+             looks like a key, with the page's address and nothing else of the page; Keydesk names the key beside \
+             the field and records the warning in the audit log. The paste itself goes ahead.",
+        );
     let choice = switch.changed().then_some(BrowserChoice::Guard(on));
     if browsers.is_empty() {
         explain(
