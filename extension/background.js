@@ -1,9 +1,9 @@
 // Keydesk's background worker: the one place that talks to the native host
 // (`keydesk browser-host`). The content script asks for the offers of its page, for a key
 // to fill, to mark a rotation's new key tested on its page, for the keys its page could be
-// added to and to propose it for one; the page's origin is taken from the browser's own
-// record of the sender, never from what the content script says. Nothing here is stored,
-// logged or copied.
+// added to and to propose it for one, and (the leak guard) whether the guard is on and which
+// key a pasted text is; the page's origin is taken from the browser's own record of the
+// sender, never from what the content script says. Nothing here is stored, logged or copied.
 "use strict";
 
 const HOST = "app.keydesk.host";
@@ -98,6 +98,12 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     typeof message.integration === "string"
   ) {
     request = { type: message.type, origin, key: message.key, integration: message.integration };
+  } else if (message.type === "guard") {
+    request = { type: "guard" };
+  } else if (message.type === "check_paste" && typeof message.text === "string") {
+    // Sent by the content script only once Keydesk said the guard is on, and only for a
+    // text shaped like a key: the origin and that text, nothing else of the page.
+    request = { type: "check_paste", origin, text: message.text };
   }
   if (request === null) {
     return false;

@@ -8,6 +8,10 @@
 // focused on the page: the key never reaches the popup. The value is set through the field's
 // own (native) setter and announced with `input` and `change` events, so the page's React
 // or Angular form sees it as typed. The key is never stored, logged or put on the clipboard.
+// The leak guard (off unless turned on in Keydesk): when the user pastes a text shaped like
+// a key into a field, Keydesk is asked whether the guard is on, and only then is the text
+// sent, with the page's origin, to be looked up; a key pasted into a page that is not one of
+// its integrations is named in a small notice beside the field. The paste always goes ahead.
 "use strict";
 
 (() => {
@@ -220,6 +224,82 @@
     shadow.append(style, open, list);
     document.documentElement.append(host);
   }
+
+  // A text shaped like a key, the rule Keydesk applies too (docs/browser.md): once trimmed,
+  // one word of 20 to 512 ASCII letters, digits and - _ . + / = ~, with a letter and a digit.
+  const KEY_CHARACTERS = /^[A-Za-z0-9_.+\/=~-]{20,512}$/;
+  function tokenShaped(text) {
+    const word = text.trim();
+    return KEY_CHARACTERS.test(word) && /[0-9]/.test(word) && /[A-Za-z]/.test(word);
+  }
+
+  let notice = null;
+  function closeNotice() {
+    if (notice !== null) {
+      notice.remove();
+      notice = null;
+    }
+  }
+
+  // The leak guard's notice beside `target`: it blocks nothing, and goes by itself.
+  function warn(target, text) {
+    closeNotice();
+    notice = document.createElement("keydesk-notice");
+    const root = notice.attachShadow({ mode: "closed" });
+    const style = document.createElement("style");
+    style.textContent = `
+      :host { all: initial; position: absolute; z-index: 2147483647; }
+      .notice { font: 13px sans-serif; background: #fff4e5; color: #111; border: 1px solid #b45309;
+                border-radius: 4px; padding: 6px 8px; max-width: 28em; display: flex; gap: 8px; }
+      button { font: inherit; border: 0; background: transparent; cursor: pointer; padding: 0 2px; }`;
+    const box = document.createElement("div");
+    box.className = "notice";
+    box.setAttribute("role", "status");
+    const p = document.createElement("p");
+    p.style.margin = "0";
+    p.textContent = `Keydesk: ${text}`;
+    const dismiss = button("×", closeNotice);
+    dismiss.title = "Dismiss";
+    box.append(p, dismiss);
+    root.append(style, box);
+    const rect = target.getBoundingClientRect();
+    notice.style.left = `${window.scrollX + rect.left}px`;
+    notice.style.top = `${window.scrollY + rect.bottom + 4}px`;
+    document.documentElement.append(notice);
+    const shown = notice;
+    setTimeout(() => {
+      if (notice === shown) closeNotice();
+    }, 15000);
+  }
+
+  // Nothing is sent unless Keydesk says the guard is on; then the text alone (the background
+  // worker adds the page's origin).
+  async function guardPaste(target, text) {
+    const status = await ask({ type: "guard" });
+    if (!status || status.type !== "guard" || status.on !== true) {
+      return;
+    }
+    const reply = await ask({ type: "check_paste", text });
+    if (reply && reply.type === "check_paste" && typeof reply.warning === "string" && target.isConnected) {
+      warn(target, reply.warning);
+    }
+  }
+
+  // The user's own paste (a page's scripted one is not trusted) into a field.
+  document.addEventListener(
+    "paste",
+    (event) => {
+      const target = event.composedPath()[0];
+      if (!event.isTrusted || event.clipboardData === null || !(target instanceof Element) || !isFillable(target)) {
+        return;
+      }
+      const text = event.clipboardData.getData("text/plain");
+      if (tokenShaped(text)) {
+        guardPaste(target, text.trim());
+      }
+    },
+    true,
+  );
 
   // The toolbar button's popup asks through here (an extension page: no tab of its own). It
   // may relay the requests that carry no secret back; a fill goes into the page's focused

@@ -75,7 +75,8 @@ pub struct Answered {
 /// Carries out a request `decided` by [`answer::decide`] over `store`'s keys, for `browser`:
 /// the one path of the window's answers, for a local and a team vault alike. Only an allowed
 /// fill hands out a secret and only an allowed mark ticks a step; a refusal, a list and a
-/// proposal change nothing.
+/// proposal change nothing. A paste is looked up only while the leak guard is on
+/// ([`super::guard`]).
 pub fn carry_out(store: &mut (impl Store + ?Sized), decided: Decision, browser: &str) -> Answered {
     let answered = |reply, said| Answered { reply, said, proposed: None };
     match decided {
@@ -89,6 +90,10 @@ pub fn carry_out(store: &mut (impl Store + ?Sized), decided: Decision, browser: 
             answered(answer::tested(id, marked.clone()), Some(marked))
         }
         Decision::Propose { id, proposal } => proposed(id, proposal),
+        Decision::Guard { id } => super::guard::status(store, id),
+        Decision::CheckPaste { id, page, text } => {
+            super::guard::check_paste(store, id, &page, &text, browser)
+        }
     }
 }
 

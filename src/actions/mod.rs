@@ -20,6 +20,7 @@ pub mod changes;
 pub mod check_all;
 mod create;
 pub mod fill;
+pub mod guard;
 mod revoke;
 mod store;
 pub mod team;

@@ -47,6 +47,16 @@ pub trait Store {
     /// their integrations, or takes that back; recorded either way (an audit line `browser`).
     /// A local vault keeps the list in its header; a team vault in this computer's `team.ron`.
     fn allow_browser(&mut self, browser: &str, allowed: bool) -> Result<(), ActionError>;
+    /// Whether the leak guard is on (kept where the allowed browsers are).
+    fn leak_guard(&self) -> bool;
+    /// Turns the leak guard on or off; recorded (an audit line `browser`).
+    fn set_leak_guard(&mut self, on: bool) -> Result<(), ActionError>;
+    /// The key whose secret is `text`, found by keyed hash alone (decrypts and records
+    /// nothing), revoked keys too.
+    fn key_with_secret(&mut self, text: &str) -> Result<Option<KeyRecord>, ActionError>;
+    /// Records that key `id` was pasted into a page that is not one of its integrations; the
+    /// `detail` says which page and which browser (a `paste-warning` line).
+    fn record_paste_warning(&mut self, id: &KeyId, detail: String) -> Result<(), ActionError>;
     /// Records a copy of key `id`: done, or refused by the clipboard (`Err` with why).
     fn record_copy(&mut self, id: &KeyId, taken: Result<(), String>) -> Result<(), ActionError>;
     /// How long a copied secret stays on the clipboard, in seconds (this vault's setting; a
@@ -184,6 +194,22 @@ impl Store for Vault {
 
     fn allow_browser(&mut self, browser: &str, allowed: bool) -> Result<(), ActionError> {
         Ok(Vault::allow_browser(self, browser, allowed)?)
+    }
+
+    fn leak_guard(&self) -> bool {
+        Vault::leak_guard(self)
+    }
+
+    fn set_leak_guard(&mut self, on: bool) -> Result<(), ActionError> {
+        Ok(Vault::set_leak_guard(self, on)?)
+    }
+
+    fn key_with_secret(&mut self, text: &str) -> Result<Option<KeyRecord>, ActionError> {
+        Ok(Vault::key_with_secret(self, text).cloned())
+    }
+
+    fn record_paste_warning(&mut self, id: &KeyId, detail: String) -> Result<(), ActionError> {
+        Ok(Vault::record_paste_warning(self, id, detail)?)
     }
 
     fn clipboard_clear_secs(&self) -> u32 {
@@ -341,6 +367,19 @@ impl<'a> TeamStore<'a> {
         }
     }
 
+    /// This computer's `team.ron` of the vault, and its folder (where the browser settings are
+    /// kept).
+    fn settings(&self) -> Result<(std::path::PathBuf, crate::team::TeamConfig), ActionError> {
+        let Some(dir) = self.folder.as_deref() else {
+            return Err(ActionError::Settings(
+                "Keydesk does not know this team vault's folder on this computer, where its browser settings are kept."
+                    .to_owned(),
+            ));
+        };
+        let config = crate::actions::team::read_config(dir).map_err(ActionError::Settings)?;
+        Ok((dir.to_owned(), config))
+    }
+
     /// A key as the server has it now, its seal checked.
     fn read(&self, id: &KeyId) -> Result<TeamKey, ActionError> {
         Ok(self.vault.read_key_checked(self.keys, id)?)
@@ -375,13 +414,7 @@ impl Store for TeamStore<'_> {
     }
 
     fn allow_browser(&mut self, browser: &str, allowed: bool) -> Result<(), ActionError> {
-        let Some(dir) = self.folder.as_deref() else {
-            return Err(ActionError::Settings(
-                "Keydesk does not know this team vault's folder on this computer, where allowed browsers are kept."
-                    .to_owned(),
-            ));
-        };
-        let mut config = crate::actions::team::read_config(dir).map_err(ActionError::Settings)?;
+        let (dir, mut config) = self.settings()?;
         let browsers = &mut config.settings.browsers;
         if allowed == browsers.iter().any(|kept| kept == browser) {
             return Ok(());
@@ -393,7 +426,43 @@ impl Store for TeamStore<'_> {
         } else {
             browsers.retain(|kept| kept != browser);
         }
-        crate::actions::team::write_config(dir, &config).map_err(ActionError::Settings)
+        crate::actions::team::write_config(&dir, &config).map_err(ActionError::Settings)
+    }
+
+    fn leak_guard(&self) -> bool {
+        self.settings().is_ok_and(|(_, config)| config.settings.leak_guard)
+    }
+
+    fn set_leak_guard(&mut self, on: bool) -> Result<(), ActionError> {
+        let (dir, mut config) = self.settings()?;
+        if on == config.settings.leak_guard {
+            return Ok(());
+        }
+        let detail = crate::browser::guard::switch_detail(on);
+        self.vault.record(self.keys, Action::Browser, None, &detail, self.now)?;
+        config.settings.leak_guard = on;
+        crate::actions::team::write_config(&dir, &config).map_err(ActionError::Settings)
+    }
+
+    fn key_with_secret(&mut self, text: &str) -> Result<Option<KeyRecord>, ActionError> {
+        let existing = self.existing()?;
+        // Each generation's hash of the text made once, then compared with the keys' hashes.
+        let mut made: std::collections::HashMap<u64, Option<String>> = std::collections::HashMap::new();
+        let found = existing.iter().find(|key| {
+            let hash = made
+                .entry(key.generation)
+                .or_insert_with(|| self.keys.lookup_hash_under(key.generation, text));
+            hash.as_deref() == Some(key.record.lookup_hash.as_str())
+        });
+        let found = found.map(|key| key.record.clone());
+        self.existing = Some(existing);
+        Ok(found)
+    }
+
+    fn record_paste_warning(&mut self, id: &KeyId, detail: String) -> Result<(), ActionError> {
+        let key = self.read(id)?;
+        self.vault.record(self.keys, Action::PasteWarning, Some((id, key.version)), &detail, self.now)?;
+        Ok(())
     }
 
     fn record_copy(&mut self, id: &KeyId, taken: Result<(), String>) -> Result<(), ActionError> {

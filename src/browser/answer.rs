@@ -8,6 +8,7 @@
 
 use secrecy::SecretString;
 
+use super::guard::{self, Pasted};
 use super::messaging::{ErrorCode, KeyChoice, Reply, Request};
 use super::origin::{Offer, OfferRole, Origin, offers};
 use crate::vault::model::{KeyId, KeyRecord};
@@ -51,13 +52,16 @@ impl Proposal {
 
 /// What to do about a request: reply at once, hand out a key's secret for a fill the origin
 /// rule allows (the caller reads it through the vault's gate, then replies), tick a
-/// rotation's step "tested" for a new key offered on the page, or ask the user whether to add
-/// a page to a key's integrations.
+/// rotation's step "tested" for a new key offered on the page, ask the user whether to add
+/// a page to a key's integrations, say whether the leak guard is on, or (the guard on) look
+/// up a text shaped like a key pasted into a page.
 pub enum Decision {
     Reply(Reply),
     Fill { id: u64, offer: Offer, origin: String },
     Tested { id: u64, offer: Offer },
     Propose { id: u64, proposal: Proposal },
+    Guard { id: u64 },
+    CheckPaste { id: u64, page: Origin, text: Pasted },
 }
 
 /// A page may be added to a key that is live and not being replaced (its new key takes the
@@ -127,6 +131,14 @@ pub fn decide(keys: &[KeyRecord], request: &Request) -> Decision {
             },
             Err(why) => Decision::Reply(not_addable(*id, &why)),
         },
+        Request::Guard { id } => Decision::Guard { id: *id },
+        Request::CheckPaste { id, origin, text } => match Origin::of_page(origin) {
+            Ok(_) if !text.token_shaped() => {
+                Decision::Reply(Reply::error(Some(*id), ErrorCode::Refused, guard::NOT_TOKEN))
+            }
+            Ok(page) => Decision::CheckPaste { id: *id, page, text: text.clone() },
+            Err(why) => Decision::Reply(not_addable(*id, &why)),
+        },
     }
 }
 
@@ -144,6 +156,9 @@ pub fn answer(
         Decision::Fill { id, offer, .. } => filled(id, reveal(&offer.key)),
         Decision::Tested { id, offer } => tested(id, mark(&offer)),
         Decision::Propose { id, proposal } => Reply::AddPage { id, said: proposal.said() },
+        // The guard's setting and the key a paste is are the store's (`actions::guard`).
+        Decision::Guard { id } => Reply::Guard { id, on: false },
+        Decision::CheckPaste { id, .. } => Reply::error(Some(id), ErrorCode::Refused, guard::GUARD_OFF),
     }
 }
 

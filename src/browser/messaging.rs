@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::guard::{Found, Pasted};
 use super::origin::Offer;
 
 /// The largest message read or written: 1 MiB.
@@ -95,6 +96,11 @@ pub enum Request {
     /// Propose adding the page at `origin` to `key`'s integrations: the window asks the user,
     /// who confirms (and names the integration) there.
     AddPage { id: u64, origin: String, key: String },
+    /// Is the leak guard on? Asked before any pasted text is sent (none is while it is off).
+    Guard { id: u64 },
+    /// With the leak guard on: which key, if any, is `text` (pasted into a field of the page at
+    /// `origin`), and is that page one of its integrations?
+    CheckPaste { id: u64, origin: String, text: Pasted },
 }
 
 impl Request {
@@ -105,7 +111,9 @@ impl Request {
             | Request::Fill { id, .. }
             | Request::Tested { id, .. }
             | Request::Keys { id, .. }
-            | Request::AddPage { id, .. } => *id,
+            | Request::AddPage { id, .. }
+            | Request::Guard { id }
+            | Request::CheckPaste { id, .. } => *id,
         }
     }
 }
@@ -187,6 +195,18 @@ pub enum Reply {
         id: u64,
         said: String,
     },
+    /// Whether the leak guard is on.
+    Guard {
+        id: u64,
+        on: bool,
+    },
+    /// A pasted text checked: the key it is (`None`: no key of the vault), and the notice to
+    /// show beside the field when the page is not one of its integrations.
+    CheckPaste {
+        id: u64,
+        found: Option<Found>,
+        warning: Option<String>,
+    },
     Error {
         id: Option<u64>,
         code: ErrorCode,
@@ -209,6 +229,10 @@ impl Reply {
             Reply::Tested { id, said } => plain(&Plain::Tested { id: *id, said }),
             Reply::Keys { id, keys } => plain(&Plain::Keys { id: *id, keys }),
             Reply::AddPage { id, said } => plain(&Plain::AddPage { id: *id, said }),
+            Reply::Guard { id, on } => plain(&Plain::Guard { id: *id, on: *on }),
+            Reply::CheckPaste { id, found, warning } => {
+                plain(&Plain::CheckPaste { id: *id, found: found.as_ref(), warning: warning.as_deref() })
+            }
             Reply::Error { id, code, error } => plain(&Plain::Error { id: *id, code: *code, error }),
         };
         if body.len() <= MAX_MESSAGE {
@@ -225,7 +249,9 @@ impl Reply {
             | Reply::Fill { id, .. }
             | Reply::Tested { id, .. }
             | Reply::Keys { id, .. }
-            | Reply::AddPage { id, .. } => Some(*id),
+            | Reply::AddPage { id, .. }
+            | Reply::Guard { id, .. }
+            | Reply::CheckPaste { id, .. } => Some(*id),
             Reply::Error { id, .. } => *id,
         }
     }
@@ -235,11 +261,38 @@ impl Reply {
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Plain<'a> {
-    Offers { id: u64, offers: &'a [Offer] },
-    Tested { id: u64, said: &'a str },
-    Keys { id: u64, keys: &'a [KeyChoice] },
-    AddPage { id: u64, said: &'a str },
-    Error { id: Option<u64>, code: ErrorCode, error: &'a str },
+    Offers {
+        id: u64,
+        offers: &'a [Offer],
+    },
+    Tested {
+        id: u64,
+        said: &'a str,
+    },
+    Keys {
+        id: u64,
+        keys: &'a [KeyChoice],
+    },
+    AddPage {
+        id: u64,
+        said: &'a str,
+    },
+    Guard {
+        id: u64,
+        on: bool,
+    },
+    CheckPaste {
+        id: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        found: Option<&'a Found>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        warning: Option<&'a str>,
+    },
+    Error {
+        id: Option<u64>,
+        code: ErrorCode,
+        error: &'a str,
+    },
 }
 
 fn plain(reply: &Plain<'_>) -> Zeroizing<Vec<u8>> {

@@ -6,6 +6,7 @@
 //! origin ([`origin`]). docs/browser.md tells the whole design.
 
 pub mod answer;
+pub mod guard;
 #[cfg(target_os = "linux")]
 pub mod install;
 pub mod messaging;

@@ -146,6 +146,24 @@ pub enum BrowserCommand {
     /// its manifest in the folders of Chromium, Google Chrome, Brave, Edge and Firefox where
     /// each has one (the package installs them for all users instead).
     Install,
+    /// The leak guard (off unless turned on): the extension has a pasted text shaped like a key
+    /// checked, and names the key beside the field when the page is not one of its
+    /// integrations. `on` or `off`; without either, says whether it is on.
+    Guard(GuardArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GuardArgs {
+    /// Turn it `on` or `off`.
+    #[arg(value_enum)]
+    pub switch: Option<Switch>,
+}
+
+/// On or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Args)]

@@ -68,6 +68,23 @@ pub fn install() -> Result<(), CliError> {
     super::commands::out(text.trim_end())
 }
 
+/// `keydesk browser guard [on|off]`: turns the leak guard on or off through the store (a
+/// local vault's header, a team vault's `team.ron`, recorded either way), or says whether it
+/// is on.
+pub fn guard(
+    store: &mut (impl crate::actions::Store + ?Sized),
+    switch: Option<super::args::Switch>,
+) -> Result<(), CliError> {
+    if let Some(switch) = switch {
+        store.set_leak_guard(switch == super::args::Switch::On)?;
+    }
+    super::commands::out(if store.leak_guard() {
+        "The leak guard is on: a key pasted into a page that is not one of its integrations is named beside the field."
+    } else {
+        "The leak guard is off: the browser extension sends Keydesk no pasted text."
+    })
+}
+
 /// The socket and its peer check are Linux's for now.
 #[cfg(not(target_os = "linux"))]
 pub fn host() -> Result<(), CliError> {

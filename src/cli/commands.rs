@@ -191,6 +191,7 @@ fn run_unlocked(context: &Context, vault: &mut Vault, command: Command) -> Resul
         Command::Import(args) => super::transfer::import(vault, &args),
         Command::Export(args) => super::transfer::export(vault, &args),
         Command::Passwd(passwd) => run_passwd(vault, &passwd),
+        Command::Browser(args::BrowserCommand::Guard(guard)) => super::browser::guard(vault, guard.switch),
         // Answered before the vault is opened, or without it.
         Command::Init(_)
         | Command::List(_)

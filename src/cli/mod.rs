@@ -101,7 +101,10 @@ pub fn main() -> ExitCode {
     // pages for Argon2id's memory, before it reads anything (the window does the same).
     if cli.command.as_ref().is_some_and(|command| {
         !commands::reads_metadata_only(command)
-            && !matches!(command, Command::BrowserHost(_) | Command::Browser(_) | Command::Team(_))
+            && !matches!(
+                command,
+                Command::BrowserHost(_) | Command::Browser(args::BrowserCommand::Install) | Command::Team(_)
+            )
     }) {
         crate::secrets::process::restart_with_tunables(crate::secrets::process::KDF_TUNABLES);
     }

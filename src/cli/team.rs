@@ -231,6 +231,11 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         Command::Backup(_) | Command::Restore(_) => Err(CliError::Failed(
             "A team vault is backed up where it lives: a snapshot of its server (`bao operator raft snapshot save FILE`) keeps every entry, the secrets still sealed with the team's key; `keydesk export` writes its keys to a file you choose.".into(),
         )),
+        Command::Browser(args::BrowserCommand::Guard(guard)) => {
+            let keys = vault.unlock(&password(context)?)?;
+            let mut store = TeamStore::new(&vault, &keys, now)?.in_folder(&context.dir);
+            super::browser::guard(&mut store, guard.switch)
+        }
         // Answered before any vault is opened, or (`team policy`) before the server is asked.
         Command::BrowserHost(_) | Command::Browser(_) | Command::Team(_) => Ok(()),
         // `init` is run before a vault is opened (and refuses a folder that holds one).

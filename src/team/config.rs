@@ -37,6 +37,10 @@ pub struct TeamSettings {
     /// the team vault's keys on the pages of their integrations.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub browsers: Vec<String>,
+    /// The leak guard on this computer (off unless turned on): a key of the team vault pasted
+    /// into a page that is not one of its integrations is named (`crate::browser::guard`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub leak_guard: bool,
 }
 
 impl Default for TeamSettings {
@@ -45,6 +49,7 @@ impl Default for TeamSettings {
         TeamSettings {
             clipboard_clear_secs: crate::vault::model::Settings::default().clipboard_clear_secs,
             browsers: Vec::new(),
+            leak_guard: false,
         }
     }
 }

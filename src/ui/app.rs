@@ -128,6 +128,8 @@ pub enum Command {
     },
     /// Settings' "Stop allowing": the browser no longer asks for keys (until allowed again).
     StopBrowser(String),
+    /// Settings' leak guard checkbox: on or off.
+    LeakGuard(bool),
     /// The user's answer to a page a browser proposed for a key's integrations: the name to
     /// add it under, or `None` (Cancel: nothing is added).
     AnswerPage {
@@ -417,6 +419,12 @@ impl KeydeskApp {
                 self.set_browser_allowed(ctx, browser, false);
                 #[cfg(not(target_os = "linux"))]
                 drop(browser);
+            }
+            Command::LeakGuard(on) => {
+                #[cfg(target_os = "linux")]
+                self.set_leak_guard(ctx, on);
+                #[cfg(not(target_os = "linux"))]
+                drop(on);
             }
             Command::CancelJob(id) => self.jobs.cancel(id),
             Command::AcceptChanges => {

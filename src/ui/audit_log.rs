@@ -152,7 +152,8 @@ pub fn action_words(action: crate::vault::audit::Action) -> &'static str {
         Action::TeamRekey => "team key made anew",
         Action::Rekey => "sealed again",
         Action::Fill => "filled in a browser",
-        Action::Browser => "browser allowed",
+        Action::Browser => "browser setting",
+        Action::PasteWarning => "key pasted elsewhere",
     }
 }
 
@@ -163,7 +164,7 @@ mod filter_tests {
     #[test]
     fn a_local_vaults_filter_offers_every_action_but_the_teams_own() {
         let offered: Vec<Action> = Action::ALL.into_iter().filter(|a| local(*a)).collect();
-        for action in [Action::Fill, Action::Browser, Action::Health, Action::Add] {
+        for action in [Action::Fill, Action::Browser, Action::PasteWarning, Action::Health, Action::Add] {
             assert!(offered.contains(&action), "{action:?}");
         }
         assert_eq!(offered.len(), Action::ALL.len() - TEAM_ONLY.len());

@@ -65,12 +65,13 @@ pub fn minutes_words(minutes: u32) -> String {
 }
 
 /// The settings screen. `kdf` is the vault's current cost: a password change keeps all of it
-/// but the memory chosen here; `browsers` are those allowed to ask for keys.
+/// but the memory chosen here; `browsers` are those allowed to ask for keys, and `guard`
+/// whether the leak guard is on.
 pub fn settings_ui(
     ui: &mut egui::Ui,
     state: &mut SettingsState,
     kdf: KdfParams,
-    browsers: &[String],
+    (browsers, guard): (&[String], bool),
 ) -> Option<Command> {
     let mut command = None;
     ui.heading("Settings");
@@ -122,8 +123,10 @@ pub fn settings_ui(
         command = Some(asked);
     }
     ui.add_space(theme::GAP * 2.0);
-    if let Some(browser) = allowed_browsers_ui(ui, browsers) {
-        command = Some(Command::StopBrowser(browser));
+    match allowed_browsers_ui(ui, browsers, guard) {
+        Some(BrowserChoice::Stop(browser)) => command = Some(Command::StopBrowser(browser)),
+        Some(BrowserChoice::Guard(on)) => command = Some(Command::LeakGuard(on)),
+        None => {}
     }
     ui.add_space(theme::GAP * 2.0);
     ui.heading("Master password");
@@ -148,16 +151,34 @@ pub fn settings_ui(
     export_ui(ui, &mut state.transfer).map(TransferAction::into_command).or(command)
 }
 
+/// What the Browsers section was asked: stop allowing a browser, or turn the leak guard on
+/// or off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrowserChoice {
+    Stop(String),
+    Guard(bool),
+}
+
 /// The browsers allowed to ask for keys (program and profile folder, as the question named
-/// them), each with a red "Stop allowing"; answers the one clicked.
-pub fn allowed_browsers_ui(ui: &mut egui::Ui, browsers: &[String]) -> Option<String> {
+/// them), each with a red "Stop allowing", and the leak guard's checkbox (`guard`: on now);
+/// answers what was clicked.
+pub fn allowed_browsers_ui(ui: &mut egui::Ui, browsers: &[String], guard: bool) -> Option<BrowserChoice> {
     ui.heading("Browsers");
+    let mut on = guard;
+    let switch = ui
+        .checkbox(&mut on, "Warn me when I paste a key into a page that is not one of its integrations")
+        .on_hover_text(
+            "Off unless you turn it on. When on, the Keydesk extension sends Keydesk a pasted text only when it \
+             looks like a key, with the page's address and nothing else of the page; Keydesk names the key beside \
+             the field and records the warning in the audit log. The paste itself goes ahead.",
+        );
+    let choice = switch.changed().then_some(BrowserChoice::Guard(on));
     if browsers.is_empty() {
         explain(
             ui,
             "No browser may ask for keys. The first time the Keydesk extension asks, this window asks you.",
         );
-        return None;
+        return choice;
     }
     explain(
         ui,
@@ -170,11 +191,11 @@ pub fn allowed_browsers_ui(ui: &mut egui::Ui, browsers: &[String]) -> Option<Str
             ui.add(egui::Label::new(browser.as_str()).wrap());
             let stop = super::widgets::destructive_button(ui, "Stop allowing");
             if ui.add(stop).on_hover_text(format!("Stop allowing {browser}")).clicked() {
-                stopped = Some(browser.clone());
+                stopped = Some(BrowserChoice::Stop(browser.clone()));
             }
         });
     }
-    stopped
+    stopped.or(choice)
 }
 
 /// The daily reminder's switch: systemd's user timer that runs `keydesk due --notify`.

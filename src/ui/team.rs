@@ -55,6 +55,8 @@ pub struct TeamView<'a> {
     pub audit: Option<&'a super::session::AuditCache>,
     /// The browsers allowed to ask this computer's Keydesk for the team's keys.
     pub browsers: &'a [String],
+    /// Whether the leak guard is on on this computer.
+    pub leak_guard: bool,
 }
 
 /// A secret shown once: an invitation's one-time code to the admin who made it, or a key made
@@ -163,6 +165,8 @@ pub enum TeamCommand {
     DismissInvitation,
     /// The Browsers panel's "Stop allowing": the browser no longer asks for keys.
     StopBrowser(String),
+    /// Turn the leak guard on or off (this computer's `team.ron`).
+    LeakGuard(bool),
     Lock,
 }
 
@@ -471,11 +475,15 @@ pub(super) fn panels_ui(
         transfer_ui(ui, view, state, command);
     }
     if state.browsers_open {
-        let stopped = egui::Frame::group(ui.style())
-            .show(ui, |ui| super::settings::allowed_browsers_ui(ui, view.browsers))
+        let chosen = egui::Frame::group(ui.style())
+            .show(ui, |ui| super::settings::allowed_browsers_ui(ui, view.browsers, view.leak_guard))
             .inner;
-        if let Some(browser) = stopped {
-            *command = Some(TeamCommand::StopBrowser(browser));
+        match chosen {
+            Some(super::settings::BrowserChoice::Stop(browser)) => {
+                *command = Some(TeamCommand::StopBrowser(browser));
+            }
+            Some(super::settings::BrowserChoice::Guard(on)) => *command = Some(TeamCommand::LeakGuard(on)),
+            None => {}
         }
     }
     if state.audit_open {

@@ -1,11 +1,12 @@
 //! The browsers allowed to ask for keys, and a fill: a key's secret handed to a browser for a
 //! field of one of its integrations' pages (`crate::browser` checks the page; the vault
-//! hands the secret out through its gate and records where it went).
+//! hands the secret out through its gate and records where it went). And the leak guard: its
+//! switch, the key a pasted text is (by keyed hash), and a warning on record.
 
 use secrecy::SecretString;
 
 use super::audit::Action;
-use super::model::KeyId;
+use super::model::{KeyId, KeyRecord};
 use super::{Vault, VaultError};
 
 /// The most browsers kept as allowed: a list that long is a sign of something gone wrong.
@@ -65,5 +66,34 @@ impl Vault {
         };
         self.commit_use_saying(Action::Fill, index, detail)?;
         Ok(secret)
+    }
+
+    /// Whether the leak guard is on.
+    pub fn leak_guard(&self) -> bool {
+        self.file.header.leak_guard
+    }
+
+    /// Turns the leak guard on or off; recorded (an audit line `browser`).
+    pub fn set_leak_guard(&mut self, on: bool) -> Result<(), VaultError> {
+        if on == self.leak_guard() {
+            return Ok(());
+        }
+        self.apply(Action::Browser, None, crate::browser::guard::switch_detail(on), |file| {
+            file.header.leak_guard = on;
+            Ok(())
+        })
+    }
+
+    /// The key whose secret is `text`, revoked ones too, found by keyed hash alone (as `whois`
+    /// finds it: nothing is decrypted, nothing recorded).
+    pub fn key_with_secret(&self, text: &str) -> Option<&KeyRecord> {
+        self.matching_key(text)
+    }
+
+    /// Records that key `id` was pasted into a page that is not one of its integrations
+    /// (`detail`: which page, from which browser); appended like a fill's line.
+    pub fn record_paste_warning(&mut self, id: &KeyId, detail: String) -> Result<(), VaultError> {
+        let index = self.index_of(id)?;
+        self.commit_use_saying(Action::PasteWarning, index, detail)
     }
 }

@@ -65,8 +65,10 @@ pub enum Action {
     Rekey,
     /// A key was filled into a field of one of its integrations' pages in a browser.
     Fill,
-    /// A browser was allowed to ask for keys, or no longer.
+    /// A browser was allowed to ask for keys, or no longer; the leak guard turned on or off.
     Browser,
+    /// The leak guard saw a key pasted into a page that is not one of its integrations.
+    PasteWarning,
 }
 
 impl Action {
@@ -103,6 +105,7 @@ impl Action {
             Action::Rekey => "rekey",
             Action::Fill => "fill",
             Action::Browser => "browser",
+            Action::PasteWarning => "paste-warning",
         }
     }
 
@@ -112,7 +115,7 @@ impl Action {
     }
 
     /// Every action, in the order they are listed.
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::CreateVault,
         Action::ChangePassword,
         Action::Generate,
@@ -143,6 +146,7 @@ impl Action {
         Action::Rekey,
         Action::Fill,
         Action::Browser,
+        Action::PasteWarning,
     ];
 }
 

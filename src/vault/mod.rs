@@ -330,6 +330,7 @@ impl Vault {
                 previous_data_key: None,
                 audit_chain_id: None,
                 browsers: Vec::new(),
+                leak_guard: false,
             },
             accounts: Vec::new(),
             keys: Vec::new(),

@@ -134,6 +134,11 @@ pub struct Header {
     /// the user allowed to ask for keys on the pages of their integrations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub browsers: Vec<String>,
+    /// The leak guard (off unless turned on): an allowed browser may have a key-shaped text
+    /// pasted into a page checked, and is warned when it is a key of this vault and the page
+    /// is not one of its integrations (`crate::browser::guard`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub leak_guard: bool,
 }
 
 impl Header {

@@ -241,6 +241,58 @@ def visit_popup(browser, page, action, report):
     return report
 
 
+def notice(page):
+    """The leak guard's notice beside the field, read through its closed shadow root."""
+    root = page.call("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
+    texts = []
+
+    def walk(node, inside):
+        if node.get("nodeName") == "KEYDESK-NOTICE":
+            inside = True
+        if inside and node.get("nodeName") == "P":
+            texts.append("".join(c.get("nodeValue", "") for c in node.get("children", []) if c.get("nodeType") == 3))
+        for child in node.get("children", []) + node.get("shadowRoots", []):
+            walk(child, inside)
+
+    walk(root, False)
+    return texts
+
+
+def paste(browser, page, text, report):
+    """A person's paste of `text` into the focused field: the test puts it on the browser's
+    own clipboard (headless Chromium keeps one of its own, apart from X's), then presses
+    Ctrl+V, which the browser carries out as a trusted paste event."""
+    origin = page.js("location.origin")
+    browser.call(
+        "Browser.grantPermissions",
+        {"origin": origin, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
+    )
+    page.call("Emulation.setFocusEmulationEnabled", {"enabled": True})
+    written = page.call(
+        "Runtime.evaluate",
+        {
+            "expression": f"navigator.clipboard.writeText({json.dumps(text)}).then(() => 'written', e => e.message)",
+            "awaitPromise": True,
+            "userGesture": True,
+            "returnByValue": True,
+        },
+    )
+    report["clipboard"] = written.get("result", {}).get("value")
+    page.js("document.getElementById('api').focus()")
+    common = {"modifiers": 2, "key": "v", "code": "KeyV", "windowsVirtualKeyCode": 86}
+    page.call("Input.dispatchKeyEvent", {"type": "rawKeyDown", "commands": ["paste"], **common})
+    page.call("Input.dispatchKeyEvent", {"type": "keyUp", **common})
+    report["value"] = page.wait_for("document.getElementById('api').value", 5)
+    end = time.time() + 8
+    shown = []
+    while time.time() < end and not shown:
+        shown = notice(page)
+        time.sleep(0.05)
+    report["notice"] = shown
+    report["seen_by_page"] = page.js("window.seen")
+    return report
+
+
 def visit(browser, action, url):
     page = Page(browser)
     page.call("Page.navigate", {"url": url})
@@ -253,6 +305,8 @@ def visit(browser, action, url):
         report["mark"] = False
         return report
     report["mark"] = True
+    if action.startswith("paste="):
+        return paste(browser, page, action.split("=", 1)[1], report)
     if action.startswith("popup"):
         return visit_popup(browser, page, action, report)
     nodes = page.shadow_list()

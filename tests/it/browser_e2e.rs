@@ -192,6 +192,9 @@ fn a_key_is_filled_into_its_integrations_page_in_chromium_and_nowhere_else() {
         &["add", "--label", "Shop mail", "--integration", &format!("Shop={shop}")],
         &format!("{shop_key}\n"),
     );
+    // The leak guard, off unless turned on (checked with a paste below).
+    assert!(cli.ok(&["browser", "guard"], "").starts_with("The leak guard is off"));
+    assert!(cli.ok(&["browser", "guard", "on"], "").starts_with("The leak guard is on"));
 
     // The window, locked: a click on the page's mark says to unlock and brings it forward.
     let (window, xid) = open_window(&cli, &run, &config);
@@ -217,6 +220,23 @@ fn a_key_is_filled_into_its_integrations_page_in_chromium_and_nowhere_else() {
     assert_eq!(clipboard(), before, "the clipboard was not touched");
     assert_ne!(clipboard().as_deref(), Some(key.as_str()));
     eprintln!("click to filled field: {} ms", filled["fill_ms"]);
+
+    // The leak guard: the CRM key pasted (Ctrl+V, a trusted paste) into the shop's page, not
+    // one of its integrations, is named beside the field, and the paste goes ahead; pasted
+    // into its own integration's page, it is not. X's clipboard is as before: the test put
+    // the key on headless Chromium's own clipboard, and Keydesk put nothing anywhere.
+    let pasted = browse(&run, &profile, &format!("paste={key}"), &[shop.clone(), page.clone()]);
+    assert_eq!(pasted[0]["clipboard"], "written", "{:?}", pasted[0]);
+    assert_eq!(pasted[0]["value"], key.as_str(), "the paste went ahead: {:?}", pasted[0]);
+    assert_eq!(
+        pasted[0]["notice"],
+        serde_json::json!(["Keydesk: This is CRM mail; shop.example.test is not one of its integrations."]),
+        "{:?}",
+        pasted[0]
+    );
+    assert_eq!(pasted[1]["value"], key.as_str(), "{:?}", pasted[1]);
+    assert_eq!(pasted[1]["notice"], serde_json::json!([]), "its own integration's page: {:?}", pasted[1]);
+    assert_eq!(clipboard(), before, "the clipboard was not touched");
 
     // A lookalike host, an http page and another integration's page: no CRM key.
     let elsewhere = [
@@ -277,6 +297,14 @@ fn a_key_is_filled_into_its_integrations_page_in_chromium_and_nowhere_else() {
         "{fill}"
     );
     assert!(audit.contains("allowed Chromium (profile folder "), "{audit}");
+    let warned: Vec<&str> = audit.lines().filter(|line| line.contains(" paste-warning ")).collect();
+    assert_eq!(warned.len(), 1, "one warning, on the shop's page only: {audit}");
+    assert!(
+        warned[0].contains(&format!(
+            "pasted into https://shop.example.test:{port}, not one of its integrations, from Chromium (profile folder "
+        )),
+        "{audit}"
+    );
     let added: Vec<&str> = audit.lines().filter(|line| line.contains("added integration")).collect();
     assert_eq!(added.len(), 1, "added once, on Enter only: {audit}");
     assert!(

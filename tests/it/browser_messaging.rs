@@ -9,7 +9,7 @@ use keydesk::browser::messaging::{
 use keydesk::browser::origin::{Offer, OfferRole};
 use keydesk::vault::model::KeyId;
 use proptest::prelude::*;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
@@ -56,6 +56,8 @@ fn answer(request: &Request, _body: &[u8]) -> Zeroizing<Vec<u8>> {
         Request::AddPage { id, .. } => {
             Reply::AddPage { id: *id, said: "Confirm in the window.".into() }.encode()
         }
+        Request::Guard { id } => Reply::Guard { id: *id, on: true }.encode(),
+        Request::CheckPaste { id, .. } => Reply::CheckPaste { id: *id, found: None, warning: None }.encode(),
     }
 }
 
@@ -210,6 +212,51 @@ fn requests_read_back_as_written() {
     );
 }
 
+#[test]
+fn the_guards_requests_read_back_and_never_show_the_pasted_text() {
+    use keydesk::browser::guard::{Found, Pasted};
+    let body =
+        br#"{"type":"check_paste","id":7,"origin":"https://example.org","text":"SG.abcdefghij0123456789"}"#;
+    let request = parse_request(body).unwrap();
+    assert_eq!(
+        request,
+        Request::CheckPaste {
+            id: 7,
+            origin: "https://example.org".into(),
+            text: Pasted::new("SG.abcdefghij0123456789".into())
+        }
+    );
+    assert!(!format!("{request:?}").contains("SG.abc"), "the text is never in Debug");
+    assert_eq!(parse_request(br#"{"type":"guard","id":8}"#).unwrap(), Request::Guard { id: 8 });
+    // Unknown fields (a page's path or text, say) and a text that is not a string are refused.
+    for bad in [
+        &br#"{"type":"check_paste","id":9,"origin":"https://example.org","text":"x","path":"/s"}"#[..],
+        br#"{"type":"check_paste","id":9,"origin":"https://example.org","text":12}"#,
+        br#"{"type":"check_paste","id":9,"origin":"https://example.org"}"#,
+        br#"{"type":"guard","id":9,"origin":"https://example.org"}"#,
+    ] {
+        let refused = parse_request(bad).unwrap_err();
+        assert_eq!(refused.id, Some(9));
+        assert!(!refused.error.contains("SG."));
+    }
+    let found =
+        Found { label: "SendGrid production".into(), provider: "SendGrid".into(), integration: false };
+    let warning = found.warning("example.org");
+    let reply = Reply::CheckPaste { id: 7, found: Some(found), warning };
+    assert_eq!(
+        serde_json::from_slice::<Value>(&reply.encode()).unwrap(),
+        json!({
+            "type": "check_paste", "id": 7,
+            "found": {"label": "SendGrid production", "provider": "SendGrid", "integration": false},
+            "warning": "This is SendGrid production; example.org is not one of its integrations."
+        })
+    );
+    let nothing = Reply::CheckPaste { id: 7, found: None, warning: None }.encode();
+    assert_eq!(serde_json::from_slice::<Value>(&nothing).unwrap(), json!({"type": "check_paste", "id": 7}));
+    let on = Reply::Guard { id: 8, on: false }.encode();
+    assert_eq!(serde_json::from_slice::<Value>(&on).unwrap(), json!({"type": "guard", "id": 8, "on": false}));
+}
+
 fn request_bodies() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         prop::collection::vec(any::<u8>(), 0..64),
@@ -226,6 +273,9 @@ fn request_bodies() -> impl Strategy<Value = Vec<u8>> {
         ),
         (any::<u64>(), "[a-z_]{0,10}")
             .prop_map(|(id, kind)| json!({"type": kind, "id": id}).to_string().into_bytes()),
+        (any::<u64>(), "\\PC{0,20}", "\\PC{0,40}").prop_map(|(id, origin, text)| {
+            json!({"type": "check_paste", "id": id, "origin": origin, "text": text}).to_string().into_bytes()
+        }),
     ]
 }
 
@@ -280,9 +330,27 @@ enum KeyPick {
 /// A well-formed request for something never offered (a fill, a mark, a page proposed).
 #[derive(Debug, Clone)]
 enum Asked {
-    Fill { key: KeyPick, integration: String, origin: usize },
-    Tested { key: KeyPick, integration: String, origin: usize },
-    AddPage { key: KeyPick, origin: usize },
+    Fill {
+        key: KeyPick,
+        integration: String,
+        origin: usize,
+    },
+    Tested {
+        key: KeyPick,
+        integration: String,
+        origin: usize,
+    },
+    AddPage {
+        key: KeyPick,
+        origin: usize,
+    },
+    /// A paste checked while the leak guard is off (the vault's default): `Some(i)` pastes key
+    /// `i`'s secret, `None` other text.
+    Paste {
+        key: Option<usize>,
+        text: String,
+        origin: usize,
+    },
 }
 
 /// Page origins: (origin, a plain https origin?, the index of the vault's key offered there).
@@ -324,14 +392,20 @@ fn asked() -> impl Strategy<Value = Asked> {
             integration,
             origin
         }),
-        (key_pick(), origin).prop_map(|(key, origin)| Asked::AddPage { key, origin }),
+        (key_pick(), origin.clone()).prop_map(|(key, origin)| Asked::AddPage { key, origin }),
+        (prop::option::of(0usize..2), "\\PC{0,30}", origin).prop_map(|(key, text, origin)| Asked::Paste {
+            key,
+            text,
+            origin
+        }),
     ]
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
-    /// Out-of-order requests (a fill, a mark, a page proposed, before any offer, repeated)
+    /// Out-of-order requests (a fill, a mark, a page proposed, before any offer, repeated; a
+    /// paste checked while the leak guard is off)
     /// through the window's own answering path (`answer::decide`, `actions::fill::carry_out`)
     /// over a real vault: one reply each, an error for all but a page proposed for a key that
     /// can take it, and no secret, no audit line, no change to the vault for any of them.
@@ -345,6 +419,7 @@ proptest! {
 
         let mut fixture = crate::common::fixture();
         let mut ids = Vec::new();
+        let mut secrets = Vec::new();
         for (label, integrations) in
             [("CRM mail", vec!["CRM=https://crm.example.test/s", "Zapier"]), ("Shop mail", vec!["Shop=https://shop.example.test/x"])]
         {
@@ -358,6 +433,7 @@ proptest! {
                 ..keydesk::vault::AddRequest::default()
             };
             let secret = SecretString::from(crate::common::sendgrid_key());
+            secrets.push(secret.expose_secret().to_owned());
             ids.push(fixture.vault.add(request, &secret).unwrap().0);
         }
         let (file_before, audit_before) = (fixture.storage.last_save(), fixture.vault.audit_text().unwrap());
@@ -389,6 +465,10 @@ proptest! {
                     let (page, plain, owner) = ORIGINS[*origin];
                     let ok = plain && matches!(key, KeyPick::Real(i) if Some(*i) != owner);
                     (json!({"type": "add_page", "id": id, "origin": page, "key": name(key)}), ok)
+                }
+                Asked::Paste { key, text, origin } => {
+                    let text = key.map_or_else(|| text.clone(), |i| secrets[i].clone());
+                    (json!({"type": "check_paste", "id": id, "origin": ORIGINS[*origin].0, "text": text}), false)
                 }
             };
             input.extend(frame(body.to_string().as_bytes()));

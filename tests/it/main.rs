@@ -14,6 +14,7 @@ mod architecture;
 mod audit_chain;
 mod browser_add_page;
 mod browser_e2e;
+mod browser_guard;
 mod browser_host;
 mod browser_messaging;
 mod browser_origin;

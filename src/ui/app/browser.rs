@@ -48,6 +48,8 @@ pub const TEAM_OFFLINE: &str =
     "The team vault's server cannot be reached, so no key can be read from it: try again once it can.";
 pub const NOT_ALLOWED: &str =
     "You did not allow this browser to ask Keydesk for keys. Start Keydesk again to be asked again.";
+pub const GUARD_LOCKED: &str = "Keydesk is locked: pasted keys are checked only while it is unlocked.";
+pub const GUARD_NOT_ALLOWED: &str = "This browser is not allowed to ask Keydesk, so pasted keys are not checked: click Keydesk's mark in a field to be asked.";
 
 impl KeydeskApp {
     /// Listens for the browser extension at `path` (the per-user socket); a second Keydesk
@@ -106,6 +108,9 @@ impl KeydeskApp {
         stream: &UnixStream,
     ) -> Option<Reply> {
         let id = Some(request.id());
+        if let Request::Guard { id } = request {
+            return Some(self.guard_status(*id, browser));
+        }
         let allowed = match &self.phase {
             Phase::Unlocked(session) => session.vault.browser_allowed(browser),
             Phase::Team(_) => crate::actions::team::read_config(&self.services.dir)
@@ -140,6 +145,27 @@ impl KeydeskApp {
             }
             Phase::Busy | Phase::Create(_) | Phase::Locked(_) => None,
         }
+    }
+
+    /// Whether the leak guard is on, for an allowed browser. Asked on every paste shaped like
+    /// a key, so unlike the other requests it neither brings the window forward nor puts the
+    /// question about the browser: it only says why not.
+    fn guard_status(&self, id: u64, browser: &str) -> Reply {
+        let refused = self.browser.as_ref().is_none_or(|b| b.not_allowed.iter().any(|r| r == browser));
+        let (allowed, on) = match &self.phase {
+            Phase::Unlocked(session) => (session.vault.browser_allowed(browser), session.vault.leak_guard()),
+            Phase::Team(_) => crate::actions::team::read_config(&self.services.dir)
+                .map_or((false, false), |c| {
+                    (c.settings.browsers.iter().any(|allowed| allowed == browser), c.settings.leak_guard)
+                }),
+            Phase::Busy | Phase::Create(_) | Phase::Locked(_) => {
+                return Reply::error(Some(id), ErrorCode::Locked, GUARD_LOCKED);
+            }
+        };
+        if refused || !allowed {
+            return Reply::error(Some(id), ErrorCode::Refused, GUARD_NOT_ALLOWED);
+        }
+        Reply::Guard { id, on }
     }
 
     /// Says in the window what an answer did besides its reply, and puts a proposed page to
@@ -180,6 +206,8 @@ impl KeydeskApp {
                 Some(format!("Filled \"{}\" in {browser}.", offer.label)),
             ),
             Decision::Tested { id, ref offer } => (id, format!("Marking {} tested", offer.integration), None),
+            Decision::Guard { id } => return Some(self.guard_status(id, browser)),
+            Decision::CheckPaste { id, .. } => (id, "Checking a pasted key".to_owned(), None),
         };
         let now = self.now();
         let Phase::Team(session) = &self.phase else { return None };
@@ -187,12 +215,21 @@ impl KeydeskApp {
             return Some(Reply::error(Some(id), ErrorCode::Failed, TEAM_OFFLINE));
         };
         let (vault, browser) = (session.vault.clone(), browser.to_owned());
+        // A paste is looked up in this computer's copy of the keys, its guard read in team.ron.
+        let list = matches!(decided, Decision::CheckPaste { .. }).then(|| session.list.clone());
+        let dir = self.services.dir.clone();
         let Ok(stream) = stream.try_clone() else {
             return Some(Reply::error(Some(id), ErrorCode::Failed, "Keydesk could not answer."));
         };
         self.jobs.spawn(ctx, label, Records::Yes, move || {
             let answered = match TeamStore::new(&vault, &keys, now) {
-                Ok(mut store) => fill::carry_out(&mut store, decided, &browser),
+                Ok(store) => {
+                    let mut store = store.in_folder(&dir);
+                    if let Some(list) = list {
+                        store = store.adding(list);
+                    }
+                    fill::carry_out(&mut store, decided, &browser)
+                }
                 Err(error) => {
                     let said = error.to_string();
                     let reply = Reply::error(Some(id), ErrorCode::Failed, said.clone());
@@ -261,7 +298,46 @@ impl KeydeskApp {
                         })
                         .map_err(|error| failed(&browser, &error))
                         .and_then(|()| crate::actions::team::read_config(&dir))
-                        .map(|config| (config.settings.browsers, said(&browser)));
+                        .map(|config| (config.settings, said(&browser)));
+                    Done::Team(TeamDone::Browsers(kept))
+                });
+            }
+            Phase::Busy | Phase::Create(_) | Phase::Locked(_) => {}
+        }
+    }
+
+    /// Turns the leak guard on or off (Settings' checkbox; a team vault: its Browsers panel)
+    /// through the store, as [`Self::set_browser_allowed`] keeps the browsers: the local
+    /// vault's header, or the team vault's `team.ron` with a line in its trail (a job).
+    pub(super) fn set_leak_guard(&mut self, ctx: &egui::Context, on: bool) {
+        let now = self.now();
+        let said = if on {
+            "The leak guard is on: a key pasted into a page that is not one of its integrations is named beside the field."
+        } else {
+            "The leak guard is off: no pasted text is sent to Keydesk."
+        };
+        let failed = |error: &dyn std::fmt::Display| format!("The leak guard could not be switched: {error}");
+        match &mut self.phase {
+            Phase::Unlocked(session) => match crate::actions::Store::set_leak_guard(&mut session.vault, on) {
+                Ok(()) => self.toasts.info(said.to_owned(), now),
+                Err(error) => self.toasts.error(failed(&error), now),
+            },
+            Phase::Team(session) => {
+                let Some(keys) = session.keys.clone() else {
+                    let why = "the team vault's server cannot be reached, and the change is recorded in its trail: try again once it can.";
+                    self.toasts.error(failed(&why), now);
+                    return;
+                };
+                let (vault, dir) = (session.vault.clone(), self.services.dir.clone());
+                self.jobs.spawn(ctx, "Switching the leak guard".to_owned(), Records::Yes, move || {
+                    let kept = TeamStore::new(&vault, &keys, now)
+                        .map_err(crate::actions::ActionError::from)
+                        .and_then(|store| {
+                            crate::actions::Store::set_leak_guard(&mut store.in_folder(&dir), on)
+                        })
+                        .map_err(|error| failed(&error))
+                        .and_then(|()| crate::actions::team::read_config(&dir))
+                        .map(|config| (config.settings, said.to_owned()));
                     Done::Team(TeamDone::Browsers(kept))
                 });
             }

@@ -92,7 +92,7 @@ impl Session {
                                 ui,
                                 &mut self.settings,
                                 file.header.kdf,
-                                &file.header.browsers,
+                                (&file.header.browsers, file.header.leak_guard),
                             ));
                         },
                     );

@@ -71,6 +71,7 @@ fn vault(keys: Vec<KeyRecord>, incidents: Vec<Incident>) -> VaultFile {
             previous_data_key: None,
             audit_chain_id: None,
             browsers: vec![],
+            leak_guard: false,
         },
         accounts: vec![],
         keys,

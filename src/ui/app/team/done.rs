@@ -408,6 +408,8 @@ impl KeydeskApp {
                 session.changes += 1;
                 session.next_poll = DateTime::<Utc>::MIN_UTC;
                 match result {
+                    // A job that had nothing to say (a pasted text that is no key).
+                    Ok(said) if said.is_empty() => {}
                     Ok(said) => self.toasts.info(said, now),
                     Err(error) => self.toasts.error(error, now),
                 }
@@ -417,16 +419,18 @@ impl KeydeskApp {
         }
     }
 
-    /// Takes in the browsers allowed to fill from the team vault.
+    /// Takes in the browser settings of the team vault on this computer (the browsers allowed
+    /// to fill from it, the leak guard).
     pub(super) fn browsers_done(
         &mut self,
-        result: Result<(Vec<String>, String), String>,
+        result: Result<(crate::team::TeamSettings, String), String>,
         now: DateTime<Utc>,
     ) {
         let Phase::Team(session) = &mut self.phase else { return };
         match result {
-            Ok((browsers, said)) => {
-                session.browsers = browsers;
+            Ok((settings, said)) => {
+                session.browsers = settings.browsers;
+                session.leak_guard = settings.leak_guard;
                 self.toasts.info(said, now);
             }
             Err(error) => self.toasts.error(error, now),

@@ -72,6 +72,8 @@ pub struct TeamSession {
     /// The browsers allowed to ask for the team's keys, as this computer's `team.ron` keeps
     /// them.
     pub browsers: Vec<String>,
+    /// Whether the leak guard is on, as `team.ron` keeps it.
+    pub leak_guard: bool,
 }
 
 /// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
@@ -138,8 +140,9 @@ pub enum TeamDone {
     AccountChanged(Result<String, String>),
     /// An account's "Test connection": the provider's words, or why not.
     AccountTested(String, Result<String, String>),
-    /// A browser allowed or stopped: the browsers allowed now and what to say, or why not.
-    Browsers(Result<(Vec<String>, String), String>),
+    /// A browser allowed or stopped, or the leak guard switched: the browser settings now and
+    /// what to say, or why not.
+    Browsers(Result<(crate::team::TeamSettings, String), String>),
 }
 
 impl TeamSession {
@@ -152,6 +155,7 @@ impl TeamSession {
     ) -> Self {
         let place = vault.config().place();
         let browsers = vault.config().settings.browsers.clone();
+        let leak_guard = vault.config().settings.leak_guard;
         TeamSession {
             list,
             vault: Arc::new(vault),
@@ -174,6 +178,7 @@ impl TeamSession {
             incidents: None,
             audit: None,
             browsers,
+            leak_guard,
         }
     }
 
@@ -199,6 +204,7 @@ impl TeamSession {
             incidents: self.incidents.as_deref(),
             audit: self.audit.as_ref(),
             browsers: &self.browsers,
+            leak_guard: self.leak_guard,
         };
         (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
     }
@@ -292,6 +298,13 @@ impl KeydeskApp {
                 drop(browser);
                 return;
             }
+            TeamCommand::LeakGuard(on) => {
+                #[cfg(target_os = "linux")]
+                self.set_leak_guard(ctx, *on);
+                #[cfg(not(target_os = "linux"))]
+                drop(on);
+                return;
+            }
             TeamCommand::LoadAccounts => {
                 let vault = session.vault.clone();
                 self.jobs.spawn(ctx, "Reading the team's provider accounts", Records::No, move || {
@@ -351,7 +364,8 @@ impl KeydeskApp {
             | TeamCommand::LoadIncidents
             | TeamCommand::LoadAudit
             | TeamCommand::DismissInvitation
-            | TeamCommand::StopBrowser(_) => {}
+            | TeamCommand::StopBrowser(_)
+            | TeamCommand::LeakGuard(_) => {}
             command @ (TeamCommand::Reveal(_) | TeamCommand::Copy(_)) => {
                 run_reveal_copy(jobs, ctx, session, with, now, command);
             }
