@@ -242,7 +242,7 @@ else
   # tests take turns (the X11 clipboard's; the keychain writers') run one test at a time. Within
   # a module no test relies on a process of its own: none sets the environment or the working
   # folder, and window_state (the one real event loop) holds one test.
-  serial=(clipboard window_state a11y keychain import)
+  serial=(clipboard window_state a11y browser_e2e keychain import)
   # Arguments that start with '-' (--nocapture, --ignored) go to every run as they are.
   filters=()
   flags=()
