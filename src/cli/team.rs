@@ -181,21 +181,7 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let existing = current_keys(context, &vault)?;
             super::remote::account(&mut TeamStore::new(&vault, &keys, now)?.adding(existing), account)
         }
-        Command::Export(args) => {
-            use crate::actions::transfer::{ExportFormat, ExportOptions, refuse_existing};
-            refuse_existing(&args.file).map_err(CliError::Failed)?;
-            let list = current_keys(context, &vault)?;
-            if args.with_secrets {
-                let live = list.iter().filter(|key| key.record.is_live()).count();
-                super::transfer::confirm_secrets(live, &args.file)?;
-            }
-            let keys = vault.unlock(&password(context)?)?;
-            let format = if args.format == "json" { ExportFormat::Json } else { ExportFormat::Csv };
-            let options = ExportOptions { format, all: args.all, with_secrets: args.with_secrets };
-            let said = crate::actions::team::export(&vault, &keys, &list, &args.file, options, now)
-                .map_err(CliError::Failed)?;
-            out(&said)
-        }
+        Command::Export(args) => export(context, &vault, &args, now),
         Command::Import(args) => {
             ensure_writable(&vault)?;
             let keys = vault.unlock(&password(context)?)?;
@@ -244,6 +230,29 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             context.dir.display()
         ))),
     }
+}
+
+/// `keydesk export` of a team vault: its keys as this computer's copy lists them, the secrets
+/// read from the server when asked for.
+fn export(
+    context: &Context,
+    vault: &TeamVault,
+    args: &args::ExportArgs,
+    now: DateTime<Utc>,
+) -> Result<(), CliError> {
+    use crate::actions::transfer::{ExportFormat, ExportOptions, refuse_existing};
+    refuse_existing(&args.file).map_err(CliError::Failed)?;
+    let list = current_keys(context, vault)?;
+    if args.with_secrets {
+        let live = list.iter().filter(|key| key.record.is_live()).count();
+        super::transfer::confirm_secrets(live, &args.file)?;
+    }
+    let keys = vault.unlock(&password(context)?)?;
+    let format = if args.format == "json" { ExportFormat::Json } else { ExportFormat::Csv };
+    let options = ExportOptions { format, all: args.all, with_secrets: args.with_secrets };
+    let said = crate::actions::team::export(vault, &keys, &list, &args.file, options, now)
+        .map_err(CliError::Failed)?;
+    out(&said)
 }
 
 /// The commands that read the team vault and change nothing: `list`, `show`, `due`,
