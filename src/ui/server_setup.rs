@@ -23,9 +23,9 @@ pub enum SetupStage {
     Asking,
     /// The server's answer: the changes it needs (empty: none).
     Listed(Vec<Change>),
-    /// "Make these changes" ran: the changes made, in order, and the one sentence of the
-    /// first that failed (the rest were not tried).
-    Made { made: Vec<String>, failure: Option<String> },
+    /// "Make these changes" ran: the changes made, in order, and the first that failed with
+    /// its one sentence (the rest were not tried).
+    Made { made: Vec<String>, failure: Option<(String, String)> },
 }
 
 /// The "Prepare the server…" page.
@@ -77,8 +77,9 @@ pub enum SetupCommand {
 pub enum SetupDone {
     /// The changes the server needs, or why it could not be asked.
     Looked(Result<Vec<Change>, String>),
-    /// The changes made, and the sentence of the one that failed (if one did).
-    Made { made: Vec<String>, failure: Option<String> },
+    /// The changes made, and the one that failed with its sentence (if one did; `None` for the
+    /// change when the server could not be reached at all).
+    Made { made: Vec<String>, failure: Option<(Option<String>, String)> },
 }
 
 impl ServerSetupState {
@@ -95,6 +96,7 @@ impl ServerSetupState {
             }
             SetupDone::Made { made, failure } => {
                 self.error = None;
+                let failure = failure.map(|(change, why)| (change.unwrap_or_default(), why));
                 self.stage = SetupStage::Made { made, failure };
             }
         }
@@ -164,8 +166,13 @@ fn stage_ui(ui: &mut egui::Ui, stage: &SetupStage) {
             }
             match failure {
                 None => badge_ui(ui, "The server now has everything this vault needs.", Badge::Good),
-                Some(why) => {
-                    badge_ui(ui, "Not every change was made.", Badge::Bad);
+                Some((change, why)) => {
+                    let not_made = if change.is_empty() {
+                        "No change was made.".to_owned()
+                    } else {
+                        format!("Not made: {change}")
+                    };
+                    badge_ui(ui, &not_made, Badge::Bad);
                     error_ui(ui, &Some(why.clone()));
                 }
             }

@@ -95,3 +95,37 @@ fn the_page_lists_what_a_bare_server_needs_makes_it_and_then_finds_nothing_to_do
     assert_eq!(page_token_empty(&harness), None);
     harness.get_by_label("Create team vault");
 }
+
+#[test]
+fn a_token_that_may_only_look_stops_at_the_first_change_with_one_sentence() {
+    let bao = Bao::dev();
+    let looker = "keydesk-test-looker";
+    let rules = r#"path "sys/mounts" { capabilities = ["read"] }
+path "sys/policies/acl/*" { capabilities = ["read"] }
+path "sys/auth" { capabilities = ["read"] }"#;
+    let (status, body) = bao.call(
+        "PUT",
+        &format!("sys/policies/acl/{looker}"),
+        Some(serde_json::json!({ "policy": rules })),
+        &bao.root_token,
+    );
+    assert!(status == 200 || status == 204, "{body}");
+    let token = bao.token_for(&[looker]);
+    let world = world();
+    let mut harness = open_page(&world, &bao);
+
+    // It may look: the changes are listed.
+    type_into(&mut harness, "Admin token", &token);
+    click(&mut harness, "Look at the server");
+    harness.get_by_label_contains("Write the policy keydesk-reader");
+
+    // It may not change: the first change fails with one sentence, the rest are not tried.
+    click(&mut harness, "Make these changes");
+    harness.get_by_label_contains("Not made: Write the policy keydesk-reader");
+    harness
+        .get_by_label_contains("This token may not change the server's mounts, policies and sign-in methods");
+    assert!(harness.query_by_label_contains("Made: ").is_none());
+    assert!(harness.query_by_label_contains("has everything").is_none());
+    assert_eq!(server_has(&bao, Role::Reader), (false, false));
+    harness.get_by_label("Cancel");
+}

@@ -28,15 +28,15 @@ impl KeydeskApp {
                         Err(error) => {
                             return Done::ServerSetup(SetupDone::Made {
                                 made: Vec::new(),
-                                failure: Some(said(&error)),
+                                failure: Some((None, said(&error))),
                             });
                         }
                     };
                     let mut made = Vec::new();
                     for change in &changes {
                         if let Err(error) = setup::apply(&kv, change) {
-                            let failure = format!("{change} failed: {}", said(&error));
-                            return Done::ServerSetup(SetupDone::Made { made, failure: Some(failure) });
+                            let failure = Some((Some(change.to_string()), said(&error)));
+                            return Done::ServerSetup(SetupDone::Made { made, failure });
                         }
                         made.push(change.to_string());
                     }
