@@ -30,7 +30,8 @@ pub enum SetupStage {
 
 /// The "Prepare the server…" page.
 pub struct ServerSetupState {
-    /// The admin's token for the server (never kept; wiped when the page closes).
+    /// The admin's token for the server (never kept; wiped when the page closes, and its
+    /// buffer zeroed when the page is dropped).
     pub token: SecretInput,
     pub stage: SetupStage,
     /// Why the server could not be asked, in one sentence.
@@ -47,13 +48,6 @@ impl Default for ServerSetupState {
             error: None,
             closed: false,
         }
-    }
-}
-
-impl Drop for ServerSetupState {
-    /// The admin token's buffer is zeroed whichever way the page goes.
-    fn drop(&mut self) {
-        self.token.wipe();
     }
 }
 
@@ -120,7 +114,7 @@ pub fn server_setup_ui(
                     "With an admin's token, Keydesk makes what this team vault needs on {}: the KV version 2 engine at \"{}\", \
                      the reader, editor and admin policies for \"{}\", and the name-and-password (userpass) sign-in. \
                      Each change is shown before it is made. The company login and directory are set up with \
-                     `keydesk team setup` on the command line.",
+                     keydesk team setup on the command line.",
                     shown(&team.addr),
                     shown(&team.mount),
                     shown(&team.path),
@@ -204,8 +198,10 @@ fn buttons_ui(
             if ui.add_enabled(!waiting, egui::Button::new("Make these changes")).clicked() {
                 command = Some(Command::ServerSetup(SetupCommand::Make(at(page), changes)));
             }
-        } else if ui.add_enabled(!waiting, egui::Button::new("Look at the server")).clicked() {
-            command = look(page, team).map(|()| Command::ServerSetup(SetupCommand::Look(at(page))));
+        } else if ui.add_enabled(!waiting, egui::Button::new("Look at the server")).clicked()
+            && ready(page, team)
+        {
+            command = Some(Command::ServerSetup(SetupCommand::Look(at(page))));
         }
         let done = matches!(&page.stage, SetupStage::Made { failure: None, .. })
             || matches!(&page.stage, SetupStage::Listed(changes) if changes.is_empty());
@@ -217,7 +213,7 @@ fn buttons_ui(
     if waiting {
         ui.horizontal(|ui| {
             super::widgets::spinner(ui);
-            ui.label("Asking the server…");
+            ui.label("Waiting for the server…");
         });
     }
     command
@@ -225,7 +221,7 @@ fn buttons_ui(
 
 /// Whether the form says enough to ask the server; else the page's sentence says what is
 /// missing.
-fn look(page: &mut ServerSetupState, team: &TeamForm) -> Option<()> {
+fn ready(page: &mut ServerSetupState, team: &TeamForm) -> bool {
     page.error = if team.addr.trim().is_empty() {
         Some(
             "The server address is empty: type it on the first-run screen, then prepare the server."
@@ -241,5 +237,5 @@ fn look(page: &mut ServerSetupState, team: &TeamForm) -> Option<()> {
     } else {
         None
     };
-    page.error.is_none().then_some(())
+    page.error.is_none()
 }
