@@ -80,6 +80,8 @@ pub enum Command {
         setup: unlock::TeamSetup,
         password: SecretString,
     },
+    /// Something asked of the first-run screen's "Prepare the server…" page.
+    ServerSetup(crate::ui::server_setup::SetupCommand),
     /// Something asked of the open team vault.
     Team(crate::ui::team::TeamCommand),
     Lock,
@@ -173,6 +175,8 @@ pub enum Done {
     Reminder(crate::reminder::ReminderState, Option<Result<String, String>>),
     Session(SessionDone),
     Team(team::TeamDone),
+    /// A "Prepare the server…" page's job's answer.
+    ServerSetup(crate::ui::server_setup::SetupDone),
 }
 
 /// Why the vault did not open.
@@ -207,6 +211,7 @@ mod browser;
 mod company_login;
 mod desktop;
 mod opening;
+mod server_setup;
 mod sign_in_again;
 pub mod team;
 mod timers;
@@ -396,6 +401,7 @@ impl KeydeskApp {
             }
             Command::CancelCompanySignIn => self.cancel_company_sign_in(),
             Command::CreateTeam { setup, password } => self.create_team(ctx, setup, password),
+            Command::ServerSetup(command) => self.run_server_setup(ctx, command),
             Command::Team(command) => {
                 if self.lock_when_done.is_none() {
                     self.run_team(ctx, command);

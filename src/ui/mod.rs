@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod meta_form;
 pub mod new_key;
 pub mod revoke;
+pub mod server_setup;
 pub mod session;
 pub mod settings;
 pub mod state;

@@ -102,6 +102,8 @@ pub struct CreateState {
     pub error: Option<String>,
     /// The user chose to keep a password rated weak (asked for explicitly).
     pub accept_weak: bool,
+    /// The "Prepare the server…" page, while it is open (it takes the screen's place).
+    pub server_setup: Option<Box<super::server_setup::ServerSetupState>>,
     focused: bool,
 }
 
@@ -116,6 +118,7 @@ impl Default for CreateState {
             keychain: None,
             error: None,
             accept_weak: false,
+            server_setup: None,
             focused: false,
         }
     }
@@ -293,6 +296,12 @@ pub fn weak_override_ui(ui: &mut egui::Ui, weak: bool, accept_weak: &mut bool) {
 /// First run: a vault on this computer, a new team vault, or joining one; the master password
 /// twice, a strength hint, and (on this computer) where secrets will live.
 pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> Option<Command> {
+    if state.server_setup.as_ref().is_some_and(|page| page.closed) {
+        state.server_setup = None;
+    }
+    if let Some(page) = &mut state.server_setup {
+        return super::server_setup::server_setup_ui(ui, page, &state.team, waiting);
+    }
     let mut command = None;
     egui::CentralPanel::default().show(ui, |ui| {
         egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
@@ -314,6 +323,12 @@ pub fn create_ui(ui: &mut egui::Ui, state: &mut CreateState, waiting: bool) -> O
                              Secrets are encrypted here before they reach it; each member unlocks with their own password.",
                         );
                         team_fields_ui(ui, &mut state.team, false);
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label("New server, or one without Keydesk's policies yet?");
+                            if ui.button(super::server_setup::OPEN).clicked() {
+                                state.server_setup = Some(Box::default());
+                            }
+                        });
                     }
                     VaultKind::Join => {
                         ui.label(

@@ -99,7 +99,7 @@ fn only_storage_and_secrets_touch_the_file_system() {
 }
 
 /// The screens of the window: they draw plain data and return commands.
-const SCREEN_FILES: [&str; 24] = [
+const SCREEN_FILES: [&str; 25] = [
     "accounts.rs",
     "audit_log.rs",
     "dashboard.rs",
@@ -111,6 +111,7 @@ const SCREEN_FILES: [&str; 24] = [
     "meta_form.rs",
     "new_key.rs",
     "revoke.rs",
+    "server_setup.rs",
     "settings.rs",
     "state.rs",
     "team.rs",

@@ -46,5 +46,6 @@ mod ui_layout;
 mod ui_shell;
 mod ui_team;
 mod ui_team_oidc;
+mod ui_team_setup;
 mod vault;
 mod window_state;

@@ -39,6 +39,7 @@ impl KeydeskApp {
             }
             Done::Opened(Err(error)) => self.unlock_failed(ctx, error, now),
             Done::Team(done) => self.team_done(ctx, done),
+            Done::ServerSetup(done) => self.server_setup_done(done),
             Done::PasswordChanged(vault, result) => {
                 let message = match result {
                     // In force, but the previous version still opens with the old password.
