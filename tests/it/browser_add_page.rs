@@ -152,10 +152,7 @@ fn a_team_vaults_key_takes_a_proposed_page_through_the_same_store_with_a_line_in
     let bao = common::bao::Bao::dev();
     let world = world();
     let mut harness = ana_makes_a_team_vault(&world, &bao);
-    std::fs::create_dir(world.dir.path().join("run")).unwrap();
-    let path = world.dir.path().join("run/keydesk/browser.sock");
-    let ctx = harness.ctx.clone();
-    harness.state_mut().listen_for_browsers(&ctx, &path).unwrap();
+    let path = crate::browser_window::listen(&mut harness, &world);
 
     let (vault, team_keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
     let secret = common::sendgrid_key();

@@ -54,12 +54,18 @@ pub(crate) fn fill(id: u64, origin: &str, key: &str, integration: &str) -> Value
 
 pub(crate) fn listening(world: &World) -> (Harness<'static, KeydeskApp>, PathBuf) {
     let mut harness = app(world);
-    // $XDG_RUNTIME_DIR/keydesk/browser.sock, in a runtime folder of the test's.
+    let path = listen(&mut harness, world);
+    (harness, path)
+}
+
+/// Makes `harness`'s window listen for browsers at $XDG_RUNTIME_DIR/keydesk/browser.sock, in
+/// a runtime folder of the test's; gives the socket's path.
+pub(crate) fn listen(harness: &mut Harness<'static, KeydeskApp>, world: &World) -> PathBuf {
     std::fs::create_dir(world.dir.path().join("run")).unwrap();
     let path = world.dir.path().join("run/keydesk/browser.sock");
     let ctx = harness.ctx.clone();
     harness.state_mut().listen_for_browsers(&ctx, &path).unwrap();
-    (harness, path)
+    path
 }
 
 pub(crate) fn add_key(
@@ -189,10 +195,7 @@ fn a_team_vaults_key_is_filled_through_the_same_store_and_recorded_in_its_trail(
     let bao = common::bao::Bao::dev();
     let world = world();
     let mut harness = ana_makes_a_team_vault(&world, &bao);
-    std::fs::create_dir(world.dir.path().join("run")).unwrap();
-    let path = world.dir.path().join("run/keydesk/browser.sock");
-    let ctx = harness.ctx.clone();
-    harness.state_mut().listen_for_browsers(&ctx, &path).unwrap();
+    let path = listen(&mut harness, &world);
 
     let (vault, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
     let secret = common::sendgrid_key();
