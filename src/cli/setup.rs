@@ -27,7 +27,7 @@ pub fn setup(context: &Context, args: &args::SetupArgs) -> Result<(), CliError> 
     let addr = given(&args.addr, config.as_ref().map(|c| &c.addr), "--addr")?;
     let mount = given(&args.mount, config.as_ref().map(|c| &c.mount), "--mount")?;
     let path = given(&args.path, config.as_ref().map(|c| &c.path), "--path")?;
-    let location = Location::new(&addr, &mount, &path).map_err(|e| CliError::Failed(e.to_string()))?;
+    let location = Location::new(&addr, &mount, &path)?;
     let member =
         config.as_ref().map_or_else(|| std::env::var("USER").unwrap_or_default(), |c| c.member.clone());
     let (kv, _source) = super::signin::connect(context, &location, config.as_ref(), &member)?;

@@ -23,12 +23,6 @@ use crate::vault::crypto::KdfParams;
 use crate::vault::model::KeyRecord;
 use crate::vault::os_rng;
 
-impl From<TeamError> for CliError {
-    fn from(error: TeamError) -> Self {
-        CliError::Failed(error.to_string())
-    }
-}
-
 /// `keydesk init --team`: makes the team vault on the server and `team.ron` here.
 pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<(), CliError> {
     let (Some(addr), Some(path)) = (&init.addr, &init.path) else {
@@ -96,8 +90,7 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
 /// Runs `command` on the team vault of the folder.
 pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     let config = read_config(&context.dir).map_err(CliError::Failed)?;
-    let location = Location::new(&config.addr, &config.mount, &config.path)
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let location = Location::new(&config.addr, &config.mount, &config.path)?;
     // The policies are made from team.ron alone: no token, no server.
     if let Command::Team(args::TeamCommand::Policy(args)) = &command {
         return out(crate::team::policy::policy(args.role.into(), &location).trim_end());
@@ -681,12 +674,6 @@ fn ensure_writable(vault: &TeamVault) -> Result<(), CliError> {
         Ok(())
     } else {
         Err(crate::team::kv::KvError::Denied { doing: "change keys", policy: "keydesk-editor" }.into())
-    }
-}
-
-impl From<KvError> for CliError {
-    fn from(error: KvError) -> Self {
-        CliError::Failed(error.to_string())
     }
 }
 
