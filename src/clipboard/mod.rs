@@ -82,9 +82,7 @@ impl SystemClipboard {
             .map(|inner| SystemClipboard { inner })
             .map_err(|e| ClipboardError::Unavailable(e.to_string()))
     }
-}
 
-impl SystemClipboard {
     /// Whether the clipboard, read back as a paste would, holds `text`: a copy is counted only
     /// then. A Wayland copy is served from a thread of arboard's, and the compositor takes it
     /// a moment later, so a few reads are allowed (up to a second).
