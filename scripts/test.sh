@@ -8,8 +8,9 @@
 #      company-login test (npm's oidc-provider, pinned by tests/oidc/package-lock.json), the
 #      window's X11/GL libraries, fontconfig and the Noto fonts, at-spi2-core and
 #      python3-pyatspi (the accessibility test reads the window over AT-SPI), slapd (the
-#      company directory of the LDAP sign-in's tests) and a second OpenBao, 2.6, whose build
-#      has the LDAP sign-in method built in),
+#      company directory of the LDAP sign-in's tests), a second OpenBao, 2.6, whose build
+#      has the LDAP sign-in method built in, and sway, weston and wl-clipboard (the Wayland
+#      clipboard's tests run a headless compositor of their own each and paste with wl-paste),
 #   2. starts a private D-Bus session (never given a DISPLAY) with a throw-away, unlocked
 #      gnome-keyring, and an Xvfb display with the openbox window manager (a bare X server
 #      never minimizes a window), all inside a network namespace that has only loopback
@@ -34,7 +35,8 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
               gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools cc:gcc ip:iproute2 \
               openbox:openbox xdotool:xdotool xprop:x11-utils xmessage:x11-utils strace:strace dunst:dunst \
               keepassxc-cli:keepassxc soffice:libreoffice-calc-nogui systemctl:systemd \
-              chromium:chromium openssl:openssl node:nodejs npm:npm; do
+              chromium:chromium openssl:openssl node:nodejs npm:npm \
+              sway:sway weston:weston wl-paste:wl-clipboard setpriv:util-linux; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   # The real window (tests/it/window_state.rs) loads these at run time.
@@ -149,8 +151,10 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' EXIT
   export KEYDESK_TEST_SESSION=1
-  # The bus gets no DISPLAY: a locked keyring would otherwise open a prompt and block.
-  session=(env -u DISPLAY -u DBUS_SESSION_BUS_ADDRESS
+  # The bus gets no DISPLAY: a locked keyring would otherwise open a prompt and block. Nor
+  # the desktop's Wayland session: the clipboard and window tests use Xvfb's display, and the
+  # Wayland tests a compositor of their own.
+  session=(env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS
     XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" HOME="${HOME:-$scratch}"
     KEYDESK_SCRATCH="$scratch" dbus-run-session -- "$0" "$@")
   isolate=()

@@ -1,14 +1,19 @@
 //! The clipboard, for one-time copies of a secret that clear themselves.
 //!
 //! [`SystemClipboard`] is the real one (arboard): the copy is marked to stay out of clipboard
-//! history, and one instance lives as long as the app (on X11 the content dies with its
-//! owner). [`FakeClipboard`] is for UI tests. Only a hash of what Keydesk copied is kept, so
-//! the app can clear the clipboard later only if it still holds that copy.
+//! history, and one instance lives as long as the app (on X11 and Wayland alike the content
+//! dies with its owner). On Linux it is the Wayland session's clipboard through a data-control
+//! protocol when the compositor has one, else X11's (`wayland.rs`). [`FakeClipboard`] is for
+//! UI tests. Only a hash of what Keydesk copied is kept, so the app can clear the clipboard
+//! later only if it still holds that copy.
 
 use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
+
+#[cfg(target_os = "linux")]
+mod wayland;
 
 /// What went wrong with the clipboard. Never carries the content.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -68,11 +73,30 @@ pub struct SystemClipboard {
 }
 
 impl SystemClipboard {
-    /// Connects to the clipboard (on Linux, the X11 or Wayland one of the session).
+    /// Connects to the clipboard (on Linux, the Wayland one of the session through a
+    /// data-control protocol, else the X11 one).
     pub fn open() -> Result<Self, ClipboardError> {
+        #[cfg(target_os = "linux")]
+        wayland::check_session()?;
         arboard::Clipboard::new()
             .map(|inner| SystemClipboard { inner })
             .map_err(|e| ClipboardError::Unavailable(e.to_string()))
+    }
+
+    /// Whether the clipboard, read back as a paste would, holds `text`: a copy is counted only
+    /// then. A Wayland copy is served from a thread of arboard's, and the compositor takes it
+    /// a moment later, so a few reads are allowed (up to a second).
+    fn read_back(&mut self, text: &str) -> Result<(), ClipboardError> {
+        let ours = fingerprint(text);
+        for attempt in 0..20 {
+            if attempt > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            if self.text().is_some_and(|t| fingerprint(&t) == ours) {
+                return Ok(());
+            }
+        }
+        Err(ClipboardError::Unavailable("the copy did not reach it".to_owned()))
     }
 }
 
@@ -94,7 +118,8 @@ impl Clipboard for SystemClipboard {
             use arboard::SetExtWindows;
             set.exclude_from_history()
         };
-        set.text(text).map_err(|e| ClipboardError::Unavailable(e.to_string()))
+        set.text(text).map_err(|e| ClipboardError::Unavailable(e.to_string()))?;
+        self.read_back(text)
     }
 
     fn text(&mut self) -> Option<Zeroizing<String>> {

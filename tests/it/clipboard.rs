@@ -1,5 +1,6 @@
 //! The real X11 clipboard through arboard under Xvfb (started by scripts/test.sh), read back
-//! from outside with `xclip`, as a person's paste would see it.
+//! from outside with `xclip`, as a person's paste would see it; and the X11 clipboard as the
+//! fallback of a Wayland desktop without a data-control protocol (XWayland).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly")]
 
 use crate::common;
@@ -77,4 +78,26 @@ fn the_copy_command_serves_the_clipboard_then_clears_it() {
     assert_eq!(xclip(None).as_deref(), Some("a shop address"));
     let _killed = other.kill();
     let _reaped = other.wait();
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_wayland_desktop_without_data_control_falls_back_to_the_x11_clipboard() {
+    if !display_or_skip() {
+        return;
+    }
+    // weston has no data-control protocol; DISPLAY stands for XWayland's display.
+    let Some(weston) = common::wayland::Compositor::weston() else { return };
+    let cli = common::Cli::new();
+    cli.ok(&["init", "--secret-store", "file"], "");
+    let key = cli.ok(&["generate", "--label", "Webhook"], "").trim().to_owned();
+    let display = std::env::var_os("DISPLAY").unwrap();
+    let mut copy = cli.command(&["copy", "Webhook", "--clear-after", "2"]);
+    weston.env(&mut copy).env("DISPLAY", display);
+    let child = copy.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    assert!(wait_for(&key, true), "the key reached the X11 clipboard");
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "Cleared the clipboard.");
+    assert!(wait_for(&key, false), "the key left the clipboard");
 }

@@ -23,6 +23,8 @@ mod browser_window;
 mod check_all;
 mod cli;
 mod clipboard;
+#[cfg(target_os = "linux")]
+mod clipboard_wayland;
 mod files;
 mod health;
 mod import;

@@ -14,6 +14,8 @@ pub mod ldap;
 pub mod mock;
 pub mod oidc;
 pub mod openapi;
+#[cfg(target_os = "linux")]
+pub mod wayland;
 pub mod window;
 
 use std::path::{Path, PathBuf};
