@@ -96,6 +96,12 @@ impl SystemClipboard {
                 return Ok(());
             }
         }
+        // Not counted as a copy, so no timer will clear it: the offer is taken back now, lest
+        // the key reach the clipboard later and stay. Another program's copy that is there
+        // instead is left alone.
+        if self.text().is_none_or(|t| t.is_empty() || fingerprint(&t) == ours) {
+            let _taken_back = self.inner.clear();
+        }
         Err(ClipboardError::Unavailable("the copy did not reach it".to_owned()))
     }
 }
