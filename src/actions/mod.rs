@@ -16,6 +16,7 @@ use crate::providers::verify::{self as check, VerifyError};
 use crate::vault::VaultError;
 use crate::vault::model::{KeyId, KeyRecord, VerifyOutcome};
 
+mod capabilities;
 pub mod changes;
 pub mod check_all;
 mod create;
@@ -27,6 +28,7 @@ pub mod team;
 pub mod transfer;
 mod usage;
 
+pub use capabilities::{Backup, Capabilities, Changes};
 pub use create::{CreateCalled, CreatePlan, Created, finish_create, plan_create};
 pub use revoke::{
     RevokeCalled, RevokeDone, RevokeOptions, RevokePlan, RevokeRoute, finish_revoke, plan_revoke,

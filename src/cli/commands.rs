@@ -7,20 +7,19 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::args::{self, Command, KdfArgs, MetadataArgs, StoreChoice};
-use super::lookup::resolve;
+use super::home::{Home, Part};
 use super::{CliError, input, remote, render};
 use crate::actions::{Store, changes};
 use crate::clipboard::Clipboard;
 use crate::providers::Provider;
-use crate::secrets::{self, SecretStore};
+use crate::secrets;
 use crate::storage::VaultDir;
 use crate::vault::crypto::KdfParams;
 use crate::vault::keygen::KeySpec;
 use crate::vault::meta::{self, KeyMeta};
 use crate::vault::model::{KeyId, KeyRecord, SecretBackend};
 use crate::vault::{
-    AddRequest, CreateOptions, Env, GenerateRequest, KeyEdit, Replacement, SystemClock, Vault, WhoisFound,
-    os_rng,
+    AddRequest, CreateOptions, Env, GenerateRequest, KeyEdit, SystemClock, Vault, WhoisFound, os_rng,
 };
 
 /// What every command needs.
@@ -35,19 +34,6 @@ pub struct Context {
     pub login_name: Option<String>,
     pub login_role: Option<String>,
     pub login_password_file: Option<PathBuf>,
-}
-
-/// Whether a command changes the vault (and so takes the write lock).
-fn writes(command: &Command) -> bool {
-    !matches!(
-        command,
-        Command::List(_)
-            | Command::Show(_)
-            | Command::Due(_)
-            | Command::Health(_)
-            | Command::Info(_)
-            | Command::Audit(_)
-    ) && !matches!(command, Command::Account(args::AccountCommand::List(_)))
 }
 
 /// Whether a command only reads metadata: it needs no master password and no keychain (the
@@ -67,30 +53,31 @@ pub fn reads_metadata_only(command: &Command) -> bool {
         )
 }
 
+/// Runs `command` on the folder's vault, local or team: the one dispatch of the commands on a
+/// vault.
 pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
     let command = match elsewhere(context, command) {
         std::ops::ControlFlow::Break(answered) => return answered,
         std::ops::ControlFlow::Continue(command) => command,
     };
-    if reads_metadata_only(&command) {
-        return read_metadata(context, command);
-    }
-    let mut vault = open(context, writes(&command))?;
-    let result = match run_unlocked(context, &mut vault, command) {
+    let mut home = match Home::open(context)? {
+        Ok(home) => home,
+        Err(away) => return super::team::offline(context, command, &away),
+    };
+    let result = dispatch(context, &mut home, command);
+    home.finish();
+    match result {
         Ok(Some(copied)) => {
-            note_unmarked(&vault);
             // The vault (and its lock) is let go while the clipboard is served.
-            drop(vault);
-            return hold(copied);
+            drop(home);
+            hold(copied)
         }
         other => other.map(|_nothing_to_hold| ()),
-    };
-    note_unmarked(&vault);
-    result
+    }
 }
 
-/// The commands answered before (or without) this folder's local vault: `init`, a team
-/// vault's folder, `team …` and `restore`. `Continue` gives the command back to run here.
+/// The commands answered without a vault: `init`, `team setup` and `team policy` (made from
+/// `team.ron` alone). `Continue` gives the command back to run on the folder's vault.
 fn elsewhere(context: &Context, command: Command) -> std::ops::ControlFlow<Result<(), CliError>, Command> {
     use std::ops::ControlFlow::{Break, Continue};
     match command {
@@ -100,68 +87,74 @@ fn elsewhere(context: &Context, command: Command) -> std::ops::ControlFlow<Resul
         ),
         Command::Init(init) => Break(run_init(context, &init)),
         Command::Team(args::TeamCommand::Setup(setup)) => Break(super::setup::setup(context, &setup)),
-        command if super::team::is_team(&context.dir) => Break(super::team::run(context, command)),
-        Command::Team(_) => Break(Err(CliError::Failed(
-            "This folder holds no team vault: server policies are made for one (`keydesk init --team`)."
-                .into(),
-        ))),
-        Command::Restore(restore) => Break(super::backup::restore(context, &restore)),
+        Command::Team(args::TeamCommand::Policy(policy)) => Break(super::team::policy(context, &policy)),
         command => Continue(command),
     }
 }
 
-/// The commands that read `vault.ron` (and the audit log) alone: no password, no keychain.
-fn read_metadata(context: &Context, command: Command) -> Result<(), CliError> {
-    use crate::storage::VaultStorage;
-    let dir = VaultDir::open(&context.dir, false)?;
-    let text = dir.read_vault()?;
-    let mut file = Vault::parse(&text).map_err(|e| {
-        CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
-    })?;
-    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
-    match command {
-        // The counts of copies and reveals since the last save are lines of the audit log
-        // (not checked here: that takes the password).
+/// A command on the opened vault; a copy gives back what the clipboard must hold.
+fn dispatch(context: &Context, home: &mut Home, command: Command) -> Result<Option<Copied>, CliError> {
+    let done = match command {
         Command::List(list) => {
-            file.count_unsaved_uses(&dir.read_audit()?);
-            render::list(&file.keys, now, &list)
+            let view = home.view(Part::Keys)?;
+            render::list(&view.keys, view.now, &list)
         }
         Command::Show(show) => {
-            let audit = dir.read_audit()?;
-            file.count_unsaved_uses(&audit);
-            let records = crate::vault::audit::parse(&audit);
-            render::show(&file.keys, render::Log { records: &records, by: &[] }, now, &show.key, show.json)
+            let view = home.view(Part::History)?;
+            render::show(&view.keys, view.log(), view.now, &show.key, show.json)
         }
-        Command::Due(due) => super::due::due_and_notify((&file.keys, &file.incidents), now, &due),
+        Command::Due(due) => {
+            let view = home.view(Part::Incidents)?;
+            super::due::due_and_notify((&view.keys, &view.incidents), view.now, &due)
+        }
         Command::Health(health) => {
-            let history =
-                crate::vault::health::history::history(&crate::vault::audit::parse(&dir.read_audit()?));
-            super::health::health((&file.keys, &file.incidents, &file.accounts), now, &history, &health)
+            let view = home.view(Part::Health)?;
+            let history = crate::vault::health::history::history(&view.records);
+            let parts = (&view.keys[..], &view.incidents[..], &view.accounts[..]);
+            super::health::health(parts, view.now, &history, &health)
         }
-        Command::Info(info) => render::info(&file, dir.path(), &dir.file_sizes(), info.json),
-        Command::Rotate(rotate) => render::rotation(&file.keys, &rotate.key, rotate.json),
-        Command::Incident(incident) => super::incident::read(&file.keys, &file.incidents, incident),
-        _ => Ok(()),
-    }
-}
-
-/// A command on the unlocked local vault; a copy gives back what the clipboard must hold.
-fn run_unlocked(context: &Context, vault: &mut Vault, command: Command) -> Result<Option<Copied>, CliError> {
-    let done = match command {
-        Command::Audit(audit) if audit.verify => match vault.verify_audit() {
-            Ok(report) => out(&format!("Audit chain verified: {} entries, all linked.", report.entries)),
-            Err(error) => Err(CliError::Failed(error.to_string())),
-        },
+        Command::Info(info) => home.info(&info),
+        Command::Audit(audit) if audit.verify => {
+            let entries = home.verify_audit()?;
+            out(&format!("Audit chain verified: {entries} entries, all linked."))
+        }
         Command::Audit(audit) => {
-            let records = crate::vault::audit::parse(&vault.audit_text()?);
-            render::audit(render::Log { records: &records, by: &[] }, audit.json)
+            let view = home.view(Part::Audit)?;
+            render::audit(view.log(), audit.json)?;
+            view.newer.iter().try_for_each(|line| out(line))
         }
-        Command::Check(check) => run_check(vault, &check),
-        Command::Generate(generate) => run_generate(vault, generate),
-        Command::Add(add) => run_add(vault, add),
+        Command::Account(args::AccountCommand::List(list)) => {
+            remote::list_accounts(&home.view(Part::Accounts)?.accounts, list.json)
+        }
+        Command::Incident(
+            read @ (args::IncidentCommand::List(_)
+            | args::IncidentCommand::Show(_)
+            | args::IncidentCommand::Export(_)),
+        ) => {
+            let (keys, incidents) = home.incidents(&read)?;
+            super::incident::read(&keys, &incidents, read)
+        }
+        Command::Incident(change) => {
+            home.check_change()?;
+            let keys = home.listed()?;
+            super::incident::write(home.unlocked()?.store(), &keys, change)
+        }
+        Command::Rotate(rotate) if rotate.status => {
+            render::rotation(&home.view(Part::Keys)?.keys, &rotate.key, rotate.json)
+        }
+        Command::Rotate(rotate) => run_rotate(home, &rotate),
+        Command::Check(check) => home.check(&check),
+        Command::Generate(generate) => {
+            home.check_change()?;
+            run_generate(home.unlocked()?.store(), generate)
+        }
+        Command::Add(add) => {
+            home.check_change()?;
+            run_add(home.unlocked()?.store(), add)
+        }
         Command::Verify(args) if args.all => {
-            let keys = vault.keys().to_vec();
-            super::check_all::verify_all(vault, &keys, &args)
+            let keys = home.listed()?;
+            super::check_all::verify_all(home.unlocked()?.store(), &keys, &args)
         }
         command @ (Command::Edit(_)
         | Command::Copy(_)
@@ -169,128 +162,65 @@ fn run_unlocked(context: &Context, vault: &mut Vault, command: Command) -> Resul
         | Command::Revoke(_)
         | Command::Verify(_)
         | Command::Usage(_)) => {
-            let id = resolve(vault.keys(), key_named(&command).unwrap_or_default())?;
-            return run_on_key(vault, &id, None, command);
+            let (id, version) = home.key_named(key_named(&command).unwrap_or_default())?;
+            if matches!(command, Command::Edit(_) | Command::Revoke(_)) {
+                home.check_change()?;
+            }
+            return run_on_key(home.unlocked()?.store(), &id, version, command);
         }
-        Command::Account(account) => remote::account(vault, account),
-        Command::Rotate(rotate) => run_rotate(vault, &rotate),
-        Command::Incident(incident) => {
-            let keys = vault.keys().to_vec();
-            super::incident::write(vault, &keys, incident)
+        Command::Account(args::AccountCommand::Remove(remove)) => {
+            let (account, place) = home.remove_account(&remove.account)?;
+            let place = place.map(|place| format!(" from {place}")).unwrap_or_default();
+            out(&format!("Removed the account \"{}\"{place}.", account.name))
         }
-        Command::Member(_) => Err(CliError::Failed(
-            "This is a local vault: members belong to a team vault (`keydesk init --team`).".into(),
-        )),
+        Command::Account(account) => {
+            if matches!(account, args::AccountCommand::Add(_)) {
+                home.check_change()?;
+            }
+            remote::account(home.unlocked()?.store(), account)
+        }
+        Command::Member(member) => {
+            if !home.capabilities()?.members {
+                return Err(CliError::Failed(super::home::NO_MEMBERS.into()));
+            }
+            home.member(member)
+        }
         Command::Whois => {
-            let candidate = input::key_from_stdin("Paste the string to look up: ")?;
-            let found = vault.whois(candidate.expose_secret())?;
-            drop(candidate);
-            print_whois(&found, vault.keys(), "this vault")
+            let (found, all, vault) = home.whois()?;
+            print_whois(&found, &all, vault)
         }
-        Command::Backup(args) => super::backup::backup(context, vault, &args),
-        Command::Import(args) => super::transfer::import(vault, &args),
-        Command::Export(args) => super::transfer::export(vault, &args),
-        Command::Passwd(passwd) => run_passwd(vault, &passwd),
-        Command::Browser(args::BrowserCommand::Guard(guard)) => super::browser::guard(vault, guard.switch),
+        Command::Backup(args) => {
+            backed_up_to_file(home)?;
+            home.backup(context, &args)
+        }
+        Command::Restore(restore) => {
+            backed_up_to_file(home)?;
+            super::backup::restore(context, &restore)
+        }
+        Command::Import(args) => {
+            home.check_change()?;
+            home.import(&args)
+        }
+        Command::Export(args) => home.export(&args),
+        Command::Passwd(passwd) => home.passwd(&passwd),
+        Command::Browser(args::BrowserCommand::Guard(guard)) => {
+            super::browser::guard(home.unlocked()?.store(), guard.switch)
+        }
         // Answered before the vault is opened, or without it.
-        Command::Init(_)
-        | Command::List(_)
-        | Command::Show(_)
-        | Command::Due(_)
-        | Command::Health(_)
-        | Command::Info(_)
-        | Command::Restore(_)
-        | Command::BrowserHost(_)
-        | Command::Browser(_)
-        | Command::Team(_) => Ok(()),
+        Command::Init(_) | Command::BrowserHost(_) | Command::Browser(_) | Command::Team(_) => Ok(()),
     };
     done.map(|()| None)
 }
 
-/// `keydesk check`: keeps changes made outside Keydesk when asked, reports, and removes
-/// orphaned entries with `--repair`.
-fn run_check(vault: &mut Vault, check: &args::CheckArgs) -> Result<(), CliError> {
-    if check.accept_changes {
-        if vault.changed_outside().is_none() {
-            out("No changes made outside Keydesk to keep.")?;
-        } else {
-            let by = std::env::var("USER").unwrap_or_else(|_unset| "the command line".into());
-            vault.accept_outside_changes(&by)?;
-            out("Kept the changes made outside Keydesk; the acceptance is in the audit log.")?;
+/// Refuses `backup` and `restore` on a vault backed up otherwise (a team vault, by its
+/// server's snapshot).
+fn backed_up_to_file(home: &Home) -> Result<(), CliError> {
+    match home.capabilities()?.backup {
+        crate::actions::Backup::File => Ok(()),
+        crate::actions::Backup::ServerSnapshot => {
+            Err(CliError::Failed(crate::actions::Backup::SNAPSHOT_SENTENCE.into()))
         }
     }
-    let report = vault.check();
-    if check.repair && !report.orphans.is_empty() {
-        let removed = vault.remove_orphans(&report.orphans)?;
-        out(&format!("Removed {removed} orphaned entries."))?;
-        return render::check(&vault.check());
-    }
-    render::check(&report)
-}
-
-/// `keydesk passwd`: a new master password at the vault's cost (unless `--kdf-*` change it);
-/// with `--new-data-key`, every secret re-encrypted under a new data key.
-fn run_passwd(vault: &mut Vault, passwd: &args::PasswdArgs) -> Result<(), CliError> {
-    let new = input::new_password(passwd.new_password_file.as_deref())?;
-    let kdf = kdf_params(&passwd.kdf, vault.file().header.kdf)?;
-    let caveat = if passwd.new_data_key {
-        let mut progress = super::render::Progress::new("Re-encrypting secrets");
-        let caveat = vault.change_data_key(&new, Some(kdf), &mut |done, total| progress.show(done, total))?;
-        progress.finish();
-        out("Master password and data key changed; every secret is re-encrypted.")?;
-        caveat
-    } else {
-        let caveat = vault.change_password(&new, Some(kdf))?;
-        out("Master password changed: the new one is in force.")?;
-        caveat
-    };
-    caveat.inspect(|caveat| note(&format!("Warning: {caveat}")));
-    Ok(())
-}
-
-/// Says when Keydesk could not keep its record of the vault's last save outside the folder
-/// (the change itself was made): a rollback to an older copy would then go unseen.
-fn note_unmarked(vault: &Vault) {
-    if let Some(problem) = vault.mark_problem() {
-        note(&format!("Warning: {problem}"));
-    }
-}
-
-/// Opens, parses and unlocks the vault. The password is asked for only once the file is
-/// known to be readable.
-fn open(context: &Context, write: bool) -> Result<Vault, CliError> {
-    // A restore cut short is finished before anything else reads the folder (with this
-    // command's password: it is the restored vault's).
-    let mut given = None;
-    if write && crate::storage::disk::has_pending_restore(&context.dir) {
-        let password = input::password(context.password_file.as_deref(), "Master password: ")?;
-        super::backup::finish_pending(context, &password)?;
-        given = Some(password);
-    }
-    let dir = VaultDir::open(&context.dir, write)?;
-    let text = dir.read_vault()?;
-    let file = Vault::parse(&text).map_err(|e| {
-        CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
-    })?;
-    let store: Box<dyn SecretStore> = secrets::open(file.header.secret_store, &context.dir)?;
-    let password = match given {
-        Some(password) => password,
-        None => input::password(context.password_file.as_deref(), "Master password: ")?,
-    };
-    let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
-    let mut vault = Vault::unlock(env, file, &text, &password)?;
-    if let Some(advice) = vault.changed_outside_advice() {
-        note(&format!("Warning: {advice}"));
-    } else if write && vault.data_key_change_pending() {
-        note("A change of data key was interrupted; finishing it first.");
-        let mut progress = super::render::Progress::new("Re-encrypting secrets");
-        let caveat = vault.finish_data_key_change(&mut |done, total| progress.show(done, total))?;
-        progress.finish();
-        if let Some(caveat) = caveat {
-            note(&format!("Warning: {caveat}"));
-        }
-    }
-    Ok(vault)
 }
 
 fn run_init(context: &Context, init: &args::InitArgs) -> Result<(), CliError> {
@@ -474,27 +404,19 @@ pub(super) fn key_edit(record: &KeyRecord, args: args::EditArgs) -> Result<KeyEd
     })
 }
 
-fn run_rotate(vault: &mut Vault, args: &args::RotateArgs) -> Result<(), CliError> {
-    let id = super::lookup::resolve_quietly(vault.keys(), &args.key)?;
-    if args.mark.is_some() || args.complete || args.abandon {
-        let old = vault.rotation_of(&id).ok_or_else(|| {
-            CliError::Failed(crate::vault::VaultError::NoRotation { label: args.key.clone() }.to_string())
-        })?;
-        return rotation_step(vault, &old, args);
+/// `keydesk rotate KEY` (start, `--mark`, `--complete`, `--abandon`), in a local vault or a
+/// team vault: the keys read (a team vault's before the password is asked), then the step.
+fn run_rotate(home: &mut Home, args: &args::RotateArgs) -> Result<(), CliError> {
+    let keys = home.listed()?;
+    let id = super::lookup::resolve_quietly(&keys, &args.key)?;
+    home.check_change()?;
+    if args.mark.is_none() && !args.complete && !args.abandon {
+        return home.start_rotation(&id);
     }
-    let old = vault.key(&id)?.clone();
-    let replacement = if old.provider == Provider::Keydesk {
-        Replacement::Generate
-    } else {
-        Replacement::Pasted(input::key_from_stdin(&format!(
-            "Make a new key at {}, then paste it: ",
-            old.provider.name()
-        ))?)
-    };
-    let generated = matches!(replacement, Replacement::Generate);
-    let (id, secret) = vault.rotate(&old.id, replacement)?;
-    note(&crate::vault::rotation_started(&old, &id));
-    if generated { print_secret(&secret) } else { Ok(()) }
+    let old = crate::vault::rotation_in(&keys, &id)
+        .map(|(old, _)| old.id.clone())
+        .ok_or_else(|| crate::vault::VaultError::NoRotation { label: args.key.clone() })?;
+    rotation_step(home.unlocked()?.store(), &old, args)
 }
 
 /// `--mark INTEGRATION STEP` as given.

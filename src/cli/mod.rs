@@ -11,6 +11,7 @@ mod check_all;
 mod commands;
 mod due;
 mod health;
+mod home;
 mod incident;
 mod input;
 pub mod lookup;

@@ -1,15 +1,19 @@
-//! The command line on a team vault: the vault's folder holds `team.ron` (where the team vault
-//! is and who this member is) instead of `vault.ron`, and the commands read and write the
-//! server. `list` and `show` need the token but no password; `add`, `edit` and `reveal` need
-//! both (the data key seals secrets and the entries' seals).
+//! The command line's side of a team vault: the vault's folder holds `team.ron` (where the
+//! team vault is and who this member is) instead of `vault.ron`, and the commands read and
+//! write the server. `init --team`, `team policy` and the members' commands are a team
+//! vault's alone; the rest run through the one dispatch (`commands::run`), which calls
+//! [`Team`] where a team vault's work differs. `list` and `show` need the token but no
+//! password; `add`, `edit` and `reveal` need both (the data key seals secrets and the
+//! entries' seals).
 
 use chrono::{DateTime, Utc};
 use std::path::Path;
 
 use secrecy::ExposeSecret;
 
-use super::args::{self, Command};
+use super::args::{self, Command, IncidentCommand};
 use super::commands::{Context, out};
+use super::home::{Part, View};
 use super::{CliError, input, lookup, render};
 use crate::actions::TeamStore;
 pub use crate::actions::team::is_team;
@@ -20,8 +24,8 @@ use crate::team::cache::Snapshot;
 use crate::team::kv::{KvError, Location};
 use crate::team::{TeamError, TeamKey, TeamVault};
 use crate::vault::crypto::KdfParams;
-use crate::vault::model::KeyRecord;
-use crate::vault::os_rng;
+use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
+use crate::vault::{WhoisFound, os_rng};
 
 /// `keydesk init --team`: makes the team vault on the server and `team.ron` here.
 pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<(), CliError> {
@@ -87,226 +91,226 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
     ))
 }
 
-/// Runs `command` on the team vault of the folder.
-pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
+/// `keydesk team policy`: the policies, made from `team.ron` alone (no token, no server).
+pub fn policy(context: &Context, args: &args::PolicyArgs) -> Result<(), CliError> {
+    if !is_team(&context.dir) {
+        return Err(CliError::Failed(
+            "This folder holds no team vault: server policies are made for one (`keydesk init --team`)."
+                .into(),
+        ));
+    }
     let config = read_config(&context.dir).map_err(CliError::Failed)?;
     let location = Location::new(&config.addr, &config.mount, &config.path)?;
-    // The policies are made from team.ron alone: no token, no server.
-    if let Command::Team(args::TeamCommand::Policy(args)) = &command {
-        return out(crate::team::policy::policy(args.role.into(), &location).trim_end());
-    }
-    let mut vault = match super::signin::open(context, &location, &config)? {
-        Ok(vault) => vault,
-        Err(TeamError::Server(error)) if error.is_away() => return offline(context, command, &error),
-        Err(error) => return Err(error.into()),
-    };
-    super::signin::remember(context, &mut vault)?;
-    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
-    match command {
-        command @ (Command::List(_)
-        | Command::Show(_)
-        | Command::Due(_)
-        | Command::Health(_)
-        | Command::Info(_)
-        | Command::Audit(args::AuditArgs { verify: false, .. })
-        | Command::Incident(
-            args::IncidentCommand::List(_) | args::IncidentCommand::Show(_) | args::IncidentCommand::Export(_),
-        )
-        | Command::Account(args::AccountCommand::List(_))) => view(context, &vault, command, now),
-        command @ (Command::Member(_) | Command::Passwd(_)) => members(context, &vault, command, now),
-        Command::Add(add) => {
-            ensure_writable(&vault)?;
-            let keys = vault.unlock(&password(context)?)?;
-            let existing = current_keys(context, &vault)?;
-            super::commands::run_add(&mut TeamStore::new(&vault, &keys, now)?.adding(existing), add)
-        }
-        Command::Generate(generate) => {
-            ensure_writable(&vault)?;
-            let keys = vault.unlock(&password(context)?)?;
-            let existing = current_keys(context, &vault)?;
-            super::commands::run_generate(&mut TeamStore::new(&vault, &keys, now)?.adding(existing), generate)
-        }
-        Command::Verify(args) if args.all => {
-            let keys = records(&current_keys(context, &vault)?);
-            let unlocked = vault.unlock(&password(context)?)?;
-            super::check_all::verify_all(&mut TeamStore::new(&vault, &unlocked, now)?, &keys, &args)
-        }
-        command @ (Command::Edit(_)
-        | Command::Copy(_)
-        | Command::Reveal(_)
-        | Command::Revoke(_)
-        | Command::Verify(_)
-        | Command::Usage(_)) => {
-            let key = find(context, &vault, super::commands::key_named(&command).unwrap_or_default())?;
-            if !matches!(command, Command::Reveal(_) | Command::Copy(_) | Command::Verify(_) | Command::Usage(_)) {
-                ensure_writable(&vault)?;
-            }
-            // The key was read (its version noted) before the password is asked: a change
-            // made meanwhile by another member is found by the write, not overwritten.
-            let keys = vault.unlock(&password(context)?)?;
-            let mut store = TeamStore::new(&vault, &keys, now)?;
-            let id = &key.record.id;
-            match super::commands::run_on_key(&mut store, id, Some(key.version), command)? {
-                Some(copied) => super::commands::hold(copied),
-                None => Ok(()),
-            }
-        }
-        Command::Rotate(args) => rotate(context, &vault, &args, now),
-        Command::Incident(change @ (args::IncidentCommand::Open(_) | args::IncidentCommand::Close(_))) => {
-            ensure_writable(&vault)?;
-            let listed = records(&current_keys(context, &vault)?);
-            let keys = vault.unlock(&password(context)?)?;
-            super::incident::write(&mut TeamStore::new(&vault, &keys, now)?, &listed, change)
-        }
-        // Removing asks for no seal: it is also how an admin is rid of an account entry
-        // changed on the server, which the store (checking every account's seal) refuses.
-        Command::Account(args::AccountCommand::Remove(remove)) => {
-            let keys = vault.unlock(&password(context)?)?;
-            let keys_now = current_keys(context, &vault)?;
-            let account = vault.remove_account(&keys, &remove.account, &keys_now, now)?;
-            out(&format!("Removed the account \"{}\" from the team vault.", account.name))
-        }
-        Command::Account(account) => {
-            if matches!(account, args::AccountCommand::Add(_)) {
-                ensure_writable(&vault)?;
-            }
-            let keys = vault.unlock(&password(context)?)?;
-            let existing = current_keys(context, &vault)?;
-            super::remote::account(&mut TeamStore::new(&vault, &keys, now)?.adding(existing), account)
-        }
-        Command::Export(args) => export(context, &vault, &args, now),
-        Command::Import(args) => {
-            ensure_writable(&vault)?;
-            let keys = vault.unlock(&password(context)?)?;
-            let existing = current_keys(context, &vault)?;
-            let mut target = TeamImport { vault: &vault, keys, existing };
-            super::transfer::import(&mut target, &args)
-        }
-        Command::Whois => {
-            let candidate = input::key_from_stdin("Paste the string to look up: ")?;
-            let keys = vault.unlock(&password(context)?)?;
-            let list = current_keys(context, &vault)?;
-            let found = vault.whois(&keys, &list, candidate.expose_secret(), now)?;
-            drop(candidate);
-            let all: Vec<KeyRecord> = list.into_iter().map(|key| key.record).collect();
-            super::commands::print_whois(&found, &all, "this team vault")
-        }
-        Command::Check(check) => {
-            if check.repair || check.accept_changes {
-                return Err(CliError::Usage(
-                    "--repair and --accept-changes are for a local vault: a team vault keeps no secret-store entries or files of its own to mend.".into(),
-                ));
-            }
-            let keys = vault.unlock(&password(context)?)?;
-            seen_trail(context, &vault);
-            render::team_check(&vault.check(&keys)?)
-        }
-        Command::Audit(args::AuditArgs { verify: true, .. }) => {
-            let keys = vault.unlock(&password(context)?)?;
-            seen_trail(context, &vault);
-            let events = vault.verify_audit(&keys)?;
-            out(&format!("Audit chain verified: {} entries, all linked.", events.len()))
-        }
-        Command::Backup(_) | Command::Restore(_) => Err(CliError::Failed(
-            "A team vault is backed up where it lives: a snapshot of its server (`bao operator raft snapshot save FILE`) keeps every entry, the secrets still sealed with the team's key; `keydesk export` writes its keys to a file you choose.".into(),
-        )),
-        Command::Browser(args::BrowserCommand::Guard(guard)) => {
-            let keys = vault.unlock(&password(context)?)?;
-            let mut store = TeamStore::new(&vault, &keys, now)?.in_folder(&context.dir);
-            super::browser::guard(&mut store, guard.switch)
-        }
-        // Answered before any vault is opened, or (`team policy`) before the server is asked.
-        Command::BrowserHost(_) | Command::Browser(_) | Command::Team(_) => Ok(()),
-        // `init` is run before a vault is opened (and refuses a folder that holds one).
-        Command::Init(_) => Err(CliError::Failed(format!(
-            "{} already holds a vault: give another folder with --vault DIR.",
-            context.dir.display()
-        ))),
-    }
+    out(crate::team::policy::policy(args.role.into(), &location).trim_end())
 }
 
-/// `keydesk export` of a team vault: its keys as this computer's copy lists them, the secrets
-/// read from the server when asked for.
-fn export(
-    context: &Context,
-    vault: &TeamVault,
-    args: &args::ExportArgs,
+/// The team vault of the folder, signed in to: what the one dispatch asks of it where a team
+/// vault's work differs from a local vault's.
+pub struct Team<'c> {
+    context: &'c Context,
+    vault: TeamVault,
+    /// The team's keys, once unlocked with this member's password.
+    keys: Option<crate::team::TeamKeys>,
+    /// The keys as read before the password was asked, for the store to start from.
+    listed: Option<Vec<TeamKey>>,
     now: DateTime<Utc>,
-) -> Result<(), CliError> {
-    use crate::actions::transfer::{ExportFormat, ExportOptions, refuse_existing};
-    refuse_existing(&args.file).map_err(CliError::Failed)?;
-    let list = current_keys(context, vault)?;
-    if args.with_secrets {
-        let live = list.iter().filter(|key| key.record.is_live()).count();
-        super::transfer::confirm_secrets(live, &args.file)?;
-    }
-    let keys = vault.unlock(&password(context)?)?;
-    let format = if args.format == "json" { ExportFormat::Json } else { ExportFormat::Csv };
-    let options = ExportOptions { format, all: args.all, with_secrets: args.with_secrets };
-    let said = crate::actions::team::export(vault, &keys, &list, &args.file, options, now)
-        .map_err(CliError::Failed)?;
-    out(&said)
 }
 
-/// The commands that read the team vault and change nothing: `list`, `show`, `due`,
-/// `health`, `info`, `audit`, the incidents' reports and the accounts' list.
-fn view(context: &Context, vault: &TeamVault, command: Command, now: DateTime<Utc>) -> Result<(), CliError> {
-    match command {
-        Command::List(list) => {
-            let keys = records(&current_keys(context, vault)?);
-            render::list(&keys, now, &list)
+impl<'c> Team<'c> {
+    /// Signs in to the server of the folder's team vault (the inner error: it cannot be
+    /// reached) and keeps the sign-in as the member chose.
+    pub fn open(context: &'c Context) -> Result<Result<Self, KvError>, CliError> {
+        let config = read_config(&context.dir).map_err(CliError::Failed)?;
+        let location = Location::new(&config.addr, &config.mount, &config.path)?;
+        let mut vault = match super::signin::open(context, &location, &config)? {
+            Ok(vault) => vault,
+            Err(TeamError::Server(error)) if error.is_away() => return Ok(Err(error)),
+            Err(error) => return Err(error.into()),
+        };
+        super::signin::remember(context, &mut vault)?;
+        let now = crate::vault::Clock::now(&crate::vault::SystemClock);
+        Ok(Ok(Team { context, vault, keys: None, listed: None, now }))
+    }
+
+    pub fn vault(&self) -> &TeamVault {
+        &self.vault
+    }
+
+    pub fn info(&self, info: &args::InfoArgs) -> Result<(), CliError> {
+        self::info(self.context, &self.vault, info)
+    }
+
+    pub fn member(&self, command: args::MemberCommand) -> Result<(), CliError> {
+        members(self.context, &self.vault, command, self.now)
+    }
+
+    pub fn passwd(&self, args: &args::PasswdArgs) -> Result<(), CliError> {
+        passwd(self.context, &self.vault, args, self.now)
+    }
+
+    /// The keys as the server has them now, kept for the store.
+    pub fn listed(&mut self) -> Result<Vec<KeyRecord>, CliError> {
+        let keys = current_keys(self.context, &self.vault)?;
+        let listed = records(&keys);
+        self.listed = Some(keys);
+        Ok(listed)
+    }
+
+    /// The key `query` names (id, start of id, or exact label), read again from the server: a
+    /// change or a reveal works on the entry as it is there now (its version, for the
+    /// check-and-set; its seal, checked), not on this computer's copy.
+    pub fn key_named(&mut self, query: &str) -> Result<(KeyId, Option<u64>), CliError> {
+        let id = lookup::resolve(&self.listed()?, query)?;
+        let key = self.vault.read_key(&id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?;
+        Ok((key.record.id, Some(key.version)))
+    }
+
+    /// The team vault unlocked as a store, starting from the keys listed before (else read
+    /// now).
+    pub fn unlocked(&mut self) -> Result<TeamStore<'_>, CliError> {
+        let keys = unlock(self.context, &self.vault, &mut self.keys)?;
+        let existing = match self.listed.take() {
+            Some(keys) => keys,
+            None => current_keys(self.context, &self.vault)?,
+        };
+        Ok(TeamStore::new(&self.vault, keys, self.now)?.adding(existing).in_folder(&self.context.dir))
+    }
+
+    /// `keydesk export` of a team vault: its keys as this computer's copy lists them, the
+    /// secrets read from the server when asked for.
+    pub fn export(&mut self, args: &args::ExportArgs) -> Result<(), CliError> {
+        use crate::actions::transfer::{ExportFormat, ExportOptions, refuse_existing};
+        refuse_existing(&args.file).map_err(CliError::Failed)?;
+        let list = current_keys(self.context, &self.vault)?;
+        if args.with_secrets {
+            let live = list.iter().filter(|key| key.record.is_live()).count();
+            super::transfer::confirm_secrets(live, &args.file)?;
         }
-        Command::Show(show) => show_from(&copy_with_trail(context, vault)?, &show, now),
-        Command::Due(due) => {
-            let keys = records(&current_keys(context, vault)?);
-            super::due::due_and_notify((&keys, &vault.incidents_to_show()?), now, &due)
+        let keys = unlock(self.context, &self.vault, &mut self.keys)?;
+        let format = if args.format == "json" { ExportFormat::Json } else { ExportFormat::Csv };
+        let options = ExportOptions { format, all: args.all, with_secrets: args.with_secrets };
+        let said = crate::actions::team::export(&self.vault, keys, &list, &args.file, options, self.now)
+            .map_err(CliError::Failed)?;
+        out(&said)
+    }
+
+    pub fn import(&mut self, args: &args::ImportArgs) -> Result<(), CliError> {
+        let keys = self.vault.unlock(&password(self.context)?)?;
+        let existing = current_keys(self.context, &self.vault)?;
+        let mut target = TeamImport { vault: &self.vault, keys, existing };
+        super::transfer::import(&mut target, args)
+    }
+
+    pub fn whois(&mut self) -> Result<(WhoisFound, Vec<KeyRecord>, &'static str), CliError> {
+        let candidate = input::key_from_stdin("Paste the string to look up: ")?;
+        let keys = unlock(self.context, &self.vault, &mut self.keys)?;
+        let list = current_keys(self.context, &self.vault)?;
+        let found = self.vault.whois(keys, &list, candidate.expose_secret(), self.now)?;
+        Ok((found, records(&list), "this team vault"))
+    }
+
+    pub fn check(&mut self, check: &args::CheckArgs) -> Result<(), CliError> {
+        if check.repair || check.accept_changes {
+            return Err(CliError::Usage(
+                "--repair and --accept-changes are for a local vault: a team vault keeps no secret-store entries or files of its own to mend.".into(),
+            ));
         }
-        Command::Health(health) => {
-            let copy = copy_with_trail(context, vault)?;
-            let history =
-                crate::vault::health::history::history(&lines_of(copy.trail().unwrap_or_default()).0);
-            let accounts: Vec<_> = vault.accounts()?.into_iter().map(|a| a.account).collect();
-            let keys = records_of(&copy);
-            super::health::health((&keys, &vault.incidents_to_show()?, &accounts), now, &history, &health)
-        }
-        Command::Incident(read) => {
-            // Each entry's seal is checked, which takes the team's key.
-            let keys = vault.unlock(&password(context)?)?;
-            let all = records(&current_keys(context, vault)?);
-            let mut found = vault.incidents(&keys)?;
-            // One incident's report reads the trail from that incident's start only.
-            if let args::IncidentCommand::Show(args::IncidentArg { id: query })
-            | args::IncidentCommand::Export(args::IncidentExportArgs { id: query, .. }) = &read
-            {
-                let plain: Vec<_> = found.iter().map(|one| one.incident.clone()).collect();
-                let id = super::incident::find(&plain, query)?.id.clone();
-                found.retain(|one| one.incident.id == id);
+        let keys = unlock(self.context, &self.vault, &mut self.keys)?;
+        seen_trail(self.context, &self.vault);
+        render::team_check(&self.vault.check(keys)?)
+    }
+
+    pub fn verify_audit(&mut self) -> Result<u64, CliError> {
+        let keys = unlock(self.context, &self.vault, &mut self.keys)?;
+        seen_trail(self.context, &self.vault);
+        Ok(self.vault.verify_audit(keys)?.len() as u64)
+    }
+
+    /// Removing asks for no seal: it is also how an admin is rid of an account entry
+    /// changed on the server, which the store (checking every account's seal) refuses.
+    pub fn remove_account(&mut self, query: &str) -> Result<(Account, Option<&'static str>), CliError> {
+        let keys = unlock(self.context, &self.vault, &mut self.keys)?;
+        let keys_now = current_keys(self.context, &self.vault)?;
+        let account = self.vault.remove_account(keys, query, &keys_now, self.now)?;
+        Ok((account, Some("the team vault")))
+    }
+
+    /// What the read-only commands render: the keys as this computer's copy brought up to
+    /// date has them, the trail kept in it, the incidents and accounts from the server.
+    pub fn view(&mut self, part: Part) -> Result<View, CliError> {
+        let (context, vault) = (self.context, &self.vault);
+        let mut view = View { now: self.now, ..View::default() };
+        match part {
+            Part::Keys => view.keys = records(&current_keys(context, vault)?),
+            Part::Incidents => {
+                view.keys = records(&current_keys(context, vault)?);
+                view.incidents = vault.incidents_to_show()?;
             }
-            let incidents = crate::team::incidents::with_timelines(vault, &found, &all)?;
-            super::incident::read(&all, &incidents, read)
-        }
-        Command::Account(args::AccountCommand::List(list)) => {
-            let accounts: Vec<_> = vault.accounts()?.into_iter().map(|found| found.account).collect();
-            super::remote::list_accounts(&accounts, list.json)
-        }
-        Command::Audit(audit) => {
-            let events = vault.events_after(0)?;
-            let (records, by) = log_of(&events);
-            render::audit(render::Log { records: &records, by: &by }, audit.json)?;
-            // A word this build does not know (a newer build's) is shown as it is.
-            for event in events.iter().filter(|event| event.action.is_none()) {
-                out(&format!(
-                    "{}  {:<15}  (written by a newer Keydesk)  {}  — by {}",
-                    event.at,
-                    event.action_word(),
-                    event.detail,
-                    event.member
-                ))?;
+            Part::History | Part::Health => {
+                let copy = copy_with_trail(context, vault)?;
+                (view.records, view.by) = lines_of(copy.trail().unwrap_or_default());
+                if part == Part::Health {
+                    view.accounts = vault.accounts()?.into_iter().map(|a| a.account).collect();
+                    view.incidents = vault.incidents_to_show()?;
+                }
+                view.keys = records_of(&copy);
             }
-            Ok(())
+            Part::Accounts => {
+                view.accounts = vault.accounts()?.into_iter().map(|found| found.account).collect();
+            }
+            Part::Audit => {
+                let events = vault.events_after(0)?;
+                (view.records, view.by) = log_of(&events);
+                // A word this build does not know (a newer build's) is shown as it is.
+                view.newer = events
+                    .iter()
+                    .filter(|event| event.action.is_none())
+                    .map(|event| {
+                        format!(
+                            "{}  {:<15}  (written by a newer Keydesk)  {}  — by {}",
+                            event.at,
+                            event.action_word(),
+                            event.detail,
+                            event.member
+                        )
+                    })
+                    .collect();
+            }
         }
-        Command::Info(info) => self::info(context, vault, &info),
-        _ => Ok(()),
+        Ok(view)
+    }
+
+    /// The keys and incidents an incident's report reads, with their timelines.
+    pub fn incidents(&mut self, read: &IncidentCommand) -> Result<(Vec<KeyRecord>, Vec<Incident>), CliError> {
+        // Each entry's seal is checked, which takes the team's key.
+        let keys = unlock(self.context, &self.vault, &mut self.keys)?;
+        let all = records(&current_keys(self.context, &self.vault)?);
+        let mut found = self.vault.incidents(keys)?;
+        // One incident's report reads the trail from that incident's start only.
+        if let IncidentCommand::Show(args::IncidentArg { id: query })
+        | IncidentCommand::Export(args::IncidentExportArgs { id: query, .. }) = read
+        {
+            let plain: Vec<_> = found.iter().map(|one| one.incident.clone()).collect();
+            let id = super::incident::find(&plain, query)?.id.clone();
+            found.retain(|one| one.incident.id == id);
+        }
+        let incidents = crate::team::incidents::with_timelines(&self.vault, &found, &all)?;
+        Ok((all, incidents))
+    }
+
+    /// `keydesk rotate KEY` on a team vault: the new key pasted, kept beside the old one.
+    pub fn start_rotation(&mut self, id: &KeyId) -> Result<(), CliError> {
+        let list = match self.listed.take() {
+            Some(list) => list,
+            None => current_keys(self.context, &self.vault)?,
+        };
+        let old = self.vault.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?;
+        let provider = old.record.provider.name();
+        let secret = input::key_from_stdin(&format!("Make a new key at {provider}, then paste it: "))?;
+        let keys = unlock(self.context, &self.vault, &mut self.keys)?;
+        let new = self.vault.rotate(keys, &old, &list, &secret, &mut os_rng(), self.now)?;
+        super::commands::note(&crate::vault::rotation_started(&old.record, &new.id));
+        Ok(())
     }
 }
 
@@ -349,15 +353,15 @@ fn info(context: &Context, vault: &TeamVault, info: &args::InfoArgs) -> Result<(
     ))
 }
 
-/// The members' commands: `member invite`, `member remove` and `passwd`.
+/// The members' commands: `member invite`, `member login` and `member remove`.
 fn members(
     context: &Context,
     vault: &TeamVault,
-    command: Command,
+    command: args::MemberCommand,
     now: DateTime<Utc>,
 ) -> Result<(), CliError> {
     match command {
-        Command::Member(args::MemberCommand::Invite(invite)) => {
+        args::MemberCommand::Invite(invite) => {
             let keys = vault.unlock(&password(context)?)?;
             crate::team::check_member(&invite.name)?;
             // The sign-in first: when it cannot be made, the invitation is still worth giving.
@@ -384,38 +388,13 @@ fn members(
                 path = vault.config().path,
             ))
         }
-        Command::Passwd(passwd) => {
-            let mut keys = vault.unlock(&password(context)?)?;
-            let new = input::new_password(passwd.new_password_file.as_deref())?;
-            crate::vault::check_new_password(&new)?;
-            // The member's current cost stays unless --kdf-* choose another.
-            let kdf = crate::team::members::KdfChoice {
-                memory_kib: passwd.kdf.kdf_memory_mib.map(|mib| mib.saturating_mul(1024)),
-                iterations: passwd.kdf.kdf_iterations,
-                lanes: passwd.kdf.kdf_lanes,
-            };
-            let mut said = String::new();
-            if passwd.new_data_key {
-                // A cost out of range is refused before the team's key is replaced.
-                vault.password_kdf(kdf)?;
-                let (done, new_keys) = vault.rekey(&keys, &mut os_rng(), now)?;
-                keys = new_keys;
-                said = format!(
-                    " The team's key was replaced for every member (generation {}) and {} sealed again under it; their older versions are destroyed on the server.",
-                    done.generation,
-                    crate::vault::count_keys(done.resealed)
-                );
-            }
-            vault.change_password(&keys, &new, kdf, &mut os_rng(), now)?;
-            out(&format!("Master password changed: the new one is in force.{said}"))
-        }
-        Command::Member(args::MemberCommand::Login(login)) => out(&make_login(
+        args::MemberCommand::Login(login) => out(&make_login(
             vault,
             &login.name,
             (login.oidc_name.as_deref(), login.ldap_name.as_deref()),
             login.role.into(),
         )?),
-        Command::Member(args::MemberCommand::Remove(remove)) => {
+        args::MemberCommand::Remove(remove) => {
             let keys = vault.unlock(&password(context)?)?;
             let (removed, _new_keys) = vault.remove_member(&keys, &remove.name, &mut os_rng(), now)?;
             let signed_out =
@@ -442,8 +421,40 @@ fn members(
             }
             out(&text)
         }
-        _ => Ok(()),
     }
+}
+
+/// `keydesk passwd` on a team vault: this member's password; with `--new-data-key`, the
+/// team's key replaced for every member too.
+fn passwd(
+    context: &Context,
+    vault: &TeamVault,
+    passwd: &args::PasswdArgs,
+    now: DateTime<Utc>,
+) -> Result<(), CliError> {
+    let mut keys = vault.unlock(&password(context)?)?;
+    let new = input::new_password(passwd.new_password_file.as_deref())?;
+    crate::vault::check_new_password(&new)?;
+    // The member's current cost stays unless --kdf-* choose another.
+    let kdf = crate::team::members::KdfChoice {
+        memory_kib: passwd.kdf.kdf_memory_mib.map(|mib| mib.saturating_mul(1024)),
+        iterations: passwd.kdf.kdf_iterations,
+        lanes: passwd.kdf.kdf_lanes,
+    };
+    let mut said = String::new();
+    if passwd.new_data_key {
+        // A cost out of range is refused before the team's key is replaced.
+        vault.password_kdf(kdf)?;
+        let (done, new_keys) = vault.rekey(&keys, &mut os_rng(), now)?;
+        keys = new_keys;
+        said = format!(
+            " The team's key was replaced for every member (generation {}) and {} sealed again under it; their older versions are destroyed on the server.",
+            done.generation,
+            crate::vault::count_keys(done.resealed)
+        );
+    }
+    vault.change_password(&keys, &new, kdf, &mut os_rng(), now)?;
+    out(&format!("Master password changed: the new one is in force.{said}"))
 }
 
 /// Makes `name`'s sign-in on the server (userpass, with the policy of `role` and a new
@@ -492,39 +503,6 @@ fn make_login(
     Ok(said.join("\n"))
 }
 
-/// `keydesk rotate` on a team vault: start (the new key pasted), `--status`, `--mark`,
-/// `--complete` (the old key revoked as `revoke` does) and `--abandon` (the new one revoked).
-fn rotate(
-    context: &Context,
-    vault: &TeamVault,
-    args: &args::RotateArgs,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), CliError> {
-    use crate::vault::rotation_started;
-    let list = current_keys(context, vault)?;
-    let all = records(&list);
-    if args.status {
-        return render::rotation(&all, &args.key, args.json);
-    }
-    let id = lookup::resolve_quietly(&all, &args.key)?;
-    ensure_writable(vault)?;
-    if args.mark.is_none() && !args.complete && !args.abandon {
-        let old = vault.read_key(&id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?;
-        let provider = old.record.provider.name();
-        let secret = input::key_from_stdin(&format!("Make a new key at {provider}, then paste it: "))?;
-        let keys = vault.unlock(&password(context)?)?;
-        let new = vault.rotate(&keys, &old, &list, &secret, &mut os_rng(), now)?;
-        super::commands::note(&rotation_started(&old.record, &new.id));
-        return Ok(());
-    }
-    let old_id = crate::vault::rotation_in(&all, &id)
-        .map(|(old, _)| old.id.clone())
-        .ok_or_else(|| crate::vault::VaultError::NoRotation { label: args.key.clone() })?;
-    let keys = vault.unlock(&password(context)?)?;
-    let mut store = TeamStore::new(vault, &keys, now)?;
-    super::commands::rotation_step(&mut store, &old_id, args)
-}
-
 /// The keys as the server has them now: this computer's copy brought up to date (only what
 /// the audit trail says changed is read), and kept for next time.
 fn current_keys(context: &Context, vault: &TeamVault) -> Result<Vec<TeamKey>, CliError> {
@@ -544,7 +522,7 @@ fn current_copy(context: &Context, vault: &TeamVault) -> Result<(Snapshot, usize
 
 /// A command while the server cannot be reached: `list`, `show` and `due` from this computer's
 /// copy, said to be that, read-only; anything else waits for the server.
-fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), CliError> {
+pub fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), CliError> {
     let copy = read_copy(&context.dir);
     let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     let why = why.to_string();
@@ -598,15 +576,6 @@ fn seen_trail(context: &Context, vault: &TeamVault) {
 /// The records of `keys`, as the local vault's list and show take them.
 fn records(keys: &[TeamKey]) -> Vec<crate::vault::model::KeyRecord> {
     keys.iter().map(|key| key.record.clone()).collect()
-}
-
-/// The key `query` names (id, start of id, or exact label), as the server has it now.
-fn find(context: &Context, vault: &TeamVault, query: &str) -> Result<TeamKey, CliError> {
-    let keys = current_keys(context, vault)?;
-    let id = lookup::resolve(&records(&keys), query)?;
-    // Read again from the server: a change or a reveal works on the entry as it is there now
-    // (its version, for the check-and-set; its seal, checked), not on this computer's copy.
-    vault.read_key(&id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() }.into())
 }
 
 /// An import into a team vault, as `actions::team` does it.
@@ -668,13 +637,17 @@ fn records_of(copy: &Snapshot) -> Vec<KeyRecord> {
     records(&copy.keys())
 }
 
-/// Refuses a change up front when the token may only read (one sentence, exit 1).
-fn ensure_writable(vault: &TeamVault) -> Result<(), CliError> {
-    if vault.can_write()? {
-        Ok(())
-    } else {
-        Err(crate::team::kv::KvError::Denied { doing: "change keys", policy: "keydesk-editor" }.into())
-    }
+/// The team's keys in `slot`, unlocked with the password when not yet (asked once).
+fn unlock<'k>(
+    context: &Context,
+    vault: &TeamVault,
+    slot: &'k mut Option<crate::team::TeamKeys>,
+) -> Result<&'k crate::team::TeamKeys, CliError> {
+    let keys = match slot.take() {
+        Some(keys) => keys,
+        None => vault.unlock(&password(context)?)?,
+    };
+    Ok(slot.insert(keys))
 }
 
 fn password(context: &Context) -> Result<secrecy::SecretString, CliError> {

@@ -1,0 +1,426 @@
+//! The vault a command runs on, opened once for the one dispatch (`commands::run`): the local
+//! folder (`vault.ron`, opened and unlocked when a command first needs it) or a team vault
+//! (signed in to its server first). The dispatch asks it for what the read-only commands
+//! render ([`Home::view`]), for the keys as they are now ([`Home::listed`], read before the
+//! password on a team vault), for the unlocked store ([`Home::unlocked`]) and for what the
+//! vault can do ([`Home::capabilities`]); the few commands whose work differs by kind call
+//! one method each here.
+
+use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
+
+use super::args::{self, IncidentCommand};
+use super::commands::{Context, note, out, print_secret};
+use super::team::Team;
+use super::{CliError, input, render};
+use crate::actions::{Capabilities, Store, TeamStore};
+use crate::providers::Provider;
+use crate::secrets::{self, SecretStore};
+use crate::storage::{VaultDir, VaultStorage};
+use crate::team::kv::KvError;
+use crate::vault::audit::Record;
+use crate::vault::model::{Account, Incident, KeyId, KeyRecord, VaultFile};
+use crate::vault::{Env, Replacement, SystemClock, Vault, WhoisFound, os_rng};
+
+/// The sentence for a member command on a vault without members.
+pub const NO_MEMBERS: &str = "This is a local vault: members belong to a team vault (`keydesk init --team`).";
+
+/// The vault of the folder, opened.
+pub enum Home<'c> {
+    Local(Local<'c>),
+    Team(Team<'c>),
+}
+
+/// What a read-only command renders, read as [`Part`] says.
+#[derive(Default)]
+pub struct View {
+    pub keys: Vec<KeyRecord>,
+    pub incidents: Vec<Incident>,
+    pub accounts: Vec<Account>,
+    /// The audit log's lines, each with the member who wrote it (a team's trail).
+    pub records: Vec<Record>,
+    pub by: Vec<String>,
+    /// Lines of the team's trail in words this build does not know, as they are shown.
+    pub newer: Vec<String>,
+    pub now: DateTime<Utc>,
+}
+
+impl View {
+    pub fn log(&self) -> render::Log<'_> {
+        render::Log { records: &self.records, by: &self.by }
+    }
+}
+
+/// What a view reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The keys (`list`, `rotate --status`).
+    Keys,
+    /// The keys and the log, for one key's history (`show`).
+    History,
+    /// The keys and the incidents (`due`).
+    Incidents,
+    /// The keys, incidents, accounts and the log (`health`).
+    Health,
+    /// The log (`audit`).
+    Audit,
+    /// The provider accounts (`account list`).
+    Accounts,
+}
+
+/// The unlocked vault, as a store.
+pub enum Unlocked<'h> {
+    Local(&'h mut Vault),
+    Team(TeamStore<'h>),
+}
+
+impl Unlocked<'_> {
+    pub fn store(&mut self) -> &mut dyn Store {
+        match self {
+            Unlocked::Local(vault) => &mut **vault,
+            Unlocked::Team(store) => store,
+        }
+    }
+}
+
+impl<'c> Home<'c> {
+    /// The folder's vault: a team vault signed in to (the inner error: its server cannot be
+    /// reached), else the local vault, opened when first needed.
+    pub fn open(context: &'c Context) -> Result<Result<Self, KvError>, CliError> {
+        if !super::team::is_team(&context.dir) {
+            return Ok(Ok(Home::Local(Local { context, vault: None })));
+        }
+        Ok(Team::open(context)?.map(Home::Team))
+    }
+
+    /// What the vault can do.
+    pub fn capabilities(&self) -> Result<Capabilities, CliError> {
+        match self {
+            Home::Local(_) => Ok(Capabilities::local()),
+            Home::Team(team) => Ok(Capabilities::team(team.vault())?),
+        }
+    }
+
+    /// Refuses a change up front when keys may not be changed.
+    pub fn check_change(&self) -> Result<(), CliError> {
+        Ok(self.capabilities()?.check_change()?)
+    }
+
+    pub fn view(&mut self, part: Part) -> Result<View, CliError> {
+        match self {
+            Home::Local(local) => local.view(part),
+            Home::Team(team) => team.view(part),
+        }
+    }
+
+    /// The keys as they are now (a team vault's read before its password is asked).
+    pub fn listed(&mut self) -> Result<Vec<KeyRecord>, CliError> {
+        match self {
+            Home::Local(local) => Ok(local.vault(true)?.keys().to_vec()),
+            Home::Team(team) => team.listed(),
+        }
+    }
+
+    /// The key `query` names and the version a change names (a team entry's, read before the
+    /// password is asked: a change made meanwhile by another member is found by the write).
+    pub fn key_named(&mut self, query: &str) -> Result<(KeyId, Option<u64>), CliError> {
+        match self {
+            Home::Local(local) => Ok((super::lookup::resolve(local.vault(true)?.keys(), query)?, None)),
+            Home::Team(team) => team.key_named(query),
+        }
+    }
+
+    /// The vault unlocked (the password asked once).
+    pub fn unlocked(&mut self) -> Result<Unlocked<'_>, CliError> {
+        match self {
+            Home::Local(local) => Ok(Unlocked::Local(local.vault(true)?)),
+            Home::Team(team) => Ok(Unlocked::Team(team.unlocked()?)),
+        }
+    }
+
+    /// The keys and incidents an incident's report reads (a team's with their timelines).
+    pub fn incidents(&mut self, read: &IncidentCommand) -> Result<(Vec<KeyRecord>, Vec<Incident>), CliError> {
+        match self {
+            Home::Local(local) => {
+                let view = local.view(Part::Incidents)?;
+                Ok((view.keys, view.incidents))
+            }
+            Home::Team(team) => team.incidents(read),
+        }
+    }
+
+    pub fn info(&mut self, info: &args::InfoArgs) -> Result<(), CliError> {
+        match self {
+            Home::Local(local) => {
+                let (dir, file) = local.read_file()?;
+                render::info(&file, dir.path(), &dir.file_sizes(), info.json)
+            }
+            Home::Team(team) => team.info(info),
+        }
+    }
+
+    /// The audit log checked: how many entries it has.
+    pub fn verify_audit(&mut self) -> Result<u64, CliError> {
+        match self {
+            Home::Local(local) => match local.vault(true)?.verify_audit() {
+                Ok(report) => Ok(report.entries),
+                Err(error) => Err(CliError::Failed(error.to_string())),
+            },
+            Home::Team(team) => team.verify_audit(),
+        }
+    }
+
+    pub fn check(&mut self, check: &args::CheckArgs) -> Result<(), CliError> {
+        match self {
+            Home::Local(local) => run_check(local.vault(true)?, check),
+            Home::Team(team) => team.check(check),
+        }
+    }
+
+    pub fn passwd(&mut self, passwd: &args::PasswdArgs) -> Result<(), CliError> {
+        match self {
+            Home::Local(local) => run_passwd(local.vault(true)?, passwd),
+            Home::Team(team) => team.passwd(passwd),
+        }
+    }
+
+    /// `whois`: the string pasted looked up; what was found, every key, and the vault's name.
+    pub fn whois(&mut self) -> Result<(WhoisFound, Vec<KeyRecord>, &'static str), CliError> {
+        match self {
+            Home::Local(local) => {
+                let vault = local.vault(true)?;
+                let candidate = input::key_from_stdin("Paste the string to look up: ")?;
+                let found = vault.whois(candidate.expose_secret())?;
+                Ok((found, vault.keys().to_vec(), "this vault"))
+            }
+            Home::Team(team) => team.whois(),
+        }
+    }
+
+    /// Starts replacing key `id` (the new key pasted, or generated for a Keydesk key).
+    pub fn start_rotation(&mut self, id: &KeyId) -> Result<(), CliError> {
+        match self {
+            Home::Local(local) => start_rotation(local.vault(true)?, id),
+            Home::Team(team) => team.start_rotation(id),
+        }
+    }
+
+    /// Removes the account `query` names; a team vault's asks for no seal: it is also how an
+    /// admin is rid of an account entry changed on the server.
+    pub fn remove_account(&mut self, query: &str) -> Result<(Account, Option<&'static str>), CliError> {
+        match self {
+            Home::Local(local) => {
+                let vault = local.vault(true)?;
+                Ok((Store::remove_account(vault, query)?, Store::shared_place(vault)))
+            }
+            Home::Team(team) => team.remove_account(query),
+        }
+    }
+
+    pub fn import(&mut self, args: &args::ImportArgs) -> Result<(), CliError> {
+        match self {
+            Home::Local(local) => super::transfer::import(local.vault(true)?, args),
+            Home::Team(team) => team.import(args),
+        }
+    }
+
+    pub fn export(&mut self, args: &args::ExportArgs) -> Result<(), CliError> {
+        match self {
+            Home::Local(local) => super::transfer::export(local.vault(true)?, args),
+            Home::Team(team) => team.export(args),
+        }
+    }
+
+    /// `backup` of a vault backed up to a file.
+    pub fn backup(&mut self, context: &Context, args: &args::BackupArgs) -> Result<(), CliError> {
+        match self {
+            Home::Local(local) => super::backup::backup(context, local.vault(true)?, args),
+            Home::Team(_) => Err(CliError::Failed(crate::actions::Backup::SNAPSHOT_SENTENCE.into())),
+        }
+    }
+
+    /// The members' commands.
+    pub fn member(&mut self, command: args::MemberCommand) -> Result<(), CliError> {
+        match self {
+            Home::Local(_) => Err(CliError::Failed(NO_MEMBERS.into())),
+            Home::Team(team) => team.member(command),
+        }
+    }
+
+    /// Says what is left to say once the command ran (a local vault whose last save could not
+    /// be marked outside the folder).
+    pub fn finish(&self) {
+        if let Home::Local(Local { vault: Some(vault), .. }) = self {
+            note_unmarked(vault);
+        }
+    }
+}
+
+/// The local vault of the folder, opened and unlocked when a command first needs it.
+pub struct Local<'c> {
+    context: &'c Context,
+    vault: Option<Vault>,
+}
+
+impl Local<'_> {
+    /// The vault unlocked; `write`: for writing (the folder's lock taken) when first opened.
+    fn vault(&mut self, write: bool) -> Result<&mut Vault, CliError> {
+        let vault = match self.vault.take() {
+            Some(vault) => vault,
+            None => open(self.context, write)?,
+        };
+        Ok(self.vault.insert(vault))
+    }
+
+    /// `vault.ron` read, without the password.
+    fn read_file(&self) -> Result<(VaultDir, VaultFile), CliError> {
+        let dir = VaultDir::open(&self.context.dir, false)?;
+        let text = dir.read_vault()?;
+        let file = Vault::parse(&text).map_err(|e| {
+            CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
+        })?;
+        Ok((dir, file))
+    }
+
+    /// The views read `vault.ron` (and the audit log) alone, no password, no keychain; the
+    /// audit log's own view and the accounts' list unlock the vault (read-only).
+    fn view(&mut self, part: Part) -> Result<View, CliError> {
+        if matches!(part, Part::Audit | Part::Accounts) {
+            let vault = self.vault(false)?;
+            let mut view = View { now: Store::now(vault), ..View::default() };
+            if part == Part::Audit {
+                view.records = crate::vault::audit::parse(&vault.audit_text()?);
+            } else {
+                view.accounts = vault.accounts().to_vec();
+            }
+            return Ok(view);
+        }
+        let (dir, mut file) = self.read_file()?;
+        let now = crate::vault::Clock::now(&SystemClock);
+        let mut records = Vec::new();
+        // The counts of copies and reveals since the last save are lines of the audit log
+        // (not checked here: that takes the password).
+        match part {
+            Part::Keys => file.count_unsaved_uses(&dir.read_audit()?),
+            Part::History => {
+                let audit = dir.read_audit()?;
+                file.count_unsaved_uses(&audit);
+                records = crate::vault::audit::parse(&audit);
+            }
+            Part::Health => records = crate::vault::audit::parse(&dir.read_audit()?),
+            Part::Incidents | Part::Audit | Part::Accounts => {}
+        }
+        Ok(View {
+            keys: file.keys,
+            incidents: file.incidents,
+            accounts: file.accounts,
+            records,
+            by: Vec::new(),
+            newer: Vec::new(),
+            now,
+        })
+    }
+}
+
+/// `keydesk check`: keeps changes made outside Keydesk when asked, reports, and removes
+/// orphaned entries with `--repair`.
+fn run_check(vault: &mut Vault, check: &args::CheckArgs) -> Result<(), CliError> {
+    if check.accept_changes {
+        if vault.changed_outside().is_none() {
+            out("No changes made outside Keydesk to keep.")?;
+        } else {
+            let by = std::env::var("USER").unwrap_or_else(|_unset| "the command line".into());
+            vault.accept_outside_changes(&by)?;
+            out("Kept the changes made outside Keydesk; the acceptance is in the audit log.")?;
+        }
+    }
+    let report = vault.check();
+    if check.repair && !report.orphans.is_empty() {
+        let removed = vault.remove_orphans(&report.orphans)?;
+        out(&format!("Removed {removed} orphaned entries."))?;
+        return render::check(&vault.check());
+    }
+    render::check(&report)
+}
+
+/// `keydesk passwd`: a new master password at the vault's cost (unless `--kdf-*` change it);
+/// with `--new-data-key`, every secret re-encrypted under a new data key.
+fn run_passwd(vault: &mut Vault, passwd: &args::PasswdArgs) -> Result<(), CliError> {
+    let new = input::new_password(passwd.new_password_file.as_deref())?;
+    let kdf = super::commands::kdf_params(&passwd.kdf, vault.file().header.kdf)?;
+    let caveat = if passwd.new_data_key {
+        let mut progress = super::render::Progress::new("Re-encrypting secrets");
+        let caveat = vault.change_data_key(&new, Some(kdf), &mut |done, total| progress.show(done, total))?;
+        progress.finish();
+        out("Master password and data key changed; every secret is re-encrypted.")?;
+        caveat
+    } else {
+        let caveat = vault.change_password(&new, Some(kdf))?;
+        out("Master password changed: the new one is in force.")?;
+        caveat
+    };
+    caveat.inspect(|caveat| note(&format!("Warning: {caveat}")));
+    Ok(())
+}
+
+/// `keydesk rotate KEY` on a local vault: the replacement generated (a Keydesk key) or pasted.
+fn start_rotation(vault: &mut Vault, id: &KeyId) -> Result<(), CliError> {
+    let old = vault.key(id)?.clone();
+    let replacement = if old.provider == Provider::Keydesk {
+        Replacement::Generate
+    } else {
+        Replacement::Pasted(input::key_from_stdin(&format!(
+            "Make a new key at {}, then paste it: ",
+            old.provider.name()
+        ))?)
+    };
+    let generated = matches!(replacement, Replacement::Generate);
+    let (id, secret) = vault.rotate(&old.id, replacement)?;
+    note(&crate::vault::rotation_started(&old, &id));
+    if generated { print_secret(&secret) } else { Ok(()) }
+}
+
+/// Says when Keydesk could not keep its record of the vault's last save outside the folder
+/// (the change itself was made): a rollback to an older copy would then go unseen.
+fn note_unmarked(vault: &Vault) {
+    if let Some(problem) = vault.mark_problem() {
+        note(&format!("Warning: {problem}"));
+    }
+}
+
+/// Opens, parses and unlocks the vault. The password is asked for only once the file is
+/// known to be readable.
+fn open(context: &Context, write: bool) -> Result<Vault, CliError> {
+    // A restore cut short is finished before anything else reads the folder (with this
+    // command's password: it is the restored vault's).
+    let mut given = None;
+    if write && crate::storage::disk::has_pending_restore(&context.dir) {
+        let password = input::password(context.password_file.as_deref(), "Master password: ")?;
+        super::backup::finish_pending(context, &password)?;
+        given = Some(password);
+    }
+    let dir = VaultDir::open(&context.dir, write)?;
+    let text = dir.read_vault()?;
+    let file = Vault::parse(&text).map_err(|e| {
+        CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
+    })?;
+    let store: Box<dyn SecretStore> = secrets::open(file.header.secret_store, &context.dir)?;
+    let password = match given {
+        Some(password) => password,
+        None => input::password(context.password_file.as_deref(), "Master password: ")?,
+    };
+    let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
+    let mut vault = Vault::unlock(env, file, &text, &password)?;
+    if let Some(advice) = vault.changed_outside_advice() {
+        note(&format!("Warning: {advice}"));
+    } else if write && vault.data_key_change_pending() {
+        note("A change of data key was interrupted; finishing it first.");
+        let mut progress = super::render::Progress::new("Re-encrypting secrets");
+        let caveat = vault.finish_data_key_change(&mut |done, total| progress.show(done, total))?;
+        progress.finish();
+        if let Some(caveat) = caveat {
+            note(&format!("Warning: {caveat}"));
+        }
+    }
+    Ok(vault)
+}
