@@ -60,11 +60,8 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         std::ops::ControlFlow::Break(answered) => return answered,
         std::ops::ControlFlow::Continue(command) => command,
     };
-    let mut home = match Home::open(context)? {
-        Ok(home) => home,
-        Err(away) => return super::team::offline(context, command, &away),
-    };
-    let result = dispatch(context, &mut home, command);
+    let mut home = super::home::open(context)?;
+    let result = dispatch(context, home.as_mut(), command);
     home.finish();
     match result {
         Ok(Some(copied)) => {
@@ -93,7 +90,7 @@ fn elsewhere(context: &Context, command: Command) -> std::ops::ControlFlow<Resul
 }
 
 /// A command on the opened vault; a copy gives back what the clipboard must hold.
-fn dispatch(context: &Context, home: &mut Home, command: Command) -> Result<Option<Copied>, CliError> {
+fn dispatch(context: &Context, home: &mut dyn Home, command: Command) -> Result<Option<Copied>, CliError> {
     let done = match command {
         Command::List(list) => {
             let view = home.view(Part::Keys)?;
@@ -140,7 +137,7 @@ fn dispatch(context: &Context, home: &mut Home, command: Command) -> Result<Opti
             super::incident::write(home.unlocked()?.store(), &keys, change)
         }
         Command::Rotate(rotate) if rotate.status => {
-            render::rotation(&home.view(Part::Keys)?.keys, &rotate.key, rotate.json)
+            render::rotation(&home.view(Part::Rotation)?.keys, &rotate.key, rotate.json)
         }
         Command::Rotate(rotate) => run_rotate(home, &rotate),
         Command::Check(check) => home.check(&check),
@@ -191,7 +188,7 @@ fn dispatch(context: &Context, home: &mut Home, command: Command) -> Result<Opti
         }
         Command::Backup(args) => {
             backed_up_to_file(home)?;
-            home.backup(context, &args)
+            home.backup(&args)
         }
         Command::Restore(restore) => {
             backed_up_to_file(home)?;
@@ -214,7 +211,7 @@ fn dispatch(context: &Context, home: &mut Home, command: Command) -> Result<Opti
 
 /// Refuses `backup` and `restore` on a vault backed up otherwise (a team vault, by its
 /// server's snapshot).
-fn backed_up_to_file(home: &Home) -> Result<(), CliError> {
+fn backed_up_to_file(home: &dyn Home) -> Result<(), CliError> {
     match home.capabilities()?.backup {
         crate::actions::Backup::File => Ok(()),
         crate::actions::Backup::ServerSnapshot => {
@@ -406,7 +403,7 @@ pub(super) fn key_edit(record: &KeyRecord, args: args::EditArgs) -> Result<KeyEd
 
 /// `keydesk rotate KEY` (start, `--mark`, `--complete`, `--abandon`), in a local vault or a
 /// team vault: the keys read (a team vault's before the password is asked), then the step.
-fn run_rotate(home: &mut Home, args: &args::RotateArgs) -> Result<(), CliError> {
+fn run_rotate(home: &mut dyn Home, args: &args::RotateArgs) -> Result<(), CliError> {
     let keys = home.listed()?;
     let id = super::lookup::resolve_quietly(&keys, &args.key)?;
     home.check_change()?;

@@ -17,19 +17,12 @@ use crate::actions::{Capabilities, Store, TeamStore};
 use crate::providers::Provider;
 use crate::secrets::{self, SecretStore};
 use crate::storage::{VaultDir, VaultStorage};
-use crate::team::kv::KvError;
 use crate::vault::audit::Record;
 use crate::vault::model::{Account, Incident, KeyId, KeyRecord, VaultFile};
 use crate::vault::{Env, Replacement, SystemClock, Vault, WhoisFound, os_rng};
 
 /// The sentence for a member command on a vault without members.
 pub const NO_MEMBERS: &str = "This is a local vault: members belong to a team vault (`keydesk init --team`).";
-
-/// The vault of the folder, opened.
-pub enum Home<'c> {
-    Local(Local<'c>),
-    Team(Team<'c>),
-}
 
 /// What a read-only command renders, read as [`Part`] says.
 #[derive(Default)]
@@ -54,8 +47,10 @@ impl View {
 /// What a view reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
-    /// The keys (`list`, `rotate --status`).
+    /// The keys (`list`).
     Keys,
+    /// The keys, for a rotation's state (`rotate --status`).
+    Rotation,
     /// The keys and the log, for one key's history (`show`).
     History,
     /// The keys and the incidents (`due`).
@@ -83,177 +78,62 @@ impl Unlocked<'_> {
     }
 }
 
-impl<'c> Home<'c> {
-    /// The folder's vault: a team vault signed in to (the inner error: its server cannot be
-    /// reached), else the local vault, opened when first needed.
-    pub fn open(context: &'c Context) -> Result<Result<Self, KvError>, CliError> {
-        if !super::team::is_team(&context.dir) {
-            return Ok(Ok(Home::Local(Local { context, vault: None })));
-        }
-        Ok(Team::open(context)?.map(Home::Team))
+/// The folder's vault, opened: a team vault signed in to (or this computer's copy of it,
+/// read-only, while its server cannot be reached), else the local vault, unlocked when a
+/// command first needs it.
+pub fn open(context: &Context) -> Result<Box<dyn Home + '_>, CliError> {
+    if !super::team::is_team(&context.dir) {
+        return Ok(Box::new(Local { context, vault: None }));
     }
+    Ok(match Team::open(context)? {
+        Ok(team) => Box::new(team),
+        Err(away) => Box::new(super::offline::Offline::new(context, &away)),
+    })
+}
 
+/// The vault a command runs on, opened: what the one dispatch asks of it. The methods after
+/// [`Home::unlocked`] are the commands whose work differs by kind.
+pub trait Home {
     /// What the vault can do.
-    pub fn capabilities(&self) -> Result<Capabilities, CliError> {
-        match self {
-            Home::Local(_) => Ok(Capabilities::local()),
-            Home::Team(team) => Ok(Capabilities::team(team.vault())?),
-        }
-    }
-
+    fn capabilities(&self) -> Result<Capabilities, CliError>;
     /// Refuses a change up front when keys may not be changed.
-    pub fn check_change(&self) -> Result<(), CliError> {
+    fn check_change(&self) -> Result<(), CliError> {
         Ok(self.capabilities()?.check_change()?)
     }
-
-    pub fn view(&mut self, part: Part) -> Result<View, CliError> {
-        match self {
-            Home::Local(local) => local.view(part),
-            Home::Team(team) => team.view(part),
-        }
-    }
-
+    /// What a read-only command renders.
+    fn view(&mut self, part: Part) -> Result<View, CliError>;
     /// The keys as they are now (a team vault's read before its password is asked).
-    pub fn listed(&mut self) -> Result<Vec<KeyRecord>, CliError> {
-        match self {
-            Home::Local(local) => Ok(local.vault(true)?.keys().to_vec()),
-            Home::Team(team) => team.listed(),
-        }
-    }
-
+    fn listed(&mut self) -> Result<Vec<KeyRecord>, CliError>;
     /// The key `query` names and the version a change names (a team entry's, read before the
     /// password is asked: a change made meanwhile by another member is found by the write).
-    pub fn key_named(&mut self, query: &str) -> Result<(KeyId, Option<u64>), CliError> {
-        match self {
-            Home::Local(local) => Ok((super::lookup::resolve(local.vault(true)?.keys(), query)?, None)),
-            Home::Team(team) => team.key_named(query),
-        }
-    }
-
+    fn key_named(&mut self, query: &str) -> Result<(KeyId, Option<u64>), CliError>;
     /// The vault unlocked (the password asked once).
-    pub fn unlocked(&mut self) -> Result<Unlocked<'_>, CliError> {
-        match self {
-            Home::Local(local) => Ok(Unlocked::Local(local.vault(true)?)),
-            Home::Team(team) => Ok(Unlocked::Team(team.unlocked()?)),
-        }
-    }
-
+    fn unlocked(&mut self) -> Result<Unlocked<'_>, CliError>;
     /// The keys and incidents an incident's report reads (a team's with their timelines).
-    pub fn incidents(&mut self, read: &IncidentCommand) -> Result<(Vec<KeyRecord>, Vec<Incident>), CliError> {
-        match self {
-            Home::Local(local) => {
-                let view = local.view(Part::Incidents)?;
-                Ok((view.keys, view.incidents))
-            }
-            Home::Team(team) => team.incidents(read),
-        }
-    }
-
-    pub fn info(&mut self, info: &args::InfoArgs) -> Result<(), CliError> {
-        match self {
-            Home::Local(local) => {
-                let (dir, file) = local.read_file()?;
-                render::info(&file, dir.path(), &dir.file_sizes(), info.json)
-            }
-            Home::Team(team) => team.info(info),
-        }
-    }
-
+    fn incidents(&mut self, read: &IncidentCommand) -> Result<(Vec<KeyRecord>, Vec<Incident>), CliError>;
+    fn info(&mut self, info: &args::InfoArgs) -> Result<(), CliError>;
     /// The audit log checked: how many entries it has.
-    pub fn verify_audit(&mut self) -> Result<u64, CliError> {
-        match self {
-            Home::Local(local) => match local.vault(true)?.verify_audit() {
-                Ok(report) => Ok(report.entries),
-                Err(error) => Err(CliError::Failed(error.to_string())),
-            },
-            Home::Team(team) => team.verify_audit(),
-        }
-    }
-
-    pub fn check(&mut self, check: &args::CheckArgs) -> Result<(), CliError> {
-        match self {
-            Home::Local(local) => run_check(local.vault(true)?, check),
-            Home::Team(team) => team.check(check),
-        }
-    }
-
-    pub fn passwd(&mut self, passwd: &args::PasswdArgs) -> Result<(), CliError> {
-        match self {
-            Home::Local(local) => run_passwd(local.vault(true)?, passwd),
-            Home::Team(team) => team.passwd(passwd),
-        }
-    }
-
+    fn verify_audit(&mut self) -> Result<u64, CliError>;
+    fn check(&mut self, check: &args::CheckArgs) -> Result<(), CliError>;
+    fn passwd(&mut self, passwd: &args::PasswdArgs) -> Result<(), CliError>;
     /// `whois`: the string pasted looked up; what was found, every key, and the vault's name.
-    pub fn whois(&mut self) -> Result<(WhoisFound, Vec<KeyRecord>, &'static str), CliError> {
-        match self {
-            Home::Local(local) => {
-                let vault = local.vault(true)?;
-                let candidate = input::key_from_stdin("Paste the string to look up: ")?;
-                let found = vault.whois(candidate.expose_secret())?;
-                Ok((found, vault.keys().to_vec(), "this vault"))
-            }
-            Home::Team(team) => team.whois(),
-        }
-    }
-
+    fn whois(&mut self) -> Result<(WhoisFound, Vec<KeyRecord>, &'static str), CliError>;
     /// Starts replacing key `id` (the new key pasted, or generated for a Keydesk key).
-    pub fn start_rotation(&mut self, id: &KeyId) -> Result<(), CliError> {
-        match self {
-            Home::Local(local) => start_rotation(local.vault(true)?, id),
-            Home::Team(team) => team.start_rotation(id),
-        }
+    fn start_rotation(&mut self, id: &KeyId) -> Result<(), CliError>;
+    /// Removes the account `query` names; answers it and the shared place it left.
+    fn remove_account(&mut self, query: &str) -> Result<(Account, Option<&'static str>), CliError>;
+    fn import(&mut self, args: &args::ImportArgs) -> Result<(), CliError>;
+    fn export(&mut self, args: &args::ExportArgs) -> Result<(), CliError>;
+    /// `backup`, where [`Capabilities::backup`] says the vault is backed up to a file.
+    fn backup(&mut self, _args: &args::BackupArgs) -> Result<(), CliError> {
+        Err(CliError::Failed(crate::actions::Backup::SNAPSHOT_SENTENCE.into()))
     }
-
-    /// Removes the account `query` names; a team vault's asks for no seal: it is also how an
-    /// admin is rid of an account entry changed on the server.
-    pub fn remove_account(&mut self, query: &str) -> Result<(Account, Option<&'static str>), CliError> {
-        match self {
-            Home::Local(local) => {
-                let vault = local.vault(true)?;
-                Ok((Store::remove_account(vault, query)?, Store::shared_place(vault)))
-            }
-            Home::Team(team) => team.remove_account(query),
-        }
+    /// The members' commands, where [`Capabilities::members`] says the vault has members.
+    fn member(&mut self, _command: args::MemberCommand) -> Result<(), CliError> {
+        Err(CliError::Failed(NO_MEMBERS.into()))
     }
-
-    pub fn import(&mut self, args: &args::ImportArgs) -> Result<(), CliError> {
-        match self {
-            Home::Local(local) => super::transfer::import(local.vault(true)?, args),
-            Home::Team(team) => team.import(args),
-        }
-    }
-
-    pub fn export(&mut self, args: &args::ExportArgs) -> Result<(), CliError> {
-        match self {
-            Home::Local(local) => super::transfer::export(local.vault(true)?, args),
-            Home::Team(team) => team.export(args),
-        }
-    }
-
-    /// `backup` of a vault backed up to a file.
-    pub fn backup(&mut self, context: &Context, args: &args::BackupArgs) -> Result<(), CliError> {
-        match self {
-            Home::Local(local) => super::backup::backup(context, local.vault(true)?, args),
-            Home::Team(_) => Err(CliError::Failed(crate::actions::Backup::SNAPSHOT_SENTENCE.into())),
-        }
-    }
-
-    /// The members' commands.
-    pub fn member(&mut self, command: args::MemberCommand) -> Result<(), CliError> {
-        match self {
-            Home::Local(_) => Err(CliError::Failed(NO_MEMBERS.into())),
-            Home::Team(team) => team.member(command),
-        }
-    }
-
-    /// Says what is left to say once the command ran (a local vault whose last save could not
-    /// be marked outside the folder).
-    pub fn finish(&self) {
-        if let Home::Local(Local { vault: Some(vault), .. }) = self {
-            note_unmarked(vault);
-        }
-    }
+    /// Says what is left to say once the command ran.
+    fn finish(&self) {}
 }
 
 /// The local vault of the folder, opened and unlocked when a command first needs it.
@@ -262,24 +142,9 @@ pub struct Local<'c> {
     vault: Option<Vault>,
 }
 
-impl Local<'_> {
-    /// The vault unlocked; `write`: for writing (the folder's lock taken) when first opened.
-    fn vault(&mut self, write: bool) -> Result<&mut Vault, CliError> {
-        let vault = match self.vault.take() {
-            Some(vault) => vault,
-            None => open(self.context, write)?,
-        };
-        Ok(self.vault.insert(vault))
-    }
-
-    /// `vault.ron` read, without the password.
-    fn read_file(&self) -> Result<(VaultDir, VaultFile), CliError> {
-        let dir = VaultDir::open(&self.context.dir, false)?;
-        let text = dir.read_vault()?;
-        let file = Vault::parse(&text).map_err(|e| {
-            CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
-        })?;
-        Ok((dir, file))
+impl Home for Local<'_> {
+    fn capabilities(&self) -> Result<Capabilities, CliError> {
+        Ok(Capabilities::local())
     }
 
     /// The views read `vault.ron` (and the audit log) alone, no password, no keychain; the
@@ -308,17 +173,106 @@ impl Local<'_> {
                 records = crate::vault::audit::parse(&audit);
             }
             Part::Health => records = crate::vault::audit::parse(&dir.read_audit()?),
-            Part::Incidents | Part::Audit | Part::Accounts => {}
+            Part::Rotation | Part::Incidents | Part::Audit | Part::Accounts => {}
         }
-        Ok(View {
-            keys: file.keys,
-            incidents: file.incidents,
-            accounts: file.accounts,
-            records,
-            by: Vec::new(),
-            newer: Vec::new(),
-            now,
-        })
+        let (keys, incidents, accounts) = (file.keys, file.incidents, file.accounts);
+        Ok(View { keys, incidents, accounts, records, by: Vec::new(), newer: Vec::new(), now })
+    }
+
+    fn listed(&mut self) -> Result<Vec<KeyRecord>, CliError> {
+        Ok(self.vault(true)?.keys().to_vec())
+    }
+
+    fn key_named(&mut self, query: &str) -> Result<(KeyId, Option<u64>), CliError> {
+        Ok((super::lookup::resolve(self.vault(true)?.keys(), query)?, None))
+    }
+
+    fn unlocked(&mut self) -> Result<Unlocked<'_>, CliError> {
+        Ok(Unlocked::Local(self.vault(true)?))
+    }
+
+    fn incidents(&mut self, _read: &IncidentCommand) -> Result<(Vec<KeyRecord>, Vec<Incident>), CliError> {
+        let view = self.view(Part::Incidents)?;
+        Ok((view.keys, view.incidents))
+    }
+
+    fn info(&mut self, info: &args::InfoArgs) -> Result<(), CliError> {
+        let (dir, file) = self.read_file()?;
+        render::info(&file, dir.path(), &dir.file_sizes(), info.json)
+    }
+
+    fn verify_audit(&mut self) -> Result<u64, CliError> {
+        // Read-only: the folder's lock is not taken.
+        match self.vault(false)?.verify_audit() {
+            Ok(report) => Ok(report.entries),
+            Err(error) => Err(CliError::Failed(error.to_string())),
+        }
+    }
+
+    fn check(&mut self, check: &args::CheckArgs) -> Result<(), CliError> {
+        run_check(self.vault(true)?, check)
+    }
+
+    fn passwd(&mut self, passwd: &args::PasswdArgs) -> Result<(), CliError> {
+        run_passwd(self.vault(true)?, passwd)
+    }
+
+    fn whois(&mut self) -> Result<(WhoisFound, Vec<KeyRecord>, &'static str), CliError> {
+        let vault = self.vault(true)?;
+        let candidate = input::key_from_stdin("Paste the string to look up: ")?;
+        let found = vault.whois(candidate.expose_secret())?;
+        Ok((found, vault.keys().to_vec(), "this vault"))
+    }
+
+    fn start_rotation(&mut self, id: &KeyId) -> Result<(), CliError> {
+        start_rotation(self.vault(true)?, id)
+    }
+
+    fn remove_account(&mut self, query: &str) -> Result<(Account, Option<&'static str>), CliError> {
+        let vault = self.vault(true)?;
+        Ok((Store::remove_account(vault, query)?, Store::shared_place(vault)))
+    }
+
+    fn import(&mut self, args: &args::ImportArgs) -> Result<(), CliError> {
+        super::transfer::import(self.vault(true)?, args)
+    }
+
+    fn export(&mut self, args: &args::ExportArgs) -> Result<(), CliError> {
+        super::transfer::export(self.vault(true)?, args)
+    }
+
+    fn backup(&mut self, args: &args::BackupArgs) -> Result<(), CliError> {
+        let context = self.context;
+        super::backup::backup(context, self.vault(true)?, args)
+    }
+
+    /// Says when Keydesk could not keep its record of the vault's last save outside the
+    /// folder (the change itself was made): a rollback to an older copy would then go unseen.
+    fn finish(&self) {
+        if let Some(problem) = self.vault.as_ref().and_then(Vault::mark_problem) {
+            note(&format!("Warning: {problem}"));
+        }
+    }
+}
+
+impl Local<'_> {
+    /// The vault unlocked; `write`: for writing (the folder's lock taken) when first opened.
+    fn vault(&mut self, write: bool) -> Result<&mut Vault, CliError> {
+        let vault = match self.vault.take() {
+            Some(vault) => vault,
+            None => open_local(self.context, write)?,
+        };
+        Ok(self.vault.insert(vault))
+    }
+
+    /// `vault.ron` read, without the password.
+    fn read_file(&self) -> Result<(VaultDir, VaultFile), CliError> {
+        let dir = VaultDir::open(&self.context.dir, false)?;
+        let text = dir.read_vault()?;
+        let file = Vault::parse(&text).map_err(|e| {
+            CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
+        })?;
+        Ok((dir, file))
     }
 }
 
@@ -380,17 +334,9 @@ fn start_rotation(vault: &mut Vault, id: &KeyId) -> Result<(), CliError> {
     if generated { print_secret(&secret) } else { Ok(()) }
 }
 
-/// Says when Keydesk could not keep its record of the vault's last save outside the folder
-/// (the change itself was made): a rollback to an older copy would then go unseen.
-fn note_unmarked(vault: &Vault) {
-    if let Some(problem) = vault.mark_problem() {
-        note(&format!("Warning: {problem}"));
-    }
-}
-
 /// Opens, parses and unlocks the vault. The password is asked for only once the file is
 /// known to be readable.
-fn open(context: &Context, write: bool) -> Result<Vault, CliError> {
+fn open_local(context: &Context, write: bool) -> Result<Vault, CliError> {
     // A restore cut short is finished before anything else reads the folder (with this
     // command's password: it is the restored vault's).
     let mut given = None;

@@ -16,6 +16,7 @@ mod incident;
 mod input;
 pub mod lookup;
 mod notify;
+mod offline;
 mod remote;
 mod render;
 mod setup;

@@ -11,15 +11,15 @@ use std::path::Path;
 
 use secrecy::ExposeSecret;
 
-use super::args::{self, Command, IncidentCommand};
+use super::args::{self, IncidentCommand};
 use super::commands::{Context, out};
-use super::home::{Part, View};
+use super::home::{Home, Part, Unlocked, View};
 use super::{CliError, input, lookup, render};
-use crate::actions::TeamStore;
 pub use crate::actions::team::is_team;
 use crate::actions::team::{
     self as folder, TEAM_CACHE, TEAM_FILE, read_config, read_copy, save_copy, write_config,
 };
+use crate::actions::{Capabilities, TeamStore};
 use crate::team::cache::Snapshot;
 use crate::team::kv::{KvError, Location};
 use crate::team::{TeamError, TeamKey, TeamVault};
@@ -131,25 +131,27 @@ impl<'c> Team<'c> {
         let now = crate::vault::Clock::now(&crate::vault::SystemClock);
         Ok(Ok(Team { context, vault, keys: None, listed: None, now }))
     }
+}
 
-    pub fn vault(&self) -> &TeamVault {
-        &self.vault
+impl Home for Team<'_> {
+    fn capabilities(&self) -> Result<Capabilities, CliError> {
+        Ok(Capabilities::team(&self.vault)?)
     }
 
-    pub fn info(&self, info: &args::InfoArgs) -> Result<(), CliError> {
+    fn info(&mut self, info: &args::InfoArgs) -> Result<(), CliError> {
         self::info(self.context, &self.vault, info)
     }
 
-    pub fn member(&self, command: args::MemberCommand) -> Result<(), CliError> {
+    fn member(&mut self, command: args::MemberCommand) -> Result<(), CliError> {
         members(self.context, &self.vault, command, self.now)
     }
 
-    pub fn passwd(&self, args: &args::PasswdArgs) -> Result<(), CliError> {
+    fn passwd(&mut self, args: &args::PasswdArgs) -> Result<(), CliError> {
         passwd(self.context, &self.vault, args, self.now)
     }
 
     /// The keys as the server has them now, kept for the store.
-    pub fn listed(&mut self) -> Result<Vec<KeyRecord>, CliError> {
+    fn listed(&mut self) -> Result<Vec<KeyRecord>, CliError> {
         let keys = current_keys(self.context, &self.vault)?;
         let listed = records(&keys);
         self.listed = Some(keys);
@@ -159,7 +161,7 @@ impl<'c> Team<'c> {
     /// The key `query` names (id, start of id, or exact label), read again from the server: a
     /// change or a reveal works on the entry as it is there now (its version, for the
     /// check-and-set; its seal, checked), not on this computer's copy.
-    pub fn key_named(&mut self, query: &str) -> Result<(KeyId, Option<u64>), CliError> {
+    fn key_named(&mut self, query: &str) -> Result<(KeyId, Option<u64>), CliError> {
         let id = lookup::resolve(&self.listed()?, query)?;
         let key = self.vault.read_key(&id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?;
         Ok((key.record.id, Some(key.version)))
@@ -167,18 +169,19 @@ impl<'c> Team<'c> {
 
     /// The team vault unlocked as a store, starting from the keys listed before (else read
     /// now).
-    pub fn unlocked(&mut self) -> Result<TeamStore<'_>, CliError> {
+    fn unlocked(&mut self) -> Result<Unlocked<'_>, CliError> {
         let keys = unlock(self.context, &self.vault, &mut self.keys)?;
         let existing = match self.listed.take() {
             Some(keys) => keys,
             None => current_keys(self.context, &self.vault)?,
         };
-        Ok(TeamStore::new(&self.vault, keys, self.now)?.adding(existing).in_folder(&self.context.dir))
+        let store = TeamStore::new(&self.vault, keys, self.now)?;
+        Ok(Unlocked::Team(store.adding(existing).in_folder(&self.context.dir)))
     }
 
     /// `keydesk export` of a team vault: its keys as this computer's copy lists them, the
     /// secrets read from the server when asked for.
-    pub fn export(&mut self, args: &args::ExportArgs) -> Result<(), CliError> {
+    fn export(&mut self, args: &args::ExportArgs) -> Result<(), CliError> {
         use crate::actions::transfer::{ExportFormat, ExportOptions, refuse_existing};
         refuse_existing(&args.file).map_err(CliError::Failed)?;
         let list = current_keys(self.context, &self.vault)?;
@@ -194,14 +197,14 @@ impl<'c> Team<'c> {
         out(&said)
     }
 
-    pub fn import(&mut self, args: &args::ImportArgs) -> Result<(), CliError> {
+    fn import(&mut self, args: &args::ImportArgs) -> Result<(), CliError> {
         let keys = self.vault.unlock(&password(self.context)?)?;
         let existing = current_keys(self.context, &self.vault)?;
         let mut target = TeamImport { vault: &self.vault, keys, existing };
         super::transfer::import(&mut target, args)
     }
 
-    pub fn whois(&mut self) -> Result<(WhoisFound, Vec<KeyRecord>, &'static str), CliError> {
+    fn whois(&mut self) -> Result<(WhoisFound, Vec<KeyRecord>, &'static str), CliError> {
         let candidate = input::key_from_stdin("Paste the string to look up: ")?;
         let keys = unlock(self.context, &self.vault, &mut self.keys)?;
         let list = current_keys(self.context, &self.vault)?;
@@ -209,7 +212,7 @@ impl<'c> Team<'c> {
         Ok((found, records(&list), "this team vault"))
     }
 
-    pub fn check(&mut self, check: &args::CheckArgs) -> Result<(), CliError> {
+    fn check(&mut self, check: &args::CheckArgs) -> Result<(), CliError> {
         if check.repair || check.accept_changes {
             return Err(CliError::Usage(
                 "--repair and --accept-changes are for a local vault: a team vault keeps no secret-store entries or files of its own to mend.".into(),
@@ -220,7 +223,7 @@ impl<'c> Team<'c> {
         render::team_check(&self.vault.check(keys)?)
     }
 
-    pub fn verify_audit(&mut self) -> Result<u64, CliError> {
+    fn verify_audit(&mut self) -> Result<u64, CliError> {
         let keys = unlock(self.context, &self.vault, &mut self.keys)?;
         seen_trail(self.context, &self.vault);
         Ok(self.vault.verify_audit(keys)?.len() as u64)
@@ -228,7 +231,7 @@ impl<'c> Team<'c> {
 
     /// Removing asks for no seal: it is also how an admin is rid of an account entry
     /// changed on the server, which the store (checking every account's seal) refuses.
-    pub fn remove_account(&mut self, query: &str) -> Result<(Account, Option<&'static str>), CliError> {
+    fn remove_account(&mut self, query: &str) -> Result<(Account, Option<&'static str>), CliError> {
         let keys = unlock(self.context, &self.vault, &mut self.keys)?;
         let keys_now = current_keys(self.context, &self.vault)?;
         let account = self.vault.remove_account(keys, query, &keys_now, self.now)?;
@@ -237,11 +240,11 @@ impl<'c> Team<'c> {
 
     /// What the read-only commands render: the keys as this computer's copy brought up to
     /// date has them, the trail kept in it, the incidents and accounts from the server.
-    pub fn view(&mut self, part: Part) -> Result<View, CliError> {
+    fn view(&mut self, part: Part) -> Result<View, CliError> {
         let (context, vault) = (self.context, &self.vault);
         let mut view = View { now: self.now, ..View::default() };
         match part {
-            Part::Keys => view.keys = records(&current_keys(context, vault)?),
+            Part::Keys | Part::Rotation => view.keys = records(&current_keys(context, vault)?),
             Part::Incidents => {
                 view.keys = records(&current_keys(context, vault)?);
                 view.incidents = vault.incidents_to_show()?;
@@ -281,7 +284,7 @@ impl<'c> Team<'c> {
     }
 
     /// The keys and incidents an incident's report reads, with their timelines.
-    pub fn incidents(&mut self, read: &IncidentCommand) -> Result<(Vec<KeyRecord>, Vec<Incident>), CliError> {
+    fn incidents(&mut self, read: &IncidentCommand) -> Result<(Vec<KeyRecord>, Vec<Incident>), CliError> {
         // Each entry's seal is checked, which takes the team's key.
         let keys = unlock(self.context, &self.vault, &mut self.keys)?;
         let all = records(&current_keys(self.context, &self.vault)?);
@@ -299,7 +302,7 @@ impl<'c> Team<'c> {
     }
 
     /// `keydesk rotate KEY` on a team vault: the new key pasted, kept beside the old one.
-    pub fn start_rotation(&mut self, id: &KeyId) -> Result<(), CliError> {
+    fn start_rotation(&mut self, id: &KeyId) -> Result<(), CliError> {
         let list = match self.listed.take() {
             Some(list) => list,
             None => current_keys(self.context, &self.vault)?,
@@ -520,51 +523,6 @@ fn current_copy(context: &Context, vault: &TeamVault) -> Result<(Snapshot, usize
     Ok((refreshed.snapshot, bytes))
 }
 
-/// A command while the server cannot be reached: `list`, `show` and `due` from this computer's
-/// copy, said to be that, read-only; anything else waits for the server.
-pub fn offline(context: &Context, command: Command, why: &KvError) -> Result<(), CliError> {
-    let copy = read_copy(&context.dir);
-    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
-    let why = why.to_string();
-    let why = why.trim_end_matches('.');
-    let banner = |copy: &Snapshot| {
-        super::commands::note(&format!(
-            "The team vault's server cannot be reached ({why}): this is this computer's copy from {}, read-only.",
-            copy.taken_at.format("%Y-%m-%d %H:%M UTC")
-        ));
-    };
-    match (command, copy) {
-        (Command::List(list), Some(copy)) => {
-            banner(&copy);
-            render::list(&records(&copy.keys()), now, &list)
-        }
-        (Command::Show(show), Some(copy)) => {
-            banner(&copy);
-            show_from(&copy, &show, now)
-        }
-        (Command::Due(due), Some(copy)) => {
-            banner(&copy);
-            super::commands::note("Open incidents are kept on the server alone: they are not listed here.");
-            super::due::due_and_notify((&records(&copy.keys()), &[]), now, &due)
-        }
-        (Command::Health(health), Some(copy)) => {
-            banner(&copy);
-            super::commands::note("Open incidents are kept on the server alone: they are not judged here.");
-            let history =
-                crate::vault::health::history::history(&lines_of(copy.trail().unwrap_or_default()).0);
-            super::health::health((&records(&copy.keys()), &[], &[]), now, &history, &health)
-        }
-        (Command::List(_) | Command::Show(_) | Command::Due(_) | Command::Health(_), None) => {
-            Err(CliError::Failed(format!(
-                "The team vault's server cannot be reached ({why}), and this computer has no copy of its keys yet: try again when it answers."
-            )))
-        }
-        (_, _) => Err(CliError::Failed(format!(
-            "The team vault's server cannot be reached ({why}): changes and reveals need it (each is recorded there); try again when it answers."
-        ))),
-    }
-}
-
 /// Tells the vault where this computer's copy saw the audit trail end, so a check of the whole
 /// trail finds an entry removed before there instead of stopping at it.
 fn seen_trail(context: &Context, vault: &TeamVault) {
@@ -610,7 +568,9 @@ fn log_of(events: &[crate::team::audit::TeamEvent]) -> (Vec<crate::vault::audit:
 }
 
 /// [`log_of`] the lines this computer's copy keeps.
-fn lines_of(lines: &[crate::team::audit::TrailLine]) -> (Vec<crate::vault::audit::Record>, Vec<String>) {
+pub(super) fn lines_of(
+    lines: &[crate::team::audit::TrailLine],
+) -> (Vec<crate::vault::audit::Record>, Vec<String>) {
     lines.iter().filter_map(|line| Some((line.as_record()?, line.member.clone()))).unzip()
 }
 
@@ -626,14 +586,8 @@ fn copy_with_trail(context: &Context, vault: &TeamVault) -> Result<Snapshot, Cli
     Ok(copy)
 }
 
-/// `show` from this computer's copy: the key's details and its history from the trail kept.
-fn show_from(copy: &Snapshot, show: &args::ShowArgs, now: DateTime<Utc>) -> Result<(), CliError> {
-    let (records, by) = lines_of(copy.trail().unwrap_or_default());
-    render::show(&records_of(copy), render::Log { records: &records, by: &by }, now, &show.key, show.json)
-}
-
 /// The copy's keys' records.
-fn records_of(copy: &Snapshot) -> Vec<KeyRecord> {
+pub(super) fn records_of(copy: &Snapshot) -> Vec<KeyRecord> {
     records(&copy.keys())
 }
 
