@@ -267,13 +267,19 @@ impl Local<'_> {
 
     /// `vault.ron` read, without the password.
     fn read_file(&self) -> Result<(VaultDir, VaultFile), CliError> {
-        let dir = VaultDir::open(&self.context.dir, false)?;
-        let text = dir.read_vault()?;
-        let file = Vault::parse(&text).map_err(|e| {
-            CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
-        })?;
+        let (dir, _text, file) = read_vault(self.context, false)?;
         Ok((dir, file))
     }
+}
+
+/// The vault folder opened (`write`: its lock taken) and `vault.ron` read and parsed.
+fn read_vault(context: &Context, write: bool) -> Result<(VaultDir, String, VaultFile), CliError> {
+    let dir = VaultDir::open(&context.dir, write)?;
+    let text = dir.read_vault()?;
+    let file = Vault::parse(&text).map_err(|e| {
+        CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
+    })?;
+    Ok((dir, text, file))
 }
 
 /// `keydesk check`: keeps changes made outside Keydesk when asked, reports, and removes
@@ -345,11 +351,7 @@ fn open_local(context: &Context, write: bool) -> Result<Vault, CliError> {
         super::backup::finish_pending(context, &password)?;
         given = Some(password);
     }
-    let dir = VaultDir::open(&context.dir, write)?;
-    let text = dir.read_vault()?;
-    let file = Vault::parse(&text).map_err(|e| {
-        CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
-    })?;
+    let (dir, text, file) = read_vault(context, write)?;
     let store: Box<dyn SecretStore> = secrets::open(file.header.secret_store, &context.dir)?;
     let password = match given {
         Some(password) => password,

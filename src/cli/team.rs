@@ -321,7 +321,7 @@ impl Home for Team<'_> {
 fn info(context: &Context, vault: &TeamVault, info: &args::InfoArgs) -> Result<(), CliError> {
     let (copy, copy_bytes) = current_copy(context, vault)?;
     let keys = copy.keys();
-    let writable = vault.can_write()?;
+    let writable = Capabilities::team(vault)?.may_change();
     let config = vault.config();
     let count = |status: &str| keys.iter().filter(|k| k.record.status.word() == status).count();
     let audit_entries = copy.audit_head;
