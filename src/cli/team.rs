@@ -47,48 +47,26 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
     crate::team::check_member(&member)?;
     let location = Location::new(addr, &init.mount, path).map_err(|e| CliError::Usage(e.to_string()))?;
     let (kv, _source) = super::signin::connect(context, &location, None, &member)?;
-    if init.join {
-        let code = input::key_from_stdin("Invitation code: ")?;
-        let password = input::new_password(context.password_file.as_deref())?;
-        crate::vault::check_new_password(&password)?;
-        let (mut vault, _keys) = TeamVault::join(
-            kv,
-            &member,
-            &code,
-            &password,
-            kdf,
-            &mut os_rng(),
-            crate::vault::Clock::now(&crate::vault::SystemClock),
-        )?;
-        write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
-        super::signin::remember(context, &mut vault)?;
-        let config = vault.config();
-        return out(&format!(
-            "Joined the team vault at {} as {}; this folder ({}) points to it.",
-            config.place(),
-            config.member,
-            context.dir.display()
-        ));
-    }
+    // A joiner's invitation code is read before the password they choose.
+    let code = if init.join { Some(input::key_from_stdin("Invitation code: ")?) } else { None };
     let password = input::new_password(context.password_file.as_deref())?;
     crate::vault::check_new_password(&password)?;
-    let (mut vault, _keys) = TeamVault::create(
-        kv,
-        &member,
-        &password,
-        kdf,
-        &mut os_rng(),
-        crate::vault::Clock::now(&crate::vault::SystemClock),
-    )?;
+    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
+    let (mut vault, _keys) = match &code {
+        Some(code) => TeamVault::join(kv, &member, code, &password, kdf, &mut os_rng(), now)?,
+        None => TeamVault::create(kv, &member, &password, kdf, &mut os_rng(), now)?,
+    };
     write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
     super::signin::remember(context, &mut vault)?;
     let config = vault.config();
-    out(&format!(
-        "Created a team vault at {}, with you ({}) as its first member; this folder ({}) points to it.",
-        config.place(),
-        config.member,
-        context.dir.display()
-    ))
+    let (place, member, dir) = (config.place(), &config.member, context.dir.display());
+    out(&if code.is_some() {
+        format!("Joined the team vault at {place} as {member}; this folder ({dir}) points to it.")
+    } else {
+        format!(
+            "Created a team vault at {place}, with you ({member}) as its first member; this folder ({dir}) points to it."
+        )
+    })
 }
 
 /// `keydesk team policy`: the policies, made from `team.ron` alone (no token, no server).
