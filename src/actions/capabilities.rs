@@ -67,3 +67,23 @@ impl Capabilities {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_only_token_is_refused_a_change_with_the_servers_sentence() {
+        let local = Capabilities::local();
+        assert!(local.may_change() && !local.members && local.backup == Backup::File);
+        assert!(local.check_change().is_ok());
+        let reader =
+            Capabilities { changes: Changes::TokenReadsOnly, members: true, backup: Backup::ServerSnapshot };
+        assert!(!reader.may_change());
+        let refused = reader.check_change().map_err(|error| error.to_string());
+        assert_eq!(
+            refused,
+            Err(KvError::Denied { doing: "change keys", policy: "keydesk-editor" }.to_string())
+        );
+    }
+}
