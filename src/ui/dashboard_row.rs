@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::dashboard::{Column, Layout, PROVIDER_WIDTH, Row, RowStatus};
 use super::session::Command;
-use super::theme::{self, Badge};
+use super::theme::Badge;
 use super::widgets::{accessible_name, cell};
 use crate::vault::model::{KeyRecord, VaultFile};
 
@@ -43,6 +43,10 @@ pub(super) fn key_row_ui(
     command: &mut Option<Command>,
 ) {
     cell(ui, layout.label, |ui| {
+        // The compact list (beside a key's page) has no provider column: the mark leads the label.
+        if !layout.full {
+            super::widgets::provider_mark_ui(ui, record.provider);
+        }
         let label = egui::RichText::new(&record.label).strong();
         let open = ui.add(egui::Button::new(label).frame(false).truncate());
         accessible_name(&open, || format!("Open {}", record.label));
@@ -58,9 +62,7 @@ pub(super) fn key_row_ui(
     }
     let (status, badge) = row_status(file, row, record);
     cell(ui, layout.status, |ui| {
-        let colour = theme::badge(ui.visuals().dark_mode, badge);
-        let text = egui::RichText::new(&status).color(colour).strong();
-        ui.add(egui::Label::new(text).truncate());
+        super::card::chip(ui, &status, badge, true);
     });
     for &(column, width) in &layout.optional {
         cell(ui, width, |ui| match column {

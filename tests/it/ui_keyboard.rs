@@ -60,6 +60,7 @@ fn esc_and_alt_left_leave_a_key_page_and_unsaved_edits_are_asked_about() {
 
     // An edit not saved: leaving asks, Cancel stays with the edit, Discard leaves.
     click(&mut harness, "Open Webhook");
+    click(&mut harness, "Edit Webhook");
     type_into(&mut harness, "Notes", "rotate before the launch");
     click(&mut harness, "Keys");
     harness.get_by_label("Discard your changes to \"Webhook\"?");
