@@ -156,8 +156,7 @@ pub(super) fn key_row_ui(
         cell(ui, columns.status, |ui| {
             let found = super::dashboard::status_of(record, &record.attention(now));
             let (word, badge) = found.word(record.provider.name());
-            let colour = theme::badge(ui.visuals().dark_mode, badge);
-            let shown = ui.add(egui::Label::new(egui::RichText::new(word).color(colour).strong()).truncate());
+            let shown = super::card::chip(ui, &word, badge, true);
             if let Some(checked) = &record.last_verified {
                 shown.on_hover_text(format!(
                     "{} (checked {})",
