@@ -58,6 +58,9 @@ fn rotate_confirmed(
     )
 }
 
+/// The widest the cards of a key's page grow.
+const PAGE_WIDTH: f32 = 880.0;
+
 /// The detail screen.
 pub fn detail_ui(
     ui: &mut egui::Ui,
@@ -81,6 +84,8 @@ pub fn detail_ui(
         }
     }
     egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
+        // A column a reader's eye can follow: on a wide window the cards stop at this width.
+        ui.set_max_width(ui.available_width().min(PAGE_WIDTH));
         let mut ask = |asked: Option<Command>| {
             if asked.is_some() {
                 command = asked;
