@@ -109,7 +109,7 @@ pub(super) fn key_row_ui(
         if verify.clicked() {
             *command = Some(Command::Verify(record.id.clone()));
         }
-        let revoke = ui.button("Revoke…");
+        let revoke = ui.add(super::widgets::destructive_button(ui, "Revoke…"));
         accessible_name(&revoke, || format!("Revoke {}…", record.label));
         if revoke.clicked() {
             *command = Some(Command::StartRevoke(record.id.clone()));
