@@ -336,12 +336,12 @@ fn rotation_section_ui(
         }
     }
     if record.provider != Provider::Keydesk {
+        let page = record.provider.info().keys_page;
+        if !page.is_empty() {
+            ui.hyperlink_to(format!("Make one at {}", record.provider.name()), page);
+        }
         ui.horizontal_wrapped(|ui| {
             secret_field(ui, "replacement-key", "Replacement key", &mut state.replacement);
-            let page = record.provider.info().keys_page;
-            if !page.is_empty() {
-                ui.hyperlink_to(format!("Make one at {}", record.provider.name()), page);
-            }
             let rotate = card::icon_button_enabled(
                 ui,
                 !state.replacement.is_empty(),
