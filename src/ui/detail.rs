@@ -91,13 +91,14 @@ pub fn detail_ui(
                 command = asked;
             }
         };
-        ask(header_ui(ui, file, record, state, revealed, now));
+        // What is urgent first: an open incident, a revoke the provider has not done.
+        ask(open_incident_ui(ui, file, record, state));
         if let Some(pending) = &record.provider_revoke_pending {
             card::alert(ui, &format!("Not revoked at {}", record.provider.name()), |ui| {
                 ui.add(egui::Label::new(pending.as_str()).wrap());
             });
         }
-        ask(open_incident_ui(ui, file, record, state));
+        ask(header_ui(ui, file, record, state, revealed, now));
         if state.editing {
             ask(edit_ui(ui, record, state));
         } else {
