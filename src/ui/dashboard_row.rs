@@ -81,10 +81,12 @@ pub(super) fn key_row_ui(
     }
     // A retiring key's Copy is there but not inviting: its replacement is the one to use.
     if row.live {
+        // Its icon where the row is full; the compact list beside a key's page keeps the word.
+        let word = if layout.full { format!("{}  Copy", super::card::icon::COPY) } else { "Copy".to_owned() };
         let copy = if row.status == RowStatus::Retiring {
-            egui::Button::new(egui::RichText::new("Copy").weak()).frame(false)
+            egui::Button::new(egui::RichText::new(word).weak()).frame(false)
         } else {
-            egui::Button::new("Copy")
+            egui::Button::new(word)
         };
         let copy = ui.add(copy);
         accessible_name(&copy, || format!("Copy {}", record.label));
