@@ -56,6 +56,8 @@ fn dashboard_at(c: &mut Criterion, n: usize) {
     let vault = big_vault(n);
     let now = Utc::now();
     let ctx = egui::Context::default();
+    // The icon font, as the window has it (Copy's icon).
+    egui_material_icons::initialize(&ctx);
     let mut state = DashboardState::default();
     let input = || egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1200.0, 760.0))),

@@ -18,8 +18,8 @@ const STATUS_WIDTH: f32 = 150.0;
 /// Columns shown when the window has room, most wanted first: used by, hint, last copied.
 const OPTIONAL: [(Column, f32); 3] =
     [(Column::UsedBy, 150.0), (Column::Hint, 150.0), (Column::LastCopied, 100.0)];
-/// Copy and the "…" menu, always at the row's end.
-const ACTIONS_WIDTH: f32 = 112.0;
+/// Copy (its icon beside its word) and the "…" menu, always at the row's end.
+const ACTIONS_WIDTH: f32 = 136.0;
 /// Copy alone (the compact list).
 const COPY_WIDTH: f32 = 56.0;
 const COMPACT_LABEL_MIN: f32 = 110.0;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::dashboard::{Column, Layout, PROVIDER_WIDTH, Row, RowStatus};
 use super::session::Command;
-use super::theme::{self, Badge};
+use super::theme::Badge;
 use super::widgets::{accessible_name, cell};
 use crate::vault::model::{KeyRecord, VaultFile};
 
@@ -43,6 +43,10 @@ pub(super) fn key_row_ui(
     command: &mut Option<Command>,
 ) {
     cell(ui, layout.label, |ui| {
+        // The compact list (beside a key's page) has no provider column: the mark leads the label.
+        if !layout.full {
+            super::widgets::provider_mark_ui(ui, record.provider);
+        }
         let label = egui::RichText::new(&record.label).strong();
         let open = ui.add(egui::Button::new(label).frame(false).truncate());
         accessible_name(&open, || format!("Open {}", record.label));
@@ -58,9 +62,7 @@ pub(super) fn key_row_ui(
     }
     let (status, badge) = row_status(file, row, record);
     cell(ui, layout.status, |ui| {
-        let colour = theme::badge(ui.visuals().dark_mode, badge);
-        let text = egui::RichText::new(&status).color(colour).strong();
-        ui.add(egui::Label::new(text).truncate());
+        super::card::chip(ui, &status, badge, true);
     });
     for &(column, width) in &layout.optional {
         cell(ui, width, |ui| match column {
@@ -79,10 +81,12 @@ pub(super) fn key_row_ui(
     }
     // A retiring key's Copy is there but not inviting: its replacement is the one to use.
     if row.live {
+        // Its icon where the row is full; the compact list beside a key's page keeps the word.
+        let word = if layout.full { format!("{}  Copy", super::card::icon::COPY) } else { "Copy".to_owned() };
         let copy = if row.status == RowStatus::Retiring {
-            egui::Button::new(egui::RichText::new("Copy").weak()).frame(false)
+            egui::Button::new(egui::RichText::new(word).weak()).frame(false)
         } else {
-            egui::Button::new("Copy")
+            egui::Button::new(word)
         };
         let copy = ui.add(copy);
         accessible_name(&copy, || format!("Copy {}", record.label));
@@ -107,7 +111,7 @@ pub(super) fn key_row_ui(
         if verify.clicked() {
             *command = Some(Command::Verify(record.id.clone()));
         }
-        let revoke = ui.button("Revoke…");
+        let revoke = ui.add(super::widgets::destructive_button(ui, "Revoke…"));
         accessible_name(&revoke, || format!("Revoke {}…", record.label));
         if revoke.clicked() {
             *command = Some(Command::StartRevoke(record.id.clone()));

@@ -9,9 +9,11 @@
 pub mod accounts;
 pub mod app;
 pub mod audit_log;
+pub mod card;
 pub mod dashboard;
 mod dashboard_row;
 pub mod detail;
+mod detail_sections;
 pub mod fills;
 pub mod health;
 pub mod import_columns;

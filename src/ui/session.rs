@@ -382,6 +382,11 @@ impl Session {
     }
 
     fn open_key(&mut self, id: &KeyId) {
+        // The page already open keeps what is typed in its edit form (its label clicked again
+        // in the list beside it).
+        if self.detail.editing && matches!(&self.screen, Screen::Detail(open) if open == id) {
+            return;
+        }
         self.detail = DetailState::for_key(self.vault.file(), id);
         self.screen = Screen::Detail(id.clone());
     }

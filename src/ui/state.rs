@@ -46,6 +46,9 @@ pub struct DashboardState {
 #[derive(Default)]
 pub struct DetailState {
     pub form: MetaForm,
+    /// The form is open (Edit pressed): it stands in place of the facts and integrations
+    /// until Save or Cancel.
+    pub editing: bool,
     pub replacement: SecretInput,
     pub error: Option<String>,
     /// The key's audit records, oldest first, and the log length they were taken at.

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::card;
 use super::team::TeamCommand;
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, field};
@@ -30,69 +31,75 @@ pub fn detail_ui(
 ) -> (Option<TeamCommand>, bool) {
     let mut command = None;
     let mut close = false;
-    egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.set_min_width(ui.available_width());
-        ui.horizontal(|ui| {
-            ui.heading(&record.label);
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button("Close").on_hover_text("Escape").clicked() {
-                    close = true;
-                }
-            });
+    card::frame(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            super::widgets::provider_mark_ui(ui, record.provider);
+            ui.add(egui::Label::new(egui::RichText::new(&record.label).size(24.0).strong()).wrap());
         });
-        let account = record.account.as_deref().and_then(|id| accounts?.iter().find(|a| a.id == id));
-        egui::Grid::new("team-key-detail").num_columns(2).spacing([theme::GAP * 2.0, theme::GAP]).show(
-            ui,
-            |ui| {
-                let mut row = |name: &str, value: String| {
-                    ui.label(egui::RichText::new(name).weak());
-                    ui.add(egui::Label::new(value).wrap());
-                    ui.end_row();
-                };
-                row("Provider", record.provider.name().to_owned());
-                if !record.hint.is_empty() {
-                    row("Key", record.hint.clone());
-                }
-                if let Some(id) = &record.account {
-                    row("Account", account.map_or_else(|| id.clone(), |a| a.name.clone()));
-                }
-                if let Some(id) = &record.provider_key_id {
-                    row(&format!("Id at {}", record.provider.name()), id.clone());
-                }
-                if !record.scopes.is_empty() {
-                    row("Scopes", record.scopes.join(", "));
-                }
-                for integration in &record.integrations {
-                    let place = integration.url.as_deref().map(|url| format!(" ({url})")).unwrap_or_default();
-                    row("Used by", format!("{}{place}", integration.name));
-                }
-                row("Added", day(record.created_at));
-                if let Some(at) = record.expires_at {
-                    row("Expires", day(at));
-                }
-                if let Some(days) = record.rotate_after_days {
-                    row("Rotate every", format!("{days} days"));
-                }
-                if let Some(checked) = &record.last_verified {
-                    row("Last check", format!("{} ({})", checked.outcome.sentence(), day(checked.at)));
-                }
-                if record.copy_count > 0 {
-                    row(
-                        "Copied",
-                        format!(
-                            "{} times, last {}",
-                            record.copy_count,
-                            crate::words::ago(record.last_copied_at, now)
-                        ),
-                    );
-                }
-                if !record.notes.is_empty() {
-                    row("Notes", record.notes.clone());
-                }
-                row("Changed last by", changed_by.to_owned());
-            },
-        );
-        ui.separator();
+        ui.add_space(theme::SPACE_4);
+        ui.horizontal_wrapped(|ui| {
+            ui.label(egui::RichText::new(record.provider.name()).weak());
+            super::detail::status_chip_ui(ui, record, now);
+        });
+        ui.add_space(theme::SPACE_12);
+        let shut =
+            card::icon_button(ui, card::icon::CLOSE, "Close", card::Look::Plain, || "Close".to_owned());
+        if shut.on_hover_text("Escape").clicked() {
+            close = true;
+        }
+    });
+    let account = record.account.as_deref().and_then(|id| accounts?.iter().find(|a| a.id == id));
+    card::section(ui, "Facts", |ui| {
+        card::facts(ui, "team-key-detail", |ui, width| {
+            let mut row = |name: &str, value: String| {
+                card::fact(ui, width, name, |ui| {
+                    ui.label(value);
+                });
+            };
+            row("Provider", record.provider.name().to_owned());
+            if !record.hint.is_empty() {
+                row("Key", record.hint.clone());
+            }
+            if let Some(id) = &record.account {
+                row("Account", account.map_or_else(|| id.clone(), |a| a.name.clone()));
+            }
+            if let Some(id) = &record.provider_key_id {
+                row(&format!("Id at {}", record.provider.name()), id.clone());
+            }
+            if !record.scopes.is_empty() {
+                row("Scopes", record.scopes.join(", "));
+            }
+            for integration in &record.integrations {
+                let place = integration.url.as_deref().map(|url| format!(" ({url})")).unwrap_or_default();
+                row("Used by", format!("{}{place}", integration.name));
+            }
+            row("Added", day(record.created_at));
+            if let Some(at) = record.expires_at {
+                row("Expires", day(at));
+            }
+            if let Some(days) = record.rotate_after_days {
+                row("Rotate every", format!("{days} days"));
+            }
+            if let Some(checked) = &record.last_verified {
+                row("Last check", format!("{} ({})", checked.outcome.sentence(), day(checked.at)));
+            }
+            if record.copy_count > 0 {
+                row(
+                    "Copied",
+                    format!(
+                        "{} times, last {}",
+                        record.copy_count,
+                        crate::words::ago(record.last_copied_at, now)
+                    ),
+                );
+            }
+            if !record.notes.is_empty() {
+                row("Notes", record.notes.clone());
+            }
+            row("Changed last by", changed_by.to_owned());
+        });
+    });
+    card::section(ui, &format!("Last used at {}", record.provider.name()), |ui| {
         if crate::providers::usage::source(record.provider).is_some() {
             command = usage_ui(ui, record, account, form, why_not, now);
         } else {
@@ -115,7 +122,6 @@ fn usage_ui(
 ) -> Option<TeamCommand> {
     let provider = record.provider.name();
     let mut command = None;
-    ui.strong(format!("Last used at {provider}"));
     match &record.usage {
         Some(usage) => ui.label(crate::actions::usage_sentence(record.provider, usage, now)),
         None => ui.label(egui::RichText::new("not asked yet").weak()),

@@ -156,8 +156,7 @@ pub(super) fn key_row_ui(
         cell(ui, columns.status, |ui| {
             let found = super::dashboard::status_of(record, &record.attention(now));
             let (word, badge) = found.word(record.provider.name());
-            let colour = theme::badge(ui.visuals().dark_mode, badge);
-            let shown = ui.add(egui::Label::new(egui::RichText::new(word).color(colour).strong()).truncate());
+            let shown = super::card::chip(ui, &word, badge, true);
             if let Some(checked) = &record.last_verified {
                 shown.on_hover_text(format!(
                     "{} (checked {})",
@@ -245,7 +244,7 @@ pub(super) fn key_actions_ui(
         }
         None => {}
     }
-    if record.is_live() && change_button(ui, "Revoke…", why_not).clicked() {
+    if record.is_live() && revoke_button(ui, why_not).clicked() {
         state.revoking = Some(RevokeForm {
             key: record.id.clone(),
             label: record.label.clone(),
@@ -283,4 +282,15 @@ pub(super) fn refresh_visible(state: &mut TeamScreenState, view: &TeamView<'_>) 
         })
         .collect();
     state.visible_for = Some(wanted);
+}
+
+/// "Revoke…", red as every change that cannot be taken back; off, with why, when changes
+/// cannot be made now.
+fn revoke_button(ui: &mut egui::Ui, why_not: Option<&str>) -> egui::Response {
+    let button = super::widgets::destructive_button(ui, "Revoke…");
+    let button = ui.add_enabled(why_not.is_none(), button);
+    match why_not {
+        Some(why) => button.on_disabled_hover_text(why),
+        None => button,
+    }
 }

@@ -5,8 +5,17 @@ use egui::Color32;
 
 use crate::providers::Provider;
 
+/// The spacing scale: every margin and gap of the cards is one of these.
+pub const SPACE_4: f32 = 4.0;
+pub const SPACE_8: f32 = 8.0;
+pub const SPACE_12: f32 = 12.0;
+pub const SPACE_16: f32 = 16.0;
+pub const SPACE_24: f32 = 24.0;
 /// Spacing between sections.
-pub const GAP: f32 = 12.0;
+pub const GAP: f32 = SPACE_12;
+/// The corner radius of a card, and of a chip.
+pub const CARD_RADIUS: u8 = 8;
+pub const CHIP_RADIUS: u8 = 10;
 /// Height of one row in the key list.
 pub const ROW_HEIGHT: f32 = 28.0;
 /// Width of form labels.
@@ -48,6 +57,10 @@ pub struct Palette {
     pub bad: Color32,
     pub muted: Color32,
     pub banner: Color32,
+    /// The fill of a card (a section of a key's page), a step off the window's.
+    pub card: Color32,
+    /// The edge of a card.
+    pub card_edge: Color32,
 }
 
 pub const LIGHT: Palette = Palette {
@@ -62,6 +75,8 @@ pub const LIGHT: Palette = Palette {
     bad: Color32::from_rgb(0xb0, 0x1e, 0x1e),
     muted: Color32::from_rgb(0x5f, 0x63, 0x68),
     banner: Color32::from_rgb(0xfd, 0xec, 0xea),
+    card: Color32::from_rgb(0xff, 0xff, 0xff),
+    card_edge: Color32::from_rgb(0xdc, 0xde, 0xe2),
 };
 
 pub const DARK: Palette = Palette {
@@ -76,6 +91,8 @@ pub const DARK: Palette = Palette {
     bad: Color32::from_rgb(0xef, 0x9a, 0x9a),
     muted: Color32::from_gray(0xa0),
     banner: Color32::from_rgb(0x5c, 0x1a, 0x1a),
+    card: Color32::from_rgb(0x24, 0x27, 0x2c),
+    card_edge: Color32::from_rgb(0x34, 0x38, 0x3f),
 };
 
 /// The palette for egui's current light or dark mode.
@@ -92,6 +109,12 @@ pub fn badge(dark: bool, kind: Badge) -> Color32 {
         Badge::Bad => palette.bad,
         Badge::Muted => palette.muted,
     }
+}
+
+/// A status chip's fill and the colour of its words: the badge's colour filled, its words in
+/// the window's colour (4.5:1 or more, as the badge's colour on the window).
+pub fn chip(dark: bool, kind: Badge) -> (Color32, Color32) {
+    (badge(dark, kind), palette(dark).window)
 }
 
 /// What a badge says about a key.
@@ -139,6 +162,8 @@ pub fn provider_mark(provider: Provider) -> (&'static str, Color32) {
 
 /// Applies Keydesk's look: the chosen palette over egui's style of the same mode.
 pub fn apply(ctx: &egui::Context, choice: ThemeChoice) {
+    // The icons beside the buttons' words (Material Symbols; added once, then kept).
+    egui_material_icons::initialize(ctx);
     ctx.set_theme(match choice {
         ThemeChoice::System => egui::ThemePreference::System,
         ThemeChoice::Light => egui::ThemePreference::Light,
@@ -188,7 +213,7 @@ mod tests {
     #[test]
     fn every_pair_meets_wcag_aa_in_both_themes() {
         for (name, p) in [("light", &LIGHT), ("dark", &DARK)] {
-            for background in [p.window, p.panel, p.input] {
+            for background in [p.window, p.panel, p.input, p.card] {
                 for (what, colour) in [
                     ("text", p.text),
                     ("weak text", p.weak_text),
@@ -201,7 +226,7 @@ mod tests {
                     assert!(ratio >= 4.5, "{name}: {what} on {background:?} is {ratio:.2}:1");
                 }
             }
-            for background in [p.window, p.input] {
+            for background in [p.window, p.input, p.card] {
                 let ratio = contrast(p.boundary, background);
                 assert!(ratio >= 3.0, "{name}: input boundary {ratio:.2}:1");
             }
@@ -209,6 +234,11 @@ mod tests {
             assert!(contrast(p.text, p.banner) >= 4.5, "{name}: banner text");
         }
         for dark in [false, true] {
+            for kind in [Badge::Good, Badge::Warn, Badge::Bad, Badge::Muted] {
+                let (fill, words) = chip(dark, kind);
+                let ratio = contrast(words, fill);
+                assert!(ratio >= 4.5, "{kind:?} chip (dark: {dark}) {ratio:.2}:1");
+            }
             let ratio = contrast(Color32::WHITE, danger(dark));
             assert!(ratio >= 4.5, "destructive button (dark: {dark}) {ratio:.2}:1");
         }

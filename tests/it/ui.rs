@@ -444,6 +444,7 @@ fn a_rotation_with_two_integrations_survives_a_restart_and_finishes() {
     click(&mut harness, "Updated: Zapier");
     click(&mut harness, "Tested: Zapier");
     harness.get_by_label_contains("2 of 2 integrations moved");
+    scroll_to(&mut harness, "Finish rotation: revoke the old key…");
     click(&mut harness, "Finish rotation: revoke the old key…");
     click(&mut harness, "Revoke Partner API now");
 
@@ -478,7 +479,9 @@ fn a_rotation_is_abandoned_from_the_window_the_new_key_revoked_the_old_one_activ
     use egui_kittest::kittest::NodeT;
     let abandon = "Abandon rotation: revoke the new key…";
     assert!(harness.get_by_label(abandon).accesskit_node().is_disabled(), "a reason is asked first");
+    scroll_to(&mut harness, "Abandon, because");
     type_into(&mut harness, "Abandon, because", "the new key was pasted in a chat");
+    scroll_to(&mut harness, abandon);
     click(&mut harness, abandon);
     click(&mut harness, "Revoke Partner API now");
     harness.get_by_label_contains("abandoned: the new key is revoked, the old one is active again");
@@ -538,6 +541,8 @@ fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() 
     harness.get_by_label("Found in a public repository, noticed by Dana.");
     assert!(harness.query_by_label("Report a suspected leak").is_none(), "one open incident at a time");
 
+    // The page's header, with Revoke, is at its top.
+    scroll_to(&mut harness, "Revoke Newsletter sync…");
     click(&mut harness, "Revoke Newsletter sync…");
     type_into(&mut harness, "Reason", "found in a public repository");
     click(&mut harness, "Revoke Newsletter sync now");

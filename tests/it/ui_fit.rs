@@ -418,13 +418,15 @@ fn integrations_are_a_grid_of_rows_from_760_to_2560_px() {
     click(&mut harness, "New key");
     assert_integration_rows(&mut harness, "the new key form", 1);
     let session = harness.state_mut().session_mut().unwrap();
-    let key = session.vault.keys()[0].id.clone();
+    let (key, label) = (session.vault.keys()[0].id.clone(), session.vault.keys()[0].label.clone());
     let integrations = ["hubspot", "zapier", "salesforce"]
         .map(|name| Integration { name: name.to_owned(), url: Some(long_url(name)), note: String::new() })
         .to_vec();
     let edit = KeyEdit { integrations: Some(integrations), ..KeyEdit::default() };
     keydesk::actions::changes::edit(&mut session.vault, &key, None, &edit).unwrap();
     open_key(&mut harness, key);
+    // The form opens in place of the key's facts and integrations.
+    click(&mut harness, &format!("Edit {label}"));
     assert_integration_rows(&mut harness, "the key page", 3);
     // A row added and one removed: still rows.
     click(&mut harness, "Add integration");

@@ -60,16 +60,33 @@ fn esc_and_alt_left_leave_a_key_page_and_unsaved_edits_are_asked_about() {
 
     // An edit not saved: leaving asks, Cancel stays with the edit, Discard leaves.
     click(&mut harness, "Open Webhook");
+    click(&mut harness, "Edit Webhook");
     type_into(&mut harness, "Notes", "rotate before the launch");
     click(&mut harness, "Keys");
     harness.get_by_label("Discard your changes to \"Webhook\"?");
     click(&mut harness, "Cancel");
     assert!(matches!(screen(&harness), Screen::Detail(_)));
     assert_eq!(harness.state().session().unwrap().detail.form.notes, "rotate before the launch");
+    // The same key opened again (its label in the list beside the page) keeps what is typed.
+    let id = harness.state().session().unwrap().vault.keys()[0].id.clone();
+    let ctx = harness.ctx.clone();
+    harness.state_mut().run_cmd(&ctx, keydesk::ui::session::Command::OpenKey(id).into());
+    harness.run();
+    assert_eq!(harness.state().session().unwrap().detail.form.notes, "rotate before the launch");
     click(&mut harness, "Keys");
     click(&mut harness, "Discard changes");
     assert_eq!(screen(&harness), Screen::Keys);
     assert_eq!(harness.state().session().unwrap().vault.keys()[0].notes, "", "nothing was saved");
+
+    // Cancel in the form gives the typed changes up: leaving asks nothing then.
+    click(&mut harness, "Open Webhook");
+    click(&mut harness, "Edit Webhook");
+    type_into(&mut harness, "Notes", "half a thought");
+    click(&mut harness, "Cancel editing Webhook");
+    let detail = &harness.state().session().unwrap().detail;
+    assert!(!detail.editing && detail.form.notes.is_empty(), "the form is closed and emptied");
+    click(&mut harness, "Keys");
+    assert_eq!(screen(&harness), Screen::Keys, "nothing left to discard");
 }
 
 #[test]
