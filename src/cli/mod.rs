@@ -59,6 +59,12 @@ impl From<crate::actions::ActionError> for CliError {
     }
 }
 
+impl From<crate::actions::restore::RestoreError> for CliError {
+    fn from(error: crate::actions::restore::RestoreError) -> Self {
+        CliError::Failed(error.to_string())
+    }
+}
+
 impl From<crate::storage::StorageError> for CliError {
     fn from(error: crate::storage::StorageError) -> Self {
         CliError::Failed(error.to_string())
