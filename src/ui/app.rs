@@ -210,6 +210,7 @@ mod answers;
 mod browser;
 mod company_login;
 mod desktop;
+pub mod file_chooser;
 mod opening;
 mod server_setup;
 mod sign_in_again;
