@@ -16,6 +16,11 @@ use crate::vault::backup::{self, BackupError, Contents, MAX_BACKUP_BYTES};
 use crate::vault::model::SecretBackend;
 use crate::vault::{Clock, Env, Vault, VaultError, os_rng, place};
 
+/// A team vault has no backup file to restore: it is backed up on its server (what
+/// `keydesk restore` says on a team vault's folder, and the window when a backup is dropped
+/// on a team vault).
+pub const TEAM_BACKUP: &str = "A team vault is backed up where it lives: a snapshot of its server (`bao operator raft snapshot save FILE`) keeps every entry, the secrets still sealed with the team's key; `keydesk export` writes its keys to a file you choose.";
+
 /// Opens the secret store a vault names (the OS keychain or `secrets.ron`; a fake in tests).
 pub type OpenStore<'a> = &'a dyn Fn(SecretBackend, &Path) -> Result<Box<dyn SecretStore>, SecretStoreError>;
 

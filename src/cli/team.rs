@@ -117,7 +117,9 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         | Command::Info(_)
         | Command::Audit(args::AuditArgs { verify: false, .. })
         | Command::Incident(
-            args::IncidentCommand::List(_) | args::IncidentCommand::Show(_) | args::IncidentCommand::Export(_),
+            args::IncidentCommand::List(_)
+            | args::IncidentCommand::Show(_)
+            | args::IncidentCommand::Export(_),
         )
         | Command::Account(args::AccountCommand::List(_))) => view(context, &vault, command, now),
         command @ (Command::Member(_) | Command::Passwd(_)) => members(context, &vault, command, now),
@@ -145,7 +147,10 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
         | Command::Verify(_)
         | Command::Usage(_)) => {
             let key = find(context, &vault, super::commands::key_named(&command).unwrap_or_default())?;
-            if !matches!(command, Command::Reveal(_) | Command::Copy(_) | Command::Verify(_) | Command::Usage(_)) {
+            if !matches!(
+                command,
+                Command::Reveal(_) | Command::Copy(_) | Command::Verify(_) | Command::Usage(_)
+            ) {
                 ensure_writable(&vault)?;
             }
             // The key was read (its version noted) before the password is asked: a change
@@ -214,9 +219,9 @@ pub fn run(context: &Context, command: Command) -> Result<(), CliError> {
             let events = vault.verify_audit(&keys)?;
             out(&format!("Audit chain verified: {} entries, all linked.", events.len()))
         }
-        Command::Backup(_) | Command::Restore(_) => Err(CliError::Failed(
-            "A team vault is backed up where it lives: a snapshot of its server (`bao operator raft snapshot save FILE`) keeps every entry, the secrets still sealed with the team's key; `keydesk export` writes its keys to a file you choose.".into(),
-        )),
+        Command::Backup(_) | Command::Restore(_) => {
+            Err(CliError::Failed(crate::actions::restore::TEAM_BACKUP.into()))
+        }
         Command::Browser(args::BrowserCommand::Guard(guard)) => {
             let keys = vault.unlock(&password(context)?)?;
             let mut store = TeamStore::new(&vault, &keys, now)?.in_folder(&context.dir);

@@ -12,6 +12,7 @@ pub mod audit_log;
 pub mod dashboard;
 mod dashboard_row;
 pub mod detail;
+pub mod files;
 pub mod fills;
 pub mod health;
 pub mod import_columns;
@@ -70,6 +71,7 @@ pub fn run(dir: PathBuf) -> Result<(), String> {
         reminder: crate::reminder::Systemd::default(),
         timings,
         browser: crate::team::oidc::browser_from_env(),
+        portal: app::file_chooser::PortalBus::Session,
     };
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Keydesk")

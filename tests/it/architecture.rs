@@ -99,12 +99,13 @@ fn only_storage_and_secrets_touch_the_file_system() {
 }
 
 /// The screens of the window: they draw plain data and return commands.
-const SCREEN_FILES: [&str; 25] = [
+const SCREEN_FILES: [&str; 26] = [
     "accounts.rs",
     "audit_log.rs",
     "dashboard.rs",
     "dashboard_row.rs",
     "detail.rs",
+    "files.rs",
     "fills.rs",
     "health.rs",
     "import_columns.rs",
