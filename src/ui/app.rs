@@ -529,6 +529,9 @@ impl KeydeskApp {
                 });
             }
             Command::Files(command) => self.run_files(ctx, command),
+            Command::Session(session::Command::ChooseFile(target)) => {
+                self.run_files(ctx, files::FilesCommand::Choose(target));
+            }
             Command::Session(command) => {
                 // A session that is locking takes no new work.
                 if self.lock_when_done.is_some() {

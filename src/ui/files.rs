@@ -16,6 +16,7 @@ pub fn choose_button_ui(ui: &mut egui::Ui, target: FileTarget, note: &Option<(Fi
         FileTarget::Export => "Choose where to export…",
         FileTarget::Backup => "Choose where to back up…",
         FileTarget::Restore => "Choose the backup file…",
+        FileTarget::Report => "Choose where to write the report…",
     };
     let clicked = ui
         .horizontal(|ui| {

@@ -75,6 +75,8 @@ pub struct IncidentForm {
     /// Where the Markdown report goes.
     pub report_path: String,
     pub error: Option<String>,
+    /// The desktop's file chooser did not answer for the report's field: why.
+    pub chooser_note: Option<(FileTarget, String)>,
 }
 
 impl DetailState {
@@ -250,6 +252,8 @@ pub enum FileTarget {
     Export,
     Backup,
     Restore,
+    /// An incident's report, on its key's page.
+    Report,
 }
 
 /// The restore's dialog: the backup file, its master password, and what is replaced.

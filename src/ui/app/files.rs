@@ -92,7 +92,11 @@ impl KeydeskApp {
     fn choose_file(&mut self, ctx: &egui::Context, target: FileTarget) {
         let now = self.now();
         let Phase::Unlocked(session) = &mut self.phase else { return };
-        let request = request_for(target, &session.settings, &now.format("%Y-%m-%d").to_string());
+        let today = now.format("%Y-%m-%d").to_string();
+        let request = match target {
+            FileTarget::Report => report_request(session, &today),
+            _ => request_for(target, &session.settings, &today),
+        };
         let bus = self.services.portal.clone();
         self.jobs.spawn(ctx, "Waiting for the file chooser", Records::No, move || {
             Done::Files(FilesDone::Chosen(target, file_chooser::choose(&bus, &request)))
@@ -126,6 +130,18 @@ impl KeydeskApp {
     fn chosen(&mut self, target: FileTarget, answer: Result<Option<PathBuf>, ChooserError>) {
         let replaces = self.restore_replaces();
         let Phase::Unlocked(session) = &mut self.phase else { return };
+        if target == FileTarget::Report {
+            let form = &mut session.detail.incident;
+            match answer {
+                Ok(None) => {}
+                Ok(Some(path)) => {
+                    form.chooser_note = None;
+                    form.report_path = path.display().to_string();
+                }
+                Err(why) => form.chooser_note = Some((target, why.to_string())),
+            }
+            return;
+        }
         let settings = &mut session.settings;
         match answer {
             Ok(None) => {}
@@ -143,6 +159,7 @@ impl KeydeskApp {
                     FileTarget::Export => settings.transfer.export_path = typed,
                     FileTarget::Backup => settings.backup_path = typed,
                     FileTarget::Restore => open_restore(settings, typed, replaces),
+                    FileTarget::Report => {}
                 }
             }
             Err(why) => {
@@ -324,7 +341,8 @@ fn request_for(target: FileTarget, settings: &SettingsState, today: &str) -> Fil
                 filters: vec![("Keydesk backup".into(), glob(&["*.kdbackup"])), all],
             }
         }
-        FileTarget::Restore => {
+        // Asked with its key's page (`report_request`).
+        FileTarget::Restore | FileTarget::Report => {
             let typed = settings.restore.as_ref().map_or(settings.backup_path.as_str(), |f| f.path.as_str());
             let (current_folder, _) = file_chooser::split_typed(typed);
             FileRequest {
@@ -335,6 +353,35 @@ fn request_for(target: FileTarget, settings: &SettingsState, today: &str) -> Fil
                 filters: vec![("Keydesk backup".into(), glob(&["*.kdbackup"])), all],
             }
         }
+    }
+}
+
+/// The dialog's question for the report of the incident on the key page shown: named after
+/// the key and the day.
+fn report_request(session: &crate::ui::session::Session, today: &str) -> FileRequest {
+    let (current_folder, typed) = file_chooser::split_typed(&session.detail.incident.report_path);
+    let label = match &session.screen {
+        Screen::Detail(id) => session.vault.file().key(id).map(|record| record.label.clone()),
+        _ => None,
+    };
+    // The label as a file name: letters and digits kept, the rest a dash.
+    let slug: String = label
+        .unwrap_or_default()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect();
+    let slug = slug.split('-').filter(|part| !part.is_empty()).collect::<Vec<_>>().join("-");
+    let name = if slug.is_empty() {
+        format!("keydesk-incident-{today}.md")
+    } else {
+        format!("keydesk-incident-{slug}-{today}.md")
+    };
+    FileRequest {
+        verb: Verb::Save,
+        title: "Write the incident report".into(),
+        current_name: Some(typed.unwrap_or(name)),
+        current_folder,
+        filters: vec![("Markdown".into(), vec!["*.md".into()]), ("All files".into(), vec!["*".into()])],
     }
 }
 
