@@ -11,6 +11,18 @@ use super::widgets::{error_ui, secret_field};
 /// The chooser's button for `target`, under its path field, with the note saying that no
 /// file chooser answered (the field stays to type in); whether it was pressed.
 pub fn choose_button_ui(ui: &mut egui::Ui, target: FileTarget, note: &Option<(FileTarget, String)>) -> bool {
+    let clicked = ui
+        .horizontal(|ui| {
+            ui.add_space(theme::LABEL_WIDTH + 8.0);
+            choose_button(ui, target)
+        })
+        .inner;
+    chooser_note_ui(ui, target, note);
+    clicked
+}
+
+/// The chooser's button for `target` alone, in a row of buttons; whether it was pressed.
+pub fn choose_button(ui: &mut egui::Ui, target: FileTarget) -> bool {
     let words = match target {
         FileTarget::Import => "Choose the file to import…",
         FileTarget::Export => "Choose where to export…",
@@ -18,19 +30,12 @@ pub fn choose_button_ui(ui: &mut egui::Ui, target: FileTarget, note: &Option<(Fi
         FileTarget::Restore => "Choose the backup file…",
         FileTarget::Report => "Choose where to write the report…",
     };
-    let clicked = ui
-        .horizontal(|ui| {
-            ui.add_space(theme::LABEL_WIDTH + 8.0);
-            ui.button(words).on_hover_text("Opens the desktop's file chooser").clicked()
-        })
-        .inner;
-    chooser_note_ui(ui, target, note);
-    clicked
+    ui.button(words).on_hover_text("Opens the desktop's file chooser").clicked()
 }
 
 /// The note under a field whose file chooser did not answer (plain words: no failure of the
 /// user's, and the field works).
-fn chooser_note_ui(ui: &mut egui::Ui, target: FileTarget, note: &Option<(FileTarget, String)>) {
+pub fn chooser_note_ui(ui: &mut egui::Ui, target: FileTarget, note: &Option<(FileTarget, String)>) {
     if let Some((_, said)) = note.as_ref().filter(|(for_field, _)| *for_field == target) {
         ui.horizontal(|ui| {
             ui.add_space(theme::LABEL_WIDTH + 8.0);

@@ -501,18 +501,25 @@ fn backup_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
         "One file with every key, its details and the audit log, encrypted under your master password. Restore it here with \"Restore from a backup…\" (or drop the file on this window), or with keydesk restore FILE.",
     );
     super::widgets::field_with(ui, "Backup file", egui::TextEdit::singleline(&mut state.backup_path));
-    let chosen = super::files::choose_button_ui(ui, FileTarget::Backup, &state.transfer.chooser_note)
-        .then_some(Command::Files(super::app::files::FilesCommand::Choose(FileTarget::Backup)));
     secret_field(ui, "backup-password", "Your master password", &mut state.backup_password);
     error_ui(ui, &state.backup_error);
-    let (back_up, restore) = ui
-        .horizontal(|ui| (ui.button("Back up").clicked(), ui.button("Restore from a backup…").clicked()))
+    let (back_up, choose, restore) = ui
+        .horizontal(|ui| {
+            let back_up = ui.button("Back up").clicked();
+            let choose = super::files::choose_button(ui, FileTarget::Backup);
+            (back_up, choose, ui.button("Restore from a backup…").clicked())
+        })
         .inner;
+    super::files::chooser_note_ui(ui, FileTarget::Backup, &state.transfer.chooser_note);
+    let files = |target| Some(Command::Files(super::app::files::FilesCommand::Choose(target)));
     if restore {
-        return Some(Command::Files(super::app::files::FilesCommand::Choose(FileTarget::Restore)));
+        return files(FileTarget::Restore);
+    }
+    if choose {
+        return files(FileTarget::Backup);
     }
     if !back_up {
-        return chosen;
+        return None;
     }
     let path = state.backup_path.trim();
     if path.is_empty() {
