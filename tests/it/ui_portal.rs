@@ -149,3 +149,29 @@ fn the_desktops_file_chooser_saves_and_opens_through_the_portal() {
     };
     assert_eq!(round_trip(&bus, &display, open, &target), Some(target));
 }
+
+#[test]
+fn the_windows_choose_button_fills_the_export_field_from_the_desktops_dialog() {
+    use crate::common::window::{app_with_portal, click, create_and_unlock, scroll_to, world};
+    let Some(display) = ready() else { return };
+    let bus = PrivateBus::start(true);
+    let _portal = portal(&bus, &display);
+    let world = world();
+    let mut harness = app_with_portal(&world, PortalBus::Address(bus.address.clone()));
+    create_and_unlock(&mut harness);
+    click(&mut harness, "Settings");
+    scroll_to(&mut harness, "Choose where to export…");
+    let folder = tempfile::tempdir().unwrap();
+    let target = folder.path().join("chosen-export.csv");
+    // The window's job waits in the portal (jobs run inline here) while the dialog is answered.
+    let answering = {
+        let (display, target) = (display.clone(), target.clone());
+        std::thread::spawn(move || answer_dialog(&display, "Export keys", &target, Verb::Save))
+    };
+    click(&mut harness, "Choose where to export…");
+    answering.join().unwrap();
+    harness.run();
+    let typed = harness.state().session().unwrap().settings.transfer.export_path.clone();
+    assert_eq!(typed, target.display().to_string());
+    assert!(harness.state().session().unwrap().settings.transfer.chooser_note.is_none());
+}
