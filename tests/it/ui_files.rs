@@ -160,3 +160,20 @@ fn without_a_portal_on_the_bus_the_chooser_leaves_the_typed_path_with_a_note() {
     harness.get_by_label("Backup to restore");
     harness.get_by_label("This desktop offers no file chooser: type the file's path in the field instead.");
 }
+
+#[test]
+fn on_a_team_vault_a_dropped_csv_is_previewed_and_a_backup_points_to_the_servers_snapshot() {
+    let bao = crate::common::bao::Bao::dev();
+    let world = world();
+    let mut harness = crate::ui_team::ana_makes_a_team_vault(&world, &bao);
+    let csv = world.dir.path().join("keys.csv");
+    std::fs::write(&csv, format!("label,key\nNewsletter,{}\n", crate::common::mailchimp_key())).unwrap();
+    drop_file(&mut harness, &csv);
+    harness.run();
+    harness.get_by_label("Import 1 key");
+    // A backup, told by its content: a team vault has none to restore.
+    let backup = world.dir.path().join("old.kdbackup");
+    std::fs::write(&backup, "(kind: \"keydesk-backup\", format: 1, sealed: \"\")").unwrap();
+    drop_file(&mut harness, &backup);
+    harness.get_by_label_contains("A team vault is backed up where it lives: a snapshot of its server");
+}

@@ -90,12 +90,21 @@ impl KeydeskApp {
     /// Asks the desktop's file chooser for `target`'s path, in a job (the dialog waits for the
     /// user).
     fn choose_file(&mut self, ctx: &egui::Context, target: FileTarget) {
-        let now = self.now();
-        let Phase::Unlocked(session) = &mut self.phase else { return };
-        let today = now.format("%Y-%m-%d").to_string();
-        let request = match target {
-            FileTarget::Report => report_request(session, &today),
-            _ => request_for(target, &session.settings, &today),
+        let today = self.now().format("%Y-%m-%d").to_string();
+        let request = match &self.phase {
+            Phase::Unlocked(session) if target == FileTarget::Report => report_request(session, &today),
+            Phase::Unlocked(session) => {
+                let settings = &session.settings;
+                // The restore's dialog opens where its field points, else where backups go.
+                let backup =
+                    settings.restore.as_ref().map_or(settings.backup_path.as_str(), |f| f.path.as_str());
+                let backup =
+                    if target == FileTarget::Backup { settings.backup_path.as_str() } else { backup };
+                request_for(target, (&settings.transfer, backup), &today)
+            }
+            // A team vault's Import / Export panel: its own forms, no backup.
+            Phase::Team(session) => request_for(target, (&session.screen.transfer, ""), &today),
+            _ => return,
         };
         let bus = self.services.portal.clone();
         self.jobs.spawn(ctx, "Waiting for the file chooser", Records::No, move || {
@@ -129,6 +138,9 @@ impl KeydeskApp {
     /// opened); a cancel changes nothing; no chooser: the note, and the field to type in.
     fn chosen(&mut self, target: FileTarget, answer: Result<Option<PathBuf>, ChooserError>) {
         let replaces = self.restore_replaces();
+        if let Phase::Team(session) = &mut self.phase {
+            return team_chosen(&mut session.screen.transfer, target, answer, &mut self.queued);
+        }
         let Phase::Unlocked(session) = &mut self.phase else { return };
         if target == FileTarget::Report {
             let form = &mut session.detail.incident;
@@ -264,6 +276,31 @@ impl KeydeskApp {
     }
 }
 
+/// A file chosen for a team vault's Import / Export panel (its import previewed at once).
+fn team_chosen(
+    transfer: &mut crate::ui::state::TransferState,
+    target: FileTarget,
+    answer: Result<Option<PathBuf>, ChooserError>,
+    queued: &mut Vec<Command>,
+) {
+    match answer {
+        Ok(None) => {}
+        Ok(Some(path)) => {
+            transfer.chooser_note = None;
+            let typed = path.display().to_string();
+            if target == FileTarget::Import {
+                transfer.import_path = typed;
+                transfer.import_picker = None;
+                let preview = TransferAction::Preview { path, format: transfer.import_format, columns: None };
+                queued.push(Command::Team(crate::ui::team::TeamCommand::Transfer(preview)));
+            } else if target == FileTarget::Export {
+                transfer.export_path = typed;
+            }
+        }
+        Err(why) => transfer.chooser_note = Some((target, why.to_string())),
+    }
+}
+
 /// The local vault's command for an import preview.
 fn preview_command(preview: TransferAction) -> Command {
     match preview {
@@ -291,12 +328,16 @@ fn open_restore(settings: &mut SettingsState, path: String, replaces: String) {
 
 /// The dialog's question for `target`: its title, the name offered, the folder it opens in and
 /// its filters; `today` names the exports and backups.
-fn request_for(target: FileTarget, settings: &SettingsState, today: &str) -> FileRequest {
+fn request_for(
+    target: FileTarget,
+    (transfer, backup): (&crate::ui::state::TransferState, &str),
+    today: &str,
+) -> FileRequest {
     let glob = |patterns: &[&str]| patterns.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
     let all = ("All files".to_owned(), glob(&["*"]));
     match target {
         FileTarget::Import => {
-            let (current_folder, _) = file_chooser::split_typed(&settings.transfer.import_path);
+            let (current_folder, _) = file_chooser::split_typed(&transfer.import_path);
             FileRequest {
                 verb: Verb::Open,
                 title: "Import keys".into(),
@@ -320,9 +361,8 @@ fn request_for(target: FileTarget, settings: &SettingsState, today: &str) -> Fil
             }
         }
         FileTarget::Export => {
-            let (current_folder, typed) = file_chooser::split_typed(&settings.transfer.export_path);
-            let (extension, filter) =
-                if settings.transfer.export_json { ("json", "JSON") } else { ("csv", "CSV") };
+            let (current_folder, typed) = file_chooser::split_typed(&transfer.export_path);
+            let (extension, filter) = if transfer.export_json { ("json", "JSON") } else { ("csv", "CSV") };
             FileRequest {
                 verb: Verb::Save,
                 title: "Export keys".into(),
@@ -332,7 +372,7 @@ fn request_for(target: FileTarget, settings: &SettingsState, today: &str) -> Fil
             }
         }
         FileTarget::Backup => {
-            let (current_folder, typed) = file_chooser::split_typed(&settings.backup_path);
+            let (current_folder, typed) = file_chooser::split_typed(backup);
             FileRequest {
                 verb: Verb::Save,
                 title: "Back up the vault".into(),
@@ -343,8 +383,7 @@ fn request_for(target: FileTarget, settings: &SettingsState, today: &str) -> Fil
         }
         // Asked with its key's page (`report_request`).
         FileTarget::Restore | FileTarget::Report => {
-            let typed = settings.restore.as_ref().map_or(settings.backup_path.as_str(), |f| f.path.as_str());
-            let (current_folder, _) = file_chooser::split_typed(typed);
+            let (current_folder, _) = file_chooser::split_typed(backup);
             FileRequest {
                 verb: Verb::Open,
                 title: "Restore from a backup".into(),
