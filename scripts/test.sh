@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs everything CI runs, on a fresh Debian/Ubuntu machine or a developer's:
 #   1. installs what the tests need when it is missing (Xvfb, openbox, xdotool, x11-utils,
+#      xdg-desktop-portal and its GTK backend (the desktop's file chooser),
 #      D-Bus, gnome-keyring, libsecret-tools, xclip, strace (kills at each write call), dunst (a notification daemon),
 #      KeePassXC and LibreOffice Calc (they make the files the import tests read), Chromium
 #      and openssl (the browser extension's end-to-end test and its https page), OpenBao
@@ -44,6 +45,9 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
               libGL.so.1:libgl1 libEGL.so.1:libegl1; do
     ldconfig -p 2>/dev/null | grep "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
   done
+  # The desktop's file chooser (tests/it/ui_portal.rs): the XDG portal and its GTK dialog.
+  [ -x /usr/libexec/xdg-desktop-portal ] || missing+=(xdg-desktop-portal)
+  [ -x /usr/libexec/xdg-desktop-portal-gtk ] || missing+=(xdg-desktop-portal-gtk)
   # The LDAP sign-in's tests run OpenLDAP's server (in /usr/sbin, not on every PATH).
   for program in slapd slapadd slappasswd; do
     [ -x "/usr/sbin/$program" ] || { missing+=(slapd); break; }
@@ -240,7 +244,7 @@ else
   # tests take turns (the X11 clipboard's; the keychain writers') run one test at a time. Within
   # a module no test relies on a process of its own: none sets the environment or the working
   # folder, and window_state (the one real event loop) holds one test.
-  serial=(clipboard window_state a11y browser_e2e keychain import)
+  serial=(clipboard window_state a11y browser_e2e ui_portal keychain import)
   # Arguments that start with '-' (--nocapture, --ignored) go to every run as they are.
   filters=()
   flags=()

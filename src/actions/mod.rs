@@ -22,6 +22,7 @@ pub mod check_all;
 mod create;
 pub mod fill;
 pub mod guard;
+pub mod restore;
 mod revoke;
 mod store;
 pub mod team;

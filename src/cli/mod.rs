@@ -62,6 +62,8 @@ pub enum CliError {
     Team(#[from] crate::team::TeamError),
     #[error(transparent)]
     Server(#[from] crate::team::kv::KvError),
+    #[error(transparent)]
+    Restore(#[from] crate::actions::restore::RestoreError),
 }
 
 impl CliError {
@@ -77,7 +79,8 @@ impl CliError {
             | CliError::Clipboard(_)
             | CliError::SecretStore(_)
             | CliError::Team(_)
-            | CliError::Server(_) => 1,
+            | CliError::Server(_)
+            | CliError::Restore(_) => 1,
         }
     }
 }

@@ -49,6 +49,8 @@ pub struct Services {
     /// The program that opens the company login's address for a team vault's sign-in
     /// (`$KEYDESK_BROWSER`), else the system's opener.
     pub browser: Option<std::ffi::OsString>,
+    /// The bus the desktop's file chooser (the XDG portal) is asked on.
+    pub portal: file_chooser::PortalBus,
 }
 
 /// Something the user asked of the shell, returned by the unlock screens, the bars and
@@ -123,6 +125,8 @@ pub enum Command {
         options: crate::actions::transfer::ExportOptions,
     },
     Session(session::Command),
+    /// The desktop's file chooser, a restore, a file dropped on the window.
+    Files(files::FilesCommand),
     /// The user's answer to a browser's first request: may it ask for keys?
     AnswerBrowser {
         browser: String,
@@ -177,6 +181,8 @@ pub enum Done {
     Team(team::TeamDone),
     /// A "Prepare the server…" page's job's answer.
     ServerSetup(crate::ui::server_setup::SetupDone),
+    /// A file chosen, a dropped file read, a restore done.
+    Files(files::FilesDone),
 }
 
 /// Why the vault did not open.
@@ -210,6 +216,8 @@ mod answers;
 mod browser;
 mod company_login;
 mod desktop;
+pub mod file_chooser;
+pub mod files;
 mod opening;
 mod server_setup;
 mod sign_in_again;
@@ -520,6 +528,10 @@ impl KeydeskApp {
                     Done::Exported(Box::new(vault), result)
                 });
             }
+            Command::Files(command) => self.run_files(ctx, command),
+            Command::Session(session::Command::ChooseFile(target)) => {
+                self.run_files(ctx, files::FilesCommand::Choose(target));
+            }
             Command::Session(command) => {
                 // A session that is locking takes no new work.
                 if self.lock_when_done.is_some() {
@@ -659,6 +671,7 @@ impl KeydeskApp {
                 }
             }
         }
+        commands.extend(self.files_dropped_ui(&ctx));
         #[cfg(target_os = "linux")]
         commands.extend(self.browser_question_ui(&ctx));
         #[cfg(target_os = "linux")]

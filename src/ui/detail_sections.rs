@@ -105,6 +105,10 @@ fn incident_ui(
             });
         }
         field(ui, "Report file", &mut form.report_path);
+        let report = super::state::FileTarget::Report;
+        if super::files::choose_button_ui(ui, report, &form.chooser_note) {
+            command = Some(Command::ChooseFile(report));
+        }
         ui.horizontal(|ui| {
             ui.add_space(theme::LABEL_WIDTH + 8.0);
             if ui.button(format!("Write the report of {}", incident.id)).clicked() {

@@ -14,6 +14,7 @@ pub mod dashboard;
 mod dashboard_row;
 pub mod detail;
 mod detail_sections;
+pub mod files;
 pub mod fills;
 pub mod health;
 pub mod import_columns;
@@ -72,6 +73,7 @@ pub fn run(dir: PathBuf) -> Result<(), String> {
         reminder: crate::reminder::Systemd::default(),
         timings,
         browser: crate::team::oidc::browser_from_env(),
+        portal: app::file_chooser::PortalBus::Session,
     };
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Keydesk")

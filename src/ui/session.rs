@@ -102,6 +102,8 @@ pub enum Command {
         id: String,
         path: std::path::PathBuf,
     },
+    /// Open the desktop's file chooser for a path field (answered by the shell).
+    ChooseFile(crate::ui::state::FileTarget),
     /// Finish the rotation of `old`: its revoke, asked in the revoke dialog. `reason` says why
     /// integrations are left, when some are.
     /// Give up the rotation of `old`: its replacement is revoked (in the revoke dialog), then

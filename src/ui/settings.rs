@@ -2,7 +2,7 @@
 
 use super::app::Command;
 use super::session;
-use super::state::{SettingsState, TransferState};
+use super::state::{FileTarget, SettingsState, TransferState};
 use super::theme::{self, Badge, ThemeChoice};
 use super::widgets::{badge_ui, error_ui, secret_field};
 use crate::vault::MIN_PASSWORD;
@@ -148,7 +148,8 @@ pub fn settings_ui(
     ui.add_space(theme::GAP * 2.0);
     let command = import_ui(ui, &mut state.transfer).map(TransferAction::into_command).or(command);
     ui.add_space(theme::GAP * 2.0);
-    export_ui(ui, &mut state.transfer).map(TransferAction::into_command).or(command)
+    let command = export_ui(ui, &mut state.transfer).map(TransferAction::into_command).or(command);
+    super::files::restore_dialog_ui(ui.ctx(), &mut state.restore, &state.transfer.chooser_note).or(command)
 }
 
 /// What the Browsers section was asked: stop allowing a browser, or turn the leak guard on
@@ -258,6 +259,8 @@ pub enum TransferAction {
     },
     /// Import the previewed file's new rows.
     Import,
+    /// Open the desktop's file chooser for the import's or the export's field.
+    Choose(FileTarget),
     Export {
         path: std::path::PathBuf,
         options: crate::actions::transfer::ExportOptions,
@@ -273,6 +276,7 @@ impl TransferAction {
             }
             TransferAction::Import => Command::Import,
             TransferAction::Export { path, options } => Command::Export { path, options },
+            TransferAction::Choose(target) => Command::Files(super::app::files::FilesCommand::Choose(target)),
         }
     }
 }
@@ -290,6 +294,8 @@ pub fn export_ui(ui: &mut egui::Ui, state: &mut TransferState) -> Option<Transfe
         "The keys' details as CSV (which Import reads back) or JSON, in a file readable by you alone; an existing file is never replaced.",
     );
     super::widgets::field_with(ui, "Export file", egui::TextEdit::singleline(&mut state.export_path));
+    let mut command = super::files::choose_button_ui(ui, FileTarget::Export, &state.chooser_note)
+        .then_some(TransferAction::Choose(FileTarget::Export));
     for (value, words) in [
         (&mut state.export_json, "JSON instead of CSV"),
         (&mut state.export_all, "Revoked keys too"),
@@ -304,7 +310,6 @@ pub fn export_ui(ui: &mut egui::Ui, state: &mut TransferState) -> Option<Transfe
     let path = state.export_path.trim().to_owned();
     let format = if state.export_json { ExportFormat::Json } else { ExportFormat::Csv };
     let options = ExportOptions { format, all: state.export_all, with_secrets: false };
-    let mut command = None;
     ui.horizontal(|ui| {
         ui.add_space(theme::LABEL_WIDTH + 8.0);
         if ui.button("Export").clicked() {
@@ -364,6 +369,9 @@ pub fn import_ui(ui: &mut egui::Ui, state: &mut TransferState) -> Option<Transfe
         "From a spreadsheet saved as CSV or as an Excel workbook (columns label and key), or an export of KeePassXC, Bitwarden, LastPass or 1Password (CSV or .1pux). You see what each row becomes before anything is written.",
     );
     super::widgets::field_with(ui, "Import file", egui::TextEdit::singleline(&mut state.import_path));
+    if super::files::choose_button_ui(ui, FileTarget::Import, &state.chooser_note) {
+        command = Some(TransferAction::Choose(FileTarget::Import));
+    }
     ui.horizontal(|ui| {
         let name = super::widgets::form_label(ui, "Format");
         let word = |format: Option<Format>| format.map_or("Tell from the file", Format::name);
@@ -490,12 +498,27 @@ fn backup_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> {
     ui.heading("Backup");
     explain(
         ui,
-        "One file with every key, its details and the audit log, encrypted under your master password. Restore it with keydesk restore FILE.",
+        "One file with every key, its details and the audit log, encrypted under your master password. Restore it here with \"Restore from a backup…\" (or drop the file on this window), or with keydesk restore FILE.",
     );
     super::widgets::field_with(ui, "Backup file", egui::TextEdit::singleline(&mut state.backup_path));
     secret_field(ui, "backup-password", "Your master password", &mut state.backup_password);
     error_ui(ui, &state.backup_error);
-    if !ui.button("Back up").clicked() {
+    let (back_up, choose, restore) = ui
+        .horizontal(|ui| {
+            let back_up = ui.button("Back up").clicked();
+            let choose = super::files::choose_button(ui, FileTarget::Backup);
+            (back_up, choose, ui.button("Restore from a backup…").clicked())
+        })
+        .inner;
+    super::files::chooser_note_ui(ui, FileTarget::Backup, &state.transfer.chooser_note);
+    let files = |target| Some(Command::Files(super::app::files::FilesCommand::Choose(target)));
+    if restore {
+        return files(FileTarget::Restore);
+    }
+    if choose {
+        return files(FileTarget::Backup);
+    }
+    if !back_up {
         return None;
     }
     let path = state.backup_path.trim();

@@ -78,6 +78,8 @@ pub struct IncidentForm {
     /// Where the Markdown report goes.
     pub report_path: String,
     pub error: Option<String>,
+    /// The desktop's file chooser did not answer for the report's field: why.
+    pub chooser_note: Option<(FileTarget, String)>,
 }
 
 impl DetailState {
@@ -242,6 +244,30 @@ pub struct SettingsState {
     pub reminder_asked: bool,
     /// What the last switch did, or why it did nothing.
     pub reminder_said: Option<Result<String, String>>,
+    /// "Restore from a backup…": the dialog that confirms it, while open.
+    pub restore: Option<RestoreForm>,
+}
+
+/// The path field a file chooser fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileTarget {
+    Import,
+    Export,
+    Backup,
+    Restore,
+    /// An incident's report, on its key's page.
+    Report,
+}
+
+/// The restore's dialog: the backup file, its master password, and what is replaced.
+pub struct RestoreForm {
+    /// The backup file (chosen, dropped or typed).
+    pub path: String,
+    /// The master password the vault had when it was backed up.
+    pub password: SecretInput,
+    /// What the restore replaces, in words (the folder and its keys).
+    pub replaces: String,
+    pub error: Option<String>,
 }
 
 /// Import and Export as typed: on a local vault's settings screen, or a team vault's
@@ -268,6 +294,9 @@ pub struct TransferState {
     /// The words typed in the dialog that confirms writing secrets (open while `Some`).
     pub export_confirm: Option<String>,
     pub export_error: Option<String>,
+    /// The desktop's file chooser did not answer for a field (of this form, or the backup's
+    /// and the restore's): which, and why in one sentence.
+    pub chooser_note: Option<(FileTarget, String)>,
 }
 
 /// A file read for import, with the preview of each row.
@@ -336,6 +365,7 @@ impl SettingsState {
             reminder: None,
             reminder_asked: false,
             reminder_said: None,
+            restore: None,
         }
     }
 }

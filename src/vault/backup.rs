@@ -92,14 +92,25 @@ pub fn seal(
     Ok(text.into_bytes())
 }
 
+/// The outer file's kind and format, read without the password.
+#[derive(Deserialize)]
+struct Probe {
+    kind: String,
+    format: u32,
+}
+
+/// Whether `bytes` are a Keydesk backup file (of any format), told by its content without
+/// the password: the `keydesk-backup` kind that [`seal`] writes.
+pub fn is_backup(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| ron::from_str::<Probe>(text).ok())
+        .is_some_and(|probe| probe.kind == "keydesk-backup")
+}
+
 /// Opens a backup with `password`.
 pub fn open(bytes: &[u8], password: &SecretString) -> Result<Contents, BackupError> {
     let text = std::str::from_utf8(bytes).map_err(|_not_utf8| BackupError::NotABackup)?;
-    #[derive(Deserialize)]
-    struct Probe {
-        kind: String,
-        format: u32,
-    }
     let probe: Probe = ron::from_str(text).map_err(|_ron_error| BackupError::NotABackup)?;
     if probe.kind != "keydesk-backup" {
         return Err(BackupError::NotABackup);

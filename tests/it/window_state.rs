@@ -95,6 +95,7 @@ impl Window {
                 reminder: keydesk::reminder::Systemd::default(),
                 timings: None,
                 browser: None,
+                portal: Default::default(),
             };
             let options = eframe::NativeOptions {
                 viewport: egui::ViewportBuilder::default()

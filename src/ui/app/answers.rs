@@ -87,13 +87,14 @@ impl KeydeskApp {
                 }
             }
             Done::Session(done) => self.finish_session_job(ctx, done, cancelled),
+            Done::Files(done) => self.files_done(ctx, done),
         }
         ctx.request_repaint();
     }
 
     /// A vault back from a job on the settings screen: the session again, the outcome told
     /// (a failure in the screen's error line), and the answers that waited applied.
-    fn vault_back(
+    pub(super) fn vault_back(
         &mut self,
         ctx: &egui::Context,
         vault: Vault,

@@ -68,6 +68,8 @@ impl Session {
             Command::OpenIncident { key, report } => self.open_incident(&key, &report, fx),
             Command::CloseIncident { id, summary } => self.close_incident(&id, &summary, fx),
             Command::ExportIncident { id, path } => self.export_incident(&id, &path, fx),
+            // The shell asks the desktop (`KeydeskApp::run_cmd`); nothing for the session.
+            Command::ChooseFile(_) => {}
             // Rotation and revoke.
             Command::Rotate { key, pasted } => self.rotate(&key, pasted, fx),
             Command::ReplaceAtProvider(id) => {

@@ -8,6 +8,7 @@
 use std::io::Write;
 pub mod aws_model;
 pub mod bao;
+pub mod bus;
 pub mod clipboard;
 pub mod kills;
 pub mod ldap;

@@ -9,6 +9,7 @@ use keydesk::clipboard::FakeClipboard;
 use keydesk::providers::http::HttpConfig;
 use keydesk::secrets::SecretStore;
 use keydesk::secrets::memory::MemoryStore;
+use keydesk::ui::app::file_chooser::PortalBus;
 use keydesk::ui::{KeydeskApp, Services};
 use keydesk::vault::crypto::KdfParams;
 
@@ -88,6 +89,20 @@ fn app_of(
     clipboard: Box<dyn keydesk::clipboard::Clipboard>,
     browser: Option<std::ffi::OsString>,
 ) -> Harness<'static, KeydeskApp> {
+    app_asking(world, inline_jobs, clipboard, (browser, PortalBus::Session))
+}
+
+/// The app (jobs inline) whose file chooser is asked on `portal` (a bus of the test's own).
+pub fn app_with_portal(world: &World, portal: PortalBus) -> Harness<'static, KeydeskApp> {
+    app_asking(world, true, Box::new(world.clipboard.clone()), (None, portal))
+}
+
+fn app_asking(
+    world: &World,
+    inline_jobs: bool,
+    clipboard: Box<dyn keydesk::clipboard::Clipboard>,
+    (browser, portal): (Option<std::ffi::OsString>, PortalBus),
+) -> Harness<'static, KeydeskApp> {
     let store = world.store.clone();
     let services = Services {
         dir: world.dir.path().join("vault"),
@@ -101,6 +116,7 @@ fn app_of(
         reminder: keydesk::reminder::Systemd { env: world.systemd_env() },
         timings: None,
         browser,
+        portal,
     };
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1000.0, 860.0))

@@ -298,6 +298,9 @@ impl KeydeskApp {
                 drop(browser);
                 return;
             }
+            TeamCommand::Transfer(crate::ui::settings::TransferAction::Choose(target)) => {
+                return self.run_files(ctx, super::files::FilesCommand::Choose(*target));
+            }
             TeamCommand::LeakGuard(on) => {
                 #[cfg(target_os = "linux")]
                 self.set_leak_guard(ctx, *on);
