@@ -161,6 +161,45 @@ fn without_a_portal_on_the_bus_the_chooser_leaves_the_typed_path_with_a_note() {
     harness.get_by_label("This desktop offers no file chooser: type the file's path in the field instead.");
 }
 
+/// A portal that takes the file chooser's call and never answers it, as one does whose
+/// backend hangs: the window must not wait for a dialog that never opens.
+#[test]
+#[allow(clippy::disallowed_methods, reason = "the fake portal reads its calls on a thread of its own")]
+fn a_portal_that_never_answers_leaves_the_typed_path_with_a_note() {
+    let bus = PrivateBus::start(false);
+    let portal = zbus::blocking::connection::Builder::address(bus.address.as_str())
+        .unwrap()
+        .name("org.freedesktop.portal.Desktop")
+        .unwrap()
+        .build()
+        .unwrap();
+    // The portal's side: it reads the call, then says nothing.
+    let rule = zbus::MatchRule::builder().msg_type(zbus::message::Type::MethodCall).build();
+    let calls = zbus::blocking::MessageIterator::for_match_rule(rule, &portal, Some(4)).unwrap();
+    let (asked, members) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for call in calls.filter_map(Result::ok) {
+            let member = call.header().member().map(|m| m.to_string()).unwrap_or_default();
+            if asked.send(member).is_err() {
+                break;
+            }
+        }
+    });
+    let world = world();
+    let mut harness = app_with_portal(&world, PortalBus::Address(bus.address.clone()));
+    create_and_unlock(&mut harness);
+    click(&mut harness, "Settings");
+    scroll_to(&mut harness, "Choose the file to import…");
+    // Jobs run inline in the harness: the click returns once the call has given up.
+    click(&mut harness, "Choose the file to import…");
+    harness.run();
+    harness
+        .get_by_label("The desktop's file chooser did not open: type the file's path in the field instead.");
+    let asked: Vec<String> = members.try_iter().collect();
+    assert!(asked.iter().any(|m| m == "OpenFile"), "the portal was asked for a file: {asked:?}");
+    drop(portal);
+}
+
 #[test]
 fn on_a_team_vault_a_dropped_csv_is_previewed_and_a_backup_points_to_the_servers_snapshot() {
     let bao = crate::common::bao::Bao::dev();

@@ -3,8 +3,8 @@
 //! the `Response` signal of the `org.freedesktop.portal.Request` object the call returns. It
 //! blocks until the user answers, so it runs in a job, never on the UI thread.
 //!
-//! Where no portal answers (no portal service on the bus, none with a file chooser, an
-//! error), the window keeps its typed path field and says so in one sentence; a user who
+//! Where no portal answers (no portal service on the bus, none with a file chooser, one that
+//! does not take the call within `PORTAL_CALL_TIMEOUT`, an error), the window keeps its typed path field and says so in one sentence; a user who
 //! cancels the dialog is answered `Ok(None)`, which is no error.
 
 use std::collections::HashMap;
@@ -48,6 +48,9 @@ pub enum ChooserError {
     /// No portal service, or none with a file chooser, on the bus.
     #[error("This desktop offers no file chooser: type the file's path in the field instead.")]
     Unavailable,
+    /// The portal took the call but did not answer it within `PORTAL_CALL_TIMEOUT`.
+    #[error("The desktop's file chooser did not open: type the file's path in the field instead.")]
+    NoAnswer,
     /// The portal answered with an error.
     #[error("The desktop's file chooser failed: type the file's path in the field instead.")]
     Failed,
@@ -56,17 +59,24 @@ pub enum ChooserError {
     NotLocal,
 }
 
+/// How long the portal has to take the call (it answers at once with the dialog's handle, then
+/// the user takes as long as they like): a portal that started but whose backend hangs would
+/// otherwise leave the window waiting for a dialog that never opens.
+pub const PORTAL_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Asks the desktop's file chooser on `bus`; blocks until the user answers. `Ok(None)`: the
 /// user cancelled.
 #[cfg(target_os = "linux")]
 pub fn choose(bus: &PortalBus, request: &FileRequest) -> Result<Option<PathBuf>, ChooserError> {
-    let connection = match bus {
-        PortalBus::Session => zbus::blocking::Connection::session(),
-        PortalBus::Address(address) => {
-            zbus::blocking::connection::Builder::address(address.as_str()).and_then(|b| b.build())
-        }
-    }
-    .map_err(|_no_bus| ChooserError::Unavailable)?;
+    use zbus::blocking::connection::Builder;
+    let builder = match bus {
+        PortalBus::Session => Builder::session(),
+        PortalBus::Address(address) => Builder::address(address.as_str()),
+    };
+    let connection = builder
+        .map(|b| b.method_timeout(PORTAL_CALL_TIMEOUT))
+        .and_then(|b| b.build())
+        .map_err(|_no_bus| ChooserError::Unavailable)?;
     portal::ask(&connection, request)
 }
 
@@ -116,8 +126,14 @@ mod portal {
                 method,
                 &("", request.title.as_str(), options(request, &token)),
             )
-            // No portal service on the bus, none with a file chooser, or it refused.
-            .map_err(|_no_portal| ChooserError::Unavailable)?;
+            .map_err(|error| match error {
+                // A portal took the call and never answered it: its backend hangs.
+                zbus::Error::InputOutput(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+                    ChooserError::NoAnswer
+                }
+                // No portal service on the bus, none with a file chooser, or it refused.
+                _no_portal => ChooserError::Unavailable,
+            })?;
         let handle: OwnedObjectPath =
             reply.body().deserialize().map_err(|_odd_reply| ChooserError::Failed)?;
         for message in responses {
