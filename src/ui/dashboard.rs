@@ -132,7 +132,8 @@ impl RowStatus {
     pub fn word(self, provider: &str) -> (String, Badge) {
         match self {
             RowStatus::Works => ("works".into(), Badge::Good),
-            RowStatus::Active => ("active".into(), Badge::Good),
+            // Grey: a checksum says the key is intact, not that anything accepts it.
+            RowStatus::Active => ("active".into(), Badge::Muted),
             RowStatus::NeverChecked => ("never checked".into(), Badge::Muted),
             RowStatus::CouldNotCheck => ("could not check".into(), Badge::Warn),
             RowStatus::Refused => (format!("refused by {provider}"), Badge::Bad),

@@ -150,6 +150,10 @@ fn header_ui(
             };
             ui.label(egui::RichText::new(provider).weak());
             status_chip_ui(ui, record, now);
+            // The red card below says what it is; the header says it first.
+            if file.incidents.iter().any(|i| i.key == record.id && i.closed_at.is_none()) {
+                card::chip(ui, "incident open", theme::Badge::Bad, false);
+            }
         });
         ui.add_space(theme::SPACE_12);
         if let Some(asked) = actions_ui(ui, file, record, state, revealed, now) {

@@ -540,6 +540,8 @@ fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() 
     harness.get_by_label_contains(&format!("Incident {id} opened."));
     harness.get_by_label("Found in a public repository, noticed by Dana.");
     assert!(harness.query_by_label("Report a suspected leak").is_none(), "one open incident at a time");
+    // The header says so beside the key's status, in red, above any "active".
+    harness.get_by_label("incident open");
 
     // The page's header, with Revoke, is at its top.
     scroll_to(&mut harness, "Revoke Newsletter sync…");
@@ -573,6 +575,7 @@ fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() 
     assert_eq!(incident.summary, "Revoked within the hour; no sends seen.");
     harness.get_by_label("closed");
     assert!(harness.query_by_label("Close incident").is_none());
+    assert!(harness.query_by_label("incident open").is_none(), "a closed incident leaves the header");
 }
 
 /// A local SendGrid that answers as its API does, an account for it, and "CRM mail" (used by

@@ -79,6 +79,26 @@ fn a_csv_dropped_on_the_window_shows_its_import_preview_row_by_row() {
 }
 
 #[test]
+fn of_several_files_dropped_at_once_the_first_is_opened_and_the_others_are_named_as_left() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    let folder = tempfile::tempdir().unwrap();
+    let first = folder.path().join("first.csv");
+    let second = folder.path().join("second.csv");
+    std::fs::write(&first, "label;key\nNewsletter;dropped-import-value-0002\n").unwrap();
+    std::fs::write(&second, "label;key\nOther;dropped-import-value-0003\n").unwrap();
+    for path in [&first, &second] {
+        harness.input_mut().dropped_files.push(Arc::new(Dropped(path.clone())));
+    }
+    harness.run();
+    harness.get_by_label_contains("1 rows read as a spreadsheet CSV: 1 new");
+    harness.get_by_label(
+        "One file at a time: first.csv is opened, the other file was left alone; drop them one by one.",
+    );
+}
+
+#[test]
 fn a_file_that_is_neither_a_backup_nor_an_import_is_told_in_one_sentence() {
     let world = world();
     let mut harness = app(&world);

@@ -78,7 +78,21 @@ impl KeydeskApp {
                 {
                     return;
                 }
+                let others = paths.len().saturating_sub(1);
                 let Some(path) = paths.into_iter().next() else { return };
+                if others > 0 {
+                    let name = path.file_name().unwrap_or(path.as_os_str()).to_string_lossy();
+                    let left = if others == 1 {
+                        "the other file was".to_owned()
+                    } else {
+                        format!("the other {others} files were")
+                    };
+                    let said = format!(
+                        "One file at a time: {name} is opened, {left} left alone; drop them one by one."
+                    );
+                    let now = self.now();
+                    self.toasts.warn(said, now);
+                }
                 self.jobs.spawn(ctx, "Reading the dropped file", Records::No, move || {
                     let kind = what_is(&path);
                     Done::Files(FilesDone::Dropped(path, kind))
