@@ -255,6 +255,41 @@ fn bad_inputs_fail_with_one_sentence_and_change_nothing() {
     cli.ok(&["check"], "");
 }
 
+/// A password file is read up to 64 KiB: `/dev/zero` or an endless pipe is refused in one
+/// sentence instead of filling the memory, a pipe from another program (`<(…)`) still works,
+/// and a key on stdin longer than that is refused rather than cut.
+#[test]
+fn endless_password_files_and_keys_are_refused_and_a_pipe_still_works() {
+    let cli = Cli::new();
+    cli.ok(&["init", "--secret-store", "file"], "");
+    let endless = common::run(
+        {
+            let mut command = cli.command_without_password(&["check", "--password-file", "/dev/zero"]);
+            command.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keydesk-test-bus");
+            command
+        },
+        "",
+    );
+    let stderr = String::from_utf8_lossy(&endless.stderr);
+    assert_eq!(endless.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("The password file is larger than 64 KiB"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+
+    let piped = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(r#""$0" --vault "$1" --password-file <(printf '%s\n' "$2") check"#)
+        .arg(env!("CARGO_BIN_EXE_keydesk"))
+        .arg(&cli.vault)
+        .arg(PASSWORD)
+        .env_remove("KEYDESK_PASSWORD_FILE")
+        .output()
+        .unwrap();
+    assert!(piped.status.success(), "{}", String::from_utf8_lossy(&piped.stderr));
+
+    let long = "k".repeat(70 * 1024);
+    refused(&cli, &["add", "--label", "Long"], &long, 1, "The key on stdin is longer than 64 KiB");
+}
+
 #[test]
 fn no_password_and_no_terminal_is_a_usage_error() {
     let cli = Cli::new();
