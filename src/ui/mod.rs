@@ -14,6 +14,7 @@ pub mod dashboard;
 mod dashboard_row;
 pub mod detail;
 mod detail_sections;
+mod failure;
 pub mod files;
 pub mod fills;
 pub mod health;
@@ -42,6 +43,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use app::{Command, KeydeskApp, Services};
+pub use failure::{Failure, team_sentence};
 
 use crate::clipboard::{Clipboard, SystemClipboard};
 use crate::providers::http::HttpConfig;

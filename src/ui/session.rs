@@ -187,7 +187,7 @@ pub enum SessionDone {
     AccountTested {
         id: String,
         name: String,
-        result: Result<String, String>,
+        result: Result<String, crate::ui::Failure>,
         /// What the management key may do, where the provider listed it (kept for the
         /// health report).
         scopes: Option<Vec<String>>,

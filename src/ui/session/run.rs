@@ -495,7 +495,7 @@ impl Session {
                 fx.spawn(format!("Testing \"{name}\""), Records::No, move || {
                     let tested = actions::test_account(&client, account.provider, &url, &key);
                     let scopes = tested.as_ref().ok().and_then(|t| t.scopes.clone());
-                    let result = tested.map(|t| t.words).map_err(|e| e.to_string());
+                    let result = tested.map(|t| t.words).map_err(crate::ui::Failure::from);
                     SessionDone::AccountTested { id, name, result, scopes }
                 });
             }
