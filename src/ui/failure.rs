@@ -28,6 +28,16 @@ pub enum Failure {
     #[error(transparent)]
     ImportStopped(#[from] crate::vault::ImportStop),
     #[error(transparent)]
+    Chain(#[from] crate::vault::audit::ChainError),
+    #[error(transparent)]
+    Socket(#[from] crate::browser::socket::SocketError),
+    #[error(transparent)]
+    Oidc(#[from] crate::team::oidc::OidcError),
+    /// The "Prepare the server…" page's error, in its words (an admin token is what it
+    /// asks for).
+    #[error("{}", admin_sentence(.0))]
+    AdminServer(KvError),
+    #[error(transparent)]
     Verify(#[from] crate::providers::verify::VerifyError),
     #[error(transparent)]
     Clipboard(#[from] crate::clipboard::ClipboardError),
@@ -35,8 +45,9 @@ pub enum Failure {
     /// could not be written with its path).
     #[error("{0}")]
     Said(String),
-    /// A sentence a lower layer answers as text (`actions::transfer`'s reading of a file to
-    /// import, its export).
+    /// A sentence a lower layer still answers as text: `actions::transfer`'s and
+    /// `actions::team`'s reading of a file to import and writing of an export, `team.ron`
+    /// read or written, the reminder's `systemctl`, a browser request's answer.
     #[error("{0}")]
     Told(String),
 }
@@ -45,6 +56,19 @@ impl Failure {
     /// The window's own sentence.
     pub fn said(sentence: impl Into<String>) -> Self {
         Failure::Said(sentence.into())
+    }
+}
+
+/// A server's refusal as the "Prepare the server…" page says it: it asks for an admin's token.
+pub fn admin_sentence(error: &KvError) -> String {
+    match error {
+        KvError::TokenRejected => {
+            "The server does not accept this admin token (it is mistyped, expired or revoked): check it, or ask for a new one.".to_owned()
+        }
+        KvError::Denied { .. } => {
+            "This token may not change the server's mounts, policies and sign-in methods: use an admin's token (a root token, or one with the sys/ and auth/ paths allowed).".to_owned()
+        }
+        other => other.to_string(),
     }
 }
 

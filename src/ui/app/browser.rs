@@ -55,8 +55,8 @@ pub const GUARD_NOT_ALLOWED: &str = "This browser is not allowed to ask Keydesk,
 impl KeydeskApp {
     /// Listens for the browser extension at `path` (the per-user socket); a second Keydesk
     /// already listening, or a folder that is not the user's own, is said and skipped.
-    pub fn listen_for_browsers(&mut self, ctx: &egui::Context, path: &Path) -> Result<(), String> {
-        let server = socket::Server::bind(path).map_err(|e| e.to_string())?;
+    pub fn listen_for_browsers(&mut self, ctx: &egui::Context, path: &Path) -> Result<(), Failure> {
+        let server = socket::Server::bind(path)?;
         let (sender, incoming) = channel();
         let wake = ctx.clone();
         crate::ui::jobs::run_service("keydesk browser socket", move || {

@@ -480,11 +480,11 @@ impl Session {
     }
 
     fn test_account(&mut self, id: &str, fx: &mut Effects<'_>) {
-        let plan = self.vault.find_account(id).cloned().map_err(|e| e.to_string()).and_then(|a| {
-            let key = self.vault.management_key(&a.id).map_err(|e| e.to_string())?;
+        let plan = self.vault.find_account(id).cloned().map_err(crate::ui::Failure::from).and_then(|a| {
+            let key = self.vault.management_key(&a.id).map_err(crate::ui::Failure::from)?;
             let url =
                 crate::providers::verify::base_url(a.provider, a.base_url.as_deref(), a.region.as_deref())
-                    .map_err(|e| e.to_string())?;
+                    .map_err(crate::ui::Failure::from)?;
             Ok((a, key, url))
         });
         match plan {
@@ -499,7 +499,7 @@ impl Session {
                     SessionDone::AccountTested { id, name, result, scopes }
                 });
             }
-            Err(error) => self.accounts.error = Some(error),
+            Err(error) => self.accounts.error = Some(error.to_string()),
         }
     }
 }

@@ -395,11 +395,10 @@ pub(super) fn apply_poll(session: &mut TeamSession, changes: u64, result: Result
 /// vouched for).
 pub(super) fn read_audit(vault: &TeamVault, keys: Option<&TeamKeys>) -> crate::ui::session::AuditCache {
     let checked = match keys {
-        Some(keys) => vault.verify_audit(keys).map_err(|e| sentence(&e)),
-        None => {
-            Err("The trail's check needs the team's key: lock, then unlock while the server answers."
-                .to_owned())
-        }
+        Some(keys) => vault.verify_audit(keys).map_err(Failure::from),
+        None => Err(Failure::said(
+            "The trail's check needs the team's key: lock, then unlock while the server answers.",
+        )),
     };
     let (events, chain) = match checked {
         Ok(events) => {
