@@ -147,7 +147,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         login_password_file: cli.login_password_file,
     };
     match cli.command {
-        None => crate::ui::run(context.dir.clone()).map_err(CliError::Failed),
+        None => crate::ui::run(context.dir.clone()).map_err(|failure| CliError::Failed(failure.to_string())),
         Some(command) => commands::run(&context, command),
     }
 }

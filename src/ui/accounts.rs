@@ -78,9 +78,13 @@ pub fn accounts_body(
                 Some((result, at)) => {
                     let (said, kind, words) = match result {
                         Ok(words) => {
-                            (format!("works ({} UTC)", at.format("%H:%M")), theme::Badge::Good, words)
+                            (format!("works ({} UTC)", at.format("%H:%M")), theme::Badge::Good, words.clone())
                         }
-                        Err(why) => (format!("failed at {} UTC", at.format("%H:%M")), theme::Badge::Bad, why),
+                        Err(why) => (
+                            format!("failed at {} UTC", at.format("%H:%M")),
+                            theme::Badge::Bad,
+                            why.to_string(),
+                        ),
                     };
                     let colour = theme::badge(ui.visuals().dark_mode, kind);
                     ui.label(egui::RichText::new(said).color(colour).strong()).on_hover_text(words);

@@ -18,7 +18,7 @@ use super::jobs::{JobProgress, Jobs, Records};
 use super::session::{self, Effects, PendingClear, Session, SessionDone};
 use super::state::SettingsState;
 use super::widgets::Toasts;
-use super::{dashboard, theme, unlock, widgets};
+use super::{Failure, dashboard, theme, unlock, widgets};
 use crate::clipboard::Clipboard;
 use crate::providers::http::{Client, HttpConfig};
 use crate::secrets::{SecretStore, SecretStoreError};
@@ -151,32 +151,32 @@ impl From<session::Command> for Command {
 
 /// What a background job hands back.
 pub enum Done {
-    Probed(Result<(), String>),
+    Probed(Result<(), Failure>),
     Loaded {
         /// SHA-256 of the text read.
         digest: [u8; 32],
-        parsed: Result<Box<VaultFile>, String>,
+        parsed: Result<Box<VaultFile>, Failure>,
     },
     Opened(Result<Box<Vault>, OpenError>),
     /// The vault back from a password change; `Ok(true)` when the data key changed too.
     /// Whether the data key was changed too, and a caveat when `vault.ron.bak` was left as it was.
-    PasswordChanged(Box<Vault>, Result<(bool, Option<String>), String>),
+    PasswordChanged(Box<Vault>, Result<(bool, Option<String>), Failure>),
     /// The vault back from writing a backup: what to tell the user, or why it failed.
-    BackedUp(Box<Vault>, Result<String, String>),
+    BackedUp(Box<Vault>, Result<String, Failure>),
     /// A file read for import and previewed against the vault.
     /// The file read for import (or why not, with its columns to pick when Keydesk cannot
     /// tell them).
     ImportPreviewed(
         Box<Vault>,
-        Result<crate::ui::state::ImportPreview, String>,
+        Result<crate::ui::state::ImportPreview, Failure>,
         Option<Box<crate::ui::state::ColumnPicker>>,
     ),
     /// An import done, cancelled or failed (the vault as it was then).
-    Imported(Box<Vault>, Result<String, String>),
+    Imported(Box<Vault>, Result<String, Failure>),
     /// An export written or refused.
-    Exported(Box<Vault>, Result<String, String>),
+    Exported(Box<Vault>, Result<String, Failure>),
     /// Where the daily reminder stands, and what switching it did (when it was switched).
-    Reminder(crate::reminder::ReminderState, Option<Result<String, String>>),
+    Reminder(crate::reminder::ReminderState, Option<Result<String, Failure>>),
     Session(SessionDone),
     Team(team::TeamDone),
     /// A "Prepare the server…" page's job's answer.
@@ -464,8 +464,9 @@ impl KeydeskApp {
                     let result = vault
                         .check_password(&current)
                         .map_err(|_wrong_password| {
-                            "The current password is wrong: type the password you unlocked Keydesk with."
-                                .to_owned()
+                            Failure::said(
+                                "The current password is wrong: type the password you unlocked Keydesk with.",
+                            )
                         })
                         .and_then(|()| {
                             if new_data_key {
@@ -474,7 +475,7 @@ impl KeydeskApp {
                             } else {
                                 vault.change_password(&new, Some(kdf))
                             }
-                            .map_err(|e| e.to_string())
+                            .map_err(Failure::from)
                         });
                     Done::PasswordChanged(Box::new(vault), result.map(|caveat| (new_data_key, caveat)))
                 });
@@ -494,7 +495,7 @@ impl KeydeskApp {
                 let doing =
                     if on { "Turning the daily reminder on" } else { "Turning the daily reminder off" };
                 self.jobs.spawn(ctx, doing, Records::No, move || {
-                    let said = systemd.switch(on);
+                    let said = systemd.switch(on).map_err(Failure::Told);
                     Done::Reminder(systemd.state(), Some(said))
                 });
             }
@@ -714,12 +715,12 @@ fn write_backup(
     vault: &mut Vault,
     password: &SecretString,
     path: &std::path::Path,
-) -> Result<String, String> {
+) -> Result<String, Failure> {
     let bytes = vault.backup(password).map_err(|error| match error {
         crate::vault::VaultError::Crypto(crate::vault::crypto::CryptoError::WrongPassword) => {
-            "The master password is wrong: type the password you unlocked Keydesk with.".to_owned()
+            Failure::said("The master password is wrong: type the password you unlocked Keydesk with.")
         }
-        other => other.to_string(),
+        other => Failure::from(other),
     })?;
     let written = crate::storage::atomic_write(path, &bytes, false).map_err(|error| {
         format!(
@@ -728,9 +729,10 @@ fn write_backup(
         )
     });
     let recorded = vault.record_backup(written.clone().map(|()| format!("to {}", path.display())));
-    written?;
-    recorded
-        .map_err(|error| format!("The backup was written, but the audit log could not record it: {error}"))?;
+    written.map_err(Failure::Said)?;
+    recorded.map_err(|error| {
+        Failure::Said(format!("The backup was written, but the audit log could not record it: {error}"))
+    })?;
     let keys = vault.keys().iter().filter(|k| k.is_live()).count();
     Ok(format!(
         "Backed up {keys} keys to {}: keep it somewhere safe; it opens with this master password.",

@@ -39,7 +39,7 @@ pub fn audit_ui(
             &format!("The chain verifies: {n} entries, none edited, removed or reordered."),
             Badge::Good,
         ),
-        Err(error) => badge_ui(ui, error, Badge::Bad),
+        Err(error) => badge_ui(ui, &error.to_string(), Badge::Bad),
     }
     ui.add_space(theme::GAP / 2.0);
     field(ui, "Key filter", &mut state.key_filter);

@@ -276,7 +276,7 @@ fn edit_ui(ui: &mut egui::Ui, record: &KeyRecord, state: &mut DetailState) -> Op
             {
                 match state.form.edit_of(record) {
                     Ok(edit) => command = Some(Command::Edit { key: record.id.clone(), edit }),
-                    Err(error) => state.error = Some(error),
+                    Err(error) => state.error = Some(error.to_string()),
                 }
             }
             let cancel = card::icon_button(ui, icon::CLOSE, "Cancel", Look::Plain, || {

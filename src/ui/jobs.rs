@@ -176,8 +176,8 @@ impl<R: Send + 'static> Jobs<R> {
 
 /// Starts `work` on a thread of its own named `name`, for the app's whole life (a listener
 /// that hands what it hears to the window); not a job: nothing waits for it.
-pub fn run_service(name: &str, work: impl FnOnce() + Send + 'static) -> Result<(), String> {
+pub fn run_service(name: &str, work: impl FnOnce() + Send + 'static) -> Result<(), crate::ui::Failure> {
     #[allow(clippy::disallowed_methods, reason = "the job runner: the one place jobs get a thread")]
     let spawned = std::thread::Builder::new().name(name.to_owned()).spawn(work);
-    spawned.map(drop).map_err(|error| format!("{name} could not start ({error})"))
+    spawned.map(drop).map_err(|error| crate::ui::Failure::Said(format!("{name} could not start ({error})")))
 }

@@ -3,9 +3,9 @@
 
 use super::theme;
 use super::widgets::field_with;
-use crate::vault::KeyEdit;
 use crate::vault::meta::{self, KeyMeta};
 use crate::vault::model::KeyRecord;
+use crate::vault::{KeyEdit, VaultError};
 
 /// What a key form holds for its metadata, as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,11 +52,11 @@ impl MetaForm {
 
     /// The metadata typed, or the first sentence saying what is wrong. (The vault checks the
     /// rest when the key is kept.)
-    pub fn parse(&self) -> Result<KeyMeta, String> {
+    pub fn parse(&self) -> Result<KeyMeta, VaultError> {
         Ok(KeyMeta {
             label: self.label.clone(),
-            expires_at: meta::parse_date(&self.expires).map_err(|e| e.to_string())?,
-            rotate_after_days: meta::parse_days(&self.rotate_days).map_err(|e| e.to_string())?,
+            expires_at: meta::parse_date(&self.expires)?,
+            rotate_after_days: meta::parse_days(&self.rotate_days)?,
             integrations: meta::integrations_from_rows(&self.integrations),
             notes: self.notes.clone(),
         })
@@ -66,7 +66,7 @@ impl MetaForm {
 impl MetaForm {
     /// What the form changes of `record`: each field that differs, or the first sentence
     /// saying what is wrong.
-    pub fn edit_of(&self, record: &KeyRecord) -> Result<KeyEdit, String> {
+    pub fn edit_of(&self, record: &KeyRecord) -> Result<KeyEdit, VaultError> {
         let meta = self.parse()?;
         Ok(KeyEdit {
             label: (meta.label != record.label).then_some(meta.label),

@@ -14,6 +14,7 @@ pub mod dashboard;
 mod dashboard_row;
 pub mod detail;
 mod detail_sections;
+mod failure;
 pub mod files;
 pub mod fills;
 pub mod health;
@@ -42,6 +43,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use app::{Command, KeydeskApp, Services};
+pub use failure::{Failure, admin_sentence, team_sentence};
 
 use crate::clipboard::{Clipboard, SystemClipboard};
 use crate::providers::http::HttpConfig;
@@ -55,7 +57,7 @@ pub const APP_ID: &str = "keydesk";
 const ICON: &[u8] = include_bytes!("../../assets/icons/256x256/keydesk.png");
 
 /// Opens the window on the vault folder `dir`. Returns when the window closes.
-pub fn run(dir: PathBuf) -> Result<(), String> {
+pub fn run(dir: PathBuf) -> Result<(), Failure> {
     crate::secrets::process::restart_with_tunables(MALLOC_TUNABLES);
     let timings = std::env::var_os("KEYDESK_TIMINGS").is_some_and(|v| v == "1").then(std::time::Instant::now);
     let clipboard: Box<dyn Clipboard> = match SystemClipboard::open() {
@@ -102,9 +104,9 @@ pub fn run(dir: PathBuf) -> Result<(), String> {
         }),
     )
     .map_err(|e| {
-        format!(
+        Failure::Said(format!(
             "The window could not open ({e}): check that a display is available (DISPLAY or WAYLAND_DISPLAY)."
-        )
+        ))
     })
 }
 
@@ -114,7 +116,7 @@ fn listen_for_browsers(app: &mut KeydeskApp, ctx: &egui::Context) {
     #[cfg(target_os = "linux")]
     {
         let listening = crate::browser::socket::socket_path()
-            .map_err(|error| error.to_string())
+            .map_err(Failure::from)
             .and_then(|path| app.listen_for_browsers(ctx, &path));
         if let Err(why) = listening {
             eprintln!("keydesk: the browser extension cannot reach this window: {why}");

@@ -112,7 +112,7 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
         };
         if ui.button(action).clicked() || enter {
             match state.form.parse() {
-                Err(error) => state.error = Some(error),
+                Err(error) => state.error = Some(error.to_string()),
                 Ok(meta) => {
                     command = Some(match state.mode {
                         NewMode::Generate => Command::Generate(GenerateRequest {

@@ -70,7 +70,7 @@ pub enum SetupCommand {
 /// What a page's job found or did.
 pub enum SetupDone {
     /// The changes the server needs, or why it could not be asked.
-    Looked(Result<Vec<Change>, String>),
+    Looked(Result<Vec<Change>, crate::ui::Failure>),
     /// The changes made, and the one that failed with its sentence (if one did; `None` for the
     /// change when the server could not be reached at all).
     Made { made: Vec<String>, failure: Option<(Option<String>, String)> },
@@ -85,7 +85,7 @@ impl ServerSetupState {
                 self.stage = SetupStage::Listed(changes);
             }
             SetupDone::Looked(Err(error)) => {
-                self.error = Some(error);
+                self.error = Some(error.to_string());
                 self.stage = SetupStage::Asking;
             }
             SetupDone::Made { made, failure } => {

@@ -187,7 +187,7 @@ pub enum SessionDone {
     AccountTested {
         id: String,
         name: String,
-        result: Result<String, String>,
+        result: Result<String, crate::ui::Failure>,
         /// What the management key may do, where the provider listed it (kept for the
         /// health report).
         scopes: Option<Vec<String>>,
@@ -227,7 +227,7 @@ pub struct AuditCache {
     /// Oldest first.
     pub records: Vec<audit::Record>,
     /// The chain check: entries verified, or what is wrong.
-    pub chain: Result<u64, String>,
+    pub chain: Result<u64, crate::ui::Failure>,
     /// Who did each record, for a team vault's trail (empty for a local vault's log).
     pub by: Vec<String>,
 }
@@ -237,7 +237,7 @@ impl AuditCache {
         // One read of the log serves both the list and the chain check.
         let text = vault.audit_text().unwrap_or_default();
         let file = vault.file();
-        let chain = vault.verify_audit_text(&text).map(|r| r.entries).map_err(|e| e.to_string());
+        let chain = vault.verify_audit_text(&text).map(|r| r.entries).map_err(crate::ui::Failure::from);
         AuditCache { entries: file.audit.entries, records: audit::parse(&text), chain, by: Vec::new() }
     }
 }

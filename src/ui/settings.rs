@@ -234,7 +234,7 @@ fn reminder_ui(ui: &mut egui::Ui, state: &mut SettingsState) -> Option<Command> 
     }
     match &state.reminder_said {
         Some(Ok(said)) => explain(ui, said),
-        Some(Err(why)) => error_ui(ui, &Some(why.clone())),
+        Some(Err(why)) => error_ui(ui, &Some(why.to_string())),
         None => {}
     }
     command

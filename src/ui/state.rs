@@ -169,7 +169,10 @@ pub struct AccountsState {
     pub management_key: SecretInput,
     pub error: Option<String>,
     /// The last "Test connection" result of each account (by id) in this session, and when.
-    pub tested: std::collections::HashMap<String, (Result<String, String>, chrono::DateTime<chrono::Utc>)>,
+    pub tested: std::collections::HashMap<
+        String,
+        (Result<String, crate::ui::Failure>, chrono::DateTime<chrono::Utc>),
+    >,
 }
 
 impl Default for AccountsState {
@@ -243,7 +246,7 @@ pub struct SettingsState {
     /// Asked since the screen was opened (each opening asks again).
     pub reminder_asked: bool,
     /// What the last switch did, or why it did nothing.
-    pub reminder_said: Option<Result<String, String>>,
+    pub reminder_said: Option<Result<String, crate::ui::Failure>>,
     /// "Restore from a backup…": the dialog that confirms it, while open.
     pub restore: Option<RestoreForm>,
 }
@@ -332,7 +335,11 @@ impl ColumnPicker {
 impl TransferState {
     /// A file read for import: its preview, or why not (with its columns to pick when it is a
     /// table whose columns Keydesk cannot tell, which replaces the sentence).
-    pub fn previewed(&mut self, read: Result<ImportPreview, String>, picker: Option<ColumnPicker>) {
+    pub fn previewed(
+        &mut self,
+        read: Result<ImportPreview, crate::ui::Failure>,
+        picker: Option<ColumnPicker>,
+    ) {
         match (read, picker) {
             (Ok(preview), _) => {
                 self.import_error = None;
@@ -344,7 +351,7 @@ impl TransferState {
                 self.import_preview = None;
                 self.import_picker = Some(picker);
             }
-            (Err(error), None) => self.import_error = Some(error),
+            (Err(error), None) => self.import_error = Some(error.to_string()),
         }
     }
 }

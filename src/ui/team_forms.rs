@@ -151,7 +151,7 @@ pub(super) fn edit_form_ui(
                 form.error = None;
                 *command = Some(TeamCommand::Edit { key: form.key.clone(), version: form.version, edit });
             }
-            Err(error) => form.error = Some(error),
+            Err(error) => form.error = Some(error.to_string()),
         }
     }
     if cancel {

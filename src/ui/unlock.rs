@@ -98,7 +98,7 @@ pub struct CreateState {
     pub confirm: SecretInput,
     pub backend: SecretBackend,
     /// Whether the OS keychain answered (None while looking).
-    pub keychain: Option<Result<(), String>>,
+    pub keychain: Option<Result<(), Box<crate::ui::Failure>>>,
     pub error: Option<String>,
     /// The user chose to keep a password rated weak (asked for explicitly).
     pub accept_weak: bool,
@@ -541,7 +541,7 @@ fn backend_ui(ui: &mut egui::Ui, state: &mut CreateState) {
              folder (secrets.ron). To use the keychain instead, start GNOME Keyring or KeePassXC's \
              Secret Service, then restart Keydesk.",
             )
-            .on_hover_text(why.as_str());
+            .on_hover_text(why.to_string());
             state.backend = SecretBackend::File;
         }
     }

@@ -13,7 +13,7 @@ impl KeydeskApp {
         match done {
             Done::Probed(result) => {
                 if let Phase::Create(state) = &mut self.phase {
-                    state.keychain = Some(result);
+                    state.keychain = Some(result.map_err(Box::new));
                     if state.keychain.as_ref().is_some_and(Result::is_err) {
                         state.backend = SecretBackend::File;
                     }
@@ -21,7 +21,7 @@ impl KeydeskApp {
             }
             Done::Loaded { digest, parsed } => match parsed {
                 Ok(file) => self.preloaded = Some((digest, file)),
-                Err(error) => self.banner = Some(error),
+                Err(error) => self.banner = Some(error.to_string()),
             },
             Done::Opened(Ok(vault)) => {
                 self.unlock_finished = Some(std::time::Instant::now());
@@ -43,7 +43,7 @@ impl KeydeskApp {
             Done::PasswordChanged(vault, result) => {
                 let message = match result {
                     // In force, but the previous version still opens with the old password.
-                    Ok((_, Some(caveat))) => Err(caveat),
+                    Ok((_, Some(caveat))) => Err(crate::ui::Failure::Said(caveat)),
                     Ok((false, None)) => Ok("Master password changed.".to_owned()),
                     Ok((true, None)) => Ok("Master password and data key changed: every key is re-encrypted, and the old password opens nothing current.".to_owned()),
                     Err(error) => Err(error),
@@ -98,7 +98,7 @@ impl KeydeskApp {
         &mut self,
         ctx: &egui::Context,
         vault: Vault,
-        outcome: Result<String, String>,
+        outcome: Result<String, crate::ui::Failure>,
         show_error: impl FnOnce(&mut Session, String),
     ) {
         let now = self.now();
@@ -111,7 +111,7 @@ impl KeydeskApp {
         match outcome {
             Ok(message) if message.is_empty() => {}
             Ok(message) => self.toasts.info(message, now),
-            Err(error) => show_error(&mut session, error),
+            Err(error) => show_error(&mut session, error.to_string()),
         }
         self.phase = Phase::Unlocked(Box::new(session));
         for (done, cancelled) in std::mem::take(&mut self.deferred) {

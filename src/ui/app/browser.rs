@@ -17,6 +17,7 @@ use crate::actions::{TeamStore, fill};
 use crate::browser::answer::{self, Decision};
 use crate::browser::messaging::{ErrorCode, Reply, Request};
 use crate::browser::{peer, socket};
+use crate::ui::Failure;
 use crate::ui::jobs::Records;
 
 mod propose;
@@ -54,8 +55,8 @@ pub const GUARD_NOT_ALLOWED: &str = "This browser is not allowed to ask Keydesk,
 impl KeydeskApp {
     /// Listens for the browser extension at `path` (the per-user socket); a second Keydesk
     /// already listening, or a folder that is not the user's own, is said and skipped.
-    pub fn listen_for_browsers(&mut self, ctx: &egui::Context, path: &Path) -> Result<(), String> {
-        let server = socket::Server::bind(path).map_err(|e| e.to_string())?;
+    pub fn listen_for_browsers(&mut self, ctx: &egui::Context, path: &Path) -> Result<(), Failure> {
+        let server = socket::Server::bind(path)?;
         let (sender, incoming) = channel();
         let wake = ctx.clone();
         crate::ui::jobs::run_service("keydesk browser socket", move || {
@@ -237,7 +238,11 @@ impl KeydeskApp {
                 }
             };
             let _client_gone = socket::send_reply(&stream, &answered.reply);
-            let said = answered.said.or(filled.map(Ok)).unwrap_or_else(|| Ok(String::new()));
+            let said = answered
+                .said
+                .map(|said| said.map_err(Failure::Told))
+                .or(filled.map(Ok))
+                .unwrap_or_else(|| Ok(String::new()));
             Done::Team(TeamDone::Said(said))
         });
         None
@@ -296,8 +301,8 @@ impl KeydeskApp {
                                 allowed,
                             )
                         })
-                        .map_err(|error| failed(&browser, &error))
-                        .and_then(|()| crate::actions::team::read_config(&dir))
+                        .map_err(|error| Failure::Said(failed(&browser, &error)))
+                        .and_then(|()| crate::actions::team::read_config(&dir).map_err(Failure::Told))
                         .map(|config| (config.settings, said(&browser)));
                     Done::Team(TeamDone::Browsers(kept))
                 });
@@ -335,8 +340,8 @@ impl KeydeskApp {
                         .and_then(|store| {
                             crate::actions::Store::set_leak_guard(&mut store.in_folder(&dir), on)
                         })
-                        .map_err(|error| failed(&error))
-                        .and_then(|()| crate::actions::team::read_config(&dir))
+                        .map_err(|error| Failure::Said(failed(&error)))
+                        .and_then(|()| crate::actions::team::read_config(&dir).map_err(Failure::Told))
                         .map(|config| (config.settings, said.to_owned()));
                     Done::Team(TeamDone::Browsers(kept))
                 });

@@ -113,7 +113,7 @@ fn sign_in_and_open(
 
 /// A sign-in with the company account for the first-run screen's team vault, given the flag
 /// its Cancel sets: the connection, or why not (one sentence).
-pub type SignInFor = Box<dyn FnOnce(&TeamSetup, &AtomicBool) -> Result<Kv, String> + Send>;
+pub type SignInFor = Box<dyn FnOnce(&TeamSetup, &AtomicBool) -> Result<Kv, crate::ui::Failure> + Send>;
 
 impl KeydeskApp {
     /// How the first-run screen's job signs in with the company account (on the method and
@@ -123,8 +123,7 @@ impl KeydeskApp {
         let browser = self.services.browser.clone();
         stage.set(Some(SignInStage::Asking));
         Box::new(move |setup, cancelled| {
-            let location =
-                Location::new(&setup.addr, &setup.mount, &setup.path).map_err(|e| e.to_string())?;
+            let location = Location::new(&setup.addr, &setup.mount, &setup.path)?;
             let show = |now: SignInStage| {
                 stage.set(Some(now));
                 ctx.request_repaint();
@@ -132,7 +131,7 @@ impl KeydeskApp {
             let signed_in =
                 sign_in_at(location, (oidc::MOUNT, oidc::ROLE), browser.as_deref(), cancelled, &show);
             stage.set(None);
-            signed_in.map_err(|error| error.to_string())
+            signed_in.map_err(crate::ui::Failure::from)
         })
     }
 

@@ -256,7 +256,7 @@ impl KeydeskApp {
         let now = self.now();
         match outcome {
             RestoreOutcome::Refused(vault, error) => {
-                self.vault_back(ctx, *vault, Err(error.to_string()), |session, error| {
+                self.vault_back(ctx, *vault, Err(error.into()), |session, error| {
                     match &mut session.settings.restore {
                         Some(form) => form.error = Some(error),
                         None => session.settings.backup_error = Some(error),

@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use super::{Done, KeydeskApp, OpenError, Phase, StoreFactory};
 use crate::secrets::SecretStoreError;
 use crate::storage::VaultDir;
+use crate::ui::Failure;
 use crate::ui::jobs::Records;
 use crate::ui::unlock;
 use crate::vault::crypto::{KdfMemory, KdfParams};
@@ -32,7 +33,7 @@ impl KeydeskApp {
             self.phase = Phase::Create(state);
             let open_store = self.services.open_store.clone();
             self.jobs.spawn(ctx, "Looking for the OS keychain", Records::No, move || {
-                Done::Probed(probe_keychain(&open_store, &dir).map_err(|e| e.to_string()))
+                Done::Probed(probe_keychain(&open_store, &dir).map_err(Failure::from))
             });
         }
     }
@@ -47,10 +48,10 @@ impl KeydeskApp {
             let read = VaultDir::open(&dir, false).and_then(|d| d.read_vault());
             match read {
                 Ok(text) => {
-                    let parsed = Vault::parse(&text).map(Box::new).map_err(|e| e.to_string());
+                    let parsed = Vault::parse(&text).map(Box::new).map_err(Failure::from);
                     Done::Loaded { digest: text_digest(&text), parsed }
                 }
-                Err(error) => Done::Loaded { digest: [0; 32], parsed: Err(error.to_string()) },
+                Err(error) => Done::Loaded { digest: [0; 32], parsed: Err(Failure::from(error)) },
             }
         });
     }

@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 use super::{Done, KeydeskApp, Phase};
 use crate::team::kv::{Kv, KvError, Location};
 use crate::team::setup;
+use crate::ui::admin_sentence;
 use crate::ui::jobs::Records;
 use crate::ui::server_setup::{ServerAt, SetupCommand, SetupDone};
 
@@ -17,7 +18,9 @@ impl KeydeskApp {
         match command {
             SetupCommand::Look(at) => {
                 self.jobs.spawn(ctx, "Asking the server what it needs", Records::No, move || {
-                    let looked = connect(&at).and_then(|kv| setup::needed(&kv)).map_err(|e| said(&e));
+                    let looked = connect(&at)
+                        .and_then(|kv| setup::needed(&kv))
+                        .map_err(crate::ui::Failure::AdminServer);
                     Done::ServerSetup(SetupDone::Looked(looked))
                 });
             }
@@ -28,14 +31,14 @@ impl KeydeskApp {
                         Err(error) => {
                             return Done::ServerSetup(SetupDone::Made {
                                 made: Vec::new(),
-                                failure: Some((None, said(&error))),
+                                failure: Some((None, admin_sentence(&error))),
                             });
                         }
                     };
                     let mut made = Vec::new();
                     for change in &changes {
                         if let Err(error) = setup::apply(&kv, change) {
-                            let failure = Some((Some(change.to_string()), said(&error)));
+                            let failure = Some((Some(change.to_string()), admin_sentence(&error)));
                             return Done::ServerSetup(SetupDone::Made { made, failure });
                         }
                         made.push(change.to_string());
@@ -60,17 +63,4 @@ impl KeydeskApp {
 fn connect(at: &ServerAt) -> Result<Kv, KvError> {
     let location = Location::new(&at.addr, &at.mount, &at.path)?;
     Ok(Kv::new(location, Zeroizing::new(at.token.expose_secret().to_owned())))
-}
-
-/// A failure as the page says it: the server's refusals in the page's own words.
-fn said(error: &KvError) -> String {
-    match error {
-        KvError::TokenRejected => {
-            "The server does not accept this admin token (it is mistyped, expired or revoked): check it, or ask for a new one.".to_owned()
-        }
-        KvError::Denied { .. } => {
-            "This token may not change the server's mounts, policies and sign-in methods: use an admin's token (a root token, or one with the sys/ and auth/ paths allowed).".to_owned()
-        }
-        other => other.to_string(),
-    }
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::actions::transfer::{self, ExportOptions};
 use crate::import::Format;
 use crate::storage::expand_home;
+use crate::ui::Failure;
 use crate::ui::jobs::JobProgress;
 use crate::ui::state::{ColumnPicker, ImportPreview};
 use crate::vault::{ImportStop, Vault, count_keys};
@@ -19,14 +20,15 @@ pub(super) fn preview(
     path: &Path,
     format: Option<Format>,
     columns: Option<&str>,
-) -> Result<ImportPreview, String> {
+) -> Result<ImportPreview, Failure> {
     transfer::read_import(vault, &expand_home(path), transfer::ReadAs { format, columns })
+        .map_err(Failure::Told)
 }
 
 /// The column picker of `path` when it was read without `columns` and refused as a table
 /// whose columns Keydesk cannot tell.
 pub(super) fn picker(
-    read: &Result<ImportPreview, String>,
+    read: &Result<ImportPreview, Failure>,
     path: &Path,
     columns: Option<&str>,
 ) -> Option<Box<ColumnPicker>> {
@@ -43,7 +45,7 @@ pub(super) fn import(
     vault: &mut Vault,
     preview: &ImportPreview,
     progress: &JobProgress,
-) -> Result<String, String> {
+) -> Result<String, Failure> {
     let source = preview.source();
     let report = vault.import(&preview.rows, (&source, preview.problems.len()), &mut |done, total| {
         progress.set(done, total);
@@ -57,12 +59,12 @@ pub(super) fn import(
             report.repeated,
             report.skipped
         )),
-        Err(ImportStop::Cancelled) => Err(ImportStop::Cancelled.to_string()),
-        Err(ImportStop::Failed(error)) => Err(format!("{error} Nothing was imported.")),
+        Err(ImportStop::Cancelled) => Err(ImportStop::Cancelled.into()),
+        Err(ImportStop::Failed(error)) => Err(Failure::Said(format!("{error} Nothing was imported."))),
     }
 }
 
 /// Writes an export the user asked for (and, with secrets, confirmed in the dialog).
-pub(super) fn export(vault: &mut Vault, path: &Path, options: ExportOptions) -> Result<String, String> {
-    transfer::export(vault, &expand_home(path), options)
+pub(super) fn export(vault: &mut Vault, path: &Path, options: ExportOptions) -> Result<String, Failure> {
+    transfer::export(vault, &expand_home(path), options).map_err(Failure::Told)
 }

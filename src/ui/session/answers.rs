@@ -93,13 +93,17 @@ impl Session {
                     fx.toasts.error(format!("{name}: the test's answer could not be recorded: {error}"), now);
                 }
                 // The last result stays on the account's row, not only in a toast.
-                self.accounts.tested.insert(id, (result.clone(), now));
+                let toast = match &result {
+                    Ok(words) => Ok(format!("{name}: {words}")),
+                    Err(error) => Err(format!("{name}: {error}")),
+                };
+                self.accounts.tested.insert(id, (result, now));
                 if cancelled {
                     return;
                 }
-                match result {
-                    Ok(words) => fx.toasts.info(format!("{name}: {words}"), now),
-                    Err(error) => fx.toasts.error(format!("{name}: {error}"), now),
+                match toast {
+                    Ok(said) => fx.toasts.info(said, now),
+                    Err(said) => fx.toasts.error(said, now),
                 }
             }
         }

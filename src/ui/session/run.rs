@@ -480,11 +480,11 @@ impl Session {
     }
 
     fn test_account(&mut self, id: &str, fx: &mut Effects<'_>) {
-        let plan = self.vault.find_account(id).cloned().map_err(|e| e.to_string()).and_then(|a| {
-            let key = self.vault.management_key(&a.id).map_err(|e| e.to_string())?;
+        let plan = self.vault.find_account(id).cloned().map_err(crate::ui::Failure::from).and_then(|a| {
+            let key = self.vault.management_key(&a.id).map_err(crate::ui::Failure::from)?;
             let url =
                 crate::providers::verify::base_url(a.provider, a.base_url.as_deref(), a.region.as_deref())
-                    .map_err(|e| e.to_string())?;
+                    .map_err(crate::ui::Failure::from)?;
             Ok((a, key, url))
         });
         match plan {
@@ -495,11 +495,11 @@ impl Session {
                 fx.spawn(format!("Testing \"{name}\""), Records::No, move || {
                     let tested = actions::test_account(&client, account.provider, &url, &key);
                     let scopes = tested.as_ref().ok().and_then(|t| t.scopes.clone());
-                    let result = tested.map(|t| t.words).map_err(|e| e.to_string());
+                    let result = tested.map(|t| t.words).map_err(crate::ui::Failure::from);
                     SessionDone::AccountTested { id, name, result, scopes }
                 });
             }
-            Err(error) => self.accounts.error = Some(error),
+            Err(error) => self.accounts.error = Some(error.to_string()),
         }
     }
 }

@@ -99,7 +99,7 @@ impl KeydeskApp {
                     let added = TeamStore::new(&vault, &keys, now)
                         .map_err(crate::actions::ActionError::from)
                         .and_then(|mut store| fill::add_page(&mut store, &proposal, &name, &browser))
-                        .map_err(|error| error.to_string());
+                        .map_err(crate::ui::Failure::from);
                     Done::Team(TeamDone::Said(added))
                 });
             }

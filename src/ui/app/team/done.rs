@@ -9,6 +9,7 @@ use super::work::panel_read;
 use super::{Done, KeydeskApp, Phase};
 use super::{TeamDone, sentence};
 use crate::clipboard::fingerprint;
+use crate::ui::Failure;
 use crate::ui::jobs::Records;
 use crate::ui::session::{PendingClear, REVEAL_SECS, Revealed};
 use crate::ui::team::{ShownCode, TeamCommand};
@@ -117,9 +118,9 @@ impl KeydeskApp {
                         self.toasts.info(said, now);
                     }
                     Err(error) => match (&mut session.screen.adding, &mut session.screen.revoking) {
-                        (Some(form), _) => form.error = Some(error),
-                        (None, Some(form)) => form.error = Some(error),
-                        (None, None) => self.toasts.error(error, now),
+                        (Some(form), _) => form.error = Some(error.to_string()),
+                        (None, Some(form)) => form.error = Some(error.to_string()),
+                        (None, None) => self.toasts.error(error.to_string(), now),
                     },
                 }
             }
@@ -155,8 +156,7 @@ impl KeydeskApp {
                     (Ok(_), None) => return,
                 };
                 let label = key.record.label.clone();
-                let taken =
-                    self.services.clipboard.set_secret(secret.expose_secret()).map_err(|e| e.to_string());
+                let taken = self.services.clipboard.set_secret(secret.expose_secret());
                 // This computer's setting for the team vault (team.ron), as a local copy's.
                 let secs = session.vault.config().settings.clipboard_clear_secs;
                 if taken.is_ok() {
@@ -172,12 +172,13 @@ impl KeydeskApp {
                     "Recording the copy in the team's audit trail",
                     Records::Yes,
                     move || {
-                        let result = match vault.record_copy(&keys, &key, taken.clone(), now) {
-                            Ok(()) => taken,
-                            Err(error) => Err(format!(
+                        let noted = taken.as_ref().map(|_taken| ()).map_err(ToString::to_string);
+                        let result = match vault.record_copy(&keys, &key, noted, now) {
+                            Ok(()) => taken.map_err(Failure::from),
+                            Err(error) => Err(Failure::Said(format!(
                                 "the team's audit trail could not record it ({})",
                                 sentence(&error)
-                            )),
+                            ))),
                         };
                         Done::Team(TeamDone::CopyRecorded { label, result, secs })
                     },
@@ -305,8 +306,8 @@ impl KeydeskApp {
             TeamDone::Revoked(_key, Err(error)) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 match &mut session.screen.revoking {
-                    Some(form) => form.error = Some(error),
-                    None => self.toasts.error(error, now),
+                    Some(form) => form.error = Some(error.to_string()),
+                    None => self.toasts.error(error.to_string(), now),
                 }
             }
             TeamDone::Rotated { result, open } => {
@@ -326,9 +327,9 @@ impl KeydeskApp {
                         self.toasts.info(said, now);
                     }
                     Err(error) => match (&mut screen.replacing, &mut screen.rotation) {
-                        (Some(form), _) => form.error = Some(error),
-                        (None, Some(form)) => form.error = Some(error),
-                        (None, None) => self.toasts.error(error, now),
+                        (Some(form), _) => form.error = Some(error.to_string()),
+                        (None, Some(form)) => form.error = Some(error.to_string()),
+                        (None, None) => self.toasts.error(error.to_string(), now),
                     },
                 }
             }
@@ -356,7 +357,7 @@ impl KeydeskApp {
                         session.screen.incidents.error = None;
                         self.toasts.info(said, now);
                     }
-                    Err(error) => session.screen.incidents.error = Some(error),
+                    Err(error) => session.screen.incidents.error = Some(error.to_string()),
                 }
                 self.run_team(ctx, TeamCommand::LoadIncidents);
             }
@@ -371,7 +372,7 @@ impl KeydeskApp {
             TeamDone::Accounts(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 let panel = (&mut session.accounts, &mut session.screen.accounts_open);
-                panel_read(read.map_err(|e| sentence(&e)), panel, &mut self.toasts, now);
+                panel_read(read.map_err(Failure::from), panel, &mut self.toasts, now);
             }
             TeamDone::AccountChanged(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
@@ -382,7 +383,7 @@ impl KeydeskApp {
                             crate::ui::state::AccountsState { tested, ..Default::default() };
                         self.toasts.info(said, now);
                     }
-                    Err(error) => session.screen.accounts.error = Some(error),
+                    Err(error) => session.screen.accounts.error = Some(error.to_string()),
                 }
                 self.run_team(ctx, TeamCommand::LoadAccounts);
             }
@@ -411,7 +412,7 @@ impl KeydeskApp {
                     // A job that had nothing to say (a pasted text that is no key).
                     Ok(said) if said.is_empty() => {}
                     Ok(said) => self.toasts.info(said, now),
-                    Err(error) => self.toasts.error(error, now),
+                    Err(error) => self.toasts.error(error.to_string(), now),
                 }
             }
             // The other answers are taken in by the other groups (see `team_done`).
@@ -423,7 +424,7 @@ impl KeydeskApp {
     /// to fill from it, the leak guard).
     pub(super) fn browsers_done(
         &mut self,
-        result: Result<(crate::team::TeamSettings, String), String>,
+        result: Result<(crate::team::TeamSettings, String), Failure>,
         now: DateTime<Utc>,
     ) {
         let Phase::Team(session) = &mut self.phase else { return };
@@ -433,7 +434,7 @@ impl KeydeskApp {
                 session.leak_guard = settings.leak_guard;
                 self.toasts.info(said, now);
             }
-            Err(error) => self.toasts.error(error, now),
+            Err(error) => self.toasts.error(error.to_string(), now),
         }
     }
 }

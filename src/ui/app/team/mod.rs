@@ -22,6 +22,7 @@ use crate::team::cache::{Refreshed, Snapshot};
 use crate::team::kv::KvError;
 use crate::team::members::{Member, Removed};
 use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::ui::Failure;
 use crate::ui::jobs::Records;
 use crate::ui::session::Revealed;
 use crate::ui::team::{ShownCode, TeamCommand, TeamScreenState, TeamView};
@@ -91,18 +92,18 @@ pub enum TeamDone {
     ToCopy(Box<TeamKey>, Result<SecretString, TeamError>),
     CopyRecorded {
         label: String,
-        result: Result<(), String>,
+        result: Result<(), Failure>,
         /// Seconds until the clipboard is cleared.
         secs: u32,
     },
     /// An add or an edit: what to say, or why it failed.
-    Changed(Result<String, String>),
+    Changed(Result<String, Failure>),
     /// A key revoked from its row (its replacement is offered next), or why not.
-    Revoked(KeyId, Result<String, String>),
+    Revoked(KeyId, Result<String, Failure>),
     /// A rotation step: what to say, or why not; the rotation panel to show (of the old key)
     /// after it, or none (the rotation ended).
     Rotated {
-        result: Result<String, String>,
+        result: Result<String, Failure>,
         open: Option<KeyId>,
     },
     /// A copy that could not start (the key could not be read).
@@ -115,34 +116,34 @@ pub enum TeamDone {
     MemberRemoved(Result<(String, Box<Removed>, TeamKeys), TeamError>),
     /// A key made at a provider: what to say; or why it is not kept, with the key when the
     /// provider could not delete it again either (shown once).
-    Created(Result<String, (String, Option<SecretString>)>),
+    Created(Result<String, (Failure, Option<SecretString>)>),
     /// This member's password changed: what to say, and the team's keys when they were
     /// replaced with it; or why not.
     PasswordChanged(Result<(String, Option<TeamKeys>), TeamError>),
     /// The provider accounts as read.
     Accounts(Result<Vec<Account>, TeamError>),
     /// The incidents as read, with their timelines.
-    Incidents(Result<Vec<Incident>, String>),
+    Incidents(Result<Vec<Incident>, Failure>),
     /// The audit trail as read, with its check.
     Audit(Box<crate::ui::session::AuditCache>),
     /// An incident closed: what to say, or why not.
-    IncidentClosed(Result<String, String>),
+    IncidentClosed(Result<String, Failure>),
     /// A file read for import, each row previewed.
     /// (With the columns to pick when Keydesk cannot tell them.)
     ImportPreviewed(
-        Result<Box<crate::ui::state::ImportPreview>, String>,
+        Result<Box<crate::ui::state::ImportPreview>, Failure>,
         Option<Box<crate::ui::state::ColumnPicker>>,
     ),
     /// A verify, an import or an export: what to say (a key the provider takes, the keys
     /// imported), or what went wrong; the list is read again.
-    Said(Result<String, String>),
+    Said(Result<String, Failure>),
     /// An account added or removed: what to say, or why not.
-    AccountChanged(Result<String, String>),
+    AccountChanged(Result<String, Failure>),
     /// An account's "Test connection": the provider's words, or why not.
-    AccountTested(String, Result<String, String>),
+    AccountTested(String, Result<String, Failure>),
     /// A browser allowed or stopped, or the leak guard switched: the browser settings now and
     /// what to say, or why not.
-    Browsers(Result<(crate::team::TeamSettings, String), String>),
+    Browsers(Result<(crate::team::TeamSettings, String), Failure>),
 }
 
 impl TeamSession {
@@ -234,10 +235,7 @@ fn away(error: &TeamError) -> Option<&KvError> {
 
 /// A team error as the window says it: the token sentence names the window's field.
 fn sentence(error: &TeamError) -> String {
-    match error {
-        TeamError::Server(KvError::TokenRejected) => "The server no longer accepts this token (it expired or was revoked): ask your team's admin for a new one, lock Keydesk and type it at the unlock screen.".to_owned(),
-        other => other.to_string(),
-    }
+    crate::ui::team_sentence(error)
 }
 
 /// Where the token an unlock presents came from.
@@ -325,12 +323,12 @@ impl KeydeskApp {
                     let Some(keys) = keys else {
                         let why =
                             "The incidents need the team's key: lock, then unlock while the server answers.";
-                        return Done::Team(TeamDone::Incidents(Err(why.to_owned())));
+                        return Done::Team(TeamDone::Incidents(Err(Failure::said(why))));
                     };
                     let read = vault
                         .incidents(&keys)
                         .and_then(|found| crate::team::incidents::with_timelines(&vault, &found, &records));
-                    Done::Team(TeamDone::Incidents(read.map_err(|e| sentence(&e))))
+                    Done::Team(TeamDone::Incidents(read.map_err(Failure::from)))
                 });
                 return;
             }

@@ -15,6 +15,7 @@ use crate::team::cache::Snapshot;
 use crate::team::kv::{Kv, KvError, Location};
 use crate::team::signin::PasswordMethod;
 use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::ui::Failure;
 use crate::ui::jobs::Records;
 use crate::ui::unlock::{self, TeamLock, TeamSetup};
 use crate::vault::crypto::{KdfMemory, KdfParams};
@@ -166,20 +167,19 @@ pub(super) fn sign_in(
     dir: &Path,
     name: Option<String>,
     typed: &SecretString,
-) -> Result<Option<Zeroizing<String>>, String> {
-    let mut config = folder::read_config(dir)?;
+) -> Result<Option<Zeroizing<String>>, Failure> {
+    let mut config = folder::read_config(dir).map_err(Failure::Told)?;
     let Some((method, mount, kept)) = config.sign_in.password_login() else { return Ok(None) };
     let name = match name.map(|name| name.trim().to_owned()) {
         Some(name) if method == PasswordMethod::Ldap && !name.is_empty() => name,
         _ => kept.to_owned(),
     };
     let mount = mount.to_owned();
-    let location = Location::new(&config.addr, &config.mount, &config.path).map_err(|e| e.to_string())?;
-    let kv = crate::team::signin::with_password(location, (method, &mount), &name, typed)
-        .map_err(|e| e.to_string())?;
+    let location = Location::new(&config.addr, &config.mount, &config.path)?;
+    let kv = crate::team::signin::with_password(location, (method, &mount), &name, typed)?;
     if config.sign_in.name() != Some(name.as_str()) {
         config.sign_in = method.sign_in(mount, name);
-        folder::write_config(dir, &config)?;
+        folder::write_config(dir, &config).map_err(Failure::Told)?;
     }
     Ok(Some(kv.token()))
 }
@@ -252,7 +252,8 @@ impl KeydeskApp {
         let company = setup.company.then(|| self.company_signing_in(ctx));
         self.jobs.spawn_counted(ctx, label, Records::No, move |progress| {
             let signed_in = match company.map(|sign_in| sign_in(&setup, progress.cancel_flag())) {
-                Some(Err(message)) => {
+                Some(Err(failure)) => {
+                    let message = failure.to_string();
                     return Done::Team(TeamDone::Opened(Err(OpenError { message, wrong_password: false })));
                 }
                 Some(Ok(kv)) => Some(kv),
@@ -337,7 +338,8 @@ impl KeydeskApp {
                 (TokenFrom::Typed, Some(typed)) => match sign_in(&dir, typed_name, &typed) {
                     Ok(Some(token)) => Some(token),
                     Ok(None) => given,
-                    Err(message) => {
+                    Err(failure) => {
+                        let message = failure.to_string();
                         return Done::Team(TeamDone::Opened(Err(OpenError { message, wrong_password: false })));
                     }
                 },

@@ -11,6 +11,7 @@ use super::{Polled, TeamDone, TeamSession, away, away_sentence, sentence};
 use crate::actions::{self, team as folder};
 use crate::team::accounts::find_account;
 use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
+use crate::ui::Failure;
 use crate::ui::accounts::AccountAction;
 use crate::ui::jobs::Jobs;
 use crate::ui::jobs::Records;
@@ -80,7 +81,7 @@ pub(super) fn run_key_command(
                             record.label
                         )
                     })
-                    .map_err(|e| sentence(&e));
+                    .map_err(Failure::from);
                 Done::Team(TeamDone::Changed(made))
             });
         }
@@ -187,7 +188,7 @@ pub(super) fn run_rotation_command(
                         fresh(&vault, &key)
                             .and_then(|read| vault.open_incident(&keys, &read, &report, &mut os_rng(), now))
                             .map(|id| format!("Opened incident {id}. "))
-                            .map_err(|e| sentence(&e))
+                            .map_err(Failure::from)
                     }
                     None => Ok(String::new()),
                 };
@@ -210,7 +211,7 @@ pub(super) fn run_rotation_command(
                                 old.record.label
                             ))
                         })
-                        .map_err(|e| sentence(&e));
+                        .map_err(Failure::from);
                     Done::Team(TeamDone::Rotated { result: started, open: Some(key) })
                 });
         }
@@ -252,7 +253,7 @@ pub(super) fn run_close_incident(
         let closed = vault
             .close_incident(&keys, &id, &summary, now)
             .map(|()| format!("Closed incident {id}."))
-            .map_err(|e| sentence(&e));
+            .map_err(Failure::from);
         Done::Team(TeamDone::IncidentClosed(closed))
     });
 }
@@ -279,7 +280,7 @@ pub(super) fn run_account_command(
                             account.name
                         )
                     })
-                    .map_err(|e| sentence(&e));
+                    .map_err(Failure::from);
                 Done::Team(TeamDone::AccountChanged(added))
             });
         }
@@ -289,7 +290,7 @@ pub(super) fn run_account_command(
                 let removed = vault
                     .remove_account(&keys, &id, &list, now)
                     .map(|account| format!("Removed the account \"{}\" from the team vault.", account.name))
-                    .map_err(|e| sentence(&e));
+                    .map_err(Failure::from);
                 Done::Team(TeamDone::AccountChanged(removed))
             });
         }
@@ -318,7 +319,8 @@ pub(super) fn run_transfer_command(
             let list = session.list.clone();
             jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
                 let how = crate::actions::transfer::ReadAs { format, columns: columns.as_deref() };
-                let read = folder::read_import(&keys, &list, &crate::storage::expand_home(&path), how);
+                let read = folder::read_import(&keys, &list, &crate::storage::expand_home(&path), how)
+                    .map_err(Failure::Told);
                 let picker = crate::ui::app::transfer::picker(&read, &path, columns.as_deref());
                 Done::Team(TeamDone::ImportPreviewed(read.map(Box::new), picker))
             });
@@ -346,7 +348,7 @@ pub(super) fn run_transfer_command(
                                 report.skipped
                             )
                         })
-                        .map_err(|e| sentence(&e));
+                        .map_err(Failure::from);
                     Done::Team(TeamDone::Said(said))
                 });
         }
@@ -354,7 +356,9 @@ pub(super) fn run_transfer_command(
             let list = session.list.clone();
             jobs.spawn(ctx, "Writing the export", Records::Yes, move || {
                 let path = crate::storage::expand_home(&path);
-                Done::Team(TeamDone::Said(folder::export(&vault, &keys, &list, &path, options, now)))
+                let written =
+                    folder::export(&vault, &keys, &list, &path, options, now).map_err(Failure::Told);
+                Done::Team(TeamDone::Said(written))
             });
         }
         // The other commands are started by the other groups (see `run_team`).
@@ -391,11 +395,10 @@ pub(super) fn apply_poll(session: &mut TeamSession, changes: u64, result: Result
 /// vouched for).
 pub(super) fn read_audit(vault: &TeamVault, keys: Option<&TeamKeys>) -> crate::ui::session::AuditCache {
     let checked = match keys {
-        Some(keys) => vault.verify_audit(keys).map_err(|e| sentence(&e)),
-        None => {
-            Err("The trail's check needs the team's key: lock, then unlock while the server answers."
-                .to_owned())
-        }
+        Some(keys) => vault.verify_audit(keys).map_err(Failure::from),
+        None => Err(Failure::said(
+            "The trail's check needs the team's key: lock, then unlock while the server answers.",
+        )),
     };
     let (events, chain) = match checked {
         Ok(events) => {
@@ -415,11 +418,11 @@ pub(super) fn on_store<T>(
     keys: &TeamKeys,
     now: DateTime<Utc>,
     verb: impl FnOnce(&mut actions::TeamStore<'_>) -> Result<T, actions::ActionError>,
-) -> Result<T, String> {
-    let mut store = actions::TeamStore::new(vault, keys, now).map_err(|e| sentence(&e))?;
+) -> Result<T, Failure> {
+    let mut store = actions::TeamStore::new(vault, keys, now)?;
     verb(&mut store).map_err(|error| match error {
-        actions::ActionError::Team(error) => sentence(&error),
-        other => other.to_string(),
+        actions::ActionError::Team(error) => Failure::Team(error),
+        other => Failure::Action(other),
     })
 }
 
@@ -430,7 +433,7 @@ pub(super) fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError>
 /// What a panel read (accounts, incidents): kept for the panel, or the panel closed and why
 /// said.
 pub(super) fn panel_read<T>(
-    read: Result<T, String>,
+    read: Result<T, Failure>,
     (into, open): (&mut Option<T>, &mut bool),
     toasts: &mut crate::ui::widgets::Toasts,
     now: DateTime<Utc>,
@@ -439,7 +442,7 @@ pub(super) fn panel_read<T>(
         Ok(found) => *into = Some(found),
         Err(error) => {
             *open = false;
-            toasts.error(error, now);
+            toasts.error(error.to_string(), now);
         }
     }
 }
@@ -454,9 +457,9 @@ pub(super) fn complete_rotation(
     reason: Option<&str>,
     at_provider: bool,
     now: DateTime<Utc>,
-) -> Result<String, String> {
-    let read = fresh(vault, old).map_err(|e| sentence(&e))?;
-    crate::vault::check_complete(&read.record, reason).map_err(|e| e.to_string())?;
+) -> Result<String, Failure> {
+    let read = fresh(vault, old).map_err(Failure::from)?;
+    crate::vault::check_complete(&read.record, reason).map_err(Failure::from)?;
     let label = &read.record.label;
     if read.record.is_live() {
         let new = read.record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
@@ -478,11 +481,11 @@ pub(super) fn abandon_rotation(
     reason: &str,
     at_provider: bool,
     now: DateTime<Utc>,
-) -> Result<String, String> {
-    let read = fresh(vault, old).map_err(|e| sentence(&e))?;
+) -> Result<String, Failure> {
+    let read = fresh(vault, old).map_err(Failure::from)?;
     let label = read.record.label.clone();
     let Some(new) = read.record.replaced_by.clone() else {
-        return Err(format!("\"{label}\" names no replacement to revoke."));
+        return Err(Failure::Said(format!("\"{label}\" names no replacement to revoke.")));
     };
     revoke(vault, keys, &new, &format!("rotation abandoned: {reason}"), at_provider, now)?;
     on_store(vault, keys, now, |store| actions::changes::abandon_rotation(store, old, reason))?;
@@ -496,22 +499,26 @@ pub(super) fn test_account(
     keys: &TeamKeys,
     id: &str,
     now: DateTime<Utc>,
-) -> Result<String, String> {
-    let accounts = vault.accounts().map_err(|e| sentence(&e))?;
-    let found = find_account(&accounts, id).map_err(|e| e.to_string())?;
-    let key = vault.management_key(keys, found).map_err(|e| sentence(&e))?;
+) -> Result<String, Failure> {
+    let accounts = vault.accounts().map_err(Failure::from)?;
+    let found = find_account(&accounts, id).map_err(Failure::from)?;
+    let key = vault.management_key(keys, found).map_err(Failure::from)?;
     let account = &found.account;
     let url = crate::providers::verify::base_url(
         account.provider,
         account.base_url.as_deref(),
         account.region.as_deref(),
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(Failure::from)?;
     let tested =
-        actions::test_account(&actions::client(), account.provider, &url, &key).map_err(|e| e.to_string())?;
+        actions::test_account(&actions::client(), account.provider, &url, &key).map_err(Failure::from)?;
     if let Some(scopes) = &tested.scopes {
         vault.note_management_scopes(keys, &account.id, scopes, now).map_err(|e| {
-            format!("{} The test's answer could not be recorded: {}", tested.words, sentence(&e))
+            Failure::Said(format!(
+                "{} The test's answer could not be recorded: {}",
+                tested.words,
+                sentence(&e)
+            ))
         })?;
     }
     Ok(tested.words)
@@ -525,15 +532,15 @@ pub(super) fn verify(
     id: &KeyId,
     label: &str,
     now: DateTime<Utc>,
-) -> Result<String, String> {
+) -> Result<String, Failure> {
     let outcome = (|| {
         let mut store = actions::TeamStore::new(vault, keys, now)?;
         let called = actions::plan_verify(&store, id)?.call(&actions::client());
         actions::finish_verify(&mut store, called)
     })()
-    .map_err(|error| error.to_string())?;
+    .map_err(Failure::from)?;
     let said = format!("\"{label}\": {}", outcome.sentence());
-    if outcome.works() { Ok(said) } else { Err(said) }
+    if outcome.works() { Ok(said) } else { Err(Failure::Said(said)) }
 }
 
 /// Asks the key's provider when it last saw the key used, as `keydesk usage` does, and
@@ -545,18 +552,20 @@ pub(super) fn usage(
     id: &KeyId,
     name: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<String, String> {
+) -> Result<String, Failure> {
     let (record, found) = (|| {
         let mut store = actions::TeamStore::new(vault, keys, now)?;
         let called = actions::plan_usage(&store, id, name)?.call(&actions::client());
         let found = actions::finish_usage(&mut store, called)?;
         Ok::<_, actions::ActionError>((actions::Store::key_record(&store, id)?, found))
     })()
-    .map_err(|error| error.to_string())?;
+    .map_err(Failure::from)?;
     let said =
         format!("\"{}\": {}", record.label, actions::usage_sentence(record.provider, &found.usage, now));
     match found.unexpected {
-        Some(flag) => Err(format!("{said} {}", actions::unexpected_sentence(record.provider, &flag))),
+        Some(flag) => {
+            Err(Failure::Said(format!("{said} {}", actions::unexpected_sentence(record.provider, &flag))))
+        }
         None => Ok(said),
     }
 }
@@ -576,17 +585,17 @@ pub(super) fn create_at_provider(
     (label, notes, account): (String, String, &str),
     scopes: &[String],
     now: DateTime<Utc>,
-) -> Result<String, (String, Option<SecretString>)> {
+) -> Result<String, (Failure, Option<SecretString>)> {
     let mut store =
-        actions::TeamStore::new(vault, keys, now).map_err(|e| (sentence(&e), None))?.adding(existing);
+        actions::TeamStore::new(vault, keys, now).map_err(|e| (Failure::from(e), None))?.adding(existing);
     let request =
         crate::vault::AddRequest { meta: meta(&label, notes), ..crate::vault::AddRequest::default() };
     let client = actions::client();
     let called = actions::plan_create(&store, account, request, scopes)
-        .map_err(|e| (e.to_string(), None))?
+        .map_err(|e| (Failure::from(e), None))?
         .call(&client);
     let created =
-        actions::finish_create(&mut store, called, &client).map_err(|(e, left)| (e.to_string(), left))?;
+        actions::finish_create(&mut store, called, &client).map_err(|(e, left)| (Failure::from(e), left))?;
     let mut said = format!(
         "Created \"{label}\" at {} and kept it in the team vault: Copy or Reveal it from its row.",
         created.provider.name()
@@ -636,14 +645,14 @@ pub(super) fn revoke(
     reason: &str,
     at_provider: bool,
     now: DateTime<Utc>,
-) -> Result<String, String> {
+) -> Result<String, Failure> {
     let done = (|| {
         let mut store = actions::TeamStore::new(vault, keys, now)?;
         let options = actions::RevokeOptions { confirmed_at_provider: at_provider, local_only: !at_provider };
         let called = actions::plan_revoke(&store, id, reason, options)?.call(&actions::client());
         actions::finish_revoke(&mut store, called, reason)
     })()
-    .map_err(|error| error.to_string())?;
+    .map_err(Failure::from)?;
     Ok(std::iter::once(done.message).chain(done.notes).collect::<Vec<_>>().join(" "))
 }
 
@@ -655,14 +664,14 @@ pub(super) fn add(
     (label, notes, account): (String, String, Option<String>),
     secret: &SecretString,
     now: DateTime<Utc>,
-) -> Result<String, String> {
+) -> Result<String, Failure> {
     let request = crate::vault::AddRequest {
         meta: meta(&label, notes),
         account,
         ..crate::vault::AddRequest::default()
     };
     let (record, detection) =
-        vault.add_key(keys, existing, request, secret, &mut os_rng(), now).map_err(|e| sentence(&e))?;
+        vault.add_key(keys, existing, request, secret, &mut os_rng(), now).map_err(Failure::from)?;
     let mut said = format!("Added \"{}\" ({}) to the team vault.", record.label, detection.provider.name());
     if let Some(warning) = detection.warning {
         said.push(' ');
