@@ -1,12 +1,13 @@
 //! Reading what the user types: passwords, keys on stdin, dates and integrations.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::Path;
 
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use super::CliError;
+use crate::storage::secret_input::{Bounded, SECRET_INPUT_MAX, read_secret, read_secret_file};
 
 /// The first line of a password file.
 pub fn password_from_file(path: &Path) -> Result<SecretString, CliError> {
@@ -27,8 +28,7 @@ pub fn first_line(path: &Path, file: &str, what: &str) -> Result<Zeroizing<Strin
     };
     // A pipe (`--password-file <(pass show …)`) is read as a file is; `/dev/zero` or a huge
     // file is refused at SECRET_INPUT_MAX instead of filling the memory.
-    let opened = std::fs::File::open(path).map_err(could_not)?;
-    let text = read_bounded(opened).map_err(|error| match error {
+    let text = read_secret_file(path).map_err(|error| match error {
         Bounded::TooLong => CliError::Failed(format!(
             "The {file} is larger than {} KiB: give a file with {what} on its first line. File: {}",
             SECRET_INPUT_MAX / 1024,
@@ -109,7 +109,7 @@ pub fn key_from_stdin(prompt: &str) -> Result<SecretString, CliError> {
             .map(SecretString::from)
             .map_err(|e| CliError::Failed(format!("Could not read the key ({}).", io_reason(&e))));
     }
-    let raw = read_bounded(std::io::stdin()).map_err(|error| match error {
+    let raw = read_secret(std::io::stdin()).map_err(|error| match error {
         Bounded::TooLong => CliError::Failed(format!(
             "The key on stdin is longer than {} KiB: paste the key alone.",
             SECRET_INPUT_MAX / 1024
@@ -122,26 +122,6 @@ pub fn key_from_stdin(prompt: &str) -> Result<SecretString, CliError> {
     let text = text.strip_suffix('\n').unwrap_or(text);
     let text = text.strip_suffix('\r').unwrap_or(text);
     Ok(SecretString::from(text))
-}
-
-/// The most a password, token or key read from a file or stdin may be.
-const SECRET_INPUT_MAX: usize = 64 * 1024;
-
-/// Why `read_bounded` gave nothing.
-enum Bounded {
-    TooLong,
-    Io(std::io::Error),
-}
-
-/// Everything `reader` gives, up to SECRET_INPUT_MAX bytes, into a buffer allocated once at
-/// full size (growing it would leave copies of the secret in freed memory) and zeroized.
-fn read_bounded(reader: impl Read) -> Result<Zeroizing<Vec<u8>>, Bounded> {
-    let mut raw = Zeroizing::new(Vec::with_capacity(SECRET_INPUT_MAX + 1));
-    reader.take(SECRET_INPUT_MAX as u64 + 1).read_to_end(&mut raw).map_err(Bounded::Io)?;
-    if raw.len() > SECRET_INPUT_MAX {
-        return Err(Bounded::TooLong);
-    }
-    Ok(raw)
 }
 
 /// An OS error's reason without the path (paths go last, in the sentence itself).

@@ -7,6 +7,7 @@
 
 pub mod disk;
 pub mod memory;
+pub mod secret_input;
 
 use std::path::PathBuf;
 
