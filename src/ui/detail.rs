@@ -13,7 +13,7 @@ use super::theme;
 use super::widgets::{badge_ui, error_ui, field, secret_field, secret_text_ui};
 use crate::providers::Provider;
 use crate::vault::health::{full_access, known_permissions};
-use crate::vault::model::{KeyId, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
+use crate::vault::model::{Incident, KeyId, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
 use crate::words::{ago, times};
 use chrono::{DateTime, Utc};
 
@@ -151,9 +151,7 @@ fn header_ui(
             ui.label(egui::RichText::new(provider).weak());
             status_chip_ui(ui, record, now);
             // The red card below says what it is; the header says it first.
-            if file.incidents.iter().any(|i| i.key == record.id && i.closed_at.is_none()) {
-                card::chip(ui, "incident open", theme::Badge::Bad, false);
-            }
+            incident_chip_ui(ui, &file.incidents, &record.id);
         });
         ui.add_space(theme::SPACE_12);
         if let Some(asked) = actions_ui(ui, file, record, state, revealed, now) {
@@ -180,6 +178,14 @@ pub(super) fn status_chip_ui(ui: &mut egui::Ui, record: &KeyRecord, now: DateTim
             card::chip(ui, &word, kind, false)
         }
     };
+}
+
+/// A red "incident open" chip while an incident about `key` is open (the key page of either
+/// vault kind).
+pub(super) fn incident_chip_ui(ui: &mut egui::Ui, incidents: &[Incident], key: &KeyId) {
+    if incidents.iter().any(|i| i.key == *key && i.closed_at.is_none()) {
+        card::chip(ui, "incident open", theme::Badge::Bad, false);
+    }
 }
 
 /// Copy and Reveal first, then Verify, Rotate (a Keydesk key), Edit and Revoke (red); under

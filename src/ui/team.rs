@@ -558,7 +558,7 @@ pub(super) fn toolbar_ui(
             && ui.input(|i| i.key_pressed(egui::Key::Enter))
             && let Some(key) = first
         {
-            state.details = Some(DetailForm { key: key.record.id.clone(), usage_name: String::new() });
+            state.details = Some(DetailForm::new(key.record.id.clone()));
             if view.accounts.is_none() && key.record.account.is_some() {
                 *command = Some(TeamCommand::LoadAccounts);
             }

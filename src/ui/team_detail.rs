@@ -10,21 +10,31 @@ use super::team::TeamCommand;
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, field};
 use crate::providers::Provider;
-use crate::vault::model::{Account, KeyId, KeyRecord};
+use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
 
 /// The open details: which key, and its name at the provider as typed (Elastic Email names
 /// keys and answers by name).
 pub struct DetailForm {
     pub key: KeyId,
     pub usage_name: String,
+    /// The list's generation when the incidents were last asked for: they are read again
+    /// when the details open and whenever the keys change (a revoke may open one).
+    pub incidents_read_at: Option<u64>,
+}
+
+impl DetailForm {
+    pub fn new(key: KeyId) -> Self {
+        DetailForm { key, usage_name: String::new(), incidents_read_at: None }
+    }
 }
 
 /// The panel for `record` (`changed_by`: its entry's last writer). `accounts`: `None` while
-/// they are read. `why_not`: why the provider cannot be asked now.
+/// they are read; `incidents`: the team's incidents as last read. `why_not`: why the provider
+/// cannot be asked now.
 pub fn detail_ui(
     ui: &mut egui::Ui,
     (record, changed_by): (&KeyRecord, &str),
-    accounts: Option<&[Account]>,
+    (accounts, incidents): (Option<&[Account]>, &[Incident]),
     form: &mut DetailForm,
     why_not: Option<&str>,
     now: DateTime<Utc>,
@@ -40,6 +50,7 @@ pub fn detail_ui(
         ui.horizontal_wrapped(|ui| {
             ui.label(egui::RichText::new(record.provider.name()).weak());
             super::detail::status_chip_ui(ui, record, now);
+            super::detail::incident_chip_ui(ui, incidents, &record.id);
         });
         ui.add_space(theme::SPACE_12);
         let shut =

@@ -221,12 +221,18 @@ pub(super) fn details_ui(
     } else {
         view.busy.then_some(BUSY)
     };
+    // The incidents are read for the header's "incident open" chip (the seals need the key).
+    let reread = form.incidents_read_at != Some(view.generation);
+    if reread && view.keys_open && view.problem.is_none() && command.is_none() {
+        form.incidents_read_at = Some(view.generation);
+        *command = Some(TeamCommand::LoadIncidents);
+    }
     match view.keys.iter().find(|k| k.record.id == form.key) {
         Some(key) => {
             let (asked, close) = super::team_detail::detail_ui(
                 ui,
                 (&key.record, &key.changed_by),
-                view.accounts,
+                (view.accounts, view.incidents.unwrap_or_default()),
                 form,
                 asking,
                 now,

@@ -141,7 +141,7 @@ pub(super) fn key_row_ui(
             let name = ui.add(name).on_hover_cursor(egui::CursorIcon::PointingHand);
             let hover = if record.notes.is_empty() { "Open the key's details" } else { &record.notes };
             if name.on_hover_text(hover).clicked() {
-                state.details = Some(DetailForm { key: record.id.clone(), usage_name: String::new() });
+                state.details = Some(DetailForm::new(record.id.clone()));
                 if view.accounts.is_none() && record.account.is_some() {
                     *command = Some(TeamCommand::LoadAccounts);
                 }

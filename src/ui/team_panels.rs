@@ -183,6 +183,6 @@ pub(super) fn audit_panel_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut
         })
         .inner;
     if let Some(super::session::Command::OpenKey(key)) = asked {
-        state.details = Some(DetailForm { key, usage_name: String::new() });
+        state.details = Some(DetailForm::new(key));
     }
 }

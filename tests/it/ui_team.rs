@@ -781,6 +781,12 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
     harness.run();
     harness.run();
     harness.get_by_label_contains("Opened incident");
+    // The key's details say it first: a red chip while the incident is open.
+    click(&mut harness, "CRM mail");
+    harness.run();
+    harness.run();
+    harness.run();
+    harness.get_by_label("incident open");
     type_into(&mut harness, "New key", &common::sendgrid_key());
     click(&mut harness, "Start replacing");
     harness.run();
@@ -804,6 +810,7 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
     harness.run();
     harness.run();
     harness.get_by_label("closed");
+    assert!(harness.query_by_label("incident open").is_none(), "a closed incident leaves the details");
     let found = other.incidents(&keys).unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].incident.summary, "Message deleted, key replaced");
