@@ -13,6 +13,8 @@ use crate::storage::atomic_write;
 
 /// The file name inside the vault folder.
 pub const FILE_NAME: &str = "secrets.ron";
+/// The largest generation mark read (a mark is a few dozen bytes).
+const MAX_MARK_BYTES: u64 = 4096;
 
 /// Sealed values in a RON map.
 pub struct FileStore {
@@ -126,11 +128,20 @@ impl SecretStore for FileStore {
 
     /// `secrets.ron` travels with the folder, so the mark lives in the user's state folder.
     fn generation_mark(&self, vault_id: &str) -> Result<Option<String>, SecretStoreError> {
+        use crate::storage::disk::{Limited, read_limited};
         let Some(path) = mark_path(vault_id) else { return Ok(None) };
-        match std::fs::read_to_string(&path) {
-            Ok(mark) => Ok(Some(mark.trim().to_owned())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(SecretStoreError::File { action: "read", path, source }),
+        // A mark is a few dozen bytes; a FIFO or a device in its place is refused, not waited on.
+        match read_limited(&path, MAX_MARK_BYTES, "generation mark") {
+            Ok(mark) => Ok(Some(String::from_utf8_lossy(&mark).trim().to_owned())),
+            Err(Limited::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(Limited::Io(source)) => Err(SecretStoreError::File { action: "read", path, source }),
+            Err(Limited::Refused(refused)) => {
+                let detail = match refused {
+                    crate::storage::StorageError::Unreadable { detail, .. } => detail,
+                    other => other.to_string(),
+                };
+                Err(SecretStoreError::MarkUnreadable { detail, path })
+            }
         }
     }
 

@@ -172,6 +172,11 @@ pub enum SecretStoreError {
         "Could not {action} the secrets file ({source}): check the vault folder's permissions and free space. File: {path}"
     )]
     File { action: &'static str, path: PathBuf, source: std::io::Error },
+    /// The file store's record of its last save (in the state folder) is not a small regular
+    /// file: a FIFO or a device there is refused rather than waited on.
+    /// Said inside the vault's own sentence about its record of the last save.
+    #[error("{detail}: {path}")]
+    MarkUnreadable { detail: String, path: PathBuf },
     /// The encrypted secrets file does not parse.
     #[error(
         "The secrets file does not parse at line {line}, column {column}: restore it from a backup. File: {path}"

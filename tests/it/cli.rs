@@ -291,6 +291,45 @@ fn endless_password_files_and_keys_are_refused_and_a_pipe_still_works() {
 }
 
 #[test]
+fn a_fifo_in_place_of_the_file_stores_mark_is_refused_not_waited_on() {
+    let cli = Cli::new();
+    let state = cli.dir.path().join("state");
+    let in_state = |args: &[&str]| {
+        let mut command = cli.command(args);
+        command.env("XDG_STATE_HOME", &state);
+        command
+    };
+    assert!(common::run(in_state(&["init", "--secret-store", "file"]), "").status.success());
+    assert!(common::run(in_state(&["generate", "--label", "Webhook"]), "").status.success());
+    let marks = state.join("keydesk/generations");
+    let mark = std::fs::read_dir(&marks).unwrap().next().unwrap().unwrap().path();
+    std::fs::remove_file(&mark).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&mark).status().unwrap();
+    assert!(made.success());
+    // Nothing ever writes to the FIFO: a reader that opened it would wait forever.
+    let mut child = in_state(&["reveal", "Webhook"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("reveal waited on the FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let said = "Keydesk could not read its record of this vault's last save (it is not a regular file: ";
+    assert!(stderr.contains(said), "{stderr}");
+    assert!(output.stdout.is_empty(), "no secret printed");
+}
+
+#[test]
 fn no_password_and_no_terminal_is_a_usage_error() {
     let cli = Cli::new();
     cli.ok(&["init", "--secret-store", "file"], "");
