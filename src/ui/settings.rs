@@ -269,7 +269,7 @@ pub enum TransferAction {
 
 impl TransferAction {
     /// The local vault's command for it.
-    fn into_command(self) -> Command {
+    pub(crate) fn into_command(self) -> Command {
         match self {
             TransferAction::Preview { path, format, columns } => {
                 Command::PreviewImport { path, format, columns }
@@ -395,14 +395,8 @@ pub fn import_ui(ui: &mut egui::Ui, state: &mut TransferState) -> Option<Transfe
                 state.import_error =
                     Some("Give the path of the file to import, such as ~/Downloads/keys.csv.".to_owned());
             } else {
-                state.import_error = None;
-                // A new reading: the columns are told from the file again.
-                state.import_picker = None;
-                command = Some(TransferAction::Preview {
-                    path: path.into(),
-                    format: state.import_format,
-                    columns: None,
-                });
+                let format = state.import_format;
+                command = Some(state.read_anew(path.into(), format));
             }
         }
     });

@@ -302,6 +302,22 @@ pub struct TransferState {
     pub chooser_note: Option<(FileTarget, String)>,
 }
 
+impl TransferState {
+    /// A new reading of `path` as `format` (`None`: told from the file): the field shows the
+    /// file, and the columns are told from it again.
+    pub fn read_anew(
+        &mut self,
+        path: std::path::PathBuf,
+        format: Option<crate::import::Format>,
+    ) -> crate::ui::settings::TransferAction {
+        self.import_path = path.display().to_string();
+        self.import_format = format;
+        self.import_error = None;
+        self.import_picker = None;
+        crate::ui::settings::TransferAction::Preview { path, format, columns: None }
+    }
+}
+
 /// A file read for import, with the preview of each row.
 pub use crate::actions::transfer::ImportFile as ImportPreview;
 

@@ -149,51 +149,35 @@ impl KeydeskApp {
     }
 
     /// A file chosen for `target`'s field (the import previewed at once, the restore's dialog
-    /// opened); a cancel changes nothing; no chooser: the note, and the field to type in.
+    /// opened), on a local vault's screens or a team vault's Import / Export panel; a cancel
+    /// changes nothing; no chooser: the note, and the field to type in.
     fn chosen(&mut self, target: FileTarget, answer: Result<Option<PathBuf>, ChooserError>) {
         let replaces = self.restore_replaces();
-        if let Phase::Team(session) = &mut self.phase {
-            return team_chosen(&mut session.screen.transfer, target, answer, &mut self.queued);
-        }
-        let Phase::Unlocked(session) = &mut self.phase else { return };
-        if target == FileTarget::Report {
-            let form = &mut session.detail.incident;
-            match answer {
-                Ok(None) => {}
-                Ok(Some(path)) => {
-                    form.chooser_note = None;
-                    form.report_path = path.display().to_string();
+        let team = matches!(self.phase, Phase::Team(_));
+        let transfer = match &mut self.phase {
+            Phase::Team(session) => &mut session.screen.transfer,
+            Phase::Unlocked(session) => match target {
+                FileTarget::Report => return report_chosen(&mut session.detail.incident, answer),
+                FileTarget::Backup | FileTarget::Restore => {
+                    return backup_chosen(&mut session.settings, target, answer, replaces);
                 }
-                Err(why) => form.chooser_note = Some((target, why.to_string())),
-            }
-            return;
-        }
-        let settings = &mut session.settings;
+                FileTarget::Import | FileTarget::Export => &mut session.settings.transfer,
+            },
+            _ => return,
+        };
         match answer {
             Ok(None) => {}
             Ok(Some(path)) => {
-                settings.transfer.chooser_note = None;
-                let typed = path.display().to_string();
-                match target {
-                    FileTarget::Import => {
-                        settings.transfer.import_path = typed;
-                        settings.transfer.import_picker = None;
-                        let format = settings.transfer.import_format;
-                        let preview = TransferAction::Preview { path, format, columns: None };
-                        self.queued.push(preview_command(preview));
-                    }
-                    FileTarget::Export => settings.transfer.export_path = typed,
-                    FileTarget::Backup => settings.backup_path = typed,
-                    FileTarget::Restore => open_restore(settings, typed, replaces),
-                    FileTarget::Report => {}
+                transfer.chooser_note = None;
+                if target == FileTarget::Import {
+                    let format = transfer.import_format;
+                    let preview = transfer.read_anew(path, format);
+                    self.queued.push(transfer_command(team, preview));
+                } else if target == FileTarget::Export {
+                    transfer.export_path = path.display().to_string();
                 }
             }
-            Err(why) => {
-                settings.transfer.chooser_note = Some((target, why.to_string()));
-                if target == FileTarget::Restore && settings.restore.is_none() {
-                    open_restore(settings, String::new(), replaces);
-                }
-            }
+            Err(why) => transfer.chooser_note = Some((target, why.to_string())),
         }
     }
 
@@ -228,23 +212,15 @@ impl KeydeskApp {
             }
             (Phase::Unlocked(session), Dropped::Import) => {
                 session.screen = Screen::Settings;
-                let transfer = &mut session.settings.transfer;
-                transfer.import_path = path.display().to_string();
-                transfer.import_picker = None;
-                transfer.import_format = None;
-                let preview = TransferAction::Preview { path, format: None, columns: None };
-                self.queued.push(preview_command(preview));
+                let preview = session.settings.transfer.read_anew(path, None);
+                self.queued.push(transfer_command(false, preview));
                 ctx.request_repaint();
             }
             (Phase::Team(_), Dropped::Backup) => self.toasts.warn(crate::actions::Backup::SNAPSHOT_SENTENCE.to_owned(), now),
             (Phase::Team(session), Dropped::Import) => {
-                let screen = &mut session.screen;
-                screen.transfer_open = true;
-                screen.transfer.import_path = path.display().to_string();
-                screen.transfer.import_picker = None;
-                screen.transfer.import_format = None;
-                let preview = TransferAction::Preview { path, format: None, columns: None };
-                self.queued.push(Command::Team(crate::ui::team::TeamCommand::Transfer(preview)));
+                session.screen.transfer_open = true;
+                let preview = session.screen.transfer.read_anew(path, None);
+                self.queued.push(transfer_command(true, preview));
                 ctx.request_repaint();
             }
             // Locked meanwhile: nothing is done with it.
@@ -290,38 +266,49 @@ impl KeydeskApp {
     }
 }
 
-/// A file chosen for a team vault's Import / Export panel (its import previewed at once).
-fn team_chosen(
-    transfer: &mut crate::ui::state::TransferState,
+/// The command that carries an Import / Export action to the open vault: a team vault's
+/// panel or a local vault's settings.
+fn transfer_command(team: bool, action: TransferAction) -> Command {
+    if team { Command::Team(crate::ui::team::TeamCommand::Transfer(action)) } else { action.into_command() }
+}
+
+/// The incident report's path chosen on a key's page.
+fn report_chosen(form: &mut crate::ui::state::IncidentForm, answer: Result<Option<PathBuf>, ChooserError>) {
+    match answer {
+        Ok(None) => {}
+        Ok(Some(path)) => {
+            form.chooser_note = None;
+            form.report_path = path.display().to_string();
+        }
+        Err(why) => form.chooser_note = Some((FileTarget::Report, why.to_string())),
+    }
+}
+
+/// The backup's or the restore's file chosen in Settings → Backup (the restore's dialog
+/// opened on it, or opened empty when no chooser answered).
+fn backup_chosen(
+    settings: &mut SettingsState,
     target: FileTarget,
     answer: Result<Option<PathBuf>, ChooserError>,
-    queued: &mut Vec<Command>,
+    replaces: String,
 ) {
     match answer {
         Ok(None) => {}
         Ok(Some(path)) => {
-            transfer.chooser_note = None;
+            settings.transfer.chooser_note = None;
             let typed = path.display().to_string();
-            if target == FileTarget::Import {
-                transfer.import_path = typed;
-                transfer.import_picker = None;
-                let preview = TransferAction::Preview { path, format: transfer.import_format, columns: None };
-                queued.push(Command::Team(crate::ui::team::TeamCommand::Transfer(preview)));
-            } else if target == FileTarget::Export {
-                transfer.export_path = typed;
+            if target == FileTarget::Backup {
+                settings.backup_path = typed;
+            } else {
+                open_restore(settings, typed, replaces);
             }
         }
-        Err(why) => transfer.chooser_note = Some((target, why.to_string())),
-    }
-}
-
-/// The local vault's command for an import preview.
-fn preview_command(preview: TransferAction) -> Command {
-    match preview {
-        TransferAction::Preview { path, format, columns } => Command::PreviewImport { path, format, columns },
-        TransferAction::Import => Command::Import,
-        TransferAction::Export { path, options } => Command::Export { path, options },
-        TransferAction::Choose(target) => Command::Files(FilesCommand::Choose(target)),
+        Err(why) => {
+            settings.transfer.chooser_note = Some((target, why.to_string()));
+            if target == FileTarget::Restore && settings.restore.is_none() {
+                open_restore(settings, String::new(), replaces);
+            }
+        }
     }
 }
 
