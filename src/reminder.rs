@@ -20,6 +20,17 @@ pub enum ReminderState {
     Unknown(String),
 }
 
+/// Why the reminder could not be switched.
+#[derive(Debug, thiserror::Error)]
+pub enum ReminderError {
+    #[error("Keydesk could not run systemctl ({0}): the daily reminder needs systemd.")]
+    NoSystemctl(std::io::Error),
+    #[error("The daily reminder was not turned on: systemctl said \"{0}\".")]
+    NotOn(String),
+    #[error("The daily reminder is still on: systemctl said \"{0}\".")]
+    StillOn(String),
+}
+
 /// How systemctl is run: the environment it gets on top of Keydesk's own (tests point the
 /// user's config and data folders at their own).
 #[derive(Debug, Clone, Default)]
@@ -36,15 +47,13 @@ struct Said {
 }
 
 impl Systemd {
-    fn systemctl(&self, args: &[&str]) -> Result<Said, String> {
+    fn systemctl(&self, args: &[&str]) -> Result<Said, ReminderError> {
         let output = Command::new("systemctl")
             .arg("--user")
             .args(args)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .output()
-            .map_err(|error| {
-                format!("Keydesk could not run systemctl ({error}): the daily reminder needs systemd.")
-            })?;
+            .map_err(ReminderError::NoSystemctl)?;
         let stderr = String::from_utf8_lossy(&output.stderr);
         Ok(Said {
             ok: output.status.success(),
@@ -56,7 +65,7 @@ impl Systemd {
     /// Whether the timer is enabled (`systemctl --user is-enabled`).
     pub fn state(&self) -> ReminderState {
         match self.systemctl(&["is-enabled", TIMER]) {
-            Err(why) => ReminderState::Unknown(why),
+            Err(why) => ReminderState::Unknown(why.to_string()),
             Ok(said) => match said.stdout.as_str() {
                 "enabled" | "enabled-runtime" | "linked" | "alias" => ReminderState::On,
                 "disabled" | "masked" | "static" | "indirect" => ReminderState::Off,
@@ -72,14 +81,11 @@ impl Systemd {
     }
 
     /// Turns the timer on or off; `Ok` says what happened, `Err` why nothing did.
-    pub fn switch(&self, on: bool) -> Result<String, String> {
+    pub fn switch(&self, on: bool) -> Result<String, ReminderError> {
         if on {
             let enabled = self.systemctl(&["enable", TIMER])?;
             if !enabled.ok {
-                return Err(format!(
-                    "The daily reminder was not turned on: systemctl said \"{}\".",
-                    enabled.error
-                ));
+                return Err(ReminderError::NotOn(enabled.error));
             }
             let started = self.systemctl(&["start", TIMER])?;
             Ok(if started.ok {
@@ -93,10 +99,7 @@ impl Systemd {
         } else {
             let disabled = self.systemctl(&["disable", TIMER])?;
             if !disabled.ok {
-                return Err(format!(
-                    "The daily reminder is still on: systemctl said \"{}\".",
-                    disabled.error
-                ));
+                return Err(ReminderError::StillOn(disabled.error));
             }
             // Nothing runs to be stopped when no user session is running.
             let _stopped = self.systemctl(&["stop", TIMER]);

@@ -68,7 +68,7 @@ pub fn mark_tested(
 /// the user about.
 pub struct Answered {
     pub reply: Reply,
-    pub said: Option<Result<String, String>>,
+    pub said: Option<Result<String, ActionError>>,
     pub proposed: Option<Proposal>,
 }
 
@@ -83,11 +83,12 @@ pub fn carry_out(store: &mut (impl Store + ?Sized), decided: Decision, browser: 
         Decision::Reply(reply) => answered(reply, None),
         Decision::Fill { id, offer, origin } => match fill(store, &offer, &origin, browser) {
             Ok(filled) => answered(answer::filled(id, Ok(filled.secret)), filled.said.map(Ok)),
-            Err(error) => answered(answer::filled(id, Err(error.to_string())), Some(Err(error.to_string()))),
+            Err(error) => answered(answer::filled(id, Err(error.to_string())), Some(Err(error))),
         },
         Decision::Tested { id, offer } => {
-            let marked = mark_tested(store, &offer, browser).map_err(|e| e.to_string());
-            answered(answer::tested(id, marked.clone()), Some(marked))
+            let marked = mark_tested(store, &offer, browser);
+            let reply = answer::tested(id, marked.as_ref().map(Clone::clone).map_err(ToString::to_string));
+            answered(reply, Some(marked))
         }
         Decision::Propose { id, proposal } => proposed(id, proposal),
         Decision::Guard { id } => super::guard::status(store, id),

@@ -2,8 +2,8 @@
 //! which key a text pasted into a page is (by keyed hash, through [`Store::key_with_secret`]),
 //! with a warning on record when that page is not one of the key's integrations.
 
-use super::Store;
 use super::fill::Answered;
+use super::{ActionError, Store};
 use crate::browser::guard::{self, Found, Pasted};
 use crate::browser::messaging::{ErrorCode, Reply};
 use crate::browser::origin::Origin;
@@ -47,7 +47,7 @@ pub fn check_paste(
                 record.label
             )),
             Err(error) => {
-                Err(format!("The warning about \"{}\" could not be recorded: {error}", record.label))
+                Err(ActionError::WarningNotRecorded { label: record.label.clone(), cause: Box::new(error) })
             }
         }
     });

@@ -66,10 +66,11 @@ pub enum ActionError {
     NotRevokedYet { provider: &'static str, cause: String },
     #[error("{provider} still accepts this key: delete it on {page}, then try again.")]
     StillWorks { provider: &'static str, page: &'static str },
-    /// This computer's settings of a team vault (`team.ron`) could not be read or written:
-    /// the sentence says which file and what to do.
-    #[error("{0}")]
-    Settings(String),
+    #[error("The warning about \"{label}\" could not be recorded: {cause}")]
+    WarningNotRecorded { label: String, cause: Box<ActionError> },
+    /// This computer's settings of a team vault (`team.ron`) could not be read or written.
+    #[error(transparent)]
+    Settings(#[from] team::FolderError),
 }
 
 /// The client every action uses.

@@ -371,10 +371,7 @@ impl<'a> TeamStore<'a> {
     /// kept).
     fn settings(&self) -> Result<(std::path::PathBuf, crate::team::TeamConfig), ActionError> {
         let Some(dir) = self.folder.as_deref() else {
-            return Err(ActionError::Settings(
-                "Keydesk does not know this team vault's folder on this computer, where its browser settings are kept."
-                    .to_owned(),
-            ));
+            return Err(crate::actions::team::FolderError::NoFolder.into());
         };
         let config = crate::actions::team::read_config(dir).map_err(ActionError::Settings)?;
         Ok((dir.to_owned(), config))

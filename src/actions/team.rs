@@ -3,7 +3,7 @@
 //! `team-cache.json` (this computer's copy of the keys, secrets still sealed), and the server
 //! token from the environment.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
@@ -11,7 +11,7 @@ use std::ops::ControlFlow;
 
 use secrecy::SecretString;
 
-use super::transfer::{ExportOptions, ImportFile};
+use super::transfer::{ExportOptions, ImportFile, TransferError};
 use crate::team::audit::TrailAction;
 use crate::team::cache::Snapshot;
 use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
@@ -36,25 +36,45 @@ const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 /// The largest `team-cache.json` read (10,000 keys take about 20 MiB).
 const MAX_CACHE_BYTES: u64 = crate::storage::disk::MAX_VAULT_BYTES;
 
+/// Why this computer's files of a team vault (`team.ron`, the copy of its keys) could not be
+/// read or written: one sentence each, naming the file and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum FolderError {
+    #[error("{file} cannot be read: {detail}. Fix the file or make it again with `keydesk init --team`. File: {}", .path.display())]
+    Unreadable { file: &'static str, detail: String, path: PathBuf },
+    /// The folder or file is not one Keydesk reads or writes (its permissions, its kind).
+    #[error(transparent)]
+    Refused(crate::storage::StorageError),
+    #[error("Could not read the team vault's settings. File: {}", .path.display())]
+    NotRead { path: PathBuf },
+    #[error("{file} is not text: make it again with `keydesk init --team`. File: {}", .path.display())]
+    NotText { file: &'static str, path: PathBuf },
+    #[error("The team vault's settings cannot be read ({detail}): fix the file or make it again with `keydesk init --team`. File: {}", .path.display())]
+    NotParsed { detail: String, path: PathBuf },
+    #[error("{why} in the team vault's settings. File: {}", .path.display())]
+    Settings { why: String, path: PathBuf },
+    #[error("Could not write the team vault's settings: check the folder's permissions and free space. Folder: {}", .dir.display())]
+    NotWritten { dir: PathBuf },
+    #[error("Warning: this computer's copy of the team vault could not be saved, so the next start reads every key again. File: {}", .path.display())]
+    CopyNotSaved { path: PathBuf },
+    #[error(
+        "Keydesk does not know this team vault's folder on this computer, where its browser settings are kept."
+    )]
+    NoFolder,
+}
+
 /// The text of `file` in `dir` through the storage's bounded reader (a regular file, not
-/// larger than `max`), or one sentence on why not.
-fn read_text(dir: &Path, file: &'static str, max: u64) -> Result<String, String> {
+/// larger than `max`).
+fn read_text(dir: &Path, file: &'static str, max: u64) -> Result<String, FolderError> {
     let path = dir.join(file);
     let bytes = crate::storage::disk::read_limited(&path, max, file).map_err(|failure| match failure {
-        crate::storage::disk::Limited::Refused(crate::storage::StorageError::Unreadable { detail, .. }) => {
-            format!(
-                "{file} cannot be read: {detail}. Fix the file or make it again with `keydesk init --team`. File: {}",
-                path.display()
-            )
-        }
-        crate::storage::disk::Limited::Refused(error) => error.to_string(),
-        crate::storage::disk::Limited::Io(_unreadable) => {
-            format!("Could not read the team vault's settings. File: {}", path.display())
-        }
+        crate::storage::disk::Limited::Refused(crate::storage::StorageError::Unreadable {
+            detail, ..
+        }) => FolderError::Unreadable { file, detail, path: path.clone() },
+        crate::storage::disk::Limited::Refused(error) => FolderError::Refused(error),
+        crate::storage::disk::Limited::Io(_unreadable) => FolderError::NotRead { path: path.clone() },
     })?;
-    String::from_utf8(bytes).map_err(|_not_text| {
-        format!("{file} is not text: make it again with `keydesk init --team`. File: {}", path.display())
-    })
+    String::from_utf8(bytes).map_err(|_not_text| FolderError::NotText { file, path })
 }
 
 /// The size of `team.ron` in `dir` in bytes, when it is readable.
@@ -62,37 +82,27 @@ pub fn config_bytes(dir: &Path) -> Option<usize> {
     read_text(dir, TEAM_FILE, MAX_CONFIG_BYTES).ok().map(|text| text.len())
 }
 
-/// The team vault's settings in `dir`, or one sentence on why they cannot be read.
-pub fn read_config(dir: &Path) -> Result<TeamConfig, String> {
+/// The team vault's settings in `dir`.
+pub fn read_config(dir: &Path) -> Result<TeamConfig, FolderError> {
     let path = dir.join(TEAM_FILE);
     let text = read_text(dir, TEAM_FILE, MAX_CONFIG_BYTES)?;
-    let config: TeamConfig = ron::from_str(&text).map_err(|error| {
-        format!(
-            "The team vault's settings cannot be read ({}): fix the file or make it again with `keydesk init --team`. File: {}",
-            crate::vault::format::clip(&error.code.to_string(), 100),
-            path.display()
-        )
+    let config: TeamConfig = ron::from_str(&text).map_err(|error| FolderError::NotParsed {
+        detail: crate::vault::format::clip(&error.code.to_string(), 100),
+        path: path.clone(),
     })?;
-    config
-        .settings
-        .check()
-        .map_err(|why| format!("{why} in the team vault's settings. File: {}", path.display()))?;
+    config.settings.check().map_err(|why| FolderError::Settings { why, path })?;
     Ok(config)
 }
 
 /// Writes `team.ron` into `dir`, made private first (it also keeps the copy of the keys).
-pub fn write_config(dir: &Path, config: &TeamConfig) -> Result<(), String> {
-    crate::storage::create_private_folder(dir).map_err(|error| error.to_string())?;
+pub fn write_config(dir: &Path, config: &TeamConfig) -> Result<(), FolderError> {
+    crate::storage::create_private_folder(dir).map_err(FolderError::Refused)?;
+    let not_written = || FolderError::NotWritten { dir: dir.to_owned() };
     let pretty = ron::ser::PrettyConfig::new().struct_names(false);
-    let mut text = ron::ser::to_string_pretty(config, pretty)
-        .map_err(|_ron| "Keydesk could not write the team vault's settings.".to_owned())?;
+    let mut text = ron::ser::to_string_pretty(config, pretty).map_err(|_ron| not_written())?;
     text.push('\n');
-    crate::storage::atomic_write(&dir.join(TEAM_FILE), text.as_bytes(), false).map_err(|_failed| {
-        format!(
-            "Could not write the team vault's settings: check the folder's permissions and free space. Folder: {}",
-            dir.display()
-        )
-    })
+    crate::storage::atomic_write(&dir.join(TEAM_FILE), text.as_bytes(), false)
+        .map_err(|_failed| not_written())
 }
 
 /// This computer's copy of the keys, when there is a readable one.
@@ -103,15 +113,12 @@ pub fn read_copy(dir: &Path) -> Option<Snapshot> {
 
 /// Keeps `copy` as this computer's copy; its size in bytes, or the warning to show when it
 /// could not be saved (the next start then reads every key again).
-pub fn save_copy(dir: &Path, copy: &Snapshot) -> Result<usize, String> {
+pub fn save_copy(dir: &Path, copy: &Snapshot) -> Result<usize, FolderError> {
     let path = dir.join(TEAM_CACHE);
     let text = copy.to_text();
-    crate::storage::atomic_write(&path, text.as_bytes(), false).map(|()| text.len()).map_err(|_failed| {
-        format!(
-            "Warning: this computer's copy of the team vault could not be saved, so the next start reads every key again. File: {}",
-            path.display()
-        )
-    })
+    crate::storage::atomic_write(&path, text.as_bytes(), false)
+        .map(|()| text.len())
+        .map_err(|_failed| FolderError::CopyNotSaved { path })
 }
 
 /// The name the OS keychain keeps a team vault's server token under (per team and member).
@@ -168,7 +175,7 @@ pub fn read_import(
     existing: &[TeamKey],
     path: &Path,
     how: super::transfer::ReadAs<'_>,
-) -> Result<ImportFile, String> {
+) -> Result<ImportFile, TransferError> {
     let known = keys.known_in(existing);
     super::transfer::read_import_with(path, how, |rows| {
         // A row that is a provider account's management key is not told apart here: opening
@@ -256,7 +263,7 @@ pub fn export(
     path: &Path,
     options: ExportOptions,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<String, String> {
+) -> Result<String, TransferError> {
     super::transfer::refuse_existing(path)?;
     let chosen: Vec<&TeamKey> = list.iter().filter(|key| options.all || key.record.is_live()).collect();
     let secrets = if options.with_secrets {
@@ -265,7 +272,7 @@ pub fn export(
             .iter()
             .map(|key| if key.record.is_live() { vault.secret_to_copy(keys, key) } else { Ok("".into()) })
             .collect();
-        Some(opened.map_err(|e| e.to_string())?)
+        Some(opened?)
     } else {
         None
     };
@@ -275,6 +282,6 @@ pub fn export(
             Ok(detail) => (TrailAction::from(Action::Export), detail),
             Err(why) => (TrailAction::failed(Action::Export), why),
         };
-        vault.record(keys, action, None, &detail, now).map(|_seq| ()).map_err(|e| e.to_string())
+        vault.record(keys, action, None, &detail, now).map(|_seq| ()).map_err(TransferError::from)
     })
 }

@@ -11,6 +11,30 @@ use crate::storage::write_new_private;
 use crate::vault::model::KeyRecord;
 use crate::vault::{ImportRow, PreviewRow, Vault, Verdict, count_keys};
 
+/// Why a file could not be read for import, or an export not written: one sentence each,
+/// naming the file and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// The file is not one Keydesk reads (not a regular file, or too large).
+    #[error(transparent)]
+    Refused(crate::storage::StorageError),
+    #[error("Could not read the file to import ({source}): check the path. File: {}", .path.display())]
+    Unreadable { source: std::io::Error, path: PathBuf },
+    #[error(transparent)]
+    Import(#[from] import::ImportError),
+    #[error("{} already exists and was left as it is: choose another file name, or delete it first.", .path.display())]
+    Exists { path: PathBuf },
+    #[error("Could not write the export ({source}): check the folder and its free space. File: {}", .path.display())]
+    NotWritten { source: std::io::Error, path: PathBuf },
+    /// The keys' secrets could not be opened for the export, or the export recorded.
+    #[error(transparent)]
+    Vault(#[from] crate::vault::VaultError),
+    #[error(transparent)]
+    Team(#[from] crate::team::TeamError),
+    #[error("The export was written, but the audit log could not record it: {0}")]
+    NotRecorded(Box<TransferError>),
+}
+
 /// A file read for import, with what importing each row would do.
 pub struct ImportFile {
     pub path: PathBuf,
@@ -77,21 +101,16 @@ pub struct ReadAs<'a> {
 }
 
 /// Reads `path` as `how` says and previews it against `vault`.
-pub fn read_import(vault: &Vault, path: &Path, how: ReadAs<'_>) -> Result<ImportFile, String> {
+pub fn read_import(vault: &Vault, path: &Path, how: ReadAs<'_>) -> Result<ImportFile, TransferError> {
     read_import_with(path, how, |rows| vault.preview_import(rows))
 }
 
 /// The bytes of the file to import, or why they cannot be read.
-fn import_bytes(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, String> {
+fn import_bytes(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, TransferError> {
     let bytes =
         read_limited(path, import::MAX_FILE_BYTES, "the import file").map_err(|error| match error {
-            Limited::Refused(refused) => refused.to_string(),
-            Limited::Io(source) => {
-                format!(
-                    "Could not read the file to import ({source}): check the path. File: {}",
-                    path.display()
-                )
-            }
+            Limited::Refused(refused) => TransferError::Refused(refused),
+            Limited::Io(source) => TransferError::Unreadable { source, path: path.to_owned() },
         })?;
     Ok(zeroize::Zeroizing::new(bytes))
 }
@@ -101,9 +120,9 @@ pub fn read_import_with(
     path: &Path,
     how: ReadAs<'_>,
     preview: impl FnOnce(&[ImportRow]) -> Vec<PreviewRow>,
-) -> Result<ImportFile, String> {
+) -> Result<ImportFile, TransferError> {
     let bytes = import_bytes(path)?;
-    let (format, parsed) = import::read_mapped(&bytes, how.format, how.columns).map_err(|e| e.to_string())?;
+    let (format, parsed) = import::read_mapped(&bytes, how.format, how.columns)?;
     let preview = preview(&parsed.rows);
     Ok(ImportFile { path: path.to_owned(), format, rows: parsed.rows, preview, problems: parsed.problems })
 }
@@ -143,12 +162,12 @@ pub struct ExportOptions {
 
 /// Writes the export to `path` (created readable by the user alone; an existing file is never
 /// replaced) and records it in the audit log; the sentence to tell the user.
-pub fn export(vault: &mut Vault, path: &Path, options: ExportOptions) -> Result<String, String> {
+pub fn export(vault: &mut Vault, path: &Path, options: ExportOptions) -> Result<String, TransferError> {
     refuse_existing(path)?;
     let records: Vec<&KeyRecord> = vault.keys().iter().filter(|k| options.all || k.is_live()).collect();
     let secrets = if options.with_secrets {
         let ids: Vec<_> = records.iter().filter(|k| k.is_live()).map(|k| k.id.clone()).collect();
-        let mut found = vault.secrets_for_export(&ids).map_err(|e| e.to_string())?.into_iter();
+        let mut found = vault.secrets_for_export(&ids)?.into_iter();
         // Revoked keys (with `all`) have no secret: their key cell stays empty.
         Some(
             records
@@ -160,18 +179,13 @@ pub fn export(vault: &mut Vault, path: &Path, options: ExportOptions) -> Result<
         None
     };
     let records: Vec<KeyRecord> = records.into_iter().cloned().collect();
-    write_export(&records, secrets.as_deref(), path, options, |done| {
-        vault.record_export(done).map_err(|error| error.to_string())
-    })
+    write_export(&records, secrets.as_deref(), path, options, |done| Ok(vault.record_export(done)?))
 }
 
 /// Refuses to write over an existing file.
-pub fn refuse_existing(path: &Path) -> Result<(), String> {
+pub fn refuse_existing(path: &Path) -> Result<(), TransferError> {
     if path.exists() {
-        return Err(format!(
-            "{} already exists and was left as it is: choose another file name, or delete it first.",
-            path.display()
-        ));
+        return Err(TransferError::Exists { path: path.to_owned() });
     }
     Ok(())
 }
@@ -184,8 +198,8 @@ pub fn write_export(
     secrets: Option<&[SecretString]>,
     path: &Path,
     options: ExportOptions,
-    record: impl FnOnce(Result<String, String>) -> Result<(), String>,
-) -> Result<String, String> {
+    record: impl FnOnce(Result<String, String>) -> Result<(), TransferError>,
+) -> Result<String, TransferError> {
     // Oldest first, ties by label: the same file from a local vault and from a team vault
     // (whose keys have no order of their own on the server).
     let mut order: Vec<usize> = (0..records.len()).collect();
@@ -203,19 +217,19 @@ pub fn write_export(
     };
     let count = records.len();
     let what = if secrets.is_some() { "with their secrets" } else { "metadata only" };
-    let written = write_new_private(path, text.as_bytes()).map_err(|error| {
-        format!(
-            "Could not write the export ({error}): check the folder and its free space. File: {}",
-            path.display()
-        )
-    });
+    let written = write_new_private(path, text.as_bytes())
+        .map_err(|source| TransferError::NotWritten { source, path: path.to_owned() });
     drop(text);
-    let recorded = record(written.clone().map(|()| {
-        format!("{}, {what}, as {} to {}", count_keys(count), options.format.word(), path.display())
-    }));
+    // The audit line says what was written, or why nothing was.
+    let outcome = match &written {
+        Ok(()) => {
+            Ok(format!("{}, {what}, as {} to {}", count_keys(count), options.format.word(), path.display()))
+        }
+        Err(why) => Err(why.to_string()),
+    };
+    let recorded = record(outcome);
     written?;
-    recorded
-        .map_err(|error| format!("The export was written, but the audit log could not record it: {error}"))?;
+    recorded.map_err(|error| TransferError::NotRecorded(Box::new(error)))?;
     let mut said = format!("Exported {} ({what}) to {}.", count_keys(count), path.display());
     if secrets.is_some() {
         said.push_str(

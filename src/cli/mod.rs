@@ -64,6 +64,10 @@ pub enum CliError {
     Server(#[from] crate::team::kv::KvError),
     #[error(transparent)]
     Restore(#[from] crate::actions::restore::RestoreError),
+    #[error(transparent)]
+    Transfer(#[from] crate::actions::transfer::TransferError),
+    #[error(transparent)]
+    Folder(#[from] crate::actions::team::FolderError),
 }
 
 impl CliError {
@@ -80,7 +84,9 @@ impl CliError {
             | CliError::SecretStore(_)
             | CliError::Team(_)
             | CliError::Server(_)
-            | CliError::Restore(_) => 1,
+            | CliError::Restore(_)
+            | CliError::Transfer(_)
+            | CliError::Folder(_) => 1,
         }
     }
 }

@@ -17,8 +17,7 @@ const NO_LDAP_PLUGIN: &str = "This OpenBao server has no LDAP sign-in method (fr
 /// `keydesk team setup`: the server's missing pieces, each printed before it is made (only
 /// printed with `--dry-run`).
 pub fn setup(context: &Context, args: &args::SetupArgs) -> Result<(), CliError> {
-    let config =
-        if is_team(&context.dir) { Some(read_config(&context.dir).map_err(CliError::Failed)?) } else { None };
+    let config = if is_team(&context.dir) { Some(read_config(&context.dir)?) } else { None };
     let given = |arg: &Option<String>, from: Option<&String>, flag: &str| {
         arg.clone().or_else(|| from.cloned()).ok_or_else(|| {
             CliError::Usage(format!("This folder holds no team vault yet: give the server with --addr, the engine's mount with --mount and the vault's path with --path (missing: {flag})."))

@@ -133,7 +133,7 @@ pub fn remember(context: &Context, vault: &mut TeamVault) -> Result<(), CliError
     };
     if vault.config().sign_in != sign_in {
         vault.set_sign_in(sign_in);
-        folder::write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
+        folder::write_config(&context.dir, vault.config())?;
     }
     keep(context, vault.config(), &vault.token());
     Ok(())

@@ -56,7 +56,7 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
         Some(code) => TeamVault::join(kv, &member, code, &password, kdf, &mut os_rng(), now)?,
         None => TeamVault::create(kv, &member, &password, kdf, &mut os_rng(), now)?,
     };
-    write_config(&context.dir, vault.config()).map_err(CliError::Failed)?;
+    write_config(&context.dir, vault.config())?;
     super::signin::remember(context, &mut vault)?;
     let config = vault.config();
     let (place, member, dir) = (config.place(), &config.member, context.dir.display());
@@ -77,7 +77,7 @@ pub fn policy(context: &Context, args: &args::PolicyArgs) -> Result<(), CliError
                 .into(),
         ));
     }
-    let config = read_config(&context.dir).map_err(CliError::Failed)?;
+    let config = read_config(&context.dir)?;
     let location = Location::new(&config.addr, &config.mount, &config.path)?;
     out(crate::team::policy::policy(args.role.into(), &location).trim_end())
 }
@@ -98,7 +98,7 @@ impl<'c> Team<'c> {
     /// Signs in to the server of the folder's team vault (the inner error: it cannot be
     /// reached) and keeps the sign-in as the member chose.
     pub fn open(context: &'c Context) -> Result<Result<Self, KvError>, CliError> {
-        let config = read_config(&context.dir).map_err(CliError::Failed)?;
+        let config = read_config(&context.dir)?;
         let location = Location::new(&config.addr, &config.mount, &config.path)?;
         let mut vault = match super::signin::open(context, &location, &config)? {
             Ok(vault) => vault,
@@ -161,7 +161,7 @@ impl Home for Team<'_> {
     /// secrets read from the server when asked for.
     fn export(&mut self, args: &args::ExportArgs) -> Result<(), CliError> {
         use crate::actions::transfer::{ExportFormat, ExportOptions, refuse_existing};
-        refuse_existing(&args.file).map_err(CliError::Failed)?;
+        refuse_existing(&args.file)?;
         let list = current_keys(self.context, &self.vault)?;
         if args.with_secrets {
             let live = list.iter().filter(|key| key.record.is_live()).count();
@@ -170,8 +170,7 @@ impl Home for Team<'_> {
         let keys = unlock(self.context, &self.vault, &mut self.keys)?;
         let format = if args.format == "json" { ExportFormat::Json } else { ExportFormat::Csv };
         let options = ExportOptions { format, all: args.all, with_secrets: args.with_secrets };
-        let said = crate::actions::team::export(&self.vault, keys, &list, &args.file, options, self.now)
-            .map_err(CliError::Failed)?;
+        let said = crate::actions::team::export(&self.vault, keys, &list, &args.file, options, self.now)?;
         out(&said)
     }
 
@@ -495,7 +494,7 @@ fn current_copy(context: &Context, vault: &TeamVault) -> Result<(Snapshot, usize
     let refreshed =
         vault.refresh(read_copy(&context.dir), crate::vault::Clock::now(&crate::vault::SystemClock))?;
     let bytes = save_copy(&context.dir, &refreshed.snapshot).unwrap_or_else(|warning| {
-        super::commands::note(&warning);
+        super::commands::note(&warning.to_string());
         0
     });
     Ok((refreshed.snapshot, bytes))
@@ -526,7 +525,7 @@ impl super::transfer::ImportTarget for TeamImport<'_> {
         &self,
         path: &Path,
         how: crate::actions::transfer::ReadAs<'_>,
-    ) -> Result<crate::actions::transfer::ImportFile, String> {
+    ) -> Result<crate::actions::transfer::ImportFile, crate::actions::transfer::TransferError> {
         crate::actions::team::read_import(&self.keys, &self.existing, path, how)
     }
 
@@ -558,7 +557,7 @@ fn copy_with_trail(context: &Context, vault: &TeamVault) -> Result<Snapshot, Cli
     if copy.trail().is_none() {
         copy.keep_trail(&vault.events_after(0)?);
         if let Err(warning) = save_copy(&context.dir, &copy) {
-            super::commands::note(&warning);
+            super::commands::note(&warning.to_string());
         }
     }
     Ok(copy)

@@ -46,8 +46,11 @@ fn verdict_json(row: &PreviewRow) -> serde_json::Value {
 /// Where an import goes: a local vault or a team's.
 pub trait ImportTarget {
     /// The file read as `how` says, each row previewed against what the vault holds.
-    fn read(&self, path: &std::path::Path, how: transfer::ReadAs<'_>)
-    -> Result<transfer::ImportFile, String>;
+    fn read(
+        &self,
+        path: &std::path::Path,
+        how: transfer::ReadAs<'_>,
+    ) -> Result<transfer::ImportFile, transfer::TransferError>;
     /// Keeps the rows the preview calls new; `progress` is told how many after each and may
     /// stop it.
     fn keep(
@@ -62,7 +65,7 @@ impl ImportTarget for Vault {
         &self,
         path: &std::path::Path,
         how: transfer::ReadAs<'_>,
-    ) -> Result<transfer::ImportFile, String> {
+    ) -> Result<transfer::ImportFile, transfer::TransferError> {
         transfer::read_import(self, path, how)
     }
 
@@ -82,7 +85,7 @@ pub fn import(vault: &mut dyn ImportTarget, args: &ImportArgs) -> Result<(), Cli
     let started = Instant::now();
     let format = args.format.as_deref().and_then(Format::from_slug);
     let how = transfer::ReadAs { format, columns: args.columns.as_deref() };
-    let file = vault.read(&args.file, how).map_err(CliError::Failed)?;
+    let file = vault.read(&args.file, how)?;
     let (format, preview, problems) = (file.format, &file.preview, &file.problems);
     let counts = file.counts();
     let mut lines: Vec<(usize, String, String)> = preview
@@ -248,7 +251,7 @@ pub fn export(vault: &mut Vault, args: &ExportArgs) -> Result<(), CliError> {
     }
     let format = if args.format == "json" { ExportFormat::Json } else { ExportFormat::Csv };
     let options = ExportOptions { format, all: args.all, with_secrets: args.with_secrets };
-    let said = transfer::export(vault, &args.file, options).map_err(CliError::Failed)?;
+    let said = transfer::export(vault, &args.file, options)?;
     out(&said)
 }
 

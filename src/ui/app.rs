@@ -495,7 +495,7 @@ impl KeydeskApp {
                 let doing =
                     if on { "Turning the daily reminder on" } else { "Turning the daily reminder off" };
                 self.jobs.spawn(ctx, doing, Records::No, move || {
-                    let said = systemd.switch(on).map_err(Failure::Told);
+                    let said = systemd.switch(on).map_err(Failure::from);
                     Done::Reminder(systemd.state(), Some(said))
                 });
             }

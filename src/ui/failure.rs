@@ -45,11 +45,12 @@ pub enum Failure {
     /// could not be written with its path).
     #[error("{0}")]
     Said(String),
-    /// A sentence a lower layer still answers as text: `actions::transfer`'s and
-    /// `actions::team`'s reading of a file to import and writing of an export, `team.ron`
-    /// read or written, the reminder's `systemctl`, a browser request's answer.
-    #[error("{0}")]
-    Told(String),
+    #[error(transparent)]
+    Transfer(#[from] crate::actions::transfer::TransferError),
+    #[error(transparent)]
+    Folder(#[from] crate::actions::team::FolderError),
+    #[error(transparent)]
+    Reminder(#[from] crate::reminder::ReminderError),
 }
 
 impl Failure {

@@ -175,7 +175,7 @@ impl KeydeskApp {
         let now = self.now();
         match answered.said {
             Some(Ok(said)) => self.toasts.info(said, now),
-            Some(Err(error)) => self.toasts.error(error, now),
+            Some(Err(error)) => self.toasts.error(error.to_string(), now),
             None => {}
         }
         if let Some(proposal) = answered.proposed
@@ -232,15 +232,14 @@ impl KeydeskApp {
                     fill::carry_out(&mut store, decided, &browser)
                 }
                 Err(error) => {
-                    let said = error.to_string();
-                    let reply = Reply::error(Some(id), ErrorCode::Failed, said.clone());
-                    fill::Answered { reply, said: Some(Err(said)), proposed: None }
+                    let reply = Reply::error(Some(id), ErrorCode::Failed, error.to_string());
+                    fill::Answered { reply, said: Some(Err(error.into())), proposed: None }
                 }
             };
             let _client_gone = socket::send_reply(&stream, &answered.reply);
             let said = answered
                 .said
-                .map(|said| said.map_err(Failure::Told))
+                .map(|said| said.map_err(Failure::from))
                 .or(filled.map(Ok))
                 .unwrap_or_else(|| Ok(String::new()));
             Done::Team(TeamDone::Said(said))
@@ -302,7 +301,7 @@ impl KeydeskApp {
                             )
                         })
                         .map_err(|error| Failure::Said(failed(&browser, &error)))
-                        .and_then(|()| crate::actions::team::read_config(&dir).map_err(Failure::Told))
+                        .and_then(|()| crate::actions::team::read_config(&dir).map_err(Failure::from))
                         .map(|config| (config.settings, said(&browser)));
                     Done::Team(TeamDone::Browsers(kept))
                 });
@@ -341,7 +340,7 @@ impl KeydeskApp {
                             crate::actions::Store::set_leak_guard(&mut store.in_folder(&dir), on)
                         })
                         .map_err(|error| Failure::Said(failed(&error)))
-                        .and_then(|()| crate::actions::team::read_config(&dir).map_err(Failure::Told))
+                        .and_then(|()| crate::actions::team::read_config(&dir).map_err(Failure::from))
                         .map(|config| (config.settings, said.to_owned()));
                     Done::Team(TeamDone::Browsers(kept))
                 });

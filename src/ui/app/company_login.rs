@@ -95,7 +95,7 @@ fn sign_in_and_open(
     shown: (&Stage, &egui::Context),
 ) -> Result<Box<TeamSession>, OpenError> {
     let failed = |message: String| OpenError { message, wrong_password: false };
-    let config = folder::read_config(&job.dir).map_err(failed)?;
+    let config = folder::read_config(&job.dir).map_err(|error| failed(error.to_string()))?;
     let (stage, ctx) = shown;
     let show = |now: SignInStage| {
         stage.set(Some(now));

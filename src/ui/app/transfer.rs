@@ -22,7 +22,7 @@ pub(super) fn preview(
     columns: Option<&str>,
 ) -> Result<ImportPreview, Failure> {
     transfer::read_import(vault, &expand_home(path), transfer::ReadAs { format, columns })
-        .map_err(Failure::Told)
+        .map_err(Failure::from)
 }
 
 /// The column picker of `path` when it was read without `columns` and refused as a table
@@ -66,5 +66,5 @@ pub(super) fn import(
 
 /// Writes an export the user asked for (and, with secrets, confirmed in the dialog).
 pub(super) fn export(vault: &mut Vault, path: &Path, options: ExportOptions) -> Result<String, Failure> {
-    transfer::export(vault, &expand_home(path), options).map_err(Failure::Told)
+    transfer::export(vault, &expand_home(path), options).map_err(Failure::from)
 }

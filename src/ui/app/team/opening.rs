@@ -41,7 +41,7 @@ pub(in crate::ui::app) fn open(
     now: DateTime<Utc>,
 ) -> Result<TeamSession, OpenError> {
     let failed = |message: String| OpenError { message, wrong_password: false };
-    let config = folder::read_config(dir).map_err(failed)?;
+    let config = folder::read_config(dir).map_err(|error| failed(error.to_string()))?;
     let location =
         Location::new(&config.addr, &config.mount, &config.path).map_err(|e| failed(e.to_string()))?;
     // This computer's copy is read and its records parsed (10,000 keys: 4.5 MB) while the
@@ -110,7 +110,11 @@ pub(super) fn session_of(
     let writable = vault.can_write()?;
     let refreshed = vault.refresh(cached, now)?;
     let changed = refreshed.keys_read > 0 || refreshed.full;
-    let problem = if changed { folder::save_copy(dir, &refreshed.snapshot).err() } else { None };
+    let problem = if changed {
+        folder::save_copy(dir, &refreshed.snapshot).err().map(|warning| warning.to_string())
+    } else {
+        None
+    };
     let list = match list {
         Some(list) if !changed => list,
         _ => refreshed.snapshot.keys(),
@@ -155,7 +159,7 @@ pub(super) fn create(
     } else if let Some((method, name, _)) = &setup.login {
         vault.set_sign_in(method.sign_in(method.default_mount().to_owned(), name.clone()));
     }
-    folder::write_config(dir, vault.config()).map_err(failed)?;
+    folder::write_config(dir, vault.config()).map_err(|error| failed(error.to_string()))?;
     session_of(dir, vault, keys, (None, None), now).map_err(|e| open_error(&e, TokenFrom::Typed))
 }
 
@@ -168,7 +172,7 @@ pub(super) fn sign_in(
     name: Option<String>,
     typed: &SecretString,
 ) -> Result<Option<Zeroizing<String>>, Failure> {
-    let mut config = folder::read_config(dir).map_err(Failure::Told)?;
+    let mut config = folder::read_config(dir).map_err(Failure::from)?;
     let Some((method, mount, kept)) = config.sign_in.password_login() else { return Ok(None) };
     let name = match name.map(|name| name.trim().to_owned()) {
         Some(name) if method == PasswordMethod::Ldap && !name.is_empty() => name,
@@ -179,7 +183,7 @@ pub(super) fn sign_in(
     let kv = crate::team::signin::with_password(location, (method, &mount), &name, typed)?;
     if config.sign_in.name() != Some(name.as_str()) {
         config.sign_in = method.sign_in(mount, name);
-        folder::write_config(dir, &config).map_err(Failure::Told)?;
+        folder::write_config(dir, &config).map_err(Failure::from)?;
     }
     Ok(Some(kv.token()))
 }
@@ -213,7 +217,7 @@ pub(in crate::ui::app) fn lock_state(dir: &Path) -> unlock::UnlockState {
         let config = folder::read_config(dir);
         let place = match &config {
             Ok(config) => format!("{}, as {}", config.place(), config.member),
-            Err(error) => error.clone(),
+            Err(error) => error.to_string(),
         };
         let company = config.as_ref().is_ok_and(|config| config.sign_in.is_oidc());
         let directory = config.as_ref().is_ok_and(|config| config.sign_in.is_ldap());

@@ -320,7 +320,7 @@ pub(super) fn run_transfer_command(
             jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
                 let how = crate::actions::transfer::ReadAs { format, columns: columns.as_deref() };
                 let read = folder::read_import(&keys, &list, &crate::storage::expand_home(&path), how)
-                    .map_err(Failure::Told);
+                    .map_err(Failure::from);
                 let picker = crate::ui::app::transfer::picker(&read, &path, columns.as_deref());
                 Done::Team(TeamDone::ImportPreviewed(read.map(Box::new), picker))
             });
@@ -357,7 +357,7 @@ pub(super) fn run_transfer_command(
             jobs.spawn(ctx, "Writing the export", Records::Yes, move || {
                 let path = crate::storage::expand_home(&path);
                 let written =
-                    folder::export(&vault, &keys, &list, &path, options, now).map_err(Failure::Told);
+                    folder::export(&vault, &keys, &list, &path, options, now).map_err(Failure::from);
                 Done::Team(TeamDone::Said(written))
             });
         }
