@@ -54,6 +54,9 @@ pub trait Store {
     /// The key whose secret is `text`, found by keyed hash alone (decrypts and records
     /// nothing), revoked keys too.
     fn key_with_secret(&mut self, text: &str) -> Result<Option<KeyRecord>, ActionError>;
+    /// "Which key is this?": the keys a pasted `text` holds (each piece of it compared by
+    /// keyed hash, revoked keys too); the look-up is recorded without the text.
+    fn whois(&mut self, text: &str) -> Result<crate::vault::WhoisFound, ActionError>;
     /// Records that key `id` was pasted into a page that is not one of its integrations; the
     /// `detail` says which page and which browser (a `paste-warning` line).
     fn record_paste_warning(&mut self, id: &KeyId, detail: String) -> Result<(), ActionError>;
@@ -206,6 +209,10 @@ impl Store for Vault {
 
     fn key_with_secret(&mut self, text: &str) -> Result<Option<KeyRecord>, ActionError> {
         Ok(Vault::key_with_secret(self, text).cloned())
+    }
+
+    fn whois(&mut self, text: &str) -> Result<crate::vault::WhoisFound, ActionError> {
+        Ok(Vault::whois(self, text)?)
     }
 
     fn record_paste_warning(&mut self, id: &KeyId, detail: String) -> Result<(), ActionError> {
@@ -439,6 +446,13 @@ impl Store for TeamStore<'_> {
         self.vault.record(self.keys, Action::Browser, None, &detail, self.now)?;
         config.settings.leak_guard = on;
         crate::actions::team::write_config(&dir, &config).map_err(ActionError::Settings)
+    }
+
+    fn whois(&mut self, text: &str) -> Result<crate::vault::WhoisFound, ActionError> {
+        let existing = self.existing()?;
+        let found = self.vault.whois(self.keys, &existing, text, self.now);
+        self.existing = Some(existing);
+        Ok(found?)
     }
 
     fn key_with_secret(&mut self, text: &str) -> Result<Option<KeyRecord>, ActionError> {

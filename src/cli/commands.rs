@@ -564,7 +564,7 @@ pub(super) fn print_whois(found: &WhoisFound, all: &[KeyRecord], vault: &str) ->
         return Err(CliError::Quiet);
     }
     for record in &found.keys {
-        let state = crate::vault::whois::state_words(record, all);
+        let state = crate::vault::whois::state_words(record, |id| all.iter().find(|k| k.id == *id));
         out(&format!("{}\t{}\t{state}", record.id, record.label))?;
     }
     Ok(())

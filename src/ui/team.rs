@@ -14,7 +14,7 @@ use super::team_detail::DetailForm;
 use super::team_forms::forms_ui;
 use super::team_incidents::IncidentsState;
 use super::team_list::{empty_ui, keys_ui, refresh_visible, revealed_ui};
-use super::team_panels::{audit_panel_ui, members_ui, team_accounts_ui, transfer_ui};
+use super::team_panels::{audit_panel_ui, members_ui, team_accounts_ui, transfer_ui, whois_panel_ui};
 use super::team_rotation::{ReplaceForm, RotationForm};
 use super::theme::{self, Badge};
 use super::widgets::{SecretInput, badge_ui, secret_text_ui};
@@ -145,6 +145,9 @@ pub enum TeamCommand {
         reason: String,
         at_provider: bool,
     },
+    /// "Which key is this?" for a pasted string (looked up in the team's keys, recorded in
+    /// the trail without it).
+    Whois(SecretString),
     /// Read the server again now (after it could not be reached).
     Retry,
     /// Read the members (the Members panel opened).
@@ -201,6 +204,9 @@ pub struct TeamScreenState {
     pub incidents_open: bool,
     pub incidents: IncidentsState,
     pub audit_open: bool,
+    pub whois_open: bool,
+    /// "Which key is this?" as typed, and what it found (the local vault's screen).
+    pub whois: super::state::WhoisState,
     /// The Audit log panel's filters (the local vault's screen).
     pub audit: super::state::AuditState,
     pub transfer_open: bool,
@@ -347,10 +353,17 @@ pub fn team_ui(
 ) -> Option<TeamCommand> {
     let mut command = None;
     // Ctrl+F goes to the search; Escape closes the open form (what was typed in it goes).
-    let (find, escape) = ui.input_mut(|i| {
+    let (find, whois, escape) = ui.input_mut(|i| {
         let find = i.consume_shortcut(&egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::F));
-        (find, i.key_pressed(egui::Key::Escape))
+        let whois = i.consume_shortcut(&egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::K));
+        (find, whois, i.key_pressed(egui::Key::Escape))
     });
+    // Ctrl+K: "Which key is this?", as on a local vault.
+    if whois && !state.whois_open {
+        state.whois_open = true;
+        state.whois.focus = true;
+        command = Some(TeamCommand::LoadIncidents);
+    }
     if escape {
         close_forms(state);
     }
@@ -404,6 +417,10 @@ pub(super) fn header_ui(ui: &mut egui::Ui, state: &mut TeamScreenState, command:
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
                 *command = Some(TeamCommand::Lock);
+            }
+            if panel_button(ui, "Which key is this?", &mut state.whois_open) {
+                state.whois.focus = true;
+                *command = Some(TeamCommand::LoadIncidents);
             }
             if panel_button(ui, "Audit log", &mut state.audit_open) {
                 *command = Some(TeamCommand::LoadAudit);
@@ -485,6 +502,9 @@ pub(super) fn panels_ui(
             Some(super::settings::BrowserChoice::Guard(on)) => *command = Some(TeamCommand::LeakGuard(on)),
             None => {}
         }
+    }
+    if state.whois_open {
+        whois_panel_ui(ui, view, state, command);
     }
     if state.audit_open {
         audit_panel_ui(ui, view, state);

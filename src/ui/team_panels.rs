@@ -3,7 +3,9 @@
 use super::accounts::AccountAction;
 use super::team_detail::DetailForm;
 
-use super::team::{BUSY, TeamCommand, TeamScreenState, TeamView, change_button, why_read_only};
+use super::session::Command;
+use super::team::{BUSY, RevokeForm, TeamCommand, TeamScreenState, TeamView, change_button, why_read_only};
+use crate::vault::model::KeyId;
 
 /// The Members panel: who is in the team vault; an admin invites and removes from here.
 pub(super) fn members_ui(
@@ -184,5 +186,39 @@ pub(super) fn audit_panel_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut
         .inner;
     if let Some(super::session::Command::OpenKey(key)) = asked {
         state.details = Some(DetailForm::new(key));
+    }
+}
+
+/// The "Which key is this?" panel: the local vault's screen over the team's keys. Its leak
+/// response opens the team's revoke form, where it was found filled in (the revoke opens the
+/// incident); "Open key" opens the key's details.
+pub(super) fn whois_panel_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    command: &mut Option<TeamCommand>,
+) {
+    let key = |id: &KeyId| view.keys.iter().find(|k| k.record.id == *id).map(|k| &k.record);
+    let whois_view = super::whois::WhoisView { key: &key, incidents: view.incidents.unwrap_or_default() };
+    let asked = egui::Frame::group(ui.style())
+        .show(ui, |ui| super::whois::whois_ui(ui, &whois_view, &mut state.whois))
+        .inner;
+    let revoke = |id: &KeyId, found_where: String| {
+        let record = key(id)?;
+        Some(RevokeForm {
+            key: id.clone(),
+            label: record.label.clone(),
+            reason: String::new(),
+            at_provider: false,
+            found_where,
+            error: None,
+        })
+    };
+    match asked {
+        Some(Command::Whois(candidate)) => *command = Some(TeamCommand::Whois(candidate)),
+        Some(Command::StartRevoke(id)) => state.revoking = revoke(&id, String::new()),
+        Some(Command::RespondToLeak { key: id, report }) => state.revoking = revoke(&id, report.found_where),
+        Some(Command::OpenKey(id)) => state.details = Some(DetailForm::new(id)),
+        _ => {}
     }
 }

@@ -11,7 +11,7 @@
 use base64::Engine as _;
 use zeroize::Zeroizing;
 
-use super::model::{KeyRecord, KeyStatus, VerifyOutcome};
+use super::model::{KeyId, KeyRecord, KeyStatus, VerifyOutcome};
 use crate::providers::Provider;
 
 /// The most of a pasted text that is read, in bytes (the rest is not looked at).
@@ -181,7 +181,7 @@ fn basic_credential(field: &str) -> Option<[Zeroizing<String>; 2]> {
 
 /// How a found key stands, in words: active, retiring (replaced by which key), revoked (when,
 /// and whether its provider still has it); and what its last check said.
-pub fn state_words(record: &KeyRecord, keys: &[KeyRecord]) -> String {
+pub fn state_words<'a>(record: &KeyRecord, key: impl Fn(&KeyId) -> Option<&'a KeyRecord>) -> String {
     let provider = record.provider.name();
     let state = match &record.status {
         KeyStatus::Active => "Active: it has not been revoked.".to_owned(),
@@ -189,7 +189,7 @@ pub fn state_words(record: &KeyRecord, keys: &[KeyRecord]) -> String {
             let by = record
                 .replaced_by
                 .as_ref()
-                .and_then(|id| keys.iter().find(|k| k.id == *id))
+                .and_then(key)
                 .map_or_else(|| "a newer key".to_owned(), |k| format!("\"{}\"", k.label));
             format!("Retiring, replaced by {by}: it still works until it is revoked.")
         }

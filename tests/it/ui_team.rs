@@ -1025,3 +1025,53 @@ fn a_team_keys_copy_is_cleared_after_this_computers_clear_time() {
     harness.run();
     assert_eq!(world.clipboard.contents(), None, "cleared after 7 s, not the default 20");
 }
+
+#[test]
+fn a_pasted_string_is_named_from_the_team_screen_and_its_leak_response_opens_an_incident() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    let leaked = common::sendgrid_key();
+    add_key(&other, &keys, "CRM mail", &leaked);
+    add_key(&other, &keys, "Webhook", &common::sendgrid_key());
+    poll(&mut harness, &world);
+
+    // Ctrl+K opens "Which key is this?", as on a local vault; a string that holds no key of
+    // the team's says so.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    harness.run();
+    harness.run();
+    type_into(&mut harness, "Found string", "SENDGRID_API_KEY=not-a-key-of-ours");
+    click(&mut harness, "Look it up");
+    harness.run();
+    harness.run();
+    harness.get_by_label("No key in this vault matches that string.");
+
+    // The leaked line from a log names the key, by keyed hash alone.
+    type_into(&mut harness, "Found string", &format!("Authorization: Bearer {leaked}"));
+    click(&mut harness, "Look it up");
+    harness.run();
+    harness.run();
+    harness.get_by_label("It is \"CRM mail\"");
+    assert!(harness.query_by_label("It is \"Webhook\"").is_none(), "only the key the string holds");
+    let events = other.events_after(0).unwrap();
+    let looked: Vec<_> = events.iter().filter(|e| e.is(Action::Whois)).collect();
+    assert_eq!(looked.len(), 2, "each look-up is in the trail: {events:?}");
+    assert!(looked[1].member == "ana" && looked[1].detail.contains("CRM mail"), "{:?}", looked[1]);
+    assert!(events.iter().all(|e| !e.detail.contains(&leaked)), "the trail never holds the string");
+
+    // The leak response: the team's revoke, where it was found filled in, opens the incident.
+    type_into(&mut harness, "Found where", "a build log");
+    click(&mut harness, "Suspected leak: revoke…");
+    type_into(&mut harness, "Reason", "printed in a build log");
+    click(&mut harness, "Revoke key");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Opened incident");
+    let found = other.incidents(&keys).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].incident.found_where, "a build log");
+    let revoked = other.keys().unwrap().into_iter().find(|k| k.record.label == "CRM mail").unwrap();
+    assert!(!revoked.record.is_live(), "the leaked key is revoked");
+}

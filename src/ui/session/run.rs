@@ -151,7 +151,7 @@ impl Session {
 impl Session {
     /// Which keys of the vault a pasted secret is.
     fn whois(&mut self, candidate: &SecretString, fx: &mut Effects<'_>) {
-        match self.vault.whois(candidate.expose_secret()) {
+        match crate::actions::Store::whois(&mut self.vault, candidate.expose_secret()) {
             Ok(found) => {
                 self.whois.answer = Some(WhoisAnswer {
                     keys: found.keys.into_iter().map(|record| record.id).collect(),

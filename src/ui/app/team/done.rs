@@ -22,6 +22,19 @@ impl KeydeskApp {
         match done {
             done @ (TeamDone::Opened(_) | TeamDone::TokenKept(_)) => self.opening_done(ctx, done, now),
             done @ (TeamDone::Created(_) | TeamDone::Changed(_)) => self.key_done(ctx, done, now),
+            TeamDone::Whois(found) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match found {
+                    Ok(found) => {
+                        session.screen.whois.answer = Some(crate::ui::state::WhoisAnswer {
+                            keys: found.keys.into_iter().map(|record| record.id).collect(),
+                            looked_at: found.looked_at,
+                            cut_short: found.cut_short,
+                        });
+                    }
+                    Err(error) => self.toasts.error(error.to_string(), now),
+                }
+            }
             done @ (TeamDone::Revealed(..)
             | TeamDone::ToCopy(..)
             | TeamDone::CopyRecorded { .. }

@@ -96,6 +96,8 @@ pub enum TeamDone {
         /// Seconds until the clipboard is cleared.
         secs: u32,
     },
+    /// What "Which key is this?" found, or why it could not look.
+    Whois(Result<crate::vault::WhoisFound, Failure>),
     /// An add or an edit: what to say, or why it failed.
     Changed(Result<String, Failure>),
     /// A key revoked from its row (its replacement is offered next), or why not.
@@ -374,6 +376,7 @@ impl KeydeskApp {
             | TeamCommand::Generate { .. }
             | TeamCommand::Create { .. }
             | TeamCommand::AskUsage { .. }
+            | TeamCommand::Whois(_)
             | TeamCommand::Add { .. }
             | TeamCommand::Edit { .. }) => run_key_command(jobs, ctx, session, with, now, command),
             command @ (TeamCommand::Invite(_)

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::Done;
 use super::{Polled, TeamDone, TeamSession, away, away_sentence, sentence};
@@ -102,6 +102,18 @@ pub(super) fn run_key_command(
             let label = session.label_of(&key);
             jobs.spawn(ctx, format!("Asking when \"{label}\" was last used"), Records::Yes, move || {
                 Done::Team(TeamDone::Said(usage(&vault, &keys, &key, name.as_deref(), now)))
+            });
+        }
+        TeamCommand::Whois(candidate) => {
+            let existing = session.list.clone();
+            jobs.spawn(ctx, "Looking the string up in the team's keys", Records::Yes, move || {
+                let found = actions::TeamStore::new(&vault, &keys, now)
+                    .map_err(actions::ActionError::from)
+                    .and_then(|store| {
+                        actions::Store::whois(&mut store.adding(existing), candidate.expose_secret())
+                    })
+                    .map_err(Failure::from);
+                Done::Team(TeamDone::Whois(found))
             });
         }
         TeamCommand::Add { label, notes, secret, account } => {
