@@ -697,8 +697,10 @@ impl eframe::App for KeydeskApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        if let Phase::Unlocked(session) = &self.phase {
-            self.sort = session.dashboard.sort;
+        match &self.phase {
+            Phase::Unlocked(session) => self.sort = session.dashboard.sort,
+            Phase::Team(session) => self.sort = session.screen.sort,
+            _ => {}
         }
         eframe::set_value(storage, PREFS_KEY, &self.sort);
         eframe::set_value(storage, THEME_KEY, &self.theme);

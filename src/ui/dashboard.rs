@@ -95,6 +95,31 @@ pub enum Sort {
 }
 
 impl Sort {
+    /// Puts `visible` (each naming its key through `record`) in this order: the list of a
+    /// local vault and of a team vault alike.
+    pub fn order<'a>(self, visible: &mut [usize], record: impl Fn(usize) -> Option<&'a KeyRecord>) {
+        // After a rotation two keys share a label: the active one comes first.
+        let rank = |k: &KeyRecord| match k.status {
+            KeyStatus::Active => 0,
+            KeyStatus::Retiring => 1,
+            KeyStatus::Revoked { .. } => 2,
+        };
+        match self {
+            Sort::Label => {
+                visible.sort_by_cached_key(|&i| record(i).map(|k| (natural_key(&k.label), rank(k))));
+            }
+            Sort::Provider => {
+                visible.sort_by_cached_key(|&i| {
+                    record(i).map(|k| (k.provider.name(), natural_key(&k.label), rank(k)))
+                });
+            }
+            Sort::Created => visible.sort_by_key(|&i| std::cmp::Reverse(record(i).map(|k| k.created_at))),
+            Sort::LastCopied => {
+                visible.sort_by_key(|&i| std::cmp::Reverse(record(i).and_then(|k| k.last_copied_at)));
+            }
+        }
+    }
+
     fn word(self) -> &'static str {
         match self {
             Sort::Label => "Label",
@@ -300,27 +325,7 @@ impl Index {
                     && (words.is_empty() || keys.get(row.key).is_some_and(|k| found_in(k, &words)))
             })
             .collect();
-        let record = |i: usize| keys.get(rows[i].key);
-        // After a rotation two keys share a label: the active one comes first.
-        let rank = |k: &KeyRecord| match k.status {
-            KeyStatus::Active => 0,
-            KeyStatus::Retiring => 1,
-            KeyStatus::Revoked { .. } => 2,
-        };
-        match sort {
-            Sort::Label => {
-                visible.sort_by_cached_key(|&i| record(i).map(|k| (natural_key(&k.label), rank(k))));
-            }
-            Sort::Provider => {
-                visible.sort_by_cached_key(|&i| {
-                    record(i).map(|k| (k.provider.name(), natural_key(&k.label), rank(k)))
-                });
-            }
-            Sort::Created => visible.sort_by_key(|&i| std::cmp::Reverse(record(i).map(|k| k.created_at))),
-            Sort::LastCopied => {
-                visible.sort_by_key(|&i| std::cmp::Reverse(record(i).and_then(|k| k.last_copied_at)));
-            }
-        }
+        sort.order(&mut visible, |i| keys.get(rows[i].key));
         self.visible = visible;
         self.visible_for = Some(key);
     }
@@ -537,14 +542,19 @@ fn search_ui(ui: &mut egui::Ui, state: &mut super::state::DashboardState) -> egu
     }
     ui.horizontal(|ui| {
         ui.add_space(theme::LABEL_WIDTH + 8.0);
-        egui::ComboBox::from_label("Sort by").selected_text(state.sort.word()).show_ui(ui, |ui| {
-            for sort in [Sort::Label, Sort::Provider, Sort::Created, Sort::LastCopied] {
-                ui.selectable_value(&mut state.sort, sort, sort.word());
-            }
-        });
+        sort_ui(ui, &mut state.sort);
         ui.checkbox(&mut state.show_revoked, "Show revoked");
     });
     search
+}
+
+/// "Sort by", over the list of either vault kind.
+pub(super) fn sort_ui(ui: &mut egui::Ui, sort: &mut Sort) {
+    egui::ComboBox::from_label("Sort by").selected_text(sort.word()).show_ui(ui, |ui| {
+        for order in [Sort::Label, Sort::Provider, Sort::Created, Sort::LastCopied] {
+            ui.selectable_value(sort, order, order.word());
+        }
+    });
 }
 
 /// The selection and the keyboard: answers the selected row's place among the shown rows.

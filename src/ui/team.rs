@@ -180,7 +180,9 @@ pub struct TeamScreenState {
     /// Indexes into the keys, filtered and sorted by label, for the search and copy they
     /// were made for.
     pub(super) visible: Vec<usize>,
-    pub(super) visible_for: Option<(String, u64)>,
+    pub(super) visible_for: Option<(String, super::dashboard::Sort, u64)>,
+    /// The list's order (the window's, kept as a local vault's list keeps it).
+    pub sort: super::dashboard::Sort,
     pub adding: Option<AddForm>,
     /// The key whose details are open (its label was clicked).
     pub details: Option<DetailForm>,
@@ -583,6 +585,8 @@ pub(super) fn toolbar_ui(
                 *command = Some(TeamCommand::LoadAccounts);
             }
         }
+        ui.add_space(theme::GAP);
+        super::dashboard::sort_ui(ui, &mut state.sort);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let checked = format!("Checked with the server at {}", view.taken_at.format("%H:%M:%S UTC"));
             ui.add(egui::Label::new(egui::RichText::new(checked).weak()).truncate());

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::dashboard::{EmptyStart, natural_key};
+use super::dashboard::EmptyStart;
 use super::session::Revealed;
 use super::state::NewMode;
 use super::team_detail::DetailForm;
@@ -261,7 +261,7 @@ pub(super) fn key_actions_ui(
 /// The keys the search finds, by label (natural order), made again only when the search or
 /// the copy changed.
 pub(super) fn refresh_visible(state: &mut TeamScreenState, view: &TeamView<'_>) {
-    let wanted = (state.search.clone(), view.generation);
+    let wanted = (state.search.clone(), state.sort, view.generation);
     if state.visible_for.as_ref() == Some(&wanted) {
         return;
     }
@@ -269,7 +269,7 @@ pub(super) fn refresh_visible(state: &mut TeamScreenState, view: &TeamView<'_>) 
     let mut visible: Vec<usize> = (0..view.keys.len())
         .filter(|&at| words.is_empty() || super::dashboard::found_in(&view.keys[at].record, &words))
         .collect();
-    visible.sort_by_cached_key(|&at| natural_key(&view.keys[at].record.label));
+    state.sort.order(&mut visible, |at| view.keys.get(at).map(|key| &key.record));
     state.visible = visible;
     state.rotating = view
         .keys

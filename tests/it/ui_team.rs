@@ -528,6 +528,48 @@ fn the_team_screen_answers_the_keyboard() {
 }
 
 #[test]
+fn the_team_list_sorts_as_a_local_list_does_and_keeps_the_order_chosen() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    add_key(&other, &keys, "Alpha", &common::sendgrid_key());
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    add_key(&other, &keys, "Zeta", &common::mailchimp_key());
+    poll(&mut harness, &world);
+    let order = |harness: &Harness<'_, KeydeskApp>| {
+        let mut rows: Vec<(f32, &str)> = ["Alpha", "Zeta"]
+            .into_iter()
+            .map(|label| (harness.get_by_label(label).rect().min.y, label))
+            .collect();
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        rows.into_iter().map(|(_, label)| label).collect::<Vec<_>>()
+    };
+    assert_eq!(order(&harness), ["Alpha", "Zeta"], "by label at first");
+    click(&mut harness, "Sort by");
+    click(&mut harness, "Newest");
+    assert_eq!(order(&harness), ["Zeta", "Alpha"]);
+    click(&mut harness, "Sort by");
+    click(&mut harness, "Provider");
+    assert_eq!(order(&harness), ["Zeta", "Alpha"], "Mailchimp before SendGrid");
+    click(&mut harness, "Sort by");
+    click(&mut harness, "Label");
+    assert_eq!(order(&harness), ["Alpha", "Zeta"]);
+    // The order chosen is the window's: kept when the team vault locks and opens again.
+    click(&mut harness, "Sort by");
+    click(&mut harness, "Newest");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    harness.run();
+    assert!(harness.state().team().is_none());
+    type_into(&mut harness, "Master password", PASSWORD);
+    click(&mut harness, "Unlock");
+    for _ in 0..6 {
+        harness.run();
+    }
+    assert_eq!(order(&harness), ["Zeta", "Alpha"], "Newest again after the unlock");
+}
+
+#[test]
 fn the_team_screen_keeps_provider_accounts_and_verifies_through_them() {
     let bao = Bao::dev();
     let world = world();

@@ -63,8 +63,10 @@ impl KeydeskApp {
         }
         let locked =
             std::mem::replace(&mut self.phase, Phase::Locked(super::team::lock_state(&self.services.dir)));
-        if let Phase::Unlocked(session) = locked {
-            self.sort = session.dashboard.sort;
+        match locked {
+            Phase::Unlocked(session) => self.sort = session.dashboard.sort,
+            Phase::Team(session) => self.sort = session.screen.sort,
+            _ => {}
         }
         widgets::forget_ui_memory(ctx);
         self.preload(ctx);

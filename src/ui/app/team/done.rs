@@ -68,6 +68,7 @@ impl KeydeskApp {
                 if let Some(notice) = session.notice.take() {
                     self.toasts.warn(notice, now);
                 }
+                session.screen.sort = self.sort;
                 self.phase = Phase::Team(session);
             }
             TeamDone::Opened(Err(error)) => {
