@@ -109,12 +109,13 @@ pub enum TeamCommand {
         edit: crate::vault::KeyEdit,
     },
     /// Revoke a key (already revoked at the provider, when `at_provider`), after opening an
-    /// incident about it when `found_where` says where it leaked.
+    /// incident about it when `leak` says where it was found.
     Revoke {
         key: KeyId,
         reason: String,
         at_provider: bool,
-        found_where: Option<String>,
+        /// Where it was found and who noticed (empty: this member), when it leaked.
+        leak: Option<crate::vault::incidents::IncidentReport>,
     },
     /// Read the incidents (the Incidents panel opened).
     LoadIncidents,
@@ -229,6 +230,8 @@ pub struct RevokeForm {
     pub at_provider: bool,
     /// Where the key was found, when it leaked: an incident is opened with it.
     pub found_where: String,
+    /// Who noticed the leak (empty: this member).
+    pub noticed_by: String,
     pub error: Option<String>,
 }
 

@@ -181,6 +181,13 @@ pub(super) fn revoke_form_ui(
             egui::TextEdit::singleline(&mut form.found_where)
                 .hint_text("where it leaked, if it did: opens an incident"),
         );
+        if !form.found_where.trim().is_empty() {
+            super::widgets::field_with(
+                ui,
+                "Noticed by",
+                egui::TextEdit::singleline(&mut form.noticed_by).hint_text("you, if left empty"),
+            );
+        }
         ui.horizontal(|ui| {
             ui.add_space(theme::LABEL_WIDTH + 8.0);
             ui.checkbox(&mut form.at_provider, "I revoked it on the provider's page");
@@ -197,7 +204,11 @@ pub(super) fn revoke_form_ui(
                 key: form.key.clone(),
                 reason: form.reason.trim().to_owned(),
                 at_provider: form.at_provider,
-                found_where: (!found_where.is_empty()).then(|| found_where.to_owned()),
+                leak: (!found_where.is_empty()).then(|| crate::vault::incidents::IncidentReport {
+                    found_where: found_where.to_owned(),
+                    noticed_by: form.noticed_by.trim().to_owned(),
+                    notes: String::new(),
+                }),
             });
         }
     }

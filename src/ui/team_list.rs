@@ -251,6 +251,7 @@ pub(super) fn key_actions_ui(
             reason: String::new(),
             at_provider: false,
             found_where: String::new(),
+            noticed_by: String::new(),
             error: None,
         });
         state.adding = None;

@@ -203,7 +203,7 @@ pub(super) fn whois_panel_ui(
     let asked = egui::Frame::group(ui.style())
         .show(ui, |ui| super::whois::whois_ui(ui, &whois_view, &mut state.whois))
         .inner;
-    let revoke = |id: &KeyId, found_where: String| {
+    let revoke = |id: &KeyId, (found_where, noticed_by): (String, String)| {
         let record = key(id)?;
         Some(RevokeForm {
             key: id.clone(),
@@ -211,13 +211,16 @@ pub(super) fn whois_panel_ui(
             reason: String::new(),
             at_provider: false,
             found_where,
+            noticed_by,
             error: None,
         })
     };
     match asked {
         Some(Command::Whois(candidate)) => *command = Some(TeamCommand::Whois(candidate)),
-        Some(Command::StartRevoke(id)) => state.revoking = revoke(&id, String::new()),
-        Some(Command::RespondToLeak { key: id, report }) => state.revoking = revoke(&id, report.found_where),
+        Some(Command::StartRevoke(id)) => state.revoking = revoke(&id, Default::default()),
+        Some(Command::RespondToLeak { key: id, report }) => {
+            state.revoking = revoke(&id, (report.found_where, report.noticed_by));
+        }
         Some(Command::OpenKey(id)) => state.details = Some(DetailForm::new(id)),
         _ => {}
     }

@@ -1103,8 +1103,10 @@ fn a_pasted_string_is_named_from_the_team_screen_and_its_leak_response_opens_an_
     assert!(looked[1].member == "ana" && looked[1].detail.contains("CRM mail"), "{:?}", looked[1]);
     assert!(events.iter().all(|e| !e.detail.contains(&leaked)), "the trail never holds the string");
 
-    // The leak response: the team's revoke, where it was found filled in, opens the incident.
+    // The leak response: the team's revoke, where it was found and who noticed filled in,
+    // opens the incident.
     type_into(&mut harness, "Found where", "a build log");
+    type_into(&mut harness, "Noticed by", "the build bot's owner");
     click(&mut harness, "Suspected leak: revoke…");
     type_into(&mut harness, "Reason", "printed in a build log");
     click(&mut harness, "Revoke key");
@@ -1114,6 +1116,7 @@ fn a_pasted_string_is_named_from_the_team_screen_and_its_leak_response_opens_an_
     let found = other.incidents(&keys).unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].incident.found_where, "a build log");
+    assert_eq!(found[0].incident.noticed_by, "the build bot's owner", "what was typed is kept");
     let revoked = other.keys().unwrap().into_iter().find(|k| k.record.label == "CRM mail").unwrap();
     assert!(!revoked.record.is_live(), "the leaked key is revoked");
 }

@@ -17,7 +17,6 @@ use crate::ui::jobs::Jobs;
 use crate::ui::jobs::Records;
 use crate::ui::settings::TransferAction;
 use crate::ui::team::TeamCommand;
-use crate::vault::incidents::IncidentReport;
 use crate::vault::model::KeyId;
 use crate::vault::os_rng;
 
@@ -189,14 +188,16 @@ pub(super) fn run_rotation_command(
     command: TeamCommand,
 ) {
     match command {
-        TeamCommand::Revoke { key, reason, at_provider, found_where } => {
+        TeamCommand::Revoke { key, reason, at_provider, leak } => {
             let member = vault.config().member.clone();
             jobs.spawn(ctx, "Revoking the key in the team vault", Records::Yes, move || {
                 // The incident first: the revoke (and the replacement after it) are then
                 // in its timeline.
-                let opened = match found_where {
-                    Some(found_where) => {
-                        let report = IncidentReport { found_where, noticed_by: member, notes: String::new() };
+                let opened = match leak {
+                    Some(mut report) => {
+                        if report.noticed_by.is_empty() {
+                            report.noticed_by = member;
+                        }
                         fresh(&vault, &key)
                             .and_then(|read| vault.open_incident(&keys, &read, &report, &mut os_rng(), now))
                             .map(|id| format!("Opened incident {id}. "))
