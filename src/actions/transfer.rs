@@ -33,6 +33,22 @@ pub enum TransferError {
     Team(#[from] crate::team::TeamError),
     #[error("The export was written, but the audit log could not record it: {0}")]
     NotRecorded(Box<TransferError>),
+    #[error("Could not write {} ({source}): choose a folder you can write to.", .path.display())]
+    ReportNotWritten { source: std::io::Error, path: PathBuf },
+}
+
+/// Writes incident `incident`'s Markdown report (its key named from `keys`) to `path`, a
+/// file of its own replaced whole; the sentence to tell the user. The one writer of the
+/// command line's `incident export` and of both windows' "Write the report".
+pub fn write_incident_report(
+    keys: &[KeyRecord],
+    incident: &crate::vault::model::Incident,
+    path: &Path,
+) -> Result<String, TransferError> {
+    let text = crate::vault::incidents::markdown(keys, incident);
+    crate::storage::atomic_write(path, text.as_bytes(), false)
+        .map_err(|source| TransferError::ReportNotWritten { source, path: path.to_owned() })?;
+    Ok(format!("Wrote the report of incident {} to {}.", incident.id, path.display()))
 }
 
 /// A file read for import, with what importing each row would do.

@@ -5,7 +5,6 @@ use super::commands::out;
 use super::lookup::resolve;
 use super::{CliError, render};
 use crate::actions::Store;
-use crate::storage::atomic_write;
 use crate::vault::incidents::{IncidentReport, markdown};
 use crate::vault::model::{Incident, KeyRecord};
 
@@ -35,13 +34,7 @@ pub fn read(keys: &[KeyRecord], incidents: &[Incident], command: IncidentCommand
         IncidentCommand::Show(show) => out(markdown(keys, find(incidents, &show.id)?).trim_end()),
         IncidentCommand::Export(export) => {
             let incident = find(incidents, &export.id)?;
-            atomic_write(&export.file, markdown(keys, incident).as_bytes(), false).map_err(|error| {
-                CliError::Failed(format!(
-                    "Could not write {}: {error}. Choose a folder you can write to.",
-                    export.file.display()
-                ))
-            })?;
-            out(&format!("Wrote the report of incident {} to {}.", incident.id, export.file.display()))
+            out(&crate::actions::transfer::write_incident_report(keys, incident, &export.file)?)
         }
         IncidentCommand::Open(_) | IncidentCommand::Close(_) => Ok(()),
     }

@@ -67,7 +67,7 @@ pub(super) fn incidents_ui(
 
 /// One incident: its state, where the key was found, its timeline; an open one's summary and
 /// Close; the report file and its button.
-fn incident_ui(
+pub(super) fn incident_ui(
     ui: &mut egui::Ui,
     incident: &crate::vault::model::Incident,
     form: &mut IncidentForm,

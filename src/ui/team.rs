@@ -123,6 +123,13 @@ pub enum TeamCommand {
         id: String,
         summary: String,
     },
+    /// Write incident `id`'s Markdown report to `path`.
+    ExportIncident {
+        id: String,
+        path: std::path::PathBuf,
+    },
+    /// Ask the desktop's file chooser where the report of the incident being chosen for goes.
+    ChooseReport,
     /// Start replacing a key with a new one made at the provider.
     Replace {
         key: KeyId,

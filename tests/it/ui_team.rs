@@ -839,11 +839,24 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
     click(&mut harness, "Incidents");
     harness.run();
     harness.run();
-    harness.get_by_label("\"CRM mail\" found in a public Slack channel");
+    // Each incident as a local key's page shows it, under its key's label.
+    harness.get_by_label("\"CRM mail\"");
+    harness.get_by_label("Found in a public Slack channel, noticed by ana.");
     harness.get_by_label("open");
     harness.get_by_label_contains("Opened: \"CRM mail\" found in a public Slack channel");
     harness.get_by_label_contains("revoke, by ana: \"CRM mail\": pasted in a public channel");
     harness.get_by_label_contains("rotate, by ana: \"CRM mail\" replaced by");
+    // Its Markdown report, written as a local vault's is.
+    let report = world.dir.path().join("crm-incident.md");
+    type_into(&mut harness, "Report file", report.to_str().unwrap());
+    let id = other.incidents(&keys).unwrap()[0].incident.id.clone();
+    click(&mut harness, &format!("Write the report of {id}"));
+    harness.get_by_label_contains(&format!("Wrote the report of incident {id}"));
+    let written = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        written.contains("suspected leak of \"CRM mail\"") && written.contains("a public Slack channel"),
+        "{written}"
+    );
     click(&mut harness, "Close incident");
     harness.get_by_label_contains("The summary is empty");
     type_into(&mut harness, "Summary", "Message deleted, key replaced");

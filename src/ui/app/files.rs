@@ -106,7 +106,21 @@ impl KeydeskApp {
     fn choose_file(&mut self, ctx: &egui::Context, target: FileTarget) {
         let today = self.now().format("%Y-%m-%d").to_string();
         let request = match &self.phase {
-            Phase::Unlocked(session) if target == FileTarget::Report => report_request(session, &today),
+            Phase::Unlocked(session) if target == FileTarget::Report => {
+                let label = match &session.screen {
+                    Screen::Detail(id) => session.vault.file().key(id).map(|record| record.label.clone()),
+                    _ => None,
+                };
+                report_request(&session.detail.incident.report_path, label, &today)
+            }
+            Phase::Team(session) if target == FileTarget::Report => {
+                let incidents = &session.screen.incidents;
+                let Some(id) = incidents.choosing.as_deref() else { return };
+                let typed = incidents.forms.get(id).map_or("", |form| form.report_path.as_str());
+                let key = session.incidents.iter().flatten().find(|i| i.id == id).map(|i| &i.key);
+                let label = key.map(|key| session.label_of(key));
+                report_request(typed, label, &today)
+            }
             Phase::Unlocked(session) => {
                 let settings = &session.settings;
                 // The restore's dialog opens where its field points, else where backups go.
@@ -155,6 +169,11 @@ impl KeydeskApp {
         let replaces = self.restore_replaces();
         let team = matches!(self.phase, Phase::Team(_));
         let transfer = match &mut self.phase {
+            Phase::Team(session) if target == FileTarget::Report => {
+                let incidents = &mut session.screen.incidents;
+                let Some(id) = incidents.choosing.take() else { return };
+                return report_chosen(incidents.forms.entry(id).or_default(), answer);
+            }
             Phase::Team(session) => &mut session.screen.transfer,
             Phase::Unlocked(session) => match target {
                 FileTarget::Report => return report_chosen(&mut session.detail.incident, answer),
@@ -396,14 +415,10 @@ fn request_for(
     }
 }
 
-/// The dialog's question for the report of the incident on the key page shown: named after
-/// the key and the day.
-fn report_request(session: &crate::ui::session::Session, today: &str) -> FileRequest {
-    let (current_folder, typed) = file_chooser::split_typed(&session.detail.incident.report_path);
-    let label = match &session.screen {
-        Screen::Detail(id) => session.vault.file().key(id).map(|record| record.label.clone()),
-        _ => None,
-    };
+/// The dialog's question for an incident's report (`typed`: its field; `label`: its key's),
+/// named after the key and the day: on a local key's page and in a team vault's Incidents.
+fn report_request(typed: &str, label: Option<String>, today: &str) -> FileRequest {
+    let (current_folder, typed) = file_chooser::split_typed(typed);
     // The label as a file name: letters and digits kept, the rest a dash.
     let slug: String = label
         .unwrap_or_default()

@@ -349,21 +349,17 @@ impl Session {
     fn export_incident(&mut self, id: &str, path: &Path, fx: &mut Effects<'_>) {
         let path = crate::storage::expand_home(path);
         let file = self.vault.file();
-        let written = file.incidents.iter().find(|i| i.id == id).map(|incident| {
-            let text = crate::vault::incidents::markdown(&file.keys, incident);
-            crate::storage::atomic_write(&path, text.as_bytes(), false)
-        });
+        let written = file
+            .incidents
+            .iter()
+            .find(|i| i.id == id)
+            .map(|incident| crate::actions::transfer::write_incident_report(&file.keys, incident, &path));
         match written {
-            Some(Ok(())) => {
+            Some(Ok(said)) => {
                 self.detail.incident.error = None;
-                fx.toasts.info(format!("Wrote the report of incident {id} to {}.", path.display()), fx.now);
+                fx.toasts.info(said, fx.now);
             }
-            Some(Err(error)) => {
-                self.detail.incident.error = Some(format!(
-                    "Could not write {} ({error}): choose a folder you can write to.",
-                    path.display()
-                ));
-            }
+            Some(Err(error)) => self.detail.incident.error = Some(error.to_string()),
             None => self.detail.incident.error = Some(format!("There is no incident {id}.")),
         }
     }

@@ -44,7 +44,7 @@ impl KeydeskApp {
             | TeamDone::PasswordChanged(_)
             | TeamDone::MemberRemoved(_)) => self.members_done(ctx, done, now),
             done @ (TeamDone::Revoked(..) | TeamDone::Rotated { .. }) => self.rotation_done(done, now),
-            done @ (TeamDone::Audit(_) | TeamDone::Incidents(_) | TeamDone::IncidentClosed(_)) => {
+            done @ (TeamDone::Audit(_) | TeamDone::Incidents(_) | TeamDone::IncidentClosed(..)) => {
                 self.incidents_done(ctx, done, now);
             }
             done @ (TeamDone::Accounts(_) | TeamDone::AccountChanged(_) | TeamDone::AccountTested(..)) => {
@@ -364,14 +364,15 @@ impl KeydeskApp {
                 let panel = (&mut session.incidents, &mut session.screen.incidents_open);
                 panel_read(read, panel, &mut self.toasts, now);
             }
-            TeamDone::IncidentClosed(result) => {
+            TeamDone::IncidentClosed(id, result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
+                let form = session.screen.incidents.forms.entry(id).or_default();
                 match result {
                     Ok(said) => {
-                        session.screen.incidents.error = None;
+                        form.error = None;
                         self.toasts.info(said, now);
                     }
-                    Err(error) => session.screen.incidents.error = Some(error.to_string()),
+                    Err(error) => form.error = Some(error.to_string()),
                 }
                 self.run_team(ctx, TeamCommand::LoadIncidents);
             }

@@ -128,8 +128,8 @@ pub enum TeamDone {
     Incidents(Result<Vec<Incident>, Failure>),
     /// The audit trail as read, with its check.
     Audit(Box<crate::ui::session::AuditCache>),
-    /// An incident closed: what to say, or why not.
-    IncidentClosed(Result<String, Failure>),
+    /// Incident `id` closed: what to say, or why not.
+    IncidentClosed(String, Result<String, Failure>),
     /// A file read for import, each row previewed.
     /// (With the columns to pick when Keydesk cannot tell them.)
     ImportPreviewed(
@@ -212,7 +212,7 @@ impl TeamSession {
         (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
     }
 
-    fn label_of(&self, id: &KeyId) -> String {
+    pub(in crate::ui::app) fn label_of(&self, id: &KeyId) -> String {
         self.list.iter().find(|k| k.record.id == *id).map(|k| k.record.label.clone()).unwrap_or_default()
     }
 }
@@ -301,6 +301,13 @@ impl KeydeskApp {
             TeamCommand::Transfer(crate::ui::settings::TransferAction::Choose(target)) => {
                 return self.run_files(ctx, super::files::FilesCommand::Choose(*target));
             }
+            TeamCommand::ChooseReport => {
+                let report = crate::ui::state::FileTarget::Report;
+                return self.run_files(ctx, super::files::FilesCommand::Choose(report));
+            }
+            TeamCommand::ExportIncident { id, path } => {
+                return export_incident(session, id, path, &mut self.toasts, now);
+            }
             TeamCommand::LeakGuard(on) => {
                 #[cfg(target_os = "linux")]
                 self.set_leak_guard(ctx, *on);
@@ -367,6 +374,8 @@ impl KeydeskApp {
             | TeamCommand::LoadIncidents
             | TeamCommand::LoadAudit
             | TeamCommand::DismissInvitation
+            | TeamCommand::ChooseReport
+            | TeamCommand::ExportIncident { .. }
             | TeamCommand::StopBrowser(_)
             | TeamCommand::LeakGuard(_) => {}
             command @ (TeamCommand::Reveal(_) | TeamCommand::Copy(_)) => {
@@ -458,5 +467,32 @@ impl KeydeskApp {
         let reveal = session.revealed.as_ref().map(|r| r.until);
         let poll = session.poll.is_none().then_some(session.next_poll);
         [reveal, poll].into_iter().flatten().min()
+    }
+}
+
+/// Writes incident `id`'s report to `path` as a local key's page does (the incident as last
+/// read, its key from this computer's copy): said, or why not under the incident.
+fn export_incident(
+    session: &mut TeamSession,
+    id: &str,
+    path: &std::path::Path,
+    toasts: &mut crate::ui::widgets::Toasts,
+    now: DateTime<Utc>,
+) {
+    let path = crate::storage::expand_home(path);
+    let incident = session.incidents.as_deref().and_then(|all| all.iter().find(|i| i.id == id));
+    let written = incident.map(|incident| {
+        let key: Vec<_> =
+            session.list.iter().filter(|k| k.record.id == incident.key).map(|k| k.record.clone()).collect();
+        crate::actions::transfer::write_incident_report(&key, incident, &path)
+    });
+    let form = session.screen.incidents.forms.entry(id.to_owned()).or_default();
+    match written {
+        Some(Ok(said)) => {
+            form.error = None;
+            toasts.info(said, now);
+        }
+        Some(Err(error)) => form.error = Some(error.to_string()),
+        None => form.error = Some(format!("There is no incident {id}.")),
     }
 }

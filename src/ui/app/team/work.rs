@@ -267,7 +267,7 @@ pub(super) fn run_close_incident(
             .close_incident(&keys, &id, &summary, now)
             .map(|()| format!("Closed incident {id}."))
             .map_err(Failure::from);
-        Done::Team(TeamDone::IncidentClosed(closed))
+        Done::Team(TeamDone::IncidentClosed(id, closed))
     });
 }
 
