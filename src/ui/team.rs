@@ -426,7 +426,9 @@ pub(super) fn close_forms(state: &mut TeamScreenState) {
 pub(super) fn header_ui(ui: &mut egui::Ui, state: &mut TeamScreenState, command: &mut Option<TeamCommand>) {
     ui.horizontal(|ui| {
         ui.heading("Team vault");
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        // Right-aligned beside the title; on a narrow window the buttons wrap onto a second
+        // line instead of running over it.
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center).with_main_wrap(true), |ui| {
             if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
                 *command = Some(TeamCommand::Lock);
             }

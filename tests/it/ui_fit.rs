@@ -262,6 +262,30 @@ fn the_team_vaults_screens_fit_their_panels_from_760_px_up() {
     harness.ctx.add_font_provider(std::sync::Arc::new(egui_system_font_provider::SystemFontProvider::new()));
     let mut found = Vec::new();
     check(&mut harness, "the empty team vault", &mut found);
+    // The title line's buttons wrap rather than run over the title on a narrow window.
+    for (width, height) in SIZES {
+        harness.set_size(egui::vec2(width, height));
+        harness.run();
+        let title = bounds_of(&harness.get_by_label("Team vault")).unwrap();
+        for button in [
+            "Members",
+            "Accounts",
+            "Browsers",
+            "Import / Export",
+            "Incidents",
+            "Audit log",
+            "Which key is this?",
+            "Lock",
+        ] {
+            let (left, top, right, bottom) = bounds_of(&harness.get_by_label(button)).unwrap();
+            let apart = right <= title.0 || left >= title.2 || bottom <= title.1 || top >= title.3;
+            assert!(
+                apart,
+                "at {width} px \"{button}\" ({left:.0}..{right:.0}) covers the title ({:.0}..{:.0})",
+                title.0, title.2
+            );
+        }
+    }
 
     let dir = crate::ui_team::vault_dir(&world);
     let (other, keys) = crate::ui_team::other_member(&bao, &dir, &bao.root_token);
@@ -322,6 +346,10 @@ fn the_team_vaults_screens_fit_their_panels_from_760_px_up() {
     click(&mut harness, "Members");
     harness.run();
     check(&mut harness, "the team's members", &mut found);
+    click(&mut harness, "Members");
+    harness.get_all_by_label("Which key is this?").next().unwrap().click();
+    harness.run();
+    check(&mut harness, "the team's Which key is this?", &mut found);
     assert!(found.is_empty(), "out of place:\n{}", found.join("\n"));
 }
 
