@@ -54,6 +54,14 @@ pub trait Store {
     /// The key whose secret is `text`, found by keyed hash alone (decrypts and records
     /// nothing), revoked keys too.
     fn key_with_secret(&mut self, text: &str) -> Result<Option<KeyRecord>, ActionError>;
+    /// Starts replacing key `id` with `replacement` (a Keydesk key generated in the old one's
+    /// shape, or a key made at the provider and pasted): the old key retires, the new one is
+    /// added and linked. Answers the new key's id and secret.
+    fn begin_rotation(
+        &mut self,
+        id: &KeyId,
+        replacement: crate::vault::Replacement,
+    ) -> Result<(KeyId, SecretString), ActionError>;
     /// "Which key is this?": the keys a pasted `text` holds (each piece of it compared by
     /// keyed hash, revoked keys too); the look-up is recorded without the text.
     fn whois(&mut self, text: &str) -> Result<crate::vault::WhoisFound, ActionError>;
@@ -213,6 +221,14 @@ impl Store for Vault {
 
     fn whois(&mut self, text: &str) -> Result<crate::vault::WhoisFound, ActionError> {
         Ok(Vault::whois(self, text)?)
+    }
+
+    fn begin_rotation(
+        &mut self,
+        id: &KeyId,
+        replacement: crate::vault::Replacement,
+    ) -> Result<(KeyId, SecretString), ActionError> {
+        Ok(Vault::rotate(self, id, replacement)?)
     }
 
     fn record_paste_warning(&mut self, id: &KeyId, detail: String) -> Result<(), ActionError> {
@@ -446,6 +462,37 @@ impl Store for TeamStore<'_> {
         self.vault.record(self.keys, Action::Browser, None, &detail, self.now)?;
         config.settings.leak_guard = on;
         crate::actions::team::write_config(&dir, &config).map_err(ActionError::Settings)
+    }
+
+    fn begin_rotation(
+        &mut self,
+        id: &KeyId,
+        replacement: crate::vault::Replacement,
+    ) -> Result<(KeyId, SecretString), ActionError> {
+        let old = self.read(id)?;
+        let secret = match replacement {
+            crate::vault::Replacement::Pasted(secret) => secret,
+            crate::vault::Replacement::Generate => {
+                if old.record.provider != crate::providers::Provider::Keydesk {
+                    return Err(VaultError::NeedsPastedReplacement {
+                        label: old.record.label.clone(),
+                        provider: old.record.provider.name().to_owned(),
+                    }
+                    .into());
+                }
+                let current = if old.record.is_live() {
+                    Some(self.vault.secret_to_copy(self.keys, &old)?)
+                } else {
+                    None
+                };
+                let spec = crate::vault::replacement_spec(&old.record, current.as_ref());
+                crate::vault::keygen::generate(&spec, &mut os_rng()).map_err(VaultError::from)?
+            }
+        };
+        let all = self.existing()?;
+        let made = self.vault.rotate(self.keys, &old, &all, &secret, &mut os_rng(), self.now);
+        self.existing = Some(all);
+        Ok((made?.id, secret))
     }
 
     fn whois(&mut self, text: &str) -> Result<crate::vault::WhoisFound, ActionError> {

@@ -324,8 +324,10 @@ fn run_passwd(vault: &mut Vault, passwd: &args::PasswdArgs) -> Result<(), CliErr
 }
 
 /// `keydesk rotate KEY` on a local vault: the replacement generated (a Keydesk key) or pasted.
-fn start_rotation(vault: &mut Vault, id: &KeyId) -> Result<(), CliError> {
-    let old = vault.key(id)?.clone();
+/// `rotate KEY` on either kind of vault: a Keydesk key's replacement is generated in its shape
+/// and printed once; another provider's is made there and pasted on stdin.
+pub(super) fn start_rotation(store: &mut (impl Store + ?Sized), id: &KeyId) -> Result<(), CliError> {
+    let old = store.key_record(id)?;
     let replacement = if old.provider == Provider::Keydesk {
         Replacement::Generate
     } else {
@@ -335,7 +337,7 @@ fn start_rotation(vault: &mut Vault, id: &KeyId) -> Result<(), CliError> {
         ))?)
     };
     let generated = matches!(replacement, Replacement::Generate);
-    let (id, secret) = vault.rotate(&old.id, replacement)?;
+    let (id, secret) = store.begin_rotation(&old.id, replacement)?;
     note(&crate::vault::rotation_started(&old, &id));
     if generated { print_secret(&secret) } else { Ok(()) }
 }

@@ -284,13 +284,9 @@ impl Home for Team<'_> {
             Some(list) => list,
             None => current_keys(self.context, &self.vault)?,
         };
-        let old = self.vault.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })?;
-        let provider = old.record.provider.name();
-        let secret = input::key_from_stdin(&format!("Make a new key at {provider}, then paste it: "))?;
         let keys = unlock(self.context, &self.vault, &mut self.keys)?;
-        let new = self.vault.rotate(keys, &old, &list, &secret, &mut os_rng(), self.now)?;
-        super::commands::note(&crate::vault::rotation_started(&old.record, &new.id));
-        Ok(())
+        let mut store = TeamStore::new(&self.vault, keys, self.now)?.adding(list);
+        super::home::start_rotation(&mut store, id)
     }
 }
 

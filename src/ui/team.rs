@@ -130,10 +130,11 @@ pub enum TeamCommand {
     },
     /// Ask the desktop's file chooser where the report of the incident being chosen for goes.
     ChooseReport,
-    /// Start replacing a key with a new one made at the provider.
+    /// Start replacing a key: with a new one made at the provider and pasted, or (`None`) a
+    /// Keydesk key generated in its shape.
     Replace {
         key: KeyId,
-        secret: SecretString,
+        secret: Option<SecretString>,
     },
     /// Mark a step of moving an integration to the replacement of `old`.
     MarkRotation {

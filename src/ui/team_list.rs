@@ -8,7 +8,7 @@ use super::state::NewMode;
 use super::team_detail::DetailForm;
 use super::team_rotation::{ReplaceForm, RotationForm};
 use super::theme::{self};
-use super::widgets::{SecretInput, cell, secret_text_ui};
+use super::widgets::{cell, secret_text_ui};
 use crate::team::TeamKey;
 
 use super::team::{
@@ -230,13 +230,7 @@ pub(super) fn key_actions_ui(
             let replace = change_button(ui, "Replace…", why_not)
                 .on_hover_text("Rotate: a new key made at the provider takes this one's place");
             if replace.clicked() {
-                state.replacing = Some(ReplaceForm {
-                    key: record.id.clone(),
-                    label: record.label.clone(),
-                    provider: record.provider.name(),
-                    secret: SecretInput::default(),
-                    error: None,
-                });
+                state.replacing = Some(ReplaceForm::of(record));
                 state.adding = None;
                 state.editing = None;
                 state.revoking = None;

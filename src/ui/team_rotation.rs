@@ -12,13 +12,29 @@ use crate::team::TeamKey;
 use crate::vault::Moved;
 use crate::vault::model::KeyId;
 
-/// "Replace…" on a key: the new key, as pasted.
+/// "Replace…" on a key: the new key, as pasted (a Keydesk key's is generated instead).
 pub struct ReplaceForm {
     pub key: KeyId,
     pub label: String,
     pub provider: &'static str,
+    /// A Keydesk key: its replacement is generated in its shape, nothing is pasted.
+    pub generated: bool,
     pub secret: SecretInput,
     pub error: Option<String>,
+}
+
+impl ReplaceForm {
+    /// The form for replacing `record`.
+    pub fn of(record: &crate::vault::model::KeyRecord) -> Self {
+        ReplaceForm {
+            key: record.id.clone(),
+            label: record.label.clone(),
+            provider: record.provider.name(),
+            generated: record.provider == crate::providers::Provider::Keydesk,
+            secret: SecretInput::default(),
+            error: None,
+        }
+    }
 }
 
 /// The rotation panel of the key being replaced.
@@ -40,19 +56,27 @@ pub fn replace_ui(
     let mut command = None;
     let title = format!("Replace \"{}\"", form.label);
     let (start, cancel) = super::team::form_ui(ui, &title, "Start replacing", why_not, |ui| {
-        ui.label(format!(
-            "Make a new key at {} with the same permissions, then paste it here. Each integration is then moved to it, step by step; a live old key stays in use until then.",
-            form.provider
-        ));
-        secret_field(ui, "team-replacement-key", "New key", &mut form.secret);
+        if form.generated {
+            ui.label(
+                "Keydesk generates the new key in this one's format; every member copies or reveals it from its row. Each integration is then moved to it, step by step; a live old key stays in use until then.",
+            );
+        } else {
+            ui.label(format!(
+                "Make a new key at {} with the same permissions, then paste it here. Each integration is then moved to it, step by step; a live old key stays in use until then.",
+                form.provider
+            ));
+            secret_field(ui, "team-replacement-key", "New key", &mut form.secret);
+        }
         error_ui(ui, &form.error);
     });
-    if start {
+    if start && form.generated {
+        command = Some(TeamCommand::Replace { key: form.key.clone(), secret: None });
+    } else if start {
         form.secret.trim();
         if form.secret.is_empty() {
             form.error = Some(format!("The new key is empty: paste the key {} made.", form.provider));
         } else {
-            command = Some(TeamCommand::Replace { key: form.key.clone(), secret: form.secret.take() });
+            command = Some(TeamCommand::Replace { key: form.key.clone(), secret: Some(form.secret.take()) });
         }
     }
     (command, cancel)

@@ -93,20 +93,8 @@ impl Vault {
                         provider: old.provider.name().to_owned(),
                     });
                 }
-                // The old key's shape, from its secret; a revoked key's is gone, and its
-                // hint still shows the prefix.
-                let spec = if old.is_live() {
-                    let current = self.load_secret(&old)?;
-                    keygen::shape(current.expose_secret())
-                        .map(|s| KeySpec { prefix: s.prefix.to_owned(), length: s.body_length })
-                        .unwrap_or_default()
-                } else {
-                    old.hint
-                        .split_once('…')
-                        .map(|(prefix, _)| KeySpec { prefix: prefix.to_owned(), ..KeySpec::default() })
-                        .filter(|spec| keygen::prefix_is_valid(&spec.prefix))
-                        .unwrap_or_default()
-                };
+                let current = if old.is_live() { Some(self.load_secret(&old)?) } else { None };
+                let spec = replacement_spec(&old, current.as_ref());
                 (keygen::generate(&spec, self.env.rng.as_mut())?, spec.prefix, Provider::Keydesk, None)
             }
             Replacement::Pasted(secret) => {
@@ -318,6 +306,23 @@ pub fn rotation_started(old: &KeyRecord, new: &KeyId) -> String {
             old.label,
             names.join(", ")
         )
+    }
+}
+
+/// The shape of a Keydesk key's generated replacement: the old key's, read from its secret
+/// (`current`, when it is live); a revoked key's secret is gone, and its hint still shows the
+/// prefix. A local and a team vault's rotation alike.
+pub fn replacement_spec(old: &KeyRecord, current: Option<&SecretString>) -> KeySpec {
+    match current {
+        Some(current) => keygen::shape(current.expose_secret())
+            .map(|s| KeySpec { prefix: s.prefix.to_owned(), length: s.body_length })
+            .unwrap_or_default(),
+        None => old
+            .hint
+            .split_once('…')
+            .map(|(prefix, _)| KeySpec { prefix: prefix.to_owned(), ..KeySpec::default() })
+            .filter(|spec| keygen::prefix_is_valid(&spec.prefix))
+            .unwrap_or_default(),
     }
 }
 

@@ -1770,3 +1770,35 @@ fn a_team_accounts_management_key_is_judged_by_the_scopes_its_test_listed() {
     assert!(ana.ok(&["audit"], "").contains("management key of \"SG prod\": 4 scopes"));
     assert!(ana.ok(&["audit", "--verify"], "").contains("all linked"));
 }
+
+#[test]
+fn a_keydesk_key_is_rotated_by_generating_its_replacement_on_either_kind() {
+    let bao = Bao::dev();
+    let (ana, _) = ana_with_key(&bao, "Campaign sync", &common::sendgrid_key());
+    let local = common::Cli::new();
+    local.init_cheap(&[]);
+    let on_team = |args: &[&str]| ana.run(args, "");
+    let on_local = |args: &[&str]| local.run_with(args, "");
+    type Runs<'a> = &'a dyn Fn(&[&str]) -> Output;
+    let kinds: [(&str, Runs<'_>); 2] = [("local", &on_local), ("team", &on_team)];
+    for (kind, run) in kinds {
+        let text = |args: &[&str]| {
+            let output = run(args);
+            assert!(output.status.success(), "{kind} {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+            (String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap())
+        };
+        text(&["generate", "--label", "Webhook signing", "--prefix", "whk_", "--length", "40"]);
+        let (old, _) = text(&["reveal", "Webhook signing"]);
+        let old = old.trim().to_owned();
+        // Nothing on stdin: a Keydesk key's replacement is generated in its shape, shown once.
+        let (new, said) = text(&["rotate", "Webhook signing"]);
+        let new = new.trim().to_owned();
+        assert!(said.contains("is now retiring"), "{kind}: {said}");
+        assert!(new != old && new.starts_with("whk_") && new.len() == old.len(), "{kind}: {old} → {new}");
+        let (status, _) = text(&["rotate", "Webhook signing", "--status", "--json"]);
+        let status: Value = serde_json::from_str(&status).unwrap();
+        let replacement = status["new_key"].as_str().unwrap().to_owned();
+        let (kept, _) = text(&["reveal", &replacement]);
+        assert_eq!(kept.trim(), new, "{kind}: the replacement holds the key shown");
+    }
+}

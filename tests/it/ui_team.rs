@@ -1133,3 +1133,31 @@ fn a_pasted_string_is_named_from_the_team_screen_and_its_leak_response_opens_an_
     let revoked = other.keys().unwrap().into_iter().find(|k| k.record.label == "CRM mail").unwrap();
     assert!(!revoked.record.is_live(), "the leaked key is revoked");
 }
+
+#[test]
+fn a_keydesk_keys_replacement_is_generated_from_the_team_screen() {
+    use secrecy::ExposeSecret;
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    let spec = keydesk::vault::keygen::KeySpec::default();
+    let secret = keydesk::vault::keygen::generate(&spec, &mut keydesk::vault::os_rng()).unwrap();
+    add_key(&other, &keys, "Webhook signing", secret.expose_secret());
+    poll(&mut harness, &world);
+
+    // Replace… on a Keydesk key asks for nothing to paste: Keydesk generates the new key.
+    click(&mut harness, "Replace…");
+    harness.get_by_label_contains("Keydesk generates the new key");
+    assert!(harness.query_by_label("New key").is_none(), "nothing to paste");
+    click(&mut harness, "Start replacing");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("is now retiring");
+    let all = other.keys().unwrap();
+    let new = all.iter().find(|k| k.record.replaces.is_some()).expect("the replacement is in the team vault");
+    assert_eq!(new.record.label, "Webhook signing");
+    let made = other.secret_to_copy(&keys, new).unwrap();
+    let (made, old) = (made.expose_secret(), secret.expose_secret());
+    assert!(made != old && made.len() == old.len() && made.starts_with(&spec.prefix), "{old} → {made}");
+}

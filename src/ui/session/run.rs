@@ -370,7 +370,7 @@ impl Session {
     fn rotate(&mut self, id: &KeyId, pasted: Option<SecretString>, fx: &mut Effects<'_>) {
         let replacement = pasted.map_or(Replacement::Generate, Replacement::Pasted);
         let generated = matches!(replacement, Replacement::Generate);
-        match self.vault.rotate(id, replacement) {
+        match crate::actions::Store::begin_rotation(&mut self.vault, id, replacement) {
             Ok((new_id, secret)) => {
                 let label = self.label_of(&new_id);
                 if generated {

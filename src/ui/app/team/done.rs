@@ -308,13 +308,8 @@ impl KeydeskApp {
                 let found =
                     session.list.iter().find(|k| k.record.id == key && k.record.replaced_by.is_none());
                 session.screen.revoking = None;
-                session.screen.replacing = found.map(|k| crate::ui::team_rotation::ReplaceForm {
-                    key: key.clone(),
-                    label: k.record.label.clone(),
-                    provider: k.record.provider.name(),
-                    secret: crate::ui::widgets::SecretInput::default(),
-                    error: None,
-                });
+                session.screen.replacing =
+                    found.map(|k| crate::ui::team_rotation::ReplaceForm::of(&k.record));
                 self.toasts.info(said, now);
             }
             TeamDone::Revoked(_key, Err(error)) => {

@@ -215,18 +215,22 @@ pub(super) fn run_rotation_command(
         TeamCommand::Replace { key, secret } => {
             let list = session.list.clone();
             jobs.spawn(ctx, "Starting the key's replacement", Records::Yes, move || {
-                    let started = fresh(&vault, &key)
-                        .and_then(|old| {
-                            vault.rotate(&keys, &old, &list, &secret, &mut os_rng(), now)?;
-                            let state = if old.record.is_live() { "is now retiring" } else { "stays revoked" };
-                            Ok(format!(
-                                "\"{}\" {state}; the new key is added. Mark each integration as it moves to it, then complete the rotation.",
-                                old.record.label
-                            ))
-                        })
-                        .map_err(Failure::from);
-                    Done::Team(TeamDone::Rotated { result: started, open: Some(key) })
-                });
+                let replacement = secret.map_or(crate::vault::Replacement::Generate, crate::vault::Replacement::Pasted);
+                let started = actions::TeamStore::new(&vault, &keys, now)
+                    .map_err(actions::ActionError::from)
+                    .and_then(|store| {
+                        let mut store = store.adding(list);
+                        let old = actions::Store::key_record(&store, &key)?;
+                        actions::Store::begin_rotation(&mut store, &key, replacement)?;
+                        let state = if old.is_live() { "is now retiring" } else { "stays revoked" };
+                        Ok(format!(
+                            "\"{}\" {state}; the new key is added. Mark each integration as it moves to it, then complete the rotation.",
+                            old.label
+                        ))
+                    })
+                    .map_err(Failure::from);
+                Done::Team(TeamDone::Rotated { result: started, open: Some(key) })
+            });
         }
         TeamCommand::MarkRotation { old, integration, step } => {
             jobs.spawn(ctx, format!("Marking {integration}"), Records::Yes, move || {
