@@ -106,12 +106,9 @@ pub(super) fn run_key_command(
         TeamCommand::Whois(candidate) => {
             let existing = session.list.clone();
             jobs.spawn(ctx, "Looking the string up in the team's keys", Records::Yes, move || {
-                let found = actions::TeamStore::new(&vault, &keys, now)
-                    .map_err(actions::ActionError::from)
-                    .and_then(|store| {
-                        actions::Store::whois(&mut store.adding(existing), candidate.expose_secret())
-                    })
-                    .map_err(Failure::from);
+                let found = on_store_with(&vault, &keys, now, existing, |store| {
+                    actions::Store::whois(store, candidate.expose_secret())
+                });
                 Done::Team(TeamDone::Whois(found))
             });
         }
@@ -214,21 +211,23 @@ pub(super) fn run_rotation_command(
         }
         TeamCommand::Replace { key, secret } => {
             let list = session.list.clone();
+            // What is said of the old key comes from the copy: the store reads it once itself.
+            let old = list
+                .iter()
+                .find(|k| k.record.id == key)
+                .map(|k| (k.record.label.clone(), k.record.is_live()));
             jobs.spawn(ctx, "Starting the key's replacement", Records::Yes, move || {
                 let replacement = secret.map_or(crate::vault::Replacement::Generate, crate::vault::Replacement::Pasted);
-                let started = actions::TeamStore::new(&vault, &keys, now)
-                    .map_err(actions::ActionError::from)
-                    .and_then(|store| {
-                        let mut store = store.adding(list);
-                        let old = actions::Store::key_record(&store, &key)?;
-                        actions::Store::begin_rotation(&mut store, &key, replacement)?;
-                        let state = if old.is_live() { "is now retiring" } else { "stays revoked" };
-                        Ok(format!(
-                            "\"{}\" {state}; the new key is added. Mark each integration as it moves to it, then complete the rotation.",
-                            old.label
-                        ))
-                    })
-                    .map_err(Failure::from);
+                let started = on_store_with(&vault, &keys, now, list, |store| {
+                    actions::Store::begin_rotation(store, &key, replacement)
+                })
+                .map(|_new| {
+                    let (label, live) = old.unwrap_or_default();
+                    let state = if live { "is now retiring" } else { "stays revoked" };
+                    format!(
+                        "\"{label}\" {state}; the new key is added. Mark each integration as it moves to it, then complete the rotation."
+                    )
+                });
                 Done::Team(TeamDone::Rotated { result: started, open: Some(key) })
             });
         }
@@ -437,10 +436,28 @@ pub(super) fn on_store<T>(
     verb: impl FnOnce(&mut actions::TeamStore<'_>) -> Result<T, actions::ActionError>,
 ) -> Result<T, Failure> {
     let mut store = actions::TeamStore::new(vault, keys, now)?;
-    verb(&mut store).map_err(|error| match error {
+    verb(&mut store).map_err(failure_of)
+}
+
+/// [`on_store`], given this computer's copy of the keys (`existing`), so the store does not
+/// read every key from the server again.
+pub(super) fn on_store_with<T>(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+    now: DateTime<Utc>,
+    existing: Vec<TeamKey>,
+    verb: impl FnOnce(&mut actions::TeamStore<'_>) -> Result<T, actions::ActionError>,
+) -> Result<T, Failure> {
+    let mut store = actions::TeamStore::new(vault, keys, now)?.adding(existing);
+    verb(&mut store).map_err(failure_of)
+}
+
+/// An operation's error in the window's words (a team error says its token sentence).
+fn failure_of(error: actions::ActionError) -> Failure {
+    match error {
         actions::ActionError::Team(error) => Failure::Team(error),
         other => Failure::Action(other),
-    })
+    }
 }
 
 pub(super) fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError> {
