@@ -236,7 +236,7 @@ for theme in Dark Light; do
   start "$team" "$theme"
   unlock
   if [ "$t" = dark ]; then shot team 1; else shot team-light 1; fi
-  # A key's details (what the team vault keeps, its last use): found and opened from the search.
+  # A key's page (the local vault's, over the team's copy): found and opened from the search.
   keys ctrl+f
   xdotool type --window "$window" --delay 15 "SendGrid"
   keys Return

@@ -663,7 +663,9 @@ impl KeydeskApp {
                 }
                 Phase::Unlocked(session) => commands.extend(session.screen_ui(ui, now)),
                 Phase::Team(session) => {
-                    let (view, screen, revealed, invitation) = session.parts(waiting);
+                    // Reading (the incidents, the trail) holds no change back: only a change does.
+                    let changing = self.jobs.recording().is_some();
+                    let (view, screen, revealed, invitation) = session.parts(changing);
                     let asked = crate::ui::team::team_ui(ui, &view, screen, revealed, invitation, now);
                     commands.extend(asked.map(|asked| match asked {
                         crate::ui::team::TeamCommand::Lock => Command::Lock,

@@ -68,6 +68,20 @@ pub fn icon_button_enabled(
     ui.add_enabled_ui(enabled, |ui| icon_button(ui, glyph, word, Look::Plain, name)).inner
 }
 
+/// [`icon_button`], off while `why_not` holds, saying it on hover.
+pub fn icon_button_unless(
+    ui: &mut egui::Ui,
+    why_not: Option<&str>,
+    (glyph, word, look): (&str, &str, Look),
+    name: impl FnOnce() -> String,
+) -> egui::Response {
+    let response = ui.add_enabled_ui(why_not.is_none(), |ui| icon_button(ui, glyph, word, look, name)).inner;
+    match why_not {
+        Some(why) => response.on_disabled_hover_text(why),
+        None => response,
+    }
+}
+
 /// A section of a page as a card: a rounded frame a step off the window, its title, then
 /// what `add` draws, with the same inner margins everywhere.
 pub fn section<R>(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui) -> R) -> R {

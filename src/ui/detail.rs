@@ -13,9 +13,53 @@ use super::theme;
 use super::widgets::{badge_ui, error_ui, field, secret_field, secret_text_ui};
 use crate::providers::Provider;
 use crate::vault::health::{full_access, known_permissions};
-use crate::vault::model::{Incident, KeyId, KeyRecord, KeyStatus, VaultFile, VerifyOutcome};
+use crate::vault::model::{
+    Account, Incident, KeyId, KeyRecord, KeyStatus, Rotation, VaultFile, VerifyOutcome,
+};
 use crate::words::{ago, times};
 use chrono::{DateTime, Utc};
+
+/// What a key's page reads of the vault it is in: a local vault's file or a team vault's
+/// copy. The page is the same for both; what differs is said here.
+pub trait KeyBook {
+    fn key(&self, id: &KeyId) -> Option<&KeyRecord>;
+    fn account(&self, id: &str) -> Option<&Account>;
+    /// The incidents as last read (a team vault reads them when a key's page opens).
+    fn incidents(&self) -> &[Incident];
+    /// Who changed the key last, where more than one person can (a team vault's entries).
+    fn changed_by(&self, _id: &KeyId) -> Option<&str> {
+        None
+    }
+    /// Why nothing can be changed now (read-only, busy), when that is so.
+    fn why_not_change(&self) -> Option<&str> {
+        None
+    }
+    /// Why no key can be copied, revealed or checked now (the server must answer first).
+    fn why_not_read(&self) -> Option<&str> {
+        None
+    }
+    /// Whether a replacement can be made at the provider from the New screen (a local vault).
+    fn replaces_at_provider(&self) -> bool {
+        true
+    }
+    /// The rotation `id` takes part in (as the old key or its replacement): the old key and
+    /// its rotation.
+    fn rotation_of(&self, id: &KeyId) -> Option<(&KeyRecord, &Rotation)> {
+        crate::vault::rotation_by(|id| self.key(id), id)
+    }
+}
+
+impl KeyBook for VaultFile {
+    fn key(&self, id: &KeyId) -> Option<&KeyRecord> {
+        VaultFile::key(self, id)
+    }
+    fn account(&self, id: &str) -> Option<&Account> {
+        VaultFile::account(self, id)
+    }
+    fn incidents(&self) -> &[Incident] {
+        &self.incidents
+    }
+}
 
 /// The colour a check's outcome is drawn in: never the good colour for a key whose last
 /// check failed or said nothing.
@@ -49,10 +93,14 @@ fn rotate_confirmed(
     };
     Command::Rotate { key: record.id.clone(), pasted }.confirmed_by(
         format!("Rotate \"{}\"?", record.label),
-        format!(
-            "A new key replaces it; \"{}\" stays active as retiring until its integrations use the new one. {used_by}",
-            record.label
-        ),
+        if record.is_live() {
+            format!(
+                "A new key replaces it; \"{}\" stays active as retiring until its integrations use the new one. {used_by}",
+                record.label
+            )
+        } else {
+            format!("A new key replaces it; \"{}\" stays revoked. {used_by}", record.label)
+        },
         "Rotate",
         false,
     )
@@ -64,7 +112,7 @@ const PAGE_WIDTH: f32 = 880.0;
 /// The detail screen.
 pub fn detail_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    file: &dyn KeyBook,
     id: &KeyId,
     state: &mut DetailState,
     revealed: Option<&mut Revealed>,
@@ -100,12 +148,19 @@ pub fn detail_ui(
         }
         ask(header_ui(ui, file, record, state, revealed, now));
         if state.editing {
-            ask(edit_ui(ui, record, state));
+            ask(edit_ui(ui, record, state, file.why_not_change()));
         } else {
             ask(card::section(ui, "Facts", |ui| facts_ui(ui, file, record, state, now)));
             card::section(ui, "Integrations", |ui| integrations_ui(ui, record));
         }
-        ask(card::section(ui, "Rotation", |ui| rotation_section_ui(ui, file, record, state)));
+        ask(card::section(ui, "Rotation", |ui| {
+            let asked = rotation_section_ui(ui, file, record, state);
+            // A rotation that could not start or go on says why here (in Edit, under the form).
+            if !state.editing {
+                error_ui(ui, &state.error);
+            }
+            asked
+        }));
         ask(incidents_ui(ui, file, record, state));
         card::section(ui, "Activity, last 90 days", |ui| {
             if let Some((_, activity)) = &state.activity {
@@ -122,7 +177,7 @@ pub fn detail_ui(
 /// then Copy (the main action) and Reveal, the masked (or shown) key, and the other actions.
 fn header_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    file: &dyn KeyBook,
     record: &KeyRecord,
     state: &mut DetailState,
     revealed: Option<&mut Revealed>,
@@ -151,7 +206,7 @@ fn header_ui(
             ui.label(egui::RichText::new(provider).weak());
             status_chip_ui(ui, record, now);
             // The red card below says what it is; the header says it first.
-            incident_chip_ui(ui, &file.incidents, &record.id);
+            incident_chip_ui(ui, file.incidents(), &record.id);
         });
         ui.add_space(theme::SPACE_12);
         if let Some(asked) = actions_ui(ui, file, record, state, revealed, now) {
@@ -192,7 +247,7 @@ pub(super) fn incident_chip_ui(ui: &mut egui::Ui, incidents: &[Incident], key: &
 /// them the key, masked or shown with its countdown.
 fn actions_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    file: &dyn KeyBook,
     record: &KeyRecord,
     state: &mut DetailState,
     revealed: Option<&mut Revealed>,
@@ -202,9 +257,13 @@ fn actions_ui(
     let live = record.is_live();
     let label = &record.label;
     let shown = revealed.is_some();
+    let (why_not_read, why_not_change) = (file.why_not_read(), file.why_not_change());
     ui.horizontal_wrapped(|ui| {
         if live {
-            let copy = card::icon_button(ui, icon::COPY, "Copy", Look::Primary, || format!("Copy {label}"));
+            let copy =
+                card::icon_button_unless(ui, why_not_read, (icon::COPY, "Copy", Look::Primary), || {
+                    format!("Copy {label}")
+                });
             if copy.on_hover_text("Copies the key; the clipboard clears itself").clicked() {
                 command = Some(Command::Copy(record.id.clone()));
             }
@@ -216,13 +275,17 @@ fn actions_ui(
                 }
             } else {
                 let reveal =
-                    card::icon_button(ui, icon::REVEAL, "Reveal", Look::Plain, || format!("Reveal {label}"));
+                    card::icon_button_unless(ui, why_not_read, (icon::REVEAL, "Reveal", Look::Plain), || {
+                        format!("Reveal {label}")
+                    });
                 if reveal.on_hover_text("Shows the key for 30 s; recorded in the audit log").clicked() {
                     command = Some(Command::Reveal(record.id.clone()));
                 }
             }
             let verify =
-                card::icon_button(ui, icon::CHECK, "Verify", Look::Plain, || format!("Verify {label}"));
+                card::icon_button_unless(ui, why_not_read, (icon::CHECK, "Verify", Look::Plain), || {
+                    format!("Verify {label}")
+                });
             if verify.on_hover_text("One request to the provider").clicked() {
                 command = Some(Command::Verify(record.id.clone()));
             }
@@ -230,21 +293,29 @@ fn actions_ui(
             let rotating = file.rotation_of(&record.id).is_some();
             if record.provider == Provider::Keydesk
                 && !rotating
-                && card::icon_button(ui, icon::ROTATE, "Rotate", Look::Plain, || format!("Rotate {label}"))
-                    .clicked()
+                && card::icon_button_unless(ui, why_not_change, (icon::ROTATE, "Rotate", Look::Plain), || {
+                    format!("Rotate {label}")
+                })
+                .clicked()
             {
                 command = Some(rotate_confirmed(record, None));
             }
         }
         if !state.editing
-            && card::icon_button(ui, icon::EDIT, "Edit", Look::Plain, || format!("Edit {label}")).clicked()
+            && card::icon_button_unless(ui, why_not_change, (icon::EDIT, "Edit", Look::Plain), || {
+                format!("Edit {label}")
+            })
+            .clicked()
         {
             state.editing = true;
         }
         if live {
-            let revoke = card::icon_button(ui, icon::REVOKE, "Revoke…", Look::Destructive, || {
-                format!("Revoke {label}…")
-            });
+            let revoke = card::icon_button_unless(
+                ui,
+                why_not_change,
+                (icon::REVOKE, "Revoke…", Look::Destructive),
+                || format!("Revoke {label}…"),
+            );
             if revoke.clicked() {
                 command = Some(Command::StartRevoke(record.id.clone()));
             }
@@ -270,7 +341,12 @@ fn actions_ui(
 
 /// The edit form in place of the facts and integrations: Save keeps it, Cancel gives it up
 /// (the form is filled from the key again).
-fn edit_ui(ui: &mut egui::Ui, record: &KeyRecord, state: &mut DetailState) -> Option<Command> {
+fn edit_ui(
+    ui: &mut egui::Ui,
+    record: &KeyRecord,
+    state: &mut DetailState,
+    why_not: Option<&str>,
+) -> Option<Command> {
     let mut command = None;
     card::section(ui, "Edit details", |ui| {
         details_ui(ui, &mut state.form);
@@ -278,8 +354,10 @@ fn edit_ui(ui: &mut egui::Ui, record: &KeyRecord, state: &mut DetailState) -> Op
         ui.add_space(theme::SPACE_8);
         ui.horizontal_wrapped(|ui| {
             let label = &record.label;
-            if card::icon_button(ui, icon::SAVE, "Save", Look::Primary, || format!("Save {label}")).clicked()
-            {
+            let save = card::icon_button_unless(ui, why_not, (icon::SAVE, "Save", Look::Primary), || {
+                format!("Save {label}")
+            });
+            if save.clicked() {
                 match state.form.edit_of(record) {
                     Ok(edit) => command = Some(Command::Edit { key: record.id.clone(), edit }),
                     Err(error) => state.error = Some(error.to_string()),
@@ -319,26 +397,33 @@ fn integrations_ui(ui: &mut egui::Ui, record: &KeyRecord) {
 /// key, the ways to start one: a new key made at the provider, or a pasted replacement.
 fn rotation_section_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    file: &dyn KeyBook,
     record: &KeyRecord,
     state: &mut DetailState,
 ) -> Option<Command> {
     if let Some((old, rotation)) = file.rotation_of(&record.id) {
-        return rotation_ui(ui, file, old, rotation, state);
+        let why_not = file.why_not_change();
+        return ui.add_enabled_ui(why_not.is_none(), |ui| rotation_ui(ui, file, old, rotation, state)).inner;
     }
     let every = record
         .rotate_after_days
         .map_or_else(|| "No rotation period is set.".to_owned(), |d| format!("Rotate every {d} days."));
     ui.label(egui::RichText::new(every).weak());
-    if !record.is_live() {
+    // A live key, or one revoked first (after a leak) and not yet replaced.
+    if record.replaced_by.is_some() {
         return None;
     }
+    let why_not = file.why_not_change();
     let mut command = None;
     // A provider whose account here can make keys: the new key is made there.
-    let at_provider = record.account.is_some() && record.provider.info().api_create;
+    let at_provider = record.is_live()
+        && record.account.is_some()
+        && record.provider.info().api_create
+        && file.replaces_at_provider();
     if at_provider {
         let make = format!("Rotate: make the new key at {}", record.provider.name());
-        let button = card::icon_button(ui, icon::ROTATE, &make, Look::Plain, || make.clone());
+        let button =
+            card::icon_button_unless(ui, why_not, (icon::ROTATE, &make, Look::Plain), || make.clone());
         if button
             .on_hover_text("Same label and integrations; the old key stays until they are moved")
             .clicked()
@@ -346,26 +431,39 @@ fn rotation_section_ui(
             command = Some(Command::ReplaceAtProvider(record.id.clone()));
         }
     }
-    if record.provider != Provider::Keydesk {
-        let page = record.provider.info().keys_page;
-        if !page.is_empty() {
-            ui.hyperlink_to(format!("Make one at {}", record.provider.name()), page);
-        }
-        ui.horizontal_wrapped(|ui| {
-            secret_field(ui, "replacement-key", "Replacement key", &mut state.replacement);
-            let rotate = card::icon_button_enabled(
+    if record.provider == Provider::Keydesk {
+        // A live Keydesk key is rotated from its header; a revoked one is replaced here.
+        if !record.is_live() {
+            let replace = card::icon_button_unless(
                 ui,
-                !state.replacement.is_empty(),
-                (icon::ROTATE, "Rotate"),
-                || format!("Rotate {} to the replacement key", record.label),
+                why_not,
+                (icon::ROTATE, "Generate its replacement", Look::Plain),
+                || format!("Generate the replacement of {}", record.label),
             );
-            if rotate.clicked() {
-                state.replacement.trim();
-                let pasted = Some(state.replacement.take());
-                command = Some(rotate_confirmed(record, pasted));
+            if replace.clicked() {
+                command = Some(rotate_confirmed(record, None));
             }
-        });
+        }
+        return command;
     }
+    let page = record.provider.info().keys_page;
+    if !page.is_empty() {
+        ui.hyperlink_to(format!("Make one at {}", record.provider.name()), page);
+    }
+    ui.horizontal_wrapped(|ui| {
+        secret_field(ui, "replacement-key", "Replacement key", &mut state.replacement);
+        let rotate = card::icon_button_unless(
+            ui,
+            why_not.or(state.replacement.is_empty().then_some("Paste the new key first.")),
+            (icon::ROTATE, "Rotate", Look::Plain),
+            || format!("Rotate {} to the replacement key", record.label),
+        );
+        if rotate.clicked() {
+            state.replacement.trim();
+            let pasted = Some(state.replacement.take());
+            command = Some(rotate_confirmed(record, pasted));
+        }
+    });
     command
 }
 
@@ -373,7 +471,7 @@ fn rotation_section_ui(
 /// it replaces or was replaced by, expiry, notes); the question it asks, if any.
 fn facts_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    file: &dyn KeyBook,
     record: &KeyRecord,
     state: &mut DetailState,
     now: DateTime<Utc>,
@@ -432,6 +530,9 @@ fn facts_ui(
         if !record.notes.is_empty() {
             row(ui, "Notes", record.notes.clone());
         }
+        if let Some(by) = file.changed_by(&record.id) {
+            row(ui, "Changed last by", by.to_owned());
+        }
     });
     command
 }
@@ -441,7 +542,7 @@ fn facts_ui(
 /// question got no answer, and the button that asks.
 fn usage_row_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    file: &dyn KeyBook,
     record: &crate::vault::model::KeyRecord,
     state: &mut DetailState,
     now: DateTime<Utc>,

@@ -4,23 +4,24 @@
 use chrono::{DateTime, Utc};
 
 use super::card;
+use super::detail::KeyBook;
 use super::session::Command;
 use super::state::{DetailState, IncidentForm};
 use super::theme;
 use super::widgets::{error_ui, field, field_with};
 use crate::vault::audit::{Outcome, Record};
-use crate::vault::model::{KeyRecord, VaultFile};
+use crate::vault::model::KeyRecord;
 
 /// The key's open incident, in a red-tinted card at the top of its page: its timeline, its
 /// report and its closing.
 pub(super) fn open_incident_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    file: &dyn KeyBook,
     record: &KeyRecord,
     state: &mut DetailState,
 ) -> Option<Command> {
     let mut command = None;
-    for incident in file.incidents.iter().filter(|i| i.key == record.id && i.closed_at.is_none()) {
+    for incident in file.incidents().iter().filter(|i| i.key == record.id && i.closed_at.is_none()) {
         let title = "A suspected leak of this key: revoke it, replace it, then close the incident";
         let form = &mut state.incident;
         let asked = card::alert(ui, title, |ui| {
@@ -39,12 +40,12 @@ pub(super) fn open_incident_ui(
 /// suspected leak" (a card of its own).
 pub(super) fn incidents_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    file: &dyn KeyBook,
     record: &KeyRecord,
     state: &mut DetailState,
 ) -> Option<Command> {
     let mut command = None;
-    let incidents: Vec<_> = file.incidents.iter().filter(|i| i.key == record.id).collect();
+    let incidents: Vec<_> = file.incidents().iter().filter(|i| i.key == record.id).collect();
     let open = incidents.iter().any(|i| i.closed_at.is_none());
     card::section(ui, "Incidents", |ui| {
         for incident in incidents.iter().filter(|i| i.closed_at.is_some()) {
@@ -158,7 +159,7 @@ fn report_leak_ui(ui: &mut egui::Ui, record: &KeyRecord, form: &mut IncidentForm
 /// old key.
 pub(super) fn rotation_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    file: &dyn KeyBook,
     record: &crate::vault::model::KeyRecord,
     rotation: &crate::vault::model::Rotation,
     state: &mut DetailState,

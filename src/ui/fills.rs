@@ -82,31 +82,6 @@ where
     }
 }
 
-/// A team key's fills, from the team's trail once read (`trail`: `None` until then): answers
-/// true when the user asks to read it.
-pub fn team_fills_ui(
-    ui: &mut egui::Ui,
-    trail: Option<&super::session::AuditCache>,
-    key: &crate::vault::model::KeyId,
-) -> bool {
-    let Some(trail) = trail else {
-        return ui
-            .horizontal_wrapped(|ui| {
-                ui.label(
-                    egui::RichText::new("Its fills into browser pages are in the team's audit trail.").weak(),
-                );
-                ui.button("Read its fills").clicked()
-            })
-            .inner;
-    };
-    let of_key = || trail.records.iter().filter(|record| record.key.as_deref() == Some(key.as_str()));
-    if !of_key().any(|record| Fill::of(record).is_some()) {
-        ui.label(egui::RichText::new("Not filled into a browser page yet.").weak());
-    }
-    fills_ui(ui, of_key());
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

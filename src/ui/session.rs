@@ -152,6 +152,21 @@ pub struct Confirmation {
     pub destructive: bool,
 }
 
+impl Confirmation {
+    /// "Discard your changes?" before leaving a key's page with edits not saved; `then`: where
+    /// it goes.
+    pub fn discarding(label: &str, then: Command) -> Self {
+        Confirmation {
+            title: format!("Discard your changes to \"{label}\"?"),
+            body: "The changes on this key's page are not saved yet.".to_owned(),
+            action: "Discard changes",
+            then,
+            discards_edits: true,
+            destructive: true,
+        }
+    }
+}
+
 impl Command {
     /// This command, run only once the user confirms; `destructive` when it cannot be undone.
     pub fn confirmed_by(
@@ -354,20 +369,9 @@ impl Session {
         if shows_log && self.audit_cache.as_ref().is_none_or(|c| c.entries != entries) {
             self.audit_cache = Some(AuditCache::read(&self.vault));
         }
-        if let (Screen::Detail(id), Some(cache)) = (&self.screen, &self.audit_cache)
-            && self.detail.history_at != Some(cache.entries)
-        {
-            self.detail.history =
-                cache.records.iter().filter(|r| r.key.as_deref() == Some(id.as_str())).cloned().collect();
-            self.detail.history_at = Some(cache.entries);
-            self.detail.activity = None;
-        }
         // Counted again when the history grows or the day turns, not at every frame.
-        if matches!(self.screen, Screen::Detail(_))
-            && self.detail.activity.as_ref().is_none_or(|(day, _)| *day != now.date_naive())
-        {
-            let activity = super::detail::Activity::of(&self.detail.history, now);
-            self.detail.activity = Some((now.date_naive(), activity));
+        if let Screen::Detail(id) = &self.screen {
+            self.detail.follow_log(id, self.audit_cache.as_ref(), now);
         }
     }
 

@@ -85,8 +85,34 @@ pub struct IncidentForm {
 impl DetailState {
     /// Fields filled from the key's record.
     pub fn for_key(file: &VaultFile, id: &KeyId) -> Self {
-        let Some(record) = file.key(id) else { return DetailState::default() };
+        Self::for_record(file.key(id))
+    }
+
+    /// Fields filled from `record` (none: the key is gone).
+    pub fn for_record(record: Option<&KeyRecord>) -> Self {
+        let Some(record) = record else { return DetailState::default() };
         DetailState { form: MetaForm::from_record(record), ..DetailState::default() }
+    }
+
+    /// The key's history from the log or trail as last read (`cache`), and its activity
+    /// counted again when the history grew or the day turned.
+    pub fn follow_log(
+        &mut self,
+        id: &KeyId,
+        cache: Option<&super::session::AuditCache>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        if let Some(cache) = cache
+            && self.history_at != Some(cache.entries)
+        {
+            self.history =
+                cache.records.iter().filter(|r| r.key.as_deref() == Some(id.as_str())).cloned().collect();
+            self.history_at = Some(cache.entries);
+            self.activity = None;
+        }
+        if self.activity.as_ref().is_none_or(|(day, _)| *day != now.date_naive()) {
+            self.activity = Some((now.date_naive(), super::detail::Activity::of(&self.history, now)));
+        }
     }
 }
 

@@ -10,12 +10,11 @@ use super::session::Revealed;
 use super::settings::TransferAction;
 use super::state::NewMode;
 use super::state::{AccountsState, TransferState};
-use super::team_detail::DetailForm;
 use super::team_forms::forms_ui;
 use super::team_incidents::IncidentsState;
 use super::team_list::{empty_ui, keys_ui, refresh_visible, revealed_ui};
+use super::team_page::KeyPage;
 use super::team_panels::{audit_panel_ui, members_ui, team_accounts_ui, transfer_ui, whois_panel_ui};
-use super::team_rotation::{ReplaceForm, RotationForm};
 use super::theme::{self, Badge};
 use super::widgets::{SecretInput, badge_ui, secret_text_ui};
 use crate::team::TeamKey;
@@ -119,6 +118,11 @@ pub enum TeamCommand {
     },
     /// Read the incidents (the Incidents panel opened).
     LoadIncidents,
+    /// Open an incident: `key` may have leaked (where it was found, who noticed).
+    OpenIncident {
+        key: KeyId,
+        report: crate::vault::incidents::IncidentReport,
+    },
     CloseIncident {
         id: String,
         summary: String,
@@ -193,13 +197,11 @@ pub struct TeamScreenState {
     /// The list's order (the window's, kept as a local vault's list keeps it).
     pub sort: super::dashboard::Sort,
     pub adding: Option<AddForm>,
-    /// The key whose details are open (its label was clicked).
-    pub details: Option<DetailForm>,
-    pub editing: Option<EditForm>,
+    /// The key whose page is open (its label was clicked), in place of the list.
+    pub page: Option<KeyPage>,
     pub revoking: Option<RevokeForm>,
-    pub replacing: Option<ReplaceForm>,
-    /// The rotation panel of the key being replaced.
-    pub rotation: Option<RotationForm>,
+    /// The question on screen (the key page's, as on a local vault).
+    pub confirm: Option<super::session::Confirmation>,
     /// Keys taking part in a rotation (the old one and its replacement), each to the old one:
     /// made again with `visible`.
     pub(super) rotating: std::collections::HashMap<KeyId, KeyId>,
@@ -240,7 +242,32 @@ pub struct RevokeForm {
     pub found_where: String,
     /// Who noticed the leak (empty: this member).
     pub noticed_by: String,
+    /// The rotation this revoke ends, when it ends one.
+    pub ends: Option<Ending>,
     pub error: Option<String>,
+}
+
+/// A rotation ended by a revoke: completed (the old key revoked) or abandoned (its
+/// replacement revoked).
+pub enum Ending {
+    Complete { old: KeyId, reason: Option<String> },
+    Abandon { old: KeyId, reason: String },
+}
+
+impl RevokeForm {
+    /// The form for revoking `record`, ending a rotation or not.
+    pub fn of(record: &crate::vault::model::KeyRecord, ends: Option<Ending>) -> Self {
+        RevokeForm {
+            key: record.id.clone(),
+            label: record.label.clone(),
+            reason: String::new(),
+            at_provider: false,
+            found_where: String::new(),
+            noticed_by: String::new(),
+            ends,
+            error: None,
+        }
+    }
 }
 
 /// "Add key", as typed.
@@ -277,15 +304,6 @@ impl Default for AddForm {
             focused: false,
         }
     }
-}
-
-/// A key's details being edited, from its record at `version`.
-pub struct EditForm {
-    pub key: KeyId,
-    pub version: u64,
-    pub form: super::meta_form::MetaForm,
-    pub error: Option<String>,
-    pub(super) focused: bool,
 }
 
 /// Why a button waits while a job on the team vault runs.
@@ -338,7 +356,6 @@ pub(super) fn start_adding(
     command: &mut Option<TeamCommand>,
 ) {
     state.adding = Some(AddForm { mode, ..AddForm::default() });
-    state.editing = None;
     if view.accounts.is_none() {
         *command = Some(TeamCommand::LoadAccounts);
     }
@@ -378,7 +395,7 @@ pub fn team_ui(
         command = Some(TeamCommand::LoadIncidents);
     }
     if escape {
-        close_forms(state);
+        close_forms(state, view);
     }
     egui::CentralPanel::default().show(ui, |ui| {
         super::widgets::pane_bounds(ui);
@@ -392,8 +409,13 @@ pub fn team_ui(
         panels_ui(ui, view, state, &mut command);
         read_only_banner_ui(ui, view, &mut command);
         ui.add_space(theme::GAP / 2.0);
+        forms_ui(ui, view, state, &mut command);
+        // A key's page stands in place of the list, as on a local vault.
+        if state.page.is_some() {
+            super::team_page::page_ui(ui, view, state, revealed, now, &mut command);
+            return;
+        }
         toolbar_ui(ui, view, state, find, &mut command);
-        forms_ui(ui, view, state, now, &mut command);
         refresh_visible(state, view);
         ui.separator();
         if view.keys.is_empty() {
@@ -409,17 +431,20 @@ pub fn team_ui(
     command
 }
 
-/// Escape: every open form closes, and what was typed in it goes.
-pub(super) fn close_forms(state: &mut TeamScreenState) {
-    state.adding = None;
-    state.editing = None;
-    state.revoking = None;
-    state.removing = None;
-    state.removing_account = None;
-    state.replacing = None;
-    state.rotation = None;
-    state.details = None;
-    state.password = None;
+/// Escape: the question or the open forms close, and what was typed in them goes; with none
+/// open, the key's page goes back to the list (asking first when its edits are not saved).
+pub(super) fn close_forms(state: &mut TeamScreenState, view: &TeamView<'_>) {
+    if state.confirm.take().is_some() {
+        return;
+    }
+    let forms = state.adding.take().is_some()
+        | state.revoking.take().is_some()
+        | state.removing.take().is_some()
+        | state.removing_account.take().is_some()
+        | state.password.take().is_some();
+    if !forms {
+        super::team_page::leave(state, view);
+    }
 }
 
 /// The title line: the heading, then Lock and the buttons that open and close the panels (a
@@ -593,10 +618,7 @@ pub(super) fn toolbar_ui(
             && ui.input(|i| i.key_pressed(egui::Key::Enter))
             && let Some(key) = first
         {
-            state.details = Some(DetailForm::new(key.record.id.clone()));
-            if view.accounts.is_none() && key.record.account.is_some() {
-                *command = Some(TeamCommand::LoadAccounts);
-            }
+            super::team_page::open(state, &key.record, false);
         }
         ui.add_space(theme::GAP);
         super::dashboard::sort_ui(ui, &mut state.sort);

@@ -1,47 +1,23 @@
-//! The team screen's forms: add, edit, revoke, and a key's details.
-
-use chrono::{DateTime, Utc};
+//! The team screen's forms: add, and revoke (which also ends a rotation).
 
 use super::new_key::{account_picker, spec_ui, template_ui};
 use super::state::NewMode;
 use super::theme::{self};
 use super::widgets::{error_ui, field, secret_field};
 
-use super::team::{BUSY, TeamCommand, TeamScreenState, TeamView, form_ui, why_read_only};
+use super::team::{BUSY, Ending, TeamCommand, TeamScreenState, TeamView, form_ui, why_read_only};
 
-/// The open forms over the list: Add, Edit, Revoke, Replace, the rotation and the key's
-/// details.
+/// The open forms over the list or the key's page: Add and Revoke.
 pub(super) fn forms_ui(
     ui: &mut egui::Ui,
     view: &TeamView<'_>,
     state: &mut TeamScreenState,
-    now: DateTime<Utc>,
     command: &mut Option<TeamCommand>,
 ) {
     // A form's buttons wait while a job runs; the changing ones also when read-only.
     let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
     add_form_ui(ui, view, state, why_not, command);
-    edit_form_ui(ui, view, state, why_not, command);
     revoke_form_ui(ui, state, why_not, command);
-    if let Some(form) = &mut state.replacing {
-        let (asked, close) = super::team_rotation::replace_ui(ui, form, why_not);
-        if asked.is_some() {
-            *command = asked;
-        }
-        if close {
-            state.replacing = None;
-        }
-    }
-    if let Some(form) = &mut state.rotation {
-        let (asked, close) = super::team_rotation::rotation_ui(ui, view.keys, form, why_not, now);
-        if asked.is_some() {
-            *command = asked;
-        }
-        if close {
-            state.rotation = None;
-        }
-    }
-    details_ui(ui, view, state, now, command);
 }
 
 /// The Add form, when open: a key pasted, made at the provider or generated, checked before
@@ -128,38 +104,8 @@ pub(super) fn add_form_ui(
     }
 }
 
-/// The Edit form, when open: Save asks for the change against the version it was filled from.
-pub(super) fn edit_form_ui(
-    ui: &mut egui::Ui,
-    view: &TeamView<'_>,
-    state: &mut TeamScreenState,
-    why_not: Option<&str>,
-    command: &mut Option<TeamCommand>,
-) {
-    let Some(form) = &mut state.editing else { return };
-    let (save, cancel) = form_ui(ui, "Edit the key", "Save", why_not, |ui| {
-        let label = super::meta_form::details_ui(ui, &mut form.form);
-        if !std::mem::replace(&mut form.focused, true) {
-            label.request_focus();
-        }
-        super::widgets::error_ui(ui, &form.error);
-    });
-    let read = view.keys.iter().find(|k| k.record.id == form.key);
-    if save && let Some(read) = read {
-        match form.form.edit_of(&read.record) {
-            Ok(edit) => {
-                form.error = None;
-                *command = Some(TeamCommand::Edit { key: form.key.clone(), version: form.version, edit });
-            }
-            Err(error) => form.error = Some(error.to_string()),
-        }
-    }
-    if cancel {
-        state.editing = None;
-    }
-}
-
 /// The Revoke form, when open: a reason is asked for; where the key leaked opens an incident.
+/// Ending a rotation, only whether it was revoked on the provider's page is asked.
 pub(super) fn revoke_form_ui(
     ui: &mut egui::Ui,
     state: &mut TeamScreenState,
@@ -167,26 +113,36 @@ pub(super) fn revoke_form_ui(
     command: &mut Option<TeamCommand>,
 ) {
     let Some(form) = &mut state.revoking else { return };
-    let title = format!("Revoke \"{}\"", form.label);
-    let (revoke, cancel) = form_ui(ui, &title, "Revoke key", why_not, |ui| {
+    let (title, action) = match &form.ends {
+        None => (format!("Revoke \"{}\"", form.label), "Revoke key"),
+        Some(Ending::Complete { .. }) => {
+            (format!("Finish the rotation: revoke the old key \"{}\"", form.label), "Revoke and finish")
+        }
+        Some(Ending::Abandon { .. }) => {
+            (format!("Abandon the rotation: revoke the new key \"{}\"", form.label), "Revoke and abandon")
+        }
+    };
+    let (revoke, cancel) = form_ui(ui, &title, action, why_not, |ui| {
         ui.label(
             "Revoke the key on the provider's page first, then tick the box: Keydesk checks that the \
              provider refuses the old key. Unticked, the key is revoked in Keydesk only. Either way its \
              secret leaves the server for every member.",
         );
-        field(ui, "Reason", &mut form.reason);
-        super::widgets::field_with(
-            ui,
-            "Found in",
-            egui::TextEdit::singleline(&mut form.found_where)
-                .hint_text("where it leaked, if it did: opens an incident"),
-        );
-        if !form.found_where.trim().is_empty() {
+        if form.ends.is_none() {
+            field(ui, "Reason", &mut form.reason);
             super::widgets::field_with(
                 ui,
-                "Noticed by",
-                egui::TextEdit::singleline(&mut form.noticed_by).hint_text("you, if left empty"),
+                "Found in",
+                egui::TextEdit::singleline(&mut form.found_where)
+                    .hint_text("where it leaked, if it did: opens an incident"),
             );
+            if !form.found_where.trim().is_empty() {
+                super::widgets::field_with(
+                    ui,
+                    "Noticed by",
+                    egui::TextEdit::singleline(&mut form.noticed_by).hint_text("you, if left empty"),
+                );
+            }
         }
         ui.horizontal(|ui| {
             ui.add_space(theme::LABEL_WIDTH + 8.0);
@@ -195,70 +151,43 @@ pub(super) fn revoke_form_ui(
         error_ui(ui, &form.error);
     });
     if revoke {
-        if form.reason.trim().is_empty() {
-            form.error =
-                Some("The reason is empty: say why the key is revoked (it is kept with the key).".to_owned());
-        } else {
-            let found_where = form.found_where.trim();
-            *command = Some(TeamCommand::Revoke {
-                key: form.key.clone(),
-                reason: form.reason.trim().to_owned(),
-                at_provider: form.at_provider,
-                leak: (!found_where.is_empty()).then(|| crate::vault::incidents::IncidentReport {
-                    found_where: found_where.to_owned(),
-                    noticed_by: form.noticed_by.trim().to_owned(),
-                    notes: String::new(),
-                }),
-            });
+        let at_provider = form.at_provider;
+        match &form.ends {
+            Some(Ending::Complete { old, reason }) => {
+                *command = Some(TeamCommand::CompleteRotation {
+                    old: old.clone(),
+                    reason: reason.clone(),
+                    at_provider,
+                });
+            }
+            Some(Ending::Abandon { old, reason }) => {
+                *command = Some(TeamCommand::AbandonRotation {
+                    old: old.clone(),
+                    reason: reason.clone(),
+                    at_provider,
+                });
+            }
+            None if form.reason.trim().is_empty() => {
+                form.error = Some(
+                    "The reason is empty: say why the key is revoked (it is kept with the key).".to_owned(),
+                );
+            }
+            None => {
+                let found_where = form.found_where.trim();
+                *command = Some(TeamCommand::Revoke {
+                    key: form.key.clone(),
+                    reason: form.reason.trim().to_owned(),
+                    at_provider,
+                    leak: (!found_where.is_empty()).then(|| crate::vault::incidents::IncidentReport {
+                        found_where: found_where.to_owned(),
+                        noticed_by: form.noticed_by.trim().to_owned(),
+                        notes: String::new(),
+                    }),
+                });
+            }
         }
     }
     if cancel {
         state.revoking = None;
-    }
-}
-
-/// The open key's details, with the questions asked of its provider and the fills of it; they
-/// close when another member removed the key meanwhile.
-pub(super) fn details_ui(
-    ui: &mut egui::Ui,
-    view: &TeamView<'_>,
-    state: &mut TeamScreenState,
-    now: DateTime<Utc>,
-    command: &mut Option<TeamCommand>,
-) {
-    let Some(form) = &mut state.details else { return };
-    let asking = if !view.keys_open || view.problem.is_some() {
-        Some("The team vault's server must answer: each question's answer is recorded there.")
-    } else {
-        view.busy.then_some(BUSY)
-    };
-    // The incidents are read for the header's "incident open" chip (the seals need the key).
-    let reread = form.incidents_read_at != Some(view.generation);
-    if reread && view.keys_open && view.problem.is_none() && command.is_none() {
-        form.incidents_read_at = Some(view.generation);
-        *command = Some(TeamCommand::LoadIncidents);
-    }
-    match view.keys.iter().find(|k| k.record.id == form.key) {
-        Some(key) => {
-            let (asked, close) = super::team_detail::detail_ui(
-                ui,
-                (&key.record, &key.changed_by),
-                (view.accounts, view.incidents.unwrap_or_default()),
-                form,
-                asking,
-                now,
-            );
-            if asked.is_some() {
-                *command = asked;
-            }
-            if super::fills::team_fills_ui(ui, view.audit, &key.record.id) {
-                *command = Some(TeamCommand::LoadAudit);
-            }
-            if close {
-                state.details = None;
-            }
-        }
-        // Removed by another member meanwhile.
-        None => state.details = None,
     }
 }

@@ -5,15 +5,12 @@ use chrono::{DateTime, Utc};
 use super::dashboard::EmptyStart;
 use super::session::Revealed;
 use super::state::NewMode;
-use super::team_detail::DetailForm;
-use super::team_rotation::{ReplaceForm, RotationForm};
 use super::theme::{self};
 use super::widgets::{cell, secret_text_ui};
 use crate::team::TeamKey;
 
 use super::team::{
-    BUSY, EditForm, RevokeForm, TeamCommand, TeamScreenState, TeamView, change_button, start_adding,
-    why_read_only,
+    BUSY, RevokeForm, TeamCommand, TeamScreenState, TeamView, change_button, start_adding, why_read_only,
 };
 
 /// A team vault without keys: how to start (add an account, paste or generate a key).
@@ -141,10 +138,7 @@ pub(super) fn key_row_ui(
             let name = ui.add(name).on_hover_cursor(egui::CursorIcon::PointingHand);
             let hover = if record.notes.is_empty() { "Open the key's details" } else { &record.notes };
             if name.on_hover_text(hover).clicked() {
-                state.details = Some(DetailForm::new(record.id.clone()));
-                if view.accounts.is_none() && record.account.is_some() {
-                    *command = Some(TeamCommand::LoadAccounts);
-                }
+                super::team_page::open(state, record, false);
             }
         });
         if !columns.tight {
@@ -203,53 +197,25 @@ pub(super) fn key_actions_ui(
     }
     let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
     if change_button(ui, "Edit", why_not).clicked() {
-        state.editing = Some(EditForm {
-            key: record.id.clone(),
-            version: key.version,
-            form: super::meta_form::MetaForm::from_record(record),
-            error: None,
-            focused: false,
-        });
-        state.adding = None;
-        state.revoking = None;
+        super::team_page::open(state, record, true);
     }
-    match state.rotating.get(&record.id) {
-        Some(old) => {
-            let show = ui.button("Rotation…").on_hover_text("Move the integrations, then complete");
-            if show.clicked() {
-                state.rotation = Some(RotationForm {
-                    old: old.clone(),
-                    reason: String::new(),
-                    at_provider: false,
-                    error: None,
-                });
-            }
+    // The rotation is on the key's page: its steps, or the replacement to paste.
+    if state.rotating.contains_key(&record.id) {
+        let show = ui.button("Rotation…").on_hover_text("Move the integrations, then finish");
+        if show.clicked() {
+            super::team_page::open(state, record, false);
         }
+    } else if record.replaced_by.is_none() {
         // A revoked key is replaced too (after a leak: revoke first).
-        None if record.replaced_by.is_none() => {
-            let replace = change_button(ui, "Replace…", why_not)
-                .on_hover_text("Rotate: a new key made at the provider takes this one's place");
-            if replace.clicked() {
-                state.replacing = Some(ReplaceForm::of(record));
-                state.adding = None;
-                state.editing = None;
-                state.revoking = None;
-            }
+        let replace = change_button(ui, "Replace…", why_not)
+            .on_hover_text("Rotate: a new key takes this one's place, on the key's page");
+        if replace.clicked() {
+            super::team_page::open(state, record, false);
         }
-        None => {}
     }
     if record.is_live() && revoke_button(ui, why_not).clicked() {
-        state.revoking = Some(RevokeForm {
-            key: record.id.clone(),
-            label: record.label.clone(),
-            reason: String::new(),
-            at_provider: false,
-            found_where: String::new(),
-            noticed_by: String::new(),
-            error: None,
-        });
+        state.revoking = Some(RevokeForm::of(record, None));
         state.adding = None;
-        state.editing = None;
     }
 }
 

@@ -1,7 +1,6 @@
 //! The team screen's panels: members, provider accounts, import and export, the audit trail.
 
 use super::accounts::AccountAction;
-use super::team_detail::DetailForm;
 
 use super::session::Command;
 use super::team::{BUSY, RevokeForm, TeamCommand, TeamScreenState, TeamView, change_button, why_read_only};
@@ -184,8 +183,10 @@ pub(super) fn audit_panel_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut
             .inner
         })
         .inner;
-    if let Some(super::session::Command::OpenKey(key)) = asked {
-        state.details = Some(DetailForm::new(key));
+    if let Some(super::session::Command::OpenKey(key)) = asked
+        && let Some(found) = view.keys.iter().find(|k| k.record.id == key)
+    {
+        super::team_page::open(state, &found.record, false);
     }
 }
 
@@ -204,16 +205,7 @@ pub(super) fn whois_panel_ui(
         .show(ui, |ui| super::whois::whois_ui(ui, &whois_view, &mut state.whois))
         .inner;
     let revoke = |id: &KeyId, (found_where, noticed_by): (String, String)| {
-        let record = key(id)?;
-        Some(RevokeForm {
-            key: id.clone(),
-            label: record.label.clone(),
-            reason: String::new(),
-            at_provider: false,
-            found_where,
-            noticed_by,
-            error: None,
-        })
+        Some(RevokeForm { found_where, noticed_by, ..RevokeForm::of(key(id)?, None) })
     };
     match asked {
         Some(Command::Whois(candidate)) => *command = Some(TeamCommand::Whois(candidate)),
@@ -221,7 +213,11 @@ pub(super) fn whois_panel_ui(
         Some(Command::RespondToLeak { key: id, report }) => {
             state.revoking = revoke(&id, (report.found_where, report.noticed_by));
         }
-        Some(Command::OpenKey(id)) => state.details = Some(DetailForm::new(id)),
+        Some(Command::OpenKey(id)) => {
+            if let Some(record) = key(&id) {
+                super::team_page::open(state, record, false);
+            }
+        }
         _ => {}
     }
 }

@@ -185,13 +185,16 @@ pub fn check_rotatable(keys: &[KeyRecord], old: &KeyRecord) -> Result<(), VaultE
 /// The key whose rotation `id` is part of (itself while it is being replaced, or the key it
 /// replaces when that one is), among `keys`, with the rotation.
 pub fn rotation_in<'a>(keys: &'a [KeyRecord], id: &KeyId) -> Option<(&'a KeyRecord, &'a Rotation)> {
-    let record = keys.iter().find(|k| k.id == *id)?;
-    let old = if record.rotation.is_some() {
-        record
-    } else {
-        let replaced = record.replaces.as_ref()?;
-        keys.iter().find(|k| k.id == *replaced)?
-    };
+    rotation_by(|id| keys.iter().find(|k| k.id == *id), id)
+}
+
+/// [`rotation_in`] over any way of finding a key by its id (a team vault's copy).
+pub fn rotation_by<'a>(
+    key: impl Fn(&KeyId) -> Option<&'a KeyRecord>,
+    id: &KeyId,
+) -> Option<(&'a KeyRecord, &'a Rotation)> {
+    let record = key(id)?;
+    let old = if record.rotation.is_some() { record } else { key(record.replaces.as_ref()?)? };
     old.rotation.as_deref().map(|rotation| (old, rotation))
 }
 

@@ -56,7 +56,8 @@ pub use import::{
 };
 pub use lifecycle::{
     Moved, Replacement, abandon_rotation_of, check_complete, check_rotatable, link_new_to_old, mark_step,
-    replacement_meta, replacement_spec, rotated_reason, rotation_in, rotation_started, start_rotation,
+    replacement_meta, replacement_spec, rotated_reason, rotation_by, rotation_in, rotation_started,
+    start_rotation,
 };
 pub use ops::{
     AddRequest, GenerateRequest, KeyEdit, aws_access_key_id, check_new_password, edited_record, new_key_id,

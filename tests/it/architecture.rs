@@ -98,7 +98,7 @@ fn only_storage_and_secrets_touch_the_file_system() {
 }
 
 /// The screens of the window: they draw plain data and return commands.
-const SCREEN_FILES: [&str; 28] = [
+const SCREEN_FILES: [&str; 27] = [
     "accounts.rs",
     "audit_log.rs",
     "card.rs",
@@ -117,12 +117,11 @@ const SCREEN_FILES: [&str; 28] = [
     "settings.rs",
     "state.rs",
     "team.rs",
-    "team_detail.rs",
     "team_forms.rs",
     "team_incidents.rs",
     "team_list.rs",
+    "team_page.rs",
     "team_panels.rs",
-    "team_rotation.rs",
     "theme.rs",
     "unlock.rs",
     "whois.rs",

@@ -232,13 +232,15 @@ fn a_team_vaults_key_is_filled_through_the_same_store_and_recorded_in_its_trail(
     assert!(line.detail.starts_with(&format!("into CRM at {PAGE}, from ")), "{}", line.detail);
     assert_eq!(line.member, "ana");
 
-    // The key's details list its fills from the team's trail, once read.
+    // The key's page lists its fills from the team's trail, read as it opens.
     click(&mut harness, "CRM mail");
-    click(&mut harness, "Read its fills");
+    common::window::step_until(&mut harness, "the trail read", |app| {
+        app.team().is_some_and(|t| t.audit.is_some())
+    });
     harness.run();
     harness.get_by_label("Filled into browser pages");
     assert_eq!(harness.query_all_by_label(PAGE).count(), 1, "one fill, with its page in its own cell");
-    harness.get_by_label("CRM");
+    assert_eq!(harness.query_all_by_label("CRM").count(), 2, "its integration, and the fill into it");
     harness.key_press(egui::Key::Escape);
     harness.run();
 

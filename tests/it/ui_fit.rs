@@ -318,22 +318,21 @@ fn the_team_vaults_screens_fit_their_panels_from_760_px_up() {
     crate::ui_team::poll(&mut harness, &world);
     check(&mut harness, "the team vault's list", &mut found);
 
-    // A key's details, opened from its label.
+    // A key's page, opened from its label.
     harness.set_size(egui::vec2(1000.0, 800.0));
     harness.run();
     click(&mut harness, LABELS[0]);
-    check(&mut harness, "a team key's details", &mut found);
-    click(&mut harness, "Close");
+    check(&mut harness, "a team key's page", &mut found);
     // Its edit form, with the three integrations.
     harness.set_size(egui::vec2(1000.0, 800.0));
     harness.run();
-    harness.get_all_by_label("Edit").next().unwrap().click();
-    harness.run();
-    harness.get_by_label("Edit the key");
+    click(&mut harness, &format!("Edit {}", LABELS[0]));
+    harness.get_by_label("Edit details");
     check(&mut harness, "a team key's edit form", &mut found);
     assert_integration_rows(&mut harness, "a team key's edit form", 3);
-    click(&mut harness, "Cancel");
-    // The incidents panel and the rotation panel.
+    click(&mut harness, &format!("Cancel editing {}", LABELS[0]));
+    click(&mut harness, "Back to keys");
+    // The incidents panel and a rotation on its key's page.
     click(&mut harness, "Incidents");
     harness.run();
     harness.get_by_label_contains("Step 8:");
@@ -341,8 +340,9 @@ fn the_team_vaults_screens_fit_their_panels_from_760_px_up() {
     click(&mut harness, "Incidents");
     harness.get_all_by_label("Rotation…").next().unwrap().click();
     harness.run();
-    harness.get_by_label_contains("Replacing \"");
-    check(&mut harness, "the team's rotation panel", &mut found);
+    harness.get_by_label_contains("is being replaced");
+    check(&mut harness, "a team key's rotation", &mut found);
+    click(&mut harness, "Back to keys");
     click(&mut harness, "Members");
     harness.run();
     check(&mut harness, "the team's members", &mut found);

@@ -189,7 +189,8 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     harness.run();
     assert!(harness.state().team().unwrap().revealed.is_none());
 
-    // Edit a label from the window.
+    // Edit a label from the window: the row's Edit opens the key's page in Edit, as a local
+    // vault's key page has it.
     harness.get_all_by_label("Edit").next().unwrap().click();
     harness.run();
     harness.get_by_label("Label").click();
@@ -197,18 +198,18 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     harness.get_by_label("Label").type_text("Newsletter sync");
     harness.run();
-    click(&mut harness, "Save");
+    click(&mut harness, "Save Mailchimp list sync");
     harness.run();
+    poll(&mut harness, &world);
     harness.get_by_label("Newsletter sync");
     let labels: Vec<String> = other.keys().unwrap().into_iter().map(|k| k.record.label).collect();
     assert!(labels.contains(&"Newsletter sync".to_owned()), "saved on the server: {labels:?}");
 
     // Every detail a local vault's key has: its rotation period and where it is used.
-    harness.get_all_by_label("Edit").next().unwrap().click();
-    harness.run();
+    click(&mut harness, "Edit Newsletter sync");
     type_into(&mut harness, "Rotate every", "30");
     type_into(&mut harness, "Used by", "HubSpot");
-    click(&mut harness, "Save");
+    click(&mut harness, "Save Newsletter sync");
     harness.run();
     let saved = |other: &TeamVault| {
         other.keys().unwrap().into_iter().find(|k| k.record.label == "Newsletter sync").unwrap()
@@ -218,8 +219,8 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     assert_eq!(read.record.integrations.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["HubSpot"]);
 
     // A member's change made while the form is open is not overwritten: the save names them.
-    harness.get_all_by_label("Edit").next().unwrap().click();
-    harness.run();
+    poll(&mut harness, &world);
+    click(&mut harness, "Edit Newsletter sync");
     let noted = KeyEdit { notes: Some("their note".into()), ..KeyEdit::default() };
     let mut store = TeamStore::new(&other, &keys, chrono::Utc::now()).unwrap();
     changes::edit(&mut store, &read.record.id, Some(read.version), &noted).unwrap();
@@ -228,7 +229,7 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     harness.get_by_label("Rotate every").type_text("60");
     harness.run();
-    click(&mut harness, "Save");
+    click(&mut harness, "Save Newsletter sync");
     harness.run();
     harness.get_by_label_contains("changed this key a moment ago");
     let kept = saved(&other).record;
@@ -237,7 +238,10 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
         ("their note", Some(30)),
         "their change stands"
     );
-    click(&mut harness, "Cancel");
+    click(&mut harness, "Cancel editing Newsletter sync");
+    // The page lists who changed the key last, then goes back to the list.
+    harness.get_by_label("Changed last by");
+    click(&mut harness, "Back to keys");
 
     // The audit log, as a local vault's screen shows it, over the team's trail: its chain
     // checked, who did what, a refused verify as a failure.
@@ -262,8 +266,10 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     harness.run();
     click(&mut harness, "Revoke key");
     harness.run();
+    // Its page opens on its replacement (pasted: a Mailchimp key), then back to the list.
+    harness.get_by_label("Replacement key");
+    click(&mut harness, "Back to keys");
     harness.get_by_label("revoked");
-    harness.get_by_label("Replace \"Newsletter sync\"");
     assert_eq!(harness.get_all_by_label("Revoke…").count(), 1, "only the live key can be revoked");
     assert!(harness.get_all_by_label("Copy").next().unwrap().accesskit_node().is_disabled());
     let events = other.events_after(0).unwrap();
@@ -470,7 +476,7 @@ fn an_admin_invites_and_removes_a_member_from_the_window() {
     harness.get_by_label("Edit").click();
     harness.run();
     type_into(&mut harness, "Notes", "after the removal");
-    click(&mut harness, "Save");
+    click(&mut harness, "Save Transactional");
     harness.run();
     harness.get_by_label_contains("Saved \"Transactional\"");
 }
@@ -496,7 +502,7 @@ fn the_team_screen_answers_the_keyboard() {
     harness.key_press(egui::Key::Enter);
     harness.run();
     assert_eq!(
-        harness.state().team().unwrap().screen.details.as_ref().map(|d| d.key.to_string()),
+        harness.state().team().unwrap().screen.page.as_ref().map(|page| page.key.to_string()),
         Some(
             other
                 .keys()
@@ -670,41 +676,50 @@ fn a_key_is_replaced_from_the_team_screen_step_by_step() {
     changes::edit(&mut store, &read.record.id, Some(read.version), &with_hubspot).unwrap();
     poll(&mut harness, &world);
 
-    // Replace…: the new key pasted; the old one retires and the rotation panel opens.
+    // Replace…: the key's page, its replacement pasted in its rotation section and the
+    // rotation asked about first; the old one retires and the steps are listed.
     click(&mut harness, "Replace…");
-    click(&mut harness, "Start replacing");
-    harness.get_by_label_contains("The new key is empty");
-    type_into(&mut harness, "New key", &common::sendgrid_key());
-    click(&mut harness, "Start replacing");
+    let rotate = "Rotate CRM mail to the replacement key";
+    assert!(harness.get_by_label(rotate).accesskit_node().is_disabled(), "nothing pasted yet");
+    type_into(&mut harness, "Replacement key", &common::sendgrid_key());
+    click(&mut harness, rotate);
+    harness.get_by_label("Rotate \"CRM mail\"?");
+    harness.get_all_by_label("Rotate").last().unwrap().click();
     harness.run();
     harness.run();
-    harness.get_by_label("Replacing \"CRM mail\"");
     poll(&mut harness, &world);
+    harness.get_by_label_contains("is being replaced");
     assert_eq!(team_keys(&harness), ["CRM mail", "CRM mail"], "the replacement is a key of its own");
     harness.get_by_label("retiring");
-    assert!(harness.query_by_label("Replace…").is_none(), "one rotation at a time");
+    assert!(harness.query_by_label("Replacement key").is_none(), "one rotation at a time");
 
-    // Completing waits for HubSpot; marked updated, then tested, it may complete.
-    click(&mut harness, "Complete rotation");
-    harness.run();
-    harness.run();
-    harness.get_by_label_contains("not yet updated and tested (HubSpot)");
-    click(&mut harness, "Mark updated");
-    harness.run();
-    harness.run();
-    poll(&mut harness, &world);
-    click(&mut harness, "Mark tested");
+    // Finishing waits for HubSpot; marked updated, then tested, it may finish.
+    let finish = "Finish rotation: revoke the old key…";
+    scroll_to(&mut harness, finish);
+    assert!(harness.get_by_label(finish).accesskit_node().is_disabled());
+    click(&mut harness, "Updated: HubSpot");
     harness.run();
     harness.run();
     poll(&mut harness, &world);
-    harness.get_by_label_contains("1 of 1 integrations moved to it");
+    click(&mut harness, "Tested: HubSpot");
+    harness.run();
+    harness.run();
+    poll(&mut harness, &world);
+    assert!(!harness.get_by_label(finish).accesskit_node().is_disabled(), "every integration moved");
+    // Its revoke is the team's revoke form: was it revoked on the provider's page?
+    scroll_to(&mut harness, finish);
+    click(&mut harness, finish);
+    harness.get_by_label("Finish the rotation: revoke the old key \"CRM mail\"");
     harness.get_by_label("I revoked it on the provider's page").click();
     harness.run();
-    click(&mut harness, "Complete rotation");
+    click(&mut harness, "Revoke and finish");
     harness.run();
     harness.run();
     poll(&mut harness, &world);
-    assert!(harness.query_by_label("Replacing \"CRM mail\"").is_none(), "the panel closes");
+    assert!(harness.query_by_label_contains("is being replaced").is_none(), "the rotation ends");
+    // Escape: back to the list.
+    harness.key_press(egui::Key::Escape);
+    harness.run();
     harness.get_by_label("revoked");
     let events = other.events_after(0).unwrap();
     let last = events.last().unwrap();
@@ -823,17 +838,23 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
     harness.run();
     harness.run();
     harness.get_by_label_contains("Opened incident");
-    // The key's details say it first: a red chip while the incident is open.
-    click(&mut harness, "CRM mail");
+    // The key's page opens: a red chip while the incident is open, the incident on top, and
+    // the replacement to paste.
     harness.run();
     harness.run();
     harness.run();
     harness.get_by_label("incident open");
-    type_into(&mut harness, "New key", &common::sendgrid_key());
-    click(&mut harness, "Start replacing");
+    harness.get_by_label_contains("A suspected leak of this key");
+    scroll_to(&mut harness, "Replacement key");
+    type_into(&mut harness, "Replacement key", &common::sendgrid_key());
+    scroll_to(&mut harness, "Rotate CRM mail to the replacement key");
+    click(&mut harness, "Rotate CRM mail to the replacement key");
+    harness.get_all_by_label("Rotate").last().unwrap().click();
     harness.run();
     harness.run();
     poll(&mut harness, &world);
+    harness.key_press(egui::Key::Escape);
+    harness.run();
 
     // Incidents: its timeline holds ana's steps, read from the team's trail.
     click(&mut harness, "Incidents");
@@ -865,7 +886,16 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
     harness.run();
     harness.run();
     harness.get_by_label("closed");
-    assert!(harness.query_by_label("incident open").is_none(), "a closed incident leaves the details");
+    // Neither key's page (the old one's, its replacement's) says it is open any more.
+    for row in 0..2 {
+        harness.get_all_by_label("CRM mail").nth(row).unwrap().click();
+        harness.run();
+        harness.run();
+        harness.get_by_label("Changed last by");
+        assert!(harness.query_by_label("incident open").is_none(), "a closed incident leaves the page");
+        harness.key_press(egui::Key::Escape);
+        harness.run();
+    }
     let found = other.incidents(&keys).unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].incident.summary, "Message deleted, key replaced");
@@ -897,7 +927,7 @@ fn a_team_keys_details_show_what_is_kept_and_ask_when_it_was_last_used() {
     click(&mut harness, "Newsletter");
     harness.run();
     harness.run();
-    for shown in ["Provider", "Account", "EE", "Added", "Changed last by", "Last used at Elastic Email"] {
+    for shown in ["Elastic Email · EE", "Created", "Changed last by", "Last used at Elastic Email"] {
         harness.get_by_label(shown);
     }
     harness.get_by_label("not asked yet");
@@ -926,7 +956,7 @@ fn a_team_keys_details_show_what_is_kept_and_ask_when_it_was_last_used() {
     other.revoke(&keys, &kept[0], "rotated", "in Keydesk only", chrono::Utc::now()).unwrap();
     poll(&mut harness, &world);
     assert!(harness.get_by_label("Ask Elastic Email").accesskit_node().is_disabled());
-    click(&mut harness, "Close");
+    click(&mut harness, "Back to keys");
     harness.run();
     assert!(harness.query_by_label("Last used at Elastic Email").is_none());
 }
@@ -1146,11 +1176,11 @@ fn a_keydesk_keys_replacement_is_generated_from_the_team_screen() {
     add_key(&other, &keys, "Webhook signing", secret.expose_secret());
     poll(&mut harness, &world);
 
-    // Replace… on a Keydesk key asks for nothing to paste: Keydesk generates the new key.
+    // Rotate on a Keydesk key's page asks for nothing to paste: Keydesk generates the new key.
     click(&mut harness, "Replace…");
-    harness.get_by_label_contains("Keydesk generates the new key");
-    assert!(harness.query_by_label("New key").is_none(), "nothing to paste");
-    click(&mut harness, "Start replacing");
+    assert!(harness.query_by_label("Replacement key").is_none(), "nothing to paste");
+    click(&mut harness, "Rotate Webhook signing");
+    harness.get_all_by_label("Rotate").last().unwrap().click();
     harness.run();
     harness.run();
     harness.get_by_label_contains("is now retiring");
@@ -1160,4 +1190,65 @@ fn a_keydesk_keys_replacement_is_generated_from_the_team_screen() {
     let made = other.secret_to_copy(&keys, new).unwrap();
     let (made, old) = (made.expose_secret(), secret.expose_secret());
     assert!(made != old && made.len() == old.len() && made.starts_with(&spec.prefix), "{old} → {made}");
+
+    // Given up on the page, as on a local vault: the new key's revoke is the team's revoke
+    // form, then the old key is active again.
+    poll(&mut harness, &world);
+    let abandon = "Abandon rotation: revoke the new key…";
+    scroll_to(&mut harness, abandon);
+    assert!(harness.get_by_label(abandon).accesskit_node().is_disabled(), "a reason first");
+    type_into(&mut harness, "Abandon, because", "the new key was pasted in a chat");
+    click(&mut harness, abandon);
+    harness.get_by_label("Abandon the rotation: revoke the new key \"Webhook signing\"");
+    click(&mut harness, "Revoke and abandon");
+    harness.run();
+    harness.run();
+    poll(&mut harness, &world);
+    harness.get_by_label_contains("abandoned: the new key is revoked, the old one is active again");
+    let all = other.keys().unwrap();
+    let (new, old): (Vec<_>, Vec<_>) = all.iter().partition(|k| k.record.replaces.is_some());
+    assert!(!new[0].record.is_live() && old[0].record.is_live() && old[0].record.rotation.is_none());
+    let reason = match &new[0].record.status {
+        keydesk::vault::model::KeyStatus::Revoked { reason, .. } => reason.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(reason.contains("the new key was pasted in a chat"), "{reason}");
+}
+
+#[test]
+fn a_suspected_leak_is_reported_from_a_team_keys_page() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    add_key(&other, &keys, "CRM mail", &common::sendgrid_key());
+    poll(&mut harness, &world);
+
+    // The key's page has a local key page's "Report a suspected leak": it opens an incident
+    // on the team vault, noticed by this member when nobody is named.
+    click(&mut harness, "CRM mail");
+    scroll_to(&mut harness, "Report a suspected leak");
+    click(&mut harness, "Report a suspected leak");
+    scroll_to(&mut harness, "Open incident");
+    click(&mut harness, "Open incident");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Say where the key was found");
+    assert!(other.incidents(&keys).unwrap().is_empty());
+    type_into(&mut harness, "Found where", "a screenshot in a support ticket");
+    scroll_to(&mut harness, "Open incident");
+    click(&mut harness, "Open incident");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Opened incident");
+    common::window::step_until(&mut harness, "the incidents read", |app| {
+        app.team().is_some_and(|t| t.incidents.as_ref().is_some_and(|found| !found.is_empty()))
+    });
+    harness.run();
+    harness.get_by_label("incident open");
+    harness.get_by_label("Found in a screenshot in a support ticket, noticed by ana.");
+    let found = other.incidents(&keys).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].incident.noticed_by, "ana");
+    assert_eq!(found[0].incident.found_where, "a screenshot in a support ticket");
 }

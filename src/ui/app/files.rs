@@ -113,13 +113,18 @@ impl KeydeskApp {
                 };
                 report_request(&session.detail.incident.report_path, label, &today)
             }
+            // From the Incidents panel (the incident being chosen for), else the key's page.
             Phase::Team(session) if target == FileTarget::Report => {
-                let incidents = &session.screen.incidents;
-                let Some(id) = incidents.choosing.as_deref() else { return };
-                let typed = incidents.forms.get(id).map_or("", |form| form.report_path.as_str());
-                let key = session.incidents.iter().flatten().find(|i| i.id == id).map(|i| &i.key);
-                let label = key.map(|key| session.label_of(key));
-                report_request(typed, label, &today)
+                let (incidents, page) = (&session.screen.incidents, &session.screen.page);
+                let (typed, key) = match (incidents.choosing.as_deref(), page) {
+                    (Some(id), _) => (
+                        incidents.forms.get(id).map_or("", |form| form.report_path.as_str()),
+                        session.incidents.iter().flatten().find(|i| i.id == id).map(|i| &i.key),
+                    ),
+                    (None, Some(page)) => (page.detail.incident.report_path.as_str(), Some(&page.key)),
+                    (None, None) => return,
+                };
+                report_request(typed, key.map(|key| session.label_of(key)), &today)
             }
             Phase::Unlocked(session) => {
                 let settings = &session.settings;
@@ -171,8 +176,12 @@ impl KeydeskApp {
         let transfer = match &mut self.phase {
             Phase::Team(session) if target == FileTarget::Report => {
                 let incidents = &mut session.screen.incidents;
-                let Some(id) = incidents.choosing.take() else { return };
-                return report_chosen(incidents.forms.entry(id).or_default(), answer);
+                let form = match (incidents.choosing.take(), &mut session.screen.page) {
+                    (Some(id), _) => incidents.forms.entry(id).or_default(),
+                    (None, Some(page)) => &mut page.detail.incident,
+                    (None, None) => return,
+                };
+                return report_chosen(form, answer);
             }
             Phase::Team(session) => &mut session.screen.transfer,
             Phase::Unlocked(session) => match target {

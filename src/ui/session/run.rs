@@ -25,14 +25,7 @@ impl Session {
         let leaving = matches!(&command, Command::Show(_) | Command::NewKey(_))
             || matches!(&command, Command::OpenKey(id) if !matches!(&self.screen, Screen::Detail(open) if open == id));
         if leaving && let Some(label) = self.unsaved_edits() {
-            self.confirm = Some(Confirmation {
-                title: format!("Discard your changes to \"{label}\"?"),
-                body: "The changes on this key's page are not saved yet.".to_owned(),
-                action: "Discard changes",
-                then: command,
-                discards_edits: true,
-                destructive: true,
-            });
+            self.confirm = Some(Confirmation::discarding(&label, command));
             return;
         }
         match command {
@@ -370,6 +363,7 @@ impl Session {
     fn rotate(&mut self, id: &KeyId, pasted: Option<SecretString>, fx: &mut Effects<'_>) {
         let replacement = pasted.map_or(Replacement::Generate, Replacement::Pasted);
         let generated = matches!(replacement, Replacement::Generate);
+        let live = self.vault.file().key(id).is_some_and(crate::vault::model::KeyRecord::is_live);
         match crate::actions::Store::begin_rotation(&mut self.vault, id, replacement) {
             Ok((new_id, secret)) => {
                 let label = self.label_of(&new_id);
@@ -381,8 +375,9 @@ impl Session {
                         galley: None,
                     });
                 }
+                let old = if live { "is retiring until they move" } else { "stays revoked" };
                 fx.toasts.info(
-                    format!("\"{label}\" rotated: the old key is retiring until its integrations move."),
+                    format!("\"{label}\" rotated: move its integrations to it; the old key {old}."),
                     fx.now,
                 );
                 self.open_key(&new_id);

@@ -44,7 +44,7 @@ impl KeydeskApp {
             | TeamDone::PasswordChanged(_)
             | TeamDone::MemberRemoved(_)) => self.members_done(ctx, done, now),
             done @ (TeamDone::Revoked(..) | TeamDone::Rotated { .. }) => self.rotation_done(done, now),
-            done @ (TeamDone::Audit(_) | TeamDone::Incidents(_) | TeamDone::IncidentClosed(..)) => {
+            done @ (TeamDone::Audit(_) | TeamDone::Incidents(_) | TeamDone::Incident(..)) => {
                 self.incidents_done(ctx, done, now);
             }
             done @ (TeamDone::Accounts(_) | TeamDone::AccountChanged(_) | TeamDone::AccountTested(..)) => {
@@ -126,16 +126,24 @@ impl KeydeskApp {
                 session.next_poll = DateTime::<Utc>::MIN_UTC;
                 match result {
                     Ok(said) => {
-                        session.screen.adding = None;
-                        session.screen.editing = None;
-                        session.screen.revoking = None;
+                        let screen = &mut session.screen;
+                        screen.adding = None;
+                        screen.revoking = None;
+                        if let Some(page) = &mut screen.page {
+                            page.detail.editing = false;
+                            page.detail.error = None;
+                        }
                         self.toasts.info(said, now);
                     }
-                    Err(error) => match (&mut session.screen.adding, &mut session.screen.revoking) {
-                        (Some(form), _) => form.error = Some(error.to_string()),
-                        (None, Some(form)) => form.error = Some(error.to_string()),
-                        (None, None) => self.toasts.error(error.to_string(), now),
-                    },
+                    Err(error) => {
+                        let screen = &mut session.screen;
+                        let page = screen.page.as_mut().map(|page| &mut page.detail).filter(|d| d.editing);
+                        match (&mut screen.adding, page) {
+                            (Some(form), _) => form.error = Some(error.to_string()),
+                            (None, Some(page)) => page.error = Some(error.to_string()),
+                            (None, None) => self.toasts.error(error.to_string(), now),
+                        }
+                    }
                 }
             }
             // The other answers are taken in by the other groups (see `team_done`).
@@ -303,13 +311,12 @@ impl KeydeskApp {
                 let Phase::Team(session) = &mut self.phase else { return };
                 session.changes += 1;
                 session.next_poll = DateTime::<Utc>::MIN_UTC;
-                // The walk-through goes on: the key's replacement is asked for next (unless
-                // one is under way already).
-                let found =
-                    session.list.iter().find(|k| k.record.id == key && k.record.replaced_by.is_none());
+                // The walk-through goes on: the key's page offers its replacement next (its
+                // rotation section), unless one is under way already.
                 session.screen.revoking = None;
-                session.screen.replacing =
-                    found.map(|k| crate::ui::team_rotation::ReplaceForm::of(&k.record));
+                if let Some(found) = session.list.iter().find(|k| k.record.id == key) {
+                    crate::ui::team_page::open(&mut session.screen, &found.record, false);
+                }
                 self.toasts.info(said, now);
             }
             TeamDone::Revoked(_key, Err(error)) => {
@@ -319,25 +326,23 @@ impl KeydeskApp {
                     None => self.toasts.error(error.to_string(), now),
                 }
             }
-            TeamDone::Rotated { result, open } => {
+            TeamDone::Rotated(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 session.changes += 1;
                 session.next_poll = DateTime::<Utc>::MIN_UTC;
                 let screen = &mut session.screen;
                 match result {
                     Ok(said) => {
-                        screen.replacing = None;
-                        screen.rotation = open.map(|old| crate::ui::team_rotation::RotationForm {
-                            old,
-                            reason: String::new(),
-                            at_provider: false,
-                            error: None,
-                        });
+                        screen.revoking = None;
+                        if let Some(page) = &mut screen.page {
+                            page.detail.error = None;
+                        }
                         self.toasts.info(said, now);
                     }
-                    Err(error) => match (&mut screen.replacing, &mut screen.rotation) {
+                    // Said where it was asked: the revoke form, else the key's page.
+                    Err(error) => match (&mut screen.revoking, &mut screen.page) {
                         (Some(form), _) => form.error = Some(error.to_string()),
-                        (None, Some(form)) => form.error = Some(error.to_string()),
+                        (None, Some(page)) => page.detail.error = Some(error.to_string()),
                         (None, None) => self.toasts.error(error.to_string(), now),
                     },
                 }
@@ -359,16 +364,23 @@ impl KeydeskApp {
                 let panel = (&mut session.incidents, &mut session.screen.incidents_open);
                 panel_read(read, panel, &mut self.toasts, now);
             }
-            TeamDone::IncidentClosed(id, result) => {
+            TeamDone::Incident(id, result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                let form = session.screen.incidents.forms.entry(id).or_default();
-                match result {
-                    Ok(said) => {
-                        form.error = None;
-                        self.toasts.info(said, now);
-                    }
-                    Err(error) => form.error = Some(error.to_string()),
+                let screen = &mut session.screen;
+                // Said in the Incidents panel's form of it, and on the key's page.
+                let panel = id.and_then(|id| screen.incidents.forms.get_mut(&id));
+                let page = screen.page.as_mut().map(|page| &mut page.detail.incident);
+                let error = result.as_ref().err().map(ToString::to_string);
+                for form in panel.into_iter().chain(page) {
+                    form.error.clone_from(&error);
                 }
+                match result {
+                    Ok(said) => self.toasts.info(said, now),
+                    // Shown under the incident already.
+                    Err(_) if screen.page.is_some() || screen.incidents_open => {}
+                    Err(error) => self.toasts.error(error.to_string(), now),
+                }
+                crate::ui::team_page::read_incidents_again(screen);
                 self.run_team(ctx, TeamCommand::LoadIncidents);
             }
             // The other answers are taken in by the other groups (see `team_done`).

@@ -31,7 +31,7 @@ use crate::vault::model::{Account, Incident, KeyId};
 
 pub(in crate::ui::app) use opening::{keep_token, lock_state, open};
 use work::{
-    apply_poll, read_audit, run_account_command, run_close_incident, run_key_command, run_member_command,
+    apply_poll, read_audit, run_account_command, run_incident_command, run_key_command, run_member_command,
     run_reveal_copy, run_rotation_command, run_transfer_command,
 };
 
@@ -102,12 +102,8 @@ pub enum TeamDone {
     Changed(Result<String, Failure>),
     /// A key revoked from its row (its replacement is offered next), or why not.
     Revoked(KeyId, Result<String, Failure>),
-    /// A rotation step: what to say, or why not; the rotation panel to show (of the old key)
-    /// after it, or none (the rotation ended).
-    Rotated {
-        result: Result<String, Failure>,
-        open: Option<KeyId>,
-    },
+    /// A rotation step: what to say, or why not.
+    Rotated(Result<String, Failure>),
     /// A copy that could not start (the key could not be read).
     Failed(TeamError),
     /// Whether the OS keychain keeps this team vault's token.
@@ -128,8 +124,8 @@ pub enum TeamDone {
     Incidents(Result<Vec<Incident>, Failure>),
     /// The audit trail as read, with its check.
     Audit(Box<crate::ui::session::AuditCache>),
-    /// Incident `id` closed: what to say, or why not.
-    IncidentClosed(String, Result<String, Failure>),
+    /// An incident opened, or incident `id` closed: what to say, or why not.
+    Incident(Option<String>, Result<String, Failure>),
     /// A file read for import, each row previewed.
     /// (With the columns to pick when Keydesk cannot tell them.)
     ImportPreviewed(
@@ -284,7 +280,8 @@ impl KeydeskApp {
     /// Runs a command from the team screen: what needs no key at once, the rest as a job by group.
     pub(super) fn run_team(&mut self, ctx: &egui::Context, command: TeamCommand) {
         let now = self.now();
-        let busy = self.jobs.busy().is_some();
+        // One change at a time; what only reads runs beside one.
+        let busy = self.jobs.recording().is_some();
         let Phase::Team(session) = &mut self.phase else { return };
         // What needs neither the team's keys nor the job runner to itself.
         match &command {
@@ -398,8 +395,8 @@ impl KeydeskApp {
             | TeamCommand::AbandonRotation { .. }) => {
                 run_rotation_command(jobs, ctx, session, with, now, command);
             }
-            TeamCommand::CloseIncident { id, summary } => {
-                run_close_incident(jobs, ctx, with, now, (id, summary));
+            command @ (TeamCommand::OpenIncident { .. } | TeamCommand::CloseIncident { .. }) => {
+                run_incident_command(jobs, ctx, with, now, command);
             }
             command @ TeamCommand::Account(_) => run_account_command(jobs, ctx, session, with, now, command),
             command @ TeamCommand::Transfer(_) => {

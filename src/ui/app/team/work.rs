@@ -228,7 +228,7 @@ pub(super) fn run_rotation_command(
                         "\"{label}\" {state}; the new key is added. Mark each integration as it moves to it, then complete the rotation."
                     )
                 });
-                Done::Team(TeamDone::Rotated { result: started, open: Some(key) })
+                Done::Team(TeamDone::Rotated(started))
             });
         }
         TeamCommand::MarkRotation { old, integration, step } => {
@@ -237,19 +237,19 @@ pub(super) fn run_rotation_command(
                     actions::changes::mark_rotation(store, &old, &integration, step)
                 })
                 .map(|(moved, total)| format!("Marked. {moved} of {total} integrations moved."));
-                Done::Team(TeamDone::Rotated { result: marked, open: Some(old) })
+                Done::Team(TeamDone::Rotated(marked))
             });
         }
         TeamCommand::CompleteRotation { old, reason, at_provider } => {
             jobs.spawn(ctx, "Completing the rotation", Records::Yes, move || {
                 let done = complete_rotation(&vault, &keys, &old, reason.as_deref(), at_provider, now);
-                Done::Team(TeamDone::Rotated { result: done, open: None })
+                Done::Team(TeamDone::Rotated(done))
             });
         }
         TeamCommand::AbandonRotation { old, reason, at_provider } => {
             jobs.spawn(ctx, "Abandoning the rotation", Records::Yes, move || {
                 let done = abandon_rotation(&vault, &keys, &old, &reason, at_provider, now);
-                Done::Team(TeamDone::Rotated { result: done, open: None })
+                Done::Team(TeamDone::Rotated(done))
             });
         }
         // The other commands are started by the other groups (see `run_team`).
@@ -257,21 +257,42 @@ pub(super) fn run_rotation_command(
     }
 }
 
-/// Starts closing an incident with its summary.
-pub(super) fn run_close_incident(
+/// Starts opening an incident about a key (a suspected leak) or closing one with its summary.
+pub(super) fn run_incident_command(
     jobs: &mut Jobs<Done>,
     ctx: &egui::Context,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
     now: DateTime<Utc>,
-    (id, summary): (String, String),
+    command: TeamCommand,
 ) {
-    jobs.spawn(ctx, format!("Closing incident {id}"), Records::Yes, move || {
-        let closed = vault
-            .close_incident(&keys, &id, &summary, now)
-            .map(|()| format!("Closed incident {id}."))
-            .map_err(Failure::from);
-        Done::Team(TeamDone::IncidentClosed(id, closed))
-    });
+    match command {
+        TeamCommand::OpenIncident { key, mut report } => {
+            if report.noticed_by.trim().is_empty() {
+                report.noticed_by = vault.config().member.clone();
+            }
+            jobs.spawn(ctx, "Opening an incident", Records::Yes, move || {
+                let opened =
+                    on_store(&vault, &keys, now, |store| actions::Store::open_incident(store, &key, &report))
+                        .map(|id| {
+                            format!(
+                                "Opened incident {id}: revoke the key, replace it, then close the incident."
+                            )
+                        });
+                Done::Team(TeamDone::Incident(None, opened))
+            });
+        }
+        TeamCommand::CloseIncident { id, summary } => {
+            jobs.spawn(ctx, format!("Closing incident {id}"), Records::Yes, move || {
+                let closed = vault
+                    .close_incident(&keys, &id, &summary, now)
+                    .map(|()| format!("Closed incident {id}."))
+                    .map_err(Failure::from);
+                Done::Team(TeamDone::Incident(Some(id), closed))
+            });
+        }
+        // The other commands are started by the other groups (see `run_team`).
+        _ => {}
+    }
 }
 
 /// Starts adding, removing or testing one of the team's provider accounts.

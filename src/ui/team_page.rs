@@ -1,0 +1,223 @@
+//! A team key's page: the local vault's key page ([`detail_ui`]) over this computer's copy of
+//! the team's keys, with what it asks carried to the team vault. The page has the incidents
+//! and the trail (the key's history and activity) read when it opens and whenever the keys
+//! change.
+
+use chrono::{DateTime, Utc};
+
+use super::detail::{KeyBook, detail_ui};
+use super::meta_form::MetaForm;
+use super::session::{Command, Confirmation, Revealed};
+use super::state::DetailState;
+use super::team::{BUSY, Ending, RevokeForm, TeamCommand, TeamScreenState, TeamView, why_read_only};
+use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
+
+/// Why nothing can be copied, revealed or checked while the server does not answer.
+const SERVER_FIRST: &str = "The team vault's server must answer: each copy and reveal is recorded there.";
+
+impl KeyBook for TeamView<'_> {
+    fn key(&self, id: &KeyId) -> Option<&KeyRecord> {
+        self.keys.iter().find(|k| k.record.id == *id).map(|k| &k.record)
+    }
+    fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts?.iter().find(|a| a.id == id)
+    }
+    fn incidents(&self) -> &[Incident] {
+        self.incidents.unwrap_or_default()
+    }
+    fn changed_by(&self, id: &KeyId) -> Option<&str> {
+        self.keys.iter().find(|k| k.record.id == *id).map(|k| k.changed_by.as_str())
+    }
+    fn why_not_change(&self) -> Option<&str> {
+        why_read_only(self).or(self.busy.then_some(BUSY))
+    }
+    fn why_not_read(&self) -> Option<&str> {
+        if !self.keys_open || self.problem.is_some() { Some(SERVER_FIRST) } else { self.busy.then_some(BUSY) }
+    }
+    /// A team vault's replacement is pasted, or generated for a Keydesk key.
+    fn replaces_at_provider(&self) -> bool {
+        false
+    }
+}
+
+/// The open page: its key, the page's own state, and what was asked of the server for it.
+pub struct KeyPage {
+    pub key: KeyId,
+    pub detail: DetailState,
+    /// The entry's version when Edit was pressed: Save is refused if another member changed
+    /// the key since.
+    edit_version: Option<u64>,
+    /// The list's generation when the incidents, then the trail, were last asked for.
+    incidents_read_at: Option<u64>,
+    trail_read_at: Option<u64>,
+    accounts_asked: bool,
+}
+
+/// Opens `record`'s page in place of the list (in Edit when `editing`); the page already open
+/// on it keeps what is typed there.
+pub(super) fn open(state: &mut TeamScreenState, record: &KeyRecord, editing: bool) {
+    let open = state.page.as_ref().is_some_and(|page| page.key == record.id);
+    if !open {
+        state.page = Some(KeyPage {
+            key: record.id.clone(),
+            detail: DetailState::for_record(Some(record)),
+            edit_version: None,
+            incidents_read_at: None,
+            trail_read_at: None,
+            accounts_asked: false,
+        });
+    }
+    state.adding = None;
+    if let Some(page) = &mut state.page {
+        page.detail.editing |= editing;
+    }
+}
+
+/// The open key's page, its question (Rotate, Discard changes) over it; closed when another
+/// member removed the key meanwhile.
+pub(super) fn page_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    revealed: Option<&mut Revealed>,
+    now: DateTime<Utc>,
+    command: &mut Option<TeamCommand>,
+) {
+    if let Some(confirm) = &state.confirm
+        && let Some(yes) = super::widgets::confirm_ui(ui.ctx(), confirm)
+        && let Some(confirm) = state.confirm.take()
+        && yes
+    {
+        if let (true, Some(page)) = (confirm.discards_edits, &mut state.page) {
+            page.detail = DetailState::for_record(view.key(&page.key));
+        }
+        if let Some(asked) = carried(confirm.then, view, state) {
+            *command = Some(asked);
+        }
+    }
+    let Some(page) = &mut state.page else { return };
+    read_for(page, view, command);
+    page.detail.follow_log(&page.key, view.audit, now);
+    let version = view.keys.iter().find(|k| k.record.id == page.key).map(|k| k.version);
+    page.edit_version = if page.detail.editing { page.edit_version.or(version) } else { None };
+    let id = page.key.clone();
+    let revealed = revealed.filter(|shown| shown.key_id == id);
+    if let Some(asked) = detail_ui(ui, view, &id, &mut page.detail, revealed, now)
+        && let Some(asked) = carried(asked, view, state)
+    {
+        *command = Some(asked);
+    }
+}
+
+/// What the page shows that the copy does not hold, asked of the server one at a time: the
+/// accounts (its provider and management key), the incidents, the trail.
+fn read_for(page: &mut KeyPage, view: &TeamView<'_>, command: &mut Option<TeamCommand>) {
+    if command.is_some() || !view.keys_open || view.problem.is_some() {
+        return;
+    }
+    let names_account = view.key(&page.key).is_some_and(|record| record.account.is_some());
+    if names_account && view.accounts.is_none() && !page.accounts_asked {
+        page.accounts_asked = true;
+        *command = Some(TeamCommand::LoadAccounts);
+    } else if page.incidents_read_at != Some(view.generation) {
+        page.incidents_read_at = Some(view.generation);
+        *command = Some(TeamCommand::LoadIncidents);
+    } else if page.trail_read_at != Some(view.generation) {
+        page.trail_read_at = Some(view.generation);
+        *command = Some(TeamCommand::LoadAudit);
+    }
+}
+
+/// Has the incidents read again (one was opened or closed from the page).
+pub(super) fn read_incidents_again(state: &mut TeamScreenState) {
+    if let Some(page) = &mut state.page {
+        page.incidents_read_at = None;
+        page.trail_read_at = None;
+    }
+}
+
+/// Back to the list from the key's page, asking first when its edits are not saved.
+pub(super) fn leave(state: &mut TeamScreenState, view: &TeamView<'_>) {
+    if state.page.is_some()
+        && let Some(asked) = carried(Command::Show(super::state::Screen::Keys), view, state)
+    {
+        drop(asked);
+    }
+}
+
+/// The label of the open page's key when its edits are not saved.
+fn unsaved(view: &TeamView<'_>, page: &KeyPage) -> Option<String> {
+    let record = view.key(&page.key)?;
+    (page.detail.form != MetaForm::from_record(record)).then(|| record.label.clone())
+}
+
+/// What the key page asked, carried to the team vault: most as the same verb; a revoke, and
+/// the revoke that ends a rotation, through the team's revoke form (it asks whether the key
+/// was revoked on the provider's page); the questions and leaving the page here.
+fn carried(asked: Command, view: &TeamView<'_>, state: &mut TeamScreenState) -> Option<TeamCommand> {
+    let page = state.page.as_mut()?;
+    let record = |id: &KeyId| view.key(id);
+    match asked {
+        Command::Show(screen) => {
+            match unsaved(view, page) {
+                Some(label) => state.confirm = Some(Confirmation::discarding(&label, Command::Show(screen))),
+                None => state.page = None,
+            }
+            None
+        }
+        Command::Confirm(confirm) => {
+            state.confirm = Some(*confirm);
+            None
+        }
+        Command::Copy(key) => Some(TeamCommand::Copy(key)),
+        Command::Reveal(key) => Some(TeamCommand::Reveal(key)),
+        Command::HideReveal => Some(TeamCommand::HideReveal),
+        Command::Verify(key) => Some(TeamCommand::Verify(key)),
+        Command::AskUsage { key, name } => Some(TeamCommand::AskUsage { key, name }),
+        Command::Edit { key, edit } => {
+            let version = page.edit_version?;
+            Some(TeamCommand::Edit { key, version, edit })
+        }
+        Command::Rotate { key, pasted } => Some(TeamCommand::Replace { key, secret: pasted }),
+        Command::MarkRotation { old, integration, step } => {
+            Some(TeamCommand::MarkRotation { old, integration, step })
+        }
+        Command::StartRevoke(key) => {
+            state.revoking = record(&key).map(|record| RevokeForm::of(record, None));
+            None
+        }
+        Command::FinishRotation { old, reason } => match record(&old) {
+            Some(found) if found.is_live() => {
+                state.revoking = Some(RevokeForm::of(found, Some(Ending::Complete { old, reason })));
+                None
+            }
+            // Revoked first (a leak): only the rotation is left to close.
+            _ => Some(TeamCommand::CompleteRotation { old, reason, at_provider: false }),
+        },
+        Command::AbandonRotation { old, reason } => {
+            let new = record(&old).and_then(|found| record(found.replaced_by.as_ref()?));
+            state.revoking = new.map(|new| RevokeForm::of(new, Some(Ending::Abandon { old, reason })));
+            None
+        }
+        Command::OpenIncident { key, report } => Some(TeamCommand::OpenIncident { key, report }),
+        Command::CloseIncident { id, summary } => {
+            let summary = summary.trim();
+            if summary.is_empty() {
+                page.detail.incident.error = Some(
+                    "The summary is empty: say what happened and what was done, in a sentence or two."
+                        .to_owned(),
+                );
+                return None;
+            }
+            Some(TeamCommand::CloseIncident { id, summary: summary.to_owned() })
+        }
+        Command::ExportIncident { id, path } => Some(TeamCommand::ExportIncident { id, path }),
+        Command::ChooseFile(_report) => {
+            // The chooser's answer goes to this page's report field.
+            state.incidents.choosing = None;
+            Some(TeamCommand::ChooseReport)
+        }
+        // The page asks nothing else of a team vault.
+        _ => None,
+    }
+}
