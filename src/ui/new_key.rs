@@ -9,13 +9,25 @@ use super::widgets::{badge_ui, error_ui, field, field_with, secret_field_shown};
 use crate::providers::manage::TEMPLATES;
 use crate::vault::detect;
 use crate::vault::keygen::{self, KeySpec};
-use crate::vault::model::VaultFile;
+use crate::vault::model::Account;
 use crate::vault::{AddRequest, GenerateRequest};
 
-/// The Generate / Add screen.
-pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) -> Option<Command> {
+/// The Generate / Add screen, over the vault's provider accounts (a local vault's, or a team
+/// vault's as last read).
+pub fn new_key_ui(ui: &mut egui::Ui, accounts: &[Account], state: &mut NewKeyState) -> Option<Command> {
     let mut command = None;
+    let account = |id: &str| accounts.iter().find(|a| a.id == id);
     egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
+        let back = super::card::icon_button(
+            ui,
+            super::card::icon::BACK,
+            "Back to keys",
+            super::card::Look::Plain,
+            || "Back to keys".to_owned(),
+        );
+        if back.on_hover_text("What is typed here is given up").clicked() {
+            command = Some(Command::Show(super::state::Screen::Keys));
+        }
         ui.heading("New key");
         ui.horizontal(|ui| {
             ui.selectable_value(&mut state.mode, NewMode::Generate, "Generate a Keydesk key");
@@ -37,7 +49,7 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
         match state.mode {
             NewMode::Generate => spec_ui(ui, &mut state.prefix, &mut state.length),
             NewMode::Paste => {
-                account_picker(ui, &file.accounts, &mut state.account, false);
+                account_picker(ui, accounts, &mut state.account, false);
                 let key = secret_field_shown(ui, "paste-key", "Key", &mut state.paste, state.show_paste);
                 // A key pasted with a space or line break at an end is kept without it.
                 if key.changed() {
@@ -50,7 +62,7 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
                 });
                 let value = state.paste.expose();
                 if !value.is_empty() {
-                    let named = state.account.as_deref().and_then(|a| file.account(a)).map(|a| a.provider);
+                    let named = state.account.as_deref().and_then(account).map(|a| a.provider);
                     ui.horizontal(|ui| {
                         ui.add_space(theme::LABEL_WIDTH + 8.0);
                         let found = match named {
@@ -61,8 +73,7 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
                             Ok(found) => {
                                 // The one account of that provider is picked for the user.
                                 if state.account.is_none() {
-                                    let mut same =
-                                        file.accounts.iter().filter(|a| a.provider == found.provider);
+                                    let mut same = accounts.iter().filter(|a| a.provider == found.provider);
                                     if let (Some(only), None) = (same.next(), same.next()) {
                                         state.account = Some(only.id.clone());
                                     }
@@ -94,8 +105,8 @@ pub fn new_key_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut NewKeyState) 
                 });
             }
             NewMode::AtProvider => {
-                account_picker(ui, &file.accounts, &mut state.account, true);
-                let provider = state.account.as_deref().and_then(|a| file.account(a)).map(|a| a.provider);
+                account_picker(ui, accounts, &mut state.account, true);
+                let provider = state.account.as_deref().and_then(account).map(|a| a.provider);
                 if let Some(provider) = provider {
                     template_ui(ui, provider, &mut state.template);
                 }

@@ -16,7 +16,7 @@ use super::team_list::{empty_ui, keys_ui, refresh_visible, revealed_ui};
 use super::team_page::KeyPage;
 use super::team_panels::{audit_panel_ui, members_ui, team_accounts_ui, transfer_ui, whois_panel_ui};
 use super::theme::{self, Badge};
-use super::widgets::{SecretInput, badge_ui, secret_text_ui};
+use super::widgets::{badge_ui, secret_text_ui};
 use crate::team::TeamKey;
 use crate::team::members::Member;
 use crate::vault::Moved;
@@ -81,23 +81,18 @@ pub enum TeamCommand {
         name: Option<String>,
     },
     HideReveal,
+    /// A pasted key (checked at its provider once kept, when `verify_after`).
     Add {
-        label: String,
-        notes: String,
+        request: crate::vault::AddRequest,
         secret: SecretString,
-        account: Option<String>,
+        verify_after: bool,
     },
     /// Generate a Keydesk key.
-    Generate {
-        label: String,
-        notes: String,
-        spec: crate::vault::keygen::KeySpec,
-    },
+    Generate(crate::vault::GenerateRequest),
     /// Have the account's provider make a key (`scopes`: a template's name, or none).
     Create {
-        label: String,
-        notes: String,
         account: String,
+        request: crate::vault::AddRequest,
         scopes: Vec<String>,
     },
     /// Change a key's details, if nobody changed it since `version`, the one the form was
@@ -196,7 +191,8 @@ pub struct TeamScreenState {
     pub(super) visible_for: Option<(String, super::dashboard::Sort, u64)>,
     /// The list's order (the window's, kept as a local vault's list keeps it).
     pub sort: super::dashboard::Sort,
-    pub adding: Option<AddForm>,
+    /// The New key screen (the local vault's), in place of the list while it is open.
+    pub adding: Option<super::state::NewKeyState>,
     /// The key whose page is open (its label was clicked), in place of the list.
     pub page: Option<KeyPage>,
     pub revoking: Option<RevokeForm>,
@@ -270,42 +266,6 @@ impl RevokeForm {
     }
 }
 
-/// "Add key", as typed.
-pub struct AddForm {
-    /// Pasted (the default here: a team mostly shares providers' keys), generated, or made at
-    /// the provider.
-    pub mode: NewMode,
-    pub label: String,
-    pub notes: String,
-    /// The provider account (id) the key belongs to.
-    pub account: Option<String>,
-    pub secret: SecretInput,
-    /// A Keydesk key's prefix and length.
-    pub prefix: String,
-    pub length: usize,
-    /// The scope template of a key made at the provider.
-    pub template: Option<&'static str>,
-    pub error: Option<String>,
-    pub(super) focused: bool,
-}
-
-impl Default for AddForm {
-    fn default() -> Self {
-        AddForm {
-            mode: NewMode::Paste,
-            label: String::new(),
-            notes: String::new(),
-            account: None,
-            secret: SecretInput::default(),
-            prefix: crate::vault::keygen::DEFAULT_PREFIX.to_owned(),
-            length: crate::vault::keygen::DEFAULT_LENGTH,
-            template: None,
-            error: None,
-            focused: false,
-        }
-    }
-}
-
 /// Why a button waits while a job on the team vault runs.
 pub(super) const BUSY: &str = "Keydesk is still busy with the last change to the team vault.";
 
@@ -348,14 +308,15 @@ pub(super) fn panel_button(ui: &mut egui::Ui, text: &str, open: &mut bool) -> bo
     }
 }
 
-/// Opens the Add form in `mode` (and has the accounts read for its account list).
+/// Opens the New key screen in `mode` (and has the accounts read for its account list).
 pub(super) fn start_adding(
     state: &mut TeamScreenState,
     view: &TeamView<'_>,
     mode: NewMode,
     command: &mut Option<TeamCommand>,
 ) {
-    state.adding = Some(AddForm { mode, ..AddForm::default() });
+    state.adding = Some(super::state::NewKeyState { mode, focus_label: true, ..Default::default() });
+    state.page = None;
     if view.accounts.is_none() {
         *command = Some(TeamCommand::LoadAccounts);
     }
@@ -410,7 +371,11 @@ pub fn team_ui(
         read_only_banner_ui(ui, view, &mut command);
         ui.add_space(theme::GAP / 2.0);
         forms_ui(ui, view, state, &mut command);
-        // A key's page stands in place of the list, as on a local vault.
+        // The New key screen and a key's page stand in place of the list, as on a local vault.
+        if state.adding.is_some() {
+            super::team_forms::new_key_ui(ui, view, state, &mut command);
+            return;
+        }
         if state.page.is_some() {
             super::team_page::page_ui(ui, view, state, revealed, now, &mut command);
             return;

@@ -1,13 +1,13 @@
-//! The team screen's forms: add, and revoke (which also ends a rotation).
+//! The team screen's New key screen (the local vault's, carried to the team vault) and its
+//! revoke form (which also ends a rotation).
 
-use super::new_key::{account_picker, spec_ui, template_ui};
-use super::state::NewMode;
+use super::session::Command;
 use super::theme::{self};
-use super::widgets::{error_ui, field, secret_field};
+use super::widgets::{error_ui, field};
 
 use super::team::{BUSY, Ending, TeamCommand, TeamScreenState, TeamView, form_ui, why_read_only};
 
-/// The open forms over the list or the key's page: Add and Revoke.
+/// The open form over the list or the key's page: Revoke.
 pub(super) fn forms_ui(
     ui: &mut egui::Ui,
     view: &TeamView<'_>,
@@ -16,91 +16,38 @@ pub(super) fn forms_ui(
 ) {
     // A form's buttons wait while a job runs; the changing ones also when read-only.
     let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
-    add_form_ui(ui, view, state, why_not, command);
     revoke_form_ui(ui, state, why_not, command);
 }
 
-/// The Add form, when open: a key pasted, made at the provider or generated, checked before
-/// it is asked for.
-pub(super) fn add_form_ui(
+/// The New key screen, the local vault's: what it asks is carried to the team vault (a
+/// change that cannot be made now says why under its button).
+pub(super) fn new_key_ui(
     ui: &mut egui::Ui,
     view: &TeamView<'_>,
     state: &mut TeamScreenState,
-    why_not: Option<&str>,
     command: &mut Option<TeamCommand>,
 ) {
     let Some(form) = &mut state.adding else { return };
-    let action = match form.mode {
-        NewMode::Paste => "Add to team vault",
-        NewMode::Generate => "Generate",
-        NewMode::AtProvider => "Create at provider",
+    let Some(asked) = super::new_key::new_key_ui(ui, view.accounts.unwrap_or_default(), form) else { return };
+    let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
+    let carried = match asked {
+        Command::Show(_) => {
+            state.adding = None;
+            return;
+        }
+        Command::Generate(request) => TeamCommand::Generate(request),
+        Command::Add { request, secret, verify_after } => TeamCommand::Add { request, secret, verify_after },
+        Command::CreateAtProvider { account, request, scopes } => {
+            TeamCommand::Create { account, request, scopes }
+        }
+        _ => return,
     };
-    let (add, cancel) = form_ui(ui, "Add a key to the team vault", action, why_not, |ui| {
-        ui.horizontal(|ui| {
-            ui.selectable_value(&mut form.mode, NewMode::Paste, "Paste a provider's key");
-            ui.selectable_value(&mut form.mode, NewMode::AtProvider, "Create at the provider");
-            ui.selectable_value(&mut form.mode, NewMode::Generate, "Generate a Keydesk key");
-        });
-        let label = field(ui, "Label", &mut form.label);
-        if !std::mem::replace(&mut form.focused, true) {
-            label.request_focus();
-        }
-        let accounts = view.accounts.unwrap_or_default();
-        match form.mode {
-            NewMode::Paste => {
-                secret_field(ui, "team-paste-key", "Key", &mut form.secret);
-                account_picker(ui, accounts, &mut form.account, false);
-            }
-            NewMode::AtProvider => {
-                account_picker(ui, accounts, &mut form.account, true);
-                let account = form.account.as_deref().and_then(|id| accounts.iter().find(|a| a.id == id));
-                if let Some(account) = account {
-                    template_ui(ui, account.provider, &mut form.template);
-                }
-            }
-            NewMode::Generate => spec_ui(ui, &mut form.prefix, &mut form.length),
-        }
-        field(ui, "Notes", &mut form.notes);
-        error_ui(ui, &form.error);
-    });
-    if add {
-        form.secret.trim();
-        let (label, notes) = (form.label.trim().to_owned(), form.notes.trim().to_owned());
-        let creating = form.account.as_deref().and_then(|id| view.accounts?.iter().find(|a| a.id == id));
-        let creating = creating.filter(|a| a.provider.info().api_create && a.has_management_key);
-        if label.is_empty() {
-            form.error = Some("The label is empty: name the key after what uses it.".to_owned());
-        } else {
+    match why_not {
+        Some(why) => form.error = Some(why.to_owned()),
+        None => {
             form.error = None;
-            match form.mode {
-                NewMode::Paste if form.secret.is_empty() => {
-                    form.error = Some("The key is empty: paste the key the provider gave you.".to_owned());
-                }
-                NewMode::Paste => {
-                    let secret = form.secret.take();
-                    *command = Some(TeamCommand::Add { label, notes, secret, account: form.account.clone() });
-                }
-                NewMode::AtProvider => match creating {
-                    Some(account) => {
-                        let scopes = form.template.map(|t| vec![t.to_owned()]).unwrap_or_default();
-                        *command =
-                            Some(TeamCommand::Create { label, notes, account: account.id.clone(), scopes });
-                    }
-                    None => form.error = Some("Choose the account to create the key in.".to_owned()),
-                },
-                NewMode::Generate => {
-                    let spec =
-                        crate::vault::keygen::KeySpec { prefix: form.prefix.clone(), length: form.length };
-                    match crate::vault::keygen::validate(&spec) {
-                        Ok(()) => *command = Some(TeamCommand::Generate { label, notes, spec }),
-                        Err(error) => form.error = Some(error.to_string()),
-                    }
-                }
-            }
+            *command = Some(carried);
         }
-    }
-    if cancel {
-        state.adding = None;
     }
 }
 

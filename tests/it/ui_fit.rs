@@ -392,14 +392,16 @@ fn a_team_vaults_empty_list_offers_the_same_starts_as_a_local_ones() {
     let world = common::window::world();
     let mut team = crate::ui_team::ana_makes_a_team_vault(&world, &bao);
     assert_centred_starts(&team, "a team vault");
-    // Each opens what it says: the Add form as the start asks, the Accounts panel.
+    // Each opens what it says: the New key screen (a local vault's) as the start asks, the
+    // Accounts panel.
     click(&mut team, "Generate a Keydesk key");
-    harness_has(&team, "Add a key to the team vault");
+    harness_has(&team, "New key");
     harness_has(&team, "Generate");
-    click(&mut team, "Cancel");
+    click(&mut team, "Back to keys");
     click(&mut team, "Paste a key from your provider");
-    harness_has(&team, "Add to team vault");
-    click(&mut team, "Cancel");
+    harness_has(&team, "Add key");
+    harness_has(&team, "Show the key");
+    click(&mut team, "Back to keys");
     click(&mut team, "Add a provider account");
     harness_has(&team, "Add account");
 }

@@ -69,7 +69,8 @@ impl Session {
                     commands.extend(command.map(Into::into));
                 }
                 Screen::New => {
-                    commands.extend(new_key::new_key_ui(ui, file, &mut self.new_key).map(Into::into));
+                    commands
+                        .extend(new_key::new_key_ui(ui, &file.accounts, &mut self.new_key).map(Into::into));
                 }
                 Screen::Accounts => {
                     commands.extend(accounts::accounts_ui(ui, file, &mut self.accounts).map(Into::into));

@@ -21,7 +21,9 @@ impl KeydeskApp {
         // Each group of answers is taken in by the method for it.
         match done {
             done @ (TeamDone::Opened(_) | TeamDone::TokenKept(_)) => self.opening_done(ctx, done, now),
-            done @ (TeamDone::Created(_) | TeamDone::Changed(_)) => self.key_done(ctx, done, now),
+            done @ (TeamDone::Created(_) | TeamDone::Changed(_) | TeamDone::Added(..)) => {
+                self.key_done(ctx, done, now);
+            }
             TeamDone::Whois(found) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 match found {
@@ -118,6 +120,15 @@ impl KeydeskApp {
                     error
                 });
                 self.team_done(ctx, TeamDone::Changed(result));
+            }
+            // Said as any add; then its check, a refusal in the error colour.
+            TeamDone::Added(added, verified) => {
+                self.team_done(ctx, TeamDone::Changed(added));
+                match verified {
+                    Some(Ok(said)) => self.toasts.info(said, now),
+                    Some(Err(error)) => self.toasts.error(error.to_string(), now),
+                    None => {}
+                }
             }
             TeamDone::Changed(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };

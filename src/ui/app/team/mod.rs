@@ -100,6 +100,8 @@ pub enum TeamDone {
     Whois(Result<crate::vault::WhoisFound, Failure>),
     /// An add or an edit: what to say, or why it failed.
     Changed(Result<String, Failure>),
+    /// A pasted key added (what to say, or why not), then checked at its provider when asked.
+    Added(Result<String, Failure>, Option<Result<String, Failure>>),
     /// A key revoked from its row (its replacement is offered next), or why not.
     Revoked(KeyId, Result<String, Failure>),
     /// A rotation step: what to say, or why not.

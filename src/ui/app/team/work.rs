@@ -68,10 +68,9 @@ pub(super) fn run_key_command(
                 Done::Team(TeamDone::Said(verify(&vault, &keys, &id, &label, now)))
             });
         }
-        TeamCommand::Generate { label, notes, spec } => {
+        TeamCommand::Generate(request) => {
             let existing = session.list.clone();
             jobs.spawn(ctx, "Generating a key in the team vault", Records::Yes, move || {
-                let request = crate::vault::GenerateRequest { meta: meta(&label, notes), spec };
                 let made = vault
                     .generate(&keys, &existing, request, &mut os_rng(), now)
                     .map(|(record, _shown_from_its_row)| {
@@ -84,14 +83,14 @@ pub(super) fn run_key_command(
                 Done::Team(TeamDone::Changed(made))
             });
         }
-        TeamCommand::Create { label, notes, account, scopes } => {
+        TeamCommand::Create { account, request, scopes } => {
             let existing = session.list.clone();
             jobs.spawn(ctx, "Creating the key at the provider", Records::Yes, move || {
                 Done::Team(TeamDone::Created(create_at_provider(
                     &vault,
                     &keys,
                     existing,
-                    (label, notes, &account),
+                    (&account, request),
                     &scopes,
                     now,
                 )))
@@ -112,11 +111,18 @@ pub(super) fn run_key_command(
                 Done::Team(TeamDone::Whois(found))
             });
         }
-        TeamCommand::Add { label, notes, secret, account } => {
+        TeamCommand::Add { request, secret, verify_after } => {
             let existing = session.list.clone();
             jobs.spawn(ctx, "Adding the key to the team vault", Records::Yes, move || {
-                let added = add(&vault, &keys, &existing, (label, notes, account), &secret, now);
-                Done::Team(TeamDone::Changed(added))
+                let added = add(&vault, &keys, &existing, request, &secret, now);
+                // Checked at its provider once kept, when asked (one request), as a local add.
+                let verified = match &added {
+                    Ok((record, _)) if verify_after && record.provider.info().verify.is_some() => {
+                        Some(verify(&vault, &keys, &record.id, &record.label, now))
+                    }
+                    _ => None,
+                };
+                Done::Team(TeamDone::Added(added.map(|(_, said)| said), verified))
             });
         }
         TeamCommand::Edit { key, version, edit } => {
@@ -625,11 +631,6 @@ pub(super) fn usage(
     }
 }
 
-/// A new key's metadata as the Add key form gives it.
-pub(super) fn meta(label: &str, notes: String) -> crate::vault::meta::KeyMeta {
-    crate::vault::meta::KeyMeta { notes, ..crate::vault::meta::KeyMeta::labelled(label) }
-}
-
 /// Has the account's provider make a key and keeps it, as `keydesk generate --account` does
 /// (a key the team vault cannot keep is deleted at the provider again; failing that, it is
 /// answered to be shown once).
@@ -637,14 +638,13 @@ pub(super) fn create_at_provider(
     vault: &TeamVault,
     keys: &TeamKeys,
     existing: Vec<TeamKey>,
-    (label, notes, account): (String, String, &str),
+    (account, request): (&str, crate::vault::AddRequest),
     scopes: &[String],
     now: DateTime<Utc>,
 ) -> Result<String, (Failure, Option<SecretString>)> {
     let mut store =
         actions::TeamStore::new(vault, keys, now).map_err(|e| (Failure::from(e), None))?.adding(existing);
-    let request =
-        crate::vault::AddRequest { meta: meta(&label, notes), ..crate::vault::AddRequest::default() };
+    let label = request.meta.label.clone();
     let client = actions::client();
     let called = actions::plan_create(&store, account, request, scopes)
         .map_err(|e| (Failure::from(e), None))?
@@ -712,19 +712,15 @@ pub(super) fn revoke(
 }
 
 /// Adds a pasted key: recognised, refused when the vault has it already, sealed and recorded.
+/// The key kept, and the sentence to show.
 pub(super) fn add(
     vault: &TeamVault,
     keys: &TeamKeys,
     existing: &[TeamKey],
-    (label, notes, account): (String, String, Option<String>),
+    request: crate::vault::AddRequest,
     secret: &SecretString,
     now: DateTime<Utc>,
-) -> Result<String, Failure> {
-    let request = crate::vault::AddRequest {
-        meta: meta(&label, notes),
-        account,
-        ..crate::vault::AddRequest::default()
-    };
+) -> Result<(crate::vault::model::KeyRecord, String), Failure> {
     let (record, detection) =
         vault.add_key(keys, existing, request, secret, &mut os_rng(), now).map_err(Failure::from)?;
     let mut said = format!("Added \"{}\" ({}) to the team vault.", record.label, detection.provider.name());
@@ -732,5 +728,5 @@ pub(super) fn add(
         said.push(' ');
         said.push_str(&warning);
     }
-    Ok(said)
+    Ok((record, said))
 }
