@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::dashboard_row::{header_row_ui, key_row_ui};
+use super::detail::KeyBook;
 use super::session::Command;
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, field_with};
@@ -15,9 +16,10 @@ const LABEL_MIN: f32 = 140.0;
 /// Fixed columns: provider, status.
 pub(super) const PROVIDER_WIDTH: f32 = 110.0;
 const STATUS_WIDTH: f32 = 150.0;
-/// Columns shown when the window has room, most wanted first: used by, hint, last copied.
-const OPTIONAL: [(Column, f32); 3] =
-    [(Column::UsedBy, 150.0), (Column::Hint, 150.0), (Column::LastCopied, 100.0)];
+/// Columns shown when the window has room, most wanted first: who changed the key last (a
+/// shared vault), used by, hint, last copied.
+const OPTIONAL: [(Column, f32); 4] =
+    [(Column::ChangedBy, 100.0), (Column::UsedBy, 150.0), (Column::Hint, 150.0), (Column::LastCopied, 100.0)];
 /// Copy (its icon beside its word) and the "…" menu, always at the row's end.
 const ACTIONS_WIDTH: f32 = 136.0;
 /// Copy alone (the compact list).
@@ -26,6 +28,7 @@ const COMPACT_LABEL_MIN: f32 = 110.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Column {
+    ChangedBy,
     UsedBy,
     Hint,
     LastCopied,
@@ -43,7 +46,7 @@ pub(super) struct Layout {
 
 /// Which columns fit in `width`: Copy always stays in view. Below the full row's width (the
 /// list beside a key's page) the list keeps label, status and Copy.
-fn layout(width: f32, spacing: f32) -> Layout {
+fn layout(width: f32, spacing: f32, shared: bool) -> Layout {
     let fixed = PROVIDER_WIDTH + STATUS_WIDTH + ACTIONS_WIDTH + 4.0 * spacing;
     if width < fixed + LABEL_MIN {
         let status = 120.0;
@@ -52,7 +55,7 @@ fn layout(width: f32, spacing: f32) -> Layout {
     }
     let mut left = width - fixed;
     let mut optional = Vec::new();
-    for (column, wide) in OPTIONAL {
+    for (column, wide) in OPTIONAL.into_iter().filter(|(column, _)| shared || *column != Column::ChangedBy) {
         if left - wide - spacing >= LABEL_MIN + 60.0 {
             left -= wide + spacing;
             optional.push((column, wide));
@@ -254,18 +257,16 @@ pub fn status_of(record: &KeyRecord, attention: &[Attention]) -> RowStatus {
 impl Index {
     /// Rebuilds the rows when the vault changed (every change adds an audit entry) or the day
     /// turned; cheap otherwise.
-    pub fn refresh(&mut self, file: &VaultFile, now: DateTime<Utc>) {
-        let stamp = (file.audit.entries, now.timestamp() / 3600);
+    pub fn refresh(&mut self, file: &dyn KeyBook, now: DateTime<Utc>) {
+        let stamp = (file.version(), now.timestamp() / 3600);
         if self.built_for == Some(stamp) {
             return;
         }
         self.built_for = Some(stamp);
         self.builds += 1;
         self.counts = Counts::default();
-        self.rows = file
-            .keys
-            .iter()
-            .enumerate()
+        self.rows = (0..file.count())
+            .filter_map(|key| Some((key, file.at(key)?)))
             .map(|(key, record)| {
                 let attention = record.attention(now);
                 for item in &attention {
@@ -302,7 +303,7 @@ impl Index {
     /// saw them used after the revoke.
     pub fn filter(
         &mut self,
-        file: &VaultFile,
+        file: &dyn KeyBook,
         search: &str,
         sort: Sort,
         Shown { attention_only, show_revoked }: Shown,
@@ -313,7 +314,6 @@ impl Index {
         }
         let words: Vec<String> = search.split_whitespace().map(str::to_lowercase).collect();
         let rows = &self.rows;
-        let keys = &file.keys;
         let mut visible: Vec<usize> = (0..rows.len())
             .filter(|&i| {
                 let row = &rows[i];
@@ -322,10 +322,10 @@ impl Index {
                     || !words.is_empty()
                     || row.status == RowStatus::UsedAfterRetirement)
                     && (!attention_only || row.attention)
-                    && (words.is_empty() || keys.get(row.key).is_some_and(|k| found_in(k, &words)))
+                    && (words.is_empty() || file.at(row.key).is_some_and(|k| found_in(k, &words)))
             })
             .collect();
-        sort.order(&mut visible, |i| keys.get(rows[i].key));
+        sort.order(&mut visible, |i| file.at(rows[i].key));
         self.visible = visible;
         self.visible_for = Some(key);
     }
@@ -333,14 +333,14 @@ impl Index {
 
 impl Index {
     /// Where the key `id` is among the visible rows.
-    pub fn position(&self, keys: &[KeyRecord], id: &KeyId) -> Option<usize> {
-        self.visible.iter().position(|&i| keys.get(self.rows[i].key).is_some_and(|k| k.id == *id))
+    pub fn position(&self, file: &dyn KeyBook, id: &KeyId) -> Option<usize> {
+        self.visible.iter().position(|&i| file.at(self.rows[i].key).is_some_and(|k| k.id == *id))
     }
 
     /// The key of the visible row `at`.
-    pub fn id_at<'a>(&self, keys: &'a [KeyRecord], at: usize) -> Option<&'a KeyId> {
+    pub fn id_at<'a>(&self, file: &'a dyn KeyBook, at: usize) -> Option<&'a KeyId> {
         let &i = self.visible.get(at)?;
-        keys.get(self.rows[i].key).map(|k| &k.id)
+        file.at(self.rows[i].key).map(|k| &k.id)
     }
 }
 
@@ -422,7 +422,7 @@ pub fn empty_vault_ui(ui: &mut egui::Ui, intro: &str, why_not: Option<&str>) -> 
 /// The dashboard: what needs attention, the search and sort, then the list of keys.
 pub fn dashboard_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    file: &dyn KeyBook,
     state: &mut super::state::DashboardState,
     now: DateTime<Utc>,
 ) -> Option<Command> {
@@ -436,8 +436,12 @@ pub fn dashboard_ui(
     let selected = keyboard_ui(ui, file, state, &search, &mut command);
     ui.separator();
     if state.index.rows.is_empty() {
-        let intro = "Keep the API keys of your email platforms here: add the account you make keys in, or bring in a key you already have.";
-        return match empty_vault_ui(ui, intro, None) {
+        let intro = if file.shared() {
+            "Keys added here are shared with every member of the team vault: add the account you make keys in, or bring in a key you already have."
+        } else {
+            "Keep the API keys of your email platforms here: add the account you make keys in, or bring in a key you already have."
+        };
+        return match empty_vault_ui(ui, intro, file.why_not_change()) {
             Some(EmptyStart::Paste) => Some(Command::NewKey(super::state::NewMode::Paste)),
             Some(EmptyStart::Generate) => Some(Command::NewKey(super::state::NewMode::Generate)),
             Some(EmptyStart::Account) => Some(Command::Show(super::state::Screen::Accounts)),
@@ -447,7 +451,7 @@ pub fn dashboard_ui(
     let live = state.index.rows.iter().filter(|r| r.live).count();
     ui.label(format!("{} of {live} {}", state.index.visible.len(), if live == 1 { "key" } else { "keys" }));
     let spacing = ui.spacing().item_spacing.x;
-    let layout = layout(ui.available_width(), spacing);
+    let layout = layout(ui.available_width(), spacing, file.shared());
     header_row_ui(ui, &layout);
     let mut scroll = egui::ScrollArea::vertical().auto_shrink(false);
     let scroll_to = std::mem::take(&mut state.scroll_to_selected).then_some(selected).flatten();
@@ -462,7 +466,7 @@ pub fn dashboard_ui(
     scroll.show_rows(ui, theme::ROW_HEIGHT, index.visible.len(), |ui, range| {
         for (at, &i) in index.visible[range.clone()].iter().enumerate().map(|(n, i)| (n + range.start, i)) {
             let row = &index.rows[i];
-            let Some(record) = file.keys.get(row.key) else { continue };
+            let Some(record) = file.at(row.key) else { continue };
             let fill = if selected == Some(at) { selection_fill } else { egui::Color32::TRANSPARENT };
             egui::Frame::new().fill(fill).show(ui, |ui| {
                 ui.horizontal(|ui| key_row_ui(ui, file, row, record, &layout, now, &mut command));
@@ -476,12 +480,12 @@ pub fn dashboard_ui(
 /// checked), "Nothing needs attention." only when true, and each open incident.
 fn attention_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    file: &dyn KeyBook,
     state: &mut super::state::DashboardState,
     command: &mut Option<Command>,
 ) {
     let counts = state.index.counts;
-    let open_incidents = file.incidents.iter().any(|i| i.closed_at.is_none());
+    let open_incidents = file.incidents().iter().any(|i| i.closed_at.is_none());
     // Wraps in a narrow list (beside a key's page, or at 760 px) instead of widening it.
     ui.horizontal_wrapped(|ui| {
         let attention = counts.expired
@@ -501,17 +505,17 @@ fn attention_ui(
             if ui.add(egui::Button::selectable(state.attention_only, text).wrap()).clicked() {
                 state.attention_only = !state.attention_only;
             }
-            if counts.not_verified > 0 && ui.button("Check every key").clicked() {
+            if counts.not_verified > 0 && file.checks_all() && ui.button("Check every key").clicked() {
                 *command = Some(Command::CheckAll);
             }
-        } else if !file.keys.is_empty() && !open_incidents {
+        } else if file.count() > 0 && !open_incidents {
             // Said only when true: not over an open incident, not of an empty vault.
             badge_ui(ui, "Nothing needs attention.", Badge::Good);
         }
     });
     // Open incidents stay in sight until closed (with a summary, on the key's page or from the
     // command line).
-    for incident in file.incidents.iter().filter(|i| i.closed_at.is_none()) {
+    for incident in file.incidents().iter().filter(|i| i.closed_at.is_none()) {
         let label = file.key(&incident.key).map_or("a removed key", |k| k.label.as_str());
         ui.horizontal_wrapped(|ui| {
             badge_ui(
@@ -565,17 +569,16 @@ pub(super) fn sort_ui(ui: &mut egui::Ui, sort: &mut Sort) {
 /// it when no text field has the focus, or from the search field when no text is selected in it.
 fn keyboard_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    file: &dyn KeyBook,
     state: &mut super::state::DashboardState,
     search: &egui::Response,
     command: &mut Option<Command>,
 ) -> Option<usize> {
-    let keys = &file.keys;
     let shown = state.index.visible.len();
-    let mut at = state.selected.as_ref().and_then(|id| state.index.position(keys, id));
+    let mut at = state.selected.as_ref().and_then(|id| state.index.position(file, id));
     if at.is_none() && (state.selected.is_some() || (search.changed() && !state.search.trim().is_empty())) {
         at = (shown > 0).then_some(0);
-        state.selected = at.and_then(|first| state.index.id_at(keys, first)).cloned();
+        state.selected = at.and_then(|first| state.index.id_at(file, first)).cloned();
         state.scroll_to_selected = true;
     }
     let text_focused = ui.ctx().text_edit_focused();
@@ -597,11 +600,11 @@ fn keyboard_ui(
             (Some(at), false) => at.saturating_sub(1),
         };
         at = Some(next);
-        state.selected = state.index.id_at(keys, next).cloned();
+        state.selected = state.index.id_at(file, next).cloned();
         state.scroll_to_selected = true;
     }
     let selected_record =
-        at.and_then(|at| state.index.visible.get(at)).and_then(|&row| keys.get(state.index.rows[row].key));
+        at.and_then(|at| state.index.visible.get(at)).and_then(|&row| file.at(state.index.rows[row].key));
     // A revoked key is not copied; the copy says why, as the row's Copy would.
     if copy && let Some(record) = selected_record {
         *command = Some(Command::Copy(record.id.clone()));
@@ -611,7 +614,7 @@ fn keyboard_ui(
         let target = selected_record.or_else(|| {
             search
                 .lost_focus()
-                .then(|| state.index.visible.first().and_then(|&first| keys.get(state.index.rows[first].key)))
+                .then(|| state.index.visible.first().and_then(|&first| file.at(state.index.rows[first].key)))
                 .flatten()
         });
         if let Some(record) = target {
@@ -673,7 +676,7 @@ mod tests {
     #[test]
     fn copy_always_fits_from_760_px() {
         for width in [330.0, 420.0, 700.0, 760.0, 900.0, 1100.0, 1920.0] {
-            let layout = layout(width, 8.0);
+            let layout = layout(width, 8.0, false);
             let used = if layout.full {
                 layout.label
                     + PROVIDER_WIDTH
@@ -687,9 +690,9 @@ mod tests {
             assert!(used <= width + 0.5, "{width}: {used}");
         }
         // The main list at the smallest window (760 px less the navigation) is a full row.
-        assert!(layout(574.0, 8.0).full);
-        assert!(layout(574.0, 8.0).optional.is_empty());
-        assert_eq!(layout(1700.0, 8.0).optional.len(), 3);
-        assert!(!layout(420.0, 8.0).full, "the split view's list is compact");
+        assert!(layout(574.0, 8.0, false).full);
+        assert!(layout(574.0, 8.0, false).optional.is_empty());
+        assert_eq!(layout(1700.0, 8.0, false).optional.len(), 3);
+        assert!(!layout(420.0, 8.0, false).full, "the split view's list is compact");
     }
 }

@@ -6,10 +6,11 @@
 use chrono::{DateTime, Utc};
 
 use super::dashboard::{Column, Layout, PROVIDER_WIDTH, Row, RowStatus};
+use super::detail::KeyBook;
 use super::session::Command;
 use super::theme::Badge;
 use super::widgets::{accessible_name, cell};
-use crate::vault::model::{KeyRecord, VaultFile};
+use crate::vault::model::KeyRecord;
 
 /// The list's column headings, as wide as the columns under them.
 pub(super) fn header_row_ui(ui: &mut egui::Ui, layout: &Layout) {
@@ -22,6 +23,7 @@ pub(super) fn header_row_ui(ui: &mut egui::Ui, layout: &Layout) {
         cell(ui, layout.status, |ui| ui.label(heading("STATUS")));
         for &(column, width) in &layout.optional {
             let name = match column {
+                Column::ChangedBy => "CHANGED BY",
                 Column::UsedBy => "USED BY",
                 Column::Hint => "HINT",
                 Column::LastCopied => "LAST COPIED",
@@ -35,7 +37,7 @@ pub(super) fn header_row_ui(ui: &mut egui::Ui, layout: &Layout) {
 /// row's menu.
 pub(super) fn key_row_ui(
     ui: &mut egui::Ui,
-    file: &VaultFile,
+    file: &dyn KeyBook,
     row: &Row,
     record: &KeyRecord,
     layout: &Layout,
@@ -66,6 +68,9 @@ pub(super) fn key_row_ui(
     });
     for &(column, width) in &layout.optional {
         cell(ui, width, |ui| match column {
+            Column::ChangedBy => {
+                ui.add(egui::Label::new(file.changed_by(&record.id).unwrap_or_default()).truncate());
+            }
             Column::UsedBy => {
                 let names: Vec<&str> = record.integrations.iter().map(|i| i.name.as_str()).collect();
                 let used = if names.is_empty() { "—".to_owned() } else { names.join(", ") };
@@ -88,7 +93,12 @@ pub(super) fn key_row_ui(
         } else {
             egui::Button::new(word)
         };
-        let copy = ui.add(copy);
+        // Off, saying why, while no copy can be made (a team vault's server must answer).
+        let copy = ui.add_enabled(file.why_not_read().is_none(), copy);
+        let copy = match file.why_not_read() {
+            Some(why) => copy.on_disabled_hover_text(why),
+            None => copy,
+        };
         accessible_name(&copy, || format!("Copy {}", record.label));
         if copy.on_hover_text(format!("Copy the key \"{}\"", record.label)).clicked() {
             *command = Some(Command::Copy(record.id.clone()));
@@ -121,7 +131,7 @@ pub(super) fn key_row_ui(
 }
 
 /// A row's status word and colour; a retiring key says how far the move to its replacement is.
-fn row_status(file: &VaultFile, row: &Row, record: &KeyRecord) -> (String, Badge) {
+fn row_status(file: &dyn KeyBook, row: &Row, record: &KeyRecord) -> (String, Badge) {
     match (row.status, &record.replaced_by) {
         (RowStatus::Retiring, Some(by)) => {
             let by = file.key(by).map_or("its replacement", |k| k.label.as_str());

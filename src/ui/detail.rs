@@ -22,6 +22,11 @@ use chrono::{DateTime, Utc};
 /// What a key's page reads of the vault it is in: a local vault's file or a team vault's
 /// copy. The page is the same for both; what differs is said here.
 pub trait KeyBook {
+    /// How many keys there are, and the one at `at` (in the order they are kept).
+    fn count(&self) -> usize;
+    fn at(&self, at: usize) -> Option<&KeyRecord>;
+    /// Changes whenever the keys do (the list is built again then).
+    fn version(&self) -> u64;
     fn key(&self, id: &KeyId) -> Option<&KeyRecord>;
     fn account(&self, id: &str) -> Option<&Account>;
     /// The incidents as last read (a team vault reads them when a key's page opens).
@@ -42,6 +47,14 @@ pub trait KeyBook {
     fn replaces_at_provider(&self) -> bool {
         true
     }
+    /// Whether every key can be checked from the list in one go (a local vault's job).
+    fn checks_all(&self) -> bool {
+        true
+    }
+    /// Whether the vault is shared: the list says who changed each key last.
+    fn shared(&self) -> bool {
+        false
+    }
     /// The rotation `id` takes part in (as the old key or its replacement): the old key and
     /// its rotation.
     fn rotation_of(&self, id: &KeyId) -> Option<(&KeyRecord, &Rotation)> {
@@ -50,6 +63,16 @@ pub trait KeyBook {
 }
 
 impl KeyBook for VaultFile {
+    fn count(&self) -> usize {
+        self.keys.len()
+    }
+    fn at(&self, at: usize) -> Option<&KeyRecord> {
+        self.keys.get(at)
+    }
+    /// Every change adds an audit entry.
+    fn version(&self) -> u64 {
+        self.audit.entries
+    }
     fn key(&self, id: &KeyId) -> Option<&KeyRecord> {
         VaultFile::key(self, id)
     }

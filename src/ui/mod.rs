@@ -30,7 +30,6 @@ pub mod state;
 pub mod team;
 mod team_forms;
 mod team_incidents;
-mod team_list;
 pub mod team_page;
 mod team_panels;
 pub mod theme;

@@ -12,7 +12,6 @@ use super::state::NewMode;
 use super::state::{AccountsState, TransferState};
 use super::team_forms::forms_ui;
 use super::team_incidents::IncidentsState;
-use super::team_list::{empty_ui, keys_ui, refresh_visible, revealed_ui};
 use super::team_page::KeyPage;
 use super::team_panels::{audit_panel_ui, members_ui, team_accounts_ui, transfer_ui, whois_panel_ui};
 use super::theme::{self, Badge};
@@ -184,13 +183,8 @@ pub enum TeamCommand {
 /// The screen's own state.
 #[derive(Default)]
 pub struct TeamScreenState {
-    pub search: String,
-    /// Indexes into the keys, filtered and sorted by label, for the search and copy they
-    /// were made for.
-    pub(super) visible: Vec<usize>,
-    pub(super) visible_for: Option<(String, super::dashboard::Sort, u64)>,
-    /// The list's order (the window's, kept as a local vault's list keeps it).
-    pub sort: super::dashboard::Sort,
+    /// The key list (the local vault's): its search, order and selection.
+    pub list: super::state::DashboardState,
     /// The New key screen (the local vault's), in place of the list while it is open.
     pub adding: Option<super::state::NewKeyState>,
     /// The key whose page is open (its label was clicked), in place of the list.
@@ -198,11 +192,6 @@ pub struct TeamScreenState {
     pub revoking: Option<RevokeForm>,
     /// The question on screen (the key page's, as on a local vault).
     pub confirm: Option<super::session::Confirmation>,
-    /// Keys taking part in a rotation (the old one and its replacement), each to the old one:
-    /// made again with `visible`.
-    pub(super) rotating: std::collections::HashMap<KeyId, KeyId>,
-    /// The widest a row's buttons were drawn (the label column gives way to them).
-    pub(super) actions_width: f32,
     pub members_open: bool,
     pub browsers_open: bool,
     pub invite_name: String,
@@ -380,18 +369,15 @@ pub fn team_ui(
             super::team_page::page_ui(ui, view, state, revealed, now, &mut command);
             return;
         }
-        toolbar_ui(ui, view, state, find, &mut command);
-        refresh_visible(state, view);
-        ui.separator();
-        if view.keys.is_empty() {
-            empty_ui(ui, view, state, &mut command);
-            return;
+        toolbar_ui(ui, view, state, &mut command);
+        if find {
+            state.list.focus_search = true;
         }
-        ui.label(format!("{} of {} keys", state.visible.len(), view.keys.len()));
-        if let Some(shown) = revealed {
-            revealed_ui(ui, view, shown, now, &mut command);
+        if let Some(asked) = super::dashboard::dashboard_ui(ui, view, &mut state.list, now)
+            && let Some(asked) = super::team_page::carried(asked, view, state)
+        {
+            command = Some(asked);
         }
-        keys_ui(ui, view, state, now, &mut command);
     });
     command
 }
@@ -555,38 +541,18 @@ pub(super) fn read_only_banner_ui(ui: &mut egui::Ui, view: &TeamView<'_>, comman
     }
 }
 
-/// Add key, the search (`find`: Ctrl+F was pressed; Enter opens the first key found), and
-/// when the copy was last checked with the server.
+/// Add key, and when the copy was last checked with the server (the list's search, sort and
+/// rows are the local vault's).
 pub(super) fn toolbar_ui(
     ui: &mut egui::Ui,
     view: &TeamView<'_>,
     state: &mut TeamScreenState,
-    find: bool,
     command: &mut Option<TeamCommand>,
 ) {
     ui.horizontal(|ui| {
         if change_button(ui, "Add key", why_read_only(view).or(view.busy.then_some(BUSY))).clicked() {
             start_adding(state, view, NewMode::Paste, command);
         }
-        ui.add_space(theme::GAP);
-        let name = ui.label("Search");
-        let search = egui::TextEdit::singleline(&mut state.search)
-            .hint_text("label, provider, notes")
-            .desired_width(240.0);
-        let search = ui.add(search).labelled_by(name.id);
-        if find {
-            search.request_focus();
-        }
-        // Enter in the search opens the first key found, as on a local vault's list.
-        let first = state.visible.first().and_then(|&at| view.keys.get(at));
-        if search.lost_focus()
-            && ui.input(|i| i.key_pressed(egui::Key::Enter))
-            && let Some(key) = first
-        {
-            super::team_page::open(state, &key.record, false);
-        }
-        ui.add_space(theme::GAP);
-        super::dashboard::sort_ui(ui, &mut state.sort);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let checked = format!("Checked with the server at {}", view.taken_at.format("%H:%M:%S UTC"));
             ui.add(egui::Label::new(egui::RichText::new(checked).weak()).truncate());

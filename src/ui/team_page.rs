@@ -16,6 +16,15 @@ use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
 const SERVER_FIRST: &str = "The team vault's server must answer: each copy and reveal is recorded there.";
 
 impl KeyBook for TeamView<'_> {
+    fn count(&self) -> usize {
+        self.keys.len()
+    }
+    fn at(&self, at: usize) -> Option<&KeyRecord> {
+        self.keys.get(at).map(|k| &k.record)
+    }
+    fn version(&self) -> u64 {
+        self.generation
+    }
     fn key(&self, id: &KeyId) -> Option<&KeyRecord> {
         self.keys.iter().find(|k| k.record.id == *id).map(|k| &k.record)
     }
@@ -37,6 +46,13 @@ impl KeyBook for TeamView<'_> {
     /// A team vault's replacement is pasted, or generated for a Keydesk key.
     fn replaces_at_provider(&self) -> bool {
         false
+    }
+    /// Each key is checked from its row or page (the command line's `check` checks them all).
+    fn checks_all(&self) -> bool {
+        false
+    }
+    fn shared(&self) -> bool {
+        true
     }
 }
 
@@ -151,15 +167,34 @@ fn unsaved(view: &TeamView<'_>, page: &KeyPage) -> Option<String> {
     (page.detail.form != MetaForm::from_record(record)).then(|| record.label.clone())
 }
 
-/// What the key page asked, carried to the team vault: most as the same verb; a revoke, and
-/// the revoke that ends a rotation, through the team's revoke form (it asks whether the key
-/// was revoked on the provider's page); the questions and leaving the page here.
-fn carried(asked: Command, view: &TeamView<'_>, state: &mut TeamScreenState) -> Option<TeamCommand> {
-    let page = state.page.as_mut()?;
+/// What the key list or a key's page asked, carried to the team vault: most as the same
+/// verb; a revoke, and the revoke that ends a rotation, through the team's revoke form (it
+/// asks whether the key was revoked on the provider's page); opening a key, the New key
+/// screen, a question and leaving the page here.
+pub(super) fn carried(
+    asked: Command,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+) -> Option<TeamCommand> {
     let record = |id: &KeyId| view.key(id);
     match asked {
+        Command::OpenKey(key) => {
+            if let Some(found) = record(&key) {
+                open(state, found, false);
+            }
+            None
+        }
+        Command::NewKey(mode) => {
+            let mut asked = None;
+            super::team::start_adding(state, view, mode, &mut asked);
+            asked
+        }
+        Command::Show(super::state::Screen::Accounts) => {
+            state.accounts_open = true;
+            Some(TeamCommand::LoadAccounts)
+        }
         Command::Show(screen) => {
-            match unsaved(view, page) {
+            match state.page.as_ref().and_then(|page| unsaved(view, page)) {
                 Some(label) => state.confirm = Some(Confirmation::discarding(&label, Command::Show(screen))),
                 None => state.page = None,
             }
@@ -175,7 +210,7 @@ fn carried(asked: Command, view: &TeamView<'_>, state: &mut TeamScreenState) -> 
         Command::Verify(key) => Some(TeamCommand::Verify(key)),
         Command::AskUsage { key, name } => Some(TeamCommand::AskUsage { key, name }),
         Command::Edit { key, edit } => {
-            let version = page.edit_version?;
+            let version = state.page.as_ref()?.edit_version?;
             Some(TeamCommand::Edit { key, version, edit })
         }
         Command::Rotate { key, pasted } => Some(TeamCommand::Replace { key, secret: pasted }),
@@ -203,6 +238,7 @@ fn carried(asked: Command, view: &TeamView<'_>, state: &mut TeamScreenState) -> 
         Command::CloseIncident { id, summary } => {
             let summary = summary.trim();
             if summary.is_empty() {
+                let page = state.page.as_mut()?;
                 page.detail.incident.error = Some(
                     "The summary is empty: say what happened and what was done, in a sentence or two."
                         .to_owned(),

@@ -233,7 +233,7 @@ fn a_team_vaults_key_is_filled_through_the_same_store_and_recorded_in_its_trail(
     assert_eq!(line.member, "ana");
 
     // The key's page lists its fills from the team's trail, read as it opens.
-    click(&mut harness, "CRM mail");
+    click(&mut harness, "Open CRM mail");
     common::window::step_until(&mut harness, "the trail read", |app| {
         app.team().is_some_and(|t| t.audit.is_some())
     });

@@ -321,7 +321,7 @@ fn the_team_vaults_screens_fit_their_panels_from_760_px_up() {
     // A key's page, opened from its label.
     harness.set_size(egui::vec2(1000.0, 800.0));
     harness.run();
-    click(&mut harness, LABELS[0]);
+    click(&mut harness, &format!("Open {}", LABELS[0]));
     check(&mut harness, "a team key's page", &mut found);
     // Its edit form, with the three integrations.
     harness.set_size(egui::vec2(1000.0, 800.0));
@@ -338,7 +338,7 @@ fn the_team_vaults_screens_fit_their_panels_from_760_px_up() {
     harness.get_by_label_contains("Step 8:");
     check(&mut harness, "the team's incidents", &mut found);
     click(&mut harness, "Incidents");
-    harness.get_all_by_label("Rotation…").next().unwrap().click();
+    harness.get_all_by_label(&format!("Open {}", LABELS[2])).next().unwrap().click();
     harness.run();
     harness.get_by_label_contains("is being replaced");
     check(&mut harness, "a team key's rotation", &mut found);

@@ -122,7 +122,8 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     click(&mut harness, "Add key");
     harness.run();
     assert_eq!(team_keys(&harness), ["Transactional — 東京"]);
-    harness.get_by_label("Transactional — 東京");
+    // The list is a local vault's: each label opens its key.
+    harness.get_by_label("Open Transactional — 東京");
 
     // Another member adds a key: it shows at the next poll, without a reload.
     let (other, keys) = other_member(&bao, &dir, &bao.root_token);
@@ -146,7 +147,7 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     assert_eq!(team_keys(&harness).len(), 1);
     poll(&mut harness, &world);
     assert_eq!(team_keys(&harness).len(), 2, "the other member's key arrived");
-    harness.get_by_label("List sync");
+    harness.get_by_label("Open List sync");
 
     // And renames it: the new label shows, the old one is gone.
     let read = other.keys().unwrap().into_iter().find(|k| k.record.label == "List sync").unwrap();
@@ -154,11 +155,13 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     let mut store = TeamStore::new(&other, &keys, chrono::Utc::now()).unwrap();
     changes::edit(&mut store, &read.record.id, Some(read.version), &renamed).unwrap();
     poll(&mut harness, &world);
-    harness.get_by_label("Mailchimp list sync");
-    assert!(harness.query_by_label("List sync").is_none());
+    harness.get_by_label("Open Mailchimp list sync");
+    assert!(harness.query_by_label("Open List sync").is_none());
 
-    // Verify it: its account's Mailchimp refuses it, said as a failure and shown on the row.
-    harness.get_all_by_label("Verify").next().unwrap().click();
+    // Verify it (the row's menu): its account's Mailchimp refuses it, said as a failure and
+    // shown on the row.
+    click(&mut harness, "More for Mailchimp list sync");
+    click(&mut harness, "Verify Mailchimp list sync");
     harness.run();
     harness.run();
     harness.get_by_label_contains("Refused: the provider does not accept this key");
@@ -170,8 +173,8 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     let refused = Some(keydesk::team::audit::TrailAction::failed(Action::Verify));
     assert!(events.last().is_some_and(|e| e.member == "ana" && e.action == refused));
 
-    // Copy (the first row by label: "Mailchimp list sync"): on the clipboard, and recorded.
-    harness.get_all_by_label("Copy").next().unwrap().click();
+    // Copy from its row: on the clipboard, and recorded.
+    click(&mut harness, "Copy Mailchimp list sync");
     harness.run();
     harness.run();
     assert_eq!(world.clipboard.contents().as_deref(), Some(mailchimp.as_str()));
@@ -179,8 +182,9 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     let actions: Vec<String> = other.events_after(0).unwrap().iter().map(|e| e.action_word()).collect();
     assert_eq!(actions.last().map(String::as_str), Some("copy"), "{actions:?}");
 
-    // Reveal the second: shown, recorded, hidden after 30 s.
-    harness.get_all_by_label("Reveal").nth(1).unwrap().click();
+    // Reveal the other on its page: shown, recorded, hidden after 30 s.
+    click(&mut harness, "Open Transactional — 東京");
+    click(&mut harness, "Reveal Transactional — 東京");
     harness.run();
     harness.run();
     let shown = harness.state().team().unwrap().revealed.as_ref().expect("revealed");
@@ -190,11 +194,12 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     world.clock.advance_secs(31);
     harness.run();
     assert!(harness.state().team().unwrap().revealed.is_none());
-
-    // Edit a label from the window: the row's Edit opens the key's page in Edit, as a local
-    // vault's key page has it.
-    harness.get_all_by_label("Edit").next().unwrap().click();
+    harness.key_press(egui::Key::Escape);
     harness.run();
+
+    // Edit a label from the window, on the key's page as a local vault's.
+    click(&mut harness, "Open Mailchimp list sync");
+    click(&mut harness, "Edit Mailchimp list sync");
     harness.get_by_label("Label").click();
     harness.run();
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
@@ -258,9 +263,9 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     harness.get_all_by_label("Audit log").next().unwrap().click();
     harness.run();
 
-    // Revoke it: a reason is asked; the row says revoked and its Copy is off.
-    harness.get_all_by_label("Revoke…").next().unwrap().click();
-    harness.run();
+    // Revoke it from its row's menu: a reason is asked; the row says revoked, without Copy.
+    click(&mut harness, "More for Newsletter sync");
+    click(&mut harness, "Revoke Newsletter sync…");
     click(&mut harness, "Revoke key");
     harness.get_by_label_contains("The reason is empty");
     type_into(&mut harness, "Reason", "pasted in a shared doc");
@@ -271,9 +276,15 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     // Its page opens on its replacement (pasted: a Mailchimp key), then back to the list.
     harness.get_by_label("Replacement key");
     click(&mut harness, "Back to keys");
+    assert!(harness.query_by_label("Open Newsletter sync").is_none(), "a revoked key is hidden");
+    click(&mut harness, "Show revoked");
+    harness.get_by_label("Open Newsletter sync");
     harness.get_by_label("revoked");
-    assert_eq!(harness.get_all_by_label("Revoke…").count(), 1, "only the live key can be revoked");
-    assert!(harness.get_all_by_label("Copy").next().unwrap().accesskit_node().is_disabled());
+    assert!(harness.query_by_label("Copy Newsletter sync").is_none(), "a revoked key is not copied");
+    click(&mut harness, "More for Newsletter sync");
+    assert!(harness.query_by_label("Revoke Newsletter sync…").is_none(), "nor revoked again");
+    harness.key_press(egui::Key::Escape);
+    harness.run();
     let events = other.events_after(0).unwrap();
     let last = events.last().unwrap();
     assert!(last.member == "ana" && last.is(Action::Revoke), "{last:?}");
@@ -336,7 +347,7 @@ fn a_readers_token_opens_the_team_vault_read_only_and_a_stopped_server_shows_the
     click(&mut harness, "Unlock");
     harness.run();
     assert!(harness.state().team().is_some());
-    harness.get_by_label("Transactional");
+    harness.get_by_label("Open Transactional");
 
     // The kept token is revoked on the server: one sentence, and the field for a new one.
     click(&mut harness, "Lock");
@@ -354,16 +365,23 @@ fn a_readers_token_opens_the_team_vault_read_only_and_a_stopped_server_shows_the
     assert!(harness.state().team().is_some(), "opened with the new token");
     harness.get_by_label_contains("Read-only: this token may not change keys");
     assert!(harness.get_by_label("Add key").accesskit_node().is_disabled());
-    assert!(harness.get_by_label("Edit").accesskit_node().is_disabled());
-    assert!(!harness.get_by_label("Copy").accesskit_node().is_disabled(), "a reader may copy");
+    assert!(!harness.get_by_label("Copy Transactional").accesskit_node().is_disabled(), "a reader may copy");
+    click(&mut harness, "Open Transactional");
+    assert!(harness.get_by_label("Edit Transactional").accesskit_node().is_disabled());
+    assert!(harness.get_by_label("Revoke Transactional…").accesskit_node().is_disabled());
+    assert!(!harness.get_by_label("Reveal Transactional").accesskit_node().is_disabled(), "nor reveal");
+    harness.key_press(egui::Key::Escape);
+    harness.run();
 
     // The server stops: the next poll says so, the list stays, copy and reveal wait.
     bao.stop();
     poll(&mut harness, &world);
     harness.get_by_label_contains("Read-only: the team vault's server cannot be reached");
-    harness.get_by_label("Transactional");
-    assert!(harness.get_by_label("Copy").accesskit_node().is_disabled());
-    assert!(harness.get_by_label("Reveal").accesskit_node().is_disabled());
+    assert!(harness.get_by_label("Copy Transactional").accesskit_node().is_disabled());
+    click(&mut harness, "Open Transactional");
+    assert!(harness.get_by_label("Reveal Transactional").accesskit_node().is_disabled());
+    harness.key_press(egui::Key::Escape);
+    harness.run();
 
     // Locked and opened again while it is stopped (with the new token, kept): this
     // computer's copy, read-only.
@@ -373,9 +391,8 @@ fn a_readers_token_opens_the_team_vault_read_only_and_a_stopped_server_shows_the
     click(&mut harness, "Unlock");
     harness.run();
     assert!(harness.state().team().is_some(), "opened from this computer's copy");
-    harness.get_by_label("Transactional");
     harness.get_by_label_contains("This is this computer's copy from");
-    assert!(harness.get_by_label("Copy").accesskit_node().is_disabled());
+    assert!(harness.get_by_label("Copy Transactional").accesskit_node().is_disabled());
 }
 
 #[test]
@@ -409,7 +426,7 @@ fn a_second_member_joins_from_the_window_with_an_invitation_code() {
     click(&mut harness, "Join team vault");
     harness.run();
     assert!(harness.state().team().is_some(), "ben joined");
-    harness.get_by_label("Transactional");
+    harness.get_by_label("Open Transactional");
     harness.get_by_label_contains("you are ben");
     let config = keydesk::actions::team::read_config(&vault_dir(&world)).unwrap();
     assert_eq!(config.member, "ben");
@@ -457,7 +474,7 @@ fn an_admin_invites_and_removes_a_member_from_the_window() {
     click(&mut ben, "Join team vault");
     ben.run();
     assert!(ben.state().team().is_some(), "ben joined");
-    ben.get_by_label("Transactional");
+    ben.get_by_label("Open Transactional");
 
     // Ana removes ben: asked first, then the key is replaced; ben's window hears of it.
     click(&mut harness, "Members");
@@ -473,10 +490,10 @@ fn an_admin_invites_and_removes_a_member_from_the_window() {
     assert!(harness.query_by_label("Remove…").is_none(), "ana is alone again");
     poll(&mut ben, &ben_world);
     ben.get_by_label_contains("The team's key was replaced since you unlocked");
-    assert!(ben.get_by_label("Copy").accesskit_node().is_disabled());
+    assert!(ben.get_by_label("Copy Transactional").accesskit_node().is_disabled());
     // Ana goes on writing under the new key.
-    harness.get_by_label("Edit").click();
-    harness.run();
+    click(&mut harness, "Open Transactional");
+    click(&mut harness, "Edit Transactional");
     type_into(&mut harness, "Notes", "after the removal");
     click(&mut harness, "Save Transactional");
     harness.run();
@@ -548,7 +565,7 @@ fn the_team_list_sorts_as_a_local_list_does_and_keeps_the_order_chosen() {
     let order = |harness: &Harness<'_, KeydeskApp>| {
         let mut rows: Vec<(f32, &str)> = ["Alpha", "Zeta"]
             .into_iter()
-            .map(|label| (harness.get_by_label(label).rect().min.y, label))
+            .map(|label| (harness.get_by_label(&format!("Open {label}")).rect().min.y, label))
             .collect();
         rows.sort_by(|a, b| a.0.total_cmp(&b.0));
         rows.into_iter().map(|(_, label)| label).collect::<Vec<_>>()
@@ -682,7 +699,7 @@ fn a_key_is_replaced_from_the_team_screen_step_by_step() {
 
     // Replace…: the key's page, its replacement pasted in its rotation section and the
     // rotation asked about first; the old one retires and the steps are listed.
-    click(&mut harness, "Replace…");
+    click(&mut harness, "Open CRM mail");
     let rotate = "Rotate CRM mail to the replacement key";
     assert!(harness.get_by_label(rotate).accesskit_node().is_disabled(), "nothing pasted yet");
     type_into(&mut harness, "Replacement key", &common::sendgrid_key());
@@ -721,9 +738,10 @@ fn a_key_is_replaced_from_the_team_screen_step_by_step() {
     harness.run();
     poll(&mut harness, &world);
     assert!(harness.query_by_label_contains("is being replaced").is_none(), "the rotation ends");
-    // Escape: back to the list.
+    // Escape: back to the list, where the old key shows among the revoked.
     harness.key_press(egui::Key::Escape);
     harness.run();
+    click(&mut harness, "Show revoked");
     harness.get_by_label("revoked");
     let events = other.events_after(0).unwrap();
     let last = events.last().unwrap();
@@ -835,7 +853,8 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
     poll(&mut harness, &world);
 
     // Revoke…, saying where it leaked: an incident opens, then the replacement is asked for.
-    click(&mut harness, "Revoke…");
+    click(&mut harness, "More for CRM mail");
+    click(&mut harness, "Revoke CRM mail…");
     type_into(&mut harness, "Reason", "pasted in a public channel");
     type_into(&mut harness, "Found in", "a public Slack channel");
     click(&mut harness, "Revoke key");
@@ -891,8 +910,9 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
     harness.run();
     harness.get_by_label("closed");
     // Neither key's page (the old one's, its replacement's) says it is open any more.
+    click(&mut harness, "Show revoked");
     for row in 0..2 {
-        harness.get_all_by_label("CRM mail").nth(row).unwrap().click();
+        harness.get_all_by_label("Open CRM mail").nth(row).unwrap().click();
         harness.run();
         harness.run();
         harness.get_by_label("Changed last by");
@@ -928,7 +948,7 @@ fn a_team_keys_details_show_what_is_kept_and_ask_when_it_was_last_used() {
     poll(&mut harness, &world);
 
     // Clicking the label opens what the team vault keeps about the key.
-    click(&mut harness, "Newsletter");
+    click(&mut harness, "Open Newsletter");
     harness.run();
     harness.run();
     for shown in ["Elastic Email · EE", "Created", "Changed last by", "Last used at Elastic Email"] {
@@ -1107,7 +1127,7 @@ fn a_team_keys_copy_is_cleared_after_this_computers_clear_time() {
     type_into(&mut harness, "Master password", PASSWORD);
     click(&mut harness, "Unlock");
     harness.run();
-    click(&mut harness, "Copy");
+    click(&mut harness, "Copy Transactional");
     harness.run();
     harness.run();
     assert_eq!(world.clipboard.contents().as_deref(), Some(secret.as_str()));
@@ -1183,7 +1203,7 @@ fn a_keydesk_keys_replacement_is_generated_from_the_team_screen() {
     poll(&mut harness, &world);
 
     // Rotate on a Keydesk key's page asks for nothing to paste: Keydesk generates the new key.
-    click(&mut harness, "Replace…");
+    click(&mut harness, "Open Webhook signing");
     assert!(harness.query_by_label("Replacement key").is_none(), "nothing to paste");
     click(&mut harness, "Rotate Webhook signing");
     harness.get_all_by_label("Rotate").last().unwrap().click();
@@ -1232,7 +1252,7 @@ fn a_suspected_leak_is_reported_from_a_team_keys_page() {
 
     // The key's page has a local key page's "Report a suspected leak": it opens an incident
     // on the team vault, noticed by this member when nobody is named.
-    click(&mut harness, "CRM mail");
+    click(&mut harness, "Open CRM mail");
     scroll_to(&mut harness, "Report a suspected leak");
     click(&mut harness, "Report a suspected leak");
     scroll_to(&mut harness, "Open incident");

@@ -70,7 +70,7 @@ impl KeydeskApp {
                 if let Some(notice) = session.notice.take() {
                     self.toasts.warn(notice, now);
                 }
-                session.screen.sort = self.sort;
+                session.screen.list.sort = self.sort;
                 self.phase = Phase::Team(session);
             }
             TeamDone::Opened(Err(error)) => {
