@@ -199,10 +199,10 @@ pub(super) fn whois_panel_ui(
     state: &mut TeamScreenState,
     command: &mut Option<TeamCommand>,
 ) {
-    let key = |id: &KeyId| view.keys.iter().find(|k| k.record.id == *id).map(|k| &k.record);
-    let whois_view = super::whois::WhoisView { key: &key, incidents: view.incidents.unwrap_or_default() };
+    use super::detail::KeyBook;
+    let key = |id: &KeyId| view.key(id);
     let asked = egui::Frame::group(ui.style())
-        .show(ui, |ui| super::whois::whois_ui(ui, &whois_view, &mut state.whois))
+        .show(ui, |ui| super::whois::whois_ui(ui, view, &mut state.whois))
         .inner;
     let revoke = |id: &KeyId, (found_where, noticed_by): (String, String)| {
         Some(RevokeForm { found_where, noticed_by, ..RevokeForm::of(key(id)?, None) })

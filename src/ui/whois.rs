@@ -3,23 +3,16 @@
 //! the leak response for a key that still works: an incident (where it was found, who noticed),
 //! the revoke, then the replacement, each step joining the incident.
 
+use super::detail::KeyBook;
 use super::session::Command;
 use super::state::WhoisState;
 use super::theme::{self, Badge};
 use super::widgets::{MAX_SECRET_CHARS, badge_ui, error_ui, field, secret_field};
-use crate::vault::model::{Incident, KeyId, KeyRecord};
+use crate::vault::model::{Incident, KeyRecord};
 use crate::vault::whois;
 
-/// What the screen looks keys up in: a vault's keys (a local vault's file, a team vault's
-/// copy) and its incidents.
-pub struct WhoisView<'a> {
-    /// A key by its id.
-    pub key: &'a dyn Fn(&KeyId) -> Option<&'a KeyRecord>,
-    pub incidents: &'a [Incident],
-}
-
-/// The screen.
-pub fn whois_ui(ui: &mut egui::Ui, file: &WhoisView<'_>, state: &mut WhoisState) -> Option<Command> {
+/// The screen, over a vault's keys and incidents (a local vault's file, a team vault's copy).
+pub fn whois_ui(ui: &mut egui::Ui, file: &dyn KeyBook, state: &mut WhoisState) -> Option<Command> {
     let mut command = None;
     ui.heading("Which key is this?");
     ui.label(
@@ -77,7 +70,7 @@ pub fn whois_ui(ui: &mut egui::Ui, file: &WhoisView<'_>, state: &mut WhoisState)
     // Where the string was found and who noticed are asked once, for every key found that
     // still works and has no incident open.
     let ask =
-        keys.iter().filter_map(|id| (file.key)(id)).any(|r| r.is_live() && open_incident(file, r).is_none());
+        keys.iter().filter_map(|id| file.key(id)).any(|r| r.is_live() && open_incident(file, r).is_none());
     if ask {
         field(ui, "Found where", &mut state.found_where);
         field(ui, "Noticed by", &mut state.noticed_by);
@@ -85,7 +78,7 @@ pub fn whois_ui(ui: &mut egui::Ui, file: &WhoisView<'_>, state: &mut WhoisState)
     }
     for id in &keys {
         ui.add_space(theme::GAP);
-        match (file.key)(id) {
+        match file.key(id) {
             None => badge_ui(ui, "The key it matched is no longer in this vault.", Badge::Warn),
             Some(record) => {
                 if let Some(asked) = key_answer_ui(ui, file, record, state) {
@@ -98,14 +91,14 @@ pub fn whois_ui(ui: &mut egui::Ui, file: &WhoisView<'_>, state: &mut WhoisState)
 }
 
 /// The incident open on `record`, if one is.
-fn open_incident<'a>(file: &WhoisView<'a>, record: &KeyRecord) -> Option<&'a Incident> {
-    file.incidents.iter().find(|i| i.key == record.id && i.closed_at.is_none())
+fn open_incident<'a>(file: &'a dyn KeyBook, record: &KeyRecord) -> Option<&'a Incident> {
+    file.incidents().iter().find(|i| i.key == record.id && i.closed_at.is_none())
 }
 
 /// One key found: which it is, its state and last check, and the leak response.
 fn key_answer_ui(
     ui: &mut egui::Ui,
-    file: &WhoisView<'_>,
+    file: &dyn KeyBook,
     record: &KeyRecord,
     state: &WhoisState,
 ) -> Option<Command> {
@@ -114,7 +107,7 @@ fn key_answer_ui(
         ui.label(egui::RichText::new(format!("It is \"{}\"", record.label)).strong());
         ui.label(format!("({} key, …{})", record.provider.name(), hint_end(&record.hint)));
     });
-    let mut said = whois::state_words(record, file.key);
+    let mut said = whois::state_words(record, |id| file.key(id));
     let kind = if record.is_live() || record.provider_revoke_pending.is_some() {
         said.push_str(" If it was found where it should not be, it has leaked.");
         Badge::Bad

@@ -99,8 +99,7 @@ impl Session {
                     );
                 }
                 Screen::Whois => {
-                    let view = whois::WhoisView { key: &|id| file.key(id), incidents: &file.incidents };
-                    commands.extend(whois::whois_ui(ui, &view, &mut self.whois).map(Into::into));
+                    commands.extend(whois::whois_ui(ui, file, &mut self.whois).map(Into::into));
                 }
                 Screen::Health => {
                     let audit = self.audit_cache.as_ref();
