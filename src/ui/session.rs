@@ -289,7 +289,7 @@ impl Effects<'_> {
 }
 
 mod answers;
-mod check_all;
+pub(crate) mod check_all;
 mod draw;
 mod run;
 

@@ -80,6 +80,9 @@ pub enum TeamCommand {
         name: Option<String>,
     },
     HideReveal,
+    /// Check every live key at its provider (a job with a progress bar and Cancel; each answer
+    /// recorded in the team vault as it arrives).
+    CheckAll,
     /// A pasted key (checked at its provider once kept, when `verify_after`).
     Add {
         request: crate::vault::AddRequest,

@@ -47,9 +47,9 @@ impl KeyBook for TeamView<'_> {
     fn replaces_at_provider(&self) -> bool {
         false
     }
-    /// Each key is checked from its row or page (the command line's `check` checks them all).
+    /// Every key's answer is recorded on the server: not while the vault is read-only.
     fn checks_all(&self) -> bool {
-        false
+        self.why_not_change().is_none()
     }
     fn shared(&self) -> bool {
         true
@@ -204,6 +204,7 @@ pub(super) fn carried(
             state.confirm = Some(*confirm);
             None
         }
+        Command::CheckAll => Some(TeamCommand::CheckAll),
         Command::Copy(key) => Some(TeamCommand::Copy(key)),
         Command::Reveal(key) => Some(TeamCommand::Reveal(key)),
         Command::HideReveal => Some(TeamCommand::HideReveal),

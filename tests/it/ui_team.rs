@@ -365,6 +365,8 @@ fn a_readers_token_opens_the_team_vault_read_only_and_a_stopped_server_shows_the
     assert!(harness.state().team().is_some(), "opened with the new token");
     harness.get_by_label_contains("Read-only: this token may not change keys");
     assert!(harness.get_by_label("Add key").accesskit_node().is_disabled());
+    harness.get_by_label_contains("1 not verified");
+    assert!(harness.query_by_label("Check every key").is_none(), "its answers could not be recorded");
     assert!(!harness.get_by_label("Copy Transactional").accesskit_node().is_disabled(), "a reader may copy");
     click(&mut harness, "Open Transactional");
     assert!(harness.get_by_label("Edit Transactional").accesskit_node().is_disabled());
@@ -1277,4 +1279,67 @@ fn a_suspected_leak_is_reported_from_a_team_keys_page() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].incident.noticed_by, "ana");
     assert_eq!(found[0].incident.found_where, "a screenshot in a support ticket");
+}
+
+#[test]
+fn every_team_key_is_checked_from_the_list_and_each_answer_kept_on_the_server() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let (good, bad) = (common::sendgrid_key(), common::sendgrid_key());
+    let accepted = good.clone();
+    // SendGrid on loopback takes one key and refuses the other.
+    let sendgrid = common::mock::Mock::start(move |seen| {
+        if seen.header("authorization") == Some(format!("Bearer {accepted}").as_str()) {
+            common::mock::Reply::json(200, r#"{"scopes":["mail.send"]}"#)
+        } else {
+            common::mock::Reply::json(
+                401,
+                r#"{"errors":[{"field":null,"message":"authorization required"}]}"#,
+            )
+        }
+    });
+    let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    let request = keydesk::vault::AccountRequest {
+        name: "SG".into(),
+        provider: keydesk::providers::Provider::SendGrid,
+        region: None,
+        base_url: Some(sendgrid.url.clone()),
+    };
+    let account =
+        other.add_account(&keys, request, None, &mut keydesk::vault::os_rng(), chrono::Utc::now()).unwrap();
+    add_key_of(&other, &keys, "Transactional", &good, Some(account.id.clone()));
+    add_key_of(&other, &keys, "Old CRM", &bad, Some(account.id));
+    poll(&mut harness, &world);
+
+    // The list's "Check every key", as on a local vault: one request a key, each answer kept
+    // on the server, the tally in the error colour since one was refused.
+    harness.get_by_label_contains("2 not verified");
+    click(&mut harness, "Check every key");
+    // Each answer is on the server as it arrives; the tally is said once the job ends.
+    common::window::step_until(&mut harness, "every answer recorded", |_| {
+        other.keys().unwrap().iter().all(|k| k.record.last_verified.is_some())
+    });
+    let tally = "Checked 2 keys: 1 works · 1 refused · 0 could not tell.";
+    for _ in 0..2000 {
+        if harness.query_by_label_contains(tally).is_some() {
+            break;
+        }
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.get_by_label_contains(tally);
+    assert_eq!(sendgrid.seen().len(), 2, "one request a key");
+    let kept = other.keys().unwrap();
+    let works = |label: &str| {
+        kept.iter()
+            .find(|k| k.record.label == label)
+            .and_then(|k| k.record.last_verified.as_ref())
+            .map(|v| v.outcome.works())
+    };
+    assert_eq!((works("Transactional"), works("Old CRM")), (Some(true), Some(false)));
+    let actions: Vec<String> = other.events_after(0).unwrap().iter().map(|e| e.action_word()).collect();
+    assert!(actions.iter().any(|a| a == "health"), "the health score is recorded: {actions:?}");
+    poll(&mut harness, &world);
+    harness.get_by_label("refused by SendGrid");
 }

@@ -27,11 +27,75 @@ pub struct Checking {
 
 /// How the job ended.
 pub struct CheckAllEnded {
-    ended: checks::Ended,
+    pub(crate) ended: checks::Ended,
     /// Each provider that asked to wait too long: its keys not checked, and the sentence.
-    stopped: Vec<(usize, String)>,
+    pub(crate) stopped: Vec<(usize, String)>,
     /// Keys that could not be asked about (no secret, no address).
-    not_planned: Vec<String>,
+    pub(crate) not_planned: Vec<String>,
+}
+
+/// What the answers of a check of every key came to once recorded.
+pub struct CheckAllRecorded {
+    pub tally: Tally,
+    /// Uses the provider saw after a revoke or a replacement.
+    pub flags: Vec<String>,
+    /// Why the vault could not record an answer (the check stopped there).
+    pub failed: Option<String>,
+}
+
+/// Says how a check of every key ended, on either vault kind: each use after a revoke (in the
+/// error colour), each provider that asked to wait too long, the keys not asked about, then
+/// one line with the tally and the health score recorded after it (`health`: none when an
+/// answer could not be recorded), in the colour of its worst answer. Answers whether the
+/// health score was recorded.
+pub(crate) fn say_ended(
+    toasts: &mut crate::ui::widgets::Toasts,
+    ended: &CheckAllEnded,
+    recorded: CheckAllRecorded,
+    health: Option<Result<crate::vault::health::HealthReport, crate::actions::ActionError>>,
+    now: DateTime<Utc>,
+) -> bool {
+    for flag in recorded.flags {
+        toasts.error(flag, now);
+    }
+    for (_, why) in &ended.stopped {
+        toasts.warn(why.clone(), now);
+    }
+    if let Some(first) = ended.not_planned.first() {
+        let more = ended.not_planned.len() - 1;
+        let also = if more > 0 { format!(" (and {more} more)") } else { String::new() };
+        toasts.warn(format!("Not checked: {first}{also}"), now);
+    }
+    let tally = recorded.tally;
+    let mut said = format!("Checked {}: {}.", crate::vault::count_keys(tally.done()), tally.sentence());
+    let left = ended.ended.left;
+    if ended.ended.cancelled && left > 0 {
+        said.push_str(&format!(" Stopped: {} not checked.", crate::vault::count_keys(left)));
+    }
+    let mut kept = false;
+    match (recorded.failed, health) {
+        (Some(error), _) => {
+            toasts.error(format!("{error} The answers before it are recorded; the check stopped."), now);
+        }
+        // The score as the answers left it, on record: the Health screen's chart.
+        (None, Some(Ok(health))) => {
+            said.push_str(&format!(" Health score: {}/100.", health.score));
+            kept = true;
+        }
+        (None, Some(Err(error))) => {
+            toasts
+                .error(format!("The answers are recorded, but the health score could not be: {error}"), now);
+        }
+        (None, None) => {}
+    }
+    if tally.refused > 0 {
+        toasts.error(said, now);
+    } else if tally.could_not_tell > 0 || left > 0 || !ended.stopped.is_empty() {
+        toasts.warn(said, now);
+    } else {
+        toasts.info(said, now);
+    }
+    kept
 }
 
 impl Session {
@@ -147,48 +211,12 @@ impl Session {
     /// what kept keys from being checked).
     pub(super) fn finish_check_all(&mut self, ended: &CheckAllEnded, fx: &mut Effects<'_>) {
         self.record_checked();
-        let now = fx.now;
         let Some(checking) = self.checking.take() else { return };
-        for flag in checking.flags {
-            fx.toasts.error(flag, now);
-        }
-        for (_, why) in &ended.stopped {
-            fx.toasts.warn(why.clone(), now);
-        }
-        if let Some(first) = ended.not_planned.first() {
-            let more = ended.not_planned.len() - 1;
-            let also = if more > 0 { format!(" (and {more} more)") } else { String::new() };
-            fx.toasts.warn(format!("Not checked: {first}{also}"), now);
-        }
-        let tally = checking.tally;
-        let mut said = format!("Checked {}: {}.", crate::vault::count_keys(tally.done()), tally.sentence());
-        let left = ended.ended.left;
-        if ended.ended.cancelled && left > 0 {
-            said.push_str(&format!(" Stopped: {} not checked.", crate::vault::count_keys(left)));
-        }
-        match checking.failed {
-            Some(error) => {
-                fx.toasts
-                    .error(format!("{error} The answers before it are recorded; the check stopped."), now);
-            }
-            // The score as the answers left it, on record: the Health screen's chart.
-            None => match self.vault.record_health() {
-                Ok(health) => {
-                    said.push_str(&format!(" Health score: {}/100.", health.score));
-                    self.last_check_all = Some(Some(now));
-                }
-                Err(error) => fx.toasts.error(
-                    format!("The answers are recorded, but the health score could not be: {error}"),
-                    now,
-                ),
-            },
-        }
-        if tally.refused > 0 {
-            fx.toasts.error(said, now);
-        } else if tally.could_not_tell > 0 || left > 0 || !ended.stopped.is_empty() {
-            fx.toasts.warn(said, now);
-        } else {
-            fx.toasts.info(said, now);
+        let health = checking.failed.is_none().then(|| crate::actions::Store::record_health(&mut self.vault));
+        let recorded =
+            CheckAllRecorded { tally: checking.tally, flags: checking.flags, failed: checking.failed };
+        if say_ended(fx.toasts, ended, recorded, health, fx.now) {
+            self.last_check_all = Some(Some(fx.now));
         }
     }
 }

@@ -24,6 +24,21 @@ impl KeydeskApp {
             done @ (TeamDone::Created(_) | TeamDone::Changed(_) | TeamDone::Added(..)) => {
                 self.key_done(ctx, done, now);
             }
+            TeamDone::CheckedAll(found) => match *found {
+                Ok(found) => {
+                    let toasts = &mut self.toasts;
+                    crate::ui::session::check_all::say_ended(
+                        toasts,
+                        &found.ended,
+                        found.recorded,
+                        found.health,
+                        now,
+                    );
+                    // The answers show at once: the next poll starts now.
+                    self.run_team(ctx, TeamCommand::Retry);
+                }
+                Err(error) => self.toasts.error(error.to_string(), now),
+            },
             TeamDone::Whois(found) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 match found {

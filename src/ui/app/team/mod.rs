@@ -5,6 +5,7 @@
 //! draws this computer's copy. The poll reads the audit trail's new entries every
 //! [`POLL_SECS`] seconds and reads again only the keys they name (15–20 ms with 10,000 keys).
 
+mod checks;
 mod done;
 mod opening;
 mod work;
@@ -120,6 +121,8 @@ pub enum TeamDone {
     /// This member's password changed: what to say, and the team's keys when they were
     /// replaced with it; or why not.
     PasswordChanged(Result<(String, Option<TeamKeys>), TeamError>),
+    /// The check of every key ended: what it found, or why it could not start.
+    CheckedAll(Box<Result<checks::CheckedAll, Failure>>),
     /// The provider accounts as read.
     Accounts(Result<Vec<Account>, TeamError>),
     /// The incidents as read, with their timelines.
@@ -379,6 +382,15 @@ impl KeydeskApp {
             | TeamCommand::LeakGuard(_) => {}
             command @ (TeamCommand::Reveal(_) | TeamCommand::Copy(_)) => {
                 run_reveal_copy(jobs, ctx, session, with, now, command);
+            }
+            TeamCommand::CheckAll => {
+                let existing = session.list.clone();
+                let label = "Checking every key at its provider";
+                jobs.spawn_counted(ctx, label, Records::Yes, move |progress| {
+                    let (keys, vault) = with;
+                    let found = checks::check_all(&vault, &keys, existing, progress, now);
+                    Done::Team(TeamDone::CheckedAll(Box::new(found)))
+                });
             }
             command @ (TeamCommand::Verify(_)
             | TeamCommand::Generate { .. }
