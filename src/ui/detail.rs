@@ -28,7 +28,11 @@ pub trait KeyBook {
     /// Changes whenever the keys do (the list is built again then).
     fn version(&self) -> u64;
     fn key(&self, id: &KeyId) -> Option<&KeyRecord>;
-    fn account(&self, id: &str) -> Option<&Account>;
+    /// The provider accounts (a team vault's once read).
+    fn accounts(&self) -> &[Account];
+    fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts().iter().find(|a| a.id == id)
+    }
     /// The incidents as last read (a team vault reads them when a key's page opens).
     fn incidents(&self) -> &[Incident];
     /// Who changed the key last, where more than one person can (a team vault's entries).
@@ -62,6 +66,11 @@ pub trait KeyBook {
     }
 }
 
+/// The keys of `book`, in the order they are kept.
+pub fn keys_of(book: &dyn KeyBook) -> impl Iterator<Item = &KeyRecord> + Clone {
+    (0..book.count()).filter_map(|at| book.at(at))
+}
+
 impl KeyBook for VaultFile {
     fn count(&self) -> usize {
         self.keys.len()
@@ -76,8 +85,8 @@ impl KeyBook for VaultFile {
     fn key(&self, id: &KeyId) -> Option<&KeyRecord> {
         VaultFile::key(self, id)
     }
-    fn account(&self, id: &str) -> Option<&Account> {
-        VaultFile::account(self, id)
+    fn accounts(&self) -> &[Account] {
+        &self.accounts
     }
     fn incidents(&self) -> &[Incident] {
         &self.incidents

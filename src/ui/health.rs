@@ -5,25 +5,30 @@
 
 use chrono::{DateTime, Utc};
 
+use super::detail::{KeyBook, keys_of};
 use super::session::{AuditCache, Command};
 use super::theme::{self, Badge};
 use super::widgets::badge_ui;
 use crate::vault::health::history::{
     MOST_CHARTED, ScorePoint, WEEKLY_DAYS, history, short_date, trend_sentence,
 };
-use crate::vault::health::{Finding, Fix, HealthReport, Severity, findings};
+use crate::vault::health::{Finding, Fix, HealthReport, Severity, findings_of};
 use crate::vault::incidents::IncidentReport;
-use crate::vault::model::{KeyRecord, VaultFile};
+use crate::vault::model::KeyRecord;
 
 /// The most findings drawn; `keydesk health` lists them all.
 const MOST_SHOWN: usize = 200;
+
+/// What the report was made from: the keys' version and count, the incidents read (all,
+/// open) and accounts read, and the minute.
+type Stamp = (u64, usize, (usize, usize, usize), i64);
 
 /// The report, kept until the vault is saved again or a minute passes (computing it for
 /// 10,000 keys every frame would slow the window), and the scores on record, read again when
 /// the log grows.
 #[derive(Default)]
 pub struct HealthState {
-    cached: Option<((u64, usize, i64), HealthReport)>,
+    cached: Option<(Stamp, HealthReport)>,
     history: Option<(u64, Vec<ScorePoint>)>,
 }
 
@@ -38,27 +43,34 @@ impl HealthState {
         self.history.as_ref().map_or(&[], |(_, points)| points)
     }
 
-    fn report(&mut self, file: &VaultFile, now: DateTime<Utc>) -> &HealthReport {
-        let stamp = (file.header.generation, file.keys.len(), now.timestamp() / 60);
+    /// The report on `book`, made again when its keys change, when the incidents or accounts
+    /// it reads beside them do (a team vault's are read after the screen opens), or a minute on.
+    fn report(&mut self, book: &dyn KeyBook, now: DateTime<Utc>) -> &HealthReport {
+        let incidents = book.incidents();
+        let open = incidents.iter().filter(|i| i.closed_at.is_none()).count();
+        let read = (incidents.len(), open, book.accounts().len());
+        let stamp = (book.version(), book.count(), read, now.timestamp() / 60);
         if self.cached.as_ref().is_some_and(|(at, _)| *at != stamp) {
             self.cached = None;
         }
-        &self.cached.get_or_insert_with(|| (stamp, findings(file, now))).1
+        let parts = (keys_of(book), book.incidents(), book.accounts());
+        &self.cached.get_or_insert_with(|| (stamp, findings_of(parts, now))).1
     }
 }
 
-/// The screen; `audit` is the log as last read, for the scores on record.
+/// The screen over `book`; `audit` is the log as last read, for the scores on record;
+/// `weekly`: whether the window checks every key weekly, where the vault has that setting.
 pub fn health_ui(
     ui: &mut egui::Ui,
-    (file, audit): (&VaultFile, Option<&AuditCache>),
+    (book, audit, weekly): (&dyn KeyBook, Option<&AuditCache>, Option<bool>),
     state: &mut HealthState,
     now: DateTime<Utc>,
 ) -> Option<Command> {
     ui.heading("Health");
     let points = state.history(audit);
     history_ui(ui, points, now);
-    ui.label(last_run(points.last(), file.header.settings.check_weekly, now));
-    let report = state.report(file, now);
+    ui.label(last_run(points.last(), weekly, now));
+    let report = state.report(book, now);
     let mut command = None;
     let colour = if report.has_critical() {
         Badge::Bad
@@ -70,7 +82,7 @@ pub fn health_ui(
     ui.horizontal(|ui| {
         badge_ui(ui, &format!("Health score: {}/100", report.score), colour);
         // Every key asked at its provider: the findings follow its answers as they come.
-        if !file.keys.is_empty() && ui.button("Check every key").clicked() {
+        if book.count() > 0 && book.checks_all() && ui.button("Check every key").clicked() {
             command = Some(Command::CheckAll);
         }
     });
@@ -101,7 +113,7 @@ pub fn health_ui(
                 badge_ui(ui, &format!("{} — {}", finding.severity.word(), finding.kind.title()), kind);
             }
             ui.push_id(index, |ui| {
-                if let Some(asked) = finding_ui(ui, file, finding) {
+                if let Some(asked) = finding_ui(ui, book, finding) {
                     command = Some(asked);
                 }
             });
@@ -117,8 +129,8 @@ pub fn health_ui(
 }
 
 /// One finding: its keys (or its account), its sentence and its fix's button.
-fn finding_ui(ui: &mut egui::Ui, file: &VaultFile, finding: &Finding) -> Option<Command> {
-    if let Some(account) = finding.account.as_deref().and_then(|id| file.account(id)) {
+fn finding_ui(ui: &mut egui::Ui, book: &dyn KeyBook, finding: &Finding) -> Option<Command> {
+    if let Some(account) = finding.account.as_deref().and_then(|id| book.account(id)) {
         let mut command = None;
         ui.horizontal_wrapped(|ui| {
             ui.label(egui::RichText::new(&account.name).strong());
@@ -131,13 +143,13 @@ fn finding_ui(ui: &mut egui::Ui, file: &VaultFile, finding: &Finding) -> Option<
         });
         return command;
     }
-    let key = finding.keys.first().and_then(|id| file.key(id))?;
+    let key = finding.keys.first().and_then(|id| book.key(id))?;
     let mut command = None;
     ui.horizontal_wrapped(|ui| {
         ui.label(egui::RichText::new(&key.label).strong());
         ui.label(format!("({})", key.provider.name()));
         ui.label(&finding.sentence);
-        let (label, asked) = fix_command(file, key, &finding.fix);
+        let (label, asked) = fix_command(book, key, &finding.fix);
         if ui.button(label).clicked() {
             command = Some(asked);
         }
@@ -146,7 +158,7 @@ fn finding_ui(ui: &mut egui::Ui, file: &VaultFile, finding: &Finding) -> Option<
 }
 
 /// The button for `fix` on `key`, and the command it gives.
-fn fix_command(file: &VaultFile, key: &KeyRecord, fix: &Fix) -> (&'static str, Command) {
+fn fix_command(book: &dyn KeyBook, key: &KeyRecord, fix: &Fix) -> (&'static str, Command) {
     let open = Command::OpenKey(key.id.clone());
     match fix {
         Fix::Revoke => ("Revoke…", Command::StartRevoke(key.id.clone())),
@@ -160,7 +172,12 @@ fn fix_command(file: &VaultFile, key: &KeyRecord, fix: &Fix) -> (&'static str, C
             ("Open an incident", Command::OpenIncident { key: key.id.clone(), report })
         }
         Fix::ReplaceNarrower { .. }
-            if key.account.as_deref().and_then(|a| file.account(a)).is_some_and(|a| a.has_management_key) =>
+            if book.replaces_at_provider()
+                && key
+                    .account
+                    .as_deref()
+                    .and_then(|a| book.account(a))
+                    .is_some_and(|a| a.has_management_key) =>
         {
             ("Replace at the provider…", Command::ReplaceAtProvider(key.id.clone()))
         }
@@ -174,20 +191,21 @@ fn fix_command(file: &VaultFile, key: &KeyRecord, fix: &Fix) -> (&'static str, C
 }
 
 /// When every key was last checked (the newest score on record) and whether the window checks
-/// them weekly.
-fn last_run(last: Option<&ScorePoint>, weekly: bool, now: DateTime<Utc>) -> String {
+/// them weekly (said where the vault has that setting).
+fn last_run(last: Option<&ScorePoint>, weekly: Option<bool>, now: DateTime<Utc>) -> String {
     let last = last.map(|p| p.at);
     let said = last.map_or_else(
         || "No check of every key yet.".to_owned(),
         |at| format!("Every key was last checked on {}.", short_date(at, now)),
     );
     match (weekly, last) {
-        (false, _) => format!("{said} Weekly checks are off (Settings)."),
-        (true, Some(at)) => {
+        (None, _) => said,
+        (Some(false), _) => format!("{said} Weekly checks are off (Settings)."),
+        (Some(true), Some(at)) => {
             let next = at + chrono::Duration::days(WEEKLY_DAYS);
             format!("{said} Checked weekly while Keydesk is unlocked: next on {}.", short_date(next, now))
         }
-        (true, None) => {
+        (Some(true), None) => {
             format!("{said} Checked weekly while Keydesk is unlocked: the first check is due now.")
         }
     }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::accounts::AccountAction;
-use super::session::Revealed;
+use super::session::{Command, Revealed};
 use super::settings::TransferAction;
 use super::state::NewMode;
 use super::state::{AccountsState, TransferState};
@@ -192,6 +192,8 @@ pub struct TeamScreenState {
     pub adding: Option<super::state::NewKeyState>,
     /// The key whose page is open (its label was clicked), in place of the list.
     pub page: Option<KeyPage>,
+    /// The Health screen, when open, in place of the list.
+    pub health: Option<super::team_page::HealthPage>,
     pub revoking: Option<RevokeForm>,
     /// The question on screen (the key page's, as on a local vault).
     pub confirm: Option<super::session::Confirmation>,
@@ -352,7 +354,7 @@ pub fn team_ui(
     }
     egui::CentralPanel::default().show(ui, |ui| {
         super::widgets::pane_bounds(ui);
-        header_ui(ui, state, &mut command);
+        header_ui(ui, view, state, &mut command);
         // Where it is and who you are, under the title: the buttons keep the title's line.
         let place = format!("{} · you are {}", view.place, view.member);
         ui.add(egui::Label::new(egui::RichText::new(&place).weak()).truncate());
@@ -370,6 +372,10 @@ pub fn team_ui(
         }
         if state.page.is_some() {
             super::team_page::page_ui(ui, view, state, revealed, now, &mut command);
+            return;
+        }
+        if state.health.is_some() {
+            super::team_page::health_ui(ui, view, state, now, &mut command);
             return;
         }
         toolbar_ui(ui, view, state, &mut command);
@@ -396,14 +402,19 @@ pub(super) fn close_forms(state: &mut TeamScreenState, view: &TeamView<'_>) {
         | state.removing.take().is_some()
         | state.removing_account.take().is_some()
         | state.password.take().is_some();
-    if !forms {
+    if !forms && state.health.take().is_none() {
         super::team_page::leave(state, view);
     }
 }
 
 /// The title line: the heading, then Lock and the buttons that open and close the panels (a
 /// panel showing what the server holds has it read as it opens).
-pub(super) fn header_ui(ui: &mut egui::Ui, state: &mut TeamScreenState, command: &mut Option<TeamCommand>) {
+pub(super) fn header_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    command: &mut Option<TeamCommand>,
+) {
     ui.horizontal(|ui| {
         ui.heading("Team vault");
         // Right-aligned beside the title; on a narrow window the buttons wrap onto a second
@@ -421,6 +432,14 @@ pub(super) fn header_ui(ui: &mut egui::Ui, state: &mut TeamScreenState, command:
             }
             if panel_button(ui, "Incidents", &mut state.incidents_open) {
                 *command = Some(TeamCommand::LoadIncidents);
+            }
+            // The local vault's Health screen, in place of the list (asking first when a key's
+            // page has edits not saved).
+            if ui.add(egui::Button::new("Health").selected(state.health.is_some())).clicked()
+                && state.health.take().is_none()
+            {
+                let show = Command::Show(super::state::Screen::Health);
+                drop(super::team_page::carried(show, view, state));
             }
             panel_button(ui, "Import / Export", &mut state.transfer_open);
             panel_button(ui, "Browsers", &mut state.browsers_open);

@@ -28,8 +28,8 @@ impl KeyBook for TeamView<'_> {
     fn key(&self, id: &KeyId) -> Option<&KeyRecord> {
         self.keys.iter().find(|k| k.record.id == *id).map(|k| &k.record)
     }
-    fn account(&self, id: &str) -> Option<&Account> {
-        self.accounts?.iter().find(|a| a.id == id)
+    fn accounts(&self) -> &[Account] {
+        self.accounts.unwrap_or_default()
     }
     fn incidents(&self) -> &[Incident] {
         self.incidents.unwrap_or_default()
@@ -63,10 +63,44 @@ pub struct KeyPage {
     /// The entry's version when Edit was pressed: Save is refused if another member changed
     /// the key since.
     edit_version: Option<u64>,
+    reads: Reads,
+}
+
+/// What a screen shows that the copy does not hold, asked of the server one at a time: the
+/// accounts, the incidents, the trail (each again when the keys change).
+#[derive(Default)]
+pub struct Reads {
     /// The list's generation when the incidents, then the trail, were last asked for.
     incidents_read_at: Option<u64>,
     trail_read_at: Option<u64>,
     accounts_asked: bool,
+}
+
+impl Reads {
+    /// The next read to ask for (`accounts`: whether the screen shows the accounts), when no
+    /// other command is asked this frame and the server answers.
+    fn next(&mut self, view: &TeamView<'_>, accounts: bool, command: &mut Option<TeamCommand>) {
+        if command.is_some() || !view.keys_open || view.problem.is_some() {
+            return;
+        }
+        if accounts && view.accounts.is_none() && !self.accounts_asked {
+            self.accounts_asked = true;
+            *command = Some(TeamCommand::LoadAccounts);
+        } else if self.incidents_read_at != Some(view.generation) {
+            self.incidents_read_at = Some(view.generation);
+            *command = Some(TeamCommand::LoadIncidents);
+        } else if self.trail_read_at != Some(view.generation) {
+            self.trail_read_at = Some(view.generation);
+            *command = Some(TeamCommand::LoadAudit);
+        }
+    }
+}
+
+/// The Health screen (the local vault's) over the team's copy, in place of the list.
+#[derive(Default)]
+pub struct HealthPage {
+    health: super::health::HealthState,
+    reads: Reads,
 }
 
 /// Opens `record`'s page in place of the list (in Edit when `editing`); the page already open
@@ -78,12 +112,11 @@ pub(super) fn open(state: &mut TeamScreenState, record: &KeyRecord, editing: boo
             key: record.id.clone(),
             detail: DetailState::for_record(Some(record)),
             edit_version: None,
-            incidents_read_at: None,
-            trail_read_at: None,
-            accounts_asked: false,
+            reads: Reads::default(),
         });
     }
     state.adding = None;
+    state.health = None;
     if let Some(page) = &mut state.page {
         page.detail.editing |= editing;
     }
@@ -112,7 +145,8 @@ pub(super) fn page_ui(
         }
     }
     let Some(page) = &mut state.page else { return };
-    read_for(page, view, command);
+    let names_account = view.key(&page.key).is_some_and(|record| record.account.is_some());
+    page.reads.next(view, names_account, command);
     page.detail.follow_log(&page.key, view.audit, now);
     let version = view.keys.iter().find(|k| k.record.id == page.key).map(|k| k.version);
     page.edit_version = if page.detail.editing { page.edit_version.or(version) } else { None };
@@ -125,30 +159,35 @@ pub(super) fn page_ui(
     }
 }
 
-/// What the page shows that the copy does not hold, asked of the server one at a time: the
-/// accounts (its provider and management key), the incidents, the trail.
-fn read_for(page: &mut KeyPage, view: &TeamView<'_>, command: &mut Option<TeamCommand>) {
-    if command.is_some() || !view.keys_open || view.problem.is_some() {
+/// The Health screen over the team's copy (its accounts, incidents and trail read as it
+/// opens); what it asks is carried to the team vault as the key page's is.
+pub(super) fn health_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    now: DateTime<Utc>,
+    command: &mut Option<TeamCommand>,
+) {
+    let Some(page) = &mut state.health else { return };
+    page.reads.next(view, true, command);
+    if ui.button("Back to keys").clicked() {
+        state.health = None;
         return;
     }
-    let names_account = view.key(&page.key).is_some_and(|record| record.account.is_some());
-    if names_account && view.accounts.is_none() && !page.accounts_asked {
-        page.accounts_asked = true;
-        *command = Some(TeamCommand::LoadAccounts);
-    } else if page.incidents_read_at != Some(view.generation) {
-        page.incidents_read_at = Some(view.generation);
-        *command = Some(TeamCommand::LoadIncidents);
-    } else if page.trail_read_at != Some(view.generation) {
-        page.trail_read_at = Some(view.generation);
-        *command = Some(TeamCommand::LoadAudit);
+    let asked = super::health::health_ui(ui, (view, view.audit, None), &mut page.health, now);
+    if let Some(asked) = asked
+        && let Some(asked) = carried(asked, view, state)
+    {
+        *command = Some(asked);
     }
 }
 
 /// Has the incidents read again (one was opened or closed from the page).
 pub(super) fn read_incidents_again(state: &mut TeamScreenState) {
-    if let Some(page) = &mut state.page {
-        page.incidents_read_at = None;
-        page.trail_read_at = None;
+    let reads = state.page.as_mut().map(|page| &mut page.reads);
+    for reads in reads.into_iter().chain(state.health.as_mut().map(|page| &mut page.reads)) {
+        reads.incidents_read_at = None;
+        reads.trail_read_at = None;
     }
 }
 
@@ -196,10 +235,15 @@ pub(super) fn carried(
         Command::Show(screen) => {
             match state.page.as_ref().and_then(|page| unsaved(view, page)) {
                 Some(label) => state.confirm = Some(Confirmation::discarding(&label, Command::Show(screen))),
-                None => state.page = None,
+                None => {
+                    state.page = None;
+                    state.adding = None;
+                    state.health = (screen == super::state::Screen::Health).then(HealthPage::default);
+                }
             }
             None
         }
+        Command::TestAccount(id) => Some(TeamCommand::Account(super::accounts::AccountAction::Test(id))),
         Command::Confirm(confirm) => {
             state.confirm = Some(*confirm);
             None

@@ -199,16 +199,19 @@ pub fn findings(file: &VaultFile, now: DateTime<Utc>) -> HealthReport {
     findings_of((&file.keys, &file.incidents, &file.accounts), now)
 }
 
-/// The health of these keys, incidents and provider accounts at `now` (a team vault's, which
-/// keeps no [`VaultFile`]).
-pub fn findings_of(
-    (keys, incidents, accounts): (&[KeyRecord], &[Incident], &[Account]),
+/// The health of these keys (a slice, or the keys a window's screen reads), incidents and
+/// provider accounts at `now` (a team vault's, which keeps no [`VaultFile`]).
+pub fn findings_of<'k, K>(
+    (keys, incidents, accounts): (K, &[Incident], &[Account]),
     now: DateTime<Utc>,
-) -> HealthReport {
+) -> HealthReport
+where
+    K: IntoIterator<Item = &'k KeyRecord> + Clone,
+{
     let open: Vec<&Incident> = incidents.iter().filter(|i| i.closed_at.is_none()).collect();
     let under_incident: HashSet<&KeyId> = open.iter().map(|i| &i.key).collect();
     let mut found = Vec::new();
-    for key in keys {
+    for key in keys.clone() {
         key_findings(key, now, under_incident.contains(&key.id), &mut found);
     }
     let stale = Duration::days(INCIDENT_STALE_DAYS);
@@ -228,7 +231,7 @@ pub fn findings_of(
     }
     found.extend(accounts.iter().filter_map(management_key_finding));
     found.sort_by_key(|f| (f.severity, f.kind));
-    let live: HashSet<&KeyId> = keys.iter().filter(|k| k.is_live()).map(|k| &k.id).collect();
+    let live: HashSet<&KeyId> = keys.into_iter().filter(|k| k.is_live()).map(|k| &k.id).collect();
     let revoked_found: HashSet<&KeyId> =
         found.iter().flat_map(|f| &f.keys).filter(|id| !live.contains(id)).collect();
     let live = live.len();

@@ -102,9 +102,11 @@ impl Session {
                     commands.extend(whois::whois_ui(ui, file, &mut self.whois).map(Into::into));
                 }
                 Screen::Health => {
-                    let audit = self.audit_cache.as_ref();
-                    commands
-                        .extend(health::health_ui(ui, (file, audit), &mut self.health, now).map(Into::into));
+                    let (audit, weekly) =
+                        (self.audit_cache.as_ref(), Some(file.header.settings.check_weekly));
+                    commands.extend(
+                        health::health_ui(ui, (file, audit, weekly), &mut self.health, now).map(Into::into),
+                    );
                 }
             }
         });

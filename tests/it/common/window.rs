@@ -148,6 +148,18 @@ pub fn click(harness: &mut Harness<'_, KeydeskApp>, label: &str) {
     let _settled = harness.try_run();
 }
 
+/// Runs frames (the jobs' threads working meanwhile) until a label holding `text` is drawn.
+pub fn wait_for_label(harness: &mut Harness<'_, KeydeskApp>, text: &str) {
+    for _ in 0..2000 {
+        if harness.query_by_label_contains(text).is_some() {
+            return;
+        }
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("waited 20 s for a label holding {text:?}");
+}
+
 /// Steps frames (each one runs `logic` then `ui`) until `done` holds; jobs on threads
 /// answer in their own time, so this waits for them (at most 20 s).
 pub fn step_until(harness: &mut Harness<'_, KeydeskApp>, what: &str, done: impl Fn(&KeydeskApp) -> bool) {
