@@ -336,20 +336,10 @@ pub fn team_ui(
     invitation: Option<&mut ShownCode>,
     now: DateTime<Utc>,
 ) -> Option<TeamCommand> {
-    let mut command = None;
-    // Ctrl+F goes to the search; Escape closes the open form (what was typed in it goes).
-    let (find, whois, escape) = ui.input_mut(|i| {
-        let find = i.consume_shortcut(&egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::F));
-        let whois = i.consume_shortcut(&egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::K));
-        (find, whois, i.key_pressed(egui::Key::Escape))
-    });
-    // Ctrl+K: "Which key is this?", as on a local vault.
-    if whois && !state.whois_open {
-        state.whois_open = true;
-        state.whois.focus = true;
-        command = Some(TeamCommand::LoadIncidents);
-    }
-    if escape {
+    // The local vault's shortcuts; Escape closes the open form (what was typed in it goes).
+    let mut command =
+        super::widgets::screen_shortcut(ui).and_then(|(key, screen)| shortcut(state, view, key, screen));
+    if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
         close_forms(state, view);
     }
     egui::CentralPanel::default().show(ui, |ui| {
@@ -379,9 +369,6 @@ pub fn team_ui(
             return;
         }
         toolbar_ui(ui, view, state, &mut command);
-        if find {
-            state.list.focus_search = true;
-        }
         if let Some(asked) = super::dashboard::dashboard_ui(ui, view, &mut state.list, now)
             && let Some(asked) = super::team_page::carried(asked, view, state)
         {
@@ -389,6 +376,36 @@ pub fn team_ui(
         }
     });
     command
+}
+
+/// A screen's shortcut (the local vault's keys) on the team window: the screens both have open
+/// as there (the list, New key, Health), the team's panels for the others (Accounts, Audit log,
+/// Which key is this?; Ctrl+4, Settings, opens Import / Export and Browsers).
+fn shortcut(
+    state: &mut TeamScreenState,
+    view: &TeamView<'_>,
+    key: egui::Key,
+    screen: super::state::Screen,
+) -> Option<TeamCommand> {
+    use super::state::Screen;
+    match screen {
+        Screen::Whois => {
+            state.whois.focus = true;
+            (!std::mem::replace(&mut state.whois_open, true)).then_some(TeamCommand::LoadIncidents)
+        }
+        Screen::Audit => (!std::mem::replace(&mut state.audit_open, true)).then_some(TeamCommand::LoadAudit),
+        Screen::Settings => {
+            (state.transfer_open, state.browsers_open) = (true, true);
+            None
+        }
+        Screen::New if why_read_only(view).or(view.busy.then_some(BUSY)).is_some() => None,
+        Screen::New => super::team_page::carried(Command::NewKey(NewMode::Paste), view, state),
+        Screen::Keys | Screen::Detail(_) => {
+            state.list.focus_search |= key == egui::Key::F;
+            super::team_page::carried(Command::Show(Screen::Keys), view, state)
+        }
+        Screen::Accounts | Screen::Health => super::team_page::carried(Command::Show(screen), view, state),
+    }
 }
 
 /// Escape: the question or the open forms close, and what was typed in them goes; with none
@@ -435,9 +452,8 @@ pub(super) fn header_ui(
             }
             // The local vault's Health screen, in place of the list (asking first when a key's
             // page has edits not saved).
-            if ui.add(egui::Button::new("Health").selected(state.health.is_some())).clicked()
-                && state.health.take().is_none()
-            {
+            let health = ui.add(egui::Button::new("Health").selected(state.health.is_some()));
+            if health.on_hover_text("Ctrl+5").clicked() && state.health.take().is_none() {
                 let show = Command::Show(super::state::Screen::Health);
                 drop(super::team_page::carried(show, view, state));
             }

@@ -508,6 +508,25 @@ pub fn banner_with_action_ui(ui: &mut egui::Ui, text: &str, action: Option<&str>
 }
 
 /// The navigation on the left.
+/// The screen a shortcut asks for, with its key: Ctrl+N New key, Ctrl+K "Which key is
+/// this?", Ctrl+F the list (its search), Ctrl+1 to Ctrl+5 as the navigation lists them. The
+/// same keys on a local and a team vault.
+pub fn screen_shortcut(ui: &mut egui::Ui) -> Option<(egui::Key, Screen)> {
+    let keys = [
+        (egui::Key::N, Screen::New),
+        (egui::Key::K, Screen::Whois),
+        (egui::Key::F, Screen::Keys),
+        (egui::Key::Num1, Screen::Keys),
+        (egui::Key::Num2, Screen::Accounts),
+        (egui::Key::Num3, Screen::Audit),
+        (egui::Key::Num4, Screen::Settings),
+        (egui::Key::Num5, Screen::Health),
+    ];
+    keys.into_iter().find(|(key, _)| {
+        ui.input_mut(|i| i.consume_shortcut(&egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, *key)))
+    })
+}
+
 pub fn nav_ui(ui: &mut egui::Ui, current: &Screen) -> Option<Command> {
     let mut command = None;
     egui::Panel::left("nav").resizable(false).exact_size(170.0).show(ui, |ui| {

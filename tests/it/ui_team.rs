@@ -540,6 +540,27 @@ fn the_team_screen_answers_the_keyboard() {
     harness.key_press(egui::Key::Escape);
     harness.run();
     assert!(harness.query_by_label("Changed last by").is_none());
+    // The local vault's screen keys: Ctrl+5 Health, Ctrl+1 the list, Ctrl+N New key (closed
+    // by Escape), Ctrl+3 the audit log.
+    let screen = |harness: &Harness<'_, KeydeskApp>| {
+        let screen = &harness.state().team().unwrap().screen;
+        (screen.health.is_some(), screen.adding.is_some(), screen.audit_open)
+    };
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
+    harness.run();
+    assert_eq!(screen(&harness), (true, false, false));
+    harness.get_by_label("Back to keys");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num1);
+    harness.run();
+    assert_eq!(screen(&harness), (false, false, false));
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    harness.run();
+    assert_eq!(screen(&harness), (false, true, false));
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num3);
+    harness.run();
+    assert_eq!(screen(&harness), (false, false, true));
     // A form opened, then Escape: it closes, and nothing typed in it stays.
     click(&mut harness, "Add key");
     harness.get_by_label("Label").type_text("half-typed");

@@ -17,30 +17,13 @@ impl Session {
     /// Draws the current screen and its dialogs; returns what the user asked for.
     pub fn screen_ui(&mut self, ui: &mut egui::Ui, now: DateTime<Utc>) -> Vec<app::Command> {
         let mut commands: Vec<app::Command> = Vec::new();
-        let shortcut = |ui: &mut egui::Ui, key| {
-            ui.input_mut(|i| i.consume_shortcut(&egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, key)))
-        };
-        if shortcut(ui, egui::Key::N) {
-            commands.push(Command::Show(Screen::New).into());
-        }
-        if shortcut(ui, egui::Key::K) {
-            self.whois.focus = true;
-            commands.push(Command::Show(Screen::Whois).into());
-        }
-        if shortcut(ui, egui::Key::F) {
-            self.dashboard.focus_search = true;
-            commands.push(Command::Show(Screen::Keys).into());
-        }
-        for (key, screen) in [
-            (egui::Key::Num1, Screen::Keys),
-            (egui::Key::Num2, Screen::Accounts),
-            (egui::Key::Num3, Screen::Audit),
-            (egui::Key::Num4, Screen::Settings),
-            (egui::Key::Num5, Screen::Health),
-        ] {
-            if shortcut(ui, key) {
-                commands.push(Command::Show(screen).into());
+        if let Some((key, screen)) = widgets::screen_shortcut(ui) {
+            match key {
+                egui::Key::K => self.whois.focus = true,
+                egui::Key::F => self.dashboard.focus_search = true,
+                _ => {}
             }
+            commands.push(Command::Show(screen).into());
         }
         commands.extend(widgets::nav_ui(ui, &self.screen));
         let file = self.vault.file();
