@@ -62,6 +62,10 @@ pub trait Store {
         id: &KeyId,
         replacement: crate::vault::Replacement,
     ) -> Result<(KeyId, SecretString), ActionError>;
+    /// Links `new`, a key just made for the purpose (pasted, generated or created at the
+    /// provider), as the replacement of `old`: `old` becomes retiring (or stays revoked,
+    /// after a leak) with each of its integrations to be moved, as in a rotation.
+    fn link_replacement(&mut self, old: &KeyId, new: &KeyId) -> Result<(), ActionError>;
     /// "Which key is this?": the keys a pasted `text` holds (each piece of it compared by
     /// keyed hash, revoked keys too); the look-up is recorded without the text.
     fn whois(&mut self, text: &str) -> Result<crate::vault::WhoisFound, ActionError>;
@@ -221,6 +225,10 @@ impl Store for Vault {
 
     fn whois(&mut self, text: &str) -> Result<crate::vault::WhoisFound, ActionError> {
         Ok(Vault::whois(self, text)?)
+    }
+
+    fn link_replacement(&mut self, old: &KeyId, new: &KeyId) -> Result<(), ActionError> {
+        Ok(Vault::link_replacement(self, old, new)?)
     }
 
     fn begin_rotation(
@@ -493,6 +501,14 @@ impl Store for TeamStore<'_> {
         let made = self.vault.rotate(self.keys, &old, &all, &secret, &mut os_rng(), self.now);
         self.existing = Some(all);
         Ok((made?.id, secret))
+    }
+
+    fn link_replacement(&mut self, old: &KeyId, new: &KeyId) -> Result<(), ActionError> {
+        let old = self.read(old)?;
+        let all = self.existing()?;
+        let linked = self.vault.link_replacement(self.keys, &old, &all, new, self.now);
+        self.existing = Some(all);
+        Ok(linked?)
     }
 
     fn whois(&mut self, text: &str) -> Result<crate::vault::WhoisFound, ActionError> {

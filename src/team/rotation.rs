@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::vault::audit::Action;
-use crate::vault::model::KeyRecord;
+use crate::vault::model::{KeyId, KeyRecord};
 use crate::vault::{
     Entropy, Vault, VaultError, check_rotatable, link_new_to_old, new_key_id, new_key_record,
     replacement_meta, start_rotation, whole_seconds,
@@ -64,11 +64,24 @@ impl TeamVault {
                 record
             }
         };
-        let new = record.id.clone();
-        let detail = format!("\"{}\" replaced by {new}", old.record.label);
+        self.retire_for(keys, &old.record, &record.id, now)?;
+        Ok(record)
+    }
+
+    /// The second write of a rotation: `old`'s entry, read again, becomes retiring with each
+    /// integration to move to `new` (recorded as `rotate`). A failure other than a refusal
+    /// leaves the new key naming the old one: said as half done.
+    fn retire_for(
+        &self,
+        keys: &TeamKeys,
+        old: &KeyRecord,
+        new: &KeyId,
+        now: DateTime<Utc>,
+    ) -> Result<(), TeamError> {
+        let detail = format!("\"{}\" replaced by {new}", old.label);
         self.change_key(
             keys,
-            &old.record.id,
+            &old.id,
             None,
             (Action::Rotate.into(), &detail),
             |current| {
@@ -76,7 +89,7 @@ impl TeamVault {
                 if current.rotation.is_some() || (current.replaced_by.is_some() && !current.is_live()) {
                     return Err(VaultError::RotationUnderWay { label: current.label.clone() }.into());
                 }
-                start_rotation(current, &new, now);
+                start_rotation(current, new, now);
                 Ok(())
             },
             now,
@@ -85,6 +98,41 @@ impl TeamVault {
             TeamError::Changed { .. } | TeamError::Vault(_) => error,
             other => TeamError::HalfRotated { new: new.to_string(), cause: other.to_string() },
         })?;
-        Ok(record)
+        Ok(())
+    }
+
+    /// Links `new`, a key just made for the purpose (pasted, generated or created at the
+    /// provider from the New key screen), as the replacement of `old` (`all`: every key as the
+    /// copy has them), as a local vault's `Vault::link_replacement` does: the new entry names
+    /// the old one first, then the old one becomes retiring with its integrations to move.
+    pub fn link_replacement(
+        &self,
+        keys: &TeamKeys,
+        old: &TeamKey,
+        all: &[TeamKey],
+        new: &KeyId,
+        now: DateTime<Utc>,
+    ) -> Result<(), TeamError> {
+        let records: Vec<KeyRecord> = all.iter().map(|key| key.record.clone()).collect();
+        check_rotatable(&records, &old.record)?;
+        let label = old.record.label.clone();
+        let under_way = || TeamError::from(VaultError::RotationUnderWay { label: label.clone() });
+        let linked = format!("linked as the replacement of \"{label}\" ({})", old.record.id);
+        self.change_key(
+            keys,
+            new,
+            None,
+            (Action::Edit.into(), &linked),
+            |current| match &current.replaces {
+                Some(other) if *other != old.record.id => Err(under_way()),
+                _ => {
+                    current.replaces = Some(old.record.id.clone());
+                    Ok(())
+                }
+            },
+            now,
+        )?;
+        self.retire_for(keys, &old.record, new, now)?;
+        Ok(())
     }
 }

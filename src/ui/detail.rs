@@ -47,10 +47,6 @@ pub trait KeyBook {
     fn why_not_read(&self) -> Option<&str> {
         None
     }
-    /// Whether a replacement can be made at the provider from the New screen (a local vault).
-    fn replaces_at_provider(&self) -> bool {
-        true
-    }
     /// Whether every key can be checked from the list in one go (a local vault's job).
     fn checks_all(&self) -> bool {
         true
@@ -448,10 +444,7 @@ fn rotation_section_ui(
     let why_not = file.why_not_change();
     let mut command = None;
     // A provider whose account here can make keys: the new key is made there.
-    let at_provider = record.is_live()
-        && record.account.is_some()
-        && record.provider.info().api_create
-        && file.replaces_at_provider();
+    let at_provider = record.is_live() && record.account.is_some() && record.provider.info().api_create;
     if at_provider {
         let make = format!("Rotate: make the new key at {}", record.provider.name());
         let button =

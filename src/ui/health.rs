@@ -172,12 +172,7 @@ fn fix_command(book: &dyn KeyBook, key: &KeyRecord, fix: &Fix) -> (&'static str,
             ("Open an incident", Command::OpenIncident { key: key.id.clone(), report })
         }
         Fix::ReplaceNarrower { .. }
-            if book.replaces_at_provider()
-                && key
-                    .account
-                    .as_deref()
-                    .and_then(|a| book.account(a))
-                    .is_some_and(|a| a.has_management_key) =>
+            if key.account.as_deref().and_then(|a| book.account(a)).is_some_and(|a| a.has_management_key) =>
         {
             ("Replace at the provider…", Command::ReplaceAtProvider(key.id.clone()))
         }

@@ -91,11 +91,13 @@ pub enum TeamCommand {
     },
     /// Generate a Keydesk key.
     Generate(crate::vault::GenerateRequest),
-    /// Have the account's provider make a key (`scopes`: a template's name, or none).
+    /// Have the account's provider make a key (`scopes`: a template's name, or none), linked
+    /// as the replacement of `replaces` when given.
     Create {
         account: String,
         request: crate::vault::AddRequest,
         scopes: Vec<String>,
+        replaces: Option<KeyId>,
     },
     /// Change a key's details, if nobody changed it since `version`, the one the form was
     /// filled from.

@@ -38,7 +38,7 @@ pub(super) fn new_key_ui(
         Command::Generate(request) => TeamCommand::Generate(request),
         Command::Add { request, secret, verify_after } => TeamCommand::Add { request, secret, verify_after },
         Command::CreateAtProvider { account, request, scopes } => {
-            TeamCommand::Create { account, request, scopes }
+            TeamCommand::Create { account, request, scopes, replaces: form.replaces.clone() }
         }
         _ => return,
     };

@@ -43,10 +43,6 @@ impl KeyBook for TeamView<'_> {
     fn why_not_read(&self) -> Option<&str> {
         if !self.keys_open || self.problem.is_some() { Some(SERVER_FIRST) } else { self.busy.then_some(BUSY) }
     }
-    /// A team vault's replacement is pasted, or generated for a Keydesk key.
-    fn replaces_at_provider(&self) -> bool {
-        false
-    }
     /// Every key's answer is recorded on the server: not while the vault is read-only.
     fn checks_all(&self) -> bool {
         self.why_not_change().is_none()
@@ -222,6 +218,15 @@ pub(super) fn carried(
                 open(state, found, false);
             }
             None
+        }
+        // The New key screen, filled in to make a replacement at the provider (linked to the
+        // old key once made), as on a local vault.
+        Command::ReplaceAtProvider(key) => {
+            let mut asked = None;
+            let old = record(&key)?;
+            super::team::start_adding(state, view, super::state::NewMode::default(), &mut asked);
+            state.adding = Some(super::state::NewKeyState::replacing(old));
+            asked
         }
         Command::NewKey(mode) => {
             let mut asked = None;

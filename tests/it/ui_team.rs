@@ -1069,7 +1069,7 @@ fn a_member_changes_their_password_and_the_teams_key_from_the_window() {
 }
 
 #[test]
-fn a_key_is_generated_and_made_at_the_provider_from_the_team_screen() {
+fn a_key_is_generated_and_made_at_the_provider_and_replaced_there_from_the_team_screen() {
     let bao = Bao::dev();
     let world = world();
     let mut harness = ana_makes_a_team_vault(&world, &bao);
@@ -1109,6 +1109,29 @@ fn a_key_is_generated_and_made_at_the_provider_from_the_team_screen() {
     let crm = kept.iter().find(|k| k.record.label == "CRM mail").unwrap();
     assert_eq!(crm.record.provider_key_id.as_deref(), Some(made.lock().unwrap()[0].as_str()));
     assert!(other.secret_to_copy(&keys, crm).unwrap().expose_secret().starts_with("SG."));
+
+    // Its replacement made at SendGrid from its page, as on a local vault (the team window
+    // offered none): the New key screen filled in, the new key linked to the old one.
+    click(&mut harness, "Open CRM mail");
+    scroll_to(&mut harness, "Rotate: make the new key at SendGrid");
+    click(&mut harness, "Rotate: make the new key at SendGrid");
+    let adding = harness.state().team().unwrap().screen.adding.as_ref().map(|a| (a.mode, a.replaces.clone()));
+    assert_eq!(adding, Some((keydesk::ui::state::NewMode::AtProvider, Some(crm.record.id.clone()))));
+    click(&mut harness, "Create at provider");
+    common::window::wait_for_label(&mut harness, "It replaces \"CRM mail\"");
+    assert_eq!(made.lock().unwrap().len(), 2, "both keys work at SendGrid until the old one is revoked");
+    let kept = other.keys().unwrap();
+    let old = kept.iter().find(|k| k.record.id == crm.record.id).unwrap();
+    let new = kept.iter().find(|k| k.record.label == "CRM mail" && k.record.id != crm.record.id).unwrap();
+    assert_eq!(old.record.status, keydesk::vault::model::KeyStatus::Retiring);
+    assert_eq!(old.record.replaced_by.as_ref(), Some(&new.record.id));
+    assert_eq!(new.record.replaces.as_ref(), Some(&old.record.id));
+    assert_eq!(new.record.provider_key_id.as_deref(), Some(made.lock().unwrap()[1].as_str()));
+    let actions: Vec<String> = other.events_after(0).unwrap().iter().map(|e| e.action_word()).collect();
+    assert!(actions.iter().any(|a| a == "rotate"), "the rotation is in the trail: {actions:?}");
+    poll(&mut harness, &world);
+    harness.key_press(egui::Key::Escape);
+    harness.run();
 
     // A Keydesk key, generated here: every member reveals it from its row.
     click(&mut harness, "Add key");

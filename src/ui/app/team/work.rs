@@ -83,15 +83,14 @@ pub(super) fn run_key_command(
                 Done::Team(TeamDone::Changed(made))
             });
         }
-        TeamCommand::Create { account, request, scopes } => {
+        TeamCommand::Create { account, request, scopes, replaces } => {
             let existing = session.list.clone();
             jobs.spawn(ctx, "Creating the key at the provider", Records::Yes, move || {
                 Done::Team(TeamDone::Created(create_at_provider(
-                    &vault,
-                    &keys,
-                    existing,
+                    (&vault, &keys, existing),
                     (&account, request),
                     &scopes,
+                    replaces.as_ref(),
                     now,
                 )))
             });
@@ -634,14 +633,18 @@ pub(super) fn usage(
 /// Has the account's provider make a key and keeps it, as `keydesk generate --account` does
 /// (a key the team vault cannot keep is deleted at the provider again; failing that, it is
 /// answered to be shown once).
+/// Has the account's provider make a key, kept in the team vault, then linked as the
+/// replacement of `replaces` when given (a narrower key made from the Health screen or a
+/// key's page, as on a local vault).
 pub(super) fn create_at_provider(
-    vault: &TeamVault,
-    keys: &TeamKeys,
-    existing: Vec<TeamKey>,
+    (vault, keys, existing): (&TeamVault, &TeamKeys, Vec<TeamKey>),
     (account, request): (&str, crate::vault::AddRequest),
     scopes: &[String],
+    replaces: Option<&KeyId>,
     now: DateTime<Utc>,
 ) -> Result<String, (Failure, Option<SecretString>)> {
+    let old = replaces.and_then(|old| existing.iter().find(|key| key.record.id == *old));
+    let old_label = old.map(|key| key.record.label.clone()).unwrap_or_default();
     let mut store =
         actions::TeamStore::new(vault, keys, now).map_err(|e| (Failure::from(e), None))?.adding(existing);
     let label = request.meta.label.clone();
@@ -655,6 +658,17 @@ pub(super) fn create_at_provider(
         "Created \"{label}\" at {} and kept it in the team vault: Copy or Reveal it from its row.",
         created.provider.name()
     );
+    if let Some(old) = replaces {
+        match actions::Store::link_replacement(&mut store, old, &created.key_id) {
+            Ok(()) => said.push_str(&format!(
+                " It replaces \"{old_label}\": move each of its integrations to it, on either key's page."
+            )),
+            Err(error) => {
+                let why = format!("{said} It is not linked to \"{old_label}\": {error}");
+                return Err((Failure::said(why), None));
+            }
+        }
+    }
     if let Some(warning) = created.warning {
         said.push(' ');
         said.push_str(&warning);
