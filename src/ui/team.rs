@@ -83,14 +83,19 @@ pub enum TeamCommand {
     /// Check every live key at its provider (a job with a progress bar and Cancel; each answer
     /// recorded in the team vault as it arrives).
     CheckAll,
-    /// A pasted key (checked at its provider once kept, when `verify_after`).
+    /// A pasted key (checked at its provider once kept, when `verify_after`); linked as the
+    /// replacement of `replaces` when given, as each new key of the New key screen.
     Add {
         request: crate::vault::AddRequest,
         secret: SecretString,
         verify_after: bool,
+        replaces: Option<KeyId>,
     },
     /// Generate a Keydesk key.
-    Generate(crate::vault::GenerateRequest),
+    Generate {
+        request: crate::vault::GenerateRequest,
+        replaces: Option<KeyId>,
+    },
     /// Have the account's provider make a key (`scopes`: a template's name, or none), linked
     /// as the replacement of `replaces` when given.
     Create {

@@ -35,8 +35,10 @@ pub(super) fn new_key_ui(
             state.adding = None;
             return;
         }
-        Command::Generate(request) => TeamCommand::Generate(request),
-        Command::Add { request, secret, verify_after } => TeamCommand::Add { request, secret, verify_after },
+        Command::Generate(request) => TeamCommand::Generate { request, replaces: form.replaces.clone() },
+        Command::Add { request, secret, verify_after } => {
+            TeamCommand::Add { request, secret, verify_after, replaces: form.replaces.clone() }
+        }
         Command::CreateAtProvider { account, request, scopes } => {
             TeamCommand::Create { account, request, scopes, replaces: form.replaces.clone() }
         }

@@ -68,18 +68,19 @@ pub(super) fn run_key_command(
                 Done::Team(TeamDone::Said(verify(&vault, &keys, &id, &label, now)))
             });
         }
-        TeamCommand::Generate(request) => {
+        TeamCommand::Generate { request, replaces } => {
             let existing = session.list.clone();
             jobs.spawn(ctx, "Generating a key in the team vault", Records::Yes, move || {
-                let made = vault
-                    .generate(&keys, &existing, request, &mut os_rng(), now)
-                    .map(|(record, _shown_from_its_row)| {
-                        format!(
-                            "Generated \"{}\" in the team vault: Copy or Reveal it from its row.",
-                            record.label
-                        )
-                    })
-                    .map_err(Failure::from);
+                let made =
+                    vault.generate(&keys, &existing, request, &mut os_rng(), now).map_err(Failure::from);
+                let made = made.and_then(|(record, _shown_from_its_row)| {
+                    let said = format!(
+                        "Generated \"{}\" in the team vault: Copy or Reveal it from its row.",
+                        record.label
+                    );
+                    let store = actions::TeamStore::new(&vault, &keys, now).map_err(Failure::from)?;
+                    linked(&mut store.adding(existing), replaces.as_ref(), &record.id, said)
+                });
                 Done::Team(TeamDone::Changed(made))
             });
         }
@@ -110,10 +111,15 @@ pub(super) fn run_key_command(
                 Done::Team(TeamDone::Whois(found))
             });
         }
-        TeamCommand::Add { request, secret, verify_after } => {
+        TeamCommand::Add { request, secret, verify_after, replaces } => {
             let existing = session.list.clone();
             jobs.spawn(ctx, "Adding the key to the team vault", Records::Yes, move || {
-                let added = add(&vault, &keys, &existing, request, &secret, now);
+                let added =
+                    add(&vault, &keys, &existing, request, &secret, now).and_then(|(record, said)| {
+                        let store = actions::TeamStore::new(&vault, &keys, now).map_err(Failure::from)?;
+                        let said = linked(&mut store.adding(existing), replaces.as_ref(), &record.id, said)?;
+                        Ok((record, said))
+                    });
                 // Checked at its provider once kept, when asked (one request), as a local add.
                 let verified = match &added {
                     Ok((record, _)) if verify_after && record.provider.info().verify.is_some() => {
@@ -643,8 +649,6 @@ pub(super) fn create_at_provider(
     replaces: Option<&KeyId>,
     now: DateTime<Utc>,
 ) -> Result<String, (Failure, Option<SecretString>)> {
-    let old = replaces.and_then(|old| existing.iter().find(|key| key.record.id == *old));
-    let old_label = old.map(|key| key.record.label.clone()).unwrap_or_default();
     let mut store =
         actions::TeamStore::new(vault, keys, now).map_err(|e| (Failure::from(e), None))?.adding(existing);
     let label = request.meta.label.clone();
@@ -658,22 +662,32 @@ pub(super) fn create_at_provider(
         "Created \"{label}\" at {} and kept it in the team vault: Copy or Reveal it from its row.",
         created.provider.name()
     );
-    if let Some(old) = replaces {
-        match actions::Store::link_replacement(&mut store, old, &created.key_id) {
-            Ok(()) => said.push_str(&format!(
-                " It replaces \"{old_label}\": move each of its integrations to it, on either key's page."
-            )),
-            Err(error) => {
-                let why = format!("{said} It is not linked to \"{old_label}\": {error}");
-                return Err((Failure::said(why), None));
-            }
-        }
-    }
     if let Some(warning) = created.warning {
         said.push(' ');
         said.push_str(&warning);
     }
-    Ok(said)
+    linked(&mut store, replaces, &created.key_id, said).map_err(|failure| (failure, None))
+}
+
+/// A key just made on the New key screen (`said`: what was done) linked as the replacement
+/// of `replaces`, when given; a link that fails is a failure that says the key is kept.
+fn linked(
+    store: &mut actions::TeamStore<'_>,
+    replaces: Option<&KeyId>,
+    new: &KeyId,
+    mut said: String,
+) -> Result<String, Failure> {
+    let Some(old) = replaces else { return Ok(said) };
+    let label = actions::Store::read_key(store, old).map(|(record, _)| record.label).unwrap_or_default();
+    match actions::Store::link_replacement(store, old, new) {
+        Ok(()) => {
+            said.push_str(&format!(
+                " It replaces \"{label}\": move each of its integrations to it, on either key's page."
+            ));
+            Ok(said)
+        }
+        Err(error) => Err(Failure::said(format!("{said} It is not linked to \"{label}\": {error}"))),
+    }
 }
 
 /// Changes this member's password as `keydesk passwd` does: the current one is checked by
