@@ -1148,6 +1148,48 @@ fn a_key_is_generated_and_made_at_the_provider_and_replaced_there_from_the_team_
     assert!(other.secret_to_copy(&keys, webhook).unwrap().expose_secret().starts_with("kd_live_"));
 }
 
+/// The New key screen filled in for a replacement, its mode changed to paste: the key pasted
+/// is linked to the old one too, as on a local vault (the same link as a key made there).
+#[test]
+fn a_replacement_pasted_on_the_team_new_key_screen_is_linked_to_the_old_key() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let management = common::sendgrid_key();
+    let made = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (bearer, live) = (management.clone(), std::sync::Arc::clone(&made));
+    let sendgrid = common::mock::Mock::start(move |seen| common::mock::sendgrid_keys(seen, &bearer, &live));
+    let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    let request = keydesk::vault::AccountRequest {
+        name: "SG prod".into(),
+        provider: keydesk::providers::Provider::SendGrid,
+        region: None,
+        base_url: Some(sendgrid.url.clone()),
+    };
+    let secret = SecretString::from(management.as_str());
+    let account =
+        other.add_account(&keys, request, Some(&secret), &mut keydesk::vault::os_rng(), chrono::Utc::now());
+    add_key_of(&other, &keys, "CRM mail", &common::sendgrid_key(), Some(account.unwrap().id));
+    poll(&mut harness, &world);
+
+    click(&mut harness, "Open CRM mail");
+    scroll_to(&mut harness, "Rotate: make the new key at SendGrid");
+    click(&mut harness, "Rotate: make the new key at SendGrid");
+    click(&mut harness, "Paste a provider's key");
+    let pasted = common::sendgrid_key();
+    type_into(&mut harness, "Key", &pasted);
+    click(&mut harness, "Check it at the provider after adding (one request)");
+    click(&mut harness, "Add key");
+    common::window::wait_for_label(&mut harness, "It replaces \"CRM mail\"");
+    assert!(sendgrid.seen().is_empty(), "nothing asked of SendGrid: the key was pasted");
+    let kept = other.keys().unwrap();
+    let old = kept.iter().find(|k| k.record.label == "CRM mail" && k.record.replaces.is_none()).unwrap();
+    let new = kept.iter().find(|k| k.record.replaces.as_ref() == Some(&old.record.id)).unwrap();
+    assert_eq!(old.record.status, keydesk::vault::model::KeyStatus::Retiring);
+    assert_eq!(old.record.replaced_by.as_ref(), Some(&new.record.id));
+    assert_eq!(other.secret_to_copy(&keys, new).unwrap().expose_secret(), pasted);
+}
+
 #[test]
 fn a_team_keys_copy_is_cleared_after_this_computers_clear_time() {
     let bao = Bao::dev();
