@@ -414,17 +414,25 @@ impl Session {
     fn link_replacement(&mut self, new: &KeyId, fx: &mut Effects<'_>) {
         let Some(old) = self.new_key.replaces.take() else { return };
         let now = fx.now;
-        match self.vault.link_replacement(&old, new) {
-            Ok(()) => fx.toasts.info(
-                format!(
-                    "It replaces \"{}\": move each of its integrations to it, on either key's page.",
-                    self.label_of(&old)
-                ),
-                now,
-            ),
-            Err(error) => {
-                fx.toasts.error(format!("The new key is kept, but not linked to the old one: {error}"), now);
-            }
+        match link_said(&self.label_of(&old), self.vault.link_replacement(&old, new)) {
+            Ok(said) => fx.toasts.info(said, now),
+            Err(failure) => fx.toasts.error(failure.to_string(), now),
+        }
+    }
+}
+
+/// What is said of a key just made linked, or not, as the replacement of the key labelled
+/// `old` (on either kind of vault): `Err` when the link failed (the new key is kept).
+pub(crate) fn link_said(
+    old: &str,
+    linked: Result<(), impl std::fmt::Display>,
+) -> Result<String, super::Failure> {
+    match linked {
+        Ok(()) => {
+            Ok(format!("It replaces \"{old}\": move each of its integrations to it, on either key's page."))
+        }
+        Err(error) => {
+            Err(super::Failure::said(format!("The new key is kept, but not linked to \"{old}\": {error}")))
         }
     }
 }

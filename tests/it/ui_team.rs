@@ -81,6 +81,28 @@ fn add_key_of(vault: &TeamVault, keys: &TeamKeys, label: &str, secret: &str, acc
     vault.add_key(keys, &existing, request, &secret, &mut rng, chrono::Utc::now()).unwrap();
 }
 
+/// A loopback SendGrid that makes and deletes keys for one management key (the ids it made,
+/// as it made them), kept in the team vault as the account "SG prod" (its id answered).
+fn sendgrid_account(
+    vault: &TeamVault,
+    keys: &TeamKeys,
+) -> (common::mock::Mock, std::sync::Arc<std::sync::Mutex<Vec<String>>>, String) {
+    let management = common::sendgrid_key();
+    let made = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (bearer, live) = (management.clone(), std::sync::Arc::clone(&made));
+    let sendgrid = common::mock::Mock::start(move |seen| common::mock::sendgrid_keys(seen, &bearer, &live));
+    let request = keydesk::vault::AccountRequest {
+        name: "SG prod".into(),
+        provider: keydesk::providers::Provider::SendGrid,
+        region: None,
+        base_url: Some(sendgrid.url.clone()),
+    };
+    let secret = SecretString::from(management.as_str());
+    let account =
+        vault.add_account(keys, request, Some(&secret), &mut keydesk::vault::os_rng(), chrono::Utc::now());
+    (sendgrid, made, account.unwrap().id)
+}
+
 /// Moves the clock past the poll's interval and lets the poll run.
 pub(crate) fn poll(harness: &mut Harness<'_, KeydeskApp>, world: &World) {
     world.clock.advance_secs(keydesk::ui::app::team::POLL_SECS + 1);
@@ -1073,20 +1095,8 @@ fn a_key_is_generated_and_made_at_the_provider_and_replaced_there_from_the_team_
     let bao = Bao::dev();
     let world = world();
     let mut harness = ana_makes_a_team_vault(&world, &bao);
-    let management = common::sendgrid_key();
-    let made = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let (bearer, live) = (management.clone(), std::sync::Arc::clone(&made));
-    let sendgrid = common::mock::Mock::start(move |seen| common::mock::sendgrid_keys(seen, &bearer, &live));
     let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
-    let request = keydesk::vault::AccountRequest {
-        name: "SG prod".into(),
-        provider: keydesk::providers::Provider::SendGrid,
-        region: None,
-        base_url: Some(sendgrid.url.clone()),
-    };
-    let secret = SecretString::from(management.as_str());
-    let mut rng = keydesk::vault::os_rng();
-    other.add_account(&keys, request, Some(&secret), &mut rng, chrono::Utc::now()).unwrap();
+    let (sendgrid, made, _account) = sendgrid_account(&other, &keys);
 
     // Made at SendGrid with the account's management key, kept with its id there.
     click(&mut harness, "Add key");
@@ -1155,21 +1165,9 @@ fn a_replacement_pasted_on_the_team_new_key_screen_is_linked_to_the_old_key() {
     let bao = Bao::dev();
     let world = world();
     let mut harness = ana_makes_a_team_vault(&world, &bao);
-    let management = common::sendgrid_key();
-    let made = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let (bearer, live) = (management.clone(), std::sync::Arc::clone(&made));
-    let sendgrid = common::mock::Mock::start(move |seen| common::mock::sendgrid_keys(seen, &bearer, &live));
     let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
-    let request = keydesk::vault::AccountRequest {
-        name: "SG prod".into(),
-        provider: keydesk::providers::Provider::SendGrid,
-        region: None,
-        base_url: Some(sendgrid.url.clone()),
-    };
-    let secret = SecretString::from(management.as_str());
-    let account =
-        other.add_account(&keys, request, Some(&secret), &mut keydesk::vault::os_rng(), chrono::Utc::now());
-    add_key_of(&other, &keys, "CRM mail", &common::sendgrid_key(), Some(account.unwrap().id));
+    let (sendgrid, _made, account) = sendgrid_account(&other, &keys);
+    add_key_of(&other, &keys, "CRM mail", &common::sendgrid_key(), Some(account));
     poll(&mut harness, &world);
 
     click(&mut harness, "Open CRM mail");

@@ -216,6 +216,14 @@ impl TeamSession {
     pub(in crate::ui::app) fn label_of(&self, id: &KeyId) -> String {
         self.list.iter().find(|k| k.record.id == *id).map(|k| k.record.label.clone()).unwrap_or_default()
     }
+
+    /// A key's id with its label as this computer's copy has it, for a sentence about it.
+    pub(in crate::ui::app) fn named(&self, id: Option<KeyId>) -> Option<(KeyId, String)> {
+        id.map(|id| {
+            let label = self.label_of(&id);
+            (id, label)
+        })
+    }
 }
 
 /// The sentence for a server that cannot be reached, with this computer's copy on screen.

@@ -69,6 +69,7 @@ pub(super) fn run_key_command(
             });
         }
         TeamCommand::Generate { request, replaces } => {
+            let replaces = session.named(replaces);
             let existing = session.list.clone();
             jobs.spawn(ctx, "Generating a key in the team vault", Records::Yes, move || {
                 let made =
@@ -85,6 +86,7 @@ pub(super) fn run_key_command(
             });
         }
         TeamCommand::Create { account, request, scopes, replaces } => {
+            let replaces = session.named(replaces);
             let existing = session.list.clone();
             jobs.spawn(ctx, "Creating the key at the provider", Records::Yes, move || {
                 Done::Team(TeamDone::Created(create_at_provider(
@@ -112,6 +114,7 @@ pub(super) fn run_key_command(
             });
         }
         TeamCommand::Add { request, secret, verify_after, replaces } => {
+            let replaces = session.named(replaces);
             let existing = session.list.clone();
             jobs.spawn(ctx, "Adding the key to the team vault", Records::Yes, move || {
                 let added =
@@ -646,7 +649,7 @@ pub(super) fn create_at_provider(
     (vault, keys, existing): (&TeamVault, &TeamKeys, Vec<TeamKey>),
     (account, request): (&str, crate::vault::AddRequest),
     scopes: &[String],
-    replaces: Option<&KeyId>,
+    replaces: Option<&(KeyId, String)>,
     now: DateTime<Utc>,
 ) -> Result<String, (Failure, Option<SecretString>)> {
     let mut store =
@@ -670,24 +673,19 @@ pub(super) fn create_at_provider(
 }
 
 /// A key just made on the New key screen (`said`: what was done) linked as the replacement
-/// of `replaces`, when given; a link that fails is a failure that says the key is kept.
+/// of `replaces` (its id and label), when given; said as a local vault says it, a link that
+/// fails as a failure (the new key is kept).
 fn linked(
     store: &mut actions::TeamStore<'_>,
-    replaces: Option<&KeyId>,
+    replaces: Option<&(KeyId, String)>,
     new: &KeyId,
-    mut said: String,
+    said: String,
 ) -> Result<String, Failure> {
-    let Some(old) = replaces else { return Ok(said) };
-    let label = actions::Store::read_key(store, old).map(|(record, _)| record.label).unwrap_or_default();
-    match actions::Store::link_replacement(store, old, new) {
-        Ok(()) => {
-            said.push_str(&format!(
-                " It replaces \"{label}\": move each of its integrations to it, on either key's page."
-            ));
-            Ok(said)
-        }
-        Err(error) => Err(Failure::said(format!("{said} It is not linked to \"{label}\": {error}"))),
-    }
+    let Some((old, label)) = replaces else { return Ok(said) };
+    let linked = crate::ui::session::link_said(label, actions::Store::link_replacement(store, old, new));
+    linked
+        .map(|linked| format!("{said} {linked}"))
+        .map_err(|failed| Failure::said(format!("{said} {failed}")))
 }
 
 /// Changes this member's password as `keydesk passwd` does: the current one is checked by
