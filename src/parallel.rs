@@ -35,6 +35,16 @@ pub fn in_parallel<I: Sync, T: Send, E: Send>(
     Ok(all)
 }
 
+/// Runs `first` on a second thread while `second` runs on this one; answers both.
+pub fn both<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|scope| {
+        let first = scope.spawn(first);
+        let second = second();
+        // A panic on the second thread is this call's panic.
+        (first.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), second)
+    })
+}
+
 /// The calling thread's side of [`with_workers`]: hands out jobs, takes back answers.
 pub struct Pool<J, A> {
     jobs: Sender<J>,

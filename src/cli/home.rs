@@ -19,7 +19,7 @@ use crate::secrets::{self, SecretStore};
 use crate::storage::{VaultDir, VaultStorage};
 use crate::vault::audit::Record;
 use crate::vault::model::{Account, Incident, KeyId, KeyRecord, VaultFile};
-use crate::vault::{Env, Replacement, SystemClock, Vault, WhoisFound, os_rng};
+use crate::vault::{Env, Replacement, SystemClock, Vault, VaultError, WhoisFound, os_rng};
 
 /// The sentence for a member command on a vault without members.
 pub const NO_MEMBERS: &str = "This is a local vault: members belong to a team vault (`keydesk init --team`).";
@@ -276,10 +276,17 @@ impl Local<'_> {
 fn read_vault(context: &Context, write: bool) -> Result<(VaultDir, String, VaultFile), CliError> {
     let dir = VaultDir::open(&context.dir, write)?;
     let text = dir.read_vault()?;
-    let file = Vault::parse(&text).map_err(|e| {
-        CliError::Failed(format!("{e} File: {}", dir.path().join(crate::storage::VAULT_FILE).display()))
-    })?;
+    let file = Vault::parse(&text).map_err(|e| unparsed(&dir, &e))?;
     Ok((dir, text, file))
+}
+
+/// `vault.ron` of `dir` did not parse: what is wrong, and the file.
+fn unparsed(dir: &VaultDir, error: &VaultError) -> CliError {
+    unparsed_in(dir.path(), error)
+}
+
+fn unparsed_in(folder: &std::path::Path, error: &VaultError) -> CliError {
+    CliError::Failed(format!("{error} File: {}", folder.join(crate::storage::VAULT_FILE).display()))
 }
 
 /// `keydesk check`: keeps changes made outside Keydesk when asked, reports, and removes
@@ -353,14 +360,31 @@ fn open_local(context: &Context, write: bool) -> Result<Vault, CliError> {
         super::backup::finish_pending(context, &password)?;
         given = Some(password);
     }
-    let (dir, text, file) = read_vault(context, write)?;
-    let store: Box<dyn SecretStore> = secrets::open(file.header.secret_store, &context.dir)?;
+    let dir = VaultDir::open(&context.dir, write)?;
+    let text = dir.read_vault()?;
+    // A password asked at a prompt is asked after the file is parsed, so a file that does not
+    // parse is said before anything is typed; one at hand (a file, or the restore's) is
+    // checked while the file is parsed.
+    let at_hand = given.is_some() || context.password_file.is_some();
+    let parsed = if at_hand { None } else { Some(Vault::parse(&text).map_err(|e| unparsed(&dir, &e))?) };
+    let backend = match &parsed {
+        Some(file) => file.header.secret_store,
+        None => Vault::header_of(&text).map_err(|e| unparsed(&dir, &e))?.secret_store,
+    };
+    let store: Box<dyn SecretStore> = secrets::open(backend, &context.dir)?;
     let password = match given {
         Some(password) => password,
         None => input::password(context.password_file.as_deref(), "Master password: ")?,
     };
+    let folder = dir.path().to_path_buf();
     let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
-    let mut vault = Vault::unlock(env, file, &text, &password)?;
+    let mut vault = match parsed {
+        Some(file) => Vault::unlock(env, file, &text, &password)?,
+        None => Vault::unlock_text(env, &text, &password).map_err(|error| match error {
+            VaultError::Format(_) => unparsed_in(&folder, &error),
+            other => other.into(),
+        })?,
+    };
     if let Some(advice) = vault.changed_outside_advice() {
         note(&format!("Warning: {advice}"));
     } else if write && vault.data_key_change_pending() {

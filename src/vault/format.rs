@@ -47,7 +47,8 @@ pub fn clip(text: &str, most: usize) -> String {
     }
 }
 
-/// Parses `vault.ron`: its format first, then the whole file once.
+/// Parses `vault.ron`: its format first, then the whole file once (by [`super::layout`] when
+/// it is in the layout Keydesk writes, else by RON).
 pub fn parse(text: &str) -> Result<VaultFile, FormatError> {
     let format = match leading_format(text) {
         Some(format) => format,
@@ -60,7 +61,12 @@ pub fn parse(text: &str) -> Result<VaultFile, FormatError> {
     if format < OLDEST_FORMAT {
         return Err(FormatError::Unknown { found: format });
     }
-    let mut file: VaultFile = ron::from_str(text).map_err(syntax)?;
+    // The layout Keydesk writes is read by its own fast reader; anything else (a file edited
+    // by hand, or not valid) by RON, which also says what is wrong.
+    let mut file: VaultFile = match super::layout::from_str(text) {
+        Ok(file) => file,
+        Err(super::layout::NotLayout) => ron::from_str(text).map_err(syntax)?,
+    };
     if format < 4 {
         // Formats 1 and 2 kept 256-bit hex lookup hashes, format 3 their first 128 bits in
         // base64; format 4 keeps the first 96.

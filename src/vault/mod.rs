@@ -25,6 +25,7 @@ pub mod incidents;
 mod integrity;
 pub mod keygen;
 mod keys;
+pub mod layout;
 mod lifecycle;
 pub mod meta;
 pub mod model;
@@ -363,6 +364,15 @@ impl Vault {
         Ok(format::parse(text)?)
     }
 
+    /// The header of `vault.ron`'s text: read alone from the start of a text in Keydesk's
+    /// layout, else from the whole text parsed.
+    pub fn header_of(text: &str) -> Result<Header, VaultError> {
+        match layout::head(text) {
+            Some((_format, header)) => Ok(header),
+            None => Ok(format::parse(text)?.header),
+        }
+    }
+
     /// Unlocks a vault with the master password: `file` is `text` parsed (by [`Vault::parse`]);
     /// the text is checked against its seal. Writes nothing.
     pub fn unlock(
@@ -378,12 +388,41 @@ impl Vault {
     /// was typed ([`crypto::KdfMemory`]; memory made for another cost is not used).
     pub fn unlock_in(
         env: Env,
-        mut file: VaultFile,
+        file: VaultFile,
         text: &str,
         password: &SecretString,
         memory: Option<&mut crypto::KdfMemory>,
     ) -> Result<Vault, VaultError> {
         let data = unwrap_data_key_in(&file.header, password, memory)?;
+        Vault::unlock_with(env, file, text, data)
+    }
+
+    /// [`Vault::unlock`] of `vault.ron`'s text not parsed yet, with the password at hand: the
+    /// text is parsed on a second thread while the key is derived from its header (read
+    /// alone from the start of the text). A text that does not parse is said first, whatever
+    /// the password.
+    pub fn unlock_text(env: Env, text: &str, password: &SecretString) -> Result<Vault, VaultError> {
+        let Some((_format, header)) = layout::head(text) else {
+            return Vault::unlock(env, Vault::parse(text)?, text, password);
+        };
+        let (file, data) =
+            crate::parallel::both(|| format::parse(text), || unwrap_data_key_in(&header, password, None));
+        let file = file?;
+        // The whole read is what counts; its header is the one read alone, unless the two
+        // readers disagreed (then the key is derived again, from the whole read's).
+        let data =
+            if file.header == header { data? } else { unwrap_data_key_in(&file.header, password, None)? };
+        Vault::unlock_with(env, file, text, data)
+    }
+
+    /// The unlock once the data key is unwrapped: the seal, the audit chain and this
+    /// machine's record of the last save checked.
+    fn unlock_with(
+        env: Env,
+        mut file: VaultFile,
+        text: &str,
+        data: SymmetricKey,
+    ) -> Result<Vault, VaultError> {
         // One read of the log serves its check and its tail; an intact chain's report is the
         // tail, so the lines are hashed a second time only when the chain is not intact.
         let audit_text = env.storage.read_audit()?;

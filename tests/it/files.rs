@@ -161,6 +161,31 @@ fn a_corrupted_vault_is_reported_with_its_line_and_left_alone() {
     cli.ok(&["list"], "");
 }
 
+/// The file as Keydesk writes it is read by its own fast reader; the same file rewritten by
+/// hand in other RON (comments, a key spread over lines, blank space) is read by RON, to the
+/// same keys, and opens once the change is kept.
+#[test]
+fn a_vault_file_rewritten_by_hand_in_other_ron_reads_the_same() {
+    let cli = cli_with_keys(3);
+    let listed = cli.ok(&["list", "--json"], "");
+    let path = cli.vault.join("vault.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let by_hand = text
+        .replacen("\n(", "\n// kept by hand\n(", 1)
+        .replacen("(id:", "/* the first key */ (\n    id : ", 1)
+        .replacen(",label:", ",\n    label: ", 1)
+        .replace("secret_store:File", "secret_store: File // on disk\n");
+    assert_ne!(by_hand, text);
+    std::fs::write(&path, &by_hand).unwrap();
+    assert_eq!(cli.ok(&["list", "--json"], ""), listed);
+    // An edit from outside is kept only when the user says so; then the vault unlocks as before.
+    cli.ok(&["check", "--accept-changes"], "");
+    assert_eq!(cli.ok(&["list", "--json"], ""), listed);
+    let output = cli.run(&["reveal", "Key 1"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("kd_"));
+}
+
 #[test]
 fn a_newer_format_is_refused_and_not_rewritten() {
     let cli = cli_with_keys(1);
