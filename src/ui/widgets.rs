@@ -507,7 +507,6 @@ pub fn banner_with_action_ui(ui: &mut egui::Ui, text: &str, action: Option<&str>
     clicked
 }
 
-/// The navigation on the left.
 /// The screen a shortcut asks for, with its key: Ctrl+N New key, Ctrl+K "Which key is
 /// this?", Ctrl+F the list (its search), Ctrl+1 to Ctrl+5 as the navigation lists them. The
 /// same keys on a local and a team vault.
@@ -527,6 +526,7 @@ pub fn screen_shortcut(ui: &mut egui::Ui) -> Option<(egui::Key, Screen)> {
     })
 }
 
+/// The navigation on the left.
 pub fn nav_ui(ui: &mut egui::Ui, current: &Screen) -> Option<Command> {
     let mut command = None;
     egui::Panel::left("nav").resizable(false).exact_size(170.0).show(ui, |ui| {
