@@ -298,17 +298,6 @@ pub(super) fn form_ui(
         .inner
 }
 
-/// A button that opens and closes a panel; answers whether it opened it now (to read what
-/// the panel shows).
-pub(super) fn panel_button(ui: &mut egui::Ui, text: &str, open: &mut bool) -> bool {
-    if ui.add(egui::Button::new(text).selected(*open)).clicked() {
-        *open = !*open;
-        *open
-    } else {
-        false
-    }
-}
-
 /// Opens the New key screen in `mode` (and has the accounts read for its account list).
 pub(super) fn start_adding(
     state: &mut TeamScreenState,
@@ -349,10 +338,13 @@ pub fn team_ui(
     if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
         close_forms(state, view);
     }
+    if let Some(asked) = nav_ui(ui, view, state) {
+        command = Some(asked);
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         super::widgets::pane_bounds(ui);
-        header_ui(ui, view, state, &mut command);
-        // Where it is and who you are, under the title: the buttons keep the title's line.
+        ui.heading("Team vault");
+        // Where it is and who you are, under the title.
         let place = format!("{} · you are {}", view.place, view.member);
         ui.add(egui::Label::new(egui::RichText::new(&place).weak()).truncate());
         if let Some(shown) = invitation {
@@ -431,49 +423,80 @@ pub(super) fn close_forms(state: &mut TeamScreenState, view: &TeamView<'_>) {
     }
 }
 
-/// The title line: the heading, then Lock and the buttons that open and close the panels (a
-/// panel showing what the server holds has it read as it opens).
-pub(super) fn header_ui(
-    ui: &mut egui::Ui,
-    view: &TeamView<'_>,
-    state: &mut TeamScreenState,
-    command: &mut Option<TeamCommand>,
-) {
-    ui.horizontal(|ui| {
-        ui.heading("Team vault");
-        // Right-aligned beside the title; on a narrow window the buttons wrap onto a second
-        // line instead of running over it.
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center).with_main_wrap(true), |ui| {
-            if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
-                *command = Some(TeamCommand::Lock);
-            }
-            if panel_button(ui, "Which key is this?", &mut state.whois_open) {
-                state.whois.focus = true;
-                *command = Some(TeamCommand::LoadIncidents);
-            }
-            if panel_button(ui, "Audit log", &mut state.audit_open) {
-                *command = Some(TeamCommand::LoadAudit);
-            }
-            if panel_button(ui, "Incidents", &mut state.incidents_open) {
-                *command = Some(TeamCommand::LoadIncidents);
-            }
-            // The local vault's Health screen, in place of the list (asking first when a key's
-            // page has edits not saved).
-            let health = ui.add(egui::Button::new("Health").selected(state.health.is_some()));
-            if health.on_hover_text("Ctrl+5").clicked() && state.health.take().is_none() {
-                let show = Command::Show(super::state::Screen::Health);
-                drop(super::team_page::carried(show, view, state));
-            }
-            panel_button(ui, "Import / Export", &mut state.transfer_open);
-            panel_button(ui, "Browsers", &mut state.browsers_open);
-            if panel_button(ui, "Accounts", &mut state.accounts_open) {
-                *command = Some(TeamCommand::LoadAccounts);
-            }
-            if panel_button(ui, "Members", &mut state.members_open) {
-                *command = Some(TeamCommand::LoadMembers);
-            }
-        });
-    });
+/// What an entry of the team window's navigation opens: a screen as on a local vault, or one
+/// of the team's own panels.
+#[derive(Clone)]
+enum Entry {
+    Screen(super::state::Screen),
+    Incidents,
+    Members,
+}
+
+/// The navigation on the left, the local vault's (`widgets::nav_panel_ui`): its screens, then
+/// the team's Incidents and Members. Keys, New key and Health open in place of the list, as
+/// there; API settings, Audit log, Settings (Import / Export and Browsers) and Which key is
+/// this? open the team's panels above it, and close them when clicked again (a panel showing
+/// what the server holds has it read as it opens).
+fn nav_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) -> Option<TeamCommand> {
+    use super::state::Screen;
+    let on_list = state.adding.is_none() && state.page.is_none() && state.health.is_none();
+    let open = |screen: &Screen| match screen {
+        Screen::Keys | Screen::Detail(_) => on_list,
+        Screen::New => state.adding.is_some(),
+        Screen::Accounts => state.accounts_open,
+        Screen::Audit => state.audit_open,
+        Screen::Settings => state.transfer_open || state.browsers_open,
+        Screen::Health => state.health.is_some(),
+        Screen::Whois => state.whois_open,
+    };
+    let mut items: Vec<super::widgets::NavItem<Entry>> = super::widgets::SCREENS
+        .iter()
+        .map(|(screen, label, shortcut)| super::widgets::NavItem {
+            opens: Entry::Screen(screen.clone()),
+            label,
+            shortcut,
+            open: open(screen),
+        })
+        .collect();
+    items.extend([
+        super::widgets::NavItem {
+            opens: Entry::Incidents,
+            label: "Incidents",
+            shortcut: "",
+            open: state.incidents_open,
+        },
+        super::widgets::NavItem {
+            opens: Entry::Members,
+            label: "Members",
+            shortcut: "",
+            open: state.members_open,
+        },
+    ]);
+    let toggle = |open: &mut bool| {
+        *open = !*open;
+        *open
+    };
+    match super::widgets::nav_panel_ui(ui, &items)? {
+        None => Some(TeamCommand::Lock),
+        Some(Entry::Incidents) => toggle(&mut state.incidents_open).then_some(TeamCommand::LoadIncidents),
+        Some(Entry::Members) => toggle(&mut state.members_open).then_some(TeamCommand::LoadMembers),
+        Some(Entry::Screen(Screen::Accounts)) => {
+            toggle(&mut state.accounts_open).then_some(TeamCommand::LoadAccounts)
+        }
+        Some(Entry::Screen(Screen::Audit)) => toggle(&mut state.audit_open).then_some(TeamCommand::LoadAudit),
+        Some(Entry::Screen(Screen::Settings)) => {
+            let opened = !(state.transfer_open || state.browsers_open);
+            (state.transfer_open, state.browsers_open) = (opened, opened);
+            None
+        }
+        Some(Entry::Screen(Screen::Whois)) => {
+            state.whois.focus = true;
+            toggle(&mut state.whois_open).then_some(TeamCommand::LoadIncidents)
+        }
+        // Health clicked again goes back to the list, as its title-line button did.
+        Some(Entry::Screen(Screen::Health)) if state.health.take().is_some() => None,
+        Some(Entry::Screen(screen)) => shortcut(state, view, egui::Key::Num1, screen),
+    }
 }
 
 /// A secret shown once: an invitation's code with how the member joins (`place`: where the

@@ -526,34 +526,59 @@ pub fn screen_shortcut(ui: &mut egui::Ui) -> Option<(egui::Key, Screen)> {
     })
 }
 
-/// The navigation on the left.
-pub fn nav_ui(ui: &mut egui::Ui, current: &Screen) -> Option<Command> {
-    let mut command = None;
+/// One entry of the navigation on the left: what it opens, its label and shortcut, and
+/// whether it is open now.
+pub struct NavItem<T> {
+    pub opens: T,
+    pub label: &'static str,
+    pub shortcut: &'static str,
+    pub open: bool,
+}
+
+/// The screens of the navigation, in its order, with their labels and shortcuts (a team vault
+/// adds its own entries after them).
+pub const SCREENS: [(Screen, &str, &str); 7] = [
+    (Screen::Keys, "Keys", "Ctrl+1"),
+    (Screen::New, "New key", "Ctrl+N"),
+    (Screen::Accounts, "API settings", "Ctrl+2"),
+    (Screen::Audit, "Audit log", "Ctrl+3"),
+    (Screen::Settings, "Settings", "Ctrl+4"),
+    (Screen::Health, "Health", "Ctrl+5"),
+    (Screen::Whois, "Which key is this?", "Ctrl+K"),
+];
+
+/// The navigation on the left, the same on a local and a team vault: its entries, then Lock.
+/// Answers the entry clicked (`Some(None)`: Lock).
+pub fn nav_panel_ui<T: Clone>(ui: &mut egui::Ui, items: &[NavItem<T>]) -> Option<Option<T>> {
+    let mut clicked = None;
     egui::Panel::left("nav").resizable(false).exact_size(170.0).show(ui, |ui| {
         pane_bounds(ui);
         ui.add_space(theme::GAP);
-        let items = [
-            (Screen::Keys, "Keys", "Ctrl+1"),
-            (Screen::New, "New key", "Ctrl+N"),
-            (Screen::Accounts, "API settings", "Ctrl+2"),
-            (Screen::Audit, "Audit log", "Ctrl+3"),
-            (Screen::Settings, "Settings", "Ctrl+4"),
-            (Screen::Health, "Health", "Ctrl+5"),
-            (Screen::Whois, "Which key is this?", "Ctrl+K"),
-        ];
-        for (screen, label, shortcut) in items {
-            let selected =
-                *current == screen || (screen == Screen::Keys && matches!(current, Screen::Detail(_)));
-            if ui.selectable_label(selected, label).on_hover_text(shortcut).clicked() {
-                command = Some(session::Command::Show(screen).into());
+        for item in items {
+            let entry = ui.selectable_label(item.open, item.label);
+            let entry = if item.shortcut.is_empty() { entry } else { entry.on_hover_text(item.shortcut) };
+            if entry.clicked() {
+                clicked = Some(Some(item.opens.clone()));
             }
         }
         ui.add_space(theme::GAP);
         if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
-            command = Some(Command::Lock);
+            clicked = Some(None);
         }
     });
-    command
+    clicked
+}
+
+/// The local vault's navigation: its screens, the one shown selected.
+pub fn nav_ui(ui: &mut egui::Ui, current: &Screen) -> Option<Command> {
+    let items = SCREENS.map(|(screen, label, shortcut)| {
+        let open = *current == screen || (screen == Screen::Keys && matches!(current, Screen::Detail(_)));
+        NavItem { opens: screen, label, shortcut, open }
+    });
+    Some(match nav_panel_ui(ui, &items)? {
+        Some(screen) => session::Command::Show(screen).into(),
+        None => Command::Lock,
+    })
 }
 
 /// The dialog that shows a new secret once.

@@ -147,7 +147,7 @@ fn a_team_vaults_key_is_named_through_the_same_store_with_a_line_in_its_trail() 
     assert_eq!(off["code"], "refused", "{off}");
 
     // Turned on in the Browsers panel: kept in this computer's team.ron, on record.
-    click(&mut harness, "Browsers");
+    click(&mut harness, "Settings");
     click(&mut harness, CHECKBOX);
     harness.run();
     let config = keydesk::actions::team::read_config(&vault_dir(&world)).unwrap();

@@ -246,7 +246,7 @@ fn a_team_vaults_key_is_filled_through_the_same_store_and_recorded_in_its_trail(
 
     // The Browsers panel lists it; "Stop allowing" takes it back, through the same store
     // verb, with a line in the team's trail, and its next request asks again.
-    click(&mut harness, "Browsers");
+    click(&mut harness, "Settings");
     let browser = harness.state().team().unwrap().browsers.first().cloned().expect("one browser allowed");
     harness.get_by_label(&browser);
     click(&mut harness, "Stop allowing");

@@ -589,7 +589,7 @@ fn the_team_screen_answers_the_keyboard() {
     harness.run();
     harness.key_press(egui::Key::Escape);
     harness.run();
-    assert!(harness.query_by_label("New key").is_none());
+    assert!(harness.query_by_label("Label").is_none());
     assert!(harness.state().team().unwrap().screen.adding.is_none());
     // Ctrl+L locks.
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
@@ -663,7 +663,7 @@ fn the_team_screen_keeps_provider_accounts_and_verifies_through_them() {
     });
 
     // Accounts: none yet; add SendGrid's with its management key.
-    click(&mut harness, "Accounts");
+    click(&mut harness, "API settings");
     harness.run();
     harness.get_by_label("No accounts yet.");
     type_into(&mut harness, "Account name", "SG prod");
@@ -686,7 +686,7 @@ fn the_team_screen_keeps_provider_accounts_and_verifies_through_them() {
 
     // A key of the account, added from the window and checked once kept (the New key
     // screen's box, as on a local vault), verifies at the account's address.
-    click(&mut harness, "Accounts");
+    click(&mut harness, "API settings");
     click(&mut harness, "Add key");
     harness.run();
     type_into(&mut harness, "Label", "CRM mail");
@@ -702,7 +702,7 @@ fn the_team_screen_keeps_provider_accounts_and_verifies_through_them() {
     assert_eq!(added[0].record.account.as_deref(), Some(kept[0].account.id.as_str()));
     poll(&mut harness, &world);
     harness.get_by_label("works");
-    click(&mut harness, "Accounts");
+    click(&mut harness, "API settings");
 
     // Removing the account its key uses is refused, in one sentence under the form.
     click(&mut harness, "Remove");
@@ -813,7 +813,7 @@ fn a_table_s_columns_are_picked_for_a_team_vault_import_in_the_window() {
     let mailchimp = common::mailchimp_key();
     let csv = world.dir.path().join("crm.csv");
     std::fs::write(&csv, format!("Site;Token\nNewsletter;{mailchimp}\nNo key here;\n")).unwrap();
-    click(&mut harness, "Import / Export");
+    click(&mut harness, "Settings");
     type_into(&mut harness, "Import file", csv.to_str().unwrap());
     click(&mut harness, "Preview import");
     harness.run();
@@ -855,7 +855,7 @@ fn a_spreadsheet_is_imported_into_the_team_vault_from_the_window_and_exported() 
     std::fs::write(&csv, format!("label,key\nNewsletter,{mailchimp}\nTransactional,{sendgrid}\nBroken,\n"))
         .unwrap();
 
-    click(&mut harness, "Import / Export");
+    click(&mut harness, "Settings");
     type_into(&mut harness, "Import file", csv.to_str().unwrap());
     click(&mut harness, "Preview import");
     harness.run();
