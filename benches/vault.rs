@@ -111,6 +111,9 @@ fn scale(c: &mut Criterion) {
         group.bench_function("vault.ron render", |b| {
             b.iter(|| format::render(black_box(&file)).unwrap());
         });
+        group.bench_function("vault.ron render by RON", |b| {
+            b.iter(|| format::render_by_ron(black_box(&file)).unwrap());
+        });
         let mut vault =
             Vault::unlock(env(VaultDir::open(dir.path(), true).unwrap()), file, &text, &password).unwrap();
         // The synthetic keys were added behind the vault's back: kept on purpose, as a user would.

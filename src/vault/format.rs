@@ -116,8 +116,20 @@ fn skip_blank(mut text: &str) -> &str {
 }
 
 /// Renders `vault.ron` for a person to read and diff: the header a field a line, then each
-/// account and each key on a line of its own. Fields at their default are left out.
+/// account and each key on a line of its own. Fields at their default are left out. Written
+/// by [`super::layout::to_string`], the same bytes as RON's pretty printer
+/// ([`render_by_ron`]), which writes a value of a shape the layout does not know.
 pub fn render(file: &VaultFile) -> Result<String, super::VaultError> {
+    let mut text = match super::layout::to_string(file) {
+        Ok(text) => text,
+        Err(super::layout::NotLayout) => return render_by_ron(file),
+    };
+    text.push('\n');
+    Ok(text)
+}
+
+/// [`render`] by RON's pretty printer.
+pub fn render_by_ron(file: &VaultFile) -> Result<String, super::VaultError> {
     // `implicit_some`: an optional value is written as itself (`expires_at: "2026-…"`), not
     // wrapped in `Some(…)`; the file's first line says so, and RON reads it either way.
     // No space after `:` and `,`, and one space of indentation a level: a key is one line of
