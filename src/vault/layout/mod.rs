@@ -135,4 +135,36 @@ pub(crate) mod sample {
             .from_str(RICH)
             .expect("the sample is valid RON")
     }
+
+    /// Edits of a text: where (a fraction of its length), what (0 replace, 1 insert, 2
+    /// delete) and the character, a few at a time; mostly printable ASCII, with a line break,
+    /// an accent, a combining mark and control characters.
+    pub fn edits() -> impl proptest::strategy::Strategy<Value = Vec<(f64, usize, char)>> {
+        let glyph = proptest::prop_oneof![
+            8 => proptest::char::range(' ', '~'),
+            1 => proptest::strategy::Just('\n'),
+            1 => proptest::strategy::Just('é'),
+            1 => proptest::strategy::Just('\u{301}'),
+            1 => proptest::strategy::Just('\u{0}'),
+            1 => proptest::strategy::Just('\u{7f}'),
+        ];
+        proptest::collection::vec((0.0..1.0f64, 0..3usize, glyph), 1..4)
+    }
+
+    /// `text` with `edits` made.
+    pub fn edited(text: &str, edits: &[(f64, usize, char)]) -> String {
+        let mut chars: Vec<char> = text.chars().collect();
+        for &(at, kind, c) in edits {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+            let i = ((at * chars.len() as f64) as usize).min(chars.len().saturating_sub(1));
+            match kind {
+                0 => chars[i] = c,
+                1 => chars.insert(i, c),
+                _ => {
+                    chars.remove(i);
+                }
+            }
+        }
+        chars.into_iter().collect()
+    }
 }

@@ -425,7 +425,7 @@ impl<'de> de::VariantAccess<'de> for &mut Reader<'de> {
 mod tests {
     use super::*;
     use crate::vault::format::render;
-    use crate::vault::layout::sample::rich;
+    use crate::vault::layout::sample::{edited, edits, rich};
     use crate::vault::model::VaultFile;
 
     #[test]
@@ -473,23 +473,6 @@ mod tests {
         assert_eq!(fast, ron::from_str::<VaultFile>(&spelled).expect("RON reads it"));
     }
 
-    /// One edit of a rendered file: what, where (a fraction of the length), the character.
-    fn edited(text: &str, edits: &[(f64, usize, char)]) -> String {
-        let mut chars: Vec<char> = text.chars().collect();
-        for &(at, kind, c) in edits {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
-            let i = ((at * chars.len() as f64) as usize).min(chars.len().saturating_sub(1));
-            match kind {
-                0 => chars[i] = c,
-                1 => chars.insert(i, c),
-                _ => {
-                    chars.remove(i);
-                }
-            }
-        }
-        chars.into_iter().collect()
-    }
-
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4_000))]
 
@@ -497,15 +480,7 @@ mod tests {
         /// RON refuses, nor reads one differently.
         #[test]
         fn an_edited_file_this_reader_takes_reads_the_same_by_ron(
-            edits in proptest::collection::vec(
-                (0.0..1.0f64, 0..3usize, proptest::prop_oneof![
-                    proptest::char::range(' ', '~'),
-                    proptest::strategy::Just('\n'),
-                    proptest::strategy::Just('é'),
-                    proptest::strategy::Just('\u{0}'),
-                ]),
-                1..4,
-            )
+            edits in edits()
         ) {
             let text = edited(&render(&rich()).expect("renders"), &edits);
             if let Ok(fast) = from_str::<VaultFile>(&text) {

@@ -320,7 +320,7 @@ impl ser::SerializeStructVariant for Items<'_> {
 mod tests {
     use super::*;
     use crate::vault::format::render_by_ron;
-    use crate::vault::layout::sample::rich;
+    use crate::vault::layout::sample::{edited, edits, rich};
     use crate::vault::model::VaultFile;
 
     /// The file as `format::render` writes it (with its final line break), by this writer
@@ -340,23 +340,6 @@ mod tests {
         assert!(written(&empty).is_some());
     }
 
-    /// One edit of the sample's text: what, where (a fraction of the length), the character.
-    fn edited(text: &str, edits: &[(f64, usize, char)]) -> String {
-        let mut chars: Vec<char> = text.chars().collect();
-        for &(at, kind, c) in edits {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
-            let i = ((at * chars.len() as f64) as usize).min(chars.len().saturating_sub(1));
-            match kind {
-                0 => chars[i] = c,
-                1 => chars.insert(i, c),
-                _ => {
-                    chars.remove(i);
-                }
-            }
-        }
-        chars.into_iter().collect()
-    }
-
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
 
@@ -364,15 +347,7 @@ mod tests {
         /// characters in strings): each written as RON writes it.
         #[test]
         fn an_edited_file_is_written_as_ron_writes_it(
-            edits in proptest::collection::vec(
-                (0.0..1.0f64, 0..3usize, proptest::prop_oneof![
-                    proptest::char::range(' ', '~'),
-                    proptest::strategy::Just('é'),
-                    proptest::strategy::Just('\u{301}'),
-                    proptest::strategy::Just('\u{7f}'),
-                ]),
-                1..4,
-            )
+            edits in edits()
         ) {
             let text = edited(&render_by_ron(&rich()).expect("renders"), &edits);
             if let Ok(file) = ron::from_str::<VaultFile>(&text) {
