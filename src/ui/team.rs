@@ -456,6 +456,10 @@ fn nav_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) -
             label,
             shortcut,
             open: open(screen),
+            // A key is added only where keys may change now, as the list's Add key says.
+            why_off: (*screen == Screen::New)
+                .then(|| why_read_only(view).or(view.busy.then_some(BUSY)))
+                .flatten(),
         })
         .collect();
     items.extend([
@@ -464,12 +468,14 @@ fn nav_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) -
             label: "Incidents",
             shortcut: "",
             open: state.incidents_open,
+            why_off: None,
         },
         super::widgets::NavItem {
             opens: Entry::Members,
             label: "Members",
             shortcut: "",
             open: state.members_open,
+            why_off: None,
         },
     ]);
     let toggle = |open: &mut bool| {

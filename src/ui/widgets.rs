@@ -526,13 +526,14 @@ pub fn screen_shortcut(ui: &mut egui::Ui) -> Option<(egui::Key, Screen)> {
     })
 }
 
-/// One entry of the navigation on the left: what it opens, its label and shortcut, and
-/// whether it is open now.
+/// One entry of the navigation on the left: what it opens, its label and shortcut, whether
+/// it is open now, and why it is off when it is (said when the pointer rests on it).
 pub struct NavItem<T> {
     pub opens: T,
     pub label: &'static str,
     pub shortcut: &'static str,
     pub open: bool,
+    pub why_off: Option<&'static str>,
 }
 
 /// The screens of the navigation, in its order, with their labels and shortcuts (a team vault
@@ -555,8 +556,13 @@ pub fn nav_panel_ui<T: Clone>(ui: &mut egui::Ui, items: &[NavItem<T>]) -> Option
         pane_bounds(ui);
         ui.add_space(theme::GAP);
         for item in items {
-            let entry = ui.selectable_label(item.open, item.label);
-            let entry = if item.shortcut.is_empty() { entry } else { entry.on_hover_text(item.shortcut) };
+            let entry =
+                ui.add_enabled(item.why_off.is_none(), egui::Button::selectable(item.open, item.label));
+            let entry = match item.why_off {
+                Some(why) => entry.on_disabled_hover_text(why),
+                None if item.shortcut.is_empty() => entry,
+                None => entry.on_hover_text(item.shortcut),
+            };
             if entry.clicked() {
                 clicked = Some(Some(item.opens.clone()));
             }
@@ -573,7 +579,7 @@ pub fn nav_panel_ui<T: Clone>(ui: &mut egui::Ui, items: &[NavItem<T>]) -> Option
 pub fn nav_ui(ui: &mut egui::Ui, current: &Screen) -> Option<Command> {
     let items = SCREENS.map(|(screen, label, shortcut)| {
         let open = *current == screen || (screen == Screen::Keys && matches!(current, Screen::Detail(_)));
-        NavItem { opens: screen, label, shortcut, open }
+        NavItem { opens: screen, label, shortcut, open, why_off: None }
     });
     Some(match nav_panel_ui(ui, &items)? {
         Some(screen) => session::Command::Show(screen).into(),

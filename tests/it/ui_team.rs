@@ -387,6 +387,7 @@ fn a_readers_token_opens_the_team_vault_read_only_and_a_stopped_server_shows_the
     assert!(harness.state().team().is_some(), "opened with the new token");
     harness.get_by_label_contains("Read-only: this token may not change keys");
     assert!(harness.get_by_label("Add key").accesskit_node().is_disabled());
+    assert!(harness.get_by_label("New key").accesskit_node().is_disabled(), "nor from the navigation");
     harness.get_by_label_contains("1 not verified");
     assert!(harness.query_by_label("Check every key").is_none(), "its answers could not be recorded");
     assert!(!harness.get_by_label("Copy Transactional").accesskit_node().is_disabled(), "a reader may copy");
