@@ -276,17 +276,29 @@ impl Local<'_> {
 fn read_vault(context: &Context, write: bool) -> Result<(VaultDir, String, VaultFile), CliError> {
     let dir = VaultDir::open(&context.dir, write)?;
     let text = dir.read_vault()?;
-    let file = Vault::parse(&text).map_err(|e| unparsed(&dir, &e))?;
+    let file = Vault::parse(&text).map_err(|e| unparsed(dir.path(), &e))?;
     Ok((dir, text, file))
 }
 
-/// `vault.ron` of `dir` did not parse: what is wrong, and the file.
-fn unparsed(dir: &VaultDir, error: &VaultError) -> CliError {
-    unparsed_in(dir.path(), error)
+/// `vault.ron` in `folder` did not parse: what is wrong, and the file.
+fn unparsed(folder: &std::path::Path, error: &VaultError) -> CliError {
+    CliError::Failed(format!("{error} File: {}", folder.join(crate::storage::VAULT_FILE).display()))
 }
 
-fn unparsed_in(folder: &std::path::Path, error: &VaultError) -> CliError {
-    CliError::Failed(format!("{error} File: {}", folder.join(crate::storage::VAULT_FILE).display()))
+/// `vault.ron` as read before the password is asked: its header alone (the rest is parsed
+/// while the key is derived), or the whole file.
+enum Read {
+    Head(crate::vault::model::Header),
+    Whole(VaultFile),
+}
+
+impl Read {
+    fn header(&self) -> &crate::vault::model::Header {
+        match self {
+            Read::Head(header) => header,
+            Read::Whole(file) => &file.header,
+        }
+    }
 }
 
 /// `keydesk check`: keeps changes made outside Keydesk when asked, reports, and removes
@@ -362,28 +374,30 @@ fn open_local(context: &Context, write: bool) -> Result<Vault, CliError> {
     }
     let dir = VaultDir::open(&context.dir, write)?;
     let text = dir.read_vault()?;
-    // A password asked at a prompt is asked after the file is parsed, so a file that does not
-    // parse is said before anything is typed; one at hand (a file, or the restore's) is
-    // checked while the file is parsed.
+    // With the password at hand (a file, or the restore's) and the file in Keydesk's layout,
+    // its header is read alone and the rest parsed while the key is derived. Otherwise (a
+    // password asked at a prompt, so a file that does not parse is said before anything is
+    // typed) the file is parsed first.
     let at_hand = given.is_some() || context.password_file.is_some();
-    let parsed = if at_hand { None } else { Some(Vault::parse(&text).map_err(|e| unparsed(&dir, &e))?) };
-    let backend = match &parsed {
-        Some(file) => file.header.secret_store,
-        None => Vault::header_of(&text).map_err(|e| unparsed(&dir, &e))?.secret_store,
+    let read = match at_hand.then(|| crate::vault::layout::head(&text)).flatten() {
+        Some((_format, header)) => Read::Head(header),
+        None => Read::Whole(Vault::parse(&text).map_err(|e| unparsed(dir.path(), &e))?),
     };
-    let store: Box<dyn SecretStore> = secrets::open(backend, &context.dir)?;
+    let store: Box<dyn SecretStore> = secrets::open(read.header().secret_store, &context.dir)?;
     let password = match given {
         Some(password) => password,
         None => input::password(context.password_file.as_deref(), "Master password: ")?,
     };
     let folder = dir.path().to_path_buf();
     let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
-    let mut vault = match parsed {
-        Some(file) => Vault::unlock(env, file, &text, &password)?,
-        None => Vault::unlock_text(env, &text, &password).map_err(|error| match error {
-            VaultError::Format(_) => unparsed_in(&folder, &error),
-            other => other.into(),
-        })?,
+    let mut vault = match read {
+        Read::Whole(file) => Vault::unlock(env, file, &text, &password)?,
+        Read::Head(header) => {
+            Vault::unlock_text(env, &text, &header, &password).map_err(|error| match error {
+                VaultError::Format(_) => unparsed(&folder, &error),
+                other => other.into(),
+            })?
+        }
     };
     if let Some(advice) = vault.changed_outside_advice() {
         note(&format!("Warning: {advice}"));

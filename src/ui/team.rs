@@ -8,8 +8,8 @@ use secrecy::SecretString;
 use super::accounts::AccountAction;
 use super::session::{Command, Revealed};
 use super::settings::TransferAction;
-use super::state::NewMode;
 use super::state::{AccountsState, TransferState};
+use super::state::{NewMode, Screen};
 use super::team_forms::forms_ui;
 use super::team_incidents::IncidentsState;
 use super::team_page::KeyPage;
@@ -333,8 +333,10 @@ pub fn team_ui(
     now: DateTime<Utc>,
 ) -> Option<TeamCommand> {
     // The local vault's shortcuts; Escape closes the open form (what was typed in it goes).
-    let mut command =
-        super::widgets::screen_shortcut(ui).and_then(|(key, screen)| shortcut(state, view, key, screen));
+    let mut command = super::widgets::screen_shortcut(ui).and_then(|(key, screen)| {
+        state.list.focus_search |= key == egui::Key::F;
+        open_screen(state, view, screen)
+    });
     if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
         close_forms(state, view);
     }
@@ -377,33 +379,57 @@ pub fn team_ui(
     command
 }
 
-/// A screen's shortcut (the local vault's keys) on the team window: the screens both have open
-/// as there (the list, New key, Health), the team's panels for the others (Accounts, Audit log,
-/// Which key is this?; Ctrl+4, Settings, opens Import / Export and Browsers).
-fn shortcut(
-    state: &mut TeamScreenState,
-    view: &TeamView<'_>,
-    key: egui::Key,
-    screen: super::state::Screen,
-) -> Option<TeamCommand> {
-    use super::state::Screen;
+/// Opens `screen` on the team window, as the local vault's navigation and shortcuts do: the
+/// screens both have (the list, New key, Health) in place of the list, the team's panels for
+/// the others (`set_panel`).
+fn open_screen(state: &mut TeamScreenState, view: &TeamView<'_>, screen: Screen) -> Option<TeamCommand> {
     match screen {
-        Screen::Whois => {
-            state.whois.focus = true;
-            (!std::mem::replace(&mut state.whois_open, true)).then_some(TeamCommand::LoadIncidents)
-        }
-        Screen::Audit => (!std::mem::replace(&mut state.audit_open, true)).then_some(TeamCommand::LoadAudit),
-        Screen::Settings => {
-            (state.transfer_open, state.browsers_open) = (true, true);
-            None
-        }
         Screen::New if why_read_only(view).or(view.busy.then_some(BUSY)).is_some() => None,
         Screen::New => super::team_page::carried(Command::NewKey(NewMode::Paste), view, state),
-        Screen::Keys | Screen::Detail(_) => {
-            state.list.focus_search |= key == egui::Key::F;
-            super::team_page::carried(Command::Show(Screen::Keys), view, state)
+        Screen::Detail(_) => super::team_page::carried(Command::Show(Screen::Keys), view, state),
+        screen => super::team_page::carried(Command::Show(screen), view, state),
+    }
+}
+
+/// The team's panel that stands for a local screen (API settings, Audit log, Settings — Import
+/// / Export and Browsers —, Which key is this?) opened (`open`) or closed; answers the read a
+/// panel showing what the server holds needs as it opens. `None` for a screen the team window
+/// shows in place of the list.
+pub(super) fn set_panel(
+    state: &mut TeamScreenState,
+    screen: &Screen,
+    open: bool,
+) -> Option<Option<TeamCommand>> {
+    let (shown, read) = match screen {
+        Screen::Accounts => (&mut state.accounts_open, Some(TeamCommand::LoadAccounts)),
+        Screen::Audit => (&mut state.audit_open, Some(TeamCommand::LoadAudit)),
+        Screen::Whois => {
+            state.whois.focus = open;
+            (&mut state.whois_open, Some(TeamCommand::LoadIncidents))
         }
-        Screen::Accounts | Screen::Health => super::team_page::carried(Command::Show(screen), view, state),
+        Screen::Settings => {
+            state.browsers_open = open;
+            (&mut state.transfer_open, None)
+        }
+        Screen::Keys | Screen::Detail(_) | Screen::New | Screen::Health => return None,
+    };
+    let was_open = std::mem::replace(shown, open);
+    let opened = open && !was_open;
+    Some(read.filter(|_read| opened))
+}
+
+/// Whether `screen`, or the team's panel for it, is shown now.
+fn is_shown(state: &TeamScreenState, screen: &Screen) -> bool {
+    match screen {
+        Screen::Keys | Screen::Detail(_) => {
+            state.adding.is_none() && state.page.is_none() && state.health.is_none()
+        }
+        Screen::New => state.adding.is_some(),
+        Screen::Accounts => state.accounts_open,
+        Screen::Audit => state.audit_open,
+        Screen::Settings => state.transfer_open || state.browsers_open,
+        Screen::Health => state.health.is_some(),
+        Screen::Whois => state.whois_open,
     }
 }
 
@@ -427,81 +453,49 @@ pub(super) fn close_forms(state: &mut TeamScreenState, view: &TeamView<'_>) {
 /// of the team's own panels.
 #[derive(Clone)]
 enum Entry {
-    Screen(super::state::Screen),
+    Screen(Screen),
     Incidents,
     Members,
 }
 
 /// The navigation on the left, the local vault's (`widgets::nav_panel_ui`): its screens, then
 /// the team's Incidents and Members. Keys, New key and Health open in place of the list, as
-/// there; API settings, Audit log, Settings (Import / Export and Browsers) and Which key is
-/// this? open the team's panels above it, and close them when clicked again (a panel showing
-/// what the server holds has it read as it opens).
+/// there; the screens the team shows as panels above it (`set_panel`), and Incidents and
+/// Members, close when clicked again.
 fn nav_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) -> Option<TeamCommand> {
-    use super::state::Screen;
-    let on_list = state.adding.is_none() && state.page.is_none() && state.health.is_none();
-    let open = |screen: &Screen| match screen {
-        Screen::Keys | Screen::Detail(_) => on_list,
-        Screen::New => state.adding.is_some(),
-        Screen::Accounts => state.accounts_open,
-        Screen::Audit => state.audit_open,
-        Screen::Settings => state.transfer_open || state.browsers_open,
-        Screen::Health => state.health.is_some(),
-        Screen::Whois => state.whois_open,
-    };
-    let mut items: Vec<super::widgets::NavItem<Entry>> = super::widgets::SCREENS
+    use super::widgets::{NavClick, NavItem};
+    let team_only = |opens, label, open| NavItem { opens, label, shortcut: "", open, why_off: None };
+    let items: Vec<NavItem<Entry>> = super::widgets::SCREENS
         .iter()
-        .map(|(screen, label, shortcut)| super::widgets::NavItem {
+        .map(|(screen, label, shortcut)| NavItem {
             opens: Entry::Screen(screen.clone()),
             label,
             shortcut,
-            open: open(screen),
+            open: is_shown(state, screen),
             // A key is added only where keys may change now, as the list's Add key says.
             why_off: (*screen == Screen::New)
                 .then(|| why_read_only(view).or(view.busy.then_some(BUSY)))
                 .flatten(),
         })
+        .chain([
+            team_only(Entry::Incidents, "Incidents", state.incidents_open),
+            team_only(Entry::Members, "Members", state.members_open),
+        ])
         .collect();
-    items.extend([
-        super::widgets::NavItem {
-            opens: Entry::Incidents,
-            label: "Incidents",
-            shortcut: "",
-            open: state.incidents_open,
-            why_off: None,
-        },
-        super::widgets::NavItem {
-            opens: Entry::Members,
-            label: "Members",
-            shortcut: "",
-            open: state.members_open,
-            why_off: None,
-        },
-    ]);
     let toggle = |open: &mut bool| {
         *open = !*open;
         *open
     };
     match super::widgets::nav_panel_ui(ui, &items)? {
-        None => Some(TeamCommand::Lock),
-        Some(Entry::Incidents) => toggle(&mut state.incidents_open).then_some(TeamCommand::LoadIncidents),
-        Some(Entry::Members) => toggle(&mut state.members_open).then_some(TeamCommand::LoadMembers),
-        Some(Entry::Screen(Screen::Accounts)) => {
-            toggle(&mut state.accounts_open).then_some(TeamCommand::LoadAccounts)
+        NavClick::Lock => Some(TeamCommand::Lock),
+        NavClick::Open(Entry::Incidents) => {
+            toggle(&mut state.incidents_open).then_some(TeamCommand::LoadIncidents)
         }
-        Some(Entry::Screen(Screen::Audit)) => toggle(&mut state.audit_open).then_some(TeamCommand::LoadAudit),
-        Some(Entry::Screen(Screen::Settings)) => {
-            let opened = !(state.transfer_open || state.browsers_open);
-            (state.transfer_open, state.browsers_open) = (opened, opened);
-            None
+        NavClick::Open(Entry::Members) => toggle(&mut state.members_open).then_some(TeamCommand::LoadMembers),
+        NavClick::Open(Entry::Screen(screen)) => {
+            let shown = is_shown(state, &screen);
+            set_panel(state, &screen, !shown).unwrap_or_else(|| open_screen(state, view, screen))
         }
-        Some(Entry::Screen(Screen::Whois)) => {
-            state.whois.focus = true;
-            toggle(&mut state.whois_open).then_some(TeamCommand::LoadIncidents)
-        }
-        // Health clicked again goes back to the list, as its title-line button did.
-        Some(Entry::Screen(Screen::Health)) if state.health.take().is_some() => None,
-        Some(Entry::Screen(screen)) => shortcut(state, view, egui::Key::Num1, screen),
     }
 }
 

@@ -233,11 +233,11 @@ pub(super) fn carried(
             super::team::start_adding(state, view, mode, &mut asked);
             asked
         }
-        Command::Show(super::state::Screen::Accounts) => {
-            state.accounts_open = true;
-            Some(TeamCommand::LoadAccounts)
-        }
         Command::Show(screen) => {
+            // A screen the team shows as a panel above the list opens there (read as it opens).
+            if let Some(read) = super::team::set_panel(state, &screen, true) {
+                return read;
+            }
             match state.page.as_ref().and_then(|page| unsaved(view, page)) {
                 Some(label) => state.confirm = Some(Confirmation::discarding(&label, Command::Show(screen))),
                 None => {

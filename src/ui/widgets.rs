@@ -548,9 +548,14 @@ pub const SCREENS: [(Screen, &str, &str); 7] = [
     (Screen::Whois, "Which key is this?", "Ctrl+K"),
 ];
 
+/// What was clicked in the navigation.
+pub enum NavClick<T> {
+    Open(T),
+    Lock,
+}
+
 /// The navigation on the left, the same on a local and a team vault: its entries, then Lock.
-/// Answers the entry clicked (`Some(None)`: Lock).
-pub fn nav_panel_ui<T: Clone>(ui: &mut egui::Ui, items: &[NavItem<T>]) -> Option<Option<T>> {
+pub fn nav_panel_ui<T: Clone>(ui: &mut egui::Ui, items: &[NavItem<T>]) -> Option<NavClick<T>> {
     let mut clicked = None;
     egui::Panel::left("nav").resizable(false).exact_size(170.0).show(ui, |ui| {
         pane_bounds(ui);
@@ -564,12 +569,12 @@ pub fn nav_panel_ui<T: Clone>(ui: &mut egui::Ui, items: &[NavItem<T>]) -> Option
                 None => entry.on_hover_text(item.shortcut),
             };
             if entry.clicked() {
-                clicked = Some(Some(item.opens.clone()));
+                clicked = Some(NavClick::Open(item.opens.clone()));
             }
         }
         ui.add_space(theme::GAP);
         if ui.button("Lock").on_hover_text("Ctrl+L").clicked() {
-            clicked = Some(None);
+            clicked = Some(NavClick::Lock);
         }
     });
     clicked
@@ -582,8 +587,8 @@ pub fn nav_ui(ui: &mut egui::Ui, current: &Screen) -> Option<Command> {
         NavItem { opens: screen, label, shortcut, open, why_off: None }
     });
     Some(match nav_panel_ui(ui, &items)? {
-        Some(screen) => session::Command::Show(screen).into(),
-        None => Command::Lock,
+        NavClick::Open(screen) => session::Command::Show(screen).into(),
+        NavClick::Lock => Command::Lock,
     })
 }
 

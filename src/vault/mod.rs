@@ -364,15 +364,6 @@ impl Vault {
         Ok(format::parse(text)?)
     }
 
-    /// The header of `vault.ron`'s text: read alone from the start of a text in Keydesk's
-    /// layout, else from the whole text parsed.
-    pub fn header_of(text: &str) -> Result<Header, VaultError> {
-        match layout::head(text) {
-            Some((_format, header)) => Ok(header),
-            None => Ok(format::parse(text)?.header),
-        }
-    }
-
     /// Unlocks a vault with the master password: `file` is `text` parsed (by [`Vault::parse`]);
     /// the text is checked against its seal. Writes nothing.
     pub fn unlock(
@@ -397,21 +388,23 @@ impl Vault {
         Vault::unlock_with(env, file, text, data)
     }
 
-    /// [`Vault::unlock`] of `vault.ron`'s text not parsed yet, with the password at hand: the
-    /// text is parsed on a second thread while the key is derived from its header (read
-    /// alone from the start of the text). A text that does not parse is said first, whatever
-    /// the password.
-    pub fn unlock_text(env: Env, text: &str, password: &SecretString) -> Result<Vault, VaultError> {
-        let Some((_format, header)) = layout::head(text) else {
-            return Vault::unlock(env, Vault::parse(text)?, text, password);
-        };
+    /// [`Vault::unlock`] of `vault.ron`'s text not parsed yet, with the password at hand and
+    /// the text's `header` read alone from its start ([`layout::head`]): the text is parsed on
+    /// a second thread while the key is derived. A text that does not parse is said first,
+    /// whatever the password.
+    pub fn unlock_text(
+        env: Env,
+        text: &str,
+        header: &Header,
+        password: &SecretString,
+    ) -> Result<Vault, VaultError> {
         let (file, data) =
-            crate::parallel::both(|| format::parse(text), || unwrap_data_key_in(&header, password, None));
+            crate::parallel::both(|| format::parse(text), || unwrap_data_key_in(header, password, None));
         let file = file?;
         // The whole read is what counts; its header is the one read alone, unless the two
         // readers disagreed (then the key is derived again, from the whole read's).
         let data =
-            if file.header == header { data? } else { unwrap_data_key_in(&file.header, password, None)? };
+            if file.header == *header { data? } else { unwrap_data_key_in(&file.header, password, None)? };
         Vault::unlock_with(env, file, text, data)
     }
 
