@@ -1,8 +1,9 @@
 //! Measures a team vault at scale against a running OpenBao server: `cargo run --release
 //! --example team_scale -- ADDR TOKEN N` (a `bao server -dev` is enough). Makes a team vault
 //! at a fresh path, adds N keys through the library (each one a key entry and an audit entry),
-//! then times the first load of every key, a refresh with nothing changed, and a refresh after
-//! another member's change, as the command line and the window read a team vault. With a
+//! then times the first load of every key (without a pack, then the load that writes the pack,
+//! then from the pack), a refresh with nothing changed, and a refresh after another member's
+//! change, as the command line and the window read a team vault. With a
 //! fourth argument, FOLDER, it also writes `team.ron` and this computer's copy there (the
 //! member's password at the default key-derivation cost), for the window to open:
 //! `BAO_TOKEN=TOKEN KEYDESK_TIMINGS=1 keydesk --vault FOLDER`, password
@@ -59,18 +60,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("added {n} keys in {:.1} s", started.elapsed().as_secs_f64());
 
     let reader = TeamVault::connect(kv()?, vault.config().clone())?;
-    let timed = |what: &str, copy| -> Result<_, Box<dyn std::error::Error>> {
-        let started = Instant::now();
-        let refreshed = reader.refresh(copy, Utc::now())?;
-        println!(
-            "{what}: {:.0} ms, {} keys read, {} in the list",
-            started.elapsed().as_secs_f64() * 1000.0,
-            refreshed.keys_read,
-            refreshed.snapshot.keys().len()
-        );
-        Ok(refreshed.snapshot)
-    };
-    let first = timed("first load (every key)", None)?;
+    let timed =
+        |what: &str, copy, keys: Option<&keydesk::team::TeamKeys>| -> Result<_, Box<dyn std::error::Error>> {
+            let started = Instant::now();
+            let refreshed = reader.refresh(copy, keys, Utc::now())?;
+            println!(
+                "{what}: {:.0} ms, {} keys read one by one, {} from the pack, {} in the list",
+                started.elapsed().as_secs_f64() * 1000.0,
+                refreshed.keys_read,
+                refreshed.from_pack,
+                refreshed.snapshot.keys().len()
+            );
+            Ok(refreshed.snapshot)
+        };
+    timed("first load without a pack (every key)", None, None)?;
+    let started = Instant::now();
+    let written = vault.refresh(None, Some(&keys), Utc::now())?;
+    println!(
+        "first load by a member holding the key, the pack written: {:.0} ms (pack up to trail entry {})",
+        started.elapsed().as_secs_f64() * 1000.0,
+        written.snapshot.pack_head()
+    );
+    timed("first load from the pack", None, None)?;
+    let first = timed("first load from the pack, its HMAC checked", None, Some(&keys))?;
     let started = Instant::now();
     let text = first.to_text();
     let copy = keydesk::team::cache::Snapshot::from_text(&text).ok_or("the copy does not read back")?;
@@ -79,12 +91,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         text.len(),
         started.elapsed().as_secs_f64() * 1000.0
     );
-    let same = timed("refresh, nothing changed", Some(copy))?;
+    let same = timed("refresh, nothing changed", Some(copy), None)?;
     let mut store = keydesk::actions::TeamStore::new(&vault, &keys, Utc::now())?;
     let label = keydesk::actions::Store::key_record(&store, &ids[n / 2])?.label + " (renamed)";
     let edit = keydesk::vault::KeyEdit { label: Some(label), ..Default::default() };
     keydesk::actions::changes::edit(&mut store, &ids[n / 2], None, &edit)?;
-    let last = timed("refresh after one change by another member", Some(same))?;
+    let last = timed("refresh after one change by another member", Some(same), None)?;
     if let Some(folder) = folder {
         keydesk::actions::team::write_config(&folder, vault.config())?;
         keydesk::actions::team::save_copy(&folder, &last)?;

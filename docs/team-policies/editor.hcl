@@ -58,6 +58,17 @@ path "secret/metadata/marketing/keydesk/incidents/*" {
   capabilities = ["read", "list"]
 }
 
+# The pack: every key's entry (sealed, as under keys/) in a few large entries, so a first
+# load reads a few dozen entries instead of one a key; written anew, and the older parts
+# removed, by members who may change keys.
+path "secret/data/marketing/keydesk/packs/*" {
+  capabilities = ["create", "read", "update"]
+}
+
+path "secret/metadata/marketing/keydesk/packs/*" {
+  capabilities = ["delete"]
+}
+
 # The team's audit trail: entries are added ("create"), never changed ("update" is not
 # given), so the trail only grows; every member records what they do, reveals included.
 path "secret/data/marketing/keydesk/audit/*" {

@@ -130,7 +130,7 @@ impl Home for Team<'_> {
 
     /// The keys as the server has them now, kept for the store.
     fn listed(&mut self) -> Result<Vec<KeyRecord>, CliError> {
-        let keys = current_keys(self.context, &self.vault)?;
+        let keys = current_keys(self.context, &self.vault, self.keys.as_ref())?;
         let listed = records(&keys);
         self.listed = Some(keys);
         Ok(listed)
@@ -151,7 +151,7 @@ impl Home for Team<'_> {
         let keys = unlock(self.context, &self.vault, &mut self.keys)?;
         let existing = match self.listed.take() {
             Some(keys) => keys,
-            None => current_keys(self.context, &self.vault)?,
+            None => current_keys(self.context, &self.vault, Some(keys))?,
         };
         let store = TeamStore::new(&self.vault, keys, self.now)?;
         Ok(Unlocked::Team(store.adding(existing).in_folder(&self.context.dir)))
@@ -162,7 +162,7 @@ impl Home for Team<'_> {
     fn export(&mut self, args: &args::ExportArgs) -> Result<(), CliError> {
         use crate::actions::transfer::{ExportFormat, ExportOptions, refuse_existing};
         refuse_existing(&args.file)?;
-        let list = current_keys(self.context, &self.vault)?;
+        let list = current_keys(self.context, &self.vault, self.keys.as_ref())?;
         if args.with_secrets {
             let live = list.iter().filter(|key| key.record.is_live()).count();
             super::transfer::confirm_secrets(live, &args.file)?;
@@ -176,7 +176,7 @@ impl Home for Team<'_> {
 
     fn import(&mut self, args: &args::ImportArgs) -> Result<(), CliError> {
         let keys = self.vault.unlock(&password(self.context)?)?;
-        let existing = current_keys(self.context, &self.vault)?;
+        let existing = current_keys(self.context, &self.vault, self.keys.as_ref())?;
         let mut target = TeamImport { vault: &self.vault, keys, existing };
         super::transfer::import(&mut target, args)
     }
@@ -184,7 +184,7 @@ impl Home for Team<'_> {
     fn whois(&mut self) -> Result<(WhoisFound, Vec<KeyRecord>, &'static str), CliError> {
         let candidate = input::key_from_stdin("Paste the string to look up: ")?;
         let keys = unlock(self.context, &self.vault, &mut self.keys)?;
-        let list = current_keys(self.context, &self.vault)?;
+        let list = current_keys(self.context, &self.vault, Some(keys))?;
         let found = self.vault.whois(keys, &list, candidate.expose_secret(), self.now)?;
         Ok((found, records(&list), "this team vault"))
     }
@@ -210,7 +210,7 @@ impl Home for Team<'_> {
     /// changed on the server, which the store (checking every account's seal) refuses.
     fn remove_account(&mut self, query: &str) -> Result<(Account, Option<&'static str>), CliError> {
         let keys = unlock(self.context, &self.vault, &mut self.keys)?;
-        let keys_now = current_keys(self.context, &self.vault)?;
+        let keys_now = current_keys(self.context, &self.vault, Some(keys))?;
         let account = self.vault.remove_account(keys, query, &keys_now, self.now)?;
         Ok((account, Some("the team vault")))
     }
@@ -221,9 +221,9 @@ impl Home for Team<'_> {
         let (context, vault) = (self.context, &self.vault);
         let mut view = View { now: self.now, ..View::default() };
         match part {
-            Part::Keys | Part::Rotation => view.keys = records(&current_keys(context, vault)?),
+            Part::Keys | Part::Rotation => view.keys = records(&current_keys(context, vault, None)?),
             Part::Incidents => {
-                view.keys = records(&current_keys(context, vault)?);
+                view.keys = records(&current_keys(context, vault, None)?);
                 view.incidents = vault.incidents_to_show()?;
             }
             Part::History | Part::Health => {
@@ -264,7 +264,7 @@ impl Home for Team<'_> {
     fn incidents(&mut self, read: &IncidentCommand) -> Result<(Vec<KeyRecord>, Vec<Incident>), CliError> {
         // Each entry's seal is checked, which takes the team's key.
         let keys = unlock(self.context, &self.vault, &mut self.keys)?;
-        let all = records(&current_keys(self.context, &self.vault)?);
+        let all = records(&current_keys(self.context, &self.vault, Some(keys))?);
         let mut found = self.vault.incidents(keys)?;
         // One incident's report reads the trail from that incident's start only.
         if let IncidentCommand::Show(args::IncidentArg { id: query })
@@ -282,7 +282,7 @@ impl Home for Team<'_> {
     fn start_rotation(&mut self, id: &KeyId) -> Result<(), CliError> {
         let list = match self.listed.take() {
             Some(list) => list,
-            None => current_keys(self.context, &self.vault)?,
+            None => current_keys(self.context, &self.vault, self.keys.as_ref())?,
         };
         let keys = unlock(self.context, &self.vault, &mut self.keys)?;
         let mut store = TeamStore::new(&self.vault, keys, self.now)?.adding(list);
@@ -292,7 +292,7 @@ impl Home for Team<'_> {
 
 /// `keydesk info` on a team vault: where it is, who this member is, its keys and trail.
 fn info(context: &Context, vault: &TeamVault, info: &args::InfoArgs) -> Result<(), CliError> {
-    let (copy, copy_bytes) = current_copy(context, vault)?;
+    let (copy, copy_bytes) = current_copy(context, vault, None)?;
     let keys = copy.keys();
     let writable = Capabilities::team(vault)?.may_change();
     let config = vault.config();
@@ -481,14 +481,23 @@ fn make_login(
 
 /// The keys as the server has them now: this computer's copy brought up to date (only what
 /// the audit trail says changed is read), and kept for next time.
-fn current_keys(context: &Context, vault: &TeamVault) -> Result<Vec<TeamKey>, CliError> {
-    Ok(current_copy(context, vault)?.0.keys())
+fn current_keys(
+    context: &Context,
+    vault: &TeamVault,
+    keys: Option<&crate::team::TeamKeys>,
+) -> Result<Vec<TeamKey>, CliError> {
+    Ok(current_copy(context, vault, keys)?.0.keys())
 }
 
 /// [`current_keys`] as the copy itself, with its size in bytes as saved.
-fn current_copy(context: &Context, vault: &TeamVault) -> Result<(Snapshot, usize), CliError> {
-    let refreshed =
-        vault.refresh(read_copy(&context.dir), crate::vault::Clock::now(&crate::vault::SystemClock))?;
+/// With `keys` (the vault unlocked already), the server's pack is checked and kept up too.
+fn current_copy(
+    context: &Context,
+    vault: &TeamVault,
+    keys: Option<&crate::team::TeamKeys>,
+) -> Result<(Snapshot, usize), CliError> {
+    let now = crate::vault::Clock::now(&crate::vault::SystemClock);
+    let refreshed = vault.refresh(read_copy(&context.dir), keys, now)?;
     let bytes = save_copy(&context.dir, &refreshed.snapshot).unwrap_or_else(|warning| {
         super::commands::note(&warning.to_string());
         0
@@ -549,7 +558,7 @@ pub(super) fn lines_of(
 
 /// [`current_copy`] with the whole trail: read from the server once, then kept in the copy.
 fn copy_with_trail(context: &Context, vault: &TeamVault) -> Result<Snapshot, CliError> {
-    let (mut copy, _bytes) = current_copy(context, vault)?;
+    let (mut copy, _bytes) = current_copy(context, vault, None)?;
     if copy.trail().is_none() {
         copy.keep_trail(&vault.events_after(0)?);
         if let Err(warning) = save_copy(&context.dir, &copy) {

@@ -142,6 +142,11 @@ fn path(seq: u64) -> String {
 }
 
 impl TeamEvent {
+    /// The entry's HMAC (hex), which the next entry names.
+    pub(super) fn mac_text(&self) -> &str {
+        &self.mac
+    }
+
     /// Whether the entry records `action`, done (not failed).
     pub fn is(&self, action: Action) -> bool {
         self.action == Some(action.into())

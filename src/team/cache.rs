@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{TeamEvent, TrailLine};
-use super::{TeamError, TeamKey, TeamVault};
+use super::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::vault::model::{KeyId, KeyRecord};
 
 /// The copy, as kept in the vault's folder (`team-cache.json`).
@@ -24,34 +24,40 @@ pub struct Snapshot {
     /// [`MOST_TRAIL_LINES`]; read from the server when asked for).
     #[serde(default)]
     trail: Option<Vec<TrailLine>>,
+    /// The trail entry the server's pack was up to when this copy last looked (0: not known);
+    /// see [`super::packs`].
+    #[serde(default)]
+    pub(super) pack_head: u64,
 }
 
 /// The most trail lines the copy keeps (about 4 MB).
 const MOST_TRAIL_LINES: usize = 20_000;
 
-/// One key's entry as the server had it.
+/// One key's entry as the server had it (in this computer's copy and in the server's pack).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct StoredKey {
-    record: String,
-    version: u64,
-    changed_by: String,
+pub(super) struct StoredKey {
+    pub(super) record: String,
+    pub(super) version: u64,
+    pub(super) changed_by: String,
     #[serde(default)]
-    generation: u64,
-    secret: String,
-    seal: String,
+    pub(super) generation: u64,
+    pub(super) secret: String,
+    pub(super) seal: String,
     /// The version the entry's seal binds it to (none in entries written before).
     #[serde(default)]
-    bound: Option<u64>,
+    pub(super) bound: Option<u64>,
 }
 
 /// What bringing the copy up to date took.
 #[derive(Debug)]
 pub struct Refreshed {
     pub snapshot: Snapshot,
-    /// Keys read from the server (all of them on a first load).
+    /// Keys read from the server one by one (all of them on a first load without a pack).
     pub keys_read: usize,
-    /// Whether every key was read (no usable copy).
+    /// Whether the copy was made anew from the server (this computer's was not usable).
     pub full: bool,
+    /// How many keys came from the server's pack (0: it was not used).
+    pub from_pack: usize,
 }
 
 impl TeamKey {
@@ -102,13 +108,26 @@ impl Snapshot {
     }
 
     fn from_keys(team_id: &str, audit_head: u64, now: DateTime<Utc>, keys: &[TeamKey]) -> Snapshot {
-        Snapshot {
-            team_id: team_id.to_owned(),
-            audit_head,
-            taken_at: now,
-            keys: keys.iter().map(TeamKey::stored).collect(),
-            trail: None,
-        }
+        Snapshot::of_stored(team_id, audit_head, now, keys.iter().map(TeamKey::stored).collect())
+    }
+
+    pub(super) fn of_stored(
+        team_id: &str,
+        audit_head: u64,
+        now: DateTime<Utc>,
+        keys: Vec<StoredKey>,
+    ) -> Snapshot {
+        Snapshot { team_id: team_id.to_owned(), audit_head, taken_at: now, keys, trail: None, pack_head: 0 }
+    }
+
+    /// The trail entry the server's pack was up to when this copy last looked (0: not known).
+    pub fn pack_head(&self) -> u64 {
+        self.pack_head
+    }
+
+    /// The keys' entries as stored.
+    pub(super) fn stored(&self) -> &[StoredKey] {
+        &self.keys
     }
 
     /// The whole trail, oldest first, when this copy keeps it.
@@ -133,7 +152,7 @@ impl Snapshot {
 
 /// The id in a stored record's text, read without parsing the whole record (records are
 /// written by serde with `id` first).
-fn key_id_of(stored: &StoredKey) -> Option<&str> {
+pub(super) fn key_id_of(stored: &StoredKey) -> Option<&str> {
     let rest = stored.record.strip_prefix("{\"id\":\"")?;
     rest.split('"').next()
 }
@@ -141,8 +160,16 @@ fn key_id_of(stored: &StoredKey) -> Option<&str> {
 impl TeamVault {
     /// `cached` brought up to date: the audit entries after its head name the keys changed
     /// since, and only those are read again. Without a usable copy (none, another team's, or
-    /// one that is ahead of the trail, which an admin then cleared), every key is read.
-    pub fn refresh(&self, cached: Option<Snapshot>, now: DateTime<Utc>) -> Result<Refreshed, TeamError> {
+    /// one that is ahead of the trail, which an admin then cleared), the server's pack is the
+    /// copy brought up to date, and without a usable pack every key is read. With `keys` (an
+    /// unlocked vault), the pack's HMAC is checked, and a pack the trail has gone far past is
+    /// written anew ([`super::packs`]).
+    pub fn refresh(
+        &self,
+        cached: Option<Snapshot>,
+        keys: Option<&TeamKeys>,
+        now: DateTime<Utc>,
+    ) -> Result<Refreshed, TeamError> {
         // A removal since this vault was opened replaced the team's key: what this member
         // holds seals nothing new, and says so (the command line opens afresh each time).
         let (_id, generation, _version) = Self::team_entry(&self.kv)?;
@@ -150,43 +177,64 @@ impl TeamVault {
             return Err(TeamError::Rekeyed);
         }
         let usable = cached.filter(|copy| copy.team_id == self.config.team_id && copy.audit_head > 0);
-        if let Some(copy) = usable
-            && self.event(copy.audit_head)?.is_some()
-        {
-            let events = self.events_after(copy.audit_head)?;
-            let head = events.last().map_or(copy.audit_head, |event| event.seq);
-            let mut changed: Vec<KeyId> = Vec::new();
-            for (id, version) in events.iter().filter_map(|event| event.key.as_ref()) {
-                let known =
-                    copy.keys.iter().find(|key| key_id_of(key) == Some(id.as_str())).map(|key| key.version);
-                // A reveal names the version it saw: nothing to read again for it.
-                if known.is_none_or(|known| known < *version) && !changed.contains(id) {
-                    changed.push(id.clone());
+        let mut refreshed = match usable {
+            Some(copy) if self.event(copy.audit_head)?.is_some() => self.bring_up_to_date(copy, now)?,
+            _ => match self.read_pack(keys, now)? {
+                Some(pack) => {
+                    let from_pack = pack.keys.len();
+                    let refreshed = self.bring_up_to_date(pack, now)?;
+                    Refreshed { full: true, from_pack, ..refreshed }
                 }
-            }
-            let trail = copy.trail_with(&events);
-            if changed.is_empty() {
-                // Nothing to read again: the copy stands as it is (no record is parsed).
-                let snapshot = Snapshot { audit_head: head, taken_at: now, trail, ..copy };
-                return Ok(Refreshed { snapshot, keys_read: 0, full: false });
-            }
-            let mut keys = copy.keys();
-            for id in &changed {
-                keys.retain(|key| key.record.id != *id);
-                if let Some(key) = self.read_key(id)? {
-                    keys.push(key);
+                None => {
+                    // The trail's head first: a change made while the keys are read is read
+                    // again next time.
+                    let (head, _mac) = self.audit_head()?;
+                    let keys = self.keys()?;
+                    let snapshot = Snapshot::from_keys(&self.config.team_id, head, now, &keys);
+                    Refreshed { snapshot, keys_read: keys.len(), full: true, from_pack: 0 }
                 }
-            }
-            keys.sort_by(super::key_order);
-            let mut snapshot = Snapshot::from_keys(&self.config.team_id, head, now, &keys);
-            snapshot.trail = trail;
-            return Ok(Refreshed { snapshot, keys_read: changed.len(), full: false });
+            },
+        };
+        if let Some(keys) = keys {
+            // After a read of every key the pack was missing or did not hold: it is replaced
+            // whatever its index says.
+            let replace = refreshed.full && refreshed.from_pack == 0;
+            self.keep_pack(keys, &mut refreshed.snapshot, replace);
         }
-        // The trail's head first: a change made while the keys are read is read again next time.
-        let (head, _mac) = self.audit_head()?;
-        let keys = self.keys()?;
-        let snapshot = Snapshot::from_keys(&self.config.team_id, head, now, &keys);
-        Ok(Refreshed { snapshot, keys_read: keys.len(), full: true })
+        Ok(refreshed)
+    }
+
+    /// `copy` (whose head the trail has) with the keys the trail's later entries name read again.
+    fn bring_up_to_date(&self, copy: Snapshot, now: DateTime<Utc>) -> Result<Refreshed, TeamError> {
+        let events = self.events_after(copy.audit_head)?;
+        let head = events.last().map_or(copy.audit_head, |event| event.seq);
+        let mut changed: std::collections::BTreeSet<KeyId> = std::collections::BTreeSet::new();
+        let versions: std::collections::HashMap<&str, u64> =
+            copy.keys.iter().filter_map(|key| Some((key_id_of(key)?, key.version))).collect();
+        for (id, version) in events.iter().filter_map(|event| event.key.as_ref()) {
+            let known = versions.get(id.as_str()).copied();
+            // A reveal names the version it saw: nothing to read again for it.
+            if known.is_none_or(|known| known < *version) {
+                changed.insert(id.clone());
+            }
+        }
+        drop(versions);
+        let trail = copy.trail_with(&events);
+        if changed.is_empty() {
+            // Nothing to read again: the copy stands as it is (no record is parsed).
+            let snapshot = Snapshot { audit_head: head, taken_at: now, trail, ..copy };
+            return Ok(Refreshed { snapshot, keys_read: 0, full: false, from_pack: 0 });
+        }
+        let mut keys = copy.keys();
+        let changed: Vec<KeyId> = changed.into_iter().collect();
+        let read = super::in_parallel(&changed, |id| self.read_key(id))?;
+        keys.retain(|key| changed.binary_search(&key.record.id).is_err());
+        keys.extend(read.into_iter().flatten());
+        keys.sort_by(super::key_order);
+        let mut snapshot = Snapshot::from_keys(&self.config.team_id, head, now, &keys);
+        snapshot.trail = trail;
+        snapshot.pack_head = copy.pack_head;
+        Ok(Refreshed { snapshot, keys_read: changed.len(), full: false, from_pack: 0 })
     }
 }
 

@@ -289,6 +289,9 @@ impl TeamVault {
                 self.reseal_incident(keys, &id)?;
             }
         }
+        // The pack holds entries sealed under the replaced key: it is not used after a re-key
+        // (its generation is older), and goes from the server with the older versions.
+        let _not_used_anyway = self.drop_pack();
         let sealed = format!("{resealed} keys sealed again under generation {generation} of the team key");
         match leaving {
             Some(member) => {

@@ -26,6 +26,7 @@ pub mod incidents;
 pub mod kv;
 pub mod members;
 pub mod oidc;
+pub mod packs;
 pub mod policy;
 pub mod rotation;
 mod sealing;

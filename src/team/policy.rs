@@ -154,6 +154,22 @@ const RULES: &[Rule] = &[
     Rule { api: "destroy", under: "incidents/*", reader: NONE, editor: NONE, admin: U, note: "" },
     Rule {
         api: "data",
+        under: "packs/*",
+        reader: R,
+        editor: CRU,
+        admin: CRU,
+        note: "The pack: every key's entry (sealed, as under keys/) in a few large entries, so a first\nload reads a few dozen entries instead of one a key; written anew, and the older parts\nremoved, by members who may change keys.",
+    },
+    Rule {
+        api: "metadata",
+        under: "packs/*",
+        reader: NONE,
+        editor: &["delete"],
+        admin: &["delete"],
+        note: "",
+    },
+    Rule {
+        api: "data",
         under: "audit/*",
         reader: CR,
         editor: CR,

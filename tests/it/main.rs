@@ -39,6 +39,7 @@ mod scenario;
 mod team;
 mod team_ldap;
 mod team_oidc;
+mod team_pack;
 mod team_signin;
 mod ui;
 mod ui_check_all;

@@ -927,13 +927,16 @@ fn removing_a_member_replaces_the_team_key_and_what_they_kept_opens_nothing() {
     assert!(bo_vault.secret_to_copy(&bo_keys, &now_there).is_err(), "bo's old key opens nothing");
     assert!(bo.fails(&["reveal", &id], "").contains("bo is not a member"));
     // A session opened before the removal hears of it at its next refresh.
-    assert!(matches!(bo_vault.refresh(None, chrono::Utc::now()), Err(keydesk::team::TeamError::Rekeyed)));
+    assert!(matches!(
+        bo_vault.refresh(None, None, chrono::Utc::now()),
+        Err(keydesk::team::TeamError::Rekeyed)
+    ));
     // A window that opened this computer's copy while the server was away (and so holds no
     // key) is not told of a re-key when the server answers again.
     let config = keydesk::actions::team::read_config(&cy.cli.vault).unwrap();
     let location = keydesk::team::kv::Location::new(&bao.addr, MOUNT, PATH).unwrap();
     let kv = keydesk::team::kv::Kv::new(location, zeroize::Zeroizing::new(bao.root_token.clone()));
-    assert!(keydesk::team::TeamVault::offline(kv, config).refresh(None, chrono::Utc::now()).is_ok());
+    assert!(keydesk::team::TeamVault::offline(kv, config).refresh(None, None, chrono::Utc::now()).is_ok());
 
     // Everyone else goes on: ana, cy (joined before), dee (invited before, joins after).
     assert_eq!(ana.ok(&["reveal", &id], ""), first);

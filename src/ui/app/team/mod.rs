@@ -447,11 +447,13 @@ impl KeydeskApp {
         let (sender, receiver) = mpsc::channel();
         let vault = session.vault.clone();
         let copy = session.copy.clone();
+        let keys = session.keys.clone();
         let changes = session.changes;
         let poll = move || {
-            let result = vault.refresh(Some(copy), now).map(|refreshed| {
+            let pack_head = copy.pack_head();
+            let result = vault.refresh(Some(copy), keys.as_deref(), now).map(|refreshed| {
                 let changed = refreshed.keys_read > 0 || refreshed.full;
-                if changed {
+                if changed || refreshed.snapshot.pack_head() != pack_head {
                     // A copy that cannot be saved is read again at the next start.
                     let _read_again_next_start = folder::save_copy(&dir, &refreshed.snapshot);
                 }

@@ -108,9 +108,10 @@ pub(super) fn session_of(
     now: DateTime<Utc>,
 ) -> Result<TeamSession, TeamError> {
     let writable = vault.can_write()?;
-    let refreshed = vault.refresh(cached, now)?;
+    let pack_head = cached.as_ref().map_or(0, Snapshot::pack_head);
+    let refreshed = vault.refresh(cached, Some(&keys), now)?;
     let changed = refreshed.keys_read > 0 || refreshed.full;
-    let problem = if changed {
+    let problem = if changed || refreshed.snapshot.pack_head() != pack_head {
         folder::save_copy(dir, &refreshed.snapshot).err().map(|warning| warning.to_string())
     } else {
         None
