@@ -36,6 +36,10 @@ const PART_BYTES: usize = 256 * 1024;
 
 const INDEX: &str = "packs/index";
 
+/// The most parts a pack is read in (1 GiB of keys): an index naming more is not used, so a
+/// server cannot make a first load send it any number of requests.
+const MOST_PARTS: usize = 4096;
+
 /// The version of the pack's layout; another one is not used.
 const PACK_FORMAT: u64 = 1;
 
@@ -125,18 +129,23 @@ fn not_allowed(error: &KvError) -> bool {
 }
 
 impl TeamVault {
-    /// The pack's index and its version; `None` when there is none, it is not one this build
-    /// reads, or the token may not read it.
-    fn read_index(&self) -> Result<Option<(Index, u64)>, TeamError> {
+    /// The pack's index (`None` when there is none, it is not one this build reads, or the
+    /// token may not read it) and the entry's version (0 for none), which a new index
+    /// replaces.
+    fn read_index(&self) -> Result<(Option<Index>, u64), TeamError> {
         let read = match self.kv.read(INDEX) {
-            Ok(read) => read,
-            Err(error) if not_allowed(&error) => return Ok(None),
+            Ok(Some(read)) => read,
+            Ok(None) => return Ok((None, 0)),
+            Err(error) if not_allowed(&error) => return Ok((None, 0)),
             Err(error) => return Err(error.into()),
         };
-        Ok(read.and_then(|read| {
-            let index: Index = serde_json::from_value(read.data).ok()?;
-            (index.keydesk_pack == PACK_FORMAT).then_some((index, read.version))
-        }))
+        let index = serde_json::from_value::<Index>(read.data).ok().filter(|index| {
+            // The set's name goes into paths that are read and deleted: 16 hex digits, as
+            // `set_name` makes it, or the index is not used (never `../keys/…`).
+            let named = index.set.len() == 16 && index.set.bytes().all(|b| b.is_ascii_hexdigit());
+            index.keydesk_pack == PACK_FORMAT && named
+        });
+        Ok((index, read.version))
     }
 
     /// The server's pack as this computer's copy, when it holds together (see the module's
@@ -148,16 +157,20 @@ impl TeamVault {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<Snapshot>, TeamError> {
         for _try in 0..2 {
-            let Some((index, _version)) = self.read_index()? else { return Ok(None) };
+            let (Some(index), _version) = self.read_index()? else { return Ok(None) };
             let current = keys.map_or(self.generation(), TeamKeys::generation);
             let trusted = match keys {
                 Some(keys) => index.generation == current && index.mac_holds(&self.config.team_id, keys),
                 None => index.generation >= current,
             };
+            if !trusted || index.parts.is_empty() || index.parts.len() > MOST_PARTS {
+                return Ok(None);
+            }
+            // The trail has the entry the pack is up to (an admin may have cleared it since).
             let head_there = self.event(index.audit_head)?.is_some_and(|event| {
                 crypto::same_bytes(event.mac_text().as_bytes(), index.head_mac.as_bytes())
             });
-            if !trusted || !head_there || index.parts.is_empty() {
+            if !head_there {
                 return Ok(None);
             }
             let numbers: Vec<usize> = (0..index.parts.len()).collect();
@@ -195,8 +208,8 @@ impl TeamVault {
     /// [`keep_pack`](Self::keep_pack)'s write: answers the head of the pack now on the server.
     fn write_pack(&self, keys: &TeamKeys, copy: &Snapshot, replace: bool) -> Result<u64, TeamError> {
         let head = copy.audit_head;
-        let found = self.read_index()?;
-        if let Some((index, _)) = &found
+        let (found, at) = self.read_index()?;
+        if let Some(index) = &found
             && !replace
             && index.generation == keys.generation()
             && index.audit_head.saturating_add(PACK_LAG) > head
@@ -225,7 +238,6 @@ impl TeamVault {
         let written = super::in_parallel(&numbered, |(n, text)| {
             self.kv.write(&index.part_name(*n), &json!({ "keys": text }), 0, false)
         });
-        let at = found.as_ref().map_or(0, |(_, version)| *version);
         let kept = written.and_then(|_| {
             let value =
                 serde_json::to_value(&index).map_err(|_json| KvError::Malformed { what: "a pack" })?;
@@ -233,7 +245,7 @@ impl TeamVault {
         });
         // The parts of the pack that is not current (this one's when it was not kept) go.
         let old = match &kept {
-            Ok(_) => found.map(|(old, _)| old),
+            Ok(_) => found,
             Err(_) => Some(index),
         };
         if let Some(old) = old {
@@ -247,7 +259,7 @@ impl TeamVault {
 
     /// Removes the pack (a re-key: its entries are sealed under the key being replaced).
     pub(super) fn drop_pack(&self) -> Result<(), TeamError> {
-        if let Some((index, _)) = self.read_index()? {
+        if let (Some(index), _version) = self.read_index()? {
             self.kv.delete_all(INDEX)?;
             for n in 0..index.parts.len() {
                 self.kv.delete_all(&index.part_name(n))?;

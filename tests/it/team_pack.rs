@@ -157,6 +157,16 @@ fn a_first_load_reads_the_servers_pack_and_a_pack_that_does_not_hold_is_not_used
     let checked = first_load(&bao, &vault, &reader, Some(&keys));
     assert_eq!((checked.keys_read, checked.from_pack), (n + 1, 0));
 
+    // An index whose set reaches out of the pack's folder is not used, and an admin's next
+    // pack replaces it without deleting what it names.
+    forged["set"] = json!(format!("../keys/{first_id}?x="));
+    assert_eq!(bao.call("POST", &path, Some(json!({ "data": forged })), &bao.root_token).0, 200);
+    assert_eq!(first_load(&bao, &vault, &reader, None).from_pack, 0);
+    assert_eq!(vault.refresh(None, Some(&keys), Utc::now()).unwrap().from_pack, 0);
+    let key_entry = format!("{MOUNT}/data/{PATH}/keys/{first_id}");
+    assert_eq!(bao.call("GET", &key_entry, None, &bao.root_token).0, 200, "the key is still there");
+    assert_eq!(first_load(&bao, &vault, &reader, None).from_pack, n + 1, "the pack was replaced");
+
     // The trail goes PACK_LAG entries past the pack: a member holding the key writes it anew.
     let mut copy = vault.refresh(None, Some(&keys), Utc::now()).unwrap().snapshot;
     let head = copy.pack_head();
