@@ -39,7 +39,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let password = SecretString::from("a team password for measuring");
     let mut rng = os_rng();
-    let (vault, keys) = TeamVault::create(kv()?, "ana", &password, kdf, &mut rng, Utc::now())?;
+    let entropy: keydesk::vault::EntropySource = std::sync::Arc::new(|| Box::new(os_rng()));
+    let (vault, keys) = TeamVault::create(kv()?, "ana", &password, kdf, entropy.clone(), Utc::now())?;
     let started = Instant::now();
     let mut ids = Vec::new();
     for i in 0..n {
@@ -59,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("added {n} keys in {:.1} s", started.elapsed().as_secs_f64());
 
-    let reader = TeamVault::connect(kv()?, vault.config().clone())?;
+    let reader = TeamVault::connect(kv()?, vault.config().clone(), entropy)?;
     let timed =
         |what: &str, copy, keys: Option<&keydesk::team::TeamKeys>| -> Result<_, Box<dyn std::error::Error>> {
             let started = Instant::now();

@@ -14,7 +14,7 @@ use crate::storage::disk::{Limited, read_limited};
 use crate::storage::{AUDIT_FILE, StorageError, VAULT_FILE, VaultDir, atomic_write};
 use crate::vault::backup::{self, BackupError, Contents, MAX_BACKUP_BYTES};
 use crate::vault::model::SecretBackend;
-use crate::vault::{Clock, Env, Vault, VaultError, os_rng, place};
+use crate::vault::{Clock, Entropy, Env, Vault, VaultError, place};
 
 /// Opens the secret store a vault names (the OS keychain or `secrets.ron`; a fake in tests).
 pub type OpenStore<'a> = &'a dyn Fn(SecretBackend, &Path) -> Result<Box<dyn SecretStore>, SecretStoreError>;
@@ -88,15 +88,19 @@ impl Restored {
     }
 }
 
+/// What a front end gives the vault a restore opens: its secret store, its clock, its
+/// randomness.
+pub type Given<'a> = (OpenStore<'a>, Box<dyn Clock>, Box<dyn Entropy>);
+
 /// Restores the opened backup `contents` into the folder `dir` (replacing the vault there, if
 /// any: the caller has asked), with the backup's master `password`. `from` names the backup
-/// file, `source` who restores (for the audit log).
+/// file, `source` who restores (for the audit log); `given`, what the front end gives a vault.
 pub fn restore_into(
     dir: &Path,
     mut contents: Contents,
     password: &SecretString,
     (from, source): (&Path, &str),
-    (open_store, clock): (OpenStore<'_>, Box<dyn Clock>),
+    (open_store, clock, mut rng): Given<'_>,
 ) -> Result<Restored, RestoreError> {
     let backed_up = Vault::parse(&contents.vault_text)?;
     let exists = dir.join(VAULT_FILE).exists();
@@ -105,15 +109,15 @@ pub fn restore_into(
     // The vault is still kept in another folder here: restored under the same id, it would
     // write over that vault's keychain entries and mark. It becomes a vault of its own.
     let renewed = match place::used_elsewhere(store.as_ref(), &folder, &backed_up.header.vault_id) {
-        Some(location) => Some((place::renew(&mut contents, password, &mut os_rng())?, location)),
+        Some(location) => Some((place::renew(&mut contents, password, &mut *rng)?, location)),
         None => None,
     };
     // Written down before the first write, sealed as a backup is: a kill at any later step
     // leaves it, and the next unlock of this folder finishes the restore.
     let kdf = Vault::parse(&contents.vault_text)?.header.kdf;
-    folder.write_pending_restore(&backup::seal(&contents, password, kdf, &mut os_rng())?)?;
+    folder.write_pending_restore(&backup::seal(&contents, password, kdf, &mut *rng)?)?;
     let source = format!("{source} from {}", from.display());
-    let mut vault = apply(folder, store, &contents, password, (&source, clock))?;
+    let mut vault = apply(folder, store, &contents, password, (&source, clock, rng))?;
     let keys = vault.keys().iter().filter(|k| k.is_live()).count();
     let mut detail = format!("{keys} live keys, {} secrets", contents.secrets.len());
     if let Some((renewed, location)) = &renewed {
@@ -141,7 +145,7 @@ fn apply(
     mut store: Box<dyn SecretStore>,
     contents: &Contents,
     password: &SecretString,
-    (source, clock): (&str, Box<dyn Clock>),
+    (source, clock, rng): (&str, Box<dyn Clock>, Box<dyn Entropy>),
 ) -> Result<Vault, RestoreError> {
     let file = Vault::parse(&contents.vault_text)?;
     let write =
@@ -156,7 +160,7 @@ fn apply(
     write(AUDIT_FILE, &contents.audit_text)?;
     write(VAULT_FILE, &contents.vault_text)?;
     let text = folder.read_vault()?;
-    let env = Env { store, storage: Box::new(folder), clock, rng: Box::new(os_rng()) };
+    let env = Env { store, storage: Box::new(folder), clock, rng };
     let mut vault = Vault::unlock(env, file, &text, password)?;
     if vault.changed_outside().is_some() {
         vault.accept_outside_changes(source)?;
@@ -170,7 +174,7 @@ fn apply(
 pub fn finish_pending(
     dir: &Path,
     password: &SecretString,
-    (open_store, clock): (OpenStore<'_>, Box<dyn Clock>),
+    (open_store, clock, rng): Given<'_>,
 ) -> Result<bool, RestoreError> {
     let Ok(folder) = VaultDir::open(dir, true) else { return Ok(false) };
     let Some(sealed) = folder.pending_restore()? else { return Ok(false) };
@@ -178,7 +182,7 @@ pub fn finish_pending(
     let file = Vault::parse(&contents.vault_text)?;
     let store = open_store(file.header.secret_store, dir)?;
     let source = "keydesk: a restore cut short, finished";
-    let mut vault = apply(folder, store, &contents, password, (source, clock))?;
+    let mut vault = apply(folder, store, &contents, password, (source, clock, rng))?;
     let keys = vault.keys().iter().filter(|k| k.is_live()).count();
     vault.record_restore(format!(
         "{keys} live keys, {} secrets; finished after it was cut short",

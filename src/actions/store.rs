@@ -20,7 +20,6 @@ use crate::vault::incidents::IncidentReport;
 use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
 use crate::vault::{
     AccountRequest, AddRequest, GenerateRequest, KeyEvent, UsageTarget, Vault, VaultError, aws_access_key_id,
-    os_rng,
 };
 
 /// What the verbs need of a vault.
@@ -494,11 +493,11 @@ impl Store for TeamStore<'_> {
                     None
                 };
                 let spec = crate::vault::replacement_spec(&old.record, current.as_ref());
-                crate::vault::keygen::generate(&spec, &mut os_rng()).map_err(VaultError::from)?
+                crate::vault::keygen::generate(&spec, &mut *self.vault.entropy()).map_err(VaultError::from)?
             }
         };
         let all = self.existing()?;
-        let made = self.vault.rotate(self.keys, &old, &all, &secret, &mut os_rng(), self.now);
+        let made = self.vault.rotate(self.keys, &old, &all, &secret, &mut *self.vault.entropy(), self.now);
         self.existing = Some(all);
         Ok((made?.id, secret))
     }
@@ -583,7 +582,8 @@ impl Store for TeamStore<'_> {
         secret: &SecretString,
     ) -> Result<(KeyId, Detection), ActionError> {
         let existing = self.existing()?;
-        let kept = self.vault.add_key(self.keys, &existing, request, secret, &mut os_rng(), self.now);
+        let kept =
+            self.vault.add_key(self.keys, &existing, request, secret, &mut *self.vault.entropy(), self.now);
         self.existing = Some(existing);
         let (record, detection) = kept?;
         Ok((record.id, detection))
@@ -591,7 +591,7 @@ impl Store for TeamStore<'_> {
 
     fn generate_key(&mut self, request: GenerateRequest) -> Result<(KeyId, SecretString), ActionError> {
         let existing = self.existing()?;
-        let made = self.vault.generate(self.keys, &existing, request, &mut os_rng(), self.now);
+        let made = self.vault.generate(self.keys, &existing, request, &mut *self.vault.entropy(), self.now);
         self.existing = Some(existing);
         let (record, secret) = made?;
         Ok((record.id, secret))
@@ -610,7 +610,8 @@ impl Store for TeamStore<'_> {
         request: AccountRequest,
         key: Option<&SecretString>,
     ) -> Result<Account, ActionError> {
-        let account = self.vault.add_account(self.keys, request, key, &mut os_rng(), self.now)?;
+        let account =
+            self.vault.add_account(self.keys, request, key, &mut *self.vault.entropy(), self.now)?;
         self.accounts = self.vault.accounts()?;
         Ok(account)
     }
@@ -626,7 +627,7 @@ impl Store for TeamStore<'_> {
 
     fn open_incident(&mut self, key: &KeyId, report: &IncidentReport) -> Result<String, ActionError> {
         let key = self.read(key)?;
-        Ok(self.vault.open_incident(self.keys, &key, report, &mut os_rng(), self.now)?)
+        Ok(self.vault.open_incident(self.keys, &key, report, &mut *self.vault.entropy(), self.now)?)
     }
 
     fn incidents(&self) -> Result<Vec<Incident>, ActionError> {

@@ -17,7 +17,7 @@ use crate::team::cache::Snapshot;
 use crate::team::{TeamConfig, TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::vault::audit::Action;
 use crate::vault::model::KeyRecord;
-use crate::vault::{ImportReport, Verdict, count_keys, new_key_id, new_key_record, os_rng, whole_seconds};
+use crate::vault::{ImportReport, Verdict, count_keys, new_key_id, new_key_record, whole_seconds};
 
 /// The file in a vault's folder that makes it a team vault's.
 pub const TEAM_FILE: &str = "team.ron";
@@ -201,7 +201,7 @@ pub fn import(
     progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
 ) -> Result<ImportReport, TeamError> {
     let now = crate::vault::Clock::now(&crate::vault::SystemClock);
-    let mut rng = os_rng();
+    let rng = &mut *vault.entropy();
     let total = file.new_keys();
     // The rows the file's reader left out are counted with those refused here.
     let mut report = ImportReport { skipped: file.problems.len(), ..ImportReport::default() };
@@ -215,7 +215,7 @@ pub fn import(
                 }
                 let detection = crate::vault::recognise_imported(&row.secret, row.provider)?;
                 let (meta, expires_at) = crate::vault::imported_meta(&row.meta);
-                let id = new_key_id(&mut rng, |id| taken.contains(id.as_str()));
+                let id = new_key_id(rng, |id| taken.contains(id.as_str()));
                 taken.insert(id.to_string());
                 let mut record = new_key_record(
                     id,
@@ -231,7 +231,7 @@ pub fn import(
                 if let Some(created) = row.created_at.filter(|at| *at <= now) {
                     record.created_at = whole_seconds(created);
                 }
-                vault.add(keys, &record, &row.secret, &mut rng, now)?;
+                vault.add(keys, &record, &row.secret, rng, now)?;
                 report.imported += 1;
             }
             Verdict::InVault { .. } => report.in_vault += 1,

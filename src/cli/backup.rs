@@ -48,7 +48,7 @@ pub fn restore(context: &Context, args: &RestoreArgs) -> Result<(), CliError> {
         contents,
         &password,
         (&args.file, "keydesk restore"),
-        (&secrets::open, Box::new(SystemClock)),
+        (&secrets::open, Box::new(SystemClock), Box::new(super::entropy())),
     )?;
     if restored.problems {
         note("The restored vault has problems: run `keydesk check` to see them.");
@@ -60,7 +60,11 @@ pub fn restore(context: &Context, args: &RestoreArgs) -> Result<(), CliError> {
 /// first write is still there), with the master password given for this command: the folder
 /// then holds the restored vault, as if the restore had run to its end.
 pub fn finish_pending(context: &Context, password: &secrecy::SecretString) -> Result<(), CliError> {
-    if restore::finish_pending(&context.dir, password, (&secrets::open, Box::new(SystemClock)))? {
+    if restore::finish_pending(
+        &context.dir,
+        password,
+        (&secrets::open, Box::new(SystemClock), Box::new(super::entropy())),
+    )? {
         note("Finished a restore into this folder that was cut short.");
     }
     Ok(())

@@ -19,7 +19,7 @@ use crate::vault::keygen::KeySpec;
 use crate::vault::meta::{self, KeyMeta};
 use crate::vault::model::{KeyId, KeyRecord, SecretBackend};
 use crate::vault::{
-    AddRequest, CreateOptions, Env, GenerateRequest, KeyEdit, SystemClock, Vault, WhoisFound, os_rng,
+    AddRequest, CreateOptions, Env, GenerateRequest, KeyEdit, SystemClock, Vault, WhoisFound,
 };
 
 /// What every command needs.
@@ -242,7 +242,8 @@ fn create_vault(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Res
     };
     let store = secrets::open(backend, &context.dir)?;
     let password = input::new_password(context.password_file.as_deref())?;
-    let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
+    let env =
+        Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(super::entropy()) };
     Vault::create(env, &password, CreateOptions { backend, kdf })?;
     out(&format!(
         "Created a vault in {} (secrets in the {}).",

@@ -19,7 +19,7 @@ use crate::secrets::{self, SecretStore};
 use crate::storage::{VaultDir, VaultStorage};
 use crate::vault::audit::Record;
 use crate::vault::model::{Account, Incident, KeyId, KeyRecord, VaultFile};
-use crate::vault::{Env, Replacement, SystemClock, Vault, VaultError, WhoisFound, os_rng};
+use crate::vault::{Env, Replacement, SystemClock, Vault, VaultError, WhoisFound};
 
 /// The sentence for a member command on a vault without members.
 pub const NO_MEMBERS: &str = "This is a local vault: members belong to a team vault (`keydesk init --team`).";
@@ -389,7 +389,8 @@ fn open_local(context: &Context, write: bool) -> Result<Vault, CliError> {
         None => input::password(context.password_file.as_deref(), "Master password: ")?,
     };
     let folder = dir.path().to_path_buf();
-    let env = Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(os_rng()) };
+    let env =
+        Env { store, storage: Box::new(dir), clock: Box::new(SystemClock), rng: Box::new(super::entropy()) };
     let mut vault = match read {
         Read::Whole(file) => Vault::unlock(env, file, &text, &password)?,
         Read::Head(header) => {

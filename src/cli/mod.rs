@@ -30,6 +30,18 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// The command line's randomness: the OS's. The one place the command line reaches `vault::os_rng` (clippy's
+/// `disallowed-methods`): the library is given what it needs.
+#[allow(clippy::disallowed_methods, reason = "the command line's one home of the OS's randomness")]
+pub(crate) fn entropy() -> impl crate::vault::Entropy {
+    crate::vault::os_rng()
+}
+
+/// [`entropy`] for what outlives one call (a team vault's connection).
+pub(crate) fn entropy_source() -> crate::vault::EntropySource {
+    std::sync::Arc::new(|| Box::new(entropy()))
+}
+
 pub use args::{Cli, Command};
 
 /// The version and the commit it was built from.

@@ -84,7 +84,7 @@ pub fn open(
     } else {
         kv.signing_in_again(again(context.clone(), location.clone(), config.clone(), failed.clone()))
     };
-    let opened = TeamVault::connect(kv, config.clone());
+    let opened = TeamVault::connect(kv, config.clone(), super::entropy_source());
     if let Some(error) = failed.lock().ok().and_then(|mut failed| failed.take()) {
         return Err(error);
     }
@@ -199,8 +199,14 @@ fn company_login(
     // Ctrl+C ends the command; nothing else cancels a sign-in on the command line.
     let never = std::sync::atomic::AtomicBool::new(false);
     let browser = oidc::browser_from_env();
-    oidc::sign_in_with_browser(location.clone(), (&mount, &role), browser.as_deref(), &never, &mut shown)
-        .map_err(|error| CliError::Failed(error.to_string()))
+    oidc::sign_in_with_browser(
+        location.clone(),
+        (&mount, &role),
+        browser.as_deref(),
+        (&mut super::entropy(), &never),
+        &mut shown,
+    )
+    .map_err(|error| CliError::Failed(error.to_string()))
 }
 
 /// The OIDC method's mount and role: `--login-role`, else the vault's, else `team setup`'s.

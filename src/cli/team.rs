@@ -23,9 +23,9 @@ use crate::actions::{Capabilities, TeamStore};
 use crate::team::cache::Snapshot;
 use crate::team::kv::{KvError, Location};
 use crate::team::{TeamError, TeamKey, TeamVault};
+use crate::vault::WhoisFound;
 use crate::vault::crypto::KdfParams;
 use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
-use crate::vault::{WhoisFound, os_rng};
 
 /// `keydesk init --team`: makes the team vault on the server and `team.ron` here.
 pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<(), CliError> {
@@ -53,8 +53,8 @@ pub fn init(context: &Context, init: &args::InitArgs, kdf: KdfParams) -> Result<
     crate::vault::check_new_password(&password)?;
     let now = crate::vault::Clock::now(&crate::vault::SystemClock);
     let (mut vault, _keys) = match &code {
-        Some(code) => TeamVault::join(kv, &member, code, &password, kdf, &mut os_rng(), now)?,
-        None => TeamVault::create(kv, &member, &password, kdf, &mut os_rng(), now)?,
+        Some(code) => TeamVault::join(kv, &member, code, &password, kdf, super::entropy_source(), now)?,
+        None => TeamVault::create(kv, &member, &password, kdf, super::entropy_source(), now)?,
     };
     write_config(&context.dir, vault.config())?;
     super::signin::remember(context, &mut vault)?;
@@ -347,7 +347,7 @@ fn members(
                 (invite.oidc_name.as_deref(), invite.ldap_name.as_deref()),
                 invite.role.into(),
             );
-            let code = vault.invite(&keys, &invite.name, &mut os_rng(), now)?;
+            let code = vault.invite(&keys, &invite.name, &mut *vault.entropy(), now)?;
             match login {
                 Ok(login) => out(&login)?,
                 Err(error) => out(&format!(
@@ -372,7 +372,8 @@ fn members(
         )?),
         args::MemberCommand::Remove(remove) => {
             let keys = vault.unlock(&password(context)?)?;
-            let (removed, _new_keys) = vault.remove_member(&keys, &remove.name, &mut os_rng(), now)?;
+            let (removed, _new_keys) =
+                vault.remove_member(&keys, &remove.name, &mut *vault.entropy(), now)?;
             let signed_out =
                 removed.signed_out.as_ref().map(|out| out.sentence(&remove.name)).unwrap_or_default();
             let mut text = format!(
@@ -421,7 +422,7 @@ fn passwd(
     if passwd.new_data_key {
         // A cost out of range is refused before the team's key is replaced.
         vault.password_kdf(kdf)?;
-        let (done, new_keys) = vault.rekey(&keys, &mut os_rng(), now)?;
+        let (done, new_keys) = vault.rekey(&keys, &mut *vault.entropy(), now)?;
         keys = new_keys;
         said = format!(
             " The team's key was replaced for every member (generation {}) and {} sealed again under it; their older versions are destroyed on the server.",
@@ -429,7 +430,7 @@ fn passwd(
             crate::vault::count_keys(done.resealed)
         );
     }
-    vault.change_password(&keys, &new, kdf, &mut os_rng(), now)?;
+    vault.change_password(&keys, &new, kdf, &mut *vault.entropy(), now)?;
     out(&format!("Master password changed: the new one is in force.{said}"))
 }
 
@@ -467,7 +468,7 @@ fn make_login(
     }
     let mount = vault.config().sign_in.mount();
     if !(company || directory) || signin::method_accessor(vault.kv(), mount)?.is_some() {
-        let password = signin::new_password(&mut os_rng());
+        let password = signin::new_password(&mut super::entropy());
         let made = signin::make_login(vault.kv(), mount, name, &password, role)?;
         let verb = if made.replaced { "Replaced" } else { "Made" };
         said.push(format!(

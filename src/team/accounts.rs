@@ -201,7 +201,7 @@ impl TeamVault {
             // Sealed again under the current generation, as the entry is written under it.
             let sealed = if account.has_management_key {
                 let key = self.management_key(keys, &found)?;
-                self.seal_secret(keys, &subject, &key, &mut crate::vault::os_rng())?
+                self.seal_secret(keys, &subject, &key, &mut *self.entropy())?
             } else {
                 String::new()
             };

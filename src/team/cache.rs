@@ -263,7 +263,7 @@ mod tests {
         // Made here, as a Keydesk key is: no key-shaped string is kept in the source.
         let secret = crate::vault::keygen::generate(
             &crate::vault::keygen::KeySpec::default(),
-            &mut crate::vault::os_rng(),
+            &mut crate::vault::test_rng(7),
         )
         .expect("the default spec is valid");
         let record = crate::vault::new_key_record(

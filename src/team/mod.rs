@@ -41,7 +41,7 @@ use serde_json::{Value, json};
 use crate::vault::audit::Action;
 use crate::vault::crypto::{self, KdfParams, SymmetricKey};
 use crate::vault::model::{KeyId, KeyRecord};
-use crate::vault::{Entropy, VaultError};
+use crate::vault::{Entropy, EntropySource, VaultError};
 use audit::TrailAction;
 use kv::{Kv, KvError, Location, Versioned};
 
@@ -78,6 +78,8 @@ pub struct TeamVault {
     audit_hint: std::sync::atomic::AtomicU64,
     /// The generation of the data key new entries are sealed under, as the `team` entry said.
     generation: std::sync::atomic::AtomicU64,
+    /// Randomness for what is sealed later (given by the front end that opened the vault).
+    entropy: EntropySource,
 }
 
 impl TeamVault {
@@ -89,10 +91,11 @@ impl TeamVault {
         member: &str,
         password: &SecretString,
         kdf: KdfParams,
-        rng: &mut dyn Entropy,
+        entropy: EntropySource,
         now: DateTime<Utc>,
     ) -> Result<(TeamVault, TeamKeys), TeamError> {
         check_member(member)?;
+        let rng = &mut *entropy();
         let mut id = [0u8; 8];
         rng.fill(&mut id);
         let team_id = crypto::hex(&id);
@@ -109,7 +112,7 @@ impl TeamVault {
         };
         let keys = TeamKeys::new(vec![(0, SymmetricKey::random(rng))], 0)?;
         let config = TeamConfig::new(kv.location(), member, team_id);
-        let vault = TeamVault::at(kv, config, 0);
+        let vault = TeamVault::at(kv, config, 0, entropy);
         let rest = vault.write_member(member, &keys, (password, false), kdf, 0, rng).and_then(|_version| {
             vault.record(&keys, Action::CreateVault, None, &format!("team vault made by {member}"), now)
         });
@@ -125,29 +128,35 @@ impl TeamVault {
 
     /// Opens the team vault `config` names and checks that it is there and this member is
     /// one of it (nothing is decrypted: no password is needed for that).
-    pub fn connect(kv: Kv, config: TeamConfig) -> Result<TeamVault, TeamError> {
+    pub fn connect(kv: Kv, config: TeamConfig, entropy: EntropySource) -> Result<TeamVault, TeamError> {
         let (team_id, generation, _version) = Self::team_entry(&kv)?;
         if team_id != config.team_id {
             return Err(TeamError::NotThere { place: place(kv.location()) });
         }
-        Ok(TeamVault::at(kv, config, generation))
+        Ok(TeamVault::at(kv, config, generation, entropy))
     }
 
     /// The team vault `config` names, without asking the server (which cannot be reached):
     /// its later requests work once the server answers.
-    pub fn offline(kv: Kv, config: TeamConfig) -> TeamVault {
+    pub fn offline(kv: Kv, config: TeamConfig, entropy: EntropySource) -> TeamVault {
         // Its generation is not known: no re-key is reported for it (it holds no key, so it
         // writes nothing anyway).
-        TeamVault::at(kv, config, u64::MAX)
+        TeamVault::at(kv, config, u64::MAX, entropy)
     }
 
-    fn at(kv: Kv, config: TeamConfig, generation: u64) -> TeamVault {
+    fn at(kv: Kv, config: TeamConfig, generation: u64, entropy: EntropySource) -> TeamVault {
         TeamVault {
             kv,
             config,
             audit_hint: std::sync::atomic::AtomicU64::new(0),
             generation: std::sync::atomic::AtomicU64::new(generation),
+            entropy,
         }
+    }
+
+    /// A fresh source of randomness, from the one this vault was given.
+    pub fn entropy(&self) -> Box<dyn Entropy> {
+        (self.entropy)()
     }
 
     /// The id of the team vault at `kv`'s location (once it is one this Keydesk reads), the
@@ -229,7 +238,7 @@ impl TeamVault {
                 (password, false),
                 entry.kdf,
                 version,
-                &mut crate::vault::os_rng(),
+                &mut *self.entropy(),
             ) {
                 Ok(_) | Err(TeamError::Server(KvError::Conflict)) => {}
                 Err(error) => return Err(error),
@@ -377,7 +386,7 @@ impl TeamVault {
             return Ok(key.secret.clone());
         }
         let plain = self.secret_to_copy(keys, key)?;
-        self.seal_secret(keys, key.record.id.as_str(), &plain, &mut crate::vault::os_rng())
+        self.seal_secret(keys, key.record.id.as_str(), &plain, &mut *self.entropy())
     }
 
     /// Changes key `id`'s record as `change` says (it may refuse) and records `(action,
@@ -601,13 +610,13 @@ impl TeamVault {
         code: &SecretString,
         password: &SecretString,
         kdf: KdfParams,
-        rng: &mut dyn Entropy,
+        entropy: EntropySource,
         now: DateTime<Utc>,
     ) -> Result<(TeamVault, TeamKeys), TeamError> {
         check_member(member)?;
         let (team_id, generation, _version) = Self::team_entry(&kv)?;
         let config = TeamConfig::new(kv.location(), member, team_id);
-        let vault = TeamVault::at(kv, config, generation);
+        let vault = TeamVault::at(kv, config, generation, entropy);
         let (entry, version) = vault.member_entry(member)?;
         if !entry.invited {
             return Err(TeamError::NotInvited { member: member.to_owned() });
@@ -616,12 +625,13 @@ impl TeamVault {
             .open_member_entry(&entry, &normalise_code(code), None)
             .map_err(|_wrong| TeamError::WrongCode { member: member.to_owned() })?;
         let keys = TeamKeys::new(generations, generation)?;
-        let joined = match vault.write_member(member, &keys, (password, false), kdf, version, rng) {
-            Err(TeamError::Server(KvError::Conflict)) => {
-                return Err(TeamError::NotInvited { member: member.to_owned() });
-            }
-            other => other?,
-        };
+        let joined =
+            match vault.write_member(member, &keys, (password, false), kdf, version, &mut *vault.entropy()) {
+                Err(TeamError::Server(KvError::Conflict)) => {
+                    return Err(TeamError::NotInvited { member: member.to_owned() });
+                }
+                other => other?,
+            };
         // The invitation (the data key under the code, which was passed along in a chat or an
         // email) leaves the server. The join stands if a policy older than Keydesk's shipped
         // ones does not allow it (the invitation's copy then stays, opened by the code alone).

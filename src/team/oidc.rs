@@ -154,14 +154,14 @@ pub fn sign_in_with_browser(
     location: Location,
     (mount, role): (&str, &str),
     browser: Option<&std::ffi::OsStr>,
-    cancelled: &AtomicBool,
+    (rng, cancelled): (&mut dyn crate::vault::Entropy, &AtomicBool),
     shown: &mut dyn FnMut(&str, Option<String>),
 ) -> Result<Kv, OidcError> {
     let mut open = |url: &str| {
         let problem = open_browser(browser, url).err();
         shown(url, problem);
     };
-    sign_in(location, (mount, role), &mut crate::vault::os_rng(), (WAIT, cancelled), &mut open)
+    sign_in(location, (mount, role), rng, (WAIT, cancelled), &mut open)
 }
 
 /// Gives the code to the server: the token it answers with.

@@ -221,7 +221,7 @@ impl TeamVault {
         let texts: Vec<String> = split(copy.stored()).into_iter().map(part_text).collect();
         let mut index = Index {
             keydesk_pack: PACK_FORMAT,
-            set: set_name(&mut crate::vault::os_rng()),
+            set: set_name(&mut *self.entropy()),
             parts: texts.iter().map(|text| part_digest(text)).collect(),
             audit_head: head,
             head_mac,

@@ -48,6 +48,18 @@ use crate::providers::http::HttpConfig;
 use crate::vault::SystemClock;
 use crate::vault::crypto::KdfParams;
 
+/// The window's randomness: the OS's. The one place the window reaches `vault::os_rng` (clippy's
+/// `disallowed-methods`): the library is given what it needs.
+#[allow(clippy::disallowed_methods, reason = "the window's one home of the OS's randomness")]
+pub(crate) fn entropy() -> impl crate::vault::Entropy {
+    crate::vault::os_rng()
+}
+
+/// [`entropy`] for what outlives one call (a team vault's connection).
+pub(crate) fn entropy_source() -> crate::vault::EntropySource {
+    std::sync::Arc::new(|| Box::new(entropy()))
+}
+
 /// The window's application id (Wayland app id, X11 WM_CLASS); the .desktop file matches it.
 pub const APP_ID: &str = "keydesk";
 

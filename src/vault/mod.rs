@@ -103,7 +103,12 @@ impl<R: rand::CryptoRng + Send> Entropy for R {
     }
 }
 
-/// The operating system's random number generator.
+/// Where something that outlives one call (a team vault's connection) takes its randomness
+/// from: each call answers a fresh [`Entropy`], chosen by the front end that made it.
+pub type EntropySource = std::sync::Arc<dyn Fn() -> Box<dyn Entropy> + Send + Sync>;
+
+/// The operating system's random number generator. Called by the front ends alone (clippy's
+/// `disallowed-methods`): the library is given an [`Entropy`] or an [`EntropySource`].
 #[allow(
     clippy::disallowed_types,
     reason = "the entropy source: the one place the OS's randomness is reached"

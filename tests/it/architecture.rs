@@ -57,6 +57,17 @@ fn the_vault_core_knows_no_ui_keychain_clipboard_or_network() {
 }
 
 #[test]
+fn the_library_is_given_its_randomness_and_never_reaches_a_front_end() {
+    for dir in ["src/team", "src/actions", "src/providers", "src/import", "src/storage", "src/secrets"] {
+        check(
+            dir,
+            &["os_rng", "crate::cli", "crate::ui"],
+            "the library is given an Entropy or an EntropySource (the front ends' cli::entropy and ui::entropy make them) and knows no front end",
+        );
+    }
+}
+
+#[test]
 fn the_vault_core_does_no_io_of_its_own() {
     check(
         "src/vault",

@@ -889,7 +889,7 @@ fn removing_a_member_replaces_the_team_key_and_what_they_kept_opens_nothing() {
         let config = keydesk::actions::team::read_config(&member.cli.vault).unwrap();
         let location = keydesk::team::kv::Location::new(&bao.addr, MOUNT, PATH).unwrap();
         let kv = keydesk::team::kv::Kv::new(location, zeroize::Zeroizing::new(bao.root_token.clone()));
-        keydesk::team::TeamVault::connect(kv, config).unwrap()
+        keydesk::team::TeamVault::connect(kv, config, crate::common::entropy()).unwrap()
     };
     let password = |member: &Member| {
         let text = std::fs::read_to_string(&member.cli.password_file).unwrap();
@@ -936,7 +936,11 @@ fn removing_a_member_replaces_the_team_key_and_what_they_kept_opens_nothing() {
     let config = keydesk::actions::team::read_config(&cy.cli.vault).unwrap();
     let location = keydesk::team::kv::Location::new(&bao.addr, MOUNT, PATH).unwrap();
     let kv = keydesk::team::kv::Kv::new(location, zeroize::Zeroizing::new(bao.root_token.clone()));
-    assert!(keydesk::team::TeamVault::offline(kv, config).refresh(None, None, chrono::Utc::now()).is_ok());
+    assert!(
+        keydesk::team::TeamVault::offline(kv, config, crate::common::entropy())
+            .refresh(None, None, chrono::Utc::now())
+            .is_ok()
+    );
 
     // Everyone else goes on: ana, cy (joined before), dee (invited before, joins after).
     assert_eq!(ana.ok(&["reveal", &id], ""), first);
@@ -1593,9 +1597,12 @@ fn a_rotation_cut_short_after_its_new_key_was_added_is_finished_by_running_it_ag
     // one, and the old key not marked as being replaced.
     let config = keydesk::actions::team::read_config(&ana.cli.vault).unwrap();
     let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
-    let vault =
-        TeamVault::connect(Kv::new(location, zeroize::Zeroizing::new(bao.root_token.clone())), config)
-            .unwrap();
+    let vault = TeamVault::connect(
+        Kv::new(location, zeroize::Zeroizing::new(bao.root_token.clone())),
+        config,
+        crate::common::entropy(),
+    )
+    .unwrap();
     let keys = vault.unlock(&secrecy::SecretString::from(common::PASSWORD)).unwrap();
     let secret = secrecy::SecretString::from(new_key.clone());
     let now = chrono::Utc::now();

@@ -251,7 +251,7 @@ fn team_vault_with_directory(bao: &Bao, directory: &Directory) -> SecretString {
         "ana",
         &SecretString::from(PASSWORD),
         keydesk::vault::crypto::KdfParams::MIN,
-        &mut keydesk::vault::os_rng(),
+        crate::common::entropy(),
         chrono::Utc::now(),
     )
     .unwrap();

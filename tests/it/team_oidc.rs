@@ -230,7 +230,7 @@ fn a_sign_in_that_does_not_come_back_or_is_refused_is_one_sentence() {
         sign_in(
             location.clone(),
             ("oidc", "keydesk"),
-            &mut keydesk::vault::os_rng(),
+            &mut *(crate::common::entropy())(),
             (Duration::from_secs(wait_secs), &never),
             open,
         )

@@ -63,7 +63,7 @@ fn index(bao: &Bao) -> Value {
 
 /// A first load on a new computer, with `token` (and the team's key when given).
 fn first_load(bao: &Bao, vault: &TeamVault, token: &str, keys: Option<&TeamKeys>) -> Refreshed {
-    let reader = TeamVault::connect(kv(bao, token), vault.config().clone()).unwrap();
+    let reader = TeamVault::connect(kv(bao, token), vault.config().clone(), common::entropy()).unwrap();
     reader.refresh(None, keys, Utc::now()).unwrap()
 }
 
@@ -80,7 +80,7 @@ fn a_first_load_reads_the_servers_pack_and_a_pack_that_does_not_hold_is_not_used
         "ana",
         &password,
         KdfParams::MIN,
-        &mut os_rng(),
+        crate::common::entropy(),
         Utc::now(),
     )
     .unwrap();

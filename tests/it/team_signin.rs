@@ -222,7 +222,7 @@ fn userpass_vault(bao: &Bao, world: &common::window::World) {
         "ana",
         &SecretString::from(PASSWORD),
         keydesk::vault::crypto::KdfParams::MIN,
-        &mut keydesk::vault::os_rng(),
+        crate::common::entropy(),
         chrono::Utc::now(),
     )
     .unwrap();
@@ -393,7 +393,7 @@ fn a_member_joins_from_the_window_with_a_name_and_password_on_the_server() {
         "ana",
         &SecretString::from(PASSWORD),
         keydesk::vault::crypto::KdfParams::MIN,
-        &mut rng,
+        crate::common::entropy(),
         now,
     )
     .unwrap();

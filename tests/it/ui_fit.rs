@@ -316,7 +316,7 @@ fn the_team_vaults_screens_fit_their_panels_from_760_px_up() {
     let all = other.keys().unwrap();
     let old = all.iter().find(|k| k.record.id == ids[2]).unwrap();
     let secret = secrecy::SecretString::from(common::sendgrid_key());
-    other.rotate(&keys, old, &all, &secret, &mut keydesk::vault::os_rng(), now).unwrap();
+    other.rotate(&keys, old, &all, &secret, &mut *other.entropy(), now).unwrap();
     crate::ui_team::poll(&mut harness, &world);
     check(&mut harness, "the team vault's list", &mut found);
 

@@ -61,7 +61,12 @@ pub(crate) fn ana_makes_a_team_vault(world: &World, bao: &Bao) -> Harness<'stati
 pub(crate) fn other_member(bao: &Bao, dir: &Path, token: &str) -> (TeamVault, TeamKeys) {
     let config = keydesk::actions::team::read_config(dir).unwrap();
     let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
-    let vault = TeamVault::connect(Kv::new(location, Zeroizing::new(token.to_owned())), config).unwrap();
+    let vault = TeamVault::connect(
+        Kv::new(location, Zeroizing::new(token.to_owned())),
+        config,
+        crate::common::entropy(),
+    )
+    .unwrap();
     let keys = vault.unlock(&SecretString::from(PASSWORD)).unwrap();
     (vault, keys)
 }
@@ -353,7 +358,7 @@ fn a_readers_token_opens_the_team_vault_read_only_and_a_stopped_server_shows_the
         "ana",
         &SecretString::from(PASSWORD),
         KdfParams::MIN,
-        &mut keydesk::vault::os_rng(),
+        crate::common::entropy(),
         now,
     )
     .unwrap();
@@ -429,7 +434,8 @@ fn a_second_member_joins_from_the_window_with_an_invitation_code() {
     let mut rng = keydesk::vault::os_rng();
     let now = chrono::Utc::now();
     let password = SecretString::from(PASSWORD);
-    let (admin, keys) = TeamVault::create(kv, "ana", &password, KdfParams::MIN, &mut rng, now).unwrap();
+    let (admin, keys) =
+        TeamVault::create(kv, "ana", &password, KdfParams::MIN, crate::common::entropy(), now).unwrap();
     keydesk::actions::team::write_config(&vault_dir(&admin_world), admin.config()).unwrap();
     add_key(&admin, &keys, "Transactional", &common::sendgrid_key());
     let code = admin.invite(&keys, "ben", &mut rng, now).unwrap();
@@ -1071,8 +1077,12 @@ fn a_member_changes_their_password_and_the_teams_key_from_the_window() {
     // The old password opens nothing; the new one opens the new team key.
     let config = keydesk::actions::team::read_config(&dir).unwrap();
     let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
-    let vault =
-        TeamVault::connect(Kv::new(location, Zeroizing::new(bao.root_token.clone())), config).unwrap();
+    let vault = TeamVault::connect(
+        Kv::new(location, Zeroizing::new(bao.root_token.clone())),
+        config,
+        crate::common::entropy(),
+    )
+    .unwrap();
     assert!(vault.unlock(&SecretString::from(PASSWORD)).is_err());
     let keys = vault.unlock(&SecretString::from(new_password)).unwrap();
     assert_eq!(keys.generation(), 1);
@@ -1197,9 +1207,9 @@ fn a_team_keys_copy_is_cleared_after_this_computers_clear_time() {
     let location = Location::new(&bao.addr, MOUNT, PATH).unwrap();
     let kv = Kv::new(location, Zeroizing::new(bao.root_token.clone()));
     let password = SecretString::from(PASSWORD);
-    let mut rng = keydesk::vault::os_rng();
     let (admin, keys) =
-        TeamVault::create(kv, "ana", &password, KdfParams::MIN, &mut rng, chrono::Utc::now()).unwrap();
+        TeamVault::create(kv, "ana", &password, KdfParams::MIN, crate::common::entropy(), chrono::Utc::now())
+            .unwrap();
     keydesk::actions::team::write_config(&dir, admin.config()).unwrap();
     let secret = common::sendgrid_key();
     add_key(&admin, &keys, "Transactional", &secret);

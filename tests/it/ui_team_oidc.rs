@@ -52,7 +52,7 @@ fn team_vault_with_company_login(bao: &Bao, provider: &Provider) -> (TeamVault, 
         "ana",
         &SecretString::from(PASSWORD),
         keydesk::vault::crypto::KdfParams::MIN,
-        &mut keydesk::vault::os_rng(),
+        crate::common::entropy(),
         chrono::Utc::now(),
     )
     .unwrap()

@@ -70,7 +70,13 @@ fn sign_in_at(
     let mut shown = |address: &str, problem: Option<String>| {
         show(SignInStage::Browser { address: address.to_owned(), problem });
     };
-    let kv = oidc::sign_in_with_browser(location, (mount, role), browser, cancelled, &mut shown)?;
+    let kv = oidc::sign_in_with_browser(
+        location,
+        (mount, role),
+        browser,
+        (&mut crate::ui::entropy(), cancelled),
+        &mut shown,
+    )?;
     show(SignInStage::Unlocking);
     Ok(kv)
 }

@@ -493,7 +493,7 @@ fn restore_job(
         contents,
         password,
         (path, "the window's restore"),
-        (&opener, Box::new(clock)),
+        (&opener, Box::new(clock), Box::new(crate::ui::entropy())),
     ) {
         Ok(restored) => RestoreOutcome::Restored {
             said: restored.sentence(dir),

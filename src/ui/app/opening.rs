@@ -14,7 +14,7 @@ use crate::ui::jobs::Records;
 use crate::ui::unlock;
 use crate::vault::crypto::{KdfMemory, KdfParams};
 use crate::vault::model::SecretBackend;
-use crate::vault::{CreateOptions, Env, Vault, VaultError, os_rng};
+use crate::vault::{CreateOptions, Env, Vault, VaultError};
 
 impl KeydeskApp {
     /// First screen: create when there is no vault, else unlock (reading the file ahead).
@@ -74,7 +74,7 @@ impl KeydeskApp {
             store,
             storage: Box::new(dir),
             clock: Box::new(self.services.clock.clone()),
-            rng: Box::new(os_rng()),
+            rng: Box::new(crate::ui::entropy()),
         };
         let options = CreateOptions { backend, kdf: self.services.new_vault_kdf };
         self.jobs.spawn(ctx, "Creating the vault", Records::No, move || {
@@ -112,8 +112,12 @@ impl KeydeskApp {
                     _ => Vault::parse(&text)?,
                 };
                 let store = open_store(file.header.secret_store, &dir_path)?;
-                let env =
-                    Env { store, storage: Box::new(dir), clock: Box::new(clock), rng: Box::new(os_rng()) };
+                let env = Env {
+                    store,
+                    storage: Box::new(dir),
+                    clock: Box::new(clock),
+                    rng: Box::new(crate::ui::entropy()),
+                };
                 // Changes made outside Keydesk are shown, never sealed over: the vault stays
                 // read-only until the user keeps them.
                 let mut vault = Vault::unlock_in(env, file, &text, &password, memory.as_mut())?;

@@ -57,6 +57,11 @@ impl Clock for TestClock {
     }
 }
 
+/// The OS's randomness for a team vault's connection, as the front ends give it.
+pub fn entropy() -> keydesk::vault::EntropySource {
+    std::sync::Arc::new(|| Box::new(keydesk::vault::os_rng()))
+}
+
 pub fn rng(seed: u64) -> Box<rand::rngs::StdRng> {
     Box::new(rand::SeedableRng::seed_from_u64(seed))
 }

@@ -20,7 +20,6 @@ use crate::ui::jobs::Records;
 use crate::ui::unlock::{self, TeamLock, TeamSetup};
 use crate::vault::crypto::{KdfMemory, KdfParams};
 use crate::vault::model::SecretBackend;
-use crate::vault::os_rng;
 
 /// This computer's copy as read, with its keys parsed.
 pub(super) type ReadCopy = (Option<Snapshot>, Option<Vec<TeamKey>>);
@@ -56,13 +55,17 @@ pub(in crate::ui::app) fn open(
         .name("keydesk: team copy".into())
         .spawn(move || read_copy(&dir_owned, &team_id));
     // Signing in again is for the open session: a token refused here is the unlock screen's.
-    let connected =
-        TeamVault::connect(Kv::new(location.clone(), token.clone()), config.clone()).map(|mut vault| {
-            if let Some(again) = again {
-                vault.sign_in_again_with(again);
-            }
-            vault
-        });
+    let connected = TeamVault::connect(
+        Kv::new(location.clone(), token.clone()),
+        config.clone(),
+        crate::ui::entropy_source(),
+    )
+    .map(|mut vault| {
+        if let Some(again) = again {
+            vault.sign_in_again_with(again);
+        }
+        vault
+    });
     let parsed = |parse: std::io::Result<std::thread::JoinHandle<ReadCopy>>| {
         parse.ok().and_then(|thread| thread.join().ok()).unwrap_or_else(|| read_copy(dir, &config.team_id))
     };
@@ -73,7 +76,8 @@ pub(in crate::ui::app) fn open(
             return match (away(&error), cached) {
                 (Some(away), Some(copy)) => {
                     let problem = away_sentence(away, &copy);
-                    let vault = TeamVault::offline(Kv::new(location, token.clone()), config.clone());
+                    let entropy = crate::ui::entropy_source();
+                    let vault = TeamVault::offline(Kv::new(location, token.clone()), config.clone(), entropy);
                     let list = list.unwrap_or_default();
                     Ok(TeamSession::new(vault, None, (copy, list), false, Some(problem)))
                 }
@@ -146,10 +150,10 @@ pub(super) fn create(
         }
         (None, None) => Kv::new(location, Zeroizing::new(setup.token.expose_secret().trim().to_owned())),
     };
-    let mut rng = os_rng();
+    let entropy = crate::ui::entropy_source();
     let (mut vault, keys) = match &setup.code {
-        Some(code) => TeamVault::join(kv, &setup.member, code, password, kdf, &mut rng, now),
-        None => TeamVault::create(kv, &setup.member, password, kdf, &mut rng, now),
+        Some(code) => TeamVault::join(kv, &setup.member, code, password, kdf, entropy, now),
+        None => TeamVault::create(kv, &setup.member, password, kdf, entropy, now),
     }
     .map_err(|e| failed(sentence(&e)))?;
     if setup.company {

@@ -18,7 +18,6 @@ use crate::ui::jobs::Records;
 use crate::ui::settings::TransferAction;
 use crate::ui::team::TeamCommand;
 use crate::vault::model::KeyId;
-use crate::vault::os_rng;
 
 /// Starts a reveal or a copy of a key's secret, read fresh from the server.
 pub(super) fn run_reveal_copy(
@@ -72,8 +71,9 @@ pub(super) fn run_key_command(
             let replaces = session.named(replaces);
             let existing = session.list.clone();
             jobs.spawn(ctx, "Generating a key in the team vault", Records::Yes, move || {
-                let made =
-                    vault.generate(&keys, &existing, request, &mut os_rng(), now).map_err(Failure::from);
+                let made = vault
+                    .generate(&keys, &existing, request, &mut *vault.entropy(), now)
+                    .map_err(Failure::from);
                 let made = made.and_then(|(record, _shown_from_its_row)| {
                     let said = format!(
                         "Generated \"{}\" in the team vault: Copy or Reveal it from its row.",
@@ -161,7 +161,7 @@ pub(super) fn run_member_command(
     match command {
         TeamCommand::Invite(name) => {
             jobs.spawn(ctx, format!("Inviting {name}"), Records::Yes, move || {
-                let code = vault.invite(&keys, &name, &mut os_rng(), now);
+                let code = vault.invite(&keys, &name, &mut *vault.entropy(), now);
                 Done::Team(TeamDone::Invited(name, code))
             });
         }
@@ -179,7 +179,7 @@ pub(super) fn run_member_command(
             let label = format!("Removing {name} and replacing the team's key");
             jobs.spawn(ctx, label, Records::Yes, move || {
                 let removed = vault
-                    .remove_member(&keys, &name, &mut os_rng(), now)
+                    .remove_member(&keys, &name, &mut *vault.entropy(), now)
                     .map(|(removed, keys)| (name, Box::new(removed), keys));
                 Done::Team(TeamDone::MemberRemoved(removed))
             });
@@ -210,7 +210,9 @@ pub(super) fn run_rotation_command(
                             report.noticed_by = member;
                         }
                         fresh(&vault, &key)
-                            .and_then(|read| vault.open_incident(&keys, &read, &report, &mut os_rng(), now))
+                            .and_then(|read| {
+                                vault.open_incident(&keys, &read, &report, &mut *vault.entropy(), now)
+                            })
                             .map(|id| format!("Opened incident {id}. "))
                             .map_err(Failure::from)
                     }
@@ -323,7 +325,7 @@ pub(super) fn run_account_command(
             let name = request.name.trim().to_owned();
             jobs.spawn(ctx, format!("Adding the account \"{name}\""), Records::Yes, move || {
                 let added = vault
-                    .add_account(&keys, request, management_key.as_ref(), &mut os_rng(), now)
+                    .add_account(&keys, request, management_key.as_ref(), &mut *vault.entropy(), now)
                     .map(|account| {
                         format!(
                             "Added the {} account \"{}\" to the team vault.",
@@ -704,11 +706,11 @@ pub(super) fn change_password(
     };
     let said = "Your password for the team vault is changed; the old one opens nothing on the server now.";
     if !chosen.new_data_key {
-        vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now)?;
+        vault.change_password(&keys, &chosen.new, kdf, &mut *vault.entropy(), now)?;
         return Ok((said.to_owned(), None));
     }
-    let (done, keys) = vault.rekey(&keys, &mut os_rng(), now)?;
-    vault.change_password(&keys, &chosen.new, kdf, &mut os_rng(), now)?;
+    let (done, keys) = vault.rekey(&keys, &mut *vault.entropy(), now)?;
+    vault.change_password(&keys, &chosen.new, kdf, &mut *vault.entropy(), now)?;
     let said = format!(
         "{said} The team's key was replaced for every member and {} sealed again under it.",
         crate::vault::count_keys(done.resealed)
@@ -748,7 +750,7 @@ pub(super) fn add(
     now: DateTime<Utc>,
 ) -> Result<(crate::vault::model::KeyRecord, String), Failure> {
     let (record, detection) =
-        vault.add_key(keys, existing, request, secret, &mut os_rng(), now).map_err(Failure::from)?;
+        vault.add_key(keys, existing, request, secret, &mut *vault.entropy(), now).map_err(Failure::from)?;
     let mut said = format!("Added \"{}\" ({}) to the team vault.", record.label, detection.provider.name());
     if let Some(warning) = detection.warning {
         said.push(' ');
