@@ -190,9 +190,26 @@ pub enum TeamCommand {
     Lock,
 }
 
+/// A screen of the team window other than the list, a key's page, New key and Health (which
+/// have their own state): shown in place of them while open, as a local vault's screens are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// API settings: the team's provider accounts.
+    Accounts,
+    Audit,
+    /// Settings: Import / Export and Browsers.
+    Settings,
+    Whois,
+    Incidents,
+    Members,
+}
+
 /// The screen's own state.
 #[derive(Default)]
 pub struct TeamScreenState {
+    /// The screen open in place of the list, a key's page, New key and Health (`None`: they
+    /// show).
+    pub pane: Option<Pane>,
     /// The key list (the local vault's): its search, order and selection.
     pub list: super::state::DashboardState,
     /// The New key screen (the local vault's), in place of the list while it is open.
@@ -204,29 +221,31 @@ pub struct TeamScreenState {
     pub revoking: Option<RevokeForm>,
     /// The question on screen (the key page's, as on a local vault).
     pub confirm: Option<super::session::Confirmation>,
-    pub members_open: bool,
-    pub browsers_open: bool,
     pub invite_name: String,
     /// The member whose removal waits for "Remove NAME".
     pub removing: Option<String>,
     /// This member's password change, while its form is open.
     pub password: Option<super::state::PasswordChange>,
-    pub incidents_open: bool,
     pub incidents: IncidentsState,
-    pub audit_open: bool,
-    pub whois_open: bool,
     /// "Which key is this?" as typed, and what it found (the local vault's screen).
     pub whois: super::state::WhoisState,
     /// The Audit log panel's filters (the local vault's screen).
     pub audit: super::state::AuditState,
-    pub transfer_open: bool,
     /// Import and Export, as typed (the local settings screen's forms).
     pub transfer: TransferState,
-    pub accounts_open: bool,
     /// The Accounts panel's form and its tests' results.
     pub accounts: AccountsState,
     /// The account (id, name) whose removal waits for "Remove account".
     pub removing_account: Option<(String, String)>,
+}
+
+impl TeamScreenState {
+    /// Closes `pane` when it is the one open (a read for it that failed).
+    pub fn close(&mut self, pane: Pane) {
+        if self.pane == Some(pane) {
+            self.pane = None;
+        }
+    }
 }
 
 /// "Revoke…" on a key, as typed.
@@ -307,6 +326,7 @@ pub(super) fn start_adding(
 ) {
     state.adding = Some(super::state::NewKeyState { mode, focus_label: true, ..Default::default() });
     state.page = None;
+    state.pane = None;
     if view.accounts.is_none() {
         *command = Some(TeamCommand::LoadAccounts);
     }
@@ -352,11 +372,15 @@ pub fn team_ui(
         if let Some(shown) = invitation {
             shown_code_ui(ui, view.place, shown, &mut command);
         }
-        panels_ui(ui, view, state, &mut command);
         read_only_banner_ui(ui, view, &mut command);
         ui.add_space(theme::GAP / 2.0);
         forms_ui(ui, view, state, &mut command);
-        // The New key screen and a key's page stand in place of the list, as on a local vault.
+        // The other screens, the New key screen and a key's page stand in place of the list,
+        // as on a local vault.
+        if let Some(pane) = state.pane {
+            pane_ui(ui, pane, view, state, &mut command);
+            return;
+        }
         if state.adding.is_some() {
             super::team_forms::new_key_ui(ui, view, state, &mut command);
             return;
@@ -380,8 +404,8 @@ pub fn team_ui(
 }
 
 /// Opens `screen` on the team window, as the local vault's navigation and shortcuts do: the
-/// screens both have (the list, New key, Health) in place of the list, the team's panels for
-/// the others (`set_panel`).
+/// list, New key and Health (`team_page::carried`), the others as the team's panes
+/// (`set_panel`).
 fn open_screen(state: &mut TeamScreenState, view: &TeamView<'_>, screen: Screen) -> Option<TeamCommand> {
     match screen {
         Screen::New if why_read_only(view).or(view.busy.then_some(BUSY)).is_some() => None,
@@ -391,46 +415,64 @@ fn open_screen(state: &mut TeamScreenState, view: &TeamView<'_>, screen: Screen)
     }
 }
 
-/// The team's panel that stands for a local screen (API settings, Audit log, Settings — Import
-/// / Export and Browsers —, Which key is this?) opened (`open`) or closed; answers the read a
-/// panel showing what the server holds needs as it opens. `None` for a screen the team window
-/// shows in place of the list.
+/// The team's pane for a local screen (API settings, Audit log, Settings — Import / Export
+/// and Browsers —, Which key is this?); `None` for the list, New key and Health.
+fn pane_of(screen: &Screen) -> Option<Pane> {
+    match screen {
+        Screen::Accounts => Some(Pane::Accounts),
+        Screen::Audit => Some(Pane::Audit),
+        Screen::Whois => Some(Pane::Whois),
+        Screen::Settings => Some(Pane::Settings),
+        Screen::Keys | Screen::Detail(_) | Screen::New | Screen::Health => None,
+    }
+}
+
+/// `pane` opened (`open`) or closed: answers the read a pane showing what the server holds
+/// needs as it opens.
+fn set_pane(state: &mut TeamScreenState, pane: Pane, open: bool) -> Option<TeamCommand> {
+    let was_open = state.pane == Some(pane);
+    if open {
+        state.pane = Some(pane);
+    } else {
+        state.close(pane);
+    }
+    if pane == Pane::Whois {
+        state.whois.focus = open;
+    }
+    if !open || was_open {
+        return None;
+    }
+    match pane {
+        Pane::Accounts => Some(TeamCommand::LoadAccounts),
+        Pane::Audit => Some(TeamCommand::LoadAudit),
+        Pane::Whois | Pane::Incidents => Some(TeamCommand::LoadIncidents),
+        Pane::Members => Some(TeamCommand::LoadMembers),
+        Pane::Settings => None,
+    }
+}
+
+/// The team's pane that stands for the local screen `screen` opened (`open`) or closed, with
+/// the read it needs as it opens; `None` for a screen that has no pane (the list, New key,
+/// Health).
 pub(super) fn set_panel(
     state: &mut TeamScreenState,
     screen: &Screen,
     open: bool,
 ) -> Option<Option<TeamCommand>> {
-    let (shown, read) = match screen {
-        Screen::Accounts => (&mut state.accounts_open, Some(TeamCommand::LoadAccounts)),
-        Screen::Audit => (&mut state.audit_open, Some(TeamCommand::LoadAudit)),
-        Screen::Whois => {
-            state.whois.focus = open;
-            (&mut state.whois_open, Some(TeamCommand::LoadIncidents))
-        }
-        Screen::Settings => {
-            state.browsers_open = open;
-            (&mut state.transfer_open, None)
-        }
-        Screen::Keys | Screen::Detail(_) | Screen::New | Screen::Health => return None,
-    };
-    let was_open = std::mem::replace(shown, open);
-    let opened = open && !was_open;
-    Some(read.filter(|_read| opened))
+    pane_of(screen).map(|pane| set_pane(state, pane, open))
 }
 
-/// Whether `screen`, or the team's panel for it, is shown now.
+/// Whether `screen`, or the team's pane for it, is shown now.
 fn is_shown(state: &TeamScreenState, screen: &Screen) -> bool {
-    match screen {
-        Screen::Keys | Screen::Detail(_) => {
-            state.adding.is_none() && state.page.is_none() && state.health.is_none()
-        }
-        Screen::New => state.adding.is_some(),
-        Screen::Accounts => state.accounts_open,
-        Screen::Audit => state.audit_open,
-        Screen::Settings => state.transfer_open || state.browsers_open,
-        Screen::Health => state.health.is_some(),
-        Screen::Whois => state.whois_open,
+    if let Some(pane) = pane_of(screen) {
+        return state.pane == Some(pane);
     }
+    state.pane.is_none()
+        && match screen {
+            Screen::New => state.adding.is_some(),
+            Screen::Health => state.health.is_some(),
+            _ => state.adding.is_none() && state.page.is_none() && state.health.is_none(),
+        }
 }
 
 /// Escape: the question or the open forms close, and what was typed in them goes; with none
@@ -444,7 +486,7 @@ pub(super) fn close_forms(state: &mut TeamScreenState, view: &TeamView<'_>) {
         | state.removing.take().is_some()
         | state.removing_account.take().is_some()
         | state.password.take().is_some();
-    if !forms && state.health.take().is_none() {
+    if !forms && state.pane.take().is_none() && state.health.take().is_none() {
         super::team_page::leave(state, view);
     }
 }
@@ -459,9 +501,8 @@ enum Entry {
 }
 
 /// The navigation on the left, the local vault's (`widgets::nav_panel_ui`): its screens, then
-/// the team's Incidents and Members. Keys, New key and Health open in place of the list, as
-/// there; the screens the team shows as panels above it (`set_panel`), and Incidents and
-/// Members, close when clicked again.
+/// the team's Incidents and Members, each shown in place of the list; a pane clicked again
+/// closes (back to what it stood in front of).
 fn nav_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) -> Option<TeamCommand> {
     use super::widgets::{NavClick, NavItem};
     let team_only = |opens, label, open| NavItem { opens, label, shortcut: "", open, why_off: None };
@@ -478,20 +519,15 @@ fn nav_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) -
                 .flatten(),
         })
         .chain([
-            team_only(Entry::Incidents, "Incidents", state.incidents_open),
-            team_only(Entry::Members, "Members", state.members_open),
+            team_only(Entry::Incidents, "Incidents", state.pane == Some(Pane::Incidents)),
+            team_only(Entry::Members, "Members", state.pane == Some(Pane::Members)),
         ])
         .collect();
-    let toggle = |open: &mut bool| {
-        *open = !*open;
-        *open
-    };
+    let toggle = |state: &mut TeamScreenState, pane| set_pane(state, pane, state.pane != Some(pane));
     match super::widgets::nav_panel_ui(ui, &items)? {
         NavClick::Lock => Some(TeamCommand::Lock),
-        NavClick::Open(Entry::Incidents) => {
-            toggle(&mut state.incidents_open).then_some(TeamCommand::LoadIncidents)
-        }
-        NavClick::Open(Entry::Members) => toggle(&mut state.members_open).then_some(TeamCommand::LoadMembers),
+        NavClick::Open(Entry::Incidents) => toggle(state, Pane::Incidents),
+        NavClick::Open(Entry::Members) => toggle(state, Pane::Members),
         NavClick::Open(Entry::Screen(screen)) => {
             let shown = is_shown(state, &screen);
             set_panel(state, &screen, !shown).unwrap_or_else(|| open_screen(state, view, screen))
@@ -533,54 +569,59 @@ pub(super) fn shown_code_ui(
     });
 }
 
-/// The panels the title line's buttons opened: Members, Accounts, Import / Export, Browsers,
-/// Audit log and Incidents.
-pub(super) fn panels_ui(
+/// The open pane, in place of the list.
+fn pane_ui(
+    ui: &mut egui::Ui,
+    pane: Pane,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    command: &mut Option<TeamCommand>,
+) {
+    match pane {
+        Pane::Members => members_ui(ui, view, state, command),
+        Pane::Accounts => team_accounts_ui(ui, view, state, command),
+        Pane::Settings => {
+            transfer_ui(ui, view, state, command);
+            browsers_ui(ui, view, command);
+        }
+        Pane::Whois => whois_panel_ui(ui, view, state, command),
+        Pane::Audit => audit_panel_ui(ui, view, state),
+        Pane::Incidents => incidents_pane_ui(ui, view, state, command),
+    }
+}
+
+/// The browsers allowed to ask for keys, and the leak guard (the local Settings screen's).
+fn browsers_ui(ui: &mut egui::Ui, view: &TeamView<'_>, command: &mut Option<TeamCommand>) {
+    let chosen = egui::Frame::group(ui.style())
+        .show(ui, |ui| super::settings::allowed_browsers_ui(ui, view.browsers, view.leak_guard))
+        .inner;
+    match chosen {
+        Some(super::settings::BrowserChoice::Stop(browser)) => {
+            *command = Some(TeamCommand::StopBrowser(browser));
+        }
+        Some(super::settings::BrowserChoice::Guard(on)) => *command = Some(TeamCommand::LeakGuard(on)),
+        None => {}
+    }
+}
+
+/// The team's incidents, each with its form.
+fn incidents_pane_ui(
     ui: &mut egui::Ui,
     view: &TeamView<'_>,
     state: &mut TeamScreenState,
     command: &mut Option<TeamCommand>,
 ) {
-    if state.members_open {
-        members_ui(ui, view, state, command);
-    }
-    if state.accounts_open {
-        team_accounts_ui(ui, view, state, command);
-    }
-    if state.transfer_open {
-        transfer_ui(ui, view, state, command);
-    }
-    if state.browsers_open {
-        let chosen = egui::Frame::group(ui.style())
-            .show(ui, |ui| super::settings::allowed_browsers_ui(ui, view.browsers, view.leak_guard))
-            .inner;
-        match chosen {
-            Some(super::settings::BrowserChoice::Stop(browser)) => {
-                *command = Some(TeamCommand::StopBrowser(browser));
-            }
-            Some(super::settings::BrowserChoice::Guard(on)) => *command = Some(TeamCommand::LeakGuard(on)),
-            None => {}
-        }
-    }
-    if state.whois_open {
-        whois_panel_ui(ui, view, state, command);
-    }
-    if state.audit_open {
-        audit_panel_ui(ui, view, state);
-    }
-    if state.incidents_open {
-        let label_of = |id: &KeyId| {
-            view.keys
-                .iter()
-                .find(|k| k.record.id == *id)
-                .map_or_else(|| id.to_string(), |k| k.record.label.clone())
-        };
-        let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
-        let asked =
-            super::team_incidents::incidents_ui(ui, view.incidents, &label_of, &mut state.incidents, why_not);
-        if asked.is_some() {
-            *command = asked;
-        }
+    let label_of = |id: &KeyId| {
+        view.keys
+            .iter()
+            .find(|k| k.record.id == *id)
+            .map_or_else(|| id.to_string(), |k| k.record.label.clone())
+    };
+    let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
+    let asked =
+        super::team_incidents::incidents_ui(ui, view.incidents, &label_of, &mut state.incidents, why_not);
+    if asked.is_some() {
+        *command = asked;
     }
 }
 

@@ -113,6 +113,7 @@ pub(super) fn open(state: &mut TeamScreenState, record: &KeyRecord, editing: boo
     }
     state.adding = None;
     state.health = None;
+    state.pane = None;
     if let Some(page) = &mut state.page {
         page.detail.editing |= editing;
     }
@@ -234,7 +235,7 @@ pub(super) fn carried(
             asked
         }
         Command::Show(screen) => {
-            // A screen the team shows as a panel above the list opens there (read as it opens).
+            // A screen the team shows as a pane opens in place of the list (read as it opens).
             if let Some(read) = super::team::set_panel(state, &screen, true) {
                 return read;
             }
@@ -243,6 +244,7 @@ pub(super) fn carried(
                 None => {
                     state.page = None;
                     state.adding = None;
+                    state.pane = None;
                     state.health = (screen == super::state::Screen::Health).then(HealthPage::default);
                 }
             }

@@ -522,7 +522,8 @@ fn an_admin_invites_and_removes_a_member_from_the_window() {
     poll(&mut ben, &ben_world);
     ben.get_by_label_contains("The team's key was replaced since you unlocked");
     assert!(ben.get_by_label("Copy Transactional").accesskit_node().is_disabled());
-    // Ana goes on writing under the new key.
+    // Ana goes on writing under the new key (the Members screen is in place of the list).
+    click(&mut harness, "Keys");
     click(&mut harness, "Open Transactional");
     click(&mut harness, "Edit Transactional");
     type_into(&mut harness, "Notes", "after the removal");
@@ -573,7 +574,11 @@ fn the_team_screen_answers_the_keyboard() {
     // by Escape), Ctrl+3 the audit log.
     let screen = |harness: &Harness<'_, KeydeskApp>| {
         let screen = &harness.state().team().unwrap().screen;
-        (screen.health.is_some(), screen.adding.is_some(), screen.audit_open)
+        (
+            screen.health.is_some(),
+            screen.adding.is_some(),
+            screen.pane == Some(keydesk::ui::team::Pane::Audit),
+        )
     };
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
     harness.run();
@@ -590,6 +595,10 @@ fn the_team_screen_answers_the_keyboard() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num3);
     harness.run();
     assert_eq!(screen(&harness), (false, false, true));
+    // The audit log stands in place of the list; Escape goes back to it.
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert_eq!(screen(&harness), (false, false, false));
     // A form opened, then Escape: it closes, and nothing typed in it stays.
     click(&mut harness, "Add key");
     harness.get_by_label("Label").type_text("half-typed");
@@ -961,7 +970,9 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
     harness.run();
     harness.run();
     harness.get_by_label("closed");
-    // Neither key's page (the old one's, its replacement's) says it is open any more.
+    // Neither key's page (the old one's, its replacement's) says it is open any more. The
+    // Incidents screen stands in place of the list: Keys goes back to it.
+    click(&mut harness, "Keys");
     click(&mut harness, "Show revoked");
     for row in 0..2 {
         harness.get_all_by_label("Open CRM mail").nth(row).unwrap().click();

@@ -246,7 +246,7 @@ impl KeydeskApp {
             }
             (Phase::Team(_), Dropped::Backup) => self.toasts.warn(crate::actions::Backup::SNAPSHOT_SENTENCE.to_owned(), now),
             (Phase::Team(session), Dropped::Import) => {
-                session.screen.transfer_open = true;
+                session.screen.pane = Some(crate::ui::team::Pane::Settings);
                 let preview = session.screen.transfer.read_anew(path, None);
                 self.queued.push(transfer_command(true, preview));
                 ctx.request_repaint();

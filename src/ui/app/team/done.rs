@@ -264,7 +264,7 @@ impl KeydeskApp {
                         session.admin = Some(admin);
                     }
                     Err(error) => {
-                        session.screen.members_open = false;
+                        session.screen.close(crate::ui::team::Pane::Members);
                         self.toasts.error(sentence(&error), now);
                     }
                 }
@@ -387,7 +387,7 @@ impl KeydeskApp {
             }
             TeamDone::Incidents(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                let panel = (&mut session.incidents, &mut session.screen.incidents_open);
+                let panel = (&mut session.incidents, &mut session.screen, crate::ui::team::Pane::Incidents);
                 panel_read(read, panel, &mut self.toasts, now);
             }
             TeamDone::Incident(id, result) => {
@@ -403,7 +403,9 @@ impl KeydeskApp {
                 match result {
                     Ok(said) => self.toasts.info(said, now),
                     // Shown under the incident already.
-                    Err(_) if screen.page.is_some() || screen.incidents_open => {}
+                    Err(_)
+                        if screen.page.is_some() || screen.pane == Some(crate::ui::team::Pane::Incidents) => {
+                    }
                     Err(error) => self.toasts.error(error.to_string(), now),
                 }
                 crate::ui::team_page::read_incidents_again(screen);
@@ -419,7 +421,7 @@ impl KeydeskApp {
         match done {
             TeamDone::Accounts(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                let panel = (&mut session.accounts, &mut session.screen.accounts_open);
+                let panel = (&mut session.accounts, &mut session.screen, crate::ui::team::Pane::Accounts);
                 panel_read(read.map_err(Failure::from), panel, &mut self.toasts, now);
             }
             TeamDone::AccountChanged(result) => {

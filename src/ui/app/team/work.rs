@@ -505,14 +505,14 @@ pub(super) fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError>
 /// said.
 pub(super) fn panel_read<T>(
     read: Result<T, Failure>,
-    (into, open): (&mut Option<T>, &mut bool),
+    (into, screen, pane): (&mut Option<T>, &mut crate::ui::team::TeamScreenState, crate::ui::team::Pane),
     toasts: &mut crate::ui::widgets::Toasts,
     now: DateTime<Utc>,
 ) {
     match read {
         Ok(found) => *into = Some(found),
         Err(error) => {
-            *open = false;
+            screen.close(pane);
             toasts.error(error.to_string(), now);
         }
     }
