@@ -393,7 +393,7 @@ pub fn team_ui(
             super::team_page::health_ui(ui, view, state, now, &mut command);
             return;
         }
-        toolbar_ui(ui, view, state, &mut command);
+        toolbar_ui(ui, view);
         if let Some(asked) = super::dashboard::dashboard_ui(ui, view, &mut state.list, now)
             && let Some(asked) = super::team_page::carried(asked, view, state)
         {
@@ -650,18 +650,10 @@ pub(super) fn read_only_banner_ui(ui: &mut egui::Ui, view: &TeamView<'_>, comman
     }
 }
 
-/// Add key, and when the copy was last checked with the server (the list's search, sort and
-/// rows are the local vault's).
-pub(super) fn toolbar_ui(
-    ui: &mut egui::Ui,
-    view: &TeamView<'_>,
-    state: &mut TeamScreenState,
-    command: &mut Option<TeamCommand>,
-) {
+/// When the copy was last checked with the server, above the list (whose search, sort and
+/// rows are the local vault's; a key is added from the navigation's New key, as there).
+pub(super) fn toolbar_ui(ui: &mut egui::Ui, view: &TeamView<'_>) {
     ui.horizontal(|ui| {
-        if change_button(ui, "Add key", why_read_only(view).or(view.busy.then_some(BUSY))).clicked() {
-            start_adding(state, view, NewMode::Paste, command);
-        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let checked = format!("Checked with the server at {}", view.taken_at.format("%H:%M:%S UTC"));
             ui.add(egui::Label::new(egui::RichText::new(checked).weak()).truncate());

@@ -141,7 +141,7 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
 
     // Add a pasted key from the window.
     let sendgrid = common::sendgrid_key();
-    click(&mut harness, "Add key");
+    click(&mut harness, "New key");
     type_into(&mut harness, "Label", "Transactional — 東京");
     type_into(&mut harness, "Key", &sendgrid);
     // No network in this test: the check after adding is switched off, as a user may.
@@ -391,8 +391,7 @@ fn a_readers_token_opens_the_team_vault_read_only_and_a_stopped_server_shows_the
     harness.run();
     assert!(harness.state().team().is_some(), "opened with the new token");
     harness.get_by_label_contains("Read-only: this token may not change keys");
-    assert!(harness.get_by_label("Add key").accesskit_node().is_disabled());
-    assert!(harness.get_by_label("New key").accesskit_node().is_disabled(), "nor from the navigation");
+    assert!(harness.get_by_label("New key").accesskit_node().is_disabled(), "no key is added");
     harness.get_by_label_contains("1 not verified");
     assert!(harness.query_by_label("Check every key").is_none(), "its answers could not be recorded");
     assert!(!harness.get_by_label("Copy Transactional").accesskit_node().is_disabled(), "a reader may copy");
@@ -600,7 +599,7 @@ fn the_team_screen_answers_the_keyboard() {
     harness.run();
     assert_eq!(screen(&harness), (false, false, false));
     // A form opened, then Escape: it closes, and nothing typed in it stays.
-    click(&mut harness, "Add key");
+    click(&mut harness, "New key");
     harness.get_by_label("Label").type_text("half-typed");
     harness.run();
     harness.key_press(egui::Key::Escape);
@@ -703,7 +702,7 @@ fn the_team_screen_keeps_provider_accounts_and_verifies_through_them() {
     // A key of the account, added from the window and checked once kept (the New key
     // screen's box, as on a local vault), verifies at the account's address.
     click(&mut harness, "API settings");
-    click(&mut harness, "Add key");
+    click(&mut harness, "New key");
     harness.run();
     type_into(&mut harness, "Label", "CRM mail");
     type_into(&mut harness, "Key", &key);
@@ -1099,7 +1098,7 @@ fn a_member_changes_their_password_and_the_teams_key_from_the_window() {
     assert_eq!(keys.generation(), 1);
     // The window goes on writing under the new key, without unlocking again.
     click(&mut harness, "Members");
-    click(&mut harness, "Add key");
+    click(&mut harness, "New key");
     harness.run();
     type_into(&mut harness, "Label", "After the change");
     type_into(&mut harness, "Key", &common::sendgrid_key());
@@ -1121,7 +1120,7 @@ fn a_key_is_generated_and_made_at_the_provider_and_replaced_there_from_the_team_
     let (sendgrid, made, _account) = sendgrid_account(&other, &keys);
 
     // Made at SendGrid with the account's management key, kept with its id there.
-    click(&mut harness, "Add key");
+    click(&mut harness, "New key");
     harness.run();
     harness.run();
     click(&mut harness, "Create at the provider");
@@ -1166,7 +1165,7 @@ fn a_key_is_generated_and_made_at_the_provider_and_replaced_there_from_the_team_
     harness.run();
 
     // A Keydesk key, generated here: every member reveals it from its row.
-    click(&mut harness, "Add key");
+    click(&mut harness, "New key");
     harness.run();
     click(&mut harness, "Generate a Keydesk key");
     type_into(&mut harness, "Label", "Webhook signing");
