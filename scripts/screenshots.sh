@@ -248,4 +248,8 @@ for theme in Dark Light; do
   keys ctrl+a
   keys BackSpace
   shot "sizes/team-800x600-$t"
+  # API settings, in place of the list as on a local vault (Ctrl+2; Ctrl+1 back).
+  keys ctrl+2
+  shot "sizes/team-accounts-800x600-$t"
+  keys ctrl+1
 done
