@@ -111,6 +111,22 @@ pub fn read_copy(dir: &Path) -> Option<Snapshot> {
     read_text(dir, TEAM_CACHE, MAX_CACHE_BYTES).ok().as_deref().and_then(Snapshot::from_text)
 }
 
+/// The server's pack kept up from this computer's copy in `dir` by a member holding the
+/// team's key (see `team::packs`): looked at only when the copy has gone far past it, and the
+/// copy saved again with the pack's head. A pack not written is the others' to write: nothing
+/// here fails a command.
+pub fn keep_pack(dir: &Path, vault: &TeamVault, keys: &TeamKeys) {
+    let Ok(text) = read_text(dir, TEAM_CACHE, MAX_CACHE_BYTES) else { return };
+    if !Snapshot::pack_due(&text) {
+        return;
+    }
+    if let Some(copy) = Snapshot::from_text(&text) {
+        let copy = vault.keep_pack_of(keys, copy);
+        // A copy not saved looks at the pack again next time.
+        let _looked_again_next_time = save_copy(dir, &copy);
+    }
+}
+
 /// Keeps `copy` as this computer's copy; its size in bytes, or the warning to show when it
 /// could not be saved (the next start then reads every key again).
 pub fn save_copy(dir: &Path, copy: &Snapshot) -> Result<usize, FolderError> {

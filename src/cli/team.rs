@@ -128,6 +128,14 @@ impl Home for Team<'_> {
         passwd(self.context, &self.vault, args, self.now)
     }
 
+    /// A command that unlocked the vault keeps the server's pack up (when the trail has gone
+    /// far past it), after its own work: a first load on another computer reads it.
+    fn finish(&self) {
+        if let Some(keys) = &self.keys {
+            crate::actions::team::keep_pack(&self.context.dir, &self.vault, keys);
+        }
+    }
+
     /// The keys as the server has them now, kept for the store.
     fn listed(&mut self) -> Result<Vec<KeyRecord>, CliError> {
         let keys = current_keys(self.context, &self.vault, self.keys.as_ref())?;
@@ -307,6 +315,7 @@ fn info(context: &Context, vault: &TeamVault, info: &args::InfoArgs) -> Result<(
             "token_may_change_keys": writable,
             "keys": {"total": keys.len(), "active": count("active"), "retiring": count("retiring"), "revoked": count("revoked")},
             "audit_entries": audit_entries,
+            "pack_up_to": copy.pack_head(),
             "files": {TEAM_FILE: folder::config_bytes(&context.dir), TEAM_CACHE: copy_bytes},
         });
         let text = serde_json::to_string_pretty(&value)
@@ -314,7 +323,7 @@ fn info(context: &Context, vault: &TeamVault, info: &args::InfoArgs) -> Result<(
         return out(&text);
     }
     out(&format!(
-        "Folder          {}\nTeam vault      {}\nMember          {} ({})\nTeam id         {}\nKeys            {} ({} active, {} retiring, {} revoked)\nAudit trail     {} entries\nCopy here       {TEAM_CACHE}, {} bytes",
+        "Folder          {}\nTeam vault      {}\nMember          {} ({})\nTeam id         {}\nKeys            {} ({} active, {} retiring, {} revoked)\nAudit trail     {} entries\nCopy here       {TEAM_CACHE}, {} bytes\nServer's pack   {}",
         context.dir.display(),
         config.place(),
         config.member,
@@ -326,6 +335,10 @@ fn info(context: &Context, vault: &TeamVault, info: &args::InfoArgs) -> Result<(
         count("revoked"),
         audit_entries,
         copy_bytes,
+        match copy.pack_head() {
+            0 => "not looked at from this computer yet".to_owned(),
+            head => format!("up to trail entry {head} when last looked at"),
+        },
     ))
 }
 

@@ -71,6 +71,10 @@ impl Location {
     }
 }
 
+/// How many names a list asks for at once (about 170 KB of answer for keys' ids, under the
+/// 1 MiB Keydesk reads).
+pub const LIST_PAGE: usize = 10_000;
+
 /// What went wrong with a request. No token, no body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KvError {
@@ -313,18 +317,44 @@ impl Kv {
     }
 
     /// The names in the folder `under` (sub-folders end in `/`); empty when there is none.
+    /// Asked for [`LIST_PAGE`] at a time: 100,000 keys' names are more than one answer holds.
     pub fn list(&self, under: &str) -> Result<Vec<String>, KvError> {
-        let url = format!("{}?list=true", self.location.api_path("metadata", under));
-        let response = self.send(&Method::GET, &url, None, Doing::Read)?;
-        if response.status == 404 {
-            return Ok(Vec::new());
+        self.list_by(under, LIST_PAGE)
+    }
+
+    /// [`Kv::list`], `page` names at a time (OpenBao's paginated lists: `limit`, and `after`
+    /// the last name of the page before; names come in byte order). A server that does not
+    /// page (HashiCorp Vault) answers every name at once, and that answer is taken whole.
+    pub fn list_by(&self, under: &str, page: usize) -> Result<Vec<String>, KvError> {
+        let mut names: Vec<String> = Vec::new();
+        loop {
+            let mut url = format!("{}?list=true&limit={page}", self.location.api_path("metadata", under));
+            let after = names.last();
+            if let Some(after) = after {
+                url.push_str(&format!("&after={}", super::oidc::encode(after)));
+            }
+            let response = self.send(&Method::GET, &url, None, Doing::Read)?;
+            if response.status == 404 {
+                return Ok(names);
+            }
+            let body = answer(&response)?;
+            let keys = body
+                .pointer("/data/keys")
+                .and_then(Value::as_array)
+                .ok_or(KvError::Malformed { what: "no keys" })?;
+            let found = keys.len();
+            let new: Vec<String> = keys
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|name| after.is_none_or(|after| *name > after.as_str()))
+                .map(str::to_owned)
+                .collect();
+            let more = found == page && !new.is_empty();
+            names.extend(new);
+            if !more {
+                return Ok(names);
+            }
         }
-        let body = answer(&response)?;
-        let keys = body
-            .pointer("/data/keys")
-            .and_then(Value::as_array)
-            .ok_or(KvError::Malformed { what: "no keys" })?;
-        Ok(keys.iter().filter_map(Value::as_str).map(str::to_owned).collect())
     }
 
     /// Whether the token may write the vault's keys (`false` for a reader's token); a token

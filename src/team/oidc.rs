@@ -368,7 +368,7 @@ fn decode(raw: &str) -> Option<String> {
 }
 
 /// Percent-encoding of all but the unreserved characters (RFC 3986).
-fn encode(value: &str) -> String {
+pub(super) fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len() * 3);
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {

@@ -205,6 +205,13 @@ impl TeamVault {
         copy.pack_head = self.write_pack(keys, copy, replace).unwrap_or(copy.audit_head);
     }
 
+    /// [`keep_pack`](Self::keep_pack) for a copy at rest (the command line, once a command
+    /// has unlocked the vault): the copy answered notes the pack's head, to be saved.
+    pub fn keep_pack_of(&self, keys: &TeamKeys, mut copy: Snapshot) -> Snapshot {
+        self.keep_pack(keys, &mut copy, false);
+        copy
+    }
+
     /// [`keep_pack`](Self::keep_pack)'s write: answers the head of the pack now on the server.
     fn write_pack(&self, keys: &TeamKeys, copy: &Snapshot, replace: bool) -> Result<u64, TeamError> {
         let head = copy.audit_head;

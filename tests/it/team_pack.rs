@@ -86,6 +86,15 @@ fn a_first_load_reads_the_servers_pack_and_a_pack_that_does_not_hold_is_not_used
     .unwrap();
     let n = PACK_LAG as usize + 40;
     add_keys(&vault, &keys, 0, n);
+    // The keys' names, asked for a page at a time (OpenBao's paginated lists) as at 100,000
+    // keys, are the same as in one answer, each once.
+    let whole = vault.kv().list_by("keys", 100_000).unwrap();
+    assert_eq!(whole.len(), n);
+    let paged = format!("{MOUNT}/metadata/{PATH}/keys?list=true&limit=50");
+    let (_, body) = bao.call("GET", &paged, None, &bao.root_token);
+    assert_eq!(body["data"]["keys"].as_array().unwrap().len(), 50, "the server pages: {body}");
+    assert_eq!(vault.kv().list_by("keys", 50).unwrap(), whole);
+    assert_eq!(vault.kv().list_by("keys", n).unwrap(), whole, "a last page that is full");
 
     // Ana's first load reads every key, and (holding the team's key) leaves a pack.
     let full = vault.refresh(None, Some(&keys), Utc::now()).unwrap();
@@ -186,4 +195,62 @@ fn a_first_load_reads_the_servers_pack_and_a_pack_that_does_not_hold_is_not_used
     // A re-key removes the pack (sealed under the key it replaces).
     vault.rekey(&keys, &mut os_rng(), Utc::now()).unwrap();
     assert!(index(&bao).is_null(), "{}", index(&bao));
+}
+
+/// A computer of `vault`'s member for `keydesk`: a folder with its `team.ron`.
+fn cli_member(vault: &TeamVault) -> common::Cli {
+    let cli = common::Cli::new();
+    std::fs::create_dir_all(&cli.vault).unwrap();
+    keydesk::actions::team::write_config(&cli.vault, vault.config()).unwrap();
+    cli
+}
+
+/// `keydesk args` on `cli`'s folder with the root token; its output.
+fn run(bao: &Bao, cli: &common::Cli, args: &[&str]) -> String {
+    let mut command = cli.command(args);
+    command.env("BAO_TOKEN", &bao.root_token).env_remove("VAULT_TOKEN");
+    let output = common::run(command, "");
+    assert!(output.status.success(), "keydesk {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn a_command_that_unlocks_keeps_the_pack_and_another_computer_lists_from_it() {
+    let bao = Bao::dev();
+    let password = SecretString::from(common::PASSWORD);
+    let (vault, keys) = TeamVault::create(
+        kv(&bao, &bao.root_token),
+        "ana",
+        &password,
+        KdfParams::MIN,
+        common::entropy(),
+        Utc::now(),
+    )
+    .unwrap();
+    let n = PACK_LAG as usize + 10;
+    add_keys(&vault, &keys, 0, n);
+    let ana = cli_member(&vault);
+
+    // Listing takes no password: every key is read one by one, and no pack is written.
+    let listed = run(&bao, &ana, &["list", "--json"]);
+    assert!(index(&bao).is_null(), "a command that did not unlock writes no pack");
+    assert!(run(&bao, &ana, &["info"]).contains("Server's pack   not looked at from this computer yet"));
+    // A reveal unlocks: once it is done, the pack is written from this computer's copy.
+    let first: Value = serde_json::from_str(&listed).unwrap();
+    let id = first[0]["id"].as_str().unwrap().to_owned();
+    run(&bao, &ana, &["reveal", &id]);
+    let written = index(&bao);
+    assert!(written["audit_head"].as_u64().unwrap() >= PACK_LAG, "{written}");
+    let info = run(&bao, &ana, &["info", "--json"]);
+    let info: Value = serde_json::from_str(&info).unwrap();
+    assert_eq!(info["pack_up_to"], written["audit_head"], "{info}");
+    // Another reveal: the pack is recent, nothing is written again.
+    run(&bao, &ana, &["reveal", &id]);
+    assert_eq!(index(&bao)["set"], written["set"]);
+
+    // Another computer lists the same keys, read from the pack.
+    let bo = cli_member(&vault);
+    assert_eq!(run(&bao, &bo, &["list", "--json"]), run(&bao, &ana, &["list", "--json"]));
+    let info: Value = serde_json::from_str(&run(&bao, &bo, &["info", "--json"])).unwrap();
+    assert_eq!(info["pack_up_to"], written["audit_head"], "its copy came from the pack: {info}");
 }
