@@ -245,6 +245,11 @@ impl TeamVault {
         let written = super::in_parallel(&numbered, |(n, text)| {
             self.kv.write(&index.part_name(*n), &json!({ "keys": text }), 0, false)
         });
+        let written = match written {
+            // A token that may not write the pack wrote none of it: nothing to take back.
+            Err(error) if not_allowed(&error) => return Err(error.into()),
+            other => other,
+        };
         let kept = written.and_then(|_| {
             let value =
                 serde_json::to_value(&index).map_err(|_json| KvError::Malformed { what: "a pack" })?;
@@ -256,7 +261,8 @@ impl TeamVault {
             Err(_) => Some(index),
         };
         if let Some(old) = old {
-            for n in 0..old.parts.len() {
+            // As many as a pack may have: an index naming more is not one Keydesk wrote.
+            for n in 0..old.parts.len().min(MOST_PARTS) {
                 let _left_for_the_next_pack = self.kv.delete_all(&old.part_name(n));
             }
         }
@@ -268,7 +274,7 @@ impl TeamVault {
     pub(super) fn drop_pack(&self) -> Result<(), TeamError> {
         if let (Some(index), _version) = self.read_index()? {
             self.kv.delete_all(INDEX)?;
-            for n in 0..index.parts.len() {
+            for n in 0..index.parts.len().min(MOST_PARTS) {
                 self.kv.delete_all(&index.part_name(n))?;
             }
         }
