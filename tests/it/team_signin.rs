@@ -315,7 +315,7 @@ fn a_change_made_when_the_server_stops_accepting_the_sign_in_goes_through_after_
 
     // The server stops accepting the sign-in (as when its max TTL is reached) while ana is
     // adding a key: the form is open (its accounts read), then the add is sent.
-    click(&mut harness, "Add key");
+    click(&mut harness, "New key");
     step_until(&mut harness, "the form's accounts read", |app| {
         app.team().is_some_and(|team| team.accounts.is_some())
     });

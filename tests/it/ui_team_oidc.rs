@@ -270,7 +270,7 @@ fn refused_cancelled_or_unreachable_company_logins_are_one_sentence_and_the_wind
 
     // The server stops accepting the sign-in while ana adds a key: the add waits for the
     // dialog, which signs in with the company account, and lands after it.
-    click(&mut harness, "Add key");
+    click(&mut harness, "New key");
     step_until(&mut harness, "the form's accounts read", |app| {
         app.team().is_some_and(|team| team.accounts.is_some())
     });
