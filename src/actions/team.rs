@@ -112,15 +112,14 @@ pub fn read_copy(dir: &Path) -> Option<Snapshot> {
 }
 
 /// The server's pack kept up from this computer's copy in `dir` by a member holding the
-/// team's key (see `team::packs`): looked at only when the copy has gone far past it, and the
-/// copy saved again with the pack's head. A pack not written is the others' to write: nothing
-/// here fails a command.
+/// team's key (see `team::packs`): only when this command's refresh found it due (the copy is
+/// read again then, once every few hundred trail entries), and the copy saved again with the
+/// pack's head. A pack not written is the others' to write: nothing here fails a command.
 pub fn keep_pack(dir: &Path, vault: &TeamVault, keys: &TeamKeys) {
-    let Ok(text) = read_text(dir, TEAM_CACHE, MAX_CACHE_BYTES) else { return };
-    if !Snapshot::pack_due(&text) {
+    if !vault.pack_due() {
         return;
     }
-    if let Some(copy) = Snapshot::from_text(&text) {
+    if let Some(copy) = read_copy(dir) {
         let copy = vault.keep_pack_of(keys, copy);
         // A copy not saved looks at the pack again next time.
         let _looked_again_next_time = save_copy(dir, &copy);

@@ -125,19 +125,6 @@ impl Snapshot {
         self.pack_head
     }
 
-    /// Whether a copy saved as `text` has gone far enough past the server's pack for a member
-    /// holding the team's key to look at the pack again, read without reading its keys.
-    pub fn pack_due(text: &str) -> bool {
-        #[derive(Deserialize)]
-        struct Heads {
-            audit_head: u64,
-            #[serde(default)]
-            pack_head: u64,
-        }
-        serde_json::from_str::<Heads>(text)
-            .is_ok_and(|heads| heads.audit_head >= heads.pack_head.saturating_add(super::packs::PACK_LAG))
-    }
-
     /// The keys' entries as stored.
     pub(super) fn stored(&self) -> &[StoredKey] {
         &self.keys
@@ -208,11 +195,14 @@ impl TeamVault {
                 }
             },
         };
-        if let Some(keys) = keys {
-            // After a read of every key the pack was missing or did not hold: it is replaced
-            // whatever its index says.
-            let replace = refreshed.full && refreshed.from_pack == 0;
-            self.keep_pack(keys, &mut refreshed.snapshot, replace);
+        match keys {
+            Some(keys) => {
+                // After a read of every key the pack was missing or did not hold: it is
+                // replaced whatever its index says.
+                let replace = refreshed.full && refreshed.from_pack == 0;
+                self.keep_pack(keys, &mut refreshed.snapshot, replace);
+            }
+            None => self.note_pack_due(&refreshed.snapshot),
         }
         Ok(refreshed)
     }

@@ -80,6 +80,9 @@ pub struct TeamVault {
     generation: std::sync::atomic::AtomicU64,
     /// Randomness for what is sealed later (given by the front end that opened the vault).
     entropy: EntropySource,
+    /// Whether the last refresh without the team's key found the server's pack due to be
+    /// written again (see [`packs`]).
+    pack_due: std::sync::atomic::AtomicBool,
 }
 
 impl TeamVault {
@@ -151,6 +154,7 @@ impl TeamVault {
             audit_hint: std::sync::atomic::AtomicU64::new(0),
             generation: std::sync::atomic::AtomicU64::new(generation),
             entropy,
+            pack_due: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

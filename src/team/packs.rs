@@ -18,6 +18,8 @@
 //! trail has grown [`PACK_LAG`] entries past the one the pack is up to; a token that may not
 //! (a reader's, or a policy from before packs) leaves the pack to the others.
 
+use std::sync::atomic::Ordering;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -199,10 +201,23 @@ impl TeamVault {
     /// With `replace` (the pack was just found missing or not holding together) it is
     /// written whatever its index says.
     pub(super) fn keep_pack(&self, keys: &TeamKeys, copy: &mut Snapshot, replace: bool) {
-        if copy.audit_head < copy.pack_head.saturating_add(PACK_LAG) {
+        self.pack_due.store(false, Ordering::Relaxed);
+        if !is_due(copy) {
             return;
         }
         copy.pack_head = self.write_pack(keys, copy, replace).unwrap_or(copy.audit_head);
+    }
+
+    /// Notes whether `copy`, brought up to date without the team's key, is due to be written
+    /// as the pack: [`pack_due`](Self::pack_due) then says so.
+    pub(super) fn note_pack_due(&self, copy: &Snapshot) {
+        self.pack_due.store(is_due(copy), Ordering::Relaxed);
+    }
+
+    /// Whether the last refresh without the team's key found the pack due (the command line
+    /// keeps it up at the end of a command that unlocked, then: `actions::team::keep_pack`).
+    pub fn pack_due(&self) -> bool {
+        self.pack_due.load(Ordering::Relaxed)
     }
 
     /// [`keep_pack`](Self::keep_pack) for a copy at rest (the command line, once a command
@@ -280,6 +295,11 @@ impl TeamVault {
         }
         Ok(())
     }
+}
+
+/// Whether the trail has gone [`PACK_LAG`] entries past the pack `copy` knows of.
+fn is_due(copy: &Snapshot) -> bool {
+    copy.audit_head >= copy.pack_head.saturating_add(PACK_LAG)
 }
 
 /// A part's keys, when they are what the index says (`None` otherwise).

@@ -13,11 +13,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::bao::Bao;
+use common::bao::{Bao, MOUNT, PATH, policy};
 use serde_json::{Value, json};
-
-const MOUNT: &str = "secret";
-const PATH: &str = "marketing/keydesk";
 
 /// One member's computer: a vault folder pointing at the team vault, a password file, and
 /// the token it presents.
@@ -103,10 +100,6 @@ fn init_args(addrs: &str, member: &str, join: bool) -> Vec<String> {
     args.extend(["--addr", addrs, "--mount", MOUNT, "--path", PATH, "--member", member]);
     args.extend(["--kdf-memory-mib", "19", "--kdf-iterations", "2", "--kdf-lanes", "1"]);
     args.into_iter().map(str::to_owned).collect()
-}
-
-fn policy(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/team-policies").join(name)
 }
 
 #[test]

@@ -9,7 +9,7 @@
 use crate::common;
 
 use chrono::Utc;
-use common::bao::Bao;
+use common::bao::{Bao, MOUNT, PATH, policy};
 use keydesk::providers::Provider;
 use keydesk::team::cache::{Refreshed, Snapshot};
 use keydesk::team::kv::{Kv, Location};
@@ -21,9 +21,6 @@ use keydesk::vault::{new_key_id, new_key_record, os_rng};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
-
-const MOUNT: &str = "secret";
-const PATH: &str = "marketing/keydesk";
 
 fn kv(bao: &Bao, token: &str) -> Kv {
     Kv::new(Location::new(&bao.addr, MOUNT, PATH).unwrap(), Zeroizing::new(token.to_owned()))
@@ -65,10 +62,6 @@ fn index(bao: &Bao) -> Value {
 fn first_load(bao: &Bao, vault: &TeamVault, token: &str, keys: Option<&TeamKeys>) -> Refreshed {
     let reader = TeamVault::connect(kv(bao, token), vault.config().clone(), common::entropy()).unwrap();
     reader.refresh(None, keys, Utc::now()).unwrap()
-}
-
-fn policy(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/team-policies").join(name)
 }
 
 #[test]

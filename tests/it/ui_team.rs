@@ -11,7 +11,7 @@ use crate::common;
 
 use std::path::Path;
 
-use common::bao::Bao;
+use common::bao::{Bao, MOUNT, PATH};
 use common::window::{PASSWORD, World, app, click, pick, scroll_to, type_into, world};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -25,9 +25,6 @@ use keydesk::vault::crypto::KdfParams;
 use keydesk::vault::meta::KeyMeta;
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
-
-const MOUNT: &str = "secret";
-const PATH: &str = "marketing/keydesk";
 
 pub(crate) fn vault_dir(world: &World) -> std::path::PathBuf {
     world.dir.path().join("vault")

@@ -9,6 +9,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+/// Where the tests keep their team vault: the mount and path `docs/team-policies/` are made for.
+pub const MOUNT: &str = "secret";
+pub const PATH: &str = "marketing/keydesk";
+
+/// One of the policies as shipped in `docs/team-policies/`.
+pub fn policy(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/team-policies").join(name)
+}
+
 /// The `bao` binary `scripts/test.sh` installed.
 pub fn binary() -> PathBuf {
     let path = std::env::var_os("KEYDESK_TEST_BAO").map(PathBuf::from).expect(
