@@ -59,11 +59,16 @@ pub enum RevokeRoute {
 
 /// Says how a key would be revoked (no secret is read).
 pub fn revoke_route(vault: &(impl Store + ?Sized), record: &KeyRecord) -> RevokeRoute {
+    let account = record.account.as_deref().and_then(|id| vault.account(id));
+    revoke_route_of(record, account.as_ref())
+}
+
+/// [`revoke_route`] with the key's account as last read (`None`: none, or not read yet).
+pub fn revoke_route_of(record: &KeyRecord, account: Option<&crate::vault::model::Account>) -> RevokeRoute {
     let provider = record.provider;
     if matches!(provider, Provider::Keydesk | Provider::Other) {
         return RevokeRoute::Local;
     }
-    let account = record.account.as_deref().and_then(|id| vault.account(id));
     let api = account.is_some_and(|a| a.has_management_key && provider.info().api_revoke);
     if api && record.provider_key_id.is_some() {
         RevokeRoute::AtProvider(provider)

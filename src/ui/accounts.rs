@@ -33,18 +33,23 @@ pub fn accounts_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut AccountsStat
         ui.heading("API settings");
         ui.label("Provider accounts: where keys are made and revoked. A management key lets Keydesk do it over the provider's API.");
         ui.add_space(theme::GAP);
-        command = accounts_body(ui, &file.accounts, state, None).map(|action| match action {
-            AccountAction::Add { request, management_key } => Command::AddAccount { request, management_key },
-            AccountAction::Test(id) => Command::TestAccount(id),
-            AccountAction::Remove { id, name } => Command::RemoveAccount(id).confirmed_by(
-                format!("Remove the account \"{name}\"?"),
-                "Its management key is deleted from the secret store. Keys made with it stay in Keydesk, but they can no longer be created or revoked there through the API.".to_owned(),
-                "Remove account",
-                true,
-            ),
-        });
+        command = accounts_body(ui, &file.accounts, state, None).map(account_command);
     });
     command
+}
+
+/// What an action of the accounts list asks of either kind of vault (a removal asked first).
+pub fn account_command(action: AccountAction) -> Command {
+    match action {
+        AccountAction::Add { request, management_key } => Command::AddAccount { request, management_key },
+        AccountAction::Test(id) => Command::TestAccount(id),
+        AccountAction::Remove { id, name } => Command::RemoveAccount(id).confirmed_by(
+            format!("Remove the account \"{name}\"?"),
+            "Its management key is deleted with it. Keys made with it stay in Keydesk, but they can no longer be created or revoked there through the API.".to_owned(),
+            "Remove account",
+            true,
+        ),
+    }
 }
 
 /// The accounts, each with its test and removal, then the form that adds one (its button

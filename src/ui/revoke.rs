@@ -30,6 +30,19 @@ pub fn revoke_ui(ctx: &egui::Context, state: &mut RevokeState) -> Option<Command
         if reason.changed() {
             state.error = None;
         }
+        super::widgets::field_with(
+            ui,
+            "Found in",
+            egui::TextEdit::singleline(&mut state.found_where)
+                .hint_text("where it leaked, if it did: opens an incident"),
+        );
+        if !state.found_where.trim().is_empty() {
+            super::widgets::field_with(
+                ui,
+                "Noticed by",
+                egui::TextEdit::singleline(&mut state.noticed_by).hint_text("you, if left empty"),
+            );
+        }
         match &state.route {
             RevokeRoute::Local => {
                 ui.label("Keydesk deletes its copy; the key is recorded as revoked.");
@@ -75,6 +88,7 @@ pub fn revoke_ui(ctx: &egui::Context, state: &mut RevokeState) -> Option<Command
                     reason: state.reason.clone(),
                     options: RevokeOptions { confirmed_at_provider: state.confirmed, local_only: false },
                     replacement: state.replacement,
+                    leak: state.leak(),
                 });
             }
             let cancel = ui.button("Cancel");

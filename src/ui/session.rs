@@ -122,6 +122,9 @@ pub enum Command {
         options: RevokeOptions,
         /// Open "New key" prefilled as its replacement once it is revoked.
         replacement: bool,
+        /// Where it leaked, when it did: an incident is opened first (the revoke is then in
+        /// its timeline).
+        leak: Option<crate::vault::incidents::IncidentReport>,
     },
     CloseRevoke,
     AddAccount {

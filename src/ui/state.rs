@@ -429,6 +429,10 @@ pub struct RevokeState {
     pub integrations: Vec<String>,
     pub route: RevokeRoute,
     pub reason: String,
+    /// Where the key was found, when it leaked: an incident is opened with it first.
+    pub found_where: String,
+    /// Who noticed the leak (empty: the user).
+    pub noticed_by: String,
     pub confirmed: bool,
     pub replacement: bool,
     pub error: Option<String>,
@@ -449,12 +453,26 @@ impl RevokeState {
             integrations: record.integrations.iter().map(|i| i.name.clone()).collect(),
             route,
             reason: String::new(),
+            found_where: String::new(),
+            noticed_by: String::new(),
             confirmed: false,
             replacement: true,
             error: None,
             why_manual: why_manual(record),
             focused: false,
         }
+    }
+}
+
+impl RevokeState {
+    /// The leak the user reported in the dialog, if they said where the key was found.
+    pub fn leak(&self) -> Option<crate::vault::incidents::IncidentReport> {
+        let found_where = self.found_where.trim();
+        (!found_where.is_empty()).then(|| crate::vault::incidents::IncidentReport {
+            found_where: found_where.to_owned(),
+            noticed_by: self.noticed_by.trim().to_owned(),
+            notes: String::new(),
+        })
     }
 }
 

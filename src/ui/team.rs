@@ -10,7 +10,6 @@ use super::session::{Command, Revealed};
 use super::settings::TransferAction;
 use super::state::{AccountsState, TransferState};
 use super::state::{NewMode, Screen};
-use super::team_forms::forms_ui;
 use super::team_incidents::IncidentsState;
 use super::team_page::KeyPage;
 use super::team_panels::{audit_panel_ui, members_ui, team_accounts_ui, transfer_ui, whois_panel_ui};
@@ -111,14 +110,18 @@ pub enum TeamCommand {
         version: u64,
         edit: crate::vault::KeyEdit,
     },
-    /// Revoke a key (already revoked at the provider, when `at_provider`), after opening an
-    /// incident about it when `leak` says where it was found.
+    /// Revoke a key as the revoke dialog (the local vault's) asked: at the provider where the
+    /// key's account can, else as the user confirmed. When `leak` says where it was found, an
+    /// incident is opened first; with `abandons` (the old key and why), that rotation is given
+    /// up once this key, its replacement, is revoked.
     Revoke {
         key: KeyId,
         reason: String,
-        at_provider: bool,
-        /// Where it was found and who noticed (empty: this member), when it leaked.
+        options: crate::actions::RevokeOptions,
         leak: Option<crate::vault::incidents::IncidentReport>,
+        /// Open "New key" filled in as its replacement once it is revoked.
+        replacement: bool,
+        abandons: Option<(KeyId, String)>,
     },
     /// Read the incidents (the Incidents panel opened).
     LoadIncidents,
@@ -150,17 +153,16 @@ pub enum TeamCommand {
         integration: String,
         step: Moved,
     },
-    /// Revoke the old key (or, revoked first, close its rotation).
+    /// Close the rotation of `old`, revoked first (a leak).
     CompleteRotation {
         old: KeyId,
         reason: Option<String>,
-        at_provider: bool,
     },
-    /// Revoke the replacement; the old key is active again.
+    /// Give up the rotation of `old` whose replacement is revoked already: the old key is
+    /// active again.
     AbandonRotation {
         old: KeyId,
         reason: String,
-        at_provider: bool,
     },
     /// "Which key is this?" for a pasted string (looked up in the team's keys, recorded in
     /// the trail without it).
@@ -218,7 +220,11 @@ pub struct TeamScreenState {
     pub page: Option<KeyPage>,
     /// The Health screen, when open, in place of the list.
     pub health: Option<super::team_page::HealthPage>,
-    pub revoking: Option<RevokeForm>,
+    /// The revoke dialog (the local vault's), when open.
+    pub revoke: Option<super::state::RevokeState>,
+    /// A rotation given up once its replacement's revoke lands: (the replacement, the old key,
+    /// why).
+    pub abandoning: Option<(KeyId, KeyId, String)>,
     /// The question on screen (the key page's, as on a local vault).
     pub confirm: Option<super::session::Confirmation>,
     pub invite_name: String,
@@ -235,8 +241,6 @@ pub struct TeamScreenState {
     pub transfer: TransferState,
     /// The Accounts panel's form and its tests' results.
     pub accounts: AccountsState,
-    /// The account (id, name) whose removal waits for "Remove account".
-    pub removing_account: Option<(String, String)>,
 }
 
 impl TeamScreenState {
@@ -244,44 +248,6 @@ impl TeamScreenState {
     pub fn close(&mut self, pane: Pane) {
         if self.pane == Some(pane) {
             self.pane = None;
-        }
-    }
-}
-
-/// "Revoke…" on a key, as typed.
-pub struct RevokeForm {
-    pub key: KeyId,
-    pub label: String,
-    pub reason: String,
-    pub at_provider: bool,
-    /// Where the key was found, when it leaked: an incident is opened with it.
-    pub found_where: String,
-    /// Who noticed the leak (empty: this member).
-    pub noticed_by: String,
-    /// The rotation this revoke ends, when it ends one.
-    pub ends: Option<Ending>,
-    pub error: Option<String>,
-}
-
-/// A rotation ended by a revoke: completed (the old key revoked) or abandoned (its
-/// replacement revoked).
-pub enum Ending {
-    Complete { old: KeyId, reason: Option<String> },
-    Abandon { old: KeyId, reason: String },
-}
-
-impl RevokeForm {
-    /// The form for revoking `record`, ending a rotation or not.
-    pub fn of(record: &crate::vault::model::KeyRecord, ends: Option<Ending>) -> Self {
-        RevokeForm {
-            key: record.id.clone(),
-            label: record.label.clone(),
-            reason: String::new(),
-            at_provider: false,
-            found_where: String::new(),
-            noticed_by: String::new(),
-            ends,
-            error: None,
         }
     }
 }
@@ -296,25 +262,6 @@ pub(super) fn change_button(ui: &mut egui::Ui, text: &str, why_not: Option<&str>
         Some(why) => button.on_disabled_hover_text(why),
         None => button,
     }
-}
-
-/// A form in a frame: `title`, the fields `fields` draws, then its action and Cancel.
-/// Answers whether each of the two was clicked.
-pub(super) fn form_ui(
-    ui: &mut egui::Ui,
-    title: &str,
-    action: &str,
-    why_not: Option<&str>,
-    fields: impl FnOnce(&mut egui::Ui),
-) -> (bool, bool) {
-    egui::Frame::group(ui.style())
-        .show(ui, |ui| {
-            ui.strong(title);
-            fields(ui);
-            ui.horizontal(|ui| (change_button(ui, action, why_not).clicked(), ui.button("Cancel").clicked()))
-                .inner
-        })
-        .inner
 }
 
 /// Opens the New key screen in `mode` (and has the accounts read for its account list).
@@ -363,6 +310,16 @@ pub fn team_ui(
     if let Some(asked) = nav_ui(ui, view, state) {
         command = Some(asked);
     }
+    // The question on screen (the local vault's dialog), over whichever screen asked it.
+    if let Some(asked) = super::team_page::answered(ui.ctx(), view, state) {
+        command = Some(asked);
+    }
+    if let Some(dialog) = &mut state.revoke
+        && let Some(asked) = super::revoke::revoke_ui(ui.ctx(), dialog)
+        && let Some(asked) = super::team_page::carried(asked, view, state)
+    {
+        command = Some(asked);
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         super::widgets::pane_bounds(ui);
         ui.heading("Team vault");
@@ -374,7 +331,6 @@ pub fn team_ui(
         }
         read_only_banner_ui(ui, view, &mut command);
         ui.add_space(theme::GAP / 2.0);
-        forms_ui(ui, view, state, &mut command);
         // The other screens, the New key screen and a key's page stand in place of the list,
         // as on a local vault.
         if let Some(pane) = state.pane {
@@ -482,9 +438,8 @@ pub(super) fn close_forms(state: &mut TeamScreenState, view: &TeamView<'_>) {
         return;
     }
     let forms = state.adding.take().is_some()
-        | state.revoking.take().is_some()
+        | state.revoke.take().is_some()
         | state.removing.take().is_some()
-        | state.removing_account.take().is_some()
         | state.password.take().is_some();
     if !forms && state.pane.take().is_none() && state.health.take().is_none() {
         super::team_page::leave(state, view);

@@ -9,7 +9,7 @@ use super::detail::{KeyBook, detail_ui};
 use super::meta_form::MetaForm;
 use super::session::{Command, Confirmation, Revealed};
 use super::state::DetailState;
-use super::team::{BUSY, Ending, RevokeForm, TeamCommand, TeamScreenState, TeamView, why_read_only};
+use super::team::{BUSY, TeamCommand, TeamScreenState, TeamView, why_read_only};
 use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
 
 /// Why nothing can be copied, revealed or checked while the server does not answer.
@@ -119,8 +119,25 @@ pub(super) fn open(state: &mut TeamScreenState, record: &KeyRecord, editing: boo
     }
 }
 
-/// The open key's page, its question (Rotate, Discard changes) over it; closed when another
-/// member removed the key meanwhile.
+/// The question on screen (Rotate, Discard changes, Remove account), the local vault's
+/// dialog: what a yes asks is carried to the team vault.
+pub(super) fn answered(
+    ctx: &egui::Context,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+) -> Option<TeamCommand> {
+    let yes = super::widgets::confirm_ui(ctx, state.confirm.as_ref()?)?;
+    let confirm = state.confirm.take()?;
+    if !yes {
+        return None;
+    }
+    if let (true, Some(page)) = (confirm.discards_edits, &mut state.page) {
+        page.detail = DetailState::for_record(view.key(&page.key));
+    }
+    carried(confirm.then, view, state)
+}
+
+/// The open key's page; closed when another member removed the key meanwhile.
 pub(super) fn page_ui(
     ui: &mut egui::Ui,
     view: &TeamView<'_>,
@@ -129,18 +146,6 @@ pub(super) fn page_ui(
     now: DateTime<Utc>,
     command: &mut Option<TeamCommand>,
 ) {
-    if let Some(confirm) = &state.confirm
-        && let Some(yes) = super::widgets::confirm_ui(ui.ctx(), confirm)
-        && let Some(confirm) = state.confirm.take()
-        && yes
-    {
-        if let (true, Some(page)) = (confirm.discards_edits, &mut state.page) {
-            page.detail = DetailState::for_record(view.key(&page.key));
-        }
-        if let Some(asked) = carried(confirm.then, view, state) {
-            *command = Some(asked);
-        }
-    }
     let Some(page) = &mut state.page else { return };
     let names_account = view.key(&page.key).is_some_and(|record| record.account.is_some());
     page.reads.next(view, names_account, command);
@@ -251,6 +256,13 @@ pub(super) fn carried(
             None
         }
         Command::TestAccount(id) => Some(TeamCommand::Account(super::accounts::AccountAction::Test(id))),
+        Command::AddAccount { request, management_key } => {
+            Some(TeamCommand::Account(super::accounts::AccountAction::Add { request, management_key }))
+        }
+        Command::RemoveAccount(id) => {
+            let name = view.accounts?.iter().find(|a| a.id == id)?.name.clone();
+            Some(TeamCommand::Account(super::accounts::AccountAction::Remove { id, name }))
+        }
         Command::Confirm(confirm) => {
             state.confirm = Some(*confirm);
             None
@@ -269,21 +281,26 @@ pub(super) fn carried(
         Command::MarkRotation { old, integration, step } => {
             Some(TeamCommand::MarkRotation { old, integration, step })
         }
-        Command::StartRevoke(key) => {
-            state.revoking = record(&key).map(|record| RevokeForm::of(record, None));
-            None
-        }
-        Command::FinishRotation { old, reason } => match record(&old) {
-            Some(found) if found.is_live() => {
-                state.revoking = Some(RevokeForm::of(found, Some(Ending::Complete { old, reason })));
-                None
+        Command::StartRevoke(key) => open_revoke(state, view, record(&key)?, |_| {}),
+        // From "Which key is this?": the dialog with where it leaked filled in.
+        Command::RespondToLeak { key, report } => open_revoke(state, view, record(&key)?, |dialog| {
+            dialog.found_where = report.found_where;
+            dialog.noticed_by = report.noticed_by;
+        }),
+        Command::FinishRotation { old, reason } => finish_rotation(state, view, old, reason),
+        Command::AbandonRotation { old, reason } => abandon_rotation(state, view, old, reason),
+        Command::Revoke { key, reason, options, replacement, leak } => {
+            if let Some(why) = why_read_only(view).or(view.busy.then_some(BUSY)) {
+                state.revoke.as_mut()?.error = Some(why.to_owned());
+                return None;
             }
-            // Revoked first (a leak): only the rotation is left to close.
-            _ => Some(TeamCommand::CompleteRotation { old, reason, at_provider: false }),
-        },
-        Command::AbandonRotation { old, reason } => {
-            let new = record(&old).and_then(|found| record(found.replaced_by.as_ref()?));
-            state.revoking = new.map(|new| RevokeForm::of(new, Some(Ending::Abandon { old, reason })));
+            let abandons = state.abandoning.as_ref().filter(|(new, _, _)| *new == key);
+            let abandons = abandons.map(|(_, old, why)| (old.clone(), why.clone()));
+            Some(TeamCommand::Revoke { key, reason, options, leak, replacement, abandons })
+        }
+        Command::CloseRevoke => {
+            state.revoke = None;
+            state.abandoning = None;
             None
         }
         Command::OpenIncident { key, report } => Some(TeamCommand::OpenIncident { key, report }),
@@ -308,4 +325,77 @@ pub(super) fn carried(
         // The page asks nothing else of a team vault.
         _ => None,
     }
+}
+
+/// Opens the revoke dialog (the local vault's) for `record`, as `prepare` fills it in. Its
+/// route comes from the key's account as last read: the accounts are read first when they were
+/// not (the route is set again when they arrive).
+fn open_revoke(
+    state: &mut TeamScreenState,
+    view: &TeamView<'_>,
+    record: &KeyRecord,
+    prepare: impl FnOnce(&mut super::state::RevokeState),
+) -> Option<TeamCommand> {
+    let mut dialog = super::state::RevokeState::new(record, revoke_route(view.accounts, record));
+    prepare(&mut dialog);
+    state.revoke = Some(dialog);
+    view.accounts.is_none().then_some(TeamCommand::LoadAccounts)
+}
+
+/// How `record` is revoked, given the team's accounts as read (`None`: not read yet).
+pub(crate) fn revoke_route(accounts: Option<&[Account]>, record: &KeyRecord) -> crate::actions::RevokeRoute {
+    let account = record.account.as_deref().and_then(|id| accounts?.iter().find(|a| a.id == id));
+    crate::actions::revoke_route_of(record, account)
+}
+
+/// "Finish rotation": the old key's revoke is asked in the dialog (its revoke closes the
+/// rotation), or, revoked first (a leak), only the rotation is closed.
+fn finish_rotation(
+    state: &mut TeamScreenState,
+    view: &TeamView<'_>,
+    old: KeyId,
+    reason: Option<String>,
+) -> Option<TeamCommand> {
+    let record = view.key(&old)?;
+    if let Err(error) = crate::vault::check_complete(record, reason.as_deref()) {
+        state.page.as_mut()?.detail.error = Some(error.to_string());
+        return None;
+    }
+    if !record.is_live() {
+        return Some(TeamCommand::CompleteRotation { old, reason });
+    }
+    let new = record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
+    let reason = crate::vault::rotated_reason(&new, reason.as_deref());
+    open_revoke(state, view, record, |dialog| {
+        dialog.reason = reason;
+        // Its replacement is made already.
+        dialog.replacement = false;
+    })
+}
+
+/// "Abandon rotation": the replacement's revoke is asked in the dialog (the rotation is given
+/// up once it lands), or, revoked already, only the rotation is ended.
+fn abandon_rotation(
+    state: &mut TeamScreenState,
+    view: &TeamView<'_>,
+    old: KeyId,
+    reason: String,
+) -> Option<TeamCommand> {
+    let record = view.key(&old)?;
+    let Some(new) = record.replaced_by.as_ref().and_then(|id| view.key(id)) else {
+        state.page.as_mut()?.detail.error =
+            Some(format!("\"{}\" names no replacement to revoke.", record.label));
+        return None;
+    };
+    if !new.is_live() {
+        return Some(TeamCommand::AbandonRotation { old, reason });
+    }
+    let why = format!("rotation abandoned: {reason}");
+    let asked = open_revoke(state, view, new, |dialog| {
+        dialog.reason = why;
+        // The old key is active again: nothing is to be replaced.
+        dialog.replacement = false;
+    });
+    state.abandoning = Some((new.id.clone(), old, reason));
+    asked
 }

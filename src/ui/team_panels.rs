@@ -1,9 +1,7 @@
 //! The team screen's panels: members, provider accounts, import and export, the audit trail.
 
-use super::accounts::AccountAction;
-
 use super::session::Command;
-use super::team::{BUSY, RevokeForm, TeamCommand, TeamScreenState, TeamView, change_button, why_read_only};
+use super::team::{BUSY, TeamCommand, TeamScreenState, TeamView, change_button, why_read_only};
 use crate::vault::model::KeyId;
 
 /// The Members panel: who is in the team vault; an admin invites and removes from here.
@@ -116,24 +114,9 @@ pub(super) fn team_accounts_ui(
             });
             return;
         };
-        if let Some((id, name)) = state.removing_account.clone() {
-            ui.horizontal_wrapped(|ui| {
-                ui.label(format!(
-                    "Remove the account \"{name}\"? Its history goes from the server with it (a token with the keydesk-admin policy may)."
-                ));
-                if change_button(ui, "Remove account", why_not).clicked() {
-                    *command = Some(TeamCommand::Account(AccountAction::Remove { id, name }));
-                    state.removing_account = None;
-                }
-                if ui.button("Cancel").clicked() {
-                    state.removing_account = None;
-                }
-            });
-        }
-        match super::accounts::accounts_body(ui, accounts, &mut state.accounts, why_not) {
-            Some(AccountAction::Remove { id, name }) => state.removing_account = Some((id, name)),
-            Some(action) => *command = Some(TeamCommand::Account(action)),
-            None => {}
+        // As on a local vault: a removal is asked first, in the same dialog.
+        if let Some(action) = super::accounts::accounts_body(ui, accounts, &mut state.accounts, why_not) {
+            *command = super::team_page::carried(super::accounts::account_command(action), view, state);
         }
     });
 }
@@ -191,7 +174,7 @@ pub(super) fn audit_panel_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut
 }
 
 /// The "Which key is this?" panel: the local vault's screen over the team's keys. Its leak
-/// response opens the team's revoke form, where it was found filled in (the revoke opens the
+/// response opens the revoke dialog, where it was found filled in (the revoke opens the
 /// incident); "Open key" opens the key's details.
 pub(super) fn whois_panel_ui(
     ui: &mut egui::Ui,
@@ -204,14 +187,10 @@ pub(super) fn whois_panel_ui(
     let asked = egui::Frame::group(ui.style())
         .show(ui, |ui| super::whois::whois_ui(ui, view, &mut state.whois))
         .inner;
-    let revoke = |id: &KeyId, (found_where, noticed_by): (String, String)| {
-        Some(RevokeForm { found_where, noticed_by, ..RevokeForm::of(key(id)?, None) })
-    };
     match asked {
         Some(Command::Whois(candidate)) => *command = Some(TeamCommand::Whois(candidate)),
-        Some(Command::StartRevoke(id)) => state.revoking = revoke(&id, Default::default()),
-        Some(Command::RespondToLeak { key: id, report }) => {
-            state.revoking = revoke(&id, (report.found_where, report.noticed_by));
+        Some(asked @ (Command::StartRevoke(_) | Command::RespondToLeak { .. })) => {
+            *command = super::team_page::carried(asked, view, state);
         }
         Some(Command::OpenKey(id)) => {
             if let Some(record) = key(&id) {

@@ -88,12 +88,25 @@ fn the_whole_marketer_flow() {
     click(&mut harness, "Revoke HubSpot webhook…");
     harness.get_by_label_contains("These will stop working: HubSpot.");
     type_into(&mut harness, "Reason", "pasted in a public channel");
+    // Where it leaked opens an incident first, as on a team vault: the revoke joins it.
+    type_into(&mut harness, "Found in", "a public Slack channel");
     harness.get_by_label("Create a replacement right away").click();
     harness.run();
     click(&mut harness, "Revoke HubSpot webhook now");
     let session = harness.state().session().unwrap();
     assert!(
         matches!(&session.vault.keys()[0].status, KeyStatus::Revoked { reason, .. } if reason == "pasted in a public channel")
+    );
+    let incidents = &session.vault.file().incidents;
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(
+        (incidents[0].found_where.as_str(), incidents[0].key.clone()),
+        ("a public Slack channel", record.id.clone())
+    );
+    assert!(
+        incidents[0].timeline.iter().any(|step| step.what.starts_with("Revoked: ")),
+        "{:?}",
+        incidents[0].timeline
     );
     assert!(world.store.snapshot().keys().all(|k| !k.ends_with(record.id.as_str())), "its secret is gone");
     click(&mut harness, "Keys");
@@ -446,9 +459,16 @@ fn a_rotation_with_two_integrations_survives_a_restart_and_finishes() {
     harness.get_by_label_contains("2 of 2 integrations moved");
     scroll_to(&mut harness, "Finish rotation: revoke the old key…");
     click(&mut harness, "Finish rotation: revoke the old key…");
+    // The dialog does not offer to replace a key whose replacement is made.
+    let replace = egui_kittest::kittest::NodeT::accesskit_node(
+        &harness.get_by_label("Create a replacement right away"),
+    )
+    .toggled();
+    assert_eq!(replace, Some(egui::accesskit::Toggled::False));
     click(&mut harness, "Revoke Partner API now");
 
     let session = harness.state().session().unwrap();
+    assert_ne!(session.screen, keydesk::ui::state::Screen::New, "no New key screen after the rotation");
     let keys = session.vault.keys();
     let old = keys.iter().find(|k| k.replaced_by.is_some()).unwrap();
     assert!(matches!(&old.status, KeyStatus::Revoked { reason, .. } if reason.starts_with("rotated to ")));

@@ -12,7 +12,7 @@ use crate::common;
 use std::path::Path;
 
 use common::bao::{Bao, MOUNT, PATH};
-use common::window::{PASSWORD, World, app, click, pick, scroll_to, type_into, world};
+use common::window::{PASSWORD, World, app, click, pick, scroll_to, type_into, wait_for_label, world};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use keydesk::actions::{TeamStore, changes};
@@ -287,18 +287,26 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     harness.get_all_by_label("Audit log").next().unwrap().click();
     harness.run();
 
-    // Revoke it from its row's menu: a reason is asked; the row says revoked, without Copy.
+    // Revoke it from its row's menu: the local vault's revoke dialog. A pasted key's id at
+    // Mailchimp is not known, so it is revoked on Mailchimp's page and confirmed; a reason is
+    // asked; the row then says revoked, without Copy.
     click(&mut harness, "More for Newsletter sync");
     click(&mut harness, "Revoke Newsletter sync…");
-    click(&mut harness, "Revoke key");
-    harness.get_by_label_contains("The reason is empty");
+    harness.get_by_label_contains("so it is revoked on Mailchimp's page");
+    assert!(
+        harness.get_by_label("Revoke Newsletter sync now").accesskit_node().is_disabled(),
+        "confirmed first"
+    );
+    harness.get_by_label("I revoked it at Mailchimp").click();
+    harness.run();
+    click(&mut harness, "Revoke Newsletter sync now");
+    wait_for_label(&mut harness, "The revoke reason is empty");
     type_into(&mut harness, "Reason", "pasted in a shared doc");
-    harness.get_by_label("I revoked it on the provider's page").click();
+    click(&mut harness, "Revoke Newsletter sync now");
+    // The New key screen opens, filled in to make its replacement, as on a local vault.
+    wait_for_label(&mut harness, "Revoked \"Newsletter sync\"");
     harness.run();
-    click(&mut harness, "Revoke key");
-    harness.run();
-    // Its page opens on its replacement (pasted: a Mailchimp key), then back to the list.
-    harness.get_by_label("Replacement key");
+    assert_eq!(harness.get_by_label("Label").value().as_deref(), Some("Newsletter sync"));
     click(&mut harness, "Back to keys");
     assert!(harness.query_by_label("Open Newsletter sync").is_none(), "a revoked key is hidden");
     click(&mut harness, "Show revoked");
@@ -784,14 +792,18 @@ fn a_key_is_replaced_from_the_team_screen_step_by_step() {
     harness.run();
     poll(&mut harness, &world);
     assert!(!harness.get_by_label(finish).accesskit_node().is_disabled(), "every integration moved");
-    // Its revoke is the team's revoke form: was it revoked on the provider's page?
+    // Its revoke is the local vault's revoke dialog, the reason filled in and no replacement
+    // offered: a pasted key is revoked on SendGrid's page, then confirmed.
     scroll_to(&mut harness, finish);
     click(&mut harness, finish);
-    harness.get_by_label("Finish the rotation: revoke the old key \"CRM mail\"");
-    harness.get_by_label("I revoked it on the provider's page").click();
+    harness.get_by_label("Revoke \"CRM mail\"");
+    assert!(harness.get_by_label("Reason").value().is_some_and(|r| r.starts_with("rotated to ")));
+    let replace = harness.get_by_label("Create a replacement right away").accesskit_node().toggled();
+    assert_eq!(replace, Some(egui::accesskit::Toggled::False));
+    harness.get_by_label("I revoked it at SendGrid").click();
     harness.run();
-    click(&mut harness, "Revoke and finish");
-    harness.run();
+    click(&mut harness, "Revoke CRM mail now");
+    wait_for_label(&mut harness, "Revoked \"CRM mail\"");
     harness.run();
     poll(&mut harness, &world);
     assert!(harness.query_by_label_contains("is being replaced").is_none(), "the rotation ends");
@@ -906,7 +918,9 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
     let world = world();
     let mut harness = ana_makes_a_team_vault(&world, &bao);
     let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
-    add_key(&other, &keys, "CRM mail", &common::sendgrid_key());
+    // Its account's SendGrid on loopback: the confirmed revoke is checked there.
+    let (_sendgrid, _made, account) = sendgrid_account(&other, &keys);
+    add_key_of(&other, &keys, "CRM mail", &common::sendgrid_key(), Some(account));
     poll(&mut harness, &world);
 
     // Revoke…, saying where it leaked: an incident opens, then the replacement is asked for.
@@ -914,25 +928,26 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
     click(&mut harness, "Revoke CRM mail…");
     type_into(&mut harness, "Reason", "pasted in a public channel");
     type_into(&mut harness, "Found in", "a public Slack channel");
-    click(&mut harness, "Revoke key");
+    harness.get_by_label("I revoked it at SendGrid").click();
     harness.run();
+    click(&mut harness, "Revoke CRM mail now");
+    wait_for_label(&mut harness, "Opened incident");
+    // The New key screen opens, filled in to make its replacement: pasted, it is linked to
+    // the revoked key.
     harness.run();
-    harness.get_by_label_contains("Opened incident");
-    // The key's page opens: a red chip while the incident is open, the incident on top, and
-    // the replacement to paste.
-    harness.run();
-    harness.run();
-    harness.run();
-    harness.get_by_label("incident open");
-    harness.get_by_label_contains("A suspected leak of this key");
-    scroll_to(&mut harness, "Replacement key");
-    type_into(&mut harness, "Replacement key", &common::sendgrid_key());
-    scroll_to(&mut harness, "Rotate CRM mail to the replacement key");
-    click(&mut harness, "Rotate CRM mail to the replacement key");
-    harness.get_all_by_label("Rotate").last().unwrap().click();
-    harness.run();
-    harness.run();
+    assert_eq!(harness.get_by_label("Label").value().as_deref(), Some("CRM mail"));
+    click(&mut harness, "Paste a provider's key");
+    type_into(&mut harness, "Key", &common::sendgrid_key());
+    click(&mut harness, "Check it at the provider after adding (one request)");
+    click(&mut harness, "Add key");
+    wait_for_label(&mut harness, "It replaces \"CRM mail\"");
     poll(&mut harness, &world);
+    // Its page: a red chip while the incident is open, the incident on top.
+    click(&mut harness, "Keys");
+    click(&mut harness, "Show revoked");
+    harness.get_all_by_label("Open CRM mail").last().unwrap().click();
+    wait_for_label(&mut harness, "incident open");
+    harness.get_by_label_contains("A suspected leak of this key");
     harness.key_press(egui::Key::Escape);
     harness.run();
 
@@ -947,10 +962,13 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
     harness.get_by_label_contains("Opened: \"CRM mail\" found in a public Slack channel");
     harness.get_by_label_contains("revoke, by ana: \"CRM mail\": pasted in a public channel");
     harness.get_by_label_contains("rotate, by ana: \"CRM mail\" replaced by");
-    // Its Markdown report, written as a local vault's is.
+    // Its Markdown report, written as a local vault's is (the sentences before it gone).
+    world.clock.advance_secs(11);
+    harness.run();
     let report = world.dir.path().join("crm-incident.md");
     type_into(&mut harness, "Report file", report.to_str().unwrap());
     let id = other.incidents(&keys).unwrap()[0].incident.id.clone();
+    scroll_to(&mut harness, &format!("Write the report of {id}"));
     click(&mut harness, &format!("Write the report of {id}"));
     harness.get_by_label_contains(&format!("Wrote the report of incident {id}"));
     let written = std::fs::read_to_string(&report).unwrap();
@@ -967,9 +985,9 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
     harness.run();
     harness.get_by_label("closed");
     // Neither key's page (the old one's, its replacement's) says it is open any more. The
-    // Incidents screen stands in place of the list: Keys goes back to it.
+    // Incidents screen stands in place of the list: Keys goes back to it (revoked keys still
+    // shown).
     click(&mut harness, "Keys");
-    click(&mut harness, "Show revoked");
     for row in 0..2 {
         harness.get_all_by_label("Open CRM mail").nth(row).unwrap().click();
         harness.run();
@@ -1248,7 +1266,8 @@ fn a_pasted_string_is_named_from_the_team_screen_and_its_leak_response_opens_an_
     let mut harness = ana_makes_a_team_vault(&world, &bao);
     let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
     let leaked = common::sendgrid_key();
-    add_key(&other, &keys, "CRM mail", &leaked);
+    let (_sendgrid, _made, account) = sendgrid_account(&other, &keys);
+    add_key_of(&other, &keys, "CRM mail", &leaked, Some(account));
     add_key(&other, &keys, "Webhook", &common::sendgrid_key());
     poll(&mut harness, &world);
 
@@ -1276,16 +1295,17 @@ fn a_pasted_string_is_named_from_the_team_screen_and_its_leak_response_opens_an_
     assert!(looked[1].member == "ana" && looked[1].detail.contains("CRM mail"), "{:?}", looked[1]);
     assert!(events.iter().all(|e| !e.detail.contains(&leaked)), "the trail never holds the string");
 
-    // The leak response: the team's revoke, where it was found and who noticed filled in,
+    // The leak response: the revoke dialog, where it was found and who noticed filled in,
     // opens the incident.
     type_into(&mut harness, "Found where", "a build log");
     type_into(&mut harness, "Noticed by", "the build bot's owner");
     click(&mut harness, "Suspected leak: revoke…");
+    assert_eq!(harness.get_by_label("Found in").value().as_deref(), Some("a build log"));
     type_into(&mut harness, "Reason", "printed in a build log");
-    click(&mut harness, "Revoke key");
+    harness.get_by_label("I revoked it at SendGrid").click();
     harness.run();
-    harness.run();
-    harness.get_by_label_contains("Opened incident");
+    click(&mut harness, "Revoke CRM mail now");
+    wait_for_label(&mut harness, "Opened incident");
     let found = other.incidents(&keys).unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].incident.found_where, "a build log");
@@ -1329,10 +1349,9 @@ fn a_keydesk_keys_replacement_is_generated_from_the_team_screen() {
     assert!(harness.get_by_label(abandon).accesskit_node().is_disabled(), "a reason first");
     type_into(&mut harness, "Abandon, because", "the new key was pasted in a chat");
     click(&mut harness, abandon);
-    harness.get_by_label("Abandon the rotation: revoke the new key \"Webhook signing\"");
-    click(&mut harness, "Revoke and abandon");
-    harness.run();
-    harness.run();
+    harness.get_by_label("Revoke \"Webhook signing\"");
+    click(&mut harness, "Revoke Webhook signing now");
+    wait_for_label(&mut harness, "abandoned: the new key is revoked");
     poll(&mut harness, &world);
     harness.get_by_label_contains("abandoned: the new key is revoked, the old one is active again");
     let all = other.keys().unwrap();
@@ -1455,7 +1474,53 @@ fn every_team_key_is_checked_from_the_list_each_answer_kept_and_the_health_shown
     assert!(harness.query_by_label_contains("Weekly checks").is_none(), "a team vault has no weekly setting");
     click(&mut harness, "Revoke…");
     harness.get_by_label("Revoke \"Old CRM\"");
-    click(&mut harness, "Cancel");
+    click(&mut harness, "Cancel revoking Old CRM");
     click(&mut harness, "Back to keys");
     harness.get_by_label("Open Transactional");
+}
+
+/// A key made at SendGrid is revoked there from the team window, through its account's
+/// management key, as on a local vault: the window's revoke is the local vault's dialog (the
+/// team window's own form could only record a revoke done by hand, and never called the
+/// provider). Unlocked afresh, the dialog learns the key's account as the accounts are read.
+#[test]
+fn a_team_key_made_at_the_provider_is_revoked_there_from_the_window() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    let (sendgrid, made, _account) = sendgrid_account(&other, &keys);
+    click(&mut harness, "New key");
+    harness.run();
+    click(&mut harness, "Create at the provider");
+    type_into(&mut harness, "Label", "CRM mail");
+    click(&mut harness, "Account");
+    click(&mut harness, "SG prod (SendGrid)");
+    click(&mut harness, "Create at provider");
+    wait_for_label(&mut harness, "Created \"CRM mail\" at SendGrid");
+    let id_there = made.lock().unwrap()[0].clone();
+    // A new session: nothing of the team's accounts read yet.
+    click(&mut harness, "Lock");
+    type_into(&mut harness, "Master password", PASSWORD);
+    click(&mut harness, "Unlock");
+    wait_for_label(&mut harness, "Open CRM mail");
+
+    click(&mut harness, "More for CRM mail");
+    click(&mut harness, "Revoke CRM mail…");
+    wait_for_label(&mut harness, "Keydesk deletes the key at SendGrid first");
+    assert!(harness.query_by_label("I revoked it at SendGrid").is_none(), "nothing to do by hand");
+    type_into(&mut harness, "Reason", "the agency's contract ended");
+    harness.get_by_label("Create a replacement right away").click();
+    harness.run();
+    click(&mut harness, "Revoke CRM mail now");
+    wait_for_label(&mut harness, "Revoked \"CRM mail\" (revoked at SendGrid)");
+    let deleted: Vec<_> =
+        sendgrid.seen().into_iter().filter(|s| s.method == "DELETE").map(|s| s.url).collect();
+    assert_eq!(deleted, [format!("/v3/api_keys/{id_there}")], "deleted at SendGrid, once");
+    assert!(made.lock().unwrap().is_empty(), "SendGrid no longer holds it");
+    let kept = other.keys().unwrap();
+    assert!(!kept[0].record.is_live(), "revoked in the team vault");
+    let last = other.events_after(0).unwrap().pop().unwrap();
+    assert!(last.is(Action::Revoke) && last.detail.contains("revoked at SendGrid"), "{last:?}");
+    assert!(harness.state().team().unwrap().screen.adding.is_none(), "no replacement asked for");
 }

@@ -162,6 +162,8 @@ impl Session {
         }
         let mut state = RevokeState::new(new, actions::revoke_route(&self.vault, new));
         state.reason = format!("rotation abandoned: {reason}");
+        // The old key is active again: nothing is to be replaced.
+        state.replacement = false;
         self.abandoning = Some((new.id.clone(), old.clone(), reason));
         self.revoke = Some(state);
     }

@@ -83,14 +83,14 @@ impl Session {
                     fx.toasts.error(error.to_string(), now);
                 }
             }
-            Command::FinishRotation { old, reason } => self.finish_rotation(&old, reason, fx),
+            Command::FinishRotation { old, reason } => self.finish_rotation(&old, reason.as_deref(), fx),
             Command::AbandonRotation { old, reason } => self.abandon_rotation(&old, reason, fx),
             Command::CloseRevoke => {
                 self.revoke = None;
                 self.abandoning = None;
             }
-            Command::Revoke { key, reason, options, replacement } => {
-                self.revoke_key(&key, reason, options, replacement, fx);
+            Command::Revoke { key, reason, options, replacement, leak } => {
+                self.revoke_key(&key, (reason, leak.as_ref()), options, replacement, fx);
             }
             // Provider accounts and settings.
             Command::AddAccount { request, management_key } => {
@@ -388,12 +388,12 @@ impl Session {
 
     /// Finishes a rotation: closes it when the old key is already revoked, else opens the
     /// revoke dialog for the old key (its revoke closes the rotation).
-    fn finish_rotation(&mut self, old: &KeyId, reason: Option<String>, fx: &mut Effects<'_>) {
+    fn finish_rotation(&mut self, old: &KeyId, reason: Option<&str>, fx: &mut Effects<'_>) {
         let now = fx.now;
-        match self.vault.key(old).and_then(|record| crate::vault::check_complete(record, reason.as_deref())) {
+        match self.vault.key(old).and_then(|record| crate::vault::check_complete(record, reason)) {
             // Revoked first (a leak): only the rotation is left to close.
             Ok(()) if !self.vault.file().key(old).is_some_and(crate::vault::model::KeyRecord::is_live) => {
-                match actions::changes::close_rotation(&mut self.vault, old, reason.as_deref()) {
+                match actions::changes::close_rotation(&mut self.vault, old, reason) {
                     Ok(()) => fx.toasts.info("Rotation finished.".to_owned(), now),
                     Err(error) => fx.toasts.error(error.to_string(), now),
                 }
@@ -405,13 +405,10 @@ impl Session {
                 self.revoke = file.key(old).map(|record| {
                     let route = actions::revoke_route(&self.vault, record);
                     let mut state = RevokeState::new(record, route);
-                    let new =
-                        record.replaced_by.as_ref().and_then(|id| file.key(id)).map(|k| k.id.to_string());
-                    state.reason = match (new, reason) {
-                        (Some(new), Some(reason)) => format!("rotated to {new}: {reason}"),
-                        (Some(new), None) => format!("rotated to {new}"),
-                        (None, reason) => reason.unwrap_or_else(|| "rotated".to_owned()),
-                    };
+                    let new = record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
+                    state.reason = crate::vault::rotated_reason(&new, reason);
+                    // Its replacement is made already.
+                    state.replacement = false;
                     state
                 });
             }
@@ -419,16 +416,25 @@ impl Session {
         }
     }
 
-    /// Revokes a key: in the background when the provider is called, at once otherwise.
+    /// Revokes a key: in the background when the provider is called, at once otherwise. When
+    /// the user said where it leaked, an incident is opened first (the revoke joins its
+    /// timeline).
     fn revoke_key(
         &mut self,
         key: &KeyId,
-        reason: String,
+        (reason, leak): (String, Option<&IncidentReport>),
         options: RevokeOptions,
         replacement: bool,
         fx: &mut Effects<'_>,
     ) {
-        match actions::plan_revoke(&self.vault, key, &reason, options) {
+        let planned = actions::plan_revoke(&self.vault, key, &reason, options).and_then(|plan| {
+            if let Some(report) = leak {
+                let id = crate::actions::Store::open_incident(&mut self.vault, key, report)?;
+                fx.toasts.info(format!("Opened incident {id}."), fx.now);
+            }
+            Ok(plan)
+        });
+        match planned {
             Ok(plan) if plan.calls_provider() => {
                 let client = fx.client.clone();
                 let label = format!("Revoking at {}", plan.provider.name());

@@ -60,7 +60,7 @@ impl KeydeskApp {
             | TeamDone::Invited(..)
             | TeamDone::PasswordChanged(_)
             | TeamDone::MemberRemoved(_)) => self.members_done(ctx, done, now),
-            done @ (TeamDone::Revoked(..) | TeamDone::Rotated { .. }) => self.rotation_done(done, now),
+            done @ (TeamDone::Revoked { .. } | TeamDone::Rotated(_)) => self.rotation_done(done, now),
             done @ (TeamDone::Audit(_) | TeamDone::Incidents(_) | TeamDone::Incident(..)) => {
                 self.incidents_done(ctx, done, now);
             }
@@ -154,7 +154,6 @@ impl KeydeskApp {
                     Ok(said) => {
                         let screen = &mut session.screen;
                         screen.adding = None;
-                        screen.revoking = None;
                         if let Some(page) = &mut screen.page {
                             page.detail.editing = false;
                             page.detail.error = None;
@@ -333,22 +332,30 @@ impl KeydeskApp {
     /// Takes in a revoke (which goes on to the key's replacement) and each step of a rotation.
     pub(super) fn rotation_done(&mut self, done: TeamDone, now: DateTime<Utc>) {
         match done {
-            TeamDone::Revoked(key, Ok(said)) => {
+            TeamDone::Revoked { key, result: Ok(done), replacement } => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 session.changes += 1;
                 session.next_poll = DateTime::<Utc>::MIN_UTC;
-                // The walk-through goes on: the key's page offers its replacement next (its
-                // rotation section), unless one is under way already.
-                session.screen.revoking = None;
-                if let Some(found) = session.list.iter().find(|k| k.record.id == key) {
-                    crate::ui::team_page::open(&mut session.screen, &found.record, false);
+                let screen = &mut session.screen;
+                screen.revoke = None;
+                screen.abandoning = None;
+                for note in done.notes {
+                    self.toasts.warn(note, now);
                 }
-                self.toasts.info(said, now);
+                self.toasts.info(done.message, now);
+                // The walk-through goes on, as on a local vault: the New key screen, filled in
+                // to make its replacement.
+                if replacement && let Some(found) = session.list.iter().find(|k| k.record.id == key) {
+                    screen.adding = Some(crate::ui::state::NewKeyState::replacing(&found.record));
+                    screen.page = None;
+                    screen.pane = None;
+                    screen.health = None;
+                }
             }
-            TeamDone::Revoked(_key, Err(error)) => {
+            TeamDone::Revoked { result: Err(error), .. } => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                match &mut session.screen.revoking {
-                    Some(form) => form.error = Some(error.to_string()),
+                match &mut session.screen.revoke {
+                    Some(dialog) => dialog.error = Some(error.to_string()),
                     None => self.toasts.error(error.to_string(), now),
                 }
             }
@@ -359,17 +366,15 @@ impl KeydeskApp {
                 let screen = &mut session.screen;
                 match result {
                     Ok(said) => {
-                        screen.revoking = None;
                         if let Some(page) = &mut screen.page {
                             page.detail.error = None;
                         }
                         self.toasts.info(said, now);
                     }
-                    // Said where it was asked: the revoke form, else the key's page.
-                    Err(error) => match (&mut screen.revoking, &mut screen.page) {
-                        (Some(form), _) => form.error = Some(error.to_string()),
-                        (None, Some(page)) => page.detail.error = Some(error.to_string()),
-                        (None, None) => self.toasts.error(error.to_string(), now),
+                    // Said where it was asked: the key's page, else a toast.
+                    Err(error) => match &mut screen.page {
+                        Some(page) => page.detail.error = Some(error.to_string()),
+                        None => self.toasts.error(error.to_string(), now),
                     },
                 }
             }
@@ -421,6 +426,12 @@ impl KeydeskApp {
         match done {
             TeamDone::Accounts(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
+                // An open revoke dialog says how the key is revoked, now that its account is known.
+                if let (Ok(accounts), Some(dialog)) = (&read, &mut session.screen.revoke)
+                    && let Some(found) = session.list.iter().find(|k| k.record.id == dialog.key_id)
+                {
+                    dialog.route = crate::ui::team_page::revoke_route(Some(accounts), &found.record);
+                }
                 let panel = (&mut session.accounts, &mut session.screen, crate::ui::team::Pane::Accounts);
                 panel_read(read.map_err(Failure::from), panel, &mut self.toasts, now);
             }

@@ -103,8 +103,13 @@ pub enum TeamDone {
     Changed(Result<String, Failure>),
     /// A pasted key added (what to say, or why not), then checked at its provider when asked.
     Added(Result<String, Failure>, Option<Result<String, Failure>>),
-    /// A key revoked from its row (its replacement is offered next), or why not.
-    Revoked(KeyId, Result<String, Failure>),
+    /// A key revoked (what to say, and what to add), or why not; `replacement`: the New key
+    /// screen opens next, filled in to replace it.
+    Revoked {
+        key: KeyId,
+        result: Result<crate::actions::RevokeDone, Failure>,
+        replacement: bool,
+    },
     /// A rotation step: what to say, or why not.
     Rotated(Result<String, Failure>),
     /// A copy that could not start (the key could not be read).

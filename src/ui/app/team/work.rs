@@ -199,30 +199,23 @@ pub(super) fn run_rotation_command(
     command: TeamCommand,
 ) {
     match command {
-        TeamCommand::Revoke { key, reason, at_provider, leak } => {
-            let member = vault.config().member.clone();
+        TeamCommand::Revoke { key, reason, options, mut leak, replacement, abandons } => {
+            if let Some(report) = leak.as_mut().filter(|r| r.noticed_by.trim().is_empty()) {
+                report.noticed_by = vault.config().member.clone();
+            }
             jobs.spawn(ctx, "Revoking the key in the team vault", Records::Yes, move || {
-                // The incident first: the revoke (and the replacement after it) are then
-                // in its timeline.
-                let opened = match leak {
-                    Some(mut report) => {
-                        if report.noticed_by.is_empty() {
-                            report.noticed_by = member;
+                let result =
+                    revoke(&vault, &keys, &key, (&reason, leak), options, now).and_then(|mut done| {
+                        if let Some((old, why)) = abandons {
+                            done.message = format!(
+                                "{} {}",
+                                done.message,
+                                abandon_rotation(&vault, &keys, &old, &why, now)?
+                            );
                         }
-                        fresh(&vault, &key)
-                            .and_then(|read| {
-                                vault.open_incident(&keys, &read, &report, &mut *vault.entropy(), now)
-                            })
-                            .map(|id| format!("Opened incident {id}. "))
-                            .map_err(Failure::from)
-                    }
-                    None => Ok(String::new()),
-                };
-                let result = opened.and_then(|opened| {
-                    revoke(&vault, &keys, &key, &reason, at_provider, now)
-                        .map(|said| format!("{opened}{said}"))
-                });
-                Done::Team(TeamDone::Revoked(key, result))
+                        Ok(done)
+                    });
+                Done::Team(TeamDone::Revoked { key, result, replacement })
             });
         }
         TeamCommand::Replace { key, secret } => {
@@ -256,15 +249,15 @@ pub(super) fn run_rotation_command(
                 Done::Team(TeamDone::Rotated(marked))
             });
         }
-        TeamCommand::CompleteRotation { old, reason, at_provider } => {
+        TeamCommand::CompleteRotation { old, reason } => {
             jobs.spawn(ctx, "Completing the rotation", Records::Yes, move || {
-                let done = complete_rotation(&vault, &keys, &old, reason.as_deref(), at_provider, now);
+                let done = close_rotation(&vault, &keys, &old, reason.as_deref(), now);
                 Done::Team(TeamDone::Rotated(done))
             });
         }
-        TeamCommand::AbandonRotation { old, reason, at_provider } => {
+        TeamCommand::AbandonRotation { old, reason } => {
             jobs.spawn(ctx, "Abandoning the rotation", Records::Yes, move || {
-                let done = abandon_rotation(&vault, &keys, &old, &reason, at_provider, now);
+                let done = abandon_rotation(&vault, &keys, &old, &reason, now);
                 Done::Team(TeamDone::Rotated(done))
             });
         }
@@ -518,48 +511,31 @@ pub(super) fn panel_read<T>(
     }
 }
 
-/// Completes the rotation of `old` as `keydesk rotate --complete` does: refused while an
-/// integration has not moved and no reason is given; then the old key is revoked (which
-/// closes the rotation), or, revoked first, only the rotation is closed.
-pub(super) fn complete_rotation(
+/// Closes the rotation of `old`, revoked first (a leak), as `keydesk rotate --complete`
+/// does: refused while an integration has not moved and no reason is given.
+fn close_rotation(
     vault: &TeamVault,
     keys: &TeamKeys,
     old: &KeyId,
     reason: Option<&str>,
-    at_provider: bool,
     now: DateTime<Utc>,
 ) -> Result<String, Failure> {
     let read = fresh(vault, old).map_err(Failure::from)?;
     crate::vault::check_complete(&read.record, reason).map_err(Failure::from)?;
-    let label = &read.record.label;
-    if read.record.is_live() {
-        let new = read.record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
-        let revoked =
-            revoke(vault, keys, old, &crate::vault::rotated_reason(&new, reason), at_provider, now)?;
-        Ok(format!("Rotation of \"{label}\" complete. {revoked}"))
-    } else {
-        on_store(vault, keys, now, |store| actions::changes::close_rotation(store, old, reason))?;
-        Ok(format!("Rotation of \"{label}\" complete: the old key was revoked already."))
-    }
+    on_store(vault, keys, now, |store| actions::changes::close_rotation(store, old, reason))?;
+    Ok(format!("Rotation of \"{}\" complete: the old key was revoked already.", read.record.label))
 }
 
-/// Abandons the rotation of `old`: its replacement is revoked, then the old key is active
-/// again.
-pub(super) fn abandon_rotation(
+/// Ends the rotation of `old` once its replacement is revoked: the old key is active again.
+fn abandon_rotation(
     vault: &TeamVault,
     keys: &TeamKeys,
     old: &KeyId,
     reason: &str,
-    at_provider: bool,
     now: DateTime<Utc>,
 ) -> Result<String, Failure> {
-    let read = fresh(vault, old).map_err(Failure::from)?;
-    let label = read.record.label.clone();
-    let Some(new) = read.record.replaced_by.clone() else {
-        return Err(Failure::Said(format!("\"{label}\" names no replacement to revoke.")));
-    };
-    revoke(vault, keys, &new, &format!("rotation abandoned: {reason}"), at_provider, now)?;
     on_store(vault, keys, now, |store| actions::changes::abandon_rotation(store, old, reason))?;
+    let label = fresh(vault, old).map(|read| read.record.label).unwrap_or_default();
     Ok(format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again."))
 }
 
@@ -718,25 +694,29 @@ pub(super) fn change_password(
     Ok((said, Some(keys)))
 }
 
-/// Revokes key `id` as the local vault's revoke does (`actions::plan_revoke`): ticked "I
-/// revoked it on the provider's page", the old key is checked there (a provider that still
-/// takes it keeps the key active); unticked, in Keydesk only. The sentence to show.
+/// Revokes key `id` as the local vault's revoke does (`actions::plan_revoke`, with the
+/// dialog's `options`): at the provider where its account can, else as the user confirmed.
+/// When the user said where it leaked, the incident is opened first (the revoke joins its
+/// timeline).
 pub(super) fn revoke(
     vault: &TeamVault,
     keys: &TeamKeys,
     id: &KeyId,
-    reason: &str,
-    at_provider: bool,
+    (reason, leak): (&str, Option<crate::vault::incidents::IncidentReport>),
+    options: actions::RevokeOptions,
     now: DateTime<Utc>,
-) -> Result<String, Failure> {
+) -> Result<actions::RevokeDone, Failure> {
     let done = (|| {
         let mut store = actions::TeamStore::new(vault, keys, now)?;
-        let options = actions::RevokeOptions { confirmed_at_provider: at_provider, local_only: !at_provider };
-        let called = actions::plan_revoke(&store, id, reason, options)?.call(&actions::client());
-        actions::finish_revoke(&mut store, called, reason)
-    })()
-    .map_err(Failure::from)?;
-    Ok(std::iter::once(done.message).chain(done.notes).collect::<Vec<_>>().join(" "))
+        let plan = actions::plan_revoke(&store, id, reason, options)?;
+        let opened = leak.map(|report| actions::Store::open_incident(&mut store, id, &report)).transpose()?;
+        let mut done = actions::finish_revoke(&mut store, plan.call(&actions::client()), reason)?;
+        if let Some(incident) = opened {
+            done.message = format!("Opened incident {incident}. {}", done.message);
+        }
+        Ok::<_, actions::ActionError>(done)
+    })();
+    done.map_err(Failure::from)
 }
 
 /// Adds a pasted key: recognised, refused when the vault has it already, sealed and recorded.
