@@ -76,6 +76,10 @@ pub trait Store {
     /// How long a copied secret stays on the clipboard, in seconds (this vault's setting; a
     /// team vault's is this computer's).
     fn clipboard_clear_secs(&self) -> u32;
+    /// Changes the auto-lock and clipboard times (recorded: an audit line `settings`). A local
+    /// vault keeps them in its header (with the weekly check); a team vault in this
+    /// computer's `team.ron`.
+    fn update_settings(&mut self, settings: crate::vault::model::Settings) -> Result<(), ActionError>;
     /// A live key's record and secret, for a call the user asked for.
     fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), ActionError>;
     /// The base URL and region to call for a key: its account's, else the key's own region.
@@ -244,6 +248,10 @@ impl Store for Vault {
 
     fn clipboard_clear_secs(&self) -> u32 {
         self.file().header.settings.clipboard_clear_secs
+    }
+
+    fn update_settings(&mut self, settings: crate::vault::model::Settings) -> Result<(), ActionError> {
+        Ok(Vault::update_settings(self, settings)?)
     }
 
     fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), ActionError> {
@@ -545,6 +553,16 @@ impl Store for TeamStore<'_> {
 
     fn clipboard_clear_secs(&self) -> u32 {
         self.vault.config().settings.clipboard_clear_secs
+    }
+
+    fn update_settings(&mut self, settings: crate::vault::model::Settings) -> Result<(), ActionError> {
+        crate::vault::check_settings(&settings)?;
+        let (dir, mut config) = self.settings()?;
+        let detail = crate::vault::settings_detail(&settings);
+        self.vault.record(self.keys, Action::Settings, None, &detail, self.now)?;
+        config.settings.auto_lock_minutes = settings.auto_lock_minutes;
+        config.settings.clipboard_clear_secs = settings.clipboard_clear_secs;
+        crate::actions::team::write_config(&dir, &config).map_err(ActionError::Settings)
     }
 
     fn secret_for_call(&self, id: &KeyId) -> Result<(KeyRecord, SecretString), ActionError> {

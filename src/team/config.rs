@@ -31,6 +31,8 @@ pub struct TeamConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TeamSettings {
+    /// Minutes without input before the window locks (1 to 240).
+    pub auto_lock_minutes: u32,
     /// Seconds before a copied key is cleared from the clipboard (5 to 600).
     pub clipboard_clear_secs: u32,
     /// The browsers (program and profile folder) allowed to ask this computer's Keydesk for
@@ -46,8 +48,10 @@ pub struct TeamSettings {
 impl Default for TeamSettings {
     /// A local vault's defaults.
     fn default() -> Self {
+        let local = crate::vault::model::Settings::default();
         TeamSettings {
-            clipboard_clear_secs: crate::vault::model::Settings::default().clipboard_clear_secs,
+            auto_lock_minutes: local.auto_lock_minutes,
+            clipboard_clear_secs: local.clipboard_clear_secs,
             browsers: Vec::new(),
             leak_guard: false,
         }
@@ -57,14 +61,18 @@ impl Default for TeamSettings {
 impl TeamSettings {
     /// One sentence on a setting out of range (the local vault's ranges).
     pub fn check(&self) -> Result<(), String> {
-        if (5..=600).contains(&self.clipboard_clear_secs) {
-            Ok(())
-        } else {
-            Err(format!("The clipboard clear time is {} s: use 5 to 600 seconds", self.clipboard_clear_secs))
+        crate::vault::check_settings(&self.as_settings()).map_err(|error| error.to_string())
+    }
+
+    /// These as a local vault's settings (a team vault has no weekly check).
+    pub fn as_settings(&self) -> crate::vault::model::Settings {
+        crate::vault::model::Settings {
+            auto_lock_minutes: self.auto_lock_minutes,
+            clipboard_clear_secs: self.clipboard_clear_secs,
+            check_weekly: false,
         }
     }
 }
-
 impl TeamConfig {
     /// Where the team vault is, for sentences: `mount/path on addr`.
     pub fn place(&self) -> String {

@@ -669,6 +669,7 @@ impl KeydeskApp {
                     let asked = crate::ui::team::team_ui(ui, &view, screen, revealed, invitation, now);
                     commands.extend(asked.map(|asked| match asked {
                         crate::ui::team::TeamCommand::Lock => Command::Lock,
+                        crate::ui::team::TeamCommand::SetTheme(choice) => Command::SetTheme(choice),
                         other => Command::Team(other),
                     }));
                 }

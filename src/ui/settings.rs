@@ -73,51 +73,8 @@ pub fn settings_ui(
     kdf: KdfParams,
     (browsers, guard): (&[String], bool),
 ) -> Option<Command> {
-    let mut command = None;
     ui.heading("Settings");
-    let current = match ui.ctx().options(|o| o.theme_preference) {
-        egui::ThemePreference::Light => ThemeChoice::Light,
-        egui::ThemePreference::Dark => ThemeChoice::Dark,
-        egui::ThemePreference::System => ThemeChoice::System,
-    };
-    let mut chosen = current;
-    ui.horizontal(|ui| {
-        let name = super::widgets::form_label(ui, "Appearance");
-        egui::ComboBox::from_id_salt("appearance")
-            .selected_text(chosen.word())
-            .show_ui(ui, |ui| {
-                for choice in [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark] {
-                    ui.selectable_value(&mut chosen, choice, choice.word());
-                }
-            })
-            .response
-            .labelled_by(name.id);
-    });
-    if chosen != current {
-        command = Some(Command::SetTheme(chosen));
-    }
-    let lock = [1, 5, 15, 30, 60, 120, 240];
-    time_choice(ui, "Lock after", &mut state.auto_lock_minutes, &lock, minutes_words, "idle");
-    let clear = [10, 20, 30, 45, 60, 120, 300, 600];
-    time_choice(
-        ui,
-        "Clear clipboard",
-        &mut state.clipboard_clear_secs,
-        &clear,
-        seconds_words,
-        "after a copy",
-    );
-    ui.checkbox(&mut state.check_weekly, "Check every key weekly")
-        .on_hover_text("While Keydesk is unlocked, every key is asked at its provider once a week, as \"Check every key\" does.");
-    if ui.button("Save settings").clicked() {
-        let settings = Settings {
-            auto_lock_minutes: state.auto_lock_minutes,
-            clipboard_clear_secs: state.clipboard_clear_secs,
-            check_weekly: state.check_weekly,
-        };
-        command = Some(session::Command::SaveSettings(settings).into());
-    }
-    error_ui(ui, &state.error);
+    let mut command = preferences_ui(ui, state, true);
     ui.add_space(theme::GAP * 2.0);
     if let Some(asked) = reminder_ui(ui, state) {
         command = Some(asked);
@@ -150,6 +107,58 @@ pub fn settings_ui(
     ui.add_space(theme::GAP * 2.0);
     let command = export_ui(ui, &mut state.transfer).map(TransferAction::into_command).or(command);
     super::files::restore_dialog_ui(ui.ctx(), &mut state.restore, &state.transfer.chooser_note).or(command)
+}
+
+/// The appearance, the auto-lock and clipboard times (and, where the vault has one, the
+/// weekly check) with Save settings: the part of the Settings screen every vault has.
+pub fn preferences_ui(ui: &mut egui::Ui, state: &mut SettingsState, weekly: bool) -> Option<Command> {
+    let mut command = None;
+    let current = match ui.ctx().options(|o| o.theme_preference) {
+        egui::ThemePreference::Light => ThemeChoice::Light,
+        egui::ThemePreference::Dark => ThemeChoice::Dark,
+        egui::ThemePreference::System => ThemeChoice::System,
+    };
+    let mut chosen = current;
+    ui.horizontal(|ui| {
+        let name = super::widgets::form_label(ui, "Appearance");
+        egui::ComboBox::from_id_salt("appearance")
+            .selected_text(chosen.word())
+            .show_ui(ui, |ui| {
+                for choice in [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark] {
+                    ui.selectable_value(&mut chosen, choice, choice.word());
+                }
+            })
+            .response
+            .labelled_by(name.id);
+    });
+    if chosen != current {
+        command = Some(Command::SetTheme(chosen));
+    }
+    let lock = [1, 5, 15, 30, 60, 120, 240];
+    time_choice(ui, "Lock after", &mut state.auto_lock_minutes, &lock, minutes_words, "idle");
+    let clear = [10, 20, 30, 45, 60, 120, 300, 600];
+    time_choice(
+        ui,
+        "Clear clipboard",
+        &mut state.clipboard_clear_secs,
+        &clear,
+        seconds_words,
+        "after a copy",
+    );
+    if weekly {
+        ui.checkbox(&mut state.check_weekly, "Check every key weekly")
+            .on_hover_text("While Keydesk is unlocked, every key is asked at its provider once a week, as \"Check every key\" does.");
+    }
+    if ui.button("Save settings").clicked() {
+        let settings = Settings {
+            auto_lock_minutes: state.auto_lock_minutes,
+            clipboard_clear_secs: state.clipboard_clear_secs,
+            check_weekly: state.check_weekly,
+        };
+        command = Some(session::Command::SaveSettings(settings).into());
+    }
+    error_ui(ui, &state.error);
+    command
 }
 
 /// What the Browsers section was asked: stop allowing a browser, or turn the leak guard on

@@ -398,6 +398,13 @@ impl TransferState {
     }
 }
 
+impl Default for SettingsState {
+    /// A new vault's settings.
+    fn default() -> Self {
+        SettingsState::from(&Settings::default(), KdfParams::default(), String::new())
+    }
+}
+
 impl SettingsState {
     /// From the vault's current settings.
     pub fn from(settings: &Settings, kdf: KdfParams, backup_path: String) -> Self {

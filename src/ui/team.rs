@@ -185,6 +185,11 @@ pub enum TeamCommand {
     Account(AccountAction),
     /// The admin has given the invitation code: it leaves the screen.
     DismissInvitation,
+    /// Light, dark or like the system (the window's, kept between runs).
+    SetTheme(super::theme::ThemeChoice),
+    /// Keep the auto-lock and clipboard times in this computer's `team.ron` (recorded in the
+    /// team's trail).
+    SaveSettings(crate::vault::model::Settings),
     /// The Browsers panel's "Stop allowing": the browser no longer asks for keys.
     StopBrowser(String),
     /// Turn the leak guard on or off (this computer's `team.ron`).
@@ -237,6 +242,9 @@ pub struct TeamScreenState {
     pub whois: super::state::WhoisState,
     /// The Audit log panel's filters (the local vault's screen).
     pub audit: super::state::AuditState,
+    /// The Settings pane's appearance, auto-lock and clipboard times, as chosen (this
+    /// computer's settings for the team vault).
+    pub settings: super::state::SettingsState,
     /// Import and Export, as typed (the local settings screen's forms).
     pub transfer: TransferState,
     /// The Accounts panel's form and its tests' results.
@@ -536,6 +544,17 @@ fn pane_ui(
         Pane::Members => members_ui(ui, view, state, command),
         Pane::Accounts => team_accounts_ui(ui, view, state, command),
         Pane::Settings => {
+            // The local Settings screen's own part first: appearance, auto-lock, clipboard.
+            let asked = egui::Frame::group(ui.style())
+                .show(ui, |ui| super::settings::preferences_ui(ui, &mut state.settings, false))
+                .inner;
+            match asked {
+                Some(super::app::Command::SetTheme(choice)) => *command = Some(TeamCommand::SetTheme(choice)),
+                Some(super::app::Command::Session(Command::SaveSettings(settings))) => {
+                    *command = Some(TeamCommand::SaveSettings(settings));
+                }
+                _ => {}
+            }
             transfer_ui(ui, view, state, command);
             browsers_ui(ui, view, command);
         }

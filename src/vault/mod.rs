@@ -584,19 +584,10 @@ impl Vault {
 
     /// Changes the vault's settings (auto-lock, clipboard clearing).
     pub fn update_settings(&mut self, settings: Settings) -> Result<(), VaultError> {
-        if !(1..=240).contains(&settings.auto_lock_minutes) {
-            return Err(VaultError::OutOfRange { field: "auto-lock time", range: "1 to 240 minutes" });
-        }
-        if !(5..=600).contains(&settings.clipboard_clear_secs) {
-            return Err(VaultError::OutOfRange {
-                field: "clipboard clearing time",
-                range: "5 to 600 seconds",
-            });
-        }
+        check_settings(&settings)?;
         let detail = format!(
-            "auto-lock {} min, clipboard {} s, weekly check {}",
-            settings.auto_lock_minutes,
-            settings.clipboard_clear_secs,
+            "{}, weekly check {}",
+            settings_detail(&settings),
             if settings.check_weekly { "on" } else { "off" }
         );
         self.apply(audit::Action::Settings, None, detail, |file| {
@@ -604,4 +595,20 @@ impl Vault {
             Ok(())
         })
     }
+}
+
+/// Refuses settings out of range, in one sentence (either kind of vault).
+pub fn check_settings(settings: &Settings) -> Result<(), VaultError> {
+    if !(1..=240).contains(&settings.auto_lock_minutes) {
+        return Err(VaultError::OutOfRange { field: "auto-lock time", range: "1 to 240 minutes" });
+    }
+    if !(5..=600).contains(&settings.clipboard_clear_secs) {
+        return Err(VaultError::OutOfRange { field: "clipboard clearing time", range: "5 to 600 seconds" });
+    }
+    Ok(())
+}
+
+/// The audit line's words for the times chosen.
+pub fn settings_detail(settings: &Settings) -> String {
+    format!("auto-lock {} min, clipboard {} s", settings.auto_lock_minutes, settings.clipboard_clear_secs)
 }

@@ -152,7 +152,7 @@ fn a_team_vaults_key_is_named_through_the_same_store_with_a_line_in_its_trail() 
     harness.run();
     let config = keydesk::actions::team::read_config(&vault_dir(&world)).unwrap();
     assert!(config.settings.leak_guard, "on, in team.ron");
-    assert!(harness.state().team().unwrap().leak_guard);
+    assert!(harness.state().team().unwrap().settings.leak_guard);
     assert_eq!(ask(&mut harness, &path, &guard(3)), json!({"type": "guard", "id": 3, "on": true}));
 
     let warned = ask(&mut harness, &path, &check_paste(4, SHOP, &secret));

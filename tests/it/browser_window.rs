@@ -247,13 +247,14 @@ fn a_team_vaults_key_is_filled_through_the_same_store_and_recorded_in_its_trail(
     // The Browsers panel lists it; "Stop allowing" takes it back, through the same store
     // verb, with a line in the team's trail, and its next request asks again.
     click(&mut harness, "Settings");
-    let browser = harness.state().team().unwrap().browsers.first().cloned().expect("one browser allowed");
+    let browser =
+        harness.state().team().unwrap().settings.browsers.first().cloned().expect("one browser allowed");
     harness.get_by_label(&browser);
     click(&mut harness, "Stop allowing");
     harness.run();
     let config = keydesk::actions::team::read_config(&vault_dir(&world)).unwrap();
     assert!(config.settings.browsers.is_empty(), "taken back on this computer");
-    assert!(harness.state().team().unwrap().browsers.is_empty());
+    assert!(harness.state().team().unwrap().settings.browsers.is_empty());
     harness.get_by_label_contains("No browser may ask for keys.");
     let consent: Vec<String> = vault
         .events_after(0)

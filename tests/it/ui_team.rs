@@ -1524,3 +1524,54 @@ fn a_team_key_made_at_the_provider_is_revoked_there_from_the_window() {
     assert!(last.is(Action::Revoke) && last.detail.contains("revoked at SendGrid"), "{last:?}");
     assert!(harness.state().team().unwrap().screen.adding.is_none(), "no replacement asked for");
 }
+
+/// The team window's Settings holds the local Settings screen's own part: the appearance, the
+/// auto-lock and clipboard times (no weekly check: a team vault has none), kept as this
+/// computer's settings for the team vault in `team.ron` and recorded in the team's trail.
+/// Before, the team vault locked after the default 5 minutes whatever was chosen, and its
+/// clipboard time could only be set by editing `team.ron`.
+#[test]
+fn the_team_settings_keep_this_computers_auto_lock_and_clipboard_times() {
+    let bao = Bao::dev();
+    let world = world();
+    let mut harness = ana_makes_a_team_vault(&world, &bao);
+    let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
+    let secret = common::sendgrid_key();
+    add_key(&other, &keys, "Transactional", &secret);
+    poll(&mut harness, &world);
+
+    click(&mut harness, "Settings");
+    harness.get_by_label("Appearance");
+    assert!(harness.query_by_label("Check every key weekly").is_none(), "a team vault has no weekly check");
+    harness.get_by_label("Lock after").click();
+    harness.run();
+    click(&mut harness, "15 min");
+    harness.get_by_label("Clear clipboard").click();
+    harness.run();
+    click(&mut harness, "45 s");
+    click(&mut harness, "Save settings");
+    wait_for_label(&mut harness, "Settings saved.");
+    let text = std::fs::read_to_string(vault_dir(&world).join("team.ron")).unwrap();
+    assert!(text.contains("auto_lock_minutes: 15") && text.contains("clipboard_clear_secs: 45"), "{text}");
+    let last = other.events_after(0).unwrap().pop().unwrap();
+    assert!(
+        last.member == "ana"
+            && last.is(Action::Settings)
+            && last.detail == "auto-lock 15 min, clipboard 45 s",
+        "{last:?}"
+    );
+
+    // The copy clears after 45 s; the window locks after 15 idle minutes, not 5.
+    click(&mut harness, "Keys");
+    click(&mut harness, "Copy Transactional");
+    wait_for_label(&mut harness, "Copied Transactional — clears in 45 s");
+    world.clock.advance_secs(46);
+    harness.run();
+    assert_eq!(world.clipboard.contents(), None, "cleared after 45 s");
+    world.clock.advance_secs(6 * 60);
+    harness.run();
+    assert!(harness.state().team().is_some(), "still open after 6 idle minutes");
+    world.clock.advance_secs(10 * 60);
+    harness.run();
+    assert!(harness.state().team().is_none(), "locked after 15 idle minutes");
+}

@@ -29,10 +29,14 @@ impl KeydeskApp {
         .min()
     }
 
-    /// When an open team vault locks if nothing is done (the default auto-lock time: its
-    /// settings are not kept on the server yet).
+    /// When an open team vault locks if nothing is done (this computer's auto-lock time for
+    /// it, kept in `team.ron`).
     fn team_lock_at(&self) -> DateTime<Utc> {
-        let minutes = i64::from(crate::vault::model::Settings::default().auto_lock_minutes);
+        let minutes =
+            self.team().map_or(crate::vault::model::Settings::default().auto_lock_minutes, |team| {
+                team.settings.auto_lock_minutes
+            });
+        let minutes = i64::from(minutes);
         self.last_activity + chrono::Duration::minutes(minutes)
     }
 

@@ -69,6 +69,17 @@ impl KeydeskApp {
             }
             done @ (TeamDone::ImportPreviewed(..) | TeamDone::Said(_)) => self.transfer_done(done, now),
             TeamDone::Browsers(result) => self.browsers_done(result, now),
+            TeamDone::SettingsSaved(result) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                match result {
+                    Ok(settings) => {
+                        session.screen.settings.error = None;
+                        session.settings = settings;
+                        self.toasts.info("Settings saved.".to_owned(), now);
+                    }
+                    Err(error) => session.screen.settings.error = Some(error.to_string()),
+                }
+            }
         }
     }
 
@@ -205,7 +216,7 @@ impl KeydeskApp {
                 let label = key.record.label.clone();
                 let taken = self.services.clipboard.set_secret(secret.expose_secret());
                 // This computer's setting for the team vault (team.ron), as a local copy's.
-                let secs = session.vault.config().settings.clipboard_clear_secs;
+                let secs = session.settings.clipboard_clear_secs;
                 if taken.is_ok() {
                     self.copy = Some(PendingClear {
                         label: label.clone(),
@@ -491,8 +502,7 @@ impl KeydeskApp {
         let Phase::Team(session) = &mut self.phase else { return };
         match result {
             Ok((settings, said)) => {
-                session.browsers = settings.browsers;
-                session.leak_guard = settings.leak_guard;
+                session.settings = settings;
                 self.toasts.info(said, now);
             }
             Err(error) => self.toasts.error(error.to_string(), now),

@@ -71,11 +71,9 @@ pub struct TeamSession {
     pub incidents: Option<Vec<Incident>>,
     /// The audit trail, once read.
     pub audit: Option<crate::ui::session::AuditCache>,
-    /// The browsers allowed to ask for the team's keys, as this computer's `team.ron` keeps
-    /// them.
-    pub browsers: Vec<String>,
-    /// Whether the leak guard is on, as `team.ron` keeps it.
-    pub leak_guard: bool,
+    /// This computer's settings for the team vault, as `team.ron` keeps them: the auto-lock
+    /// and clipboard times, the browsers allowed to ask for its keys, the leak guard.
+    pub settings: crate::team::TeamSettings,
 }
 
 /// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
@@ -152,6 +150,8 @@ pub enum TeamDone {
     /// A browser allowed or stopped, or the leak guard switched: the browser settings now and
     /// what to say, or why not.
     Browsers(Result<(crate::team::TeamSettings, String), Failure>),
+    /// The auto-lock and clipboard times kept: this computer's settings now, or why not.
+    SettingsSaved(Result<crate::team::TeamSettings, Failure>),
 }
 
 impl TeamSession {
@@ -163,8 +163,15 @@ impl TeamSession {
         problem: Option<String>,
     ) -> Self {
         let place = vault.config().place();
-        let browsers = vault.config().settings.browsers.clone();
-        let leak_guard = vault.config().settings.leak_guard;
+        let settings = vault.config().settings.clone();
+        let screen = TeamScreenState {
+            settings: crate::ui::state::SettingsState::from(
+                &settings.as_settings(),
+                crate::vault::crypto::KdfParams::default(),
+                String::new(),
+            ),
+            ..TeamScreenState::default()
+        };
         TeamSession {
             list,
             vault: Arc::new(vault),
@@ -173,7 +180,7 @@ impl TeamSession {
             generation: 0,
             writable,
             problem,
-            screen: TeamScreenState::default(),
+            screen,
             revealed: None,
             changes: 0,
             poll: None,
@@ -186,8 +193,7 @@ impl TeamSession {
             accounts: None,
             incidents: None,
             audit: None,
-            browsers,
-            leak_guard,
+            settings,
         }
     }
 
@@ -212,8 +218,8 @@ impl TeamSession {
             accounts: self.accounts.as_deref(),
             incidents: self.incidents.as_deref(),
             audit: self.audit.as_ref(),
-            browsers: &self.browsers,
-            leak_guard: self.leak_guard,
+            browsers: &self.settings.browsers,
+            leak_guard: self.settings.leak_guard,
         };
         (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
     }
@@ -306,6 +312,16 @@ impl KeydeskApp {
             TeamCommand::HideReveal => return session.revealed = None,
             TeamCommand::Retry => return session.next_poll = DateTime::<Utc>::MIN_UTC,
             TeamCommand::DismissInvitation => return session.invitation = None,
+            TeamCommand::SaveSettings(settings) => {
+                return save_settings(
+                    session,
+                    &mut self.jobs,
+                    ctx,
+                    settings.clone(),
+                    &self.services.dir,
+                    now,
+                );
+            }
             TeamCommand::StopBrowser(browser) => {
                 #[cfg(target_os = "linux")]
                 self.set_browser_allowed(ctx, browser.clone(), false);
@@ -392,6 +408,8 @@ impl KeydeskApp {
             | TeamCommand::ChooseReport
             | TeamCommand::ExportIncident { .. }
             | TeamCommand::StopBrowser(_)
+            | TeamCommand::SetTheme(_)
+            | TeamCommand::SaveSettings(_)
             | TeamCommand::LeakGuard(_) => {}
             command @ (TeamCommand::Reveal(_) | TeamCommand::Copy(_)) => {
                 run_reveal_copy(jobs, ctx, session, with, now, command);
@@ -521,4 +539,32 @@ fn export_incident(
         Some(Err(error)) => form.error = Some(error.to_string()),
         None => form.error = Some(format!("There is no incident {id}.")),
     }
+}
+
+/// Keeps the auto-lock and clipboard times in this computer's `team.ron`, recorded in the
+/// team's trail (which takes the server and the team's key).
+fn save_settings(
+    session: &mut TeamSession,
+    jobs: &mut crate::ui::jobs::Jobs<Done>,
+    ctx: &egui::Context,
+    settings: crate::vault::model::Settings,
+    dir: &std::path::Path,
+    now: DateTime<Utc>,
+) {
+    let Some(keys) = session.keys.clone() else {
+        session.screen.settings.error = Some(
+            "The team vault's server must answer first: the change is recorded in its trail.".to_owned(),
+        );
+        return;
+    };
+    let (vault, dir) = (session.vault.clone(), dir.to_owned());
+    jobs.spawn(ctx, "Saving the settings", Records::Yes, move || {
+        let kept = crate::actions::TeamStore::new(&vault, &keys, now)
+            .map_err(crate::actions::ActionError::from)
+            .and_then(|store| crate::actions::Store::update_settings(&mut store.in_folder(&dir), settings))
+            .map_err(Failure::from)
+            .and_then(|()| folder::read_config(&dir).map_err(Failure::from))
+            .map(|config| config.settings);
+        Done::Team(TeamDone::SettingsSaved(kept))
+    });
 }
