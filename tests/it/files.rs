@@ -341,7 +341,7 @@ fn an_older_copy_put_back_is_reported_as_a_rollback() {
 fn random_sigkills_lose_nothing_acknowledged_file_store() {
     let cli = Cli::new();
     cli.init_cheap(&["--secret-store", "file"]);
-    common::kill_soak(&cli, 200, 17, 120);
+    common::kill_soak(&cli, 200, 17, 20);
 }
 
 #[test]

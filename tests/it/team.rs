@@ -702,6 +702,15 @@ fn a_clear_time_out_of_range_in_team_ron_is_refused_with_one_sentence() {
     let refused = ana.fails(&["list"], "");
     assert!(refused.contains("clipboard clear time is 1 s: use 5 to 600 seconds"), "{refused}");
     assert!(refused.contains("team.ron"), "{refused}");
+    // The auto-lock time as well (the window's Settings keeps it there too).
+    let file = ana.cli.vault.join("team.ron");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("clipboard_clear_secs: 1", "clipboard_clear_secs: 20");
+    assert!(text.contains("auto_lock_minutes: 5"), "written with the default: {text}");
+    std::fs::write(&file, text.replace("auto_lock_minutes: 5", "auto_lock_minutes: 0")).unwrap();
+    let refused = ana.fails(&["list"], "");
+    assert!(refused.contains("auto-lock time is 0 min: use 1 to 240 minutes"), "{refused}");
 }
 
 #[test]

@@ -255,11 +255,23 @@ pub fn keychain_required() -> bool {
 
 /// 200 generates, each killed with SIGKILL at a random moment (or let finish): the vault
 /// always opens, `check` finds at most orphaned secrets (repaired), and every generate that
-/// reported success is still there.
-pub fn kill_soak(cli: &Cli, rounds: usize, seed: u64, longest_wait_ms: u64) {
+/// reported success is still there. The moment is drawn up to twice as long as a generate
+/// takes on this machine (measured first, at least `shortest_wait_ms`), so about half are
+/// killed however fast the machine is.
+pub fn kill_soak(cli: &Cli, rounds: usize, seed: u64, shortest_wait_ms: u64) {
     use rand::RngExt;
     let mut rng = rng(seed);
     let mut acknowledged = Vec::new();
+    let mut taken = Vec::new();
+    for round in 0..3 {
+        let label = format!("Timed {round}");
+        let started = std::time::Instant::now();
+        cli.ok(&["generate", "--label", &label], "");
+        taken.push(started.elapsed());
+        acknowledged.push(label);
+    }
+    taken.sort();
+    let longest_wait_ms = u64::try_from(taken[1].as_millis() * 2).unwrap_or(u64::MAX).max(shortest_wait_ms);
     let mut killed = 0;
     for round in 0..rounds {
         let label = format!("Soak {round}");
