@@ -538,6 +538,10 @@ impl KeydeskApp {
                 if self.lock_when_done.is_some() {
                     return;
                 }
+                // The same command on either kind of vault: a team vault's runs as its jobs.
+                if matches!(self.phase, Phase::Team(_)) {
+                    return self.run_team_verb(ctx, command);
+                }
                 self.with_session(ctx, |session, fx| session.run(command, fx));
             }
         }
@@ -670,6 +674,9 @@ impl KeydeskApp {
                     commands.extend(asked.map(|asked| match asked {
                         crate::ui::team::TeamCommand::Lock => Command::Lock,
                         crate::ui::team::TeamCommand::SetTheme(choice) => Command::SetTheme(choice),
+                        crate::ui::team::TeamCommand::StopBrowser(browser) => Command::StopBrowser(browser),
+                        crate::ui::team::TeamCommand::LeakGuard(on) => Command::LeakGuard(on),
+                        crate::ui::team::TeamCommand::Vault(asked) => Command::Session(asked),
                         other => Command::Team(other),
                     }));
                 }

@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use super::accounts::AccountAction;
 use super::session::{Command, Revealed};
 use super::settings::TransferAction;
 use super::state::{AccountsState, TransferState};
@@ -17,7 +16,6 @@ use super::theme::{self, Badge};
 use super::widgets::{badge_ui, secret_text_ui};
 use crate::team::TeamKey;
 use crate::team::members::Member;
-use crate::vault::Moved;
 use crate::vault::model::{Account, Incident, KeyId};
 
 /// What the screen is given to draw.
@@ -66,107 +64,16 @@ pub struct ShownCode {
     pub galley: Option<std::sync::Arc<egui::Galley>>,
 }
 
-/// Something asked of the team vault.
+/// Something asked of the team window: a command of the local vault's screens (`Vault`,
+/// applied to the team vault by the same names), one the window's shell answers for either
+/// kind of vault, or what only a team vault has (its reads from the server, its members).
 #[must_use]
 pub enum TeamCommand {
-    Copy(KeyId),
-    Reveal(KeyId),
-    /// Ask the key's provider whether it still takes the key.
-    Verify(KeyId),
-    /// Ask the key's provider when it last saw the key used (`name`: its name there, typed).
-    AskUsage {
-        key: KeyId,
-        name: Option<String>,
-    },
-    HideReveal,
-    /// Check every live key at its provider (a job with a progress bar and Cancel; each answer
-    /// recorded in the team vault as it arrives).
-    CheckAll,
-    /// A pasted key (checked at its provider once kept, when `verify_after`); linked as the
-    /// replacement of `replaces` when given, as each new key of the New key screen.
-    Add {
-        request: crate::vault::AddRequest,
-        secret: SecretString,
-        verify_after: bool,
-        replaces: Option<KeyId>,
-    },
-    /// Generate a Keydesk key.
-    Generate {
-        request: crate::vault::GenerateRequest,
-        replaces: Option<KeyId>,
-    },
-    /// Have the account's provider make a key (`scopes`: a template's name, or none), linked
-    /// as the replacement of `replaces` when given.
-    Create {
-        account: String,
-        request: crate::vault::AddRequest,
-        scopes: Vec<String>,
-        replaces: Option<KeyId>,
-    },
-    /// Change a key's details, if nobody changed it since `version`, the one the form was
-    /// filled from.
-    Edit {
-        key: KeyId,
-        version: u64,
-        edit: crate::vault::KeyEdit,
-    },
-    /// Revoke a key as the revoke dialog (the local vault's) asked: at the provider where the
-    /// key's account can, else as the user confirmed. When `leak` says where it was found, an
-    /// incident is opened first; with `abandons` (the old key and why), that rotation is given
-    /// up once this key, its replacement, is revoked.
-    Revoke {
-        key: KeyId,
-        reason: String,
-        options: crate::actions::RevokeOptions,
-        leak: Option<crate::vault::incidents::IncidentReport>,
-        /// Open "New key" filled in as its replacement once it is revoked.
-        replacement: bool,
-        abandons: Option<(KeyId, String)>,
-    },
+    /// What the local vault's screens ask (copy, reveal, verify, add, edit, rotate, revoke,
+    /// incidents, accounts, settings…), applied to the team vault.
+    Vault(Command),
     /// Read the incidents (the Incidents panel opened).
     LoadIncidents,
-    /// Open an incident: `key` may have leaked (where it was found, who noticed).
-    OpenIncident {
-        key: KeyId,
-        report: crate::vault::incidents::IncidentReport,
-    },
-    CloseIncident {
-        id: String,
-        summary: String,
-    },
-    /// Write incident `id`'s Markdown report to `path`.
-    ExportIncident {
-        id: String,
-        path: std::path::PathBuf,
-    },
-    /// Ask the desktop's file chooser where the report of the incident being chosen for goes.
-    ChooseReport,
-    /// Start replacing a key: with a new one made at the provider and pasted, or (`None`) a
-    /// Keydesk key generated in its shape.
-    Replace {
-        key: KeyId,
-        secret: Option<SecretString>,
-    },
-    /// Mark a step of moving an integration to the replacement of `old`.
-    MarkRotation {
-        old: KeyId,
-        integration: String,
-        step: Moved,
-    },
-    /// Close the rotation of `old`, revoked first (a leak).
-    CompleteRotation {
-        old: KeyId,
-        reason: Option<String>,
-    },
-    /// Give up the rotation of `old` whose replacement is revoked already: the old key is
-    /// active again.
-    AbandonRotation {
-        old: KeyId,
-        reason: String,
-    },
-    /// "Which key is this?" for a pasted string (looked up in the team's keys, recorded in
-    /// the trail without it).
-    Whois(SecretString),
     /// Read the server again now (after it could not be reached).
     Retry,
     /// Read the members (the Members panel opened).
@@ -181,15 +88,10 @@ pub enum TeamCommand {
     LoadAccounts,
     /// Preview or run an import, or write an export.
     Transfer(TransferAction),
-    /// Add, test or remove (asked first) a provider account.
-    Account(AccountAction),
     /// The admin has given the invitation code: it leaves the screen.
     DismissInvitation,
     /// Light, dark or like the system (the window's, kept between runs).
     SetTheme(super::theme::ThemeChoice),
-    /// Keep the auto-lock and clipboard times in this computer's `team.ron` (recorded in the
-    /// team's trail).
-    SaveSettings(crate::vault::model::Settings),
     /// The Browsers panel's "Stop allowing": the browser no longer asks for keys.
     StopBrowser(String),
     /// Turn the leak guard on or off (this computer's `team.ron`).
@@ -550,8 +452,8 @@ fn pane_ui(
                 .inner;
             match asked {
                 Some(super::app::Command::SetTheme(choice)) => *command = Some(TeamCommand::SetTheme(choice)),
-                Some(super::app::Command::Session(Command::SaveSettings(settings))) => {
-                    *command = Some(TeamCommand::SaveSettings(settings));
+                Some(super::app::Command::Session(asked @ Command::SaveSettings(_))) => {
+                    *command = Some(TeamCommand::Vault(asked));
                 }
                 _ => {}
             }

@@ -19,12 +19,9 @@ pub(super) fn new_key_ui(
             state.adding = None;
             return;
         }
-        Command::Generate(request) => TeamCommand::Generate { request, replaces: form.replaces.clone() },
-        Command::Add { request, secret, verify_after } => {
-            TeamCommand::Add { request, secret, verify_after, replaces: form.replaces.clone() }
-        }
-        Command::CreateAtProvider { account, request, scopes } => {
-            TeamCommand::Create { account, request, scopes, replaces: form.replaces.clone() }
+        // Made as on a local vault: linked as the replacement of the key the form names, if any.
+        asked @ (Command::Generate(_) | Command::Add { .. } | Command::CreateAtProvider { .. }) => {
+            TeamCommand::Vault(asked)
         }
         _ => return,
     };

@@ -80,12 +80,14 @@ fn incident_ui(
             } else {
                 why_not.map(str::to_owned)
             };
-            form.error.is_none().then(|| TeamCommand::CloseIncident { id, summary: summary.to_owned() })
+            form.error
+                .is_none()
+                .then(|| TeamCommand::Vault(Command::CloseIncident { id, summary: summary.to_owned() }))
         }
-        Some(Command::ExportIncident { id, path }) => Some(TeamCommand::ExportIncident { id, path }),
-        Some(Command::ChooseFile(_report)) => {
+        Some(asked @ Command::ExportIncident { .. }) => Some(TeamCommand::Vault(asked)),
+        Some(Command::ChooseFile(report)) => {
             state.choosing = Some(incident.id.clone());
-            Some(TeamCommand::ChooseReport)
+            Some(TeamCommand::Vault(Command::ChooseFile(report)))
         }
         _ => None,
     };

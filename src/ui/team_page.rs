@@ -58,7 +58,7 @@ pub struct KeyPage {
     pub detail: DetailState,
     /// The entry's version when Edit was pressed: Save is refused if another member changed
     /// the key since.
-    edit_version: Option<u64>,
+    pub edit_version: Option<u64>,
     reads: Reads,
 }
 
@@ -255,31 +255,9 @@ pub(super) fn carried(
             }
             None
         }
-        Command::TestAccount(id) => Some(TeamCommand::Account(super::accounts::AccountAction::Test(id))),
-        Command::AddAccount { request, management_key } => {
-            Some(TeamCommand::Account(super::accounts::AccountAction::Add { request, management_key }))
-        }
-        Command::RemoveAccount(id) => {
-            let name = view.accounts?.iter().find(|a| a.id == id)?.name.clone();
-            Some(TeamCommand::Account(super::accounts::AccountAction::Remove { id, name }))
-        }
         Command::Confirm(confirm) => {
             state.confirm = Some(*confirm);
             None
-        }
-        Command::CheckAll => Some(TeamCommand::CheckAll),
-        Command::Copy(key) => Some(TeamCommand::Copy(key)),
-        Command::Reveal(key) => Some(TeamCommand::Reveal(key)),
-        Command::HideReveal => Some(TeamCommand::HideReveal),
-        Command::Verify(key) => Some(TeamCommand::Verify(key)),
-        Command::AskUsage { key, name } => Some(TeamCommand::AskUsage { key, name }),
-        Command::Edit { key, edit } => {
-            let version = state.page.as_ref()?.edit_version?;
-            Some(TeamCommand::Edit { key, version, edit })
-        }
-        Command::Rotate { key, pasted } => Some(TeamCommand::Replace { key, secret: pasted }),
-        Command::MarkRotation { old, integration, step } => {
-            Some(TeamCommand::MarkRotation { old, integration, step })
         }
         Command::StartRevoke(key) => open_revoke(state, view, record(&key)?, |_| {}),
         // From "Which key is this?": the dialog with where it leaked filled in.
@@ -294,16 +272,13 @@ pub(super) fn carried(
                 state.revoke.as_mut()?.error = Some(why.to_owned());
                 return None;
             }
-            let abandons = state.abandoning.as_ref().filter(|(new, _, _)| *new == key);
-            let abandons = abandons.map(|(_, old, why)| (old.clone(), why.clone()));
-            Some(TeamCommand::Revoke { key, reason, options, leak, replacement, abandons })
+            Some(TeamCommand::Vault(Command::Revoke { key, reason, options, replacement, leak }))
         }
         Command::CloseRevoke => {
             state.revoke = None;
             state.abandoning = None;
             None
         }
-        Command::OpenIncident { key, report } => Some(TeamCommand::OpenIncident { key, report }),
         Command::CloseIncident { id, summary } => {
             let summary = summary.trim();
             if summary.is_empty() {
@@ -314,16 +289,16 @@ pub(super) fn carried(
                 );
                 return None;
             }
-            Some(TeamCommand::CloseIncident { id, summary: summary.to_owned() })
+            Some(TeamCommand::Vault(Command::CloseIncident { id, summary: summary.to_owned() }))
         }
-        Command::ExportIncident { id, path } => Some(TeamCommand::ExportIncident { id, path }),
-        Command::ChooseFile(_report) => {
+        Command::ChooseFile(report) => {
             // The chooser's answer goes to this page's report field.
             state.incidents.choosing = None;
-            Some(TeamCommand::ChooseReport)
+            Some(TeamCommand::Vault(Command::ChooseFile(report)))
         }
-        // The page asks nothing else of a team vault.
-        _ => None,
+        Command::DismissShownOnce | Command::Answer(_) => None,
+        // The rest is a change or a question for the team vault itself.
+        command => Some(TeamCommand::Vault(command)),
     }
 }
 
@@ -362,7 +337,7 @@ fn finish_rotation(
         return None;
     }
     if !record.is_live() {
-        return Some(TeamCommand::CompleteRotation { old, reason });
+        return Some(TeamCommand::Vault(Command::FinishRotation { old, reason }));
     }
     let new = record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
     let reason = crate::vault::rotated_reason(&new, reason.as_deref());
@@ -388,7 +363,7 @@ fn abandon_rotation(
         return None;
     };
     if !new.is_live() {
-        return Some(TeamCommand::AbandonRotation { old, reason });
+        return Some(TeamCommand::Vault(Command::AbandonRotation { old, reason }));
     }
     let why = format!("rotation abandoned: {reason}");
     let asked = open_revoke(state, view, new, |dialog| {

@@ -188,7 +188,7 @@ pub(super) fn whois_panel_ui(
         .show(ui, |ui| super::whois::whois_ui(ui, view, &mut state.whois))
         .inner;
     match asked {
-        Some(Command::Whois(candidate)) => *command = Some(TeamCommand::Whois(candidate)),
+        Some(asked @ Command::Whois(_)) => *command = Some(TeamCommand::Vault(asked)),
         Some(asked @ (Command::StartRevoke(_) | Command::RespondToLeak { .. })) => {
             *command = super::team_page::carried(asked, view, state);
         }

@@ -25,6 +25,7 @@ use crate::team::members::{Member, Removed};
 use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::ui::Failure;
 use crate::ui::jobs::Records;
+use crate::ui::session::Command;
 use crate::ui::session::Revealed;
 use crate::ui::team::{ShownCode, TeamCommand, TeamScreenState, TeamView};
 use crate::vault::crypto::CryptoError;
@@ -224,6 +225,11 @@ impl TeamSession {
         (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
     }
 
+    /// The key the New key screen makes a replacement for, if it does.
+    pub(in crate::ui::app) fn replaces(&self) -> Option<KeyId> {
+        self.screen.adding.as_ref().and_then(|form| form.replaces.clone())
+    }
+
     pub(in crate::ui::app) fn label_of(&self, id: &KeyId) -> String {
         self.list.iter().find(|k| k.record.id == *id).map(|k| k.record.label.clone()).unwrap_or_default()
     }
@@ -301,50 +307,24 @@ impl KeydeskApp {
         }
     }
 
-    /// Runs a command from the team screen: what needs no key at once, the rest as a job by group.
+    /// Runs what only a team vault has, asked of the team screen: what needs no key at once,
+    /// the rest as a job. What the local vault's screens ask goes to [`Self::run_team_verb`].
     pub(super) fn run_team(&mut self, ctx: &egui::Context, command: TeamCommand) {
         let now = self.now();
         // One change at a time; what only reads runs beside one.
         let busy = self.jobs.recording().is_some();
         let Phase::Team(session) = &mut self.phase else { return };
-        // What needs neither the team's keys nor the job runner to itself.
-        match &command {
-            TeamCommand::HideReveal => return session.revealed = None,
-            TeamCommand::Retry => return session.next_poll = DateTime::<Utc>::MIN_UTC,
-            TeamCommand::DismissInvitation => return session.invitation = None,
-            TeamCommand::SaveSettings(settings) => {
-                return save_settings(
-                    session,
-                    &mut self.jobs,
-                    ctx,
-                    settings.clone(),
-                    &self.services.dir,
-                    now,
-                );
-            }
-            TeamCommand::StopBrowser(browser) => {
-                #[cfg(target_os = "linux")]
-                self.set_browser_allowed(ctx, browser.clone(), false);
-                #[cfg(not(target_os = "linux"))]
-                drop(browser);
-                return;
-            }
+        match command {
+            TeamCommand::Vault(command) => self.run_team_verb(ctx, command),
+            // The shell answers these for either kind of vault (`app::Command`).
+            TeamCommand::Lock
+            | TeamCommand::SetTheme(_)
+            | TeamCommand::StopBrowser(_)
+            | TeamCommand::LeakGuard(_) => {}
+            TeamCommand::Retry => session.next_poll = DateTime::<Utc>::MIN_UTC,
+            TeamCommand::DismissInvitation => session.invitation = None,
             TeamCommand::Transfer(crate::ui::settings::TransferAction::Choose(target)) => {
-                return self.run_files(ctx, super::files::FilesCommand::Choose(*target));
-            }
-            TeamCommand::ChooseReport => {
-                let report = crate::ui::state::FileTarget::Report;
-                return self.run_files(ctx, super::files::FilesCommand::Choose(report));
-            }
-            TeamCommand::ExportIncident { id, path } => {
-                return export_incident(session, id, path, &mut self.toasts, now);
-            }
-            TeamCommand::LeakGuard(on) => {
-                #[cfg(target_os = "linux")]
-                self.set_leak_guard(ctx, *on);
-                #[cfg(not(target_os = "linux"))]
-                drop(on);
-                return;
+                self.run_files(ctx, super::files::FilesCommand::Choose(target));
             }
             TeamCommand::LoadAccounts => {
                 let vault = session.vault.clone();
@@ -352,7 +332,6 @@ impl KeydeskApp {
                     let read = vault.accounts().map(|found| found.into_iter().map(|a| a.account).collect());
                     Done::Team(TeamDone::Accounts(read))
                 });
-                return;
             }
             TeamCommand::LoadIncidents => {
                 session.incidents = None;
@@ -370,7 +349,6 @@ impl KeydeskApp {
                         .and_then(|found| crate::team::incidents::with_timelines(&vault, &found, &records));
                     Done::Team(TeamDone::Incidents(read.map_err(Failure::from)))
                 });
-                return;
             }
             TeamCommand::LoadAudit => {
                 session.audit = None;
@@ -378,7 +356,6 @@ impl KeydeskApp {
                 self.jobs.spawn(ctx, "Reading the audit trail", Records::No, move || {
                     Done::Team(TeamDone::Audit(Box::new(read_audit(&vault, keys.as_deref()))))
                 });
-                return;
             }
             TeamCommand::LoadMembers => {
                 session.members = None;
@@ -387,34 +364,57 @@ impl KeydeskApp {
                     let read = vault.members().and_then(|members| Ok((members, vault.can_administer()?)));
                     Done::Team(TeamDone::Members(read))
                 });
-                return;
+            }
+            // One change at a time (the screen's buttons wait meanwhile, too).
+            command => {
+                let Some(keys) = session.keys.clone().filter(|_| !busy) else { return };
+                let with = (keys, session.vault.clone());
+                match command {
+                    command @ TeamCommand::Transfer(_) => {
+                        run_transfer_command(&mut self.jobs, ctx, session, with, now, command);
+                    }
+                    command => run_member_command(&mut self.jobs, ctx, with, now, command),
+                }
+            }
+        }
+    }
+
+    /// Runs a command of the local vault's screens on the team vault (the same command a
+    /// local vault's session runs): what changes nothing on the server at once, the rest as a
+    /// job by group, one change at a time.
+    pub(super) fn run_team_verb(&mut self, ctx: &egui::Context, command: Command) {
+        let now = self.now();
+        let busy = self.jobs.recording().is_some();
+        let Phase::Team(session) = &mut self.phase else { return };
+        match &command {
+            Command::HideReveal => return session.revealed = None,
+            Command::ChooseFile(target) => {
+                return self.run_files(ctx, super::files::FilesCommand::Choose(*target));
+            }
+            Command::ExportIncident { id, path } => {
+                return export_incident(session, id, path, &mut self.toasts, now);
+            }
+            Command::SaveSettings(settings) => {
+                return save_settings(
+                    session,
+                    &mut self.jobs,
+                    ctx,
+                    settings.clone(),
+                    &self.services.dir,
+                    now,
+                );
             }
             _ => {}
         }
-        // One change at a time (the screen's buttons wait meanwhile, too).
         let Some(keys) = session.keys.clone().filter(|_| !busy) else { return };
         let with = (keys, session.vault.clone());
         let jobs = &mut self.jobs;
         // Each group of commands is started by the function for it.
         match command {
-            TeamCommand::HideReveal
-            | TeamCommand::Retry
-            | TeamCommand::Lock
-            | TeamCommand::LoadMembers
-            | TeamCommand::LoadAccounts
-            | TeamCommand::LoadIncidents
-            | TeamCommand::LoadAudit
-            | TeamCommand::DismissInvitation
-            | TeamCommand::ChooseReport
-            | TeamCommand::ExportIncident { .. }
-            | TeamCommand::StopBrowser(_)
-            | TeamCommand::SetTheme(_)
-            | TeamCommand::SaveSettings(_)
-            | TeamCommand::LeakGuard(_) => {}
-            command @ (TeamCommand::Reveal(_) | TeamCommand::Copy(_)) => {
+            command @ (Command::Reveal(_) | Command::Copy(_)) => {
                 run_reveal_copy(jobs, ctx, session, with, now, command);
             }
-            TeamCommand::CheckAll => {
+            Command::CheckAll => {
                 let existing = session.list.clone();
                 let label = "Checking every key at its provider";
                 jobs.spawn_counted(ctx, label, Records::Yes, move |progress| {
@@ -423,30 +423,28 @@ impl KeydeskApp {
                     Done::Team(TeamDone::CheckedAll(Box::new(found)))
                 });
             }
-            command @ (TeamCommand::Verify(_)
-            | TeamCommand::Generate { .. }
-            | TeamCommand::Create { .. }
-            | TeamCommand::AskUsage { .. }
-            | TeamCommand::Whois(_)
-            | TeamCommand::Add { .. }
-            | TeamCommand::Edit { .. }) => run_key_command(jobs, ctx, session, with, now, command),
-            command @ (TeamCommand::Invite(_)
-            | TeamCommand::ChangePassword(_)
-            | TeamCommand::RemoveMember(_)) => run_member_command(jobs, ctx, with, now, command),
-            command @ (TeamCommand::Revoke { .. }
-            | TeamCommand::Replace { .. }
-            | TeamCommand::MarkRotation { .. }
-            | TeamCommand::CompleteRotation { .. }
-            | TeamCommand::AbandonRotation { .. }) => {
+            command @ (Command::Verify(_)
+            | Command::Generate(_)
+            | Command::CreateAtProvider { .. }
+            | Command::AskUsage { .. }
+            | Command::Whois(_)
+            | Command::Add { .. }
+            | Command::Edit { .. }) => run_key_command(jobs, ctx, session, with, now, command),
+            command @ (Command::Revoke { .. }
+            | Command::Rotate { .. }
+            | Command::MarkRotation { .. }
+            | Command::FinishRotation { .. }
+            | Command::AbandonRotation { .. }) => {
                 run_rotation_command(jobs, ctx, session, with, now, command);
             }
-            command @ (TeamCommand::OpenIncident { .. } | TeamCommand::CloseIncident { .. }) => {
+            command @ (Command::OpenIncident { .. } | Command::CloseIncident { .. }) => {
                 run_incident_command(jobs, ctx, with, now, command);
             }
-            command @ TeamCommand::Account(_) => run_account_command(jobs, ctx, session, with, now, command),
-            command @ TeamCommand::Transfer(_) => {
-                run_transfer_command(jobs, ctx, session, with, now, command);
+            command @ (Command::AddAccount { .. } | Command::RemoveAccount(_) | Command::TestAccount(_)) => {
+                run_account_command(jobs, ctx, session, with, now, command);
             }
+            // The screens' own (carried to the team's screen state by `team_page::carried`).
+            _ => {}
         }
     }
 

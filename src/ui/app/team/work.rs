@@ -12,9 +12,9 @@ use crate::actions::{self, team as folder};
 use crate::team::accounts::find_account;
 use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::ui::Failure;
-use crate::ui::accounts::AccountAction;
 use crate::ui::jobs::Jobs;
 use crate::ui::jobs::Records;
+use crate::ui::session::Command;
 use crate::ui::settings::TransferAction;
 use crate::ui::team::TeamCommand;
 use crate::vault::model::KeyId;
@@ -26,17 +26,17 @@ pub(super) fn run_reveal_copy(
     session: &TeamSession,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
     now: DateTime<Utc>,
-    command: TeamCommand,
+    command: Command,
 ) {
     match command {
-        TeamCommand::Reveal(id) => {
+        Command::Reveal(id) => {
             let label = format!("Revealing \"{}\"", session.label_of(&id));
             jobs.spawn(ctx, label, Records::Yes, move || {
                 let result = fresh(&vault, &id).and_then(|key| vault.reveal(&keys, &key, now));
                 Done::Team(TeamDone::Revealed(id, result))
             });
         }
-        TeamCommand::Copy(id) => {
+        Command::Copy(id) => {
             let label = format!("Copying \"{}\"", session.label_of(&id));
             jobs.spawn(ctx, label, Records::No, move || match fresh(&vault, &id) {
                 Ok(key) => {
@@ -58,17 +58,17 @@ pub(super) fn run_key_command(
     session: &TeamSession,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
     now: DateTime<Utc>,
-    command: TeamCommand,
+    command: Command,
 ) {
     match command {
-        TeamCommand::Verify(id) => {
+        Command::Verify(id) => {
             let label = session.label_of(&id);
             jobs.spawn(ctx, format!("Verifying \"{label}\""), Records::Yes, move || {
                 Done::Team(TeamDone::Said(verify(&vault, &keys, &id, &label, now)))
             });
         }
-        TeamCommand::Generate { request, replaces } => {
-            let replaces = session.named(replaces);
+        Command::Generate(request) => {
+            let replaces = session.named(session.replaces());
             let existing = session.list.clone();
             jobs.spawn(ctx, "Generating a key in the team vault", Records::Yes, move || {
                 let made = vault
@@ -85,8 +85,8 @@ pub(super) fn run_key_command(
                 Done::Team(TeamDone::Changed(made))
             });
         }
-        TeamCommand::Create { account, request, scopes, replaces } => {
-            let replaces = session.named(replaces);
+        Command::CreateAtProvider { account, request, scopes } => {
+            let replaces = session.named(session.replaces());
             let existing = session.list.clone();
             jobs.spawn(ctx, "Creating the key at the provider", Records::Yes, move || {
                 Done::Team(TeamDone::Created(create_at_provider(
@@ -98,13 +98,13 @@ pub(super) fn run_key_command(
                 )))
             });
         }
-        TeamCommand::AskUsage { key, name } => {
+        Command::AskUsage { key, name } => {
             let label = session.label_of(&key);
             jobs.spawn(ctx, format!("Asking when \"{label}\" was last used"), Records::Yes, move || {
                 Done::Team(TeamDone::Said(usage(&vault, &keys, &key, name.as_deref(), now)))
             });
         }
-        TeamCommand::Whois(candidate) => {
+        Command::Whois(candidate) => {
             let existing = session.list.clone();
             jobs.spawn(ctx, "Looking the string up in the team's keys", Records::Yes, move || {
                 let found = on_store_with(&vault, &keys, now, existing, |store| {
@@ -113,8 +113,8 @@ pub(super) fn run_key_command(
                 Done::Team(TeamDone::Whois(found))
             });
         }
-        TeamCommand::Add { request, secret, verify_after, replaces } => {
-            let replaces = session.named(replaces);
+        Command::Add { request, secret, verify_after } => {
+            let replaces = session.named(session.replaces());
             let existing = session.list.clone();
             jobs.spawn(ctx, "Adding the key to the team vault", Records::Yes, move || {
                 let added =
@@ -133,7 +133,13 @@ pub(super) fn run_key_command(
                 Done::Team(TeamDone::Added(added.map(|(_, said)| said), verified))
             });
         }
-        TeamCommand::Edit { key, version, edit } => {
+        Command::Edit { key, edit } => {
+            // The version the page's form was filled from: a change made since is refused.
+            let Some(version) =
+                session.screen.page.as_ref().filter(|p| p.key == key).and_then(|p| p.edit_version)
+            else {
+                return;
+            };
             jobs.spawn(ctx, "Saving the key in the team vault", Records::Yes, move || {
                 let result = on_store(&vault, &keys, now, |store| {
                     actions::changes::edit(store, &key, Some(version), &edit)?;
@@ -196,10 +202,13 @@ pub(super) fn run_rotation_command(
     session: &TeamSession,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
     now: DateTime<Utc>,
-    command: TeamCommand,
+    command: Command,
 ) {
     match command {
-        TeamCommand::Revoke { key, reason, options, mut leak, replacement, abandons } => {
+        Command::Revoke { key, reason, options, mut leak, replacement } => {
+            // The rotation given up once this key, its replacement, is revoked.
+            let abandons = session.screen.abandoning.as_ref().filter(|(new, _, _)| *new == key);
+            let abandons = abandons.map(|(_, old, why)| (old.clone(), why.clone()));
             if let Some(report) = leak.as_mut().filter(|r| r.noticed_by.trim().is_empty()) {
                 report.noticed_by = vault.config().member.clone();
             }
@@ -218,7 +227,7 @@ pub(super) fn run_rotation_command(
                 Done::Team(TeamDone::Revoked { key, result, replacement })
             });
         }
-        TeamCommand::Replace { key, secret } => {
+        Command::Rotate { key, pasted: secret } => {
             let list = session.list.clone();
             // What is said of the old key comes from the copy: the store reads it once itself.
             let old = list
@@ -240,7 +249,7 @@ pub(super) fn run_rotation_command(
                 Done::Team(TeamDone::Rotated(started))
             });
         }
-        TeamCommand::MarkRotation { old, integration, step } => {
+        Command::MarkRotation { old, integration, step } => {
             jobs.spawn(ctx, format!("Marking {integration}"), Records::Yes, move || {
                 let marked = on_store(&vault, &keys, now, |store| {
                     actions::changes::mark_rotation(store, &old, &integration, step)
@@ -249,13 +258,16 @@ pub(super) fn run_rotation_command(
                 Done::Team(TeamDone::Rotated(marked))
             });
         }
-        TeamCommand::CompleteRotation { old, reason } => {
+        // Revoked first (a leak): only the rotation is closed (a live old key's revoke closes
+        // it, asked in the revoke dialog).
+        Command::FinishRotation { old, reason } => {
             jobs.spawn(ctx, "Completing the rotation", Records::Yes, move || {
                 let done = close_rotation(&vault, &keys, &old, reason.as_deref(), now);
                 Done::Team(TeamDone::Rotated(done))
             });
         }
-        TeamCommand::AbandonRotation { old, reason } => {
+        // Its replacement revoked already: only the rotation is given up.
+        Command::AbandonRotation { old, reason } => {
             jobs.spawn(ctx, "Abandoning the rotation", Records::Yes, move || {
                 let done = abandon_rotation(&vault, &keys, &old, &reason, now);
                 Done::Team(TeamDone::Rotated(done))
@@ -272,10 +284,10 @@ pub(super) fn run_incident_command(
     ctx: &egui::Context,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
     now: DateTime<Utc>,
-    command: TeamCommand,
+    command: Command,
 ) {
     match command {
-        TeamCommand::OpenIncident { key, mut report } => {
+        Command::OpenIncident { key, mut report } => {
             if report.noticed_by.trim().is_empty() {
                 report.noticed_by = vault.config().member.clone();
             }
@@ -290,7 +302,7 @@ pub(super) fn run_incident_command(
                 Done::Team(TeamDone::Incident(None, opened))
             });
         }
-        TeamCommand::CloseIncident { id, summary } => {
+        Command::CloseIncident { id, summary } => {
             jobs.spawn(ctx, format!("Closing incident {id}"), Records::Yes, move || {
                 let closed = vault
                     .close_incident(&keys, &id, &summary, now)
@@ -311,10 +323,10 @@ pub(super) fn run_account_command(
     session: &TeamSession,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
     now: DateTime<Utc>,
-    command: TeamCommand,
+    command: Command,
 ) {
     match command {
-        TeamCommand::Account(AccountAction::Add { request, management_key }) => {
+        Command::AddAccount { request, management_key } => {
             let name = request.name.trim().to_owned();
             jobs.spawn(ctx, format!("Adding the account \"{name}\""), Records::Yes, move || {
                 let added = vault
@@ -330,7 +342,13 @@ pub(super) fn run_account_command(
                 Done::Team(TeamDone::AccountChanged(added))
             });
         }
-        TeamCommand::Account(AccountAction::Remove { id, name }) => {
+        Command::RemoveAccount(id) => {
+            let name = session
+                .accounts
+                .iter()
+                .flatten()
+                .find(|a| a.id == id)
+                .map_or_else(|| id.clone(), |a| a.name.clone());
             let list = session.list.clone();
             jobs.spawn(ctx, format!("Removing the account \"{name}\""), Records::Yes, move || {
                 let removed = vault
@@ -340,7 +358,7 @@ pub(super) fn run_account_command(
                 Done::Team(TeamDone::AccountChanged(removed))
             });
         }
-        TeamCommand::Account(AccountAction::Test(id)) => {
+        Command::TestAccount(id) => {
             jobs.spawn(ctx, "Testing the account's management key", Records::No, move || {
                 let tested = test_account(&vault, &keys, &id, now);
                 Done::Team(TeamDone::AccountTested(id, tested))
