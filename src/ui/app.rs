@@ -453,6 +453,16 @@ impl KeydeskApp {
                     Err(error) => self.toasts.error(error.to_string(), now),
                 }
             }
+            // A team vault's own jobs for the same commands (its member's password, its import
+            // and export).
+            command @ (Command::ChangePassword { .. }
+            | Command::PreviewImport { .. }
+            | Command::Import
+            | Command::Export { .. })
+                if matches!(self.phase, Phase::Team(_)) =>
+            {
+                self.run_team_window(ctx, command);
+            }
             Command::ChangePassword { current, new, kdf, new_data_key } => {
                 let Some(mut vault) = self.vault_into_job() else { return };
                 let label = if new_data_key {
@@ -672,11 +682,8 @@ impl KeydeskApp {
                     let (view, screen, revealed, invitation) = session.parts(changing);
                     let asked = crate::ui::team::team_ui(ui, &view, screen, revealed, invitation, now);
                     commands.extend(asked.map(|asked| match asked {
-                        crate::ui::team::TeamCommand::Lock => Command::Lock,
-                        crate::ui::team::TeamCommand::SetTheme(choice) => Command::SetTheme(choice),
-                        crate::ui::team::TeamCommand::StopBrowser(browser) => Command::StopBrowser(browser),
-                        crate::ui::team::TeamCommand::LeakGuard(on) => Command::LeakGuard(on),
-                        crate::ui::team::TeamCommand::Vault(asked) => Command::Session(asked),
+                        crate::ui::team::TeamCommand::Window(asked) => *asked,
+                        crate::ui::team::TeamCommand::Verb(asked) => Command::Session(asked),
                         other => Command::Team(other),
                     }));
                 }

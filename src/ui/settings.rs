@@ -64,49 +64,99 @@ pub fn minutes_words(minutes: u32) -> String {
     }
 }
 
-/// The settings screen. `kdf` is the vault's current cost: a password change keeps all of it
-/// but the memory chosen here; `browsers` are those allowed to ask for keys, and `guard`
-/// whether the leak guard is on.
-pub fn settings_ui(
-    ui: &mut egui::Ui,
-    state: &mut SettingsState,
-    kdf: KdfParams,
-    (browsers, guard): (&[String], bool),
-) -> Option<Command> {
+/// What the Settings screen offers for the vault open, drawn from what that vault can do (no
+/// branch on its kind).
+pub struct SettingsOf<'a> {
+    /// The current password's cost: a change keeps all of it but the memory chosen here.
+    pub kdf: KdfParams,
+    /// The browsers allowed to ask for keys, and whether the leak guard is on.
+    pub browsers: &'a [String],
+    pub guard: bool,
+    /// Whether the vault has a weekly check of every key (a team vault has none).
+    pub weekly: bool,
+    /// How the vault is backed up: a file here, or its server's snapshot (said in a sentence).
+    pub backup: crate::actions::Backup,
+    /// The words of the password form's "new data key" box: its text and its hover.
+    pub new_key_words: (&'static str, &'static str),
+    /// Why the password cannot be changed now (a team vault whose server does not answer).
+    pub password_off: Option<&'a str>,
+    /// Why keys cannot be imported now, or exported now (each recorded where the vault is).
+    pub import_off: Option<&'a str>,
+    pub export_off: Option<&'a str>,
+}
+
+impl<'a> SettingsOf<'a> {
+    /// A local vault's: everything, backed up to a file.
+    pub fn local(file: &'a crate::vault::model::VaultFile) -> Self {
+        SettingsOf {
+            kdf: file.header.kdf,
+            browsers: &file.header.browsers,
+            guard: file.header.leak_guard,
+            weekly: true,
+            backup: crate::actions::Backup::File,
+            new_key_words: (
+                "My old password may be known: re-encrypt every key",
+                "Every secret is re-encrypted under a new data key, so the old password opens nothing current, not even an old copy of the vault. Takes a moment per key.",
+            ),
+            password_off: None,
+            import_off: None,
+            export_off: None,
+        }
+    }
+}
+
+/// The settings screen, as `of` says the vault open can have it.
+pub fn settings_ui(ui: &mut egui::Ui, state: &mut SettingsState, of: &SettingsOf<'_>) -> Option<Command> {
     ui.heading("Settings");
-    let mut command = preferences_ui(ui, state, true);
+    let mut command = preferences_ui(ui, state, of.weekly);
     ui.add_space(theme::GAP * 2.0);
     if let Some(asked) = reminder_ui(ui, state) {
         command = Some(asked);
     }
     ui.add_space(theme::GAP * 2.0);
-    match allowed_browsers_ui(ui, browsers, guard) {
+    match allowed_browsers_ui(ui, of.browsers, of.guard) {
         Some(BrowserChoice::Stop(browser)) => command = Some(Command::StopBrowser(browser)),
         Some(BrowserChoice::Guard(on)) => command = Some(Command::LeakGuard(on)),
         None => {}
     }
     ui.add_space(theme::GAP * 2.0);
     ui.heading("Master password");
-    let words = (
-        "My old password may be known: re-encrypt every key",
-        "Every secret is re-encrypted under a new data key, so the old password opens nothing current, not even an old copy of the vault. Takes a moment per key.",
-    );
-    if let Some(chosen) = password_change_ui(ui, &mut state.password, words) {
+    let chosen =
+        off_when(ui, of.password_off, |ui| password_change_ui(ui, &mut state.password, of.new_key_words));
+    if let Some(chosen) = chosen {
         // Only the memory is chosen here; iterations and lanes stay as the vault has them.
         command = Some(Command::ChangePassword {
             current: chosen.current,
             new: chosen.new,
-            kdf: KdfParams { memory_kib: chosen.memory_mib * 1024, ..kdf },
+            kdf: KdfParams { memory_kib: chosen.memory_mib * 1024, ..of.kdf },
             new_data_key: chosen.new_data_key,
         });
     }
     ui.add_space(theme::GAP * 2.0);
-    let command = backup_ui(ui, state).or(command);
+    let command = match of.backup {
+        crate::actions::Backup::File => backup_ui(ui, state).or(command),
+        crate::actions::Backup::ServerSnapshot => {
+            ui.heading("Backup");
+            explain(ui, crate::actions::Backup::SNAPSHOT_SENTENCE);
+            command
+        }
+    };
     ui.add_space(theme::GAP * 2.0);
-    let command = import_ui(ui, &mut state.transfer).map(TransferAction::into_command).or(command);
+    let import = off_when(ui, of.import_off, |ui| import_ui(ui, &mut state.transfer));
+    let command = import.map(TransferAction::into_command).or(command);
     ui.add_space(theme::GAP * 2.0);
-    let command = export_ui(ui, &mut state.transfer).map(TransferAction::into_command).or(command);
+    let export = off_when(ui, of.export_off, |ui| export_ui(ui, &mut state.transfer));
+    let command = export.map(TransferAction::into_command).or(command);
     super::files::restore_dialog_ui(ui.ctx(), &mut state.restore, &state.transfer.chooser_note).or(command)
+}
+
+/// A section drawn off, saying why on hover, while `why_not` holds.
+fn off_when<T>(ui: &mut egui::Ui, why_not: Option<&str>, section: impl FnOnce(&mut egui::Ui) -> T) -> T {
+    let drawn = ui.add_enabled_ui(why_not.is_none(), section);
+    if let Some(why) = why_not {
+        drawn.response.on_disabled_hover_text(why);
+    }
+    drawn.inner
 }
 
 /// The appearance, the auto-lock and clipboard times (and, where the vault has one, the

@@ -6,12 +6,11 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::session::{Command, Revealed};
-use super::settings::TransferAction;
-use super::state::{AccountsState, TransferState};
+use super::state::AccountsState;
 use super::state::{NewMode, Screen};
 use super::team_incidents::IncidentsState;
 use super::team_page::KeyPage;
-use super::team_panels::{audit_panel_ui, members_ui, team_accounts_ui, transfer_ui, whois_panel_ui};
+use super::team_panels::{audit_panel_ui, members_ui, team_accounts_ui, whois_panel_ui};
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, secret_text_ui};
 use crate::team::TeamKey;
@@ -52,6 +51,8 @@ pub struct TeamView<'a> {
     pub browsers: &'a [String],
     /// Whether the leak guard is on on this computer.
     pub leak_guard: bool,
+    /// This member's password cost, as the server said it (a change starts from it).
+    pub member_kdf: Option<crate::vault::crypto::KdfParams>,
 }
 
 /// A secret shown once: an invitation's one-time code to the admin who made it, or a key made
@@ -64,14 +65,14 @@ pub struct ShownCode {
     pub galley: Option<std::sync::Arc<egui::Galley>>,
 }
 
-/// Something asked of the team window: a command of the local vault's screens (`Vault`,
+/// Something asked of the team window: a command of the local vault's screens (`Verb`,
 /// applied to the team vault by the same names), one the window's shell answers for either
 /// kind of vault, or what only a team vault has (its reads from the server, its members).
 #[must_use]
 pub enum TeamCommand {
     /// What the local vault's screens ask (copy, reveal, verify, add, edit, rotate, revoke,
     /// incidents, accounts, settings…), applied to the team vault.
-    Vault(Command),
+    Verb(Command),
     /// Read the incidents (the Incidents panel opened).
     LoadIncidents,
     /// Read the server again now (after it could not be reached).
@@ -82,21 +83,13 @@ pub enum TeamCommand {
     LoadAudit,
     Invite(String),
     RemoveMember(String),
-    /// Change this member's password (and, with `new_data_key`, the team's key).
-    ChangePassword(super::settings::ChosenPassword),
     /// Read the provider accounts (the Accounts panel or the Add form opened).
     LoadAccounts,
-    /// Preview or run an import, or write an export.
-    Transfer(TransferAction),
     /// The admin has given the invitation code: it leaves the screen.
     DismissInvitation,
-    /// Light, dark or like the system (the window's, kept between runs).
-    SetTheme(super::theme::ThemeChoice),
-    /// The Browsers panel's "Stop allowing": the browser no longer asks for keys.
-    StopBrowser(String),
-    /// Turn the leak guard on or off (this computer's `team.ron`).
-    LeakGuard(bool),
-    Lock,
+    /// What the window's shell answers for either kind of vault (Lock, the appearance, the
+    /// browsers, a password change, import and export…).
+    Window(Box<super::app::Command>),
 }
 
 /// A screen of the team window other than the list, a key's page, New key and Health (which
@@ -137,8 +130,6 @@ pub struct TeamScreenState {
     pub invite_name: String,
     /// The member whose removal waits for "Remove NAME".
     pub removing: Option<String>,
-    /// This member's password change, while its form is open.
-    pub password: Option<super::state::PasswordChange>,
     pub incidents: IncidentsState,
     /// "Which key is this?" as typed, and what it found (the local vault's screen).
     pub whois: super::state::WhoisState,
@@ -147,8 +138,6 @@ pub struct TeamScreenState {
     /// The Settings pane's appearance, auto-lock and clipboard times, as chosen (this
     /// computer's settings for the team vault).
     pub settings: super::state::SettingsState,
-    /// Import and Export, as typed (the local settings screen's forms).
-    pub transfer: TransferState,
     /// The Accounts panel's form and its tests' results.
     pub accounts: AccountsState,
 }
@@ -347,10 +336,8 @@ pub(super) fn close_forms(state: &mut TeamScreenState, view: &TeamView<'_>) {
     if state.confirm.take().is_some() {
         return;
     }
-    let forms = state.adding.take().is_some()
-        | state.revoke.take().is_some()
-        | state.removing.take().is_some()
-        | state.password.take().is_some();
+    let forms =
+        state.adding.take().is_some() | state.revoke.take().is_some() | state.removing.take().is_some();
     if !forms && state.pane.take().is_none() && state.health.take().is_none() {
         super::team_page::leave(state, view);
     }
@@ -390,7 +377,7 @@ fn nav_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) -
         .collect();
     let toggle = |state: &mut TeamScreenState, pane| set_pane(state, pane, state.pane != Some(pane));
     match super::widgets::nav_panel_ui(ui, &items)? {
-        NavClick::Lock => Some(TeamCommand::Lock),
+        NavClick::Lock => Some(TeamCommand::Window(Box::new(super::app::Command::Lock))),
         NavClick::Open(Entry::Incidents) => toggle(state, Pane::Incidents),
         NavClick::Open(Entry::Members) => toggle(state, Pane::Members),
         NavClick::Open(Entry::Screen(screen)) => {
@@ -445,39 +432,51 @@ fn pane_ui(
     match pane {
         Pane::Members => members_ui(ui, view, state, command),
         Pane::Accounts => team_accounts_ui(ui, view, state, command),
-        Pane::Settings => {
-            // The local Settings screen's own part first: appearance, auto-lock, clipboard.
-            let asked = egui::Frame::group(ui.style())
-                .show(ui, |ui| super::settings::preferences_ui(ui, &mut state.settings, false))
-                .inner;
-            match asked {
-                Some(super::app::Command::SetTheme(choice)) => *command = Some(TeamCommand::SetTheme(choice)),
-                Some(super::app::Command::Session(asked @ Command::SaveSettings(_))) => {
-                    *command = Some(TeamCommand::Vault(asked));
-                }
-                _ => {}
-            }
-            transfer_ui(ui, view, state, command);
-            browsers_ui(ui, view, command);
-        }
+        Pane::Settings => settings_pane_ui(ui, view, state, command),
         Pane::Whois => whois_panel_ui(ui, view, state, command),
         Pane::Audit => audit_panel_ui(ui, view, state),
         Pane::Incidents => incidents_pane_ui(ui, view, state, command),
     }
 }
 
-/// The browsers allowed to ask for keys, and the leak guard (the local Settings screen's).
-fn browsers_ui(ui: &mut egui::Ui, view: &TeamView<'_>, command: &mut Option<TeamCommand>) {
-    let chosen = egui::Frame::group(ui.style())
-        .show(ui, |ui| super::settings::allowed_browsers_ui(ui, view.browsers, view.leak_guard))
+/// The local vault's Settings screen, as a team vault can have it: this computer's
+/// appearance, auto-lock and clipboard times, the daily reminder, the browsers; the member's
+/// password (with the team's key, for an admin); its backup (the server's snapshot); import and
+/// export. What it asks goes where the local screen's goes.
+fn settings_pane_ui(
+    ui: &mut egui::Ui,
+    view: &TeamView<'_>,
+    state: &mut TeamScreenState,
+    command: &mut Option<TeamCommand>,
+) {
+    let off = view.problem.is_some() || !view.keys_open || view.busy;
+    let of = super::settings::SettingsOf {
+        kdf: view.member_kdf.unwrap_or_default(),
+        browsers: view.browsers,
+        guard: view.leak_guard,
+        weekly: false,
+        backup: crate::actions::Backup::ServerSnapshot,
+        new_key_words: (
+            "Also replace the team's key for every member (an admin's token)",
+            "Every secret is sealed again under a new team key, as when a member is removed: for when your computer or password may have been exposed.",
+        ),
+        password_off: (off || view.member_kdf.is_none())
+            .then_some("The team vault's server must answer first: your password's entry is kept there.")
+            .or(view.busy.then_some(BUSY)),
+        import_off: why_read_only(view).or(view.busy.then_some(BUSY)),
+        // An export reads and records: it waits for the server, not for write access.
+        export_off: off.then_some("The team vault's server must answer first: an export is recorded there."),
+    };
+    let asked = egui::ScrollArea::vertical()
+        .id_salt("team-settings")
+        .auto_shrink([false, false])
+        .show(ui, |ui| super::settings::settings_ui(ui, &mut state.settings, &of))
         .inner;
-    match chosen {
-        Some(super::settings::BrowserChoice::Stop(browser)) => {
-            *command = Some(TeamCommand::StopBrowser(browser));
-        }
-        Some(super::settings::BrowserChoice::Guard(on)) => *command = Some(TeamCommand::LeakGuard(on)),
-        None => {}
-    }
+    *command = match asked {
+        Some(super::app::Command::Session(asked)) => Some(TeamCommand::Verb(asked)),
+        Some(asked) => Some(TeamCommand::Window(Box::new(asked))),
+        None => return,
+    };
 }
 
 /// The team's incidents, each with its form.

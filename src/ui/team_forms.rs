@@ -21,7 +21,7 @@ pub(super) fn new_key_ui(
         }
         // Made as on a local vault: linked as the replacement of the key the form names, if any.
         asked @ (Command::Generate(_) | Command::Add { .. } | Command::CreateAtProvider { .. }) => {
-            TeamCommand::Vault(asked)
+            TeamCommand::Verb(asked)
         }
         _ => return,
     };

@@ -82,12 +82,12 @@ fn incident_ui(
             };
             form.error
                 .is_none()
-                .then(|| TeamCommand::Vault(Command::CloseIncident { id, summary: summary.to_owned() }))
+                .then(|| TeamCommand::Verb(Command::CloseIncident { id, summary: summary.to_owned() }))
         }
-        Some(asked @ Command::ExportIncident { .. }) => Some(TeamCommand::Vault(asked)),
+        Some(asked @ Command::ExportIncident { .. }) => Some(TeamCommand::Verb(asked)),
         Some(Command::ChooseFile(report)) => {
             state.choosing = Some(incident.id.clone());
-            Some(TeamCommand::Vault(Command::ChooseFile(report)))
+            Some(TeamCommand::Verb(Command::ChooseFile(report)))
         }
         _ => None,
     };

@@ -272,7 +272,7 @@ pub(super) fn carried(
                 state.revoke.as_mut()?.error = Some(why.to_owned());
                 return None;
             }
-            Some(TeamCommand::Vault(Command::Revoke { key, reason, options, replacement, leak }))
+            Some(TeamCommand::Verb(Command::Revoke { key, reason, options, replacement, leak }))
         }
         Command::CloseRevoke => {
             state.revoke = None;
@@ -289,16 +289,16 @@ pub(super) fn carried(
                 );
                 return None;
             }
-            Some(TeamCommand::Vault(Command::CloseIncident { id, summary: summary.to_owned() }))
+            Some(TeamCommand::Verb(Command::CloseIncident { id, summary: summary.to_owned() }))
         }
         Command::ChooseFile(report) => {
             // The chooser's answer goes to this page's report field.
             state.incidents.choosing = None;
-            Some(TeamCommand::Vault(Command::ChooseFile(report)))
+            Some(TeamCommand::Verb(Command::ChooseFile(report)))
         }
         Command::DismissShownOnce | Command::Answer(_) => None,
         // The rest is a change or a question for the team vault itself.
-        command => Some(TeamCommand::Vault(command)),
+        command => Some(TeamCommand::Verb(command)),
     }
 }
 
@@ -337,7 +337,7 @@ fn finish_rotation(
         return None;
     }
     if !record.is_live() {
-        return Some(TeamCommand::Vault(Command::FinishRotation { old, reason }));
+        return Some(TeamCommand::Verb(Command::FinishRotation { old, reason }));
     }
     let new = record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
     let reason = crate::vault::rotated_reason(&new, reason.as_deref());
@@ -363,7 +363,7 @@ fn abandon_rotation(
         return None;
     };
     if !new.is_live() {
-        return Some(TeamCommand::Vault(Command::AbandonRotation { old, reason }));
+        return Some(TeamCommand::Verb(Command::AbandonRotation { old, reason }));
     }
     let why = format!("rotation abandoned: {reason}");
     let asked = open_revoke(state, view, new, |dialog| {

@@ -26,16 +26,8 @@ pub(super) fn members_ui(
             ui.horizontal(|ui| {
                 ui.label(&member.name);
                 if member.name == view.member {
+                    // Your password is changed in Settings, as on a local vault.
                     ui.label(egui::RichText::new("you").weak());
-                    let why_not = (view.problem.is_some() || !view.keys_open)
-                        .then_some("The team vault's server must answer first: your copy of the team's key is kept there.")
-                        .or(view.busy.then_some(BUSY));
-                    if change_button(ui, "Change password…", why_not).clicked() {
-                        state.password = match state.password {
-                            Some(_) => None,
-                            None => Some(super::state::PasswordChange::new(member.kdf)),
-                        };
-                    }
                 }
                 if member.invited {
                     ui.label(egui::RichText::new("invited, not joined yet").weak());
@@ -59,17 +51,6 @@ pub(super) fn members_ui(
                     state.removing = Some(member.name.clone());
                 }
             });
-        }
-        if let Some(form) = &mut state.password {
-            ui.separator();
-            ui.strong("Your password for the team vault");
-            let words = (
-                "Also replace the team's key for every member (an admin's token)",
-                "Every secret is sealed again under a new team key, as when a member is removed: for when your computer or password may have been exposed.",
-            );
-            if let Some(chosen) = super::settings::password_change_ui(ui, form, words) {
-                *command = Some(TeamCommand::ChangePassword(chosen));
-            }
         }
         match view.admin {
             Some(true) => {
@@ -121,33 +102,6 @@ pub(super) fn team_accounts_ui(
     });
 }
 
-/// The Import / Export panel: the local settings screen's two forms, on the team vault (each
-/// imported key added for every member; an export recorded in the team's trail).
-pub(super) fn transfer_ui(
-    ui: &mut egui::Ui,
-    view: &TeamView<'_>,
-    state: &mut TeamScreenState,
-    command: &mut Option<TeamCommand>,
-) {
-    let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
-    egui::Frame::group(ui.style()).show(ui, |ui| {
-        egui::ScrollArea::vertical().id_salt("team-transfer").max_height(420.0).show(ui, |ui| {
-            let import = ui
-                .add_enabled_ui(why_not.is_none(), |ui| super::settings::import_ui(ui, &mut state.transfer));
-            if let Some(why) = why_not {
-                import.response.on_disabled_hover_text(why);
-            }
-            // An export reads and records: it waits for the server, not for write access.
-            let open = view.keys_open && view.problem.is_none() && !view.busy;
-            let export = ui.add_enabled_ui(open, |ui| super::settings::export_ui(ui, &mut state.transfer));
-            let asked = import.inner.or(export.inner);
-            if asked.is_some() {
-                *command = asked.map(TeamCommand::Transfer);
-            }
-        });
-    });
-}
-
 /// The Audit log panel: the local vault's audit screen over the team's trail, in a frame of
 /// its own height; a key's label opens its details.
 pub(super) fn audit_panel_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) {
@@ -188,7 +142,7 @@ pub(super) fn whois_panel_ui(
         .show(ui, |ui| super::whois::whois_ui(ui, view, &mut state.whois))
         .inner;
     match asked {
-        Some(asked @ Command::Whois(_)) => *command = Some(TeamCommand::Vault(asked)),
+        Some(asked @ Command::Whois(_)) => *command = Some(TeamCommand::Verb(asked)),
         Some(asked @ (Command::StartRevoke(_) | Command::RespondToLeak { .. })) => {
             *command = super::team_page::carried(asked, view, state);
         }

@@ -69,6 +69,7 @@ A11Y_BUS = Gio.DBusConnection.new_for_address_sync(
     None,
 )
 FOCUSED = 1 << int(pyatspi.STATE_FOCUSED)
+CHECKED = 1 << int(pyatspi.STATE_CHECKED)
 
 
 def application():
@@ -84,8 +85,8 @@ def application():
     return None
 
 
-def snapshot():
-    """(role, name, focused) of every node of the window, or [] before it is on the bus.
+def items():
+    """(role, name, state bits) of every node of the window, or [] before it is on the bus.
 
     The whole tree in one call (AT-SPI's Cache.GetItems, what screen readers read an
     application with): a node-by-node walk makes five calls a node, seconds a screen."""
@@ -101,8 +102,18 @@ def snapshot():
         return []
     tree = []
     for _ref, _app, _parent, _index, _children, _ifaces, name, role, _description, states in reply.unpack()[0]:
-        tree.append((Atspi.role_get_name(Atspi.Role(role)), name, bool(states[0] & FOCUSED)))
+        tree.append((Atspi.role_get_name(Atspi.Role(role)), name, states[0]))
     return tree
+
+
+def snapshot():
+    """(role, name, focused) of every node of the window, or [] before it is on the bus."""
+    return [(role, name, bool(states & FOCUSED)) for role, name, states in items()]
+
+
+def ticked(role, name):
+    """Whether the check box (role, name) is ticked now."""
+    return any(r == role and n == name and states & CHECKED for r, n, states in items())
 
 
 def wait_for(what, test):
@@ -174,6 +185,19 @@ def window_id():
 def keys(*names):
     """Presses keys (xdotool names: Tab, Return, space, ctrl+v) on the window that has the focus."""
     subprocess.run(["xdotool", "key", "--clearmodifiers", *names], check=True)
+
+
+def untick(role, name):
+    """Presses space on the focused check box until it is unticked: a key that reached the
+    window while its focus was still settling is pressed again (at most three times)."""
+    if not ticked(role, name):
+        raise StepFailed(f'{role} "{name}" is not ticked: a screen reader would not hear it is')
+    for presses in range(1, 4):
+        keys("space")
+        if wait_until(SETTLE, lambda _tree: not ticked(role, name)):
+            say(f'{role} "{name}" unticked after {presses} press(es)')
+            return
+    raise StepFailed(f'{role} "{name}" stayed ticked after three presses of space')
 
 
 def type_text(text):
@@ -311,7 +335,7 @@ def revoke():
     tab_to("entry", "Reason")
     type_text("pasted in a chat")
     tab_to("check box", "Create a replacement right away")
-    keys("space")
+    untick("check box", "Create a replacement right away")
     tab_to("push button", f"Revoke {LABEL} now")
     keys("space")
     wait_for("the revoke dialog to close", lacks("dialog", f"Revoke {LABEL}"))

@@ -234,5 +234,5 @@ fn on_a_team_vault_a_dropped_csv_is_previewed_and_a_backup_points_to_the_servers
     let backup = world.dir.path().join("old.kdbackup");
     std::fs::write(&backup, "(kind: \"keydesk-backup\", format: 1, sealed: \"\")").unwrap();
     drop_file(&mut harness, &backup);
-    harness.get_by_label_contains("A team vault is backed up where it lives: a snapshot of its server");
+    harness.get_by_label_contains("That is a backup file: a team vault has none to restore from. A team vault is backed up where it lives: a snapshot of its server");
 }

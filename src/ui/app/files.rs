@@ -14,7 +14,6 @@ use crate::actions::restore::{self, RestoreError};
 use crate::storage::disk::{Limited, read_limited};
 use crate::storage::expand_home;
 use crate::ui::jobs::Records;
-use crate::ui::settings::TransferAction;
 use crate::ui::state::{FileTarget, RestoreForm, Screen, SettingsState};
 use crate::vault::backup::MAX_BACKUP_BYTES;
 use crate::vault::{Clock, Vault};
@@ -136,7 +135,7 @@ impl KeydeskApp {
                 request_for(target, (&settings.transfer, backup), &today)
             }
             // A team vault's Import / Export panel: its own forms, no backup.
-            Phase::Team(session) => request_for(target, (&session.screen.transfer, ""), &today),
+            Phase::Team(session) => request_for(target, (&session.screen.settings.transfer, ""), &today),
             _ => return,
         };
         let bus = self.services.portal.clone();
@@ -172,7 +171,6 @@ impl KeydeskApp {
     /// changes nothing; no chooser: the note, and the field to type in.
     fn chosen(&mut self, target: FileTarget, answer: Result<Option<PathBuf>, ChooserError>) {
         let replaces = self.restore_replaces();
-        let team = matches!(self.phase, Phase::Team(_));
         let transfer = match &mut self.phase {
             Phase::Team(session) if target == FileTarget::Report => {
                 let incidents = &mut session.screen.incidents;
@@ -183,7 +181,7 @@ impl KeydeskApp {
                 };
                 return report_chosen(form, answer);
             }
-            Phase::Team(session) => &mut session.screen.transfer,
+            Phase::Team(session) => &mut session.screen.settings.transfer,
             Phase::Unlocked(session) => match target {
                 FileTarget::Report => return report_chosen(&mut session.detail.incident, answer),
                 FileTarget::Backup | FileTarget::Restore => {
@@ -200,7 +198,7 @@ impl KeydeskApp {
                 if target == FileTarget::Import {
                     let format = transfer.import_format;
                     let preview = transfer.read_anew(path, format);
-                    self.queued.push(transfer_command(team, preview));
+                    self.queued.push(preview.into_command());
                 } else if target == FileTarget::Export {
                     transfer.export_path = path.display().to_string();
                 }
@@ -241,14 +239,20 @@ impl KeydeskApp {
             (Phase::Unlocked(session), Dropped::Import) => {
                 session.screen = Screen::Settings;
                 let preview = session.settings.transfer.read_anew(path, None);
-                self.queued.push(transfer_command(false, preview));
+                self.queued.push(preview.into_command());
                 ctx.request_repaint();
             }
-            (Phase::Team(_), Dropped::Backup) => self.toasts.warn(crate::actions::Backup::SNAPSHOT_SENTENCE.to_owned(), now),
+            (Phase::Team(_), Dropped::Backup) => {
+                let said = format!(
+                    "That is a backup file: a team vault has none to restore from. {}",
+                    crate::actions::Backup::SNAPSHOT_SENTENCE
+                );
+                self.toasts.warn(said, now);
+            }
             (Phase::Team(session), Dropped::Import) => {
                 session.screen.pane = Some(crate::ui::team::Pane::Settings);
-                let preview = session.screen.transfer.read_anew(path, None);
-                self.queued.push(transfer_command(true, preview));
+                let preview = session.screen.settings.transfer.read_anew(path, None);
+                self.queued.push(preview.into_command());
                 ctx.request_repaint();
             }
             // Locked meanwhile: nothing is done with it.
@@ -292,12 +296,6 @@ impl KeydeskApp {
             }
         }
     }
-}
-
-/// The command that carries an Import / Export action to the open vault: a team vault's
-/// panel or a local vault's settings.
-fn transfer_command(team: bool, action: TransferAction) -> Command {
-    if team { Command::Team(crate::ui::team::TeamCommand::Transfer(action)) } else { action.into_command() }
 }
 
 /// The incident report's path chosen on a key's page.

@@ -72,12 +72,8 @@ impl Session {
                     egui::ScrollArea::vertical().id_salt("settings-page").auto_shrink([false, false]).show(
                         ui,
                         |ui| {
-                            commands.extend(settings::settings_ui(
-                                ui,
-                                &mut self.settings,
-                                file.header.kdf,
-                                (&file.header.browsers, file.header.leak_guard),
-                            ));
+                            let of = settings::SettingsOf::local(file);
+                            commands.extend(settings::settings_ui(ui, &mut self.settings, &of));
                         },
                     );
                 }

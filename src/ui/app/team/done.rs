@@ -270,6 +270,9 @@ impl KeydeskApp {
                 let Phase::Team(session) = &mut self.phase else { return };
                 match read {
                     Ok((members, admin)) => {
+                        if let Some(me) = members.iter().find(|m| m.name == session.vault.config().member) {
+                            session.set_member_kdf(me.kdf);
+                        }
                         session.members = Some(members);
                         session.admin = Some(admin);
                     }
@@ -298,15 +301,14 @@ impl KeydeskApp {
                             session.changes += 1;
                             session.next_poll = DateTime::<Utc>::MIN_UTC;
                         }
-                        session.screen.password = None;
+                        let memory_kib = session.screen.settings.password.kdf_memory_mib * 1024;
+                        let kdf = crate::vault::crypto::KdfParams { memory_kib, ..Default::default() };
+                        session.screen.settings.password = crate::ui::state::PasswordChange::new(kdf);
                         self.toasts.info(said, now);
                         // Read again: the next change starts at the cost just chosen.
                         self.run_team(ctx, TeamCommand::LoadMembers);
                     }
-                    Err(error) => match &mut session.screen.password {
-                        Some(form) => form.error = Some(sentence(&error)),
-                        None => self.toasts.error(sentence(&error), now),
-                    },
+                    Err(error) => session.screen.settings.password.error = Some(sentence(&error)),
                 }
             }
             TeamDone::MemberRemoved(result) => {
@@ -473,7 +475,11 @@ impl KeydeskApp {
         match done {
             TeamDone::ImportPreviewed(read, picker) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                session.screen.transfer.previewed(read.map(|preview| *preview), picker.map(|picker| *picker));
+                session
+                    .screen
+                    .settings
+                    .transfer
+                    .previewed(read.map(|preview| *preview), picker.map(|picker| *picker));
             }
             TeamDone::Said(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };

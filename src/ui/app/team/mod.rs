@@ -72,6 +72,9 @@ pub struct TeamSession {
     pub incidents: Option<Vec<Incident>>,
     /// The audit trail, once read.
     pub audit: Option<crate::ui::session::AuditCache>,
+    /// The cost of this member's password, as the server last said (`None` while it could not
+    /// be asked): a password change starts from it.
+    pub member_kdf: Option<crate::vault::crypto::KdfParams>,
     /// This computer's settings for the team vault, as `team.ron` keeps them: the auto-lock
     /// and clipboard times, the browsers allowed to ask for its keys, the leak guard.
     pub settings: crate::team::TeamSettings,
@@ -195,6 +198,7 @@ impl TeamSession {
             incidents: None,
             audit: None,
             settings,
+            member_kdf: None,
         }
     }
 
@@ -221,8 +225,19 @@ impl TeamSession {
             audit: self.audit.as_ref(),
             browsers: &self.settings.browsers,
             leak_guard: self.settings.leak_guard,
+            member_kdf: self.member_kdf,
         };
         (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
+    }
+
+    /// The cost of this member's password, as the server says it: the password form starts
+    /// there, unless something is typed in it.
+    pub(in crate::ui::app) fn set_member_kdf(&mut self, kdf: crate::vault::crypto::KdfParams) {
+        self.member_kdf = Some(kdf);
+        let form = &mut self.screen.settings.password;
+        if form.current_password.is_empty() && form.new_password.is_empty() {
+            form.kdf_memory_mib = kdf.memory_kib / 1024;
+        }
     }
 
     /// The key the New key screen makes a replacement for, if it does.
@@ -315,17 +330,11 @@ impl KeydeskApp {
         let busy = self.jobs.recording().is_some();
         let Phase::Team(session) = &mut self.phase else { return };
         match command {
-            TeamCommand::Vault(command) => self.run_team_verb(ctx, command),
+            TeamCommand::Verb(command) => self.run_team_verb(ctx, command),
             // The shell answers these for either kind of vault (`app::Command`).
-            TeamCommand::Lock
-            | TeamCommand::SetTheme(_)
-            | TeamCommand::StopBrowser(_)
-            | TeamCommand::LeakGuard(_) => {}
+            TeamCommand::Window(_) => {}
             TeamCommand::Retry => session.next_poll = DateTime::<Utc>::MIN_UTC,
             TeamCommand::DismissInvitation => session.invitation = None,
-            TeamCommand::Transfer(crate::ui::settings::TransferAction::Choose(target)) => {
-                self.run_files(ctx, super::files::FilesCommand::Choose(target));
-            }
             TeamCommand::LoadAccounts => {
                 let vault = session.vault.clone();
                 self.jobs.spawn(ctx, "Reading the team's provider accounts", Records::No, move || {
@@ -366,17 +375,37 @@ impl KeydeskApp {
                 });
             }
             // One change at a time (the screen's buttons wait meanwhile, too).
-            command => {
+            command @ (TeamCommand::Invite(_) | TeamCommand::RemoveMember(_)) => {
                 let Some(keys) = session.keys.clone().filter(|_| !busy) else { return };
-                let with = (keys, session.vault.clone());
-                match command {
-                    command @ TeamCommand::Transfer(_) => {
-                        run_transfer_command(&mut self.jobs, ctx, session, with, now, command);
-                    }
-                    command => run_member_command(&mut self.jobs, ctx, with, now, command),
-                }
+                run_member_command(&mut self.jobs, ctx, (keys, session.vault.clone()), now, command);
             }
         }
+    }
+
+    /// Runs a command of the window's shell that a team vault carries out as its own jobs: the
+    /// member's password change, an import's preview, the import, an export.
+    pub(super) fn run_team_window(&mut self, ctx: &egui::Context, command: super::Command) {
+        let now = self.now();
+        let busy = self.jobs.recording().is_some();
+        let Phase::Team(session) = &mut self.phase else { return };
+        if let super::Command::ChangePassword { current, new, kdf, new_data_key } = command {
+            // The password unlocks the team's key again: it needs nothing open.
+            let memory_mib = kdf.memory_kib / 1024;
+            let chosen = crate::ui::settings::ChosenPassword { current, new, memory_mib, new_data_key };
+            let vault = session.vault.clone();
+            let label = if new_data_key {
+                "Replacing the team's key and changing your password"
+            } else {
+                "Changing your password for the team vault"
+            };
+            self.jobs.spawn(ctx, label, Records::Yes, move || {
+                Done::Team(TeamDone::PasswordChanged(work::change_password(&vault, &chosen, now)))
+            });
+            return;
+        }
+        let Some(keys) = session.keys.clone().filter(|_| !busy) else { return };
+        let with = (keys, session.vault.clone());
+        run_transfer_command(&mut self.jobs, ctx, session, with, now, command);
     }
 
     /// Runs a command of the local vault's screens on the team vault (the same command a

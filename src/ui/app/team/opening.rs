@@ -112,6 +112,7 @@ pub(super) fn session_of(
     now: DateTime<Utc>,
 ) -> Result<TeamSession, TeamError> {
     let writable = vault.can_write()?;
+    let kdf = vault.own_kdf()?;
     let pack_head = cached.as_ref().map_or(0, Snapshot::pack_head);
     let refreshed = vault.refresh(cached, Some(&keys), now)?;
     let changed = refreshed.keys_read > 0 || refreshed.full;
@@ -124,7 +125,9 @@ pub(super) fn session_of(
         Some(list) if !changed => list,
         _ => refreshed.snapshot.keys(),
     };
-    Ok(TeamSession::new(vault, Some(keys), (refreshed.snapshot, list), writable, problem))
+    let mut session = TeamSession::new(vault, Some(keys), (refreshed.snapshot, list), writable, problem);
+    session.set_member_kdf(kdf);
+    Ok(session)
 }
 
 /// Makes (or, with a code, joins) the team vault `setup` names, and writes `team.ron` in `dir`;

@@ -15,7 +15,6 @@ use crate::ui::Failure;
 use crate::ui::jobs::Jobs;
 use crate::ui::jobs::Records;
 use crate::ui::session::Command;
-use crate::ui::settings::TransferAction;
 use crate::ui::team::TeamCommand;
 use crate::vault::model::KeyId;
 
@@ -156,7 +155,7 @@ pub(super) fn run_key_command(
     }
 }
 
-/// Starts an invitation, a password change or a member's removal.
+/// Starts an invitation or a member's removal.
 pub(super) fn run_member_command(
     jobs: &mut Jobs<Done>,
     ctx: &egui::Context,
@@ -169,16 +168,6 @@ pub(super) fn run_member_command(
             jobs.spawn(ctx, format!("Inviting {name}"), Records::Yes, move || {
                 let code = vault.invite(&keys, &name, &mut *vault.entropy(), now);
                 Done::Team(TeamDone::Invited(name, code))
-            });
-        }
-        TeamCommand::ChangePassword(chosen) => {
-            let label = if chosen.new_data_key {
-                "Replacing the team's key and changing your password"
-            } else {
-                "Changing your password for the team vault"
-            };
-            jobs.spawn(ctx, label, Records::Yes, move || {
-                Done::Team(TeamDone::PasswordChanged(change_password(&vault, &chosen, now)))
             });
         }
         TeamCommand::RemoveMember(name) => {
@@ -376,10 +365,10 @@ pub(super) fn run_transfer_command(
     session: &mut TeamSession,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
     now: DateTime<Utc>,
-    command: TeamCommand,
+    command: crate::ui::app::Command,
 ) {
     match command {
-        TeamCommand::Transfer(TransferAction::Preview { path, format, columns }) => {
+        crate::ui::app::Command::PreviewImport { path, format, columns } => {
             let list = session.list.clone();
             jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
                 let how = crate::actions::transfer::ReadAs { format, columns: columns.as_deref() };
@@ -389,8 +378,8 @@ pub(super) fn run_transfer_command(
                 Done::Team(TeamDone::ImportPreviewed(read.map(Box::new), picker))
             });
         }
-        TeamCommand::Transfer(TransferAction::Import) => {
-            let Some(preview) = session.screen.transfer.import_preview.take() else { return };
+        crate::ui::app::Command::Import => {
+            let Some(preview) = session.screen.settings.transfer.import_preview.take() else { return };
             let list = session.list.clone();
             jobs.spawn_counted(ctx, "Importing keys into the team vault", Records::Yes, move |progress| {
                     let imported = folder::import(&vault, &keys, &list, &preview, &mut |done, total| {
@@ -416,7 +405,7 @@ pub(super) fn run_transfer_command(
                     Done::Team(TeamDone::Said(said))
                 });
         }
-        TeamCommand::Transfer(TransferAction::Export { path, options }) => {
+        crate::ui::app::Command::Export { path, options } => {
             let list = session.list.clone();
             jobs.spawn(ctx, "Writing the export", Records::Yes, move || {
                 let path = crate::storage::expand_home(&path);
