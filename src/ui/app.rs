@@ -464,31 +464,7 @@ impl KeydeskApp {
                 self.run_team_window(ctx, command);
             }
             Command::ChangePassword { current, new, kdf, new_data_key } => {
-                let Some(mut vault) = self.vault_into_job() else { return };
-                let label = if new_data_key {
-                    "Re-encrypting every key under a new data key"
-                } else {
-                    "Changing the master password"
-                };
-                self.jobs.spawn_counted(ctx, label, Records::Yes, move |progress| {
-                    let result = vault
-                        .check_password(&current)
-                        .map_err(|_wrong_password| {
-                            Failure::said(
-                                "The current password is wrong: type the password you unlocked Keydesk with.",
-                            )
-                        })
-                        .and_then(|()| {
-                            if new_data_key {
-                                let mut report = |done, total| progress.set(done, total);
-                                vault.change_data_key(&new, Some(kdf), &mut report)
-                            } else {
-                                vault.change_password(&new, Some(kdf))
-                            }
-                            .map_err(Failure::from)
-                        });
-                    Done::PasswordChanged(Box::new(vault), result.map(|caveat| (new_data_key, caveat)))
-                });
+                self.change_password(ctx, (current, new), kdf, new_data_key);
             }
             Command::SetTheme(choice) => {
                 self.theme = choice;
@@ -555,6 +531,42 @@ impl KeydeskApp {
                 self.with_session(ctx, |session, fx| session.run(command, fx));
             }
         }
+    }
+
+    /// Takes the vault into a job that checks the current password, then changes it (and,
+    /// with `new_data_key`, the data key) at the cost `kdf`.
+    fn change_password(
+        &mut self,
+        ctx: &egui::Context,
+        (current, new): (SecretString, SecretString),
+        kdf: KdfParams,
+        new_data_key: bool,
+    ) {
+        let Some(mut vault) = self.vault_into_job() else { return };
+        let label = if new_data_key {
+            "Re-encrypting every key under a new data key"
+        } else {
+            "Changing the master password"
+        };
+        self.jobs.spawn_counted(ctx, label, Records::Yes, move |progress| {
+            let result = vault
+                .check_password(&current)
+                .map_err(|_wrong_password| {
+                    Failure::said(
+                        "The current password is wrong: type the password you unlocked Keydesk with.",
+                    )
+                })
+                .and_then(|()| {
+                    if new_data_key {
+                        let mut report = |done, total| progress.set(done, total);
+                        vault.change_data_key(&new, Some(kdf), &mut report)
+                    } else {
+                        vault.change_password(&new, Some(kdf))
+                    }
+                    .map_err(Failure::from)
+                });
+            Done::PasswordChanged(Box::new(vault), result.map(|caveat| (new_data_key, caveat)))
+        });
     }
 
     /// The previewed import, taken out of the settings screen for the import job.

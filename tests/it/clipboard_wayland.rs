@@ -53,7 +53,7 @@ fn a_wayland_copy_replaced_by_another_is_left_alone() {
     let cli = common::Cli::new();
     let key = vault_with_a_key(&cli);
     let mut copy = cli.command(&["copy", "Webhook", "--clear-after", "60"]);
-    let child = sway.env(&mut copy).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let child = sway.env(&mut copy).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     assert!(sway.wait_for(&key, true));
 
     let mut other = Command::new("wl-copy");
@@ -62,7 +62,10 @@ fn a_wayland_copy_replaced_by_another_is_left_alone() {
     let output = child.wait_with_output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
-        "Something else was copied meanwhile, so the clipboard was left alone."
+        "Something else was copied meanwhile, so the clipboard was left alone.",
+        "{:?}; stderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(sway.paste(&[]).as_deref(), Some("a shop address"));
     let _killed = other.kill();
