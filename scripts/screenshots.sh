@@ -251,5 +251,8 @@ for theme in Dark Light; do
   # API settings, in place of the list as on a local vault (Ctrl+2; Ctrl+1 back).
   keys ctrl+2
   shot "sizes/team-accounts-800x600-$t"
+  # Settings: the local vault's screen, as a team vault has it (Ctrl+4).
+  keys ctrl+4
+  shot "sizes/team-settings-800x600-$t"
   keys ctrl+1
 done

@@ -1550,6 +1550,18 @@ fn the_team_settings_keep_this_computers_auto_lock_and_clipboard_times() {
 
     click(&mut harness, "Settings");
     harness.get_by_label("Appearance");
+    // The daily reminder's state is asked of systemd and said, as on a local vault.
+    for _ in 0..2000 {
+        if harness.query_by_label_contains("Asking systemd whether it is on").is_none() {
+            break;
+        }
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(
+        harness.query_by_label_contains("Asking systemd whether it is on").is_none(),
+        "the answer is shown"
+    );
     assert!(harness.query_by_label("Check every key weekly").is_none(), "a team vault has no weekly check");
     harness.get_by_label("Lock after").click();
     harness.run();

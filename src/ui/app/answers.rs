@@ -77,6 +77,7 @@ impl KeydeskApp {
                 // On the settings screen, or on what it holds while its vault is in a job.
                 let settings = match &mut self.phase {
                     Phase::Unlocked(session) => Some(&mut session.settings),
+                    Phase::Team(session) => Some(&mut session.screen.settings),
                     _ => self.kept_settings.as_mut(),
                 };
                 if let Some(settings) = settings {
