@@ -9,7 +9,7 @@ use super::theme;
 use super::widgets::{error_ui, field, field_with, secret_field};
 use crate::providers::Provider;
 use crate::vault::AccountRequest;
-use crate::vault::model::{Account, VaultFile};
+use crate::vault::model::Account;
 
 /// What the accounts' list and form ask for, in a local vault's API settings or a team
 /// vault's Accounts panel.
@@ -26,14 +26,28 @@ pub enum AccountAction {
     Test(String),
 }
 
-/// The API settings screen.
-pub fn accounts_ui(ui: &mut egui::Ui, file: &VaultFile, state: &mut AccountsState) -> Option<Command> {
+/// The API settings screen, on either kind of vault: `accounts` as the vault holds them
+/// (`None` while a team vault's are read); the form's button is off, saying why on hover,
+/// while `why_not` holds.
+pub fn accounts_ui(
+    ui: &mut egui::Ui,
+    accounts: Option<&[Account]>,
+    state: &mut AccountsState,
+    why_not: Option<&str>,
+) -> Option<Command> {
     let mut command = None;
     egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
         ui.heading("API settings");
         ui.label("Provider accounts: where keys are made and revoked. A management key lets Keydesk do it over the provider's API.");
         ui.add_space(theme::GAP);
-        command = accounts_body(ui, &file.accounts, state, None).map(account_command);
+        let Some(accounts) = accounts else {
+            ui.horizontal(|ui| {
+                super::widgets::spinner(ui);
+                ui.label("Reading the accounts…");
+            });
+            return;
+        };
+        command = accounts_body(ui, accounts, state, why_not).map(account_command);
     });
     command
 }

@@ -440,6 +440,11 @@ pub(crate) fn link_said(
     }
 }
 
+/// What is said of incident `id` opened from a key's page (on either kind of vault).
+pub(crate) fn incident_opened(id: &str) -> String {
+    format!("Incident {id} opened. Revoke the key, then replace it: each step joins the incident.")
+}
+
 /// Where a backup goes unless the user says otherwise: the documents folder (else the home
 /// folder), named after the day.
 fn default_backup_path(now: DateTime<Utc>) -> String {

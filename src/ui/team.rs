@@ -10,7 +10,7 @@ use super::state::AccountsState;
 use super::state::{NewMode, Screen};
 use super::team_incidents::IncidentsState;
 use super::team_page::KeyPage;
-use super::team_panels::{audit_panel_ui, members_ui, team_accounts_ui, whois_panel_ui};
+use super::team_panels::members_ui;
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, secret_text_ui};
 use crate::team::TeamKey;
@@ -431,10 +431,32 @@ fn pane_ui(
 ) {
     match pane {
         Pane::Members => members_ui(ui, view, state, command),
-        Pane::Accounts => team_accounts_ui(ui, view, state, command),
         Pane::Settings => settings_pane_ui(ui, view, state, command),
-        Pane::Whois => whois_panel_ui(ui, view, state, command),
-        Pane::Audit => audit_panel_ui(ui, view, state),
+        // The local vault's screens over the team's copy; what they ask is carried as a key
+        // page's is.
+        Pane::Accounts => {
+            let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
+            let asked = super::accounts::accounts_ui(ui, view.accounts, &mut state.accounts, why_not);
+            if let Some(asked) = asked.and_then(|asked| super::team_page::carried(asked, view, state)) {
+                *command = Some(asked);
+            }
+        }
+        Pane::Whois => {
+            let asked = super::whois::whois_ui(ui, view, &mut state.whois);
+            if let Some(asked) = asked.and_then(|asked| super::team_page::carried(asked, view, state)) {
+                *command = Some(asked);
+            }
+        }
+        Pane::Audit => {
+            let label_of = |id: &str| {
+                let found = view.keys.iter().find(|k| k.record.id.as_str() == id);
+                found.map_or_else(|| id.to_owned(), |k| k.record.label.clone())
+            };
+            let asked = super::audit_log::audit_ui(ui, &label_of, view.audit, &mut state.audit);
+            if let Some(asked) = asked.and_then(|asked| super::team_page::carried(asked, view, state)) {
+                *command = Some(asked);
+            }
+        }
         Pane::Incidents => incidents_pane_ui(ui, view, state, command),
     }
 }

@@ -56,7 +56,10 @@ impl Session {
                         .extend(new_key::new_key_ui(ui, &file.accounts, &mut self.new_key).map(Into::into));
                 }
                 Screen::Accounts => {
-                    commands.extend(accounts::accounts_ui(ui, file, &mut self.accounts).map(Into::into));
+                    commands.extend(
+                        accounts::accounts_ui(ui, Some(&file.accounts), &mut self.accounts, None)
+                            .map(Into::into),
+                    );
                 }
                 Screen::Audit => {
                     let label_of = |id: &str| {

@@ -316,12 +316,7 @@ impl Session {
         match self.vault.open_incident(key, report) {
             Ok(id) => {
                 self.detail.incident = crate::ui::state::IncidentForm::default();
-                fx.toasts.info(
-                    format!(
-                        "Incident {id} opened. Revoke the key, then replace it: each step joins the incident."
-                    ),
-                    fx.now,
-                );
+                fx.toasts.info(super::incident_opened(&id), fx.now);
             }
             Err(error) => self.detail.incident.error = Some(error.to_string()),
         }

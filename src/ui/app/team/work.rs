@@ -283,11 +283,7 @@ pub(super) fn run_incident_command(
             jobs.spawn(ctx, "Opening an incident", Records::Yes, move || {
                 let opened =
                     on_store(&vault, &keys, now, |store| actions::Store::open_incident(store, &key, &report))
-                        .map(|id| {
-                            format!(
-                                "Opened incident {id}: revoke the key, replace it, then close the incident."
-                            )
-                        });
+                        .map(|id| crate::ui::session::incident_opened(&id));
                 Done::Team(TeamDone::Incident(None, opened))
             });
         }
