@@ -308,6 +308,8 @@ pub struct Session {
     pub settings: SettingsState,
     pub whois: WhoisState,
     pub health: super::health::HealthState,
+    /// The Incidents screen's forms (each incident's summary, report file, error).
+    pub incidents: super::incidents::IncidentsState,
     pub revoke: Option<RevokeState>,
     /// A rotation given up once its replacement's revoke lands: (the replacement, the old key,
     /// why).
@@ -349,6 +351,7 @@ impl Session {
             settings,
             whois: WhoisState::default(),
             health: super::health::HealthState::default(),
+            incidents: super::incidents::IncidentsState::default(),
             revoke: None,
             abandoning: None,
             shown_once: None,

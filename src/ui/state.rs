@@ -24,6 +24,8 @@ pub enum Screen {
     Whois,
     /// The vault's health: score and findings.
     Health,
+    /// Every incident, open first, each with its timeline, closing and report.
+    Incidents,
 }
 
 /// The key list.

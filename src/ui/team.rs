@@ -5,10 +5,10 @@
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
+use super::incidents::IncidentsState;
 use super::session::{Command, Revealed};
 use super::state::AccountsState;
 use super::state::{NewMode, Screen};
-use super::team_incidents::IncidentsState;
 use super::team_page::KeyPage;
 use super::team_panels::members_ui;
 use super::theme::{self, Badge};
@@ -278,6 +278,7 @@ fn pane_of(screen: &Screen) -> Option<Pane> {
         Screen::Audit => Some(Pane::Audit),
         Screen::Whois => Some(Pane::Whois),
         Screen::Settings => Some(Pane::Settings),
+        Screen::Incidents => Some(Pane::Incidents),
         Screen::Keys | Screen::Detail(_) | Screen::New | Screen::Health => None,
     }
 }
@@ -343,12 +344,11 @@ pub(super) fn close_forms(state: &mut TeamScreenState, view: &TeamView<'_>) {
     }
 }
 
-/// What an entry of the team window's navigation opens: a screen as on a local vault, or one
-/// of the team's own panels.
+/// What an entry of the team window's navigation opens: a screen as on a local vault, or the
+/// team's Members.
 #[derive(Clone)]
 enum Entry {
     Screen(Screen),
-    Incidents,
     Members,
 }
 
@@ -370,15 +370,11 @@ fn nav_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) -
                 .then(|| why_read_only(view).or(view.busy.then_some(BUSY)))
                 .flatten(),
         })
-        .chain([
-            team_only(Entry::Incidents, "Incidents", state.pane == Some(Pane::Incidents)),
-            team_only(Entry::Members, "Members", state.pane == Some(Pane::Members)),
-        ])
+        .chain([team_only(Entry::Members, "Members", state.pane == Some(Pane::Members))])
         .collect();
     let toggle = |state: &mut TeamScreenState, pane| set_pane(state, pane, state.pane != Some(pane));
     match super::widgets::nav_panel_ui(ui, &items)? {
         NavClick::Lock => Some(TeamCommand::Window(Box::new(super::app::Command::Lock))),
-        NavClick::Open(Entry::Incidents) => toggle(state, Pane::Incidents),
         NavClick::Open(Entry::Members) => toggle(state, Pane::Members),
         NavClick::Open(Entry::Screen(screen)) => {
             let shown = is_shown(state, &screen);
@@ -501,7 +497,7 @@ fn settings_pane_ui(
     };
 }
 
-/// The team's incidents, each with its form.
+/// The Incidents screen (the local vault's) over the team's incidents as read.
 fn incidents_pane_ui(
     ui: &mut egui::Ui,
     view: &TeamView<'_>,
@@ -515,11 +511,13 @@ fn incidents_pane_ui(
             .map_or_else(|| id.to_string(), |k| k.record.label.clone())
     };
     let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
-    let asked =
-        super::team_incidents::incidents_ui(ui, view.incidents, &label_of, &mut state.incidents, why_not);
-    if asked.is_some() {
-        *command = asked;
-    }
+    let asked = super::incidents::incidents_ui(ui, view.incidents, &label_of, &mut state.incidents, why_not);
+    // Its chooser answers the incident it was asked for (the screen keeps which).
+    *command = match asked {
+        Some(asked @ Command::ChooseFile(_)) => Some(TeamCommand::Verb(asked)),
+        Some(asked) => super::team_page::carried(asked, view, state),
+        None => return,
+    };
 }
 
 /// Why the vault is read-only now, when it is: the server's problem (with Try again), opened

@@ -538,7 +538,7 @@ pub struct NavItem<T> {
 
 /// The screens of the navigation, in its order, with their labels and shortcuts (a team vault
 /// adds its own entries after them).
-pub const SCREENS: [(Screen, &str, &str); 7] = [
+pub const SCREENS: [(Screen, &str, &str); 8] = [
     (Screen::Keys, "Keys", "Ctrl+1"),
     (Screen::New, "New key", "Ctrl+N"),
     (Screen::Accounts, "API settings", "Ctrl+2"),
@@ -546,6 +546,7 @@ pub const SCREENS: [(Screen, &str, &str); 7] = [
     (Screen::Settings, "Settings", "Ctrl+4"),
     (Screen::Health, "Health", "Ctrl+5"),
     (Screen::Whois, "Which key is this?", "Ctrl+K"),
+    (Screen::Incidents, "Incidents", ""),
 ];
 
 /// What was clicked in the navigation.

@@ -108,6 +108,16 @@ fn the_whole_marketer_flow() {
         "{:?}",
         incidents[0].timeline
     );
+    // The Incidents screen lists it, as a team vault's does, and closes it with a summary.
+    // (The navigation's entry: the key's page has a section of that name.)
+    harness.get_all_by_label("Incidents").next().unwrap().click();
+    harness.run();
+    harness.get_by_label("\"HubSpot webhook\"");
+    harness.get_by_label("Found in a public Slack channel.");
+    type_into(&mut harness, "Summary", "Rotated within the hour");
+    click(&mut harness, "Close incident");
+    let closed = &harness.state().session().unwrap().vault.file().incidents[0];
+    assert_eq!((closed.summary.as_str(), closed.closed_at.is_some()), ("Rotated within the hour", true));
     assert!(world.store.snapshot().keys().all(|k| !k.ends_with(record.id.as_str())), "its secret is gone");
     click(&mut harness, "Keys");
     type_into(&mut harness, "Search", "HubSpot");

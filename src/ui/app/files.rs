@@ -167,7 +167,7 @@ impl KeydeskApp {
     }
 
     /// A file chosen for `target`'s field (the import previewed at once, the restore's dialog
-    /// opened), on a local vault's screens or a team vault's Import / Export panel; a cancel
+    /// opened), on either kind of vault's screens; a cancel
     /// changes nothing; no chooser: the note, and the field to type in.
     fn chosen(&mut self, target: FileTarget, answer: Result<Option<PathBuf>, ChooserError>) {
         let replaces = self.restore_replaces();
@@ -183,7 +183,14 @@ impl KeydeskApp {
             }
             Phase::Team(session) => &mut session.screen.settings.transfer,
             Phase::Unlocked(session) => match target {
-                FileTarget::Report => return report_chosen(&mut session.detail.incident, answer),
+                FileTarget::Report => {
+                    // The Incidents screen's incident it was asked for, else the key page's.
+                    let form = match session.incidents.choosing.take() {
+                        Some(id) => session.incidents.forms.entry(id).or_default(),
+                        None => &mut session.detail.incident,
+                    };
+                    return report_chosen(form, answer);
+                }
                 FileTarget::Backup | FileTarget::Restore => {
                     return backup_chosen(&mut session.settings, target, answer, replaces);
                 }

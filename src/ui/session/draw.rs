@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{Command, Session};
 use crate::ui::state::Screen;
 use crate::ui::{
-    accounts, app, audit_log, dashboard, detail, health, new_key, revoke, settings, whois, widgets,
+    accounts, app, audit_log, dashboard, detail, health, incidents, new_key, revoke, settings, whois, widgets,
 };
 
 /// The content width from which a key's page shows the list beside it (a window of about
@@ -82,6 +82,19 @@ impl Session {
                 }
                 Screen::Whois => {
                     commands.extend(whois::whois_ui(ui, file, &mut self.whois).map(Into::into));
+                }
+                Screen::Incidents => {
+                    let label_of = |id: &crate::vault::model::KeyId| {
+                        file.key(id).map_or_else(|| id.to_string(), |k| k.label.clone())
+                    };
+                    let asked = incidents::incidents_ui(
+                        ui,
+                        Some(&file.incidents),
+                        &label_of,
+                        &mut self.incidents,
+                        None,
+                    );
+                    commands.extend(asked.map(Into::into));
                 }
                 Screen::Health => {
                     let (audit, weekly) =

@@ -323,13 +323,24 @@ impl Session {
     }
 
     fn close_incident(&mut self, id: &str, summary: &str, fx: &mut Effects<'_>) {
-        match self.vault.close_incident(id, summary) {
+        let closed = self.vault.close_incident(id, summary);
+        let form = self.incident_form(id);
+        match closed {
             Ok(()) => {
-                self.detail.incident.summary.clear();
-                self.detail.incident.error = None;
+                form.summary.clear();
+                form.error = None;
                 fx.toasts.info(format!("Incident {id} closed."), fx.now);
             }
-            Err(error) => self.detail.incident.error = Some(error.to_string()),
+            Err(error) => form.error = Some(error.to_string()),
+        }
+    }
+
+    /// The form an incident's answer goes to: its own on the Incidents screen, else the key
+    /// page's.
+    pub(crate) fn incident_form(&mut self, id: &str) -> &mut crate::ui::state::IncidentForm {
+        match self.screen {
+            Screen::Incidents => self.incidents.forms.entry(id.to_owned()).or_default(),
+            _ => &mut self.detail.incident,
         }
     }
 
@@ -342,13 +353,14 @@ impl Session {
             .iter()
             .find(|i| i.id == id)
             .map(|incident| crate::actions::transfer::write_incident_report(&file.keys, incident, &path));
+        let form = self.incident_form(id);
         match written {
             Some(Ok(said)) => {
-                self.detail.incident.error = None;
+                form.error = None;
                 fx.toasts.info(said, fx.now);
             }
-            Some(Err(error)) => self.detail.incident.error = Some(error.to_string()),
-            None => self.detail.incident.error = Some(format!("There is no incident {id}.")),
+            Some(Err(error)) => form.error = Some(error.to_string()),
+            None => form.error = Some(format!("There is no incident {id}.")),
         }
     }
 }
