@@ -42,6 +42,9 @@ pub fn revoke_ui(ctx: &egui::Context, state: &mut RevokeState) -> Option<Command
                 "Noticed by",
                 egui::TextEdit::singleline(&mut state.noticed_by).hint_text("you, if left empty"),
             );
+            ui.label(
+                "An incident is opened first: this revoke, even one the provider refuses, and the replacement join its timeline.",
+            );
         }
         match &state.route {
             RevokeRoute::Local => {

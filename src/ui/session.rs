@@ -443,6 +443,16 @@ pub(crate) fn link_said(
     }
 }
 
+/// What is said of the key labelled `label` once its page's edits are saved (either kind).
+pub(crate) fn edit_saved(label: &str) -> String {
+    format!("Saved \"{label}\".")
+}
+
+/// What is said of incident `id` once closed (either kind of vault).
+pub(crate) fn incident_closed(id: &str) -> String {
+    format!("Incident {id} closed.")
+}
+
 /// What is said of incident `id` opened from a key's page (on either kind of vault).
 pub(crate) fn incident_opened(id: &str) -> String {
     format!("Incident {id} opened. Revoke the key, then replace it: each step joins the incident.")

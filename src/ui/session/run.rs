@@ -286,7 +286,7 @@ impl Session {
     fn edit(&mut self, key: &KeyId, edit: &KeyEdit, fx: &mut Effects<'_>) {
         match actions::changes::edit(&mut self.vault, key, None, edit) {
             Ok(()) => {
-                fx.toasts.info("Saved.".to_owned(), fx.now);
+                fx.toasts.info(super::edit_saved(&self.label_of(key)), fx.now);
                 self.detail = DetailState::for_key(self.vault.file(), key);
             }
             Err(error) => self.detail.error = Some(error.to_string()),
@@ -329,7 +329,7 @@ impl Session {
             Ok(()) => {
                 form.summary.clear();
                 form.error = None;
-                fx.toasts.info(format!("Incident {id} closed."), fx.now);
+                fx.toasts.info(super::incident_closed(id), fx.now);
             }
             Err(error) => form.error = Some(error.to_string()),
         }

@@ -142,10 +142,7 @@ pub(super) fn run_key_command(
             jobs.spawn(ctx, "Saving the key in the team vault", Records::Yes, move || {
                 let result = on_store(&vault, &keys, now, |store| {
                     actions::changes::edit(store, &key, Some(version), &edit)?;
-                    Ok(format!(
-                        "Saved \"{}\" in the team vault.",
-                        actions::Store::key_record(store, &key)?.label
-                    ))
+                    Ok(crate::ui::session::edit_saved(&actions::Store::key_record(store, &key)?.label))
                 });
                 Done::Team(TeamDone::Changed(result))
             });
@@ -291,7 +288,7 @@ pub(super) fn run_incident_command(
             jobs.spawn(ctx, format!("Closing incident {id}"), Records::Yes, move || {
                 let closed = vault
                     .close_incident(&keys, &id, &summary, now)
-                    .map(|()| format!("Closed incident {id}."))
+                    .map(|()| crate::ui::session::incident_closed(&id))
                     .map_err(Failure::from);
                 Done::Team(TeamDone::Incident(Some(id), closed))
             });
