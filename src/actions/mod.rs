@@ -33,7 +33,7 @@ pub use capabilities::{Backup, Capabilities, Changes};
 pub use create::{CreateCalled, CreatePlan, Created, finish_create, plan_create};
 pub use revoke::{
     RevokeCalled, RevokeDone, RevokeOptions, RevokePlan, RevokeRoute, finish_revoke, plan_revoke,
-    revoke_route, revoke_route_of,
+    plan_revoke_of_leak, revoke_route, revoke_route_of,
 };
 pub use store::{Store, TeamStore};
 pub use usage::{

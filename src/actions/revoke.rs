@@ -138,6 +138,22 @@ pub fn plan_revoke(
     })
 }
 
+/// [`plan_revoke`], then, when the user said where the key leaked, its incident opened
+/// before anything is revoked (the revoke, and the replacement after it, join its timeline):
+/// the plan, and the incident's id when one was opened. Nothing is opened for a revoke that
+/// would be refused.
+pub fn plan_revoke_of_leak(
+    vault: &mut (impl Store + ?Sized),
+    id: &KeyId,
+    reason: &str,
+    options: RevokeOptions,
+    leak: Option<&crate::vault::incidents::IncidentReport>,
+) -> Result<(RevokePlan, Option<String>), ActionError> {
+    let plan = plan_revoke(vault, id, reason, options)?;
+    let opened = leak.map(|report| vault.open_incident(id, report)).transpose()?;
+    Ok((plan, opened))
+}
+
 impl RevokePlan {
     /// Whether the plan makes a network call.
     pub fn calls_provider(&self) -> bool {

@@ -61,13 +61,13 @@ impl Default for TeamSettings {
 impl TeamSettings {
     /// One sentence on a setting out of range (the local vault's ranges).
     pub fn check(&self) -> Result<(), String> {
-        if !(5..=600).contains(&self.clipboard_clear_secs) {
+        if !crate::vault::CLIPBOARD_CLEAR_SECS.contains(&self.clipboard_clear_secs) {
             return Err(format!(
                 "The clipboard clear time is {} s: use 5 to 600 seconds",
                 self.clipboard_clear_secs
             ));
         }
-        if !(1..=240).contains(&self.auto_lock_minutes) {
+        if !crate::vault::AUTO_LOCK_MINUTES.contains(&self.auto_lock_minutes) {
             return Err(format!(
                 "The auto-lock time is {} min: use 1 to 240 minutes",
                 self.auto_lock_minutes

@@ -116,12 +116,6 @@ impl TeamVault {
             .collect()
     }
 
-    /// The key-derivation cost of this member's own copy of the team's keys (a new password
-    /// starts from it).
-    pub fn own_kdf(&self) -> Result<crypto::KdfParams, TeamError> {
-        Ok(self.member_entry(&self.config.member)?.0.kdf)
-    }
-
     /// Whether this member's token may invite and remove members.
     pub fn can_administer(&self) -> Result<bool, TeamError> {
         Ok(self.kv.can_administer()?)

@@ -228,6 +228,16 @@ impl TeamVault {
         password: &SecretString,
         memory: Option<&mut crypto::KdfMemory>,
     ) -> Result<TeamKeys, TeamError> {
+        self.unlock_costed(password, memory).map(|(keys, _cost)| keys)
+    }
+
+    /// [`TeamVault::unlock_in`], with the key-derivation cost of this member's copy (a new
+    /// password starts from it), read from the entry the unlock opens.
+    pub fn unlock_costed(
+        &self,
+        password: &SecretString,
+        memory: Option<&mut crypto::KdfMemory>,
+    ) -> Result<(TeamKeys, KdfParams), TeamError> {
         let member = &self.config.member;
         let (entry, version) = self.member_entry(member)?;
         if entry.invited {
@@ -248,7 +258,7 @@ impl TeamVault {
                 Err(error) => return Err(error),
             }
         }
-        Ok(keys)
+        Ok((keys, entry.kdf))
     }
 }
 

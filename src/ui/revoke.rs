@@ -1,11 +1,13 @@
 //! The revoke dialog: what will stop working, why, how it is revoked at the provider, and a
 //! replacement right away.
 
+use super::detail::KeyBook;
 use super::session::Command;
 use super::state::RevokeState;
 use super::theme;
 use super::widgets::{accessible_name, error_ui, field};
 use crate::actions::{RevokeOptions, RevokeRoute};
+use crate::vault::model::{KeyId, KeyRecord};
 
 /// The dialog; Esc or Cancel closes it. In the accessibility tree the dialog and its buttons
 /// name the key ("Revoke SendGrid production now"), the reason field is named by its label.
@@ -105,4 +107,45 @@ pub fn revoke_ui(ctx: &egui::Context, state: &mut RevokeState) -> Option<Command
         command = Some(Command::CloseRevoke);
     }
     command
+}
+
+/// What ending a rotation takes, decided from the keys as the vault holds them (either kind).
+pub enum RotationEnd<'a> {
+    /// Only the rotation is left to record: the key to revoke is revoked already (a leak).
+    Record,
+    /// This key is revoked in the dialog, with this reason; its revoke ends the rotation.
+    Revoke(&'a KeyRecord, String),
+}
+
+/// "Finish rotation" of `old`: refused while an integration has not moved and no `reason`
+/// is given; the old key's revoke, or only the rotation's end when it is revoked already.
+pub fn finishing<'a>(
+    book: &'a dyn KeyBook,
+    old: &KeyId,
+    reason: Option<&str>,
+) -> Result<RotationEnd<'a>, super::Failure> {
+    let record = book.key(old).ok_or_else(|| super::Failure::said(format!("There is no key {old}.")))?;
+    crate::vault::check_complete(record, reason).map_err(super::Failure::from)?;
+    if !record.is_live() {
+        return Ok(RotationEnd::Record);
+    }
+    let new = record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
+    Ok(RotationEnd::Revoke(record, crate::vault::rotated_reason(&new, reason)))
+}
+
+/// "Abandon rotation" of `old`: its replacement's revoke, or only the rotation's end when the
+/// replacement is revoked already.
+pub fn abandoning<'a>(
+    book: &'a dyn KeyBook,
+    old: &KeyId,
+    reason: &str,
+) -> Result<RotationEnd<'a>, super::Failure> {
+    let record = book.key(old).ok_or_else(|| super::Failure::said(format!("There is no key {old}.")))?;
+    let Some(new) = record.replaced_by.as_ref().and_then(|id| book.key(id)) else {
+        return Err(super::Failure::said(format!("\"{}\" names no replacement to revoke.", record.label)));
+    };
+    if !new.is_live() {
+        return Ok(RotationEnd::Record);
+    }
+    Ok(RotationEnd::Revoke(new, format!("rotation abandoned: {reason}")))
 }

@@ -448,6 +448,11 @@ pub(crate) fn edit_saved(label: &str) -> String {
     format!("Saved \"{label}\".")
 }
 
+/// What is said of the rotation of the key labelled `label` once given up (either kind).
+pub(crate) fn rotation_abandoned(label: &str) -> String {
+    format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again.")
+}
+
 /// What is said of incident `id` once closed (either kind of vault).
 pub(crate) fn incident_closed(id: &str) -> String {
     format!("Incident {id} closed.")

@@ -474,6 +474,12 @@ impl RevokeState {
 }
 
 impl RevokeState {
+    /// The dialog that ends a rotation by revoking `record` (`reason` filled in): no
+    /// replacement is offered, the rotation has one or gives up on it.
+    pub fn ending_rotation(record: &KeyRecord, route: RevokeRoute, reason: String) -> Self {
+        RevokeState { reason, replacement: false, ..RevokeState::new(record, route) }
+    }
+
     /// The leak the user reported in the dialog, if they said where the key was found.
     pub fn leak(&self) -> Option<crate::vault::incidents::IncidentReport> {
         let found_where = self.found_where.trim();

@@ -331,21 +331,8 @@ fn finish_rotation(
     old: KeyId,
     reason: Option<String>,
 ) -> Option<TeamCommand> {
-    let record = view.key(&old)?;
-    if let Err(error) = crate::vault::check_complete(record, reason.as_deref()) {
-        state.page.as_mut()?.detail.error = Some(error.to_string());
-        return None;
-    }
-    if !record.is_live() {
-        return Some(TeamCommand::Verb(Command::FinishRotation { old, reason }));
-    }
-    let new = record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
-    let reason = crate::vault::rotated_reason(&new, reason.as_deref());
-    open_revoke(state, view, record, |dialog| {
-        dialog.reason = reason;
-        // Its replacement is made already.
-        dialog.replacement = false;
-    })
+    let ended = super::revoke::finishing(view, &old, reason.as_deref());
+    end_rotation(state, view, ended, Command::FinishRotation { old, reason }, None)
 }
 
 /// "Abandon rotation": the replacement's revoke is asked in the dialog (the rotation is given
@@ -356,21 +343,32 @@ fn abandon_rotation(
     old: KeyId,
     reason: String,
 ) -> Option<TeamCommand> {
-    let record = view.key(&old)?;
-    let Some(new) = record.replaced_by.as_ref().and_then(|id| view.key(id)) else {
-        state.page.as_mut()?.detail.error =
-            Some(format!("\"{}\" names no replacement to revoke.", record.label));
-        return None;
-    };
-    if !new.is_live() {
-        return Some(TeamCommand::Verb(Command::AbandonRotation { old, reason }));
+    let ended = super::revoke::abandoning(view, &old, &reason);
+    let abandoning = (old.clone(), reason.clone());
+    end_rotation(state, view, ended, Command::AbandonRotation { old, reason }, Some(abandoning))
+}
+
+/// A rotation's end as decided: `record` (the command that records it alone), or the revoke
+/// dialog (with the rotation to give up once it lands, when `abandoning`); why not on the
+/// key's page.
+fn end_rotation(
+    state: &mut TeamScreenState,
+    view: &TeamView<'_>,
+    ended: Result<super::revoke::RotationEnd<'_>, super::Failure>,
+    record: Command,
+    abandoning: Option<(KeyId, String)>,
+) -> Option<TeamCommand> {
+    match ended {
+        Ok(super::revoke::RotationEnd::Record) => Some(TeamCommand::Verb(record)),
+        Ok(super::revoke::RotationEnd::Revoke(key, why)) => {
+            state.abandoning = abandoning.map(|(old, reason)| (key.id.clone(), old, reason));
+            open_revoke(state, view, key, |dialog| {
+                *dialog = super::state::RevokeState::ending_rotation(key, dialog.route.clone(), why);
+            })
+        }
+        Err(failure) => {
+            state.page.as_mut()?.detail.error = Some(failure.to_string());
+            None
+        }
     }
-    let why = format!("rotation abandoned: {reason}");
-    let asked = open_revoke(state, view, new, |dialog| {
-        dialog.reason = why;
-        // The old key is active again: nothing is to be replaced.
-        dialog.replacement = false;
-    });
-    state.abandoning = Some((new.id.clone(), old, reason));
-    asked
 }

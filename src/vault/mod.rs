@@ -597,12 +597,17 @@ impl Vault {
     }
 }
 
+/// The auto-lock times a vault takes, in minutes (either kind).
+pub const AUTO_LOCK_MINUTES: std::ops::RangeInclusive<u32> = 1..=240;
+/// The clipboard clearing times a vault takes, in seconds (either kind).
+pub const CLIPBOARD_CLEAR_SECS: std::ops::RangeInclusive<u32> = 5..=600;
+
 /// Refuses settings out of range, in one sentence (either kind of vault).
 pub fn check_settings(settings: &Settings) -> Result<(), VaultError> {
-    if !(1..=240).contains(&settings.auto_lock_minutes) {
+    if !AUTO_LOCK_MINUTES.contains(&settings.auto_lock_minutes) {
         return Err(VaultError::OutOfRange { field: "auto-lock time", range: "1 to 240 minutes" });
     }
-    if !(5..=600).contains(&settings.clipboard_clear_secs) {
+    if !CLIPBOARD_CLEAR_SECS.contains(&settings.clipboard_clear_secs) {
         return Err(VaultError::OutOfRange { field: "clipboard clearing time", range: "5 to 600 seconds" });
     }
     Ok(())

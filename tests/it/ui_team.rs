@@ -105,6 +105,23 @@ fn sendgrid_account(
     (sendgrid, made, account.unwrap().id)
 }
 
+/// Makes "CRM mail" at the SendGrid account `sendgrid_account` added, from the team window's
+/// New key screen (with the permissions template named, if any), and waits until it is kept.
+fn create_crm_mail_at_sendgrid(harness: &mut Harness<'_, KeydeskApp>, permissions: Option<&str>) {
+    click(harness, "New key");
+    harness.run();
+    click(harness, "Create at the provider");
+    type_into(harness, "Label", "CRM mail");
+    click(harness, "Account");
+    click(harness, "SG prod (SendGrid)");
+    if let Some(template) = permissions {
+        click(harness, "Permissions");
+        click(harness, template);
+    }
+    click(harness, "Create at provider");
+    wait_for_label(harness, "Created \"CRM mail\" at SendGrid");
+}
+
 /// Moves the clock past the poll's interval and lets the poll run.
 pub(crate) fn poll(harness: &mut Harness<'_, KeydeskApp>, world: &World) {
     world.clock.advance_secs(keydesk::ui::app::team::POLL_SECS + 1);
@@ -1144,18 +1161,7 @@ fn a_key_is_generated_and_made_at_the_provider_and_replaced_there_from_the_team_
     let (sendgrid, made, _account) = sendgrid_account(&other, &keys);
 
     // Made at SendGrid with the account's management key, kept with its id there.
-    click(&mut harness, "New key");
-    harness.run();
-    harness.run();
-    click(&mut harness, "Create at the provider");
-    type_into(&mut harness, "Label", "CRM mail");
-    click(&mut harness, "Account");
-    click(&mut harness, "SG prod (SendGrid)");
-    click(&mut harness, "Permissions");
-    click(&mut harness, "Mail Send only");
-    click(&mut harness, "Create at provider");
-    harness.run();
-    harness.run();
+    create_crm_mail_at_sendgrid(&mut harness, Some("Mail Send only"));
     harness.get_by_label_contains("Created \"CRM mail\" at SendGrid and kept it in the team vault");
     let asked = sendgrid.seen();
     assert_eq!(asked.len(), 1, "one create request");
@@ -1498,14 +1504,7 @@ fn a_team_key_made_at_the_provider_is_revoked_there_from_the_window() {
     let mut harness = ana_makes_a_team_vault(&world, &bao);
     let (other, keys) = other_member(&bao, &vault_dir(&world), &bao.root_token);
     let (sendgrid, made, _account) = sendgrid_account(&other, &keys);
-    click(&mut harness, "New key");
-    harness.run();
-    click(&mut harness, "Create at the provider");
-    type_into(&mut harness, "Label", "CRM mail");
-    click(&mut harness, "Account");
-    click(&mut harness, "SG prod (SendGrid)");
-    click(&mut harness, "Create at provider");
-    wait_for_label(&mut harness, "Created \"CRM mail\" at SendGrid");
+    create_crm_mail_at_sendgrid(&mut harness, None);
     let id_there = made.lock().unwrap()[0].clone();
     // A new session: nothing of the team's accounts read yet.
     click(&mut harness, "Lock");

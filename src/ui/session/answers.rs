@@ -151,21 +151,15 @@ impl Session {
     /// dialog (the rotation is abandoned once it lands), or, revoked already, only the rotation
     /// is ended.
     pub(super) fn abandon_rotation(&mut self, old: &KeyId, reason: String, fx: &mut Effects<'_>) {
-        let file = self.vault.file();
-        let Some(record) = file.key(old) else { return };
-        let Some(new) = record.replaced_by.as_ref().and_then(|id| file.key(id)) else {
-            let said = format!("\"{}\" names no replacement to revoke.", record.label);
-            return fx.toasts.error(said, fx.now);
-        };
-        if !new.is_live() {
-            return self.abandoned(old, &reason, fx);
+        match crate::ui::revoke::abandoning(self.vault.file(), old, &reason) {
+            Ok(crate::ui::revoke::RotationEnd::Record) => self.abandoned(old, &reason, fx),
+            Ok(crate::ui::revoke::RotationEnd::Revoke(new, why)) => {
+                let route = actions::revoke_route(&self.vault, new);
+                self.revoke = Some(RevokeState::ending_rotation(new, route, why));
+                self.abandoning = Some((new.id.clone(), old.clone(), reason));
+            }
+            Err(failure) => fx.toasts.error(failure.to_string(), fx.now),
         }
-        let mut state = RevokeState::new(new, actions::revoke_route(&self.vault, new));
-        state.reason = format!("rotation abandoned: {reason}");
-        // The old key is active again: nothing is to be replaced.
-        state.replacement = false;
-        self.abandoning = Some((new.id.clone(), old.clone(), reason));
-        self.revoke = Some(state);
     }
 
     /// Ends the rotation of `old` once its replacement is revoked.
@@ -173,11 +167,7 @@ impl Session {
         match actions::changes::abandon_rotation(&mut self.vault, old, reason) {
             Ok(()) => {
                 self.detail.abandon_reason.clear();
-                let label = self.label_of(old);
-                let said = format!(
-                    "Rotation of {label} abandoned: the new key is revoked, the old one is active again."
-                );
-                fx.toasts.info(said, fx.now);
+                fx.toasts.info(super::rotation_abandoned(&self.label_of(old)), fx.now);
             }
             Err(error) => fx.toasts.error(error.to_string(), fx.now),
         }

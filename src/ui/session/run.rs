@@ -11,6 +11,7 @@ use crate::actions::{self, RevokeOptions};
 use crate::clipboard::fingerprint;
 use crate::ui::jobs::Records;
 use crate::ui::meta_form::MetaForm;
+use crate::ui::revoke::RotationEnd;
 use crate::ui::state::{AccountsState, DetailState, NewKeyState, RevokeState, Screen, WhoisAnswer};
 use crate::vault::incidents::IncidentReport;
 use crate::vault::model::KeyId;
@@ -397,29 +398,18 @@ impl Session {
     /// revoke dialog for the old key (its revoke closes the rotation).
     fn finish_rotation(&mut self, old: &KeyId, reason: Option<&str>, fx: &mut Effects<'_>) {
         let now = fx.now;
-        match self.vault.key(old).and_then(|record| crate::vault::check_complete(record, reason)) {
-            // Revoked first (a leak): only the rotation is left to close.
-            Ok(()) if !self.vault.file().key(old).is_some_and(crate::vault::model::KeyRecord::is_live) => {
-                match actions::changes::close_rotation(&mut self.vault, old, reason) {
-                    Ok(()) => fx.toasts.info("Rotation finished.".to_owned(), now),
-                    Err(error) => fx.toasts.error(error.to_string(), now),
-                }
-            }
+        match crate::ui::revoke::finishing(self.vault.file(), old, reason) {
+            Ok(RotationEnd::Record) => match actions::changes::close_rotation(&mut self.vault, old, reason) {
+                Ok(()) => fx.toasts.info("Rotation finished.".to_owned(), now),
+                Err(error) => fx.toasts.error(error.to_string(), now),
+            },
             // The old key is revoked through the dialog (at the provider where Keydesk
             // can); its revoke closes the rotation.
-            Ok(()) => {
-                let file = self.vault.file();
-                self.revoke = file.key(old).map(|record| {
-                    let route = actions::revoke_route(&self.vault, record);
-                    let mut state = RevokeState::new(record, route);
-                    let new = record.replaced_by.as_ref().map(ToString::to_string).unwrap_or_default();
-                    state.reason = crate::vault::rotated_reason(&new, reason);
-                    // Its replacement is made already.
-                    state.replacement = false;
-                    state
-                });
+            Ok(RotationEnd::Revoke(record, why)) => {
+                let route = actions::revoke_route(&self.vault, record);
+                self.revoke = Some(RevokeState::ending_rotation(record, route, why));
             }
-            Err(error) => fx.toasts.error(error.to_string(), now),
+            Err(failure) => fx.toasts.error(failure.to_string(), now),
         }
     }
 
@@ -434,12 +424,12 @@ impl Session {
         replacement: bool,
         fx: &mut Effects<'_>,
     ) {
-        let planned = actions::plan_revoke(&self.vault, key, &reason, options).and_then(|plan| {
-            if let Some(report) = leak {
-                let id = crate::actions::Store::open_incident(&mut self.vault, key, report)?;
+        let planned = actions::plan_revoke_of_leak(&mut self.vault, key, &reason, options, leak);
+        let planned = planned.map(|(plan, opened)| {
+            if let Some(id) = opened {
                 fx.toasts.info(format!("Opened incident {id}."), fx.now);
             }
-            Ok(plan)
+            plan
         });
         match planned {
             Ok(plan) if plan.calls_provider() => {

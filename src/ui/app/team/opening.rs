@@ -96,23 +96,23 @@ pub(in crate::ui::app) fn open(
             };
         }
     };
-    let keys = vault.unlock_in(password, memory.as_mut()).map_err(|e| open_error(&e, from))?;
+    let opened = vault.unlock_costed(password, memory.as_mut()).map_err(|e| open_error(&e, from))?;
     drop(memory);
-    session_of(dir, vault, keys, parsed(parse), now).map_err(|e| open_error(&e, from))
+    session_of(dir, vault, opened, parsed(parse), now).map_err(|e| open_error(&e, from))
 }
 
-/// The session on an unlocked team vault: what its token may do, and this computer's copy
-/// (`cached`, with its keys parsed) brought up to date and kept when keys changed (a few trail
-/// entries read again next time cost less than writing 4.5 MB at each unlock).
+/// The session on an unlocked team vault (`kdf`: the cost of this member's password): what its
+/// token may do, and this computer's copy (`cached`, with its keys parsed) brought up to date
+/// and kept when keys changed (a few trail entries read again next time cost less than writing
+/// 4.5 MB at each unlock).
 pub(super) fn session_of(
     dir: &Path,
     vault: TeamVault,
-    keys: TeamKeys,
+    (keys, kdf): (TeamKeys, KdfParams),
     (cached, list): ReadCopy,
     now: DateTime<Utc>,
 ) -> Result<TeamSession, TeamError> {
     let writable = vault.can_write()?;
-    let kdf = vault.own_kdf()?;
     let pack_head = cached.as_ref().map_or(0, Snapshot::pack_head);
     let refreshed = vault.refresh(cached, Some(&keys), now)?;
     let changed = refreshed.keys_read > 0 || refreshed.full;
@@ -168,7 +168,8 @@ pub(super) fn create(
         vault.set_sign_in(method.sign_in(method.default_mount().to_owned(), name.clone()));
     }
     folder::write_config(dir, vault.config()).map_err(|error| failed(error.to_string()))?;
-    session_of(dir, vault, keys, (None, None), now).map_err(|e| open_error(&e, TokenFrom::Typed))
+    // The member's copy was just written at the cost chosen.
+    session_of(dir, vault, (keys, kdf), (None, None), now).map_err(|e| open_error(&e, TokenFrom::Typed))
 }
 
 /// On a team vault that signs in with a name and password: signs in with `typed` and gives

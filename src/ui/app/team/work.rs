@@ -194,19 +194,16 @@ pub(super) fn run_rotation_command(
         Command::Revoke { key, reason, options, mut leak, replacement } => {
             // The rotation given up once this key, its replacement, is revoked.
             let abandons = session.screen.abandoning.as_ref().filter(|(new, _, _)| *new == key);
-            let abandons = abandons.map(|(_, old, why)| (old.clone(), why.clone()));
+            let abandons = abandons.map(|(_, old, why)| (old.clone(), session.label_of(old), why.clone()));
             if let Some(report) = leak.as_mut().filter(|r| r.noticed_by.trim().is_empty()) {
                 report.noticed_by = vault.config().member.clone();
             }
             jobs.spawn(ctx, "Revoking the key in the team vault", Records::Yes, move || {
                 let result =
                     revoke(&vault, &keys, &key, (&reason, leak), options, now).and_then(|mut done| {
-                        if let Some((old, why)) = abandons {
-                            done.message = format!(
-                                "{} {}",
-                                done.message,
-                                abandon_rotation(&vault, &keys, &old, &why, now)?
-                            );
+                        if let Some((old, label, why)) = abandons {
+                            let abandoned = abandon_rotation(&vault, &keys, (&old, &label), &why, now)?;
+                            done.message = format!("{} {abandoned}", done.message);
                         }
                         Ok(done)
                     });
@@ -254,8 +251,9 @@ pub(super) fn run_rotation_command(
         }
         // Its replacement revoked already: only the rotation is given up.
         Command::AbandonRotation { old, reason } => {
+            let label = session.label_of(&old);
             jobs.spawn(ctx, "Abandoning the rotation", Records::Yes, move || {
-                let done = abandon_rotation(&vault, &keys, &old, &reason, now);
+                let done = abandon_rotation(&vault, &keys, (&old, &label), &reason, now);
                 Done::Team(TeamDone::Rotated(done))
             });
         }
@@ -527,16 +525,16 @@ fn close_rotation(
 }
 
 /// Ends the rotation of `old` once its replacement is revoked: the old key is active again.
+/// (`label`: the old key's, as this computer's copy has it.)
 fn abandon_rotation(
     vault: &TeamVault,
     keys: &TeamKeys,
-    old: &KeyId,
+    (old, label): (&KeyId, &str),
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<String, Failure> {
     on_store(vault, keys, now, |store| actions::changes::abandon_rotation(store, old, reason))?;
-    let label = fresh(vault, old).map(|read| read.record.label).unwrap_or_default();
-    Ok(format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again."))
+    Ok(crate::ui::session::rotation_abandoned(label))
 }
 
 /// "Test connection": asks the account's provider whether its management key works, and keeps
@@ -708,8 +706,7 @@ pub(super) fn revoke(
 ) -> Result<actions::RevokeDone, Failure> {
     let done = (|| {
         let mut store = actions::TeamStore::new(vault, keys, now)?;
-        let plan = actions::plan_revoke(&store, id, reason, options)?;
-        let opened = leak.map(|report| actions::Store::open_incident(&mut store, id, &report)).transpose()?;
+        let (plan, opened) = actions::plan_revoke_of_leak(&mut store, id, reason, options, leak.as_ref())?;
         let mut done = actions::finish_revoke(&mut store, plan.call(&actions::client()), reason)?;
         if let Some(incident) = opened {
             done.message = format!("Opened incident {incident}. {}", done.message);
