@@ -106,7 +106,9 @@ fn scale(c: &mut Criterion) {
         });
         // The same text read by RON's own parser, as a file edited by hand is.
         group.bench_function("vault.ron parse by RON", |b| {
-            b.iter(|| ron::from_str::<keydesk::vault::model::VaultFile>(black_box(&text)).unwrap());
+            b.iter(|| {
+                ron::from_str::<keydesk::vault::stored::VaultRon>(black_box(&text)).unwrap().into_model()
+            });
         });
         group.bench_function("vault.ron render", |b| {
             b.iter(|| format::render(black_box(&file)).unwrap());

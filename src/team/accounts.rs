@@ -69,7 +69,7 @@ impl TeamVault {
     fn read_account(&self, id: &str) -> Result<Option<TeamAccount>, TeamError> {
         let what = format!("account {id}");
         let Some(stored) = self.read_stored(&format!("accounts/{id}"), &what)? else { return Ok(None) };
-        let account: Account = stored.parse(&what)?;
+        let account = stored.account(&what)?;
         if account.id != id {
             return Err(TeamError::Tampered { what });
         }
@@ -96,8 +96,7 @@ impl TeamVault {
             Some(key) => self.seal_secret(keys, &subject, key, rng)?,
             None => String::new(),
         };
-        let text = serde_json::to_string(&account)
-            .map_err(|_json| VaultError::Render { what: "an account's record" })?;
+        let text = Self::account_text(&account)?;
         match self.write_entry(keys, (&format!("accounts/{}", account.id), &subject), (&text, &sealed), 0) {
             Err(KvError::Conflict) => {
                 return Err(TeamError::Changed { by: "Another member".into() });
@@ -195,8 +194,7 @@ impl TeamVault {
             self.check_account_seal(keys, &found)?;
             let mut account = found.account.clone();
             account.management_scopes = Some(scopes.to_vec());
-            let text = serde_json::to_string(&account)
-                .map_err(|_json| VaultError::Render { what: "an account's record" })?;
+            let text = Self::account_text(&account)?;
             let (under, subject) = (format!("accounts/{id}"), subject(id));
             // Sealed again under the current generation, as the entry is written under it.
             let sealed = if account.has_management_key {

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{TeamEvent, TrailLine};
 use super::{TeamError, TeamKey, TeamKeys, TeamVault};
-use crate::vault::model::{KeyId, KeyRecord};
+use crate::vault::model::KeyId;
+use crate::vault::stored;
 
 /// The copy, as kept in the vault's folder (`team-cache.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -92,7 +93,7 @@ impl Snapshot {
         self.keys
             .iter()
             .filter_map(|stored| {
-                let record: KeyRecord = serde_json::from_str(&stored.record).ok()?;
+                let record = serde_json::from_str::<stored::Key>(&stored.record).ok()?.into_model();
                 Some(TeamKey {
                     record,
                     version: stored.version,
@@ -288,7 +289,7 @@ mod tests {
             bound: Some(1),
         };
         // As Keydesk writes a record: the id first.
-        let written = stored(serde_json::to_string(&record).unwrap());
+        let written = stored(serde_json::to_string(&stored::Key::of(&record)).unwrap());
         assert_eq!(key_id_of(&written), Some("0a1b2c3d4e5f"));
         // Written otherwise (by hand on the server): no id, so the key is read again.
         assert_eq!(key_id_of(&stored("{ \"label\": \"x\" }".into())), None);

@@ -8,7 +8,8 @@ use super::kv::{KvError, Versioned};
 use super::sealing::{MemberEntry, SealedRef, TeamKey, TeamKeys};
 use super::{B64, TeamError, TeamVault};
 use crate::vault::crypto::{self, KdfParams, SymmetricKey};
-use crate::vault::model::KeyRecord;
+use crate::vault::model::{Account, KeyRecord};
+use crate::vault::stored;
 use crate::vault::{Entropy, VaultError};
 
 impl TeamVault {
@@ -139,7 +140,12 @@ impl TeamVault {
 
     /// A key's record as its entry keeps it (JSON text).
     pub(super) fn record_text(record: &KeyRecord) -> Result<String, TeamError> {
-        Ok(serde_json::to_string(record).map_err(|_json| VaultError::Render { what: "a key's record" })?)
+        entry_text(&stored::Key::of(record), "a key's record")
+    }
+
+    /// A provider account's record as its entry keeps it (JSON text).
+    pub(super) fn account_text(account: &Account) -> Result<String, TeamError> {
+        entry_text(&stored::Account::of(account), "an account's record")
     }
 
     /// Writes an entry (a key's, an account's or an incident's: `subject` says which) at
@@ -253,4 +259,9 @@ impl TeamVault {
     pub(super) fn secret_ad(&self, subject: &str) -> String {
         format!("keydesk-team secret {} {subject}", self.config.team_id)
     }
+}
+
+/// An entry's record as JSON text.
+pub(super) fn entry_text(record: &impl serde::Serialize, what: &'static str) -> Result<String, TeamError> {
+    Ok(serde_json::to_string(record).map_err(|_json| VaultError::Render { what })?)
 }

@@ -14,15 +14,16 @@ use crate::vault::audit::Action;
 use crate::vault::crypto;
 use crate::vault::incidents::{IncidentReport, close, new_incident};
 use crate::vault::model::{Incident, IncidentEvent, KeyRecord};
+use crate::vault::stored;
 use crate::vault::{Entropy, VaultError};
 
 /// An incident as the server keeps it: the local vault's record, and where in the team's
 /// trail its timeline starts (the trail's length when it was opened), so reading its timeline
 /// reads only the entries since, not the whole trail.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct Stored {
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored<'a> {
     #[serde(flatten)]
-    incident: Incident,
+    incident: stored::Incident<'a>,
     /// 0 (the whole trail) for an incident written without it.
     #[serde(default)]
     trail_from: u64,
@@ -64,7 +65,7 @@ impl TeamVault {
             let what = format!("incident {id}");
             if let Some(stored) = self.read_stored(&format!("incidents/{id}"), &what)? {
                 let Stored { incident, .. } = stored.parse(&what)?;
-                found.push(incident);
+                found.push(incident.into_model());
             }
         }
         Ok(found)
@@ -95,6 +96,7 @@ impl TeamVault {
             return Err(TeamError::Tampered { what });
         }
         let Stored { incident, trail_from } = stored.parse(&what)?;
+        let incident = incident.into_model();
         if incident.id != id {
             return Err(TeamError::Tampered { what });
         }
@@ -109,9 +111,10 @@ impl TeamVault {
         trail_from: u64,
         version: u64,
     ) -> Result<u64, TeamError> {
-        let stored = Stored { incident: incident.clone(), trail_from };
-        let text =
-            serde_json::to_string(&stored).map_err(|_json| VaultError::Render { what: "an incident" })?;
+        let text = super::entries::entry_text(
+            &Stored { incident: stored::Incident::of(incident), trail_from },
+            "an incident",
+        )?;
         let under = format!("incidents/{}", incident.id);
         match self.write_entry(keys, (&under, &subject(&incident.id)), (&text, ""), version) {
             Err(KvError::Conflict) => Err(TeamError::Changed { by: "Another member".into() }),

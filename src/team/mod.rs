@@ -307,7 +307,7 @@ impl TeamVault {
     pub fn read_key(&self, id: &KeyId) -> Result<Option<TeamKey>, TeamError> {
         let what = format!("key {id}");
         let Some(stored) = self.read_stored(&format!("keys/{id}"), &what)? else { return Ok(None) };
-        let record: KeyRecord = stored.parse(&what)?;
+        let record = stored.key(&what)?;
         if record.id != *id {
             return Err(TeamError::Tampered { what });
         }

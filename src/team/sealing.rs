@@ -8,6 +8,7 @@ use super::TeamError;
 use crate::vault::Entropy;
 use crate::vault::crypto::{self, KdfParams, SymmetricKey};
 use crate::vault::model::KeyRecord;
+use crate::vault::stored;
 
 /// A member's copy of the team's keys, as kept under `members/<name>`: the member's X25519
 /// key pair, its private half wrapped under a key from the member's password (or, until they
@@ -237,5 +238,15 @@ impl Stored {
     /// The record, or `Tampered` naming `what` when it does not parse.
     pub(super) fn parse<T: serde::de::DeserializeOwned>(&self, what: &str) -> Result<T, TeamError> {
         serde_json::from_str(&self.record_text).map_err(|_bad| TeamError::Tampered { what: what.to_owned() })
+    }
+
+    /// The key's record, or `Tampered` naming `what` when it does not parse.
+    pub(super) fn key(&self, what: &str) -> Result<KeyRecord, TeamError> {
+        self.parse(what).map(stored::Key::into_model)
+    }
+
+    /// The provider account's record, or `Tampered` naming `what` when it does not parse.
+    pub(super) fn account(&self, what: &str) -> Result<crate::vault::model::Account, TeamError> {
+        self.parse(what).map(stored::Account::into_model)
     }
 }

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::format::clip;
 use super::model::VaultFile;
+use super::stored::VaultRon;
 
 /// Most differences listed; more are counted.
 const MOST: usize = 8;
@@ -14,7 +15,8 @@ const MOST: usize = 8;
 /// at most a few, then how many more. The seal, the save count and the audit head change
 /// at every save and are left out.
 pub fn differences(before: &VaultFile, after: &VaultFile) -> Vec<String> {
-    let (Ok(mut a), Ok(mut b)) = (serde_json::to_value(before), serde_json::to_value(after)) else {
+    let as_written = |file| serde_json::to_value(VaultRon::of(file));
+    let (Ok(mut a), Ok(mut b)) = (as_written(before), as_written(after)) else {
         return Vec::new();
     };
     for value in [&mut a, &mut b] {
@@ -121,7 +123,7 @@ mod tests {
     use super::*;
 
     fn file(text: &str) -> VaultFile {
-        serde_json::from_str(text).expect("a vault")
+        serde_json::from_str::<VaultRon>(text).expect("a vault").into_model()
     }
 
     #[test]
@@ -130,11 +132,11 @@ mod tests {
         let before = file(&format!(
             r#"{{"format":2,{header},"accounts":[{{"id":"a1","name":"Brevo","provider":"Brevo","base_url":null,"has_management_key":false,"created_at":"2026-01-01T00:00:00Z"}}],"keys":[],"integrity":"x"}}"#
         ));
-        let mut after = serde_json::to_value(&before).unwrap();
+        let mut after = serde_json::to_value(VaultRon::of(&before)).unwrap();
         after["accounts"][0]["base_url"] = "http://evil.example".into();
         after["header"]["generation"] = 4.into();
         after["integrity"] = "y".into();
-        let mut after: VaultFile = serde_json::from_value(after).unwrap();
+        let mut after = serde_json::from_value::<VaultRon>(after).unwrap().into_model();
         assert_eq!(
             differences(&before, &after),
             ["account \"Brevo\".base_url: none → \"http://evil.example\""]

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 use super::model::{FORMAT, OLDEST_FORMAT, VaultFile};
+use super::stored::VaultRon;
 
 /// Why a vault text could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,7 +64,7 @@ pub fn parse(text: &str) -> Result<VaultFile, FormatError> {
     }
     // The layout Keydesk writes is read by its own fast reader; anything else (a file edited
     // by hand, or not valid) by RON, which also says what is wrong.
-    let mut file: VaultFile = match super::layout::from_str(text) {
+    let mut file: VaultRon<'static> = match super::layout::from_str(text) {
         Ok(file) => file,
         Err(super::layout::NotLayout) => ron::from_str(text).map_err(syntax)?,
     };
@@ -72,11 +73,11 @@ pub fn parse(text: &str) -> Result<VaultFile, FormatError> {
         // base64; format 4 keeps the first 96.
         for key in &mut file.keys {
             if let Some(short) = super::crypto::shorten_lookup_hash(&key.lookup_hash) {
-                key.lookup_hash = short;
+                key.lookup_hash = short.into();
             }
         }
     }
-    Ok(file)
+    Ok(file.into_model())
 }
 
 /// The format number, read from the first field as Keydesk writes it (`(` then `format: N`,
@@ -120,7 +121,7 @@ fn skip_blank(mut text: &str) -> &str {
 /// by [`super::layout::to_string`], the same bytes as RON's pretty printer
 /// ([`render_by_ron`]), which writes a value of a shape the layout does not know.
 pub fn render(file: &VaultFile) -> Result<String, super::VaultError> {
-    let mut text = match super::layout::to_string(file) {
+    let mut text = match super::layout::to_string(&VaultRon::of(file)) {
         Ok(text) => text,
         Err(super::layout::NotLayout) => return render_by_ron(file),
     };
@@ -141,7 +142,7 @@ pub fn render_by_ron(file: &VaultFile) -> Result<String, super::VaultError> {
         .indentor(" ".to_owned())
         .depth_limit(2)
         .extensions(ron::extensions::Extensions::IMPLICIT_SOME);
-    let mut text = ron::ser::to_string_pretty(file, config)
+    let mut text = ron::ser::to_string_pretty(&VaultRon::of(file), config)
         .map_err(|_ron_error| super::VaultError::Render { what: "the vault file" })?;
     text.push('\n');
     Ok(text)

@@ -32,6 +32,7 @@ pub mod model;
 mod ops;
 pub mod place;
 mod rekey;
+pub mod stored;
 pub mod whois;
 
 use base64::Engine;

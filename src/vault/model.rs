@@ -1,7 +1,10 @@
 //! The vault's data: what `vault.ron` holds. No secret is ever part of it.
 //!
-//! These types are plain data with serde derives; the rules that change them live in
-//! [`super::Vault`]. Timestamps are UTC and written in RFC 3339.
+//! These types are plain data; the rules that change them live in [`super::Vault`]. The
+//! records (a key, an account, an incident) are stored through [`super::stored`], their own
+//! types in the files and the team's entries; the header, the settings and the audit head,
+//! which only `vault.ron` holds, are written as they are. Timestamps are UTC, written in
+//! RFC 3339.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,25 +24,20 @@ pub const FORMAT: u32 = 5;
 pub const OLDEST_FORMAT: u32 = 1;
 
 /// The whole of `vault.ron`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VaultFile {
     /// Format version; a newer one is refused, never rewritten.
     pub format: u32,
     pub header: Header,
-    #[serde(default)]
     pub accounts: Vec<Account>,
-    #[serde(default)]
     pub keys: Vec<KeyRecord>,
     /// Suspected leaks, open and closed, oldest first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incidents: Vec<Incident>,
     /// How far the audit log reached at the last save.
-    #[serde(default)]
     pub audit: AuditHead,
     /// HMAC-SHA256 (hex), under a key derived from the data key, of this file as written with
     /// this field empty: an edit made outside Keydesk (a label, a status, the audit head)
     /// shows at the next unlock.
-    #[serde(default)]
     pub integrity: String,
 }
 
@@ -199,42 +197,34 @@ impl Default for Settings {
 }
 
 /// A provider account: where keys are made and revoked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub id: String,
     pub name: String,
     pub provider: Provider,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Overrides the provider's API base URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// Whether a management key is stored for this account (under the account's id).
-    #[serde(default, skip_serializing_if = "is_false")]
     pub has_management_key: bool,
     /// What the management key may do, as its last test listed (SendGrid lists its scopes);
     /// `None` until a test told.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub management_scopes: Option<Vec<String>>,
     pub created_at: DateTime<Utc>,
 }
 
 /// One API key's metadata.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct KeyRecord {
     pub id: KeyId,
     pub label: String,
     pub provider: Provider,
     /// The provider account it belongs to, by id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// The provider's own id of the key, where it has one (e.g. SendGrid's `api_key_id`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_key_id: Option<String>,
     /// Region the key names or was made in (e.g. Mailchimp's `us6`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<String>,
     /// Safe to show: known prefix, an ellipsis, last 4 characters.
     pub hint: String,
@@ -242,55 +232,38 @@ pub struct KeyRecord {
     /// (see [`super::crypto::lookup_hash`]).
     pub lookup_hash: String,
     pub created_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotate_after_days: Option<u32>,
-    #[serde(default, skip_serializing_if = "KeyStatus::is_active")]
     pub status: KeyStatus,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub integrations: Vec<Integration>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
     /// Words to group keys by (an imported password manager's folder or group, its tags).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
-    #[serde(default, skip_serializing_if = "is_zero")]
     pub copy_count: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_copied_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "is_zero")]
     pub reveal_count: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_verified: Option<Verification>,
     /// The key this one replaced (rotation or revoke with replacement).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<KeyId>,
     /// The key that replaced this one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<KeyId>,
     /// Set when a revoke at the provider failed: the key still works there.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_revoke_pending: Option<String>,
     /// On a key being replaced: the move of its integrations to the new key (`replaced_by`),
     /// until the rotation is completed (this key revoked) or abandoned.
     /// (Boxed, as `usage`: few keys have one, and 10,000 records stay smaller in memory.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation: Option<Box<Rotation>>,
     /// What the provider last said about when the key was used (only where its API tells).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Box<ProviderUsage>>,
 }
 
 /// When the provider says a key was last used, and when Keydesk asked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderUsage {
     pub checked_at: DateTime<Utc>,
     /// `None`: never used, as far as the provider tracks it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used: Option<DateTime<Utc>>,
     /// Where or with what it was used (AWS: service and region).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
     /// The provider call the answer came from.
     pub source: String,
@@ -306,7 +279,7 @@ pub struct UnexpectedUse {
 }
 
 /// A suspected leak of a key: where and by whom it was found, and every step taken since.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incident {
     /// 8 hex digits.
     pub id: String,
@@ -314,21 +287,16 @@ pub struct Incident {
     pub opened_at: DateTime<Utc>,
     /// Where the key was found (a log, a repository, an e-mail…), as the user said it.
     pub found_where: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub noticed_by: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
     /// What happened to the key since, oldest first (added by the vault as it happens).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<IncidentEvent>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub summary: String,
 }
 
 /// One step of an incident.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncidentEvent {
     pub at: DateTime<Utc>,
     pub what: String,
@@ -354,20 +322,17 @@ impl VaultFile {
 }
 
 /// A rotation under way: one step per integration of the old key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rotation {
     pub started_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<RotationStep>,
 }
 
 /// Moving one integration to the new key: its settings updated, then the new key tested there.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RotationStep {
     pub integration: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tested_at: Option<DateTime<Utc>>,
 }
 
@@ -386,7 +351,7 @@ impl Rotation {
 }
 
 /// A key's life cycle.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum KeyStatus {
     #[default]
     Active,
@@ -487,20 +452,11 @@ impl KeyStatus {
 }
 
 /// A place that uses a key, e.g. "HubSpot → Settings → Email integrations".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Integration {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
-}
-
-// What is at its default is left out of `vault.ron` (every such field reads back as its
-// default), which keeps the file small.
-#[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
-fn is_zero(count: &u64) -> bool {
-    *count == 0
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
@@ -509,19 +465,18 @@ fn is_false(flag: &bool) -> bool {
 }
 
 /// The last time a key was checked at its provider.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
     pub at: DateTime<Utc>,
     pub outcome: VerifyOutcome,
 }
 
 /// What a provider said about a key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VerifyOutcome {
     Works {
         scopes: Vec<String>,
         /// What else the provider said about the key (e.g. which kind of Postmark token).
-        #[serde(default)]
         note: Option<String>,
     },
     /// The provider refused the key: it is wrong or revoked.
@@ -529,7 +484,6 @@ pub enum VerifyOutcome {
     /// The key was accepted but may not make this call (HTTP 403): it works with less
     /// permission. Never proof that a key is dead.
     LacksPermission {
-        #[serde(default)]
         detail: String,
     },
     /// The key cannot be checked without using it for real (a sending-only key).
@@ -542,7 +496,6 @@ pub enum VerifyOutcome {
     },
     ConnectionProblem {
         cause: String,
-        #[serde(default)]
         kind: crate::providers::NetKind,
     },
     RateLimited {

@@ -402,3 +402,32 @@ fn the_window_types_its_errors() {
     // The check itself sees what it is for.
     assert_eq!(string_errors("fn f() -> Result<String, String> {\nlet ok: Result<u8, Failure>;"), vec![1]);
 }
+
+/// The model is not a file format: a key, an account and an incident are stored through
+/// `vault::stored`'s own types, so a change to the model changes no file and no team entry
+/// unseen. Only what `vault.ron` alone holds (its header, settings and audit head) and values
+/// with a text of their own (a key's id) are written as the model has them.
+#[test]
+fn the_model_is_stored_through_its_own_types() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/vault/model.rs");
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let written_as_is = ["KeyId", "Header", "AuditKey", "SecretBackend", "Settings", "AuditHead"];
+    let mut found = Vec::new();
+    for (at, line) in lines.iter().enumerate() {
+        if !(line.starts_with("#[derive(") && (line.contains("Serialize") || line.contains("Deserialize"))) {
+            continue;
+        }
+        let item = lines[at + 1..].iter().find(|l| !l.starts_with("#[")).unwrap();
+        let name = item.split_whitespace().nth(2).unwrap_or("");
+        let name = name.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+        if !written_as_is.contains(&name) {
+            found.push(format!("model.rs:{}: {name}", at + 1));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "model types with serde derives (store them through vault::stored):\n{}",
+        found.join("\n")
+    );
+}

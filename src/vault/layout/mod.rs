@@ -132,8 +132,9 @@ pub(crate) mod sample {
     pub fn rich() -> VaultFile {
         ron::Options::default()
             .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-            .from_str(RICH)
+            .from_str::<crate::vault::stored::VaultRon>(RICH)
             .expect("the sample is valid RON")
+            .into_model()
     }
 
     /// Edits of a text: where (a fraction of its length), what (0 replace, 1 insert, 2
