@@ -728,7 +728,7 @@ impl eframe::App for KeydeskApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         match &self.phase {
             Phase::Unlocked(session) => self.sort = session.dashboard.sort,
-            Phase::Team(session) => self.sort = session.screen.list.sort,
+            Phase::Team(session) => self.sort = session.screen.dashboard.sort,
             _ => {}
         }
         eframe::set_value(storage, PREFS_KEY, &self.sort);

@@ -12,8 +12,9 @@ use crate::vault::keygen;
 use crate::vault::model::{KeyId, KeyRecord, Settings, VaultFile};
 
 /// The screens of an unlocked vault.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Screen {
+    #[default]
     Keys,
     Detail(KeyId),
     New,
@@ -26,6 +27,8 @@ pub enum Screen {
     Health,
     /// Every incident, open first, each with its timeline, closing and report.
     Incidents,
+    /// A team vault's members (a vault of one has none to show: its keys show).
+    Members,
 }
 
 /// The key list.

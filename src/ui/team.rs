@@ -9,7 +9,6 @@ use super::incidents::IncidentsState;
 use super::session::{Command, Revealed};
 use super::state::AccountsState;
 use super::state::{NewMode, Screen};
-use super::team_page::KeyPage;
 use super::team_panels::members_ui;
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, secret_text_ui};
@@ -92,34 +91,24 @@ pub enum TeamCommand {
     Window(Box<super::app::Command>),
 }
 
-/// A screen of the team window other than the list, a key's page, New key and Health (which
-/// have their own state): shown in place of them while open, as a local vault's screens are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    /// API settings: the team's provider accounts.
-    Accounts,
-    Audit,
-    /// Settings: Import / Export and Browsers.
-    Settings,
-    Whois,
-    Incidents,
-    Members,
-}
-
-/// The screen's own state.
+/// The screens' state, named as a local vault's session names it.
 #[derive(Default)]
 pub struct TeamScreenState {
-    /// The screen open in place of the list, a key's page, New key and Health (`None`: they
-    /// show).
-    pub pane: Option<Pane>,
+    /// The screen shown, as on a local vault (`Screen::Members`: the team's members).
+    pub screen: Screen,
     /// The key list (the local vault's): its search, order and selection.
-    pub list: super::state::DashboardState,
-    /// The New key screen (the local vault's), in place of the list while it is open.
-    pub adding: Option<super::state::NewKeyState>,
-    /// The key whose page is open (its label was clicked), in place of the list.
-    pub page: Option<KeyPage>,
-    /// The Health screen, when open, in place of the list.
-    pub health: Option<super::team_page::HealthPage>,
+    pub dashboard: super::state::DashboardState,
+    /// The New key screen (the local vault's).
+    pub new_key: super::state::NewKeyState,
+    /// The open key's page (the key is the screen's, `Screen::Detail`).
+    pub detail: super::state::DetailState,
+    /// The entry's version when Edit was pressed on the key's page: Save is refused if
+    /// another member changed the key since.
+    pub edit_version: Option<u64>,
+    /// What the key's page or Health asked of the server since it opened.
+    pub(super) reads: super::team_page::Reads,
+    /// The Health screen's scores and findings.
+    pub health: super::health::HealthState,
     /// The revoke dialog (the local vault's), when open.
     pub revoke: Option<super::state::RevokeState>,
     /// A rotation given up once its replacement's revoke lands: (the replacement, the old key,
@@ -143,10 +132,18 @@ pub struct TeamScreenState {
 }
 
 impl TeamScreenState {
-    /// Closes `pane` when it is the one open (a read for it that failed).
-    pub fn close(&mut self, pane: Pane) {
-        if self.pane == Some(pane) {
-            self.pane = None;
+    /// Back to the list when `screen` is the one shown (a read for it that failed).
+    pub fn close(&mut self, screen: &Screen) {
+        if self.screen == *screen {
+            self.screen = Screen::Keys;
+        }
+    }
+
+    /// The key whose page is shown, if one is.
+    pub fn page(&self) -> Option<&KeyId> {
+        match &self.screen {
+            Screen::Detail(id) => Some(id),
+            _ => None,
         }
     }
 }
@@ -170,9 +167,8 @@ pub(super) fn start_adding(
     mode: NewMode,
     command: &mut Option<TeamCommand>,
 ) {
-    state.adding = Some(super::state::NewKeyState { mode, focus_label: true, ..Default::default() });
-    state.page = None;
-    state.pane = None;
+    state.new_key = super::state::NewKeyState { mode, focus_label: true, ..Default::default() };
+    state.screen = Screen::New;
     if view.accounts.is_none() {
         *command = Some(TeamCommand::LoadAccounts);
     }
@@ -200,7 +196,7 @@ pub fn team_ui(
 ) -> Option<TeamCommand> {
     // The local vault's shortcuts; Escape closes the open form (what was typed in it goes).
     let mut command = super::widgets::screen_shortcut(ui).and_then(|(key, screen)| {
-        state.list.focus_search |= key == egui::Key::F;
+        state.dashboard.focus_search |= key == egui::Key::F;
         open_screen(state, view, screen)
     });
     if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
@@ -230,37 +226,29 @@ pub fn team_ui(
         }
         read_only_banner_ui(ui, view, &mut command);
         ui.add_space(theme::GAP / 2.0);
-        // The other screens, the New key screen and a key's page stand in place of the list,
-        // as on a local vault.
-        if let Some(pane) = state.pane {
-            pane_ui(ui, pane, view, state, &mut command);
-            return;
-        }
-        if state.adding.is_some() {
-            super::team_forms::new_key_ui(ui, view, state, &mut command);
-            return;
-        }
-        if state.page.is_some() {
-            super::team_page::page_ui(ui, view, state, revealed, now, &mut command);
-            return;
-        }
-        if state.health.is_some() {
-            super::team_page::health_ui(ui, view, state, now, &mut command);
-            return;
-        }
-        toolbar_ui(ui, view);
-        if let Some(asked) = super::dashboard::dashboard_ui(ui, view, &mut state.list, now)
-            && let Some(asked) = super::team_page::carried(asked, view, state)
-        {
-            command = Some(asked);
+        // The screen shown, in place of the list as on a local vault.
+        match state.screen.clone() {
+            Screen::Keys => {
+                toolbar_ui(ui, view);
+                if let Some(asked) = super::dashboard::dashboard_ui(ui, view, &mut state.dashboard, now)
+                    && let Some(asked) = super::team_page::carried(asked, view, state)
+                {
+                    command = Some(asked);
+                }
+            }
+            Screen::Detail(id) => {
+                super::team_page::page_ui(ui, view, state, &id, revealed, now, &mut command);
+            }
+            Screen::New => super::team_forms::new_key_ui(ui, view, state, &mut command),
+            Screen::Health => super::team_page::health_ui(ui, view, state, now, &mut command),
+            screen => pane_ui(ui, &screen, view, state, &mut command),
         }
     });
     command
 }
 
-/// Opens `screen` on the team window, as the local vault's navigation and shortcuts do: the
-/// list, New key and Health (`team_page::carried`), the others as the team's panes
-/// (`set_panel`).
+/// Opens `screen` on the team window, as the local vault's navigation and shortcuts do,
+/// asking first when a key's page holds unsaved edits (`team_page::carried`).
 fn open_screen(state: &mut TeamScreenState, view: &TeamView<'_>, screen: Screen) -> Option<TeamCommand> {
     match screen {
         Screen::New if why_read_only(view).or(view.busy.then_some(BUSY)).is_some() => None,
@@ -270,116 +258,70 @@ fn open_screen(state: &mut TeamScreenState, view: &TeamView<'_>, screen: Screen)
     }
 }
 
-/// The team's pane for a local screen (API settings, Audit log, Settings — Import / Export
-/// and Browsers —, Which key is this?); `None` for the list, New key and Health.
-fn pane_of(screen: &Screen) -> Option<Pane> {
-    match screen {
-        Screen::Accounts => Some(Pane::Accounts),
-        Screen::Audit => Some(Pane::Audit),
-        Screen::Whois => Some(Pane::Whois),
-        Screen::Settings => Some(Pane::Settings),
-        Screen::Incidents => Some(Pane::Incidents),
-        Screen::Keys | Screen::Detail(_) | Screen::New | Screen::Health => None,
+/// Shows `screen` in place of the one shown, with the read from the server it needs as it
+/// opens (the accounts, the trail, the incidents, the members).
+pub(super) fn show(state: &mut TeamScreenState, screen: Screen) -> Option<TeamCommand> {
+    let opened = state.screen != screen;
+    state.whois.focus = screen == Screen::Whois;
+    if opened && matches!(screen, Screen::Detail(_) | Screen::Health) {
+        state.reads = super::team_page::Reads::default();
     }
-}
-
-/// `pane` opened (`open`) or closed: answers the read a pane showing what the server holds
-/// needs as it opens.
-fn set_pane(state: &mut TeamScreenState, pane: Pane, open: bool) -> Option<TeamCommand> {
-    let was_open = state.pane == Some(pane);
-    if open {
-        state.pane = Some(pane);
-    } else {
-        state.close(pane);
-    }
-    if pane == Pane::Whois {
-        state.whois.focus = open;
-    }
-    if !open || was_open {
+    state.screen = screen;
+    if !opened {
         return None;
     }
-    match pane {
-        Pane::Accounts => Some(TeamCommand::LoadAccounts),
-        Pane::Audit => Some(TeamCommand::LoadAudit),
-        Pane::Whois | Pane::Incidents => Some(TeamCommand::LoadIncidents),
-        Pane::Members => Some(TeamCommand::LoadMembers),
-        Pane::Settings => None,
+    match state.screen {
+        Screen::Accounts => Some(TeamCommand::LoadAccounts),
+        Screen::Audit => Some(TeamCommand::LoadAudit),
+        Screen::Whois | Screen::Incidents => Some(TeamCommand::LoadIncidents),
+        Screen::Members => Some(TeamCommand::LoadMembers),
+        Screen::Keys | Screen::Detail(_) | Screen::New | Screen::Settings | Screen::Health => None,
     }
-}
-
-/// The team's pane that stands for the local screen `screen` opened (`open`) or closed, with
-/// the read it needs as it opens; `None` for a screen that has no pane (the list, New key,
-/// Health).
-pub(super) fn set_panel(
-    state: &mut TeamScreenState,
-    screen: &Screen,
-    open: bool,
-) -> Option<Option<TeamCommand>> {
-    pane_of(screen).map(|pane| set_pane(state, pane, open))
-}
-
-/// Whether `screen`, or the team's pane for it, is shown now.
-fn is_shown(state: &TeamScreenState, screen: &Screen) -> bool {
-    if let Some(pane) = pane_of(screen) {
-        return state.pane == Some(pane);
-    }
-    state.pane.is_none()
-        && match screen {
-            Screen::New => state.adding.is_some(),
-            Screen::Health => state.health.is_some(),
-            _ => state.adding.is_none() && state.page.is_none() && state.health.is_none(),
-        }
 }
 
 /// Escape: the question or the open forms close, and what was typed in them goes; with none
-/// open, the key's page goes back to the list (asking first when its edits are not saved).
+/// open, the screen shown goes back to the list (a key's page asking first when its edits are
+/// not saved).
 pub(super) fn close_forms(state: &mut TeamScreenState, view: &TeamView<'_>) {
     if state.confirm.take().is_some() {
         return;
     }
-    let forms =
-        state.adding.take().is_some() | state.revoke.take().is_some() | state.removing.take().is_some();
-    if !forms && state.pane.take().is_none() && state.health.take().is_none() {
-        super::team_page::leave(state, view);
+    if state.revoke.take().is_some() | state.removing.take().is_some() {
+        return;
+    }
+    match state.screen {
+        Screen::Keys => {}
+        Screen::Detail(_) => super::team_page::leave(state, view),
+        _ => {
+            state.new_key = super::state::NewKeyState::default();
+            state.screen = Screen::Keys;
+        }
     }
 }
 
-/// What an entry of the team window's navigation opens: a screen as on a local vault, or the
-/// team's Members.
-#[derive(Clone)]
-enum Entry {
-    Screen(Screen),
-    Members,
-}
-
 /// The navigation on the left, the local vault's (`widgets::nav_panel_ui`): its screens, then
-/// the team's Incidents and Members, each shown in place of the list; a pane clicked again
-/// closes (back to what it stood in front of).
+/// the team's Members, each shown in place of the list.
 fn nav_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) -> Option<TeamCommand> {
     use super::widgets::{NavClick, NavItem};
-    let team_only = |opens, label, open| NavItem { opens, label, shortcut: "", open, why_off: None };
-    let items: Vec<NavItem<Entry>> = super::widgets::SCREENS
+    let shown = &state.screen;
+    let items: Vec<NavItem<Screen>> = super::widgets::SCREENS
         .iter()
+        .map(|(screen, label, shortcut)| (screen.clone(), *label, *shortcut))
+        .chain([(Screen::Members, "Members", "")])
         .map(|(screen, label, shortcut)| NavItem {
-            opens: Entry::Screen(screen.clone()),
-            label,
-            shortcut,
-            open: is_shown(state, screen),
+            open: *shown == screen || (screen == Screen::Keys && matches!(shown, Screen::Detail(_))),
             // A key is added only where keys may change now, as the list's Add key says.
-            why_off: (*screen == Screen::New)
+            why_off: (screen == Screen::New)
                 .then(|| why_read_only(view).or(view.busy.then_some(BUSY)))
                 .flatten(),
+            opens: screen,
+            label,
+            shortcut,
         })
-        .chain([team_only(Entry::Members, "Members", state.pane == Some(Pane::Members))])
         .collect();
-    let toggle = |state: &mut TeamScreenState, pane| set_pane(state, pane, state.pane != Some(pane));
     match super::widgets::nav_panel_ui(ui, &items)? {
         NavClick::Lock => Some(TeamCommand::Window(Box::new(super::app::Command::Lock))),
-        NavClick::Open(Entry::Members) => toggle(state, Pane::Members),
-        NavClick::Open(Entry::Screen(screen)) => {
-            let shown = is_shown(state, &screen);
-            set_panel(state, &screen, !shown).unwrap_or_else(|| open_screen(state, view, screen))
-        }
+        NavClick::Open(screen) => open_screen(state, view, screen),
     }
 }
 
@@ -417,33 +359,34 @@ pub(super) fn shown_code_ui(
     });
 }
 
-/// The open pane, in place of the list.
+/// The screen shown other than the list, a key's page, New key and Health.
 fn pane_ui(
     ui: &mut egui::Ui,
-    pane: Pane,
+    screen: &Screen,
     view: &TeamView<'_>,
     state: &mut TeamScreenState,
     command: &mut Option<TeamCommand>,
 ) {
-    match pane {
-        Pane::Members => members_ui(ui, view, state, command),
-        Pane::Settings => settings_pane_ui(ui, view, state, command),
+    match screen {
+        Screen::Keys | Screen::Detail(_) | Screen::New | Screen::Health => {}
+        Screen::Members => members_ui(ui, view, state, command),
+        Screen::Settings => settings_pane_ui(ui, view, state, command),
         // The local vault's screens over the team's copy; what they ask is carried as a key
         // page's is.
-        Pane::Accounts => {
+        Screen::Accounts => {
             let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
             let asked = super::accounts::accounts_ui(ui, view.accounts, &mut state.accounts, why_not);
             if let Some(asked) = asked.and_then(|asked| super::team_page::carried(asked, view, state)) {
                 *command = Some(asked);
             }
         }
-        Pane::Whois => {
+        Screen::Whois => {
             let asked = super::whois::whois_ui(ui, view, &mut state.whois);
             if let Some(asked) = asked.and_then(|asked| super::team_page::carried(asked, view, state)) {
                 *command = Some(asked);
             }
         }
-        Pane::Audit => {
+        Screen::Audit => {
             let label_of = |id: &str| {
                 let found = view.keys.iter().find(|k| k.record.id.as_str() == id);
                 found.map_or_else(|| id.to_owned(), |k| k.record.label.clone())
@@ -453,7 +396,7 @@ fn pane_ui(
                 *command = Some(asked);
             }
         }
-        Pane::Incidents => incidents_pane_ui(ui, view, state, command),
+        Screen::Incidents => incidents_pane_ui(ui, view, state, command),
     }
 }
 

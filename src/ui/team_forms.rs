@@ -11,12 +11,13 @@ pub(super) fn new_key_ui(
     state: &mut TeamScreenState,
     command: &mut Option<TeamCommand>,
 ) {
-    let Some(form) = &mut state.adding else { return };
+    let form = &mut state.new_key;
     let Some(asked) = super::new_key::new_key_ui(ui, view.accounts.unwrap_or_default(), form) else { return };
     let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
     let carried = match asked {
         Command::Show(_) => {
-            state.adding = None;
+            state.new_key = super::state::NewKeyState::default();
+            state.screen = super::state::Screen::Keys;
             return;
         }
         // Made as on a local vault: linked as the replacement of the key the form names, if any.

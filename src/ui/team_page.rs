@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::detail::{KeyBook, detail_ui};
 use super::meta_form::MetaForm;
 use super::session::{Command, Confirmation, Revealed};
-use super::state::DetailState;
+use super::state::{DetailState, Screen};
 use super::team::{BUSY, TeamCommand, TeamScreenState, TeamView, why_read_only};
 use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
 
@@ -52,16 +52,6 @@ impl KeyBook for TeamView<'_> {
     }
 }
 
-/// The open page: its key, the page's own state, and what was asked of the server for it.
-pub struct KeyPage {
-    pub key: KeyId,
-    pub detail: DetailState,
-    /// The entry's version when Edit was pressed: Save is refused if another member changed
-    /// the key since.
-    pub edit_version: Option<u64>,
-    reads: Reads,
-}
-
 /// What a screen shows that the copy does not hold, asked of the server one at a time: the
 /// accounts, the incidents, the trail (each again when the keys change).
 #[derive(Default)]
@@ -75,7 +65,7 @@ pub struct Reads {
 impl Reads {
     /// The next read to ask for (`accounts`: whether the screen shows the accounts), when no
     /// other command is asked this frame and the server answers.
-    fn next(&mut self, view: &TeamView<'_>, accounts: bool, command: &mut Option<TeamCommand>) {
+    pub(super) fn next(&mut self, view: &TeamView<'_>, accounts: bool, command: &mut Option<TeamCommand>) {
         if command.is_some() || !view.keys_open || view.problem.is_some() {
             return;
         }
@@ -92,31 +82,15 @@ impl Reads {
     }
 }
 
-/// The Health screen (the local vault's) over the team's copy, in place of the list.
-#[derive(Default)]
-pub struct HealthPage {
-    health: super::health::HealthState,
-    reads: Reads,
-}
-
 /// Opens `record`'s page in place of the list (in Edit when `editing`); the page already open
 /// on it keeps what is typed there.
 pub(super) fn open(state: &mut TeamScreenState, record: &KeyRecord, editing: bool) {
-    let open = state.page.as_ref().is_some_and(|page| page.key == record.id);
-    if !open {
-        state.page = Some(KeyPage {
-            key: record.id.clone(),
-            detail: DetailState::for_record(Some(record)),
-            edit_version: None,
-            reads: Reads::default(),
-        });
+    if state.page() != Some(&record.id) {
+        state.detail = DetailState::for_record(Some(record));
+        state.edit_version = None;
+        drop(super::team::show(state, Screen::Detail(record.id.clone())));
     }
-    state.adding = None;
-    state.health = None;
-    state.pane = None;
-    if let Some(page) = &mut state.page {
-        page.detail.editing |= editing;
-    }
+    state.detail.editing |= editing;
 }
 
 /// The question on screen (Rotate, Discard changes, Remove account), the local vault's
@@ -131,30 +105,30 @@ pub(super) fn answered(
     if !yes {
         return None;
     }
-    if let (true, Some(page)) = (confirm.discards_edits, &mut state.page) {
-        page.detail = DetailState::for_record(view.key(&page.key));
+    if let (true, Some(id)) = (confirm.discards_edits, state.page()) {
+        state.detail = DetailState::for_record(view.key(id));
     }
     carried(confirm.then, view, state)
 }
 
-/// The open key's page; closed when another member removed the key meanwhile.
+/// The page of the key `id`, with the accounts (when it names one), the incidents and the
+/// trail read as it opens.
 pub(super) fn page_ui(
     ui: &mut egui::Ui,
     view: &TeamView<'_>,
     state: &mut TeamScreenState,
+    id: &KeyId,
     revealed: Option<&mut Revealed>,
     now: DateTime<Utc>,
     command: &mut Option<TeamCommand>,
 ) {
-    let Some(page) = &mut state.page else { return };
-    let names_account = view.key(&page.key).is_some_and(|record| record.account.is_some());
-    page.reads.next(view, names_account, command);
-    page.detail.follow_log(&page.key, view.audit, now);
-    let version = view.keys.iter().find(|k| k.record.id == page.key).map(|k| k.version);
-    page.edit_version = if page.detail.editing { page.edit_version.or(version) } else { None };
-    let id = page.key.clone();
-    let revealed = revealed.filter(|shown| shown.key_id == id);
-    if let Some(asked) = detail_ui(ui, view, &id, &mut page.detail, revealed, now)
+    let names_account = view.key(id).is_some_and(|record| record.account.is_some());
+    state.reads.next(view, names_account, command);
+    state.detail.follow_log(id, view.audit, now);
+    let version = view.keys.iter().find(|k| k.record.id == *id).map(|k| k.version);
+    state.edit_version = if state.detail.editing { state.edit_version.or(version) } else { None };
+    let revealed = revealed.filter(|shown| shown.key_id == *id);
+    if let Some(asked) = detail_ui(ui, view, id, &mut state.detail, revealed, now)
         && let Some(asked) = carried(asked, view, state)
     {
         *command = Some(asked);
@@ -170,13 +144,12 @@ pub(super) fn health_ui(
     now: DateTime<Utc>,
     command: &mut Option<TeamCommand>,
 ) {
-    let Some(page) = &mut state.health else { return };
-    page.reads.next(view, true, command);
+    state.reads.next(view, true, command);
     if ui.button("Back to keys").clicked() {
-        state.health = None;
+        state.screen = Screen::Keys;
         return;
     }
-    let asked = super::health::health_ui(ui, (view, view.audit, None), &mut page.health, now);
+    let asked = super::health::health_ui(ui, (view, view.audit, None), &mut state.health, now);
     if let Some(asked) = asked
         && let Some(asked) = carried(asked, view, state)
     {
@@ -186,26 +159,23 @@ pub(super) fn health_ui(
 
 /// Has the incidents read again (one was opened or closed from the page).
 pub(super) fn read_incidents_again(state: &mut TeamScreenState) {
-    let reads = state.page.as_mut().map(|page| &mut page.reads);
-    for reads in reads.into_iter().chain(state.health.as_mut().map(|page| &mut page.reads)) {
-        reads.incidents_read_at = None;
-        reads.trail_read_at = None;
-    }
+    state.reads.incidents_read_at = None;
+    state.reads.trail_read_at = None;
 }
 
 /// Back to the list from the key's page, asking first when its edits are not saved.
 pub(super) fn leave(state: &mut TeamScreenState, view: &TeamView<'_>) {
-    if state.page.is_some()
-        && let Some(asked) = carried(Command::Show(super::state::Screen::Keys), view, state)
+    if state.page().is_some()
+        && let Some(asked) = carried(Command::Show(Screen::Keys), view, state)
     {
         drop(asked);
     }
 }
 
 /// The label of the open page's key when its edits are not saved.
-fn unsaved(view: &TeamView<'_>, page: &KeyPage) -> Option<String> {
-    let record = view.key(&page.key)?;
-    (page.detail.form != MetaForm::from_record(record)).then(|| record.label.clone())
+fn unsaved(view: &TeamView<'_>, state: &TeamScreenState) -> Option<String> {
+    let record = view.key(state.page()?)?;
+    (state.detail.form != MetaForm::from_record(record)).then(|| record.label.clone())
 }
 
 /// What the key list or a key's page asked, carried to the team vault: most as the same
@@ -218,6 +188,13 @@ pub(super) fn carried(
     state: &mut TeamScreenState,
 ) -> Option<TeamCommand> {
     let record = |id: &KeyId| view.key(id);
+    // Leaving a key page with edits not saved asks first, as on a local vault.
+    let leaving = matches!(&asked, Command::Show(_) | Command::NewKey(_) | Command::ReplaceAtProvider(_))
+        || matches!(&asked, Command::OpenKey(id) if state.page() != Some(id));
+    if leaving && let Some(label) = unsaved(view, state) {
+        state.confirm = Some(Confirmation::discarding(&label, asked));
+        return None;
+    }
     match asked {
         Command::OpenKey(key) => {
             if let Some(found) = record(&key) {
@@ -231,7 +208,7 @@ pub(super) fn carried(
             let mut asked = None;
             let old = record(&key)?;
             super::team::start_adding(state, view, super::state::NewMode::default(), &mut asked);
-            state.adding = Some(super::state::NewKeyState::replacing(old));
+            state.new_key = super::state::NewKeyState::replacing(old);
             asked
         }
         Command::NewKey(mode) => {
@@ -239,22 +216,7 @@ pub(super) fn carried(
             super::team::start_adding(state, view, mode, &mut asked);
             asked
         }
-        Command::Show(screen) => {
-            // A screen the team shows as a pane opens in place of the list (read as it opens).
-            if let Some(read) = super::team::set_panel(state, &screen, true) {
-                return read;
-            }
-            match state.page.as_ref().and_then(|page| unsaved(view, page)) {
-                Some(label) => state.confirm = Some(Confirmation::discarding(&label, Command::Show(screen))),
-                None => {
-                    state.page = None;
-                    state.adding = None;
-                    state.pane = None;
-                    state.health = (screen == super::state::Screen::Health).then(HealthPage::default);
-                }
-            }
-            None
-        }
+        Command::Show(screen) => super::team::show(state, screen),
         Command::Confirm(confirm) => {
             state.confirm = Some(*confirm);
             None
@@ -282,8 +244,7 @@ pub(super) fn carried(
         Command::CloseIncident { id, summary } => {
             let summary = summary.trim();
             if summary.is_empty() {
-                let page = state.page.as_mut()?;
-                page.detail.incident.error = Some(
+                state.detail.incident.error = Some(
                     "The summary is empty: say what happened and what was done, in a sentence or two."
                         .to_owned(),
                 );
@@ -367,7 +328,7 @@ fn end_rotation(
             })
         }
         Err(failure) => {
-            state.page.as_mut()?.detail.error = Some(failure.to_string());
+            state.detail.error = Some(failure.to_string());
             None
         }
     }

@@ -19,6 +19,7 @@ use keydesk::actions::{TeamStore, changes};
 use keydesk::team::kv::{Kv, Location};
 use keydesk::team::{TeamKeys, TeamVault};
 use keydesk::ui::KeydeskApp;
+use keydesk::ui::state::Screen;
 use keydesk::vault::KeyEdit;
 use keydesk::vault::audit::Action;
 use keydesk::vault::crypto::KdfParams;
@@ -574,7 +575,7 @@ fn the_team_screen_answers_the_keyboard() {
     harness.key_press(egui::Key::Enter);
     harness.run();
     assert_eq!(
-        harness.state().team().unwrap().screen.page.as_ref().map(|page| page.key.to_string()),
+        harness.state().team().unwrap().screen.page().map(ToString::to_string),
         Some(
             other
                 .keys()
@@ -594,12 +595,8 @@ fn the_team_screen_answers_the_keyboard() {
     // The local vault's screen keys: Ctrl+5 Health, Ctrl+1 the list, Ctrl+N New key (closed
     // by Escape), Ctrl+3 the audit log.
     let screen = |harness: &Harness<'_, KeydeskApp>| {
-        let screen = &harness.state().team().unwrap().screen;
-        (
-            screen.health.is_some(),
-            screen.adding.is_some(),
-            screen.pane == Some(keydesk::ui::team::Pane::Audit),
-        )
+        let shown = &harness.state().team().unwrap().screen.screen;
+        (*shown == Screen::Health, *shown == Screen::New, *shown == Screen::Audit)
     };
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
     harness.run();
@@ -627,7 +624,7 @@ fn the_team_screen_answers_the_keyboard() {
     harness.key_press(egui::Key::Escape);
     harness.run();
     assert!(harness.query_by_label("Label").is_none());
-    assert!(harness.state().team().unwrap().screen.adding.is_none());
+    assert_eq!(harness.state().team().unwrap().screen.screen, Screen::Keys);
     // Ctrl+L locks.
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
     harness.run();
@@ -1176,8 +1173,10 @@ fn a_key_is_generated_and_made_at_the_provider_and_replaced_there_from_the_team_
     click(&mut harness, "Open CRM mail");
     scroll_to(&mut harness, "Rotate: make the new key at SendGrid");
     click(&mut harness, "Rotate: make the new key at SendGrid");
-    let adding = harness.state().team().unwrap().screen.adding.as_ref().map(|a| (a.mode, a.replaces.clone()));
-    assert_eq!(adding, Some((keydesk::ui::state::NewMode::AtProvider, Some(crm.record.id.clone()))));
+    let screen = &harness.state().team().unwrap().screen;
+    assert_eq!(screen.screen, Screen::New);
+    let adding = (screen.new_key.mode, screen.new_key.replaces.clone());
+    assert_eq!(adding, (keydesk::ui::state::NewMode::AtProvider, Some(crm.record.id.clone())));
     click(&mut harness, "Create at provider");
     common::window::wait_for_label(&mut harness, "It replaces \"CRM mail\"");
     assert_eq!(made.lock().unwrap().len(), 2, "both keys work at SendGrid until the old one is revoked");
@@ -1529,7 +1528,7 @@ fn a_team_key_made_at_the_provider_is_revoked_there_from_the_window() {
     assert!(!kept[0].record.is_live(), "revoked in the team vault");
     let last = other.events_after(0).unwrap().pop().unwrap();
     assert!(last.is(Action::Revoke) && last.detail.contains("revoked at SendGrid"), "{last:?}");
-    assert!(harness.state().team().unwrap().screen.adding.is_none(), "no replacement asked for");
+    assert_ne!(harness.state().team().unwrap().screen.screen, Screen::New, "no replacement asked for");
 }
 
 /// The team window's Settings holds the local Settings screen's own part: the appearance, the

@@ -114,13 +114,13 @@ impl KeydeskApp {
             }
             // From the Incidents panel (the incident being chosen for), else the key's page.
             Phase::Team(session) if target == FileTarget::Report => {
-                let (incidents, page) = (&session.screen.incidents, &session.screen.page);
+                let (incidents, page) = (&session.screen.incidents, session.screen.page());
                 let (typed, key) = match (incidents.choosing.as_deref(), page) {
                     (Some(id), _) => (
                         incidents.forms.get(id).map_or("", |form| form.report_path.as_str()),
                         session.incidents.iter().flatten().find(|i| i.id == id).map(|i| &i.key),
                     ),
-                    (None, Some(page)) => (page.detail.incident.report_path.as_str(), Some(&page.key)),
+                    (None, Some(key)) => (session.screen.detail.incident.report_path.as_str(), Some(key)),
                     (None, None) => return,
                 };
                 report_request(typed, key.map(|key| session.label_of(key)), &today)
@@ -173,11 +173,12 @@ impl KeydeskApp {
         let replaces = self.restore_replaces();
         let transfer = match &mut self.phase {
             Phase::Team(session) if target == FileTarget::Report => {
+                let on_page = session.screen.page().is_some();
                 let incidents = &mut session.screen.incidents;
-                let form = match (incidents.choosing.take(), &mut session.screen.page) {
-                    (Some(id), _) => incidents.forms.entry(id).or_default(),
-                    (None, Some(page)) => &mut page.detail.incident,
-                    (None, None) => return,
+                let form = match incidents.choosing.take() {
+                    Some(id) => incidents.forms.entry(id).or_default(),
+                    None if on_page => &mut session.screen.detail.incident,
+                    None => return,
                 };
                 return report_chosen(form, answer);
             }
@@ -257,7 +258,7 @@ impl KeydeskApp {
                 self.toasts.warn(said, now);
             }
             (Phase::Team(session), Dropped::Import) => {
-                session.screen.pane = Some(crate::ui::team::Pane::Settings);
+                session.screen.screen = Screen::Settings;
                 let preview = session.screen.settings.transfer.read_anew(path, None);
                 self.queued.push(preview.into_command());
                 ctx.request_repaint();

@@ -69,7 +69,7 @@ impl KeydeskApp {
             std::mem::replace(&mut self.phase, Phase::Locked(super::team::lock_state(&self.services.dir)));
         match locked {
             Phase::Unlocked(session) => self.sort = session.dashboard.sort,
-            Phase::Team(session) => self.sort = session.screen.list.sort,
+            Phase::Team(session) => self.sort = session.screen.dashboard.sort,
             _ => {}
         }
         widgets::forget_ui_memory(ctx);

@@ -30,7 +30,7 @@ impl Session {
         egui::CentralPanel::default().show(ui, |ui| {
             widgets::pane_bounds(ui);
             match &self.screen {
-                Screen::Keys => {
+                Screen::Keys | Screen::Members => {
                     commands
                         .extend(dashboard::dashboard_ui(ui, file, &mut self.dashboard, now).map(Into::into));
                 }

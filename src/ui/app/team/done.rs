@@ -12,6 +12,7 @@ use crate::clipboard::fingerprint;
 use crate::ui::Failure;
 use crate::ui::jobs::Records;
 use crate::ui::session::{PendingClear, REVEAL_SECS, Revealed};
+use crate::ui::state::Screen;
 use crate::ui::team::{ShownCode, TeamCommand};
 
 impl KeydeskApp {
@@ -96,7 +97,7 @@ impl KeydeskApp {
                 if let Some(notice) = session.notice.take() {
                     self.toasts.warn(notice, now);
                 }
-                session.screen.list.sort = self.sort;
+                session.screen.dashboard.sort = self.sort;
                 self.phase = Phase::Team(session);
             }
             TeamDone::Opened(Err(error)) => {
@@ -164,20 +165,27 @@ impl KeydeskApp {
                 match result {
                     Ok(said) => {
                         let screen = &mut session.screen;
-                        screen.adding = None;
-                        if let Some(page) = &mut screen.page {
-                            page.detail.editing = false;
-                            page.detail.error = None;
+                        match screen.screen {
+                            Screen::New => {
+                                screen.new_key = crate::ui::state::NewKeyState::default();
+                                screen.screen = Screen::Keys;
+                            }
+                            Screen::Detail(_) => {
+                                screen.detail.editing = false;
+                                screen.detail.error = None;
+                            }
+                            _ => {}
                         }
                         self.toasts.info(said, now);
                     }
                     Err(error) => {
                         let screen = &mut session.screen;
-                        let page = screen.page.as_mut().map(|page| &mut page.detail).filter(|d| d.editing);
-                        match (&mut screen.adding, page) {
-                            (Some(form), _) => form.error = Some(error.to_string()),
-                            (None, Some(page)) => page.error = Some(error.to_string()),
-                            (None, None) => self.toasts.error(error.to_string(), now),
+                        match screen.screen {
+                            Screen::New => screen.new_key.error = Some(error.to_string()),
+                            Screen::Detail(_) if screen.detail.editing => {
+                                screen.detail.error = Some(error.to_string());
+                            }
+                            _ => self.toasts.error(error.to_string(), now),
                         }
                     }
                 }
@@ -277,7 +285,7 @@ impl KeydeskApp {
                         session.admin = Some(admin);
                     }
                     Err(error) => {
-                        session.screen.close(crate::ui::team::Pane::Members);
+                        session.screen.close(&Screen::Members);
                         self.toasts.error(sentence(&error), now);
                     }
                 }
@@ -359,10 +367,8 @@ impl KeydeskApp {
                 // The walk-through goes on, as on a local vault: the New key screen, filled in
                 // to make its replacement.
                 if replacement && let Some(found) = session.list.iter().find(|k| k.record.id == key) {
-                    screen.adding = Some(crate::ui::state::NewKeyState::replacing(&found.record));
-                    screen.page = None;
-                    screen.pane = None;
-                    screen.health = None;
+                    screen.new_key = crate::ui::state::NewKeyState::replacing(&found.record);
+                    screen.screen = Screen::New;
                 }
             }
             TeamDone::Revoked { result: Err(error), .. } => {
@@ -379,16 +385,12 @@ impl KeydeskApp {
                 let screen = &mut session.screen;
                 match result {
                     Ok(said) => {
-                        if let Some(page) = &mut screen.page {
-                            page.detail.error = None;
-                        }
+                        screen.detail.error = None;
                         self.toasts.info(said, now);
                     }
                     // Said where it was asked: the key's page, else a toast.
-                    Err(error) => match &mut screen.page {
-                        Some(page) => page.detail.error = Some(error.to_string()),
-                        None => self.toasts.error(error.to_string(), now),
-                    },
+                    Err(error) if screen.page().is_some() => screen.detail.error = Some(error.to_string()),
+                    Err(error) => self.toasts.error(error.to_string(), now),
                 }
             }
             // The other answers are taken in by the other groups (see `team_done`).
@@ -405,15 +407,16 @@ impl KeydeskApp {
             }
             TeamDone::Incidents(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                let panel = (&mut session.incidents, &mut session.screen, crate::ui::team::Pane::Incidents);
+                let panel = (&mut session.incidents, &mut session.screen, Screen::Incidents);
                 panel_read(read, panel, &mut self.toasts, now);
             }
             TeamDone::Incident(id, result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 let screen = &mut session.screen;
                 // Said in the Incidents panel's form of it, and on the key's page.
+                let on_page = screen.page().is_some();
                 let panel = id.and_then(|id| screen.incidents.forms.get_mut(&id));
-                let page = screen.page.as_mut().map(|page| &mut page.detail.incident);
+                let page = on_page.then_some(&mut screen.detail.incident);
                 let error = result.as_ref().err().map(ToString::to_string);
                 for form in panel.into_iter().chain(page) {
                     form.error.clone_from(&error);
@@ -421,9 +424,7 @@ impl KeydeskApp {
                 match result {
                     Ok(said) => self.toasts.info(said, now),
                     // Shown under the incident already.
-                    Err(_)
-                        if screen.page.is_some() || screen.pane == Some(crate::ui::team::Pane::Incidents) => {
-                    }
+                    Err(_) if matches!(screen.screen, Screen::Detail(_) | Screen::Incidents) => {}
                     Err(error) => self.toasts.error(error.to_string(), now),
                 }
                 crate::ui::team_page::read_incidents_again(screen);
@@ -445,7 +446,7 @@ impl KeydeskApp {
                 {
                     dialog.route = crate::ui::team_page::revoke_route(Some(accounts), &found.record);
                 }
-                let panel = (&mut session.accounts, &mut session.screen, crate::ui::team::Pane::Accounts);
+                let panel = (&mut session.accounts, &mut session.screen, Screen::Accounts);
                 panel_read(read.map_err(Failure::from), panel, &mut self.toasts, now);
             }
             TeamDone::AccountChanged(result) => {

@@ -242,7 +242,8 @@ impl TeamSession {
 
     /// The key the New key screen makes a replacement for, if it does.
     pub(in crate::ui::app) fn replaces(&self) -> Option<KeyId> {
-        self.screen.adding.as_ref().and_then(|form| form.replaces.clone())
+        let adding = self.screen.screen == crate::ui::state::Screen::New;
+        self.screen.new_key.replaces.clone().filter(|_| adding)
     }
 
     pub(in crate::ui::app) fn label_of(&self, id: &KeyId) -> String {

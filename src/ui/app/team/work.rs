@@ -134,8 +134,7 @@ pub(super) fn run_key_command(
         }
         Command::Edit { key, edit } => {
             // The version the page's form was filled from: a change made since is refused.
-            let Some(version) =
-                session.screen.page.as_ref().filter(|p| p.key == key).and_then(|p| p.edit_version)
+            let Some(version) = session.screen.edit_version.filter(|_| session.screen.page() == Some(&key))
             else {
                 return;
             };
@@ -496,14 +495,14 @@ pub(super) fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError>
 /// said.
 pub(super) fn panel_read<T>(
     read: Result<T, Failure>,
-    (into, screen, pane): (&mut Option<T>, &mut crate::ui::team::TeamScreenState, crate::ui::team::Pane),
+    (into, screen, shown): (&mut Option<T>, &mut crate::ui::team::TeamScreenState, crate::ui::state::Screen),
     toasts: &mut crate::ui::widgets::Toasts,
     now: DateTime<Utc>,
 ) {
     match read {
         Ok(found) => *into = Some(found),
         Err(error) => {
-            screen.close(pane);
+            screen.close(&shown);
             toasts.error(error.to_string(), now);
         }
     }
