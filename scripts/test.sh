@@ -153,7 +153,14 @@ if [ -z "${KEYDESK_TEST_SESSION:-}" ]; then
   cargo test --locked --no-run --lib --bins --tests --quiet
 
   scratch=$(mktemp -d)
-  trap 'rm -rf "$scratch"' EXIT
+  # The document portal (started by the file chooser's tests) may still hold its FUSE mount
+  # in the session's runtime folder when the session ends: it is let go first, and a folder
+  # that still cannot be removed is left in /tmp rather than failing a run that passed.
+  trap 'for mounted in "$scratch"/run/doc; do
+          fusermount3 -u "$mounted" 2>/dev/null || fusermount -u "$mounted" 2>/dev/null \
+            || umount -l "$mounted" 2>/dev/null || true
+        done
+        rm -rf "$scratch" 2>/dev/null || true' EXIT
   export KEYDESK_TEST_SESSION=1
   # The bus gets no DISPLAY: a locked keyring would otherwise open a prompt and block. Nor
   # the desktop's Wayland session: the clipboard and window tests use Xvfb's display, and the

@@ -202,6 +202,25 @@ pub enum Phase {
     Busy,
 }
 
+impl Phase {
+    /// The screens of the vault open, either kind.
+    pub fn screens(&self) -> Option<&crate::ui::screens::Screens> {
+        match self {
+            Phase::Unlocked(session) => Some(&session.screens),
+            Phase::Team(session) => Some(&session.screen.screens),
+            _ => None,
+        }
+    }
+
+    pub fn screens_mut(&mut self) -> Option<&mut crate::ui::screens::Screens> {
+        match self {
+            Phase::Unlocked(session) => Some(&mut session.screens),
+            Phase::Team(session) => Some(&mut session.screen.screens),
+            _ => None,
+        }
+    }
+}
+
 /// Why the vault locks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockReason {
@@ -572,7 +591,7 @@ impl KeydeskApp {
     /// The previewed import, taken out of the settings screen for the import job.
     fn kept_settings_import(&mut self) -> Option<crate::ui::state::ImportPreview> {
         let Phase::Unlocked(session) = &mut self.phase else { return None };
-        session.settings.transfer.import_preview.take()
+        session.screens.settings.transfer.import_preview.take()
     }
 
     /// Takes the vault out of the unlocked session for a job on the settings screen (the
@@ -585,7 +604,7 @@ impl KeydeskApp {
             return None;
         };
         let session = *session;
-        self.kept_settings = Some(session.settings);
+        self.kept_settings = Some(session.screens.settings);
         Some(session.vault)
     }
 
@@ -726,10 +745,8 @@ impl eframe::App for KeydeskApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        match &self.phase {
-            Phase::Unlocked(session) => self.sort = session.dashboard.sort,
-            Phase::Team(session) => self.sort = session.screen.dashboard.sort,
-            _ => {}
+        if let Some(screens) = self.phase.screens() {
+            self.sort = screens.dashboard.sort;
         }
         eframe::set_value(storage, PREFS_KEY, &self.sort);
         eframe::set_value(storage, THEME_KEY, &self.theme);

@@ -13,10 +13,7 @@ use secrecy::SecretString;
 
 use super::app::Done;
 use super::jobs::{Jobs, Records};
-use super::state::{
-    AccountsState, AuditState, DashboardState, DetailState, NewKeyState, RevokeState, Screen, SettingsState,
-    WhoisState,
-};
+use super::state::{Screen, SettingsState};
 use super::widgets::Toasts;
 use crate::actions::{CreateCalled, RevokeCalled, RevokeOptions, VerifyCalled};
 use crate::clipboard::Clipboard;
@@ -299,26 +296,11 @@ mod run;
 /// Everything that exists only while the vault is unlocked.
 pub struct Session {
     pub vault: Vault,
-    pub screen: Screen,
-    pub dashboard: DashboardState,
-    pub detail: DetailState,
-    pub new_key: NewKeyState,
-    pub accounts: AccountsState,
-    pub audit: AuditState,
-    pub settings: SettingsState,
-    pub whois: WhoisState,
-    pub health: super::health::HealthState,
-    /// The Incidents screen's forms (each incident's summary, report file, error).
-    pub incidents: super::incidents::IncidentsState,
-    pub revoke: Option<RevokeState>,
-    /// A rotation given up once its replacement's revoke lands: (the replacement, the old key,
-    /// why).
-    pub abandoning: Option<(KeyId, KeyId, String)>,
+    /// The screens, the same as a team vault's.
+    pub screens: super::screens::Screens,
     pub shown_once: Option<ShownOnce>,
     pub revealed: Option<Revealed>,
     pub audit_cache: Option<AuditCache>,
-    /// The question on screen, if any.
-    pub confirm: Option<Confirmation>,
     /// The check of every key while it runs: its answers still to record.
     pub checking: Option<check_all::Checking>,
     /// When every key was last checked (the newest `health` line), read from the log the
@@ -342,22 +324,10 @@ impl Session {
             checking: None,
             last_check_all: None,
             mark_problem_said: None,
-            screen: Screen::Keys,
-            dashboard: DashboardState::default(),
-            detail: DetailState::default(),
-            new_key: NewKeyState::default(),
-            accounts: AccountsState::default(),
-            audit: AuditState::default(),
-            settings,
-            whois: WhoisState::default(),
-            health: super::health::HealthState::default(),
-            incidents: super::incidents::IncidentsState::default(),
-            revoke: None,
-            abandoning: None,
+            screens: super::screens::Screens::new(settings),
             shown_once: None,
             revealed: None,
             audit_cache: None,
-            confirm: None,
         }
     }
 
@@ -371,13 +341,13 @@ impl Session {
         }
         let entries = self.vault.file().audit.entries;
         // The Health screen charts the log's `health` lines.
-        let shows_log = matches!(self.screen, Screen::Audit | Screen::Detail(_) | Screen::Health);
+        let shows_log = matches!(self.screens.screen, Screen::Audit | Screen::Detail(_) | Screen::Health);
         if shows_log && self.audit_cache.as_ref().is_none_or(|c| c.entries != entries) {
             self.audit_cache = Some(AuditCache::read(&self.vault));
         }
         // Counted again when the history grows or the day turns, not at every frame.
-        if let Screen::Detail(id) = &self.screen {
-            self.detail.follow_log(id, self.audit_cache.as_ref(), now);
+        if let Screen::Detail(id) = &self.screens.screen {
+            self.screens.detail.follow_log(id, self.audit_cache.as_ref(), now);
         }
     }
 
@@ -393,24 +363,6 @@ impl Session {
         [self.revealed.as_ref().map(|r| r.until), weekly].into_iter().flatten().min()
     }
 
-    fn open_key(&mut self, id: &KeyId) {
-        // The page already open keeps what is typed in its edit form (its label clicked again
-        // in the list beside it).
-        if self.detail.editing && matches!(&self.screen, Screen::Detail(open) if open == id) {
-            return;
-        }
-        self.detail = DetailState::for_key(self.vault.file(), id);
-        self.screen = Screen::Detail(id.clone());
-    }
-
-    /// The key whose page is on screen.
-    fn detail_key(&self) -> Option<&KeyId> {
-        match &self.screen {
-            Screen::Detail(id) => Some(id),
-            _ => None,
-        }
-    }
-
     fn label_of(&self, id: &KeyId) -> String {
         self.vault.file().key(id).map(|k| k.label.clone()).unwrap_or_default()
     }
@@ -418,7 +370,7 @@ impl Session {
     /// A key made on the New screen to replace another (after a revoke) is linked to it, and
     /// the old key's integrations are to be moved over; said on both keys' pages.
     fn link_replacement(&mut self, new: &KeyId, fx: &mut Effects<'_>) {
-        let Some(old) = self.new_key.replaces.take() else { return };
+        let Some(old) = self.screens.new_key.replaces.take() else { return };
         let now = fx.now;
         match link_said(&self.label_of(&old), self.vault.link_replacement(&old, new)) {
             Ok(said) => fx.toasts.info(said, now),

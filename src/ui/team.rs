@@ -5,16 +5,15 @@
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use super::incidents::IncidentsState;
+use super::screens::Shown;
 use super::session::{Command, Revealed};
-use super::state::AccountsState;
 use super::state::{NewMode, Screen};
 use super::team_panels::members_ui;
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, secret_text_ui};
 use crate::team::TeamKey;
 use crate::team::members::Member;
-use crate::vault::model::{Account, Incident, KeyId};
+use crate::vault::model::{Account, Incident};
 
 /// What the screen is given to draw.
 pub struct TeamView<'a> {
@@ -94,58 +93,16 @@ pub enum TeamCommand {
 /// The screens' state, named as a local vault's session names it.
 #[derive(Default)]
 pub struct TeamScreenState {
-    /// The screen shown, as on a local vault (`Screen::Members`: the team's members).
-    pub screen: Screen,
-    /// The key list (the local vault's): its search, order and selection.
-    pub dashboard: super::state::DashboardState,
-    /// The New key screen (the local vault's).
-    pub new_key: super::state::NewKeyState,
-    /// The open key's page (the key is the screen's, `Screen::Detail`).
-    pub detail: super::state::DetailState,
+    /// The screens, the local vault's (`Screen::Members`: the team's members).
+    pub screens: super::screens::Screens,
     /// The entry's version when Edit was pressed on the key's page: Save is refused if
     /// another member changed the key since.
     pub edit_version: Option<u64>,
     /// What the key's page or Health asked of the server since it opened.
     pub(super) reads: super::team_page::Reads,
-    /// The Health screen's scores and findings.
-    pub health: super::health::HealthState,
-    /// The revoke dialog (the local vault's), when open.
-    pub revoke: Option<super::state::RevokeState>,
-    /// A rotation given up once its replacement's revoke lands: (the replacement, the old key,
-    /// why).
-    pub abandoning: Option<(KeyId, KeyId, String)>,
-    /// The question on screen (the key page's, as on a local vault).
-    pub confirm: Option<super::session::Confirmation>,
     pub invite_name: String,
     /// The member whose removal waits for "Remove NAME".
     pub removing: Option<String>,
-    pub incidents: IncidentsState,
-    /// "Which key is this?" as typed, and what it found (the local vault's screen).
-    pub whois: super::state::WhoisState,
-    /// The Audit log panel's filters (the local vault's screen).
-    pub audit: super::state::AuditState,
-    /// The Settings pane's appearance, auto-lock and clipboard times, as chosen (this
-    /// computer's settings for the team vault).
-    pub settings: super::state::SettingsState,
-    /// The Accounts panel's form and its tests' results.
-    pub accounts: AccountsState,
-}
-
-impl TeamScreenState {
-    /// Back to the list when `screen` is the one shown (a read for it that failed).
-    pub fn close(&mut self, screen: &Screen) {
-        if self.screen == *screen {
-            self.screen = Screen::Keys;
-        }
-    }
-
-    /// The key whose page is shown, if one is.
-    pub fn page(&self) -> Option<&KeyId> {
-        match &self.screen {
-            Screen::Detail(id) => Some(id),
-            _ => None,
-        }
-    }
 }
 
 /// Why a button waits while a job on the team vault runs.
@@ -157,20 +114,6 @@ pub(super) fn change_button(ui: &mut egui::Ui, text: &str, why_not: Option<&str>
     match why_not {
         Some(why) => button.on_disabled_hover_text(why),
         None => button,
-    }
-}
-
-/// Opens the New key screen in `mode` (and has the accounts read for its account list).
-pub(super) fn start_adding(
-    state: &mut TeamScreenState,
-    view: &TeamView<'_>,
-    mode: NewMode,
-    command: &mut Option<TeamCommand>,
-) {
-    state.new_key = super::state::NewKeyState { mode, focus_label: true, ..Default::default() };
-    state.screen = Screen::New;
-    if view.accounts.is_none() {
-        *command = Some(TeamCommand::LoadAccounts);
     }
 }
 
@@ -194,26 +137,28 @@ pub fn team_ui(
     invitation: Option<&mut ShownCode>,
     now: DateTime<Utc>,
 ) -> Option<TeamCommand> {
-    // The local vault's shortcuts; Escape closes the open form (what was typed in it goes).
+    // The local vault's shortcuts; Escape or Alt+Left goes back to the list (before the
+    // dialogs, which close on Escape themselves), or gives up a member's removal.
     let mut command = super::widgets::screen_shortcut(ui).and_then(|(key, screen)| {
-        state.dashboard.focus_search |= key == egui::Key::F;
+        state.screens.dashboard.focus_search |= key == egui::Key::F;
         open_screen(state, view, screen)
     });
-    if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
-        close_forms(state, view);
+    if state.removing.is_some() && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
+        state.removing = None;
+    }
+    if let Some(back) = state.screens.back_ui(ui)
+        && let Some(asked) = super::team_page::carried(back, view, state)
+    {
+        command = Some(asked);
     }
     if let Some(asked) = nav_ui(ui, view, state) {
         command = Some(asked);
     }
-    // The question on screen (the local vault's dialog), over whichever screen asked it.
-    if let Some(asked) = super::team_page::answered(ui.ctx(), view, state) {
-        command = Some(asked);
-    }
-    if let Some(dialog) = &mut state.revoke
-        && let Some(asked) = super::revoke::revoke_ui(ui.ctx(), dialog)
-        && let Some(asked) = super::team_page::carried(asked, view, state)
-    {
-        command = Some(asked);
+    // The dialogs (the local vault's), over whichever screen asked them.
+    for asked in state.screens.dialogs_ui(ui.ctx()) {
+        if let Some(asked) = super::team_page::carried(asked, view, state) {
+            command = Some(asked);
+        }
     }
     egui::CentralPanel::default().show(ui, |ui| {
         super::widgets::pane_bounds(ui);
@@ -226,22 +171,31 @@ pub fn team_ui(
         }
         read_only_banner_ui(ui, view, &mut command);
         ui.add_space(theme::GAP / 2.0);
-        // The screen shown, in place of the list as on a local vault.
-        match state.screen.clone() {
-            Screen::Keys => {
-                toolbar_ui(ui, view);
-                if let Some(asked) = super::dashboard::dashboard_ui(ui, view, &mut state.dashboard, now)
-                    && let Some(asked) = super::team_page::carried(asked, view, state)
-                {
-                    command = Some(asked);
-                }
+        // The screen shown, the local vault's (Members the team's own); what it asks is
+        // carried to the team vault.
+        match state.screens.screen.clone() {
+            Screen::Members => return members_ui(ui, view, state, &mut command),
+            Screen::Keys => toolbar_ui(ui, view),
+            Screen::Detail(id) => super::team_page::page_read(view, state, &id, now, &mut command),
+            Screen::Health => state.reads.next(view, true, &mut command),
+            _ => {}
+        }
+        let shown = Shown {
+            book: view,
+            accounts: view.accounts,
+            incidents: view.incidents,
+            audit: view.audit,
+            weekly: None,
+            settings: settings_of(view),
+        };
+        for asked in state.screens.screen_ui(ui, &shown, revealed, now) {
+            let asked = match asked {
+                super::app::Command::Session(asked) => super::team_page::carried(asked, view, state),
+                asked => Some(TeamCommand::Window(Box::new(asked))),
+            };
+            if asked.is_some() {
+                command = asked;
             }
-            Screen::Detail(id) => {
-                super::team_page::page_ui(ui, view, state, &id, revealed, now, &mut command);
-            }
-            Screen::New => super::team_forms::new_key_ui(ui, view, state, &mut command),
-            Screen::Health => super::team_page::health_ui(ui, view, state, now, &mut command),
-            screen => pane_ui(ui, &screen, view, state, &mut command),
         }
     });
     command
@@ -258,52 +212,11 @@ fn open_screen(state: &mut TeamScreenState, view: &TeamView<'_>, screen: Screen)
     }
 }
 
-/// Shows `screen` in place of the one shown, with the read from the server it needs as it
-/// opens (the accounts, the trail, the incidents, the members).
-pub(super) fn show(state: &mut TeamScreenState, screen: Screen) -> Option<TeamCommand> {
-    let opened = state.screen != screen;
-    state.whois.focus = screen == Screen::Whois;
-    if opened && matches!(screen, Screen::Detail(_) | Screen::Health) {
-        state.reads = super::team_page::Reads::default();
-    }
-    state.screen = screen;
-    if !opened {
-        return None;
-    }
-    match state.screen {
-        Screen::Accounts => Some(TeamCommand::LoadAccounts),
-        Screen::Audit => Some(TeamCommand::LoadAudit),
-        Screen::Whois | Screen::Incidents => Some(TeamCommand::LoadIncidents),
-        Screen::Members => Some(TeamCommand::LoadMembers),
-        Screen::Keys | Screen::Detail(_) | Screen::New | Screen::Settings | Screen::Health => None,
-    }
-}
-
-/// Escape: the question or the open forms close, and what was typed in them goes; with none
-/// open, the screen shown goes back to the list (a key's page asking first when its edits are
-/// not saved).
-pub(super) fn close_forms(state: &mut TeamScreenState, view: &TeamView<'_>) {
-    if state.confirm.take().is_some() {
-        return;
-    }
-    if state.revoke.take().is_some() | state.removing.take().is_some() {
-        return;
-    }
-    match state.screen {
-        Screen::Keys => {}
-        Screen::Detail(_) => super::team_page::leave(state, view),
-        _ => {
-            state.new_key = super::state::NewKeyState::default();
-            state.screen = Screen::Keys;
-        }
-    }
-}
-
 /// The navigation on the left, the local vault's (`widgets::nav_panel_ui`): its screens, then
 /// the team's Members, each shown in place of the list.
 fn nav_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) -> Option<TeamCommand> {
     use super::widgets::{NavClick, NavItem};
-    let shown = &state.screen;
+    let shown = &state.screens.screen;
     let items: Vec<NavItem<Screen>> = super::widgets::SCREENS
         .iter()
         .map(|(screen, label, shortcut)| (screen.clone(), *label, *shortcut))
@@ -359,59 +272,12 @@ pub(super) fn shown_code_ui(
     });
 }
 
-/// The screen shown other than the list, a key's page, New key and Health.
-fn pane_ui(
-    ui: &mut egui::Ui,
-    screen: &Screen,
-    view: &TeamView<'_>,
-    state: &mut TeamScreenState,
-    command: &mut Option<TeamCommand>,
-) {
-    match screen {
-        Screen::Keys | Screen::Detail(_) | Screen::New | Screen::Health => {}
-        Screen::Members => members_ui(ui, view, state, command),
-        Screen::Settings => settings_pane_ui(ui, view, state, command),
-        // The local vault's screens over the team's copy; what they ask is carried as a key
-        // page's is.
-        Screen::Accounts => {
-            let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
-            let asked = super::accounts::accounts_ui(ui, view.accounts, &mut state.accounts, why_not);
-            if let Some(asked) = asked.and_then(|asked| super::team_page::carried(asked, view, state)) {
-                *command = Some(asked);
-            }
-        }
-        Screen::Whois => {
-            let asked = super::whois::whois_ui(ui, view, &mut state.whois);
-            if let Some(asked) = asked.and_then(|asked| super::team_page::carried(asked, view, state)) {
-                *command = Some(asked);
-            }
-        }
-        Screen::Audit => {
-            let label_of = |id: &str| {
-                let found = view.keys.iter().find(|k| k.record.id.as_str() == id);
-                found.map_or_else(|| id.to_owned(), |k| k.record.label.clone())
-            };
-            let asked = super::audit_log::audit_ui(ui, &label_of, view.audit, &mut state.audit);
-            if let Some(asked) = asked.and_then(|asked| super::team_page::carried(asked, view, state)) {
-                *command = Some(asked);
-            }
-        }
-        Screen::Incidents => incidents_pane_ui(ui, view, state, command),
-    }
-}
-
-/// The local vault's Settings screen, as a team vault can have it: this computer's
-/// appearance, auto-lock and clipboard times, the daily reminder, the browsers; the member's
-/// password (with the team's key, for an admin); its backup (the server's snapshot); import and
-/// export. What it asks goes where the local screen's goes.
-fn settings_pane_ui(
-    ui: &mut egui::Ui,
-    view: &TeamView<'_>,
-    state: &mut TeamScreenState,
-    command: &mut Option<TeamCommand>,
-) {
+/// What the Settings screen offers on a team vault: this computer's appearance, auto-lock and
+/// clipboard times, the daily reminder, the browsers; the member's password (with the team's
+/// key, for an admin); its backup (the server's snapshot); import and export.
+fn settings_of<'a>(view: &TeamView<'a>) -> super::settings::SettingsOf<'a> {
     let off = view.problem.is_some() || !view.keys_open || view.busy;
-    let of = super::settings::SettingsOf {
+    super::settings::SettingsOf {
         kdf: view.member_kdf.unwrap_or_default(),
         browsers: view.browsers,
         guard: view.leak_guard,
@@ -427,40 +293,7 @@ fn settings_pane_ui(
         import_off: why_read_only(view).or(view.busy.then_some(BUSY)),
         // An export reads and records: it waits for the server, not for write access.
         export_off: off.then_some("The team vault's server must answer first: an export is recorded there."),
-    };
-    let asked = egui::ScrollArea::vertical()
-        .id_salt("team-settings")
-        .auto_shrink([false, false])
-        .show(ui, |ui| super::settings::settings_ui(ui, &mut state.settings, &of))
-        .inner;
-    *command = match asked {
-        Some(super::app::Command::Session(asked)) => Some(TeamCommand::Verb(asked)),
-        Some(asked) => Some(TeamCommand::Window(Box::new(asked))),
-        None => return,
-    };
-}
-
-/// The Incidents screen (the local vault's) over the team's incidents as read.
-fn incidents_pane_ui(
-    ui: &mut egui::Ui,
-    view: &TeamView<'_>,
-    state: &mut TeamScreenState,
-    command: &mut Option<TeamCommand>,
-) {
-    let label_of = |id: &KeyId| {
-        view.keys
-            .iter()
-            .find(|k| k.record.id == *id)
-            .map_or_else(|| id.to_string(), |k| k.record.label.clone())
-    };
-    let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
-    let asked = super::incidents::incidents_ui(ui, view.incidents, &label_of, &mut state.incidents, why_not);
-    // Its chooser answers the incident it was asked for (the screen keeps which).
-    *command = match asked {
-        Some(asked @ Command::ChooseFile(_)) => Some(TeamCommand::Verb(asked)),
-        Some(asked) => super::team_page::carried(asked, view, state),
-        None => return,
-    };
+    }
 }
 
 /// Why the vault is read-only now, when it is: the server's problem (with Try again), opened

@@ -419,7 +419,8 @@ fn mark_as_tested_from_the_page_ticks_the_rotations_step_once_it_was_filled() {
     assert!(done["offers"][0].get("to_test").is_none(), "tested: nothing left to mark: {done}");
 
     // The old key's page shows the step ticked, as its own checkbox would.
-    harness.state_mut().session_mut().unwrap().screen = keydesk::ui::state::Screen::Detail(key.clone());
+    harness.state_mut().session_mut().unwrap().screens.screen =
+        keydesk::ui::state::Screen::Detail(key.clone());
     harness.run();
     use egui_kittest::kittest::NodeT;
     let ticked = |label: &str| harness.get_by_label(label).accesskit_node().toggled();

@@ -52,7 +52,7 @@ fn the_whole_marketer_flow() {
 
     // Generate a key, labelled, with an integration.
     click(&mut harness, "New key");
-    assert_eq!(harness.state().session().unwrap().screen, keydesk::ui::state::Screen::New);
+    assert_eq!(harness.state().session().unwrap().screens.screen, keydesk::ui::state::Screen::New);
     type_into(&mut harness, "Label", "HubSpot webhook");
     harness.get_by_label_contains("190 bits");
     type_into(&mut harness, "Used by", "HubSpot");
@@ -317,7 +317,10 @@ fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
         // Found in a log line, with the line break a copy brings along.
         type_into(harness, "Found string", &format!("{text}\n"));
         click(harness, "Look it up");
-        assert!(harness.state().session().unwrap().whois.candidate.is_empty(), "the pasted string is wiped");
+        assert!(
+            harness.state().session().unwrap().screens.whois.candidate.is_empty(),
+            "the pasted string is wiped"
+        );
     };
 
     look_up(&mut harness, &active);
@@ -478,7 +481,11 @@ fn a_rotation_with_two_integrations_survives_a_restart_and_finishes() {
     click(&mut harness, "Revoke Partner API now");
 
     let session = harness.state().session().unwrap();
-    assert_ne!(session.screen, keydesk::ui::state::Screen::New, "no New key screen after the rotation");
+    assert_ne!(
+        session.screens.screen,
+        keydesk::ui::state::Screen::New,
+        "no New key screen after the rotation"
+    );
     let keys = session.vault.keys();
     let old = keys.iter().find(|k| k.replaced_by.is_some()).unwrap();
     assert!(matches!(&old.status, KeyStatus::Revoked { reason, .. } if reason.starts_with("rotated to ")));
@@ -666,7 +673,7 @@ fn a_leaked_sendgrid_key_is_named_revoked_and_replaced_at_sendgrid() {
     assert_eq!(deletes[0].url, format!("/v3/api_keys/{first_id}"));
 
     // The replacement: the New screen is already filled in, at SendGrid.
-    assert_eq!(harness.state().session().unwrap().screen, keydesk::ui::state::Screen::New);
+    assert_eq!(harness.state().session().unwrap().screens.screen, keydesk::ui::state::Screen::New);
     click(&mut harness, "Create at provider");
     harness.run();
     click(&mut harness, "Done");
@@ -852,12 +859,12 @@ fn the_health_screen_scores_the_vault_and_its_buttons_open_the_fix() {
     // Ctrl+5: one key with no integration among two: 100 × (1 − 0.1 ÷ 2) = 95.
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
     harness.run();
-    assert_eq!(harness.state().session().unwrap().screen, keydesk::ui::state::Screen::Health);
+    assert_eq!(harness.state().session().unwrap().screens.screen, keydesk::ui::state::Screen::Health);
     harness.get_by_label("Health score: 95/100");
     harness.get_by_label("info — No integration recorded");
     harness.get_by_label_contains("No integration is recorded for it");
     click(&mut harness, "Open key");
-    assert_eq!(harness.state().session().unwrap().screen, keydesk::ui::state::Screen::Detail(spare));
+    assert_eq!(harness.state().session().unwrap().screens.screen, keydesk::ui::state::Screen::Detail(spare));
 
     // 31 days on, the webhook's rotation is overdue: a warning, and its button opens its page.
     world.clock.advance_days(31);
@@ -867,5 +874,8 @@ fn the_health_screen_scores_the_vault_and_its_buttons_open_the_fix() {
     harness.get_by_label("Health score: 75/100");
     harness.get_by_label("warning — Rotation overdue");
     click(&mut harness, "Open to rotate");
-    assert_eq!(harness.state().session().unwrap().screen, keydesk::ui::state::Screen::Detail(webhook));
+    assert_eq!(
+        harness.state().session().unwrap().screens.screen,
+        keydesk::ui::state::Screen::Detail(webhook)
+    );
 }

@@ -25,7 +25,7 @@ fn generate_key(harness: &mut Harness<'_, KeydeskApp>, label: &str) {
 }
 
 fn screen(harness: &Harness<'_, KeydeskApp>) -> Screen {
-    harness.state().session().unwrap().screen.clone()
+    harness.state().session().unwrap().screens.screen.clone()
 }
 
 #[test]
@@ -66,13 +66,13 @@ fn esc_and_alt_left_leave_a_key_page_and_unsaved_edits_are_asked_about() {
     harness.get_by_label("Discard your changes to \"Webhook\"?");
     click(&mut harness, "Cancel");
     assert!(matches!(screen(&harness), Screen::Detail(_)));
-    assert_eq!(harness.state().session().unwrap().detail.form.notes, "rotate before the launch");
+    assert_eq!(harness.state().session().unwrap().screens.detail.form.notes, "rotate before the launch");
     // The same key opened again (its label in the list beside the page) keeps what is typed.
     let id = harness.state().session().unwrap().vault.keys()[0].id.clone();
     let ctx = harness.ctx.clone();
     harness.state_mut().run_cmd(&ctx, keydesk::ui::session::Command::OpenKey(id).into());
     harness.run();
-    assert_eq!(harness.state().session().unwrap().detail.form.notes, "rotate before the launch");
+    assert_eq!(harness.state().session().unwrap().screens.detail.form.notes, "rotate before the launch");
     click(&mut harness, "Keys");
     click(&mut harness, "Discard changes");
     assert_eq!(screen(&harness), Screen::Keys);
@@ -83,7 +83,7 @@ fn esc_and_alt_left_leave_a_key_page_and_unsaved_edits_are_asked_about() {
     click(&mut harness, "Edit Webhook");
     type_into(&mut harness, "Notes", "half a thought");
     click(&mut harness, "Cancel editing Webhook");
-    let detail = &harness.state().session().unwrap().detail;
+    let detail = &harness.state().session().unwrap().screens.detail;
     assert!(!detail.editing && detail.form.notes.is_empty(), "the form is closed and emptied");
     click(&mut harness, "Keys");
     assert_eq!(screen(&harness), Screen::Keys, "nothing left to discard");
@@ -176,7 +176,7 @@ fn a_pasted_key_loses_the_spaces_around_it() {
     click(&mut harness, "Check it at the provider after adding (one request)");
     click(&mut harness, "Add key");
     let session = harness.state_mut().session_mut().unwrap();
-    assert_eq!(session.new_key.error, None);
+    assert_eq!(session.screens.new_key.error, None);
     let id = session.vault.keys()[0].id.clone();
     assert_eq!(session.vault.reveal(&id).unwrap().expose_secret(), key);
 }
@@ -197,10 +197,13 @@ fn an_empty_vault_says_where_to_start() {
     assert!(rects.windows(2).all(|w| w[0].top() < w[1].top()), "Paste comes first, then Generate");
     click(&mut harness, "Paste a key from your provider");
     assert_eq!(screen(&harness), Screen::New);
-    assert_eq!(harness.state().session().unwrap().new_key.mode, keydesk::ui::state::NewMode::Paste);
+    assert_eq!(harness.state().session().unwrap().screens.new_key.mode, keydesk::ui::state::NewMode::Paste);
     click(&mut harness, "Keys");
     click(&mut harness, "Generate a Keydesk key");
-    assert_eq!(harness.state().session().unwrap().new_key.mode, keydesk::ui::state::NewMode::Generate);
+    assert_eq!(
+        harness.state().session().unwrap().screens.new_key.mode,
+        keydesk::ui::state::NewMode::Generate
+    );
     click(&mut harness, "Keys");
     click(&mut harness, "Add a provider account");
     assert_eq!(screen(&harness), Screen::Accounts);

@@ -138,7 +138,7 @@ fn a_wide_window_shows_the_list_beside_the_key_page() {
     click(&mut harness, "Open Newsletter");
     let session = harness.state().session().unwrap();
     let newsletter = session.vault.keys().iter().find(|k| k.label == "Newsletter").unwrap().id.clone();
-    assert_eq!(session.screen, keydesk::ui::state::Screen::Detail(newsletter));
+    assert_eq!(session.screens.screen, keydesk::ui::state::Screen::Detail(newsletter));
     harness.get_by_label("Open Webhook");
 }
 

@@ -171,7 +171,7 @@ fn the_windows_choose_button_fills_the_export_field_from_the_desktops_dialog() {
     click(&mut harness, "Choose where to export…");
     answering.join().unwrap();
     harness.run();
-    let typed = harness.state().session().unwrap().settings.transfer.export_path.clone();
+    let typed = harness.state().session().unwrap().screens.settings.transfer.export_path.clone();
     assert_eq!(typed, target.display().to_string());
-    assert!(harness.state().session().unwrap().settings.transfer.chooser_note.is_none());
+    assert!(harness.state().session().unwrap().screens.settings.transfer.chooser_note.is_none());
 }

@@ -357,7 +357,7 @@ fn settings_back_up_writes_one_encrypted_file_that_opens_with_the_password() {
     harness.run();
     harness.get_by_label_contains("The master password is wrong");
     assert!(!path.exists(), "nothing written on a wrong password");
-    let kept = harness.state().session().unwrap().settings.backup_path.clone();
+    let kept = harness.state().session().unwrap().screens.settings.backup_path.clone();
     assert_eq!(kept, path.to_str().unwrap(), "the typed path is kept after the refusal");
     type_into(&mut harness, "Your master password", PASSWORD);
     click(&mut harness, "Back up");

@@ -34,7 +34,7 @@ impl KeydeskApp {
                     self.toasts.warn(reminder, now);
                 }
                 let mut session = Session::new(*vault);
-                session.dashboard.sort = self.sort;
+                session.screens.dashboard.sort = self.sort;
                 self.phase = Phase::Unlocked(Box::new(session));
             }
             Done::Opened(Err(error)) => self.unlock_failed(ctx, error, now),
@@ -49,36 +49,35 @@ impl KeydeskApp {
                     Err(error) => Err(error),
                 };
                 self.vault_back(ctx, *vault, message, |session, error| {
-                    session.settings.password.error = Some(error);
+                    session.screens.settings.password.error = Some(error);
                 });
             }
             Done::BackedUp(vault, result) => {
                 self.vault_back(ctx, *vault, result, |session, error| {
-                    session.settings.backup_error = Some(error);
+                    session.screens.settings.backup_error = Some(error);
                 });
             }
             Done::ImportPreviewed(vault, result, picker) => {
                 self.vault_back(ctx, *vault, Ok(String::new()), |_, _| {});
                 if let Phase::Unlocked(session) = &mut self.phase {
-                    session.settings.transfer.previewed(result, picker.map(|picker| *picker));
+                    session.screens.settings.transfer.previewed(result, picker.map(|picker| *picker));
                 }
             }
             Done::Imported(vault, result) => {
                 self.vault_back(ctx, *vault, result, |session, error| {
-                    session.settings.transfer.import_error = Some(error);
+                    session.screens.settings.transfer.import_error = Some(error);
                 });
             }
             Done::Exported(vault, result) => {
                 self.vault_back(ctx, *vault, result, |session, error| {
-                    session.settings.transfer.export_error = Some(error);
+                    session.screens.settings.transfer.export_error = Some(error);
                 });
             }
             Done::Reminder(state, said) => {
                 // On the settings screen, or on what it holds while its vault is in a job.
-                let settings = match &mut self.phase {
-                    Phase::Unlocked(session) => Some(&mut session.settings),
-                    Phase::Team(session) => Some(&mut session.screen.settings),
-                    _ => self.kept_settings.as_mut(),
+                let settings = match self.phase.screens_mut() {
+                    Some(screens) => Some(&mut screens.settings),
+                    None => self.kept_settings.as_mut(),
                 };
                 if let Some(settings) = settings {
                     settings.reminder = Some(state);
@@ -104,11 +103,11 @@ impl KeydeskApp {
     ) {
         let now = self.now();
         let mut session = Session::new(vault);
-        session.screen = Screen::Settings;
+        session.screens.screen = Screen::Settings;
         if let Some(kept) = self.kept_settings.take() {
-            session.settings = kept;
+            session.screens.settings = kept;
         }
-        session.dashboard.sort = self.sort;
+        session.screens.dashboard.sort = self.sort;
         match outcome {
             Ok(message) if message.is_empty() => {}
             Ok(message) => self.toasts.info(message, now),

@@ -104,39 +104,31 @@ impl KeydeskApp {
     /// user).
     fn choose_file(&mut self, ctx: &egui::Context, target: FileTarget) {
         let today = self.now().format("%Y-%m-%d").to_string();
-        let request = match &self.phase {
-            Phase::Unlocked(session) if target == FileTarget::Report => {
-                let label = match &session.screen {
-                    Screen::Detail(id) => session.vault.file().key(id).map(|record| record.label.clone()),
-                    _ => None,
-                };
-                report_request(&session.detail.incident.report_path, label, &today)
-            }
-            // From the Incidents panel (the incident being chosen for), else the key's page.
-            Phase::Team(session) if target == FileTarget::Report => {
-                let (incidents, page) = (&session.screen.incidents, session.screen.page());
+        let Some(screens) = self.phase.screens() else { return };
+        let request = match target {
+            // For the Incidents screen's incident being chosen for, else the key page's.
+            FileTarget::Report => {
+                let (incidents, page) = (&screens.incidents, screens.page());
                 let (typed, key) = match (incidents.choosing.as_deref(), page) {
                     (Some(id), _) => (
                         incidents.forms.get(id).map_or("", |form| form.report_path.as_str()),
-                        session.incidents.iter().flatten().find(|i| i.id == id).map(|i| &i.key),
+                        self.incident_key(id),
                     ),
-                    (None, Some(key)) => (session.screen.detail.incident.report_path.as_str(), Some(key)),
+                    (None, Some(key)) => (screens.detail.incident.report_path.as_str(), Some(key.clone())),
                     (None, None) => return,
                 };
-                report_request(typed, key.map(|key| session.label_of(key)), &today)
+                report_request(typed, key.and_then(|key| self.label_of(&key)), &today)
             }
-            Phase::Unlocked(session) => {
-                let settings = &session.settings;
-                // The restore's dialog opens where its field points, else where backups go.
+            _ => {
+                let settings = &screens.settings;
+                // The restore's dialog opens where its field points, else where backups go (a
+                // team vault has none).
                 let backup =
                     settings.restore.as_ref().map_or(settings.backup_path.as_str(), |f| f.path.as_str());
                 let backup =
                     if target == FileTarget::Backup { settings.backup_path.as_str() } else { backup };
                 request_for(target, (&settings.transfer, backup), &today)
             }
-            // A team vault's Import / Export panel: its own forms, no backup.
-            Phase::Team(session) => request_for(target, (&session.screen.settings.transfer, ""), &today),
-            _ => return,
         };
         let bus = self.services.portal.clone();
         self.jobs.spawn(ctx, "Waiting for the file chooser", Records::No, move || {
@@ -171,33 +163,23 @@ impl KeydeskApp {
     /// changes nothing; no chooser: the note, and the field to type in.
     fn chosen(&mut self, target: FileTarget, answer: Result<Option<PathBuf>, ChooserError>) {
         let replaces = self.restore_replaces();
-        let transfer = match &mut self.phase {
-            Phase::Team(session) if target == FileTarget::Report => {
-                let on_page = session.screen.page().is_some();
-                let incidents = &mut session.screen.incidents;
-                let form = match incidents.choosing.take() {
-                    Some(id) => incidents.forms.entry(id).or_default(),
-                    None if on_page => &mut session.screen.detail.incident,
+        let Some(screens) = self.phase.screens_mut() else { return };
+        let transfer = match target {
+            FileTarget::Report => {
+                // The Incidents screen's incident it was asked for, else the key page's.
+                let on_page = screens.page().is_some();
+                let form = match screens.incidents.choosing.take() {
+                    Some(id) => screens.incidents.forms.entry(id).or_default(),
+                    None if on_page => &mut screens.detail.incident,
                     None => return,
                 };
                 return report_chosen(form, answer);
             }
-            Phase::Team(session) => &mut session.screen.settings.transfer,
-            Phase::Unlocked(session) => match target {
-                FileTarget::Report => {
-                    // The Incidents screen's incident it was asked for, else the key page's.
-                    let form = match session.incidents.choosing.take() {
-                        Some(id) => session.incidents.forms.entry(id).or_default(),
-                        None => &mut session.detail.incident,
-                    };
-                    return report_chosen(form, answer);
-                }
-                FileTarget::Backup | FileTarget::Restore => {
-                    return backup_chosen(&mut session.settings, target, answer, replaces);
-                }
-                FileTarget::Import | FileTarget::Export => &mut session.settings.transfer,
-            },
-            _ => return,
+            // Asked for by a local vault's Settings alone (a team vault has no backup file).
+            FileTarget::Backup | FileTarget::Restore => {
+                return backup_chosen(&mut screens.settings, target, answer, replaces);
+            }
+            FileTarget::Import | FileTarget::Export => &mut screens.settings.transfer,
         };
         match answer {
             Ok(None) => {}
@@ -212,6 +194,25 @@ impl KeydeskApp {
                 }
             }
             Err(why) => transfer.chooser_note = Some((target, why.to_string())),
+        }
+    }
+
+    /// The key incident `id` is about, as the vault open has it.
+    fn incident_key(&self, id: &str) -> Option<crate::vault::model::KeyId> {
+        let incidents = match &self.phase {
+            Phase::Unlocked(session) => &session.vault.file().incidents,
+            Phase::Team(session) => session.incidents.as_ref()?,
+            _ => return None,
+        };
+        incidents.iter().find(|incident| incident.id == id).map(|incident| incident.key.clone())
+    }
+
+    /// The label of the key `id`, as the vault open has it.
+    fn label_of(&self, id: &crate::vault::model::KeyId) -> Option<String> {
+        match &self.phase {
+            Phase::Unlocked(session) => session.vault.file().key(id).map(|record| record.label.clone()),
+            Phase::Team(session) => Some(session.label_of(id)).filter(|label| !label.is_empty()),
+            _ => None,
         }
     }
 
@@ -241,14 +242,8 @@ impl KeydeskApp {
                 now,
             ),
             (Phase::Unlocked(session), Dropped::Backup) => {
-                session.screen = Screen::Settings;
-                open_restore(&mut session.settings, path.display().to_string(), replaces);
-            }
-            (Phase::Unlocked(session), Dropped::Import) => {
-                session.screen = Screen::Settings;
-                let preview = session.settings.transfer.read_anew(path, None);
-                self.queued.push(preview.into_command());
-                ctx.request_repaint();
+                session.screens.screen = Screen::Settings;
+                open_restore(&mut session.screens.settings, path.display().to_string(), replaces);
             }
             (Phase::Team(_), Dropped::Backup) => {
                 let said = format!(
@@ -257,9 +252,10 @@ impl KeydeskApp {
                 );
                 self.toasts.warn(said, now);
             }
-            (Phase::Team(session), Dropped::Import) => {
-                session.screen.screen = Screen::Settings;
-                let preview = session.screen.settings.transfer.read_anew(path, None);
+            (phase, Dropped::Import) => {
+                let Some(screens) = phase.screens_mut() else { return };
+                screens.screen = Screen::Settings;
+                let preview = screens.settings.transfer.read_anew(path, None);
                 self.queued.push(preview.into_command());
                 ctx.request_repaint();
             }
@@ -273,9 +269,9 @@ impl KeydeskApp {
         match outcome {
             RestoreOutcome::Refused(vault, error) => {
                 self.vault_back(ctx, *vault, Err(error.into()), |session, error| {
-                    match &mut session.settings.restore {
+                    match &mut session.screens.settings.restore {
                         Some(form) => form.error = Some(error),
-                        None => session.settings.backup_error = Some(error),
+                        None => session.screens.settings.backup_error = Some(error),
                     }
                 });
             }
@@ -285,7 +281,7 @@ impl KeydeskApp {
                 self.banner = vault.changed_outside_advice();
                 self.vault_back(ctx, *vault, Ok(said), |_, _| {});
                 if let Phase::Unlocked(session) = &mut self.phase {
-                    session.screen = Screen::Keys;
+                    session.screens.screen = Screen::Keys;
                 }
                 if problems {
                     self.toasts.warn(

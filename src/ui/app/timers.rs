@@ -67,10 +67,8 @@ impl KeydeskApp {
         }
         let locked =
             std::mem::replace(&mut self.phase, Phase::Locked(super::team::lock_state(&self.services.dir)));
-        match locked {
-            Phase::Unlocked(session) => self.sort = session.dashboard.sort,
-            Phase::Team(session) => self.sort = session.screen.dashboard.sort,
-            _ => {}
+        if let Some(screens) = locked.screens() {
+            self.sort = screens.dashboard.sort;
         }
         widgets::forget_ui_memory(ctx);
         self.preload(ctx);

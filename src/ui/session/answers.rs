@@ -3,7 +3,7 @@
 
 use super::{Effects, Session, SessionDone, ShownOnce};
 use crate::actions::{self, RevokeCalled};
-use crate::ui::state::{NewKeyState, RevokeState, Screen};
+use crate::ui::state::{NewKeyState, Screen};
 use crate::vault::model::KeyId;
 
 impl Session {
@@ -33,8 +33,8 @@ impl Session {
                 // could not be had); a possible unauthorized use is said at once as well.
                 match result {
                     Ok(found) => {
-                        if self.detail_key() == Some(&key) {
-                            self.detail.usage_error = None;
+                        if self.screens.page() == Some(&key) {
+                            self.screens.detail.usage_error = None;
                         }
                         if let (Some(flag), false) = (found.unexpected, cancelled) {
                             let provider = self.vault.key(&key).map(|k| k.provider);
@@ -44,8 +44,8 @@ impl Session {
                         }
                     }
                     Err(error) => {
-                        if self.detail_key() == Some(&key) {
-                            self.detail.usage_error = Some(error.to_string());
+                        if self.screens.page() == Some(&key) {
+                            self.screens.detail.usage_error = Some(error.to_string());
                         } else if !cancelled {
                             fx.toasts.error(error.to_string(), now);
                         }
@@ -66,11 +66,11 @@ impl Session {
                             secret: created.secret,
                             galley: None,
                         });
-                        self.new_key = NewKeyState::default();
-                        self.open_key(&created.key_id);
+                        self.screens.new_key = NewKeyState::default();
+                        self.screens.open_key(&created.key_id, self.vault.file());
                     }
                     Err((error, leftover)) => {
-                        self.new_key.error = Some(error.to_string());
+                        self.screens.new_key.error = Some(error.to_string());
                         if let Some(secret) = leftover {
                             self.shown_once = Some(ShownOnce {
                                 label: "Not kept: save it elsewhere".into(),
@@ -97,7 +97,7 @@ impl Session {
                     Ok(words) => Ok(format!("{name}: {words}")),
                     Err(error) => Err(format!("{name}: {error}")),
                 };
-                self.accounts.tested.insert(id, (result, now));
+                self.screens.accounts.tested.insert(id, (result, now));
                 if cancelled {
                     return;
                 }
@@ -119,7 +119,7 @@ impl Session {
         let now = fx.now;
         let key_id = called.key_id().to_owned();
         // The dialog that asked for this revoke, if it is still the one open.
-        let dialog_open = self.revoke.as_ref().is_some_and(|r| r.key_id == key_id);
+        let dialog_open = self.screens.revoke.as_ref().is_some_and(|r| r.key_id == key_id);
         match actions::finish_revoke(&mut self.vault, called, reason) {
             Ok(done) => {
                 for note in done.notes {
@@ -127,46 +127,31 @@ impl Session {
                 }
                 fx.toasts.info(done.message, now);
                 if dialog_open {
-                    self.revoke = None;
+                    self.screens.revoke = None;
                 }
-                if self.abandoning.as_ref().is_some_and(|(new, _, _)| *new == key_id)
-                    && let Some((_, old, why)) = self.abandoning.take()
+                if self.screens.abandoning.as_ref().is_some_and(|(new, _, _)| *new == key_id)
+                    && let Some((_, old, why)) = self.screens.abandoning.take()
                 {
                     self.abandoned(&old, &why, fx);
                 }
                 let old = self.vault.file().key(&key_id).cloned();
                 if replacement && let Some(old) = old {
-                    self.new_key = NewKeyState::replacing(&old);
-                    self.screen = Screen::New;
+                    self.screens.new_key = NewKeyState::replacing(&old);
+                    self.screens.screen = Screen::New;
                 }
             }
-            Err(error) => match &mut self.revoke {
+            Err(error) => match &mut self.screens.revoke {
                 Some(state) if dialog_open => state.error = Some(error.to_string()),
                 _ => fx.toasts.error(error.to_string(), now),
             },
         }
     }
 
-    /// Starts giving up the rotation of `old`: its replacement's revoke is asked in the revoke
-    /// dialog (the rotation is abandoned once it lands), or, revoked already, only the rotation
-    /// is ended.
-    pub(super) fn abandon_rotation(&mut self, old: &KeyId, reason: String, fx: &mut Effects<'_>) {
-        match crate::ui::revoke::abandoning(self.vault.file(), old, &reason) {
-            Ok(crate::ui::revoke::RotationEnd::Record) => self.abandoned(old, &reason, fx),
-            Ok(crate::ui::revoke::RotationEnd::Revoke(new, why)) => {
-                let route = actions::revoke_route(&self.vault, new);
-                self.revoke = Some(RevokeState::ending_rotation(new, route, why));
-                self.abandoning = Some((new.id.clone(), old.clone(), reason));
-            }
-            Err(failure) => fx.toasts.error(failure.to_string(), fx.now),
-        }
-    }
-
     /// Ends the rotation of `old` once its replacement is revoked.
-    fn abandoned(&mut self, old: &KeyId, reason: &str, fx: &mut Effects<'_>) {
+    pub(super) fn abandoned(&mut self, old: &KeyId, reason: &str, fx: &mut Effects<'_>) {
         match actions::changes::abandon_rotation(&mut self.vault, old, reason) {
             Ok(()) => {
-                self.detail.abandon_reason.clear();
+                self.screens.detail.abandon_reason.clear();
                 fx.toasts.info(super::rotation_abandoned(&self.label_of(old)), fx.now);
             }
             Err(error) => fx.toasts.error(error.to_string(), fx.now),

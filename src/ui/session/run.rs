@@ -4,41 +4,32 @@ use std::path::Path;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{
-    Command, Confirmation, Effects, PendingClear, REVEAL_SECS, Revealed, Session, SessionDone, ShownOnce,
-};
+use super::{Command, Effects, PendingClear, REVEAL_SECS, Revealed, Session, SessionDone, ShownOnce};
 use crate::actions::{self, RevokeOptions};
 use crate::clipboard::fingerprint;
 use crate::ui::jobs::Records;
-use crate::ui::meta_form::MetaForm;
-use crate::ui::revoke::RotationEnd;
-use crate::ui::state::{AccountsState, DetailState, NewKeyState, RevokeState, Screen, WhoisAnswer};
+use crate::ui::state::{AccountsState, DetailState, NewKeyState, Screen, WhoisAnswer};
 use crate::vault::incidents::IncidentReport;
 use crate::vault::model::KeyId;
 use crate::vault::{AccountRequest, AddRequest, GenerateRequest, KeyEdit, Replacement};
 
 impl Session {
-    /// Applies one command: asks first when it would leave a key page with edits not saved,
-    /// else hands it to the part of the session that decides it.
+    /// Applies one command: what only moves between screens and dialogs is the screens'
+    /// (`Screens::navigate`, the same on a team vault); the rest goes to the part of the
+    /// session that decides it.
     pub fn run(&mut self, command: Command, fx: &mut Effects<'_>) {
         let now = fx.now;
-        // Leaving a key page with edits not saved asks first.
-        let leaving = matches!(&command, Command::Show(_) | Command::NewKey(_))
-            || matches!(&command, Command::OpenKey(id) if !matches!(&self.screen, Screen::Detail(open) if open == id));
-        if leaving && let Some(label) = self.unsaved_edits() {
-            self.confirm = Some(Confirmation::discarding(&label, command));
-            return;
-        }
+        let Some(command) = self.screens.navigate(command, self.vault.file()) else { return };
         match command {
-            // Dialogs and screens.
-            Command::Confirm(confirmation) => self.confirm = Some(*confirmation),
-            Command::Answer(yes) => self.answer(yes, fx),
-            Command::Show(screen) => self.show(screen),
-            Command::NewKey(mode) => {
-                self.new_key.mode = mode;
-                self.run(Command::Show(Screen::New), fx);
-            }
-            Command::OpenKey(id) => self.open_key(&id),
+            // Taken by the screens.
+            Command::Confirm(_)
+            | Command::Answer(_)
+            | Command::Show(_)
+            | Command::NewKey(_)
+            | Command::OpenKey(_)
+            | Command::ReplaceAtProvider(_)
+            | Command::StartRevoke(_)
+            | Command::CloseRevoke => {}
             Command::DismissShownOnce => self.shown_once = None,
             // A key's secret and checks.
             Command::Whois(candidate) => self.whois(&candidate, fx),
@@ -66,18 +57,6 @@ impl Session {
             Command::ChooseFile(_) => {}
             // Rotation and revoke.
             Command::Rotate { key, pasted } => self.rotate(&key, pasted, fx),
-            Command::ReplaceAtProvider(id) => {
-                if let Some(record) = self.vault.file().key(&id) {
-                    self.new_key = NewKeyState::replacing(record);
-                    self.screen = Screen::New;
-                }
-            }
-            Command::StartRevoke(id) => {
-                self.revoke = self.vault.file().key(&id).map(|record| {
-                    let route = actions::revoke_route(&self.vault, record);
-                    RevokeState::new(record, route)
-                });
-            }
             Command::MarkRotation { old, integration, step } => {
                 if let Err(error) = actions::changes::mark_rotation(&mut self.vault, &old, &integration, step)
                 {
@@ -85,11 +64,7 @@ impl Session {
                 }
             }
             Command::FinishRotation { old, reason } => self.finish_rotation(&old, reason.as_deref(), fx),
-            Command::AbandonRotation { old, reason } => self.abandon_rotation(&old, reason, fx),
-            Command::CloseRevoke => {
-                self.revoke = None;
-                self.abandoning = None;
-            }
+            Command::AbandonRotation { old, reason } => self.abandoned(&old, &reason, fx),
             Command::Revoke { key, reason, options, replacement, leak } => {
                 self.revoke_key(&key, (reason, leak.as_ref()), options, replacement, fx);
             }
@@ -99,45 +74,14 @@ impl Session {
             }
             Command::RemoveAccount(id) => match self.vault.remove_account(&id) {
                 Ok(()) => fx.toasts.info("Account removed.".to_owned(), now),
-                Err(error) => self.accounts.error = Some(error.to_string()),
+                Err(error) => self.screens.accounts.error = Some(error.to_string()),
             },
             Command::TestAccount(id) => self.test_account(&id, fx),
             Command::SaveSettings(settings) => match self.vault.update_settings(settings) {
                 Ok(()) => fx.toasts.info("Settings saved.".to_owned(), now),
-                Err(error) => self.settings.error = Some(error.to_string()),
+                Err(error) => self.screens.settings.error = Some(error.to_string()),
             },
         }
-    }
-}
-
-/// Dialogs and screens.
-impl Session {
-    /// The answer to the open confirmation: a yes runs what it asked about.
-    fn answer(&mut self, yes: bool, fx: &mut Effects<'_>) {
-        if let Some(confirmation) = self.confirm.take()
-            && yes
-        {
-            // The page's edits were given up: the page shows the key as saved again.
-            if confirmation.discards_edits
-                && let Screen::Detail(id) = &self.screen
-            {
-                self.detail = DetailState::for_key(self.vault.file(), id);
-            }
-            self.run(confirmation.then, fx);
-        }
-    }
-
-    fn show(&mut self, screen: Screen) {
-        // A screen opened afresh puts the cursor in its first field.
-        if screen == Screen::New && self.screen != screen {
-            self.new_key.focus_label = true;
-        }
-        // Settings asks systemd again whether the daily reminder is on (it may have
-        // been switched with systemctl meanwhile).
-        if screen == Screen::Settings && self.screen != screen {
-            self.settings.reminder_asked = false;
-        }
-        self.screen = screen;
     }
 }
 
@@ -147,7 +91,7 @@ impl Session {
     fn whois(&mut self, candidate: &SecretString, fx: &mut Effects<'_>) {
         match crate::actions::Store::whois(&mut self.vault, candidate.expose_secret()) {
             Ok(found) => {
-                self.whois.answer = Some(WhoisAnswer {
+                self.screens.whois.answer = Some(WhoisAnswer {
                     keys: found.keys.into_iter().map(|record| record.id).collect(),
                     looked_at: found.looked_at,
                     cut_short: found.cut_short,
@@ -212,13 +156,13 @@ impl Session {
     fn ask_usage(&mut self, id: &KeyId, name: Option<&str>, fx: &mut Effects<'_>) {
         match actions::plan_usage(&self.vault, id, name) {
             Ok(plan) => {
-                self.detail.usage_error = None;
+                self.screens.detail.usage_error = None;
                 let client = fx.client.clone();
                 let provider = self.vault.key(id).map_or("the provider", |k| k.provider.name());
                 let label = format!("Asking {provider} when \"{}\" was last used", plan.label);
                 fx.spawn(label, Records::Yes, move || SessionDone::UsageAsked(plan.call(&client)));
             }
-            Err(error) => self.detail.usage_error = Some(error.to_string()),
+            Err(error) => self.screens.detail.usage_error = Some(error.to_string()),
         }
     }
 }
@@ -232,10 +176,10 @@ impl Session {
                 self.link_replacement(&id, fx);
                 let label = self.label_of(&id);
                 self.shown_once = Some(ShownOnce { label, key_id: Some(id.clone()), secret, galley: None });
-                self.new_key = NewKeyState::default();
-                self.open_key(&id);
+                self.screens.new_key = NewKeyState::default();
+                self.screens.open_key(&id, self.vault.file());
             }
-            Err(error) => self.new_key.error = Some(error.to_string()),
+            Err(error) => self.screens.new_key.error = Some(error.to_string()),
         }
     }
 
@@ -255,13 +199,13 @@ impl Session {
                 }
                 fx.toasts.info(format!("Added the {} key.", detection.provider.name()), now);
                 self.link_replacement(&id, fx);
-                self.new_key = NewKeyState::default();
-                self.open_key(&id);
+                self.screens.new_key = NewKeyState::default();
+                self.screens.open_key(&id, self.vault.file());
                 if verify_after && detection.provider.info().verify.is_some() {
                     self.verify(&id, fx);
                 }
             }
-            Err(error) => self.new_key.error = Some(error.to_string()),
+            Err(error) => self.screens.new_key.error = Some(error.to_string()),
         }
     }
 
@@ -279,7 +223,7 @@ impl Session {
                 let label = format!("Creating the key at {}", plan.provider().name());
                 fx.spawn(label, Records::Yes, move || SessionDone::Created(Box::new(plan.call(&client))));
             }
-            Err(error) => self.new_key.error = Some(error.to_string()),
+            Err(error) => self.screens.new_key.error = Some(error.to_string()),
         }
     }
 
@@ -288,9 +232,9 @@ impl Session {
         match actions::changes::edit(&mut self.vault, key, None, edit) {
             Ok(()) => {
                 fx.toasts.info(super::edit_saved(&self.label_of(key)), fx.now);
-                self.detail = DetailState::for_key(self.vault.file(), key);
+                self.screens.detail = DetailState::for_key(self.vault.file(), key);
             }
-            Err(error) => self.detail.error = Some(error.to_string()),
+            Err(error) => self.screens.detail.error = Some(error.to_string()),
         }
     }
 }
@@ -301,14 +245,14 @@ impl Session {
     fn respond_to_leak(&mut self, key: KeyId, report: &IncidentReport, fx: &mut Effects<'_>) {
         match self.vault.open_incident(&key, report) {
             Ok(id) => {
-                self.whois = crate::ui::state::WhoisState::default();
+                self.screens.whois = crate::ui::state::WhoisState::default();
                 fx.toasts.info(
                     format!("Incident {id} opened. Revoke the key now, then replace it: each step joins the incident."),
                     fx.now,
                 );
                 self.run(Command::StartRevoke(key), fx);
             }
-            Err(error) => self.whois.error = Some(error.to_string()),
+            Err(error) => self.screens.whois.error = Some(error.to_string()),
         }
     }
 
@@ -316,10 +260,10 @@ impl Session {
     fn open_incident(&mut self, key: &KeyId, report: &IncidentReport, fx: &mut Effects<'_>) {
         match self.vault.open_incident(key, report) {
             Ok(id) => {
-                self.detail.incident = crate::ui::state::IncidentForm::default();
+                self.screens.detail.incident = crate::ui::state::IncidentForm::default();
                 fx.toasts.info(super::incident_opened(&id), fx.now);
             }
-            Err(error) => self.detail.incident.error = Some(error.to_string()),
+            Err(error) => self.screens.detail.incident.error = Some(error.to_string()),
         }
     }
 
@@ -339,9 +283,9 @@ impl Session {
     /// The form an incident's answer goes to: its own on the Incidents screen, else the key
     /// page's.
     pub(crate) fn incident_form(&mut self, id: &str) -> &mut crate::ui::state::IncidentForm {
-        match self.screen {
-            Screen::Incidents => self.incidents.forms.entry(id.to_owned()).or_default(),
-            _ => &mut self.detail.incident,
+        match self.screens.screen {
+            Screen::Incidents => self.screens.incidents.forms.entry(id.to_owned()).or_default(),
+            _ => &mut self.screens.detail.incident,
         }
     }
 
@@ -388,28 +332,18 @@ impl Session {
                     format!("\"{label}\" rotated: move its integrations to it; the old key {old}."),
                     fx.now,
                 );
-                self.open_key(&new_id);
+                self.screens.open_key(&new_id, self.vault.file());
             }
-            Err(error) => self.detail.error = Some(error.to_string()),
+            Err(error) => self.screens.detail.error = Some(error.to_string()),
         }
     }
 
-    /// Finishes a rotation: closes it when the old key is already revoked, else opens the
-    /// revoke dialog for the old key (its revoke closes the rotation).
+    /// Closes the rotation of `old` whose old key was revoked first (the screens ask for the
+    /// revoke that closes it otherwise).
     fn finish_rotation(&mut self, old: &KeyId, reason: Option<&str>, fx: &mut Effects<'_>) {
-        let now = fx.now;
-        match crate::ui::revoke::finishing(self.vault.file(), old, reason) {
-            Ok(RotationEnd::Record) => match actions::changes::close_rotation(&mut self.vault, old, reason) {
-                Ok(()) => fx.toasts.info("Rotation finished.".to_owned(), now),
-                Err(error) => fx.toasts.error(error.to_string(), now),
-            },
-            // The old key is revoked through the dialog (at the provider where Keydesk
-            // can); its revoke closes the rotation.
-            Ok(RotationEnd::Revoke(record, why)) => {
-                let route = actions::revoke_route(&self.vault, record);
-                self.revoke = Some(RevokeState::ending_rotation(record, route, why));
-            }
-            Err(failure) => fx.toasts.error(failure.to_string(), now),
+        match actions::changes::close_rotation(&mut self.vault, old, reason) {
+            Ok(()) => fx.toasts.info("Rotation finished.".to_owned(), fx.now),
+            Err(error) => fx.toasts.error(error.to_string(), fx.now),
         }
     }
 
@@ -446,7 +380,7 @@ impl Session {
                 self.finish_revoke(called, &reason, replacement, fx);
             }
             Err(error) => {
-                if let Some(state) = &mut self.revoke {
+                if let Some(state) = &mut self.screens.revoke {
                     state.error = Some(error.to_string());
                 }
             }
@@ -465,11 +399,11 @@ impl Session {
     ) {
         match self.vault.add_account(request, management_key) {
             Ok(_) => {
-                let tested = std::mem::take(&mut self.accounts.tested);
-                self.accounts = AccountsState { tested, ..AccountsState::default() };
+                let tested = std::mem::take(&mut self.screens.accounts.tested);
+                self.screens.accounts = AccountsState { tested, ..AccountsState::default() };
                 fx.toasts.info("Account added.".to_owned(), fx.now);
             }
-            Err(error) => self.accounts.error = Some(error.to_string()),
+            Err(error) => self.screens.accounts.error = Some(error.to_string()),
         }
     }
 
@@ -493,16 +427,7 @@ impl Session {
                     SessionDone::AccountTested { id, name, result, scopes }
                 });
             }
-            Err(error) => self.accounts.error = Some(error.to_string()),
+            Err(error) => self.screens.accounts.error = Some(error.to_string()),
         }
-    }
-}
-
-impl Session {
-    /// The label of the key whose page has edits not saved, if the page is open.
-    fn unsaved_edits(&self) -> Option<String> {
-        let Screen::Detail(id) = &self.screen else { return None };
-        let record = self.vault.file().key(id)?;
-        (self.detail.form != MetaForm::from_record(record)).then(|| record.label.clone())
     }
 }

@@ -44,7 +44,7 @@ impl KeydeskApp {
                 let Phase::Team(session) = &mut self.phase else { return };
                 match found {
                     Ok(found) => {
-                        session.screen.whois.answer = Some(crate::ui::state::WhoisAnswer {
+                        session.screen.screens.whois.answer = Some(crate::ui::state::WhoisAnswer {
                             keys: found.keys.into_iter().map(|record| record.id).collect(),
                             looked_at: found.looked_at,
                             cut_short: found.cut_short,
@@ -74,11 +74,11 @@ impl KeydeskApp {
                 let Phase::Team(session) = &mut self.phase else { return };
                 match result {
                     Ok(settings) => {
-                        session.screen.settings.error = None;
+                        session.screen.screens.settings.error = None;
                         session.settings = settings;
                         self.toasts.info("Settings saved.".to_owned(), now);
                     }
-                    Err(error) => session.screen.settings.error = Some(error.to_string()),
+                    Err(error) => session.screen.screens.settings.error = Some(error.to_string()),
                 }
             }
         }
@@ -97,7 +97,7 @@ impl KeydeskApp {
                 if let Some(notice) = session.notice.take() {
                     self.toasts.warn(notice, now);
                 }
-                session.screen.dashboard.sort = self.sort;
+                session.screen.screens.dashboard.sort = self.sort;
                 self.phase = Phase::Team(session);
             }
             TeamDone::Opened(Err(error)) => {
@@ -165,14 +165,14 @@ impl KeydeskApp {
                 match result {
                     Ok(said) => {
                         let screen = &mut session.screen;
-                        match screen.screen {
+                        match screen.screens.screen {
                             Screen::New => {
-                                screen.new_key = crate::ui::state::NewKeyState::default();
-                                screen.screen = Screen::Keys;
+                                screen.screens.new_key = crate::ui::state::NewKeyState::default();
+                                screen.screens.screen = Screen::Keys;
                             }
                             Screen::Detail(_) => {
-                                screen.detail.editing = false;
-                                screen.detail.error = None;
+                                screen.screens.detail.editing = false;
+                                screen.screens.detail.error = None;
                             }
                             _ => {}
                         }
@@ -180,10 +180,10 @@ impl KeydeskApp {
                     }
                     Err(error) => {
                         let screen = &mut session.screen;
-                        match screen.screen {
-                            Screen::New => screen.new_key.error = Some(error.to_string()),
-                            Screen::Detail(_) if screen.detail.editing => {
-                                screen.detail.error = Some(error.to_string());
+                        match screen.screens.screen {
+                            Screen::New => screen.screens.new_key.error = Some(error.to_string()),
+                            Screen::Detail(_) if screen.screens.detail.editing => {
+                                screen.screens.detail.error = Some(error.to_string());
                             }
                             _ => self.toasts.error(error.to_string(), now),
                         }
@@ -285,7 +285,7 @@ impl KeydeskApp {
                         session.admin = Some(admin);
                     }
                     Err(error) => {
-                        session.screen.close(&Screen::Members);
+                        session.screen.screens.close(&Screen::Members);
                         self.toasts.error(sentence(&error), now);
                     }
                 }
@@ -309,14 +309,14 @@ impl KeydeskApp {
                             session.changes += 1;
                             session.next_poll = DateTime::<Utc>::MIN_UTC;
                         }
-                        let memory_kib = session.screen.settings.password.kdf_memory_mib * 1024;
+                        let memory_kib = session.screen.screens.settings.password.kdf_memory_mib * 1024;
                         let kdf = crate::vault::crypto::KdfParams { memory_kib, ..Default::default() };
-                        session.screen.settings.password = crate::ui::state::PasswordChange::new(kdf);
+                        session.screen.screens.settings.password = crate::ui::state::PasswordChange::new(kdf);
                         self.toasts.info(said, now);
                         // Read again: the next change starts at the cost just chosen.
                         self.run_team(ctx, TeamCommand::LoadMembers);
                     }
-                    Err(error) => session.screen.settings.password.error = Some(sentence(&error)),
+                    Err(error) => session.screen.screens.settings.password.error = Some(sentence(&error)),
                 }
             }
             TeamDone::MemberRemoved(result) => {
@@ -358,8 +358,8 @@ impl KeydeskApp {
                 session.changes += 1;
                 session.next_poll = DateTime::<Utc>::MIN_UTC;
                 let screen = &mut session.screen;
-                screen.revoke = None;
-                screen.abandoning = None;
+                screen.screens.revoke = None;
+                screen.screens.abandoning = None;
                 for note in done.notes {
                     self.toasts.warn(note, now);
                 }
@@ -367,13 +367,13 @@ impl KeydeskApp {
                 // The walk-through goes on, as on a local vault: the New key screen, filled in
                 // to make its replacement.
                 if replacement && let Some(found) = session.list.iter().find(|k| k.record.id == key) {
-                    screen.new_key = crate::ui::state::NewKeyState::replacing(&found.record);
-                    screen.screen = Screen::New;
+                    screen.screens.new_key = crate::ui::state::NewKeyState::replacing(&found.record);
+                    screen.screens.screen = Screen::New;
                 }
             }
             TeamDone::Revoked { result: Err(error), .. } => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                match &mut session.screen.revoke {
+                match &mut session.screen.screens.revoke {
                     Some(dialog) => dialog.error = Some(error.to_string()),
                     None => self.toasts.error(error.to_string(), now),
                 }
@@ -385,11 +385,13 @@ impl KeydeskApp {
                 let screen = &mut session.screen;
                 match result {
                     Ok(said) => {
-                        screen.detail.error = None;
+                        screen.screens.detail.error = None;
                         self.toasts.info(said, now);
                     }
                     // Said where it was asked: the key's page, else a toast.
-                    Err(error) if screen.page().is_some() => screen.detail.error = Some(error.to_string()),
+                    Err(error) if screen.screens.page().is_some() => {
+                        screen.screens.detail.error = Some(error.to_string());
+                    }
                     Err(error) => self.toasts.error(error.to_string(), now),
                 }
             }
@@ -414,9 +416,9 @@ impl KeydeskApp {
                 let Phase::Team(session) = &mut self.phase else { return };
                 let screen = &mut session.screen;
                 // Said in the Incidents panel's form of it, and on the key's page.
-                let on_page = screen.page().is_some();
-                let panel = id.and_then(|id| screen.incidents.forms.get_mut(&id));
-                let page = on_page.then_some(&mut screen.detail.incident);
+                let on_page = screen.screens.page().is_some();
+                let panel = id.and_then(|id| screen.screens.incidents.forms.get_mut(&id));
+                let page = on_page.then_some(&mut screen.screens.detail.incident);
                 let error = result.as_ref().err().map(ToString::to_string);
                 for form in panel.into_iter().chain(page) {
                     form.error.clone_from(&error);
@@ -424,7 +426,7 @@ impl KeydeskApp {
                 match result {
                     Ok(said) => self.toasts.info(said, now),
                     // Shown under the incident already.
-                    Err(_) if matches!(screen.screen, Screen::Detail(_) | Screen::Incidents) => {}
+                    Err(_) if matches!(screen.screens.screen, Screen::Detail(_) | Screen::Incidents) => {}
                     Err(error) => self.toasts.error(error.to_string(), now),
                 }
                 crate::ui::team_page::read_incidents_again(screen);
@@ -441,10 +443,13 @@ impl KeydeskApp {
             TeamDone::Accounts(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 // An open revoke dialog says how the key is revoked, now that its account is known.
-                if let (Ok(accounts), Some(dialog)) = (&read, &mut session.screen.revoke)
+                if let (Ok(accounts), Some(dialog)) = (&read, &mut session.screen.screens.revoke)
                     && let Some(found) = session.list.iter().find(|k| k.record.id == dialog.key_id)
                 {
-                    dialog.route = crate::ui::team_page::revoke_route(Some(accounts), &found.record);
+                    let record = &found.record;
+                    let account =
+                        record.account.as_deref().and_then(|id| accounts.iter().find(|a| a.id == id));
+                    dialog.route = crate::actions::revoke_route_of(record, account);
                 }
                 let panel = (&mut session.accounts, &mut session.screen, Screen::Accounts);
                 panel_read(read.map_err(Failure::from), panel, &mut self.toasts, now);
@@ -453,18 +458,18 @@ impl KeydeskApp {
                 let Phase::Team(session) = &mut self.phase else { return };
                 match result {
                     Ok(said) => {
-                        let tested = std::mem::take(&mut session.screen.accounts.tested);
-                        session.screen.accounts =
+                        let tested = std::mem::take(&mut session.screen.screens.accounts.tested);
+                        session.screen.screens.accounts =
                             crate::ui::state::AccountsState { tested, ..Default::default() };
                         self.toasts.info(said, now);
                     }
-                    Err(error) => session.screen.accounts.error = Some(error.to_string()),
+                    Err(error) => session.screen.screens.accounts.error = Some(error.to_string()),
                 }
                 self.run_team(ctx, TeamCommand::LoadAccounts);
             }
             TeamDone::AccountTested(id, result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
-                session.screen.accounts.tested.insert(id, (result, now));
+                session.screen.screens.accounts.tested.insert(id, (result, now));
             }
             // The other answers are taken in by the other groups (see `team_done`).
             _ => {}
@@ -478,6 +483,7 @@ impl KeydeskApp {
                 let Phase::Team(session) = &mut self.phase else { return };
                 session
                     .screen
+                    .screens
                     .settings
                     .transfer
                     .previewed(read.map(|preview| *preview), picker.map(|picker| *picker));

@@ -169,11 +169,11 @@ impl TeamSession {
         let place = vault.config().place();
         let settings = vault.config().settings.clone();
         let screen = TeamScreenState {
-            settings: crate::ui::state::SettingsState::from(
+            screens: crate::ui::screens::Screens::new(crate::ui::state::SettingsState::from(
                 &settings.as_settings(),
                 crate::vault::crypto::KdfParams::default(),
                 String::new(),
-            ),
+            )),
             ..TeamScreenState::default()
         };
         TeamSession {
@@ -234,7 +234,7 @@ impl TeamSession {
     /// there, unless something is typed in it.
     pub(in crate::ui::app) fn set_member_kdf(&mut self, kdf: crate::vault::crypto::KdfParams) {
         self.member_kdf = Some(kdf);
-        let form = &mut self.screen.settings.password;
+        let form = &mut self.screen.screens.settings.password;
         if form.current_password.is_empty() && form.new_password.is_empty() {
             form.kdf_memory_mib = kdf.memory_kib / 1024;
         }
@@ -242,8 +242,8 @@ impl TeamSession {
 
     /// The key the New key screen makes a replacement for, if it does.
     pub(in crate::ui::app) fn replaces(&self) -> Option<KeyId> {
-        let adding = self.screen.screen == crate::ui::state::Screen::New;
-        self.screen.new_key.replaces.clone().filter(|_| adding)
+        let adding = self.screen.screens.screen == crate::ui::state::Screen::New;
+        self.screen.screens.new_key.replaces.clone().filter(|_| adding)
     }
 
     pub(in crate::ui::app) fn label_of(&self, id: &KeyId) -> String {
@@ -558,7 +558,7 @@ fn export_incident(
             session.list.iter().filter(|k| k.record.id == incident.key).map(|k| k.record.clone()).collect();
         crate::actions::transfer::write_incident_report(&key, incident, &path)
     });
-    let form = session.screen.incidents.forms.entry(id.to_owned()).or_default();
+    let form = session.screen.screens.incidents.forms.entry(id.to_owned()).or_default();
     match written {
         Some(Ok(said)) => {
             form.error = None;
@@ -580,7 +580,7 @@ fn save_settings(
     now: DateTime<Utc>,
 ) {
     let Some(keys) = session.keys.clone() else {
-        session.screen.settings.error = Some(
+        session.screen.screens.settings.error = Some(
             "The team vault's server must answer first: the change is recorded in its trail.".to_owned(),
         );
         return;

@@ -134,7 +134,8 @@ pub(super) fn run_key_command(
         }
         Command::Edit { key, edit } => {
             // The version the page's form was filled from: a change made since is refused.
-            let Some(version) = session.screen.edit_version.filter(|_| session.screen.page() == Some(&key))
+            let Some(version) =
+                session.screen.edit_version.filter(|_| session.screen.screens.page() == Some(&key))
             else {
                 return;
             };
@@ -192,7 +193,7 @@ pub(super) fn run_rotation_command(
     match command {
         Command::Revoke { key, reason, options, mut leak, replacement } => {
             // The rotation given up once this key, its replacement, is revoked.
-            let abandons = session.screen.abandoning.as_ref().filter(|(new, _, _)| *new == key);
+            let abandons = session.screen.screens.abandoning.as_ref().filter(|(new, _, _)| *new == key);
             let abandons = abandons.map(|(_, old, why)| (old.clone(), session.label_of(old), why.clone()));
             if let Some(report) = leak.as_mut().filter(|r| r.noticed_by.trim().is_empty()) {
                 report.noticed_by = vault.config().member.clone();
@@ -369,7 +370,9 @@ pub(super) fn run_transfer_command(
             });
         }
         crate::ui::app::Command::Import => {
-            let Some(preview) = session.screen.settings.transfer.import_preview.take() else { return };
+            let Some(preview) = session.screen.screens.settings.transfer.import_preview.take() else {
+                return;
+            };
             let list = session.list.clone();
             jobs.spawn_counted(ctx, "Importing keys into the team vault", Records::Yes, move |progress| {
                     let imported = folder::import(&vault, &keys, &list, &preview, &mut |done, total| {
@@ -502,7 +505,7 @@ pub(super) fn panel_read<T>(
     match read {
         Ok(found) => *into = Some(found),
         Err(error) => {
-            screen.close(&shown);
+            screen.screens.close(&shown);
             toasts.error(error.to_string(), now);
         }
     }
