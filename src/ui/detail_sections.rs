@@ -97,11 +97,16 @@ pub(super) fn incident_ui(
             field_with(ui, "Summary", egui::TextEdit::multiline(&mut form.summary).desired_rows(2));
             ui.horizontal(|ui| {
                 ui.add_space(theme::LABEL_WIDTH + 8.0);
+                // An empty summary is said at once, on either kind of vault (the vault refuses it
+                // in the same words).
                 if ui.button("Close incident").clicked() {
-                    command = Some(Command::CloseIncident {
-                        id: incident.id.clone(),
-                        summary: form.summary.clone(),
-                    });
+                    let summary = form.summary.trim();
+                    if summary.is_empty() {
+                        form.error = Some(crate::vault::VaultError::EmptySummary.to_string());
+                    } else {
+                        let (id, summary) = (incident.id.clone(), summary.to_owned());
+                        command = Some(Command::CloseIncident { id, summary });
+                    }
                 }
             });
         }

@@ -67,17 +67,9 @@ fn incident_ui(
     let form = state.forms.entry(incident.id.clone()).or_default();
     let asked = super::detail_sections::incident_ui(ui, incident, form);
     let command = match asked {
-        Some(Command::CloseIncident { id, summary }) => {
-            let summary = summary.trim();
-            form.error = if summary.is_empty() {
-                Some(
-                    "The summary is empty: say what happened and what was done, in a sentence or two."
-                        .to_owned(),
-                )
-            } else {
-                why_not.map(str::to_owned)
-            };
-            form.error.is_none().then(|| Command::CloseIncident { id, summary: summary.to_owned() })
+        Some(asked @ Command::CloseIncident { .. }) => {
+            form.error = why_not.map(str::to_owned);
+            form.error.is_none().then_some(asked)
         }
         Some(asked @ Command::ExportIncident { .. }) => Some(asked),
         Some(Command::ChooseFile(report)) => {

@@ -135,17 +135,6 @@ pub(super) fn carried(
             state.screens.new_key.error = why_not.map(str::to_owned);
             None
         }
-        Command::CloseIncident { id, summary } => {
-            let summary = summary.trim();
-            if summary.is_empty() {
-                state.screens.detail.incident.error = Some(
-                    "The summary is empty: say what happened and what was done, in a sentence or two."
-                        .to_owned(),
-                );
-                return None;
-            }
-            Some(TeamCommand::Verb(Command::CloseIncident { id, summary: summary.to_owned() }))
-        }
         Command::DismissShownOnce => None,
         // The rest is a change or a question for the team vault itself.
         command => Some(TeamCommand::Verb(command)),

@@ -77,6 +77,8 @@ pub enum VaultError {
     ManagementKeyPasted { account: String },
     #[error("The revoke reason is empty: say why, such as \"leaked in a screenshot\".")]
     EmptyReason,
+    #[error("The summary is empty: say what happened and what was done, in a sentence or two.")]
+    EmptySummary,
     #[error(
         "\"{text}\" is not a date: write it as YYYY-MM-DD, such as 2027-03-31, or leave it empty for never."
     )]

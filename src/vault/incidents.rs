@@ -93,7 +93,7 @@ pub fn close(
 ) -> Result<(), VaultError> {
     let summary = summary.trim();
     if summary.is_empty() {
-        return Err(VaultError::EmptyReason);
+        return Err(VaultError::EmptySummary);
     }
     check_text("summary", summary, MAX_NOTES, true)?;
     if incident.closed_at.is_some() {

@@ -826,6 +826,8 @@ fn a_leak_response_is_recorded_in_an_incident_and_exported() {
     let (revoked, moved) = (report.find("| Revoked").unwrap(), report.find("HubSpot updated").unwrap());
     assert!(report.find("| Opened").unwrap() < revoked && revoked < moved);
 
+    // An empty summary is refused in its own words (it was said to be an empty revoke reason).
+    refused(&cli, &["incident", "close", &id, "--summary", "  "], "", 1, "The summary is empty");
     cli.ok(
         &["incident", "close", &id, "--summary", "Key revoked within the hour; no sends seen from it."],
         "",

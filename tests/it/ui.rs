@@ -603,6 +603,11 @@ fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() 
     let report = std::fs::read_to_string(&path).unwrap();
     assert!(report.contains("a public repository") && report.contains("Dana"), "{report}");
 
+    // Closed without a summary: said on the page, in the incident's own words.
+    scroll_to(&mut harness, "Close incident");
+    click(&mut harness, "Close incident");
+    harness.get_by_label_contains("The summary is empty");
+    assert!(harness.query_by_label_contains("revoke reason").is_none());
     scroll_to(&mut harness, "Summary");
     type_into(&mut harness, "Summary", "Revoked within the hour; no sends seen.");
     scroll_to(&mut harness, "Close incident");
