@@ -120,6 +120,17 @@ impl Screens {
                     Some(abandoning),
                 );
             }
+            // A change the vault cannot take now (read-only, busy) says why where it was asked.
+            Command::Revoke { .. } if book.why_not_change().is_some() => {
+                if let Some(dialog) = &mut self.revoke {
+                    dialog.error = book.why_not_change().map(str::to_owned);
+                }
+            }
+            Command::Generate(_) | Command::Add { .. } | Command::CreateAtProvider { .. }
+                if book.why_not_change().is_some() =>
+            {
+                self.new_key.error = book.why_not_change().map(str::to_owned);
+            }
             command => return Some(command),
         }
         None

@@ -117,23 +117,16 @@ pub(super) fn carried(
     let left = state.screens.navigate(asked, view);
     let read = opened(state, view, &before, revoking);
     let Some(asked) = left else { return read };
-    let why_not = view.why_not_change();
     match asked {
-        // From "Which key is this?": the dialog with where it leaked filled in.
-        Command::RespondToLeak { key, report } => open_revoke(state, view, view.key(&key)?, |dialog| {
-            dialog.found_where = report.found_where;
-            dialog.noticed_by = report.noticed_by;
-        }),
-        Command::Revoke { .. } if why_not.is_some() => {
-            state.screens.revoke.as_mut()?.error = why_not.map(str::to_owned);
-            None
-        }
-        // A key is made only where keys may change now: why not, under the New key form.
-        Command::Generate(_) | Command::Add { .. } | Command::CreateAtProvider { .. }
-            if why_not.is_some() =>
-        {
-            state.screens.new_key.error = why_not.map(str::to_owned);
-            None
+        // From "Which key is this?": the revoke dialog with where it leaked filled in (its
+        // revoke opens the incident first).
+        Command::RespondToLeak { key, report } => {
+            let read = carried(Command::StartRevoke(key), view, state);
+            if let Some(dialog) = &mut state.screens.revoke {
+                dialog.found_where = report.found_where;
+                dialog.noticed_by = report.noticed_by;
+            }
+            read
         }
         Command::DismissShownOnce => None,
         // The rest is a change or a question for the team vault itself.
@@ -170,19 +163,4 @@ fn opened(
         Screen::Members => Some(TeamCommand::LoadMembers),
         Screen::Keys | Screen::Detail(_) | Screen::Settings | Screen::Health => None,
     }
-}
-
-/// Opens the revoke dialog (the local vault's) for `record`, as `prepare` fills it in. Its
-/// route comes from the key's account as last read: the accounts are read first when they were
-/// not (the route is set again when they arrive).
-fn open_revoke(
-    state: &mut TeamScreenState,
-    view: &TeamView<'_>,
-    record: &KeyRecord,
-    prepare: impl FnOnce(&mut super::state::RevokeState),
-) -> Option<TeamCommand> {
-    let mut dialog = super::state::RevokeState::new(record, super::screens::revoke_route(view, record));
-    prepare(&mut dialog);
-    state.screens.revoke = Some(dialog);
-    view.accounts.is_none().then_some(TeamCommand::LoadAccounts)
 }
