@@ -415,6 +415,12 @@ pub(crate) fn incident_opened(id: &str) -> String {
     format!("Incident {id} opened. Revoke the key, then replace it: each step joins the incident.")
 }
 
+/// What is said of incident `id` opened by the leak response of "Which key is this?" (on
+/// either kind of vault), as the key's revoke dialog opens.
+pub(crate) fn leak_incident_opened(id: &str) -> String {
+    format!("Incident {id} opened. Revoke the key now, then replace it: each step joins the incident.")
+}
+
 /// Where a backup goes unless the user says otherwise: the documents folder (else the home
 /// folder), named after the day.
 fn default_backup_path(now: DateTime<Utc>) -> String {

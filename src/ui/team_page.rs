@@ -118,16 +118,6 @@ pub(super) fn carried(
     let read = opened(state, view, &before, revoking);
     let Some(asked) = left else { return read };
     match asked {
-        // From "Which key is this?": the revoke dialog with where it leaked filled in (its
-        // revoke opens the incident first).
-        Command::RespondToLeak { key, report } => {
-            let read = carried(Command::StartRevoke(key), view, state);
-            if let Some(dialog) = &mut state.screens.revoke {
-                dialog.found_where = report.found_where;
-                dialog.noticed_by = report.noticed_by;
-            }
-            read
-        }
         Command::DismissShownOnce => None,
         // The rest is a change or a question for the team vault itself.
         command => Some(TeamCommand::Verb(command)),

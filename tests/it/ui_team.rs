@@ -1309,21 +1309,27 @@ fn a_pasted_string_is_named_from_the_team_screen_and_its_leak_response_opens_an_
     assert!(looked[1].member == "ana" && looked[1].detail.contains("CRM mail"), "{:?}", looked[1]);
     assert!(events.iter().all(|e| !e.detail.contains(&leaked)), "the trail never holds the string");
 
-    // The leak response: the revoke dialog, where it was found and who noticed filled in,
-    // opens the incident.
+    // The leak response, as on a local vault: nowhere found, it asks where first; then the
+    // incident opens (where it was found and who noticed, as typed), then the key's revoke.
+    click(&mut harness, "Suspected leak: revoke…");
+    wait_for_label(&mut harness, "Say where the key was found");
+    assert!(harness.query_by_label("Revoke CRM mail now").is_none(), "no revoke outside an incident");
+    assert!(other.incidents(&keys).unwrap().is_empty());
     type_into(&mut harness, "Found where", "a build log");
     type_into(&mut harness, "Noticed by", "the build bot's owner");
     click(&mut harness, "Suspected leak: revoke…");
-    assert_eq!(harness.get_by_label("Found in").value().as_deref(), Some("a build log"));
-    type_into(&mut harness, "Reason", "printed in a build log");
-    harness.get_by_label("I revoked it at SendGrid").click();
-    harness.run();
-    click(&mut harness, "Revoke CRM mail now");
-    wait_for_label(&mut harness, "Opened incident");
+    wait_for_label(&mut harness, "Revoke CRM mail now");
+    harness.get_by_label_contains("opened. Revoke the key now");
     let found = other.incidents(&keys).unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].incident.found_where, "a build log");
     assert_eq!(found[0].incident.noticed_by, "the build bot's owner", "what was typed is kept");
+    type_into(&mut harness, "Reason", "printed in a build log");
+    harness.get_by_label("I revoked it at SendGrid").click();
+    harness.run();
+    click(&mut harness, "Revoke CRM mail now");
+    wait_for_label(&mut harness, "Revoked \"CRM mail\"");
+    assert_eq!(other.incidents(&keys).unwrap().len(), 1, "the revoke joins the incident");
     let revoked = other.keys().unwrap().into_iter().find(|k| k.record.label == "CRM mail").unwrap();
     assert!(!revoked.record.is_live(), "the leaked key is revoked");
 }

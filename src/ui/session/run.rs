@@ -246,10 +246,7 @@ impl Session {
         match self.vault.open_incident(&key, report) {
             Ok(id) => {
                 self.screens.whois = crate::ui::state::WhoisState::default();
-                fx.toasts.info(
-                    format!("Incident {id} opened. Revoke the key now, then replace it: each step joins the incident."),
-                    fx.now,
-                );
+                fx.toasts.info(super::leak_incident_opened(&id), fx.now);
                 self.run(Command::StartRevoke(key), fx);
             }
             Err(error) => self.screens.whois.error = Some(error.to_string()),

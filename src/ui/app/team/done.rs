@@ -62,7 +62,10 @@ impl KeydeskApp {
             | TeamDone::PasswordChanged(_)
             | TeamDone::MemberRemoved(_)) => self.members_done(ctx, done, now),
             done @ (TeamDone::Revoked { .. } | TeamDone::Rotated(_)) => self.rotation_done(done, now),
-            done @ (TeamDone::Audit(_) | TeamDone::Incidents(_) | TeamDone::Incident(..)) => {
+            done @ (TeamDone::Audit(_)
+            | TeamDone::Incidents(_)
+            | TeamDone::Incident(..)
+            | TeamDone::LeakIncident(..)) => {
                 self.incidents_done(ctx, done, now);
             }
             done @ (TeamDone::Accounts(_) | TeamDone::AccountChanged(_) | TeamDone::AccountTested(..)) => {
@@ -431,6 +434,28 @@ impl KeydeskApp {
                 }
                 crate::ui::team_page::read_incidents_again(screen);
                 self.run_team(ctx, TeamCommand::LoadIncidents);
+            }
+            // The leak response's incident is open: the key's revoke dialog opens, as on a
+            // local vault; else why not, under "Which key is this?".
+            TeamDone::LeakIncident(key, opened) => {
+                let Phase::Team(session) = &mut self.phase else { return };
+                let id = match opened {
+                    Ok(id) => id,
+                    Err(error) => return session.screen.screens.whois.error = Some(error.to_string()),
+                };
+                self.toasts.info(crate::ui::session::leak_incident_opened(&id), now);
+                let (view, state, _, _) = session.parts(false);
+                state.screens.whois = crate::ui::state::WhoisState::default();
+                crate::ui::team_page::read_incidents_again(state);
+                let asked = crate::ui::team_page::carried(
+                    crate::ui::session::Command::StartRevoke(key),
+                    &view,
+                    state,
+                );
+                self.run_team(ctx, TeamCommand::LoadIncidents);
+                if let Some(asked) = asked {
+                    self.run_team(ctx, asked);
+                }
             }
             // The other answers are taken in by the other groups (see `team_done`).
             _ => {}

@@ -138,6 +138,9 @@ pub enum TeamDone {
     Audit(Box<crate::ui::session::AuditCache>),
     /// An incident opened, or incident `id` closed: what to say, or why not.
     Incident(Option<String>, Result<String, Failure>),
+    /// The leak response's incident opened on the key (its id), or why not: the key's revoke
+    /// comes next.
+    LeakIncident(KeyId, Result<String, Failure>),
     /// A file read for import, each row previewed.
     /// (With the columns to pick when Keydesk cannot tell them.)
     ImportPreviewed(
@@ -467,7 +470,9 @@ impl KeydeskApp {
             | Command::AbandonRotation { .. }) => {
                 run_rotation_command(jobs, ctx, session, with, now, command);
             }
-            command @ (Command::OpenIncident { .. } | Command::CloseIncident { .. }) => {
+            command @ (Command::OpenIncident { .. }
+            | Command::RespondToLeak { .. }
+            | Command::CloseIncident { .. }) => {
                 run_incident_command(jobs, ctx, with, now, command);
             }
             command @ (Command::AddAccount { .. } | Command::RemoveAccount(_) | Command::TestAccount(_)) => {

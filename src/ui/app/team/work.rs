@@ -270,16 +270,21 @@ pub(super) fn run_incident_command(
     now: DateTime<Utc>,
     command: Command,
 ) {
+    let leak = matches!(&command, Command::RespondToLeak { .. });
     match command {
-        Command::OpenIncident { key, mut report } => {
+        // From a key's page, or the leak response of "Which key is this?" (its revoke next).
+        Command::OpenIncident { key, mut report } | Command::RespondToLeak { key, mut report } => {
             if report.noticed_by.trim().is_empty() {
                 report.noticed_by = vault.config().member.clone();
             }
             jobs.spawn(ctx, "Opening an incident", Records::Yes, move || {
                 let opened =
-                    on_store(&vault, &keys, now, |store| actions::Store::open_incident(store, &key, &report))
-                        .map(|id| crate::ui::session::incident_opened(&id));
-                Done::Team(TeamDone::Incident(None, opened))
+                    on_store(&vault, &keys, now, |store| actions::Store::open_incident(store, &key, &report));
+                Done::Team(if leak {
+                    TeamDone::LeakIncident(key, opened)
+                } else {
+                    TeamDone::Incident(None, opened.map(|id| crate::ui::session::incident_opened(&id)))
+                })
             });
         }
         Command::CloseIncident { id, summary } => {
