@@ -64,20 +64,21 @@ pub fn parse(text: &str) -> Result<VaultFile, FormatError> {
     }
     // The layout Keydesk writes is read by its own fast reader; anything else (a file edited
     // by hand, or not valid) by RON, which also says what is wrong.
-    let mut file: VaultRon<'static> = match super::layout::from_str(text) {
+    let file: VaultRon<'static> = match super::layout::from_str(text) {
         Ok(file) => file,
         Err(super::layout::NotLayout) => ron::from_str(text).map_err(syntax)?,
     };
+    let mut file = file.into_model();
     if format < 4 {
         // Formats 1 and 2 kept 256-bit hex lookup hashes, format 3 their first 128 bits in
         // base64; format 4 keeps the first 96.
         for key in &mut file.keys {
             if let Some(short) = super::crypto::shorten_lookup_hash(&key.lookup_hash) {
-                key.lookup_hash = short.into();
+                key.lookup_hash = short;
             }
         }
     }
-    Ok(file.into_model())
+    Ok(file)
 }
 
 /// The format number, read from the first field as Keydesk writes it (`(` then `format: N`,

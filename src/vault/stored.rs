@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::model::{self, AuditHead, Header, KeyId, VaultFile};
 use crate::providers::{NetKind, Provider};
@@ -26,11 +26,11 @@ pub struct VaultRon<'a> {
     pub format: u32,
     pub header: Cow<'a, Header>,
     #[serde(default)]
-    accounts: Vec<Account<'a>>,
+    accounts: Records<'a, Account<'a>>,
     #[serde(default)]
-    pub keys: Vec<Key<'a>>,
-    #[serde(default, skip_serializing_if = "none")]
-    incidents: Vec<Incident<'a>>,
+    keys: Records<'a, Key<'a>>,
+    #[serde(default, skip_serializing_if = "Records::is_empty")]
+    incidents: Records<'a, Incident<'a>>,
     #[serde(default)]
     audit: Cow<'a, AuditHead>,
     #[serde(default)]
@@ -43,9 +43,9 @@ impl<'a> VaultRon<'a> {
         VaultRon {
             format: file.format,
             header: Cow::Borrowed(&file.header),
-            accounts: file.accounts.iter().map(Account::of).collect(),
-            keys: file.keys.iter().map(Key::of).collect(),
-            incidents: file.incidents.iter().map(Incident::of).collect(),
+            accounts: Records::Model(&file.accounts),
+            keys: Records::Model(&file.keys),
+            incidents: Records::Model(&file.incidents),
             audit: Cow::Borrowed(&file.audit),
             integrity: Cow::Borrowed(&file.integrity),
         }
@@ -56,12 +56,118 @@ impl<'a> VaultRon<'a> {
         VaultFile {
             format: self.format,
             header: self.header.into_owned(),
-            accounts: self.accounts.into_iter().map(Account::into_model).collect(),
-            keys: self.keys.into_iter().map(Key::into_model).collect(),
-            incidents: self.incidents.into_iter().map(Incident::into_model).collect(),
+            accounts: self.accounts.into_model(),
+            keys: self.keys.into_model(),
+            incidents: self.incidents.into_model(),
             audit: self.audit.into_owned(),
             integrity: self.integrity.into_owned(),
         }
+    }
+}
+
+/// A stored type with the model's record it writes and reads.
+pub trait Stores<'a>: Sized {
+    type Model: 'a;
+    fn of(model: &'a Self::Model) -> Self;
+    fn into_model(self) -> Self::Model;
+}
+
+/// A list of records (or of a key's integrations) in `vault.ron`: written straight from the model's, each converted as it
+/// is written (no stored copy of a 100,000-key list is made first); read as the stored ones.
+pub enum Records<'a, S: Stores<'a>> {
+    Model(&'a [S::Model]),
+    /// Each record converted to the model as it was read.
+    Read(Vec<S::Model>),
+}
+
+impl<'a, S: Stores<'a>> Records<'a, S> {
+    fn is_empty(&self) -> bool {
+        match self {
+            Records::Model(list) => list.is_empty(),
+            Records::Read(list) => list.is_empty(),
+        }
+    }
+
+    fn into_model(self) -> Vec<S::Model> {
+        match self {
+            Records::Model(list) => list.iter().map(|record| S::of(record).into_model()).collect(),
+            Records::Read(list) => list,
+        }
+    }
+}
+
+impl<'a, S: Stores<'a>> Default for Records<'a, S> {
+    fn default() -> Self {
+        Records::Read(Vec::new())
+    }
+}
+
+impl<'a, S: Stores<'a> + Serialize> Serialize for Records<'a, S> {
+    fn serialize<Z: Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
+        match self {
+            Records::Model(list) => serializer.collect_seq(list.iter().map(S::of)),
+            // What was read is in the model now, and is written from there (`VaultRon::of`).
+            Records::Read(_) => {
+                Err(serde::ser::Error::custom("a list read is written from the model it was read into"))
+            }
+        }
+    }
+}
+
+impl<'de, 'a, S: Stores<'a> + Deserialize<'de>> Deserialize<'de> for Records<'a, S> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(Each::<S>(std::marker::PhantomData)).map(Records::Read)
+    }
+}
+
+/// Reads a list of stored records into the model's, one at a time (no list of stored records
+/// is held beside the model's).
+struct Each<'a, S>(std::marker::PhantomData<(&'a (), S)>);
+
+impl<'de, 'a, S: Stores<'a> + Deserialize<'de>> serde::de::Visitor<'de> for Each<'a, S> {
+    type Value = Vec<S::Model>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a list")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // The hint is the reader's claim: a list of 100,000 records is grown, not trusted.
+        let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(record) = seq.next_element::<S>()? {
+            list.push(record.into_model());
+        }
+        Ok(list)
+    }
+}
+
+impl<'a> Stores<'a> for Key<'a> {
+    type Model = model::KeyRecord;
+    fn of(model: &'a model::KeyRecord) -> Self {
+        Key::of(model)
+    }
+    fn into_model(self) -> model::KeyRecord {
+        Key::into_model(self)
+    }
+}
+
+impl<'a> Stores<'a> for Account<'a> {
+    type Model = model::Account;
+    fn of(model: &'a model::Account) -> Self {
+        Account::of(model)
+    }
+    fn into_model(self) -> model::Account {
+        Account::into_model(self)
+    }
+}
+
+impl<'a> Stores<'a> for Incident<'a> {
+    type Model = model::Incident;
+    fn of(model: &'a model::Incident) -> Self {
+        Incident::of(model)
+    }
+    fn into_model(self) -> model::Incident {
+        Incident::into_model(self)
     }
 }
 
@@ -89,8 +195,8 @@ pub struct Key<'a> {
     rotate_after_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Status::is_active")]
     status: Status<'a>,
-    #[serde(default, skip_serializing_if = "none")]
-    integrations: Vec<Integration<'a>>,
+    #[serde(default, skip_serializing_if = "Records::is_empty")]
+    integrations: Records<'a, Integration<'a>>,
     #[serde(default, skip_serializing_if = "blank")]
     notes: Cow<'a, str>,
     #[serde(default, skip_serializing_if = "none")]
@@ -132,7 +238,7 @@ impl<'a> Key<'a> {
             expires_at: record.expires_at,
             rotate_after_days: record.rotate_after_days,
             status: Status::of(&record.status),
-            integrations: record.integrations.iter().map(Integration::of).collect(),
+            integrations: Records::Model(&record.integrations),
             notes: Cow::Borrowed(&record.notes),
             tags: Cow::Borrowed(&record.tags),
             copy_count: record.copy_count,
@@ -163,7 +269,7 @@ impl<'a> Key<'a> {
             expires_at: self.expires_at,
             rotate_after_days: self.rotate_after_days,
             status: self.status.into_model(),
-            integrations: self.integrations.into_iter().map(Integration::into_model).collect(),
+            integrations: self.integrations.into_model(),
             notes: self.notes.into_owned(),
             tags: self.tags.into_owned(),
             copy_count: self.copy_count,
@@ -225,7 +331,8 @@ struct Integration<'a> {
     note: Cow<'a, str>,
 }
 
-impl<'a> Integration<'a> {
+impl<'a> Stores<'a> for Integration<'a> {
+    type Model = model::Integration;
     fn of(integration: &'a model::Integration) -> Self {
         Integration {
             name: Cow::Borrowed(&integration.name),
