@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::audit::{TeamEvent, TrailLine};
 use super::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::vault::model::KeyId;
-use crate::vault::stored;
+use crate::vault::stored::{self, Stores as _};
 
 /// The copy, as kept in the vault's folder (`team-cache.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use super::sealing::{MemberEntry, SealedRef, TeamKey, TeamKeys};
 use super::{B64, TeamError, TeamVault};
 use crate::vault::crypto::{self, KdfParams, SymmetricKey};
 use crate::vault::model::{Account, KeyRecord};
-use crate::vault::stored;
+use crate::vault::stored::{self, Stores as _};
 use crate::vault::{Entropy, VaultError};
 
 impl TeamVault {

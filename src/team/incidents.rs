@@ -14,7 +14,7 @@ use crate::vault::audit::Action;
 use crate::vault::crypto;
 use crate::vault::incidents::{IncidentReport, close, new_incident};
 use crate::vault::model::{Incident, IncidentEvent, KeyRecord};
-use crate::vault::stored;
+use crate::vault::stored::{self, Stores as _};
 use crate::vault::{Entropy, VaultError};
 
 /// An incident as the server keeps it: the local vault's record, and where in the team's

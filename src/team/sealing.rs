@@ -8,7 +8,7 @@ use super::TeamError;
 use crate::vault::Entropy;
 use crate::vault::crypto::{self, KdfParams, SymmetricKey};
 use crate::vault::model::KeyRecord;
-use crate::vault::stored;
+use crate::vault::stored::{self, Stores as _};
 
 /// A member's copy of the team's keys, as kept under `members/<name>`: the member's X25519
 /// key pair, its private half wrapped under a key from the member's password (or, until they

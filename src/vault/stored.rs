@@ -141,36 +141,6 @@ impl<'de, 'a, S: Stores<'a> + Deserialize<'de>> serde::de::Visitor<'de> for Each
     }
 }
 
-impl<'a> Stores<'a> for Key<'a> {
-    type Model = model::KeyRecord;
-    fn of(model: &'a model::KeyRecord) -> Self {
-        Key::of(model)
-    }
-    fn into_model(self) -> model::KeyRecord {
-        Key::into_model(self)
-    }
-}
-
-impl<'a> Stores<'a> for Account<'a> {
-    type Model = model::Account;
-    fn of(model: &'a model::Account) -> Self {
-        Account::of(model)
-    }
-    fn into_model(self) -> model::Account {
-        Account::into_model(self)
-    }
-}
-
-impl<'a> Stores<'a> for Incident<'a> {
-    type Model = model::Incident;
-    fn of(model: &'a model::Incident) -> Self {
-        Incident::of(model)
-    }
-    fn into_model(self) -> model::Incident {
-        Incident::into_model(self)
-    }
-}
-
 /// One API key's metadata ([`model::KeyRecord`]).
 #[derive(Serialize, Deserialize)]
 pub struct Key<'a> {
@@ -221,9 +191,11 @@ pub struct Key<'a> {
     usage: Option<Usage<'a>>,
 }
 
-impl<'a> Key<'a> {
+impl<'a> Stores<'a> for Key<'a> {
+    type Model = model::KeyRecord;
+
     /// `record` as it is written.
-    pub fn of(record: &'a model::KeyRecord) -> Self {
+    fn of(record: &'a model::KeyRecord) -> Self {
         Key {
             id: Cow::Borrowed(&record.id),
             label: Cow::Borrowed(&record.label),
@@ -254,7 +226,7 @@ impl<'a> Key<'a> {
     }
 
     /// The record read.
-    pub fn into_model(self) -> model::KeyRecord {
+    fn into_model(self) -> model::KeyRecord {
         model::KeyRecord {
             id: self.id.into_owned(),
             label: self.label.into_owned(),
@@ -526,9 +498,11 @@ pub struct Account<'a> {
     created_at: DateTime<Utc>,
 }
 
-impl<'a> Account<'a> {
+impl<'a> Stores<'a> for Account<'a> {
+    type Model = model::Account;
+
     /// `account` as it is written.
-    pub fn of(account: &'a model::Account) -> Self {
+    fn of(account: &'a model::Account) -> Self {
         Account {
             id: Cow::Borrowed(&account.id),
             name: Cow::Borrowed(&account.name),
@@ -542,7 +516,7 @@ impl<'a> Account<'a> {
     }
 
     /// The account read.
-    pub fn into_model(self) -> model::Account {
+    fn into_model(self) -> model::Account {
         model::Account {
             id: self.id.into_owned(),
             name: self.name.into_owned(),
@@ -582,9 +556,11 @@ struct Event<'a> {
     what: Cow<'a, str>,
 }
 
-impl<'a> Incident<'a> {
+impl<'a> Stores<'a> for Incident<'a> {
+    type Model = model::Incident;
+
     /// `incident` as it is written.
-    pub fn of(incident: &'a model::Incident) -> Self {
+    fn of(incident: &'a model::Incident) -> Self {
         let event =
             |event: &'a model::IncidentEvent| Event { at: event.at, what: Cow::Borrowed(&event.what) };
         Incident {
@@ -601,7 +577,7 @@ impl<'a> Incident<'a> {
     }
 
     /// The incident read.
-    pub fn into_model(self) -> model::Incident {
+    fn into_model(self) -> model::Incident {
         let event = |event: Event<'_>| model::IncidentEvent { at: event.at, what: event.what.into_owned() };
         model::Incident {
             id: self.id.into_owned(),
