@@ -303,10 +303,11 @@ impl Screens {
         asked
     }
 
-    /// Escape or Alt+Left with no dialog open: back to the list from any other screen (a
-    /// key's page with unsaved edits asks first, in `navigate`).
+    /// Escape or Alt+Left with no dialog or menu open: back to the list from any other screen
+    /// (a key's page with unsaved edits asks first, in `navigate`). Called before the screen
+    /// is drawn, while an open menu still says so (it closes on that Escape itself).
     pub fn back_ui(&self, ui: &mut egui::Ui) -> Option<Command> {
-        if self.dialog_open() || self.screen == Screen::Keys {
+        if self.dialog_open() || self.screen == Screen::Keys || egui::Popup::is_any_open(ui.ctx()) {
             return None;
         }
         let back = ui.input_mut(|i| {

@@ -58,6 +58,20 @@ fn esc_and_alt_left_leave_a_key_page_and_unsaved_edits_are_asked_about() {
     harness.run();
     assert_eq!(screen(&harness), Screen::Keys);
 
+    // Escape closes an open menu first, and only then leaves the screen (Settings here).
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num4);
+    harness.run();
+    harness.get_by_label("Appearance").click();
+    harness.run();
+    harness.get_by_label("Dark");
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("Dark").is_none(), "the menu closed");
+    assert_eq!(screen(&harness), Screen::Settings, "and the screen stayed");
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert_eq!(screen(&harness), Screen::Keys);
+
     // An edit not saved: leaving asks, Cancel stays with the edit, Discard leaves.
     click(&mut harness, "Open Webhook");
     click(&mut harness, "Edit Webhook");

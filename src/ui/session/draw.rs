@@ -20,6 +20,10 @@ impl Session {
             }
             commands.push(Command::Show(screen).into());
         }
+        // Esc or Alt+Left goes back to the list, when no dialog or menu is open.
+        if self.shown_once.is_none() {
+            commands.extend(self.screens.back_ui(ui).map(Into::into));
+        }
         commands.extend(widgets::nav_ui(ui, &self.screens.screen));
         let file = self.vault.file();
         let shown = Shown {
@@ -38,10 +42,6 @@ impl Session {
             commands.extend(widgets::shown_once_ui(ui.ctx(), shown).map(Into::into));
         }
         commands.extend(self.screens.dialogs_ui(ui.ctx()).into_iter().map(Into::into));
-        // Esc or Alt+Left goes back to the list, when no dialog is open.
-        if self.shown_once.is_none() {
-            commands.extend(self.screens.back_ui(ui).map(Into::into));
-        }
         commands
     }
 }
