@@ -99,7 +99,7 @@ impl Screens {
             }
             Command::StartRevoke(id) => {
                 let record = book.key(&id)?;
-                self.revoke = Some(RevokeState::new(record, revoke_route(book, record)));
+                self.revoke = Some(RevokeState::new(record, revoke_route(book.accounts(), record)));
             }
             Command::CloseRevoke => {
                 self.revoke = None;
@@ -159,7 +159,8 @@ impl Screens {
             Ok(revoke::RotationEnd::Record) => return Some(record),
             Ok(revoke::RotationEnd::Revoke(key, why)) => {
                 self.abandoning = abandoning.map(|(old, reason)| (key.id.clone(), old, reason));
-                self.revoke = Some(RevokeState::ending_rotation(key, revoke_route(book, key), why));
+                self.revoke =
+                    Some(RevokeState::ending_rotation(key, revoke_route(book.accounts(), key), why));
             }
             Err(failure) => self.detail.error = Some(failure.to_string()),
         }
@@ -323,9 +324,9 @@ impl Screens {
     }
 }
 
-/// How `record` is revoked, given its account as `book` has it (a team vault's accounts not
-/// read yet: as a key with none; the route is set again when they arrive).
-pub fn revoke_route(book: &dyn KeyBook, record: &KeyRecord) -> crate::actions::RevokeRoute {
-    let account = record.account.as_deref().and_then(|id| book.account(id));
+/// How `record` is revoked, given the accounts as held (a team vault's not read yet: as a key
+/// with none; the route is set again when they arrive, from the same function).
+pub fn revoke_route(accounts: &[Account], record: &KeyRecord) -> crate::actions::RevokeRoute {
+    let account = record.account.as_deref().and_then(|id| accounts.iter().find(|a| a.id == id));
     crate::actions::revoke_route_of(record, account)
 }

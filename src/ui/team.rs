@@ -105,6 +105,14 @@ pub struct TeamScreenState {
     pub removing: Option<String>,
 }
 
+impl TeamView<'_> {
+    /// Why keys cannot be changed now: read-only, or busy with the last change (what the
+    /// screens ask as `KeyBook::why_not_change`).
+    pub(super) fn why_waits(&self) -> Option<&'static str> {
+        why_read_only(self).or(self.busy.then_some(BUSY))
+    }
+}
+
 /// Why a button waits while a job on the team vault runs.
 pub(super) const BUSY: &str = "Keydesk is still busy with the last change to the team vault.";
 
@@ -205,9 +213,9 @@ pub fn team_ui(
 /// asking first when a key's page holds unsaved edits (`team_page::carried`).
 fn open_screen(state: &mut TeamScreenState, view: &TeamView<'_>, screen: Screen) -> Option<TeamCommand> {
     match screen {
-        Screen::New if why_read_only(view).or(view.busy.then_some(BUSY)).is_some() => None,
+        Screen::New if view.why_waits().is_some() => None,
+        // New key opens on pasting a provider's key, the team window's first use.
         Screen::New => super::team_page::carried(Command::NewKey(NewMode::Paste), view, state),
-        Screen::Detail(_) => super::team_page::carried(Command::Show(Screen::Keys), view, state),
         screen => super::team_page::carried(Command::Show(screen), view, state),
     }
 }
@@ -224,9 +232,7 @@ fn nav_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) -
         .map(|(screen, label, shortcut)| NavItem {
             open: *shown == screen || (screen == Screen::Keys && matches!(shown, Screen::Detail(_))),
             // A key is added only where keys may change now, as the list's Add key says.
-            why_off: (screen == Screen::New)
-                .then(|| why_read_only(view).or(view.busy.then_some(BUSY)))
-                .flatten(),
+            why_off: (screen == Screen::New).then(|| view.why_waits()).flatten(),
             opens: screen,
             label,
             shortcut,
@@ -290,7 +296,7 @@ fn settings_of<'a>(view: &TeamView<'a>) -> super::settings::SettingsOf<'a> {
         password_off: (off || view.member_kdf.is_none())
             .then_some("The team vault's server must answer first: your password's entry is kept there.")
             .or(view.busy.then_some(BUSY)),
-        import_off: why_read_only(view).or(view.busy.then_some(BUSY)),
+        import_off: view.why_waits(),
         // An export reads and records: it waits for the server, not for write access.
         export_off: off.then_some("The team vault's server must answer first: an export is recorded there."),
     }

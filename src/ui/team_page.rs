@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::detail::KeyBook;
 use super::session::Command;
 use super::state::Screen;
-use super::team::{BUSY, TeamCommand, TeamScreenState, TeamView, why_read_only};
+use super::team::{BUSY, TeamCommand, TeamScreenState, TeamView};
 use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
 
 /// Why nothing can be copied, revealed or checked while the server does not answer.
@@ -37,7 +37,7 @@ impl KeyBook for TeamView<'_> {
         self.keys.iter().find(|k| k.record.id == *id).map(|k| k.changed_by.as_str())
     }
     fn why_not_change(&self) -> Option<&str> {
-        why_read_only(self).or(self.busy.then_some(BUSY))
+        self.why_waits()
     }
     fn why_not_read(&self) -> Option<&str> {
         if !self.keys_open || self.problem.is_some() { Some(SERVER_FIRST) } else { self.busy.then_some(BUSY) }

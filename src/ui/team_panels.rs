@@ -1,6 +1,6 @@
 //! The team screen's Members panel: who is in the team vault, invitations and removals.
 
-use super::team::{BUSY, TeamCommand, TeamScreenState, TeamView, change_button, why_read_only};
+use super::team::{TeamCommand, TeamScreenState, TeamView, change_button};
 
 /// The Members panel: who is in the team vault; an admin invites and removes from here.
 pub(super) fn members_ui(
@@ -10,7 +10,7 @@ pub(super) fn members_ui(
     command: &mut Option<TeamCommand>,
 ) {
     let admin = view.admin == Some(true);
-    let why_not = why_read_only(view).or(view.busy.then_some(BUSY));
+    let why_not = view.why_waits();
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.strong("Members of the team vault");
         let Some(members) = view.members else {

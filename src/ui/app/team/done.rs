@@ -438,13 +438,14 @@ impl KeydeskApp {
             // The leak response's incident is open: the key's revoke dialog opens, as on a
             // local vault; else why not, under "Which key is this?".
             TeamDone::LeakIncident(key, opened) => {
+                let busy = self.jobs.recording().is_some();
                 let Phase::Team(session) = &mut self.phase else { return };
                 let id = match opened {
                     Ok(id) => id,
                     Err(error) => return session.screen.screens.whois.error = Some(error.to_string()),
                 };
                 self.toasts.info(crate::ui::session::leak_incident_opened(&id), now);
-                let (view, state, _, _) = session.parts(false);
+                let (view, state, _, _) = session.parts(busy);
                 state.screens.whois = crate::ui::state::WhoisState::default();
                 crate::ui::team_page::read_incidents_again(state);
                 let asked = crate::ui::team_page::carried(
@@ -471,10 +472,7 @@ impl KeydeskApp {
                 if let (Ok(accounts), Some(dialog)) = (&read, &mut session.screen.screens.revoke)
                     && let Some(found) = session.list.iter().find(|k| k.record.id == dialog.key_id)
                 {
-                    let record = &found.record;
-                    let account =
-                        record.account.as_deref().and_then(|id| accounts.iter().find(|a| a.id == id));
-                    dialog.route = crate::actions::revoke_route_of(record, account);
+                    dialog.route = crate::ui::screens::revoke_route(accounts, &found.record);
                 }
                 let panel = (&mut session.accounts, &mut session.screen, Screen::Accounts);
                 panel_read(read.map_err(Failure::from), panel, &mut self.toasts, now);
