@@ -710,8 +710,7 @@ impl KeydeskApp {
                 Phase::Team(session) => {
                     // Reading (the incidents, the trail) holds no change back: only a change does.
                     let changing = self.jobs.recording().is_some();
-                    let (view, screen, revealed, invitation) = session.parts(changing);
-                    let asked = crate::ui::team::team_ui(ui, &view, screen, revealed, invitation, now);
+                    let asked = crate::ui::team::team_ui(ui, session.parts(changing), now);
                     commands.extend(asked.map(|asked| match asked {
                         crate::ui::team::TeamCommand::Window(asked) => *asked,
                         crate::ui::team::TeamCommand::Verb(asked) => Command::Session(asked),

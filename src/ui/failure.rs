@@ -54,6 +54,14 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// An operation's error in the window's words (a team vault's says its token sentence).
+    pub fn of(error: crate::actions::ActionError) -> Self {
+        match error {
+            crate::actions::ActionError::Team(error) => Failure::Team(error),
+            other => Failure::Action(other),
+        }
+    }
+
     /// The window's own sentence.
     pub fn said(sentence: impl Into<String>) -> Self {
         Failure::Said(sentence.into())

@@ -289,6 +289,7 @@ impl Effects<'_> {
 }
 
 mod answers;
+pub(crate) mod changes;
 pub(crate) mod check_all;
 mod draw;
 mod run;

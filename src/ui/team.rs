@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::screens::Shown;
-use super::session::{Command, Revealed};
+use super::session::Command;
 use super::state::{NewMode, Screen};
 use super::team_panels::members_ui;
 use super::theme::{self, Badge};
@@ -139,12 +139,11 @@ pub(super) fn why_read_only(view: &TeamView<'_>) -> Option<&'static str> {
 /// The team vault's screen.
 pub fn team_ui(
     ui: &mut egui::Ui,
-    view: &TeamView<'_>,
-    state: &mut TeamScreenState,
-    revealed: Option<&mut Revealed>,
-    invitation: Option<&mut ShownCode>,
+    parts: super::app::team::TeamParts<'_>,
     now: DateTime<Utc>,
 ) -> Option<TeamCommand> {
+    let super::app::team::TeamParts { view, state, revealed, invitation, shown_once } = parts;
+    let view = &view;
     // The local vault's shortcuts; Escape or Alt+Left goes back to the list (before the
     // dialogs, which close on Escape themselves), or gives up a member's removal.
     let mut command = super::widgets::screen_shortcut(ui).and_then(|(key, screen)| {
@@ -154,7 +153,8 @@ pub fn team_ui(
     if state.removing.is_some() && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
         state.removing = None;
     }
-    if let Some(back) = state.screens.back_ui(ui)
+    if shown_once.is_none()
+        && let Some(back) = state.screens.back_ui(ui)
         && let Some(asked) = super::team_page::carried(back, view, state)
     {
         command = Some(asked);
@@ -162,8 +162,10 @@ pub fn team_ui(
     if let Some(asked) = nav_ui(ui, view, state) {
         command = Some(asked);
     }
-    // The dialogs (the local vault's), over whichever screen asked them.
-    for asked in state.screens.dialogs_ui(ui.ctx()) {
+    // A secret just made, shown once; the dialogs (the local vault's), over whichever
+    // screen asked them.
+    let once = shown_once.and_then(|shown| super::widgets::shown_once_ui(ui.ctx(), shown));
+    for asked in once.into_iter().chain(state.screens.dialogs_ui(ui.ctx())) {
         if let Some(asked) = super::team_page::carried(asked, view, state) {
             command = Some(asked);
         }

@@ -116,12 +116,9 @@ pub(super) fn carried(
     let (before, revoking) = (state.screens.screen.clone(), state.screens.revoke.is_some());
     let left = state.screens.navigate(asked, view);
     let read = opened(state, view, &before, revoking);
-    let Some(asked) = left else { return read };
-    match asked {
-        Command::DismissShownOnce => None,
-        // The rest is a change or a question for the team vault itself.
-        command => Some(TeamCommand::Verb(command)),
-    }
+    // The rest is for the team vault's session: a change or a question for the team vault,
+    // a secret shown once let go.
+    left.map(TeamCommand::Verb).or(read)
 }
 
 /// What the screen or dialog just opened needs read from the server (`before`: the screen

@@ -164,7 +164,12 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     click(&mut harness, "Add key");
     harness.run();
     assert_eq!(team_keys(&harness), ["Transactional — 東京"]);
-    // The list is a local vault's: each label opens its key.
+    // Its page opens at once, as on a local vault (this computer's copy was brought up to
+    // date with the add); back on the list, each label opens its key.
+    let added = harness.state().team().unwrap().list[0].record.id.clone();
+    assert_eq!(harness.state().team().unwrap().screen.screens.page(), Some(&added));
+    harness.key_press(egui::Key::Escape);
+    harness.run();
     harness.get_by_label("Open Transactional — 東京");
 
     // Another member adds a key: it shows at the next poll, without a reload.
@@ -730,7 +735,8 @@ fn the_team_screen_keeps_provider_accounts_and_verifies_through_them() {
     click(&mut harness, "Add key");
     harness.run();
     harness.run();
-    harness.get_by_label_contains("Key works; scopes: mail.send.");
+    // Said, and on the new key's page, which opened as on a local vault.
+    assert!(harness.get_all_by_label_contains("Key works; scopes: mail.send.").count() >= 1);
     let added = other.keys().unwrap();
     assert_eq!(added[0].record.account.as_deref(), Some(kept[0].account.id.as_str()));
     poll(&mut harness, &world);
@@ -791,7 +797,10 @@ fn a_key_is_replaced_from_the_team_screen_step_by_step() {
     poll(&mut harness, &world);
     harness.get_by_label_contains("is being replaced");
     assert_eq!(team_keys(&harness), ["CRM mail", "CRM mail"], "the replacement is a key of its own");
-    harness.get_by_label("retiring");
+    // The replacement's page opens, as on a local vault, with the steps to take.
+    let page = harness.state().team().unwrap().screen.screens.page().cloned();
+    assert!(page.as_ref().is_some_and(|id| *id != read.record.id), "the new key's page: {page:?}");
+    harness.get_by_label_contains("0 of 1 integrations moved");
     assert!(harness.query_by_label("Replacement key").is_none(), "one rotation at a time");
 
     // Finishing waits for HubSpot; marked updated, then tested, it may finish.
@@ -1201,11 +1210,19 @@ fn a_key_is_generated_and_made_at_the_provider_and_replaced_there_from_the_team_
     click(&mut harness, "Generate");
     harness.run();
     harness.run();
-    harness.get_by_label_contains("Generated \"Webhook signing\" in the team vault");
+    // Shown once, as on a local vault, with its page open behind it.
+    harness.get_by_label_contains("Webhook signing — shown once");
     let kept = other.keys().unwrap();
     let webhook = kept.iter().find(|k| k.record.label == "Webhook signing").unwrap();
     assert_eq!(webhook.record.provider, keydesk::providers::Provider::Keydesk);
-    assert!(other.secret_to_copy(&keys, webhook).unwrap().expose_secret().starts_with("kd_live_"));
+    let kept_secret = other.secret_to_copy(&keys, webhook).unwrap();
+    assert!(kept_secret.expose_secret().starts_with("kd_live_"));
+    let team = harness.state().team().unwrap();
+    let shown = team.shown_once.as_ref().expect("the new key is shown once");
+    assert_eq!(shown.secret.expose_secret(), kept_secret.expose_secret(), "the secret shown is the one kept");
+    assert_eq!(team.screen.screens.page(), Some(&webhook.record.id), "its page opens");
+    click(&mut harness, "Done");
+    assert!(harness.state().team().unwrap().shown_once.is_none());
 }
 
 /// The New key screen filled in for a replacement, its mode changed to paste: the key pasted
@@ -1353,9 +1370,15 @@ fn a_keydesk_keys_replacement_is_generated_from_the_team_screen() {
     harness.get_all_by_label("Rotate").last().unwrap().click();
     harness.run();
     harness.run();
-    harness.get_by_label_contains("is now retiring");
+    harness.get_by_label_contains("rotated: move its integrations to it; the old key is retiring");
     let all = other.keys().unwrap();
     let new = all.iter().find(|k| k.record.replaces.is_some()).expect("the replacement is in the team vault");
+    // The new key is shown once and its page opens, as on a local vault.
+    let team = harness.state().team().unwrap();
+    assert_eq!(team.screen.screens.page(), Some(&new.record.id));
+    let shown = team.shown_once.as_ref().expect("the generated replacement is shown once");
+    assert_eq!(shown.secret.expose_secret(), other.secret_to_copy(&keys, new).unwrap().expose_secret());
+    click(&mut harness, "Done");
     assert_eq!(new.record.label, "Webhook signing");
     let made = other.secret_to_copy(&keys, new).unwrap();
     let (made, old) = (made.expose_secret(), secret.expose_secret());

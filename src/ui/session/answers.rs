@@ -147,14 +147,9 @@ impl Session {
         }
     }
 
-    /// Ends the rotation of `old` once its replacement is revoked.
+    /// Ends the rotation of `old` once its replacement is revoked (`changes::abandon`).
     pub(super) fn abandoned(&mut self, old: &KeyId, reason: &str, fx: &mut Effects<'_>) {
-        match actions::changes::abandon_rotation(&mut self.vault, old, reason) {
-            Ok(()) => {
-                self.screens.detail.abandon_reason.clear();
-                fx.toasts.info(super::rotation_abandoned(&self.label_of(old)), fx.now);
-            }
-            Err(error) => fx.toasts.error(error.to_string(), fx.now),
-        }
+        let result = super::changes::abandon(&mut self.vault, old, reason);
+        self.take(super::changes::Answer { asked: super::changes::Asked::RotationStep, result }, fx);
     }
 }

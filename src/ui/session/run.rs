@@ -4,14 +4,14 @@ use std::path::Path;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Command, Effects, PendingClear, REVEAL_SECS, Revealed, Session, SessionDone, ShownOnce};
+use super::{Command, Effects, PendingClear, REVEAL_SECS, Revealed, Session, SessionDone};
 use crate::actions::{self, RevokeOptions};
 use crate::clipboard::fingerprint;
 use crate::ui::jobs::Records;
-use crate::ui::state::{AccountsState, DetailState, NewKeyState, Screen, WhoisAnswer};
+use crate::ui::state::WhoisAnswer;
+use crate::vault::AddRequest;
 use crate::vault::incidents::IncidentReport;
 use crate::vault::model::KeyId;
-use crate::vault::{AccountRequest, AddRequest, GenerateRequest, KeyEdit, Replacement};
 
 impl Session {
     /// Applies one command: what only moves between screens and dialogs is the screens'
@@ -39,48 +39,59 @@ impl Session {
             Command::Verify(id) => self.verify(&id, fx),
             Command::CheckAll => self.check_all(fx),
             Command::AskUsage { key, name } => self.ask_usage(&key, name.as_deref(), fx),
-            // New keys and a key's details.
-            Command::Generate(request) => self.generate(request, fx),
-            Command::Add { request, secret, verify_after } => {
-                self.add_key(request, &secret, verify_after, fx);
-            }
+            // The changes written once for either kind of vault (`changes`).
+            command @ (Command::Generate(_)
+            | Command::Add { .. }
+            | Command::Edit { .. }
+            | Command::Rotate { .. }
+            | Command::MarkRotation { .. }
+            | Command::FinishRotation { .. }
+            | Command::AbandonRotation { .. }
+            | Command::OpenIncident { .. }
+            | Command::CloseIncident { .. }
+            | Command::AddAccount { .. }
+            | Command::RemoveAccount(_)) => self.change(command, fx),
             Command::CreateAtProvider { account, request, scopes } => {
                 self.create_at_provider(&account, request, &scopes, fx);
             }
-            Command::Edit { key, edit } => self.edit(&key, &edit, fx),
             // Incidents.
             Command::RespondToLeak { key, report } => self.respond_to_leak(key, &report, fx),
-            Command::OpenIncident { key, report } => self.open_incident(&key, &report, fx),
-            Command::CloseIncident { id, summary } => self.close_incident(&id, &summary, fx),
             Command::ExportIncident { id, path } => self.export_incident(&id, &path, fx),
             // The shell asks the desktop (`KeydeskApp::run_cmd`); nothing for the session.
             Command::ChooseFile(_) => {}
-            // Rotation and revoke.
-            Command::Rotate { key, pasted } => self.rotate(&key, pasted, fx),
-            Command::MarkRotation { old, integration, step } => {
-                if let Err(error) = actions::changes::mark_rotation(&mut self.vault, &old, &integration, step)
-                {
-                    fx.toasts.error(error.to_string(), now);
-                }
-            }
-            Command::FinishRotation { old, reason } => self.finish_rotation(&old, reason.as_deref(), fx),
-            Command::AbandonRotation { old, reason } => self.abandoned(&old, &reason, fx),
+            // Revoke.
             Command::Revoke { key, reason, options, replacement, leak } => {
                 self.revoke_key(&key, (reason, leak.as_ref()), options, replacement, fx);
             }
             // Provider accounts and settings.
-            Command::AddAccount { request, management_key } => {
-                self.add_account(request, management_key.as_ref(), fx);
-            }
-            Command::RemoveAccount(id) => match self.vault.remove_account(&id) {
-                Ok(()) => fx.toasts.info("Account removed.".to_owned(), now),
-                Err(error) => self.screens.accounts.error = Some(error.to_string()),
-            },
             Command::TestAccount(id) => self.test_account(&id, fx),
             Command::SaveSettings(settings) => match self.vault.update_settings(settings) {
                 Ok(()) => fx.toasts.info("Settings saved.".to_owned(), now),
                 Err(error) => self.screens.settings.error = Some(error.to_string()),
             },
+        }
+    }
+}
+
+/// The changes written once for either kind of vault.
+impl Session {
+    /// Applies a change (`changes::apply`) and takes its answer in.
+    fn change(&mut self, command: Command, fx: &mut Effects<'_>) {
+        let Ok(change) = super::changes::Change::of(command) else { return };
+        let asking = super::changes::Asking { replaces: self.screens.replaces(), version: None };
+        let answer = super::changes::apply(&mut self.vault, change, &asking);
+        self.take(answer, fx);
+    }
+
+    /// Takes a change's answer in, as a team vault's session does: the screens say it, then
+    /// a secret made is shown once and a key pasted is checked when asked.
+    pub(super) fn take(&mut self, answer: super::changes::Answer, fx: &mut Effects<'_>) {
+        let taken = self.screens.take(answer, self.vault.file(), fx.toasts, fx.now);
+        if let Some(shown) = taken.shown_once {
+            self.shown_once = Some(shown);
+        }
+        if let Some(key) = taken.verify {
+            self.verify(&key, fx);
         }
     }
 }
@@ -167,48 +178,8 @@ impl Session {
     }
 }
 
-/// New keys and a key's details.
+/// New keys.
 impl Session {
-    /// Makes a Keydesk key: its secret is shown once, and its page opens.
-    fn generate(&mut self, request: GenerateRequest, fx: &mut Effects<'_>) {
-        match self.vault.generate(request) {
-            Ok((id, secret)) => {
-                self.link_replacement(&id, fx);
-                let label = self.label_of(&id);
-                self.shown_once = Some(ShownOnce { label, key_id: Some(id.clone()), secret, galley: None });
-                self.screens.new_key = NewKeyState::default();
-                self.screens.open_key(&id, self.vault.file());
-            }
-            Err(error) => self.screens.new_key.error = Some(error.to_string()),
-        }
-    }
-
-    /// Keeps a pasted key, opens its page and, when asked and its provider can, checks it.
-    fn add_key(
-        &mut self,
-        request: AddRequest,
-        secret: &SecretString,
-        verify_after: bool,
-        fx: &mut Effects<'_>,
-    ) {
-        let now = fx.now;
-        match self.vault.add(request, secret) {
-            Ok((id, detection)) => {
-                if let Some(warning) = detection.warning {
-                    fx.toasts.warn(warning, now);
-                }
-                fx.toasts.info(format!("Added the {} key.", detection.provider.name()), now);
-                self.link_replacement(&id, fx);
-                self.screens.new_key = NewKeyState::default();
-                self.screens.open_key(&id, self.vault.file());
-                if verify_after && detection.provider.info().verify.is_some() {
-                    self.verify(&id, fx);
-                }
-            }
-            Err(error) => self.screens.new_key.error = Some(error.to_string()),
-        }
-    }
-
     /// Asks the provider, in the background, to make a key in `account`.
     fn create_at_provider(
         &mut self,
@@ -224,17 +195,6 @@ impl Session {
                 fx.spawn(label, Records::Yes, move || SessionDone::Created(Box::new(plan.call(&client))));
             }
             Err(error) => self.screens.new_key.error = Some(error.to_string()),
-        }
-    }
-
-    /// Saves the edits of a key's page.
-    fn edit(&mut self, key: &KeyId, edit: &KeyEdit, fx: &mut Effects<'_>) {
-        match actions::changes::edit(&mut self.vault, key, None, edit) {
-            Ok(()) => {
-                fx.toasts.info(super::edit_saved(&self.label_of(key)), fx.now);
-                self.screens.detail = DetailState::for_key(self.vault.file(), key);
-            }
-            Err(error) => self.screens.detail.error = Some(error.to_string()),
         }
     }
 }
@@ -253,39 +213,6 @@ impl Session {
         }
     }
 
-    /// Opens an incident from the key's page.
-    fn open_incident(&mut self, key: &KeyId, report: &IncidentReport, fx: &mut Effects<'_>) {
-        match self.vault.open_incident(key, report) {
-            Ok(id) => {
-                self.screens.detail.incident = crate::ui::state::IncidentForm::default();
-                fx.toasts.info(super::incident_opened(&id), fx.now);
-            }
-            Err(error) => self.screens.detail.incident.error = Some(error.to_string()),
-        }
-    }
-
-    fn close_incident(&mut self, id: &str, summary: &str, fx: &mut Effects<'_>) {
-        let closed = self.vault.close_incident(id, summary);
-        let form = self.incident_form(id);
-        match closed {
-            Ok(()) => {
-                form.summary.clear();
-                form.error = None;
-                fx.toasts.info(super::incident_closed(id), fx.now);
-            }
-            Err(error) => form.error = Some(error.to_string()),
-        }
-    }
-
-    /// The form an incident's answer goes to: its own on the Incidents screen, else the key
-    /// page's.
-    pub(crate) fn incident_form(&mut self, id: &str) -> &mut crate::ui::state::IncidentForm {
-        match self.screens.screen {
-            Screen::Incidents => self.screens.incidents.forms.entry(id.to_owned()).or_default(),
-            _ => &mut self.screens.detail.incident,
-        }
-    }
-
     /// Writes the incident's report (Markdown) to `path`.
     fn export_incident(&mut self, id: &str, path: &Path, fx: &mut Effects<'_>) {
         let path = crate::storage::expand_home(path);
@@ -295,7 +222,7 @@ impl Session {
             .iter()
             .find(|i| i.id == id)
             .map(|incident| crate::actions::transfer::write_incident_report(&file.keys, incident, &path));
-        let form = self.incident_form(id);
+        let form = self.screens.incident_form(id);
         match written {
             Some(Ok(said)) => {
                 form.error = None;
@@ -307,43 +234,8 @@ impl Session {
     }
 }
 
-/// Rotation and revoke.
+/// Revoke.
 impl Session {
-    fn rotate(&mut self, id: &KeyId, pasted: Option<SecretString>, fx: &mut Effects<'_>) {
-        let replacement = pasted.map_or(Replacement::Generate, Replacement::Pasted);
-        let generated = matches!(replacement, Replacement::Generate);
-        let live = self.vault.file().key(id).is_some_and(crate::vault::model::KeyRecord::is_live);
-        match crate::actions::Store::begin_rotation(&mut self.vault, id, replacement) {
-            Ok((new_id, secret)) => {
-                let label = self.label_of(&new_id);
-                if generated {
-                    self.shown_once = Some(ShownOnce {
-                        label: label.clone(),
-                        key_id: Some(new_id.clone()),
-                        secret,
-                        galley: None,
-                    });
-                }
-                let old = if live { "is retiring until they move" } else { "stays revoked" };
-                fx.toasts.info(
-                    format!("\"{label}\" rotated: move its integrations to it; the old key {old}."),
-                    fx.now,
-                );
-                self.screens.open_key(&new_id, self.vault.file());
-            }
-            Err(error) => self.screens.detail.error = Some(error.to_string()),
-        }
-    }
-
-    /// Closes the rotation of `old` whose old key was revoked first (the screens ask for the
-    /// revoke that closes it otherwise).
-    fn finish_rotation(&mut self, old: &KeyId, reason: Option<&str>, fx: &mut Effects<'_>) {
-        match actions::changes::close_rotation(&mut self.vault, old, reason) {
-            Ok(()) => fx.toasts.info("Rotation finished.".to_owned(), fx.now),
-            Err(error) => fx.toasts.error(error.to_string(), fx.now),
-        }
-    }
-
     /// Revokes a key: in the background when the provider is called, at once otherwise. When
     /// the user said where it leaked, an incident is opened first (the revoke joins its
     /// timeline).
@@ -387,23 +279,6 @@ impl Session {
 
 /// Provider accounts.
 impl Session {
-    /// Adds a provider account; the answers of account tests already run are kept.
-    fn add_account(
-        &mut self,
-        request: AccountRequest,
-        management_key: Option<&SecretString>,
-        fx: &mut Effects<'_>,
-    ) {
-        match self.vault.add_account(request, management_key) {
-            Ok(_) => {
-                let tested = std::mem::take(&mut self.screens.accounts.tested);
-                self.screens.accounts = AccountsState { tested, ..AccountsState::default() };
-                fx.toasts.info("Account added.".to_owned(), fx.now);
-            }
-            Err(error) => self.screens.accounts.error = Some(error.to_string()),
-        }
-    }
-
     fn test_account(&mut self, id: &str, fx: &mut Effects<'_>) {
         let plan = self.vault.find_account(id).cloned().map_err(crate::ui::Failure::from).and_then(|a| {
             let key = self.vault.management_key(&a.id).map_err(crate::ui::Failure::from)?;

@@ -22,9 +22,8 @@ impl KeydeskApp {
         // Each group of answers is taken in by the method for it.
         match done {
             done @ (TeamDone::Opened(_) | TeamDone::TokenKept(_)) => self.opening_done(ctx, done, now),
-            done @ (TeamDone::Created(_) | TeamDone::Changed(_) | TeamDone::Added(..)) => {
-                self.key_done(ctx, done, now);
-            }
+            done @ (TeamDone::Created(_) | TeamDone::Changed(_)) => self.key_done(ctx, done, now),
+            TeamDone::Answered(answer, polled) => self.answered(ctx, *answer, polled, now),
             TeamDone::CheckedAll(found) => match *found {
                 Ok(found) => {
                     let toasts = &mut self.toasts;
@@ -61,15 +60,12 @@ impl KeydeskApp {
             | TeamDone::Invited(..)
             | TeamDone::PasswordChanged(_)
             | TeamDone::MemberRemoved(_)) => self.members_done(ctx, done, now),
-            done @ (TeamDone::Revoked { .. } | TeamDone::Rotated(_)) => self.rotation_done(done, now),
-            done @ (TeamDone::Audit(_)
-            | TeamDone::Incidents(_)
-            | TeamDone::Incident(..)
-            | TeamDone::LeakIncident(..)) => {
+            TeamDone::Revoked { key, result, replacement } => self.revoked(&key, result, replacement, now),
+            done @ (TeamDone::Audit(_) | TeamDone::Incidents(_) | TeamDone::LeakIncident(..)) => {
                 self.incidents_done(ctx, done, now);
             }
-            done @ (TeamDone::Accounts(_) | TeamDone::AccountChanged(_) | TeamDone::AccountTested(..)) => {
-                self.accounts_done(ctx, done, now);
+            done @ (TeamDone::Accounts(_) | TeamDone::AccountTested(..)) => {
+                self.accounts_done(done, now);
             }
             done @ (TeamDone::ImportPreviewed(..) | TeamDone::Said(_)) => self.transfer_done(done, now),
             TeamDone::Browsers(result) => self.browsers_done(result, now),
@@ -138,7 +134,47 @@ impl KeydeskApp {
         }
     }
 
-    /// Takes in a change to the keys (add, create, generate, edit) and shows it at once.
+    /// Takes in a change written once for either kind (`session::changes`) as a local vault's
+    /// session does: this computer's copy brought up to date first, so the key it made or
+    /// changed is there; then the screens say it (`Screens::take`), a secret made is shown
+    /// once, a key pasted is checked when asked, and what the screen shows is read again.
+    fn answered(
+        &mut self,
+        ctx: &egui::Context,
+        answer: crate::ui::session::changes::Answer,
+        polled: Result<super::Polled, crate::team::TeamError>,
+        now: DateTime<Utc>,
+    ) {
+        use crate::ui::session::changes::Asked;
+        let busy = self.jobs.recording().is_some();
+        let Phase::Team(session) = &mut self.phase else { return };
+        // A poll begun before the change is old now.
+        session.changes += 1;
+        super::work::apply_refresh(session, polled);
+        session.next_poll = now + chrono::Duration::seconds(super::POLL_SECS);
+        let asked = answer.asked.clone();
+        let parts = session.parts(busy);
+        let taken = parts.state.screens.take(answer, &parts.view, &mut self.toasts, now);
+        let read = match asked {
+            Asked::IncidentOpened | Asked::IncidentClosed(_) => {
+                crate::ui::team_page::read_incidents_again(parts.state);
+                Some(TeamCommand::LoadIncidents)
+            }
+            Asked::Account => Some(TeamCommand::LoadAccounts),
+            _ => None,
+        };
+        if let Some(shown) = taken.shown_once {
+            session.shown_once = Some(shown);
+        }
+        if let Some(read) = read {
+            self.run_team(ctx, read);
+        }
+        if let Some(key) = taken.verify {
+            self.run_team_verb(ctx, crate::ui::session::Command::Verify(key));
+        }
+    }
+
+    /// Takes in a key made at a provider and shows it at once.
     pub(super) fn key_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
         match done {
             // Said as an add is; a key that could be neither kept nor deleted is shown once.
@@ -150,15 +186,6 @@ impl KeydeskApp {
                     error
                 });
                 self.team_done(ctx, TeamDone::Changed(result));
-            }
-            // Said as any add; then its check, a refusal in the error colour.
-            TeamDone::Added(added, verified) => {
-                self.team_done(ctx, TeamDone::Changed(added));
-                match verified {
-                    Some(Ok(said)) => self.toasts.info(said, now),
-                    Some(Err(error)) => self.toasts.error(error.to_string(), now),
-                    None => {}
-                }
             }
             TeamDone::Changed(result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
@@ -353,57 +380,42 @@ impl KeydeskApp {
         }
     }
 
-    /// Takes in a revoke (which goes on to the key's replacement) and each step of a rotation.
-    pub(super) fn rotation_done(&mut self, done: TeamDone, now: DateTime<Utc>) {
-        match done {
-            TeamDone::Revoked { key, result: Ok(done), replacement } => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                session.changes += 1;
-                session.next_poll = DateTime::<Utc>::MIN_UTC;
-                let screen = &mut session.screen;
-                screen.screens.revoke = None;
-                screen.screens.abandoning = None;
-                for note in done.notes {
-                    self.toasts.warn(note, now);
-                }
-                self.toasts.info(done.message, now);
-                // The walk-through goes on, as on a local vault: the New key screen, filled in
-                // to make its replacement.
-                if replacement && let Some(found) = session.list.iter().find(|k| k.record.id == key) {
-                    screen.screens.new_key = crate::ui::state::NewKeyState::replacing(&found.record);
-                    screen.screens.screen = Screen::New;
-                }
-            }
-            TeamDone::Revoked { result: Err(error), .. } => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                match &mut session.screen.screens.revoke {
+    /// Takes in a revoke, which goes on to the key's replacement when asked.
+    fn revoked(
+        &mut self,
+        key: &crate::vault::model::KeyId,
+        result: Result<crate::actions::RevokeDone, Failure>,
+        replacement: bool,
+        now: DateTime<Utc>,
+    ) {
+        let Phase::Team(session) = &mut self.phase else { return };
+        let done = match result {
+            Ok(done) => done,
+            Err(error) => {
+                return match &mut session.screen.screens.revoke {
                     Some(dialog) => dialog.error = Some(error.to_string()),
                     None => self.toasts.error(error.to_string(), now),
-                }
+                };
             }
-            TeamDone::Rotated(result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                session.changes += 1;
-                session.next_poll = DateTime::<Utc>::MIN_UTC;
-                let screen = &mut session.screen;
-                match result {
-                    Ok(said) => {
-                        screen.screens.detail.error = None;
-                        self.toasts.info(said, now);
-                    }
-                    // Said where it was asked: the key's page, else a toast.
-                    Err(error) if screen.screens.page().is_some() => {
-                        screen.screens.detail.error = Some(error.to_string());
-                    }
-                    Err(error) => self.toasts.error(error.to_string(), now),
-                }
-            }
-            // The other answers are taken in by the other groups (see `team_done`).
-            _ => {}
+        };
+        session.changes += 1;
+        session.next_poll = DateTime::<Utc>::MIN_UTC;
+        let screen = &mut session.screen;
+        screen.screens.revoke = None;
+        screen.screens.abandoning = None;
+        for note in done.notes {
+            self.toasts.warn(note, now);
+        }
+        self.toasts.info(done.message, now);
+        // The walk-through goes on, as on a local vault: the New key screen, filled in to
+        // make its replacement.
+        if replacement && let Some(found) = session.list.iter().find(|k| k.record.id == *key) {
+            screen.screens.new_key = crate::ui::state::NewKeyState::replacing(&found.record);
+            screen.screens.screen = Screen::New;
         }
     }
 
-    /// Takes in the audit trail, the incidents and an incident closed.
+    /// Takes in the audit trail, the incidents, and the leak response's incident.
     pub(super) fn incidents_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
         match done {
             TeamDone::Audit(read) => {
@@ -415,26 +427,6 @@ impl KeydeskApp {
                 let panel = (&mut session.incidents, &mut session.screen, Screen::Incidents);
                 panel_read(read, panel, &mut self.toasts, now);
             }
-            TeamDone::Incident(id, result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                let screen = &mut session.screen;
-                // Said in the Incidents panel's form of it, and on the key's page.
-                let on_page = screen.screens.page().is_some();
-                let panel = id.and_then(|id| screen.screens.incidents.forms.get_mut(&id));
-                let page = on_page.then_some(&mut screen.screens.detail.incident);
-                let error = result.as_ref().err().map(ToString::to_string);
-                for form in panel.into_iter().chain(page) {
-                    form.error.clone_from(&error);
-                }
-                match result {
-                    Ok(said) => self.toasts.info(said, now),
-                    // Shown under the incident already.
-                    Err(_) if matches!(screen.screens.screen, Screen::Detail(_) | Screen::Incidents) => {}
-                    Err(error) => self.toasts.error(error.to_string(), now),
-                }
-                crate::ui::team_page::read_incidents_again(screen);
-                self.run_team(ctx, TeamCommand::LoadIncidents);
-            }
             // The leak response's incident is open: the key's revoke dialog opens, as on a
             // local vault; else why not, under "Which key is this?".
             TeamDone::LeakIncident(key, opened) => {
@@ -445,7 +437,8 @@ impl KeydeskApp {
                     Err(error) => return session.screen.screens.whois.error = Some(error.to_string()),
                 };
                 self.toasts.info(crate::ui::session::leak_incident_opened(&id), now);
-                let (view, state, _, _) = session.parts(busy);
+                let parts = session.parts(busy);
+                let (view, state) = (parts.view, parts.state);
                 state.screens.whois = crate::ui::state::WhoisState::default();
                 crate::ui::team_page::read_incidents_again(state);
                 let asked = crate::ui::team_page::carried(
@@ -463,8 +456,8 @@ impl KeydeskApp {
         }
     }
 
-    /// Takes in the team's provider accounts, a change to them and an account tested.
-    pub(super) fn accounts_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+    /// Takes in the team's provider accounts and an account tested.
+    pub(super) fn accounts_done(&mut self, done: TeamDone, now: DateTime<Utc>) {
         match done {
             TeamDone::Accounts(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
@@ -476,19 +469,6 @@ impl KeydeskApp {
                 }
                 let panel = (&mut session.accounts, &mut session.screen, Screen::Accounts);
                 panel_read(read.map_err(Failure::from), panel, &mut self.toasts, now);
-            }
-            TeamDone::AccountChanged(result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                match result {
-                    Ok(said) => {
-                        let tested = std::mem::take(&mut session.screen.screens.accounts.tested);
-                        session.screen.screens.accounts =
-                            crate::ui::state::AccountsState { tested, ..Default::default() };
-                        self.toasts.info(said, now);
-                    }
-                    Err(error) => session.screen.screens.accounts.error = Some(error.to_string()),
-                }
-                self.run_team(ctx, TeamCommand::LoadAccounts);
             }
             TeamDone::AccountTested(id, result) => {
                 let Phase::Team(session) = &mut self.phase else { return };

@@ -26,15 +26,16 @@ use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::ui::Failure;
 use crate::ui::jobs::Records;
 use crate::ui::session::Command;
-use crate::ui::session::Revealed;
+use crate::ui::session::changes::Answer;
+use crate::ui::session::{Revealed, ShownOnce};
 use crate::ui::team::{ShownCode, TeamCommand, TeamScreenState, TeamView};
 use crate::vault::crypto::CryptoError;
 use crate::vault::model::{Account, Incident, KeyId};
 
 pub(in crate::ui::app) use opening::{keep_token, lock_state, open};
 use work::{
-    apply_poll, read_audit, run_account_command, run_incident_command, run_key_command, run_member_command,
-    run_reveal_copy, run_rotation_command, run_transfer_command,
+    apply_poll, read_audit, run_change, run_key_command, run_member_command, run_reveal_copy,
+    run_transfer_command,
 };
 
 /// How often an open team vault asks the server what changed.
@@ -55,6 +56,8 @@ pub struct TeamSession {
     pub problem: Option<String>,
     pub screen: TeamScreenState,
     pub revealed: Option<Revealed>,
+    /// A secret Keydesk just made, shown once (as on a local vault).
+    pub shown_once: Option<ShownOnce>,
     /// Counts changes made here: a poll begun before one is not applied after it.
     changes: u64,
     poll: Option<mpsc::Receiver<(u64, Result<Polled, TeamError>)>>,
@@ -80,9 +83,19 @@ pub struct TeamSession {
     pub settings: crate::team::TeamSettings,
 }
 
+/// What the team window draws from: the view of the session, the screens' state, and the
+/// secrets on show.
+pub struct TeamParts<'a> {
+    pub view: TeamView<'a>,
+    pub state: &'a mut TeamScreenState,
+    pub revealed: Option<&'a mut Revealed>,
+    pub invitation: Option<&'a mut ShownCode>,
+    pub shown_once: Option<&'a mut ShownOnce>,
+}
+
 /// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
 /// the poll's thread).
-struct Polled {
+pub struct Polled {
     refreshed: Refreshed,
     list: Option<Vec<TeamKey>>,
 }
@@ -101,10 +114,11 @@ pub enum TeamDone {
     },
     /// What "Which key is this?" found, or why it could not look.
     Whois(Result<crate::vault::WhoisFound, Failure>),
-    /// An add or an edit: what to say, or why it failed.
+    /// A key made at a provider: what to say, or why it failed.
     Changed(Result<String, Failure>),
-    /// A pasted key added (what to say, or why not), then checked at its provider when asked.
-    Added(Result<String, Failure>, Option<Result<String, Failure>>),
+    /// A change written once for either kind (`session::changes`) answered, with this
+    /// computer's copy brought up to date after it (or why it could not be).
+    Answered(Box<Answer>, Result<Polled, TeamError>),
     /// A key revoked (what to say, and what to add), or why not; `replacement`: the New key
     /// screen opens next, filled in to replace it.
     Revoked {
@@ -112,8 +126,6 @@ pub enum TeamDone {
         result: Result<crate::actions::RevokeDone, Failure>,
         replacement: bool,
     },
-    /// A rotation step: what to say, or why not.
-    Rotated(Result<String, Failure>),
     /// A copy that could not start (the key could not be read).
     Failed(TeamError),
     /// Whether the OS keychain keeps this team vault's token.
@@ -136,8 +148,6 @@ pub enum TeamDone {
     Incidents(Result<Vec<Incident>, Failure>),
     /// The audit trail as read, with its check.
     Audit(Box<crate::ui::session::AuditCache>),
-    /// An incident opened, or incident `id` closed: what to say, or why not.
-    Incident(Option<String>, Result<String, Failure>),
     /// The leak response's incident opened on the key (its id), or why not: the key's revoke
     /// comes next.
     LeakIncident(KeyId, Result<String, Failure>),
@@ -150,8 +160,6 @@ pub enum TeamDone {
     /// A verify, an import or an export: what to say (a key the provider takes, the keys
     /// imported), or what went wrong; the list is read again.
     Said(Result<String, Failure>),
-    /// An account added or removed: what to say, or why not.
-    AccountChanged(Result<String, Failure>),
     /// An account's "Test connection": the provider's words, or why not.
     AccountTested(String, Result<String, Failure>),
     /// A browser allowed or stopped, or the leak guard switched: the browser settings now and
@@ -189,6 +197,7 @@ impl TeamSession {
             problem,
             screen,
             revealed: None,
+            shown_once: None,
             changes: 0,
             poll: None,
             next_poll: DateTime::<Utc>::MIN_UTC,
@@ -207,10 +216,7 @@ impl TeamSession {
 
     /// The screen's view of the session (`busy`: a job runs, so the changing buttons wait),
     /// its own state and the secrets on show.
-    pub fn parts(
-        &mut self,
-        busy: bool,
-    ) -> (TeamView<'_>, &mut TeamScreenState, Option<&mut Revealed>, Option<&mut ShownCode>) {
+    pub fn parts(&mut self, busy: bool) -> TeamParts<'_> {
         let view = TeamView {
             keys: &self.list,
             place: &self.place,
@@ -230,7 +236,13 @@ impl TeamSession {
             leak_guard: self.settings.leak_guard,
             member_kdf: self.member_kdf,
         };
-        (view, &mut self.screen, self.revealed.as_mut(), self.invitation.as_mut())
+        TeamParts {
+            view,
+            state: &mut self.screen,
+            revealed: self.revealed.as_mut(),
+            invitation: self.invitation.as_mut(),
+            shown_once: self.shown_once.as_mut(),
+        }
     }
 
     /// The cost of this member's password, as the server says it: the password form starts
@@ -260,6 +272,28 @@ impl TeamSession {
             (id, label)
         })
     }
+}
+
+/// This computer's copy brought up to date (the trail's new entries, and the keys they name
+/// read again), saved when it changed; its keys when they did (parsed here, off the window's
+/// thread).
+fn refresh(
+    vault: &TeamVault,
+    copy: Snapshot,
+    keys: Option<&TeamKeys>,
+    dir: &std::path::Path,
+    now: DateTime<Utc>,
+) -> Result<Polled, TeamError> {
+    let pack_head = copy.pack_head();
+    vault.refresh(Some(copy), keys, now).map(|refreshed| {
+        let changed = refreshed.keys_read > 0 || refreshed.full;
+        if changed || refreshed.snapshot.pack_head() != pack_head {
+            // A copy that cannot be saved is read again at the next start.
+            let _read_again_next_start = folder::save_copy(dir, &refreshed.snapshot);
+        }
+        let list = changed.then(|| refreshed.snapshot.keys());
+        Polled { refreshed, list }
+    })
 }
 
 /// The sentence for a server that cannot be reached, with this computer's copy on screen.
@@ -421,6 +455,7 @@ impl KeydeskApp {
         let Phase::Team(session) = &mut self.phase else { return };
         match &command {
             Command::HideReveal => return session.revealed = None,
+            Command::DismissShownOnce => return session.shown_once = None,
             Command::ChooseFile(target) => {
                 return self.run_files(ctx, super::files::FilesCommand::Choose(*target));
             }
@@ -442,7 +477,12 @@ impl KeydeskApp {
         let Some(keys) = session.keys.clone().filter(|_| !busy) else { return };
         let with = (keys, session.vault.clone());
         let jobs = &mut self.jobs;
-        // Each group of commands is started by the function for it.
+        // The changes written once for either kind of vault.
+        let command = match crate::ui::session::changes::Change::of(command) {
+            Ok(change) => return run_change(jobs, ctx, session, with, (now, &self.services.dir), change),
+            Err(command) => command,
+        };
+        // Each group of the other commands is started by the function for it.
         match command {
             command @ (Command::Reveal(_) | Command::Copy(_)) => {
                 run_reveal_copy(jobs, ctx, session, with, now, command);
@@ -457,26 +497,22 @@ impl KeydeskApp {
                 });
             }
             command @ (Command::Verify(_)
-            | Command::Generate(_)
             | Command::CreateAtProvider { .. }
             | Command::AskUsage { .. }
-            | Command::Whois(_)
-            | Command::Add { .. }
-            | Command::Edit { .. }) => run_key_command(jobs, ctx, session, with, now, command),
-            command @ (Command::Revoke { .. }
-            | Command::Rotate { .. }
-            | Command::MarkRotation { .. }
-            | Command::FinishRotation { .. }
-            | Command::AbandonRotation { .. }) => {
-                run_rotation_command(jobs, ctx, session, with, now, command);
+            | Command::Whois(_)) => run_key_command(jobs, ctx, session, with, now, command),
+            Command::Revoke { key, reason, options, leak, replacement } => {
+                let revoke = work::Revoke { key, reason, options, leak, replacement };
+                work::run_revoke(jobs, ctx, session, with, now, revoke);
             }
-            command @ (Command::OpenIncident { .. }
-            | Command::RespondToLeak { .. }
-            | Command::CloseIncident { .. }) => {
-                run_incident_command(jobs, ctx, with, now, command);
+            Command::RespondToLeak { key, report } => {
+                work::respond_to_leak(jobs, ctx, with, now, key, report);
             }
-            command @ (Command::AddAccount { .. } | Command::RemoveAccount(_) | Command::TestAccount(_)) => {
-                run_account_command(jobs, ctx, session, with, now, command);
+            Command::TestAccount(id) => {
+                jobs.spawn(ctx, "Testing the account's management key", Records::No, move || {
+                    let (keys, vault) = with;
+                    let tested = work::test_account(&vault, &keys, &id, now);
+                    Done::Team(TeamDone::AccountTested(id, tested))
+                });
             }
             // The screens' own (carried to the team's screen state by `team_page::carried`).
             _ => {}
@@ -506,16 +542,7 @@ impl KeydeskApp {
         let keys = session.keys.clone();
         let changes = session.changes;
         let poll = move || {
-            let pack_head = copy.pack_head();
-            let result = vault.refresh(Some(copy), keys.as_deref(), now).map(|refreshed| {
-                let changed = refreshed.keys_read > 0 || refreshed.full;
-                if changed || refreshed.snapshot.pack_head() != pack_head {
-                    // A copy that cannot be saved is read again at the next start.
-                    let _read_again_next_start = folder::save_copy(&dir, &refreshed.snapshot);
-                }
-                let list = changed.then(|| refreshed.snapshot.keys());
-                Polled { refreshed, list }
-            });
+            let result = refresh(&vault, copy, keys.as_deref(), &dir, now);
             let _session_gone = sender.send((changes, result));
         };
         session.poll = Some(receiver);

@@ -15,6 +15,7 @@ use crate::ui::Failure;
 use crate::ui::jobs::Jobs;
 use crate::ui::jobs::Records;
 use crate::ui::session::Command;
+use crate::ui::session::changes;
 use crate::ui::team::TeamCommand;
 use crate::vault::model::KeyId;
 
@@ -50,7 +51,8 @@ pub(super) fn run_reveal_copy(
     }
 }
 
-/// Starts a change to the keys (add, create, generate, edit) or a question about one (verify, last use).
+/// Starts a key made at a provider, or a question about a key (verify, last use, which key a
+/// pasted string is).
 pub(super) fn run_key_command(
     jobs: &mut Jobs<Done>,
     ctx: &egui::Context,
@@ -64,24 +66,6 @@ pub(super) fn run_key_command(
             let label = session.label_of(&id);
             jobs.spawn(ctx, format!("Verifying \"{label}\""), Records::Yes, move || {
                 Done::Team(TeamDone::Said(verify(&vault, &keys, &id, &label, now)))
-            });
-        }
-        Command::Generate(request) => {
-            let replaces = session.named(session.replaces());
-            let existing = session.list.clone();
-            jobs.spawn(ctx, "Generating a key in the team vault", Records::Yes, move || {
-                let made = vault
-                    .generate(&keys, &existing, request, &mut *vault.entropy(), now)
-                    .map_err(Failure::from);
-                let made = made.and_then(|(record, _shown_from_its_row)| {
-                    let said = format!(
-                        "Generated \"{}\" in the team vault: Copy or Reveal it from its row.",
-                        record.label
-                    );
-                    let store = actions::TeamStore::new(&vault, &keys, now).map_err(Failure::from)?;
-                    linked(&mut store.adding(existing), replaces.as_ref(), &record.id, said)
-                });
-                Done::Team(TeamDone::Changed(made))
             });
         }
         Command::CreateAtProvider { account, request, scopes } => {
@@ -110,41 +94,6 @@ pub(super) fn run_key_command(
                     actions::Store::whois(store, candidate.expose_secret())
                 });
                 Done::Team(TeamDone::Whois(found))
-            });
-        }
-        Command::Add { request, secret, verify_after } => {
-            let replaces = session.named(session.replaces());
-            let existing = session.list.clone();
-            jobs.spawn(ctx, "Adding the key to the team vault", Records::Yes, move || {
-                let added =
-                    add(&vault, &keys, &existing, request, &secret, now).and_then(|(record, said)| {
-                        let store = actions::TeamStore::new(&vault, &keys, now).map_err(Failure::from)?;
-                        let said = linked(&mut store.adding(existing), replaces.as_ref(), &record.id, said)?;
-                        Ok((record, said))
-                    });
-                // Checked at its provider once kept, when asked (one request), as a local add.
-                let verified = match &added {
-                    Ok((record, _)) if verify_after && record.provider.info().verify.is_some() => {
-                        Some(verify(&vault, &keys, &record.id, &record.label, now))
-                    }
-                    _ => None,
-                };
-                Done::Team(TeamDone::Added(added.map(|(_, said)| said), verified))
-            });
-        }
-        Command::Edit { key, edit } => {
-            // The version the page's form was filled from: a change made since is refused.
-            let Some(version) =
-                session.screen.edit_version.filter(|_| session.screen.screens.page() == Some(&key))
-            else {
-                return;
-            };
-            jobs.spawn(ctx, "Saving the key in the team vault", Records::Yes, move || {
-                let result = on_store(&vault, &keys, now, |store| {
-                    actions::changes::edit(store, &key, Some(version), &edit)?;
-                    Ok(crate::ui::session::edit_saved(&actions::Store::key_record(store, &key)?.label))
-                });
-                Done::Team(TeamDone::Changed(result))
             });
         }
         // The other commands are started by the other groups (see `run_team`).
@@ -181,177 +130,128 @@ pub(super) fn run_member_command(
     }
 }
 
-/// Starts a revoke (opening its incident first when asked) or a step of a key's rotation.
-pub(super) fn run_rotation_command(
+/// A revoke asked in the revoke dialog.
+pub(super) struct Revoke {
+    pub key: KeyId,
+    pub reason: String,
+    pub options: actions::RevokeOptions,
+    /// Where it leaked, when it did: an incident is opened first.
+    pub leak: Option<crate::vault::incidents::IncidentReport>,
+    /// The New key screen opens next, filled in to replace it.
+    pub replacement: bool,
+}
+
+/// Starts a revoke (opening its incident first when asked); a rotation given up once this key,
+/// its replacement, is revoked is given up in the same job.
+pub(super) fn run_revoke(
     jobs: &mut Jobs<Done>,
     ctx: &egui::Context,
     session: &TeamSession,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
     now: DateTime<Utc>,
-    command: Command,
+    revoke: Revoke,
 ) {
-    match command {
-        Command::Revoke { key, reason, options, mut leak, replacement } => {
-            // The rotation given up once this key, its replacement, is revoked.
-            let abandons = session.screen.screens.abandoning.as_ref().filter(|(new, _, _)| *new == key);
-            let abandons = abandons.map(|(_, old, why)| (old.clone(), session.label_of(old), why.clone()));
-            if let Some(report) = leak.as_mut().filter(|r| r.noticed_by.trim().is_empty()) {
-                report.noticed_by = vault.config().member.clone();
-            }
-            jobs.spawn(ctx, "Revoking the key in the team vault", Records::Yes, move || {
-                let result =
-                    revoke(&vault, &keys, &key, (&reason, leak), options, now).and_then(|mut done| {
-                        if let Some((old, label, why)) = abandons {
-                            let abandoned = abandon_rotation(&vault, &keys, (&old, &label), &why, now)?;
-                            done.message = format!("{} {abandoned}", done.message);
-                        }
-                        Ok(done)
-                    });
-                Done::Team(TeamDone::Revoked { key, result, replacement })
-            });
-        }
-        Command::Rotate { key, pasted: secret } => {
-            let list = session.list.clone();
-            // What is said of the old key comes from the copy: the store reads it once itself.
-            let old = list
-                .iter()
-                .find(|k| k.record.id == key)
-                .map(|k| (k.record.label.clone(), k.record.is_live()));
-            jobs.spawn(ctx, "Starting the key's replacement", Records::Yes, move || {
-                let replacement = secret.map_or(crate::vault::Replacement::Generate, crate::vault::Replacement::Pasted);
-                let started = on_store_with(&vault, &keys, now, list, |store| {
-                    actions::Store::begin_rotation(store, &key, replacement)
-                })
-                .map(|_new| {
-                    let (label, live) = old.unwrap_or_default();
-                    let state = if live { "is now retiring" } else { "stays revoked" };
-                    format!(
-                        "\"{label}\" {state}; the new key is added. Mark each integration as it moves to it, then complete the rotation."
-                    )
-                });
-                Done::Team(TeamDone::Rotated(started))
-            });
-        }
-        Command::MarkRotation { old, integration, step } => {
-            jobs.spawn(ctx, format!("Marking {integration}"), Records::Yes, move || {
-                let marked = on_store(&vault, &keys, now, |store| {
-                    actions::changes::mark_rotation(store, &old, &integration, step)
-                })
-                .map(|(moved, total)| format!("Marked. {moved} of {total} integrations moved."));
-                Done::Team(TeamDone::Rotated(marked))
-            });
-        }
-        // Revoked first (a leak): only the rotation is closed (a live old key's revoke closes
-        // it, asked in the revoke dialog).
-        Command::FinishRotation { old, reason } => {
-            jobs.spawn(ctx, "Completing the rotation", Records::Yes, move || {
-                let done = close_rotation(&vault, &keys, &old, reason.as_deref(), now);
-                Done::Team(TeamDone::Rotated(done))
-            });
-        }
-        // Its replacement revoked already: only the rotation is given up.
-        Command::AbandonRotation { old, reason } => {
-            let label = session.label_of(&old);
-            jobs.spawn(ctx, "Abandoning the rotation", Records::Yes, move || {
-                let done = abandon_rotation(&vault, &keys, (&old, &label), &reason, now);
-                Done::Team(TeamDone::Rotated(done))
-            });
-        }
-        // The other commands are started by the other groups (see `run_team`).
-        _ => {}
+    let Revoke { key, reason, options, mut leak, replacement } = revoke;
+    let abandons = session.screen.screens.abandoning.as_ref().filter(|(new, _, _)| *new == key);
+    let abandons = abandons.map(|(_, old, why)| (old.clone(), why.clone()));
+    if let Some(report) = leak.as_mut().filter(|r| r.noticed_by.trim().is_empty()) {
+        report.noticed_by = vault.config().member.clone();
     }
+    jobs.spawn(ctx, "Revoking the key in the team vault", Records::Yes, move || {
+        let result = self::revoke(&vault, &keys, &key, (&reason, leak), options, now).and_then(|mut done| {
+            if let Some((old, why)) = abandons {
+                let abandoned =
+                    on_store(&vault, &keys, now, |store| Ok(changes::abandon(store, &old, &why)))??;
+                if let changes::Changed::Said(said) = abandoned {
+                    done.message = format!("{} {said}", done.message);
+                }
+            }
+            Ok(done)
+        });
+        Done::Team(TeamDone::Revoked { key, result, replacement })
+    });
 }
 
-/// Starts opening an incident about a key (a suspected leak) or closing one with its summary.
-pub(super) fn run_incident_command(
-    jobs: &mut Jobs<Done>,
-    ctx: &egui::Context,
-    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
-    now: DateTime<Utc>,
-    command: Command,
-) {
-    let leak = matches!(&command, Command::RespondToLeak { .. });
-    match command {
-        // From a key's page, or the leak response of "Which key is this?" (its revoke next).
-        Command::OpenIncident { key, mut report } | Command::RespondToLeak { key, mut report } => {
-            if report.noticed_by.trim().is_empty() {
-                report.noticed_by = vault.config().member.clone();
-            }
-            jobs.spawn(ctx, "Opening an incident", Records::Yes, move || {
-                let opened =
-                    on_store(&vault, &keys, now, |store| actions::Store::open_incident(store, &key, &report));
-                Done::Team(if leak {
-                    TeamDone::LeakIncident(key, opened)
-                } else {
-                    TeamDone::Incident(None, opened.map(|id| crate::ui::session::incident_opened(&id)))
-                })
-            });
-        }
-        Command::CloseIncident { id, summary } => {
-            jobs.spawn(ctx, format!("Closing incident {id}"), Records::Yes, move || {
-                let closed = vault
-                    .close_incident(&keys, &id, &summary, now)
-                    .map(|()| crate::ui::session::incident_closed(&id))
-                    .map_err(Failure::from);
-                Done::Team(TeamDone::Incident(Some(id), closed))
-            });
-        }
-        // The other commands are started by the other groups (see `run_team`).
-        _ => {}
-    }
-}
-
-/// Starts adding, removing or testing one of the team's provider accounts.
-pub(super) fn run_account_command(
+/// Starts a change written once for either kind of vault (`session::changes`); its answer
+/// comes with this computer's copy brought up to date, so what it made shows at once.
+pub(super) fn run_change(
     jobs: &mut Jobs<Done>,
     ctx: &egui::Context,
     session: &TeamSession,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
-    now: DateTime<Utc>,
-    command: Command,
+    (now, dir): (DateTime<Utc>, &std::path::Path),
+    mut change: changes::Change,
 ) {
-    match command {
-        Command::AddAccount { request, management_key } => {
-            let name = request.name.trim().to_owned();
-            jobs.spawn(ctx, format!("Adding the account \"{name}\""), Records::Yes, move || {
-                let added = vault
-                    .add_account(&keys, request, management_key.as_ref(), &mut *vault.entropy(), now)
-                    .map(|account| {
-                        format!(
-                            "Added the {} account \"{}\" to the team vault.",
-                            account.provider.name(),
-                            account.name
-                        )
-                    })
-                    .map_err(Failure::from);
-                Done::Team(TeamDone::AccountChanged(added))
-            });
+    let screens = &session.screen.screens;
+    // A key's page's edit names the version its form was filled from: a change made since by
+    // another member is refused.
+    let version = match change.asked() {
+        changes::Asked::Edit(key) => {
+            let Some(version) = session.screen.edit_version.filter(|_| screens.page() == Some(key)) else {
+                return;
+            };
+            Some(version)
         }
-        Command::RemoveAccount(id) => {
-            let name = session
-                .accounts
-                .iter()
-                .flatten()
-                .find(|a| a.id == id)
-                .map_or_else(|| id.clone(), |a| a.name.clone());
-            let list = session.list.clone();
-            jobs.spawn(ctx, format!("Removing the account \"{name}\""), Records::Yes, move || {
-                let removed = vault
-                    .remove_account(&keys, &id, &list, now)
-                    .map(|account| format!("Removed the account \"{}\" from the team vault.", account.name))
-                    .map_err(Failure::from);
-                Done::Team(TeamDone::AccountChanged(removed))
-            });
-        }
-        Command::TestAccount(id) => {
-            jobs.spawn(ctx, "Testing the account's management key", Records::No, move || {
-                let tested = test_account(&vault, &keys, &id, now);
-                Done::Team(TeamDone::AccountTested(id, tested))
-            });
-        }
-        // The other commands are started by the other groups (see `run_team`).
-        _ => {}
+        _ => None,
+    };
+    if let Command::OpenIncident { report, .. } = change.command_mut()
+        && report.noticed_by.trim().is_empty()
+    {
+        report.noticed_by = vault.config().member.clone();
     }
+    let asking = changes::Asking { replaces: screens.replaces(), version };
+    // A new key's checks read every key: this computer's copy saves reading them again.
+    let makes = matches!(change.asked(), changes::Asked::NewKey | changes::Asked::Rotation);
+    let existing = makes.then(|| session.list.clone());
+    let (copy, dir) = (session.copy.clone(), dir.to_owned());
+    jobs.spawn(ctx, doing(change.asked()), Records::Yes, move || {
+        let asked = change.asked().clone();
+        let answer = match actions::TeamStore::new(&vault, &keys, now) {
+            Ok(store) => {
+                let mut store = match existing {
+                    Some(existing) => store.adding(existing),
+                    None => store,
+                };
+                changes::apply(&mut store, change, &asking)
+            }
+            Err(error) => asked.failed(Failure::from(error)),
+        };
+        let polled = super::refresh(&vault, copy, Some(&keys), &dir, now);
+        Done::Team(TeamDone::Answered(Box::new(answer), polled))
+    });
+}
+
+/// What the window says while a change is made on the server.
+fn doing(asked: &changes::Asked) -> &'static str {
+    match asked {
+        changes::Asked::NewKey => "Adding the key to the team vault",
+        changes::Asked::Edit(_) => "Saving the key in the team vault",
+        changes::Asked::Rotation => "Starting the key's replacement",
+        changes::Asked::RotationStep => "Recording the rotation's step",
+        changes::Asked::IncidentOpened => "Opening an incident",
+        changes::Asked::IncidentClosed(_) => "Closing the incident",
+        changes::Asked::Account => "Changing the team's provider accounts",
+    }
+}
+
+/// Starts the leak response of "Which key is this?": an incident opened on `key`, then its
+/// revoke (asked in the revoke dialog once the incident is open).
+pub(super) fn respond_to_leak(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    now: DateTime<Utc>,
+    key: KeyId,
+    mut report: crate::vault::incidents::IncidentReport,
+) {
+    if report.noticed_by.trim().is_empty() {
+        report.noticed_by = vault.config().member.clone();
+    }
+    jobs.spawn(ctx, "Opening an incident", Records::Yes, move || {
+        let opened =
+            on_store(&vault, &keys, now, |store| actions::Store::open_incident(store, &key, &report));
+        Done::Team(TeamDone::LeakIncident(key, opened))
+    });
 }
 
 /// Starts reading a file to import, the import itself or an export.
@@ -419,9 +319,13 @@ pub(super) fn run_transfer_command(
 
 /// A poll's answer, unless a change made here since makes it old.
 pub(super) fn apply_poll(session: &mut TeamSession, changes: u64, result: Result<Polled, TeamError>) {
-    if changes != session.changes {
-        return;
+    if changes == session.changes {
+        apply_refresh(session, result);
     }
+}
+
+/// This computer's copy as brought up to date, or why the server could not say.
+pub(super) fn apply_refresh(session: &mut TeamSession, result: Result<Polled, TeamError>) {
     match result {
         Ok(Polled { refreshed, list }) => {
             session.problem = None;
@@ -514,34 +418,6 @@ pub(super) fn panel_read<T>(
             toasts.error(error.to_string(), now);
         }
     }
-}
-
-/// Closes the rotation of `old`, revoked first (a leak), as `keydesk rotate --complete`
-/// does: refused while an integration has not moved and no reason is given.
-fn close_rotation(
-    vault: &TeamVault,
-    keys: &TeamKeys,
-    old: &KeyId,
-    reason: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<String, Failure> {
-    let read = fresh(vault, old).map_err(Failure::from)?;
-    crate::vault::check_complete(&read.record, reason).map_err(Failure::from)?;
-    on_store(vault, keys, now, |store| actions::changes::close_rotation(store, old, reason))?;
-    Ok(format!("Rotation of \"{}\" complete: the old key was revoked already.", read.record.label))
-}
-
-/// Ends the rotation of `old` once its replacement is revoked: the old key is active again.
-/// (`label`: the old key's, as this computer's copy has it.)
-fn abandon_rotation(
-    vault: &TeamVault,
-    keys: &TeamKeys,
-    (old, label): (&KeyId, &str),
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<String, Failure> {
-    on_store(vault, keys, now, |store| actions::changes::abandon_rotation(store, old, reason))?;
-    Ok(crate::ui::session::rotation_abandoned(label))
 }
 
 /// "Test connection": asks the account's provider whether its management key works, and keeps
@@ -721,24 +597,4 @@ pub(super) fn revoke(
         Ok::<_, actions::ActionError>(done)
     })();
     done.map_err(Failure::from)
-}
-
-/// Adds a pasted key: recognised, refused when the vault has it already, sealed and recorded.
-/// The key kept, and the sentence to show.
-pub(super) fn add(
-    vault: &TeamVault,
-    keys: &TeamKeys,
-    existing: &[TeamKey],
-    request: crate::vault::AddRequest,
-    secret: &SecretString,
-    now: DateTime<Utc>,
-) -> Result<(crate::vault::model::KeyRecord, String), Failure> {
-    let (record, detection) =
-        vault.add_key(keys, existing, request, secret, &mut *vault.entropy(), now).map_err(Failure::from)?;
-    let mut said = format!("Added \"{}\" ({}) to the team vault.", record.label, detection.provider.name());
-    if let Some(warning) = detection.warning {
-        said.push(' ');
-        said.push_str(&warning);
-    }
-    Ok((record, said))
 }

@@ -1,0 +1,352 @@
+//! The changes the screens ask of a vault, written once over a [`Store`] for either kind: a
+//! local vault's session applies them at once, a team vault's in a job (its server may take a
+//! while). What each answers ([`Answer`]) is taken in by the screens the same way
+//! ([`Screens::take`]), so both kinds say the same and open the same page after it.
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use super::{Command, ShownOnce};
+use crate::actions::{self, Store};
+use crate::ui::Failure;
+use crate::ui::detail::KeyBook;
+use crate::ui::screens::Screens;
+use crate::ui::state::{AccountsState, DetailState, IncidentForm, NewKeyState, Screen};
+use crate::ui::widgets::Toasts;
+use crate::vault::Replacement;
+use crate::vault::model::KeyId;
+
+/// Which change was asked: where its answer, or why it failed, is said.
+#[derive(Clone)]
+pub enum Asked {
+    /// A key made on the New key screen (generated or pasted).
+    NewKey,
+    /// The edits of key `0`'s page saved.
+    Edit(KeyId),
+    /// A rotation begun on a key's page.
+    Rotation,
+    /// A step of a rotation: an integration marked, the rotation finished or given up.
+    RotationStep,
+    /// An incident opened from a key's page.
+    IncidentOpened,
+    /// Incident `0` closed.
+    IncidentClosed(String),
+    /// A provider account added or removed.
+    Account,
+}
+
+/// What a change did.
+pub enum Changed {
+    /// A key made: its page opens.
+    Made(Made),
+    /// What to say.
+    Said(String),
+    /// Nothing to say: the screen shows it (a rotation's step on its page).
+    Shown,
+}
+
+/// A key just made, and what comes with it.
+pub struct Made {
+    pub key: KeyId,
+    pub label: String,
+    /// What to say (none: the secret shown once says it).
+    pub said: Option<String>,
+    /// Said as a warning first (a key that looks like another provider's).
+    pub warning: Option<String>,
+    /// The secret Keydesk made, shown once.
+    pub secret: Option<SecretString>,
+    /// Check the key at its provider next (asked on the New key screen).
+    pub verify: bool,
+}
+
+/// A change's answer.
+pub struct Answer {
+    pub asked: Asked,
+    pub result: Result<Changed, Failure>,
+}
+
+/// What a change reads besides its command: the key the New key screen makes a replacement
+/// for, and the version the key's page's form was filled from (a team entry's: a change made
+/// since by another member is refused).
+#[derive(Clone, Default)]
+pub struct Asking {
+    pub replaces: Option<KeyId>,
+    pub version: Option<u64>,
+}
+
+/// A command that is one of the changes written here.
+pub struct Change {
+    asked: Asked,
+    command: Command,
+}
+
+impl Change {
+    /// `command` as a change, or handed back when it is not one.
+    #[allow(clippy::result_large_err, reason = "the command handed back is the one taken, moved")]
+    pub fn of(command: Command) -> Result<Change, Command> {
+        match Asked::of(&command) {
+            Some(asked) => Ok(Change { asked, command }),
+            None => Err(command),
+        }
+    }
+
+    /// Which change it is.
+    pub fn asked(&self) -> &Asked {
+        &self.asked
+    }
+
+    /// The command, to fill in what it needs before it is applied.
+    pub fn command_mut(&mut self) -> &mut Command {
+        &mut self.command
+    }
+}
+
+impl Asked {
+    /// The change `command` asks, when it is one written here.
+    fn of(command: &Command) -> Option<Asked> {
+        Some(match command {
+            Command::Generate(_) | Command::Add { .. } => Asked::NewKey,
+            Command::Edit { key, .. } => Asked::Edit(key.clone()),
+            Command::Rotate { .. } => Asked::Rotation,
+            Command::MarkRotation { .. }
+            | Command::FinishRotation { .. }
+            | Command::AbandonRotation { .. } => Asked::RotationStep,
+            Command::OpenIncident { .. } => Asked::IncidentOpened,
+            Command::CloseIncident { id, .. } => Asked::IncidentClosed(id.clone()),
+            Command::AddAccount { .. } | Command::RemoveAccount(_) => Asked::Account,
+            _ => return None,
+        })
+    }
+
+    /// This change failed before it could start (the store could not be opened).
+    pub fn failed(self, failure: Failure) -> Answer {
+        Answer { asked: self, result: Err(failure) }
+    }
+}
+
+/// Applies `change` to `store`.
+pub fn apply(store: &mut (impl Store + ?Sized), change: Change, asking: &Asking) -> Answer {
+    let Change { asked, command } = change;
+    let result = match command {
+        Command::Generate(request) => generate(store, request, asking),
+        Command::Add { request, secret, verify_after } => add(store, request, &secret, verify_after, asking),
+        Command::Edit { key, edit } => {
+            actions::changes::edit(store, &key, asking.version, &edit).map_err(Failure::of).and_then(|()| {
+                Ok(Changed::Said(super::edit_saved(&store.key_record(&key).map_err(Failure::of)?.label)))
+            })
+        }
+        Command::Rotate { key, pasted } => rotate(store, &key, pasted),
+        Command::MarkRotation { old, integration, step } => {
+            actions::changes::mark_rotation(store, &old, &integration, step)
+                .map(|_progress| Changed::Shown)
+                .map_err(Failure::of)
+        }
+        Command::FinishRotation { old, reason } => {
+            actions::changes::close_rotation(store, &old, reason.as_deref())
+                .map(|()| Changed::Said("Rotation finished.".to_owned()))
+                .map_err(Failure::of)
+        }
+        Command::AbandonRotation { old, reason } => abandon(store, &old, &reason),
+        Command::OpenIncident { key, report } => store
+            .open_incident(&key, &report)
+            .map(|id| Changed::Said(super::incident_opened(&id)))
+            .map_err(Failure::of),
+        Command::CloseIncident { id, summary } => store
+            .close_incident(&id, &summary)
+            .map(|()| Changed::Said(super::incident_closed(&id)))
+            .map_err(Failure::of),
+        Command::AddAccount { request, management_key } => {
+            store.add_account(request, management_key.as_ref()).map_err(Failure::of).map(|account| {
+                let place = store.shared_place().map(|p| format!(" to {p}")).unwrap_or_default();
+                Changed::Said(format!(
+                    "Added the {} account \"{}\"{place}.",
+                    account.provider.name(),
+                    account.name
+                ))
+            })
+        }
+        Command::RemoveAccount(id) => store.remove_account(&id).map_err(Failure::of).map(|account| {
+            let place = store.shared_place().map(|p| format!(" from {p}")).unwrap_or_default();
+            Changed::Said(format!("Removed the account \"{}\"{place}.", account.name))
+        }),
+        // `Change::of` takes no other command.
+        _ => Err(Failure::said("This is not a change Keydesk makes to a vault.")),
+    };
+    Answer { asked, result }
+}
+
+/// Ends the rotation of `old` once its replacement is revoked: the old key is active again.
+pub fn abandon(store: &mut (impl Store + ?Sized), old: &KeyId, reason: &str) -> Result<Changed, Failure> {
+    actions::changes::abandon_rotation(store, old, reason).map_err(Failure::of)?;
+    let label = store.key_record(old).map(|k| k.label).unwrap_or_default();
+    Ok(Changed::Said(super::rotation_abandoned(&label)))
+}
+
+/// Makes a Keydesk key: its secret is shown once.
+fn generate(
+    store: &mut (impl Store + ?Sized),
+    request: crate::vault::GenerateRequest,
+    asking: &Asking,
+) -> Result<Changed, Failure> {
+    let (key, secret) = store.generate_key(request).map_err(Failure::of)?;
+    let label = store.key_record(&key).map_err(Failure::of)?.label;
+    let said = linked(store, asking, &key)?;
+    Ok(Changed::Made(Made { key, label, said, warning: None, secret: Some(secret), verify: false }))
+}
+
+/// Keeps a pasted key; when asked and its provider can, it is checked next.
+fn add(
+    store: &mut (impl Store + ?Sized),
+    request: crate::vault::AddRequest,
+    secret: &SecretString,
+    verify_after: bool,
+    asking: &Asking,
+) -> Result<Changed, Failure> {
+    let (key, detection) = store.add_key(request, secret).map_err(Failure::of)?;
+    let label = store.key_record(&key).map_err(Failure::of)?.label;
+    let place = store.shared_place().map(|p| format!(" to {p}")).unwrap_or_default();
+    let added = format!("Added \"{label}\" ({}){place}.", detection.provider.name());
+    let said = match linked(store, asking, &key)? {
+        Some(linked) => format!("{added} {linked}"),
+        None => added,
+    };
+    let verify = verify_after && detection.provider.info().verify.is_some();
+    Ok(Changed::Made(Made { key, label, said: Some(said), warning: detection.warning, secret: None, verify }))
+}
+
+/// Starts replacing key `id`: the new key's page opens (its secret shown once when Keydesk
+/// generated it).
+fn rotate(
+    store: &mut (impl Store + ?Sized),
+    id: &KeyId,
+    pasted: Option<SecretString>,
+) -> Result<Changed, Failure> {
+    let replacement = pasted.map_or(Replacement::Generate, Replacement::Pasted);
+    let generated = matches!(replacement, Replacement::Generate);
+    let live = store.key_record(id).map_err(Failure::of)?.is_live();
+    let (key, secret) = store.begin_rotation(id, replacement).map_err(Failure::of)?;
+    let label = store.key_record(&key).map_err(Failure::of)?.label;
+    let old = if live { "is retiring until they move" } else { "stays revoked" };
+    let said = format!("\"{label}\" rotated: move its integrations to it; the old key {old}.");
+    let secret = generated.then_some(secret);
+    Ok(Changed::Made(Made { key, label, said: Some(said), warning: None, secret, verify: false }))
+}
+
+/// A key just made on the New key screen linked as the replacement of the key it replaces,
+/// when it does: what to say of it; a link that fails is a failure (the new key is kept).
+fn linked(
+    store: &mut (impl Store + ?Sized),
+    asking: &Asking,
+    new: &KeyId,
+) -> Result<Option<String>, Failure> {
+    let Some(old) = &asking.replaces else { return Ok(None) };
+    let label = store.key_record(old).map(|k| k.label).unwrap_or_default();
+    super::link_said(&label, store.link_replacement(old, new)).map(Some)
+}
+
+/// What the session does next, once the screens took a change's answer in.
+#[derive(Default)]
+pub struct Taken {
+    /// A secret to show once.
+    pub shown_once: Option<ShownOnce>,
+    /// A key to check at its provider.
+    pub verify: Option<KeyId>,
+}
+
+impl Screens {
+    /// Takes a change's answer in, on either kind of vault: a key made opens its page; what
+    /// failed is said where it was asked (the form's error line), else in a toast. `book`:
+    /// the keys as they are after the change.
+    pub fn take(
+        &mut self,
+        answer: Answer,
+        book: &dyn KeyBook,
+        toasts: &mut Toasts,
+        now: DateTime<Utc>,
+    ) -> Taken {
+        let Answer { asked, result } = answer;
+        let said = match result {
+            Ok(Changed::Made(made)) => {
+                if matches!(asked, Asked::NewKey) {
+                    self.new_key = NewKeyState::default();
+                }
+                return self.made(made, book, toasts, now);
+            }
+            Ok(Changed::Said(said)) => Some(said),
+            Ok(Changed::Shown) => None,
+            Err(failure) => {
+                self.refused(&asked, &failure, toasts, now);
+                return Taken::default();
+            }
+        };
+        match asked {
+            Asked::Edit(key) => {
+                if self.page() == Some(&key) {
+                    self.detail = DetailState::for_record(book.key(&key));
+                }
+            }
+            Asked::RotationStep => {
+                self.detail.error = None;
+                self.detail.abandon_reason.clear();
+            }
+            Asked::IncidentOpened => self.detail.incident = IncidentForm::default(),
+            Asked::IncidentClosed(id) => {
+                let form = self.incident_form(&id);
+                form.summary.clear();
+                form.error = None;
+            }
+            Asked::Account => {
+                let tested = std::mem::take(&mut self.accounts.tested);
+                self.accounts = AccountsState { tested, ..AccountsState::default() };
+            }
+            Asked::NewKey | Asked::Rotation => {}
+        }
+        if let Some(said) = said {
+            toasts.info(said, now);
+        }
+        Taken::default()
+    }
+
+    /// A key made: said, its page opened, its secret shown once when Keydesk made it.
+    fn made(&mut self, made: Made, book: &dyn KeyBook, toasts: &mut Toasts, now: DateTime<Utc>) -> Taken {
+        let Made { key, label, said, warning, secret, verify } = made;
+        if let Some(warning) = warning {
+            toasts.warn(warning, now);
+        }
+        if let Some(said) = said {
+            toasts.info(said, now);
+        }
+        self.open_key(&key, book);
+        let shown_once =
+            secret.map(|secret| ShownOnce { label, key_id: Some(key.clone()), secret, galley: None });
+        Taken { shown_once, verify: verify.then_some(key) }
+    }
+
+    /// A change that failed, said where it was asked.
+    fn refused(&mut self, asked: &Asked, failure: &Failure, toasts: &mut Toasts, now: DateTime<Utc>) {
+        let why = Some(failure.to_string());
+        match asked {
+            Asked::NewKey => self.new_key.error = why,
+            Asked::Edit(_) | Asked::Rotation => self.detail.error = why,
+            Asked::RotationStep if self.page().is_some() => self.detail.error = why,
+            Asked::IncidentOpened => self.detail.incident.error = why,
+            Asked::IncidentClosed(id) => self.incident_form(id).error = why,
+            Asked::Account => self.accounts.error = why,
+            Asked::RotationStep => toasts.error(failure.to_string(), now),
+        }
+    }
+
+    /// The key the New key screen makes a replacement for, if it is shown and does.
+    pub fn replaces(&self) -> Option<KeyId> {
+        self.new_key.replaces.clone().filter(|_| self.screen == Screen::New)
+    }
+
+    /// The form an incident's answer goes to: its own on the Incidents screen, else the key
+    /// page's.
+    pub fn incident_form(&mut self, id: &str) -> &mut IncidentForm {
+        match self.screen {
+            Screen::Incidents => self.incidents.forms.entry(id.to_owned()).or_default(),
+            _ => &mut self.detail.incident,
+        }
+    }
+}
