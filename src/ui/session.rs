@@ -367,17 +367,6 @@ impl Session {
     fn label_of(&self, id: &KeyId) -> String {
         self.vault.file().key(id).map(|k| k.label.clone()).unwrap_or_default()
     }
-
-    /// A key made on the New screen to replace another (after a revoke) is linked to it, and
-    /// the old key's integrations are to be moved over; said on both keys' pages.
-    fn link_replacement(&mut self, new: &KeyId, fx: &mut Effects<'_>) {
-        let Some(old) = self.screens.new_key.replaces.take() else { return };
-        let now = fx.now;
-        match link_said(&self.label_of(&old), self.vault.link_replacement(&old, new)) {
-            Ok(said) => fx.toasts.info(said, now),
-            Err(failure) => fx.toasts.error(failure.to_string(), now),
-        }
-    }
 }
 
 /// What is said of a key just made linked, or not, as the replacement of the key labelled

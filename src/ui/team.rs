@@ -53,11 +53,10 @@ pub struct TeamView<'a> {
     pub member_kdf: Option<crate::vault::crypto::KdfParams>,
 }
 
-/// A secret shown once: an invitation's one-time code to the admin who made it, or a key made
-/// at a provider that the team vault could not keep (nor the provider delete again).
+/// An invitation's one-time code, shown once to the admin who made it.
 pub struct ShownCode {
-    /// The member invited; for a key not kept, `None`.
-    pub member: Option<String>,
+    /// The member invited.
+    pub member: String,
     pub code: SecretString,
     /// The code laid out once for drawing.
     pub galley: Option<std::sync::Arc<egui::Galley>>,
@@ -246,8 +245,8 @@ fn nav_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) -
     }
 }
 
-/// A secret shown once: an invitation's code with how the member joins (`place`: where the
-/// team vault is), or a key the team vault could not keep; Done lets it go.
+/// An invitation's code, shown once, with how the member joins (`place`: where the team vault
+/// is); Done lets it go.
 pub(super) fn shown_code_ui(
     ui: &mut egui::Ui,
     place: &str,
@@ -255,17 +254,7 @@ pub(super) fn shown_code_ui(
     command: &mut Option<TeamCommand>,
 ) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
-        let Some(member) = shown.member.clone() else {
-            ui.strong("Not kept: save it elsewhere");
-            ui.label(
-                "The provider made this key but the team vault could not keep it, and it could not be deleted at the provider again. It is shown once: keep it, or delete it on the provider's page.",
-            );
-            secret_text_ui(ui, &shown.code, &mut shown.galley);
-            if ui.button("Done").clicked() {
-                *command = Some(TeamCommand::DismissInvitation);
-            }
-            return;
-        };
+        let member = &shown.member;
         ui.strong(format!("Invitation for {member}"));
         ui.label(format!(
             "Give {member} this one-time code in person or by phone, not through the server or a chat that keeps it. It is shown once."

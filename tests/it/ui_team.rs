@@ -121,6 +121,12 @@ fn create_crm_mail_at_sendgrid(harness: &mut Harness<'_, KeydeskApp>, permission
     }
     click(harness, "Create at provider");
     wait_for_label(harness, "Created \"CRM mail\" at SendGrid");
+    // Shown once, as on a local vault, over the new key's page.
+    harness.get_by_label_contains("CRM mail — shown once");
+    let team = harness.state().team().unwrap();
+    let made = team.list.iter().rfind(|k| k.record.label == "CRM mail").map(|k| k.record.id.clone());
+    assert_eq!(team.screen.screens.page(), made.as_ref(), "the new key's page opens");
+    click(harness, "Done");
 }
 
 /// Moves the clock past the poll's interval and lets the poll run.
@@ -1178,8 +1184,8 @@ fn a_key_is_generated_and_made_at_the_provider_and_replaced_there_from_the_team_
     assert!(other.secret_to_copy(&keys, crm).unwrap().expose_secret().starts_with("SG."));
 
     // Its replacement made at SendGrid from its page, as on a local vault (the team window
-    // offered none): the New key screen filled in, the new key linked to the old one.
-    click(&mut harness, "Open CRM mail");
+    // offered none): the New key screen filled in, the new key linked to the old one. (Its
+    // page opened as it was made.)
     scroll_to(&mut harness, "Rotate: make the new key at SendGrid");
     click(&mut harness, "Rotate: make the new key at SendGrid");
     let screen = &harness.state().team().unwrap().screen;
@@ -1188,6 +1194,7 @@ fn a_key_is_generated_and_made_at_the_provider_and_replaced_there_from_the_team_
     assert_eq!(adding, (keydesk::ui::state::NewMode::AtProvider, Some(crm.record.id.clone())));
     click(&mut harness, "Create at provider");
     common::window::wait_for_label(&mut harness, "It replaces \"CRM mail\"");
+    click(&mut harness, "Done");
     assert_eq!(made.lock().unwrap().len(), 2, "both keys work at SendGrid until the old one is revoked");
     let kept = other.keys().unwrap();
     let old = kept.iter().find(|k| k.record.id == crm.record.id).unwrap();

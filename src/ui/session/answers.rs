@@ -1,7 +1,7 @@
 //! The answers of the session's background jobs (verify, create and revoke at a provider,
 //! test an account), recorded in the vault.
 
-use super::{Effects, Session, SessionDone, ShownOnce};
+use super::{Effects, Session, SessionDone};
 use crate::actions::{self, RevokeCalled};
 use crate::ui::state::{NewKeyState, Screen};
 use crate::vault::model::KeyId;
@@ -53,34 +53,10 @@ impl Session {
                 }
             }
             SessionDone::Created(called) => {
-                match actions::finish_create(&mut self.vault, *called, &fx.client) {
-                    Ok(created) => {
-                        if let Some(warning) = created.warning {
-                            fx.toasts.error(warning, now);
-                        }
-                        self.link_replacement(&created.key_id, fx);
-                        let label = self.label_of(&created.key_id);
-                        self.shown_once = Some(ShownOnce {
-                            label,
-                            key_id: Some(created.key_id.clone()),
-                            secret: created.secret,
-                            galley: None,
-                        });
-                        self.screens.new_key = NewKeyState::default();
-                        self.screens.open_key(&created.key_id, self.vault.file());
-                    }
-                    Err((error, leftover)) => {
-                        self.screens.new_key.error = Some(error.to_string());
-                        if let Some(secret) = leftover {
-                            self.shown_once = Some(ShownOnce {
-                                label: "Not kept: save it elsewhere".into(),
-                                key_id: None,
-                                secret,
-                                galley: None,
-                            });
-                        }
-                    }
-                }
+                let asking =
+                    super::changes::Asking { replaces: self.screens.new_key.replaces.clone(), version: None };
+                let answer = super::changes::created(&mut self.vault, *called, &fx.client, &asking);
+                self.take(answer, fx);
             }
             SessionDone::Revoked { called, reason, replacement } => {
                 self.finish_revoke(*called, &reason, replacement, fx);
@@ -150,6 +126,6 @@ impl Session {
     /// Ends the rotation of `old` once its replacement is revoked (`changes::abandon`).
     pub(super) fn abandoned(&mut self, old: &KeyId, reason: &str, fx: &mut Effects<'_>) {
         let result = super::changes::abandon(&mut self.vault, old, reason);
-        self.take(super::changes::Answer { asked: super::changes::Asked::RotationStep, result }, fx);
+        self.take(super::changes::Answer::of(super::changes::Asked::RotationStep, result), fx);
     }
 }

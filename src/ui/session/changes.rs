@@ -63,6 +63,16 @@ pub struct Made {
 pub struct Answer {
     pub asked: Asked,
     pub result: Result<Changed, Failure>,
+    /// A key the provider made that the vault could not keep, nor the provider delete again:
+    /// shown once so it is not lost.
+    pub not_kept: Option<SecretString>,
+}
+
+impl Answer {
+    /// The answer to `asked`.
+    pub fn of(asked: Asked, result: Result<Changed, Failure>) -> Self {
+        Answer { asked, result, not_kept: None }
+    }
 }
 
 /// What a change reads besides its command: the key the New key screen makes a replacement
@@ -120,7 +130,7 @@ impl Asked {
 
     /// This change failed before it could start (the store could not be opened).
     pub fn failed(self, failure: Failure) -> Answer {
-        Answer { asked: self, result: Err(failure) }
+        Answer::of(self, Err(failure))
     }
 }
 
@@ -172,7 +182,40 @@ pub fn apply(store: &mut (impl Store + ?Sized), change: Change, asking: &Asking)
         // `Change::of` takes no other command.
         _ => Err(Failure::said("This is not a change Keydesk makes to a vault.")),
     };
-    Answer { asked, result }
+    Answer::of(asked, result)
+}
+
+/// Keeps a key its provider just made (`called`): shown once with its page opened, as a key
+/// generated here, and linked as the replacement the New key screen made it for. One the
+/// vault cannot keep is deleted at the provider again, or, failing that, shown once so it is
+/// not lost.
+pub fn created(
+    store: &mut (impl Store + ?Sized),
+    called: actions::CreateCalled,
+    client: &crate::providers::http::Client,
+    asking: &Asking,
+) -> Answer {
+    let created = match actions::finish_create(store, called, client) {
+        Ok(created) => created,
+        Err((error, not_kept)) => {
+            return Answer { asked: Asked::NewKey, result: Err(Failure::of(error)), not_kept };
+        }
+    };
+    let label = store.key_record(&created.key_id).map(|k| k.label).unwrap_or_default();
+    let place = store.shared_place().map(|p| format!(" and kept it in {p}")).unwrap_or_default();
+    let made = format!("Created \"{label}\" at {}{place}.", created.provider.name());
+    let result = linked(store, asking, &created.key_id).map(|linked| {
+        let said = linked.map_or_else(|| made.clone(), |linked| format!("{made} {linked}"));
+        Changed::Made(Made {
+            key: created.key_id,
+            label,
+            said: Some(said),
+            warning: created.warning,
+            secret: Some(created.secret),
+            verify: false,
+        })
+    });
+    Answer::of(Asked::NewKey, result)
 }
 
 /// Ends the rotation of `old` once its replacement is revoked: the old key is active again.
@@ -264,7 +307,7 @@ impl Screens {
         toasts: &mut Toasts,
         now: DateTime<Utc>,
     ) -> Taken {
-        let Answer { asked, result } = answer;
+        let Answer { asked, result, not_kept } = answer;
         let said = match result {
             Ok(Changed::Made(made)) => {
                 if matches!(asked, Asked::NewKey) {
@@ -276,7 +319,10 @@ impl Screens {
             Ok(Changed::Shown) => None,
             Err(failure) => {
                 self.refused(&asked, &failure, toasts, now);
-                return Taken::default();
+                let label = "Not kept: save it elsewhere".to_owned();
+                let shown_once =
+                    not_kept.map(|secret| ShownOnce { label, key_id: None, secret, galley: None });
+                return Taken { shown_once, verify: None };
             }
         };
         match asked {

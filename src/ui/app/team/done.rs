@@ -22,7 +22,6 @@ impl KeydeskApp {
         // Each group of answers is taken in by the method for it.
         match done {
             done @ (TeamDone::Opened(_) | TeamDone::TokenKept(_)) => self.opening_done(ctx, done, now),
-            done @ (TeamDone::Created(_) | TeamDone::Changed(_)) => self.key_done(ctx, done, now),
             TeamDone::Answered(answer, polled) => self.answered(ctx, *answer, polled, now),
             TeamDone::CheckedAll(found) => match *found {
                 Ok(found) => {
@@ -174,57 +173,6 @@ impl KeydeskApp {
         }
     }
 
-    /// Takes in a key made at a provider and shows it at once.
-    pub(super) fn key_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
-        match done {
-            // Said as an add is; a key that could be neither kept nor deleted is shown once.
-            TeamDone::Created(result) => {
-                let result = result.map_err(|(error, leftover)| {
-                    if let (Phase::Team(session), Some(code)) = (&mut self.phase, leftover) {
-                        session.invitation = Some(ShownCode { member: None, code, galley: None });
-                    }
-                    error
-                });
-                self.team_done(ctx, TeamDone::Changed(result));
-            }
-            TeamDone::Changed(result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                session.changes += 1;
-                // The change shows at once: the next poll starts now.
-                session.next_poll = DateTime::<Utc>::MIN_UTC;
-                match result {
-                    Ok(said) => {
-                        let screen = &mut session.screen;
-                        match screen.screens.screen {
-                            Screen::New => {
-                                screen.screens.new_key = crate::ui::state::NewKeyState::default();
-                                screen.screens.screen = Screen::Keys;
-                            }
-                            Screen::Detail(_) => {
-                                screen.screens.detail.editing = false;
-                                screen.screens.detail.error = None;
-                            }
-                            _ => {}
-                        }
-                        self.toasts.info(said, now);
-                    }
-                    Err(error) => {
-                        let screen = &mut session.screen;
-                        match screen.screens.screen {
-                            Screen::New => screen.screens.new_key.error = Some(error.to_string()),
-                            Screen::Detail(_) if screen.screens.detail.editing => {
-                                screen.screens.detail.error = Some(error.to_string());
-                            }
-                            _ => self.toasts.error(error.to_string(), now),
-                        }
-                    }
-                }
-            }
-            // The other answers are taken in by the other groups (see `team_done`).
-            _ => {}
-        }
-    }
-
     /// Takes in a revealed secret, or one to copy and the audit trail's record of the copy.
     pub(super) fn reveal_copy_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
         match done {
@@ -324,7 +272,7 @@ impl KeydeskApp {
                 let Phase::Team(session) = &mut self.phase else { return };
                 match code {
                     Ok(code) => {
-                        session.invitation = Some(ShownCode { member: Some(name), code, galley: None });
+                        session.invitation = Some(ShownCode { member: name, code, galley: None });
                         self.run_team(ctx, TeamCommand::LoadMembers);
                     }
                     Err(error) => self.toasts.error(sentence(&error), now),

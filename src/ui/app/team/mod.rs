@@ -114,8 +114,6 @@ pub enum TeamDone {
     },
     /// What "Which key is this?" found, or why it could not look.
     Whois(Result<crate::vault::WhoisFound, Failure>),
-    /// A key made at a provider: what to say, or why it failed.
-    Changed(Result<String, Failure>),
     /// A change written once for either kind (`session::changes`) answered, with this
     /// computer's copy brought up to date after it (or why it could not be).
     Answered(Box<Answer>, Result<Polled, TeamError>),
@@ -134,9 +132,6 @@ pub enum TeamDone {
     Members(Result<(Vec<Member>, bool), TeamError>),
     Invited(String, Result<SecretString, TeamError>),
     MemberRemoved(Result<(String, Box<Removed>, TeamKeys), TeamError>),
-    /// A key made at a provider: what to say; or why it is not kept, with the key when the
-    /// provider could not delete it again either (shown once).
-    Created(Result<String, (Failure, Option<SecretString>)>),
     /// This member's password changed: what to say, and the team's keys when they were
     /// replaced with it; or why not.
     PasswordChanged(Result<(String, Option<TeamKeys>), TeamError>),
@@ -255,22 +250,8 @@ impl TeamSession {
         }
     }
 
-    /// The key the New key screen makes a replacement for, if it does.
-    pub(in crate::ui::app) fn replaces(&self) -> Option<KeyId> {
-        let adding = self.screen.screens.screen == crate::ui::state::Screen::New;
-        self.screen.screens.new_key.replaces.clone().filter(|_| adding)
-    }
-
     pub(in crate::ui::app) fn label_of(&self, id: &KeyId) -> String {
         self.list.iter().find(|k| k.record.id == *id).map(|k| k.record.label.clone()).unwrap_or_default()
-    }
-
-    /// A key's id with its label as this computer's copy has it, for a sentence about it.
-    pub(in crate::ui::app) fn named(&self, id: Option<KeyId>) -> Option<(KeyId, String)> {
-        id.map(|id| {
-            let label = self.label_of(&id);
-            (id, label)
-        })
     }
 }
 
@@ -499,7 +480,9 @@ impl KeydeskApp {
             command @ (Command::Verify(_)
             | Command::CreateAtProvider { .. }
             | Command::AskUsage { .. }
-            | Command::Whois(_)) => run_key_command(jobs, ctx, session, with, now, command),
+            | Command::Whois(_)) => {
+                run_key_command(jobs, ctx, session, with, (now, &self.services.dir), command);
+            }
             Command::Revoke { key, reason, options, leak, replacement } => {
                 let revoke = work::Revoke { key, reason, options, leak, replacement };
                 work::run_revoke(jobs, ctx, session, with, now, revoke);

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 use super::Done;
 use super::{Polled, TeamDone, TeamSession, away, away_sentence, sentence};
@@ -58,7 +58,7 @@ pub(super) fn run_key_command(
     ctx: &egui::Context,
     session: &TeamSession,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
-    now: DateTime<Utc>,
+    (now, dir): (DateTime<Utc>, &std::path::Path),
     command: Command,
 ) {
     match command {
@@ -69,16 +69,14 @@ pub(super) fn run_key_command(
             });
         }
         Command::CreateAtProvider { account, request, scopes } => {
-            let replaces = session.named(session.replaces());
+            let asking = changes::Asking { replaces: session.screen.screens.replaces(), version: None };
             let existing = session.list.clone();
+            let (copy, dir) = (session.copy.clone(), dir.to_owned());
             jobs.spawn(ctx, "Creating the key at the provider", Records::Yes, move || {
-                Done::Team(TeamDone::Created(create_at_provider(
-                    (&vault, &keys, existing),
-                    (&account, request),
-                    &scopes,
-                    replaces.as_ref(),
-                    now,
-                )))
+                let answer =
+                    create_at_provider((&vault, &keys, existing), (&account, request), &scopes, &asking, now);
+                let polled = super::refresh(&vault, copy, Some(&keys), &dir, now);
+                Done::Team(TeamDone::Answered(Box::new(answer), polled))
             });
         }
         Command::AskUsage { key, name } => {
@@ -498,53 +496,25 @@ pub(super) fn usage(
     }
 }
 
-/// Has the account's provider make a key and keeps it, as `keydesk generate --account` does
-/// (a key the team vault cannot keep is deleted at the provider again; failing that, it is
-/// answered to be shown once).
-/// Has the account's provider make a key, kept in the team vault, then linked as the
-/// replacement of `replaces` when given (a narrower key made from the Health screen or a
-/// key's page, as on a local vault).
-pub(super) fn create_at_provider(
+/// Has the account's provider make a key, kept in the team vault as a local vault keeps one
+/// (`changes::created`).
+fn create_at_provider(
     (vault, keys, existing): (&TeamVault, &TeamKeys, Vec<TeamKey>),
     (account, request): (&str, crate::vault::AddRequest),
     scopes: &[String],
-    replaces: Option<&(KeyId, String)>,
+    asking: &changes::Asking,
     now: DateTime<Utc>,
-) -> Result<String, (Failure, Option<SecretString>)> {
-    let mut store =
-        actions::TeamStore::new(vault, keys, now).map_err(|e| (Failure::from(e), None))?.adding(existing);
-    let label = request.meta.label.clone();
+) -> changes::Answer {
+    let asked = changes::Asked::NewKey;
+    let mut store = match actions::TeamStore::new(vault, keys, now) {
+        Ok(store) => store.adding(existing),
+        Err(error) => return asked.failed(Failure::from(error)),
+    };
     let client = actions::client();
-    let called = actions::plan_create(&store, account, request, scopes)
-        .map_err(|e| (Failure::from(e), None))?
-        .call(&client);
-    let created =
-        actions::finish_create(&mut store, called, &client).map_err(|(e, left)| (Failure::from(e), left))?;
-    let mut said = format!(
-        "Created \"{label}\" at {} and kept it in the team vault: Copy or Reveal it from its row.",
-        created.provider.name()
-    );
-    if let Some(warning) = created.warning {
-        said.push(' ');
-        said.push_str(&warning);
+    match actions::plan_create(&store, account, request, scopes) {
+        Ok(plan) => changes::created(&mut store, plan.call(&client), &client, asking),
+        Err(error) => asked.failed(Failure::of(error)),
     }
-    linked(&mut store, replaces, &created.key_id, said).map_err(|failure| (failure, None))
-}
-
-/// A key just made on the New key screen (`said`: what was done) linked as the replacement
-/// of `replaces` (its id and label), when given; said as a local vault says it, a link that
-/// fails as a failure (the new key is kept).
-fn linked(
-    store: &mut actions::TeamStore<'_>,
-    replaces: Option<&(KeyId, String)>,
-    new: &KeyId,
-    said: String,
-) -> Result<String, Failure> {
-    let Some((old, label)) = replaces else { return Ok(said) };
-    let linked = crate::ui::session::link_said(label, actions::Store::link_replacement(store, old, new));
-    linked
-        .map(|linked| format!("{said} {linked}"))
-        .map_err(|failed| Failure::said(format!("{said} {failed}")))
 }
 
 /// Changes this member's password as `keydesk passwd` does: the current one is checked by
