@@ -196,7 +196,8 @@ pub enum SessionDone {
     Created(Box<CreateCalled>),
     Revoked {
         called: Box<RevokeCalled>,
-        reason: String,
+        /// What is recorded with it (its reason, the incident opened first, a rotation given up).
+        revoking: changes::Revoking,
         replacement: bool,
     },
     AccountTested {

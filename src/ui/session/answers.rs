@@ -2,9 +2,6 @@
 //! test an account), recorded in the vault.
 
 use super::{Effects, Session, SessionDone};
-use crate::actions::{self, RevokeCalled};
-use crate::ui::state::{NewKeyState, Screen};
-use crate::vault::model::KeyId;
 
 impl Session {
     /// Applies a background job's answer. `cancelled`: the user stopped waiting for it (what
@@ -13,44 +10,13 @@ impl Session {
         let now = fx.now;
         match done {
             SessionDone::Verified(called) => {
-                let result = actions::finish_verify(&mut self.vault, called);
-                if !cancelled {
-                    match result {
-                        Ok(outcome) if outcome.works() => fx.toasts.info(outcome.sentence(), now),
-                        Ok(outcome) if outcome.refused() => fx.toasts.error(outcome.sentence(), now),
-                        Ok(outcome) => fx.toasts.warn(outcome.sentence(), now),
-                        Err(error) => fx.toasts.error(error.to_string(), now),
-                    }
-                }
-                // The key's page reads its facts from the vault each frame; fields being
-                // edited there are left as they are.
+                let answer = super::changes::verified(&mut self.vault, called);
+                self.take_heard(answer, cancelled, fx);
             }
             SessionDone::CheckedAll(ended) => self.finish_check_all(&ended, fx),
             SessionDone::UsageAsked(called) => {
-                let key = called.key_id.clone();
-                let result = actions::finish_usage(&mut self.vault, called);
-                // The answer stays on the key's page (recorded on the key, or the reason it
-                // could not be had); a possible unauthorized use is said at once as well.
-                match result {
-                    Ok(found) => {
-                        if self.screens.page() == Some(&key) {
-                            self.screens.detail.usage_error = None;
-                        }
-                        if let (Some(flag), false) = (found.unexpected, cancelled) {
-                            let provider = self.vault.key(&key).map(|k| k.provider);
-                            if let Ok(provider) = provider {
-                                fx.toasts.error(actions::unexpected_sentence(provider, &flag), now);
-                            }
-                        }
-                    }
-                    Err(error) => {
-                        if self.screens.page() == Some(&key) {
-                            self.screens.detail.usage_error = Some(error.to_string());
-                        } else if !cancelled {
-                            fx.toasts.error(error.to_string(), now);
-                        }
-                    }
-                }
+                let answer = super::changes::used(&mut self.vault, called);
+                self.take_heard(answer, cancelled, fx);
             }
             SessionDone::Created(called) => {
                 let asking =
@@ -58,8 +24,9 @@ impl Session {
                 let answer = super::changes::created(&mut self.vault, *called, &fx.client, &asking);
                 self.take(answer, fx);
             }
-            SessionDone::Revoked { called, reason, replacement } => {
-                self.finish_revoke(*called, &reason, replacement, fx);
+            SessionDone::Revoked { called, revoking, replacement } => {
+                let answer = super::changes::revoked(&mut self.vault, *called, revoking, replacement);
+                self.take(answer, fx);
             }
             SessionDone::AccountTested { id, name, result, scopes } => {
                 // What the key may do is kept for the health report, cancelled or not.
@@ -85,47 +52,13 @@ impl Session {
         }
     }
 
-    pub(super) fn finish_revoke(
-        &mut self,
-        called: RevokeCalled,
-        reason: &str,
-        replacement: bool,
-        fx: &mut Effects<'_>,
-    ) {
-        let now = fx.now;
-        let key_id = called.key_id().to_owned();
-        // The dialog that asked for this revoke, if it is still the one open.
-        let dialog_open = self.screens.revoke.as_ref().is_some_and(|r| r.key_id == key_id);
-        match actions::finish_revoke(&mut self.vault, called, reason) {
-            Ok(done) => {
-                for note in done.notes {
-                    fx.toasts.warn(note, now);
-                }
-                fx.toasts.info(done.message, now);
-                if dialog_open {
-                    self.screens.revoke = None;
-                }
-                if self.screens.abandoning.as_ref().is_some_and(|(new, _, _)| *new == key_id)
-                    && let Some((_, old, why)) = self.screens.abandoning.take()
-                {
-                    self.abandoned(&old, &why, fx);
-                }
-                let old = self.vault.file().key(&key_id).cloned();
-                if replacement && let Some(old) = old {
-                    self.screens.new_key = NewKeyState::replacing(&old);
-                    self.screens.screen = Screen::New;
-                }
-            }
-            Err(error) => match &mut self.screens.revoke {
-                Some(state) if dialog_open => state.error = Some(error.to_string()),
-                _ => fx.toasts.error(error.to_string(), now),
-            },
+    /// [`take`](Session::take)s the answer of a job the user may have stopped waiting for:
+    /// recorded and shown on the screens all the same, not said in a toast once cancelled.
+    fn take_heard(&mut self, answer: super::changes::Answer, cancelled: bool, fx: &mut Effects<'_>) {
+        if !cancelled {
+            return self.take(answer, fx);
         }
-    }
-
-    /// Ends the rotation of `old` once its replacement is revoked (`changes::abandon`).
-    pub(super) fn abandoned(&mut self, old: &KeyId, reason: &str, fx: &mut Effects<'_>) {
-        let result = super::changes::abandon(&mut self.vault, old, reason);
-        self.take(super::changes::Answer::of(super::changes::Asked::RotationStep, result), fx);
+        let mut unheard = crate::ui::widgets::Toasts::default();
+        self.screens.take(answer, self.vault.file(), &mut unheard, fx.now);
     }
 }

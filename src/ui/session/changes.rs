@@ -33,6 +33,13 @@ pub enum Asked {
     IncidentClosed(String),
     /// A provider account added or removed.
     Account,
+    /// Key `key` revoked (in the revoke dialog); `replacement`: the New key screen opens
+    /// next, filled in to replace it.
+    Revoke { key: KeyId, replacement: bool },
+    /// Key `0` checked at its provider.
+    Verify(KeyId),
+    /// Key `0`'s last use asked of its provider.
+    Usage(KeyId),
 }
 
 /// What a change did.
@@ -43,6 +50,13 @@ pub enum Changed {
     Said(String),
     /// Nothing to say: the screen shows it (a rotation's step on its page).
     Shown,
+    /// A key revoked: what to say, and what to add (grace windows, a secret not deleted).
+    Revoked(actions::RevokeDone),
+    /// What the provider said of a key (recorded on it).
+    Checked(crate::vault::model::VerifyOutcome),
+    /// When the provider last saw a key used (recorded on it, shown on its page); a use it
+    /// should not have had, said.
+    Used(Option<String>),
 }
 
 /// A key just made, and what comes with it.
@@ -218,6 +232,80 @@ pub fn created(
     Answer::of(Asked::NewKey, result)
 }
 
+/// A revoke asked in the revoke dialog, planned: what is recorded once the provider answered
+/// (called off the window's thread when it is called at all).
+pub struct Revoking {
+    pub reason: String,
+    /// The incident opened first (where the key leaked, when the user said).
+    pub opened: Option<String>,
+    /// The rotation given up once this key, its replacement, is revoked: the old key and why.
+    pub abandons: Option<(KeyId, String)>,
+}
+
+/// Plans revoking `key` as the revoke dialog asked (`leak`: where it leaked: an incident is
+/// opened first, and the revoke joins its timeline); `abandoning`: the rotation the screens
+/// give up once its replacement is revoked.
+pub fn plan_revoke(
+    store: &mut (impl Store + ?Sized),
+    key: &KeyId,
+    (reason, options): (String, actions::RevokeOptions),
+    leak: Option<&crate::vault::incidents::IncidentReport>,
+    abandoning: Option<&(KeyId, KeyId, String)>,
+) -> Result<(actions::RevokePlan, Revoking), Failure> {
+    let (plan, opened) =
+        actions::plan_revoke_of_leak(store, key, &reason, options, leak).map_err(Failure::of)?;
+    let abandons =
+        abandoning.filter(|(new, _, _)| new == key).map(|(_, old, why)| (old.clone(), why.clone()));
+    Ok((plan, Revoking { reason, opened, abandons }))
+}
+
+/// Records a revoke the provider answered (`called`, planned as `revoking` says); then the
+/// rotation it gives up, when it does.
+pub fn revoked(
+    store: &mut (impl Store + ?Sized),
+    called: actions::RevokeCalled,
+    revoking: Revoking,
+    replacement: bool,
+) -> Answer {
+    let Revoking { reason, opened, abandons } = revoking;
+    let asked = Asked::Revoke { key: called.key_id().clone(), replacement };
+    let mut done = match actions::finish_revoke(store, called, &reason) {
+        Ok(done) => done,
+        Err(error) => return asked.failed(Failure::of(error)),
+    };
+    if let Some(id) = opened {
+        done.message = format!("Opened incident {id}. {}", done.message);
+    }
+    if let Some((old, why)) = abandons {
+        match abandon(store, &old, &why) {
+            Ok(Changed::Said(said)) => done.message = format!("{} {said}", done.message),
+            Ok(_) => {}
+            // The key is revoked all the same: said as a note, not as the revoke's failure.
+            Err(failure) => done.notes.push(format!("The rotation could not be given up: {failure}")),
+        }
+    }
+    Answer::of(asked, Ok(Changed::Revoked(done)))
+}
+
+/// Records what a key's provider said when asked whether it takes the key (`called`).
+pub fn verified(store: &mut (impl Store + ?Sized), called: actions::VerifyCalled) -> Answer {
+    let asked = Asked::Verify(called.key_id.clone());
+    Answer::of(asked, actions::finish_verify(store, called).map(Changed::Checked).map_err(Failure::of))
+}
+
+/// Records when a key's provider last saw it used (`called`); a use after the key was revoked
+/// or replaced everywhere is said.
+pub fn used(store: &mut (impl Store + ?Sized), called: actions::UsageCalled) -> Answer {
+    let key = called.key_id.clone();
+    let found = actions::finish_usage(store, called).map_err(Failure::of);
+    let result = found.map(|found| {
+        let provider = store.key_record(&key).map(|k| k.provider).ok();
+        let unexpected = found.unexpected.zip(provider);
+        Changed::Used(unexpected.map(|(flag, provider)| actions::unexpected_sentence(provider, &flag)))
+    });
+    Answer::of(Asked::Usage(key), result)
+}
+
 /// Ends the rotation of `old` once its replacement is revoked: the old key is active again.
 pub fn abandon(store: &mut (impl Store + ?Sized), old: &KeyId, reason: &str) -> Result<Changed, Failure> {
     actions::changes::abandon_rotation(store, old, reason).map_err(Failure::of)?;
@@ -317,6 +405,28 @@ impl Screens {
             }
             Ok(Changed::Said(said)) => Some(said),
             Ok(Changed::Shown) => None,
+            Ok(Changed::Revoked(done)) => {
+                self.revoked(&asked, done, book, toasts, now);
+                return Taken::default();
+            }
+            Ok(Changed::Checked(outcome)) => {
+                match outcome {
+                    outcome if outcome.works() => toasts.info(outcome.sentence(), now),
+                    outcome if outcome.refused() => toasts.error(outcome.sentence(), now),
+                    outcome => toasts.warn(outcome.sentence(), now),
+                }
+                return Taken::default();
+            }
+            Ok(Changed::Used(unexpected)) => {
+                // The answer stays on the key's page, recorded on the key.
+                if matches!(&asked, Asked::Usage(key) if self.page() == Some(key)) {
+                    self.detail.usage_error = None;
+                }
+                if let Some(unexpected) = unexpected {
+                    toasts.error(unexpected, now);
+                }
+                return Taken::default();
+            }
             Err(failure) => {
                 self.refused(&asked, &failure, toasts, now);
                 let label = "Not kept: save it elsewhere".to_owned();
@@ -345,7 +455,7 @@ impl Screens {
                 let tested = std::mem::take(&mut self.accounts.tested);
                 self.accounts = AccountsState { tested, ..AccountsState::default() };
             }
-            Asked::NewKey | Asked::Rotation => {}
+            Asked::NewKey | Asked::Rotation | Asked::Revoke { .. } | Asked::Verify(_) | Asked::Usage(_) => {}
         }
         if let Some(said) = said {
             toasts.info(said, now);
@@ -368,6 +478,34 @@ impl Screens {
         Taken { shown_once, verify: verify.then_some(key) }
     }
 
+    /// A key revoked: said, its dialog closed, and the walk-through goes on to its
+    /// replacement when asked (the New key screen, filled in to make it).
+    fn revoked(
+        &mut self,
+        asked: &Asked,
+        done: actions::RevokeDone,
+        book: &dyn KeyBook,
+        toasts: &mut Toasts,
+        now: DateTime<Utc>,
+    ) {
+        let Asked::Revoke { key, replacement } = asked else { return };
+        for note in done.notes {
+            toasts.warn(note, now);
+        }
+        toasts.info(done.message, now);
+        if self.revoke.as_ref().is_some_and(|dialog| dialog.key_id == *key) {
+            self.revoke = None;
+        }
+        if self.abandoning.as_ref().is_some_and(|(new, _, _)| new == key) {
+            self.abandoning = None;
+            self.detail.abandon_reason.clear();
+        }
+        if *replacement && let Some(old) = book.key(key) {
+            self.new_key = NewKeyState::replacing(old);
+            self.screen = Screen::New;
+        }
+    }
+
     /// A change that failed, said where it was asked.
     fn refused(&mut self, asked: &Asked, failure: &Failure, toasts: &mut Toasts, now: DateTime<Utc>) {
         let why = Some(failure.to_string());
@@ -378,7 +516,14 @@ impl Screens {
             Asked::IncidentOpened => self.detail.incident.error = why,
             Asked::IncidentClosed(id) => self.incident_form(id).error = why,
             Asked::Account => self.accounts.error = why,
-            Asked::RotationStep => toasts.error(failure.to_string(), now),
+            Asked::Revoke { key, .. } => match &mut self.revoke {
+                Some(dialog) if dialog.key_id == *key => dialog.error = why,
+                _ => toasts.error(failure.to_string(), now),
+            },
+            Asked::Usage(key) if self.page() == Some(key) => self.detail.usage_error = why,
+            Asked::RotationStep | Asked::Verify(_) | Asked::Usage(_) => {
+                toasts.error(failure.to_string(), now);
+            }
         }
     }
 

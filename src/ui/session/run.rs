@@ -236,9 +236,8 @@ impl Session {
 
 /// Revoke.
 impl Session {
-    /// Revokes a key: in the background when the provider is called, at once otherwise. When
-    /// the user said where it leaked, an incident is opened first (the revoke joins its
-    /// timeline).
+    /// Revokes a key: in the background when the provider is called, at once otherwise
+    /// (`changes::plan_revoke`, then `changes::revoked`, as on a team vault).
     fn revoke_key(
         &mut self,
         key: &KeyId,
@@ -247,32 +246,27 @@ impl Session {
         replacement: bool,
         fx: &mut Effects<'_>,
     ) {
-        let planned = actions::plan_revoke_of_leak(&mut self.vault, key, &reason, options, leak);
-        let planned = planned.map(|(plan, opened)| {
-            if let Some(id) = opened {
-                fx.toasts.info(format!("Opened incident {id}."), fx.now);
+        let abandoning = self.screens.abandoning.as_ref();
+        let planned = super::changes::plan_revoke(&mut self.vault, key, (reason, options), leak, abandoning);
+        let (plan, revoking) = match planned {
+            Ok(planned) => planned,
+            Err(failure) => {
+                let asked = super::changes::Asked::Revoke { key: key.clone(), replacement };
+                return self.take(asked.failed(failure), fx);
             }
-            plan
-        });
-        match planned {
-            Ok(plan) if plan.calls_provider() => {
-                let client = fx.client.clone();
-                let label = format!("Revoking at {}", plan.provider.name());
-                fx.spawn(label, Records::Yes, move || SessionDone::Revoked {
-                    called: Box::new(plan.call(&client)),
-                    reason,
-                    replacement,
-                });
-            }
-            Ok(plan) => {
-                let called = plan.call(&fx.client);
-                self.finish_revoke(called, &reason, replacement, fx);
-            }
-            Err(error) => {
-                if let Some(state) = &mut self.screens.revoke {
-                    state.error = Some(error.to_string());
-                }
-            }
+        };
+        if plan.calls_provider() {
+            let client = fx.client.clone();
+            let label = format!("Revoking at {}", plan.provider.name());
+            fx.spawn(label, Records::Yes, move || SessionDone::Revoked {
+                called: Box::new(plan.call(&client)),
+                revoking,
+                replacement,
+            });
+        } else {
+            let called = plan.call(&fx.client);
+            let answer = super::changes::revoked(&mut self.vault, called, revoking, replacement);
+            self.take(answer, fx);
         }
     }
 }

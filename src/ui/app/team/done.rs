@@ -59,7 +59,6 @@ impl KeydeskApp {
             | TeamDone::Invited(..)
             | TeamDone::PasswordChanged(_)
             | TeamDone::MemberRemoved(_)) => self.members_done(ctx, done, now),
-            TeamDone::Revoked { key, result, replacement } => self.revoked(&key, result, replacement, now),
             done @ (TeamDone::Audit(_) | TeamDone::Incidents(_) | TeamDone::LeakIncident(..)) => {
                 self.incidents_done(ctx, done, now);
             }
@@ -155,7 +154,8 @@ impl KeydeskApp {
         let parts = session.parts(busy);
         let taken = parts.state.screens.take(answer, &parts.view, &mut self.toasts, now);
         let read = match asked {
-            Asked::IncidentOpened | Asked::IncidentClosed(_) => {
+            // A revoke joins its key's incident's timeline.
+            Asked::IncidentOpened | Asked::IncidentClosed(_) | Asked::Revoke { .. } => {
                 crate::ui::team_page::read_incidents_again(parts.state);
                 Some(TeamCommand::LoadIncidents)
             }
@@ -325,41 +325,6 @@ impl KeydeskApp {
             }
             // The other answers are taken in by the other groups (see `team_done`).
             _ => {}
-        }
-    }
-
-    /// Takes in a revoke, which goes on to the key's replacement when asked.
-    fn revoked(
-        &mut self,
-        key: &crate::vault::model::KeyId,
-        result: Result<crate::actions::RevokeDone, Failure>,
-        replacement: bool,
-        now: DateTime<Utc>,
-    ) {
-        let Phase::Team(session) = &mut self.phase else { return };
-        let done = match result {
-            Ok(done) => done,
-            Err(error) => {
-                return match &mut session.screen.screens.revoke {
-                    Some(dialog) => dialog.error = Some(error.to_string()),
-                    None => self.toasts.error(error.to_string(), now),
-                };
-            }
-        };
-        session.changes += 1;
-        session.next_poll = DateTime::<Utc>::MIN_UTC;
-        let screen = &mut session.screen;
-        screen.screens.revoke = None;
-        screen.screens.abandoning = None;
-        for note in done.notes {
-            self.toasts.warn(note, now);
-        }
-        self.toasts.info(done.message, now);
-        // The walk-through goes on, as on a local vault: the New key screen, filled in to
-        // make its replacement.
-        if replacement && let Some(found) = session.list.iter().find(|k| k.record.id == *key) {
-            screen.screens.new_key = crate::ui::state::NewKeyState::replacing(&found.record);
-            screen.screens.screen = Screen::New;
         }
     }
 

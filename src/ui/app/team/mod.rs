@@ -117,13 +117,6 @@ pub enum TeamDone {
     /// A change written once for either kind (`session::changes`) answered, with this
     /// computer's copy brought up to date after it (or why it could not be).
     Answered(Box<Answer>, Result<Polled, TeamError>),
-    /// A key revoked (what to say, and what to add), or why not; `replacement`: the New key
-    /// screen opens next, filled in to replace it.
-    Revoked {
-        key: KeyId,
-        result: Result<crate::actions::RevokeDone, Failure>,
-        replacement: bool,
-    },
     /// A copy that could not start (the key could not be read).
     Failed(TeamError),
     /// Whether the OS keychain keeps this team vault's token.
@@ -485,7 +478,7 @@ impl KeydeskApp {
             }
             Command::Revoke { key, reason, options, leak, replacement } => {
                 let revoke = work::Revoke { key, reason, options, leak, replacement };
-                work::run_revoke(jobs, ctx, session, with, now, revoke);
+                work::run_revoke(jobs, ctx, session, with, (now, &self.services.dir), revoke);
             }
             Command::RespondToLeak { key, report } => {
                 work::respond_to_leak(jobs, ctx, with, now, key, report);

@@ -63,26 +63,35 @@ pub(super) fn run_key_command(
 ) {
     match command {
         Command::Verify(id) => {
-            let label = session.label_of(&id);
-            jobs.spawn(ctx, format!("Verifying \"{label}\""), Records::Yes, move || {
-                Done::Team(TeamDone::Said(verify(&vault, &keys, &id, &label, now)))
+            let label = format!("Verifying \"{}\"", session.label_of(&id));
+            let job = Job { label, asked: changes::Asked::Verify(id.clone()), existing: None };
+            answered_job(jobs, ctx, session, (keys, vault), (now, dir), job, move |store| {
+                match actions::plan_verify(store, &id) {
+                    Ok(plan) => changes::verified(store, plan.call(&actions::client())),
+                    Err(error) => changes::Asked::Verify(id).failed(Failure::of(error)),
+                }
             });
         }
         Command::CreateAtProvider { account, request, scopes } => {
             let asking = changes::Asking { replaces: session.screen.screens.replaces(), version: None };
-            let existing = session.list.clone();
-            let (copy, dir) = (session.copy.clone(), dir.to_owned());
-            jobs.spawn(ctx, "Creating the key at the provider", Records::Yes, move || {
-                let answer =
-                    create_at_provider((&vault, &keys, existing), (&account, request), &scopes, &asking, now);
-                let polled = super::refresh(&vault, copy, Some(&keys), &dir, now);
-                Done::Team(TeamDone::Answered(Box::new(answer), polled))
+            let label = "Creating the key at the provider".to_owned();
+            let job = Job { label, asked: changes::Asked::NewKey, existing: Some(session.list.clone()) };
+            answered_job(jobs, ctx, session, (keys, vault), (now, dir), job, move |store| {
+                let client = actions::client();
+                match actions::plan_create(store, &account, request, &scopes) {
+                    Ok(plan) => changes::created(store, plan.call(&client), &client, &asking),
+                    Err(error) => changes::Asked::NewKey.failed(Failure::of(error)),
+                }
             });
         }
         Command::AskUsage { key, name } => {
-            let label = session.label_of(&key);
-            jobs.spawn(ctx, format!("Asking when \"{label}\" was last used"), Records::Yes, move || {
-                Done::Team(TeamDone::Said(usage(&vault, &keys, &key, name.as_deref(), now)))
+            let label = format!("Asking when \"{}\" was last used", session.label_of(&key));
+            let job = Job { label, asked: changes::Asked::Usage(key.clone()), existing: None };
+            answered_job(jobs, ctx, session, (keys, vault), (now, dir), job, move |store| {
+                match actions::plan_usage(store, &key, name.as_deref()) {
+                    Ok(plan) => changes::used(store, plan.call(&actions::client())),
+                    Err(error) => changes::Asked::Usage(key).failed(Failure::of(error)),
+                }
             });
         }
         Command::Whois(candidate) => {
@@ -139,35 +148,44 @@ pub(super) struct Revoke {
     pub replacement: bool,
 }
 
-/// Starts a revoke (opening its incident first when asked); a rotation given up once this key,
-/// its replacement, is revoked is given up in the same job.
+/// Starts a revoke as a local vault's session does (`changes::plan_revoke`, then
+/// `changes::revoked`), in a job: its incident opened first when asked, the rotation it gives
+/// up given up after it.
 pub(super) fn run_revoke(
     jobs: &mut Jobs<Done>,
     ctx: &egui::Context,
     session: &TeamSession,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
-    now: DateTime<Utc>,
+    (now, dir): (DateTime<Utc>, &std::path::Path),
     revoke: Revoke,
 ) {
     let Revoke { key, reason, options, mut leak, replacement } = revoke;
-    let abandons = session.screen.screens.abandoning.as_ref().filter(|(new, _, _)| *new == key);
-    let abandons = abandons.map(|(_, old, why)| (old.clone(), why.clone()));
+    let abandoning = session.screen.screens.abandoning.clone();
     if let Some(report) = leak.as_mut().filter(|r| r.noticed_by.trim().is_empty()) {
         report.noticed_by = vault.config().member.clone();
     }
-    jobs.spawn(ctx, "Revoking the key in the team vault", Records::Yes, move || {
-        let result = self::revoke(&vault, &keys, &key, (&reason, leak), options, now).and_then(|mut done| {
-            if let Some((old, why)) = abandons {
-                let abandoned =
-                    on_store(&vault, &keys, now, |store| Ok(changes::abandon(store, &old, &why)))??;
-                if let changes::Changed::Said(said) = abandoned {
-                    done.message = format!("{} {said}", done.message);
-                }
+    let asked = changes::Asked::Revoke { key: key.clone(), replacement };
+    let job = Job { label: doing(&asked).to_owned(), asked: asked.clone(), existing: None };
+    answered_job(
+        jobs,
+        ctx,
+        session,
+        (keys, vault),
+        (now, dir),
+        job,
+        move |store| match changes::plan_revoke(
+            store,
+            &key,
+            (reason, options),
+            leak.as_ref(),
+            abandoning.as_ref(),
+        ) {
+            Ok((plan, revoking)) => {
+                changes::revoked(store, plan.call(&actions::client()), revoking, replacement)
             }
-            Ok(done)
-        });
-        Done::Team(TeamDone::Revoked { key, result, replacement })
-    });
+            Err(failure) => asked.failed(failure),
+        },
+    );
 }
 
 /// Starts a change written once for either kind of vault (`session::changes`); its answer
@@ -201,16 +219,44 @@ pub(super) fn run_change(
     // A new key's checks read every key: this computer's copy saves reading them again.
     let makes = matches!(change.asked(), changes::Asked::NewKey | changes::Asked::Rotation);
     let existing = makes.then(|| session.list.clone());
+    let job = Job { label: doing(change.asked()).to_owned(), asked: change.asked().clone(), existing };
+    answered_job(jobs, ctx, session, (keys, vault), (now, dir), job, move |store| {
+        changes::apply(store, change, &asking)
+    });
+}
+
+/// A team job whose answer the screens take as a local vault's session's (`changes`).
+pub(super) struct Job {
+    /// What the window says while it runs.
+    pub label: String,
+    /// What it answers (said as failed when the server cannot be asked).
+    pub asked: changes::Asked,
+    /// This computer's copy of the keys, for a new key's checks (read from the server if not
+    /// given).
+    pub existing: Option<Vec<TeamKey>>,
+}
+
+/// Runs `work` on the team vault as a store, in a job; its answer comes with this computer's
+/// copy brought up to date, so what it changed shows at once.
+pub(super) fn answered_job(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    session: &TeamSession,
+    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
+    (now, dir): (DateTime<Utc>, &std::path::Path),
+    job: Job,
+    work: impl FnOnce(&mut actions::TeamStore<'_>) -> changes::Answer + Send + 'static,
+) {
+    let Job { label, asked, existing } = job;
     let (copy, dir) = (session.copy.clone(), dir.to_owned());
-    jobs.spawn(ctx, doing(change.asked()), Records::Yes, move || {
-        let asked = change.asked().clone();
+    jobs.spawn(ctx, label, Records::Yes, move || {
         let answer = match actions::TeamStore::new(&vault, &keys, now) {
             Ok(store) => {
                 let mut store = match existing {
                     Some(existing) => store.adding(existing),
                     None => store,
                 };
-                changes::apply(&mut store, change, &asking)
+                work(&mut store)
             }
             Err(error) => asked.failed(Failure::from(error)),
         };
@@ -229,6 +275,9 @@ fn doing(asked: &changes::Asked) -> &'static str {
         changes::Asked::IncidentOpened => "Opening an incident",
         changes::Asked::IncidentClosed(_) => "Closing the incident",
         changes::Asked::Account => "Changing the team's provider accounts",
+        changes::Asked::Revoke { .. } => "Revoking the key in the team vault",
+        changes::Asked::Verify(_) => "Checking the key at its provider",
+        changes::Asked::Usage(_) => "Asking the provider when the key was last used",
     }
 }
 
@@ -450,73 +499,6 @@ pub(super) fn test_account(
     Ok(tested.words)
 }
 
-/// Asks key `id`'s provider whether it still takes the key (at its account's address, with
-/// the local vault's code) and records the answer on the key. `Ok`: the key works.
-pub(super) fn verify(
-    vault: &TeamVault,
-    keys: &TeamKeys,
-    id: &KeyId,
-    label: &str,
-    now: DateTime<Utc>,
-) -> Result<String, Failure> {
-    let outcome = (|| {
-        let mut store = actions::TeamStore::new(vault, keys, now)?;
-        let called = actions::plan_verify(&store, id)?.call(&actions::client());
-        actions::finish_verify(&mut store, called)
-    })()
-    .map_err(Failure::from)?;
-    let said = format!("\"{label}\": {}", outcome.sentence());
-    if outcome.works() { Ok(said) } else { Err(Failure::Said(said)) }
-}
-
-/// Asks the key's provider when it last saw the key used, as `keydesk usage` does, and
-/// records the answer for every member. A use after the key was revoked or replaced
-/// everywhere is said as an error.
-pub(super) fn usage(
-    vault: &TeamVault,
-    keys: &TeamKeys,
-    id: &KeyId,
-    name: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<String, Failure> {
-    let (record, found) = (|| {
-        let mut store = actions::TeamStore::new(vault, keys, now)?;
-        let called = actions::plan_usage(&store, id, name)?.call(&actions::client());
-        let found = actions::finish_usage(&mut store, called)?;
-        Ok::<_, actions::ActionError>((actions::Store::key_record(&store, id)?, found))
-    })()
-    .map_err(Failure::from)?;
-    let said =
-        format!("\"{}\": {}", record.label, actions::usage_sentence(record.provider, &found.usage, now));
-    match found.unexpected {
-        Some(flag) => {
-            Err(Failure::Said(format!("{said} {}", actions::unexpected_sentence(record.provider, &flag))))
-        }
-        None => Ok(said),
-    }
-}
-
-/// Has the account's provider make a key, kept in the team vault as a local vault keeps one
-/// (`changes::created`).
-fn create_at_provider(
-    (vault, keys, existing): (&TeamVault, &TeamKeys, Vec<TeamKey>),
-    (account, request): (&str, crate::vault::AddRequest),
-    scopes: &[String],
-    asking: &changes::Asking,
-    now: DateTime<Utc>,
-) -> changes::Answer {
-    let asked = changes::Asked::NewKey;
-    let mut store = match actions::TeamStore::new(vault, keys, now) {
-        Ok(store) => store.adding(existing),
-        Err(error) => return asked.failed(Failure::from(error)),
-    };
-    let client = actions::client();
-    match actions::plan_create(&store, account, request, scopes) {
-        Ok(plan) => changes::created(&mut store, plan.call(&client), &client, asking),
-        Err(error) => asked.failed(Failure::of(error)),
-    }
-}
-
 /// Changes this member's password as `keydesk passwd` does: the current one is checked by
 /// unlocking with it; with `new_data_key`, the team's key is replaced first (an admin's
 /// token), and the new keys are answered for the session.
@@ -543,28 +525,4 @@ pub(super) fn change_password(
         crate::vault::count_keys(done.resealed)
     );
     Ok((said, Some(keys)))
-}
-
-/// Revokes key `id` as the local vault's revoke does (`actions::plan_revoke`, with the
-/// dialog's `options`): at the provider where its account can, else as the user confirmed.
-/// When the user said where it leaked, the incident is opened first (the revoke joins its
-/// timeline).
-pub(super) fn revoke(
-    vault: &TeamVault,
-    keys: &TeamKeys,
-    id: &KeyId,
-    (reason, leak): (&str, Option<crate::vault::incidents::IncidentReport>),
-    options: actions::RevokeOptions,
-    now: DateTime<Utc>,
-) -> Result<actions::RevokeDone, Failure> {
-    let done = (|| {
-        let mut store = actions::TeamStore::new(vault, keys, now)?;
-        let (plan, opened) = actions::plan_revoke_of_leak(&mut store, id, reason, options, leak.as_ref())?;
-        let mut done = actions::finish_revoke(&mut store, plan.call(&actions::client()), reason)?;
-        if let Some(incident) = opened {
-            done.message = format!("Opened incident {incident}. {}", done.message);
-        }
-        Ok::<_, actions::ActionError>(done)
-    })();
-    done.map_err(Failure::from)
 }
