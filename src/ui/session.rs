@@ -203,10 +203,8 @@ pub enum SessionDone {
     AccountTested {
         id: String,
         name: String,
-        result: Result<String, crate::ui::Failure>,
-        /// What the management key may do, where the provider listed it (kept for the
-        /// health report).
-        scopes: Option<Vec<String>>,
+        /// The provider's answer.
+        tested: Result<crate::providers::manage::Tested, crate::actions::ActionError>,
     },
 }
 

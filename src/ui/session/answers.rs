@@ -7,7 +7,6 @@ impl Session {
     /// Applies a background job's answer. `cancelled`: the user stopped waiting for it (what
     /// the provider did is recorded all the same).
     pub fn finish(&mut self, done: SessionDone, cancelled: bool, fx: &mut Effects<'_>) {
-        let now = fx.now;
         match done {
             SessionDone::Verified(called) => {
                 let answer = super::changes::verified(&mut self.vault, called);
@@ -28,26 +27,10 @@ impl Session {
                 let answer = super::changes::revoked(&mut self.vault, *called, revoking, replacement);
                 self.take(answer, fx);
             }
-            SessionDone::AccountTested { id, name, result, scopes } => {
+            SessionDone::AccountTested { id, name, tested } => {
                 // What the key may do is kept for the health report, cancelled or not.
-                if let Some(scopes) = scopes
-                    && let Err(error) = self.vault.note_management_scopes(&id, scopes)
-                {
-                    fx.toasts.error(format!("{name}: the test's answer could not be recorded: {error}"), now);
-                }
-                // The last result stays on the account's row, not only in a toast.
-                let toast = match &result {
-                    Ok(words) => Ok(format!("{name}: {words}")),
-                    Err(error) => Err(format!("{name}: {error}")),
-                };
-                self.screens.accounts.tested.insert(id, (result, now));
-                if cancelled {
-                    return;
-                }
-                match toast {
-                    Ok(said) => fx.toasts.info(said, now),
-                    Err(said) => fx.toasts.error(said, now),
-                }
+                let answer = super::changes::tested(&mut self.vault, (id, name), tested);
+                self.take_heard(answer, cancelled, fx);
             }
         }
     }

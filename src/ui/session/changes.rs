@@ -40,6 +40,13 @@ pub enum Asked {
     Verify(KeyId),
     /// Key `0`'s last use asked of its provider.
     Usage(KeyId),
+    /// "Which key is this?" for a pasted string.
+    Whois,
+    /// The leak response of "Which key is this?" for key `0`: an incident opened, then its
+    /// revoke asked in the revoke dialog.
+    LeakResponse(KeyId),
+    /// An account's management key tested at its provider ("Test connection").
+    AccountTest { id: String, name: String },
 }
 
 /// What a change did.
@@ -57,6 +64,8 @@ pub enum Changed {
     /// When the provider last saw a key used (recorded on it, shown on its page); a use it
     /// should not have had, said.
     Used(Option<String>),
+    /// What "Which key is this?" found.
+    Found(crate::vault::WhoisFound),
 }
 
 /// A key just made, and what comes with it.
@@ -138,6 +147,8 @@ impl Asked {
             Command::OpenIncident { .. } => Asked::IncidentOpened,
             Command::CloseIncident { id, .. } => Asked::IncidentClosed(id.clone()),
             Command::AddAccount { .. } | Command::RemoveAccount(_) => Asked::Account,
+            Command::Whois(_) => Asked::Whois,
+            Command::RespondToLeak { key, .. } => Asked::LeakResponse(key.clone()),
             _ => return None,
         })
     }
@@ -193,6 +204,14 @@ pub fn apply(store: &mut (impl Store + ?Sized), change: Change, asking: &Asking)
             let place = store.shared_place().map(|p| format!(" from {p}")).unwrap_or_default();
             Changed::Said(format!("Removed the account \"{}\"{place}.", account.name))
         }),
+        Command::Whois(candidate) => {
+            use secrecy::ExposeSecret;
+            store.whois(candidate.expose_secret()).map(Changed::Found).map_err(Failure::of)
+        }
+        Command::RespondToLeak { key, report } => store
+            .open_incident(&key, &report)
+            .map(|id| Changed::Said(super::leak_incident_opened(&id)))
+            .map_err(Failure::of),
         // `Change::of` takes no other command.
         _ => Err(Failure::said("This is not a change Keydesk makes to a vault.")),
     };
@@ -306,6 +325,29 @@ pub fn used(store: &mut (impl Store + ?Sized), called: actions::UsageCalled) -> 
     Answer::of(Asked::Usage(key), result)
 }
 
+/// What "Test connection" found of account `id`'s management key (`name`: the account's): the
+/// provider's words, with what the key may do kept for the health report where the provider
+/// listed it.
+pub fn tested(
+    store: &mut (impl Store + ?Sized),
+    (id, name): (String, String),
+    tested: Result<crate::providers::manage::Tested, actions::ActionError>,
+) -> Answer {
+    let result = tested.map_err(Failure::of).and_then(|tested| {
+        if let Some(scopes) = tested.scopes {
+            store.note_management_scopes(&id, scopes).map_err(|error| {
+                Failure::said(format!(
+                    "{} The test's answer could not be recorded: {}",
+                    tested.words,
+                    Failure::of(error)
+                ))
+            })?;
+        }
+        Ok(Changed::Said(tested.words))
+    });
+    Answer::of(Asked::AccountTest { id, name }, result)
+}
+
 /// Ends the rotation of `old` once its replacement is revoked: the old key is active again.
 pub fn abandon(store: &mut (impl Store + ?Sized), old: &KeyId, reason: &str) -> Result<Changed, Failure> {
     actions::changes::abandon_rotation(store, old, reason).map_err(Failure::of)?;
@@ -417,6 +459,14 @@ impl Screens {
                 }
                 return Taken::default();
             }
+            Ok(Changed::Found(found)) => {
+                self.whois.answer = Some(crate::ui::state::WhoisAnswer {
+                    keys: found.keys.into_iter().map(|record| record.id).collect(),
+                    looked_at: found.looked_at,
+                    cut_short: found.cut_short,
+                });
+                return Taken::default();
+            }
             Ok(Changed::Used(unexpected)) => {
                 // The answer stays on the key's page, recorded on the key.
                 if matches!(&asked, Asked::Usage(key) if self.page() == Some(key)) {
@@ -428,6 +478,11 @@ impl Screens {
                 return Taken::default();
             }
             Err(failure) => {
+                if let Asked::AccountTest { id, name } = asked {
+                    toasts.error(format!("{name}: {failure}"), now);
+                    self.accounts.tested.insert(id, (Err(failure), now));
+                    return Taken::default();
+                }
                 self.refused(&asked, &failure, toasts, now);
                 let label = "Not kept: save it elsewhere".to_owned();
                 let shown_once =
@@ -436,6 +491,21 @@ impl Screens {
             }
         };
         match asked {
+            // The key's revoke is asked next, in its dialog.
+            Asked::LeakResponse(key) => {
+                self.whois = crate::ui::state::WhoisState::default();
+                toasts.info(said.unwrap_or_default(), now);
+                let _asked_nothing_more = self.navigate(Command::StartRevoke(key), book);
+                return Taken::default();
+            }
+            // The last result stays on the account's row, not only in a toast.
+            Asked::AccountTest { id, name } => {
+                if let Some(words) = said {
+                    toasts.info(format!("{name}: {words}"), now);
+                    self.accounts.tested.insert(id, (Ok(words), now));
+                }
+                return Taken::default();
+            }
             Asked::Edit(key) => {
                 if self.page() == Some(&key) {
                     self.detail = DetailState::for_record(book.key(&key));
@@ -455,7 +525,12 @@ impl Screens {
                 let tested = std::mem::take(&mut self.accounts.tested);
                 self.accounts = AccountsState { tested, ..AccountsState::default() };
             }
-            Asked::NewKey | Asked::Rotation | Asked::Revoke { .. } | Asked::Verify(_) | Asked::Usage(_) => {}
+            Asked::NewKey
+            | Asked::Rotation
+            | Asked::Revoke { .. }
+            | Asked::Verify(_)
+            | Asked::Usage(_)
+            | Asked::Whois => {}
         }
         if let Some(said) = said {
             toasts.info(said, now);
@@ -521,7 +596,12 @@ impl Screens {
                 _ => toasts.error(failure.to_string(), now),
             },
             Asked::Usage(key) if self.page() == Some(key) => self.detail.usage_error = why,
-            Asked::RotationStep | Asked::Verify(_) | Asked::Usage(_) => {
+            Asked::LeakResponse(_) => self.whois.error = why,
+            Asked::RotationStep
+            | Asked::Verify(_)
+            | Asked::Usage(_)
+            | Asked::Whois
+            | Asked::AccountTest { .. } => {
                 toasts.error(failure.to_string(), now);
             }
         }

@@ -2,13 +2,12 @@
 
 use std::path::Path;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 use super::{Command, Effects, PendingClear, REVEAL_SECS, Revealed, Session, SessionDone};
 use crate::actions::{self, RevokeOptions};
 use crate::clipboard::fingerprint;
 use crate::ui::jobs::Records;
-use crate::ui::state::WhoisAnswer;
 use crate::vault::AddRequest;
 use crate::vault::incidents::IncidentReport;
 use crate::vault::model::KeyId;
@@ -32,7 +31,6 @@ impl Session {
             | Command::CloseRevoke => {}
             Command::DismissShownOnce => self.shown_once = None,
             // A key's secret and checks.
-            Command::Whois(candidate) => self.whois(&candidate, fx),
             Command::Copy(id) => self.copy(&id, fx),
             Command::Reveal(id) => self.reveal(id, fx),
             Command::HideReveal => self.revealed = None,
@@ -50,12 +48,13 @@ impl Session {
             | Command::OpenIncident { .. }
             | Command::CloseIncident { .. }
             | Command::AddAccount { .. }
-            | Command::RemoveAccount(_)) => self.change(command, fx),
+            | Command::RemoveAccount(_)
+            | Command::Whois(_)
+            | Command::RespondToLeak { .. }) => self.change(command, fx),
             Command::CreateAtProvider { account, request, scopes } => {
                 self.create_at_provider(&account, request, &scopes, fx);
             }
             // Incidents.
-            Command::RespondToLeak { key, report } => self.respond_to_leak(key, &report, fx),
             Command::ExportIncident { id, path } => self.export_incident(&id, &path, fx),
             // The shell asks the desktop (`KeydeskApp::run_cmd`); nothing for the session.
             Command::ChooseFile(_) => {}
@@ -98,20 +97,6 @@ impl Session {
 
 /// A key's secret and checks.
 impl Session {
-    /// Which keys of the vault a pasted secret is.
-    fn whois(&mut self, candidate: &SecretString, fx: &mut Effects<'_>) {
-        match crate::actions::Store::whois(&mut self.vault, candidate.expose_secret()) {
-            Ok(found) => {
-                self.screens.whois.answer = Some(WhoisAnswer {
-                    keys: found.keys.into_iter().map(|record| record.id).collect(),
-                    looked_at: found.looked_at,
-                    cut_short: found.cut_short,
-                });
-            }
-            Err(error) => fx.toasts.error(error.to_string(), fx.now),
-        }
-    }
-
     /// Shows the key's secret on its page for a while.
     fn reveal(&mut self, id: KeyId, fx: &mut Effects<'_>) {
         match self.vault.reveal(&id) {
@@ -201,18 +186,6 @@ impl Session {
 
 /// Incidents.
 impl Session {
-    /// Opens an incident from the leak search, then starts revoking the key.
-    fn respond_to_leak(&mut self, key: KeyId, report: &IncidentReport, fx: &mut Effects<'_>) {
-        match self.vault.open_incident(&key, report) {
-            Ok(id) => {
-                self.screens.whois = crate::ui::state::WhoisState::default();
-                fx.toasts.info(super::leak_incident_opened(&id), fx.now);
-                self.run(Command::StartRevoke(key), fx);
-            }
-            Err(error) => self.screens.whois.error = Some(error.to_string()),
-        }
-    }
-
     /// Writes the incident's report (Markdown) to `path`.
     fn export_incident(&mut self, id: &str, path: &Path, fx: &mut Effects<'_>) {
         let path = crate::storage::expand_home(path);
@@ -273,24 +246,21 @@ impl Session {
 
 /// Provider accounts.
 impl Session {
+    /// "Test connection" in the background (`changes::tested` records what it found).
     fn test_account(&mut self, id: &str, fx: &mut Effects<'_>) {
-        let plan = self.vault.find_account(id).cloned().map_err(crate::ui::Failure::from).and_then(|a| {
-            let key = self.vault.management_key(&a.id).map_err(crate::ui::Failure::from)?;
+        let plan = self.vault.find_account(id).cloned().map_err(actions::ActionError::from).and_then(|a| {
+            let key = self.vault.management_key(&a.id)?;
             let url =
-                crate::providers::verify::base_url(a.provider, a.base_url.as_deref(), a.region.as_deref())
-                    .map_err(crate::ui::Failure::from)?;
+                crate::providers::verify::base_url(a.provider, a.base_url.as_deref(), a.region.as_deref())?;
             Ok((a, key, url))
         });
         match plan {
             Ok((account, key, url)) => {
                 let client = fx.client.clone();
-                let name = account.name.clone();
-                let id = account.id.clone();
+                let (id, name) = (account.id.clone(), account.name.clone());
                 fx.spawn(format!("Testing \"{name}\""), Records::No, move || {
                     let tested = actions::test_account(&client, account.provider, &url, &key);
-                    let scopes = tested.as_ref().ok().and_then(|t| t.scopes.clone());
-                    let result = tested.map(|t| t.words).map_err(crate::ui::Failure::from);
-                    SessionDone::AccountTested { id, name, result, scopes }
+                    SessionDone::AccountTested { id, name, tested }
                 });
             }
             Err(error) => self.screens.accounts.error = Some(error.to_string()),

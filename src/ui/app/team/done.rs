@@ -38,19 +38,6 @@ impl KeydeskApp {
                 }
                 Err(error) => self.toasts.error(error.to_string(), now),
             },
-            TeamDone::Whois(found) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                match found {
-                    Ok(found) => {
-                        session.screen.screens.whois.answer = Some(crate::ui::state::WhoisAnswer {
-                            keys: found.keys.into_iter().map(|record| record.id).collect(),
-                            looked_at: found.looked_at,
-                            cut_short: found.cut_short,
-                        });
-                    }
-                    Err(error) => self.toasts.error(error.to_string(), now),
-                }
-            }
             done @ (TeamDone::Revealed(..)
             | TeamDone::ToCopy(..)
             | TeamDone::CopyRecorded { .. }
@@ -59,12 +46,10 @@ impl KeydeskApp {
             | TeamDone::Invited(..)
             | TeamDone::PasswordChanged(_)
             | TeamDone::MemberRemoved(_)) => self.members_done(ctx, done, now),
-            done @ (TeamDone::Audit(_) | TeamDone::Incidents(_) | TeamDone::LeakIncident(..)) => {
-                self.incidents_done(ctx, done, now);
+            done @ (TeamDone::Audit(_) | TeamDone::Incidents(_)) => {
+                self.incidents_done(done, now);
             }
-            done @ (TeamDone::Accounts(_) | TeamDone::AccountTested(..)) => {
-                self.accounts_done(done, now);
-            }
+            TeamDone::Accounts(read) => self.accounts_read(read, now),
             done @ (TeamDone::ImportPreviewed(..) | TeamDone::Said(_)) => self.transfer_done(done, now),
             TeamDone::Browsers(result) => self.browsers_done(result, now),
             TeamDone::SettingsSaved(result) => {
@@ -152,20 +137,27 @@ impl KeydeskApp {
         session.next_poll = now + chrono::Duration::seconds(super::POLL_SECS);
         let asked = answer.asked.clone();
         let parts = session.parts(busy);
+        let revoking = parts.state.screens.revoke.is_some();
         let taken = parts.state.screens.take(answer, &parts.view, &mut self.toasts, now);
-        let read = match asked {
-            // A revoke joins its key's incident's timeline.
-            Asked::IncidentOpened | Asked::IncidentClosed(_) | Asked::Revoke { .. } => {
-                crate::ui::team_page::read_incidents_again(parts.state);
-                Some(TeamCommand::LoadIncidents)
-            }
-            Asked::Account => Some(TeamCommand::LoadAccounts),
-            _ => None,
-        };
+        // What the screens show again is read again: the incidents (a revoke joins its key's
+        // incident's timeline), the accounts (a revoke dialog just opened, the leak
+        // response's, says how the key is revoked once they are read).
+        let mut reads = Vec::new();
+        if matches!(
+            asked,
+            Asked::IncidentOpened | Asked::IncidentClosed(_) | Asked::Revoke { .. } | Asked::LeakResponse(_)
+        ) {
+            crate::ui::team_page::read_incidents_again(parts.state);
+            reads.push(TeamCommand::LoadIncidents);
+        }
+        let opened = !revoking && parts.state.screens.revoke.is_some() && parts.view.accounts.is_none();
+        if opened || matches!(asked, Asked::Account) {
+            reads.push(TeamCommand::LoadAccounts);
+        }
         if let Some(shown) = taken.shown_once {
             session.shown_once = Some(shown);
         }
-        if let Some(read) = read {
+        for read in reads {
             self.run_team(ctx, read);
         }
         if let Some(key) = taken.verify {
@@ -329,7 +321,7 @@ impl KeydeskApp {
     }
 
     /// Takes in the audit trail, the incidents, and the leak response's incident.
-    pub(super) fn incidents_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+    pub(super) fn incidents_done(&mut self, done: TeamDone, now: DateTime<Utc>) {
         match done {
             TeamDone::Audit(read) => {
                 let Phase::Team(session) = &mut self.phase else { return };
@@ -340,56 +332,26 @@ impl KeydeskApp {
                 let panel = (&mut session.incidents, &mut session.screen, Screen::Incidents);
                 panel_read(read, panel, &mut self.toasts, now);
             }
-            // The leak response's incident is open: the key's revoke dialog opens, as on a
-            // local vault; else why not, under "Which key is this?".
-            TeamDone::LeakIncident(key, opened) => {
-                let busy = self.jobs.recording().is_some();
-                let Phase::Team(session) = &mut self.phase else { return };
-                let id = match opened {
-                    Ok(id) => id,
-                    Err(error) => return session.screen.screens.whois.error = Some(error.to_string()),
-                };
-                self.toasts.info(crate::ui::session::leak_incident_opened(&id), now);
-                let parts = session.parts(busy);
-                let (view, state) = (parts.view, parts.state);
-                state.screens.whois = crate::ui::state::WhoisState::default();
-                crate::ui::team_page::read_incidents_again(state);
-                let asked = crate::ui::team_page::carried(
-                    crate::ui::session::Command::StartRevoke(key),
-                    &view,
-                    state,
-                );
-                self.run_team(ctx, TeamCommand::LoadIncidents);
-                if let Some(asked) = asked {
-                    self.run_team(ctx, asked);
-                }
-            }
             // The other answers are taken in by the other groups (see `team_done`).
             _ => {}
         }
     }
 
-    /// Takes in the team's provider accounts and an account tested.
-    pub(super) fn accounts_done(&mut self, done: TeamDone, now: DateTime<Utc>) {
-        match done {
-            TeamDone::Accounts(read) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                // An open revoke dialog says how the key is revoked, now that its account is known.
-                if let (Ok(accounts), Some(dialog)) = (&read, &mut session.screen.screens.revoke)
-                    && let Some(found) = session.list.iter().find(|k| k.record.id == dialog.key_id)
-                {
-                    dialog.route = crate::ui::screens::revoke_route(accounts, &found.record);
-                }
-                let panel = (&mut session.accounts, &mut session.screen, Screen::Accounts);
-                panel_read(read.map_err(Failure::from), panel, &mut self.toasts, now);
-            }
-            TeamDone::AccountTested(id, result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                session.screen.screens.accounts.tested.insert(id, (result, now));
-            }
-            // The other answers are taken in by the other groups (see `team_done`).
-            _ => {}
+    /// Takes in the team's provider accounts as read.
+    fn accounts_read(
+        &mut self,
+        read: Result<Vec<crate::vault::model::Account>, crate::team::TeamError>,
+        now: DateTime<Utc>,
+    ) {
+        let Phase::Team(session) = &mut self.phase else { return };
+        // An open revoke dialog says how the key is revoked, now that its account is known.
+        if let (Ok(accounts), Some(dialog)) = (&read, &mut session.screen.screens.revoke)
+            && let Some(found) = session.list.iter().find(|k| k.record.id == dialog.key_id)
+        {
+            dialog.route = crate::ui::screens::revoke_route(accounts, &found.record);
         }
+        let panel = (&mut session.accounts, &mut session.screen, Screen::Accounts);
+        panel_read(read.map_err(Failure::from), panel, &mut self.toasts, now);
     }
 
     /// Takes in an import preview, and what an import, an export or a key answer said.

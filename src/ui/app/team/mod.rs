@@ -112,8 +112,6 @@ pub enum TeamDone {
         /// Seconds until the clipboard is cleared.
         secs: u32,
     },
-    /// What "Which key is this?" found, or why it could not look.
-    Whois(Result<crate::vault::WhoisFound, Failure>),
     /// A change written once for either kind (`session::changes`) answered, with this
     /// computer's copy brought up to date after it (or why it could not be).
     Answered(Box<Answer>, Result<Polled, TeamError>),
@@ -136,9 +134,6 @@ pub enum TeamDone {
     Incidents(Result<Vec<Incident>, Failure>),
     /// The audit trail as read, with its check.
     Audit(Box<crate::ui::session::AuditCache>),
-    /// The leak response's incident opened on the key (its id), or why not: the key's revoke
-    /// comes next.
-    LeakIncident(KeyId, Result<String, Failure>),
     /// A file read for import, each row previewed.
     /// (With the columns to pick when Keydesk cannot tell them.)
     ImportPreviewed(
@@ -148,8 +143,6 @@ pub enum TeamDone {
     /// A verify, an import or an export: what to say (a key the provider takes, the keys
     /// imported), or what went wrong; the list is read again.
     Said(Result<String, Failure>),
-    /// An account's "Test connection": the provider's words, or why not.
-    AccountTested(String, Result<String, Failure>),
     /// A browser allowed or stopped, or the leak guard switched: the browser settings now and
     /// what to say, or why not.
     Browsers(Result<(crate::team::TeamSettings, String), Failure>),
@@ -470,25 +463,15 @@ impl KeydeskApp {
                     Done::Team(TeamDone::CheckedAll(Box::new(found)))
                 });
             }
-            command @ (Command::Verify(_)
-            | Command::CreateAtProvider { .. }
-            | Command::AskUsage { .. }
-            | Command::Whois(_)) => {
+            command @ (Command::Verify(_) | Command::CreateAtProvider { .. } | Command::AskUsage { .. }) => {
                 run_key_command(jobs, ctx, session, with, (now, &self.services.dir), command);
             }
             Command::Revoke { key, reason, options, leak, replacement } => {
                 let revoke = work::Revoke { key, reason, options, leak, replacement };
                 work::run_revoke(jobs, ctx, session, with, (now, &self.services.dir), revoke);
             }
-            Command::RespondToLeak { key, report } => {
-                work::respond_to_leak(jobs, ctx, with, now, key, report);
-            }
             Command::TestAccount(id) => {
-                jobs.spawn(ctx, "Testing the account's management key", Records::No, move || {
-                    let (keys, vault) = with;
-                    let tested = work::test_account(&vault, &keys, &id, now);
-                    Done::Team(TeamDone::AccountTested(id, tested))
-                });
+                work::run_test_account(jobs, ctx, session, with, (now, &self.services.dir), id);
             }
             // The screens' own (carried to the team's screen state by `team_page::carried`).
             _ => {}

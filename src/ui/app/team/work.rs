@@ -4,12 +4,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use secrecy::ExposeSecret;
 
 use super::Done;
 use super::{Polled, TeamDone, TeamSession, away, away_sentence, sentence};
 use crate::actions::{self, team as folder};
-use crate::team::accounts::find_account;
 use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::ui::Failure;
 use crate::ui::jobs::Jobs;
@@ -92,15 +90,6 @@ pub(super) fn run_key_command(
                     Ok(plan) => changes::used(store, plan.call(&actions::client())),
                     Err(error) => changes::Asked::Usage(key).failed(Failure::of(error)),
                 }
-            });
-        }
-        Command::Whois(candidate) => {
-            let existing = session.list.clone();
-            jobs.spawn(ctx, "Looking the string up in the team's keys", Records::Yes, move || {
-                let found = on_store_with(&vault, &keys, now, existing, |store| {
-                    actions::Store::whois(store, candidate.expose_secret())
-                });
-                Done::Team(TeamDone::Whois(found))
             });
         }
         // The other commands are started by the other groups (see `run_team`).
@@ -210,14 +199,16 @@ pub(super) fn run_change(
         }
         _ => None,
     };
-    if let Command::OpenIncident { report, .. } = change.command_mut()
+    if let Command::OpenIncident { report, .. } | Command::RespondToLeak { report, .. } = change.command_mut()
         && report.noticed_by.trim().is_empty()
     {
         report.noticed_by = vault.config().member.clone();
     }
     let asking = changes::Asking { replaces: screens.replaces(), version };
-    // A new key's checks read every key: this computer's copy saves reading them again.
-    let makes = matches!(change.asked(), changes::Asked::NewKey | changes::Asked::Rotation);
+    // A new key's checks, and "Which key is this?", read every key: this computer's copy saves
+    // reading them again.
+    let makes =
+        matches!(change.asked(), changes::Asked::NewKey | changes::Asked::Rotation | changes::Asked::Whois);
     let existing = makes.then(|| session.list.clone());
     let job = Job { label: doing(change.asked()).to_owned(), asked: change.asked().clone(), existing };
     answered_job(jobs, ctx, session, (keys, vault), (now, dir), job, move |store| {
@@ -278,27 +269,10 @@ fn doing(asked: &changes::Asked) -> &'static str {
         changes::Asked::Revoke { .. } => "Revoking the key in the team vault",
         changes::Asked::Verify(_) => "Checking the key at its provider",
         changes::Asked::Usage(_) => "Asking the provider when the key was last used",
+        changes::Asked::Whois => "Looking the string up in the team's keys",
+        changes::Asked::LeakResponse(_) => "Opening an incident",
+        changes::Asked::AccountTest { .. } => "Testing the account's management key",
     }
-}
-
-/// Starts the leak response of "Which key is this?": an incident opened on `key`, then its
-/// revoke (asked in the revoke dialog once the incident is open).
-pub(super) fn respond_to_leak(
-    jobs: &mut Jobs<Done>,
-    ctx: &egui::Context,
-    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
-    now: DateTime<Utc>,
-    key: KeyId,
-    mut report: crate::vault::incidents::IncidentReport,
-) {
-    if report.noticed_by.trim().is_empty() {
-        report.noticed_by = vault.config().member.clone();
-    }
-    jobs.spawn(ctx, "Opening an incident", Records::Yes, move || {
-        let opened =
-            on_store(&vault, &keys, now, |store| actions::Store::open_incident(store, &key, &report));
-        Done::Team(TeamDone::LeakIncident(key, opened))
-    });
 }
 
 /// Starts reading a file to import, the import itself or an export.
@@ -414,38 +388,6 @@ pub(super) fn read_audit(vault: &TeamVault, keys: Option<&TeamKeys>) -> crate::u
     crate::ui::session::AuditCache { entries: events.len() as u64, records, chain, by }
 }
 
-/// Runs `verb` on the team vault as a store; its error in one sentence.
-pub(super) fn on_store<T>(
-    vault: &TeamVault,
-    keys: &TeamKeys,
-    now: DateTime<Utc>,
-    verb: impl FnOnce(&mut actions::TeamStore<'_>) -> Result<T, actions::ActionError>,
-) -> Result<T, Failure> {
-    let mut store = actions::TeamStore::new(vault, keys, now)?;
-    verb(&mut store).map_err(failure_of)
-}
-
-/// [`on_store`], given this computer's copy of the keys (`existing`), so the store does not
-/// read every key from the server again.
-pub(super) fn on_store_with<T>(
-    vault: &TeamVault,
-    keys: &TeamKeys,
-    now: DateTime<Utc>,
-    existing: Vec<TeamKey>,
-    verb: impl FnOnce(&mut actions::TeamStore<'_>) -> Result<T, actions::ActionError>,
-) -> Result<T, Failure> {
-    let mut store = actions::TeamStore::new(vault, keys, now)?.adding(existing);
-    verb(&mut store).map_err(failure_of)
-}
-
-/// An operation's error in the window's words (a team error says its token sentence).
-fn failure_of(error: actions::ActionError) -> Failure {
-    match error {
-        actions::ActionError::Team(error) => Failure::Team(error),
-        other => Failure::Action(other),
-    }
-}
-
 pub(super) fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError> {
     vault.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })
 }
@@ -467,36 +409,32 @@ pub(super) fn panel_read<T>(
     }
 }
 
-/// "Test connection": asks the account's provider whether its management key works, and keeps
-/// what the key may do where the provider lists it (for the health report).
-pub(super) fn test_account(
-    vault: &TeamVault,
-    keys: &TeamKeys,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<String, Failure> {
-    let accounts = vault.accounts().map_err(Failure::from)?;
-    let found = find_account(&accounts, id).map_err(Failure::from)?;
-    let key = vault.management_key(keys, found).map_err(Failure::from)?;
-    let account = &found.account;
-    let url = crate::providers::verify::base_url(
-        account.provider,
-        account.base_url.as_deref(),
-        account.region.as_deref(),
-    )
-    .map_err(Failure::from)?;
-    let tested =
-        actions::test_account(&actions::client(), account.provider, &url, &key).map_err(Failure::from)?;
-    if let Some(scopes) = &tested.scopes {
-        vault.note_management_scopes(keys, &account.id, scopes, now).map_err(|e| {
-            Failure::Said(format!(
-                "{} The test's answer could not be recorded: {}",
-                tested.words,
-                sentence(&e)
-            ))
-        })?;
-    }
-    Ok(tested.words)
+/// "Test connection": asks the account's provider whether its management key works, in a job
+/// (`changes::tested`, as on a local vault).
+pub(super) fn run_test_account(
+    jobs: &mut Jobs<Done>,
+    ctx: &egui::Context,
+    session: &TeamSession,
+    with: (Arc<TeamKeys>, Arc<TeamVault>),
+    (now, dir): (DateTime<Utc>, &std::path::Path),
+    id: String,
+) {
+    let name =
+        session.accounts.iter().flatten().find(|a| a.id == id).map_or_else(|| id.clone(), |a| a.name.clone());
+    let asked = changes::Asked::AccountTest { id: id.clone(), name: name.clone() };
+    let job = Job { label: format!("Testing \"{name}\""), asked, existing: None };
+    answered_job(jobs, ctx, session, with, (now, dir), job, move |store| {
+        let tested = actions::Store::find_account(store, &id).and_then(|account| {
+            let key = actions::Store::management_key(store, &account.id)?;
+            let url = crate::providers::verify::base_url(
+                account.provider,
+                account.base_url.as_deref(),
+                account.region.as_deref(),
+            )?;
+            actions::test_account(&actions::client(), account.provider, &url, &key)
+        });
+        changes::tested(store, (id, name), tested)
+    });
 }
 
 /// Changes this member's password as `keydesk passwd` does: the current one is checked by
