@@ -884,3 +884,22 @@ fn the_health_screen_scores_the_vault_and_its_buttons_open_the_fix() {
         keydesk::ui::state::Screen::Detail(webhook)
     );
 }
+
+/// A copy the audit log cannot record is no copy, as on a team vault: the secret is taken back
+/// off the clipboard and the window says it was not copied (it said "Copied" and left it there).
+#[test]
+fn a_copy_the_audit_log_cannot_record_is_taken_back_off_the_clipboard() {
+    let world = world();
+    let mut harness = app(&world);
+    create_and_unlock(&mut harness);
+    common::window::generate_key(&mut harness, "Webhook");
+    // The audit log can no longer be written: a folder stands where the file was.
+    let audit = world.dir.path().join("vault").join(keydesk::storage::AUDIT_FILE);
+    std::fs::remove_file(&audit).unwrap();
+    std::fs::create_dir(&audit).unwrap();
+    click(&mut harness, "Copy Webhook");
+    harness.get_by_label_contains("Webhook was not copied: the audit log could not record it");
+    assert_eq!(world.clipboard.contents(), None, "taken back off the clipboard");
+    assert!(harness.query_by_label_contains("Clipboard: Webhook clears in").is_none(), "no countdown");
+    assert_eq!(harness.state().session().unwrap().vault.keys()[0].copy_count, 0);
+}

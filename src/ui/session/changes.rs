@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use super::{Command, ShownOnce};
+use super::{Command, PendingClear, REVEAL_SECS, Revealed, ShownOnce};
 use crate::actions::{self, Store};
 use crate::ui::Failure;
 use crate::ui::detail::KeyBook;
@@ -47,6 +47,8 @@ pub enum Asked {
     LeakResponse(KeyId),
     /// An account's management key tested at its provider ("Test connection").
     AccountTest { id: String, name: String },
+    /// Key `0`'s secret shown on its page.
+    Reveal(KeyId),
 }
 
 /// What a change did.
@@ -66,6 +68,8 @@ pub enum Changed {
     Used(Option<String>),
     /// What "Which key is this?" found.
     Found(crate::vault::WhoisFound),
+    /// A key's secret to show on its page (its reveal recorded).
+    Revealed(SecretString),
 }
 
 /// A key just made, and what comes with it.
@@ -148,6 +152,7 @@ impl Asked {
             Command::CloseIncident { id, .. } => Asked::IncidentClosed(id.clone()),
             Command::AddAccount { .. } | Command::RemoveAccount(_) => Asked::Account,
             Command::Whois(_) => Asked::Whois,
+            Command::Reveal(key) => Asked::Reveal(key.clone()),
             Command::RespondToLeak { key, .. } => Asked::LeakResponse(key.clone()),
             _ => return None,
         })
@@ -208,6 +213,7 @@ pub fn apply(store: &mut (impl Store + ?Sized), change: Change, asking: &Asking)
             use secrecy::ExposeSecret;
             store.whois(candidate.expose_secret()).map(Changed::Found).map_err(Failure::of)
         }
+        Command::Reveal(key) => store.reveal(&key).map(Changed::Revealed).map_err(Failure::of),
         Command::RespondToLeak { key, report } => store
             .open_incident(&key, &report)
             .map(|id| Changed::Said(super::leak_incident_opened(&id)))
@@ -424,6 +430,8 @@ pub struct Taken {
     pub shown_once: Option<ShownOnce>,
     /// A key to check at its provider.
     pub verify: Option<KeyId>,
+    /// A secret to show on its key's page for a while.
+    pub revealed: Option<Revealed>,
 }
 
 impl Screens {
@@ -459,6 +467,12 @@ impl Screens {
                 }
                 return Taken::default();
             }
+            Ok(Changed::Revealed(secret)) => {
+                let Asked::Reveal(key_id) = asked else { return Taken::default() };
+                let until = now + chrono::Duration::seconds(REVEAL_SECS);
+                let revealed = Some(Revealed { key_id, secret, until, galley: None });
+                return Taken { revealed, ..Taken::default() };
+            }
             Ok(Changed::Found(found)) => {
                 self.whois.answer = Some(crate::ui::state::WhoisAnswer {
                     keys: found.keys.into_iter().map(|record| record.id).collect(),
@@ -487,7 +501,7 @@ impl Screens {
                 let label = "Not kept: save it elsewhere".to_owned();
                 let shown_once =
                     not_kept.map(|secret| ShownOnce { label, key_id: None, secret, galley: None });
-                return Taken { shown_once, verify: None };
+                return Taken { shown_once, ..Taken::default() };
             }
         };
         match asked {
@@ -530,7 +544,8 @@ impl Screens {
             | Asked::Revoke { .. }
             | Asked::Verify(_)
             | Asked::Usage(_)
-            | Asked::Whois => {}
+            | Asked::Whois
+            | Asked::Reveal(_) => {}
         }
         if let Some(said) = said {
             toasts.info(said, now);
@@ -550,7 +565,7 @@ impl Screens {
         self.open_key(&key, book);
         let shown_once =
             secret.map(|secret| ShownOnce { label, key_id: Some(key.clone()), secret, galley: None });
-        Taken { shown_once, verify: verify.then_some(key) }
+        Taken { shown_once, verify: verify.then_some(key), revealed: None }
     }
 
     /// A key revoked: said, its dialog closed, and the walk-through goes on to its
@@ -601,7 +616,8 @@ impl Screens {
             | Asked::Verify(_)
             | Asked::Usage(_)
             | Asked::Whois
-            | Asked::AccountTest { .. } => {
+            | Asked::AccountTest { .. }
+            | Asked::Reveal(_) => {
                 toasts.error(failure.to_string(), now);
             }
         }
@@ -618,6 +634,53 @@ impl Screens {
         match self.screen {
             Screen::Incidents => self.incidents.forms.entry(id.to_owned()).or_default(),
             _ => &mut self.detail.incident,
+        }
+    }
+}
+
+/// What a copy needs of the window: the clipboard, the copy waiting to be cleared from it,
+/// the toasts.
+pub struct Copying<'a> {
+    pub clipboard: &'a mut dyn crate::clipboard::Clipboard,
+    pub pending: &'a mut Option<PendingClear>,
+    pub toasts: &'a mut Toasts,
+    pub now: DateTime<Utc>,
+}
+
+impl Copying<'_> {
+    /// Puts the secret of the key labelled `label` on the clipboard, to be cleared after
+    /// `secs`; answers whether it took it.
+    pub fn put(
+        &mut self,
+        label: &str,
+        secret: &SecretString,
+        secs: u32,
+    ) -> Result<(), crate::clipboard::ClipboardError> {
+        use secrecy::ExposeSecret;
+        let taken = self.clipboard.set_secret(secret.expose_secret());
+        if taken.is_ok() {
+            *self.pending = Some(PendingClear {
+                label: label.to_owned(),
+                fingerprint: crate::clipboard::fingerprint(secret.expose_secret()),
+                clear_at: self.now + chrono::Duration::seconds(i64::from(secs)),
+            });
+        }
+        taken
+    }
+
+    /// A copy's end, on either kind of vault: the clipboard took the secret and the copy was
+    /// recorded (`ended`), or why not. A copy that could not be recorded is taken back off
+    /// the clipboard: no record, no copy.
+    pub fn ended(self, label: &str, secs: u32, ended: Result<(), Failure>) {
+        match ended {
+            Ok(()) => self.toasts.info(format!("Copied {label} — clears in {secs} s"), self.now),
+            Err(error) => {
+                if self.pending.as_ref().is_some_and(|c| c.label == label) {
+                    let _nothing_to_clear = self.clipboard.clear();
+                    *self.pending = None;
+                }
+                self.toasts.error(format!("{label} was not copied: {error}"), self.now);
+            }
         }
     }
 }

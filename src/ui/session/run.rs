@@ -2,11 +2,9 @@
 
 use std::path::Path;
 
-use secrecy::ExposeSecret;
-
-use super::{Command, Effects, PendingClear, REVEAL_SECS, Revealed, Session, SessionDone};
+use super::{Command, Effects, Session, SessionDone};
 use crate::actions::{self, RevokeOptions};
-use crate::clipboard::fingerprint;
+
 use crate::ui::jobs::Records;
 use crate::vault::AddRequest;
 use crate::vault::incidents::IncidentReport;
@@ -32,7 +30,6 @@ impl Session {
             Command::DismissShownOnce => self.shown_once = None,
             // A key's secret and checks.
             Command::Copy(id) => self.copy(&id, fx),
-            Command::Reveal(id) => self.reveal(id, fx),
             Command::HideReveal => self.revealed = None,
             Command::Verify(id) => self.verify(&id, fx),
             Command::CheckAll => self.check_all(fx),
@@ -50,6 +47,7 @@ impl Session {
             | Command::AddAccount { .. }
             | Command::RemoveAccount(_)
             | Command::Whois(_)
+            | Command::Reveal(_)
             | Command::RespondToLeak { .. }) => self.change(command, fx),
             Command::CreateAtProvider { account, request, scopes } => {
                 self.create_at_provider(&account, request, &scopes, fx);
@@ -89,6 +87,9 @@ impl Session {
         if let Some(shown) = taken.shown_once {
             self.shown_once = Some(shown);
         }
+        if let Some(revealed) = taken.revealed {
+            self.revealed = Some(revealed);
+        }
         if let Some(key) = taken.verify {
             self.verify(&key, fx);
         }
@@ -97,45 +98,27 @@ impl Session {
 
 /// A key's secret and checks.
 impl Session {
-    /// Shows the key's secret on its page for a while.
-    fn reveal(&mut self, id: KeyId, fx: &mut Effects<'_>) {
-        match self.vault.reveal(&id) {
-            Ok(secret) => {
-                let until = fx.now + chrono::Duration::seconds(REVEAL_SECS);
-                self.revealed = Some(Revealed { key_id: id, secret, until, galley: None });
-            }
-            Err(error) => fx.toasts.error(error.to_string(), fx.now),
-        }
-    }
-
     /// Puts the key on the clipboard; the copy is recorded once the clipboard took it (and as
-    /// failed when it did not).
+    /// failed when it did not), and taken back off when it could not be recorded.
     fn copy(&mut self, id: &KeyId, fx: &mut Effects<'_>) {
-        let now = fx.now;
         let secret = match self.vault.secret_to_copy(id) {
             Ok(secret) => secret,
-            Err(error) => return fx.toasts.error(error.to_string(), now),
+            Err(error) => return fx.toasts.error(error.to_string(), fx.now),
         };
         let label = self.label_of(id);
-        let taken = fx.clipboard.set_secret(secret.expose_secret());
+        let secs = self.vault.file().header.settings.clipboard_clear_secs;
+        let mut copying = super::changes::Copying {
+            clipboard: fx.clipboard,
+            pending: fx.copy,
+            toasts: fx.toasts,
+            now: fx.now,
+        };
+        let taken = copying.put(&label, &secret, secs);
         let recorded = self.vault.record_copy(id, taken.clone().map_err(|e| e.to_string()));
-        match (taken, recorded) {
-            (Ok(()), recorded) => {
-                let secs = self.vault.file().header.settings.clipboard_clear_secs;
-                *fx.copy = Some(PendingClear {
-                    label: label.clone(),
-                    fingerprint: fingerprint(secret.expose_secret()),
-                    clear_at: now + chrono::Duration::seconds(i64::from(secs)),
-                });
-                match recorded {
-                    Ok(()) => fx.toasts.info(format!("Copied {label} — clears in {secs} s"), now),
-                    Err(error) => fx
-                        .toasts
-                        .error(format!("Copied {label}, but the copy could not be recorded: {error}"), now),
-                }
-            }
-            (Err(error), _) => fx.toasts.error(error.to_string(), now),
-        }
+        let ended = taken.map_err(crate::ui::Failure::from).and_then(|()| {
+            recorded.map_err(|e| crate::ui::Failure::said(format!("the audit log could not record it ({e})")))
+        });
+        copying.ended(&label, secs, ended);
     }
 
     fn verify(&mut self, id: &KeyId, fx: &mut Effects<'_>) {

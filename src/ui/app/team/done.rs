@@ -3,15 +3,13 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use secrecy::ExposeSecret;
 
 use super::work::panel_read;
 use super::{Done, KeydeskApp, Phase};
 use super::{TeamDone, sentence};
-use crate::clipboard::fingerprint;
 use crate::ui::Failure;
 use crate::ui::jobs::Records;
-use crate::ui::session::{PendingClear, REVEAL_SECS, Revealed};
+use crate::ui::session::changes::Copying;
 use crate::ui::state::Screen;
 use crate::ui::team::{ShownCode, TeamCommand};
 
@@ -38,10 +36,9 @@ impl KeydeskApp {
                 }
                 Err(error) => self.toasts.error(error.to_string(), now),
             },
-            done @ (TeamDone::Revealed(..)
-            | TeamDone::ToCopy(..)
-            | TeamDone::CopyRecorded { .. }
-            | TeamDone::Failed(_)) => self.reveal_copy_done(ctx, done, now),
+            done @ (TeamDone::ToCopy(..) | TeamDone::CopyRecorded { .. } | TeamDone::Failed(_)) => {
+                self.copy_done(ctx, done, now);
+            }
             done @ (TeamDone::Members(_)
             | TeamDone::Invited(..)
             | TeamDone::PasswordChanged(_)
@@ -157,6 +154,9 @@ impl KeydeskApp {
         if let Some(shown) = taken.shown_once {
             session.shown_once = Some(shown);
         }
+        if let Some(revealed) = taken.revealed {
+            session.revealed = Some(revealed);
+        }
         for read in reads {
             self.run_team(ctx, read);
         }
@@ -165,23 +165,9 @@ impl KeydeskApp {
         }
     }
 
-    /// Takes in a revealed secret, or one to copy and the audit trail's record of the copy.
-    pub(super) fn reveal_copy_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
+    /// Takes in a secret to copy, and the audit trail's record of the copy.
+    pub(super) fn copy_done(&mut self, ctx: &egui::Context, done: TeamDone, now: DateTime<Utc>) {
         match done {
-            TeamDone::Revealed(id, result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                match result {
-                    Ok(secret) => {
-                        session.revealed = Some(Revealed {
-                            key_id: id,
-                            secret,
-                            until: now + chrono::Duration::seconds(REVEAL_SECS),
-                            galley: None,
-                        });
-                    }
-                    Err(error) => self.toasts.error(sentence(&error), now),
-                }
-            }
             TeamDone::ToCopy(key, result) => {
                 let Phase::Team(session) = &mut self.phase else { return };
                 let (secret, keys) = match (result, &session.keys) {
@@ -192,16 +178,15 @@ impl KeydeskApp {
                     (Ok(_), None) => return,
                 };
                 let label = key.record.label.clone();
-                let taken = self.services.clipboard.set_secret(secret.expose_secret());
                 // This computer's setting for the team vault (team.ron), as a local copy's.
                 let secs = session.settings.clipboard_clear_secs;
-                if taken.is_ok() {
-                    self.copy = Some(PendingClear {
-                        label: label.clone(),
-                        fingerprint: fingerprint(secret.expose_secret()),
-                        clear_at: now + chrono::Duration::seconds(i64::from(secs)),
-                    });
-                }
+                let mut copying = Copying {
+                    clipboard: &mut *self.services.clipboard,
+                    pending: &mut self.copy,
+                    toasts: &mut self.toasts,
+                    now,
+                };
+                let taken = copying.put(&label, &secret, secs);
                 let vault = session.vault.clone();
                 self.jobs.spawn(
                     ctx,
@@ -221,17 +206,13 @@ impl KeydeskApp {
                 );
             }
             TeamDone::CopyRecorded { label, result, secs } => {
-                match result {
-                    Ok(()) => self.toasts.info(format!("Copied {label} — clears in {secs} s"), now),
-                    Err(error) => {
-                        // A copy the trail did not record is taken back off the clipboard.
-                        if self.copy.as_ref().is_some_and(|c| c.label == label) {
-                            let _nothing_to_clear = self.services.clipboard.clear();
-                            self.copy = None;
-                        }
-                        self.toasts.error(format!("{label} was not copied: {error}"), now);
-                    }
-                }
+                let copying = Copying {
+                    clipboard: &mut *self.services.clipboard,
+                    pending: &mut self.copy,
+                    toasts: &mut self.toasts,
+                    now,
+                };
+                copying.ended(&label, secs, result);
             }
             TeamDone::Failed(error) => {
                 self.toasts.error(sentence(&error), now);

@@ -34,8 +34,7 @@ use crate::vault::model::{Account, Incident, KeyId};
 
 pub(in crate::ui::app) use opening::{keep_token, lock_state, open};
 use work::{
-    apply_poll, read_audit, run_change, run_key_command, run_member_command, run_reveal_copy,
-    run_transfer_command,
+    apply_poll, read_audit, run_change, run_copy, run_key_command, run_member_command, run_transfer_command,
 };
 
 /// How often an open team vault asks the server what changed.
@@ -103,7 +102,6 @@ pub struct Polled {
 /// What a team job hands back.
 pub enum TeamDone {
     Opened(Result<Box<TeamSession>, OpenError>),
-    Revealed(KeyId, Result<SecretString, TeamError>),
     /// The secret to put on the clipboard, read fresh from the server.
     ToCopy(Box<TeamKey>, Result<SecretString, TeamError>),
     CopyRecorded {
@@ -451,9 +449,7 @@ impl KeydeskApp {
         };
         // Each group of the other commands is started by the function for it.
         match command {
-            command @ (Command::Reveal(_) | Command::Copy(_)) => {
-                run_reveal_copy(jobs, ctx, session, with, now, command);
-            }
+            Command::Copy(id) => run_copy(jobs, ctx, session, with, id),
             Command::CheckAll => {
                 let existing = session.list.clone();
                 let label = "Checking every key at its provider";

@@ -17,36 +17,23 @@ use crate::ui::session::changes;
 use crate::ui::team::TeamCommand;
 use crate::vault::model::KeyId;
 
-/// Starts a reveal or a copy of a key's secret, read fresh from the server.
-pub(super) fn run_reveal_copy(
+/// Starts a copy of key `id`'s secret, read fresh from the server (the clipboard takes it on
+/// the window's thread, then the copy is recorded).
+pub(super) fn run_copy(
     jobs: &mut Jobs<Done>,
     ctx: &egui::Context,
     session: &TeamSession,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
-    now: DateTime<Utc>,
-    command: Command,
+    id: KeyId,
 ) {
-    match command {
-        Command::Reveal(id) => {
-            let label = format!("Revealing \"{}\"", session.label_of(&id));
-            jobs.spawn(ctx, label, Records::Yes, move || {
-                let result = fresh(&vault, &id).and_then(|key| vault.reveal(&keys, &key, now));
-                Done::Team(TeamDone::Revealed(id, result))
-            });
+    let label = format!("Copying \"{}\"", session.label_of(&id));
+    jobs.spawn(ctx, label, Records::No, move || match fresh(&vault, &id) {
+        Ok(key) => {
+            let secret = vault.secret_to_copy(&keys, &key);
+            Done::Team(TeamDone::ToCopy(Box::new(key), secret))
         }
-        Command::Copy(id) => {
-            let label = format!("Copying \"{}\"", session.label_of(&id));
-            jobs.spawn(ctx, label, Records::No, move || match fresh(&vault, &id) {
-                Ok(key) => {
-                    let secret = vault.secret_to_copy(&keys, &key);
-                    Done::Team(TeamDone::ToCopy(Box::new(key), secret))
-                }
-                Err(error) => Done::Team(TeamDone::Failed(error)),
-            });
-        }
-        // The other commands are started by the other groups (see `run_team`).
-        _ => {}
-    }
+        Err(error) => Done::Team(TeamDone::Failed(error)),
+    });
 }
 
 /// Starts a key made at a provider, or a question about a key (verify, last use, which key a
@@ -272,6 +259,7 @@ fn doing(asked: &changes::Asked) -> &'static str {
         changes::Asked::Whois => "Looking the string up in the team's keys",
         changes::Asked::LeakResponse(_) => "Opening an incident",
         changes::Asked::AccountTest { .. } => "Testing the account's management key",
+        changes::Asked::Reveal(_) => "Revealing the key",
     }
 }
 
