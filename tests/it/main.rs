@@ -42,6 +42,7 @@ mod team_oidc;
 mod team_pack;
 mod team_signin;
 mod ui;
+mod ui_both;
 mod ui_check_all;
 mod ui_files;
 mod ui_fit;

@@ -128,10 +128,7 @@ impl KeydeskApp {
         use crate::ui::session::changes::Asked;
         let busy = self.jobs.recording().is_some();
         let Phase::Team(session) = &mut self.phase else { return };
-        // A poll begun before the change is old now.
-        session.changes += 1;
-        super::work::apply_refresh(session, polled);
-        session.next_poll = now + chrono::Duration::seconds(super::POLL_SECS);
+        session.refreshed(polled, now);
         let asked = answer.asked.clone();
         let parts = session.parts(busy);
         let revoking = parts.state.screens.revoke.is_some();
@@ -188,6 +185,7 @@ impl KeydeskApp {
                 };
                 let taken = copying.put(&label, &secret, secs);
                 let vault = session.vault.clone();
+                let (copy, dir) = (session.copy.clone(), self.services.dir.clone());
                 self.jobs.spawn(
                     ctx,
                     "Recording the copy in the team's audit trail",
@@ -201,11 +199,15 @@ impl KeydeskApp {
                                 sentence(&error)
                             ))),
                         };
-                        Done::Team(TeamDone::CopyRecorded { label, result, secs })
+                        let polled = Box::new(super::refresh(&vault, copy, Some(&keys), &dir, now));
+                        Done::Team(TeamDone::CopyRecorded { label, result, secs, polled })
                     },
                 );
             }
-            TeamDone::CopyRecorded { label, result, secs } => {
+            TeamDone::CopyRecorded { label, result, secs, polled } => {
+                if let Phase::Team(session) = &mut self.phase {
+                    session.refreshed(*polled, now);
+                }
                 let copying = Copying {
                     clipboard: &mut *self.services.clipboard,
                     pending: &mut self.copy,

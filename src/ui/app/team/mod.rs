@@ -109,6 +109,9 @@ pub enum TeamDone {
         result: Result<(), Failure>,
         /// Seconds until the clipboard is cleared.
         secs: u32,
+        /// This computer's copy brought up to date after the record (the key's entry counts
+        /// its copies: a change asked next names its new version).
+        polled: Box<Result<Polled, TeamError>>,
     },
     /// A change written once for either kind (`session::changes`) answered, with this
     /// computer's copy brought up to date after it (or why it could not be).
@@ -232,6 +235,14 @@ impl TeamSession {
         if form.current_password.is_empty() && form.new_password.is_empty() {
             form.kdf_memory_mib = kdf.memory_kib / 1024;
         }
+    }
+
+    /// This computer's copy as a job brought it up to date after its change (a poll begun
+    /// before the change is old now and is not applied).
+    fn refreshed(&mut self, polled: Result<Polled, TeamError>, now: DateTime<Utc>) {
+        self.changes += 1;
+        work::apply_refresh(self, polled);
+        self.next_poll = now + chrono::Duration::seconds(POLL_SECS);
     }
 
     pub(in crate::ui::app) fn label_of(&self, id: &KeyId) -> String {
