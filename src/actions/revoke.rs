@@ -132,7 +132,7 @@ pub fn plan_revoke(
         key_id: record.id.clone(),
         label: record.label.clone(),
         provider,
-        integrations: record.integrations.iter().map(|i| i.name.clone()).collect(),
+        integrations: still_using(&record),
         legacy_mailgun: provider == Provider::Mailgun && record.hint.starts_with("key-"),
         way,
     })
@@ -187,6 +187,15 @@ pub struct RevokeDone {
     pub message: String,
     /// Extra things to tell (grace windows, a secret that could not be deleted).
     pub notes: Vec<String>,
+}
+
+/// The integrations that still use `record`: an integration its rotation moved to the new key
+/// (updated and tested there) uses it no more.
+fn still_using(record: &KeyRecord) -> Vec<String> {
+    let moved = |name: &str| {
+        record.rotation.as_ref().is_some_and(|r| r.steps.iter().any(|s| s.integration == name && s.moved()))
+    };
+    record.integrations.iter().filter(|i| !moved(&i.name)).map(|i| i.name.clone()).collect()
 }
 
 /// Records the revoke, or the reason it did not happen.
