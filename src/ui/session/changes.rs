@@ -49,6 +49,8 @@ pub enum Asked {
     AccountTest { id: String, name: String },
     /// Key `0`'s secret shown on its page.
     Reveal(KeyId),
+    /// The auto-lock and clipboard times (and a local vault's weekly check) saved.
+    Settings,
 }
 
 /// What a change did.
@@ -153,6 +155,7 @@ impl Asked {
             Command::AddAccount { .. } | Command::RemoveAccount(_) => Asked::Account,
             Command::Whois(_) => Asked::Whois,
             Command::Reveal(key) => Asked::Reveal(key.clone()),
+            Command::SaveSettings(_) => Asked::Settings,
             Command::RespondToLeak { key, .. } => Asked::LeakResponse(key.clone()),
             _ => return None,
         })
@@ -214,6 +217,10 @@ pub fn apply(store: &mut (impl Store + ?Sized), change: Change, asking: &Asking)
             store.whois(candidate.expose_secret()).map(Changed::Found).map_err(Failure::of)
         }
         Command::Reveal(key) => store.reveal(&key).map(Changed::Revealed).map_err(Failure::of),
+        Command::SaveSettings(settings) => store
+            .update_settings(settings)
+            .map(|()| Changed::Said("Settings saved.".to_owned()))
+            .map_err(Failure::of),
         Command::RespondToLeak { key, report } => store
             .open_incident(&key, &report)
             .map(|id| Changed::Said(super::leak_incident_opened(&id)))
@@ -535,6 +542,7 @@ impl Screens {
                 form.summary.clear();
                 form.error = None;
             }
+            Asked::Settings => self.settings.error = None,
             Asked::Account => {
                 let tested = std::mem::take(&mut self.accounts.tested);
                 self.accounts = AccountsState { tested, ..AccountsState::default() };
@@ -606,6 +614,7 @@ impl Screens {
             Asked::IncidentOpened => self.detail.incident.error = why,
             Asked::IncidentClosed(id) => self.incident_form(id).error = why,
             Asked::Account => self.accounts.error = why,
+            Asked::Settings => self.settings.error = why,
             Asked::Revoke { key, .. } => match &mut self.revoke {
                 Some(dialog) if dialog.key_id == *key => dialog.error = why,
                 _ => toasts.error(failure.to_string(), now),
@@ -620,6 +629,34 @@ impl Screens {
             | Asked::Reveal(_) => {
                 toasts.error(failure.to_string(), now);
             }
+        }
+    }
+
+    /// Writes incident `id`'s Markdown report to `path` (the incident and its key as `book`
+    /// has them, a team vault's as last read): said, or why not under the incident.
+    pub fn export_incident(
+        &mut self,
+        (id, path): (&str, &std::path::Path),
+        book: &dyn KeyBook,
+        toasts: &mut Toasts,
+        now: DateTime<Utc>,
+    ) {
+        let path = crate::storage::expand_home(path);
+        let written = book.incidents().iter().find(|i| i.id == id).map(|incident| {
+            // The report names the key and its replacement.
+            let key = book.key(&incident.key);
+            let replacement = key.and_then(|k| k.replaced_by.as_ref()).and_then(|id| book.key(id));
+            let keys: Vec<_> = key.into_iter().chain(replacement).cloned().collect();
+            actions::transfer::write_incident_report(&keys, incident, &path)
+        });
+        let form = self.incident_form(id);
+        match written {
+            Some(Ok(said)) => {
+                form.error = None;
+                toasts.info(said, now);
+            }
+            Some(Err(error)) => form.error = Some(error.to_string()),
+            None => form.error = Some(format!("There is no incident {id}.")),
         }
     }
 

@@ -1,7 +1,5 @@
 //! Applying the session's commands: against the vault, the clipboard and the job runner.
 
-use std::path::Path;
-
 use super::{Command, Effects, Session, SessionDone};
 use crate::actions::{self, RevokeOptions};
 
@@ -15,7 +13,6 @@ impl Session {
     /// (`Screens::navigate`, the same on a team vault); the rest goes to the part of the
     /// session that decides it.
     pub fn run(&mut self, command: Command, fx: &mut Effects<'_>) {
-        let now = fx.now;
         let Some(command) = self.screens.navigate(command, self.vault.file()) else { return };
         match command {
             // Taken by the screens.
@@ -48,12 +45,15 @@ impl Session {
             | Command::RemoveAccount(_)
             | Command::Whois(_)
             | Command::Reveal(_)
-            | Command::RespondToLeak { .. }) => self.change(command, fx),
+            | Command::RespondToLeak { .. }
+            | Command::SaveSettings(_)) => self.change(command, fx),
             Command::CreateAtProvider { account, request, scopes } => {
                 self.create_at_provider(&account, request, &scopes, fx);
             }
             // Incidents.
-            Command::ExportIncident { id, path } => self.export_incident(&id, &path, fx),
+            Command::ExportIncident { id, path } => {
+                self.screens.export_incident((&id, &path), self.vault.file(), fx.toasts, fx.now);
+            }
             // The shell asks the desktop (`KeydeskApp::run_cmd`); nothing for the session.
             Command::ChooseFile(_) => {}
             // Revoke.
@@ -62,10 +62,6 @@ impl Session {
             }
             // Provider accounts and settings.
             Command::TestAccount(id) => self.test_account(&id, fx),
-            Command::SaveSettings(settings) => match self.vault.update_settings(settings) {
-                Ok(()) => fx.toasts.info("Settings saved.".to_owned(), now),
-                Err(error) => self.screens.settings.error = Some(error.to_string()),
-            },
         }
     }
 }
@@ -168,27 +164,7 @@ impl Session {
 }
 
 /// Incidents.
-impl Session {
-    /// Writes the incident's report (Markdown) to `path`.
-    fn export_incident(&mut self, id: &str, path: &Path, fx: &mut Effects<'_>) {
-        let path = crate::storage::expand_home(path);
-        let file = self.vault.file();
-        let written = file
-            .incidents
-            .iter()
-            .find(|i| i.id == id)
-            .map(|incident| crate::actions::transfer::write_incident_report(&file.keys, incident, &path));
-        let form = self.screens.incident_form(id);
-        match written {
-            Some(Ok(said)) => {
-                form.error = None;
-                fx.toasts.info(said, fx.now);
-            }
-            Some(Err(error)) => form.error = Some(error.to_string()),
-            None => form.error = Some(format!("There is no incident {id}.")),
-        }
-    }
-}
+impl Session {}
 
 /// Revoke.
 impl Session {

@@ -49,17 +49,6 @@ impl KeydeskApp {
             TeamDone::Accounts(read) => self.accounts_read(read, now),
             done @ (TeamDone::ImportPreviewed(..) | TeamDone::Said(_)) => self.transfer_done(done, now),
             TeamDone::Browsers(result) => self.browsers_done(result, now),
-            TeamDone::SettingsSaved(result) => {
-                let Phase::Team(session) = &mut self.phase else { return };
-                match result {
-                    Ok(settings) => {
-                        session.screen.screens.settings.error = None;
-                        session.settings = settings;
-                        self.toasts.info("Settings saved.".to_owned(), now);
-                    }
-                    Err(error) => session.screen.screens.settings.error = Some(error.to_string()),
-                }
-            }
         }
     }
 
@@ -150,6 +139,12 @@ impl KeydeskApp {
         }
         if let Some(shown) = taken.shown_once {
             session.shown_once = Some(shown);
+        }
+        // Kept in this computer's team.ron: what the session goes by now.
+        if matches!(asked, Asked::Settings)
+            && let Ok(config) = crate::actions::team::read_config(&self.services.dir)
+        {
+            session.settings = config.settings;
         }
         if let Some(revealed) = taken.revealed {
             session.revealed = Some(revealed);

@@ -147,8 +147,6 @@ pub enum TeamDone {
     /// A browser allowed or stopped, or the leak guard switched: the browser settings now and
     /// what to say, or why not.
     Browsers(Result<(crate::team::TeamSettings, String), Failure>),
-    /// The auto-lock and clipboard times kept: this computer's settings now, or why not.
-    SettingsSaved(Result<crate::team::TeamSettings, Failure>),
 }
 
 impl TeamSession {
@@ -436,17 +434,13 @@ impl KeydeskApp {
                 return self.run_files(ctx, super::files::FilesCommand::Choose(*target));
             }
             Command::ExportIncident { id, path } => {
-                return export_incident(session, id, path, &mut self.toasts, now);
+                let parts = session.parts(busy);
+                return parts.state.screens.export_incident((id, path), &parts.view, &mut self.toasts, now);
             }
-            Command::SaveSettings(settings) => {
-                return save_settings(
-                    session,
-                    &mut self.jobs,
-                    ctx,
-                    settings.clone(),
-                    &self.services.dir,
-                    now,
-                );
+            // The change is recorded in the team's trail, which takes the server and the team's key.
+            Command::SaveSettings(_) if session.keys.is_none() => {
+                let why = "The team vault's server must answer first: the change is recorded in its trail.";
+                return session.screen.screens.settings.error = Some(why.to_owned());
             }
             _ => {}
         }
@@ -538,59 +532,4 @@ impl KeydeskApp {
         let poll = session.poll.is_none().then_some(session.next_poll);
         [reveal, poll].into_iter().flatten().min()
     }
-}
-
-/// Writes incident `id`'s report to `path` as a local key's page does (the incident as last
-/// read, its key from this computer's copy): said, or why not under the incident.
-fn export_incident(
-    session: &mut TeamSession,
-    id: &str,
-    path: &std::path::Path,
-    toasts: &mut crate::ui::widgets::Toasts,
-    now: DateTime<Utc>,
-) {
-    let path = crate::storage::expand_home(path);
-    let incident = session.incidents.as_deref().and_then(|all| all.iter().find(|i| i.id == id));
-    let written = incident.map(|incident| {
-        let key: Vec<_> =
-            session.list.iter().filter(|k| k.record.id == incident.key).map(|k| k.record.clone()).collect();
-        crate::actions::transfer::write_incident_report(&key, incident, &path)
-    });
-    let form = session.screen.screens.incidents.forms.entry(id.to_owned()).or_default();
-    match written {
-        Some(Ok(said)) => {
-            form.error = None;
-            toasts.info(said, now);
-        }
-        Some(Err(error)) => form.error = Some(error.to_string()),
-        None => form.error = Some(format!("There is no incident {id}.")),
-    }
-}
-
-/// Keeps the auto-lock and clipboard times in this computer's `team.ron`, recorded in the
-/// team's trail (which takes the server and the team's key).
-fn save_settings(
-    session: &mut TeamSession,
-    jobs: &mut crate::ui::jobs::Jobs<Done>,
-    ctx: &egui::Context,
-    settings: crate::vault::model::Settings,
-    dir: &std::path::Path,
-    now: DateTime<Utc>,
-) {
-    let Some(keys) = session.keys.clone() else {
-        session.screen.screens.settings.error = Some(
-            "The team vault's server must answer first: the change is recorded in its trail.".to_owned(),
-        );
-        return;
-    };
-    let (vault, dir) = (session.vault.clone(), dir.to_owned());
-    jobs.spawn(ctx, "Saving the settings", Records::Yes, move || {
-        let kept = crate::actions::TeamStore::new(&vault, &keys, now)
-            .map_err(crate::actions::ActionError::from)
-            .and_then(|store| crate::actions::Store::update_settings(&mut store.in_folder(&dir), settings))
-            .map_err(Failure::from)
-            .and_then(|()| folder::read_config(&dir).map_err(Failure::from))
-            .map(|config| config.settings);
-        Done::Team(TeamDone::SettingsSaved(kept))
-    });
 }

@@ -230,6 +230,8 @@ pub(super) fn answered_job(
     jobs.spawn(ctx, label, Records::Yes, move || {
         let answer = match actions::TeamStore::new(&vault, &keys, now) {
             Ok(store) => {
+                // This computer's settings of the team vault are kept in its folder's team.ron.
+                let store = store.in_folder(&dir);
                 let mut store = match existing {
                     Some(existing) => store.adding(existing),
                     None => store,
@@ -260,6 +262,7 @@ fn doing(asked: &changes::Asked) -> &'static str {
         changes::Asked::LeakResponse(_) => "Opening an incident",
         changes::Asked::AccountTest { .. } => "Testing the account's management key",
         changes::Asked::Reveal(_) => "Revealing the key",
+        changes::Asked::Settings => "Saving the settings",
     }
 }
 
