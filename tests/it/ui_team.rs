@@ -1013,6 +1013,8 @@ fn a_leak_is_revoked_replaced_and_closed_as_an_incident_from_the_team_screen() {
         written.contains("suspected leak of \"CRM mail\"") && written.contains("a public Slack channel"),
         "{written}"
     );
+    // It names the replacement pasted above, as a local vault's report does.
+    assert!(!written.contains("No replacement yet"), "{written}");
     click(&mut harness, "Close incident");
     harness.get_by_label_contains("The summary is empty");
     type_into(&mut harness, "Summary", "Message deleted, key replaced");
