@@ -19,6 +19,7 @@ use crate::browser::messaging::{ErrorCode, Reply, Request};
 use crate::browser::{peer, socket};
 use crate::ui::Failure;
 use crate::ui::jobs::Records;
+use crate::ui::session::changes::{Answer, Asked, Changed};
 
 mod propose;
 
@@ -40,6 +41,9 @@ impl Drop for BrowserBridge {
         let _gone = std::fs::remove_file(&self.path);
     }
 }
+
+/// Why a browser setting of a team vault waits (it is recorded in the team's trail).
+const NOT_NOW: &str = "the team vault's server cannot be reached, and the change is recorded in its trail: try again once it can";
 
 /// The sentences the extension shows.
 pub const UNLOCK_FIRST: &str = "Unlock Keydesk first: its window is in front of you now.";
@@ -262,7 +266,6 @@ impl KeydeskApp {
     /// through the store: the local vault's header, or the team vault's `team.ron` with a line
     /// in the team's trail (a job, as it writes the server). Recorded either way.
     pub(super) fn set_browser_allowed(&mut self, ctx: &egui::Context, browser: String, allowed: bool) {
-        let now = self.now();
         let said = move |browser: &str| {
             if allowed {
                 format!("{browser} may now ask for keys: click the key in the page again.")
@@ -274,79 +277,60 @@ impl KeydeskApp {
             let verb = if allowed { "allowed" } else { "stopped" };
             format!("{browser} could not be {verb}: {error}")
         };
-        match &mut self.phase {
-            Phase::Unlocked(session) => {
-                match crate::actions::Store::allow_browser(&mut session.vault, &browser, allowed) {
-                    Ok(()) => self.toasts.info(said(&browser), now),
-                    Err(error) => self.toasts.error(failed(&browser, &error), now),
-                }
-            }
-            Phase::Team(session) => {
-                let Some(keys) = session.keys.clone() else {
-                    let why = "the team vault's server cannot be reached, and the change is recorded in its trail: try again once it can.";
-                    self.toasts.error(failed(&browser, &why), now);
-                    return;
-                };
-                let (vault, dir) = (session.vault.clone(), self.services.dir.clone());
-                let label =
-                    if allowed { format!("Allowing {browser}") } else { format!("Stopping {browser}") };
-                self.jobs.spawn(ctx, label, Records::Yes, move || {
-                    let kept = TeamStore::new(&vault, &keys, now)
-                        .map_err(crate::actions::ActionError::from)
-                        .and_then(|store| {
-                            crate::actions::Store::allow_browser(
-                                &mut store.in_folder(&dir),
-                                &browser,
-                                allowed,
-                            )
-                        })
-                        .map_err(|error| Failure::Said(failed(&browser, &error)))
-                        .and_then(|()| crate::actions::team::read_config(&dir).map_err(Failure::from))
-                        .map(|config| (config.settings, said(&browser)));
-                    Done::Team(TeamDone::Browsers(kept))
-                });
-            }
-            Phase::Busy | Phase::Create(_) | Phase::Locked(_) => {}
-        }
+        let label = if allowed { format!("Allowing {browser}") } else { format!("Stopping {browser}") };
+        self.change_either(ctx, (label, failed(&browser, &NOT_NOW)), move |store| {
+            let kept = store.allow_browser(&browser, allowed);
+            let result =
+                kept.map(|()| Changed::Said(said(&browser))).map_err(|e| Failure::Said(failed(&browser, &e)));
+            Answer::of(Asked::Browsers, result)
+        });
     }
 
     /// Turns the leak guard on or off (Settings' checkbox; a team vault: its Browsers panel)
     /// through the store, as [`Self::set_browser_allowed`] keeps the browsers: the local
     /// vault's header, or the team vault's `team.ron` with a line in its trail (a job).
     pub(super) fn set_leak_guard(&mut self, ctx: &egui::Context, on: bool) {
-        let now = self.now();
         let said = if on {
             "The leak guard is on: a key pasted into a page that is not one of its integrations is named beside the field."
         } else {
             "The leak guard is off: no pasted text is sent to Keydesk."
         };
         let failed = |error: &dyn std::fmt::Display| format!("The leak guard could not be switched: {error}");
-        match &mut self.phase {
-            Phase::Unlocked(session) => match crate::actions::Store::set_leak_guard(&mut session.vault, on) {
-                Ok(()) => self.toasts.info(said.to_owned(), now),
-                Err(error) => self.toasts.error(failed(&error), now),
-            },
-            Phase::Team(session) => {
-                let Some(keys) = session.keys.clone() else {
-                    let why = "the team vault's server cannot be reached, and the change is recorded in its trail: try again once it can.";
-                    self.toasts.error(failed(&why), now);
-                    return;
-                };
-                let (vault, dir) = (session.vault.clone(), self.services.dir.clone());
-                self.jobs.spawn(ctx, "Switching the leak guard".to_owned(), Records::Yes, move || {
-                    let kept = TeamStore::new(&vault, &keys, now)
-                        .map_err(crate::actions::ActionError::from)
-                        .and_then(|store| {
-                            crate::actions::Store::set_leak_guard(&mut store.in_folder(&dir), on)
-                        })
-                        .map_err(|error| Failure::Said(failed(&error)))
-                        .and_then(|()| crate::actions::team::read_config(&dir).map_err(Failure::from))
-                        .map(|config| (config.settings, said.to_owned()));
-                    Done::Team(TeamDone::Browsers(kept))
-                });
-            }
-            Phase::Busy | Phase::Create(_) | Phase::Locked(_) => {}
+        let label = "Switching the leak guard".to_owned();
+        self.change_either(ctx, (label, failed(&NOT_NOW)), move |store| {
+            let switched = store.set_leak_guard(on);
+            let result =
+                switched.map(|()| Changed::Said(said.to_owned())).map_err(|e| Failure::Said(failed(&e)));
+            Answer::of(Asked::Browsers, result)
+        });
+    }
+
+    /// Runs `work` on the vault open, either kind: a local vault's at once, a team vault's as
+    /// its job (`work::answered_job`); the answer is taken in as a change's (`Screens::take`).
+    /// `(label, offline)`: what the job is called, and what is said when the team vault's
+    /// server must answer first.
+    fn change_either(
+        &mut self,
+        ctx: &egui::Context,
+        (label, offline): (String, String),
+        work: impl FnOnce(&mut dyn crate::actions::Store) -> Answer + Send + 'static,
+    ) {
+        if matches!(self.phase, Phase::Unlocked(_)) {
+            self.with_session(ctx, |session, fx| {
+                let answer = work(&mut session.vault);
+                session.take(answer, fx);
+            });
+            return;
         }
+        let now = self.now();
+        let Phase::Team(session) = &mut self.phase else { return };
+        let Some(keys) = session.keys.clone() else { return self.toasts.error(offline, now) };
+        let with = (keys, session.vault.clone());
+        let job = super::team::Job { label, asked: Asked::Browsers, existing: None };
+        let dir = self.services.dir.clone();
+        super::team::answered_job(&mut self.jobs, ctx, session, with, (now, &dir), job, move |store| {
+            work(store)
+        });
     }
 
     /// The question of a browser's first request, over whatever is on screen.

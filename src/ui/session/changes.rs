@@ -51,6 +51,8 @@ pub enum Asked {
     Reveal(KeyId),
     /// The auto-lock and clipboard times (and a local vault's weekly check) saved.
     Settings,
+    /// A browser allowed or stopped, or the leak guard switched.
+    Browsers,
 }
 
 /// What a change did.
@@ -553,7 +555,8 @@ impl Screens {
             | Asked::Verify(_)
             | Asked::Usage(_)
             | Asked::Whois
-            | Asked::Reveal(_) => {}
+            | Asked::Reveal(_)
+            | Asked::Browsers => {}
         }
         if let Some(said) = said {
             toasts.info(said, now);
@@ -615,6 +618,7 @@ impl Screens {
             Asked::IncidentClosed(id) => self.incident_form(id).error = why,
             Asked::Account => self.accounts.error = why,
             Asked::Settings => self.settings.error = why,
+            Asked::Browsers => toasts.error(failure.to_string(), now),
             Asked::Revoke { key, .. } => match &mut self.revoke {
                 Some(dialog) if dialog.key_id == *key => dialog.error = why,
                 _ => toasts.error(failure.to_string(), now),

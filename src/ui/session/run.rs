@@ -78,7 +78,7 @@ impl Session {
 
     /// Takes a change's answer in, as a team vault's session does: the screens say it, then
     /// a secret made is shown once and a key pasted is checked when asked.
-    pub(super) fn take(&mut self, answer: super::changes::Answer, fx: &mut Effects<'_>) {
+    pub(crate) fn take(&mut self, answer: super::changes::Answer, fx: &mut Effects<'_>) {
         let taken = self.screens.take(answer, self.vault.file(), fx.toasts, fx.now);
         if let Some(shown) = taken.shown_once {
             self.shown_once = Some(shown);

@@ -48,7 +48,6 @@ impl KeydeskApp {
             }
             TeamDone::Accounts(read) => self.accounts_read(read, now),
             done @ (TeamDone::ImportPreviewed(..) | TeamDone::Said(_)) => self.transfer_done(done, now),
-            TeamDone::Browsers(result) => self.browsers_done(result, now),
         }
     }
 
@@ -141,7 +140,7 @@ impl KeydeskApp {
             session.shown_once = Some(shown);
         }
         // Kept in this computer's team.ron: what the session goes by now.
-        if matches!(asked, Asked::Settings)
+        if matches!(asked, Asked::Settings | Asked::Browsers)
             && let Ok(config) = crate::actions::team::read_config(&self.services.dir)
         {
             session.settings = config.settings;
@@ -358,23 +357,6 @@ impl KeydeskApp {
             }
             // The other answers are taken in by the other groups (see `team_done`).
             _ => {}
-        }
-    }
-
-    /// Takes in the browser settings of the team vault on this computer (the browsers allowed
-    /// to fill from it, the leak guard).
-    pub(super) fn browsers_done(
-        &mut self,
-        result: Result<(crate::team::TeamSettings, String), Failure>,
-        now: DateTime<Utc>,
-    ) {
-        let Phase::Team(session) = &mut self.phase else { return };
-        match result {
-            Ok((settings, said)) => {
-                session.settings = settings;
-                self.toasts.info(said, now);
-            }
-            Err(error) => self.toasts.error(error.to_string(), now),
         }
     }
 }

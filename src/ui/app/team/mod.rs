@@ -33,6 +33,7 @@ use crate::vault::crypto::CryptoError;
 use crate::vault::model::{Account, Incident, KeyId};
 
 pub(in crate::ui::app) use opening::{keep_token, lock_state, open};
+pub(in crate::ui::app) use work::{Job, answered_job};
 use work::{
     apply_poll, read_audit, run_change, run_copy, run_key_command, run_member_command, run_transfer_command,
 };
@@ -144,9 +145,6 @@ pub enum TeamDone {
     /// A verify, an import or an export: what to say (a key the provider takes, the keys
     /// imported), or what went wrong; the list is read again.
     Said(Result<String, Failure>),
-    /// A browser allowed or stopped, or the leak guard switched: the browser settings now and
-    /// what to say, or why not.
-    Browsers(Result<(crate::team::TeamSettings, String), Failure>),
 }
 
 impl TeamSession {

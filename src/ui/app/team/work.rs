@@ -204,7 +204,7 @@ pub(super) fn run_change(
 }
 
 /// A team job whose answer the screens take as a local vault's session's (`changes`).
-pub(super) struct Job {
+pub(in crate::ui::app) struct Job {
     /// What the window says while it runs.
     pub label: String,
     /// What it answers (said as failed when the server cannot be asked).
@@ -216,7 +216,7 @@ pub(super) struct Job {
 
 /// Runs `work` on the team vault as a store, in a job; its answer comes with this computer's
 /// copy brought up to date, so what it changed shows at once.
-pub(super) fn answered_job(
+pub(in crate::ui::app) fn answered_job(
     jobs: &mut Jobs<Done>,
     ctx: &egui::Context,
     session: &TeamSession,
@@ -263,6 +263,7 @@ fn doing(asked: &changes::Asked) -> &'static str {
         changes::Asked::AccountTest { .. } => "Testing the account's management key",
         changes::Asked::Reveal(_) => "Revealing the key",
         changes::Asked::Settings => "Saving the settings",
+        changes::Asked::Browsers => "Saving the browser settings",
     }
 }
 
