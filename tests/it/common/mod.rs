@@ -256,8 +256,8 @@ pub fn keychain_required() -> bool {
 /// 200 generates, each killed with SIGKILL at a random moment (or let finish): the vault
 /// always opens, `check` finds at most orphaned secrets (repaired), and every generate that
 /// reported success is still there. The moment is drawn up to twice as long as a generate
-/// takes on this machine (measured first, at least `shortest_wait_ms`), so about half are
-/// killed however fast the machine is.
+/// takes on this machine (measured first, at least `shortest_wait_ms`, then following how the
+/// runs end), so about half are killed however fast the machine is.
 pub fn kill_soak(cli: &Cli, rounds: usize, seed: u64, shortest_wait_ms: u64) {
     use rand::RngExt;
     let mut rng = rng(seed);
@@ -272,6 +272,10 @@ pub fn kill_soak(cli: &Cli, rounds: usize, seed: u64, shortest_wait_ms: u64) {
     }
     taken.sort();
     let longest_wait_ms = u64::try_from(taken[1].as_millis() * 2).unwrap_or(u64::MAX).max(shortest_wait_ms);
+    // The moment follows the machine as it runs: a run that ended before its kill shortens
+    // the next waits, a run killed lengthens them, so about half are killed even when the
+    // machine slows down or speeds up (another test run beside this one) after the measure.
+    let mut longest_wait_us = longest_wait_ms * 1000;
     let mut killed = 0;
     for round in 0..rounds {
         let label = format!("Soak {round}");
@@ -281,10 +285,13 @@ pub fn kill_soak(cli: &Cli, rounds: usize, seed: u64, shortest_wait_ms: u64) {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_micros(rng.random_range(0..longest_wait_ms * 1000)));
+        std::thread::sleep(std::time::Duration::from_micros(rng.random_range(0..longest_wait_us)));
         if child.try_wait().unwrap().is_none() {
             let _already_gone = child.kill();
             killed += 1;
+            longest_wait_us = (longest_wait_us + longest_wait_us / 10).min(longest_wait_ms * 4000);
+        } else {
+            longest_wait_us = (longest_wait_us - longest_wait_us / 10).max(1000);
         }
         let output = child.wait_with_output().unwrap();
         if output.status.success() {
