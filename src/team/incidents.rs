@@ -136,7 +136,13 @@ impl TeamVault {
         rng.fill(&mut bytes);
         let id = crypto::hex(&bytes);
         let now = crate::vault::whole_seconds(now);
-        let incident = new_incident(id.clone(), &key.record.id, &key.record.label, report, now)?;
+        // Who noticed it, unless someone else did: the member opening it (a local vault has one
+        // user, and leaves it empty).
+        let mut report = report.clone();
+        if report.noticed_by.trim().is_empty() {
+            report.noticed_by.clone_from(&self.config().member);
+        }
+        let incident = new_incident(id.clone(), &key.record.id, &key.record.label, &report, now)?;
         let (head, _mac) = self.audit_head()?;
         self.write_incident(keys, &incident, head, 0)?;
         let detail =

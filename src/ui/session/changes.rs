@@ -109,7 +109,7 @@ impl Answer {
 /// What a change reads besides its command: the key the New key screen makes a replacement
 /// for, and the version the key's page's form was filled from (a team entry's: a change made
 /// since by another member is refused).
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Asking {
     pub replaces: Option<KeyId>,
     pub version: Option<u64>,
@@ -134,11 +134,6 @@ impl Change {
     /// Which change it is.
     pub fn asked(&self) -> &Asked {
         &self.asked
-    }
-
-    /// The command, to fill in what it needs before it is applied.
-    pub fn command_mut(&mut self) -> &mut Command {
-        &mut self.command
     }
 }
 
@@ -191,7 +186,7 @@ pub fn apply(store: &mut (impl Store + ?Sized), change: Change, asking: &Asking)
                 .map(|()| Changed::Said("Rotation finished.".to_owned()))
                 .map_err(Failure::of)
         }
-        Command::AbandonRotation { old, reason } => abandon(store, &old, &reason),
+        Command::AbandonRotation { old, reason } => abandon(store, &old, &reason).map(Changed::Said),
         Command::OpenIncident { key, report } => store
             .open_incident(&key, &report)
             .map(|id| Changed::Said(super::incident_opened(&id)))
@@ -312,8 +307,7 @@ pub fn revoked(
     }
     if let Some((old, why)) = abandons {
         match abandon(store, &old, &why) {
-            Ok(Changed::Said(said)) => done.message = format!("{} {said}", done.message),
-            Ok(_) => {}
+            Ok(said) => done.message = format!("{} {said}", done.message),
             // The key is revoked all the same: said as a note, not as the revoke's failure.
             Err(failure) => done.notes.push(format!("The rotation could not be given up: {failure}")),
         }
@@ -364,10 +358,11 @@ pub fn tested(
 }
 
 /// Ends the rotation of `old` once its replacement is revoked: the old key is active again.
-pub fn abandon(store: &mut (impl Store + ?Sized), old: &KeyId, reason: &str) -> Result<Changed, Failure> {
+/// Answers what to say of it.
+fn abandon(store: &mut (impl Store + ?Sized), old: &KeyId, reason: &str) -> Result<String, Failure> {
     actions::changes::abandon_rotation(store, old, reason).map_err(Failure::of)?;
     let label = store.key_record(old).map(|k| k.label).unwrap_or_default();
-    Ok(Changed::Said(super::rotation_abandoned(&label)))
+    Ok(super::rotation_abandoned(&label))
 }
 
 /// Makes a Keydesk key: its secret is shown once.

@@ -135,11 +135,8 @@ pub(super) fn run_revoke(
     (now, dir): (DateTime<Utc>, &std::path::Path),
     revoke: Revoke,
 ) {
-    let Revoke { key, reason, options, mut leak, replacement } = revoke;
+    let Revoke { key, reason, options, leak, replacement } = revoke;
     let abandoning = session.screen.screens.abandoning.clone();
-    if let Some(report) = leak.as_mut().filter(|r| r.noticed_by.trim().is_empty()) {
-        report.noticed_by = vault.config().member.clone();
-    }
     let asked = changes::Asked::Revoke { key: key.clone(), replacement };
     let job = Job { label: doing(&asked).to_owned(), asked: asked.clone(), existing: None };
     answered_job(
@@ -172,7 +169,7 @@ pub(super) fn run_change(
     session: &TeamSession,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
     (now, dir): (DateTime<Utc>, &std::path::Path),
-    mut change: changes::Change,
+    change: changes::Change,
 ) {
     let screens = &session.screen.screens;
     // A key's page's edit names the version its form was filled from: a change made since by
@@ -186,11 +183,6 @@ pub(super) fn run_change(
         }
         _ => None,
     };
-    if let Command::OpenIncident { report, .. } | Command::RespondToLeak { report, .. } = change.command_mut()
-        && report.noticed_by.trim().is_empty()
-    {
-        report.noticed_by = vault.config().member.clone();
-    }
     let asking = changes::Asking { replaces: screens.replaces(), version };
     // A new key's checks, and "Which key is this?", read every key: this computer's copy saves
     // reading them again.
