@@ -195,9 +195,8 @@ pub struct OpenError {
 pub enum Phase {
     Create(unlock::CreateState),
     Locked(unlock::UnlockState),
+    /// A vault open, either kind.
     Unlocked(Box<Session>),
-    /// A team vault, unlocked.
-    Team(Box<team::TeamSession>),
     /// The vault is inside a job (a password change); the spinner shows.
     Busy,
 }
@@ -207,7 +206,6 @@ impl Phase {
     pub fn screens(&self) -> Option<&crate::ui::screens::Screens> {
         match self {
             Phase::Unlocked(session) => Some(&session.screens),
-            Phase::Team(session) => Some(&session.screen.screens),
             _ => None,
         }
     }
@@ -215,7 +213,6 @@ impl Phase {
     pub fn screens_mut(&mut self) -> Option<&mut crate::ui::screens::Screens> {
         match self {
             Phase::Unlocked(session) => Some(&mut session.screens),
-            Phase::Team(session) => Some(&mut session.screen.screens),
             _ => None,
         }
     }
@@ -334,9 +331,19 @@ impl KeydeskApp {
         app
     }
 
-    /// Whether the vault is unlocked (for tests and the title).
+    /// Whether a vault is open, either kind (for tests and the title).
     pub fn is_unlocked(&self) -> bool {
         matches!(self.phase, Phase::Unlocked(_))
+    }
+
+    /// The local vault open, if one is.
+    pub fn vault(&self) -> Option<&Vault> {
+        self.session().and_then(Session::vault)
+    }
+
+    /// The local vault open, to change (tests set up a vault's state through it).
+    pub fn vault_mut(&mut self) -> Option<&mut Vault> {
+        self.session_mut().and_then(Session::vault_mut)
     }
 
     /// Whether a lock waits for a job's answer to be recorded.
@@ -344,7 +351,7 @@ impl KeydeskApp {
         self.lock_when_done.is_some()
     }
 
-    /// The unlocked session, if any.
+    /// The open vault's session, either kind, if any.
     pub fn session(&self) -> Option<&Session> {
         match &self.phase {
             Phase::Unlocked(session) => Some(session),
@@ -462,8 +469,8 @@ impl KeydeskApp {
             Command::CancelJob(id) => self.jobs.cancel(id),
             Command::AcceptChanges => {
                 let now = self.now();
-                let Phase::Unlocked(session) = &mut self.phase else { return };
-                match session.vault.accept_outside_changes("the user, in the window") {
+                let Some(vault) = self.vault_mut() else { return };
+                match vault.accept_outside_changes("the user, in the window") {
                     Ok(()) => {
                         self.banner = None;
                         self.toasts
@@ -478,7 +485,7 @@ impl KeydeskApp {
             | Command::PreviewImport { .. }
             | Command::Import
             | Command::Export { .. })
-                if matches!(self.phase, Phase::Team(_)) =>
+                if self.team().is_some() =>
             {
                 self.run_team_window(ctx, command);
             }
@@ -544,9 +551,6 @@ impl KeydeskApp {
                     return;
                 }
                 // The same command on either kind of vault: a team vault's runs as its jobs.
-                if matches!(self.phase, Phase::Team(_)) {
-                    return self.run_team_verb(ctx, command);
-                }
                 self.with_session(ctx, |session, fx| session.run(command, fx));
             }
         }
@@ -597,15 +601,18 @@ impl KeydeskApp {
     /// Takes the vault out of the unlocked session for a job on the settings screen (the
     /// spinner shows meanwhile); what was typed on that screen is kept for its return.
     fn vault_into_job(&mut self) -> Option<Vault> {
-        if !self.is_unlocked() || self.lock_when_done.is_some() {
+        if self.vault().is_none() || self.lock_when_done.is_some() {
             return None;
         }
         let Phase::Unlocked(session) = std::mem::replace(&mut self.phase, Phase::Busy) else {
             return None;
         };
-        let session = *session;
-        self.kept_settings = Some(session.screens.settings);
-        Some(session.vault)
+        let Session { home, screens, .. } = *session;
+        self.kept_settings = Some(screens.settings);
+        match home {
+            session::Home::Local(local) => Some(local.vault),
+            session::Home::Team(_) => None,
+        }
     }
 
     /// Runs `work` on the unlocked session with what the shell lends it; `false` when there
@@ -626,15 +633,18 @@ impl KeydeskApp {
             copy: &mut self.copy,
             client,
             now,
+            dir: &self.services.dir,
         };
         work(session, &mut fx);
         // A change saved without its record outside the folder is said once, as a warning.
-        let problem = session.vault.mark_problem().map(str::to_owned);
-        if problem != session.mark_problem_said {
-            if let Some(problem) = &problem {
-                fx.toasts.warn(format!("Saved, with a warning: {problem}."), now);
+        if let session::Home::Local(local) = &mut session.home {
+            let problem = local.vault.mark_problem().map(str::to_owned);
+            if problem != local.mark_problem_said {
+                if let Some(problem) = &problem {
+                    fx.toasts.warn(format!("Saved, with a warning: {problem}."), now);
+                }
+                local.mark_problem_said = problem;
             }
-            session.mark_problem_said = problem;
         }
         true
     }
@@ -676,7 +686,7 @@ impl KeydeskApp {
         self.toasts.panel_ui(ui);
         if let Some(banner) = &self.banner {
             // Changes made outside Keydesk can be kept, on record, once the vault is open.
-            let can_keep = self.session().is_some_and(|s| s.vault.changed_outside().is_some());
+            let can_keep = self.vault().is_some_and(|vault| vault.changed_outside().is_some());
             if widgets::banner_with_action_ui(ui, banner, can_keep.then_some("Keep these changes")) {
                 commands.push(Command::AcceptChanges);
             }
@@ -706,16 +716,10 @@ impl KeydeskApp {
                         .map(|p| (p.label.clone(), p.progress.as_ref().and_then(|p| p.get())));
                     widgets::busy_ui(ui, job);
                 }
-                Phase::Unlocked(session) => commands.extend(session.screen_ui(ui, now)),
-                Phase::Team(session) => {
+                Phase::Unlocked(session) => {
                     // Reading (the incidents, the trail) holds no change back: only a change does.
                     let changing = self.jobs.recording().is_some();
-                    let asked = crate::ui::team::team_ui(ui, session.parts(changing), now);
-                    commands.extend(asked.map(|asked| match asked {
-                        crate::ui::team::TeamCommand::Window(asked) => *asked,
-                        crate::ui::team::TeamCommand::Verb(asked) => Command::Session(asked),
-                        other => Command::Team(other),
-                    }));
+                    commands.extend(session.screen_ui(ui, now, changing));
                 }
             }
         }

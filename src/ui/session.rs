@@ -265,6 +265,8 @@ pub struct Effects<'a> {
     pub copy: &'a mut Option<PendingClear>,
     pub client: Client,
     pub now: DateTime<Utc>,
+    /// Keydesk's folder (a team vault keeps this computer's copy and settings there).
+    pub dir: &'a std::path::Path,
 }
 
 impl Effects<'_> {
@@ -293,14 +295,28 @@ pub(crate) mod check_all;
 mod draw;
 mod run;
 
-/// Everything that exists only while the vault is unlocked.
+/// Everything that exists only while a vault is open, either kind: where its keys are kept
+/// (its [`Home`]), and the screens with the secrets on show, which are the same for both.
 pub struct Session {
-    pub vault: Vault,
-    /// The screens, the same as a team vault's.
+    pub home: Home,
+    /// The screens, the same for both kinds of vault.
     pub screens: super::screens::Screens,
     pub shown_once: Option<ShownOnce>,
     pub revealed: Option<Revealed>,
+    /// The audit log (a team vault's trail) as last read, for the audit screen and key pages.
     pub audit_cache: Option<AuditCache>,
+}
+
+/// Where the open vault's keys are kept: this computer's folder, or a team vault's server
+/// with this computer's copy.
+pub enum Home {
+    Local(Box<LocalHome>),
+    Team(Box<crate::ui::app::team::TeamHome>),
+}
+
+/// A local vault, unlocked.
+pub struct LocalHome {
+    pub vault: Vault,
     /// The check of every key while it runs: its answers still to record.
     pub checking: Option<check_all::Checking>,
     /// When every key was last checked (the newest `health` line), read from the log the
@@ -311,19 +327,35 @@ pub struct Session {
     pub mark_problem_said: Option<String>,
 }
 
+/// A session seen from its home of kind `H`: each part borrowed on its own, so the home's
+/// code changes the screens and the secrets on show beside its vault.
+pub struct Parts<'a, H> {
+    pub home: &'a mut H,
+    pub screens: &'a mut super::screens::Screens,
+    pub shown_once: &'a mut Option<ShownOnce>,
+    pub revealed: &'a mut Option<Revealed>,
+    pub audit_cache: &'a mut Option<AuditCache>,
+}
+
+/// A local vault's session, as its code sees it.
+pub type Local<'a> = Parts<'a, LocalHome>;
+
 impl Session {
-    /// A session on a freshly unlocked vault, on the key list.
-    pub fn new(vault: Vault) -> Self {
+    /// A session on a freshly unlocked local vault, on the key list.
+    pub fn local(vault: Vault) -> Self {
         let settings = SettingsState::from(
             &vault.file().header.settings,
             vault.file().header.kdf,
             default_backup_path(vault.now()),
         );
+        let home = LocalHome { vault, checking: None, last_check_all: None, mark_problem_said: None };
+        Session::on(Home::Local(Box::new(home)), settings)
+    }
+
+    /// A session on `home`, on the key list, with the settings screen filled from `settings`.
+    pub fn on(home: Home, settings: SettingsState) -> Self {
         Session {
-            vault,
-            checking: None,
-            last_check_all: None,
-            mark_problem_said: None,
+            home,
             screens: super::screens::Screens::new(settings),
             shown_once: None,
             revealed: None,
@@ -331,40 +363,112 @@ impl Session {
         }
     }
 
+    /// The local vault, when that is what is open.
+    pub fn vault(&self) -> Option<&Vault> {
+        match &self.home {
+            Home::Local(local) => Some(&local.vault),
+            Home::Team(_) => None,
+        }
+    }
+
+    /// The local vault, to change (tests set up a vault's state through it).
+    pub fn vault_mut(&mut self) -> Option<&mut Vault> {
+        match &mut self.home {
+            Home::Local(local) => Some(&mut local.vault),
+            Home::Team(_) => None,
+        }
+    }
+
+    /// The local vault's home, when that is what is open.
+    pub fn local_home(&self) -> Option<&LocalHome> {
+        match &self.home {
+            Home::Local(local) => Some(local),
+            Home::Team(_) => None,
+        }
+    }
+
+    /// The team vault's home, when that is what is open.
+    pub fn team(&self) -> Option<&crate::ui::app::team::TeamHome> {
+        match &self.home {
+            Home::Team(team) => Some(team),
+            Home::Local(_) => None,
+        }
+    }
+
+    /// The session seen from its local vault, when that is what is open.
+    pub fn local_parts(&mut self) -> Option<Local<'_>> {
+        let Session { home, screens, shown_once, revealed, audit_cache } = self;
+        match home {
+            Home::Local(home) => Some(Parts { home, screens, shown_once, revealed, audit_cache }),
+            Home::Team(_) => None,
+        }
+    }
+
+    /// The session seen from its team vault, when that is what is open.
+    pub fn team_parts(&mut self) -> Option<Parts<'_, crate::ui::app::team::TeamHome>> {
+        let Session { home, screens, shown_once, revealed, audit_cache } = self;
+        match home {
+            Home::Team(home) => Some(Parts { home, screens, shown_once, revealed, audit_cache }),
+            Home::Local(_) => None,
+        }
+    }
+
     /// Reads the audit log again when it grew and a screen shows it; hides an expired reveal.
     /// Called before each frame is drawn, never while drawing.
     pub fn refresh(&mut self, now: DateTime<Utc>) {
-        // The check of every key's answers are recorded as they arrive, not at its end.
-        self.record_checked();
         if self.revealed.as_ref().is_some_and(|r| now >= r.until) {
             self.revealed = None;
         }
-        let entries = self.vault.file().audit.entries;
+        if let Some(mut local) = self.local_parts() {
+            local.refresh(now);
+        }
+    }
+
+    /// The next moment something here changes by itself (a reveal hides, the weekly check).
+    pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
+        let weekly = match &self.home {
+            Home::Local(local) => local.next_weekly_check(),
+            Home::Team(_) => None,
+        };
+        [self.revealed.as_ref().map(|r| r.until), weekly].into_iter().flatten().min()
+    }
+
+    /// The label of key `id`, as this vault has it (empty when there is none).
+    pub(crate) fn label_of(&self, id: &KeyId) -> String {
+        match &self.home {
+            Home::Local(local) => local.vault.file().key(id).map(|k| k.label.clone()).unwrap_or_default(),
+            Home::Team(team) => team.label_of(id),
+        }
+    }
+}
+
+impl LocalHome {
+    /// When the weekly check of every key is next due, once its last run is known.
+    fn next_weekly_check(&self) -> Option<DateTime<Utc>> {
+        self.last_check_all.filter(|_| self.vault.file().header.settings.check_weekly).map(|last| {
+            last.map_or(DateTime::<Utc>::MIN_UTC, |at| {
+                at + chrono::Duration::days(crate::vault::health::history::WEEKLY_DAYS)
+            })
+        })
+    }
+}
+
+impl Local<'_> {
+    /// Records the check of every key's answers as they arrive, and reads the audit log again
+    /// when it grew and a screen shows it.
+    fn refresh(&mut self, now: DateTime<Utc>) {
+        // The check of every key's answers are recorded as they arrive, not at its end.
+        self.record_checked();
+        let entries = self.home.vault.file().audit.entries;
         // The Health screen charts the log's `health` lines.
         let shows_log = matches!(self.screens.screen, Screen::Audit | Screen::Detail(_) | Screen::Health);
         if shows_log && self.audit_cache.as_ref().is_none_or(|c| c.entries != entries) {
-            self.audit_cache = Some(AuditCache::read(&self.vault));
+            *self.audit_cache = Some(AuditCache::read(&self.home.vault));
         }
         // Counted again when the history grows or the day turns, not at every frame.
         if let Screen::Detail(id) = &self.screens.screen {
             self.screens.detail.follow_log(id, self.audit_cache.as_ref(), now);
         }
-    }
-
-    /// The next moment something here changes by itself (a reveal hides).
-    pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
-        // The weekly check of every key, once its last run is known.
-        let weekly =
-            self.last_check_all.filter(|_| self.vault.file().header.settings.check_weekly).map(|last| {
-                last.map_or(DateTime::<Utc>::MIN_UTC, |at| {
-                    at + chrono::Duration::days(crate::vault::health::history::WEEKLY_DAYS)
-                })
-            });
-        [self.revealed.as_ref().map(|r| r.until), weekly].into_iter().flatten().min()
-    }
-
-    fn label_of(&self, id: &KeyId) -> String {
-        self.vault.file().key(id).map(|k| k.label.clone()).unwrap_or_default()
     }
 }
 

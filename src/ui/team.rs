@@ -1,13 +1,13 @@
-//! The team vault's screen: its keys as this computer's copy has them (kept up to date by the
-//! shell's poll), with Copy, Reveal, Add and Edit; a banner when the token may only read or
-//! the server cannot be reached, and the changing buttons disabled then.
+//! What a team vault draws of its own around the screens both kinds share: where it is and who
+//! you are, a banner when the token may only read or the server cannot be reached (the changing
+//! buttons are disabled then), an invitation's code, the Members screen; and the team's view
+//! of this computer's copy, which the screens draw.
 
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use super::screens::Shown;
-use super::session::Command;
-use super::state::{NewMode, Screen};
+use super::state::Screen;
 use super::team_panels::members_ui;
 use super::theme::{self, Badge};
 use super::widgets::{badge_ui, secret_text_ui};
@@ -62,14 +62,10 @@ pub struct ShownCode {
     pub galley: Option<std::sync::Arc<egui::Galley>>,
 }
 
-/// Something asked of the team window: a command of the local vault's screens (`Verb`,
-/// applied to the team vault by the same names), one the window's shell answers for either
-/// kind of vault, or what only a team vault has (its reads from the server, its members).
+/// What only a team vault is asked (its reads from the server, its members); the rest of
+/// what its window asks is the same as a local vault's.
 #[must_use]
 pub enum TeamCommand {
-    /// What the local vault's screens ask (copy, reveal, verify, add, edit, rotate, revoke,
-    /// incidents, accounts, settings…), applied to the team vault.
-    Verb(Command),
     /// Read the incidents (the Incidents panel opened).
     LoadIncidents,
     /// Read the server again now (after it could not be reached).
@@ -84,16 +80,11 @@ pub enum TeamCommand {
     LoadAccounts,
     /// The admin has given the invitation code: it leaves the screen.
     DismissInvitation,
-    /// What the window's shell answers for either kind of vault (Lock, the appearance, the
-    /// browsers, a password change, import and export…).
-    Window(Box<super::app::Command>),
 }
 
-/// The screens' state, named as a local vault's session names it.
+/// What the team's screens keep beside the screens themselves.
 #[derive(Default)]
 pub struct TeamScreenState {
-    /// The screens, the local vault's (`Screen::Members`: the team's members).
-    pub screens: super::screens::Screens,
     /// The entry's version when Edit was pressed on the key's page: Save is refused if
     /// another member changed the key since.
     pub edit_version: Option<u64>,
@@ -135,113 +126,63 @@ pub(super) fn why_read_only(view: &TeamView<'_>) -> Option<&'static str> {
     }
 }
 
-/// The team vault's screen.
-pub fn team_ui(
+/// What a team vault draws around the screens: where it is and who you are, an invitation's
+/// code, why it is read-only; the time of the copy above the list, the reads a key's page and
+/// Health ask for; its Members screen in place of the screens (`true`: drawn).
+pub fn around_ui(
     ui: &mut egui::Ui,
-    parts: super::app::team::TeamParts<'_>,
+    (view, state, invitation): (&TeamView<'_>, &mut TeamScreenState, Option<&mut ShownCode>),
+    screens: &mut super::screens::Screens,
+    asked: &mut Vec<super::app::Command>,
     now: DateTime<Utc>,
-) -> Option<TeamCommand> {
-    let super::app::team::TeamParts { view, state, revealed, invitation, shown_once } = parts;
-    let view = &view;
-    // The local vault's shortcuts; Escape or Alt+Left goes back to the list (before the
-    // dialogs, which close on Escape themselves), or gives up a member's removal.
-    let mut command = super::widgets::screen_shortcut(ui).and_then(|(key, screen)| {
-        state.screens.dashboard.focus_search |= key == egui::Key::F;
-        open_screen(state, view, screen)
-    });
+) -> bool {
+    // Escape gives up a member's removal.
     if state.removing.is_some() && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
         state.removing = None;
     }
-    if shown_once.is_none()
-        && let Some(back) = state.screens.back_ui(ui)
-        && let Some(asked) = super::team_page::carried(back, view, state)
-    {
-        command = Some(asked);
+    ui.heading("Team vault");
+    // Where it is and who you are, under the title.
+    let place = format!("{} · you are {}", view.place, view.member);
+    ui.add(egui::Label::new(egui::RichText::new(&place).weak()).truncate());
+    let mut command = None;
+    if let Some(shown) = invitation {
+        shown_code_ui(ui, view.place, shown, &mut command);
     }
-    if let Some(asked) = nav_ui(ui, view, state) {
-        command = Some(asked);
-    }
-    // A secret just made, shown once; the dialogs (the local vault's), over whichever
-    // screen asked them.
-    let once = shown_once.and_then(|shown| super::widgets::shown_once_ui(ui.ctx(), shown));
-    for asked in once.into_iter().chain(state.screens.dialogs_ui(ui.ctx())) {
-        if let Some(asked) = super::team_page::carried(asked, view, state) {
-            command = Some(asked);
+    read_only_banner_ui(ui, view, &mut command);
+    ui.add_space(theme::GAP / 2.0);
+    let members = match &screens.screen {
+        Screen::Members => {
+            members_ui(ui, view, state, &mut command);
+            true
         }
-    }
-    egui::CentralPanel::default().show(ui, |ui| {
-        super::widgets::pane_bounds(ui);
-        ui.heading("Team vault");
-        // Where it is and who you are, under the title.
-        let place = format!("{} · you are {}", view.place, view.member);
-        ui.add(egui::Label::new(egui::RichText::new(&place).weak()).truncate());
-        if let Some(shown) = invitation {
-            shown_code_ui(ui, view.place, shown, &mut command);
+        Screen::Keys => {
+            toolbar_ui(ui, view);
+            false
         }
-        read_only_banner_ui(ui, view, &mut command);
-        ui.add_space(theme::GAP / 2.0);
-        // The screen shown, the local vault's (Members the team's own); what it asks is
-        // carried to the team vault.
-        match state.screens.screen.clone() {
-            Screen::Members => return members_ui(ui, view, state, &mut command),
-            Screen::Keys => toolbar_ui(ui, view),
-            Screen::Detail(id) => super::team_page::page_read(view, state, &id, now, &mut command),
-            Screen::Health => state.reads.next(view, true, &mut command),
-            _ => {}
+        Screen::Detail(id) => {
+            super::team_page::page_read(view, state, screens, &id.clone(), now, &mut command);
+            false
         }
-        let shown = Shown {
-            book: view,
-            accounts: view.accounts,
-            incidents: view.incidents,
-            audit: view.audit,
-            weekly: None,
-            settings: settings_of(view),
-        };
-        for asked in state.screens.screen_ui(ui, &shown, revealed, now) {
-            let asked = match asked {
-                super::app::Command::Session(asked) => super::team_page::carried(asked, view, state),
-                asked => Some(TeamCommand::Window(Box::new(asked))),
-            };
-            if asked.is_some() {
-                command = asked;
-            }
+        Screen::Health => {
+            state.reads.next(view, true, &mut command);
+            false
         }
-    });
-    command
+        _ => false,
+    };
+    asked.extend(command.map(super::app::Command::Team));
+    members
 }
 
-/// Opens `screen` on the team window, as the local vault's navigation and shortcuts do,
-/// asking first when a key's page holds unsaved edits (`team_page::carried`).
-fn open_screen(state: &mut TeamScreenState, view: &TeamView<'_>, screen: Screen) -> Option<TeamCommand> {
-    match screen {
-        Screen::New if view.why_waits().is_some() => None,
-        // New key opens on pasting a provider's key, the team window's first use.
-        Screen::New => super::team_page::carried(Command::NewKey(NewMode::Paste), view, state),
-        screen => super::team_page::carried(Command::Show(screen), view, state),
-    }
-}
-
-/// The navigation on the left, the local vault's (`widgets::nav_panel_ui`): its screens, then
-/// the team's Members, each shown in place of the list.
-fn nav_ui(ui: &mut egui::Ui, view: &TeamView<'_>, state: &mut TeamScreenState) -> Option<TeamCommand> {
-    use super::widgets::{NavClick, NavItem};
-    let shown = &state.screens.screen;
-    let items: Vec<NavItem<Screen>> = super::widgets::SCREENS
-        .iter()
-        .map(|(screen, label, shortcut)| (screen.clone(), *label, *shortcut))
-        .chain([(Screen::Members, "Members", "")])
-        .map(|(screen, label, shortcut)| NavItem {
-            open: *shown == screen || (screen == Screen::Keys && matches!(shown, Screen::Detail(_))),
-            // A key is added only where keys may change now, as the list's Add key says.
-            why_off: (screen == Screen::New).then(|| view.why_waits()).flatten(),
-            opens: screen,
-            label,
-            shortcut,
-        })
-        .collect();
-    match super::widgets::nav_panel_ui(ui, &items)? {
-        NavClick::Lock => Some(TeamCommand::Window(Box::new(super::app::Command::Lock))),
-        NavClick::Open(screen) => open_screen(state, view, screen),
+/// What the screens show of a team vault: this computer's copy of its keys, the accounts, the
+/// incidents and the trail once read, and what Settings offers on it.
+pub fn shown<'a>(view: &'a TeamView<'a>) -> Shown<'a> {
+    Shown {
+        book: view,
+        accounts: view.accounts,
+        incidents: view.incidents,
+        audit: view.audit,
+        weekly: None,
+        settings: settings_of(view),
     }
 }
 

@@ -1,12 +1,11 @@
 //! A team key's page: the local vault's key page ([`detail_ui`]) over this computer's copy of
-//! the team's keys, with what it asks carried to the team vault. The page has the incidents
-//! and the trail (the key's history and activity) read when it opens and whenever the keys
-//! change.
+//! the team's keys (the [`KeyBook`] of a team vault). The page has the incidents and the trail
+//! (the key's history and activity) read when it opens and whenever the keys change; each
+//! screen has what it shows read from the server as it opens ([`opened`]).
 
 use chrono::{DateTime, Utc};
 
 use super::detail::KeyBook;
-use super::session::Command;
 use super::state::Screen;
 use super::team::{BUSY, TeamCommand, TeamScreenState, TeamView};
 use crate::vault::model::{Account, Incident, KeyId, KeyRecord};
@@ -87,15 +86,16 @@ impl Reads {
 pub(super) fn page_read(
     view: &TeamView<'_>,
     state: &mut TeamScreenState,
+    screens: &mut super::screens::Screens,
     id: &KeyId,
     now: DateTime<Utc>,
     command: &mut Option<TeamCommand>,
 ) {
     let names_account = view.key(id).is_some_and(|record| record.account.is_some());
     state.reads.next(view, names_account, command);
-    state.screens.detail.follow_log(id, view.audit, now);
+    screens.detail.follow_log(id, view.audit, now);
     let version = view.keys.iter().find(|k| k.record.id == *id).map(|k| k.version);
-    state.edit_version = if state.screens.detail.editing { state.edit_version.or(version) } else { None };
+    state.edit_version = if screens.detail.editing { state.edit_version.or(version) } else { None };
 }
 
 /// Has the incidents read again (one was opened or closed from the page).
@@ -104,38 +104,20 @@ pub(super) fn read_incidents_again(state: &mut TeamScreenState) {
     state.reads.trail_read_at = None;
 }
 
-/// What the screens asked, carried to the team vault: what only moves between screens and
-/// dialogs is the screens' own, as on a local vault (`Screens::navigate`), with what the
-/// screen opened needs read from the server; a revoke, and the revoke that ends a rotation,
-/// through the revoke dialog; the rest as the same verb.
-pub(super) fn carried(
-    asked: Command,
-    view: &TeamView<'_>,
-    state: &mut TeamScreenState,
-) -> Option<TeamCommand> {
-    let (before, revoking) = (state.screens.screen.clone(), state.screens.revoke.is_some());
-    let left = state.screens.navigate(asked, view);
-    let read = opened(state, view, &before, revoking);
-    // The rest is for the team vault's session: a change or a question for the team vault,
-    // a secret shown once let go.
-    left.map(TeamCommand::Verb).or(read)
-}
-
 /// What the screen or dialog just opened needs read from the server (`before`: the screen
 /// shown until then; `revoking`: whether the revoke dialog was open): the accounts for the
 /// revoke dialog's route, the Accounts screen and New key's account list; the trail; the
 /// incidents; the members. A key's page and Health ask for theirs as they draw.
-fn opened(
-    state: &mut TeamScreenState,
-    view: &TeamView<'_>,
-    before: &Screen,
-    revoking: bool,
+pub(crate) fn opened(
+    (state, screens): (&mut TeamScreenState, &super::screens::Screens),
+    accounts_read: bool,
+    (before, revoking): (&Screen, bool),
 ) -> Option<TeamCommand> {
-    let unread = view.accounts.is_none();
-    if state.screens.revoke.is_some() && !revoking && unread {
+    let unread = !accounts_read;
+    if screens.revoke.is_some() && !revoking && unread {
         return Some(TeamCommand::LoadAccounts);
     }
-    let screen = &state.screens.screen;
+    let screen = &screens.screen;
     if screen == before {
         return None;
     }

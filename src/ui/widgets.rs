@@ -528,12 +528,12 @@ pub fn screen_shortcut(ui: &mut egui::Ui) -> Option<(egui::Key, Screen)> {
 
 /// One entry of the navigation on the left: what it opens, its label and shortcut, whether
 /// it is open now, and why it is off when it is (said when the pointer rests on it).
-pub struct NavItem<T> {
+pub struct NavItem<'a, T> {
     pub opens: T,
     pub label: &'static str,
     pub shortcut: &'static str,
     pub open: bool,
-    pub why_off: Option<&'static str>,
+    pub why_off: Option<&'a str>,
 }
 
 /// The screens of the navigation, in its order, with their labels and shortcuts (a team vault
@@ -556,7 +556,7 @@ pub enum NavClick<T> {
 }
 
 /// The navigation on the left, the same on a local and a team vault: its entries, then Lock.
-pub fn nav_panel_ui<T: Clone>(ui: &mut egui::Ui, items: &[NavItem<T>]) -> Option<NavClick<T>> {
+pub fn nav_panel_ui<T: Clone>(ui: &mut egui::Ui, items: &[NavItem<'_, T>]) -> Option<NavClick<T>> {
     let mut clicked = None;
     egui::Panel::left("nav").resizable(false).exact_size(170.0).show(ui, |ui| {
         pane_bounds(ui);
@@ -579,18 +579,6 @@ pub fn nav_panel_ui<T: Clone>(ui: &mut egui::Ui, items: &[NavItem<T>]) -> Option
         }
     });
     clicked
-}
-
-/// The local vault's navigation: its screens, the one shown selected.
-pub fn nav_ui(ui: &mut egui::Ui, current: &Screen) -> Option<Command> {
-    let items = SCREENS.map(|(screen, label, shortcut)| {
-        let open = *current == screen || (screen == Screen::Keys && matches!(current, Screen::Detail(_)));
-        NavItem { opens: screen, label, shortcut, open, why_off: None }
-    });
-    Some(match nav_panel_ui(ui, &items)? {
-        NavClick::Open(screen) => session::Command::Show(screen).into(),
-        NavClick::Lock => Command::Lock,
-    })
 }
 
 /// The dialog that shows a new secret once.

@@ -35,7 +35,7 @@ fn a_page_proposed_from_the_browser_is_added_only_once_confirmed_in_the_window()
     let key = add_key(&mut harness, "CRM mail", &secret, &[&format!("CRM={PAGE}/s"), "Zapier"]);
     let retiring = add_key(&mut harness, "Old mail", &common::sendgrid_key(), &["Blog"]);
     {
-        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        let vault = harness.state_mut().vault_mut().unwrap();
         vault.rotate(&retiring, Replacement::Pasted(SecretString::from(common::sendgrid_key()))).unwrap();
     }
     harness.run();
@@ -43,7 +43,7 @@ fn a_page_proposed_from_the_browser_is_added_only_once_confirmed_in_the_window()
     click(&mut harness, "Allow");
     let integrations = |harness: &egui_kittest::Harness<'_, _>| -> Vec<keydesk::vault::model::Integration> {
         let app: &keydesk::ui::KeydeskApp = harness.state();
-        app.session().unwrap().vault.key(&key).unwrap().integrations.clone()
+        app.vault().unwrap().key(&key).unwrap().integrations.clone()
     };
     let before = integrations(&harness);
     let lines = audit_lines(&harness).len();
@@ -142,7 +142,7 @@ fn a_lock_forgets_a_proposed_page() {
     common::window::unlock(&mut harness);
     harness.run();
     assert!(harness.query_by_label("Add this page?").is_none(), "a lock forgets the question");
-    let vault = &harness.state().session().unwrap().vault;
+    let vault = harness.state().vault().unwrap();
     assert_eq!(vault.key(&key).unwrap().integrations.len(), 1);
 }
 

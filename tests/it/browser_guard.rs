@@ -64,7 +64,7 @@ fn a_key_pasted_outside_its_integrations_is_named_only_with_the_guard_on() {
     click(&mut harness, "Settings");
     scroll_to(&mut harness, CHECKBOX);
     click(&mut harness, CHECKBOX);
-    assert!(harness.state().session().unwrap().vault.file().header.leak_guard, "on, in the vault");
+    assert!(harness.state().vault().unwrap().file().header.leak_guard, "on, in the vault");
     let switched = audit_lines(&harness).into_iter().last().unwrap();
     assert_eq!(switched.action.word(), "browser");
     assert!(switched.detail.starts_with("turned on the leak guard"), "{}", switched.detail);

@@ -74,7 +74,7 @@ pub(crate) fn add_key(
     secret: &str,
     integrations: &[&str],
 ) -> KeyId {
-    let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+    let vault = harness.state_mut().vault_mut().unwrap();
     let meta = KeyMeta {
         integrations: integrations.iter().map(|i| parse_integration(i)).collect(),
         ..KeyMeta::labelled(label)
@@ -84,7 +84,7 @@ pub(crate) fn add_key(
 }
 
 pub(crate) fn audit_lines(harness: &Harness<'_, KeydeskApp>) -> Vec<keydesk::vault::audit::Record> {
-    let vault = &harness.state().session().unwrap().vault;
+    let vault = harness.state().vault().unwrap();
     keydesk::vault::audit::parse(&vault.audit_text().unwrap())
 }
 
@@ -152,7 +152,7 @@ fn a_browser_asks_once_then_fills_only_its_integrations_pages_on_record() {
     // A rotation: the new key is offered first on the page, and filling it ticks "updated".
     let new_secret = common::sendgrid_key();
     let (new_key, _) = {
-        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        let vault = harness.state_mut().vault_mut().unwrap();
         vault.rotate(&key, Replacement::Pasted(SecretString::from(new_secret.as_str()))).unwrap()
     };
     harness.run();
@@ -161,7 +161,7 @@ fn a_browser_asks_once_then_fills_only_its_integrations_pages_on_record() {
     assert_eq!(during["offers"][0]["role"], "rotation_new");
     let filled = ask(&mut harness, &path, &fill(9, PAGE, new_key.as_str(), "CRM"));
     assert_eq!(filled["value"], new_secret.as_str());
-    let old = harness.state().session().unwrap().vault.key(&key).unwrap().clone();
+    let old = harness.state().vault().unwrap().key(&key).unwrap().clone();
     let step = old.rotation.as_ref().unwrap().steps.iter().find(|s| s.integration == "CRM").unwrap().clone();
     assert!(step.updated_at.is_some(), "filling the new key into CRM ticked its step");
     harness.get_by_label_contains("CRM now holds the new key of");
@@ -186,7 +186,7 @@ fn a_browser_not_allowed_is_refused_until_keydesk_starts_again() {
         );
     }
     assert!(harness.query_by_label("Allow").is_none(), "asked once only");
-    assert!(!harness.state().session().unwrap().vault.file().header.browsers.iter().any(|_| true));
+    assert!(!harness.state().vault().unwrap().file().header.browsers.iter().any(|_| true));
 }
 
 #[test]
@@ -235,7 +235,7 @@ fn a_team_vaults_key_is_filled_through_the_same_store_and_recorded_in_its_trail(
     // The key's page lists its fills from the team's trail, read as it opens.
     click(&mut harness, "Open CRM mail");
     common::window::step_until(&mut harness, "the trail read", |app| {
-        app.team().is_some_and(|t| t.audit.is_some())
+        app.team().is_some() && app.session().is_some_and(|s| s.audit_cache.is_some())
     });
     harness.run();
     harness.get_by_label("Filled into browser pages");
@@ -278,17 +278,7 @@ fn a_team_vaults_key_is_filled_through_the_same_store_and_recorded_in_its_trail(
 
 /// The browser the window names for this test's own process (the "browser" here).
 fn this_browser(harness: &Harness<'_, KeydeskApp>) -> String {
-    harness
-        .state()
-        .session()
-        .unwrap()
-        .vault
-        .file()
-        .header
-        .browsers
-        .first()
-        .cloned()
-        .expect("one browser allowed")
+    harness.state().vault().unwrap().file().header.browsers.first().cloned().expect("one browser allowed")
 }
 
 #[test]
@@ -311,7 +301,7 @@ fn a_browser_allowed_is_listed_in_settings_and_stop_allowing_makes_it_ask_again(
     assert_eq!(offered["offers"][0]["key"], key.as_str(), "{offered}");
 
     click(&mut harness, "Stop allowing");
-    assert!(harness.state().session().unwrap().vault.file().header.browsers.is_empty(), "taken back");
+    assert!(harness.state().vault().unwrap().file().header.browsers.is_empty(), "taken back");
     assert!(harness.query_by_label("Stop allowing").is_none(), "no longer listed");
     harness.get_by_label_contains("No browser may ask for keys.");
     let line = audit_lines(&harness).into_iter().last().unwrap();
@@ -373,12 +363,12 @@ fn mark_as_tested_from_the_page_ticks_the_rotations_step_once_it_was_filled() {
     ask(&mut harness, &path, &offers(1, PAGE));
     click(&mut harness, "Allow");
     let (new_key, _) = {
-        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        let vault = harness.state_mut().vault_mut().unwrap();
         vault.rotate(&key, Replacement::Pasted(SecretString::from(common::sendgrid_key()))).unwrap()
     };
     harness.run();
     let step = |harness: &Harness<'_, KeydeskApp>| {
-        let old = harness.state().session().unwrap().vault.key(&key).unwrap().clone();
+        let old = harness.state().vault().unwrap().key(&key).unwrap().clone();
         old.rotation.unwrap().steps.into_iter().find(|s| s.integration == "CRM").unwrap()
     };
 

@@ -321,6 +321,7 @@ fn a_change_made_when_the_server_stops_accepting_the_sign_in_goes_through_after_
     });
     bao.revoke(&kept_tokens(&world)[0]);
     let key = common::sendgrid_key();
+    click(&mut harness, "Paste a provider's key");
     type_into(&mut harness, "Label", "Added while signed out");
     type_into(&mut harness, "Key", &key);
     // No network in this test: the check after adding is switched off, as a user may.

@@ -47,8 +47,8 @@ fn the_whole_marketer_flow() {
     type_into(&mut harness, "Account name", "Brevo marketing");
     click(&mut harness, "Add account");
     let session = harness.state().session().unwrap();
-    assert_eq!(session.vault.accounts().len(), 1);
-    assert_eq!(session.vault.accounts()[0].name, "Brevo marketing");
+    assert_eq!(session.vault().unwrap().accounts().len(), 1);
+    assert_eq!(session.vault().unwrap().accounts()[0].name, "Brevo marketing");
 
     // Generate a key, labelled, with an integration.
     click(&mut harness, "New key");
@@ -59,7 +59,7 @@ fn the_whole_marketer_flow() {
     type_into(&mut harness, "URL", "https://app.hubspot.com/settings");
     click(&mut harness, "Generate");
     let session = harness.state().session().unwrap();
-    let record = session.vault.keys()[0].clone();
+    let record = session.vault().unwrap().keys()[0].clone();
     assert_eq!(record.label, "HubSpot webhook");
     assert_eq!(record.integrations[0].name, "HubSpot");
     let shown = session.shown_once.as_ref().expect("the new key is shown once");
@@ -72,7 +72,7 @@ fn the_whole_marketer_flow() {
     click(&mut harness, "Copy HubSpot webhook");
     assert_eq!(world.clipboard.contents().as_deref(), Some(secret.as_str()));
     harness.get_by_label_contains("Clipboard: HubSpot webhook clears in 20 s");
-    assert_eq!(harness.state().session().unwrap().vault.keys()[0].copy_count, 1);
+    assert_eq!(harness.state().vault().unwrap().keys()[0].copy_count, 1);
     world.clock.advance_secs(21);
     harness.run();
     assert_eq!(world.clipboard.contents(), None, "cleared after 20 s");
@@ -95,9 +95,9 @@ fn the_whole_marketer_flow() {
     click(&mut harness, "Revoke HubSpot webhook now");
     let session = harness.state().session().unwrap();
     assert!(
-        matches!(&session.vault.keys()[0].status, KeyStatus::Revoked { reason, .. } if reason == "pasted in a public channel")
+        matches!(&session.vault().unwrap().keys()[0].status, KeyStatus::Revoked { reason, .. } if reason == "pasted in a public channel")
     );
-    let incidents = &session.vault.file().incidents;
+    let incidents = &session.vault().unwrap().file().incidents;
     assert_eq!(incidents.len(), 1);
     assert_eq!(
         (incidents[0].found_where.as_str(), incidents[0].key.clone()),
@@ -116,7 +116,7 @@ fn the_whole_marketer_flow() {
     harness.get_by_label("Found in a public Slack channel.");
     type_into(&mut harness, "Summary", "Rotated within the hour");
     click(&mut harness, "Close incident");
-    let closed = &harness.state().session().unwrap().vault.file().incidents[0];
+    let closed = &harness.state().vault().unwrap().file().incidents[0];
     assert_eq!((closed.summary.as_str(), closed.closed_at.is_some()), ("Rotated within the hour", true));
     assert!(world.store.snapshot().keys().all(|k| !k.ends_with(record.id.as_str())), "its secret is gone");
     click(&mut harness, "Keys");
@@ -158,7 +158,7 @@ fn paste_recognises_the_provider_and_refuses_bad_values() {
     click(&mut harness, "Check it at the provider after adding (one request)");
     click(&mut harness, "Add key");
     let session = harness.state().session().unwrap();
-    assert_eq!(session.vault.keys()[0].provider, keydesk::providers::Provider::SendGrid);
+    assert_eq!(session.vault().unwrap().keys()[0].provider, keydesk::providers::Provider::SendGrid);
 }
 
 #[test]
@@ -204,7 +204,7 @@ fn a_pasted_key_is_checked_at_the_provider_and_verify_reports() {
     create_and_unlock(&mut harness);
     common::window::paste_into_new_account(&mut harness, "Brevo", &server.url, "Brevo CRM", &key, true);
     harness.run();
-    let record = harness.state().session().unwrap().vault.keys()[0].clone();
+    let record = harness.state().vault().unwrap().keys()[0].clone();
     assert_eq!(record.last_verified.map(|v| v.outcome.works()), Some(true), "checked after adding");
     assert_eq!(server.seen().len(), 1);
 
@@ -217,7 +217,7 @@ fn a_pasted_key_is_checked_at_the_provider_and_verify_reports() {
         harness.query_all_by_label_contains("Refused: the provider does not accept this key").count(),
         3
     );
-    let record = harness.state().session().unwrap().vault.keys()[0].clone();
+    let record = harness.state().vault().unwrap().keys()[0].clone();
     assert_eq!(
         record.last_verified.map(|v| v.outcome),
         Some(keydesk::vault::model::VerifyOutcome::Unauthorized)
@@ -242,17 +242,17 @@ fn the_key_list_says_nothing_needs_attention_only_when_it_is_true() {
     click(&mut harness, "More for Newsletter sync");
     click(&mut harness, "Verify Newsletter sync");
     let session = harness.state().session().unwrap();
-    assert!(session.vault.keys()[0].last_verified.is_some(), "checked");
+    assert!(session.vault().unwrap().keys()[0].last_verified.is_some(), "checked");
     assert!(harness.query_by_label("works").is_none());
     harness.get_by_label("active");
     // An open incident needs attention: the green line goes.
     let session = harness.state_mut().session_mut().unwrap();
-    let key = session.vault.keys()[0].id.clone();
+    let key = session.vault_mut().unwrap().keys()[0].id.clone();
     let report = keydesk::vault::incidents::IncidentReport {
         found_where: "a support ticket".into(),
         ..Default::default()
     };
-    let id = session.vault.open_incident(&key, &report).unwrap();
+    let id = session.vault_mut().unwrap().open_incident(&key, &report).unwrap();
     harness.run();
     harness.get_by_label_contains(&format!("Open incident {id}"));
     assert!(harness.query_by_label("Nothing needs attention.").is_none());
@@ -354,10 +354,10 @@ fn which_key_is_this_names_an_active_a_revoked_and_an_unknown_string() {
     type_into(&mut harness, "Found where", "a support e-mail");
     click(&mut harness, "Suspected leak: revoke…");
     harness.get_by_label("Revoke Newsletter sync now");
-    let incidents = harness.state().session().unwrap().vault.file().incidents.clone();
+    let incidents = harness.state().vault().unwrap().file().incidents.clone();
     assert_eq!((incidents.len(), incidents[0].found_where.as_str()), (1, "a support e-mail"));
     let session = harness.state().session().unwrap();
-    let audit = session.vault.audit_text().unwrap();
+    let audit = session.vault().unwrap().audit_text().unwrap();
     assert_eq!(audit.matches("action:Whois").count(), 7, "every look-up is on record");
     for secret in [&active, &revoked] {
         assert!(!audit.contains(secret.as_str()), "the string itself is not");
@@ -411,7 +411,8 @@ fn a_rotated_key_shows_as_retiring_with_its_replacement_in_the_list() {
     let today = keydesk::vault::Clock::now(&world.clock).format("%Y-%m-%d").to_string();
     harness.get_by_label(&format!("retiring — replaced by Partner API, {today}"));
     let session = harness.state().session().unwrap();
-    let old = session.vault.keys().iter().find(|k| k.rotation.is_some()).expect("a rotation under way");
+    let old =
+        session.vault().unwrap().keys().iter().find(|k| k.rotation.is_some()).expect("a rotation under way");
     assert!(old.rotation.as_ref().unwrap().steps.is_empty(), "no integrations to move");
 }
 
@@ -486,11 +487,11 @@ fn a_rotation_with_two_integrations_survives_a_restart_and_finishes() {
         keydesk::ui::state::Screen::New,
         "no New key screen after the rotation"
     );
-    let keys = session.vault.keys();
+    let keys = session.vault().unwrap().keys();
     let old = keys.iter().find(|k| k.replaced_by.is_some()).unwrap();
     assert!(matches!(&old.status, KeyStatus::Revoked { reason, .. } if reason.starts_with("rotated to ")));
     assert!(old.rotation.is_none(), "the revoke closed the rotation");
-    let audit = session.vault.audit_text().unwrap();
+    let audit = session.vault().unwrap().audit_text().unwrap();
     for line in [
         "HubSpot updated",
         "HubSpot tested",
@@ -524,7 +525,7 @@ fn a_rotation_is_abandoned_from_the_window_the_new_key_revoked_the_old_one_activ
     harness.get_by_label_contains("abandoned: the new key is revoked, the old one is active again");
 
     let session = harness.state().session().unwrap();
-    let keys = session.vault.keys();
+    let keys = session.vault().unwrap().keys();
     let old = keys.iter().find(|k| k.replaces.is_none()).unwrap();
     let new = keys.iter().find(|k| k.replaces.is_some()).unwrap();
     assert!(old.is_live() && old.rotation.is_none() && old.replaced_by.is_none(), "{old:?}");
@@ -533,7 +534,7 @@ fn a_rotation_is_abandoned_from_the_window_the_new_key_revoked_the_old_one_activ
         "{:?}",
         new.status
     );
-    let audit = session.vault.audit_text().unwrap();
+    let audit = session.vault().unwrap().audit_text().unwrap();
     assert!(audit.contains("abandoned: the new key was pasted in a chat"), "in the audit log");
 }
 
@@ -545,15 +546,15 @@ fn an_open_incident_stays_on_the_key_list_until_closed() {
     common::window::generate_key(&mut harness, "Newsletter sync");
     // Opened from the command line (or another window) on the same vault.
     let session = harness.state_mut().session_mut().unwrap();
-    let key = session.vault.keys()[0].id.clone();
+    let key = session.vault_mut().unwrap().keys()[0].id.clone();
     let report = keydesk::vault::incidents::IncidentReport {
         found_where: "a support ticket".into(),
         ..Default::default()
     };
-    let id = session.vault.open_incident(&key, &report).unwrap();
+    let id = session.vault_mut().unwrap().open_incident(&key, &report).unwrap();
     click(&mut harness, "Keys");
     harness.get_by_label(&format!("Open incident {id}: \"Newsletter sync\" found in a support ticket"));
-    harness.state_mut().session_mut().unwrap().vault.close_incident(&id, "a test key, nothing sent").unwrap();
+    harness.state_mut().vault_mut().unwrap().close_incident(&id, "a test key, nothing sent").unwrap();
     harness.run();
     assert!(harness.query_by_label_contains("Open incident").is_none());
 }
@@ -573,7 +574,7 @@ fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() 
     type_into(&mut harness, "Noticed by", "Dana");
     scroll_to(&mut harness, "Open incident");
     click(&mut harness, "Open incident");
-    let id = harness.state().session().unwrap().vault.file().incidents[0].id.clone();
+    let id = harness.state().vault().unwrap().file().incidents[0].id.clone();
     harness.get_by_label_contains(&format!("Incident {id} opened."));
     harness.get_by_label("Found in a public repository, noticed by Dana.");
     assert!(harness.query_by_label("Report a suspected leak").is_none(), "one open incident at a time");
@@ -585,7 +586,7 @@ fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() 
     click(&mut harness, "Revoke Newsletter sync…");
     type_into(&mut harness, "Reason", "found in a public repository");
     click(&mut harness, "Revoke Newsletter sync now");
-    let timeline = harness.state().session().unwrap().vault.file().incidents[0].timeline.len();
+    let timeline = harness.state().vault().unwrap().file().incidents[0].timeline.len();
     assert!(timeline >= 2, "the revoke joined the incident");
     // The revoke went on to a replacement; the key list leads back to the incident.
     click(&mut harness, "Keys");
@@ -612,7 +613,7 @@ fn a_suspected_leak_is_reported_revoked_written_up_and_closed_on_the_key_page() 
     type_into(&mut harness, "Summary", "Revoked within the hour; no sends seen.");
     scroll_to(&mut harness, "Close incident");
     click(&mut harness, "Close incident");
-    let incident = harness.state().session().unwrap().vault.file().incidents[0].clone();
+    let incident = harness.state().vault().unwrap().file().incidents[0].clone();
     assert!(incident.closed_at.is_some());
     assert_eq!(incident.summary, "Revoked within the hour; no sends seen.");
     harness.get_by_label("closed");
@@ -684,7 +685,7 @@ fn a_leaked_sendgrid_key_is_named_revoked_and_replaced_at_sendgrid() {
     click(&mut harness, "Done");
     harness.get_by_label_contains("It replaces \"CRM mail\"");
     let session = harness.state().session().unwrap();
-    let keys = session.vault.keys();
+    let keys = session.vault().unwrap().keys();
     let (old, new) = (&keys[0], &keys[1]);
     assert!(
         matches!(&old.status, KeyStatus::Revoked { reason, .. } if reason == "found in a public repository")
@@ -711,8 +712,8 @@ fn a_leaked_sendgrid_key_is_named_revoked_and_replaced_at_sendgrid() {
 
     // The incident, on the old key's page: its report written, then read.
     let session = harness.state().session().unwrap();
-    let new_id = session.vault.keys()[1].id.clone();
-    let incident = session.vault.file().incidents[0].clone();
+    let new_id = session.vault().unwrap().keys()[1].id.clone();
+    let incident = session.vault().unwrap().file().incidents[0].clone();
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
     harness.run();
     type_into(&mut harness, "Found string", &leaked);
@@ -770,7 +771,7 @@ fn rotating_a_sendgrid_key_makes_the_new_one_at_sendgrid() {
     harness.get_by_label_contains("It replaces \"CRM mail\"");
     assert_eq!(live.lock().unwrap().len(), 2, "both keys work at SendGrid until the old one is revoked");
     let session = harness.state().session().unwrap();
-    let (old, new) = (&session.vault.keys()[0], &session.vault.keys()[1]);
+    let (old, new) = (&session.vault().unwrap().keys()[0], &session.vault().unwrap().keys()[1]);
     assert_eq!(old.status, KeyStatus::Retiring);
     assert_eq!(old.replaced_by.as_ref(), Some(&new.id));
     assert_eq!(new.replaces.as_ref(), Some(&old.id));
@@ -826,7 +827,7 @@ fn the_key_page_asks_elastic_email_when_the_key_was_last_used() {
         harness.query_all_by_label_contains("Elastic Email does not know this key (HTTP 404)").count(),
         2
     );
-    assert!(harness.state().session().unwrap().vault.keys()[0].provider_key_id.is_none());
+    assert!(harness.state().vault().unwrap().keys()[0].provider_key_id.is_none());
 
     type_into(&mut harness, "Its name at Elastic Email", " sync");
     click(&mut harness, "Ask Elastic Email");
@@ -838,7 +839,7 @@ fn the_key_page_asks_elastic_email_when_the_key_was_last_used() {
         "the old failure is left in the key's history only"
     );
     assert!(harness.query_by_label("Its name at Elastic Email").is_none(), "the name is kept");
-    let record = harness.state().session().unwrap().vault.keys()[0].clone();
+    let record = harness.state().vault().unwrap().keys()[0].clone();
     assert_eq!(record.provider_key_id.as_deref(), Some("Shop sync"));
     assert_eq!(record.usage.unwrap().last_used.unwrap().to_rfc3339(), "2026-11-20T08:30:00+00:00");
     let asked: Vec<_> = server.seen().into_iter().filter(|s| s.url.starts_with("/v4/security/")).collect();
@@ -858,7 +859,8 @@ fn the_health_screen_scores_the_vault_and_its_buttons_open_the_fix() {
     click(&mut harness, "Done");
     common::window::generate_key(&mut harness, "Spare");
     let session = harness.state().session().unwrap();
-    let id = |label: &str| session.vault.keys().iter().find(|k| k.label == label).unwrap().id.clone();
+    let id =
+        |label: &str| session.vault().unwrap().keys().iter().find(|k| k.label == label).unwrap().id.clone();
     let (webhook, spare) = (id("Webhook"), id("Spare"));
 
     // Ctrl+5: one key with no integration among two: 100 × (1 − 0.1 ÷ 2) = 95.
@@ -901,5 +903,5 @@ fn a_copy_the_audit_log_cannot_record_is_taken_back_off_the_clipboard() {
     harness.get_by_label_contains("Webhook was not copied: the audit log could not record it");
     assert_eq!(world.clipboard.contents(), None, "taken back off the clipboard");
     assert!(harness.query_by_label_contains("Clipboard: Webhook clears in").is_none(), "no countdown");
-    assert_eq!(harness.state().session().unwrap().vault.keys()[0].copy_count, 0);
+    assert_eq!(harness.state().vault().unwrap().keys()[0].copy_count, 0);
 }

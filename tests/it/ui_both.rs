@@ -21,24 +21,21 @@ use secrecy::ExposeSecret;
 /// The screens of the open vault, either kind.
 fn screens<'h>(harness: &'h Harness<'_, KeydeskApp>) -> &'h Screens {
     let app = harness.state();
-    app.session().map(|s| &s.screens).or_else(|| app.team().map(|t| &t.screen.screens)).unwrap()
+    &app.session().unwrap().screens
 }
 
 /// The keys of the open vault, either kind (a team vault's as this computer's copy has them).
 fn keys(harness: &Harness<'_, KeydeskApp>) -> Vec<KeyRecord> {
     let app = harness.state();
-    match app.session() {
-        Some(session) => session.vault.keys().to_vec(),
+    match app.vault() {
+        Some(vault) => vault.keys().to_vec(),
         None => app.team().unwrap().list.iter().map(|k| k.record.clone()).collect(),
     }
 }
 
 fn shown_once<'h>(harness: &'h Harness<'_, KeydeskApp>) -> Option<&'h ShownOnce> {
     let app = harness.state();
-    match app.session() {
-        Some(session) => session.shown_once.as_ref(),
-        None => app.team().unwrap().shown_once.as_ref(),
-    }
+    app.session().unwrap().shown_once.as_ref()
 }
 
 /// Lets a job (a team vault's runs each change as one, answered a frame later) and its reads

@@ -33,7 +33,7 @@ fn check_every_key_from_the_health_screen_and_the_key_list() {
     let mut harness = app(&world);
     create_and_unlock(&mut harness);
     {
-        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        let vault = harness.state_mut().vault_mut().unwrap();
         let request = AccountRequest {
             name: "Brevo".into(),
             provider: Provider::Brevo,
@@ -76,9 +76,8 @@ fn check_every_key_from_the_health_screen_and_the_key_list() {
     assert!(harness.query_by_label_contains("Not checked lately").is_none());
     let outcomes: Vec<(String, Option<VerifyOutcome>)> = harness
         .state()
-        .session()
+        .vault()
         .unwrap()
-        .vault
         .keys()
         .iter()
         .map(|k| (k.label.clone(), k.last_verified.as_ref().map(|v| v.outcome.clone())))
@@ -96,14 +95,14 @@ fn check_every_key_from_the_health_screen_and_the_key_list() {
     harness.run();
     harness.run();
     assert_eq!(server.seen().len(), 4);
-    let audit = harness.state().session().unwrap().vault.file().audit.entries;
+    let audit = harness.state().vault().unwrap().file().audit.entries;
     assert!(audit >= 4 + 3, "every answer is in the audit log ({audit} entries)");
 
     // The old key revoked and every key checked again: the chart has each score.
     world.clock.advance_secs(30);
     let session = harness.state_mut().session_mut().unwrap();
-    let old = session.vault.keys().iter().find(|k| k.label == "Old CRM").unwrap().id.clone();
-    session.vault.revoke_noting(&old, "refused at the provider", "revoked there").unwrap();
+    let old = session.vault_mut().unwrap().keys().iter().find(|k| k.label == "Old CRM").unwrap().id.clone();
+    session.vault_mut().unwrap().revoke_noting(&old, "refused at the provider", "revoked there").unwrap();
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
     harness.run();
     click(&mut harness, "Check every key");
@@ -162,7 +161,7 @@ fn answers_are_recorded_as_they_arrive_while_the_check_runs_with_its_progress_ba
     let mut harness = common::window::app_with(&world, false);
     create_and_unlock(&mut harness);
     {
-        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        let vault = harness.state_mut().vault_mut().unwrap();
         let request = AccountRequest {
             name: "Brevo".into(),
             provider: Provider::Brevo,
@@ -183,20 +182,20 @@ fn answers_are_recorded_as_they_arrive_while_the_check_runs_with_its_progress_ba
     click(&mut harness, "Health");
     click(&mut harness, "Check every key");
     let verified = |app: &keydesk::ui::app::KeydeskApp, label: &str| {
-        app.session().unwrap().vault.keys().iter().any(|k| k.label == label && k.last_verified.is_some())
+        app.vault().unwrap().keys().iter().any(|k| k.label == label && k.last_verified.is_some())
     };
     common::window::step_until(&mut harness, "the fast key's answer is recorded", |app| {
         verified(app, "Fast")
     });
     // Recorded while the other is still out, with the job's progress in the top bar.
     assert!(!verified(harness.state(), "Slow"));
-    assert!(harness.state().session().unwrap().checking.is_some());
+    assert!(harness.state().session().unwrap().local_home().unwrap().checking.is_some());
     harness.step();
     harness.get_by_label_contains("1 done · 1 left");
     harness.get_by_label("Cancel");
     gate.store(true, std::sync::atomic::Ordering::SeqCst);
     common::window::step_until(&mut harness, "the check ends", |app| {
-        verified(app, "Slow") && app.session().unwrap().checking.is_none()
+        verified(app, "Slow") && app.session().unwrap().local_home().unwrap().checking.is_none()
     });
     harness.step();
     harness.get_by_label_contains("Checked 2 keys: 2 work · 0 refused · 0 could not tell.");
@@ -234,7 +233,7 @@ fn the_weekly_check_is_opt_in_and_runs_when_due_while_unlocked() {
     let mut harness = app(&world);
     create_and_unlock(&mut harness);
     {
-        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        let vault = harness.state_mut().vault_mut().unwrap();
         let request = AccountRequest {
             name: "Brevo".into(),
             provider: Provider::Brevo,
@@ -265,7 +264,7 @@ fn the_weekly_check_is_opt_in_and_runs_when_due_while_unlocked() {
     click(&mut harness, "Save settings");
     harness.run();
     harness.run();
-    assert!(harness.state().session().unwrap().vault.file().header.settings.check_weekly);
+    assert!(harness.state().vault().unwrap().file().header.settings.check_weekly);
     assert_eq!(server.seen().len(), 1, "the check ran");
     harness.get_by_label_contains("Checked 1 key: 1 works · 0 refused · 0 could not tell.");
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);

@@ -49,7 +49,7 @@ fn drop_file(harness: &mut Harness<'_, KeydeskApp>, path: &Path) {
 fn labels(harness: &Harness<'_, KeydeskApp>) -> Vec<String> {
     let session = harness.state().session().expect("unlocked");
     let mut labels: Vec<String> =
-        session.vault.keys().iter().filter(|k| k.is_live()).map(|k| k.label.clone()).collect();
+        session.vault().unwrap().keys().iter().filter(|k| k.is_live()).map(|k| k.label.clone()).collect();
     labels.sort();
     labels
 }
@@ -124,7 +124,7 @@ fn a_backup_dropped_on_the_window_restores_it_after_its_password_and_the_confirm
     let backup = folder.path().join("keydesk-backup.kdbackup");
     {
         let session = harness.state_mut().session_mut().unwrap();
-        let bytes = session.vault.backup(&SecretString::from(PASSWORD)).unwrap();
+        let bytes = session.vault_mut().unwrap().backup(&SecretString::from(PASSWORD)).unwrap();
         std::fs::write(&backup, bytes).unwrap();
     }
     generate_key(&mut harness, "Added later");
@@ -150,9 +150,9 @@ fn a_backup_dropped_on_the_window_restores_it_after_its_password_and_the_confirm
     harness.get_by_label_contains("Restored 2 keys into");
     assert_eq!(labels(&harness), ["Newsletter", "Webhook"]);
     let session = harness.state().session().unwrap();
-    let log = keydesk::vault::audit::parse(&session.vault.audit_text().unwrap());
+    let log = keydesk::vault::audit::parse(&session.vault().unwrap().audit_text().unwrap());
     assert!(log.iter().any(|line| line.action == keydesk::vault::audit::Action::Restore));
-    assert!(session.vault.changed_outside().is_none(), "the restored vault is writable");
+    assert!(session.vault().unwrap().changed_outside().is_none(), "the restored vault is writable");
 }
 
 #[test]

@@ -144,7 +144,7 @@ fn long_timeline(store: &mut (impl keydesk::actions::Store + ?Sized), key: &KeyI
 /// a rotation under way with three integrations whose settings pages have long addresses.
 /// Answers the two keys.
 fn incident_and_rotation(session: &mut keydesk::ui::session::Session) -> (KeyId, KeyId) {
-    let vault = &mut session.vault;
+    let vault = session.vault_mut().unwrap();
     let (second, third) = (vault.keys()[1].id.clone(), vault.keys()[2].id.clone());
     let report = IncidentReport {
         found_where: "a public channel of the partner agency's chat, pasted with a screenshot of the CRM"
@@ -176,19 +176,19 @@ fn every_screen_fits_its_window_from_760_px_up() {
     click(&mut harness, "Keys");
     let cause = "the provider's server closed the connection before answering; ".repeat(5);
     let session = harness.state_mut().session_mut().unwrap();
-    let id = session.vault.keys()[0].id.clone();
+    let id = session.vault_mut().unwrap().keys()[0].id.clone();
     let failed = VerifyOutcome::ConnectionProblem { cause, kind: NetKind::Dns };
-    keydesk::actions::changes::record_verification(&mut session.vault, &id, &failed).unwrap();
+    keydesk::actions::changes::record_verification(session.vault_mut().unwrap(), &id, &failed).unwrap();
     let (incident_key, rotated) = incident_and_rotation(session);
     // A provider's key never checked and about to expire: the attention line at its longest,
     // with "Check every key".
     let mut meta = keydesk::vault::meta::KeyMeta::labelled("Transactional mail for the regional shops");
     meta.expires_at = Some(keydesk::vault::Clock::now(&world.clock) + chrono::Duration::days(5));
     let request = keydesk::vault::AddRequest { meta, ..Default::default() };
-    session.vault.add(request, &secrecy::SecretString::from(common::sendgrid_key())).unwrap();
+    session.vault_mut().unwrap().add(request, &secrecy::SecretString::from(common::sendgrid_key())).unwrap();
     // The Health screen with scores on record: its chart.
     for _ in 0..12 {
-        session.vault.record_health().unwrap();
+        session.vault_mut().unwrap().record_health().unwrap();
         world.clock.advance_secs(10);
     }
     let mut found = Vec::new();
@@ -238,7 +238,7 @@ fn settings_times_are_choices_that_keep_the_users_own() {
     harness.run();
     click(&mut harness, "45 s");
     click(&mut harness, "Save settings");
-    let saved = harness.state().session().unwrap().vault.file().header.settings.clone();
+    let saved = harness.state().vault().unwrap().file().header.settings.clone();
     assert_eq!((saved.auto_lock_minutes, saved.clipboard_clear_secs), (7, 45));
 }
 
@@ -452,12 +452,15 @@ fn integrations_are_a_grid_of_rows_from_760_to_2560_px() {
     click(&mut harness, "New key");
     assert_integration_rows(&mut harness, "the new key form", 1);
     let session = harness.state_mut().session_mut().unwrap();
-    let (key, label) = (session.vault.keys()[0].id.clone(), session.vault.keys()[0].label.clone());
+    let (key, label) = (
+        session.vault_mut().unwrap().keys()[0].id.clone(),
+        session.vault_mut().unwrap().keys()[0].label.clone(),
+    );
     let integrations = ["hubspot", "zapier", "salesforce"]
         .map(|name| Integration { name: name.to_owned(), url: Some(long_url(name)), note: String::new() })
         .to_vec();
     let edit = KeyEdit { integrations: Some(integrations), ..KeyEdit::default() };
-    keydesk::actions::changes::edit(&mut session.vault, &key, None, &edit).unwrap();
+    keydesk::actions::changes::edit(session.vault_mut().unwrap(), &key, None, &edit).unwrap();
     open_key(&mut harness, key);
     // The form opens in place of the key's facts and integrations.
     click(&mut harness, &format!("Edit {label}"));

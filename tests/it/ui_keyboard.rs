@@ -35,7 +35,7 @@ fn the_cursor_starts_in_the_first_field_and_enter_submits() {
     assert!(harness.get_by_label("Master password").is_focused(), "create: the password field");
     create_and_unlock(&mut harness);
     generate_key(&mut harness, "Webhook");
-    assert_eq!(harness.state().session().unwrap().vault.keys()[0].label, "Webhook", "Enter generated it");
+    assert_eq!(harness.state().vault().unwrap().keys()[0].label, "Webhook", "Enter generated it");
     // The revoke dialog opens with the cursor in its reason.
     click(&mut harness, "More for Webhook");
     click(&mut harness, "Revoke Webhook…");
@@ -82,7 +82,7 @@ fn esc_and_alt_left_leave_a_key_page_and_unsaved_edits_are_asked_about() {
     assert!(matches!(screen(&harness), Screen::Detail(_)));
     assert_eq!(harness.state().session().unwrap().screens.detail.form.notes, "rotate before the launch");
     // The same key opened again (its label in the list beside the page) keeps what is typed.
-    let id = harness.state().session().unwrap().vault.keys()[0].id.clone();
+    let id = harness.state().vault().unwrap().keys()[0].id.clone();
     let ctx = harness.ctx.clone();
     harness.state_mut().run_cmd(&ctx, keydesk::ui::session::Command::OpenKey(id).into());
     harness.run();
@@ -90,7 +90,7 @@ fn esc_and_alt_left_leave_a_key_page_and_unsaved_edits_are_asked_about() {
     click(&mut harness, "Keys");
     click(&mut harness, "Discard changes");
     assert_eq!(screen(&harness), Screen::Keys);
-    assert_eq!(harness.state().session().unwrap().vault.keys()[0].notes, "", "nothing was saved");
+    assert_eq!(harness.state().vault().unwrap().keys()[0].notes, "", "nothing was saved");
 
     // Cancel in the form gives the typed changes up: leaving asks nothing then.
     click(&mut harness, "Open Webhook");
@@ -116,12 +116,12 @@ fn arrows_walk_the_list_and_ctrl_c_copies_the_selected_key() {
     harness.run();
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::C);
     harness.run();
-    let vault = &harness.state().session().unwrap().vault;
+    let vault = harness.state().vault().unwrap();
     let beta = vault.keys().iter().find(|k| k.label == "Beta").unwrap().id.clone();
     let copied = world.clipboard.contents().expect("the selected key was copied");
     let mut vault_secret = None;
     if let Some(session) = harness.state_mut().session_mut() {
-        vault_secret = session.vault.secret_to_copy(&beta).ok();
+        vault_secret = session.vault_mut().unwrap().secret_to_copy(&beta).ok();
     }
     assert_eq!(Some(copied), vault_secret.map(|s| s.expose_secret().to_owned()));
     // Enter opens the selected key.
@@ -140,12 +140,12 @@ fn hard_to_undo_changes_are_asked_about_first() {
     click(&mut harness, "Rotate Webhook");
     harness.get_by_label("Rotate \"Webhook\"?");
     click(&mut harness, "Cancel");
-    assert_eq!(harness.state().session().unwrap().vault.keys().len(), 1, "Cancel rotates nothing");
+    assert_eq!(harness.state().vault().unwrap().keys().len(), 1, "Cancel rotates nothing");
     click(&mut harness, "Rotate Webhook");
     // The question's own button: the page's names the key.
     harness.get_by_label("Rotate").click();
     harness.run();
-    assert_eq!(harness.state().session().unwrap().vault.keys().len(), 2, "confirmed, rotated");
+    assert_eq!(harness.state().vault().unwrap().keys().len(), 2, "confirmed, rotated");
     click(&mut harness, "Done");
 
     click(&mut harness, "API settings");
@@ -154,10 +154,10 @@ fn hard_to_undo_changes_are_asked_about_first() {
     click(&mut harness, "Remove");
     harness.get_by_label("Remove the account \"SG\"?");
     click(&mut harness, "Cancel");
-    assert_eq!(harness.state().session().unwrap().vault.file().accounts.len(), 1);
+    assert_eq!(harness.state().vault().unwrap().file().accounts.len(), 1);
     click(&mut harness, "Remove");
     click(&mut harness, "Remove account");
-    assert_eq!(harness.state().session().unwrap().vault.file().accounts.len(), 0);
+    assert_eq!(harness.state().vault().unwrap().file().accounts.len(), 0);
 }
 
 #[test]
@@ -191,8 +191,8 @@ fn a_pasted_key_loses_the_spaces_around_it() {
     click(&mut harness, "Add key");
     let session = harness.state_mut().session_mut().unwrap();
     assert_eq!(session.screens.new_key.error, None);
-    let id = session.vault.keys()[0].id.clone();
-    assert_eq!(session.vault.reveal(&id).unwrap().expose_secret(), key);
+    let id = session.vault_mut().unwrap().keys()[0].id.clone();
+    assert_eq!(session.vault_mut().unwrap().reveal(&id).unwrap().expose_secret(), key);
 }
 
 #[test]
@@ -277,7 +277,7 @@ fn enter_pressed_while_a_big_vault_is_still_being_read_is_kept() {
     harness.key_press(egui::Key::Enter);
     harness.step();
     common::window::step_until(&mut harness, "the vault opens on the first Enter", KeydeskApp::is_unlocked);
-    assert_eq!(harness.state().session().unwrap().vault.keys().len(), 10_000);
+    assert_eq!(harness.state().vault().unwrap().keys().len(), 10_000);
 }
 
 /// Replaces what the focused text field holds with `text`, as a person does: select all, type.
@@ -293,7 +293,7 @@ fn replace_text(harness: &mut Harness<'_, KeydeskApp>, text: &str) {
 }
 
 fn label_of(harness: &Harness<'_, KeydeskApp>, id: &keydesk::vault::model::KeyId) -> String {
-    let vault = &harness.state().session().unwrap().vault;
+    let vault = harness.state().vault().unwrap();
     vault.keys().iter().find(|k| k.id == *id).unwrap().label.clone()
 }
 
@@ -376,7 +376,7 @@ fn search_and_enter_on_a_rotated_label_open_the_active_key() {
     harness.key_press(egui::Key::Enter);
     harness.run();
     let Screen::Detail(opened) = screen(&harness) else { panic!("Enter opens the first match") };
-    let vault = &harness.state().session().unwrap().vault;
+    let vault = harness.state().vault().unwrap();
     let status = &vault.keys().iter().find(|k| k.id == opened).unwrap().status;
     assert_eq!(*status, keydesk::vault::model::KeyStatus::Active, "the replacement, not the retiring key");
 }

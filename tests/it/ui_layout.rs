@@ -44,7 +44,7 @@ fn a_failed_or_refused_check_is_never_shown_as_working() {
     create_and_unlock(&mut harness);
     generate_key(&mut harness, "Webhook");
     harness.get_by_label("active");
-    let id = harness.state().session().unwrap().vault.keys()[0].id.clone();
+    let id = harness.state().vault().unwrap().keys()[0].id.clone();
     let outcomes = [
         (VerifyOutcome::ConnectionProblem { cause: "Keydesk".into(), kind: NetKind::Dns }, "could not check"),
         (VerifyOutcome::ProviderTrouble { status: 503 }, "could not check"),
@@ -53,7 +53,7 @@ fn a_failed_or_refused_check_is_never_shown_as_working() {
         (VerifyOutcome::Works { scopes: Vec::new(), note: None }, "works"),
     ];
     for (outcome, said) in outcomes {
-        let vault = &mut harness.state_mut().session_mut().unwrap().vault;
+        let vault = harness.state_mut().vault_mut().unwrap();
         keydesk::actions::changes::record_verification(vault, &id, &outcome).unwrap();
         harness.run();
         harness.get_by_label(said);
@@ -81,8 +81,8 @@ fn revoked_keys_show_on_request_and_labels_sort_as_people_count() {
         rows.into_iter().map(|(_, l)| l).collect::<Vec<_>>()
     };
     assert_eq!(order(&harness), ["Key 7", "Key 47", "Key 100"]);
-    let id = harness.state().session().unwrap().vault.keys()[0].id.clone();
-    harness.state_mut().session_mut().unwrap().vault.revoke(&id, "test").unwrap();
+    let id = harness.state().vault().unwrap().keys()[0].id.clone();
+    harness.state_mut().vault_mut().unwrap().revoke(&id, "test").unwrap();
     harness.run();
     assert!(harness.query_by_label("Open Key 47").is_none(), "a revoked key leaves the list");
     click(&mut harness, "Show revoked");
@@ -137,7 +137,8 @@ fn a_wide_window_shows_the_list_beside_the_key_page() {
     // Side by side from about 1,100 px: the list stays, and another key opens from it.
     click(&mut harness, "Open Newsletter");
     let session = harness.state().session().unwrap();
-    let newsletter = session.vault.keys().iter().find(|k| k.label == "Newsletter").unwrap().id.clone();
+    let newsletter =
+        session.vault().unwrap().keys().iter().find(|k| k.label == "Newsletter").unwrap().id.clone();
     assert_eq!(session.screens.screen, keydesk::ui::state::Screen::Detail(newsletter));
     harness.get_by_label("Open Webhook");
 }

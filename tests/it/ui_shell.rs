@@ -78,13 +78,13 @@ fn a_job_that_ends_while_the_window_is_hidden_is_recorded() {
     // From here only `logic` runs, as for a minimized window, until the check is recorded.
     for _ in 0..2000 {
         logic_only(&mut harness);
-        let verified = harness.state().session().unwrap().vault.keys()[0].last_verified.clone();
+        let verified = harness.state().vault().unwrap().keys()[0].last_verified.clone();
         if verified.is_some() {
             break;
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    let record = harness.state().session().unwrap().vault.keys()[0].clone();
+    let record = harness.state().vault().unwrap().keys()[0].clone();
     assert_eq!(record.last_verified.map(|v| v.outcome.works()), Some(true), "recorded unseen");
 }
 
@@ -181,10 +181,15 @@ fn a_lock_during_a_create_or_revoke_at_sendgrid_waits_and_loses_nothing() {
 
     unlock_again(&mut harness);
     let session = harness.state().session().unwrap();
-    let record =
-        session.vault.keys().iter().find(|k| k.label == "CRM mail").expect("the created key is kept");
+    let record = session
+        .vault()
+        .unwrap()
+        .keys()
+        .iter()
+        .find(|k| k.label == "CRM mail")
+        .expect("the created key is kept");
     assert!(record.provider_key_id.is_some());
-    let log = audit::parse(&session.vault.audit_text().unwrap());
+    let log = audit::parse(&session.vault().unwrap().audit_text().unwrap());
     assert!(log.iter().any(|r| r.action == Action::Add && r.key.as_deref() == Some(record.id.as_str())));
     let id = record.id.clone();
 
@@ -206,12 +211,12 @@ fn a_lock_during_a_create_or_revoke_at_sendgrid_waits_and_loses_nothing() {
 
     unlock_again(&mut harness);
     let session = harness.state().session().unwrap();
-    let record = session.vault.keys().iter().find(|k| k.id == id).unwrap();
+    let record = session.vault().unwrap().keys().iter().find(|k| k.id == id).unwrap();
     assert!(
         matches!(&record.status, KeyStatus::Revoked { reason, .. } if reason == "leaked in a support ticket"),
         "the revoke done at SendGrid is recorded"
     );
-    let log = audit::parse(&session.vault.audit_text().unwrap());
+    let log = audit::parse(&session.vault().unwrap().audit_text().unwrap());
     assert!(
         log.iter()
             .any(|r| r.action == Action::Revoke && r.outcome == Outcome::Ok && r.key.as_deref() == Some(&id))
@@ -277,7 +282,7 @@ fn changing_the_password_asks_for_the_current_one_and_keeps_the_kdf() {
     let world = world();
     let mut harness = app(&world);
     create_and_unlock(&mut harness);
-    let kdf = harness.state().session().unwrap().vault.file().header.kdf;
+    let kdf = harness.state().vault().unwrap().file().header.kdf;
     click(&mut harness, "Settings");
     type_into(&mut harness, "Current password", "not the password");
     type_into(&mut harness, "New password", "a much longer new password 2026");
@@ -285,8 +290,8 @@ fn changing_the_password_asks_for_the_current_one_and_keeps_the_kdf() {
     click(&mut harness, "Change password");
     harness.run();
     harness.get_by_label_contains("The current password is wrong");
-    let header = harness.state().session().unwrap().vault.file().header.clone();
-    let log = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap());
+    let header = harness.state().vault().unwrap().file().header.clone();
+    let log = audit::parse(&harness.state().vault().unwrap().audit_text().unwrap());
     assert!(!log.iter().any(|r| r.action == Action::ChangePassword), "nothing changed");
 
     type_into(&mut harness, "Current password", PASSWORD);
@@ -294,7 +299,7 @@ fn changing_the_password_asks_for_the_current_one_and_keeps_the_kdf() {
     type_into(&mut harness, "Repeat password", "a much longer new password 2026");
     click(&mut harness, "Change password");
     harness.run();
-    let after = harness.state().session().unwrap().vault.file().header.clone();
+    let after = harness.state().vault().unwrap().file().header.clone();
     assert_ne!(after.wrapped_data_key, header.wrapped_data_key, "re-wrapped");
     assert_eq!(
         (after.kdf.iterations, after.kdf.lanes),
@@ -316,7 +321,7 @@ fn my_old_password_may_be_known_re_encrypts_every_key() {
         entries
     };
     let before = sealed(&world);
-    let data_key = harness.state().session().unwrap().vault.file().header.wrapped_data_key.clone();
+    let data_key = harness.state().vault().unwrap().file().header.wrapped_data_key.clone();
     click(&mut harness, "Settings");
     type_into(&mut harness, "Current password", PASSWORD);
     type_into(&mut harness, "New password", "a much longer new password 2026");
@@ -325,7 +330,7 @@ fn my_old_password_may_be_known_re_encrypts_every_key() {
     click(&mut harness, "Change password");
     harness.run();
     harness.get_by_label_contains("every key is re-encrypted");
-    let vault = &harness.state().session().unwrap().vault;
+    let vault = harness.state().vault().unwrap();
     assert_ne!(vault.file().header.wrapped_data_key, data_key);
     assert!(!vault.data_key_change_pending());
     let after = sealed(&world);
@@ -372,7 +377,7 @@ fn settings_back_up_writes_one_encrypted_file_that_opens_with_the_password() {
     let contents = keydesk::vault::backup::open(&bytes, &secrecy::SecretString::from(PASSWORD)).unwrap();
     assert_eq!(contents.secrets.iter().filter(|(name, _)| !name.ends_with("/generation")).count(), 1);
     assert!(contents.vault_text.contains("Webhook"));
-    let log = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap());
+    let log = audit::parse(&harness.state().vault().unwrap().audit_text().unwrap());
     let backups: Vec<_> = log.iter().filter(|r| r.action == Action::Backup).collect();
     assert_eq!(backups.len(), 1, "one backup on record, the refused ones are not backups");
     assert_eq!(backups[0].outcome, Outcome::Ok);
@@ -389,7 +394,7 @@ fn a_copy_the_clipboard_refused_is_told_and_recorded_as_failed() {
     generate_key(&mut harness, "Webhook");
     click(&mut harness, "Copy Webhook");
     let said = harness.query_all_by_label_contains("The clipboard is not available (no display)").count();
-    let log_copies = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap())
+    let log_copies = audit::parse(&harness.state().vault().unwrap().audit_text().unwrap())
         .iter()
         .filter(|r| r.action == Action::Copy)
         .count();
@@ -398,8 +403,8 @@ fn a_copy_the_clipboard_refused_is_told_and_recorded_as_failed() {
     assert!(harness.query_by_label_contains("clears in").is_none(), "never said to be copied");
     assert!(harness.state().copy.is_none(), "no countdown for a copy that did not happen");
     let session = harness.state().session().unwrap();
-    assert_eq!(session.vault.keys()[0].copy_count, 0, "not counted");
-    let log = audit::parse(&session.vault.audit_text().unwrap());
+    assert_eq!(session.vault().unwrap().keys()[0].copy_count, 0, "not counted");
+    let log = audit::parse(&session.vault().unwrap().audit_text().unwrap());
     let copy = log.iter().find(|r| r.action == Action::Copy).expect("the attempt is in the log");
     assert_eq!(
         copy.outcome,
@@ -437,8 +442,8 @@ fn changes_made_outside_keydesk_are_shown_and_kept_only_on_purpose() {
     click(&mut harness, "Keep these changes");
     assert!(harness.query_by_label("Keep these changes").is_none(), "the banner is gone");
     let session = harness.state().session().unwrap();
-    assert!(session.vault.changed_outside().is_none());
-    let log = audit::parse(&session.vault.audit_text().unwrap());
+    assert!(session.vault().unwrap().changed_outside().is_none());
+    let log = audit::parse(&session.vault().unwrap().audit_text().unwrap());
     assert!(log.iter().any(|r| r.action == Action::Integrity && r.detail.contains("accepted by the user")));
 }
 
@@ -467,17 +472,17 @@ fn settings_import_shows_each_row_first_then_imports_once() {
     );
     harness.get_by_label("The same key as line 2");
     harness.get_by_label_contains("Skipped: there is no key in this row");
-    assert!(harness.state().session().unwrap().vault.keys().is_empty(), "a preview writes nothing");
+    assert!(harness.state().vault().unwrap().keys().is_empty(), "a preview writes nothing");
     // Below the fold of the settings page: scrolled to, as a person would.
     scroll_to(&mut harness, "Import 1 key");
     click(&mut harness, "Import 1 key");
     harness.run();
     harness.get_by_label_contains("Imported 1 key from keys.csv");
     let session = harness.state_mut().session_mut().unwrap();
-    let id = session.vault.keys()[0].id.clone();
-    assert_eq!(session.vault.keys()[0].notes, "two\nlines");
+    let id = session.vault_mut().unwrap().keys()[0].id.clone();
+    assert_eq!(session.vault_mut().unwrap().keys()[0].notes, "two\nlines");
     assert_eq!(
-        secrecy::ExposeSecret::expose_secret(&session.vault.reveal(&id).unwrap()),
+        secrecy::ExposeSecret::expose_secret(&session.vault_mut().unwrap().reveal(&id).unwrap()),
         "window-import-value-0001"
     );
 
@@ -489,7 +494,7 @@ fn settings_import_shows_each_row_first_then_imports_once() {
     assert!(
         egui_kittest::kittest::NodeT::accesskit_node(&harness.get_by_label("Import 0 keys")).is_disabled()
     );
-    let log = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap());
+    let log = audit::parse(&harness.state().vault().unwrap().audit_text().unwrap());
     assert_eq!(log.iter().filter(|r| r.action == Action::Import).count(), 1);
 }
 
@@ -539,20 +544,25 @@ fn settings_import_picks_the_columns_of_a_table_keydesk_cannot_tell() {
     harness.get_by_label_contains(
         "2 rows read as a spreadsheet CSV: 2 new, 0 already in the vault, 0 repeated in the file, 0 skipped.",
     );
-    assert!(harness.state().session().unwrap().vault.keys().is_empty(), "a preview writes nothing");
+    assert!(harness.state().vault().unwrap().keys().is_empty(), "a preview writes nothing");
     scroll_to(&mut harness, "Import 2 keys");
     click(&mut harness, "Import 2 keys");
     harness.run();
     harness.get_by_label_contains("Imported 2 keys from crm.csv");
     let session = harness.state_mut().session_mut().unwrap();
-    let mut keys: Vec<_> =
-        session.vault.keys().iter().map(|k| (k.label.clone(), k.notes.clone(), k.id.clone())).collect();
+    let mut keys: Vec<_> = session
+        .vault_mut()
+        .unwrap()
+        .keys()
+        .iter()
+        .map(|k| (k.label.clone(), k.notes.clone(), k.id.clone()))
+        .collect();
     keys.sort();
     assert_eq!(keys[0].0, "Newsletter");
     assert_eq!(keys[0].1, "weekly");
     assert_eq!(keys[1].0, "Webhook");
     assert_eq!(
-        secrecy::ExposeSecret::expose_secret(&session.vault.reveal(&keys[0].2).unwrap()),
+        secrecy::ExposeSecret::expose_secret(&session.vault_mut().unwrap().reveal(&keys[0].2).unwrap()),
         "picker-value-0001"
     );
 }
@@ -597,7 +607,7 @@ fn settings_export_writes_secrets_only_after_the_words_are_typed_in_a_dialog() {
     assert!(text.contains(&secret), "the secret is in the file");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-    let log = audit::parse(&harness.state().session().unwrap().vault.audit_text().unwrap());
+    let log = audit::parse(&harness.state().vault().unwrap().audit_text().unwrap());
     let exports: Vec<_> = log.iter().filter(|r| r.action == Action::Export).collect();
     assert_eq!(exports.len(), 1);
     assert!(exports[0].detail.contains("with their secrets"), "{}", exports[0].detail);

@@ -125,7 +125,7 @@ fn create_crm_mail_at_sendgrid(harness: &mut Harness<'_, KeydeskApp>, permission
     harness.get_by_label_contains("CRM mail — shown once");
     let team = harness.state().team().unwrap();
     let made = team.list.iter().rfind(|k| k.record.label == "CRM mail").map(|k| k.record.id.clone());
-    assert_eq!(team.screen.screens.page(), made.as_ref(), "the new key's page opens");
+    assert_eq!(harness.state().session().unwrap().screens.page(), made.as_ref(), "the new key's page opens");
     click(harness, "Done");
 }
 
@@ -163,6 +163,7 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     // Add a pasted key from the window.
     let sendgrid = common::sendgrid_key();
     click(&mut harness, "New key");
+    click(&mut harness, "Paste a provider's key");
     type_into(&mut harness, "Label", "Transactional — 東京");
     type_into(&mut harness, "Key", &sendgrid);
     // No network in this test: the check after adding is switched off, as a user may.
@@ -173,7 +174,7 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     // Its page opens at once, as on a local vault (this computer's copy was brought up to
     // date with the add); back on the list, each label opens its key.
     let added = harness.state().team().unwrap().list[0].record.id.clone();
-    assert_eq!(harness.state().team().unwrap().screen.screens.page(), Some(&added));
+    assert_eq!(harness.state().session().unwrap().screens.page(), Some(&added));
     harness.key_press(egui::Key::Escape);
     harness.run();
     harness.get_by_label("Open Transactional — 東京");
@@ -240,13 +241,13 @@ fn the_window_makes_a_team_vault_and_shows_another_members_change() {
     click(&mut harness, "Reveal Transactional — 東京");
     harness.run();
     harness.run();
-    let shown = harness.state().team().unwrap().revealed.as_ref().expect("revealed");
+    let shown = harness.state().session().unwrap().revealed.as_ref().expect("revealed");
     assert_eq!(shown.secret.expose_secret(), sendgrid);
     let events = other.events_after(0).unwrap();
     assert!(events.last().is_some_and(|e| e.member == "ana" && e.is(Action::Reveal)));
     world.clock.advance_secs(31);
     harness.run();
-    assert!(harness.state().team().unwrap().revealed.is_none());
+    assert!(harness.state().session().unwrap().revealed.is_none());
     harness.key_press(egui::Key::Escape);
     harness.run();
 
@@ -587,7 +588,7 @@ fn the_team_screen_answers_the_keyboard() {
     harness.key_press(egui::Key::Enter);
     harness.run();
     assert_eq!(
-        harness.state().team().unwrap().screen.screens.page().map(ToString::to_string),
+        harness.state().session().unwrap().screens.page().map(ToString::to_string),
         Some(
             other
                 .keys()
@@ -607,7 +608,7 @@ fn the_team_screen_answers_the_keyboard() {
     // The local vault's screen keys: Ctrl+5 Health, Ctrl+1 the list, Ctrl+N New key (closed
     // by Escape), Ctrl+3 the audit log.
     let screen = |harness: &Harness<'_, KeydeskApp>| {
-        let shown = &harness.state().team().unwrap().screen.screens.screen;
+        let shown = &harness.state().session().unwrap().screens.screen;
         (*shown == Screen::Health, *shown == Screen::New, *shown == Screen::Audit)
     };
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num5);
@@ -635,7 +636,7 @@ fn the_team_screen_answers_the_keyboard() {
     harness.key_press(egui::Key::Escape);
     harness.run();
     assert!(harness.query_by_label("Label").is_none());
-    assert_eq!(harness.state().team().unwrap().screen.screens.screen, Screen::Keys);
+    assert_eq!(harness.state().session().unwrap().screens.screen, Screen::Keys);
     // Ctrl+L locks.
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
     harness.run();
@@ -732,6 +733,7 @@ fn the_team_screen_keeps_provider_accounts_and_verifies_through_them() {
     // A key of the account, added from the window and checked once kept (the New key
     // screen's box, as on a local vault), verifies at the account's address.
     click(&mut harness, "New key");
+    click(&mut harness, "Paste a provider's key");
     harness.run();
     type_into(&mut harness, "Label", "CRM mail");
     type_into(&mut harness, "Key", &key);
@@ -804,7 +806,7 @@ fn a_key_is_replaced_from_the_team_screen_step_by_step() {
     harness.get_by_label_contains("is being replaced");
     assert_eq!(team_keys(&harness), ["CRM mail", "CRM mail"], "the replacement is a key of its own");
     // The replacement's page opens, as on a local vault, with the steps to take.
-    let page = harness.state().team().unwrap().screen.screens.page().cloned();
+    let page = harness.state().session().unwrap().screens.page().cloned();
     assert!(page.as_ref().is_some_and(|id| *id != read.record.id), "the new key's page: {page:?}");
     harness.get_by_label_contains("0 of 1 integrations moved");
     assert!(harness.query_by_label("Replacement key").is_none(), "one rotation at a time");
@@ -1153,6 +1155,7 @@ fn a_member_changes_their_password_and_the_teams_key_from_the_window() {
     assert_eq!(keys.generation(), 1);
     // The window goes on writing under the new key, without unlocking again.
     click(&mut harness, "New key");
+    click(&mut harness, "Paste a provider's key");
     harness.run();
     type_into(&mut harness, "Label", "After the change");
     type_into(&mut harness, "Key", &common::sendgrid_key());
@@ -1189,9 +1192,9 @@ fn a_key_is_generated_and_made_at_the_provider_and_replaced_there_from_the_team_
     // page opened as it was made.)
     scroll_to(&mut harness, "Rotate: make the new key at SendGrid");
     click(&mut harness, "Rotate: make the new key at SendGrid");
-    let screen = &harness.state().team().unwrap().screen;
-    assert_eq!(screen.screens.screen, Screen::New);
-    let adding = (screen.screens.new_key.mode, screen.screens.new_key.replaces.clone());
+    let screen = &harness.state().session().unwrap().screens;
+    assert_eq!(screen.screen, Screen::New);
+    let adding = (screen.new_key.mode, screen.new_key.replaces.clone());
     assert_eq!(adding, (keydesk::ui::state::NewMode::AtProvider, Some(crm.record.id.clone())));
     click(&mut harness, "Create at provider");
     common::window::wait_for_label(&mut harness, "It replaces \"CRM mail\"");
@@ -1225,12 +1228,12 @@ fn a_key_is_generated_and_made_at_the_provider_and_replaced_there_from_the_team_
     assert_eq!(webhook.record.provider, keydesk::providers::Provider::Keydesk);
     let kept_secret = other.secret_to_copy(&keys, webhook).unwrap();
     assert!(kept_secret.expose_secret().starts_with("kd_live_"));
-    let team = harness.state().team().unwrap();
-    let shown = team.shown_once.as_ref().expect("the new key is shown once");
+    let session = harness.state().session().unwrap();
+    let shown = session.shown_once.as_ref().expect("the new key is shown once");
     assert_eq!(shown.secret.expose_secret(), kept_secret.expose_secret(), "the secret shown is the one kept");
-    assert_eq!(team.screen.screens.page(), Some(&webhook.record.id), "its page opens");
+    assert_eq!(session.screens.page(), Some(&webhook.record.id), "its page opens");
     click(&mut harness, "Done");
-    assert!(harness.state().team().unwrap().shown_once.is_none());
+    assert!(harness.state().session().unwrap().shown_once.is_none());
 }
 
 /// The New key screen filled in for a replacement, its mode changed to paste: the key pasted
@@ -1382,9 +1385,9 @@ fn a_keydesk_keys_replacement_is_generated_from_the_team_screen() {
     let all = other.keys().unwrap();
     let new = all.iter().find(|k| k.record.replaces.is_some()).expect("the replacement is in the team vault");
     // The new key is shown once and its page opens, as on a local vault.
-    let team = harness.state().team().unwrap();
-    assert_eq!(team.screen.screens.page(), Some(&new.record.id));
-    let shown = team.shown_once.as_ref().expect("the generated replacement is shown once");
+    let session = harness.state().session().unwrap();
+    assert_eq!(session.screens.page(), Some(&new.record.id));
+    let shown = session.shown_once.as_ref().expect("the generated replacement is shown once");
     assert_eq!(shown.secret.expose_secret(), other.secret_to_copy(&keys, new).unwrap().expose_secret());
     click(&mut harness, "Done");
     assert_eq!(new.record.label, "Webhook signing");
@@ -1566,11 +1569,7 @@ fn a_team_key_made_at_the_provider_is_revoked_there_from_the_window() {
     assert!(!kept[0].record.is_live(), "revoked in the team vault");
     let last = other.events_after(0).unwrap().pop().unwrap();
     assert!(last.is(Action::Revoke) && last.detail.contains("revoked at SendGrid"), "{last:?}");
-    assert_ne!(
-        harness.state().team().unwrap().screen.screens.screen,
-        Screen::New,
-        "no replacement asked for"
-    );
+    assert_ne!(harness.state().session().unwrap().screens.screen, Screen::New, "no replacement asked for");
 }
 
 /// The team window's Settings holds the local Settings screen's own part: the appearance, the

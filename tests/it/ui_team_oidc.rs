@@ -276,6 +276,7 @@ fn refused_cancelled_or_unreachable_company_logins_are_one_sentence_and_the_wind
     });
     let kept = kept_tokens(&world);
     bao.revoke(&kept[0]);
+    click(&mut harness, "Paste a provider's key");
     type_into(&mut harness, "Label", "Added while signed out");
     type_into(&mut harness, "Key", &common::sendgrid_key());
     // No network in this test: the check after adding is switched off, as a user may.

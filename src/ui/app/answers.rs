@@ -33,7 +33,7 @@ impl KeydeskApp {
                 if let Some(reminder) = crate::ui::dashboard::reminder(vault.file(), now) {
                     self.toasts.warn(reminder, now);
                 }
-                let mut session = Session::new(*vault);
+                let mut session = Session::local(*vault);
                 session.screens.dashboard.sort = self.sort;
                 self.phase = Phase::Unlocked(Box::new(session));
             }
@@ -102,7 +102,7 @@ impl KeydeskApp {
         show_error: impl FnOnce(&mut Session, String),
     ) {
         let now = self.now();
-        let mut session = Session::new(vault);
+        let mut session = Session::local(vault);
         session.screens.screen = Screen::Settings;
         if let Some(kept) = self.kept_settings.take() {
             session.screens.settings = kept;
@@ -126,7 +126,7 @@ impl KeydeskApp {
             }
             Phase::Busy => self.deferred.push((done, cancelled)),
             // Only answers that record nothing can arrive here: a lock waits for the others.
-            Phase::Create(_) | Phase::Locked(_) | Phase::Team(_) => {}
+            Phase::Create(_) | Phase::Locked(_) => {}
         }
     }
 }

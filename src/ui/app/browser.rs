@@ -19,6 +19,7 @@ use crate::browser::messaging::{ErrorCode, Reply, Request};
 use crate::browser::{peer, socket};
 use crate::ui::Failure;
 use crate::ui::jobs::Records;
+use crate::ui::session::Home;
 use crate::ui::session::changes::{Answer, Asked, Changed};
 
 mod propose;
@@ -117,9 +118,11 @@ impl KeydeskApp {
             return Some(self.guard_status(*id, browser));
         }
         let allowed = match &self.phase {
-            Phase::Unlocked(session) => session.vault.browser_allowed(browser),
-            Phase::Team(_) => crate::actions::team::read_config(&self.services.dir)
-                .is_ok_and(|config| config.settings.browsers.iter().any(|allowed| allowed == browser)),
+            Phase::Unlocked(session) => match &session.home {
+                Home::Local(local) => local.vault.browser_allowed(browser),
+                Home::Team(_) => crate::actions::team::read_config(&self.services.dir)
+                    .is_ok_and(|config| config.settings.browsers.iter().any(|allowed| allowed == browser)),
+            },
             Phase::Busy => {
                 return Some(Reply::error(id, ErrorCode::Failed, "Keydesk is busy: try again in a moment."));
             }
@@ -137,18 +140,17 @@ impl KeydeskApp {
             to_front(ctx);
             return Some(Reply::error(id, ErrorCode::Refused, ASKING));
         }
-        match &mut self.phase {
-            Phase::Unlocked(session) => {
-                let decided = answer::decide(session.vault.keys(), request);
-                let answered = fill::carry_out(&mut session.vault, decided, browser);
+        match self.session_mut().map(|session| &mut session.home)? {
+            Home::Local(local) => {
+                let decided = answer::decide(local.vault.keys(), request);
+                let answered = fill::carry_out(&mut local.vault, decided, browser);
                 Some(self.take_answered(ctx, answered, browser))
             }
-            Phase::Team(session) => {
-                let records: Vec<_> = session.list.iter().map(|key| key.record.clone()).collect();
+            Home::Team(team) => {
+                let records: Vec<_> = team.list.iter().map(|key| key.record.clone()).collect();
                 let decided = answer::decide(&records, request);
                 self.answer_for_team(ctx, decided, browser, stream)
             }
-            Phase::Busy | Phase::Create(_) | Phase::Locked(_) => None,
         }
     }
 
@@ -157,15 +159,13 @@ impl KeydeskApp {
     /// question about the browser: it only says why not.
     fn guard_status(&self, id: u64, browser: &str) -> Reply {
         let refused = self.browser.as_ref().is_none_or(|b| b.not_allowed.iter().any(|r| r == browser));
-        let (allowed, on) = match &self.phase {
-            Phase::Unlocked(session) => (session.vault.browser_allowed(browser), session.vault.leak_guard()),
-            Phase::Team(_) => crate::actions::team::read_config(&self.services.dir)
+        let (allowed, on) = match self.session().map(|session| &session.home) {
+            Some(Home::Local(local)) => (local.vault.browser_allowed(browser), local.vault.leak_guard()),
+            Some(Home::Team(_)) => crate::actions::team::read_config(&self.services.dir)
                 .map_or((false, false), |c| {
                     (c.settings.browsers.iter().any(|allowed| allowed == browser), c.settings.leak_guard)
                 }),
-            Phase::Busy | Phase::Create(_) | Phase::Locked(_) => {
-                return Reply::error(Some(id), ErrorCode::Locked, GUARD_LOCKED);
-            }
+            None => return Reply::error(Some(id), ErrorCode::Locked, GUARD_LOCKED),
         };
         if refused || !allowed {
             return Reply::error(Some(id), ErrorCode::Refused, GUARD_NOT_ALLOWED);
@@ -215,7 +215,7 @@ impl KeydeskApp {
             Decision::CheckPaste { id, .. } => (id, "Checking a pasted key".to_owned(), None),
         };
         let now = self.now();
-        let Phase::Team(session) = &self.phase else { return None };
+        let session = self.team()?;
         let Some(keys) = session.keys.clone() else {
             return Some(Reply::error(Some(id), ErrorCode::Failed, TEAM_OFFLINE));
         };
@@ -315,28 +315,21 @@ impl KeydeskApp {
         (label, offline): (String, String),
         work: impl FnOnce(&mut dyn crate::actions::Store) -> Answer + Send + 'static,
     ) {
-        if matches!(self.phase, Phase::Unlocked(_)) {
-            self.with_session(ctx, |session, fx| {
-                let answer = work(&mut session.vault);
-                session.take(answer, fx);
-            });
-            return;
-        }
-        let now = self.now();
-        let Phase::Team(session) = &mut self.phase else { return };
-        let Some(keys) = session.keys.clone() else { return self.toasts.error(offline, now) };
-        let with = (keys, session.vault.clone());
-        let job = super::team::Job { label, asked: Asked::Browsers, existing: None };
-        let dir = self.services.dir.clone();
-        super::team::answered_job(&mut self.jobs, ctx, session, with, (now, &dir), job, move |store| {
-            work(store)
+        self.with_session(ctx, |session, fx| {
+            if let Some(mut local) = session.local_parts() {
+                let answer = work(&mut local.home.vault);
+                return local.take(answer, fx);
+            }
+            if let Some(mut team) = session.team_parts() {
+                team.change((label, offline), Asked::Browsers, move |store| work(store), fx);
+            }
         });
     }
 
     /// The question of a browser's first request, over whatever is on screen.
     pub(super) fn browser_question_ui(&self, ctx: &egui::Context) -> Option<Command> {
         let browser = self.browser.as_ref()?.asking.as_ref()?;
-        if !matches!(self.phase, Phase::Unlocked(_) | Phase::Team(_)) {
+        if !matches!(self.phase, Phase::Unlocked(_)) {
             return None;
         }
         let mut answer = None;

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use super::team::{TeamDone, TeamSession, TokenFrom, keep_token, open};
+use super::team::{TeamDone, TeamHome, TokenFrom, keep_token, open};
 use super::{Done, KeydeskApp, OpenError, Phase, StoreFactory};
 use crate::actions::team as folder;
 use crate::team::kv::{Kv, Location, SignInAgain};
@@ -99,7 +99,7 @@ fn sign_in_and_open(
     memory: Option<KdfMemory>,
     cancelled: &AtomicBool,
     shown: (&Stage, &egui::Context),
-) -> Result<Box<TeamSession>, OpenError> {
+) -> Result<Box<TeamHome>, OpenError> {
     let failed = |message: String| OpenError { message, wrong_password: false };
     let config = folder::read_config(&job.dir).map_err(|error| failed(error.to_string()))?;
     let (stage, ctx) = shown;

@@ -14,6 +14,7 @@ use crate::actions::restore::{self, RestoreError};
 use crate::storage::disk::{Limited, read_limited};
 use crate::storage::expand_home;
 use crate::ui::jobs::Records;
+use crate::ui::session::Home;
 use crate::ui::state::{FileTarget, RestoreForm, Screen, SettingsState};
 use crate::vault::backup::MAX_BACKUP_BYTES;
 use crate::vault::{Clock, Vault};
@@ -73,8 +74,7 @@ impl KeydeskApp {
                 });
             }
             FilesCommand::Dropped(paths) => {
-                if !matches!(self.phase, Phase::Unlocked(_) | Phase::Team(_)) || self.lock_when_done.is_some()
-                {
+                if !matches!(self.phase, Phase::Unlocked(_)) || self.lock_when_done.is_some() {
                     return;
                 }
                 let others = paths.len().saturating_sub(1);
@@ -139,7 +139,7 @@ impl KeydeskApp {
     /// Files dropped on the unlocked window this frame, to be read; while files are dragged
     /// over it, what dropping does.
     pub(super) fn files_dropped_ui(&self, ctx: &egui::Context) -> Option<Command> {
-        if !matches!(self.phase, Phase::Unlocked(_) | Phase::Team(_)) || self.lock_when_done.is_some() {
+        if !matches!(self.phase, Phase::Unlocked(_)) || self.lock_when_done.is_some() {
             return None;
         }
         if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
@@ -199,26 +199,21 @@ impl KeydeskApp {
 
     /// The key incident `id` is about, as the vault open has it.
     fn incident_key(&self, id: &str) -> Option<crate::vault::model::KeyId> {
-        let incidents = match &self.phase {
-            Phase::Unlocked(session) => &session.vault.file().incidents,
-            Phase::Team(session) => session.incidents.as_ref()?,
-            _ => return None,
+        let incidents = match &self.session()?.home {
+            Home::Local(local) => &local.vault.file().incidents,
+            Home::Team(team) => team.incidents.as_ref()?,
         };
         incidents.iter().find(|incident| incident.id == id).map(|incident| incident.key.clone())
     }
 
     /// The label of the key `id`, as the vault open has it.
     fn label_of(&self, id: &crate::vault::model::KeyId) -> Option<String> {
-        match &self.phase {
-            Phase::Unlocked(session) => session.vault.file().key(id).map(|record| record.label.clone()),
-            Phase::Team(session) => Some(session.label_of(id)).filter(|label| !label.is_empty()),
-            _ => None,
-        }
+        Some(self.session()?.label_of(id)).filter(|label| !label.is_empty())
     }
 
     /// What the restore replaces, in words, for its dialog.
     fn restore_replaces(&self) -> String {
-        let keys = self.session().map_or(0, |s| s.vault.keys().iter().filter(|k| k.is_live()).count());
+        let keys = self.vault().map_or(0, |vault| vault.keys().iter().filter(|k| k.is_live()).count());
         format!(
             "The vault in {} — its {}, their details and the audit log — is replaced by the backup's. What was added or changed since the backup was written is lost. The backup opens with the master password the vault had when it was backed up.",
             self.services.dir.display(),
@@ -241,11 +236,11 @@ impl KeydeskApp {
                 ),
                 now,
             ),
-            (Phase::Unlocked(session), Dropped::Backup) => {
+            (Phase::Unlocked(session), Dropped::Backup) if session.vault().is_some() => {
                 session.screens.screen = Screen::Settings;
                 open_restore(&mut session.screens.settings, path.display().to_string(), replaces);
             }
-            (Phase::Team(_), Dropped::Backup) => {
+            (Phase::Unlocked(_), Dropped::Backup) => {
                 let said = format!(
                     "That is a backup file: a team vault has none to restore from. {}",
                     crate::actions::Backup::SNAPSHOT_SENTENCE

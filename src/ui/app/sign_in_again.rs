@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use super::{KeydeskApp, Phase, StoreFactory};
+use super::{KeydeskApp, StoreFactory};
 use crate::actions::team as folder;
 use crate::team::kv::{Location, SignInAgain};
 use crate::team::signin::{self, PasswordMethod, SignIn};
@@ -170,7 +170,7 @@ impl KeydeskApp {
     /// The dialog, while a job waits for a new sign-in.
     pub(super) fn sign_in_again_ui(&mut self, ctx: &egui::Context) {
         let Some((name, error, stage)) = self.sign_in_again.asking.shown() else { return };
-        if !matches!(self.phase, Phase::Team(_)) {
+        if self.team().is_none() {
             // No team session to go on with (locked): the job gives up.
             self.sign_in_again.asking.give_up();
             return;

@@ -5,22 +5,17 @@ use chrono::{DateTime, Utc};
 
 use super::{KeydeskApp, LockReason, Phase};
 use crate::clipboard::fingerprint;
-use crate::ui::session::Session;
+use crate::ui::session::{Home, Session};
 use crate::ui::widgets;
 
 impl KeydeskApp {
     /// The next moment a timer fires.
     pub(super) fn next_deadline(&self) -> Option<DateTime<Utc>> {
-        let lock_at = self.session().filter(|_| self.lock_when_done.is_none()).map(|session| {
-            let minutes = i64::from(session.vault.file().header.settings.auto_lock_minutes);
-            self.last_activity + chrono::Duration::minutes(minutes)
-        });
         [
             self.copy.as_ref().map(|c| c.clear_at),
             self.session().and_then(Session::next_deadline),
-            lock_at,
+            self.lock_at(),
             self.team_deadline(),
-            self.team().filter(|_| self.lock_when_done.is_none()).map(|_| self.team_lock_at()),
             self.retry_at,
             self.toasts.next_expiry(),
         ]
@@ -29,21 +24,21 @@ impl KeydeskApp {
         .min()
     }
 
-    /// When an open team vault locks if nothing is done (this computer's auto-lock time for
-    /// it, kept in `team.ron`).
-    fn team_lock_at(&self) -> DateTime<Utc> {
-        let minutes =
-            self.team().map_or(crate::vault::model::Settings::default().auto_lock_minutes, |team| {
-                team.settings.auto_lock_minutes
-            });
-        let minutes = i64::from(minutes);
-        self.last_activity + chrono::Duration::minutes(minutes)
+    /// When the open vault locks if nothing is done (its auto-lock time: a team vault's is
+    /// this computer's, kept in `team.ron`), unless a lock waits already.
+    fn lock_at(&self) -> Option<DateTime<Utc>> {
+        let session = self.session().filter(|_| self.lock_when_done.is_none())?;
+        let minutes = match &session.home {
+            Home::Local(local) => local.vault.file().header.settings.auto_lock_minutes,
+            Home::Team(team) => team.settings.auto_lock_minutes,
+        };
+        Some(self.last_activity + chrono::Duration::minutes(i64::from(minutes)))
     }
 
     /// Locks now, or — while a job whose answer must be recorded runs — hides the session at
     /// once and locks as soon as that answer is recorded.
     pub(super) fn request_lock(&mut self, ctx: &egui::Context, reason: LockReason) {
-        if !matches!(self.phase, Phase::Unlocked(_) | Phase::Team(_) | Phase::Busy) {
+        if !matches!(self.phase, Phase::Unlocked(_) | Phase::Busy) {
             return;
         }
         // A job waiting for a new sign-in gives up, so the lock does not wait for the user.
@@ -62,7 +57,7 @@ impl KeydeskApp {
         self.lock_when_done = None;
         self.sign_in_again.asking.give_up();
         self.kept_settings = None;
-        if !matches!(self.phase, Phase::Unlocked(_) | Phase::Team(_)) {
+        if !matches!(self.phase, Phase::Unlocked(_)) {
             return;
         }
         let locked =
@@ -104,12 +99,7 @@ impl KeydeskApp {
 
     /// Locks after the idle time.
     pub(super) fn tick_idle(&mut self, ctx: &egui::Context, now: DateTime<Utc>) {
-        if self.team().is_some() && self.lock_when_done.is_none() && now >= self.team_lock_at() {
-            return self.request_lock(ctx, LockReason::Idle);
-        }
-        let Some(session) = self.session() else { return };
-        let minutes = i64::from(session.vault.file().header.settings.auto_lock_minutes);
-        if self.lock_when_done.is_none() && now >= self.last_activity + chrono::Duration::minutes(minutes) {
+        if self.lock_at().is_some_and(|at| now >= at) {
             self.request_lock(ctx, LockReason::Idle);
         }
     }
@@ -140,10 +130,10 @@ impl KeydeskApp {
             eprintln!("timing: first frame drawn {} ms after start", started.elapsed().as_millis());
         }
         if let (Some(enter), Some(opened)) = (self.unlock_started, self.unlock_finished)
-            && (self.is_unlocked() || self.team().is_some())
+            && self.is_unlocked()
         {
             let keys =
-                self.session().map_or(0, |s| s.vault.keys().len()) + self.team().map_or(0, |t| t.list.len());
+                self.vault().map_or(0, |vault| vault.keys().len()) + self.team().map_or(0, |t| t.list.len());
             eprintln!(
                 "timing: unlock (read, KDF, open) {} ms; dashboard with {keys} keys drawn {} ms after Enter",
                 (opened - enter).as_millis(),

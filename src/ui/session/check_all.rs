@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
-use super::{Effects, Session, SessionDone};
+use super::{Effects, Local, LocalHome, Session, SessionDone};
 use crate::actions::check_all::{self as checks, Event, KeyChecked, Patience, Tally};
 use crate::ui::jobs::Records;
 
@@ -98,7 +98,7 @@ pub(crate) fn say_ended(
     kept
 }
 
-impl Session {
+impl LocalHome {
     /// When the weekly check of every key is next due: a week after the last check of every
     /// key (the newest `health` line, read from the log once), at once when there was none;
     /// `None` while the setting is off.
@@ -127,24 +127,26 @@ impl Session {
         self.last_check_all = Some(Some(now));
         true
     }
+}
 
+impl Local<'_> {
     /// Starts the check of every live key.
     pub(super) fn check_all(&mut self, fx: &mut Effects<'_>) {
         let now = fx.now;
-        if self.checking.is_some() {
+        if self.home.checking.is_some() {
             fx.toasts.warn("Keydesk is checking every key already.".into(), now);
             return;
         }
-        let ids = checks::select(self.vault.keys(), None);
+        let ids = checks::select(self.home.vault.keys(), None);
         if ids.is_empty() {
             fx.toasts.info("No active key to check at a provider.".into(), now);
             return;
         }
-        let (plans, not_planned) = checks::plan_all(&self.vault, &ids);
+        let (plans, not_planned) = checks::plan_all(&self.home.vault, &ids);
         let not_planned = not_planned.into_iter().map(|n| format!("\"{}\": {}", n.label, n.why)).collect();
         let (sender, answers) = channel();
         let stop = Arc::new(AtomicBool::new(false));
-        self.checking = Some(Checking {
+        self.home.checking = Some(Checking {
             answers,
             tally: Tally::default(),
             stop: stop.clone(),
@@ -189,12 +191,12 @@ impl Session {
 
     /// Records the answers that arrived since the last tick.
     pub(super) fn record_checked(&mut self) {
-        let Some(checking) = &mut self.checking else { return };
+        let Some(checking) = &mut self.home.checking else { return };
         while let Ok(checked) = checking.answers.try_recv() {
             if checking.failed.is_some() {
                 continue;
             }
-            match checks::record(&mut self.vault, checked) {
+            match checks::record(&mut self.home.vault, checked) {
                 Ok(recorded) => {
                     checking.tally.add(recorded.verdict());
                     checking.flags.extend(recorded.unexpected_use);
@@ -211,12 +213,24 @@ impl Session {
     /// what kept keys from being checked).
     pub(super) fn finish_check_all(&mut self, ended: &CheckAllEnded, fx: &mut Effects<'_>) {
         self.record_checked();
-        let Some(checking) = self.checking.take() else { return };
-        let health = checking.failed.is_none().then(|| crate::actions::Store::record_health(&mut self.vault));
+        let Some(checking) = self.home.checking.take() else { return };
+        let health =
+            checking.failed.is_none().then(|| crate::actions::Store::record_health(&mut self.home.vault));
         let recorded =
             CheckAllRecorded { tally: checking.tally, flags: checking.flags, failed: checking.failed };
         if say_ended(fx.toasts, ended, recorded, health, fx.now) {
-            self.last_check_all = Some(Some(fx.now));
+            self.home.last_check_all = Some(Some(fx.now));
+        }
+    }
+}
+
+impl Session {
+    /// Whether a local vault's weekly check of every key should start now (a team vault's
+    /// checks are started by its members).
+    pub fn weekly_check_due(&mut self, now: DateTime<Utc>) -> bool {
+        match &mut self.home {
+            super::Home::Local(local) => local.weekly_check_due(now),
+            super::Home::Team(_) => false,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Applying the session's commands: against the vault, the clipboard and the job runner.
 
-use super::{Command, Effects, Session, SessionDone};
+use super::{Command, Effects, Home, Local, Session, SessionDone};
 use crate::actions::{self, RevokeOptions};
 
 use crate::ui::jobs::Records;
@@ -9,11 +9,20 @@ use crate::vault::incidents::IncidentReport;
 use crate::vault::model::KeyId;
 
 impl Session {
-    /// Applies one command: what only moves between screens and dialogs is the screens'
-    /// (`Screens::navigate`, the same on a team vault); the rest goes to the part of the
-    /// session that decides it.
+    /// Applies one command, on either kind of vault: what only moves between screens and
+    /// dialogs is the screens' (`Screens::navigate`); what only the screens or the secrets on
+    /// show hold is done here; the rest goes to the vault's home (at once or in a job for a
+    /// local vault, in a job for a team vault).
     pub fn run(&mut self, command: Command, fx: &mut Effects<'_>) {
-        let Some(command) = self.screens.navigate(command, self.vault.file()) else { return };
+        let busy = fx.jobs.recording().is_some();
+        let before = (self.screens.screen.clone(), self.screens.revoke.is_some());
+        let Some(command) = self.with_book(busy, |screens, book| screens.navigate(command, book)) else {
+            // A screen just opened on a team vault reads what it shows from the server.
+            if let Some(mut team) = self.team_parts() {
+                team.opened(&before, fx);
+            }
+            return;
+        };
         match command {
             // Taken by the screens.
             Command::Confirm(_)
@@ -25,66 +34,78 @@ impl Session {
             | Command::StartRevoke(_)
             | Command::CloseRevoke => {}
             Command::DismissShownOnce => self.shown_once = None,
-            // A key's secret and checks.
-            Command::Copy(id) => self.copy(&id, fx),
             Command::HideReveal => self.revealed = None,
-            Command::Verify(id) => self.verify(&id, fx),
-            Command::CheckAll => self.check_all(fx),
-            Command::AskUsage { key, name } => self.ask_usage(&key, name.as_deref(), fx),
-            // The changes written once for either kind of vault (`changes`).
-            command @ (Command::Generate(_)
-            | Command::Add { .. }
-            | Command::Edit { .. }
-            | Command::Rotate { .. }
-            | Command::MarkRotation { .. }
-            | Command::FinishRotation { .. }
-            | Command::AbandonRotation { .. }
-            | Command::OpenIncident { .. }
-            | Command::CloseIncident { .. }
-            | Command::AddAccount { .. }
-            | Command::RemoveAccount(_)
-            | Command::Whois(_)
-            | Command::Reveal(_)
-            | Command::RespondToLeak { .. }
-            | Command::SaveSettings(_)) => self.change(command, fx),
-            Command::CreateAtProvider { account, request, scopes } => {
-                self.create_at_provider(&account, request, &scopes, fx);
-            }
             // Incidents.
-            Command::ExportIncident { id, path } => {
-                self.screens.export_incident((&id, &path), self.vault.file(), fx.toasts, fx.now);
-            }
+            Command::ExportIncident { id, path } => self.with_book(busy, |screens, book| {
+                screens.export_incident((&id, &path), book, fx.toasts, fx.now);
+            }),
             // The shell asks the desktop (`KeydeskApp::run_cmd`); nothing for the session.
             Command::ChooseFile(_) => {}
-            // Revoke.
-            Command::Revoke { key, reason, options, replacement, leak } => {
-                self.revoke_key(&key, (reason, leak.as_ref()), options, replacement, fx);
+            command => {
+                if let Some(mut local) = self.local_parts() {
+                    local.run(command, fx);
+                } else if let Some(mut team) = self.team_parts() {
+                    team.run(command, fx);
+                }
             }
-            // Provider accounts and settings.
-            Command::TestAccount(id) => self.test_account(&id, fx),
+        }
+    }
+
+    /// Runs `work` with the screens and the keys as this vault has them now (`busy`: a change
+    /// runs, so the changing buttons wait).
+    pub(crate) fn with_book<R>(
+        &mut self,
+        busy: bool,
+        work: impl FnOnce(&mut crate::ui::screens::Screens, &dyn crate::ui::detail::KeyBook) -> R,
+    ) -> R {
+        let Session { home, screens, audit_cache, .. } = self;
+        match home {
+            Home::Local(local) => work(screens, local.vault.file()),
+            Home::Team(team) => work(screens, &team.view(busy, audit_cache.as_ref())),
         }
     }
 }
 
-/// The changes written once for either kind of vault.
-impl Session {
+impl Local<'_> {
+    /// Runs a command on the local vault: a change at once, a provider's call in a job.
+    fn run(&mut self, command: Command, fx: &mut Effects<'_>) {
+        match command {
+            // A key's secret and checks.
+            Command::Copy(id) => self.copy(&id, fx),
+            Command::Verify(id) => self.verify(&id, fx),
+            Command::CheckAll => self.check_all(fx),
+            Command::AskUsage { key, name } => self.ask_usage(&key, name.as_deref(), fx),
+            Command::CreateAtProvider { account, request, scopes } => {
+                self.create_at_provider(&account, request, &scopes, fx);
+            }
+            // Revoke.
+            Command::Revoke { key, reason, options, replacement, leak } => {
+                self.revoke_key(&key, (reason, leak.as_ref()), options, replacement, fx);
+            }
+            // Provider accounts.
+            Command::TestAccount(id) => self.test_account(&id, fx),
+            // The changes written once for either kind of vault (`changes`).
+            command => self.change(command, fx),
+        }
+    }
+
     /// Applies a change (`changes::apply`) and takes its answer in.
     fn change(&mut self, command: Command, fx: &mut Effects<'_>) {
         let Ok(change) = super::changes::Change::of(command) else { return };
         let asking = super::changes::Asking { replaces: self.screens.replaces(), version: None };
-        let answer = super::changes::apply(&mut self.vault, change, &asking);
+        let answer = super::changes::apply(&mut self.home.vault, change, &asking);
         self.take(answer, fx);
     }
 
     /// Takes a change's answer in, as a team vault's session does: the screens say it, then
     /// a secret made is shown once and a key pasted is checked when asked.
     pub(crate) fn take(&mut self, answer: super::changes::Answer, fx: &mut Effects<'_>) {
-        let taken = self.screens.take(answer, self.vault.file(), fx.toasts, fx.now);
+        let taken = self.screens.take(answer, self.home.vault.file(), fx.toasts, fx.now);
         if let Some(shown) = taken.shown_once {
-            self.shown_once = Some(shown);
+            *self.shown_once = Some(shown);
         }
         if let Some(revealed) = taken.revealed {
-            self.revealed = Some(revealed);
+            *self.revealed = Some(revealed);
         }
         if let Some(key) = taken.verify {
             self.verify(&key, fx);
@@ -93,16 +114,16 @@ impl Session {
 }
 
 /// A key's secret and checks.
-impl Session {
+impl Local<'_> {
     /// Puts the key on the clipboard; the copy is recorded once the clipboard took it (and as
     /// failed when it did not), and taken back off when it could not be recorded.
     fn copy(&mut self, id: &KeyId, fx: &mut Effects<'_>) {
-        let secret = match self.vault.secret_to_copy(id) {
+        let secret = match self.home.vault.secret_to_copy(id) {
             Ok(secret) => secret,
             Err(error) => return fx.toasts.error(error.to_string(), fx.now),
         };
-        let label = self.label_of(id);
-        let secs = self.vault.file().header.settings.clipboard_clear_secs;
+        let label = self.home.vault.file().key(id).map(|k| k.label.clone()).unwrap_or_default();
+        let secs = self.home.vault.file().header.settings.clipboard_clear_secs;
         let mut copying = super::changes::Copying {
             clipboard: fx.clipboard,
             pending: fx.copy,
@@ -110,7 +131,7 @@ impl Session {
             now: fx.now,
         };
         let taken = copying.put(&label, &secret, secs);
-        let recorded = self.vault.record_copy(id, taken.clone().map_err(|e| e.to_string()));
+        let recorded = self.home.vault.record_copy(id, taken.clone().map_err(|e| e.to_string()));
         let ended = taken.map_err(crate::ui::Failure::from).and_then(|()| {
             recorded.map_err(|e| crate::ui::Failure::said(format!("the audit log could not record it ({e})")))
         });
@@ -118,7 +139,7 @@ impl Session {
     }
 
     fn verify(&mut self, id: &KeyId, fx: &mut Effects<'_>) {
-        match actions::plan_verify(&self.vault, id) {
+        match actions::plan_verify(&self.home.vault, id) {
             Ok(plan) => {
                 let client = fx.client.clone();
                 let label = format!("Checking \"{}\" at the provider", plan.label);
@@ -129,11 +150,11 @@ impl Session {
     }
 
     fn ask_usage(&mut self, id: &KeyId, name: Option<&str>, fx: &mut Effects<'_>) {
-        match actions::plan_usage(&self.vault, id, name) {
+        match actions::plan_usage(&self.home.vault, id, name) {
             Ok(plan) => {
                 self.screens.detail.usage_error = None;
                 let client = fx.client.clone();
-                let provider = self.vault.key(id).map_or("the provider", |k| k.provider.name());
+                let provider = self.home.vault.key(id).map_or("the provider", |k| k.provider.name());
                 let label = format!("Asking {provider} when \"{}\" was last used", plan.label);
                 fx.spawn(label, Records::Yes, move || SessionDone::UsageAsked(plan.call(&client)));
             }
@@ -143,7 +164,7 @@ impl Session {
 }
 
 /// New keys.
-impl Session {
+impl Local<'_> {
     /// Asks the provider, in the background, to make a key in `account`.
     fn create_at_provider(
         &mut self,
@@ -152,7 +173,7 @@ impl Session {
         scopes: &[String],
         fx: &mut Effects<'_>,
     ) {
-        match actions::plan_create(&self.vault, account, request, scopes) {
+        match actions::plan_create(&self.home.vault, account, request, scopes) {
             Ok(plan) => {
                 let client = fx.client.clone();
                 let label = format!("Creating the key at {}", plan.provider().name());
@@ -163,11 +184,8 @@ impl Session {
     }
 }
 
-/// Incidents.
-impl Session {}
-
 /// Revoke.
-impl Session {
+impl Local<'_> {
     /// Revokes a key: in the background when the provider is called, at once otherwise
     /// (`changes::plan_revoke`, then `changes::revoked`, as on a team vault).
     fn revoke_key(
@@ -179,7 +197,8 @@ impl Session {
         fx: &mut Effects<'_>,
     ) {
         let abandoning = self.screens.abandoning.as_ref();
-        let planned = super::changes::plan_revoke(&mut self.vault, key, (reason, options), leak, abandoning);
+        let planned =
+            super::changes::plan_revoke(&mut self.home.vault, key, (reason, options), leak, abandoning);
         let (plan, revoking) = match planned {
             Ok(planned) => planned,
             Err(failure) => {
@@ -197,22 +216,26 @@ impl Session {
             });
         } else {
             let called = plan.call(&fx.client);
-            let answer = super::changes::revoked(&mut self.vault, called, revoking, replacement);
+            let answer = super::changes::revoked(&mut self.home.vault, called, revoking, replacement);
             self.take(answer, fx);
         }
     }
 }
 
 /// Provider accounts.
-impl Session {
+impl Local<'_> {
     /// "Test connection" in the background (`changes::tested` records what it found).
     fn test_account(&mut self, id: &str, fx: &mut Effects<'_>) {
-        let plan = self.vault.find_account(id).cloned().map_err(actions::ActionError::from).and_then(|a| {
-            let key = self.vault.management_key(&a.id)?;
-            let url =
-                crate::providers::verify::base_url(a.provider, a.base_url.as_deref(), a.region.as_deref())?;
-            Ok((a, key, url))
-        });
+        let plan =
+            self.home.vault.find_account(id).cloned().map_err(actions::ActionError::from).and_then(|a| {
+                let key = self.home.vault.management_key(&a.id)?;
+                let url = crate::providers::verify::base_url(
+                    a.provider,
+                    a.base_url.as_deref(),
+                    a.region.as_deref(),
+                )?;
+                Ok((a, key, url))
+            });
         match plan {
             Ok((account, key, url)) => {
                 let client = fx.client.clone();

@@ -9,6 +9,7 @@ use crate::actions::{TeamStore, fill};
 use crate::browser::answer::Proposal;
 use crate::ui::app::team::TeamDone;
 use crate::ui::jobs::Records;
+use crate::ui::session::Home;
 
 /// A proposal waiting for the user's answer, with the name as typed.
 pub struct Proposed {
@@ -27,7 +28,7 @@ impl KeydeskApp {
     /// The question of a proposed page, over whatever is on screen; forgotten once the vault
     /// is locked.
     pub(in crate::ui::app) fn propose_ui(&mut self, ctx: &egui::Context) -> Option<Command> {
-        let open = matches!(self.phase, Phase::Unlocked(_) | Phase::Team(_));
+        let open = matches!(self.phase, Phase::Unlocked(_));
         let bridge = self.browser.as_mut()?;
         if !open {
             bridge.proposed = None;
@@ -81,14 +82,12 @@ impl KeydeskApp {
             self.toasts.info(said, now);
             return;
         };
-        match &mut self.phase {
-            Phase::Unlocked(session) => {
-                match fill::add_page(&mut session.vault, &proposal, &name, &browser) {
-                    Ok(said) => self.toasts.info(said, now),
-                    Err(error) => self.toasts.error(error.to_string(), now),
-                }
-            }
-            Phase::Team(session) => {
+        match self.session_mut().map(|session| &mut session.home) {
+            Some(Home::Local(local)) => match fill::add_page(&mut local.vault, &proposal, &name, &browser) {
+                Ok(said) => self.toasts.info(said, now),
+                Err(error) => self.toasts.error(error.to_string(), now),
+            },
+            Some(Home::Team(session)) => {
                 let Some(keys) = session.keys.clone() else {
                     self.toasts.error(TEAM_OFFLINE.to_owned(), now);
                     return;
@@ -103,7 +102,7 @@ impl KeydeskApp {
                     Done::Team(TeamDone::Said(added))
                 });
             }
-            Phase::Busy | Phase::Create(_) | Phase::Locked(_) => {}
+            None => {}
         }
     }
 }

@@ -18,6 +18,7 @@ use secrecy::SecretString;
 
 use super::StoreFactory;
 use super::{Done, KeydeskApp, OpenError, Phase};
+use crate::actions;
 use crate::actions::team as folder;
 use crate::team::cache::{Refreshed, Snapshot};
 use crate::team::kv::KvError;
@@ -27,7 +28,7 @@ use crate::ui::Failure;
 use crate::ui::jobs::Records;
 use crate::ui::session::Command;
 use crate::ui::session::changes::Answer;
-use crate::ui::session::{Revealed, ShownOnce};
+use crate::ui::session::{AuditCache, Effects};
 use crate::ui::team::{ShownCode, TeamCommand, TeamScreenState, TeamView};
 use crate::vault::crypto::CryptoError;
 use crate::vault::model::{Account, Incident, KeyId};
@@ -41,8 +42,9 @@ use work::{
 /// How often an open team vault asks the server what changed.
 pub const POLL_SECS: i64 = 3;
 
-/// An unlocked team vault. Dropped on lock (with its token and data key).
-pub struct TeamSession {
+/// An unlocked team vault: the home of a window's [`Session`](crate::ui::session::Session)
+/// whose keys are on a server. Dropped on lock (with its token and data key).
+pub struct TeamHome {
     pub vault: Arc<TeamVault>,
     /// The team's keys; `None` when the vault was opened while its server could not be
     /// reached (the password could not be checked: nothing is revealed or changed then).
@@ -54,10 +56,8 @@ pub struct TeamSession {
     pub writable: bool,
     /// Why the vault is read-only now, when something went wrong with the server.
     pub problem: Option<String>,
+    /// What the team's screens keep beside the screens themselves.
     pub screen: TeamScreenState,
-    pub revealed: Option<Revealed>,
-    /// A secret Keydesk just made, shown once (as on a local vault).
-    pub shown_once: Option<ShownOnce>,
     /// Counts changes made here: a poll begun before one is not applied after it.
     changes: u64,
     poll: Option<mpsc::Receiver<(u64, Result<Polled, TeamError>)>>,
@@ -73,8 +73,6 @@ pub struct TeamSession {
     pub accounts: Option<Vec<Account>>,
     /// The incidents with their timelines, once read.
     pub incidents: Option<Vec<Incident>>,
-    /// The audit trail, once read.
-    pub audit: Option<crate::ui::session::AuditCache>,
     /// The cost of this member's password, as the server last said (`None` while it could not
     /// be asked): a password change starts from it.
     pub member_kdf: Option<crate::vault::crypto::KdfParams>,
@@ -83,15 +81,8 @@ pub struct TeamSession {
     pub settings: crate::team::TeamSettings,
 }
 
-/// What the team window draws from: the view of the session, the screens' state, and the
-/// secrets on show.
-pub struct TeamParts<'a> {
-    pub view: TeamView<'a>,
-    pub state: &'a mut TeamScreenState,
-    pub revealed: Option<&'a mut Revealed>,
-    pub invitation: Option<&'a mut ShownCode>,
-    pub shown_once: Option<&'a mut ShownOnce>,
-}
+/// A window's session on a team vault, as the team's code sees it.
+pub type Team<'a> = crate::ui::session::Parts<'a, TeamHome>;
 
 /// A poll's answer: the copy brought up to date, and its keys when they changed (parsed on
 /// the poll's thread).
@@ -102,7 +93,7 @@ pub struct Polled {
 
 /// What a team job hands back.
 pub enum TeamDone {
-    Opened(Result<Box<TeamSession>, OpenError>),
+    Opened(Result<Box<TeamHome>, OpenError>),
     /// The secret to put on the clipboard, read fresh from the server.
     ToCopy(Box<TeamKey>, Result<SecretString, TeamError>),
     CopyRecorded {
@@ -147,7 +138,7 @@ pub enum TeamDone {
     Said(Result<String, Failure>),
 }
 
-impl TeamSession {
+impl TeamHome {
     fn new(
         vault: TeamVault,
         keys: Option<TeamKeys>,
@@ -157,15 +148,7 @@ impl TeamSession {
     ) -> Self {
         let place = vault.config().place();
         let settings = vault.config().settings.clone();
-        let screen = TeamScreenState {
-            screens: crate::ui::screens::Screens::new(crate::ui::state::SettingsState::from(
-                &settings.as_settings(),
-                crate::vault::crypto::KdfParams::default(),
-                String::new(),
-            )),
-            ..TeamScreenState::default()
-        };
-        TeamSession {
+        TeamHome {
             list,
             vault: Arc::new(vault),
             keys: keys.map(Arc::new),
@@ -173,9 +156,7 @@ impl TeamSession {
             generation: 0,
             writable,
             problem,
-            screen,
-            revealed: None,
-            shown_once: None,
+            screen: TeamScreenState::default(),
             changes: 0,
             poll: None,
             next_poll: DateTime::<Utc>::MIN_UTC,
@@ -186,16 +167,25 @@ impl TeamSession {
             invitation: None,
             accounts: None,
             incidents: None,
-            audit: None,
             settings,
             member_kdf: None,
         }
     }
 
-    /// The screen's view of the session (`busy`: a job runs, so the changing buttons wait),
-    /// its own state and the secrets on show.
-    pub fn parts(&mut self, busy: bool) -> TeamParts<'_> {
-        let view = TeamView {
+    /// The settings screen as it starts on this team vault: this computer's settings of it.
+    pub fn settings_state(&self) -> crate::ui::state::SettingsState {
+        crate::ui::state::SettingsState::from(
+            &self.settings.as_settings(),
+            // The password form starts at this member's cost, as the server said it.
+            self.member_kdf.unwrap_or_default(),
+            String::new(),
+        )
+    }
+
+    /// What the screens draw from (`busy`: a job runs, so the changing buttons wait; `audit`:
+    /// the trail as last read).
+    pub fn view<'a>(&'a self, busy: bool, audit: Option<&'a AuditCache>) -> TeamView<'a> {
+        TeamView {
             keys: &self.list,
             place: &self.place,
             member: &self.vault.config().member,
@@ -209,27 +199,10 @@ impl TeamSession {
             admin: self.admin,
             accounts: self.accounts.as_deref(),
             incidents: self.incidents.as_deref(),
-            audit: self.audit.as_ref(),
+            audit,
             browsers: &self.settings.browsers,
             leak_guard: self.settings.leak_guard,
             member_kdf: self.member_kdf,
-        };
-        TeamParts {
-            view,
-            state: &mut self.screen,
-            revealed: self.revealed.as_mut(),
-            invitation: self.invitation.as_mut(),
-            shown_once: self.shown_once.as_mut(),
-        }
-    }
-
-    /// The cost of this member's password, as the server says it: the password form starts
-    /// there, unless something is typed in it.
-    pub(in crate::ui::app) fn set_member_kdf(&mut self, kdf: crate::vault::crypto::KdfParams) {
-        self.member_kdf = Some(kdf);
-        let form = &mut self.screen.screens.settings.password;
-        if form.current_password.is_empty() && form.new_password.is_empty() {
-            form.kdf_memory_mib = kdf.memory_kib / 1024;
         }
     }
 
@@ -241,7 +214,15 @@ impl TeamSession {
         self.next_poll = now + chrono::Duration::seconds(POLL_SECS);
     }
 
-    pub(in crate::ui::app) fn label_of(&self, id: &KeyId) -> String {
+    /// The team's keys replaced (a member removed, the key replaced with a password change):
+    /// what the server holds now is read at once.
+    fn replaced_keys(&mut self, keys: TeamKeys) {
+        self.keys = Some(Arc::new(keys));
+        self.changes += 1;
+        self.next_poll = DateTime::<Utc>::MIN_UTC;
+    }
+
+    pub(crate) fn label_of(&self, id: &KeyId) -> String {
         self.list.iter().find(|k| k.record.id == *id).map(|k| k.record.label.clone()).unwrap_or_default()
     }
 }
@@ -324,167 +305,40 @@ fn open_error_of(error: &TeamError, from: TokenFrom, sign_in: &crate::team::sign
 }
 
 impl KeydeskApp {
-    /// The team session, if one is open.
-    pub fn team(&self) -> Option<&TeamSession> {
-        match &self.phase {
-            Phase::Team(session) => Some(session),
-            _ => None,
-        }
+    /// The team vault's home, if one is open.
+    pub fn team(&self) -> Option<&TeamHome> {
+        self.session().and_then(crate::ui::session::Session::team)
     }
 
-    /// Runs what only a team vault has, asked of the team screen: what needs no key at once,
-    /// the rest as a job. What the local vault's screens ask goes to [`Self::run_team_verb`].
+    /// Runs `work` on the open team vault's session with what the shell lends it.
+    pub(in crate::ui::app) fn with_team(
+        &mut self,
+        ctx: &egui::Context,
+        work: impl FnOnce(&mut Team<'_>, &mut Effects<'_>),
+    ) {
+        self.with_session(ctx, |session, fx| {
+            if let Some(mut team) = session.team_parts() {
+                work(&mut team, fx);
+            }
+        });
+    }
+
+    /// Runs what only a team vault is asked (its reads, its members).
     pub(super) fn run_team(&mut self, ctx: &egui::Context, command: TeamCommand) {
-        let now = self.now();
-        // One change at a time; what only reads runs beside one.
-        let busy = self.jobs.recording().is_some();
-        let Phase::Team(session) = &mut self.phase else { return };
-        match command {
-            TeamCommand::Verb(command) => self.run_team_verb(ctx, command),
-            // The shell answers these for either kind of vault (`app::Command`).
-            TeamCommand::Window(_) => {}
-            TeamCommand::Retry => session.next_poll = DateTime::<Utc>::MIN_UTC,
-            TeamCommand::DismissInvitation => session.invitation = None,
-            TeamCommand::LoadAccounts => {
-                let vault = session.vault.clone();
-                self.jobs.spawn(ctx, "Reading the team's provider accounts", Records::No, move || {
-                    let read = vault.accounts().map(|found| found.into_iter().map(|a| a.account).collect());
-                    Done::Team(TeamDone::Accounts(read))
-                });
-            }
-            TeamCommand::LoadIncidents => {
-                session.incidents = None;
-                let records: Vec<_> = session.list.iter().map(|key| key.record.clone()).collect();
-                let (vault, keys) = (session.vault.clone(), session.keys.clone());
-                self.jobs.spawn(ctx, "Reading the incidents", Records::No, move || {
-                    // Each incident's seal is checked, which takes the team's key.
-                    let Some(keys) = keys else {
-                        let why =
-                            "The incidents need the team's key: lock, then unlock while the server answers.";
-                        return Done::Team(TeamDone::Incidents(Err(Failure::said(why))));
-                    };
-                    let read = vault
-                        .incidents(&keys)
-                        .and_then(|found| crate::team::incidents::with_timelines(&vault, &found, &records));
-                    Done::Team(TeamDone::Incidents(read.map_err(Failure::from)))
-                });
-            }
-            TeamCommand::LoadAudit => {
-                session.audit = None;
-                let (vault, keys) = (session.vault.clone(), session.keys.clone());
-                self.jobs.spawn(ctx, "Reading the audit trail", Records::No, move || {
-                    Done::Team(TeamDone::Audit(Box::new(read_audit(&vault, keys.as_deref()))))
-                });
-            }
-            TeamCommand::LoadMembers => {
-                session.members = None;
-                let vault = session.vault.clone();
-                self.jobs.spawn(ctx, "Reading the team's members", Records::No, move || {
-                    let read = vault.members().and_then(|members| Ok((members, vault.can_administer()?)));
-                    Done::Team(TeamDone::Members(read))
-                });
-            }
-            // One change at a time (the screen's buttons wait meanwhile, too).
-            command @ (TeamCommand::Invite(_) | TeamCommand::RemoveMember(_)) => {
-                let Some(keys) = session.keys.clone().filter(|_| !busy) else { return };
-                run_member_command(&mut self.jobs, ctx, (keys, session.vault.clone()), now, command);
-            }
-        }
+        self.with_team(ctx, |team, fx| team.command(command, fx));
     }
 
     /// Runs a command of the window's shell that a team vault carries out as its own jobs: the
     /// member's password change, an import's preview, the import, an export.
     pub(super) fn run_team_window(&mut self, ctx: &egui::Context, command: super::Command) {
-        let now = self.now();
-        let busy = self.jobs.recording().is_some();
-        let Phase::Team(session) = &mut self.phase else { return };
-        if let super::Command::ChangePassword { current, new, kdf, new_data_key } = command {
-            // The password unlocks the team's key again: it needs nothing open.
-            let memory_mib = kdf.memory_kib / 1024;
-            let chosen = crate::ui::settings::ChosenPassword { current, new, memory_mib, new_data_key };
-            let vault = session.vault.clone();
-            let label = if new_data_key {
-                "Replacing the team's key and changing your password"
-            } else {
-                "Changing your password for the team vault"
-            };
-            self.jobs.spawn(ctx, label, Records::Yes, move || {
-                Done::Team(TeamDone::PasswordChanged(work::change_password(&vault, &chosen, now)))
-            });
-            return;
-        }
-        let Some(keys) = session.keys.clone().filter(|_| !busy) else { return };
-        let with = (keys, session.vault.clone());
-        run_transfer_command(&mut self.jobs, ctx, session, with, now, command);
-    }
-
-    /// Runs a command of the local vault's screens on the team vault (the same command a
-    /// local vault's session runs): what changes nothing on the server at once, the rest as a
-    /// job by group, one change at a time.
-    pub(super) fn run_team_verb(&mut self, ctx: &egui::Context, command: Command) {
-        let now = self.now();
-        let busy = self.jobs.recording().is_some();
-        let Phase::Team(session) = &mut self.phase else { return };
-        match &command {
-            Command::HideReveal => return session.revealed = None,
-            Command::DismissShownOnce => return session.shown_once = None,
-            Command::ChooseFile(target) => {
-                return self.run_files(ctx, super::files::FilesCommand::Choose(*target));
-            }
-            Command::ExportIncident { id, path } => {
-                let parts = session.parts(busy);
-                return parts.state.screens.export_incident((id, path), &parts.view, &mut self.toasts, now);
-            }
-            // The change is recorded in the team's trail, which takes the server and the team's key.
-            Command::SaveSettings(_) if session.keys.is_none() => {
-                let why = "The team vault's server must answer first: the change is recorded in its trail.";
-                return session.screen.screens.settings.error = Some(why.to_owned());
-            }
-            _ => {}
-        }
-        let Some(keys) = session.keys.clone().filter(|_| !busy) else { return };
-        let with = (keys, session.vault.clone());
-        let jobs = &mut self.jobs;
-        // The changes written once for either kind of vault.
-        let command = match crate::ui::session::changes::Change::of(command) {
-            Ok(change) => return run_change(jobs, ctx, session, with, (now, &self.services.dir), change),
-            Err(command) => command,
-        };
-        // Each group of the other commands is started by the function for it.
-        match command {
-            Command::Copy(id) => run_copy(jobs, ctx, session, with, id),
-            Command::CheckAll => {
-                let existing = session.list.clone();
-                let label = "Checking every key at its provider";
-                jobs.spawn_counted(ctx, label, Records::Yes, move |progress| {
-                    let (keys, vault) = with;
-                    let found = checks::check_all(&vault, &keys, existing, progress, now);
-                    Done::Team(TeamDone::CheckedAll(Box::new(found)))
-                });
-            }
-            command @ (Command::Verify(_) | Command::CreateAtProvider { .. } | Command::AskUsage { .. }) => {
-                run_key_command(jobs, ctx, session, with, (now, &self.services.dir), command);
-            }
-            Command::Revoke { key, reason, options, leak, replacement } => {
-                let revoke = work::Revoke { key, reason, options, leak, replacement };
-                work::run_revoke(jobs, ctx, session, with, (now, &self.services.dir), revoke);
-            }
-            Command::TestAccount(id) => {
-                work::run_test_account(jobs, ctx, session, with, (now, &self.services.dir), id);
-            }
-            // The screens' own (carried to the team's screen state by `team_page::carried`).
-            _ => {}
-        }
+        self.with_team(ctx, |team, fx| team.window(command, fx));
     }
 
     /// Starts a poll when one is due, and applies the one that came back.
     pub(super) fn tick_team(&mut self, ctx: &egui::Context, now: DateTime<Utc>) {
         let inline = self.services.inline_jobs;
         let dir = self.services.dir.clone();
-        let Phase::Team(session) = &mut self.phase else { return };
-        if session.revealed.as_ref().is_some_and(|r| now >= r.until) {
-            session.revealed = None;
-        }
+        let Some(session) = self.session_mut().and_then(|s| s.team_parts()).map(|t| t.home) else { return };
         if let Some(answer) = session.poll.as_ref().and_then(|r| r.try_recv().ok()) {
             session.poll = None;
             session.next_poll = now + chrono::Duration::seconds(POLL_SECS);
@@ -523,11 +377,194 @@ impl KeydeskApp {
         }
     }
 
-    /// When the team session next wants the shell: the poll, or a reveal hiding.
+    /// When the team vault next wants the shell: its poll.
     pub(super) fn team_deadline(&self) -> Option<DateTime<Utc>> {
-        let session = self.team()?;
-        let reveal = session.revealed.as_ref().map(|r| r.until);
-        let poll = session.poll.is_none().then_some(session.next_poll);
-        [reveal, poll].into_iter().flatten().min()
+        let team = self.team()?;
+        team.poll.is_none().then_some(team.next_poll)
+    }
+}
+
+/// What only a team vault is asked, and the verbs of either kind as a team vault runs them:
+/// each in a job, one change at a time, whose answer comes with this computer's copy brought
+/// up to date.
+impl Team<'_> {
+    /// Runs what only a team vault is asked: what needs no key at once, the rest as a job.
+    fn command(&mut self, command: TeamCommand, fx: &mut Effects<'_>) {
+        // One change at a time; what only reads runs beside one.
+        let busy = fx.jobs.recording().is_some();
+        let home = &mut *self.home;
+        let spawn = |fx: &mut Effects<'_>, label: &str, work: Box<dyn FnOnce() -> TeamDone + Send>| {
+            fx.jobs.spawn(fx.ctx, label, Records::No, move || Done::Team(work()));
+        };
+        match command {
+            TeamCommand::Retry => home.next_poll = DateTime::<Utc>::MIN_UTC,
+            TeamCommand::DismissInvitation => home.invitation = None,
+            TeamCommand::LoadAccounts => {
+                let vault = home.vault.clone();
+                spawn(
+                    fx,
+                    "Reading the team's provider accounts",
+                    Box::new(move || {
+                        TeamDone::Accounts(
+                            vault.accounts().map(|found| found.into_iter().map(|a| a.account).collect()),
+                        )
+                    }),
+                );
+            }
+            TeamCommand::LoadIncidents => {
+                home.incidents = None;
+                let records: Vec<_> = home.list.iter().map(|key| key.record.clone()).collect();
+                let (vault, keys) = (home.vault.clone(), home.keys.clone());
+                spawn(
+                    fx,
+                    "Reading the incidents",
+                    Box::new(move || {
+                        // Each incident's seal is checked, which takes the team's key.
+                        let Some(keys) = keys else {
+                            let why = "The incidents need the team's key: lock, then unlock while the server answers.";
+                            return TeamDone::Incidents(Err(Failure::said(why)));
+                        };
+                        let read = vault.incidents(&keys).and_then(|found| {
+                            crate::team::incidents::with_timelines(&vault, &found, &records)
+                        });
+                        TeamDone::Incidents(read.map_err(Failure::from))
+                    }),
+                );
+            }
+            TeamCommand::LoadAudit => {
+                *self.audit_cache = None;
+                let (vault, keys) = (home.vault.clone(), home.keys.clone());
+                spawn(
+                    fx,
+                    "Reading the audit trail",
+                    Box::new(move || TeamDone::Audit(Box::new(read_audit(&vault, keys.as_deref())))),
+                );
+            }
+            TeamCommand::LoadMembers => {
+                home.members = None;
+                let vault = home.vault.clone();
+                spawn(
+                    fx,
+                    "Reading the team's members",
+                    Box::new(move || {
+                        TeamDone::Members(
+                            vault.members().and_then(|members| Ok((members, vault.can_administer()?))),
+                        )
+                    }),
+                );
+            }
+            // One change at a time (the screen's buttons wait meanwhile, too).
+            command @ (TeamCommand::Invite(_) | TeamCommand::RemoveMember(_)) => {
+                let Some(keys) = home.keys.clone().filter(|_| !busy) else { return };
+                run_member_command(fx, (keys, home.vault.clone()), command);
+            }
+        }
+    }
+
+    /// Runs a command of the window's shell as the team vault's own job: the member's
+    /// password change, an import's preview, the import, an export.
+    fn window(&mut self, command: super::Command, fx: &mut Effects<'_>) {
+        let busy = fx.jobs.recording().is_some();
+        let now = fx.now;
+        if let super::Command::ChangePassword { current, new, kdf, new_data_key } = command {
+            // The password unlocks the team's key again: it needs nothing open.
+            let memory_mib = kdf.memory_kib / 1024;
+            let chosen = crate::ui::settings::ChosenPassword { current, new, memory_mib, new_data_key };
+            let vault = self.home.vault.clone();
+            let label = if new_data_key {
+                "Replacing the team's key and changing your password"
+            } else {
+                "Changing your password for the team vault"
+            };
+            fx.jobs.spawn(fx.ctx, label, Records::Yes, move || {
+                Done::Team(TeamDone::PasswordChanged(work::change_password(&vault, &chosen, now)))
+            });
+            return;
+        }
+        let Some(keys) = self.home.keys.clone().filter(|_| !busy) else { return };
+        let with = (keys, self.home.vault.clone());
+        run_transfer_command(fx, self, with, command);
+    }
+
+    /// Runs a verb of either kind of vault on the team vault (what only the screens hold is
+    /// done by `Session::run` first): the changes written once (`session::changes`), the
+    /// copy, the checks at a provider, the revoke, each as a job, one change at a time.
+    pub(crate) fn run(&mut self, command: Command, fx: &mut Effects<'_>) {
+        let busy = fx.jobs.recording().is_some();
+        // The change is recorded in the team's trail, which takes the server and the team's key.
+        if matches!(command, Command::SaveSettings(_)) && self.home.keys.is_none() {
+            let why = "The team vault's server must answer first: the change is recorded in its trail.";
+            return self.screens.settings.error = Some(why.to_owned());
+        }
+        let Some(keys) = self.home.keys.clone().filter(|_| !busy) else { return };
+        let with = (keys, self.home.vault.clone());
+        // The changes written once for either kind of vault.
+        let command = match crate::ui::session::changes::Change::of(command) {
+            Ok(change) => return run_change(fx, self, with, change),
+            Err(command) => command,
+        };
+        // Each group of the other commands is started by the function for it.
+        match command {
+            Command::Copy(id) => run_copy(fx, self, with, id),
+            Command::CheckAll => {
+                let existing = self.home.list.clone();
+                let now = fx.now;
+                let label = "Checking every key at its provider";
+                fx.jobs.spawn_counted(fx.ctx, label, Records::Yes, move |progress| {
+                    let (keys, vault) = with;
+                    let found = checks::check_all(&vault, &keys, existing, progress, now);
+                    Done::Team(TeamDone::CheckedAll(Box::new(found)))
+                });
+            }
+            command @ (Command::Verify(_) | Command::CreateAtProvider { .. } | Command::AskUsage { .. }) => {
+                run_key_command(fx, self, with, command);
+            }
+            Command::Revoke { key, reason, options, leak, replacement } => {
+                let revoke = work::Revoke { key, reason, options, leak, replacement };
+                work::run_revoke(fx, self, with, revoke);
+            }
+            Command::TestAccount(id) => work::run_test_account(fx, self, with, id),
+            // The screens' own, done by `Session::run`.
+            _ => {}
+        }
+    }
+
+    /// The cost of this member's password, as the server says it: the password form starts
+    /// there, unless something is typed in it.
+    fn set_member_kdf(&mut self, kdf: crate::vault::crypto::KdfParams) {
+        self.home.member_kdf = Some(kdf);
+        let form = &mut self.screens.settings.password;
+        if form.current_password.is_empty() && form.new_password.is_empty() {
+            form.kdf_memory_mib = kdf.memory_kib / 1024;
+        }
+    }
+
+    /// Reads what the screen or dialog just opened shows from the server (`before`: the
+    /// screen shown until then, and whether the revoke dialog was open).
+    pub(crate) fn opened(
+        &mut self,
+        (screen, revoking): &(crate::ui::state::Screen, bool),
+        fx: &mut Effects<'_>,
+    ) {
+        let accounts_read = self.home.accounts.is_some();
+        let state = (&mut self.home.screen, &*self.screens);
+        if let Some(read) = crate::ui::team_page::opened(state, accounts_read, (screen, *revoking)) {
+            self.command(read, fx);
+        }
+    }
+
+    /// Runs `work` on the team vault as a store, in a job, its answer taken in as a change's
+    /// (`(label, offline)`: what the job is called, and what is said when the server must
+    /// answer first).
+    pub(in crate::ui::app) fn change(
+        &mut self,
+        (label, offline): (String, String),
+        asked: crate::ui::session::changes::Asked,
+        work: impl FnOnce(&mut actions::TeamStore<'_>) -> Answer + Send + 'static,
+        fx: &mut Effects<'_>,
+    ) {
+        let Some(keys) = self.home.keys.clone() else { return fx.toasts.error(offline, fx.now) };
+        let with = (keys, self.home.vault.clone());
+        answered_job(fx, self, with, Job { label, asked, existing: None }, work);
     }
 }

@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use super::StoreFactory;
 use super::{Done, KeydeskApp, OpenError, Phase};
-use super::{TeamDone, TeamSession, TokenFrom, away, away_sentence, open_error, open_error_of, sentence};
+use super::{TeamDone, TeamHome, TokenFrom, away, away_sentence, open_error, open_error_of, sentence};
 use crate::actions::team as folder;
 use crate::team::cache::Snapshot;
 use crate::team::kv::{Kv, KvError, Location};
@@ -38,7 +38,7 @@ pub(in crate::ui::app) fn open(
     password: &SecretString,
     mut memory: Option<KdfMemory>,
     now: DateTime<Utc>,
-) -> Result<TeamSession, OpenError> {
+) -> Result<TeamHome, OpenError> {
     let failed = |message: String| OpenError { message, wrong_password: false };
     let config = folder::read_config(dir).map_err(|error| failed(error.to_string()))?;
     let location =
@@ -79,7 +79,7 @@ pub(in crate::ui::app) fn open(
                     let entropy = crate::ui::entropy_source();
                     let vault = TeamVault::offline(Kv::new(location, token.clone()), config.clone(), entropy);
                     let list = list.unwrap_or_default();
-                    Ok(TeamSession::new(vault, None, (copy, list), false, Some(problem)))
+                    Ok(TeamHome::new(vault, None, (copy, list), false, Some(problem)))
                 }
                 (Some(_), None) => Err(failed(format!(
                     "{} This computer has no copy of the team vault's keys yet: try again when it answers.",
@@ -111,7 +111,7 @@ pub(super) fn session_of(
     (keys, kdf): (TeamKeys, KdfParams),
     (cached, list): ReadCopy,
     now: DateTime<Utc>,
-) -> Result<TeamSession, TeamError> {
+) -> Result<TeamHome, TeamError> {
     let writable = vault.can_write()?;
     let pack_head = cached.as_ref().map_or(0, Snapshot::pack_head);
     let refreshed = vault.refresh(cached, Some(&keys), now)?;
@@ -125,8 +125,8 @@ pub(super) fn session_of(
         Some(list) if !changed => list,
         _ => refreshed.snapshot.keys(),
     };
-    let mut session = TeamSession::new(vault, Some(keys), (refreshed.snapshot, list), writable, problem);
-    session.set_member_kdf(kdf);
+    let mut session = TeamHome::new(vault, Some(keys), (refreshed.snapshot, list), writable, problem);
+    session.member_kdf = Some(kdf);
     Ok(session)
 }
 
@@ -138,7 +138,7 @@ pub(super) fn create(
     password: &SecretString,
     kdf: KdfParams,
     now: DateTime<Utc>,
-) -> Result<TeamSession, OpenError> {
+) -> Result<TeamHome, OpenError> {
     let failed = |message: String| OpenError { message, wrong_password: false };
     crate::vault::check_new_password(password).map_err(|e| failed(e.to_string()))?;
     crate::team::check_member(&setup.member).map_err(|e| failed(e.to_string()))?;

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::Done;
-use super::{Polled, TeamDone, TeamSession, away, away_sentence, sentence};
+use super::{Polled, Team, TeamDone, TeamHome, away, away_sentence, sentence};
 use crate::actions::{self, team as folder};
 use crate::team::{TeamError, TeamKey, TeamKeys, TeamVault};
 use crate::ui::Failure;
-use crate::ui::jobs::Jobs;
 use crate::ui::jobs::Records;
 use crate::ui::session::Command;
+use crate::ui::session::Effects;
 use crate::ui::session::changes;
 use crate::ui::team::TeamCommand;
 use crate::vault::model::KeyId;
@@ -20,14 +20,13 @@ use crate::vault::model::KeyId;
 /// Starts a copy of key `id`'s secret, read fresh from the server (the clipboard takes it on
 /// the window's thread, then the copy is recorded).
 pub(super) fn run_copy(
-    jobs: &mut Jobs<Done>,
-    ctx: &egui::Context,
-    session: &TeamSession,
+    fx: &mut Effects<'_>,
+    team: &Team<'_>,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
     id: KeyId,
 ) {
-    let label = format!("Copying \"{}\"", session.label_of(&id));
-    jobs.spawn(ctx, label, Records::No, move || match fresh(&vault, &id) {
+    let label = format!("Copying \"{}\"", team.home.label_of(&id));
+    fx.jobs.spawn(fx.ctx, label, Records::No, move || match fresh(&vault, &id) {
         Ok(key) => {
             let secret = vault.secret_to_copy(&keys, &key);
             Done::Team(TeamDone::ToCopy(Box::new(key), secret))
@@ -39,29 +38,25 @@ pub(super) fn run_copy(
 /// Starts a key made at a provider, or a question about a key (verify, last use, which key a
 /// pasted string is).
 pub(super) fn run_key_command(
-    jobs: &mut Jobs<Done>,
-    ctx: &egui::Context,
-    session: &TeamSession,
-    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
-    (now, dir): (DateTime<Utc>, &std::path::Path),
+    fx: &mut Effects<'_>,
+    team: &Team<'_>,
+    with: (Arc<TeamKeys>, Arc<TeamVault>),
     command: Command,
 ) {
     match command {
         Command::Verify(id) => {
-            let label = format!("Verifying \"{}\"", session.label_of(&id));
+            let label = format!("Verifying \"{}\"", team.home.label_of(&id));
             let job = Job { label, asked: changes::Asked::Verify(id.clone()), existing: None };
-            answered_job(jobs, ctx, session, (keys, vault), (now, dir), job, move |store| {
-                match actions::plan_verify(store, &id) {
-                    Ok(plan) => changes::verified(store, plan.call(&actions::client())),
-                    Err(error) => changes::Asked::Verify(id).failed(Failure::of(error)),
-                }
+            answered_job(fx, team, with, job, move |store| match actions::plan_verify(store, &id) {
+                Ok(plan) => changes::verified(store, plan.call(&actions::client())),
+                Err(error) => changes::Asked::Verify(id).failed(Failure::of(error)),
             });
         }
         Command::CreateAtProvider { account, request, scopes } => {
-            let asking = changes::Asking { replaces: session.screen.screens.replaces(), version: None };
+            let asking = changes::Asking { replaces: team.screens.replaces(), version: None };
             let label = "Creating the key at the provider".to_owned();
-            let job = Job { label, asked: changes::Asked::NewKey, existing: Some(session.list.clone()) };
-            answered_job(jobs, ctx, session, (keys, vault), (now, dir), job, move |store| {
+            let job = Job { label, asked: changes::Asked::NewKey, existing: Some(team.home.list.clone()) };
+            answered_job(fx, team, with, job, move |store| {
                 let client = actions::client();
                 match actions::plan_create(store, &account, request, &scopes) {
                     Ok(plan) => changes::created(store, plan.call(&client), &client, &asking),
@@ -70,9 +65,9 @@ pub(super) fn run_key_command(
             });
         }
         Command::AskUsage { key, name } => {
-            let label = format!("Asking when \"{}\" was last used", session.label_of(&key));
+            let label = format!("Asking when \"{}\" was last used", team.home.label_of(&key));
             let job = Job { label, asked: changes::Asked::Usage(key.clone()), existing: None };
-            answered_job(jobs, ctx, session, (keys, vault), (now, dir), job, move |store| {
+            answered_job(fx, team, with, job, move |store| {
                 match actions::plan_usage(store, &key, name.as_deref()) {
                     Ok(plan) => changes::used(store, plan.call(&actions::client())),
                     Err(error) => changes::Asked::Usage(key).failed(Failure::of(error)),
@@ -86,12 +81,11 @@ pub(super) fn run_key_command(
 
 /// Starts an invitation or a member's removal.
 pub(super) fn run_member_command(
-    jobs: &mut Jobs<Done>,
-    ctx: &egui::Context,
+    fx: &mut Effects<'_>,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
-    now: DateTime<Utc>,
     command: TeamCommand,
 ) {
+    let (jobs, ctx, now) = (&mut *fx.jobs, fx.ctx, fx.now);
     match command {
         TeamCommand::Invite(name) => {
             jobs.spawn(ctx, format!("Inviting {name}"), Records::Yes, move || {
@@ -128,55 +122,39 @@ pub(super) struct Revoke {
 /// `changes::revoked`), in a job: its incident opened first when asked, the rotation it gives
 /// up given up after it.
 pub(super) fn run_revoke(
-    jobs: &mut Jobs<Done>,
-    ctx: &egui::Context,
-    session: &TeamSession,
-    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
-    (now, dir): (DateTime<Utc>, &std::path::Path),
+    fx: &mut Effects<'_>,
+    team: &Team<'_>,
+    with: (Arc<TeamKeys>, Arc<TeamVault>),
     revoke: Revoke,
 ) {
     let Revoke { key, reason, options, leak, replacement } = revoke;
-    let abandoning = session.screen.screens.abandoning.clone();
+    let abandoning = team.screens.abandoning.clone();
     let asked = changes::Asked::Revoke { key: key.clone(), replacement };
     let job = Job { label: doing(&asked).to_owned(), asked: asked.clone(), existing: None };
-    answered_job(
-        jobs,
-        ctx,
-        session,
-        (keys, vault),
-        (now, dir),
-        job,
-        move |store| match changes::plan_revoke(
-            store,
-            &key,
-            (reason, options),
-            leak.as_ref(),
-            abandoning.as_ref(),
-        ) {
+    answered_job(fx, team, with, job, move |store| {
+        match changes::plan_revoke(store, &key, (reason, options), leak.as_ref(), abandoning.as_ref()) {
             Ok((plan, revoking)) => {
                 changes::revoked(store, plan.call(&actions::client()), revoking, replacement)
             }
             Err(failure) => asked.failed(failure),
-        },
-    );
+        }
+    });
 }
 
 /// Starts a change written once for either kind of vault (`session::changes`); its answer
 /// comes with this computer's copy brought up to date, so what it made shows at once.
 pub(super) fn run_change(
-    jobs: &mut Jobs<Done>,
-    ctx: &egui::Context,
-    session: &TeamSession,
-    (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
-    (now, dir): (DateTime<Utc>, &std::path::Path),
+    fx: &mut Effects<'_>,
+    team: &Team<'_>,
+    with: (Arc<TeamKeys>, Arc<TeamVault>),
     change: changes::Change,
 ) {
-    let screens = &session.screen.screens;
+    let screens = &team.screens;
     // A key's page's edit names the version its form was filled from: a change made since by
     // another member is refused.
     let version = match change.asked() {
         changes::Asked::Edit(key) => {
-            let Some(version) = session.screen.edit_version.filter(|_| screens.page() == Some(key)) else {
+            let Some(version) = team.home.screen.edit_version.filter(|_| screens.page() == Some(key)) else {
                 return;
             };
             Some(version)
@@ -188,11 +166,9 @@ pub(super) fn run_change(
     // reading them again.
     let makes =
         matches!(change.asked(), changes::Asked::NewKey | changes::Asked::Rotation | changes::Asked::Whois);
-    let existing = makes.then(|| session.list.clone());
+    let existing = makes.then(|| team.home.list.clone());
     let job = Job { label: doing(change.asked()).to_owned(), asked: change.asked().clone(), existing };
-    answered_job(jobs, ctx, session, (keys, vault), (now, dir), job, move |store| {
-        changes::apply(store, change, &asking)
-    });
+    answered_job(fx, team, with, job, move |store| changes::apply(store, change, &asking));
 }
 
 /// A team job whose answer the screens take as a local vault's session's (`changes`).
@@ -209,17 +185,15 @@ pub(in crate::ui::app) struct Job {
 /// Runs `work` on the team vault as a store, in a job; its answer comes with this computer's
 /// copy brought up to date, so what it changed shows at once.
 pub(in crate::ui::app) fn answered_job(
-    jobs: &mut Jobs<Done>,
-    ctx: &egui::Context,
-    session: &TeamSession,
+    fx: &mut Effects<'_>,
+    team: &Team<'_>,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
-    (now, dir): (DateTime<Utc>, &std::path::Path),
     job: Job,
     work: impl FnOnce(&mut actions::TeamStore<'_>) -> changes::Answer + Send + 'static,
 ) {
     let Job { label, asked, existing } = job;
-    let (copy, dir) = (session.copy.clone(), dir.to_owned());
-    jobs.spawn(ctx, label, Records::Yes, move || {
+    let (copy, dir, now) = (team.home.copy.clone(), fx.dir.to_owned(), fx.now);
+    fx.jobs.spawn(fx.ctx, label, Records::Yes, move || {
         let answer = match actions::TeamStore::new(&vault, &keys, now) {
             Ok(store) => {
                 // This computer's settings of the team vault are kept in its folder's team.ron.
@@ -261,16 +235,15 @@ fn doing(asked: &changes::Asked) -> &'static str {
 
 /// Starts reading a file to import, the import itself or an export.
 pub(super) fn run_transfer_command(
-    jobs: &mut Jobs<Done>,
-    ctx: &egui::Context,
-    session: &mut TeamSession,
+    fx: &mut Effects<'_>,
+    team: &mut Team<'_>,
     (keys, vault): (Arc<TeamKeys>, Arc<TeamVault>),
-    now: DateTime<Utc>,
     command: crate::ui::app::Command,
 ) {
+    let (jobs, ctx, now) = (&mut *fx.jobs, fx.ctx, fx.now);
     match command {
         crate::ui::app::Command::PreviewImport { path, format, columns } => {
-            let list = session.list.clone();
+            let list = team.home.list.clone();
             jobs.spawn(ctx, "Reading the file to import", Records::No, move || {
                 let how = crate::actions::transfer::ReadAs { format, columns: columns.as_deref() };
                 let read = folder::read_import(&keys, &list, &crate::storage::expand_home(&path), how)
@@ -280,10 +253,10 @@ pub(super) fn run_transfer_command(
             });
         }
         crate::ui::app::Command::Import => {
-            let Some(preview) = session.screen.screens.settings.transfer.import_preview.take() else {
+            let Some(preview) = team.screens.settings.transfer.import_preview.take() else {
                 return;
             };
-            let list = session.list.clone();
+            let list = team.home.list.clone();
             jobs.spawn_counted(ctx, "Importing keys into the team vault", Records::Yes, move |progress| {
                     let imported = folder::import(&vault, &keys, &list, &preview, &mut |done, total| {
                         progress.set(done, total);
@@ -309,7 +282,7 @@ pub(super) fn run_transfer_command(
                 });
         }
         crate::ui::app::Command::Export { path, options } => {
-            let list = session.list.clone();
+            let list = team.home.list.clone();
             jobs.spawn(ctx, "Writing the export", Records::Yes, move || {
                 let path = crate::storage::expand_home(&path);
                 let written =
@@ -323,14 +296,14 @@ pub(super) fn run_transfer_command(
 }
 
 /// A poll's answer, unless a change made here since makes it old.
-pub(super) fn apply_poll(session: &mut TeamSession, changes: u64, result: Result<Polled, TeamError>) {
+pub(super) fn apply_poll(session: &mut TeamHome, changes: u64, result: Result<Polled, TeamError>) {
     if changes == session.changes {
         apply_refresh(session, result);
     }
 }
 
 /// This computer's copy as brought up to date, or why the server could not say.
-pub(super) fn apply_refresh(session: &mut TeamSession, result: Result<Polled, TeamError>) {
+pub(super) fn apply_refresh(session: &mut TeamHome, result: Result<Polled, TeamError>) {
     match result {
         Ok(Polled { refreshed, list }) => {
             session.problem = None;
@@ -380,14 +353,14 @@ pub(super) fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError>
 /// said.
 pub(super) fn panel_read<T>(
     read: Result<T, Failure>,
-    (into, screen, shown): (&mut Option<T>, &mut crate::ui::team::TeamScreenState, crate::ui::state::Screen),
+    (into, screens, shown): (&mut Option<T>, &mut crate::ui::screens::Screens, crate::ui::state::Screen),
     toasts: &mut crate::ui::widgets::Toasts,
     now: DateTime<Utc>,
 ) {
     match read {
         Ok(found) => *into = Some(found),
         Err(error) => {
-            screen.screens.close(&shown);
+            screens.close(&shown);
             toasts.error(error.to_string(), now);
         }
     }
@@ -396,18 +369,21 @@ pub(super) fn panel_read<T>(
 /// "Test connection": asks the account's provider whether its management key works, in a job
 /// (`changes::tested`, as on a local vault).
 pub(super) fn run_test_account(
-    jobs: &mut Jobs<Done>,
-    ctx: &egui::Context,
-    session: &TeamSession,
+    fx: &mut Effects<'_>,
+    team: &Team<'_>,
     with: (Arc<TeamKeys>, Arc<TeamVault>),
-    (now, dir): (DateTime<Utc>, &std::path::Path),
     id: String,
 ) {
-    let name =
-        session.accounts.iter().flatten().find(|a| a.id == id).map_or_else(|| id.clone(), |a| a.name.clone());
+    let name = team
+        .home
+        .accounts
+        .iter()
+        .flatten()
+        .find(|a| a.id == id)
+        .map_or_else(|| id.clone(), |a| a.name.clone());
     let asked = changes::Asked::AccountTest { id: id.clone(), name: name.clone() };
     let job = Job { label: format!("Testing \"{name}\""), asked, existing: None };
-    answered_job(jobs, ctx, session, with, (now, dir), job, move |store| {
+    answered_job(fx, team, with, job, move |store| {
         let tested = actions::Store::find_account(store, &id).and_then(|account| {
             let key = actions::Store::management_key(store, &account.id)?;
             let url = crate::providers::verify::base_url(
