@@ -83,11 +83,6 @@ impl UsagePlan {
         self.ask(client)
     }
 
-    /// The provider this plan asks.
-    pub fn provider(&self) -> Provider {
-        self.provider
-    }
-
     /// [`UsagePlan::call`], keeping the plan.
     pub fn ask(&self, client: &Client) -> UsageCalled {
         let query = UsageQuery {

@@ -72,11 +72,6 @@ impl VaultDir {
         }
     }
 
-    /// Whether this handle holds the write lock.
-    pub fn is_writable(&self) -> bool {
-        self.lock.is_some()
-    }
-
     /// The files of the folder Keydesk writes, with their sizes in bytes (`None`: absent).
     pub fn file_sizes(&self) -> Vec<(&'static str, Option<u64>)> {
         [VAULT_FILE, "vault.ron.bak", AUDIT_FILE, "secrets.ron"]

@@ -58,16 +58,6 @@ pub fn icon_button(
     response
 }
 
-/// [`icon_button`], on or off; an off button says why on hover.
-pub fn icon_button_enabled(
-    ui: &mut egui::Ui,
-    enabled: bool,
-    (glyph, word): (&str, &str),
-    name: impl FnOnce() -> String,
-) -> egui::Response {
-    ui.add_enabled_ui(enabled, |ui| icon_button(ui, glyph, word, Look::Plain, name)).inner
-}
-
 /// [`icon_button`], off while `why_not` holds, saying it on hover.
 pub fn icon_button_unless(
     ui: &mut egui::Ui,

@@ -340,6 +340,20 @@ pub struct Parts<'a, H> {
 /// A local vault's session, as its code sees it.
 pub type Local<'a> = Parts<'a, LocalHome>;
 
+impl<H> Parts<'_, H> {
+    /// Keeps what the screens handed on once they took a change's answer in, on either kind
+    /// (`Screens::take`): a secret to show once, one revealed; answers the key to check next.
+    pub(crate) fn keep(&mut self, taken: changes::Taken) -> Option<KeyId> {
+        if let Some(shown) = taken.shown_once {
+            *self.shown_once = Some(shown);
+        }
+        if let Some(revealed) = taken.revealed {
+            *self.revealed = Some(revealed);
+        }
+        taken.verify
+    }
+}
+
 impl Session {
     /// A session on a freshly unlocked local vault, on the key list.
     pub fn local(vault: Vault) -> Self {
@@ -431,6 +445,43 @@ impl Session {
             Home::Team(_) => None,
         };
         [self.revealed.as_ref().map(|r| r.until), weekly].into_iter().flatten().min()
+    }
+
+    /// Whether `browser` may ask for keys, and whether the leak guard is on, as this vault
+    /// keeps them (a team vault in this computer's `team.ron` in `dir`, read again: `keydesk
+    /// browser` may have changed it meanwhile).
+    pub fn browser_settings(&self, browser: &str, dir: &std::path::Path) -> (bool, bool) {
+        match &self.home {
+            Home::Local(local) => (local.vault.browser_allowed(browser), local.vault.leak_guard()),
+            Home::Team(_) => crate::actions::team::read_config(dir).map_or((false, false), |config| {
+                let allowed = config.settings.browsers.iter().any(|allowed| allowed == browser);
+                (allowed, config.settings.leak_guard)
+            }),
+        }
+    }
+
+    /// The incidents, as this vault has them (a team vault's once read).
+    pub fn incidents(&self) -> Option<&[crate::vault::model::Incident]> {
+        match &self.home {
+            Home::Local(local) => Some(&local.vault.file().incidents),
+            Home::Team(team) => team.incidents.as_deref(),
+        }
+    }
+
+    /// How many idle minutes lock this vault (a team vault's: this computer's, in `team.ron`).
+    pub fn auto_lock_minutes(&self) -> u32 {
+        match &self.home {
+            Home::Local(local) => local.vault.file().header.settings.auto_lock_minutes,
+            Home::Team(team) => team.settings.auto_lock_minutes,
+        }
+    }
+
+    /// How many keys this vault holds (a team vault: in this computer's copy).
+    pub fn key_count(&self) -> usize {
+        match &self.home {
+            Home::Local(local) => local.vault.keys().len(),
+            Home::Team(team) => team.list.len(),
+        }
     }
 
     /// The label of key `id`, as this vault has it (empty when there is none).

@@ -9,7 +9,7 @@ use crate::import::columns::Field;
 use crate::providers::Provider;
 use crate::vault::crypto::KdfParams;
 use crate::vault::keygen;
-use crate::vault::model::{KeyId, KeyRecord, Settings, VaultFile};
+use crate::vault::model::{KeyId, KeyRecord, Settings};
 
 /// The screens of an unlocked vault.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -88,11 +88,6 @@ pub struct IncidentForm {
 }
 
 impl DetailState {
-    /// Fields filled from the key's record.
-    pub fn for_key(file: &VaultFile, id: &KeyId) -> Self {
-        Self::for_record(file.key(id))
-    }
-
     /// Fields filled from `record` (none: the key is gone).
     pub fn for_record(record: Option<&KeyRecord>) -> Self {
         let Some(record) = record else { return DetailState::default() };

@@ -484,11 +484,6 @@ pub fn status_bar_ui(
     command
 }
 
-/// A banner for vault-level problems.
-pub fn banner_ui(ui: &mut egui::Ui, text: &str) {
-    banner_with_action_ui(ui, text, None);
-}
-
 /// A banner with a button; returns whether it was clicked.
 pub fn banner_with_action_ui(ui: &mut egui::Ui, text: &str, action: Option<&str>) -> bool {
     let mut clicked = false;

@@ -32,11 +32,6 @@ impl Vault {
         })
     }
 
-    /// What differs from `vault.ron.bak` when `vault.ron` was changed outside Keydesk.
-    pub fn outside_differences(&self) -> &[String] {
-        &self.outside_differences
-    }
-
     /// Refuses work that must be recorded while changes made outside Keydesk are pending.
     pub(super) fn refuse_if_changed(&self) -> Result<(), VaultError> {
         self.refuse_if_copy()?;

@@ -159,14 +159,6 @@ pub enum Moved {
     Tested,
 }
 
-impl Vault {
-    /// The key whose rotation `id` is part of: `id` itself while it is being replaced, or
-    /// the key it replaces when that one is.
-    pub fn rotation_of(&self, id: &KeyId) -> Option<KeyId> {
-        self.file.rotation_of(id).map(|(old, _)| old.id.clone())
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // A rotation as it changes the records: shared by a local vault and a team vault.
 

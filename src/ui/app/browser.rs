@@ -118,11 +118,7 @@ impl KeydeskApp {
             return Some(self.guard_status(*id, browser));
         }
         let allowed = match &self.phase {
-            Phase::Unlocked(session) => match &session.home {
-                Home::Local(local) => local.vault.browser_allowed(browser),
-                Home::Team(_) => crate::actions::team::read_config(&self.services.dir)
-                    .is_ok_and(|config| config.settings.browsers.iter().any(|allowed| allowed == browser)),
-            },
+            Phase::Unlocked(session) => session.browser_settings(browser, &self.services.dir).0,
             Phase::Busy => {
                 return Some(Reply::error(id, ErrorCode::Failed, "Keydesk is busy: try again in a moment."));
             }
@@ -159,14 +155,10 @@ impl KeydeskApp {
     /// question about the browser: it only says why not.
     fn guard_status(&self, id: u64, browser: &str) -> Reply {
         let refused = self.browser.as_ref().is_none_or(|b| b.not_allowed.iter().any(|r| r == browser));
-        let (allowed, on) = match self.session().map(|session| &session.home) {
-            Some(Home::Local(local)) => (local.vault.browser_allowed(browser), local.vault.leak_guard()),
-            Some(Home::Team(_)) => crate::actions::team::read_config(&self.services.dir)
-                .map_or((false, false), |c| {
-                    (c.settings.browsers.iter().any(|allowed| allowed == browser), c.settings.leak_guard)
-                }),
-            None => return Reply::error(Some(id), ErrorCode::Locked, GUARD_LOCKED),
+        let Some(session) = self.session() else {
+            return Reply::error(Some(id), ErrorCode::Locked, GUARD_LOCKED);
         };
+        let (allowed, on) = session.browser_settings(browser, &self.services.dir);
         if refused || !allowed {
             return Reply::error(Some(id), ErrorCode::Refused, GUARD_NOT_ALLOWED);
         }

@@ -14,7 +14,6 @@ use crate::actions::restore::{self, RestoreError};
 use crate::storage::disk::{Limited, read_limited};
 use crate::storage::expand_home;
 use crate::ui::jobs::Records;
-use crate::ui::session::Home;
 use crate::ui::state::{FileTarget, RestoreForm, Screen, SettingsState};
 use crate::vault::backup::MAX_BACKUP_BYTES;
 use crate::vault::{Clock, Vault};
@@ -199,11 +198,11 @@ impl KeydeskApp {
 
     /// The key incident `id` is about, as the vault open has it.
     fn incident_key(&self, id: &str) -> Option<crate::vault::model::KeyId> {
-        let incidents = match &self.session()?.home {
-            Home::Local(local) => &local.vault.file().incidents,
-            Home::Team(team) => team.incidents.as_ref()?,
-        };
-        incidents.iter().find(|incident| incident.id == id).map(|incident| incident.key.clone())
+        self.session()?
+            .incidents()?
+            .iter()
+            .find(|incident| incident.id == id)
+            .map(|incident| incident.key.clone())
     }
 
     /// The label of the key `id`, as the vault open has it.

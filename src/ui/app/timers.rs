@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{KeydeskApp, LockReason, Phase};
 use crate::clipboard::fingerprint;
-use crate::ui::session::{Home, Session};
+use crate::ui::session::Session;
 use crate::ui::widgets;
 
 impl KeydeskApp {
@@ -28,11 +28,8 @@ impl KeydeskApp {
     /// this computer's, kept in `team.ron`), unless a lock waits already.
     fn lock_at(&self) -> Option<DateTime<Utc>> {
         let session = self.session().filter(|_| self.lock_when_done.is_none())?;
-        let minutes = match &session.home {
-            Home::Local(local) => local.vault.file().header.settings.auto_lock_minutes,
-            Home::Team(team) => team.settings.auto_lock_minutes,
-        };
-        Some(self.last_activity + chrono::Duration::minutes(i64::from(minutes)))
+        let minutes = i64::from(session.auto_lock_minutes());
+        Some(self.last_activity + chrono::Duration::minutes(minutes))
     }
 
     /// Locks now, or — while a job whose answer must be recorded runs — hides the session at
@@ -132,8 +129,7 @@ impl KeydeskApp {
         if let (Some(enter), Some(opened)) = (self.unlock_started, self.unlock_finished)
             && self.is_unlocked()
         {
-            let keys =
-                self.vault().map_or(0, |vault| vault.keys().len()) + self.team().map_or(0, |t| t.list.len());
+            let keys = self.session().map_or(0, Session::key_count);
             eprintln!(
                 "timing: unlock (read, KDF, open) {} ms; dashboard with {keys} keys drawn {} ms after Enter",
                 (opened - enter).as_millis(),

@@ -101,13 +101,7 @@ impl Local<'_> {
     /// a secret made is shown once and a key pasted is checked when asked.
     pub(crate) fn take(&mut self, answer: super::changes::Answer, fx: &mut Effects<'_>) {
         let taken = self.screens.take(answer, self.home.vault.file(), fx.toasts, fx.now);
-        if let Some(shown) = taken.shown_once {
-            *self.shown_once = Some(shown);
-        }
-        if let Some(revealed) = taken.revealed {
-            *self.revealed = Some(revealed);
-        }
-        if let Some(key) = taken.verify {
+        if let Some(key) = self.keep(taken) {
             self.verify(&key, fx);
         }
     }

@@ -169,16 +169,11 @@ impl Team<'_> {
         {
             self.home.settings = config.settings;
         }
-        if let Some(shown) = taken.shown_once {
-            *self.shown_once = Some(shown);
-        }
-        if let Some(revealed) = taken.revealed {
-            *self.revealed = Some(revealed);
-        }
+        let verify = self.keep(taken);
         for read in reads {
             self.command(read, fx);
         }
-        if let Some(key) = taken.verify {
+        if let Some(key) = verify {
             self.run(crate::ui::session::Command::Verify(key), fx);
         }
     }
