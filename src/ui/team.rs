@@ -136,10 +136,6 @@ pub fn around_ui(
     asked: &mut Vec<super::app::Command>,
     now: DateTime<Utc>,
 ) -> bool {
-    // Escape gives up a member's removal.
-    if state.removing.is_some() && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
-        state.removing = None;
-    }
     ui.heading("Team vault");
     // Where it is and who you are, under the title.
     let place = format!("{} · you are {}", view.place, view.member);
@@ -171,6 +167,14 @@ pub fn around_ui(
     };
     asked.extend(command.map(super::app::Command::Team));
     members
+}
+
+/// Escape gives up a member's removal waiting for "Remove NAME" (before it would go back to
+/// the list).
+pub fn escape_removal(ui: &mut egui::Ui, state: &mut TeamScreenState) {
+    if state.removing.is_some() && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
+        state.removing = None;
+    }
 }
 
 /// What the screens show of a team vault: this computer's copy of its keys, the accounts, the

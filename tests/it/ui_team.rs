@@ -547,6 +547,13 @@ fn an_admin_invites_and_removes_a_member_from_the_window() {
     click(&mut harness, "Members");
     harness.run();
     assert!(harness.query_by_label("invited, not joined yet").is_none(), "ben has joined");
+    // Escape gives the removal up, on the Members screen still.
+    click(&mut harness, "Remove…");
+    harness.get_by_label("Remove ben");
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("Remove ben").is_none(), "given up");
+    assert_eq!(harness.state().session().unwrap().screens.screen, Screen::Members);
     click(&mut harness, "Remove…");
     click(&mut harness, "Remove ben");
     harness.run();

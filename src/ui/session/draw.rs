@@ -37,6 +37,7 @@ impl Session {
                 // Put back once drawn: the screen draws the copy while it changes these.
                 let mut state = std::mem::take(&mut team.screen);
                 let mut invitation = team.invitation.take();
+                crate::ui::team::escape_removal(ui, &mut state);
                 let view = team.view(busy, audit_cache.as_ref());
                 let shown = crate::ui::team::shown(&view);
                 let frame = Frame { screens, shown_once, revealed: revealed.as_mut(), members: true };
