@@ -85,6 +85,9 @@ impl Screens {
                 }
                 return self.navigate(confirm.then, book);
             }
+            // New key is not opened while keys cannot change (its navigation entry is off,
+            // saying why), from its shortcut either.
+            Command::Show(Screen::New) | Command::NewKey(_) if book.why_not_change().is_some() => {}
             Command::Show(screen) => self.show(screen),
             Command::NewKey(mode) => {
                 self.new_key.mode = mode;

@@ -427,6 +427,10 @@ fn a_readers_token_opens_the_team_vault_read_only_and_a_stopped_server_shows_the
     assert!(harness.state().team().is_some(), "opened with the new token");
     harness.get_by_label_contains("Read-only: this token may not change keys");
     assert!(harness.get_by_label("New key").accesskit_node().is_disabled(), "no key is added");
+    // Nor from its shortcut.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    harness.run();
+    assert_eq!(harness.state().session().unwrap().screens.screen, Screen::Keys, "New key stays shut");
     harness.get_by_label_contains("1 not verified");
     assert!(harness.query_by_label("Check every key").is_none(), "its answers could not be recorded");
     assert!(!harness.get_by_label("Copy Transactional").accesskit_node().is_disabled(), "a reader may copy");
