@@ -393,65 +393,53 @@ impl Team<'_> {
         // One change at a time; what only reads runs beside one.
         let busy = fx.jobs.recording().is_some();
         let home = &mut *self.home;
-        let spawn = |fx: &mut Effects<'_>, label: &str, work: Box<dyn FnOnce() -> TeamDone + Send>| {
+        // A read from the server, beside a change.
+        fn read(fx: &mut Effects<'_>, label: &str, work: impl FnOnce() -> TeamDone + Send + 'static) {
             fx.jobs.spawn(fx.ctx, label, Records::No, move || Done::Team(work()));
-        };
+        }
         match command {
             TeamCommand::Retry => home.next_poll = DateTime::<Utc>::MIN_UTC,
             TeamCommand::DismissInvitation => home.invitation = None,
             TeamCommand::LoadAccounts => {
                 let vault = home.vault.clone();
-                spawn(
-                    fx,
-                    "Reading the team's provider accounts",
-                    Box::new(move || {
-                        TeamDone::Accounts(
-                            vault.accounts().map(|found| found.into_iter().map(|a| a.account).collect()),
-                        )
-                    }),
-                );
+                read(fx, "Reading the team's provider accounts", move || {
+                    TeamDone::Accounts(
+                        vault.accounts().map(|found| found.into_iter().map(|a| a.account).collect()),
+                    )
+                });
             }
             TeamCommand::LoadIncidents => {
                 home.incidents = None;
                 let records: Vec<_> = home.list.iter().map(|key| key.record.clone()).collect();
                 let (vault, keys) = (home.vault.clone(), home.keys.clone());
-                spawn(
-                    fx,
-                    "Reading the incidents",
-                    Box::new(move || {
-                        // Each incident's seal is checked, which takes the team's key.
-                        let Some(keys) = keys else {
-                            let why = "The incidents need the team's key: lock, then unlock while the server answers.";
-                            return TeamDone::Incidents(Err(Failure::said(why)));
-                        };
-                        let read = vault.incidents(&keys).and_then(|found| {
-                            crate::team::incidents::with_timelines(&vault, &found, &records)
-                        });
-                        TeamDone::Incidents(read.map_err(Failure::from))
-                    }),
-                );
+                read(fx, "Reading the incidents", move || {
+                    // Each incident's seal is checked, which takes the team's key.
+                    let Some(keys) = keys else {
+                        let why =
+                            "The incidents need the team's key: lock, then unlock while the server answers.";
+                        return TeamDone::Incidents(Err(Failure::said(why)));
+                    };
+                    let read = vault
+                        .incidents(&keys)
+                        .and_then(|found| crate::team::incidents::with_timelines(&vault, &found, &records));
+                    TeamDone::Incidents(read.map_err(Failure::from))
+                });
             }
             TeamCommand::LoadAudit => {
                 *self.audit_cache = None;
                 let (vault, keys) = (home.vault.clone(), home.keys.clone());
-                spawn(
-                    fx,
-                    "Reading the audit trail",
-                    Box::new(move || TeamDone::Audit(Box::new(read_audit(&vault, keys.as_deref())))),
-                );
+                read(fx, "Reading the audit trail", move || {
+                    TeamDone::Audit(Box::new(read_audit(&vault, keys.as_deref())))
+                });
             }
             TeamCommand::LoadMembers => {
                 home.members = None;
                 let vault = home.vault.clone();
-                spawn(
-                    fx,
-                    "Reading the team's members",
-                    Box::new(move || {
-                        TeamDone::Members(
-                            vault.members().and_then(|members| Ok((members, vault.can_administer()?))),
-                        )
-                    }),
-                );
+                read(fx, "Reading the team's members", move || {
+                    TeamDone::Members(
+                        vault.members().and_then(|members| Ok((members, vault.can_administer()?))),
+                    )
+                });
             }
             // One change at a time (the screen's buttons wait meanwhile, too).
             command @ (TeamCommand::Invite(_) | TeamCommand::RemoveMember(_)) => {
