@@ -301,7 +301,7 @@ impl KeydeskApp {
     /// its job (`work::answered_job`); the answer is taken in as a change's (`Screens::take`).
     /// `(label, offline)`: what the job is called, and what is said when the team vault's
     /// server must answer first.
-    fn change_either(
+    pub(super) fn change_either(
         &mut self,
         ctx: &egui::Context,
         (label, offline): (String, String),

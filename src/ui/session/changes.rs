@@ -51,7 +51,8 @@ pub enum Asked {
     Reveal(KeyId),
     /// The auto-lock and clipboard times (and a local vault's weekly check) saved.
     Settings,
-    /// A browser allowed or stopped, or the leak guard switched.
+    /// A browser allowed or stopped, the leak guard switched, or a page a browser proposed
+    /// added to a key's integrations.
     Browsers,
 }
 

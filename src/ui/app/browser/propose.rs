@@ -4,12 +4,11 @@
 //! (`actions::fill::add_page`), for a local and a team vault alike. A lock forgets the
 //! question; "Cancel" changes nothing.
 
-use super::{Command, Done, KeydeskApp, Phase, TEAM_OFFLINE};
-use crate::actions::{TeamStore, fill};
+use super::{Command, KeydeskApp, Phase, TEAM_OFFLINE};
+use crate::actions::fill;
 use crate::browser::answer::Proposal;
-use crate::ui::app::team::TeamDone;
-use crate::ui::jobs::Records;
-use crate::ui::session::Home;
+use crate::ui::Failure;
+use crate::ui::session::changes::{Answer, Asked, Changed};
 
 /// A proposal waiting for the user's answer, with the name as typed.
 pub struct Proposed {
@@ -82,27 +81,11 @@ impl KeydeskApp {
             self.toasts.info(said, now);
             return;
         };
-        match self.session_mut().map(|session| &mut session.home) {
-            Some(Home::Local(local)) => match fill::add_page(&mut local.vault, &proposal, &name, &browser) {
-                Ok(said) => self.toasts.info(said, now),
-                Err(error) => self.toasts.error(error.to_string(), now),
-            },
-            Some(Home::Team(session)) => {
-                let Some(keys) = session.keys.clone() else {
-                    self.toasts.error(TEAM_OFFLINE.to_owned(), now);
-                    return;
-                };
-                let vault = session.vault.clone();
-                let label = format!("Adding {} to \"{}\"", proposal.origin, proposal.label);
-                self.jobs.spawn(ctx, label, Records::Yes, move || {
-                    let added = TeamStore::new(&vault, &keys, now)
-                        .map_err(crate::actions::ActionError::from)
-                        .and_then(|mut store| fill::add_page(&mut store, &proposal, &name, &browser))
-                        .map_err(crate::ui::Failure::from);
-                    Done::Team(TeamDone::Said(added))
-                });
-            }
-            None => {}
-        }
+        // A change on either kind, said as a browser's change is (`change_either`).
+        let label = format!("Adding {} to \"{}\"", proposal.origin, proposal.label);
+        self.change_either(ctx, (label, TEAM_OFFLINE.to_owned()), move |store| {
+            let added = fill::add_page(store, &proposal, &name, &browser);
+            Answer::of(Asked::Browsers, added.map(Changed::Said).map_err(Failure::from))
+        });
     }
 }
