@@ -11,8 +11,9 @@ pub enum Failure {
     /// screen's field).
     #[error("{}", team_sentence(.0))]
     Team(#[from] TeamError),
+    /// An operation's error (a team vault's is said as `Team`, in the window's words).
     #[error(transparent)]
-    Action(#[from] crate::actions::ActionError),
+    Action(crate::actions::ActionError),
     #[error(transparent)]
     Vault(#[from] crate::vault::VaultError),
     #[error(transparent)]
@@ -53,15 +54,17 @@ pub enum Failure {
     Reminder(#[from] crate::reminder::ReminderError),
 }
 
-impl Failure {
+impl From<crate::actions::ActionError> for Failure {
     /// An operation's error in the window's words (a team vault's says its token sentence).
-    pub fn of(error: crate::actions::ActionError) -> Self {
+    fn from(error: crate::actions::ActionError) -> Self {
         match error {
             crate::actions::ActionError::Team(error) => Failure::Team(error),
             other => Failure::Action(other),
         }
     }
+}
 
+impl Failure {
     /// The window's own sentence.
     pub fn said(sentence: impl Into<String>) -> Self {
         Failure::Said(sentence.into())

@@ -379,10 +379,7 @@ impl Session {
 
     /// The local vault, when that is what is open.
     pub fn vault(&self) -> Option<&Vault> {
-        match &self.home {
-            Home::Local(local) => Some(&local.vault),
-            Home::Team(_) => None,
-        }
+        self.local_home().map(|local| &local.vault)
     }
 
     /// The local vault, to change (tests set up a vault's state through it).
@@ -521,48 +518,6 @@ impl Local<'_> {
             self.screens.detail.follow_log(id, self.audit_cache.as_ref(), now);
         }
     }
-}
-
-/// What is said of a key just made linked, or not, as the replacement of the key labelled
-/// `old` (on either kind of vault): `Err` when the link failed (the new key is kept).
-pub(crate) fn link_said(
-    old: &str,
-    linked: Result<(), impl std::fmt::Display>,
-) -> Result<String, super::Failure> {
-    match linked {
-        Ok(()) => {
-            Ok(format!("It replaces \"{old}\": move each of its integrations to it, on either key's page."))
-        }
-        Err(error) => {
-            Err(super::Failure::said(format!("The new key is kept, but not linked to \"{old}\": {error}")))
-        }
-    }
-}
-
-/// What is said of the key labelled `label` once its page's edits are saved (either kind).
-pub(crate) fn edit_saved(label: &str) -> String {
-    format!("Saved \"{label}\".")
-}
-
-/// What is said of the rotation of the key labelled `label` once given up (either kind).
-pub(crate) fn rotation_abandoned(label: &str) -> String {
-    format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again.")
-}
-
-/// What is said of incident `id` once closed (either kind of vault).
-pub(crate) fn incident_closed(id: &str) -> String {
-    format!("Incident {id} closed.")
-}
-
-/// What is said of incident `id` opened from a key's page (on either kind of vault).
-pub(crate) fn incident_opened(id: &str) -> String {
-    format!("Incident {id} opened. Revoke the key, then replace it: each step joins the incident.")
-}
-
-/// What is said of incident `id` opened by the leak response of "Which key is this?" (on
-/// either kind of vault), as the key's revoke dialog opens.
-pub(crate) fn leak_incident_opened(id: &str) -> String {
-    format!("Incident {id} opened. Revoke the key now, then replace it: each step joins the incident.")
 }
 
 /// Where a backup goes unless the user says otherwise: the documents folder (else the home

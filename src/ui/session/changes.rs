@@ -172,32 +172,37 @@ pub fn apply(store: &mut (impl Store + ?Sized), change: Change, asking: &Asking)
         Command::Generate(request) => generate(store, request, asking),
         Command::Add { request, secret, verify_after } => add(store, request, &secret, verify_after, asking),
         Command::Edit { key, edit } => {
-            actions::changes::edit(store, &key, asking.version, &edit).map_err(Failure::of).and_then(|()| {
-                Ok(Changed::Said(super::edit_saved(&store.key_record(&key).map_err(Failure::of)?.label)))
+            actions::changes::edit(store, &key, asking.version, &edit).map_err(Failure::from).and_then(|()| {
+                let label = store.key_record(&key).map_err(Failure::from)?.label;
+                Ok(Changed::Said(format!("Saved \"{label}\".")))
             })
         }
         Command::Rotate { key, pasted } => rotate(store, &key, pasted),
         Command::MarkRotation { old, integration, step } => {
             actions::changes::mark_rotation(store, &old, &integration, step)
                 .map(|_progress| Changed::Shown)
-                .map_err(Failure::of)
+                .map_err(Failure::from)
         }
         Command::FinishRotation { old, reason } => {
             actions::changes::close_rotation(store, &old, reason.as_deref())
                 .map(|()| Changed::Said("Rotation finished.".to_owned()))
-                .map_err(Failure::of)
+                .map_err(Failure::from)
         }
         Command::AbandonRotation { old, reason } => abandon(store, &old, &reason).map(Changed::Said),
         Command::OpenIncident { key, report } => store
             .open_incident(&key, &report)
-            .map(|id| Changed::Said(super::incident_opened(&id)))
-            .map_err(Failure::of),
+            .map(|id| {
+                Changed::Said(format!(
+                    "Incident {id} opened. Revoke the key, then replace it: each step joins the incident."
+                ))
+            })
+            .map_err(Failure::from),
         Command::CloseIncident { id, summary } => store
             .close_incident(&id, &summary)
-            .map(|()| Changed::Said(super::incident_closed(&id)))
-            .map_err(Failure::of),
+            .map(|()| Changed::Said(format!("Incident {id} closed.")))
+            .map_err(Failure::from),
         Command::AddAccount { request, management_key } => {
-            store.add_account(request, management_key.as_ref()).map_err(Failure::of).map(|account| {
+            store.add_account(request, management_key.as_ref()).map_err(Failure::from).map(|account| {
                 let place = store.shared_place().map(|p| format!(" to {p}")).unwrap_or_default();
                 Changed::Said(format!(
                     "Added the {} account \"{}\"{place}.",
@@ -206,23 +211,28 @@ pub fn apply(store: &mut (impl Store + ?Sized), change: Change, asking: &Asking)
                 ))
             })
         }
-        Command::RemoveAccount(id) => store.remove_account(&id).map_err(Failure::of).map(|account| {
+        Command::RemoveAccount(id) => store.remove_account(&id).map_err(Failure::from).map(|account| {
             let place = store.shared_place().map(|p| format!(" from {p}")).unwrap_or_default();
             Changed::Said(format!("Removed the account \"{}\"{place}.", account.name))
         }),
         Command::Whois(candidate) => {
             use secrecy::ExposeSecret;
-            store.whois(candidate.expose_secret()).map(Changed::Found).map_err(Failure::of)
+            store.whois(candidate.expose_secret()).map(Changed::Found).map_err(Failure::from)
         }
-        Command::Reveal(key) => store.reveal(&key).map(Changed::Revealed).map_err(Failure::of),
+        Command::Reveal(key) => store.reveal(&key).map(Changed::Revealed).map_err(Failure::from),
         Command::SaveSettings(settings) => store
             .update_settings(settings)
             .map(|()| Changed::Said("Settings saved.".to_owned()))
-            .map_err(Failure::of),
+            .map_err(Failure::from),
         Command::RespondToLeak { key, report } => store
             .open_incident(&key, &report)
-            .map(|id| Changed::Said(super::leak_incident_opened(&id)))
-            .map_err(Failure::of),
+            // The key's revoke dialog opens next (`Screens::take`).
+            .map(|id| {
+                Changed::Said(format!(
+                    "Incident {id} opened. Revoke the key now, then replace it: each step joins the incident."
+                ))
+            })
+            .map_err(Failure::from),
         // `Change::of` takes no other command.
         _ => Err(Failure::said("This is not a change Keydesk makes to a vault.")),
     };
@@ -242,7 +252,7 @@ pub fn created(
     let created = match actions::finish_create(store, called, client) {
         Ok(created) => created,
         Err((error, not_kept)) => {
-            return Answer { asked: Asked::NewKey, result: Err(Failure::of(error)), not_kept };
+            return Answer { asked: Asked::NewKey, result: Err(Failure::from(error)), not_kept };
         }
     };
     let label = store.key_record(&created.key_id).map(|k| k.label).unwrap_or_default();
@@ -283,7 +293,7 @@ pub fn plan_revoke(
     abandoning: Option<&(KeyId, KeyId, String)>,
 ) -> Result<(actions::RevokePlan, Revoking), Failure> {
     let (plan, opened) =
-        actions::plan_revoke_of_leak(store, key, &reason, options, leak).map_err(Failure::of)?;
+        actions::plan_revoke_of_leak(store, key, &reason, options, leak).map_err(Failure::from)?;
     let abandons =
         abandoning.filter(|(new, _, _)| new == key).map(|(_, old, why)| (old.clone(), why.clone()));
     Ok((plan, Revoking { reason, opened, abandons }))
@@ -301,7 +311,7 @@ pub fn revoked(
     let asked = Asked::Revoke { key: called.key_id().clone(), replacement };
     let mut done = match actions::finish_revoke(store, called, &reason) {
         Ok(done) => done,
-        Err(error) => return asked.failed(Failure::of(error)),
+        Err(error) => return asked.failed(Failure::from(error)),
     };
     if let Some(id) = opened {
         done.message = format!("Opened incident {id}. {}", done.message);
@@ -319,14 +329,14 @@ pub fn revoked(
 /// Records what a key's provider said when asked whether it takes the key (`called`).
 pub fn verified(store: &mut (impl Store + ?Sized), called: actions::VerifyCalled) -> Answer {
     let asked = Asked::Verify(called.key_id.clone());
-    Answer::of(asked, actions::finish_verify(store, called).map(Changed::Checked).map_err(Failure::of))
+    Answer::of(asked, actions::finish_verify(store, called).map(Changed::Checked).map_err(Failure::from))
 }
 
 /// Records when a key's provider last saw it used (`called`); a use after the key was revoked
 /// or replaced everywhere is said.
 pub fn used(store: &mut (impl Store + ?Sized), called: actions::UsageCalled) -> Answer {
     let key = called.key_id.clone();
-    let found = actions::finish_usage(store, called).map_err(Failure::of);
+    let found = actions::finish_usage(store, called).map_err(Failure::from);
     let result = found.map(|found| {
         let provider = store.key_record(&key).map(|k| k.provider).ok();
         let unexpected = found.unexpected.zip(provider);
@@ -343,13 +353,13 @@ pub fn tested(
     (id, name): (String, String),
     tested: Result<crate::providers::manage::Tested, actions::ActionError>,
 ) -> Answer {
-    let result = tested.map_err(Failure::of).and_then(|tested| {
+    let result = tested.map_err(Failure::from).and_then(|tested| {
         if let Some(scopes) = tested.scopes {
             store.note_management_scopes(&id, scopes).map_err(|error| {
                 Failure::said(format!(
                     "{} The test's answer could not be recorded: {}",
                     tested.words,
-                    Failure::of(error)
+                    Failure::from(error)
                 ))
             })?;
         }
@@ -361,9 +371,9 @@ pub fn tested(
 /// Ends the rotation of `old` once its replacement is revoked: the old key is active again.
 /// Answers what to say of it.
 fn abandon(store: &mut (impl Store + ?Sized), old: &KeyId, reason: &str) -> Result<String, Failure> {
-    actions::changes::abandon_rotation(store, old, reason).map_err(Failure::of)?;
+    actions::changes::abandon_rotation(store, old, reason).map_err(Failure::from)?;
     let label = store.key_record(old).map(|k| k.label).unwrap_or_default();
-    Ok(super::rotation_abandoned(&label))
+    Ok(format!("Rotation of \"{label}\" abandoned: the new key is revoked, the old one is active again."))
 }
 
 /// Makes a Keydesk key: its secret is shown once.
@@ -372,8 +382,8 @@ fn generate(
     request: crate::vault::GenerateRequest,
     asking: &Asking,
 ) -> Result<Changed, Failure> {
-    let (key, secret) = store.generate_key(request).map_err(Failure::of)?;
-    let label = store.key_record(&key).map_err(Failure::of)?.label;
+    let (key, secret) = store.generate_key(request).map_err(Failure::from)?;
+    let label = store.key_record(&key).map_err(Failure::from)?.label;
     let said = linked(store, asking, &key)?;
     Ok(Changed::Made(Made { key, label, said, warning: None, secret: Some(secret), verify: false }))
 }
@@ -386,8 +396,8 @@ fn add(
     verify_after: bool,
     asking: &Asking,
 ) -> Result<Changed, Failure> {
-    let (key, detection) = store.add_key(request, secret).map_err(Failure::of)?;
-    let label = store.key_record(&key).map_err(Failure::of)?.label;
+    let (key, detection) = store.add_key(request, secret).map_err(Failure::from)?;
+    let label = store.key_record(&key).map_err(Failure::from)?.label;
     let place = store.shared_place().map(|p| format!(" to {p}")).unwrap_or_default();
     let added = format!("Added \"{label}\" ({}){place}.", detection.provider.name());
     let said = match linked(store, asking, &key)? {
@@ -407,9 +417,9 @@ fn rotate(
 ) -> Result<Changed, Failure> {
     let replacement = pasted.map_or(Replacement::Generate, Replacement::Pasted);
     let generated = matches!(replacement, Replacement::Generate);
-    let live = store.key_record(id).map_err(Failure::of)?.is_live();
-    let (key, secret) = store.begin_rotation(id, replacement).map_err(Failure::of)?;
-    let label = store.key_record(&key).map_err(Failure::of)?.label;
+    let live = store.key_record(id).map_err(Failure::from)?.is_live();
+    let (key, secret) = store.begin_rotation(id, replacement).map_err(Failure::from)?;
+    let label = store.key_record(&key).map_err(Failure::from)?.label;
     let old = if live { "is retiring until they move" } else { "stays revoked" };
     let said = format!("\"{label}\" rotated: move its integrations to it; the old key {old}.");
     let secret = generated.then_some(secret);
@@ -425,7 +435,15 @@ fn linked(
 ) -> Result<Option<String>, Failure> {
     let Some(old) = &asking.replaces else { return Ok(None) };
     let label = store.key_record(old).map(|k| k.label).unwrap_or_default();
-    super::link_said(&label, store.link_replacement(old, new)).map(Some)
+    match store.link_replacement(old, new) {
+        Ok(()) => Ok(Some(format!(
+            "It replaces \"{label}\": move each of its integrations to it, on either key's page."
+        ))),
+        Err(error) => Err(Failure::said(format!(
+            "The new key is kept, but not linked to \"{label}\": {}",
+            Failure::from(error)
+        ))),
+    }
 }
 
 /// What the session does next, once the screens took a change's answer in.

@@ -49,7 +49,7 @@ pub(super) fn run_key_command(
             let job = Job { label, asked: changes::Asked::Verify(id.clone()), existing: None };
             answered_job(fx, team, with, job, move |store| match actions::plan_verify(store, &id) {
                 Ok(plan) => changes::verified(store, plan.call(&actions::client())),
-                Err(error) => changes::Asked::Verify(id).failed(Failure::of(error)),
+                Err(error) => changes::Asked::Verify(id).failed(Failure::from(error)),
             });
         }
         Command::CreateAtProvider { account, request, scopes } => {
@@ -60,7 +60,7 @@ pub(super) fn run_key_command(
                 let client = actions::client();
                 match actions::plan_create(store, &account, request, &scopes) {
                     Ok(plan) => changes::created(store, plan.call(&client), &client, &asking),
-                    Err(error) => changes::Asked::NewKey.failed(Failure::of(error)),
+                    Err(error) => changes::Asked::NewKey.failed(Failure::from(error)),
                 }
             });
         }
@@ -70,7 +70,7 @@ pub(super) fn run_key_command(
             answered_job(fx, team, with, job, move |store| {
                 match actions::plan_usage(store, &key, name.as_deref()) {
                     Ok(plan) => changes::used(store, plan.call(&actions::client())),
-                    Err(error) => changes::Asked::Usage(key).failed(Failure::of(error)),
+                    Err(error) => changes::Asked::Usage(key).failed(Failure::from(error)),
                 }
             });
         }
@@ -322,7 +322,6 @@ pub(super) fn apply_refresh(session: &mut TeamHome, result: Result<Polled, TeamE
     }
 }
 
-/// `id` as the server has it now (a change or a reveal works on the entry as it is there).
 /// The team's audit trail for the audit screen, its chain checked (which takes the team's
 /// key: without it, or when the check fails, the entries as read and why they are not
 /// vouched for).
@@ -345,6 +344,7 @@ pub(super) fn read_audit(vault: &TeamVault, keys: Option<&TeamKeys>) -> crate::u
     crate::ui::session::AuditCache { entries: events.len() as u64, records, chain, by }
 }
 
+/// `id` as the server has it now (a copy reads the entry as it is there).
 pub(super) fn fresh(vault: &TeamVault, id: &KeyId) -> Result<TeamKey, TeamError> {
     vault.read_key(id)?.ok_or_else(|| TeamError::NoSuchKey { id: id.to_string() })
 }
