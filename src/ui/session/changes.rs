@@ -723,6 +723,17 @@ impl Copying<'_> {
         taken
     }
 
+    /// What a copy came to, on either kind of vault: the clipboard took the secret (`taken`)
+    /// and the copy was recorded (`recorded`), or why not; the clipboard's refusal is said
+    /// first.
+    pub fn came_to(
+        taken: Result<(), crate::clipboard::ClipboardError>,
+        recorded: Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        taken.map_err(Failure::from)?;
+        recorded.map_err(|why| Failure::said(format!("the audit log could not record it ({why})")))
+    }
+
     /// A copy's end, on either kind of vault: the clipboard took the secret and the copy was
     /// recorded (`ended`), or why not. A copy that could not be recorded is taken back off
     /// the clipboard: no record, no copy.

@@ -126,9 +126,7 @@ impl Local<'_> {
         };
         let taken = copying.put(&label, &secret, secs);
         let recorded = self.home.vault.record_copy(id, taken.clone().map_err(|e| e.to_string()));
-        let ended = taken.map_err(crate::ui::Failure::from).and_then(|()| {
-            recorded.map_err(|e| crate::ui::Failure::said(format!("the audit log could not record it ({e})")))
-        });
+        let ended = super::changes::Copying::came_to(taken, recorded.map_err(crate::ui::Failure::from));
         copying.ended(&label, secs, ended);
     }
 

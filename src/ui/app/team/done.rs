@@ -203,13 +203,8 @@ impl Team<'_> {
                 let doing = "Recording the copy in the team's audit trail";
                 fx.jobs.spawn(fx.ctx, doing, Records::Yes, move || {
                     let noted = taken.as_ref().map(|_taken| ()).map_err(ToString::to_string);
-                    let result = match vault.record_copy(&keys, &key, noted, now) {
-                        Ok(()) => taken.map_err(Failure::from),
-                        Err(error) => Err(Failure::Said(format!(
-                            "the team's audit trail could not record it ({})",
-                            sentence(&error)
-                        ))),
-                    };
+                    let recorded = vault.record_copy(&keys, &key, noted, now).map_err(Failure::from);
+                    let result = Copying::came_to(taken, recorded);
                     let polled = Box::new(super::refresh(&vault, copy, Some(&keys), &dir, now));
                     Done::Team(TeamDone::CopyRecorded { label, result, secs, polled })
                 });
